@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what exifapi needs on a fresh Debian machine with Node.js: the Debian packages
+# (perl for the bundled ExifTool, qpdf, ffmpeg, ...) when missing, then the npm packages.
+# Usage: scripts/install-deps.sh [run|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+# command -> Debian package. ImageMagick's convert is looked up in /usr/bin on purpose: some
+# machines carry a stand-in of that name in /usr/local/bin.
+declare -A need=(
+  [perl]=perl
+  [qpdf]=qpdf
+  [ffmpeg]=ffmpeg
+  [ffprobe]=ffmpeg
+  [jpegtran]=libjpeg-turbo-progs
+)
+if [ "$mode" = test ]; then
+  need[/usr/bin/convert]=imagemagick
+  need[/usr/bin/heif-enc]=libheif-examples
+  need[pdftotext]=poppler-utils
+  need[zip]=zip
+  need[unzip]=unzip
+fi
+
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  echo "Installing Debian packages: $pkgs"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+fi
+
+stamp=node_modules/.install-stamp
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  npm ci --no-audit --no-fund
+  touch "$stamp"
+fi

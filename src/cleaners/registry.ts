@@ -1,0 +1,15 @@
+import { imageCleaners } from "./image/index.js";
+import { mediaCleaners } from "./media/index.js";
+import { officeCleaners } from "./office/index.js";
+import { pdfCleaners } from "./pdf/index.js";
+import type { Cleaner } from "./types.js";
+
+/**
+ * The explicit map from a detected file type to its cleaner (a plain list, as imgproxy's type
+ * registry). A type that no cleaner lists gets the contract's 422.
+ */
+export const cleaners: readonly Cleaner[] = [...imageCleaners, ...pdfCleaners, ...mediaCleaners, ...officeCleaners];
+
+export function cleanerFor(fileType: string): Cleaner | null {
+  return cleaners.find((c) => c.fileTypes.includes(fileType)) ?? null;
+}

@@ -1,0 +1,50 @@
+import type { ExifTool } from "exiftool-vendored";
+
+/** What a client may ask to keep (`keep=orientation,colorProfile`). */
+export type KeepOption = "orientation" | "colorProfile";
+export const KEEP_OPTIONS: readonly KeepOption[] = ["orientation", "colorProfile"];
+
+export interface CleanContext {
+  /** The dirty file: a generated temp name without extension. Never a client's name. */
+  input: string;
+  /** Where the cleaner writes the clean file (does not exist yet). */
+  output: string;
+  /** A private folder for intermediate files, removed by the caller afterwards. */
+  workDir: string;
+  /** ExifTool's FileType for the input, detected from its bytes (e.g. "JPEG", "MP4", "DOCX"). */
+  fileType: string;
+  keep: ReadonlySet<KeepOption>;
+  /** The service's shared `-stay_open` pool: cleaners never spawn ExifTool themselves. */
+  exiftool: ExifTool;
+  /**
+   * Cleans a file nested inside this one (an image inside a DOCX, say) with the cleaner the
+   * registry picks for its bytes. Resolves to false when no cleaner handles that type.
+   */
+  cleanNested(input: string, output: string): Promise<boolean>;
+}
+
+/** A tag read back from a cleaned file, as ExifTool names it with `-G0`. */
+export interface FoundTag {
+  group: string;
+  tag: string;
+  value: unknown;
+}
+
+/**
+ * One format family's cleaner (one file per family, as mat2's parsers). A cleaner throws
+ * `AppError("unprocessable", reason)` for a file that claims its type but cannot be parsed;
+ * any other error is the service's own failure.
+ */
+export interface Cleaner {
+  /** Short name for logs and metrics, e.g. "jpeg". */
+  readonly name: string;
+  /** ExifTool FileType values this cleaner handles. */
+  readonly fileTypes: readonly string[];
+  clean(ctx: CleanContext): Promise<void>;
+  /**
+   * True for a tag that the format itself needs (image size, codec, track layout...) and that
+   * therefore stays after cleaning without counting as leftover metadata. Tags of the groups
+   * `File`, `Composite` and `ExifTool` are always structural (they describe, not carry).
+   */
+  isStructural(tag: FoundTag): boolean;
+}

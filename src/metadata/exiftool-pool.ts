@@ -1,0 +1,35 @@
+import { ExifTool } from "exiftool-vendored";
+import type { Config } from "../config.js";
+
+export interface ExifToolPool {
+  exiftool: ExifTool;
+  version: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One long-lived pool of `-stay_open` ExifTool processes for the whole service.
+ * It always runs the ExifTool bundled with exiftool-vendored (Debian's is older than
+ * several security fixes), and refuses to start when that one does not answer.
+ */
+export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" | "EXIFTOOL_TASK_TIMEOUT_SECONDS">): Promise<ExifToolPool> {
+  const exiftool = new ExifTool({
+    maxProcs: config.EXIFTOOL_PROCS,
+    // Recycling a process costs a ~150 ms spike; ExifTool does not leak across files.
+    maxTasksPerProcess: 20_000,
+    minDelayBetweenSpawnMillis: 0,
+    taskTimeoutMillis: config.EXIFTOOL_TASK_TIMEOUT_SECONDS * 1000,
+    taskRetries: 1,
+    checkPerl: true,
+    // Files are read whole: no "-fast", which skips trailers and parts of some formats.
+    readArgs: [],
+    geolocation: false,
+  });
+  try {
+    const version = await exiftool.version();
+    return { exiftool, version, close: () => exiftool.end() };
+  } catch (err) {
+    await exiftool.end().catch(() => undefined);
+    throw new Error(`ExifTool (bundled with exiftool-vendored) did not start: ${String(err)}`, { cause: err });
+  }
+}

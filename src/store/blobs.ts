@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/** Where cleaned files live. The folder store is the embedded default; S3 implements the same. */
+export interface BlobStore {
+  /** Copies a local file in under `key`. */
+  put(key: string, localFile: string): Promise<void>;
+  get(key: string): Promise<Readable>;
+  delete(key: string): Promise<void>;
+  ping(): Promise<void>;
+}
+
+const SAFE_KEY = /^[a-zA-Z0-9._-]+$/;
+
+export function createFolderBlobStore(dir: string): BlobStore {
+  fs.mkdirSync(dir, { recursive: true });
+  const pathOf = (key: string): string => {
+    // Keys are generated UUIDs; refuse anything else rather than trust it near a path.
+    if (!SAFE_KEY.test(key)) throw new Error(`unsafe blob key ${JSON.stringify(key)}`);
+    return path.join(dir, key);
+  };
+  return {
+    async put(key, localFile) {
+      const dest = pathOf(key);
+      const partial = `${dest}.partial`;
+      try {
+        await pipeline(fs.createReadStream(localFile), fs.createWriteStream(partial, { flags: "wx" }));
+        // The rename makes a stored file appear whole or not at all, even after a crash.
+        await fsp.rename(partial, dest);
+      } catch (err) {
+        await fsp.rm(partial, { force: true });
+        throw err;
+      }
+    },
+    async get(key) {
+      const p = pathOf(key);
+      const handle = await fsp.open(p, "r");
+      return handle.createReadStream();
+    },
+    async delete(key) {
+      await fsp.rm(pathOf(key), { force: true });
+    },
+    async ping() {
+      await fsp.access(dir, fs.constants.W_OK);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import type { Config } from "../config.js";
+import { migrate } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  kind: "sqlite" | "postgres";
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the database named by `DATABASE_URL` (PostgreSQL) or the SQLite file in `DATA_DIR`, migrated. */
+export async function createDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): Promise<DbHandle> {
+  const url = config.DATABASE_URL;
+  let db: Db;
+  let kind: DbHandle["kind"];
+  if (url != null && /^postgres(ql)?:\/\//.test(url)) {
+    kind = "postgres";
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 }) }),
+    });
+  } else {
+    kind = "sqlite";
+    const file = url?.startsWith("sqlite:") === true ? url.slice("sqlite:".length) : path.join(config.DATA_DIR, "exifapi.sqlite");
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file);
+    // WAL lets the CLI read and write keys while the service runs; busy_timeout waits out the other writer.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("synchronous = NORMAL");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  await migrate(db as Kysely<unknown>);
+  return {
+    db,
+    kind,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
