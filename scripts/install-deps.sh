@@ -27,6 +27,9 @@ missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
+# ExifTool needs Archive::Zip to look inside ZIP-based files: without it a DOCX or XLSX is
+# reported as a plain "ZIP" and OpenDocument's meta.xml is not read.
+perl -MArchive::Zip -e 1 >/dev/null 2>&1 || missing+=(libarchive-zip-perl)
 if [ "${#missing[@]}" -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   echo "Installing Debian packages: $pkgs"
