@@ -49,8 +49,9 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
 
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
   await fsp.mkdir(workDir, { recursive: true });
+  let alsoKept: readonly KeepOption[] = [];
   try {
-    await cleaner.clean({
+    const outcome = await cleaner.clean({
       input: req.input,
       output: req.output,
       workDir,
@@ -68,12 +69,13 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
         }
       },
     });
+    if (outcome != null) alsoKept = outcome.alsoKept;
   } finally {
     await fsp.rm(workDir, { recursive: true, force: true });
   }
 
   const after = await readTags(req.exiftool, req.output);
-  return verify(cleaner, fileType, before, after, req.keep);
+  return verify(cleaner, fileType, before, after, new Set([...req.keep, ...alsoKept]));
 }
 
 async function readTags(exiftool: ExifTool, file: string): Promise<RawTags> {

@@ -23,6 +23,10 @@ export interface CleanContext {
   cleanNested(input: string, output: string): Promise<boolean>;
 }
 
+export interface CleanOutcome {
+  alsoKept: readonly KeepOption[];
+}
+
 /** A tag read back from a cleaned file, as ExifTool names it with `-G0`. */
 export interface FoundTag {
   group: string;
@@ -40,7 +44,12 @@ export interface Cleaner {
   readonly name: string;
   /** ExifTool FileType values this cleaner handles. */
   readonly fileTypes: readonly string[];
-  clean(ctx: CleanContext): Promise<void>;
+  /**
+   * Writes `ctx.output`. Resolves to an outcome when it had to keep something the client did not
+   * ask to keep (an orientation no lossless rotation could apply), so that verification accepts
+   * it and `remaining` shows it.
+   */
+  clean(ctx: CleanContext): Promise<CleanOutcome | void>;
   /**
    * True for a tag that the format itself needs (image size, codec, track layout...) and that
    * therefore stays after cleaning without counting as leftover metadata. Tags of the groups

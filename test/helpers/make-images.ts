@@ -1,0 +1,250 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import zlib from "node:zlib";
+import { CONVERT, exiftool, run } from "./tools.js";
+
+/**
+ * Dirty images for the removal tests, made fresh by ImageMagick (/usr/bin/convert), heif-enc
+ * and the bundled ExifTool, with `marker` planted in every metadata field each format can hold.
+ * Pictures are small (64x48) so that the suite stays light on a shared machine; plasma with a
+ * fixed seed gives real texture, so a pixel change cannot go unnoticed.
+ */
+
+const W = 64;
+const H = 48;
+
+async function base(dir: string, name: string, size = `${W}x${H}`, extra: string[] = []): Promise<string> {
+  const file = path.join(dir, name);
+  await run(CONVERT, ["-seed", "7", "-size", size, "plasma:fractal", ...extra, file]);
+  return file;
+}
+
+/** A tiny JPEG with the marker in a COM segment, to be planted as a thumbnail or trailer. */
+async function markedJpeg(dir: string, marker: string, name: string): Promise<Buffer> {
+  const file = path.join(dir, name);
+  await run(CONVERT, ["-size", "16x16", "xc:green", "-set", "comment", `thumb ${marker}`, file]);
+  const bytes = await fs.readFile(file);
+  await fs.rm(file);
+  return bytes;
+}
+
+/** The EXIF, GPS, IPTC and XMP fields every EXIF-capable format gets. */
+function commonTags(marker: string): string[] {
+  return [
+    `-EXIF:Artist=${marker}`,
+    `-EXIF:Copyright=${marker}`,
+    `-EXIF:ImageDescription=${marker}`,
+    `-EXIF:UserComment=${marker}`,
+    `-EXIF:Make=${marker}`,
+    `-EXIF:Model=${marker}`,
+    `-EXIF:Software=${marker}`,
+    // Stored as UTF-16LE: the scan must see that encoding too.
+    `-EXIF:XPComment=${marker}`,
+    "-GPSLatitude=48.8584",
+    "-GPSLatitudeRef=N",
+    "-GPSLongitude=2.2945",
+    "-GPSLongitudeRef=E",
+    `-GPSAreaInformation=${marker}`,
+    `-XMP-dc:Creator=${marker}`,
+    `-XMP-dc:Description=${marker}`,
+    `-XMP-iptcExt:PersonInImage=${marker}`,
+  ];
+}
+
+/**
+ * A minimal ICC v2 display profile whose description and copyright are `text`: enough for
+ * ExifTool and ImageMagick to treat it as the image's colour profile.
+ */
+export function iccProfile(text: string): Buffer {
+  const ascii = Buffer.from(`${text}\0`, "latin1");
+  const desc = Buffer.alloc(12 + ascii.length + 12 + 67 + 3);
+  desc.write("desc", 0, "latin1");
+  desc.writeUInt32BE(ascii.length, 8);
+  ascii.copy(desc, 12);
+  const cprt = Buffer.concat([Buffer.from("text\0\0\0\0", "latin1"), ascii]);
+  const tags: [string, Buffer][] = [["desc", desc], ["cprt", cprt]];
+  const table = Buffer.alloc(4 + tags.length * 12);
+  table.writeUInt32BE(tags.length, 0);
+  const bodies: Buffer[] = [];
+  let offset = 128 + table.length;
+  tags.forEach(([sig, data], i) => {
+    table.write(sig, 4 + i * 12, "latin1");
+    table.writeUInt32BE(offset, 8 + i * 12);
+    table.writeUInt32BE(data.length, 12 + i * 12);
+    const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+    bodies.push(padded);
+    offset += padded.length;
+  });
+  const header = Buffer.alloc(128);
+  header.writeUInt32BE(offset, 0);
+  header.writeUInt32BE(0x02100000, 8);
+  header.write("mntrRGB XYZ ", 12, "latin1");
+  header.write("acsp", 36, "latin1");
+  // D50 illuminant, as every profile carries.
+  header.writeInt32BE(0x0000f6d6, 68);
+  header.writeInt32BE(0x00010000, 72);
+  header.writeInt32BE(0x0000d32d, 76);
+  return Buffer.concat([header, table, ...bodies]);
+}
+
+async function writeIcc(dir: string, text: string): Promise<string> {
+  const file = path.join(dir, `profile-${text}.icc`);
+  await fs.writeFile(file, iccProfile(text));
+  return file;
+}
+
+export interface JpegOptions {
+  /** EXIF orientation to set (1..8). */
+  orientation?: number;
+  size?: string;
+  /** Text of an embedded ICC profile (its own marker, so a kept profile can be told apart). */
+  icc?: string;
+}
+
+/**
+ * JPEG with EXIF (incl. GPS, UTF-16 XPComment and a thumbnail that itself carries the marker),
+ * IPTC in a Photoshop IRB, XMP large enough to spill into extended XMP, a COM comment, an ICC
+ * profile, and a second JPEG appended after EOI, where MPF previews and vendor trailers live.
+ */
+export async function makeJpeg(dir: string, marker: string, opts: JpegOptions = {}): Promise<string> {
+  const file = await base(dir, "in.jpg", opts.size, ["-quality", "85"]);
+  const thumb = path.join(dir, "thumb.jpg");
+  await fs.writeFile(thumb, await markedJpeg(dir, marker, "t.jpg"));
+  const icc = await writeIcc(dir, opts.icc ?? marker);
+  await exiftool([
+    "-q", "-overwrite_original",
+    ...commonTags(marker),
+    `-IPTC:By-line=${marker}`,
+    `-IPTC:Caption-Abstract=${marker}`,
+    `-Comment=${marker}`,
+    `-XMP-photoshop:Instructions=${"x".repeat(70_000)} ${marker}`,
+    `-ThumbnailImage<=${thumb}`,
+    `-ICC_Profile<=${icc}`,
+    ...(opts.orientation != null ? ["-n", `-EXIF:Orientation=${opts.orientation}`] : []),
+    file,
+  ]);
+  await fs.appendFile(file, await markedJpeg(dir, marker, "trailer.jpg"));
+  return file;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, "latin1");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/**
+ * PNG with eXIf (ExifTool), XMP in iTXt, tEXt, zTXt and iTXt text, tIME, an ICC profile, a
+ * private ancillary chunk and bytes after IEND, all carrying the marker where they can.
+ */
+export async function makePng(dir: string, marker: string): Promise<string> {
+  const file = await base(dir, "in.png");
+  const icc = await writeIcc(dir, marker);
+  await exiftool(["-q", "-overwrite_original", ...commonTags(marker), `-ICC_Profile<=${icc}`, file]);
+  const png = await fs.readFile(file);
+  const iend = png.length - 12;
+  const text = Buffer.from(`Author\0${marker}`, "latin1");
+  const ztxt = Buffer.concat([Buffer.from("Comment\0\0", "latin1"), zlib.deflateSync(Buffer.from(marker))]);
+  const itxt = Buffer.concat([Buffer.from("Title\0\0\0en\0Title\0", "latin1"), Buffer.from(marker, "utf8")]);
+  const time = Buffer.from([0x07, 0xe8, 3, 15, 10, 30, 0]);
+  const extra = Buffer.concat([
+    pngChunk("tEXt", text),
+    pngChunk("zTXt", ztxt),
+    pngChunk("iTXt", itxt),
+    pngChunk("tIME", time),
+    pngChunk("prVt", Buffer.from(marker)),
+  ]);
+  await fs.writeFile(file, Buffer.concat([png.subarray(0, iend), extra, png.subarray(iend), Buffer.from(`trailer ${marker}`)]));
+  return file;
+}
+
+/** TIFF with metadata in IFD0 itself (where image structure lives too), EXIF, GPS, IPTC, XMP, ICC. */
+export async function makeTiff(dir: string, marker: string): Promise<string> {
+  const file = await base(dir, "in.tif", undefined, ["-depth", "8"]);
+  const icc = await writeIcc(dir, marker);
+  await exiftool([
+    "-q", "-overwrite_original",
+    ...commonTags(marker),
+    `-IFD0:DocumentName=${marker}`,
+    `-IFD0:HostComputer=${marker}`,
+    `-IFD0:PageName=${marker}`,
+    `-IPTC:By-line=${marker}`,
+    `-ICC_Profile<=${icc}`,
+    file,
+  ]);
+  return file;
+}
+
+/** WebP (lossy VP8 or lossless VP8L) with EXIF, XMP, ICC and an unknown chunk. */
+export async function makeWebp(dir: string, marker: string, lossless: boolean): Promise<string> {
+  const file = await base(dir, "in.webp", undefined, lossless ? ["-define", "webp:lossless=true"] : ["-quality", "80"]);
+  const icc = await writeIcc(dir, marker);
+  await exiftool(["-q", "-overwrite_original", ...commonTags(marker), `-ICC_Profile<=${icc}`, file]);
+  const webp = await fs.readFile(file);
+  const unknown = Buffer.alloc(8);
+  unknown.write("ZZZZ", 0, "latin1");
+  const payload = Buffer.from(`${marker}!`); // even length: no padding byte needed
+  unknown.writeUInt32LE(payload.length, 4);
+  const out = Buffer.concat([webp, unknown, payload]);
+  out.writeUInt32LE(out.length - 8, 4);
+  await fs.writeFile(file, out);
+  return file;
+}
+
+/** An animated GIF with comments, XMP (an application extension) and bytes after the trailer. */
+export async function makeGif(dir: string, marker: string): Promise<string> {
+  const a = await base(dir, "a.gif");
+  const b = path.join(dir, "b.gif");
+  await run(CONVERT, ["-size", `${W}x${H}`, "gradient:red-blue", b]);
+  const file = path.join(dir, "in.gif");
+  await run(CONVERT, ["-delay", "20", "-loop", "0", a, b, "-set", "comment", marker, file]);
+  await exiftool(["-q", "-overwrite_original", `-XMP-dc:Creator=${marker}`, `-XMP-dc:Description=${marker}`, `-Comment=${marker}`, file]);
+  await fs.appendFile(file, Buffer.from(`trailer ${marker}`));
+  return file;
+}
+
+/** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
+export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif"): Promise<string> {
+  const png = await base(dir, "src.png");
+  const file = path.join(dir, `in.${kind}`);
+  if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", "-o", file, png]);
+  else await run(CONVERT, [png, "-quality", "90", file]);
+  await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
+  return file;
+}
+
+/**
+ * SVG with a <metadata> RDF block, comments, a processing instruction, and Inkscape/Sodipodi
+ * elements and attributes. Title and desc are content: they carry `content` and must stay.
+ */
+export async function makeSvg(dir: string, marker: string, content: string): Promise<string> {
+  const file = path.join(dir, "in.svg");
+  const svg = `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape by ${marker} -->
+<?editor-data ${marker}?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+     xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+     xmlns:cc="http://creativecommons.org/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" sodipodi:docname="${marker}.svg" inkscape:version="1.2 (${marker})">
+  <title>${content} title</title>
+  <desc>${content} description</desc>
+  <metadata id="metadata1">
+    <rdf:RDF><cc:Work rdf:about=""><dc:creator><cc:Agent><dc:title>${marker}</dc:title></cc:Agent></dc:creator></cc:Work></rdf:RDF>
+  </metadata>
+  <sodipodi:namedview id="base" pagecolor="#ffffff" inkscape:current-layer="${marker}"/>
+  <g inkscape:label="${marker}" inkscape:groupmode="layer" id="layer1">
+    <!-- ${marker} -->
+    <rect x="4" y="4" width="40" height="20" fill="#c03" stroke="#000" stroke-width="2"/>
+    <circle cx="44" cy="30" r="12" fill="#06c" sodipodi:type="arc"/>
+    <text x="4" y="44" font-size="8" fill="#000">${content}</text>
+  </g>
+</svg>
+`;
+  await fs.writeFile(file, svg);
+  return file;
+}

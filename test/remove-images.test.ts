@@ -1,0 +1,138 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanFile } from "../src/cleaners/clean-file.js";
+import type { KeepOption } from "../src/cleaners/types.js";
+import { AppError } from "../src/errors.js";
+import { createExifToolPool, type ExifToolPool } from "../src/metadata/exiftool-pool.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { makeGif, makeHeif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./helpers/make-images.js";
+import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
+
+const MARKER = "ImgMark_Q7z3Vw";
+const ICC_MARKER = "IccKept_R4t8Yx";
+
+interface Cleaned {
+  file: string;
+  remaining: Record<string, Record<string, unknown>>;
+}
+
+interface Row {
+  name: string;
+  make(dir: string): Promise<string>;
+  keep?: KeepOption[];
+  /** The marker that must survive (a kept ICC profile's own text), if any. */
+  keptMarker?: string;
+  /** Groups `remaining` may hold (lower case), from what `keep` asked for. */
+  remaining?: Record<string, string[]>;
+  /** The orientation the cleaner must bake into the pixels with a DCT-domain rotation. */
+  rotated?: number;
+}
+
+const rows: Row[] = [
+  { name: "JPEG", make: (d) => makeJpeg(d, MARKER) },
+  { name: "JPEG keep=colorProfile", make: (d) => makeJpeg(d, MARKER, { icc: ICC_MARKER }), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] } },
+  { name: "JPEG orientation 6 keep=orientation", make: (d) => makeJpeg(d, MARKER, { orientation: 6 }), keep: ["orientation"], remaining: { exif: ["Orientation"] } },
+  { name: "JPEG orientation 3 (rotated losslessly)", make: (d) => makeJpeg(d, MARKER, { orientation: 3 }), rotated: 3 },
+  { name: "JPEG orientation 6 (rotated losslessly)", make: (d) => makeJpeg(d, MARKER, { orientation: 6 }), rotated: 6 },
+  // 65x49 is not a whole number of MCUs: no perfect transform exists, so the tag must stay.
+  { name: "JPEG orientation 8, odd size (tag kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 8, size: "65x49" }), remaining: { exif: ["Orientation"] } },
+  { name: "PNG", make: (d) => makePng(d, MARKER) },
+];
+
+let pool: ExifToolPool;
+let tmp: string;
+
+beforeAll(async () => {
+  pool = await createExifToolPool({ EXIFTOOL_PROCS: 1, EXIFTOOL_TASK_TIMEOUT_SECONDS: 60 });
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "remove-images-"));
+});
+
+afterAll(async () => {
+  await pool.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function clean(input: string, keep: KeepOption[] = []): Promise<Cleaned> {
+  const dir = await fs.mkdtemp(path.join(tmp, "run-"));
+  // The pipeline only ever sees generated names without extension.
+  const dirty = path.join(dir, "dirty");
+  await fs.copyFile(input, dirty);
+  const file = path.join(dir, "clean");
+  const result = await cleanFile({ exiftool: pool.exiftool, input: dirty, output: file, workDir: dir, keep: new Set(keep) });
+  return { file, remaining: result.remaining };
+}
+
+describe("image removal", () => {
+  it.each(rows)("$name: no marker left, same picture, nothing remaining but what was kept", async (row) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "gen-"));
+    const input = await row.make(dir);
+    expect(await findMarker(input, MARKER), "the generator planted the marker").not.toEqual([]);
+    const { file, remaining } = await clean(input, row.keep);
+
+    expect(await findMarker(file, MARKER)).toEqual([]);
+    if (row.keptMarker != null) expect(await findMarker(file, row.keptMarker)).not.toEqual([]);
+    expect(Object.keys(remaining).sort()).toEqual(Object.keys(row.remaining ?? {}).sort());
+    for (const [group, tags] of Object.entries(row.remaining ?? {})) {
+      if (tags.length > 0) expect(Object.keys(remaining[group] ?? {}).sort()).toEqual(tags);
+    }
+    if (row.rotated != null) await expectRotatedLosslessly(input, file, row.rotated);
+    else expect(await pixelSignature(file)).toBe(await pixelSignature(input));
+  });
+});
+
+/** The jpegtran transform that undoes each orientation's rotation. */
+const UNDO: Record<number, string[]> = {
+  2: ["-flip", "horizontal"], 3: ["-rotate", "180"], 4: ["-flip", "vertical"], 5: ["-transpose"],
+  6: ["-rotate", "270"], 7: ["-transverse"], 8: ["-rotate", "90"],
+};
+
+/**
+ * A rotation done on DCT coefficients (jpegtran -perfect) loses nothing, yet libjpeg's decoder
+ * rounds (IDCT, chroma upsampling) a little differently on the rotated layout, so decoded pixels
+ * may differ by a few levels and the strict signature cannot match. Two checks instead: the
+ * picture displays the same way within that rounding, and rotating the cleaned file back with
+ * the inverse perfect transform gives exactly the original stored pixels.
+ */
+async function expectRotatedLosslessly(input: string, cleaned: string, orientation: number): Promise<void> {
+  const { stdout } = await run(CONVERT, [`${input}[0]`, "-auto-orient", `${cleaned}[0]`, "-auto-orient", "-metric", "PAE", "-compare", "-format", "%[distortion]", "info:"]);
+  expect(Number(stdout.toString("utf8").trim())).toBeLessThanOrEqual(4 / 255);
+  const undone = `${cleaned}.undone.jpg`;
+  await run("/usr/bin/jpegtran", ["-perfect", ...(UNDO[orientation] ?? []), "-outfile", undone, cleaned]);
+  expect(await storedSignature(undone)).toBe(await storedSignature(input));
+}
+
+/** The signature of the pixels as stored, ignoring any orientation tag. */
+async function storedSignature(file: string): Promise<string> {
+  const { stdout } = await run(CONVERT, [`${file}[0]`, "-format", "%#", "info:"]);
+  return stdout.toString("utf8").trim();
+}
+
+describe("files the image cleaners refuse", () => {
+  it("a type nobody cleans is unsupported_type", async () => {
+    const file = path.join(tmp, "plain.txt");
+    await fs.writeFile(file, "just some text\n");
+    await expect(clean(file)).rejects.toMatchObject({ code: "unsupported_type" });
+  });
+
+  it("garbage after a JPEG magic number is unprocessable", async () => {
+    const file = path.join(tmp, "garbage.jpg");
+    await fs.writeFile(file, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from("JFIF\0 not really a jpeg at all")]));
+    await expect(clean(file)).rejects.toBeInstanceOf(AppError);
+  });
+
+  it("a truncated JPEG is either refused or verified clean", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "trunc-"));
+    const whole = await fs.readFile(await makeJpeg(dir, MARKER));
+    for (const cut of [100, 3000, Math.floor(whole.length * 0.9)]) {
+      const file = path.join(dir, `cut-${cut}.jpg`);
+      await fs.writeFile(file, whole.subarray(0, cut));
+      const outcome = await clean(file).then(
+        async (c) => ({ clean: (await findMarker(c.file, MARKER)).length === 0 }),
+        (err: unknown) => ({ refused: err instanceof AppError && err.code === "unprocessable" }),
+      );
+      expect(outcome, `cut at ${cut}`).toSatisfy((o: { clean?: boolean; refused?: boolean }) => o.clean === true || o.refused === true);
+    }
+  });
+});
