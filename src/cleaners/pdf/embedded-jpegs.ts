@@ -1,0 +1,32 @@
+import path from "node:path";
+import type { CleanContext } from "../types.js";
+import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
+
+/**
+ * A JPEG image XObject (`/Filter /DCTDecode`) stores a whole JPEG file, with whatever EXIF
+ * (GPS, camera serial...), XMP and comments the camera put in it. Each one is handed to the JPEG
+ * cleaner through `cleanNested` and written back in place of the original bytes.
+ *
+ * `doc` is the dump read with `--json-stream-data=file`; `update` is the edit being built, whose
+ * entries for these objects get the cleaned data file.
+ */
+export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument, ctx: CleanContext): Promise<void> {
+  const changes = update.qpdf[1];
+  let n = 0;
+  for (const [key, obj] of Object.entries(doc.qpdf[1])) {
+    if (!("stream" in obj) || !isJpegImage(obj.stream.dict)) continue;
+    const source = obj.stream.datafile;
+    if (source == null) continue;
+    const cleaned = path.resolve(ctx.workDir, `jpeg-${n++}`);
+    if (!(await ctx.cleanNested(source, cleaned))) continue;
+    const prior: QpdfObject | undefined = changes[key];
+    const dict = prior != null && "stream" in prior ? prior.stream.dict : obj.stream.dict;
+    changes[key] = { stream: { dict, datafile: cleaned } };
+  }
+}
+
+function isJpegImage(d: PdfDict): boolean {
+  const filter = d["/Filter"];
+  const only = Array.isArray(filter) && filter.length === 1 ? filter[0] : filter;
+  return d["/Subtype"] === "/Image" && only === "/DCTDecode";
+}

@@ -1,0 +1,56 @@
+import { execFile } from "node:child_process";
+
+export interface ToolRun {
+  /** The exit code (0 on success; tools such as qpdf use others for "done with warnings"). */
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface ToolOptions {
+  timeoutMs: number;
+  /** stdout and stderr are each cut off (and the tool killed) past this many bytes. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Thrown when a tool could not run to its end: not started, killed by the timeout or the output cap. */
+export class ToolFailure extends Error {}
+
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+
+/**
+ * Runs a helper program (qpdf, ffmpeg...) with an argument array, never through a shell, with a
+ * timeout and an output cap, killed outright (SIGKILL) when either is hit or the signal aborts.
+ * Arguments holding CR, LF or NUL are refused: they can only come from a mistake or an attack,
+ * and they break the line-based logs we write commands into.
+ *
+ * A non-zero exit is returned, not thrown: what it means (bad input vs our failure) is the
+ * caller's call.
+ */
+export function runTool(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+  const bad = args.find((a) => /[\r\n\0]/.test(a));
+  if (bad != null) return Promise.reject(new ToolFailure(`${cmd}: refused an argument with a control character`));
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      {
+        encoding: "buffer",
+        maxBuffer: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+        timeout: opts.timeoutMs,
+        killSignal: "SIGKILL",
+        windowsHide: true,
+        ...(opts.signal != null ? { signal: opts.signal } : {}),
+      },
+      (err, stdout, stderr) => {
+        const errText = stderr.toString("utf8");
+        if (err == null) return resolve({ code: 0, stdout, stderr: errText });
+        if (typeof err.code === "number" && !err.killed && err.signal == null) {
+          return resolve({ code: err.code, stdout, stderr: errText });
+        }
+        reject(new ToolFailure(`${cmd} did not finish: ${err.message}`, { cause: err }));
+      },
+    );
+  });
+}

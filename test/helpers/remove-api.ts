@@ -1,0 +1,20 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { type RunningServer, postFile } from "./server.js";
+
+export interface RemoveOutcome {
+  status: number;
+  body: Record<string, unknown>;
+  /** The downloaded cleaned bytes (null when the request failed). */
+  cleaned: Buffer | null;
+}
+
+/** Uploads a file to POST /api/v1/remove and, on success, downloads the cleaned copy. */
+export async function removeViaApi(server: RunningServer, file: string, name = path.basename(file)): Promise<RemoveOutcome> {
+  const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name, data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey } });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200 || typeof body["downloadUrl"] !== "string") return { status: res.status, body, cleaned: null };
+  const dl = await fetch(body["downloadUrl"]);
+  if (dl.status !== 200) throw new Error(`download of ${name} failed with ${dl.status}`);
+  return { status: res.status, body, cleaned: Buffer.from(await dl.arrayBuffer()) };
+}

@@ -1,0 +1,71 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { ORIGINAL_ID, PDF_TEXT, type PdfVariant, makeMarkedPdf, pdfContent } from "./helpers/make-pdf.js";
+import { minimalTextPdf } from "./helpers/make-files.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Pdfmark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-pdf-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const variants: PdfVariant[] = ["plain", "object-streams", "encrypted"];
+
+describe("POST /api/v1/remove on PDFs", () => {
+  it.each(variants)("leaves no metadata and no older revision in a %s PDF, and keeps its text", async (variant) => {
+    const file = await makeMarkedPdf(dir, variant, MARKER);
+    const before = await pdfContent(file);
+    expect(before.text).toContain(PDF_TEXT);
+    if (variant !== "encrypted") expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(body["removed"]).toMatchObject({ pdf: expect.any(Number) });
+    expect(cleaned).not.toBeNull();
+
+    const out = path.join(dir, `cleaned-${variant}.pdf`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(before);
+    // The original's permanent /ID is a fingerprint linking the copy to its source.
+    expect(cleaned!.includes(ORIGINAL_ID)).toBe(false);
+    // One revision only, and a file qpdf finds sound.
+    expect(cleaned!.toString("latin1").match(/%%EOF/g)).toHaveLength(1);
+    await run("qpdf", ["--check", out]);
+  });
+
+  it("refuses a PDF that needs a password to open", async () => {
+    const plain = path.join(dir, "to-lock.pdf");
+    const locked = path.join(dir, "locked.pdf");
+    await fs.writeFile(plain, minimalTextPdf("Locked"));
+    await run("qpdf", ["--encrypt", "user-secret", "owner-secret", "256", "--", plain, locked]);
+    const { status, body, cleaned } = await removeViaApi(server, locked);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The PDF is password-protected and cannot be cleaned without its password.");
+    expect(cleaned).toBeNull();
+  });
+
+  it("refuses a damaged PDF with a reason", async () => {
+    const broken = path.join(dir, "broken.pdf");
+    await fs.writeFile(broken, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nthis is not a PDF any more\n");
+    const { status, body, cleaned } = await removeViaApi(server, broken);
+    expect(status).toBe(422);
+    expect(typeof body["error"]).toBe("string");
+    expect(cleaned).toBeNull();
+  });
+});
