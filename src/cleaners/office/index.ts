@@ -1,4 +1,5 @@
 import type { Cleaner } from "../types.js";
+import { ooxmlCleaner } from "./ooxml.js";
 
 /** The office family's cleaners, in the order the registry tries them. */
-export const officeCleaners: readonly Cleaner[] = [];
+export const officeCleaners: readonly Cleaner[] = [ooxmlCleaner];

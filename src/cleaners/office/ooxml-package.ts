@@ -1,0 +1,110 @@
+import path from "node:path";
+import type { Document, Element } from "@xmldom/xmldom";
+import { removeNode } from "./xml.js";
+
+const RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships";
+const TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types";
+
+/**
+ * Relationship types whose target is metadata, by the last segment of the type URI, lower case
+ * without hyphens (Transitional writes `core-properties`, Strict `coreProperties`): document
+ * properties, thumbnail, printer settings, Word's template path and people list, custom XML
+ * (SharePoint properties), digital signatures (the signer's identity) and Excel's shared-workbook
+ * revision log (user names and times).
+ */
+const DROPPED_TYPES: ReadonlySet<string> = new Set([
+  "coreproperties",
+  "extendedproperties",
+  "customproperties",
+  "thumbnail",
+  "printersettings",
+  "attachedtemplate",
+  "people",
+  "customxml",
+  "customxmlprops",
+  "origin",
+  "signature",
+  "revisionheaders",
+  "revisionlog",
+  "usernames",
+]);
+
+/** Parts dropped by name, wherever they are referenced from. `[trash]` holds deleted parts. */
+const DROPPED_PATHS: readonly RegExp[] = [/^docprops\//, /^customxml\//, /(^|\/)printersettings\//, /^_xmlsignatures\//, /^xl\/revisions\//, /^\[trash\]\//];
+
+/** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
+export type Dropped = ReadonlySet<string>;
+
+/** Decides which parts go, from their names and every relationship of the package. */
+export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>): Dropped {
+  const dropped = new Set<string>();
+  for (const name of names) if (DROPPED_PATHS.some((re) => re.test(name.toLowerCase()))) dropped.add(name.toLowerCase());
+  for (const [relsName, doc] of rels) {
+    for (const r of relationships(doc)) {
+      if (!DROPPED_TYPES.has(kind(r))) continue;
+      const target = internalTarget(relsName, r);
+      if (target != null) dropped.add(target);
+    }
+  }
+  // A dropped part's own relationships go with it.
+  for (const relsName of rels.keys()) {
+    const source = relsSource(relsName);
+    if (source != null && dropped.has(source)) dropped.add(relsName.toLowerCase());
+  }
+  return dropped;
+}
+
+/** Removes the relationships of dropped types and those pointing at dropped parts. */
+export function pruneRels(relsName: string, doc: Document, dropped: Dropped): void {
+  for (const r of relationships(doc)) {
+    const target = internalTarget(relsName, r);
+    if (DROPPED_TYPES.has(kind(r)) || (target != null && dropped.has(target))) removeNode(r);
+  }
+}
+
+/** Removes the content-type overrides of dropped parts. */
+export function pruneContentTypes(doc: Document, dropped: Dropped): void {
+  for (const o of Array.from(doc.getElementsByTagNameNS(TYPES_NS, "Override"))) {
+    const part = decode(o.getAttribute("PartName") ?? "").replace(/^\/+/, "").toLowerCase();
+    if (dropped.has(part)) removeNode(o);
+  }
+}
+
+function relationships(doc: Document): Element[] {
+  return Array.from(doc.getElementsByTagNameNS(RELS_NS, "Relationship"));
+}
+
+function kind(r: Element): string {
+  const type = r.getAttribute("Type") ?? "";
+  return (type.split("/").pop() ?? "").replace(/-/g, "").toLowerCase();
+}
+
+/**
+ * The part a relationship points to, resolved against its source part's folder (OPC, ECMA-376
+ * Part 2, 9.3), or null for an external target or one outside the package.
+ */
+function internalTarget(relsName: string, r: Element): string | null {
+  if (r.getAttribute("TargetMode") === "External") return null;
+  const source = relsSource(relsName);
+  if (source == null) return null;
+  const target = decode((r.getAttribute("Target") ?? "").replace(/[#?].*$/, ""));
+  if (target === "") return null;
+  const joined = target.startsWith("/") ? target.slice(1) : path.posix.join(path.posix.dirname(source), target);
+  const resolved = path.posix.normalize(joined);
+  return resolved.startsWith("../") || resolved === ".." ? null : resolved.toLowerCase();
+}
+
+/** `word/_rels/document.xml.rels` -> `word/document.xml`; the package's `_rels/.rels` -> "". */
+function relsSource(relsName: string): string | null {
+  const m = /^(.*?)_rels\/([^/]*)\.rels$/i.exec(relsName);
+  return m == null ? null : `${m[1] ?? ""}${m[2] ?? ""}`.toLowerCase();
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    // A stray "%" is a literal character of the name, not an encoding.
+    return s;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Document } from "@xmldom/xmldom";
+import { AppError } from "../../errors.js";
+import type { CleanContext, Cleaner } from "../types.js";
+import { cleanEmbedded } from "./embedded.js";
+import { planDrops, pruneContentTypes, pruneRels, type Dropped } from "./ooxml-package.js";
+import { scrubOoxmlPart } from "./ooxml-scrub.js";
+import { readXmlPart, saveXmlPart } from "./part-io.js";
+import { zipStructural } from "./structural.js";
+import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
+import { writeZip, type OutEntry } from "./zip-write.js";
+
+const CONTENT_TYPES = "[Content_Types].xml";
+
+/**
+ * Parts copied as they are: embedded fonts (their name tables describe the font, not the
+ * document's author) and VML drawings (no metadata fields, and Excel writes VML that is not
+ * well-formed XML, so it cannot go through the XML scrubber).
+ */
+const AS_IS = /\.(odttf|ttf|otf|fntdata|eot|woff2?|vml)$/i;
+
+/**
+ * Office Open XML (Word, Excel, PowerPoint, and their templates). Macro-enabled variants are not
+ * listed: their VBA project is a compound file no cleaner handles.
+ */
+export const ooxmlCleaner: Cleaner = {
+  name: "ooxml",
+  fileTypes: ["DOCX", "DOTX", "XLSX", "XLTX", "PPTX", "POTX", "PPSX"],
+  clean: cleanOoxml,
+  isStructural: zipStructural(CONTENT_TYPES),
+};
+
+async function cleanOoxml(ctx: CleanContext): Promise<void> {
+  const entries = await extractZip(ctx.input, ctx.workDir);
+  if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new AppError("unprocessable", "The document has no content types part.");
+  const rels = new Map<string, Document>();
+  for (const e of entries) if (!e.directory && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
+  const dropped = planDrops(
+    entries.map((e) => e.name),
+    rels,
+  );
+  const out: OutEntry[] = [];
+  for (const e of entries) {
+    if (!dropped.has(e.name.toLowerCase())) out.push(await cleanEntry(ctx, e, rels, dropped));
+  }
+  // The content types part first, where Office writes it and ExifTool looks.
+  out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
+  await writeZip(ctx.output, out);
+}
+
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, rels: ReadonlyMap<string, Document>, dropped: Dropped): Promise<OutEntry> {
+  if (e.directory) return { name: e.name, source: "directory" };
+  const relsDoc = rels.get(e.name);
+  if (relsDoc != null) {
+    pruneRels(e.name, relsDoc, dropped);
+    return { name: e.name, source: await saveXmlPart(e, relsDoc) };
+  }
+  if (isXmlName(e.name)) {
+    const doc = await readXmlPart(e);
+    if (e.name === CONTENT_TYPES) pruneContentTypes(doc, dropped);
+    else scrubOoxmlPart(doc);
+    return { name: e.name, source: await saveXmlPart(e, doc) };
+  }
+  if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
+  return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
+}

@@ -1,0 +1,83 @@
+import { DOMParser, XMLSerializer, type Document, type Element, type Node, type ProcessingInstruction } from "@xmldom/xmldom";
+import { AppError } from "../../errors.js";
+
+const ELEMENT_NODE = 1;
+const PROCESSING_INSTRUCTION_NODE = 7;
+
+/**
+ * Parses one XML part of a document. Anything short of well-formed is the file's fault, and so
+ * is a DTD: OOXML forbids them (ECMA-376 Part 2, 8.1.4) and OpenDocument needs none, while a
+ * DTD's entities are how XML bombs are built.
+ */
+export function parseXml(bytes: Buffer, part: string): Document {
+  const { text, wasUtf16 } = decode(bytes, part);
+  let doc: Document;
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== "warning") throw new Error(message);
+      },
+    }).parseFromString(text, "application/xml");
+  } catch (err) {
+    throw new AppError("unprocessable", "The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
+  }
+  if (doc.doctype != null) throw new AppError("unprocessable", "The document holds an XML part with a DTD.", new Error(part));
+  if (wasUtf16) declareUtf8(doc);
+  return doc;
+}
+
+/** The part's bytes again, always UTF-8. */
+export function serializeXml(doc: Document): Buffer {
+  return Buffer.from(new XMLSerializer().serializeToString(doc), "utf8");
+}
+
+/**
+ * Every element under (and including) `root`, in document order. The caller may remove the
+ * element it was just given: its subtree is then skipped.
+ */
+export function* elements(root: Element): Generator<Element> {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    yield el;
+    if (el !== root && el.parentNode == null) continue;
+    const children: Element[] = [];
+    for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) children.push(c as Element);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+}
+
+export function removeNode(node: Node): void {
+  node.parentNode?.removeChild(node);
+}
+
+/** Replaces an element's content with one text node. */
+export function setText(el: Element, text: string): void {
+  while (el.firstChild != null) el.removeChild(el.firstChild);
+  el.appendChild(el.ownerDocument!.createTextNode(text));
+}
+
+/** True when the element holds no child element (text or comments only). */
+export function hasNoElementChild(el: Element): boolean {
+  for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) return false;
+  return true;
+}
+
+function decode(bytes: Buffer, part: string): { text: string; wasUtf16: boolean } {
+  try {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder("utf-16le", { fatal: true }).decode(bytes.subarray(2)), wasUtf16: true };
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder("utf-16be", { fatal: true }).decode(bytes.subarray(2)), wasUtf16: true };
+    // TextDecoder drops a UTF-8 byte-order mark itself.
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), wasUtf16: false };
+  } catch (err) {
+    throw new AppError("unprocessable", "The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
+  }
+}
+
+/** The text is re-encoded as UTF-8, so the declaration must say so. */
+function declareUtf8(doc: Document): void {
+  const first = doc.firstChild;
+  if (first == null || first.nodeType !== PROCESSING_INSTRUCTION_NODE || first.nodeName !== "xml") return;
+  const pi = first as ProcessingInstruction;
+  pi.data = pi.data.replace(/encoding\s*=\s*(["'])[^"']*\1/, 'encoding="UTF-8"');
+}

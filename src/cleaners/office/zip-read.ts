@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import yauzl from "yauzl";
+import { AppError } from "../../errors.js";
+
+/**
+ * One entry of a ZIP archive, inflated into the work folder. Its name is never used to build a
+ * path on disk (zip-slip): `file` is a generated name.
+ */
+export type ZipEntry = { name: string; directory: true } | FileEntry;
+
+export interface FileEntry {
+  name: string;
+  directory: false;
+  /** Where its inflated bytes are. */
+  file: string;
+  /** Bytes really inflated, counted as they came (headers are not trusted). */
+  size: number;
+}
+
+export interface ZipLimits {
+  maxEntries: number;
+  /** All entries together, inflated. */
+  maxTotalBytes: number;
+  /** One XML part, inflated: XML parts are parsed in memory afterwards. */
+  maxXmlBytes: number;
+}
+
+/**
+ * Office files are small; a ZIP that inflates past these is a decompression bomb, refused before
+ * it fills the disk or the memory.
+ */
+export const OFFICE_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024, maxXmlBytes: 100 * 1024 * 1024 };
+
+const BOMB = "The file inflates to more data than allowed and cannot be processed.";
+
+/** True for the parts read as XML (the limit for them is tighter). */
+export function isXmlName(name: string): boolean {
+  return /\.(xml|rels|rdf)$/i.test(name);
+}
+
+/**
+ * Inflates every entry of a ZIP into `workDir` under generated names, counting the bytes that
+ * really come out of the inflater and stopping at the limits, whatever the headers claim.
+ */
+export async function extractZip(input: string, workDir: string, limits: ZipLimits = OFFICE_LIMITS): Promise<ZipEntry[]> {
+  const zip = await open(input);
+  try {
+    return await readAll(zip, workDir, limits);
+  } finally {
+    zip.close();
+  }
+}
+
+function open(input: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(input, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err != null) reject(notZip(err));
+      else resolve(zip);
+    });
+  });
+}
+
+function readAll(zip: yauzl.ZipFile, workDir: string, limits: ZipLimits): Promise<ZipEntry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: ZipEntry[] = [];
+    const seen = new Set<string>();
+    const budget = { total: 0 };
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      // A failing disk is our problem, not a bad file: only archive errors become a 422.
+      reject(err instanceof AppError || isSystemError(err) ? err : notZip(err));
+    };
+    zip.on("error", fail);
+    zip.on("end", () => {
+      if (!failed) resolve(entries);
+    });
+    zip.on("entry", (entry: yauzl.Entry) => {
+      readEntry(zip, entry, entries.length, workDir, limits, budget)
+        .then((e) => {
+          // Two entries of one name are read differently by different programs: one of them
+          // could carry what the other hides. OPC part names are case-insensitive.
+          const key = e.name.toLowerCase();
+          if (seen.has(key)) throw new AppError("unprocessable", "The archive holds two entries with the same name.");
+          seen.add(key);
+          entries.push(e);
+          if (entries.length > limits.maxEntries) throw new AppError("unprocessable", "The archive holds too many entries.");
+          zip.readEntry();
+        })
+        .catch(fail);
+    });
+    zip.readEntry();
+  });
+}
+
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, index: number, workDir: string, limits: ZipLimits, budget: { total: number }): Promise<ZipEntry> {
+  const name = entry.fileName;
+  if (name.endsWith("/")) return { name, directory: true };
+  if (entry.isEncrypted()) throw new AppError("unprocessable", "The document is encrypted.");
+  const max = isXmlName(name) ? limits.maxXmlBytes : limits.maxTotalBytes;
+  // A claim over the limit is refused at once; a claim under it is never trusted.
+  if (entry.uncompressedSize > max) throw new AppError("unprocessable", BOMB);
+  const file = path.join(workDir, `z${index}`);
+  const counter = { size: 0 };
+  const stream = await openEntry(zip, entry);
+  await pipeline(
+    stream,
+    new ByteLimit((n) => {
+      counter.size += n;
+      budget.total += n;
+      if (counter.size > max || budget.total > limits.maxTotalBytes) throw new AppError("unprocessable", BOMB);
+    }),
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
+  return { name, directory: false, file, size: counter.size };
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err != null) reject(notZip(err));
+      else resolve(stream);
+    });
+  });
+}
+
+/** Passes bytes through, reporting each chunk's size first; a throw stops the stream. */
+class ByteLimit extends Transform {
+  constructor(private readonly onBytes: (n: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.onBytes(chunk.length);
+      cb(null, chunk);
+    } catch (err) {
+      cb(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+function notZip(cause: unknown): AppError {
+  return new AppError("unprocessable", "The file is not a readable ZIP archive.", cause);
+}
+
+function isSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === "string";
+}
