@@ -39,6 +39,11 @@ const rows: Row[] = [
   // 65x49 is not a whole number of MCUs: no perfect transform exists, so the tag must stay.
   { name: "JPEG orientation 8, odd size (tag kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 8, size: "65x49" }), remaining: { exif: ["Orientation"] } },
   { name: "PNG", make: (d) => makePng(d, MARKER) },
+  { name: "GIF (animated)", make: (d) => makeGif(d, MARKER) },
+  { name: "WebP lossy", make: (d) => makeWebp(d, MARKER, false) },
+  { name: "WebP lossless", make: (d) => makeWebp(d, MARKER, true) },
+  { name: "HEIC", make: (d) => makeHeif(d, MARKER, "heic") },
+  { name: "AVIF", make: (d) => makeHeif(d, MARKER, "avif") },
 ];
 
 let pool: ExifToolPool;
