@@ -165,6 +165,18 @@ describe("with private addresses refused (the production setting)", () => {
     expect(target.connections).toBe(before.connections);
   });
 
+  it("logs a refusal as a warning with the host, never the query", async () => {
+    const lines: Array<{ level: string; obj: object; msg: string }> = [];
+    const logger = {
+      warn: (obj: object, msg: string) => lines.push({ level: "warn", obj, msg }),
+      info: (obj: object, msg: string) => lines.push({ level: "info", obj, msg }),
+    };
+    await failure(fetcher({ testing: { lookup }, logger }), `http://evil.test:${target.port}/a?token=s3cret`);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: "warn", obj: { host: `evil.test:${target.port}` } });
+    expect(JSON.stringify(lines[0]?.obj)).not.toContain("s3cret");
+  });
+
   it("says when a host name does not resolve", async () => {
     const err = await failure(fetcher({ testing: { lookup } }), "http://nowhere.test/a.jpg");
     expect(err.publicMessage).toBe("Could not fetch the URL: the host name could not be resolved");
@@ -318,6 +330,13 @@ describe("with private addresses allowed (ALLOW_PRIVATE_URLS=true)", () => {
     const err = await failure(f, server.url("/missing.jpg"));
     expect(err.status).toBe(400);
     expect(err.publicMessage).toBe("Could not fetch the URL: the server answered 404");
+  });
+
+  it("leaves alone a destination that already exists", async () => {
+    const dest = newDest();
+    fs.writeFileSync(dest, "not yours");
+    await expect(f.fetchToFile(server.url("/"), dest)).rejects.toMatchObject({ code: "EEXIST" });
+    expect(fs.readFileSync(dest, "utf8")).toBe("not yours");
   });
 
   it("says when nothing listens", async () => {

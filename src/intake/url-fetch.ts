@@ -88,9 +88,12 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
     const parsed = parseFetchableUrl(rawUrl);
     if (!parsed.ok) throw new AppError("bad_request", parsed.reason);
     const clientUrl = parsed.url;
+    // Opened before anything else, not by the pipeline: a pipeline that fails early settles before
+    // its file stream has opened, and the file would appear after the clean-up. Not caught: when
+    // `dest` cannot be created (it exists), it is not ours to remove.
+    const out = (await fsp.open(dest, "wx", 0o600)).createWriteStream();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new FetchTimeoutError()), opts.timeoutMs);
-    let created = false;
     try {
       const response = await followRedirects(clientUrl, controller.signal);
       const length = Number(header(response, "content-length") ?? Number.NaN);
@@ -98,18 +101,16 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
         await response.body.dump({ signal: controller.signal, limit: DISCARD_LIMIT });
         throw new AppError("fetch_failed", tooLargeReason(opts.maxBytes));
       }
-      // Opened here, not by the stream, so that on failure it is known whether `dest` is ours.
-      const handle = await fsp.open(dest, "wx", 0o600);
-      created = true;
       const counter = byteLimit(opts.maxBytes);
-      await pipeline(response.body, counter, handle.createWriteStream(), { signal: controller.signal });
+      await pipeline(response.body, counter, out, { signal: controller.signal });
       return {
         fileName: remoteFileName(header(response, "content-disposition"), clientUrl),
         size: counter.bytes,
         contentType: header(response, "content-type"),
       };
     } catch (err) {
-      if (created) await fsp.rm(dest, { force: true });
+      out.destroy();
+      await fsp.rm(dest, { force: true });
       throw toAppError(controller.signal.aborted ? controller.signal.reason : err, clientUrl);
     } finally {
       clearTimeout(timer);
@@ -124,7 +125,7 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
         dispatcher: agent,
         method: "GET",
         signal,
-        // No Accept-Encoding: the file is wanted as the server stores it, not re-encoded in transit.
+        // identity: the file is wanted as the server stores it, not compressed for the transfer.
         headers: { accept: "*/*", "accept-encoding": "identity", "user-agent": "exifapi" },
       });
       if (response.statusCode >= 200 && response.statusCode < 300) return response;
