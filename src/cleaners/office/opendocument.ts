@@ -1,0 +1,66 @@
+import fsp from "node:fs/promises";
+import type { Document } from "@xmldom/xmldom";
+import { AppError } from "../../errors.js";
+import type { CleanContext, Cleaner } from "../types.js";
+import { cleanEmbedded } from "./embedded.js";
+import { scrubOdfPart } from "./odf-scrub.js";
+import { readXmlPart, saveXmlPart } from "./part-io.js";
+import { zipStructural } from "./structural.js";
+import { removeNode } from "./xml.js";
+import { extractZip, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
+import { writeZip, type OutEntry } from "./zip-write.js";
+
+const MIMETYPE = "mimetype";
+const MANIFEST = "META-INF/manifest.xml";
+const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
+
+/**
+ * Parts that are metadata whole: `meta.xml` (of the document and of each embedded object),
+ * thumbnails, Writer's layout cache (a binary replay of the last layout), and signatures (the
+ * signer's certificate; they would not verify after cleaning anyway).
+ */
+const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\/(documentsignatures|macrosignatures|packagesignatures)\.xml)$/;
+
+/** Embedded fonts are copied: their name tables describe the font, not the document's author. */
+const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
+
+/** OpenDocument text, spreadsheet, presentation and drawing. */
+export const openDocumentCleaner: Cleaner = {
+  name: "opendocument",
+  fileTypes: ["ODT", "ODS", "ODP", "ODG"],
+  clean: cleanOpenDocument,
+  isStructural: zipStructural(MIMETYPE),
+};
+
+async function cleanOpenDocument(ctx: CleanContext): Promise<void> {
+  const entries = await extractZip(ctx.input, ctx.workDir);
+  const mimetype = entries.find((e): e is FileEntry => e.name === MIMETYPE && !e.directory);
+  if (mimetype == null || mimetype.size > 256) throw new AppError("unprocessable", "The document has no valid mimetype entry.");
+  // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
+  const out: OutEntry[] = [{ name: MIMETYPE, source: await fsp.readFile(mimetype.file), stored: true }];
+  for (const e of entries) {
+    if (e.name !== MIMETYPE && !DROPPED.test(e.name)) out.push(await cleanEntry(ctx, e));
+  }
+  await writeZip(ctx.output, out);
+}
+
+async function cleanEntry(ctx: CleanContext, e: ZipEntry): Promise<OutEntry> {
+  if (e.directory) return { name: e.name, source: "directory" };
+  if (isXmlName(e.name)) {
+    const doc = await readXmlPart(e);
+    if (e.name === MANIFEST) pruneManifest(doc);
+    else scrubOdfPart(doc);
+    return { name: e.name, source: await saveXmlPart(e, doc) };
+  }
+  if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
+  return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
+}
+
+/** The manifest must not list the parts that were dropped. */
+function pruneManifest(doc: Document): void {
+  if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new AppError("unprocessable", "The document is encrypted.");
+  for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
+    const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
+    if (DROPPED.test(p) || p === "Thumbnails/") removeNode(entry);
+  }
+}
