@@ -39,6 +39,8 @@ const rows: Row[] = [
   // 65x49 is not a whole number of MCUs: no perfect transform exists, so the tag must stay.
   { name: "JPEG orientation 8, odd size (tag kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 8, size: "65x49" }), remaining: { exif: ["Orientation"] } },
   { name: "PNG", make: (d) => makePng(d, MARKER) },
+  { name: "TIFF", make: (d) => makeTiff(d, MARKER) },
+  { name: "TIFF keep=colorProfile", make: (d) => makeTiff(d, MARKER, ICC_MARKER), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] } },
   { name: "GIF (animated)", make: (d) => makeGif(d, MARKER) },
   { name: "WebP lossy", make: (d) => makeWebp(d, MARKER, false) },
   { name: "WebP lossless", make: (d) => makeWebp(d, MARKER, true) },

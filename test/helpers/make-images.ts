@@ -162,9 +162,9 @@ export async function makePng(dir: string, marker: string): Promise<string> {
 }
 
 /** TIFF with metadata in IFD0 itself (where image structure lives too), EXIF, GPS, IPTC, XMP, ICC. */
-export async function makeTiff(dir: string, marker: string): Promise<string> {
+export async function makeTiff(dir: string, marker: string, icc = marker): Promise<string> {
   const file = await base(dir, "in.tif", undefined, ["-depth", "8"]);
-  const icc = await writeIcc(dir, marker);
+  const profile = await writeIcc(dir, icc);
   await exiftool([
     "-q", "-overwrite_original",
     ...commonTags(marker),
@@ -172,7 +172,7 @@ export async function makeTiff(dir: string, marker: string): Promise<string> {
     `-IFD0:HostComputer=${marker}`,
     `-IFD0:PageName=${marker}`,
     `-IPTC:By-line=${marker}`,
-    `-ICC_Profile<=${icc}`,
+    `-ICC_Profile<=${profile}`,
     file,
   ]);
   return file;
