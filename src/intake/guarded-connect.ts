@@ -31,8 +31,8 @@ export interface GuardedConnectOptions {
 
 /**
  * An undici `connect` function that only opens sockets to addresses `check` accepts, judged on
- * the addresses the socket is actually given, at connect time (imgproxy does the same in its
- * dialer's Control hook): a host name that resolves to a public address when validated and to
+ * the addresses the socket is actually given, at connect time (imgproxy does the same in the
+ * `net.Dialer.Control` hook of its generichttp transport): a host name that resolves to a public address when validated and to
  * 127.0.0.1 a moment later (DNS rebinding) cannot slip through, because there is no "later".
  * Every redirect hop opens its connection through here too.
  */
