@@ -18,6 +18,8 @@ declare -A need=(
 if [ "$mode" = test ]; then
   need[/usr/bin/convert]=imagemagick
   need[/usr/bin/heif-enc]=libheif-examples
+  # ImageMagick renders SVG through this delegate (the image tests compare SVG pixels).
+  need[rsvg-convert]=librsvg2-bin
   need[pdftotext]=poppler-utils
   need[zip]=zip
   need[unzip]=unzip

@@ -12,6 +12,7 @@ import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
 
 const MARKER = "ImgMark_Q7z3Vw";
 const ICC_MARKER = "IccKept_R4t8Yx";
+const SVG_CONTENT = "Visible_K2p9";
 
 interface Cleaned {
   file: string;
@@ -46,6 +47,8 @@ const rows: Row[] = [
   { name: "WebP lossless", make: (d) => makeWebp(d, MARKER, true) },
   { name: "HEIC", make: (d) => makeHeif(d, MARKER, "heic") },
   { name: "AVIF", make: (d) => makeHeif(d, MARKER, "avif") },
+  // Title and desc are content: their text must survive.
+  { name: "SVG", make: (d) => makeSvg(d, MARKER, SVG_CONTENT), keptMarker: SVG_CONTENT },
 ];
 
 let pool: ExifToolPool;
@@ -66,8 +69,11 @@ async function clean(input: string, keep: KeepOption[] = []): Promise<Cleaned> {
   // The pipeline only ever sees generated names without extension.
   const dirty = path.join(dir, "dirty");
   await fs.copyFile(input, dirty);
-  const file = path.join(dir, "clean");
-  const result = await cleanFile({ exiftool: pool.exiftool, input: dirty, output: file, workDir: dir, keep: new Set(keep) });
+  const output = path.join(dir, "clean");
+  const result = await cleanFile({ exiftool: pool.exiftool, input: dirty, output, workDir: dir, keep: new Set(keep) });
+  // ImageMagick needs the extension to read an SVG.
+  const file = `${output}${path.extname(input)}`;
+  await fs.rename(output, file);
   return { file, remaining: result.remaining };
 }
 
