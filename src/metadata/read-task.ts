@@ -10,8 +10,8 @@ export interface RawRead {
 }
 
 /**
- * Reads every tag of a file the way the contract shapes it: family-0 group names (`-G0`),
- * duplicates kept (`-a`), unknown tags too (`-u`), embedded streams such as video GPS tracks
+ * Reads every tag of a file the way the contract shapes it: family-0 group names (`-G0`; a tag
+ * repeated inside one group keeps ExifTool's preferred value), unknown tags too (`-u`), embedded streams such as video GPS tracks
  * (`-ee`), and never `-fast`. `numeric` gives ExifTool's `-n` values.
  *
  * Written as our own task rather than `readRaw` because a file ExifTool cannot parse is not an
@@ -19,7 +19,7 @@ export interface RawRead {
  */
 export class ReadAllTask extends ExifToolTask<RawRead> {
   static for(file: string, numeric: boolean): ReadAllTask {
-    const args = ["-charset", "filename=utf8", "-json", "-G0", "-a", "-u", "-ee", "-api", "LargeFileSupport=1"];
+    const args = ["-charset", "filename=utf8", "-json", "-G0", "-u", "-ee", "-api", "LargeFileSupport=1"];
     if (numeric) args.push("-n");
     args.push(file);
     return new ReadAllTask(args);

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, badRequest } from "../errors.js";
+
+/** The one place where anything thrown becomes the contract's `{success: false, error}`. */
+export function toAppError(err: unknown, maxMb: number): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
+  if (e.validation != null) {
+    const first = e.validation[0];
+    const where = first?.instancePath != null && first.instancePath !== "" ? first.instancePath.replace(/^\//, "") : (e.validationContext ?? "request");
+    return badRequest(`${where} ${first?.message ?? "is invalid"}`);
+  }
+  switch (e.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return badRequest("send multipart/form-data with a file, or JSON with a url");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return badRequest("the JSON body is malformed");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return badRequest("the request body is too large (upload files as multipart/form-data)");
+    case "FST_REQ_FILE_TOO_LARGE":
+      return new AppError("file_too_large", String(maxMb));
+    case "ENOSPC":
+      return new AppError("insufficient_storage", undefined, err);
+    default:
+      break;
+  }
+  if (e.statusCode === 400) return badRequest("the request is malformed");
+  if (e.statusCode === 413) return new AppError("file_too_large", String(maxMb));
+  if (e.statusCode === 415) return badRequest("unsupported Content-Type");
+  return new AppError("internal", undefined, err);
+}
+
+export function makeErrorHandler(maxMb: number) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const app = toAppError(err, maxMb);
+    if (app.status >= 500) request.log.error({ err }, "request failed");
+    else request.log.info({ code: app.code, cause: app.cause ?? undefined }, app.publicMessage);
+    return reply.status(app.status).send({ success: false, error: app.publicMessage });
+  };
+}

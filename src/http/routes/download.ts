@@ -1,0 +1,42 @@
+import { create as contentDisposition } from "content-disposition";
+import type { FastifyInstance } from "fastify";
+import { AppError } from "../../errors.js";
+import type { Services } from "../../services.js";
+import { errorResponse, uuidParams } from "../schemas.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function downloadRoutes(app: FastifyInstance, services: Services): void {
+  app.get(
+    "/download-cleaned/:uuid",
+    {
+      schema: {
+        summary: "Download a cleaned file (no key needed: the UUID is the capability)",
+        tags: ["remove"],
+        params: uuidParams,
+        produces: ["application/octet-stream"],
+        response: {
+          200: { description: "The cleaned file's bytes", type: "string", format: "binary" },
+          404: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { uuid } = request.params as { uuid: string };
+      const record = UUID.test(uuid) ? await services.cleanedFiles.findLive(uuid.toLowerCase(), new Date()) : null;
+      if (record == null) throw new AppError("download_not_found");
+      const stream = await services.blobs.get(record.storageKey).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new AppError("download_not_found");
+        throw err;
+      });
+      return reply
+        .header("Content-Type", record.mimeType)
+        .header("Content-Length", String(record.size))
+        .header("Content-Disposition", contentDisposition(record.fileName, { type: "attachment" }))
+        // A cleaned SVG or HTML-looking file must never run as a page on our origin.
+        .header("Content-Security-Policy", "default-src 'none'; sandbox")
+        .header("Cache-Control", "private, no-store")
+        .send(stream);
+    },
+  );
+}

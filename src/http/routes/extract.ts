@@ -1,0 +1,71 @@
+import crypto from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { AppError } from "../../errors.js";
+import { extractMetadata } from "../../metadata/extract.js";
+import type { Services } from "../../services.js";
+import type { makeAuthHooks } from "../auth.js";
+import { parseBoolean } from "../request-input.js";
+import { errorResponses, extractResponse, sourceQuery, storedExtractionResponse, uuidParams } from "../schemas.js";
+import { withLocalFile } from "../with-local-file.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function extractRoutes(app: FastifyInstance, services: Services, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
+  app.post(
+    "/api/v1/extract",
+    {
+      onRequest: auth.requireKey,
+      config: { rateLimit },
+      schema: {
+        summary: "Extract the metadata of an uploaded file or of a URL",
+        tags: ["extract"],
+        consumes: ["multipart/form-data", "application/json"],
+        querystring: sourceQuery,
+        response: { 200: extractResponse, ...errorResponses },
+      },
+    },
+    async (request) =>
+      withLocalFile(request, services, async (file, options) => {
+        const numeric = parseBoolean(options, "numeric");
+        const shaped = await extractMetadata(services.pool.exiftool, file, {
+          numeric,
+          hiddenPaths: [services.temp.dir, services.config.DATA_DIR],
+          log: request.log,
+        });
+        const uuid = crypto.randomUUID();
+        const body = {
+          success: true,
+          status: "completed",
+          uuid,
+          fileName: file.name,
+          metadata: shaped.metadata,
+          warnings: shaped.warnings,
+        };
+        await services.extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: file.name, result: body, createdAt: new Date().toISOString() });
+        return body;
+      }),
+  );
+
+  app.get(
+    "/api/v1/extract/:uuid",
+    {
+      onRequest: auth.optionalKey,
+      schema: {
+        summary: "Get a stored extraction by its UUID",
+        tags: ["extract"],
+        params: uuidParams,
+        querystring: { type: "object", properties: { key: { type: "string" } }, additionalProperties: true },
+        response: { 200: storedExtractionResponse, 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+      },
+    },
+    async (request) => {
+      const { uuid } = request.params as { uuid: string };
+      const found = UUID.test(uuid) ? await services.extractions.find(uuid.toLowerCase()) : null;
+      // With a key, another key's extraction is as invisible as one that does not exist.
+      if (found == null || (request.apiKeyId != null && found.apiKeyId !== request.apiKeyId)) {
+        throw new AppError("extraction_not_found");
+      }
+      return { ...found.result, filename: found.fileName, createdAt: found.createdAt };
+    },
+  );
+}

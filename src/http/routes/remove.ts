@@ -1,0 +1,65 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import type { FastifyInstance } from "fastify";
+import { cleanFile } from "../../cleaners/clean-file.js";
+import { ReadAllTask } from "../../metadata/read-task.js";
+import type { Services } from "../../services.js";
+import type { makeAuthHooks } from "../auth.js";
+import { parseKeep } from "../request-input.js";
+import { errorResponses, removeResponse, sourceQuery } from "../schemas.js";
+import { withLocalFile } from "../with-local-file.js";
+
+export function removeRoutes(app: FastifyInstance, services: Services, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
+  const { config, temp, blobs, cleanedFiles, pool } = services;
+  app.post(
+    "/api/v1/remove",
+    {
+      onRequest: auth.requireKey,
+      config: { rateLimit },
+      schema: {
+        summary: "Remove all metadata from an uploaded file or a URL; returns a download link",
+        tags: ["remove"],
+        consumes: ["multipart/form-data", "application/json"],
+        querystring: sourceQuery,
+        response: { 200: removeResponse, ...errorResponses },
+      },
+    },
+    async (request) =>
+      withLocalFile(request, services, async (file, options) => {
+        const keep = parseKeep(options);
+        const before = await pool.exiftool.enqueueTask(() => ReadAllTask.for(file.path, false));
+        const output = temp.newPath();
+        try {
+          const result = await cleanFile({ exiftool: pool.exiftool, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
+          const { size } = await fsp.stat(output);
+          const uuid = crypto.randomUUID();
+          const now = new Date();
+          const expiresAt = new Date(now.getTime() + config.downloadTtlMs).toISOString();
+          await blobs.put(uuid, output);
+          await cleanedFiles.save({
+            uuid,
+            apiKeyId: request.apiKeyId,
+            fileName: file.name,
+            mimeType: result.mimeType,
+            size,
+            storageKey: uuid,
+            createdAt: now.toISOString(),
+            expiresAt,
+          });
+          request.log.info({ cleaner: result.cleaner, fileType: result.fileType, removed: result.removed }, "file cleaned");
+          return {
+            success: true,
+            status: "completed",
+            uuid,
+            fileName: file.name,
+            downloadUrl: `${config.PUBLIC_BASE_URL}/download-cleaned/${uuid}`,
+            expiresAt,
+            removed: result.removed,
+            remaining: result.remaining,
+          };
+        } finally {
+          await temp.remove(output);
+        }
+      }),
+  );
+}

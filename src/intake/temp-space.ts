@@ -1,0 +1,55 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * Temp files of one process live in `DATA_DIR/tmp/<pid>-<random>/`, under generated names
+ * with no extension. A folder whose process is gone is a crash's leftover and is swept at start.
+ */
+export interface TempSpace {
+  dir: string;
+  /** A fresh path inside this process's folder (the file does not exist yet). */
+  newPath(): string;
+  remove(p: string): Promise<void>;
+  /** Removes this process's folder (at shutdown). */
+  close(): Promise<void>;
+}
+
+export async function createTempSpace(dataDir: string): Promise<{ space: TempSpace; swept: number }> {
+  const root = path.join(dataDir, "tmp");
+  await fsp.mkdir(root, { recursive: true });
+  const swept = await sweepLeftovers(root);
+  const dir = path.join(root, `${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  return {
+    swept,
+    space: {
+      dir,
+      newPath: () => path.join(dir, crypto.randomUUID()),
+      remove: (p) => fsp.rm(p, { recursive: true, force: true }),
+      close: () => fsp.rm(dir, { recursive: true, force: true }),
+    },
+  };
+}
+
+async function sweepLeftovers(root: string): Promise<number> {
+  let swept = 0;
+  for (const entry of await fsp.readdir(root)) {
+    const pid = Number(entry.split("-")[0]);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    await fsp.rm(path.join(root, entry), { recursive: true, force: true });
+    swept++;
+  }
+  return swept;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,39 @@
+import type { ExifTool } from "exiftool-vendored";
+import { ReadAllTask, type RawRead } from "./read-task.js";
+import { shapeMetadata, type ShapedMetadata } from "./shape.js";
+
+export interface LocalFile {
+  /** Generated temp path. */
+  path: string;
+  /** Sanitised client-facing name. */
+  name: string;
+  size: number;
+}
+
+/**
+ * Reads a file's metadata through the pool and shapes it for the contract. A file ExifTool
+ * cannot read (or a read that times out) is the client's problem, not ours: the answer is what
+ * could be read, at least `File`, with ExifTool's messages as warnings.
+ */
+export async function extractMetadata(
+  exiftool: ExifTool,
+  file: LocalFile,
+  opts: { numeric: boolean; hiddenPaths: string[]; log: { warn(obj: object, msg: string): void } },
+): Promise<ShapedMetadata> {
+  let read: RawRead;
+  try {
+    read = await exiftool.enqueueTask(() => ReadAllTask.for(file.path, opts.numeric));
+  } catch (err) {
+    opts.log.warn({ err }, "ExifTool could not read the file");
+    const timedOut = err instanceof Error && /timeout/i.test(err.message);
+    read = { tags: {}, messages: [timedOut ? "Reading this file took too long; nothing could be extracted." : "ExifTool could not read this file."] };
+  }
+  return shapeMetadata({
+    raw: read.tags,
+    messages: read.messages,
+    clientName: file.name,
+    size: file.size,
+    numeric: opts.numeric,
+    replacements: [[file.path, file.name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
+  });
+}

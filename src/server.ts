@@ -1,0 +1,43 @@
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import type { Config } from "./config.js";
+import { loggerOptions } from "./logger.js";
+import { createServices } from "./services.js";
+import { startSweeper } from "./sweeper.js";
+
+/** Starts the service: services, first key, HTTP listener, sweeper, and a graceful shutdown. */
+export async function serve(config: Config): Promise<void> {
+  const log = pino(loggerOptions(config.LOG_LEVEL));
+  const services = await createServices(config, log);
+  if ((await services.keys.count()) === 0) {
+    const { key } = await services.keys.create("first key");
+    // Straight to the console, never through the logger: keys stay out of log files.
+    process.stderr.write(`\nNo API key existed, so one was created. It is shown only this once:\n\n  ${key}\n\n`);
+  }
+  const app = await buildApp(services, log);
+  const sweeper = startSweeper({ cleanedFiles: services.cleanedFiles, blobs: services.blobs, log, intervalMs: config.SWEEP_INTERVAL_SECONDS * 1000 });
+
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, "shutting down: finishing in-flight requests");
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    try {
+      await app.close();
+      await sweeper.stop();
+      await services.close();
+      log.info("stopped");
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  log.info({ exiftool: services.pool.version, database: services.db.kind, publicBaseUrl: config.PUBLIC_BASE_URL }, "exifapi ready");
+}

@@ -1,0 +1,66 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { createTempSpace, type TempSpace } from "./intake/temp-space.js";
+import { createUrlFetcher, type UrlFetcher } from "./intake/url-fetch.js";
+import { createExifToolPool, type ExifToolPool } from "./metadata/exiftool-pool.js";
+import { type BlobStore, createFolderBlobStore } from "./store/blobs.js";
+import { type CleanedFileStore, createCleanedFileStore } from "./store/cleaned-files.js";
+import { createDb, type DbHandle } from "./store/db.js";
+import { createExtractionStore, type ExtractionStore } from "./store/extractions.js";
+import { createKeyStore, type KeyStore } from "./store/keys.js";
+
+/** Everything a request needs, made once per process and released in `close()`. */
+export interface Services {
+  config: Config;
+  db: DbHandle;
+  keys: KeyStore;
+  extractions: ExtractionStore;
+  cleanedFiles: CleanedFileStore;
+  blobs: BlobStore;
+  pool: ExifToolPool;
+  temp: TempSpace;
+  fetcher: UrlFetcher;
+  close(): Promise<void>;
+}
+
+export function createBlobStore(config: Config): BlobStore {
+  if (config.STORAGE_URL != null && config.STORAGE_URL !== "") {
+    throw new Error(`STORAGE_URL ${config.STORAGE_URL.split(":")[0]}:... is not supported by this build`);
+  }
+  return createFolderBlobStore(path.join(config.DATA_DIR, "files"));
+}
+
+export async function createServices(config: Config, log: Logger): Promise<Services> {
+  const db = await createDb(config);
+  const blobs = createBlobStore(config);
+  const { space: temp, swept } = await createTempSpace(config.DATA_DIR);
+  if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
+  const pool = await createExifToolPool(config);
+  if (config.ALLOW_PRIVATE_URLS) {
+    log.warn("ALLOW_PRIVATE_URLS is on: the service will fetch URLs on private and loopback addresses. Never use this in production.");
+  }
+  const fetcher = createUrlFetcher({
+    allowPrivate: config.ALLOW_PRIVATE_URLS,
+    maxBytes: config.maxFileBytes,
+    timeoutMs: config.URL_TIMEOUT_SECONDS * 1000,
+    logger: log,
+  });
+  return {
+    config,
+    db,
+    keys: createKeyStore(db.db),
+    extractions: createExtractionStore(db.db),
+    cleanedFiles: createCleanedFileStore(db.db),
+    blobs,
+    pool,
+    temp,
+    fetcher,
+    async close() {
+      await fetcher.close();
+      await pool.close();
+      await db.close();
+      await temp.close();
+    },
+  };
+}
