@@ -5,56 +5,56 @@ import path from "node:path";
 import { DOMParser, XMLSerializer, type Element } from "@xmldom/xmldom";
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cleanFile } from "../src/cleaners/clean-file.js";
+import { checkZipLimits, extractZip } from "../src/cleaners/office/zip-read.js";
 import { AppError } from "../src/errors.js";
-import { createExifToolPool, type ExifToolPool } from "../src/metadata/exiftool-pool.js";
-import { makeBombDocx, makeMarkedJpeg, makeOffice, RSID, type OfficeKind } from "./helpers/make-office.js";
+import { makeBombDocx, makeMarkedJpeg, makeOffice, RSID, zip, type OfficeKind } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi, type RemoveOutcome } from "./helpers/remove-api.js";
+import { startServer, type RunningServer } from "./helpers/server.js";
 
 /*
  * Office removal, table-driven: each document is built by hand (see helpers/make-office.ts) with a
  * marker in every metadata field the format has and a JPEG whose EXIF Artist holds it; after
- * cleaning the marker is nowhere (raw, UTF-16, inside every zip entry and zlib stream), the
+ * cleaning through the HTTP API the marker is nowhere in the downloaded file (raw, UTF-16, inside every zip entry and zlib stream), the
  * body XML is the same once the metadata attributes are set aside, and the package is valid.
  */
 
-let pool: ExifToolPool;
+let server: RunningServer;
 let dir: string;
 
 beforeAll(async () => {
-  pool = await createExifToolPool({ EXIFTOOL_PROCS: 1, EXIFTOOL_TASK_TIMEOUT_SECONDS: 60 });
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), "remove-office-"));
+  server = await startServer();
 });
 
 afterAll(async () => {
-  await pool?.close();
+  await server?.stop();
   if (dir != null) await fsp.rm(dir, { recursive: true, force: true });
 });
 
-async function clean(bytes: Buffer, name: string): Promise<{ out: Buffer; remaining: unknown; removed: Record<string, number> }> {
-  const input = path.join(dir, `${name}-in`);
-  const output = path.join(dir, `${name}-out`);
-  const workDir = path.join(dir, `${name}-work`);
-  await fsp.writeFile(input, bytes);
-  await fsp.mkdir(workDir);
-  const r = await cleanFile({ exiftool: pool.exiftool, input, output, workDir, keep: new Set() });
-  return { out: await fsp.readFile(output), remaining: r.remaining, removed: r.removed };
+async function remove(bytes: Buffer, name: string): Promise<RemoveOutcome> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fsp.writeFile(file, bytes);
+  return removeViaApi(server, file, name);
 }
 
 const KINDS: readonly OfficeKind[] = ["docx", "odt", "xlsx", "pptx", "ods", "odp"];
 
-describe("office metadata removal", () => {
+describe("POST /api/v1/remove on office documents", () => {
   test.each(KINDS)("%s: marker gone, body unchanged, package valid", async (kind) => {
     const marker = `MRK${kind}${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
     expect(await findMarker(fx.bytes, marker)).not.toEqual([]);
 
-    const { out, remaining, removed } = await clean(fx.bytes, kind);
+    const { status, body: res, cleaned } = await remove(fx.bytes, `report.${kind}`);
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(res["remaining"]).toEqual({});
+    const removed = res["removed"] as Record<string, number>;
+    expect(Object.values(removed).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    const out = cleaned!;
 
     expect(await findMarker(out, marker)).toEqual([]);
     expect(await findMarker(out, RSID)).toEqual([]);
-    expect(remaining).toEqual({});
-    expect(Object.values(removed).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
 
     const before = await unzip(fx.bytes);
     const after = await unzip(out);
@@ -69,16 +69,48 @@ describe("office metadata removal", () => {
     else expectValidOoxml(after);
   });
 
-  test("a decompression bomb is refused quickly, with bounded memory", async () => {
-    for (const lie of [true, false]) {
-      const started = Date.now();
-      const heap = process.memoryUsage().rss;
-      const err = await clean(await makeBombDocx(200 * 1024 * 1024, lie), `bomb-${lie}`).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AppError);
-      expect((err as AppError).code).toBe("unprocessable");
-      expect(Date.now() - started).toBeLessThan(15_000);
-      expect(process.memoryUsage().rss - heap).toBeLessThan(150 * 1024 * 1024);
-    }
+  test.each([true, false])("a decompression bomb (headers lying: %s) is refused quickly", async (lie) => {
+    const started = Date.now();
+    const { status, body: res, cleaned } = await remove(await makeBombDocx(200 * 1024 * 1024, lie), "bomb.docx");
+    expect(status).toBe(422);
+    expect(res["error"]).toMatch(/inflates to more data than allowed|not a readable ZIP/);
+    expect(cleaned).toBeNull();
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  test("an embedded file no cleaner handles makes the document refused, not handed back", async () => {
+    const marker = `MRKole${crypto.randomBytes(4).toString("hex")}`;
+    const fx = await makeOffice("docx", marker, await makeMarkedJpeg(dir, marker));
+    const parts = await unzip(fx.bytes);
+    const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.from(`${marker} embedded object`)]);
+    const withOle = await zip([...[...parts].map(([n, e]): [string, Buffer] => [n, e.data]), ["word/embeddings/oleObject1.bin", ole]]);
+    const { status, body: res, cleaned } = await remove(withOle, "with-object.docx");
+    expect(status).toBe(422);
+    expect(res["error"]).toBe("The document holds an embedded file whose metadata cannot be removed.");
+    expect(cleaned).toBeNull();
+  });
+});
+
+describe("zip extraction limits", () => {
+  test("the total of all entries is counted as inflated, with bounded memory", async () => {
+    const parts: [string, Buffer][] = [["a.bin", Buffer.alloc(5 << 20)], ["b.bin", Buffer.alloc(5 << 20)], ["c.bin", Buffer.alloc(5 << 20)]];
+    const file = path.join(dir, "many.zip");
+    await fsp.writeFile(file, await zip(parts));
+    const work = await fsp.mkdtemp(path.join(dir, "work-"));
+    const rss = process.memoryUsage().rss;
+    const err = await extractZip(file, work, { maxEntries: 100, maxTotalBytes: 12 << 20, maxXmlBytes: 1 << 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe("unprocessable");
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 << 20);
+  });
+
+  test("a bomb can be refused before anything else reads the file", async () => {
+    const file = path.join(dir, "check-bomb.docx");
+    await fsp.writeFile(file, await makeBombDocx(200 * 1024 * 1024, false));
+    const err = await checkZipLimits(file).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe("unprocessable");
+    await fsp.writeFile(file, (await makeOffice("docx", "MRKcheck", await makeMarkedJpeg(dir, "MRKcheck"))).bytes);
+    await expect(checkZipLimits(file)).resolves.toBeUndefined();
   });
 });
 
