@@ -2,12 +2,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanFile } from "../src/cleaners/clean-file.js";
 import type { KeepOption } from "../src/cleaners/types.js";
-import { AppError } from "../src/errors.js";
-import { createExifToolPool, type ExifToolPool } from "../src/metadata/exiftool-pool.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { makeGif, makeHeif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./helpers/make-images.js";
+import { postFile, startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
 
 const MARKER = "ImgMark_Q7z3Vw";
@@ -39,7 +37,10 @@ const rows: Row[] = [
   { name: "JPEG orientation 6 (rotated losslessly)", make: (d) => makeJpeg(d, MARKER, { orientation: 6 }), rotated: 6 },
   // 65x49 is not a whole number of MCUs: no perfect transform exists, so the tag must stay.
   { name: "JPEG orientation 8, odd size (tag kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 8, size: "65x49" }), remaining: { exif: ["Orientation"] } },
+  { name: "JPEG orientation 6 keep=colorProfile (rotated, profile kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 6, icc: ICC_MARKER }), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] }, rotated: 6 },
   { name: "PNG", make: (d) => makePng(d, MARKER) },
+  // PNG cannot be rotated without re-encoding: a non-trivial orientation stays, alone.
+  { name: "PNG orientation 6 (tag kept)", make: (d) => makePng(d, MARKER, 6), remaining: { exif: ["Orientation"] } },
   { name: "TIFF", make: (d) => makeTiff(d, MARKER) },
   { name: "TIFF keep=colorProfile", make: (d) => makeTiff(d, MARKER, ICC_MARKER), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] } },
   { name: "GIF (animated)", make: (d) => makeGif(d, MARKER) },
@@ -51,30 +52,48 @@ const rows: Row[] = [
   { name: "SVG", make: (d) => makeSvg(d, MARKER, SVG_CONTENT), keptMarker: SVG_CONTENT },
 ];
 
-let pool: ExifToolPool;
+let server: RunningServer;
 let tmp: string;
 
 beforeAll(async () => {
-  pool = await createExifToolPool({ EXIFTOOL_PROCS: 1, EXIFTOOL_TASK_TIMEOUT_SECONDS: 60 });
+  server = await startServer();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "remove-images-"));
 });
 
 afterAll(async () => {
-  await pool.close();
+  await server.stop();
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+interface RemoveBody {
+  success: boolean;
+  error?: string;
+  downloadUrl?: string;
+  remaining?: Record<string, Record<string, unknown>>;
+}
+
+/** POST /api/v1/remove through the real service. */
+async function remove(input: string, keep: KeepOption[] = []): Promise<{ status: number; body: RemoveBody }> {
+  const res = await postFile(
+    `${server.baseUrl}/api/v1/remove`,
+    { name: path.basename(input), data: await fs.readFile(input) },
+    { headers: { "X-API-Key": server.apiKey }, fields: keep.length > 0 ? { keep: keep.join(",") } : {} },
+  );
+  return { status: res.status, body: (await res.json()) as RemoveBody };
+}
+
+/** Cleans through the API and downloads the result next to the input, with its extension. */
 async function clean(input: string, keep: KeepOption[] = []): Promise<Cleaned> {
-  const dir = await fs.mkdtemp(path.join(tmp, "run-"));
-  // The pipeline only ever sees generated names without extension.
-  const dirty = path.join(dir, "dirty");
-  await fs.copyFile(input, dirty);
-  const output = path.join(dir, "clean");
-  const result = await cleanFile({ exiftool: pool.exiftool, input: dirty, output, workDir: dir, keep: new Set(keep) });
+  const { status, body } = await remove(input, keep);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body.downloadUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/download-cleaned\//);
+  const res = await fetch(body.downloadUrl!);
+  expect(res.status).toBe(200);
+  const dir = await fs.mkdtemp(path.join(tmp, "out-"));
   // ImageMagick needs the extension to read an SVG.
-  const file = `${output}${path.extname(input)}`;
-  await fs.rename(output, file);
-  return { file, remaining: result.remaining };
+  const file = path.join(dir, `clean${path.extname(input)}`);
+  await fs.writeFile(file, Buffer.from(await res.arrayBuffer()));
+  return { file, remaining: body.remaining ?? {} };
 }
 
 describe("image removal", () => {
@@ -123,29 +142,37 @@ async function storedSignature(file: string): Promise<string> {
 }
 
 describe("files the image cleaners refuse", () => {
-  it("a type nobody cleans is unsupported_type", async () => {
+  it("a type nobody cleans: 422, no download", async () => {
     const file = path.join(tmp, "plain.txt");
     await fs.writeFile(file, "just some text\n");
-    await expect(clean(file)).rejects.toMatchObject({ code: "unsupported_type" });
+    const { status, body } = await remove(file);
+    expect(status).toBe(422);
+    expect(body.error).toMatch(/^Metadata removal is not supported for this file type \(.+\)$/);
+    expect(body.downloadUrl).toBeUndefined();
   });
 
-  it("garbage after a JPEG magic number is unprocessable", async () => {
+  it("garbage after a JPEG magic number: 422, no download", async () => {
     const file = path.join(tmp, "garbage.jpg");
     await fs.writeFile(file, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from("JFIF\0 not really a jpeg at all")]));
-    await expect(clean(file)).rejects.toBeInstanceOf(AppError);
+    const { status, body } = await remove(file);
+    expect(status).toBe(422);
+    expect(body.downloadUrl).toBeUndefined();
   });
 
-  it("a truncated JPEG is either refused or verified clean", async () => {
+  it("a truncated JPEG is either refused or handed back verified clean", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "trunc-"));
     const whole = await fs.readFile(await makeJpeg(dir, MARKER));
     for (const cut of [100, 3000, Math.floor(whole.length * 0.9)]) {
       const file = path.join(dir, `cut-${cut}.jpg`);
       await fs.writeFile(file, whole.subarray(0, cut));
-      const outcome = await clean(file).then(
-        async (c) => ({ clean: (await findMarker(c.file, MARKER)).length === 0 }),
-        (err: unknown) => ({ refused: err instanceof AppError && err.code === "unprocessable" }),
-      );
-      expect(outcome, `cut at ${cut}`).toSatisfy((o: { clean?: boolean; refused?: boolean }) => o.clean === true || o.refused === true);
+      const { status, body } = await remove(file);
+      if (status === 422) {
+        expect(body.downloadUrl, `cut at ${cut}`).toBeUndefined();
+        continue;
+      }
+      expect(status, `cut at ${cut}`).toBe(200);
+      const bytes = Buffer.from(await (await fetch(body.downloadUrl!)).arrayBuffer());
+      expect(await findMarker(bytes, MARKER), `cut at ${cut}`).toEqual([]);
     }
   });
 });

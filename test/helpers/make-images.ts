@@ -140,10 +140,11 @@ function pngChunk(type: string, data: Buffer): Buffer {
  * PNG with eXIf (ExifTool), XMP in iTXt, tEXt, zTXt and iTXt text, tIME, an ICC profile, a
  * private ancillary chunk and bytes after IEND, all carrying the marker where they can.
  */
-export async function makePng(dir: string, marker: string): Promise<string> {
+export async function makePng(dir: string, marker: string, orientation?: number): Promise<string> {
   const file = await base(dir, "in.png");
   const icc = await writeIcc(dir, marker);
-  await exiftool(["-q", "-overwrite_original", ...commonTags(marker), `-ICC_Profile<=${icc}`, file]);
+  const rotate = orientation != null ? ["-n", `-EXIF:Orientation=${orientation}`] : [];
+  await exiftool(["-q", "-overwrite_original", ...commonTags(marker), ...rotate, `-ICC_Profile<=${icc}`, file]);
   const png = await fs.readFile(file);
   const iend = png.length - 12;
   const text = Buffer.from(`Author\0${marker}`, "latin1");

@@ -10,6 +10,7 @@ const APP2 = 0xe2;
 const APP14 = 0xee;
 const EXIF_HEADER = Buffer.from("Exif\0\0", "latin1");
 const ICC_HEADER = Buffer.from("ICC_PROFILE\0", "latin1");
+const ADOBE_HEADER = Buffer.from("Adobe", "latin1");
 
 /**
  * JPEG, cleaned by our own segment filter rather than ExifTool: it keeps only the segments a
@@ -62,7 +63,7 @@ function strip(segments: readonly JpegSegment[], keepIcc: boolean, orientation: 
   for (const s of segments) {
     if (isCodingSegment(s.marker)) out.push(s);
     else if (s.marker === APP2 && keepIcc && startsWith(s.payload, ICC_HEADER)) out.push(s);
-    else if (s.marker === APP14 && startsWith(s.payload, Buffer.from("Adobe", "latin1")) && s.payload.length >= 12) {
+    else if (s.marker === APP14 && startsWith(s.payload, ADOBE_HEADER) && s.payload.length >= 12) {
       out.push({ marker: APP14, payload: adobeSegment(s.payload[11]!) });
     }
   }
