@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { sanitizeFileName } from "../intake/file-name.js";
+import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import type { LocalFile } from "../metadata/extract.js";
 import type { Services } from "../services.js";
 import { readRequestInput } from "./request-input.js";
@@ -18,12 +19,12 @@ export async function withLocalFile<T>(
   let file: LocalFile;
   if (input.source.kind === "file") {
     const f = input.source.file;
-    file = { path: f.path, name: sanitizeFileName(f.clientName), size: f.size };
+    file = { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false };
   } else {
     const dest = temp.newPath();
     try {
       const fetched = await fetcher.fetchToFile(input.source.url, dest);
-      file = { path: dest, name: sanitizeFileName(fetched.fileName), size: fetched.size };
+      file = { path: dest, name: fetched.fileName, size: fetched.size, unnamed: fetched.fileName === DEFAULT_REMOTE_FILE_NAME };
     } catch (err) {
       await temp.remove(dest);
       throw err;

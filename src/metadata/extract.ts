@@ -1,5 +1,5 @@
 import type { ExifTool } from "exiftool-vendored";
-import { ReadAllTask, type RawRead } from "./read-task.js";
+import { ReadAllTask, type RawRead, type RawTags } from "./read-task.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -8,6 +8,14 @@ export interface LocalFile {
   /** Sanitised client-facing name. */
   name: string;
   size: number;
+  /** True when the name is a placeholder (a URL with no name): the detected type's extension is added. */
+  unnamed: boolean;
+}
+
+/** The client-facing name, with the detected type's extension when the source gave no name. */
+export function displayName(file: LocalFile, tags: RawTags): string {
+  const ext = tags["File:FileTypeExtension"];
+  return file.unnamed && typeof ext === "string" && /^[a-z0-9]{1,8}$/i.test(ext) ? `${file.name}.${ext.toLowerCase()}` : file.name;
 }
 
 /**
@@ -28,12 +36,13 @@ export async function extractMetadata(
     const timedOut = err instanceof Error && /timeout/i.test(err.message);
     read = { tags: {}, messages: [timedOut ? "Reading this file took too long; nothing could be extracted." : "ExifTool could not read this file."] };
   }
+  const name = displayName(file, read.tags);
   return shapeMetadata({
     raw: read.tags,
     messages: read.messages,
-    clientName: file.name,
+    clientName: name,
     size: file.size,
     numeric: opts.numeric,
-    replacements: [[file.path, file.name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
+    replacements: [[file.path, name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
 }

@@ -4,6 +4,8 @@ export type TagValue = string | number | boolean | null | TagValue[] | { [k: str
 export type MetadataGroups = Record<string, Record<string, TagValue>>;
 
 export interface ShapedMetadata {
+  /** The name shown to the client. */
+  fileName: string;
   metadata: MetadataGroups;
   warnings: string[];
   /** ExifTool's FileType (e.g. "JPEG"), when it recognised the file. */
@@ -77,7 +79,7 @@ export function shapeMetadata(input: ShapeInput): ShapedMetadata {
     ...groups["File"],
   };
   delete groups["File"];
-  return { metadata: { File: file, ...groups }, warnings: [...new Set(warnings)], fileType, mimeType: mime };
+  return { fileName: input.clientName, metadata: { File: file, ...groups }, warnings: [...new Set(warnings)], fileType, mimeType: mime };
 }
 
 function convert(value: unknown, numeric: boolean, scrub: (s: string) => string): TagValue {

@@ -37,11 +37,11 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
           success: true,
           status: "completed",
           uuid,
-          fileName: file.name,
+          fileName: shaped.fileName,
           metadata: shaped.metadata,
           warnings: shaped.warnings,
         };
-        await services.extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: file.name, result: body, createdAt: new Date().toISOString() });
+        await services.extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: shaped.fileName, result: body, createdAt: new Date().toISOString() });
         return body;
       }),
   );

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { cleanFile } from "../../cleaners/clean-file.js";
+import { displayName } from "../../metadata/extract.js";
 import { ReadAllTask } from "../../metadata/read-task.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
@@ -28,6 +29,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
       withLocalFile(request, services, async (file, options) => {
         const keep = parseKeep(options);
         const before = await pool.exiftool.enqueueTask(() => ReadAllTask.for(file.path, false));
+        const fileName = displayName(file, before.tags);
         const output = temp.newPath();
         try {
           const result = await cleanFile({ exiftool: pool.exiftool, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
@@ -39,7 +41,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
           await cleanedFiles.save({
             uuid,
             apiKeyId: request.apiKeyId,
-            fileName: file.name,
+            fileName,
             mimeType: result.mimeType,
             size,
             storageKey: uuid,
@@ -51,7 +53,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
             success: true,
             status: "completed",
             uuid,
-            fileName: file.name,
+            fileName,
             downloadUrl: `${config.PUBLIC_BASE_URL}/download-cleaned/${uuid}`,
             expiresAt,
             removed: result.removed,
