@@ -1,0 +1,81 @@
+import fsp from "node:fs/promises";
+import type { CleanContext, Cleaner } from "../types.js";
+import { remux } from "./ffmpeg.js";
+import { isMediaStructural } from "./structural.js";
+
+interface Target {
+  demuxer: string;
+  muxer: string;
+  demuxerArgs?: readonly string[];
+  /** ISO BMFF: write the input's major brand again, so an M4A stays an M4A (ExifTool's FileType follows it). */
+  keepBrand?: boolean;
+}
+
+/**
+ * Containers whose streams ffmpeg copies into a fresh, tag-free container (see `ffmpeg.ts`).
+ * Writing these by hand would mean re-implementing sample tables, cues and indexes; a stream
+ * copy is exact for the streams and leaves nothing of the old container behind.
+ */
+function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
+  return {
+    name,
+    fileTypes: Object.keys(targets),
+    async clean(ctx: CleanContext): Promise<void> {
+      const target = targets[ctx.fileType];
+      if (target == null) throw new Error(`${name} cleaner called for ${ctx.fileType}`);
+      const brand = target.keepBrand === true ? await majorBrand(ctx.input) : null;
+      await remux({
+        input: ctx.input,
+        output: ctx.output,
+        demuxer: target.demuxer,
+        demuxerArgs: target.demuxerArgs ?? [],
+        muxer: target.muxer,
+        muxerArgs: brand != null ? ["-brand", brand] : [],
+        typeName: ctx.fileType,
+      });
+    },
+    isStructural: isMediaStructural,
+  };
+}
+
+/** The `ftyp` box's major brand, when it is four printable characters. */
+async function majorBrand(file: string): Promise<string | null> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await fh.read(head, 0, 12, 0);
+    if (bytesRead < 12 || head.toString("latin1", 4, 8) !== "ftyp") return null;
+    const brand = head.toString("latin1", 8, 12);
+    return /^[\x20-\x7e]{4}$/.test(brand) ? brand : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+// External media references (`dref` aliases/URLs) are never followed; that is ffmpeg's default,
+// stated here because it guards against reading other files.
+const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
+
+export const quickTimeCleaner = remuxCleaner("quicktime", {
+  MP4: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
+  M4A: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
+  MOV: { demuxer: "mov", muxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS },
+});
+
+export const matroskaCleaner = remuxCleaner("matroska", {
+  MKV: { demuxer: "matroska", muxer: "matroska" },
+  WEBM: { demuxer: "matroska", muxer: "webm" },
+});
+
+export const aviCleaner = remuxCleaner("avi", {
+  AVI: { demuxer: "avi", muxer: "avi" },
+});
+
+/**
+ * Ogg: the comment header is mandatory, so ffmpeg writes a new, empty one whose vendor string is
+ * the neutral "ffmpeg" (what it writes in bitexact mode) instead of the encoder's name and version.
+ */
+export const oggCleaner = remuxCleaner("ogg", {
+  OGG: { demuxer: "ogg", muxer: "ogg" },
+  OPUS: { demuxer: "ogg", muxer: "opus" },
+});

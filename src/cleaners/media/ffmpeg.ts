@@ -1,0 +1,64 @@
+import path from "node:path";
+import { AppError } from "../../errors.js";
+import { runTool } from "../run-tool.js";
+
+const FFMPEG_TIMEOUT_MS = 180_000;
+
+export interface RemuxJob {
+  input: string;
+  output: string;
+  /** The only demuxer ffmpeg may use on the input (the type detected from its bytes). */
+  demuxer: string;
+  /** Demuxer options, given before `-i`. */
+  demuxerArgs?: readonly string[];
+  muxer: string;
+  /** Muxer options, given before the output. */
+  muxerArgs?: readonly string[];
+  /** Named in the user-facing error when ffmpeg cannot read the file ("MP4"). */
+  typeName: string;
+}
+
+/**
+ * Copies the picture, sound and subtitle streams of a file into a fresh container, with no
+ * metadata, chapters, attachments or data tracks, and nothing re-encoded.
+ *
+ * Security: ffmpeg only ever sees our generated local paths, behind `file:` so that no part of
+ * a name is read as a protocol; `-protocol_whitelist file` forbids the network; and the demuxer
+ * is forced (`-f` plus `-format_whitelist`), because a whitelist of protocols alone does not stop
+ * an HLS or ffconcat playlist (renamed .mp4) from pulling in a neighbouring local file: only
+ * refusing those demuxers does.
+ *
+ * Mapping: `0:V` is video except attached pictures (cover art is metadata), `0:a` audio, `0:s`
+ * subtitles. Data streams (GPS tracks, GoPro GPMF, camm, timecode) and attachments are left out.
+ * `-map_metadata -1` drops global and per-stream tags; the bitexact flags stop the muxers from
+ * writing their encoder and version strings, creation times and random UIDs.
+ */
+export async function remux(job: RemuxJob): Promise<void> {
+  const args = [
+    "-nostdin",
+    "-hide_banner",
+    "-loglevel", "error",
+    "-protocol_whitelist", "file",
+    "-format_whitelist", job.demuxer,
+    "-f", job.demuxer,
+    ...(job.demuxerArgs ?? []),
+    "-i", `file:${path.resolve(job.input)}`,
+    "-map", "0:V?", "-map", "0:a?", "-map", "0:s?",
+    "-c", "copy",
+    "-map_metadata", "-1",
+    "-map_chapters", "-1",
+    "-fflags", "+bitexact",
+    "-flags:v", "+bitexact",
+    "-flags:a", "+bitexact",
+    ...(job.muxerArgs ?? []),
+    "-f", job.muxer,
+    "-y", `file:${path.resolve(job.output)}`,
+  ];
+  const r = await runTool("ffmpeg", args, { timeoutMs: FFMPEG_TIMEOUT_MS });
+  if (r.code === 0) return;
+  const detail = new Error(`ffmpeg exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
+  if (/does not contain any stream/.test(r.stderr)) {
+    throw new AppError("unprocessable", `The ${job.typeName} file has no picture, sound or subtitle stream to keep.`, detail);
+  }
+  throw new AppError("unprocessable", `The ${job.typeName} file is damaged and could not be read.`, detail);
+}

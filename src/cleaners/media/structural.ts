@@ -1,0 +1,93 @@
+import type { FoundTag } from "../types.js";
+
+/**
+ * What ExifTool still reads from a cleaned audio or video file that describes its streams and
+ * container rather than carrying metadata. A whitelist per ExifTool group: anything not listed
+ * here (a title, a GPS position, a date, an unknown atom) fails verification.
+ */
+const STRUCTURAL: Record<string, ReadonlySet<string>> = {
+  // ISO BMFF / QuickTime: boxes the muxer writes for every file. `Unknown_*` are boxes ExifTool
+  // has no name for but that ffmpeg always writes (edit list, codec configuration).
+  QuickTime: new Set([
+    "MajorBrand", "MinorVersion", "CompatibleBrands", "Free", "Wide", "Skip",
+    "MediaDataSize", "MediaDataOffset", "MediaData",
+    "MovieHeaderVersion", "TimeScale", "Duration", "PreferredRate", "PreferredVolume", "MatrixStructure",
+    "PreviewTime", "PreviewDuration", "PosterTime", "SelectionTime", "SelectionDuration", "CurrentTime", "NextTrackID",
+    "TrackHeaderVersion", "TrackID", "TrackDuration", "TrackLayer", "TrackVolume", "ImageWidth", "ImageHeight", "Rotation",
+    "MediaHeaderVersion", "MediaTimeScale", "MediaDuration", "MediaLanguageCode",
+    "HandlerClass", "HandlerType", "HandlerDescription", "HandlerVendorID",
+    "GraphicsMode", "OpColor", "Balance",
+    "CompressorID", "CompressorName", "VendorID", "SourceImageWidth", "SourceImageHeight", "XResolution", "YResolution",
+    "BitDepth", "AVCConfiguration", "HEVCConfiguration", "PixelAspectRatio", "ColorProfiles", "ColorPrimaries",
+    "TransferCharacteristics", "MatrixCoefficients", "VideoFullRangeFlag", "VideoFrameRate", "CleanApertureDimensions",
+    "BufferSize", "MaxBitrate", "AverageBitrate",
+    "SyncSampleTable", "CompositionTimeToSample", "TimeToSampleTable", "SampleToChunk", "SampleSizes",
+    "ChunkOffset", "ChunkOffset64", "SampleGroupDescription", "SampleToGroup", "SampleDependencyTypes",
+    "AudioFormat", "AudioChannels", "AudioBitsPerSample", "AudioSampleRate", "LayoutFlags", "AudioChannelTypes",
+    // In a MOV's sound description, the `frma` box naming the original format.
+    "PurchaseFileFormat",
+    "OtherFormat", "TextFace", "TextSize", "TextColor", "BackgroundColor", "FontName", "DefaultTextBox", "FontSize",
+    // Subtitle tracks (content, kept): their sample description, and the cues ExifTool reads
+    // from them with -ee.
+    "NullMediaHeader", "FontTable", "GenMediaVersion", "GenFlags", "GenGraphicsMode", "GenOpColor", "GenBalance",
+    "Text", "SampleTime", "SampleDuration",
+    "Unknown_edts", "Unknown_esds", "Unknown_mp4a", "Unknown_dOps", "Unknown_sgpd", "Unknown_btrt",
+  ]),
+  Matroska: new Set([
+    "EBMLVersion", "EBMLReadVersion", "EBMLMaxIDLength", "EBMLMaxSizeLength", "DocType", "DocTypeVersion",
+    "DocTypeReadVersion", "CRC-32", "Void", "SeekID", "SeekPosition", "TimecodeScale", "Duration",
+    "TrackNumber", "TrackUID", "TrackType", "TrackDefault", "TrackForced", "TrackLacing", "TrackLanguage",
+    "CodecID", "CodecPrivate", "DefaultDuration", "VideoFrameRate", "ImageWidth", "ImageHeight",
+    "DisplayWidth", "DisplayHeight", "DisplayUnit", "AspectRatioType", "VideoScanType",
+    "AudioSampleRate", "OutputAudioSampleRate", "AudioChannels", "AudioBitsPerSample",
+    "CueTime", "CueTrack", "CueClusterPosition", "CueBlockNumber",
+    // The per-track DURATION tag ffmpeg's Matroska muxer always writes, and its target.
+    "TagTrackUID",
+    // Elements ExifTool has no name for: CueRelativePosition (0xF0), SeekPreRoll (0x56BB),
+    // CodecDelay (0x56AA), CueDuration (0xB2), Colour (0x55B0).
+    "Matroska_0x0070", "Matroska_0x16bb", "Matroska_0x16aa", "Matroska_0x0032", "Matroska_0x15b0",
+  ]),
+  RIFF: new Set([
+    "Encoding", "NumChannels", "SampleRate", "AvgBytesPerSec", "BitsPerSample",
+    "FrameRate", "MaxDataRate", "FrameCount", "StreamCount", "ImageWidth", "ImageHeight", "StreamType",
+    "VideoCodec", "VideoFrameRate", "VideoFrameCount", "AudioCodec", "AudioSampleRate", "AudioSampleCount",
+    "Quality", "SampleSize", "TotalFrameCount", "Unknown_JUNK", "Unknown_vprp",
+  ]),
+  MPEG: new Set([
+    "MPEGAudioVersion", "AudioLayer", "AudioBitrate", "SampleRate", "ChannelMode", "MSStereo", "IntensityStereo",
+    "CopyrightFlag", "OriginalMedia", "Emphasis", "ModeExtension",
+    // The Xing/LAME header is itself the first audio frame: it holds the seek table and the
+    // encoder delay and padding that decoders trim, so dropping it would change the sound.
+    "VBRFrames", "VBRBytes", "VBRScale", "Encoder", "LameVBRQuality", "LameQuality", "LameHeader", "LameMethod",
+    "LameLowPassFilter", "LameBitrate", "LameStereoMode",
+  ]),
+  FLAC: new Set([
+    "BlockSizeMin", "BlockSizeMax", "FrameSizeMin", "FrameSizeMax", "SampleRate", "Channels", "BitsPerSample",
+    "TotalSamples", "MD5Signature",
+  ]),
+  Vorbis: new Set(["VorbisVersion", "AudioChannels", "SampleRate", "NominalBitrate", "MaximumBitrate", "MinimumBitrate"]),
+  Opus: new Set(["OpusVersion", "AudioChannels", "SampleRate", "OutputGain"]),
+};
+
+/**
+ * Tags that are structural only with the neutral value our muxers write: a real date or an
+ * encoder's name and version in the same field is metadata.
+ */
+const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string>>> = {
+  QuickTime: Object.fromEntries(
+    ["CreateDate", "ModifyDate", "TrackCreateDate", "TrackModifyDate", "MediaCreateDate", "MediaModifyDate"].map((t) => [
+      t,
+      new Set(["0000:00:00 00:00:00"]),
+    ]),
+  ),
+  // Required elements; ffmpeg's bitexact mode writes its bare name, without a version.
+  Matroska: { MuxingApp: new Set(["Lavf"]), WritingApp: new Set(["Lavf"]) },
+  // The Ogg comment header (mandatory) must name a vendor; ffmpeg's bitexact value is neutral.
+  Vorbis: { Vendor: new Set(["ffmpeg"]) },
+};
+
+export function isMediaStructural(t: FoundTag): boolean {
+  if (STRUCTURAL[t.group]?.has(t.tag) === true) return true;
+  const neutral = NEUTRAL_VALUES[t.group]?.[t.tag];
+  return neutral != null && typeof t.value === "string" && neutral.has(t.value);
+}

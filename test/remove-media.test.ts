@@ -1,0 +1,135 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { remux } from "../src/cleaners/media/ffmpeg.js";
+import { AppError } from "../src/errors.js";
+import { type MediaKind, makeMarkedMedia, mediaContent, streamKinds } from "./helpers/make-media.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Mediamark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-media-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+interface Case {
+  kind: MediaKind;
+  /** ExifTool's FileType, before and after. */
+  fileType: string;
+  /** The streams left after cleaning: cover art, data tracks and attachments are gone. */
+  streams: string[];
+}
+
+const cases: Case[] = [
+  { kind: "mp3", fileType: "MP3", streams: ["audio"] },
+  { kind: "flac", fileType: "FLAC", streams: ["audio"] },
+  { kind: "m4a", fileType: "M4A", streams: ["audio"] },
+  { kind: "wav", fileType: "WAV", streams: ["audio"] },
+  { kind: "ogg", fileType: "OGG", streams: ["audio"] },
+  { kind: "opus", fileType: "OPUS", streams: ["audio"] },
+  { kind: "mp4", fileType: "MP4", streams: ["video", "audio", "subtitle"] },
+  { kind: "mov", fileType: "MOV", streams: ["video", "audio", "subtitle"] },
+  { kind: "mkv", fileType: "MKV", streams: ["video", "audio", "subtitle"] },
+  { kind: "webm", fileType: "WEBM", streams: ["video", "audio"] },
+  { kind: "avi", fileType: "AVI", streams: ["video", "audio"] },
+];
+
+describe("POST /api/v1/remove on audio and video", () => {
+  it.each(cases)("strips every tag from $kind and leaves its streams as they were", async ({ kind, fileType, streams }) => {
+    const file = await makeMarkedMedia(dir, kind, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe(fileType);
+    const before = await mediaContent(file);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `clip.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(cleaned).not.toBeNull();
+
+    const out = path.join(dir, `cleaned.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe(fileType);
+    expect(await streamKinds(out)).toEqual(streams);
+    expect(await mediaContent(out)).toEqual(before);
+  });
+});
+
+describe("ffmpeg never reads another file than the one it was given", () => {
+  // A playlist pointing at a neighbouring file: if ffmpeg probed the type itself, the HLS or
+  // concat demuxer would copy that file's bytes into the "cleaned" output.
+  const playlists: Array<[string, (target: string) => string]> = [
+    ["HLS playlist", (target) => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n${target}\n#EXT-X-ENDLIST\n`],
+    ["ffconcat list", (target) => `ffconcat version 1.0\nfile '${target}'\n`],
+  ];
+
+  it.each(playlists)("refuses a %s named .mp4 through the API", async (_name, playlist) => {
+    const secret = await makeMarkedMedia(dir, "mp4", MARKER);
+    const file = path.join(dir, "playlist.mp4");
+    await fs.writeFile(file, playlist(secret));
+    const { status, cleaned } = await removeViaApi(server, file, "video.mp4");
+    expect(status).toBe(422);
+    expect(cleaned).toBeNull();
+  });
+
+  it.each(playlists)("does not follow a %s even when told it is an MP4", async (_name, playlist) => {
+    const secret = await makeMarkedMedia(dir, "mp4", MARKER);
+    const input = path.join(dir, "forced-input");
+    const output = path.join(dir, "forced-output");
+    await fs.writeFile(input, playlist(secret));
+    await fs.rm(output, { force: true });
+    const attempt = remux({ input, output, demuxer: "mov", muxer: "mp4", typeName: "MP4" });
+    await expect(attempt).rejects.toBeInstanceOf(AppError);
+    const written = await fs.readFile(output).catch(() => Buffer.alloc(0));
+    expect(await findMarker(written, MARKER)).toEqual([]);
+    expect(written.length).toBeLessThan(1024);
+  });
+});
+
+describe("damaged media", () => {
+  it("refuses an MP3 with tags but no audio frames", async () => {
+    const file = path.join(dir, "empty.mp3");
+    const tagged = await makeMarkedMedia(dir, "mp3", MARKER);
+    const bytes = await fs.readFile(tagged);
+    // Keep the ID3v2 tag, replace the audio by text.
+    const id3Size = 10 + ((bytes[6]! << 21) | (bytes[7]! << 14) | (bytes[8]! << 7) | bytes[9]!);
+    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, id3Size), Buffer.alloc(4000, "not audio ")]));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The MP3 file holds no MPEG audio frames.");
+    expect(cleaned).toBeNull();
+  });
+
+  it.each(["mp4", "mp3", "flac", "mkv"] as const)("never hands back an uncleaned copy of a truncated %s", async (kind) => {
+    const marked = await makeMarkedMedia(dir, kind, MARKER);
+    const bytes = await fs.readFile(marked);
+    const file = path.join(dir, `truncated.${kind}`);
+    await fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const { status, cleaned } = await removeViaApi(server, file);
+    expect([200, 422]).toContain(status);
+    if (cleaned != null) expect(await findMarker(cleaned, MARKER)).toEqual([]);
+  });
+
+  it("refuses a FLAC whose first block is not STREAMINFO", async () => {
+    const marked = await makeMarkedMedia(dir, "flac", MARKER);
+    const bytes = Buffer.from(await fs.readFile(marked));
+    bytes[4] = (bytes[4]! & 0x80) | 4; // the first block now claims to be a VORBIS_COMMENT
+    const file = path.join(dir, "bad.flac");
+    await fs.writeFile(file, bytes);
+    const { status, cleaned } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(cleaned).toBeNull();
+  });
+});
