@@ -1,6 +1,6 @@
 import type { Document, Element } from "@xmldom/xmldom";
 import { NEUTRAL_AUTHOR } from "./ooxml-scrub.js";
-import { elements, removeNode, setText } from "./xml.js";
+import { elements, removeComments, removeNode, setText } from "./xml.js";
 
 const DC = "http://purl.org/dc/elements/1.1/";
 const META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0";
@@ -32,6 +32,7 @@ const DROPPED_SETTINGS: ReadonlySet<string> = new Set([
  * neutral), revision-session ids, and the printer and session items of the settings.
  */
 export function scrubOdfPart(doc: Document): void {
+  removeComments(doc);
   for (const el of elements(doc.documentElement!)) {
     if (isPersonOrDate(el)) {
       const parent = el.parentNode as Element | null;

@@ -9,8 +9,9 @@ const TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types";
  * Relationship types whose target is metadata, by the last segment of the type URI, lower case
  * without hyphens (Transitional writes `core-properties`, Strict `coreProperties`): document
  * properties, thumbnail, printer settings, Word's template path and people list, custom XML
- * (SharePoint properties), digital signatures (the signer's identity) and Excel's shared-workbook
- * revision log (user names and times).
+ * (SharePoint properties), digital signatures (the signer's identity), Excel's shared-workbook
+ * revision log (user names and times), PowerPoint's revision and change logs (client ids, author
+ * names) and sensitivity labels (the organisation's tenant and site ids).
  */
 const DROPPED_TYPES: ReadonlySet<string> = new Set([
   "coreproperties",
@@ -27,10 +28,13 @@ const DROPPED_TYPES: ReadonlySet<string> = new Set([
   "revisionheaders",
   "revisionlog",
   "usernames",
+  "revisioninfo",
+  "changesinfo",
+  "classificationlabels",
 ]);
 
 /** Parts dropped by name, wherever they are referenced from. `[trash]` holds deleted parts. */
-const DROPPED_PATHS: readonly RegExp[] = [/^docprops\//, /^customxml\//, /(^|\/)printersettings\//, /^_xmlsignatures\//, /^xl\/revisions\//, /^\[trash\]\//];
+const DROPPED_PATHS: readonly RegExp[] = [/^docprops\//, /^customxml\//, /(^|\/)printersettings\//, /^_xmlsignatures\//, /^xl\/revisions\//, /^ppt\/changesinfos\//, /^ppt\/revisioninfo\.xml$/, /^docmetadata\//, /^\[trash\]\//];
 
 /** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
 export type Dropped = ReadonlySet<string>;

@@ -1,5 +1,5 @@
 import type { Document, Element } from "@xmldom/xmldom";
-import { elements, hasNoElementChild, removeNode, setText } from "./xml.js";
+import { elements, removeComments, hasNoElementChild, removeNode, setText } from "./xml.js";
 
 /**
  * The name left where the format requires an author (comments, tracked changes). It is the one
@@ -26,6 +26,7 @@ const EXCEL_REVISION = /^http:\/\/schemas\.microsoft\.com\/office\/spreadsheetml
  * path and document variables of Word's settings, Excel's saved path and revision ids.
  */
 export function scrubOoxmlPart(doc: Document): void {
+  removeComments(doc);
   for (const el of elements(doc.documentElement!)) {
     if (isDropped(el)) {
       removeNode(el);

@@ -1,4 +1,3 @@
-import fsp from "node:fs/promises";
 import type { Document } from "@xmldom/xmldom";
 import { AppError } from "../../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
@@ -7,7 +6,7 @@ import { scrubOdfPart } from "./odf-scrub.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { zipStructural } from "./structural.js";
 import { removeNode } from "./xml.js";
-import { extractZip, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
+import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const MIMETYPE = "mimetype";
@@ -24,20 +23,31 @@ const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\/(docum
 /** Embedded fonts are copied: their name tables describe the font, not the document's author. */
 const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
 
+/**
+ * The `mimetype` written for each type. ExifTool reads only the first word of the entry, so the
+ * original could carry more after it: it is rewritten, not copied.
+ */
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  ODT: "application/vnd.oasis.opendocument.text",
+  ODS: "application/vnd.oasis.opendocument.spreadsheet",
+  ODP: "application/vnd.oasis.opendocument.presentation",
+  ODG: "application/vnd.oasis.opendocument.graphics",
+};
+
 /** OpenDocument text, spreadsheet, presentation and drawing. */
 export const openDocumentCleaner: Cleaner = {
   name: "opendocument",
-  fileTypes: ["ODT", "ODS", "ODP", "ODG"],
+  fileTypes: Object.keys(MIME_TYPES),
   clean: cleanOpenDocument,
   isStructural: zipStructural(MIMETYPE),
 };
 
 async function cleanOpenDocument(ctx: CleanContext): Promise<void> {
   const entries = await extractZip(ctx.input, ctx.workDir);
-  const mimetype = entries.find((e): e is FileEntry => e.name === MIMETYPE && !e.directory);
-  if (mimetype == null || mimetype.size > 256) throw new AppError("unprocessable", "The document has no valid mimetype entry.");
+  const mime = MIME_TYPES[ctx.fileType];
+  if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new AppError("unprocessable", "The document has no valid mimetype entry.");
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
-  const out: OutEntry[] = [{ name: MIMETYPE, source: await fsp.readFile(mimetype.file), stored: true }];
+  const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   for (const e of entries) {
     if (e.name !== MIMETYPE && !DROPPED.test(e.name)) out.push(await cleanEntry(ctx, e));
   }

@@ -2,6 +2,7 @@ import { DOMParser, XMLSerializer, type Document, type Element, type Node, type 
 import { AppError } from "../../errors.js";
 
 const ELEMENT_NODE = 1;
+const COMMENT_NODE = 8;
 const PROCESSING_INSTRUCTION_NODE = 7;
 
 /**
@@ -45,6 +46,22 @@ export function* elements(root: Element): Generator<Element> {
     for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) children.push(c as Element);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
+}
+
+/**
+ * Removes every XML comment: neither OOXML nor OpenDocument gives them a meaning, and tools
+ * leave their name, version or user in them.
+ */
+export function removeComments(doc: Document): void {
+  const comments: Node[] = [];
+  const walk = (n: Node): void => {
+    for (let c = n.firstChild; c != null; c = c.nextSibling) {
+      if (c.nodeType === COMMENT_NODE) comments.push(c);
+      else if (c.nodeType === ELEMENT_NODE) walk(c);
+    }
+  };
+  walk(doc);
+  comments.forEach(removeNode);
 }
 
 export function removeNode(node: Node): void {
