@@ -71,6 +71,6 @@ function pruneManifest(doc: Document): void {
   if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new AppError("unprocessable", "The document is encrypted.");
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
-    if (DROPPED.test(p) || p === "Thumbnails/") removeNode(entry);
+    if (DROPPED.test(p)) removeNode(entry);
   }
 }
