@@ -41,6 +41,8 @@ const cases: Case[] = [
   { kind: "opus", fileType: "OPUS", streams: ["audio"] },
   { kind: "mp4", fileType: "MP4", streams: ["video", "audio", "subtitle"] },
   { kind: "mov", fileType: "MOV", streams: ["video", "audio", "subtitle"] },
+  { kind: "m4v", fileType: "M4V", streams: ["video", "audio"] },
+  { kind: "3gp", fileType: "3GP", streams: ["video", "audio"] },
   { kind: "mkv", fileType: "MKV", streams: ["video", "audio", "subtitle"] },
   { kind: "webm", fileType: "WEBM", streams: ["video", "audio"] },
   { kind: "avi", fileType: "AVI", streams: ["video", "audio"] },
@@ -65,6 +67,16 @@ describe("POST /api/v1/remove on audio and video", () => {
     expect(await streamKinds(out)).toEqual(streams);
     expect(await mediaContent(out)).toEqual(before);
   });
+});
+
+it("keeps a video's display rotation (the track matrix), which is how it is shown, not metadata", async () => {
+  const file = await makeMarkedMedia(dir, "mp4", MARKER);
+  await exiftool(["-q", "-overwrite_original", "-Rotation=90", file]);
+  const { status, cleaned } = await removeViaApi(server, file, "rotated.mp4");
+  expect(status).toBe(200);
+  const out = path.join(dir, "cleaned-rotated.mp4");
+  await fs.writeFile(out, cleaned!);
+  expect((await exiftool(["-s3", "-Rotation", out])).trim()).toBe("90");
 });
 
 describe("ffmpeg never reads another file than the one it was given", () => {

@@ -9,7 +9,7 @@ import { CONVERT, exiftool, run } from "./tools.js";
  * format, and by hand for the tags neither tool writes (APE on MP3, an `id3 ` chunk in WAV).
  */
 
-export type MediaKind = "mp3" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "mkv" | "webm" | "avi";
+export type MediaKind = "mp3" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "m4v" | "3gp" | "mkv" | "webm" | "avi";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
@@ -62,6 +62,17 @@ export async function makeMarkedMedia(dir: string, kind: MediaKind, marker: stri
         "-c:a", "aac", "-c:s", "mov_text", ...tags, ...streamTitle("v:0"), ...streamTitle("a"), ...streamTitle("s"),
         "-metadata:s:a", "language=fra",
         ...(kind === "mov" ? ["-timecode", "01:00:00:00"] : []),
+        file,
+      ]);
+      await quickTimeTags(file, marker);
+      return file;
+    case "m4v":
+    case "3gp":
+      // Other ISO BMFF brands: the same boxes, told apart by ExifTool through the major brand.
+      await run("ffmpeg", [
+        ...ffmpegQuiet, ...TESTSRC, ...SINE, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+        ...tags, ...streamTitle("v"), ...streamTitle("a"),
+        ...(kind === "m4v" ? ["-f", "mp4", "-brand", "M4V "] : ["-f", "3gp"]),
         file,
       ]);
       await quickTimeTags(file, marker);

@@ -59,6 +59,8 @@ const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
 export const quickTimeCleaner = remuxCleaner("quicktime", {
   MP4: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
   M4A: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
+  M4V: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
+  "3GP": { demuxer: "mov", muxer: "3gp", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
   MOV: { demuxer: "mov", muxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS },
 });
 
