@@ -67,16 +67,16 @@ describe("POST /api/v1/remove on audio and video", () => {
     expect(await streamKinds(out)).toEqual(streams);
     expect(await mediaContent(out)).toEqual(before);
   });
-});
 
-it("keeps a video's display rotation (the track matrix), which is how it is shown, not metadata", async () => {
-  const file = await makeMarkedMedia(dir, "mp4", MARKER);
-  await exiftool(["-q", "-overwrite_original", "-Rotation=90", file]);
-  const { status, cleaned } = await removeViaApi(server, file, "rotated.mp4");
-  expect(status).toBe(200);
-  const out = path.join(dir, "cleaned-rotated.mp4");
-  await fs.writeFile(out, cleaned!);
-  expect((await exiftool(["-s3", "-Rotation", out])).trim()).toBe("90");
+  it("keeps a video's display rotation (the track matrix), which is how it is shown, not metadata", async () => {
+    const file = await makeMarkedMedia(dir, "mp4", MARKER);
+    await exiftool(["-q", "-overwrite_original", "-Rotation=90", file]);
+    const { status, cleaned } = await removeViaApi(server, file, "rotated.mp4");
+    expect(status).toBe(200);
+    const out = path.join(dir, "cleaned-rotated.mp4");
+    await fs.writeFile(out, cleaned!);
+    expect((await exiftool(["-s3", "-Rotation", out])).trim()).toBe("90");
+  });
 });
 
 describe("ffmpeg never reads another file than the one it was given", () => {
