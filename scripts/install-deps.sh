@@ -23,6 +23,8 @@ if [ "$mode" = test ]; then
   need[pdftotext]=poppler-utils
   need[zip]=zip
   need[unzip]=unzip
+  # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).
+  need[/usr/bin/chromium]=chromium
 fi
 
 missing=()

@@ -6,12 +6,14 @@ import type { Logger } from "pino";
 import { AppError } from "./errors.js";
 import { makeAuthHooks } from "./http/auth.js";
 import { makeErrorHandler } from "./http/error-handler.js";
+import { registerMetrics } from "./http/metrics.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { downloadRoutes } from "./http/routes/download.js";
 import { extractRoutes } from "./http/routes/extract.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { removeRoutes } from "./http/routes/remove.js";
+import { registerStaticPage } from "./http/static-page.js";
 import type { Services } from "./services.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -62,11 +64,13 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
   });
 
   await registerOpenApi(app, config.PUBLIC_BASE_URL);
+  registerMetrics(app, services);
   const auth = makeAuthHooks(services.keys);
   const rateLimit = await registerRateLimit(app, config.RATE_LIMIT_PER_MINUTE);
   extractRoutes(app, services, auth, rateLimit);
   removeRoutes(app, services, auth, rateLimit);
   downloadRoutes(app, services);
   healthRoutes(app, services);
+  await registerStaticPage(app);
   return app;
 }

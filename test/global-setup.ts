@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 
-/** Tests drive the real, compiled service (`bin/exifapi`), so compile the current sources first. */
+/** Tests drive the real, compiled service (`bin/exifapi`) and its web page, so build both first. */
 export default function setup(): void {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
 }

@@ -27,11 +27,13 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
     async (request) =>
       withLocalFile(request, services, async (file, options) => {
         const numeric = parseBoolean(options, "numeric");
+        const started = performance.now();
         const shaped = await extractMetadata(services.pool.exiftool, file, {
           numeric,
           hiddenPaths: [services.temp.dir, services.config.DATA_DIR],
           log: request.log,
         });
+        app.metrics.extracted(shaped.fileType, file.size, started);
         const uuid = crypto.randomUUID();
         const body = {
           success: true,

@@ -28,11 +28,13 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
     async (request) =>
       withLocalFile(request, services, async (file, options) => {
         const keep = parseKeep(options);
+        const started = performance.now();
         const before = await pool.exiftool.enqueueTask(() => ReadAllTask.for(file.path, false));
         const fileName = displayName(file, before.tags);
         const output = temp.newPath();
         try {
           const result = await cleanFile({ exiftool: pool.exiftool, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
+          app.metrics.cleaned(result.fileType, file.size, started);
           const { size } = await fsp.stat(output);
           const uuid = crypto.randomUUID();
           const now = new Date();

@@ -1,0 +1,145 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeJpeg } from "./helpers/make-files.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { ROOT, type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+/**
+ * The web page at `/`, driven in Debian's headless Chromium as a person would use it.
+ * The machine has no network: these flags keep Chromium from dialling out on its own.
+ */
+const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+const SHOTS = path.join(ROOT, "test-results");
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let jpeg: string;
+/** Console errors and uncaught exceptions of the page, as Chromium reports them. */
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-web-"));
+  await fs.mkdir(SHOTS, { recursive: true });
+  [server, jpeg] = await Promise.all([startServer(), makeJpeg(dir, "holiday.jpg")]);
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ locale: "en-US", acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+  page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => consoleErrors.push(String(err)));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Rows of the metadata tables that the filter leaves visible. */
+const visibleRows = (p: Page) => p.locator("#groups section.group:not([hidden]) tbody tr:not([hidden])");
+
+describe("the web page", () => {
+  it("is served at / under a strict Content-Security-Policy", async () => {
+    const response = await page.goto(`${server.baseUrl}/`);
+    expect(response?.status()).toBe(200);
+    const csp = response?.headers()["content-security-policy"] ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    await expect(page.locator("h1").textContent()).resolves.toBe("What does your file give away?");
+    expect(await page.getAttribute("html", "lang")).toBe("en");
+  });
+
+  it("reads a dropped JPEG: GPS with a map link, the author, the serial number, then filters the tables", async () => {
+    await page.fill("#api-key", server.apiKey);
+    await page.setInputFiles("#file", jpeg);
+    const gps = page.locator('.finding[data-kind="kindGps"]');
+    await gps.waitFor();
+    expect(await gps.locator(".coords").textContent()).toContain("48.858");
+    const href = await gps.locator("a.map-link").getAttribute("href");
+    expect(href).toMatch(/^https:\/\/www\.openstreetmap\.org\/\?mlat=48\.858\d*&mlon=2\.294\d*/);
+    expect(await page.locator('.finding[data-kind="kindAuthor"]').textContent()).toContain("John Doe");
+    expect(await page.locator('.finding[data-kind="kindSerial"]').textContent()).toContain("SN-12345");
+    expect(await page.locator('.finding[data-kind="kindSoftware"]').textContent()).toContain("ExampleEditor 2.1");
+    expect(await page.locator('.finding[data-kind="kindThumbnail"]').count()).toBe(1);
+    expect(await page.locator("#file-summary").textContent()).toContain("holiday.jpg");
+    // Groups as sections, GPS on its own, with counts.
+    for (const id of ["exif", "gps", "iptc", "xmp", "File"]) {
+      expect(await page.locator(`#group-${id}`).count(), id).toBe(1);
+    }
+    const total = await visibleRows(page).count();
+    expect(total).toBeGreaterThan(20);
+    await page.screenshot({ path: path.join(SHOTS, "web-page-1-read.png"), fullPage: true });
+
+    await page.fill("#filter", "artist");
+    const rows = visibleRows(page);
+    expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    expect(await rows.count()).toBeLessThan(total);
+    for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain("artist");
+    expect(await page.locator("#filter-count").textContent()).toMatch(new RegExp(`of ${total} tags`));
+    expect(await page.locator("#group-iptc").isHidden()).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, "web-page-2-filtered.png"), fullPage: true });
+    await page.fill("#filter", "");
+    expect(await visibleRows(page).count()).toBe(total);
+  });
+
+  it("removes the metadata with one button and downloads a file that has none left", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#remove")]);
+    const saved = path.join(dir, "downloaded.jpg");
+    await download.saveAs(saved);
+    expect(download.suggestedFilename()).toBe("holiday.jpg");
+    await page.locator(".removal").waitFor();
+    expect(await page.locator(".removed-list").textContent()).toMatch(/EXIF: \d+ tags/);
+    await expect(page.locator(".remaining-none").isVisible()).resolves.toBe(true);
+
+    const groups = JSON.parse(await exiftool(["-j", "-G0", "-a", "-u", saved])) as Array<Record<string, unknown>>;
+    const left = Object.keys(groups[0] ?? {}).filter((k) => /^(EXIF|IPTC|XMP|MakerNotes|Photoshop|ICC_Profile):/.test(k));
+    expect(left).toEqual([]);
+    expect(await findMarker(saved, "John Doe")).toEqual([]);
+    expect(await findMarker(saved, "SN-12345")).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, "web-page-3-removed.png"), fullPage: true });
+  });
+
+  it("switches to French and back, results included", async () => {
+    await page.click("#lang-switch");
+    expect(await page.getAttribute("html", "lang")).toBe("fr");
+    expect(await page.locator("h1").textContent()).toBe("Que révèle votre fichier ?");
+    expect(await page.locator("#findings-title").textContent()).toBe("Ce que ce fichier révèle");
+    expect(await page.locator('.finding[data-kind="kindAuthor"] h3').textContent()).toBe("Auteur ou propriétaire");
+    expect(await page.locator("#remove").textContent()).toBe("Supprimer les métadonnées et télécharger");
+    await page.screenshot({ path: path.join(SHOTS, "web-page-4-french.png"), fullPage: true });
+    // The choice is remembered.
+    await page.reload();
+    expect(await page.locator("h1").textContent()).toBe("Que révèle votre fichier ?");
+  });
+
+  it("has raised no console error so far", () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("shows the API's own sentence when the key is wrong, and keeps the key out of every URL", async () => {
+    const urls: string[] = [];
+    page.on("request", (r) => urls.push(r.url()));
+    await page.fill("#api-key", "exk_wrong");
+    await page.setInputFiles("#file", jpeg);
+    const error = page.locator("#error");
+    await error.waitFor();
+    expect(await error.textContent()).toBe("Invalid API key");
+    expect(urls.some((u) => u.includes("exk_"))).toBe(false);
+    expect(await page.evaluate(() => localStorage.getItem("exifapi.apiKey"))).toBe("exk_wrong");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SHOTS, "web-page-5-error-phone.png"), fullPage: true });
+    // Chromium itself logs the refused request; nothing else may appear.
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+import type { Extraction, Removal } from "./api.js";
+import { h } from "./dom.js";
+import { findingsOf, mapLink, positionOf } from "./findings.js";
+import { formatValue, groupLabel, sectionsOf } from "./groups.js";
+import type { Lang, MessageKey } from "./i18n.js";
+
+export type T = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function fileSummary(x: Extraction, t: T, lang: Lang): string {
+  const file = x.metadata["File"] ?? {};
+  const size = typeof file["Size"] === "number" ? formatBytes(file["Size"], lang) : "";
+  const type = typeof file["Type"] === "string" ? file["Type"] : "";
+  return t("fileSummary", { name: x.fileName, type, size });
+}
+
+function formatBytes(n: number, lang: Lang): string {
+  const units = lang === "fr" ? ["o", "ko", "Mo", "Go"] : ["B", "kB", "MB", "GB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${new Intl.NumberFormat(lang, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit] ?? ""}`;
+}
+
+/** The highlighted list at the top: location with its map link, names, serials, software, dates, thumbnails. */
+export function findingsView(x: Extraction, t: T): HTMLElement {
+  const findings = findingsOf(x.metadata);
+  if (findings.length === 0) return h("p", { class: "muted" }, t("noFindings"));
+  const list = h("div", { class: "findings" });
+  for (const finding of findings) {
+    const card = h("div", { class: "finding", "data-kind": finding.kind }, h("h3", {}, t(finding.kind)));
+    if (finding.kind === "kindGps") {
+      const position = positionOf(x.metadata);
+      if (position != null) {
+        const coords = `${position.lat.toFixed(6)}, ${position.lon.toFixed(6)}`;
+        card.append(
+          h("p", { class: "coords" }, coords, " ",
+            h("a", { href: mapLink(position), target: "_blank", rel: "noopener noreferrer", class: "map-link" }, t("openMap"))),
+        );
+      }
+    }
+    const items = h("ul", {});
+    for (const item of finding.items) {
+      items.append(h("li", {}, h("span", { class: "tag-name" }, `${item.group} · ${item.tag}`), " ", h("span", { class: "tag-value" }, item.value)));
+    }
+    card.append(items);
+    if (finding.kind === "kindThumbnail") card.append(h("p", { class: "muted" }, t("thumbnailNote")));
+    list.append(card);
+  }
+  return list;
+}
+
+/** Every group as a titled table, with a row of links that give the count per group. */
+export function groupsView(x: Extraction, t: T): { nav: HTMLElement; tables: HTMLElement } {
+  const nav = h("ul", { class: "group-nav" });
+  const tables = h("div", {});
+  for (const section of sectionsOf(x.metadata)) {
+    const id = `group-${section.id}`;
+    nav.append(h("li", {}, h("a", { href: `#${id}` }, `${section.label} `, h("span", { class: "count" }, String(section.tags.length)))));
+    const body = h("tbody", {});
+    for (const [name, value] of section.tags) {
+      body.append(h("tr", { "data-search": `${name} ${value}`.toLowerCase() }, h("th", { scope: "row" }, name), h("td", {}, value)));
+    }
+    tables.append(
+      h("section", { class: "group", id, "aria-labelledby": `${id}-title`, "data-total": String(section.tags.length) },
+        h("h3", { id: `${id}-title` }, `${section.label} `, h("span", { class: "count" }, t("tagCount", { n: section.tags.length }))),
+        h("div", { class: "table-wrap" },
+          h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("tag")), h("th", { scope: "col" }, t("value")))), body)),
+      ),
+    );
+  }
+  return { nav, tables };
+}
+
+/** Hides the rows that do not match, and the groups left empty; returns how many rows show. */
+export function applyFilter(tables: HTMLElement, query: string, t: T): { shown: number; total: number } {
+  const q = query.trim().toLowerCase();
+  let shown = 0;
+  let total = 0;
+  for (const section of tables.querySelectorAll<HTMLElement>("section.group")) {
+    let inSection = 0;
+    const rows = section.querySelectorAll<HTMLElement>("tbody tr");
+    for (const row of rows) {
+      const match = q === "" || (row.dataset["search"] ?? "").includes(q);
+      row.hidden = !match;
+      if (match) inSection += 1;
+    }
+    total += rows.length;
+    shown += inSection;
+    section.hidden = inSection === 0;
+    const count = section.querySelector("h3 .count");
+    if (count != null) {
+      count.textContent = q === "" ? t("tagCount", { n: rows.length }) : t("filterCount", { shown: inSection, total: rows.length });
+    }
+  }
+  return { shown, total };
+}
+
+/** What the removal took out per group, and what the service still found in the clean copy. */
+export function removalView(r: Removal, t: T, lang: Lang): HTMLElement {
+  const removed = Object.entries(r.removed).filter(([, n]) => n > 0);
+  const view = h("div", { class: "removal" });
+  view.append(h("h3", {}, t("removedTitle")));
+  if (removed.length === 0) view.append(h("p", {}, t("nothingRemoved")));
+  else view.append(h("ul", { class: "removed-list" }, ...removed.map(([g, n]) => h("li", {}, `${groupLabel(g)}: ${t("tagCount", { n })}`))));
+  view.append(h("h3", {}, t("remainingTitle")));
+  const remaining = Object.entries(r.remaining).filter(([, tags]) => Object.keys(tags).length > 0);
+  if (remaining.length === 0) view.append(h("p", { class: "remaining-none" }, t("nothingRemains")));
+  for (const [group, tags] of remaining) {
+    view.append(h("ul", { class: "remaining-list" },
+      ...Object.entries(tags).map(([name, value]) => h("li", {}, `${groupLabel(group)} · ${name}: ${formatValue(value)}`))));
+  }
+  const until = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }).format(new Date(r.expiresAt));
+  view.append(
+    h("p", {}, h("a", { href: r.downloadUrl, download: r.fileName, class: "download-again" }, t("downloadAgain"))),
+    h("p", { class: "muted" }, t("expires", { date: until })),
+  );
+  return view;
+}
