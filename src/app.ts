@@ -66,7 +66,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
   await registerOpenApi(app, config.PUBLIC_BASE_URL);
   registerMetrics(app, services);
   const auth = makeAuthHooks(services.keys);
-  const rateLimit = await registerRateLimit(app, config.RATE_LIMIT_PER_MINUTE);
+  const rateLimit = await registerRateLimit(app, config.RATE_LIMIT_PER_MINUTE, services.redis?.client ?? null);
   extractRoutes(app, services, auth, rateLimit);
   removeRoutes(app, services, auth, rateLimit);
   downloadRoutes(app, services);

@@ -9,6 +9,8 @@ import { type CleanedFileStore, createCleanedFileStore } from "./store/cleaned-f
 import { createDb, type DbHandle } from "./store/db.js";
 import { createExtractionStore, type ExtractionStore } from "./store/extractions.js";
 import { createKeyStore, type KeyStore } from "./store/keys.js";
+import { createRedis, type RedisHandle } from "./store/redis.js";
+import { createS3BlobStore } from "./store/s3-blobs.js";
 
 /** Everything a request needs, made once per process and released in `close()`. */
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   extractions: ExtractionStore;
   cleanedFiles: CleanedFileStore;
   blobs: BlobStore;
+  /** Present when `REDIS_URL` is set: rate limits are then shared by every instance. */
+  redis: RedisHandle | null;
   pool: ExifToolPool;
   temp: TempSpace;
   fetcher: UrlFetcher;
@@ -25,15 +29,24 @@ export interface Services {
 }
 
 export function createBlobStore(config: Config): BlobStore {
-  if (config.STORAGE_URL != null && config.STORAGE_URL !== "") {
-    throw new Error(`STORAGE_URL ${config.STORAGE_URL.split(":")[0]}:... is not supported by this build`);
+  const url = config.STORAGE_URL;
+  if (url == null || url === "") return createFolderBlobStore(path.join(config.DATA_DIR, "files"));
+  if (url.startsWith("s3://")) {
+    return createS3BlobStore({
+      url,
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      presignedDownloads: config.S3_PRESIGNED_DOWNLOADS,
+    });
   }
-  return createFolderBlobStore(path.join(config.DATA_DIR, "files"));
+  throw new Error(`STORAGE_URL ${url.split(":")[0]}:... is not supported: use s3://bucket/prefix, or leave it unset for a folder in DATA_DIR`);
 }
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const db = await createDb(config);
   const blobs = createBlobStore(config);
+  const redis = config.REDIS_URL != null ? createRedis(config.REDIS_URL) : null;
   const { space: temp, swept } = await createTempSpace(config.DATA_DIR);
   if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
   const pool = await createExifToolPool(config);
@@ -53,6 +66,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     extractions: createExtractionStore(db.db),
     cleanedFiles: createCleanedFileStore(db.db),
     blobs,
+    redis,
     pool,
     temp,
     fetcher,
@@ -60,6 +74,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       await fetcher.close();
       await pool.close();
       await db.close();
+      await blobs.close?.();
+      await redis?.close();
       await temp.close();
     },
   };

@@ -8,9 +8,14 @@ import { pipeline } from "node:stream/promises";
 export interface BlobStore {
   /** Copies a local file in under `key`. */
   put(key: string, localFile: string): Promise<void>;
+  /** Rejects with an error whose `code` is "ENOENT" when no blob has that key. */
   get(key: string): Promise<Readable>;
+  /** Deleting a key that is already gone succeeds: several sweepers may race. */
   delete(key: string): Promise<void>;
   ping(): Promise<void>;
+  /** A short-lived URL the client may fetch the blob from directly; only stores configured for it have one. */
+  signedDownloadUrl?(key: string, opts: { mimeType: string; contentDisposition: string; expiresInSeconds: number }): Promise<string>;
+  close?(): Promise<void>;
 }
 
 const SAFE_KEY = /^[a-zA-Z0-9._-]+$/;

@@ -17,15 +17,25 @@ export interface DbHandle {
 }
 
 /** Opens the database named by `DATABASE_URL` (PostgreSQL) or the SQLite file in `DATA_DIR`, migrated. */
-export async function createDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): Promise<DbHandle> {
+export async function createDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR" | "DATABASE_POOL_MAX">): Promise<DbHandle> {
   const url = config.DATABASE_URL;
   let db: Db;
   let kind: DbHandle["kind"];
   if (url != null && /^postgres(ql)?:\/\//.test(url)) {
     kind = "postgres";
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 }) }),
+    const pool = new pg.Pool({
+      connectionString: url,
+      // Every instance holds up to this many connections: instances x max must stay under the
+      // server's max_connections (100 by default).
+      max: config.DATABASE_POOL_MAX,
+      idleTimeoutMillis: 30_000,
+      // An unreachable database fails the request (and /readyz) instead of hanging it.
+      connectionTimeoutMillis: 10_000,
     });
+    // An idle connection dropped by the server (restart, failover) is discarded by the pool and the
+    // next query opens a new one; without a listener the 'error' event would crash the process.
+    pool.on("error", () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = "sqlite";
     const file = url?.startsWith("sqlite:") === true ? url.slice("sqlite:".length) : path.join(config.DATA_DIR, "exifapi.sqlite");

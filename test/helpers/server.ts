@@ -1,9 +1,19 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { backendEnv, createDatabase, listObjects } from "./backends.js";
+import { freePort } from "./free-port.js";
+
+export { freePort };
+
+/**
+ * `EXIFAPI_TEST_BACKENDS=distributed` runs every service under test on PostgreSQL, S3 and Redis
+ * (started once for the run by test/backends-setup.ts) instead of the embedded SQLite and folder.
+ */
+export const DISTRIBUTED = process.env["EXIFAPI_TEST_BACKENDS"] === "distributed";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = path.join(ROOT, "bin", "exifapi");
@@ -18,21 +28,11 @@ export interface RunningServer {
   /** Every stdout line so far (JSON log lines). */
   logs: string[];
   stderr: string[];
+  /** Names of the cleaned files in storage (the folder, or the bucket prefix). */
+  storedBlobs(): Promise<string[]>;
   /** Runs `bin/exifapi ARGS` against the same configuration. */
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr != null && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -46,11 +46,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: 
 
 /**
  * Starts the real service (`bin/exifapi serve`) on a loopback port of its own, with its own
- * DATA_DIR, and waits until it listens. `stop()` sends SIGTERM and removes the data.
+ * DATA_DIR, and waits until it listens. `stop()` sends SIGTERM and removes the data. In
+ * distributed mode it also gets a database and a bucket prefix of its own, unless `extraEnv`
+ * names a DATABASE_URL (a test sharing one between servers).
  */
 export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-test-")));
+  const backends = DISTRIBUTED ? inject("backends") : null;
+  const database = backends != null && extraEnv["DATABASE_URL"] == null ? await createDatabase(backends.postgresAdminUrl) : null;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env["PATH"],
     HOME: process.env["HOME"],
@@ -59,6 +63,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     DATA_DIR: dataDir,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     EXIFTOOL_PROCS: "2",
+    ...(backends != null && database != null ? backendEnv(backends, database.url, path.basename(dataDir)) : {}),
     ...extraEnv,
   };
   const child = spawn(process.execPath, [BIN, "serve"], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -91,7 +96,11 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
       reject(new Error(`server exited with ${String(code)}:\n${stderr.join("")}\n${logs.join("\n")}`));
     });
   });
-  await ready;
+  await ready.catch(async (err: unknown) => {
+    await database?.drop();
+    throw err;
+  });
+  const storageUrl = env["STORAGE_URL"];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
@@ -100,6 +109,14 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     process: child,
     logs,
     stderr,
+    async storedBlobs() {
+      if (storageUrl?.startsWith("s3://") === true && env["S3_ENDPOINT"] != null) {
+        const [bucket = "", ...prefix] = storageUrl.slice("s3://".length).split("/");
+        return listObjects({ s3Endpoint: env["S3_ENDPOINT"], s3Bucket: bucket }, prefix.join("/"));
+      }
+      const names = await fs.readdir(path.join(dataDir, "files"));
+      return names.filter((f) => !f.endsWith(".partial")).sort();
+    },
     cli: (args) => runCli(args, env),
     async stop() {
       if (child.exitCode == null) {
@@ -107,6 +124,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
         child.kill("SIGTERM");
         await exited;
       }
+      await database?.drop();
       if (opts.dataDir == null) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ import { AppError } from "../../errors.js";
 import type { Services } from "../../services.js";
 import { errorResponse, uuidParams } from "../schemas.js";
 
+const PRESIGNED_SECONDS = 300;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function downloadRoutes(app: FastifyInstance, services: Services): void {
@@ -25,6 +26,14 @@ export function downloadRoutes(app: FastifyInstance, services: Services): void {
       const { uuid } = request.params as { uuid: string };
       const record = UUID.test(uuid) ? await services.cleanedFiles.findLive(uuid.toLowerCase(), new Date()) : null;
       if (record == null) throw new AppError("download_not_found");
+      const disposition = contentDisposition(record.fileName, { type: "attachment" });
+      if (services.blobs.signedDownloadUrl != null) {
+        // The link never outlives the download itself, and is short so a leaked one is soon useless.
+        const secondsLeft = Math.floor((Date.parse(record.expiresAt) - Date.now()) / 1000);
+        const expiresInSeconds = Math.max(1, Math.min(PRESIGNED_SECONDS, secondsLeft));
+        const url = await services.blobs.signedDownloadUrl(record.storageKey, { mimeType: record.mimeType, contentDisposition: disposition, expiresInSeconds });
+        return reply.header("Cache-Control", "private, no-store").redirect(url, 302);
+      }
       const stream = await services.blobs.get(record.storageKey).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new AppError("download_not_found");
         throw err;
@@ -32,7 +41,7 @@ export function downloadRoutes(app: FastifyInstance, services: Services): void {
       return reply
         .header("Content-Type", record.mimeType)
         .header("Content-Length", String(record.size))
-        .header("Content-Disposition", contentDisposition(record.fileName, { type: "attachment" }))
+        .header("Content-Disposition", disposition)
         // A cleaned SVG or HTML-looking file must never run as a page on our origin.
         .header("Content-Security-Policy", "default-src 'none'; sandbox")
         .header("Cache-Control", "private, no-store")
