@@ -1,5 +1,10 @@
-import { ExifTool } from "exiftool-vendored";
+import { spawn } from "node:child_process";
+import { DefaultExiftoolArgs, ExifTool, exiftoolPath } from "exiftool-vendored";
 import type { Config } from "../config.js";
+import { EXIFTOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
+import { capTaskOutput } from "./output-cap.js";
+
+const PERL = "/usr/bin/perl";
 
 export interface ExifToolPool {
   exiftool: ExifTool;
@@ -24,7 +29,14 @@ export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" |
     // Files are read whole: no "-fast", which skips trailers and parts of some formats.
     readArgs: [],
     geolocation: false,
+    // Our own factory only to start perl under an address-space cap (see process-limits.ts);
+    // otherwise as exiftool-vendored's: no shell, no detached children, LANG=C.
+    processFactory: async () => {
+      const { cmd, args } = withMemoryCap(PERL, [await exiftoolPath(), ...DefaultExiftoolArgs], EXIFTOOL_MEMORY_BYTES);
+      return spawn(cmd, args, { stdio: "pipe", shell: false, detached: false, env: { LANG: "C" } });
+    },
   });
+  capTaskOutput(exiftool);
   try {
     const version = await exiftool.version();
     return { exiftool, version, close: () => exiftool.end() };

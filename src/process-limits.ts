@@ -1,0 +1,23 @@
+/**
+ * Every helper program that parses a client's file (ExifTool's perl, qpdf, ffmpeg, jpegtran) runs
+ * under a cap on its address space, set by prlimit(1) from util-linux before it execs the program.
+ * A decompression bomb then ends in the child's own out-of-memory failure instead of swapping the
+ * machine or waking the kernel's OOM killer, which may pick the service itself.
+ *
+ * prlimit execs the program in place, so the pid the caller sees is the program's own.
+ */
+export const PRLIMIT = "/usr/bin/prlimit";
+
+/** Address-space cap for each ExifTool process (perl is single-threaded: ~30 MB at rest). */
+export const EXIFTOOL_MEMORY_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Address-space cap for qpdf, ffmpeg and jpegtran. Larger than ExifTool's: glibc reserves (but
+ * does not use) 64 MB of address space per thread arena, and ffmpeg runs a few threads.
+ */
+export const TOOL_MEMORY_BYTES = 1024 * 1024 * 1024;
+
+/** The command and arguments that run `cmd args` with its address space capped at `memoryBytes`. */
+export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number): { cmd: string; args: string[] } {
+  return { cmd: PRLIMIT, args: [`--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
+}
