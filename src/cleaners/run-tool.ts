@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { TOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
 
 export interface ToolRun {
   /** The exit code (0 on success; tools such as qpdf use others for "done with warnings"). */
@@ -21,7 +22,9 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 /**
  * Runs a helper program (qpdf, ffmpeg...) with an argument array, never through a shell, with a
- * timeout and an output cap, killed outright (SIGKILL) when either is hit or the signal aborts.
+ * timeout, an output cap and an address-space cap (a PDF stream or a video built to inflate
+ * without end makes the tool fail, not the machine swap), killed outright (SIGKILL) when the
+ * timeout or the output cap is hit or the signal aborts.
  * Arguments holding CR, LF or NUL are refused: they can only come from a mistake or an attack,
  * and they break the line-based logs we write commands into.
  *
@@ -31,10 +34,11 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 export function runTool(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
   const bad = args.find((a) => /[\r\n\0]/.test(a));
   if (bad != null) return Promise.reject(new ToolFailure(`${cmd}: refused an argument with a control character`));
+  const capped = withMemoryCap(cmd, args, TOOL_MEMORY_BYTES);
   return new Promise((resolve, reject) => {
     execFile(
-      cmd,
-      args,
+      capped.cmd,
+      capped.args,
       {
         encoding: "buffer",
         maxBuffer: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
@@ -46,6 +50,10 @@ export function runTool(cmd: string, args: readonly string[], opts: ToolOptions)
       (err, stdout, stderr) => {
         const errText = stderr.toString("utf8");
         if (err == null) return resolve({ code: 0, stdout, stderr: errText });
+        // prlimit's own way of saying the tool itself could not be started.
+        if (err.code === 127 && errText.startsWith("prlimit: failed to execute")) {
+          return reject(new ToolFailure(`${cmd} could not be started: ${errText.trim()}`, { cause: err }));
+        }
         if (typeof err.code === "number" && !err.killed && err.signal == null) {
           return resolve({ code: err.code, stdout, stderr: errText });
         }
