@@ -3,11 +3,11 @@ import fsp from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { cleanFile } from "../../cleaners/clean-file.js";
 import { displayName } from "../../metadata/extract.js";
-import { ReadAllTask } from "../../metadata/read-task.js";
+import { readBeforeCleaning } from "../../metadata/read-for-cleaning.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
 import { parseKeep } from "../request-input.js";
-import { errorResponses, removeResponse, sourceQuery } from "../schemas.js";
+import { errorResponses, removeInput, removeResponse, sourceQuery } from "../schemas.js";
 import { withLocalFile } from "../with-local-file.js";
 
 export function removeRoutes(app: FastifyInstance, services: Services, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
@@ -16,7 +16,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
     "/api/v1/remove",
     {
       onRequest: auth.requireKey,
-      config: { rateLimit },
+      config: { rateLimit, openapi: removeInput },
       schema: {
         summary: "Remove all metadata from an uploaded file or a URL; returns a download link",
         tags: ["remove"],
@@ -29,7 +29,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
       withLocalFile(request, services, async (file, options) => {
         const keep = parseKeep(options);
         const started = performance.now();
-        const before = await pool.exiftool.enqueueTask(() => ReadAllTask.for(file.path, false));
+        const before = await readBeforeCleaning(pool.exiftool, file.path);
         const fileName = displayName(file, before.tags);
         const output = temp.newPath();
         try {
