@@ -1,0 +1,58 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+
+/** What /proc tells about the service under test and its children (Linux only). */
+
+/** Pids whose parent is `pid`. */
+export async function childPids(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
+    if (stat == null) continue;
+    // The command name (2nd field) is in parentheses and may hold spaces: count from its end.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[1]) === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** The running ExifTool processes of the service: perl children. */
+export async function exiftoolPids(serverPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const child of await childPids(serverPid)) {
+    const cmdline = await fs.readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes("exiftool") && cmdline.includes("-stay_open")) pids.push(child);
+  }
+  return pids;
+}
+
+async function statusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  if (m == null) throw new Error(`no ${field} for ${pid}`);
+  return Number(m[1]);
+}
+
+export const rssKb = (pid: number): Promise<number> => statusKb(pid, "VmRSS");
+/** The highest RSS the process ever had. */
+export const peakRssKb = (pid: number): Promise<number> => statusKb(pid, "VmHWM");
+
+export async function fdCount(pid: number): Promise<number> {
+  return (await fs.readdir(`/proc/${pid}/fd`)).length;
+}
+
+/** The soft "Max address space" limit of a process, in bytes (null: unlimited). */
+export async function addressSpaceLimit(pid: number): Promise<number | null> {
+  const limits = await fs.readFile(`/proc/${pid}/limits`, "utf8");
+  const m = /^Max address space\s+(\S+)/m.exec(limits);
+  if (m == null || m[1] === "unlimited") return null;
+  return Number(m[1]);
+}
+
+/** Every file under the service's temp folder (DATA_DIR/tmp), recursively. */
+export async function tempFiles(dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, "tmp");
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
+}
