@@ -1,4 +1,4 @@
-.PHONY: run test build deps test-deps typecheck
+.PHONY: run test test-distributed build deps test-deps typecheck
 
 deps:
 	@scripts/install-deps.sh run
@@ -17,3 +17,10 @@ run: build
 test: test-deps
 	npm run --silent build
 	npx vitest run
+
+## The whole suite again with every service on PostgreSQL, S3 (s3rver) and Redis, which the
+## tests start on loopback ports of their own and stop afterwards (`make test` already runs the
+## multi-instance test on them).
+test-distributed: test-deps
+	npm run --silent build
+	EXIFAPI_TEST_BACKENDS=distributed npx vitest run

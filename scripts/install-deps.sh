@@ -25,6 +25,8 @@ if [ "$mode" = test ]; then
   need[unzip]=unzip
   # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).
   need[/usr/bin/chromium]=chromium
+  # The multi-instance and distributed-backend tests start their own Redis and PostgreSQL.
+  need[redis-server]=redis-server
 fi
 
 missing=()
@@ -34,6 +36,10 @@ done
 # ExifTool needs Archive::Zip to look inside ZIP-based files: without it a DOCX or XLSX is
 # reported as a plain "ZIP" and OpenDocument's meta.xml is not read.
 perl -MArchive::Zip -e 1 >/dev/null 2>&1 || missing+=(libarchive-zip-perl)
+# Debian keeps the PostgreSQL server out of PATH, in a folder named by its major version.
+if [ "$mode" = test ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  missing+=(postgresql)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   echo "Installing Debian packages: $pkgs"

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePng } from "./helpers/make-files.js";
-import { type RunningServer, postFile, startServer } from "./helpers/server.js";
+import { DISTRIBUTED, type RunningServer, postFile, startServer } from "./helpers/server.js";
 
 let server: RunningServer;
 let png: Buffer;
@@ -83,7 +83,8 @@ describe("API keys", () => {
     expect((await server.cli(["keys", "revoke", "no-such-id"])).code).not.toBe(0);
   });
 
-  it("stores keys hashed, never in clear text", async () => {
+  // Reads the SQLite files; on PostgreSQL the same store code writes the same hashes.
+  it.skipIf(DISTRIBUTED)("stores keys hashed, never in clear text", async () => {
     const db = await fs.readFile(path.join(server.dataDir, "exifapi.sqlite"));
     const wal = await fs.readFile(path.join(server.dataDir, "exifapi.sqlite-wal")).catch(() => Buffer.alloc(0));
     const secret = server.apiKey.slice(4);

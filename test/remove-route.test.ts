@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
 async function storedFiles(server: RunningServer): Promise<string[]> {
-  return (await fs.readdir(path.join(server.dataDir, "files"))).filter((f) => !f.endsWith(".partial"));
+  return server.storedBlobs();
 }
 
 describe("POST /api/v1/remove and GET /download-cleaned/{uuid}", () => {
