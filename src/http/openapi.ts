@@ -1,6 +1,13 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifySchema } from "fastify";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Schema parts documented but not enforced by Fastify (see `sourceInput` in schemas.ts). */
+    openapi?: Pick<FastifySchema, "body"> & { security?: ReadonlyArray<Record<string, readonly string[]>> };
+  }
+}
 
 /**
  * The OpenAPI 3 document is generated from the route schemas, so it cannot drift from the code;
@@ -26,10 +33,15 @@ export async function registerOpenApi(app: FastifyInstance, publicBaseUrl: strin
       tags: [
         { name: "extract", description: "Metadata extraction" },
         { name: "remove", description: "Metadata removal" },
-        { name: "operations", description: "Health and readiness" },
+        { name: "operations", description: "Health, readiness, metrics and this document" },
+        { name: "page", description: "The web page for people" },
       ],
+    },
+    transform: ({ schema, url, route }) => {
+      const documented = route.config?.openapi;
+      return { schema: documented == null ? schema : { ...schema, ...documented }, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/v1/openapi.json", { schema: { summary: "This OpenAPI 3 document", tags: ["operations"] } }, async () => app.swagger());
 }

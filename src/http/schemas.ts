@@ -2,14 +2,20 @@
  * JSON schemas of the routes: they validate input, shape output and feed the OpenAPI document.
  * Metadata is open-ended (ExifTool knows ~30,000 tags), so its groups are free-form objects.
  */
-export const errorResponse = {
-  type: "object",
-  required: ["success", "error"],
-  properties: {
-    success: { type: "boolean", const: false },
-    error: { type: "string", examples: ["Invalid request parameters: a file (form field \"file\") or a url is required"] },
-  },
-} as const;
+/** `{success: false, error}`: the status's description and one of its sentences as the example. */
+function failure(description: string, example: string) {
+  return {
+    type: "object",
+    description,
+    required: ["success", "error"],
+    properties: {
+      success: { type: "boolean", const: false },
+      error: { type: "string", examples: [example] },
+    },
+  } as const;
+}
+
+export const errorResponse = failure("Unknown or expired download", "File not found or expired.");
 
 const uuid = { type: "string", format: "uuid", examples: ["123e4567-e89b-42d3-a456-426614174000"] } as const;
 
@@ -35,14 +41,27 @@ const extractionProperties = {
   warnings: { type: "array", items: { type: "string" } },
 } as const;
 
+const extractExample = {
+  success: true,
+  status: "completed",
+  uuid: "123e4567-e89b-42d3-a456-426614174000",
+  fileName: "image.jpg",
+  metadata: metadata.examples[0],
+  warnings: [],
+};
+
 export const extractResponse = {
   type: "object",
+  description: "The file's metadata, stored under `uuid`",
+  examples: [extractExample],
   required: ["success", "status", "uuid", "fileName", "metadata", "warnings"],
   properties: extractionProperties,
 } as const;
 
 export const storedExtractionResponse = {
   type: "object",
+  description: "A stored extraction: the extract response plus `createdAt` and `filename`",
+  examples: [{ ...extractExample, filename: "image.jpg", createdAt: "2026-11-22T10:30:00.000Z" }],
   required: ["success", "status", "uuid", "fileName", "filename", "metadata", "warnings", "createdAt"],
   properties: {
     ...extractionProperties,
@@ -55,6 +74,19 @@ const tagCounts = { type: "object", additionalProperties: { type: "integer" }, e
 
 export const removeResponse = {
   type: "object",
+  description: "The cleaned copy's download link, what was removed per group and what remains",
+  examples: [
+    {
+      success: true,
+      status: "completed",
+      uuid: "123e4567-e89b-42d3-a456-426614174000",
+      fileName: "image.jpg",
+      downloadUrl: "https://exifapi.example.com/download-cleaned/123e4567-e89b-42d3-a456-426614174000",
+      expiresAt: "2026-11-23T10:30:00.000Z",
+      removed: { exif: 41, iptc: 4, xmp: 12 },
+      remaining: {},
+    },
+  ],
   required: ["success", "status", "uuid", "fileName", "downloadUrl", "expiresAt", "removed", "remaining"],
   properties: {
     success: { type: "boolean", const: true },
@@ -86,11 +118,42 @@ export const uuidParams = {
 } as const;
 
 export const errorResponses = {
-  400: errorResponse,
-  401: errorResponse,
-  404: errorResponse,
-  413: errorResponse,
-  422: errorResponse,
-  429: errorResponse,
-  500: errorResponse,
+  400: failure("Bad input (no file and no URL, both, a bad option), or the URL could not be fetched", "Invalid request parameters: a file (form field \"file\") or a url is required"),
+  401: failure("The API key is missing, unknown or revoked", "API key required"),
+  404: failure("No such extraction, or not visible with this key", "No extraction found with the given UUID."),
+  413: failure("The file is larger than MAX_FILE_MB", "File too large (limit: 100 MB)"),
+  422: failure("This file type cannot be cleaned, or the file cannot be parsed", "Metadata removal is not supported for this file type (ZIP)"),
+  429: failure("Rate limit hit; retry after the Retry-After header's seconds", "Too many requests"),
+  500: failure("Anything unexpected (details are in the service's log only)", "An error occurred while processing your request"),
+  507: failure("The service ran out of disk space", "Not enough storage space to process the file"),
 } as const;
+
+/**
+ * Documentation of the POST endpoints' input. Only documented, not validated by Fastify: the
+ * handlers read the body themselves (uploads are streamed to disk), see request-input.ts.
+ * `openapi.ts` merges it into the route's schema when it builds the document.
+ */
+function sourceInput(option: Record<string, object>) {
+  const url = { type: "string", format: "uri", description: "A URL to fetch instead of uploading a file (http or https).", examples: ["https://example.com/image.jpg"] };
+  return {
+    security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
+    body: {
+      content: {
+        "multipart/form-data": {
+          schema: {
+            type: "object",
+            properties: { file: { type: "string", format: "binary", description: "The file (exactly one of file and url)." }, url, ...option },
+          },
+        },
+        "application/json": {
+          schema: { type: "object", required: ["url"], properties: { url, ...option }, examples: [{ url: "https://example.com/image.jpg" }] },
+        },
+      },
+    },
+  } as const;
+}
+
+export const extractInput = sourceInput({ numeric: { type: "boolean", description: "Raw values as ExifTool's -n gives them (numbers as JSON numbers)." } });
+export const removeInput = sourceInput({
+  keep: { type: "string", description: "Comma-separated things not to strip: orientation, colorProfile.", examples: ["orientation"] },
+});

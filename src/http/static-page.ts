@@ -3,8 +3,12 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 
-/** The page built by `tsconfig.web.json` (plus its HTML, CSS and icon) next to the compiled server. */
-const PAGE_ROOT = fileURLToPath(new URL("../web/", import.meta.url));
+/**
+ * The page built by `tsconfig.web.json` (plus its HTML, CSS and icon) into `dist/web`. Found from
+ * the repository root, two levels up from both `src/http` and `dist/http`, so an app built from
+ * the TypeScript sources (tests) serves the same page as the compiled one.
+ */
+const PAGE_ROOT = fileURLToPath(new URL("../../dist/web/", import.meta.url));
 
 /**
  * Only this origin's own files, no inline script or style: the page handles people's files and

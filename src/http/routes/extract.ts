@@ -5,7 +5,7 @@ import { extractMetadata } from "../../metadata/extract.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
 import { parseBoolean } from "../request-input.js";
-import { errorResponses, extractResponse, sourceQuery, storedExtractionResponse, uuidParams } from "../schemas.js";
+import { errorResponses, extractInput, extractResponse, sourceQuery, storedExtractionResponse, uuidParams } from "../schemas.js";
 import { withLocalFile } from "../with-local-file.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,7 +15,7 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
     "/api/v1/extract",
     {
       onRequest: auth.requireKey,
-      config: { rateLimit },
+      config: { rateLimit, openapi: extractInput },
       schema: {
         summary: "Extract the metadata of an uploaded file or of a URL",
         tags: ["extract"],
