@@ -5,7 +5,7 @@ import type { ExifTool } from "exiftool-vendored";
 import { AppError } from "../errors.js";
 import { ReadAllTask, type RawTags } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
-import { DESCRIPTIVE_GROUPS, isKept } from "./keep.js";
+import { isDescriptive, isKept } from "./keep.js";
 import { cleanerFor } from "./registry.js";
 import type { Cleaner, FoundTag, KeepOption } from "./types.js";
 
@@ -88,7 +88,8 @@ function found(tags: RawTags): FoundTag[] {
     const colon = key.indexOf(":");
     if (colon < 0) return [];
     const group = key.slice(0, colon);
-    return DESCRIPTIVE_GROUPS.has(group) ? [] : [{ group, tag: key.slice(colon + 1), value }];
+    const tag = key.slice(colon + 1);
+    return isDescriptive(group, tag) ? [] : [{ group, tag, value }];
   });
 }
 

@@ -7,5 +7,14 @@ export function isKept(t: FoundTag, keep: ReadonlySet<KeepOption>): boolean {
   return false;
 }
 
-/** Groups that describe a file (size, type, derived values) rather than carry its metadata. */
-export const DESCRIPTIVE_GROUPS: ReadonlySet<string> = new Set(["File", "Composite", "ExifTool", "System"]);
+const DESCRIPTIVE_GROUPS: ReadonlySet<string> = new Set(["File", "Composite", "ExifTool", "System"]);
+
+/**
+ * True for a tag that describes a file (size, type, derived values) rather than carries its
+ * metadata. ExifTool files a few carriers under `File` too (a JPEG COM or zip comment, an ODF
+ * thumbnail), so those stay subject to verification.
+ */
+export function isDescriptive(group: string, tag: string): boolean {
+  if (!DESCRIPTIVE_GROUPS.has(group)) return false;
+  return group !== "File" || !/comment|preview|thumbnail/i.test(tag);
+}

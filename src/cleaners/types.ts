@@ -52,8 +52,8 @@ export interface Cleaner {
   clean(ctx: CleanContext): Promise<CleanOutcome | void>;
   /**
    * True for a tag that the format itself needs (image size, codec, track layout...) and that
-   * therefore stays after cleaning without counting as leftover metadata. Tags of the groups
-   * `File`, `Composite` and `ExifTool` are always structural (they describe, not carry).
+   * therefore stays after cleaning without counting as leftover metadata. Tags that only
+   * describe the file (see `isDescriptive` in keep.ts) never reach this check.
    */
   isStructural(tag: FoundTag): boolean;
 }
