@@ -28,7 +28,6 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
-    requestIdLogLabel: "requestId",
     bodyLimit: 64 * 1024,
     trustProxy: process.env["TRUST_PROXY"] === "true",
     return503OnClosing: true,

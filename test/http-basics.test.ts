@@ -17,7 +17,7 @@ describe("every response", () => {
     await new Promise((r) => setTimeout(r, 100));
     const lines = server.logs.filter((l) => l.includes(id!)).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    for (const line of lines) expect(line["requestId"]).toBe(id);
+    for (const line of lines) expect(line["reqId"]).toBe(id);
   });
 
   it("answers unknown routes with the contract's JSON", async () => {
