@@ -29,7 +29,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
       return typeof given === "string" && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     bodyLimit: 64 * 1024,
-    trustProxy: process.env["TRUST_PROXY"] === "true",
+    trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });

@@ -29,6 +29,7 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default("*"),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
   ALLOW_PRIVATE_URLS: bool.default(false),
+  TRUST_PROXY: bool.default(false),
   URL_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   EXIFTOOL_PROCS: z.coerce.number().int().positive().optional(),
   EXIFTOOL_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
