@@ -13,14 +13,15 @@ build: deps
 run: build
 	node bin/exifapi serve
 
-## Installs everything, then runs the whole test suite.
+## Installs everything, then runs the whole test suite twice: on the embedded defaults, then on
+## the distributed backends (about four minutes more on two cores).
 test: test-deps
 	npm run --silent build
 	npx vitest run
+	EXIFAPI_TEST_BACKENDS=distributed npx vitest run
 
-## The whole suite again with every service on PostgreSQL, S3 (s3rver) and Redis, which the
-## tests start on loopback ports of their own and stop afterwards (`make test` already runs the
-## multi-instance test on them).
+## The whole suite with every service on PostgreSQL, S3 (s3rver) and Redis, which the tests
+## start on loopback ports of their own and stop afterwards.
 test-distributed: test-deps
 	npm run --silent build
 	EXIFAPI_TEST_BACKENDS=distributed npx vitest run

@@ -102,7 +102,7 @@ describe("upload names", () => {
   });
 
   it("never became a path: stored files carry generated names only, and no temp file is left", async () => {
-    const stored = await fs.readdir(path.join(server.dataDir, "files"));
+    const stored = await server.storedBlobs();
     for (const f of stored) expect(f).toMatch(/^[0-9a-f-]{36}$/);
     expect(await tempFiles(server.dataDir)).toEqual([]);
     await expect(fs.access(path.join(server.dataDir, "x.jpg"))).rejects.toThrow();

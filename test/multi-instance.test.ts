@@ -71,10 +71,14 @@ describe("two instances on PostgreSQL, S3 and Redis", () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
+      // Without the migrator's lock the second instance would fail creating tables that exist,
+      // and never become ready.
       const rows = (await client.query<{ name: string; n: string }>("select name, count(*) as n from kysely_migration group by name order by name")).rows;
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((r) => r.n === "1"), JSON.stringify(rows)).toBe(true);
       expect(rows[0]?.name).toBe("0001_initial");
+      const lock = (await client.query<{ is_locked: number }>("select is_locked from kysely_migration_lock")).rows;
+      expect(lock).toEqual([{ is_locked: 0 }]);
     } finally {
       await client.end();
     }
@@ -90,6 +94,11 @@ describe("two instances on PostgreSQL, S3 and Redis", () => {
       });
     }
     key = await newKey(a, "multi");
+    const migrate = await b.cli(["migrate"]);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain("Database is up to date.");
+    const listed = JSON.parse((await b.cli(["keys", "list", "--json"])).stdout) as Json[];
+    expect(listed.map((k) => k["name"])).toContain("multi");
   });
 
   it("answers on B for an extraction made on A", async () => {
