@@ -20,10 +20,22 @@ export function toAppError(err: unknown, maxMb: number): AppError {
       return badRequest("the request body is too large (upload files as multipart/form-data)");
     case "FST_REQ_FILE_TOO_LARGE":
       return new AppError("file_too_large", String(maxMb));
+    case "FST_FILES_LIMIT":
+      return badRequest("only one file can be sent per request");
+    case "FST_FIELDS_LIMIT":
+    case "FST_PARTS_LIMIT":
+      return badRequest("too many form fields");
+    case "FST_INVALID_MULTIPART_CONTENT_TYPE":
+    case "FST_PROTO_VIOLATION":
+      return badRequest("the multipart form is malformed");
     case "ENOSPC":
       return new AppError("insufficient_storage", undefined, err);
     default:
       break;
+  }
+  // busboy's error for a client that hung up or sent a cut form has no code.
+  if (err instanceof Error && /unexpected end of (form|multipart)/i.test(err.message)) {
+    return badRequest("the upload ended before the form was complete");
   }
   if (e.statusCode === 400) return badRequest("the request is malformed");
   if (e.statusCode === 413) return new AppError("file_too_large", String(maxMb));

@@ -16,13 +16,13 @@ export interface RequestInput {
  * Gathers exactly one source (a file, or a URL from the query, JSON body or form) and the
  * options, from every place the contract allows. The uploaded file, if any, is already on disk.
  */
-export async function readRequestInput(request: FastifyRequest, temp: TempSpace, maxMb: number): Promise<RequestInput> {
+export async function readRequestInput(request: FastifyRequest, temp: TempSpace): Promise<RequestInput> {
   const options: Record<string, string> = {};
   mergeStrings(options, request.query, "query string");
 
   let file: UploadedFile | null = null;
   if (request.isMultipart()) {
-    const form = await readMultipart(request, temp, maxMb);
+    const form = await readMultipart(request, temp);
     file = form.file;
     Object.assign(options, form.fields);
   } else if (request.body != null) {

@@ -14,8 +14,8 @@ export async function withLocalFile<T>(
   services: Services,
   work: (file: LocalFile, options: Record<string, string>) => Promise<T>,
 ): Promise<T> {
-  const { temp, fetcher, config } = services;
-  const input = await readRequestInput(request, temp, config.MAX_FILE_MB);
+  const { temp, fetcher } = services;
+  const input = await readRequestInput(request, temp);
   let file: LocalFile;
   if (input.source.kind === "file") {
     const f = input.source.file;

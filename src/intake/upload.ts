@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
-import { AppError, badRequest } from "../errors.js";
+import { badRequest } from "../errors.js";
 import type { TempSpace } from "./temp-space.js";
 
 export interface UploadedFile {
@@ -19,9 +19,10 @@ export interface MultipartInput {
 /**
  * Streams a multipart form to disk: the part `file` into a generated temp path (the size limit is
  * enforced by @fastify/multipart while bytes flow), every other part as a text field.
- * On any failure the temp file is removed before the error goes up.
+ * On any failure the temp file is removed before the error goes up (the error handler maps
+ * @fastify/multipart's codes to the contract's sentences).
  */
-export async function readMultipart(request: FastifyRequest, temp: TempSpace, maxMb: number): Promise<MultipartInput> {
+export async function readMultipart(request: FastifyRequest, temp: TempSpace): Promise<MultipartInput> {
   const fields: Record<string, string> = {};
   let file: UploadedFile | null = null;
   try {
@@ -47,28 +48,6 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace, ma
     return { file, fields };
   } catch (err) {
     if (file != null) await temp.remove(file.path);
-    throw mapMultipartError(err, maxMb);
-  }
-}
-
-function mapMultipartError(err: unknown, maxMb: number): unknown {
-  if (err instanceof AppError) return err;
-  if (err instanceof Error && /unexpected end of (form|multipart)/i.test(err.message)) {
-    return badRequest("the upload ended before the form was complete");
-  }
-  const code = (err as { code?: unknown }).code;
-  switch (code) {
-    case "FST_REQ_FILE_TOO_LARGE":
-      return new AppError("file_too_large", String(maxMb));
-    case "FST_FILES_LIMIT":
-      return badRequest("only one file can be sent per request");
-    case "FST_FIELDS_LIMIT":
-    case "FST_PARTS_LIMIT":
-      return badRequest("too many form fields");
-    case "FST_INVALID_MULTIPART_CONTENT_TYPE":
-    case "FST_PROTO_VIOLATION":
-      return badRequest("the multipart form is malformed");
-    default:
-      return err;
+    throw err;
   }
 }
