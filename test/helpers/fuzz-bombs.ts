@@ -31,7 +31,7 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** zlib (RFC 1950) of `prefix` followed by `size` bytes of `byte`. */
-export async function deflated(size: number, byte = 0x61, prefix = Buffer.alloc(0)): Promise<Buffer> {
+export async function deflated(size: number, byte = 0x61, prefix: Uint8Array = new Uint8Array(0)): Promise<Buffer> {
   const z = zlib.createDeflate({ level: 9 });
   const out = collect(z);
   z.write(prefix);

@@ -17,7 +17,7 @@ export function rawMultipart(fileNameParam: Buffer, data: Buffer, fields: Record
 }
 
 export async function postRaw(url: string, apiKey: string, upload: { body: Buffer; contentType: string }): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: "POST", body: upload.body, headers: { "X-API-Key": apiKey, "Content-Type": upload.contentType } });
+  const res = await fetch(url, { method: "POST", body: new Uint8Array(upload.body), headers: { "X-API-Key": apiKey, "Content-Type": upload.contentType } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

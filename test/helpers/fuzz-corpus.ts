@@ -1,0 +1,43 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { makeGif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-images.js";
+import { makeMarkedMedia, type MediaKind } from "./make-media.js";
+import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
+import { makeMarkedPdf } from "./make-pdf.js";
+
+/** A valid file of one supported type, carrying `marker` in its metadata. */
+export interface Seed {
+  name: string;
+  bytes: Buffer;
+}
+
+const MEDIA: readonly MediaKind[] = ["mp3", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
+const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "odt"];
+
+/**
+ * One valid, metadata-laden file of every family the service cleans, made by the same helpers
+ * the cleaners' own tests use. Each is made in a folder of its own: some helpers use fixed names.
+ */
+export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
+  const makers: Array<[string, (d: string) => Promise<string | Buffer>]> = [
+    ["photo.jpg", (d) => makeJpeg(d, marker)],
+    ["image.png", (d) => makePng(d, marker)],
+    ["scan.tif", (d) => makeTiff(d, marker)],
+    ["anim.gif", (d) => makeGif(d, marker)],
+    ["pic.webp", (d) => makeWebp(d, marker, false)],
+    ["drawing.svg", (d) => makeSvg(d, marker, "Visible")],
+    ["report.pdf", (d) => makeMarkedPdf(d, "plain", marker)],
+    ...MEDIA.map((k): [string, (d: string) => Promise<string>] => [`media.${k}`, (d) => makeMarkedMedia(d, k, marker)]),
+    ...OFFICE.map((k): [string, (d: string) => Promise<Buffer>] => [
+      `doc.${k}`,
+      async (d) => (await makeOffice(k, marker, await makeMarkedJpeg(d, marker))).bytes,
+    ]),
+  ];
+  const seeds: Seed[] = [];
+  for (const [name, make] of makers) {
+    const sub = await fs.mkdtemp(path.join(dir, "seed-"));
+    const made = await make(sub);
+    seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made });
+  }
+  return seeds;
+}
