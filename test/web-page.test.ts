@@ -23,13 +23,16 @@ let browser: Browser;
 let page: Page;
 let dir: string;
 let jpeg: string;
+/** The cleaned copy's link, read again later as a URL source. */
+let downloadUrl = "";
 /** Console errors and uncaught exceptions of the page, as Chromium reports them. */
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-web-"));
   await fs.mkdir(SHOTS, { recursive: true });
-  [server, jpeg] = await Promise.all([startServer(), makeJpeg(dir, "holiday.jpg")]);
+  // Private URLs allowed so that the page can be given the service's own download link as a URL.
+  [server, jpeg] = await Promise.all([startServer({ ALLOW_PRIVATE_URLS: "true" }), makeJpeg(dir, "holiday.jpg")]);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const context = await browser.newContext({ locale: "en-US", acceptDownloads: true, viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
@@ -60,9 +63,14 @@ describe("the web page", () => {
     expect(await page.getAttribute("html", "lang")).toBe("en");
   });
 
-  it("reads a dropped JPEG: GPS with a map link, the author, the serial number, then filters the tables", async () => {
+  it("reads a JPEG chosen with the keyboard: GPS with a map link, the author, the serial number, then filters the tables", async () => {
     await page.fill("#api-key", server.apiKey);
-    await page.setInputFiles("#file", jpeg);
+    // From the key's button, Tab reaches the file chooser and Space opens it.
+    await page.focus("#key-forget");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("file");
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+    await chooser.setFiles(jpeg);
     const gps = page.locator('.finding[data-kind="kindGps"]');
     await gps.waitFor();
     expect(await gps.locator(".coords").textContent()).toContain("48.858");
@@ -97,6 +105,7 @@ describe("the web page", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#remove")]);
     const saved = path.join(dir, "downloaded.jpg");
     await download.saveAs(saved);
+    downloadUrl = download.url();
     expect(download.suggestedFilename()).toBe("holiday.jpg");
     await page.locator(".removal").waitFor();
     expect(await page.locator(".removed-list").textContent()).toMatch(/EXIF: \d+ tags/);
@@ -121,6 +130,31 @@ describe("the web page", () => {
     // The choice is remembered.
     await page.reload();
     expect(await page.locator("h1").textContent()).toBe("Que révèle votre fichier ?");
+  });
+
+  it("reads a file given by its address: the cleaned copy gives nothing away", async () => {
+    // The key comes back from the browser's storage after the reload of the previous test.
+    expect(await page.inputValue("#api-key")).toBe(server.apiKey);
+    await page.fill("#url", downloadUrl);
+    await page.press("#url", "Enter");
+    await page.locator("#findings > p.muted").waitFor();
+    expect(await page.locator("#findings").textContent()).toContain("Aucune position");
+    expect(await page.locator("#group-exif").count()).toBe(0);
+    expect(await page.locator("#file-summary").textContent()).toContain("holiday.jpg");
+  });
+
+  it("serves browsable API docs at /docs that load nothing from other hosts", async () => {
+    const docs = await page.context().newPage();
+    const foreign: string[] = [];
+    docs.on("request", (r) => {
+      if (!r.url().startsWith(server.baseUrl) && !r.url().startsWith("data:")) foreign.push(r.url());
+    });
+    await docs.goto(`${server.baseUrl}/docs`);
+    await docs.locator(".opblock").first().waitFor();
+    expect(await docs.locator(".opblock").count()).toBeGreaterThanOrEqual(9);
+    expect(foreign).toEqual([]);
+    await docs.screenshot({ path: path.join(SHOTS, "web-page-6-docs.png") });
+    await docs.close();
   });
 
   it("has raised no console error so far", () => {
