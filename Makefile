@@ -25,3 +25,15 @@ test: test-deps
 test-distributed: test-deps
 	npm run --silent build
 	EXIFAPI_TEST_BACKENDS=distributed npx vitest run
+
+## Mutates valid files of every type against both endpoints for FUZZ_SECONDS (default 600);
+## FUZZ_SEED=N replays a run.
+fuzz: test-deps
+	npm run --silent build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} npx vitest run test/fuzz.test.ts
+
+## Parallel clients mixing extract, remove, get and download for SOAK_SECONDS (default 600);
+## prints requests served, errors by status, RSS and fd counts.
+soak: test-deps
+	npm run --silent build
+	LOAD_SECONDS=$${SOAK_SECONDS:-600} npx vitest run test/load.test.ts
