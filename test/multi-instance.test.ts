@@ -129,6 +129,25 @@ describe("two instances on PostgreSQL, S3 and Redis", () => {
     expect(fromA.equals(bytes)).toBe(true);
   });
 
+  it("redirects to a signed bucket URL instead when S3_PRESIGNED_DOWNLOADS is on", async () => {
+    const res = await postFile(`${a.baseUrl}/api/v1/remove`, { name: "signed.png", data: png }, { headers: { "X-API-Key": key } });
+    const made = (await res.json()) as Json;
+    expect(res.status, JSON.stringify(made)).toBe(200);
+    const signing = await start({ S3_PRESIGNED_DOWNLOADS: "true" });
+    const redirect = await fetch(`${signing.baseUrl}/download-cleaned/${String(made["uuid"])}`, { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get("location") ?? "";
+    expect(location.startsWith(`${backends.s3Endpoint}/${backends.s3Bucket}/${prefix}/`)).toBe(true);
+    expect(location).toMatch(/X-Amz-Expires=\d+/);
+    const direct = await fetch(location);
+    expect(direct.status).toBe(200);
+    const viaService = await fetch(`${b.baseUrl}/download-cleaned/${String(made["uuid"])}`);
+    expect(direct.headers.get("content-disposition")).toBe(viaService.headers.get("content-disposition"));
+    expect(direct.headers.get("content-type")).toBe("image/png");
+    const streamed = Buffer.from(await viaService.arrayBuffer());
+    expect(Buffer.from(await direct.arrayBuffer()).equals(streamed)).toBe(true);
+  });
+
   it("holds one rate limit across both instances", async () => {
     const limited = await newKey(a, "limited");
     const statuses: Array<{ instance: string; status: number }> = [];
