@@ -1,0 +1,103 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
+import { exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
+import { makeJpeg } from "./helpers/make-files.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, run } from "./helpers/tools.js";
+
+let dir: string;
+let jpeg: Buffer;
+let slow: Buffer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-faults-"));
+  jpeg = await fs.readFile(await makeJpeg(dir));
+  const png = path.join(dir, "base.png");
+  await run(CONVERT, ["-size", "8x8", "xc:red", png]);
+  // Keeps an ExifTool process busy for a few seconds while staying under its memory cap.
+  slow = await pngWithZtxtBomb(await fs.readFile(png), 60 * 1024 * 1024);
+});
+
+afterAll(async () => {
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function extractJpeg(server: RunningServer): Promise<Record<string, unknown>> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "photo.jpg", data: jpeg }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as Record<string, unknown>;
+  expect((body["metadata"] as Record<string, Record<string, unknown>>)["exif"]?.["Make"]).toBe("Canon");
+  return body;
+}
+
+describe("an ExifTool process killed in the middle of a request", () => {
+  it("fails that request with the contract's answer or retries it, and the pool heals", async () => {
+    const server = await startServer({ EXIFTOOL_PROCS: "1" });
+    try {
+      const before = await exiftoolPids(server.process.pid!);
+      expect(before.length).toBe(1);
+      const pending = postFile(`${server.baseUrl}/api/v1/extract`, { name: "slow.png", data: slow }, { headers: { "X-API-Key": server.apiKey } });
+      await new Promise((r) => setTimeout(r, 700));
+      for (const pid of before) process.kill(pid, "SIGKILL");
+      const res = await pending;
+      // Extract answers 200 with a warning when ExifTool fails; a 500 is the contract's other answer.
+      expect([200, 500]).toContain(res.status);
+      const body = (await res.json()) as Record<string, unknown>;
+      if (res.status === 500) expect(body["error"]).toBe("An error occurred while processing your request");
+      for (let i = 0; i < 3; i++) await extractJpeg(server);
+      const after = await exiftoolPids(server.process.pid!);
+      expect(after.length).toBe(1);
+      expect(after).not.toEqual(before);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe("the service killed with SIGKILL during uploads and cleanings", () => {
+  it("restarts with a consistent database, earlier results and downloads intact, and no temp file left", async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-crash-"));
+    try {
+      const first = await startServer({ RATE_LIMIT_PER_MINUTE: "100000" }, { dataDir });
+      const extracted = await extractJpeg(first);
+      const removed = (await (
+        await postFile(`${first.baseUrl}/api/v1/remove`, { name: "photo.jpg", data: jpeg }, { headers: { "X-API-Key": first.apiKey } })
+      ).json()) as Record<string, unknown>;
+      const cleaned = Buffer.from(await (await fetch(String(removed["downloadUrl"]))).arrayBuffer());
+
+      // Work in flight: removes and extracts, some still uploading, when the process dies.
+      const inFlight = Array.from({ length: 8 }, (_v, i) =>
+        postFile(`${first.baseUrl}/api/v1/${i % 2 === 0 ? "remove" : "extract"}`, { name: `b${i}.jpg`, data: jpeg }, { headers: { "X-API-Key": first.apiKey } }).catch(
+          (err: unknown) => err,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      first.process.kill("SIGKILL");
+      await Promise.all(inFlight);
+      await new Promise((r) => first.process.once("exit", r)).catch(() => undefined);
+
+      const second = await startServer({}, { dataDir });
+      try {
+        expect((await fetch(`${second.baseUrl}/readyz`)).status).toBe(200);
+        const again = await fetch(`${second.baseUrl}/api/v1/extract/${String(extracted["uuid"])}`);
+        expect(again.status).toBe(200);
+        expect(((await again.json()) as Record<string, unknown>)["metadata"]).toEqual(extracted["metadata"]);
+        const dl = await fetch(String(removed["downloadUrl"]).replace(first.baseUrl, second.baseUrl));
+        expect(dl.status).toBe(200);
+        expect(Buffer.from(await dl.arrayBuffer())).toEqual(cleaned);
+        // The crashed process's temp folder was swept at start; no half-written blob stays.
+        expect(await tempFiles(dataDir)).toEqual([]);
+        expect((await fs.readdir(path.join(dataDir, "files"))).filter((f) => f.endsWith(".partial"))).toEqual([]);
+        // The key from before still works: the database is whole.
+        await extractJpeg({ ...second, apiKey: first.apiKey });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
