@@ -32,6 +32,8 @@ export interface CleanResult {
   remaining: Record<string, Record<string, TagValue>>;
 }
 
+const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
+
 /** Nested files (images inside a DOCX inside...) are cleaned at most this deep. */
 const MAX_DEPTH = 3;
 
@@ -94,12 +96,14 @@ function found(tags: RawTags): FoundTag[] {
 }
 
 function verify(cleaner: Cleaner, fileType: string, before: RawTags, after: RawTags, keep: ReadonlySet<KeepOption>): CleanResult {
+  // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
+  // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
   const afterType = after["File:FileType"];
   if (afterType !== fileType) {
-    throw new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`);
+    throw new AppError("unprocessable", CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
   }
   if (typeof after["ExifTool:Error"] === "string") {
-    throw new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`);
+    throw new AppError("unprocessable", CHANGED, new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`));
   }
   const leftovers = found(after).filter((t) => !cleaner.isStructural(t));
   const notAsked = leftovers.filter((t) => !isKept(t, keep));
