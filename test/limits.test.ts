@@ -53,8 +53,9 @@ describe("rate limit", () => {
     const fresh = (await server.cli(["keys", "create", "--name", "limited"])).stdout.trim().split("\n").at(-1)!;
     const statuses: number[] = [];
     let last: Response | null = null;
+    // Both POST endpoints draw on the key's one bucket.
     for (let i = 0; i < 7; i++) {
-      last = await fetch(`${server.baseUrl}/api/v1/extract`, { method: "POST", headers: { "X-API-Key": fresh } });
+      last = await fetch(`${server.baseUrl}/api/v1/${i % 2 === 0 ? "extract" : "remove"}`, { method: "POST", headers: { "X-API-Key": fresh } });
       statuses.push(last.status);
     }
     // The requests are bad (no file) but they still count: 5 answered, then refused.

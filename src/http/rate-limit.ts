@@ -6,15 +6,15 @@ import { sharedRateLimitStore } from "./shared-rate-limit-store.js";
 
 /**
  * Per-key limits on the POST endpoints. Counted after authentication (preHandler), so the
- * bucket is the key's id; a request without a valid key never gets this far. With Redis the
- * counts are shared by every instance; without it they live in this process.
+ * bucket is the key's id, shared by both endpoints; a request without a valid key never gets this
+ * far. With Redis the counts are shared by every instance; without it they live in this process.
  */
 export async function registerRateLimit(app: FastifyInstance, perMinute: number, redis: Redis | null): Promise<object> {
   await app.register(rateLimit, {
     global: false,
     hook: "preHandler",
     errorResponseBuilder: () => new AppError("rate_limited"),
-    ...(redis != null ? { store: sharedRateLimitStore(redis, app.log) } : {}),
+    store: sharedRateLimitStore(redis, app.log),
   });
   return {
     max: perMinute,

@@ -1,5 +1,5 @@
-import type { FastifyRateLimitOptions, FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
-import type { FastifyBaseLogger, RouteOptions } from "fastify";
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 
 // A fixed window per key, started by its first request. Counting and expiry run as one script,
@@ -19,33 +19,31 @@ const LOCAL_PRUNE_AT = 10_000;
 type Result = { current: number; ttl: number };
 
 /**
- * A @fastify/rate-limit store that counts in Redis, so the limit holds across instances, and
- * falls back to counting in this process while Redis is unreachable: an outage loosens the limit
- * to one per instance but never fails a request. The switch both ways is logged once.
+ * A @fastify/rate-limit store with one bucket per API key for all POST endpoints together (the
+ * contract limits requests per key, not per route). With Redis the count holds across instances,
+ * falling back to counting in this process while Redis is unreachable: an outage loosens the
+ * limit to one per instance but never fails a request. The switch both ways is logged once.
  */
-export function sharedRateLimitStore(redis: Redis, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
+export function sharedRateLimitStore(redis: Redis | null, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
   let degraded = false;
 
   class SharedStore implements FastifyRateLimitStore {
     private readonly local = new Map<string, { current: number; resetAt: number }>();
 
-    constructor(
-      _options: FastifyRateLimitOptions,
-      private readonly route = "",
-    ) {}
-
     incr(key: string, callback: (error: Error | null, result?: Result) => void, timeWindow: number): void {
       void this.count(key, timeWindow).then((result) => callback(null, result));
     }
 
-    child(routeOptions: RouteOptions & { path: string; prefix: string }): FastifyRateLimitStore {
-      return new SharedStore({}, `${String(routeOptions.method)}${routeOptions.url}:`);
+    /** Every route shares this store, so a key's requests to both endpoints count together. */
+    child(): FastifyRateLimitStore {
+      return this;
     }
 
     /** Never rejects: any Redis failure is answered from the in-process count. */
     private async count(key: string, timeWindow: number): Promise<Result> {
+      if (redis == null) return this.countLocally(key, timeWindow);
       try {
-        const result = parseReply(await redis.eval(WINDOW_SCRIPT, 1, `${NAMESPACE}${this.route}${key}`, String(timeWindow)));
+        const result = parseReply(await redis.eval(WINDOW_SCRIPT, 1, `${NAMESPACE}${key}`, String(timeWindow)));
         if (degraded) {
           degraded = false;
           log.info("Redis answers again: rate limits are shared by every instance again");
