@@ -1,4 +1,4 @@
-.PHONY: run test test-distributed build deps test-deps typecheck
+.PHONY: bench bench-quick run test test-distributed build deps test-deps typecheck
 
 deps:
 	@scripts/install-deps.sh run
@@ -37,3 +37,14 @@ fuzz: test-deps
 soak: test-deps
 	npm run --silent build
 	LOAD_SECONDS=$${SOAK_SECONDS:-600} npx vitest run test/load.test.ts
+
+## Benchmarks exifapi against raw ExifTool -stay_open, a spawn-per-request wrapper, exiftool -all=
+## and mat2, in one run (about 15 minutes); writes bench/results.md. See bench/README.md.
+bench: test-deps
+	npm run --silent build
+	node bench/run.mjs
+
+## A ~60-second subset of `make bench` for development; writes bench/tmp/results-quick.md.
+bench-quick: test-deps
+	npm run --silent build
+	node bench/run.mjs --quick

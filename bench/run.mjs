@@ -1,0 +1,109 @@
+// @ts-check
+/**
+ * `make bench` / `make bench-quick` (with --quick): exifapi against its references, in one run,
+ * on the same files and the same number of ExifTool processes. See bench/README.md.
+ */
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { bigUploads } from "./lib/big-file.mjs";
+import { CORPUS_IDS, ensureCorpus } from "./lib/corpus.mjs";
+import { readMem } from "./lib/proc-stats.mjs";
+import { rawStayOpen, startSpawnServer } from "./lib/references.mjs";
+import { writeReport } from "./lib/write-report.mjs";
+import { startService } from "./lib/service.mjs";
+import { countSpawns } from "./lib/spawn-count.mjs";
+import { extractSweep, removeSweep } from "./lib/sweeps.mjs";
+import { have, ROOT } from "./lib/tools.mjs";
+import { verdicts } from "./lib/verdicts.mjs";
+
+const quick = process.argv.includes("--quick");
+const env = process.env;
+const list = (/** @type {string | undefined} */ v, /** @type {string[]} */ d) => (v == null || v === "" ? d : v.split(","));
+
+const procs = Number(env["BENCH_PROCS"] ?? os.availableParallelism());
+const seconds = Number(env["BENCH_SECONDS"] ?? (quick ? 2 : 3));
+const concurrencies = list(env["BENCH_CONCURRENCY"], quick ? ["1", "4"] : ["1", "2", "4", "8", "16"]).map(Number);
+const extractIds = list(env["BENCH_EXTRACT"], quick ? ["jpg-1mp"] : CORPUS_IDS);
+const removeIds = list(env["BENCH_REMOVE"], quick ? ["jpg-1mp", "png", "pdf"] : CORPUS_IDS);
+const runBig = !quick && env["BENCH_SKIP_BIG"] !== "1";
+/** What ExifTool can write with -all= (it cannot write MP3, FLAC or ZIP-based documents). */
+const STRIPPABLE = new Set(["jpg-1mp", "jpg-12mp", "jpg-48mp", "png", "heic", "pdf", "mp4-10mb", "mp4-100mb"]);
+/** mat2 on the big ones would take minutes per point and says nothing new. */
+const MAT2_FILES = new Set(quick ? ["jpg-1mp"] : ["jpg-1mp", "jpg-12mp", "png", "heic", "pdf", "mp3", "flac", "mp4-10mb", "docx"]);
+
+const tmpDir = path.join(ROOT, "bench", "tmp");
+const log = (/** @type {string} */ m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+async function main() {
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  const t0 = performance.now();
+  await fsp.mkdir(tmpDir, { recursive: true });
+  const corpus = await ensureCorpus([...new Set([...extractIds, ...removeIds, ...(runBig ? ["mp4-100mb", "jpg-1mp"] : [])])], log);
+  const file = (/** @type {string} */ id) => /** @type {import("./lib/corpus.mjs").CorpusFile} */ (corpus.get(id));
+  const mat2 = await have("mat2");
+  if (!mat2) log("mat2 is not installed: its reference is skipped (apt-get install mat2 to include it)");
+
+  log(`starting exifapi, the naive wrapper and the raw pool with ${procs} ExifTool process(es)`);
+  const service = await startService({ dataDir: path.join(tmpDir, "data"), procs });
+  const spawnServer = await startSpawnServer(tmpDir).catch(async (err) => {
+    await service.stop();
+    throw err;
+  });
+  const raw = await rawStayOpen(procs).catch(async (err) => {
+    await spawnServer.stop();
+    await service.stop();
+    throw err;
+  });
+  const targets = { service, spawnServer, raw, procs, seconds, concurrencies, tmpDir, log };
+  /** @type {import("./lib/measure.mjs").Point[]} */
+  const points = [];
+  /** @type {{ firstRss: number, lastRss: number, minutes: number } | null} */
+  let soak = null;
+  let serviceHwm = 0;
+  try {
+    let firstRss = 0;
+    const soakStart = performance.now();
+    for (const id of extractIds) {
+      points.push(...(await extractSweep(targets, file(id))));
+      if (firstRss === 0) firstRss = readMem(service.pid, "VmRSS");
+    }
+    for (const id of removeIds) {
+      const refs = { exiftoolStrip: STRIPPABLE.has(id), mat2: mat2 && MAT2_FILES.has(id), refConcurrencies: [1, procs] };
+      points.push(...(await removeSweep(targets, file(id), refs)));
+    }
+    if (!quick && extractIds.includes("jpg-1mp")) {
+      // The same load as the first sweep, again at the end of the run: RSS should be back where it was.
+      await extractSweep({ ...targets, concurrencies: [8] }, file("jpg-1mp"));
+      soak = { firstRss, lastRss: readMem(service.pid, "VmRSS"), minutes: (performance.now() - soakStart) / 60_000 };
+    }
+  } finally {
+    serviceHwm = readMem(service.pid, "VmHWM");
+    await raw.close();
+    await spawnServer.stop();
+    await service.stop();
+  }
+
+  log("counting the processes each removal starts");
+  const spawnIds = quick ? ["pdf"] : removeIds.filter((id) => id !== "mp4-100mb");
+  const spawns = await countSpawns({ files: spawnIds.map(file), requests: quick ? 3 : 5, procs, tmpDir });
+
+  const big = runBig ? await bigUploads({ mp4: file("mp4-100mb"), jpeg: file("jpg-1mp"), procs, tmpDir, log }) : [];
+
+  const vs = verdicts({ points, spawns, big, soak, mat2 });
+  const out = quick ? path.join(tmpDir, "results-quick.md") : path.join(ROOT, "bench", "results.md");
+  await writeReport(out, {
+    quick, started, loadBefore, loadAfter: os.loadavg(), minutes: (performance.now() - t0) / 60_000,
+    procs, seconds, points, spawns, big, verdicts: vs, mat2, serviceHwm,
+  });
+  process.stdout.write("\n");
+  for (const v of vs) process.stdout.write(`${v.verdict.padEnd(4)}  ${v.target}: ${v.detail}\n`);
+  process.stdout.write(`\nReport: ${path.relative(process.cwd(), out)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
