@@ -47,7 +47,10 @@ async function main() {
   if (!mat2) log("mat2 is not installed: its reference is skipped (apt-get install mat2 to include it)");
 
   log(`starting exifapi, the naive wrapper and the raw pool with ${procs} ExifTool process(es)`);
-  const service = await startService({ dataDir: path.join(tmpDir, "data"), procs });
+  const profDir = env["BENCH_CPU_PROF"];
+  // BENCH_CPU_PROF=DIR: the service writes a V8 CPU profile there when it stops.
+  const nodeArgs = profDir == null || profDir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`];
+  const service = await startService({ dataDir: path.join(tmpDir, "data"), procs, nodeArgs });
   const spawnServer = await startSpawnServer(tmpDir).catch(async (err) => {
     await service.stop();
     throw err;

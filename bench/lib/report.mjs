@@ -108,7 +108,12 @@ export function bigTable(big) {
 export function spawnTable(spawns) {
   return table(
     ["file", "requests", "tools started per removal (PATH stand-ins)", "new Perl processes (tree sampling)"],
-    spawns.map((s) => [s.fileId, String(s.requests), Object.entries(s.perRequest).map(([k, v]) => `${k} × ${v.toFixed(2)}`).join(", ") || "none", String(s.newPerlProcesses)]),
+    spawns.map((s) => [
+      s.fileId,
+      String(s.requests),
+      (Object.entries(s.perRequest).map(([k, v]) => `${k} × ${v.toFixed(2)}`).join(", ") || "none") + (s.failure == null ? "" : ` (a request failed: ${s.failure.slice(0, 80)})`),
+      String(s.newPerlProcesses),
+    ]),
   );
 }
 

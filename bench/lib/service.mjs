@@ -30,7 +30,8 @@ export function freePort() {
  * Starts exifapi the way `make run` does (`node bin/exifapi serve` on the built dist/), with a
  * fresh DATA_DIR of its own, and waits for the key it prints on its first start and /healthz.
  * Its JSON logs go to a file rather than through a pipe we would have to drain (and pay for).
- * @param {{ dataDir: string, procs: number, env?: Record<string, string>, pathPrefix?: string }} opts
+ * `nodeArgs` (e.g. `--cpu-prof`, which NODE_OPTIONS refuses) go before the script.
+ * @param {{ dataDir: string, procs: number, env?: Record<string, string>, pathPrefix?: string, nodeArgs?: string[] }} opts
  * @returns {Promise<Service>}
  */
 export async function startService(opts) {
@@ -40,7 +41,7 @@ export async function startService(opts) {
   const logFile = path.join(opts.dataDir, "..", `${path.basename(opts.dataDir)}.log`);
   const out = fs.openSync(logFile, "w");
   const basePath = process.env["PATH"] ?? "/usr/bin:/bin";
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "exifapi"), "serve"], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "exifapi"), "serve"], {
     cwd: ROOT,
     stdio: ["ignore", out, "pipe"],
     env: {

@@ -17,6 +17,7 @@ const TOOLS = ["qpdf", "perl", "exiftool", "jpegtran", "ffmpeg", "ffprobe", "con
  * @property {number} requests
  * @property {Record<string, number>} perRequest   tool -> runs per request (from the PATH stand-ins)
  * @property {number} newPerlProcesses             Perl processes seen appearing in the tree (sampled every 5 ms)
+ * @property {string | null} failure                the first failed request's answer, if any
  */
 
 /**
@@ -54,14 +55,20 @@ export async function countSpawns(o) {
           if (comm === "perl" || comm === "exiftool") seenPerl.add(pid);
         }
       }, 5);
-      for (let i = 0; i < o.requests; i++) await api.post("/api/v1/remove", headers).catch(() => undefined);
+      /** @type {string | null} */
+      let failure = null;
+      for (let i = 0; i < o.requests; i++) {
+        await api.post("/api/v1/remove", headers).catch((err) => {
+          failure ??= err instanceof Error ? err.message : String(err);
+        });
+      }
       clearInterval(watch);
       await api.close();
       const lines = (await fsp.readFile(logFile, "utf8")).split("\n").filter((l) => l !== "");
       /** @type {Record<string, number>} */
       const perRequest = {};
       for (const l of lines) perRequest[l] = (perRequest[l] ?? 0) + 1 / o.requests;
-      out.push({ fileId: file.id, requests: o.requests, perRequest, newPerlProcesses: seenPerl.size });
+      out.push({ fileId: file.id, requests: o.requests, perRequest, newPerlProcesses: seenPerl.size, failure });
     }
   } finally {
     await service.stop();
