@@ -49,6 +49,23 @@ describe("POST /api/v1/remove on PDFs", () => {
     await run("qpdf", ["--check", out]);
   });
 
+  it("cleans a JPEG image whose dictionary is damaged (found by the fuzz run)", async () => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    const bytes = await fs.readFile(file);
+    const at = bytes.indexOf("/Filter /DCTDecode");
+    expect(at).toBeGreaterThan(0);
+    // Same length, so every xref offset still holds: only the key's name is wrong.
+    bytes.write("/Fimter", at, "latin1");
+    const damaged = path.join(dir, "damaged-filter.pdf");
+    await fs.writeFile(damaged, bytes);
+
+    const { status, body, cleaned } = await removeViaApi(server, damaged, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-damaged-filter.pdf");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+  });
+
   it("refuses a PDF that needs a password to open", async () => {
     const plain = path.join(dir, "to-lock.pdf");
     const locked = path.join(dir, "locked.pdf");

@@ -1,3 +1,4 @@
+import fsp from "node:fs/promises";
 import path from "node:path";
 import type { CleanContext } from "../types.js";
 import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
@@ -14,14 +15,28 @@ export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument
   const changes = update.qpdf[1];
   let n = 0;
   for (const [key, obj] of Object.entries(doc.qpdf[1])) {
-    if (!("stream" in obj) || !isJpegImage(obj.stream.dict)) continue;
+    if (!("stream" in obj)) continue;
     const source = obj.stream.datafile;
-    if (source == null) continue;
+    if (source == null || !(isJpegImage(obj.stream.dict) || (await startsLikeJpeg(source)))) continue;
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n++}`);
     if (!(await ctx.cleanNested(source, cleaned))) continue;
     const prior: QpdfObject | undefined = changes[key];
     const dict = prior != null && "stream" in prior ? prior.stream.dict : obj.stream.dict;
     changes[key] = { stream: { dict, datafile: cleaned } };
+  }
+}
+
+/**
+ * A damaged dictionary (a `/Filter` key with a flipped bit, say) must not let a JPEG's EXIF through
+ * untouched, so stored data that starts like a JPEG is cleaned whatever its dictionary says.
+ */
+async function startsLikeJpeg(file: string): Promise<boolean> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(3), 0, 3, 0);
+    return bytesRead === 3 && buffer[0] === 0xff && buffer[1] === 0xd8 && buffer[2] === 0xff;
+  } finally {
+    await handle.close();
   }
 }
 
