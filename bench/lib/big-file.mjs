@@ -64,7 +64,9 @@ export async function bigUploads(o) {
     for (const f of files) {
       const bytes = (await fsp.stat(f.file)).size;
       for (const endpoint of ["extract", "remove"]) {
-        const service = await startService({ dataDir: path.join(o.tmpDir, "data-big"), procs: o.procs, env: { MAX_FILE_MB: "1200", EXIFTOOL_TASK_TIMEOUT_SECONDS: "600" } });
+        // Task timeout 300 s: more makes the service refuse to start (exiftool-vendored wants its
+        // maxProcAgeMillis, 5 min by default, >= the task timeout).
+        const service = await startService({ dataDir: path.join(o.tmpDir, "data-big"), procs: o.procs, env: { MAX_FILE_MB: "1200", EXIFTOOL_TASK_TIMEOUT_SECONDS: "300" } });
         const pool = new Pool(service.baseUrl, { connections: 1, bodyTimeout: 900_000, headersTimeout: 900_000 });
         const sampler = memorySampler(service.pid, 50);
         const t0 = performance.now();
