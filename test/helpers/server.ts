@@ -45,16 +45,31 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: 
 }
 
 /**
+ * In distributed mode a data dir stands for one installation: a server restarted on the same
+ * `dataDir` finds the same database (and bucket prefix) again. A dataDir the caller passed is
+ * the caller's, so its database stays until the run's PostgreSQL goes.
+ */
+const databases = new Map<string, Promise<{ url: string; drop(): Promise<void> }>>();
+function databaseFor(dataDir: string, adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  let db = databases.get(dataDir);
+  if (db == null) {
+    db = createDatabase(adminUrl);
+    databases.set(dataDir, db);
+  }
+  return db;
+}
+
+/**
  * Starts the real service (`bin/exifapi serve`) on a loopback port of its own, with its own
  * DATA_DIR, and waits until it listens. `stop()` sends SIGTERM and removes the data. In
- * distributed mode it also gets a database and a bucket prefix of its own, unless `extraEnv`
- * names a DATABASE_URL (a test sharing one between servers).
+ * distributed mode it also gets a database and a bucket prefix of its dataDir's, unless
+ * `extraEnv` names a DATABASE_URL (a test sharing one between servers).
  */
 export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-test-")));
   const backends = DISTRIBUTED ? inject("backends") : null;
-  const database = backends != null && extraEnv["DATABASE_URL"] == null ? await createDatabase(backends.postgresAdminUrl) : null;
+  const database = backends != null && extraEnv["DATABASE_URL"] == null ? await databaseFor(dataDir, backends.postgresAdminUrl) : null;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env["PATH"],
     HOME: process.env["HOME"],
@@ -97,7 +112,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     });
   });
   await ready.catch(async (err: unknown) => {
-    await database?.drop();
+    if (opts.dataDir == null) await database?.drop();
     throw err;
   });
   const storageUrl = env["STORAGE_URL"];
@@ -124,8 +139,10 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
         child.kill("SIGTERM");
         await exited;
       }
-      await database?.drop();
-      if (opts.dataDir == null) await fs.rm(dataDir, { recursive: true, force: true });
+      if (opts.dataDir == null) {
+        await database?.drop();
+        await fs.rm(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
