@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
 import { exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { makeJpeg } from "./helpers/make-files.js";
-import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { DISTRIBUTED, postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
 let dir: string;
@@ -77,7 +77,8 @@ describe("the service killed with SIGKILL during uploads and cleanings", () => {
       await new Promise((r) => setTimeout(r, 150));
       first.process.kill("SIGKILL");
       await Promise.all(inFlight);
-      await new Promise((r) => first.process.once("exit", r)).catch(() => undefined);
+      // The process may already be gone, its 'exit' event past, while the requests settled.
+      if (first.process.exitCode == null && first.process.signalCode == null) await new Promise((r) => first.process.once("exit", r));
 
       const second = await startServer({}, { dataDir });
       try {
@@ -90,7 +91,8 @@ describe("the service killed with SIGKILL during uploads and cleanings", () => {
         expect(Buffer.from(await dl.arrayBuffer())).toEqual(cleaned);
         // The crashed process's temp folder was swept at start; no half-written blob stays.
         expect(await tempFiles(dataDir)).toEqual([]);
-        expect((await fs.readdir(path.join(dataDir, "files"))).filter((f) => f.endsWith(".partial"))).toEqual([]);
+        // The folder store's half-written blobs; S3 shows no object before its upload completes.
+        if (!DISTRIBUTED) expect((await fs.readdir(path.join(dataDir, "files"))).filter((f) => f.endsWith(".partial"))).toEqual([]);
         // The key from before still works: the database is whole.
         await extractJpeg({ ...second, apiKey: first.apiKey });
       } finally {
