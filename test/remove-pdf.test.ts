@@ -66,6 +66,73 @@ describe("POST /api/v1/remove on PDFs", () => {
     expect(await findMarker(out, MARKER)).toEqual([]);
   });
 
+  /**
+   * Same-length renames (every xref offset still holds), as the fuzz run's bit flips made them:
+   * the key leading to the metadata is damaged, the metadata itself is not.
+   */
+  const damagedKeys: Array<[string, Array<[string, string]>]> = [
+    ["the catalog's /Perms and the signature field's /FT", [["/Perms <<", "/Perns <<"], ["/FT /Sig", "/FT /Sog"]]],
+    ["the same, and the signature's own /Type", [["/Perms <<", "/Perns <<"], ["/FT /Sig", "/FT /Sog"], ["/Type /Sig", "/Type /Sog"]]],
+    ["an annotation's /Rect", [["/Rect [300", "/Rdct [300"]]],
+    ["the page's /PieceInfo", [["/PieceInfo", "/PieceIffo"]]],
+    ["the trailer's /Info", [["/Info ", "/Infp "]]],
+    ["every /Metadata key and every XMP stream's /Type", [["/Metadata ", "/Metadatb "], ["/Type /Metadata", "/Type /Metadatb"]]],
+  ];
+
+  it.each(damagedKeys)("scrubs metadata reached through a damaged key: %s (found by the fuzz run)", async (what, renames) => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    let text = (await fs.readFile(file)).toString("latin1");
+    for (const [from, to] of renames) {
+      expect(text, from).toContain(from);
+      text = text.replaceAll(from, to);
+    }
+    const damaged = path.join(dir, `damaged-${what.replace(/\W+/g, "-")}.pdf`);
+    await fs.writeFile(damaged, text, "latin1");
+
+    const { status, body, cleaned } = await removeViaApi(server, damaged, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = `${damaged}.cleaned.pdf`;
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+  });
+
+  it("refuses a PDF whose page content swallowed the next objects (found by the fuzz run)", async () => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    const bytes = await fs.readFile(file);
+    // Zeros from the page content's `endstream` to the page XMP's `obj` line: qpdf can only find
+    // the content's end at the XMP's `endstream`, and the packet becomes page content.
+    const from = bytes.indexOf("endstream", bytes.indexOf(PDF_TEXT));
+    const to = bytes.indexOf("6 0 obj\n") + "6 0 obj\n".length;
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeGreaterThan(from);
+    bytes.fill(0, from, to);
+    const damaged = path.join(dir, "swallowed.pdf");
+    await fs.writeFile(damaged, bytes);
+
+    const { status, body, cleaned } = await removeViaApi(server, damaged, "report.pdf");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The PDF is damaged and cannot be cleaned safely.");
+    expect(cleaned).toBeNull();
+  });
+
+  it("still cleans a PDF with the everyday damage qpdf repairs: a stream length off by one, a wrong startxref", async () => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    let text = (await fs.readFile(file)).toString("latin1");
+    text = text.replace(/\/Length (\d+)( >>\nstream\nBT)/, (_m, n: string, rest: string) => `/Length ${String(Number(n) - 1).padStart(n.length, "0")}${rest}`);
+    text = text.replace(/startxref\n(\d+)\n%%EOF\n$/, (_m, n: string) => `startxref\n${String(Number(n) - 7).padStart(n.length, "0")}\n%%EOF\n`);
+    const damaged = path.join(dir, "repairable.pdf");
+    await fs.writeFile(damaged, text, "latin1");
+    const qpdfCheck = await run("qpdf", ["--check", damaged], { okCodes: [3] });
+    expect(qpdfCheck.stderr).toMatch(/recovered stream length|reconstruct/);
+
+    const { status, body, cleaned } = await removeViaApi(server, damaged, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-repairable.pdf");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await pdfContent(out)).text).toContain(PDF_TEXT);
+  });
+
   it("refuses a PDF that needs a password to open", async () => {
     const plain = path.join(dir, "to-lock.pdf");
     const locked = path.join(dir, "locked.pdf");

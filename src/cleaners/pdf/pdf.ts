@@ -4,9 +4,12 @@ import { AppError } from "../../errors.js";
 import { runTool } from "../run-tool.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
+import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
 import { scrubObjects, type QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
+
+const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
 
 /** What ExifTool reads from a PDF's structure rather than from its metadata. */
 const STRUCTURAL = new Set([
@@ -51,11 +54,12 @@ export const pdfCleaner: Cleaner = {
 
     // Stream data goes to files as it is stored (--decode-level=none): the embedded JPEGs are
     // needed byte for byte, and nothing else is ever decoded.
-    await qpdf(
+    const warnings = await qpdf(
       ["--json-output=2", "--json-key=qpdf", "--json-stream-data=file", `--json-stream-prefix=${streamPrefix}`, "--decode-level=none", input, objectsFile],
       "read",
     );
     const doc = parseObjects(await fsp.readFile(objectsFile, "utf8"));
+    await refuseSwallowedObjects(input, warnings, ctx.workDir);
     const { update } = scrubObjects(doc);
     await cleanEmbeddedJpegs(doc, update, ctx);
     await fsp.writeFile(updateFile, JSON.stringify(update));
@@ -68,10 +72,28 @@ export const pdfCleaner: Cleaner = {
   },
 };
 
-async function qpdf(args: string[], step: "read" | "write"): Promise<void> {
+/**
+ * A damaged PDF qpdf repairs is cleaned (a rebuilt cross-reference table is common in real
+ * files), except when a stream had to be measured anew and came out longer than it said: its data
+ * may now hold other objects' bytes (see `recovered-streams.ts`), so the file is refused. Only then
+ * is the file read a second time, for the declared lengths.
+ */
+async function refuseSwallowedObjects(input: string, warnings: string, workDir: string): Promise<void> {
+  const recovered = recoveredLengths(warnings);
+  if (recovered.size === 0) return;
+  const declaredFile = path.resolve(workDir, "declared.json");
+  await qpdf(["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", input, declaredFile], "read");
+  const overlong = overlongStreams(recovered, parseObjects(await fsp.readFile(declaredFile, "utf8")));
+  if (overlong.length > 0) {
+    throw new AppError("unprocessable", DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
+  }
+}
+
+/** Resolves to qpdf's warnings (empty when there were none). */
+async function qpdf(args: string[], step: "read" | "write"): Promise<string> {
   const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS });
   // Exit code 3: done, with warnings (qpdf repaired a damaged cross-reference table, say).
-  if (r.code === 0 || r.code === 3) return;
+  if (r.code === 0 || r.code === 3) return r.stderr;
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (step === "write") throw detail;
   if (/invalid password/i.test(r.stderr)) {

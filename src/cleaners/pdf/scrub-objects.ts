@@ -17,31 +17,35 @@ export interface QpdfDocument {
   qpdf: [header: Record<string, unknown>, objects: Record<string, QpdfObject>];
 }
 
+/*
+ * Every rule below recognises what it scrubs by the dictionary's own content, never by the key
+ * that led to it: in a damaged file (one flipped bit in `/Perms`, `/Info`, `/Rect`, `/PieceInfo`)
+ * the path is what breaks, and the object is still written if anything at all refers to it.
+ */
+
 /**
  * Keys that carry metadata wherever they appear: XMP streams (catalog, pages, images, fonts,
- * forms...), application private data (`/PieceInfo` with its `/LastModified`), and the dates
- * embedded-file parameters and others keep. None of them changes what a page shows.
+ * forms...), application private data (`/PieceInfo`, its data dictionaries' `/Private` and
+ * `/LastModified`), and the dates embedded-file parameters, annotations and others keep. None of
+ * them changes what a page shows.
  */
-const METADATA_KEYS = ["/Metadata", "/PieceInfo", "/LastModified", "/CreationDate", "/ModDate"];
-
-/** In an annotation (but not a form widget, whose `/T` is the field name): author and date. */
-const ANNOTATION_KEYS = ["/T", "/M"];
+const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate"]);
 
 /**
- * A signature field's value names the signer, the time, place and reason, and its certificate;
- * the signature cannot survive the rewrite anyway (it signs the original bytes). The field stays,
- * unsigned, and the catalog's `/Perms` (which points at signatures) goes.
+ * A signature dictionary names the signer, the time, place and reason, and holds the certificate;
+ * the signature cannot survive the rewrite anyway (it signs the original bytes). Wherever one is
+ * still referenced, only the names saying what kind of signature it was stay.
  */
-const SIGNATURE_KEYS = ["/V"];
-const CATALOG_KEYS = ["/Perms"];
+const SIGNATURE_KEPT: ReadonlySet<string> = new Set(["/Type", "/Filter", "/SubFilter"]);
 
 /**
- * The trailer's `/Info` is the document information dictionary. `/ID` is dropped too: its first
- * half is meant to be permanent across every copy and revision of a document, so it links the
- * cleaned file to the original; qpdf then writes a new one derived from the cleaned content only
- * (`--deterministic-id`).
+ * The trailer needs only the catalog (qpdf writes `/Size` and drops `/Encrypt` with `--decrypt`).
+ * Everything else goes whatever its key says: `/Info` (the document information dictionary, or
+ * the same with a damaged name) and `/ID`, whose first half is meant to be permanent across every
+ * copy and revision and so links the cleaned file to the original; qpdf writes a new one derived
+ * from the cleaned content only (`--deterministic-id`).
  */
-const TRAILER_KEYS = ["/Info", "/ID"];
+const TRAILER_KEPT: ReadonlySet<string> = new Set(["/Root", "/Size", "/Encrypt"]);
 
 export function scrubObjects(doc: QpdfDocument): { update: QpdfDocument; changed: number } {
   const [header, objects] = doc.qpdf;
@@ -55,14 +59,8 @@ export function scrubObjects(doc: QpdfDocument): { update: QpdfDocument; changed
 
 function scrubTrailer(obj: QpdfObject): QpdfObject | null {
   if (!("value" in obj) || !isDict(obj.value)) return null;
-  const dict = { ...obj.value };
-  let changed = false;
-  for (const k of TRAILER_KEYS) {
-    if (k in dict) {
-      delete dict[k];
-      changed = true;
-    }
-  }
+  const dict = withoutKeys(obj.value, (k) => !TRAILER_KEPT.has(k));
+  const changed = Object.keys(dict).length !== Object.keys(obj.value).length;
   const inner = scrubValue(dict);
   return changed || inner !== dict ? { value: inner } : null;
 }
@@ -70,9 +68,9 @@ function scrubTrailer(obj: QpdfObject): QpdfObject | null {
 function scrubObject(obj: QpdfObject): QpdfObject | null {
   if ("stream" in obj) {
     const { dict } = obj.stream;
-    if (dict["/Type"] === "/Metadata") {
+    if (dict["/Type"] === "/Metadata" || dict["/Subtype"] === "/XML") {
       // An XMP stream still referenced from somewhere unexpected: keep the object, empty it.
-      const bare = withoutKeys(dict, ["/Filter", "/DecodeParms", "/Length"]);
+      const bare = withoutKeys(dict, (k) => ["/Filter", "/DecodeParms", "/Length"].includes(k));
       return { stream: { dict: bare, data: "" } };
     }
     const next = scrubValue(dict);
@@ -89,11 +87,14 @@ function scrubValue(v: PdfJson): PdfJson {
     return items.some((x, i) => x !== v[i]) ? items : v;
   }
   if (!isDict(v)) return v;
-  const drop = keysToDrop(v);
-  let changed = drop.some((k) => k in v);
+  const drop = dropRule(v);
+  let changed = false;
   const out: PdfDict = {};
   for (const [k, child] of Object.entries(v)) {
-    if (drop.includes(k)) continue;
+    if (drop(k, child)) {
+      changed = true;
+      continue;
+    }
     const next = scrubValue(child);
     if (next !== child) changed = true;
     out[k] = next;
@@ -101,22 +102,46 @@ function scrubValue(v: PdfJson): PdfJson {
   return changed ? out : v;
 }
 
-function keysToDrop(d: PdfDict): string[] {
-  const keys = [...METADATA_KEYS];
-  if (isAnnotation(d)) keys.push(...ANNOTATION_KEYS);
-  if (d["/FT"] === "/Sig") keys.push(...SIGNATURE_KEYS);
-  if (d["/Type"] === "/Catalog") keys.push(...CATALOG_KEYS);
-  return keys;
+/** Which entries of `d` go, judged from `d` alone. */
+function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
+  if (isSignature(d)) return (k) => !SIGNATURE_KEPT.has(k);
+  const namesField = isFormField(d) || isStructureElement(d);
+  return (k, value) =>
+    METADATA_KEYS.has(k) ||
+    // An annotation's author; in a form field or a structure element, /T is its name or title.
+    (k === "/T" && typeof value === "string" && !namesField) ||
+    // A modification date (annotations, widgets); a page transition's /M is a name and stays.
+    (k === "/M" && typeof value === "string") ||
+    // The catalog's permissions point at signatures (an encryption dictionary's /Perms is a string).
+    (k === "/Perms" && isDict(value)) ||
+    // A signature field's value is the signature: the field stays, unsigned.
+    (k === "/V" && d["/FT"] === "/Sig");
 }
 
-function isAnnotation(d: PdfDict): boolean {
-  return "/Rect" in d && typeof d["/Subtype"] === "string" && d["/Subtype"] !== "/Widget";
+/**
+ * By its own entries: its type, the byte range it signs, or a signature handler (/Adobe.PPKLite,
+ * /adbe.pkcs7.detached, /ETSI.CAdES.detached...) next to the signature bytes.
+ */
+function isSignature(d: PdfDict): boolean {
+  if (d["/Type"] === "/Sig" || d["/Type"] === "/DocTimeStamp" || "/ByteRange" in d) return true;
+  const handler = [d["/Filter"], d["/SubFilter"]].some((n) => typeof n === "string" && /^\/(Adobe|adbe|ETSI)\./.test(n));
+  return handler && "/Contents" in d;
+}
+
+/** A field has a type, kids, or is a widget; a terminal field split from its widget has a parent but no subtype. */
+function isFormField(d: PdfDict): boolean {
+  return "/FT" in d || "/Kids" in d || d["/Subtype"] === "/Widget" || ("/Parent" in d && !("/Subtype" in d));
+}
+
+/** Tagged PDF structure elements carry a structure type (/S) and no rectangle. */
+function isStructureElement(d: PdfDict): boolean {
+  return "/S" in d && !("/Rect" in d);
 }
 
 function isDict(v: PdfJson): v is PdfDict {
   return v != null && typeof v === "object" && !Array.isArray(v);
 }
 
-function withoutKeys(d: PdfDict, keys: readonly string[]): PdfDict {
-  return Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k)));
+function withoutKeys(d: PdfDict, drop: (key: string) => boolean): PdfDict {
+  return Object.fromEntries(Object.entries(d).filter(([k]) => !drop(k)));
 }
