@@ -159,6 +159,23 @@ describe("files the image cleaners refuse", () => {
     expect(body.downloadUrl).toBeUndefined();
   });
 
+  // Found by the fuzz run: a bit flip left a field too short for the value the cleaner read (500).
+  it.each([
+    ["type", 2, (b: Buffer, at: number, le: boolean) => (le ? b.writeUInt16LE(1, at) : b.writeUInt16BE(1, at))],
+    ["count", 4, (b: Buffer, at: number, le: boolean) => (le ? b.writeUInt32LE(0, at) : b.writeUInt32BE(0, at))],
+  ] as const)("a TIFF whose Compression field has a damaged %s: 422, no download", async (_what, fieldOffset, damage) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "tiff-field-"));
+    const bytes = await fs.readFile(await makeTiff(dir, MARKER));
+    const entry = ifd0Entry(bytes, 259);
+    damage(bytes, entry + fieldOffset, bytes.toString("latin1", 0, 2) === "II");
+    const file = path.join(dir, "damaged.tif");
+    await fs.writeFile(file, bytes);
+    const { status, body } = await remove(file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body.error).toMatch(/^The TIFF file is damaged: /);
+    expect(body.downloadUrl).toBeUndefined();
+  });
+
   it("a truncated JPEG is either refused or handed back verified clean", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "trunc-"));
     const whole = await fs.readFile(await makeJpeg(dir, MARKER));
@@ -176,3 +193,15 @@ describe("files the image cleaners refuse", () => {
     }
   });
 });
+
+/** The offset of IFD0's entry for `tag` in a classic TIFF. */
+function ifd0Entry(tiff: Buffer, tag: number): number {
+  const le = tiff.toString("latin1", 0, 2) === "II";
+  const u16 = (at: number): number => (le ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
+  const ifd = le ? tiff.readUInt32LE(4) : tiff.readUInt32BE(4);
+  for (let i = 0; i < u16(ifd); i++) {
+    const at = ifd + 2 + i * 12;
+    if (u16(at) === tag) return at;
+  }
+  throw new Error(`IFD0 has no tag ${tag}`);
+}

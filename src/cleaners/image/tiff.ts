@@ -62,7 +62,7 @@ export const tiffCleaner: Cleaner = {
         if (STRUCTURAL.has(e.tag)) return true;
         if (e.tag === ICC_PROFILE) return ctx.keep.has("colorProfile");
         if (e.tag !== ORIENTATION) return false;
-        const o = file.u16(e.value, 0);
+        const o = file.first(e);
         if (!ctx.keep.has("orientation") && o !== 1) keptOrientation = true;
         return ctx.keep.has("orientation") || o !== 1;
       }),
@@ -103,14 +103,14 @@ class TiffReader {
       if (at + 2 + n * 12 + 4 > this.buf.length) throw damaged("it is truncated");
       const entries = Array.from({ length: n }, (_, i) => this.entry(at + 2 + i * 12));
       const subfile = entries.find((e) => e.tag === NEW_SUBFILE_TYPE);
-      if (subfile == null || (this.u32(subfile.value, 0) & 1) === 0) pages.push(entries);
+      if (subfile == null || (this.first(subfile) & 1) === 0) pages.push(entries);
       at = this.u32(this.buf, at + 2 + n * 12);
     }
     if (pages.length === 0) throw damaged("it holds no image");
     for (const p of pages) {
       // Old-style JPEG compression points at its data with fields of its own; not supported.
       const compression = p.find((e) => e.tag === COMPRESSION);
-      if (compression != null && this.u16(compression.value, 0) === 6) throw damaged("it uses old-style JPEG compression");
+      if (compression != null && this.first(compression) === 6) throw damaged("it uses old-style JPEG compression");
     }
     return pages;
   }
@@ -125,9 +125,19 @@ class TiffReader {
     return { tag, type, count, value: this.buf.subarray(from, from + size) };
   }
 
+  /**
+   * The first number of a SHORT or LONG field. A damaged type or a count of 0 leaves fewer bytes
+   * than a read needs, so the field is checked here rather than read blindly.
+   */
+  first(e: Entry): number {
+    const [n] = this.numbers(e);
+    if (n == null) throw damaged("a field has no value");
+    return n;
+  }
+
   /** Numbers of a SHORT or LONG field. */
   numbers(e: Entry): number[] {
-    if (e.type !== SHORT && e.type !== LONG) throw damaged("an image data field has a wrong type");
+    if (e.type !== SHORT && e.type !== LONG) throw damaged("a field has a wrong type");
     const step = e.type === SHORT ? 2 : 4;
     return Array.from({ length: e.count }, (_, i) => (step === 2 ? this.u16(e.value, i * 2) : this.u32(e.value, i * 4)));
   }
