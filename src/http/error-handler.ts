@@ -48,6 +48,13 @@ export function makeErrorHandler(maxMb: number) {
     const app = toAppError(err, maxMb);
     if (app.status >= 500) request.log.error({ err }, "request failed");
     else request.log.info({ code: app.code, cause: app.cause ?? undefined }, app.publicMessage);
+    if (!request.raw.complete) {
+      // The answer came before the upload ended (a full disk, a refused form). Many clients only
+      // read the answer once they have sent everything, so let the rest of the body through
+      // (discarded) and close the connection after the answer instead of leaving both sides waiting.
+      reply.header("Connection", "close");
+      request.raw.resume();
+    }
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };
 }
