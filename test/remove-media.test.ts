@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -9,7 +11,7 @@ import { type MediaKind, makeMarkedMedia, mediaContent, streamKinds } from "./he
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool } from "./helpers/tools.js";
+import { exiftool, run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -79,15 +81,18 @@ describe("POST /api/v1/remove on audio and video", () => {
   });
 });
 
-describe("ffmpeg never reads another file than the one it was given", () => {
-  // A playlist pointing at a neighbouring file: if ffmpeg probed the type itself, the HLS or
-  // concat demuxer would copy that file's bytes into the "cleaned" output.
-  const playlists: Array<[string, (target: string) => string]> = [
+/** Playlists that would make ffmpeg read whatever `target` names, were it to probe the type itself. */
+function playlists(): Array<[string, (target: string) => string]> {
+  return [
     ["HLS playlist", (target) => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n${target}\n#EXT-X-ENDLIST\n`],
     ["ffconcat list", (target) => `ffconcat version 1.0\nfile '${target}'\n`],
   ];
+}
 
-  it.each(playlists)("refuses a %s named .mp4 through the API", async (_name, playlist) => {
+describe("ffmpeg never reads another file than the one it was given", () => {
+  // A playlist pointing at a neighbouring file: if ffmpeg probed the type itself, the HLS or
+  // concat demuxer would copy that file's bytes into the "cleaned" output.
+  it.each(playlists())("refuses a %s named .mp4 through the API", async (_name, playlist) => {
     const secret = await makeMarkedMedia(dir, "mp4", MARKER);
     const file = path.join(dir, "playlist.mp4");
     await fs.writeFile(file, playlist(secret));
@@ -96,7 +101,7 @@ describe("ffmpeg never reads another file than the one it was given", () => {
     expect(cleaned).toBeNull();
   });
 
-  it.each(playlists)("does not follow a %s even when told it is an MP4", async (_name, playlist) => {
+  it.each(playlists())("does not follow a %s even when told it is an MP4", async (_name, playlist) => {
     const secret = await makeMarkedMedia(dir, "mp4", MARKER);
     const input = path.join(dir, "forced-input");
     const output = path.join(dir, "forced-output");
@@ -107,6 +112,29 @@ describe("ffmpeg never reads another file than the one it was given", () => {
     const written = await fs.readFile(output).catch(() => Buffer.alloc(0));
     expect(await findMarker(written, MARKER)).toEqual([]);
     expect(written.length).toBeLessThan(1024);
+  });
+});
+
+describe("ffmpeg never reaches the network", () => {
+  it.each(playlists())("ignores a %s that names an HTTP address, through the API and when forced", async (_name, playlist) => {
+    const hits: string[] = [];
+    const listener = http.createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.end();
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      const file = path.join(dir, "remote-playlist.mp4");
+      await fs.writeFile(file, playlist(`http://127.0.0.1:${port}/segment.ts`));
+      const { status } = await removeViaApi(server, file, "video.mp4");
+      expect(status).toBe(422);
+      const output = path.join(dir, "remote-forced-output");
+      await expect(remux({ input: file, output, demuxer: "mov", muxer: "mp4", typeName: "MP4" })).rejects.toBeInstanceOf(AppError);
+      expect(hits).toEqual([]);
+    } finally {
+      listener.close();
+    }
   });
 });
 
@@ -132,6 +160,21 @@ describe("damaged media", () => {
     const { status, cleaned } = await removeViaApi(server, file);
     expect([200, 422]).toContain(status);
     if (cleaned != null) expect(await findMarker(cleaned, MARKER)).toEqual([]);
+  });
+
+  // Found by the fuzz run: cut inside the first video sample, the video track has nothing left to
+  // copy and the copy would be audio only (ExifTool: M4A). That is not the same file: refused.
+  it("refuses an MP4 cut inside its first video sample rather than hand back its sound alone", async () => {
+    const marked = await makeMarkedMedia(dir, "mp4", MARKER);
+    const probe = await run("ffprobe", ["-v", "error", "-select_streams", "V:0", "-show_entries", "packet=pos", "-read_intervals", "%+#1", "-of", "csv=p=0", marked]);
+    const firstVideoSample = Number(probe.stdout.toString("utf8").trim().split("\n")[0]);
+    expect(firstVideoSample).toBeGreaterThan(0);
+    const bytes = await fs.readFile(marked);
+    const file = path.join(dir, "cut-in-video.mp4");
+    await fs.writeFile(file, bytes.subarray(0, firstVideoSample + 16));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(cleaned).toBeNull();
   });
 
   it("refuses a FLAC whose first block is not STREAMINFO", async () => {
