@@ -176,6 +176,36 @@ describe("files the image cleaners refuse", () => {
     expect(body.downloadUrl).toBeUndefined();
   });
 
+  // Found by the fuzz run: a flipped bit in WhitePoint's count made the cleaner copy the XMP packet
+  // that followed its value as if it were part of it. Here WhitePoint is stretched to the end of the
+  // file, or the strip to the whole file after the header, over the metadata stored there.
+  it.each([
+    ["WhitePoint's count", 318],
+    ["strip", 279],
+  ] as const)("a TIFF whose %s reaches over its metadata: 422, no download", async (_what, tag) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "tiff-overlap-"));
+    const bytes = await fs.readFile(await makeTiff(dir, MARKER));
+    const le = bytes.toString("latin1", 0, 2) === "II";
+    const u32 = (at: number): number => (le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at));
+    const setU32 = (v: number, at: number): number => (le ? bytes.writeUInt32LE(v, at) : bytes.writeUInt32BE(v, at));
+    const entry = ifd0Entry(bytes, tag);
+    if (tag === 318) {
+      setU32(Math.floor((bytes.length - u32(entry + 8)) / 8), entry + 4);
+    } else {
+      const offsets = ifd0Entry(bytes, 273);
+      const typeOf = (at: number): number => (le ? bytes.readUInt16LE(at + 2) : bytes.readUInt16BE(at + 2));
+      expect([typeOf(offsets), typeOf(entry), u32(offsets + 4)], "one strip, offset and count as LONGs").toEqual([4, 4, 1]);
+      setU32(8, offsets + 8);
+      setU32(bytes.length - 8, entry + 8);
+    }
+    const file = path.join(dir, "stretched.tif");
+    await fs.writeFile(file, bytes);
+    const { status, body } = await remove(file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body.error).toBe("The TIFF file is damaged: its picture fields overlap its metadata.");
+    expect(body.downloadUrl).toBeUndefined();
+  });
+
   it("a truncated JPEG is either refused or handed back verified clean", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "trunc-"));
     const whole = await fs.readFile(await makeJpeg(dir, MARKER));

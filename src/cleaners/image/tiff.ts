@@ -6,6 +6,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
 const SHORT = 3;
 const LONG = 4;
+const IFD_TYPE = 13;
 
 const ORIENTATION = 274;
 const ICC_PROFILE = 34675;
@@ -41,7 +42,17 @@ interface Entry {
   count: number;
   /** The value's bytes, in the file's byte order. */
   value: Buffer;
+  /** Where the value lies in the file when it does not fit in the entry (more than 4 bytes). */
+  offset: number | null;
 }
+
+/** A byte range [start, end) of the source file. */
+type Range = readonly [number, number];
+
+/** Fields whose value points at another IFD: SubIFDs, EXIF, GPS, Interoperability. */
+const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
+/** EXIF points at Interoperability: two levels below a page are all TIFF writers use. */
+const MAX_IFD_DEPTH = 2;
 
 /**
  * TIFF, rewritten by our own code: in TIFF the picture's own description and the metadata share
@@ -67,11 +78,29 @@ export const tiffCleaner: Cleaner = {
         return ctx.keep.has("orientation") || o !== 1;
       }),
     );
+    refuseOverlaps(file, pages, cleaned);
     await fsp.writeFile(ctx.output, writeTiff(file, cleaned));
     if (keptOrientation) return { alsoKept: ["orientation"] };
   },
   isStructural: (t) => t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag),
 };
+
+/**
+ * Kept fields and strips are copied by their offset and length, so one damaged count (a
+ * WhitePoint of 258 values instead of 2, a strip byte count with a high bit set) would copy the
+ * XMP packet or the EXIF directory lying next to them as if it were picture data. Whatever the
+ * damage, no byte the cleaned file copies may belong to a field that is dropped.
+ */
+function refuseOverlaps(file: TiffReader, pages: readonly Entry[][], cleaned: readonly Entry[][]): void {
+  const kept = cleaned.flatMap((entries) => [...valueRanges(entries), ...file.dataRanges(entries)]);
+  const dropped = pages.flatMap((entries, i) => file.metadataRanges(entries.filter((e) => !cleaned[i]!.includes(e)), 0));
+  const overlap = kept.some(([a, b]) => dropped.some(([c, d]) => a < d && c < b));
+  if (overlap) throw damaged("its picture fields overlap its metadata");
+}
+
+function valueRanges(entries: readonly Entry[]): Range[] {
+  return entries.flatMap((e): Range[] => (e.offset == null ? [] : [[e.offset, e.offset + e.value.length]]));
+}
 
 class TiffReader {
   readonly le: boolean;
@@ -98,13 +127,10 @@ class TiffReader {
     for (let at = this.u32(this.buf, 4); at !== 0; ) {
       if (seen.has(at) || seen.size >= 10_000) throw damaged("its directory chain loops");
       seen.add(at);
-      if (at + 2 > this.buf.length) throw damaged("it is truncated");
-      const n = this.u16(this.buf, at);
-      if (at + 2 + n * 12 + 4 > this.buf.length) throw damaged("it is truncated");
-      const entries = Array.from({ length: n }, (_, i) => this.entry(at + 2 + i * 12));
+      const entries = this.ifd(at);
       const subfile = entries.find((e) => e.tag === NEW_SUBFILE_TYPE);
       if (subfile == null || (this.first(subfile) & 1) === 0) pages.push(entries);
-      at = this.u32(this.buf, at + 2 + n * 12);
+      at = this.u32(this.buf, at + 2 + entries.length * 12);
     }
     if (pages.length === 0) throw damaged("it holds no image");
     for (const p of pages) {
@@ -115,6 +141,40 @@ class TiffReader {
     return pages;
   }
 
+  /** The entries of the IFD at `at`, whose table (and next-IFD pointer) must lie in the file. */
+  ifd(at: number): Entry[] {
+    if (at + 2 > this.buf.length) throw damaged("it is truncated");
+    const n = this.u16(this.buf, at);
+    if (at + 2 + n * 12 + 4 > this.buf.length) throw damaged("it is truncated");
+    return Array.from({ length: n }, (_, i) => this.entry(at + 2 + i * 12));
+  }
+
+  /** The strips or tiles the entries point at. */
+  dataRanges(entries: readonly Entry[]): Range[] {
+    return [...DATA_POINTERS].flatMap(([offsetsTag, countsTag]) => {
+      const offsets = entries.find((e) => e.tag === offsetsTag);
+      const counts = entries.find((e) => e.tag === countsTag);
+      if (offsets == null || counts == null) return [];
+      const lengths = this.numbers(counts);
+      return this.numbers(offsets).map((from, i): Range => [from, from + (lengths[i] ?? 0)]);
+    });
+  }
+
+  /** Every byte the entries' values take, and for IFD pointers the whole IFD pointed at. */
+  metadataRanges(entries: readonly Entry[], depth: number): Range[] {
+    return entries.flatMap((e) => {
+      const own = valueRanges([e]);
+      if (!IFD_POINTERS.has(e.tag) || depth >= MAX_IFD_DEPTH) return own;
+      const pointers = this.numbers(e.type === IFD_TYPE ? { ...e, type: LONG } : e);
+      return [...own, ...pointers.flatMap((at) => this.ifdRanges(at, depth + 1))];
+    });
+  }
+
+  private ifdRanges(at: number, depth: number): Range[] {
+    const entries = this.ifd(at);
+    return [[at, at + 2 + entries.length * 12 + 4], ...this.metadataRanges(entries, depth)];
+  }
+
   private entry(at: number): Entry {
     const tag = this.u16(this.buf, at);
     const type = this.u16(this.buf, at + 2);
@@ -122,7 +182,7 @@ class TiffReader {
     const size = (TYPE_SIZE[type] ?? 1) * count;
     const from = size <= 4 ? at + 8 : this.u32(this.buf, at + 8);
     if (from + size > this.buf.length) throw damaged("a field points outside the file");
-    return { tag, type, count, value: this.buf.subarray(from, from + size) };
+    return { tag, type, count, value: this.buf.subarray(from, from + size), offset: size <= 4 ? null : from };
   }
 
   /**
