@@ -23,6 +23,7 @@ DISTRIBUTED_PASS = EXIFAPI_TEST_BACKENDS=distributed npx vitest run --exclude te
 ## the distributed backends (about four minutes more on two cores).
 test: test-deps
 	npm run --silent build
+	npm run --silent typecheck
 	npx vitest run
 	$(DISTRIBUTED_PASS)
 

@@ -158,8 +158,9 @@ describe("parameters", () => {
   });
 
   it("refuses malformed JSON and unsupported content types with 400", async () => {
-    for (const [type, body] of [["application/json", "{nope"], ["application/octet-stream", "raw"]]) {
-      const res = await fetch(`${server.baseUrl}/api/v1/extract`, { method: "POST", headers: { "X-API-Key": server.apiKey, "Content-Type": type! }, body });
+    const cases: Array<[string, string]> = [["application/json", "{nope"], ["application/octet-stream", "raw"]];
+    for (const [type, body] of cases) {
+      const res = await fetch(`${server.baseUrl}/api/v1/extract`, { method: "POST", headers: { "X-API-Key": server.apiKey, "Content-Type": type }, body });
       expect(res.status).toBe(400);
       expect(((await res.json()) as Json).error).toMatch(/^Invalid request parameters: /);
     }

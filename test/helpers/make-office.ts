@@ -52,7 +52,7 @@ export function zip(parts: readonly Part[]): Promise<Buffer> {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     z.addBuffer(buf, name, { compress: name !== "mimetype", mtime: new Date(2023, 4, 6, 7, 8, 10) });
   }
-  z.end({ comment: `zip comment ${parts.length}` });
+  z.end({ comment: `zip comment ${parts.length}`, forceZip64Format: false });
   return streamToBuffer(z.outputStream);
 }
 

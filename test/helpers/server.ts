@@ -155,6 +155,6 @@ export async function postFile(
 ): Promise<Response> {
   const form = new FormData();
   for (const [k, v] of Object.entries(init.fields ?? {})) form.append(k, v);
-  form.append("file", new Blob([file.data], { type: file.type ?? "application/octet-stream" }), file.name);
+  form.append("file", new Blob([new Uint8Array(file.data)], { type: file.type ?? "application/octet-stream" }), file.name);
   return fetch(url, { method: "POST", body: form, headers: init.headers ?? {} });
 }
