@@ -78,6 +78,21 @@ describe("POST /api/v1/remove on office documents", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  // Found by the fuzz run: a bit flip in a part's name (`docProts/core.xml`) hid it from the rules
+  // that go by name and by relationship; the parts are now also recognised by their root element.
+  test.each([
+    ["docx", { "docProps/core.xml": "docProts/core.xml", "docProps/app.xml": "docProts/app.xml", "docProps/custom.xml": "docProts/custom.xml", "customXml/item1.xml": "customXmk/item1.xml", "word/people.xml": "word/peoplf.xml" }],
+    ["odt", { "meta.xml": "mefa.xml" }],
+  ] as const)("%s: metadata parts whose names are damaged are still dropped", async (kind, renames) => {
+    const marker = `MRKname${crypto.randomBytes(4).toString("hex")}`;
+    const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
+    const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [(renames as Record<string, string>)[n] ?? n, e.data]);
+    for (const damaged of Object.values(renames)) expect(parts.map(([n]) => n)).toContain(damaged);
+    const { status, body: res, cleaned } = await remove(await zip(parts), `damaged-names.${kind}`);
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+  });
+
   test("an embedded file no cleaner handles makes the document refused, not handed back", async () => {
     const marker = `MRKole${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice("docx", marker, await makeMarkedJpeg(dir, marker));

@@ -36,6 +36,33 @@ const DROPPED_TYPES: ReadonlySet<string> = new Set([
 /** Parts dropped by name, wherever they are referenced from. `[trash]` holds deleted parts. */
 const DROPPED_PATHS: readonly RegExp[] = [/^docprops\//, /^customxml\//, /(^|\/)printersettings\//, /^_xmlsignatures\//, /^xl\/revisions\//, /^ppt\/changesinfos\//, /^ppt\/revisioninfo\.xml$/, /^docmetadata\//, /^\[trash\]\//];
 
+/**
+ * The root elements of metadata parts, by namespace (Transitional and Strict) and local name:
+ * core, extended and custom properties, custom XML data-store properties, SharePoint's document
+ * management properties, Word's people list.
+ */
+const METADATA_ROOTS: ReadonlyMap<string, string> = new Map([
+  ["http://schemas.openxmlformats.org/package/2006/metadata/core-properties", "coreProperties"],
+  ["http://schemas.openxmlformats.org/officeDocument/2006/extended-properties", "Properties"],
+  ["http://purl.oclc.org/ooxml/officeDocument/extendedProperties", "Properties"],
+  ["http://schemas.openxmlformats.org/officeDocument/2006/custom-properties", "Properties"],
+  ["http://purl.oclc.org/ooxml/officeDocument/customProperties", "Properties"],
+  ["http://schemas.openxmlformats.org/officeDocument/2006/customXml", "datastoreItem"],
+  ["http://purl.oclc.org/ooxml/officeDocument/customXml", "datastoreItem"],
+  ["http://schemas.microsoft.com/office/2006/metadata/properties", "properties"],
+  ["http://schemas.microsoft.com/office/word/2012/wordml", "people"],
+]);
+
+/**
+ * A metadata part recognised by its own root element, whatever its name or the relationship that
+ * leads to it say: in a damaged package (`docProts/core.xml`, a relationship type with a flipped
+ * letter) the name is what breaks, and the part would otherwise be copied as content.
+ */
+export function isMetadataPart(doc: Document): boolean {
+  const root = doc.documentElement;
+  return root != null && root.namespaceURI != null && METADATA_ROOTS.get(root.namespaceURI) === root.localName;
+}
+
 /** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
 export type Dropped = ReadonlySet<string>;
 

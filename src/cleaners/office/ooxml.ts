@@ -2,7 +2,7 @@ import type { Document } from "@xmldom/xmldom";
 import { AppError } from "../../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
-import { planDrops, pruneContentTypes, pruneRels, type Dropped } from "./ooxml-package.js";
+import { isMetadataPart, planDrops, pruneContentTypes, pruneRels, type Dropped } from "./ooxml-package.js";
 import { scrubOoxmlPart } from "./ooxml-scrub.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { zipStructural } from "./structural.js";
@@ -40,14 +40,17 @@ async function cleanOoxml(ctx: CleanContext): Promise<void> {
   );
   const out: OutEntry[] = [];
   for (const e of entries) {
-    if (!dropped.has(e.name.toLowerCase())) out.push(await cleanEntry(ctx, e, rels, dropped));
+    if (dropped.has(e.name.toLowerCase())) continue;
+    const cleaned = await cleanEntry(ctx, e, rels, dropped);
+    if (cleaned != null) out.push(cleaned);
   }
   // The content types part first, where Office writes it and ExifTool looks.
   out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
   await writeZip(ctx.output, out);
 }
 
-async function cleanEntry(ctx: CleanContext, e: ZipEntry, rels: ReadonlyMap<string, Document>, dropped: Dropped): Promise<OutEntry> {
+/** The clean copy of one entry, or null for a metadata part that only its content gives away. */
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, rels: ReadonlyMap<string, Document>, dropped: Dropped): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
   const relsDoc = rels.get(e.name);
   if (relsDoc != null) {
@@ -57,6 +60,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, rels: ReadonlyMap<stri
   if (isXmlName(e.name)) {
     const doc = await readXmlPart(e);
     if (e.name === CONTENT_TYPES) pruneContentTypes(doc, dropped);
+    else if (isMetadataPart(doc)) return null;
     else scrubOoxmlPart(doc);
     return { name: e.name, source: await saveXmlPart(e, doc) };
   }

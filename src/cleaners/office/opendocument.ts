@@ -12,6 +12,7 @@ import { writeZip, type OutEntry } from "./zip-write.js";
 const MIMETYPE = "mimetype";
 const MANIFEST = "META-INF/manifest.xml";
 const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
+const OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 
 /**
  * Parts that are metadata whole: `meta.xml` (of the document and of each embedded object),
@@ -49,15 +50,23 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<void> {
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   for (const e of entries) {
-    if (e.name !== MIMETYPE && !DROPPED.test(e.name)) out.push(await cleanEntry(ctx, e));
+    if (e.name === MIMETYPE || DROPPED.test(e.name)) continue;
+    const cleaned = await cleanEntry(ctx, e);
+    if (cleaned != null) out.push(cleaned);
   }
   await writeZip(ctx.output, out);
 }
 
-async function cleanEntry(ctx: CleanContext, e: ZipEntry): Promise<OutEntry> {
+/**
+ * The clean copy of one entry, or null for a metadata part recognised by its root element
+ * (`office:document-meta`) when a damaged name (`mefa.xml`, `sub/meta.xml` spelt `sub/mete.xml`) hid it from `DROPPED`.
+ */
+async function cleanEntry(ctx: CleanContext, e: ZipEntry): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
   if (isXmlName(e.name)) {
     const doc = await readXmlPart(e);
+    const root = doc.documentElement;
+    if (root?.namespaceURI === OFFICE_NS && root.localName === "document-meta") return null;
     if (e.name === MANIFEST) pruneManifest(doc);
     else scrubOdfPart(doc);
     return { name: e.name, source: await saveXmlPart(e, doc) };
