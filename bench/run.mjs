@@ -13,6 +13,7 @@ import { readMem } from "./lib/proc-stats.mjs";
 import { rawStayOpen, startSpawnServer } from "./lib/references.mjs";
 import { writeReport } from "./lib/write-report.mjs";
 import { startService } from "./lib/service.mjs";
+import { soak } from "./lib/soak.mjs";
 import { countSpawns } from "./lib/spawn-count.mjs";
 import { extractSweep, removeSweep } from "./lib/sweeps.mjs";
 import { have, ROOT } from "./lib/tools.mjs";
@@ -63,24 +64,12 @@ async function main() {
   const targets = { service, spawnServer, raw, procs, seconds, concurrencies, tmpDir, log };
   /** @type {import("./lib/measure.mjs").Point[]} */
   const points = [];
-  /** @type {{ firstRss: number, lastRss: number, minutes: number } | null} */
-  let soak = null;
   let serviceHwm = 0;
   try {
-    let firstRss = 0;
-    const soakStart = performance.now();
-    for (const id of extractIds) {
-      points.push(...(await extractSweep(targets, file(id))));
-      if (firstRss === 0) firstRss = readMem(service.pid, "VmRSS");
-    }
+    for (const id of extractIds) points.push(...(await extractSweep(targets, file(id))));
     for (const id of removeIds) {
       const refs = { exiftoolStrip: STRIPPABLE.has(id), mat2: mat2 && MAT2_FILES.has(id), refConcurrencies: [1, procs] };
       points.push(...(await removeSweep(targets, file(id), refs)));
-    }
-    if (!quick && extractIds.includes("jpg-1mp")) {
-      // The same load as the first sweep, again at the end of the run: RSS should be back where it was.
-      await extractSweep({ ...targets, concurrencies: [8] }, file("jpg-1mp"));
-      soak = { firstRss, lastRss: readMem(service.pid, "VmRSS"), minutes: (performance.now() - soakStart) / 60_000 };
     }
   } finally {
     serviceHwm = readMem(service.pid, "VmHWM");
@@ -93,13 +82,16 @@ async function main() {
   const spawnIds = quick ? ["pdf"] : removeIds.filter((id) => id !== "mp4-100mb");
   const spawns = await countSpawns({ files: spawnIds.map(file), requests: quick ? 3 : 5, procs, tmpDir });
 
+  const soakSeconds = Number(env["BENCH_SOAK_SECONDS"] ?? (quick ? 0 : 300));
+  const soaked = soakSeconds > 0 ? await soak({ file: await ensureCorpus(["jpg-1mp"], log).then((m) => /** @type {import("./lib/corpus.mjs").CorpusFile} */ (m.get("jpg-1mp"))), seconds: soakSeconds, procs, tmpDir, log }) : null;
+
   const big = runBig ? await bigUploads({ mp4: file("mp4-100mb"), jpeg: file("jpg-1mp"), procs, tmpDir, log }) : [];
 
-  const vs = verdicts({ points, spawns, big, soak, mat2 });
+  const vs = verdicts({ points, spawns, big, soak: soaked, mat2 });
   const out = quick ? path.join(tmpDir, "results-quick.md") : path.join(ROOT, "bench", "results.md");
   await writeReport(out, {
     quick, started, loadBefore, loadAfter: os.loadavg(), minutes: (performance.now() - t0) / 60_000,
-    procs, seconds, points, spawns, big, verdicts: vs, mat2, serviceHwm,
+    procs, seconds, points, spawns, big, soak: soaked, verdicts: vs, mat2, serviceHwm,
   });
   process.stdout.write("\n");
   for (const v of vs) process.stdout.write(`${v.verdict.padEnd(4)}  ${v.target}: ${v.detail}\n`);

@@ -25,7 +25,10 @@ const server = http.createServer((req, res) => {
     try {
       await fsp.writeFile(file, fileFromMultipart(Buffer.concat(chunks), req.headers["content-type"] ?? ""));
       const json = await new Promise((resolve, reject) =>
-        execFile("perl", [EXIFTOOL, "-j", "-G", file], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => (err != null && stdout === "" ? reject(err) : resolve(stdout))),
+        execFile("perl", [EXIFTOOL, "-j", "-G", file], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+          // ExifTool exits 1 with its JSON for a file it cannot fully read: only no output is a failure.
+          err != null && stdout === "" ? reject(new Error(`exiftool exited ${String(err.code)}: ${stderr.slice(0, 300)}`)) : resolve(stdout),
+        ),
       );
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true, metadata: JSON.parse(String(json))[0] }));
     } catch (err) {

@@ -17,6 +17,7 @@ import { ROOT } from "./tools.mjs";
  * @property {import("./measure.mjs").Point[]} points
  * @property {import("./spawn-count.mjs").SpawnCount[]} spawns
  * @property {import("./big-file.mjs").BigRun[]} big
+ * @property {import("./soak.mjs").Soak | null} soak
  * @property {import("./verdicts.mjs").Verdict[]} verdicts
  * @property {boolean} mat2
  * @property {number} serviceHwm
@@ -90,6 +91,10 @@ Peak RSS per sweep (sampled every 100 ms; the children are the ExifTool pool and
 cleaners start). The service's own VmHWM over the whole sweep run: ${(r.serviceHwm / 2 ** 20).toFixed(0)} MB.
 
 ${memoryTable(r.points)}
+
+### Steady load (leak check)
+
+${r.soak == null ? "Not run." : `A fresh service under 1 MP JPEG extract/remove at c=8 for ${r.soak.minutes.toFixed(1)} min (${r.soak.requests} requests, ${r.soak.errors} errors). Service VmRSS every 30 s (MB): ${r.soak.timeline.map((b) => (b / 2 ** 20).toFixed(0)).join(", ")}.`}
 
 ### 1 GB uploads (a fresh service each, MAX_FILE_MB=1200)
 

@@ -1,0 +1,66 @@
+// @ts-check
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { closedLoop } from "./closed-loop.mjs";
+import { uploader } from "./http-clients.mjs";
+import { readMem } from "./proc-stats.mjs";
+import { startService } from "./service.mjs";
+
+/** @typedef {import("./corpus.mjs").CorpusFile} CorpusFile */
+
+/**
+ * @typedef {object} Soak
+ * @property {number} minutes
+ * @property {number} requests
+ * @property {number} errors
+ * @property {number} firstRss  service VmRSS after the first minute (warm: JIT, pools, SQLite cache)
+ * @property {number} lastRss   service VmRSS at the end
+ * @property {number[]} timeline  VmRSS every 30 s
+ */
+
+/**
+ * The same steady load for `seconds` on a fresh service: 1 MP JPEGs, extraction and removal
+ * alternating, at concurrency 8. Memory that grows from the first minute to the last is a leak;
+ * what the first minute reaches is the working set.
+ * @param {{ file: CorpusFile, seconds: number, procs: number, tmpDir: string, log: (m: string) => void }} o
+ * @returns {Promise<Soak>}
+ */
+export async function soak(o) {
+  const service = await startService({ dataDir: path.join(o.tmpDir, "data-soak"), procs: o.procs });
+  const api = uploader(service.baseUrl, 8, await fsp.readFile(o.file.path), o.file);
+  const headers = { "x-api-key": service.apiKey };
+  let n = 0;
+  const task = async () => {
+    if (n++ % 2 === 0) {
+      await api.post("/api/v1/extract", headers);
+      return;
+    }
+    const body = await api.post("/api/v1/remove", headers);
+    await api.download(new URL(body.downloadUrl).pathname);
+  };
+  /** @type {number[]} */
+  const timeline = [];
+  const t0 = performance.now();
+  const timer = setInterval(() => timeline.push(readMem(service.pid, "VmRSS")), 30_000);
+  try {
+    const warm = await closedLoop({ concurrency: 8, seconds: Math.min(60, o.seconds / 5), task });
+    const firstRss = readMem(service.pid, "VmRSS");
+    const rest = await closedLoop({ concurrency: 8, seconds: o.seconds - Math.min(60, o.seconds / 5), task });
+    const lastRss = readMem(service.pid, "VmRSS");
+    const r = {
+      minutes: (performance.now() - t0) / 60_000,
+      requests: warm.ok + rest.ok,
+      errors: warm.errors + rest.errors,
+      firstRss,
+      lastRss,
+      timeline,
+    };
+    o.log(`soak: ${r.requests} requests in ${r.minutes.toFixed(1)} min, RSS ${(firstRss / 2 ** 20).toFixed(0)} -> ${(lastRss / 2 ** 20).toFixed(0)} MB`);
+    return r;
+  } finally {
+    clearInterval(timer);
+    await api.close();
+    await service.stop();
+  }
+}
