@@ -45,7 +45,7 @@ soak: test-deps
 	LOAD_SECONDS=$${SOAK_SECONDS:-600} npx vitest run test/load.test.ts
 
 ## Benchmarks exifapi against raw ExifTool -stay_open, a spawn-per-request wrapper, exiftool -all=
-## and mat2, in one run (about 15 minutes); writes bench/results.md. See bench/README.md.
+## and mat2, in one run (about 25 minutes); writes bench/results.md. See bench/README.md.
 bench: test-deps
 	npm run --silent build
 	node bench/run.mjs
