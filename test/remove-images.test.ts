@@ -206,6 +206,25 @@ describe("files the image cleaners refuse", () => {
     expect(body.downloadUrl).toBeUndefined();
   });
 
+  // Found by the fuzz run: with the `<!` of a comment zeroed, the lenient parser kept the comment's
+  // text (the marker) as character data. Such a file is not XML any more: refused.
+  it.each([
+    ["NUL", 0x00],
+    ["0xFF", 0xff],
+  ] as const)("an SVG whose comment opener is overwritten with %s bytes: 422, no download", async (_what, fill) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "svg-comment-"));
+    const bytes = await fs.readFile(await makeSvg(dir, MARKER, SVG_CONTENT));
+    const at = bytes.indexOf(`<!-- ${MARKER}`);
+    expect(at).toBeGreaterThan(0);
+    bytes.fill(fill, at, at + 2);
+    const file = path.join(dir, "damaged.svg");
+    await fs.writeFile(file, bytes);
+    const { status, body } = await remove(file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body.error).toBe("The SVG file is damaged: it is not well-formed XML.");
+    expect(body.downloadUrl).toBeUndefined();
+  });
+
   it("a truncated JPEG is either refused or handed back verified clean", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "trunc-"));
     const whole = await fs.readFile(await makeJpeg(dir, MARKER));

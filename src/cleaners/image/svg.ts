@@ -31,7 +31,7 @@ export const svgCleaner: Cleaner = {
   name: "svg",
   fileTypes: ["SVG"],
   async clean(ctx: CleanContext): Promise<void> {
-    const doc = parse(await fsp.readFile(ctx.input, "utf8"));
+    const doc = parse(decode(await fsp.readFile(ctx.input)));
     const root = doc.documentElement;
     if (root == null || root.namespaceURI !== SVG_NS || root.localName !== "svg") throw damaged("its root is not an <svg> element");
     for (const child of Array.from(doc.childNodes)) {
@@ -42,6 +42,25 @@ export const svgCleaner: Cleaner = {
   },
   isStructural: (t) => t.group === "SVG" && STRUCTURAL_TAGS.has(t.tag),
 };
+
+/** Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE and U+FFFF). */
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * The parser is lenient where browsers are strict: a damaged `<!--` (zeroed, or bytes that are not
+ * UTF-8) would turn a comment's text into character data it then keeps as content. Such a file
+ * renders nowhere, and is refused like any other that is not well-formed.
+ */
+function decode(bytes: Buffer): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new AppError("unprocessable", "The SVG file is damaged: it is not well-formed XML.", err);
+  }
+  if (NOT_XML.test(text)) throw new AppError("unprocessable", "The SVG file is damaged: it is not well-formed XML.", new Error("a character XML forbids"));
+  return text;
+}
 
 function parse(text: string): ReturnType<DOMParser["parseFromString"]> {
   try {
