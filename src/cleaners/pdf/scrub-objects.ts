@@ -108,6 +108,10 @@ function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
   const namesField = isFormField(d) || isStructureElement(d);
   return (k, value) =>
     METADATA_KEYS.has(k) ||
+    // qpdf's name for a value it found without a key while repairing a damaged dictionary: a
+    // fragment of broken syntax that may hold the text of the objects after it (an XMP packet
+    // swallowed by a string whose closing parenthesis was damaged).
+    k.startsWith("/QPDFFake") ||
     // An annotation's author; in a form field or a structure element, /T is its name or title.
     (k === "/T" && typeof value === "string" && !namesField) ||
     // A modification date (annotations, widgets); a page transition's /M is a name and stays.
