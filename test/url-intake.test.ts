@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-files.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { ROOT, type RunningServer, startServer } from "./helpers/server.js";
 
 type Json = Record<string, any>;
 
@@ -46,11 +46,17 @@ const postJson = (server: RunningServer, endpoint: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+/** The service resolves `evil.test` to loopback: DNS the test controls, through the real lookup. */
+const FAKE_DNS = {
+  NODE_OPTIONS: `--import=${path.join(ROOT, "test", "helpers", "fake-dns.mjs")}`,
+  FAKE_DNS: "evil.test=127.0.0.1,evil6.test=::1",
+};
+
 describe("with ALLOW_PRIVATE_URLS off (the default)", () => {
   let server: RunningServer;
   let target: Awaited<ReturnType<typeof origin>>;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(FAKE_DNS);
     target = await origin((_req, res) => res.end(jpeg));
   });
   afterAll(async () => {
@@ -65,6 +71,16 @@ describe("with ALLOW_PRIVATE_URLS off (the default)", () => {
       const res = await postJson(server, "extract", { url: `http://${host}:${port}/photo.jpg` });
       expect(res.status, host).toBe(400);
       expect(((await res.json()) as Json).error, host).toMatch(/^Could not fetch the URL: /);
+    }
+    expect(target.hits).toEqual([]);
+  });
+
+  it("refuses a host name that resolves to loopback, and the target never sees a request", async () => {
+    const port = new URL(target.url).port;
+    for (const host of ["evil.test", "evil6.test"]) {
+      const res = await postJson(server, "extract", { url: `http://${host}:${port}/photo.jpg` });
+      expect(res.status, host).toBe(400);
+      expect(((await res.json()) as Json).error, host).toBe("Could not fetch the URL: the address is not public");
     }
     expect(target.hits).toEqual([]);
   });
@@ -94,7 +110,7 @@ describe("with ALLOW_PRIVATE_URLS on", () => {
   let server: RunningServer;
   let site: Awaited<ReturnType<typeof origin>>;
   beforeAll(async () => {
-    server = await startServer({ ALLOW_PRIVATE_URLS: "true", MAX_FILE_MB: "1", URL_TIMEOUT_SECONDS: "2" });
+    server = await startServer({ ...FAKE_DNS, ALLOW_PRIVATE_URLS: "true", MAX_FILE_MB: "1", URL_TIMEOUT_SECONDS: "2" });
     site = await origin((req, res) => {
       const u = new URL(req.url ?? "/", "http://x");
       const hops = Number(u.searchParams.get("hops") ?? "0");
@@ -142,6 +158,12 @@ describe("with ALLOW_PRIVATE_URLS on", () => {
       expect(body.metadata.File).toMatchObject({ Name: "photo.jpg", Size: jpeg.length, Type: "image/jpeg" });
       expect(body.metadata.exif.Make).toBe("Canon");
     }
+  });
+
+  it("fetches through a host name the test's DNS controls (so refusing it above is the policy's doing)", async () => {
+    const res = await postJson(server, "extract", { url: `http://evil.test:${new URL(site.url).port}/files/photo.jpg` });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json).metadata.exif.Make).toBe("Canon");
   });
 
   it("names the file from Content-Disposition, else from the detected type", async () => {
