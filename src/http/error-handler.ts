@@ -49,10 +49,11 @@ export function makeErrorHandler(maxMb: number) {
     if (app.status >= 500) request.log.error({ err }, "request failed");
     else request.log.info({ code: app.code, cause: app.cause ?? undefined }, app.publicMessage);
     if (!request.raw.complete) {
-      // The answer came before the upload ended (a full disk, a refused form). Many clients only
-      // read the answer once they have sent everything, so let the rest of the body through
-      // (discarded) and close the connection after the answer instead of leaving both sides waiting.
-      reply.header("Connection", "close");
+      // The answer came before the upload ended (a full disk, a refused form) while the form
+      // parser had paused the body. Many clients only read the answer once they have sent
+      // everything, so let the rest flow (discarded) instead of leaving both sides waiting; closing
+      // the connection instead would cut such a client off with EPIPE before it reads the answer.
+      // The server's requestTimeout (app.ts) bounds a client that never stops sending.
       request.raw.resume();
     }
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
