@@ -49,6 +49,15 @@ describe("health", () => {
     expect(await ready.json()).toMatchObject({ success: true, checks: { database: "ok", storage: "ok", exiftool: "ok" }, exiftoolVersion: expect.stringMatching(/^\d+\.\d+/) });
   });
 
+  it("starts with a task timeout longer than five minutes", async () => {
+    const patient = await startServer({ EXIFTOOL_TASK_TIMEOUT_SECONDS: "900" });
+    try {
+      expect((await fetch(`${patient.baseUrl}/readyz`)).status).toBe(200);
+    } finally {
+      await patient.stop();
+    }
+  });
+
   it("prints the exifapi and ExifTool versions", async () => {
     const out = await server.cli(["--version"]);
     expect(out.code).toBe(0);

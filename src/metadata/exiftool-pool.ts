@@ -22,6 +22,9 @@ export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" |
     maxProcs: config.EXIFTOOL_PROCS,
     // Recycling a process costs a ~150 ms spike; ExifTool does not leak across files.
     maxTasksPerProcess: 20_000,
+    // No recycling by age either: batch-cluster's 5-minute default also refuses to start with a
+    // task timeout above 5 minutes (it must not exceed the process age).
+    maxProcAgeMillis: 0,
     minDelayBetweenSpawnMillis: 0,
     taskTimeoutMillis: config.EXIFTOOL_TASK_TIMEOUT_SECONDS * 1000,
     taskRetries: 1,
