@@ -9,17 +9,17 @@ import { EXIFTOOL, ROOT } from "./tools.mjs";
 /**
  * Reference (a): raw ExifTool in -stay_open mode, fed directly. The pool is the service's own
  * (`createExifToolPool` from dist/, so the same exiftool-vendored options) and the task is the
- * service's own `ReadAllTask` (the same read arguments): the floor for extraction.
+ * service's own `readAll` (the same read arguments): the floor for extraction.
  * @param {number} procs
  */
 export async function rawStayOpen(procs) {
   const { createExifToolPool } = await import(path.join(ROOT, "dist/metadata/exiftool-pool.js"));
-  const { ReadAllTask } = await import(path.join(ROOT, "dist/metadata/read-task.js"));
+  const { readAll } = await import(path.join(ROOT, "dist/metadata/read-task.js"));
   const pool = await createExifToolPool({ EXIFTOOL_PROCS: procs, EXIFTOOL_TASK_TIMEOUT_SECONDS: 60 });
   return {
     /** @param {string} file */
     async read(file) {
-      const r = await pool.exiftool.enqueueTask(() => ReadAllTask.for(file, false));
+      const r = await readAll(pool.exiftool, file, false);
       if (r.tags["File:FileType"] == null) throw new Error(`raw read of ${file} found no file type`);
     },
     /** The pids of its ExifTool processes, to count their CPU apart from everything else. */

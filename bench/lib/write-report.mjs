@@ -64,7 +64,7 @@ ${verdictTable(r.verdicts)}
 
 ${ex.summary}
 
-- raw stay_open: the service's own pool (\`createExifToolPool\`) and read task (\`ReadAllTask\`, the
+- raw stay_open: the service's own pool (\`createExifToolPool\`) and read function (\`readAll\`, the
   same ExifTool arguments) fed directly with the corpus file, no HTTP, no copy: the floor.
 - spawn-per-request: a bare node:http server that takes the same upload, writes it to a temp
   file and spawns \`perl exiftool -j -G FILE\` (bench/spawn-server.mjs).

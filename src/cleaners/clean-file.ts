@@ -3,7 +3,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import type { ExifTool } from "exiftool-vendored";
 import { AppError } from "../errors.js";
-import { ReadAllTask, type RawTags } from "../metadata/read-task.js";
+import { ReadAllTask, type RawTags, readAll } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { isDescriptive, isKept } from "./keep.js";
 import { cleanerFor } from "./registry.js";
@@ -43,7 +43,7 @@ const MAX_DEPTH = 3;
  * left is what the format needs and what `keep` asked for.
  */
 export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResult> {
-  const before = req.before ?? (await readTags(req.exiftool, req.input));
+  const before = req.before ?? (await readAll(req.exiftool, req.input, false)).tags;
   const fileType = typeof before["File:FileType"] === "string" ? before["File:FileType"] : null;
   if (fileType == null) throw new AppError("unsupported_type", "unknown");
   const cleaner = cleanerFor(fileType);
@@ -76,13 +76,10 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
     await fsp.rm(workDir, { recursive: true, force: true });
   }
 
-  const after = await readTags(req.exiftool, req.output);
+  // The check reads embedded documents whatever the type (MPF previews after a JPEG, say): what
+  // it may miss, the client would receive.
+  const { tags: after } = await req.exiftool.enqueueTask(() => ReadAllTask.for(req.output, false, true));
   return verify(cleaner, fileType, before, after, new Set([...req.keep, ...alsoKept]));
-}
-
-async function readTags(exiftool: ExifTool, file: string): Promise<RawTags> {
-  const { tags } = await exiftool.enqueueTask(() => ReadAllTask.for(file, false));
-  return tags;
 }
 
 function found(tags: RawTags): FoundTag[] {

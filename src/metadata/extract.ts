@@ -1,5 +1,5 @@
 import type { ExifTool } from "exiftool-vendored";
-import { ReadAllTask, type RawRead, type RawTags } from "./read-task.js";
+import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -30,7 +30,7 @@ export async function extractMetadata(
 ): Promise<ShapedMetadata> {
   let read: RawRead;
   try {
-    read = await exiftool.enqueueTask(() => ReadAllTask.for(file.path, opts.numeric));
+    read = await readAll(exiftool, file.path, opts.numeric);
   } catch (err) {
     opts.log.warn({ err }, "ExifTool could not read the file");
     const timedOut = err instanceof Error && /timeout/i.test(err.message);

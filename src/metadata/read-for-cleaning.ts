@@ -1,6 +1,6 @@
 import type { ExifTool } from "exiftool-vendored";
 import { AppError } from "../errors.js";
-import { ReadAllTask, type RawRead } from "./read-task.js";
+import { type RawRead, readAll } from "./read-task.js";
 
 /**
  * Reads a file's tags before it is cleaned. ExifTool failing twice on one file (the pool retries
@@ -9,7 +9,7 @@ import { ReadAllTask, type RawRead } from "./read-task.js";
  */
 export async function readBeforeCleaning(exiftool: ExifTool, file: string): Promise<RawRead> {
   try {
-    return await exiftool.enqueueTask(() => ReadAllTask.for(file, false));
+    return await readAll(exiftool, file, false);
   } catch (err) {
     throw new AppError("unprocessable", "The file could not be read within the service's memory, time and output limits.", err);
   }
