@@ -7,7 +7,10 @@ import { startSweeper } from "./sweeper.js";
 
 /** Starts the service: services, first key, HTTP listener, sweeper, and a graceful shutdown. */
 export async function serve(config: Config): Promise<void> {
-  const log = pino(loggerOptions(config.LOG_LEVEL));
+  // Asynchronous writes: a synchronous write to stdout per log line cost a tenth of the Node
+  // CPU of a small extraction. Lines still buffered are flushed before the process exits.
+  const log = pino(loggerOptions(config.LOG_LEVEL), pino.destination({ dest: 1, sync: false }));
+  const exit = (code: number): void => log.flush(() => process.exit(code));
   const services = await createServices(config, log);
   if ((await services.keys.count()) === 0) {
     const { key } = await services.keys.create("first key");
@@ -22,17 +25,17 @@ export async function serve(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, "shutting down: finishing in-flight requests");
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const force = setTimeout(() => exit(1), 30_000);
     force.unref();
     try {
       await app.close();
       await sweeper.stop();
       await services.close();
       log.info("stopped");
-      process.exit(0);
+      exit(0);
     } catch (err) {
       log.error({ err }, "shutdown failed");
-      process.exit(1);
+      exit(1);
     }
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
