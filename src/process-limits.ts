@@ -4,9 +4,14 @@
  * A decompression bomb then ends in the child's own out-of-memory failure instead of swapping the
  * machine or waking the kernel's OOM killer, which may pick the service itself.
  *
- * prlimit execs the program in place, so the pid the caller sees is the program's own.
+ * setpriv(1), also util-linux, first asks the kernel to kill the child when the service dies: an
+ * ExifTool in `-stay_open` mode whose parent was SIGKILLed otherwise polls its closed stdin
+ * forever, and every crash would leave its pool behind.
+ *
+ * setpriv and prlimit exec the program in place, so the pid the caller sees is the program's own.
  */
 export const PRLIMIT = "/usr/bin/prlimit";
+export const SETPRIV = "/usr/bin/setpriv";
 
 /** Address-space cap for each ExifTool process (perl is single-threaded: ~30 MB at rest). */
 export const EXIFTOOL_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -17,7 +22,10 @@ export const EXIFTOOL_MEMORY_BYTES = 512 * 1024 * 1024;
  */
 export const TOOL_MEMORY_BYTES = 1024 * 1024 * 1024;
 
-/** The command and arguments that run `cmd args` with its address space capped at `memoryBytes`. */
+/**
+ * The command and arguments that run `cmd args` with its address space capped at `memoryBytes`,
+ * killed if the service dies first.
+ */
 export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number): { cmd: string; args: string[] } {
-  return { cmd: PRLIMIT, args: [`--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
+  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +25,15 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
+
+/** A process that still runs (a zombie waiting for init to reap it has stopped running). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
 
 async function extractJpeg(server: RunningServer): Promise<Record<string, unknown>> {
   const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "photo.jpg", data: jpeg }, { headers: { "X-API-Key": server.apiKey } });
@@ -75,10 +85,15 @@ describe("the service killed with SIGKILL during uploads and cleanings", () => {
         ),
       );
       await new Promise((r) => setTimeout(r, 150));
+      const pool = await exiftoolPids(first.process.pid!);
+      expect(pool.length).toBeGreaterThan(0);
       first.process.kill("SIGKILL");
       await Promise.all(inFlight);
       // The process may already be gone, its 'exit' event past, while the requests settled.
       if (first.process.exitCode == null && first.process.signalCode == null) await new Promise((r) => first.process.once("exit", r));
+      // Its ExifTool processes die with it instead of polling their closed stdin forever.
+      for (let i = 0; i < 50 && pool.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(pool.filter(isAlive)).toEqual([]);
 
       const second = await startServer({}, { dataDir });
       try {
