@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -215,5 +216,60 @@ describe("with ALLOW_PRIVATE_URLS on", () => {
   it("leaves no temp file behind", async () => {
     const entries = await fs.readdir(path.join(server.dataDir, "tmp"), { recursive: true, withFileTypes: true });
     expect(entries.filter((e) => e.isFile())).toEqual([]);
+  });
+});
+
+/**
+ * A public server to redirect from: 1.2.3.4 (an ordinary public address) put on this machine's
+ * loopback interface for the test, so the policy sees a public address while the bytes stay local.
+ * Needs root and a kernel that lets us add the address; elsewhere the fetcher-level test
+ * (test/url-fetch.test.ts) still covers the redirect.
+ */
+const PUBLIC_IP = "1.2.3.4";
+function addPublicAddress(): string | null {
+  try {
+    execFileSync("ip", ["addr", "replace", `${PUBLIC_IP}/32`, "dev", "lo"], { stdio: "pipe" });
+    return null;
+  } catch (err) {
+    return String((err as { stderr?: Buffer }).stderr ?? err).trim() || "ip addr failed";
+  }
+}
+const noPublicAddress = addPublicAddress();
+
+describe.skipIf(noPublicAddress != null)(`a redirect from a public server to loopback (${noPublicAddress ?? PUBLIC_IP} on lo)`, () => {
+  let server: RunningServer;
+  let target: Awaited<ReturnType<typeof origin>>;
+  let publicSite: http.Server;
+  const publicHits: string[] = [];
+  let publicPort = 0;
+
+  beforeAll(async () => {
+    target = await origin((_req, res) => res.end(jpeg));
+    publicSite = http.createServer((req, res) => {
+      publicHits.push(req.url ?? "");
+      if (req.url === "/to-loopback") res.writeHead(302, { Location: `${target.url}/photo.jpg` }).end();
+      else res.writeHead(200, { "Content-Type": "image/jpeg" }).end(jpeg);
+    });
+    await new Promise<void>((r) => publicSite.listen(0, PUBLIC_IP, r));
+    publicPort = (publicSite.address() as AddressInfo).port;
+    server = await startServer({ ...FAKE_DNS, FAKE_DNS: `public.test=${PUBLIC_IP}` });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await target?.close();
+    publicSite?.closeAllConnections();
+    await new Promise((r) => publicSite?.close(r));
+    execFileSync("ip", ["addr", "del", `${PUBLIC_IP}/32`, "dev", "lo"], { stdio: "pipe" });
+  });
+
+  it("fetches from the public server, and refuses its redirect to loopback before any request reaches it", async () => {
+    const direct = await postJson(server, "extract", { url: `http://public.test:${publicPort}/photo.jpg` });
+    expect(direct.status).toBe(200);
+
+    const redirected = await postJson(server, "extract", { url: `http://public.test:${publicPort}/to-loopback` });
+    expect(redirected.status).toBe(400);
+    expect(((await redirected.json()) as Json).error).toBe("Could not fetch the URL: the address is not public");
+    expect(publicHits).toContain("/to-loopback");
+    expect(target.hits).toEqual([]);
   });
 });

@@ -65,7 +65,10 @@ function databaseFor(dataDir: string, adminUrl: string): Promise<{ url: string; 
  * distributed mode it also gets a database and a bucket prefix of its dataDir's, unless
  * `extraEnv` names a DATABASE_URL (a test sharing one between servers).
  */
-export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  extraEnv: Record<string, string> = {},
+  opts: { dataDir?: string; /** Options for node itself (V8 flags). */ nodeArgs?: string[] } = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-test-")));
   const backends = DISTRIBUTED ? inject("backends") : null;
@@ -81,7 +84,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     ...(backends != null && database != null ? backendEnv(backends, database.url, path.basename(dataDir)) : {}),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [BIN, "serve"], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, "serve"], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const stderr: string[] = [];
   let apiKey = "";
