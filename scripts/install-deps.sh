@@ -14,6 +14,9 @@ declare -A need=(
   [ffmpeg]=ffmpeg
   [ffprobe]=ffmpeg
   [jpegtran]=libjpeg-turbo-progs
+  # Every helper process runs under setpriv (dies with the service) and prlimit (memory cap).
+  [setpriv]=util-linux
+  [prlimit]=util-linux
 )
 if [ "$mode" = test ]; then
   need[/usr/bin/convert]=imagemagick
@@ -27,6 +30,8 @@ if [ "$mode" = test ]; then
   need[/usr/bin/chromium]=chromium
   # The multi-instance and distributed-backend tests start their own Redis and PostgreSQL.
   need[redis-server]=redis-server
+  # The URL tests put a public address on the loopback interface for a redirect test.
+  need[ip]=iproute2
 fi
 
 missing=()
