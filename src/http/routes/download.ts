@@ -3,9 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../../errors.js";
 import type { Services } from "../../services.js";
 import { errorResponse, uuidParams } from "../schemas.js";
+import { uuidParam } from "../uuid-param.js";
 
 const PRESIGNED_SECONDS = 300;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function downloadRoutes(app: FastifyInstance, services: Services): void {
   app.get(
@@ -24,7 +24,8 @@ export function downloadRoutes(app: FastifyInstance, services: Services): void {
     },
     async (request, reply) => {
       const { uuid } = request.params as { uuid: string };
-      const record = UUID.test(uuid) ? await services.cleanedFiles.findLive(uuid.toLowerCase(), new Date()) : null;
+      const id = uuidParam(uuid);
+      const record = id == null ? null : await services.cleanedFiles.findLive(id, new Date());
       if (record == null) throw new AppError("download_not_found");
       const disposition = contentDisposition(record.fileName, { type: "attachment" });
       if (services.blobs.signedDownloadUrl != null) {

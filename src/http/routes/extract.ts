@@ -7,8 +7,7 @@ import type { makeAuthHooks } from "../auth.js";
 import { parseBoolean } from "../request-input.js";
 import { errorResponses, extractInput, extractResponse, sourceQuery, storedExtractionResponse, uuidParams } from "../schemas.js";
 import { withLocalFile } from "../with-local-file.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { uuidParam } from "../uuid-param.js";
 
 export function extractRoutes(app: FastifyInstance, services: Services, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
   app.post(
@@ -62,7 +61,8 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
     },
     async (request) => {
       const { uuid } = request.params as { uuid: string };
-      const found = UUID.test(uuid) ? await services.extractions.find(uuid.toLowerCase()) : null;
+      const id = uuidParam(uuid);
+      const found = id == null ? null : await services.extractions.find(id);
       // With a key, another key's extraction is as invisible as one that does not exist.
       if (found == null || (request.apiKeyId != null && found.apiKeyId !== request.apiKeyId)) {
         throw new AppError("extraction_not_found");
