@@ -13,7 +13,9 @@ export type ErrorCode =
   | "file_too_large"
   | "unsupported_type"
   | "unprocessable"
+  | "too_complex"
   | "rate_limited"
+  | "busy"
   | "insufficient_storage"
   | "internal";
 
@@ -28,7 +30,9 @@ const table: Record<ErrorCode, { status: number; sentence: string }> = {
   file_too_large: { status: 413, sentence: "File too large" },
   unsupported_type: { status: 422, sentence: "Metadata removal is not supported for this file type" },
   unprocessable: { status: 422, sentence: "The file could not be processed" },
+  too_complex: { status: 422, sentence: "The file is too complex to process within this service's limits." },
   rate_limited: { status: 429, sentence: "Too many requests" },
+  busy: { status: 503, sentence: "The service is busy; retry later" },
   insufficient_storage: { status: 507, sentence: "Not enough storage space to process the file" },
   internal: { status: 500, sentence: "An error occurred while processing your request" },
 };

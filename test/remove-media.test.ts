@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remux } from "../src/cleaners/media/ffmpeg.js";
-import { AppError } from "../src/errors.js";
+import { BadFileError } from "../src/cleaners/errors.js";
 import { type MediaKind, makeMarkedMedia, mediaContent, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -108,7 +108,7 @@ describe("ffmpeg never reads another file than the one it was given", () => {
     await fs.writeFile(input, playlist(secret));
     await fs.rm(output, { force: true });
     const attempt = remux({ input, output, demuxer: "mov", muxer: "mp4", typeName: "MP4" });
-    await expect(attempt).rejects.toBeInstanceOf(AppError);
+    await expect(attempt).rejects.toBeInstanceOf(BadFileError);
     const written = await fs.readFile(output).catch(() => Buffer.alloc(0));
     expect(await findMarker(written, MARKER)).toEqual([]);
     expect(written.length).toBeLessThan(1024);
@@ -130,7 +130,7 @@ describe("ffmpeg never reaches the network", () => {
       const { status } = await removeViaApi(server, file, "video.mp4");
       expect(status).toBe(422);
       const output = path.join(dir, "remote-forced-output");
-      await expect(remux({ input: file, output, demuxer: "mov", muxer: "mp4", typeName: "MP4" })).rejects.toBeInstanceOf(AppError);
+      await expect(remux({ input: file, output, demuxer: "mov", muxer: "mp4", typeName: "MP4" })).rejects.toBeInstanceOf(BadFileError);
       expect(hits).toEqual([]);
     } finally {
       listener.close();

@@ -1,16 +1,15 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
-import type { ExifTool } from "exiftool-vendored";
-import { AppError } from "../errors.js";
-import { ReadAllTask, type RawTags, readAll } from "../metadata/read-task.js";
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "./errors.js";
+import { type RawTags, readAll } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { isDescriptive, isKept } from "./keep.js";
 import { cleanerFor } from "./registry.js";
-import type { Cleaner, FoundTag, KeepOption } from "./types.js";
+import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption } from "./types.js";
 
 export interface CleanRequest {
-  exiftool: ExifTool;
+  exiftool: ExifToolAccess;
   /** The dirty file (a generated name). */
   input: string;
   /** Where the clean file goes. */
@@ -45,15 +44,15 @@ const MAX_DEPTH = 3;
 export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResult> {
   const before = req.before ?? (await readAll(req.exiftool, req.input, false)).tags;
   const fileType = typeof before["File:FileType"] === "string" ? before["File:FileType"] : null;
-  if (fileType == null) throw new AppError("unsupported_type", "unknown");
+  if (fileType == null) throw new UnsupportedTypeError("unknown");
   const cleaner = cleanerFor(fileType);
-  if (cleaner == null) throw new AppError("unsupported_type", fileType);
+  if (cleaner == null) throw new UnsupportedTypeError(fileType);
 
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
   await fsp.mkdir(workDir, { recursive: true });
-  let alsoKept: readonly KeepOption[] = [];
+  let outcome: CleanOutcome | void;
   try {
-    const outcome = await cleaner.clean({
+    outcome = await cleaner.clean({
       input: req.input,
       output: req.output,
       workDir,
@@ -61,25 +60,28 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
       keep: req.keep,
       exiftool: req.exiftool,
       cleanNested: async (input, output) => {
-        if (depth + 1 > MAX_DEPTH) throw new AppError("unprocessable", "The file nests other files too deeply to be cleaned.");
+        if (depth + 1 > MAX_DEPTH) throw new TooComplexError("files nested too deeply");
         try {
           await cleanFile({ exiftool: req.exiftool, input, output, workDir, keep: req.keep }, depth + 1);
           return true;
         } catch (err) {
-          if (err instanceof AppError && err.code === "unsupported_type") return false;
+          if (err instanceof UnsupportedTypeError) return false;
           throw err;
         }
       },
     });
-    if (outcome != null) alsoKept = outcome.alsoKept;
   } finally {
     await fsp.rm(workDir, { recursive: true, force: true });
   }
 
   // The check reads embedded documents whatever the type (MPF previews after a JPEG, say): what
   // it may miss, the client would receive.
-  const { tags: after } = await req.exiftool.enqueueTask(() => ReadAllTask.for(req.output, false, true));
-  return verify(cleaner, fileType, before, after, new Set([...req.keep, ...alsoKept]));
+  const { tags: after } = await req.exiftool.read(req.output, { embedded: true });
+  const result = verify(cleaner, fileType, before, after, new Set([...req.keep, ...(outcome?.alsoKept ?? [])]));
+  for (const [key, count] of Object.entries(outcome?.hidden ?? {})) {
+    if (count > 0) result.removed[key] = (result.removed[key] ?? 0) + count;
+  }
+  return result;
 }
 
 function found(tags: RawTags): FoundTag[] {
@@ -97,16 +99,16 @@ function verify(cleaner: Cleaner, fileType: string, before: RawTags, after: RawT
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
   const afterType = after["File:FileType"];
   if (afterType !== fileType) {
-    throw new AppError("unprocessable", CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
+    throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
   }
   if (typeof after["ExifTool:Error"] === "string") {
-    throw new AppError("unprocessable", CHANGED, new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`));
+    throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`));
   }
   const leftovers = found(after).filter((t) => !cleaner.isStructural(t));
   const notAsked = leftovers.filter((t) => !isKept(t, keep));
   if (notAsked.length > 0) {
     const names = notAsked.map((t) => `${t.group}:${t.tag}`).join(", ");
-    throw new AppError("unprocessable", "The file's metadata could not be removed completely.", new Error(`${cleaner.name} left ${names}`));
+    throw new BadFileError("The file's metadata could not be removed completely.", new Error(`${cleaner.name} left ${names}`));
   }
   const remainingKeys = new Set(leftovers.map((t) => `${t.group}:${t.tag}`));
   const removed: Record<string, number> = {};

@@ -1,8 +1,8 @@
-import type { ExifTool } from "exiftool-vendored";
+import type { RawRead } from "../metadata/read-task.js";
 
-/** What a client may ask to keep (`keep=orientation,colorProfile`). */
-export type KeepOption = "orientation" | "colorProfile";
-export const KEEP_OPTIONS: readonly KeepOption[] = ["orientation", "colorProfile"];
+/** What a client may ask to keep (`keep=orientation,colorProfile`); see the contract's `keep`. */
+export type KeepOption = "orientation" | "colorProfile" | "copyright" | "comments" | "trackedChanges";
+export const KEEP_OPTIONS: readonly KeepOption[] = ["orientation", "colorProfile", "copyright", "comments", "trackedChanges"];
 
 export interface CleanContext {
   /** The dirty file: a generated temp name without extension. Never a client's name. */
@@ -15,7 +15,7 @@ export interface CleanContext {
   fileType: string;
   keep: ReadonlySet<KeepOption>;
   /** The service's shared `-stay_open` pool: cleaners never spawn ExifTool themselves. */
-  exiftool: ExifTool;
+  exiftool: ExifToolAccess;
   /**
    * Cleans a file nested inside this one (an image inside a DOCX, say) with the cleaner the
    * registry picks for its bytes. Resolves to false when no cleaner handles that type.
@@ -23,8 +23,28 @@ export interface CleanContext {
   cleanNested(input: string, output: string): Promise<boolean>;
 }
 
+/**
+ * What cleaning may ask of the service's ExifTool pool. Cleaners run in worker threads (the
+ * isolation boundary), so they get this narrow message-friendly interface, not the pool itself.
+ */
+export interface ExifToolAccess {
+  /** Every tag of a file as the contract reads it (`-G0 -u`); `embedded` adds `-ee`. */
+  read(file: string, opts?: { embedded?: boolean; numeric?: boolean }): Promise<RawRead>;
+  /**
+   * `exiftool ARGS -o OUTPUT INPUT`: a rewrite by ExifTool itself (e.g. `["-all="]`). Resolves to
+   * ExifTool's error messages, empty on success.
+   */
+  write(input: string, output: string, args: readonly string[]): Promise<string[]>;
+}
+
 export interface CleanOutcome {
-  alsoKept: readonly KeepOption[];
+  /** What the cleaner had to keep that the client did not ask for (verification accepts it). */
+  alsoKept?: readonly KeepOption[];
+  /**
+   * Hidden content removed, counted under its own key of `removed` (`comments`,
+   * `trackedChanges`, `annotations`, `attachments`, `subtitles`, `previews`, `members`...).
+   */
+  hidden?: Readonly<Record<string, number>>;
 }
 
 /** A tag read back from a cleaned file, as ExifTool names it with `-G0`. */
@@ -36,7 +56,8 @@ export interface FoundTag {
 
 /**
  * One format family's cleaner (one file per family, as mat2's parsers). A cleaner throws
- * `AppError("unprocessable", reason)` for a file that claims its type but cannot be parsed;
+ * `BadFileError` (errors.ts) for a file that claims its type but cannot be parsed, `TooComplexError`
+ * for one over the budgets;
  * any other error is the service's own failure.
  */
 export interface Cleaner {

@@ -1,9 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import { AppError, badRequest } from "../errors.js";
 
 /** The one place where anything thrown becomes the contract's `{success: false, error}`. */
 export function toAppError(err: unknown, maxMb: number): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof BadFileError) return new AppError("unprocessable", err.reason, err.cause);
+  if (err instanceof TooComplexError) return new AppError("too_complex", undefined, err);
+  if (err instanceof UnsupportedTypeError) return new AppError("unsupported_type", err.fileType);
   const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
   if (e.validation != null) {
     const first = e.validation[0];
@@ -47,7 +51,7 @@ export function makeErrorHandler(maxMb: number) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const app = toAppError(err, maxMb);
     if (app.status >= 500) request.log.error({ err }, "request failed");
-    else request.log.info({ code: app.code, cause: app.cause ?? undefined }, app.publicMessage);
+    else request.log.info({ code: app.code, cause: describeCause(app.cause) }, app.publicMessage);
     if (!request.raw.complete) {
       // The answer came before the upload ended (a full disk, a refused form) while the form
       // parser had paused the body. Many clients only read the answer once they have sent
@@ -58,4 +62,14 @@ export function makeErrorHandler(maxMb: number) {
     }
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };
+}
+
+/** An error's message chain as one line: pino prints an Error outside `err` as `{}`. */
+function describeCause(cause: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c != null && depth < 5; depth++) {
+    parts.push(c instanceof Error ? `${c.name}: ${c.message}` : String(c));
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return parts.length > 0 ? parts.join(" <- ") : undefined;
 }

@@ -2,12 +2,16 @@ import { spawn } from "node:child_process";
 import { DefaultExiftoolArgs, ExifTool, exiftoolPath } from "exiftool-vendored";
 import type { Config } from "../config.js";
 import { EXIFTOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
+import type { ExifToolAccess } from "../cleaners/types.js";
+import { exiftoolAccess } from "./exiftool-access.js";
 import { capTaskOutput } from "./output-cap.js";
 
 const PERL = "/usr/bin/perl";
 
 export interface ExifToolPool {
   exiftool: ExifTool;
+  /** The same pool through the narrow interface that reads and cleaning use. */
+  access: ExifToolAccess;
   version: string;
   close(): Promise<void>;
 }
@@ -42,7 +46,7 @@ export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" |
   capTaskOutput(exiftool);
   try {
     const version = await exiftool.version();
-    return { exiftool, version, close: () => exiftool.end() };
+    return { exiftool, access: exiftoolAccess(exiftool), version, close: () => exiftool.end() };
   } catch (err) {
     await exiftool.end().catch(() => undefined);
     throw new Error(`ExifTool (bundled with exiftool-vendored) did not start: ${String(err)}`, { cause: err });

@@ -1,4 +1,4 @@
-import type { ExifTool } from "exiftool-vendored";
+import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
@@ -24,7 +24,7 @@ export function displayName(file: LocalFile, tags: RawTags): string {
  * could be read, at least `File`, with ExifTool's messages as warnings.
  */
 export async function extractMetadata(
-  exiftool: ExifTool,
+  exiftool: ExifToolAccess,
   file: LocalFile,
   opts: { numeric: boolean; hiddenPaths: string[]; log: { warn(obj: object, msg: string): void } },
 ): Promise<ShapedMetadata> {

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
-import { type ExifTool, ExifToolTask } from "exiftool-vendored";
+import { ExifToolTask } from "exiftool-vendored";
+import type { ExifToolAccess } from "../cleaners/types.js";
 
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
 export type RawTags = Record<string, unknown>;
@@ -44,9 +45,8 @@ export class ReadAllTask extends ExifToolTask<RawRead> {
 }
 
 /** Reads a file through the pool, asking for embedded documents only where they can exist. */
-export async function readAll(exiftool: ExifTool, file: string, numeric: boolean): Promise<RawRead> {
-  const embedded = !(await isPlainImage(file));
-  return exiftool.enqueueTask(() => ReadAllTask.for(file, numeric, embedded));
+export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean): Promise<RawRead> {
+  return exiftool.read(file, { numeric, embedded: !(await isPlainImage(file)) });
 }
 
 /**

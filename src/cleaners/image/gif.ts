@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
 const EXTENSION = 0x21;
@@ -115,6 +115,6 @@ class Reader {
   }
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The GIF file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The GIF file is damaged: ${why}.`);
 }

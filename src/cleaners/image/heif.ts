@@ -1,6 +1,5 @@
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { StripAllTask } from "./strip-all-task.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -27,9 +26,9 @@ export const heifCleaner: Cleaner = {
   name: "heif",
   fileTypes: ["HEIC", "HEIF", "AVIF"],
   async clean(ctx: CleanContext): Promise<void> {
-    const errors = await ctx.exiftool.enqueueTask(() => StripAllTask.for(ctx.input, ctx.output, ctx.keep.has("colorProfile")));
+    const errors = await ctx.exiftool.write(ctx.input, ctx.output, ["-all=", ...(ctx.keep.has("colorProfile") ? ["--ICC_Profile:all"] : [])]);
     if (errors.length > 0) {
-      throw new AppError("unprocessable", "The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
+      throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
   },
   isStructural: (t) => t.group === "QuickTime" && STRUCTURAL_TAGS.has(t.tag),

@@ -1,4 +1,4 @@
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 
 /** One marker segment between SOI and EOI. */
 export interface JpegSegment {
@@ -103,6 +103,6 @@ export function serializeJpeg(segments: readonly JpegSegment[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The JPEG file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The JPEG file is damaged: ${why}.`);
 }

@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import zlib from "node:zlib";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 
@@ -89,6 +89,6 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The PNG file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The PNG file is damaged: ${why}.`);
 }

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { DOMParser, XMLSerializer, type Element, type Node } from "@xmldom/xmldom";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -56,9 +56,9 @@ function decode(bytes: Buffer): string {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (err) {
-    throw new AppError("unprocessable", "The SVG file is damaged: it is not well-formed XML.", err);
+    throw new BadFileError("The SVG file is damaged: it is not well-formed XML.", err);
   }
-  if (NOT_XML.test(text)) throw new AppError("unprocessable", "The SVG file is damaged: it is not well-formed XML.", new Error("a character XML forbids"));
+  if (NOT_XML.test(text)) throw new BadFileError("The SVG file is damaged: it is not well-formed XML.", new Error("a character XML forbids"));
   return text;
 }
 
@@ -70,7 +70,7 @@ function parse(text: string): ReturnType<DOMParser["parseFromString"]> {
       },
     }).parseFromString(text, "image/svg+xml");
   } catch (err) {
-    throw new AppError("unprocessable", "The SVG file is damaged: it is not well-formed XML.", err);
+    throw new BadFileError("The SVG file is damaged: it is not well-formed XML.", err);
   }
 }
 
@@ -106,6 +106,6 @@ async function cleanDataUri(href: string, ctx: CleanContext, counter: { n: numbe
   return `data:${m[1]!};base64,${(await fsp.readFile(output)).toString("base64")}`;
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The SVG file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The SVG file is damaged: ${why}.`);
 }

@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD). */
@@ -311,6 +311,6 @@ class Writer {
   }
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The TIFF file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The TIFF file is damaged: ${why}.`);
 }

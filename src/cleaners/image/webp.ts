@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 
@@ -113,6 +113,6 @@ function serializeRiff(chunks: readonly Chunk[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
-function damaged(why: string): AppError {
-  return new AppError("unprocessable", `The WebP file is damaged: ${why}.`);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The WebP file is damaged: ${why}.`);
 }

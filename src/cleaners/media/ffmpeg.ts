@@ -1,5 +1,5 @@
 import path from "node:path";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import { runTool } from "../run-tool.js";
 
 const FFMPEG_TIMEOUT_MS = 180_000;
@@ -58,7 +58,7 @@ export async function remux(job: RemuxJob): Promise<void> {
   if (r.code === 0) return;
   const detail = new Error(`ffmpeg exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (/does not contain any stream/.test(r.stderr)) {
-    throw new AppError("unprocessable", `The ${job.typeName} file has no picture, sound or subtitle stream to keep.`, detail);
+    throw new BadFileError(`The ${job.typeName} file has no picture, sound or subtitle stream to keep.`, detail);
   }
-  throw new AppError("unprocessable", `The ${job.typeName} file is damaged and could not be read.`, detail);
+  throw new BadFileError(`The ${job.typeName} file is damaged and could not be read.`, detail);
 }

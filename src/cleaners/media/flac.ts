@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { isMediaStructural } from "./structural.js";
@@ -67,6 +67,6 @@ function withLastFlag(block: Buffer, last: boolean): Buffer {
   return copy;
 }
 
-function unreadable(why: string): AppError {
-  return new AppError("unprocessable", `The FLAC file could not be read: ${why}.`);
+function unreadable(why: string): BadFileError {
+  return new BadFileError(`The FLAC file could not be read: ${why}.`);
 }

@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { mpegFrameLength } from "./mpeg-frames.js";
@@ -22,7 +22,7 @@ export const mp3Cleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<void> {
     const buf = await fsp.readFile(ctx.input);
     const frames = audioFrames(buf);
-    if (frames.length === 0) throw new AppError("unprocessable", "The MP3 file holds no MPEG audio frames.");
+    if (frames.length === 0) throw new BadFileError("The MP3 file holds no MPEG audio frames.");
     const fh = await fsp.open(ctx.output, "wx");
     try {
       await fh.writev(frames.map(([from, to]) => buf.subarray(from, to)));

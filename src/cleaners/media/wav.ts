@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { AppError } from "../../errors.js";
+import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { isMediaStructural } from "./structural.js";
 
@@ -40,7 +40,7 @@ export const wavCleaner: Cleaner = {
 
 function keptChunks(buf: Buffer): Buffer[] {
   const form = buf.toString("latin1", 0, 4);
-  if (form === "RF64" || form === "BW64") throw new AppError("unsupported_type", `${form} WAV`);
+  if (form === "RF64" || form === "BW64") throw new UnsupportedTypeError(`${form} WAV`);
   if (form !== "RIFF" || buf.toString("latin1", 8, 12) !== "WAVE") throw unreadable("it is not a RIFF WAVE file");
   // A RIFF size of 0 or past the end comes from recorders that never finished the file.
   const declared = buf.readUInt32LE(4) + 8;
@@ -73,6 +73,6 @@ function chunk(id: string, data: Buffer): Buffer[] {
   return data.length % 2 === 1 ? [head, data, Buffer.alloc(1)] : [head, data];
 }
 
-function unreadable(why: string): AppError {
-  return new AppError("unprocessable", `The WAV file could not be read: ${why}.`);
+function unreadable(why: string): BadFileError {
+  return new BadFileError(`The WAV file could not be read: ${why}.`);
 }

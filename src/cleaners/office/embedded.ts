@@ -1,4 +1,4 @@
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext } from "../types.js";
 import type { FileEntry } from "./zip-read.js";
 
@@ -12,6 +12,6 @@ export async function cleanEmbedded(ctx: CleanContext, entry: FileEntry): Promis
   if (entry.size === 0) return entry.file;
   const out = `${entry.file}.clean`;
   const ok = await ctx.cleanNested(entry.file, out);
-  if (!ok) throw new AppError("unprocessable", "The document holds an embedded file whose metadata cannot be removed.", new Error(`no cleaner for ${entry.name}`));
+  if (!ok) throw new BadFileError("The document holds an embedded file whose metadata cannot be removed.", new Error(`no cleaner for ${entry.name}`));
   return out;
 }

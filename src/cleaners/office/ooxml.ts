@@ -1,5 +1,5 @@
 import type { Document } from "@xmldom/xmldom";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { isMetadataPart, planDrops, pruneContentTypes, pruneRels, type Dropped } from "./ooxml-package.js";
@@ -31,7 +31,7 @@ export const ooxmlCleaner: Cleaner = {
 
 async function cleanOoxml(ctx: CleanContext): Promise<void> {
   const entries = await extractZip(ctx.input, ctx.workDir);
-  if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new AppError("unprocessable", "The document has no content types part.");
+  if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
   const dropped = planDrops(

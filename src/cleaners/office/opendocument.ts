@@ -1,5 +1,5 @@
 import type { Document } from "@xmldom/xmldom";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { scrubOdfPart } from "./odf-scrub.js";
@@ -46,7 +46,7 @@ export const openDocumentCleaner: Cleaner = {
 async function cleanOpenDocument(ctx: CleanContext): Promise<void> {
   const entries = await extractZip(ctx.input, ctx.workDir);
   const mime = MIME_TYPES[ctx.fileType];
-  if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new AppError("unprocessable", "The document has no valid mimetype entry.");
+  if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   for (const e of entries) {
@@ -77,7 +77,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry): Promise<OutEntry | nu
 
 /** The manifest must not list the parts that were dropped. */
 function pruneManifest(doc: Document): void {
-  if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new AppError("unprocessable", "The document is encrypted.");
+  if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new BadFileError("The document is encrypted.");
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
     if (DROPPED.test(p)) removeNode(entry);

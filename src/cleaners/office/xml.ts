@@ -1,5 +1,5 @@
 import { DOMParser, XMLSerializer, type Document, type Element, type Node, type ProcessingInstruction } from "@xmldom/xmldom";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 
 const ELEMENT_NODE = 1;
 const COMMENT_NODE = 8;
@@ -20,9 +20,9 @@ export function parseXml(bytes: Buffer, part: string): Document {
       },
     }).parseFromString(text, "application/xml");
   } catch (err) {
-    throw new AppError("unprocessable", "The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
+    throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
   }
-  if (doc.doctype != null) throw new AppError("unprocessable", "The document holds an XML part with a DTD.", new Error(part));
+  if (doc.doctype != null) throw new BadFileError("The document holds an XML part with a DTD.", new Error(part));
   if (wasUtf16) declareUtf8(doc);
   return doc;
 }
@@ -87,7 +87,7 @@ function decode(bytes: Buffer, part: string): { text: string; wasUtf16: boolean 
     // TextDecoder drops a UTF-8 byte-order mark itself.
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), wasUtf16: false };
   } catch (err) {
-    throw new AppError("unprocessable", "The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
+    throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
   }
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Transform, Writable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
-import { AppError } from "../../errors.js";
+import { BadFileError, TooComplexError } from "../errors.js";
 
 /**
  * One entry of a ZIP archive, inflated into the work folder. Its name is never used to build a
@@ -34,7 +34,7 @@ export interface ZipLimits {
  */
 export const OFFICE_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024, maxXmlBytes: 100 * 1024 * 1024 };
 
-const BOMB = "The file inflates to more data than allowed and cannot be processed.";
+const BOMB = "the archive inflates to more data than allowed";
 
 /** True for the parts read as XML (the limit for them is tighter). */
 export function isXmlName(name: string): boolean {
@@ -90,7 +90,7 @@ function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits
       if (failed) return;
       failed = true;
       // A failing disk is our problem, not a bad file: only archive errors become a 422.
-      reject(err instanceof AppError || isSystemError(err) ? err : notZip(err));
+      reject(err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err) ? err : notZip(err));
     };
     zip.on("error", fail);
     zip.on("end", () => {
@@ -102,10 +102,10 @@ function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits
           // Two entries of one name are read differently by different programs: one of them
           // could carry what the other hides. OPC part names are case-insensitive.
           const key = e.name.toLowerCase();
-          if (seen.has(key)) throw new AppError("unprocessable", "The archive holds two entries with the same name.");
+          if (seen.has(key)) throw new BadFileError("The archive holds two entries with the same name.");
           seen.add(key);
           entries.push(e);
-          if (entries.length > limits.maxEntries) throw new AppError("unprocessable", "The archive holds too many entries.");
+          if (entries.length > limits.maxEntries) throw new TooComplexError("the archive holds too many entries");
           zip.readEntry();
         })
         .catch(fail);
@@ -117,10 +117,10 @@ function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits
 async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string | null, limits: ZipLimits, budget: { total: number }): Promise<ZipEntry> {
   const name = entry.fileName;
   if (name.endsWith("/")) return { name, directory: true };
-  if (entry.isEncrypted()) throw new AppError("unprocessable", "The document is encrypted.");
+  if (entry.isEncrypted()) throw new BadFileError("The document is encrypted.");
   const max = isXmlName(name) ? limits.maxXmlBytes : limits.maxTotalBytes;
   // A claim over the limit is refused at once; a claim under it is never trusted.
-  if (entry.uncompressedSize > max) throw new AppError("unprocessable", BOMB);
+  if (entry.uncompressedSize > max) throw new TooComplexError(BOMB);
   const counter = { size: 0 };
   const stream = await openEntry(zip, entry);
   await pipeline(
@@ -128,7 +128,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string | 
     new ByteLimit((n) => {
       counter.size += n;
       budget.total += n;
-      if (counter.size > max || budget.total > limits.maxTotalBytes) throw new AppError("unprocessable", BOMB);
+      if (counter.size > max || budget.total > limits.maxTotalBytes) throw new TooComplexError(BOMB);
     }),
     file == null ? discard() : fs.createWriteStream(file, { flags: "wx" }),
   );
@@ -164,8 +164,8 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });
 }
 
-function notZip(cause: unknown): AppError {
-  return new AppError("unprocessable", "The file is not a readable ZIP archive.", cause);
+function notZip(cause: unknown): BadFileError {
+  return new BadFileError("The file is not a readable ZIP archive.", cause);
 }
 
 function isSystemError(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { AppError } from "../../errors.js";
+import { BadFileError } from "../errors.js";
 import { runTool } from "../run-tool.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
@@ -85,7 +85,7 @@ async function refuseSwallowedObjects(input: string, warnings: string, workDir: 
   await qpdf(["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", input, declaredFile], "read");
   const overlong = overlongStreams(recovered, parseObjects(await fsp.readFile(declaredFile, "utf8")));
   if (overlong.length > 0) {
-    throw new AppError("unprocessable", DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
+    throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
   }
 }
 
@@ -97,9 +97,9 @@ async function qpdf(args: string[], step: "read" | "write"): Promise<string> {
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (step === "write") throw detail;
   if (/invalid password/i.test(r.stderr)) {
-    throw new AppError("unprocessable", "The PDF is password-protected and cannot be cleaned without its password.", detail);
+    throw new BadFileError("The PDF is password-protected and cannot be cleaned without its password.", detail);
   }
-  throw new AppError("unprocessable", "The PDF is damaged and could not be read.", detail);
+  throw new BadFileError("The PDF is damaged and could not be read.", detail);
 }
 
 function parseObjects(text: string): QpdfDocument {

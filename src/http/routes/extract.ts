@@ -27,7 +27,7 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
       withLocalFile(request, services, async (file, options) => {
         const numeric = parseBoolean(options, "numeric");
         const started = performance.now();
-        const shaped = await extractMetadata(services.pool.exiftool, file, {
+        const shaped = await extractMetadata(services.pool.access, file, {
           numeric,
           hiddenPaths: [services.temp.dir, services.config.DATA_DIR],
           log: request.log,

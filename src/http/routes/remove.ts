@@ -29,11 +29,11 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
       withLocalFile(request, services, async (file, options) => {
         const keep = parseKeep(options);
         const started = performance.now();
-        const before = await readBeforeCleaning(pool.exiftool, file.path);
+        const before = await readBeforeCleaning(pool.access, file.path);
         const fileName = displayName(file, before.tags);
         const output = temp.newPath();
         try {
-          const result = await cleanFile({ exiftool: pool.exiftool, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
+          const result = await cleanFile({ exiftool: pool.access, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
           app.metrics.cleaned(result.fileType, file.size, started);
           const { size } = await fsp.stat(output);
           const uuid = crypto.randomUUID();
