@@ -6,7 +6,12 @@ import { pipeline } from "node:stream/promises";
 
 /** Where cleaned files live. The folder store is the embedded default; S3 implements the same. */
 export interface BlobStore {
-  /** Copies a local file in under `key`. */
+  /**
+   * Takes a local file in under `key`. The folder store moves it (a rename: no byte is copied)
+   * when it lies on the same filesystem, as the service's temp files do (both live in DATA_DIR);
+   * other stores stream a copy. The caller removes `localFile` afterwards either way, and must
+   * tolerate it being gone already.
+   */
   put(key: string, localFile: string): Promise<void>;
   /** Rejects with an error whose `code` is "ENOENT" when no blob has that key. */
   get(key: string): Promise<Readable>;
@@ -30,10 +35,17 @@ export function createFolderBlobStore(dir: string): BlobStore {
   return {
     async put(key, localFile) {
       const dest = pathOf(key);
+      // A rename is atomic: the stored file appears whole or not at all, even after a crash.
+      try {
+        await fsp.rename(localFile, dest);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+      }
+      // DATA_DIR's `files` folder mounted from another filesystem: copy, then rename.
       const partial = `${dest}.partial`;
       try {
         await pipeline(fs.createReadStream(localFile), fs.createWriteStream(partial, { flags: "wx" }));
-        // The rename makes a stored file appear whole or not at all, even after a crash.
         await fsp.rename(partial, dest);
       } catch (err) {
         await fsp.rm(partial, { force: true });
