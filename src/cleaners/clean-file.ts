@@ -6,7 +6,7 @@ import { type RawTags, readAll } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { isDescriptive, isKept } from "./keep.js";
 import { cleanerFor } from "./registry.js";
-import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption } from "./types.js";
+import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, UnknownMembers } from "./types.js";
 
 export interface CleanRequest {
   exiftool: ExifToolAccess;
@@ -17,6 +17,8 @@ export interface CleanRequest {
   /** A folder the pipeline may create sub-folders in; they are removed afterwards. */
   workDir: string;
   keep: ReadonlySet<KeepOption>;
+  /** Archive members no cleaner handles; `refuse` when absent. */
+  unknownMembers?: UnknownMembers;
   /** The input's tags when the caller has read them already. */
   before?: RawTags;
 }
@@ -51,6 +53,7 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
   await fsp.mkdir(workDir, { recursive: true });
   let outcome: CleanOutcome | void;
+  const unknownMembers = req.unknownMembers ?? "refuse";
   try {
     outcome = await cleaner.clean({
       input: req.input,
@@ -58,11 +61,12 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
       workDir,
       fileType,
       keep: req.keep,
+      unknownMembers,
       exiftool: req.exiftool,
       cleanNested: async (input, output) => {
         if (depth + 1 > MAX_DEPTH) throw new TooComplexError("files nested too deeply");
         try {
-          await cleanFile({ exiftool: req.exiftool, input, output, workDir, keep: req.keep }, depth + 1);
+          await cleanFile({ exiftool: req.exiftool, input, output, workDir, keep: req.keep, unknownMembers }, depth + 1);
           return true;
         } catch (err) {
           if (err instanceof UnsupportedTypeError) return false;
@@ -80,6 +84,9 @@ export async function cleanFile(req: CleanRequest, depth = 0): Promise<CleanResu
   const result = verify(cleaner, fileType, before, after, new Set([...req.keep, ...(outcome?.alsoKept ?? [])]));
   for (const [key, count] of Object.entries(outcome?.hidden ?? {})) {
     if (count > 0) result.removed[key] = (result.removed[key] ?? 0) + count;
+  }
+  for (const [group, values] of Object.entries(outcome?.remaining ?? {})) {
+    result.remaining[group] = { ...result.remaining[group], ...values };
   }
   return result;
 }

@@ -1,3 +1,4 @@
+import { archiveCleaners } from "./archive/index.js";
 import { imageCleaners } from "./image/index.js";
 import { mediaCleaners } from "./media/index.js";
 import { officeCleaners } from "./office/index.js";
@@ -8,7 +9,7 @@ import type { Cleaner } from "./types.js";
  * The explicit map from a detected file type to its cleaner (a plain list, as imgproxy's type
  * registry). A type that no cleaner lists gets the contract's 422.
  */
-export const cleaners: readonly Cleaner[] = [...imageCleaners, ...pdfCleaners, ...mediaCleaners, ...officeCleaners];
+export const cleaners: readonly Cleaner[] = [...imageCleaners, ...pdfCleaners, ...mediaCleaners, ...officeCleaners, ...archiveCleaners];
 
 export function cleanerFor(fileType: string): Cleaner | null {
   return cleaners.find((c) => c.fileTypes.includes(fileType)) ?? null;

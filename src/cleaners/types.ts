@@ -4,6 +4,13 @@ import type { RawRead } from "../metadata/read-task.js";
 export type KeepOption = "orientation" | "colorProfile" | "copyright" | "comments" | "trackedChanges";
 export const KEEP_OPTIONS: readonly KeepOption[] = ["orientation", "colorProfile", "copyright", "comments", "trackedChanges"];
 
+/**
+ * Archive members no cleaner handles (contract, "Archives"): `refuse` the archive, `omit` them
+ * (counted under `removed.members`) or `keep` them unchanged (listed in `remaining`).
+ */
+export type UnknownMembers = "refuse" | "omit" | "keep";
+export const UNKNOWN_MEMBERS: readonly UnknownMembers[] = ["refuse", "omit", "keep"];
+
 export interface CleanContext {
   /** The dirty file: a generated temp name without extension. Never a client's name. */
   input: string;
@@ -14,6 +21,8 @@ export interface CleanContext {
   /** ExifTool's FileType for the input, detected from its bytes (e.g. "JPEG", "MP4", "DOCX"). */
   fileType: string;
   keep: ReadonlySet<KeepOption>;
+  /** What an archive cleaner does with members no cleaner handles. */
+  unknownMembers: UnknownMembers;
   /** The service's shared `-stay_open` pool: cleaners never spawn ExifTool themselves. */
   exiftool: ExifToolAccess;
   /**
@@ -45,6 +54,11 @@ export interface CleanOutcome {
    * `trackedChanges`, `annotations`, `attachments`, `subtitles`, `previews`, `members`...).
    */
   hidden?: Readonly<Record<string, number>>;
+  /**
+   * Content kept unchanged on request that no tag read shows (archive members no cleaner
+   * handles, with `unknownMembers=keep`): merged into `remaining` as group -> name -> value.
+   */
+  remaining?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** A tag read back from a cleaned file, as ExifTool names it with `-G0`. */

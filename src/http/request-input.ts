@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
-import { KEEP_OPTIONS, type KeepOption } from "../cleaners/types.js";
+import { InvalidOptionError, parseKeepList, parseUnknownMembers } from "../cleaners/options.js";
+import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { badRequest } from "../errors.js";
 import type { TempSpace } from "../intake/temp-space.js";
 import { readMultipart, type UploadedFile } from "../intake/upload.js";
@@ -65,13 +66,18 @@ export function parseBoolean(options: Record<string, string>, name: string): boo
 }
 
 export function parseKeep(options: Record<string, string>): Set<KeepOption> {
-  const v = options["keep"];
-  const keep = new Set<KeepOption>();
-  if (v == null || v.trim() === "") return keep;
-  for (const item of v.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
-    const match = KEEP_OPTIONS.find((k) => k.toLowerCase() === item.toLowerCase());
-    if (match == null) throw badRequest(`keep accepts ${KEEP_OPTIONS.join(", ")} (got "${item.slice(0, 40)}")`);
-    keep.add(match);
+  return asBadRequest(() => parseKeepList(options["keep"]));
+}
+
+export function parseUnknownMembersOption(options: Record<string, string>): UnknownMembers {
+  return asBadRequest(() => parseUnknownMembers(options["unknownMembers"]));
+}
+
+function asBadRequest<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidOptionError) throw badRequest(err.message);
+    throw err;
   }
-  return keep;
 }

@@ -6,7 +6,7 @@ import { displayName } from "../../metadata/extract.js";
 import { readBeforeCleaning } from "../../metadata/read-for-cleaning.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
-import { parseKeep } from "../request-input.js";
+import { parseKeep, parseUnknownMembersOption } from "../request-input.js";
 import { errorResponses, removeInput, removeResponse, sourceQuery } from "../schemas.js";
 import { withLocalFile } from "../with-local-file.js";
 
@@ -28,12 +28,13 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
     async (request) =>
       withLocalFile(request, services, async (file, options) => {
         const keep = parseKeep(options);
+        const unknownMembers = parseUnknownMembersOption(options);
         const started = performance.now();
         const before = await readBeforeCleaning(pool.access, file.path);
         const fileName = displayName(file, before.tags);
         const output = temp.newPath();
         try {
-          const result = await cleanFile({ exiftool: pool.access, input: file.path, output, workDir: temp.dir, keep, before: before.tags });
+          const result = await cleanFile({ exiftool: pool.access, input: file.path, output, workDir: temp.dir, keep, unknownMembers, before: before.tags });
           app.metrics.cleaned(result.fileType, file.size, started);
           const { size } = await fsp.stat(output);
           const uuid = crypto.randomUUID();

@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+import tarStream from "tar-stream";
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
+import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { Counter, isSystemError } from "./counter.js";
+import { ArchiveBudget } from "./limits.js";
+import { checkMemberName, describeName, NameSet } from "./member-name.js";
+import { cleanMembers, type Member, type OutMember } from "./members.js";
+
+/** What ExifTool reads of a gzip header that the format needs (the time only when it is unset). */
+const GZIP_STRUCTURE: ReadonlySet<string> = new Set(["Compression", "Flags", "ExtraFlags", "OperatingSystem"]);
+const GZIP_NO_TIME = "0000:00:00 00:00:00";
+
+/**
+ * tar and tar.gz archives, member by member. The clean archive is written anew: every member under
+ * its name, time 0, owner 0/0 without names, modes 644/755, no pax or GNU extension records
+ * (which can carry comments, extended attributes and access times); a gzip layer without name,
+ * comment or time.
+ */
+export const tarArchiveCleaner: Cleaner = {
+  name: "tar",
+  // ExifTool names a .tar.gz "GZIP": only a gzip whose content is a tar is cleaned here.
+  fileTypes: ["TAR", "GZIP"],
+  async clean(ctx: CleanContext): Promise<CleanOutcome> {
+    const gzip = ctx.fileType === "GZIP";
+    if (gzip && !(await gzipHoldsTar(ctx.input))) throw new UnsupportedTypeError("GZIP");
+    const members = await readTarMembers(ctx.input, gzip, ctx.workDir);
+    const { out, outcome } = await cleanMembers(ctx, members);
+    await writeTar(ctx.output, out, gzip);
+    return outcome;
+  },
+  isStructural(t: FoundTag): boolean {
+    if (t.group !== "ZIP") return false;
+    return GZIP_STRUCTURE.has(t.tag) || (t.tag === "ModifyDate" && t.value === GZIP_NO_TIME);
+  },
+};
+
+/** A member as tar-stream hands it over (the fields read here). */
+type TarEntry = Readable & { header: { name: string; type?: string | null; size?: number } };
+
+const BLOCK = 512;
+
+/** True when the first 512 bytes inside the gzip are a tar header (its checksum adds up). */
+async function gzipHoldsTar(input: string): Promise<boolean> {
+  const handle = await fsp.open(input, "r");
+  let head: Buffer;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  let inner: Buffer;
+  try {
+    // A cut stream still yields what it has: the first block is all that is needed.
+    inner = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
+  } catch {
+    return false;
+  }
+  return inner.length >= BLOCK && isTarHeader(inner.subarray(0, BLOCK));
+}
+
+function isTarHeader(block: Buffer): boolean {
+  const stored = parseInt(block.subarray(148, 156).toString("latin1").replace(/[\0 ]+$/, "").trim(), 8);
+  if (!Number.isFinite(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+  return sum === stored;
+}
+
+async function readTarMembers(input: string, gzip: boolean, workDir: string): Promise<Member[]> {
+  const members: Member[] = [];
+  const names = new NameSet();
+  const budget = new ArchiveBudget();
+  const extract = tarStream.extract();
+  // The decompressed stream is counted as well: zeros after the end of the archive are not
+  // members, but a gzip of them is still a bomb.
+  const stages: NodeJS.ReadWriteStream[] = gzip ? [zlib.createGunzip(), new Counter((n) => budget.unpacked(n))] : [];
+  const feeding = pipeline([fs.createReadStream(input), ...stages, extract] as unknown as [Readable, NodeJS.WritableStream]).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  try {
+    for await (const entry of extract) {
+      members.push(await readMember(entry as unknown as TarEntry, path.join(workDir, `m${members.length}`), names, budget));
+    }
+  } catch (err) {
+    extract.destroy();
+    await feeding;
+    throw classify(err);
+  }
+  const fed = await feeding;
+  if (fed != null) throw classify(fed);
+  return members;
+}
+
+async function readMember(entry: TarEntry, file: string, names: NameSet, budget: ArchiveBudget): Promise<Member> {
+  budget.member();
+  const { name, type } = entry.header;
+  checkMemberName(name);
+  if (type === "symlink" || type === "link") throw new BadFileError(`The archive holds a link (${describeName(name)}).`);
+  if (type === "directory") {
+    names.add(name);
+    entry.resume();
+    return { name, kind: "directory" };
+  }
+  if (type !== "file" && type !== "contiguous-file") throw new BadFileError(`The archive holds a special file (${describeName(name)}).`);
+  names.add(name);
+  budget.claim(entry.header.size ?? 0);
+  let size = 0;
+  await pipeline(
+    entry,
+    new Counter((n) => {
+      size += n;
+      budget.add(n);
+    }),
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
+  return { name, kind: "file", file, size };
+}
+
+function classify(err: unknown): Error {
+  if (err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err)) return err as Error;
+  return new BadFileError("The file is not a readable tar archive.", err);
+}
+
+const EPOCH = new Date(0);
+
+async function writeTar(output: string, members: readonly OutMember[], gzip: boolean): Promise<void> {
+  const pack = tarStream.pack();
+  const stages: NodeJS.ReadWriteStream[] = gzip ? [zlib.createGzip()] : [];
+  const writing = pipeline([pack, ...stages, fs.createWriteStream(output, { flags: "wx" })] as unknown as [Readable, NodeJS.WritableStream]);
+  try {
+    for (const m of members) {
+      const owner = { mtime: EPOCH, uid: 0, gid: 0, uname: "", gname: "" };
+      if (m.kind === "directory") {
+        pack.entry({ ...owner, name: m.name, type: "directory", mode: 0o755 });
+        continue;
+      }
+      const { size } = await fsp.stat(m.file);
+      await pipeline(fs.createReadStream(m.file), pack.entry({ ...owner, name: m.name, type: "file", mode: 0o644, size }));
+    }
+    pack.finalize();
+  } catch (err) {
+    pack.destroy(err instanceof Error ? err : new Error(String(err)));
+  }
+  await writing;
+}
