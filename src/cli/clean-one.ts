@@ -1,0 +1,86 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
+import type { ExifToolAccess, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import type { TagValue } from "../metadata/shape.js";
+import { cleanThrough } from "./clean-through.js";
+import { destinationOf, type Placement } from "./destination.js";
+import type { TempFiles } from "./temp-files.js";
+import { tempNameFor } from "./walk.js";
+
+export interface CleanSettings {
+  exiftool: ExifToolAccess;
+  keep: ReadonlySet<KeepOption>;
+  unknownMembers: UnknownMembers;
+  placement: Placement;
+  /** The run's private folder (generated names only). */
+  workDir: string;
+  temps: TempFiles;
+}
+
+/** What happened to one file: a line of `--json`, and a count of the summary. */
+export type FileReport =
+  | {
+      path: string;
+      outcome: "cleaned";
+      output: string;
+      fileType: string;
+      removed: Record<string, number>;
+      remaining: Record<string, Record<string, TagValue>>;
+    }
+  | { path: string; outcome: "skipped"; reason: SkipReason; fileType?: string; detail?: string }
+  | { path: string; outcome: "failed"; reason: FailReason; fileType?: string; detail: string };
+
+export type SkipReason = "unsupported type" | "link" | "special file" | "not found";
+export type FailReason = "bad file" | "too complex" | "error";
+
+/**
+ * Cleans one file with the service's detect/clean/verify. Cleaners see generated names only: the
+ * original is reached through a link in the run's folder, the clean copy is written there, then
+ * moved to a hidden temp name beside its destination and renamed over it: a destination is
+ * either absent, as before, or the complete verified copy. The original is only ever read,
+ * unless `--in-place` renames the verified copy over it.
+ */
+export async function cleanOne(file: string, relative: string, s: CleanSettings): Promise<FileReport> {
+  const id = crypto.randomUUID();
+  const input = path.join(s.workDir, `in-${id}`);
+  const output = path.join(s.workDir, `out-${id}`);
+  const final = destinationOf(file, relative, s.placement);
+  const staged = tempNameFor(final, id);
+  try {
+    await fsp.symlink(path.resolve(file), input);
+    const result = await cleanThrough({ exiftool: s.exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers });
+    const { mode } = await fsp.stat(file);
+    await fsp.mkdir(path.dirname(final), { recursive: true });
+    s.temps.add(staged);
+    await moveAcross(output, staged);
+    await fsp.chmod(staged, mode & 0o7777);
+    await fsp.rename(staged, final);
+    s.temps.delete(staged);
+    return { path: file, outcome: "cleaned", output: final, fileType: result.fileType, removed: result.removed, remaining: result.remaining };
+  } catch (err) {
+    return failure(file, err);
+  } finally {
+    await fsp.rm(input, { force: true });
+    await fsp.rm(output, { force: true });
+    if (s.temps.delete(staged)) await fsp.rm(staged, { force: true });
+  }
+}
+
+/** A rename when the run's folder is on the destination's file system, else a copy. */
+async function moveAcross(from: string, to: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+    await fsp.copyFile(from, to);
+  }
+}
+
+function failure(file: string, err: unknown): FileReport {
+  if (err instanceof UnsupportedTypeError) return { path: file, outcome: "skipped", reason: "unsupported type", fileType: err.fileType };
+  if (err instanceof BadFileError) return { path: file, outcome: "failed", reason: "bad file", detail: err.reason };
+  if (err instanceof TooComplexError) return { path: file, outcome: "failed", reason: "too complex", detail: "The file is too complex to process within this tool's limits." };
+  return { path: file, outcome: "failed", reason: "error", detail: err instanceof Error ? err.message : String(err) };
+}
