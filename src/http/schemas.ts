@@ -1,3 +1,5 @@
+import { FINDING_KINDS, SEVERITIES } from "../metadata/findings/index.js";
+
 /**
  * JSON schemas of the routes: they validate input, shape output and feed the OpenAPI document.
  * Metadata is open-ended (ExifTool knows ~30,000 tags), so its groups are free-form objects.
@@ -32,6 +34,34 @@ const metadata = {
   ],
 } as const;
 
+const findingExample = {
+  kind: "location",
+  severity: "high",
+  title: "The file gives the GPS position where it was made.",
+  tags: ["exif:GPSLatitude", "exif:GPSLongitude", "composite:GPSPosition"],
+  value: "48.858400, 2.294500",
+};
+
+const findings = {
+  type: "array",
+  description:
+    "What the file gives away, most serious first. `kind`: location, people, device, time, software, identifiers, previews, ai, provenance, hidden or embedded; " +
+    "`title`: one English sentence (translate by kind); `tags`: the `group:Tag` names it comes from (empty when found outside the tags, e.g. review comments or bytes after an image's end); " +
+    "`value`: what says it all when one value does (a position in decimal degrees, a name).",
+  items: {
+    type: "object",
+    required: ["kind", "severity", "title", "tags"],
+    properties: {
+      kind: { type: "string", enum: [...FINDING_KINDS] },
+      severity: { type: "string", enum: [...SEVERITIES] },
+      title: { type: "string" },
+      tags: { type: "array", items: { type: "string" } },
+      value: { type: "string" },
+    },
+  },
+  examples: [[findingExample]],
+} as const;
+
 const extractionProperties = {
   success: { type: "boolean", const: true },
   status: { type: "string", const: "completed" },
@@ -39,6 +69,7 @@ const extractionProperties = {
   fileName: { type: "string", examples: ["image.jpg"] },
   metadata,
   warnings: { type: "array", items: { type: "string" } },
+  findings,
 } as const;
 
 const extractExample = {
@@ -48,13 +79,14 @@ const extractExample = {
   fileName: "image.jpg",
   metadata: metadata.examples[0],
   warnings: [],
+  findings: [findingExample],
 };
 
 export const extractResponse = {
   type: "object",
   description: "The file's metadata, stored under `uuid`",
   examples: [extractExample],
-  required: ["success", "status", "uuid", "fileName", "metadata", "warnings"],
+  required: ["success", "status", "uuid", "fileName", "metadata", "warnings", "findings"],
   properties: extractionProperties,
 } as const;
 
@@ -85,9 +117,10 @@ export const removeResponse = {
       expiresAt: "2026-11-23T10:30:00.000Z",
       removed: { exif: 41, iptc: 4, xmp: 12 },
       remaining: {},
+      findings: [findingExample],
     },
   ],
-  required: ["success", "status", "uuid", "fileName", "downloadUrl", "expiresAt", "removed", "remaining"],
+  required: ["success", "status", "uuid", "fileName", "downloadUrl", "expiresAt", "removed", "remaining", "findings"],
   properties: {
     success: { type: "boolean", const: true },
     status: { type: "string", const: "completed" },
@@ -97,6 +130,7 @@ export const removeResponse = {
     expiresAt: { type: "string", format: "date-time" },
     removed: tagCounts,
     remaining: { type: "object", additionalProperties: { type: "object", additionalProperties: true } },
+    findings,
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
+import { type Finding, findingsOf } from "./findings/index.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -18,8 +19,14 @@ export function displayName(file: LocalFile, tags: RawTags): string {
   return file.unnamed && typeof ext === "string" && /^[a-z0-9]{1,8}$/i.test(ext) ? `${file.name}.${ext.toLowerCase()}` : file.name;
 }
 
+/** The contract's extraction: the shaped metadata and what it gives away. */
+export interface Extraction extends ShapedMetadata {
+  findings: Finding[];
+}
+
 /**
- * Reads a file's metadata through the pool and shapes it for the contract. A file ExifTool
+ * Reads a file's metadata through the pool and shapes it for the contract, with the findings
+ * of the same read. A file ExifTool
  * cannot read (or a read that times out) is the client's problem, not ours: the answer is what
  * could be read, at least `File`, with ExifTool's messages as warnings.
  */
@@ -27,7 +34,7 @@ export async function extractMetadata(
   exiftool: ExifToolAccess,
   file: LocalFile,
   opts: { numeric: boolean; hiddenPaths: string[]; log: { warn(obj: object, msg: string): void } },
-): Promise<ShapedMetadata> {
+): Promise<Extraction> {
   let read: RawRead;
   try {
     read = await readAll(exiftool, file.path, opts.numeric);
@@ -37,7 +44,7 @@ export async function extractMetadata(
     read = { tags: {}, messages: [timedOut ? "Reading this file took too long; nothing could be extracted." : "ExifTool could not read this file."] };
   }
   const name = displayName(file, read.tags);
-  return shapeMetadata({
+  const shaped = shapeMetadata({
     raw: read.tags,
     messages: read.messages,
     clientName: name,
@@ -45,4 +52,5 @@ export async function extractMetadata(
     numeric: opts.numeric,
     replacements: [[file.path, name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
+  return { ...shaped, findings: await findingsOf(read.tags, file.path) };
 }

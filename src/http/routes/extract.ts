@@ -41,6 +41,7 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
           fileName: shaped.fileName,
           metadata: shaped.metadata,
           warnings: shaped.warnings,
+          findings: shaped.findings,
         };
         await services.extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: shaped.fileName, result: body, createdAt: new Date().toISOString() });
         return body;

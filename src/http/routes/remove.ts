@@ -3,6 +3,7 @@ import fsp from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { cleanFile } from "../../cleaners/clean-file.js";
 import { displayName } from "../../metadata/extract.js";
+import { findingsOf } from "../../metadata/findings/index.js";
 import { readBeforeCleaning } from "../../metadata/read-for-cleaning.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
@@ -61,6 +62,7 @@ export function removeRoutes(app: FastifyInstance, services: Services, auth: Ret
             expiresAt,
             removed: result.removed,
             remaining: result.remaining,
+            findings: await findingsOf(before.tags, file.path),
           };
         } finally {
           await temp.remove(output);

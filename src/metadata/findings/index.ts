@@ -1,0 +1,41 @@
+import type { RawTags } from "../read-task.js";
+import { aiFindings, provenanceFindings } from "./ai-provenance.js";
+import { identifierFindings } from "./identifiers.js";
+import { locationFindings } from "./location.js";
+import { officeFindings } from "./office.js";
+import { pdfFindings } from "./pdf.js";
+import { deviceFindings, peopleFindings } from "./people-device.js";
+import { previewFindings } from "./previews.js";
+import { commentFindings, pictureFindings } from "./tag-hidden.js";
+import { timeFindings, softwareFindings } from "./time-software.js";
+import { trailerFindings } from "./trailer.js";
+import { FINDING_KINDS, type Finding, SEVERITIES, tagEntries } from "./types.js";
+
+export type { Finding, FindingKind, Severity } from "./types.js";
+export { FINDING_KINDS, SEVERITIES } from "./types.js";
+
+/**
+ * What a file gives away (the contract's `findings`), most serious first, then in the contract's
+ * order of kinds. `tags` is the ExifTool read the response shows (`-G0`, with or without `-n`);
+ * `file` is the same file, looked into where ExifTool does not (previews compared with the
+ * picture, bytes after its end, PDF objects and revisions, office review content).
+ */
+export async function findingsOf(tags: RawTags, file: string): Promise<Finding[]> {
+  const entries = tagEntries(tags);
+  const looked = await Promise.all([previewFindings(entries, file), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
+  const all = [
+    ...locationFindings(entries),
+    ...peopleFindings(entries),
+    ...deviceFindings(entries),
+    ...timeFindings(entries),
+    ...softwareFindings(entries),
+    ...identifierFindings(entries),
+    ...aiFindings(entries),
+    ...provenanceFindings(entries),
+    ...commentFindings(entries),
+    ...pictureFindings(entries),
+    ...looked.flat(),
+  ];
+  const rank = (f: Finding): number => SEVERITIES.indexOf(f.severity) * FINDING_KINDS.length + FINDING_KINDS.indexOf(f.kind);
+  return all.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+}

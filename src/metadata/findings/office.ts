@@ -1,0 +1,154 @@
+import yauzl from "yauzl";
+import { type Finding, type TagEntry, shortValue } from "./types.js";
+
+/** Bounds of the look inside: entries listed, bytes of one part read. */
+const MAX_ENTRIES = 10_000;
+const MAX_PART_BYTES = 16 * 1024 * 1024;
+
+const OFFICE_TYPES = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
+
+/** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
+const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml)$/;
+
+const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
+const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
+const THUMBNAIL = /^(docProps\/thumbnail\.|Thumbnails\/thumbnail\.)/;
+
+interface OfficeContent {
+  comments: number;
+  commenters: Set<string>;
+  trackedChanges: number;
+  hiddenText: number;
+  hiddenSheetsOrSlides: number;
+  revisionIds: number;
+  embedded: string[];
+  /** Every file entry's name (a plain ZIP's members are all embedded files). */
+  members: string[];
+  thumbnails: string[];
+}
+
+/**
+ * `hidden`, `embedded`, `previews` and `identifiers` of office documents (OOXML, OpenDocument),
+ * which ExifTool reads only the properties of: review comments and their authors, tracked
+ * changes, hidden text, sheets and slides, revision ids, pictures and objects inside, the
+ * saved thumbnail. A ZIP that is not a document counts its members as embedded files.
+ */
+export async function officeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  if (typeof type !== "string" || (!OFFICE_TYPES.has(type) && type !== "ZIP")) return [];
+  // A file that does not open as a ZIP has nothing of this to show; its damage is reported elsewhere.
+  const c = await inspect(file).catch(() => null);
+  if (c == null) return [];
+  const findings: Finding[] = [];
+  if (type === "ZIP") {
+    if (c.members.length > 0) findings.push(embeddedFinding(c.members));
+    return findings;
+  }
+  if (c.comments > 0) {
+    const f: Finding = { kind: "hidden", severity: "high", title: `The document holds ${c.comments} review comment(s).`, tags: [] };
+    if (c.commenters.size > 0) f.value = shortValue([...c.commenters].join("; "));
+    findings.push(f);
+  }
+  if (c.trackedChanges > 0) {
+    findings.push({ kind: "hidden", severity: "high", title: `The document keeps ${c.trackedChanges} tracked change(s), deleted text included.`, tags: [], value: String(c.trackedChanges) });
+  }
+  if (c.hiddenText > 0) findings.push({ kind: "hidden", severity: "high", title: "The document holds hidden text.", tags: [], value: String(c.hiddenText) });
+  if (c.hiddenSheetsOrSlides > 0) {
+    findings.push({ kind: "hidden", severity: "high", title: "The document holds hidden sheets or slides.", tags: [], value: String(c.hiddenSheetsOrSlides) });
+  }
+  if (c.revisionIds > 0) {
+    findings.push({ kind: "identifiers", severity: "medium", title: "The document carries revision ids that link it to its other versions.", tags: [], value: String(c.revisionIds) });
+  }
+  if (c.thumbnails.length > 0) {
+    findings.push({ kind: "previews", severity: "medium", title: "The document keeps a thumbnail of its first page.", tags: [], value: c.thumbnails.join("; ") });
+  }
+  if (c.embedded.length > 0) findings.push(embeddedFinding(c.embedded));
+  return findings;
+}
+
+function embeddedFinding(names: readonly string[]): Finding {
+  return {
+    kind: "embedded",
+    severity: "medium",
+    title: `The file contains ${names.length} other file(s), each with metadata of its own.`,
+    tags: [],
+    value: shortValue(names.join("; ")),
+  };
+}
+
+function count(text: string, re: RegExp): number {
+  return text.match(re)?.length ?? 0;
+}
+
+function account(c: OfficeContent, name: string, text: string): void {
+  if (name === "word/comments.xml") c.comments += count(text, /<w:comment\b/g);
+  if (/^xl\/comments\d*\.xml$/.test(name)) c.comments += count(text, /<comment\b/g);
+  if (/^xl\/threadedComments\//.test(name)) c.comments += count(text, /<threadedComment\b/g);
+  if (/^ppt\/comments\//.test(name)) c.comments += count(text, /<p(188)?:cm\b/g);
+  if (name === "content.xml") c.comments += count(text, /<office:annotation\b/g);
+  for (const m of text.matchAll(/\b(?:w:author|displayName)="([^"]{1,200})"|<author>([^<]{1,200})<\/author>|<p:cmAuthor\b[^>]*\bname="([^"]{1,200})"|<dc:creator>([^<]{1,200})<\/dc:creator>/g)) {
+    if (COMMENT_PART.test(name) || name === "content.xml") c.commenters.add(m[1] ?? m[2] ?? m[3] ?? m[4] ?? "");
+  }
+  if (/^word\//.test(name)) {
+    c.trackedChanges += count(text, /<w:(ins|del|moveFrom|moveTo|rPrChange|pPrChange)\b/g);
+    c.hiddenText += count(text, /<w:vanish\s*\/>/g);
+    c.revisionIds += count(text, /\bw:rsid\w*="/g);
+  }
+  if (name === "content.xml") {
+    c.trackedChanges += count(text, /<text:changed-region\b/g);
+    c.hiddenText += count(text, /<text:hidden-(text|paragraph)\b|text:display="none"/g);
+  }
+  if (name === "xl/workbook.xml") c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
+  if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
+}
+
+function inspect(file: string): Promise<OfficeContent> {
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [] };
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, zip) => {
+      if (err != null) return reject(err);
+      let seen = 0;
+      zip.on("error", reject);
+      zip.on("end", () => resolve(c));
+      zip.on("entry", (entry: yauzl.Entry) => {
+        const name = entry.fileName;
+        if (++seen > MAX_ENTRIES) {
+          zip.close();
+          return resolve(c);
+        }
+        if (!name.endsWith("/")) {
+          c.members.push(name);
+          if (THUMBNAIL.test(name)) c.thumbnails.push(name);
+          else if (EMBEDDED.test(name)) c.embedded.push(name);
+        }
+        if (!READ_PART.test(name) || entry.isEncrypted()) return zip.readEntry();
+        readPart(zip, entry)
+          .then((text) => {
+            account(c, name, text);
+            zip.readEntry();
+          })
+          .catch(reject);
+      });
+      zip.readEntry();
+    });
+  });
+}
+
+/** The first MAX_PART_BYTES of an entry, inflated, as text. */
+function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err != null) return reject(err);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on("data", (chunk: Buffer) => {
+        if (size >= MAX_PART_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_PART_BYTES) stream.destroy();
+      });
+      stream.on("error", reject);
+      stream.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+  });
+}

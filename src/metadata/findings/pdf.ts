@@ -1,0 +1,112 @@
+import fs from "node:fs";
+import { runTool } from "../../cleaners/run-tool.js";
+import { type Finding, type TagEntry, shortValue } from "./types.js";
+
+/** qpdf's JSON of a big PDF's objects (stream data left out) fits in this; past it, only revisions are counted. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const QPDF_TIMEOUT_MS = 30_000;
+
+/** Annotations a reviewer leaves (links and form fields are content, not review). */
+const REVIEW = new Set(["/Text", "/FreeText", "/Highlight", "/Underline", "/StrikeOut", "/Squiggly", "/Caret", "/Ink", "/Stamp", "/FileAttachment", "/Sound"]);
+
+interface PdfContent {
+  annotations: number;
+  reviewers: Set<string>;
+  attachments: number;
+  scripts: number;
+  id: string | null;
+}
+
+/**
+ * `hidden` and `identifiers` of a PDF: review annotations and their authors, attached files,
+ * JavaScript, the trailer's `/ID`, read from every object (object streams included) through
+ * qpdf; and earlier revisions, counted from the file's cross-reference sections (an incremental
+ * update leaves the previous text in the file).
+ */
+export async function pdfFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  if (type !== "PDF") return [];
+  const findings: Finding[] = [];
+  const linearized = entries.some((t) => t.group === "PDF" && t.tag === "Linearized" && (t.value === "Yes" || t.value === true || t.value === 1));
+  const revisions = (await countOccurrences(file, "startxref")) - (linearized ? 1 : 0);
+  if (revisions > 1) {
+    findings.push({ kind: "hidden", severity: "high", title: `The PDF keeps ${revisions - 1} earlier revision(s) of itself, readable by anyone.`, tags: [], value: String(revisions - 1) });
+  }
+  const content = await readObjects(file);
+  if (content == null) return findings;
+  if (content.annotations > 0) {
+    const hidden: Finding = { kind: "hidden", severity: "high", title: `The PDF holds ${content.annotations} review annotation(s) (comments, highlights, notes).`, tags: [] };
+    if (content.reviewers.size > 0) hidden.value = shortValue([...content.reviewers].join("; "));
+    findings.push(hidden);
+  }
+  if (content.attachments > 0) {
+    findings.push({ kind: "hidden", severity: "high", title: `The PDF carries ${content.attachments} attached file(s).`, tags: [], value: String(content.attachments) });
+  }
+  if (content.scripts > 0) {
+    findings.push({ kind: "hidden", severity: "high", title: "The PDF contains JavaScript.", tags: [], value: String(content.scripts) });
+  }
+  if (content.id != null) {
+    findings.push({ kind: "identifiers", severity: "medium", title: "The PDF's /ID links every copy and version of it.", tags: [], value: content.id });
+  }
+  return findings;
+}
+
+async function readObjects(file: string): Promise<PdfContent | null> {
+  const r = await runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
+    timeoutMs: QPDF_TIMEOUT_MS,
+    maxOutputBytes: MAX_JSON_BYTES,
+    // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
+  }).catch(() => null);
+  if (r == null || (r.code !== 0 && r.code !== 3)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout.toString("utf8"));
+  } catch {
+    return null;
+  }
+  const objects = (parsed as { qpdf?: unknown[] }).qpdf?.[1];
+  if (objects == null || typeof objects !== "object") return null;
+  const content: PdfContent = { annotations: 0, reviewers: new Set(), attachments: 0, scripts: 0, id: null };
+  for (const [key, obj] of Object.entries(objects as Record<string, unknown>)) {
+    const o = obj as { value?: unknown; stream?: { dict?: unknown } };
+    const value = o.value ?? o.stream?.dict;
+    if (key === "trailer") {
+      const id = (value as Record<string, unknown> | undefined)?.["/ID"];
+      if (Array.isArray(id) && typeof id[0] === "string") content.id = id[0].replace(/^[bu]:/, "");
+      continue;
+    }
+    visit(value, content);
+  }
+  return content;
+}
+
+/** Counts what one object (and the dictionaries written inline in it) holds. */
+function visit(value: unknown, c: PdfContent): void {
+  if (Array.isArray(value)) {
+    for (const v of value) visit(v, c);
+    return;
+  }
+  if (value == null || typeof value !== "object") return;
+  const d = value as Record<string, unknown>;
+  if (typeof d["/Subtype"] === "string" && REVIEW.has(d["/Subtype"]) && (d["/Type"] === "/Annot" || d["/Rect"] != null)) {
+    c.annotations++;
+    if (typeof d["/T"] === "string") c.reviewers.add(d["/T"].replace(/^[bu]:/, ""));
+  }
+  if (d["/EF"] != null) c.attachments++;
+  if (d["/JS"] != null || d["/S"] === "/JavaScript") c.scripts++;
+  for (const v of Object.values(d)) visit(v, c);
+}
+
+/** Occurrences of an ASCII word in a file, read in chunks. */
+async function countOccurrences(file: string, word: string): Promise<number> {
+  const needle = Buffer.from(word, "latin1");
+  let count = 0;
+  let carry = Buffer.alloc(0);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    const buf = Buffer.concat([carry, chunk as Buffer]);
+    for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + needle.length)) count++;
+    carry = buf.subarray(Math.max(0, buf.length - needle.length + 1));
+    // The carried tail is shorter than the word, so no occurrence is counted twice.
+  }
+  return count;
+}

@@ -1,0 +1,122 @@
+import fsp from "node:fs/promises";
+import { runTool } from "../../cleaners/run-tool.js";
+import { type Finding, type TagEntry, fromTags } from "./types.js";
+
+const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
+
+/** Where ExifTool says a JPEG preview sits in the file (it reports these offsets from the file's start). */
+const LOCATORS: ReadonlyArray<[start: string, length: string]> = [
+  ["ThumbnailOffset", "ThumbnailLength"],
+  ["PreviewImageStart", "PreviewImageLength"],
+  ["JpgFromRawStart", "JpgFromRawLength"],
+  ["OtherImageStart", "OtherImageLength"],
+];
+
+/** Bounds of the comparison: a few previews, each of a sane size, each decode short. */
+const MAX_COMPARED = 4;
+const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
+const DECODE_TIMEOUT_MS = 20_000;
+/** Both pictures are scaled to SIDE x SIDE grey pixels; below this correlation they show different things. */
+const SIDE = 16;
+const MIN_CORRELATION = 0.75;
+
+/**
+ * `previews`: thumbnails and previews kept inside the file. Each JPEG preview is decoded and
+ * compared with the main picture, both scaled down to the same small grey grid (bytes say
+ * nothing: a re-encoded thumbnail never matches): `high` when one shows a different picture (a
+ * crop or an edit that left the original behind), `low` when they agree, `medium` when the
+ * comparison could not be made.
+ */
+export async function previewFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+  const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
+  if (previews.length === 0) return [];
+  const verdict = await compareWithMain(entries, file);
+  if (verdict === "different") {
+    return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
+  }
+  if (verdict === "same") return fromTags("previews", "low", "The file holds a thumbnail or preview of its picture.", previews);
+  return fromTags("previews", "medium", "The file holds thumbnails or previews that may show more than the picture itself.", previews);
+}
+
+type Verdict = "same" | "different" | "unknown";
+
+async function compareWithMain(entries: readonly TagEntry[], file: string): Promise<Verdict> {
+  const { size } = await fsp.stat(file);
+  const spans = locate(entries, size).slice(0, MAX_COMPARED);
+  if (spans.length === 0) return "unknown";
+  const main = await greyGrid(file);
+  if (main == null) return "unknown";
+  let verdict: Verdict = "unknown";
+  const handle = await fsp.open(file, "r");
+  try {
+    for (const [i, span] of spans.entries()) {
+      const bytes = Buffer.alloc(span.length);
+      await handle.read(bytes, 0, span.length, span.start);
+      if (bytes[0] !== 0xff || bytes[1] !== 0xd8) continue;
+      const previewFile = `${file}.preview${i}`;
+      try {
+        await fsp.writeFile(previewFile, bytes);
+        const grid = await greyGrid(previewFile);
+        if (grid == null) continue;
+        if (correlation(main, grid) < MIN_CORRELATION) return "different";
+        verdict = "same";
+      } finally {
+        await fsp.rm(previewFile, { force: true });
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return verdict;
+}
+
+function locate(entries: readonly TagEntry[], fileSize: number): Array<{ start: number; length: number }> {
+  const byKey = new Map(entries.map((t) => [`${t.group}:${t.tag}`, t.value]));
+  const groups = new Set(entries.map((t) => t.group));
+  const spans: Array<{ start: number; length: number }> = [];
+  for (const group of groups) {
+    for (const [startTag, lengthTag] of LOCATORS) {
+      const start = Number(byKey.get(`${group}:${startTag}`));
+      const length = Number(byKey.get(`${group}:${lengthTag}`));
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 4) continue;
+      if (length > MAX_PREVIEW_BYTES || start + length > fileSize) continue;
+      spans.push({ start, length });
+    }
+  }
+  return spans;
+}
+
+/** The picture as SIDE x SIDE grey levels (ffmpeg decodes JPEG, PNG, TIFF, WebP, GIF), or null when it cannot. */
+async function greyGrid(file: string): Promise<Uint8Array | null> {
+  const r = await runTool(
+    "ffmpeg",
+    ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
+    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 1024 * 1024 },
+    // A picture ffmpeg cannot decode in time only means this comparison cannot be made.
+  ).catch(() => null);
+  if (r == null || r.code !== 0 || r.stdout.length !== SIDE * SIDE) return null;
+  return new Uint8Array(r.stdout);
+}
+
+/**
+ * Pearson correlation of two grey grids: insensitive to brightness and contrast (a thumbnail
+ * encoded with another curve), low for another picture. Two flat grids compare by their level.
+ */
+function correlation(a: Uint8Array, b: Uint8Array): number {
+  const mean = (x: Uint8Array): number => x.reduce((s, v) => s + v, 0) / x.length;
+  const ma = mean(a);
+  const mb = mean(b);
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const da = (a[i] ?? 0) - ma;
+    const db = (b[i] ?? 0) - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
+  }
+  const flat = 16 * a.length; // a standard deviation under 4 grey levels
+  if (va < flat || vb < flat) return va < flat && vb < flat && Math.abs(ma - mb) < 32 ? 1 : 0;
+  return cov / Math.sqrt(va * vb);
+}

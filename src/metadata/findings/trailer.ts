@@ -1,0 +1,122 @@
+import fsp from "node:fs/promises";
+import { type Finding, type TagEntry } from "./types.js";
+
+const CHUNK = 64 * 1024;
+
+/** Reads a file through a moving window, so a 100 MB JPEG is walked without being held whole. */
+class Window {
+  private start = 0;
+  private buf = Buffer.alloc(0);
+  constructor(
+    private readonly handle: fsp.FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** The bytes from `pos` on, at least `min` of them when the file has them. */
+  async at(pos: number, min = 1): Promise<Buffer> {
+    if (pos < this.start || pos + min > this.start + this.buf.length) {
+      const length = Math.max(CHUNK, min);
+      const { bytesRead, buffer } = await this.handle.read(Buffer.alloc(length), 0, length, pos);
+      this.start = pos;
+      this.buf = buffer.subarray(0, bytesRead);
+    }
+    return this.buf.subarray(pos - this.start);
+  }
+}
+
+/** Where a JPEG's EOI marker ends, walking its segments and entropy-coded data; null if it has none. */
+async function jpegEnd(w: Window): Promise<number | null> {
+  let pos = 2;
+  while (pos + 2 <= w.size) {
+    const b = await w.at(pos, 4);
+    if (b[0] !== 0xff) return null;
+    const marker = b[1] ?? 0;
+    if (marker === 0xff) {
+      pos += 1;
+      continue;
+    }
+    if (marker === 0xd9) return pos + 2;
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      pos += 2;
+      continue;
+    }
+    if (b.length < 4) return null;
+    pos += 2 + b.readUInt16BE(2);
+    if (marker !== 0xda) continue;
+    // Entropy-coded data runs to the next marker that is neither a stuffed 0x00 nor a restart.
+    for (;;) {
+      if (pos + 1 >= w.size) return null;
+      const data = await w.at(pos, 2);
+      const ff = data.indexOf(0xff);
+      if (ff < 0) {
+        pos += data.length;
+        continue;
+      }
+      pos += ff;
+      if (ff + 1 >= data.length) continue; // the window ends on 0xFF: read on from there
+      const next = data[ff + 1] ?? 0;
+      if (next === 0xff) pos += 1;
+      else if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) pos += 2;
+      else break;
+    }
+  }
+  return null;
+}
+
+/** Where a PNG's IEND chunk ends; null if it has none. */
+async function pngEnd(w: Window): Promise<number | null> {
+  let pos = 8;
+  while (pos + 12 <= w.size) {
+    const b = await w.at(pos, 8);
+    const length = b.readUInt32BE(0);
+    const type = b.subarray(4, 8).toString("latin1");
+    pos += 12 + length;
+    if (type === "IEND") return pos;
+  }
+  return null;
+}
+
+const SIGNATURES: ReadonlyArray<[RegExp, string]> = [
+  [/^PK\x03\x04/, "a ZIP archive"],
+  [/^%PDF-/, "a PDF document"],
+  [/^Rar!/, "a RAR archive"],
+  [/^7z\xbc\xaf/, "a 7-Zip archive"],
+  [/^\xff\xd8\xff/, "another JPEG picture"],
+  [/^\x89PNG/, "another PNG picture"],
+  [/^....ftyp/s, "an MP4 or QuickTime video"],
+];
+
+/**
+ * `hidden`: bytes after the end of a JPEG or PNG picture (an archive or a video glued to a photo,
+ * an editor's leftovers). Viewers never show them; anyone can read them. A JPEG's MPF images,
+ * which ExifTool reads and lists as previews, are not counted here.
+ */
+export async function trailerFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  if (type !== "JPEG" && type !== "PNG") return [];
+  const handle = await fsp.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const w = new Window(handle, size);
+    const end = type === "JPEG" ? await jpegEnd(w) : await pngEnd(w);
+    if (end == null || end >= size) return [];
+    const head = (await w.at(end, Math.min(64, size - end))).subarray(0, Math.min(64, size - end));
+    const hasMpf = entries.some((t) => t.group === "MPF");
+    if (hasMpf && head[0] === 0xff && head[1] === 0xd8) return [];
+    // A few bytes of padding some writers leave are not content.
+    if (size - end < 1024 && head.every((byte) => byte === 0 || byte === 0x20 || byte === 0x0a || byte === 0x0d)) return [];
+    const latin = head.toString("latin1");
+    const what = SIGNATURES.find(([re]) => re.test(latin))?.[1] ?? "data";
+    return [
+      {
+        kind: "hidden",
+        severity: "high",
+        title: `The file hides ${size - end} bytes after the end of its picture (${what}).`,
+        tags: [],
+        value: what,
+      },
+    ];
+  } finally {
+    await handle.close();
+  }
+}
