@@ -33,15 +33,22 @@ const schema = z.object({
   URL_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   EXIFTOOL_PROCS: z.coerce.number().int().positive().optional(),
   EXIFTOOL_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  MAX_FILES_IN_WORK: z.coerce.number().int().positive().optional(),
+  MAX_MB_IN_WORK: z.coerce.number().positive().optional(),
+  MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).default(64),
+  WORKER_HEAP_MB: z.coerce.number().int().min(64).default(512),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, "PUBLIC_BASE_URL" | "DATA_DIR" | "EXIFTOOL_PROCS"> {
+export interface Config extends Omit<Env, "PUBLIC_BASE_URL" | "DATA_DIR" | "EXIFTOOL_PROCS" | "MAX_FILES_IN_WORK" | "MAX_MB_IN_WORK"> {
   DATA_DIR: string;
   PUBLIC_BASE_URL: string;
   EXIFTOOL_PROCS: number;
+  MAX_FILES_IN_WORK: number;
+  MAX_MB_IN_WORK: number;
   maxFileBytes: number;
   downloadTtlMs: number;
 }
@@ -66,6 +73,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Every core keeps one ExifTool busy; exiftool-vendored's own default (cores/4) leaves a
     // 2-core machine with a single worker.
     EXIFTOOL_PROCS: e.EXIFTOOL_PROCS ?? Math.max(1, os.availableParallelism()),
+    // Two files per core keep the cores busy while one file waits on ExifTool or the disk; each
+    // removal holds one worker thread (WORKER_HEAP_MB) and at most one helper program at a time.
+    MAX_FILES_IN_WORK: e.MAX_FILES_IN_WORK ?? Math.max(2, 2 * os.availableParallelism()),
+    // Bytes of files in work together: the temp space they hold and the I/O they cost.
+    MAX_MB_IN_WORK: e.MAX_MB_IN_WORK ?? Math.max(e.MAX_FILE_MB, 1024),
     maxFileBytes: Math.floor(e.MAX_FILE_MB * 1024 * 1024),
     downloadTtlMs: Math.round(e.DOWNLOAD_TTL_HOURS * 3600 * 1000),
   };

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createTempSpace, type TempSpace } from "./intake/temp-space.js";
 import { createUrlFetcher, type UrlFetcher } from "./intake/url-fetch.js";
+import { type CleanerPool, createCleanerPool } from "./isolation/cleaner-pool.js";
 import { createExifToolPool, type ExifToolPool } from "./metadata/exiftool-pool.js";
 import { type BlobStore, createFolderBlobStore } from "./store/blobs.js";
 import { type CleanedFileStore, createCleanedFileStore } from "./store/cleaned-files.js";
@@ -10,6 +11,7 @@ import { createDb, type DbHandle } from "./store/db.js";
 import { createExtractionStore, type ExtractionStore } from "./store/extractions.js";
 import { createKeyStore, type KeyStore } from "./store/keys.js";
 import type { RedisHandle } from "./store/redis.js";
+import { createWorkBudget, type WorkBudget } from "./work-budget.js";
 
 /** Everything a request needs, made once per process and released in `close()`. */
 export interface Services {
@@ -22,6 +24,10 @@ export interface Services {
   /** Present when `REDIS_URL` is set: rate limits are then shared by every instance. */
   redis: RedisHandle | null;
   pool: ExifToolPool;
+  /** Worker threads where cleaners parse the untrusted bytes. */
+  cleaners: CleanerPool;
+  /** Files and bytes in work at once, and the queue in front of them. */
+  budget: WorkBudget;
   temp: TempSpace;
   fetcher: UrlFetcher;
   close(): Promise<void>;
@@ -51,6 +57,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const { space: temp, swept } = await createTempSpace(config.DATA_DIR);
   if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
   const pool = await createExifToolPool(config);
+  const cleaners = createCleanerPool({ threads: config.MAX_FILES_IN_WORK, heapMb: config.WORKER_HEAP_MB, exiftool: pool.access });
   if (config.ALLOW_PRIVATE_URLS) {
     log.warn("ALLOW_PRIVATE_URLS is on: the service will fetch URLs on private and loopback addresses. Never use this in production.");
   }
@@ -69,10 +76,13 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     blobs,
     redis,
     pool,
+    cleaners,
+    budget: createWorkBudget({ maxFiles: config.MAX_FILES_IN_WORK, maxBytes: config.MAX_MB_IN_WORK * 1024 * 1024, maxQueued: config.MAX_QUEUED_REQUESTS }),
     temp,
     fetcher,
     async close() {
       await fetcher.close();
+      await cleaners.close();
       await pool.close();
       await db.close();
       await blobs.close?.();

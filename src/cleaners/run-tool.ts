@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { currentChannel, runToolOverChannel } from "../isolation/worker-channel.js";
 import { TOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
 
 export interface ToolRun {
@@ -30,8 +31,21 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
  *
  * A non-zero exit is returned, not thrown: what it means (bad input vs our failure) is the
  * caller's call.
+ *
+ * Inside a cleaning worker the main thread starts the program (see isolation/messages.ts), under
+ * the task's deadline.
  */
 export function runTool(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+  const channel = currentChannel();
+  if (channel != null) {
+    const limits = { timeoutMs: opts.timeoutMs, ...(opts.maxOutputBytes != null ? { maxOutputBytes: opts.maxOutputBytes } : {}) };
+    return runToolOverChannel(channel, cmd, args, limits);
+  }
+  return runToolHere(cmd, args, opts);
+}
+
+/** Starts the program from this thread (the main thread, or a process without workers). */
+export function runToolHere(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
   const bad = args.find((a) => /[\r\n\0]/.test(a));
   if (bad != null) return Promise.reject(new ToolFailure(`${cmd}: refused an argument with a control character`));
   const capped = withMemoryCap(cmd, args, TOOL_MEMORY_BYTES);

@@ -1,12 +1,10 @@
 import { type CleanRequest, type CleanResult, cleanFile } from "../cleaners/clean-file.js";
-import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 
 /**
- * The one place the command line runs detect -> clean -> verify, as the service's remove route
- * does (the same first read, the same cleanFile), so that moving cleaning into worker threads
- * changes this function only.
+ * The one place the command line runs detect -> clean -> verify: the service's own functions
+ * (src/cleaners/clean-file.ts), in this process. The files are the user's own, so they are not
+ * sent through the service's worker threads.
  */
-export async function cleanThrough(req: Omit<CleanRequest, "before">): Promise<CleanResult> {
-  const before = await readBeforeCleaning(req.exiftool, req.input);
-  return cleanFile({ ...req, before: before.tags });
+export function cleanThrough(req: CleanRequest): Promise<CleanResult> {
+  return cleanFile(req);
 }

@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import { AppError, badRequest } from "../errors.js";
+import { BusyError } from "../work-budget.js";
+import { ClientGone, DeadlineExceeded } from "./request-deadline.js";
+
+/** Seconds a client told "busy" should wait: about what one file in work takes. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /** The one place where anything thrown becomes the contract's `{success: false, error}`. */
 export function toAppError(err: unknown, maxMb: number): AppError {
@@ -8,6 +13,9 @@ export function toAppError(err: unknown, maxMb: number): AppError {
   if (err instanceof BadFileError) return new AppError("unprocessable", err.reason, err.cause);
   if (err instanceof TooComplexError) return new AppError("too_complex", undefined, err);
   if (err instanceof UnsupportedTypeError) return new AppError("unsupported_type", err.fileType);
+  if (err instanceof DeadlineExceeded) return new AppError("too_complex", undefined, err);
+  if (err instanceof BusyError) return new AppError("busy", undefined, err);
+  if (err instanceof ClientGone) return badRequest("the client closed the connection");
   const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
   if (e.validation != null) {
     const first = e.validation[0];
@@ -60,6 +68,7 @@ export function makeErrorHandler(maxMb: number) {
       // The server's requestTimeout (app.ts) bounds a client that never stops sending.
       request.raw.resume();
     }
+    if (app.code === "busy") reply.header("Retry-After", String(BUSY_RETRY_AFTER_SECONDS));
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };
 }

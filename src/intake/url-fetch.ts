@@ -67,7 +67,8 @@ export interface UrlFetcher {
    * Throws AppError "bad_request" for a URL that cannot be fetched by its form, "fetch_failed"
    * for anything the remote side did wrong; `dest` is removed on every failure.
    */
-  fetchToFile(rawUrl: string, dest: string): Promise<FetchedFile>;
+  /** `signal` is the request's: its deadline or hang-up stops the fetch and rejects with its reason. */
+  fetchToFile(rawUrl: string, dest: string, signal?: AbortSignal): Promise<FetchedFile>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -84,7 +85,7 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
     }),
   });
 
-  async function fetchToFile(rawUrl: string, dest: string): Promise<FetchedFile> {
+  async function fetchToFile(rawUrl: string, dest: string, signal?: AbortSignal): Promise<FetchedFile> {
     const parsed = parseFetchableUrl(rawUrl);
     if (!parsed.ok) throw new AppError("bad_request", parsed.reason);
     const clientUrl = parsed.url;
@@ -94,7 +95,10 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
     const out = (await fsp.open(dest, "wx", 0o600)).createWriteStream();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new FetchTimeoutError()), opts.timeoutMs);
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      signal?.throwIfAborted();
       const response = await followRedirects(clientUrl, controller.signal);
       const length = Number(header(response, "content-length") ?? Number.NaN);
       if (length > opts.maxBytes) {
@@ -111,9 +115,11 @@ export function createUrlFetcher(opts: UrlFetcherOptions): UrlFetcher {
     } catch (err) {
       out.destroy();
       await fsp.rm(dest, { force: true });
+      if (signal?.aborted === true) throw signal.reason;
       throw toAppError(controller.signal.aborted ? controller.signal.reason : err, clientUrl);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 

@@ -1,15 +1,12 @@
-import crypto from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { AppError } from "../../errors.js";
-import { extractMetadata } from "../../metadata/extract.js";
 import type { Services } from "../../services.js";
 import type { makeAuthHooks } from "../auth.js";
-import { parseBoolean } from "../request-input.js";
+import type { makePipeline } from "../pipeline.js";
 import { errorResponses, extractInput, extractResponse, sourceQuery, storedExtractionResponse, uuidParams } from "../schemas.js";
-import { withLocalFile } from "../with-local-file.js";
 import { uuidParam } from "../uuid-param.js";
 
-export function extractRoutes(app: FastifyInstance, services: Services, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
+export function extractRoutes(app: FastifyInstance, services: Services, pipeline: ReturnType<typeof makePipeline>, auth: ReturnType<typeof makeAuthHooks>, rateLimit: object): void {
   app.post(
     "/api/v1/extract",
     {
@@ -23,29 +20,7 @@ export function extractRoutes(app: FastifyInstance, services: Services, auth: Re
         response: { 200: extractResponse, ...errorResponses },
       },
     },
-    async (request) =>
-      withLocalFile(request, services, async (file, options) => {
-        const numeric = parseBoolean(options, "numeric");
-        const started = performance.now();
-        const shaped = await extractMetadata(services.pool.access, file, {
-          numeric,
-          hiddenPaths: [services.temp.dir, services.config.DATA_DIR],
-          log: request.log,
-        });
-        app.metrics.extracted(shaped.fileType, file.size, started);
-        const uuid = crypto.randomUUID();
-        const body = {
-          success: true,
-          status: "completed",
-          uuid,
-          fileName: shaped.fileName,
-          metadata: shaped.metadata,
-          warnings: shaped.warnings,
-          findings: shaped.findings,
-        };
-        await services.extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: shaped.fileName, result: body, createdAt: new Date().toISOString() });
-        return body;
-      }),
+    (request, reply) => pipeline.extraction(request, reply),
   );
 
   app.get(

@@ -1,0 +1,151 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
+import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
+import { sanitizeFileName } from "../intake/file-name.js";
+import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
+import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
+import { findingsOf } from "../metadata/findings/index.js";
+import type { RawRead } from "../metadata/read-task.js";
+import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
+import type { Services } from "../services.js";
+import { parseBoolean, parseKeep, parseUnknownMembersOption, readRequestInput } from "./request-input.js";
+import { watchRequest } from "./request-deadline.js";
+import { untilAborted } from "./until-aborted.js";
+
+/**
+ * What one request does, step by step and by name (STYLE.md habit 12):
+ *
+ *   extraction: intake -> (budget) -> extract -> store -> respond
+ *   removal:    intake -> (budget) -> detect -> clean -> verify -> store -> respond
+ *
+ * Every step takes the request's signal (deadline or client hang-up); the budget admits the file
+ * once it is on disk and its size known; temp files go whatever happens.
+ */
+export function makePipeline(app: FastifyInstance, services: Services) {
+  const { config, temp, pool, cleaners, budget, blobs, cleanedFiles, extractions } = services;
+
+  /** Runs `work` on the request's file within the deadline and the budget, then removes the file. */
+  async function withFile<T>(request: FastifyRequest, reply: FastifyReply, work: (job: Job) => Promise<T>): Promise<T> {
+    const deadline = watchRequest(reply, config.REQUEST_TIMEOUT_SECONDS * 1000);
+    const { signal } = deadline;
+    try {
+      const { file, options } = await intake(request, signal);
+      deadline.startClock();
+      try {
+        const release = await budget.acquire(file.size, signal);
+        try {
+          return await work({ file, options, signal, started: performance.now() });
+        } finally {
+          release();
+        }
+      } finally {
+        await temp.remove(file.path);
+      }
+    } finally {
+      deadline.end();
+    }
+  }
+
+  /** Intake: the upload (already streamed to a temp file) or the URL, fetched into one. */
+  async function intake(request: FastifyRequest, signal: AbortSignal): Promise<{ file: LocalFile; options: Record<string, string> }> {
+    const input = await readRequestInput(request, temp);
+    if (input.source.kind === "file") {
+      const f = input.source.file;
+      return { file: { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false }, options: input.options };
+    }
+    const dest = temp.newPath();
+    try {
+      const fetched = await services.fetcher.fetchToFile(input.source.url, dest, signal);
+      return { file: { path: dest, name: fetched.fileName, size: fetched.size, unnamed: fetched.fileName === DEFAULT_REMOTE_FILE_NAME }, options: input.options };
+    } catch (err) {
+      await temp.remove(dest);
+      throw err;
+    }
+  }
+
+  /** Extract: ExifTool's read, shaped for the contract. */
+  function extract(job: Job): Promise<Extraction> {
+    const read = extractMetadata(pool.access, job.file, {
+      numeric: parseBoolean(job.options, "numeric"),
+      hiddenPaths: [temp.dir, config.DATA_DIR],
+      log: app.log,
+    });
+    return untilAborted(read, job.signal);
+  }
+
+  /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
+  async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
+    const before = await untilAborted(readBeforeCleaning(pool.access, job.file.path), job.signal);
+    return { before, detected: detect(before.tags) };
+  }
+
+  /** Clean: the type's cleaner, in a worker thread, writing `output`. */
+  function clean(job: Job, detected: Detected, opts: { keep: ReadonlySet<KeepOption>; unknownMembers: UnknownMembers }, output: string, workDir: string) {
+    const { keep, unknownMembers } = opts;
+    return cleaners.clean({ input: job.file.path, output, workDir, fileType: detected.fileType, keep: [...keep], unknownMembers }, job.signal);
+  }
+
+  /** Store (removal): the cleaned file into storage by its new id, and its record. */
+  async function storeCleaned(request: FastifyRequest, output: string, fileName: string, result: CleanResult) {
+    const { size } = await fsp.stat(output);
+    const uuid = crypto.randomUUID();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + config.downloadTtlMs).toISOString();
+    await blobs.put(uuid, output);
+    await cleanedFiles.save({ uuid, apiKeyId: request.apiKeyId, fileName, mimeType: result.mimeType, size, storageKey: uuid, createdAt: now.toISOString(), expiresAt });
+    return { uuid, expiresAt };
+  }
+
+  return {
+    extraction: (request: FastifyRequest, reply: FastifyReply) =>
+      withFile(request, reply, async (job) => {
+        const shaped = await extract(job);
+        app.metrics.extracted(shaped.fileType, job.file.size, job.started);
+        const uuid = crypto.randomUUID();
+        const body = { success: true, status: "completed", uuid, fileName: shaped.fileName, metadata: shaped.metadata, warnings: shaped.warnings, findings: shaped.findings };
+        await extractions.save({ uuid, apiKeyId: request.apiKeyId, fileName: shaped.fileName, result: body, createdAt: new Date().toISOString() });
+        return body;
+      }),
+
+    removal: (request: FastifyRequest, reply: FastifyReply) =>
+      withFile(request, reply, async (job) => {
+        const keep = parseKeep(job.options);
+        const unknownMembers = parseUnknownMembersOption(job.options);
+        const { before, detected } = await detectType(job);
+        const fileName = displayName(job.file, before.tags);
+        const output = temp.newPath();
+        const workDir = temp.newPath();
+        await fsp.mkdir(workDir);
+        try {
+          const outcome = await clean(job, detected, { keep, unknownMembers }, output, workDir);
+          const result = await untilAborted(verify(pool.access, detected, before.tags, output, keep, outcome), job.signal);
+          app.metrics.cleaned(result.fileType, job.file.size, job.started);
+          const { uuid, expiresAt } = await storeCleaned(request, output, fileName, result);
+          request.log.info({ cleaner: result.cleaner, fileType: result.fileType, removed: result.removed }, "file cleaned");
+          return {
+            success: true,
+            status: "completed",
+            uuid,
+            fileName,
+            downloadUrl: `${config.PUBLIC_BASE_URL}/download-cleaned/${uuid}`,
+            expiresAt,
+            removed: result.removed,
+            remaining: result.remaining,
+            findings: await findingsOf(before.tags, job.file.path),
+          };
+        } finally {
+          await temp.remove(output);
+          await fsp.rm(workDir, { recursive: true, force: true });
+        }
+      }),
+  };
+}
+
+interface Job {
+  file: LocalFile;
+  options: Record<string, string>;
+  signal: AbortSignal;
+  started: number;
+}

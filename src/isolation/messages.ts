@@ -1,0 +1,31 @@
+import type { RawRead } from "../metadata/read-task.js";
+import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
+
+/**
+ * What a cleaning worker may ask of the main thread, which owns the ExifTool pool and every helper
+ * process: a child started by a worker thread would outlive a terminated worker (nothing there
+ * reaps it), so the main thread starts, times and kills them all, under the task's signal.
+ */
+export type MainRequest =
+  | { op: "read"; file: string; embedded: boolean; numeric: boolean }
+  | { op: "write"; input: string; output: string; args: readonly string[] }
+  | { op: "tool"; cmd: string; args: readonly string[]; opts: Omit<ToolOptions, "signal"> };
+
+export type MainAnswer = RawRead | string[] | ToolRun;
+
+export interface RequestMessage {
+  id: number;
+  request: MainRequest;
+}
+
+export type AnswerMessage = { id: number; ok: true; value: MainAnswer } | { id: number; ok: false; error: SerializedError };
+
+/** An error crossing the thread boundary (structured clone keeps neither class nor cause). */
+export interface SerializedError {
+  kind: "bad_file" | "too_complex" | "unsupported_type" | "tool_failure" | "internal";
+  message: string;
+  /** BadFileError's user sentence, or UnsupportedTypeError's type. */
+  detail?: string;
+  /** The internal cause chain, for the log. */
+  cause?: string;
+}

@@ -1,0 +1,43 @@
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
+import { ToolFailure } from "../cleaners/run-tool.js";
+import type { SerializedError } from "./messages.js";
+
+export function serializeError(err: unknown): SerializedError {
+  const cause = err instanceof Error && err.cause != null ? causeChain(err.cause) : undefined;
+  const base = { message: err instanceof Error ? err.message : String(err), ...(cause != null ? { cause } : {}) };
+  if (err instanceof BadFileError) return { kind: "bad_file", detail: err.reason, ...base };
+  if (err instanceof TooComplexError || isOutOfStack(err)) return { kind: "too_complex", ...base };
+  if (err instanceof UnsupportedTypeError) return { kind: "unsupported_type", detail: err.fileType, ...base };
+  if (err instanceof ToolFailure) return { kind: "tool_failure", ...base };
+  return { kind: "internal", ...base, ...(err instanceof Error && err.stack != null ? { cause: err.stack } : {}) };
+}
+
+export function deserializeError(e: SerializedError): Error {
+  const cause = e.cause != null ? new Error(e.cause) : undefined;
+  switch (e.kind) {
+    case "bad_file":
+      return new BadFileError(e.detail ?? e.message, cause);
+    case "too_complex":
+      return new TooComplexError(e.message, cause);
+    case "unsupported_type":
+      return new UnsupportedTypeError(e.detail ?? "unknown");
+    case "tool_failure":
+      return new ToolFailure(e.message, { cause });
+    case "internal":
+      return new Error(e.message, { cause });
+  }
+}
+
+/** A parser recursing as deep as the file nests: a hostile nesting, not our failure. */
+function isOutOfStack(err: unknown): boolean {
+  return err instanceof RangeError && /call stack size/i.test(err.message);
+}
+
+function causeChain(cause: unknown): string {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c != null && depth < 5; depth++) {
+    parts.push(c instanceof Error ? c.message : String(c));
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return parts.join(" <- ");
+}

@@ -1,0 +1,39 @@
+import type { MessagePort } from "node:worker_threads";
+import { runToolHere } from "../cleaners/run-tool.js";
+import type { ExifToolAccess } from "../cleaners/types.js";
+import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
+import { serializeError } from "./serialize-error.js";
+
+/**
+ * The main thread's end of one task's line: answers the worker's ExifTool reads and writes and
+ * starts its helper programs, all under the task's signal. Once the signal fires nothing new
+ * starts, and running programs are killed (runTool's signal).
+ */
+export function serveTask(port: MessagePort, exiftool: ExifToolAccess, signal: AbortSignal): void {
+  port.on("message", (m: RequestMessage) => {
+    void answer(m.request, exiftool, signal).then(
+      (value): void => post(port, { id: m.id, ok: true, value }),
+      (err: unknown): void => post(port, { id: m.id, ok: false, error: serializeError(err) }),
+    );
+  });
+}
+
+async function answer(request: MainRequest, exiftool: ExifToolAccess, signal: AbortSignal): Promise<MainAnswer> {
+  signal.throwIfAborted();
+  switch (request.op) {
+    case "read":
+      return exiftool.read(request.file, { embedded: request.embedded, numeric: request.numeric });
+    case "write":
+      return exiftool.write(request.input, request.output, request.args);
+    case "tool":
+      return runToolHere(request.cmd, request.args, { ...request.opts, signal });
+  }
+}
+
+function post(port: MessagePort, message: AnswerMessage): void {
+  try {
+    port.postMessage(message);
+  } catch {
+    // The worker is gone (its task was aborted or ran out of memory): nobody waits for this answer.
+  }
+}

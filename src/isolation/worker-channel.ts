@@ -1,0 +1,68 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { MessagePort } from "node:worker_threads";
+import type { ExifToolAccess } from "../cleaners/types.js";
+import type { RawRead } from "../metadata/read-task.js";
+import type { ToolRun } from "../cleaners/run-tool.js";
+import type { AnswerMessage, MainAnswer, MainRequest } from "./messages.js";
+import { deserializeError } from "./serialize-error.js";
+
+/** The worker's end of one task's line to the main thread. */
+export interface WorkerChannel {
+  call(request: MainRequest): Promise<MainAnswer>;
+  close(): void;
+}
+
+export function openWorkerChannel(port: MessagePort): WorkerChannel {
+  let next = 0;
+  const pending = new Map<number, { resolve(v: MainAnswer): void; reject(e: Error): void }>();
+  port.on("message", (m: AnswerMessage) => {
+    const p = pending.get(m.id);
+    if (p == null) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else p.reject(deserializeError(m.error));
+  });
+  return {
+    call(request) {
+      const id = next++;
+      return new Promise<MainAnswer>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        port.postMessage({ id, request });
+      });
+    },
+    close() {
+      for (const p of pending.values()) p.reject(new Error("the task ended"));
+      pending.clear();
+      port.close();
+    },
+  };
+}
+
+/**
+ * The channel of the task running in this async context. Helper programs are started through it
+ * (run-tool.ts) without every cleaner passing it down: a worker runs one task at a time, and the
+ * async context keeps tasks apart even if that changes.
+ */
+const current = new AsyncLocalStorage<WorkerChannel>();
+
+export function withChannel<T>(channel: WorkerChannel, work: () => Promise<T>): Promise<T> {
+  return current.run(channel, work);
+}
+
+export function currentChannel(): WorkerChannel | undefined {
+  return current.getStore();
+}
+
+/** ExifTool as cleaners see it, from inside a worker. */
+export function exiftoolOverChannel(channel: WorkerChannel): ExifToolAccess {
+  return {
+    read: async (file, opts) => (await channel.call({ op: "read", file, embedded: opts?.embedded === true, numeric: opts?.numeric === true })) as RawRead,
+    write: async (input, output, args) => (await channel.call({ op: "write", input, output, args: [...args] })) as string[],
+  };
+}
+
+export async function runToolOverChannel(channel: WorkerChannel, cmd: string, args: readonly string[], opts: { timeoutMs: number; maxOutputBytes?: number }): Promise<ToolRun> {
+  const r = (await channel.call({ op: "tool", cmd, args: [...args], opts })) as ToolRun;
+  // Structured clone turns a Buffer into a plain Uint8Array.
+  return { ...r, stdout: Buffer.from(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) };
+}
