@@ -24,6 +24,8 @@ if [ "$mode" = test ]; then
   # ImageMagick renders SVG through this delegate (the image tests compare SVG pixels).
   need[rsvg-convert]=librsvg2-bin
   need[pdftotext]=poppler-utils
+  # The office review tests read a cleaned document's final text as LibreOffice shows it.
+  need[soffice]=libreoffice-writer-nogui
   need[zip]=zip
   need[unzip]=unzip
   # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).

@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkZipLimits, extractZip } from "../src/cleaners/office/zip-read.js";
 import { TooComplexError } from "../src/cleaners/errors.js";
 import { makeBombDocx, makeMarkedJpeg, makeOffice, RSID, zip, type OfficeKind } from "./helpers/make-office.js";
+import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi, type RemoveOutcome } from "./helpers/remove-api.js";
-import { startServer, type RunningServer } from "./helpers/server.js";
+import { postFile, startServer, type RunningServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
 
 /*
  * Office removal, table-driven: each document is built by hand (see helpers/make-office.ts) with a
@@ -38,15 +40,28 @@ async function remove(bytes: Buffer, name: string): Promise<RemoveOutcome> {
   return removeViaApi(server, file, name);
 }
 
+/** POST /api/v1/remove with a `keep` option, then the download. */
+async function removeKeeping(bytes: Buffer, name: string, keep: string): Promise<RemoveOutcome & { ms: number }> {
+  const started = Date.now();
+  const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name, data: bytes }, { headers: { "X-API-Key": server.apiKey }, fields: keep === "" ? {} : { keep } });
+  const body = (await res.json()) as Record<string, unknown>;
+  const ms = Date.now() - started;
+  if (res.status !== 200) return { status: res.status, body, cleaned: null, ms };
+  const dl = await fetch(body["downloadUrl"] as string);
+  expect(dl.status).toBe(200);
+  return { status: res.status, body, cleaned: Buffer.from(await dl.arrayBuffer()), ms };
+}
+
 const KINDS: readonly OfficeKind[] = ["docx", "odt", "xlsx", "pptx", "ods", "odp"];
 
 describe("POST /api/v1/remove on office documents", () => {
-  test.each(KINDS)("%s: marker gone, body unchanged, package valid", async (kind) => {
+  // Review content kept (its authors and dates neutralised), so that the body compares equal.
+  test.each(KINDS)("%s with keep=comments,trackedChanges: marker gone, body unchanged, package valid", async (kind) => {
     const marker = `MRK${kind}${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
     expect(await findMarker(fx.bytes, marker)).not.toEqual([]);
 
-    const { status, body: res, cleaned } = await remove(fx.bytes, `report.${kind}`);
+    const { status, body: res, cleaned } = await removeKeeping(fx.bytes, `report.${kind}`, "comments,trackedChanges");
     expect(status, JSON.stringify(res)).toBe(200);
     expect(res["remaining"]).toEqual({});
     const removed = res["removed"] as Record<string, number>;
@@ -105,6 +120,113 @@ describe("POST /api/v1/remove on office documents", () => {
     expect(cleaned).toBeNull();
   });
 });
+
+const REVIEW_KINDS: readonly ReviewKind[] = ["docx", "xlsx", "pptx", "odt"];
+
+function reviewMarkers(): ReviewMarkers {
+  const tag = (what: string): string => `MRK${what}${crypto.randomBytes(4).toString("hex")}`;
+  return { comment: tag("cmt"), author: tag("aut"), deleted: tag("del"), inserted: tag("ins") };
+}
+
+/** The markers a fixture really holds (spreadsheets and slides have no tracked text). */
+function planted(kind: ReviewKind, m: ReviewMarkers): { gone: string[]; kept: string[] } {
+  return kind === "docx" || kind === "odt" ? { gone: [m.comment, m.author, m.deleted], kept: [m.inserted] } : { gone: [m.comment, m.author], kept: [] };
+}
+
+describe("review content of office documents", () => {
+  test.each(REVIEW_KINDS)("%s: comments and deleted text gone by default, inserted text kept as plain text, same final text", async (kind) => {
+    const m = reviewMarkers();
+    const fx = await makeReviewed(kind, m);
+    const { gone, kept } = planted(kind, m);
+    for (const marker of [...gone, ...kept]) expect(await findMarker(fx.bytes, marker), marker).not.toEqual([]);
+
+    const { status, body: res, cleaned } = await removeKeeping(fx.bytes, `review.${kind}`, "");
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(res["remaining"]).toEqual({});
+    const removed = res["removed"] as Record<string, number>;
+    expect(removed["comments"]).toBe(fx.comments);
+    expect(removed["trackedChanges"]).toBe(fx.trackedChanges === 0 ? undefined : fx.trackedChanges);
+    for (const marker of gone) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    for (const marker of kept) expect(await findMarker(cleaned!, marker), marker).not.toEqual([]);
+
+    const after = await unzip(cleaned!);
+    for (const part of fx.reviewParts) expect(after.has(part), part).toBe(false);
+    if (kind === "odt") expectValidOdf(after);
+    else expectValidOoxml(after);
+    expect(await finalText(kind, cleaned!)).toEqual(fx.finalText);
+    const text = [...after.values()].map((e) => e.data.toString("utf8")).join("");
+    // No revision or comment markup left over for a reader to trip on.
+    expect(text).not.toMatch(/<w:(ins|del|moveFrom|moveTo|comment\w*|\w+Change)\b|<text:(change|changed-region)\b|<office:annotation|legacyDrawing|commentRel/);
+  });
+
+  test.each(REVIEW_KINDS)("%s: keep=comments,trackedChanges keeps them, authors neutralised", async (kind) => {
+    const m = reviewMarkers();
+    const fx = await makeReviewed(kind, m);
+    const { gone } = planted(kind, m);
+    const { status, body: res, cleaned } = await removeKeeping(fx.bytes, `review-kept.${kind}`, "comments,trackedChanges");
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(res["remaining"]).toEqual({});
+    const removed = res["removed"] as Record<string, number>;
+    expect(removed["comments"]).toBeUndefined();
+    expect(removed["trackedChanges"]).toBeUndefined();
+    expect(await findMarker(cleaned!, m.author)).toEqual([]);
+    for (const marker of gone.filter((g) => g !== m.author)) expect(await findMarker(cleaned!, marker), marker).not.toEqual([]);
+    const after = await unzip(cleaned!);
+    // Word's people list names the commenters and nothing else: it goes whatever is kept.
+    for (const part of fx.reviewParts.filter((p) => p !== "word/people.xml")) expect(after.has(part), part).toBe(true);
+  });
+
+  test("docx: keep=comments alone keeps the comments and still accepts the changes", async () => {
+    const m = reviewMarkers();
+    const fx = await makeReviewed("docx", m);
+    const { status, body: res, cleaned } = await removeKeeping(fx.bytes, "comments-kept.docx", "comments");
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect((res["removed"] as Record<string, number>)["trackedChanges"]).toBe(fx.trackedChanges);
+    expect(await findMarker(cleaned!, m.comment)).not.toEqual([]);
+    expect(await findMarker(cleaned!, m.deleted)).toEqual([]);
+    expect(await findMarker(cleaned!, m.author)).toEqual([]);
+    expect(await finalText("docx", cleaned!)).toEqual(fx.finalText);
+  });
+
+  // Found on real files: LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`,
+  // and Word files were seen with an empty `word/fontTable.xml`. An empty part is valid.
+  test.each([
+    ["odt", "Configurations2/accelerator/current.xml"],
+    ["ods", "Configurations2/accelerator/current.xml"],
+    ["odp", "Configurations2/accelerator/current.xml"],
+    ["docx", "word/fontTable.xml"],
+  ] as const)("%s with an empty %s is cleaned, the empty part kept", async (kind, empty) => {
+    const marker = `MRKempty${crypto.randomBytes(4).toString("hex")}`;
+    const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
+    const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [n, e.data]);
+    const { status, body: res, cleaned } = await remove(await zip([...parts, [empty, Buffer.alloc(0)]]), `empty-part.${kind}`);
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(res["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect((await unzip(cleaned!)).get(empty)?.data.length).toBe(0);
+  });
+});
+
+/**
+ * The text a reader sees, paragraph by paragraph. Word and OpenDocument text as LibreOffice reads
+ * it (no code of ours involved); spreadsheet cells and slide text straight from their XML, which
+ * comments do not touch.
+ */
+async function finalText(kind: ReviewKind, bytes: Buffer): Promise<string[]> {
+  if (kind === "docx" || kind === "odt") return libreOfficeText(bytes, kind);
+  const entries = await unzip(bytes);
+  const part = kind === "xlsx" ? "xl/worksheets/sheet1.xml" : "ppt/slides/slide1.xml";
+  return [...entries.get(part)!.data.toString("utf8").matchAll(/<(?:a:)?t>([^<]*)<\/(?:a:)?t>/g)].map((x) => x[1]!);
+}
+
+async function libreOfficeText(bytes: Buffer, ext: string): Promise<string[]> {
+  const work = await fsp.mkdtemp(path.join(dir, "lo-"));
+  const file = path.join(work, `doc.${ext}`);
+  await fsp.writeFile(file, bytes);
+  await run("soffice", [`-env:UserInstallation=file://${work}/profile`, "--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, file], { timeoutMs: 120_000 });
+  const text = (await fsp.readFile(path.join(work, "doc.txt"), "utf8")).replace(/^\uFEFF/, "");
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+}
 
 describe("zip extraction limits", () => {
   test("the total of all entries is counted as inflated, with bounded memory", async () => {

@@ -43,7 +43,7 @@ export async function makeOffice(kind: OfficeKind, m: string, jpeg: Buffer): Pro
   }
 }
 
-type Part = [name: string, data: string | Buffer];
+export type Part = [name: string, data: string | Buffer];
 
 /** Zips parts in order; an ODF `mimetype` is stored, as the format requires. */
 export function zip(parts: readonly Part[]): Promise<Buffer> {
@@ -62,18 +62,18 @@ async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-const OD = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-const PKG = "http://schemas.openxmlformats.org/package/2006/relationships";
-const W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+export const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+export const OD = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+export const PKG = "http://schemas.openxmlformats.org/package/2006/relationships";
+export const W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const A = "http://schemas.openxmlformats.org/drawingml/2006/main";
 
-function rels(list: readonly [id: string, type: string, target: string, external?: boolean][]): string {
+export function rels(list: readonly [id: string, type: string, target: string, external?: boolean][]): string {
   const items = list.map(([id, type, target, ext]) => `<Relationship Id="${id}" Type="${type}" Target="${target}"${ext === true ? ' TargetMode="External"' : ""}/>`);
   return `${XML}<Relationships xmlns="${PKG}">${items.join("")}</Relationships>`;
 }
 
-function contentTypes(overrides: readonly [part: string, type: string][]): string {
+export function contentTypes(overrides: readonly [part: string, type: string][]): string {
   const o = overrides.map(([p, t]) => `<Override PartName="${p}" ContentType="${t}"/>`).join("");
   return `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"/>${o}</Types>`;
 }
@@ -220,7 +220,7 @@ function pptx(m: string, jpeg: Buffer): Part[] {
   ];
 }
 
-const ODF_NS = [
+export const ODF_NS = [
   'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
   'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
   'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"',

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Document, Element } from "@xmldom/xmldom";
-import { removeNode } from "./xml.js";
+import { R } from "./ooxml-ns.js";
+import { elements, removeNode } from "./xml.js";
 
 const RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships";
 const TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types";
@@ -66,9 +67,12 @@ export function isMetadataPart(doc: Document): boolean {
 /** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
 export type Dropped = ReadonlySet<string>;
 
-/** Decides which parts go, from their names and every relationship of the package. */
-export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>): Dropped {
-  const dropped = new Set<string>();
+/**
+ * Decides which parts go, from their names and every relationship of the package; `also` adds
+ * parts decided elsewhere (review content), whose own relationships then go with them too.
+ */
+export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>, also: Iterable<string> = []): Dropped {
+  const dropped = new Set<string>(also);
   for (const name of names) if (DROPPED_PATHS.some((re) => re.test(name.toLowerCase()))) dropped.add(name.toLowerCase());
   for (const [relsName, doc] of rels) {
     for (const r of relationships(doc)) {
@@ -101,11 +105,52 @@ export function pruneContentTypes(doc: Document, dropped: Dropped): void {
   }
 }
 
-function relationships(doc: Document): Element[] {
+/**
+ * The ids of the relationships `pruneRels` removes, by lower-case source part: the elements that
+ * refer to them must not be left pointing at nothing.
+ */
+export function removedRelIds(rels: ReadonlyMap<string, Document>, dropped: Dropped): Map<string, Set<string>> {
+  const ids = new Map<string, Set<string>>();
+  for (const [relsName, doc] of rels) {
+    const source = relsSource(relsName);
+    if (source == null) continue;
+    for (const r of relationships(doc)) {
+      const target = internalTarget(relsName, r);
+      if (!DROPPED_TYPES.has(kind(r)) && (target == null || !dropped.has(target))) continue;
+      const set = ids.get(source) ?? new Set<string>();
+      const id = r.getAttribute("Id");
+      if (id != null && id !== "") set.add(id);
+      ids.set(source, set);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Removes a part's references to relationships that were removed. An element that exists only to
+ * refer (Excel's `legacyDrawing` of its notes, PowerPoint's `commentRel` extension) goes whole;
+ * otherwise only the reference goes (a `pageSetup` keeps its settings without its printer).
+ */
+export function pruneReferences(doc: Document, ids: ReadonlySet<string> | undefined): void {
+  if (ids == null || ids.size === 0) return;
+  for (const el of elements(doc.documentElement!)) {
+    for (const a of Array.from({ length: el.attributes.length }, (_, i) => el.attributes.item(i)!)) {
+      if (a.namespaceURI == null || !R.has(a.namespaceURI) || !ids.has(a.value)) continue;
+      const n = el.localName;
+      if (n === "legacyDrawing" || n === "legacyDrawingHF") removeNode(el);
+      else if (n === "commentRel") removeNode(el.parentNode!);
+      else el.removeAttributeNode(a);
+      break;
+    }
+  }
+}
+
+export function relationships(doc: Document): Element[] {
   return Array.from(doc.getElementsByTagNameNS(RELS_NS, "Relationship"));
 }
 
-function kind(r: Element): string {
+/** A relationship's type by the last segment of its URI, lower case without hyphens. */
+export function kind(r: Element): string {
   const type = r.getAttribute("Type") ?? "";
   return (type.split("/").pop() ?? "").replace(/-/g, "").toLowerCase();
 }
@@ -114,7 +159,7 @@ function kind(r: Element): string {
  * The part a relationship points to, resolved against its source part's folder (OPC, ECMA-376
  * Part 2, 9.3), or null for an external target or one outside the package.
  */
-function internalTarget(relsName: string, r: Element): string | null {
+export function internalTarget(relsName: string, r: Element): string | null {
   if (r.getAttribute("TargetMode") === "External") return null;
   const source = relsSource(relsName);
   if (source == null) return null;
@@ -126,7 +171,7 @@ function internalTarget(relsName: string, r: Element): string | null {
 }
 
 /** `word/_rels/document.xml.rels` -> `word/document.xml`; the package's `_rels/.rels` -> "". */
-function relsSource(relsName: string): string | null {
+export function relsSource(relsName: string): string | null {
   const m = /^(.*?)_rels\/([^/]*)\.rels$/i.exec(relsName);
   return m == null ? null : `${m[1] ?? ""}${m[2] ?? ""}`.toLowerCase();
 }

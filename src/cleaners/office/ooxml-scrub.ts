@@ -1,4 +1,5 @@
 import type { Document, Element } from "@xmldom/xmldom";
+import { inSet, MODERN_COMMENTS, P, S, THREADED, W } from "./ooxml-ns.js";
 import { elements, removeComments, hasNoElementChild, removeNode, setText } from "./xml.js";
 
 /**
@@ -9,12 +10,6 @@ export const NEUTRAL_AUTHOR = "Author";
 const NEUTRAL_INITIALS = "A";
 const NEUTRAL_DATE = "1980-01-01T00:00:00.000";
 
-// Transitional and Strict OOXML name each vocabulary differently.
-const W = new Set(["http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"]);
-const S = new Set(["http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"]);
-const P = new Set(["http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main"]);
-const THREADED = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments";
-const MODERN_COMMENTS = "http://schemas.microsoft.com/office/powerpoint/2018/8/main";
 const ABS_PATH = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac";
 const MC = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 /** xr, xr2, xr3...: Excel's revision ids (`xr:uid`, `xr:revisionPtr`). */
@@ -27,6 +22,7 @@ const EXCEL_REVISION = /^http:\/\/schemas\.microsoft\.com\/office\/spreadsheetml
  */
 export function scrubOoxmlPart(doc: Document): void {
   removeComments(doc);
+  neutraliseNoteSignatures(doc);
   for (const el of elements(doc.documentElement!)) {
     if (isDropped(el)) {
       removeNode(el);
@@ -39,8 +35,21 @@ export function scrubOoxmlPart(doc: Document): void {
   pruneEmptyAlternatives(doc);
 }
 
-function inSet(set: ReadonlySet<string>, el: Element): boolean {
-  return el.namespaceURI != null && set.has(el.namespaceURI);
+/**
+ * Excel starts a note's text with its author's name, in bold ("Jane Doe:"): where it is there, it
+ * becomes the neutral name too.
+ */
+function neutraliseNoteSignatures(doc: Document): void {
+  const root = doc.documentElement;
+  if (root == null || !inSet(S, root) || root.localName !== "comments") return;
+  const names = Array.from(root.getElementsByTagNameNS(root.namespaceURI!, "author")).map((a) => a.textContent ?? "");
+  for (const comment of Array.from(root.getElementsByTagNameNS(root.namespaceURI!, "comment"))) {
+    const name = names[Number(comment.getAttribute("authorId"))];
+    const first = comment.getElementsByTagNameNS(root.namespaceURI!, "t").item(0);
+    if (name == null || name === "" || first == null) continue;
+    const text = first.textContent ?? "";
+    if (text.startsWith(name)) setText(first, NEUTRAL_AUTHOR + text.slice(name.length));
+  }
 }
 
 function isDropped(el: Element): boolean {

@@ -1,12 +1,15 @@
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
-import type { CleanContext, Cleaner } from "../types.js";
+import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
-import { isMetadataPart, planDrops, pruneContentTypes, pruneRels, type Dropped } from "./ooxml-package.js";
+import { planCommentDrops, removeCommentMarks } from "./ooxml-comments.js";
+import { isMetadataPart, planDrops, pruneContentTypes, pruneReferences, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
+import { acceptRevisions } from "./ooxml-revisions.js";
 import { scrubOoxmlPart } from "./ooxml-scrub.js";
+import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { zipStructural } from "./structural.js";
-import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
+import { extractZip, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const CONTENT_TYPES = "[Content_Types].xml";
@@ -29,41 +32,68 @@ export const ooxmlCleaner: Cleaner = {
   isStructural: zipStructural(CONTENT_TYPES),
 };
 
-async function cleanOoxml(ctx: CleanContext): Promise<void> {
+/** What cleaning one package needs to know besides the entry at hand. */
+interface Plan {
+  rels: ReadonlyMap<string, Document>;
+  dropped: Dropped;
+  /** Ids of removed relationships, by lower-case source part. */
+  removedIds: ReadonlyMap<string, ReadonlySet<string>>;
+  policy: ReviewPolicy;
+  counts: ReviewCounts;
+}
+
+async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractZip(ctx.input, ctx.workDir);
   if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
   const rels = new Map<string, Document>();
-  for (const e of entries) if (!e.directory && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
+  for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
+  const policy = reviewPolicy(ctx.keep);
+  const counts = newReviewCounts();
+  const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name.toLowerCase(), e]));
+  const comments = policy.dropComments ? await planCommentDrops(files, rels) : { parts: [], count: 0 };
+  counts.comments += comments.count;
   const dropped = planDrops(
     entries.map((e) => e.name),
     rels,
+    comments.parts,
   );
+  const plan: Plan = { rels, dropped, removedIds: removedRelIds(rels, dropped), policy, counts };
   const out: OutEntry[] = [];
   for (const e of entries) {
     if (dropped.has(e.name.toLowerCase())) continue;
-    const cleaned = await cleanEntry(ctx, e, rels, dropped);
+    const cleaned = await cleanEntry(ctx, e, plan);
     if (cleaned != null) out.push(cleaned);
   }
   // The content types part first, where Office writes it and ExifTool looks.
   out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
   await writeZip(ctx.output, out);
+  return { hidden: hiddenOf(counts) };
 }
 
 /** The clean copy of one entry, or null for a metadata part that only its content gives away. */
-async function cleanEntry(ctx: CleanContext, e: ZipEntry, rels: ReadonlyMap<string, Document>, dropped: Dropped): Promise<OutEntry | null> {
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
-  const relsDoc = rels.get(e.name);
+  // An empty part holds nothing to remove, and is no XML to parse.
+  if (e.size === 0) return { name: e.name, source: { file: e.file } };
+  const relsDoc = plan.rels.get(e.name);
   if (relsDoc != null) {
-    pruneRels(e.name, relsDoc, dropped);
+    pruneRels(e.name, relsDoc, plan.dropped);
     return { name: e.name, source: await saveXmlPart(e, relsDoc) };
   }
   if (isXmlName(e.name)) {
     const doc = await readXmlPart(e);
-    if (e.name === CONTENT_TYPES) pruneContentTypes(doc, dropped);
+    if (e.name === CONTENT_TYPES) pruneContentTypes(doc, plan.dropped);
     else if (isMetadataPart(doc)) return null;
-    else scrubOoxmlPart(doc);
+    else scrubContentPart(doc, e.name, plan);
     return { name: e.name, source: await saveXmlPart(e, doc) };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
+}
+
+function scrubContentPart(doc: Document, name: string, plan: Plan): void {
+  scrubOoxmlPart(doc);
+  pruneReferences(doc, plan.removedIds.get(name.toLowerCase()));
+  if (plan.policy.dropComments) removeCommentMarks(doc);
+  if (plan.policy.dropChanges) plan.counts.trackedChanges += acceptRevisions(doc);
 }

@@ -1,9 +1,11 @@
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
-import type { CleanContext, Cleaner } from "../types.js";
+import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
+import { removeOdfReview } from "./odf-review.js";
 import { scrubOdfPart } from "./odf-scrub.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
+import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts } from "./review.js";
 import { zipStructural } from "./structural.js";
 import { removeNode } from "./xml.js";
 import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
@@ -43,32 +45,40 @@ export const openDocumentCleaner: Cleaner = {
   isStructural: zipStructural(MIMETYPE),
 };
 
-async function cleanOpenDocument(ctx: CleanContext): Promise<void> {
+async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractZip(ctx.input, ctx.workDir);
   const mime = MIME_TYPES[ctx.fileType];
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
+  const counts = newReviewCounts();
   for (const e of entries) {
     if (e.name === MIMETYPE || DROPPED.test(e.name)) continue;
-    const cleaned = await cleanEntry(ctx, e);
+    const cleaned = await cleanEntry(ctx, e, counts);
     if (cleaned != null) out.push(cleaned);
   }
   await writeZip(ctx.output, out);
+  return { hidden: hiddenOf(counts) };
 }
 
 /**
  * The clean copy of one entry, or null for a metadata part recognised by its root element
  * (`office:document-meta`) when a damaged name (`mefa.xml`, `sub/meta.xml` spelt `sub/mete.xml`) hid it from `DROPPED`.
  */
-async function cleanEntry(ctx: CleanContext, e: ZipEntry): Promise<OutEntry | null> {
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
+  // An empty part (LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`) holds
+  // nothing to remove, and is no XML to parse.
+  if (e.size === 0) return { name: e.name, source: { file: e.file } };
   if (isXmlName(e.name)) {
     const doc = await readXmlPart(e);
     const root = doc.documentElement;
     if (root?.namespaceURI === OFFICE_NS && root.localName === "document-meta") return null;
     if (e.name === MANIFEST) pruneManifest(doc);
-    else scrubOdfPart(doc);
+    else {
+      scrubOdfPart(doc);
+      removeOdfReview(doc, reviewPolicy(ctx.keep), counts);
+    }
     return { name: e.name, source: await saveXmlPart(e, doc) };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };

@@ -1,0 +1,89 @@
+import fsp from "node:fs/promises";
+import type { Document, Element } from "@xmldom/xmldom";
+import { inSet, MODERN_COMMENTS, P, S, THREADED, W } from "./ooxml-ns.js";
+import { internalTarget, kind, relationships, relsSource } from "./ooxml-package.js";
+import { readXmlPart } from "./part-io.js";
+import { elements, removeNode } from "./xml.js";
+import type { FileEntry } from "./zip-read.js";
+
+/**
+ * Relationship types (as `kind` spells them) of the parts that hold review comments or their
+ * authors: Word's comments and their extended, ids, extensible and people parts; Excel's notes,
+ * threaded comments and persons; PowerPoint's legacy comments and authors, and its modern ones
+ * (which reuse the names `comments` and `authors`).
+ */
+const COMMENT_PARTS: ReadonlySet<string> = new Set(["comments", "commentsextended", "commentsids", "commentsextensible", "threadedcomment", "person", "commentauthors", "authors"]);
+/** Of those, the parts that hold the comments themselves, read to count them. */
+const COUNTED_PARTS: ReadonlySet<string> = new Set(["comments", "threadedcomment"]);
+
+/** Word's marks of where a comment is anchored in the text. */
+const W_MARKS: ReadonlySet<string> = new Set(["commentRangeStart", "commentRangeEnd", "commentReference"]);
+
+export interface CommentPlan {
+  /** Lower-case names of the parts to drop. */
+  parts: Set<string>;
+  /** Comments they hold. */
+  count: number;
+}
+
+/**
+ * Finds the comment parts of a package through its relationships, and the VML drawings that only
+ * draw Excel's note boxes (they go with the notes; a drawing with anything else stays).
+ */
+export async function planCommentDrops(files: ReadonlyMap<string, FileEntry>, rels: ReadonlyMap<string, Document>): Promise<CommentPlan> {
+  const parts = new Set<string>();
+  const cells = new Set<string>();
+  let count = 0;
+  for (const [relsName, doc] of rels) {
+    const source = relsSource(relsName) ?? "";
+    for (const r of relationships(doc)) {
+      const target = internalTarget(relsName, r);
+      const entry = target == null ? undefined : files.get(target);
+      if (target == null || entry == null || parts.has(target)) continue;
+      const k = kind(r);
+      if (COMMENT_PARTS.has(k)) {
+        parts.add(target);
+        if (COUNTED_PARTS.has(k) && entry.size > 0) count += countComments(await readXmlPart(entry), source, cells);
+      } else if (k === "vmldrawing" && (await drawsOnlyNotes(entry))) {
+        parts.add(target);
+      }
+    }
+  }
+  return { parts, count: count + cells.size };
+}
+
+/**
+ * The comments of one part. An Excel thread's first comment and the note Excel writes beside it
+ * for older readers are one comment: both are counted by cell, in `cells`.
+ */
+function countComments(doc: Document, source: string, cells: Set<string>): number {
+  let n = 0;
+  for (const el of elements(doc.documentElement!)) {
+    const name = el.localName;
+    if (inSet(S, el) && name === "comment") cells.add(`${source}!${el.getAttribute("ref") ?? ""}`);
+    else if (el.namespaceURI === THREADED && name === "threadedComment") {
+      if (el.hasAttribute("parentId")) n++;
+      else cells.add(`${source}!${el.getAttribute("ref") ?? ""}`);
+    } else if ((inSet(W, el) && name === "comment") || (inSet(P, el) && name === "cm") || (el.namespaceURI === MODERN_COMMENTS && (name === "cm" || name === "reply"))) n++;
+  }
+  return n;
+}
+
+/**
+ * True for a VML drawing whose every shape is a note box. Excel writes VML that is not always
+ * well-formed XML, so it is looked at as text.
+ */
+async function drawsOnlyNotes(entry: FileEntry): Promise<boolean> {
+  if (entry.size === 0) return false;
+  const text = (await fsp.readFile(entry.file)).toString("latin1");
+  const shapes = text.match(/<(?:[\w.-]+:)?shape[\s/>]/g)?.length ?? 0;
+  const notes = text.match(/ObjectType\s*=\s*["']Note["']/g)?.length ?? 0;
+  return shapes > 0 && shapes === notes;
+}
+
+/** Removes Word's comment anchors from a part's text (the comments themselves are dropped parts). */
+export function removeCommentMarks(doc: Document): void {
+  for (const el of elements(doc.documentElement!)) {
+    if (inSet(W, el) && W_MARKS.has(el.localName ?? "")) removeNode(el as Element);
+  }
+}
