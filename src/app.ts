@@ -9,6 +9,7 @@ import { makeErrorHandler } from "./http/error-handler.js";
 import { registerMetrics } from "./http/metrics.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimit } from "./http/rate-limit.js";
+import { deleteRoutes } from "./http/routes/delete.js";
 import { downloadRoutes } from "./http/routes/download.js";
 import { extractRoutes } from "./http/routes/extract.js";
 import { makePipeline } from "./http/pipeline.js";
@@ -48,7 +49,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
 
   await app.register(cors, {
     origin: config.CORS_ORIGINS.trim() === "*" ? "*" : config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o !== ""),
-    methods: ["GET", "HEAD", "POST", "OPTIONS"],
+    methods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
     allowedHeaders: ["X-API-Key", "Content-Type", "X-Request-Id"],
     exposedHeaders: ["X-Request-Id", "Retry-After", "Content-Disposition", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     maxAge: 600,
@@ -74,6 +75,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
   extractRoutes(app, services, pipeline, auth, rateLimit);
   removeRoutes(app, pipeline, auth, rateLimit);
   downloadRoutes(app, services);
+  deleteRoutes(app, services, auth);
   healthRoutes(app, services);
   await registerStaticPage(app);
   return app;

@@ -25,6 +25,7 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be redis://... or rediss://...").optional(),
   MAX_FILE_MB: z.coerce.number().positive().default(100),
   DOWNLOAD_TTL_HOURS: z.coerce.number().positive().default(24),
+  RESULT_TTL_HOURS: z.coerce.number().min(0).default(720),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   CORS_ORIGINS: z.string().default("*"),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
@@ -51,6 +52,8 @@ export interface Config extends Omit<Env, "PUBLIC_BASE_URL" | "DATA_DIR" | "EXIF
   MAX_MB_IN_WORK: number;
   maxFileBytes: number;
   downloadTtlMs: number;
+  /** How long extraction results are kept; null keeps them forever (RESULT_TTL_HOURS=0). */
+  resultTtlMs: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     MAX_MB_IN_WORK: e.MAX_MB_IN_WORK ?? Math.max(e.MAX_FILE_MB, 1024),
     maxFileBytes: Math.floor(e.MAX_FILE_MB * 1024 * 1024),
     downloadTtlMs: Math.round(e.DOWNLOAD_TTL_HOURS * 3600 * 1000),
+    resultTtlMs: e.RESULT_TTL_HOURS === 0 ? null : Math.round(e.RESULT_TTL_HOURS * 3600 * 1000),
   };
 }

@@ -18,7 +18,14 @@ export async function serve(config: Config): Promise<void> {
     process.stderr.write(`\nNo API key existed, so one was created. It is shown only this once:\n\n  ${key}\n\n`);
   }
   const app = await buildApp(services, log);
-  const sweeper = startSweeper({ cleanedFiles: services.cleanedFiles, blobs: services.blobs, log, intervalMs: config.SWEEP_INTERVAL_SECONDS * 1000 });
+  const sweeper = startSweeper({
+    cleanedFiles: services.cleanedFiles,
+    blobs: services.blobs,
+    extractions: services.extractions,
+    resultTtlMs: config.resultTtlMs,
+    log,
+    intervalMs: config.SWEEP_INTERVAL_SECONDS * 1000,
+  });
 
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -76,6 +76,7 @@ describe("the OpenAPI document", () => {
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(
       expect.arrayContaining([
         "GET /", "POST /api/v1/extract", "GET /api/v1/extract/:uuid", "POST /api/v1/remove", "GET /download-cleaned/:uuid",
+        "DELETE /api/v1/extract/:uuid", "DELETE /download-cleaned/:uuid",
         "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json",
       ]),
     );

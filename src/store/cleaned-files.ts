@@ -17,7 +17,8 @@ export interface CleanedFileStore {
   findLive(uuid: string, now: Date): Promise<CleanedFile | null>;
   /** Expired records, oldest first, at most `limit`. */
   listExpired(now: Date, limit: number): Promise<CleanedFile[]>;
-  delete(uuid: string): Promise<void>;
+  /** @returns false when there was no such record */
+  delete(uuid: string): Promise<boolean>;
   stats(now: Date): Promise<{ count: number; bytes: number }>;
 }
 
@@ -81,7 +82,8 @@ export function createCleanedFileStore(db: Db): CleanedFileStore {
       return rows.map(fromRow);
     },
     async delete(uuid) {
-      await db.deleteFrom("cleaned_files").where("uuid", "=", uuid).execute();
+      const r = await db.deleteFrom("cleaned_files").where("uuid", "=", uuid).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
     },
     async stats(now) {
       const r = await db

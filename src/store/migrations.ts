@@ -35,6 +35,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("cleaned_files_expires_at").on("cleaned_files").column("expires_at").execute();
     },
   },
+  // The sweeper deletes extraction results by age (RESULT_TTL_HOURS).
+  "0002_extractions_created_at": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex("extractions_created_at").on("extractions").column("created_at").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {
