@@ -7,6 +7,8 @@ interface Target {
   demuxer: string;
   muxer: string;
   demuxerArgs?: readonly string[];
+  /** Muxer options (e.g. the M2TS packet layout). */
+  muxerArgs?: readonly string[];
   /** ISO BMFF: write the input's major brand again, so an M4A stays an M4A (ExifTool's FileType follows it). */
   keepBrand?: boolean;
 }
@@ -16,7 +18,7 @@ interface Target {
  * Writing these by hand would mean re-implementing sample tables, cues and indexes; a stream
  * copy is exact for the streams and leaves nothing of the old container behind.
  */
-function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
+export function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
   return {
     name,
     fileTypes: Object.keys(targets),
@@ -30,7 +32,7 @@ function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
         demuxer: target.demuxer,
         demuxerArgs: target.demuxerArgs ?? [],
         muxer: target.muxer,
-        muxerArgs: brand != null ? ["-brand", brand] : [],
+        muxerArgs: [...(target.muxerArgs ?? []), ...(brand != null ? ["-brand", brand] : [])],
         typeName: ctx.fileType,
       });
     },

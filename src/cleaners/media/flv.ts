@@ -1,0 +1,27 @@
+import type { Cleaner } from "../types.js";
+import { remuxCleaner } from "./containers.js";
+import { isMediaStructural } from "./structural.js";
+import { anyOf, structuralTags } from "./structural-lists.js";
+
+/**
+ * The `onMetaData` script tag ffmpeg writes: only what a player uses to set itself up (duration,
+ * picture size, frame rate, codecs, bitrates, file size), and no `encoder` entry in bitexact mode.
+ * The audio and video tag headers give the rest.
+ */
+const isFlvStructural = structuralTags({
+  Flash: [
+    "Duration", "ImageWidth", "ImageHeight", "VideoBitrate", "FrameRate", "VideoCodecID", "AudioBitrate",
+    "AudioSampleRate", "AudioSampleSize", "Stereo", "AudioCodecID", "FileSizeBytes", "AudioEncoding",
+    "AudioBitsPerSample", "AudioChannels", "VideoEncoding",
+  ],
+});
+
+/**
+ * Flash video: a stream copy into new FLV tags. The input's `onMetaData` (and any other script
+ * data: cue points, `onXMPData`, the authoring tool's name, creation dates) is dropped and a new
+ * one holding only the playback fields is written.
+ */
+export const flvCleaner: Cleaner = {
+  ...remuxCleaner("flv", { FLV: { demuxer: "flv", muxer: "flv" } }),
+  isStructural: anyOf(isMediaStructural, isFlvStructural),
+};

@@ -1,0 +1,57 @@
+import fsp from "node:fs/promises";
+import { BadFileError } from "../errors.js";
+import type { CleanContext, Cleaner } from "../types.js";
+import { blankWavHeader } from "./ape-wav-header.js";
+import { endOfAudio, id3v2Length } from "./audio-tags.js";
+import { isMediaStructural } from "./structural.js";
+import { anyOf, structuralTags } from "./structural-lists.js";
+
+/** What ExifTool reads from the stream headers themselves: how to decode, not who made it. */
+const isStreamHeader = structuralTags({
+  APE: ["CompressionLevel", "BlocksPerFrame", "FinalFrameBlocks", "TotalFrames", "BitsPerSample", "Channels", "SampleRate"],
+  MPC: [
+    "TotalFrames", "SampleRate", "Quality", "MaxBand", "ReplayGainTrackPeak", "ReplayGainTrackGain",
+    "ReplayGainAlbumPeak", "ReplayGainAlbumGain", "FastSeek", "Gapless", "EncoderVersion",
+  ],
+});
+
+/** The magic numbers of the streams, as the formats define them. */
+const MAGIC: Readonly<Record<string, readonly string[]>> = {
+  // Monkey's Audio.
+  APE: ["MAC "],
+  // Musepack stream versions 7 ("MP+") and 8 ("MPCK").
+  MPC: ["MP+", "MPCK"],
+};
+
+const NAMES: Readonly<Record<string, string>> = { APE: "Monkey's Audio (APE)", MPC: "Musepack (MPC)" };
+
+/**
+ * Monkey's Audio and Musepack: a self-contained stream whose tags are whole blocks before it
+ * (ID3v2) or after it (APEv2, ID3v1, Lyrics3), each stating its own size (see audio-tags.ts). The
+ * stream is kept byte for byte from its magic number to the first tag after it; nothing inside
+ * the stream moves, so its seek tables stay right.
+ *
+ * Inside the stream, Monkey's Audio keeps the header and trailer of the WAV it was made from,
+ * whose tag chunks are blanked in place (ape-wav-header.ts). Musepack's stream headers hold
+ * numbers only (replay gain, the encoder's version).
+ */
+export const taggedAudioCleaner: Cleaner = {
+  name: "tagged-audio",
+  fileTypes: Object.keys(MAGIC),
+
+  async clean(ctx: CleanContext): Promise<void> {
+    const buf = await fsp.readFile(ctx.input);
+    let start = 0;
+    for (let tag = id3v2Length(buf, start); tag > 0; tag = id3v2Length(buf, start)) start += tag;
+    const magic = MAGIC[ctx.fileType] ?? [];
+    const name = NAMES[ctx.fileType] ?? ctx.fileType;
+    if (!magic.some((m) => buf.toString("latin1", start, start + m.length) === m)) {
+      throw new BadFileError(`The ${name} file could not be read: no audio stream starts after its tags.`);
+    }
+    const stream = Buffer.from(buf.subarray(start, endOfAudio(buf, start)));
+    if (ctx.fileType === "APE") blankWavHeader(stream);
+    await fsp.writeFile(ctx.output, stream, { flag: "wx" });
+  },
+
+  isStructural: anyOf(isMediaStructural, isStreamHeader),
+};

@@ -1,0 +1,102 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AvKind, makeMarkedAv } from "./helpers/make-av-formats.js";
+import { mediaContent, streamKinds } from "./helpers/make-media.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Avmark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-av-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+interface Case {
+  kind: AvKind;
+  /** ExifTool's FileType, before and after, read without an extension as the service does. */
+  fileType: string;
+  /** The streams left after cleaning: data streams are gone. */
+  streams: string[];
+}
+
+const cases: Case[] = [
+  { kind: "aiff", fileType: "AIFF", streams: ["audio"] },
+  { kind: "aifc", fileType: "AIFC", streams: ["audio"] },
+  { kind: "ape", fileType: "APE", streams: ["audio"] },
+  { kind: "wma", fileType: "ASF", streams: ["audio"] },
+  { kind: "wmv", fileType: "ASF", streams: ["video", "audio"] },
+  { kind: "flv", fileType: "FLV", streams: ["video", "audio"] },
+  { kind: "ts", fileType: "M2T", streams: ["video", "audio"] },
+  { kind: "m2ts", fileType: "M2TS", streams: ["video", "audio"] },
+];
+
+/** ExifTool's FileType of a copy without extension (ASF types follow the extension otherwise). */
+async function fileType(file: string): Promise<string> {
+  const bare = path.join(dir, `bare-${crypto.randomUUID()}`);
+  await fs.copyFile(file, bare);
+  return (await exiftool(["-s3", "-FileType", bare])).trim();
+}
+
+describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash video and transport streams", () => {
+  it.each(cases)("strips every tag from $kind and leaves its decoded streams as they were", async ({ kind, fileType: type, streams }) => {
+    const file = await makeMarkedAv(dir, kind, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect(await fileType(file)).toBe(type);
+    const before = await mediaContent(file);
+    expect(Object.keys(before).sort()).toEqual([...streams].sort());
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `clip.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await fileType(out)).toBe(type);
+    // FLV has no stream order: ffmpeg lists streams as their first packets come.
+    expect((await streamKinds(out)).sort()).toEqual([...streams].sort());
+    expect(await mediaContent(out)).toEqual(before);
+  });
+
+  it("keeps the Monkey's Audio stream byte for byte but for the blanked WAV tags, with its MD5 brought up to date", async () => {
+    const file = await makeMarkedAv(dir, "ape", MARKER);
+    const { status, cleaned } = await removeViaApi(server, file, "song.ape");
+    expect(status).toBe(200);
+    const out = cleaned!;
+    expect(out.toString("latin1", 0, 4)).toBe("MAC ");
+    const original = await fs.readFile(file);
+    const start = original.indexOf("MAC ");
+    const firstFrame = 52 + 24 + out.readUInt32LE(16) + out.readUInt32LE(20);
+    const frames = out.readUInt32LE(24);
+    expect(out.subarray(firstFrame, firstFrame + frames)).toEqual(original.subarray(start + firstFrame, start + firstFrame + frames));
+    expect(out.length).toBe(firstFrame + frames + out.readUInt32LE(32));
+    const md5 = crypto.createHash("md5").update(out.subarray(firstFrame - out.readUInt32LE(20))).update(out.subarray(52, 76)).update(out.subarray(76, 76 + out.readUInt32LE(16))).digest();
+    expect(out.subarray(36, 52)).toEqual(md5);
+  });
+
+  it("says in words why an AIFF without a format chunk cannot be cleaned", async () => {
+    const bytes = Buffer.alloc(12 + 8 + 4);
+    bytes.write("FORMxxxxAIFFNAME", 0, "latin1");
+    bytes.writeUInt32BE(bytes.length - 8, 4);
+    bytes.writeUInt32BE(4, 16);
+    bytes.write("abcd", 20, "latin1");
+    const file = path.join(dir, "no-comm.aiff");
+    await fs.writeFile(file, bytes);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The AIFF file could not be read: it has no format chunk.");
+    expect(cleaned).toBeNull();
+  });
+});
