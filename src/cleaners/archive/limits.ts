@@ -25,6 +25,11 @@ export class ArchiveBudget {
     if (this.members > this.limits.maxMembers) throw new TooComplexError("the archive holds too many members");
   }
 
+  /** Throws at once when an archive's own count of members is over the limit. */
+  claimMembers(count: number): void {
+    if (count > this.limits.maxMembers) throw new TooComplexError("the archive holds too many members");
+  }
+
   /** Throws at once for a header's claim over the budget (a claim under it is not trusted). */
   claim(size: number): void {
     if (this.bytes + size > this.limits.maxTotalBytes) throw new TooComplexError("the archive unpacks to more data than allowed");

@@ -77,6 +77,14 @@ function readAll(zip: yauzl.ZipFile, workDir: string): Promise<Member[]> {
     const names = new NameSet();
     const budget = new ArchiveBudget();
     let failed = false;
+    try {
+      // The central directory's own count: refused before anything is unpacked when it is over
+      // (the members are still counted one by one: the count is not trusted when it is under).
+      budget.claimMembers(zip.entryCount);
+    } catch (err) {
+      reject(err);
+      return;
+    }
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
