@@ -162,7 +162,8 @@ describe("ZIP", () => {
   });
 
   test("more members than the budget allows is refused as too complex", async () => {
-    const many = handZip(Array.from({ length: 10_001 }, (_, i) => ({ name: `e${i}.jpg` })));
+    // One more than the request's inner files (src/cleaners/inner-budget.ts), none of them cleaned yet.
+    const many = handZip(Array.from({ length: 1_001 }, (_, i) => ({ name: `e${i}.jpg` })));
     await expectRefused(many, "many.zip", /too complex/);
   });
 });

@@ -1,16 +1,19 @@
 import { TooComplexError } from "../errors.js";
+import { INNER_LIMITS } from "../inner-budget.js";
 
 /**
- * An archive's inner-file budget: the service's own (the office family's ZIP limits). Bytes are
- * counted as they come out of the decompressor, never taken from headers, so a bomb is stopped
- * after at most this much written to the work folder.
+ * An archive's own budget, within the request's inner-file budget (which counts the members
+ * cleaned): no more members, folders included, than the inner files a request may clean, so that
+ * an archive over it is refused before anything is unpacked; and half the inner bytes, counted as
+ * they come out of the decompressor, never taken from headers, so that a bomb is stopped after at
+ * most this much written to the work folder.
  */
 export interface ArchiveLimits {
   maxMembers: number;
   maxTotalBytes: number;
 }
 
-export const ARCHIVE_LIMITS: ArchiveLimits = { maxMembers: 10_000, maxTotalBytes: 512 * 1024 * 1024 };
+export const ARCHIVE_LIMITS: ArchiveLimits = { maxMembers: INNER_LIMITS.maxFiles, maxTotalBytes: INNER_LIMITS.maxBytes / 2 };
 
 /** Counts members and unpacked bytes of one archive; throws TooComplexError past the limits. */
 export class ArchiveBudget {
