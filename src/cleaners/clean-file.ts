@@ -6,6 +6,7 @@ import type { RawTags } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "./errors.js";
 import { isDescriptive, isKept } from "./keep.js";
+import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, UnknownMembers } from "./types.js";
@@ -80,6 +81,7 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
         }
       },
     });
+    if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });
     return outcome ?? {};
   } finally {
     await fsp.rm(workDir, { recursive: true, force: true });

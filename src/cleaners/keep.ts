@@ -1,9 +1,11 @@
+import { isRightsTag } from "./rights.js";
 import type { FoundTag, KeepOption } from "./types.js";
 
 /** True for a tag that a `keep` option asked to leave in place (it is listed in `remaining`). */
 export function isKept(t: FoundTag, keep: ReadonlySet<KeepOption>): boolean {
   if (keep.has("orientation") && (t.tag === "Orientation" || t.tag === "Rotation")) return true;
   if (keep.has("colorProfile") && (t.group === "ICC_Profile" || t.tag === "ProfileName" || t.tag === "ICC_Profile")) return true;
+  if (keep.has("copyright") && isRightsTag(t)) return true;
   return false;
 }
 

@@ -140,7 +140,7 @@ export const sourceQuery = {
     url: { type: "string", description: "A URL to fetch instead of uploading a file." },
     key: { type: "string", description: "The API key (the X-API-Key header wins)." },
     numeric: { type: "string", description: "`true`: raw values as ExifTool's -n gives them (extract only)." },
-    keep: { type: "string", description: "Comma-separated: orientation, colorProfile (remove only)." },
+    keep: { type: "string", description: "Comma-separated: orientation, colorProfile, copyright, comments, trackedChanges (remove only)." },
     unknownMembers: { type: "string", description: "Archives (remove only): refuse (default), omit or keep the members no cleaner handles." },
   },
   additionalProperties: true,
@@ -190,6 +190,6 @@ function sourceInput(option: Record<string, object>) {
 
 export const extractInput = sourceInput({ numeric: { type: "boolean", description: "Raw values as ExifTool's -n gives them (numbers as JSON numbers)." } });
 export const removeInput = sourceInput({
-  keep: { type: "string", description: "Comma-separated things not to strip: orientation, colorProfile.", examples: ["orientation"] },
+  keep: { type: "string", description: "Comma-separated things not to strip: orientation, colorProfile, copyright (rights-management fields), comments, trackedChanges.", examples: ["orientation,copyright"] },
   unknownMembers: { type: "string", enum: ["refuse", "omit", "keep"], description: "Archives: what to do with members no cleaner handles (refuse: 422 listing them; omit: drop them; keep: keep them unchanged)." },
 });

@@ -1,0 +1,131 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { plainTextPdf } from "./helpers/make-findings.js";
+import { type RunningServer, postFile, startServer } from "./helpers/server.js";
+import { CONVERT, EXIFTOOL, pixelSignature, run } from "./helpers/tools.js";
+
+/** In every field that is not rights information: it must go. */
+const MARKER = "NotRights_J5w2Qe";
+const OWNER = "Jane Roe Photography";
+const NOTICE = "(c) 2024 Jane Roe, all rights reserved";
+
+const IMAGE_RIGHTS = [
+  `-EXIF:Copyright=${NOTICE}`, `-EXIF:Artist=${OWNER}`,
+  `-XMP-dc:Rights=${NOTICE}`, `-XMP-dc:Creator=${OWNER}`, "-XMP-xmpRights:Marked=True", "-XMP-xmpRights:UsageTerms=No AI training",
+  `-XMP-plus:LicensorName=${OWNER}`,
+];
+const IPTC_RIGHTS = [`-IPTC:CopyrightNotice=${NOTICE}`, `-IPTC:By-line=${OWNER}`];
+const IMAGE_OTHERS = [
+  `-EXIF:Make=${MARKER}`, `-EXIF:ImageDescription=${MARKER}`, `-EXIF:Software=${MARKER}`, "-GPSLatitude=48.8584", "-GPSLatitudeRef=N",
+  `-GPSAreaInformation=${MARKER}`, `-XMP-dc:Title=${MARKER}`, `-XMP-dc:Description=${MARKER}`,
+];
+const IPTC_OTHERS = [`-IPTC:Keywords=${MARKER}`, `-IPTC:City=${MARKER}`];
+
+const EXIF_KEPT = { Copyright: NOTICE, Artist: OWNER };
+const XMP_KEPT = { Rights: NOTICE, Creator: OWNER, Marked: "true", UsageTerms: "No AI training", LicensorName: OWNER };
+const IPTC_KEPT = { CopyrightNotice: NOTICE, "By-line": OWNER };
+
+interface Row {
+  name: string;
+  make(file: string): Promise<void>;
+  tags: string[];
+  /** `remaining`, exactly. */
+  kept: Record<string, Record<string, string>>;
+  /** Whether the picture must decode the same. */
+  picture: boolean;
+}
+
+const rows: Row[] = [
+  {
+    name: "photo.jpg",
+    make: (f) => run(CONVERT, ["-seed", "5", "-size", "64x48", "plasma:fractal", f]).then(() => undefined),
+    tags: [...IMAGE_RIGHTS, ...IPTC_RIGHTS, ...IMAGE_OTHERS, ...IPTC_OTHERS],
+    kept: { exif: EXIF_KEPT, iptc: IPTC_KEPT, xmp: XMP_KEPT },
+    picture: true,
+  },
+  {
+    name: "picture.png",
+    make: (f) => run(CONVERT, ["-seed", "5", "-size", "64x48", "plasma:fractal", f]).then(() => undefined),
+    tags: [...IMAGE_RIGHTS, ...IMAGE_OTHERS],
+    kept: { exif: EXIF_KEPT, xmp: XMP_KEPT },
+    picture: true,
+  },
+  {
+    name: "scan.tif",
+    make: (f) => run(CONVERT, ["-seed", "5", "-size", "64x48", "plasma:fractal", f]).then(() => undefined),
+    tags: [...IMAGE_RIGHTS, ...IPTC_RIGHTS, ...IMAGE_OTHERS, ...IPTC_OTHERS],
+    kept: { exif: EXIF_KEPT, iptc: IPTC_KEPT, xmp: XMP_KEPT },
+    picture: true,
+  },
+  {
+    name: "web.webp",
+    make: (f) => run(CONVERT, ["-seed", "5", "-size", "64x48", "plasma:fractal", "-define", "webp:lossless=true", f]).then(() => undefined),
+    tags: [...IMAGE_RIGHTS, ...IMAGE_OTHERS],
+    kept: { exif: EXIF_KEPT, xmp: XMP_KEPT },
+    picture: true,
+  },
+  {
+    name: "report.pdf",
+    make: (f) => fs.writeFile(f, plainTextPdf()),
+    tags: [`-PDF:Author=${OWNER}`, `-XMP-dc:Rights=${NOTICE}`, `-XMP-dc:Creator=${OWNER}`, `-PDF:Title=${MARKER}`, `-PDF:Subject=${MARKER}`, `-PDF:Producer=${MARKER}`, `-XMP-dc:Description=${MARKER}`],
+    kept: { pdf: { Author: OWNER }, xmp: { Rights: NOTICE, Creator: OWNER } },
+    picture: false,
+  },
+  {
+    name: "clip.mp4",
+    make: (f) => run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1", "-pix_fmt", "yuv420p", f]).then(() => undefined),
+    tags: [`-QuickTime:Copyright=${NOTICE}`, `-QuickTime:Title=${MARKER}`, `-QuickTime:Comment=${MARKER}`, `-QuickTime:Artist=${MARKER}`],
+    kept: { quicktime: { Copyright: NOTICE } },
+    picture: false,
+  },
+];
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-keep-rights-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe("keep=copyright", () => {
+  for (const row of rows) {
+    it(`keeps exactly the rights fields of ${row.name}, and nothing else`, async () => {
+      const file = path.join(dir, row.name);
+      await row.make(file);
+      await run(EXIFTOOL, ["-q", "-overwrite_original", ...row.tags, file]);
+      expect(await findMarker(file, MARKER)).not.toEqual([]);
+      const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name: row.name, data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey }, fields: { keep: "copyright" } });
+      const body = (await res.json()) as Record<string, any>;
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body["remaining"]).toEqual(row.kept);
+      const cleaned = path.join(dir, `cleaned-${row.name}`);
+      await fs.writeFile(cleaned, Buffer.from(await (await fetch(body["downloadUrl"] as string)).arrayBuffer()));
+      expect(await findMarker(cleaned, MARKER)).toEqual([]);
+      // An independent read of the clean copy finds the rights fields where they were.
+      const read = JSON.parse((await run(EXIFTOOL, ["-json", "-G0", cleaned])).stdout.toString("utf8"))[0] as Record<string, unknown>;
+      for (const [group, tags] of Object.entries(row.kept)) {
+        for (const [tag, value] of Object.entries(tags)) expect(String(read[`${group === "quicktime" ? "QuickTime" : group.toUpperCase()}:${tag}`]).toLowerCase()).toBe(value.toLowerCase());
+      }
+      if (row.picture) expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
+    });
+  }
+
+  it("keeps nothing of them without the option", async () => {
+    const file = path.join(dir, "default.jpg");
+    await rows[0]!.make(file);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", ...IMAGE_RIGHTS, ...IPTC_RIGHTS, file]);
+    const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name: "default.jpg", data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey } });
+    const body = (await res.json()) as Record<string, any>;
+    expect(body["remaining"]).toEqual({});
+    const cleaned = Buffer.from(await (await fetch(body["downloadUrl"] as string)).arrayBuffer());
+    expect(await findMarker(cleaned, OWNER)).toEqual([]);
+  });
+});
