@@ -175,7 +175,10 @@ describe("exifapi clean", () => {
       const line = lines.find((l) => l["path"] === path.join("beside", rel));
       expect(line, rel).toMatchObject({ outcome: "cleaned", output: path.join("beside", cleanedName(rel)), remaining: {} });
       expect(Object.keys(line!["removed"] as object).length, rel).toBeGreaterThan(0);
+      expect(Array.isArray(line!["findings"]), rel).toBe(true);
     }
+    const photo = lines.find((l) => l["path"] === path.join("beside", "photos/été 2024/ph oto.jpg"))!;
+    expect((photo["findings"] as { kind: string }[]).map((f) => f.kind)).toContain("location");
     for (const [rel, type] of Object.entries(UNSUPPORTED)) {
       expect(lines.find((l) => l["path"] === path.join("beside", rel)), rel).toMatchObject({ outcome: "skipped", reason: "unsupported type", fileType: type });
     }
@@ -225,6 +228,29 @@ describe("exifapi clean", () => {
     expect(stdout).toContain("\x1b[");
     expect(stdout).toMatch(/\d+\/2 files \| [\d.]+ K?B of [\d.]+ KB \| [\d.]+ files\/s/);
     expect(stdout).toMatch(/Cleaned 2 files/);
+  });
+});
+
+describe("exifapi inspect", () => {
+  test("prints each file's findings as a table, or as JSON lines, and writes nothing", async () => {
+    const before = await files(source);
+    const table = await cli(["inspect", "source"]);
+    expect(table.code, table.stderr).toBe(0);
+    const block = table.stdout.split("\n\n").find((b) => b.startsWith(path.join("source", "photos/été 2024/ph oto.jpg")))!;
+    expect(block).toMatch(/\(JPEG\)\n/);
+    expect(block).toMatch(/^ {2}high +location +.+48\.8584/m);
+    expect(block).toContain(MARKER);
+    expect(table.stdout).not.toContain("\x1b");
+
+    const json = await cli(["inspect", "--json", "source"]);
+    expect(json.code, json.stderr).toBe(0);
+    const lines = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { path: string; fileType?: string; findings: { kind: string; tags: string[] }[] });
+    expect(lines.map((l) => path.relative("source", l.path)).sort()).toEqual([...originals.keys()].sort());
+    const pdf = lines.find((l) => l.path.endsWith("report.pdf"))!;
+    expect(pdf.fileType).toBe("PDF");
+    expect(pdf.findings.map((f) => f.kind)).toContain("people");
+    expect(await files(source)).toEqual(before);
+    expect(await hashes(source)).toEqual(originals);
   });
 });
 

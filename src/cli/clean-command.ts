@@ -59,7 +59,7 @@ function parseCleanArgs(args: string[]): CleanArgs {
   if (values.out != null && values["in-place"] === true) throw new UsageError("--out and --in-place exclude each other");
   const jobs = values.jobs == null ? os.availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError("--jobs takes a whole number from 1 to 256");
-  const placement: Placement = values.out != null ? { kind: "out", dir: path.resolve(values.out) } : values["in-place"] === true ? { kind: "in-place" } : { kind: "beside" };
+  const placement: Placement = values.out != null ? { kind: "out", dir: path.normalize(values.out) } : values["in-place"] === true ? { kind: "in-place" } : { kind: "beside" };
   return {
     paths: positionals,
     placement,
@@ -122,7 +122,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
         const report: FileReport =
           found.kind === "passed"
             ? { path: found.path, outcome: "skipped", reason: found.reason }
-            : await cleanOne(found.path, found.relative, { exiftool: pool.access, keep: args.keep, unknownMembers: args.unknownMembers, placement: args.placement, workDir, temps });
+            : await cleanOne(found.path, found.relative, { exiftool: pool.access, keep: args.keep, unknownMembers: args.unknownMembers, placement: args.placement, workDir, temps, findings: args.json });
         if (stopping) return;
         const bytes = found.kind === "file" ? found.size : 0;
         summary.add(report, bytes);

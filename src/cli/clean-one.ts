@@ -3,6 +3,8 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import type { ExifToolAccess, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import { type Finding, findingsOf } from "../metadata/findings/index.js";
+import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import type { TagValue } from "../metadata/shape.js";
 import { cleanThrough } from "./clean-through.js";
 import { destinationOf, type Placement } from "./destination.js";
@@ -17,10 +19,14 @@ export interface CleanSettings {
   /** The run's private folder (generated names only). */
   workDir: string;
   temps: TempFiles;
+  /** Whether to work out each file's findings (what the original gave away) for the report. */
+  findings: boolean;
 }
 
 /** What happened to one file: a line of `--json`, and a count of the summary. */
-export type FileReport =
+export type FileReport = FileOutcome & { findings?: Finding[] };
+
+type FileOutcome =
   | {
       path: string;
       outcome: "cleaned";
@@ -48,9 +54,13 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const output = path.join(s.workDir, `out-${id}`);
   const final = destinationOf(file, relative, s.placement);
   const staged = tempNameFor(final, id);
+  let findings: Finding[] | undefined;
+  const withFindings = <T extends object>(r: T): T & { findings?: Finding[] } => (findings != null ? { ...r, findings } : r);
   try {
     await fsp.symlink(path.resolve(file), input);
-    const result = await cleanThrough({ exiftool: s.exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers });
+    const before = await readBeforeCleaning(s.exiftool, input);
+    if (s.findings) findings = await findingsOf(before.tags, input);
+    const result = await cleanThrough({ exiftool: s.exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags);
     const { mode } = await fsp.stat(file);
     await fsp.mkdir(path.dirname(final), { recursive: true });
     s.temps.add(staged);
@@ -58,9 +68,9 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     await fsp.chmod(staged, mode & 0o7777);
     await fsp.rename(staged, final);
     s.temps.delete(staged);
-    return { path: file, outcome: "cleaned", output: final, fileType: result.fileType, removed: result.removed, remaining: result.remaining };
+    return withFindings({ path: file, outcome: "cleaned", output: final, fileType: result.fileType, removed: result.removed, remaining: result.remaining });
   } catch (err) {
-    return failure(file, err);
+    return withFindings(failure(file, err));
   } finally {
     await fsp.rm(input, { force: true });
     await fsp.rm(output, { force: true });
@@ -78,7 +88,7 @@ async function moveAcross(from: string, to: string): Promise<void> {
   }
 }
 
-function failure(file: string, err: unknown): FileReport {
+function failure(file: string, err: unknown): FileOutcome {
   if (err instanceof UnsupportedTypeError) return { path: file, outcome: "skipped", reason: "unsupported type", fileType: err.fileType };
   if (err instanceof BadFileError) return { path: file, outcome: "failed", reason: "bad file", detail: err.reason };
   if (err instanceof TooComplexError) return { path: file, outcome: "failed", reason: "too complex", detail: "The file is too complex to process within this tool's limits." };

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.js";
 import { CLEAN_USAGE, cleanCommand } from "./clean-command.js";
+import { INSPECT_USAGE, inspectCommand } from "./inspect-command.js";
 import { createExifToolPool } from "../metadata/exiftool-pool.js";
 import { serve } from "../server.js";
 import { createDb } from "../store/db.js";
@@ -12,6 +13,7 @@ const USAGE = `Usage: exifapi <command>
 Commands:
   serve                       start the service (what \`make run\` runs)
   clean PATH...               clean files and folders locally (\`exifapi clean --help\`)
+  inspect PATH...             print what each file gives away (\`exifapi inspect --help\`)
   keys create --name NAME     create an API key; the key is printed alone on the last line
   keys list [--json]          list keys (never the keys themselves)
   keys revoke ID              revoke a key; it is refused from the next request on
@@ -91,6 +93,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return cleanCommand(rest);
+    case "inspect":
+      if (rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(`${INSPECT_USAGE}\n`);
+        return 0;
+      }
+      return inspectCommand(rest);
     case "migrate": {
       const db = await createDb(loadConfig());
       await db.close();

@@ -1,0 +1,109 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config.js";
+import type { ExifToolAccess } from "../cleaners/types.js";
+import { createExifToolPool } from "../metadata/exiftool-pool.js";
+import { type Finding, findingsOf } from "../metadata/findings/index.js";
+import { readAll } from "../metadata/read-task.js";
+import { runBounded } from "./run-bounded.js";
+import { walk, type Found } from "./walk.js";
+
+export const INSPECT_USAGE = `Usage: exifapi inspect [--json] [--jobs N] PATH...
+
+Prints what each file gives away (its findings: location, people, device, time, ...), most
+serious first, for files and folders (recursively). Writes nothing.
+
+Options:
+  --json      one JSON line per file on stdout: path, fileType, findings
+  --jobs N    files read at once (default: the number of cores)`;
+
+interface Inspected {
+  path: string;
+  fileType?: string;
+  findings?: Finding[];
+  /** Why it was not read: a link inside a folder, or not a regular file. */
+  skipped?: string;
+  error?: string;
+}
+
+/** `exifapi inspect`: resolves to the exit code (1 when a file could not be read). */
+export async function inspectCommand(argv: string[]): Promise<number> {
+  let values: { json?: boolean; jobs?: string };
+  let paths: string[];
+  try {
+    const parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: "boolean" }, jobs: { type: "string" } } });
+    values = parsed.values;
+    paths = parsed.positionals;
+  } catch (err) {
+    process.stderr.write(`exifapi inspect: ${(err as Error).message}\n\n${INSPECT_USAGE}\n`);
+    return 2;
+  }
+  const jobs = values.jobs == null ? os.availableParallelism() : Number(values.jobs);
+  if (paths.length === 0 || !Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
+    process.stderr.write(`${INSPECT_USAGE}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const pool = await createExifToolPool({
+    EXIFTOOL_PROCS: process.env["EXIFTOOL_PROCS"] != null ? config.EXIFTOOL_PROCS : jobs,
+    EXIFTOOL_TASK_TIMEOUT_SECONDS: config.EXIFTOOL_TASK_TIMEOUT_SECONDS,
+  });
+  // Only links to the files, under generated names: ExifTool and the helper programs never see a
+  // user's file name, and nothing is written beside the files.
+  const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-inspect-"));
+  let errors = 0;
+  try {
+    await runBounded(
+      walk(paths, { exclude: [] }),
+      jobs,
+      async (found) => {
+        const r = await inspectOne(found, pool.access, workDir);
+        if (r.error != null) errors += 1;
+        process.stdout.write(values.json === true ? `${JSON.stringify(r)}\n` : table(r));
+      },
+      () => false,
+    );
+  } finally {
+    await pool.close();
+    await fsp.rm(workDir, { recursive: true, force: true });
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+async function inspectOne(found: Found, exiftool: ExifToolAccess, workDir: string): Promise<Inspected> {
+  if (found.kind === "passed") return found.reason === "not found" ? { path: found.path, error: "not found" } : { path: found.path, skipped: found.reason };
+  const link = path.join(workDir, `in-${crypto.randomUUID()}`);
+  try {
+    await fsp.symlink(path.resolve(found.path), link);
+    const { tags } = await readAll(exiftool, link, false);
+    const type = tags["File:FileType"];
+    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await findingsOf(tags, link) };
+  } catch (err) {
+    return { path: found.path, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await fsp.rm(link, { force: true });
+  }
+}
+
+const VALUE_WIDTH = 48;
+
+/** One file as a block: its name and type, then a row per finding (severity, kind, title, value). */
+function table(r: Inspected): string {
+  const head = `${r.path}${r.fileType != null ? `  (${r.fileType})` : ""}\n`;
+  if (r.error != null) return `${head}  could not be read: ${r.error}\n\n`;
+  if (r.skipped != null) return `${head}  not read (${r.skipped})\n\n`;
+  const findings = r.findings ?? [];
+  if (findings.length === 0) return `${head}  nothing found\n\n`;
+  const rows = findings.map((f) => [f.severity, f.kind, f.title, shorten(f.value ?? "")]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) => `  ${row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ").trimEnd()}`);
+  return `${head}${lines.join("\n")}\n\n`;
+}
+
+function shorten(value: string): string {
+  const one = value.replace(/\s+/g, " ");
+  return one.length > VALUE_WIDTH ? `${one.slice(0, VALUE_WIDTH - 3)}...` : one;
+}
