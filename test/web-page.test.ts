@@ -71,15 +71,23 @@ describe("the web page", () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("file");
     const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
     await chooser.setFiles(jpeg);
-    const gps = page.locator('.finding[data-kind="kindGps"]');
+    // The findings are the API's, in its order: most serious first.
+    const gps = page.locator('.finding[data-kind="location"]');
     await gps.waitFor();
+    expect(await gps.getAttribute("data-severity")).toBe("high");
     expect(await gps.locator(".coords").textContent()).toContain("48.858");
     const href = await gps.locator("a.map-link").getAttribute("href");
     expect(href).toMatch(/^https:\/\/www\.openstreetmap\.org\/\?mlat=48\.858\d*&mlon=2\.294\d*/);
-    expect(await page.locator('.finding[data-kind="kindAuthor"]').textContent()).toContain("John Doe");
-    expect(await page.locator('.finding[data-kind="kindSerial"]').textContent()).toContain("SN-12345");
-    expect(await page.locator('.finding[data-kind="kindSoftware"]').textContent()).toContain("ExampleEditor 2.1");
-    expect(await page.locator('.finding[data-kind="kindThumbnail"]').count()).toBe(1);
+    expect(await gps.locator(".finding-text").textContent()).toBe("The file gives the GPS position where it was made.");
+    expect(await page.locator('.finding[data-kind="people"]').textContent()).toContain("John Doe");
+    expect(await page.locator('.finding[data-kind="device"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("SN-12345")]));
+    expect(await page.locator('.finding[data-kind="software"]').textContent()).toContain("ExampleEditor 2.1");
+    // The 16x16 green thumbnail is not the red-blue gradient: the API calls it serious.
+    expect(await page.locator('.finding[data-kind="previews"]').getAttribute("data-severity")).toBe("high");
+    const rank = { high: 0, medium: 1, low: 2 } as Record<string, number>;
+    const severities = (await page.locator(".finding").evaluateAll((cards) => cards.map((c) => c.getAttribute("data-severity") ?? ""))).map((s) => rank[s] ?? 9);
+    expect(severities.length).toBeGreaterThanOrEqual(5);
+    expect(severities).toEqual([...severities].sort((a, b) => a - b));
     expect(await page.locator("#file-summary").textContent()).toContain("holiday.jpg");
     // Groups as sections, GPS on its own, with counts.
     for (const id of ["exif", "gps", "iptc", "xmp", "File"]) {
@@ -119,12 +127,30 @@ describe("the web page", () => {
     await page.screenshot({ path: path.join(SHOTS, "web-page-3-removed.png"), fullPage: true });
   });
 
+  it("keeps the copyright when asked, and only it", async () => {
+    await page.check("#keep-copyright");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#remove")]);
+    const saved = path.join(dir, "downloaded-rights.jpg");
+    await download.saveAs(saved);
+    await page.locator(".remaining-list").first().waitFor();
+    const remaining = (await page.locator(".remaining-list").allTextContents()).join(" ");
+    expect(remaining).toContain("Artist: John Doe");
+    expect(remaining).toContain("CopyrightNotice: © 2024");
+    expect(await findMarker(saved, "John Doe")).not.toEqual([]);
+    expect(await findMarker(saved, "SN-12345")).toEqual([]);
+    await page.uncheck("#keep-copyright");
+  });
+
   it("switches to French and back, results included", async () => {
     await page.click("#lang-switch");
     expect(await page.getAttribute("html", "lang")).toBe("fr");
     expect(await page.locator("h1").textContent()).toBe("Que révèle votre fichier ?");
     expect(await page.locator("#findings-title").textContent()).toBe("Ce que ce fichier révèle");
-    expect(await page.locator('.finding[data-kind="kindAuthor"] h3').textContent()).toBe("Auteur ou propriétaire");
+    expect(await page.locator('.finding[data-kind="people"] h3').textContent()).toBe("Personnes");
+    expect(await page.locator('.finding[data-kind="location"] .finding-text').textContent()).toBe("Le fichier dit où il a été fait.");
+    expect(await page.locator('.finding[data-kind="previews"] h3').textContent()).toBe("Vignettes et aperçus");
+    expect(await page.locator('.finding[data-kind="previews"] .severity').textContent()).toBe("sérieux");
+    expect(await page.locator("fieldset.keep legend").textContent()).toBe("Garder");
     expect(await page.locator("#remove").textContent()).toBe("Supprimer les métadonnées et télécharger");
     await page.screenshot({ path: path.join(SHOTS, "web-page-4-french.png"), fullPage: true });
     // The choice is remembered.
@@ -138,7 +164,7 @@ describe("the web page", () => {
     await page.fill("#url", downloadUrl);
     await page.press("#url", "Enter");
     await page.locator("#findings > p.muted").waitFor();
-    expect(await page.locator("#findings").textContent()).toContain("Aucune position");
+    expect(await page.locator("#findings").textContent()).toContain("Rien n'a été trouvé");
     expect(await page.locator("#group-exif").count()).toBe(0);
     expect(await page.locator("#file-summary").textContent()).toContain("holiday.jpg");
   });

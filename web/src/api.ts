@@ -1,3 +1,5 @@
+import { type Finding, parseFindings } from "./findings.js";
+
 /** The two API calls the page makes, with the contract's response shapes (shared/API.md). */
 
 export type TagValue = string | number | boolean | null | TagValue[] | { [k: string]: TagValue };
@@ -8,6 +10,8 @@ export interface Extraction {
   fileName: string;
   metadata: Groups;
   warnings: string[];
+  /** What the file gives away, most serious first, as the API found it. */
+  findings: Finding[];
 }
 
 export interface Removal {
@@ -31,17 +35,18 @@ export class TransportError extends Error {
   }
 }
 
-async function post(path: string, source: Source, key: string): Promise<unknown> {
+async function post(path: string, source: Source, key: string, options: Record<string, string> = {}): Promise<unknown> {
   // The key travels in a header only: addresses end up in histories and logs.
   const headers: Record<string, string> = { "X-API-Key": key };
   let body: BodyInit;
   if (source.kind === "file") {
     const form = new FormData();
+    for (const [name, value] of Object.entries(options)) form.append(name, value);
     form.append("file", source.file, source.file.name);
     body = form;
   } else {
     headers["Content-Type"] = "application/json";
-    body = JSON.stringify({ url: source.url });
+    body = JSON.stringify({ url: source.url, ...options });
   }
   let response: Response;
   try {
@@ -74,11 +79,16 @@ export async function extract(source: Source, key: string): Promise<Extraction> 
     fileName: json["fileName"],
     metadata: json["metadata"] as Groups,
     warnings: Array.isArray(json["warnings"]) ? json["warnings"].filter((w): w is string => typeof w === "string") : [],
+    findings: parseFindings(json["findings"]),
   };
 }
 
-export async function remove(source: Source, key: string): Promise<Removal> {
-  const json = await post("/api/v1/remove", source, key);
+/** What a person may ask the removal to keep (the contract's `keep`). */
+export const KEEP_CHOICES = ["orientation", "colorProfile", "copyright", "comments", "trackedChanges"] as const;
+export type KeepChoice = (typeof KEEP_CHOICES)[number];
+
+export async function remove(source: Source, key: string, keep: readonly KeepChoice[] = []): Promise<Removal> {
+  const json = await post("/api/v1/remove", source, key, keep.length > 0 ? { keep: keep.join(",") } : {});
   if (!isObject(json) || typeof json["downloadUrl"] !== "string" || typeof json["expiresAt"] !== "string") {
     throw new TransportError("unexpected");
   }

@@ -1,4 +1,4 @@
-import { ApiError, extract, type Extraction, remove, type Removal, type Source, TransportError } from "./api.js";
+import { ApiError, extract, type Extraction, KEEP_CHOICES, type KeepChoice, remove, type Removal, type Source, TransportError } from "./api.js";
 import { byId } from "./dom.js";
 import { initialLang, type Lang, type MessageKey, saveLang, translate } from "./i18n.js";
 import { applyFilter, fileSummary, findingsView, groupsView, removalView, type T } from "./render.js";
@@ -56,7 +56,7 @@ function renderResults(): void {
   el.results.hidden = x == null;
   if (x == null) return;
   el.summary.textContent = fileSummary(x, t, state.lang);
-  el.findings.replaceChildren(findingsView(x, t));
+  el.findings.replaceChildren(findingsView(x, t, state.lang));
   const { nav, tables } = groupsView(x, t);
   el.groupNav.replaceChildren(nav);
   el.groups.replaceChildren(tables);
@@ -116,7 +116,8 @@ async function read(source: Source): Promise<void> {
 async function clean(): Promise<void> {
   const source = state.source;
   if (source == null) return;
-  const removal = await busy("removing", (key) => remove(source, key));
+  const keep = KEEP_CHOICES.filter((choice: KeepChoice) => document.querySelector<HTMLInputElement>(`#keep-${choice}`)?.checked === true);
+  const removal = await busy("removing", (key) => remove(source, key, keep));
   if (removal == null) return;
   state.removal = removal;
   renderResults();

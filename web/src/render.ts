@@ -1,6 +1,6 @@
 import type { Extraction, Removal } from "./api.js";
 import { h } from "./dom.js";
-import { findingsOf, mapLink, positionOf } from "./findings.js";
+import { kindMessages, mapLink, positionOf, SEVERITY_KEYS } from "./findings.js";
 import { formatValue, groupLabel, sectionsOf } from "./groups.js";
 import type { Lang, MessageKey } from "./i18n.js";
 
@@ -24,29 +24,32 @@ function formatBytes(n: number, lang: Lang): string {
   return `${new Intl.NumberFormat(lang, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit] ?? ""}`;
 }
 
-/** The highlighted list at the top: location with its map link, names, serials, software, dates, thumbnails. */
-export function findingsView(x: Extraction, t: T): HTMLElement {
-  const findings = findingsOf(x.metadata);
-  if (findings.length === 0) return h("p", { class: "muted" }, t("noFindings"));
+/**
+ * The highlighted list at the top: the API's findings, most serious first, each titled by its
+ * kind in the page's language, with its value (a position gets a map link) and the tags it
+ * comes from. In English the API's own sentence says what was found; other languages describe
+ * the kind.
+ */
+export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
+  if (x.findings.length === 0) return h("p", { class: "muted" }, t("noFindings"));
   const list = h("div", { class: "findings" });
-  for (const finding of findings) {
-    const card = h("div", { class: "finding", "data-kind": finding.kind }, h("h3", {}, t(finding.kind)));
-    if (finding.kind === "kindGps") {
-      const position = positionOf(x.metadata);
-      if (position != null) {
-        const coords = `${position.lat.toFixed(6)}, ${position.lon.toFixed(6)}`;
-        card.append(
-          h("p", { class: "coords" }, coords, " ",
-            h("a", { href: mapLink(position), target: "_blank", rel: "noopener noreferrer", class: "map-link" }, t("openMap"))),
-        );
-      }
+  for (const finding of x.findings) {
+    const messages = kindMessages(finding.kind);
+    if (messages == null) continue;
+    const card = h("div", { class: "finding", "data-kind": finding.kind, "data-severity": finding.severity },
+      h("h3", {}, t(messages.name)),
+      h("p", { class: `severity severity-${finding.severity}` }, t(SEVERITY_KEYS[finding.severity])),
+      h("p", { class: "finding-text" }, lang === "en" && finding.title !== "" ? finding.title : t(messages.text)));
+    const position = finding.kind === "location" ? positionOf(finding.value) : null;
+    if (position != null) {
+      card.append(
+        h("p", { class: "coords" }, `${position.lat.toFixed(6)}, ${position.lon.toFixed(6)}`, " ",
+          h("a", { href: mapLink(position), target: "_blank", rel: "noopener noreferrer", class: "map-link" }, t("openMap"))),
+      );
+    } else if (finding.value != null) {
+      card.append(h("p", { class: "tag-value" }, finding.value));
     }
-    const items = h("ul", {});
-    for (const item of finding.items) {
-      items.append(h("li", {}, h("span", { class: "tag-name" }, `${item.group} · ${item.tag}`), " ", h("span", { class: "tag-value" }, item.value)));
-    }
-    card.append(items);
-    if (finding.kind === "kindThumbnail") card.append(h("p", { class: "muted" }, t("thumbnailNote")));
+    if (finding.tags.length > 0) card.append(h("p", { class: "tag-name" }, finding.tags.join(" · ")));
     list.append(card);
   }
   return list;
