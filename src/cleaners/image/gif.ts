@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
 const EXTENSION = 0x21;
@@ -27,60 +28,66 @@ export const gifCleaner: Cleaner = {
   name: "gif",
   fileTypes: ["GIF"],
   async clean(ctx: CleanContext): Promise<void> {
-    await fsp.writeFile(ctx.output, filterGif(await fsp.readFile(ctx.input), ctx.keep.has("colorProfile")));
+    await RangeWriter.rewrite(ctx.input, ctx.output, "w", (src, out) => filterGif(src, out, ctx.keep.has("colorProfile")));
   },
   isStructural: (t) => t.group === "GIF" && STRUCTURAL_TAGS.has(t.tag),
 };
 
-function filterGif(buf: Buffer, keepIcc: boolean): Buffer {
-  const sig = buf.toString("latin1", 0, 6);
+/** Copies the blocks worth keeping, a few mebibytes at a time whatever the file's size. */
+async function filterGif(src: FileBytes, out: RangeWriter, keepIcc: boolean): Promise<void> {
+  const sig = (await src.read(0, 6)).toString("latin1");
   if (sig !== "GIF87a" && sig !== "GIF89a") throw damaged("it does not start like a GIF");
-  const r = new Reader(buf, 6);
-  const screen = r.take(7);
-  const out: Buffer[] = [buf.subarray(0, 6), screen];
-  if ((screen[4]! & 0x80) !== 0) out.push(r.take(colorTableSize(screen[4]!)));
+  const r = new Reader(src, 6);
+  const screen = await r.take(7);
+  if ((screen[4]! & 0x80) !== 0) await r.take(colorTableSize(screen[4]!));
+  out.copy(0, r.at);
   while (true) {
-    const block = r.byte();
+    if (out.full) await out.flush();
+    const start = r.at;
+    const block = await r.byte();
     if (block === TRAILER) break;
     if (block === IMAGE) {
-      const start = r.at - 1;
-      const descriptor = r.take(9);
-      if ((descriptor[8]! & 0x80) !== 0) r.take(colorTableSize(descriptor[8]!));
-      r.take(1); // LZW minimum code size
-      r.subBlocks();
-      out.push(buf.subarray(start, r.at));
+      const descriptor = await r.take(9);
+      if ((descriptor[8]! & 0x80) !== 0) await r.take(colorTableSize(descriptor[8]!));
+      await r.take(1); // LZW minimum code size
+      await r.subBlocks();
+      out.copy(start, r.at);
       continue;
     }
     if (block !== EXTENSION) throw damaged("it has an unknown block");
-    const label = r.byte();
-    const blocks = r.subBlocks();
+    const label = await r.byte();
     if (label === GRAPHIC_CONTROL) {
-      const data = blocks[0];
+      let data: Buffer | undefined;
+      await r.subBlocks((d) => (data ??= d));
       if (data?.length !== 4) throw damaged("a frame's graphic control block is malformed");
-      out.push(Buffer.from([EXTENSION, GRAPHIC_CONTROL, 4]), data, Buffer.from([0]));
+      out.bytes(Buffer.concat([Buffer.from([EXTENSION, GRAPHIC_CONTROL, 4]), data, Buffer.from([0])]));
     } else if (label === APPLICATION) {
-      out.push(...application(blocks, keepIcc));
+      await application(r, out, start, keepIcc);
+    } else {
+      await r.subBlocks();
     }
   }
-  out.push(Buffer.from([TRAILER]));
-  return Buffer.concat(out);
+  out.bytes(Buffer.from([TRAILER]));
 }
 
-/** The application extensions worth keeping, rebuilt from their parts. */
-function application(blocks: Buffer[], keepIcc: boolean): Buffer[] {
-  const [id, ...data] = blocks;
-  if (id?.length !== 11) return [];
-  const name = id.toString("latin1");
-  const head = Buffer.concat([Buffer.from([EXTENSION, APPLICATION, 11]), id]);
-  if (LOOPING.has(name)) {
+/** An application extension from its label on: kept rebuilt when it is worth keeping. */
+async function application(r: Reader, out: RangeWriter, start: number, keepIcc: boolean): Promise<void> {
+  let id: Buffer | undefined;
+  let loop: Buffer | undefined;
+  let count = 0;
+  await r.subBlocks((d) => {
+    if (count++ === 0) id = d;
     // Sub-block 1 is the loop count; anything else in there is not needed to play the animation.
-    const loop = data.find((d) => d.length === 3 && d[0] === 1);
-    return loop == null ? [] : [head, Buffer.from([3]), loop, Buffer.from([0])];
+    else if (loop == null && d.length === 3 && d[0] === 1) loop = d;
+  });
+  if (id?.length !== 11) return;
+  const name = id.toString("latin1");
+  if (LOOPING.has(name)) {
+    if (loop != null) out.bytes(Buffer.concat([Buffer.from([EXTENSION, APPLICATION, 11]), id, Buffer.from([3]), loop, Buffer.from([0])]));
+  } else if (name === ICC_APP && keepIcc) {
+    // Its header, data sub-blocks and terminator, exactly as they are.
+    out.copy(start, r.at);
   }
-  if (name === ICC_APP && keepIcc) {
-    return [head, ...data.flatMap((d) => [Buffer.from([d.length]), d]), Buffer.from([0])];
-  }
-  return [];
 }
 
 function colorTableSize(packed: number): number {
@@ -89,29 +96,47 @@ function colorTableSize(packed: number): number {
 
 class Reader {
   constructor(
-    private readonly buf: Buffer,
+    private readonly src: FileBytes,
     public at: number,
   ) {}
 
-  byte(): number {
-    const b = this.buf[this.at];
+  async byte(): Promise<number> {
+    const b = await this.src.byte(this.at);
     if (b == null) throw damaged("it is truncated");
     this.at++;
     return b;
   }
 
-  take(n: number): Buffer {
-    if (this.at + n > this.buf.length) throw damaged("it is truncated");
-    const b = this.buf.subarray(this.at, this.at + n);
+  async take(n: number): Promise<Buffer> {
+    if (this.at + n > this.src.size) throw damaged("it is truncated");
+    const b = await this.src.read(this.at, n);
     this.at += n;
     return b;
   }
 
-  /** Data sub-blocks up to their zero-length terminator. */
-  subBlocks(): Buffer[] {
-    const blocks: Buffer[] = [];
-    for (let n = this.byte(); n !== 0; n = this.byte()) blocks.push(this.take(n));
-    return blocks;
+  /**
+   * Data sub-blocks up to their zero-length terminator, each handed to `visit` when given. Walks
+   * the window synchronously: image data is a long run of sub-blocks of at most 255 bytes.
+   */
+  async subBlocks(visit?: (data: Buffer) => void): Promise<void> {
+    while (true) {
+      // A length byte and the longest sub-block, unless the file ends first.
+      const chunk = await this.src.from(this.at, 256);
+      if (chunk.length === 0) throw damaged("it is truncated");
+      let i = 0;
+      while (i < chunk.length) {
+        const n = chunk[i]!;
+        if (n === 0) {
+          this.at += i + 1;
+          return;
+        }
+        if (i + 1 + n > chunk.length) break;
+        visit?.(chunk.subarray(i + 1, i + 1 + n));
+        i += 1 + n;
+      }
+      if (i < chunk.length && this.at + i + 1 + chunk[i]! > this.src.size) throw damaged("it is truncated");
+      this.at += i;
+    }
   }
 }
 

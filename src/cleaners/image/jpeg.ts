@@ -1,9 +1,10 @@
-import fsp from "node:fs/promises";
 import path from "node:path";
+import { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
-import { orientationOnlyExif, readOrientation } from "./exif-orientation.js";
+import { inMemory, orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 import { bakeOrientation } from "./jpegtran.js";
-import { isFrameHeader, parseJpeg, serializeJpeg, SOS, type JpegSegment } from "./jpeg-segments.js";
+import { isFrameHeader, type JpegSegment, SOS, STOP, walkJpeg } from "./jpeg-segments.js";
 
 const APP1 = 0xe1;
 const APP2 = 0xe2;
@@ -15,59 +16,97 @@ const ADOBE_HEADER = Buffer.from("Adobe", "latin1");
 /**
  * JPEG, cleaned by our own segment filter rather than ExifTool: it keeps only the segments a
  * decoder needs (a whitelist, so unknown APPn, COM, JFIF/JFXX thumbnails, MPF and every byte
- * after EOI go) and copies the image data byte for byte. An EXIF orientation is baked into the
- * pixels with jpegtran's perfect lossless transforms, or kept when that is impossible.
+ * after EOI go) and copies the image data byte for byte, by offset, a few mebibytes at a time
+ * whatever the file's size. An EXIF orientation is baked into the pixels with jpegtran's perfect
+ * lossless transforms, or kept when that is impossible.
  */
 export const jpegCleaner: Cleaner = {
   name: "jpeg",
   fileTypes: ["JPEG"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
-    const { segments } = parseJpeg(await fsp.readFile(ctx.input));
-    const keepIcc = ctx.keep.has("colorProfile");
-    const orientation = exifOrientation(segments);
-    if (ctx.keep.has("orientation") || orientation == null || orientation === 1) {
-      const kept = ctx.keep.has("orientation") ? orientation : null;
-      await fsp.writeFile(ctx.output, serializeJpeg(strip(segments, keepIcc, kept)));
-      return;
-    }
-    const stripped = path.join(ctx.workDir, "stripped.jpg");
-    const rotated = path.join(ctx.workDir, "rotated.jpg");
-    await fsp.writeFile(stripped, serializeJpeg(strip(segments, keepIcc, null)));
-    if (await bakeOrientation(stripped, rotated, orientation, keepIcc)) {
-      // jpegtran writes a fresh JFIF header of its own: filter once more.
-      const again = parseJpeg(await fsp.readFile(rotated));
-      await fsp.writeFile(ctx.output, serializeJpeg(strip(again.segments, keepIcc, null)));
-      return;
-    }
-    await fsp.writeFile(ctx.output, serializeJpeg(strip(segments, keepIcc, orientation)));
-    return { alsoKept: ["orientation"] };
+    // The EXIF block comes before the image data in practice; one found only after it (out of
+    // order, but read by viewers) means cleaning again, knowing its orientation.
+    const early = await headerOrientation(ctx.input);
+    const first = await cleanWith(ctx, early);
+    return first.found === early ? first.outcome : (await cleanWith(ctx, first.found)).outcome;
   },
   // The Adobe APP14 segment says how to read the colour channels (RGB/YCbCr/CMYK/YCCK).
   isStructural: (t) => t.group === "APP14",
 };
 
-/** The orientation a viewer applies: IFD0 of the first EXIF APP1, as libjpeg-based viewers read it. */
-function exifOrientation(segments: readonly JpegSegment[]): number | null {
-  const exif = segments.find((s) => s.marker === APP1 && startsWith(s.payload, EXIF_HEADER));
-  return exif == null ? null : readOrientation(exif.payload.subarray(EXIF_HEADER.length));
+/**
+ * Cleans assuming the file's orientation is `orientation`; `found` is the one it really holds
+ * (its first EXIF APP1's, as libjpeg-based viewers read it): when they differ the outcome is void.
+ */
+async function cleanWith(ctx: CleanContext, orientation: number | null): Promise<{ found: number | null; outcome: CleanOutcome | void }> {
+  const keepIcc = ctx.keep.has("colorProfile");
+  if (ctx.keep.has("orientation") || orientation == null || orientation === 1) {
+    const kept = ctx.keep.has("orientation") ? orientation : null;
+    return { found: await strip(ctx.input, ctx.output, keepIcc, kept), outcome: undefined };
+  }
+  const stripped = path.join(ctx.workDir, "stripped.jpg");
+  const rotated = path.join(ctx.workDir, "rotated.jpg");
+  const found = await strip(ctx.input, stripped, keepIcc, null);
+  if (found !== orientation) return { found, outcome: undefined };
+  if (await bakeOrientation(stripped, rotated, orientation, keepIcc)) {
+    // jpegtran writes a fresh JFIF header of its own: filter once more.
+    await strip(rotated, ctx.output, keepIcc, null);
+    return { found, outcome: undefined };
+  }
+  await strip(ctx.input, ctx.output, keepIcc, orientation);
+  return { found, outcome: { alsoKept: ["orientation"] } };
+}
+
+/** The orientation of an EXIF APP1 before the first scan, or null when there is none there. */
+async function headerOrientation(file: string): Promise<number | null> {
+  const src = await FileBytes.open(file);
+  try {
+    let orientation: number | null = null;
+    await walkJpeg(src, async (s) => {
+      if (s.marker === SOS) return STOP;
+      if (!(await isExif(src, s))) return;
+      orientation = await exifOrientation(src, s);
+      return STOP;
+    });
+    return orientation;
+  } finally {
+    await src.close();
+  }
 }
 
 /**
- * The segments a decoder needs, in their order: frame and scan headers, tables, restart interval,
- * the Adobe colour transform (rewritten to hold nothing else), the ICC profile when kept, and an
- * EXIF block holding only the orientation when that must stay.
+ * Writes the segments a decoder needs, in their order: frame and scan headers, tables, restart
+ * interval, the Adobe colour transform (rewritten to hold nothing else), the ICC profile when
+ * kept, and first an EXIF block holding only the orientation when that must stay. Resolves to
+ * the orientation of the input's first EXIF APP1.
  */
-function strip(segments: readonly JpegSegment[], keepIcc: boolean, orientation: number | null): JpegSegment[] {
-  const out: JpegSegment[] = [];
-  if (orientation != null) out.push({ marker: APP1, payload: Buffer.concat([EXIF_HEADER, orientationOnlyExif(orientation)]) });
-  for (const s of segments) {
-    if (isCodingSegment(s.marker)) out.push(s);
-    else if (s.marker === APP2 && keepIcc && startsWith(s.payload, ICC_HEADER)) out.push(s);
-    else if (s.marker === APP14 && startsWith(s.payload, ADOBE_HEADER) && s.payload.length >= 12) {
-      out.push({ marker: APP14, payload: adobeSegment(s.payload[11]!) });
-    }
-  }
-  return out;
+async function strip(input: string, output: string, keepIcc: boolean, orientation: number | null): Promise<number | null> {
+  return RangeWriter.rewrite(input, output, "w", async (src, out) => {
+    out.bytes(Buffer.from([0xff, 0xd8]));
+    if (orientation != null) out.bytes(segment(APP1, Buffer.concat([EXIF_HEADER, orientationOnlyExif(orientation)])));
+    let found: number | null | undefined;
+    await walkJpeg(src, async (s) => {
+      if (isCodingSegment(s.marker)) out.copy(s.start, s.end);
+      else if (s.marker === APP1 && found === undefined && (await isExif(src, s))) found = await exifOrientation(src, s);
+      else if (s.marker === APP2 && keepIcc && (await startsWith(src, s, ICC_HEADER))) out.copy(s.start, s.end);
+      else if (s.marker === APP14 && s.payloadLength >= 12 && (await startsWith(src, s, ADOBE_HEADER))) {
+        out.bytes(segment(APP14, adobeSegment((await src.read(s.payloadAt + 11, 1))[0]!)));
+      }
+      if (out.full) await out.flush();
+    });
+    out.bytes(Buffer.from([0xff, 0xd9]));
+    return found ?? null;
+  });
+}
+
+function isExif(src: FileBytes, s: JpegSegment): Promise<boolean> {
+  return s.marker === APP1 ? startsWith(src, s, EXIF_HEADER) : Promise.resolve(false);
+}
+
+/** The orientation in IFD0 of an EXIF APP1 (a segment is at most 64 KiB: read whole). */
+async function exifOrientation(src: FileBytes, s: JpegSegment): Promise<number | null> {
+  const tiff = (await src.read(s.payloadAt, s.payloadLength)).subarray(EXIF_HEADER.length);
+  return readOrientation(inMemory(tiff), tiff.length);
 }
 
 /**
@@ -87,6 +126,13 @@ function adobeSegment(transform: number): Buffer {
   return b;
 }
 
-function startsWith(b: Buffer, prefix: Buffer): boolean {
-  return b.length >= prefix.length && b.subarray(0, prefix.length).equals(prefix);
+/** A whole segment of ours: marker, length, payload. */
+function segment(marker: number, payload: Buffer): Buffer {
+  const head = Buffer.from([0xff, marker, 0, 0]);
+  head.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([head, payload]);
+}
+
+async function startsWith(src: FileBytes, s: JpegSegment, prefix: Buffer): Promise<boolean> {
+  return s.payloadLength >= prefix.length && (await src.read(s.payloadAt, prefix.length)).equals(prefix);
 }

@@ -1,6 +1,6 @@
-import fsp from "node:fs/promises";
 import zlib from "node:zlib";
 import { BadFileError } from "../errors.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 
@@ -23,72 +23,90 @@ const STRUCTURAL_TAGS = new Set([
   "ColorPrimaries", "TransferCharacteristics", "MatrixCoefficients", "VideoFullRangeFlag",
 ]);
 
-interface Chunk {
-  type: string;
-  /** The whole chunk: length, type, data and CRC, copied as they are. */
-  bytes: Buffer;
-  data: Buffer;
-}
-
 /**
  * PNG, cleaned by our own chunk filter rather than ExifTool: a PNG is a flat list of chunks, so
  * keeping a whitelist is exact, and much faster than ExifTool's `-all=` on PNG. Image data is
- * copied byte for byte. An EXIF orientation cannot be baked in without re-encoding, so a
- * non-trivial one is kept alone in a fresh eXIf chunk.
+ * copied byte for byte, by offset, a few mebibytes at a time whatever the file's size. An EXIF
+ * orientation cannot be baked in without re-encoding, so a non-trivial one is kept alone in a
+ * fresh eXIf chunk.
  */
 export const pngCleaner: Cleaner = {
   name: "png",
   fileTypes: ["PNG", "APNG"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
-    const chunks = parsePng(await fsp.readFile(ctx.input));
-    const exif = chunks.find((c) => c.type === "eXIf");
-    const orientation = exif == null ? null : readOrientation(exif.data);
-    const keepOrientation = orientation != null && (ctx.keep.has("orientation") || orientation !== 1);
-    const kept = chunks.filter((c) => KEPT.has(c.type) || (c.type === "iCCP" && ctx.keep.has("colorProfile")));
-    const out = kept.map((c) => c.bytes);
-    if (keepOrientation) {
-      // eXIf must come before the image data.
-      out.splice(kept.findIndex((c) => c.type === "IDAT"), 0, chunk("eXIf", orientationOnlyExif(orientation)));
-    }
-    await fsp.writeFile(ctx.output, Buffer.concat([SIGNATURE, ...out]));
-    if (keepOrientation && !ctx.keep.has("orientation")) return { alsoKept: ["orientation"] };
+    const written = await writePng(ctx, undefined);
+    // An eXIf chunk after the image data (out of order, but read by viewers) is met only once
+    // the output has passed the place its orientation goes: write again, knowing it.
+    const { orientation } = written.used === written.found ? written : await writePng(ctx, written.found);
+    if (keepsOrientation(ctx, orientation) && !ctx.keep.has("orientation")) return { alsoKept: ["orientation"] };
   },
   isStructural: (t) => t.group === "PNG" && STRUCTURAL_TAGS.has(t.tag),
 };
 
-/** Splits a PNG into chunks, up to IEND (bytes after it are not part of the image). */
-function parsePng(buf: Buffer): Chunk[] {
-  if (buf.length < SIGNATURE.length || !buf.subarray(0, 8).equals(SIGNATURE)) throw damaged("it does not start like a PNG");
-  const chunks: Chunk[] = [];
-  let i = SIGNATURE.length;
-  while (i + 12 <= buf.length) {
-    const length = buf.readUInt32BE(i);
-    const type = buf.toString("latin1", i + 4, i + 8);
-    if (!/^[A-Za-z]{4}$/.test(type)) throw damaged("a chunk has an invalid type");
-    const end = i + 12 + length;
-    if (end > buf.length) throw damaged("it is truncated");
-    chunks.push({ type, bytes: buf.subarray(i, end), data: buf.subarray(i + 8, i + 8 + length) });
-    i = end;
-    if (type === "IEND") break;
-  }
-  if (chunks[0]?.type !== "IHDR") throw damaged("it has no header chunk");
-  if (!chunks.some((c) => c.type === "IDAT")) throw damaged("it holds no image data");
-  if (chunks.at(-1)?.type !== "IEND") throw damaged("it is truncated");
-  // An unknown critical chunk (upper-case first letter) means "do not display without it".
-  const unknownCritical = chunks.find((c) => /^[A-Z]/.test(c.type) && !KEPT.has(c.type));
-  if (unknownCritical != null) throw damaged("it uses a critical chunk this service does not know");
-  return chunks;
+function keepsOrientation(ctx: CleanContext, orientation: number | null): orientation is number {
+  return orientation != null && (ctx.keep.has("orientation") || orientation !== 1);
 }
 
+/**
+ * Walks the chunks up to IEND (bytes after it are not part of the image), copying the kept
+ * ones. The orientation written is `known`, or else that of an eXIf chunk met before the image
+ * data; `found` is the first eXIf chunk's, wherever it is.
+ */
+async function writePng(ctx: CleanContext, known: number | null | undefined): Promise<{ used: number | null; found: number | null; orientation: number | null }> {
+  return RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
+    const sig = await src.read(0, SIGNATURE.length);
+    if (!sig.equals(SIGNATURE)) throw damaged("it does not start like a PNG");
+    out.bytes(SIGNATURE);
+    let found: number | null | undefined;
+    let used: number | null | undefined;
+    let first: string | undefined;
+    let last: string | undefined;
+    let unknownCritical = false;
+    let i = SIGNATURE.length;
+    while (i + 12 <= src.size) {
+      const head = src.peek(i, 8) ?? (await src.read(i, 8));
+      const length = head.readUInt32BE(0);
+      const type = head.toString("latin1", 4, 8);
+      if (!CHUNK_TYPE.test(type)) throw damaged("a chunk has an invalid type");
+      const end = i + 12 + length;
+      if (end > src.size) throw damaged("it is truncated");
+      first ??= type;
+      last = type;
+      if (type === "eXIf" && found === undefined) {
+        const data = i + 8;
+        found = await readOrientation((at, n) => src.read(data + at, Math.min(n, length - at)), length);
+      }
+      if (type === "IDAT" && used === undefined) {
+        used = known !== undefined ? known : (found ?? null);
+        // eXIf must come before the image data.
+        if (keepsOrientation(ctx, used)) out.bytes(chunk("eXIf", orientationOnlyExif(used)));
+      }
+      if (KEPT.has(type) || (type === "iCCP" && ctx.keep.has("colorProfile"))) out.copy(i, end);
+      else if (/^[A-Z]/.test(type)) unknownCritical = true;
+      if (out.full) await out.flush();
+      i = end;
+      if (type === "IEND") break;
+    }
+    if (first !== "IHDR") throw damaged("it has no header chunk");
+    if (used === undefined) throw damaged("it holds no image data");
+    if (last !== "IEND") throw damaged("it is truncated");
+    // An unknown critical chunk (upper-case first letter) means "do not display without it".
+    if (unknownCritical) throw damaged("it uses a critical chunk this service does not know");
+    return { used, found: found ?? null, orientation: used };
+  });
+}
+
+const CHUNK_TYPE = /^[A-Za-z]{4}$/;
+
+/** A new chunk: length, type, data and the CRC over type and data (only ours need one computed). */
 function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, "latin1");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
+  const b = Buffer.alloc(12 + data.length);
+  b.writeUInt32BE(data.length, 0);
+  b.write(type, 4, "latin1");
+  data.copy(b, 8);
+  b.writeUInt32BE(zlib.crc32(b.subarray(4, 8 + data.length)), 8 + data.length);
+  return b;
 }
-
 function damaged(why: string): BadFileError {
   return new BadFileError(`The PNG file is damaged: ${why}.`);
 }

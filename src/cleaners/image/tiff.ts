@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
-import { BadFileError } from "../errors.js";
+import { BadFileError, TooComplexError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD). */
@@ -40,8 +41,10 @@ interface Entry {
   tag: number;
   type: number;
   count: number;
-  /** The value's bytes, in the file's byte order. */
-  value: Buffer;
+  /** The value's length in bytes. */
+  size: number;
+  /** The value's bytes when they fit in the entry (4 bytes or fewer), in the file's byte order. */
+  inline: Buffer | null;
   /** Where the value lies in the file when it does not fit in the entry (more than 4 bytes). */
   offset: number | null;
 }
@@ -53,33 +56,48 @@ type Range = readonly [number, number];
 const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
 /** EXIF points at Interoperability: two levels below a page are all TIFF writers use. */
 const MAX_IFD_DEPTH = 2;
+/**
+ * Budgets that keep a hostile file's directories from filling memory (the strips and tiles
+ * themselves are never held): real files stay far below them.
+ */
+const MAX_VALUES = 1 << 20;
+const MAX_ENTRIES = 1 << 20;
 
 /**
  * TIFF, rewritten by our own code: in TIFF the picture's own description and the metadata share
  * IFD0, and ExifTool refuses to delete IFD0 (its `-all=` leaves Artist, Make, DocumentName...).
  * Each page's IFD is rebuilt with only the fields that decode the pixels, and the strips or tiles
- * are copied byte for byte. Reduced-resolution IFDs (thumbnails, previews) and SubIFDs are not
- * carried over. An orientation cannot be applied without re-encoding, so a non-trivial one stays.
+ * are copied byte for byte by their offsets, whatever the file's size. Reduced-resolution IFDs
+ * (thumbnails, previews) and SubIFDs are not carried over. An orientation cannot be applied
+ * without re-encoding, so a non-trivial one stays.
  */
 export const tiffCleaner: Cleaner = {
   name: "tiff",
   fileTypes: ["TIFF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
-    const file = new TiffReader(await fsp.readFile(ctx.input));
-    const pages = file.pages();
-    let keptOrientation = false;
-    const cleaned = pages.map((entries) =>
-      entries.filter((e) => {
-        if (STRUCTURAL.has(e.tag)) return true;
-        if (e.tag === ICC_PROFILE) return ctx.keep.has("colorProfile");
-        if (e.tag !== ORIENTATION) return false;
-        const o = file.first(e);
-        if (!ctx.keep.has("orientation") && o !== 1) keptOrientation = true;
-        return ctx.keep.has("orientation") || o !== 1;
-      }),
-    );
-    refuseOverlaps(file, pages, cleaned);
-    await fsp.writeFile(ctx.output, writeTiff(file, cleaned));
+    const keptOrientation = await RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
+      const file = await TiffReader.open(src);
+      const pages = await file.pages();
+      let kept = false;
+      const cleaned: Entry[][] = [];
+      for (const entries of pages) {
+        const page: Entry[] = [];
+        for (const e of entries) {
+          if (STRUCTURAL.has(e.tag)) page.push(e);
+          else if (e.tag === ICC_PROFILE) {
+            if (ctx.keep.has("colorProfile")) page.push(e);
+          } else if (e.tag === ORIENTATION) {
+            const o = await file.first(e);
+            if (!ctx.keep.has("orientation") && o !== 1) kept = true;
+            if (ctx.keep.has("orientation") || o !== 1) page.push(e);
+          }
+        }
+        cleaned.push(page);
+      }
+      await refuseOverlaps(file, pages, cleaned);
+      await writeTiff(file, cleaned, out);
+      return kept;
+    });
     if (keptOrientation) return { alsoKept: ["orientation"] };
   },
   isStructural: (t) => t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag),
@@ -91,25 +109,59 @@ export const tiffCleaner: Cleaner = {
  * XMP packet or the EXIF directory lying next to them as if it were picture data. Whatever the
  * damage, no byte the cleaned file copies may belong to a field that is dropped.
  */
-function refuseOverlaps(file: TiffReader, pages: readonly Entry[][], cleaned: readonly Entry[][]): void {
-  const kept = cleaned.flatMap((entries) => [...valueRanges(entries), ...file.dataRanges(entries)]);
-  const dropped = pages.flatMap((entries, i) => file.metadataRanges(entries.filter((e) => !cleaned[i]!.includes(e)), 0));
-  const overlap = kept.some(([a, b]) => dropped.some(([c, d]) => a < d && c < b));
-  if (overlap) throw damaged("its picture fields overlap its metadata");
+async function refuseOverlaps(file: TiffReader, pages: readonly Entry[][], cleaned: readonly Entry[][]): Promise<void> {
+  const kept: Range[] = [];
+  for (const page of cleaned) append(kept, valueRanges(page), await file.dataRanges(page));
+  const dropped: Range[] = [];
+  for (const [i, entries] of pages.entries()) {
+    append(dropped, await file.metadataRanges(entries.filter((e) => !cleaned[i]!.includes(e)), 0));
+  }
+  if (overlaps(kept, dropped)) throw damaged("its picture fields overlap its metadata");
+}
+
+/** Whether some [a, b) of `kept` and [c, d) of `dropped` have a < d and c < b; sorted, not pairwise. */
+function overlaps(kept: readonly Range[], dropped: readonly Range[]): boolean {
+  const byStart = [...dropped].sort((x, y) => x[0] - y[0]);
+  // maxEnd[k]: the furthest end among the first k + 1 dropped ranges by start.
+  const maxEnd: number[] = [];
+  for (const [k, r] of byStart.entries()) maxEnd.push(Math.max(r[1], maxEnd[k - 1] ?? -Infinity));
+  return kept.some(([a, b]) => {
+    // The dropped ranges with c < b are a prefix of byStart.
+    let lo = 0;
+    let hi = byStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byStart[mid]![0] < b) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && maxEnd[lo - 1]! > a;
+  });
+}
+
+/** Pushes one by one: a spread of a million ranges would overflow the call stack. */
+function append(target: Range[], ...lists: readonly Range[][]): void {
+  for (const list of lists) for (const r of list) target.push(r);
 }
 
 function valueRanges(entries: readonly Entry[]): Range[] {
-  return entries.flatMap((e): Range[] => (e.offset == null ? [] : [[e.offset, e.offset + e.value.length]]));
+  return entries.flatMap((e): Range[] => (e.offset == null ? [] : [[e.offset, e.offset + e.size]]));
 }
 
 class TiffReader {
-  readonly le: boolean;
+  private entries = 0;
 
-  constructor(readonly buf: Buffer) {
-    const order = buf.toString("latin1", 0, 2);
-    if (buf.length < 8 || (order !== "II" && order !== "MM")) throw damaged("it does not start like a TIFF");
-    this.le = order === "II";
-    if (this.u16(buf, 2) !== 42) throw damaged("it is not a classic TIFF");
+  private constructor(
+    readonly src: FileBytes,
+    readonly le: boolean,
+  ) {}
+
+  static async open(src: FileBytes): Promise<TiffReader> {
+    const head = await src.read(0, 8);
+    const order = head.toString("latin1", 0, 2);
+    if (src.size < 8 || (order !== "II" && order !== "MM")) throw damaged("it does not start like a TIFF");
+    const file = new TiffReader(src, order === "II");
+    if (file.u16(head, 2) !== 42) throw damaged("it is not a classic TIFF");
+    return file;
   }
 
   u16(b: Buffer, at: number): number {
@@ -121,85 +173,106 @@ class TiffReader {
   }
 
   /** The main chain's IFDs that are pages (not reduced-resolution copies), with every entry. */
-  pages(): Entry[][] {
+  async pages(): Promise<Entry[][]> {
     const pages: Entry[][] = [];
     const seen = new Set<number>();
-    for (let at = this.u32(this.buf, 4); at !== 0; ) {
+    for (let at = this.u32(await this.src.read(4, 4), 0); at !== 0; ) {
       if (seen.has(at) || seen.size >= 10_000) throw damaged("its directory chain loops");
       seen.add(at);
-      const entries = this.ifd(at);
+      const { entries, next } = await this.ifd(at);
       const subfile = entries.find((e) => e.tag === NEW_SUBFILE_TYPE);
-      if (subfile == null || (this.first(subfile) & 1) === 0) pages.push(entries);
-      at = this.u32(this.buf, at + 2 + entries.length * 12);
+      if (subfile == null || ((await this.first(subfile)) & 1) === 0) pages.push(entries);
+      at = next;
     }
     if (pages.length === 0) throw damaged("it holds no image");
     for (const p of pages) {
       // Old-style JPEG compression points at its data with fields of its own; not supported.
       const compression = p.find((e) => e.tag === COMPRESSION);
-      if (compression != null && this.first(compression) === 6) throw damaged("it uses old-style JPEG compression");
+      if (compression != null && (await this.first(compression)) === 6) throw damaged("it uses old-style JPEG compression");
     }
     return pages;
   }
 
   /** The entries of the IFD at `at`, whose table (and next-IFD pointer) must lie in the file. */
-  ifd(at: number): Entry[] {
-    if (at + 2 > this.buf.length) throw damaged("it is truncated");
-    const n = this.u16(this.buf, at);
-    if (at + 2 + n * 12 + 4 > this.buf.length) throw damaged("it is truncated");
-    return Array.from({ length: n }, (_, i) => this.entry(at + 2 + i * 12));
+  async ifd(at: number): Promise<{ entries: Entry[]; next: number; length: number }> {
+    if (at + 2 > this.src.size) throw damaged("it is truncated");
+    const n = this.u16(await this.src.read(at, 2), 0);
+    const length = 2 + n * 12 + 4;
+    if (at + length > this.src.size) throw damaged("it is truncated");
+    this.entries += n;
+    if (this.entries > MAX_ENTRIES) throw new TooComplexError(`a TIFF with more than ${MAX_ENTRIES} directory entries`);
+    const table = await this.src.read(at, length);
+    const entries = Array.from({ length: n }, (_, i) => this.entry(table, 2 + i * 12));
+    return { entries, next: this.u32(table, 2 + n * 12), length };
   }
 
   /** The strips or tiles the entries point at. */
-  dataRanges(entries: readonly Entry[]): Range[] {
-    return [...DATA_POINTERS].flatMap(([offsetsTag, countsTag]) => {
+  async dataRanges(entries: readonly Entry[]): Promise<Range[]> {
+    const ranges: Range[] = [];
+    for (const [offsetsTag, countsTag] of DATA_POINTERS) {
       const offsets = entries.find((e) => e.tag === offsetsTag);
       const counts = entries.find((e) => e.tag === countsTag);
-      if (offsets == null || counts == null) return [];
-      const lengths = this.numbers(counts);
-      return this.numbers(offsets).map((from, i): Range => [from, from + (lengths[i] ?? 0)]);
-    });
+      if (offsets == null || counts == null) continue;
+      const lengths = await this.numbers(counts);
+      for (const [i, from] of (await this.numbers(offsets)).entries()) ranges.push([from, from + (lengths[i] ?? 0)]);
+    }
+    return ranges;
   }
 
   /** Every byte the entries' values take, and for IFD pointers the whole IFD pointed at. */
-  metadataRanges(entries: readonly Entry[], depth: number): Range[] {
-    return entries.flatMap((e) => {
-      const own = valueRanges([e]);
-      if (!IFD_POINTERS.has(e.tag) || depth >= MAX_IFD_DEPTH) return own;
-      const pointers = this.numbers(e.type === IFD_TYPE ? { ...e, type: LONG } : e);
-      return [...own, ...pointers.flatMap((at) => this.ifdRanges(at, depth + 1))];
-    });
+  async metadataRanges(entries: readonly Entry[], depth: number): Promise<Range[]> {
+    const ranges: Range[] = [];
+    for (const e of entries) {
+      append(ranges, valueRanges([e]));
+      if (!IFD_POINTERS.has(e.tag) || depth >= MAX_IFD_DEPTH) continue;
+      for (const at of await this.numbers(e.type === IFD_TYPE ? { ...e, type: LONG } : e)) {
+        const ifd = await this.ifd(at);
+        ranges.push([at, at + ifd.length]);
+        append(ranges, await this.metadataRanges(ifd.entries, depth + 1));
+      }
+    }
+    return ranges;
   }
 
-  private ifdRanges(at: number, depth: number): Range[] {
-    const entries = this.ifd(at);
-    return [[at, at + 2 + entries.length * 12 + 4], ...this.metadataRanges(entries, depth)];
-  }
-
-  private entry(at: number): Entry {
-    const tag = this.u16(this.buf, at);
-    const type = this.u16(this.buf, at + 2);
-    const count = this.u32(this.buf, at + 4);
+  private entry(table: Buffer, at: number): Entry {
+    const tag = this.u16(table, at);
+    const type = this.u16(table, at + 2);
+    const count = this.u32(table, at + 4);
     const size = (TYPE_SIZE[type] ?? 1) * count;
-    const from = size <= 4 ? at + 8 : this.u32(this.buf, at + 8);
-    if (from + size > this.buf.length) throw damaged("a field points outside the file");
-    return { tag, type, count, value: this.buf.subarray(from, from + size), offset: size <= 4 ? null : from };
+    if (size <= 4) return { tag, type, count, size, inline: table.subarray(at + 8, at + 8 + size), offset: null };
+    const from = this.u32(table, at + 8);
+    if (from + size > this.src.size) throw damaged("a field points outside the file");
+    return { tag, type, count, size, inline: null, offset: from };
+  }
+
+  /** A field's value: at most MAX_VALUES numbers' worth, so callers check the type and count first. */
+  private value(e: Entry, length = e.size): Promise<Buffer> {
+    return e.inline != null ? Promise.resolve(e.inline.subarray(0, length)) : this.src.read(e.offset!, length);
   }
 
   /**
    * The first number of a SHORT or LONG field. A damaged type or a count of 0 leaves fewer bytes
    * than a read needs, so the field is checked here rather than read blindly.
    */
-  first(e: Entry): number {
-    const [n] = this.numbers(e);
-    if (n == null) throw damaged("a field has no value");
-    return n;
+  async first(e: Entry): Promise<number> {
+    const step = this.step(e);
+    if (e.count === 0) throw damaged("a field has no value");
+    const b = await this.value(e, step);
+    return step === 2 ? this.u16(b, 0) : this.u32(b, 0);
   }
 
   /** Numbers of a SHORT or LONG field. */
-  numbers(e: Entry): number[] {
+  async numbers(e: Entry): Promise<number[]> {
+    const step = this.step(e);
+    if (e.count > MAX_VALUES) throw new TooComplexError(`a TIFF field with more than ${MAX_VALUES} values`);
+    const b = await this.value(e, e.count * step);
+    return Array.from({ length: e.count }, (_, i) => (step === 2 ? this.u16(b, i * 2) : this.u32(b, i * 4)));
+  }
+
+  /** The bytes per number of a SHORT or LONG field. */
+  private step(e: Entry): 2 | 4 {
     if (e.type !== SHORT && e.type !== LONG) throw damaged("a field has a wrong type");
-    const step = e.type === SHORT ? 2 : 4;
-    return Array.from({ length: e.count }, (_, i) => (step === 2 ? this.u16(e.value, i * 2) : this.u32(e.value, i * 4)));
+    return e.type === SHORT ? 2 : 4;
   }
 }
 
@@ -207,11 +280,15 @@ class TiffReader {
  * Lays out a new TIFF in the source's byte order: header, then for each page its strips or tiles,
  * its out-of-line values and its IFD (entries sorted by tag, as the format requires).
  */
-function writeTiff(src: TiffReader, pages: readonly Entry[][]): Buffer {
-  const w = new Writer(src.le);
-  w.bytes(Buffer.from(src.le ? "II" : "MM", "latin1"));
-  w.u16(42);
-  let nextPointer = w.reserve32();
+async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeWriter): Promise<void> {
+  const w = new Encoder(src.le);
+  out.bytes(Buffer.concat([Buffer.from(src.le ? "II" : "MM", "latin1"), w.u16(42)]));
+  let nextPointer = out.length;
+  out.bytes(w.u32(0));
+  const align = (): void => {
+    // TIFF offsets must be even (word-aligned).
+    if (out.length % 2 === 1) out.bytes(Buffer.alloc(1));
+  };
   for (const entries of pages) {
     const fields = entries.map((e) => ({ ...e }));
     for (const [offsetsTag, countsTag] of DATA_POINTERS) {
@@ -219,95 +296,65 @@ function writeTiff(src: TiffReader, pages: readonly Entry[][]): Buffer {
       const counts = fields.find((e) => e.tag === countsTag);
       if (offsets == null) continue;
       if (counts == null || counts.count !== offsets.count) throw damaged("its image data is not described");
-      const lengths = src.numbers(counts);
-      const moved = src.numbers(offsets).map((from, i) => {
+      const lengths = await src.numbers(counts);
+      const moved: number[] = [];
+      for (const [i, from] of (await src.numbers(offsets)).entries()) {
         const len = lengths[i] ?? 0;
-        if (from + len > src.buf.length) throw damaged("its image data is truncated");
-        w.align();
-        const at = w.length;
-        w.bytes(src.buf.subarray(from, from + len));
-        return at;
-      });
-      Object.assign(offsets, { type: LONG, value: w.longs(moved) });
+        if (from + len > src.src.size) throw damaged("its image data is truncated");
+        align();
+        moved.push(out.length);
+        out.copy(from, from + len);
+        if (out.full) await out.flush();
+      }
+      const value = w.longs(moved);
+      Object.assign(offsets, { type: LONG, size: value.length, inline: value, offset: null });
     }
     fields.sort((a, b) => a.tag - b.tag);
     const outOfLine = fields.map((f) => {
-      if (f.value.length <= 4) return null;
-      w.align();
-      const at = w.length;
-      w.bytes(f.value);
+      if (f.size <= 4) return null;
+      align();
+      const at = out.length;
+      if (f.offset != null) out.copy(f.offset, f.offset + f.size);
+      else out.bytes(f.inline!);
       return at;
     });
-    w.align();
-    w.patch32(nextPointer, w.length);
-    w.u16(fields.length);
+    align();
+    await out.patch(nextPointer, w.u32(out.length));
+    const ifd = [w.u16(fields.length)];
     fields.forEach((f, i) => {
-      w.u16(f.tag);
-      w.u16(f.type);
-      w.u32(f.count);
+      ifd.push(w.u16(f.tag), w.u16(f.type), w.u32(f.count));
       const at = outOfLine[i];
-      if (at != null) w.u32(at);
-      else w.bytes(Buffer.concat([f.value, Buffer.alloc(4 - f.value.length)]));
+      ifd.push(at != null ? w.u32(at) : Buffer.concat([f.inline!, Buffer.alloc(4 - f.size)]));
     });
-    nextPointer = w.reserve32();
+    out.bytes(Buffer.concat(ifd));
+    nextPointer = out.length;
+    out.bytes(w.u32(0));
+    if (out.full) await out.flush();
   }
-  return w.done();
 }
 
-class Writer {
-  private readonly parts: Buffer[] = [];
-  private readonly patches: { at: number; value: number }[] = [];
-  length = 0;
-
+/** Numbers in the file's byte order. */
+class Encoder {
   constructor(private readonly le: boolean) {}
 
-  bytes(b: Buffer): void {
-    this.parts.push(b);
-    this.length += b.length;
-  }
-
-  u16(v: number): void {
+  u16(v: number): Buffer {
     const b = Buffer.alloc(2);
     if (this.le) b.writeUInt16LE(v);
     else b.writeUInt16BE(v);
-    this.bytes(b);
+    return b;
   }
 
-  u32(v: number): void {
+  u32(v: number): Buffer {
     const b = Buffer.alloc(4);
     if (this.le) b.writeUInt32LE(v);
     else b.writeUInt32BE(v);
-    this.bytes(b);
+    return b;
   }
 
   longs(values: readonly number[]): Buffer {
     const b = Buffer.alloc(values.length * 4);
     values.forEach((v, i) => (this.le ? b.writeUInt32LE(v, i * 4) : b.writeUInt32BE(v, i * 4)));
     return b;
-  }
-
-  /** TIFF offsets must be even (word-aligned). */
-  align(): void {
-    if (this.length % 2 === 1) this.bytes(Buffer.alloc(1));
-  }
-
-  reserve32(): number {
-    const at = this.length;
-    this.u32(0);
-    return at;
-  }
-
-  patch32(at: number, value: number): void {
-    this.patches.push({ at, value });
-  }
-
-  done(): Buffer {
-    const out = Buffer.concat(this.parts);
-    for (const p of this.patches) {
-      if (this.le) out.writeUInt32LE(p.value, p.at);
-      else out.writeUInt32BE(p.value, p.at);
-    }
-    return out;
   }
 }
 

@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { isMediaStructural } from "./structural.js";
@@ -23,48 +24,54 @@ export const flacCleaner: Cleaner = {
   fileTypes: ["FLAC"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const buf = await fsp.readFile(ctx.input);
-    const { kept, audioStart } = parse(buf);
-    const audioEnd = endOfAudio(buf, audioStart);
-    const blocks = kept.map((block, i) => withLastFlag(block, i === kept.length - 1));
-    const fh = await fsp.open(ctx.output, "wx");
-    try {
-      await fh.writev([Buffer.from("fLaC", "latin1"), ...blocks, buf.subarray(audioStart, audioEnd)]);
-    } finally {
-      await fh.close();
-    }
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      out.bytes(Buffer.from("fLaC", "latin1"));
+      const audioStart = await copyBlocks(src, out);
+      out.copy(audioStart, await endOfAudio(src, audioStart));
+    });
   },
 
   isStructural: isMediaStructural,
 };
 
-function parse(buf: Buffer): { kept: Buffer[]; audioStart: number } {
+/**
+ * Copies the kept metadata blocks (the last one flagged as last) and returns where the audio
+ * frames start. A kept block is written once the next is found, when its flag is known.
+ */
+async function copyBlocks(src: FileBytes, out: RangeWriter): Promise<number> {
   let pos = 0;
-  for (let tag = id3v2Length(buf, pos); tag > 0; tag = id3v2Length(buf, pos)) pos += tag;
-  if (buf.toString("latin1", pos, pos + 4) !== "fLaC") throw unreadable("it does not start with a FLAC stream marker");
+  for (let tag = await id3v2Length(src, pos); tag > 0; tag = await id3v2Length(src, pos)) pos += tag;
+  if ((await src.read(pos, 4)).toString("latin1") !== "fLaC") throw unreadable("it does not start with a FLAC stream marker");
   pos += 4;
-  const kept: Buffer[] = [];
+  let held: { header: number; from: number; to: number } | undefined;
+  const write = (last: boolean): void => {
+    if (held == null) return;
+    out.bytes(Buffer.from([(held.header & 0x7f) | (last ? 0x80 : 0)]));
+    out.copy(held.from, held.to);
+  };
+  let blocks = 0;
   for (let last = false; !last; ) {
-    if (pos + 4 > buf.length) throw unreadable("its metadata blocks run past the end of the file");
-    const header = buf[pos]!;
+    if (pos + 4 > src.size) throw unreadable("its metadata blocks run past the end of the file");
+    const head = src.peek(pos, 4) ?? (await src.read(pos, 4));
+    const header = head[0]!;
     last = (header & 0x80) !== 0;
     const type = header & 0x7f;
-    const length = buf.readUIntBE(pos + 1, 3);
+    const length = head.readUIntBE(1, 3);
     const end = pos + 4 + length;
-    if (end > buf.length) throw unreadable("a metadata block runs past the end of the file");
-    if (kept.length === 0 && (type !== STREAMINFO || length !== 34)) throw unreadable("its first block is not STREAMINFO");
-    if (type === STREAMINFO || type === SEEKTABLE) kept.push(buf.subarray(pos, end));
+    if (end > src.size) throw unreadable("a metadata block runs past the end of the file");
+    if (blocks++ === 0 && (type !== STREAMINFO || length !== 34)) throw unreadable("its first block is not STREAMINFO");
+    if (type === STREAMINFO || type === SEEKTABLE) {
+      write(false);
+      held = { header, from: pos + 1, to: end };
+    }
+    if (out.full) await out.flush();
     pos = end;
   }
+  write(true);
   // Every frame starts with the 14-bit sync code 0b11111111111110.
-  if (buf[pos] !== 0xff || ((buf[pos + 1] ?? 0) & 0xfe) !== 0xf8) throw unreadable("no audio frame follows its metadata");
-  return { kept, audioStart: pos };
-}
-
-function withLastFlag(block: Buffer, last: boolean): Buffer {
-  const copy = Buffer.from(block);
-  copy[0] = (copy[0]! & 0x7f) | (last ? 0x80 : 0);
-  return copy;
+  const sync = await src.read(pos, 2);
+  if (sync[0] !== 0xff || ((sync[1] ?? 0) & 0xfe) !== 0xf8) throw unreadable("no audio frame follows its metadata");
+  return pos;
 }
 
 function unreadable(why: string): BadFileError {

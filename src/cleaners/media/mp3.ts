@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { mpegFrameLength } from "./mpeg-frames.js";
@@ -20,57 +21,72 @@ export const mp3Cleaner: Cleaner = {
   fileTypes: ["MP3"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const buf = await fsp.readFile(ctx.input);
-    const frames = audioFrames(buf);
-    if (frames.length === 0) throw new BadFileError("The MP3 file holds no MPEG audio frames.");
-    const fh = await fsp.open(ctx.output, "wx");
-    try {
-      await fh.writev(frames.map(([from, to]) => buf.subarray(from, to)));
-    } finally {
-      await fh.close();
-    }
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      if (!(await copyFrames(src, out))) throw new BadFileError("The MP3 file holds no MPEG audio frames.");
+    });
   },
 
   isStructural: isMediaStructural,
 };
 
-/** Byte ranges [from, to) of the file's audio frames; adjacent frames are merged into one range. */
-function audioFrames(buf: Buffer): Array<[number, number]> {
+/** Copies the file's audio frames in order, adjacent ones as one range; false when there is none. */
+async function copyFrames(src: FileBytes, out: RangeWriter): Promise<boolean> {
   let pos = 0;
-  for (let tag = id3v2Length(buf, pos); tag > 0; tag = id3v2Length(buf, pos)) pos += tag;
-  const end = endOfAudio(buf, pos);
-  const ranges: Array<[number, number]> = [];
+  for (let tag = await id3v2Length(src, pos); tag > 0; tag = await id3v2Length(src, pos)) pos += tag;
+  const end = await endOfAudio(src, pos);
+  let any = false;
 
   while (pos < end) {
-    const len = mpegFrameLength(buf, pos);
-    if (len > 0 && isConfirmed(buf, pos + len, end)) {
+    const len = peekFrame(src, pos) ?? (await frameLength(src, pos));
+    if (len > 0 && (await isConfirmed(src, pos + len, end))) {
       const to = Math.min(pos + len, end);
-      const last = ranges[ranges.length - 1];
-      if (last != null && last[1] === pos) last[1] = to;
-      else ranges.push([pos, to]);
+      out.copy(pos, to);
+      any = true;
       pos = to;
+      if (out.full) await out.flush();
       continue;
     }
-    const tag = id3v2Length(buf, pos);
-    pos = tag > 0 ? pos + tag : resync(buf, pos + 1, end);
+    const tag = await id3v2Length(src, pos);
+    pos = tag > 0 ? pos + tag : await resync(src, pos + 1, end);
   }
-  return ranges;
+  return any;
 }
 
 /**
  * A frame is real when the audio ends right after it, or another frame starts there. A last
  * frame cut short by the end of the file is kept as it is: a decoder still plays what it has.
  */
-function isConfirmed(buf: Buffer, next: number, end: number): boolean {
+async function isConfirmed(src: FileBytes, next: number, end: number): Promise<boolean> {
   if (next >= end) return true;
-  return mpegFrameLength(buf, next) > 0;
+  return (peekFrame(src, next) ?? (await frameLength(src, next))) > 0;
 }
 
+/** Room kept after a scanned candidate so that its frame and the next one's header are in the same window. */
+const MAX_FRAME = 4096;
+
 /** The next offset from `from` where a confirmed frame starts, or `end`. */
-function resync(buf: Buffer, from: number, end: number): number {
-  for (let i = buf.indexOf(0xff, from); i >= 0 && i < end; i = buf.indexOf(0xff, i + 1)) {
-    const len = mpegFrameLength(buf, i);
-    if (len > 0 && i + len < end && mpegFrameLength(buf, i + len) > 0) return i;
+async function resync(src: FileBytes, from: number, end: number): Promise<number> {
+  for (let at = from; at < end; ) {
+    const chunk = await src.from(at, 4 * MAX_FRAME);
+    if (chunk.length === 0) break;
+    // Candidates near the window's end are scanned again from the next window.
+    const limit = at + chunk.length >= src.size ? chunk.length : chunk.length - 2 * MAX_FRAME;
+    for (let i = chunk.indexOf(0xff); i >= 0 && i < limit && at + i < end; i = chunk.indexOf(0xff, i + 1)) {
+      const p = at + i;
+      const len = peekFrame(src, p) ?? (await frameLength(src, p));
+      if (len > 0 && p + len < end && (peekFrame(src, p + len) ?? (await frameLength(src, p + len))) > 0) return p;
+    }
+    at += limit;
   }
   return end;
+}
+
+/** The length of the frame at `at` when the current window holds its header (no read), else undefined. */
+function peekFrame(src: FileBytes, at: number): number | undefined {
+  const head = src.peek(at, 4);
+  return head == null ? undefined : mpegFrameLength(head, 0);
+}
+
+async function frameLength(src: FileBytes, at: number): Promise<number> {
+  return mpegFrameLength(await src.read(at, 4), 0);
 }

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { blankWavHeader } from "./ape-wav-header.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
@@ -40,17 +41,23 @@ export const taggedAudioCleaner: Cleaner = {
   fileTypes: Object.keys(MAGIC),
 
   async clean(ctx: CleanContext): Promise<void> {
-    const buf = await fsp.readFile(ctx.input);
-    let start = 0;
-    for (let tag = id3v2Length(buf, start); tag > 0; tag = id3v2Length(buf, start)) start += tag;
-    const magic = MAGIC[ctx.fileType] ?? [];
-    const name = NAMES[ctx.fileType] ?? ctx.fileType;
-    if (!magic.some((m) => buf.toString("latin1", start, start + m.length) === m)) {
-      throw new BadFileError(`The ${name} file could not be read: no audio stream starts after its tags.`);
+    const src = await FileBytes.open(ctx.input);
+    try {
+      let start = 0;
+      for (let tag = await id3v2Length(src, start); tag > 0; tag = await id3v2Length(src, start)) start += tag;
+      const magic = MAGIC[ctx.fileType] ?? [];
+      const name = NAMES[ctx.fileType] ?? ctx.fileType;
+      const head = (await src.read(start, 4)).toString("latin1");
+      if (!magic.some((m) => head.startsWith(m))) {
+        throw new BadFileError(`The ${name} file could not be read: no audio stream starts after its tags.`);
+      }
+      const end = await endOfAudio(src, start);
+      const stream = Buffer.from(await src.slice(start, end - start));
+      if (ctx.fileType === "APE") blankWavHeader(stream);
+      await fsp.writeFile(ctx.output, stream, { flag: "wx" });
+    } finally {
+      await src.close();
     }
-    const stream = Buffer.from(buf.subarray(start, endOfAudio(buf, start)));
-    if (ctx.fileType === "APE") blankWavHeader(stream);
-    await fsp.writeFile(ctx.output, stream, { flag: "wx" });
   },
 
   isStructural: anyOf(isMediaStructural, isStreamHeader),

@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError, UnsupportedTypeError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { isMediaStructural } from "./structural.js";
 
@@ -20,57 +21,63 @@ export const wavCleaner: Cleaner = {
   fileTypes: ["WAV"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const buf = await fsp.readFile(ctx.input);
-    const chunks = keptChunks(buf);
-    const body = chunks.reduce((n, c) => n + c.length, 0);
-    const header = Buffer.alloc(12);
-    header.write("RIFF", 0, "latin1");
-    header.writeUInt32LE(4 + body, 4);
-    header.write("WAVE", 8, "latin1");
-    const fh = await fsp.open(ctx.output, "wx");
-    try {
-      await fh.writev([header, ...chunks]);
-    } finally {
-      await fh.close();
-    }
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      const chunks = await keptChunks(src);
+      const body = chunks.reduce((n, c) => n + 8 + c.size + (c.size % 2), 0);
+      const header = Buffer.alloc(12);
+      header.write("RIFF", 0, "latin1");
+      header.writeUInt32LE(4 + body, 4);
+      header.write("WAVE", 8, "latin1");
+      out.bytes(header);
+      for (const c of chunks) {
+        const head = Buffer.alloc(8);
+        head.write(c.id, 0, "latin1");
+        head.writeUInt32LE(c.size, 4);
+        out.bytes(head);
+        out.copy(c.at, c.at + c.size);
+        // RIFF pads an odd length with one byte: a zero of ours, not the source's.
+        if (c.size % 2 === 1) out.bytes(Buffer.alloc(1));
+      }
+    });
   },
 
   isStructural: isMediaStructural,
 };
 
-function keptChunks(buf: Buffer): Buffer[] {
-  const form = buf.toString("latin1", 0, 4);
-  if (form === "RF64" || form === "BW64") throw new UnsupportedTypeError(`${form} WAV`);
-  if (form !== "RIFF" || buf.toString("latin1", 8, 12) !== "WAVE") throw unreadable("it is not a RIFF WAVE file");
-  // A RIFF size of 0 or past the end comes from recorders that never finished the file.
-  const declared = buf.readUInt32LE(4) + 8;
-  const end = declared > 8 && declared <= buf.length ? declared : buf.length;
+/** A kept chunk: its id, and its data by place and length in the source (at most one of each id). */
+interface Kept {
+  id: string;
+  at: number;
+  size: number;
+}
 
-  const kept: Buffer[] = [];
+async function keptChunks(src: FileBytes): Promise<Kept[]> {
+  const head = await src.read(0, 12);
+  const form = head.toString("latin1", 0, 4);
+  if (form === "RF64" || form === "BW64") throw new UnsupportedTypeError(`${form} WAV`);
+  if (head.length < 12 || form !== "RIFF" || head.toString("latin1", 8, 12) !== "WAVE") throw unreadable("it is not a RIFF WAVE file");
+  // A RIFF size of 0 or past the end comes from recorders that never finished the file.
+  const declared = head.readUInt32LE(4) + 8;
+  const end = declared > 8 && declared <= src.size ? declared : src.size;
+
+  const kept: Kept[] = [];
   const seen = new Set<string>();
   let pos = 12;
   while (pos + 8 <= end) {
-    const id = buf.toString("latin1", pos, pos + 4);
-    const declaredSize = buf.readUInt32LE(pos + 4);
+    const chunk = src.peek(pos, 8) ?? (await src.read(pos, 8));
+    const id = chunk.toString("latin1", 0, 4);
+    const declaredSize = chunk.readUInt32LE(4);
     // Same for a `data` chunk whose size was never filled in: it runs to the end of the file.
     const size = Math.min(declaredSize, end - pos - 8);
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       if (id === "data" && !seen.has("fmt ")) throw unreadable("its samples come before their format");
       seen.add(id);
-      kept.push(...chunk(id, buf.subarray(pos + 8, pos + 8 + size)));
+      kept.push({ id, at: pos + 8, size });
     }
     pos += 8 + size + (size % 2);
   }
   if (!seen.has("fmt ") || !seen.has("data")) throw unreadable("it has no format or no sample data");
   return kept;
-}
-
-/** A chunk's pieces: its header, its data (not copied) and the pad byte RIFF requires after an odd length. */
-function chunk(id: string, data: Buffer): Buffer[] {
-  const head = Buffer.alloc(8);
-  head.write(id, 0, "latin1");
-  head.writeUInt32LE(data.length, 4);
-  return data.length % 2 === 1 ? [head, data, Buffer.alloc(1)] : [head, data];
 }
 
 function unreadable(why: string): BadFileError {
