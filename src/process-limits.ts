@@ -26,6 +26,7 @@ export const TOOL_MEMORY_BYTES = 1024 * 1024 * 1024;
  * The command and arguments that run `cmd args` with its address space capped at `memoryBytes`,
  * killed if the service dies first.
  */
-export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number): { cmd: string; args: string[] } {
-  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
+export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number, fileBytes?: number): { cmd: string; args: string[] } {
+  const fsize = fileBytes != null ? [`--fsize=${fileBytes}`] : [];
+  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, ...fsize, "--core=0", "--", cmd, ...args] };
 }

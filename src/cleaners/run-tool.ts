@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { currentChannel, runToolOverChannel } from "../isolation/worker-channel.js";
 import { TOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
+import { TooComplexError } from "./errors.js";
 
 export interface ToolRun {
   /** The exit code (0 on success; tools such as qpdf use others for "done with warnings"). */
@@ -13,6 +14,8 @@ export interface ToolOptions {
   timeoutMs: number;
   /** stdout and stderr are each cut off (and the tool killed) past this many bytes. */
   maxOutputBytes?: number;
+  /** No file the tool writes may grow past this many bytes (RLIMIT_FSIZE): a dump that inflates. */
+  maxFileBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -38,7 +41,11 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 export function runTool(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
   const channel = currentChannel();
   if (channel != null) {
-    const limits = { timeoutMs: opts.timeoutMs, ...(opts.maxOutputBytes != null ? { maxOutputBytes: opts.maxOutputBytes } : {}) };
+    const limits = {
+      timeoutMs: opts.timeoutMs,
+      ...(opts.maxOutputBytes != null ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+      ...(opts.maxFileBytes != null ? { maxFileBytes: opts.maxFileBytes } : {}),
+    };
     return runToolOverChannel(channel, cmd, args, limits);
   }
   return runToolHere(cmd, args, opts);
@@ -48,7 +55,7 @@ export function runTool(cmd: string, args: readonly string[], opts: ToolOptions)
 export function runToolHere(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
   const bad = args.find((a) => /[\r\n\0]/.test(a));
   if (bad != null) return Promise.reject(new ToolFailure(`${cmd}: refused an argument with a control character`));
-  const capped = withMemoryCap(cmd, args, TOOL_MEMORY_BYTES);
+  const capped = withMemoryCap(cmd, args, TOOL_MEMORY_BYTES, opts.maxFileBytes);
   return new Promise((resolve, reject) => {
     execFile(
       capped.cmd,
@@ -70,6 +77,10 @@ export function runToolHere(cmd: string, args: readonly string[], opts: ToolOpti
         }
         if (typeof err.code === "number" && !err.killed && err.signal == null) {
           return resolve({ code: err.code, stdout, stderr: errText });
+        }
+        // Past its time, its output or its file-size cap: the file asks more than the budgets allow.
+        if (opts.signal?.aborted !== true && (err.killed || err.signal === "SIGXFSZ" || err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")) {
+          return reject(new TooComplexError(`${cmd} went past its limits (${err.signal ?? String(err.code)})`, err));
         }
         reject(new ToolFailure(`${cmd} did not finish: ${err.message}`, { cause: err }));
       },

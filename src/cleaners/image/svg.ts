@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { DOMParser, XMLSerializer, type Element, type Node } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
+import { checkXmlShape, SVG_LIMITS } from "../xml-limits.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -31,7 +32,9 @@ export const svgCleaner: Cleaner = {
   name: "svg",
   fileTypes: ["SVG"],
   async clean(ctx: CleanContext): Promise<void> {
-    const doc = parse(decode(await fsp.readFile(ctx.input)));
+    const text = decode(await fsp.readFile(ctx.input));
+    checkXmlShape(text, SVG_LIMITS, "SVG file");
+    const doc = parse(text);
     const root = doc.documentElement;
     if (root == null || root.namespaceURI !== SVG_NS || root.localName !== "svg") throw damaged("its root is not an <svg> element");
     for (const child of Array.from(doc.childNodes)) {

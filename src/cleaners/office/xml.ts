@@ -1,5 +1,9 @@
 import { DOMParser, XMLSerializer, type Document, type Element, type Node, type ProcessingInstruction } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
+import { checkXmlShape, type XmlShapeLimits } from "../xml-limits.js";
+
+/** Real parts nest a few dozen levels; a large sheet holds a few million elements. */
+const OFFICE_XML_LIMITS: XmlShapeLimits = { maxDepth: 1000, maxElements: 4_000_000 };
 
 const ELEMENT_NODE = 1;
 const COMMENT_NODE = 8;
@@ -12,6 +16,7 @@ const PROCESSING_INSTRUCTION_NODE = 7;
  */
 export function parseXml(bytes: Buffer, part: string): Document {
   const { text, wasUtf16 } = decode(bytes, part);
+  checkXmlShape(text, OFFICE_XML_LIMITS, "document");
   let doc: Document;
   try {
     doc = new DOMParser({

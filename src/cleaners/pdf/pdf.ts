@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { BadFileError } from "../errors.js";
+import { BadFileError, TooComplexError } from "../errors.js";
 import { runTool } from "../run-tool.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
@@ -8,6 +8,9 @@ import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
 import { scrubObjects, type QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
+const MAX_OBJECT_DUMP_BYTES = 64 * 1024 * 1024;
+/** No file qpdf writes (the dump, a stream, the cleaned PDF) may pass this. */
+const MAX_QPDF_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
 const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
 
@@ -58,7 +61,7 @@ export const pdfCleaner: Cleaner = {
       ["--json-output=2", "--json-key=qpdf", "--json-stream-data=file", `--json-stream-prefix=${streamPrefix}`, "--decode-level=none", input, objectsFile],
       "read",
     );
-    const doc = parseObjects(await fsp.readFile(objectsFile, "utf8"));
+    const doc = parseObjects(await readObjectDump(objectsFile));
     await refuseSwallowedObjects(input, warnings, ctx.workDir);
     const { update } = scrubObjects(doc);
     await cleanEmbeddedJpegs(doc, update, ctx);
@@ -83,15 +86,25 @@ async function refuseSwallowedObjects(input: string, warnings: string, workDir: 
   if (recovered.size === 0) return;
   const declaredFile = path.resolve(workDir, "declared.json");
   await qpdf(["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", input, declaredFile], "read");
-  const overlong = overlongStreams(recovered, parseObjects(await fsp.readFile(declaredFile, "utf8")));
+  const overlong = overlongStreams(recovered, parseObjects(await readObjectDump(declaredFile)));
   if (overlong.length > 0) {
     throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
   }
 }
 
+/**
+ * The object dump is parsed whole; a real document's is a few MB (stream data is in files of its
+ * own), a PDF whose strings inflate to hundreds of MB is refused before it is read.
+ */
+async function readObjectDump(file: string): Promise<string> {
+  const { size } = await fsp.stat(file);
+  if (size > MAX_OBJECT_DUMP_BYTES) throw new TooComplexError(`qpdf's object dump is ${size} bytes`);
+  return fsp.readFile(file, "utf8");
+}
+
 /** Resolves to qpdf's warnings (empty when there were none). */
 async function qpdf(args: string[], step: "read" | "write"): Promise<string> {
-  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS });
+  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, maxFileBytes: MAX_QPDF_FILE_BYTES });
   // Exit code 3: done, with warnings (qpdf repaired a damaged cross-reference table, say).
   if (r.code === 0 || r.code === 3) return r.stderr;
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
