@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { writeAudioCopyright } from "./rights-audio.js";
 import type { CleanContext, FoundTag } from "./types.js";
 
 /**
@@ -47,8 +48,8 @@ const COPY_ARGS = [
 
 /**
  * File types whose rights fields ExifTool writes back: there the cleaner strips everything and
- * this step copies the rights fields from the original into the clean copy. Audio and office
- * cleaners keep them themselves, in formats ExifTool cannot write.
+ * this step copies the rights fields from the original into the clean copy. Audio and video
+ * formats ExifTool cannot write get their copyright notice written by hand (rights-audio.ts).
  */
 const WRITTEN_BACK = /^(JPEG|PNG|TIFF|(Extended )?WEBP( \(lossless\))?|HEIC|HEIF|AVIF|PDF|MP4|MOV|M4A|M4V|3GP|3G2)$/;
 
@@ -59,9 +60,12 @@ const WRITTEN_BACK = /^(JPEG|PNG|TIFF|(Extended )?WEBP( \(lossless\))?|HEIC|HEIF
  * not a rights field, so the result holds exactly what was asked for.
  */
 export async function restoreRights(ctx: Pick<CleanContext, "input" | "output" | "workDir" | "fileType" | "exiftool">): Promise<void> {
-  if (!WRITTEN_BACK.test(ctx.fileType)) return;
   const original = (await ctx.exiftool.read(ctx.input)).tags;
   if (!Object.keys(original).some((key) => isRightsTag(split(key)))) return;
+  if (!WRITTEN_BACK.test(ctx.fileType)) {
+    await restoreAudioCopyright(ctx, original);
+    return;
+  }
   const cleanTags = new Set(Object.keys((await ctx.exiftool.read(ctx.output)).tags));
   const copied = path.join(ctx.workDir, "rights-copied");
   const trimmed = path.join(ctx.workDir, "rights-trimmed");
@@ -79,6 +83,20 @@ export async function restoreRights(ctx: Pick<CleanContext, "input" | "output" |
   } finally {
     await fsp.rm(copied, { force: true });
     await fsp.rm(trimmed, { force: true });
+  }
+}
+
+const AUDIO_GROUPS = new Set(["ID3", "Vorbis", "RIFF", "Matroska", "APE", "QuickTime"]);
+
+/** Audio and video formats ExifTool cannot write: the one copyright notice, written by hand. */
+async function restoreAudioCopyright(ctx: Pick<CleanContext, "output" | "workDir" | "fileType">, original: Readonly<Record<string, unknown>>): Promise<void> {
+  const notice = Object.entries(original).find(([key, value]) => AUDIO_GROUPS.has(split(key).group) && isRightsTag(split(key)) && typeof value === "string" && value !== "")?.[1];
+  if (typeof notice !== "string") return;
+  const written = path.join(ctx.workDir, "rights-written");
+  try {
+    if (await writeAudioCopyright(ctx.fileType, ctx.output, written, notice)) await fsp.rename(written, ctx.output);
+  } finally {
+    await fsp.rm(written, { force: true });
   }
 }
 
