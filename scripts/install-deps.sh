@@ -34,6 +34,8 @@ if [ "$mode" = test ]; then
   need[redis-server]=redis-server
   # The URL tests put a public address on the loopback interface for a redirect test.
   need[ip]=iproute2
+  # The legacy Office tests read DOC and XLS text back with catdoc and xls2csv.
+  need[catdoc]=catdoc
 fi
 
 missing=()
@@ -43,6 +45,13 @@ done
 # ExifTool needs Archive::Zip to look inside ZIP-based files: without it a DOCX or XLSX is
 # reported as a plain "ZIP" and OpenDocument's meta.xml is not read.
 perl -MArchive::Zip -e 1 >/dev/null 2>&1 || missing+=(libarchive-zip-perl)
+# The legacy Office tests make DOC, XLS and PPT files with LibreOffice (and render PPT text
+# through PDF). Its parts are libraries, not commands, so they are looked up as files.
+if [ "$mode" = test ]; then
+  for part in writer:libswlo calc:libsclo impress:libslideshowlo; do
+    [ -e "/usr/lib/libreoffice/program/${part#*:}.so" ] || missing+=("libreoffice-${part%%:*}-nogui")
+  done
+fi
 # Debian keeps the PostgreSQL server out of PATH, in a folder named by its major version.
 if [ "$mode" = test ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
   missing+=(postgresql)

@@ -6,6 +6,7 @@ import { flvCleaner } from "./media/flv.js";
 import { mediaCleaners } from "./media/index.js";
 import { mpegTsCleaner } from "./media/mpeg-ts.js";
 import { taggedAudioCleaner } from "./media/tagged-audio.js";
+import { legacyOfficeCleaner } from "./legacy-office/index.js";
 import { officeCleaners } from "./office/index.js";
 import { pdfCleaners } from "./pdf/index.js";
 import type { Cleaner } from "./types.js";
@@ -24,6 +25,7 @@ export const cleaners: readonly Cleaner[] = [
   flvCleaner,
   mpegTsCleaner,
   ...officeCleaners,
+  legacyOfficeCleaner,
   ...archiveCleaners,
 ];
 

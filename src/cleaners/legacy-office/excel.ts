@@ -1,0 +1,40 @@
+import { BadFileError } from "../errors.js";
+
+const BOF = 0x0809;
+const FILE_PASS = 0x002f;
+const FILE_SHARING = 0x005b;
+const WRITE_ACCESS = 0x005c;
+
+/**
+ * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
+ * saved it last) and the FileSharing record (who reserved it). Each keeps its length and becomes
+ * a string of spaces, as Excel pads the name itself, so no record moves.
+ */
+export function scrubWorkbook(stream: Buffer): void {
+  let biff8 = true;
+  let pos = 0;
+  while (pos + 4 <= stream.length) {
+    const type = stream.readUInt16LE(pos);
+    const len = stream.readUInt16LE(pos + 2);
+    const data = stream.subarray(pos + 4, Math.min(pos + 4 + len, stream.length));
+    if (type === BOF && data.length >= 2) biff8 = data.readUInt16LE(0) === 0x0600;
+    else if (type === FILE_PASS) throw new BadFileError("The Excel workbook is encrypted (password-protected), so its content and metadata cannot be read.");
+    else if (type === WRITE_ACCESS) blankString(data, biff8);
+    else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
+    pos += 4 + len;
+  }
+}
+
+/** An XLUnicodeString (BIFF8: 16-bit count, flags byte) or a BIFF5 byte string, filled with spaces. */
+function blankString(b: Buffer, biff8: boolean): void {
+  const head = biff8 ? 3 : 1;
+  if (b.length < head) return;
+  b.fill(0x20, head);
+  const chars = b.length - head;
+  if (biff8) {
+    b.writeUInt16LE(Math.min(chars, 0xffff), 0);
+    b[2] = 0;
+  } else {
+    b[0] = Math.min(chars, 0xff);
+  }
+}

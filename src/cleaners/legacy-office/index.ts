@@ -1,0 +1,114 @@
+import fsp from "node:fs/promises";
+import CFB from "cfb";
+import { BadFileError } from "../errors.js";
+import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { scrubWorkbook } from "./excel.js";
+import { scrubCurrentUser } from "./powerpoint.js";
+import { scrubWord } from "./word.js";
+
+/** Storages that mean the document cannot be cleaned, and why, in words. */
+const REFUSED: ReadonlyArray<[RegExp, string]> = [
+  [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/, "The document is encrypted (password-protected), so its content and metadata cannot be read."],
+  [
+    /(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/,
+    "The document holds macros (a VBA project), which carry their author's name and folder paths; they cannot be removed without changing what the document does.",
+  ],
+];
+
+/**
+ * Parts that are metadata whole: property-set streams (their names start with byte 5:
+ * SummaryInformation, DocumentSummaryInformation with its custom properties, and any other, in
+ * the document and in every embedded object) and Office's data store of custom XML properties.
+ */
+const DROPPED = /(^|\/)(\x05[^/]*|MsoDataStore)(\/|$)/;
+
+/**
+ * What ExifTool still reads from a clean Word file: the FIB's identification and flags, the
+ * application name of the CompObj stream (how the type is recognised), and the statistics of
+ * the document properties (counts of its own text).
+ */
+const STRUCTURAL = new Set([
+  "CompObjUserTypeLen", "CompObjUserType", "Identification", "LanguageCode", "DocFlags", "System", "Word97",
+  "Words", "Characters", "Pages", "Paragraphs", "Lines",
+]);
+/**
+ * Fields that must exist and are left blank or zero. ExifTool's CurrentUser runs on past the
+ * name into the version bytes that follow it, so "blank" means no letter or digit.
+ */
+const blank = (v: string): boolean => !/[\p{L}\p{N}]/u.test(v);
+const zeroDate = (v: string): boolean => v === "0000:00:00 00:00:00";
+const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
+  CreateDate: zeroDate,
+  ModifyDate: zeroDate,
+  LastPrinted: zeroDate,
+  RevisionNumber: (v) => v === "0",
+  TotalEditTime: (v) => v === "0" || v === "0 s",
+  CurrentUser: blank,
+  CommentBy: blank,
+};
+
+/**
+ * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
+ * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
+ * are blanked in place (word.ts, excel.ts, powerpoint.ts), and every directory entry loses its
+ * creation and modification times. The text, the formatting and the rest of the streams are
+ * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
+ * it writes: a constant, read by no Office program.)
+ *
+ * Not yet cleaned: pictures inside the documents' own streams (Word's Data stream, PowerPoint's
+ * Pictures stream), the user names of tracked changes, and the WriteAccess and user fields of
+ * workbooks embedded in other documents.
+ */
+export const legacyOfficeCleaner: Cleaner = {
+  name: "legacy-office",
+  fileTypes: ["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT"],
+
+  async clean(ctx: CleanContext): Promise<void> {
+    let doc: CFB.CFB$Container;
+    try {
+      doc = CFB.read(await fsp.readFile(ctx.input), { type: "buffer" });
+    } catch (err) {
+      throw new BadFileError("The file is not a readable Office 97-2003 document: its compound file structure is damaged.", err);
+    }
+    const paths = doc.FullPaths.map(inner);
+    for (const [re, why] of REFUSED) if (paths.some((p) => re.test(p))) throw new BadFileError(why);
+
+    const keep = paths.map((p) => !DROPPED.test(p));
+    doc.FileIndex = doc.FileIndex.filter((_, i) => keep[i]);
+    doc.FullPaths = doc.FullPaths.filter((_, i) => keep[i]);
+    for (const e of doc.FileIndex) {
+      delete e.ct;
+      delete e.mt;
+    }
+
+    const stream = (name: string): Buffer | null => {
+      const i = doc.FullPaths.findIndex((p) => inner(p) === name);
+      const e = i < 0 ? undefined : doc.FileIndex[i];
+      if (e == null || e.type !== 2) return null;
+      const b = Buffer.from(e.content);
+      e.content = b;
+      return b;
+    };
+    const word = stream("WordDocument");
+    if (word != null) scrubWord(word, stream);
+    const workbook = stream("Workbook") ?? stream("Book");
+    if (workbook != null) scrubWorkbook(workbook);
+    const currentUser = stream("Current User");
+    if (currentUser != null) scrubCurrentUser(currentUser);
+
+    const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+    await fsp.writeFile(ctx.output, out, { flag: "wx" });
+  },
+
+  isStructural(t: FoundTag): boolean {
+    if (t.group !== "FlashPix") return false;
+    if (STRUCTURAL.has(t.tag)) return true;
+    const neutral = NEUTRAL[t.tag];
+    return neutral != null && (typeof t.value === "string" || typeof t.value === "number") && neutral(String(t.value));
+  },
+};
+
+/** "Root Entry/WordDocument" -> "WordDocument": paths inside the root storage. */
+function inner(fullPath: string): string {
+  return fullPath.replace(/^[^/]*\//, "").replace(/\/$/, "");
+}

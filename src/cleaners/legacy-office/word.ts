@@ -1,0 +1,106 @@
+import { BadFileError } from "../errors.js";
+
+/** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
+const PR_DRVR = 27;
+const PR_ENV_PORT = 28;
+const PR_ENV_LAND = 29;
+const DOP = 31;
+const STTBF_ASSOC = 32;
+const AUTOSAVE_SOURCE = 35;
+const GRP_XST_ATN_OWNERS = 36;
+const STTB_SAVED_BY = 71;
+/** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
+const LAST_SAVED_AT = 0x2b8;
+
+const F_ENCRYPTED = 0x0100;
+const F_WHICH_TABLE = 0x0200;
+
+/** The strings an SttbfAssoc holds ([MS-DOC] 2.9.290): template, title, subject, keywords, authors, mail-merge sources... */
+const ASSOC_STRINGS = 18;
+
+/**
+ * The author fields of a Word 97-2003 document's binary streams ([MS-DOC]): in the table stream,
+ * the last-saved-by list (ten user names with the paths they saved to), the associated strings
+ * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
+ * autosave source path, the printer driver and its settings, the comment authors' names
+ * (blanked in place: comments refer to them by position), and in the document properties (DOP)
+ * the creation, revision and printing dates, revision count and editing time; in the FIB the
+ * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
+ */
+export function scrubWord(wordDocument: Buffer, tableStream: (name: string) => Buffer | null): void {
+  if (wordDocument.length < 34 || wordDocument.readUInt16LE(0) !== 0xa5ec) throw damaged("its main stream has no valid header");
+  const flags = wordDocument.readUInt16LE(10);
+  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
+  const blob = fcLcbBlob(wordDocument);
+  const table = tableStream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
+  if (table == null) throw damaged("its table stream is missing");
+
+  const pair = (i: number): { fc: number; lcb: number; at: number } | null => {
+    if ((i + 1) * 8 > blob.count * 8) return null;
+    const at = blob.start + i * 8;
+    const fc = wordDocument.readUInt32LE(at);
+    const lcb = wordDocument.readUInt32LE(at + 4);
+    return lcb > 0 && fc + lcb <= table.length ? { fc, lcb, at } : null;
+  };
+  // Optional structures: zeroed and declared absent.
+  for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY]) {
+    const p = pair(i);
+    if (p == null) continue;
+    table.fill(0, p.fc, p.fc + p.lcb);
+    wordDocument.writeUInt32LE(0, p.at + 4);
+  }
+  const assoc = pair(STTBF_ASSOC);
+  if (assoc != null) emptyAssoc(table, assoc, wordDocument);
+  const owners = pair(GRP_XST_ATN_OWNERS);
+  if (owners != null) blankXsts(table.subarray(owners.fc, owners.fc + owners.lcb));
+  const dop = pair(DOP);
+  // DopBase: dttmCreated (20), dttmRevised (24), dttmLastPrint (28), nRevision (32), tmEdited (34).
+  if (dop != null && dop.lcb >= 38) table.fill(0, dop.fc + 20, dop.fc + 38);
+  if (blob.count * 8 >= LAST_SAVED_AT + 8) wordDocument.fill(0, blob.start + LAST_SAVED_AT, blob.start + LAST_SAVED_AT + 8);
+}
+
+/** Where the fc/lcb pairs start, and how many there are. */
+function fcLcbBlob(fib: Buffer): { start: number; count: number } {
+  let pos = 32;
+  const csw = fib.readUInt16LE(pos);
+  pos += 2 + csw * 2;
+  if (pos + 2 > fib.length) throw damaged("its header is cut short");
+  const cslw = fib.readUInt16LE(pos);
+  pos += 2 + cslw * 4;
+  if (pos + 2 > fib.length) throw damaged("its header is cut short");
+  const count = fib.readUInt16LE(pos);
+  pos += 2;
+  if (pos + count * 8 > fib.length) throw damaged("its header is cut short");
+  return { start: pos, count };
+}
+
+/** An SttbfAssoc of empty strings in place of the old one (shorter, so it fits), the rest zeroed. */
+function emptyAssoc(table: Buffer, p: { fc: number; lcb: number; at: number }, fib: Buffer): void {
+  const empty = Buffer.alloc(6 + ASSOC_STRINGS * 2);
+  empty.writeUInt16LE(0xffff, 0);
+  empty.writeUInt16LE(ASSOC_STRINGS, 2);
+  if (p.lcb < empty.length) {
+    table.fill(0, p.fc, p.fc + p.lcb);
+    fib.writeUInt32LE(0, p.at + 4);
+    return;
+  }
+  table.fill(0, p.fc, p.fc + p.lcb);
+  empty.copy(table, p.fc);
+  fib.writeUInt32LE(empty.length, p.at + 4);
+}
+
+/** Each Xst (a 16-bit count, then UTF-16 characters) keeps its length, its characters become spaces. */
+function blankXsts(b: Buffer): void {
+  let pos = 0;
+  while (pos + 2 <= b.length) {
+    const cch = b.readUInt16LE(pos);
+    pos += 2;
+    const end = Math.min(pos + cch * 2, b.length);
+    for (; pos + 1 < end; pos += 2) b.writeUInt16LE(0x20, pos);
+    pos = end;
+  }
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The Word 97-2003 document could not be read: ${why}.`);
+}

@@ -1,0 +1,74 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import CFB from "cfb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-legacy-office-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const cases: Array<{ kind: LegacyKind; fileType: string; text: string }> = [
+  { kind: "doc", fileType: "DOC", text: "Hello body text of the document" },
+  { kind: "xls", fileType: "XLS", text: "beta cell" },
+  { kind: "ppt", fileType: "PPT", text: "Hello slide text" },
+];
+
+/** ExifTool's FileType of a copy without extension, as the service reads it. */
+async function fileType(file: string): Promise<string> {
+  const bare = path.join(dir, `bare-${crypto.randomUUID()}`);
+  await fs.copyFile(file, bare);
+  return (await exiftool(["-s3", "-FileType", bare])).trim();
+}
+
+describe("POST /api/v1/remove on Word, Excel and PowerPoint 97-2003", () => {
+  it.each(cases)("$kind: property sets and author fields gone, text as it was", async ({ kind, fileType: type, text }) => {
+    const marker = `Legacy${kind}${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, kind, marker);
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    expect(await fileType(file)).toBe(type);
+    const before = await legacyOfficeText(dir, kind, file);
+    expect(before).toContain(text);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `report.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await fileType(out)).toBe(type);
+    expect(await legacyOfficeText(dir, kind, out)).toBe(before);
+    // The property-set streams are gone from the directory (names are UTF-16 there).
+    for (const name of ["\u0005SummaryInformation", "\u0005DocumentSummaryInformation"]) expect(cleaned!.indexOf(Buffer.from(name, "utf16le"))).toBe(-1);
+  });
+
+  it("refuses an encrypted Word document in words", async () => {
+    const file = await makeMarkedLegacyOffice(dir, "doc", "Encrypted");
+    const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
+    const word = CFB.find(doc, "WordDocument")!;
+    const fib = Buffer.from(word.content);
+    fib.writeUInt16LE(fib.readUInt16LE(10) | 0x0100, 10);
+    word.content = fib;
+    const locked = path.join(dir, "locked.doc");
+    await fs.writeFile(locked, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
+    const { status, body, cleaned } = await removeViaApi(server, locked);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
+    expect(cleaned).toBeNull();
+  });
+});
