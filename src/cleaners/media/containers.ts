@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
-import type { CleanContext, Cleaner } from "../types.js";
-import { remux } from "./ffmpeg.js";
+import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import { cleanStreams } from "./streams.js";
 import { isMediaStructural } from "./structural.js";
 
 interface Target {
@@ -16,24 +16,25 @@ interface Target {
 /**
  * Containers whose streams ffmpeg copies into a fresh, tag-free container (see `ffmpeg.ts`).
  * Writing these by hand would mean re-implementing sample tables, cues and indexes; a stream
- * copy is exact for the streams and leaves nothing of the old container behind.
+ * copy is exact for the streams and leaves nothing of the old container behind. What the copy
+ * alone would keep is handled on the way (`streams.ts`): telemetry subtitle tracks, editor
+ * fields in ASS headers, encoder identification inside H.264/HEVC.
  */
 export function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
   return {
     name,
     fileTypes: Object.keys(targets),
-    async clean(ctx: CleanContext): Promise<void> {
+    async clean(ctx: CleanContext): Promise<CleanOutcome> {
       const target = targets[ctx.fileType];
       if (target == null) throw new Error(`${name} cleaner called for ${ctx.fileType}`);
       const brand = target.keepBrand === true ? await majorBrand(ctx.input) : null;
-      await remux({
-        input: ctx.input,
+      return cleanStreams({
+        source: { file: ctx.input, demuxer: target.demuxer, demuxerArgs: target.demuxerArgs ?? [] },
         output: ctx.output,
-        demuxer: target.demuxer,
-        demuxerArgs: target.demuxerArgs ?? [],
         muxer: target.muxer,
         muxerArgs: [...(target.muxerArgs ?? []), ...(brand != null ? ["-brand", brand] : [])],
         typeName: ctx.fileType,
+        workDir: ctx.workDir,
       });
     },
     isStructural: isMediaStructural,

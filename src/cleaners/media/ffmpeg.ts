@@ -1,8 +1,17 @@
 import path from "node:path";
 import { BadFileError } from "../errors.js";
-import { runTool } from "../run-tool.js";
+import { runTool, type ToolRun } from "../run-tool.js";
 
 const FFMPEG_TIMEOUT_MS = 180_000;
+
+/** A file ffmpeg may read, and the only demuxer it may read it with. */
+export interface MediaSource {
+  file: string;
+  /** The type detected from its bytes, e.g. "mov", "matroska", "ass". */
+  demuxer: string;
+  /** Demuxer options, given before `-i`. */
+  demuxerArgs?: readonly string[];
+}
 
 export interface RemuxJob {
   input: string;
@@ -16,34 +25,52 @@ export interface RemuxJob {
   muxerArgs?: readonly string[];
   /** Named in the user-facing error when ffmpeg cannot read the file ("MP4"). */
   typeName: string;
+  /** The indexes of the streams to keep, in order; by default every picture, sound and subtitle stream. */
+  streams?: readonly number[];
 }
 
 /**
- * Copies the picture, sound and subtitle streams of a file into a fresh container, with no
- * metadata, chapters, attachments or data tracks, and nothing re-encoded.
+ * ffmpeg's arguments that open `src` and nothing else.
  *
  * Security: ffmpeg only ever sees our generated local paths, behind `file:` so that no part of
  * a name is read as a protocol; `-protocol_whitelist file` forbids the network; and the demuxer
  * is forced (`-f` plus `-format_whitelist`), because a whitelist of protocols alone does not stop
  * an HLS or ffconcat playlist (renamed .mp4) from pulling in a neighbouring local file: only
- * refusing those demuxers does.
+ * refusing those demuxers does. ffprobe takes the same options.
+ */
+export function inputArgs(src: MediaSource): string[] {
+  return [
+    "-protocol_whitelist", "file",
+    "-format_whitelist", src.demuxer,
+    "-f", src.demuxer,
+    ...(src.demuxerArgs ?? []),
+    "-i", `file:${path.resolve(src.file)}`,
+  ];
+}
+
+/** Runs ffmpeg quietly on its own (no stdin, errors only) under the tool limits. */
+export function runFfmpeg(args: readonly string[], maxOutputBytes?: number): Promise<ToolRun> {
+  return runTool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", ...args], {
+    timeoutMs: FFMPEG_TIMEOUT_MS,
+    ...(maxOutputBytes != null ? { maxOutputBytes } : {}),
+  });
+}
+
+/**
+ * Copies the picture, sound and subtitle streams of a file into a fresh container, with no
+ * metadata, chapters, attachments or data tracks, and nothing re-encoded (see `inputArgs` for
+ * what ffmpeg may read).
  *
- * Mapping: `0:V` is video except attached pictures (cover art is metadata), `0:a` audio, `0:s`
- * subtitles. Data streams (GPS tracks, GoPro GPMF, camm, timecode) and attachments are left out.
- * `-map_metadata -1` drops global and per-stream tags; the bitexact flags stop the muxers from
- * writing their encoder and version strings, creation times and random UIDs.
+ * Mapping by default: `0:V` is video except attached pictures (cover art is metadata), `0:a`
+ * audio, `0:s` subtitles. Data streams (GPS tracks, GoPro GPMF, camm, timecode) and attachments
+ * are left out. `-map_metadata -1` drops global and per-stream tags; the bitexact flags stop the
+ * muxers from writing their encoder and version strings, creation times and random UIDs.
  */
 export async function remux(job: RemuxJob): Promise<void> {
+  const maps = job.streams == null ? ["0:V?", "0:a?", "0:s?"] : job.streams.map((i) => `0:${i}`);
   const args = [
-    "-nostdin",
-    "-hide_banner",
-    "-loglevel", "error",
-    "-protocol_whitelist", "file",
-    "-format_whitelist", job.demuxer,
-    "-f", job.demuxer,
-    ...(job.demuxerArgs ?? []),
-    "-i", `file:${path.resolve(job.input)}`,
-    "-map", "0:V?", "-map", "0:a?", "-map", "0:s?",
+    ...inputArgs({ file: job.input, demuxer: job.demuxer, demuxerArgs: job.demuxerArgs ?? [] }),
+    ...maps.flatMap((m) => ["-map", m]),
     "-c", "copy",
     "-map_metadata", "-1",
     "-map_chapters", "-1",
@@ -54,11 +81,13 @@ export async function remux(job: RemuxJob): Promise<void> {
     "-f", job.muxer,
     "-y", `file:${path.resolve(job.output)}`,
   ];
-  const r = await runTool("ffmpeg", args, { timeoutMs: FFMPEG_TIMEOUT_MS });
+  const r = await runFfmpeg(args);
   if (r.code === 0) return;
   const detail = new Error(`ffmpeg exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
-  if (/does not contain any stream/.test(r.stderr)) {
-    throw new BadFileError(`The ${job.typeName} file has no picture, sound or subtitle stream to keep.`, detail);
-  }
+  if (/does not contain any stream/.test(r.stderr)) throw noStreams(job.typeName, detail);
   throw new BadFileError(`The ${job.typeName} file is damaged and could not be read.`, detail);
+}
+
+export function noStreams(typeName: string, cause: Error): BadFileError {
+  return new BadFileError(`The ${typeName} file has no picture, sound or subtitle stream to keep.`, cause);
 }

@@ -1,0 +1,56 @@
+import { BadFileError } from "../errors.js";
+import { runTool } from "../run-tool.js";
+import { inputArgs, type MediaSource } from "./ffmpeg.js";
+
+const FFPROBE_TIMEOUT_MS = 60_000;
+
+/** What a cleaned file must still hold: picture, sound and subtitle streams. */
+export type ContentKind = "video" | "audio" | "subtitle";
+
+export interface StreamInfo {
+  /** The stream's index in the file, as ffmpeg's `-map 0:N` takes it. */
+  index: number;
+  /** `video`, `audio`, `subtitle`, `data`, `attachment`; cover art is `cover`. */
+  kind: ContentKind | "cover" | "data" | "attachment" | "unknown";
+  /** ffmpeg's codec name (`h264`, `hevc`, `ass`, `mov_text`...), "none" when unknown. */
+  codec: string;
+  /** Dispositions that are set (`default`, `forced`...). */
+  dispositions: string[];
+}
+
+interface ProbeJson {
+  streams?: Array<{
+    index?: number;
+    codec_type?: string;
+    codec_name?: string;
+    disposition?: Record<string, number>;
+  }>;
+}
+
+/** The streams of a file as ffprobe lists them, read with the one demuxer its type allows. */
+export async function probeStreams(src: MediaSource, typeName: string): Promise<StreamInfo[]> {
+  const r = await runTool(
+    "ffprobe",
+    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name:stream_disposition", "-of", "json"],
+    { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024 },
+  );
+  if (r.code !== 0) {
+    throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  }
+  const parsed = JSON.parse(r.stdout.toString("utf8")) as ProbeJson;
+  return (parsed.streams ?? []).map((s, i) => {
+    const dispositions = Object.entries(s.disposition ?? {}).filter(([, on]) => on === 1).map(([name]) => name);
+    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", dispositions };
+  });
+}
+
+function kindOf(type: string | undefined, dispositions: readonly string[]): StreamInfo["kind"] {
+  if (type === "video") return dispositions.includes("attached_pic") ? "cover" : "video";
+  if (type === "audio" || type === "subtitle" || type === "data" || type === "attachment") return type;
+  return "unknown";
+}
+
+/** True for the streams a clean copy keeps: picture, sound and subtitles (cover art is metadata). */
+export function isContent(s: StreamInfo): s is StreamInfo & { kind: ContentKind } {
+  return s.kind === "video" || s.kind === "audio" || s.kind === "subtitle";
+}

@@ -1,0 +1,249 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+
+/**
+ * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
+ * unregistered" (ITU-T H.264 D.1.6, H.265 D.2.6), where x264 writes its version and full option
+ * string, x265 its build and options, and camera firmware its own notes. They sit in the coded
+ * samples and, for HEVC, also in the `hvcC`/codec private headers, so no container rewrite
+ * reaches them.
+ *
+ * ffmpeg's `filter_units` filter can only drop whole SEI NAL units (also losing captions, HDR
+ * and timing messages that share them) and leaves the HEVC headers alone. So each SEI NAL unit
+ * holding user data is rewritten to one of the same length, keeping its other messages and
+ * turning the user data into filler payload (type 3, all 0xFF bytes, which decoders skip), and
+ * the cleaned file is patched in place where those bytes are. Nothing moves, so sample tables,
+ * cues and indexes stay valid, and the decoded pictures are the same.
+ */
+
+export type SeiCodec = "h264" | "hevc";
+
+const USER_DATA_UNREGISTERED = 5;
+const FILLER_PAYLOAD = 3;
+/** The SEI NAL units of a stream are read into memory: more than this is refused as too complex. */
+const MAX_SEI_BYTES = 32 * 1024 * 1024;
+
+export function isSeiCodec(codec: string): codec is SeiCodec {
+  return codec === "h264" || codec === "hevc";
+}
+
+/** The SEI NAL units of one video stream (prefix and suffix for HEVC), header included. */
+export async function seiUnits(src: MediaSource, streamIndex: number, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
+  const out = path.join(workDir, `sei-${streamIndex}.${codec}`);
+  // mp4toannexb first: it also brings the headers' (hvcC) NAL units into the stream.
+  const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6" : "hevc_mp4toannexb,filter_units=pass_types=39-40";
+  const r = await runFfmpeg([
+    ...inputArgs(src), "-map", `0:${streamIndex}`, "-c", "copy", "-bsf:0", bsf,
+    "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
+  ]);
+  if (r.code !== 0) {
+    throw new BadFileError("The video stream is damaged and could not be read.", new Error(`ffmpeg (SEI scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  }
+  const bytes = await fsp.readFile(out);
+  await fsp.rm(out, { force: true });
+  if (bytes.length >= MAX_SEI_BYTES) throw new TooComplexError(`more than ${MAX_SEI_BYTES} bytes of SEI in one video stream`);
+  return splitAnnexB(bytes);
+}
+
+/** NAL units of an Annex B byte stream, without start codes or trailing zero bytes. */
+export function splitAnnexB(buf: Buffer): Buffer[] {
+  const starts: number[] = [];
+  for (let i = 0; i + 2 < buf.length; i++) {
+    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
+      starts.push(i + 3);
+      i += 2;
+    }
+  }
+  return starts.map((from, k) => {
+    let to = k + 1 < starts.length ? starts[k + 1]! - 3 : buf.length;
+    while (to > from && buf[to - 1] === 0) to--;
+    return buf.subarray(from, to);
+  });
+}
+
+function headerLength(nal: Buffer, codec: SeiCodec): number {
+  const b = nal[0] ?? 0;
+  if (codec === "h264") return (b & 0x1f) === 6 ? 1 : 0;
+  const type = (b >> 1) & 0x3f;
+  return type === 39 || type === 40 ? 2 : 0;
+}
+
+/** RBSP from a NAL unit's payload: every 0x03 after two zero bytes is emulation prevention. */
+function unescape(ebsp: Buffer): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (const b of ebsp) {
+    if (zeros >= 2 && b === 3) {
+      zeros = 0;
+      continue;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from(out);
+}
+
+/** The payload bytes as stored: a 0x03 goes before any byte up to 3 that follows two zeros. */
+function escape(rbsp: readonly number[]): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (const b of rbsp) {
+    if (zeros >= 2 && b <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from(out);
+}
+
+interface SeiMessage {
+  type: number;
+  /** The message's bytes in the RBSP: type, size and payload. */
+  raw: Buffer;
+}
+
+/** The messages of an SEI RBSP, or null when they run past its end. */
+function parseMessages(rbsp: Buffer): SeiMessage[] | null {
+  const messages: SeiMessage[] = [];
+  let pos = 0;
+  const readVarint = (): number | null => {
+    let n = 0;
+    for (;;) {
+      const b = rbsp[pos++];
+      if (b == null) return null;
+      n += b;
+      if (b !== 0xff) return n;
+    }
+  };
+  // more_rbsp_data(): what is left is not just the stop bit's byte.
+  while (pos < rbsp.length && !(pos === rbsp.length - 1 && rbsp[pos] === 0x80)) {
+    const start = pos;
+    const type = readVarint();
+    const size = readVarint();
+    if (type == null || size == null || pos + size > rbsp.length) return null;
+    pos += size;
+    messages.push({ type, raw: rbsp.subarray(start, pos) });
+  }
+  return messages;
+}
+
+/**
+ * An SEI unit too short for a UUID and some text cannot identify anything; patching one in place
+ * would also risk hitting the same few bytes inside picture data.
+ */
+const MIN_IDENTIFYING_LENGTH = 24;
+
+/**
+ * The number of user-data messages in an SEI NAL unit. An unreadable unit long enough to hold
+ * one counts as one: it can only be garbage, and it may hide an identification.
+ */
+export function userDataCount(nal: Buffer, codec: SeiCodec): number {
+  const hdr = headerLength(nal, codec);
+  if (hdr === 0) return 0;
+  const messages = parseMessages(unescape(nal.subarray(hdr)));
+  if (messages == null) return nal.length >= MIN_IDENTIFYING_LENGTH ? 1 : 0;
+  return messages.filter((m) => m.type === USER_DATA_UNREGISTERED).length;
+}
+
+/**
+ * The same-length replacement of an SEI NAL unit without its user-data messages, or null when it
+ * has none. An SEI unit that cannot be parsed is replaced whole.
+ */
+export function withoutUserData(nal: Buffer, codec: SeiCodec): Buffer | null {
+  if (userDataCount(nal, codec) === 0) return null;
+  const hdr = headerLength(nal, codec);
+  const messages = parseMessages(unescape(nal.subarray(hdr))) ?? [];
+  const kept = messages.filter((m) => m.type !== USER_DATA_UNREGISTERED).flatMap((m) => [...m.raw]);
+  const target = nal.length - hdr;
+  const body = fillTo(kept, target);
+  if (body == null) throw new Error(`no same-length SEI rewrite for a ${target}-byte unit`);
+  return Buffer.concat([nal.subarray(0, hdr), body]);
+}
+
+function filler(size: number): number[] {
+  return [FILLER_PAYLOAD, ...Array<number>(Math.floor(size / 255)).fill(0xff), size % 255, ...Array<number>(size).fill(0xff)];
+}
+
+/**
+ * `kept` messages, then filler, then the stop bit, escaped to exactly `target` bytes. Filler
+ * sizes are tried downwards from the most that can fit; a size field grows a byte at every 255,
+ * so a length it steps over is reached with a second, empty filler message.
+ */
+function fillTo(kept: readonly number[], target: number): Buffer | null {
+  const room = target - escape(kept).length - 1;
+  for (let size = room; size >= 0 && size >= room - 16 - Math.ceil(room / 255) * 2; size--) {
+    for (const extra of [[], filler(0)]) {
+      const body = escape([...kept, ...filler(size), ...extra, 0x80]);
+      if (body.length === target) return body;
+    }
+  }
+  return null;
+}
+
+/**
+ * Replaces every occurrence of each `from` by its same-length `to` in a file, reading it once in
+ * chunks. Resolves to the number of replacements made.
+ */
+export async function patchInPlace(file: string, patches: ReadonlyArray<{ from: Buffer; to: Buffer }>): Promise<number> {
+  if (patches.length === 0) return 0;
+  const longest = Math.max(...patches.map((p) => p.from.length));
+  const chunk = Math.max(4 * 1024 * 1024, longest);
+  const buf = Buffer.alloc(chunk + longest - 1);
+  const fh = await fsp.open(file, "r+");
+  let count = 0;
+  try {
+    const { size } = await fh.stat();
+    for (let pos = 0; pos < size; pos += chunk) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      const view = buf.subarray(0, bytesRead);
+      for (const { from, to } of patches) {
+        // A match starting in the overlap is the next chunk's to patch.
+        for (let at = view.indexOf(from); at >= 0 && at < chunk; at = view.indexOf(from, at + from.length)) {
+          await fh.write(to, 0, to.length, pos + at);
+          to.copy(view, at);
+          count++;
+        }
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return count;
+}
+
+/**
+ * Removes the user data from the SEI of one H.264/HEVC stream of `output`, read from `source`
+ * (the same stream, before the remux: its SEI bytes are what the remux copied). Resolves to the
+ * number of user-data messages removed; checks that none is left.
+ */
+export async function removeSeiUserData(
+  source: MediaSource,
+  sourceIndex: number,
+  output: MediaSource,
+  outputIndex: number,
+  codec: SeiCodec,
+  workDir: string,
+): Promise<number> {
+  const patches = new Map<string, { from: Buffer; to: Buffer }>();
+  let messages = 0;
+  for (const nal of await seiUnits(source, sourceIndex, codec, workDir)) {
+    const to = withoutUserData(nal, codec);
+    if (to == null) continue;
+    messages += userDataCount(nal, codec);
+    patches.set(nal.toString("hex"), { from: Buffer.from(nal), to });
+  }
+  if (patches.size === 0) return 0;
+  await patchInPlace(output.file, [...patches.values()]);
+  const left = (await seiUnits(output, outputIndex, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
+  if (left > 0) {
+    throw new BadFileError(
+      "The video stream's encoder information could not be removed.",
+      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputIndex} after patching`),
+    );
+  }
+  return messages;
+}
