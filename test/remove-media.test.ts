@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remux } from "../src/cleaners/media/ffmpeg.js";
 import { BadFileError } from "../src/cleaners/errors.js";
-import { type MediaKind, makeMarkedMedia, mediaContent, streamKinds } from "./helpers/make-media.js";
+import { type HiddenMediaKind, type MediaKind, makeHiddenMedia, makeMarkedMedia, mediaContent, streamHash, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -186,5 +186,113 @@ describe("damaged media", () => {
     const { status, cleaned } = await removeViaApi(server, file);
     expect(status).toBe(422);
     expect(cleaned).toBeNull();
+  });
+});
+
+describe("hidden content in audio and video", () => {
+  interface HiddenCase {
+    kind: HiddenMediaKind;
+    fileType: string;
+    /** Streams of the dirty file, and of the clean copy. */
+    before: string[];
+    after: string[];
+    /** Streams (ffmpeg specs, in the copy's numbering) whose packets must be copied exactly, from the original's. */
+    exact: Array<[original: string, copy: string]>;
+    removed: Record<string, number>;
+  }
+  const hiddenCases: HiddenCase[] = [
+    {
+      kind: "mp4-telemetry",
+      fileType: "MP4",
+      before: ["video", "audio", "subtitle", "subtitle"],
+      after: ["video", "audio", "subtitle"],
+      // Ordinary subtitles that name a place now and then are content: copied as they were.
+      exact: [["0:a", "0:a"], ["0:s:0", "0:s:0"]],
+      // Two user-data messages: x264's own and the planted one.
+      removed: { subtitles: 1, seiUserData: 2 },
+    },
+    {
+      kind: "mkv-ass",
+      fileType: "MKV",
+      before: ["video", "audio", "subtitle", "subtitle"],
+      after: ["video", "audio", "subtitle"],
+      // ASS events keep their text and exact times; only the header (codec private) changes.
+      exact: [["0:a", "0:a"], ["0:s:0", "0:s:0"]],
+      // 13 header lines: two comments, six editor fields, the project section (4), a comment among the styles.
+      removed: { subtitles: 1, seiUserData: 2, subtitleHeaders: 13 },
+    },
+    {
+      kind: "hevc-mp4",
+      fileType: "MP4",
+      before: ["video", "audio"],
+      after: ["video", "audio"],
+      exact: [["0:a", "0:a"]],
+      // x265's own message (in hvcC) and the planted one (in the first sample).
+      removed: { seiUserData: 2 },
+    },
+  ];
+
+  it.each(hiddenCases)("$kind: markers gone from subtitles, headers and SEI; decoded frames identical", async (c) => {
+    const file = await makeHiddenMedia(dir, c.kind, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect(await streamKinds(file)).toEqual(c.before);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe(c.fileType);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `hidden-${c.kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${c.kind}`);
+    await fs.writeFile(out, cleaned!);
+
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    // The encoders' own identification strings go with the planted ones.
+    expect(cleaned!.includes("x264 - core")).toBe(false);
+    expect(cleaned!.includes("x265 (build")).toBe(false);
+    expect(await streamKinds(out)).toEqual(c.after);
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+    for (const [original, copy] of c.exact) expect(await streamHash(out, copy)).toBe(await streamHash(file, original));
+    expect(body["removed"]).toMatchObject(c.removed);
+  });
+
+  it("keeps only the rendering fields of an ASS header, in the same order", async () => {
+    const file = await makeHiddenMedia(dir, "mkv-ass", MARKER);
+    const { status, cleaned } = await removeViaApi(server, file, "subs.mkv");
+    expect(status).toBe(200);
+    const out = path.join(dir, "cleaned-subs.mkv");
+    await fs.writeFile(out, cleaned!);
+    const { stdout } = await run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", out, "-map", "0:s:0", "-c", "copy", "-f", "ass", "-"]);
+    const header = stdout.toString("utf8").split("[Events]")[0]!.trim().split("\n").filter((l) => l.trim() !== "");
+    expect(header).toEqual([
+      "[Script Info]",
+      "ScriptType: v4.00+",
+      "PlayResX: 640",
+      "PlayResY: 480",
+      "WrapStyle: 0",
+      "ScaledBorderAndShadow: yes",
+      "YCbCr Matrix: TV.601",
+      "[V4+ Styles]",
+      expect.stringMatching(/^Format: Name, Fontname,/),
+      expect.stringMatching(/^Style: Default,Arial,20,/),
+    ]);
+  });
+
+  // The way two real QuickTime files came back with every track dropped: tracks whose samples
+  // cannot be reached. The muxer leaves such tracks out without an error; the copy is refused.
+  it("refuses a MOV whose tracks would all be lost, and logs why", async () => {
+    const bytes = await fs.readFile(await makeMarkedMedia(dir, "mov", MARKER));
+    let emptied = 0;
+    for (let at = bytes.indexOf("stsz"); at >= 0; at = bytes.indexOf("stsz", at + 4)) {
+      bytes.writeUInt32BE(0, at + 12); // sample_count: the track has no samples left
+      emptied++;
+    }
+    expect(emptied).toBeGreaterThan(1);
+    const file = path.join(dir, "empty-tracks.mov");
+    await fs.writeFile(file, bytes);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The MOV file's tracks could not all be copied; it may be damaged.");
+    expect(cleaned).toBeNull();
+    const line = server.logs.find((l) => l.includes("tracks could not all be copied"));
+    expect(line).toMatch(/"cause":"Error: kept video h264, audio aac, subtitle mov_text from .* but the copy holds/);
   });
 });

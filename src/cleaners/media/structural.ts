@@ -32,6 +32,9 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "NullMediaHeader", "FontTable", "GenMediaVersion", "GenFlags", "GenGraphicsMode", "GenOpColor", "GenBalance",
     "Text", "SampleTime", "SampleDuration",
     "Unknown_edts", "Unknown_esds", "Unknown_mp4a", "Unknown_dOps", "Unknown_sgpd", "Unknown_btrt",
+    // HEVC and AV1/VP9 codec configuration (hvcC's SEI arrays are cleaned by sei.ts), the `fiel`
+    // box (interlacing) and `sdtp` (which samples others depend on), ExifTool spelling kept.
+    "Unknown_hvcC", "Unknown_av1C", "Unknown_vpcC", "VideoFieldOrder", "IdependentAndDisposableSamples",
   ]),
   Matroska: new Set([
     "EBMLVersion", "EBMLReadVersion", "EBMLMaxIDLength", "EBMLMaxSizeLength", "DocType", "DocTypeVersion",
