@@ -230,6 +230,15 @@ describe("hidden content in audio and video", () => {
       // x265's own message (in hvcC) and the planted one (in the first sample).
       removed: { seiUserData: 2 },
     },
+    {
+      kind: "h264-ts",
+      fileType: "M2T",
+      before: ["video", "audio"],
+      after: ["video", "audio"],
+      exact: [["0:a", "0:a"]],
+      // Here the SEI units go whole (they hold nothing else): TS splits them over its packets.
+      removed: { seiUserData: 2 },
+    },
   ];
 
   it.each(hiddenCases)("$kind: markers gone from subtitles, headers and SEI; decoded frames identical", async (c) => {

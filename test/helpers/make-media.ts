@@ -278,13 +278,14 @@ function h264WithSeiMarker(marker: string): string[] {
   return ["-c:v", "libx264", "-preset", "ultrafast", "-bsf:v", `h264_metadata=sei_user_data=${SEI_UUID}+${marker}`];
 }
 
-export type HiddenMediaKind = "mp4-telemetry" | "mkv-ass" | "hevc-mp4";
+export type HiddenMediaKind = "mp4-telemetry" | "mkv-ass" | "hevc-mp4" | "h264-ts";
 
 /**
  * Files with content that hides metadata: an MP4 with a telemetry subtitle track next to
  * ordinary subtitles and SEI user data in its H.264; an MKV whose ASS header holds editor fields
  * and paths, with a telemetry track and SEI user data; an HEVC MP4 (hvcC, `fiel`, `sdtp` boxes)
- * with user data both in its stream and in its hvcC header (x265's own string, and `marker`).
+ * with user data both in its stream and in its hvcC header (x265's own string, and `marker`);
+ * an MPEG-TS whose H.264 has SEI user data (TS cuts samples into 188-byte packets).
  * Every file also gets the container tags of `makeMarkedMedia`'s MP4.
  */
 export async function makeHiddenMedia(dir: string, kind: HiddenMediaKind, marker: string): Promise<string> {
@@ -307,6 +308,11 @@ export async function makeHiddenMedia(dir: string, kind: HiddenMediaKind, marker
         "-map", "0", "-map", "1", "-map", "2", "-map", "3",
         ...h264WithSeiMarker(marker), "-c:a", "aac", "-c:s:0", "copy", "-c:s:1", "srt", ...tags, file,
       ]);
+      return file;
+    }
+    case "h264-ts": {
+      const file = path.join(dir, "h264.ts");
+      await run("ffmpeg", [...ffmpegQuiet, ...TESTSRC, ...SINE, ...h264WithSeiMarker(marker), "-c:a", "aac", ...tags, "-f", "mpegts", file]);
       return file;
     }
     case "hevc-mp4": {

@@ -149,6 +149,13 @@ export function userDataCount(nal: Buffer, codec: SeiCodec): number {
   return messages.filter((m) => m.type === USER_DATA_UNREGISTERED).length;
 }
 
+/** The payload types of an SEI NAL unit's messages, or null when it cannot be parsed. */
+export function messageTypes(nal: Buffer, codec: SeiCodec): number[] | null {
+  const hdr = headerLength(nal, codec);
+  if (hdr === 0) return [];
+  return parseMessages(unescape(nal.subarray(hdr)))?.map((m) => m.type) ?? null;
+}
+
 /**
  * The same-length replacement of an SEI NAL unit without its user-data messages, or null when it
  * has none. An SEI unit that cannot be parsed is replaced whole.
@@ -238,12 +245,17 @@ export async function removeSeiUserData(
   }
   if (patches.size === 0) return 0;
   await patchInPlace(output.file, [...patches.values()]);
+  await expectNoSeiUserData(output, outputIndex, codec, workDir);
+  return messages;
+}
+
+/** Reads the copy's SEI again: no user data may be left in it. */
+export async function expectNoSeiUserData(output: MediaSource, outputIndex: number, codec: SeiCodec, workDir: string): Promise<void> {
   const left = (await seiUnits(output, outputIndex, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
   if (left > 0) {
     throw new BadFileError(
       "The video stream's encoder information could not be removed.",
-      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputIndex} after patching`),
+      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputIndex} of the copy`),
     );
   }
-  return messages;
 }

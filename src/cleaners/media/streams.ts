@@ -4,7 +4,7 @@ import { cleanAssScript } from "./ass-header.js";
 import { runTool } from "../run-tool.js";
 import { inputArgs, noStreams, remux, type MediaSource } from "./ffmpeg.js";
 import { isContent, probeStreams, type StreamInfo } from "./probe.js";
-import { isSeiCodec, patchInPlace, removeSeiUserData } from "./sei.js";
+import { expectNoSeiUserData, isSeiCodec, messageTypes, patchInPlace, removeSeiUserData, seiUnits, userDataCount, type SeiCodec } from "./sei.js";
 import { isTelemetryTrack } from "./telemetry.js";
 
 export interface StreamsJob {
@@ -27,7 +27,7 @@ export interface StreamsJob {
  *   lines, so that the events and their exact times stay as they were; the lines removed are
  *   counted under `subtitleHeaders`;
  * - SEI user data (encoder identification) in H.264/HEVC is overwritten (`sei.ts`), counted
- *   under `seiUserData`.
+ *   under `seiUserData`; in containers that split packets, the SEI units are dropped instead.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
  * with no reachable samples); such a copy is refused, never handed back.
@@ -43,6 +43,18 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
   if (kept.length === 0) throw noStreams(job.typeName, new Error(`ffprobe found only: ${describe(before) || "no stream"}`));
 
+  const inPlace = !SPLITTING_MUXERS.has(job.muxer);
+  const bitstreamFilters = new Map<number, string>();
+  if (!inPlace) {
+    for (const [index, s] of kept.entries()) {
+      if (s.kind !== "video" || !isSeiCodec(s.codec)) continue;
+      const dropped = await seiDroppedWhole(source, s.index, s.codec, job.workDir, job.typeName);
+      if (dropped === 0) continue;
+      bitstreamFilters.set(index, s.codec === "h264" ? "filter_units=remove_types=6" : "filter_units=remove_types=39|40");
+      hidden.seiUserData += dropped;
+    }
+  }
+
   await remux({
     input: source.file,
     output: job.output,
@@ -52,6 +64,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     muxerArgs: job.muxerArgs,
     typeName: job.typeName,
     streams: kept.map((s) => s.index),
+    bitstreamFilters,
   });
 
   const output: MediaSource = { ...source, file: job.output };
@@ -64,11 +77,43 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
   for (const [index, s] of kept.entries()) {
     if (s.kind === "video" && isSeiCodec(s.codec)) {
-      hidden.seiUserData += await removeSeiUserData(source, s.index, output, index, s.codec, job.workDir);
+      if (inPlace) hidden.seiUserData += await removeSeiUserData(source, s.index, output, index, s.codec, job.workDir);
+      else await expectNoSeiUserData(output, index, s.codec, job.workDir);
     }
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }
   return { hidden };
+}
+
+/**
+ * Muxers that cut a packet's bytes into pieces (MPEG-TS into 188-byte packets, ASF into data
+ * packets), so that SEI cannot be patched in the copy: there, SEI units are dropped whole.
+ */
+const SPLITTING_MUXERS = new Set(["mpegts", "asf"]);
+
+/**
+ * SEI messages that can go with the user data without changing what is shown: buffering period
+ * (the decoder's buffer model), filler. Captions, timing of fields, recovery points, HDR and
+ * frame packing cannot.
+ */
+const DROPPABLE_SEI = new Set([0, 3, 5]);
+
+/**
+ * For a stream whose SEI units are dropped whole: the number of user-data messages they hold (0:
+ * nothing to drop). Refused when they also hold messages that matter to the picture.
+ */
+async function seiDroppedWhole(source: MediaSource, index: number, codec: SeiCodec, workDir: string, typeName: string): Promise<number> {
+  const units = await seiUnits(source, index, codec, workDir);
+  const userData = units.reduce((n, nal) => n + userDataCount(nal, codec), 0);
+  if (userData === 0) return 0;
+  const others = units.flatMap((nal) => messageTypes(nal, codec) ?? []).filter((t) => !DROPPABLE_SEI.has(t));
+  if (others.length > 0) {
+    throw new BadFileError(
+      `The ${typeName} file's video carries its encoder's identification next to captions or display information that cannot be separated from it without re-encoding.`,
+      new Error(`SEI of ${codec} stream ${index} holds user data and payload types ${[...new Set(others)].join(", ")}`),
+    );
+  }
+  return userData;
 }
 
 function isAss(s: StreamInfo): boolean {
