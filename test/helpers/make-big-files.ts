@@ -1,0 +1,133 @@
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+
+/**
+ * Files of hundreds of megabytes, written by hand in a second or two (ImageMagick and ffmpeg take
+ * minutes at that size): each is a valid file of its type whose bulk is picture or sound data the
+ * cleaner must copy, with `marker` in a metadata block it must drop.
+ */
+
+const MiB = 1024 * 1024;
+
+/** Writes `count` copies of `block`, then `tail`, after `head`. */
+async function writeRepeated(file: string, head: Buffer, block: Buffer, count: number, tail: Buffer): Promise<void> {
+  async function* parts(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let i = 0; i < count; i++) yield block;
+    yield tail;
+  }
+  await pipeline(Readable.from(parts()), fs.createWriteStream(file));
+}
+
+/** A 16-bit stereo PCM WAV of silence, about `mb` MiB, with the marker in a LIST/INFO title. */
+export async function makeBigWav(file: string, marker: string, mb: number): Promise<void> {
+  const fmt = Buffer.alloc(8 + 16);
+  fmt.write("fmt ", 0, "latin1");
+  fmt.writeUInt32LE(16, 4);
+  fmt.writeUInt16LE(1, 8); // PCM
+  fmt.writeUInt16LE(2, 10);
+  fmt.writeUInt32LE(44100, 12);
+  fmt.writeUInt32LE(44100 * 4, 16);
+  fmt.writeUInt16LE(4, 20);
+  fmt.writeUInt16LE(16, 22);
+  const title = Buffer.from(`${marker}\0`, "latin1");
+  const padded = Buffer.concat([title, Buffer.alloc(title.length % 2)]);
+  const list = Buffer.concat([Buffer.from("LIST\0\0\0\0INFOINAM\0\0\0\0", "latin1"), padded]);
+  list.writeUInt32LE(list.length - 8, 4);
+  list.writeUInt32LE(title.length, 16);
+  const dataSize = mb * MiB;
+  const dataHead = Buffer.from("data\0\0\0\0", "latin1");
+  dataHead.writeUInt32LE(dataSize, 4);
+  const riff = Buffer.from("RIFF\0\0\0\0WAVE", "latin1");
+  riff.writeUInt32LE(4 + fmt.length + list.length + dataHead.length + dataSize, 4);
+  await writeRepeated(file, Buffer.concat([riff, fmt, list, dataHead]), Buffer.alloc(MiB), mb, Buffer.alloc(0));
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const b = Buffer.alloc(12 + data.length);
+  b.writeUInt32BE(data.length, 0);
+  b.write(type, 4, "latin1");
+  data.copy(b, 8);
+  b.writeUInt32BE(zlib.crc32(b.subarray(4, 8 + data.length)), 8 + data.length);
+  return b;
+}
+
+const ADLER_BASE = 65521;
+
+function adler32(data: Buffer): number {
+  let a = 1;
+  let b = 0;
+  for (const byte of data) {
+    a = (a + byte) % ADLER_BASE;
+    b = (b + a) % ADLER_BASE;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** The Adler-32 of two byte runs joined, from each one's checksum and the second's length (zlib's adler32_combine). */
+function adler32Combine(first: number, second: number, secondLength: number): number {
+  const rem = secondLength % ADLER_BASE;
+  let a = (first & 0xffff) + (second & 0xffff) + ADLER_BASE - 1;
+  let b = ((rem * (first & 0xffff)) % ADLER_BASE) + (first >>> 16) + (second >>> 16) + ADLER_BASE - rem;
+  a %= ADLER_BASE;
+  b %= ADLER_BASE;
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * An 8-bit greyscale PNG of about `mb` MiB that decodes: a gradient whose rows are deflated
+ * without compression (stored blocks of 15 rows), in identical IDAT chunks of 16 blocks, so that
+ * each chunk's CRC and the stream's Adler-32 are computed once. The marker is in a tEXt chunk.
+ */
+export async function makeBigPng(file: string, marker: string, mb: number): Promise<void> {
+  const width = 4095;
+  const rowsPerBlock = 15;
+  const blocksPerChunk = 16;
+  const row = Buffer.alloc(width + 1);
+  for (let x = 0; x < width; x++) row[x + 1] = x & 0xff;
+  const payload = Buffer.concat(Array.from({ length: rowsPerBlock }, () => row));
+  const stored = Buffer.alloc(5);
+  stored.writeUInt16LE(payload.length, 1);
+  stored.writeUInt16LE(~payload.length & 0xffff, 3);
+  const idat = pngChunk("IDAT", Buffer.concat(Array.from({ length: blocksPerChunk }, () => [stored, payload]).flat()));
+  const chunks = Math.max(1, Math.round((mb * MiB) / idat.length));
+  const blockAdler = adler32(payload);
+  let adler = 1;
+  for (let i = 0; i < chunks * blocksPerChunk; i++) adler = adler32Combine(adler, blockAdler, payload.length);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(chunks * blocksPerChunk * rowsPerBlock, 4);
+  ihdr[8] = 8; // bit depth, greyscale
+  const head = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    pngChunk("tEXt", Buffer.from(`Comment\0${marker}`, "latin1")),
+    // The zlib header (deflate, 32K window, no dictionary) in a chunk of its own.
+    pngChunk("IDAT", Buffer.from([0x78, 0x01])),
+  ]);
+  const end = Buffer.alloc(9);
+  end[0] = 1; // the final block: stored, empty
+  end.writeUInt16LE(0xffff, 3);
+  end.writeUInt32BE(adler, 5);
+  await writeRepeated(file, head, idat, chunks, Buffer.concat([pngChunk("IDAT", end), pngChunk("IEND", Buffer.alloc(0))]));
+}
+
+/**
+ * A JPEG of about `mb` MiB: `small` (a real baseline JPEG) with a comment and an XMP packet
+ * holding the marker, and its entropy-coded data lengthened with zero bytes (no marker can
+ * occur in them, so the scan runs to EOI as the format requires; a decoder reads them as
+ * flat blocks).
+ */
+export async function makeBigJpeg(file: string, small: Buffer, marker: string, mb: number): Promise<void> {
+  const eoi = small.lastIndexOf(Buffer.from([0xff, 0xd9]));
+  const segment = (code: number, payload: Buffer): Buffer => {
+    const head = Buffer.from([0xff, code, 0, 0]);
+    head.writeUInt16BE(payload.length + 2, 2);
+    return Buffer.concat([head, payload]);
+  };
+  const xmp = Buffer.from(`http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:source="${marker}"/></rdf:RDF></x:xmpmeta>`, "latin1");
+  const head = Buffer.concat([small.subarray(0, 2), segment(0xfe, Buffer.from(marker, "latin1")), segment(0xe1, xmp), small.subarray(2, eoi)]);
+  await writeRepeated(file, head, Buffer.alloc(MiB), mb, Buffer.from([0xff, 0xd9]));
+}
