@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-files.js";
 import { iccProfile } from "./helpers/make-images.js";
-import { docxWithCoreBomb, odtWithMetaBomb, pdfWithStreamBombs, pngWithIccpBomb, pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
+import { docxWithCoreBomb, odtWithMetaBomb, pdfWithAttachmentBomb, pdfWithStreamBombs, pngWithIccpBomb, pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
 import { addressSpaceLimit, exiftoolPids, peakRssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -54,6 +54,7 @@ const bombs: Bomb[] = [
   ["a DOCX whose core properties inflate to 1 GB", "core.docx", () => docxWithCoreBomb(1024 * MB)],
   ["an ODT whose meta.xml inflates to 1 GB", "meta.odt", () => odtWithMetaBomb(1024 * MB)],
   ["a PDF whose XMP and content streams inflate to 1 GB each", "streams.pdf", () => pdfWithStreamBombs(1024 * MB)],
+  ["a PDF whose attached file inflates to 1 GB", "attached.pdf", () => pdfWithAttachmentBomb(1024 * MB)],
 ];
 
 describe("decompression bombs", () => {

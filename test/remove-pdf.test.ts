@@ -4,11 +4,27 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { ORIGINAL_ID, PDF_TEXT, type PdfVariant, makeMarkedPdf, pdfContent } from "./helpers/make-pdf.js";
+import {
+  ATTACHED_PHOTO,
+  ATTACHED_REPORT,
+  ORIGINAL_ID,
+  PDF_TEXT,
+  type PdfVariant,
+  REVIEW_SUBTYPES,
+  attachedFiles,
+  fileSpecs,
+  makeMarkedPdf,
+  makePdfWithAttachments,
+  makePdfWithCmykJpeg,
+  makePdfWithReviewAnnotations,
+  markedFont,
+  pageAnnotations,
+  pdfContent,
+} from "./helpers/make-pdf.js";
 import { minimalTextPdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { run } from "./helpers/tools.js";
+import { pixelSignature, run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -151,5 +167,148 @@ describe("POST /api/v1/remove on PDFs", () => {
     expect(status).toBe(422);
     expect(typeof body["error"]).toBe("string");
     expect(cleaned).toBeNull();
+  });
+});
+
+describe("POST /api/v1/remove on what a PDF hides: attachments, review annotations, thread info", () => {
+  /** The cleaned bytes of a 200 answer, written to a file of their own. */
+  async function cleanedFile(name: string, outcome: { status: number; body: Record<string, unknown>; cleaned: Buffer | null }): Promise<string> {
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
+    expect(outcome.body["remaining"]).toEqual({});
+    const out = path.join(dir, `${name}-${crypto.randomUUID()}.pdf`);
+    await fs.writeFile(out, outcome.cleaned!);
+    return out;
+  }
+
+  async function writeTemp(name: string, data: Buffer): Promise<string> {
+    const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+    await fs.writeFile(file, data);
+    return file;
+  }
+
+  /** Every file specification holds the file's name and its data, nothing else. */
+  function expectNameOnly(specs: Array<Record<string, unknown>>, names: string[]): void {
+    expect(specs.map((s) => s["/UF"]).sort()).toEqual(names.map((n) => `u:${n}`).sort());
+    for (const spec of specs) {
+      expect(Object.keys(spec).sort()).toEqual(["/EF", "/F", "/Type", "/UF"]);
+      expect(spec["/F"]).toBe(spec["/UF"]);
+    }
+  }
+
+  it("cleans every attached file by its own cleaner, a PDF attached to the PDF too, and keeps only their names (and how to open it)", async () => {
+    const { file, photo } = await makePdfWithAttachments(dir, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const before = await pdfContent(file);
+
+    const outcome = await removeViaApi(server, file, "report.pdf");
+    const out = await cleanedFile("attachments", outcome);
+    // The photo and the PDF attached to the page; the paperclip annotation (review content).
+    expect(outcome.body["removed"]).toMatchObject({ attachments: 2, annotations: 1, pdf: expect.any(Number) });
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(before);
+    // The link stays; the reviewer's paperclip goes, and its file joins the document's attachments.
+    expect((await pageAnnotations(out)).map((a) => a.subtype)).toEqual(["Link"]);
+    expectNameOnly(await fileSpecs(out), [ATTACHED_PHOTO, ATTACHED_REPORT]);
+
+    const files = await attachedFiles(out);
+    expect([...files.keys()].sort()).toEqual([ATTACHED_REPORT, ATTACHED_PHOTO]);
+    const attachedPhoto = await writeTemp(ATTACHED_PHOTO, files.get(ATTACHED_PHOTO)!);
+    expect(await findMarker(attachedPhoto, MARKER)).toEqual([]);
+    expect(await pixelSignature(attachedPhoto)).toBe(await pixelSignature(photo));
+
+    // The attached PDF went through the PDF cleaner: its Info and its own attached photo.
+    const report = await writeTemp(ATTACHED_REPORT, files.get(ATTACHED_REPORT)!);
+    expect(await findMarker(report, MARKER)).toEqual([]);
+    expect((await pdfContent(report)).text).toBe(before.text);
+    const inner = await attachedFiles(report);
+    expect([...inner.keys()]).toEqual([ATTACHED_PHOTO]);
+    const innerPhoto = await writeTemp(ATTACHED_PHOTO, inner.get(ATTACHED_PHOTO)!);
+    expect(await pixelSignature(innerPhoto)).toBe(await pixelSignature(photo));
+    expectNameOnly(await fileSpecs(report), [ATTACHED_PHOTO]);
+    await run("qpdf", ["--check", out]);
+  });
+
+  it("keeps an attachment annotation with keep=comments, its file cleaned and its author and date gone", async () => {
+    const note = `Notetext${crypto.randomBytes(4).toString("hex")}`;
+    const { file } = await makePdfWithAttachments(dir, MARKER, { note, nested: true });
+    const outcome = await removeViaApi(server, file, "report.pdf", { keep: "comments" });
+    const out = await cleanedFile("attachments-kept", outcome);
+    expect(outcome.body["removed"]).toMatchObject({ attachments: 2 });
+    expect(outcome.body["removed"]).not.toHaveProperty("annotations");
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    // The comment's text is what keep=comments keeps.
+    expect(await findMarker(out, note)).not.toEqual([]);
+    const annots = await pageAnnotations(out);
+    expect(annots.map((a) => a.subtype).sort()).toEqual(["FileAttachment", "Link"]);
+    const clip = annots.find((a) => a.subtype === "FileAttachment")!;
+    expect(clip.keys).toContain("/FS");
+    expect(clip.keys).not.toContain("/T");
+    expect(clip.keys).not.toContain("/M");
+    expectNameOnly(await fileSpecs(out), [ATTACHED_PHOTO, ATTACHED_REPORT]);
+    // Only the photo is in the document's list; the draft stays on its annotation.
+    expect([...(await attachedFiles(out)).keys()]).toEqual([ATTACHED_PHOTO]);
+  });
+
+  it("refuses a PDF with an attached file no cleaner handles, naming its type", async () => {
+    const { file } = await makePdfWithAttachments(dir, MARKER, { inner: markedFont(MARKER), nested: false });
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The PDF holds an attached file that cannot be cleaned (TTF).");
+    expect(cleaned).toBeNull();
+  });
+
+  it("removes review annotations by default and keeps links and form fields", async () => {
+    const author = `Author${crypto.randomBytes(4).toString("hex")}`;
+    const note = `Notetext${crypto.randomBytes(4).toString("hex")}`;
+    const file = await makePdfWithReviewAnnotations(dir, author, note);
+    const before = await pdfContent(file);
+    expect((await pageAnnotations(file)).map((a) => a.subtype)).toEqual(expect.arrayContaining([...REVIEW_SUBTYPES, "Popup"]));
+
+    const outcome = await removeViaApi(server, file, "reviewed.pdf");
+    const out = await cleanedFile("reviewed", outcome);
+    // Nine kinds and a reply; the note's pop-up window is part of the note.
+    expect(outcome.body["removed"]).toMatchObject({ annotations: REVIEW_SUBTYPES.length + 1 });
+    expect(await findMarker(out, author)).toEqual([]);
+    expect(await findMarker(out, note)).toEqual([]);
+    expect((await pageAnnotations(out)).map((a) => a.subtype)).toEqual(["Link", "Widget", "Link"]);
+    // pdftotext also reads the comment box's text, which went with it: the page itself is the same.
+    const after = await pdfContent(out);
+    expect(after.text).not.toBe(before.text);
+    const words = (text: string): string => text.replace(/\s+/g, " ").trim();
+    expect(words(after.text)).toBe(words(before.text.replace(`FreeText ${note}`, "")));
+    expect({ ...after, text: "" }).toEqual({ ...before, text: "" });
+    // The form field still has its name and value.
+    const form = await run("qpdf", ["--json", "--json-key=acroform", out]);
+    expect(form.stdout.toString("utf8")).toContain('"fullname": "name"');
+    expect(form.stdout.toString("utf8")).toContain('"value": "u:Jane"');
+  });
+
+  it("keeps review annotations with keep=comments, their authors and dates gone", async () => {
+    const author = `Author${crypto.randomBytes(4).toString("hex")}`;
+    const note = `Notetext${crypto.randomBytes(4).toString("hex")}`;
+    const file = await makePdfWithReviewAnnotations(dir, author, note);
+    const annotsBefore = await pageAnnotations(file);
+
+    const outcome = await removeViaApi(server, file, "reviewed.pdf", { keep: "comments" });
+    const out = await cleanedFile("reviewed-kept", outcome);
+    expect(outcome.body["removed"]).not.toHaveProperty("annotations");
+    expect(await findMarker(out, author)).toEqual([]);
+    expect(await findMarker(out, note)).not.toEqual([]);
+    const annots = await pageAnnotations(out);
+    expect(annots.map((a) => a.subtype)).toEqual(annotsBefore.map((a) => a.subtype));
+    for (const a of annots.filter((x) => x.subtype !== "Widget")) {
+      expect(a.keys, a.subtype).not.toContain("/T");
+      expect(a.keys, a.subtype).not.toContain("/M");
+      expect(a.keys, a.subtype).not.toContain("/CreationDate");
+    }
+  });
+
+  it("cleans a PDF whose picture is a CMYK JPEG with an Adobe APP14 segment (refused before)", async () => {
+    const file = await makePdfWithCmykJpeg(dir, MARKER);
+    const before = await pdfContent(file);
+    const outcome = await removeViaApi(server, file, "cmyk.pdf");
+    const out = await cleanedFile("cmyk", outcome);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(before);
   });
 });

@@ -134,3 +134,29 @@ export async function pdfWithStreamBombs(size: number): Promise<Buffer> {
   parts.push(Buffer.from(tail, "latin1"));
   return Buffer.concat(parts);
 }
+
+/** A one-page PDF with an attached file (in its /EmbeddedFiles list) that inflates to `size` bytes. */
+export async function pdfWithAttachmentBomb(size: number): Promise<Buffer> {
+  const data = await deflated(size, 0x20, Buffer.from("%PDF-1.4\n", "latin1"));
+  const objects: Buffer[] = [
+    Buffer.from("<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(big.pdf) 4 0 R] >> >> >>", "latin1"),
+    Buffer.from("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "latin1"),
+    Buffer.from("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>", "latin1"),
+    Buffer.from("<< /Type /Filespec /F (big.pdf) /UF (big.pdf) /EF << /F 5 0 R >> >>", "latin1"),
+    Buffer.concat([Buffer.from(`<< /Type /EmbeddedFile /Filter /FlateDecode /Length ${data.length} >>\nstream\n`, "latin1"), data, Buffer.from("\nendstream", "latin1")]),
+  ];
+  const parts: Buffer[] = [Buffer.from("%PDF-1.7\n", "latin1")];
+  let length = parts[0]!.length;
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(length);
+    const obj = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`, "latin1"), o, Buffer.from("\nendobj\n", "latin1")]);
+    parts.push(obj);
+    length += obj.length;
+  });
+  let tail = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) tail += `${String(off).padStart(10, "0")} 00000 n \n`;
+  tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`;
+  parts.push(Buffer.from(tail, "latin1"));
+  return Buffer.concat(parts);
+}

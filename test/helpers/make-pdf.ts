@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import zlib from "node:zlib";
 import { CONVERT, exiftool, run } from "./tools.js";
 
 /**
@@ -81,7 +82,16 @@ function pdfWithInnerMetadata(marker: string, jpeg: Buffer): Buffer {
     "<< /FT /Sig /T (Signature1) /V 13 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /F 132 >>",
     `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Name (${marker}) /M ${date} /Location (${marker}) /Reason (${marker}) /ContactInfo (${marker}) /ByteRange [0 0 0 0] /Contents <00> >>`,
   ];
-  let body = "%PDF-1.6\n";
+  const id = `<${ORIGINAL_ID}>`;
+  return assemblePdf(objects, `/ID [${id} ${id}]`);
+}
+
+/**
+ * A PDF file from its objects (object 1 is the catalog), written in latin1 so that binary
+ * stream data passes through as bytes; `trailer` adds entries to the trailer.
+ */
+function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
+  let body = "%PDF-1.7\n";
   const offsets: number[] = [];
   objects.forEach((o, i) => {
     offsets.push(Buffer.byteLength(body, "latin1"));
@@ -90,15 +100,231 @@ function pdfWithInnerMetadata(marker: string, jpeg: Buffer): Buffer {
   const xref = Buffer.byteLength(body, "latin1");
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const off of offsets) body += `${String(off).padStart(10, "0")} 00000 n \n`;
-  const id = `<${ORIGINAL_ID}>`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /ID [${id} ${id}] >>\nstartxref\n${xref}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, "latin1");
+}
+
+/** A stream object; the data is latin1 (bytes), compressed with Flate when `deflate` says so. */
+function streamObject(dict: string, data: string | Buffer, deflate = false): string {
+  const raw = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+  const stored = deflate ? zlib.deflateSync(raw) : raw;
+  const filter = deflate ? " /Filter /FlateDecode" : "";
+  return `<< ${dict}${filter} /Length ${stored.length} >>\nstream\n${stored.toString("latin1")}\nendstream`;
+}
+
+/** A PDF literal string: backslashes and parentheses escaped. */
+function pdfString(text: string): string {
+  return `(${text.replace(/[\\()]/g, (c) => `\\${c}`)})`;
+}
+
+/** Where a camera-roll photo sat on its owner's disk; the owner's name is the marker. */
+export function attachedPhotoPath(marker: string): string {
+  return `C:\\Users\\${marker}\\Pictures\\holiday.jpg`;
+}
+
+export const ATTACHED_PHOTO = "holiday.jpg";
+export const ATTACHED_REPORT = "draft.pdf";
+
+export interface AttachmentPdf {
+  file: string;
+  /** The attached photo as it was put in (its pixels must survive). */
+  photo: string;
+}
+
+/**
+ * A one-page text PDF with attached files in both places a PDF keeps them, each with the marker
+ * in its data, its file specification (a stored Windows path with the owner's name, a
+ * description) and its stream parameters (dates, checksum):
+ * - in the document's attachment list (a two-level /EmbeddedFiles name tree keyed by the path):
+ *   `holiday.jpg`, a photo with EXIF (artist, GPS), XMP and a comment, Flate-compressed;
+ * - in a file-attachment annotation on the page (a reviewer's paperclip, its note and author
+ *   marked): `draft.pdf`, a PDF with the marker in its Info and, attached to it in turn, the
+ *   same photo (`nested: false` leaves this one out).
+ * The page also has a link and an article thread whose information names the marker as author;
+ * the catalog says how to open it (attachments panel, one column) and its language.
+ * `inner` replaces the photo's data (a font no cleaner handles, say); `note` replaces the marker
+ * in the annotation's comment text (which `keep=comments` keeps).
+ */
+export async function makePdfWithAttachments(
+  dir: string,
+  marker: string,
+  opts: { inner?: Buffer; nested?: boolean; note?: string } = {},
+): Promise<AttachmentPdf> {
+  const photo = path.join(dir, `attached-${crypto.randomUUID()}.jpg`);
+  await fs.writeFile(photo, await markedJpeg(dir, marker));
+  const data = opts.inner ?? (await fs.readFile(photo));
+  const note = opts.note ?? marker;
+  const report = opts.nested === false ? null : attachmentPdf(marker, note, data, null);
+  const file = path.join(dir, `attachments-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, attachmentPdf(marker, note, data, report));
+  return { file, photo };
+}
+
+/** `note` is the text of the attachment annotation (its comment), `marker` everything else. */
+function attachmentPdf(marker: string, note: string, photo: Buffer, report: Buffer | null): Buffer {
+  const content = `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`;
+  const date = "(D:20240315103000Z)";
+  const photoPath = pdfString(attachedPhotoPath(marker));
+  const reportPath = pdfString(`/home/${marker}/Documents/${ATTACHED_REPORT}`);
+  const md5 = crypto.createHash("md5").update(photo).digest("hex");
+  const annots = report == null ? "[14 0 R]" : "[9 0 R 14 0 R]";
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 6 0 R >> /Threads [12 0 R] /PageMode /UseAttachments /PageLayout /OneColumn /Lang (en-GB) >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots ${annots} /B [13 0 R] >>`,
+    streamObject("", content),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    "<< /Kids [7 0 R] >>",
+    `<< /Limits [${photoPath} ${photoPath}] /Names [${photoPath} 8 0 R] >>`,
+    `<< /Type /Filespec /F ${photoPath} /UF ${photoPath} /Desc (Holiday photo of ${marker}) /EF << /F 10 0 R /UF 10 0 R >> >>`,
+    `<< /Type /Annot /Subtype /FileAttachment /Rect [360 110 380 130] /FS 11 0 R /Name /Paperclip /Contents (Draft from ${note}) /T (${marker}) /M ${date} >>`,
+    streamObject(`/Type /EmbeddedFile /Subtype /image#2Fjpeg /Params << /Size ${photo.length} /CreationDate ${date} /ModDate ${date} /CheckSum <${md5}> >>`, photo, true),
+    `<< /Type /Filespec /F ${reportPath} /Desc (Draft by ${marker}) /EF << /F 15 0 R >> >>`,
+    `<< /Type /Thread /I << /Title (Story by ${marker}) /Author (${marker}) /CreationDate ${date} >> /F 13 0 R >>`,
+    "<< /Type /Bead /T 12 0 R /N 13 0 R /V 13 0 R /P 3 0 R /R [36 90 300 130] >>",
+    "<< /Type /Annot /Subtype /Link /Rect [36 20 200 40] /Border [0 0 0] /A << /S /URI /URI (https://example.com/) >> >>",
+    streamObject("/Type /EmbeddedFile /Subtype /application#2Fpdf", report ?? Buffer.alloc(0), true),
+  ];
+  return assemblePdf(objects, `/Info << /Author (${marker}) /Title (Report of ${marker}) >>`);
 }
 
 /** What a person sees: the text pdftotext extracts, the number of pages, and a hash of the rendered pages. */
 export async function pdfContent(file: string): Promise<{ text: string; pages: number; rendering: string }> {
   const text = (await run("pdftotext", ["-layout", file, "-"])).stdout.toString("utf8");
   const pages = Number((await run("qpdf", ["--show-npages", file])).stdout.toString("utf8").trim());
-  const ppm = (await run("pdftoppm", ["-r", "36", file])).stdout;
+  // The page as drawn, without annotations: whether the review annotations go or stay is
+  // checked on its own (the page's annotation list).
+  const ppm = (await run("pdftoppm", ["-r", "36", "-hide-annotations", file])).stdout;
   return { text, pages, rendering: crypto.createHash("sha256").update(ppm).digest("hex") };
+}
+
+/** The review annotations of `makePdfWithReviewAnnotations`, a note's pop-up window aside. */
+export const REVIEW_SUBTYPES = ["Text", "FreeText", "Highlight", "Underline", "StrikeOut", "Squiggly", "Caret", "Ink", "Stamp"];
+
+/**
+ * A one-page text PDF reviewed in a PDF viewer: a sticky note with its pop-up window, a
+ * comment box, text markup, a caret, a drawing and a stamp, each with `note` in its text (plain
+ * and rich) and `author` as its author, with creation and modification dates; a reply to the
+ * note. Beside them, what is not review: a link and a filled-in text field (with its widget).
+ */
+export async function makePdfWithReviewAnnotations(dir: string, author: string, note: string): Promise<string> {
+  const date = "(D:20240315103000Z)";
+  const quad = "/QuadPoints [36 120 300 120 36 98 300 98]";
+  const markup = (subtype: string, extra: string): string =>
+    `<< /Type /Annot /Subtype /${subtype} /Rect [36 98 300 120] /Contents (${subtype} ${note}) /T (${author}) /M ${date} /CreationDate ${date} ` +
+    `/RC (<body><p>${note}</p></body>) /Subj (Comment) /C [1 1 0] ${extra} >>`;
+  const appearance = streamObject("/Type /XObject /Subtype /Form /BBox [0 0 60 20]", "1 0 0 rg 0 0 60 20 re f");
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [18 0 R] /NeedAppearances true /DA (/F1 10 Tf 0 g) /DR << /Font << /F1 5 0 R >> >> >> >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> " +
+      "/Annots [6 0 R 7 0 R 8 0 R 9 0 R 10 0 R 11 0 R 12 0 R 13 0 R 14 0 R 15 0 R 16 0 R 17 0 R 18 0 R 19 0 R] >>",
+    streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    markup("Text", "/Name /Comment /Open false /Popup 7 0 R"),
+    `<< /Type /Annot /Subtype /Popup /Rect [300 60 400 140] /Parent 6 0 R /Open false /T (${author}) /M ${date} >>`,
+    markup("FreeText", "/DA (/Helv 10 Tf 0 g)"),
+    markup("Highlight", quad),
+    markup("Underline", quad),
+    markup("StrikeOut", quad),
+    markup("Squiggly", quad),
+    markup("Caret", ""),
+    markup("Ink", "/InkList [[40 100 80 110 120 100]] /AP << /N 20 0 R >>"),
+    markup("Stamp", "/Name /Approved /AP << /N 20 0 R >>"),
+    markup("Text", "/IRT 6 0 R /RT /R /Name /Comment"),
+    "<< /Type /Annot /Subtype /Link /Rect [36 20 200 40] /Border [0 0 0] /A << /S /URI /URI (https://example.com/) >> >>",
+    "<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (Jane) /Rect [220 20 380 40] /F 4 /DA (/F1 10 Tf 0 g) /P 3 0 R >>",
+    "<< /Type /Annot /Subtype /Link /Rect [36 60 200 80] /Border [0 0 0] /Dest [3 0 R /Fit] >>",
+    appearance,
+  ];
+  const file = path.join(dir, `reviewed-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, assemblePdf(objects));
+  return file;
+}
+
+/** The annotations of each page, as qpdf reads them: subtype and the entries each has. */
+export async function pageAnnotations(file: string): Promise<Array<{ subtype: string; keys: string[] }>> {
+  const { stdout } = await run("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"]);
+  const objects = (JSON.parse(stdout.toString("utf8")) as { qpdf: [unknown, Record<string, { value?: Record<string, unknown> }>] }).qpdf[1];
+  const value = (ref: unknown): Record<string, unknown> | undefined => (typeof ref === "string" ? objects[`obj:${ref}`]?.value : undefined);
+  const out: Array<{ subtype: string; keys: string[] }> = [];
+  for (const obj of Object.values(objects)) {
+    if (obj.value?.["/Type"] !== "/Page") continue;
+    const annots = obj.value["/Annots"];
+    const list = Array.isArray(annots) ? annots : [];
+    for (const a of list) {
+      const dict = typeof a === "string" ? value(a) : (a as Record<string, unknown>);
+      if (dict == null) continue;
+      out.push({ subtype: String(dict["/Subtype"]).slice(1), keys: Object.keys(dict) });
+    }
+  }
+  return out;
+}
+
+/** The attached files of a PDF (its /EmbeddedFiles list), as qpdf lists them: name -> data. */
+export async function attachedFiles(file: string): Promise<Map<string, Buffer>> {
+  const listing = (await run("qpdf", ["--list-attachments", file])).stdout.toString("utf8");
+  const out = new Map<string, Buffer>();
+  for (const line of listing.split("\n")) {
+    const m = /^(.+?) -> \d+,\d+$/.exec(line);
+    if (m == null) continue;
+    out.set(m[1]!, (await run("qpdf", [`--show-attachment=${m[1]!}`, file])).stdout);
+  }
+  return out;
+}
+
+/** The full dictionary of each file specification of the PDF, as qpdf's JSON spells it. */
+export async function fileSpecs(file: string): Promise<Array<Record<string, unknown>>> {
+  const { stdout } = await run("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"]);
+  const objects = (JSON.parse(stdout.toString("utf8")) as { qpdf: [unknown, Record<string, { value?: unknown }>] }).qpdf[1];
+  const specs: Array<Record<string, unknown>> = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v != null && typeof v === "object") {
+      const d = v as Record<string, unknown>;
+      if ("/EF" in d) specs.push(d);
+      Object.values(d).forEach(visit);
+    }
+  };
+  for (const obj of Object.values(objects)) visit(obj.value);
+  return specs;
+}
+
+/** A TrueType font (a type no cleaner handles) whose name table holds the marker. */
+export function markedFont(marker: string): Buffer {
+  const name = Buffer.from(`Font of ${marker}`, "utf16le").swap16();
+  const record = Buffer.alloc(12);
+  // Windows, Unicode BMP, en-US, the full font name.
+  [3, 1, 0x409, 4, name.length, 0].forEach((v, i) => record.writeUInt16BE(v, i * 2));
+  const table = Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 18]), record, name]);
+  const header = Buffer.alloc(28);
+  header.writeUInt32BE(0x00010000, 0);
+  header.writeUInt16BE(1, 4);
+  header.write("name", 12, "latin1");
+  header.writeUInt32BE(28, 20);
+  header.writeUInt32BE(table.length, 24);
+  return Buffer.concat([header, table]);
+}
+
+/**
+ * A one-page PDF showing a CMYK JPEG as a photo editor saves it: with the Adobe APP14 segment
+ * (how to read its colour channels), EXIF with the marker as artist.
+ */
+export async function makePdfWithCmykJpeg(dir: string, marker: string): Promise<string> {
+  const jpeg = path.join(dir, `cmyk-${crypto.randomUUID()}.jpg`);
+  await run(CONVERT, ["-size", "16x16", "gradient:red-blue", "-colorspace", "CMYK", "-quality", "90", jpeg]);
+  await exiftool(["-q", "-overwrite_original", `-EXIF:Artist=${marker}`, jpeg]);
+  const data = await fs.readFile(jpeg);
+  if (data.indexOf("Adobe") < 0) throw new Error("ImageMagick wrote a CMYK JPEG without an Adobe APP14 segment");
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+    streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET q 40 0 0 40 300 20 cm /Im1 Do Q`),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    streamObject("/Type /XObject /Subtype /Image /Width 16 /Height 16 /ColorSpace /DeviceCMYK /BitsPerComponent 8 /Decode [1 0 1 0 1 0 1 0] /Filter /DCTDecode", data),
+  ];
+  const file = path.join(dir, `cmyk-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, assemblePdf(objects));
+  return file;
 }

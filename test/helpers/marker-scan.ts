@@ -130,6 +130,16 @@ class Scan {
       // Exit code 3: qpdf succeeded with warnings (a damaged file it repaired).
       await run("qpdf", ["--qdf", "--object-streams=disable", "--stream-data=uncompress", src, dst], { okCodes: [3] });
       await this.buffer(await fsp.readFile(dst), `${where} > qpdf --qdf`, depth + 1);
+      // A PDF attached to this one is a PDF of its own (compressed again inside): every stream
+      // that decodes to a PDF is scanned as one, attachments at any level included.
+      const prefix = path.join(dir, "stream");
+      const json = ["--json-output=2", "--json-key=qpdf", "--json-stream-data=file", `--json-stream-prefix=${prefix}`, "--decode-level=specialized"];
+      await run("qpdf", [...json, src, path.join(dir, "objects.json")], { okCodes: [3] });
+      for (const name of await fsp.readdir(dir)) {
+        if (!name.startsWith("stream-") || depth + 1 >= MAX_DEPTH) continue;
+        const data = await fsp.readFile(path.join(dir, name));
+        if (data.subarray(0, 5).toString("latin1") === "%PDF-") await this.pdf(data, `${where} > attached PDF (${name})`, depth + 1);
+      }
     } catch (err) {
       this.hits.push(`${where}: PDF could not be uncompressed by qpdf (${String(err)})`);
     } finally {

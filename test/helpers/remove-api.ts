@@ -9,9 +9,9 @@ export interface RemoveOutcome {
   cleaned: Buffer | null;
 }
 
-/** Uploads a file to POST /api/v1/remove and, on success, downloads the cleaned copy. */
-export async function removeViaApi(server: RunningServer, file: string, name = path.basename(file)): Promise<RemoveOutcome> {
-  const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name, data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey } });
+/** Uploads a file to POST /api/v1/remove (with extra form fields: `keep`...) and, on success, downloads the cleaned copy. */
+export async function removeViaApi(server: RunningServer, file: string, name = path.basename(file), fields: Record<string, string> = {}): Promise<RemoveOutcome> {
+  const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name, data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey }, fields });
   const body = (await res.json()) as Record<string, unknown>;
   if (res.status !== 200 || typeof body["downloadUrl"] !== "string") return { status: res.status, body, cleaned: null };
   const dl = await fetch(body["downloadUrl"]);

@@ -9,13 +9,14 @@ import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
  * cleaner through `cleanNested` and written back in place of the original bytes.
  *
  * `doc` is the dump read with `--json-stream-data=file`; `update` is the edit being built, whose
- * entries for these objects get the cleaned data file.
+ * entries for these objects get the cleaned data file. `attached` are the keys of attached files'
+ * streams, cleaned as files of their own (`attachments.ts`) even when they are JPEGs.
  */
-export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument, ctx: CleanContext): Promise<void> {
+export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument, ctx: CleanContext, attached: ReadonlySet<string>): Promise<void> {
   const changes = update.qpdf[1];
   let n = 0;
   for (const [key, obj] of Object.entries(doc.qpdf[1])) {
-    if (!("stream" in obj)) continue;
+    if (!("stream" in obj) || attached.has(key)) continue;
     const source = obj.stream.datafile;
     if (source == null || !(isJpegImage(obj.stream.dict) || (await startsLikeJpeg(source)))) continue;
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n++}`);

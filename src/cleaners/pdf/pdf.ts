@@ -1,16 +1,16 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { BadFileError, TooComplexError } from "../errors.js";
-import { runTool } from "../run-tool.js";
-import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { BadFileError } from "../errors.js";
+import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { cleanAttachedFiles } from "./attachments.js";
+import { checkCleanedPdf } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
+import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
+import { ObjectView, objectKey } from "./object-view.js";
+import { dumpObjects, pageCount, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
-import { scrubObjects, type QpdfDocument } from "./scrub-objects.js";
-
-const QPDF_TIMEOUT_MS = 120_000;
-const MAX_OBJECT_DUMP_BYTES = 64 * 1024 * 1024;
-/** No file qpdf writes (the dump, a stream, the cleaned PDF) may pass this. */
-const MAX_QPDF_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+import { removeReviewAnnotations } from "./review-annotations.js";
+import { scrubObjects } from "./scrub-objects.js";
 
 const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
 
@@ -22,6 +22,11 @@ const STRUCTURAL = new Set([
   "TaggedPDF",
   "HasXFA",
   "MediaBox",
+  // How a viewer opens the document (with its attachments panel, one page at a time...) and the
+  // language its text is in (for screen readers and hyphenation): the document's, not its author's.
+  "PageMode",
+  "PageLayout",
+  "Language",
   // The pictures on the pages (ExifTool describes them with -ee); their own metadata is cleaned.
   "EmbeddedImage",
   "EmbeddedImageWidth",
@@ -31,9 +36,13 @@ const STRUCTURAL = new Set([
 ]);
 
 /**
- * PDF: qpdf alone, in two runs. The first dumps every object as JSON (without stream data); we
- * drop the metadata keys (`scrub-objects.ts`); the second applies that edit and writes a full
- * rewrite of the file.
+ * PDF: qpdf alone, in two runs. The first dumps every object as JSON (stream data in files); we
+ * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
+ * unless kept (`review-annotations.ts`), attached files are cleaned by their own cleaners and
+ * their specifications keep only the file name (`attachments.ts`, `file-specs.ts`), the
+ * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
+ * a full rewrite of the file, which is then checked inside, where ExifTool does not look
+ * (`check-output.ts`).
  *
  * Why not ExifTool's `-all:all=`: it only knows the Info dictionary and the catalog's XMP (page,
  * image and font XMP stay), and it writes an incremental update that leaves the old revision in
@@ -48,30 +57,40 @@ export const pdfCleaner: Cleaner = {
   name: "pdf",
   fileTypes: ["PDF"],
 
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const input = path.resolve(ctx.input);
-    const objectsFile = path.resolve(ctx.workDir, "objects.json");
     const updateFile = path.resolve(ctx.workDir, "update.json");
 
-    const streamPrefix = path.resolve(ctx.workDir, "s");
-
     // Stream data goes to files as it is stored (--decode-level=none): the embedded JPEGs are
-    // needed byte for byte, and nothing else is ever decoded.
-    const warnings = await qpdf(
-      ["--json-output=2", "--json-key=qpdf", "--json-stream-data=file", `--json-stream-prefix=${streamPrefix}`, "--decode-level=none", input, objectsFile],
-      "read",
-    );
-    const doc = parseObjects(await readObjectDump(objectsFile));
+    // needed byte for byte, and nothing else is ever decoded here (attached files are read apart).
+    const { doc, warnings } = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
+      streamPrefix: path.resolve(ctx.workDir, "s"),
+    });
     await refuseSwallowedObjects(input, warnings, ctx.workDir);
-    const { update } = scrubObjects(doc);
-    await cleanEmbeddedJpegs(doc, update, ctx);
-    await fsp.writeFile(updateFile, JSON.stringify(update));
+    const pages = await pageCount(input);
+
+    const view = new ObjectView(doc, scrubObjects(doc).update);
+    const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
+    rebuildAttachmentList(view, annotations.detachedFiles);
+    scrubFileSpecs(view);
+    const attached = await cleanAttachedFiles(view, input, ctx);
+    await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.keys()].map(objectKey)));
+
+    await fsp.writeFile(updateFile, JSON.stringify(view.update));
     await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, input, path.resolve(ctx.output)], "write");
+    await checkCleanedPdf(
+      path.resolve(ctx.output),
+      { pages, attachments: [...attached.values()], noReviewAnnotations: !ctx.keep.has("comments") },
+      ctx.workDir,
+    );
+    return { hidden: { attachments: attached.size, annotations: annotations.count } };
   },
 
   isStructural(t: FoundTag): boolean {
     // An ICC profile in a PDF is an image's colour space (an ICCBased resource): page content.
-    return (t.group === "PDF" && STRUCTURAL.has(t.tag)) || t.group === "ICC_Profile";
+    // So is an embedded JPEG's Adobe segment (how to read its colour channels), which the JPEG
+    // cleaner keeps for that reason.
+    return (t.group === "PDF" && STRUCTURAL.has(t.tag)) || t.group === "ICC_Profile" || t.group === "APP14";
   },
 };
 
@@ -84,50 +103,9 @@ export const pdfCleaner: Cleaner = {
 async function refuseSwallowedObjects(input: string, warnings: string, workDir: string): Promise<void> {
   const recovered = recoveredLengths(warnings);
   if (recovered.size === 0) return;
-  const declaredFile = path.resolve(workDir, "declared.json");
-  await qpdf(["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", input, declaredFile], "read");
-  const overlong = overlongStreams(recovered, parseObjects(await readObjectDump(declaredFile)));
+  const { doc: declared } = await dumpObjects(input, path.resolve(workDir, "declared.json"));
+  const overlong = overlongStreams(recovered, declared);
   if (overlong.length > 0) {
     throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
   }
-}
-
-/**
- * The object dump is parsed whole; a real document's is a few MB (stream data is in files of its
- * own), a PDF whose strings inflate to hundreds of MB is refused before it is read.
- */
-async function readObjectDump(file: string): Promise<string> {
-  const { size } = await fsp.stat(file);
-  if (size > MAX_OBJECT_DUMP_BYTES) throw new TooComplexError(`qpdf's object dump is ${size} bytes`);
-  return fsp.readFile(file, "utf8");
-}
-
-/** Resolves to qpdf's warnings (empty when there were none). */
-async function qpdf(args: string[], step: "read" | "write"): Promise<string> {
-  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, maxFileBytes: MAX_QPDF_FILE_BYTES });
-  // Exit code 3: done, with warnings (qpdf repaired a damaged cross-reference table, say).
-  if (r.code === 0 || r.code === 3) return r.stderr;
-  const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
-  if (step === "write") throw detail;
-  if (/invalid password/i.test(r.stderr)) {
-    throw new BadFileError("The PDF is password-protected and cannot be cleaned without its password.", detail);
-  }
-  throw new BadFileError("The PDF is damaged and could not be read.", detail);
-}
-
-function parseObjects(text: string): QpdfDocument {
-  const parsed: unknown = JSON.parse(text);
-  if (
-    parsed == null ||
-    typeof parsed !== "object" ||
-    !("qpdf" in parsed) ||
-    !Array.isArray(parsed.qpdf) ||
-    parsed.qpdf.length !== 2 ||
-    typeof parsed.qpdf[0] !== "object" ||
-    typeof parsed.qpdf[1] !== "object"
-  ) {
-    throw new Error("qpdf --json-output gave an unexpected shape");
-  }
-  // The shape below the top level is qpdf's documented JSON v2; scrub-objects reads it defensively.
-  return parsed as QpdfDocument;
 }

@@ -112,8 +112,11 @@ function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
     // fragment of broken syntax that may hold the text of the objects after it (an XMP packet
     // swallowed by a string whose closing parenthesis was damaged).
     k.startsWith("/QPDFFake") ||
-    // An annotation's author; in a form field or a structure element, /T is its name or title.
-    (k === "/T" && typeof value === "string" && !namesField) ||
+    // An annotation's author; in a form field or a structure element, /T is its name or title,
+    // in an article bead the thread it belongs to.
+    (k === "/T" && typeof value === "string" && !namesField && !isBead(d)) ||
+    // An article thread's information dictionary: its title, author, subject, keywords, dates.
+    (k === "/I" && isThread(d) && !Array.isArray(value)) ||
     // A modification date (annotations, widgets); a page transition's /M is a name and stays.
     (k === "/M" && typeof value === "string") ||
     // The catalog's permissions point at signatures (an encryption dictionary's /Perms is a string).
@@ -135,6 +138,16 @@ function isSignature(d: PdfDict): boolean {
 /** A field has a type, kids, or is a widget; a terminal field split from its widget has a parent but no subtype. */
 function isFormField(d: PdfDict): boolean {
   return "/FT" in d || "/Kids" in d || d["/Subtype"] === "/Widget" || ("/Parent" in d && !("/Subtype" in d));
+}
+
+/** An article thread: typed, or by its first bead (/F) next to its information (/I). */
+function isThread(d: PdfDict): boolean {
+  return d["/Type"] === "/Thread" || ("/F" in d && "/I" in d && !("/FT" in d) && !("/EF" in d));
+}
+
+/** A bead of an article thread: typed, or by its links to the next and previous beads. */
+function isBead(d: PdfDict): boolean {
+  return d["/Type"] === "/Bead" || ("/N" in d && "/V" in d && "/R" in d);
 }
 
 /** Tagged PDF structure elements carry a structure type (/S) and no rectangle. */

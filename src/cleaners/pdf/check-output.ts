@@ -1,0 +1,49 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { BadFileError } from "../errors.js";
+import { readAttachedFiles, sha256 } from "./attachments.js";
+import { embeddedFileStreams } from "./file-specs.js";
+import { isDict, ObjectView } from "./object-view.js";
+import { dumpObjects, pageCount } from "./qpdf.js";
+import { isReview } from "./review-annotations.js";
+import type { PdfJson } from "./scrub-objects.js";
+
+const LEFT = "The file's metadata could not be removed completely.";
+const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
+
+export interface Expected {
+  pages: number;
+  /** SHA-256 of each attached file's clean data (each verified by its own cleaner). */
+  attachments: readonly string[];
+  /** True unless the client kept the review annotations. */
+  noReviewAnnotations: boolean;
+}
+
+/**
+ * Looks inside the written PDF, where ExifTool does not: each attached file must be exactly one
+ * of the clean files its cleaner produced and verified (none missed, none left as it was), no
+ * review annotation may be left unless kept, and the pages must all be there.
+ */
+export async function checkCleanedPdf(output: string, expected: Expected, workDir: string): Promise<void> {
+  const { doc } = await dumpObjects(output, path.join(workDir, "written.json"));
+  const view = new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] });
+
+  const files = await readAttachedFiles(output, embeddedFileStreams(view), workDir, "written");
+  const found = await Promise.all(files.map(async (f) => sha256(f.datafile == null ? Buffer.alloc(0) : await fsp.readFile(f.datafile))));
+  if (found.sort().join() !== [...expected.attachments].sort().join()) {
+    throw new BadFileError(LEFT, new Error(`pdf: the written attached files (${found.length}) are not the ${expected.attachments.length} cleaned ones`));
+  }
+  if (expected.noReviewAnnotations) {
+    const left = [...view.reachable()].filter((key) => holdsReview(view.dictOrValue(key)));
+    if (left.length > 0) throw new BadFileError(LEFT, new Error(`pdf: review annotations left in ${left.join(", ")}`));
+  }
+  const pages = await pageCount(output);
+  if (pages !== expected.pages) throw new BadFileError(CHANGED, new Error(`pdf: ${expected.pages} pages became ${pages}`));
+}
+
+function holdsReview(v: PdfJson | undefined): boolean {
+  if (Array.isArray(v)) return v.some((item: PdfJson) => holdsReview(item));
+  if (!isDict(v)) return false;
+  const entries: PdfJson[] = Object.values(v);
+  return isReview(v) || entries.some((item) => holdsReview(item));
+}

@@ -1,0 +1,82 @@
+import fsp from "node:fs/promises";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { runTool } from "../run-tool.js";
+import type { QpdfDocument } from "./scrub-objects.js";
+
+const QPDF_TIMEOUT_MS = 120_000;
+const MAX_OBJECT_DUMP_BYTES = 64 * 1024 * 1024;
+/** No file qpdf writes (the dump, a stream, the cleaned PDF) may pass this. */
+const MAX_QPDF_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/**
+ * Resolves to qpdf's warnings (empty when there were none). No file qpdf writes may grow past
+ * `maxFileBytes` (the dump, a stream's data, the cleaned PDF): past it qpdf is stopped and the
+ * file is too complex.
+ */
+export async function qpdf(args: string[], step: "read" | "write", maxFileBytes = MAX_QPDF_FILE_BYTES): Promise<string> {
+  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, maxFileBytes });
+  // Exit code 3: done, with warnings (qpdf repaired a damaged cross-reference table, say).
+  if (r.code === 0 || r.code === 3) return r.stderr;
+  const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
+  if (step === "write") throw detail;
+  if (/invalid password/i.test(r.stderr)) {
+    throw new BadFileError("The PDF is password-protected and cannot be cleaned without its password.", detail);
+  }
+  throw new BadFileError("The PDF is damaged and could not be read.", detail);
+}
+
+export interface DumpOptions {
+  /** Where stream data goes: one file per stream under this prefix; none when absent. */
+  streamPrefix?: string;
+  /** qpdf's --decode-level for the data written (default none: the bytes as stored). */
+  decode?: "none" | "specialized";
+  /** Only these objects ("6 0 R"); every object when absent. */
+  only?: readonly string[];
+  /** A cap on each file qpdf writes, a stream's data included (see `qpdf`). */
+  maxFileBytes?: number;
+}
+
+/** qpdf's JSON (version 2) view of a PDF's objects, and its warnings. */
+export async function dumpObjects(input: string, jsonFile: string, opts: DumpOptions = {}): Promise<{ doc: QpdfDocument; warnings: string }> {
+  const data = opts.streamPrefix != null ? ["--json-stream-data=file", `--json-stream-prefix=${opts.streamPrefix}`] : ["--json-stream-data=none"];
+  const only = (opts.only ?? []).map((ref) => `--json-object=${ref.replace(/^(\d+) (\d+) R$/, "$1,$2")}`);
+  const warnings = await qpdf(["--json-output=2", "--json-key=qpdf", ...data, `--decode-level=${opts.decode ?? "none"}`, ...only, input, jsonFile], "read", opts.maxFileBytes);
+  return { doc: parseObjects(await readObjectDump(jsonFile)), warnings };
+}
+
+/**
+ * The object dump is parsed whole; a real document's is a few MB (stream data is in files of its
+ * own), a PDF whose strings inflate to hundreds of MB is refused before it is read.
+ */
+async function readObjectDump(file: string): Promise<string> {
+  const { size } = await fsp.stat(file);
+  if (size > MAX_OBJECT_DUMP_BYTES) throw new TooComplexError(`qpdf's object dump is ${size} bytes`);
+  return fsp.readFile(file, "utf8");
+}
+
+function parseObjects(text: string): QpdfDocument {
+  const parsed: unknown = JSON.parse(text);
+  if (
+    parsed == null ||
+    typeof parsed !== "object" ||
+    !("qpdf" in parsed) ||
+    !Array.isArray(parsed.qpdf) ||
+    parsed.qpdf.length !== 2 ||
+    typeof parsed.qpdf[0] !== "object" ||
+    typeof parsed.qpdf[1] !== "object"
+  ) {
+    throw new Error("qpdf --json-output gave an unexpected shape");
+  }
+  // The shape below the top level is qpdf's documented JSON v2; the cleaning steps read it defensively.
+  return parsed as QpdfDocument;
+}
+
+/** The number of pages qpdf finds (after any repair of a damaged file). */
+export async function pageCount(file: string): Promise<number> {
+  const r = await runTool("qpdf", ["--show-npages", file], { timeoutMs: QPDF_TIMEOUT_MS });
+  const n = Number(r.stdout.toString("latin1").trim());
+  if ((r.code !== 0 && r.code !== 3) || !Number.isInteger(n)) {
+    throw new BadFileError("The PDF is damaged and could not be read.", new Error(`qpdf --show-npages exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  }
+  return n;
+}
