@@ -1,4 +1,5 @@
 import { archiveCleaners } from "./archive/index.js";
+import { epubCleaner } from "./epub/index.js";
 import { imageCleaners } from "./image/index.js";
 import { aiffCleaner } from "./media/aiff.js";
 import { asfCleaner } from "./media/asf.js";
@@ -26,6 +27,7 @@ export const cleaners: readonly Cleaner[] = [
   mpegTsCleaner,
   ...officeCleaners,
   legacyOfficeCleaner,
+  epubCleaner,
   ...archiveCleaners,
 ];
 

@@ -1,0 +1,144 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import type { Document } from "@xmldom/xmldom";
+import { BadFileError } from "../errors.js";
+import { cleanEmbedded } from "../office/embedded.js";
+import { zipStructural } from "../office/structural.js";
+import { parseXml, serializeXml } from "../office/xml.js";
+import { extractZip, type FileEntry } from "../office/zip-read.js";
+import { writeZip, type OutEntry } from "../office/zip-write.js";
+import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { cleanNcx, cleanPackage, NEUTRAL_MODIFIED } from "./package-metadata.js";
+
+const MIMETYPE = "mimetype";
+const CONTAINER = "META-INF/container.xml";
+const CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container";
+
+/**
+ * Files that are metadata whole: calibre's bookmarks and its copy of the metadata, Apple's
+ * iTunes metadata and artwork, signatures (the signer's certificate; they would not verify after
+ * cleaning), and the EPUB 3 multiple-rendition metadata file.
+ */
+const DROPPED = /^(META-INF\/(calibre_bookmarks\.txt|signatures\.xml|metadata\.xml)|iTunesMetadata(-backup)?\.plist|iTunesArtwork|(.*\/)?metadata\.opf)$/i;
+
+/** Content copied as it is: the text of the book, its styles, scripts and fonts. */
+const AS_IS = /\.(x?html?|css|js|smil|pls|txt|ttf|otf|woff2?)$/i;
+
+const REFUSED = /^META-INF\/(encryption|rights)\.xml$/i;
+
+/**
+ * EPUB books (2 and 3): a ZIP whose package document (OPF) holds the book's metadata. The OPF's
+ * metadata is cut down to what a reader needs (package-metadata.ts), the NCX table of contents
+ * follows the new identifier and loses its author line, metadata files go, pictures, sounds and
+ * videos go through their own cleaners, and the chapters, styles and fonts are copied as they
+ * are, under the fixed dates and plain entries of the office documents' ZIP writer.
+ */
+export const epubCleaner: Cleaner = {
+  name: "epub",
+  fileTypes: ["EPUB"],
+
+  async clean(ctx: CleanContext): Promise<void> {
+    const entries = await extractZip(ctx.input, ctx.workDir);
+    const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name, e]));
+    if (!files.has(MIMETYPE)) throw bad("it has no mimetype entry");
+    if (entries.some((e) => REFUSED.test(e.name))) {
+      throw new BadFileError("The EPUB book is protected: its content or fonts are encrypted with keys tied to it (DRM or font obfuscation), so it cannot be changed without breaking it.");
+    }
+    const container = files.get(CONTAINER);
+    if (container == null) throw bad("it has no META-INF/container.xml");
+    const rootfile = packagePath(await readXml(container));
+    const opf = files.get(rootfile);
+    if (opf == null) throw bad(`its package document ${rootfile} is missing`);
+
+    const packageDoc = await readXml(opf);
+    const identifier = cleanPackage(packageDoc);
+    const ncx = ncxPath(packageDoc, rootfile);
+
+    // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
+    const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from("application/epub+zip", "ascii"), stored: true }];
+    for (const e of entries) {
+      if (e.name === MIMETYPE || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
+      if (e.directory) out.push({ name: e.name, source: "directory" });
+      else if (e.name === rootfile) out.push({ name: e.name, source: serializeXml(packageDoc) });
+      else if (e.name === ncx) {
+        const doc = await readXml(e);
+        cleanNcx(doc, identifier);
+        out.push({ name: e.name, source: serializeXml(doc) });
+      } else if (e.name === CONTAINER || AS_IS.test(e.name)) out.push({ name: e.name, source: { file: e.file } });
+      else out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
+    }
+    await writeZip(ctx.output, out);
+  },
+
+  isStructural: (t) => zipStructural(MIMETYPE)(t) || isPackageStructure(t),
+};
+
+/**
+ * What ExifTool reads from the cleaned OPF (group XML): the book's new identifier, its title and
+ * language, the fixed modification date, the cover pointer, and the manifest, spine and guide
+ * (the list of files and their reading order).
+ */
+function isPackageStructure(t: FoundTag): boolean {
+  if (t.group !== "XML") return false;
+  const v = typeof t.value === "string" ? t.value : String(t.value);
+  if (/^(Manifest|Spine|Guide)/.test(t.tag)) return true;
+  switch (t.tag) {
+    case "Title":
+    case "Language":
+    case "IdentifierId":
+      return true;
+    case "Identifier":
+      return /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+    case "MetaProperty":
+      return v === "dcterms:modified";
+    case "Meta":
+      return v === NEUTRAL_MODIFIED.replace(/-/g, ":").replace("T", " ");
+    case "MetaName":
+      return v === "cover";
+    case "MetaContent":
+      // The id of the cover's manifest item: a name inside the book.
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Parses an XML file of the book. EPUB 2 files often declare a public DTD (NCX, XHTML 1.1); a
+ * declaration without an internal subset defines no entities, so it is dropped before parsing
+ * rather than refused.
+ */
+async function readXml(entry: FileEntry): Promise<Document> {
+  const text = (await fsp.readFile(entry.file)).toString("utf8").replace(/<!DOCTYPE[^[>]*>/, "");
+  return parseXml(Buffer.from(text, "utf8"), entry.name);
+}
+
+function packagePath(container: Document): string {
+  const rootfiles = Array.from(container.getElementsByTagNameNS(CONTAINER_NS, "rootfile"));
+  const first = rootfiles.find((r) => r.getAttribute("media-type") === "application/oebps-package+xml") ?? rootfiles[0];
+  const p = first?.getAttribute("full-path");
+  if (p == null || p === "") throw bad("its container names no package document");
+  return p;
+}
+
+/** The NCX's entry name: the manifest item the spine's `toc` attribute names. */
+function ncxPath(opf: Document, rootfile: string): string | null {
+  const items = Array.from(opf.getElementsByTagNameNS("http://www.idpf.org/2007/opf", "item"));
+  const ncx = items.find((i) => i.getAttribute("media-type") === "application/x-dtbncx+xml");
+  const href = ncx?.getAttribute("href");
+  if (href == null) return null;
+  return path.posix.normalize(path.posix.join(path.posix.dirname(rootfile), decodeHref(href)));
+}
+
+function decodeHref(href: string): string {
+  try {
+    return decodeURIComponent(href);
+  } catch {
+    // A stray "%" is a literal character of the name, not an encoding.
+    return href;
+  }
+}
+
+function bad(why: string): BadFileError {
+  return new BadFileError(`The EPUB book could not be read: ${why}.`);
+}

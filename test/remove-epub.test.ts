@@ -1,0 +1,80 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EPUB_CHAPTER, EPUB_COVER, EPUB_OPF, makeMarkedEpub } from "./helpers/make-epub.js";
+import { makeMarkedJpeg, zip } from "./helpers/make-office.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool, pixelSignature, run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-epub-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function entry(file: string, name: string): Promise<Buffer> {
+  return (await run("unzip", ["-p", file, name])).stdout;
+}
+
+async function saved(bytes: Buffer, name: string): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, bytes);
+  return file;
+}
+
+describe("POST /api/v1/remove on EPUB", () => {
+  it("strips the package metadata, calibre and iTunes files and the cover's EXIF; chapters and pictures stay", async () => {
+    const marker = `Epubmark${crypto.randomBytes(5).toString("hex")}`;
+    const file = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("EPUB");
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "book.epub");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = await saved(cleaned!, "cleaned.epub");
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("EPUB");
+
+    // A valid container: mimetype first and stored, the same chapter, the same cover picture.
+    expect(cleaned!.toString("latin1", 30, 38)).toBe("mimetype");
+    expect(cleaned!.readUInt16LE(8)).toBe(0);
+    expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
+    const cover = async (f: string): Promise<string> => pixelSignature(await saved(await entry(f, EPUB_COVER), "cover.jpg"));
+    expect(await cover(out)).toBe(await cover(file));
+
+    // A unique identifier (new and random), the title and language, a modification date.
+    const opf = (await entry(out, EPUB_OPF)).toString("utf8");
+    expect(opf).toMatch(/<dc:identifier id="bookid">urn:uuid:[0-9a-f-]{36}<\/dc:identifier>/);
+    expect(opf).toContain('unique-identifier="bookid"');
+    expect(opf).toContain(">A Short Book</dc:title>");
+    expect(opf).toContain("<dc:language>en</dc:language>");
+    expect(opf).toContain('<meta property="dcterms:modified">2000-01-01T00:00:00Z</meta>');
+    expect(opf).toContain('<meta name="cover" content="cover-image"/>');
+    const uid = /urn:uuid:[0-9a-f-]{36}/.exec(opf)![0];
+    expect((await entry(out, "OEBPS/toc.ncx")).toString("utf8")).toContain(`content="${uid}"`);
+  });
+
+  it("refuses a book whose fonts or content are encrypted, in words", async () => {
+    const bytes = await zip([
+      ["mimetype", "application/epub+zip"],
+      ["META-INF/container.xml", `<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`],
+      ["META-INF/encryption.xml", `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"/>`],
+      ["content.opf", `<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title><dc:language>en</dc:language></metadata><manifest/><spine/></package>`],
+    ]);
+    const { status, body, cleaned } = await removeViaApi(server, await saved(bytes, "locked.epub"));
+    expect(status).toBe(422);
+    expect(body["error"]).toMatch(/^The EPUB book is protected: its content or fonts are encrypted/);
+    expect(cleaned).toBeNull();
+  });
+});
