@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mediaContent } from "./helpers/make-media.js";
+import { makeOffice } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { plainTextPdf } from "./helpers/make-findings.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
@@ -48,6 +51,26 @@ function ffmpegMade(input: string[], codec: string[]): (file: string) => Promise
 }
 const SINE = ["-i", "sine=frequency=440:duration=1"];
 
+/**
+ * The suite's marked DOCX (marker in every property, comment and change author), its core creator
+ * and rights set to the owner's. Its picture carries a camera make (the marker), not an artist: an
+ * inner file keeps its own rights fields too.
+ */
+async function docxWithRights(file: string): Promise<void> {
+  const parts = path.join(path.dirname(file), "docx-parts");
+  await fs.mkdir(parts, { recursive: true });
+  const picture = path.join(path.dirname(file), "inner.jpg");
+  await run(CONVERT, ["-size", "16x16", "xc:#3366cc", picture]);
+  await run(EXIFTOOL, ["-q", "-overwrite_original", `-EXIF:Make=${MARKER}`, picture]);
+  await fs.writeFile(file, (await makeOffice("docx", MARKER, await fs.readFile(picture))).bytes);
+  await run("unzip", ["-q", "-o", file, "-d", parts]);
+  const core = path.join(parts, "docProps", "core.xml");
+  const xml = await fs.readFile(core, "utf8");
+  await fs.writeFile(core, xml.replace(/<dc:creator>[^<]*<\/dc:creator>/, `<dc:creator>${OWNER}</dc:creator><dc:rights>${NOTICE}</dc:rights>`));
+  await fs.rm(file);
+  await promisify(execFile)("zip", ["-q", "-X", "-r", file, "[Content_Types].xml", "."], { cwd: parts });
+}
+
 const rows: Row[] = [
   {
     name: "photo.jpg",
@@ -92,6 +115,7 @@ const rows: Row[] = [
     picture: false,
     media: true,
   },
+  { name: "review.docx", make: docxWithRights, tags: [], kept: { xmp: { Creator: OWNER, Rights: NOTICE } }, picture: false },
   // Formats ExifTool cannot write: the notice is written back by hand or by a stream-copying remux.
   { name: "song.mp3", make: ffmpegMade(SINE, ["-c:a", "libmp3lame"]), tags: [], kept: { id3: { Copyright: NOTICE } }, picture: false, media: true },
   { name: "song.flac", make: ffmpegMade(SINE, []), tags: [], kept: { vorbis: { Copyright: NOTICE } }, picture: false, media: true },
@@ -136,7 +160,7 @@ describe("keep=copyright", () => {
       // An independent read of the clean copy finds the rights fields where they were.
       const read = JSON.parse((await run(EXIFTOOL, ["-json", "-G0", cleaned])).stdout.toString("utf8"))[0] as Record<string, unknown>;
       for (const [group, tags] of Object.entries(row.kept)) {
-        const name = { quicktime: "QuickTime", vorbis: "Vorbis", matroska: "Matroska" }[group] ?? group.toUpperCase();
+        const name = ({ quicktime: "QuickTime", vorbis: "Vorbis", matroska: "Matroska" } as Record<string, string>)[group] ?? group.toUpperCase();
         for (const [tag, value] of Object.entries(tags)) expect(String(read[`${name}:${tag}`]).toLowerCase()).toBe(value.toLowerCase());
       }
       if (row.picture) expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));

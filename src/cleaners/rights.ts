@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { writeAudioCopyright } from "./rights-audio.js";
+import { writeOfficeRights } from "./rights-office.js";
 import type { CleanContext, FoundTag } from "./types.js";
 
 /**
@@ -63,6 +64,7 @@ export async function restoreRights(ctx: Pick<CleanContext, "input" | "output" |
   const original = (await ctx.exiftool.read(ctx.input)).tags;
   if (!Object.keys(original).some((key) => isRightsTag(split(key)))) return;
   if (!WRITTEN_BACK.test(ctx.fileType)) {
+    await restoreOfficeRights(ctx, original);
     await restoreAudioCopyright(ctx, original);
     return;
   }
@@ -83,6 +85,26 @@ export async function restoreRights(ctx: Pick<CleanContext, "input" | "output" |
   } finally {
     await fsp.rm(copied, { force: true });
     await fsp.rm(trimmed, { force: true });
+  }
+}
+
+/** Office documents: the core properties' creator and rights (ExifTool reads them as `XMP:` tags). */
+async function restoreOfficeRights(ctx: Pick<CleanContext, "output" | "workDir" | "fileType">, original: Readonly<Record<string, unknown>>): Promise<void> {
+  const text = (key: string): string | undefined => {
+    const v = original[key];
+    return typeof v === "string" && v !== "" ? v : Array.isArray(v) ? v.join("; ") : undefined;
+  };
+  const creator = text("XMP:Creator");
+  const rights = text("XMP:Rights");
+  const written = path.join(ctx.workDir, "rights-office");
+  const unpacked = path.join(ctx.workDir, "rights-office-parts");
+  try {
+    await fsp.mkdir(unpacked);
+    const kept = { ...(creator != null ? { creator } : {}), ...(rights != null ? { rights } : {}) };
+    if (await writeOfficeRights(ctx.fileType, ctx.output, written, unpacked, kept)) await fsp.rename(written, ctx.output);
+  } finally {
+    await fsp.rm(written, { force: true });
+    await fsp.rm(unpacked, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,55 @@
+import fsp from "node:fs/promises";
+import { extractZip } from "./office/zip-read.js";
+import { type OutEntry, writeZip } from "./office/zip-write.js";
+
+const OOXML = new Set(["DOCX", "DOTX", "XLSX", "XLTX", "PPTX", "POTX", "PPSX"]);
+const CORE_PART = "docProps/core.xml";
+const CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml";
+const CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties";
+
+/**
+ * Gives a clean Office Open XML package (which the cleaner leaves without document properties) a
+ * core properties part holding only the original's creator and rights, registered in the
+ * content types and the package relationships. Resolves to false for other formats.
+ */
+export async function writeOfficeRights(fileType: string, cleaned: string, output: string, workDir: string, rights: { creator?: string; rights?: string }): Promise<boolean> {
+  if (!OOXML.has(fileType) || (rights.creator == null && rights.rights == null)) return false;
+  const entries = await extractZip(cleaned, workDir);
+  if (entries.some((e) => e.name.toLowerCase() === CORE_PART.toLowerCase())) throw new Error("a clean package still has its core properties");
+  const out: OutEntry[] = [];
+  for (const e of entries) {
+    if (e.directory) {
+      out.push({ name: e.name, source: "directory" });
+      continue;
+    }
+    if (e.name === "[Content_Types].xml") {
+      const text = await fsp.readFile(e.file, "utf8");
+      out.push({ name: e.name, source: Buffer.from(insertBefore(text, "</Types>", `<Override PartName="/${CORE_PART}" ContentType="${CORE_TYPE}"/>`), "utf8") });
+    } else if (e.name === "_rels/.rels") {
+      const text = await fsp.readFile(e.file, "utf8");
+      out.push({ name: e.name, source: Buffer.from(insertBefore(text, "</Relationships>", `<Relationship Id="rIdKeptRights" Type="${CORE_REL}" Target="${CORE_PART}"/>`), "utf8") });
+    } else {
+      out.push({ name: e.name, source: { file: e.file } });
+    }
+  }
+  const fields = [
+    rights.creator != null ? `<dc:creator>${escapeXml(rights.creator)}</dc:creator>` : "",
+    rights.rights != null ? `<dc:rights>${escapeXml(rights.rights)}</dc:rights>` : "",
+  ].join("");
+  const core =
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
+    `<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">${fields}</cp:coreProperties>`;
+  out.push({ name: CORE_PART, source: Buffer.from(core, "utf8") });
+  await writeZip(output, out);
+  return true;
+}
+
+function insertBefore(text: string, closing: string, element: string): string {
+  const at = text.lastIndexOf(closing);
+  if (at < 0) throw new Error(`no ${closing} in a clean package part`);
+  return text.slice(0, at) + element + text.slice(at);
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
