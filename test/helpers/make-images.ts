@@ -207,21 +207,59 @@ export async function makeGif(dir: string, marker: string): Promise<string> {
   return file;
 }
 
+export interface HeifOptions {
+  /**
+   * Text of an ICC profile, which heif-enc takes from the PNG it encodes and stores as a `colr`
+   * item property of type `prof`, as iPhones store their Display P3 profile.
+   */
+  icc?: string;
+  /** Appends a top-level `free` box holding this text (padding an editor left its bytes in). */
+  freeBox?: string;
+}
+
 /** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
-export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif"): Promise<string> {
+export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif", opts: HeifOptions = {}): Promise<string> {
   const png = await base(dir, "src.png");
+  if (opts.icc != null) await exiftool(["-q", "-overwrite_original", `-ICC_Profile<=${await writeIcc(dir, opts.icc)}`, png]);
   const file = path.join(dir, `in.${kind}`);
   if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", "-o", file, png]);
   else await run(CONVERT, [png, "-quality", "90", file]);
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
+  if (opts.freeBox != null) {
+    const payload = Buffer.from(opts.freeBox, "latin1");
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(8 + payload.length, 0);
+    header.write("free", 4, "latin1");
+    await fs.appendFile(file, Buffer.concat([header, payload]));
+  }
   return file;
+}
+
+/**
+ * The signature of a HEIF/AVIF's pixels as libheif decodes them (heif-convert to PNG). ImageMagick
+ * would convert through an embedded ICC profile, so a picture whose profile was removed would
+ * compare as changed although its pixels are the same.
+ */
+export async function heifPixelSignature(file: string): Promise<string> {
+  const png = `${file}.decoded.png`;
+  await run("/usr/bin/heif-convert", [file, png]);
+  const { stdout } = await run(CONVERT, [png, "-format", "%#", "info:"]);
+  await fs.rm(png, { force: true });
+  return stdout.toString("utf8").trim();
+}
+
+export interface SvgOptions {
+  /** A root `style`, `class` and `preserveAspectRatio`, and ids on <title> and <desc> (for aria-labelledby). */
+  presentation?: boolean;
 }
 
 /**
  * SVG with a <metadata> RDF block, comments, a processing instruction, and Inkscape/Sodipodi
  * elements and attributes. Title and desc are content: they carry `content` and must stay.
  */
-export async function makeSvg(dir: string, marker: string, content: string): Promise<string> {
+export async function makeSvg(dir: string, marker: string, content: string, opts: SvgOptions = {}): Promise<string> {
+  const rootStyle = opts.presentation === true ? ` style="background-color:#ffe" class="drawing" preserveAspectRatio="xMidYMid meet"` : "";
+  const ids = opts.presentation === true ? ` id="drawing-title"` : "";
   const file = path.join(dir, "in.svg");
   const svg = `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <!-- Created with Inkscape by ${marker} -->
@@ -231,9 +269,9 @@ export async function makeSvg(dir: string, marker: string, content: string): Pro
      xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
      xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
      xmlns:cc="http://creativecommons.org/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"
-     width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" sodipodi:docname="${marker}.svg" inkscape:version="1.2 (${marker})">
-  <title>${content} title</title>
-  <desc>${content} description</desc>
+     width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"${rootStyle} sodipodi:docname="${marker}.svg" inkscape:version="1.2 (${marker})">
+  <title${ids}>${content} title</title>
+  <desc${ids === "" ? "" : ` id="drawing-desc"`}>${content} description</desc>
   <metadata id="metadata1">
     <rdf:RDF><cc:Work rdf:about=""><dc:creator><cc:Agent><dc:title>${marker}</dc:title></cc:Agent></dc:creator></cc:Work></rdf:RDF>
   </metadata>

@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
-import type { CleanContext, Cleaner } from "../types.js";
+import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { scrubHeifBoxes } from "./heif-boxes.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -16,11 +17,23 @@ const STRUCTURAL_TAGS = new Set([
   "HighBitDepth", "TwelveBit", "Monochrome", "ChromaSubsamplingX", "ChromaSubsamplingY", "ChromaSamplePosition", "InitialDelaySamples",
   "ColorProfiles", "ColorPrimaries", "TransferCharacteristics", "MatrixCoefficients", "VideoFullRangeFlag",
   "AuxiliaryImageType",
+  // Padding, zeroed by scrubHeifBoxes; `idat` holds item data such as the grid layout of the
+  // tiles an iPhone picture is made of (ExifTool names it MetaImageSize only in a HEIC).
+  "Free", "Unknown_free", "Unknown_idat",
 ]);
 
 /**
+ * Canon's HIF `meta` uuid box, which ExifTool reads as a version (its tag name is marked "not
+ * confirmed"): structural when it is just that, a short version number.
+ */
+function isFormatVersion(t: FoundTag): boolean {
+  return t.tag === "MetaVersion" && /^[\w.\- ]{0,16}$/.test(String(t.value));
+}
+
+/**
  * HEIC/HEIF and AVIF, rewritten by ExifTool: its `-all=` drops the Exif and XMP items and their
- * data in `mdat`, which a hand-written rewriter would have to re-locate item by item.
+ * data in `mdat`, which a hand-written rewriter would have to re-locate item by item. What it
+ * leaves (the ICC profile, padding) is blanked in place afterwards (heif-boxes.ts).
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
@@ -30,6 +43,7 @@ export const heifCleaner: Cleaner = {
     if (errors.length > 0) {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
+    await scrubHeifBoxes(ctx.output, !ctx.keep.has("colorProfile"));
   },
-  isStructural: (t) => t.group === "QuickTime" && STRUCTURAL_TAGS.has(t.tag),
+  isStructural: (t) => t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t)),
 };

@@ -17,8 +17,23 @@ const PROCESSING_INSTRUCTION = 7;
 const COMMENT = 8;
 const DOCUMENT_TYPE = 10;
 
-/** ExifTool's names for the root's size and layout attributes, and for title/desc, which are content. */
-const STRUCTURAL_TAGS = new Set(["SVGVersion", "Xmlns", "ImageWidth", "ImageHeight", "ViewBox", "ID", "Title", "Desc", "Description"]);
+/**
+ * ExifTool's names for the root's size, layout and presentation attributes (a root `style` or
+ * `class` is how the picture is drawn), and for title/desc, which are content (a picture's
+ * accessible name and description) together with their attributes: an `id` on them is what
+ * `aria-labelledby` points at. Anything else ExifTool reads in an SVG (metadata, foreign
+ * namespaces) is removed by the cleaner and must not come back.
+ */
+const STRUCTURAL_TAGS = new Set([
+  "SVGVersion", "Xmlns", "ImageWidth", "ImageHeight", "ViewBox", "ID", "Title", "Desc", "Description",
+  "Style", "Class", "PreserveAspectRatio", "X", "Y", "BaseProfile", "ZoomAndPan", "Overflow", "Fill", "Stroke",
+  "Opacity", "Transform", "Lang", "Space",
+]);
+
+/** Attributes of <title> and <desc> (`TitleId`, `DescLang`...): part of that content. */
+function isTitleOrDescAttribute(tag: string): boolean {
+  return /^(Title|Desc)[A-Z]\w*$/.test(tag);
+}
 
 /**
  * SVG, cleaned as XML by a whitelist of what renderers draw: elements and attributes in the
@@ -43,7 +58,7 @@ export const svgCleaner: Cleaner = {
     await cleanElement(root, ctx, { n: 0 });
     await fsp.writeFile(ctx.output, `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(doc)}\n`);
   },
-  isStructural: (t) => t.group === "SVG" && STRUCTURAL_TAGS.has(t.tag),
+  isStructural: (t) => t.group === "SVG" && (STRUCTURAL_TAGS.has(t.tag) || isTitleOrDescAttribute(t.tag)),
 };
 
 /** Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE and U+FFFF). */

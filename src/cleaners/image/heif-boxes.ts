@@ -1,0 +1,109 @@
+import fsp from "node:fs/promises";
+import { BadFileError, TooComplexError } from "../errors.js";
+
+/** The `meta` box (item properties, locations, Exif/XMP items) is read whole up to this size. */
+const MAX_META_BYTES = 16 * 1024 * 1024;
+
+export interface ScrubResult {
+  /** ICC profiles (`colr` boxes of type `prof`/`rICC`) blanked. */
+  iccProfiles: number;
+}
+
+/**
+ * What ExifTool's rewrite of a HEIF/AVIF leaves, blanked in place (no box moves, so item
+ * locations stay valid):
+ * - the ICC profile: a `colr` item property of type `prof` or `rICC` (ISO/IEC 23008-12 6.5.5),
+ *   which ExifTool cannot delete (it reports the deletion, then writes the profile back). The box
+ *   becomes a `free` box of the same size, its bytes zeroed; the item's association (`ipma`)
+ *   points at it by index, and readers skip properties they do not know unless marked essential,
+ *   which `colr` never is. The picture is then shown as untagged (sRGB), exactly as a JPEG whose
+ *   ICC profile was removed; `keep=colorProfile` keeps it. An `nclx` colour description stays.
+ * - the contents of `free`/`skip` boxes at the top level, in `meta`, `iprp` and `ipco`: padding
+ *   by definition, but whatever an editor left there (old metadata) would otherwise travel along.
+ */
+export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<ScrubResult> {
+  const fh = await fsp.open(file, "r+");
+  const result: ScrubResult = { iccProfiles: 0 };
+  try {
+    const { size: fileSize } = await fh.stat();
+    const head = Buffer.alloc(16);
+    for (let pos = 0; pos < fileSize; ) {
+      const { bytesRead } = await fh.read(head, 0, 16, pos);
+      const box = boxAt(head.subarray(0, bytesRead), 0, fileSize - pos);
+      if (box == null) throw damaged(`a top-level box at ${pos} is cut short`);
+      if (isPadding(box.type)) await zeroRange(fh, pos + box.headerSize, pos + box.size);
+      if (box.type === "meta") {
+        if (box.size > MAX_META_BYTES) throw new TooComplexError(`a HEIF meta box of ${box.size} bytes`);
+        const meta = Buffer.alloc(box.size);
+        await fh.read(meta, 0, box.size, pos);
+        // `meta` is a full box: version and flags before its children.
+        scrubChildren(meta, box.headerSize + 4, box.size, ["meta"], dropIcc, result);
+        await fh.write(meta, 0, meta.length, pos);
+      }
+      pos += box.size;
+    }
+  } finally {
+    await fh.close();
+  }
+  return result;
+}
+
+interface Box {
+  type: string;
+  headerSize: number;
+  size: number;
+}
+
+/** The box whose header starts at `at`, within `room` bytes; null when it does not fit. */
+function boxAt(buf: Buffer, at: number, room: number): Box | null {
+  if (at + 8 > buf.length) return null;
+  let size = buf.readUInt32BE(at);
+  const type = buf.toString("latin1", at + 4, at + 8);
+  let headerSize = 8;
+  if (size === 1) {
+    if (at + 16 > buf.length) return null;
+    size = Number(buf.readBigUInt64BE(at + 8));
+    headerSize = 16;
+  } else if (size === 0) {
+    size = room;
+  }
+  if (size < headerSize || size > room) return null;
+  return { type, headerSize, size };
+}
+
+function scrubChildren(buf: Buffer, from: number, to: number, path: readonly string[], dropIcc: boolean, result: ScrubResult): void {
+  for (let pos = from; pos < to; ) {
+    const box = boxAt(buf, pos, to - pos);
+    if (box == null) throw damaged(`a box inside ${path.join("/")} is cut short`);
+    const end = pos + box.size;
+    const parent = path[path.length - 1];
+    if (isPadding(box.type)) buf.fill(0, pos + box.headerSize, end);
+    else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
+    else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
+    else if (box.type === "colr" && parent === "ipco" && dropIcc && isIcc(buf, pos + box.headerSize, end)) {
+      buf.write("free", pos + 4, "latin1");
+      buf.fill(0, pos + box.headerSize, end);
+      result.iccProfiles++;
+    }
+    pos = end;
+  }
+}
+
+function isIcc(buf: Buffer, payload: number, end: number): boolean {
+  if (payload + 4 > end) return false;
+  const colourType = buf.toString("latin1", payload, payload + 4);
+  return colourType === "prof" || colourType === "rICC";
+}
+
+function isPadding(type: string): boolean {
+  return type === "free" || type === "skip";
+}
+
+async function zeroRange(fh: fsp.FileHandle, from: number, to: number): Promise<void> {
+  const zeros = Buffer.alloc(Math.min(to - from, 1024 * 1024));
+  for (let pos = from; pos < to; pos += zeros.length) await fh.write(zeros, 0, Math.min(zeros.length, to - pos), pos);
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError("The image file is damaged: its structure could not be read.", new Error(why));
+}
