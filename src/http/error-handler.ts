@@ -40,6 +40,10 @@ export function toAppError(err: unknown, maxMb: number): AppError {
     case "FST_INVALID_MULTIPART_CONTENT_TYPE":
     case "FST_PROTO_VIOLATION":
       return badRequest("the multipart form is malformed");
+    // Node's error for a request body whose client closed the connection mid-way.
+    case "ECONNRESET":
+      if (e.message === "aborted") return badRequest("the client closed the connection");
+      break;
     case "ENOSPC":
       return new AppError("insufficient_storage", undefined, err);
     default:

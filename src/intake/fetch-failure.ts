@@ -1,3 +1,4 @@
+import { errors as undiciErrors } from "undici";
 import { BlockedAddressError } from "./guarded-connect.js";
 
 /** The body went past the size limit while streaming. */
@@ -9,6 +10,8 @@ export class TooLargeError extends Error {
 export class FetchTimeoutError extends Error {
   override readonly name = "FetchTimeoutError";
 }
+
+const NOT_HTTP = "the server's answer is not valid HTTP";
 
 /** The reason given when the address policy refused a connection. */
 export const NOT_PUBLIC = "the address is not public";
@@ -45,12 +48,15 @@ export function fetchFailureReason(err: unknown, limitBytes: number): string | n
     if (e instanceof BlockedAddressError) return NOT_PUBLIC;
     if (e instanceof FetchTimeoutError) return "the server took too long to answer";
     if (e instanceof TooLargeError) return tooLargeReason(limitBytes);
+    // llhttp's verdict on an answer it cannot parse (a bad length, status line or header) does
+    // not always carry an HPE_ code.
+    if (e instanceof undiciErrors.HTTPParserError) return NOT_HTTP;
     const code = (e as { code?: unknown }).code;
     if (typeof code !== "string") continue;
     const known = reasons[code];
     if (known != null) return known;
     // llhttp's parse errors: whatever answered does not speak HTTP/1.1.
-    if (code.startsWith("HPE_")) return "the server's answer is not valid HTTP";
+    if (code.startsWith("HPE_")) return NOT_HTTP;
     if (isTlsCode(code)) return "the server's secure connection could not be verified";
   }
   return null;

@@ -23,6 +23,7 @@ export interface MultipartInput {
  * @fastify/multipart's codes to the contract's sentences).
  */
 export async function readMultipart(request: FastifyRequest, temp: TempSpace): Promise<MultipartInput> {
+  checkBoundary(request.headers["content-type"]);
   const fields: Record<string, string> = {};
   let file: UploadedFile | null = null;
   try {
@@ -50,4 +51,14 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace): P
     if (file != null) await temp.remove(file.path);
     throw err;
   }
+}
+
+/**
+ * RFC 2046 5.1.1: a boundary is 1 to 70 characters. The form parser throws plain errors for a
+ * missing or oversized one, which would read as our own failure.
+ */
+function checkBoundary(contentType: string | undefined): void {
+  const m = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? "");
+  const boundary = m?.[1] ?? m?.[2] ?? "";
+  if (boundary.length < 1 || boundary.length > 70) throw badRequest("the multipart form has no valid boundary (1 to 70 characters)");
 }
