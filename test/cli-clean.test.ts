@@ -196,10 +196,17 @@ describe("exifapi clean", () => {
     expect(r.stdout).toMatch(/^Cleaned 6 files/m);
   });
 
-  test("--strict exits 1 when a file was skipped", async () => {
-    const r = await cli(["clean", "--strict", "--out", "strict-out", path.join("beside", "notes.txt")]);
+  test("--strict exits 1 when a file was skipped; a path that does not exist always does", async () => {
+    const skipped = path.join("beside", "notes.txt");
+    const lenient = await cli(["clean", "--out", "strict-out", skipped]);
+    expect(lenient.code, lenient.stderr).toBe(0);
+    const r = await cli(["clean", "--strict", "--out", "strict-out", skipped]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("unsupported type: TXT");
+    const missing = await cli(["clean", "--out", "strict-out", "no such folder"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("failed   no such folder: No such file or folder.");
+    expect(await fsp.readdir(path.join(dir, "strict-out")).catch(() => [])).toEqual([]);
   });
 
   test("--in-place replaces only the files whose clean copy was verified", async () => {

@@ -121,7 +121,9 @@ export async function cleanCommand(argv: string[]): Promise<number> {
       async (found) => {
         const report: FileReport =
           found.kind === "passed"
-            ? { path: found.path, outcome: "skipped", reason: found.reason }
+            ? found.reason === "not found"
+              ? { path: found.path, outcome: "failed", reason: "not found", detail: "No such file or folder." }
+              : { path: found.path, outcome: "skipped", reason: found.reason }
             : await cleanOne(found.path, found.relative, { exiftool: pool.access, keep: args.keep, unknownMembers: args.unknownMembers, placement: args.placement, workDir, temps, findings: args.json });
         if (stopping) return;
         const bytes = found.kind === "file" ? found.size : 0;

@@ -38,8 +38,8 @@ type FileOutcome =
   | { path: string; outcome: "skipped"; reason: SkipReason; fileType?: string; detail?: string }
   | { path: string; outcome: "failed"; reason: FailReason; fileType?: string; detail: string };
 
-export type SkipReason = "unsupported type" | "link" | "special file" | "not found";
-export type FailReason = "bad file" | "too complex" | "error";
+export type SkipReason = "unsupported type" | "link" | "special file";
+export type FailReason = "bad file" | "too complex" | "not found" | "error";
 
 /**
  * Cleans one file with the service's detect/clean/verify. Cleaners see generated names only: the

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from "../config.js";
 import { CLEAN_USAGE, cleanCommand } from "./clean-command.js";
 import { INSPECT_USAGE, inspectCommand } from "./inspect-command.js";
 import { createExifToolPool } from "../metadata/exiftool-pool.js";
-import { serve } from "../server.js";
 import { createDb } from "../store/db.js";
 import { createKeyStore } from "../store/keys.js";
 
@@ -82,9 +81,12 @@ async function keysCommand(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case "serve":
+    case "serve": {
+      // Loaded only here: clean and inspect need none of the HTTP stack.
+      const { serve } = await import("../server.js");
       await serve(loadConfig());
       return -1;
+    }
     case "keys":
       return keysCommand(rest);
     case "clean":
