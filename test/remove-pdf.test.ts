@@ -226,6 +226,14 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
     expect(await pixelSignature(innerPhoto)).toBe(await pixelSignature(photo));
     expectNameOnly(await fileSpecs(report), [ATTACHED_PHOTO]);
     await run("qpdf", ["--check", out]);
+
+    // The article thread stays, its information gone: its bead still points to it.
+    const objects = Object.values(JSON.parse((await run("qpdf", ["--json-output=2", "--json-key=qpdf", out, "-"])).stdout.toString("utf8")).qpdf[1] as Record<string, { value?: Record<string, unknown> }>);
+    const thread = objects.find((o) => o.value?.["/Type"] === "/Thread")?.value;
+    const bead = objects.find((o) => o.value?.["/Type"] === "/Bead")?.value;
+    expect(thread).toBeDefined();
+    expect(thread).not.toHaveProperty("/I");
+    expect(bead?.["/T"]).toMatch(/^\d+ 0 R$/);
   });
 
   it("keeps an attachment annotation with keep=comments, its file cleaned and its author and date gone", async () => {

@@ -11,12 +11,12 @@ import type { PdfDict, PdfJson } from "./scrub-objects.js";
 /** How deep a name tree is followed; real ones have two or three levels. */
 const MAX_TREE_DEPTH = 32;
 
-export function isEmbeddedFileSpec(v: PdfJson | undefined): v is PdfDict {
+function isEmbeddedFileSpec(v: PdfJson | undefined): v is PdfDict {
   return isDict(v) && isDict(v["/EF"]);
 }
 
 /** The file's name without any folder, from the first name the specification gives. */
-export function fileName(spec: PdfDict): string {
+function fileName(spec: PdfDict): string {
   for (const key of ["/UF", "/F", "/Unix", "/Mac", "/DOS"]) {
     const text = pdfText(spec[key]);
     const base = text

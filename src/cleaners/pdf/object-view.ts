@@ -14,11 +14,6 @@ export class ObjectView {
     return this.update.qpdf[1];
   }
 
-  /** Every object key ("obj:4 0 R", "trailer"). */
-  keys(): string[] {
-    return Object.keys({ ...this.doc.qpdf[1], ...this.changes });
-  }
-
   object(key: string): QpdfObject | undefined {
     return this.changes[key] ?? this.doc.qpdf[1][key];
   }
