@@ -26,6 +26,8 @@ if [ "$mode" = test ]; then
   need[pdftotext]=poppler-utils
   # The office review tests read a cleaned document's final text as LibreOffice shows it.
   need[soffice]=libreoffice-writer-nogui
+  # The camera raw tests check that dcraw identifies and renders the raws the same way.
+  need[dcraw]=dcraw
   need[zip]=zip
   need[unzip]=unzip
   # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).

@@ -6,6 +6,7 @@ import type { RawTags } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "./errors.js";
 import { isDescriptive, isKept } from "./keep.js";
+import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { cleanerFor } from "./registry.js";
@@ -43,7 +44,7 @@ const CHANGED = "The file could not be cleaned without changing its content; it 
 
 /** Detect: the cleaner for a file, by the type ExifTool read from its bytes (never its name). */
 export function detect(before: RawTags): Detected {
-  const fileType = typeof before["File:FileType"] === "string" ? before["File:FileType"] : null;
+  const fileType = fileTypeOf(before);
   if (fileType == null) throw new UnsupportedTypeError("unknown");
   const cleaner = cleanerFor(fileType);
   if (cleaner == null) throw new UnsupportedTypeError(fileType);
@@ -113,7 +114,7 @@ export async function verify(
   const { tags: after } = await exiftool.read(output, { embedded: true });
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
-  const afterType = after["File:FileType"];
+  const afterType = fileTypeOf(after);
   if (afterType !== fileType) {
     throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
   }
@@ -122,7 +123,7 @@ export async function verify(
   }
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
   const leftovers = found(after).filter((t) => !cleaner.isStructural(t));
-  const notAsked = leftovers.filter((t) => !isKept(t, allowed));
+  const notAsked = leftovers.filter((t) => !isKept(t, allowed) && cleaner.isRetained?.(t) !== true);
   if (notAsked.length > 0) {
     const names = notAsked.map((t) => `${t.group}:${t.tag}`).join(", ");
     throw new BadFileError("The file's metadata could not be removed completely.", new Error(`${cleaner.name} left ${names}`));

@@ -10,6 +10,7 @@ import { taggedAudioCleaner } from "./media/tagged-audio.js";
 import { legacyOfficeCleaner } from "./legacy-office/index.js";
 import { officeCleaners } from "./office/index.js";
 import { pdfCleaners } from "./pdf/index.js";
+import { rawCleaners } from "./raw/index.js";
 import type { Cleaner } from "./types.js";
 
 /**
@@ -29,6 +30,7 @@ export const cleaners: readonly Cleaner[] = [
   legacyOfficeCleaner,
   epubCleaner,
   ...archiveCleaners,
+  ...rawCleaners,
 ];
 
 export function cleanerFor(fileType: string): Cleaner | null {

@@ -37,8 +37,12 @@ export interface CleanContext {
  * isolation boundary), so they get this narrow message-friendly interface, not the pool itself.
  */
 export interface ExifToolAccess {
-  /** Every tag of a file as the contract reads it (`-G0 -u`); `embedded` adds `-ee`. */
-  read(file: string, opts?: { embedded?: boolean; numeric?: boolean }): Promise<RawRead>;
+  /**
+   * Every tag of a file as the contract reads it (`-G0 -u`); `embedded` adds `-ee`; `imageHash`
+   * adds `File:ImageDataHash`, ExifTool's hash of the picture data itself (a camera raw's sensor
+   * data, not its previews), to prove that a rewrite left those bytes alone.
+   */
+  read(file: string, opts?: { embedded?: boolean; numeric?: boolean; imageHash?: boolean }): Promise<RawRead>;
   /**
    * `exiftool ARGS -o OUTPUT INPUT`: a rewrite by ExifTool itself (e.g. `["-all="]`). Resolves to
    * ExifTool's error messages, empty on success.
@@ -91,4 +95,10 @@ export interface Cleaner {
    * describe the file (see `isDescriptive` in keep.ts) never reach this check.
    */
   isStructural(tag: FoundTag): boolean;
+  /**
+   * True for a tag the cleaner leaves in place on purpose although the format does not strictly
+   * need it (a camera raw's own notes, which raw decoders read and which cannot be told apart
+   * from the picture's needs): verification accepts it and `remaining` lists it.
+   */
+  isRetained?(tag: FoundTag): boolean;
 }

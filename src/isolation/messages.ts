@@ -7,7 +7,7 @@ import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
  * reaps it), so the main thread starts, times and kills them all, under the task's signal.
  */
 export type MainRequest =
-  | { op: "read"; file: string; embedded: boolean; numeric: boolean }
+  | { op: "read"; file: string; embedded: boolean; numeric: boolean; imageHash: boolean }
   | { op: "write"; input: string; output: string; args: readonly string[] }
   | { op: "tool"; cmd: string; args: readonly string[]; opts: Omit<ToolOptions, "signal"> };
 

@@ -22,7 +22,7 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, signal: Ab
   signal.throwIfAborted();
   switch (request.op) {
     case "read":
-      return exiftool.read(request.file, { embedded: request.embedded, numeric: request.numeric });
+      return exiftool.read(request.file, { embedded: request.embedded, numeric: request.numeric, imageHash: request.imageHash });
     case "write":
       return exiftool.write(request.input, request.output, request.args);
     case "tool":

@@ -56,7 +56,7 @@ export function currentChannel(): WorkerChannel | undefined {
 /** ExifTool as cleaners see it, from inside a worker. */
 export function exiftoolOverChannel(channel: WorkerChannel): ExifToolAccess {
   return {
-    read: async (file, opts) => (await channel.call({ op: "read", file, embedded: opts?.embedded === true, numeric: opts?.numeric === true })) as RawRead,
+    read: async (file, opts) => (await channel.call({ op: "read", file, embedded: opts?.embedded === true, numeric: opts?.numeric === true, imageHash: opts?.imageHash === true })) as RawRead,
     write: async (input, output, args) => (await channel.call({ op: "write", input, output, args: [...args] })) as string[],
   };
 }

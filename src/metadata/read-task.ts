@@ -21,9 +21,10 @@ export interface RawRead {
  * error for us: its messages become `warnings` and whatever it could read is still returned.
  */
 export class ReadAllTask extends ExifToolTask<RawRead> {
-  static for(file: string, numeric: boolean, embedded: boolean): ReadAllTask {
+  static for(file: string, numeric: boolean, embedded: boolean, imageHash = false): ReadAllTask {
     const args = ["-charset", "filename=utf8", "-json", "-G0", "-u", "-api", "LargeFileSupport=1"];
     if (embedded) args.push("-ee");
+    if (imageHash) args.push("-api", "RequestTags=ImageDataHash");
     if (numeric) args.push("-n");
     args.push(file);
     return new ReadAllTask(args);

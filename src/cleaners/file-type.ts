@@ -1,0 +1,31 @@
+import type { RawTags } from "../metadata/read-task.js";
+
+/** A camera raw that ExifTool, reading a file without its extension, reports as a plain TIFF. */
+export const TIFF_RAW = "TIFF-based camera raw";
+/** Phase One's raw format, which ExifTool recognises only by its `.iiq` extension. */
+export const IIQ = "IIQ";
+
+/**
+ * Fields that only a camera's raw sensor data carries (TIFF/EP and DNG colour filter layout; EXIF's
+ * own CFAPattern is not one: camera JPEGs and TIFFs describe their sensor with it too).
+ */
+const CFA_TAGS = ["EXIF:CFARepeatPatternDim", "EXIF:CFAPattern2", "EXIF:CFAPlaneColor", "EXIF:CFALayout", "EXIF:DNGVersion"];
+const RAW_PHOTOMETRIC: ReadonlySet<unknown> = new Set(["Color Filter Array", "Linear Raw", 32803, 34892]);
+/** Phase One and Leaf keep the sensor data and its calibration inside their maker notes. */
+const PHASE_ONE_TAGS = ["MakerNotes:RawData", "MakerNotes:RawFormat", "MakerNotes:SensorCalibration"];
+
+/**
+ * The file's type as the cleaners see it: ExifTool's FileType, except that a "TIFF" holding a
+ * camera's raw sensor data is told apart. ExifTool names most raws by their bytes (CR2, NEF,
+ * ARW, PEF, RW2, ORF...), but a Phase One IIQ, or an uncompressed raw whose compression code
+ * is plain TIFF's, comes out as "TIFF" when the file has no extension, as ours never has; the
+ * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data.
+ */
+export function fileTypeOf(tags: RawTags): string | null {
+  const type = tags["File:FileType"];
+  if (typeof type !== "string") return null;
+  if (type !== "TIFF") return type;
+  if (PHASE_ONE_TAGS.some((k) => k in tags)) return IIQ;
+  if (CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"])) return TIFF_RAW;
+  return type;
+}

@@ -1,0 +1,26 @@
+import { IIQ, TIFF_RAW } from "../file-type.js";
+import { refusal } from "../refusal.js";
+
+/** Camera raws the service recognises but cannot clean with proof that the picture stays intact. */
+export const rawRefusals = [
+  refusal(
+    "raw-iiq",
+    [IIQ],
+    "This is a Phase One IIQ camera raw photo. Its raw picture data lies inside the camera's own notes, next to the " +
+      "serial number and other personal details, and the service cannot rewrite those notes with proof that the picture " +
+      "stays intact, so it does not clean this kind of file.",
+  ),
+  refusal(
+    "raw-tiff",
+    [TIFF_RAW],
+    "This is a camera raw photo stored in a TIFF container whose make the service cannot tell from its contents " +
+      "(an uncompressed raw, for instance). Cleaning it as a plain TIFF would lose the raw picture data, so it is not " +
+      "cleaned.",
+  ),
+  refusal(
+    "raw-x3f",
+    ["X3F"],
+    "This is a Sigma X3F camera raw photo. The service cannot rewrite this format without risk to the raw picture data, " +
+      "so it does not clean it.",
+  ),
+];

@@ -1,0 +1,138 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { makeDng, rawSample, type RawKind } from "./helpers/make-raw.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { startServer, type RunningServer } from "./helpers/server.js";
+import { exiftool, run } from "./helpers/tools.js";
+
+const MARKER = "RawMark_J4n8Qs";
+const DCRAW = "/usr/bin/dcraw";
+
+interface Row {
+  name: string;
+  make(dir: string): Promise<string>;
+  /** ExifTool's FileType for the file. */
+  type: string;
+  /** The sample holds real sensor data: dcraw's rendering must be the same before and after. */
+  renders?: boolean;
+}
+
+const rows: Row[] = [
+  { name: "DNG built by the suite (real sensor data)", make: (d) => makeDng(d, MARKER), type: "DNG", renders: true },
+  { name: "DNG (Adobe DNG Converter, Canon maker notes)", make: (d) => rawSample(d, "DNG.dng", MARKER), type: "DNG" },
+  { name: "CR2 (Canon EOS 350D)", make: (d) => rawSample(d, "CanonRaw.cr2", MARKER), type: "CR2" },
+  { name: "CR3 (Canon EOS M50)", make: (d) => rawSample(d, "CanonRaw.cr3", MARKER), type: "CR3" },
+  { name: "CRW (Canon EOS 300D)", make: (d) => rawSample(d, "CanonRaw.crw", MARKER), type: "CRW" },
+  { name: "NEF (Nikon D70)", make: (d) => rawSample(d, "Nikon.nef", MARKER), type: "NEF" },
+  { name: "RAF (Fujifilm S5Pro)", make: (d) => rawSample(d, "FujiFilm.raf", MARKER), type: "RAF" },
+  { name: "RW2 (Panasonic DMC-LX3)", make: (d) => rawSample(d, "Panasonic.rw2", MARKER), type: "RW2" },
+  { name: "MRW (Minolta DiMAGE A2)", make: (d) => rawSample(d, "Minolta.mrw", MARKER), type: "MRW" },
+  // No free tool writes these makers' notes and ExifTool's samples lack them: the suite's sensor
+  // data in each family's container, as ExifTool recognises it (compression code or header).
+  { name: "ARW container built by the suite", make: (d) => makeDng(d, MARKER, ARW), type: "ARW" },
+  { name: "PEF container built by the suite", make: (d) => makeDng(d, MARKER, PEF), type: "PEF" },
+  { name: "ORF container built by the suite", make: (d) => makeDng(d, MARKER, ORF), type: "ORF" },
+];
+
+const ARW: RawKind = { ext: "arw", make: "SONY", compression: 32767, dng: false };
+const PEF: RawKind = { ext: "pef", make: "PENTAX Corporation", compression: 65535, dng: false };
+const ORF: RawKind = { ext: "orf", make: "OLYMPUS IMAGING CORP.", compression: 1, olympusHeader: true, dng: false };
+/** Uncompressed, no DNGVersion: ExifTool says "TIFF" for it, yet it holds raw CFA data. */
+const TIFF_RAW: RawKind = { ext: "nef", make: "NIKON CORPORATION", compression: 1, dng: false };
+
+let server: RunningServer;
+let tmp: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "remove-raw-"));
+});
+
+afterAll(async () => {
+  await server.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/**
+ * ExifTool's hash of the raw sensor data (not the previews), independent of the metadata. Read
+ * from a copy without extension, as the service reads: ExifTool hashes an ORF only when it finds
+ * its type from the bytes.
+ */
+async function rawDataHash(file: string): Promise<string> {
+  const bare = `${file}-bare`;
+  await fs.copyFile(file, bare);
+  const hash = (await exiftool(["-s3", "-ImageDataHash", bare])).trim();
+  expect(hash).toMatch(/^[0-9a-f]{32}$/);
+  return hash;
+}
+
+/** What dcraw makes of the file (camera, sizes, colour filter, multipliers), minus name, owner and date. */
+async function dcrawIdentity(file: string): Promise<string> {
+  // dcraw exits 1 when it identifies a camera yet finds no raw data it can decode (the cut samples).
+  const { stdout } = await run(DCRAW, ["-i", "-v", file], { okCodes: [1] });
+  return stdout
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => !/^(Filename|Timestamp|Owner|Embedded ICC profile):/.test(l))
+    .join("\n");
+}
+
+async function tags(file: string): Promise<Record<string, unknown>> {
+  const [json] = JSON.parse(await exiftool(["-j", "-G0", "-a", "-u", file])) as Record<string, unknown>[];
+  return json ?? {};
+}
+
+describe("camera raw removal", () => {
+  it.each(rows)("$name: no marker, GPS, XMP or IPTC left, raw data byte-equal, decoders see the same picture", async (row) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "gen-"));
+    const input = await row.make(dir);
+    expect(await findMarker(input, MARKER), "the generator planted the marker").not.toEqual([]);
+    const original = await tags(input);
+    expect(original["File:FileType"]).toBe(row.type);
+
+    const { status, body, cleaned } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const output = path.join(dir, `clean${path.extname(input)}`);
+    await fs.writeFile(output, cleaned!);
+
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    const after = await tags(output);
+    expect(after["File:FileType"]).toBe(row.type);
+    const personal = Object.keys(after).filter((k) => /^(XMP|IPTC|Photoshop|ICC_Profile)[:-]|GPS/.test(k));
+    expect(personal).toEqual([]);
+    // Numeric serial numbers cannot hold the marker: the body's own must be gone or zeroed.
+    const serials = Object.entries(after).filter(([k, v]) => /Serial|Owner/i.test(k) && !/Format$/.test(k) && !/^[\s0]*$/.test(String(v)));
+    expect(serials).toEqual([]);
+    for (const k of ["EXIF:Make", "EXIF:Model", "MakerNotes:Make", "MakerNotes:Model"]) expect(after[k], k).toEqual(original[k]);
+
+    expect(await rawDataHash(output)).toBe(await rawDataHash(input));
+    expect(await dcrawIdentity(output)).toBe(await dcrawIdentity(input));
+    if (row.renders === true) {
+      const render = async (f: string): Promise<Buffer> => (await run(DCRAW, ["-4", "-c", f])).stdout;
+      const picture = await render(input);
+      expect(picture.length).toBeGreaterThan(64 * 48 * 6);
+      expect((await render(output)).equals(picture)).toBe(true);
+    }
+
+    const remaining = body["remaining"] as Record<string, unknown>;
+    expect(Object.keys(remaining).filter((g) => !["exif", "makernotes"].includes(g.toLowerCase()))).toEqual([]);
+  });
+});
+
+describe("camera raws the service refuses, in words", () => {
+  it.each([
+    ["PhaseOne.iiq", /^This is a Phase One IIQ camera raw photo\. .*cannot rewrite those notes with proof that the picture stays intact/],
+    ["Sigma.x3f", /^This is a Sigma X3F camera raw photo\. /],
+    ["an uncompressed raw in a plain TIFF container", /^This is a camera raw photo stored in a TIFF container .*Cleaning it as a plain TIFF would lose the raw picture data/],
+  ] as const)("%s: 422 with a sentence, no download", async (name, sentence) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "refused-"));
+    const input = name.includes(" ") ? await makeDng(dir, MARKER, TIFF_RAW) : await rawSample(dir, name, MARKER);
+    const { status, body, cleaned } = await removeViaApi(server, input);
+    expect(status).toBe(422);
+    expect(body["error"]).toMatch(sentence);
+    expect(cleaned).toBeNull();
+  });
+});
