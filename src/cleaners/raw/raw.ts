@@ -21,6 +21,8 @@ const FIRST_PASS = [
 /** A date ExifTool accepts where it cannot delete one (QuickTime headers, fixed maker-note fields). */
 const NO_DATE = "0000:00:00 00:00:00";
 
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+
 const CHANGED = "The camera raw file could not be cleaned without changing its raw picture data.";
 
 /**
@@ -78,6 +80,9 @@ function leftovers(tags: RawTags, keep: ReadonlySet<KeepOption>): FoundTag[] {
     const colon = key.indexOf(":");
     if (colon < 0) return [];
     const t = { group: key.slice(0, colon), tag: key.slice(colon + 1), value };
+    // Names go back to ExifTool as arguments, where `<` or `=` would change their meaning (a
+    // copy from another tag or file): any other name is left to verification, which refuses it.
+    if (!SAFE_NAME.test(t.group) || !SAFE_NAME.test(t.tag)) return [];
     if (isDescriptive(t.group, t.tag) || isDecoderTag(t) || isKept(t, keep)) return [];
     if (isRetainedTag(t) && !(isWhen(t) && !isBlank(t.value))) return [];
     return [t];
