@@ -94,14 +94,16 @@ export class FileBytes {
   }
 
   /**
-   * Exactly the bytes [at, at + length), for copying: served from the window when it holds them,
-   * otherwise read into a buffer of their own without disturbing the window a walk is using.
+   * Exactly the bytes [at, at + length), for copying: a view of the window when it holds them
+   * (`cached` true), otherwise read into `scratch` (at least `length` long, reused by the caller
+   * once the bytes are written) without disturbing the window a walk is using.
    */
-  async slice(at: number, length: number): Promise<Buffer> {
+  async slice(at: number, length: number, scratch: Buffer): Promise<{ bytes: Buffer; cached: boolean }> {
     const cached = this.peek(at, length);
-    const buf = cached ?? (await this.fill(at, length));
-    if (buf.length !== length) throw new Error(`the file ended at ${at + buf.length} while its bytes up to ${at + length} were copied`);
-    return buf;
+    if (cached?.length === length) return { bytes: cached, cached: true };
+    const got = await this.fill(at, length, scratch);
+    if (got.length !== length) throw new Error(`the file ended at ${at + got.length} while its bytes up to ${at + length} were copied`);
+    return { bytes: got, cached: false };
   }
 
   /** What the window holds from `at` to its end, when it holds `at`. */
@@ -110,8 +112,9 @@ export class FileBytes {
     return from >= 0 && from < this.window.length ? this.window.subarray(from) : undefined;
   }
 
-  private async fill(at: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - at)));
+  private async fill(at: number, length: number, into?: Buffer): Promise<Buffer> {
+    const n = Math.max(0, Math.min(length, this.size - at));
+    const buf = into != null ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let got = 0;
     while (got < buf.length) {
       const { bytesRead } = await this.handle.read(buf, got, buf.length - got, at + got);

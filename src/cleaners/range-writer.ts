@@ -17,6 +17,8 @@ export class RangeWriter {
   private pieces: (Buffer | Range)[] = [];
   private queued = 0;
   private written = 0;
+  /** Where copied ranges are read into, one window at a time: reused, so copying allocates nothing. */
+  private readonly scratch = Buffer.allocUnsafe(WINDOW);
 
   private constructor(
     private readonly handle: FileHandle,
@@ -54,26 +56,29 @@ export class RangeWriter {
     this.pieces = [];
     let batch: Buffer[] = [];
     let batchBytes = 0;
-    const push = async (b: Buffer): Promise<void> => {
-      batch.push(b);
-      batchBytes += b.length;
-      if (batchBytes < WINDOW && batch.length < 1024) return;
+    const write = async (): Promise<void> => {
       await this.writeAll(batch, batchBytes);
       batch = [];
       batchBytes = 0;
     };
     for (const p of pieces) {
       if (Buffer.isBuffer(p)) {
-        await push(p);
-        continue;
+        batch.push(p);
+        batchBytes += p.length;
+      } else {
+        for (let at = p[0]; at < p[1]; ) {
+          const n = Math.min(WINDOW, p[1] - at);
+          const { bytes, cached } = await this.src.slice(at, n, this.scratch);
+          batch.push(bytes);
+          batchBytes += n;
+          at += n;
+          // The scratch buffer is read into again for the next range: write it out first.
+          if (!cached) await write();
+        }
       }
-      for (let at = p[0]; at < p[1]; ) {
-        const n = Math.min(WINDOW, p[1] - at);
-        await push(await this.src.slice(at, n));
-        at += n;
-      }
+      if (batchBytes >= WINDOW || batch.length >= 1024) await write();
     }
-    await this.writeAll(batch, batchBytes);
+    await write();
     this.queued = 0;
   }
 

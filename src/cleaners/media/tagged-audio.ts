@@ -52,7 +52,7 @@ export const taggedAudioCleaner: Cleaner = {
         throw new BadFileError(`The ${name} file could not be read: no audio stream starts after its tags.`);
       }
       const end = await endOfAudio(src, start);
-      const stream = Buffer.from(await src.slice(start, end - start));
+      const stream = Buffer.from((await src.slice(start, end - start, Buffer.allocUnsafe(end - start))).bytes);
       if (ctx.fileType === "APE") blankWavHeader(stream);
       await fsp.writeFile(ctx.output, stream, { flag: "wx" });
     } finally {
