@@ -7,7 +7,7 @@ import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkZipLimits, extractZip } from "../src/cleaners/office/zip-read.js";
 import { TooComplexError } from "../src/cleaners/errors.js";
-import { makeBombDocx, makeMarkedJpeg, makeOffice, RSID, zip, type OfficeKind } from "./helpers/make-office.js";
+import { docxWithDocument, makeBombDocx, makeMarkedJpeg, makeOffice, RSID, W, XML, zip, type OfficeKind } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi, type RemoveOutcome } from "./helpers/remove-api.js";
@@ -227,6 +227,38 @@ async function libreOfficeText(bytes: Buffer, ext: string): Promise<string[]> {
   const text = (await fsp.readFile(path.join(work, "doc.txt"), "utf8")).replace(/^\uFEFF/, "");
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
 }
+
+describe("XML parts are read as a stream, within limits", () => {
+  const document = (body: string): string => `${XML}<w:document xmlns:w="${W}"><w:body>${body}</w:body></w:document>`;
+
+  // A DOM of such parts would take gigabytes (about a kilobyte per node) or overflow the stack.
+  test.each([
+    ["nests 20,000 deep", (): string => document(`${"<w:p>".repeat(20_000)}${"</w:p>".repeat(20_000)}`)],
+    ["holds 4.2 million empty paragraphs", (): string => document("<w:p/>".repeat(4_200_000))],
+  ])("a DOCX whose document.xml %s is refused as too complex", async (_what, make) => {
+    const bytes = await docxWithDocument(make());
+    expect(bytes.length).toBeLessThan(1 << 20);
+    const { status, body: res, cleaned, ms } = await removeKeeping(bytes, "complex.docx", "");
+    expect(status, `${JSON.stringify(res)}\n${server.logs.slice(-6).join("\n")}\n${server.stderr.join("").slice(-2000)}`).toBe(422);
+    expect(res["error"]).toMatch(/too complex to process within this service.s limits/);
+    expect(cleaned).toBeNull();
+    // About 4 s of CPU for the longer one; the margin is for a busy machine.
+    expect(ms).toBeLessThan(90_000);
+  });
+
+  test("a large sheet (more nodes than a DOM would hold in a worker) is cleaned, its cells unchanged", async () => {
+    const S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const rows = Array.from({ length: 40_000 }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}" s="1"><v>${i}</v></c><c r="B${i + 1}" t="inlineStr"><is><t>cell &amp; ${i}</t></is></c></row>`);
+    const sheet = `${XML}<worksheet xmlns="${S}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>${rows.join("")}</sheetData></worksheet>`;
+    const marker = `MRKsheet${crypto.randomBytes(4).toString("hex")}`;
+    const fx = await makeOffice("xlsx", marker, await makeMarkedJpeg(dir, marker));
+    const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [n, n === fx.bodyPart ? Buffer.from(sheet) : e.data]);
+    const { status, body: res, cleaned } = await removeKeeping(await zip(parts), "large.xlsx", "");
+    expect(status, JSON.stringify(res)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect((await unzip(cleaned!)).get(fx.bodyPart)!.data.toString("utf8")).toBe(sheet);
+  });
+});
 
 describe("zip extraction limits", () => {
   test("the total of all entries is counted as inflated, with bounded memory", async () => {

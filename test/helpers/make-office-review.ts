@@ -101,8 +101,9 @@ async function docx(m: ReviewMarkers): Promise<ReviewFixture> {
     finalText: [`Alpha ${m.inserted} Omega`, "Beta", "Gamma Moved Delta", "Cell"],
     reviewParts: ["word/comments.xml", "word/commentsExtended.xml", "word/commentsIds.xml", "word/commentsExtensible.xml", "word/people.xml"],
     comments: 2,
-    // ins, del, del mark, del, moveFrom, del mark, moveTo, pPrChange, rPrChange, row ins, row del, sectPrChange.
-    trackedChanges: 12,
+    // ins, del, del mark, del, moveFrom, del mark, moveTo, pPrChange, rPrChange, row ins, row del,
+    // the deleted text in that row, sectPrChange.
+    trackedChanges: 13,
   };
 }
 

@@ -329,3 +329,12 @@ function rawZip(entries: readonly { name: string; data: Buffer; claimed: number 
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
 }
+
+/** The smallest DOCX ExifTool recognises, around a `word/document.xml` given whole. */
+export function docxWithDocument(document: string | Buffer): Promise<Buffer> {
+  return zip([
+    ["[Content_Types].xml", contentTypes([["/word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"]])],
+    ["_rels/.rels", rels([["rId1", `${OD}/officeDocument`, "word/document.xml"]])],
+    ["word/document.xml", document],
+  ]);
+}

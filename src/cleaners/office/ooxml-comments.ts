@@ -1,9 +1,9 @@
 import fsp from "node:fs/promises";
-import type { Document, Element } from "@xmldom/xmldom";
+import type { Document } from "@xmldom/xmldom";
 import { inSet, MODERN_COMMENTS, P, S, THREADED, W } from "./ooxml-ns.js";
 import { internalTarget, kind, relationships, relsSource } from "./ooxml-package.js";
 import { readXmlPart } from "./part-io.js";
-import { elements, removeNode } from "./xml.js";
+import { elements } from "./xml.js";
 import type { FileEntry } from "./zip-read.js";
 
 /**
@@ -15,9 +15,6 @@ import type { FileEntry } from "./zip-read.js";
 const COMMENT_PARTS: ReadonlySet<string> = new Set(["comments", "commentsextended", "commentsids", "commentsextensible", "threadedcomment", "person", "commentauthors", "authors"]);
 /** Of those, the parts that hold the comments themselves, read to count them. */
 const COUNTED_PARTS: ReadonlySet<string> = new Set(["comments", "threadedcomment"]);
-
-/** Word's marks of where a comment is anchored in the text. */
-const W_MARKS: ReadonlySet<string> = new Set(["commentRangeStart", "commentRangeEnd", "commentReference"]);
 
 export interface CommentPlan {
   /** Lower-case names of the parts to drop. */
@@ -79,11 +76,4 @@ async function drawsOnlyNotes(entry: FileEntry): Promise<boolean> {
   const shapes = text.match(/<(?:[\w.-]+:)?shape[\s/>]/g)?.length ?? 0;
   const notes = text.match(/ObjectType\s*=\s*["']Note["']/g)?.length ?? 0;
   return shapes > 0 && shapes === notes;
-}
-
-/** Removes Word's comment anchors from a part's text (the comments themselves are dropped parts). */
-export function removeCommentMarks(doc: Document): void {
-  for (const el of elements(doc.documentElement!)) {
-    if (inSet(W, el) && W_MARKS.has(el.localName ?? "")) removeNode(el as Element);
-  }
 }

@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { Document, Element } from "@xmldom/xmldom";
-import { R } from "./ooxml-ns.js";
-import { elements, removeNode } from "./xml.js";
+import { removeNode } from "./xml.js";
 
 const RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships";
 const TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types";
@@ -55,13 +54,12 @@ const METADATA_ROOTS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * A metadata part recognised by its own root element, whatever its name or the relationship that
- * leads to it say: in a damaged package (`docProts/core.xml`, a relationship type with a flipped
- * letter) the name is what breaks, and the part would otherwise be copied as content.
+ * True for the root element of a metadata part, whatever the part's name or the relationship
+ * that leads to it say: in a damaged package (`docProts/core.xml`, a relationship type with a
+ * flipped letter) the name is what breaks, and the part would otherwise be copied as content.
  */
-export function isMetadataPart(doc: Document): boolean {
-  const root = doc.documentElement;
-  return root != null && root.namespaceURI != null && METADATA_ROOTS.get(root.namespaceURI) === root.localName;
+export function isMetadataRoot(uri: string, local: string): boolean {
+  return METADATA_ROOTS.get(uri) === local;
 }
 
 /** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
@@ -124,25 +122,6 @@ export function removedRelIds(rels: ReadonlyMap<string, Document>, dropped: Drop
     }
   }
   return ids;
-}
-
-/**
- * Removes a part's references to relationships that were removed. An element that exists only to
- * refer (Excel's `legacyDrawing` of its notes, PowerPoint's `commentRel` extension) goes whole;
- * otherwise only the reference goes (a `pageSetup` keeps its settings without its printer).
- */
-export function pruneReferences(doc: Document, ids: ReadonlySet<string> | undefined): void {
-  if (ids == null || ids.size === 0) return;
-  for (const el of elements(doc.documentElement!)) {
-    for (const a of Array.from({ length: el.attributes.length }, (_, i) => el.attributes.item(i)!)) {
-      if (a.namespaceURI == null || !R.has(a.namespaceURI) || !ids.has(a.value)) continue;
-      const n = el.localName;
-      if (n === "legacyDrawing" || n === "legacyDrawingHF") removeNode(el);
-      else if (n === "commentRel") removeNode(el.parentNode!);
-      else el.removeAttributeNode(a);
-      break;
-    }
-  }
 }
 
 export function relationships(doc: Document): Element[] {

@@ -1,6 +1,5 @@
-import type { Document, Element, Node } from "@xmldom/xmldom";
-import { inSet, W } from "./ooxml-ns.js";
-import { elements, removeNode } from "./xml.js";
+import { W } from "./ooxml-ns.js";
+import type { Captured, Piece, Verdict, XmlElement } from "./xml-stream.js";
 
 /** Revisions of formatting: the current formatting stays, the former one (inside) goes. */
 const FORMAT_CHANGES: ReadonlySet<string> = new Set([
@@ -31,93 +30,74 @@ const RANGE_MARKS: ReadonlySet<string> = new Set([
   "customXmlMoveToRangeEnd",
 ]);
 
-const KEPT = new Set(["ins", "moveTo"]);
-const GONE = new Set(["del", "moveFrom"]);
+const KEPT: ReadonlySet<string> = new Set(["ins", "moveTo"]);
+const GONE: ReadonlySet<string> = new Set(["del", "moveFrom"]);
+
+export interface Resolution {
+  verdict: Verdict;
+  /** True for a change (a range mark is not one). */
+  counted: boolean;
+  /**
+   * An open ancestor the change acts on: a deleted row or cell is dropped at its end, a paragraph
+   * whose mark was deleted is joined to the next one.
+   */
+  mark?: { target: XmlElement; note: "drop" | "join" };
+}
 
 /**
- * Accepts every tracked change of a WordprocessingML part, as Word's "Accept all" does (ECMA-376
- * Part 1, 17.13.5): inserted and moved-here content stays as plain content, deleted and moved-away
- * content goes, former formatting goes, and a deleted paragraph mark joins its paragraph to the
- * next. Resolves to the number of changes accepted.
+ * How accepting every tracked change, as Word's "Accept all" does (ECMA-376 Part 1, 17.13.5),
+ * treats a WordprocessingML element: inserted and moved-here content stays as plain content,
+ * deleted and moved-away content goes, former formatting goes, deleted rows and cells go, and a
+ * deleted paragraph mark joins its paragraph to the next. Null for an element that is no change.
  */
-export function acceptRevisions(doc: Document): number {
-  const found = Array.from(elements(doc.documentElement!)).filter((el) => inSet(W, el));
-  let count = 0;
-  const deletedMarks: Element[] = [];
-  for (const el of found) {
-    const n = el.localName ?? "";
-    if (!isAttached(el)) continue;
-    if (RANGE_MARKS.has(n)) {
-      removeNode(el);
-    } else if (FORMAT_CHANGES.has(n)) {
-      removeNode(el);
-      count++;
-    } else if (KEPT.has(n) || GONE.has(n)) {
-      count++;
-      const parent = el.parentNode as Element | null;
-      const p = parent?.localName;
-      if (p === "rPr" || p === "trPr") {
-        // A mark on a paragraph mark or a table row, not a container of content.
-        if (GONE.has(n) && p === "trPr") removeNode(parent!.parentNode!);
-        else if (GONE.has(n)) deletedMarks.push(el);
-        else removeNode(el);
-      } else if (GONE.has(n)) {
-        removeNode(el);
-      } else {
-        unwrap(el);
-      }
-    } else if (n === "cellIns" || n === "cellMerge") {
-      removeNode(el);
-      count++;
-    } else if (n === "cellDel") {
-      // tcPr -> tc: the deleted cell.
-      removeNode(el.parentNode!.parentNode!);
-      count++;
+export function acceptsRevision(el: XmlElement, parents: readonly XmlElement[]): Resolution | null {
+  const n = el.local;
+  if (RANGE_MARKS.has(n)) return { verdict: "drop", counted: false };
+  if (FORMAT_CHANGES.has(n)) return { verdict: "drop", counted: true };
+  const up = (i: number): XmlElement | undefined => {
+    const p = parents[parents.length - i];
+    return p != null && W.has(p.uri) ? p : undefined;
+  };
+  if (KEPT.has(n) || GONE.has(n)) {
+    const parent = up(1)?.local;
+    if (parent === "trPr") {
+      const row = up(2);
+      return GONE.has(n) && row != null ? { verdict: "drop", counted: true, mark: { target: row, note: "drop" } } : { verdict: "drop", counted: true };
     }
+    if (parent === "rPr") {
+      // On a paragraph mark (`w:p/w:pPr/w:rPr`), not a container of content.
+      const para = up(2)?.local === "pPr" ? up(3) : undefined;
+      return GONE.has(n) && para?.local === "p" ? { verdict: "drop", counted: true, mark: { target: para, note: "join" } } : { verdict: "drop", counted: true };
+    }
+    if (GONE.has(n)) return { verdict: "drop", counted: true };
+    // Its content stays in place; an element that declares namespaces for it cannot go.
+    return el.attrs.some((a) => a.name.startsWith("xmlns")) ? null : { verdict: "unwrap", counted: true };
   }
-  // After the content is resolved, so that a joined paragraph carries only what stays.
-  for (const mark of deletedMarks) if (isAttached(mark)) joinWithNext(mark);
-  return count;
-}
-
-/** Replaces an element with its children. */
-function unwrap(el: Element): void {
-  const parent = el.parentNode!;
-  while (el.firstChild != null) parent.insertBefore(el.firstChild, el);
-  parent.removeChild(el);
-}
-
-/**
- * A deleted paragraph mark (`w:p/w:pPr/w:rPr/w:del`): the paragraph's content moves to the start
- * of the next paragraph, which keeps its own properties. A paragraph with nothing after it keeps
- * its mark.
- */
-function joinWithNext(mark: Element): void {
-  const pPr = mark.parentNode?.parentNode as Element | null;
-  const para = pPr?.parentNode as Element | null;
-  removeNode(mark);
-  if (pPr?.localName !== "pPr" || para == null || !inSet(W, para) || para.localName !== "p") return;
-  let next = para.nextSibling;
-  while (next != null && next.nodeType !== 1) next = next.nextSibling;
-  if (next == null || !inSet(W, next as Element) || (next as Element).localName !== "p") return;
-  const first = firstElement(next as Element);
-  const at = first?.localName === "pPr" ? first.nextSibling : next.firstChild;
-  for (let c = para.firstChild; c != null; ) {
-    const following = c.nextSibling;
-    if (c !== pPr) next.insertBefore(c, at);
-    c = following;
+  if (n === "cellIns" || n === "cellMerge") return { verdict: "drop", counted: true };
+  if (n === "cellDel") {
+    const cell = up(2);
+    return cell?.local === "tc" ? { verdict: "drop", counted: true, mark: { target: cell, note: "drop" } } : { verdict: "drop", counted: true };
   }
-  removeNode(para);
-}
-
-function firstElement(el: Element): Element | null {
-  for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === 1) return c as Element;
   return null;
 }
 
-/** False for an element inside one already removed (its own change goes with it, uncounted). */
-function isAttached(el: Element): boolean {
-  let n: Node | null = el;
-  while (n != null && n.nodeType === 1) n = n.parentNode;
-  return n != null && n.nodeType === 9;
+/** A paragraph held back because its mark was deleted. */
+export type Held = Captured;
+
+/**
+ * Joins a paragraph whose mark was deleted to the next one: its content goes at the start of the
+ * next paragraph, which keeps its own properties.
+ */
+export function joinParagraphs(before: Held, next: Captured): Captured {
+  const carried = before.pieces.filter((p) => !isPPr(p));
+  const at = next.pieces.findIndex(isPPr) + 1;
+  const pieces = [...next.pieces.slice(0, at), ...carried, ...next.pieces.slice(at)];
+  if (next.end !== "") return { start: next.start, pieces, end: next.end };
+  // `<w:p/>`: written open and closed again around what it now holds.
+  const name = /^<([^\s/>]+)/.exec(next.start)?.[1] ?? "w:p";
+  return { start: `${next.start.slice(0, -2)}>`, pieces, end: `</${name}>` };
+}
+
+function isPPr(p: Piece): boolean {
+  return p.el != null && W.has(p.el.uri) && p.el.local === "pPr";
 }

@@ -2,12 +2,12 @@ import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
-import { planCommentDrops, removeCommentMarks } from "./ooxml-comments.js";
-import { isMetadataPart, planDrops, pruneContentTypes, pruneReferences, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
-import { acceptRevisions } from "./ooxml-revisions.js";
-import { scrubOoxmlPart } from "./ooxml-scrub.js";
+import { planCommentDrops } from "./ooxml-comments.js";
+import { planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
+import { ooxmlRules } from "./ooxml-rules.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
+import { rewriteXml } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
 import { extractZip, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
@@ -80,20 +80,17 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
     pruneRels(e.name, relsDoc, plan.dropped);
     return { name: e.name, source: await saveXmlPart(e, relsDoc) };
   }
-  if (isXmlName(e.name)) {
+  if (e.name === CONTENT_TYPES) {
     const doc = await readXmlPart(e);
-    if (e.name === CONTENT_TYPES) pruneContentTypes(doc, plan.dropped);
-    else if (isMetadataPart(doc)) return null;
-    else scrubContentPart(doc, e.name, plan);
+    pruneContentTypes(doc, plan.dropped);
     return { name: e.name, source: await saveXmlPart(e, doc) };
+  }
+  if (isXmlName(e.name)) {
+    // Content parts can be large (a spreadsheet's sheets): they are cleaned as a stream.
+    const file = `${e.file}.xml`;
+    const rules = ooxmlRules({ policy: plan.policy, counts: plan.counts, removedIds: plan.removedIds.get(e.name.toLowerCase()) ?? new Set() });
+    return (await rewriteXml(e.file, file, e.name, rules)) ? { name: e.name, source: { file } } : null;
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
-}
-
-function scrubContentPart(doc: Document, name: string, plan: Plan): void {
-  scrubOoxmlPart(doc);
-  pruneReferences(doc, plan.removedIds.get(name.toLowerCase()));
-  if (plan.policy.dropComments) removeCommentMarks(doc);
-  if (plan.policy.dropChanges) plan.counts.trackedChanges += acceptRevisions(doc);
 }

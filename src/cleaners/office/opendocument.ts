@@ -2,19 +2,18 @@ import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
-import { removeOdfReview } from "./odf-review.js";
-import { scrubOdfPart } from "./odf-scrub.js";
+import { odfRules } from "./odf-rules.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts } from "./review.js";
 import { zipStructural } from "./structural.js";
-import { removeNode } from "./xml.js";
+import { removeComments, removeNode } from "./xml.js";
+import { rewriteXml } from "./xml-stream.js";
 import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const MIMETYPE = "mimetype";
 const MANIFEST = "META-INF/manifest.xml";
 const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
-const OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 
 /**
  * Parts that are metadata whole: `meta.xml` (of the document and of each embedded object),
@@ -70,16 +69,15 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts):
   // An empty part (LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`) holds
   // nothing to remove, and is no XML to parse.
   if (e.size === 0) return { name: e.name, source: { file: e.file } };
-  if (isXmlName(e.name)) {
+  if (e.name === MANIFEST) {
     const doc = await readXmlPart(e);
-    const root = doc.documentElement;
-    if (root?.namespaceURI === OFFICE_NS && root.localName === "document-meta") return null;
-    if (e.name === MANIFEST) pruneManifest(doc);
-    else {
-      scrubOdfPart(doc);
-      removeOdfReview(doc, reviewPolicy(ctx.keep), counts);
-    }
+    pruneManifest(doc);
     return { name: e.name, source: await saveXmlPart(e, doc) };
+  }
+  if (isXmlName(e.name)) {
+    // Content parts can be large: they are cleaned as a stream.
+    const file = `${e.file}.xml`;
+    return (await rewriteXml(e.file, file, e.name, odfRules(reviewPolicy(ctx.keep), counts))) ? { name: e.name, source: { file } } : null;
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
@@ -87,6 +85,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts):
 
 /** The manifest must not list the parts that were dropped. */
 function pruneManifest(doc: Document): void {
+  removeComments(doc);
   if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new BadFileError("The document is encrypted.");
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";

@@ -59,30 +59,19 @@ export function* elements(root: Element): Generator<Element> {
  */
 export function removeComments(doc: Document): void {
   const comments: Node[] = [];
-  const walk = (n: Node): void => {
+  const stack: Node[] = [doc];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
     for (let c = n.firstChild; c != null; c = c.nextSibling) {
       if (c.nodeType === COMMENT_NODE) comments.push(c);
-      else if (c.nodeType === ELEMENT_NODE) walk(c);
+      else if (c.nodeType === ELEMENT_NODE) stack.push(c);
     }
-  };
-  walk(doc);
+  }
   comments.forEach(removeNode);
 }
 
 export function removeNode(node: Node): void {
   node.parentNode?.removeChild(node);
-}
-
-/** Replaces an element's content with one text node. */
-export function setText(el: Element, text: string): void {
-  while (el.firstChild != null) el.removeChild(el.firstChild);
-  el.appendChild(el.ownerDocument!.createTextNode(text));
-}
-
-/** True when the element holds no child element (text or comments only). */
-export function hasNoElementChild(el: Element): boolean {
-  for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) return false;
-  return true;
 }
 
 function decode(bytes: Buffer, part: string): { text: string; wasUtf16: boolean } {

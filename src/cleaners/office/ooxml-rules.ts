@@ -1,0 +1,206 @@
+import { MODERN_COMMENTS, P, R, S, THREADED, W } from "./ooxml-ns.js";
+import { isMetadataRoot } from "./ooxml-package.js";
+import { acceptsRevision, joinParagraphs, type Held } from "./ooxml-revisions.js";
+import type { ReviewCounts, ReviewPolicy } from "./review.js";
+import type { Captured, Piece, Verdict, XmlAttr, XmlElement, XmlRules } from "./xml-stream.js";
+
+/**
+ * The name left where the format requires an author (comments, tracked changes). It is the one
+ * Word's own "Remove personal information" writes, so every reader accepts it.
+ */
+export const NEUTRAL_AUTHOR = "Author";
+const NEUTRAL_INITIALS = "A";
+const NEUTRAL_DATE = "1980-01-01T00:00:00.000";
+
+const ABS_PATH = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac";
+const MC = "http://schemas.openxmlformats.org/markup-compatibility/2006";
+/** xr, xr2, xr3...: Excel's revision ids (`xr:uid`, `xr:revisionPtr`). */
+const EXCEL_REVISION = /^http:\/\/schemas\.microsoft\.com\/office\/spreadsheetml\/\d{4}\/revision\d*$/;
+
+/** Word's marks of where a comment is anchored in the text (the comments are parts of their own). */
+const COMMENT_MARKS: ReadonlySet<string> = new Set(["commentRangeStart", "commentRangeEnd", "commentReference"]);
+
+export interface OoxmlPartPlan {
+  policy: ReviewPolicy;
+  counts: ReviewCounts;
+  /** Ids of this part's relationships that were removed: references to them go. */
+  removedIds: ReadonlySet<string>;
+}
+
+/** Notes the rules leave on open elements (see `acceptsRevision`). */
+const DROP = "drop";
+const JOIN = "join";
+
+/**
+ * The rules that clean one OOXML part as it streams (see xml-stream.ts): revision-session ids
+ * (`w:rsid*`), who and when of comments and tracked changes, the template path and document
+ * variables of Word's settings, Excel's saved path and revision ids; the references to removed
+ * relationships; and, as the plan says, comment anchors and tracked changes (accepted). A part
+ * whose root is a metadata root is dropped whole.
+ */
+export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
+  const noteAuthors: string[] = [];
+  let held: Held | null = null;
+  const joins = new Map<XmlElement, Held>();
+
+  const open = (el: XmlElement, parents: readonly XmlElement[]): Verdict => {
+    if (parents.length === 0 && isMetadataRoot(el.uri, el.local)) return "drop";
+    if (isDropped(el)) return "drop";
+    if (plan.policy.dropComments && W.has(el.uri) && COMMENT_MARKS.has(el.local)) return "drop";
+    const ref = removedReference(el, plan.removedIds);
+    if (ref != null) {
+      if (el.local === "legacyDrawing" || el.local === "legacyDrawingHF") return "drop";
+      if (el.local === "commentRel") {
+        const ext = parents[parents.length - 1];
+        if (ext != null) ext.note = DROP;
+        return "drop";
+      }
+      el.attrs = el.attrs.filter((a) => a !== ref);
+    }
+    let verdict: Verdict = "keep";
+    if (plan.policy.dropChanges && W.has(el.uri)) {
+      const resolved = acceptsRevision(el, parents);
+      if (resolved != null) {
+        if (resolved.counted) plan.counts.trackedChanges++;
+        if (resolved.mark != null) resolved.mark.target.note = resolved.mark.note;
+        if (resolved.verdict !== "keep") return resolved.verdict;
+      }
+      // Captured so that a deleted row, cell or paragraph mark found inside can still take effect.
+      if (el.local === "p" || el.local === "tr" || el.local === "tc") verdict = "capture";
+      if (el.local === "p" && held != null) {
+        joins.set(el, held);
+        held = null;
+      }
+    }
+    if (el.uri === MC && el.local === "AlternateContent") verdict = "capture";
+    if (plan.removedIds.size > 0 && el.local === "ext") verdict = "capture";
+    scrubAttributes(el);
+    return verdict;
+  };
+
+  const text = (t: string, parents: readonly XmlElement[]): string => {
+    const el = parents[parents.length - 1];
+    if (el == null || !S.has(el.uri)) return t;
+    // Legacy Excel comments list their authors as text, and Excel starts each note with its
+    // author's name ("Jane Doe:").
+    if (el.local === "author" && parents[parents.length - 2]?.local === "authors") {
+      noteAuthors.push(t);
+      return NEUTRAL_AUTHOR;
+    }
+    const comment = parents.find((p) => S.has(p.uri) && p.local === "comment");
+    if (el.local !== "t" || comment == null || comment.note === "signed") return t;
+    comment.note = "signed";
+    const id = comment.attrs.find((a) => a.name === "authorId")?.value;
+    const name = id == null ? undefined : noteAuthors[Number(id)];
+    return name != null && name !== "" && t.startsWith(name) ? NEUTRAL_AUTHOR + t.slice(name.length) : t;
+  };
+
+  const close = (el: XmlElement, _parents: readonly XmlElement[], c: Captured): string | undefined => {
+    if (el.note === DROP) return "";
+    if (el.uri === MC && el.local === "AlternateContent") return isEmptyAlternative(c.pieces) ? "" : undefined;
+    const before = joins.get(el);
+    joins.delete(el);
+    const own = before == null ? c : joinParagraphs(before, c);
+    if (el.note === JOIN) {
+      held = own;
+      return "";
+    }
+    return own === c ? undefined : own.start + own.pieces.map((p) => p.out).join("") + own.end;
+  };
+
+  const takePending = (): string => {
+    if (held == null) return "";
+    // A paragraph whose deleted mark has no paragraph after it to join stays as it is.
+    const out = held.start + held.pieces.map((p) => p.out).join("") + held.end;
+    held = null;
+    return out;
+  };
+
+  return { open, text, close, takePending };
+}
+
+function isDropped(el: XmlElement): boolean {
+  const n = el.local;
+  if (W.has(el.uri)) return n === "rsids" || n === "attachedTemplate" || n === "docVars";
+  if (S.has(el.uri)) return n === "fileVersion";
+  if (el.uri === ABS_PATH) return n === "absPath";
+  return EXCEL_REVISION.test(el.uri) && n === "revisionPtr";
+}
+
+function removedReference(el: XmlElement, ids: ReadonlySet<string>): XmlAttr | undefined {
+  if (ids.size === 0) return undefined;
+  return el.attrs.find((a) => R.has(a.uri) && ids.has(a.value));
+}
+
+/** An `mc:AlternateContent` whose choices all lost their content (Excel's absPath) goes too. */
+function isEmptyAlternative(pieces: readonly Piece[]): boolean {
+  const choices = pieces.filter((p) => p.el?.uri === MC && p.el.local === "Choice");
+  const fallback = pieces.some((p) => p.el?.uri === MC && p.el.local === "Fallback");
+  return choices.length > 0 && !fallback && choices.every((p) => !hasElementContent(p.out));
+}
+
+/** True for a captured element's output with an element inside (text is escaped, so `<` is markup). */
+function hasElementContent(out: string): boolean {
+  const startEnd = out.indexOf(">");
+  if (startEnd === out.length - 1) return false;
+  return out.slice(startEnd + 1, out.lastIndexOf("</")).includes("<");
+}
+
+function scrubAttributes(el: XmlElement): void {
+  el.attrs = el.attrs.filter((a) => {
+    if (W.has(a.uri)) {
+      if (a.local.startsWith("rsid") || a.local === "date" || a.local === "initials") return false;
+      if (a.local === "author") a.value = NEUTRAL_AUTHOR;
+      return true;
+    }
+    // w16cex (comment dates) and w16du (tracked-change dates).
+    if (a.local === "dateUtc") return false;
+    return !(EXCEL_REVISION.test(a.uri) && a.local === "uid");
+  });
+  scrubCommentPeople(el);
+}
+
+/** Comment authors of Excel's threaded comments and of PowerPoint's two comment formats. */
+function scrubCommentPeople(el: XmlElement): void {
+  const n = el.local;
+  if (el.uri === THREADED) {
+    if (n === "person") {
+      setAttr(el, "displayName", NEUTRAL_AUTHOR);
+      removeAttr(el, "userId");
+      removeAttr(el, "providerId");
+    } else if (n === "threadedComment") {
+      removeAttr(el, "dT");
+    }
+  } else if (P.has(el.uri)) {
+    if (n === "cmAuthor") {
+      setAttr(el, "name", NEUTRAL_AUTHOR);
+      setAttr(el, "initials", NEUTRAL_INITIALS);
+    } else if (n === "cm") {
+      removeAttr(el, "dt");
+    }
+  } else if (el.uri === MODERN_COMMENTS) {
+    if (n === "author") {
+      setAttr(el, "name", NEUTRAL_AUTHOR);
+      setAttr(el, "initials", NEUTRAL_INITIALS);
+      // Required by the schema, so emptied rather than removed.
+      if (hasAttr(el, "userId")) setAttr(el, "userId", "");
+      if (hasAttr(el, "providerId")) setAttr(el, "providerId", "None");
+    }
+    if (hasAttr(el, "created")) setAttr(el, "created", NEUTRAL_DATE);
+  }
+}
+
+/** Attributes without a prefix, as these vocabularies write them. */
+function hasAttr(el: XmlElement, name: string): boolean {
+  return el.attrs.some((a) => a.name === name);
+}
+
+function setAttr(el: XmlElement, name: string, value: string): void {
+  const a = el.attrs.find((x) => x.name === name);
+  if (a != null) a.value = value;
+  else el.attrs.push({ name, uri: "", local: name, value });
+}
+
+function removeAttr(el: XmlElement, name: string): void {
+  el.attrs = el.attrs.filter((a) => a.name !== name);
+}
