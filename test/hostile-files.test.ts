@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempFiles } from "./helpers/fuzz-proc.js";
-import { docxNestedDeep, docxWithEmptyParagraphs, pdfWithInflatingString, svgNestedDeep, svgWithDataImages } from "./helpers/make-hostile.js";
+import { docxNestedDeep, docxWithEmptyParagraphs, docxWithManyContentTypes, pdfWithInflatingString, svgNestedDeep, svgWithDataImages } from "./helpers/make-hostile.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 import { watchService } from "./helpers/watch-service.js";
@@ -58,7 +58,7 @@ describe("a file built to exhaust memory or stack fails only its own request", (
   });
 
   it("a DOCX whose tree outgrows a worker's heap is a 422: the worker goes, the service stays", async () => {
-    const data = await docxWithEmptyParagraphs(1_500_000);
+    const data = await docxWithManyContentTypes(99_000);
     const watched = await watchService(server, () => remove("heap.docx", data));
     expect(watched.result.status).toBe(422);
     expect(watched.result.body["error"]).toBe(TOO_COMPLEX);

@@ -26,6 +26,20 @@ export function docxWithEmptyParagraphs(count: number): Promise<Buffer> {
   return docx(Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body>`), Buffer.alloc(count * 6, "<w:p/>"), Buffer.from("</w:body></w:document>")]));
 }
 
+/**
+ * A DOCX whose content types part lists `count` overrides. The body is read as a stream, but the
+ * package parts are read whole: just under their node limit, such a part still outgrows a small
+ * worker heap.
+ */
+export function docxWithManyContentTypes(count: number): Promise<Buffer> {
+  const overrides = Array.from({ length: count }, (_, i) => `<Override PartName="/word/p${i}.xml" ContentType="application/xml"/>`).join("");
+  return zip([
+    ["[Content_Types].xml", CONTENT_TYPES.replace("</Types>", `${overrides}</Types>`)],
+    ["_rels/.rels", RELS],
+    ["word/document.xml", Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body><w:p/></w:body></w:document>`)],
+  ]);
+}
+
 /** A DOCX whose body nests `depth` elements inside each other. */
 export function docxNestedDeep(depth: number): Promise<Buffer> {
   const open = Buffer.alloc(depth * 7, "<w:sdt>");

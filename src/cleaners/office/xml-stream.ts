@@ -85,7 +85,7 @@ interface Frame {
  * refused (OOXML forbids them, OpenDocument needs none, and entities are how XML bombs are built),
  * and the result is UTF-8. Resolves to false when the rules dropped the root: the part goes.
  */
-export async function rewriteXml(input: string, output: string | null, part: string, rules: XmlRules, limits: XmlLimits = STREAM_LIMITS): Promise<boolean> {
+export async function rewriteXml(input: string, output: string, part: string, rules: XmlRules, limits: XmlLimits = STREAM_LIMITS): Promise<boolean> {
   const sink: string[] = [];
   const stack: Frame[] = [];
   const parents: XmlElement[] = [];
@@ -208,13 +208,13 @@ export async function rewriteXml(input: string, output: string | null, part: str
   parser.on("text", onText);
   parser.on("cdata", onText);
 
-  const file = output == null ? null : fs.createWriteStream(output, { flags: "wx", highWaterMark: 1 << 20 });
+  const file = fs.createWriteStream(output, { flags: "wx", highWaterMark: 1 << 20 });
   // Written in large chunks: a wait for the disk per small chunk would cost more than the parsing.
   const flush = async (force: boolean): Promise<void> => {
     if (sink.length === 0 || (!force && sink.length < 4096)) return;
     const chunk = sink.join("");
     sink.length = 0;
-    if (file != null && !file.write(chunk, "utf8")) await once(file, "drain");
+    if (!file.write(chunk, "utf8")) await once(file, "drain");
   };
   try {
     const decoder = await decoderFor(input, part);
@@ -228,20 +228,13 @@ export async function rewriteXml(input: string, output: string | null, part: str
   } catch (err) {
     // The part is abandoned: a write still in flight fails once the stream is gone, and that
     // failure must not outlive this one.
-    file?.on("error", () => undefined).destroy();
+    file.on("error", () => undefined).destroy();
     if (err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err)) throw err;
     throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
   }
-  if (file != null) {
-    file.end();
-    await once(file, "finish");
-  }
+  file.end();
+  await once(file, "finish");
   return !rootDropped;
-}
-
-/** Reads a part through to its end, only to check it against the limits (and that it is XML). */
-export async function checkXml(input: string, part: string, limits: XmlLimits): Promise<void> {
-  await rewriteXml(input, null, part, { open: () => "keep" }, limits);
 }
 
 /** The decoder for the part's bytes: UTF-16 by its byte-order mark, else UTF-8. */

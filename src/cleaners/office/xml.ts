@@ -2,21 +2,26 @@ import { DOMParser, XMLSerializer, type Document, type Element, type Node, type 
 import { BadFileError } from "../errors.js";
 import { checkXmlShape, type XmlShapeLimits } from "../xml-limits.js";
 
-/** Real parts nest a few dozen levels; a large sheet holds a few million elements. */
-const OFFICE_XML_LIMITS: XmlShapeLimits = { maxDepth: 1000, maxElements: 4_000_000 };
+/**
+ * Parts read whole into memory (relationships, content types, manifests, comments counted before
+ * they are dropped, EPUB documents) are small in real files, while a DOM costs about a kilobyte
+ * per node: these bounds keep one inside a worker's heap. Office content parts, which can be
+ * large, are streamed instead (xml-stream.ts).
+ */
+const DOM_LIMITS: XmlShapeLimits = { maxDepth: 1000, maxElements: 300_000 };
 
 const ELEMENT_NODE = 1;
 const COMMENT_NODE = 8;
 const PROCESSING_INSTRUCTION_NODE = 7;
 
 /**
- * Parses one XML part of a document. Anything short of well-formed is the file's fault, and so
- * is a DTD: OOXML forbids them (ECMA-376 Part 2, 8.1.4) and OpenDocument needs none, while a
- * DTD's entities are how XML bombs are built.
+ * Parses one XML part of a document, within the limits above. Anything short of well-formed is the
+ * file's fault, and so is a DTD: OOXML forbids them (ECMA-376 Part 2, 8.1.4) and OpenDocument
+ * needs none, while a DTD's entities are how XML bombs are built.
  */
 export function parseXml(bytes: Buffer, part: string): Document {
   const { text, wasUtf16 } = decode(bytes, part);
-  checkXmlShape(text, OFFICE_XML_LIMITS, "document");
+  checkXmlShape(text, DOM_LIMITS, part);
   let doc: Document;
   try {
     doc = new DOMParser({
@@ -72,6 +77,12 @@ export function removeComments(doc: Document): void {
 
 export function removeNode(node: Node): void {
   node.parentNode?.removeChild(node);
+}
+
+/** Replaces an element's content with one text node. */
+export function setText(el: Element, text: string): void {
+  while (el.firstChild != null) el.removeChild(el.firstChild);
+  el.appendChild(el.ownerDocument!.createTextNode(text));
 }
 
 function decode(bytes: Buffer, part: string): { text: string; wasUtf16: boolean } {
