@@ -244,3 +244,23 @@ function be16(n: number): Buffer {
   b.writeUInt16BE(n);
   return b;
 }
+
+/**
+ * A Musepack stream-version-7 file: its 28-byte header ("MP+", version 7, 10 frames, 44.1 kHz,
+ * encoder 1.1.5) and 1 KiB of frame bytes, with an ID3v2 tag before it and an
+ * APEv2 and an ID3v1 tag after it, each holding the marker. No free tool writes stream version 7
+ * (Debian's mpcenc writes version 8, which ExifTool does not recognise), so the frames are
+ * filler: ffmpeg reads the header but cannot decode them. Returns the file and the stream alone.
+ */
+export async function makeMarkedMusepack(dir: string, marker: string): Promise<{ file: string; stream: Buffer }> {
+  const header = Buffer.alloc(28);
+  header.write("MP+", 0, "latin1");
+  header[3] = 0x07;
+  header.writeUInt32LE(10, 4);
+  header[27] = 115;
+  const frames = crypto.createHash("sha512").update("musepack frames").digest();
+  const stream = Buffer.concat([header, ...Array.from({ length: 16 }, () => frames)]);
+  const file = path.join(dir, `marked-${crypto.randomUUID()}.mpc`);
+  await fs.writeFile(file, Buffer.concat([id3v2(marker), stream, apeTag(marker), id3v1(marker)]));
+  return { file, stream };
+}
