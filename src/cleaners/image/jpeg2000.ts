@@ -1,0 +1,33 @@
+import fsp from "node:fs/promises";
+import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
+
+/** The signature, file type, header and colour boxes: what a decoder reads to show the picture. */
+const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
+  "MajorBrand", "MinorVersion", "CompatibleBrands", "ImageHeight", "ImageWidth", "NumberOfComponents", "BitsPerComponent",
+  "Compression", "ColorSpecMethod", "ColorSpecPrecedence", "ColorSpecApproximation", "ColorSpace",
+]);
+
+const isStructural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);
+
+/**
+ * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
+ * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
+ */
+export const jpeg2000Cleaner: Cleaner = {
+  name: "jpeg2000",
+  fileTypes: ["JP2", "JPX", "JXL"],
+  clean: (ctx: CleanContext) => rewriteWithoutMetadata(ctx),
+  isStructural,
+};
+
+/**
+ * A bare JPEG XL codestream has no box to hold metadata (that needs the container): it is handed
+ * back as it is, and verification still re-reads it.
+ */
+export const jxlCodestreamCleaner: Cleaner = {
+  name: "jxl-codestream",
+  fileTypes: ["JXL Codestream"],
+  clean: (ctx: CleanContext) => fsp.copyFile(ctx.input, ctx.output),
+  isStructural,
+};

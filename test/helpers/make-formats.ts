@@ -1,0 +1,84 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { CONVERT, exiftool, run } from "./tools.js";
+
+/**
+ * Dirty PSD, JPEG 2000 and JPEG XL files for the removal tests, made by ImageMagick, openjpeg
+ * and libjxl, with `marker` planted by the bundled ExifTool in every field it writes into each
+ * format, plus an `xml ` box appended by hand to the box-based ones.
+ */
+
+const W = 64;
+const H = 48;
+
+async function png(dir: string): Promise<string> {
+  const file = path.join(dir, "src.png");
+  await run(CONVERT, ["-seed", "7", "-size", `${W}x${H}`, "plasma:fractal", "-depth", "8", file]);
+  return file;
+}
+
+function tags(marker: string): string[] {
+  return [
+    `-EXIF:Artist=${marker}`, `-EXIF:Copyright=${marker}`, `-EXIF:ImageDescription=${marker}`, `-EXIF:UserComment=${marker}`,
+    `-EXIF:XPComment=${marker}`, `-EXIF:Software=${marker}`, `-EXIF:Make=${marker}`, `-EXIF:Model=${marker}`,
+    "-GPSLatitude=48.8584", "-GPSLatitudeRef=N", `-GPSAreaInformation=${marker}`,
+    `-XMP-dc:Creator=${marker}`, `-XMP-dc:Description=${marker}`, `-XMP-iptcExt:PersonInImage=${marker}`,
+    `-IPTC:By-line=${marker}`, `-IPTC:Caption-Abstract=${marker}`, `-Photoshop:URL=${marker}`,
+  ];
+}
+
+async function plant(file: string, marker: string): Promise<void> {
+  await exiftool(["-q", "-q", "-m", "-overwrite_original", ...tags(marker), file]);
+}
+
+/** An ISO base-media box (size, type, payload). */
+function box(type: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + payload.length, 0);
+  head.write(type, 4, "latin1");
+  return Buffer.concat([head, payload]);
+}
+
+/** A layered Photoshop document: the picture and a second layer, with EXIF, XMP, IPTC and a URL resource. */
+export async function makePsd(dir: string, marker: string): Promise<string> {
+  const src = await png(dir);
+  const file = path.join(dir, "in.psd");
+  await run(CONVERT, [src, "(", "-size", `${W / 2}x${H / 2}`, "gradient:red-blue", ")", "(", "-clone", "0", "-clone", "1", "-flatten", ")", "-insert", "0", file]);
+  await plant(file, marker);
+  return file;
+}
+
+/** JP2 by opj_compress (lossless), with EXIF, XMP and IPTC in uuid boxes and an xml box. */
+export async function makeJp2(dir: string, marker: string): Promise<string> {
+  const src = await png(dir);
+  const file = path.join(dir, "in.jp2");
+  await run("/usr/bin/opj_compress", ["-i", src, "-o", file]);
+  await plant(file, marker);
+  await fs.appendFile(file, box("xml ", Buffer.from(`<note>${marker}</note>`)));
+  return file;
+}
+
+/** JPEG XL by cjxl (lossless) in its container, with Exif and xml (XMP) boxes and an extra xml box. */
+export async function makeJxl(dir: string, marker: string): Promise<string> {
+  const src = await png(dir);
+  const file = path.join(dir, "in.jxl");
+  await run("/usr/bin/cjxl", ["-d", "0", "--container=1", src, file]);
+  await plant(file, marker);
+  await fs.appendFile(file, box("xml ", Buffer.from(`<note>${marker}</note>`)));
+  return file;
+}
+
+/** A bare JPEG XL codestream (no container, so no place for metadata). */
+export async function makeJxlCodestream(dir: string): Promise<string> {
+  const src = await png(dir);
+  const file = path.join(dir, "bare.jxl");
+  await run("/usr/bin/cjxl", ["-d", "0", "--container=0", src, file]);
+  return file;
+}
+
+/** An XMP sidecar, as Lightroom or darktable write next to a photo. */
+export async function makeXmpSidecar(dir: string, marker: string): Promise<string> {
+  const file = path.join(dir, "photo.xmp");
+  await exiftool(["-q", "-o", file, `-XMP-dc:Creator=${marker}`, `-XMP-dc:Description=${marker}`]);
+  return file;
+}
