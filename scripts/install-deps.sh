@@ -28,6 +28,11 @@ if [ "$mode" = test ]; then
   need[soffice]=libreoffice-writer-nogui
   # The camera raw tests check that dcraw identifies and renders the raws the same way.
   need[dcraw]=dcraw
+  # The JPEG 2000 and JPEG XL tests make their files with these and decode them to compare pixels.
+  need[opj_compress]=libopenjp2-tools
+  need[opj_decompress]=libopenjp2-tools
+  need[cjxl]=libjxl-tools
+  need[djxl]=libjxl-tools
   need[zip]=zip
   need[unzip]=unzip
   # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).
