@@ -20,8 +20,9 @@ const isStreamHeader = structuralTags({
 const MAGIC: Readonly<Record<string, readonly string[]>> = {
   // Monkey's Audio.
   APE: ["MAC "],
-  // Musepack stream versions 7 ("MP+") and 8 ("MPCK").
-  MPC: ["MP+", "MPCK"],
+  // Musepack stream version 7 ("MP+"): ExifTool does not recognise version 8 ("MPCK"), whose
+  // files therefore never reach this cleaner.
+  MPC: ["MP+"],
 };
 
 const NAMES: Readonly<Record<string, string>> = { APE: "Monkey's Audio (APE)", MPC: "Musepack (MPC)" };
