@@ -3,6 +3,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
 import { docxNestedDeep, docxWithEmptyParagraphs, docxWithManyContentTypes, pdfWithInflatingString, svgNestedDeep, svgWithDataImages } from "./helpers/make-hostile.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -86,6 +87,23 @@ describe("a file built to exhaust memory or stack fails only its own request", (
     expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
     expect(watched.peakTreeMb).toBeLessThan(3000);
     await expectStillServing();
+  });
+});
+
+describe("results stay bounded", () => {
+  it("a 24 kB PNG whose zTXt inflates to 25 MB: each value cut to 1 MiB, said in warnings, stored and returned alike", async () => {
+    const data = await pngWithZtxtBomb(png, 25 * MB);
+    expect(data.length).toBeLessThan(64 * 1024);
+    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "ztxt.png", data }, { headers: { "X-API-Key": server.apiKey } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(2 * MB);
+    const body = JSON.parse(text) as { uuid: string; warnings: string[]; metadata: Record<string, Record<string, unknown>> };
+    expect(body.warnings.some((w) => /was cut to 1 MiB/.test(w))).toBe(true);
+    const values = Object.values(body.metadata).flatMap((g) => Object.values(g));
+    expect(values.some((v) => typeof v === "string" && Buffer.byteLength(v) > 1000 * 1024 && Buffer.byteLength(v) <= MB)).toBe(true);
+    const stored = await fetch(`${server.baseUrl}/api/v1/extract/${body.uuid}`);
+    expect((await stored.text()).length).toBeLessThan(2 * MB);
   });
 });
 

@@ -1,3 +1,4 @@
+import { boundMetadata } from "./bound-result.js";
 import type { RawTags } from "./read-task.js";
 
 export type TagValue = string | number | boolean | null | TagValue[] | { [k: string]: TagValue };
@@ -79,7 +80,9 @@ export function shapeMetadata(input: ShapeInput): ShapedMetadata {
     ...groups["File"],
   };
   delete groups["File"];
-  return { fileName: input.clientName, metadata: { File: file, ...groups }, warnings: [...new Set(warnings)], fileType, mimeType: mime };
+  const metadata = { File: file, ...groups };
+  boundMetadata(metadata, warnings);
+  return { fileName: input.clientName, metadata, warnings: [...new Set(warnings)], fileType, mimeType: mime };
 }
 
 function convert(value: unknown, numeric: boolean, scrub: (s: string) => string): TagValue {

@@ -1,3 +1,4 @@
+import { cutUtf8, MAX_VALUE_BYTES } from "../bound-result.js";
 import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
@@ -37,5 +38,8 @@ export async function findingsOf(tags: RawTags, file: string): Promise<Finding[]
     ...looked.flat(),
   ];
   const rank = (f: Finding): number => SEVERITIES.indexOf(f.severity) * FINDING_KINDS.length + FINDING_KINDS.indexOf(f.kind);
-  return all.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  return all
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => (f.value != null ? { ...f, value: cutUtf8(f.value, MAX_VALUE_BYTES) } : f));
 }
