@@ -1,0 +1,71 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childPids, tempFiles } from "./helpers/fuzz-proc.js";
+import { svgWithDataImages } from "./helpers/make-hostile.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, run } from "./helpers/tools.js";
+
+let dir: string;
+let png: Buffer;
+/** An SVG whose removal takes many seconds (hundreds of inner images, each read and cleaned). */
+let slow: Buffer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-budgets-"));
+  const file = path.join(dir, "dot.png");
+  await run(CONVERT, ["-size", "4x4", "xc:green", file]);
+  png = await fs.readFile(file);
+  slow = svgWithDataImages(300, png);
+});
+
+afterAll(async () => {
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+const remove = (server: RunningServer, name: string, data: Buffer) =>
+  postFile(`${server.baseUrl}/api/v1/remove`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
+
+describe("past the work budget and its queue, requests are told the service is busy", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ MAX_FILES_IN_WORK: "1", MAX_QUEUED_REQUESTS: "1" });
+  });
+  afterAll(async () => server?.stop());
+
+  it("one file in work, one waiting, the third gets 503 with Retry-After; the waiting one is served after", async () => {
+    const first = remove(server, "slow.svg", slow);
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = remove(server, "dot.png", png);
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await remove(server, "dot.png", png);
+    expect(third.status).toBe(503);
+    expect(third.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await third.json()).toEqual({ success: false, error: "The service is busy; retry later" });
+    expect([200, 422]).toContain((await first).status);
+    expect((await second).status).toBe(200);
+  });
+});
+
+describe("a request's deadline stops everything it started", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ REQUEST_TIMEOUT_SECONDS: "2" });
+  });
+  afterAll(async () => server?.stop());
+
+  it("past REQUEST_TIMEOUT_SECONDS the answer is a 422, the worker and its helpers stop, temp files go", async () => {
+    const started = Date.now();
+    const res = await remove(server, "slow.svg", slow);
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { error: string }).error).toBe("The file is too complex to process within this service's limits.");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await expect.poll(() => tempFiles(server.dataDir), { timeout: 5000 }).toEqual([]);
+    // Only the ExifTool pool stays: no jpegtran, qpdf or ffmpeg left behind.
+    const children = await Promise.all((await childPids(server.process.pid!)).map((pid) => fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
+    expect(children.filter((c) => c !== "" && !c.includes("exiftool"))).toEqual([]);
+    const ok = await remove(server, "dot.png", png);
+    expect(ok.status).toBe(200);
+  });
+});
