@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { makeJp2, makeJxl, makeJxlCodestream, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
+import { makeBmp, makeJp2, makeJxl, makeJxlCodestream, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -39,6 +39,8 @@ const rows: Row[] = [
   },
   { name: "JPEG 2000 (JP2)", make: (d) => makeJp2(d, MARKER), type: "JP2", pixels: decodedBy("/usr/bin/opj_decompress", (i, o) => ["-i", i, "-o", o]) },
   { name: "JPEG XL (container)", make: (d) => makeJxl(d, MARKER), type: "JXL", pixels: decodedBy("/usr/bin/djxl", (i, o) => [i, o]) },
+  { name: "BMP (embedded ICC profile, bytes after it)", make: (d) => makeBmp(d, MARKER, false), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },
+  { name: "BMP (linked profile path)", make: (d) => makeBmp(d, MARKER, true), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },
   { name: "JPEG XL (bare codestream)", make: (d) => makeJxlCodestream(d), type: "JXL Codestream", pixels: decodedBy("/usr/bin/djxl", (i, o) => [i, o]), bare: true },
 ];
 

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { iccProfile } from "./make-images.js";
 import { CONVERT, exiftool, run } from "./tools.js";
 
 /**
@@ -80,5 +81,25 @@ export async function makeJxlCodestream(dir: string): Promise<string> {
 export async function makeXmpSidecar(dir: string, marker: string): Promise<string> {
   const file = path.join(dir, "photo.xmp");
   await exiftool(["-q", "-o", file, `-XMP-dc:Creator=${marker}`, `-XMP-dc:Description=${marker}`]);
+  return file;
+}
+
+/**
+ * A BMP with a V5 header (ImageMagick's default) whose colour profile is the marker's: an ICC
+ * profile embedded after the pixels, or a linked profile's path naming the user, plus bytes
+ * appended after it.
+ */
+export async function makeBmp(dir: string, marker: string, linked: boolean): Promise<string> {
+  const file = path.join(dir, "in.bmp");
+  await run(CONVERT, [await png(dir), `BMP:${file}`]);
+  const bmp = await fs.readFile(file);
+  if (bmp.readUInt32LE(14) < 124) throw new Error("ImageMagick did not write a V5 BMP header");
+  const profile = linked ? Buffer.from(`C:\\Users\\${marker}\\profile.icc\0`, "latin1") : iccProfile(marker);
+  bmp.write(linked ? "KNIL" : "DEBM", 14 + 56, "latin1");
+  bmp.writeUInt32LE(bmp.length - 14, 14 + 112);
+  bmp.writeUInt32LE(profile.length, 14 + 116);
+  const out = Buffer.concat([bmp, profile, Buffer.from(`appended ${marker}`)]);
+  out.writeUInt32LE(out.length, 2);
+  await fs.writeFile(file, out);
   return file;
 }

@@ -1,5 +1,6 @@
 import { refusal } from "../refusal.js";
 import type { Cleaner } from "../types.js";
+import { bmpCleaner } from "./bmp.js";
 import { gifCleaner } from "./gif.js";
 import { heifCleaner } from "./heif.js";
 import { jpeg2000Cleaner, jxlCodestreamCleaner } from "./jpeg2000.js";
@@ -21,5 +22,5 @@ const xmpSidecar = refusal(
 /** The image family's cleaners, in the order the registry tries them. */
 export const imageCleaners: readonly Cleaner[] = [
   jpegCleaner, pngCleaner, tiffCleaner, gifCleaner, webpCleaner, heifCleaner, svgCleaner,
-  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, xmpSidecar,
+  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, xmpSidecar,
 ];

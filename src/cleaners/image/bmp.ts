@@ -1,0 +1,86 @@
+import fsp from "node:fs/promises";
+import { BadFileError } from "../errors.js";
+import type { CleanContext, Cleaner } from "../types.js";
+
+const FILE_HEADER = 14;
+const V5_HEADER = 124;
+/** BITMAPV5HEADER fields, from the start of the info header. */
+const CS_TYPE = 56;
+const PROFILE_DATA = 112;
+const PROFILE_SIZE = 116;
+const PROFILE_EMBEDDED = 0x4d424544; // 'MBED'
+const PROFILE_LINKED = 0x4c494e4b; // 'LINK'
+const LCS_SRGB = 0x73524742; // 'sRGB'
+const BI_RGB = 0;
+const BI_BITFIELDS = 3;
+
+/**
+ * BMP holds no EXIF, XMP or text: its only metadata is a V5 header's colour profile, embedded
+ * (an ICC profile, with its description and copyright) or linked (a file path, often naming the
+ * user's folder). Unless the profile is kept, the header is switched to plain sRGB and the
+ * profile's bytes dropped. Whatever follows the pixel data (a profile, bytes appended by other
+ * tools) is cut; the header and pixels are copied unchanged otherwise.
+ */
+export const bmpCleaner: Cleaner = {
+  name: "bmp",
+  fileTypes: ["BMP"],
+  async clean(ctx: CleanContext): Promise<void> {
+    const bmp = await fsp.readFile(ctx.input);
+    if (bmp.length < FILE_HEADER + 40 || bmp.toString("latin1", 0, 2) !== "BM") throw damaged("it does not start like a BMP");
+    const infoSize = bmp.readUInt32LE(FILE_HEADER);
+    const pixelsAt = bmp.readUInt32LE(10);
+    const pixelsEnd = pixelsAt + pixelBytes(bmp);
+    if (pixelsAt < FILE_HEADER + infoSize || pixelsEnd > bmp.length) throw damaged("its pixel data lies outside the file");
+    const out = Buffer.from(bmp.subarray(0, pixelsEnd));
+    const keepProfile = ctx.keep.has("colorProfile");
+    if (infoSize >= V5_HEADER) {
+      const csType = out.readUInt32LE(FILE_HEADER + CS_TYPE);
+      const profile = csType === PROFILE_EMBEDDED || csType === PROFILE_LINKED;
+      if (profile && !(keepProfile && csType === PROFILE_EMBEDDED)) {
+        const from = FILE_HEADER + out.readUInt32LE(FILE_HEADER + PROFILE_DATA);
+        const to = from + out.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
+        // Between the header and the pixels it is blanked; after the pixels it is already cut.
+        if (from < pixelsAt && to > FILE_HEADER + infoSize) {
+          if (to > pixelsAt || from < FILE_HEADER + infoSize) throw damaged("its colour profile overlaps its header or pixels");
+          out.fill(0, from, to);
+        }
+        out.writeUInt32LE(LCS_SRGB, FILE_HEADER + CS_TYPE);
+        out.writeUInt32LE(0, FILE_HEADER + PROFILE_DATA);
+        out.writeUInt32LE(0, FILE_HEADER + PROFILE_SIZE);
+      } else if (profile) {
+        const from = FILE_HEADER + out.readUInt32LE(FILE_HEADER + PROFILE_DATA);
+        const size = out.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
+        // A kept profile after the pixels is carried over as it was.
+        if (from >= pixelsEnd) return fsp.writeFile(ctx.output, keptWithProfile(out, bmp, from, size));
+      }
+    }
+    out.writeUInt32LE(out.length, 2);
+    await fsp.writeFile(ctx.output, out);
+  },
+  isStructural: () => false,
+};
+
+function keptWithProfile(head: Buffer, bmp: Buffer, from: number, size: number): Buffer {
+  if (from + size > bmp.length) throw damaged("its colour profile lies outside the file");
+  const out = Buffer.concat([head, Buffer.alloc(from - head.length), bmp.subarray(from, from + size)]);
+  out.writeUInt32LE(out.length, 2);
+  return out;
+}
+
+/** The size of the pixel array: stated for compressed data, computed for plain rows. */
+function pixelBytes(bmp: Buffer): number {
+  const compression = bmp.readUInt32LE(FILE_HEADER + 16);
+  const stated = bmp.readUInt32LE(FILE_HEADER + 20);
+  if (compression !== BI_RGB && compression !== BI_BITFIELDS) {
+    if (stated === 0) throw damaged("its compressed pixel data has no stated size");
+    return stated;
+  }
+  const width = bmp.readInt32LE(FILE_HEADER + 4);
+  const height = Math.abs(bmp.readInt32LE(FILE_HEADER + 8));
+  const bits = bmp.readUInt16LE(FILE_HEADER + 14);
+  return Math.ceil((Math.abs(width) * bits) / 32) * 4 * height;
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The BMP file is damaged: ${why}.`);
+}
