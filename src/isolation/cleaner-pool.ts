@@ -30,9 +30,10 @@ const WORKER = fileURLToPath(new URL("./clean-worker.js", import.meta.url));
 export function createCleanerPool(opts: CleanerPoolOptions): CleanerPool {
   const pool = new Piscina({
     filename: WORKER,
-    minThreads: 1,
+    // Started on the first file (an instance that only extracts never starts one), then kept a
+    // while: a worker costs ~30 ms and ~40 MB to start.
+    minThreads: 0,
     maxThreads: opts.threads,
-    // A worker costs ~30 ms and ~40 MB to start: keep idle ones for a while.
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: opts.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
   });
