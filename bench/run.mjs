@@ -7,10 +7,10 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { bigUploads } from "./lib/big-file.mjs";
+import { bigUploads, concurrentPngRemovals } from "./lib/big-file.mjs";
 import { CORPUS_IDS, ensureCorpus } from "./lib/corpus.mjs";
 import { readMem } from "./lib/proc-stats.mjs";
-import { rawStayOpen, startSpawnServer } from "./lib/references.mjs";
+import { rawStayOpen, startSpawnServer, startUploadFloor } from "./lib/references.mjs";
 import { writeReport } from "./lib/write-report.mjs";
 import { startService } from "./lib/service.mjs";
 import { soak } from "./lib/soak.mjs";
@@ -42,7 +42,7 @@ async function main() {
   const loadBefore = os.loadavg();
   const t0 = performance.now();
   await fsp.mkdir(tmpDir, { recursive: true });
-  const corpus = await ensureCorpus([...new Set([...extractIds, ...removeIds, ...(runBig ? ["mp4-100mb", "jpg-1mp"] : [])])], log);
+  const corpus = await ensureCorpus([...new Set([...extractIds, ...removeIds, ...(runBig ? ["mp4-100mb", "jpg-1mp", "mp3", "flac"] : [])])], log);
   const file = (/** @type {string} */ id) => /** @type {import("./lib/corpus.mjs").CorpusFile} */ (corpus.get(id));
   const mat2 = await have("mat2");
   if (!mat2) log("mat2 is not installed: its reference is skipped (apt-get install mat2 to include it)");
@@ -56,24 +56,32 @@ async function main() {
     await service.stop();
     throw err;
   });
-  const raw = await rawStayOpen(procs).catch(async (err) => {
+  const floor = await startUploadFloor(tmpDir).catch(async (err) => {
     await spawnServer.stop();
     await service.stop();
     throw err;
   });
-  const targets = { service, spawnServer, raw, procs, seconds, concurrencies, tmpDir, log };
+  const raw = await rawStayOpen(procs).catch(async (err) => {
+    await floor.stop();
+    await spawnServer.stop();
+    await service.stop();
+    throw err;
+  });
+  const targets = { service, spawnServer, floor, raw, procs, seconds, concurrencies, tmpDir, log };
   /** @type {import("./lib/measure.mjs").Point[]} */
   const points = [];
   let serviceHwm = 0;
   try {
     for (const id of extractIds) points.push(...(await extractSweep(targets, file(id))));
     for (const id of removeIds) {
-      const refs = { exiftoolStrip: STRIPPABLE.has(id), mat2: mat2 && MAT2_FILES.has(id), refConcurrencies: [1, procs] };
+      // Issue 12 compares with the tools at c=1 and c=4.
+      const refs = { exiftoolStrip: STRIPPABLE.has(id), mat2: mat2 && MAT2_FILES.has(id), refConcurrencies: [1, 4] };
       points.push(...(await removeSweep(targets, file(id), refs)));
     }
   } finally {
     serviceHwm = readMem(service.pid, "VmHWM");
     await raw.close();
+    await floor.stop();
     await spawnServer.stop();
     await service.stop();
   }
@@ -85,13 +93,14 @@ async function main() {
   const soakSeconds = Number(env["BENCH_SOAK_SECONDS"] ?? (quick ? 0 : 300));
   const soaked = soakSeconds > 0 ? await soak({ file: await ensureCorpus(["jpg-1mp"], log).then((m) => /** @type {import("./lib/corpus.mjs").CorpusFile} */ (m.get("jpg-1mp"))), seconds: soakSeconds, procs, tmpDir, log }) : null;
 
-  const big = runBig ? await bigUploads({ mp4: file("mp4-100mb"), jpeg: file("jpg-1mp"), procs, tmpDir, log }) : [];
+  const big = runBig ? await bigUploads({ mp4: file("mp4-100mb"), jpeg: file("jpg-1mp"), mp3: file("mp3"), flac: file("flac"), procs, tmpDir, log }) : [];
+  const concurrentPng = runBig ? await concurrentPngRemovals({ procs, tmpDir, log }) : null;
 
-  const vs = verdicts({ points, spawns, big, soak: soaked, mat2 });
+  const vs = verdicts({ points, spawns, big, concurrentPng, soak: soaked, mat2 });
   const out = quick ? path.join(tmpDir, "results-quick.md") : path.join(ROOT, "bench", "results.md");
   await writeReport(out, {
     quick, started, loadBefore, loadAfter: os.loadavg(), minutes: (performance.now() - t0) / 60_000,
-    procs, seconds, points, spawns, big, soak: soaked, verdicts: vs, mat2, serviceHwm,
+    procs, seconds, points, spawns, big, concurrentPng, soak: soaked, verdicts: vs, mat2, serviceHwm,
   });
   process.stdout.write("\n");
   for (const v of vs) process.stdout.write(`${v.verdict.padEnd(4)}  ${v.target}: ${v.detail}\n`);

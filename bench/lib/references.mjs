@@ -19,7 +19,7 @@ export async function rawStayOpen(procs) {
   return {
     /** @param {string} file */
     async read(file) {
-      const r = await readAll(pool.exiftool, file, false);
+      const r = await readAll(pool.access, file, false);
       if (r.tags["File:FileType"] == null) throw new Error(`raw read of ${file} found no file type`);
     },
     /** The pids of its ExifTool processes, to count their CPU apart from everything else. */
@@ -29,18 +29,19 @@ export async function rawStayOpen(procs) {
 }
 
 /**
- * Reference (b): the naive wrapper (bench/spawn-server.mjs), started as its own process.
- * @param {string} tmpDir
+ * A reference server of ours (bench/spawn-server.mjs, bench/upload-floor-server.mjs), started
+ * as its own process.
+ * @param {string} script @param {string} tmpDir
  * @returns {Promise<{ origin: string, pid: number, stop: () => Promise<void> }>}
  */
-export async function startSpawnServer(tmpDir) {
-  const child = spawn(process.execPath, [path.join(ROOT, "bench", "spawn-server.mjs"), tmpDir], { stdio: ["pipe", "pipe", "inherit"] });
+async function startReferenceServer(script, tmpDir) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bench", script), tmpDir], { stdio: ["pipe", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     child.stdout?.once("data", (/** @type {Buffer} */ b) => resolve(Number(b.toString().trim())));
-    child.once("exit", (code) => reject(new Error(`spawn server exited ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited ${code}`)));
   });
   const pid = child.pid;
-  if (pid == null) throw new Error("spawn server has no pid");
+  if (pid == null) throw new Error(`${script} has no pid`);
   return {
     origin: `http://127.0.0.1:${port}`,
     pid,
@@ -52,6 +53,12 @@ export async function startSpawnServer(tmpDir) {
     },
   };
 }
+
+/** Reference (b): the naive wrapper. @param {string} tmpDir */
+export const startSpawnServer = (tmpDir) => startReferenceServer("spawn-server.mjs", tmpDir);
+
+/** Reference (d): the upload floor, what moving the bytes over HTTP alone costs. @param {string} tmpDir */
+export const startUploadFloor = (tmpDir) => startReferenceServer("upload-floor-server.mjs", tmpDir);
 
 /**
  * @param {string} cmd @param {string[]} args

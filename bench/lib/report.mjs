@@ -47,13 +47,14 @@ export function extractionTables(points) {
     rows,
   );
   const summary = table(
-    ["file", "exifapi best req/s (c)", "raw best req/s (c)", "spawn best req/s (c)", "exifapi/raw", "exifapi/spawn"],
+    ["file", "exifapi best req/s (c)", "raw best req/s (c)", "spawn best req/s (c)", "upload floor best req/s (c)", "exifapi/raw", "exifapi/spawn", "exifapi/floor"],
     files.map((f) => {
       const a = best(points, "extract", f, "exifapi");
       const r = best(points, "extract", f, "raw stay_open");
       const s = best(points, "extract", f, "spawn-per-request");
+      const fl = best(points, "extract", f, "upload floor");
       const b = (/** @type {Point | null} */ p) => (p == null ? "–" : `${n1(p.load.rps)} (${p.load.concurrency})`);
-      return [f, b(a), b(r), b(s), ratio(a ?? undefined, r ?? undefined), ratio(a ?? undefined, s ?? undefined)];
+      return [f, b(a), b(r), b(s), b(fl), ratio(a ?? undefined, r ?? undefined), ratio(a ?? undefined, s ?? undefined), ratio(a ?? undefined, fl ?? undefined)];
     }),
   );
   return { summary, detail };
@@ -71,11 +72,12 @@ export function removalTables(points) {
       const a = get(f, "exifapi", c);
       const e = get(f, "exiftool -all=", c) ?? (c === 1 ? get(f, "exiftool -all=", 1) : undefined);
       const m = get(f, "mat2", c);
-      return [f, size(f), String(c), ...cells(a), ...cpu(a), ...ref(e), ...ref(m), ratio(a, e), ratio(a, m)];
+      const fl = get(f, "upload floor", c);
+      return [f, size(f), String(c), ...cells(a), ...cpu(a), n1(fl?.load.rps), ...ref(e), ...ref(m), ratio(a, fl), ratio(a, e), ratio(a, m)];
     }),
   );
   return table(
-    ["file", "MB", "c", "exifapi files/s", "p50 ms", "p95 ms", "p99 ms", "CPU Node ms/req", "CPU children ms/req", "exiftool -all= files/s", "p50", "CPU ms", "mat2 files/s", "p50", "CPU ms", "exifapi/-all=", "exifapi/mat2"],
+    ["file", "MB", "c", "exifapi files/s", "p50 ms", "p95 ms", "p99 ms", "CPU Node ms/req", "CPU children ms/req", "upload floor files/s", "exiftool -all= files/s", "p50", "CPU ms", "mat2 files/s", "p50", "CPU ms", "exifapi/floor", "exifapi/-all=", "exifapi/mat2"],
     rows,
   );
 }
@@ -99,7 +101,7 @@ export function memoryTable(points) {
 /** @param {import("./big-file.mjs").BigRun[]} big */
 export function bigTable(big) {
   return table(
-    ["file (1 GB)", "endpoint", "outcome", "seconds", "service RSS peak MB (sampled)", "service VmHWM MB", "children RSS peak MB"],
+    ["file (about 1 GB)", "endpoint", "outcome", "seconds", "service RSS peak MB (sampled)", "service VmHWM MB", "children RSS peak MB"],
     big.map((b) => [b.kind, b.endpoint, b.outcome.slice(0, 80), n1(b.seconds), mb(b.serviceRssPeak), mb(b.serviceHwm), mb(b.childrenRssPeak)]),
   );
 }

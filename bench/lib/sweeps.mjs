@@ -11,6 +11,7 @@ import { exiftoolStripOnce, mat2Once } from "./references.mjs";
  * @typedef {object} Targets
  * @property {import("./service.mjs").Service} service
  * @property {{ origin: string, pid: number }} spawnServer
+ * @property {{ origin: string, pid: number }} floor
  * @property {{ read: (file: string) => Promise<void>, pids: () => number[] }} raw
  * @property {number} procs
  * @property {number} seconds
@@ -25,8 +26,8 @@ export const describe = (p) =>
   (p.load.errors > 0 ? ` (${p.load.errors} errors: ${p.load.firstError})` : "");
 
 /**
- * Extraction of one file: at each concurrency, raw stay_open, exifapi and the naive wrapper
- * back to back, so that the machine's load at that moment weighs on all three alike.
+ * Extraction of one file: at each concurrency, raw stay_open, exifapi, the naive wrapper and the
+ * upload floor back to back, so that the machine's load at that moment weighs on all alike.
  * @param {Targets} t @param {CorpusFile} file
  * @returns {Promise<Point[]>}
  */
@@ -35,6 +36,7 @@ export async function extractSweep(t, file) {
   const maxC = Math.max(...t.concurrencies);
   const api = uploader(t.service.baseUrl, maxC, data, file);
   const naive = uploader(t.spawnServer.origin, maxC, data, file);
+  const floor = uploader(t.floor.origin, maxC, data, file);
   const headers = { "x-api-key": t.service.apiKey };
   const tasks = {
     "raw stay_open": { task: () => t.raw.read(file.path), cpu: /** @type {const} */ ({ kind: "pids", pids: t.raw.pids }) },
@@ -50,6 +52,12 @@ export async function extractSweep(t, file) {
         await naive.post("/", {});
       },
       cpu: /** @type {const} */ ({ kind: "tree", pid: t.spawnServer.pid }),
+    },
+    "upload floor": {
+      task: async () => {
+        await floor.post("/extract", {});
+      },
+      cpu: /** @type {const} */ ({ kind: "tree", pid: t.floor.pid }),
     },
   };
   /** @type {Point[]} */
@@ -67,13 +75,15 @@ export async function extractSweep(t, file) {
   } finally {
     await api.close();
     await naive.close();
+    await floor.close();
   }
   return points;
 }
 
 /**
  * Removal of one file: exifapi's whole round (upload, clean, verify, store, then download the
- * cleaned copy), and the per-file tools a user would run instead.
+ * cleaned copy), the same round on the upload floor (upload into a file, download it back), and
+ * the per-file tools a user would run instead.
  * @param {Targets} t @param {CorpusFile} file
  * @param {{ exiftoolStrip: boolean, mat2: boolean, refConcurrencies: readonly number[] }} refs
  * @returns {Promise<Point[]>}
@@ -81,17 +91,21 @@ export async function extractSweep(t, file) {
 export async function removeSweep(t, file, refs) {
   const data = await fsp.readFile(file.path);
   const api = uploader(t.service.baseUrl, Math.max(...t.concurrencies), data, file);
+  const floor = uploader(t.floor.origin, Math.max(...t.concurrencies), data, file);
   const headers = { "x-api-key": t.service.apiKey };
-  const exifapi = async () => {
-    const body = await api.post("/api/v1/remove", headers);
+  /** @param {ReturnType<typeof uploader>} client @param {string} urlPath @param {Record<string, string>} h */
+  const round = async (client, urlPath, h) => {
+    const body = await client.post(urlPath, h);
     if (body.success !== true) throw new Error("remove did not succeed");
-    await api.download(new URL(body.downloadUrl).pathname);
+    await client.download(new URL(body.downloadUrl).pathname);
   };
+  const exifapi = () => round(api, "/api/v1/remove", headers);
+  const floorRound = () => round(floor, "/remove", {});
   /** @type {Point[]} */
   const points = [];
   const base = { endpoint: "remove", fileId: file.id, fileBytes: file.size, procs: t.procs, seconds: t.seconds };
   try {
-    for (let i = 0; i < 2; i++) await exifapi().catch(() => undefined);
+    for (let i = 0; i < 2; i++) await Promise.all([exifapi().catch(() => undefined), floorRound().catch(() => undefined)]);
     /** @type {[string, () => Promise<void>][]} */
     const others = [];
     /** @type {[string, () => Promise<void>][]} */
@@ -112,6 +126,9 @@ export async function removeSweep(t, file, refs) {
       const p = await measurePoint({ ...base, impl: "exifapi", concurrency, task: exifapi, cpu: { kind: "tree", pid: t.service.pid } });
       t.log(describe(p));
       points.push(p);
+      const f = await measurePoint({ ...base, impl: "upload floor", concurrency, task: floorRound, cpu: { kind: "tree", pid: t.floor.pid } });
+      t.log(describe(f));
+      points.push(f);
       if (!refs.refConcurrencies.includes(concurrency)) continue;
       for (const [impl, task] of others) {
         const r = await measurePoint({ ...base, impl, concurrency, task, cpu: { kind: "reaped" } });
@@ -121,6 +138,7 @@ export async function removeSweep(t, file, refs) {
     }
   } finally {
     await api.close();
+    await floor.close();
   }
   return points;
 }

@@ -17,6 +17,7 @@ import { ROOT } from "./tools.mjs";
  * @property {import("./measure.mjs").Point[]} points
  * @property {import("./spawn-count.mjs").SpawnCount[]} spawns
  * @property {import("./big-file.mjs").BigRun[]} big
+ * @property {import("./big-file.mjs").ConcurrentRun | null} concurrentPng
  * @property {import("./soak.mjs").Soak | null} soak
  * @property {import("./verdicts.mjs").Verdict[]} verdicts
  * @property {boolean} mat2
@@ -68,6 +69,8 @@ ${ex.summary}
   same ExifTool arguments) fed directly with the corpus file, no HTTP, no copy: the floor.
 - spawn-per-request: a bare node:http server that takes the same upload, writes it to a temp
   file and spawns \`perl exiftool -j -G FILE\` (bench/spawn-server.mjs).
+- upload floor: a bare node:http server that streams the same upload into a file and answers
+  (bench/upload-floor-server.mjs): what moving the bytes over HTTP alone costs.
 
 ### Every point
 
@@ -76,6 +79,7 @@ ${ex.detail}
 ## Removal (POST /api/v1/remove, then GET the download)
 
 exifapi's figure is the whole round a user pays: upload, clean, verify (re-read), store, download.
+The upload floor does the same round with nothing in between (upload into a file, stream it back).
 \`exiftool -all=\` and mat2 are spawned per file on the file already on disk (ExifTool cannot write
 MP3, FLAC or DOCX, so it has no column there). CPU of the tools is their own (reaped children).
 
@@ -99,6 +103,10 @@ ${r.soak == null ? "Not run." : `A fresh service under 1 MP JPEG extract/remove 
 ### 1 GB uploads (a fresh service each, MAX_FILE_MB=1200)
 
 ${r.big.length === 0 ? "Not run." : bigTable(r.big)}
+
+### 16 concurrent removals of a 100 MB PNG (a fresh service with its default budgets)
+
+${r.concurrentPng == null ? "Not run." : `${r.concurrentPng.ok}/${r.concurrentPng.requests} completed in ${r.concurrentPng.seconds.toFixed(1)} s; RSS peak: service ${(r.concurrentPng.servicePeak / 2 ** 20).toFixed(0)} MB, service and children ${(r.concurrentPng.treePeak / 2 ** 20).toFixed(0)} MB.`}
 `;
   const notesFile = new URL("../results-notes.md", import.meta.url);
   const notes = await fsp.readFile(notesFile, "utf8").catch(() => "");
