@@ -5,6 +5,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { makeMarkedJpeg } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -55,6 +56,15 @@ describe("POST /api/v1/remove on Word, Excel and PowerPoint 97-2003", () => {
     expect(await legacyOfficeText(dir, kind, out)).toBe(before);
     // The property-set streams are gone from the directory (names are UTF-16 there).
     for (const name of ["\u0005SummaryInformation", "\u0005DocumentSummaryInformation"]) expect(cleaned!.indexOf(Buffer.from(name, "utf16le"))).toBe(-1);
+  });
+
+  it("refuses in words a Word document whose picture carries EXIF, rather than hand it back", async () => {
+    const marker = `Legacypic${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker, await makeMarkedJpeg(dir, marker));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toMatch(/^The document holds pictures that carry metadata of their own/);
+    expect(cleaned).toBeNull();
   });
 
   it("refuses an encrypted Word document in words", async () => {

@@ -35,16 +35,21 @@ function meta(m: string): string {
   return `<office:meta><dc:title>${m} title</dc:title><dc:subject>${m} subject</dc:subject><dc:description>${m} description</dc:description><meta:keyword>${m} keyword</meta:keyword><meta:initial-creator>${m} initial</meta:initial-creator><dc:creator>${m} creator</dc:creator><meta:creation-date>2023-05-06T07:08:09</meta:creation-date><dc:date>2023-05-06T08:09:10</dc:date><meta:printed-by>${m} printer</meta:printed-by><meta:print-date>2023-05-06T09:10:11</meta:print-date><meta:editing-duration>PT2H10M</meta:editing-duration><meta:editing-cycles>7</meta:editing-cycles><meta:user-defined meta:name="${m} name">${m} value</meta:user-defined></office:meta>`;
 }
 
-function body(kind: LegacyKind, m: string): string {
+function body(kind: LegacyKind, m: string, picture?: Buffer): string {
   const note = `<office:annotation><dc:creator>${m} commenter</dc:creator><dc:date>2023-05-06T07:08:09</dc:date><text:p>A remark</text:p></office:annotation>`;
   switch (kind) {
     case "doc":
-      return `<office:text><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here</text:p></office:text>`;
+      return `<office:text><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here</text:p>${picture == null ? "" : image(picture)}</office:text>`;
     case "xls":
       return `<office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell><text:p>alpha</text:p></table:table-cell><table:table-cell><text:p>beta cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`;
     case "ppt":
       return `<office:presentation><draw:page draw:name="p1"><draw:frame svg:x="2cm" svg:y="2cm" svg:width="10cm" svg:height="3cm"><draw:text-box><text:p>Hello slide text</text:p></draw:text-box></draw:frame></draw:page></office:presentation>`;
   }
+}
+
+/** A picture in a paragraph of its own, its bytes inline. */
+function image(jpeg: Buffer): string {
+  return `<text:p><draw:frame svg:width="1cm" svg:height="1cm" text:anchor-type="as-char"><draw:image><office:binary-data>${jpeg.toString("base64")}</office:binary-data></draw:image></draw:frame></text:p>`;
 }
 
 /** Runs LibreOffice with a profile of its own (parallel runs and other suites do not share one). */
@@ -57,11 +62,12 @@ async function soffice(dir: string, args: readonly string[]): Promise<void> {
   }
 }
 
-export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, marker: string): Promise<string> {
+/** `picture`: a JPEG to place in a Word document. */
+export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, marker: string, picture?: Buffer): Promise<string> {
   const work = path.join(dir, `lo-${crypto.randomUUID()}`);
   await fs.mkdir(work);
   const source = path.join(work, `source.fod${kind === "doc" ? "t" : kind === "xls" ? "s" : "p"}`);
-  await fs.writeFile(source, `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker)}</office:body></office:document>`);
+  await fs.writeFile(source, `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker, picture)}</office:body></office:document>`);
   await soffice(work, ["--convert-to", kind, "--outdir", work, source]);
   const file = path.join(work, `source.${kind}`);
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { holdsPictureMetadata } from "./embedded-pictures.js";
 import { scrubWorkbook } from "./excel.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { scrubWord } from "./word.js";
@@ -56,8 +57,9 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * it writes: a constant, read by no Office program.)
  *
  * Not yet cleaned: pictures inside the documents' own streams (Word's Data stream, PowerPoint's
- * Pictures stream), the user names of tracked changes, and the WriteAccess and user fields of
- * workbooks embedded in other documents.
+ * Pictures stream), so a document whose pictures carry metadata is refused (embedded-pictures.ts);
+ * the user names of tracked changes, and the WriteAccess and user fields of workbooks embedded
+ * in other documents.
  */
 export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",
@@ -96,6 +98,11 @@ export const legacyOfficeCleaner: Cleaner = {
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
 
+    if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
+      throw new BadFileError(
+        "The document holds pictures that carry metadata of their own (camera, place, author); this service cannot yet remove it from pictures inside Office 97-2003 files.",
+      );
+    }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
   },
