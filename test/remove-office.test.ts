@@ -188,6 +188,28 @@ describe("review content of office documents", () => {
     expect(await finalText("docx", cleaned!)).toEqual(fx.finalText);
   });
 
+  // Impress writes slide comments as `officeooo:annotation`; Calc keeps a changed cell's former
+  // value in `table:tracked-changes`.
+  test.each(["odp", "ods"] as const)("%s: Impress comments and Calc's tracked changes go by default", async (kind) => {
+    const m = reviewMarkers();
+    const fx = await makeOffice(kind, m.author, await makeMarkedJpeg(dir, m.author));
+    const info = `<office:change-info><dc:creator>${m.author}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info>`;
+    const change = `<table:tracked-changes><table:cell-content-change table:id="ct1">${info}<table:cell-address table:column="0" table:row="0" table:table="0"/><table:previous><table:change-track-table-cell office:value-type="string"><text:p>${m.deleted} former value</text:p></table:change-track-table-cell></table:previous></table:cell-content-change></table:tracked-changes>`;
+    const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => {
+      if (n !== "content.xml") return [n, e.data];
+      const xml = e.data.toString("utf8").replace("<text:p>A comment</text:p>", `<text:p>${m.comment}</text:p>`);
+      return [n, Buffer.from(kind === "odp" ? xml.replace(/office:annotation>/g, "officeooo:annotation>") : xml.replace("<office:spreadsheet>", `<office:spreadsheet>${change}`))];
+    });
+    const bytes = await zip(parts);
+    for (const marker of [m.comment, ...(kind === "ods" ? [m.deleted] : [])]) expect(await findMarker(bytes, marker), marker).not.toEqual([]);
+    const { status, body: res, cleaned } = await removeKeeping(bytes, `review.${kind}`, "");
+    expect(status, JSON.stringify(res)).toBe(200);
+    const removed = res["removed"] as Record<string, number>;
+    expect(removed["comments"]).toBe(1);
+    expect(removed["trackedChanges"]).toBe(kind === "ods" ? 1 : undefined);
+    for (const marker of [m.comment, m.author, m.deleted]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+  });
+
   // Found on real files: LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`,
   // and Word files were seen with an empty `word/fontTable.xml`. An empty part is valid.
   test.each([
