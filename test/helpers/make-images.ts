@@ -215,6 +215,11 @@ export interface HeifOptions {
   icc?: string;
   /** Appends a top-level `free` box holding this text (padding an editor left its bytes in). */
   freeBox?: string;
+  /**
+   * Made like a Canon R5 HIF: brand `mif1` (ExifTool: HEIF), Canon's version `uuid` box and an
+   * `idat` box (item data, where grid layouts live) at the end of `meta`.
+   */
+  canonMeta?: boolean;
 }
 
 /** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
@@ -225,6 +230,7 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", "-o", file, png]);
   else await run(CONVERT, [png, "-quality", "90", file]);
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
+  if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file)));
   if (opts.freeBox != null) {
     const payload = Buffer.from(opts.freeBox, "latin1");
     const header = Buffer.alloc(8);
@@ -233,6 +239,80 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
     await fs.appendFile(file, Buffer.concat([header, payload]));
   }
   return file;
+}
+
+function box(type: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + payload.length, 0);
+  head.write(type, 4, "latin1");
+  return Buffer.concat([head, payload]);
+}
+
+/** Top-level or child boxes between `from` and `to` (32-bit sizes, as heif-enc and ExifTool write). */
+function childBoxes(b: Buffer, from: number, to: number): Array<{ type: string; at: number; size: number }> {
+  const out: Array<{ type: string; at: number; size: number }> = [];
+  for (let at = from; at + 8 <= to; ) {
+    const size = b.readUInt32BE(at);
+    if (size < 8) throw new Error("unexpected box size in a generated HEIF");
+    out.push({ type: b.toString("latin1", at + 4, at + 8), at, size });
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * Appends Canon's `uuid` box (version "0100") and an `idat` box to `meta`, sets the major brand
+ * to `mif1`, and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that point into the
+ * `mdat` after it by the bytes added.
+ */
+function withCanonMeta(file: Buffer): Buffer {
+  const b = Buffer.from(file);
+  const top = childBoxes(b, 0, b.length);
+  const ftyp = top.find((x) => x.type === "ftyp");
+  const meta = top.find((x) => x.type === "meta");
+  if (ftyp == null || meta == null) throw new Error("no ftyp or meta box");
+  b.write("mif1", ftyp.at + 8, "latin1");
+  const extra = Buffer.concat([
+    box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), Buffer.from([0, 0, 0, 1]), Buffer.from("0100", "latin1")])),
+    box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48])),
+  ]);
+  const shift = top.some((x) => x.type === "mdat" && x.at > meta.at) ? extra.length : 0;
+  const iloc = childBoxes(b, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
+  if (iloc == null) throw new Error("no iloc box");
+  const read = (at: number, n: number): number => (n === 0 ? 0 : b.readUIntBE(at, n));
+  const add = (at: number, n: number): void => {
+    if (n > 0) b.writeUIntBE(read(at, n) + shift, at, n);
+  };
+  let q = iloc.at + 8;
+  const version = b[q]!;
+  q += 4;
+  const offsetSize = b[q]! >> 4;
+  const lengthSize = b[q]! & 15;
+  const baseSize = b[q + 1]! >> 4;
+  const indexSize = version > 0 ? b[q + 1]! & 15 : 0;
+  q += 2;
+  const wide = version === 2 ? 4 : 2;
+  const items = read(q, wide);
+  q += wide;
+  for (let i = 0; i < items; i++) {
+    q += wide;
+    const method = version > 0 ? read(q, 2) & 15 : 0;
+    q += version > 0 ? 2 : 0;
+    q += 2; // data_reference_index
+    if (method === 0 && baseSize > 0) add(q, baseSize);
+    q += baseSize;
+    const extents = read(q, 2);
+    q += 2;
+    for (let e = 0; e < extents; e++) {
+      q += indexSize;
+      if (method === 0 && baseSize === 0) add(q, offsetSize);
+      q += offsetSize + lengthSize;
+    }
+  }
+  const end = meta.at + meta.size;
+  const out = Buffer.concat([b.subarray(0, end), extra, b.subarray(end)]);
+  out.writeUInt32BE(meta.size + extra.length, meta.at);
+  return out;
 }
 
 /**
