@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createTempSpace, type TempSpace } from "./intake/temp-space.js";
 import { createUrlFetcher, type UrlFetcher } from "./intake/url-fetch.js";
-import { type CleanerPool, createCleanerPool } from "./isolation/cleaner-pool.js";
+import { createWorkerPool, type WorkerPool } from "./isolation/worker-pool.js";
 import { createExifToolPool, type ExifToolPool } from "./metadata/exiftool-pool.js";
 import { type BlobStore, createFolderBlobStore } from "./store/blobs.js";
 import { type CleanedFileStore, createCleanedFileStore } from "./store/cleaned-files.js";
@@ -24,8 +24,8 @@ export interface Services {
   /** Present when `REDIS_URL` is set: rate limits are then shared by every instance. */
   redis: RedisHandle | null;
   pool: ExifToolPool;
-  /** Worker threads where cleaners parse the untrusted bytes. */
-  cleaners: CleanerPool;
+  /** Worker threads where the untrusted bytes are parsed (cleaners, findings). */
+  workers: WorkerPool;
   /** Files and bytes in work at once, and the queue in front of them. */
   budget: WorkBudget;
   temp: TempSpace;
@@ -57,7 +57,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const { space: temp, swept } = await createTempSpace(config.DATA_DIR);
   if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
   const pool = await createExifToolPool(config);
-  const cleaners = createCleanerPool({ threads: config.MAX_FILES_IN_WORK, heapMb: config.WORKER_HEAP_MB, exiftool: pool.access });
+  const workers = createWorkerPool({ threads: config.MAX_FILES_IN_WORK, heapMb: config.WORKER_HEAP_MB, exiftool: pool.access });
   if (config.ALLOW_PRIVATE_URLS) {
     log.warn("ALLOW_PRIVATE_URLS is on: the service will fetch URLs on private and loopback addresses. Never use this in production.");
   }
@@ -76,13 +76,13 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     blobs,
     redis,
     pool,
-    cleaners,
+    workers,
     budget: createWorkBudget({ maxFiles: config.MAX_FILES_IN_WORK, maxBytes: config.MAX_MB_IN_WORK * 1024 * 1024, maxQueued: config.MAX_QUEUED_REQUESTS }),
     temp,
     fetcher,
     async close() {
       await fetcher.close();
-      await cleaners.close();
+      await workers.close();
       await pool.close();
       await db.close();
       await blobs.close?.();

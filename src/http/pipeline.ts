@@ -6,8 +6,8 @@ import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import { findingsOf } from "../metadata/findings/index.js";
-import type { RawRead } from "../metadata/read-task.js";
+import type { Finding } from "../metadata/findings/index.js";
+import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import type { Services } from "../services.js";
 import { parseBoolean, parseKeep, parseUnknownMembersOption, readRequestInput } from "./request-input.js";
@@ -24,7 +24,7 @@ import { untilAborted } from "./until-aborted.js";
  * once it is on disk and its size known; temp files go whatever happens.
  */
 export function makePipeline(app: FastifyInstance, services: Services) {
-  const { config, temp, pool, cleaners, budget, blobs, cleanedFiles, extractions } = services;
+  const { config, temp, pool, workers, budget, blobs, cleanedFiles, extractions } = services;
 
   /** Runs `work` on the request's file within the deadline and the budget, then removes the file. */
   async function withFile<T>(request: FastifyRequest, reply: FastifyReply, work: (job: Job) => Promise<T>): Promise<T> {
@@ -71,8 +71,14 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       numeric: parseBoolean(job.options, "numeric"),
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
+      findings: (tags) => findingsOf(job, tags),
     });
     return untilAborted(read, job.signal);
+  }
+
+  /** What the file gives away, looked for in a worker thread (PDF objects, office parts, previews). */
+  function findingsOf(job: Job, tags: RawTags): Promise<Finding[]> {
+    return workers.findings({ tags, file: job.file.path }, job.signal);
   }
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
@@ -84,7 +90,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   /** Clean: the type's cleaner, in a worker thread, writing `output`. */
   function clean(job: Job, detected: Detected, opts: { keep: ReadonlySet<KeepOption>; unknownMembers: UnknownMembers }, output: string, workDir: string) {
     const { keep, unknownMembers } = opts;
-    return cleaners.clean({ input: job.file.path, output, workDir, fileType: detected.fileType, keep: [...keep], unknownMembers }, job.signal);
+    return workers.clean({ input: job.file.path, output, workDir, fileType: detected.fileType, keep: [...keep], unknownMembers }, job.signal);
   }
 
   /** Store (removal): the cleaned file into storage by its new id, and its record. */
@@ -133,7 +139,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             expiresAt,
             removed: result.removed,
             remaining: result.remaining,
-            findings: await findingsOf(before.tags, job.file.path),
+            findings: await findingsOf(job, before.tags),
           };
         } finally {
           await temp.remove(output);

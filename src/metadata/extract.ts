@@ -1,6 +1,6 @@
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
-import { type Finding, findingsOf } from "./findings/index.js";
+import type { Finding } from "./findings/index.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -26,14 +26,19 @@ export interface Extraction extends ShapedMetadata {
 
 /**
  * Reads a file's metadata through the pool and shapes it for the contract, with the findings
- * of the same read. A file ExifTool
+ * of the same read (`findings` computes them: in the service, in a worker thread). A file ExifTool
  * cannot read (or a read that times out) is the client's problem, not ours: the answer is what
  * could be read, at least `File`, with ExifTool's messages as warnings.
  */
 export async function extractMetadata(
   exiftool: ExifToolAccess,
   file: LocalFile,
-  opts: { numeric: boolean; hiddenPaths: string[]; log: { warn(obj: object, msg: string): void } },
+  opts: {
+    numeric: boolean;
+    hiddenPaths: string[];
+    log: { warn(obj: object, msg: string): void };
+    findings: (tags: RawTags, file: string) => Promise<Finding[]>;
+  },
 ): Promise<Extraction> {
   let read: RawRead;
   try {
@@ -52,5 +57,5 @@ export async function extractMetadata(
     numeric: opts.numeric,
     replacements: [[file.path, name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
-  return { ...shaped, findings: await findingsOf(read.tags, file.path) };
+  return { ...shaped, findings: await opts.findings(read.tags, file.path) };
 }

@@ -1,5 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import type { Finding } from "../metadata/findings/index.js";
+import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
 /** One file to clean, as it crosses into a worker (plain data only). */
@@ -15,4 +17,13 @@ export interface CleanJob {
   port: MessagePort;
 }
 
-export type CleanJobResult = { ok: true; outcome: CleanOutcome } | { ok: false; error: SerializedError };
+/** What a file gives away: the findings of its ExifTool read and of a look into the file itself. */
+export interface FindingsJob {
+  tags: RawTags;
+  file: string;
+  port: MessagePort;
+}
+
+export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+export type CleanJobResult = JobResult<CleanOutcome>;
+export type FindingsJobResult = JobResult<Finding[]>;

@@ -1,0 +1,75 @@
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { TooComplexError } from "../cleaners/errors.js";
+import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
+import type { Finding } from "../metadata/findings/index.js";
+import type { CleanJob, FindingsJob, JobResult } from "./jobs.js";
+import { serveTask } from "./serve-task.js";
+import { deserializeError } from "./serialize-error.js";
+
+/**
+ * Worker threads where the client's bytes are parsed. Each call rejects with the cleaners' error
+ * types; a worker that runs out of heap or stack is a `TooComplexError`. When `signal` fires,
+ * the worker is stopped and every program it started is killed.
+ */
+export interface WorkerPool {
+  /** Runs the type's cleaner on `job.input`, writing `job.output`. */
+  clean(job: Omit<CleanJob, "port">, signal: AbortSignal): Promise<CleanOutcome>;
+  /** What the file gives away, from its ExifTool read and a look into the file. */
+  findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
+  close(): Promise<void>;
+}
+
+export interface WorkerPoolOptions {
+  /** Workers at most (one file each); the work budget keeps the queue in front of them short. */
+  threads: number;
+  /** V8 old-generation heap of each worker. */
+  heapMb: number;
+  exiftool: ExifToolAccess;
+}
+
+const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
+
+export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
+  const pool = new Piscina({
+    filename: WORKER,
+    // Started on the first file (an instance that only extracts plain images may never start
+    // one), then kept a while: a worker costs ~30 ms and ~40 MB to start.
+    minThreads: 0,
+    maxThreads: opts.threads,
+    idleTimeout: 60_000,
+    resourceLimits: { maxOldGenerationSizeMb: opts.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+  });
+
+  async function run<T>(name: string, job: object, signal: AbortSignal): Promise<T> {
+    const ended = new AbortController();
+    const taskSignal = AbortSignal.any([signal, ended.signal]);
+    const { port1, port2 } = new MessageChannel();
+    serveTask(port1, opts.exiftool, taskSignal);
+    try {
+      const task: { port: MessagePort } = { ...job, port: port2 };
+      const result = (await pool.run(task, { name, transferList: [port2], signal })) as JobResult<T>;
+      if (!result.ok) throw deserializeError(result.error);
+      return result.value;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (isWorkerOutOfMemory(err)) throw new TooComplexError("the worker ran out of memory", err);
+      throw err;
+    } finally {
+      // Whatever ended the task (an answer, a crash, the deadline), its programs stop with it.
+      ended.abort();
+      port1.close();
+    }
+  }
+
+  return {
+    clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
+    findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
+    close: () => pool.destroy(),
+  };
+}
+
+function isWorkerOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
+}

@@ -1,0 +1,38 @@
+import { clean } from "../cleaners/clean-file.js";
+import { cleanerFor } from "../cleaners/registry.js";
+import { findingsOf } from "../metadata/findings/index.js";
+import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult } from "./jobs.js";
+import { serializeError } from "./serialize-error.js";
+import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
+
+/**
+ * The isolation boundary: a worker thread (under V8 heap and stack limits set by the pool) runs
+ * the work that parses a client's bytes. Running out of memory there ends this worker, not the
+ * service; errors come back as data because classes do not survive the thread boundary.
+ */
+
+/** Runs one type's cleaner over the file. */
+export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
+  return asJob(job.port, async (channel) => {
+    const cleaner = cleanerFor(job.fileType);
+    if (cleaner == null) throw new Error(`no cleaner for ${job.fileType} in the worker`);
+    const request = { exiftool: exiftoolOverChannel(channel), input: job.input, output: job.output, workDir: job.workDir, keep: new Set(job.keep), unknownMembers: job.unknownMembers };
+    return clean(request, { fileType: job.fileType, cleaner });
+  });
+}
+
+/** Computes what the file gives away (PDF objects, office parts and previews are read here). */
+export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
+  return asJob(job.port, () => findingsOf(job.tags, job.file));
+}
+
+async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {
+  const channel = openWorkerChannel(port);
+  try {
+    return { ok: true, value: await withChannel(channel, () => work(channel)) };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  } finally {
+    channel.close();
+  }
+}
