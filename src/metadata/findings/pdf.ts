@@ -2,8 +2,8 @@ import fs from "node:fs";
 import { runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
-/** qpdf's JSON of a big PDF's objects (stream data left out) fits in this; past it, only revisions are counted. */
-const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** qpdf's JSON of the objects (stream data left out), parsed in the service's own memory: past this, only revisions are counted. */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const QPDF_TIMEOUT_MS = 30_000;
 
 /** Annotations a reviewer leaves (links and form fields are content, not review). */
@@ -23,7 +23,7 @@ interface PdfContent {
  * qpdf; and earlier revisions, counted from the file's cross-reference sections (an incremental
  * update leaves the previous text in the file).
  */
-export async function pdfFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+export async function pdfFindings(entries: readonly TagEntry[], file: string, signal?: AbortSignal): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (type !== "PDF") return [];
   const findings: Finding[] = [];
@@ -32,7 +32,7 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string): P
   if (revisions > 1) {
     findings.push({ kind: "hidden", severity: "high", title: `The PDF keeps ${revisions - 1} earlier revision(s) of itself, readable by anyone.`, tags: [], value: String(revisions - 1) });
   }
-  const content = await readObjects(file);
+  const content = await readObjects(file, signal);
   if (content == null) return findings;
   if (content.annotations > 0) {
     const hidden: Finding = { kind: "hidden", severity: "high", title: `The PDF holds ${content.annotations} review annotation(s) (comments, highlights, notes).`, tags: [] };
@@ -51,12 +51,14 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string): P
   return findings;
 }
 
-async function readObjects(file: string): Promise<PdfContent | null> {
+async function readObjects(file: string, signal: AbortSignal | undefined): Promise<PdfContent | null> {
   const r = await runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
     timeoutMs: QPDF_TIMEOUT_MS,
     maxOutputBytes: MAX_JSON_BYTES,
+    ...(signal != null ? { signal } : {}),
     // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
   }).catch(() => null);
+  signal?.throwIfAborted();
   if (r == null || (r.code !== 0 && r.code !== 3)) return null;
   let parsed: unknown;
   try {

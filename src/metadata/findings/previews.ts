@@ -27,10 +27,10 @@ const MIN_CORRELATION = 0.75;
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string, signal?: AbortSignal): Promise<Finding[]> {
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file);
+  const verdict = await compareWithMain(entries, file, signal);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
@@ -40,11 +40,11 @@ export async function previewFindings(entries: readonly TagEntry[], file: string
 
 type Verdict = "same" | "different" | "unknown";
 
-async function compareWithMain(entries: readonly TagEntry[], file: string): Promise<Verdict> {
+async function compareWithMain(entries: readonly TagEntry[], file: string, signal: AbortSignal | undefined): Promise<Verdict> {
   const { size } = await fsp.stat(file);
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
-  const main = await greyGrid(file);
+  const main = await greyGrid(file, signal);
   if (main == null) return "unknown";
   let verdict: Verdict = "unknown";
   const handle = await fsp.open(file, "r");
@@ -56,7 +56,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string): Prom
       const previewFile = `${file}.preview${i}`;
       try {
         await fsp.writeFile(previewFile, bytes);
-        const grid = await greyGrid(previewFile);
+        const grid = await greyGrid(previewFile, signal);
         if (grid == null) continue;
         if (correlation(main, grid) < MIN_CORRELATION) return "different";
         verdict = "same";
@@ -87,13 +87,14 @@ function locate(entries: readonly TagEntry[], fileSize: number): Array<{ start: 
 }
 
 /** The picture as SIDE x SIDE grey levels (ffmpeg decodes JPEG, PNG, TIFF, WebP, GIF), or null when it cannot. */
-async function greyGrid(file: string): Promise<Uint8Array | null> {
+async function greyGrid(file: string, signal: AbortSignal | undefined): Promise<Uint8Array | null> {
   const r = await runTool(
     "ffmpeg",
     ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
-    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 1024 * 1024 },
+    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 1024 * 1024, ...(signal != null ? { signal } : {}) },
     // A picture ffmpeg cannot decode in time only means this comparison cannot be made.
   ).catch(() => null);
+  signal?.throwIfAborted();
   if (r == null || r.code !== 0 || r.stdout.length !== SIDE * SIDE) return null;
   return new Uint8Array(r.stdout);
 }
