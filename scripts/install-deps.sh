@@ -14,6 +14,8 @@ declare -A need=(
   [ffmpeg]=ffmpeg
   [ffprobe]=ffmpeg
   [jpegtran]=libjpeg-turbo-progs
+  # djpeg decodes pictures and previews, scaled down, for the previews finding.
+  [djpeg]=libjpeg-turbo-progs
   # Every helper process runs under setpriv (dies with the service) and prlimit (memory cap).
   [setpriv]=util-linux
   [prlimit]=util-linux
