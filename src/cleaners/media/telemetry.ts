@@ -8,13 +8,13 @@ const SAMPLED_CUES = 500;
 
 /**
  * A position as telemetry writers put it in a cue: DJI's `[latitude: 48.8584] [longitude: 2.2945]`
- * or `GPS(2.2945,48.8584,19)`, dash cams' `N48.8584 E2.2945` or `48°51'30"N`, or two bare decimal
+ * or `GPS(2.2945,48.8584,19)`, dash cams' `N48.8584 E2.2945` or `N:48.8584 E:2.2945` or `48°51'30"N`, or two bare decimal
  * degrees with four or more decimals (`48.858400, 2.294500`).
  */
 const POSITION = [
   /\b(?:lat(?:itude)?|lon(?:gitude)?|lng)\b\s*[:=]?\s*[-+]?\d{1,3}\.\d{3,}/i,
   /\bGPS\s*[:(]\s*[-+]?\d{1,3}\.\d{3,}/i,
-  /\b[NS]\s*\d{1,2}(?:\.\d{3,}|°)[^\n]{0,30}?\b[EW]\s*\d{1,3}(?:\.\d{3,}|°)/,
+  /\b[NS]\s*:?\s*\d{1,2}(?:\.\d{3,}|°)[^\n]{0,30}?\b[EW]\s*:?\s*\d{1,3}(?:\.\d{3,}|°)/,
   /\d{1,3}°\s*\d{1,2}['′]\s*\d{1,2}(?:\.\d+)?["″]?\s*[NSEW]\b/,
   /[-+]?\d{1,3}\.\d{4,}\s*[,;/ ]\s*[-+]?\d{1,3}\.\d{4,}/,
 ];
