@@ -72,3 +72,16 @@ function formatSentence(code: ErrorCode, sentence: string, detail: string | unde
 }
 
 export const badRequest = (reason: string): AppError => new AppError("bad_request", reason);
+
+/**
+ * An error's message and those of its causes, as one line for a log (pino prints an Error found
+ * outside `err` as `{}`), or undefined when there is none.
+ */
+export function causeText(cause: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c != null && depth < 5; depth++) {
+    parts.push(c instanceof Error ? `${c.name}: ${c.message}` : String(c));
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return parts.length > 0 ? parts.join(" <- ") : undefined;
+}

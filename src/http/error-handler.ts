@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
-import { AppError, badRequest } from "../errors.js";
+import { AppError, badRequest, causeText } from "../errors.js";
 import { BusyError } from "../work-budget.js";
 import { ClientGone, DeadlineExceeded } from "./request-deadline.js";
 
@@ -63,7 +63,7 @@ export function makeErrorHandler(maxMb: number) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const app = toAppError(err, maxMb);
     if (app.status >= 500) request.log.error({ err }, "request failed");
-    else request.log.info({ code: app.code, cause: describeCause(app.cause) }, app.publicMessage);
+    else request.log.info({ code: app.code, cause: causeText(app.cause) }, app.publicMessage);
     if (!request.raw.complete) {
       // The answer came before the upload ended (a full disk, a refused form) while the form
       // parser had paused the body. Many clients only read the answer once they have sent
@@ -75,14 +75,4 @@ export function makeErrorHandler(maxMb: number) {
     if (app.code === "busy") reply.header("Retry-After", String(BUSY_RETRY_AFTER_SECONDS));
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };
-}
-
-/** An error's message chain as one line: pino prints an Error outside `err` as `{}`. */
-function describeCause(cause: unknown): string | undefined {
-  const parts: string[] = [];
-  for (let c = cause, depth = 0; c != null && depth < 5; depth++) {
-    parts.push(c instanceof Error ? `${c.name}: ${c.message}` : String(c));
-    c = c instanceof Error ? c.cause : undefined;
-  }
-  return parts.length > 0 ? parts.join(" <- ") : undefined;
 }

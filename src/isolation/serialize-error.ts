@@ -1,9 +1,10 @@
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import { ToolFailure } from "../cleaners/run-tool.js";
+import { causeText } from "../errors.js";
 import type { SerializedError } from "./messages.js";
 
 export function serializeError(err: unknown): SerializedError {
-  const cause = err instanceof Error && err.cause != null ? causeChain(err.cause) : undefined;
+  const cause = err instanceof Error ? causeText(err.cause) : undefined;
   const base = { message: err instanceof Error ? err.message : String(err), ...(cause != null ? { cause } : {}) };
   if (err instanceof BadFileError) return { kind: "bad_file", detail: err.reason, ...base };
   if (err instanceof TooComplexError || isOutOfStack(err)) return { kind: "too_complex", ...base };
@@ -13,7 +14,8 @@ export function serializeError(err: unknown): SerializedError {
 }
 
 export function deserializeError(e: SerializedError): Error {
-  const cause = e.cause != null ? new Error(e.cause) : undefined;
+  // Kept as the text it is: it already reads "Name: message <- ..." in logs.
+  const cause = e.cause;
   switch (e.kind) {
     case "bad_file":
       return new BadFileError(e.detail ?? e.message, cause);
@@ -31,13 +33,4 @@ export function deserializeError(e: SerializedError): Error {
 /** A parser recursing as deep as the file nests: a hostile nesting, not our failure. */
 function isOutOfStack(err: unknown): boolean {
   return err instanceof RangeError && /call stack size/i.test(err.message);
-}
-
-function causeChain(cause: unknown): string {
-  const parts: string[] = [];
-  for (let c = cause, depth = 0; c != null && depth < 5; depth++) {
-    parts.push(c instanceof Error ? c.message : String(c));
-    c = c instanceof Error ? c.cause : undefined;
-  }
-  return parts.join(" <- ");
 }
