@@ -71,6 +71,27 @@ async function docxWithRights(file: string): Promise<void> {
   await promisify(execFile)("zip", ["-q", "-X", "-r", file, "[Content_Types].xml", "."], { cwd: parts });
 }
 
+/**
+ * The suite's marked ODT, its meta.xml creator set to the owner's (ODF metadata has no rights
+ * field); its picture carries a camera make (the marker), as the DOCX's.
+ */
+async function odtWithCreator(file: string): Promise<void> {
+  const parts = path.join(path.dirname(file), "odt-parts");
+  await fs.mkdir(parts, { recursive: true });
+  const picture = path.join(path.dirname(file), "odt-inner.jpg");
+  await run(CONVERT, ["-size", "16x16", "xc:#cc6633", picture]);
+  await run(EXIFTOOL, ["-q", "-overwrite_original", `-EXIF:Make=${MARKER}`, picture]);
+  await fs.writeFile(file, (await makeOffice("odt", MARKER, await fs.readFile(picture))).bytes);
+  await run("unzip", ["-q", "-o", file, "-d", parts]);
+  const meta = path.join(parts, "meta.xml");
+  const xml = await fs.readFile(meta, "utf8");
+  await fs.writeFile(meta, xml.replace(/<dc:creator>[^<]*<\/dc:creator>/, `<dc:creator>${OWNER}</dc:creator>`));
+  await fs.rm(file);
+  const zipIn = (args: string[]) => promisify(execFile)("zip", ["-q", "-X", ...args], { cwd: parts });
+  await zipIn(["-0", file, "mimetype"]);
+  await zipIn(["-r", file, ".", "-x", "mimetype"]);
+}
+
 const rows: Row[] = [
   {
     name: "photo.jpg",
@@ -116,6 +137,7 @@ const rows: Row[] = [
     media: true,
   },
   { name: "review.docx", make: docxWithRights, tags: [], kept: { xmp: { Creator: OWNER, Rights: NOTICE } }, picture: false },
+  { name: "notes.odt", make: odtWithCreator, tags: [], kept: { xmp: { Creator: OWNER } }, picture: false },
   // Formats ExifTool cannot write: the notice is written back by hand or by a stream-copying remux.
   { name: "song.mp3", make: ffmpegMade(SINE, ["-c:a", "libmp3lame"]), tags: [], kept: { id3: { Copyright: NOTICE } }, picture: false, media: true },
   { name: "song.flac", make: ffmpegMade(SINE, []), tags: [], kept: { vorbis: { Copyright: NOTICE } }, picture: false, media: true },

@@ -36,6 +36,9 @@ const MIME_TYPES: Readonly<Record<string, string>> = {
   ODG: "application/vnd.oasis.opendocument.graphics",
 };
 
+/** ExifTool's names of the OpenDocument types. */
+export const ODF_TYPES: ReadonlySet<string> = new Set(Object.keys(MIME_TYPES));
+
 /** OpenDocument text, spreadsheet, presentation and drawing. */
 export const openDocumentCleaner: Cleaner = {
   name: "opendocument",
