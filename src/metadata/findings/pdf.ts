@@ -23,7 +23,7 @@ interface PdfContent {
  * qpdf; and earlier revisions, counted from the file's cross-reference sections (an incremental
  * update leaves the previous text in the file).
  */
-export async function pdfFindings(entries: readonly TagEntry[], file: string, signal?: AbortSignal): Promise<Finding[]> {
+export async function pdfFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (type !== "PDF") return [];
   const findings: Finding[] = [];
@@ -32,7 +32,7 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string, si
   if (revisions > 1) {
     findings.push({ kind: "hidden", severity: "high", title: `The PDF keeps ${revisions - 1} earlier revision(s) of itself, readable by anyone.`, tags: [], value: String(revisions - 1) });
   }
-  const content = await readObjects(file, signal);
+  const content = await readObjects(file);
   if (content == null) return findings;
   if (content.annotations > 0) {
     const hidden: Finding = { kind: "hidden", severity: "high", title: `The PDF holds ${content.annotations} review annotation(s) (comments, highlights, notes).`, tags: [] };
@@ -51,14 +51,12 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string, si
   return findings;
 }
 
-async function readObjects(file: string, signal: AbortSignal | undefined): Promise<PdfContent | null> {
+async function readObjects(file: string): Promise<PdfContent | null> {
   const r = await runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
     timeoutMs: QPDF_TIMEOUT_MS,
     maxOutputBytes: MAX_JSON_BYTES,
-    ...(signal != null ? { signal } : {}),
     // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
   }).catch(() => null);
-  signal?.throwIfAborted();
   if (r == null || (r.code !== 0 && r.code !== 3)) return null;
   let parsed: unknown;
   try {

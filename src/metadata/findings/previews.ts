@@ -27,10 +27,10 @@ const MIN_CORRELATION = 0.75;
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string, signal?: AbortSignal): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file, signal);
+  const verdict = await compareWithMain(entries, file);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
@@ -40,11 +40,11 @@ export async function previewFindings(entries: readonly TagEntry[], file: string
 
 type Verdict = "same" | "different" | "unknown";
 
-async function compareWithMain(entries: readonly TagEntry[], file: string, signal: AbortSignal | undefined): Promise<Verdict> {
+async function compareWithMain(entries: readonly TagEntry[], file: string): Promise<Verdict> {
   const { size } = await fsp.stat(file);
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
-  const main = await greyGrid(file, signal);
+  const main = await greyGrid(file);
   if (main == null) return "unknown";
   let verdict: Verdict = "unknown";
   const handle = await fsp.open(file, "r");
@@ -56,7 +56,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, signa
       const previewFile = `${file}.preview${i}`;
       try {
         await fsp.writeFile(previewFile, bytes);
-        const grid = await greyGrid(previewFile, signal);
+        const grid = await greyGrid(previewFile);
         if (grid == null) continue;
         if (correlation(main, grid) < MIN_CORRELATION) return "different";
         verdict = "same";
@@ -91,17 +91,16 @@ function locate(entries: readonly TagEntry[], fileSize: number): Array<{ start: 
  * and most main pictures) goes through djpeg at an eighth of its size, which starts in a
  * millisecond where ffmpeg takes ~80 ms; ffmpeg decodes the rest (PNG, TIFF, WebP, GIF).
  */
-async function greyGrid(file: string, signal: AbortSignal | undefined): Promise<Uint8Array | null> {
+async function greyGrid(file: string): Promise<Uint8Array | null> {
   const { jpeg, size } = await peek(file);
   const r = await runTool(
     jpeg ? "djpeg" : "ffmpeg",
     jpeg
       ? ["-grayscale", "-scale", jpegScale(size), "-pnm", file]
       : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
-    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 64 * 1024 * 1024, ...(signal != null ? { signal } : {}) },
+    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 64 * 1024 * 1024 },
     // A picture that cannot be decoded in time only means this comparison cannot be made.
   ).catch(() => null);
-  signal?.throwIfAborted();
   if (r == null || r.code !== 0) return null;
   if (!jpeg) return r.stdout.length === SIDE * SIDE ? new Uint8Array(r.stdout) : null;
   const pgm = parsePgm(r.stdout);
