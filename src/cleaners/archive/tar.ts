@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import tarStream from "tar-stream";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
-import { Counter, isSystemError } from "./counter.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
 import { cleanMembers, type Member, type OutMember } from "./members.js";
@@ -80,7 +80,7 @@ async function readTarMembers(input: string, gzip: boolean, workDir: string): Pr
   const extract = tarStream.extract();
   // The decompressed stream is counted as well: zeros after the end of the archive are not
   // members, but a gzip of them is still a bomb.
-  const stages: NodeJS.ReadWriteStream[] = gzip ? [zlib.createGunzip(), new Counter((n) => budget.unpacked(n))] : [];
+  const stages: NodeJS.ReadWriteStream[] = gzip ? [zlib.createGunzip(), new ByteCounter((n) => budget.unpacked(n))] : [];
   const feeding = pipeline([fs.createReadStream(input), ...stages, extract] as unknown as [Readable, NodeJS.WritableStream]).then(
     () => null,
     (err: unknown) => err,
@@ -115,7 +115,7 @@ async function readMember(entry: TarEntry, file: string, names: NameSet, budget:
   let size = 0;
   await pipeline(
     entry,
-    new Counter((n) => {
+    new ByteCounter((n) => {
       size += n;
       budget.add(n);
     }),
@@ -125,7 +125,7 @@ async function readMember(entry: TarEntry, file: string, names: NameSet, budget:
 }
 
 function classify(err: unknown): Error {
-  if (err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err)) return err as Error;
+  if (isSettledError(err)) return err;
   return new BadFileError("The file is not a readable tar archive.", err);
 }
 

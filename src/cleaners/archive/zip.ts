@@ -5,10 +5,10 @@ import yauzl from "yauzl";
 import { FIXED_MTIME_EXIFTOOL, writeZip } from "../office/zip-write.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
 import { cleanMembers, type Member } from "./members.js";
-import { Counter, isSystemError } from "./counter.js";
 
 /** What ExifTool reads of a ZIP (its first member's local header) that the format itself needs. */
 const ZIP_STRUCTURE: ReadonlySet<string> = new Set([
@@ -88,7 +88,7 @@ function readAll(zip: yauzl.ZipFile, workDir: string): Promise<Member[]> {
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      reject(err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err) ? err : notZip(err));
+      reject(isSettledError(err) ? err : notZip(err));
     };
     zip.on("error", fail);
     zip.on("end", () => {
@@ -121,7 +121,7 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, 
   let size = 0;
   await pipeline(
     stream,
-    new Counter((n) => {
+    new ByteCounter((n) => {
       size += n;
       budget.add(n);
     }),

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { once } from "node:events";
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { isSettledError } from "../unpack-guards.js";
 
 /**
  * How much XML one part may hold. The parts are read as a stream, so memory does not grow with
@@ -229,7 +230,7 @@ export async function rewriteXml(input: string, output: string, part: string, ru
     // The part is abandoned: a write still in flight fails once the stream is gone, and that
     // failure must not outlive this one.
     file.on("error", () => undefined).destroy();
-    if (err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err)) throw err;
+    if (isSettledError(err)) throw err;
     throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
   }
   file.end();
@@ -280,6 +281,3 @@ function escapeAttr(s: string): string {
   return s.replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]!);
 }
 
-function isSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === "string";
-}

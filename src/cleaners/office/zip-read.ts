@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Transform, Writable, type TransformCallback } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 
 /**
  * One entry of a ZIP archive, inflated into the work folder. Its name is never used to build a
@@ -90,7 +91,7 @@ function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits
       if (failed) return;
       failed = true;
       // A failing disk is our problem, not a bad file: only archive errors become a 422.
-      reject(err instanceof BadFileError || err instanceof TooComplexError || isSystemError(err) ? err : notZip(err));
+      reject(isSettledError(err) ? err : notZip(err));
     };
     zip.on("error", fail);
     zip.on("end", () => {
@@ -125,7 +126,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string | 
   const stream = await openEntry(zip, entry);
   await pipeline(
     stream,
-    new ByteLimit((n) => {
+    new ByteCounter((n) => {
       counter.size += n;
       budget.total += n;
       if (counter.size > max || budget.total > limits.maxTotalBytes) throw new TooComplexError(BOMB);
@@ -144,21 +145,6 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.Reada
   });
 }
 
-/** Passes bytes through, reporting each chunk's size first; a throw stops the stream. */
-class ByteLimit extends Transform {
-  constructor(private readonly onBytes: (n: number) => void) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.onBytes(chunk.length);
-      cb(null, chunk);
-    } catch (err) {
-      cb(err instanceof Error ? err : new Error(String(err)));
-    }
-  }
-}
 
 function discard(): Writable {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });
@@ -168,6 +154,3 @@ function notZip(cause: unknown): BadFileError {
   return new BadFileError("The file is not a readable ZIP archive.", cause);
 }
 
-function isSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === "string";
-}
