@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { makeBmp, makeJp2, makeJxl, makeJxlCodestream, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
+import { makeBmp, makeJp2, makeJpx, makeJxl, makeJxlCodestream, makePsb, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -29,15 +29,26 @@ function decodedBy(tool: string, args: (input: string, output: string) => string
   };
 }
 
+/** A Photoshop document's merged picture and each layer, as ImageMagick decodes them. */
+async function layers(file: string): Promise<string[]> {
+  return Promise.all([0, 1, 2].map(async (i) => (await run(CONVERT, [`${file}[${i}]`, "-format", "%#", "info:"])).stdout.toString().trim()));
+}
+
 const rows: Row[] = [
   {
     name: "PSD (two layers)",
     make: (d) => makePsd(d, MARKER),
     type: "PSD",
-    // The merged picture and each layer.
-    pixels: async (f) => Promise.all([0, 1, 2].map(async (i) => (await run(CONVERT, [`${f}[${i}]`, "-format", "%#", "info:"])).stdout.toString().trim())),
+    pixels: layers,
+  },
+  {
+    name: "PSB (large document, two layers)",
+    make: (d) => makePsb(d, MARKER),
+    type: "PSB",
+    pixels: layers,
   },
   { name: "JPEG 2000 (JP2)", make: (d) => makeJp2(d, MARKER), type: "JP2", pixels: decodedBy("/usr/bin/opj_decompress", (i, o) => ["-i", i, "-o", o]) },
+  { name: "JPEG 2000 part 2 (JPX: labels, association, vendor UUID)", make: (d) => makeJpx(d, MARKER), type: "JPX", pixels: decodedBy("/usr/bin/opj_decompress", (i, o) => ["-i", i, "-o", o]) },
   { name: "JPEG XL (container)", make: (d) => makeJxl(d, MARKER), type: "JXL", pixels: decodedBy("/usr/bin/djxl", (i, o) => [i, o]) },
   { name: "BMP (embedded ICC profile, bytes after it)", make: (d) => makeBmp(d, MARKER, false), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },
   { name: "BMP (linked profile path)", make: (d) => makeBmp(d, MARKER, true), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },

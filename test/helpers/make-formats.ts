@@ -49,6 +49,18 @@ export async function makePsd(dir: string, marker: string): Promise<string> {
   return file;
 }
 
+/**
+ * A layered large-document (PSB) Photoshop file, as ImageMagick writes it: the PSD's layers and
+ * resources with PSB's 64-bit lengths.
+ */
+export async function makePsb(dir: string, marker: string): Promise<string> {
+  const src = await png(dir);
+  const file = path.join(dir, "in.psb");
+  await run(CONVERT, [src, "(", "-size", `${W / 2}x${H / 2}`, "gradient:red-blue", ")", "(", "-clone", "0", "-clone", "1", "-flatten", ")", "-insert", "0", file]);
+  await plant(file, marker);
+  return file;
+}
+
 /** JP2 by opj_compress (lossless), with EXIF, XMP and IPTC in uuid boxes and an xml box. */
 export async function makeJp2(dir: string, marker: string): Promise<string> {
   const src = await png(dir);
@@ -56,6 +68,32 @@ export async function makeJp2(dir: string, marker: string): Promise<string> {
   await run("/usr/bin/opj_compress", ["-i", src, "-o", file]);
   await plant(file, marker);
   await fs.appendFile(file, box("xml ", Buffer.from(`<note>${marker}</note>`)));
+  return file;
+}
+
+/**
+ * JPX (JPEG 2000 part 2), which no free encoder writes: the JP2 of opj_compress given JPX's
+ * file type (brand `jpx `) and the reader requirements box part 2 puts after it, the marker
+ * planted by ExifTool, then what part 2 adds for metadata: a label box, an association box
+ * tying a label and XML together, and a vendor UUID box.
+ */
+export async function makeJpx(dir: string, marker: string): Promise<string> {
+  const src = await png(dir);
+  const jp2 = path.join(dir, "base.jp2");
+  await run("/usr/bin/opj_compress", ["-i", src, "-o", jp2]);
+  const bytes = await fs.readFile(jp2);
+  const signature = bytes.subarray(0, 12);
+  if (bytes.toString("latin1", 16, 20) !== "ftyp") throw new Error("opj_compress wrote no file type box after the signature");
+  const afterFtyp = 12 + bytes.readUInt32BE(12);
+  const ftyp = box("ftyp", Buffer.from("jpx \0\0\0\0jp2 jpx jpxb", "latin1"));
+  // Mask length 1, every feature fully and for display; one standard feature (5), no vendor feature.
+  const rreq = box("rreq", Buffer.from([1, 0x80, 0x80, 0, 1, 0, 5, 0x80, 0, 0]));
+  const file = path.join(dir, "in.jpx");
+  await fs.writeFile(file, Buffer.concat([signature, ftyp, rreq, bytes.subarray(afterFtyp)]));
+  await plant(file, marker);
+  const asoc = box("asoc", Buffer.concat([box("lbl ", Buffer.from(`label ${marker}`)), box("xml ", Buffer.from(`<note>${marker}</note>`))]));
+  const uuid = box("uuid", Buffer.concat([Buffer.alloc(16, 0x5a), Buffer.from(`vendor ${marker}`)]));
+  await fs.appendFile(file, Buffer.concat([box("lbl ", Buffer.from(marker)), asoc, uuid]));
   return file;
 }
 

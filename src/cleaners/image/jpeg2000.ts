@@ -1,6 +1,8 @@
 import fsp from "node:fs/promises";
+import path from "node:path";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
+import { dropMetadataBoxes } from "./jp2-boxes.js";
 
 /** The signature, file type, header and colour boxes: what a decoder reads to show the picture. */
 const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
@@ -13,11 +15,18 @@ const isStructural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTU
 /**
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
  * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
+ * ExifTool keeps JPEG 2000's labels, JPX association boxes and unknown UUID boxes: a second
+ * pass of our own drops them (jp2-boxes.ts).
  */
 export const jpeg2000Cleaner: Cleaner = {
   name: "jpeg2000",
   fileTypes: ["JP2", "JPX", "JXL"],
-  clean: (ctx: CleanContext) => rewriteWithoutMetadata(ctx),
+  async clean(ctx: CleanContext): Promise<void> {
+    if (ctx.fileType === "JXL") return rewriteWithoutMetadata(ctx);
+    const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
+    await rewriteWithoutMetadata({ ...ctx, output: rewritten });
+    await dropMetadataBoxes(rewritten, ctx.output);
+  },
   isStructural,
 };
 
