@@ -7,8 +7,10 @@ import { run } from "./tools.js";
 /**
  * Word, Excel and PowerPoint 97-2003 files made by LibreOffice (headless) from a flat
  * OpenDocument file whose properties all hold a marker (title, subject, description, keywords,
- * first and last author, printed by, a custom property, a comment's author): LibreOffice writes
- * them into the SummaryInformation and DocumentSummaryInformation streams. The author fields
+ * first and last author, printed by, a custom property, a comment's author; in Word documents
+ * also the comment author's initials and the authors of a tracked insertion and deletion):
+ * LibreOffice writes them into the SummaryInformation and DocumentSummaryInformation streams
+ * and Word's comment and revision-author tables. The author fields
  * LibreOffice fills with its own values are then set to the marker with the `cfb` library:
  * Word's last-saved-by list, Excel's WriteAccess record, PowerPoint's Current User stream.
  */
@@ -35,11 +37,16 @@ function meta(m: string): string {
   return `<office:meta><dc:title>${m} title</dc:title><dc:subject>${m} subject</dc:subject><dc:description>${m} description</dc:description><meta:keyword>${m} keyword</meta:keyword><meta:initial-creator>${m} initial</meta:initial-creator><dc:creator>${m} creator</dc:creator><meta:creation-date>2023-05-06T07:08:09</meta:creation-date><dc:date>2023-05-06T08:09:10</dc:date><meta:printed-by>${m} printer</meta:printed-by><meta:print-date>2023-05-06T09:10:11</meta:print-date><meta:editing-duration>PT2H10M</meta:editing-duration><meta:editing-cycles>7</meta:editing-cycles><meta:user-defined meta:name="${m} name">${m} value</meta:user-defined></office:meta>`;
 }
 
+/** Word keeps at most 9 characters of a comment author's initials: the marker's last 9. */
+export const initialsOf = (m: string): string => m.slice(-9);
+
 function body(kind: LegacyKind, m: string, picture?: Buffer): string {
-  const note = `<office:annotation><dc:creator>${m} commenter</dc:creator><dc:date>2023-05-06T07:08:09</dc:date><text:p>A remark</text:p></office:annotation>`;
+  const note = `<office:annotation><dc:creator>${m} commenter</dc:creator><meta:creator-initials>${initialsOf(m)}</meta:creator-initials><dc:date>2023-05-06T07:08:09</dc:date><text:p>A remark</text:p></office:annotation>`;
+  const change = (id: string, kind: string, m: string, inner = ""): string =>
+    `<text:changed-region text:id="${id}"><text:${kind}><office:change-info><dc:creator>${m} ${kind}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info>${inner}</text:${kind}></text:changed-region>`;
   switch (kind) {
     case "doc":
-      return `<office:text><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here</text:p>${picture == null ? "" : image(picture)}</office:text>`;
+      return `<office:text><text:tracked-changes text:track-changes="true">${change("ct1", "insertion", m)}${change("ct2", "deletion", m, "<text:p>deleted words</text:p>")}</text:tracked-changes><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here, <text:change-start text:change-id="ct1"/>inserted words<text:change-end text:change-id="ct1"/> and <text:change text:change-id="ct2"/>the end.</text:p>${picture == null ? "" : image(picture)}</office:text>`;
     case "xls":
       return `<office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell><text:p>alpha</text:p></table:table-cell><table:table-cell><text:p>beta cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`;
     case "ppt":

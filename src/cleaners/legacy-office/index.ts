@@ -58,8 +58,7 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  *
  * Not yet cleaned: pictures inside the documents' own streams (Word's Data stream, PowerPoint's
  * Pictures stream), so a document whose pictures carry metadata is refused (embedded-pictures.ts);
- * the user names of tracked changes, and the WriteAccess and user fields of workbooks embedded
- * in other documents.
+ * the WriteAccess and user fields of workbooks embedded in other documents.
  */
 export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",

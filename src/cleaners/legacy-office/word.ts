@@ -1,6 +1,7 @@
 import { BadFileError } from "../errors.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
+const PLCF_AND_REF = 4;
 const PR_DRVR = 27;
 const PR_ENV_PORT = 28;
 const PR_ENV_LAND = 29;
@@ -8,12 +9,17 @@ const DOP = 31;
 const STTBF_ASSOC = 32;
 const AUTOSAVE_SOURCE = 35;
 const GRP_XST_ATN_OWNERS = 36;
+const STTBF_RMARK = 51;
 const STTB_SAVED_BY = 71;
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
 const F_ENCRYPTED = 0x0100;
 const F_WHICH_TABLE = 0x0200;
+
+/** A comment's ATRDPre10 ([MS-DOC] 2.9.12): the author's initials (a 16-bit count and 9 UTF-16 characters) first. */
+const ATRD_SIZE = 30;
+const INITIALS_SIZE = 20;
 
 /** The strings an SttbfAssoc holds ([MS-DOC] 2.9.290): template, title, subject, keywords, authors, mail-merge sources... */
 const ASSOC_STRINGS = 18;
@@ -22,8 +28,9 @@ const ASSOC_STRINGS = 18;
  * The author fields of a Word 97-2003 document's binary streams ([MS-DOC]): in the table stream,
  * the last-saved-by list (ten user names with the paths they saved to), the associated strings
  * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
- * autosave source path, the printer driver and its settings, the comment authors' names
- * (blanked in place: comments refer to them by position), and in the document properties (DOP)
+ * autosave source path, the printer driver and its settings, the comment authors' names and
+ * initials and the tracked-change authors (blanked in place: comments and revision marks refer
+ * to them by position), and in the document properties (DOP)
  * the creation, revision and printing dates, revision count and editing time; in the FIB the
  * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
@@ -53,6 +60,10 @@ export function scrubWord(wordDocument: Buffer, tableStream: (name: string) => B
   if (assoc != null) emptyAssoc(table, assoc, wordDocument);
   const owners = pair(GRP_XST_ATN_OWNERS);
   if (owners != null) blankXsts(table.subarray(owners.fc, owners.fc + owners.lcb));
+  const revisionAuthors = pair(STTBF_RMARK);
+  if (revisionAuthors != null) blankSttb(table.subarray(revisionAuthors.fc, revisionAuthors.fc + revisionAuthors.lcb));
+  const comments = pair(PLCF_AND_REF);
+  if (comments != null) blankInitials(table.subarray(comments.fc, comments.fc + comments.lcb));
   const dop = pair(DOP);
   // DopBase: dttmCreated (20), dttmRevised (24), dttmLastPrint (28), nRevision (32), tmEdited (34).
   if (dop != null && dop.lcb >= 38) table.fill(0, dop.fc + 20, dop.fc + 38);
@@ -98,6 +109,42 @@ function blankXsts(b: Buffer): void {
     const end = Math.min(pos + cch * 2, b.length);
     for (; pos + 1 < end; pos += 2) b.writeUInt16LE(0x20, pos);
     pos = end;
+  }
+}
+
+/**
+ * Each string of an STTB ([MS-DOC] 2.2.4: extended, 16-bit counts and UTF-16, when it starts with
+ * 0xFFFF; otherwise 8-bit counts and bytes) keeps its length, its characters become spaces; the
+ * extra data after each string stays.
+ */
+function blankSttb(b: Buffer): void {
+  const extended = b.length >= 2 && b.readUInt16LE(0) === 0xffff;
+  let pos = extended ? 2 : 0;
+  if (pos + 4 > b.length) return;
+  const count = b.readUInt16LE(pos);
+  const cbExtra = b.readUInt16LE(pos + 2);
+  pos += 4;
+  for (let i = 0; i < count && pos < b.length; i++) {
+    if (extended) {
+      if (pos + 2 > b.length) return;
+      const end = Math.min(pos + 2 + b.readUInt16LE(pos) * 2, b.length);
+      for (pos += 2; pos + 1 < end; pos += 2) b.writeUInt16LE(0x20, pos);
+      pos = end + cbExtra;
+    } else {
+      const end = Math.min(pos + 1 + b[pos]!, b.length);
+      b.fill(0x20, pos + 1, end);
+      pos = end + cbExtra;
+    }
+  }
+}
+
+/** PlcfandRef: n+1 character positions, then n ATRDPre10 whose initials are blanked. */
+function blankInitials(b: Buffer): void {
+  const n = (b.length - 4) / (4 + ATRD_SIZE);
+  if (!Number.isInteger(n) || n <= 0) return;
+  for (let i = 0; i < n; i++) {
+    const at = (n + 1) * 4 + i * ATRD_SIZE;
+    blankXsts(b.subarray(at, at + INITIALS_SIZE));
   }
 }
 
