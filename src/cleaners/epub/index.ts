@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { cleanEmbedded } from "../office/embedded.js";
+import { checkSameFinalText } from "../office/final-text.js";
 import { zipStructural } from "../office/structural.js";
 import { parseXml, serializeXml } from "../office/xml.js";
 import { extractZip, type FileEntry } from "../office/zip-read.js";
@@ -68,6 +69,7 @@ export const epubCleaner: Cleaner = {
       else out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
     }
     await writeZip(ctx.output, out);
+    await checkSameFinalText(ctx.input, ctx.output, "epub");
   },
 
   isStructural: (t) => zipStructural(MIMETYPE)(t) || isPackageStructure(t),

@@ -2,6 +2,7 @@ import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
+import { checkSameFinalText } from "./final-text.js";
 import { planCommentDrops } from "./ooxml-comments.js";
 import { planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
 import { ooxmlRules } from "./ooxml-rules.js";
@@ -67,6 +68,7 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   // The content types part first, where Office writes it and ExifTool looks.
   out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
   await writeZip(ctx.output, out);
+  await checkSameFinalText(ctx.input, ctx.output, "ooxml");
   return { hidden: hiddenOf(counts) };
 }
 

@@ -2,6 +2,7 @@ import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
+import { checkSameFinalText } from "./final-text.js";
 import { odfRules } from "./odf-rules.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts } from "./review.js";
@@ -60,6 +61,7 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
     if (cleaned != null) out.push(cleaned);
   }
   await writeZip(ctx.output, out);
+  await checkSameFinalText(ctx.input, ctx.output, "opendocument");
   return { hidden: hiddenOf(counts) };
 }
 

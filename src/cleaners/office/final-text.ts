@@ -1,0 +1,251 @@
+import crypto from "node:crypto";
+import { SaxesParser, type SaxesTagNS } from "saxes";
+import yauzl from "yauzl";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { isSettledError } from "../unpack-guards.js";
+import { W } from "./ooxml-ns.js";
+import { OFFICE_LIMITS } from "./zip-read.js";
+
+/**
+ * The text a reader sees in a document's final view (every tracked change accepted, comments
+ * hidden), read on its own, apart from the cleaners' rewriting code: the cleaned copy must read
+ * the same as the original. Each text part is walked as a stream and only a digest of its text is
+ * kept. Whitespace is left out of the digest: accepting a deleted paragraph mark joins two
+ * paragraphs, and the XML's own layout may change, without changing the words a reader sees.
+ */
+export type TextFormat = "ooxml" | "opendocument" | "epub";
+
+/** The final text of one part, as a digest and a length (whitespace left out). */
+export interface PartText {
+  digest: string;
+  chars: number;
+}
+
+const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
+
+/**
+ * Refuses a cleaned document whose final text differs from the original's, part by part. The
+ * error's cause names the parts and their lengths before and after (the refusal's log line).
+ */
+export async function checkSameFinalText(original: string, cleaned: string, format: TextFormat): Promise<void> {
+  const before = await finalText(original, format);
+  const after = await finalText(cleaned, format);
+  const differing = [...new Set([...before.keys(), ...after.keys()])].filter((name) => !samePart(before.get(name), after.get(name)));
+  if (differing.length === 0) return;
+  const parts = differing.map((name) => `${name} (${before.get(name)?.chars ?? 0} characters, now ${after.get(name)?.chars ?? 0})`);
+  throw new BadFileError(CHANGED, new Error(`${format}: the final text of ${parts.join(", ")} is not the original's`));
+}
+
+function samePart(a: PartText | undefined, b: PartText | undefined): boolean {
+  // A part without text reads the same as no part at all.
+  if ((a?.chars ?? 0) === 0 && (b?.chars ?? 0) === 0) return true;
+  return a?.digest === b?.digest;
+}
+
+/** The final text of every text part of a ZIP-based document, by lower-case part name. */
+export async function finalText(file: string, format: TextFormat): Promise<Map<string, PartText>> {
+  const texts = new Map<string, PartText>();
+  const zip = await openZip(file);
+  try {
+    let total = 0;
+    let entries = 0;
+    for await (const entry of zipEntries(zip)) {
+      if (++entries > OFFICE_LIMITS.maxEntries) throw new TooComplexError("the archive holds too many entries");
+      const name = entry.fileName.toLowerCase();
+      if (name.endsWith("/") || !isTextPart(name, format)) continue;
+      if (entry.isEncrypted()) throw new BadFileError("The document is encrypted.");
+      let bytes = 0;
+      const count = (n: number): void => {
+        bytes += n;
+        total += n;
+        if (bytes > OFFICE_LIMITS.maxXmlBytes || total > OFFICE_LIMITS.maxTotalBytes) throw new TooComplexError("the archive inflates to more data than allowed");
+      };
+      texts.set(name, await partText(await openEntry(zip, entry), name, textRules(format), count));
+    }
+  } finally {
+    zip.close();
+  }
+  return texts;
+}
+
+/**
+ * The parts whose text a reader sees. OOXML: Word's body, headers, footers, footnotes and
+ * endnotes, PowerPoint's slides and notes, Excel's shared strings and sheets, and the charts,
+ * drawings and diagrams of all three (their comments live in parts of their own, left out).
+ * OpenDocument: the content and the styles (headers and footers) of the document and of each
+ * embedded object. EPUB: the (X)HTML chapters.
+ */
+function isTextPart(name: string, format: TextFormat): boolean {
+  switch (format) {
+    case "ooxml":
+      return (
+        /^word\/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$/.test(name) ||
+        /^ppt\/(slides\/slide|notesslides\/notesslide)\d+\.xml$/.test(name) ||
+        /^xl\/(sharedstrings|worksheets\/sheet\d+)\.xml$/.test(name) ||
+        /^(word|ppt|xl)\/(charts\/chart|drawings\/drawing|diagrams\/data)\d+\.xml$/.test(name)
+      );
+    case "opendocument":
+      return /(^|\/)(content|styles)\.xml$/.test(name);
+    case "epub":
+      return /\.x?html?$/.test(name);
+  }
+}
+
+/** An open element as the text rules see it; `hidden` makes all it holds leave the final view. */
+interface Open {
+  uri: string;
+  local: string;
+  hidden: boolean;
+}
+
+interface TextRules {
+  /** At an element's start: whether what it holds is hidden in the final view. */
+  hides(el: Open, parents: readonly Open[]): boolean;
+  /** Whether text directly inside `el` (the innermost of `open`) is text a reader sees. */
+  shows(el: Open, open: readonly Open[]): boolean;
+  /** EPUB chapters are often HTML more than XML: both copies are read alike, errors or not. */
+  lenient: boolean;
+}
+
+const DRAWING: ReadonlySet<string> = new Set(["http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main"]);
+const SHEET: ReadonlySet<string> = new Set(["http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"]);
+const ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+const ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+const ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+/** Impress's comments. */
+const OOO = "http://openoffice.org/2009/office";
+/** Dublin Core and ODF's meta vocabulary: who and when, never text. */
+const META_URIS: ReadonlySet<string> = new Set(["http://purl.org/dc/elements/1.1/", "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"]);
+
+function textRules(format: TextFormat): TextRules {
+  switch (format) {
+    case "ooxml":
+      return { hides: ooxmlHides, shows: (el) => (el.local === "t" && (W.has(el.uri) || DRAWING.has(el.uri) || SHEET.has(el.uri))) || (el.local === "v" && SHEET.has(el.uri)), lenient: false };
+    case "opendocument":
+      return {
+        hides: (el) =>
+          ((el.uri === ODF_OFFICE || el.uri === OOO) && el.local === "annotation") ||
+          ((el.uri === ODF_TEXT || el.uri === ODF_TABLE) && el.local === "tracked-changes") ||
+          META_URIS.has(el.uri),
+        shows: () => true,
+        lenient: false,
+      };
+    case "epub":
+      return { hides: () => false, shows: (_el, open) => open.some((p) => p.local === "body"), lenient: true };
+  }
+}
+
+/**
+ * WordprocessingML's final view (ECMA-376 Part 1, 17.13.5): deleted and moved-away runs are gone,
+ * and so are a row or a cell whose properties say it was deleted (those marks come first in the
+ * row or cell, before any of its text). Deleted text is in `w:delText`, never shown anyway.
+ */
+function ooxmlHides(el: Open, parents: readonly Open[]): boolean {
+  if (!W.has(el.uri)) return false;
+  const parent = parents[parents.length - 1];
+  const grand = parents[parents.length - 2];
+  if (el.local === "del" || el.local === "moveFrom") {
+    if (parent?.local === "trPr" && grand?.local === "tr") grand.hidden = true;
+    // On a paragraph mark: the paragraph joins the next one, its words stay.
+    return parent?.local !== "rPr" && parent?.local !== "trPr";
+  }
+  if (el.local === "cellDel" && parent?.local === "tcPr" && grand?.local === "tc") grand.hidden = true;
+  return false;
+}
+
+async function partText(stream: NodeJS.ReadableStream, part: string, rules: TextRules, count: (n: number) => void): Promise<PartText> {
+  const hash = crypto.createHash("sha256");
+  let chars = 0;
+  const stack: Open[] = [];
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  if (rules.lenient) parser.on("error", () => undefined);
+  parser.on("doctype", () => {
+    if (!rules.lenient) throw new BadFileError("The document holds an XML part with a DTD.", new Error(part));
+  });
+  parser.on("opentag", (tag: SaxesTagNS) => {
+    const el: Open = { uri: tag.uri, local: tag.local, hidden: false };
+    el.hidden = (stack[stack.length - 1]?.hidden ?? false) || rules.hides(el, stack);
+    stack.push(el);
+  });
+  // saxes ends a self-closing element with a close tag too.
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  const onText = (t: string): void => {
+    const el = stack[stack.length - 1];
+    if (el == null || stack.some((o) => o.hidden) || !rules.shows(el, stack)) return;
+    const seen = t.replace(/\s+/gu, "");
+    chars += seen.length;
+    hash.update(seen, "utf8");
+  };
+  parser.on("text", onText);
+  parser.on("cdata", onText);
+
+  let decoder: TextDecoder | null = null;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      count(bytes.length);
+      decoder ??= decoderFor(bytes);
+      parser.write(decoder.decode(bytes, { stream: true }));
+    }
+    if (decoder != null) parser.write(decoder.decode());
+    parser.close();
+  } catch (err) {
+    if (isSettledError(err)) throw err;
+    throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
+  }
+  return { digest: hash.digest("hex"), chars };
+}
+
+/** UTF-16 by its byte-order mark, else UTF-8 (whose own mark TextDecoder drops). */
+function decoderFor(head: Buffer): TextDecoder {
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder("utf-16le");
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder("utf-16be");
+  return new TextDecoder("utf-8");
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err != null) reject(new BadFileError("The file is not a readable ZIP archive.", err));
+      else resolve(zip);
+    });
+  });
+}
+
+/** The entries one at a time: the next is asked for only once the caller is done with this one. */
+async function* zipEntries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+  for (;;) {
+    const next = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+      const cleanup = (): void => {
+        zip.off("entry", onEntry).off("end", onEnd).off("error", onError);
+      };
+      const onEntry = (e: yauzl.Entry): void => {
+        cleanup();
+        resolve(e);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        resolve(null);
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(new BadFileError("The file is not a readable ZIP archive.", err));
+      };
+      zip.on("entry", onEntry).on("end", onEnd).on("error", onError);
+      zip.readEntry();
+    });
+    if (next == null) return;
+    yield next;
+  }
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err != null) reject(new BadFileError("The file is not a readable ZIP archive.", err));
+      else resolve(stream);
+    });
+  });
+}

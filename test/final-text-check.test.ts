@@ -1,0 +1,89 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BadFileError } from "../src/cleaners/errors.js";
+import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/office/final-text.js";
+import { zip, type Part } from "./helpers/make-office.js";
+import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
+import { readZip } from "./helpers/read-archives.js";
+
+/*
+ * The verification's final-text comparison, on real generated documents under review: the text it
+ * reads from the original is the hand-written final text of the fixture (insertions kept,
+ * deletions and comments left out), and a copy whose final text truly differs is refused. The
+ * same check running inside the service on every cleaned document is exercised by
+ * remove-office.test.ts and remove-epub.test.ts, whose documents must come back 200.
+ */
+
+const M: ReviewMarkers = { comment: "FTXTcomment", author: "FTXTauthor", deleted: "FTXTdeleted", inserted: "FTXTinserted" };
+const FORMAT: Record<ReviewKind, TextFormat> = { docx: "ooxml", xlsx: "ooxml", pptx: "ooxml", odt: "opendocument" };
+const BODY: Record<ReviewKind, string> = { docx: "word/document.xml", xlsx: "xl/worksheets/sheet1.xml", pptx: "ppt/slides/slide1.xml", odt: "content.xml" };
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), "final-text-"));
+});
+
+afterAll(async () => {
+  if (dir != null) await fsp.rm(dir, { recursive: true, force: true });
+});
+
+async function save(bytes: Buffer, name: string): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fsp.writeFile(file, bytes);
+  return file;
+}
+
+/** The same package with one part's XML changed. */
+async function withPart(bytes: Buffer, part: string, change: (xml: string) => string): Promise<Buffer> {
+  const { members } = await readZip(bytes);
+  const parts: Part[] = members.map((m) => [m.name, m.name === part ? change(m.data.toString("utf8")) : m.data]);
+  return zip(parts);
+}
+
+function digestOf(text: readonly string[]): string {
+  return crypto.createHash("sha256").update(text.join("").replace(/\s+/gu, ""), "utf8").digest("hex");
+}
+
+describe("final text of a document under review", () => {
+  for (const kind of ["docx", "xlsx", "pptx", "odt"] as const) {
+    test(`${kind}: read apart from the cleaner, it is the hand-written final text (insertions in, deletions and comments out)`, async () => {
+      const fx = await makeReviewed(kind, M);
+      const texts = await finalText(await save(fx.bytes, `doc.${kind}`), FORMAT[kind]);
+      const withText = [...texts].filter(([, t]) => t.chars > 0);
+      expect(withText.map(([name]) => name)).toEqual([BODY[kind]]);
+      expect(texts.get(BODY[kind])!.digest).toBe(digestOf(fx.finalText));
+    });
+  }
+
+  test("docx: a copy whose deleted passage came back is refused, naming the part", async () => {
+    const fx = await makeReviewed("docx", M);
+    const original = await save(fx.bytes, "doc.docx");
+    const restored = await withPart(fx.bytes, BODY.docx, (xml) => xml.replace(/<w:del ([^>]*)>/g, "<w:ins $1>").replace(/<\/w:del>/g, "</w:ins>").replace(/w:delText/g, "w:t"));
+    const err = await checkSameFinalText(original, await save(restored, "restored.docx"), "ooxml").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain("word/document.xml");
+  });
+
+  test("docx: a copy that lost an inserted word is refused; one without its comment parts is not", async () => {
+    const fx = await makeReviewed("docx", M);
+    const original = await save(fx.bytes, "doc.docx");
+    const lost = await withPart(fx.bytes, BODY.docx, (xml) => xml.replace(`${M.inserted} `, ""));
+    await expect(checkSameFinalText(original, await save(lost, "lost.docx"), "ooxml")).rejects.toBeInstanceOf(BadFileError);
+    const { members } = await readZip(fx.bytes);
+    const noComments = await zip(members.filter((m) => !fx.reviewParts.includes(m.name)).map((m): Part => [m.name, m.data]));
+    await expect(checkSameFinalText(original, await save(noComments, "no-comments.docx"), "ooxml")).resolves.toBeUndefined();
+  });
+
+  test("odt: a copy showing the tracked deletion in its body is refused; one without the change regions is not", async () => {
+    const fx = await makeReviewed("odt", M);
+    const original = await save(fx.bytes, "doc.odt");
+    const shown = await withPart(fx.bytes, BODY.odt, (xml) => xml.replace("<text:p>Alpha ", `<text:p>${M.deleted} Alpha `));
+    await expect(checkSameFinalText(original, await save(shown, "shown.odt"), "opendocument")).rejects.toBeInstanceOf(BadFileError);
+    const accepted = await withPart(fx.bytes, BODY.odt, (xml) => xml.replace(/<text:tracked-changes.*<\/text:tracked-changes>/s, "").replace(/<office:annotation .*<\/office:annotation>/s, ""));
+    await expect(checkSameFinalText(original, await save(accepted, "accepted.odt"), "opendocument")).resolves.toBeUndefined();
+  });
+});
