@@ -121,10 +121,15 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const unknownMembers = parseUnknownMembersOption(job.options);
         const { before, detected } = await detectType(job);
         const fileName = displayName(job.file, before.tags);
+        // The findings read the original alongside the cleaning (both only read it); a refused
+        // file stops them, and the request waits for them before its temp files go.
+        const findingsStop = new AbortController();
+        const findings = workers.findings({ tags: before.tags, file: job.file.path }, AbortSignal.any([job.signal, findingsStop.signal]));
+        findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
         const output = temp.newPath();
         const workDir = temp.newPath();
-        await fsp.mkdir(workDir);
         try {
+          await fsp.mkdir(workDir);
           const outcome = await clean(job, detected, { keep, unknownMembers }, output, workDir);
           const result = await untilAborted(verify(pool.access, detected, before.tags, output, keep, outcome), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
@@ -139,9 +144,11 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             expiresAt,
             removed: result.removed,
             remaining: result.remaining,
-            findings: await findingsOf(job, before.tags),
+            findings: await findings,
           };
         } finally {
+          findingsStop.abort();
+          await findings.catch(() => undefined);
           await temp.remove(output);
           await fsp.rm(workDir, { recursive: true, force: true });
         }

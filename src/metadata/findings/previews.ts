@@ -44,30 +44,31 @@ async function compareWithMain(entries: readonly TagEntry[], file: string): Prom
   const { size } = await fsp.stat(file);
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
-  const main = await greyGrid(file);
+  // The picture and its previews are decoded side by side (each decode is a program run).
+  const [main, ...grids] = await Promise.all([greyGrid(file), ...spans.map((span, i) => previewGrid(file, span, i))]);
   if (main == null) return "unknown";
-  let verdict: Verdict = "unknown";
+  const decoded = grids.filter((g): g is Uint8Array => g != null);
+  if (decoded.some((grid) => correlation(main, grid) < MIN_CORRELATION)) return "different";
+  return decoded.length > 0 ? "same" : "unknown";
+}
+
+/** A JPEG preview's grey grid, or null when the span holds no JPEG or it cannot be decoded. */
+async function previewGrid(file: string, span: { start: number; length: number }, i: number): Promise<Uint8Array | null> {
+  const bytes = Buffer.alloc(span.length);
   const handle = await fsp.open(file, "r");
   try {
-    for (const [i, span] of spans.entries()) {
-      const bytes = Buffer.alloc(span.length);
-      await handle.read(bytes, 0, span.length, span.start);
-      if (bytes[0] !== 0xff || bytes[1] !== 0xd8) continue;
-      const previewFile = `${file}.preview${i}`;
-      try {
-        await fsp.writeFile(previewFile, bytes);
-        const grid = await greyGrid(previewFile);
-        if (grid == null) continue;
-        if (correlation(main, grid) < MIN_CORRELATION) return "different";
-        verdict = "same";
-      } finally {
-        await fsp.rm(previewFile, { force: true });
-      }
-    }
+    await handle.read(bytes, 0, span.length, span.start);
   } finally {
     await handle.close();
   }
-  return verdict;
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const previewFile = `${file}.preview${i}`;
+  try {
+    await fsp.writeFile(previewFile, bytes);
+    return await greyGrid(previewFile);
+  } finally {
+    await fsp.rm(previewFile, { force: true });
+  }
 }
 
 function locate(entries: readonly TagEntry[], fileSize: number): Array<{ start: number; length: number }> {
