@@ -33,6 +33,8 @@ if [ "$mode" = test ]; then
   # The JPEG 2000 and JPEG XL tests make their files with these and decode them to compare pixels.
   need[opj_compress]=libopenjp2-tools
   need[opj_decompress]=libopenjp2-tools
+  # The PostScript tests render EPS pages before and after cleaning to compare their pixels.
+  need[/usr/bin/gs]=ghostscript
   need[cjxl]=libjxl-tools
   need[djxl]=libjxl-tools
   need[zip]=zip

@@ -10,6 +10,7 @@ import { taggedAudioCleaner } from "./media/tagged-audio.js";
 import { legacyOfficeCleaner } from "./legacy-office/index.js";
 import { officeCleaners } from "./office/index.js";
 import { pdfCleaners } from "./pdf/index.js";
+import { postscriptCleaner } from "./postscript/index.js";
 import { rawCleaners } from "./raw/index.js";
 import type { Cleaner } from "./types.js";
 
@@ -20,6 +21,7 @@ import type { Cleaner } from "./types.js";
 export const cleaners: readonly Cleaner[] = [
   ...imageCleaners,
   ...pdfCleaners,
+  postscriptCleaner,
   ...mediaCleaners,
   aiffCleaner,
   taggedAudioCleaner,

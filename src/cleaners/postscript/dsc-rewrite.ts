@@ -1,0 +1,151 @@
+import { BadFileError } from "../errors.js";
+
+/**
+ * Header comments (DSC 3.0) that describe the document's layout and needs: what a printer,
+ * a page-layout program or a converter reads. Every other header comment goes: who made it,
+ * for whom, when, titles, routing, copyright, keywords, application-private lines (ExifTool's
+ * XMP hint, Illustrator's `%AI` settings).
+ */
+const LAYOUT_KEYS: ReadonlySet<string> = new Set([
+  "BoundingBox", "HiResBoundingBox", "ExactBoundingBox", "LanguageLevel", "Pages", "PageOrder", "Orientation",
+  "DocumentData", "DocumentMedia", "DocumentPaperSizes", "DocumentPaperForms", "DocumentPaperColors", "DocumentPaperWeights",
+  "DocumentNeededResources", "DocumentSuppliedResources", "DocumentNeededFonts", "DocumentSuppliedFonts", "DocumentFonts",
+  "DocumentNeededProcSets", "DocumentSuppliedProcSets", "DocumentProcSets", "DocumentNeededFiles", "DocumentSuppliedFiles",
+  "DocumentProcessColors", "DocumentCustomColors", "CMYKCustomColor", "RGBCustomColor", "Extensions", "Requirements",
+  "ProofMode", "TargetDevice",
+]);
+
+/**
+ * DSC comments that are metadata wherever they stand (the trailer repeats `(atend)` fields; an
+ * embedded document has its own header): the fields ExifTool reads as PostScript tags.
+ */
+const METADATA_KEYS: ReadonlySet<string> = new Set([
+  "Creator", "Title", "For", "CreationDate", "ModDate", "Author", "Copyright", "Routing", "Subject", "Keywords", "Version",
+]);
+
+/**
+ * Blocks that are nothing but metadata, by their first line, with the line that ends them:
+ * Photoshop's image resources (IPTC, EXIF, thumbnail, in hex comments), an ICC profile (hex
+ * comments), and Adobe's XMP block (pdfmark code that hands the packet to Distiller, a no-op
+ * when printing or rendering).
+ */
+const BLOCKS: readonly { begin: RegExp; end: RegExp; profile?: true }[] = [
+  { begin: /^%BeginPhotoshop\b/i, end: /^%EndPhotoshop\b/i },
+  { begin: /^%%BeginICCProfile\b/i, end: /^%%EndICCProfile\b/i, profile: true },
+  { begin: /^%begin_xml_code\b/, end: /^%end_xml_code\b/ },
+];
+
+/**
+ * Adobe's XMP block opens a document-wide marked-content sequence for Distiller (`/BDC pdfmark`)
+ * that a line in the trailer closes: dropped with the block, or a printer would run the closing
+ * `pdfmark` with nothing defining it (the block defines it where it is missing).
+ */
+const OPENS_MARKED_CONTENT = /\/BDC\s+pdfmark/;
+const CLOSES_MARKED_CONTENT = /^\s*\[\s*\/EMC\s+pdfmark\s*$/;
+
+/** Data the program reads itself (image samples), copied without looking for comments in it. */
+const DATA_BYTES = /^%%Begin(?:Data:\s*(\d+)(?:\s+\S+)?(?:\s+(Bytes|Lines))?|Binary:\s*(\d+))/i;
+
+const DSC = /^%%([A-Za-z][\w-]*)(?::|$)/;
+
+interface Line {
+  /** The line without its end. */
+  text: string;
+  /** Where the next line starts. */
+  next: number;
+}
+
+/** The line at `at`: up to CR, LF or CR LF, as DSC allows all three. */
+function lineAt(ps: string, at: number): Line {
+  let end = at;
+  while (end < ps.length && ps[end] !== "\n" && ps[end] !== "\r") end++;
+  const next = ps[end] === "\r" && ps[end + 1] === "\n" ? end + 2 : Math.min(end + 1, ps.length);
+  return { text: ps.slice(at, end), next };
+}
+
+/**
+ * Rewrites a PostScript program line by line without its metadata: the header keeps only layout
+ * comments, metadata DSC fields go wherever they stand (with their `%%+` continuation lines),
+ * and Photoshop, ICC (unless kept) and XMP blocks go whole. Lines that are not comments are
+ * copied byte for byte, and so is data the program reads itself (`%%BeginData`/`%%BeginBinary`).
+ */
+export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
+  const ps = bytes.toString("latin1");
+  const out: string[] = [];
+  const first = lineAt(ps, 0);
+  if (!/^%!(PS|Adobe-PS)/.test(first.text)) throw damaged("it does not start with a PostScript header");
+  out.push(ps.slice(0, first.next));
+  let inHeader = true;
+  let keptLast = true;
+  let openedByDropped = 0;
+  const closers: number[] = [];
+  for (let at = first.next; at < ps.length; ) {
+    const line = lineAt(ps, at);
+    const whole = ps.slice(at, line.next);
+    const text = line.text;
+    at = line.next;
+    if (inHeader && (!/^%\S/.test(text) || /^%%(EndComments|Begin|Page:|Trailer)/.test(text))) inHeader = false;
+    if (text.startsWith("%%+")) {
+      if (keptLast) out.push(whole);
+      continue;
+    }
+    const key = DSC.exec(text)?.[1];
+    if (inHeader) {
+      keptLast = key != null && LAYOUT_KEYS.has(key);
+      if (keptLast) out.push(whole);
+      continue;
+    }
+    keptLast = true;
+    const block = BLOCKS.find((b) => b.begin.test(text));
+    if (block != null && !(block.profile === true && keepProfile)) {
+      const end = skipBlock(ps, at, block.end);
+      if (OPENS_MARKED_CONTENT.test(ps.slice(at, end))) openedByDropped += 1;
+      at = end;
+      continue;
+    }
+    if (CLOSES_MARKED_CONTENT.test(text)) closers.push(out.length);
+    if ((key != null && METADATA_KEYS.has(key)) || text.startsWith("%ADO_ContainsXMP")) {
+      keptLast = false;
+      continue;
+    }
+    out.push(whole);
+    const data = DATA_BYTES.exec(text);
+    if (data != null) {
+      const end = dataEnd(ps, at, data);
+      out.push(ps.slice(at, end));
+      at = end;
+    }
+  }
+  // The document-wide sequences close last, after any the drawing opens and closes itself.
+  for (const i of closers.slice(Math.max(0, closers.length - openedByDropped))) out[i] = "";
+  return Buffer.from(out.join(""), "latin1");
+}
+
+/** Where the line after a block's end line starts. */
+function skipBlock(ps: string, from: number, end: RegExp): number {
+  for (let at = from; at < ps.length; ) {
+    const line = lineAt(ps, at);
+    at = line.next;
+    if (end.test(line.text)) return at;
+  }
+  throw damaged("a metadata block has no end line");
+}
+
+/** Where the data announced by a `%%BeginData`/`%%BeginBinary` line ends. */
+function dataEnd(ps: string, from: number, m: RegExpExecArray): number {
+  const count = Number(m[1] ?? m[3]);
+  if (m[2]?.toLowerCase() !== "lines") {
+    if (from + count > ps.length) throw damaged("its binary data runs past the end of the file");
+    return from + count;
+  }
+  let at = from;
+  for (let i = 0; i < count; i++) {
+    if (at >= ps.length) throw damaged("its data lines run past the end of the file");
+    at = lineAt(ps, at).next;
+  }
+  return at;
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The PostScript file is damaged: ${why}.`);
+}
