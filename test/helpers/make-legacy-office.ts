@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
-import { run } from "./tools.js";
+import { readZip } from "./read-archives.js";
+import { pixelSignature, run } from "./tools.js";
 
 /**
  * Word, Excel and PowerPoint 97-2003 files made by LibreOffice (headless) from a flat
@@ -40,23 +41,23 @@ function meta(m: string): string {
 /** Word keeps at most 9 characters of a comment author's initials: the marker's last 9. */
 export const initialsOf = (m: string): string => m.slice(-9);
 
-function body(kind: LegacyKind, m: string, picture?: Buffer): string {
+function body(kind: LegacyKind, m: string, pictures: readonly Buffer[]): string {
   const note = `<office:annotation><dc:creator>${m} commenter</dc:creator><meta:creator-initials>${initialsOf(m)}</meta:creator-initials><dc:date>2023-05-06T07:08:09</dc:date><text:p>A remark</text:p></office:annotation>`;
   const change = (id: string, kind: string, m: string, inner = ""): string =>
     `<text:changed-region text:id="${id}"><text:${kind}><office:change-info><dc:creator>${m} ${kind}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info>${inner}</text:${kind}></text:changed-region>`;
   switch (kind) {
     case "doc":
-      return `<office:text><text:tracked-changes text:track-changes="true">${change("ct1", "insertion", m)}${change("ct2", "deletion", m, "<text:p>deleted words</text:p>")}</text:tracked-changes><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here, <text:change-start text:change-id="ct1"/>inserted words<text:change-end text:change-id="ct1"/> and <text:change text:change-id="ct2"/>the end.</text:p>${picture == null ? "" : image(picture)}</office:text>`;
+      return `<office:text><text:tracked-changes text:track-changes="true">${change("ct1", "insertion", m)}${change("ct2", "deletion", m, "<text:p>deleted words</text:p>")}</text:tracked-changes><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here, <text:change-start text:change-id="ct1"/>inserted words<text:change-end text:change-id="ct1"/> and <text:change text:change-id="ct2"/>the end.</text:p>${pictures.map((p) => `<text:p>${image(p, 'text:anchor-type="as-char"')}</text:p>`).join("")}</office:text>`;
     case "xls":
-      return `<office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell><text:p>alpha</text:p></table:table-cell><table:table-cell><text:p>beta cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`;
+      return `<office:spreadsheet><table:table table:name="Sheet1"><table:shapes>${pictures.map((p, i) => image(p, `svg:x="${1 + i * 2}cm" svg:y="2cm"`)).join("")}</table:shapes><table:table-row><table:table-cell><text:p>alpha</text:p></table:table-cell><table:table-cell><text:p>beta cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`;
     case "ppt":
-      return `<office:presentation><draw:page draw:name="p1"><draw:frame svg:x="2cm" svg:y="2cm" svg:width="10cm" svg:height="3cm"><draw:text-box><text:p>Hello slide text</text:p></draw:text-box></draw:frame></draw:page></office:presentation>`;
+      return `<office:presentation><draw:page draw:name="p1"><draw:frame svg:x="2cm" svg:y="2cm" svg:width="10cm" svg:height="3cm"><draw:text-box><text:p>Hello slide text</text:p></draw:text-box></draw:frame>${pictures.map((p, i) => image(p, `svg:x="${2 + i * 3}cm" svg:y="8cm"`)).join("")}</draw:page></office:presentation>`;
   }
 }
 
-/** A picture in a paragraph of its own, its bytes inline. */
-function image(jpeg: Buffer): string {
-  return `<text:p><draw:frame svg:width="1cm" svg:height="1cm" text:anchor-type="as-char"><draw:image><office:binary-data>${jpeg.toString("base64")}</office:binary-data></draw:image></draw:frame></text:p>`;
+/** A picture frame (`place`: its anchor or position), its bytes inline. */
+function image(picture: Buffer, place: string): string {
+  return `<draw:frame svg:width="2cm" svg:height="1.5cm" ${place}><draw:image><office:binary-data>${picture.toString("base64")}</office:binary-data></draw:image></draw:frame>`;
 }
 
 /** Runs LibreOffice with a profile of its own (parallel runs and other suites do not share one). */
@@ -69,12 +70,12 @@ async function soffice(dir: string, args: readonly string[]): Promise<void> {
   }
 }
 
-/** `picture`: a JPEG to place in a Word document. */
-export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, marker: string, picture?: Buffer): Promise<string> {
+/** `pictures`: JPEG or PNG files to place in the document, the slide or the sheet. */
+export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, marker: string, pictures: readonly Buffer[] = []): Promise<string> {
   const work = path.join(dir, `lo-${crypto.randomUUID()}`);
   await fs.mkdir(work);
   const source = path.join(work, `source.fod${kind === "doc" ? "t" : kind === "xls" ? "s" : "p"}`);
-  await fs.writeFile(source, `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker, picture)}</office:body></office:document>`);
+  await fs.writeFile(source, `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker, pictures)}</office:body></office:document>`);
   await soffice(work, ["--convert-to", kind, "--outdir", work, source]);
   const file = path.join(work, `source.${kind}`);
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
@@ -158,4 +159,26 @@ export async function legacyOfficeText(dir: string, kind: LegacyKind, file: stri
   await fs.copyFile(file, copy);
   await soffice(work, ["--convert-to", "pdf", "--outdir", work, copy]);
   return (await run("pdftotext", [path.join(work, "slides.pdf"), "-"])).stdout.toString("utf8");
+}
+
+const ODF: Record<LegacyKind, string> = { doc: "odt", xls: "ods", ppt: "odp" };
+
+/**
+ * The pictures of a document as LibreOffice reads them (converted to OpenDocument, whose
+ * Pictures folder holds them): the pixel signature of each, sorted.
+ */
+export async function legacyOfficePictures(dir: string, kind: LegacyKind, file: string): Promise<string[]> {
+  const work = path.join(dir, `pictures-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, `document.${kind}`);
+  await fs.copyFile(file, copy);
+  await soffice(work, ["--convert-to", ODF[kind], "--outdir", work, copy]);
+  const { members } = await readZip(await fs.readFile(path.join(work, `document.${ODF[kind]}`)));
+  const signatures: string[] = [];
+  for (const m of members.filter((e) => e.name.startsWith("Pictures/") && e.data.length > 0)) {
+    const picture = path.join(work, path.basename(m.name));
+    await fs.writeFile(picture, m.data);
+    signatures.push(await pixelSignature(picture));
+  }
+  return signatures.sort();
 }

@@ -1,16 +1,141 @@
+import zlib from "node:zlib";
+
+/**
+ * Pictures inside Office 97-2003 files: OfficeArt BLIP records ([MS-ODRAW] 2.2.23), kept whole
+ * in Word's Data and WordDocument streams, PowerPoint's Pictures stream and Excel's drawing
+ * group. Their sizes are recorded around them (record lengths, picture descriptors, offsets), so
+ * the metadata is overwritten in place by a neutral form of the same length and nothing moves:
+ * a JPEG's APPn and COM segments become comment segments of zeros, a PNG's ancillary chunks
+ * become a private chunk of zeros with its CRC, bytes after the picture's end are zeroed. The
+ * decoded pixels are the same.
+ */
+
+/** Record types and instances of the BLIPs that hold a JPEG or PNG file; odd instances carry a second 16-byte id. */
+const JPEG_BLIP = new Map([[0xf01d, [0x46a, 0x46b, 0x6e2, 0x6e3]], [0xf02a, [0x46a, 0x46b, 0x6e2, 0x6e3]]]);
+const PNG_BLIP = new Map([[0xf01e, [0x6e0, 0x6e1]]]);
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** PNG ancillary chunks that change how the pixels are shown and say nothing about the picture's origin. */
+const PNG_RENDERING = new Set(["tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs", "hIST", "cICP", "acTL", "fcTL", "fdAT"]);
+/** A private, ancillary, safe-to-copy chunk type that no reader knows: what a removed chunk becomes. */
+const PNG_NEUTRAL = Buffer.from("zeRo", "latin1");
+
+const COM = 0xfe;
+
+/**
+ * Cleans in place every JPEG and PNG BLIP found in `view` (a stream, or the joined bodies of
+ * Excel's drawing-group records). `keepProfile`: the ICC profile stays (keep=colorProfile).
+ * Resolves to the number of pictures cleaned.
+ */
+export function cleanPictures(view: Buffer, keepProfile: boolean): number {
+  let cleaned = 0;
+  for (const [types, clean] of [
+    [JPEG_BLIP, cleanJpeg],
+    [PNG_BLIP, cleanPng],
+  ] as const) {
+    for (const [type, instances] of types) {
+      const needle = Buffer.alloc(2);
+      needle.writeUInt16LE(type);
+      for (let at = view.indexOf(needle, 2); at >= 0; at = view.indexOf(needle, at + 1)) {
+        const picture = blipData(view, at - 2, instances);
+        if (picture != null && clean(view, picture.start, picture.end, keepProfile)) cleaned++;
+      }
+    }
+  }
+  return cleaned;
+}
+
+/** The picture bytes of a BLIP record whose header starts at `pos`, or null when it is none. */
+function blipData(b: Buffer, pos: number, instances: readonly number[]): { start: number; end: number } | null {
+  if (pos < 0 || pos + 8 > b.length) return null;
+  const verInstance = b.readUInt16LE(pos);
+  if ((verInstance & 0xf) !== 0) return null;
+  const instance = verInstance >> 4;
+  if (!instances.includes(instance)) return null;
+  const end = pos + 8 + b.readUInt32LE(pos + 4);
+  const start = pos + 8 + ((instance & 1) !== 0 ? 32 : 16) + 1;
+  return start < end && end <= b.length ? { start, end } : null;
+}
+
+/**
+ * Walks the JPEG's segments, through the entropy-coded data, to its EOI. APP0 JFIF and APP14
+ * Adobe (colour transform) stay, APP2 ICC_PROFILE when kept; every other APPn and COM becomes a
+ * COM segment of zeros. A walk that meets something it does not understand stops there.
+ */
+function cleanJpeg(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
+  if (end - start < 4 || b[start] !== 0xff || b[start + 1] !== 0xd8) return false;
+  let p = start + 2;
+  while (p + 1 < end) {
+    if (b[p] !== 0xff) return true;
+    while (p + 1 < end && b[p + 1] === 0xff) p++;
+    const marker = b[p + 1]!;
+    if (marker === 0xd9) {
+      b.fill(0, p + 2, end);
+      return true;
+    }
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      p += 2;
+      continue;
+    }
+    if (p + 4 > end) return true;
+    const segEnd = p + 2 + b.readUInt16BE(p + 2);
+    if (segEnd > end || segEnd < p + 4) return true;
+    if (((marker >= 0xe0 && marker <= 0xef) || marker === COM) && !keptSegment(marker, b.subarray(p + 4, segEnd), keepProfile)) {
+      b[p + 1] = COM;
+      b.fill(0, p + 4, segEnd);
+    }
+    p = segEnd;
+    if (marker === 0xda) {
+      while (p + 1 < end && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+    }
+  }
+  return true;
+}
+
+function keptSegment(marker: number, body: Buffer, keepProfile: boolean): boolean {
+  const starts = (s: string): boolean => body.subarray(0, s.length).equals(Buffer.from(s, "latin1"));
+  if (marker === 0xe0) return starts("JFIF\0");
+  if (marker === 0xee) return starts("Adobe");
+  if (marker === 0xe2) return keepProfile && starts("ICC_PROFILE\0");
+  return false;
+}
+
+/** Critical chunks and those of PNG_RENDERING stay (iCCP when kept); every other chunk becomes a zeRo chunk. */
+function cleanPng(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
+  if (!b.subarray(start, start + 8).equals(PNG_SIGNATURE)) return false;
+  let p = start + 8;
+  while (p + 12 <= end) {
+    const dataEnd = p + 8 + b.readUInt32BE(p);
+    if (dataEnd + 4 > end) return true;
+    const type = b.toString("latin1", p + 4, p + 8);
+    if (type === "IEND") {
+      b.fill(0, dataEnd + 4, end);
+      return true;
+    }
+    const critical = (b[p + 4]! & 0x20) === 0;
+    if (!critical && !PNG_RENDERING.has(type) && !(keepProfile && type === "iCCP")) {
+      PNG_NEUTRAL.copy(b, p + 4);
+      b.fill(0, p + 8, dataEnd);
+      b.writeUInt32BE(zlib.crc32(b.subarray(p + 4, dataEnd)), dataEnd);
+    }
+    p = dataEnd + 4;
+  }
+  return true;
+}
+
 /**
  * Signatures of picture metadata: a JPEG's EXIF and XMP segments and Photoshop block, and the
- * text and EXIF chunks of a PNG. Office 97-2003 files keep their pictures whole inside their own
- * streams (Word's Data, PowerPoint's Pictures, Excel's drawing records).
+ * text and EXIF chunks of a PNG.
  */
 const SIGNATURES: readonly Buffer[] = ["Exif\0\0", "http://ns.adobe.com/xap/1.0/", "Photoshop 3.0\0", "eXIf", "tEXt", "iTXt", "zTXt"].map((s) =>
   Buffer.from(s, "latin1"),
 );
 
 /**
- * True when a stream holds a picture with metadata of its own. Those pictures cannot be cleaned
- * in place yet (their sizes are recorded elsewhere in the file), so the document is refused
- * rather than handed back with them.
+ * True when a stream still holds picture metadata after cleaning: a picture of a kind not
+ * cleaned here, or one the walk could not follow. The document is refused rather than handed
+ * back with it.
  */
 export function holdsPictureMetadata(stream: Buffer): boolean {
   return SIGNATURES.some((s) => stream.includes(s));

@@ -1,6 +1,8 @@
 import { BadFileError } from "../errors.js";
 
 const BOF = 0x0809;
+const CONTINUE = 0x003c;
+const MSO_DRAWING_GROUP = 0x00eb;
 const FILE_PASS = 0x002f;
 const FILE_SHARING = 0x005b;
 const WRITE_ACCESS = 0x005c;
@@ -37,4 +39,30 @@ function blankString(b: Buffer, biff8: boolean): void {
   } else {
     b[0] = Math.min(chars, 0xff);
   }
+}
+
+/**
+ * Calls `fn` with each drawing group of a workbook stream (an MsoDrawingGroup record and the
+ * Continue or MsoDrawingGroup records after it, whose bodies together hold the pictures) joined
+ * into one buffer, and copies what `fn` changed back into the records. `fn` must keep the length.
+ */
+export function withDrawingGroups(stream: Buffer, fn: (joined: Buffer) => void): void {
+  let bodies: Buffer[] = [];
+  const flush = (): void => {
+    if (bodies.length === 0) return;
+    const joined = Buffer.concat(bodies);
+    fn(joined);
+    let at = 0;
+    for (const body of bodies) at += joined.copy(body, 0, at, at + body.length);
+    bodies = [];
+  };
+  let pos = 0;
+  while (pos + 4 <= stream.length) {
+    const type = stream.readUInt16LE(pos);
+    const body = stream.subarray(pos + 4, Math.min(pos + 4 + stream.readUInt16LE(pos + 2), stream.length));
+    if (type === MSO_DRAWING_GROUP || (type === CONTINUE && bodies.length > 0)) bodies.push(body);
+    else flush();
+    pos += 4 + body.length;
+  }
+  flush();
 }

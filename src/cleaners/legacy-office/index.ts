@@ -2,8 +2,8 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
-import { holdsPictureMetadata } from "./embedded-pictures.js";
-import { scrubWorkbook } from "./excel.js";
+import { cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
+import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { scrubWord } from "./word.js";
 
@@ -51,14 +51,15 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
 /**
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
- * are blanked in place (word.ts, excel.ts, powerpoint.ts), and every directory entry loses its
- * creation and modification times. The text, the formatting and the rest of the streams are
+ * are blanked in place (word.ts, excel.ts, powerpoint.ts), the JPEG and PNG pictures in any
+ * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
+ * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
  * it writes: a constant, read by no Office program.)
  *
- * Not yet cleaned: pictures inside the documents' own streams (Word's Data stream, PowerPoint's
- * Pictures stream), so a document whose pictures carry metadata is refused (embedded-pictures.ts);
- * the WriteAccess and user fields of workbooks embedded in other documents.
+ * Not yet cleaned: pictures of other kinds (TIFF, metafiles), so a document in which EXIF, XMP or
+ * PNG text is still found after cleaning is refused (embedded-pictures.ts); the WriteAccess and
+ * user fields of workbooks embedded in other documents.
  */
 export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",
@@ -97,9 +98,19 @@ export const legacyOfficeCleaner: Cleaner = {
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
 
+    // Pictures are looked for in every stream, embedded objects' too.
+    const keepProfile = ctx.keep.has("colorProfile");
+    doc.FileIndex.forEach((e, i) => {
+      if (e.type !== 2 || e.content == null) return;
+      const b = Buffer.from(e.content);
+      e.content = b;
+      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => cleanPictures(group, keepProfile));
+      else cleanPictures(b, keepProfile);
+    });
+
     if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
       throw new BadFileError(
-        "The document holds pictures that carry metadata of their own (camera, place, author); this service cannot yet remove it from pictures inside Office 97-2003 files.",
+        "The document holds pictures that carry metadata of their own (camera, place, author) in a form this service cannot remove from inside Office 97-2003 files.",
       );
     }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
