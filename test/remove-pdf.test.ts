@@ -274,7 +274,7 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
 
     const outcome = await removeViaApi(server, file, "reviewed.pdf");
     const out = await cleanedFile("reviewed", outcome);
-    // Nine kinds and a reply; the note's pop-up window is part of the note.
+    // Every markup kind and a reply; the note's pop-up window is part of the note.
     expect(outcome.body["removed"]).toMatchObject({ annotations: REVIEW_SUBTYPES.length + 1 });
     expect(await findMarker(out, author)).toEqual([]);
     expect(await findMarker(out, note)).toEqual([]);

@@ -198,14 +198,22 @@ export async function pdfContent(file: string): Promise<{ text: string; pages: n
   return { text, pages, rendering: crypto.createHash("sha256").update(ppm).digest("hex") };
 }
 
-/** The review annotations of `makePdfWithReviewAnnotations`, a note's pop-up window aside. */
-export const REVIEW_SUBTYPES = ["Text", "FreeText", "Highlight", "Underline", "StrikeOut", "Squiggly", "Caret", "Ink", "Stamp"];
+/**
+ * The review annotations of `makePdfWithReviewAnnotations`, a note's pop-up window aside; the
+ * last is no subtype of the PDF specification, a viewer's own markup.
+ */
+export const REVIEW_SUBTYPES = [
+  "Text", "FreeText", "Highlight", "Underline", "StrikeOut", "Squiggly", "Caret", "Ink", "Stamp",
+  "Square", "Circle", "Line", "Polygon", "PolyLine", "Sound", "Redact", "AcmeReviewMark",
+];
 
 /**
  * A one-page text PDF reviewed in a PDF viewer: a sticky note with its pop-up window, a
- * comment box, text markup, a caret, a drawing and a stamp, each with `note` in its text (plain
- * and rich) and `author` as its author, with creation and modification dates; a reply to the
- * note. Beside them, what is not review: a link and a filled-in text field (with its widget).
+ * comment box, text markup, a caret, a drawing, a stamp, shapes and lines, a voice note, a
+ * redaction mark not yet applied and a viewer's own markup, each with `note` in its text (plain
+ * and rich; the voice note's recording too) and `author` as its author, with creation and
+ * modification dates; a reply to the note. Beside them, what is not review: a link and a
+ * filled-in text field (with its widget).
  */
 export async function makePdfWithReviewAnnotations(dir: string, author: string, note: string): Promise<string> {
   const date = "(D:20240315103000Z)";
@@ -218,7 +226,8 @@ export async function makePdfWithReviewAnnotations(dir: string, author: string, 
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [18 0 R] /NeedAppearances true /DA (/F1 10 Tf 0 g) /DR << /Font << /F1 5 0 R >> >> >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> " +
-      "/Annots [6 0 R 7 0 R 8 0 R 9 0 R 10 0 R 11 0 R 12 0 R 13 0 R 14 0 R 15 0 R 16 0 R 17 0 R 18 0 R 19 0 R] >>",
+      "/Annots [6 0 R 7 0 R 8 0 R 9 0 R 10 0 R 11 0 R 12 0 R 13 0 R 14 0 R 15 0 R 16 0 R 17 0 R 18 0 R 19 0 R " +
+      "21 0 R 22 0 R 23 0 R 24 0 R 25 0 R 26 0 R 27 0 R 29 0 R] >>",
     streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`),
     "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     markup("Text", "/Name /Comment /Open false /Popup 7 0 R"),
@@ -236,6 +245,15 @@ export async function makePdfWithReviewAnnotations(dir: string, author: string, 
     "<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (Jane) /Rect [220 20 380 40] /F 4 /DA (/F1 10 Tf 0 g) /P 3 0 R >>",
     "<< /Type /Annot /Subtype /Link /Rect [36 60 200 80] /Border [0 0 0] /Dest [3 0 R /Fit] >>",
     appearance,
+    markup("Square", "/BS << /W 1 >>"),
+    markup("Circle", "/IC [0 0 1]"),
+    markup("Line", "/L [36 90 300 90] /LE [/None /OpenArrow]"),
+    markup("Polygon", "/Vertices [40 100 80 110 120 100]"),
+    markup("PolyLine", "/Vertices [40 100 80 110 120 100]"),
+    markup("Sound", "/Sound 28 0 R /Name /Speaker"),
+    markup("Redact", `${quad} /OverlayText (${note})`),
+    streamObject("/Type /Sound /R 8000 /B 8 /C 1 /E /Raw", `${note} `.repeat(8)),
+    `<< /Type /Annot /Subtype /AcmeReviewMark /Rect [36 98 300 120] /Contents (Mark ${note}) /T (${author}) /CreationDate ${date} >>`,
   ];
   const file = path.join(dir, `reviewed-${crypto.randomUUID()}.pdf`);
   await fs.writeFile(file, assemblePdf(objects));

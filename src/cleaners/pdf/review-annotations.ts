@@ -2,13 +2,19 @@ import { isDict, isRef, objectKey, type ObjectView } from "./object-view.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
 
 /**
- * The annotations a reviewer adds (the contract's "review content"): notes, text markup,
- * drawings, stamps, their pop-up windows and attached files. Links, form fields (widgets) and
- * the rest are part of the document and stay.
+ * The annotations a reviewer adds (the contract's "review content"): every markup annotation of
+ * the PDF specification (ISO 32000-2, 12.5.6.2: notes, text markup, shapes, lines, drawings,
+ * stamps, sounds, redaction marks, attached files...) and the pop-up windows showing their text.
+ * Each carries a text (/Contents, /RC), an author (/T), a subject and dates.
  */
 const REVIEW_SUBTYPES: ReadonlySet<string> = new Set([
   "/Text",
   "/FreeText",
+  "/Line",
+  "/Square",
+  "/Circle",
+  "/Polygon",
+  "/PolyLine",
   "/Highlight",
   "/Underline",
   "/StrikeOut",
@@ -18,7 +24,35 @@ const REVIEW_SUBTYPES: ReadonlySet<string> = new Set([
   "/Stamp",
   "/Popup",
   "/FileAttachment",
+  "/Sound",
+  "/Redact",
+  "/Projection",
 ]);
+
+/**
+ * Annotations that are part of the document, never review: links, form fields (widgets), media,
+ * print marks, watermarks, 3D and rich media. They stay whatever else they carry.
+ */
+const DOCUMENT_SUBTYPES: ReadonlySet<string> = new Set([
+  "/Link",
+  "/Widget",
+  "/Movie",
+  "/Screen",
+  "/PrinterMark",
+  "/TrapNet",
+  "/Watermark",
+  "/3D",
+  "/RichMedia",
+]);
+
+/**
+ * The entries only a markup annotation has (ISO 32000-2, table 172: its author, pop-up window,
+ * rich text, creation date, subject, the note it replies to, its intent and external data), and
+ * a text (/Contents). An annotation of another subtype (a viewer's own, or one a later PDF
+ * version adds) that has one of them is a reviewer's as well. /Contents is what still tells
+ * once the metadata step has taken the author and dates away.
+ */
+const MARKUP_KEYS = ["/Contents", "/T", "/Popup", "/RC", "/CreationDate", "/Subj", "/IRT", "/RT", "/IT", "/ExData"];
 
 export interface RemovedAnnotations {
   /** Review annotations removed, a note and its pop-up window counting as one. */
@@ -75,5 +109,14 @@ export function removeReviewAnnotations(view: ObjectView, reachable: ReadonlySet
 }
 
 export function isReview(v: PdfJson | undefined): v is PdfDict {
-  return isDict(v) && typeof v["/Subtype"] === "string" && REVIEW_SUBTYPES.has(v["/Subtype"]);
+  if (!isDict(v) || typeof v["/Subtype"] !== "string") return false;
+  const subtype = v["/Subtype"];
+  if (REVIEW_SUBTYPES.has(subtype)) return true;
+  if (DOCUMENT_SUBTYPES.has(subtype) || !isAnnotation(v)) return false;
+  return MARKUP_KEYS.some((k) => v[k] != null);
+}
+
+/** An annotation by its own entries: typed so, or a subtype placed on a page (its rectangle). */
+function isAnnotation(d: PdfDict): boolean {
+  return d["/Type"] === "/Annot" || (Array.isArray(d["/Rect"]) && !("/FT" in d));
 }

@@ -1,13 +1,12 @@
 import fs from "node:fs";
+import { isReview } from "../../cleaners/pdf/review-annotations.js";
+import type { PdfDict } from "../../cleaners/pdf/scrub-objects.js";
 import { runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** qpdf's JSON of the objects (stream data left out), parsed in the service's own memory: past this, only revisions are counted. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const QPDF_TIMEOUT_MS = 30_000;
-
-/** Annotations a reviewer leaves (links and form fields are content, not review). */
-const REVIEW = new Set(["/Text", "/FreeText", "/Highlight", "/Underline", "/StrikeOut", "/Squiggly", "/Caret", "/Ink", "/Stamp", "/FileAttachment", "/Sound"]);
 
 interface PdfContent {
   annotations: number;
@@ -88,7 +87,9 @@ function visit(value: unknown, c: PdfContent): void {
   }
   if (value == null || typeof value !== "object") return;
   const d = value as Record<string, unknown>;
-  if (typeof d["/Subtype"] === "string" && REVIEW.has(d["/Subtype"]) && (d["/Type"] === "/Annot" || d["/Rect"] != null)) {
+  // The annotations the cleaner removes as review content (links and form fields are content);
+  // a note's pop-up window is part of its note.
+  if (d["/Subtype"] !== "/Popup" && isReview(d as PdfDict) && (d["/Type"] === "/Annot" || d["/Rect"] != null)) {
     c.annotations++;
     if (typeof d["/T"] === "string") c.reviewers.add(d["/T"].replace(/^[bu]:/, ""));
   }
