@@ -236,7 +236,7 @@ describe("hidden content in audio and video", () => {
       before: ["video", "audio"],
       after: ["video", "audio"],
       exact: [["0:a", "0:a"]],
-      // Here the SEI units go whole (they hold nothing else): TS splits them over its packets.
+      // TS cuts the SEI units over its 188-byte packets: they are patched through them.
       removed: { seiUserData: 2 },
     },
   ];

@@ -27,8 +27,6 @@ export interface RemuxJob {
   typeName: string;
   /** The indexes of the streams to keep, in order; by default every picture, sound and subtitle stream. */
   streams?: readonly number[];
-  /** Bitstream filters by output stream index (`filter_units=remove_types=6`). */
-  bitstreamFilters?: ReadonlyMap<number, string>;
 }
 
 /**
@@ -73,7 +71,6 @@ export async function remux(job: RemuxJob): Promise<void> {
   const args = [
     ...inputArgs({ file: job.input, demuxer: job.demuxer, demuxerArgs: job.demuxerArgs ?? [] }),
     ...maps.flatMap((m) => ["-map", m]),
-    ...[...(job.bitstreamFilters ?? new Map<number, string>())].flatMap(([out, bsf]) => [`-bsf:${out}`, bsf]),
     "-c", "copy",
     "-map_metadata", "-1",
     "-map_chapters", "-1",

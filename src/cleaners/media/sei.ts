@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -10,12 +11,16 @@ import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
  * samples and, for HEVC, also in the `hvcC`/codec private headers, so no container rewrite
  * reaches them.
  *
- * ffmpeg's `filter_units` filter can only drop whole SEI NAL units (also losing captions, HDR
- * and timing messages that share them) and leaves the HEVC headers alone. So each SEI NAL unit
- * holding user data is rewritten to one of the same length, keeping its other messages and
- * turning the user data into filler payload (type 3, all 0xFF bytes, which decoders skip), and
- * the cleaned file is patched in place where those bytes are. Nothing moves, so sample tables,
- * cues and indexes stay valid, and the decoded pictures are the same.
+ * No bitstream filter of ffmpeg removes just them (`ffmpeg -bsfs` and `-h bsf=...` of ffmpeg 5.1,
+ * Debian 12's, which CI installs): `h264_metadata`'s `sei_user_data` only inserts a message,
+ * `delete_filler` only drops filler, `hevc_metadata` has neither, and `filter_units` drops whole
+ * NAL units (losing the captions, HDR and timing messages that share an
+ * SEI unit with the user data) and leaves the HEVC headers alone. So this is our own exact NAL
+ * rewrite: each SEI NAL unit holding user data becomes one of the same length that keeps its other
+ * messages byte for byte and turns the user data into filler payload (type 3, all 0xFF bytes,
+ * which decoders skip), patched in the copy where the container put those bytes
+ * (`patch-pieces.ts`, also across the packets of MPEG-TS and ASF). Nothing moves, so sample
+ * tables, cues and indexes stay valid, and the decoded pictures are the same.
  */
 
 export type SeiCodec = "h264" | "hevc";
@@ -149,13 +154,6 @@ export function userDataCount(nal: Buffer, codec: SeiCodec): number {
   return messages.filter((m) => m.type === USER_DATA_UNREGISTERED).length;
 }
 
-/** The payload types of an SEI NAL unit's messages, or null when it cannot be parsed. */
-export function messageTypes(nal: Buffer, codec: SeiCodec): number[] | null {
-  const hdr = headerLength(nal, codec);
-  if (hdr === 0) return [];
-  return parseMessages(unescape(nal.subarray(hdr)))?.map((m) => m.type) ?? null;
-}
-
 /**
  * The same-length replacement of an SEI NAL unit without its user-data messages, or null when it
  * has none. An SEI unit that cannot be parsed is replaced whole.
@@ -192,50 +190,21 @@ function fillTo(kept: readonly number[], target: number): Buffer | null {
 }
 
 /**
- * Replaces every occurrence of each `from` by its same-length `to` in a file, reading it once in
- * chunks. Resolves to the number of replacements made.
- */
-export async function patchInPlace(file: string, patches: ReadonlyArray<{ from: Buffer; to: Buffer }>): Promise<number> {
-  if (patches.length === 0) return 0;
-  const longest = Math.max(...patches.map((p) => p.from.length));
-  const chunk = Math.max(4 * 1024 * 1024, longest);
-  const buf = Buffer.alloc(chunk + longest - 1);
-  const fh = await fsp.open(file, "r+");
-  let count = 0;
-  try {
-    const { size } = await fh.stat();
-    for (let pos = 0; pos < size; pos += chunk) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      const view = buf.subarray(0, bytesRead);
-      for (const { from, to } of patches) {
-        // A match starting in the overlap is the next chunk's to patch.
-        for (let at = view.indexOf(from); at >= 0 && at < chunk; at = view.indexOf(from, at + from.length)) {
-          await fh.write(to, 0, to.length, pos + at);
-          to.copy(view, at);
-          count++;
-        }
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-  return count;
-}
-
-/**
  * Removes the user data from the SEI of one H.264/HEVC stream of `output`, read from `source`
- * (the same stream, before the remux: its SEI bytes are what the remux copied). Resolves to the
- * number of user-data messages removed; checks that none is left.
+ * (the same stream, before the remux: its SEI bytes are what the remux copied), patching the
+ * bytes `pieces` gives: where the output's container keeps that stream. Resolves to the number of
+ * user-data messages removed; checks that none is left.
  */
 export async function removeSeiUserData(
   source: MediaSource,
   sourceIndex: number,
   output: MediaSource,
   outputIndex: number,
+  pieces: () => Promise<PieceSource>,
   codec: SeiCodec,
   workDir: string,
 ): Promise<number> {
-  const patches = new Map<string, { from: Buffer; to: Buffer }>();
+  const patches = new Map<string, Patch>();
   let messages = 0;
   for (const nal of await seiUnits(source, sourceIndex, codec, workDir)) {
     const to = withoutUserData(nal, codec);
@@ -244,7 +213,7 @@ export async function removeSeiUserData(
     patches.set(nal.toString("hex"), { from: Buffer.from(nal), to });
   }
   if (patches.size === 0) return 0;
-  await patchInPlace(output.file, [...patches.values()]);
+  await patchPieces(output.file, await pieces(), [...patches.values()]);
   await expectNoSeiUserData(output, outputIndex, codec, workDir);
   return messages;
 }

@@ -4,7 +4,10 @@ import { cleanAssScript } from "./ass-header.js";
 import { runTool } from "../run-tool.js";
 import { inputArgs, noStreams, remux, type MediaSource } from "./ffmpeg.js";
 import { isContent, probeStreams, type StreamInfo } from "./probe.js";
-import { expectNoSeiUserData, isSeiCodec, messageTypes, patchInPlace, removeSeiUserData, seiUnits, userDataCount, type SeiCodec } from "./sei.js";
+import { asfPayloadPieces } from "./asf-pieces.js";
+import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
+import { isSeiCodec, removeSeiUserData } from "./sei.js";
+import { tsPayloadPieces } from "./ts-pieces.js";
 import { isTelemetryTrack } from "./telemetry.js";
 
 export interface StreamsJob {
@@ -26,8 +29,8 @@ export interface StreamsJob {
  *   (`ass-header.ts`), rewritten in place in the copy to the same length, padded with blank
  *   lines, so that the events and their exact times stay as they were; the lines removed are
  *   counted under `subtitleHeaders`;
- * - SEI user data (encoder identification) in H.264/HEVC is overwritten (`sei.ts`), counted
- *   under `seiUserData`; in containers that split packets, the SEI units are dropped instead.
+ * - SEI user data (encoder identification) in H.264/HEVC is overwritten in the copy (`sei.ts`),
+ *   other SEI messages (captions, HDR, timing) kept; counted under `seiUserData`.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
  * with no reachable samples); such a copy is refused, never handed back.
@@ -43,18 +46,6 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
   if (kept.length === 0) throw noStreams(job.typeName, new Error(`ffprobe found only: ${describe(before) || "no stream"}`));
 
-  const inPlace = !SPLITTING_MUXERS.has(job.muxer);
-  const bitstreamFilters = new Map<number, string>();
-  if (!inPlace) {
-    for (const [index, s] of kept.entries()) {
-      if (s.kind !== "video" || !isSeiCodec(s.codec)) continue;
-      const dropped = await seiDroppedWhole(source, s.index, s.codec, job.workDir, job.typeName);
-      if (dropped === 0) continue;
-      bitstreamFilters.set(index, s.codec === "h264" ? "filter_units=remove_types=6" : "filter_units=remove_types=39|40");
-      hidden.seiUserData += dropped;
-    }
-  }
-
   await remux({
     input: source.file,
     output: job.output,
@@ -64,7 +55,6 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     muxerArgs: job.muxerArgs,
     typeName: job.typeName,
     streams: kept.map((s) => s.index),
-    bitstreamFilters,
   });
 
   const output: MediaSource = { ...source, file: job.output };
@@ -77,8 +67,8 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
   for (const [index, s] of kept.entries()) {
     if (s.kind === "video" && isSeiCodec(s.codec)) {
-      if (inPlace) hidden.seiUserData += await removeSeiUserData(source, s.index, output, index, s.codec, job.workDir);
-      else await expectNoSeiUserData(output, index, s.codec, job.workDir);
+      const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
+      hidden.seiUserData += await removeSeiUserData(source, s.index, output, index, pieces, s.codec, job.workDir);
     }
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }
@@ -86,34 +76,30 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
 }
 
 /**
- * Muxers that cut a packet's bytes into pieces (MPEG-TS into 188-byte packets, ASF into data
- * packets), so that SEI cannot be patched in the copy: there, SEI units are dropped whole.
+ * Where the copy keeps the bytes of its stream `index`. MPEG-TS cuts each sample over 188-byte
+ * packets and ASF over its data packets, so the SEI units are patched through those packets;
+ * the other muxers write a sample's bytes in one piece (and the HEVC headers once), so the whole
+ * file is searched.
  */
-const SPLITTING_MUXERS = new Set(["mpegts", "asf"]);
+async function streamPieces(output: MediaSource, index: number, muxer: string, typeName: string): Promise<PieceSource> {
+  if (muxer === "mpegts") return tsPayloadPieces(await transportPid(output, index, typeName));
+  // ffmpeg's ASF muxer numbers the streams it writes from 1, in order.
+  if (muxer === "asf") return asfPayloadPieces(index + 1);
+  return wholeFile;
+}
 
-/**
- * SEI messages that can go with the user data without changing what is shown: buffering period
- * (the decoder's buffer model), filler. Captions, timing of fields, recovery points, HDR and
- * frame packing cannot.
- */
-const DROPPABLE_SEI = new Set([0, 3, 5]);
-
-/**
- * For a stream whose SEI units are dropped whole: the number of user-data messages they hold (0:
- * nothing to drop). Refused when they also hold messages that matter to the picture.
- */
-async function seiDroppedWhole(source: MediaSource, index: number, codec: SeiCodec, workDir: string, typeName: string): Promise<number> {
-  const units = await seiUnits(source, index, codec, workDir);
-  const userData = units.reduce((n, nal) => n + userDataCount(nal, codec), 0);
-  if (userData === 0) return 0;
-  const others = units.flatMap((nal) => messageTypes(nal, codec) ?? []).filter((t) => !DROPPABLE_SEI.has(t));
-  if (others.length > 0) {
-    throw new BadFileError(
-      `The ${typeName} file's video carries its encoder's identification next to captions or display information that cannot be separated from it without re-encoding.`,
-      new Error(`SEI of ${codec} stream ${index} holds user data and payload types ${[...new Set(others)].join(", ")}`),
-    );
+/** The PID that carries stream `index` of a transport stream (ffprobe's stream `id`). */
+async function transportPid(src: MediaSource, index: number, typeName: string): Promise<number> {
+  const r = await runTool(
+    "ffprobe",
+    ["-hide_banner", "-v", "error", ...inputArgs(src), "-select_streams", String(index), "-show_entries", "stream=id", "-of", "csv=p=0"],
+    { timeoutMs: 60_000, maxOutputBytes: 1024 * 1024 },
+  );
+  const pid = Number.parseInt(r.stdout.toString("utf8").trim(), 16);
+  if (r.code !== 0 || !Number.isInteger(pid)) {
+    throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe (PID of ${index}) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
   }
-  return userData;
+  return pid;
 }
 
 function isAss(s: StreamInfo): boolean {

@@ -1,0 +1,121 @@
+import fsp, { type FileHandle } from "node:fs/promises";
+
+/** Bytes of a file at a position: one piece of a stream's data as a container laid it out. */
+export interface Piece {
+  at: number;
+  bytes: Buffer;
+}
+
+/** One same-length replacement: every occurrence of `from` becomes `to`. */
+export interface Patch {
+  from: Buffer;
+  to: Buffer;
+}
+
+/** The pieces a container splits one stream's data into, in order, read a chunk at a time. */
+export type PieceSource = (fh: FileHandle) => AsyncIterable<readonly Piece[]>;
+
+/** Bytes of the joined pieces scanned at a time (plus the longest patch, carried over). */
+const WINDOW = 4 * 1024 * 1024;
+
+/** A piece's place in the window: `pos` in the joined bytes, `at` in the file. */
+interface Segment {
+  pos: number;
+  at: number;
+  len: number;
+}
+
+/**
+ * Replaces every occurrence of each patch's `from` by its same-length `to` in the data that
+ * `source` reads as pieces of the file: matches are found in the pieces joined together, so one
+ * that a container cut over two of its packets is found and written back piece by piece. Nothing
+ * moves, so the container's packet layout and indexes stay valid. Resolves to the number of
+ * replacements made.
+ */
+export async function patchPieces(file: string, source: PieceSource, patches: readonly Patch[]): Promise<number> {
+  if (patches.length === 0) return 0;
+  const longest = Math.max(...patches.map((p) => p.from.length));
+  const fh = await fsp.open(file, "r+");
+  let window = Buffer.alloc(0);
+  let segments: Segment[] = [];
+  let pending: Piece[] = [];
+  let pendingBytes = 0;
+  let count = 0;
+
+  const scan = async (final: boolean): Promise<void> => {
+    window = Buffer.concat([window, ...pending.map((p) => p.bytes)]);
+    let pos = segments.length > 0 ? segments[segments.length - 1]!.pos + segments[segments.length - 1]!.len : 0;
+    for (const p of pending) {
+      segments.push({ pos, at: p.at, len: p.bytes.length });
+      pos += p.bytes.length;
+    }
+    pending = [];
+    pendingBytes = 0;
+    // A match starting in the last longest-1 bytes may run on into pieces not read yet: it is
+    // the next window's to patch.
+    const limit = final ? window.length : Math.max(0, window.length - (longest - 1));
+    for (const { from, to } of patches) {
+      for (let at = window.indexOf(from); at >= 0 && at < limit; at = window.indexOf(from, at + from.length)) {
+        await writeAcross(fh, segments, at, to);
+        to.copy(window, at);
+        count++;
+      }
+    }
+    window = Buffer.from(window.subarray(limit));
+    segments = segments
+      .filter((s) => s.pos + s.len > limit)
+      .map((s) => (s.pos >= limit ? { ...s, pos: s.pos - limit } : { pos: 0, at: s.at + (limit - s.pos), len: s.len - (limit - s.pos) }));
+  };
+
+  try {
+    for await (const chunk of source(fh)) {
+      for (const piece of chunk) {
+        if (piece.bytes.length === 0) continue;
+        pending.push(piece);
+        pendingBytes += piece.bytes.length;
+      }
+      if (pendingBytes >= WINDOW) await scan(false);
+    }
+    await scan(true);
+  } finally {
+    await fh.close();
+  }
+  return count;
+}
+
+/** Writes `bytes` at position `pos` of the joined pieces, each part into its own piece's place. */
+async function writeAcross(fh: FileHandle, segments: readonly Segment[], pos: number, bytes: Buffer): Promise<void> {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segments[mid]!.pos + segments[mid]!.len <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  let done = 0;
+  for (let k = lo; done < bytes.length; k++) {
+    const s = segments[k];
+    if (s == null) throw new Error("a patch runs past the pieces read");
+    const offset = pos + done - s.pos;
+    const n = Math.min(s.len - offset, bytes.length - done);
+    await fh.write(bytes, done, n, s.at + offset);
+    done += n;
+  }
+}
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** The whole file as one stream of bytes: for containers that keep each sample in one piece. */
+export const wholeFile: PieceSource = async function* (fh) {
+  const { size } = await fh.stat();
+  for (let at = 0; at < size; at += CHUNK) {
+    const buf = Buffer.alloc(Math.min(CHUNK, size - at));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+    yield [{ at, bytes: buf.subarray(0, bytesRead) }];
+  }
+};
+
+/** Replaces every occurrence of each `from` by its same-length `to` anywhere in a file. */
+export function patchInPlace(file: string, patches: readonly Patch[]): Promise<number> {
+  return patchPieces(file, wholeFile, patches);
+}
