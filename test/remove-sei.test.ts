@@ -1,0 +1,77 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamHash } from "./helpers/make-media.js";
+import { captionsOf, frameSideData, makeSeiVideo, type SeiCodec, type SeiContainer } from "./helpers/make-sei.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Seimark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-sei-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+interface Case {
+  codec: SeiCodec;
+  container: SeiContainer;
+  /** User-data messages: the encoder's own, and the planted string in two access units. */
+  userData: number;
+}
+
+// HEVC goes in the containers whose ffmpeg 5.1 muxer can write it (not ASF or FLV).
+const cases: Case[] = [
+  ...(["mp4", "mkv", "ts", "m2ts", "asf", "flv"] as const).map((container) => ({ codec: "h264" as const, container, userData: 3 })),
+  ...(["mp4", "mkv", "ts"] as const).map((container) => ({ codec: "hevc" as const, container, userData: 3 })),
+];
+
+/** The side data of the decoded pictures, user data (which must go) left out. */
+function keptSideData(json: string): unknown {
+  const frames = (JSON.parse(json) as { frames?: Array<{ side_data_list?: Array<{ side_data_type?: string }> }> }).frames ?? [];
+  return frames.map((f) => (f.side_data_list ?? []).filter((d) => !/User Data Unregistered/.test(d.side_data_type ?? "")));
+}
+
+describe("SEI user data in H.264 and HEVC", () => {
+  it.each(cases)(
+    "$codec in $container: the identification strings go, captions and HDR stay, decoded frames identical",
+    async ({ codec, container, userData }) => {
+      const file = await makeSeiVideo(dir, codec, container, MARKER);
+      const bytes = await fs.readFile(file);
+      expect(await findMarker(file, MARKER)).not.toEqual([]);
+      expect(bytes.includes(codec === "h264" ? "x264 - core" : "x265 (build")).toBe(true);
+      const captions = await captionsOf(file);
+      expect(captions.text).toContain("HI");
+      const sideData = await frameSideData(file);
+      expect(sideData).toContain("User Data Unregistered");
+      if (codec === "hevc") expect(sideData).toContain("Mastering display metadata");
+
+      const { status, body, cleaned } = await removeViaApi(server, file);
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body["remaining"]).toEqual({});
+      expect(body["removed"]).toMatchObject({ seiUserData: userData });
+      const out = path.join(dir, `cleaned-${codec}.${container}`);
+      await fs.writeFile(out, cleaned!);
+
+      expect(await findMarker(out, MARKER)).toEqual([]);
+      expect(cleaned!.includes("x264 - core")).toBe(false);
+      expect(cleaned!.includes("x265 (build")).toBe(false);
+      expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+      // The captions reach the decoder as they were, packet for packet, and still read "HI".
+      expect(await captionsOf(out)).toEqual(captions);
+      const sideDataAfter = await frameSideData(out);
+      expect(sideDataAfter).not.toContain("User Data Unregistered");
+      expect(keptSideData(sideDataAfter)).toEqual(keptSideData(sideData));
+    },
+    60_000,
+  );
+});
