@@ -107,3 +107,40 @@ export function pdfWithInflatingString(size: number): Buffer {
   );
   return Buffer.concat(parts);
 }
+
+/**
+ * An SVG of `elements` groups with `perElement` attributes each: `a0="VALUE"`, `a1="VALUE"`... on
+ * every group or, with `distinct`, names never repeated in the file (the kind ExifTool is slowest
+ * to read).
+ */
+export function svgWithAttributes(elements: number, perElement: number, opts: { distinct?: boolean; value?: string } = {}): Buffer {
+  const value = opts.value ?? "";
+  const head = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">');
+  const tail = Buffer.from("</svg>");
+  if (opts.distinct !== true) {
+    let group = "<g";
+    for (let i = 0; i < perElement; i++) group += ` a${i}="${value}"`;
+    group += "/>";
+    return Buffer.concat([head, Buffer.alloc(elements * group.length, group), tail]);
+  }
+  const groups: string[] = [];
+  let n = 0;
+  for (let e = 0; e < elements; e++) {
+    let group = "<g";
+    for (let i = 0; i < perElement; i++) group += ` a${n++}="${value}"`;
+    groups.push(`${group}/>`);
+  }
+  return Buffer.concat([head, Buffer.from(groups.join("")), tail]);
+}
+
+/** A DOCX whose content types part lists `count` overrides of `attributes` attributes each. */
+export function docxWithManyAttributes(count: number, attributes: number): Promise<Buffer> {
+  let extra = "";
+  for (let i = 0; i < attributes - 2; i++) extra += ` x${i}=""`;
+  const override = `<Override PartName="/word/p.xml" ContentType="application/xml"${extra}/>`;
+  return zip([
+    ["[Content_Types].xml", CONTENT_TYPES.replace("</Types>", `${override.repeat(count)}</Types>`)],
+    ["_rels/.rels", RELS],
+    ["word/document.xml", Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body><w:p/></w:body></w:document>`)],
+  ]);
+}

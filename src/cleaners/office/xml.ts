@@ -8,7 +8,7 @@ import { checkXmlShape, type XmlShapeLimits } from "../xml-limits.js";
  * per node: these bounds keep one inside a worker's heap. Office content parts, which can be
  * large, are streamed instead (xml-stream.ts).
  */
-const DOM_LIMITS: XmlShapeLimits = { maxDepth: 1000, maxElements: 300_000 };
+const DOM_LIMITS: XmlShapeLimits = { maxDepth: 1000, maxElements: 300_000, maxAttributes: 1_000_000, maxAttributesPerElement: 10_000, maxValueChars: 16 * 1024 * 1024 };
 
 const ELEMENT_NODE = 1;
 const COMMENT_NODE = 8;
