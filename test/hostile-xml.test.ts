@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
+import { exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { docxWithManyAttributes, svgWithAttributes } from "./helpers/make-hostile.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -54,7 +54,7 @@ async function expectServedPromptly(target: RunningServer): Promise<void> {
   await expect.poll(() => tempFiles(target.dataDir), { timeout: 10_000 }).toEqual([]);
 }
 
-describe("XML is judged by its attributes too, before a DOM is built", () => {
+describe("XML is judged by its attributes too, before a DOM or ExifTool sees it", () => {
   it("an SVG of 12,000 groups holding 100 attributes each (1.2 million) is a 422 from the shape check", async () => {
     const data = svgWithAttributes(12_000, 100);
     const watched = await watchService(server, () => post(server, "remove", "attributes.svg", data));
@@ -81,5 +81,44 @@ describe("XML is judged by its attributes too, before a DOM is built", () => {
     expect(refusedFor(server, /\[Content_Types\]\.xml holds more than 1000000 attributes/)).toBe(true);
     expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
     await expectServedPromptly(server);
+  });
+
+  it("a 65 MB SVG of 7.5 million attributes is refused quickly by both endpoints, ExifTool never held by it", { timeout: 120_000 }, async () => {
+    const data = svgWithAttributes(75_000, 100, { value: "on" });
+    expect(data.length).toBeGreaterThan(60 * 1024 * 1024);
+    for (const endpoint of ["remove", "extract"] as const) {
+      const watched = await watchService(server, () => post(server, endpoint, "huge.svg", data));
+      expect(watched.result.status).toBe(422);
+      expect(watched.result.body["error"]).toBe(TOO_COMPLEX);
+      expect(watched.result.ms).toBeLessThan(REFUSED_MS);
+      expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
+      await expectServedPromptly(server);
+    }
+  });
+});
+
+describe("an ExifTool task ends with its request", () => {
+  let slow: RunningServer;
+
+  beforeAll(async () => {
+    // One ExifTool process: a task left running past its request would hold up the next one.
+    slow = await startServer({ REQUEST_TIMEOUT_SECONDS: "3", EXIFTOOL_PROCS: "1" });
+  });
+
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it("an SVG within the limits that ExifTool reads for long is a 422 at the deadline; its process goes and the next file is served at once", { timeout: 120_000 }, async () => {
+    // 800,000 attributes, no name used twice: within the shape limits, and many seconds of ExifTool.
+    const data = svgWithAttributes(4000, 200, { distinct: true });
+    await expectServedPromptly(slow);
+    const [before] = await exiftoolPids(slow.process.pid!);
+    const r = await post(slow, "extract", "slow.svg", data);
+    expect(r.status).toBe(422);
+    expect(r.body["error"]).toBe(TOO_COMPLEX);
+    expect(r.ms).toBeLessThan(REFUSED_MS);
+    await expectServedPromptly(slow);
+    expect(await exiftoolPids(slow.process.pid!)).not.toContain(before);
   });
 });

@@ -3,6 +3,7 @@ import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
 import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
+import { needsShapeCheck } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
@@ -17,8 +18,8 @@ import { untilAborted } from "./until-aborted.js";
 /**
  * What one request does, step by step and by name (STYLE.md habit 12):
  *
- *   extraction: intake -> (budget) -> extract -> store -> respond
- *   removal:    intake -> (budget) -> detect -> clean -> verify -> store -> respond
+ *   extraction: intake -> (budget) -> screen -> extract -> store -> respond
+ *   removal:    intake -> (budget) -> screen -> detect -> clean -> verify -> store -> respond
  *
  * Every step takes the request's signal (deadline or client hang-up); the budget admits the file
  * once it is on disk and its size known; temp files go whatever happens.
@@ -65,9 +66,14 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     }
   }
 
+  /** Screen: an XML file (SVG) too complex for ExifTool is refused before it reads it, in a worker. */
+  async function screen(job: Job): Promise<void> {
+    if (await needsShapeCheck(job.file.path)) await workers.screen({ file: job.file.path }, job.signal);
+  }
+
   /** Extract: ExifTool's read, shaped for the contract. */
   function extract(job: Job): Promise<Extraction> {
-    const read = extractMetadata(pool.access, job.file, {
+    const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
       numeric: parseBoolean(job.options, "numeric"),
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
@@ -83,7 +89,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
   async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
-    const before = await untilAborted(readBeforeCleaning(pool.access, job.file.path), job.signal);
+    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.file.path), job.signal);
     return { before, detected: detect(before.tags) };
   }
 
@@ -107,6 +113,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   return {
     extraction: (request: FastifyRequest, reply: FastifyReply) =>
       withFile(request, reply, async (job) => {
+        await screen(job);
         const shaped = await extract(job);
         app.metrics.extracted(shaped.fileType, job.file.size, job.started);
         const uuid = crypto.randomUUID();
@@ -119,6 +126,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       withFile(request, reply, async (job) => {
         const keep = parseKeep(job.options);
         const unknownMembers = parseUnknownMembersOption(job.options);
+        await screen(job);
         const { before, detected } = await detectType(job);
         const fileName = displayName(job.file, before.tags);
         // The findings read the original alongside the cleaning (both only read it); a refused
@@ -131,7 +139,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         try {
           await fsp.mkdir(workDir);
           const outcome = await clean(job, detected, { keep, unknownMembers }, output, workDir);
-          const result = await untilAborted(verify(pool.access, detected, before.tags, output, keep, outcome), job.signal);
+          const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output, keep, outcome), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
           const { uuid, expiresAt } = await storeCleaned(request, output, fileName, result);
           request.log.info({ cleaner: result.cleaner, fileType: result.fileType, removed: result.removed }, "file cleaned");

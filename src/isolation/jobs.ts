@@ -24,6 +24,13 @@ export interface FindingsJob {
   port: MessagePort;
 }
 
+/** A file whose shape is checked before ExifTool reads it (see cleaners/screen.ts). */
+export interface ScreenJob {
+  file: string;
+  port: MessagePort;
+}
+
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 export type CleanJobResult = JobResult<CleanOutcome>;
 export type FindingsJobResult = JobResult<Finding[]>;
+export type ScreenJobResult = JobResult<null>;

@@ -4,7 +4,7 @@ import { Piscina } from "piscina";
 import { TooComplexError } from "../cleaners/errors.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding } from "../metadata/findings/index.js";
-import type { CleanJob, FindingsJob, JobResult } from "./jobs.js";
+import type { CleanJob, FindingsJob, JobResult, ScreenJob } from "./jobs.js";
 import { serveTask } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 
@@ -18,6 +18,8 @@ export interface WorkerPool {
   clean(job: Omit<CleanJob, "port">, signal: AbortSignal): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read and a look into the file. */
   findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
+  /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
+  screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,8 @@ export interface WorkerPoolOptions {
   threads: number;
   /** V8 old-generation heap of each worker. */
   heapMb: number;
-  exiftool: ExifToolAccess;
+  /** ExifTool for one task, whose reads and writes stop with `signal`. */
+  exiftool: (signal: AbortSignal) => ExifToolAccess;
 }
 
 const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
@@ -46,7 +49,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     const ended = new AbortController();
     const taskSignal = AbortSignal.any([signal, ended.signal]);
     const { port1, port2 } = new MessageChannel();
-    serveTask(port1, opts.exiftool, taskSignal);
+    serveTask(port1, opts.exiftool(taskSignal), taskSignal);
     try {
       const task: { port: MessagePort } = { ...job, port: port2 };
       const result = (await pool.run(task, { name, transferList: [port2], signal })) as JobResult<T>;
@@ -66,6 +69,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   return {
     clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
+    screen: async (job, signal) => void (await run<null>("screenInWorker", job, signal)),
     close: () => pool.destroy(),
   };
 }

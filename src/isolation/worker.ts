@@ -1,7 +1,8 @@
 import { clean } from "../cleaners/clean-file.js";
 import { cleanerFor } from "../cleaners/registry.js";
 import { findingsOf } from "../metadata/findings/index.js";
-import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult } from "./jobs.js";
+import { checkShape } from "../cleaners/screen.js";
+import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
 
@@ -24,6 +25,14 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 /** Computes what the file gives away (PDF objects, office parts and previews are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
   return asJob(job.port, () => findingsOf(job.tags, job.file));
+}
+
+/** Refuses an XML file too complex to hand to ExifTool, before it reads it. */
+export function screenInWorker(job: ScreenJob): Promise<ScreenJobResult> {
+  return asJob(job.port, async () => {
+    await checkShape(job.file);
+    return null;
+  });
 }
 
 async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {

@@ -5,6 +5,7 @@ import { EXIFTOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { exiftoolAccess } from "./exiftool-access.js";
 import { capTaskOutput } from "./output-cap.js";
+import { createTaskRunner } from "./task-runner.js";
 
 const PERL = "/usr/bin/perl";
 
@@ -12,6 +13,8 @@ export interface ExifToolPool {
   exiftool: ExifTool;
   /** The same pool through the narrow interface that reads and cleaning use. */
   access: ExifToolAccess;
+  /** The same, for one request: its tasks stop when `signal` fires (see task-runner.ts). */
+  accessUnder(signal: AbortSignal): ExifToolAccess;
   version: string;
   close(): Promise<void>;
 }
@@ -31,6 +34,7 @@ export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" |
     maxProcAgeMillis: 0,
     minDelayBetweenSpawnMillis: 0,
     taskTimeoutMillis: config.EXIFTOOL_TASK_TIMEOUT_SECONDS * 1000,
+    // Our own tasks are retried by task-runner.ts, never after a timeout; this is for the pool's.
     taskRetries: 1,
     checkPerl: true,
     // Files are read whole: no "-fast", which skips trailers and parts of some formats.
@@ -44,9 +48,11 @@ export async function createExifToolPool(config: Pick<Config, "EXIFTOOL_PROCS" |
     },
   });
   capTaskOutput(exiftool);
+  // Before the first process starts: the runner keeps track of them all.
+  const run = createTaskRunner(exiftool);
   try {
     const version = await exiftool.version();
-    return { exiftool, access: exiftoolAccess(exiftool), version, close: () => exiftool.end() };
+    return { exiftool, access: exiftoolAccess(run), accessUnder: (signal) => exiftoolAccess(run, signal), version, close: () => exiftool.end() };
   } catch (err) {
     await exiftool.end().catch(() => undefined);
     throw new Error(`ExifTool (bundled with exiftool-vendored) did not start: ${String(err)}`, { cause: err });

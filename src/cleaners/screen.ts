@@ -1,0 +1,50 @@
+import fsp from "node:fs/promises";
+import { SaxesParser } from "saxes";
+import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
+
+/** Enough of a file's start to hold its XML declaration, DOCTYPE and comments before the root. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Whether a file must have its shape checked before ExifTool reads it: an SVG, or XML whose root
+ * does not show within its first 64 kB. ExifTool reads an SVG as XML and spends minutes on one
+ * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
+ * deadline), so such a file is refused first. Cheap (one small read), so it runs on the main
+ * thread for every file; the check itself parses the whole file and runs in a worker.
+ */
+export async function needsShapeCheck(file: string): Promise<boolean> {
+  const handle = await fsp.open(file, "r");
+  let head: string;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    head = buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+  if (!/^\uFEFF?\s*</.test(head)) return false;
+  const root = rootName(head.replace(/^\uFEFF/, ""));
+  return root == null || root.replace(/^.*:/, "").toLowerCase() === "svg";
+}
+
+/** Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it. */
+export function checkShape(file: string): Promise<void> {
+  return checkXmlFileShape(file, SVG_LIMITS, "XML file");
+}
+
+/** The name of the first element in `head`, if it shows there. */
+function rootName(head: string): string | undefined {
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  let root: string | undefined;
+  const found = new Error("root found");
+  parser.on("opentagstart", (tag) => {
+    root = tag.name;
+    throw found;
+  });
+  parser.on("error", () => undefined);
+  try {
+    parser.write(head);
+  } catch (err) {
+    if (err !== found) throw err;
+  }
+  return root;
+}
