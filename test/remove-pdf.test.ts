@@ -203,7 +203,8 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
     const outcome = await removeViaApi(server, file, "report.pdf");
     const out = await cleanedFile("attachments", outcome);
     // The photo and the PDF attached to the page; the paperclip annotation (review content).
-    expect(outcome.body["removed"]).toMatchObject({ attachments: 2, annotations: 1, pdf: expect.any(Number) });
+    // Two attached here and the photo attached to the attached PDF; both photos' EXIF counted too.
+    expect(outcome.body["removed"]).toMatchObject({ attachments: 3, annotations: 1, pdf: expect.any(Number), exif: expect.any(Number) });
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect(await pdfContent(out)).toEqual(before);
     // The link stays; the reviewer's paperclip goes, and its file joins the document's attachments.
@@ -241,7 +242,7 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
     const { file } = await makePdfWithAttachments(dir, MARKER, { note, nested: true });
     const outcome = await removeViaApi(server, file, "report.pdf", { keep: "comments" });
     const out = await cleanedFile("attachments-kept", outcome);
-    expect(outcome.body["removed"]).toMatchObject({ attachments: 2 });
+    expect(outcome.body["removed"]).toMatchObject({ attachments: 3 });
     expect(outcome.body["removed"]).not.toHaveProperty("annotations");
     expect(await findMarker(out, MARKER)).toEqual([]);
     // The comment's text is what keep=comments keeps.

@@ -10,7 +10,7 @@ import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { cleanerFor } from "./registry.js";
-import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, UnknownMembers } from "./types.js";
+import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
 
 export interface CleanRequest {
   exiftool: ExifToolAccess;
@@ -58,6 +58,7 @@ export function detect(before: RawTags): Detected {
 export async function clean(req: CleanRequest, detected: Detected, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanOutcome> {
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
   await fsp.mkdir(workDir, { recursive: true });
+  const nested: NestedOutcome[] = [];
   try {
     const outcome = await detected.cleaner.clean({
       input: req.input,
@@ -74,16 +75,17 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
         if (budget.files > INNER_LIMITS.maxFiles) throw new TooComplexError(`more than ${INNER_LIMITS.maxFiles} inner files`);
         if (budget.bytes > INNER_LIMITS.maxBytes) throw new TooComplexError(`inner files over ${INNER_LIMITS.maxBytes} bytes`);
         try {
-          await cleanFile({ ...req, input, output, workDir }, budget, depth + 1);
-          return true;
+          const { removed, remaining } = await cleanFile({ ...req, input, output, workDir }, budget, depth + 1);
+          nested.push({ removed, remaining });
+          return { removed, remaining };
         } catch (err) {
-          if (err instanceof UnsupportedTypeError) return false;
+          if (err instanceof UnsupportedTypeError) return null;
           throw err;
         }
       },
     });
     if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });
-    return outcome ?? {};
+    return nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(nested) };
   } finally {
     await fsp.rm(workDir, { recursive: true, force: true });
   }
@@ -135,17 +137,33 @@ export async function verify(
     const g = t.group.toLowerCase();
     removed[g] = (removed[g] ?? 0) + 1;
   }
-  for (const [key, count] of Object.entries(outcome.hidden ?? {})) {
-    if (count > 0) removed[key] = (removed[key] ?? 0) + count;
+  for (const counts of [outcome.hidden ?? {}, outcome.nested?.removed ?? {}]) {
+    for (const [key, count] of Object.entries(counts)) if (count > 0) removed[key] = (removed[key] ?? 0) + count;
   }
   const remainingRaw = Object.fromEntries(leftovers.map((t) => [`${t.group}:${t.tag}`, t.value]));
   const { metadata } = shapeMetadata({ raw: remainingRaw, messages: [], clientName: "", size: 0, numeric: false, replacements: [] });
   delete metadata["File"];
-  for (const [group, values] of Object.entries(outcome.remaining ?? {})) {
-    metadata[group] = { ...metadata[group], ...values };
+  for (const groups of [outcome.remaining ?? {}, outcome.nested?.remaining ?? {}]) {
+    for (const [group, values] of Object.entries(groups)) metadata[group] = { ...metadata[group], ...values };
   }
   const mime = typeof after["File:MIMEType"] === "string" ? after["File:MIMEType"] : "application/octet-stream";
   return { cleaner: cleaner.name, fileType, mimeType: mime, removed, remaining: metadata };
+}
+
+/**
+ * The outcomes of the files nested in one file, as one: what they had removed is added up (an
+ * attached photo's EXIF tags count under `exif` with the document's own), and what they still
+ * hold because `keep` asked for it is listed, so that `remaining` is empty only when every level
+ * is clean.
+ */
+function sumNested(outcomes: readonly NestedOutcome[]): NestedOutcome {
+  const removed: Record<string, number> = {};
+  const remaining: Record<string, Record<string, TagValue>> = {};
+  for (const o of outcomes) {
+    for (const [key, count] of Object.entries(o.removed)) removed[key] = (removed[key] ?? 0) + count;
+    for (const [group, values] of Object.entries(o.remaining)) remaining[group] = { ...remaining[group], ...values };
+  }
+  return { removed, remaining };
 }
 
 function found(tags: RawTags): FoundTag[] {

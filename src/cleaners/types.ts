@@ -1,4 +1,5 @@
 import type { RawRead } from "../metadata/read-task.js";
+import type { MetadataGroups } from "../metadata/shape.js";
 
 /** What a client may ask to keep (`keep=orientation,colorProfile`); see the contract's `keep`. */
 export type KeepOption = "orientation" | "colorProfile" | "copyright" | "comments" | "trackedChanges";
@@ -26,10 +27,11 @@ export interface CleanContext {
   /** The service's shared `-stay_open` pool: cleaners never spawn ExifTool themselves. */
   exiftool: ExifToolAccess;
   /**
-   * Cleans a file nested inside this one (an image inside a DOCX, say) with the cleaner the
-   * registry picks for its bytes. Resolves to false when no cleaner handles that type.
+   * Cleans and verifies a file nested inside this one (an image inside a DOCX, say) with the
+   * cleaner the registry picks for its bytes, and gives what its verification found (the service
+   * adds it to this file's own outcome). Resolves to null when no cleaner handles that type.
    */
-  cleanNested(input: string, output: string): Promise<boolean>;
+  cleanNested(input: string, output: string): Promise<NestedOutcome | null>;
 }
 
 /**
@@ -63,6 +65,19 @@ export interface CleanOutcome {
    * handles, with `unknownMembers=keep`): merged into `remaining` as group -> name -> value.
    */
   remaining?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * What the files nested inside had removed and still hold, at every level below, summed by the
+   * service (clean-file.ts) from their own verifications: merged into `removed` and `remaining`.
+   */
+  nested?: NestedOutcome;
+}
+
+/** What the verification of a nested file (and of the files nested in it) found. */
+export interface NestedOutcome {
+  /** Tags removed per lower-case group, and hidden content under its own keys. */
+  removed: Readonly<Record<string, number>>;
+  /** What is still in it because `keep` asked for it, as the contract's `remaining`. */
+  remaining: Readonly<MetadataGroups>;
 }
 
 /** A tag read back from a cleaned file, as ExifTool names it with `-G0`. */

@@ -54,7 +54,7 @@ export async function cleanMembers(ctx: CleanContext, members: readonly Member[]
 /** A member's own refusal names the member: the user must know which one to look at. */
 async function cleanOne(ctx: CleanContext, name: string, input: string, output: string): Promise<boolean> {
   try {
-    return await ctx.cleanNested(input, output);
+    return (await ctx.cleanNested(input, output)) != null;
   } catch (err) {
     if (err instanceof BadFileError) throw new BadFileError(`${describeName(name)}: ${err.reason}`, err);
     throw err;
