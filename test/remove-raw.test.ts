@@ -122,6 +122,49 @@ describe("camera raw removal", () => {
   });
 });
 
+describe("keep=copyright on camera raws", () => {
+  const OWNER = "Jane Roe Photography";
+  const NOTICE = "(c) 2024 Jane Roe, all rights reserved";
+  /** The rights fields the contract keeps: how ExifTool writes each, how it reads it back (-G0), the value. */
+  const RIGHTS: readonly [write: string, read: string, value: string][] = [
+    ["EXIF:Copyright", "EXIF:Copyright", NOTICE], ["EXIF:Artist", "EXIF:Artist", OWNER],
+    ["XMP-dc:Rights", "XMP:Rights", NOTICE], ["XMP-dc:Creator", "XMP:Creator", OWNER],
+    ["XMP-xmpRights:UsageTerms", "XMP:UsageTerms", "No AI training"], ["XMP-plus:LicensorName", "XMP:LicensorName", OWNER],
+    ["IPTC:CopyrightNotice", "IPTC:CopyrightNotice", NOTICE], ["IPTC:By-line", "IPTC:By-line", OWNER],
+  ];
+  // One of each container ExifTool rewrites differently: DNG and CR2 (TIFF), CR3 (QuickTime), RAF.
+  const KEPT_ROWS = ["DNG built by the suite (real sensor data)", "CR2 (Canon EOS 350D)", "CR3 (Canon EOS M50)", "RAF (Fujifilm S5Pro)"];
+
+  it.each(rows.filter((r) => KEPT_ROWS.includes(r.name)))("$name: the rights fields stay, the marker goes, raw data byte-equal", async (row) => {
+    const dir = await fs.mkdtemp(path.join(tmp, "rights-"));
+    const input = await row.make(dir);
+    // The generator planted the marker in the rights fields too: the owner's notice replaces it there.
+    await exiftool(["-q", "-q", "-m", "-overwrite_original", "-XMP-dc:Creator=", ...RIGHTS.map(([w, , v]) => `-${w}=${v}`), input]);
+    const original = await tags(input);
+    // What the format holds (a CR3 has no IPTC).
+    const planted = RIGHTS.filter(([, r, v]) => original[r] === v);
+    expect(planted.map(([, r]) => r)).toEqual(expect.arrayContaining(["EXIF:Copyright", "EXIF:Artist", "XMP:Rights", "XMP:Creator"]));
+    expect(await findMarker(input, MARKER)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, input, path.basename(input), { keep: "copyright" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const output = path.join(dir, `clean${path.extname(input)}`);
+    await fs.writeFile(output, cleaned!);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    const after = await tags(output);
+    const remaining = body["remaining"] as Record<string, Record<string, unknown>>;
+    for (const [, read, value] of planted) {
+      expect(after[read], read).toBe(value);
+      const [group, tag] = read.split(":") as [string, string];
+      expect(remaining[group.toLowerCase()]?.[tag], `remaining shows ${read}`).toBe(value);
+    }
+    // Nothing else of XMP or IPTC: what ExifTool adds when it creates those blocks was trimmed.
+    expect(Object.keys(after).filter((k) => /^(XMP|IPTC):/.test(k) && !planted.some(([, r]) => r === k))).toEqual([]);
+    expect(await rawDataHash(output)).toBe(await rawDataHash(input));
+    if (row.renders === true) expect((await run(DCRAW, ["-4", "-c", output])).stdout.equals((await run(DCRAW, ["-4", "-c", input])).stdout)).toBe(true);
+  });
+});
+
 describe("camera raws the service refuses, in words", () => {
   it.each([
     ["PhaseOne.iiq", /^This is a Phase One IIQ camera raw photo\. .*cannot rewrite those notes with proof that the picture stays intact/],

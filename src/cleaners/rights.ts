@@ -61,13 +61,21 @@ const WRITTEN_BACK = /^(JPEG|PNG|TIFF|(Extended )?WEBP( \(lossless\))?|HEIC|HEIF
  * not a rights field, so the result holds exactly what was asked for.
  */
 export async function restoreRights(ctx: Pick<CleanContext, "input" | "output" | "workDir" | "fileType" | "exiftool">): Promise<void> {
+  if (WRITTEN_BACK.test(ctx.fileType)) return copyRightsBack(ctx);
   const original = (await ctx.exiftool.read(ctx.input)).tags;
   if (!Object.keys(original).some((key) => isRightsTag(split(key)))) return;
-  if (!WRITTEN_BACK.test(ctx.fileType)) {
-    await restoreOfficeRights(ctx, original);
-    await restoreAudioCopyright(ctx, original);
-    return;
-  }
+  await restoreOfficeRights(ctx, original);
+  await restoreAudioCopyright(ctx, original);
+}
+
+/**
+ * ExifTool copies the original's rights fields into `output` (changed in place), then removes
+ * what the copy brought besides them. Also used by cleaners that must check the file after it
+ * (a camera raw's data hash).
+ */
+export async function copyRightsBack(ctx: Pick<CleanContext, "input" | "output" | "workDir" | "exiftool">): Promise<void> {
+  const original = (await ctx.exiftool.read(ctx.input)).tags;
+  if (!Object.keys(original).some((key) => isRightsTag(split(key)))) return;
   const cleanTags = new Set(Object.keys((await ctx.exiftool.read(ctx.output)).tags));
   const copied = path.join(ctx.workDir, "rights-copied");
   const trimmed = path.join(ctx.workDir, "rights-trimmed");

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
 import { isDescriptive, isKept } from "../keep.js";
+import { copyRightsBack } from "../rights.js";
 import type { CleanContext, Cleaner, FoundTag, KeepOption } from "../types.js";
 import type { RawTags } from "../../metadata/read-task.js";
 import { isBlank, isDate, isDecoderTag, isRetainedTag, isWhen } from "./tags.js";
@@ -51,6 +52,10 @@ export const rawCleaner: Cleaner = {
       if (left.length === 0) break;
       current = await rewrite(ctx, current, overwrite ? "zeroed" : "deleted", left.map((t) => (overwrite ? zeroed(t) : `-${t.group}:${t.tag}=`)));
     }
+
+    // keep=copyright: the rights fields go with the rest, then come back from the original, so
+    // that the hash below also proves the copy left the raw data alone.
+    if (ctx.keep.has("copyright")) await copyRightsBack({ ...ctx, output: current });
 
     const after = await ctx.exiftool.read(current, { imageHash: true });
     if (after.tags["File:ImageDataHash"] !== hash) {
