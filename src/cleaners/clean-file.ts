@@ -9,6 +9,7 @@ import { isDescriptive, isKept } from "./keep.js";
 import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
+import { structuralProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
 
@@ -100,9 +101,16 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
 }
 
 /**
- * Verify: an independent ExifTool re-read of the cleaned file, walking embedded documents whatever
- * the type (MPF previews after a JPEG, say): what it may miss, the client would receive. Refused
- * unless all that is left is what the format needs and what `keep` asked for.
+ * Verify: an independent ExifTool re-read of the cleaned file: what it may miss, the client would
+ * receive. Refused unless all that is left is what the format needs and what `keep` asked for.
+ *
+ * Where the cleaner rebuilds the file from an allow-list (JPEG, PNG), a structural proof walks the
+ * output too (proof/): every part must be on the list, at a length its own fields account for,
+ * and nothing may follow the end of the picture. It catches what ExifTool has no name for (an
+ * unknown APPn or private chunk a cleaner let through), and it shows that no embedded document
+ * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
+ * JPEG whole. Every other type is re-read with `-ee`, whatever it holds. The re-read stays for
+ * the proven types: it is the second, independent judge, and it gives the `remaining` values.
  */
 export async function verify(
   exiftool: ExifToolAccess,
@@ -113,7 +121,9 @@ export async function verify(
   outcome: CleanOutcome,
 ): Promise<CleanResult> {
   const { cleaner, fileType } = detected;
-  const { tags: after } = await exiftool.read(output, { embedded: true });
+  const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
+  const proof = structuralProofFor(fileType, keep);
+  const [{ tags: after }, failure] = await Promise.all([exiftool.read(output, { embedded: proof == null }), proof?.(output, allowed) ?? null]);
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
   const afterType = fileTypeOf(after);
@@ -123,7 +133,9 @@ export async function verify(
   if (typeof after["ExifTool:Error"] === "string") {
     throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`));
   }
-  const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
+  if (failure != null) {
+    throw new BadFileError("The file's metadata could not be removed completely.", new Error(`${cleaner.name} left a part off the allow-list: ${failure}`));
+  }
   const leftovers = found(after).filter((t) => !cleaner.isStructural(t));
   const notAsked = leftovers.filter((t) => !isKept(t, allowed) && cleaner.isRetained?.(t) !== true);
   if (notAsked.length > 0) {

@@ -1,0 +1,25 @@
+import type { KeepOption } from "../types.js";
+import { proveJpeg } from "./jpeg-proof.js";
+import { provePng } from "./png-proof.js";
+import type { ProofFailure } from "./shared.js";
+
+export type { ProofFailure } from "./shared.js";
+
+type Proof = (file: string, allowed: ReadonlySet<KeepOption>) => Promise<ProofFailure | null>;
+
+/**
+ * Structural proofs, for the types whose cleaner rebuilds the file from an allow-list of its
+ * parts (JPEG segments, PNG chunks) and nothing else writes into it. Each walks the cleaned file
+ * with code of its own, not the cleaner's, so a cleaner that lets through a part it does not know
+ * is caught even where ExifTool has no name for that part.
+ */
+const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng };
+
+/**
+ * The proof for a cleaned file of `fileType`, or null when there is none: other types, and a
+ * file into which `keep=copyright` had ExifTool write the rights fields back (that writer is not
+ * an allow-list; such a file gets the full re-read).
+ */
+export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOption>): Proof | null {
+  return keep.has("copyright") ? null : (PROOFS[fileType] ?? null);
+}
