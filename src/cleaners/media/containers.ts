@@ -67,9 +67,13 @@ export const quickTimeCleaner = remuxCleaner("quicktime", {
   MOV: { demuxer: "mov", muxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS },
 });
 
+// No CRC-32 elements: the copy is patched in place afterwards (SEI user data in clusters, hvcC and
+// ASS headers in the track entries), which would leave the checksums of those elements wrong.
+const MATROSKA_MUXER_ARGS = ["-write_crc32", "0"];
+
 export const matroskaCleaner = remuxCleaner("matroska", {
-  MKV: { demuxer: "matroska", muxer: "matroska" },
-  WEBM: { demuxer: "matroska", muxer: "webm" },
+  MKV: { demuxer: "matroska", muxer: "matroska", muxerArgs: MATROSKA_MUXER_ARGS },
+  WEBM: { demuxer: "matroska", muxer: "webm", muxerArgs: MATROSKA_MUXER_ARGS },
 });
 
 export const aviCleaner = remuxCleaner("avi", {
