@@ -3,7 +3,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeBigJpeg, makeBigPng, makeBigWav } from "./helpers/make-big-files.js";
+import { makeBigApe, makeBigJpeg, makeBigPng, makeBigWav } from "./helpers/make-big-files.js";
 import { peakRssKb, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -56,6 +56,7 @@ async function removeBig(file: string, name: string): Promise<{ status: number; 
 describe("removing files larger than the memory bound", () => {
   const cases: Array<[string, string, (file: string) => Promise<void>, Buffer]> = [
     ["WAV", "silence.wav", (f) => makeBigWav(f, MARKER, MB), Buffer.from("RIFF", "latin1")],
+    ["Monkey's Audio (APE)", "silence.ape", (f) => makeBigApe(f, MARKER, MB), Buffer.from("MAC ", "latin1")],
     ["PNG", "huge.png", (f) => makeBigPng(f, MARKER, MB), Buffer.from([0x89, 0x50, 0x4e, 0x47])],
     [
       "JPEG",

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -130,4 +131,65 @@ export async function makeBigJpeg(file: string, small: Buffer, marker: string, m
   const xmp = Buffer.from(`http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:source="${marker}"/></rdf:RDF></x:xmpmeta>`, "latin1");
   const head = Buffer.concat([small.subarray(0, 2), segment(0xfe, Buffer.from(marker, "latin1")), segment(0xe1, xmp), small.subarray(2, eoi)]);
   await writeRepeated(file, head, Buffer.alloc(MiB), mb, Buffer.from([0xff, 0xd9]));
+}
+
+function le32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}
+
+function riffChunk(id: string, data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(id, "latin1"), le32(data.length), data, Buffer.alloc(data.length % 2)]);
+}
+
+/**
+ * A Monkey's Audio file (format 3.99) of about `mb` MiB: frames of one MiB of zeros each (the
+ * cleaner copies them, it does not decode them), with the marker in the LIST/INFO chunk of its
+ * stored WAV header, in the `id3 ` chunk of its stored WAV trailer and in an ID3v1 tag after the
+ * stream. Its MD5 is right, so the cleaner has to bring it up to date.
+ */
+export async function makeBigApe(file: string, marker: string, mb: number): Promise<void> {
+  const frames = mb;
+  const blocks = MiB / 4;
+  const info = riffChunk("LIST", Buffer.concat([Buffer.from("INFO", "latin1"), riffChunk("IART", Buffer.from(`${marker}\0`, "latin1"))]));
+  const fmt = Buffer.alloc(16);
+  fmt.writeUInt16LE(1, 0);
+  fmt.writeUInt16LE(2, 2);
+  fmt.writeUInt32LE(44100, 4);
+  fmt.writeUInt32LE(44100 * 4, 8);
+  fmt.writeUInt16LE(4, 12);
+  fmt.writeUInt16LE(16, 14);
+  const trailer = riffChunk("id3 ", Buffer.from(`TAG ${marker}`, "latin1"));
+  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", fmt), info]);
+  const dataBytes = frames * MiB;
+  const wavHeader = Buffer.concat([Buffer.from("RIFF", "latin1"), le32(body.length + 8 + dataBytes + trailer.length), body, Buffer.from("data", "latin1"), le32(dataBytes)]);
+  const descriptor = Buffer.alloc(52);
+  descriptor.write("MAC ", 0, "latin1");
+  descriptor.writeUInt16LE(3990, 4);
+  descriptor.writeUInt32LE(52, 8);
+  descriptor.writeUInt32LE(24, 12);
+  descriptor.writeUInt32LE(frames * 4, 16);
+  descriptor.writeUInt32LE(wavHeader.length, 20);
+  descriptor.writeUInt32LE(dataBytes, 24);
+  descriptor.writeUInt32LE(trailer.length, 32);
+  const header = Buffer.alloc(24);
+  header.writeUInt16LE(2000, 0);
+  header.writeUInt32LE(blocks, 4);
+  header.writeUInt32LE(blocks, 8);
+  header.writeUInt32LE(frames, 12);
+  header.writeUInt16LE(16, 16);
+  header.writeUInt16LE(2, 18);
+  header.writeUInt32LE(44100, 20);
+  const firstFrame = 52 + 24 + frames * 4 + wavHeader.length;
+  const seekTable = Buffer.alloc(frames * 4);
+  for (let i = 0; i < frames; i++) seekTable.writeUInt32LE(firstFrame + i * MiB, i * 4);
+  const frame = Buffer.alloc(MiB);
+  const md5 = crypto.createHash("md5").update(wavHeader);
+  for (let i = 0; i < frames; i++) md5.update(frame);
+  md5.update(trailer).update(header).update(seekTable).digest().copy(descriptor, 36);
+  const id3v1 = Buffer.alloc(128);
+  id3v1.write("TAG", 0, "latin1");
+  id3v1.write(marker.slice(0, 30), 3, "latin1");
+  await writeRepeated(file, Buffer.concat([descriptor, header, seekTable, wavHeader]), frame, frames, Buffer.concat([trailer, id3v1]));
 }

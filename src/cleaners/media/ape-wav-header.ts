@@ -1,4 +1,7 @@
 import crypto from "node:crypto";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { type FileBytes, WINDOW } from "../file-bytes.js";
+import type { RangeWriter } from "../range-writer.js";
 
 /** Chunks of a WAV header that say how to play the samples; any other is blanked. */
 const FORMAT_CHUNKS = new Set(["fmt ", "fact", "data"]);
@@ -8,23 +11,55 @@ const CREATE_WAV_HEADER = 32;
 const HAS_PEAK_LEVEL = 4;
 const HAS_SEEK_ELEMENTS = 16;
 
+/** The most of the stream's headers and seek table, or of the stored WAV header or trailer, held in memory. */
+const MAX_REGION = 16 * 1024 * 1024;
+
 /**
  * Monkey's Audio keeps the header and the trailer of the WAV file it was made from, to give it
  * back whole on decompression: a WAV's `LIST` INFO tags, `bext` description or `id3 ` chunk are
- * stored there verbatim. This blanks them in place in `stream` (a copy starting at "MAC "): each
- * such chunk becomes a `JUNK` chunk of the same length full of zeros, the trailer one `JUNK`
- * chunk, so no offset moves and a decompressed WAV still parses.
+ * stored there verbatim. This writes the stream [start, end) of `src` (from its "MAC ") to `out`
+ * with them blanked: each such chunk becomes a `JUNK` chunk of the same length full of zeros, the
+ * trailer one `JUNK` chunk, so no offset moves and a decompressed WAV still parses. Only the
+ * headers, seek table, stored header and trailer are held in memory; the frames are copied (and
+ * hashed) a window at a time.
  *
  * The file's MD5 covers those bytes; it is brought up to date when it was right to begin with
  * (WAV data, frames and trailer, then the header and seek table, for version 3.98 and later).
  */
-export function blankWavHeader(stream: Buffer): void {
-  const layout = locate(stream);
-  if (layout == null) return;
-  const md5Was = layout.md5 != null && md5Matches(stream, layout);
-  blankChunks(stream.subarray(layout.header, layout.header + layout.headerLength));
-  blankAll(stream.subarray(layout.trailer, layout.trailer + layout.trailerLength));
-  if (md5Was && layout.md5 != null) digest(stream, layout).copy(stream, layout.md5);
+export async function writeApeStream(src: FileBytes, out: RangeWriter, start: number, end: number): Promise<void> {
+  const layout = locate(await src.read(start, Math.min(end - start, 52)), end - start);
+  if (layout == null) return out.copy(start, end);
+  const region = async (from: number, length: number): Promise<Buffer> => {
+    if (length > MAX_REGION) throw new TooComplexError(`a Monkey's Audio header region of ${length} bytes`);
+    return Buffer.from(await src.read(start + from, length));
+  };
+  const headers = await region(0, layout.header);
+  const wavHeader = await region(layout.header, layout.headerLength);
+  const trailer = await region(layout.trailer, layout.trailerLength);
+  const frames: [number, number] = [start + layout.header + layout.headerLength, start + layout.trailer];
+  const blankedHeader = Buffer.from(wavHeader);
+  blankChunks(blankedHeader);
+  const blankedTrailer = Buffer.from(trailer);
+  blankAll(blankedTrailer);
+  if (layout.md5 != null) {
+    const was = crypto.createHash("md5").update(wavHeader);
+    const now = crypto.createHash("md5").update(blankedHeader);
+    const scratch = Buffer.allocUnsafe(WINDOW);
+    for (let at = frames[0]; at < frames[1]; at += WINDOW) {
+      const { bytes } = await src.slice(at, Math.min(WINDOW, frames[1] - at), scratch);
+      was.update(bytes);
+      now.update(bytes);
+    }
+    was.update(trailer);
+    now.update(blankedTrailer);
+    for (const h of [was, now]) h.update(headers.subarray(...layout.apeHeader)).update(headers.subarray(...layout.seekTable));
+    if (was.digest().equals(headers.subarray(layout.md5, layout.md5 + 16))) now.digest().copy(headers, layout.md5);
+  }
+  out.bytes(headers);
+  out.bytes(blankedHeader);
+  out.copy(...frames);
+  out.bytes(blankedTrailer);
+  out.copy(start + layout.trailer + layout.trailerLength, end);
 }
 
 interface Layout {
@@ -38,7 +73,8 @@ interface Layout {
   seekTable: [number, number];
 }
 
-function locate(s: Buffer): Layout | null {
+/** Where the parts of a stream of `length` bytes are, from its first bytes `s` (offsets from its "MAC "). */
+function locate(s: Buffer, length: number): Layout | null {
   if (s.length < 32) return null;
   const version = s.readUInt16LE(4);
   if (version >= 3980) {
@@ -51,7 +87,9 @@ function locate(s: Buffer): Layout | null {
     const frames = s.readUInt32LE(24) + s.readUInt32LE(28) * 2 ** 32;
     const trailer = header + headerLength + frames;
     const trailerLength = s.readUInt32LE(32);
-    if (trailer + trailerLength > s.length) return null;
+    if (trailer + trailerLength > length) return null;
+    // The descriptor ends with the MD5, at 36..52: headers shorter than that overlap it.
+    if (header < 52) throw new BadFileError("The Monkey's Audio file is damaged: its headers are shorter than its descriptor.");
     return {
       header, headerLength, trailer, trailerLength, md5: 36,
       apeHeader: [descriptor, descriptor + apeHeader], seekTable: [descriptor + apeHeader, header],
@@ -61,21 +99,8 @@ function locate(s: Buffer): Layout | null {
   const header = 32 + ((flags & HAS_PEAK_LEVEL) !== 0 ? 4 : 0) + ((flags & HAS_SEEK_ELEMENTS) !== 0 ? 4 : 0);
   const headerLength = (flags & CREATE_WAV_HEADER) !== 0 ? 0 : s.readUInt32LE(16);
   const trailerLength = s.readUInt32LE(20);
-  if (header + headerLength + trailerLength > s.length) return null;
-  return { header, headerLength, trailer: s.length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0] };
-}
-
-function digest(s: Buffer, l: Layout): Buffer {
-  return crypto
-    .createHash("md5")
-    .update(s.subarray(l.header, l.trailer + l.trailerLength))
-    .update(s.subarray(...l.apeHeader))
-    .update(s.subarray(...l.seekTable))
-    .digest();
-}
-
-function md5Matches(s: Buffer, l: Layout): boolean {
-  return l.md5 != null && digest(s, l).equals(s.subarray(l.md5, l.md5 + 16));
+  if (header + headerLength + trailerLength > length) return null;
+  return { header, headerLength, trailer: length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0] };
 }
 
 /** Walks the RIFF chunks of a stored WAV header, blanking all but the format ones. */

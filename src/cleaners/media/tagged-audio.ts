@@ -1,8 +1,7 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
-import { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { blankWavHeader } from "./ape-wav-header.js";
+import { writeApeStream } from "./ape-wav-header.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
@@ -31,7 +30,8 @@ const NAMES: Readonly<Record<string, string>> = { APE: "Monkey's Audio (APE)", M
  * Monkey's Audio and Musepack: a self-contained stream whose tags are whole blocks before it
  * (ID3v2) or after it (APEv2, ID3v1, Lyrics3), each stating its own size (see audio-tags.ts). The
  * stream is kept byte for byte from its magic number to the first tag after it; nothing inside
- * the stream moves, so its seek tables stay right.
+ * the stream moves, so its seek tables stay right. The stream is copied a window at a time, so
+ * memory does not grow with the file.
  *
  * Inside the stream, Monkey's Audio keeps the header and trailer of the WAV it was made from,
  * whose tag chunks are blanked in place (ape-wav-header.ts). Musepack's stream headers hold
@@ -42,8 +42,7 @@ export const taggedAudioCleaner: Cleaner = {
   fileTypes: Object.keys(MAGIC),
 
   async clean(ctx: CleanContext): Promise<void> {
-    const src = await FileBytes.open(ctx.input);
-    try {
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
       let start = 0;
       for (let tag = await id3v2Length(src, start); tag > 0; tag = await id3v2Length(src, start)) start += tag;
       const magic = MAGIC[ctx.fileType] ?? [];
@@ -53,12 +52,9 @@ export const taggedAudioCleaner: Cleaner = {
         throw new BadFileError(`The ${name} file could not be read: no audio stream starts after its tags.`);
       }
       const end = await endOfAudio(src, start);
-      const stream = Buffer.from((await src.slice(start, end - start, Buffer.allocUnsafe(end - start))).bytes);
-      if (ctx.fileType === "APE") blankWavHeader(stream);
-      await fsp.writeFile(ctx.output, stream, { flag: "wx" });
-    } finally {
-      await src.close();
-    }
+      if (ctx.fileType === "APE") await writeApeStream(src, out, start, end);
+      else out.copy(start, end);
+    });
   },
 
   isStructural: anyOf(isMediaStructural, isStreamHeader),
