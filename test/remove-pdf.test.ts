@@ -11,12 +11,14 @@ import {
   PDF_TEXT,
   type PdfVariant,
   REVIEW_SUBTYPES,
+  SCRIPT_COUNT,
   attachedFiles,
   fileSpecs,
   makeMarkedPdf,
   makePdfWithAttachments,
   makePdfWithCmykJpeg,
   makePdfWithReviewAnnotations,
+  makePdfWithScripts,
   markedFont,
   pageAnnotations,
   pdfContent,
@@ -25,6 +27,11 @@ import { minimalTextPdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { pixelSignature, run } from "./helpers/tools.js";
+
+/** A hash of the pages drawn with their annotations (fields, links) as a viewer shows them. */
+async function renderedWithAnnotations(file: string): Promise<string> {
+  return crypto.createHash("sha256").update((await run("pdftoppm", ["-r", "36", file])).stdout).digest("hex");
+}
 
 let server: RunningServer;
 let dir: string;
@@ -310,6 +317,43 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
       expect(a.keys, a.subtype).not.toContain("/M");
       expect(a.keys, a.subtype).not.toContain("/CreationDate");
     }
+  });
+
+  it("removes JavaScript wherever a viewer runs it, counted under removed.scripts; form fields, links and the jump on opening stay", async () => {
+    const file = await makePdfWithScripts(dir, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const before = await pdfContent(file);
+    const annotsBefore = await pageAnnotations(file);
+
+    const outcome = await removeViaApi(server, file, "form.pdf");
+    const out = await cleanedFile("scripts", outcome);
+    expect(outcome.body["removed"]).toMatchObject({ scripts: SCRIPT_COUNT });
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(before);
+    // Drawn with the fields and links too: they look the same.
+    expect(await renderedWithAnnotations(out)).toBe(await renderedWithAnnotations(file));
+    await run("qpdf", ["--check", out]);
+
+    // The same links and fields; the links that ran a script have no action left.
+    const annots = await pageAnnotations(out);
+    expect(annots.map((a) => a.subtype)).toEqual(annotsBefore.map((a) => a.subtype));
+    expect(annots.filter((a) => a.subtype === "Link").map((a) => a.keys.includes("/A"))).toEqual([false, false, true]);
+    // Fields still fields, with their names, values and kinds.
+    const form = JSON.parse((await run("qpdf", ["--json", "--json-key=acroform", out])).stdout.toString("utf8")) as {
+      acroform: { fields: Array<{ fullname: string; fieldtype: string; value: unknown }> };
+    };
+    const fields = form.acroform.fields.map((f) => [f.fullname, f.fieldtype, f.value]);
+    expect(fields).toEqual([
+      ["name", "/Tx", "u:Jane"],
+      ["send", "/Btn", null],
+      ["total", "/Tx", "u:42"],
+    ]);
+    // What the opening script was followed by is what the document now does on opening.
+    const objects = Object.values(JSON.parse((await run("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", out, "-"])).stdout.toString("utf8")).qpdf[1] as Record<string, { value?: Record<string, unknown> }>);
+    const catalog = objects.find((o) => o.value?.["/Type"] === "/Catalog")?.value;
+    expect(catalog?.["/OpenAction"]).toMatchObject({ "/S": "/GoTo" });
+    expect(catalog?.["/Names"] ?? {}).not.toHaveProperty("/JavaScript");
+    expect(objects.find((o) => o.value?.["/Title"] === "u:Figures")?.value).not.toHaveProperty("/A");
   });
 
   it("cleans a PDF whose picture is a CMYK JPEG with an Adobe APP14 segment (refused before)", async () => {

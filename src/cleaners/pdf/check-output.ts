@@ -6,6 +6,7 @@ import { embeddedFileStreams } from "./file-specs.js";
 import { isDict, ObjectView } from "./object-view.js";
 import { dumpObjects, pageCount } from "./qpdf.js";
 import { isReview } from "./review-annotations.js";
+import { isScript } from "./scripts.js";
 import type { PdfJson } from "./scrub-objects.js";
 
 const LEFT = "The file's metadata could not be removed completely.";
@@ -22,7 +23,7 @@ export interface Expected {
 /**
  * Looks inside the written PDF, where ExifTool does not: each attached file must be exactly one
  * of the clean files its cleaner produced and verified (none missed, none left as it was), no
- * review annotation may be left unless kept, and the pages must all be there.
+ * review annotation may be left unless kept, no JavaScript at all, and the pages must all be there.
  */
 export async function checkCleanedPdf(output: string, expected: Expected, workDir: string): Promise<void> {
   const { doc } = await dumpObjects(output, path.join(workDir, "written.json"));
@@ -37,6 +38,8 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
     const left = [...view.reachable()].filter((key) => holdsReview(view.dictOrValue(key)));
     if (left.length > 0) throw new BadFileError(LEFT, new Error(`pdf: review annotations left in ${left.join(", ")}`));
   }
+  const scripts = [...view.reachable()].filter((key) => holdsScript(view.dictOrValue(key)));
+  if (scripts.length > 0) throw new BadFileError(LEFT, new Error(`pdf: JavaScript left in ${scripts.join(", ")}`));
   const pages = await pageCount(output);
   if (pages !== expected.pages) throw new BadFileError(CHANGED, new Error(`pdf: ${expected.pages} pages became ${pages}`));
 }
@@ -46,4 +49,12 @@ function holdsReview(v: PdfJson | undefined): boolean {
   if (!isDict(v)) return false;
   const entries: PdfJson[] = Object.values(v);
   return isReview(v) || entries.some((item) => holdsReview(item));
+}
+
+function holdsScript(v: PdfJson | undefined): boolean {
+  if (Array.isArray(v)) return v.some((item: PdfJson) => holdsScript(item));
+  if (!isDict(v)) return false;
+  if (isScript(v) || "/JavaScript" in v || (v["/S"] != null && v["/JS"] != null)) return true;
+  const entries: PdfJson[] = Object.values(v);
+  return entries.some((item) => holdsScript(item));
 }

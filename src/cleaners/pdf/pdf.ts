@@ -10,6 +10,7 @@ import { ObjectView, objectKey } from "./object-view.js";
 import { dumpObjects, pageCount, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
+import { removeScripts } from "./scripts.js";
 import { scrubObjects } from "./scrub-objects.js";
 
 const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
@@ -38,7 +39,7 @@ const STRUCTURAL = new Set([
 /**
  * PDF: qpdf alone, in two runs. The first dumps every object as JSON (stream data in files); we
  * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
- * unless kept (`review-annotations.ts`), attached files are cleaned by their own cleaners and
+ * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`), attached files are cleaned by their own cleaners and
  * their specifications keep only the file name (`attachments.ts`, `file-specs.ts`), the
  * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
  * a full rewrite of the file, which is then checked inside, where ExifTool does not look
@@ -72,6 +73,8 @@ export const pdfCleaner: Cleaner = {
     const view = new ObjectView(doc, scrubObjects(doc).update);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
     rebuildAttachmentList(view, annotations.detachedFiles);
+    // After the annotations: the scripts of those that went are not counted twice.
+    const scripts = removeScripts(view);
     scrubFileSpecs(view);
     const attached = await cleanAttachedFiles(view, input, ctx);
     await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.keys()].map(objectKey)));
@@ -83,7 +86,7 @@ export const pdfCleaner: Cleaner = {
       { pages, attachments: [...attached.values()], noReviewAnnotations: !ctx.keep.has("comments") },
       ctx.workDir,
     );
-    return { hidden: { attachments: attached.size, annotations: annotations.count } };
+    return { hidden: { attachments: attached.size, annotations: annotations.count, scripts } };
   },
 
   isStructural(t: FoundTag): boolean {
