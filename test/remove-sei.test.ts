@@ -30,9 +30,10 @@ interface Case {
   userData: number;
 }
 
-// HEVC goes in the containers whose ffmpeg 5.1 muxer can write it (not ASF or FLV).
+// Every container the service cleans that carries H.264 (WebM cannot); HEVC in the main ones
+// whose ffmpeg 5.1 muxer writes it (not ASF or FLV).
 const cases: Case[] = [
-  ...(["mp4", "mkv", "ts", "m2ts", "asf", "flv"] as const).map((container) => ({ codec: "h264" as const, container, userData: 3 })),
+  ...(["mp4", "mov", "mkv", "avi", "ts", "m2ts", "asf", "flv"] as const).map((container) => ({ codec: "h264" as const, container, userData: 3 })),
   ...(["mp4", "mkv", "ts"] as const).map((container) => ({ codec: "hevc" as const, container, userData: 3 })),
 ];
 

@@ -13,13 +13,15 @@ import { run } from "./tools.js";
  */
 
 export type SeiCodec = "h264" | "hevc";
-export type SeiContainer = "mp4" | "mkv" | "ts" | "m2ts" | "asf" | "flv";
+export type SeiContainer = "mp4" | "mov" | "mkv" | "avi" | "ts" | "m2ts" | "asf" | "flv";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 const FRAMES = 10;
 const MUXERS: Record<SeiContainer, string[]> = {
   mp4: ["-c:a", "aac", "-f", "mp4"],
+  mov: ["-c:a", "aac", "-f", "mov"],
   mkv: ["-c:a", "aac", "-f", "matroska"],
+  avi: ["-c:a", "libmp3lame", "-f", "avi"],
   ts: ["-c:a", "aac", "-f", "mpegts"],
   m2ts: ["-c:a", "aac", "-f", "mpegts", "-mpegts_m2ts_mode", "1"],
   asf: ["-c:a", "wmav2", "-f", "asf"],
