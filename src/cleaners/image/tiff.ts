@@ -2,6 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import { checkSameImages } from "./tiff-images.js";
 
 /** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD). */
 const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
@@ -68,7 +69,8 @@ const MAX_ENTRIES = 1 << 20;
  * IFD0, and ExifTool refuses to delete IFD0 (its `-all=` leaves Artist, Make, DocumentName...).
  * Each page's IFD is rebuilt with only the fields that decode the pixels, and the strips or tiles
  * are copied byte for byte by their offsets, whatever the file's size. Reduced-resolution IFDs
- * (thumbnails, previews) and SubIFDs are not carried over. An orientation cannot be applied
+ * (thumbnails, previews) and SubIFDs are not carried over; a read of its own (tiff-images.ts)
+ * then proves that every other image is there with the same data. An orientation cannot be applied
  * without re-encoding, so a non-trivial one stays.
  */
 export const tiffCleaner: Cleaner = {
@@ -98,6 +100,7 @@ export const tiffCleaner: Cleaner = {
       await writeTiff(file, cleaned, out);
       return kept;
     });
+    await checkSameImages(ctx.input, ctx.output);
     if (keptOrientation) return { alsoKept: ["orientation"] };
   },
   isStructural: (t) => t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag),

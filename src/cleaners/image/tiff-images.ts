@@ -1,0 +1,172 @@
+import crypto from "node:crypto";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
+
+/**
+ * The images a TIFF holds, read on their own (apart from the TIFF cleaner's reader and writer) to
+ * prove that cleaning lost none: every directory with strips or tiles that is not a
+ * reduced-resolution copy (a thumbnail or preview, which cleaning drops as metadata), in the main
+ * chain and in SubIFDs, with a digest of its image data, streamed.
+ */
+export interface TiffImage {
+  width: number;
+  height: number;
+  /** Bytes of image data and their SHA-256, strips or tiles in order. */
+  bytes: number;
+  digest: string;
+}
+
+const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
+
+const NEW_SUBFILE_TYPE = 254;
+const SUBFILE_TYPE = 255;
+const IMAGE_WIDTH = 256;
+const IMAGE_LENGTH = 257;
+const SUB_IFDS = 330;
+/** Offsets to image data, each with the tag giving the matching byte counts. */
+const DATA: readonly (readonly [number, number])[] = [
+  [273, 279], // StripOffsets, StripByteCounts
+  [324, 325], // TileOffsets, TileByteCounts
+];
+const SHORT = 3;
+const LONG = 4;
+const IFD = 13;
+const MAX_DIRECTORIES = 10_000;
+const MAX_VALUES = 1 << 20;
+const CHUNK = 1 << 20;
+
+/** Refuses a cleaned TIFF that does not hold the original's images, each with the same data. */
+export async function checkSameImages(original: string, cleaned: string): Promise<void> {
+  const before = await tiffImages(original);
+  const after = await tiffImages(cleaned);
+  const same = before.length === after.length && before.every((b, i) => sameImage(b, after[i]!));
+  if (!same) throw new BadFileError(CHANGED, new Error(`tiff: the images ${describe(before)} became ${describe(after)}`));
+}
+
+function sameImage(a: TiffImage, b: TiffImage): boolean {
+  return a.width === b.width && a.height === b.height && a.bytes === b.bytes && a.digest === b.digest;
+}
+
+function describe(images: readonly TiffImage[]): string {
+  return `[${images.map((i) => `${i.width}x${i.height} ${i.bytes} bytes ${i.digest.slice(0, 12)}`).join(", ")}]`;
+}
+
+export async function tiffImages(file: string): Promise<TiffImage[]> {
+  const src = await FileBytes.open(file);
+  try {
+    return await new Walker(src).images();
+  } finally {
+    await src.close();
+  }
+}
+
+interface Field {
+  type: number;
+  count: number;
+  /** Where the value's bytes are (in the entry itself when they fit in 4 bytes). */
+  at: number;
+}
+
+class Walker {
+  private readonly seen = new Set<number>();
+  private le = true;
+
+  constructor(private readonly src: FileBytes) {}
+
+  async images(): Promise<TiffImage[]> {
+    const head = await this.read(0, 8);
+    const order = head.toString("latin1", 0, 2);
+    if (order !== "II" && order !== "MM") throw damaged("no TIFF header");
+    this.le = order === "II";
+    if (this.u16(head, 2) !== 42) throw damaged("not a classic TIFF");
+    const images: TiffImage[] = [];
+    await this.chain(this.u32(head, 4), images, 0);
+    return images;
+  }
+
+  /** A chain of directories from `at`, each with its SubIFDs (one level below the pages). */
+  private async chain(first: number, images: TiffImage[], depth: number): Promise<void> {
+    for (let at = first; at !== 0; ) {
+      if (this.seen.has(at)) throw damaged("a directory is reached twice");
+      this.seen.add(at);
+      if (this.seen.size > MAX_DIRECTORIES) throw new TooComplexError(`a TIFF with more than ${MAX_DIRECTORIES} directories`);
+      const { fields, next } = await this.directory(at);
+      const image = await this.image(fields);
+      if (image != null) images.push(image);
+      const subs = fields.get(SUB_IFDS);
+      if (subs != null && depth === 0) for (const sub of await this.numbers(subs)) await this.chain(sub, images, depth + 1);
+      at = next;
+    }
+  }
+
+  private async directory(at: number): Promise<{ fields: Map<number, Field>; next: number }> {
+    const n = this.u16(await this.read(at, 2), 0);
+    const table = await this.read(at + 2, n * 12 + 4);
+    const fields = new Map<number, Field>();
+    for (let i = 0; i < n; i++) {
+      const e = i * 12;
+      const type = this.u16(table, e + 2);
+      const count = this.u32(table, e + 4);
+      const size = (type === SHORT ? 2 : 4) * count;
+      fields.set(this.u16(table, e), { type, count, at: size <= 4 ? at + 2 + e + 8 : this.u32(table, e + 8) });
+    }
+    return { fields, next: this.u32(table, n * 12) };
+  }
+
+  /** The directory's image, or null for one without image data or a reduced-resolution copy. */
+  private async image(fields: ReadonlyMap<number, Field>): Promise<TiffImage | null> {
+    const newType = fields.get(NEW_SUBFILE_TYPE);
+    if (newType != null && ((await this.numbers(newType))[0]! & 1) === 1) return null;
+    const oldType = fields.get(SUBFILE_TYPE);
+    if (oldType != null && (await this.numbers(oldType))[0] === 2) return null;
+    for (const [offsetsTag, countsTag] of DATA) {
+      const offsets = fields.get(offsetsTag);
+      const counts = fields.get(countsTag);
+      if (offsets == null || counts == null) continue;
+      const from = await this.numbers(offsets);
+      const lengths = await this.numbers(counts);
+      const hash = crypto.createHash("sha256");
+      let bytes = 0;
+      for (const [i, start] of from.entries()) {
+        const length = lengths[i] ?? 0;
+        if (start + length > this.src.size) throw damaged("image data outside the file");
+        for (let done = 0; done < length; done += CHUNK) hash.update(await this.read(start + done, Math.min(CHUNK, length - done)));
+        bytes += length;
+      }
+      const width = fields.get(IMAGE_WIDTH);
+      const height = fields.get(IMAGE_LENGTH);
+      return {
+        width: width == null ? 0 : ((await this.numbers(width))[0] ?? 0),
+        height: height == null ? 0 : ((await this.numbers(height))[0] ?? 0),
+        bytes,
+        digest: hash.digest("hex"),
+      };
+    }
+    return null;
+  }
+
+  private async numbers(f: Field): Promise<number[]> {
+    if (f.type !== SHORT && f.type !== LONG && f.type !== IFD) throw damaged("a pointer or size field has a wrong type");
+    if (f.count > MAX_VALUES) throw new TooComplexError(`a TIFF field with more than ${MAX_VALUES} values`);
+    const step = f.type === SHORT ? 2 : 4;
+    const b = await this.read(f.at, f.count * step);
+    return Array.from({ length: f.count }, (_, i) => (step === 2 ? this.u16(b, i * 2) : this.u32(b, i * 4)));
+  }
+
+  private async read(at: number, length: number): Promise<Buffer> {
+    if (at + length > this.src.size) throw damaged("truncated");
+    return this.src.read(at, length);
+  }
+
+  private u16(b: Buffer, at: number): number {
+    return this.le ? b.readUInt16LE(at) : b.readUInt16BE(at);
+  }
+
+  private u32(b: Buffer, at: number): number {
+    return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
+  }
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The TIFF file is damaged: ${why}.`);
+}

@@ -1,0 +1,96 @@
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BadFileError } from "../src/cleaners/errors.js";
+import { checkSameImages, tiffImages } from "../src/cleaners/image/tiff-images.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { startServer, type RunningServer } from "./helpers/server.js";
+import { CONVERT, exiftool, run } from "./helpers/tools.js";
+
+/*
+ * A TIFF keeps every image it holds: a three-page TIFF comes back through the API with its three
+ * pages, each decoding to the same pixels; and the verification's own count of images refuses a
+ * copy that lost a page or whose image data changed.
+ */
+
+const MARKER = "TIFFpages5521";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), "tiff-pages-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fsp.rm(dir, { recursive: true, force: true });
+});
+
+/** Three pages of different sizes and colours, uncompressed, the marker in IFD0's fields. */
+async function threePages(): Promise<string> {
+  const file = path.join(dir, "pages.tif");
+  await run(CONVERT, ["-size", "32x24", "gradient:red-blue", "-size", "20x10", "gradient:green-yellow", "-size", "8x8", "xc:#336699", "-depth", "8", "-compress", "none", file]);
+  await exiftool(["-q", "-overwrite_original", `-IFD0:Artist=${MARKER}`, `-IFD0:DocumentName=${MARKER}`, `-XMP-dc:Creator=${MARKER}`, file]);
+  return file;
+}
+
+/** Width, height and pixel signature of every frame. */
+async function frames(file: string): Promise<string[]> {
+  const { stdout } = await run(CONVERT, [file, "-format", "%w %h %#\n", "info:"]);
+  return stdout.toString("utf8").trim().split("\n");
+}
+
+/** A copy whose directory chain stops after the first page (its image data untouched). */
+async function firstPageOnly(file: string): Promise<string> {
+  const b = Buffer.from(await fsp.readFile(file));
+  const le = b.toString("latin1", 0, 2) === "II";
+  const ifd0 = le ? b.readUInt32LE(4) : b.readUInt32BE(4);
+  const n = le ? b.readUInt16LE(ifd0) : b.readUInt16BE(ifd0);
+  b.fill(0, ifd0 + 2 + n * 12, ifd0 + 2 + n * 12 + 4);
+  const out = path.join(dir, "first-page.tif");
+  await fsp.writeFile(out, b);
+  return out;
+}
+
+describe("TIFF images", () => {
+  test("a three-page TIFF comes back with its three pages, pixels unchanged, metadata gone", async () => {
+    const file = await threePages();
+    const before = await frames(file);
+    expect(before).toHaveLength(3);
+    const outcome = await removeViaApi(server, file, "pages.tif");
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
+    const out = path.join(dir, "cleaned.tif");
+    await fsp.writeFile(out, outcome.cleaned!);
+    expect(await frames(out)).toEqual(before);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(outcome.body["remaining"]).toEqual({});
+  });
+
+  test("the verification counts every page and refuses a copy that lost one, or whose image data changed", async () => {
+    const file = await threePages();
+    expect(await tiffImages(file)).toHaveLength(3);
+    await expect(checkSameImages(file, file)).resolves.toBeUndefined();
+
+    const lost = await firstPageOnly(file);
+    expect(await frames(lost)).toHaveLength(1);
+    const err = await checkSameImages(file, lost).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toMatch(/tiff: the images \[32x24 .*, 20x10 .*, 8x8 .*\] became \[32x24 [^,]*\]/);
+
+    // One pixel byte of the last page changed: same page count, different data.
+    const images = await tiffImages(file);
+    const bytes = Buffer.from(await fsp.readFile(file));
+    const last = images[2]!;
+    const at = bytes.lastIndexOf(Buffer.from([0x33, 0x66, 0x99]));
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = 0x34;
+    const altered = path.join(dir, "altered.tif");
+    await fsp.writeFile(altered, bytes);
+    expect((await tiffImages(altered))[2]!.digest).not.toBe(last.digest);
+    await expect(checkSameImages(file, altered)).rejects.toBeInstanceOf(BadFileError);
+  });
+});
