@@ -10,11 +10,14 @@ import {
   ORIGINAL_ID,
   PDF_TEXT,
   type PdfVariant,
+  E_INVOICE_NAME,
   REVIEW_SUBTYPES,
   SCRIPT_COUNT,
   attachedFiles,
   fileSpecs,
   makeMarkedPdf,
+  facturXInvoice,
+  makeEInvoicePdf,
   makePdfWithAttachments,
   makePdfWithCmykJpeg,
   makePdfWithReviewAnnotations,
@@ -354,6 +357,37 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
     expect(catalog?.["/OpenAction"]).toMatchObject({ "/S": "/GoTo" });
     expect(catalog?.["/Names"] ?? {}).not.toHaveProperty("/JavaScript");
     expect(objects.find((o) => o.value?.["/Title"] === "u:Figures")?.value).not.toHaveProperty("/A");
+  });
+
+  it("keeps an e-invoice's XML byte for byte (listed under remaining) and removes C2PA manifests (removed.provenance)", async () => {
+    const file = await makeEInvoicePdf(dir, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const before = await pdfContent(file);
+
+    const outcome = await removeViaApi(server, file, "invoice.pdf");
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
+    // The invoice is the document's data: the client is told it came through unchanged.
+    expect(outcome.body["remaining"]).toEqual({ attachments: { [E_INVOICE_NAME]: expect.stringMatching(/invoice.*unchanged/) } });
+    expect(outcome.body["removed"]).toMatchObject({ provenance: 2, pdf: expect.any(Number) });
+    expect(outcome.body["removed"]).not.toHaveProperty("attachments");
+    const out = path.join(dir, `e-invoice-${crypto.randomUUID()}.pdf`);
+    await fs.writeFile(out, outcome.cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(before);
+    await run("qpdf", ["--check", out]);
+
+    // Only the invoice is left attached, byte for byte, its specification reduced to its name
+    // and its relationship to the document, and still among the document's associated files.
+    const files = await attachedFiles(out);
+    expect([...files.keys()]).toEqual([E_INVOICE_NAME]);
+    expect(files.get(E_INVOICE_NAME)!.equals(facturXInvoice())).toBe(true);
+    const specs = await fileSpecs(out);
+    expect(specs).toHaveLength(1);
+    expect(specs[0]).toMatchObject({ "/UF": `u:${E_INVOICE_NAME}`, "/AFRelationship": "/Alternative" });
+    expect(Object.keys(specs[0]!).sort()).toEqual(["/AFRelationship", "/EF", "/F", "/Type", "/UF"]);
+    const objects = Object.values(JSON.parse((await run("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", out, "-"])).stdout.toString("utf8")).qpdf[1] as Record<string, { value?: Record<string, unknown> }>);
+    const catalog = objects.find((o) => o.value?.["/Type"] === "/Catalog")?.value;
+    expect(catalog?.["/AF"]).toHaveLength(1);
   });
 
   it("cleans a PDF whose picture is a CMYK JPEG with an Adobe APP14 segment (refused before)", async () => {

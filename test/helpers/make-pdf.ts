@@ -388,3 +388,67 @@ export async function makePdfWithScripts(dir: string, marker: string): Promise<s
   await fs.writeFile(file, assemblePdf(objects));
   return file;
 }
+
+export const E_INVOICE_NAME = "factur-x.xml";
+
+/** A Factur-X (EN 16931) invoice as the XML a ZUGFeRD/Factur-X PDF carries: the invoice's own data. */
+export function facturXInvoice(): Buffer {
+  return Buffer.from(
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      "<!-- The legally binding invoice: it must come through byte for byte. -->\n" +
+      '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" ' +
+      'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" ' +
+      'xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">\n' +
+      "  <rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>\n" +
+      '  <rsm:ExchangedDocument><ram:ID>RE-2026-0042</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="102">20261130</udt:DateTimeString></ram:IssueDateTime></rsm:ExchangedDocument>\n' +
+      "  <rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement><ram:SellerTradeParty><ram:Name>Muster GmbH</ram:Name></ram:SellerTradeParty>" +
+      "<ram:BuyerTradeParty><ram:Name>Beispiel AG</ram:Name></ram:BuyerTradeParty></ram:ApplicableHeaderTradeAgreement></rsm:SupplyChainTradeTransaction>\n" +
+      "</rsm:CrossIndustryInvoice>\n",
+    "utf8",
+  );
+}
+
+/** A C2PA manifest store as a JUMBF superbox (labelled c2pa) whose claim names `marker` as tool and signer. */
+export function c2paManifestStore(marker: string): Buffer {
+  const box = (type: string, payload: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + payload.length, 0);
+    head.write(type, 4, "latin1");
+    return Buffer.concat([head, payload]);
+  };
+  // The C2PA manifest store's JUMBF type: "c2pa" 0011 0010 8000 00AA00389B71; toggles 3 (requestable, labelled); label c2pa.
+  const description = box("jumd", Buffer.concat([Buffer.from("6332706100110010800000aa00389b71", "hex"), Buffer.from([3]), Buffer.from("c2pa\0", "latin1")]));
+  const claim = box("json", Buffer.from(JSON.stringify({ claim_generator: `PhotoTool of ${marker}/1.0`, signer: `Jane ${marker}` }), "utf8"));
+  return box("jumb", Buffer.concat([description, claim]));
+}
+
+/**
+ * A one-page Factur-X PDF (PDF/A-3 style): the invoice XML attached with its relationship
+ * (/Alternative) in the document's attachment list and associated files (/AF); and two C2PA
+ * manifest stores, one attached as the C2PA specification says (/AFRelationship /C2PA_Manifest,
+ * application/c2pa, in /AF), one known only by its bytes (an octet stream in the attachment
+ * list). `marker` is in the Info, every file specification (a stored path, a description), the
+ * invoice stream's dates and the manifests; never in the invoice itself.
+ */
+export async function makeEInvoicePdf(dir: string, marker: string): Promise<string> {
+  const invoice = facturXInvoice();
+  const manifest = c2paManifestStore(marker);
+  const date = "(D:20261130103000Z)";
+  const invoicePath = pdfString(`C:\\Users\\${marker}\\Invoices\\${E_INVOICE_NAME}`);
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(c2pa.bin) 10 0 R (factur-x.xml) 6 0 R] >> >> /AF [6 0 R 8 0 R] >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    `<< /Type /Filespec /F ${invoicePath} /UF ${invoicePath} /Desc (Invoice made by ${marker}) /AFRelationship /Alternative /EF << /F 7 0 R /UF 7 0 R >> >>`,
+    streamObject(`/Type /EmbeddedFile /Subtype /text#2Fxml /Params << /Size ${invoice.length} /ModDate ${date} /CreationDate ${date} >>`, invoice, true),
+    `<< /Type /Filespec /F (manifest.c2pa) /UF (manifest.c2pa) /Desc (Content Credentials of ${marker}) /AFRelationship /C2PA_Manifest /EF << /F 9 0 R >> >>`,
+    streamObject("/Type /EmbeddedFile /Subtype /application#2Fc2pa", manifest),
+    `<< /Type /Filespec /F (/home/${marker}/c2pa.bin) /EF << /F 11 0 R >> >>`,
+    streamObject("/Type /EmbeddedFile /Subtype /application#2Foctet-stream", manifest, true),
+  ];
+  const file = path.join(dir, `e-invoice-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, assemblePdf(objects, `/Info << /Author (${marker}) /Title (Invoice of ${marker}) >>`));
+  return file;
+}

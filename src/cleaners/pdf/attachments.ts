@@ -4,7 +4,8 @@ import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { INNER_LIMITS } from "../inner-budget.js";
 import type { CleanContext } from "../types.js";
-import { embeddedFileStreams } from "./file-specs.js";
+import { E_INVOICE, isC2paManifest, isEInvoice } from "./attached-kinds.js";
+import { dropAttachedFiles, embeddedFileStreams, fileName, specsByStream } from "./file-specs.js";
 import { objectKey, type ObjectView } from "./object-view.js";
 import { dumpObjects } from "./qpdf.js";
 import type { PdfDict } from "./scrub-objects.js";
@@ -54,24 +55,50 @@ export async function readAttachedFiles(pdf: string, refs: readonly string[], wo
   return files;
 }
 
+/** What became of the attached files. */
+export interface AttachedOutcome {
+  /** The SHA-256 of each attached file's data as written, by stream reference. */
+  written: Map<string, string>;
+  /** Files cleaned by their own cleaner (or empty). */
+  cleaned: number;
+  /** C2PA manifest stores taken out (see `attached-kinds.ts`). */
+  provenance: number;
+  /** E-invoices kept byte for byte: file name -> what it is (see `attached-kinds.ts`). */
+  keptAsIs: Record<string, string>;
+}
+
 /**
  * Cleans every file attached to the PDF (the data of each embedded-file stream that will be
  * written) with the cleaner for its own type, through `cleanNested`, and puts the clean data in
  * its place. The stream's parameters (dates, checksum, the Mac creator) give way to the new size.
- * A file no cleaner handles makes the whole PDF a bad file, naming its type.
- *
- * Resolves to the SHA-256 of each attached file's clean data, by stream reference.
+ * A C2PA manifest store leaves the document; an e-invoice's XML stays as it is. Any other file no
+ * cleaner handles makes the whole PDF a bad file, naming its type.
  */
-export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: CleanContext): Promise<Map<string, string>> {
+export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: CleanContext): Promise<AttachedOutcome> {
   const refs = embeddedFileStreams(view);
   if (refs.length > MAX_ATTACHMENTS) throw new TooComplexError(`the PDF has ${refs.length} attached files`);
-  const cleaned = new Map<string, string>();
+  const specs = specsByStream(view);
+  const outcome: AttachedOutcome = { written: new Map(), cleaned: 0, provenance: 0, keptAsIs: {} };
+  const dropped = new Set<string>();
   for (const file of await readAttachedFiles(input, refs, ctx.workDir, "attached")) {
-    const out = path.join(ctx.workDir, `attached-clean-${cleaned.size}`);
+    const fileSpecs = specs.get(file.ref) ?? [];
+    if (await isC2paManifest(file.dict, fileSpecs, file.datafile)) {
+      dropped.add(file.ref);
+      outcome.provenance += 1;
+      continue;
+    }
+    const out = path.join(ctx.workDir, `attached-clean-${outcome.written.size}`);
     if (file.datafile == null || (await fsp.stat(file.datafile)).size === 0) {
       // An empty file carries nothing to clean.
       await fsp.writeFile(out, "");
-    } else if (!(await ctx.cleanNested(file.datafile, out))) {
+      outcome.cleaned += 1;
+    } else if (await isEInvoice(file.datafile)) {
+      await fsp.copyFile(file.datafile, out);
+      const name = fileSpecs.length > 0 ? fileName(fileSpecs[0]!) : "attachment";
+      outcome.keptAsIs[name] = E_INVOICE;
+    } else if (await ctx.cleanNested(file.datafile, out)) {
+      outcome.cleaned += 1;
+    } else {
       throw new BadFileError(`The PDF holds an attached file that cannot be cleaned (${await fileType(ctx, file.datafile)}).`);
     }
     const data = await fsp.readFile(out);
@@ -80,9 +107,10 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
     const mime = file.dict["/Subtype"];
     if (typeof mime === "string" && MIME_NAME.test(mime)) dict["/Subtype"] = mime;
     view.changes[objectKey(file.ref)] = { stream: { dict, datafile: out } };
-    cleaned.set(file.ref, sha256(data));
+    outcome.written.set(file.ref, sha256(data));
   }
-  return cleaned;
+  if (dropped.size > 0) dropAttachedFiles(view, dropped);
+  return outcome;
 }
 
 async function fileType(ctx: CleanContext, file: string): Promise<string> {

@@ -16,7 +16,7 @@ function isEmbeddedFileSpec(v: PdfJson | undefined): v is PdfDict {
 }
 
 /** The file's name without any folder, from the first name the specification gives. */
-function fileName(spec: PdfDict): string {
+export function fileName(spec: PdfDict): string {
   for (const key of ["/UF", "/F", "/Unix", "/Mac", "/DOS"]) {
     const text = pdfText(spec[key]);
     const base = text
@@ -95,6 +95,58 @@ export function embeddedFileStreams(view: ObjectView): string[] {
     const obj = view.object(objectKey(ref));
     return obj != null && "stream" in obj;
   });
+}
+
+/** The file specifications (written inline or as objects) pointing at each attached file's stream. */
+export function specsByStream(view: ObjectView): Map<string, PdfDict[]> {
+  const found = new Map<string, PdfDict[]>();
+  const visit = (v: PdfJson): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isDict(v)) {
+      if (isEmbeddedFileSpec(v)) {
+        for (const ref of new Set(Object.values(v["/EF"] as PdfDict))) if (isRef(ref)) found.set(ref, [...(found.get(ref) ?? []), v]);
+      }
+      Object.values(v).forEach(visit);
+    }
+  };
+  for (const key of view.reachable()) {
+    const v = view.dictOrValue(key);
+    if (v !== undefined) visit(v);
+  }
+  return found;
+}
+
+/**
+ * Takes attached files out of the document: every file specification holding one of `streams`
+ * becomes null wherever it is (an object, an entry, an array item), the associated-files lists
+ * (/AF) leave them out, and the document's attachment list is rebuilt without them.
+ */
+export function dropAttachedFiles(view: ObjectView, streams: ReadonlySet<string>): void {
+  const holds = (v: PdfJson | undefined): boolean =>
+    isEmbeddedFileSpec(v) && Object.values(v["/EF"] as PdfDict).some((ref) => isRef(ref) && streams.has(ref));
+  const strip = (v: PdfJson): PdfJson => {
+    if (Array.isArray(v)) {
+      const items = v.map((x) => (holds(view.resolve(x)) ? null : strip(x)));
+      return items.some((x, i) => x !== v[i]) ? items : v;
+    }
+    if (!isDict(v)) return v;
+    let changed = false;
+    const out: PdfDict = {};
+    for (const [k, child] of Object.entries(v)) {
+      let next = holds(view.resolve(child)) ? null : strip(child);
+      if (k === "/AF" && Array.isArray(next) && next !== child) next = next.filter((x) => x !== null);
+      if (next !== child) changed = true;
+      out[k] = next;
+    }
+    return changed ? out : v;
+  };
+  for (const key of view.reachable()) {
+    const before = view.dictOrValue(key);
+    if (before === undefined) continue;
+    const after = holds(before) ? null : strip(before);
+    if (after !== before) view.setValue(key, after);
+  }
+  rebuildAttachmentList(view, []);
 }
 
 /**

@@ -39,9 +39,10 @@ const STRUCTURAL = new Set([
 /**
  * PDF: qpdf alone, in two runs. The first dumps every object as JSON (stream data in files); we
  * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
- * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`), attached files are cleaned by their own cleaners and
- * their specifications keep only the file name (`attachments.ts`, `file-specs.ts`), the
- * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
+ * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`); attached files are
+ * cleaned by their own cleaners and their specifications keep only the file name
+ * (`attachments.ts`, `file-specs.ts`), C2PA manifests go and e-invoices stay as they are
+ * (`attached-kinds.ts`); the pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
  * a full rewrite of the file, which is then checked inside, where ExifTool does not look
  * (`check-output.ts`).
  *
@@ -77,16 +78,17 @@ export const pdfCleaner: Cleaner = {
     const scripts = removeScripts(view);
     scrubFileSpecs(view);
     const attached = await cleanAttachedFiles(view, input, ctx);
-    await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.keys()].map(objectKey)));
+    await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.written.keys()].map(objectKey)));
 
     await fsp.writeFile(updateFile, JSON.stringify(view.update));
     await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, input, path.resolve(ctx.output)], "write");
     await checkCleanedPdf(
       path.resolve(ctx.output),
-      { pages, attachments: [...attached.values()], noReviewAnnotations: !ctx.keep.has("comments") },
+      { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") },
       ctx.workDir,
     );
-    return { hidden: { attachments: attached.size, annotations: annotations.count, scripts } };
+    const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
+    return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, ...keptAsIs };
   },
 
   isStructural(t: FoundTag): boolean {
