@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { InvalidOptionError, parseKeepList, parseUnknownMembers } from "../cleaners/options.js";
 import { loadConfig } from "../config.js";
+import { createWorkerPool } from "../isolation/worker-pool.js";
 import { createExifToolPool } from "../metadata/exiftool-pool.js";
 import { cleanOne, type FileReport } from "./clean-one.js";
 import type { Placement } from "./destination.js";
@@ -89,6 +90,8 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     EXIFTOOL_PROCS: process.env["EXIFTOOL_PROCS"] != null ? config.EXIFTOOL_PROCS : args.jobs,
     EXIFTOOL_TASK_TIMEOUT_SECONDS: config.EXIFTOOL_TASK_TIMEOUT_SECONDS,
   });
+  // One worker thread per job, each under the service's heap limit: a file that exhausts one fails alone.
+  const workers = createWorkerPool({ threads: args.jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
   const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-clean-"));
   const temps = new TempFiles();
   const progress = createProgress();
@@ -124,7 +127,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
             ? found.reason === "not found"
               ? { path: found.path, outcome: "failed", reason: "not found", detail: "No such file or folder." }
               : { path: found.path, outcome: "skipped", reason: found.reason }
-            : await cleanOne(found.path, found.relative, { exiftool: pool.access, keep: args.keep, unknownMembers: args.unknownMembers, placement: args.placement, workDir, temps, findings: args.json });
+            : await cleanOne(found.path, found.relative, { exiftool: pool.accessUnder, workers, timeoutMs: config.REQUEST_TIMEOUT_SECONDS * 1000, keep: args.keep, unknownMembers: args.unknownMembers, placement: args.placement, workDir, temps, findings: args.json });
         if (stopping) return;
         const bytes = found.kind === "file" ? found.size : 0;
         summary.add(report, bytes);
@@ -137,6 +140,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     );
   } finally {
     progress.stop();
+    await workers.close();
     await pool.close();
     await fsp.rm(workDir, { recursive: true, force: true });
   }

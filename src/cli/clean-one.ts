@@ -3,7 +3,9 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import type { ExifToolAccess, KeepOption, UnknownMembers } from "../cleaners/types.js";
-import { type Finding, findingsOf } from "../metadata/findings/index.js";
+import { needsShapeCheck } from "../cleaners/screen.js";
+import type { WorkerPool } from "../isolation/worker-pool.js";
+import type { Finding } from "../metadata/findings/index.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import type { TagValue } from "../metadata/shape.js";
 import { cleanThrough } from "./clean-through.js";
@@ -12,7 +14,12 @@ import type { TempFiles } from "./temp-files.js";
 import { tempNameFor } from "./walk.js";
 
 export interface CleanSettings {
-  exiftool: ExifToolAccess;
+  /** ExifTool for one file: its tasks stop when `signal` fires. */
+  exiftool: (signal: AbortSignal) => ExifToolAccess;
+  /** Where the file's bytes are parsed: the service's worker threads. */
+  workers: WorkerPool;
+  /** How long one file may take, everything included (REQUEST_TIMEOUT_SECONDS). */
+  timeoutMs: number;
   keep: ReadonlySet<KeepOption>;
   unknownMembers: UnknownMembers;
   placement: Placement;
@@ -56,11 +63,14 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const staged = tempNameFor(final, id);
   let findings: Finding[] | undefined;
   const withFindings = <T extends object>(r: T): T & { findings?: Finding[] } => (findings != null ? { ...r, findings } : r);
+  const signal = AbortSignal.timeout(s.timeoutMs);
+  const exiftool = s.exiftool(signal);
   try {
     await fsp.symlink(path.resolve(file), input);
-    const before = await readBeforeCleaning(s.exiftool, input);
-    if (s.findings) findings = await findingsOf(before.tags, input);
-    const result = await cleanThrough({ exiftool: s.exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags);
+    if (await needsShapeCheck(input)) await s.workers.screen({ file: input }, signal);
+    const before = await readBeforeCleaning(exiftool, input);
+    if (s.findings) findings = await s.workers.findings({ tags: before.tags, file: input }, signal);
+    const result = await cleanThrough({ exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags, s.workers, signal);
     const { mode } = await fsp.stat(file);
     await fsp.mkdir(path.dirname(final), { recursive: true });
     s.temps.add(staged);
@@ -91,6 +101,11 @@ async function moveAcross(from: string, to: string): Promise<void> {
 function failure(file: string, err: unknown): FileOutcome {
   if (err instanceof UnsupportedTypeError) return { path: file, outcome: "skipped", reason: "unsupported type", fileType: err.fileType };
   if (err instanceof BadFileError) return { path: file, outcome: "failed", reason: "bad file", detail: err.reason };
-  if (err instanceof TooComplexError) return { path: file, outcome: "failed", reason: "too complex", detail: "The file is too complex to process within this tool's limits." };
+  if (err instanceof TooComplexError || isTimeout(err)) return { path: file, outcome: "failed", reason: "too complex", detail: "The file is too complex to process within this tool's limits." };
   return { path: file, outcome: "failed", reason: "error", detail: err instanceof Error ? err.message : String(err) };
+}
+
+/** The file's own deadline passed (AbortSignal.timeout's reason). */
+function isTimeout(err: unknown): boolean {
+  return err instanceof DOMException && err.name === "TimeoutError";
 }

@@ -6,7 +6,10 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { createExifToolPool } from "../metadata/exiftool-pool.js";
-import { type Finding, findingsOf } from "../metadata/findings/index.js";
+import { needsShapeCheck } from "../cleaners/screen.js";
+import { TooComplexError } from "../cleaners/errors.js";
+import { createWorkerPool, type WorkerPool } from "../isolation/worker-pool.js";
+import type { Finding } from "../metadata/findings/index.js";
 import { readAll } from "../metadata/read-task.js";
 import { runBounded } from "./run-bounded.js";
 import { walk, type Found } from "./walk.js";
@@ -51,6 +54,9 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     EXIFTOOL_PROCS: process.env["EXIFTOOL_PROCS"] != null ? config.EXIFTOOL_PROCS : jobs,
     EXIFTOOL_TASK_TIMEOUT_SECONDS: config.EXIFTOOL_TASK_TIMEOUT_SECONDS,
   });
+  // Files are parsed in the service's worker threads: one that exhausts a worker fails alone.
+  const workers = createWorkerPool({ threads: jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
+  const timeoutMs = config.REQUEST_TIMEOUT_SECONDS * 1000;
   // Only links to the files, under generated names: ExifTool and the helper programs never see a
   // user's file name, and nothing is written beside the files.
   const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-inspect-"));
@@ -60,28 +66,40 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       walk(paths, { exclude: [] }),
       jobs,
       async (found) => {
-        const r = await inspectOne(found, pool.access, workDir);
+        const r = await inspectOne(found, { exiftool: pool.accessUnder, workers, workDir, timeoutMs });
         if (r.error != null) errors += 1;
         process.stdout.write(values.json === true ? `${JSON.stringify(r)}\n` : table(r));
       },
       () => false,
     );
   } finally {
+    await workers.close();
     await pool.close();
     await fsp.rm(workDir, { recursive: true, force: true });
   }
   return errors > 0 ? 1 : 0;
 }
 
-async function inspectOne(found: Found, exiftool: ExifToolAccess, workDir: string): Promise<Inspected> {
+interface InspectSettings {
+  exiftool: (signal: AbortSignal) => ExifToolAccess;
+  workers: WorkerPool;
+  workDir: string;
+  /** How long one file may take (REQUEST_TIMEOUT_SECONDS). */
+  timeoutMs: number;
+}
+
+async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> {
   if (found.kind === "passed") return found.reason === "not found" ? { path: found.path, error: "not found" } : { path: found.path, skipped: found.reason };
-  const link = path.join(workDir, `in-${crypto.randomUUID()}`);
+  const link = path.join(s.workDir, `in-${crypto.randomUUID()}`);
+  const signal = AbortSignal.timeout(s.timeoutMs);
   try {
     await fsp.symlink(path.resolve(found.path), link);
-    const { tags } = await readAll(exiftool, link, false);
+    if (await needsShapeCheck(link)) await s.workers.screen({ file: link }, signal);
+    const { tags } = await readAll(s.exiftool(signal), link, false);
     const type = tags["File:FileType"];
-    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await findingsOf(tags, link) };
+    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link }, signal) };
   } catch (err) {
+    if (err instanceof TooComplexError) return { path: found.path, error: "the file is too complex to process within this tool's limits" };
     return { path: found.path, error: err instanceof Error ? err.message : String(err) };
   } finally {
     await fsp.rm(link, { force: true });
