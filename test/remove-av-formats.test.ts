@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AvKind, makeMarkedAv, makeMarkedMusepack } from "./helpers/make-av-formats.js";
+import { type AvKind, makeMarkedAv, makeMarkedMusepack, makeMarkedMusepackSv8 } from "./helpers/make-av-formats.js";
 import { mediaContent, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -103,6 +103,30 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect(await fileType(out)).toBe("MPC");
     expect(await probe(out)).toBe(await probe(file));
+  });
+
+  // ExifTool does not recognise stream version 8 (it takes it for MP3 because of the ID3 tags
+  // around it): the service tells it by its "MPCK" magic and reads its APE tag itself.
+  it("cuts the ID3v2, APE and ID3v1 tags off a Musepack stream-version-8 file made by mpcenc; the audio decodes the same", async () => {
+    const { file, stream } = await makeMarkedMusepackSv8(dir, MARKER);
+    expect(await fileType(file)).toBe("MP3");
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file, "song.mpc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(body["removed"]).toEqual({ ape: 6, id3: 6 });
+    expect(cleaned).toEqual(stream);
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.mpc`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const decode = async (f: string): Promise<Buffer> => {
+      const wav = path.join(dir, `decoded-${crypto.randomUUID()}.wav`);
+      await run("mpcdec", [f, wav]);
+      return fs.readFile(wav);
+    };
+    const decoded = await decode(out);
+    expect(decoded.length).toBeGreaterThan(44 + 44100 * 4);
+    expect(decoded).toEqual(await decode(file));
   });
 
   it("says in words why an AIFF without a format chunk cannot be cleaned", async () => {

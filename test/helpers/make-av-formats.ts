@@ -264,3 +264,30 @@ export async function makeMarkedMusepack(dir: string, marker: string): Promise<{
   await fs.writeFile(file, Buffer.concat([id3v2(marker), stream, apeTag(marker), id3v1(marker)]));
   return { file, stream };
 }
+
+/**
+ * A Musepack stream-version-8 file made by Debian's mpcenc from a two-second chord, with the
+ * APEv2 tag mpcenc writes (title, artist, album, comment, a key named after the marker and a
+ * binary cover holding it), an ID3v2 tag put before it and an ID3v1 tag after it, each holding
+ * the marker. Returns
+ * the file and the stream alone (what mpcenc wrote before its tag).
+ */
+export async function makeMarkedMusepackSv8(dir: string, marker: string): Promise<{ file: string; stream: Buffer }> {
+  const work = await fs.mkdtemp(path.join(dir, "mpc8-"));
+  const wav = path.join(work, "chord.wav");
+  await run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-f", "lavfi", "-i", "sine=frequency=660:duration=2", "-filter_complex", "amerge", "-ar", "44100", wav]);
+  const cover = path.join(work, "cover.bin");
+  await fs.writeFile(cover, Buffer.concat([Buffer.from("cover.jpg\0", "latin1"), Buffer.from(`binary ${marker} cover`, "latin1")]));
+  const file = path.join(work, "marked.mpc");
+  await run("mpcenc", [
+    "--silent", "--overwrite",
+    "--title", `${marker} title`, "--artist", `${marker} artist`, "--album", `${marker} album`, "--comment", `${marker} comment`,
+    "--tag", `${marker}=custom`, "--tagfile", `Cover Art (Front)=${cover}`,
+    wav, file,
+  ]);
+  const encoded = await fs.readFile(file);
+  const tagAt = encoded.lastIndexOf(Buffer.from("APETAGEX", "latin1"), encoded.length - 32 - 1);
+  if (encoded.toString("latin1", 0, 4) !== "MPCK" || tagAt < 0) throw new Error("mpcenc wrote no stream-version-8 file with an APE tag");
+  await fs.writeFile(file, Buffer.concat([id3v2(marker), encoded, id3v1(marker)]));
+  return { file, stream: encoded.subarray(0, tagAt) };
+}

@@ -19,9 +19,8 @@ const isStreamHeader = structuralTags({
 const MAGIC: Readonly<Record<string, readonly string[]>> = {
   // Monkey's Audio.
   APE: ["MAC "],
-  // Musepack stream version 7 ("MP+"): ExifTool does not recognise version 8 ("MPCK"), whose
-  // files therefore never reach this cleaner.
-  MPC: ["MP+"],
+  // Musepack stream versions 7 ("MP+") and 8 ("MPCK", recognised by src/metadata/unrecognised-types.ts).
+  MPC: ["MP+", "MPCK"],
 };
 
 const NAMES: Readonly<Record<string, string>> = { APE: "Monkey's Audio (APE)", MPC: "Musepack (MPC)" };
@@ -35,7 +34,7 @@ const NAMES: Readonly<Record<string, string>> = { APE: "Monkey's Audio (APE)", M
  *
  * Inside the stream, Monkey's Audio keeps the header and trailer of the WAV it was made from,
  * whose tag chunks are blanked in place (ape-wav-header.ts). Musepack's stream headers hold
- * numbers only (replay gain, the encoder's version).
+ * numbers only (replay gain, the encoder's version; in version 8 the packets SH, RG and EI).
  */
 export const taggedAudioCleaner: Cleaner = {
   name: "tagged-audio",

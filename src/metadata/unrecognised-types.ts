@@ -1,0 +1,84 @@
+import fsp from "node:fs/promises";
+import type { RawRead, RawTags } from "./read-task.js";
+
+/** An APEv2 tag larger than this is still cut off by the cleaner, but its items are not listed. */
+const MAX_APE_TAG = 16 * 1024 * 1024;
+const APE_FOOTER = 32;
+const ID3V1 = 128;
+
+/**
+ * Types ExifTool does not recognise, told apart by their first bytes so that the service can pick
+ * a cleaner and verification can re-read the result: Musepack stream version 8 ("MPCK", what
+ * Debian's mpcenc writes; ExifTool knows only version 7, and calls a version-8 file an unknown
+ * type, or MP3 when an ID3v2 tag starts it or an ID3v1 tag ends it). The File tags are filled in as ExifTool fills them
+ * for version 7, its "Unknown file type" error is dropped, and the APEv2 tag such a file ends
+ * with (before any ID3v1 tag, which ExifTool reads itself) is read here, named as ExifTool names
+ * APE items.
+ */
+export async function completeRead(file: string, read: RawRead): Promise<RawRead> {
+  const type = read.tags["File:FileType"];
+  if (type != null && type !== "MP3") return read;
+  const handle = await fsp.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const bytes = async (at: number, length: number): Promise<Buffer> => {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
+      return buffer.subarray(0, bytesRead);
+    };
+    if ((await bytes(await afterId3v2(bytes), 4)).toString("latin1") !== "MPCK") return read;
+    const tags: RawTags = { ...read.tags, "File:FileType": "MPC", "File:FileTypeExtension": "mpc", "File:MIMEType": "audio/x-musepack" };
+    const error = tags["ExifTool:Error"];
+    delete tags["ExifTool:Error"];
+    let end = size;
+    if (end >= ID3V1 + 4) {
+      const id3v1 = await bytes(end - ID3V1, ID3V1);
+      if (id3v1.toString("latin1", 0, 3) === "TAG") end -= ID3V1;
+    }
+    if (end >= APE_FOOTER + 4) {
+      const footer = await bytes(end - APE_FOOTER, APE_FOOTER);
+      const itemsSize = footer.readUInt32LE(12) - APE_FOOTER;
+      if (footer.toString("latin1", 0, 8) === "APETAGEX" && itemsSize >= 0 && itemsSize <= MAX_APE_TAG && itemsSize <= end - APE_FOOTER - 4) {
+        Object.assign(tags, apeTags(await bytes(end - APE_FOOTER - itemsSize, itemsSize), footer.readUInt32LE(16)));
+      }
+    }
+    return { tags, messages: read.messages.filter((m) => m !== error) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** APEv2 items (https://wiki.hydrogenaud.io/index.php?title=APE_Tags_Header): size, flags, key, NUL, value. */
+function apeTags(items: Buffer, count: number): RawTags {
+  const tags: RawTags = {};
+  let pos = 0;
+  for (let i = 0; i < count && pos + 9 <= items.length; i++) {
+    const length = items.readUInt32LE(pos);
+    const flags = items.readUInt32LE(pos + 4);
+    const keyEnd = items.indexOf(0, pos + 8);
+    if (keyEnd < 0 || keyEnd + 1 + length > items.length) break;
+    const key = items.toString("latin1", pos + 8, keyEnd);
+    const value = items.subarray(keyEnd + 1, keyEnd + 1 + length);
+    tags[`APE:${tagName(key)}`] = ((flags >> 1) & 3) === 1 ? `(Binary data ${length} bytes, use -b option to extract)` : value.toString("utf8");
+    pos = keyEnd + 1 + length;
+  }
+  return tags;
+}
+
+/** A file starting with more ID3v2 tags than this is not looked at further. */
+const MAX_ID3V2 = 4;
+
+/** Where the ID3v2 tags a file may start with end (each: "ID3", version, flags, a 28-bit size, an optional footer). */
+async function afterId3v2(bytes: (at: number, length: number) => Promise<Buffer>): Promise<number> {
+  let at = 0;
+  for (let i = 0, head = await bytes(0, 10); i < MAX_ID3V2 && head.length === 10 && head.toString("latin1", 0, 3) === "ID3"; i++, head = await bytes(at, 10)) {
+    if (head.subarray(6, 10).some((b) => b > 0x7f)) break;
+    at += 10 + head.subarray(6, 10).reduce((n, b) => n * 128 + b, 0) + ((head[5]! & 0x10) !== 0 ? 10 : 0);
+  }
+  return at;
+}
+
+/** ExifTool's tag name for an APE key: word characters only, the first one upper case. */
+function tagName(key: string): string {
+  const word = key.replace(/[^\w]+/g, "");
+  return word === "" ? "Unknown" : word[0]!.toUpperCase() + word.slice(1);
+}
