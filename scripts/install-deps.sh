@@ -47,6 +47,9 @@ if [ "$mode" = test ]; then
   need[ip]=iproute2
   # The legacy Office tests read DOC and XLS text back with catdoc and xls2csv.
   need[catdoc]=catdoc
+  # The Musepack test encodes a stream-version-8 file and decodes it before and after cleaning.
+  need[mpcenc]=musepack-tools
+  need[mpcdec]=musepack-tools
 fi
 
 missing=()
