@@ -14,13 +14,13 @@ import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
  * No bitstream filter of ffmpeg removes just them (`ffmpeg -bsfs` and `-h bsf=...` of ffmpeg 5.1,
  * Debian 12's, which CI installs): `h264_metadata`'s `sei_user_data` only inserts a message,
  * `delete_filler` only drops filler, `hevc_metadata` has neither, and `filter_units` drops whole
- * NAL units (losing the captions, HDR and timing messages that share an
- * SEI unit with the user data) and leaves the HEVC headers alone. So this is our own exact NAL
- * rewrite: each SEI NAL unit holding user data becomes one of the same length that keeps its other
- * messages byte for byte and turns the user data into filler payload (type 3, all 0xFF bytes,
- * which decoders skip), patched in the copy where the container put those bytes
- * (`patch-pieces.ts`, also across the packets of MPEG-TS and ASF). Nothing moves, so sample
- * tables, cues and indexes stay valid, and the decoded pictures are the same.
+ * NAL units (losing the captions, HDR and timing messages that share an SEI unit with the user
+ * data) and leaves the HEVC headers alone. So this is our own exact NAL rewrite: each SEI NAL unit
+ * holding user data becomes one of the same length that keeps its other messages byte for byte
+ * and turns the user data into filler payload (type 3, all 0xFF bytes, which decoders skip),
+ * patched in the copy where the container put those bytes (`patch-pieces.ts`, also across the
+ * packets of MPEG-TS and ASF). Nothing moves, so sample tables, cues and indexes stay valid, and
+ * the decoded pictures are the same.
  */
 
 export type SeiCodec = "h264" | "hevc";
