@@ -63,4 +63,23 @@ describe("patchPieces", () => {
     expect(after.equals(packetize(expected))).toBe(true);
     expect(after.length).toBe(original.length);
   });
+
+  // A camera that writes a different SEI unit on every frame (a time or a position in each):
+  // tens of thousands of patches, all alike at their start, found in one pass.
+  it("replaces 20,000 distinct units that share their first 20 bytes, in seconds", async () => {
+    const common = Buffer.concat([Buffer.from([0x06, 0x05, 0x64]), crypto.randomBytes(17)]);
+    const units = Array.from({ length: 20_000 }, (_, i) => Buffer.concat([common, Buffer.from(`frame ${i} `.padEnd(80 + (i % 7), "."))]));
+    const payload = crypto.randomBytes(units.length * 400);
+    units.forEach((u, i) => u.copy(payload, i * 400 + (i % 50)));
+    const file = path.join(dir, "many.bin");
+    await fs.writeFile(file, packetize(payload));
+    const patches = units.map((from) => ({ from, to: Buffer.concat([from.subarray(0, 3), Buffer.alloc(from.length - 3, 0xff)]) }));
+
+    const started = Date.now();
+    expect(await patchPieces(file, packets, patches)).toBe(units.length);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const expected = Buffer.from(payload);
+    patches.forEach(({ to }, i) => to.copy(expected, i * 400 + (i % 50)));
+    expect((await fs.readFile(file)).equals(packetize(expected))).toBe(true);
+  }, 60_000);
 });

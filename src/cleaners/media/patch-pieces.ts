@@ -35,6 +35,7 @@ interface Segment {
 export async function patchPieces(file: string, source: PieceSource, patches: readonly Patch[]): Promise<number> {
   if (patches.length === 0) return 0;
   const longest = Math.max(...patches.map((p) => p.from.length));
+  const index = indexPatches(patches);
   const fh = await fsp.open(file, "r+");
   let window = Buffer.alloc(0);
   let segments: Segment[] = [];
@@ -54,11 +55,17 @@ export async function patchPieces(file: string, source: PieceSource, patches: re
     // A match starting in the last longest-1 bytes may run on into pieces not read yet: it is
     // the next window's to patch.
     const limit = final ? window.length : Math.max(0, window.length - (longest - 1));
-    for (const { from, to } of patches) {
-      for (let at = window.indexOf(from); at >= 0 && at < limit; at = window.indexOf(from, at + from.length)) {
-        await writeAcross(fh, segments, at, to);
-        to.copy(window, at);
+    for (const prefix of index.prefixes) {
+      for (let at = window.indexOf(prefix); at >= 0 && at < limit; ) {
+        const patch = index.at(window, at);
+        if (patch == null) {
+          at = window.indexOf(prefix, at + 1);
+          continue;
+        }
+        await writeAcross(fh, segments, at, patch.to);
+        patch.to.copy(window, at);
         count++;
+        at = window.indexOf(prefix, at + patch.from.length);
       }
     }
     window = Buffer.from(window.subarray(limit));
@@ -81,6 +88,41 @@ export async function patchPieces(file: string, source: PieceSource, patches: re
     await fh.close();
   }
   return count;
+}
+
+/** Distinct prefixes looked for at most: each is one native search over the window. */
+const MAX_PREFIXES = 8;
+
+/**
+ * The patches arranged for one pass over the data whatever their number (a camera can write a
+ * different SEI unit on every frame, tens of thousands in a file): the window is searched for a
+ * few short prefixes they share, and at each hit the bytes there are looked up by length and
+ * content. Prefixes are as long as possible (up to 8 bytes) while there are few of them.
+ */
+function indexPatches(patches: readonly Patch[]): { prefixes: Buffer[]; at: (window: Buffer, pos: number) => Patch | null } {
+  const shortest = Math.min(...patches.map((p) => p.from.length));
+  let size = Math.min(8, shortest);
+  while (size > 1 && new Set(patches.map((p) => p.from.toString("hex", 0, size))).size > MAX_PREFIXES) size--;
+  const byPrefix = new Map<string, Map<number, Map<string, Patch>>>();
+  for (const p of patches) {
+    const key = p.from.toString("hex", 0, size);
+    const byLength = byPrefix.get(key) ?? new Map<number, Map<string, Patch>>();
+    byPrefix.set(key, byLength);
+    const same = byLength.get(p.from.length) ?? new Map<string, Patch>();
+    byLength.set(p.from.length, same);
+    same.set(p.from.toString("hex"), p);
+  }
+  return {
+    prefixes: [...byPrefix.keys()].map((k) => Buffer.from(k, "hex")),
+    at(window, pos) {
+      for (const [length, same] of byPrefix.get(window.toString("hex", pos, pos + size)) ?? []) {
+        if (pos + length > window.length) continue;
+        const patch = same.get(window.toString("hex", pos, pos + length));
+        if (patch != null) return patch;
+      }
+      return null;
+    },
+  };
 }
 
 /** Writes `bytes` at position `pos` of the joined pieces, each part into its own piece's place. */
