@@ -122,3 +122,37 @@ describe("an ExifTool task ends with its request", () => {
     expect(await exiftoolPids(slow.process.pid!)).not.toContain(before);
   });
 });
+
+describe("a file that took ExifTool to its task timeout is not read again", () => {
+  let short: RunningServer;
+
+  beforeAll(async () => {
+    short = await startServer({ EXIFTOOL_TASK_TIMEOUT_SECONDS: "3", EXIFTOOL_PROCS: "1" });
+  });
+
+  afterAll(async () => {
+    await short?.stop();
+  });
+
+  it("the read times out once: no second ExifTool process is started for it, and the extraction says it took too long", { timeout: 120_000 }, async () => {
+    const data = svgWithAttributes(4000, 200, { distinct: true });
+    await expectServedPromptly(short);
+    // A retry would need a new process (the timed-out one is ended): watch which ones run meanwhile.
+    const seen = new Set<number>();
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        for (const pid of await exiftoolPids(short.process.pid!)) seen.add(pid);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const r = await post(short, "extract", "slow.svg", data).finally(() => {
+      done = true;
+    });
+    await watch;
+    expect(r.status).toBe(200);
+    expect(r.body["warnings"]).toContain("Reading this file took too long; nothing could be extracted.");
+    expect(seen.size).toBe(1);
+    await expectServedPromptly(short);
+  });
+});
