@@ -26,15 +26,15 @@ afterAll(async () => {
 interface Case {
   codec: SeiCodec;
   container: SeiContainer;
-  /** User-data messages: the encoder's own, and the planted string in two access units. */
+  /** User-data messages: the encoder's own, a position on each of the 10 pictures, the planted identification on two. */
   userData: number;
 }
 
 // Every container the service cleans that carries H.264 (WebM cannot); HEVC in the main ones
 // whose ffmpeg 5.1 muxer writes it (not ASF or FLV).
 const cases: Case[] = [
-  ...(["mp4", "mov", "mkv", "avi", "ts", "m2ts", "asf", "flv"] as const).map((container) => ({ codec: "h264" as const, container, userData: 3 })),
-  ...(["mp4", "mkv", "ts"] as const).map((container) => ({ codec: "hevc" as const, container, userData: 3 })),
+  ...(["mp4", "mov", "mkv", "avi", "ts", "m2ts", "asf", "flv"] as const).map((container) => ({ codec: "h264" as const, container, userData: 13 })),
+  ...(["mp4", "mkv", "ts"] as const).map((container) => ({ codec: "hevc" as const, container, userData: 13 })),
 ];
 
 /** The side data of the decoded pictures, user data (which must go) left out. */

@@ -5,10 +5,11 @@ import { run } from "./tools.js";
 /**
  * H.264 and HEVC videos whose SEI mixes what must go with what must stay: every access unit gets
  * an SEI NAL unit (built here, as a broadcast encoder writes them) holding A/53 closed captions
- * (user data registered by ITU-T T.35, "GA94") and, in the first and the sixth access unit, in the
- * same NAL unit, an x264-style identification string carrying `marker` (user data unregistered),
- * long enough that TS and ASF cut it over their packets. The encoders' own identification stays
- * too (x264's options string; x265's, next to the HDR mastering display and light level SEI it
+ * (user data registered by ITU-T T.35, "GA94"), then, in the same NAL unit, user data
+ * unregistered carrying `marker`: on every picture a dash-cam-style position and time (a
+ * different unit on every frame), and on the first and the sixth an x264-style identification
+ * string long enough that TS and ASF cut it over their packets. The encoders' own identification
+ * stays too (x264's options string; x265's, next to the HDR mastering display and light level SEI it
  * writes). Muxed by ffmpeg with a sound track into the container asked for.
  */
 
@@ -73,6 +74,13 @@ function identification(marker: string): Buffer {
   return Buffer.concat([uuid, Buffer.from(text, "latin1"), Buffer.from([0])]);
 }
 
+/** A dash cam's per-frame user data: its own UUID, then a position and time that change with every frame. */
+function position(frame: number, marker: string): Buffer {
+  const uuid = Buffer.from("a8f4c3b2e1d04f6a9b7c5d3e2f1a0b9c", "hex");
+  const text = `GPS N48.${8584 + frame} E2.${2945 + frame} 2024-03-15T10:30:0${frame}Z ${marker}`;
+  return Buffer.concat([uuid, Buffer.from(text, "latin1")]);
+}
+
 /** One SEI message: payload type and size (each as 0xFF bytes then the rest), payload. */
 function message(type: number, payload: Buffer): Buffer {
   const size = [...Array<number>(Math.floor(payload.length / 255)).fill(0xff), payload.length % 255];
@@ -106,7 +114,11 @@ function insertSei(stream: Buffer, codec: SeiCodec, marker: string): Buffer {
     const slice = codec === "h264" ? (h & 0x1f) === 1 || (h & 0x1f) === 5 : ((h >> 1) & 0x3f) < 32;
     if (slice) {
       const at = stream[i - 1] === 0 ? i - 1 : i;
-      const messages = [message(4, a53Captions(frame)), ...(frame === 0 || frame === 5 ? [message(5, identification(marker))] : [])];
+      const messages = [
+        message(4, a53Captions(frame)),
+        message(5, position(frame, marker)),
+        ...(frame === 0 || frame === 5 ? [message(5, identification(marker))] : []),
+      ];
       const rbsp = Buffer.concat([...messages, Buffer.from([0x80])]);
       parts.push(stream.subarray(last, at), Buffer.from([0, 0, 0, 1, ...header]), escape(rbsp));
       last = at;
