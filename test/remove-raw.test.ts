@@ -30,16 +30,17 @@ const rows: Row[] = [
   { name: "RAF (Fujifilm S5Pro)", make: (d) => rawSample(d, "FujiFilm.raf", MARKER), type: "RAF" },
   { name: "RW2 (Panasonic DMC-LX3)", make: (d) => rawSample(d, "Panasonic.rw2", MARKER), type: "RW2" },
   { name: "MRW (Minolta DiMAGE A2)", make: (d) => rawSample(d, "Minolta.mrw", MARKER), type: "MRW" },
-  // No free tool writes these makers' notes and ExifTool's samples lack them: the suite's sensor
-  // data in each family's container, as ExifTool recognises it (compression code or header).
+  // ExifTool's samples hold no ARW, PEF or ORF: the suite's sensor data in each family's container,
+  // as ExifTool recognises it (compression code or header), with the real maker notes of a Pentax
+  // K10D and an Olympus E-1 copied from those cameras' JPEG samples (none exists for Sony).
   { name: "ARW container built by the suite", make: (d) => makeDng(d, MARKER, ARW), type: "ARW" },
-  { name: "PEF container built by the suite", make: (d) => makeDng(d, MARKER, PEF), type: "PEF" },
-  { name: "ORF container built by the suite", make: (d) => makeDng(d, MARKER, ORF), type: "ORF" },
+  { name: "PEF built by the suite, Pentax K10D maker notes", make: (d) => makeDng(d, MARKER, PEF), type: "PEF" },
+  { name: "ORF built by the suite, Olympus E-1 maker notes", make: (d) => makeDng(d, MARKER, ORF), type: "ORF" },
 ];
 
 const ARW: RawKind = { ext: "arw", make: "SONY", compression: 32767, dng: false };
-const PEF: RawKind = { ext: "pef", make: "PENTAX Corporation", compression: 65535, dng: false };
-const ORF: RawKind = { ext: "orf", make: "OLYMPUS IMAGING CORP.", compression: 1, olympusHeader: true, dng: false };
+const PEF: RawKind = { ext: "pef", make: "PENTAX Corporation", compression: 65535, dng: false, makerNotesFrom: "Pentax.jpg" };
+const ORF: RawKind = { ext: "orf", make: "OLYMPUS IMAGING CORP.", compression: 1, olympusHeader: true, dng: false, makerNotesFrom: "OlympusE1.jpg" };
 /** Uncompressed, no DNGVersion: ExifTool says "TIFF" for it, yet it holds raw CFA data. */
 const TIFF_RAW: RawKind = { ext: "nef", make: "NIKON CORPORATION", compression: 1, dng: false };
 
@@ -107,6 +108,8 @@ describe("camera raw removal", () => {
     const serials = Object.entries(after).filter(([k, v]) => /Serial|Owner/i.test(k) && !/Format$/.test(k) && !/^[\s0]*$/.test(String(v)));
     expect(serials).toEqual([]);
     for (const k of ["EXIF:Make", "EXIF:Model", "MakerNotes:Make", "MakerNotes:Model"]) expect(after[k], k).toEqual(original[k]);
+    // The home and travel cities a Pentax clock is set to (the K10D's Toronto and New York) are zeroed.
+    for (const k of ["MakerNotes:HometownCity", "MakerNotes:DestinationCity"].filter((key) => key in original)) expect(after[k], k).not.toEqual(original[k]);
 
     expect(await rawDataHash(output)).toBe(await rawDataHash(input));
     expect(await dcrawIdentity(output)).toBe(await dcrawIdentity(input));

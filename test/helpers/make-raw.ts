@@ -88,6 +88,11 @@ export interface RawKind {
   /** Olympus writes "IIRO" where TIFF has "II*\0". */
   olympusHeader?: boolean;
   dng: boolean;
+  /**
+   * A sample JPEG (test/fixtures/raw) from a camera of this maker whose maker notes ExifTool
+   * copies in: the real notes of that maker (serial numbers, dates, places) in the raw container.
+   */
+  makerNotesFrom?: string;
 }
 
 export const DNG: RawKind = { ext: "dng", make: "Exifapi", compression: 1, dng: true };
@@ -96,7 +101,7 @@ export const DNG: RawKind = { ext: "dng", make: "Exifapi", compression: 1, dng: 
  * A DNG 1.4 with real (uncompressed 16-bit Bayer RGGB) sensor data that dcraw renders: smooth
  * gradients plus seeded noise, so that a changed byte changes the rendering. Then the marker
  * is planted everywhere, as in the samples. With another `kind`, the same sensor data in the
- * container of another raw family (without that maker's notes, which no free tool writes).
+ * container of another raw family, with that maker's notes when a sample of them exists.
  */
 export async function makeDng(dir: string, marker: string, kind: RawKind = DNG): Promise<string> {
   const pixels = Buffer.alloc(W * H * 2);
@@ -110,6 +115,9 @@ export async function makeDng(dir: string, marker: string, kind: RawKind = DNG):
   }
   const file = path.join(dir, `in.${kind.ext}`);
   await fs.writeFile(file, buildTiff(pixels, kind));
+  if (kind.makerNotesFrom != null) {
+    await exiftool(["-q", "-q", "-overwrite_original", "-tagsFromFile", path.join(FIXTURES, kind.makerNotesFrom), "-MakerNotes", file]);
+  }
   await plant(file, marker);
   return file;
 }

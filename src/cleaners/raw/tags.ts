@@ -65,10 +65,18 @@ const PERSONAL =
 const WHEN = /date|timestamp|timezone|offsettime|subsectime/i;
 
 /**
- * Names the patterns above catch that only name a setting: which format a serial number has, the
- * folder naming scheme, whether the clock shows home or travel time, the time zone chosen.
+ * The world-time cities a camera's clock is set to (Canon's time zone city, Pentax's home and
+ * travel cities): settings, but they tell roughly where the owner lives, so they go like times.
+ * Where they sit at a fixed place they are zeroed, which reads as the first city of the maker's
+ * list (Pentax's "Pago Pago").
  */
-const SETTINGS: ReadonlySet<string> = new Set(["SerialNumberFormat", "WorldTimeLocation", "TimeZoneCity", "FolderName"]);
+const CLOCK_CITIES: ReadonlySet<string> = new Set(["TimeZoneCity", "HometownCity", "DestinationCity"]);
+
+/**
+ * Names the patterns above catch that only name a setting: which format a serial number has, the
+ * folder naming scheme, whether the clock shows home or travel time, the clock's cities.
+ */
+const SETTINGS: ReadonlySet<string> = new Set(["SerialNumberFormat", "WorldTimeLocation", "FolderName", ...CLOCK_CITIES]);
 
 /** True for a tag that must not keep a value in a cleaned raw. */
 export function isPersonal(t: FoundTag): boolean {
@@ -80,9 +88,9 @@ export function isDate(t: FoundTag): boolean {
   return WHEN.test(t.tag);
 }
 
-/** True for a time, or the time zone's city, that the cleaner removes where it can. */
+/** True for a time, or a clock's city, that the cleaner removes where it can. */
 export function isWhen(t: FoundTag): boolean {
-  return isDate(t) || t.tag === "TimeZoneCity";
+  return isDate(t) || CLOCK_CITIES.has(t.tag);
 }
 
 /** Embedded previews stay (viewers show them); their own EXIF goes with the rest. */
