@@ -23,13 +23,18 @@ const PNG_NEUTRAL = Buffer.from("zeRo", "latin1");
 
 const COM = 0xfe;
 
+/** A picture as it was and as it is after cleaning, to count what went. */
+export interface CleanedPicture {
+  original: Buffer;
+  cleaned: Buffer;
+}
+
 /**
  * Cleans in place every JPEG and PNG BLIP found in `view` (a stream, or the joined bodies of
  * Excel's drawing-group records). `keepProfile`: the ICC profile stays (keep=colorProfile).
- * Resolves to the number of pictures cleaned.
+ * Each picture cleaned is added to `done`.
  */
-export function cleanPictures(view: Buffer, keepProfile: boolean): number {
-  let cleaned = 0;
+export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[]): void {
   for (const [types, clean] of [
     [JPEG_BLIP, cleanJpeg],
     [PNG_BLIP, cleanPng],
@@ -39,11 +44,12 @@ export function cleanPictures(view: Buffer, keepProfile: boolean): number {
       needle.writeUInt16LE(type);
       for (let at = view.indexOf(needle, 2); at >= 0; at = view.indexOf(needle, at + 1)) {
         const picture = blipData(view, at - 2, instances);
-        if (picture != null && clean(view, picture.start, picture.end, keepProfile)) cleaned++;
+        if (picture == null) continue;
+        const original = Buffer.from(view.subarray(picture.start, picture.end));
+        if (clean(view, picture.start, picture.end, keepProfile)) done.push({ original, cleaned: Buffer.from(view.subarray(picture.start, picture.end)) });
       }
     }
   }
-  return cleaned;
 }
 
 /** The picture bytes of a BLIP record whose header starts at `pos`, or null when it is none. */

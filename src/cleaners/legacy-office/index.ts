@@ -1,9 +1,10 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
-import type { CleanContext, Cleaner, FoundTag } from "../types.js";
-import { cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
+import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { countPictureTags } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { scrubWord } from "./word.js";
 
@@ -65,7 +66,7 @@ export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",
   fileTypes: ["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT"],
 
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext): Promise<CleanOutcome> {
     let doc: CFB.CFB$Container;
     try {
       doc = CFB.read(await fsp.readFile(ctx.input), { type: "buffer" });
@@ -100,13 +101,14 @@ export const legacyOfficeCleaner: Cleaner = {
 
     // Pictures are looked for in every stream, embedded objects' too.
     const keepProfile = ctx.keep.has("colorProfile");
-    doc.FileIndex.forEach((e, i) => {
-      if (e.type !== 2 || e.content == null) return;
+    const pictures: CleanedPicture[] = [];
+    for (const e of doc.FileIndex) {
+      if (e.type !== 2 || e.content == null) continue;
       const b = Buffer.from(e.content);
       e.content = b;
-      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => cleanPictures(group, keepProfile));
-      else cleanPictures(b, keepProfile);
-    });
+      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => cleanPictures(group, keepProfile, pictures));
+      else cleanPictures(b, keepProfile, pictures);
+    }
 
     if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
       throw new BadFileError(
@@ -115,6 +117,7 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
+    return pictures.length === 0 ? {} : { nested: { removed: await countPictureTags(ctx, pictures), remaining: {} } };
   },
 
   isStructural(t: FoundTag): boolean {
