@@ -16,8 +16,8 @@ function guid(text: string): Buffer {
 /**
  * The payload of one stream (by stream number) of an ASF file, as the pieces its fixed-size data
  * packets cut it into (ASF specification 5.2: payload parsing information, then one payload or
- * several, each with its own header and replicated data). Compressed payloads are not read: ffmpeg's
- * muxer, which wrote the file, never makes them.
+ * several, each with its own header and replicated data). A compressed payload is an error:
+ * ffmpeg's muxer, which wrote the file, never makes one.
  */
 export function asfPayloadPieces(streamNumber: number): PieceSource {
   return async function* (fh: FileHandle) {
