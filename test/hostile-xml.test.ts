@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { docxWithManyAttributes, svgWithAttributes } from "./helpers/make-hostile.js";
+import { zip } from "./helpers/make-office.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 import { watchService } from "./helpers/watch-service.js";
@@ -94,6 +95,19 @@ describe("XML is judged by its attributes too, before a DOM or ExifTool sees it"
       expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
       await expectServedPromptly(server);
     }
+  });
+
+  it("the same SVG inside a ZIP is refused as quickly: a nested file has its shape checked before ExifTool reads it", { timeout: 120_000 }, async () => {
+    const data = await zip([["drawings/huge.svg", svgWithAttributes(75_000, 100, { value: "on" })]]);
+    expect(data.length).toBeLessThan(5 * 1024 * 1024);
+    const logged = server.logs.length;
+    const watched = await watchService(server, () => post(server, "remove", "drawings.zip", data));
+    expect(watched.result.status).toBe(422);
+    expect(watched.result.body["error"]).toBe(TOO_COMPLEX);
+    expect(watched.result.ms).toBeLessThan(REFUSED_MS);
+    expect(server.logs.slice(logged).some((l) => l.includes(TOO_COMPLEX) && /XML file holds more than 1000000 attributes/.test(l))).toBe(true);
+    expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
+    await expectServedPromptly(server);
   });
 });
 

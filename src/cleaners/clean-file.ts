@@ -12,6 +12,7 @@ import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { structuralProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
+import { screenHere } from "./screen.js";
 
 export interface CleanRequest {
   exiftool: ExifToolAccess;
@@ -94,6 +95,8 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
 
 /** Detect, clean and verify one file (a nested file; or a whole one where no worker is used). */
 export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanResult> {
+  // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads it.
+  await screenHere(req.input);
   const before = (await readBeforeCleaning(req.exiftool, req.input)).tags;
   const detected = detect(before);
   const outcome = await clean(req, detected, budget, depth);

@@ -31,6 +31,11 @@ export function checkShape(file: string): Promise<void> {
   return checkXmlFileShape(file, SVG_LIMITS, "XML file");
 }
 
+/** Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). */
+export async function screenHere(file: string): Promise<void> {
+  if (await needsShapeCheck(file)) await checkShape(file);
+}
+
 /** The name of the first element in `head`, if it shows there. */
 function rootName(head: string): string | undefined {
   const parser = new SaxesParser({ xmlns: false, position: false });
