@@ -11,6 +11,7 @@ import {
   PDF_TEXT,
   type PdfVariant,
   E_INVOICE_NAME,
+  FACTUR_X_DECLARATION,
   REVIEW_SUBTYPES,
   SCRIPT_COUNT,
   attachedFiles,
@@ -29,7 +30,7 @@ import {
 import { minimalTextPdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { pixelSignature, run } from "./helpers/tools.js";
+import { exiftool, pixelSignature, run } from "./helpers/tools.js";
 
 /** A hash of the pages drawn with their annotations (fields, links) as a viewer shows them. */
 async function renderedWithAnnotations(file: string): Promise<string> {
@@ -388,6 +389,12 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
     const objects = Object.values(JSON.parse((await run("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", out, "-"])).stdout.toString("utf8")).qpdf[1] as Record<string, { value?: Record<string, unknown> }>);
     const catalog = objects.find((o) => o.value?.["/Type"] === "/Catalog")?.value;
     expect(catalog?.["/AF"]).toHaveLength(1);
+    // The XMP still declares a PDF/A-3 Factur-X invoice (receivers and validators read it), and nothing else.
+    // As text: JSON would turn the version "1.0" into the number 1.
+    const lines = (await exiftool(["-S", "-XMP-pdfaid:all", "-XMP-fx:all", out])).trim().split("\n");
+    expect(Object.fromEntries(lines.map((l) => l.split(": ", 2)))).toEqual(FACTUR_X_DECLARATION);
+    const names = JSON.parse(await exiftool(["-j", "-XMP:all", "-G1", out]))[0] as Record<string, unknown>;
+    expect(Object.keys(names).filter((k) => k.startsWith("XMP-")).map((k) => k.split(":")[0]).filter((g, i, all) => all.indexOf(g) === i).sort()).toEqual(["XMP-fx", "XMP-pdfaExtension", "XMP-pdfaid"]);
   });
 
   it("cleans a PDF whose picture is a CMYK JPEG with an Adobe APP14 segment (refused before)", async () => {

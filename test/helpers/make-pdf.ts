@@ -422,13 +422,42 @@ export function c2paManifestStore(marker: string): Buffer {
   return box("jumb", Buffer.concat([description, claim]));
 }
 
+/** What a Factur-X PDF's XMP declares (PDF/A-3B, an EN 16931 invoice), as the cleaned copy must still declare it. */
+export const FACTUR_X_DECLARATION = { Part: "3", Conformance: "B", DocumentType: "INVOICE", DocumentFileName: E_INVOICE_NAME, Version: "1.0", ConformanceLevel: "EN 16931" };
+
+/**
+ * A Factur-X PDF's XMP as an invoicing tool writes it: the PDF/A and invoice declaration (the
+ * PDF/A part as an attribute, the rest as elements), the extension schema describing it, and
+ * `marker` as creator, tool, document id and in the schema's own description.
+ */
+function facturXXmp(marker: string): string {
+  const fx = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#";
+  const property = (name: string, description: string): string =>
+    `<rdf:li rdf:parseType="Resource"><pdfaProperty:name>${name}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>` +
+    `<pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>${description}</pdfaProperty:description></rdf:li>`;
+  return (
+    '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+    '<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="3" pdfaid:conformance="B"/>' +
+    `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">` +
+    `<dc:creator><rdf:Seq><rdf:li>${marker}</rdf:li></rdf:Seq></dc:creator><xmp:CreatorTool>Invoicer of ${marker}</xmp:CreatorTool><xmpMM:DocumentID>uuid:${marker}</xmpMM:DocumentID></rdf:Description>` +
+    `<rdf:Description rdf:about="" xmlns:fx="${fx}"><fx:DocumentType>INVOICE</fx:DocumentType><fx:DocumentFileName>${E_INVOICE_NAME}</fx:DocumentFileName>` +
+    "<fx:Version>1.0</fx:Version><fx:ConformanceLevel>EN 16931</fx:ConformanceLevel></rdf:Description>" +
+    '<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">' +
+    `<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource"><pdfaSchema:schema>Factur-X schema by ${marker}</pdfaSchema:schema>` +
+    `<pdfaSchema:namespaceURI>${fx}</pdfaSchema:namespaceURI><pdfaSchema:prefix>fx</pdfaSchema:prefix><pdfaSchema:property><rdf:Seq>` +
+    property("DocumentFileName", `Set by ${marker}`) + property("DocumentType", "Type") + property("Version", "Version") + property("ConformanceLevel", "Level") +
+    '</rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+  );
+}
+
 /**
  * A one-page Factur-X PDF (PDF/A-3 style): the invoice XML attached with its relationship
  * (/Alternative) in the document's attachment list and associated files (/AF); and two C2PA
  * manifest stores, one attached as the C2PA specification says (/AFRelationship /C2PA_Manifest,
  * application/c2pa, in /AF), one known only by its bytes (an octet stream in the attachment
- * list). `marker` is in the Info, every file specification (a stored path, a description), the
- * invoice stream's dates and the manifests; never in the invoice itself.
+ * list); the XMP declaring it all (`facturXXmp`). `marker` is in the Info, the XMP, every file
+ * specification (a stored path, a description), the invoice stream's dates and the manifests;
+ * never in the invoice itself.
  */
 export async function makeEInvoicePdf(dir: string, marker: string): Promise<string> {
   const invoice = facturXInvoice();
@@ -436,7 +465,7 @@ export async function makeEInvoicePdf(dir: string, marker: string): Promise<stri
   const date = "(D:20261130103000Z)";
   const invoicePath = pdfString(`C:\\Users\\${marker}\\Invoices\\${E_INVOICE_NAME}`);
   const objects = [
-    "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(c2pa.bin) 10 0 R (factur-x.xml) 6 0 R] >> >> /AF [6 0 R 8 0 R] >>",
+    "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(c2pa.bin) 10 0 R (factur-x.xml) 6 0 R] >> >> /AF [6 0 R 8 0 R] /Metadata 12 0 R >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
     streamObject("", `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`),
@@ -447,6 +476,7 @@ export async function makeEInvoicePdf(dir: string, marker: string): Promise<stri
     streamObject("/Type /EmbeddedFile /Subtype /application#2Fc2pa", manifest),
     `<< /Type /Filespec /F (/home/${marker}/c2pa.bin) /EF << /F 11 0 R >> >>`,
     streamObject("/Type /EmbeddedFile /Subtype /application#2Foctet-stream", manifest, true),
+    streamObject("/Type /Metadata /Subtype /XML", facturXXmp(marker), true),
   ];
   const file = path.join(dir, `e-invoice-${crypto.randomUUID()}.pdf`);
   await fs.writeFile(file, assemblePdf(objects, `/Info << /Author (${marker}) /Title (Invoice of ${marker}) >>`));

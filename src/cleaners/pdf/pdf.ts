@@ -9,6 +9,7 @@ import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { ObjectView, objectKey } from "./object-view.js";
 import { dumpObjects, pageCount, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
+import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
 import { removeScripts } from "./scripts.js";
 import { scrubObjects } from "./scrub-objects.js";
@@ -37,12 +38,33 @@ const STRUCTURAL = new Set([
 ]);
 
 /**
+ * The XMP an e-invoice PDF keeps (`invoice-declaration.ts`): the PDF/A part and conformance, the
+ * invoice's kind, file name, version and profile, and the PDF/A extension schema describing them.
+ */
+const INVOICE_DECLARATION = new Set([
+  "Part",
+  "Conformance",
+  "DocumentType",
+  "DocumentFileName",
+  "Version",
+  "ConformanceLevel",
+  "SchemasSchema",
+  "SchemasNamespaceURI",
+  "SchemasPrefix",
+  "SchemasPropertyName",
+  "SchemasPropertyValueType",
+  "SchemasPropertyCategory",
+  "SchemasPropertyDescription",
+]);
+
+/**
  * PDF: qpdf alone, in two runs. The first dumps every object as JSON (stream data in files); we
  * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
  * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`); attached files are
  * cleaned by their own cleaners and their specifications keep only the file name
  * (`attachments.ts`, `file-specs.ts`), C2PA manifests go and e-invoices stay as they are
- * (`attached-kinds.ts`); the pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
+ * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
+ * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
  * a full rewrite of the file, which is then checked inside, where ExifTool does not look
  * (`check-output.ts`).
  *
@@ -78,6 +100,7 @@ export const pdfCleaner: Cleaner = {
     const scripts = removeScripts(view);
     scrubFileSpecs(view);
     const attached = await cleanAttachedFiles(view, input, ctx);
+    if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
     await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.written.keys()].map(objectKey)));
 
     await fsp.writeFile(updateFile, JSON.stringify(view.update));
@@ -95,7 +118,7 @@ export const pdfCleaner: Cleaner = {
     // An ICC profile in a PDF is an image's colour space (an ICCBased resource): page content.
     // So is an embedded JPEG's Adobe segment (how to read its colour channels), which the JPEG
     // cleaner keeps for that reason.
-    return (t.group === "PDF" && STRUCTURAL.has(t.tag)) || t.group === "ICC_Profile" || t.group === "APP14";
+    return (t.group === "PDF" && STRUCTURAL.has(t.tag)) || (t.group === "XMP" && INVOICE_DECLARATION.has(t.tag)) || t.group === "ICC_Profile" || t.group === "APP14";
   },
 };
 
