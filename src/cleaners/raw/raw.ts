@@ -1,11 +1,12 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
+import { IIQ } from "../file-type.js";
 import { isDescriptive, isKept } from "../keep.js";
 import { copyRightsBack } from "../rights.js";
 import type { CleanContext, Cleaner, FoundTag, KeepOption } from "../types.js";
 import type { RawTags } from "../../metadata/read-task.js";
-import { isBlank, isDate, isDecoderTag, isRetainedTag, isWhen } from "./tags.js";
+import { isBlank, isDate, isDecoderTag, isPersonal, isRetainedTag, isWhen } from "./tags.js";
 
 /**
  * What goes in the first rewrite: whole blocks that are nothing but metadata, and fields every
@@ -37,7 +38,7 @@ const CHANGED = "The camera raw file could not be cleaned without changing its r
  */
 export const rawCleaner: Cleaner = {
   name: "raw",
-  fileTypes: ["DNG", "CR2", "CR3", "NEF", "NRW", "ARW", "SR2", "SRF", "RAF", "RW2", "RWL", "ORF", "ORI", "PEF", "MRW", "CRW"],
+  fileTypes: ["DNG", "CR2", "CR3", "NEF", "NRW", "ARW", "SR2", "SRF", "RAF", "RW2", "RWL", "ORF", "ORI", "PEF", "MRW", "CRW", IIQ],
   async clean(ctx: CleanContext): Promise<void> {
     const before = await ctx.exiftool.read(ctx.input, { imageHash: true });
     const hash = before.tags["File:ImageDataHash"];
@@ -60,6 +61,10 @@ export const rawCleaner: Cleaner = {
     const after = await ctx.exiftool.read(current, { imageHash: true });
     if (after.tags["File:ImageDataHash"] !== hash) {
       throw new BadFileError(CHANGED, new Error(`ImageDataHash ${String(hash)} became ${String(after.tags["File:ImageDataHash"])}`));
+    }
+    if (ctx.fileType === IIQ) {
+      const changed = changedNotes(before.tags, after.tags);
+      if (changed.length > 0) throw new BadFileError(CHANGED, new Error(`IIQ maker notes changed: ${changed.join(", ")}`));
     }
     await fsp.copyFile(current, ctx.output);
   },
@@ -91,6 +96,20 @@ function leftovers(tags: RawTags, keep: ReadonlySet<KeepOption>): FoundTag[] {
     if (isDescriptive(t.group, t.tag) || isDecoderTag(t) || isKept(t, keep)) return [];
     if (isRetainedTag(t) && !(isWhen(t) && !isBlank(t.value))) return [];
     return [t];
+  });
+}
+
+/**
+ * A Phase One IIQ keeps the raw data's companions (sensor calibration with its defect map and
+ * flat field, black level data, strip offsets, colour matrices) inside its maker notes, next to
+ * the owner's details, where the raw data hash does not reach: every maker-note field the cleaner
+ * has no reason to touch must read the same after the rewrite (binary ones by their length).
+ */
+function changedNotes(before: RawTags, after: RawTags): string[] {
+  return Object.keys(before).filter((key) => {
+    if (!key.startsWith("MakerNotes:")) return false;
+    const t = { group: "MakerNotes", tag: key.slice("MakerNotes:".length), value: before[key] };
+    return !isPersonal(t) && !isWhen(t) && JSON.stringify(before[key]) !== JSON.stringify(after[key]);
   });
 }
 

@@ -1,15 +1,8 @@
-import { IIQ, TIFF_RAW } from "../file-type.js";
+import { TIFF_RAW } from "../file-type.js";
 import { refusal } from "../refusal.js";
 
 /** Camera raws the service recognises but cannot clean with proof that the picture stays intact. */
 export const rawRefusals = [
-  refusal(
-    "raw-iiq",
-    [IIQ],
-    "This is a Phase One IIQ camera raw photo. Its raw picture data lies inside the camera's own notes, next to the " +
-      "serial number and other personal details, and the service cannot rewrite those notes with proof that the picture " +
-      "stays intact, so it does not clean this kind of file.",
-  ),
   refusal(
     "raw-tiff",
     [TIFF_RAW],
