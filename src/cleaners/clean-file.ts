@@ -112,8 +112,15 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * and nothing may follow the end of the picture. It catches what ExifTool has no name for (an
  * unknown APPn or private chunk a cleaner let through), and it shows that no embedded document
  * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
- * JPEG whole. Every other type is re-read with `-ee`, whatever it holds. The re-read stays for
- * the proven types: it is the second, independent judge, and it gives the `remaining` values.
+ * JPEG whole. Every other type is re-read with `-ee`, whatever it holds.
+ *
+ * When the proof holds and nothing was kept, the re-read is skipped: every byte of the file
+ * outside the compressed image data is then a coding part whose fields the proof accounted for,
+ * or the fixed Adobe colour transform, so ExifTool could report only the file's own structure
+ * (dimensions, coding, its type), which `isStructural` and `isDescriptive` leave out anyway: the
+ * answer (`removed`, an empty `remaining`, the type's MIME type, unchanged) is the one the re-read
+ * would give. Where something was kept (an ICC profile, an orientation) the re-read stays, as
+ * the second judge of what the kept parts hold and the source of their `remaining` values.
  */
 export async function verify(
   exiftool: ExifToolAccess,
@@ -126,10 +133,12 @@ export async function verify(
   const { cleaner, fileType } = detected;
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
   const proof = structuralProofFor(fileType, keep);
-  const [{ tags: after }, failure] = await Promise.all([exiftool.read(output, { embedded: proof == null }), proof?.(output, allowed) ?? null]);
+  const reread = proof == null || allowed.size > 0 ? exiftool.read(output, { embedded: proof == null }) : null;
+  const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);
+  const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
-  const afterType = fileTypeOf(after);
+  const afterType = read == null ? fileType : fileTypeOf(after);
   if (afterType !== fileType) {
     throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
   }
@@ -161,7 +170,8 @@ export async function verify(
   for (const groups of [outcome.remaining ?? {}, outcome.nested?.remaining ?? {}]) {
     for (const [group, values] of Object.entries(groups)) metadata[group] = { ...metadata[group], ...values };
   }
-  const mime = typeof after["File:MIMEType"] === "string" ? after["File:MIMEType"] : "application/octet-stream";
+  const mimeTag = (read == null ? before : after)["File:MIMEType"];
+  const mime = typeof mimeTag === "string" ? mimeTag : "application/octet-stream";
   return { cleaner: cleaner.name, fileType, mimeType: mime, removed, remaining: metadata };
 }
 
