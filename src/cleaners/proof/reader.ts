@@ -4,12 +4,14 @@ const WINDOW = 1 << 20;
 
 /**
  * Reads a file by position through one window, for the structural proofs: a file of any size is
- * walked holding at most a mebibyte of it (more only for a single longer read). Kept apart from
- * the cleaners' own reader so that a proof shares no code with what it checks.
+ * walked holding at most a mebibyte of it (more only for a single longer read). The window's
+ * memory is reused, so a returned buffer is valid only until the next call. Kept apart from the
+ * cleaners' own reader so that a proof shares no code with what it checks.
  */
 export class ProofReader {
-  private window = Buffer.alloc(0);
+  private window: Buffer = Buffer.alloc(0);
   private base = 0;
+  private memory: Buffer | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -41,7 +43,8 @@ export class ProofReader {
 
   private async load(at: number, length: number): Promise<void> {
     const want = Math.min(Math.max(WINDOW, length), this.size - at);
-    const buffer = Buffer.allocUnsafe(want);
+    if (this.memory == null || this.memory.length < want) this.memory = Buffer.allocUnsafe(want);
+    const buffer = this.memory;
     const { bytesRead } = await this.handle.read(buffer, 0, want, at);
     this.window = buffer.subarray(0, bytesRead);
     this.base = at;

@@ -1,12 +1,16 @@
 import fsp from "node:fs/promises";
 import { type Finding, type TagEntry } from "./types.js";
 
-const CHUNK = 64 * 1024;
+const CHUNK = 1024 * 1024;
 
-/** Reads a file through a moving window, so a 100 MB JPEG is walked without being held whole. */
+/**
+ * Reads a file through a moving window, so a 100 MB JPEG is walked without being held whole. The
+ * window's memory is reused: a returned buffer is valid only until the next call.
+ */
 class Window {
   private start = 0;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
+  private memory: Buffer | undefined;
   constructor(
     private readonly handle: fsp.FileHandle,
     readonly size: number,
@@ -15,8 +19,9 @@ class Window {
   /** The bytes from `pos` on, at least `min` of them when the file has them. */
   async at(pos: number, min = 1): Promise<Buffer> {
     if (pos < this.start || pos + min > this.start + this.buf.length) {
-      const length = Math.max(CHUNK, min);
-      const { bytesRead, buffer } = await this.handle.read(Buffer.alloc(length), 0, length, pos);
+      const length = Math.min(Math.max(CHUNK, min), Math.max(this.size - pos, min));
+      if (this.memory == null || this.memory.length < length) this.memory = Buffer.allocUnsafe(length);
+      const { bytesRead, buffer } = await this.handle.read(this.memory, 0, length, pos);
       this.start = pos;
       this.buf = buffer.subarray(0, bytesRead);
     }
