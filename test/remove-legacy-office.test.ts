@@ -78,6 +78,18 @@ describe("POST /api/v1/remove on Word, Excel and PowerPoint 97-2003", () => {
     }
   }, 120_000);
 
+  it("keep=colorProfile: the ICC profile of a picture inside a Word document stays and is listed in remaining", async () => {
+    const marker = `Legacykeep${crypto.randomBytes(5).toString("hex")}`;
+    const iccMarker = `Legacyicc${crypto.randomBytes(5).toString("hex")}`;
+    const own = await fs.mkdtemp(path.join(dir, "picture-"));
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker, [await fs.readFile(await makeJpeg(own, marker, { icc: iccMarker }))]);
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.doc", { keep: "colorProfile" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(Object.keys(body["remaining"] as object)).toEqual(["icc_profile"]);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect(await findMarker(cleaned!, iccMarker)).not.toEqual([]);
+  });
+
   it("refuses an encrypted Word document in words", async () => {
     const file = await makeMarkedLegacyOffice(dir, "doc", "Encrypted");
     const doc = CFB.read(await fs.readFile(file), { type: "buffer" });

@@ -4,7 +4,7 @@ import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
-import { countPictureTags } from "./picture-counts.js";
+import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { scrubWord } from "./word.js";
 
@@ -117,7 +117,7 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
-    return pictures.length === 0 ? {} : { nested: { removed: await countPictureTags(ctx, pictures), remaining: {} } };
+    return pictures.length === 0 ? {} : { nested: await pictureOutcome(ctx, pictures) };
   },
 
   isStructural(t: FoundTag): boolean {

@@ -1,7 +1,9 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { isDescriptive } from "../keep.js";
-import type { CleanContext } from "../types.js";
+import type { RawTags } from "../../metadata/read-task.js";
+import { shapeMetadata } from "../../metadata/shape.js";
+import { isDescriptive, isKept } from "../keep.js";
+import type { CleanContext, NestedOutcome } from "../types.js";
 import type { CleanedPicture } from "./embedded-pictures.js";
 
 /**
@@ -11,13 +13,15 @@ import type { CleanedPicture } from "./embedded-pictures.js";
 const MAX_COUNTED = 64;
 
 /**
- * What the cleaning of the pictures removed, per lower-case tag group as `removed` shows it: the
- * tags ExifTool reads from a picture before cleaning and no longer after (or empty after: a
- * comment segment of zeros reads as an empty comment). ExifTool does not look inside Office
- * 97-2003 files, so without this the client would not learn that a picture's EXIF went.
+ * What the cleaning of the pictures removed, per lower-case tag group as `removed` shows it (the
+ * tags ExifTool reads from a picture before cleaning and no longer after, or empty after: a
+ * comment segment of zeros reads as an empty comment), and what `keep` left in them (an ICC
+ * profile), as `remaining` shows it. ExifTool does not look inside Office 97-2003 files, so
+ * without this the client would learn neither.
  */
-export async function countPictureTags(ctx: CleanContext, pictures: readonly CleanedPicture[]): Promise<Record<string, number>> {
+export async function pictureOutcome(ctx: CleanContext, pictures: readonly CleanedPicture[]): Promise<NestedOutcome> {
   const removed: Record<string, number> = {};
+  const kept: RawTags = {};
   for (const [i, picture] of pictures.slice(0, MAX_COUNTED).entries()) {
     const [before, after] = await Promise.all(
       (["original", "cleaned"] as const).map(async (side) => {
@@ -28,11 +32,17 @@ export async function countPictureTags(ctx: CleanContext, pictures: readonly Cle
     );
     for (const key of Object.keys(before!)) {
       const [group, tag] = key.split(":", 2);
+      if (tag == null || isDescriptive(group!, tag)) continue;
       const left = after![key];
-      if (tag == null || (left != null && left !== "") || isDescriptive(group!, tag)) continue;
+      if (left != null && left !== "") {
+        if (isKept({ group: group!, tag, value: left }, ctx.keep)) kept[key] = left;
+        continue;
+      }
       const g = group!.toLowerCase();
       removed[g] = (removed[g] ?? 0) + 1;
     }
   }
-  return removed;
+  const { metadata } = shapeMetadata({ raw: kept, messages: [], clientName: "", size: 0, numeric: false, replacements: [] });
+  delete metadata["File"];
+  return { removed, remaining: metadata };
 }
