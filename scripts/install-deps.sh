@@ -19,13 +19,14 @@ declare -A need=(
   # Every helper process runs under setpriv (dies with the service) and prlimit (memory cap).
   [setpriv]=util-linux
   [prlimit]=util-linux
+  # pdftotext reads a cleaned PDF's page text back, to prove it is the original's.
+  [pdftotext]=poppler-utils
 )
 if [ "$mode" = test ]; then
   need[/usr/bin/convert]=imagemagick
   need[/usr/bin/heif-enc]=libheif-examples
   # ImageMagick renders SVG through this delegate (the image tests compare SVG pixels).
   need[rsvg-convert]=librsvg2-bin
-  need[pdftotext]=poppler-utils
   # The office review tests read a cleaned document's final text as LibreOffice shows it.
   need[soffice]=libreoffice-writer-nogui
   # The camera raw tests check that dcraw identifies and renders the raws the same way.

@@ -5,14 +5,17 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/office/final-text.js";
+import { checkSamePdfText } from "../src/cleaners/pdf/same-text.js";
 import { zip, type Part } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
+import { makeMarkedPdf, PDF_TEXT } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
 
 /*
  * The verification's final-text comparison, on real generated documents under review: the text it
  * reads from the original is the hand-written final text of the fixture (insertions kept,
- * deletions and comments left out), and a copy whose final text truly differs is refused. The
+ * deletions and comments left out), and a copy whose final text truly differs is refused; a PDF
+ * whose page text changed is refused as well (pdftotext). The
  * same check running inside the service on every cleaned document is exercised by
  * remove-office.test.ts and remove-epub.test.ts, whose documents must come back 200.
  */
@@ -85,5 +88,20 @@ describe("final text of a document under review", () => {
     await expect(checkSameFinalText(original, await save(shown, "shown.odt"), "opendocument")).rejects.toBeInstanceOf(BadFileError);
     const accepted = await withPart(fx.bytes, BODY.odt, (xml) => xml.replace(/<text:tracked-changes.*<\/text:tracked-changes>/s, "").replace(/<office:annotation .*<\/office:annotation>/s, ""));
     await expect(checkSameFinalText(original, await save(accepted, "accepted.odt"), "opendocument")).resolves.toBeUndefined();
+  });
+});
+
+describe("page text of a PDF", () => {
+  test("the same PDF passes; one whose page text changed (same length, so still a valid file) is refused", async () => {
+    const file = await makeMarkedPdf(dir, "plain", "FTXTpdfmark");
+    await expect(checkSamePdfText(file, file)).resolves.toBeUndefined();
+    const bytes = await fsp.readFile(file);
+    const at = bytes.indexOf(PDF_TEXT);
+    expect(at).toBeGreaterThan(0);
+    const changed = Buffer.from(bytes);
+    changed.write(PDF_TEXT.toUpperCase(), at, "latin1");
+    const err = await checkSamePdfText(file, await save(changed, "changed.pdf")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain("the pages' text");
   });
 });

@@ -1,0 +1,36 @@
+import crypto from "node:crypto";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { runTool, ToolFailure } from "../run-tool.js";
+
+const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
+const TIMEOUT_MS = 120_000;
+/** The text of the pages, extracted whole: a text PDF of thousands of pages stays far below. */
+const MAX_TEXT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Refuses a cleaned PDF whose pages do not read the same as the original's: the text poppler's
+ * pdftotext extracts (a reader of its own, apart from qpdf, which wrote the copy), compared
+ * without whitespace. Cleaning never touches page content, so any difference means a page's
+ * content was lost or damaged on the way. pdftotext also reads the annotations' appearances, so
+ * the caller skips the check where cleaning removed annotations.
+ */
+export async function checkSamePdfText(original: string, cleaned: string): Promise<void> {
+  const before = await pageText(original);
+  const after = await pageText(cleaned);
+  if (before.digest !== after.digest) {
+    throw new BadFileError(CHANGED, new Error(`pdf: the pages' text (${before.chars} characters) is not the original's (now ${after.chars})`));
+  }
+}
+
+async function pageText(file: string): Promise<{ digest: string; chars: number }> {
+  let r;
+  try {
+    r = await runTool("pdftotext", ["-q", "-enc", "UTF-8", file, "-"], { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_TEXT_BYTES });
+  } catch (err) {
+    if (err instanceof ToolFailure) throw new TooComplexError("pdftotext could not read the PDF's text within its limits", err);
+    throw err;
+  }
+  if (r.code !== 0) throw new BadFileError("The PDF is damaged and could not be read.", new Error(`pdftotext exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  const text = r.stdout.toString("utf8").replace(/\s+/gu, "");
+  return { digest: crypto.createHash("sha256").update(text, "utf8").digest("hex"), chars: text.length };
+}
