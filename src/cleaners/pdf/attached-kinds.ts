@@ -43,7 +43,7 @@ const HEAD_BYTES = 64 * 1024;
  */
 const ROOT = /^(?:\s|<\?[^]*?\?>|<!--[^]*?-->)*<(?:([A-Za-z_][\w.-]*):)?[A-Za-z_][\w.-]*(\s[^>]*)?\/?>/;
 
-/** What an e-invoice is called in the answer's `remaining`, by its root namespace. */
+/** What the answer's `remaining.attachments` says of an e-invoice, under its file name. */
 export const E_INVOICE = "electronic invoice (XML), kept unchanged";
 
 /** True when the file is an e-invoice's XML: its root element is in one of their namespaces. */
