@@ -1,7 +1,8 @@
 /**
- * Settles with `work`, or rejects with the signal's reason as soon as it fires. For work that
- * cannot itself be cancelled (an ExifTool task already handed to a process): the request answers
- * at its deadline, and the task's late result is dropped.
+ * Settles with `work`, or rejects with the signal's reason as soon as it fires. The ExifTool tasks
+ * inside such a step stop with the same signal (metadata/task-runner.ts), but the step may make
+ * something else of their failure (a read-before-cleaning turns it into "too complex"): the request
+ * answers with the signal's own reason (deadline or client gone), and any late result is dropped.
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
