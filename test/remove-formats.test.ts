@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import { makeBmp, makeJp2, makeJpx, makeJxl, makeJxlCodestream, makePsb, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
-import { makeDosEps, makeEps } from "./helpers/make-postscript.js";
+import { makeDosEps, makeEps, makeEpsWithDocument } from "./helpers/make-postscript.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -66,6 +66,7 @@ const rows: Row[] = [
   { name: "JPEG 2000 part 2 (JPX: labels, association, vendor UUID)", make: (d) => makeJpx(d, MARKER), type: "JPX", pixels: decodedBy("/usr/bin/opj_decompress", (i, o) => ["-i", i, "-o", o]) },
   { name: "EPS (DSC comments, Photoshop, XMP, ICC blocks)", make: (d) => makeEps(d, MARKER), type: "EPS", pixels: rendered },
   { name: "EPS with a DOS binary header (TIFF and metafile previews)", make: (d) => makeDosEps(d, MARKER), type: "EPS", pixels: rendered, tiffPreview: true },
+  { name: "EPS placing another EPS (%%BeginDocument with a file name)", make: (d) => makeEpsWithDocument(d, MARKER), type: "EPS", pixels: rendered },
   { name: "PostScript (not EPS)", make: (d) => makeEps(d, MARKER, false), type: "PS", pixels: rendered },
   { name: "JPEG XL (container)", make: (d) => makeJxl(d, MARKER), type: "JXL", pixels: decodedBy("/usr/bin/djxl", (i, o) => [i, o]) },
   { name: "BMP (embedded ICC profile, bytes after it)", make: (d) => makeBmp(d, MARKER, false), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },

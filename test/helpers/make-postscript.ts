@@ -92,6 +92,22 @@ export async function makeEps(dir: string, marker: string, eps = true): Promise<
 }
 
 /**
+ * An EPS placing another one, as page-layout programs embed a picture: the marked EPS inside
+ * `%%BeginDocument: (its file name)` ... `%%EndDocument`, its own header and blocks included.
+ */
+export async function makeEpsWithDocument(dir: string, marker: string): Promise<string> {
+  const inner = await fs.readFile(await makeEps(dir, marker));
+  const head = [
+    "%!PS-Adobe-3.0 EPSF-3.0", `%%Creator: (${marker} Layout)`, `%%BoundingBox: 0 0 ${W} ${H}`, "%%Pages: 1", "%%EndComments",
+    "%%Page: 1 1", "/placed_state save def", "/showpage {} def", `%%BeginDocument: (C:\\Users\\${marker}\\holiday.eps)`, "",
+  ].join("\n");
+  const tail = ["", "%%EndDocument", "placed_state restore", "showpage", "%%EOF", ""].join("\n");
+  const file = path.join(dir, "layout.eps");
+  await fs.writeFile(file, Buffer.concat([Buffer.from(head, "latin1"), inner, Buffer.from(tail, "latin1")]));
+  return file;
+}
+
+/**
  * The same EPS behind a DOS binary header (as Illustrator and CorelDRAW write for Windows),
  * with a TIFF preview carrying the marker in its EXIF and a Windows metafile preview carrying
  * it in a comment record.

@@ -48,6 +48,12 @@ const DATA_BYTES = /^%%Begin(?:Data:\s*(\d+)(?:\s+\S+)?(?:\s+(Bytes|Lines))?|Bin
 
 const DSC = /^%%([A-Za-z][\w-]*)(?::|$)/;
 
+/**
+ * An embedded document's opening line names the file it was made from (a user's folder, a
+ * client's name): the line stays, for the `%%EndDocument` it pairs with, without the name.
+ */
+const BEGIN_DOCUMENT = /^%%BeginDocument\b/i;
+
 interface Line {
   /** The line without its end. */
   text: string;
@@ -66,7 +72,8 @@ function lineAt(ps: string, at: number): Line {
 /**
  * Rewrites a PostScript program line by line without its metadata: the header keeps only layout
  * comments, metadata DSC fields go wherever they stand (with their `%%+` continuation lines),
- * and Photoshop, ICC (unless kept) and XMP blocks go whole. Lines that are not comments are
+ * embedded documents lose their file name, and Photoshop, ICC (unless kept) and XMP blocks go
+ * whole. Lines that are not comments are
  * copied byte for byte, and so is data the program reads itself (`%%BeginData`/`%%BeginBinary`).
  */
 export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
@@ -104,6 +111,10 @@ export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
       continue;
     }
     if (CLOSES_MARKED_CONTENT.test(text)) closers.push(out.length);
+    if (BEGIN_DOCUMENT.test(text)) {
+      out.push(`%%BeginDocument${whole.slice(text.length)}`);
+      continue;
+    }
     if ((key != null && METADATA_KEYS.has(key)) || text.startsWith("%ADO_ContainsXMP")) {
       keptLast = false;
       continue;
