@@ -129,6 +129,19 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(decoded).toEqual(await decode(file));
   });
 
+  it("refuses in words a Musepack stream-version-8 file with a chapter packet (its own APE tag inside the stream)", async () => {
+    const { stream } = await makeMarkedMusepackSv8(dir, MARKER);
+    const endPacket = stream.length - 3;
+    expect(stream.toString("latin1", endPacket, stream.length)).toBe("SE\x03");
+    const chapter = Buffer.concat([Buffer.from("CT", "latin1"), Buffer.from([3 + 4 + MARKER.length]), Buffer.from([0, 0, 0, 0]), Buffer.from(MARKER, "latin1")]);
+    const file = path.join(dir, `chapters-${crypto.randomUUID()}.mpc`);
+    await fs.writeFile(file, Buffer.concat([stream.subarray(0, endPacket), chapter, stream.subarray(endPacket)]));
+    const { status, body, cleaned } = await removeViaApi(server, file, "song.mpc");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The Musepack file holds chapter tags (titles and other text for its chapters) inside its audio stream, which this service cannot remove yet.");
+    expect(cleaned).toBeNull();
+  });
+
   it("says in words why an AIFF without a format chunk cannot be cleaned", async () => {
     const bytes = Buffer.alloc(12 + 8 + 4);
     bytes.write("FORMxxxxAIFFNAME", 0, "latin1");

@@ -3,6 +3,7 @@ import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { writeApeStream } from "./ape-wav-header.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
+import { refuseChapterTags } from "./musepack-chapters.js";
 import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
 
@@ -52,7 +53,10 @@ export const taggedAudioCleaner: Cleaner = {
       }
       const end = await endOfAudio(src, start);
       if (ctx.fileType === "APE") await writeApeStream(src, out, start, end);
-      else out.copy(start, end);
+      else {
+        if (head === "MPCK") await refuseChapterTags(src, start + 4, end);
+        out.copy(start, end);
+      }
     });
   },
 
