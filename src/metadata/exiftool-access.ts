@@ -1,5 +1,5 @@
 import type { ExifToolAccess } from "../cleaners/types.js";
-import { ReadAllTask } from "./read-task.js";
+import { ReadAllTask } from "./read-all-task.js";
 import type { RunTask } from "./task-runner.js";
 import { completeRead } from "./unrecognised-types.js";
 import { WriteTask } from "./write-task.js";

@@ -1,5 +1,4 @@
 import fsp from "node:fs/promises";
-import { ExifToolTask } from "exiftool-vendored";
 import type { ExifToolAccess } from "../cleaners/types.js";
 
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
@@ -9,40 +8,6 @@ export interface RawRead {
   tags: RawTags;
   /** Messages ExifTool printed on stderr (its JSON `Error`/`Warning` tags are in `tags`). */
   messages: string[];
-}
-
-/**
- * Reads every tag of a file the way the contract shapes it: family-0 group names (`-G0`; a tag
- * repeated inside one group keeps ExifTool's preferred value), unknown tags too (`-u`), and never
- * `-fast`. `numeric` gives ExifTool's `-n` values; `embedded` adds `-ee` (video GPS tracks,
- * images inside PDFs).
- *
- * Written as our own task rather than `readRaw` because a file ExifTool cannot parse is not an
- * error for us: its messages become `warnings` and whatever it could read is still returned.
- */
-export class ReadAllTask extends ExifToolTask<RawRead> {
-  static for(file: string, numeric: boolean, embedded: boolean, imageHash = false): ReadAllTask {
-    const args = ["-charset", "filename=utf8", "-json", "-G0", "-u", "-api", "LargeFileSupport=1"];
-    if (embedded) args.push("-ee");
-    if (imageHash) args.push("-api", "RequestTags=ImageDataHash");
-    if (numeric) args.push("-n");
-    args.push(file);
-    return new ReadAllTask(args);
-  }
-
-  private constructor(args: string[]) {
-    super(args);
-  }
-
-  protected parse(data: string): RawRead {
-    const messages = [...this.errors, ...this.warnings];
-    let tags: RawTags = {};
-    if (data.trim() !== "") {
-      const parsed: unknown = JSON.parse(data);
-      if (Array.isArray(parsed) && parsed[0] != null && typeof parsed[0] === "object") tags = parsed[0] as RawTags;
-    }
-    return { tags, messages };
-  }
 }
 
 /** Reads a file through the pool, asking for embedded documents only where they can exist. */
