@@ -132,6 +132,20 @@ describe("PostScript: the drawing program stays byte for byte", () => {
     expect(cleaned.toString("latin1")).toBe(await expectedProgram(dir));
   });
 
+  it("EPS with keep=colorProfile: the ICC profile block stays as it was, the rest goes", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "eps-icc-"));
+    const input = await makeEps(dir, MARKER);
+    const block = (b: Buffer): string | undefined => /^%%BeginICCProfile[^]*?^%%EndICCProfile.*$/m.exec(b.toString("latin1"))?.[0];
+    const profile = block(await fs.readFile(input));
+    expect(profile).toBeDefined();
+    const { status, body, cleaned } = await removeViaApi(server, input, "in.eps", { keep: "colorProfile" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(block(cleaned!)).toBe(profile);
+    expect(Object.keys(body["remaining"] as object)).toEqual(["icc_profile"]);
+    // The marker is in the profile's description: everywhere else it is gone.
+    expect(cleaned!.toString("latin1").replace(profile!, "")).not.toContain(MARKER);
+  });
+
   it("DOS binary EPS: same program, the TIFF preview kept without its metadata, the metafile preview dropped", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "dos-eps-"));
     const { cleaned, body } = await removed(await makeDosEps(dir, MARKER), dir);
