@@ -59,6 +59,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const id = crypto.randomUUID();
   const input = path.join(s.workDir, `in-${id}`);
   const output = path.join(s.workDir, `out-${id}`);
+  const scratchDir = path.join(s.workDir, `scratch-${id}`);
   const final = destinationOf(file, relative, s.placement);
   const staged = tempNameFor(final, id);
   let findings: Finding[] | undefined;
@@ -69,7 +70,10 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     await fsp.symlink(path.resolve(file), input);
     if (await needsShapeCheck(input)) await s.workers.screen({ file: input }, signal);
     const before = await readBeforeCleaning(exiftool, input);
-    if (s.findings) findings = await s.workers.findings({ tags: before.tags, file: input }, signal);
+    if (s.findings) {
+      await fsp.mkdir(scratchDir);
+      findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);
+    }
     const result = await cleanThrough({ exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags, s.workers, signal);
     const { mode } = await fsp.stat(file);
     await fsp.mkdir(path.dirname(final), { recursive: true });
@@ -84,6 +88,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   } finally {
     await fsp.rm(input, { force: true });
     await fsp.rm(output, { force: true });
+    await fsp.rm(scratchDir, { recursive: true, force: true });
     if (s.temps.delete(staged)) await fsp.rm(staged, { force: true });
   }
 }

@@ -90,19 +90,23 @@ interface InspectSettings {
 
 async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> {
   if (found.kind === "passed") return found.reason === "not found" ? { path: found.path, error: "not found" } : { path: found.path, skipped: found.reason };
-  const link = path.join(s.workDir, `in-${crypto.randomUUID()}`);
+  const id = crypto.randomUUID();
+  const link = path.join(s.workDir, `in-${id}`);
+  const scratchDir = path.join(s.workDir, `scratch-${id}`);
   const signal = AbortSignal.timeout(s.timeoutMs);
   try {
     await fsp.symlink(path.resolve(found.path), link);
+    await fsp.mkdir(scratchDir);
     if (await needsShapeCheck(link)) await s.workers.screen({ file: link }, signal);
     const { tags } = await readAll(s.exiftool(signal), link, false);
     const type = tags["File:FileType"];
-    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link }, signal) };
+    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir }, signal) };
   } catch (err) {
     if (err instanceof TooComplexError) return { path: found.path, error: "the file is too complex to process within this tool's limits" };
     return { path: found.path, error: err instanceof Error ? err.message : String(err) };
   } finally {
     await fsp.rm(link, { force: true });
+    await fsp.rm(scratchDir, { recursive: true, force: true });
   }
 }
 

@@ -82,9 +82,18 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     return untilAborted(read, job.signal);
   }
 
-  /** What the file gives away, looked for in a worker thread (PDF objects, office parts, previews). */
-  function findingsOf(job: Job, tags: RawTags): Promise<Finding[]> {
-    return workers.findings({ tags, file: job.file.path }, job.signal);
+  /**
+   * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
+   * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
+   */
+  async function findingsOf(job: Job, tags: RawTags, signal = job.signal): Promise<Finding[]> {
+    const scratchDir = temp.newPath();
+    await fsp.mkdir(scratchDir);
+    try {
+      return await workers.findings({ tags, file: job.file.path, scratchDir }, signal);
+    } finally {
+      await fsp.rm(scratchDir, { recursive: true, force: true });
+    }
   }
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
@@ -132,7 +141,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         // The findings read the original alongside the cleaning (both only read it); a refused
         // file stops them, and the request waits for them before its temp files go.
         const findingsStop = new AbortController();
-        const findings = workers.findings({ tags: before.tags, file: job.file.path }, AbortSignal.any([job.signal, findingsStop.signal]));
+        const findings = findingsOf(job, before.tags, AbortSignal.any([job.signal, findingsStop.signal]));
         findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
         const output = temp.newPath();
         const workDir = temp.newPath();

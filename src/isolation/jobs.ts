@@ -21,6 +21,8 @@ export interface CleanJob {
 export interface FindingsJob {
   tags: RawTags;
   file: string;
+  /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
+  scratchDir: string;
   port: MessagePort;
 }
 

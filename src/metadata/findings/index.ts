@@ -19,12 +19,14 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * What a file gives away (the contract's `findings`), most serious first, then in the contract's
  * order of kinds. `tags` is the ExifTool read the response shows (`-G0`, with or without `-n`);
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
- * picture, bytes after its end, PDF objects and revisions, office review content). In the
- * service this runs in a worker thread, whose helper programs stop with the request.
+ * picture, bytes after its end, PDF objects and revisions, office review content). Previews are
+ * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
+ * since a worker stopped mid-look never runs its own clean-up. In the service this runs in a
+ * worker thread, whose helper programs stop with the request.
  */
-export async function findingsOf(tags: RawTags, file: string): Promise<Finding[]> {
+export async function findingsOf(tags: RawTags, file: string, scratchDir: string): Promise<Finding[]> {
   const entries = tagEntries(tags);
-  const looked = await Promise.all([previewFindings(entries, file), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
+  const looked = await Promise.all([previewFindings(entries, file, scratchDir), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
   const all = [
     ...locationFindings(entries),
     ...peopleFindings(entries),

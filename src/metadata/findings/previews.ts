@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import path from "node:path";
 import { runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
 
@@ -27,10 +28,10 @@ const MIN_CORRELATION = 0.75;
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Finding[]> {
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file);
+  const verdict = await compareWithMain(entries, file, scratchDir);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
@@ -40,12 +41,12 @@ export async function previewFindings(entries: readonly TagEntry[], file: string
 
 type Verdict = "same" | "different" | "unknown";
 
-async function compareWithMain(entries: readonly TagEntry[], file: string): Promise<Verdict> {
+async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Verdict> {
   const { size } = await fsp.stat(file);
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
   // The picture and its previews are decoded side by side (each decode is a program run).
-  const [main, ...grids] = await Promise.all([greyGrid(file), ...spans.map((span, i) => previewGrid(file, span, i))]);
+  const [main, ...grids] = await Promise.all([greyGrid(file), ...spans.map((span, i) => previewGrid(file, span, path.join(scratchDir, `preview${i}.jpg`)))]);
   if (main == null) return "unknown";
   const decoded = grids.filter((g): g is Uint8Array => g != null);
   if (decoded.some((grid) => correlation(main, grid) < MIN_CORRELATION)) return "different";
@@ -53,7 +54,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string): Prom
 }
 
 /** A JPEG preview's grey grid, or null when the span holds no JPEG or it cannot be decoded. */
-async function previewGrid(file: string, span: { start: number; length: number }, i: number): Promise<Uint8Array | null> {
+async function previewGrid(file: string, span: { start: number; length: number }, previewFile: string): Promise<Uint8Array | null> {
   const bytes = Buffer.alloc(span.length);
   const handle = await fsp.open(file, "r");
   try {
@@ -62,7 +63,6 @@ async function previewGrid(file: string, span: { start: number; length: number }
     await handle.close();
   }
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
-  const previewFile = `${file}.preview${i}`;
   try {
     await fsp.writeFile(previewFile, bytes);
     return await greyGrid(previewFile);
