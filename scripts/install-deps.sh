@@ -21,6 +21,8 @@ declare -A need=(
   [prlimit]=util-linux
   # pdftotext reads a cleaned PDF's page text back, to prove it is the original's.
   [pdftotext]=poppler-utils
+  # catdoc, xls2csv and catppt do the same for Office 97-2003 files.
+  [catdoc]=catdoc
 )
 if [ "$mode" = test ]; then
   need[/usr/bin/convert]=imagemagick
@@ -46,8 +48,6 @@ if [ "$mode" = test ]; then
   need[redis-server]=redis-server
   # The URL tests put a public address on the loopback interface for a redirect test.
   need[ip]=iproute2
-  # The legacy Office tests read DOC and XLS text back with catdoc and xls2csv.
-  need[catdoc]=catdoc
   # The Musepack test encodes a stream-version-8 file and decodes it before and after cleaning.
   need[mpcenc]=musepack-tools
   need[mpcdec]=musepack-tools

@@ -4,10 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
+import { checkSameLegacyText } from "../src/cleaners/legacy-office/same-text.js";
 import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/office/final-text.js";
 import { checkSamePdfText } from "../src/cleaners/pdf/same-text.js";
 import { zip, type Part } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
+import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { makeMarkedPdf, PDF_TEXT } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
 
@@ -15,7 +17,7 @@ import { readZip } from "./helpers/read-archives.js";
  * The verification's final-text comparison, on real generated documents under review: the text it
  * reads from the original is the hand-written final text of the fixture (insertions kept,
  * deletions and comments left out), and a copy whose final text truly differs is refused; a PDF
- * whose page text changed is refused as well (pdftotext). The
+ * whose page text changed is refused as well (pdftotext), and so is a DOC (catdoc). The
  * same check running inside the service on every cleaned document is exercised by
  * remove-office.test.ts and remove-epub.test.ts, whose documents must come back 200.
  */
@@ -103,5 +105,22 @@ describe("page text of a PDF", () => {
     const err = await checkSamePdfText(file, await save(changed, "changed.pdf")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadFileError);
     expect(String((err as Error).cause)).toContain("the pages' text");
+  });
+});
+
+describe("text of an Office 97-2003 document", () => {
+  test("the same DOC passes; one whose body text changed (same length) is refused", async () => {
+    const file = await makeMarkedLegacyOffice(dir, "doc", "FTXTlegacymark");
+    await expect(checkSameLegacyText(file, file, "DOC")).resolves.toBeUndefined();
+    const bytes = await fsp.readFile(file);
+    // Word keeps 8-bit text as single bytes, other text as UTF-16.
+    const word = "Hello body text";
+    const at = [bytes.indexOf(Buffer.from(word, "latin1")), bytes.indexOf(Buffer.from(word, "utf16le"))].find((i) => i >= 0) ?? -1;
+    expect(at).toBeGreaterThan(0);
+    const changed = Buffer.from(bytes);
+    changed[at] = "J".charCodeAt(0);
+    const err = await checkSameLegacyText(file, await save(changed, "changed.doc"), "DOC").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain("the DOC's text");
   });
 });

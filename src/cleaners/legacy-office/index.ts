@@ -6,6 +6,7 @@ import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embe
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
+import { checkSameLegacyText } from "./same-text.js";
 import { scrubWord } from "./word.js";
 
 /** Storages that mean the document cannot be cleaned, and why, in words. */
@@ -117,6 +118,7 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
+    await checkSameLegacyText(ctx.input, ctx.output, ctx.fileType);
     return pictures.length === 0 ? {} : { nested: await pictureOutcome(ctx, pictures) };
   },
 
