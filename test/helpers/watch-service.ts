@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import { childPids } from "./fuzz-proc.js";
 import type { RunningServer } from "./server.js";
 
@@ -23,36 +24,55 @@ async function treeMb(pid: number): Promise<number> {
 }
 
 /**
+ * Probes /healthz every 100 ms until told to stop, then posts the slowest answer (a failed probe
+ * counts as infinite). It runs in a thread of its own: `work` often builds and sends a big upload
+ * on the test's thread, and a probe sharing that event loop would time the test's stalls, not
+ * the service's.
+ */
+const PROBE = `
+const { parentPort, workerData } = require("node:worker_threads");
+let done = false;
+let slowest = 0;
+parentPort.once("message", () => { done = true; });
+(async () => {
+  while (!done) {
+    const started = performance.now();
+    const ok = await fetch(workerData.url, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    slowest = Math.max(slowest, ok ? performance.now() - started : Number.POSITIVE_INFINITY);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  parentPort.postMessage(slowest);
+})();
+`;
+
+/**
  * Runs `work` against the service while probing /healthz and sampling the memory of the service
  * and its children, as an operator's monitoring would.
  */
 export async function watchService<T>(server: RunningServer, work: () => Promise<T>): Promise<Watched<T>> {
-  let slowestHealthMs = 0;
   let peakTreeMb = 0;
   let done = false;
-  const probe = async (): Promise<void> => {
-    while (!done) {
-      const started = performance.now();
-      const ok = await fetch(`${server.baseUrl}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      slowestHealthMs = Math.max(slowestHealthMs, ok ? performance.now() - started : Number.POSITIVE_INFINITY);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const probe = new Worker(PROBE, { eval: true, workerData: { url: `${server.baseUrl}/healthz` } });
+  const slowest = new Promise<number>((resolve, reject) => {
+    probe.once("message", resolve);
+    probe.once("error", reject);
+  });
   const sample = async (): Promise<void> => {
     while (!done) {
       peakTreeMb = Math.max(peakTreeMb, await treeMb(server.process.pid!));
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const watchers = [probe(), sample()];
+  const sampling = sample();
   try {
     const result = await work();
+    done = true;
+    probe.postMessage("stop");
+    const slowestHealthMs = await slowest;
+    await sampling;
     return { result, slowestHealthMs, peakTreeMb };
   } finally {
     done = true;
-    await Promise.all(watchers);
+    await probe.terminate();
   }
 }
