@@ -108,7 +108,7 @@ describe("retention of extraction results", () => {
         status = (await fetch(url)).status;
       }
       expect(status).toBe(404);
-      expect(short.logs.some((l) => l.includes("expired extraction results deleted"))).toBe(true);
+      await expect.poll(() => short.logs.some((l) => l.includes("expired extraction results deleted")), { timeout: 5000 }).toBe(true);
     } finally {
       await short.stop();
     }

@@ -14,9 +14,9 @@ describe("every response", () => {
     const id = res.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    await new Promise((r) => setTimeout(r, 100));
+    // The log is written asynchronously: its lines may follow the answer by a moment.
+    await expect.poll(() => server.logs.filter((l) => l.includes(id!)).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     const lines = server.logs.filter((l) => l.includes(id!)).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const line of lines) expect(line["reqId"]).toBe(id);
   });
 

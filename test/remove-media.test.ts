@@ -304,6 +304,8 @@ describe("hidden content in audio and video", () => {
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The MOV file's tracks could not all be copied; it may be damaged.");
     expect(cleaned).toBeNull();
+    // The log is written asynchronously: the line may follow the answer by a moment.
+    await expect.poll(() => server.logs.some((l) => l.includes("tracks could not all be copied")), { timeout: 5000 }).toBe(true);
     const line = server.logs.find((l) => l.includes("tracks could not all be copied"));
     expect(line).toMatch(/"cause":"Error: kept video h264, audio aac, subtitle mov_text from .* but the copy holds/);
   });
