@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proveJpeg } from "../src/cleaners/proof/jpeg-proof.js";
 import { provePng } from "../src/cleaners/proof/png-proof.js";
@@ -9,6 +8,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
+import { pngChunk } from "./helpers/make-images.js";
 
 const MARKER = "UNKNOWNPART-7f3c9a";
 const NOT_CLEAN = "The file's metadata could not be removed completely.";
@@ -56,14 +56,6 @@ function jpegWithPaddedTable(base = jpeg): Buffer {
   return Buffer.concat([base.subarray(0, at), padded, base.subarray(at + 2 + length)]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const b = Buffer.alloc(12 + data.length);
-  b.writeUInt32BE(data.length, 0);
-  b.write(type, 4, "latin1");
-  data.copy(b, 8);
-  b.writeUInt32BE(zlib.crc32(b.subarray(4, 8 + data.length)), 8 + data.length);
-  return b;
-}
 
 /** The PNG with `chunk` right after IHDR. */
 function pngWith(chunk: Buffer, base = png): Buffer {

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import zlib from "node:zlib";
 import yazl from "yazl";
+import { pngChunk } from "./make-images.js";
 
 /**
  * Decompression bombs: small files that inflate to far more than they weigh. Each is made from
@@ -42,14 +43,6 @@ export async function deflated(size: number, byte = 0x61, prefix: Uint8Array = n
   return out;
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
 
 /** Inserts chunks just before IEND of a valid PNG. */
 function withChunks(png: Buffer, chunks: Buffer[]): Buffer {

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import zlib from "node:zlib";
+import { pngChunk } from "./make-images.js";
 
 /**
  * Files of hundreds of megabytes, written by hand in a second or two (ImageMagick and ffmpeg take
@@ -46,14 +46,6 @@ export async function makeBigWav(file: string, marker: string, mb: number): Prom
   await writeRepeated(file, Buffer.concat([riff, fmt, list, dataHead]), Buffer.alloc(MiB), mb, Buffer.alloc(0));
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const b = Buffer.alloc(12 + data.length);
-  b.writeUInt32BE(data.length, 0);
-  b.write(type, 4, "latin1");
-  data.copy(b, 8);
-  b.writeUInt32BE(zlib.crc32(b.subarray(4, 8 + data.length)), 8 + data.length);
-  return b;
-}
 
 const ADLER_BASE = 65521;
 

@@ -1,8 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import zlib from "node:zlib";
 import { CONVERT, EXIFTOOL, run } from "./tools.js";
 import { zip } from "./make-office.js";
+import { pngChunk } from "./make-images.js";
 
 /**
  * Files that each give one kind of finding away, built fresh: pictures by ImageMagick, tags by
@@ -26,14 +26,6 @@ export async function withThumbnail(dir: string, main: string, thumbnailOf: stri
   return main;
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, "latin1");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 /** Inserts tEXt chunks right after a PNG's IHDR, where generators write them. */
 export async function pngWithText(file: string, texts: Record<string, string>): Promise<string> {
