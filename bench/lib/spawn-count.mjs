@@ -9,7 +9,7 @@ import { run } from "./tools.mjs";
 /** @typedef {import("./corpus.mjs").CorpusFile} CorpusFile */
 
 /** Tools a cleaner may start by name; each gets a logging stand-in first on the service's PATH. */
-const TOOLS = ["qpdf", "perl", "exiftool", "jpegtran", "ffmpeg", "ffprobe", "convert", "heif-enc"];
+const TOOLS = ["qpdf", "perl", "exiftool", "jpegtran", "ffmpeg", "ffprobe", "convert", "heif-enc", "pdftotext", "djpeg"];
 
 /**
  * @typedef {object} SpawnCount

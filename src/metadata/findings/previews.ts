@@ -42,6 +42,9 @@ export async function previewFindings(entries: readonly TagEntry[], file: string
 type Verdict = "same" | "different" | "unknown";
 
 async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Verdict> {
+  // A PDF's previews are those of the pictures embedded in it: ExifTool gives their offsets inside
+  // those pictures, and the PDF is no picture to decode (ffmpeg spent ~0.5 s probing it in vain).
+  if (entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PDF")) return "unknown";
   const { size } = await fsp.stat(file);
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
