@@ -20,7 +20,20 @@ export const EXIFTOOL_MEMORY_BYTES = 512 * 1024 * 1024;
  * Address-space cap for qpdf, ffmpeg and jpegtran. Larger than ExifTool's: glibc reserves (but
  * does not use) 64 MB of address space per thread arena, and ffmpeg runs a few threads.
  */
-export const TOOL_MEMORY_BYTES = 1024 * 1024 * 1024;
+const TOOL_MEMORY_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Address-space cap for qpdf, tighter: qpdf is single-threaded, and it holds a whole object (a
+ * string that an object stream inflates to 100 MB takes it to 700 MB). Four files in work then
+ * stay under 2 GB of qpdf together. A legitimate PDF needs far less: the JSON dump of 20,000
+ * pages (12 MB) peaks at 135 MB.
+ */
+const QPDF_MEMORY_BYTES = 512 * 1024 * 1024;
+
+/** The address-space cap of a helper program, by its name. */
+export function toolMemoryBytes(cmd: string): number {
+  return cmd === "qpdf" ? QPDF_MEMORY_BYTES : TOOL_MEMORY_BYTES;
+}
 
 /**
  * The command and arguments that run `cmd args` with its address space capped at `memoryBytes`,

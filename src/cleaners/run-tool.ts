@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { currentChannel, runToolOverChannel } from "../isolation/worker-channel.js";
-import { TOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
+import { toolMemoryBytes, withMemoryCap } from "../process-limits.js";
 import { TooComplexError } from "./errors.js";
 
 export interface ToolRun {
@@ -55,7 +55,7 @@ export function runTool(cmd: string, args: readonly string[], opts: ToolOptions)
 export function runToolHere(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
   const bad = args.find((a) => /[\r\n\0]/.test(a));
   if (bad != null) return Promise.reject(new ToolFailure(`${cmd}: refused an argument with a control character`));
-  const capped = withMemoryCap(cmd, args, TOOL_MEMORY_BYTES, opts.maxFileBytes);
+  const capped = withMemoryCap(cmd, args, toolMemoryBytes(cmd), opts.maxFileBytes);
   return new Promise((resolve, reject) => {
     execFile(
       capped.cmd,

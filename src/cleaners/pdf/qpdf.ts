@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { runTool } from "../run-tool.js";
+import { runTool, type ToolRun } from "../run-tool.js";
 import type { QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
@@ -14,7 +14,7 @@ const MAX_QPDF_FILE_BYTES = 2 * 1024 * 1024 * 1024;
  * file is too complex.
  */
 export async function qpdf(args: string[], step: "read" | "write", maxFileBytes = MAX_QPDF_FILE_BYTES): Promise<string> {
-  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, maxFileBytes });
+  const r = await runQpdf(args, maxFileBytes);
   // Exit code 3: done, with warnings (qpdf repaired a damaged cross-reference table, say).
   if (r.code === 0 || r.code === 3) return r.stderr;
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
@@ -71,9 +71,19 @@ function parseObjects(text: string): QpdfDocument {
   return parsed as QpdfDocument;
 }
 
+/**
+ * qpdf survives running out of memory on one object: it reads it as null and "succeeds with
+ * warnings". What it then reads or writes is missing that object, so the file is too complex.
+ */
+async function runQpdf(args: string[], maxFileBytes?: number): Promise<ToolRun> {
+  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
+  if (r.stderr.includes("std::bad_alloc")) throw new TooComplexError("qpdf ran out of memory on an object");
+  return r;
+}
+
 /** The number of pages qpdf finds (after any repair of a damaged file). */
 export async function pageCount(file: string): Promise<number> {
-  const r = await runTool("qpdf", ["--show-npages", file], { timeoutMs: QPDF_TIMEOUT_MS });
+  const r = await runQpdf(["--show-npages", file]);
   const n = Number(r.stdout.toString("latin1").trim());
   if ((r.code !== 0 && r.code !== 3) || !Number.isInteger(n)) {
     throw new BadFileError("The PDF is damaged and could not be read.", new Error(`qpdf --show-npages exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
