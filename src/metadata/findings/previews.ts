@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import jpegJs from "jpeg-js";
 import { runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
 
@@ -17,6 +18,12 @@ const LOCATORS: ReadonlyArray<[start: string, length: string]> = [
 const MAX_COMPARED = 4;
 const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
 const DECODE_TIMEOUT_MS = 20_000;
+/**
+ * A preview up to this many pixels (an EXIF thumbnail is 160x120) is decoded here, in JavaScript,
+ * in a few milliseconds: starting djpeg for it costs more (a fork of the service, prlimit, djpeg).
+ * Larger ones, and what this decoder refuses (12-bit, arithmetic coding), go to djpeg.
+ */
+const IN_PROCESS_MAX_PIXELS = 100_000;
 /** Both pictures are scaled to SIDE x SIDE grey pixels; below this correlation they show different things. */
 const SIDE = 16;
 const MIN_CORRELATION = 0.75;
@@ -66,6 +73,8 @@ async function previewGrid(file: string, span: { start: number; length: number }
     await handle.close();
   }
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const small = decodeSmallJpeg(bytes);
+  if (small != null) return boxScale(small, SIDE);
   try {
     await fsp.writeFile(previewFile, bytes);
     return await greyGrid(previewFile);
@@ -109,6 +118,22 @@ async function greyGrid(file: string): Promise<Uint8Array | null> {
   if (!jpeg) return r.stdout.length === SIDE * SIDE ? new Uint8Array(r.stdout) : null;
   const pgm = parsePgm(r.stdout);
   return pgm == null ? null : boxScale(pgm, SIDE);
+}
+
+/** A small JPEG's grey levels decoded in this thread, or null to leave it to djpeg. */
+function decodeSmallJpeg(bytes: Buffer): Grey | null {
+  let rgb: { width: number; height: number; data: Uint8Array };
+  try {
+    rgb = jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: IN_PROCESS_MAX_PIXELS / 1e6, maxMemoryUsageInMB: 8 });
+  } catch {
+    return null;
+  }
+  const { width, height, data } = rgb;
+  if (width <= 0 || height <= 0 || data.length < width * height * 3) return null;
+  const pixels = new Uint8Array(width * height);
+  // Luma as djpeg -grayscale gives it for a colour picture (ITU-R BT.601 weights).
+  for (let i = 0, j = 0; i < pixels.length; i++, j += 3) pixels[i] = (299 * data[j]! + 587 * data[j + 1]! + 114 * data[j + 2]! + 500) / 1000;
+  return { width, height, pixels };
 }
 
 async function peek(file: string): Promise<{ jpeg: boolean; size: number }> {

@@ -48,24 +48,33 @@ async function jpegEnd(w: Window): Promise<number | null> {
     if (b.length < 4) return null;
     pos += 2 + b.readUInt16BE(2);
     if (marker !== 0xda) continue;
-    // Entropy-coded data runs to the next marker that is neither a stuffed 0x00 nor a restart.
-    for (;;) {
-      if (pos + 1 >= w.size) return null;
-      const data = await w.at(pos, 2);
-      const ff = data.indexOf(0xff);
-      if (ff < 0) {
-        pos += data.length;
-        continue;
-      }
-      pos += ff;
-      if (ff + 1 >= data.length) continue; // the window ends on 0xFF: read on from there
-      const next = data[ff + 1] ?? 0;
-      if (next === 0xff) pos += 1;
-      else if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) pos += 2;
-      else break;
-    }
+    const end = await scanEnd(w, pos);
+    if (end == null) return null;
+    pos = end;
   }
   return null;
+}
+
+/**
+ * Where entropy-coded data from `from` ends: at the next marker that is neither a stuffed 0x00
+ * nor a restart (null when the file ends first). Each window is searched without an `await` per
+ * 0xFF: photo data holds one every few hundred bytes.
+ */
+async function scanEnd(w: Window, from: number): Promise<number | null> {
+  let pos = from;
+  for (;;) {
+    if (pos + 1 >= w.size) return null;
+    const data = await w.at(pos, 2);
+    let ff = data.indexOf(0xff);
+    // A 0xFF is judged with the byte after it; one ending the window is read again from there.
+    while (ff >= 0 && ff + 1 < data.length) {
+      const next = data[ff + 1]!;
+      if (next === 0xff) ff += 1;
+      else if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) ff = data.indexOf(0xff, ff + 2);
+      else return pos + ff;
+    }
+    pos += ff < 0 ? data.length : ff;
+  }
 }
 
 /** Where a PNG's IEND chunk ends; null if it has none. */
