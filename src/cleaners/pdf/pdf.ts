@@ -7,11 +7,11 @@ import { checkCleanedPdf } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { ObjectView, objectKey } from "./object-view.js";
-import { dumpObjects, pageCount, qpdf } from "./qpdf.js";
+import { dumpObjects, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
 import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
-import { checkSamePdfText } from "./same-text.js";
+import { checkSamePdfText, pageText } from "./same-text.js";
 import { removeScripts } from "./scripts.js";
 import { scrubObjects } from "./scrub-objects.js";
 
@@ -88,34 +88,42 @@ export const pdfCleaner: Cleaner = {
 
     // Stream data goes to files as it is stored (--decode-level=none): the embedded JPEGs are
     // needed byte for byte, and nothing else is ever decoded here (attached files are read apart).
-    const { doc, warnings } = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
+    const { doc, pages, warnings } = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
       streamPrefix: path.resolve(ctx.workDir, "s"),
     });
     await refuseSwallowedObjects(input, warnings, ctx.workDir);
-    const pages = await pageCount(input);
 
     const view = new ObjectView(doc, scrubObjects(doc).update);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
-    rebuildAttachmentList(view, annotations.detachedFiles);
-    // After the annotations: the scripts of those that went are not counted twice.
-    const scripts = removeScripts(view);
-    scrubFileSpecs(view);
-    const attached = await cleanAttachedFiles(view, input, ctx);
-    if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
-    await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.written.keys()].map(objectKey)));
-
-    await fsp.writeFile(updateFile, JSON.stringify(view.update));
-    await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, input, path.resolve(ctx.output)], "write");
-    await checkCleanedPdf(
-      path.resolve(ctx.output),
-      { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") },
-      ctx.workDir,
-    );
     // pdftotext reads annotations' appearances with the page (a comment box's text): where review
-    // annotations went, the text legitimately differs, and the pages are proven by count alone.
-    if (annotations.count === 0) await checkSamePdfText(input, path.resolve(ctx.output));
-    const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
-    return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, ...keptAsIs };
+    // annotations go, the text legitimately differs, and the pages are proven by count alone.
+    // Otherwise the original's text is read now, alongside the rest of the cleaning.
+    const originalText = annotations.count === 0 ? pageText(input) : null;
+    // Its failure counts where it is awaited below; meanwhile it is not an unhandled rejection.
+    originalText?.catch(() => undefined);
+    try {
+      rebuildAttachmentList(view, annotations.detachedFiles);
+      // After the annotations: the scripts of those that went are not counted twice.
+      const scripts = removeScripts(view);
+      scrubFileSpecs(view);
+      const attached = await cleanAttachedFiles(view, input, ctx);
+      if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
+      await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.written.keys()].map(objectKey)));
+
+      await fsp.writeFile(updateFile, JSON.stringify(view.update));
+      const output = path.resolve(ctx.output);
+      await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, input, output], "write");
+      // Both only read the written file: its objects and pages (qpdf), its text (pdftotext).
+      await allOrFirstError([
+        checkCleanedPdf(output, { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") }, ctx.workDir),
+        originalText == null ? Promise.resolve() : checkSamePdfText(originalText, output),
+      ]);
+      const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
+      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, ...keptAsIs };
+    } finally {
+      // A cleaning refused half-way still waits for the reader it started.
+      await originalText?.catch(() => undefined);
+    }
   },
 
   isStructural(t: FoundTag): boolean {
@@ -140,4 +148,11 @@ async function refuseSwallowedObjects(input: string, warnings: string, workDir: 
   if (overlong.length > 0) {
     throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
   }
+}
+
+/** Waits for every step, then fails with the first one's error (so none runs on unwatched). */
+async function allOrFirstError(steps: ReadonlyArray<Promise<void>>): Promise<void> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed != null) throw failed.reason;
 }

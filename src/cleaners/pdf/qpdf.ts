@@ -36,12 +36,21 @@ export interface DumpOptions {
   maxFileBytes?: number;
 }
 
-/** qpdf's JSON (version 2) view of a PDF's objects, and its warnings. */
-export async function dumpObjects(input: string, jsonFile: string, opts: DumpOptions = {}): Promise<{ doc: QpdfDocument; warnings: string }> {
+/** qpdf's JSON (version 2) view of a PDF's objects, the number of its pages, and qpdf's warnings. */
+export interface ObjectDump {
+  doc: QpdfDocument;
+  /** The pages qpdf finds (after any repair of a damaged file), from the same read. */
+  pages: number;
+  warnings: string;
+}
+
+/** Dumps the objects as JSON, with the page list (its length is the page count: no second run). */
+export async function dumpObjects(input: string, jsonFile: string, opts: DumpOptions = {}): Promise<ObjectDump> {
   const data = opts.streamPrefix != null ? ["--json-stream-data=file", `--json-stream-prefix=${opts.streamPrefix}`] : ["--json-stream-data=none"];
   const only = (opts.only ?? []).map((ref) => `--json-object=${ref.replace(/^(\d+) (\d+) R$/, "$1,$2")}`);
-  const warnings = await qpdf(["--json-output=2", "--json-key=qpdf", ...data, `--decode-level=${opts.decode ?? "none"}`, ...only, input, jsonFile], "read", opts.maxFileBytes);
-  return { doc: parseObjects(await readObjectDump(jsonFile)), warnings };
+  const args = ["--json-output=2", "--json-key=qpdf", "--json-key=pages", ...data, `--decode-level=${opts.decode ?? "none"}`, ...only, input, jsonFile];
+  const warnings = await qpdf(args, "read", opts.maxFileBytes);
+  return { ...parseDump(await readObjectDump(jsonFile)), warnings };
 }
 
 /**
@@ -54,7 +63,7 @@ async function readObjectDump(file: string): Promise<string> {
   return fsp.readFile(file, "utf8");
 }
 
-function parseObjects(text: string): QpdfDocument {
+function parseDump(text: string): { doc: QpdfDocument; pages: number } {
   const parsed: unknown = JSON.parse(text);
   if (
     parsed == null ||
@@ -63,12 +72,14 @@ function parseObjects(text: string): QpdfDocument {
     !Array.isArray(parsed.qpdf) ||
     parsed.qpdf.length !== 2 ||
     typeof parsed.qpdf[0] !== "object" ||
-    typeof parsed.qpdf[1] !== "object"
+    typeof parsed.qpdf[1] !== "object" ||
+    !("pages" in parsed) ||
+    !Array.isArray(parsed.pages)
   ) {
     throw new Error("qpdf --json-output gave an unexpected shape");
   }
   // The shape below the top level is qpdf's documented JSON v2; the cleaning steps read it defensively.
-  return parsed as QpdfDocument;
+  return { doc: { qpdf: parsed.qpdf as QpdfDocument["qpdf"] }, pages: parsed.pages.length };
 }
 
 /**
@@ -79,14 +90,4 @@ async function runQpdf(args: string[], maxFileBytes?: number): Promise<ToolRun> 
   const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
   if (r.stderr.includes("std::bad_alloc")) throw new TooComplexError("qpdf ran out of memory on an object");
   return r;
-}
-
-/** The number of pages qpdf finds (after any repair of a damaged file). */
-export async function pageCount(file: string): Promise<number> {
-  const r = await runQpdf(["--show-npages", file]);
-  const n = Number(r.stdout.toString("latin1").trim());
-  if ((r.code !== 0 && r.code !== 3) || !Number.isInteger(n)) {
-    throw new BadFileError("The PDF is damaged and could not be read.", new Error(`qpdf --show-npages exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
-  }
-  return n;
 }

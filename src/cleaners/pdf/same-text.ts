@@ -7,22 +7,28 @@ const TIMEOUT_MS = 120_000;
 /** The text of the pages, extracted whole: a text PDF of thousands of pages stays far below. */
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
+/** What pdftotext reads on a PDF's pages, whitespace left out, as a digest. */
+export interface PageText {
+  digest: string;
+  chars: number;
+}
+
 /**
  * Refuses a cleaned PDF whose pages do not read the same as the original's: the text poppler's
  * pdftotext extracts (a reader of its own, apart from qpdf, which wrote the copy), compared
  * without whitespace. Cleaning never touches page content, so any difference means a page's
  * content was lost or damaged on the way. pdftotext also reads the annotations' appearances, so
- * the caller skips the check where cleaning removed annotations.
+ * the caller skips the check where cleaning removed annotations. `original` may be the
+ * original's text read beforehand (`pageText`), alongside the cleaning.
  */
-export async function checkSamePdfText(original: string, cleaned: string): Promise<void> {
-  const before = await pageText(original);
-  const after = await pageText(cleaned);
+export async function checkSamePdfText(original: string | Promise<PageText>, cleaned: string): Promise<void> {
+  const [before, after] = await Promise.all([typeof original === "string" ? pageText(original) : original, pageText(cleaned)]);
   if (before.digest !== after.digest) {
     throw new BadFileError(CHANGED, new Error(`pdf: the pages' text (${before.chars} characters) is not the original's (now ${after.chars})`));
   }
 }
 
-async function pageText(file: string): Promise<{ digest: string; chars: number }> {
+export async function pageText(file: string): Promise<PageText> {
   let r;
   try {
     r = await runTool("pdftotext", ["-q", "-enc", "UTF-8", file, "-"], { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_TEXT_BYTES });
