@@ -73,10 +73,12 @@ describe("a file built to exhaust memory or stack fails only its own request", (
 
   it.each([
     ["an SVG nested 5,000 deep", "deep.svg", () => Promise.resolve(svgNestedDeep(5_000))],
+    ["a UTF-16 SVG nested 5,000 deep", "deep16.svg", () => Promise.resolve(Buffer.from(`\uFEFF${svgNestedDeep(5_000).toString("utf8")}`, "utf16le"))],
     ["a DOCX whose body nests 20,000 deep", "deep.docx", () => docxNestedDeep(20_000)],
   ])("%s is a 422, never a stack overflow's 500", async (_label, name, make) => {
     const watched = await watchService(server, async () => remove(name, await make()));
     expect(watched.result.status).toBe(422);
+    expect(watched.result.body["error"]).toBe(TOO_COMPLEX);
     expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
     await expectStillServing();
   });

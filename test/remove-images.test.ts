@@ -63,6 +63,11 @@ const rows: Row[] = [
   // A root style is presentation, and ids on title/desc are what aria-labelledby points at:
   // both were refused before as leftover metadata.
   { name: "SVG with a root style and a <title id>", make: (d) => makeSvg(d, MARKER, SVG_CONTENT, { presentation: true }), keptMarker: SVG_CONTENT },
+  // ExifTool tells an SVG from other XML by its first 256 bytes: these were refused as "XML".
+  { name: "SVG after a long comment", make: (d) => makeSvg(d, MARKER, SVG_CONTENT, { longComment: true }), keptMarker: SVG_CONTENT },
+  // UTF-16 is as valid an encoding of XML as UTF-8 (refused before as "not well-formed"); the copy is UTF-8.
+  { name: "SVG in UTF-16LE", make: (d) => makeSvg(d, MARKER, SVG_CONTENT, { utf16: "le" }), keptMarker: SVG_CONTENT },
+  { name: "SVG in UTF-16BE", make: (d) => makeSvg(d, MARKER, SVG_CONTENT, { utf16: "be" }), keptMarker: SVG_CONTENT },
 ];
 
 let server: RunningServer;

@@ -14,8 +14,13 @@ const RAW_PHOTOMETRIC: ReadonlySet<unknown> = new Set(["Color Filter Array", "Li
 /** Phase One and Leaf keep the sensor data and its calibration inside their maker notes. */
 const PHASE_ONE_TAGS = ["MakerNotes:RawData", "MakerNotes:RawFormat", "MakerNotes:SensorCalibration"];
 
+const SVG_NS = "http://www.w3.org/2000/svg";
+
 /**
- * The file's type as the cleaners see it: ExifTool's FileType, except that a "TIFF" holding a
+ * The file's type as the cleaners see it: ExifTool's FileType, except that an SVG is told apart
+ * from other XML by its root element, not only by its first 256 bytes as ExifTool does (an SVG
+ * after a long comment or processing instruction, or any UTF-16 one written by an editor, comes out
+ * as "XML": its root then shows as ExifTool's `SvgXmlns`), and that a "TIFF" holding a
  * camera's raw sensor data is told apart. ExifTool names most raws by their bytes (CR2, NEF,
  * ARW, PEF, RW2, ORF...), but a Phase One IIQ, or an uncompressed raw whose compression code
  * is plain TIFF's, comes out as "TIFF" when the file has no extension, as ours never has; the
@@ -24,6 +29,7 @@ const PHASE_ONE_TAGS = ["MakerNotes:RawData", "MakerNotes:RawFormat", "MakerNote
 export function fileTypeOf(tags: RawTags): string | null {
   const type = tags["File:FileType"];
   if (typeof type !== "string") return null;
+  if (type === "XML" && tags["XMP:SvgXmlns"] === SVG_NS) return "SVG";
   if (type !== "TIFF") return type;
   if (PHASE_ONE_TAGS.some((k) => k in tags)) return IIQ;
   if (CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"])) return TIFF_RAW;

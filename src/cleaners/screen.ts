@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import { SaxesParser } from "saxes";
+import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
 
 /** Enough of a file's start to hold its XML declaration, DOCTYPE and comments before the root. */
@@ -7,7 +8,7 @@ const HEAD_BYTES = 64 * 1024;
 
 /**
  * Whether a file must have its shape checked before ExifTool reads it: an SVG, or XML whose root
- * does not show within its first 64 kB. ExifTool reads an SVG as XML and spends minutes on one
+ * does not show within its first 64 kB, in UTF-8 or UTF-16. ExifTool reads an SVG as XML and spends minutes on one
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
  * deadline), so such a file is refused first. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself parses the whole file and runs in a worker.
@@ -17,12 +18,13 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
   let head: string;
   try {
     const { bytesRead, buffer } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
-    head = buffer.subarray(0, bytesRead).toString("utf8");
+    const bytes = buffer.subarray(0, bytesRead);
+    head = new TextDecoder(xmlEncodingOf(bytes)).decode(bytes);
   } finally {
     await handle.close();
   }
-  if (!/^\uFEFF?\s*</.test(head)) return false;
-  const root = rootName(head.replace(/^\uFEFF/, ""));
+  if (!/^\s*</.test(head)) return false;
+  const root = rootName(head);
   return root == null || root.replace(/^.*:/, "").toLowerCase() === "svg";
 }
 

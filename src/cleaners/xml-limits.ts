@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { SaxesParser } from "saxes";
 import { TooComplexError } from "./errors.js";
+import { xmlEncodingOf } from "./xml-encoding.js";
 
 export interface XmlShapeLimits {
   /** Elements open inside each other (libxml2, and so most readers, refuse past 256). */
@@ -87,12 +88,17 @@ export function checkXmlShape(text: string, limits: XmlShapeLimits, what: string
   check.close();
 }
 
-/** Checks an XML file read as a stream of UTF-8 text, so that memory does not grow with the file. */
+/** Checks an XML file read as a stream of text (UTF-8 or UTF-16), so that memory does not grow with the file. */
 export async function checkXmlFileShape(file: string, limits: XmlShapeLimits, what: string): Promise<void> {
   const check = shapeCheck(limits, what);
-  const stream = fs.createReadStream(file, { encoding: "utf8", highWaterMark: 256 * 1024 });
+  const stream = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  let decoder: TextDecoder | undefined;
   try {
-    for await (const chunk of stream) check.write(chunk as string);
+    for await (const chunk of stream) {
+      decoder ??= new TextDecoder(xmlEncodingOf(chunk as Buffer));
+      check.write(decoder.decode(chunk as Buffer, { stream: true }));
+    }
+    if (decoder != null) check.write(decoder.decode());
     check.close();
   } finally {
     stream.destroy();

@@ -332,18 +332,27 @@ export async function heifPixelSignature(file: string): Promise<string> {
 export interface SvgOptions {
   /** A root `style`, `class` and `preserveAspectRatio`, and ids on <title> and <desc> (for aria-labelledby). */
   presentation?: boolean;
+  /** A licence comment of 400 characters before the root: ExifTool, reading 256 bytes, then says "XML". */
+  longComment?: boolean;
+  /** Written in UTF-16 (with a byte-order mark) instead of UTF-8. */
+  utf16?: "le" | "be";
 }
 
 /**
  * SVG with a <metadata> RDF block, comments, a processing instruction, and Inkscape/Sodipodi
  * elements and attributes. Title and desc are content: they carry `content` and must stay.
  */
+function utf16(text: string, order: "le" | "be"): Buffer {
+  const le = Buffer.from(`\uFEFF${text}`, "utf16le");
+  return order === "le" ? le : le.swap16();
+}
+
 export async function makeSvg(dir: string, marker: string, content: string, opts: SvgOptions = {}): Promise<string> {
   const rootStyle = opts.presentation === true ? ` style="background-color:#ffe" class="drawing" preserveAspectRatio="xMidYMid meet"` : "";
   const ids = opts.presentation === true ? ` id="drawing-title"` : "";
   const file = path.join(dir, "in.svg");
-  const svg = `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<!-- Created with Inkscape by ${marker} -->
+  const svg = `<?xml version="1.0" encoding="${opts.utf16 != null ? "UTF-16" : "UTF-8"}" standalone="no"?>
+<!-- Created with Inkscape by ${marker} -->${opts.longComment === true ? `\n<!-- Licence: ${"all rights reserved; ".repeat(20)}-->` : ""}
 <?editor-data ${marker}?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
      xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
@@ -365,6 +374,6 @@ export async function makeSvg(dir: string, marker: string, content: string, opts
   </g>
 </svg>
 `;
-  await fs.writeFile(file, svg);
+  await fs.writeFile(file, opts.utf16 == null ? svg : utf16(svg, opts.utf16));
   return file;
 }

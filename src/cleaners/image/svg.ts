@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { DOMParser, XMLSerializer, type Element, type Node } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
+import { xmlEncodingOf } from "../xml-encoding.js";
 import { checkXmlShape, SVG_LIMITS } from "../xml-limits.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
@@ -72,7 +73,7 @@ const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 function decode(bytes: Buffer): string {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder(xmlEncodingOf(bytes), { fatal: true }).decode(bytes);
   } catch (err) {
     throw new BadFileError("The SVG file is damaged: it is not well-formed XML.", err);
   }
