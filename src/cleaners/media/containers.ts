@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import { cleanIsoBoxes } from "./iso-rewrite.js";
 import { cleanStreams } from "./streams.js";
 import { isMediaStructural } from "./structural.js";
 
@@ -11,6 +12,8 @@ interface Target {
   muxerArgs?: readonly string[];
   /** ISO BMFF: write the input's major brand again, so an M4A stays an M4A (ExifTool's FileType follows it). */
   keepBrand?: boolean;
+  /** ISO BMFF / QuickTime: try the exact box rewrite first (`iso-rewrite.ts`); it declines what it cannot do exactly. */
+  boxRewrite?: boolean;
 }
 
 /**
@@ -27,9 +30,14 @@ export function remuxCleaner(name: string, targets: Record<string, Target>): Cle
     async clean(ctx: CleanContext): Promise<CleanOutcome> {
       const target = targets[ctx.fileType];
       if (target == null) throw new Error(`${name} cleaner called for ${ctx.fileType}`);
+      const source = { file: ctx.input, demuxer: target.demuxer, demuxerArgs: target.demuxerArgs ?? [] };
+      if (target.boxRewrite === true) {
+        const rewritten = await cleanIsoBoxes(ctx.input, ctx.output, ctx.workDir, source);
+        if (rewritten != null) return rewritten;
+      }
       const brand = target.keepBrand === true ? await majorBrand(ctx.input) : null;
       return cleanStreams({
-        source: { file: ctx.input, demuxer: target.demuxer, demuxerArgs: target.demuxerArgs ?? [] },
+        source,
         output: ctx.output,
         muxer: target.muxer,
         muxerArgs: [...(target.muxerArgs ?? []), ...(brand != null ? ["-brand", brand] : [])],
@@ -59,12 +67,17 @@ async function majorBrand(file: string): Promise<string | null> {
 // stated here because it guards against reading other files.
 const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
 
+// Most of these files (a phone's or an encoder's video, music) are rewritten box by box, which
+// costs a copy of the file and no helper program; the rest (subtitles, fragments, unknown boxes)
+// are remuxed.
+const ISO = { demuxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS, boxRewrite: true };
+
 export const quickTimeCleaner = remuxCleaner("quicktime", {
-  MP4: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
-  M4A: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
-  M4V: { demuxer: "mov", muxer: "mp4", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
-  "3GP": { demuxer: "mov", muxer: "3gp", demuxerArgs: MOV_DEMUXER_ARGS, keepBrand: true },
-  MOV: { demuxer: "mov", muxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS },
+  MP4: { ...ISO, muxer: "mp4", keepBrand: true },
+  M4A: { ...ISO, muxer: "mp4", keepBrand: true },
+  M4V: { ...ISO, muxer: "mp4", keepBrand: true },
+  "3GP": { ...ISO, muxer: "3gp", keepBrand: true },
+  MOV: { ...ISO, muxer: "mov" },
 });
 
 // No CRC-32 elements: the copy is patched in place afterwards (SEI user data in clusters, hvcC and

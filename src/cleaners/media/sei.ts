@@ -34,13 +34,19 @@ export function isSeiCodec(codec: string): codec is SeiCodec {
   return codec === "h264" || codec === "hevc";
 }
 
+/**
+ * A stream of a file as ffmpeg's `-map 0:SPEC` names it: its index ("2"), or its place among
+ * the video streams ("V:0").
+ */
+export type StreamSpec = string;
+
 /** The SEI NAL units of one video stream (prefix and suffix for HEVC), header included. */
-export async function seiUnits(src: MediaSource, streamIndex: number, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
-  const out = path.join(workDir, `sei-${streamIndex}.${codec}`);
+export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
+  const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
   // mp4toannexb first: it also brings the headers' (hvcC) NAL units into the stream.
   const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6" : "hevc_mp4toannexb,filter_units=pass_types=39-40";
   const r = await runFfmpeg([
-    ...inputArgs(src), "-map", `0:${streamIndex}`, "-c", "copy", "-bsf:0", bsf,
+    ...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
     "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
   ]);
   if (r.code !== 0) {
@@ -197,16 +203,16 @@ function fillTo(kept: readonly number[], target: number): Buffer | null {
  */
 export async function removeSeiUserData(
   source: MediaSource,
-  sourceIndex: number,
+  sourceStream: StreamSpec,
   output: MediaSource,
-  outputIndex: number,
+  outputStream: StreamSpec,
   pieces: () => Promise<PieceSource>,
   codec: SeiCodec,
   workDir: string,
 ): Promise<number> {
   const patches = new Map<string, Patch>();
   let messages = 0;
-  for (const nal of await seiUnits(source, sourceIndex, codec, workDir)) {
+  for (const nal of await seiUnits(source, sourceStream, codec, workDir)) {
     const to = withoutUserData(nal, codec);
     if (to == null) continue;
     messages += userDataCount(nal, codec);
@@ -214,17 +220,17 @@ export async function removeSeiUserData(
   }
   if (patches.size === 0) return 0;
   await patchPieces(output.file, await pieces(), [...patches.values()]);
-  await expectNoSeiUserData(output, outputIndex, codec, workDir);
+  await expectNoSeiUserData(output, outputStream, codec, workDir);
   return messages;
 }
 
 /** Reads the copy's SEI again: no user data may be left in it. */
-export async function expectNoSeiUserData(output: MediaSource, outputIndex: number, codec: SeiCodec, workDir: string): Promise<void> {
-  const left = (await seiUnits(output, outputIndex, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
+export async function expectNoSeiUserData(output: MediaSource, outputStream: StreamSpec, codec: SeiCodec, workDir: string): Promise<void> {
+  const left = (await seiUnits(output, outputStream, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
   if (left > 0) {
     throw new BadFileError(
       "The video stream's encoder information could not be removed.",
-      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputIndex} of the copy`),
+      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputStream} of the copy`),
     );
   }
 }

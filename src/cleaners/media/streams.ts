@@ -68,7 +68,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   for (const [index, s] of kept.entries()) {
     if (s.kind === "video" && isSeiCodec(s.codec)) {
       const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
-      hidden.seiUserData += await removeSeiUserData(source, s.index, output, index, pieces, s.codec, job.workDir);
+      hidden.seiUserData += await removeSeiUserData(source, String(s.index), output, String(index), pieces, s.codec, job.workDir);
     }
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }

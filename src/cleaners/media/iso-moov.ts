@@ -1,0 +1,257 @@
+import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
+import { chunkRanges, type Range } from "./iso-samples.js";
+
+/** A track the clean copy keeps, in the copy's order. */
+export interface KeptTrack {
+  kind: "video" | "audio";
+  /** The sample entry's four-letter code (`avc1`, `mp4a`...). */
+  format: string;
+  /** Among the file's video tracks (ffmpeg's `V:n`), for a video track. */
+  videoOrdinal: number | null;
+}
+
+export interface MoovRewrite {
+  /** The new `moov` box, whole: never longer than the original. */
+  moov: Buffer;
+  tracks: KeptTrack[];
+  /** Where the kept tracks' samples are in the file: every other byte of the media data goes. */
+  samples: Range[];
+}
+
+/*
+ * The allow-lists below are what ffmpeg's own MP4/MOV muxers write (and ExifTool reads back as
+ * structure): a file made only of these is rewritten here exactly, and anything else sends the
+ * whole file to the remux (`remux` in ffmpeg.ts), as before. Boxes in DROPPED are metadata or
+ * references to it and simply go.
+ */
+
+/** Boxes that go wherever they are: user data, metadata, XMP and other `uuid`s, padding, references between tracks. */
+const DROPPED = new Set(["udta", "meta", "uuid", "free", "skip", "wide", "iods", "tref", "load"]);
+
+/** Handlers of tracks that carry no picture or sound: GPS and telemetry (`meta`, `camm`), timecode, hint tracks, MPEG-4 systems. */
+const DROPPED_HANDLERS = new Set(["meta", "tmcd", "camm", "hint", "odsm", "sdsm"]);
+
+/** Sample tables that are numbers only; `stsd` is rewritten. */
+const SAMPLE_TABLES = new Set(["stts", "ctts", "stss", "stsc", "stsz", "stco", "co64", "sdtp", "sgpd", "sbgp", "cslg", "stps"]);
+
+const VIDEO_FORMATS = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "vp09", "s263"]);
+const AUDIO_FORMATS = new Set(["mp4a", "ac-3", "ec-3", "Opus", "alac", "samr", "sawb", "sowt", "twos", "lpcm", "ulaw", "alaw", ".mp3"]);
+/** Codec configuration and display boxes inside a sample entry; `colr` only as numbers (nclx/nclc), never an ICC profile. */
+const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC"]);
+const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "dac3", "dec3", "btrt"]);
+/** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
+const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
+
+/** The fixed part of a sample entry before its child boxes (after the 8-byte header). */
+const VISUAL_ENTRY_FIXED = 78;
+const SOUND_ENTRY_FIXED = [28, 44, 64]; // sound sample description versions 0, 1, 2
+
+/**
+ * The `moov` box without metadata, or null when it holds anything this rewrite does not know to
+ * be exact: kept are the movie and track headers (their dates set to zero), edit lists, and for
+ * each picture and sound track its sample tables, with the sample descriptions' vendor and
+ * compressor name blanked and every handler's name emptied. Gone: user data, `meta`, XMP and
+ * every other `uuid`, and whole tracks of telemetry, timecode or hints. Subtitle tracks (which
+ * may be telemetry, see telemetry.ts), fragmented files, external data references, encrypted or
+ * unknown codecs, unknown boxes: null.
+ */
+export function rewriteMoov(buf: Buffer): MoovRewrite | null {
+  const children = childBoxes(buf, 8, buf.length);
+  if (children == null || buf.toString("latin1", 4, 8) !== "moov" || buf.readUInt32BE(0) !== buf.length) return null;
+  const parts: Buffer[] = [];
+  const tracks: KeptTrack[] = [];
+  const samples: Range[] = [];
+  let headers = 0;
+  let videoOrdinal = 0;
+  for (const box of children) {
+    if (box.type === "mvhd") {
+      headers++;
+      parts.push(withZeroDates(buf, box));
+    } else if (box.type === "trak") {
+      const trak = rewriteTrak(buf, box);
+      if (trak == null) return null;
+      if (trak === "dropped") continue;
+      const isVideo = trak.track.kind === "video";
+      tracks.push({ ...trak.track, videoOrdinal: isVideo ? videoOrdinal++ : null });
+      parts.push(trak.bytes);
+      samples.push(...trak.samples);
+    } else if (!DROPPED.has(box.type)) return null;
+  }
+  if (headers !== 1 || tracks.length === 0) return null;
+  return { moov: container("moov", parts), tracks, samples };
+}
+
+interface TrakRewrite {
+  bytes: Buffer;
+  track: Omit<KeptTrack, "videoOrdinal">;
+  samples: Range[];
+}
+
+function rewriteTrak(buf: Buffer, trak: Box): TrakRewrite | "dropped" | null {
+  const children = inside(buf, trak);
+  if (children == null) return null;
+  const mdia = only(children, "mdia");
+  if (mdia == null || only(children, "tkhd") == null) return null;
+  const media = rewriteMdia(buf, mdia);
+  if (media == null || media === "dropped") return media;
+  const parts: Buffer[] = [];
+  for (const box of children) {
+    if (box.type === "tkhd") parts.push(withZeroDates(buf, box));
+    else if (box.type === "mdia") parts.push(media.bytes);
+    else if (box.type === "edts") {
+      const edits = inside(buf, box);
+      if (edits == null || edits.some((b) => b.type !== "elst")) return null;
+      parts.push(slice(buf, box));
+    } else if (!DROPPED.has(box.type)) return null;
+  }
+  return { bytes: container("trak", parts), track: media.track, samples: media.samples };
+}
+
+function rewriteMdia(buf: Buffer, mdia: Box): TrakRewrite | "dropped" | null {
+  const children = inside(buf, mdia);
+  if (children == null) return null;
+  const hdlr = only(children, "hdlr");
+  const minf = only(children, "minf");
+  if (hdlr == null || minf == null || only(children, "mdhd") == null || hdlr.size - hdlr.header < 12) return null;
+  const handler = buf.toString("latin1", hdlr.at + hdlr.header + 8, hdlr.at + hdlr.header + 12);
+  if (DROPPED_HANDLERS.has(handler)) return "dropped";
+  const kind = handler === "vide" ? "video" : handler === "soun" ? "audio" : null;
+  if (kind == null) return null;
+  const media = rewriteMinf(buf, minf, kind);
+  if (media == null) return null;
+  const parts: Buffer[] = [];
+  for (const box of children) {
+    if (box.type === "mdhd") parts.push(withZeroDates(buf, box));
+    else if (box.type === "hdlr") parts.push(withoutHandlerName(buf, box));
+    else if (box.type === "minf") parts.push(media.bytes);
+    else if (!DROPPED.has(box.type)) return null;
+  }
+  return { bytes: container("mdia", parts), track: media.track, samples: media.samples };
+}
+
+function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio"): TrakRewrite | null {
+  const children = inside(buf, minf);
+  if (children == null) return null;
+  const stbl = only(children, "stbl");
+  if (stbl == null || only(children, "dinf") == null) return null;
+  const tables = rewriteStbl(buf, stbl, kind);
+  if (tables == null) return null;
+  const parts: Buffer[] = [];
+  for (const box of children) {
+    if ((box.type === "vmhd" && kind === "video") || (box.type === "smhd" && kind === "audio")) parts.push(slice(buf, box));
+    else if (box.type === "hdlr") parts.push(withoutHandlerName(buf, box));
+    else if (box.type === "dinf") {
+      if (!selfContained(buf, box)) return null;
+      parts.push(slice(buf, box));
+    } else if (box.type === "stbl") parts.push(tables.bytes);
+    else if (!DROPPED.has(box.type)) return null;
+  }
+  return { bytes: container("minf", parts), track: tables.track, samples: tables.samples };
+}
+
+function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewrite | null {
+  const children = inside(buf, stbl);
+  if (children == null) return null;
+  const stsd = only(children, "stsd");
+  if (stsd == null) return null;
+  const descriptions = rewriteStsd(buf, stsd, kind);
+  if (descriptions == null) return null;
+  const samples = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count);
+  // A track with no sample is left to the remux, which leaves it out and so refuses the copy.
+  if (samples == null || samples.length === 0) return null;
+  const parts: Buffer[] = [];
+  for (const box of children) {
+    if (box.type === "stsd") parts.push(descriptions.bytes);
+    else if (SAMPLE_TABLES.has(box.type)) parts.push(slice(buf, box));
+    else return null;
+  }
+  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format }, samples };
+}
+
+/** The sample descriptions with vendor and compressor name blanked; one format per track. */
+function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): { bytes: Buffer; count: number; format: string } | null {
+  const p = stsd.at + stsd.header;
+  if (stsd.size - stsd.header < 8) return null;
+  const count = buf.readUInt32BE(p + 4);
+  const entries = childBoxes(buf, p + 8, stsd.at + stsd.size);
+  if (entries == null || entries.length !== count || count === 0) return null;
+  const format = entries[0]!.type;
+  const out = Buffer.from(slice(buf, stsd));
+  for (const entry of entries) {
+    if (entry.type !== format || entry.header !== 8) return null;
+    const at = entry.at - stsd.at;
+    if (kind === "video") {
+      if (!VIDEO_FORMATS.has(entry.type) || entry.size < 8 + VISUAL_ENTRY_FIXED) return null;
+      if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, VIDEO_ENTRY_CHILDREN)) return null;
+      out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
+      out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
+    } else {
+      if (!AUDIO_FORMATS.has(entry.type) || entry.size < 8 + 28) return null;
+      const fixed = SOUND_ENTRY_FIXED[buf.readUInt16BE(entry.at + 16)];
+      if (fixed == null || entry.size < 8 + fixed) return null;
+      if (!childrenAllowed(buf, entry.at + 8 + fixed, entry.at + entry.size, AUDIO_ENTRY_CHILDREN)) return null;
+      out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
+    }
+  }
+  return { bytes: out, count, format };
+}
+
+function childrenAllowed(buf: Buffer, from: number, to: number, allowed: ReadonlySet<string>): boolean {
+  const children = childBoxes(buf, from, to);
+  if (children == null) return false;
+  return children.every((b) => {
+    if (!allowed.has(b.type)) return false;
+    if (b.type === "colr") {
+      const colour = buf.toString("latin1", b.at + b.header, b.at + b.header + 4);
+      return colour === "nclx" || colour === "nclc";
+    }
+    if (b.type === "wave") return childrenAllowed(buf, b.at + b.header, b.at + b.size, WAVE_CHILDREN);
+    return true;
+  });
+}
+
+/** `dinf` holds one `dref` whose entries all say "in this file", with nothing else (no path, no URL). */
+function selfContained(buf: Buffer, dinf: Box): boolean {
+  const children = inside(buf, dinf);
+  if (children == null || children.length !== 1 || children[0]!.type !== "dref") return false;
+  const dref = children[0]!;
+  if (dref.size - dref.header < 8) return false;
+  const entries = childBoxes(buf, dref.at + dref.header + 8, dref.at + dref.size);
+  if (entries == null || entries.length !== buf.readUInt32BE(dref.at + dref.header + 4)) return false;
+  return entries.every((e) => (e.type === "url " || e.type === "alis") && e.size === e.header + 4 && (buf.readUInt32BE(e.at + e.header) & 1) === 1);
+}
+
+/** A copy of a full box whose creation and modification times (version 0: 32 bits, 1: 64) are zero. */
+function withZeroDates(buf: Buffer, box: Box): Buffer {
+  const out = Buffer.from(slice(buf, box));
+  const version = out[box.header] ?? 0;
+  const end = box.header + 4 + (version === 1 ? 16 : 8);
+  out.fill(0, box.header + 4, Math.min(end, out.length));
+  return out;
+}
+
+/** A copy of an `hdlr` box with its name (and QuickTime's manufacturer fields) blanked: writers put their own names there. */
+function withoutHandlerName(buf: Buffer, box: Box): Buffer {
+  const out = Buffer.from(slice(buf, box));
+  out.fill(0, Math.min(box.header + 12, out.length));
+  return out;
+}
+
+function container(type: string, parts: readonly Buffer[]): Buffer {
+  const length = parts.reduce((n, b) => n + b.length, 0);
+  return Buffer.concat([boxHeader(type, length), ...parts]);
+}
+
+function inside(buf: Buffer, box: Box): Box[] | null {
+  return childBoxes(buf, box.at + box.header, box.at + box.size);
+}
+
+/** The one child of a type, or null when there is none or more than one. */
+function only(children: readonly Box[], type: string): Box | null {
+  const found = children.filter((b) => b.type === type);
+  return found.length === 1 ? found[0]! : null;
+}
+
+function slice(buf: Buffer, box: Box): Buffer {
+  return buf.subarray(box.at, box.at + box.size);
+}

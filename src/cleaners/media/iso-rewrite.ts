@@ -1,0 +1,195 @@
+import fs from "node:fs";
+import fsp, { type FileHandle } from "node:fs/promises";
+import type { CleanOutcome } from "../types.js";
+import { type Box, topLevelBoxes } from "./iso-boxes.js";
+import { rewriteMoov, type KeptTrack } from "./iso-moov.js";
+import type { Range } from "./iso-samples.js";
+import type { MediaSource } from "./ffmpeg.js";
+import { wholeFile } from "./patch-pieces.js";
+import { removeSeiUserData, type SeiCodec } from "./sei.js";
+
+/** A `moov` larger than this is left to the remux (it is read into memory). */
+const MAX_MOOV_BYTES = 64 * 1024 * 1024;
+
+/** Top-level boxes of fragmented files: their samples are described outside `moov`, left to the remux. */
+const FRAGMENTS = new Set(["moof", "mfra", "sidx", "ssix", "styp", "emsg", "prft"]);
+
+/** Compatible brands that name a specification; any other (a camera maker's) becomes the major brand. */
+const STANDARD_BRANDS = new Set([
+  "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "avc1", "hvc1", "hev1", "av01", "mp41", "mp42", "mp71",
+  "M4A ", "M4B ", "M4P ", "M4V ", "M4VH", "M4VP", "qt  ", "3gp4", "3gp5", "3gp6", "3gp7", "3gp8", "3gp9", "3g2a", "3g2b", "3g2c", "dash",
+]);
+
+/** ffmpeg's minor version: what the remux wrote too, instead of a writer's own number. */
+const MINOR_VERSION = 0x200;
+
+const CODECS: Record<string, SeiCodec> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };
+
+const ZEROS_AT_ONCE = 1024 * 1024;
+
+/**
+ * Cleans an MP4/MOV by rewriting its boxes instead of remuxing it, when that is exact: the copy
+ * keeps the media data where it was, byte for byte, so no chunk offset changes. The file is
+ * copied by the kernel (or cloned), then, in the copy:
+ * - `moov` is replaced by its clean rewrite (`iso-moov.ts`), which is never longer: the room
+ *   left becomes a `free` box of zeros;
+ * - every other top-level box but `ftyp` and `mdat` (XMP, top-level `meta`/`udta`, previews,
+ *   padding) becomes a `free` box of zeros;
+ * - every byte of the media data that is not a sample of a kept track (dropped telemetry or
+ *   timecode tracks, anything a writer hid between the samples) becomes zero;
+ * - `ftyp` keeps its major brand (ExifTool's and players' file type), with ffmpeg's minor version
+ *   and makers' compatible brands replaced;
+ * - SEI user data in H.264/HEVC is overwritten as after the remux (`sei.ts`).
+ * Resolves to null, having written nothing, when the file holds anything the rewrite does not
+ * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
+ */
+export async function cleanIsoBoxes(input: string, output: string, workDir: string, source: MediaSource): Promise<CleanOutcome | null> {
+  const plan = await planRewrite(input);
+  if (plan == null) return null;
+  await fsp.copyFile(input, output, fs.constants.COPYFILE_FICLONE);
+  const fh = await fsp.open(output, "r+");
+  try {
+    await write(fh, plan.ftyp, 0);
+    for (const box of plan.blanked) await blank(fh, box);
+    await placeMoov(fh, plan.oldMoov, plan.moov, plan.fileSize);
+    for (const gap of plan.gaps) await zero(fh, gap);
+  } finally {
+    await fh.close();
+  }
+  let seiUserData = 0;
+  for (const track of plan.tracks) {
+    const codec = CODECS[track.format];
+    if (codec == null || track.videoOrdinal == null) continue;
+    // Video tracks are never dropped, so the n-th video stream is the same one in both files.
+    const stream = `V:${track.videoOrdinal}`;
+    seiUserData += await removeSeiUserData(source, stream, { ...source, file: output }, stream, () => Promise.resolve(wholeFile), codec, workDir);
+  }
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData } };
+}
+
+interface Plan {
+  fileSize: number;
+  ftyp: Buffer;
+  oldMoov: Box;
+  moov: Buffer;
+  tracks: KeptTrack[];
+  /** Top-level boxes to turn into zeroed `free` boxes. */
+  blanked: Box[];
+  /** Bytes of the media data that are no kept sample. */
+  gaps: Range[];
+}
+
+async function planRewrite(input: string): Promise<Plan | null> {
+  const fh = await fsp.open(input, "r");
+  try {
+    const fileSize = (await fh.stat()).size;
+    const boxes = await topLevelBoxes(fh, fileSize);
+    if (boxes == null || boxes[0]?.type !== "ftyp") return null;
+    const moovs = boxes.filter((b) => b.type === "moov");
+    const mdats = boxes.filter((b) => b.type === "mdat");
+    if (moovs.length !== 1 || mdats.length === 0 || boxes.some((b) => FRAGMENTS.has(b.type))) return null;
+    const oldMoov = moovs[0]!;
+    // Blanked boxes get an explicit 32-bit size (a size of 0, "to the end", would swallow what follows).
+    if (oldMoov.size > MAX_MOOV_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
+
+    const ftyp = cleanFtyp(await readBox(fh, boxes[0]));
+    const rewrite = rewriteMoov(await readBox(fh, oldMoov));
+    if (ftyp == null || rewrite == null) return null;
+    const payloads = mdats.map((b) => ({ start: b.at + b.header, end: b.at + b.size }));
+    const kept = merge(rewrite.samples);
+    if (!kept.every((r) => payloads.some((p) => p.start <= r.start && r.end <= p.end))) return null;
+    return {
+      fileSize,
+      ftyp,
+      oldMoov,
+      moov: rewrite.moov,
+      tracks: rewrite.tracks,
+      blanked: boxes.filter((b) => b.type !== "ftyp" && b.type !== "moov" && b.type !== "mdat"),
+      gaps: payloads.flatMap((p) => subtract(p, kept)),
+    };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** `ftyp` with ffmpeg's minor version and only standard compatible brands; null when malformed. */
+function cleanFtyp(box: Buffer): Buffer | null {
+  const header = box.readUInt32BE(0) === 1 ? 16 : 8;
+  const payload = box.length - header;
+  if (payload < 8 || payload % 4 !== 0) return null;
+  const out = Buffer.from(box);
+  const major = out.toString("latin1", header, header + 4);
+  out.writeUInt32BE(MINOR_VERSION, header + 4);
+  for (let at = header + 8; at < out.length; at += 4) {
+    if (!STANDARD_BRANDS.has(out.toString("latin1", at, at + 4))) out.write(major, at, "latin1");
+  }
+  return out;
+}
+
+/** Writes the new `moov` where the old one was, the rest of its room a `free` box; or, when that rest is too small for a box header, at the end. */
+async function placeMoov(fh: FileHandle, old: Box, moov: Buffer, fileSize: number): Promise<void> {
+  const room = old.size - moov.length;
+  if (room === 0 || room >= 8) {
+    await write(fh, moov, old.at);
+    if (room > 0) await blank(fh, { type: "free", at: old.at + moov.length, header: 8, size: room });
+    return;
+  }
+  await blank(fh, old);
+  await write(fh, moov, fileSize);
+}
+
+/** Turns a box into a `free` box of zeros, of the same length. */
+async function blank(fh: FileHandle, box: Box): Promise<void> {
+  const header = Buffer.alloc(box.header);
+  header.writeUInt32BE(box.header === 16 ? 1 : box.size, 0);
+  header.write("free", 4, "latin1");
+  if (box.header === 16) header.writeBigUInt64BE(BigInt(box.size), 8);
+  await write(fh, header, box.at);
+  await zero(fh, { start: box.at + box.header, end: box.at + box.size });
+}
+
+async function zero(fh: FileHandle, range: Range): Promise<void> {
+  const zeros = Buffer.alloc(Math.min(ZEROS_AT_ONCE, range.end - range.start));
+  for (let at = range.start; at < range.end; at += zeros.length) await write(fh, zeros.subarray(0, Math.min(zeros.length, range.end - at)), at);
+}
+
+async function write(fh: FileHandle, bytes: Buffer, at: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
+}
+
+async function readBox(fh: FileHandle, box: Box): Promise<Buffer> {
+  const buf = Buffer.alloc(box.size);
+  let done = 0;
+  while (done < box.size) {
+    const { bytesRead } = await fh.read(buf, done, box.size - done, box.at + done);
+    if (bytesRead === 0) throw new Error("the file shrank while it was read");
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** Ranges sorted and joined where they touch or overlap. */
+function merge(ranges: readonly Range[]): Range[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last != null && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** What of `whole` no range of the sorted, joined `ranges` covers. */
+function subtract(whole: Range, ranges: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let at = whole.start;
+  for (const r of ranges) {
+    if (r.end <= at || r.start >= whole.end) continue;
+    if (r.start > at) out.push({ start: at, end: r.start });
+    at = Math.max(at, r.end);
+  }
+  if (at < whole.end) out.push({ start: at, end: whole.end });
+  return out;
+}

@@ -1,0 +1,90 @@
+import fs from "node:fs/promises";
+
+/**
+ * Hand-made changes to an MP4/MOV's boxes, to plant what no tool writes: a box of our own inside
+ * any container, or bytes between the samples. Sizes are 32-bit, as ffmpeg and ExifTool write
+ * them for small files. When the insertion comes before the media data, every chunk offset
+ * (`stco`, `co64`) moves with it.
+ */
+
+interface Found {
+  type: string;
+  at: number;
+  size: number;
+}
+
+/** Where a box's children start: after the header, and after the version and count of `stsd`. */
+function childrenStart(buf: Buffer, box: Found): number {
+  return box.at + 8 + (box.type === "stsd" ? 8 : 0);
+}
+
+/** The chain of boxes down a path of types (`["moov", "trak", "mdia"]`), the first of each type; `"entry"` is the first sample entry of an `stsd`. */
+function findPath(buf: Buffer, path: readonly string[]): Found[] {
+  const chain: Found[] = [];
+  let from = 0;
+  let to = buf.length;
+  for (const step of path) {
+    let found: Found | null = null;
+    for (let at = from; at + 8 <= to; ) {
+      const size = buf.readUInt32BE(at);
+      const type = buf.toString("latin1", at + 4, at + 8);
+      if (size < 8) throw new Error(`no 32-bit box size at ${at}`);
+      if (step === "entry" || type === step) {
+        found = { type, at, size };
+        break;
+      }
+      at += size;
+    }
+    if (found == null) throw new Error(`no ${step} on the path ${path.join("/")}`);
+    chain.push(found);
+    from = childrenStart(buf, found);
+    to = found.at + found.size;
+  }
+  return chain;
+}
+
+/** `bytes` inserted at the end of the last box of `path`, every box around it grown to match. */
+export async function appendInside(file: string, path: readonly string[], bytes: Buffer): Promise<void> {
+  const buf = await fs.readFile(file);
+  const chain = findPath(buf, path);
+  const last = chain[chain.length - 1]!;
+  const end = last.at + last.size;
+  if (end <= mediaStart(buf)) shiftChunkOffsets(buf, 0, buf.length, bytes.length);
+  for (const box of chain) buf.writeUInt32BE(box.size + bytes.length, box.at);
+  await fs.writeFile(file, Buffer.concat([buf.subarray(0, end), bytes, buf.subarray(end)]));
+}
+
+/** A box of a type no writer uses, holding `text`. */
+export function ownBox(type: string, text: string): Buffer {
+  const payload = Buffer.from(text, "utf8");
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload.length);
+  header.write(type, 4, "latin1");
+  return Buffer.concat([header, payload]);
+}
+
+function mediaStart(buf: Buffer): number {
+  for (let at = 0; at + 8 <= buf.length; at += buf.readUInt32BE(at)) {
+    if (buf.toString("latin1", at + 4, at + 8) === "mdat") return at;
+    if (buf.readUInt32BE(at) < 8) break;
+  }
+  throw new Error("no mdat box");
+}
+
+const CONTAINERS = new Set(["moov", "trak", "mdia", "minf", "stbl"]);
+
+/** Adds `by` to every chunk offset of the `stco` and `co64` boxes in `buf[from, to)`. */
+function shiftChunkOffsets(buf: Buffer, from: number, to: number, by: number): void {
+  for (let at = from; at + 8 <= to; ) {
+    const size = buf.readUInt32BE(at);
+    const type = buf.toString("latin1", at + 4, at + 8);
+    if (size < 8) throw new Error(`no 32-bit box size at ${at}`);
+    if (CONTAINERS.has(type)) shiftChunkOffsets(buf, at + 8, at + size, by);
+    const count = type === "stco" || type === "co64" ? buf.readUInt32BE(at + 12) : 0;
+    for (let i = 0; i < count; i++) {
+      if (type === "stco") buf.writeUInt32BE(buf.readUInt32BE(at + 16 + i * 4) + by, at + 16 + i * 4);
+      else buf.writeBigUInt64BE(buf.readBigUInt64BE(at + 16 + i * 8) + BigInt(by), at + 16 + i * 8);
+    }
+    at += size;
+  }
+}

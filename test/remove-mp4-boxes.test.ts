@@ -1,0 +1,100 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanIsoBoxes } from "../src/cleaners/media/iso-rewrite.js";
+import { makeMarkedMedia, mediaContent, streamKinds } from "./helpers/make-media.js";
+import { makeSeiVideo } from "./helpers/make-sei.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { appendInside, ownBox } from "./helpers/plant-boxes.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Boxmark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-mp4-boxes-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Whether the box rewrite takes the file (true) or leaves it to ffmpeg's remux (false); what it wrote is scanned too. */
+async function boxRewriteTakes(file: string): Promise<boolean> {
+  const out = path.join(dir, `direct-${crypto.randomUUID()}`);
+  const workDir = await fs.mkdtemp(path.join(dir, "work-"));
+  const outcome = await cleanIsoBoxes(file, out, workDir, { file, demuxer: "mov", demuxerArgs: ["-enable_drefs", "0"] });
+  const written = await fs.readFile(out).catch(() => null);
+  if (outcome == null) {
+    expect(written, "a declined rewrite writes nothing").toBeNull();
+    return false;
+  }
+  expect(await findMarker(written!, MARKER)).toEqual([]);
+  return true;
+}
+
+async function expectCleanCopy(file: string, name: string): Promise<Record<string, unknown>> {
+  const before = await mediaContent(file);
+  const kinds = (await streamKinds(file)).filter((k) => k !== "cover" && k !== "data");
+  const { status, body, cleaned } = await removeViaApi(server, file, name);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const out = path.join(dir, `cleaned-${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(out, cleaned!);
+  expect(await findMarker(out, MARKER)).toEqual([]);
+  expect(cleaned!.includes("x264 - core")).toBe(false);
+  expect(await streamKinds(out)).toEqual(kinds);
+  // Decoded pictures and sound, md5 for md5.
+  expect(await mediaContent(out)).toEqual(before);
+  return body["removed"] as Record<string, unknown>;
+}
+
+describe("MP4 and MOV removal rewrites the boxes where that is exact", () => {
+  it.each([
+    ["M4A with cover art and iTunes tags", true, () => makeMarkedMedia(dir, "m4a", MARKER)],
+    ["M4V with XMP, user data, Keys and GPS", true, () => makeMarkedMedia(dir, "m4v", MARKER)],
+    ["3GP", true, () => makeMarkedMedia(dir, "3gp", MARKER)],
+    ["H.264 MOV with SEI identification", true, () => makeSeiVideo(dir, "h264", "mov", MARKER)],
+    ["HEVC MP4 with SEI identification in hvcC", true, () => makeSeiVideo(dir, "hevc", "mp4", MARKER)],
+    // Subtitles may be telemetry (telemetry.ts), and a timecode track's: those go through ffmpeg.
+    ["MP4 with a subtitle track", false, () => makeMarkedMedia(dir, "mp4", MARKER)],
+    ["MOV with subtitles and timecode", false, () => makeMarkedMedia(dir, "mov", MARKER)],
+  ] as const)("%s: box rewrite %s", async (_name, taken, make) => {
+    const file = await make();
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect(await boxRewriteTakes(file)).toBe(taken);
+  });
+});
+
+describe("planted metadata no writer puts there is still removed", () => {
+  const trak = ["moov", "trak"];
+  const sampleEntry = ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry"];
+  it.each([
+    // Boxes the rewrite does not know: the whole file goes to the remux, which copies none of them.
+    ["a box of its own inside moov", false, (f: string) => appendInside(f, ["moov"], ownBox("xmrk", MARKER))],
+    ["a box of its own inside a video sample entry", false, (f: string) => appendInside(f, sampleEntry, ownBox("xmrk", MARKER))],
+    ["a box of its own inside a track", false, (f: string) => appendInside(f, trak, ownBox("xmrk", MARKER))],
+    // Where the rewrite knows what the bytes are (padding, the space between samples): blanked.
+    ["a free box inside a track", true, (f: string) => appendInside(f, trak, ownBox("free", MARKER))],
+    ["bytes after the last sample inside the media data", true, (f: string) => appendInside(f, ["mdat"], Buffer.from(MARKER))],
+    ["a top-level box of its own after moov", true, (f: string) => fs.appendFile(f, ownBox("xmrk", MARKER))],
+  ] as const)("%s (box rewrite: %s)", async (_name, taken, plant) => {
+    const file = await makeMarkedMedia(dir, "m4v", MARKER);
+    await plant(file);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect(await boxRewriteTakes(file)).toBe(taken);
+    const removed = await expectCleanCopy(file, "planted.m4v");
+    expect(removed["seiUserData"]).toBe(1);
+  });
+
+  it("hands back the video and sound of an M4V as they were, with its encoder's SEI gone", async () => {
+    const file = await makeMarkedMedia(dir, "m4v", MARKER);
+    const removed = await expectCleanCopy(file, "clip.m4v");
+    expect(removed).toMatchObject({ seiUserData: 1, xmp: expect.any(Number), quicktime: expect.any(Number) });
+  });
+});
