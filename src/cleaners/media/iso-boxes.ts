@@ -36,15 +36,20 @@ export function childBoxes(buf: Buffer, from: number, to: number): Box[] | null 
   return boxes;
 }
 
+/** Real files have a handful of top-level boxes; a file of millions of tiny ones is not read box by box. */
+const MAX_TOP_LEVEL_BOXES = 4096;
+
 /**
  * The top-level boxes of a file, or null when they do not tile it exactly (a truncated file, a
- * box running past the end, garbage after the last box). A size of 0 means "to the end".
+ * box running past the end, garbage after the last box) or are too many. A size of 0 means "to
+ * the end".
  */
 export async function topLevelBoxes(fh: FileHandle, fileSize: number): Promise<Box[] | null> {
   const boxes: Box[] = [];
   const head = Buffer.alloc(16);
   let at = 0;
   while (at < fileSize) {
+    if (boxes.length >= MAX_TOP_LEVEL_BOXES) return null;
     if (fileSize - at < 8) return null;
     const { bytesRead } = await fh.read(head, 0, 16, at);
     if (bytesRead < 8) return null;

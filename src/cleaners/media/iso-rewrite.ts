@@ -10,6 +10,8 @@ import { removeSeiUserData, type SeiCodec } from "./sei.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
+/** An `ftyp` is a few brands; a larger one is not read. */
+const MAX_FTYP_BYTES = 4096;
 
 /** Top-level boxes of fragmented files: their samples are described outside `moov`, left to the remux. */
 const FRAGMENTS = new Set(["moof", "mfra", "sidx", "ssix", "styp", "emsg", "prft"]);
@@ -90,7 +92,7 @@ async function planRewrite(input: string): Promise<Plan | null> {
     if (moovs.length !== 1 || mdats.length === 0 || boxes.some((b) => FRAGMENTS.has(b.type))) return null;
     const oldMoov = moovs[0]!;
     // Blanked boxes get an explicit 32-bit size (a size of 0, "to the end", would swallow what follows).
-    if (oldMoov.size > MAX_MOOV_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
+    if (oldMoov.size > MAX_MOOV_BYTES || boxes[0].size > MAX_FTYP_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
 
     const ftyp = cleanFtyp(await readBox(fh, boxes[0]));
     const rewrite = rewriteMoov(await readBox(fh, oldMoov));
