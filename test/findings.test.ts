@@ -134,6 +134,16 @@ describe("findings in the extract response", () => {
     expect(hidden.find((f) => /earlier revision/.test(f.title))).toMatchObject({ severity: "high", value: "1" });
   });
 
+  it("names a PostScript file's %%For as a person and its %%Creator as software", async () => {
+    const eps = path.join(dir, "drawing.eps");
+    const header = ["%!PS-Adobe-3.0 EPSF-3.0", "%%Creator: Inkscape 1.2.2", "%%For: Jane Findings", "%%BoundingBox: 0 0 10 10", "%%EndComments"];
+    await fs.writeFile(eps, `${[...header, "0 0 moveto 10 10 lineto stroke", "showpage", "%%EOF"].join("\n")}\n`);
+    const findings = await findingsOf(eps);
+    expect(findings.find((f) => f.kind === "people")).toMatchObject({ value: "Jane Findings" });
+    expect(findings.find((f) => f.kind === "software")?.value).toContain("Inkscape 1.2.2");
+    expect(findings.filter((f) => f.value?.includes("Inkscape") === true).map((f) => f.kind)).toEqual(["software"]);
+  });
+
   it("finds a ZIP archive after the end of a JPEG", async () => {
     const jpeg = await jpegWithZipAfterEnd(await picture(dir, "carrier.jpg"));
     expect((await findingsOf(jpeg)).find((f) => f.kind === "hidden")).toMatchObject({ severity: "high", value: "a ZIP archive" });

@@ -35,11 +35,14 @@ const PEOPLE = new Set([
   "CreatorContactInfo",
 ]);
 /** In these groups `Creator` and `Producer` are programs, not people. */
-const PROGRAM_GROUPS = new Set(["PDF", "QuickTime", "Matroska"]);
+const PROGRAM_GROUPS = new Set(["PDF", "PostScript", "QuickTime", "Matroska"]);
+/** PostScript's `%%For` names the person the document was made for. */
+const PEOPLE_IN_GROUP = new Set(["PostScript:For"]);
 /** A colour profile's copyright is its maker's; File and Composite only repeat or describe. */
 const NOT_PEOPLE = new Set(["File", "ICC_Profile", "Composite"]);
 
 function isPerson(t: TagEntry): boolean {
+  if (PEOPLE_IN_GROUP.has(`${t.group}:${t.tag}`)) return true;
   if (!PEOPLE.has(t.tag) || NOT_PEOPLE.has(t.group)) return false;
   return !(PROGRAM_GROUPS.has(t.group) && (t.tag === "Creator" || t.tag === "Producer"));
 }

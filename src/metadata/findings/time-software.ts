@@ -27,6 +27,9 @@ const SOFTWARE = new Set([
   "XMPToolkit",
 ]);
 
+/** In these groups `Creator` is the program that made the document. */
+const PROGRAM_CREATORS = new Set(["PDF", "PostScript"]);
+
 /** `time`: when the file was made, edited or shot, and in which time zone. */
 export function timeFindings(entries: readonly TagEntry[]): Finding[] {
   const matched = entries.filter((t) => !NOT_TIMES.has(t.group) && TIME.test(t.tag) && !EMPTY_DATE.test(textOf(t.value)));
@@ -35,6 +38,6 @@ export function timeFindings(entries: readonly TagEntry[]): Finding[] {
 
 /** `software`: the programs and systems that made or edited the file, with their versions. */
 export function softwareFindings(entries: readonly TagEntry[]): Finding[] {
-  const matched = entries.filter((t) => (SOFTWARE.has(t.tag) || (t.group === "PDF" && t.tag === "Creator")) && textOf(t.value) !== "");
+  const matched = entries.filter((t) => (SOFTWARE.has(t.tag) || (PROGRAM_CREATORS.has(t.group) && t.tag === "Creator")) && textOf(t.value) !== "");
   return fromTags("software", "low", "The file names the software that made or edited it.", matched, distinctValues(matched));
 }
