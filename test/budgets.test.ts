@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, tempFiles } from "./helpers/fuzz-proc.js";
+import { descendantPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { svgWithDataImages } from "./helpers/make-hostile.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -62,9 +62,9 @@ describe("a request's deadline stops everything it started", () => {
     expect(((await res.json()) as { error: string }).error).toBe("The file is too complex to process within this service's limits.");
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect.poll(() => tempFiles(server.dataDir), { timeout: 5000 }).toEqual([]);
-    // Only the ExifTool pool stays: no jpegtran, qpdf or ffmpeg left behind.
-    const children = await Promise.all((await childPids(server.process.pid!)).map((pid) => fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
-    expect(children.filter((c) => c !== "" && !c.includes("exiftool"))).toEqual([]);
+    // Only the ExifTool pool and the idle spawner stay: no jpegtran, qpdf or ffmpeg left behind.
+    const tree = await Promise.all((await descendantPids(server.process.pid!)).map((pid) => fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
+    expect(tree.filter((c) => c !== "" && !c.includes("exiftool") && !c.includes("tool-spawner-process.js"))).toEqual([]);
     const ok = await remove(server, "dot.png", png);
     expect(ok.status).toBe(200);
   });

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
-import { exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
+import { descendantPids, exiftoolPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { makeJpeg } from "./helpers/make-files.js";
 import { DISTRIBUTED, postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -87,13 +87,17 @@ describe("the service killed with SIGKILL during uploads and cleanings", () => {
       await new Promise((r) => setTimeout(r, 150));
       const pool = await exiftoolPids(first.process.pid!);
       expect(pool.length).toBeGreaterThan(0);
+      // The whole tree: the ExifTool pool, the helper-program spawner and whatever it runs.
+      const tree = await descendantPids(first.process.pid!);
       first.process.kill("SIGKILL");
       await Promise.all(inFlight);
       // The process may already be gone, its 'exit' event past, while the requests settled.
       if (first.process.exitCode == null && first.process.signalCode == null) await new Promise((r) => first.process.once("exit", r));
-      // Its ExifTool processes die with it instead of polling their closed stdin forever.
-      for (let i = 0; i < 50 && pool.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
+      // Its ExifTool processes die with it instead of polling their closed stdin forever, and so
+      // do the spawner and its programs.
+      for (let i = 0; i < 50 && tree.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
       expect(pool.filter(isAlive)).toEqual([]);
+      expect(tree.filter(isAlive)).toEqual([]);
 
       const second = await startServer({}, { dataDir });
       try {

@@ -4,7 +4,8 @@ import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
 /**
  * What a cleaning worker may ask of the main thread, which owns the ExifTool pool and every helper
  * process: a child started by a worker thread would outlive a terminated worker (nothing there
- * reaps it), so the main thread starts, times and kills them all, under the task's signal.
+ * reaps it), so the main thread starts, times and kills them all, under the task's signal (the
+ * programs themselves are forked by its spawner process, see tool-spawner.ts).
  */
 export type MainRequest =
   | { op: "read"; file: string; embedded: boolean; numeric: boolean; imageHash: boolean }

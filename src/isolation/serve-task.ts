@@ -1,24 +1,24 @@
 import type { MessagePort } from "node:worker_threads";
-import { runToolHere } from "../cleaners/run-tool.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
 import { serializeError } from "./serialize-error.js";
+import type { ToolSpawner } from "./tool-spawner.js";
 
 /**
  * The main thread's end of one task's line: answers the worker's ExifTool reads and writes and
- * starts its helper programs, all under the task's signal. Once the signal fires nothing new
- * starts, and running programs are killed (runTool's signal).
+ * starts its helper programs (through the spawner), all under the task's signal. Once the signal
+ * fires nothing new starts, and running programs are killed.
  */
-export function serveTask(port: MessagePort, exiftool: ExifToolAccess, signal: AbortSignal): void {
+export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal): void {
   port.on("message", (m: RequestMessage) => {
-    void answer(m.request, exiftool, signal).then(
+    void answer(m.request, exiftool, tools, signal).then(
       (value): void => post(port, { id: m.id, ok: true, value }),
       (err: unknown): void => post(port, { id: m.id, ok: false, error: serializeError(err) }),
     );
   });
 }
 
-async function answer(request: MainRequest, exiftool: ExifToolAccess, signal: AbortSignal): Promise<MainAnswer> {
+async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal): Promise<MainAnswer> {
   signal.throwIfAborted();
   switch (request.op) {
     case "read":
@@ -26,7 +26,7 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, signal: Ab
     case "write":
       return exiftool.write(request.input, request.output, request.args);
     case "tool":
-      return runToolHere(request.cmd, request.args, { ...request.opts, signal });
+      return tools.run(request.cmd, request.args, { ...request.opts, signal });
   }
 }
 

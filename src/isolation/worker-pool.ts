@@ -7,6 +7,7 @@ import type { Finding } from "../metadata/findings/index.js";
 import type { CleanJob, FindingsJob, JobResult, ScreenJob } from "./jobs.js";
 import { serveTask } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
+import { createToolSpawner } from "./tool-spawner.js";
 
 /**
  * Worker threads where the client's bytes are parsed. Each call rejects with the cleaners' error
@@ -44,12 +45,13 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: opts.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
   });
+  const tools = createToolSpawner();
 
   async function run<T>(name: string, job: object, signal: AbortSignal): Promise<T> {
     const ended = new AbortController();
     const taskSignal = AbortSignal.any([signal, ended.signal]);
     const { port1, port2 } = new MessageChannel();
-    serveTask(port1, opts.exiftool(taskSignal), taskSignal);
+    serveTask(port1, opts.exiftool(taskSignal), tools, taskSignal);
     try {
       const task: { port: MessagePort } = { ...job, port: port2 };
       const result = (await pool.run(task, { name, transferList: [port2], signal })) as JobResult<T>;
@@ -70,7 +72,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
     screen: async (job, signal) => void (await run<null>("screenInWorker", job, signal)),
-    close: () => pool.destroy(),
+    close: async () => {
+      await pool.destroy();
+      await tools.close();
+    },
   };
 }
 

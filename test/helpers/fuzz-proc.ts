@@ -17,6 +17,17 @@ export async function childPids(pid: number): Promise<number[]> {
   return out;
 }
 
+/** Every process under `pid`: its children, theirs, and so on (helper programs run under the spawner). */
+export async function descendantPids(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const children = (await Promise.all(queue.map(childPids))).flat();
+    out.push(...children);
+    queue = children;
+  }
+  return out;
+}
+
 /** The running ExifTool processes of the service: perl children. */
 export async function exiftoolPids(serverPid: number): Promise<number[]> {
   const pids: number[] = [];

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import { Worker } from "node:worker_threads";
-import { childPids } from "./fuzz-proc.js";
+import { descendantPids } from "./fuzz-proc.js";
 import type { RunningServer } from "./server.js";
 
 export interface Watched<T> {
@@ -19,7 +19,7 @@ async function rssMb(pid: number): Promise<number> {
 
 async function treeMb(pid: number): Promise<number> {
   let total = await rssMb(pid);
-  for (const child of await childPids(pid)) total += await rssMb(child);
+  for (const child of await descendantPids(pid)) total += await rssMb(child);
   return total;
 }
 
