@@ -177,4 +177,12 @@ describe("findings elsewhere", () => {
     const body = await post("remove", jpeg);
     expect(body["findings"]).toContainEqual(expect.objectContaining({ kind: "location", severity: "high", value: "-10.500000, 20.250000" }));
   });
+
+  it("list a removed original's thumbnail without comparing it with the picture; extraction compares", async () => {
+    const main = await picture(dir, "swapped.jpg");
+    await withThumbnail(dir, main, await picture(dir, "elsewhere.png", "gradient:red-blue"));
+    const previews = (body: Json) => (body["findings"] as Finding[]).find((f) => f.kind === "previews");
+    expect(previews(await post("remove", main))).toMatchObject({ severity: "medium", tags: ["exif:ThumbnailImage"] });
+    expect(previews(await post("extract", main))).toMatchObject({ severity: "high", tags: ["exif:ThumbnailImage"] });
+  });
 });

@@ -77,7 +77,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       numeric: parseBoolean(job.options, "numeric"),
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
-      findings: (tags) => findingsOf(job, tags),
+      findings: (tags) => findingsOf(job, tags, { comparePreviews: true }),
     });
     return untilAborted(read, job.signal);
   }
@@ -86,11 +86,11 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
    * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
    */
-  async function findingsOf(job: Job, tags: RawTags, signal = job.signal): Promise<Finding[]> {
+  async function findingsOf(job: Job, tags: RawTags, opts: { comparePreviews: boolean }, signal = job.signal): Promise<Finding[]> {
     const scratchDir = temp.newPath();
     await fsp.mkdir(scratchDir);
     try {
-      return await workers.findings({ tags, file: job.file.path, scratchDir }, signal);
+      return await workers.findings({ tags, file: job.file.path, scratchDir, ...opts }, signal);
     } finally {
       await fsp.rm(scratchDir, { recursive: true, force: true });
     }
@@ -141,7 +141,8 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         // The findings read the original alongside the cleaning (both only read it); a refused
         // file stops them, and the request waits for them before its temp files go.
         const findingsStop = new AbortController();
-        const findings = findingsOf(job, before.tags, AbortSignal.any([job.signal, findingsStop.signal]));
+        // They describe the original, whose previews the copy no longer holds: not compared (previews.ts).
+        const findings = findingsOf(job, before.tags, { comparePreviews: false }, AbortSignal.any([job.signal, findingsStop.signal]));
         findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
         const output = temp.newPath();
         const workDir = temp.newPath();

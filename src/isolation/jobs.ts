@@ -23,6 +23,8 @@ export interface FindingsJob {
   file: string;
   /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
   scratchDir: string;
+  /** Whether previews are compared with the picture (a decode of all of it): see findings/previews.ts. */
+  comparePreviews: boolean;
   port: MessagePort;
 }
 

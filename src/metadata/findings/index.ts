@@ -21,12 +21,13 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
  * picture, bytes after its end, PDF objects and revisions, office review content). Previews are
  * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
- * since a worker stopped mid-look never runs its own clean-up. In the service this runs in a
- * worker thread, whose helper programs stop with the request.
+ * since a worker stopped mid-look never runs its own clean-up. `comparePreviews` is false for the
+ * original of a removal (see previews.ts). In the service this runs in a worker thread, whose
+ * helper programs stop with the request.
  */
-export async function findingsOf(tags: RawTags, file: string, scratchDir: string): Promise<Finding[]> {
+export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { comparePreviews: boolean }): Promise<Finding[]> {
   const entries = tagEntries(tags);
-  const looked = await Promise.all([previewFindings(entries, file, scratchDir), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
+  const looked = await Promise.all([previewFindings(entries, file, scratchDir, opts.comparePreviews), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
   const all = [
     ...locationFindings(entries),
     ...peopleFindings(entries),
