@@ -75,6 +75,15 @@ describe("XML is judged by its attributes too, before a DOM or ExifTool sees it"
     await expect.poll(() => refusedFor(server, /an element with more than 256 attributes/), { timeout: LOGGED_MS }).toBe(true);
   });
 
+  it("an SVG whose root follows 2 kB of blank lines is screened all the same, on extraction too", async () => {
+    // The screen decides from the first kilobyte when it can; a start of nothing but spaces is read further.
+    const data = Buffer.concat([Buffer.from(" \n".repeat(1024)), svgWithAttributes(10, 1000)]);
+    const r = await post(server, "extract", "blank-start.svg", data);
+    expect(r.status).toBe(422);
+    expect(r.body["error"]).toBe(TOO_COMPLEX);
+    await expect.poll(() => refusedFor(server, /an element with more than 256 attributes/), { timeout: LOGGED_MS }).toBe(true);
+  });
+
   it("a DOCX whose content types hold 1.1 million attributes is a 422 from the shape check, not the worker's heap", async () => {
     const data = await docxWithManyAttributes(110_000, 10);
     expect(data.length).toBeLessThan(1024 * 1024);
