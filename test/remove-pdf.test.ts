@@ -29,7 +29,7 @@ import {
 } from "./helpers/make-pdf.js";
 import { minimalTextPdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { type RunningServer, postFile, startServer } from "./helpers/server.js";
 import { exiftool, pixelSignature, run } from "./helpers/tools.js";
 
 /** A hash of the pages drawn with their annotations (fields, links) as a viewer shows them. */
@@ -321,6 +321,33 @@ describe("POST /api/v1/remove on what a PDF hides: attachments, review annotatio
       expect(a.keys, a.subtype).not.toContain("/M");
       expect(a.keys, a.subtype).not.toContain("/CreationDate");
     }
+  });
+
+  it("answers a removal with the findings an extraction gives (from the cleaner's own object read): review authors, attached files, JavaScript, the /ID, earlier revisions, in object streams and encrypted files too", async () => {
+    const reviewed = await makePdfWithReviewAnnotations(dir, "Reviewer Roe", MARKER);
+    // An incremental update on top: an earlier revision to find as well.
+    await exiftool(["-q", "-overwrite_original", "-PDF:Title=Draft", reviewed]);
+    const objectStreams = await makeMarkedPdf(dir, "object-streams", MARKER);
+    const encrypted = await makeMarkedPdf(dir, "encrypted", MARKER);
+    const files = [reviewed, (await makePdfWithAttachments(dir, MARKER)).file, await makePdfWithScripts(dir, MARKER), objectStreams, encrypted];
+    const found = new Map<string, Array<{ kind: string; title: string; value?: string }>>();
+    for (const file of files) {
+      const extracted = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "doc.pdf", data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey } });
+      expect(extracted.status).toBe(200);
+      const expected = ((await extracted.json()) as Record<string, unknown>)["findings"];
+      const removed = await removeViaApi(server, file, "doc.pdf");
+      expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+      expect(removed.body["findings"], path.basename(file)).toEqual(expected);
+      found.set(file, removed.body["findings"] as Array<{ kind: string; title: string; value?: string }>);
+    }
+    const ofReviewed = found.get(reviewed) ?? [];
+    expect(ofReviewed.find((f) => /review annotation/.test(f.title))?.value).toBe("Reviewer Roe");
+    expect(ofReviewed.find((f) => /earlier revision/.test(f.title))?.value).toBe("1");
+    expect(found.get(files[1]!)?.find((f) => /attached file/.test(f.title))).toBeDefined();
+    expect(found.get(files[2]!)?.find((f) => /JavaScript/.test(f.title))).toBeDefined();
+    expect(found.get(objectStreams)?.find((f) => f.kind === "identifiers" && /\/ID/.test(f.title))?.value).toBe(ORIGINAL_ID);
+    // An encrypted file's strings are read decrypted by both: the annotation's author is the marker.
+    expect(found.get(encrypted)?.find((f) => /review annotation/.test(f.title))?.value).toBe(MARKER);
   });
 
   it("removes JavaScript wherever a viewer runs it, counted under removed.scripts; form fields, links and the jump on opening stay", async () => {

@@ -1,4 +1,5 @@
 import type { RawRead } from "../metadata/read-task.js";
+import type { Finding } from "../metadata/findings/types.js";
 import type { MetadataGroups } from "../metadata/shape.js";
 
 /** What a client may ask to keep (`keep=orientation,colorProfile`); see the contract's `keep`. */
@@ -53,6 +54,11 @@ export interface ExifToolAccess {
 }
 
 export interface CleanOutcome {
+  /**
+   * Findings about the original the cleaner saw while reading it anyway (a PDF's objects), so
+   * that the findings look does not read the file a second time (findings/index.ts).
+   */
+  findings?: readonly Finding[];
   /** What the cleaner had to keep that the client did not ask for (verification accepts it). */
   alsoKept?: readonly KeepOption[];
   /**

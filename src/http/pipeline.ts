@@ -7,7 +7,7 @@ import { needsShapeCheck } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import type { Finding } from "../metadata/findings/index.js";
+import { type Finding, withFindings } from "../metadata/findings/index.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import type { Services } from "../services.js";
@@ -86,7 +86,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
    * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
    */
-  async function findingsOf(job: Job, tags: RawTags, opts: { comparePreviews: boolean }, signal = job.signal): Promise<Finding[]> {
+  async function findingsOf(job: Job, tags: RawTags, opts: { comparePreviews: boolean; pdfObjects?: boolean }, signal = job.signal): Promise<Finding[]> {
     const scratchDir = temp.newPath();
     await fsp.mkdir(scratchDir);
     try {
@@ -142,7 +142,9 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         // file stops them, and the request waits for them before its temp files go.
         const findingsStop = new AbortController();
         // They describe the original, whose previews the copy no longer holds: not compared (previews.ts).
-        const findings = findingsOf(job, before.tags, { comparePreviews: false }, AbortSignal.any([job.signal, findingsStop.signal]));
+        // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
+        const look = { comparePreviews: false, pdfObjects: detected.fileType !== "PDF" };
+        const findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
         findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
         const output = temp.newPath();
         const workDir = temp.newPath();
@@ -162,7 +164,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             expiresAt,
             removed: result.removed,
             remaining: result.remaining,
-            findings: await findings,
+            findings: withFindings(await findings, outcome.findings ?? []),
           };
         } finally {
           findingsStop.abort();

@@ -25,6 +25,8 @@ export interface FindingsJob {
   scratchDir: string;
   /** Whether previews are compared with the picture (a decode of all of it): see findings/previews.ts. */
   comparePreviews: boolean;
+  /** False when the PDF cleaner reads the objects and gives their findings (see findingsOf). */
+  pdfObjects?: boolean;
   port: MessagePort;
 }
 

@@ -24,7 +24,8 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 
 /** Computes what the file gives away (PDF objects, office parts and previews are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  return asJob(job.port, () => findingsOf(job.tags, job.file, job.scratchDir, { comparePreviews: job.comparePreviews }));
+  const opts = { comparePreviews: job.comparePreviews, ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}) };
+  return asJob(job.port, () => findingsOf(job.tags, job.file, job.scratchDir, opts));
 }
 
 /** Refuses an XML file too complex to hand to ExifTool, before it reads it. */

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { pdfObjectFindings } from "../../metadata/findings/pdf.js";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { cleanAttachedFiles } from "./attachments.js";
@@ -92,6 +93,9 @@ export const pdfCleaner: Cleaner = {
       streamPrefix: path.resolve(ctx.workDir, "s"),
     });
     await refuseSwallowedObjects(input, warnings, ctx.workDir);
+    // What the findings look would read with a qpdf run of its own (the original's objects), taken
+    // from this same read before the edit below is built on it.
+    const findings = pdfObjectFindings(doc.qpdf[1]);
 
     const view = new ObjectView(doc, scrubObjects(doc).update);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
@@ -119,7 +123,7 @@ export const pdfCleaner: Cleaner = {
         originalText == null ? Promise.resolve() : checkSamePdfText(originalText, output),
       ]);
       const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
-      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, ...keptAsIs };
+      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, findings, ...keptAsIs };
     } finally {
       // A cleaning refused half-way still waits for the reader it started.
       await originalText?.catch(() => undefined);

@@ -22,12 +22,18 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * picture, bytes after its end, PDF objects and revisions, office review content). Previews are
  * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `comparePreviews` is false for the
- * original of a removal (see previews.ts). In the service this runs in a worker thread, whose
- * helper programs stop with the request.
+ * original of a removal (see previews.ts). `pdfObjects: false` leaves a PDF's objects out: in a
+ * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
+ * a worker thread, whose helper programs stop with the request.
  */
-export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { comparePreviews: boolean }): Promise<Finding[]> {
+export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { comparePreviews: boolean; pdfObjects?: boolean }): Promise<Finding[]> {
   const entries = tagEntries(tags);
-  const looked = await Promise.all([previewFindings(entries, file, scratchDir, opts.comparePreviews), trailerFindings(entries, file), pdfFindings(entries, file), officeFindings(entries, file)]);
+  const looked = await Promise.all([
+    previewFindings(entries, file, scratchDir, opts.comparePreviews),
+    trailerFindings(entries, file),
+    pdfFindings(entries, file, opts.pdfObjects ?? true),
+    officeFindings(entries, file),
+  ]);
   const all = [
     ...locationFindings(entries),
     ...peopleFindings(entries),
@@ -41,6 +47,19 @@ export async function findingsOf(tags: RawTags, file: string, scratchDir: string
     ...pictureFindings(entries),
     ...looked.flat(),
   ];
+  return ranked(all);
+}
+
+/**
+ * `found` followed by `more`, ranked as `findingsOf` ranks: what the PDF cleaner saw in the
+ * objects it dumped (`pdfObjects: false` above) takes the place it has in a findings look.
+ */
+export function withFindings(found: readonly Finding[], more: readonly Finding[]): Finding[] {
+  return more.length === 0 ? [...found] : ranked([...found, ...more]);
+}
+
+/** Most serious first, then in the contract's order of kinds, otherwise in the order given; values cut. */
+function ranked(all: readonly Finding[]): Finding[] {
   const rank = (f: Finding): number => SEVERITIES.indexOf(f.severity) * FINDING_KINDS.length + FINDING_KINDS.indexOf(f.kind);
   return all
     .map((f, i) => ({ f, i }))

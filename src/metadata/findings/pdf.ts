@@ -20,9 +20,10 @@ interface PdfContent {
  * `hidden` and `identifiers` of a PDF: review annotations and their authors, attached files,
  * JavaScript, the trailer's `/ID`, read from every object (object streams included) through
  * qpdf; and earlier revisions, counted from the file's cross-reference sections (an incremental
- * update leaves the previous text in the file).
+ * update leaves the previous text in the file). `objects: false` leaves the objects to a reader
+ * that dumps them anyway (the PDF cleaner, which gives `pdfObjectFindings` of its own dump).
  */
-export async function pdfFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+export async function pdfFindings(entries: readonly TagEntry[], file: string, objects = true): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (type !== "PDF") return [];
   const findings: Finding[] = [];
@@ -31,8 +32,15 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string): P
   if (revisions > 1) {
     findings.push({ kind: "hidden", severity: "high", title: `The PDF keeps ${revisions - 1} earlier revision(s) of itself, readable by anyone.`, tags: [], value: String(revisions - 1) });
   }
-  const content = await readObjects(file);
-  if (content == null) return findings;
+  if (!objects) return findings;
+  const dump = await readObjects(file);
+  return dump == null ? findings : [...findings, ...pdfObjectFindings(dump)];
+}
+
+/** The findings of a PDF's objects, as qpdf's JSON v2 gives them (`qpdf[1]`, stream data or not). */
+export function pdfObjectFindings(objects: Readonly<Record<string, unknown>>): Finding[] {
+  const content = contentOf(objects);
+  const findings: Finding[] = [];
   if (content.annotations > 0) {
     const hidden: Finding = { kind: "hidden", severity: "high", title: `The PDF holds ${content.annotations} review annotation(s) (comments, highlights, notes).`, tags: [] };
     if (content.reviewers.size > 0) hidden.value = shortValue([...content.reviewers].join("; "));
@@ -50,7 +58,8 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string): P
   return findings;
 }
 
-async function readObjects(file: string): Promise<PdfContent | null> {
+/** qpdf's objects (stream data left out), or null when qpdf cannot read them within its limits. */
+async function readObjects(file: string): Promise<Record<string, unknown> | null> {
   const r = await runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
     timeoutMs: QPDF_TIMEOUT_MS,
     maxOutputBytes: MAX_JSON_BYTES,
@@ -64,9 +73,12 @@ async function readObjects(file: string): Promise<PdfContent | null> {
     return null;
   }
   const objects = (parsed as { qpdf?: unknown[] }).qpdf?.[1];
-  if (objects == null || typeof objects !== "object") return null;
+  return objects == null || typeof objects !== "object" ? null : (objects as Record<string, unknown>);
+}
+
+function contentOf(objects: Readonly<Record<string, unknown>>): PdfContent {
   const content: PdfContent = { annotations: 0, reviewers: new Set(), attachments: 0, scripts: 0, id: null };
-  for (const [key, obj] of Object.entries(objects as Record<string, unknown>)) {
+  for (const [key, obj] of Object.entries(objects)) {
     const o = obj as { value?: unknown; stream?: { dict?: unknown } };
     const value = o.value ?? o.stream?.dict;
     if (key === "trailer") {
