@@ -29,6 +29,8 @@ interface Row {
   rotated?: number;
   /** How the pixels are compared (default: ImageMagick's signature of the displayed picture). */
   signature?: (file: string) => Promise<string>;
+  /** A JPEG whose scan (SOS to EOI) must come back byte for byte, and span more than one read window. */
+  scanCopied?: boolean;
 }
 
 const rows: Row[] = [
@@ -40,6 +42,8 @@ const rows: Row[] = [
   // 65x49 is not a whole number of MCUs: no perfect transform exists, so the tag must stay.
   { name: "JPEG orientation 8, odd size (tag kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 8, size: "65x49" }), remaining: { exif: ["Orientation"] } },
   { name: "JPEG orientation 6 keep=colorProfile (rotated, profile kept)", make: (d) => makeJpeg(d, MARKER, { orientation: 6, icc: ICC_MARKER }), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] }, rotated: 6 },
+  // Image data over a mebibyte: the cleaner reads and writes it a window (1 MiB) at a time.
+  { name: "JPEG of over a mebibyte", make: (d) => makeJpeg(d, MARKER, { size: "1600x1200", noisy: true }), scanCopied: true },
   { name: "PNG", make: (d) => makePng(d, MARKER) },
   // PNG cannot be rotated without re-encoding: a non-trivial orientation stays, alone.
   { name: "PNG orientation 6 (tag kept)", make: (d) => makePng(d, MARKER, 6), remaining: { exif: ["Orientation"] } },
@@ -127,6 +131,7 @@ describe("image removal", () => {
     for (const [group, tags] of Object.entries(row.remaining ?? {})) {
       if (tags.length > 0) expect(Object.keys(remaining[group] ?? {}).sort()).toEqual(tags);
     }
+    if (row.scanCopied === true) await expectScanCopied(input, file);
     if (row.rotated != null) await expectRotatedLosslessly(input, file, row.rotated);
     else {
       const signature = row.signature ?? pixelSignature;
@@ -134,6 +139,14 @@ describe("image removal", () => {
     }
   });
 });
+
+/** The cleaned JPEG's only scan, header and data up to its EOI, is a run of the original's bytes. */
+async function expectScanCopied(input: string, cleaned: string): Promise<void> {
+  const out = await fs.readFile(cleaned);
+  const scan = out.subarray(out.indexOf(Buffer.from([0xff, 0xda])), out.length - 2);
+  expect(scan.length).toBeGreaterThan(1024 * 1024);
+  expect((await fs.readFile(input)).includes(scan)).toBe(true);
+}
 
 /** The jpegtran transform that undoes each orientation's rotation. */
 const UNDO: Record<number, string[]> = {

@@ -97,6 +97,8 @@ export interface JpegOptions {
   /** EXIF orientation to set (1..8). */
   orientation?: number;
   size?: string;
+  /** Random noise over the picture: image data that does not compress (megabytes at 1600x1200). */
+  noisy?: boolean;
   /** Text of an embedded ICC profile (its own marker, so a kept profile can be told apart). */
   icc?: string;
 }
@@ -107,7 +109,7 @@ export interface JpegOptions {
  * profile, and a second JPEG appended after EOI, where MPF previews and vendor trailers live.
  */
 export async function makeJpeg(dir: string, marker: string, opts: JpegOptions = {}): Promise<string> {
-  const file = await base(dir, "in.jpg", opts.size, ["-quality", "85"]);
+  const file = await base(dir, "in.jpg", opts.size, [...(opts.noisy === true ? ["+noise", "Random"] : []), "-quality", "85"]);
   const thumb = path.join(dir, "thumb.jpg");
   await fs.writeFile(thumb, await markedJpeg(dir, marker, "t.jpg"));
   const icc = await writeIcc(dir, opts.icc ?? marker);

@@ -1,16 +1,19 @@
 import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 
-/** One marker segment between SOI and EOI, by its place in the file. */
+/**
+ * One marker segment between SOI and EOI, by its place in the file; or a piece of the
+ * entropy-coded data that follows a SOS segment (`marker` SCAN_DATA).
+ */
 export interface JpegSegment {
-  /** The marker's second byte (0xE1 for APP1...). */
+  /** The marker's second byte (0xE1 for APP1...), or SCAN_DATA. */
   marker: number;
   /** Where the segment starts: the 0xFF right before its marker (fill bytes before it are not part of it). */
   start: number;
-  /** Where the bytes after its length field start, and how many there are. */
+  /** Where the bytes after its length field start, and how many there are (a data piece: all of it). */
   payloadAt: number;
   payloadLength: number;
-  /** Where it ends: after its payload, or for SOS after the entropy-coded data that follows (RST markers included). */
+  /** Where it ends: after its payload. */
   end: number;
 }
 
@@ -18,14 +21,20 @@ export interface JpegSegment {
 export const STOP = "stop";
 
 export const SOS = 0xda;
+/**
+ * Not a marker: a piece of entropy-coded data (RST markers included), handed over as it is read,
+ * at most a window long, so that a visitor copying it finds it still in memory.
+ */
+export const SCAN_DATA = 0x100;
 const SOI = 0xd8;
 const EOI = 0xd9;
 
 /**
  * Walks a JPEG's marker segments up to the first EOI (what follows it, such as MPF previews or
  * vendor trailers, is never part of the picture), handing each to `visit` in order, one at a
- * time. Throws `BadFileError` for bytes that are not a JPEG stream; a stream cut short inside
- * its image data ends the walk as if complete.
+ * time; a SOS segment is followed by its entropy-coded data in SCAN_DATA pieces (a visitor that
+ * stops at the SOS reads none of it). Throws `BadFileError` for bytes that are not a JPEG stream;
+ * a stream cut short inside its image data ends the walk as if complete.
  */
 export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promise<typeof STOP | void>): Promise<void> {
   const head = await src.read(0, 2);
@@ -58,33 +67,50 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
     }
     const payloadAt = i + 2;
     i += length;
-    if (marker === SOS) {
-      sawScan = true;
-      i = await scanEnd(src, i);
-    }
+    if (marker === SOS) sawScan = true;
     if (isFrameHeader(marker)) sawFrame = true;
     if ((await visit({ marker, start, payloadAt, payloadLength: length - 2, end: i })) === STOP) return;
+    if (marker === SOS) {
+      const end = await visitScanData(src, i, visit);
+      if (end === STOP) return;
+      i = end;
+    }
   }
 }
 
-/** Where the entropy-coded data starting at `from` ends: at the first marker that is not RSTn. */
-async function scanEnd(src: FileBytes, from: number): Promise<number> {
+/**
+ * Hands the entropy-coded data starting at `from` to `visit`, one piece per window read, and
+ * resolves to where it ends: at the first marker that is not RSTn (or the file's end).
+ */
+async function visitScanData(src: FileBytes, from: number, visit: (s: JpegSegment) => Promise<typeof STOP | void>): Promise<number | typeof STOP> {
   let at = from;
   while (at < src.size) {
     // Two bytes at least, so that a 0xFF is always seen with the byte after it.
     const chunk = await src.from(at, 2);
-    if (chunk.length < 2) return src.size;
+    if (chunk.length < 2) return piece(at, src.size);
     let i = chunk.indexOf(0xff);
+    let end = -1;
     while (i >= 0 && i + 1 < chunk.length) {
       const next = chunk[i + 1]!;
       // 0xFF00 is a stuffed data byte, 0xFFD0-D7 restart markers belong to the scan, 0xFFFF is fill.
       if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) i = chunk.indexOf(0xff, i + 2);
       else if (next === 0xff) i += 1;
-      else return at + i;
+      else {
+        end = at + i;
+        break;
+      }
     }
-    at += i < 0 ? chunk.length : i;
+    if (end >= 0) return piece(at, end);
+    const next = at + (i < 0 ? chunk.length : i);
+    if ((await piece(at, next)) === STOP) return STOP;
+    at = next;
   }
-  return src.size;
+  return at;
+
+  async function piece(start: number, end: number): Promise<number | typeof STOP> {
+    if (end > start && (await visit({ marker: SCAN_DATA, start, payloadAt: start, payloadLength: end - start, end })) === STOP) return STOP;
+    return end;
+  }
 }
 
 /** SOF0-SOF15, without DHT (C4), JPG (C8) and DAC (CC) which share the range. */

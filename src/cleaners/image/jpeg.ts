@@ -4,7 +4,7 @@ import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { inMemory, orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 import { bakeOrientation } from "./jpegtran.js";
-import { isFrameHeader, type JpegSegment, SOS, STOP, walkJpeg } from "./jpeg-segments.js";
+import { isFrameHeader, type JpegSegment, SCAN_DATA, SOS, STOP, walkJpeg } from "./jpeg-segments.js";
 
 const APP1 = 0xe1;
 const APP2 = 0xe2;
@@ -86,6 +86,11 @@ async function strip(input: string, output: string, keepIcc: boolean, orientatio
     if (orientation != null) out.bytes(segment(APP1, Buffer.concat([EXIF_HEADER, orientationOnlyExif(orientation)])));
     let found: number | null | undefined;
     await walkJpeg(src, async (s) => {
+      // The picture's data is written while the walk's window still holds it: read once.
+      if (s.marker === SCAN_DATA) {
+        out.copy(s.start, s.end);
+        return out.flush();
+      }
       if (isCodingSegment(s.marker)) out.copy(s.start, s.end);
       else if (s.marker === APP1 && found === undefined && (await isExif(src, s))) found = await exifOrientation(src, s);
       else if (s.marker === APP2 && keepIcc && (await startsWith(src, s, ICC_HEADER))) out.copy(s.start, s.end);
