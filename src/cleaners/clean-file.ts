@@ -9,7 +9,7 @@ import { isDescriptive, isKept } from "./keep.js";
 import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
-import { structuralProofFor } from "./proof/index.js";
+import { shapeProofFor, structuralProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
 import { screenHere } from "./screen.js";
@@ -121,6 +121,11 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * answer (`removed`, an empty `remaining`, the type's MIME type, unchanged) is the one the re-read
  * would give. Where something was kept (an ICC profile, an orientation) the re-read stays, as
  * the second judge of what the kept parts hold and the source of their `remaining` values.
+ *
+ * MP4/MOV have no allow-list proof that could refuse, but a shape check (proof/iso-proof.ts):
+ * when nothing was kept and the copy is made only of boxes whose every tag is structural (what
+ * the box rewrite writes for picture and sound tracks other than H.264, whose SEI ExifTool's
+ * `-ee` parses), the re-read is skipped for the same reason; any other shape is re-read.
  */
 export async function verify(
   exiftool: ExifToolAccess,
@@ -133,7 +138,9 @@ export async function verify(
   const { cleaner, fileType } = detected;
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
   const proof = structuralProofFor(fileType, keep);
-  const reread = proof == null || allowed.size > 0 ? exiftool.read(output, { embedded: proof == null }) : null;
+  // MP4/MOV: a clean shape stands in for the re-read (proof/iso-proof.ts); any other shape is re-read.
+  const shapeHolds = (await shapeProofFor(fileType, allowed)?.(output)) === true;
+  const reread = (proof == null && !shapeHolds) || allowed.size > 0 ? exiftool.read(output, { embedded: proof == null }) : null;
   const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);
   const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as

@@ -119,7 +119,7 @@ async function chapters(dir: string, marker: string): Promise<string> {
 }
 
 /** What ExifTool writes in QuickTime files: XMP, iTunes items, user data, Keys and GPS. */
-async function quickTimeTags(file: string, marker: string): Promise<void> {
+export async function quickTimeTags(file: string, marker: string): Promise<void> {
   await exiftool([
     "-q", "-overwrite_original",
     `-XMP-dc:Creator=${marker}`, `-XMP-dc:Description=${marker}`,

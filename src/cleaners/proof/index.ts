@@ -1,4 +1,5 @@
 import type { KeepOption } from "../types.js";
+import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
 import { provePng } from "./png-proof.js";
 import type { ProofFailure } from "./shared.js";
@@ -22,4 +23,15 @@ const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng
  */
 export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOption>): Proof | null {
   return keep.has("copyright") ? null : (PROOFS[fileType] ?? null);
+}
+
+const ISO_TYPES = new Set(["MP4", "MOV", "M4A", "M4V", "3GP"]);
+
+/**
+ * A check that, when it holds, makes the verification's ExifTool re-read redundant (the file
+ * can only show its structure); when it does not, the file simply gets the re-read. Null for the
+ * types without one, and wherever something was kept or written back.
+ */
+export function shapeProofFor(fileType: string, allowed: ReadonlySet<string>): ((file: string) => Promise<boolean>) | null {
+  return ISO_TYPES.has(fileType) && allowed.size === 0 ? isoShapeHolds : null;
 }
