@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { checkSameLegacyText } from "../src/cleaners/legacy-office/same-text.js";
 import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/office/final-text.js";
-import { checkSamePdfText } from "../src/cleaners/pdf/same-text.js";
+import { checkSamePdfText, pageText } from "../src/cleaners/pdf/same-text.js";
 import { zip, type Part } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
@@ -102,9 +102,13 @@ describe("page text of a PDF", () => {
     expect(at).toBeGreaterThan(0);
     const changed = Buffer.from(bytes);
     changed.write(PDF_TEXT.toUpperCase(), at, "latin1");
-    const err = await checkSamePdfText(file, await save(changed, "changed.pdf")).catch((e: unknown) => e);
+    const changedFile = await save(changed, "changed.pdf");
+    const err = await checkSamePdfText(file, changedFile).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadFileError);
     expect(String((err as Error).cause)).toContain("the pages' text");
+    // As the cleaner calls it: the original's text read beforehand, alongside the cleaning.
+    await expect(checkSamePdfText(pageText(file), file)).resolves.toBeUndefined();
+    await expect(checkSamePdfText(pageText(file), changedFile)).rejects.toBeInstanceOf(BadFileError);
   });
 });
 
