@@ -43,6 +43,16 @@ export class FileBytes {
     return end <= this.window.length ? this.window.subarray(from, Math.max(from, end)) : undefined;
   }
 
+  /**
+   * The bytes from `at` on that the current window holds, at most `length` (none: undefined),
+   * without reading: a copy takes what is in memory and reads only the rest.
+   */
+  held(at: number, length: number): Buffer | undefined {
+    const from = at - this.base;
+    if (from < 0 || from >= this.window.length || length <= 0) return undefined;
+    return this.window.subarray(from, Math.min(this.window.length, from + length));
+  }
+
   /** Up to `length` bytes at `at`: fewer only where the file ends. Reads a new window when needed. */
   async read(at: number, length: number): Promise<Buffer> {
     const cached = this.peek(at, length);

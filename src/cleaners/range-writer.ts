@@ -68,10 +68,13 @@ export class RangeWriter {
       } else {
         for (let at = p[0]; at < p[1]; ) {
           const n = Math.min(WINDOW, p[1] - at);
-          const { bytes, cached } = await this.src.slice(at, n, this.scratch);
+          // What the source's window still holds is not read again (a walk flushing before it
+          // moves on copies from memory); only the rest is.
+          const held = this.src.held(at, n);
+          const { bytes, cached } = held != null ? { bytes: held, cached: true } : await this.src.slice(at, n, this.scratch);
           batch.push(bytes);
-          batchBytes += n;
-          at += n;
+          batchBytes += bytes.length;
+          at += bytes.length;
           // The scratch buffer is read into again for the next range: write it out first.
           if (!cached) await write();
         }

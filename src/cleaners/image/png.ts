@@ -64,7 +64,12 @@ async function writePng(ctx: CleanContext, known: number | null | undefined): Pr
     let unknownCritical = false;
     let i = SIGNATURE.length;
     while (i + 12 <= src.size) {
-      const head = src.peek(i, 8) ?? (await src.read(i, 8));
+      let head = src.peek(i, 8);
+      if (head == null) {
+        // Before the walk reads on, what it queued is written from the window that still holds it.
+        await out.flush();
+        head = await src.read(i, 8);
+      }
       const length = head.readUInt32BE(0);
       const type = head.toString("latin1", 4, 8);
       if (!CHUNK_TYPE.test(type)) throw damaged("a chunk has an invalid type");
