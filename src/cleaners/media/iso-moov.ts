@@ -1,5 +1,5 @@
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
-import { chunkRanges, type Range } from "./iso-samples.js";
+import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 
 /** A track the clean copy keeps, in the copy's order. */
 export interface KeptTrack {
@@ -74,7 +74,8 @@ export function rewriteMoov(buf: Buffer): MoovRewrite | null {
       const isVideo = trak.track.kind === "video";
       tracks.push({ ...trak.track, videoOrdinal: isVideo ? videoOrdinal++ : null });
       parts.push(trak.bytes);
-      samples.push(...trak.samples);
+      if (samples.length + trak.samples.length > MAX_ENTRIES) return null;
+      for (const r of trak.samples) samples.push(r);
     } else if (!DROPPED.has(box.type)) return null;
   }
   if (headers !== 1 || tracks.length === 0) return null;

@@ -6,8 +6,11 @@ export interface Range {
   end: number;
 }
 
-/** More chunks or samples than this in one track is left to ffmpeg's remux. */
-const MAX_ENTRIES = 4_000_000;
+/**
+ * More chunks or samples than this in one track is left to ffmpeg's remux: each chunk becomes a
+ * range object, and the worker's heap is bounded (a long real recording has some 100,000).
+ */
+export const MAX_ENTRIES = 1_000_000;
 
 /**
  * Where a track's samples lie in the file: one range per chunk (the chunk's offset, the sizes of
