@@ -68,7 +68,9 @@ const INVOICE_DECLARATION = new Set([
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
  * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
  * a full rewrite of the file, which is then checked inside, where ExifTool does not look
- * (`check-output.ts`).
+ * (`check-output.ts`: a third qpdf read, of the copy), and read by pdftotext beside the original.
+ * The first dump also gives the page count and the findings about the original's objects, so a
+ * removal reads the PDF with qpdf once (the findings look leaves the objects to this cleaner).
  *
  * Why not ExifTool's `-all:all=`: it only knows the Info dictionary and the catalog's XMP (page,
  * image and font XMP stay), and it writes an incremental update that leaves the old revision in
