@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
-import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
+import { cleanerFor } from "../cleaners/registry.js";
+import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { needsShapeCheck } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
@@ -10,6 +11,7 @@ import { displayName, type Extraction, extractMetadata, type LocalFile } from ".
 import { type Finding, withFindings } from "../metadata/findings/index.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
+import { likelyFileType } from "../metadata/type-by-bytes.js";
 import type { Services } from "../services.js";
 import { parseBoolean, parseKeep, parseUnknownMembersOption, readRequestInput } from "./request-input.js";
 import { watchRequest } from "./request-deadline.js";
@@ -103,9 +105,45 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /** Clean: the type's cleaner, in a worker thread, writing `output`. */
-  function clean(job: Job, detected: Detected, opts: { keep: ReadonlySet<KeepOption>; unknownMembers: UnknownMembers }, output: string, workDir: string) {
+  function clean(job: Job, fileType: string, opts: CleanOptions, output: Output, signal = job.signal): Promise<CleanOutcome> {
     const { keep, unknownMembers } = opts;
-    return workers.clean({ input: job.file.path, output, workDir, fileType: detected.fileType, keep: [...keep], unknownMembers }, job.signal);
+    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, signal);
+  }
+
+  /**
+   * Clean, started before detection where the file's first bytes name its type (JPEG, PNG): the
+   * cleaning then runs while ExifTool reads the file, instead of after it. It counts only if
+   * ExifTool's detection names the same type; otherwise (or when detection fails) it is stopped
+   * and, if need be, the file cleaned again as detected, into paths of its own. Detection and
+   * verification are the same either way.
+   */
+  async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
+    const fileType = await likelyFileType(job.file.path);
+    if (fileType == null || cleanerFor(fileType) == null) return null;
+    const output = await newOutput();
+    const stop = new AbortController();
+    const outcome = clean(job, fileType, opts, output, AbortSignal.any([job.signal, stop.signal]));
+    outcome.catch(() => undefined); // awaited or dropped below; meanwhile a rejection is not unhandled
+    return {
+      fileType,
+      output,
+      outcome,
+      async drop() {
+        stop.abort();
+        await outcome.catch(() => undefined);
+      },
+    };
+  }
+
+  async function newOutput(): Promise<Output> {
+    const output = { file: temp.newPath(), workDir: temp.newPath() };
+    await fsp.mkdir(output.workDir);
+    return output;
+  }
+
+  async function removeOutput(output: Output): Promise<void> {
+    await temp.remove(output.file);
+    await fsp.rm(output.workDir, { recursive: true, force: true });
   }
 
   /** Store (removal): the cleaned file into storage by its new id, and its record. */
@@ -136,24 +174,35 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const keep = parseKeep(job.options);
         const unknownMembers = parseUnknownMembersOption(job.options);
         await screen(job);
-        const { before, detected } = await detectType(job);
-        const fileName = displayName(job.file, before.tags);
-        // The findings read the original alongside the cleaning (both only read it); a refused
-        // file stops them, and the request waits for them before its temp files go.
+        const outputs: Output[] = [];
+        const ahead = await cleanAhead(job, { keep, unknownMembers });
+        if (ahead != null) outputs.push(ahead.output);
+        let findings: Promise<Finding[]> | null = null;
         const findingsStop = new AbortController();
-        // They describe the original, whose previews the copy no longer holds: not compared (previews.ts).
-        // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
-        const look = { comparePreviews: false, pdfObjects: detected.fileType !== "PDF" };
-        const findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
-        findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
-        const output = temp.newPath();
-        const workDir = temp.newPath();
         try {
-          await fsp.mkdir(workDir);
-          const outcome = await clean(job, detected, { keep, unknownMembers }, output, workDir);
-          const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output, keep, outcome), job.signal);
+          const { before, detected } = await detectType(job);
+          const fileName = displayName(job.file, before.tags);
+          // The findings read the original alongside the cleaning (both only read it); a refused
+          // file stops them, and the request waits for them before its temp files go.
+          // They describe the original, whose previews the copy no longer holds: not compared (previews.ts).
+          // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
+          const look = { comparePreviews: false, pdfObjects: detected.fileType !== "PDF" };
+          findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
+          findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
+          let output: Output;
+          let outcome: CleanOutcome;
+          if (ahead != null && ahead.fileType === detected.fileType) {
+            output = ahead.output;
+            outcome = await ahead.outcome;
+          } else {
+            await ahead?.drop();
+            output = await newOutput();
+            outputs.push(output);
+            outcome = await clean(job, detected.fileType, { keep, unknownMembers }, output);
+          }
+          const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output.file, keep, outcome), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
-          const { uuid, expiresAt } = await storeCleaned(request, output, fileName, result);
+          const { uuid, expiresAt } = await storeCleaned(request, output.file, fileName, result);
           request.log.info({ cleaner: result.cleaner, fileType: result.fileType, removed: result.removed }, "file cleaned");
           return {
             success: true,
@@ -168,12 +217,31 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           };
         } finally {
           findingsStop.abort();
-          await findings.catch(() => undefined);
-          await temp.remove(output);
-          await fsp.rm(workDir, { recursive: true, force: true });
+          await ahead?.drop();
+          await findings?.catch(() => undefined);
+          for (const output of outputs) await removeOutput(output);
         }
       }),
   };
+}
+
+interface CleanOptions {
+  keep: ReadonlySet<KeepOption>;
+  unknownMembers: UnknownMembers;
+}
+
+/** Where one cleaning writes: the cleaned file and a folder for its own scratch files. */
+interface Output {
+  file: string;
+  workDir: string;
+}
+
+interface Ahead {
+  fileType: string;
+  output: Output;
+  outcome: Promise<CleanOutcome>;
+  /** Stops the cleaning (if it still runs) and waits for it to settle. */
+  drop(): Promise<void>;
 }
 
 interface Job {
