@@ -72,7 +72,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     const before = await readBeforeCleaning(exiftool, input);
     if (s.findings) {
       await fsp.mkdir(scratchDir);
-      findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir, comparePreviews: false }, signal);
+      findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);
     }
     const result = await cleanThrough({ exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags, s.workers, signal);
     const { mode } = await fsp.stat(file);

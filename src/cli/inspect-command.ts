@@ -100,7 +100,7 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
     if (await needsShapeCheck(link)) await s.workers.screen({ file: link }, signal);
     const { tags } = await readAll(s.exiftool(signal), link, false);
     const type = tags["File:FileType"];
-    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir, comparePreviews: true }, signal) };
+    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir }, signal) };
   } catch (err) {
     if (err instanceof TooComplexError) return { path: found.path, error: "the file is too complex to process within this tool's limits" };
     return { path: found.path, error: err instanceof Error ? err.message : String(err) };

@@ -79,7 +79,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       numeric: parseBoolean(job.options, "numeric"),
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
-      findings: (tags) => findingsOf(job, tags, { comparePreviews: true }),
+      findings: (tags) => findingsOf(job, tags, {}),
     });
     return untilAborted(read, job.signal);
   }
@@ -88,7 +88,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
    * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
    */
-  async function findingsOf(job: Job, tags: RawTags, opts: { comparePreviews: boolean; pdfObjects?: boolean }, signal = job.signal): Promise<Finding[]> {
+  async function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean }, signal = job.signal): Promise<Finding[]> {
     const scratchDir = temp.newPath();
     await fsp.mkdir(scratchDir);
     try {
@@ -184,9 +184,8 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           const fileName = displayName(job.file, before.tags);
           // The findings read the original alongside the cleaning (both only read it); a refused
           // file stops them, and the request waits for them before its temp files go.
-          // They describe the original, whose previews the copy no longer holds: not compared (previews.ts).
           // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
-          const look = { comparePreviews: false, pdfObjects: detected.fileType !== "PDF" };
+          const look = { pdfObjects: detected.fileType !== "PDF" };
           findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
           findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
           let output: Output;

@@ -23,8 +23,6 @@ export interface FindingsJob {
   file: string;
   /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
   scratchDir: string;
-  /** Whether previews are compared with the picture (a decode of all of it): see findings/previews.ts. */
-  comparePreviews: boolean;
   /** False when the PDF cleaner reads the objects and gives their findings (see findingsOf). */
   pdfObjects?: boolean;
   port: MessagePort;

@@ -24,7 +24,7 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 
 /** Computes what the file gives away (PDF objects, office parts and previews are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  const opts = { comparePreviews: job.comparePreviews, ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}) };
+  const opts = job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {};
   return asJob(job.port, () => findingsOf(job.tags, job.file, job.scratchDir, opts));
 }
 

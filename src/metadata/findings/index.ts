@@ -21,15 +21,14 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
  * picture, bytes after its end, PDF objects and revisions, office review content). Previews are
  * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
- * since a worker stopped mid-look never runs its own clean-up. `comparePreviews` is false for the
- * original of a removal (see previews.ts). `pdfObjects: false` leaves a PDF's objects out: in a
+ * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
  * a worker thread, whose helper programs stop with the request.
  */
-export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { comparePreviews: boolean; pdfObjects?: boolean }): Promise<Finding[]> {
+export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { pdfObjects?: boolean } = {}): Promise<Finding[]> {
   const entries = tagEntries(tags);
   const looked = await Promise.all([
-    previewFindings(entries, file, scratchDir, opts.comparePreviews),
+    previewFindings(entries, file, scratchDir),
     trailerFindings(entries, file),
     pdfFindings(entries, file, opts.pdfObjects ?? true),
     officeFindings(entries, file),

@@ -34,16 +34,11 @@ const MIN_CORRELATION = 0.75;
  * nothing: a re-encoded thumbnail never matches): `high` when one shows a different picture (a
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
- *
- * `compare` false (the original of a removal, whose copy holds no preview any more) skips the
- * comparison, and with it the decode of the whole main picture (a program run that Huffman-decodes
- * every byte of it: ~8 ms of CPU per MB, more than half of a 12 MP photo's removal): `medium`.
- * Extraction, which answers what the file as it is gives away, always compares.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, compare: boolean): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Finding[]> {
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
   if (previews.length === 0) return [];
-  const verdict = compare ? await compareWithMain(entries, file, scratchDir) : "unknown";
+  const verdict = await compareWithMain(entries, file, scratchDir);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
