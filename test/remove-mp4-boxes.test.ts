@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanIsoBoxes } from "../src/cleaners/media/iso-rewrite.js";
+import { rewriteMoov } from "../src/cleaners/media/iso-moov.js";
+import { removeSampleSeiUserData } from "../src/cleaners/media/iso-sei.js";
 import { isoShapeHolds } from "../src/cleaners/proof/iso-proof.js";
 import { isDescriptive } from "../src/cleaners/keep.js";
 import { isMediaStructural } from "../src/cleaners/media/structural.js";
@@ -172,5 +174,39 @@ describe("verification of a box-rewritten MP4 skips the ExifTool re-read only wh
     expect(await isoShapeHolds(out)).toBe(true);
     await plant(out);
     expect(await isoShapeHolds(out)).toBe(false);
+  });
+});
+
+describe("SEI user data found through the sample tables", () => {
+  /** The `moov` box of a small file (32-bit sizes). */
+  function moovOf(bytes: Buffer): Buffer {
+    for (let at = 0; at + 8 <= bytes.length; at += bytes.readUInt32BE(at)) {
+      if (bytes.toString("latin1", at + 4, at + 8) === "moov") return bytes.subarray(at, at + bytes.readUInt32BE(at));
+    }
+    throw new Error("no moov");
+  }
+
+  it("removes every H.264 user-data message without an ffmpeg scan, and writes nothing when a NAL length runs past its sample", async () => {
+    const file = await makeSeiVideo(dir, "h264", "mp4", MARKER);
+    const bytes = await fs.readFile(file);
+    const video = rewriteMoov(Buffer.from(moovOf(bytes)))!.tracks.find((t) => t.kind === "video")!;
+    expect(video.nal).not.toBeNull();
+    const track = { codec: "h264" as const, lengthSize: video.nal!.lengthSize, samples: video.nal!.samples };
+
+    const copy = path.join(dir, "sei-samples.mp4");
+    await fs.writeFile(copy, bytes);
+    // The encoder's own message, a position on each of the 10 pictures, the planted identification on two (as remove-sei.test.ts counts).
+    expect(await removeSampleSeiUserData(copy, track)).toBe(13);
+    const cleaned = await fs.readFile(copy);
+    expect(await findMarker(cleaned, MARKER)).toEqual([]);
+    expect(cleaned.includes("x264 - core")).toBe(false);
+    expect(cleaned.length).toBe(bytes.length);
+
+    const broken = Buffer.from(bytes);
+    const first = track.samples[0]!;
+    broken.writeUInt32BE(first.end - first.start, first.start);
+    await fs.writeFile(copy, broken);
+    expect(await removeSampleSeiUserData(copy, track)).toBeNull();
+    expect((await fs.readFile(copy)).equals(broken)).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
+import { cleanHvccSei, nalLengthSize } from "./iso-sei.js";
+import type { SeiCodec } from "./sei.js";
 
 /** A track the clean copy keeps, in the copy's order. */
 export interface KeptTrack {
@@ -8,6 +10,18 @@ export interface KeptTrack {
   format: string;
   /** Among the file's video tracks (ffmpeg's `V:n`), for a video track. */
   videoOrdinal: number | null;
+  /**
+   * H.264/HEVC with one sample description: how its samples' NAL units are framed and where the
+   * samples are, for the SEI rewrite (iso-sei.ts), and the user-data messages already removed
+   * from its `hvcC`. Null otherwise (the SEI, if any, is left to ffmpeg's scan).
+   */
+  nal: NalFraming | null;
+}
+
+export interface NalFraming {
+  lengthSize: number;
+  samples: Range[];
+  headerMessages: number;
 }
 
 export interface MoovRewrite {
@@ -166,11 +180,25 @@ function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewri
     else if (SAMPLE_TABLES.has(box.type)) parts.push(slice(buf, box));
     else return null;
   }
-  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format }, samples };
+  let nal: NalFraming | null = null;
+  if (descriptions.nal != null) {
+    const perSample = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count, true);
+    if (perSample == null) return null;
+    nal = { ...descriptions.nal, samples: perSample };
+  }
+  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal }, samples };
 }
 
 /** The sample descriptions with vendor and compressor name blanked; one format per track. */
-function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): { bytes: Buffer; count: number; format: string } | null {
+interface Descriptions {
+  bytes: Buffer;
+  count: number;
+  format: string;
+  /** The NAL length size of an H.264/HEVC track with one description, and the messages cleaned from its hvcC. */
+  nal: { lengthSize: number; headerMessages: number } | null;
+}
+
+function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descriptions | null {
   const p = stsd.at + stsd.header;
   if (stsd.size - stsd.header < 8) return null;
   const count = buf.readUInt32BE(p + 4);
@@ -178,6 +206,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): { bytes: 
   if (entries == null || entries.length !== count || count === 0) return null;
   const format = entries[0]!.type;
   const out = Buffer.from(slice(buf, stsd));
+  let nal: Descriptions["nal"] = null;
   for (const entry of entries) {
     if (entry.type !== format || entry.header !== 8) return null;
     const at = entry.at - stsd.at;
@@ -186,6 +215,11 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): { bytes: 
       if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, VIDEO_ENTRY_CHILDREN)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
+      const codec = SEI_CODECS[entry.type];
+      if (codec != null && count === 1) {
+        nal = nalFraming(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, codec, out, stsd.at);
+        if (nal == null) return null;
+      }
     } else {
       if (!AUDIO_FORMATS.has(entry.type) || entry.size < 8 + 28) return null;
       const fixed = SOUND_ENTRY_FIXED[buf.readUInt16BE(entry.at + 16)];
@@ -194,7 +228,27 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): { bytes: 
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
     }
   }
-  return { bytes: out, count, format };
+  return { bytes: out, count, format, nal };
+}
+
+const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };
+
+/**
+ * The NAL length size from the entry's `avcC`/`hvcC`, with the SEI user data of an `hvcC` cleaned
+ * in `out` (the copy of the `stsd` that starts at `stsdAt`); null when the record is missing or
+ * malformed.
+ */
+function nalFraming(buf: Buffer, from: number, to: number, codec: SeiCodec, out: Buffer, stsdAt: number): Descriptions["nal"] {
+  const config = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === (codec === "h264" ? "avcC" : "hvcC"));
+  if (config.length !== 1) return null;
+  const record = buf.subarray(config[0]!.at + config[0]!.header, config[0]!.at + config[0]!.size);
+  const lengthSize = nalLengthSize(record, codec);
+  if (lengthSize == null) return null;
+  if (codec === "h264") return { lengthSize, headerMessages: 0 };
+  const cleaned = cleanHvccSei(record);
+  if (cleaned == null) return null;
+  cleaned.record.copy(out, config[0]!.at + config[0]!.header - stsdAt);
+  return { lengthSize, headerMessages: cleaned.messages };
 }
 
 function childrenAllowed(buf: Buffer, from: number, to: number, allowed: ReadonlySet<string>): boolean {

@@ -6,7 +6,8 @@ import { rewriteMoov, type KeptTrack } from "./iso-moov.js";
 import type { Range } from "./iso-samples.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { wholeFile } from "./patch-pieces.js";
-import { removeSeiUserData, type SeiCodec } from "./sei.js";
+import { removeSampleSeiUserData } from "./iso-sei.js";
+import { expectNoSeiUserData, removeSeiUserData, type SeiCodec } from "./sei.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
@@ -41,7 +42,9 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  *   timecode tracks, anything a writer hid between the samples) becomes zero;
  * - `ftyp` keeps its major brand (ExifTool's and players' file type), with ffmpeg's minor version
  *   and makers' compatible brands replaced;
- * - SEI user data in H.264/HEVC is overwritten as after the remux (`sei.ts`).
+ * - SEI user data in H.264/HEVC is overwritten as after the remux (`sei.ts`), found through the
+ *   sample tables (`iso-sei.ts`) instead of an ffmpeg scan of the whole stream, and the copy's
+ *   stream is then read by ffmpeg to check that none is left.
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -64,7 +67,15 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
     if (codec == null || track.videoOrdinal == null) continue;
     // Video tracks are never dropped, so the n-th video stream is the same one in both files.
     const stream = `V:${track.videoOrdinal}`;
-    seiUserData += await removeSeiUserData(source, stream, { ...source, file: output }, stream, () => Promise.resolve(wholeFile), codec, workDir);
+    const copy = { ...source, file: output };
+    const inSamples = track.nal == null ? null : await removeSampleSeiUserData(output, { codec, lengthSize: track.nal.lengthSize, samples: track.nal.samples });
+    if (inSamples != null) {
+      // ffmpeg's own read of the copy's stream (headers included) still judges the result.
+      await expectNoSeiUserData(copy, stream, codec, workDir);
+      seiUserData += inSamples + track.nal!.headerMessages;
+    } else {
+      seiUserData += await removeSeiUserData(source, stream, copy, stream, () => Promise.resolve(wholeFile), codec, workDir);
+    }
   }
   return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData } };
 }

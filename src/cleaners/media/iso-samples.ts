@@ -17,9 +17,9 @@ export const MAX_ENTRIES = 1_000_000;
  * its samples added up), from the sample table `stbl` (its payload is `buf[from, to)`). Null when
  * the tables disagree (more samples in the chunks than sizes, or fewer), when a chunk names a
  * sample description the track does not have, or when they use a form this walk does not read
- * (`stz2` compact sizes): such a track is left to ffmpeg.
+ * (`stz2` compact sizes): such a track is left to ffmpeg. With `perSample`, one range per sample.
  */
-export function chunkRanges(buf: Buffer, from: number, to: number, descriptions: number): Range[] | null {
+export function chunkRanges(buf: Buffer, from: number, to: number, descriptions: number, perSample = false): Range[] | null {
   const boxes = childBoxes(buf, from, to);
   if (boxes == null) return null;
   const find = (type: string) => {
@@ -52,7 +52,13 @@ export function chunkRanges(buf: Buffer, from: number, to: number, descriptions:
       const start = offsets[chunk - 1]!;
       const length = sizes.sum(sample, perChunk);
       sample += perChunk;
-      if (length > 0) ranges.push({ start, end: start + length });
+      if (perSample) {
+        for (let i = 0, at = start; i < perChunk; i++) {
+          const size = sizes.sum(sample - perChunk + i, 1);
+          if (size > 0) ranges.push({ start: at, end: at + size });
+          at += size;
+        }
+      } else if (length > 0) ranges.push({ start, end: start + length });
     }
   }
   return sample === sizes.count ? ranges : null;
