@@ -65,7 +65,8 @@ async function readObjects(file: string): Promise<Record<string, unknown> | null
     maxOutputBytes: MAX_JSON_BYTES,
     // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
   }).catch(() => null);
-  if (r == null || (r.code !== 0 && r.code !== 3)) return null;
+  // Short of memory on an object, qpdf reads it as null and still succeeds: findings would miss it.
+  if (r == null || (r.code !== 0 && r.code !== 3) || r.stderr.includes("std::bad_alloc")) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(r.stdout.toString("utf8"));
