@@ -125,7 +125,9 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * MP4/MOV have no allow-list proof that could refuse, but a shape check (proof/iso-proof.ts):
  * when nothing was kept and the copy is made only of boxes whose every tag is structural (what
  * the box rewrite writes for picture and sound tracks other than H.264, whose SEI ExifTool's
- * `-ee` parses), the re-read is skipped for the same reason; any other shape is re-read.
+ * `-ee` parses), the re-read is skipped for the same reason; any other shape is re-read. So it is
+ * for HEIC/HEIF/AVIF (proof/heif-proof.ts): pictures, their coding properties and the emptied
+ * Exif/XMP item entries ExifTool's `-all=` leaves, nothing else.
  */
 export async function verify(
   exiftool: ExifToolAccess,
@@ -138,7 +140,7 @@ export async function verify(
   const { cleaner, fileType } = detected;
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
   const proof = structuralProofFor(fileType, keep);
-  // MP4/MOV: a clean shape stands in for the re-read (proof/iso-proof.ts); any other shape is re-read.
+  // MP4/MOV, HEIF: a clean shape stands in for the re-read (proof/iso-proof.ts, heif-proof.ts); any other shape is re-read.
   const shapeHolds = (await shapeProofFor(fileType, allowed)?.(output)) === true;
   const reread = (proof == null && !shapeHolds) || allowed.size > 0 ? exiftool.read(output, { embedded: proof == null }) : null;
   const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);

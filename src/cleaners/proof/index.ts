@@ -1,4 +1,5 @@
 import type { KeepOption } from "../types.js";
+import { heifShapeHolds } from "./heif-proof.js";
 import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
 import { provePng } from "./png-proof.js";
@@ -26,6 +27,7 @@ export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOptio
 }
 
 const ISO_TYPES = new Set(["MP4", "MOV", "M4A", "M4V", "3GP"]);
+const HEIF_TYPES = new Set(["HEIC", "HEIF", "AVIF"]);
 
 /**
  * A check that, when it holds, makes the verification's ExifTool re-read redundant (the file
@@ -33,5 +35,7 @@ const ISO_TYPES = new Set(["MP4", "MOV", "M4A", "M4V", "3GP"]);
  * types without one, and wherever something was kept or written back.
  */
 export function shapeProofFor(fileType: string, allowed: ReadonlySet<string>): ((file: string) => Promise<boolean>) | null {
-  return ISO_TYPES.has(fileType) && allowed.size === 0 ? isoShapeHolds : null;
+  if (allowed.size > 0) return null;
+  if (ISO_TYPES.has(fileType)) return isoShapeHolds;
+  return HEIF_TYPES.has(fileType) ? (file) => heifShapeHolds(file, fileType) : null;
 }
