@@ -210,3 +210,22 @@ describe("SEI user data found through the sample tables", () => {
     expect((await fs.readFile(copy)).equals(broken)).toBe(true);
   });
 });
+
+describe("cleaning started from the ftyp brand before ExifTool names the type", () => {
+  // ExifTool reads an `isom` file whose compatible brands name only QuickTime as a MOV: the
+  // early cleaning (guessed MP4 from the brand) is dropped and the file cleaned as detected.
+  it("an isom-branded file ExifTool calls MOV is cleaned and verified as a MOV", async () => {
+    const bytes = await fs.readFile(await makeMpeg4Video());
+    expect(bytes.toString("latin1", 4, 12)).toBe("ftypisom");
+    for (let at = 16; at < bytes.readUInt32BE(0); at += 4) bytes.write("qt  ", at, "latin1");
+    // No extension: ExifTool lets an .mp4 name decide, the service's temp files have none.
+    const file = path.join(dir, "isom-qt");
+    await fs.writeFile(file, bytes);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("MOV");
+    await expectCleanCopy(file, "clip.mov");
+    const { cleaned } = await removeViaApi(server, file, "again.mov");
+    const out = path.join(dir, "brand-mov.out");
+    await fs.writeFile(out, cleaned!);
+    expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("MOV");
+  });
+});

@@ -2,17 +2,24 @@ import fsp from "node:fs/promises";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** ISO BMFF major brands and the FileType ExifTool gives them (QuickTime.pm's ftyp lookup). */
+const BRANDS: Readonly<Record<string, string>> = {
+  isom: "MP4", iso2: "MP4", mp41: "MP4", mp42: "MP4", avc1: "MP4", "M4A ": "M4A", "M4V ": "M4V", "qt  ": "MOV", "3gp4": "3GP", "3gp5": "3GP", "3gp6": "3GP",
+};
+
 /**
  * The ExifTool FileType a file's first bytes make all but certain (a JPEG's SOI and marker, PNG's
- * signature), or null. A guess only: ExifTool's read stays the one that decides (see pipeline.ts).
+ * signature, an MP4/MOV's `ftyp` brand), or null. A guess only: ExifTool's read stays the one
+ * that decides (see pipeline.ts).
  */
-export async function likelyFileType(file: string): Promise<"JPEG" | "PNG" | null> {
+export async function likelyFileType(file: string): Promise<string | null> {
   const handle = await fsp.open(file, "r");
   try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(8), 0, 8, 0);
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(12), 0, 12, 0);
     const head = buffer.subarray(0, bytesRead);
     if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "JPEG";
-    if (head.equals(PNG_SIGNATURE)) return "PNG";
+    if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return "PNG";
+    if (head.length === 12 && head.toString("latin1", 4, 8) === "ftyp") return BRANDS[head.toString("latin1", 8, 12)] ?? null;
     return null;
   } finally {
     await handle.close();
