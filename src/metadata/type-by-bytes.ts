@@ -5,11 +5,12 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** ISO BMFF major brands and the FileType ExifTool gives them (QuickTime.pm's ftyp lookup). */
 const BRANDS: Readonly<Record<string, string>> = {
   isom: "MP4", iso2: "MP4", mp41: "MP4", mp42: "MP4", avc1: "MP4", "M4A ": "M4A", "M4V ": "M4V", "qt  ": "MOV", "3gp4": "3GP", "3gp5": "3GP", "3gp6": "3GP",
+  heic: "HEIC", mif1: "HEIF", avif: "AVIF",
 };
 
 /**
  * The ExifTool FileType a file's first bytes make all but certain (a JPEG's SOI and marker, PNG's
- * signature, an MP4/MOV's `ftyp` brand), or null. A guess only: ExifTool's read stays the one
+ * signature, an MP4/MOV/HEIF's `ftyp` brand), or null. A guess only: ExifTool's read stays the one
  * that decides (see pipeline.ts).
  */
 export async function likelyFileType(file: string): Promise<string | null> {
