@@ -108,9 +108,10 @@ async function planRewrite(input: string): Promise<Plan | null> {
     const ftyp = cleanFtyp(await readBox(fh, boxes[0]));
     const rewrite = rewriteMoov(await readBox(fh, oldMoov));
     if (ftyp == null || rewrite == null) return null;
+    // In file order, so both walks below are one pass (a file may have thousands of each).
     const payloads = mdats.map((b) => ({ start: b.at + b.header, end: b.at + b.size }));
     const kept = merge(rewrite.samples);
-    if (!kept.every((r) => payloads.some((p) => p.start <= r.start && r.end <= p.end))) return null;
+    if (!kept.every((r) => insideOne(payloads, r))) return null;
     return {
       fileSize,
       ftyp,
@@ -118,7 +119,7 @@ async function planRewrite(input: string): Promise<Plan | null> {
       moov: rewrite.moov,
       tracks: rewrite.tracks,
       blanked: boxes.filter((b) => b.type !== "ftyp" && b.type !== "moov" && b.type !== "mdat"),
-      gaps: payloads.flatMap((p) => subtract(p, kept)),
+      gaps: gaps(payloads, kept),
     };
   } finally {
     await fh.close();
@@ -194,15 +195,31 @@ function merge(ranges: readonly Range[]): Range[] {
   return out;
 }
 
-/** What of `whole` no range of the sorted, joined `ranges` covers. */
-function subtract(whole: Range, ranges: readonly Range[]): Range[] {
-  const out: Range[] = [];
-  let at = whole.start;
-  for (const r of ranges) {
-    if (r.end <= at || r.start >= whole.end) continue;
-    if (r.start > at) out.push({ start: at, end: r.start });
-    at = Math.max(at, r.end);
+/** Whether `r` lies inside one of the sorted, disjoint `payloads` (binary search). */
+function insideOne(payloads: readonly Range[], r: Range): boolean {
+  let lo = 0;
+  let hi = payloads.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (payloads[mid]!.start <= r.start) lo = mid;
+    else hi = mid - 1;
   }
-  if (at < whole.end) out.push({ start: at, end: whole.end });
+  const p = payloads[lo];
+  return p != null && p.start <= r.start && r.end <= p.end;
+}
+
+/** What of the sorted `payloads` no range of the sorted, joined `kept` covers; each kept range lies inside one payload. */
+function gaps(payloads: readonly Range[], kept: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let k = 0;
+  for (const p of payloads) {
+    let at = p.start;
+    while (k < kept.length && kept[k]!.start < p.end) {
+      const r = kept[k++]!;
+      if (r.start > at) out.push({ start: at, end: r.start });
+      at = Math.max(at, r.end);
+    }
+    if (at < p.end) out.push({ start: at, end: p.end });
+  }
   return out;
 }
