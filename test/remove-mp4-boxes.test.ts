@@ -229,3 +229,59 @@ describe("cleaning started from the ftyp brand before ExifTool names the type", 
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("MOV");
   });
 });
+
+describe("tracks that carry no picture or sound", () => {
+  /** Child boxes of `[from, to)` (32-bit sizes): type, start, end. */
+  function boxes(buf: Buffer, from: number, to: number): Array<{ type: string; at: number; end: number }> {
+    const out: Array<{ type: string; at: number; end: number }> = [];
+    for (let at = from; at + 8 <= to; at += buf.readUInt32BE(at)) out.push({ type: buf.toString("latin1", at + 4, at + 8), at, end: at + buf.readUInt32BE(at) });
+    return out;
+  }
+  const child = (buf: Buffer, box: { at: number; end: number }, type: string) => boxes(buf, box.at + 8, box.end).find((b) => b.type === type)!;
+
+  // A timed-metadata track (as phones write GPS): its samples are in the media data, where the
+  // box rewrite keeps every byte of the kept tracks' samples and zeroes every other.
+  /** The M4V's sound track relabelled a metadata track (handler `meta`), its first sample overwritten by the marker; with `format`, its sample entry renamed too. */
+  async function relabelled(format: string | null): Promise<string> {
+    const file = await makeMarkedMedia(dir, "m4v", MARKER);
+    const bytes = await fs.readFile(file);
+    const moov = boxes(bytes, 0, bytes.length).find((b) => b.type === "moov")!;
+    const sound = boxes(bytes, moov.at + 8, moov.end).filter((b) => b.type === "trak")[1]!;
+    const mdia = child(bytes, sound, "mdia");
+    const hdlr = child(bytes, mdia, "hdlr");
+    expect(bytes.toString("latin1", hdlr.at + 16, hdlr.at + 20)).toBe("soun");
+    bytes.write("meta", hdlr.at + 16, "latin1");
+    const stbl = child(bytes, child(bytes, mdia, "minf"), "stbl");
+    const stco = child(bytes, stbl, "stco");
+    const stsz = child(bytes, stbl, "stsz");
+    const firstSample = bytes.readUInt32BE(stco.at + 16);
+    const firstSize = bytes.readUInt32BE(stsz.at + 12) || bytes.readUInt32BE(stsz.at + 20);
+    expect(firstSize).toBeGreaterThan(MARKER.length);
+    bytes.write(MARKER, firstSample, "latin1");
+    if (format != null) bytes.write(format, child(bytes, stbl, "stsd").at + 20, "latin1");
+    await fs.writeFile(file, bytes);
+    return file;
+  }
+
+  it("drops a metadata track and blanks its samples in the media data; the video decodes the same", async () => {
+    const file = await relabelled("mebx");
+    expect(await streamKinds(file)).toEqual(["video", "data"]);
+    expect(await boxRewriteTakes(file)).toBe(true);
+    const video = (await mediaContent(file))["video"];
+    const { status, body, cleaned } = await removeViaApi(server, file, "gps.m4v");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-gps.m4v");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await streamKinds(out)).toEqual(["video"]);
+    expect((await mediaContent(out))["video"]).toBe(video);
+  });
+
+  // ffmpeg takes the kind from the sample format: AAC under a metadata handler is sound to it.
+  it("leaves a metadata-labelled track of sound samples to the remux, which keeps it", async () => {
+    const file = await relabelled(null);
+    expect(await streamKinds(file)).toEqual(["video", "audio"]);
+    expect(await boxRewriteTakes(file)).toBe(false);
+  });
+});

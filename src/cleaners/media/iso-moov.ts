@@ -45,6 +45,13 @@ const DROPPED = new Set(["udta", "meta", "uuid", "free", "skip", "wide", "iods",
 /** Handlers of tracks that carry no picture or sound: GPS and telemetry (`meta`, `camm`), timecode, hint tracks, MPEG-4 systems. */
 const DROPPED_HANDLERS = new Set(["meta", "tmcd", "camm", "hint", "odsm", "sdsm"]);
 
+/**
+ * Sample formats of such tracks. ffmpeg takes a track's kind from its sample format, not its
+ * handler: a "metadata" track of AAC samples is sound to it, which the remux keeps. Only these
+ * formats are dropped; a track with any other goes to the remux.
+ */
+const DATA_FORMATS = new Set(["mebx", "gpmd", "camm", "tmcd", "rtp ", "srtp", "mp4s", "urim", "metx", "mett"]);
+
 /** Sample tables that are numbers only; `stsd` is rewritten. */
 const SAMPLE_TABLES = new Set(["stts", "ctts", "stss", "stsc", "stsz", "stco", "co64", "sdtp", "sgpd", "sbgp", "cslg", "stps"]);
 
@@ -129,7 +136,7 @@ function rewriteMdia(buf: Buffer, mdia: Box): TrakRewrite | "dropped" | null {
   const minf = only(children, "minf");
   if (hdlr == null || minf == null || only(children, "mdhd") == null || hdlr.size - hdlr.header < 12) return null;
   const handler = buf.toString("latin1", hdlr.at + hdlr.header + 8, hdlr.at + hdlr.header + 12);
-  if (DROPPED_HANDLERS.has(handler)) return "dropped";
+  if (DROPPED_HANDLERS.has(handler)) return onlyDataFormats(buf, minf) ? "dropped" : null;
   const kind = handler === "vide" ? "video" : handler === "soun" ? "audio" : null;
   if (kind == null) return null;
   const media = rewriteMinf(buf, minf, kind);
@@ -142,6 +149,15 @@ function rewriteMdia(buf: Buffer, mdia: Box): TrakRewrite | "dropped" | null {
     else if (!DROPPED.has(box.type)) return null;
   }
   return { bytes: container("mdia", parts), track: media.track, samples: media.samples };
+}
+
+/** Every sample description of the track (under `minf`) is of a data format. */
+function onlyDataFormats(buf: Buffer, minf: Box): boolean {
+  const stbl = only(inside(buf, minf) ?? [], "stbl");
+  const stsd = stbl == null ? null : only(inside(buf, stbl) ?? [], "stsd");
+  if (stsd == null || stsd.size - stsd.header < 8) return false;
+  const entries = childBoxes(buf, stsd.at + stsd.header + 8, stsd.at + stsd.size);
+  return entries != null && entries.length > 0 && entries.every((e) => DATA_FORMATS.has(e.type));
 }
 
 function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio"): TrakRewrite | null {
