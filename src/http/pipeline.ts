@@ -105,34 +105,27 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /** Clean: the type's cleaner, in a worker thread, writing `output`. */
-  function clean(job: Job, fileType: string, opts: CleanOptions, output: Output, signal = job.signal): Promise<CleanOutcome> {
+  function clean(job: Job, fileType: string, opts: CleanOptions, output: Output): Promise<CleanOutcome> {
     const { keep, unknownMembers } = opts;
-    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, signal);
+    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, job.signal);
   }
 
   /**
    * Clean, started before detection where the file's first bytes name its type (JPEG, PNG): the
    * cleaning then runs while ExifTool reads the file, instead of after it. It counts only if
-   * ExifTool's detection names the same type; otherwise (or when detection fails) it is stopped
-   * and, if need be, the file cleaned again as detected, into paths of its own. Detection and
-   * verification are the same either way.
+   * ExifTool's detection names the same type; otherwise (or when detection fails) its result is
+   * left unused and, if need be, the file cleaned again as detected, into paths of its own.
+   * Detection and verification are the same either way. It is not stopped early but left to end
+   * (the request's own signal still stops it): stopping a task ends its worker thread, and a new
+   * one costs ~150 ms of CPU, which a stream of small files ExifTool refuses would make every
+   * request pay.
    */
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
     const fileType = await likelyFileType(job.file.path);
     if (fileType == null || cleanerFor(fileType) == null) return null;
     const output = await newOutput();
-    const stop = new AbortController();
-    const outcome = clean(job, fileType, opts, output, AbortSignal.any([job.signal, stop.signal]));
-    outcome.catch(() => undefined); // awaited or dropped below; meanwhile a rejection is not unhandled
-    return {
-      fileType,
-      output,
-      outcome,
-      async drop() {
-        stop.abort();
-        await outcome.catch(() => undefined);
-      },
-    };
+    const outcome = clean(job, fileType, opts, output);
+    return { fileType, output, outcome, settled: outcome.then(() => undefined, () => undefined) };
   }
 
   async function newOutput(): Promise<Output> {
@@ -194,7 +187,6 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             output = ahead.output;
             outcome = await ahead.outcome;
           } else {
-            await ahead?.drop();
             output = await newOutput();
             outputs.push(output);
             outcome = await clean(job, detected.fileType, { keep, unknownMembers }, output);
@@ -216,7 +208,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           };
         } finally {
           findingsStop.abort();
-          await ahead?.drop();
+          await ahead?.settled;
           await findings?.catch(() => undefined);
           for (const output of outputs) await removeOutput(output);
         }
@@ -239,8 +231,8 @@ interface Ahead {
   fileType: string;
   output: Output;
   outcome: Promise<CleanOutcome>;
-  /** Stops the cleaning (if it still runs) and waits for it to settle. */
-  drop(): Promise<void>;
+  /** Resolves once the cleaning ended, whichever way (its outcome unused or already taken). */
+  settled: Promise<void>;
 }
 
 interface Job {
