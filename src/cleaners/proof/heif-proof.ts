@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { allZero, type Part, parts, zero } from "./iso-parts.js";
 
 /**
  * Whether a cleaned HEIC/HEIF/AVIF is made only of boxes from which ExifTool can read nothing but
@@ -62,30 +63,6 @@ const BRANDS: Readonly<Record<string, string>> = { HEIC: "heic", HEIF: "mif1", A
 
 function ftypHolds(p: Buffer, fileType: string): boolean {
   return p.length >= 8 && p.length % 4 === 0 && p.toString("latin1", 0, 4) === BRANDS[fileType];
-}
-
-interface Part {
-  type: string;
-  /** Payload start and end. */
-  from: number;
-  to: number;
-}
-
-function parts(buf: Buffer, from: number, to: number): Part[] | null {
-  const out: Part[] = [];
-  for (let at = from; at < to; ) {
-    if (to - at < 8) return null;
-    const length = buf.readUInt32BE(at);
-    if (length < 8 || at + length > to) return null;
-    out.push({ type: buf.toString("latin1", at + 4, at + 8), from: at + 8, to: at + length });
-    at += length;
-  }
-  return out;
-}
-
-function zero(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
-  return true;
 }
 
 /** Reads big-endian unsigned fields in order, refusing to run past `to`. */
@@ -317,12 +294,3 @@ function parameterSetsOnly(buf: Buffer, q: Part): boolean {
   return f.done;
 }
 
-async function allZero(fh: fsp.FileHandle, from: number, to: number): Promise<boolean> {
-  const chunk = Buffer.alloc(Math.min(1024 * 1024, Math.max(0, to - from)));
-  for (let at = from; at < to; at += chunk.length) {
-    const n = Math.min(chunk.length, to - at);
-    const { bytesRead } = await fh.read(chunk, 0, n, at);
-    if (bytesRead < n || !zero(chunk, 0, n)) return false;
-  }
-  return true;
-}

@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { allZero, type Part, parts, zero } from "./iso-parts.js";
 
 /**
  * Whether a cleaned MP4/MOV is made only of boxes from which ExifTool can read nothing but the
@@ -49,30 +50,6 @@ export async function isoShapeHolds(file: string): Promise<boolean> {
 }
 
 const MAX_MOOV = 64 * 1024 * 1024;
-
-interface Part {
-  type: string;
-  /** Payload start and end. */
-  from: number;
-  to: number;
-}
-
-function parts(buf: Buffer, from: number, to: number): Part[] | null {
-  const out: Part[] = [];
-  for (let at = from; at < to; ) {
-    if (to - at < 8) return null;
-    const length = buf.readUInt32BE(at);
-    if (length < 8 || at + length > to) return null;
-    out.push({ type: buf.toString("latin1", at + 4, at + 8), from: at + 8, to: at + length });
-    at += length;
-  }
-  return out;
-}
-
-function zero(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
-  return true;
-}
 
 /** A full box's creation and modification times (32 or 64 bits each, by its version) are zero. */
 function datesZero(buf: Buffer, p: Part): boolean {
@@ -183,12 +160,3 @@ function childrenHold(buf: Buffer, from: number, to: number, allowed: ReadonlySe
   );
 }
 
-async function allZero(fh: fsp.FileHandle, from: number, to: number): Promise<boolean> {
-  const chunk = Buffer.alloc(Math.min(1024 * 1024, Math.max(0, to - from)));
-  for (let at = from; at < to; at += chunk.length) {
-    const n = Math.min(chunk.length, to - at);
-    const { bytesRead } = await fh.read(chunk, 0, n, at);
-    if (bytesRead < n || !zero(chunk, 0, n)) return false;
-  }
-  return true;
-}
