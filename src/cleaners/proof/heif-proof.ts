@@ -293,4 +293,3 @@ function parameterSetsOnly(buf: Buffer, q: Part): boolean {
   }
   return f.done;
 }
-

@@ -159,4 +159,3 @@ function childrenHold(buf: Buffer, from: number, to: number, allowed: ReadonlySe
     })
   );
 }
-
