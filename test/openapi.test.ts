@@ -5,10 +5,16 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { createServices, type Services } from "../src/services.js";
+import type { Services } from "../src/services.js";
 import { ROOT } from "./helpers/server.js";
+
+/**
+ * The built service (as `make test` builds it before the suite), typed by its sources: its worker
+ * pool keeps a thread ready, which loads `dist/isolation/worker.js`, a file the sources do not have.
+ */
+const { buildApp } = (await import(path.join(ROOT, "dist", "app.js"))) as typeof import("../src/app.js");
+const { loadConfig } = (await import(path.join(ROOT, "dist", "config.js"))) as typeof import("../src/config.js");
+const { createServices } = (await import(path.join(ROOT, "dist", "services.js"))) as typeof import("../src/services.js");
 
 type Json = Record<string, any>;
 
