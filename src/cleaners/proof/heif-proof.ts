@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import { allZero, type Part, parts, zero } from "./iso-parts.js";
+import { allZero, type Part, parts, topLevelBoxes, zero } from "./iso-parts.js";
 
 /**
  * Whether a cleaned HEIC/HEIF/AVIF is made only of boxes from which ExifTool can read nothing but
@@ -20,22 +20,10 @@ import { allZero, type Part, parts, zero } from "./iso-parts.js";
 export async function heifShapeHolds(file: string, fileType: string): Promise<boolean> {
   const fh = await fsp.open(file, "r");
   try {
-    const size = (await fh.stat()).size;
-    const head = Buffer.alloc(16);
+    const boxes = await topLevelBoxes(fh);
+    if (boxes == null) return false;
     let meta: Buffer | null = null;
-    let at = 0;
-    for (let count = 0; at < size; count++) {
-      if (count >= 64 || size - at < 8) return false;
-      const { bytesRead } = await fh.read(head, 0, 16, at);
-      const type = head.toString("latin1", 4, 8);
-      let length = head.readUInt32BE(0);
-      let header = 8;
-      if (length === 1) {
-        if (bytesRead < 16) return false;
-        length = Number(head.readBigUInt64BE(8));
-        header = 16;
-      } else if (length === 0) length = size - at;
-      if (length < header || at + length > size) return false;
+    for (const [count, { type, at, header, length }] of boxes.entries()) {
       if (count === 0) {
         if (type !== "ftyp" || length > 256) return false;
         const ftyp = Buffer.alloc(length);
@@ -48,7 +36,6 @@ export async function heifShapeHolds(file: string, fileType: string): Promise<bo
       } else if (type === "free" || type === "skip") {
         if (!(await allZero(fh, at + header, at + length))) return false;
       } else if (type !== "mdat") return false;
-      at += length;
     }
     return meta != null && metaHolds(meta);
   } finally {

@@ -37,3 +37,33 @@ export async function allZero(fh: fsp.FileHandle, from: number, to: number): Pro
   }
   return true;
 }
+
+export interface TopBox {
+  type: string;
+  /** Where the box starts, its header's length (8, or 16 with a 64-bit size) and its whole length. */
+  at: number;
+  header: number;
+  length: number;
+}
+
+/** A file's top-level boxes, at most `max` of them; null when they do not tile the file exactly. */
+export async function topLevelBoxes(fh: fsp.FileHandle, max = 64): Promise<TopBox[] | null> {
+  const size = (await fh.stat()).size;
+  const head = Buffer.alloc(16);
+  const boxes: TopBox[] = [];
+  for (let at = 0; at < size; ) {
+    if (boxes.length >= max || size - at < 8) return null;
+    const { bytesRead } = await fh.read(head, 0, 16, at);
+    let length = head.readUInt32BE(0);
+    let header = 8;
+    if (length === 1) {
+      if (bytesRead < 16) return null;
+      length = Number(head.readBigUInt64BE(8));
+      header = 16;
+    } else if (length === 0) length = size - at;
+    if (length < header || at + length > size) return null;
+    boxes.push({ type: head.toString("latin1", 4, 8), at, header, length });
+    at += length;
+  }
+  return boxes;
+}
