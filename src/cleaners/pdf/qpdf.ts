@@ -82,12 +82,17 @@ function parseDump(text: string): { doc: QpdfDocument; pages: number } {
   return { doc: { qpdf: parsed.qpdf as QpdfDocument["qpdf"] }, pages: parsed.pages.length };
 }
 
+/** Whether qpdf, as its warnings say, read an object it had no memory for as null (see `runQpdf`). */
+export function qpdfRanOutOfMemory(stderr: string): boolean {
+  return stderr.includes("std::bad_alloc");
+}
+
 /**
  * qpdf survives running out of memory on one object: it reads it as null and "succeeds with
  * warnings". What it then reads or writes is missing that object, so the file is too complex.
  */
 async function runQpdf(args: string[], maxFileBytes?: number): Promise<ToolRun> {
   const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
-  if (r.stderr.includes("std::bad_alloc")) throw new TooComplexError("qpdf ran out of memory on an object");
+  if (qpdfRanOutOfMemory(r.stderr)) throw new TooComplexError("qpdf ran out of memory on an object");
   return r;
 }

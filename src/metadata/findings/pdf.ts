@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { isReview } from "../../cleaners/pdf/review-annotations.js";
 import type { PdfDict } from "../../cleaners/pdf/scrub-objects.js";
+import { qpdfRanOutOfMemory } from "../../cleaners/pdf/qpdf.js";
 import { runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -66,7 +67,7 @@ async function readObjects(file: string): Promise<Record<string, unknown> | null
     // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
   }).catch(() => null);
   // Short of memory on an object, qpdf reads it as null and still succeeds: findings would miss it.
-  if (r == null || (r.code !== 0 && r.code !== 3) || r.stderr.includes("std::bad_alloc")) return null;
+  if (r == null || (r.code !== 0 && r.code !== 3) || qpdfRanOutOfMemory(r.stderr)) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(r.stdout.toString("utf8"));
