@@ -38,11 +38,10 @@ const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const pool = new Piscina({
     filename: WORKER,
-    // One thread is always ready: every request needs one (findings, cleaning), and starting one
-    // costs ~150 ms of CPU loading its modules, which the first request after an idle minute
-    // waited for (576-903 ms instead of ~40 ms for a 1 MP JPEG extraction). It holds ~40 MB at
-    // idle (service 115 -> 155 MB). More start under load and go after an idle minute.
-    minThreads: 1,
+    // No thread kept at idle: one holds ~40 MB (service 115 -> 155 MB), which left a 1 GB-class
+    // removal a few MB short of its 300 MB bound. The first request after an idle minute waits
+    // for a thread to load its modules (~150 ms of CPU).
+    minThreads: 0,
     maxThreads: opts.threads,
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: opts.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
