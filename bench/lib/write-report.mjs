@@ -61,6 +61,12 @@ at each point.
 
 ${verdictTable(r.verdicts)}
 
+A removal verdict against \`exiftool -all=\` also gives the ratio the upload floor itself reaches at
+the same concurrency: the floor moves the same upload and download and does nothing else, so no
+HTTP service can beat it. Where that ceiling is under the target, the target cannot be met by any
+service that takes the file over HTTP; the miss is then the target's, and the distance to the
+ceiling is what is left to win.
+
 ## Extraction (POST /api/v1/extract) — best concurrency
 
 ${ex.summary}
