@@ -48,14 +48,14 @@ export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<Sc
   return result;
 }
 
-interface Box {
+export interface Box {
   type: string;
   headerSize: number;
   size: number;
 }
 
 /** The box whose header starts at `at`, within `room` bytes; null when it does not fit. */
-function boxAt(buf: Buffer, at: number, room: number): Box | null {
+export function boxAt(buf: Buffer, at: number, room: number): Box | null {
   if (at + 8 > buf.length) return null;
   let size = buf.readUInt32BE(at);
   const type = buf.toString("latin1", at + 4, at + 8);
@@ -99,7 +99,7 @@ function isPadding(type: string): boolean {
   return type === "free" || type === "skip";
 }
 
-async function zeroRange(fh: fsp.FileHandle, from: number, to: number): Promise<void> {
+export async function zeroRange(fh: fsp.FileHandle, from: number, to: number): Promise<void> {
   const zeros = Buffer.alloc(Math.min(to - from, 1024 * 1024));
   for (let pos = from; pos < to; pos += zeros.length) await fh.write(zeros, 0, Math.min(zeros.length, to - pos), pos);
 }

@@ -1,6 +1,7 @@
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
+import { blankHeifInPlace } from "./heif-in-place.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -31,19 +32,22 @@ function isFormatVersion(t: FoundTag): boolean {
 }
 
 /**
- * HEIC/HEIF and AVIF, rewritten by ExifTool: its `-all=` drops the Exif and XMP items and their
- * data in `mdat`, which a hand-written rewriter would have to re-locate item by item. What it
- * leaves (the ICC profile, padding) is blanked in place afterwards (heif-boxes.ts).
+ * HEIC/HEIF and AVIF: blanked in place where the file has the one plain shape heif-in-place.ts
+ * knows and the copy then passes the structural proof (no ExifTool run at all); any other file is
+ * rewritten by ExifTool, whose `-all=` drops the Exif and XMP items' data and re-locates the rest,
+ * and what it leaves (the ICC profile, padding) is blanked in place afterwards (heif-boxes.ts).
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
   fileTypes: ["HEIC", "HEIF", "AVIF"],
   async clean(ctx: CleanContext): Promise<void> {
+    const dropIcc = !ctx.keep.has("colorProfile");
+    if ((await blankHeifInPlace(ctx.input, ctx.output, ctx.fileType, dropIcc)) != null) return;
     const errors = await ctx.exiftool.write(ctx.input, ctx.output, ["-all=", ...(ctx.keep.has("colorProfile") ? ["--ICC_Profile:all"] : [])]);
     if (errors.length > 0) {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
-    await scrubHeifBoxes(ctx.output, !ctx.keep.has("colorProfile"));
+    await scrubHeifBoxes(ctx.output, dropIcc);
   },
   isStructural: (t) => t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t)),
 };

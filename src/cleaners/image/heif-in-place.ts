@@ -1,0 +1,121 @@
+import fsp from "node:fs/promises";
+import { heifShapeHolds } from "../proof/heif-proof.js";
+import { boxAt, scrubHeifBoxes, zeroRange } from "./heif-boxes.js";
+import { type HeifItems, readHeifItems } from "./heif-items.js";
+
+/** A `meta` box larger than this is left to ExifTool. */
+const MAX_META_BYTES = 1024 * 1024;
+const MAX_TOP_BOXES = 64;
+
+export interface InPlaceOutcome {
+  /** Exif and XMP items whose data was blanked. */
+  metadataItems: number;
+}
+
+/**
+ * HEIC/HEIF/AVIF cleaned without moving a byte: a copy of the file in which the Exif and XMP
+ * items keep their entries but have no data left (their `iloc` lengths 0, as ExifTool's `-all=`
+ * writes them), every `mdat` byte that no picture item's extent covers is zeroed (the metadata
+ * items' data and whatever else lies unreferenced there, which ExifTool's rewrite would carry
+ * along), the handler name is blanked, then the ICC profile and padding as after ExifTool
+ * (heif-boxes.ts). The picture items' bytes and every property stay exactly as they were.
+ *
+ * Taken only for the one plain shape readHeifItems knows (one `meta` at the top level beside
+ * `ftyp`, `mdat` and padding; no metadata item referenced by another item or sharing bytes with a
+ * picture) and only when the copy then passes heif-proof.ts; otherwise nothing is left at
+ * `output` and the result is null, for ExifTool's rewrite to do the work.
+ */
+export async function blankHeifInPlace(input: string, output: string, fileType: string, dropIcc: boolean): Promise<InPlaceOutcome | null> {
+  const plan = await planOf(input);
+  if (plan == null) return null;
+  await fsp.copyFile(input, output);
+  let holds = false;
+  try {
+    const fh = await fsp.open(output, "r+");
+    try {
+      for (const item of plan.items.items.values()) {
+        if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
+      }
+      plan.meta.fill(0, plan.items.handler.from + 12, plan.items.handler.to);
+      await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
+      for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
+    } finally {
+      await fh.close();
+    }
+    await scrubHeifBoxes(output, dropIcc);
+    holds = await heifShapeHolds(output, fileType);
+  } finally {
+    if (!holds) await fsp.rm(output, { force: true });
+  }
+  return holds ? { metadataItems: [...plan.items.items.values()].filter((i) => i.kind === "metadata").length } : null;
+}
+
+interface Plan {
+  meta: Buffer;
+  metaAt: number;
+  items: HeifItems;
+  /** File ranges inside `mdat` payloads that no picture item covers. */
+  unreferenced: Array<[number, number]>;
+}
+
+async function planOf(input: string): Promise<Plan | null> {
+  const fh = await fsp.open(input, "r");
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(16);
+    const mdats: Array<[number, number]> = [];
+    let meta: { at: number; box: Buffer; payload: number } | null = null;
+    for (let at = 0, count = 0; at < size; count++) {
+      if (count >= MAX_TOP_BOXES) return null;
+      const { bytesRead } = await fh.read(head, 0, 16, at);
+      const box = boxAt(head.subarray(0, bytesRead), 0, size - at);
+      if (box == null || (count === 0) !== (box.type === "ftyp")) return null;
+      if (box.type === "meta") {
+        if (meta != null || box.size > MAX_META_BYTES) return null;
+        const buf = Buffer.alloc(box.size);
+        await fh.read(buf, 0, box.size, at);
+        meta = { at, box: buf, payload: box.headerSize + 4 };
+      } else if (box.type === "mdat") mdats.push([at + box.headerSize, at + box.size]);
+      else if (!["ftyp", "free", "skip"].includes(box.type)) return null;
+      at += box.size;
+    }
+    if (meta == null || meta.box.readUInt32BE(meta.payload - 4) !== 0) return null;
+    const items = readHeifItems(meta.box, meta.payload);
+    if (items == null || !referencesLeaveMetadataAlone(items)) return null;
+    const unreferenced = uncovered(items, mdats);
+    return unreferenced == null ? null : { meta: meta.box, metaAt: meta.at, items, unreferenced };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A metadata item may only describe (`cdsc`) others; nothing may point at one (a grid built from it, say). */
+function referencesLeaveMetadataAlone({ items, references }: HeifItems): boolean {
+  const isMetadata = (id: number): boolean => items.get(id)?.kind === "metadata";
+  return references.every((r) => !r.to.some(isMetadata) && (r.type === "cdsc" || !isMetadata(r.from)));
+}
+
+/**
+ * The `mdat` ranges outside every picture extent; null when an extent of any item lies outside
+ * the `mdat` payloads or a metadata extent shares bytes with a picture's.
+ */
+function uncovered({ items }: HeifItems, mdats: ReadonlyArray<[number, number]>): Array<[number, number]> | null {
+  const all = [...items.values()];
+  const inMdat = (e: { from: number; to: number }): boolean => mdats.some(([from, to]) => e.from >= from && e.to <= to);
+  if (!all.every((i) => i.extents.every(inMdat))) return null;
+  const pictures = all.filter((i) => i.kind === "picture").flatMap((i) => i.extents);
+  const metadata = all.filter((i) => i.kind === "metadata").flatMap((i) => i.extents);
+  if (metadata.some((m) => pictures.some((p) => m.from < p.to && p.from < m.to))) return null;
+  pictures.sort((a, b) => a.from - b.from);
+  const out: Array<[number, number]> = [];
+  for (const [from, to] of mdats) {
+    let at = from;
+    for (const p of pictures) {
+      if (p.to <= from || p.from >= to) continue;
+      if (p.from > at) out.push([at, p.from]);
+      at = Math.max(at, p.to);
+    }
+    if (at < to) out.push([at, to]);
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+import { boxAt } from "./heif-boxes.js";
+
+/**
+ * The items of a HEIF `meta` box (ISO/IEC 23008-12 and 14496-12 8.11) as the in-place blanking
+ * (heif-in-place.ts) needs them: each item's type and where its data lies, with the positions of
+ * the `iloc` length fields that blanking sets to 0. Only one plain shape is read; anything else
+ * gives null and the file goes to ExifTool's rewrite:
+ * - `meta` holds `hdlr`, `pitm`, `iloc`, `iinf`, `iref`, `iprp` and padding, each once (no
+ *   `idat`, `dinf` or boxes of other kinds);
+ * - every item is a version 2/3 `infe` without a name or protection, of a picture type, `Exif`,
+ *   or `mime` of type application/rdf+xml (XMP);
+ * - every location is in this file (data reference 0), built by offset (construction method 0),
+ *   and every extent has a stated length.
+ */
+export interface HeifItem {
+  id: number;
+  kind: "picture" | "metadata";
+  /** Absolute file ranges of its data. */
+  extents: Array<{ from: number; to: number }>;
+  /** Offsets (in the `meta` buffer) and sizes of its extents' length fields. */
+  lengthFields: Array<{ at: number; size: number }>;
+}
+
+export interface HeifItems {
+  items: Map<number, HeifItem>;
+  /** Payload start of `hdlr` in the `meta` buffer. */
+  handler: { from: number; to: number };
+  /** Reference type, from item, to items. */
+  references: Array<{ type: string; from: number; to: number[] }>;
+}
+
+/** Item types whose data is picture coding (what heif-proof.ts accepts as such). */
+const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
+const XMP_MIME = "application/rdf+xml";
+const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp"]);
+
+/** `meta` is the whole box, `payload` where its children start (after its version and flags). */
+export function readHeifItems(meta: Buffer, payload: number): HeifItems | null {
+  const found = new Map<string, { from: number; to: number }>();
+  for (let at = payload; at < meta.length; ) {
+    const box = boxAt(meta, at, meta.length - at);
+    if (box == null) return null;
+    const range = { from: at + box.headerSize, to: at + box.size };
+    if (KNOWN_CHILDREN.has(box.type)) {
+      if (found.has(box.type)) return null;
+      found.set(box.type, range);
+    } else if (box.type !== "free" && box.type !== "skip") return null;
+    at += box.size;
+  }
+  const [hdlr, iinf, iloc] = [found.get("hdlr"), found.get("iinf"), found.get("iloc")];
+  if (hdlr == null || iinf == null || iloc == null || !found.has("pitm")) return null;
+  if (hdlr.to - hdlr.from < 24 || meta.toString("latin1", hdlr.from + 8, hdlr.from + 12) !== "pict") return null;
+  const kinds = itemKinds(meta, iinf);
+  const items = kinds == null ? null : locations(meta, iloc, kinds);
+  const iref = found.get("iref");
+  const references = iref == null ? [] : readReferences(meta, iref);
+  if (items == null || references == null) return null;
+  return { items, handler: hdlr, references };
+}
+
+/** Reads fixed-size big-endian fields, null past `to`. */
+class Cursor {
+  constructor(
+    private readonly buf: Buffer,
+    public at: number,
+    private readonly to: number,
+  ) {}
+
+  uint(n: number): number | null {
+    if (this.at + n > this.to) return null;
+    const v = n === 0 ? 0 : n <= 6 ? this.buf.readUIntBE(this.at, n) : Number(this.buf.readBigUInt64BE(this.at));
+    this.at += n;
+    return Number.isSafeInteger(v) ? v : null;
+  }
+
+  text(): string | null {
+    const end = this.buf.indexOf(0, this.at);
+    if (end < 0 || end >= this.to) return null;
+    const v = this.buf.toString("latin1", this.at, end);
+    this.at = end + 1;
+    return v;
+  }
+}
+
+function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }): Map<number, HeifItem["kind"]> | null {
+  const version = meta[from];
+  if (version == null || version > 1) return null;
+  const head = new Cursor(meta, from + 4, to);
+  const count = head.uint(version === 0 ? 2 : 4);
+  if (count == null) return null;
+  const kinds = new Map<number, HeifItem["kind"]>();
+  for (let at = head.at; at < to; ) {
+    const box = boxAt(meta, at, to - at);
+    if (box?.type !== "infe") return null;
+    const entry = { from: at + box.headerSize, to: at + box.size };
+    const v = meta[entry.from];
+    if (v !== 2 && v !== 3) return null;
+    const f = new Cursor(meta, entry.from + 4, entry.to);
+    const id = f.uint(v === 2 ? 2 : 4);
+    const protection = f.uint(2);
+    if (id == null || protection !== 0 || f.at + 4 > entry.to || kinds.has(id)) return null;
+    const type = meta.toString("latin1", f.at, f.at + 4);
+    f.at += 4;
+    if (f.text() !== "") return null;
+    if (PICTURE_TYPES.has(type)) kinds.set(id, "picture");
+    else if (type === "Exif") kinds.set(id, "metadata");
+    else if (type === "mime" && f.text() === XMP_MIME) kinds.set(id, "metadata");
+    else return null;
+    at += box.size;
+  }
+  return kinds.size === count ? kinds : null;
+}
+
+function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>): Map<number, HeifItem> | null {
+  const version = meta[from];
+  if (version == null || version > 2) return null;
+  const f = new Cursor(meta, from + 4, to);
+  const sizes = f.uint(2);
+  if (sizes == null) return null;
+  const [offsetSize, lengthSize, baseSize, indexSize] = [sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15, version === 0 ? 0 : sizes & 15];
+  if (![offsetSize, lengthSize, baseSize, indexSize].every((n) => n === 0 || n === 4 || n === 8) || lengthSize === 0) return null;
+  const count = f.uint(version < 2 ? 2 : 4);
+  if (count == null) return null;
+  const items = new Map<number, HeifItem>();
+  for (let i = 0; i < count; i++) {
+    const id = f.uint(version < 2 ? 2 : 4);
+    const kind = id == null ? undefined : kinds.get(id);
+    if (id == null || kind == null || items.has(id)) return null;
+    const method = version === 0 ? 0 : f.uint(2);
+    const dataReference = f.uint(2);
+    const base = f.uint(baseSize);
+    const extentCount = f.uint(2);
+    if (method !== 0 || dataReference !== 0 || base == null || extentCount == null) return null;
+    const item: HeifItem = { id, kind, extents: [], lengthFields: [] };
+    for (let e = 0; e < extentCount; e++) {
+      const offset = f.uint(indexSize) == null ? null : f.uint(offsetSize);
+      const lengthAt = f.at;
+      const length = f.uint(lengthSize);
+      // A length of 0 means "to the end of the data": no range this blanking could reason about.
+      if (offset == null || length == null || length === 0) return null;
+      item.extents.push({ from: base + offset, to: base + offset + length });
+      item.lengthFields.push({ at: lengthAt, size: lengthSize });
+    }
+    items.set(id, item);
+  }
+  return f.at === to ? items : null;
+}
+
+function readReferences(meta: Buffer, { from, to }: { from: number; to: number }): HeifItems["references"] | null {
+  const version = meta[from];
+  if (version == null || version > 1) return null;
+  const idSize = version === 0 ? 2 : 4;
+  const out: HeifItems["references"] = [];
+  for (let at = from + 4; at < to; ) {
+    const box = boxAt(meta, at, to - at);
+    if (box == null) return null;
+    const f = new Cursor(meta, at + box.headerSize, at + box.size);
+    const source = f.uint(idSize);
+    const n = f.uint(2);
+    if (source == null || n == null) return null;
+    const targets: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = f.uint(idSize);
+      if (id == null) return null;
+      targets.push(id);
+    }
+    if (f.at !== at + box.size) return null;
+    out.push({ type: box.type, from: source, to: targets });
+    at += box.size;
+  }
+  return out;
+}
