@@ -37,6 +37,7 @@ export async function blankHeifInPlace(input: string, output: string, fileType: 
         if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
       }
       plan.meta.fill(0, plan.items.handler.from + 12, plan.items.handler.to);
+      for (const [from, to] of plan.unreferencedIdat) plan.meta.fill(0, from, to);
       await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
       for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
     } finally {
@@ -56,6 +57,8 @@ interface Plan {
   items: HeifItems;
   /** File ranges inside `mdat` payloads that no picture item covers. */
   unreferenced: Array<[number, number]>;
+  /** The same inside the `idat` payload, as ranges of the `meta` buffer. */
+  unreferencedIdat: Array<[number, number]>;
 }
 
 async function planOf(input: string): Promise<Plan | null> {
@@ -82,8 +85,11 @@ async function planOf(input: string): Promise<Plan | null> {
     if (meta == null || meta.box.readUInt32BE(meta.payload - 4) !== 0) return null;
     const items = readHeifItems(meta.box, meta.payload);
     if (items == null || !referencesLeaveMetadataAlone(items)) return null;
-    const unreferenced = uncovered(items, mdats);
-    return unreferenced == null ? null : { meta: meta.box, metaAt: meta.at, items, unreferenced };
+    const idat: Array<[number, number]> = items.idat == null ? [] : [[items.idat.from, items.idat.to]];
+    const unreferenced = uncovered(items, mdats, false);
+    const unreferencedIdat = uncovered(items, idat, true);
+    if (unreferenced == null || unreferencedIdat == null) return null;
+    return { meta: meta.box, metaAt: meta.at, items, unreferenced, unreferencedIdat };
   } finally {
     await fh.close();
   }
@@ -96,19 +102,21 @@ function referencesLeaveMetadataAlone({ items, references }: HeifItems): boolean
 }
 
 /**
- * The `mdat` ranges outside every picture extent; null when an extent of any item lies outside
- * the `mdat` payloads or a metadata extent shares bytes with a picture's.
+ * The ranges of the `mdat` payloads (or, `inIdat`, of the `idat` payload, given and returned as
+ * `meta` buffer ranges) outside every picture extent there; null when an extent lies outside
+ * them or a metadata extent shares bytes with a picture's.
  */
-function uncovered({ items }: HeifItems, mdats: ReadonlyArray<[number, number]>): Array<[number, number]> | null {
-  const all = [...items.values()];
-  const inMdat = (e: { from: number; to: number }): boolean => mdats.some(([from, to]) => e.from >= from && e.to <= to);
-  if (!all.every((i) => i.extents.every(inMdat))) return null;
+function uncovered({ items }: HeifItems, areas: ReadonlyArray<[number, number]>, inIdat: boolean): Array<[number, number]> | null {
+  const shift = inIdat ? (areas[0]?.[0] ?? 0) : 0;
+  const all = [...items.values()].map((i) => ({ kind: i.kind, extents: i.extents.filter((e) => e.inIdat === inIdat).map((e) => ({ from: e.from + shift, to: e.to + shift })) }));
+  const inside = (e: { from: number; to: number }): boolean => areas.some(([from, to]) => e.from >= from && e.to <= to);
+  if (!all.every((i) => i.extents.every(inside))) return null;
   const pictures = all.filter((i) => i.kind === "picture").flatMap((i) => i.extents);
   const metadata = all.filter((i) => i.kind === "metadata").flatMap((i) => i.extents);
   if (metadata.some((m) => pictures.some((p) => m.from < p.to && p.from < m.to))) return null;
   pictures.sort((a, b) => a.from - b.from);
   const out: Array<[number, number]> = [];
-  for (const [from, to] of mdats) {
+  for (const [from, to] of areas) {
     let at = from;
     for (const p of pictures) {
       if (p.to <= from || p.from >= to) continue;

@@ -5,26 +5,29 @@ import { boxAt } from "./heif-boxes.js";
  * (heif-in-place.ts) needs them: each item's type and where its data lies, with the positions of
  * the `iloc` length fields that blanking sets to 0. Only one plain shape is read; anything else
  * gives null and the file goes to ExifTool's rewrite:
- * - `meta` holds `hdlr`, `pitm`, `iloc`, `iinf`, `iref`, `iprp` and padding, each once (no
- *   `idat`, `dinf` or boxes of other kinds);
+ * - `meta` holds `hdlr`, `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat` and padding, each once
+ *   (no `dinf` or boxes of other kinds);
  * - every item is a version 2/3 `infe` without a name or protection, of a picture type, `Exif`,
  *   or `mime` of type application/rdf+xml (XMP);
- * - every location is in this file (data reference 0), built by offset (construction method 0),
- *   and every extent has a stated length.
+ * - every location is in this file (data reference 0), by file offset (construction method 0)
+ *   or, for a picture item only (the layout of a grid, as libheif and iPhones write it), by
+ *   offset into `idat` (method 1); every extent has a stated length.
  */
 export interface HeifItem {
   id: number;
   kind: "picture" | "metadata";
-  /** Absolute file ranges of its data. */
-  extents: Array<{ from: number; to: number }>;
+  /** Ranges of its data: absolute in the file, or (`inIdat`) from the start of the `idat` payload. */
+  extents: Array<{ from: number; to: number; inIdat: boolean }>;
   /** Offsets (in the `meta` buffer) and sizes of its extents' length fields. */
   lengthFields: Array<{ at: number; size: number }>;
 }
 
 export interface HeifItems {
   items: Map<number, HeifItem>;
-  /** Payload start of `hdlr` in the `meta` buffer. */
+  /** Payload of `hdlr` in the `meta` buffer. */
   handler: { from: number; to: number };
+  /** Payload of `idat` in the `meta` buffer, if there is one. */
+  idat: { from: number; to: number } | null;
   /** Reference type, from item, to items. */
   references: Array<{ type: string; from: number; to: number[] }>;
 }
@@ -32,7 +35,7 @@ export interface HeifItems {
 /** Item types whose data is picture coding (what heif-proof.ts accepts as such). */
 const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
 const XMP_MIME = "application/rdf+xml";
-const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp"]);
+const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp", "idat"]);
 
 /** `meta` is the whole box, `payload` where its children start (after its version and flags). */
 export function readHeifItems(meta: Buffer, payload: number): HeifItems | null {
@@ -55,7 +58,7 @@ export function readHeifItems(meta: Buffer, payload: number): HeifItems | null {
   const iref = found.get("iref");
   const references = iref == null ? [] : readReferences(meta, iref);
   if (items == null || references == null) return null;
-  return { items, handler: hdlr, references };
+  return { items, handler: hdlr, idat: found.get("idat") ?? null, references };
 }
 
 /** Reads fixed-size big-endian fields, null past `to`. */
@@ -130,7 +133,7 @@ function locations(meta: Buffer, { from, to }: { from: number; to: number }, kin
     const dataReference = f.uint(2);
     const base = f.uint(baseSize);
     const extentCount = f.uint(2);
-    if (method !== 0 || dataReference !== 0 || base == null || extentCount == null) return null;
+    if (!(method === 0 || (method === 1 && kind === "picture")) || dataReference !== 0 || base == null || extentCount == null) return null;
     const item: HeifItem = { id, kind, extents: [], lengthFields: [] };
     for (let e = 0; e < extentCount; e++) {
       const offset = f.uint(indexSize) == null ? null : f.uint(offsetSize);
@@ -138,7 +141,7 @@ function locations(meta: Buffer, { from, to }: { from: number; to: number }, kin
       const length = f.uint(lengthSize);
       // A length of 0 means "to the end of the data": no range this blanking could reason about.
       if (offset == null || length == null || length === 0) return null;
-      item.extents.push({ from: base + offset, to: base + offset + length });
+      item.extents.push({ from: base + offset, to: base + offset + length, inIdat: method === 1 });
       item.lengthFields.push({ at: lengthAt, size: lengthSize });
     }
     items.set(id, item);
