@@ -1,5 +1,6 @@
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
+import { cleanEsds } from "./iso-mpeg4.js";
 import { cleanHvccSei, nalLengthSize } from "./iso-sei.js";
 import type { SeiCodec } from "./sei.js";
 
@@ -16,6 +17,11 @@ export interface KeptTrack {
    * from its `hvcC`. Null otherwise (the SEI, if any, is left to ffmpeg's scan).
    */
   nal: NalFraming | null;
+  /**
+   * MPEG-4 Part 2 (`mp4v`): where its samples are, for the user-data rewrite (iso-mpeg4.ts), and
+   * the units already blanked in its `esds`. Null for other formats.
+   */
+  mpeg4: { chunks: Range[]; headerUnits: number } | null;
 }
 
 export interface NalFraming {
@@ -202,7 +208,8 @@ function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewri
     if (perSample == null) return null;
     nal = { ...descriptions.nal, samples: perSample };
   }
-  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal }, samples };
+  const mpeg4 = descriptions.mpeg4Units == null ? null : { chunks: samples, headerUnits: descriptions.mpeg4Units };
+  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal, mpeg4 }, samples };
 }
 
 /** The sample descriptions with vendor and compressor name blanked; one format per track. */
@@ -212,6 +219,8 @@ interface Descriptions {
   format: string;
   /** The NAL length size of an H.264/HEVC track with one description, and the messages cleaned from its hvcC. */
   nal: { lengthSize: number; headerMessages: number } | null;
+  /** MPEG-4 Part 2: the user-data units blanked in the entries' `esds`. */
+  mpeg4Units: number | null;
 }
 
 function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descriptions | null {
@@ -223,6 +232,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
   const format = entries[0]!.type;
   const out = Buffer.from(slice(buf, stsd));
   let nal: Descriptions["nal"] = null;
+  let mpeg4Units: number | null = null;
   for (const entry of entries) {
     if (entry.type !== format || entry.header !== 8) return null;
     const at = entry.at - stsd.at;
@@ -236,6 +246,11 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
         nal = nalFraming(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, codec, out, stsd.at);
         if (nal == null) return null;
       }
+      if (entry.type === "mp4v") {
+        const units = mpeg4Headers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
+        if (units == null) return null;
+        mpeg4Units = (mpeg4Units ?? 0) + units;
+      }
     } else {
       if (!AUDIO_FORMATS.has(entry.type) || entry.size < 8 + 28) return null;
       const fixed = SOUND_ENTRY_FIXED[buf.readUInt16BE(entry.at + 16)];
@@ -244,7 +259,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
     }
   }
-  return { bytes: out, count, format, nal };
+  return { bytes: out, count, format, nal, mpeg4Units };
 }
 
 const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };
@@ -265,6 +280,16 @@ function nalFraming(buf: Buffer, from: number, to: number, codec: SeiCodec, out:
   if (cleaned == null) return null;
   cleaned.record.copy(out, config[0]!.at + config[0]!.header - stsdAt);
   return { lengthSize, headerMessages: cleaned.messages };
+}
+
+/**
+ * The user data of an `mp4v` entry's `esds` blanked in `out` (the copy of the `stsd` that starts
+ * at `stsdAt`): the count, or null when the entry has no `esds` or a malformed one.
+ */
+function mpeg4Headers(buf: Buffer, from: number, to: number, out: Buffer, stsdAt: number): number | null {
+  const esds = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === "esds");
+  if (esds.length !== 1) return null;
+  return cleanEsds(buf, esds[0]!.at + esds[0]!.header, esds[0]!.at + esds[0]!.size, out, stsdAt);
 }
 
 function childrenAllowed(buf: Buffer, from: number, to: number, allowed: ReadonlySet<string>): boolean {

@@ -6,7 +6,9 @@ import { rewriteMoov, type KeptTrack } from "./iso-moov.js";
 import type { Range } from "./iso-samples.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { wholeFile } from "./patch-pieces.js";
+import { MAX_CHUNK, walkSampleUserData } from "./iso-mpeg4.js";
 import { removeSampleSeiUserData } from "./iso-sei.js";
+import { BadFileError } from "../errors.js";
 import { expectNoSeiUserData, removeSeiUserData, type SeiCodec } from "./sei.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
@@ -44,7 +46,9 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  *   and makers' compatible brands replaced;
  * - SEI user data in H.264/HEVC is overwritten as after the remux (`sei.ts`), found through the
  *   sample tables (`iso-sei.ts`) instead of an ffmpeg scan of the whole stream, and the copy's
- *   stream is then read by ffmpeg to check that none is left.
+ *   stream is then read by ffmpeg to check that none is left;
+ * - MPEG-4 Part 2 user data (`mpeg4-user-data.ts`) is blanked in the `esds` and in the samples,
+ *   found through the sample tables, and the samples are walked again to check that none is left.
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -77,7 +81,20 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
       seiUserData += await removeSeiUserData(source, stream, copy, stream, () => Promise.resolve(wholeFile), codec, workDir);
     }
   }
-  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData } };
+  let mpeg4UserData = 0;
+  for (const track of plan.tracks) {
+    if (track.mpeg4 == null) continue;
+    const units = await walkSampleUserData(output, track.mpeg4.chunks, false);
+    if (units == null) throw new Error("an MPEG-4 chunk the plan accepted could not be walked");
+    const left = await walkSampleUserData(output, track.mpeg4.chunks, true);
+    // The headers as written: rewriting the new moov again must find nothing more to blank.
+    const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.mpeg4?.headerUnits ?? 0), 0);
+    if (left !== 0 || again !== 0) {
+      throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`MPEG-4 user-data units left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
+    }
+    mpeg4UserData += units + track.mpeg4.headerUnits;
+  }
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData } };
 }
 
 interface Plan {
@@ -112,6 +129,8 @@ async function planRewrite(input: string): Promise<Plan | null> {
     const payloads = mdats.map((b) => ({ start: b.at + b.header, end: b.at + b.size }));
     const kept = merge(rewrite.samples);
     if (!kept.every((r) => insideOne(payloads, r))) return null;
+    // MPEG-4 Part 2 samples are walked chunk by chunk: a larger chunk is left to the remux.
+    if (rewrite.tracks.some((t) => t.mpeg4?.chunks.some((c) => c.end - c.start > MAX_CHUNK) === true)) return null;
     return {
       fileSize,
       ftyp,

@@ -14,6 +14,8 @@ export interface StreamInfo {
   kind: ContentKind | "cover" | "data" | "attachment" | "unknown";
   /** ffmpeg's codec name (`h264`, `hevc`, `ass`, `mov_text`...), "none" when unknown. */
   codec: string;
+  /** The container's fourcc for it ("FMP4", "XVID"), "" when it has none. */
+  codecTag: string;
   /** Dispositions that are set (`default`, `forced`...). */
   dispositions: string[];
 }
@@ -23,6 +25,7 @@ interface ProbeJson {
     index?: number;
     codec_type?: string;
     codec_name?: string;
+    codec_tag_string?: string;
     disposition?: Record<string, number>;
   }>;
 }
@@ -31,7 +34,7 @@ interface ProbeJson {
 export async function probeStreams(src: MediaSource, typeName: string): Promise<StreamInfo[]> {
   const r = await runTool(
     "ffprobe",
-    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name:stream_disposition", "-of", "json"],
+    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name,codec_tag_string:stream_disposition", "-of", "json"],
     { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024 },
   );
   if (r.code !== 0) {
@@ -40,7 +43,9 @@ export async function probeStreams(src: MediaSource, typeName: string): Promise<
   const parsed = JSON.parse(r.stdout.toString("utf8")) as ProbeJson;
   return (parsed.streams ?? []).map((s, i) => {
     const dispositions = Object.entries(s.disposition ?? {}).filter(([, on]) => on === 1).map(([name]) => name);
-    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", dispositions };
+    // ffprobe writes a tag of unprintable bytes as "[0][0][0][0]".
+    const tag = /^[\x20-\x7e]{4}$/.test(s.codec_tag_string ?? "") ? s.codec_tag_string! : "";
+    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", codecTag: tag, dispositions };
   });
 }
 

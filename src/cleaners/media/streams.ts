@@ -6,6 +6,7 @@ import { inputArgs, noStreams, remux, type MediaSource } from "./ffmpeg.js";
 import { isContent, probeStreams, type StreamInfo } from "./probe.js";
 import { asfPayloadPieces } from "./asf-pieces.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
+import { removeMpeg4UserData } from "./mpeg4-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
 import { isTelemetryTrack } from "./telemetry.js";
@@ -30,7 +31,9 @@ export interface StreamsJob {
  *   lines, so that the events and their exact times stay as they were; the lines removed are
  *   counted under `subtitleHeaders`;
  * - SEI user data (encoder identification) in H.264/HEVC is overwritten in the copy (`sei.ts`),
- *   other SEI messages (captions, HDR, timing) kept; counted under `seiUserData`.
+ *   other SEI messages (captions, HDR, timing) kept; counted under `seiUserData`;
+ * - user data (encoder identification) in MPEG-4 Part 2 is blanked in the copy
+ *   (`mpeg4-user-data.ts`), counted under `mpeg4UserData`.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
  * with no reachable samples); such a copy is refused, never handed back.
@@ -38,7 +41,7 @@ export interface StreamsJob {
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0 };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
     if (s.kind === "subtitle" && (await isTelemetryTrack(source, s.index, s.codec))) hidden.subtitles++;
@@ -66,9 +69,12 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     );
   }
   for (const [index, s] of kept.entries()) {
+    const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
     if (s.kind === "video" && isSeiCodec(s.codec)) {
-      const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
       hidden.seiUserData += await removeSeiUserData(source, String(s.index), output, String(index), pieces, s.codec, job.workDir);
+    }
+    if (s.kind === "video" && s.codec === "mpeg4") {
+      hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
     }
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }

@@ -1,0 +1,57 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { run } from "./tools.js";
+
+/**
+ * MPEG-4 Part 2 videos as ffmpeg's `mpeg4` encoder (which writes its "Lavc..." user data) or Xvid
+ * ("XviD0069") writes them, with a key frame every 5 pictures, and in every key frame a second
+ * user_data unit (start code 00 00 01 B2) carrying `marker`, planted in the raw stream before the
+ * picture: so it reaches the codec configuration (esds, codec private data) where the muxer takes
+ * it from the first frame, and the samples. Muxed by ffmpeg with a sound track whose encoder writes
+ * no identification of its own (ffmpeg's AAC encoder puts "Lavc..." in its first frame unless
+ * bitexact), so that any "Lavc" left in the copy is the video's.
+ */
+
+export type Mpeg4Container = "mp4" | "mov" | "mkv" | "avi";
+export type Mpeg4Encoder = "mpeg4" | "libxvid";
+
+const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
+const AUDIO: Record<Mpeg4Container, string[]> = {
+  mp4: ["-c:a", "aac", "-flags:a", "+bitexact"],
+  mov: ["-c:a", "aac", "-flags:a", "+bitexact"],
+  mkv: ["-c:a", "aac", "-flags:a", "+bitexact"],
+  avi: ["-c:a", "libmp3lame"],
+};
+
+export async function makeMpeg4Video(dir: string, container: Mpeg4Container, encoder: Mpeg4Encoder, marker: string): Promise<string> {
+  const raw = path.join(dir, `plain-${encoder}-${container}.m4v`);
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-c:v", encoder, "-g", "5", "-bf", "0", "-f", "m4v", raw]);
+  const planted = path.join(dir, `planted-${encoder}-${container}.m4v`);
+  await fs.writeFile(planted, plantUserData(await fs.readFile(raw), `Clip by ${marker} on camera 7`));
+  const file = path.join(dir, `${encoder}.${container}`);
+  await run("ffmpeg", [
+    ...ffmpegQuiet, "-r", "10", "-f", "m4v", "-i", planted, "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+    "-map", "0", "-map", "1", "-c:v", "copy", ...AUDIO[container], file,
+  ]);
+  return file;
+}
+
+/** A user_data unit with `text` before every picture (VOP, 00 00 01 B6) that follows headers rather than another picture. */
+export function plantUserData(stream: Buffer, text: string): Buffer {
+  const unit = Buffer.concat([Buffer.from([0, 0, 1, 0xb2]), Buffer.from(text, "latin1")]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  let previous = -1;
+  for (let i = 0; i + 3 < stream.length; i++) {
+    if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
+    const code = stream[i + 3]!;
+    if (code === 0xb6 && previous !== 0xb6) {
+      parts.push(stream.subarray(from, i), unit);
+      from = i;
+    }
+    previous = code;
+    i += 3;
+  }
+  parts.push(stream.subarray(from));
+  return Buffer.concat(parts);
+}
