@@ -34,6 +34,11 @@ export async function serve(config: Config): Promise<void> {
     log.info({ signal }, "shutting down: finishing in-flight requests");
     const force = setTimeout(() => exit(1), 30_000);
     force.unref();
+    // Node closes the connections that are idle when closing starts. One whose answer was still
+    // being sent stays open afterwards for as long as its client keeps it (browsers and undici
+    // do), and the close waited for the forced exit: close those as they fall idle.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    idle.unref();
     try {
       await app.close();
       await sweeper.stop();

@@ -3,8 +3,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeBigWav } from "./helpers/make-big-files.js";
 import { makeJpeg } from "./helpers/make-files.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 
 let server: RunningServer;
 let jpeg: Buffer;
@@ -59,5 +60,46 @@ describe("SIGTERM", () => {
     expect(JSON.parse(body)).toMatchObject({ success: true, fileName: "late.jpg", metadata: { exif: { Make: "Canon" } } });
     expect(await exited).toBe(0);
     expect(server.logs.some((l) => l.includes('"stopped"'))).toBe(true);
+  });
+});
+
+describe("SIGTERM during a download", () => {
+  it("lets the download finish, then exits cleanly although the client keeps its connection open", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-shutdown-"));
+    const file = path.join(dir, "long.wav");
+    await makeBigWav(file, "SHUTDOWNMARKER", 16);
+    const own = await startServer();
+    try {
+      const res = await postFile(`${own.baseUrl}/api/v1/remove`, { name: "long.wav", data: await fs.readFile(file) }, { headers: { "X-API-Key": own.apiKey } });
+      const { downloadUrl } = (await res.json()) as { downloadUrl: string };
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => own.process.once("exit", (code) => resolve({ code, at: Date.now() })));
+      // A keep-alive client that holds its socket after the answer, as browsers and undici do.
+      const agent = new http.Agent({ keepAlive: true });
+      const body = new Promise<number>((resolve, reject) => {
+        http.get(downloadUrl, { agent }, (download) => {
+          download.pause();
+          // The answer is being sent when the signal comes; the client reads it afterwards.
+          own.process.kill("SIGTERM");
+          setTimeout(() => {
+            let bytes = 0;
+            download.on("data", (c: Buffer) => (bytes += c.length));
+            download.on("end", () => resolve(bytes));
+            download.resume();
+          }, 300);
+        }).on("error", reject);
+      });
+      const received = await body;
+      const doneAt = Date.now();
+      expect(received).toBeGreaterThan(16 * 1024 * 1024);
+      const { code, at } = await exited;
+      agent.destroy();
+      expect(code).toBe(0);
+      // Not the 30 s of the forced exit: the idle connection is closed once its answer is sent.
+      expect(at - doneAt).toBeLessThan(5000);
+      expect(own.logs.some((l) => l.includes('"stopped"'))).toBe(true);
+    } finally {
+      await own.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
