@@ -63,13 +63,16 @@ export async function walkSampleUserData(file: string, chunks: readonly Range[],
   const fh = await fsp.open(file, dryRun ? "r" : "r+");
   try {
     let units = 0;
-    let window = Buffer.alloc(0);
+    // One buffer for the whole walk (zeroing a fresh 4 MB one per window cost more than the search);
+    // only the bytes just read from the file are ever looked at.
+    let buf = Buffer.allocUnsafeSlow(WINDOW);
+    let window = buf.subarray(0, 0);
     let windowStart = 0;
     for (const chunk of chunks) {
       const size = chunk.end - chunk.start;
       if (size > MAX_CHUNK) return null;
       if (chunk.start < windowStart || chunk.end > windowStart + window.length) {
-        const buf = Buffer.alloc(Math.max(WINDOW, size));
+        if (size > buf.length) buf = Buffer.allocUnsafeSlow(size);
         const { bytesRead } = await fh.read(buf, 0, buf.length, chunk.start);
         if (bytesRead < size) return null;
         window = buf.subarray(0, bytesRead);

@@ -37,13 +37,16 @@ export interface UserDataUnit {
 /** The user_data units of the bitstream bytes `buf[from, to)`. */
 export function* userDataUnits(buf: Buffer, from = 0, to = buf.length): Generator<UserDataUnit> {
   const marker = Buffer.from([0, 0, 1, USER_DATA_START_CODE]);
-  for (let at = buf.indexOf(marker, from); at >= 0 && at + 4 <= to; ) {
+  // Searches stop at `to`: a sample is walked inside a window of many, and searching on to the
+  // window's end for every sample made a 100 MB file's walk quadratic (~100 ms per removal).
+  const view = buf.subarray(0, to);
+  for (let at = view.indexOf(marker, from); at >= 0; ) {
     const payloadStart = at + 4;
-    const next = buf.indexOf(START_CODE_PREFIX, payloadStart);
-    let payloadEnd = next < 0 || next > to ? to : next;
+    const next = view.indexOf(START_CODE_PREFIX, payloadStart);
+    let payloadEnd = next < 0 ? to : next;
     while (payloadEnd > payloadStart && buf[payloadEnd - 1] === 0) payloadEnd--;
     yield { at, payloadStart, payloadEnd };
-    at = buf.indexOf(marker, Math.max(payloadStart, payloadEnd));
+    at = view.indexOf(marker, Math.max(payloadStart, payloadEnd));
   }
 }
 
