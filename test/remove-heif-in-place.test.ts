@@ -144,6 +144,20 @@ describe("HEIC/AVIF removal blanks the metadata items in place where the shape i
     expect(await heifPixelSignature(out)).toBe(await heifPixelSignature(canon));
   });
 
+  it("blanks after ExifTool's rewrite the data of an item of a type no tool knows and the bytes no item points at (both carried along by the rewrite)", async () => {
+    const b = Buffer.from(await fs.readFile(originals.HEIC));
+    const exif = exifExtent(b);
+    b.writeUInt32BE(8, exif.lengthAt);
+    b.write("Exiq", b.indexOf("Exif", b.indexOf("iinf", 0, "latin1"), "latin1"), "latin1");
+    const file = await write("unknown-item.heic", b);
+    expect(await inPlace(file, "HEIC")).toBeNull();
+    const r = await removeViaApi(server, file, "unknown-item.heic");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await findMarker(r.cleaned!, MARKER)).toEqual([]);
+    const out = await write("unknown-item-clean.heic", r.cleaned!);
+    expect(await heifPixelSignature(out)).toBe(await heifPixelSignature(originals.HEIC));
+  });
+
   it("leaves a kept ICC profile to ExifTool's rewrite (the blanked copy would not pass the proof)", async () => {
     const sub = path.join(dir, "icc");
     await fs.mkdir(sub);

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import { heifShapeHolds } from "../proof/heif-proof.js";
 import { boxAt, scrubHeifBoxes, zeroRange } from "./heif-boxes.js";
-import { type HeifItems, readHeifItems } from "./heif-items.js";
+import { type HeifItems, type ReadMode, readHeifItems } from "./heif-items.js";
 
 /** A `meta` box larger than this is left to ExifTool. */
 const MAX_META_BYTES = 1024 * 1024;
@@ -26,29 +26,47 @@ export interface InPlaceOutcome {
  * `output` and the result is null, for ExifTool's rewrite to do the work.
  */
 export async function blankHeifInPlace(input: string, output: string, fileType: string, dropIcc: boolean): Promise<InPlaceOutcome | null> {
-  const plan = await planOf(input);
+  const plan = await planOf(input, "plain");
   if (plan == null) return null;
   await fsp.copyFile(input, output);
   let holds = false;
   try {
-    const fh = await fsp.open(output, "r+");
-    try {
-      for (const item of plan.items.items.values()) {
-        if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
-      }
-      plan.meta.fill(0, plan.items.handler.from + 12, plan.items.handler.to);
-      for (const [from, to] of plan.unreferencedIdat) plan.meta.fill(0, from, to);
-      await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
-      for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
-    } finally {
-      await fh.close();
-    }
+    await blank(output, plan);
     await scrubHeifBoxes(output, dropIcc);
     holds = await heifShapeHolds(output, fileType);
   } finally {
     if (!holds) await fsp.rm(output, { force: true });
   }
   return holds ? { metadataItems: [...plan.items.items.values()].filter((i) => i.kind === "metadata").length } : null;
+}
+
+/**
+ * After ExifTool's rewrite (which carries along, unread, the data of items it has no name for
+ * and the `mdat` bytes no item points at): the same blanking, of every item that is not picture
+ * coding and of the unreferenced bytes, where the rewritten file's items can be read as
+ * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it. Resolves to the
+ * number of items blanked.
+ */
+export async function blankHeifLeftovers(file: string): Promise<number> {
+  const plan = await planOf(file, "leftovers");
+  if (plan == null) return 0;
+  await blank(file, plan);
+  return [...plan.items.items.values()].filter((i) => i.kind === "metadata" && i.lengthFields.length > 0).length;
+}
+
+async function blank(file: string, plan: Plan): Promise<void> {
+  const fh = await fsp.open(file, "r+");
+  try {
+    for (const item of plan.items.items.values()) {
+      if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
+    }
+    if (plan.items.handler != null) plan.meta.fill(0, plan.items.handler.from + 12, plan.items.handler.to);
+    for (const [from, to] of plan.unreferencedIdat) plan.meta.fill(0, from, to);
+    await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
+    for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
+  } finally {
+    await fh.close();
+  }
 }
 
 interface Plan {
@@ -61,7 +79,7 @@ interface Plan {
   unreferencedIdat: Array<[number, number]>;
 }
 
-async function planOf(input: string): Promise<Plan | null> {
+async function planOf(input: string, mode: ReadMode): Promise<Plan | null> {
   const fh = await fsp.open(input, "r");
   try {
     const { size } = await fh.stat();
@@ -79,11 +97,11 @@ async function planOf(input: string): Promise<Plan | null> {
         await fh.read(buf, 0, box.size, at);
         meta = { at, box: buf, payload: box.headerSize + 4 };
       } else if (box.type === "mdat") mdats.push([at + box.headerSize, at + box.size]);
-      else if (!["ftyp", "free", "skip"].includes(box.type)) return null;
+      else if (!["ftyp", "free", "skip"].includes(box.type) && mode === "plain") return null;
       at += box.size;
     }
     if (meta == null || meta.box.readUInt32BE(meta.payload - 4) !== 0) return null;
-    const items = readHeifItems(meta.box, meta.payload);
+    const items = readHeifItems(meta.box, meta.payload, mode);
     if (items == null || !referencesLeaveMetadataAlone(items)) return null;
     const idat: Array<[number, number]> = items.idat == null ? [] : [[items.idat.from, items.idat.to]];
     const unreferenced = uncovered(items, mdats, false);

@@ -2,17 +2,24 @@ import { boxAt } from "./heif-boxes.js";
 
 /**
  * The items of a HEIF `meta` box (ISO/IEC 23008-12 and 14496-12 8.11) as the in-place blanking
- * (heif-in-place.ts) needs them: each item's type and where its data lies, with the positions of
- * the `iloc` length fields that blanking sets to 0. Only one plain shape is read; anything else
- * gives null and the file goes to ExifTool's rewrite:
- * - `meta` holds `hdlr`, `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat` and padding, each once
- *   (no `dinf` or boxes of other kinds);
- * - every item is a version 2/3 `infe` without a name or protection, of a picture type, `Exif`,
- *   or `mime` of type application/rdf+xml (XMP);
+ * (heif-in-place.ts) needs them: each item's kind and where its data lies, with the positions of
+ * the `iloc` length fields that blanking sets to 0. Anything else gives null.
+ *
+ * `plain` (the blanking instead of ExifTool's rewrite) reads one shape only:
+ * - `meta` holds `hdlr` (of pictures), `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat` and
+ *   padding, each once (no `dinf` or boxes of other kinds);
+ * - every item is a version 2/3 `infe` without a name or protection, of a picture type
+ *   heif-proof.ts accepts, `Exif`, or `mime` of type application/rdf+xml (XMP): the metadata;
  * - every location is in this file (data reference 0), by file offset (construction method 0)
  *   or, for a picture item only (the layout of a grid, as libheif and iPhones write it), by
  *   offset into `idat` (method 1); every extent has a stated length.
+ *
+ * `leftovers` (after ExifTool's rewrite) takes other boxes beside them and any item type: what
+ * is not picture coding (of any kind HEIF defines) counts as metadata, wherever it lies, since
+ * ExifTool's `-all=` carries the data of items it has no name for along unread.
  */
+export type ReadMode = "plain" | "leftovers";
+
 export interface HeifItem {
   id: number;
   kind: "picture" | "metadata";
@@ -24,8 +31,8 @@ export interface HeifItem {
 
 export interface HeifItems {
   items: Map<number, HeifItem>;
-  /** Payload of `hdlr` in the `meta` buffer. */
-  handler: { from: number; to: number };
+  /** Payload of `hdlr` in the `meta` buffer (`plain` only). */
+  handler: { from: number; to: number } | null;
   /** Payload of `idat` in the `meta` buffer, if there is one. */
   idat: { from: number; to: number } | null;
   /** Reference type, from item, to items. */
@@ -34,11 +41,17 @@ export interface HeifItems {
 
 /** Item types whose data is picture coding (what heif-proof.ts accepts as such). */
 const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
+/**
+ * All the item types whose data is picture coding or its layout (HEVC and its tiles and layers,
+ * AV1, AVC, VVC, JPEG, JPEG 2000, uncompressed, derivations, masks, tone maps), which the
+ * leftovers pass keeps.
+ */
+const CODED_TYPES = new Set([...PICTURE_TYPES, "hvt1", "lhv1", "avc1", "vvc1", "jpeg", "j2k1", "unci", "mski", "tmap"]);
 const XMP_MIME = "application/rdf+xml";
 const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp", "idat"]);
 
 /** `meta` is the whole box, `payload` where its children start (after its version and flags). */
-export function readHeifItems(meta: Buffer, payload: number): HeifItems | null {
+export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): HeifItems | null {
   const found = new Map<string, { from: number; to: number }>();
   for (let at = payload; at < meta.length; ) {
     const box = boxAt(meta, at, meta.length - at);
@@ -47,18 +60,22 @@ export function readHeifItems(meta: Buffer, payload: number): HeifItems | null {
     if (KNOWN_CHILDREN.has(box.type)) {
       if (found.has(box.type)) return null;
       found.set(box.type, range);
-    } else if (box.type !== "free" && box.type !== "skip") return null;
+    } else if (box.type !== "free" && box.type !== "skip" && mode === "plain") return null;
     at += box.size;
   }
-  const [hdlr, iinf, iloc] = [found.get("hdlr"), found.get("iinf"), found.get("iloc")];
-  if (hdlr == null || iinf == null || iloc == null || !found.has("pitm")) return null;
-  if (hdlr.to - hdlr.from < 24 || meta.toString("latin1", hdlr.from + 8, hdlr.from + 12) !== "pict") return null;
-  const kinds = itemKinds(meta, iinf);
-  const items = kinds == null ? null : locations(meta, iloc, kinds);
+  const [hdlr, iinf, iloc, pitm] = [found.get("hdlr"), found.get("iinf"), found.get("iloc"), found.get("pitm")];
+  if (iinf == null || iloc == null || pitm == null) return null;
+  const handler = mode === "plain" ? (hdlr ?? null) : null;
+  if (mode === "plain" && (handler == null || handler.to - handler.from < 24 || meta.toString("latin1", handler.from + 8, handler.from + 12) !== "pict")) return null;
+  const kinds = itemKinds(meta, iinf, mode);
+  const primary = primaryItem(meta, pitm);
+  // What a reader shows first is never blanked, whatever its type.
+  if (kinds == null || primary == null || kinds.get(primary) !== "picture") return null;
+  const items = locations(meta, iloc, kinds, mode);
   const iref = found.get("iref");
   const references = iref == null ? [] : readReferences(meta, iref);
   if (items == null || references == null) return null;
-  return { items, handler: hdlr, idat: found.get("idat") ?? null, references };
+  return { items, handler, idat: found.get("idat") ?? null, references };
 }
 
 /** Reads fixed-size big-endian fields, null past `to`. */
@@ -85,7 +102,13 @@ class Cursor {
   }
 }
 
-function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }): Map<number, HeifItem["kind"]> | null {
+function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
+  const version = meta[from];
+  if (version == null || version > 1) return null;
+  return new Cursor(meta, from + 4, to).uint(version === 0 ? 2 : 4);
+}
+
+function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode): Map<number, HeifItem["kind"]> | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
   const head = new Cursor(meta, from + 4, to);
@@ -101,10 +124,15 @@ function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }): Ma
     const f = new Cursor(meta, entry.from + 4, entry.to);
     const id = f.uint(v === 2 ? 2 : 4);
     const protection = f.uint(2);
-    if (id == null || protection !== 0 || f.at + 4 > entry.to || kinds.has(id)) return null;
+    if (id == null || protection == null || f.at + 4 > entry.to || kinds.has(id)) return null;
     const type = meta.toString("latin1", f.at, f.at + 4);
     f.at += 4;
-    if (f.text() !== "") return null;
+    if (mode === "leftovers") {
+      kinds.set(id, CODED_TYPES.has(type) ? "picture" : "metadata");
+      at += box.size;
+      continue;
+    }
+    if (protection !== 0 || f.text() !== "") return null;
     if (PICTURE_TYPES.has(type)) kinds.set(id, "picture");
     else if (type === "Exif") kinds.set(id, "metadata");
     else if (type === "mime" && f.text() === XMP_MIME) kinds.set(id, "metadata");
@@ -114,7 +142,7 @@ function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }): Ma
   return kinds.size === count ? kinds : null;
 }
 
-function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>): Map<number, HeifItem> | null {
+function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>, mode: ReadMode): Map<number, HeifItem> | null {
   const version = meta[from];
   if (version == null || version > 2) return null;
   const f = new Cursor(meta, from + 4, to);
@@ -133,14 +161,18 @@ function locations(meta: Buffer, { from, to }: { from: number; to: number }, kin
     const dataReference = f.uint(2);
     const base = f.uint(baseSize);
     const extentCount = f.uint(2);
-    if (!(method === 0 || (method === 1 && kind === "picture")) || dataReference !== 0 || base == null || extentCount == null) return null;
+    const methodHolds = method === 0 || (method === 1 && (kind === "picture" || mode === "leftovers"));
+    if (!methodHolds || dataReference !== 0 || base == null || extentCount == null) return null;
     const item: HeifItem = { id, kind, extents: [], lengthFields: [] };
     for (let e = 0; e < extentCount; e++) {
       const offset = f.uint(indexSize) == null ? null : f.uint(offsetSize);
       const lengthAt = f.at;
       const length = f.uint(lengthSize);
-      // A length of 0 means "to the end of the data": no range this blanking could reason about.
-      if (offset == null || length == null || length === 0) return null;
+      if (offset == null || length == null) return null;
+      // A length of 0 means "to the end of the data" in the standard, no range this blanking could
+      // reason about; ExifTool reads it as "none" and writes it so for the items it empties.
+      if (length === 0 && mode === "leftovers" && kind === "metadata") continue;
+      if (length === 0) return null;
       item.extents.push({ from: base + offset, to: base + offset + length, inIdat: method === 1 });
       item.lengthFields.push({ at: lengthAt, size: lengthSize });
     }

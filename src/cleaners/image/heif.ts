@@ -1,7 +1,7 @@
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
-import { blankHeifInPlace } from "./heif-in-place.js";
+import { blankHeifInPlace, blankHeifLeftovers } from "./heif-in-place.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -35,7 +35,8 @@ function isFormatVersion(t: FoundTag): boolean {
  * HEIC/HEIF and AVIF: blanked in place where the file has the one plain shape heif-in-place.ts
  * knows and the copy then passes the structural proof (no ExifTool run at all); any other file is
  * rewritten by ExifTool, whose `-all=` drops the Exif and XMP items' data and re-locates the rest,
- * and what it leaves (the ICC profile, padding) is blanked in place afterwards (heif-boxes.ts).
+ * and what it leaves (the ICC profile, padding, items it has no name for, bytes no item points
+ * at) is blanked in place afterwards (heif-boxes.ts, heif-in-place.ts).
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
@@ -48,6 +49,7 @@ export const heifCleaner: Cleaner = {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
     await scrubHeifBoxes(ctx.output, dropIcc);
+    await blankHeifLeftovers(ctx.output);
   },
   isStructural: (t) => t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t)),
 };
