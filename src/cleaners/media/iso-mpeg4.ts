@@ -53,16 +53,24 @@ export function cleanEsds(buf: Buffer, from: number, to: number, out: Buffer, ou
   return blankUserData(out, ISO_TAG, info.start - outOffset, info.end - outOffset);
 }
 
+export interface SampleWalk {
+  /** Units blanked, or (dry run) still holding text. */
+  units: number;
+  /** The chunks written to. */
+  changed: Range[];
+}
+
 /**
  * Walks the byte ranges of an MPEG-4 Part 2 track's samples in `file` and blanks the user data
  * found there in place, chunk by chunk (its samples lie back to back, and every unit ends at the
  * next start code). With `dryRun`, changes nothing and counts the units still holding text.
- * Resolves to the number of units, or null when a chunk is too large to walk.
+ * Resolves to null when a chunk is too large to walk.
  */
-export async function walkSampleUserData(file: string, chunks: readonly Range[], dryRun: boolean): Promise<number | null> {
+export async function walkSampleUserData(file: string, chunks: readonly Range[], dryRun: boolean): Promise<SampleWalk | null> {
   const fh = await fsp.open(file, dryRun ? "r" : "r+");
   try {
     let units = 0;
+    const changed: Range[] = [];
     // One buffer for the whole walk (zeroing a fresh 4 MB one per window cost more than the search);
     // only the bytes just read from the file are ever looked at.
     let buf = Buffer.allocUnsafeSlow(WINDOW);
@@ -83,13 +91,14 @@ export async function walkSampleUserData(file: string, chunks: readonly Range[],
         units += unitsWithText(window, ISO_TAG, from, from + size);
         continue;
       }
-      const changed = blankUserData(window, ISO_TAG, from, from + size);
-      if (changed > 0) {
-        units += changed;
+      const blanked = blankUserData(window, ISO_TAG, from, from + size);
+      if (blanked > 0) {
+        units += blanked;
+        changed.push(chunk);
         await writeAll(fh, window.subarray(from, from + size), chunk.start);
       }
     }
-    return units;
+    return { units, changed };
   } finally {
     await fh.close();
   }

@@ -48,7 +48,8 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  *   sample tables (`iso-sei.ts`) instead of an ffmpeg scan of the whole stream, and the copy's
  *   stream is then read by ffmpeg to check that none is left;
  * - MPEG-4 Part 2 user data (`mpeg4-user-data.ts`) is blanked in the `esds` and in the samples,
- *   found through the sample tables, and the samples are walked again to check that none is left.
+ *   found through the sample tables, and the samples written to are read again to check that
+ *   none is left.
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -84,15 +85,16 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
   let mpeg4UserData = 0;
   for (const track of plan.tracks) {
     if (track.mpeg4 == null) continue;
-    const units = await walkSampleUserData(output, track.mpeg4.chunks, false);
-    if (units == null) throw new Error("an MPEG-4 chunk the plan accepted could not be walked");
-    const left = await walkSampleUserData(output, track.mpeg4.chunks, true);
+    const walk = await walkSampleUserData(output, track.mpeg4.chunks, false);
+    // The walk read the copy: a chunk it did not write to holds no text; those it wrote to are read again.
+    const left = walk == null ? null : (await walkSampleUserData(output, walk.changed, true))?.units;
+    if (walk == null || left == null) throw new Error("an MPEG-4 chunk the plan accepted could not be walked");
     // The headers as written: rewriting the new moov again must find nothing more to blank.
     const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.mpeg4?.headerUnits ?? 0), 0);
     if (left !== 0 || again !== 0) {
       throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`MPEG-4 user-data units left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
     }
-    mpeg4UserData += units + track.mpeg4.headerUnits;
+    mpeg4UserData += walk.units + track.mpeg4.headerUnits;
   }
   return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData } };
 }

@@ -36,17 +36,22 @@ export interface UserDataUnit {
 
 /** The user_data units of the bitstream bytes `buf[from, to)`. */
 export function* userDataUnits(buf: Buffer, from = 0, to = buf.length): Generator<UserDataUnit> {
-  const marker = Buffer.from([0, 0, 1, USER_DATA_START_CODE]);
   // Searches stop at `to`: a sample is walked inside a window of many, and searching on to the
   // window's end for every sample made a 100 MB file's walk quadratic (~100 ms per removal).
+  // The code byte is looked for alone (a one-byte search is the fastest there is), then the
+  // prefix before it.
   const view = buf.subarray(0, to);
-  for (let at = view.indexOf(marker, from); at >= 0; ) {
-    const payloadStart = at + 4;
+  for (let code = view.indexOf(USER_DATA_START_CODE, from + 3); code >= 0; ) {
+    if (buf[code - 1] !== 1 || buf[code - 2] !== 0 || buf[code - 3] !== 0) {
+      code = view.indexOf(USER_DATA_START_CODE, code + 1);
+      continue;
+    }
+    const payloadStart = code + 1;
     const next = view.indexOf(START_CODE_PREFIX, payloadStart);
     let payloadEnd = next < 0 ? to : next;
     while (payloadEnd > payloadStart && buf[payloadEnd - 1] === 0) payloadEnd--;
-    yield { at, payloadStart, payloadEnd };
-    at = view.indexOf(marker, Math.max(payloadStart, payloadEnd));
+    yield { at: code - 3, payloadStart, payloadEnd };
+    code = view.indexOf(USER_DATA_START_CODE, Math.max(payloadStart, payloadEnd) + 3);
   }
 }
 
