@@ -8,7 +8,7 @@ import { needsShapeCheck } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import { type Finding, withFindings } from "../metadata/findings/index.js";
+import { type Finding, type PictureAhead, withFindings } from "../metadata/findings/index.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import { likelyFileType } from "../metadata/type-by-bytes.js";
@@ -74,12 +74,12 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /** Extract: ExifTool's read, shaped for the contract. */
-  function extract(job: Job): Promise<Extraction> {
+  function extract(job: Job, picture: Promise<PictureAhead | null>): Promise<Extraction> {
     const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
       numeric: parseBoolean(job.options, "numeric"),
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
-      findings: (tags) => findingsOf(job, tags, {}),
+      findings: (tags) => findingsOf(job, tags, { picture }),
     });
     return untilAborted(read, job.signal);
   }
@@ -88,14 +88,26 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
    * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
    */
-  async function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean }, signal = job.signal): Promise<Finding[]> {
+  async function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean; picture: Promise<PictureAhead | null> }, signal = job.signal): Promise<Finding[]> {
+    const { picture, ...look } = opts;
     const scratchDir = temp.newPath();
     await fsp.mkdir(scratchDir);
     try {
-      return await workers.findings({ tags, file: job.file.path, scratchDir, ...opts }, signal);
+      return await workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal);
     } finally {
       await fsp.rm(scratchDir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The previews finding's decode of the main picture, started beside ExifTool's read for a file
+   * whose first bytes say JPEG (the finding needs the read only for the previews' places), so that
+   * the two no longer add up. Null when not decoded ahead: the finding then decodes it itself. Never
+   * rejects; not stopped early either (stopping a task ends its worker thread, see cleanAhead).
+   */
+  function pictureAhead(job: Job): Promise<PictureAhead | null> {
+    const decode = async () => ((await likelyFileType(job.file.path)) === "JPEG" ? workers.picture({ file: job.file.path }, job.signal) : null);
+    return decode().catch(() => null);
   }
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
@@ -154,7 +166,9 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     extraction: (request: FastifyRequest, reply: FastifyReply) =>
       withFile(request, reply, async (job) => {
         await screen(job);
-        const shaped = await extract(job);
+        const picture = pictureAhead(job);
+        // The decode ahead reads the file: it ends before the file goes, whatever the read did.
+        const shaped = await extract(job, picture).finally(() => picture);
         app.metrics.extracted(shaped.fileType, job.file.size, job.started);
         const uuid = crypto.randomUUID();
         const body = { success: true, status: "completed", uuid, fileName: shaped.fileName, metadata: shaped.metadata, warnings: shaped.warnings, findings: shaped.findings };
@@ -170,6 +184,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const outputs: Output[] = [];
         const ahead = await cleanAhead(job, { keep, unknownMembers });
         if (ahead != null) outputs.push(ahead.output);
+        const picture = pictureAhead(job);
         let findings: Promise<Finding[]> | null = null;
         const findingsStop = new AbortController();
         try {
@@ -178,7 +193,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           // The findings read the original alongside the cleaning (both only read it); a refused
           // file stops them, and the request waits for them before its temp files go.
           // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
-          const look = { pdfObjects: detected.fileType !== "PDF" };
+          const look = { pdfObjects: detected.fileType !== "PDF", picture };
           findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
           findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
           let output: Output;
@@ -209,6 +224,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         } finally {
           findingsStop.abort();
           await ahead?.settled;
+          await picture;
           await findings?.catch(() => undefined);
           for (const output of outputs) await removeOutput(output);
         }

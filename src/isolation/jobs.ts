@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
-import type { Finding } from "../metadata/findings/index.js";
+import type { Finding, PictureAhead } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
@@ -25,6 +25,14 @@ export interface FindingsJob {
   scratchDir: string;
   /** False when the PDF cleaner reads the objects and gives their findings (see findingsOf). */
   pdfObjects?: boolean;
+  /** The main picture, decoded ahead of the read (a PictureJob's result), when it was. */
+  picture?: PictureAhead | null;
+  port: MessagePort;
+}
+
+/** A JPEG whose main picture the previews finding will compare, decoded while ExifTool reads it. */
+export interface PictureJob {
+  file: string;
   port: MessagePort;
 }
 
@@ -38,3 +46,4 @@ export type JobResult<T> = { ok: true; value: T } | { ok: false; error: Serializ
 export type CleanJobResult = JobResult<CleanOutcome>;
 export type FindingsJobResult = JobResult<Finding[]>;
 export type ScreenJobResult = JobResult<null>;
+export type PictureJobResult = JobResult<PictureAhead | null>;

@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { TooComplexError } from "../cleaners/errors.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
-import type { Finding } from "../metadata/findings/index.js";
-import type { CleanJob, FindingsJob, JobResult, ScreenJob } from "./jobs.js";
+import type { Finding, PictureAhead } from "../metadata/findings/index.js";
+import type { CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
 import { serveTask } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
@@ -19,6 +19,8 @@ export interface WorkerPool {
   clean(job: Omit<CleanJob, "port">, signal: AbortSignal): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read and a look into the file. */
   findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
+  /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
+  picture(job: Omit<PictureJob, "port">, signal: AbortSignal): Promise<PictureAhead | null>;
   /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
   screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   return {
     clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
+    picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
     screen: async (job, signal) => void (await run<null>("screenInWorker", job, signal)),
     close: async () => {
       await pool.destroy();

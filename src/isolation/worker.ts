@@ -1,8 +1,9 @@
 import { clean } from "../cleaners/clean-file.js";
 import { cleanerFor } from "../cleaners/registry.js";
 import { findingsOf } from "../metadata/findings/index.js";
+import { decodePictureAhead } from "../metadata/findings/previews.js";
 import { checkShape } from "../cleaners/screen.js";
-import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
 
@@ -24,8 +25,13 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 
 /** Computes what the file gives away (PDF objects, office parts and previews are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  const opts = job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {};
+  const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}), ...(job.picture !== undefined ? { picture: job.picture } : {}) };
   return asJob(job.port, () => findingsOf(job.tags, job.file, job.scratchDir, opts));
+}
+
+/** Decodes a JPEG's main picture for the previews finding, ahead of the ExifTool read. */
+export function pictureInWorker(job: PictureJob): Promise<PictureJobResult> {
+  return asJob(job.port, () => decodePictureAhead(job.file));
 }
 
 /** Refuses an XML file too complex to hand to ExifTool, before it reads it. */

@@ -6,13 +6,14 @@ import { locationFindings } from "./location.js";
 import { officeFindings } from "./office.js";
 import { pdfFindings } from "./pdf.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
-import { previewFindings } from "./previews.js";
+import { type PictureAhead, previewFindings } from "./previews.js";
 import { commentFindings, pictureFindings } from "./tag-hidden.js";
 import { timeFindings, softwareFindings } from "./time-software.js";
 import { trailerFindings } from "./trailer.js";
 import { FINDING_KINDS, type Finding, SEVERITIES, tagEntries } from "./types.js";
 
 export type { Finding, FindingKind, Severity } from "./types.js";
+export type { PictureAhead } from "./previews.js";
 export { FINDING_KINDS, SEVERITIES } from "./types.js";
 
 /**
@@ -23,12 +24,13 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
- * a worker thread, whose helper programs stop with the request.
+ * a worker thread, whose helper programs stop with the request. `picture`: the main picture
+ * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison.
  */
-export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { pdfObjects?: boolean } = {}): Promise<Finding[]> {
+export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { pdfObjects?: boolean; picture?: PictureAhead | null } = {}): Promise<Finding[]> {
   const entries = tagEntries(tags);
   const looked = await Promise.all([
-    previewFindings(entries, file, scratchDir),
+    previewFindings(entries, file, scratchDir, opts.picture),
     trailerFindings(entries, file),
     pdfFindings(entries, file, opts.pdfObjects ?? true),
     officeFindings(entries, file),

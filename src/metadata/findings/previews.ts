@@ -35,10 +35,10 @@ const MIN_CORRELATION = 0.75;
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, ahead?: PictureAhead | null): Promise<Finding[]> {
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file, scratchDir);
+  const verdict = await compareWithMain(entries, file, scratchDir, ahead ?? null);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
@@ -46,9 +46,70 @@ export async function previewFindings(entries: readonly TagEntry[], file: string
   return fromTags("previews", "medium", "The file holds thumbnails or previews that may show more than the picture itself.", previews);
 }
 
+/**
+ * The main picture's grey grid, decoded before the ExifTool read was there to say where the
+ * previews are (`grid` null: the picture could not be decoded). It is the very grid the comparison
+ * would decode itself: same file, same decoder, same arguments.
+ */
+export interface PictureAhead {
+  grid: Uint8Array | null;
+}
+
+/**
+ * Decodes the main picture of a JPEG ahead of the ExifTool read, so that the comparison's
+ * slowest part (a decode of the whole picture: ~65 ms for 12 MP, ~230 ms for 48 MP) runs beside
+ * the read instead of after it. Only where the header holds a part previews come from (an EXIF
+ * block, MPF, Photoshop's or a vendor's segment, a JFIF thumbnail): other files rarely have one,
+ * and should the read find one anyway, the comparison decodes the picture itself. Null when not
+ * decoded ahead.
+ */
+export async function decodePictureAhead(file: string): Promise<PictureAhead | null> {
+  if (!(await mayHoldPreviews(file))) return null;
+  return { grid: await greyGrid(file) };
+}
+
+/** Segments of a JPEG's header looked at, at most, for a part that may hold a preview. */
+const MAX_HEADER_SEGMENTS = 64;
+const XMP_HEADER = "http://ns.adobe.com/xap/1.0/\0";
+
+/**
+ * Whether a JPEG's header, up to its first scan, has a segment a preview could come from: any
+ * APPn but a JFIF without a thumbnail, an ICC profile, XMP and the Adobe colour transform.
+ */
+async function mayHoldPreviews(file: string): Promise<boolean> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    // A segment's marker and length, then as much of its payload as the tests below read.
+    const head = Buffer.alloc(4 + XMP_HEADER.length);
+    let pos = 2;
+    for (let n = 0; n < MAX_HEADER_SEGMENTS && pos + 4 <= size; n++) {
+      const { bytesRead } = await handle.read(head, 0, head.length, pos);
+      if (bytesRead < 4 || head[0] !== 0xff) return false;
+      const marker = head[1]!;
+      if (marker === 0xda || marker === 0xd9) return false;
+      const payload = head.subarray(4, Math.min(bytesRead, 2 + head.readUInt16BE(2)));
+      if (marker >= 0xe0 && marker <= 0xef && !isPreviewFree(marker, payload)) return true;
+      pos += 2 + head.readUInt16BE(2);
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** An APPn segment (its first bytes) that holds no preview: JFIF without a thumbnail, ICC, XMP, Adobe. */
+function isPreviewFree(marker: number, p: Buffer): boolean {
+  const text = p.toString("latin1");
+  if (marker === 0xe0) return text.startsWith("JFIF\0") && p.length >= 14 && p[12] === 0 && p[13] === 0;
+  if (marker === 0xe1) return text.startsWith(XMP_HEADER);
+  if (marker === 0xe2) return text.startsWith("ICC_PROFILE\0");
+  return marker === 0xee && text.startsWith("Adobe");
+}
+
 type Verdict = "same" | "different" | "unknown";
 
-async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string): Promise<Verdict> {
+async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string, ahead: PictureAhead | null): Promise<Verdict> {
   // A PDF's previews are those of the pictures embedded in it: ExifTool gives their offsets inside
   // those pictures, and the PDF is no picture to decode (ffmpeg spent ~0.5 s probing it in vain).
   if (entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PDF")) return "unknown";
@@ -56,7 +117,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, scrat
   const spans = locate(entries, size).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
   // The picture and its previews are decoded side by side (each decode is a program run).
-  const [main, ...grids] = await Promise.all([greyGrid(file), ...spans.map((span, i) => previewGrid(file, span, path.join(scratchDir, `preview${i}.jpg`)))]);
+  const [main, ...grids] = await Promise.all([ahead != null ? ahead.grid : greyGrid(file), ...spans.map((span, i) => previewGrid(file, span, path.join(scratchDir, `preview${i}.jpg`)))]);
   if (main == null) return "unknown";
   const decoded = grids.filter((g): g is Uint8Array => g != null);
   if (decoded.some((grid) => correlation(main, grid) < MIN_CORRELATION)) return "different";
