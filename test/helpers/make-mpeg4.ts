@@ -23,12 +23,13 @@ const AUDIO: Record<Mpeg4Container, string[]> = {
   avi: ["-c:a", "libmp3lame"],
 };
 
-export async function makeMpeg4Video(dir: string, container: Mpeg4Container, encoder: Mpeg4Encoder, marker: string): Promise<string> {
+/** `flood`: more bytes (hostile runs of units) put before the first picture only. */
+export async function makeMpeg4Video(dir: string, container: Mpeg4Container, encoder: Mpeg4Encoder, marker: string, flood?: Buffer): Promise<string> {
   const raw = path.join(dir, `plain-${encoder}-${container}.m4v`);
   await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-c:v", encoder, "-g", "5", "-bf", "0", "-f", "m4v", raw]);
   const planted = path.join(dir, `planted-${encoder}-${container}.m4v`);
-  await fs.writeFile(planted, plantUserData(await fs.readFile(raw), `Clip by ${marker} on camera 7`));
-  const file = path.join(dir, `${encoder}.${container}`);
+  await fs.writeFile(planted, plantUserData(await fs.readFile(raw), `Clip by ${marker} on camera 7`, flood));
+  const file = path.join(dir, `${encoder}${flood == null ? "" : "-flood"}.${container}`);
   await run("ffmpeg", [
     ...ffmpegQuiet, "-r", "10", "-f", "m4v", "-i", planted, "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
     "-map", "0", "-map", "1", "-c:v", "copy", ...AUDIO[container], file,
@@ -37,7 +38,7 @@ export async function makeMpeg4Video(dir: string, container: Mpeg4Container, enc
 }
 
 /** A user_data unit with `text` before every picture (VOP, 00 00 01 B6) that follows headers rather than another picture. */
-export function plantUserData(stream: Buffer, text: string): Buffer {
+export function plantUserData(stream: Buffer, text: string, flood: Buffer = Buffer.alloc(0)): Buffer {
   const unit = Buffer.concat([Buffer.from([0, 0, 1, 0xb2]), Buffer.from(text, "latin1")]);
   const parts: Buffer[] = [];
   let from = 0;
@@ -46,12 +47,19 @@ export function plantUserData(stream: Buffer, text: string): Buffer {
     if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
     const code = stream[i + 3]!;
     if (code === 0xb6 && previous !== 0xb6) {
-      parts.push(stream.subarray(from, i), unit);
+      parts.push(stream.subarray(from, i), from === 0 ? flood : Buffer.alloc(0), unit);
       from = i;
     }
     previous = code;
     i += 3;
   }
   parts.push(stream.subarray(from));
+  return Buffer.concat(parts);
+}
+
+/** `count` user_data units of `payload(i)` each, back to back. */
+export function unitRun(count: number, payload: (i: number) => string): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < count; i++) parts.push(Buffer.from([0, 0, 1, 0xb2]), Buffer.from(payload(i), "latin1"));
   return Buffer.concat(parts);
 }
