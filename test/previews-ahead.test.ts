@@ -32,4 +32,11 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
     expect(head.includes(Buffer.from("Exif\0\0", "latin1"))).toBe(false);
     expect(await decodePictureAhead(plain)).toBeNull();
   });
+
+  it("is left to the comparison for a JPEG whose EXIF block has no thumbnail IFD", async () => {
+    const tagged = await picture(dir, "tagged.jpg");
+    await run(EXIFTOOL, ["-q", "-overwrite_original", "-Make=Canon", "-DateTimeOriginal=2024:03:15 10:30:00", tagged]);
+    expect((await fs.readFile(tagged)).includes(Buffer.from("Exif\0\0", "latin1"))).toBe(true);
+    expect(await decodePictureAhead(tagged)).toBeNull();
+  });
 });
