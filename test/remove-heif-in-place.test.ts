@@ -5,11 +5,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { blankHeifInPlace } from "../src/cleaners/image/heif-in-place.js";
+import { heifCleaner } from "../src/cleaners/image/heif.js";
+import { isDescriptive } from "../src/cleaners/keep.js";
 import { heifShapeHolds } from "../src/cleaners/proof/heif-proof.js";
+import type { FoundTag } from "../src/cleaners/types.js";
 import { heifPixelSignature, makeHeif } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -113,6 +117,32 @@ describe("HEIC/AVIF removal blanks the metadata items in place where the shape i
     expect(r.cleaned!.equals(blanked!)).toBe(true);
     expect(r.body["remaining"]).toEqual({});
     expect(r.body["removed"]).toMatchObject({ exif: expect.any(Number), xmp: expect.any(Number) });
+  });
+
+  it("takes the in-place path for a HEIC with an iPhone's dinf (data in this file), whose copy ExifTool reads only structure from; not for a dinf naming another file", async () => {
+    const sub = path.join(dir, "dinf");
+    await fs.mkdir(sub);
+    const file = await makeHeif(sub, MARKER, "heic", { dataInformation: true });
+    const blanked = await inPlace(file, "HEIC");
+    expect(blanked, "the in-place path declined").not.toBeNull();
+    const out = await write("dinf-clean.heic", blanked!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await heifPixelSignature(out)).toBe(await heifPixelSignature(file));
+    const [tags] = JSON.parse(await exiftool(["-j", "-G0", "-u", "-ee", "-a", out])) as Array<Record<string, unknown>>;
+    const leftovers = Object.entries(tags!)
+      .map(([key, value]) => ({ group: key.split(":")[0]!, tag: key.split(":")[1] ?? "", value: value as FoundTag["value"] }))
+      .filter((t) => t.tag !== "" && !isDescriptive(t.group, t.tag) && !heifCleaner.isStructural(t));
+    expect(leftovers).toEqual([]);
+
+    expect(await heifShapeHolds(out, "HEIC")).toBe(true);
+
+    // The same entry without its self-contained flag: the data would be elsewhere.
+    const external = Buffer.from(await fs.readFile(file));
+    external[external.indexOf("url ", 0, "latin1") + 7] = 0;
+    expect(await inPlace(await write("external.heic", external), "HEIC")).toBeNull();
+    const externalCopy = Buffer.from(blanked!);
+    externalCopy[externalCopy.indexOf("url ", 0, "latin1") + 7] = 0;
+    expect(await heifShapeHolds(await write("external-copy.heic", externalCopy), "HEIC")).toBe(false);
   });
 
   it("zeroes media data no picture item points at (bytes ExifTool's rewrite would carry along)", async () => {

@@ -223,6 +223,8 @@ export interface HeifOptions {
    * `idat` box (item data, where grid layouts live) at the end of `meta`.
    */
   canonMeta?: boolean;
+  /** Made like an iPhone's: a `dinf` box saying the data is in this file (`dref` with one self-contained `url `) in `meta`. */
+  dataInformation?: boolean;
 }
 
 /** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
@@ -234,6 +236,7 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   else await run(CONVERT, [png, "-quality", "90", file]);
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
   if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file)));
+  if (opts.dataInformation === true) await fs.writeFile(file, appendToMeta(await fs.readFile(file), SELF_CONTAINED_DINF));
   if (opts.freeBox != null) {
     const payload = Buffer.from(opts.freeBox, "latin1");
     const header = Buffer.alloc(8);
@@ -263,22 +266,33 @@ function childBoxes(b: Buffer, from: number, to: number): Array<{ type: string; 
   return out;
 }
 
-/**
- * Appends Canon's `uuid` box (version "0100") and an `idat` box to `meta`, sets the major brand
- * to `mif1`, and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that point into the
- * `mdat` after it by the bytes added.
- */
+/** `dinf` holding a `dref` of one `url ` entry with flag 1: the data is in this file (ISO/IEC 14496-12 8.7). */
+const SELF_CONTAINED_DINF = box("dinf", box("dref", Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), box("url ", Buffer.from([0, 0, 0, 1]))])));
+
+/** Appends Canon's `uuid` box (version "0100") and an `idat` box to `meta` and sets the major brand to `mif1`. */
 function withCanonMeta(file: Buffer): Buffer {
   const b = Buffer.from(file);
-  const top = childBoxes(b, 0, b.length);
-  const ftyp = top.find((x) => x.type === "ftyp");
-  const meta = top.find((x) => x.type === "meta");
-  if (ftyp == null || meta == null) throw new Error("no ftyp or meta box");
+  const ftyp = childBoxes(b, 0, b.length).find((x) => x.type === "ftyp");
+  if (ftyp == null) throw new Error("no ftyp box");
   b.write("mif1", ftyp.at + 8, "latin1");
-  const extra = Buffer.concat([
-    box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), Buffer.from([0, 0, 0, 1]), Buffer.from("0100", "latin1")])),
-    box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48])),
-  ]);
+  return appendToMeta(
+    b,
+    Buffer.concat([
+      box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), Buffer.from([0, 0, 0, 1]), Buffer.from("0100", "latin1")])),
+      box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48])),
+    ]),
+  );
+}
+
+/**
+ * Appends boxes to `meta` and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that
+ * point into the `mdat` after it by the bytes added.
+ */
+function appendToMeta(file: Buffer, extra: Buffer): Buffer {
+  const b = Buffer.from(file);
+  const top = childBoxes(b, 0, b.length);
+  const meta = top.find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
   const shift = top.some((x) => x.type === "mdat" && x.at > meta.at) ? extra.length : 0;
   const iloc = childBoxes(b, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
   if (iloc == null) throw new Error("no iloc box");

@@ -6,8 +6,9 @@ import { boxAt } from "./heif-boxes.js";
  * the `iloc` length fields that blanking sets to 0. Anything else gives null.
  *
  * `plain` (the blanking instead of ExifTool's rewrite) reads one shape only:
- * - `meta` holds `hdlr` (of pictures), `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat` and
- *   padding, each once (no `dinf` or boxes of other kinds);
+ * - `meta` holds `hdlr` (of pictures), `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat`, a `dinf`
+ *   saying the data is in this file (as iPhones write it) and padding, each once (no boxes of
+ *   other kinds);
  * - every item is a version 2/3 `infe` without a name or protection, of a picture type
  *   heif-proof.ts accepts, `Exif`, or `mime` of type application/rdf+xml (XMP): the metadata;
  * - every location is in this file (data reference 0), by file offset (construction method 0)
@@ -49,6 +50,8 @@ const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
 const CODED_TYPES = new Set([...PICTURE_TYPES, "hvt1", "lhv1", "avc1", "vvc1", "jpeg", "j2k1", "unci", "mski", "tmap"]);
 const XMP_MIME = "application/rdf+xml";
 const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp", "idat"]);
+/** The `dinf` payload of a file whose data is all in itself: a `dref` of one `url ` entry with flag 1 and no location. */
+const SELF_CONTAINED = Buffer.from("0000001c6472656600000000000000010000000c75726c2000000001", "hex");
 
 /** `meta` is the whole box, `payload` where its children start (after its version and flags). */
 export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): HeifItems | null {
@@ -57,7 +60,7 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
     const box = boxAt(meta, at, meta.length - at);
     if (box == null) return null;
     const range = { from: at + box.headerSize, to: at + box.size };
-    if (KNOWN_CHILDREN.has(box.type)) {
+    if (KNOWN_CHILDREN.has(box.type) || (box.type === "dinf" && meta.subarray(range.from, range.to).equals(SELF_CONTAINED))) {
       if (found.has(box.type)) return null;
       found.set(box.type, range);
     } else if (box.type !== "free" && box.type !== "skip" && mode === "plain") return null;

@@ -7,8 +7,8 @@ import { allZero, type Part, parts, topLevelBoxes, zero } from "./iso-parts.js";
  * `isStructural` would not leave out: then verification may skip it. A walk of its own (not
  * heif-boxes.ts): at the top level only `ftyp` (its major brand naming `fileType`), one `meta`,
  * `mdat` and `free`/`skip` boxes of zeros; in `meta` a blank picture handler, the primary item,
- * item locations, information and references, item properties and `idat`, each parsed to its
- * last byte. Items are pictures (HEVC, AV1, grids, overlays, derived) with no name; the Exif and
+ * item locations, information and references, item properties, `idat` and a `dinf` saying the
+ * data is all in this file, each parsed to its last byte. Items are pictures (HEVC, AV1, grids, overlays, derived) with no name; the Exif and
  * XMP items ExifTool's `-all=` leaves behind must have no data left. Properties are the codec
  * configuration (parameter sets only), size, pixel depth, an `nclx` colour, rotation, mirroring,
  * an auxiliary-picture URN, and the zeroed `free` boxes an ICC profile becomes.
@@ -87,6 +87,9 @@ const PICTURE_ITEMS = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
 /** What ExifTool's `-all=` leaves of the metadata items: their entries, with no data. */
 const EMPTIED_ITEMS: Readonly<Record<string, string | null>> = { Exif: null, mime: "application/rdf+xml" };
 
+/** A `dinf` payload of one `dref` with one `url ` entry of flag 1 (the data is in this file) and no location: what iPhones write. */
+const SELF_CONTAINED = Buffer.from("0000001c6472656600000000000000010000000c75726c2000000001", "hex");
+
 function metaHolds(buf: Buffer): boolean {
   if (buf.length < 4 || buf.readUInt32BE(0) !== 0) return false;
   const children = parts(buf, 4, buf.length);
@@ -112,6 +115,8 @@ function metaHolds(buf: Buffer): boolean {
       if (!propertiesHold(buf, c)) return false;
     } else if (c.type === "free" || c.type === "skip") {
       if (!zero(buf, c.from, c.to)) return false;
+    } else if (c.type === "dinf") {
+      if (!buf.subarray(c.from, c.to).equals(SELF_CONTAINED)) return false;
     } else if (c.type !== "idat") return false;
   }
   if ([...seen].some(([type, n]) => n > 1 && type !== "free" && type !== "skip")) return false;
