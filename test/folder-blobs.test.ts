@@ -30,6 +30,22 @@ describe("folder blob store", () => {
     expect((await buffer(await store.get("moved"))).equals(data)).toBe(true);
   });
 
+  it("reads a stored file whole, in mebibyte reads sized to what is left", async () => {
+    const store = createFolderBlobStore(path.join(dir, "files"));
+    for (const size of [0, 1, 700_000, 1024 * 1024, 2.5 * 1024 * 1024]) {
+      const data = crypto.randomBytes(size);
+      const file = path.join(dir, `sized-${size}`);
+      await fs.writeFile(file, data);
+      await store.put(`sized-${size}`, file);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await store.get(`sized-${size}`)) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+      // No chunk is larger than a mebibyte, and only the last is short.
+      expect(chunks.every((c) => c.length <= 1024 * 1024)).toBe(true);
+      expect(chunks.slice(0, -1).every((c) => c.length === 1024 * 1024)).toBe(true);
+    }
+  });
+
   // /dev/shm is a tmpfs on Linux: a file there cannot be renamed into a folder on the disk.
   const shm = "/dev/shm";
   it.runIf(existsSync(shm))("copies a file from another filesystem, leaving no partial file", async () => {

@@ -56,8 +56,19 @@ export function createFolderBlobStore(dir: string): BlobStore {
     async get(key) {
       const p = pathOf(key);
       const handle = await fsp.open(p, "r");
-      // A mebibyte a read rather than the default 64 KiB: a 16 MB download is 16 reads and chunks, not 256.
-      return handle.createReadStream({ highWaterMark: DOWNLOAD_CHUNK });
+      try {
+        // A mebibyte a read rather than the default 64 KiB: a 16 MB download is 16 reads and chunks,
+        // not 256. Reading to the size (stored files never change) sizes the last read to what is
+        // left: an open-ended stream reads a whole mebibyte there, copies the short read into a
+        // buffer of its own length, then reads once more to find the end (2.7 MB allocated and
+        // a copy for a 0.7 MB file).
+        const { size } = await handle.stat();
+        if (size === 0) return handle.createReadStream();
+        return handle.createReadStream({ start: 0, end: size - 1, highWaterMark: Math.min(DOWNLOAD_CHUNK, size) });
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
     },
     async delete(key) {
       await fsp.rm(pathOf(key), { force: true });
