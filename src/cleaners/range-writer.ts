@@ -17,8 +17,13 @@ export class RangeWriter {
   private pieces: (Buffer | Range)[] = [];
   private queued = 0;
   private written = 0;
-  /** Where copied ranges are read into, one window at a time: reused, so copying allocates nothing. */
-  private readonly scratch = Buffer.allocUnsafe(WINDOW);
+  /**
+   * Where copied ranges are read into, one window at a time: reused, so copying allocates nothing.
+   * Made on the first range the source's window does not hold: a file that fits in one window
+   * (most photos) never needs it, and a worker allocating a mebibyte per file for nothing is
+   * pushed into full garbage collections by the external memory alone.
+   */
+  private scratchBuffer: Buffer | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -71,7 +76,7 @@ export class RangeWriter {
           // What the source's window still holds is not read again (a walk flushing before it
           // moves on copies from memory); only the rest is.
           const held = this.src.held(at, n);
-          const { bytes, cached } = held != null ? { bytes: held, cached: true } : await this.src.slice(at, n, this.scratch);
+          const { bytes, cached } = held != null ? { bytes: held, cached: true } : await this.src.slice(at, n, (this.scratchBuffer ??= Buffer.allocUnsafe(WINDOW)));
           batch.push(bytes);
           batchBytes += bytes.length;
           at += bytes.length;
