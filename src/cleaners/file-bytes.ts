@@ -4,6 +4,21 @@ import fsp, { type FileHandle } from "node:fs/promises";
 export const WINDOW = 1 << 20;
 
 /**
+ * A file's first `length` bytes (fewer when it is shorter), in one open and read: the steps that
+ * decide by a file's start (the screen, the type guessed from the bytes, whether ExifTool needs
+ * `-ee`) share it instead of each opening the file.
+ */
+export async function readHead(file: string, length: number): Promise<Buffer> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * A file read by position, for the byte-level cleaners: they walk files of any size holding one
  * window of it at a time, never the whole file. Returned buffers are views of a window that is
  * never reused, so they stay valid after later reads.

@@ -1,10 +1,10 @@
-import fsp from "node:fs/promises";
 import { SaxesParser } from "saxes";
+import { readHead } from "./file-bytes.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
 
 /** Enough of a file's start to hold its XML declaration, DOCTYPE and comments before the root. */
-const HEAD_BYTES = 64 * 1024;
+export const SCREEN_HEAD_BYTES = 64 * 1024;
 
 /**
  * Whether a file must have its shape checked before ExifTool reads it: an SVG, or XML whose root
@@ -14,14 +14,11 @@ const HEAD_BYTES = 64 * 1024;
  * thread for every file; the check itself parses the whole file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
-  const handle = await fsp.open(file, "r");
-  let bytes: Buffer;
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
-    bytes = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  return needsShapeCheckOf(await readHead(file, SCREEN_HEAD_BYTES));
+}
+
+/** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
+export function needsShapeCheckOf(bytes: Buffer): boolean {
   const decoder = new TextDecoder(xmlEncodingOf(bytes));
   // Most files are no XML, and their first characters say so: decoding 64 kB of a photo as text
   // cost ~1 ms of the main thread per request. Only a start of nothing but spaces reads further.

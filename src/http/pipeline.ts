@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
 import { cleanerFor } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
-import { needsShapeCheck } from "../cleaners/screen.js";
+import { readHead } from "../cleaners/file-bytes.js";
+import { needsShapeCheckOf, SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
@@ -39,7 +40,8 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       try {
         const release = await budget.acquire(file.size, signal);
         try {
-          return await work({ file, options, signal, started: performance.now() });
+          const started = performance.now();
+          return await work({ file, options, signal, started, head: await readHead(file.path, SCREEN_HEAD_BYTES) });
         } finally {
           release();
         }
@@ -70,13 +72,14 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Screen: an XML file (SVG) too complex for ExifTool is refused before it reads it, in a worker. */
   async function screen(job: Job): Promise<void> {
-    if (await needsShapeCheck(job.file.path)) await workers.screen({ file: job.file.path }, job.signal);
+    if (needsShapeCheckOf(job.head)) await workers.screen({ file: job.file.path }, job.signal);
   }
 
   /** Extract: ExifTool's read, shaped for the contract. */
   function extract(job: Job, picture: Promise<PictureAhead | null>): Promise<Extraction> {
     const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
       numeric: parseBoolean(job.options, "numeric"),
+      head: job.head,
       hiddenPaths: [temp.dir, config.DATA_DIR],
       log: app.log,
       findings: (tags) => findingsOf(job, tags, { picture }),
@@ -106,13 +109,13 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * rejects; not stopped early either (stopping a task ends its worker thread, see cleanAhead).
    */
   function pictureAhead(job: Job): Promise<PictureAhead | null> {
-    const decode = async () => ((await likelyFileType(job.file.path)) === "JPEG" ? workers.picture({ file: job.file.path }, job.signal) : null);
+    const decode = async () => (likelyFileType(job.head) === "JPEG" ? workers.picture({ file: job.file.path }, job.signal) : null);
     return decode().catch(() => null);
   }
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
   async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
-    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.file.path), job.signal);
+    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.file.path, job.head), job.signal);
     return { before, detected: detect(before.tags) };
   }
 
@@ -133,7 +136,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * request pay.
    */
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
-    const fileType = await likelyFileType(job.file.path);
+    const fileType = likelyFileType(job.head);
     if (fileType == null || cleanerFor(fileType) == null) return null;
     const output = await newOutput();
     const outcome = clean(job, fileType, opts, output);
@@ -256,4 +259,9 @@ interface Job {
   options: Record<string, string>;
   signal: AbortSignal;
   started: number;
+  /**
+   * The file's first bytes (up to SCREEN_HEAD_BYTES), read once for the steps that decide by them:
+   * the screen, the type cleaning ahead guesses, and whether ExifTool reads embedded documents.
+   */
+  head: Buffer;
 }

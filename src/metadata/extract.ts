@@ -35,6 +35,8 @@ export async function extractMetadata(
   file: LocalFile,
   opts: {
     numeric: boolean;
+    /** The file's first bytes, when the caller read them already (see readAll). */
+    head?: Buffer;
     hiddenPaths: string[];
     log: { warn(obj: object, msg: string): void };
     findings: (tags: RawTags, file: string) => Promise<Finding[]>;
@@ -42,7 +44,7 @@ export async function extractMetadata(
 ): Promise<Extraction> {
   let read: RawRead;
   try {
-    read = await readAll(exiftool, file.path, opts.numeric);
+    read = await readAll(exiftool, file.path, opts.numeric, opts.head);
   } catch (err) {
     opts.log.warn({ err }, "ExifTool could not read the file");
     const timedOut = err instanceof Error && /timeout/i.test(err.message);

@@ -8,9 +8,9 @@ import { type RawRead, readAll } from "./read-task.js";
  * output limits: a decompression bomb or a file built to be slow, which is the client's problem
  * and a 422, not the service's.
  */
-export async function readBeforeCleaning(exiftool: ExifToolAccess, file: string): Promise<RawRead> {
+export async function readBeforeCleaning(exiftool: ExifToolAccess, file: string, head?: Buffer): Promise<RawRead> {
   try {
-    return await readAll(exiftool, file, false);
+    return await readAll(exiftool, file, false, head);
   } catch (err) {
     throw new TooComplexError("ExifTool could not read the file within its memory, time and output limits", err);
   }

@@ -1,4 +1,4 @@
-import fsp from "node:fs/promises";
+import { readHead } from "../cleaners/file-bytes.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
@@ -10,9 +10,13 @@ export interface RawRead {
   messages: string[];
 }
 
-/** Reads a file through the pool, asking for embedded documents only where they can exist. */
-export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean): Promise<RawRead> {
-  return exiftool.read(file, { numeric, embedded: !(await isPlainImage(file)) });
+/**
+ * Reads a file through the pool, asking for embedded documents only where they can exist. `head`
+ * is the file's start when the caller has read it already (at least 12 bytes unless the file is
+ * shorter).
+ */
+export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean, head?: Buffer): Promise<RawRead> {
+  return exiftool.read(file, { numeric, embedded: !isPlainImage(head ?? (await readHead(file, 12))) });
 }
 
 /**
@@ -20,18 +24,11 @@ export async function readAll(exiftool: ExifToolAccess, file: string, numeric: b
  * ExifTool scan a JPEG whole for MPF previews (three times the CPU on a 48 MP photo) only to
  * report their copies of the main image's tags under the same names.
  */
-async function isPlainImage(file: string): Promise<boolean> {
-  const handle = await fsp.open(file, "r");
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(12), 0, 12, 0);
-    const head = buffer.subarray(0, bytesRead);
-    return (
-      (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) ||
-      head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
-      head.subarray(0, 4).toString("latin1") === "GIF8" ||
-      (head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP")
-    );
-  } finally {
-    await handle.close();
-  }
+function isPlainImage(head: Buffer): boolean {
+  return (
+    (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) ||
+    head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+    head.subarray(0, 4).toString("latin1") === "GIF8" ||
+    (head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP")
+  );
 }

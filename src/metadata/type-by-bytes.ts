@@ -1,5 +1,3 @@
-import fsp from "node:fs/promises";
-
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** ISO BMFF major brands and the FileType ExifTool gives them (QuickTime.pm's ftyp lookup). */
@@ -9,20 +7,13 @@ const BRANDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The ExifTool FileType a file's first bytes make all but certain (a JPEG's SOI and marker, PNG's
- * signature, an MP4/MOV/HEIF's `ftyp` brand), or null. A guess only: ExifTool's read stays the one
- * that decides (see pipeline.ts).
+ * The ExifTool FileType a file's first bytes (`head`, at least 12 unless the file is shorter) make
+ * all but certain (a JPEG's SOI and marker, PNG's signature, an MP4/MOV/HEIF's `ftyp` brand), or
+ * null. A guess only: ExifTool's read stays the one that decides (see pipeline.ts).
  */
-export async function likelyFileType(file: string): Promise<string | null> {
-  const handle = await fsp.open(file, "r");
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(12), 0, 12, 0);
-    const head = buffer.subarray(0, bytesRead);
-    if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "JPEG";
-    if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return "PNG";
-    if (head.length === 12 && head.toString("latin1", 4, 8) === "ftyp") return BRANDS[head.toString("latin1", 8, 12)] ?? null;
-    return null;
-  } finally {
-    await handle.close();
-  }
+export function likelyFileType(head: Buffer): string | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "JPEG";
+  if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return "PNG";
+  if (head.length >= 12 && head.toString("latin1", 4, 8) === "ftyp") return BRANDS[head.toString("latin1", 8, 12)] ?? null;
+  return null;
 }
