@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { removeMpeg4UserData } from "../src/cleaners/media/mpeg4-stream.js";
+import { wholeFile } from "../src/cleaners/media/patch-pieces.js";
 import { streamHash } from "./helpers/make-media.js";
 import { makeMpeg4Video, type Mpeg4Container, type Mpeg4Encoder, unitRun } from "./helpers/make-mpeg4.js";
 import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
@@ -17,7 +18,7 @@ import { type RunningServer, startServer } from "./helpers/server.js";
 let server: RunningServer;
 let dir: string;
 const MARKER = `Udmark${crypto.randomBytes(6).toString("hex")}`;
-const CONTAINERS = ["mp4", "mov", "mkv", "avi"] as const;
+const CONTAINERS = ["mp4", "mov", "mkv", "avi", "ts", "asf"] as const;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-mpeg4-"));
@@ -41,8 +42,9 @@ const userData = (bytes: Buffer, text: string): boolean => bytes.includes(`\0\0\
 
 describe("MPEG-4 Part 2 user data", () => {
   // Both key frames hold the encoder's unit and the planted one; the codec configuration (esds,
-  // Matroska's codec private data, AVI's strf), which ffmpeg's parser cut from the first frame,
-  // holds the headers up to the GOP header: ffmpeg's "Lavc" unit, but not the planted unit after it.
+  // Matroska's codec private data, AVI's strf, ASF's stream properties; a transport stream keeps
+  // none), which ffmpeg's parser cut from the first frame, holds the headers up to the GOP
+  // header: ffmpeg's "Lavc" unit, but not the planted unit after it.
   it.each(CONTAINERS)(
     "ffmpeg's mpeg4 in %s: the Lavc string and the planted units go, decoded frames identical",
     async (container: Mpeg4Container) => {
@@ -52,7 +54,7 @@ describe("MPEG-4 Part 2 user data", () => {
       expect(userData(bytes, "Lavc")).toBe(true);
 
       const { out, removed } = await cleanedCopy(file);
-      expect(removed["mpeg4UserData"]).toBe(5);
+      expect(removed["mpeg4UserData"]).toBe(container === "ts" ? 4 : 5);
       expect(await findMarker(out, MARKER)).toEqual([]);
       expect((await fs.readFile(out)).includes("Lavc")).toBe(false);
       expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
@@ -70,7 +72,7 @@ describe("MPEG-4 Part 2 user data", () => {
     async (container: Mpeg4Container) => {
       const file = await makeMpeg4Video(dir, container, "libxvid", MARKER);
       const { out, removed } = await cleanedCopy(file);
-      expect(removed["mpeg4UserData"]).toBe(3);
+      expect(removed["mpeg4UserData"]).toBe(container === "ts" ? 2 : 3);
       expect(await findMarker(out, MARKER)).toEqual([]);
       const bytes = await fs.readFile(out);
       expect(userData(bytes, "XviD0069\xff")).toBe(false);
@@ -80,15 +82,15 @@ describe("MPEG-4 Part 2 user data", () => {
     60_000,
   );
 
-  it("a copy whose units the patch could not reach is refused, not handed back", async () => {
+  it("a copy still holding a unit with text after the patch is refused, not handed back", async () => {
     const file = await makeMpeg4Video(dir, "mkv", "mpeg4", MARKER);
-    const copy = path.join(dir, "unreached.mkv");
-    await fs.copyFile(file, copy);
+    // A copy whose stream differs from what the source's scan saw: units with another text.
+    const other = await makeMpeg4Video(await fs.mkdtemp(path.join(dir, "other-")), "mkv", "mpeg4", `${MARKER}x`);
     const workDir = await fs.mkdtemp(path.join(dir, "work-"));
     const src = { file, demuxer: "matroska" };
-    // A container layout the patch does not know: it is handed no bytes of the stream.
-    const nowhere = () => Promise.resolve(async function* () {});
-    await expect(removeMpeg4UserData(src, "0", { ...src, file: copy }, "0", nowhere, "", workDir)).rejects.toBeInstanceOf(BadFileError);
+    const whole = () => Promise.resolve(wholeFile);
+    await expect(removeMpeg4UserData(src, "0", { ...src, file: other }, "0", whole, "", workDir)).rejects.toBeInstanceOf(BadFileError);
+    expect((await fs.readFile(other)).includes("\0\0\x01\xb2Lavc", 0, "latin1")).toBe(false);
   }, 60_000);
 });
 

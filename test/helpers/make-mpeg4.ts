@@ -12,7 +12,7 @@ import { run } from "./tools.js";
  * bitexact), so that any "Lavc" left in the copy is the video's.
  */
 
-export type Mpeg4Container = "mp4" | "mov" | "mkv" | "avi";
+export type Mpeg4Container = "mp4" | "mov" | "mkv" | "avi" | "ts" | "asf";
 export type Mpeg4Encoder = "mpeg4" | "libxvid";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
@@ -21,6 +21,8 @@ const AUDIO: Record<Mpeg4Container, string[]> = {
   mov: ["-c:a", "aac", "-flags:a", "+bitexact"],
   mkv: ["-c:a", "aac", "-flags:a", "+bitexact"],
   avi: ["-c:a", "libmp3lame"],
+  ts: ["-c:a", "aac", "-flags:a", "+bitexact", "-f", "mpegts"],
+  asf: ["-c:a", "wmav2", "-f", "asf"],
 };
 
 /** `flood`: more bytes (hostile runs of units) put before the first picture only. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { blankUnit, holdsText, userDataUnits } from "./mpeg4-user-data.js";
-import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
+import { patchPieces, type Patch, type PieceSource, wholeFile } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
 
 const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
@@ -86,7 +86,12 @@ export async function removeMpeg4UserData(
   });
   if (patches.size === 0) return 0;
   // Longest first: a unit that starts another longer one must not be matched inside it.
-  const units = await patchPieces(output.file, await pieces(), [...patches.values()].sort((a, b) => b.from.length - a.from.length));
+  const sorted = [...patches.values()].sort((a, b) => b.from.length - a.from.length);
+  const layout = await pieces();
+  let units = await patchPieces(output.file, layout, sorted);
+  // Where the packets are cut (ASF, MPEG-TS), the codec configuration lies outside them, in the
+  // header (ASF's stream properties): the whole file is searched for what is left whole.
+  if (layout !== wholeFile) units += await patchPieces(output.file, wholeFile, sorted);
   let left = 0;
   await forEachUnit(output, outputStream, codecTag, workDir, () => left++);
   if (left > 0) {
