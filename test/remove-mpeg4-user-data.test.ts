@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { removeMpeg4UserData } from "../src/cleaners/media/mpeg4-stream.js";
 import { wholeFile } from "../src/cleaners/media/patch-pieces.js";
-import { streamHash } from "./helpers/make-media.js";
+import { dialogueSrt, streamHash } from "./helpers/make-media.js";
 import { makeMpeg4Video, type Mpeg4Container, type Mpeg4Encoder, unitRun } from "./helpers/make-mpeg4.js";
 import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
@@ -14,6 +14,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { badMatroskaCrcs } from "./helpers/matroska-crc.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -81,6 +82,17 @@ describe("MPEG-4 Part 2 user data", () => {
     },
     60_000,
   );
+
+  it("MP4 with a subtitle track (remuxed, not rewritten box by box): the same units go, frames identical", async () => {
+    const plain = await makeMpeg4Video(await fs.mkdtemp(path.join(dir, "sub-")), "mp4", "mpeg4", MARKER);
+    const file = path.join(dir, "mpeg4-with-subtitles.mp4");
+    await run("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-i", plain, "-i", await dialogueSrt(dir), "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text", file]);
+    const { out, removed } = await cleanedCopy(file);
+    expect(removed["mpeg4UserData"]).toBe(5);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await fs.readFile(out)).includes("Lavc")).toBe(false);
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+  }, 60_000);
 
   it("a copy still holding a unit with text after the patch is refused, not handed back", async () => {
     const file = await makeMpeg4Video(dir, "mkv", "mpeg4", MARKER);
