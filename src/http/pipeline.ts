@@ -98,7 +98,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     try {
       return await workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal);
     } finally {
-      await fsp.rm(scratchDir, { recursive: true, force: true });
+      await temp.removeDir(scratchDir);
     }
   }
 
@@ -138,20 +138,19 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
     const fileType = likelyFileType(job.head);
     if (fileType == null || cleanerFor(fileType) == null) return null;
-    const output = await newOutput();
+    const output = newOutput();
     const outcome = clean(job, fileType, opts, output);
     return { fileType, output, outcome, settled: outcome.then(() => undefined, () => undefined) };
   }
 
-  async function newOutput(): Promise<Output> {
-    const output = { file: temp.newPath(), workDir: temp.newPath() };
-    await fsp.mkdir(output.workDir);
-    return output;
+  /** Paths only: the cleaning creates its work folder with its own sub-folder in it (clean-file.ts). */
+  function newOutput(): Output {
+    return { file: temp.newPath(), workDir: temp.newPath() };
   }
 
   async function removeOutput(output: Output): Promise<void> {
     await temp.remove(output.file);
-    await fsp.rm(output.workDir, { recursive: true, force: true });
+    await temp.removeDir(output.workDir);
   }
 
   /** Store (removal): the cleaned file into storage by its new id, and its record. */
@@ -205,7 +204,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             output = ahead.output;
             outcome = await ahead.outcome;
           } else {
-            output = await newOutput();
+            output = newOutput();
             outputs.push(output);
             outcome = await clean(job, detected.fileType, { keep, unknownMembers }, output);
           }

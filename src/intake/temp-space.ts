@@ -11,6 +11,8 @@ export interface TempSpace {
   /** A fresh path inside this process's folder (the file does not exist yet). */
   newPath(): string;
   remove(p: string): Promise<void>;
+  /** Removes a folder of this space with what it holds; a folder already gone is fine. */
+  removeDir(p: string): Promise<void>;
   /** Removes this process's folder (at shutdown). */
   close(): Promise<void>;
 }
@@ -30,6 +32,16 @@ export async function createTempSpace(dataDir: string): Promise<{ space: TempSpa
         // A plain unlink: temp entries are files, and rm's lstat-then-unlink showed in profiles.
         await fsp.unlink(p).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== "ENOENT") throw err;
+        });
+      },
+      removeDir: async (p) => {
+        // Work folders are empty once their work ended (each cleaning removes its own sub-folder):
+        // one rmdir, where rm's recursive walk costs two stats first. What a stopped task left
+        // behind is walked and removed.
+        await fsp.rmdir(p).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code === "ENOENT") return;
+          if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+          await fsp.rm(p, { recursive: true, force: true });
         });
       },
       close: () => fsp.rm(dir, { recursive: true, force: true }),
