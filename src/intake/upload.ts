@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
 import { badRequest } from "../errors.js";
@@ -44,7 +45,7 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace): P
       part.file.on("data", (chunk: Buffer) => {
         counted.size += chunk.length;
       });
-      await pipeline(part.file, fs.createWriteStream(dest, { flags: "wx", mode: 0o600 }));
+      await pipeline(part.file, new Gather(GATHER_BYTES), fs.createWriteStream(dest, { flags: "wx", mode: 0o600 }));
     }
     return { file, fields };
   } catch (err) {
@@ -61,4 +62,39 @@ function checkBoundary(contentType: string | undefined): void {
   const m = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? "");
   const boundary = m?.[1] ?? m?.[2] ?? "";
   if (boundary.length < 1 || boundary.length > 70) throw badRequest("the multipart form has no valid boundary (1 to 70 characters)");
+}
+
+/** Upload bytes written to the temp file at once. */
+const GATHER_BYTES = 1024 * 1024;
+
+/**
+ * Gathers the upload's chunks (64 kB each, as they come off the socket) into writes of up to
+ * `max` bytes: each write is a round trip through libuv's thread pool, and a megabyte in one costs
+ * one instead of sixteen (the copy that joins them is cheaper than the fifteen hand-offs).
+ */
+class Gather extends Transform {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes >= this.max) this.pushGathered();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.bytes > 0) this.pushGathered();
+    done();
+  }
+
+  private pushGathered(): void {
+    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes));
+    this.parts = [];
+    this.bytes = 0;
+  }
 }
