@@ -1,4 +1,5 @@
 import { boxAt } from "./heif-boxes.js";
+import { BigEndianFields } from "../big-endian-fields.js";
 
 /**
  * The items of a HEIF `meta` box (ISO/IEC 23008-12 and 14496-12 8.11) as the in-place blanking
@@ -81,40 +82,16 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   return { items, handler, idat: found.get("idat") ?? null, references };
 }
 
-/** Reads fixed-size big-endian fields, null past `to`. */
-class Cursor {
-  constructor(
-    private readonly buf: Buffer,
-    public at: number,
-    private readonly to: number,
-  ) {}
-
-  uint(n: number): number | null {
-    if (this.at + n > this.to) return null;
-    const v = n === 0 ? 0 : n <= 6 ? this.buf.readUIntBE(this.at, n) : Number(this.buf.readBigUInt64BE(this.at));
-    this.at += n;
-    return Number.isSafeInteger(v) ? v : null;
-  }
-
-  text(): string | null {
-    const end = this.buf.indexOf(0, this.at);
-    if (end < 0 || end >= this.to) return null;
-    const v = this.buf.toString("latin1", this.at, end);
-    this.at = end + 1;
-    return v;
-  }
-}
-
 function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
-  return new Cursor(meta, from + 4, to).uint(version === 0 ? 2 : 4);
+  return new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);
 }
 
 function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode): Map<number, HeifItem["kind"]> | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
-  const head = new Cursor(meta, from + 4, to);
+  const head = new BigEndianFields(meta, from + 4, to);
   const count = head.uint(version === 0 ? 2 : 4);
   if (count == null) return null;
   const kinds = new Map<number, HeifItem["kind"]>();
@@ -124,7 +101,7 @@ function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mod
     const entry = { from: at + box.headerSize, to: at + box.size };
     const v = meta[entry.from];
     if (v !== 2 && v !== 3) return null;
-    const f = new Cursor(meta, entry.from + 4, entry.to);
+    const f = new BigEndianFields(meta, entry.from + 4, entry.to);
     const id = f.uint(v === 2 ? 2 : 4);
     const protection = f.uint(2);
     if (id == null || protection == null || f.at + 4 > entry.to || kinds.has(id)) return null;
@@ -148,7 +125,7 @@ function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mod
 function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>, mode: ReadMode): Map<number, HeifItem> | null {
   const version = meta[from];
   if (version == null || version > 2) return null;
-  const f = new Cursor(meta, from + 4, to);
+  const f = new BigEndianFields(meta, from + 4, to);
   const sizes = f.uint(2);
   if (sizes == null) return null;
   const [offsetSize, lengthSize, baseSize, indexSize] = [sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15, version === 0 ? 0 : sizes & 15];
@@ -192,7 +169,7 @@ function readReferences(meta: Buffer, { from, to }: { from: number; to: number }
   for (let at = from + 4; at < to; ) {
     const box = boxAt(meta, at, to - at);
     if (box == null) return null;
-    const f = new Cursor(meta, at + box.headerSize, at + box.size);
+    const f = new BigEndianFields(meta, at + box.headerSize, at + box.size);
     const source = f.uint(idSize);
     const n = f.uint(2);
     if (source == null || n == null) return null;

@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { BigEndianFields } from "../big-endian-fields.js";
 import { allZero, type Part, parts, topLevelBoxes, zero } from "./iso-parts.js";
 
 /**
@@ -52,36 +53,6 @@ function ftypHolds(p: Buffer, fileType: string): boolean {
   return p.length >= 8 && p.length % 4 === 0 && p.toString("latin1", 0, 4) === BRANDS[fileType];
 }
 
-/** Reads big-endian unsigned fields in order, refusing to run past `to`. */
-class Fields {
-  constructor(
-    private readonly buf: Buffer,
-    public at: number,
-    private readonly to: number,
-  ) {}
-
-  /** An n-byte number (n 0..8; 0 reads as 0), or null past the end. */
-  uint(n: number): number | null {
-    if (this.at + n > this.to) return null;
-    const value = n === 0 ? 0 : n <= 6 ? this.buf.readUIntBE(this.at, n) : Number(this.buf.readBigUInt64BE(this.at));
-    this.at += n;
-    return value;
-  }
-
-  /** A NUL-terminated string, or null when there is no NUL before the end. */
-  text(): string | null {
-    const end = this.buf.indexOf(0, this.at);
-    if (end < 0 || end >= this.to) return null;
-    const value = this.buf.toString("latin1", this.at, end);
-    this.at = end + 1;
-    return value;
-  }
-
-  get done(): boolean {
-    return this.at === this.to;
-  }
-}
-
 /** Item types whose data is picture coding, which ExifTool does not read. */
 const PICTURE_ITEMS = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
 /** What ExifTool's `-all=` leaves of the metadata items: their entries, with no data. */
@@ -126,9 +97,9 @@ function metaHolds(buf: Buffer): boolean {
 }
 
 /** A full box of version 0 or 1 whose fields `read` accounts for to its last byte. */
-function fullBoxOf(buf: Buffer, p: Part, read: (f: Fields, version: number) => boolean): boolean {
+function fullBoxOf(buf: Buffer, p: Part, read: (f: BigEndianFields, version: number) => boolean): boolean {
   if (p.to - p.from < 4 || buf[p.from]! > 1) return false;
-  return read(new Fields(buf, p.from + 4, p.to), buf[p.from]!);
+  return read(new BigEndianFields(buf, p.from + 4, p.to), buf[p.from]!);
 }
 
 /** `hdlr` of type `pict` whose reserved fields and name are blank. */
@@ -148,7 +119,7 @@ function itemTypes(buf: Buffer, p: Part): Map<number, string> | null {
     if (e.type !== "infe" || e.to - e.from < 4) return null;
     const version = buf[e.from]!;
     if (version !== 2 && version !== 3) return null;
-    const f = new Fields(buf, e.from + 4, e.to);
+    const f = new BigEndianFields(buf, e.from + 4, e.to);
     const id = f.uint(version === 2 ? 2 : 4);
     const protection = f.uint(2);
     if (id == null || protection !== 0 || e.from + 4 + (version === 2 ? 8 : 10) > e.to) return null;
@@ -169,7 +140,7 @@ function itemTypes(buf: Buffer, p: Part): Map<number, string> | null {
 function itemLengths(buf: Buffer, p: Part): Map<number, number> | null {
   if (p.to - p.from < 6 || buf[p.from]! > 2) return null;
   const version = buf[p.from]!;
-  const f = new Fields(buf, p.from + 4, p.to);
+  const f = new BigEndianFields(buf, p.from + 4, p.to);
   const sizes = f.uint(2)!;
   const [offsetSize, lengthSize, baseSize, indexSize] = [sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15, version === 0 ? 0 : sizes & 15];
   if (![offsetSize, lengthSize, baseSize, indexSize].every((n) => n === 0 || n === 4 || n === 8)) return null;
@@ -207,7 +178,7 @@ function referencesHold(buf: Buffer, p: Part): boolean {
       refs != null &&
       refs.every((r) => {
         if (!REFERENCES.has(r.type)) return false;
-        const f = new Fields(buf, r.from, r.to);
+        const f = new BigEndianFields(buf, r.from, r.to);
         if (f.uint(idSize) == null) return false;
         const n = f.uint(2);
         return n != null && r.to - f.at === n * idSize;
@@ -225,7 +196,7 @@ function propertiesHold(buf: Buffer, p: Part): boolean {
 function associationsHold(buf: Buffer, p: Part): boolean {
   if (p.to - p.from < 8 || buf[p.from]! > 1) return false;
   const wide = (buf[p.from + 3]! & 1) === 1;
-  const f = new Fields(buf, p.from + 4, p.to);
+  const f = new BigEndianFields(buf, p.from + 4, p.to);
   const count = f.uint(4)!;
   for (let i = 0; i < count; i++) {
     if (f.uint(buf[p.from] === 0 ? 2 : 4) == null) return false;
@@ -255,7 +226,7 @@ function propertyHolds(buf: Buffer, q: Part): boolean {
       return n === 1 && (buf[q.from]! & 0xfc) === 0;
     case "auxC": {
       if (n < 5 || !zero(buf, q.from, q.from + 4)) return false;
-      const f = new Fields(buf, q.from + 4, q.to);
+      const f = new BigEndianFields(buf, q.from + 4, q.to);
       const urn = f.text();
       return urn != null && AUX_URN.test(urn) && zero(buf, f.at, q.to);
     }
@@ -270,7 +241,7 @@ function propertyHolds(buf: Buffer, q: Part): boolean {
 /** An `hvcC` whose arrays hold only VPS, SPS and PPS units (no SEI, which can carry user data). */
 function parameterSetsOnly(buf: Buffer, q: Part): boolean {
   if (q.to - q.from < 23) return false;
-  const f = new Fields(buf, q.from + 22, q.to);
+  const f = new BigEndianFields(buf, q.from + 22, q.to);
   const arrays = f.uint(1)!;
   for (let i = 0; i < arrays; i++) {
     const kind = f.uint(1);
