@@ -33,8 +33,8 @@ async function decodedFrames(file: string): Promise<string[]> {
 }
 
 /**
- * A removal starts cleaning a JPEG or PNG (named by its first bytes) while ExifTool detects the
- * type, and keeps that cleaning only when ExifTool names the same type.
+ * A removal starts cleaning a JPEG, PNG or PDF (named by its first bytes) while ExifTool detects
+ * the type, and keeps that cleaning only when ExifTool names the same type.
  */
 describe("cleaning that starts before detection counts only when detection agrees", () => {
   it("an animated PNG (its bytes say PNG, ExifTool says APNG) is cleaned as detected: marker gone, every frame the same, no temp file left", async () => {
@@ -65,5 +65,15 @@ describe("cleaning that starts before detection counts only when detection agree
     await expect.poll(() => tempFiles(server.dataDir), { timeout: 5000 }).toEqual([]);
     const ok = await removeViaApi(server, file.replace("fake.jpg", "anim.png"));
     expect(ok.status).toBe(200);
+  });
+
+  it("a file that starts like a PDF but is none is refused with a reason, and its early cleaning leaves no temp file", async () => {
+    const file = path.join(dir, "fake.pdf");
+    await fs.writeFile(file, Buffer.from(`%PDF-1.4\n${`not a document ${MARKER} `.repeat(200)}`));
+    const r = await removeViaApi(server, file);
+    expect(r.status).toBe(422);
+    expect(r.body["success"]).toBe(false);
+    expect(String(r.body["error"])).toMatch(/PDF/);
+    await expect.poll(() => tempFiles(server.dataDir), { timeout: 5000 }).toEqual([]);
   });
 });

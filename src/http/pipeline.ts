@@ -126,7 +126,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /**
-   * Clean, started before detection where the file's first bytes name its type (JPEG, PNG): the
+   * Clean, started before detection where the file's first bytes name its type (`likelyFileType`): the
    * cleaning then runs while ExifTool reads the file, instead of after it. It counts only if
    * ExifTool's detection names the same type; otherwise (or when detection fails) its result is
    * left unused and, if need be, the file cleaned again as detected, into paths of its own.

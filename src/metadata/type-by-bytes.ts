@@ -8,12 +8,14 @@ const BRANDS: Readonly<Record<string, string>> = {
 
 /**
  * The ExifTool FileType a file's first bytes (`head`, at least 12 unless the file is shorter) make
- * all but certain (a JPEG's SOI and marker, PNG's signature, an MP4/MOV/HEIF's `ftyp` brand), or
- * null. A guess only: ExifTool's read stays the one that decides (see pipeline.ts).
+ * all but certain (a JPEG's SOI and marker, PNG's signature, an MP4/MOV/HEIF's `ftyp` brand, a
+ * PDF's `%PDF-` header), or null. A guess only: ExifTool's read stays the one that decides (see
+ * pipeline.ts; an Illustrator file, say, starts like a PDF and ExifTool names it AI).
  */
 export function likelyFileType(head: Buffer): string | null {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "JPEG";
   if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return "PNG";
+  if (head.toString("latin1", 0, 5) === "%PDF-") return "PDF";
   if (head.length >= 12 && head.toString("latin1", 4, 8) === "ftyp") return BRANDS[head.toString("latin1", 8, 12)] ?? null;
   return null;
 }
