@@ -61,7 +61,7 @@ function image(picture: Buffer, place: string): string {
 }
 
 /** Runs LibreOffice with a profile of its own (parallel runs and other suites do not share one). */
-async function soffice(dir: string, args: readonly string[]): Promise<void> {
+export async function soffice(dir: string, args: readonly string[]): Promise<void> {
   const profile = path.join(dir, `lo-profile-${crypto.randomUUID()}`);
   try {
     await run("soffice", [`-env:UserInstallation=file://${profile}`, "--headless", "--norestore", ...args], { timeoutMs: 120_000 });

@@ -7,7 +7,8 @@ import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { checkSameLegacyText } from "./same-text.js";
-import { scrubWord } from "./word.js";
+import { scrubWord, tableStreamOf } from "./word.js";
+import { blankReview } from "./word-review.js";
 
 /** Storages that mean the document cannot be cleaned, and why, in words. */
 const REFUSED: ReadonlyArray<[RegExp, string]> = [
@@ -53,7 +54,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
 /**
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
- * are blanked in place (word.ts, excel.ts, powerpoint.ts), the JPEG and PNG pictures in any
+ * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
+ * the text of its tracked deletions unless `keep` asks for them (word-review.ts), the JPEG and PNG pictures in any
  * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
@@ -94,7 +96,18 @@ export const legacyOfficeCleaner: Cleaner = {
       return b;
     };
     const word = stream("WordDocument");
-    if (word != null) scrubWord(word, stream);
+    let hidden: Record<string, number> = {};
+    let removedText = "";
+    if (word != null) {
+      const table = tableStreamOf(word, stream);
+      scrubWord(word, table);
+      const drop = { comments: !ctx.keep.has("comments"), deletions: !ctx.keep.has("trackedChanges") };
+      if (drop.comments || drop.deletions) {
+        const review = blankReview(word, table, drop);
+        hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.deletions }).filter(([, n]) => n > 0));
+        removedText = review.removedText;
+      }
+    }
     const workbook = stream("Workbook") ?? stream("Book");
     if (workbook != null) scrubWorkbook(workbook);
     const currentUser = stream("Current User");
@@ -118,8 +131,8 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
-    await checkSameLegacyText(ctx.input, ctx.output, ctx.fileType);
-    return pictures.length === 0 ? {} : { nested: await pictureOutcome(ctx, pictures) };
+    await checkSameLegacyText(ctx.input, ctx.output, ctx.fileType, removedText);
+    return { hidden, ...(pictures.length === 0 ? {} : { nested: await pictureOutcome(ctx, pictures) }) };
   },
 
   isStructural(t: FoundTag): boolean {

@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { damaged, fcLcb, F_ENCRYPTED, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const PLCF_AND_REF = 4;
@@ -14,15 +15,24 @@ const STTB_SAVED_BY = 71;
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
-const F_ENCRYPTED = 0x0100;
-const F_WHICH_TABLE = 0x0200;
-
 /** A comment's ATRDPre10 ([MS-DOC] 2.9.12): the author's initials (a 16-bit count and 9 UTF-16 characters) first. */
 const ATRD_SIZE = 30;
 const INITIALS_SIZE = 20;
 
 /** The strings an SttbfAssoc holds ([MS-DOC] 2.9.290): template, title, subject, keywords, authors, mail-merge sources... */
 const ASSOC_STRINGS = 18;
+
+/**
+ * The table stream of a Word 97-2003 document ("0Table" or "1Table", as its FIB says), after the
+ * checks every reading of it needs: a valid header, no encryption.
+ */
+export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer {
+  const { flags } = readFib(wordDocument);
+  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
+  const table = stream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
+  if (table == null) throw damaged("its table stream is missing");
+  return table;
+}
 
 /**
  * The author fields of a Word 97-2003 document's binary streams ([MS-DOC]): in the table stream,
@@ -34,20 +44,12 @@ const ASSOC_STRINGS = 18;
  * the creation, revision and printing dates, revision count and editing time; in the FIB the
  * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
-export function scrubWord(wordDocument: Buffer, tableStream: (name: string) => Buffer | null): void {
-  if (wordDocument.length < 34 || wordDocument.readUInt16LE(0) !== 0xa5ec) throw damaged("its main stream has no valid header");
-  const flags = wordDocument.readUInt16LE(10);
-  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
-  const blob = fcLcbBlob(wordDocument);
-  const table = tableStream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
-  if (table == null) throw damaged("its table stream is missing");
-
-  const pair = (i: number): { fc: number; lcb: number; at: number } | null => {
-    if ((i + 1) * 8 > blob.count * 8) return null;
-    const at = blob.start + i * 8;
-    const fc = wordDocument.readUInt32LE(at);
-    const lcb = wordDocument.readUInt32LE(at + 4);
-    return lcb > 0 && fc + lcb <= table.length ? { fc, lcb, at } : null;
+export function scrubWord(wordDocument: Buffer, table: Buffer): void {
+  const fib = readFib(wordDocument);
+  const blob = fib.blob;
+  const pair = (i: number): FcLcb | null => {
+    const p = fcLcb(wordDocument, fib, i);
+    return p != null && p.fc + p.lcb <= table.length ? p : null;
   };
   // Optional structures: zeroed and declared absent.
   for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY]) {
@@ -70,23 +72,8 @@ export function scrubWord(wordDocument: Buffer, tableStream: (name: string) => B
   if (blob.count * 8 >= LAST_SAVED_AT + 8) wordDocument.fill(0, blob.start + LAST_SAVED_AT, blob.start + LAST_SAVED_AT + 8);
 }
 
-/** Where the fc/lcb pairs start, and how many there are. */
-function fcLcbBlob(fib: Buffer): { start: number; count: number } {
-  let pos = 32;
-  const csw = fib.readUInt16LE(pos);
-  pos += 2 + csw * 2;
-  if (pos + 2 > fib.length) throw damaged("its header is cut short");
-  const cslw = fib.readUInt16LE(pos);
-  pos += 2 + cslw * 4;
-  if (pos + 2 > fib.length) throw damaged("its header is cut short");
-  const count = fib.readUInt16LE(pos);
-  pos += 2;
-  if (pos + count * 8 > fib.length) throw damaged("its header is cut short");
-  return { start: pos, count };
-}
-
 /** An SttbfAssoc of empty strings in place of the old one (shorter, so it fits), the rest zeroed. */
-function emptyAssoc(table: Buffer, p: { fc: number; lcb: number; at: number }, fib: Buffer): void {
+function emptyAssoc(table: Buffer, p: FcLcb, fib: Buffer): void {
   const empty = Buffer.alloc(6 + ASSOC_STRINGS * 2);
   empty.writeUInt16LE(0xffff, 0);
   empty.writeUInt16LE(ASSOC_STRINGS, 2);
@@ -146,8 +133,4 @@ function blankInitials(b: Buffer): void {
     const at = (n + 1) * 4 + i * ATRD_SIZE;
     blankXsts(b.subarray(at, at + INITIALS_SIZE));
   }
-}
-
-function damaged(why: string): BadFileError {
-  return new BadFileError(`The Word 97-2003 document could not be read: ${why}.`);
 }

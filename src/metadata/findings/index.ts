@@ -2,6 +2,7 @@ import { cutUtf8, MAX_VALUE_BYTES } from "../bound-result.js";
 import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
+import { legacyOfficeFindings } from "./legacy-office.js";
 import { locationFindings } from "./location.js";
 import { officeFindings } from "./office.js";
 import { pdfFindings } from "./pdf.js";
@@ -34,6 +35,7 @@ export async function findingsOf(tags: RawTags, file: string, scratchDir: string
     trailerFindings(entries, file),
     pdfFindings(entries, file, opts.pdfObjects ?? true),
     officeFindings(entries, file),
+    legacyOfficeFindings(entries, file),
   ]);
   const all = [
     ...locationFindings(entries),

@@ -1,0 +1,75 @@
+import { BadFileError } from "../errors.js";
+
+/** The FIB's flags ([MS-DOC] 2.5.2 FibBase): encrypted, and which table stream holds the tables. */
+export const F_ENCRYPTED = 0x0100;
+export const F_WHICH_TABLE = 0x0200;
+
+/** Word 97 and later write at least this nFib in the FibBase (Word 6 and 95 files are laid out otherwise). */
+const NFIB_WORD97 = 0x00c1;
+
+/** Index of each subdocument's length in FibRgLw97 ([MS-DOC] 2.5.5), in the order of the text. */
+const CCP_FIRST = 3;
+const SUBDOCUMENTS = 8;
+const CCP_ATN_INDEX = 4;
+
+/** Where a structure of the table stream lies, from a pair of FibRgFcLcb97. */
+export interface FcLcb {
+  fc: number;
+  lcb: number;
+  /** Offset of the pair itself in the WordDocument stream (to declare the structure absent). */
+  at: number;
+}
+
+/** The parts of a Word 97-2003 FIB this module reads. */
+export interface Fib {
+  flags: number;
+  /** Character counts of the subdocuments: main text, footnotes, headers, macros, comments, endnotes, text boxes, header text boxes. */
+  ccp: readonly number[];
+  /** Where the fc/lcb pairs start, and how many there are. */
+  blob: { start: number; count: number };
+}
+
+export function readFib(wordDocument: Buffer): Fib {
+  if (wordDocument.length < 34 || wordDocument.readUInt16LE(0) !== 0xa5ec) throw damaged("its main stream has no valid header");
+  const flags = wordDocument.readUInt16LE(10);
+  let pos = 32;
+  const csw = wordDocument.readUInt16LE(pos);
+  pos += 2 + csw * 2;
+  if (pos + 2 > wordDocument.length) throw damaged("its header is cut short");
+  const cslw = wordDocument.readUInt16LE(pos);
+  const rgLw = pos + 2;
+  pos += 2 + cslw * 4;
+  if (pos + 2 > wordDocument.length) throw damaged("its header is cut short");
+  const count = wordDocument.readUInt16LE(pos);
+  pos += 2;
+  if (pos + count * 8 > wordDocument.length) throw damaged("its header is cut short");
+  const ccp: number[] = [];
+  if (cslw >= CCP_FIRST + SUBDOCUMENTS) {
+    for (let i = 0; i < SUBDOCUMENTS; i++) ccp.push(wordDocument.readInt32LE(rgLw + (CCP_FIRST + i) * 4));
+  }
+  return { flags, ccp, blob: { start: pos, count } };
+}
+
+/** True for the FIB of Word 97 or later, whose text and formatting tables this module reads. */
+export function isWord97(wordDocument: Buffer): boolean {
+  return wordDocument.readUInt16LE(2) >= NFIB_WORD97;
+}
+
+/** The fc/lcb pair `i`, or null when the FIB has no such pair or it declares nothing. */
+export function fcLcb(wordDocument: Buffer, fib: Fib, i: number): FcLcb | null {
+  if (i >= fib.blob.count) return null;
+  const at = fib.blob.start + i * 8;
+  const fc = wordDocument.readUInt32LE(at);
+  const lcb = wordDocument.readUInt32LE(at + 4);
+  return lcb > 0 ? { fc, lcb, at } : null;
+}
+
+/** The first character position of the comments' subdocument, and its length. */
+export function commentRange(fib: Fib): { start: number; length: number } {
+  const start = fib.ccp.slice(0, CCP_ATN_INDEX).reduce((a, b) => a + b, 0);
+  return { start, length: fib.ccp[CCP_ATN_INDEX] ?? 0 };
+}
+
+export function damaged(why: string): BadFileError {
+  return new BadFileError(`The Word 97-2003 document could not be read: ${why}.`);
+}

@@ -1,0 +1,99 @@
+import { commentRange, fcLcb, type Fib, readFib } from "./word-fib.js";
+import { DELETED, SPECIAL, WordText } from "./word-text.js";
+
+/** PlcfandTxt ([MS-DOC] 2.5.6, FibRgFcLcb97 pair 5): where each comment's text starts in the comments' subdocument. */
+const PLCF_AND_TXT = 5;
+
+/** What review content goes. */
+export interface ReviewDrop {
+  comments: boolean;
+  deletions: boolean;
+}
+
+/** Review content found (and blanked, when asked) in a Word 97-2003 document. */
+export interface WordReview {
+  /** Comments whose text held anything but white space. */
+  comments: number;
+  /** Tracked deletions (each passage of consecutive deleted characters) that held anything but white space. */
+  deletions: number;
+  /** The characters blanked, in the order of the text, white space left out. */
+  removedText: string;
+}
+
+/**
+ * Blanks in place the text of the comments (the annotation subdocument, [MS-DOC] 2.3.4) and of
+ * the tracked deletions (characters formatted with sprmCFRMarkDel, in every subdocument), as
+ * `drop` asks: each ordinary character becomes a space of the same size (one byte in an 8-bit
+ * piece, one UTF-16 unit in the others), so no character position, offset or count anywhere in
+ * the file moves. Characters below U+0020 stay (paragraph, cell and row marks, breaks, the field
+ * characters 0x13/0x14/0x15, picture and object anchors 0x01/0x08, the comment references 0x05,
+ * footnote marks), and so do special characters (fSpec) whatever their code, and U+FEFF: the
+ * structure the rest of the file refers to is untouched, and what is left of a comment or a
+ * deletion is white space. The comment and deletion marks themselves stay (their authors are
+ * blanked in word.ts), so the final text is the original's final text.
+ */
+export function blankReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop): WordReview {
+  return walkReview(wordDocument, table, drop, true);
+}
+
+/** The review content of a Word 97-2003 document, as `blankReview` would blank it, changing nothing. */
+export function surveyReview(wordDocument: Buffer, table: Buffer): WordReview {
+  return walkReview(wordDocument, table, { comments: true, deletions: true }, false);
+}
+
+function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write: boolean): WordReview {
+  const fib = readFib(wordDocument);
+  const text = new WordText(wordDocument, table, fib);
+  const notes = commentRange(fib);
+  const commentOf = commentIndex(wordDocument, table, fib, notes.length);
+  const commented = new Set<number>();
+  const removed: string[] = [];
+  let deletions = 0;
+  let inDeletion = false;
+  let deletionCounted = false;
+  text.walk(0, text.length, (cp, code, blank) => {
+    const flags = text.flagsAt(cp);
+    const deleted = drop.deletions && (flags & DELETED) !== 0;
+    if (!deleted) inDeletion = false;
+    else if (!inDeletion) {
+      inDeletion = true;
+      deletionCounted = false;
+    }
+    const rel = cp - notes.start;
+    const inComment = drop.comments && rel >= 0 && rel < notes.length;
+    if (!(deleted || inComment) || code < 0x20 || code === 0xfeff || (flags & SPECIAL) !== 0) return;
+    const ch = String.fromCharCode(code);
+    if (/\s/u.test(ch)) return;
+    removed.push(ch);
+    if (write) blank();
+    if (inComment) commented.add(commentOf(rel));
+    if (deleted && !deletionCounted) {
+      deletionCounted = true;
+      deletions++;
+    }
+  });
+  return { comments: commented.size, deletions, removedText: removed.join("") };
+}
+
+/**
+ * Which comment a position of the comments' subdocument belongs to, by the PlcfandTxt (n + 2
+ * positions for n comments: the last span is the subdocument's closing mark). Without a usable
+ * one, the subdocument counts as one comment.
+ */
+function commentIndex(wordDocument: Buffer, table: Buffer, fib: Fib, length: number): (rel: number) => number {
+  const plc = fcLcb(wordDocument, fib, PLCF_AND_TXT);
+  if (plc == null || plc.fc + plc.lcb > table.length || plc.lcb % 4 !== 0 || plc.lcb < 12) return () => 0;
+  const starts: number[] = [];
+  for (let i = 0; i < plc.lcb / 4 - 1; i++) starts.push(table.readUInt32LE(plc.fc + i * 4));
+  if (starts.some((s, i) => i > 0 && s < starts[i - 1]!) || starts[0] !== 0 || starts[starts.length - 1]! > length) return () => 0;
+  return (rel) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= rel) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+}

@@ -1,0 +1,218 @@
+import { damaged, fcLcb, type Fib } from "./word-fib.js";
+import { lastToggle, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
+
+/** Index of each fc/lcb pair in FibRgFcLcb97 ([MS-DOC] 2.5.6). */
+const PLCF_BTE_CHPX = 12;
+const CLX = 33;
+
+/** A Prm0 ([MS-DOC] 2.9.215) whose isprm is this applies sprmCFRMarkDel to its piece. */
+const ISPRM_RMARK_DEL = 0x41;
+const FKP_SIZE = 512;
+/** A Prc's grpprl is at most this long ([MS-DOC] 2.9.209). */
+const MAX_CB_GRPPRL = 0x3fa2;
+
+/** Per character: formatted as deleted text (a tracked deletion), or a special character (fSpec). */
+export const DELETED = 1;
+export const SPECIAL = 2;
+
+/** One piece of the piece table ([MS-DOC] 2.9.177 Pcd): a run of characters stored together. */
+interface Piece {
+  cpStart: number;
+  cpEnd: number;
+  /** Byte offset of its first character in the WordDocument stream. */
+  byteStart: number;
+  /** 8-bit characters ([MS-DOC] 2.4.1 compressed) rather than UTF-16. */
+  compressed: boolean;
+  /** What the piece's Prm says of deletion (null: nothing). */
+  deleted: boolean | null;
+}
+
+/** The 8-bit codes that [MS-DOC] 2.4.1 maps to other characters than their own value. */
+const COMPRESSED: Readonly<Record<number, number>> = {
+  0x82: 0x201a, 0x83: 0x0192, 0x84: 0x201e, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021, 0x88: 0x02c6, 0x89: 0x2030,
+  0x8a: 0x0160, 0x8b: 0x2039, 0x8c: 0x0152, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201c, 0x94: 0x201d, 0x95: 0x2022,
+  0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02dc, 0x99: 0x2122, 0x9a: 0x0161, 0x9b: 0x203a, 0x9c: 0x0153, 0x9f: 0x0178,
+};
+
+/**
+ * The text of a Word 97-2003 document as its piece table lays it out ([MS-DOC] 2.4.1: the Clx in
+ * the table stream maps each character position to a place in the WordDocument stream, 8-bit or
+ * UTF-16), with what the character formatting says of each character (deleted, special), read
+ * from the CHPX pages ([MS-DOC] 2.9.34 PlcBteChpx, 2.9.32 ChpxFkp) and the pieces' own Prm. Every
+ * offset is checked against its stream: a structure pointing elsewhere refuses the file.
+ */
+export class WordText {
+  readonly length: number;
+  private readonly pieces: Piece[];
+  private readonly flags: Uint8Array;
+
+  constructor(
+    private readonly wordDocument: Buffer,
+    table: Buffer,
+    fib: Fib,
+  ) {
+    this.pieces = readPieces(wordDocument, table, fib);
+    this.length = this.pieces[this.pieces.length - 1]!.cpEnd;
+    this.flags = new Uint8Array(this.length);
+    this.markRuns(table, fib);
+    for (const p of this.pieces) {
+      if (p.deleted == null) continue;
+      for (let cp = p.cpStart; cp < p.cpEnd; cp++) this.flags[cp] = p.deleted ? this.flags[cp]! | DELETED : this.flags[cp]! & ~DELETED;
+    }
+  }
+
+  /** `DELETED` and `SPECIAL` bits of the character at `cp`. */
+  flagsAt(cp: number): number {
+    return this.flags[cp]!;
+  }
+
+  /**
+   * Calls `visit(cp, code, blank)` for every character in `[from, to)` in order; `blank()` turns
+   * that character into a space in place (one byte or one UTF-16 unit: nothing moves).
+   */
+  walk(from: number, to: number, visit: (cp: number, code: number, blank: () => void) => void): void {
+    const w = this.wordDocument;
+    for (const p of this.pieces) {
+      const start = Math.max(from, p.cpStart);
+      const end = Math.min(to, p.cpEnd);
+      for (let cp = start; cp < end; cp++) {
+        const k = cp - p.cpStart;
+        if (p.compressed) {
+          const at = p.byteStart + k;
+          const b = w[at]!;
+          visit(cp, COMPRESSED[b] ?? b, () => void (w[at] = 0x20));
+        } else {
+          const at = p.byteStart + 2 * k;
+          visit(cp, w.readUInt16LE(at), () => void w.writeUInt16LE(0x20, at));
+        }
+      }
+    }
+  }
+
+  /** Sets the flags of the characters each formatted run covers, through the pieces that hold its bytes. */
+  private markRuns(table: Buffer, fib: Fib): void {
+    const byBytes = [...this.pieces].sort((a, b) => a.byteStart - b.byteStart);
+    const ends = byBytes.map(byteEnd);
+    for (const run of readCharRuns(this.wordDocument, table, fib)) {
+      // The first piece that ends after the run starts, then every piece that starts before it ends.
+      let lo = 0;
+      let hi = byBytes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ends[mid]! <= run.start) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < byBytes.length && byBytes[i]!.byteStart < run.end; i++) {
+        const p = byBytes[i]!;
+        const size = p.compressed ? 1 : 2;
+        const first = Math.ceil((Math.max(run.start, p.byteStart) - p.byteStart) / size);
+        const last = Math.ceil((Math.min(run.end, ends[i]!) - p.byteStart) / size);
+        for (let k = first; k < last; k++) this.flags[p.cpStart + k]! |= run.flags;
+      }
+    }
+  }
+}
+
+/** The Clx's piece table ([MS-DOC] 2.9.38 Clx, 2.9.178 PlcPcd), checked against both streams. */
+function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib): Piece[] {
+  const clx = fcLcb(wordDocument, fib, CLX);
+  if (clx == null || clx.fc + clx.lcb > table.length) throw damaged("its piece table is missing or lies outside its table stream");
+  const end = clx.fc + clx.lcb;
+  const prcs: Buffer[] = [];
+  let pos = clx.fc;
+  while (pos < end && table[pos] === 0x01) {
+    if (pos + 3 > end) throw damaged("its piece table is cut short");
+    const cb = table.readInt16LE(pos + 1);
+    if (cb < 0 || cb > MAX_CB_GRPPRL || pos + 3 + cb > end) throw damaged("its piece table is cut short");
+    prcs.push(table.subarray(pos + 3, pos + 3 + cb));
+    pos += 3 + cb;
+  }
+  if (pos + 5 > end || table[pos] !== 0x02) throw damaged("its piece table is malformed");
+  const lcb = table.readUInt32LE(pos + 1);
+  const plc = pos + 5;
+  if (plc + lcb > end || lcb < 16 || (lcb - 4) % 12 !== 0) throw damaged("its piece table is malformed");
+  const n = (lcb - 4) / 12;
+  const pieces: Piece[] = [];
+  for (let i = 0; i < n; i++) {
+    const cpStart = table.readUInt32LE(plc + i * 4);
+    const cpEnd = table.readUInt32LE(plc + (i + 1) * 4);
+    if ((i === 0 && cpStart !== 0) || cpEnd <= cpStart) throw damaged("its piece table is out of order");
+    const pcd = plc + (n + 1) * 4 + i * 8;
+    const fc = table.readUInt32LE(pcd + 2);
+    const compressed = (fc & 0x40000000) !== 0;
+    const byteStart = compressed ? (fc & 0x3fffffff) / 2 : fc & 0x3fffffff;
+    const bytes = (cpEnd - cpStart) * (compressed ? 1 : 2);
+    if (!Number.isInteger(byteStart) || byteStart + bytes > wordDocument.length) throw damaged("its piece table points outside its main stream");
+    pieces.push({ cpStart, cpEnd, byteStart, compressed, deleted: prmDeletion(table.readUInt16LE(pcd + 6), prcs) });
+  }
+  // Pieces sharing bytes would make one blanking show in two places (and let a small file claim
+  // more characters than its stream holds).
+  const byBytes = [...pieces].sort((a, b) => a.byteStart - b.byteStart);
+  for (let i = 1; i < byBytes.length; i++) {
+    if (byBytes[i]!.byteStart < byteEnd(byBytes[i - 1]!)) throw damaged("two pieces of its text share the same bytes");
+  }
+  const total = fib.ccp.reduce((a, b) => a + b, 0);
+  if (fib.ccp.length === 0 || fib.ccp.some((c) => c < 0) || total > pieces[pieces.length - 1]!.cpEnd) {
+    throw damaged("its header counts more text than its piece table holds");
+  }
+  return pieces;
+}
+
+function byteEnd(p: Piece): number {
+  return p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2);
+}
+
+/** What a piece's Prm ([MS-DOC] 2.9.214) says of deletion: a single sprm (Prm0) or a Prc's grpprl (Prm1). */
+function prmDeletion(prm: number, prcs: readonly Buffer[]): boolean | null {
+  if ((prm & 1) === 0) return (prm >> 1) % 0x80 === ISPRM_RMARK_DEL ? toggle(prm >> 8) : null;
+  const grpprl = prcs[prm >> 1];
+  if (grpprl == null) throw damaged("a piece of its text refers to formatting that is not there");
+  return lastToggle(grpprl, SPRM_C_F_RMARK_DEL);
+}
+
+/** A byte range of the WordDocument stream with the flags its character formatting gives. */
+interface CharRun {
+  start: number;
+  end: number;
+  flags: number;
+}
+
+/** The runs of the CHPX pages that are deleted or special, from the PlcBteChpx. */
+function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib): CharRun[] {
+  const bte = fcLcb(wordDocument, fib, PLCF_BTE_CHPX);
+  if (bte == null) return [];
+  if (bte.fc + bte.lcb > table.length || bte.lcb < 12 || (bte.lcb - 4) % 8 !== 0) throw damaged("its character formatting table is malformed");
+  const n = (bte.lcb - 4) / 8;
+  const runs: CharRun[] = [];
+  for (let i = 0; i < n; i++) {
+    const pn = table.readUInt32LE(bte.fc + (n + 1) * 4 + i * 4) & 0x3fffff;
+    const page = pn * FKP_SIZE;
+    if (page + FKP_SIZE > wordDocument.length) throw damaged("its character formatting points outside its main stream");
+    const fkp = wordDocument.subarray(page, page + FKP_SIZE);
+    const crun = fkp[FKP_SIZE - 1]!;
+    if (crun === 0 || (crun + 1) * 4 + crun > FKP_SIZE - 1) throw damaged("a page of its character formatting is malformed");
+    for (let r = 0; r < crun; r++) {
+      const start = fkp.readUInt32LE(r * 4);
+      const end = fkp.readUInt32LE((r + 1) * 4);
+      if (end < start) throw damaged("a page of its character formatting is out of order");
+      const offset = fkp[(crun + 1) * 4 + r]! * 2;
+      if (offset === 0) continue;
+      const cb = fkp[offset]!;
+      if (offset + 1 + cb > FKP_SIZE - 1) throw damaged("a page of its character formatting is malformed");
+      const grpprl = fkp.subarray(offset + 1, offset + 1 + cb);
+      let flags = 0;
+      for (const p of prls(grpprl)) {
+        if (p.sprm === SPRM_C_F_RMARK_DEL) flags = toggle(grpprl[p.operand]!) ? flags | DELETED : flags & ~DELETED;
+        if (p.sprm === SPRM_C_F_SPEC) flags = toggle(grpprl[p.operand]!) ? flags | SPECIAL : flags & ~SPECIAL;
+      }
+      if (flags !== 0 && end > start) runs.push({ start, end, flags });
+    }
+  }
+  // Each byte has one formatting; overlapping runs would also let a small file cost far more
+  // work than its size.
+  runs.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < runs.length; i++) {
+    if (runs[i]!.start < runs[i - 1]!.end) throw damaged("its character formatting gives some text two formats");
+  }
+  return runs;
+}

@@ -1,0 +1,134 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import CFB from "cfb";
+import { soffice } from "./make-legacy-office.js";
+import { makeReviewed, type ReviewFixture, type ReviewMarkers } from "./make-office-review.js";
+
+/**
+ * Word 97-2003 documents under review: the hand-built DOCX or ODT of make-office-review.ts
+ * (comments, tracked insertions and deletions, each with its marker) converted to DOC by
+ * LibreOffice, which writes the comments into the annotation subdocument and the deleted text
+ * as text formatted as deleted (sprmCFRMarkDel). `finalText` is the fixture's, written by hand.
+ */
+export async function makeReviewedDoc(dir: string, from: "docx" | "odt", m: ReviewMarkers): Promise<{ file: string; fixture: ReviewFixture }> {
+  const fixture = await makeReviewed(from, m);
+  const work = path.join(dir, `doc-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const source = path.join(work, `review.${from}`);
+  await fs.writeFile(source, fixture.bytes);
+  await soffice(work, ["--convert-to", "doc", "--outdir", work, source]);
+  return { file: path.join(work, "review.doc"), fixture };
+}
+
+/** LibreOffice's plain text of a document (tracked deletions still shown, comments not), whitespace collapsed. */
+export async function libreOfficeText(dir: string, file: string): Promise<string> {
+  const work = path.join(dir, `txt-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, "document.doc");
+  await fs.copyFile(file, copy);
+  await soffice(work, ["--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, copy]);
+  const text = await fs.readFile(path.join(work, "document.txt"), "utf8");
+  return text.replace(/^\ufeff/, "").replace(/\s+/gu, " ").trim();
+}
+
+/** The streams a test edits: the WordDocument stream, its table stream and where the FIB's fc/lcb pairs start. */
+export interface WordStreams {
+  doc: CFB.CFB$Container;
+  word: Buffer;
+  table: Buffer;
+  /** Offset in `word` of fc/lcb pair `i`. */
+  pair(i: number): number;
+  /** Offset in `word` of FibRgLw97 entry `i`. */
+  lw(i: number): number;
+  /** The file with the edited streams. */
+  bytes(): Buffer;
+}
+
+export async function openWord(file: string | Buffer): Promise<WordStreams> {
+  const doc = CFB.read(typeof file === "string" ? await fs.readFile(file) : file, { type: "buffer" });
+  const wordEntry = CFB.find(doc, "WordDocument")!;
+  const word = Buffer.from(wordEntry.content);
+  const tableEntry = CFB.find(doc, (word.readUInt16LE(10) & 0x0200) !== 0 ? "1Table" : "0Table")!;
+  let table: Buffer = Buffer.from(tableEntry.content);
+  let pos = 32;
+  pos += 2 + word.readUInt16LE(pos) * 2;
+  const rgLw = pos + 2;
+  pos += 2 + word.readUInt16LE(pos) * 4;
+  const blob = pos + 2;
+  const streams: WordStreams = {
+    doc,
+    word,
+    get table() {
+      return table;
+    },
+    set table(t: Buffer) {
+      table = t;
+    },
+    pair: (i) => blob + i * 8,
+    lw: (i) => rgLw + i * 4,
+    bytes: () => {
+      wordEntry.content = word;
+      wordEntry.size = word.length;
+      tableEntry.content = table;
+      tableEntry.size = table.length;
+      return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+    },
+  };
+  return streams;
+}
+
+const CLX = 33;
+const BTE_CHPX = 12;
+const BTE_PAPX = 13;
+
+/**
+ * The same document with its text in two pieces ([MS-DOC] 2.4.1): characters before `splitCp`
+ * stay UTF-16 where they are, the rest become 8-bit ("compressed") characters written where
+ * their UTF-16 form began; the formatting pages' file positions (CHPX and PAPX) and the FIB's
+ * end of text are moved to match, and a new piece table is appended to the table stream.
+ * LibreOffice writes a single UTF-16 piece; Word writes 8-bit pieces for Latin-1 text.
+ */
+export async function withCompressedTail(file: string, splitCp: number): Promise<Buffer> {
+  const w = await openWord(file);
+  const { word } = w;
+  const clxAt = word.readUInt32LE(w.pair(CLX));
+  if (w.table[clxAt] !== 2 || w.table.readUInt32LE(clxAt + 1) !== 16) throw new Error("expected one piece without Prcs");
+  const plc = clxAt + 5;
+  const n = w.table.readUInt32LE(plc + 4);
+  const pcd = Buffer.from(w.table.subarray(plc + 8, plc + 16));
+  const start = pcd.readUInt32LE(2);
+  if ((start & 0x40000000) !== 0) throw new Error("expected a UTF-16 piece");
+  const split = start + 2 * splitCp;
+  const tail = word.subarray(split, start + 2 * n).toString("utf16le");
+  if (/[^\u0000-\u007f]/u.test(tail)) throw new Error("the tail is not ASCII");
+  const moved = (fc: number): number => (fc >= split ? split + (fc - split) / 2 : fc);
+  Buffer.from(tail, "latin1").copy(word, split);
+  word.fill(0, split + tail.length, start + 2 * n);
+  word.writeUInt32LE(moved(word.readUInt32LE(0x1c)), 0x1c);
+  for (const i of [BTE_CHPX, BTE_PAPX]) {
+    const fc = word.readUInt32LE(w.pair(i));
+    const lcb = word.readUInt32LE(w.pair(i) + 4);
+    const count = (lcb - 4) / 8;
+    for (let k = 0; k <= count; k++) w.table.writeUInt32LE(moved(w.table.readUInt32LE(fc + k * 4)), fc + k * 4);
+    for (let k = 0; k < count; k++) {
+      const page = (w.table.readUInt32LE(fc + (count + 1) * 4 + k * 4) & 0x3fffff) * 512;
+      const crun = word[page + 511]!;
+      for (let r = 0; r <= crun; r++) word.writeUInt32LE(moved(word.readUInt32LE(page + r * 4)), page + r * 4);
+    }
+  }
+  const second = Buffer.from(pcd);
+  second.writeUInt32LE(((split * 2) | 0x40000000) >>> 0, 2);
+  const clx = Buffer.alloc(5 + 28);
+  clx[0] = 2;
+  clx.writeUInt32LE(28, 1);
+  clx.writeUInt32LE(0, 5);
+  clx.writeUInt32LE(splitCp, 9);
+  clx.writeUInt32LE(n, 13);
+  pcd.copy(clx, 17);
+  second.copy(clx, 25);
+  word.writeUInt32LE(w.table.length, w.pair(CLX));
+  word.writeUInt32LE(clx.length, w.pair(CLX) + 4);
+  w.table = Buffer.concat([w.table, clx]);
+  return w.bytes();
+}

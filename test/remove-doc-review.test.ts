@@ -1,0 +1,124 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { libreOfficeText, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, postFile, startServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-doc-review-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function markers(tag: string): { comment: string; author: string; deleted: string; inserted: string } {
+  const r = (what: string): string => `Doc${tag}${what}${crypto.randomBytes(4).toString("hex")}`;
+  return { comment: r("comment"), author: r("author"), deleted: r("deleted"), inserted: r("inserted") };
+}
+
+interface Finding {
+  kind: string;
+  title: string;
+}
+
+async function findingsOf(file: string | Buffer): Promise<Finding[]> {
+  const data = typeof file === "string" ? await fs.readFile(file) : file;
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "document.doc", data }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { findings: Finding[] }).findings;
+}
+
+const review = (f: readonly Finding[]): string[] => f.filter((x) => x.kind === "hidden" && /review comment|tracked change/.test(x.title)).map((x) => x.title);
+
+/** The bytes of `text` as a DOC may hold it: UTF-16 or 8-bit. */
+const held = (bytes: Buffer, text: string): boolean => bytes.includes(Buffer.from(text, "utf16le")) || bytes.includes(Buffer.from(text, "latin1"));
+
+async function save(bytes: Buffer, name: string): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, bytes);
+  return file;
+}
+
+describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
+  // The DOCX holds a comment, deleted text in a paragraph, a paragraph deleted whole, text moved
+  // away, a deleted table row; LibreOffice writes the move as a deletion. The ODT: a comment and a deletion.
+  const cases = [
+    { from: "docx" as const, comments: 1, trackedChanges: 4 },
+    { from: "odt" as const, comments: 1, trackedChanges: 1 },
+  ];
+
+  it.each(cases)("$from -> DOC: comment and deleted text blanked in place, inserted text kept, the final text as written by hand", async ({ from, comments, trackedChanges }) => {
+    const m = markers(from);
+    const { file, fixture } = await makeReviewedDoc(dir, from, m);
+    const original = await fs.readFile(file);
+    for (const marker of [m.comment, m.deleted, m.author, m.inserted]) expect(held(original, marker), marker).toBe(true);
+    expect(review(await findingsOf(file))).toEqual([`The document holds ${comments} review comment(s).`, `The document keeps ${trackedChanges} tracked change(s), deleted text included.`]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "review.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(body["removed"]).toMatchObject({ comments, trackedChanges });
+    for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    expect(held(cleaned!, m.inserted)).toBe(true);
+    // Blanking in place: not a byte more or less in the text stream.
+    expect((await openWord(cleaned!)).word.length).toBe((await openWord(original)).word.length);
+
+    const out = await save(cleaned!, "cleaned.doc");
+    // LibreOffice opens the copy; with every change accepted (deletions shown are now spaces) it reads as the fixture says.
+    expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
+    // catdoc (the service's own check) sees no comment or deleted text, and the inserted text.
+    const catdoc = (await run("catdoc", ["-w", "-d", "utf-8", out])).stdout.toString("utf8");
+    expect(catdoc).not.toContain(m.comment);
+    expect(catdoc).not.toContain(m.deleted);
+    // The copy is not reported as still holding review content.
+    expect(review(await findingsOf(cleaned!))).toEqual([]);
+  }, 120_000);
+
+  it("8-bit and UTF-16 pieces: a deletion across the boundary and a comment in the 8-bit piece are blanked", async () => {
+    const m = markers("mixed");
+    const { file, fixture } = await makeReviewedDoc(dir, "docx", m);
+    const w = await openWord(file);
+    // Split inside the deleted paragraph's marker, so that the deletion spans both pieces.
+    const at = w.word.indexOf(Buffer.from(`${m.deleted} whole`, "utf16le"));
+    expect(at).toBeGreaterThan(0);
+    // Where LibreOffice's one UTF-16 piece starts (the Clx: 0x02, lcb, two CPs, then the Pcd's fc).
+    const start = w.table.readUInt32LE(w.word.readUInt32LE(w.pair(33)) + 5 + 8 + 2);
+    const mixed = await save(await withCompressedTail(file, (at - start) / 2 + 5), "mixed.doc");
+    const bytes = await fs.readFile(mixed);
+    // The construction is sound: LibreOffice reads the same text from it, the marker's tail now in 8 bits.
+    expect(await libreOfficeText(dir, mixed)).toBe(await libreOfficeText(dir, file));
+    expect(bytes.includes(Buffer.from(m.comment, "latin1"))).toBe(true);
+    expect(bytes.includes(Buffer.from(m.deleted.slice(5), "latin1"))).toBe(true);
+
+    const { status, body, cleaned } = await removeViaApi(server, mixed, "mixed.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 });
+    for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    expect(cleaned!.includes(Buffer.from(m.deleted.slice(5), "latin1"))).toBe(false);
+    expect(held(cleaned!, m.inserted)).toBe(true);
+    expect(await libreOfficeText(dir, await save(cleaned!, "mixed-clean.doc"))).toBe(fixture.finalText.join(" "));
+  }, 120_000);
+
+  it("keep=comments,trackedChanges: comment and deleted text stay, nothing counted", async () => {
+    const m = markers("keep");
+    const { file } = await makeReviewedDoc(dir, "odt", m);
+    const { status, body, cleaned } = await removeViaApi(server, file, "review.doc", { keep: "comments,trackedChanges" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).not.toHaveProperty("comments");
+    expect(body["removed"]).not.toHaveProperty("trackedChanges");
+    expect(held(cleaned!, m.comment)).toBe(true);
+    expect(held(cleaned!, m.deleted)).toBe(true);
+    // Their authors go all the same.
+    expect(await findMarker(cleaned!, m.author)).toEqual([]);
+  }, 120_000);
+});
