@@ -11,12 +11,13 @@ const WINDOW = 4 * 1024 * 1024;
 export const MAX_CHUNK = 64 * 1024 * 1024;
 
 /**
- * The DecoderSpecificInfo (the stream's VOS/VOL headers) inside an `esds` box's payload
- * `buf[from, to)`: ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4) > tag 5 (ISO/IEC
- * 14496-1 7.2.6). Null when the descriptors do not add up; an `esds` without one gives an
+ * The DecoderConfigDescriptor of an `esds` box's payload `buf[from, to)`: its objectTypeIndication
+ * (0x20 MPEG-4 video, 0x40 MPEG-4 audio, 0x66-0x68 MPEG-2 AAC...) and its DecoderSpecificInfo
+ * (ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4) > tag 5, ISO/IEC 14496-1 7.2.6).
+ * Null when the descriptors do not add up; an `esds` without a DecoderSpecificInfo gives an
  * empty range.
  */
-export function decoderSpecificInfo(buf: Buffer, from: number, to: number): Range | null {
+export function decoderConfig(buf: Buffer, from: number, to: number): { objectType: number; info: Range } | null {
   let pos = from + 4; // version and flags
   const descriptor = (tag: number): Range | null => {
     if (pos >= to || buf[pos] !== tag) return null;
@@ -40,10 +41,16 @@ export function decoderSpecificInfo(buf: Buffer, from: number, to: number): Rang
   if (flags & 0x20) pos += 2; // OCR_ES_ID
   const config = descriptor(4);
   if (config == null) return null;
+  const objectType = config.end > config.start ? buf[config.start]! : -1;
   pos = config.start + 13; // objectTypeIndication, streamType, bufferSizeDB, maxBitrate, avgBitrate
-  if (pos >= config.end || buf[pos] !== 5) return { start: config.end, end: config.end };
+  if (pos >= config.end || buf[pos] !== 5) return { objectType, info: { start: config.end, end: config.end } };
   const info = descriptor(5);
-  return info != null && info.end <= config.end ? info : null;
+  return info != null && info.end <= config.end ? { objectType, info } : null;
+}
+
+/** The DecoderSpecificInfo of an `esds` payload (see `decoderConfig`). */
+export function decoderSpecificInfo(buf: Buffer, from: number, to: number): Range | null {
+  return decoderConfig(buf, from, to)?.info ?? null;
 }
 
 /** Blanks the user data of an `esds` payload's DecoderSpecificInfo in `out` (same offsets as `buf`); null when malformed. */

@@ -6,6 +6,7 @@ import { rewriteMoov, type KeptTrack } from "./iso-moov.js";
 import type { Range } from "./iso-samples.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { wholeFile } from "./patch-pieces.js";
+import { walkAacSamples } from "./iso-aac.js";
 import { MAX_CHUNK, walkSampleUserData } from "./iso-mpeg4.js";
 import { removeSampleSeiUserData } from "./iso-sei.js";
 import { BadFileError } from "../errors.js";
@@ -49,7 +50,9 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  *   stream is then read by ffmpeg to check that none is left;
  * - MPEG-4 Part 2 user data (`mpeg4-user-data.ts`) is blanked in the `esds` and in the samples,
  *   found through the sample tables, and the samples written to are read again to check that
- *   none is left.
+ *   none is left;
+ * - text in AAC fill elements (the encoder's "Lavc…", `aac-fill.ts`) is blanked in the samples
+ *   the same way (`iso-aac.ts`).
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -96,7 +99,18 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
     }
     mpeg4UserData += walk.units + track.mpeg4.headerUnits;
   }
-  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData } };
+  let aacFillText = 0;
+  for (const track of plan.tracks) {
+    if (track.aacSamples == null) continue;
+    const walk = await walkAacSamples(output, track.aacSamples, false);
+    // The walk read the copy: a sample it did not write to holds no text; those it wrote to are read again.
+    const left = (await walkAacSamples(output, walk.changed, true)).elements;
+    if (left !== 0) {
+      throw new BadFileError("The audio stream's encoder information could not be removed.", new Error(`${left} AAC fill element(s) with text left in the copy's samples`));
+    }
+    aacFillText += walk.elements;
+  }
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacFillText } };
 }
 
 interface Plan {

@@ -16,6 +16,8 @@ export interface StreamInfo {
   codec: string;
   /** The container's fourcc for it ("FMP4", "XVID"), "" when it has none. */
   codecTag: string;
+  /** ffmpeg's name of the codec's profile ("LC", "High"), "" when it has none. */
+  profile: string;
   /** Dispositions that are set (`default`, `forced`...). */
   dispositions: string[];
 }
@@ -26,6 +28,7 @@ interface ProbeJson {
     codec_type?: string;
     codec_name?: string;
     codec_tag_string?: string;
+    profile?: string;
     disposition?: Record<string, number>;
   }>;
 }
@@ -34,7 +37,7 @@ interface ProbeJson {
 export async function probeStreams(src: MediaSource, typeName: string): Promise<StreamInfo[]> {
   const r = await runTool(
     "ffprobe",
-    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name,codec_tag_string:stream_disposition", "-of", "json"],
+    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name,codec_tag_string,profile:stream_disposition", "-of", "json"],
     { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024 },
   );
   if (r.code !== 0) {
@@ -45,7 +48,7 @@ export async function probeStreams(src: MediaSource, typeName: string): Promise<
     const dispositions = Object.entries(s.disposition ?? {}).filter(([, on]) => on === 1).map(([name]) => name);
     // ffprobe writes a tag of unprintable bytes as "[0][0][0][0]".
     const tag = /^[\x20-\x7e]{4}$/.test(s.codec_tag_string ?? "") ? s.codec_tag_string! : "";
-    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", codecTag: tag, dispositions };
+    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", codecTag: tag, profile: s.profile ?? "", dispositions };
   });
 }
 

@@ -1,0 +1,119 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { blankLeadingFills, fillsWithText } from "./aac-fill.js";
+import { adtsFrameAt } from "./adts.js";
+import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
+import type { StreamSpec } from "./sei.js";
+
+/** Bytes of the extracted stream read at a time (an ADTS frame is at most 8191). */
+const CHUNK = 4 * 1024 * 1024;
+/** Different frame heads to patch in one stream (ffmpeg repeats one every 256 frames). */
+const MAX_DISTINCT = 4096;
+/**
+ * A patch runs at least this far into its raw data block (when the block is that long), so that
+ * what it looks for in the copy is the head of that frame and nothing else: a short fill element
+ * alone could match elsewhere in the file.
+ */
+const MIN_PATCH = 16;
+
+/** ffprobe's names of the AAC profiles whose frames are raw data blocks with fill elements (not the ER ones: LD, ELD). */
+const RAW_BLOCK_PROFILES = new Set(["Main", "LC", "SSR", "LTP", "HE-AAC", "HE-AACv2"]);
+
+/** Whether fill elements of a stream of this codec and profile (ffprobe's names) are looked for. */
+export function hasFillElements(codec: string, profile: string): boolean {
+  return codec === "aac" && RAW_BLOCK_PROFILES.has(profile);
+}
+
+/**
+ * Calls `each` with every frame of one AAC stream as ffmpeg reads it from `src`: the stream is
+ * written as ADTS into the work folder (ffmpeg adds the headers that give each frame's length)
+ * and read back a chunk at a time. Bytes that are no frame are stepped over, as a decoder does.
+ */
+async function forEachFrame(src: MediaSource, stream: StreamSpec, workDir: string, each: (buf: Buffer, block: number, end: number) => void): Promise<void> {
+  const out = path.join(workDir, `aac-${stream.replace(/[^0-9A-Za-z]/g, "_")}-${Date.now()}.aac`);
+  const r = await runFfmpeg([...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-f", "adts", "-y", `file:${path.resolve(out)}`]);
+  try {
+    if (r.code !== 0) {
+      throw new BadFileError("The audio stream is damaged and could not be read.", new Error(`ffmpeg (AAC fill scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+    }
+    const fh = await fsp.open(out, "r");
+    try {
+      let carry = Buffer.alloc(0);
+      for (let at = 0; ; ) {
+        const buf = Buffer.alloc(CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, at);
+        at += bytesRead;
+        const final = bytesRead === 0;
+        const window = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
+        let pos = 0;
+        while (pos < window.length) {
+          const frame = adtsFrameAt(window, pos);
+          if (frame != null) {
+            each(window, frame.block, frame.end);
+            pos = frame.end;
+            continue;
+          }
+          // A header cut by the chunk's end waits for the next chunk.
+          if (!final && window.length - pos < 8192) break;
+          pos++;
+        }
+        carry = Buffer.from(window.subarray(pos));
+        if (final) break;
+      }
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await fsp.rm(out, { force: true });
+  }
+}
+
+/**
+ * Blanks the fill elements with text (`aac-fill.ts`) of one AAC stream of `output`, read from
+ * `source` (the same stream before the remux), where `pieces` says the output's container keeps
+ * that stream: each frame head that changes is looked for and overwritten, the same length.
+ * Then reads the copy's stream again: no fill element with text may be left. Resolves to the
+ * number of elements blanked: those found in the source's frames, which the copy carries (a
+ * copy still holding one is refused).
+ */
+export async function removeAacFillText(
+  source: MediaSource,
+  sourceStream: StreamSpec,
+  output: MediaSource,
+  outputStream: StreamSpec,
+  pieces: () => Promise<PieceSource>,
+  workDir: string,
+): Promise<number> {
+  const patches = new Map<string, Patch>();
+  let elements = 0;
+  await forEachFrame(source, sourceStream, workDir, (buf, block, end) => {
+    const withText = fillsWithText(buf, block, end);
+    if (withText === 0) return;
+    elements += withText;
+    const to = Buffer.from(buf.subarray(block, end));
+    const { through } = blankLeadingFills(to, 0, to.length);
+    const length = Math.min(to.length, Math.max(through, MIN_PATCH));
+    const from = buf.subarray(block, block + length);
+    const key = from.toString("latin1");
+    if (patches.has(key)) return;
+    if (patches.size >= MAX_DISTINCT) throw new TooComplexError(`more than ${MAX_DISTINCT} different AAC frames with text in their fill elements`);
+    patches.set(key, { from: Buffer.from(from), to: to.subarray(0, length) });
+  });
+  if (patches.size === 0) return 0;
+  // Longest first: a head that starts another longer one must not be matched inside it.
+  const sorted = [...patches.values()].sort((a, b) => b.from.length - a.from.length);
+  await patchPieces(output.file, await pieces(), sorted);
+  let left = 0;
+  await forEachFrame(output, outputStream, workDir, (buf, block, end) => {
+    left += fillsWithText(buf, block, end);
+  });
+  if (left > 0) {
+    throw new BadFileError(
+      "The audio stream's encoder information could not be removed.",
+      new Error(`${left} AAC fill element(s) with text left in stream ${outputStream} of the copy`),
+    );
+  }
+  return elements;
+}

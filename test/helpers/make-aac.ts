@@ -1,0 +1,149 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { run } from "./tools.js";
+
+/**
+ * AAC as ffmpeg's encoder writes it (7 s of a sine, so that its "Lavc…" fill element is in two
+ * frames: the first and the 257th), with more fill elements planted at the start of other
+ * frames' raw data blocks (bit-exact insertions into the ADTS stream, the rest of each block
+ * shifted behind them), then stream-copied by ffmpeg into the container asked for.
+ */
+
+export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi";
+
+const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
+
+/** A fill element to plant at the start of frame `frame`'s raw data block. */
+export interface PlantedFill {
+  frame: number;
+  /** The payload's text; it starts at a byte boundary `textBit` bits into the element. */
+  text: string;
+  /** Bits from the element's start to the text (at least 19: id, count, escape, extension type); 32 is where ffmpeg's decoder reads from. */
+  textBit?: number;
+  /** Claim this many more payload bytes than the element has (a lying count). */
+  overclaim?: number;
+}
+
+/** Writes bits MSB first. */
+class BitWriter {
+  private readonly bits: number[] = [];
+  put(value: number, n: number): void {
+    for (let i = n - 1; i >= 0; i--) this.bits.push((value >>> i) & 1);
+  }
+  putBits(buf: Buffer, fromBit: number, toBit: number): void {
+    for (let p = fromBit; p < toBit; p++) this.bits.push((buf[p >> 3]! >> (7 - (p & 7))) & 1);
+  }
+  get length(): number {
+    return this.bits.length;
+  }
+  bytes(): Buffer {
+    const out = Buffer.alloc(Math.ceil(this.bits.length / 8));
+    this.bits.forEach((b, i) => {
+      if (b) out[i >> 3]! |= 0x80 >> (i & 7);
+    });
+    return out;
+  }
+}
+
+/**
+ * A fill element (EXT_FIL) in the form ffmpeg's encoder writes, starting `startBit` bits into its
+ * raw data block, whose payload holds `text` at a byte boundary of the block (by default the
+ * first one after the extension type).
+ */
+export function fillElement(fill: PlantedFill, startBit = 0): BitWriter {
+  const textBit = fill.textBit ?? 19 + ((8 - ((startBit + 19) % 8)) % 8);
+  const w = new BitWriter();
+  const text = Buffer.from(fill.text, "latin1");
+  // Payload bits: the extension type, the zero bits before the text, the text, 7 zero bits after.
+  const payloadBits = 4 + (textBit - 19) + 8 * text.length + 7;
+  const count = Math.ceil(payloadBits / 8) + (fill.overclaim ?? 0);
+  if (count < 15 || count > 269) throw new Error(`a planted fill of ${count} bytes needs another text`);
+  w.put(6, 3); // ID_FIL
+  w.put(15, 4);
+  w.put(count - 14, 8);
+  w.put(0, 4); // EXT_FIL
+  w.put(0, textBit - 19);
+  for (const b of text) w.put(b, 8);
+  w.put(0, 8 * Math.ceil(payloadBits / 8) - (payloadBits - 7));
+  return w;
+}
+
+/** The ADTS frames of a stream: [start, end) of each. */
+function adtsFrames(buf: Buffer): Array<[number, number]> {
+  const frames: Array<[number, number]> = [];
+  for (let at = 0; at + 7 <= buf.length; ) {
+    if (buf[at] !== 0xff || (buf[at + 1]! & 0xf6) !== 0xf0) throw new Error(`no ADTS sync at ${at}`);
+    const length = ((buf[at + 3]! & 3) << 11) | (buf[at + 4]! << 3) | (buf[at + 5]! >> 5);
+    frames.push([at, at + length]);
+    at += length;
+  }
+  return frames;
+}
+
+/** `adts` with the fills planted: each goes in front of its frame's raw data block (header without CRC, as ffmpeg writes). */
+export function plantFills(adts: Buffer, fills: readonly PlantedFill[]): Buffer {
+  const frames = adtsFrames(adts);
+  const parts: Buffer[] = [];
+  for (const [i, [start, end]] of frames.entries()) {
+    const planted = fills.filter((f) => f.frame === i);
+    if (planted.length === 0) {
+      parts.push(adts.subarray(start, end));
+      continue;
+    }
+    const w = new BitWriter();
+    for (const fill of planted) {
+      const element = fillElement(fill, w.length);
+      w.putBits(element.bytes(), 0, element.length);
+    }
+    // The original block, shifted; its last byte's padding bits after END come along.
+    w.putBits(adts, (start + 7) * 8, end * 8);
+    const block = w.bytes();
+    const header = Buffer.from(adts.subarray(start, start + 7));
+    const length = 7 + block.length;
+    header[3] = (header[3]! & 0xfc) | (length >> 11);
+    header[4] = (length >> 3) & 0xff;
+    header[5] = ((length & 7) << 5) | (header[5]! & 0x1f);
+    parts.push(header, block);
+  }
+  return Buffer.concat(parts);
+}
+
+/** ffmpeg's AAC (7 s, 44.1 kHz mono: 302 frames) as ADTS, with `fills` planted. */
+export async function makeAdts(dir: string, fills: readonly PlantedFill[], name = "planted"): Promise<string> {
+  const plain = path.join(dir, "plain.aac");
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=7", "-c:a", "aac", "-b:a", "64k", "-f", "adts", plain]);
+  const file = path.join(dir, `${name}.aac`);
+  await fs.writeFile(file, plantFills(await fs.readFile(plain), fills));
+  return file;
+}
+
+const VIDEO = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=7"];
+const X264 = ["-c:v", "libx264", "-preset", "ultrafast"];
+
+/** The planted ADTS stream copied into `container` (with a small video track where the container is a video one). */
+export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[]): Promise<string> {
+  const adts = await makeAdts(dir, fills, `planted-${container}`);
+  const audio = ["-f", "aac", "-i", adts];
+  const ext = container === "mp4-subtitles" ? "mp4" : container;
+  const file = path.join(dir, `aac-${container}.${ext}`);
+  const args: Record<AacContainer, string[]> = {
+    m4a: [...audio, "-c", "copy", "-f", "ipod"],
+    mp4: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+    mov: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+    "3gp": [...audio, "-c", "copy", "-f", "3gp"],
+    "mp4-subtitles": [...audio, "-i", await subtitle(dir), "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text"],
+    mkv: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+    ts: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264, "-f", "mpegts"],
+    m2ts: [...audio, "-c", "copy", "-f", "mpegts", "-mpegts_m2ts_mode", "1"],
+    flv: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+    avi: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+  };
+  await run("ffmpeg", [...ffmpegQuiet, ...args[container], file]);
+  return file;
+}
+
+async function subtitle(dir: string): Promise<string> {
+  const file = path.join(dir, "dialogue.srt");
+  await fs.writeFile(file, "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:03,000 --> 00:00:05,000\nGoodbye.\n");
+  return file;
+}

@@ -1,0 +1,148 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadFileError } from "../src/cleaners/errors.js";
+import { removeAacFillText } from "../src/cleaners/media/aac-stream.js";
+import { wholeFile } from "../src/cleaners/media/patch-pieces.js";
+import { type AacContainer, makeAacIn, type PlantedFill } from "./helpers/make-aac.js";
+import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
+import { tempFiles } from "./helpers/fuzz-proc.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `AacMk${crypto.randomBytes(6).toString("hex")}`;
+
+/**
+ * Planted next to ffmpeg's own "Lavc…" (frames 1 and 257): two fills with the marker, and one in
+ * the form libfaac writes, which ffmpeg's decoder reads (it skips 1024 samples for "libfaac
+ * %d.%d"): its version must stay for the audio to decode the same, the marker after it goes.
+ */
+const FILLS: PlantedFill[] = [
+  { frame: 5, text: `Clip by ${MARKER} on camera 7` },
+  { frame: 40, text: `libfaac 1.28 by ${MARKER}`, textBit: 32 },
+  { frame: 100, text: `Clip by ${MARKER} on camera 7` },
+];
+const ELEMENTS = 5;
+
+const CONTAINERS: readonly AacContainer[] = ["m4a", "mp4", "mov", "3gp", "mp4-subtitles", "mkv", "ts", "m2ts", "flv", "avi"];
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-aac-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function cleanedCopy(file: string): Promise<{ out: string; removed: Record<string, number> }> {
+  const { status, body, cleaned } = await removeViaApi(server, file);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const out = path.join(dir, `cleaned-${path.basename(file)}`);
+  await fs.writeFile(out, cleaned!);
+  return { out, removed: body["removed"] as Record<string, number> };
+}
+
+/**
+ * The MD5 of the decoded samples, whatever their timestamps: the remux into AVI gives AAC packets
+ * other timestamps than the original's (ffmpeg's AVI muxer, as before this cleaning existed).
+ */
+async function decodedAudio(file: string): Promise<string> {
+  const { stdout } = await run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", file, "-map", "0:a", "-f", "md5", "-"]);
+  return stdout.toString("utf8").trim();
+}
+
+describe("text in AAC fill elements", () => {
+  it.each(CONTAINERS)(
+    "ffmpeg's AAC in %s: its Lavc string and the planted texts are blanked in place, libfaac's version kept, decoded audio identical",
+    async (container) => {
+      const sub = await fs.mkdtemp(path.join(dir, `${container}-`));
+      const file = await makeAacIn(sub, container, FILLS);
+      const bytes = await fs.readFile(file);
+      expect(bytes.includes("Lavc")).toBe(true);
+      expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+      const { out, removed } = await cleanedCopy(file);
+      expect(removed["aacFillText"]).toBe(ELEMENTS);
+      const copy = await fs.readFile(out);
+      expect(copy.includes("Lavc")).toBe(false);
+      expect(await findMarker(out, MARKER)).toEqual([]);
+      expect(copy.includes("libfaac 1.28")).toBe(true);
+      expect(await decodedAudio(out)).toBe(await decodedAudio(file));
+    },
+    60_000,
+  );
+
+  it("a copy still holding text after the patch is refused, not handed back", async () => {
+    const a = await makeAacIn(await fs.mkdtemp(path.join(dir, "a-")), "mkv", FILLS);
+    // A copy whose stream differs from what the source's scan saw: fills with another text.
+    const b = await makeAacIn(await fs.mkdtemp(path.join(dir, "b-")), "mkv", [{ frame: 7, text: `Other ${MARKER} text here` }]);
+    const workDir = await fs.mkdtemp(path.join(dir, "work-"));
+    const src = { file: a, demuxer: "matroska" };
+    const whole = () => Promise.resolve(wholeFile);
+    await expect(removeAacFillText(src, "a:0", { ...src, file: b }, "a:0", whole, workDir)).rejects.toBeInstanceOf(BadFileError);
+  }, 60_000);
+});
+
+describe("hostile AAC fill elements", () => {
+  it.each(["m4a", "mkv", "ts"] as const)(
+    "%s with a fill element claiming more bytes than its frame holds: a clean copy or a 422, never a 5xx",
+    async (container) => {
+      const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `over-${container}-`)), container, [
+        { frame: 5, text: `Clip by ${MARKER} on camera 7`, overclaim: 200 },
+      ]);
+      const { status, body, cleaned } = await removeViaApi(server, file);
+      expect([200, 422], JSON.stringify(body)).toContain(status);
+      if (status === 200) {
+        expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+        expect(cleaned!.includes("Lavc")).toBe(false);
+      }
+    },
+    60_000,
+  );
+
+  it("a frame with 64 fill elements in front is cleaned whole; one with 65 is refused as too complex", async () => {
+    const run = (n: number): PlantedFill[] => Array.from({ length: n }, (_, i) => ({ frame: 9, text: `${String(i).padStart(3, "0")} ${MARKER}` }));
+    const ok = await makeAacIn(await fs.mkdtemp(path.join(dir, "run64-")), "m4a", run(64));
+    const { out, removed } = await cleanedCopy(ok);
+    // The 64 planted, and ffmpeg's own two in other frames.
+    expect(removed["aacFillText"]).toBe(66);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+
+    for (const container of ["m4a", "mkv"] as const) {
+      const tooMany = await makeAacIn(await fs.mkdtemp(path.join(dir, `run65-${container}-`)), container, run(65));
+      const { status, body } = await removeViaApi(server, tooMany);
+      expect(status, JSON.stringify(body)).toBe(422);
+    }
+  }, 60_000);
+
+  it("mutated files: never a 5xx, nothing left behind", async () => {
+    const seed = Number(process.env["FUZZ_SEED"] ?? crypto.randomInt(2 ** 31));
+    const rnd = prng(seed);
+    const problems: string[] = [];
+    for (const container of ["m4a", "mkv"] as const) {
+      const original = await fs.readFile(await makeAacIn(await fs.mkdtemp(path.join(dir, `fuzz-${container}-`)), container, FILLS));
+      for (const kind of MUTATIONS) {
+        const file = path.join(dir, `fuzz-${kind}.${container}`);
+        await fs.writeFile(file, mutate(original, kind, rnd));
+        const { status, body } = await removeViaApi(server, file);
+        if (status !== 200 && status !== 422) problems.push(`${kind} of ${container} (FUZZ_SEED=${seed}): ${status} ${JSON.stringify(body)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(server.process.exitCode).toBeNull();
+    let left = await tempFiles(server.dataDir);
+    for (let waited = 0; left.length > 0 && waited < 10_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      left = await tempFiles(server.dataDir);
+    }
+    expect(left).toEqual([]);
+  }, 120_000);
+});
