@@ -102,9 +102,9 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
   let aacFillText = 0;
   for (const track of plan.tracks) {
     if (track.aacSamples == null) continue;
-    const walk = await walkAacSamples(output, track.aacSamples, false);
+    const walk = walkAacSamples(output, track.aacSamples, false);
     // The walk read the copy: a sample it did not write to holds no text; those it wrote to are read again.
-    const left = (await walkAacSamples(output, walk.changed, true)).elements;
+    const left = walkAacSamples(output, walk.changed, true).elements;
     if (left !== 0) {
       throw new BadFileError("The audio stream's encoder information could not be removed.", new Error(`${left} AAC fill element(s) with text left in the copy's samples`));
     }
