@@ -9,6 +9,7 @@ import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/
 import { checkSamePdfText, pageText } from "../src/cleaners/pdf/same-text.js";
 import { zip, type Part } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
+import { makeReviewedDoc } from "./helpers/make-doc-review.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { makeMarkedPdf, PDF_TEXT } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
@@ -126,5 +127,28 @@ describe("text of an Office 97-2003 document", () => {
     const err = await checkSameLegacyText(file, await save(changed, "changed.doc"), "DOC").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadFileError);
     expect(String((err as Error).cause)).toContain("the DOC's text");
+  });
+
+  test("a DOC with text blanked in place passes only when the blanked characters are those declared removed", async () => {
+    const { file } = await makeReviewedDoc(dir, "odt", M);
+    const bytes = await fsp.readFile(file);
+    const blank = (b: Buffer, text: string): void => {
+      const at = b.indexOf(Buffer.from(text, "utf16le"));
+      expect(at).toBeGreaterThan(0);
+      b.fill(Buffer.from(" ", "utf16le"), at, at + text.length * 2);
+    };
+    const comment = Buffer.from(bytes);
+    blank(comment, `${M.comment} annotation`);
+    const commentFile = await save(comment, "comment.doc");
+    await expect(checkSameLegacyText(file, commentFile, "DOC", `${M.comment}annotation`)).resolves.toBeUndefined();
+    // Undeclared: the same copy is refused when nothing, or something else, was declared removed.
+    await expect(checkSameLegacyText(file, commentFile, "DOC")).rejects.toBeInstanceOf(BadFileError);
+    await expect(checkSameLegacyText(file, commentFile, "DOC", `${M.deleted}deleted`)).rejects.toBeInstanceOf(BadFileError);
+    // Body text blanked beyond what was declared.
+    const more = Buffer.from(comment);
+    blank(more, "Beta");
+    const err = await checkSameLegacyText(file, await save(more, "more.doc"), "DOC", `${M.comment}annotation`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain("lost a character the cleaner did not remove");
   });
 });

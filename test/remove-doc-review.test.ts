@@ -122,3 +122,49 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(await findMarker(cleaned!, m.author)).toEqual([]);
   }, 120_000);
 });
+
+describe("POST /api/v1/remove on damaged Word 97-2003 review structures: a 422 or a clean copy, never a 500", () => {
+  const m = markers("damaged");
+  let base: string;
+  beforeAll(async () => {
+    base = (await makeReviewedDoc(dir, "docx", m)).file;
+  }, 120_000);
+
+  // FibRgLw97 entry 7 is ccpAtn; fc/lcb pair 33 the Clx, 12 the PlcBteChpx, 5 the PlcfandTxt.
+  const refused: Array<{ name: string; why: string; damage: (w: Awaited<ReturnType<typeof openWord>>) => void }> = [
+    { name: "ccpAtn far beyond the piece table", why: "its header counts more text than its piece table holds", damage: (w) => w.word.writeInt32LE(0x7fffffff, w.lw(7)) },
+    { name: "a negative ccpAtn", why: "its header counts more text than its piece table holds", damage: (w) => w.word.writeInt32LE(-24, w.lw(7)) },
+    { name: "the piece table pointing outside the main stream", why: "its piece table points outside its main stream", damage: (w) => w.table.writeUInt32LE(w.word.length - 4, clx(w) + 5 + 8 + 2) },
+    { name: "the piece table cut off by the end of the table stream", why: "its piece table is missing or lies outside its table stream", damage: (w) => w.word.writeUInt32LE(w.table.length, w.pair(33) + 4) },
+    { name: "a piece's formatting (Prm1) naming a Prc that is not there", why: "a piece of its text refers to formatting that is not there", damage: (w) => w.table.writeUInt16LE(0x0003, clx(w) + 5 + 8 + 6) },
+    {
+      name: "a character formatting page outside the main stream",
+      why: "its character formatting points outside its main stream",
+      damage: (w) => {
+        const fc = w.word.readUInt32LE(w.pair(12));
+        const n = (w.word.readUInt32LE(w.pair(12) + 4) - 4) / 8;
+        w.table.writeUInt32LE(0x3fffff, fc + (n + 1) * 4);
+      },
+    },
+  ];
+  const clx = (w: Awaited<ReturnType<typeof openWord>>): number => w.word.readUInt32LE(w.pair(33));
+
+  it.each(refused)("$name: 422 in words", async ({ damage, why }) => {
+    const w = await openWord(base);
+    damage(w);
+    const { status, body, cleaned } = await removeViaApi(server, await save(w.bytes(), "damaged.doc"), "damaged.doc");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe(`The Word 97-2003 document could not be read: ${why}.`);
+    expect(cleaned).toBeNull();
+  });
+
+  it("a PlcfandTxt of garbage (where each comment starts): the comments' text is blanked all the same", async () => {
+    const w = await openWord(base);
+    const fc = w.word.readUInt32LE(w.pair(5));
+    w.table.fill(0xff, fc, fc + w.word.readUInt32LE(w.pair(5) + 4));
+    const { status, body, cleaned } = await removeViaApi(server, await save(w.bytes(), "damaged.doc"), "damaged.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 });
+    for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+  });
+});
