@@ -7,10 +7,12 @@ const TIMEOUT_MS = 120_000;
 /** The text of the pages, extracted whole: a text PDF of thousands of pages stays far below. */
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
-/** What pdftotext reads on a PDF's pages, whitespace left out, as a digest. */
+/** What pdftotext reads on a PDF's pages, whitespace left out, as a digest, and how many pages it read. */
 export interface PageText {
   digest: string;
   chars: number;
+  /** pdftotext ends every page it reads with a form feed. */
+  pages: number;
 }
 
 /**
@@ -19,13 +21,15 @@ export interface PageText {
  * without whitespace. Cleaning never touches page content, so any difference means a page's
  * content was lost or damaged on the way. pdftotext also reads the annotations' appearances, so
  * the caller skips the check where cleaning removed annotations. `original` may be the
- * original's text read beforehand (`pageText`), alongside the cleaning.
+ * original's text read beforehand (`pageText`), alongside the cleaning. Resolves to the number of
+ * pages pdftotext read in the cleaned copy.
  */
-export async function checkSamePdfText(original: string | Promise<PageText>, cleaned: string): Promise<void> {
+export async function checkSamePdfText(original: string | Promise<PageText>, cleaned: string): Promise<number> {
   const [before, after] = await Promise.all([typeof original === "string" ? pageText(original) : original, pageText(cleaned)]);
   if (before.digest !== after.digest) {
     throw new BadFileError(CHANGED, new Error(`pdf: the pages' text (${before.chars} characters) is not the original's (now ${after.chars})`));
   }
+  return after.pages;
 }
 
 export async function pageText(file: string): Promise<PageText> {
@@ -37,6 +41,7 @@ export async function pageText(file: string): Promise<PageText> {
     throw err;
   }
   if (r.code !== 0) throw new BadFileError("The PDF is damaged and could not be read.", new Error(`pdftotext exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
-  const text = r.stdout.toString("utf8").replace(/\s+/gu, "");
-  return { digest: crypto.createHash("sha256").update(text, "utf8").digest("hex"), chars: text.length };
+  const all = r.stdout.toString("utf8");
+  const text = all.replace(/\s+/gu, "");
+  return { digest: crypto.createHash("sha256").update(text, "utf8").digest("hex"), chars: text.length, pages: all.split("\f").length - 1 };
 }
