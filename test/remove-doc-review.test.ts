@@ -43,6 +43,18 @@ const review = (f: readonly Finding[]): string[] => f.filter((x) => x.kind === "
 /** The bytes of `text` as a DOC may hold it: UTF-16 or 8-bit. */
 const held = (bytes: Buffer, text: string): boolean => bytes.includes(Buffer.from(text, "utf16le")) || bytes.includes(Buffer.from(text, "latin1"));
 
+/**
+ * A date as Word's DTTM ([MS-DOC] 2.9.70: minutes, hours, day, month, years since 1900, weekday
+ * packed in 32 bits), the form revision marks carry their date in.
+ */
+function dttm(iso: string): Buffer {
+  const d = new Date(iso);
+  const v = d.getUTCMinutes() | (d.getUTCHours() << 6) | (d.getUTCDate() << 11) | ((d.getUTCMonth() + 1) << 16) | ((d.getUTCFullYear() - 1900) << 20) | (d.getUTCDay() << 29);
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+}
+
 async function save(bytes: Buffer, name: string): Promise<string> {
   const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
   await fs.writeFile(file, bytes);
@@ -71,7 +83,12 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     expect(held(cleaned!, m.inserted)).toBe(true);
     // Blanking in place: not a byte more or less in the text stream.
-    expect((await openWord(cleaned!)).word.length).toBe((await openWord(original)).word.length);
+    const wordBefore = (await openWord(original)).word;
+    const wordAfter = (await openWord(cleaned!)).word;
+    expect(wordAfter.length).toBe(wordBefore.length);
+    // The revision marks' dates (the fixture's, 2023-05-06 07:08) are gone from the formatting.
+    expect(wordBefore.includes(dttm("2023-05-06T07:08:09Z"))).toBe(true);
+    expect(wordAfter.includes(dttm("2023-05-06T07:08:09Z"))).toBe(false);
 
     const out = await save(cleaned!, "cleaned.doc");
     // LibreOffice opens the copy; with every change accepted (deletions shown are now spaces) it reads as the fixture says.
@@ -156,6 +173,14 @@ describe("POST /api/v1/remove on damaged Word 97-2003 review structures: a 422 o
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe(`The Word 97-2003 document could not be read: ${why}.`);
     expect(cleaned).toBeNull();
+  });
+
+  it("a Word 6.0/95 header (nFib below Word 97's): 422 in words", async () => {
+    const w = await openWord(base);
+    w.word.writeUInt16LE(0x0068, 2);
+    const { status, body } = await removeViaApi(server, await save(w.bytes(), "word95.doc"), "word95.doc");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The document is in the Word 6.0/95 format, whose metadata, comments and tracked changes this service cannot remove.");
   });
 
   it("a PlcfandTxt of garbage (where each comment starts): the comments' text is blanked all the same", async () => {

@@ -55,7 +55,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
  * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
- * the text of its tracked deletions unless `keep` asks for them (word-review.ts), the JPEG and PNG pictures in any
+ * the text of its tracked deletions unless `keep` asks for them, and its revision marks' dates
+ * (word-review.ts), the JPEG and PNG pictures in any
  * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
@@ -101,12 +102,9 @@ export const legacyOfficeCleaner: Cleaner = {
     if (word != null) {
       const table = tableStreamOf(word, stream);
       scrubWord(word, table);
-      const drop = { comments: !ctx.keep.has("comments"), deletions: !ctx.keep.has("trackedChanges") };
-      if (drop.comments || drop.deletions) {
-        const review = blankReview(word, table, drop);
-        hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.deletions }).filter(([, n]) => n > 0));
-        removedText = review.removedText;
-      }
+      const review = blankReview(word, table, { comments: !ctx.keep.has("comments"), deletions: !ctx.keep.has("trackedChanges") });
+      hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.deletions }).filter(([, n]) => n > 0));
+      removedText = review.removedText;
     }
     const workbook = stream("Workbook") ?? stream("Book");
     if (workbook != null) scrubWorkbook(workbook);

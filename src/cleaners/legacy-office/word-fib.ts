@@ -20,7 +20,7 @@ export interface FcLcb {
   at: number;
 }
 
-/** The parts of a Word 97-2003 FIB this module reads. */
+/** The parts of a Word 97-2003 FIB ([MS-DOC] 2.5.1) this module reads. */
 export interface Fib {
   flags: number;
   /** Character counts of the subdocuments: main text, footnotes, headers, macros, comments, endnotes, text boxes, header text boxes. */
@@ -31,6 +31,11 @@ export interface Fib {
 
 export function readFib(wordDocument: Buffer): Fib {
   if (wordDocument.length < 34 || wordDocument.readUInt16LE(0) !== 0xa5ec) throw damaged("its main stream has no valid header");
+  // A Word 6.0/95 FIB places its tables elsewhere: neither its author fields nor its comments and
+  // tracked changes could be found.
+  if (wordDocument.readUInt16LE(2) < NFIB_WORD97) {
+    throw new BadFileError("The document is in the Word 6.0/95 format, whose metadata, comments and tracked changes this service cannot remove.");
+  }
   const flags = wordDocument.readUInt16LE(10);
   let pos = 32;
   const csw = wordDocument.readUInt16LE(pos);
@@ -48,11 +53,6 @@ export function readFib(wordDocument: Buffer): Fib {
     for (let i = 0; i < SUBDOCUMENTS; i++) ccp.push(wordDocument.readInt32LE(rgLw + (CCP_FIRST + i) * 4));
   }
   return { flags, ccp, blob: { start: pos, count } };
-}
-
-/** True for the FIB of Word 97 or later, whose text and formatting tables this module reads. */
-export function isWord97(wordDocument: Buffer): boolean {
-  return wordDocument.readUInt16LE(2) >= NFIB_WORD97;
 }
 
 /** The fc/lcb pair `i`, or null when the FIB has no such pair or it declares nothing. */

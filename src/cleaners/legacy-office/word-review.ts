@@ -1,4 +1,5 @@
 import { commentRange, fcLcb, type Fib, readFib } from "./word-fib.js";
+import { zeroRevisionDates } from "./word-sprm.js";
 import { DELETED, SPECIAL, WordText } from "./word-text.js";
 
 /** PlcfandTxt ([MS-DOC] 2.5.6, FibRgFcLcb97 pair 5): where each comment's text starts in the comments' subdocument. */
@@ -30,7 +31,8 @@ export interface WordReview {
  * footnote marks), and so do special characters (fSpec) whatever their code, and U+FEFF: the
  * structure the rest of the file refers to is untouched, and what is left of a comment or a
  * deletion is white space. The comment and deletion marks themselves stay (their authors are
- * blanked in word.ts), so the final text is the original's final text.
+ * blanked in word.ts), so the final text is the original's final text. The dates of the
+ * character revision marks (insertions, deletions, formatting changes) are zeroed, kept or not.
  */
 export function blankReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop): WordReview {
   return walkReview(wordDocument, table, drop, true);
@@ -44,6 +46,7 @@ export function surveyReview(wordDocument: Buffer, table: Buffer): WordReview {
 function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write: boolean): WordReview {
   const fib = readFib(wordDocument);
   const text = new WordText(wordDocument, table, fib);
+  if (write) for (const grpprl of text.characterGrpprls) zeroRevisionDates(grpprl);
   const notes = commentRange(fib);
   const commentOf = commentIndex(wordDocument, table, fib, notes.length);
   const commented = new Set<number>();

@@ -3,6 +3,12 @@ import { damaged } from "./word-fib.js";
 /** Character property modifiers read here ([MS-DOC] 2.6.1). */
 export const SPRM_C_F_RMARK_DEL = 0x0800;
 export const SPRM_C_F_SPEC = 0x0855;
+/** The dates of a character's revision marks: insertion, deletion (DTTMs), and formatting change (a PropRMarkOperand). */
+const SPRM_C_DTTM_RMARK = 0x6805;
+const SPRM_C_DTTM_RMARK_DEL = 0x6864;
+const SPRM_C_PROP_RMARK90 = 0xca57;
+/** A PropRMarkOperand ([MS-DOC] 2.9.218): cb (7), fPropRMark, ibstshort (2), dttm (4). */
+const PROP_RMARK_DTTM = 4;
 /** The two sprms whose operand size is not given by their first byte ([MS-DOC] 2.2.5.1). */
 const SPRM_T_DEF_TABLE = 0xd608;
 const SPRM_P_CHG_TABS = 0xc615;
@@ -60,4 +66,15 @@ export function lastToggle(grpprl: Buffer, sprm: number): boolean | null {
   let value: boolean | null = null;
   for (const p of prls(grpprl)) if (p.sprm === sprm) value = toggle(grpprl[p.operand]!);
   return value;
+}
+
+/**
+ * Zeroes in place the dates of the revision marks a grpprl carries (a DTTM of zero is "no
+ * date"); who made them is the author table's index, blanked with the table (word.ts).
+ */
+export function zeroRevisionDates(grpprl: Buffer): void {
+  for (const p of prls(grpprl)) {
+    if (p.sprm === SPRM_C_DTTM_RMARK || p.sprm === SPRM_C_DTTM_RMARK_DEL) grpprl.fill(0, p.operand, p.operand + 4);
+    if (p.sprm === SPRM_C_PROP_RMARK90 && grpprl[p.operand] === 7) grpprl.fill(0, p.operand + PROP_RMARK_DTTM, p.operand + PROP_RMARK_DTTM + 4);
+  }
 }

@@ -43,6 +43,11 @@ const COMPRESSED: Readonly<Record<number, number>> = {
  */
 export class WordText {
   readonly length: number;
+  /**
+   * The grpprls of the character formatting (the CHPX pages' and the pieces' Prcs), views of
+   * their streams: what is written into them changes the file in place.
+   */
+  readonly characterGrpprls: Buffer[] = [];
   private readonly pieces: Piece[];
   private readonly flags: Uint8Array;
 
@@ -51,7 +56,7 @@ export class WordText {
     table: Buffer,
     fib: Fib,
   ) {
-    this.pieces = readPieces(wordDocument, table, fib);
+    this.pieces = readPieces(wordDocument, table, fib, this.characterGrpprls);
     this.length = this.pieces[this.pieces.length - 1]!.cpEnd;
     this.flags = new Uint8Array(this.length);
     this.markRuns(table, fib);
@@ -93,7 +98,7 @@ export class WordText {
   private markRuns(table: Buffer, fib: Fib): void {
     const byBytes = [...this.pieces].sort((a, b) => a.byteStart - b.byteStart);
     const ends = byBytes.map(byteEnd);
-    for (const run of readCharRuns(this.wordDocument, table, fib)) {
+    for (const run of readCharRuns(this.wordDocument, table, fib, this.characterGrpprls)) {
       // The first piece that ends after the run starts, then every piece that starts before it ends.
       let lo = 0;
       let hi = byBytes.length;
@@ -114,7 +119,7 @@ export class WordText {
 }
 
 /** The Clx's piece table ([MS-DOC] 2.9.38 Clx, 2.9.178 PlcPcd), checked against both streams. */
-function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib): Piece[] {
+function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buffer[]): Piece[] {
   const clx = fcLcb(wordDocument, fib, CLX);
   if (clx == null || clx.fc + clx.lcb > table.length) throw damaged("its piece table is missing or lies outside its table stream");
   const end = clx.fc + clx.lcb;
@@ -127,6 +132,7 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib): Piece[] {
     prcs.push(table.subarray(pos + 3, pos + 3 + cb));
     pos += 3 + cb;
   }
+  grpprls.push(...prcs);
   if (pos + 5 > end || table[pos] !== 0x02) throw damaged("its piece table is malformed");
   const lcb = table.readUInt32LE(pos + 1);
   const plc = pos + 5;
@@ -177,8 +183,8 @@ interface CharRun {
   flags: number;
 }
 
-/** The runs of the CHPX pages that are deleted or special, from the PlcBteChpx. */
-function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib): CharRun[] {
+/** The runs of the CHPX pages that are deleted or special, from the PlcBteChpx; each run's grpprl goes into `grpprls`. */
+function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buffer[]): CharRun[] {
   const bte = fcLcb(wordDocument, fib, PLCF_BTE_CHPX);
   if (bte == null) return [];
   if (bte.fc + bte.lcb > table.length || bte.lcb < 12 || (bte.lcb - 4) % 8 !== 0) throw damaged("its character formatting table is malformed");
@@ -200,6 +206,7 @@ function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib): CharRun[] 
       const cb = fkp[offset]!;
       if (offset + 1 + cb > FKP_SIZE - 1) throw damaged("a page of its character formatting is malformed");
       const grpprl = fkp.subarray(offset + 1, offset + 1 + cb);
+      grpprls.push(grpprl);
       let flags = 0;
       for (const p of prls(grpprl)) {
         if (p.sprm === SPRM_C_F_RMARK_DEL) flags = toggle(grpprl[p.operand]!) ? flags | DELETED : flags & ~DELETED;

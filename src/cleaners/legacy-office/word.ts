@@ -24,7 +24,7 @@ const ASSOC_STRINGS = 18;
 
 /**
  * The table stream of a Word 97-2003 document ("0Table" or "1Table", as its FIB says), after the
- * checks every reading of it needs: a valid header, no encryption.
+ * checks every reading of it needs: a valid header of Word 97 or later (readFib), no encryption.
  */
 export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer {
   const { flags } = readFib(wordDocument);
