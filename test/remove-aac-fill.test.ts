@@ -92,18 +92,18 @@ describe("text in AAC fill elements", () => {
 });
 
 describe("hostile AAC fill elements", () => {
+  // No decoder reads such a frame (ffmpeg: "overread"), so all of it behind the element's header is blanked.
   it.each(["m4a", "mkv", "ts"] as const)(
-    "%s with a fill element claiming more bytes than its frame holds: a clean copy or a 422, never a 5xx",
+    "%s with a fill element claiming more bytes than its frame holds: blanked to the frame's end, decoded audio identical",
     async (container) => {
       const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `over-${container}-`)), container, [
         { frame: 5, text: `Clip by ${MARKER} on camera 7`, overclaim: 200 },
       ]);
-      const { status, body, cleaned } = await removeViaApi(server, file);
-      expect([200, 422], JSON.stringify(body)).toContain(status);
-      if (status === 200) {
-        expect(await findMarker(cleaned!, MARKER)).toEqual([]);
-        expect(cleaned!.includes("Lavc")).toBe(false);
-      }
+      const { out, removed } = await cleanedCopy(file);
+      expect(removed["aacFillText"]).toBe(3);
+      expect(await findMarker(out, MARKER)).toEqual([]);
+      expect((await fs.readFile(out)).includes("Lavc")).toBe(false);
+      expect(await decodedAudio(out)).toBe(await decodedAudio(file));
     },
     60_000,
   );
