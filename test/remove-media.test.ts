@@ -210,7 +210,7 @@ describe("hidden content in audio and video", () => {
       // Ordinary subtitles that name a place now and then are content: copied as they were.
       exact: [["0:s:0", "0:s:0"]],
       // Two user-data messages: x264's own and the planted one.
-      removed: { subtitles: 1, seiUserData: 2, aacFillText: 1 },
+      removed: { subtitles: 1, seiUserData: 2, aacText: 1 },
     },
     {
       kind: "mkv-ass",
@@ -220,7 +220,7 @@ describe("hidden content in audio and video", () => {
       // ASS events keep their text and exact times; only the header (codec private) changes.
       exact: [["0:s:0", "0:s:0"]],
       // 13 header lines: two comments, six editor fields, the project section (4), a comment among the styles.
-      removed: { subtitles: 1, seiUserData: 2, subtitleHeaders: 13, aacFillText: 1 },
+      removed: { subtitles: 1, seiUserData: 2, subtitleHeaders: 13, aacText: 1 },
     },
     {
       kind: "hevc-mp4",
@@ -229,7 +229,7 @@ describe("hidden content in audio and video", () => {
       after: ["video", "audio"],
       exact: [],
       // x265's own message (in hvcC) and the planted one (in the first sample).
-      removed: { seiUserData: 2, aacFillText: 1 },
+      removed: { seiUserData: 2, aacText: 1 },
     },
     {
       kind: "h264-ts",
@@ -238,7 +238,7 @@ describe("hidden content in audio and video", () => {
       after: ["video", "audio"],
       exact: [],
       // TS cuts the SEI units over its 188-byte packets: they are patched through them.
-      removed: { seiUserData: 2, aacFillText: 1 },
+      removed: { seiUserData: 2, aacText: 1 },
     },
   ];
 
@@ -261,7 +261,7 @@ describe("hidden content in audio and video", () => {
     expect(await streamKinds(out)).toEqual(c.after);
     expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
     for (const [original, copy] of c.exact) expect(await streamHash(out, copy)).toBe(await streamHash(file, original));
-    // The sound's packets change only where ffmpeg's AAC encoder wrote "Lavc…" (`aacFillText`): it decodes the same.
+    // The sound's packets change only where ffmpeg's AAC encoder wrote "Lavc…" (`aacText`): it decodes the same.
     expect(await streamHash(out, "0:a", true)).toBe(await streamHash(file, "0:a", true));
     expect(body["removed"]).toMatchObject(c.removed);
     // The ASS header and SEI are patched after muxing: the copy's checksums must still hold.

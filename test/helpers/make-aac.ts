@@ -9,6 +9,7 @@ import { run } from "./tools.js";
  * shifted behind them), then stream-copied by ffmpeg into the container asked for.
  */
 
+export type AacLayout = "mono" | "2.1";
 export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
@@ -108,10 +109,15 @@ export function plantFills(adts: Buffer, fills: readonly PlantedFill[]): Buffer 
   return Buffer.concat(parts);
 }
 
-/** ffmpeg's AAC (7 s, 44.1 kHz mono: 302 frames) as ADTS, with `fills` planted. */
-export async function makeAdts(dir: string, fills: readonly PlantedFill[], name = "planted"): Promise<string> {
+/**
+ * ffmpeg's AAC (7 s, 44.1 kHz: 302 frames) as ADTS, with `fills` planted: mono, or 2.1, a layout
+ * that needs a program config element, whose comment ffmpeg fills with "Lavc…" too (in the first
+ * frame of the ADTS; a container moves it into its codec configuration).
+ */
+export async function makeAdts(dir: string, fills: readonly PlantedFill[], name = "planted", layout: AacLayout = "mono"): Promise<string> {
   const plain = path.join(dir, "plain.aac");
-  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=7", "-c:a", "aac", "-b:a", "64k", "-f", "adts", plain]);
+  const sound = layout === "mono" ? [] : ["-filter_complex", "[0][0][0]amerge=inputs=3,aformat=channel_layouts=2.1"];
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=7", ...sound, "-c:a", "aac", "-b:a", "64k", "-f", "adts", plain]);
   const file = path.join(dir, `${name}.aac`);
   await fs.writeFile(file, plantFills(await fs.readFile(plain), fills));
   return file;
@@ -121,8 +127,8 @@ const VIDEO = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=7"];
 const X264 = ["-c:v", "libx264", "-preset", "ultrafast"];
 
 /** The planted ADTS stream copied into `container` (with a small video track where the container is a video one). */
-export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[]): Promise<string> {
-  const adts = await makeAdts(dir, fills, `planted-${container}`);
+export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[], layout: AacLayout = "mono"): Promise<string> {
+  const adts = await makeAdts(dir, fills, `planted-${container}`, layout);
   const audio = ["-f", "aac", "-i", adts];
   const ext = container === "mp4-subtitles" ? "mp4" : container;
   const file = path.join(dir, `aac-${container}.${ext}`);

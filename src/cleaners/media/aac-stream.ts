@@ -1,28 +1,28 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { blankLeadingFills, fillsWithText } from "./aac-fill.js";
+import { blankElement, leadingWithText, shifted, type TextElement } from "./aac-text.js";
 import { adtsFrameAt } from "./adts.js";
 import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
-import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
+import { patchPieces, type Patch, type PieceSource, wholeFile } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
 
 /** Bytes of the extracted stream read at a time (an ADTS frame is at most 8191). */
 const CHUNK = 4 * 1024 * 1024;
-/** Different frame heads to patch in one stream (ffmpeg repeats one every 256 frames). */
+/** Different patches in one stream (ffmpeg repeats one fill every 256 frames). */
 const MAX_DISTINCT = 4096;
 /**
- * A patch runs at least this far into its raw data block (when the block is that long), so that
- * what it looks for in the copy is the head of that frame and nothing else: a short fill element
- * alone could match elsewhere in the file.
+ * A patch of fill elements runs at least this far into its raw data block (when the block is that
+ * long), so that what it looks for in the copy is the head of that frame and nothing else: a
+ * short fill element alone could match elsewhere in the file.
  */
 const MIN_PATCH = 16;
 
-/** ffprobe's names of the AAC profiles whose frames are raw data blocks with fill elements (not the ER ones: LD, ELD). */
+/** ffprobe's names of the AAC profiles whose frames are raw data blocks (not the ER ones: LD, ELD). */
 const RAW_BLOCK_PROFILES = new Set(["Main", "LC", "SSR", "LTP", "HE-AAC", "HE-AACv2"]);
 
-/** Whether fill elements of a stream of this codec and profile (ffprobe's names) are looked for. */
-export function hasFillElements(codec: string, profile: string): boolean {
+/** Whether text elements of a stream of this codec and profile (ffprobe's names) are looked for. */
+export function hasTextElements(codec: string, profile: string): boolean {
   return codec === "aac" && RAW_BLOCK_PROFILES.has(profile);
 }
 
@@ -36,7 +36,7 @@ async function forEachFrame(src: MediaSource, stream: StreamSpec, workDir: strin
   const r = await runFfmpeg([...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-f", "adts", "-y", `file:${path.resolve(out)}`]);
   try {
     if (r.code !== 0) {
-      throw new BadFileError("The audio stream is damaged and could not be read.", new Error(`ffmpeg (AAC fill scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+      throw new BadFileError("The audio stream is damaged and could not be read.", new Error(`ffmpeg (AAC text scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
     }
     const fh = await fsp.open(out, "r");
     try {
@@ -70,15 +70,27 @@ async function forEachFrame(src: MediaSource, stream: StreamSpec, workDir: strin
   }
 }
 
+/** The patch that blanks `elements` (found in `buf`) in its bytes `[from, to)`. */
+function patchFor(buf: Buffer, from: number, to: number, elements: readonly TextElement[]): Patch {
+  const before = Buffer.from(buf.subarray(from, to));
+  const after = Buffer.from(before);
+  for (const e of elements) blankElement(after, shifted(e, -8 * from));
+  return { from: before, to: after };
+}
+
 /**
- * Blanks the fill elements with text (`aac-fill.ts`) of one AAC stream of `output`, read from
- * `source` (the same stream before the remux), where `pieces` says the output's container keeps
- * that stream: each frame head that changes is looked for and overwritten, the same length.
- * Then reads the copy's stream again: no fill element with text may be left. Resolves to the
- * number of elements blanked: those found in the source's frames, which the copy carries (a
- * copy still holding one is refused).
+ * Blanks the text elements (`aac-text.ts`) of one AAC stream of `output`, read from `source` (the
+ * same stream before the remux), where `pieces` says the output's container keeps that stream:
+ * - the leading fill elements of a frame, from the first one's first byte, as one patch;
+ * - a program config comment, from its length byte: it is where the frame that carries it has
+ *   it, and also in the codec configuration (AudioSpecificConfig) that the containers but MPEG-TS
+ *   keep in their headers (the ADTS written from it starts with it), so the whole file is
+ *   searched for it as well.
+ * Then reads the copy's stream again: no element with text may be left. Resolves to the number
+ * of elements blanked: those found in the source's frames, which the copy carries (a copy still
+ * holding one is refused).
  */
-export async function removeAacFillText(
+export async function removeAacText(
   source: MediaSource,
   sourceStream: StreamSpec,
   output: MediaSource,
@@ -87,32 +99,36 @@ export async function removeAacFillText(
   workDir: string,
 ): Promise<number> {
   const patches = new Map<string, Patch>();
+  const add = (patch: Patch): void => {
+    const key = patch.from.toString("latin1");
+    if (patches.has(key)) return;
+    if (patches.size >= MAX_DISTINCT) throw new TooComplexError(`more than ${MAX_DISTINCT} different AAC frames with text in their leading elements`);
+    patches.set(key, patch);
+  };
   let elements = 0;
   await forEachFrame(source, sourceStream, workDir, (buf, block, end) => {
-    const withText = fillsWithText(buf, block, end);
-    if (withText === 0) return;
-    elements += withText;
-    const to = Buffer.from(buf.subarray(block, end));
-    const { through } = blankLeadingFills(to, 0, to.length);
-    const length = Math.min(to.length, Math.max(through, MIN_PATCH));
-    const from = buf.subarray(block, block + length);
-    const key = from.toString("latin1");
-    if (patches.has(key)) return;
-    if (patches.size >= MAX_DISTINCT) throw new TooComplexError(`more than ${MAX_DISTINCT} different AAC frames with text in their fill elements`);
-    patches.set(key, { from: Buffer.from(from), to: to.subarray(0, length) });
+    const withText = leadingWithText(buf, block, end);
+    elements += withText.length;
+    for (const comment of withText.filter((e) => e.kind === "comment")) add(patchFor(buf, comment.payload / 8, comment.end / 8, [comment]));
+    const fills = withText.filter((e) => e.kind === "fill");
+    if (fills.length === 0) return;
+    const from = Math.floor(fills[0]!.start / 8);
+    add(patchFor(buf, from, Math.min(end, Math.max(Math.ceil(fills[fills.length - 1]!.end / 8), from + MIN_PATCH)), fills));
   });
   if (patches.size === 0) return 0;
-  // Longest first: a head that starts another longer one must not be matched inside it.
+  // Longest first: a patch that starts another longer one must not be matched inside it.
   const sorted = [...patches.values()].sort((a, b) => b.from.length - a.from.length);
-  await patchPieces(output.file, await pieces(), sorted);
+  const layout = await pieces();
+  await patchPieces(output.file, layout, sorted);
+  if (layout !== wholeFile) await patchPieces(output.file, wholeFile, sorted);
   let left = 0;
   await forEachFrame(output, outputStream, workDir, (buf, block, end) => {
-    left += fillsWithText(buf, block, end);
+    left += leadingWithText(buf, block, end).length;
   });
   if (left > 0) {
     throw new BadFileError(
       "The audio stream's encoder information could not be removed.",
-      new Error(`${left} AAC fill element(s) with text left in stream ${outputStream} of the copy`),
+      new Error(`${left} AAC element(s) with text left in stream ${outputStream} of the copy`),
     );
   }
   return elements;

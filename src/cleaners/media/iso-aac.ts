@@ -1,59 +1,42 @@
 import fs from "node:fs";
-import { blankLeadingFills, fillsWithText, HEAD_BYTES } from "./aac-fill.js";
+import { audioSpecificConfig, blankLeadingText, HEAD_BYTES, hasRawBlocks, holdsText, leadingWithText } from "./aac-text.js";
 import type { Range } from "./iso-samples.js";
 import { decoderConfig } from "./iso-mpeg4.js";
 
 /** objectTypeIndication values of AAC: MPEG-4 audio (0x40, see its AudioSpecificConfig), MPEG-2 AAC Main, LC and SSR. */
 const MPEG4_AUDIO = 0x40;
 const MPEG2_AAC = new Set([0x66, 0x67, 0x68]);
-/** Audio object types whose frames are raw data blocks (Main, LC, SSR, LTP); SBR and PS carry one of these as their core. */
-const RAW_BLOCK_TYPES = new Set([1, 2, 3, 4]);
-const SBR_TYPES = new Set([5, 29]);
 
 /** Bytes read at a time at most: samples that lie back to back are read together. */
 const WINDOW = 4 * 1024 * 1024;
 
-/**
- * Whether the `esds` payload `buf[from, to)` describes AAC framed as raw data blocks (where fill
- * elements are): null when the descriptors do not add up.
- */
-export function isAacWithFills(buf: Buffer, from: number, to: number): boolean | null {
-  const config = decoderConfig(buf, from, to);
-  if (config == null) return null;
-  if (MPEG2_AAC.has(config.objectType)) return true;
-  if (config.objectType !== MPEG4_AUDIO) return false;
-  const type = audioObjectType(buf.subarray(config.info.start, config.info.end));
-  return type != null && RAW_BLOCK_TYPES.has(type);
+export interface AacConfig {
+  /** The frames are raw data blocks, whose leading elements are looked at. */
+  rawBlocks: boolean;
+  /** The text of the AudioSpecificConfig's program config comment, in bytes of the buffer, when it has some. */
+  comment: Range | null;
 }
 
-/** The (core) audio object type of an AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1); null when it is cut short. */
-function audioObjectType(asc: Buffer): number | null {
-  let pos = 0;
-  const bits = (n: number): number | null => {
-    if (pos + n > asc.length * 8) return null;
-    let v = 0;
-    for (let i = 0; i < n; i++, pos++) v = v * 2 + ((asc[pos >> 3]! >> (7 - (pos & 7))) & 1);
-    return v;
-  };
-  const objectType = (): number | null => {
-    const t = bits(5);
-    if (t !== 31) return t;
-    const escaped = bits(6);
-    return escaped == null ? null : 32 + escaped;
-  };
-  const frequency = (): boolean => {
-    const index = bits(4);
-    return index != null && (index !== 15 || bits(24) != null);
-  };
-  const type = objectType();
-  if (type == null || !SBR_TYPES.has(type)) return type;
-  // Explicit SBR/PS signalling: the sampling frequency, channels, the SBR frequency, then the core's type.
-  if (!frequency() || bits(4) == null || !frequency()) return null;
-  return objectType();
+/**
+ * What the `esds` payload `buf[from, to)` says of an AAC stream (`aac-text.ts`); raw blocks false
+ * for other codecs. Null when the descriptors or the AudioSpecificConfig do not add up.
+ */
+export function aacConfig(buf: Buffer, from: number, to: number): AacConfig | null {
+  const config = decoderConfig(buf, from, to);
+  if (config == null) return null;
+  const mpeg2 = MPEG2_AAC.has(config.objectType);
+  if (!mpeg2 && config.objectType !== MPEG4_AUDIO) return { rawBlocks: false, comment: null };
+  const { start, end } = config.info;
+  if (mpeg2 && start === end) return { rawBlocks: true, comment: null };
+  const asc = buf.subarray(start, end);
+  const parsed = audioSpecificConfig(asc);
+  if (parsed == null) return null;
+  const comment = parsed.comment != null && holdsText(asc, parsed.comment) ? { start: start + parsed.comment.payload / 8 + 1, end: start + parsed.comment.end / 8 } : null;
+  return { rawBlocks: mpeg2 || hasRawBlocks(parsed.objectType), comment };
 }
 
 export interface FillWalk {
-  /** Fill elements blanked, or (dry run) still holding text. */
+  /** Elements blanked, or (dry run) still holding text. */
   elements: number;
   /** The samples written to. */
   changed: Range[];
@@ -61,7 +44,7 @@ export interface FillWalk {
 
 /**
  * Walks the samples (one raw data block each) of an AAC track in `file` and blanks the text of
- * their leading fill elements in place (`aac-fill.ts`). With `dryRun`, changes nothing and counts
+ * their leading fill and program config elements in place (`aac-text.ts`). With `dryRun`, changes nothing and counts
  * the elements still holding text. Only a sample's head is looked at (HEAD_BYTES), and samples
  * that lie back to back are read together.
  *
@@ -89,10 +72,10 @@ export function walkAacSamples(file: string, samples: readonly Range[], dryRun: 
         const to = Math.min(sample.end - first.start, from + HEAD_BYTES, window.length);
         if (to <= from) continue;
         if (dryRun) {
-          elements += fillsWithText(window, from, to);
+          elements += leadingWithText(window, from, to).length;
           continue;
         }
-        const blanked = blankLeadingFills(window, from, to);
+        const blanked = blankLeadingText(window, from, to);
         if (blanked.elements === 0) continue;
         elements += blanked.elements;
         changed.push(sample);

@@ -1,6 +1,6 @@
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
-import { isAacWithFills } from "./iso-aac.js";
+import { type AacConfig, aacConfig } from "./iso-aac.js";
 import { cleanEsds } from "./iso-mpeg4.js";
 import { cleanHvccSei, nalLengthSize } from "./iso-sei.js";
 import type { SeiCodec } from "./sei.js";
@@ -23,8 +23,12 @@ export interface KeptTrack {
    * the units already blanked in its `esds`. Null for other formats.
    */
   mpeg4: { chunks: Range[]; headerUnits: number } | null;
-  /** AAC framed as raw data blocks: where its samples are, for the fill-element rewrite (iso-aac.ts). Null for other formats. */
-  aacSamples: Range[] | null;
+  /**
+   * AAC framed as raw data blocks: where its samples are, for the rewrite of their text elements
+   * (iso-aac.ts), and the program config comments already blanked in its `esds`. Null for other
+   * formats.
+   */
+  aac: { samples: Range[]; headerText: number } | null;
 }
 
 export interface NalFraming {
@@ -206,10 +210,11 @@ function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewri
     else return null;
   }
   let nal: NalFraming | null = null;
-  let aacSamples: Range[] | null = null;
-  if (descriptions.aac) {
-    aacSamples = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count, true);
+  let aac: KeptTrack["aac"] = null;
+  if (descriptions.aacHeaderText != null) {
+    const aacSamples = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count, true);
     if (aacSamples == null) return null;
+    aac = { samples: aacSamples, headerText: descriptions.aacHeaderText };
   }
   if (descriptions.nal != null) {
     const perSample = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count, true);
@@ -217,7 +222,7 @@ function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewri
     nal = { ...descriptions.nal, samples: perSample };
   }
   const mpeg4 = descriptions.mpeg4Units == null ? null : { chunks: samples, headerUnits: descriptions.mpeg4Units };
-  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal, mpeg4, aacSamples }, samples };
+  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal, mpeg4, aac }, samples };
 }
 
 /** The sample descriptions with vendor and compressor name blanked; one format per track. */
@@ -229,8 +234,8 @@ interface Descriptions {
   nal: { lengthSize: number; headerMessages: number } | null;
   /** MPEG-4 Part 2: the user-data units blanked in the entries' `esds`. */
   mpeg4Units: number | null;
-  /** Every entry is AAC framed as raw data blocks (whose fill elements may hold text). */
-  aac: boolean;
+  /** Every entry is AAC framed as raw data blocks: the program config comments blanked in their `esds`. Null otherwise. */
+  aacHeaderText: number | null;
 }
 
 function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descriptions | null {
@@ -244,6 +249,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
   let nal: Descriptions["nal"] = null;
   let mpeg4Units: number | null = null;
   let aacEntries = 0;
+  let aacHeaderText = 0;
   for (const entry of entries) {
     if (entry.type !== format || entry.header !== 8) return null;
     const at = entry.at - stsd.at;
@@ -269,15 +275,19 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       if (!childrenAllowed(buf, entry.at + 8 + fixed, entry.at + entry.size, AUDIO_ENTRY_CHILDREN)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       if (entry.type === "mp4a") {
-        const aac = mp4aIsAac(buf, entry.at + 8 + fixed, entry.at + entry.size);
+        const aac = mp4aConfig(buf, entry.at + 8 + fixed, entry.at + entry.size);
         if (aac == null) return null;
-        if (aac) aacEntries++;
+        if (aac.rawBlocks) aacEntries++;
+        if (aac.rawBlocks && aac.comment != null) {
+          out.fill(0, aac.comment.start - stsd.at, aac.comment.end - stsd.at);
+          aacHeaderText++;
+        }
       }
     }
   }
   // Entries of AAC and of another codec in one track: left to the remux.
   if (aacEntries > 0 && aacEntries !== count) return null;
-  return { bytes: out, count, format, nal, mpeg4Units, aac: aacEntries > 0 };
+  return { bytes: out, count, format, nal, mpeg4Units, aacHeaderText: aacEntries > 0 ? aacHeaderText : null };
 }
 
 const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };
@@ -311,17 +321,17 @@ function mpeg4Headers(buf: Buffer, from: number, to: number, out: Buffer, stsdAt
 }
 
 /**
- * Whether an `mp4a` entry (its child boxes in `buf[from, to)`) holds AAC framed as raw data
- * blocks, from its `esds`, which QuickTime puts inside `wave`. False for the other codecs `mp4a`
- * can carry (MP3...); null when the `esds` is missing, doubled or malformed, so that ffmpeg's
- * remux and its own reading of the stream decide.
+ * What the `esds` of an `mp4a` entry (its child boxes in `buf[from, to)`; QuickTime puts it
+ * inside `wave`) says of its AAC (`iso-aac.ts`); raw blocks false for the other codecs `mp4a` can
+ * carry (MP3...). Null when the `esds` is missing, doubled or malformed, so that ffmpeg's remux
+ * and its own reading of the stream decide.
  */
-function mp4aIsAac(buf: Buffer, from: number, to: number): boolean | null {
+function mp4aConfig(buf: Buffer, from: number, to: number): AacConfig | null {
   const children = childBoxes(buf, from, to) ?? [];
   const wave = children.filter((b) => b.type === "wave");
   const esds = [...children, ...wave.flatMap((w) => childBoxes(buf, w.at + w.header, w.at + w.size) ?? [])].filter((b) => b.type === "esds");
   if (esds.length !== 1) return null;
-  return isAacWithFills(buf, esds[0]!.at + esds[0]!.header, esds[0]!.at + esds[0]!.size);
+  return aacConfig(buf, esds[0]!.at + esds[0]!.header, esds[0]!.at + esds[0]!.size);
 }
 
 function childrenAllowed(buf: Buffer, from: number, to: number, allowed: ReadonlySet<string>): boolean {

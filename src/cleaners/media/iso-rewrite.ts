@@ -51,8 +51,8 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  * - MPEG-4 Part 2 user data (`mpeg4-user-data.ts`) is blanked in the `esds` and in the samples,
  *   found through the sample tables, and the samples written to are read again to check that
  *   none is left;
- * - text in AAC fill elements (the encoder's "Lavc…", `aac-fill.ts`) is blanked in the samples
- *   the same way (`iso-aac.ts`).
+ * - text in AAC fill elements and program config comments (the encoder's "Lavc…",
+ *   `aac-text.ts`) is blanked in the `esds` and the samples the same way (`iso-aac.ts`).
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -99,18 +99,23 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
     }
     mpeg4UserData += walk.units + track.mpeg4.headerUnits;
   }
-  let aacFillText = 0;
+  let aacText = 0;
   for (const track of plan.tracks) {
-    if (track.aacSamples == null) continue;
-    const walk = walkAacSamples(output, track.aacSamples, false);
+    if (track.aac == null) continue;
+    const walk = walkAacSamples(output, track.aac.samples, false);
     // The walk read the copy: a sample it did not write to holds no text; those it wrote to are read again.
     const left = walkAacSamples(output, walk.changed, true).elements;
-    if (left !== 0) {
-      throw new BadFileError("The audio stream's encoder information could not be removed.", new Error(`${left} AAC fill element(s) with text left in the copy's samples`));
+    // The headers as written: rewriting the new moov again must find no comment to blank.
+    const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.aac?.headerText ?? 0), 0);
+    if (left !== 0 || again !== 0) {
+      throw new BadFileError(
+        "The audio stream's encoder information could not be removed.",
+        new Error(`AAC text left in the copy: ${left} element(s) in the samples, ${String(again)} in the headers`),
+      );
     }
-    aacFillText += walk.elements;
+    aacText += walk.elements + track.aac.headerText;
   }
-  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacFillText } };
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText } };
 }
 
 interface Plan {

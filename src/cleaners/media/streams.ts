@@ -7,7 +7,7 @@ import { isContent, probeStreams, type StreamInfo } from "./probe.js";
 import { asfPayloadPieces } from "./asf-pieces.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
 import { removeMpeg4UserData } from "./mpeg4-stream.js";
-import { hasFillElements, removeAacFillText } from "./aac-stream.js";
+import { hasTextElements, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
 import { isTelemetryTrack } from "./telemetry.js";
@@ -35,8 +35,8 @@ export interface StreamsJob {
  *   other SEI messages (captions, HDR, timing) kept; counted under `seiUserData`;
  * - user data (encoder identification) in MPEG-4 Part 2 is blanked in the copy
  *   (`mpeg4-user-data.ts`), counted under `mpeg4UserData`;
- * - text in AAC fill elements (ffmpeg's "Lavc…") is blanked in the copy (`aac-fill.ts`),
- *   counted under `aacFillText`.
+ * - text in AAC fill elements and program config comments (ffmpeg's "Lavc…") is blanked in
+ *   the copy (`aac-text.ts`), counted under `aacText`.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
  * with no reachable samples); such a copy is refused, never handed back.
@@ -44,7 +44,7 @@ export interface StreamsJob {
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacFillText: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0 };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
     if (s.kind === "subtitle" && (await isTelemetryTrack(source, s.index, s.codec))) hidden.subtitles++;
@@ -79,8 +79,8 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     if (s.kind === "video" && s.codec === "mpeg4") {
       hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
     }
-    if (s.kind === "audio" && hasFillElements(s.codec, s.profile)) {
-      hidden.aacFillText += await removeAacFillText(source, String(s.index), output, String(index), pieces, job.workDir);
+    if (s.kind === "audio" && hasTextElements(s.codec, s.profile)) {
+      hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, job.workDir);
     }
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
-import { removeAacFillText } from "../src/cleaners/media/aac-stream.js";
+import { removeAacText } from "../src/cleaners/media/aac-stream.js";
 import { wholeFile } from "../src/cleaners/media/patch-pieces.js";
 import { type AacContainer, makeAacIn, type PlantedFill } from "./helpers/make-aac.js";
 import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
@@ -70,11 +70,27 @@ describe("text in AAC fill elements", () => {
       expect(await findMarker(file, MARKER)).not.toEqual([]);
 
       const { out, removed } = await cleanedCopy(file);
-      expect(removed["aacFillText"]).toBe(ELEMENTS);
+      expect(removed["aacText"]).toBe(ELEMENTS);
       const copy = await fs.readFile(out);
       expect(copy.includes("Lavc")).toBe(false);
       expect(await findMarker(out, MARKER)).toEqual([]);
       expect(copy.includes("libfaac 1.28")).toBe(true);
+      expect(await decodedAudio(out)).toBe(await decodedAudio(file));
+    },
+    60_000,
+  );
+
+  // The program config element of a 2.1 layout: in the codec configuration (esds, Matroska's codec
+  // private data, FLV's sequence header) or, in a transport stream, in the first frame.
+  it.each(["m4a", "mov", "mp4-subtitles", "mkv", "ts", "flv"] as const)(
+    "ffmpeg's 2.1 AAC in %s: the Lavc string in its channel layout's comment goes too, decoded audio identical",
+    async (container) => {
+      const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `pce-${container}-`)), container, FILLS, "2.1");
+      const { out, removed } = await cleanedCopy(file);
+      expect(removed["aacText"]).toBe(ELEMENTS + 1);
+      const copy = await fs.readFile(out);
+      expect(copy.includes("Lavc")).toBe(false);
+      expect(await findMarker(out, MARKER)).toEqual([]);
       expect(await decodedAudio(out)).toBe(await decodedAudio(file));
     },
     60_000,
@@ -87,7 +103,7 @@ describe("text in AAC fill elements", () => {
     const workDir = await fs.mkdtemp(path.join(dir, "work-"));
     const src = { file: a, demuxer: "matroska" };
     const whole = () => Promise.resolve(wholeFile);
-    await expect(removeAacFillText(src, "a:0", { ...src, file: b }, "a:0", whole, workDir)).rejects.toBeInstanceOf(BadFileError);
+    await expect(removeAacText(src, "a:0", { ...src, file: b }, "a:0", whole, workDir)).rejects.toBeInstanceOf(BadFileError);
   }, 60_000);
 });
 
@@ -100,7 +116,7 @@ describe("hostile AAC fill elements", () => {
         { frame: 5, text: `Clip by ${MARKER} on camera 7`, overclaim: 200 },
       ]);
       const { out, removed } = await cleanedCopy(file);
-      expect(removed["aacFillText"]).toBe(3);
+      expect(removed["aacText"]).toBe(3);
       expect(await findMarker(out, MARKER)).toEqual([]);
       expect((await fs.readFile(out)).includes("Lavc")).toBe(false);
       expect(await decodedAudio(out)).toBe(await decodedAudio(file));
@@ -113,7 +129,7 @@ describe("hostile AAC fill elements", () => {
     const ok = await makeAacIn(await fs.mkdtemp(path.join(dir, "run64-")), "m4a", run(64));
     const { out, removed } = await cleanedCopy(ok);
     // The 64 planted, and ffmpeg's own two in other frames.
-    expect(removed["aacFillText"]).toBe(66);
+    expect(removed["aacText"]).toBe(66);
     expect(await findMarker(out, MARKER)).toEqual([]);
 
     for (const container of ["m4a", "mkv"] as const) {
