@@ -12,6 +12,9 @@ const AUTOSAVE_SOURCE = 35;
 const GRP_XST_ATN_OWNERS = 36;
 const STTBF_RMARK = 51;
 const STTB_SAVED_BY = 71;
+/** In FibRgFcLcb2002: the comments' ATRDPost10 records, each starting with the comment's date. */
+const ATRD_EXTRA = 112;
+const ATRD_EXTRA_SIZE = 18;
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
@@ -40,7 +43,7 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
  * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
  * autosave source path, the printer driver and its settings, the comment authors' names and
  * initials and the tracked-change authors (blanked in place: comments and revision marks refer
- * to them by position), and in the document properties (DOP)
+ * to them by position), the comments' dates (Word 2002 and later), and in the document properties (DOP)
  * the creation, revision and printing dates, revision count and editing time; in the FIB the
  * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
@@ -66,6 +69,8 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   if (revisionAuthors != null) blankSttb(table.subarray(revisionAuthors.fc, revisionAuthors.fc + revisionAuthors.lcb));
   const comments = pair(PLCF_AND_REF);
   if (comments != null) blankInitials(table.subarray(comments.fc, comments.fc + comments.lcb));
+  const extra = pair(ATRD_EXTRA);
+  if (extra != null) for (let at = extra.fc; at + ATRD_EXTRA_SIZE <= extra.fc + extra.lcb; at += ATRD_EXTRA_SIZE) table.fill(0, at, at + 4);
   const dop = pair(DOP);
   // DopBase: dttmCreated (20), dttmRevised (24), dttmLastPrint (28), nRevision (32), tmEdited (34).
   if (dop != null && dop.lcb >= 38) table.fill(0, dop.fc + 20, dop.fc + 38);
