@@ -30,7 +30,7 @@ const FILLS: PlantedFill[] = [
 ];
 const ELEMENTS = 5;
 
-const CONTAINERS: readonly AacContainer[] = ["m4a", "mp4", "mov", "3gp", "mp4-subtitles", "mkv", "ts", "m2ts", "flv", "avi"];
+const CONTAINERS: readonly AacContainer[] = ["m4a", "mp4", "mov", "3gp", "mp4-subtitles", "mkv", "ts", "m2ts", "flv", "avi", "asf"];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-aac-"));
@@ -82,7 +82,7 @@ describe("text in AAC fill elements", () => {
 
   // The program config element of a 2.1 layout: in the codec configuration (esds, Matroska's codec
   // private data, FLV's sequence header) or, in a transport stream, in the first frame.
-  it.each(["m4a", "mov", "mp4-subtitles", "mkv", "ts", "flv"] as const)(
+  it.each(["m4a", "mov", "mp4-subtitles", "mkv", "ts", "flv", "asf"] as const)(
     "ffmpeg's 2.1 AAC in %s: the Lavc string in its channel layout's comment goes too, decoded audio identical",
     async (container) => {
       const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `pce-${container}-`)), container, FILLS, "2.1");

@@ -10,7 +10,7 @@ import { run } from "./tools.js";
  */
 
 export type AacLayout = "mono" | "2.1";
-export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi";
+export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 
@@ -143,6 +143,7 @@ export async function makeAacIn(dir: string, container: AacContainer, fills: rea
     m2ts: [...audio, "-c", "copy", "-f", "mpegts", "-mpegts_m2ts_mode", "1"],
     flv: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
     avi: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
+    asf: [...audio, "-c", "copy", "-f", "asf"],
   };
   await run("ffmpeg", [...ffmpegQuiet, ...args[container], file]);
   return file;
