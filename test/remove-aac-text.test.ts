@@ -85,7 +85,7 @@ describe("text in AAC fill elements", () => {
   it.each(["m4a", "mov", "mp4-subtitles", "mkv", "ts", "flv", "asf"] as const)(
     "ffmpeg's 2.1 AAC in %s: the Lavc string in its channel layout's comment goes too, decoded audio identical",
     async (container) => {
-      const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `pce-${container}-`)), container, FILLS, "2.1");
+      const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `pce-${container}-`)), container, FILLS, { layout: "2.1" });
       const { out, removed } = await cleanedCopy(file);
       expect(removed["aacText"]).toBe(ELEMENTS + 1);
       const copy = await fs.readFile(out);
@@ -138,6 +138,25 @@ describe("hostile AAC fill elements", () => {
       expect(status, JSON.stringify(body)).toBe(422);
     }
   }, 60_000);
+
+  // ffmpeg's encoder repeats one fill (every 256 frames); a different text in every frame makes one
+  // patch per frame after a remux, which is bounded. The box rewrite walks the samples instead.
+  it("4,100 different texts: blanked in place in an M4A, refused as too complex after a remux (MKV)", async () => {
+    const fills: PlantedFill[] = [];
+    for (let frame = 1; fills.length < 4100; frame++) if (frame % 256 !== 0) fills.push({ frame, text: `${String(frame).padStart(5, "0")} ${MARKER}` });
+    const sub = await fs.mkdtemp(path.join(dir, "flood-"));
+    const m4a = await makeAacIn(sub, "m4a", fills, { seconds: 97 });
+    // ffmpeg's own, in the frames left alone.
+    const lavc = (await fs.readFile(m4a)).toString("latin1").split("Lavc").length - 1;
+    expect(lavc).toBeGreaterThan(10);
+    const { out, removed } = await cleanedCopy(m4a);
+    expect(removed["aacText"]).toBe(4100 + lavc);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+
+    const mkv = await makeAacIn(sub, "mkv", fills, { seconds: 97 });
+    const { status, body } = await removeViaApi(server, mkv);
+    expect(status, JSON.stringify(body)).toBe(422);
+  }, 120_000);
 
   it("mutated files: never a 5xx, nothing left behind", async () => {
     const seed = Number(process.env["FUZZ_SEED"] ?? crypto.randomInt(2 ** 31));

@@ -109,15 +109,22 @@ export function plantFills(adts: Buffer, fills: readonly PlantedFill[]): Buffer 
   return Buffer.concat(parts);
 }
 
-/**
- * ffmpeg's AAC (7 s, 44.1 kHz: 302 frames) as ADTS, with `fills` planted: mono, or 2.1, a layout
- * that needs a program config element, whose comment ffmpeg fills with "Lavc…" too (in the first
- * frame of the ADTS; a container moves it into its codec configuration).
- */
-export async function makeAdts(dir: string, fills: readonly PlantedFill[], name = "planted", layout: AacLayout = "mono"): Promise<string> {
+export interface AacOptions {
+  /**
+   * Mono, or 2.1, a layout that needs a program config element, whose comment ffmpeg fills with
+   * "Lavc…" too (in the first frame of the ADTS; a container moves it into its codec configuration).
+   */
+  layout?: AacLayout;
+  /** Length of the sound: 7 s by default (302 frames at 44.1 kHz). */
+  seconds?: number;
+}
+
+/** ffmpeg's AAC as ADTS, with `fills` planted. */
+export async function makeAdts(dir: string, fills: readonly PlantedFill[], name = "planted", opts: AacOptions = {}): Promise<string> {
   const plain = path.join(dir, "plain.aac");
-  const sound = layout === "mono" ? [] : ["-filter_complex", "[0][0][0]amerge=inputs=3,aformat=channel_layouts=2.1"];
-  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=7", ...sound, "-c:a", "aac", "-b:a", "64k", "-f", "adts", plain]);
+  const sound = (opts.layout ?? "mono") === "mono" ? [] : ["-filter_complex", "[0][0][0]amerge=inputs=3,aformat=channel_layouts=2.1"];
+  const sine = ["-f", "lavfi", "-i", `sine=frequency=440:duration=${opts.seconds ?? 7}`];
+  await run("ffmpeg", [...ffmpegQuiet, ...sine, ...sound, "-c:a", "aac", "-b:a", "64k", "-f", "adts", plain]);
   const file = path.join(dir, `${name}.aac`);
   await fs.writeFile(file, plantFills(await fs.readFile(plain), fills));
   return file;
@@ -127,8 +134,8 @@ const VIDEO = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=7"];
 const X264 = ["-c:v", "libx264", "-preset", "ultrafast"];
 
 /** The planted ADTS stream copied into `container` (with a small video track where the container is a video one). */
-export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[], layout: AacLayout = "mono"): Promise<string> {
-  const adts = await makeAdts(dir, fills, `planted-${container}`, layout);
+export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[], opts: AacOptions = {}): Promise<string> {
+  const adts = await makeAdts(dir, fills, `planted-${container}`, opts);
   const audio = ["-f", "aac", "-i", adts];
   const ext = container === "mp4-subtitles" ? "mp4" : container;
   const file = path.join(dir, `aac-${container}.${ext}`);
