@@ -48,10 +48,9 @@ export function readFib(wordDocument: Buffer): Fib {
   const count = wordDocument.readUInt16LE(pos);
   pos += 2;
   if (pos + count * 8 > wordDocument.length) throw damaged("its header is cut short");
+  if (cslw < CCP_FIRST + SUBDOCUMENTS) throw damaged("its header is cut short");
   const ccp: number[] = [];
-  if (cslw >= CCP_FIRST + SUBDOCUMENTS) {
-    for (let i = 0; i < SUBDOCUMENTS; i++) ccp.push(wordDocument.readInt32LE(rgLw + (CCP_FIRST + i) * 4));
-  }
+  for (let i = 0; i < SUBDOCUMENTS; i++) ccp.push(wordDocument.readInt32LE(rgLw + (CCP_FIRST + i) * 4));
   return { flags, ccp, blob: { start: pos, count } };
 }
 

@@ -158,7 +158,7 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buff
     if (byBytes[i]!.byteStart < byteEnd(byBytes[i - 1]!)) throw damaged("two pieces of its text share the same bytes");
   }
   const total = fib.ccp.reduce((a, b) => a + b, 0);
-  if (fib.ccp.length === 0 || fib.ccp.some((c) => c < 0) || total > pieces[pieces.length - 1]!.cpEnd) {
+  if (fib.ccp.some((c) => c < 0) || total > pieces[pieces.length - 1]!.cpEnd) {
     throw damaged("its header counts more text than its piece table holds");
   }
   return pieces;
