@@ -29,6 +29,7 @@ function markers(tag: string): { comment: string; author: string; deleted: strin
 interface Finding {
   kind: string;
   title: string;
+  value?: string;
 }
 
 async function findingsOf(file: string | Buffer): Promise<Finding[]> {
@@ -74,7 +75,9 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     const { file, fixture } = await makeReviewedDoc(dir, from, m);
     const original = await fs.readFile(file);
     for (const marker of [m.comment, m.deleted, m.author, m.inserted]) expect(held(original, marker), marker).toBe(true);
-    expect(review(await findingsOf(file))).toEqual([`The document holds ${comments} review comment(s).`, `The document keeps ${trackedChanges} tracked change(s), deleted text included.`]);
+    const before = await findingsOf(file);
+    expect(review(before)).toEqual([`The document holds ${comments} review comment(s).`, `The document keeps ${trackedChanges} tracked change(s), deleted text included.`]);
+    expect(before.find((f) => f.title.includes("review comment"))?.value).toBe(m.author);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "review.doc");
     expect(status, JSON.stringify(body)).toBe(200);

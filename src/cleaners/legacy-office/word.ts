@@ -77,6 +77,20 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   if (blob.count * 8 >= LAST_SAVED_AT + 8) wordDocument.fill(0, blob.start + LAST_SAVED_AT, blob.start + LAST_SAVED_AT + 8);
 }
 
+/** The comment authors' names (GrpXstAtnOwners), as written: blank ones included. */
+export function commentAuthorsOf(wordDocument: Buffer, table: Buffer): string[] {
+  const p = fcLcb(wordDocument, readFib(wordDocument), GRP_XST_ATN_OWNERS);
+  if (p == null || p.fc + p.lcb > table.length) return [];
+  const b = table.subarray(p.fc, p.fc + p.lcb);
+  const names: string[] = [];
+  for (let pos = 0; pos + 2 <= b.length; ) {
+    const end = Math.min(pos + 2 + b.readUInt16LE(pos) * 2, b.length);
+    names.push(b.subarray(pos + 2, end - ((end - pos) % 2)).toString("utf16le"));
+    pos = end;
+  }
+  return names;
+}
+
 /** An SttbfAssoc of empty strings in place of the old one (shorter, so it fits), the rest zeroed. */
 function emptyAssoc(table: Buffer, p: FcLcb, fib: Buffer): void {
   const empty = Buffer.alloc(6 + ASSOC_STRINGS * 2);
