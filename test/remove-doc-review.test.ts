@@ -3,7 +3,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { libreOfficeText, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
+import { libreOfficeText, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
+import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
@@ -127,6 +128,20 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(cleaned!.includes(Buffer.from(m.deleted.slice(5), "latin1"))).toBe(false);
     expect(held(cleaned!, m.inserted)).toBe(true);
     expect(await libreOfficeText(dir, await save(cleaned!, "mixed-clean.doc"))).toBe(fixture.finalText.join(" "));
+  }, 120_000);
+
+  it("a picture inside a tracked deletion cannot be blanked: 422 in words; kept with keep=trackedChanges", async () => {
+    const marker = `Docpicture${crypto.randomBytes(4).toString("hex")}`;
+    const own = await fs.mkdtemp(path.join(dir, "picture-"));
+    const file = await makeDocWithDeletedPicture(dir, await fs.readFile(await makePng(own, marker)), marker);
+    const refused = await removeViaApi(server, file, "picture.doc");
+    expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+    expect(refused.body["error"]).toBe("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
+    const kept = await removeViaApi(server, file, "picture.doc", { keep: "trackedChanges" });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    // The deleted words stay, as asked; the picture's own metadata goes all the same.
+    expect(held(kept.cleaned!, marker)).toBe(true);
+    expect(kept.body["removed"]).toHaveProperty("png");
   }, 120_000);
 
   it("keep=comments,trackedChanges: comment and deleted text stay, nothing counted", async () => {

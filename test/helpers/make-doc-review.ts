@@ -132,3 +132,28 @@ export async function withCompressedTail(file: string, splitCp: number): Promise
   w.table = Buffer.concat([w.table, clx]);
   return w.bytes();
 }
+
+/**
+ * A DOC (LibreOffice from a flat ODT) whose tracked deletion holds an inline picture, between
+ * words carrying `marker`: the picture's anchor (0x01) is formatted as deleted.
+ */
+export async function makeDocWithDeletedPicture(dir: string, picture: Buffer, marker: string): Promise<string> {
+  const work = path.join(dir, `doc-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const ns = [
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"',
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"',
+  ].join(" ");
+  const frame = `<draw:frame svg:width="1cm" svg:height="1cm" text:anchor-type="as-char"><draw:image><office:binary-data>${picture.toString("base64")}</office:binary-data></draw:image></draw:frame>`;
+  const deletion = `<text:changed-region text:id="ct1"><text:deletion><office:change-info><dc:creator>Someone</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info><text:p>${marker} ${frame} ${marker}</text:p></text:deletion></text:changed-region>`;
+  const source = path.join(work, "picture.fodt");
+  await fs.writeFile(
+    source,
+    `<?xml version="1.0" encoding="UTF-8"?><office:document ${ns} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text"><office:body><office:text><text:tracked-changes text:track-changes="true">${deletion}</text:tracked-changes><text:p>Alpha <text:change text:change-id="ct1"/>Omega</text:p></office:text></office:body></office:document>`,
+  );
+  await soffice(work, ["--convert-to", "doc", "--outdir", work, source]);
+  return path.join(work, "picture.doc");
+}

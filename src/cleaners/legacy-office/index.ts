@@ -103,6 +103,9 @@ export const legacyOfficeCleaner: Cleaner = {
       const table = tableStreamOf(word, stream);
       scrubWord(word, table);
       const review = blankReview(word, table, { comments: !ctx.keep.has("comments"), deletions: !ctx.keep.has("trackedChanges") });
+      if (review.objects > 0) {
+        throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
+      }
       hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.deletions }).filter(([, n]) => n > 0));
       removedText = review.removedText;
     }

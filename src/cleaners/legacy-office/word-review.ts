@@ -19,7 +19,15 @@ export interface WordReview {
   deletions: number;
   /** The characters blanked, in the order of the text, white space left out. */
   removedText: string;
+  /**
+   * Pictures and objects (special characters 0x01 and 0x08) inside what goes: blanking cannot
+   * take them out, their data lying elsewhere (the Data stream, the drawings).
+   */
+  objects: number;
 }
+
+/** Special characters that anchor a picture, an OLE object (0x01) or a drawn object (0x08). */
+const OBJECT_ANCHORS = new Set([0x01, 0x08]);
 
 /**
  * Blanks in place the text of the comments (the annotation subdocument, [MS-DOC] 2.3.4) and of
@@ -52,6 +60,7 @@ function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write
   const commented = new Set<number>();
   const removed: string[] = [];
   let deletions = 0;
+  let objects = 0;
   let inDeletion = false;
   let deletionCounted = false;
   text.walk(0, text.length, (cp, code, blank) => {
@@ -64,7 +73,9 @@ function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write
     }
     const rel = cp - notes.start;
     const inComment = drop.comments && rel >= 0 && rel < notes.length;
-    if (!(deleted || inComment) || code < 0x20 || code === 0xfeff || (flags & SPECIAL) !== 0) return;
+    if (!(deleted || inComment)) return;
+    if ((flags & SPECIAL) !== 0 && OBJECT_ANCHORS.has(code)) objects++;
+    if (code < 0x20 || code === 0xfeff || (flags & SPECIAL) !== 0) return;
     const ch = String.fromCharCode(code);
     if (/\s/u.test(ch)) return;
     removed.push(ch);
@@ -75,7 +86,7 @@ function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write
       deletions++;
     }
   });
-  return { comments: commented.size, deletions, removedText: removed.join("") };
+  return { comments: commented.size, deletions, removedText: removed.join(""), objects };
 }
 
 /**
