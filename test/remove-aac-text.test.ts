@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { removeAacText } from "../src/cleaners/media/aac-stream.js";
 import { wholeFile } from "../src/cleaners/media/patch-pieces.js";
-import { type AacContainer, makeAacIn, type PlantedFill } from "./helpers/make-aac.js";
+import { type AacContainer, containsAtAnyBit, makeAacIn, type PlantedFill } from "./helpers/make-aac.js";
 import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -96,6 +96,25 @@ describe("text in AAC fill elements", () => {
     60_000,
   );
 
+  // LATM (as DVB broadcasts carry AAC in MPEG-TS) puts the raw data blocks at any bit (after its
+  // configuration, repeated every 20 frames): the texts are looked for at every bit. (ffmpeg
+  // writes ADTS instead for a layout that needs a program config element.)
+  it("ffmpeg's AAC as LATM in MPEG-TS: the texts go wherever their bits fall, decoded audio identical", async () => {
+    const file = await makeAacIn(await fs.mkdtemp(path.join(dir, "latm-")), "ts-latm", FILLS);
+    const bytes = await fs.readFile(file);
+    const probe = await run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file]);
+    expect(probe.stdout.toString("utf8").trim().split(/\s+/)).toContain("aac_latm");
+    expect(containsAtAnyBit(bytes, "Lavc")).toBe(true);
+    expect(containsAtAnyBit(bytes, MARKER)).toBe(true);
+    const { out, removed } = await cleanedCopy(file);
+    expect(removed["aacText"]).toBe(ELEMENTS);
+    const copy = await fs.readFile(out);
+    expect(containsAtAnyBit(copy, "Lavc")).toBe(false);
+    expect(containsAtAnyBit(copy, MARKER)).toBe(false);
+    expect(containsAtAnyBit(copy, "libfaac 1.28")).toBe(true);
+    expect(await decodedAudio(out)).toBe(await decodedAudio(file));
+  }, 60_000);
+
   it("a copy still holding text after the patch is refused, not handed back", async () => {
     const a = await makeAacIn(await fs.mkdtemp(path.join(dir, "a-")), "mkv", FILLS);
     // A copy whose stream differs from what the source's scan saw: fills with another text.
@@ -103,7 +122,7 @@ describe("text in AAC fill elements", () => {
     const workDir = await fs.mkdtemp(path.join(dir, "work-"));
     const src = { file: a, demuxer: "matroska" };
     const whole = () => Promise.resolve(wholeFile);
-    await expect(removeAacText(src, "a:0", { ...src, file: b }, "a:0", whole, workDir)).rejects.toBeInstanceOf(BadFileError);
+    await expect(removeAacText(src, "a:0", { ...src, file: b }, "a:0", whole, "adts", workDir)).rejects.toBeInstanceOf(BadFileError);
   }, 60_000);
 });
 

@@ -10,7 +10,7 @@ import { run } from "./tools.js";
  */
 
 export type AacLayout = "mono" | "2.1";
-export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf";
+export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf" | "ts-latm";
 
 const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 
@@ -137,7 +137,7 @@ const X264 = ["-c:v", "libx264", "-preset", "ultrafast"];
 export async function makeAacIn(dir: string, container: AacContainer, fills: readonly PlantedFill[], opts: AacOptions = {}): Promise<string> {
   const adts = await makeAdts(dir, fills, `planted-${container}`, opts);
   const audio = ["-f", "aac", "-i", adts];
-  const ext = container === "mp4-subtitles" ? "mp4" : container;
+  const ext = container === "mp4-subtitles" ? "mp4" : container === "ts-latm" ? "ts" : container;
   const file = path.join(dir, `aac-${container}.${ext}`);
   const args: Record<AacContainer, string[]> = {
     m4a: [...audio, "-c", "copy", "-f", "ipod"],
@@ -151,13 +151,32 @@ export async function makeAacIn(dir: string, container: AacContainer, fills: rea
     flv: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
     avi: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
     asf: [...audio, "-c", "copy", "-f", "asf"],
+    // LATM in LOAS frames, as DVB broadcasts carry AAC: the raw data blocks start at any bit. The
+    // muxer needs the configuration before the first packet: from an M4A, not ADTS.
+    "ts-latm": ["-i", await remuxed(adts, path.join(dir, "for-latm.m4a")), "-c", "copy", "-f", "mpegts", "-mpegts_flags", "latm"],
   };
   await run("ffmpeg", [...ffmpegQuiet, ...args[container], file]);
   return file;
+}
+
+async function remuxed(input: string, output: string): Promise<string> {
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "aac", "-i", input, "-c", "copy", output]);
+  return output;
 }
 
 async function subtitle(dir: string): Promise<string> {
   const file = path.join(dir, "dialogue.srt");
   await fs.writeFile(file, "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:03,000 --> 00:00:05,000\nGoodbye.\n");
   return file;
+}
+
+/** Whether `text` is in `bytes` starting at any bit, not only at a byte boundary (LATM puts it anywhere). */
+export function containsAtAnyBit(bytes: Buffer, text: string): boolean {
+  if (bytes.includes(text, 0, "latin1")) return true;
+  for (let shift = 1; shift < 8; shift++) {
+    const shifted = Buffer.alloc(bytes.length);
+    for (let i = 0; i < bytes.length; i++) shifted[i] = ((bytes[i]! << shift) | ((bytes[i + 1] ?? 0) >> (8 - shift))) & 0xff;
+    if (shifted.includes(text, 0, "latin1")) return true;
+  }
+  return false;
 }

@@ -1,14 +1,17 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { blankElement, leadingWithText, shifted, type TextElement } from "./aac-text.js";
+import { blankElement, holdsText, leadingTextElements, shifted, type TextElement } from "./aac-text.js";
 import { adtsFrameAt } from "./adts.js";
+import { latmTextElements, type LatmState, loasFrameAt } from "./latm.js";
 import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { patchPieces, type Patch, type PieceSource, wholeFile } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
 
-/** Bytes of the extracted stream read at a time (an ADTS frame is at most 8191). */
+/** Bytes of the extracted stream read at a time. */
 const CHUNK = 4 * 1024 * 1024;
+/** The longest frame: ADTS's is 8191 bytes, LOAS's 3 + 8191. */
+const MAX_FRAME = 3 + 8191;
 /** Different patches in one stream (ffmpeg repeats one fill every 256 frames). */
 const MAX_DISTINCT = 4096;
 /**
@@ -21,19 +24,34 @@ const MIN_PATCH = 16;
 /** ffprobe's names of the AAC profiles whose frames are raw data blocks (not the ER ones: LD, ELD). */
 const RAW_BLOCK_PROFILES = new Set(["Main", "LC", "SSR", "LTP", "HE-AAC", "HE-AACv2"]);
 
-/** Whether text elements of a stream of this codec and profile (ffprobe's names) are looked for. */
-export function hasTextElements(codec: string, profile: string): boolean {
-  return codec === "aac" && RAW_BLOCK_PROFILES.has(profile);
+/**
+ * How the frames of a stream of this codec and profile (ffprobe's names) are read for their text
+ * elements: AAC as ADTS, LATM (`aac_latm`, in MPEG-TS) as the LOAS frames it came in; null for
+ * the rest.
+ */
+export type AacFraming = "adts" | "latm";
+export function aacFraming(codec: string, profile: string): AacFraming | null {
+  if (!RAW_BLOCK_PROFILES.has(profile)) return null;
+  return codec === "aac" ? "adts" : codec === "aac_latm" ? "latm" : null;
 }
 
 /**
- * Calls `each` with every frame of one AAC stream as ffmpeg reads it from `src`: the stream is
- * written as ADTS into the work folder (ffmpeg adds the headers that give each frame's length)
- * and read back a chunk at a time. Bytes that are no frame are stepped over, as a decoder does.
+ * Calls `each` with the text elements of every frame of one AAC stream as ffmpeg reads it from
+ * `src` (with the frame, and the byte after it): the stream is written into the work folder as
+ * ADTS (ffmpeg adds the headers that give each frame's length), or as the LOAS frames LATM came
+ * in, and read back a chunk at a time. Bytes that are no frame are stepped over, as a decoder
+ * does.
  */
-async function forEachFrame(src: MediaSource, stream: StreamSpec, workDir: string, each: (buf: Buffer, block: number, end: number) => void): Promise<void> {
-  const out = path.join(workDir, `aac-${stream.replace(/[^0-9A-Za-z]/g, "_")}-${Date.now()}.aac`);
-  const r = await runFfmpeg([...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-f", "adts", "-y", `file:${path.resolve(out)}`]);
+async function forEachFrame(
+  src: MediaSource,
+  stream: StreamSpec,
+  framing: AacFraming,
+  workDir: string,
+  each: (buf: Buffer, elements: TextElement[], end: number) => void,
+): Promise<void> {
+  const out = path.join(workDir, `aac-${stream.replace(/[^0-9A-Za-z]/g, "_")}-${Date.now()}.${framing}`);
+  const r = await runFfmpeg([...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-f", framing, "-y", `file:${path.resolve(out)}`]);
+  const latm: LatmState = { configured: false };
   try {
     if (r.code !== 0) {
       throw new BadFileError("The audio stream is damaged and could not be read.", new Error(`ffmpeg (AAC text scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
@@ -49,14 +67,23 @@ async function forEachFrame(src: MediaSource, stream: StreamSpec, workDir: strin
         const window = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
         let pos = 0;
         while (pos < window.length) {
-          const frame = adtsFrameAt(window, pos);
-          if (frame != null) {
-            each(window, frame.block, frame.end);
-            pos = frame.end;
-            continue;
+          if (framing === "adts") {
+            const frame = adtsFrameAt(window, pos);
+            if (frame != null) {
+              each(window, leadingTextElements(window, frame.block, frame.end), frame.end);
+              pos = frame.end;
+              continue;
+            }
+          } else {
+            const end = loasFrameAt(window, pos);
+            if (end != null) {
+              each(window, latmTextElements(window, pos, end, latm), end);
+              pos = end;
+              continue;
+            }
           }
-          // A header cut by the chunk's end waits for the next chunk.
-          if (!final && window.length - pos < 8192) break;
+          // A frame cut by the chunk's end waits for the next chunk.
+          if (!final && window.length - pos < MAX_FRAME) break;
           pos++;
         }
         carry = Buffer.from(window.subarray(pos));
@@ -83,9 +110,11 @@ function patchFor(buf: Buffer, from: number, to: number, elements: readonly Text
  * same stream before the remux), where `pieces` says the output's container keeps that stream:
  * - the leading fill elements of a frame, from the first one's first byte, as one patch;
  * - a program config comment, from its length byte: it is where the frame that carries it has
- *   it, and also in the codec configuration (AudioSpecificConfig) that the containers but MPEG-TS
- *   keep in their headers (the ADTS written from it starts with it), so the whole file is
- *   searched for it as well.
+ *   it (LATM repeats it in its configurations), and also in the codec configuration
+ *   (AudioSpecificConfig) that the containers but MPEG-TS keep in their headers (the ADTS written
+ *   from it starts with it), so the whole file is searched for it as well.
+ * LATM's bits fall anywhere in a byte: a patch covers the bytes its bits touch, whose other bits
+ * are the same in the copy.
  * Then reads the copy's stream again: no element with text may be left. Resolves to the number
  * of elements blanked: those found in the source's frames, which the copy carries (a copy still
  * holding one is refused).
@@ -96,6 +125,7 @@ export async function removeAacText(
   output: MediaSource,
   outputStream: StreamSpec,
   pieces: () => Promise<PieceSource>,
+  framing: AacFraming,
   workDir: string,
 ): Promise<number> {
   const patches = new Map<string, Patch>();
@@ -106,10 +136,10 @@ export async function removeAacText(
     patches.set(key, patch);
   };
   let elements = 0;
-  await forEachFrame(source, sourceStream, workDir, (buf, block, end) => {
-    const withText = leadingWithText(buf, block, end);
+  await forEachFrame(source, sourceStream, framing, workDir, (buf, found, end) => {
+    const withText = found.filter((e) => holdsText(buf, e));
     elements += withText.length;
-    for (const comment of withText.filter((e) => e.kind === "comment")) add(patchFor(buf, comment.payload / 8, comment.end / 8, [comment]));
+    for (const comment of withText.filter((e) => e.kind === "comment")) add(patchFor(buf, Math.floor(comment.payload / 8), Math.ceil(comment.end / 8), [comment]));
     const fills = withText.filter((e) => e.kind === "fill");
     if (fills.length === 0) return;
     const from = Math.floor(fills[0]!.start / 8);
@@ -122,8 +152,8 @@ export async function removeAacText(
   await patchPieces(output.file, layout, sorted);
   if (layout !== wholeFile) await patchPieces(output.file, wholeFile, sorted);
   let left = 0;
-  await forEachFrame(output, outputStream, workDir, (buf, block, end) => {
-    left += leadingWithText(buf, block, end).length;
+  await forEachFrame(output, outputStream, framing, workDir, (buf, found) => {
+    left += found.filter((e) => holdsText(buf, e)).length;
   });
   if (left > 0) {
     throw new BadFileError(

@@ -77,10 +77,10 @@ function writeBit(buf: Buffer, pos: number, bit: number): void {
 /**
  * A program config element from `pos` (after its id, if it has one) up to bit `end`: where its
  * comment is (the length byte, then the text). Null when it does not fit. Its byte alignment is
- * counted from the buffer's start, which callers put at a byte boundary of the raw data block or
- * the AudioSpecificConfig (the references the standard aligns to).
+ * counted from bit `alignFrom`: the AudioSpecificConfig's start, or in a frame the buffer's start
+ * (as ffmpeg's decoder counts it, from the packet's start).
  */
-function programConfig(buf: Buffer, pos: number, end: number): { comment: number; end: number } | null {
+function programConfig(buf: Buffer, pos: number, end: number, alignFrom = 0): { comment: number; end: number } | null {
   // element_instance_tag, object_type, sampling_frequency_index, then the element counts.
   if (pos + 31 > end) return null;
   const front = readBits(buf, pos + 10, 4);
@@ -96,7 +96,7 @@ function programConfig(buf: Buffer, pos: number, end: number): { comment: number
     pos += 1 + (readBits(buf, pos, 1) === 1 ? extra : 0);
   }
   pos += 5 * (front + side + back) + 4 * lfe + 4 * assoc + 5 * cc;
-  pos = Math.ceil(pos / 8) * 8;
+  pos = alignFrom + Math.ceil((pos - alignFrom) / 8) * 8;
   if (pos + 8 > end) return null;
   const stop = pos + 8 + 8 * readBits(buf, pos, 8);
   return stop <= end ? { comment: pos, end: stop } : null;
@@ -110,9 +110,13 @@ function programConfig(buf: Buffer, pos: number, end: number): { comment: number
  * too complex (no encoder writes them, and text behind them would be left).
  */
 export function leadingTextElements(buf: Buffer, from: number, to: number): TextElement[] {
-  const end = to * 8;
+  return leadingTextElementsAt(buf, from * 8, to * 8);
+}
+
+/** `leadingTextElements` of a raw data block that starts at bit `from` and ends at bit `end` (in LATM, at any bit). */
+export function leadingTextElementsAt(buf: Buffer, from: number, end: number): TextElement[] {
   const found: TextElement[] = [];
-  let pos = from * 8;
+  let pos = from;
   for (let n = 0; pos + 3 <= end; n++) {
     const start = pos;
     const id = readBits(buf, pos, 3);
@@ -206,7 +210,7 @@ export function holdsText(buf: Buffer, fill: TextElement): boolean {
 export function blankElement(buf: Buffer, fill: TextElement): boolean {
   if (!holdsText(buf, fill)) return false;
   if (fill.kind === "comment") {
-    buf.fill(0, fill.payload / 8 + 1, fill.end / 8);
+    for (let p = fill.payload + 8; p < fill.end; p++) writeBit(buf, p, 0);
     return true;
   }
   const from = fill.payload + 4;
@@ -247,17 +251,27 @@ export function shifted(element: TextElement, bits: number): TextElement {
 const RAW_BLOCK_TYPES = new Set([1, 2, 3, 4]);
 const SBR_TYPES = new Set([5, 29]);
 
+/** What an AudioSpecificConfig says (see `audioSpecificConfig`). */
+export interface AscReading {
+  /** The (core) audio object type. */
+  objectType: number;
+  /** The program config element's comment (channel configuration 0). */
+  comment: TextElement | null;
+  /** The bit after the config, when its object type is one whose config is read to its end. */
+  end: number | null;
+}
+
 /**
- * An AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1) read as far as its program config comment:
- * its (core) audio object type, and the comment when it has a program config element (channel
- * configuration 0). Null when it is cut short.
+ * An AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1) in the bits `[from, to)` of `buf`, read as far
+ * as the GASpecificConfig of the object types with raw data blocks goes (its program config
+ * comment included); other object types are read up to their type. Null when it is cut short.
+ * Without a length of its own (LATM's version 0), a config ends there, as ffmpeg reads it.
  */
-export function audioSpecificConfig(asc: Buffer): { objectType: number; comment: TextElement | null } | null {
-  let pos = 0;
-  const end = asc.length * 8;
+export function audioSpecificConfig(buf: Buffer, from = 0, to = buf.length * 8): AscReading | null {
+  let pos = from;
   const bits = (n: number): number | null => {
-    if (pos + n > end) return null;
-    const v = readBits(asc, pos, n);
+    if (pos + n > to) return null;
+    const v = readBits(buf, pos, n);
     pos += n;
     return v;
   };
@@ -281,13 +295,22 @@ export function audioSpecificConfig(asc: Buffer): { objectType: number; comment:
     type = objectType();
     if (type == null) return null;
   }
-  if (!RAW_BLOCK_TYPES.has(type) || channels !== 0) return { objectType: type, comment: null };
+  if (!RAW_BLOCK_TYPES.has(type)) return { objectType: type, comment: null, end: null };
   // GASpecificConfig: frameLengthFlag, dependsOnCoreCoder (and its delay), extensionFlag.
   const flags = bits(2);
-  if (flags == null || ((flags & 1) === 1 && bits(14) == null) || bits(1) == null) return null;
-  const pce = programConfig(asc, pos, end);
-  if (pce == null) return null;
-  return { objectType: type, comment: { kind: "comment", start: pos, payload: pce.comment, end: pce.end, type: -1, overruns: false } };
+  if (flags == null || ((flags & 1) === 1 && bits(14) == null)) return null;
+  const extension = bits(1);
+  if (extension == null) return null;
+  let comment: TextElement | null = null;
+  if (channels === 0) {
+    const pce = programConfig(buf, pos, to, from);
+    if (pce == null) return null;
+    comment = { kind: "comment", start: pos, payload: pce.comment, end: pce.end, type: -1, overruns: false };
+    pos = pce.end;
+  }
+  // extensionFlag3, for these object types the only field an extension adds.
+  if (extension === 1 && bits(1) == null) return null;
+  return { objectType: type, comment, end: pos };
 }
 
 /** Whether an audio object type's frames are raw data blocks, where text elements are looked for. */

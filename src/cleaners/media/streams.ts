@@ -7,7 +7,7 @@ import { isContent, probeStreams, type StreamInfo } from "./probe.js";
 import { asfPayloadPieces } from "./asf-pieces.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
 import { removeMpeg4UserData } from "./mpeg4-stream.js";
-import { hasTextElements, removeAacText } from "./aac-stream.js";
+import { aacFraming, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
 import { isTelemetryTrack } from "./telemetry.js";
@@ -79,9 +79,8 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     if (s.kind === "video" && s.codec === "mpeg4") {
       hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
     }
-    if (s.kind === "audio" && hasTextElements(s.codec, s.profile)) {
-      hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, job.workDir);
-    }
+    const framing = s.kind === "audio" ? aacFraming(s.codec, s.profile) : null;
+    if (framing != null) hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, framing, job.workDir);
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }
   return { hidden };
