@@ -76,6 +76,16 @@ describe("POST /api/v1/remove on PDFs", () => {
     await run("qpdf", ["--check", out]);
   });
 
+  it("counts the tags of a page's JPEG picture once (ExifTool's read of the PDF reads it; the picture is not read again)", async () => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    const read = JSON.parse(await exiftool(["-j", "-G0", "-u", "-ee", file])) as Array<Record<string, unknown>>;
+    const exifTags = Object.keys(read[0]!).filter((k) => k.startsWith("EXIF:")).length;
+    expect(exifTags).toBeGreaterThan(3);
+    const { status, body } = await removeViaApi(server, file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body["removed"] as Record<string, number>)["exif"]).toBe(exifTags);
+  });
+
   it("cleans a JPEG image whose dictionary is damaged (found by the fuzz run)", async () => {
     const file = await makeMarkedPdf(dir, "plain", MARKER);
     const bytes = await fs.readFile(file);

@@ -70,14 +70,14 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
       keep: req.keep,
       unknownMembers: req.unknownMembers ?? "refuse",
       exiftool: req.exiftool,
-      cleanNested: async (input, output) => {
+      cleanNested: async (input, output, readWith) => {
         if (depth + 1 > INNER_LIMITS.maxDepth) throw new TooComplexError("files nested too deeply");
         budget.files += 1;
         budget.bytes += (await fsp.stat(input)).size;
         if (budget.files > INNER_LIMITS.maxFiles) throw new TooComplexError(`more than ${INNER_LIMITS.maxFiles} inner files`);
         if (budget.bytes > INNER_LIMITS.maxBytes) throw new TooComplexError(`inner files over ${INNER_LIMITS.maxBytes} bytes`);
         try {
-          const { removed, remaining } = await cleanFile({ ...req, input, output, workDir }, budget, depth + 1);
+          const { removed, remaining } = await cleanFile({ ...req, input, output, workDir }, budget, depth + 1, readWith?.fileType);
           nested.push({ removed, remaining });
           return { removed, remaining };
         } catch (err) {
@@ -93,12 +93,16 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
   }
 }
 
-/** Detect, clean and verify one file (a nested file; or a whole one where no worker is used). */
-export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanResult> {
+/**
+ * Detect, clean and verify one file (a nested file; or a whole one where no worker is used). A
+ * nested file whose type the enclosing file's read already gave (`readWith`, see
+ * `CleanContext.cleanNested`) is not read before cleaning: nothing is counted as removed twice.
+ */
+export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0, readWith?: string): Promise<CleanResult> {
   // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads it.
   await screenHere(req.input);
-  const before = (await readBeforeCleaning(req.exiftool, req.input)).tags;
-  const detected = detect(before);
+  const before = readWith == null ? (await readBeforeCleaning(req.exiftool, req.input)).tags : {};
+  const detected = detect(readWith == null ? before : { "File:FileType": readWith });
   const outcome = await clean(req, detected, budget, depth);
   return verify(req.exiftool, detected, before, req.output, req.keep, outcome);
 }

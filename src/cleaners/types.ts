@@ -31,8 +31,11 @@ export interface CleanContext {
    * Cleans and verifies a file nested inside this one (an image inside a DOCX, say) with the
    * cleaner the registry picks for its bytes, and gives what its verification found (the service
    * adds it to this file's own outcome). Resolves to null when no cleaner handles that type.
+   * `readWith` names the type of a file this file's own ExifTool read already read whole (a PDF's
+   * read with `-ee` reads its JPEG pictures): it is cleaned as that type without a read of its
+   * own, and its tags, already counted with this file's, are not counted again.
    */
-  cleanNested(input: string, output: string): Promise<NestedOutcome | null>;
+  cleanNested(input: string, output: string, readWith?: { fileType: string }): Promise<NestedOutcome | null>;
 }
 
 /**
