@@ -128,7 +128,7 @@ describe("text in AAC fill elements", () => {
 
 describe("hostile AAC fill elements", () => {
   // No decoder reads such a frame (ffmpeg: "overread"), so all of it behind the element's header is blanked.
-  it.each(["m4a", "mkv", "ts"] as const)(
+  it.each(["m4a", "mkv", "ts", "ts-latm"] as const)(
     "%s with a fill element claiming more bytes than its frame holds: blanked to the frame's end, decoded audio identical",
     async (container) => {
       const file = await makeAacIn(await fs.mkdtemp(path.join(dir, `over-${container}-`)), container, [
@@ -137,7 +137,9 @@ describe("hostile AAC fill elements", () => {
       const { out, removed } = await cleanedCopy(file);
       expect(removed["aacText"]).toBe(3);
       expect(await findMarker(out, MARKER)).toEqual([]);
-      expect((await fs.readFile(out)).includes("Lavc")).toBe(false);
+      const copy = await fs.readFile(out);
+      expect(containsAtAnyBit(copy, MARKER)).toBe(false);
+      expect(containsAtAnyBit(copy, "Lavc")).toBe(false);
       expect(await decodedAudio(out)).toBe(await decodedAudio(file));
     },
     60_000,
@@ -181,7 +183,7 @@ describe("hostile AAC fill elements", () => {
     const seed = Number(process.env["FUZZ_SEED"] ?? crypto.randomInt(2 ** 31));
     const rnd = prng(seed);
     const problems: string[] = [];
-    for (const container of ["m4a", "mkv"] as const) {
+    for (const container of ["m4a", "mkv", "ts-latm"] as const) {
       const original = await fs.readFile(await makeAacIn(await fs.mkdtemp(path.join(dir, `fuzz-${container}-`)), container, FILLS));
       for (const kind of MUTATIONS) {
         const file = path.join(dir, `fuzz-${kind}.${container}`);
