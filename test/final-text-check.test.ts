@@ -18,7 +18,7 @@ import { readZip } from "./helpers/read-archives.js";
  * The verification's final-text comparison, on real generated documents under review: the text it
  * reads from the original is the hand-written final text of the fixture (insertions kept,
  * deletions and comments left out), and a copy whose final text truly differs is refused; a PDF
- * whose page text changed is refused as well (pdftotext), and so is a DOC (catdoc). The
+ * whose page text changed is refused as well (pdftotext), and so is a DOC (word-extractor). The
  * same check running inside the service on every cleaned document is exercised by
  * remove-office.test.ts and remove-epub.test.ts, whose documents must come back 200.
  */

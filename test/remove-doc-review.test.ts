@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { libreOfficeText, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
+import { cjkMarker, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -97,7 +97,7 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     const out = await save(cleaned!, "cleaned.doc");
     // LibreOffice opens the copy; with every change accepted (deletions shown are now spaces) it reads as the fixture says.
     expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
-    // catdoc (the service's own check) sees no comment or deleted text, and the inserted text.
+    // catdoc, which reads the whole text stream as it lies, sees no comment or deleted text.
     const catdoc = (await run("catdoc", ["-w", "-d", "utf-8", out])).stdout.toString("utf8");
     expect(catdoc).not.toContain(m.comment);
     expect(catdoc).not.toContain(m.deleted);
@@ -128,6 +128,27 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(cleaned!.includes(Buffer.from(m.deleted.slice(5), "latin1"))).toBe(false);
     expect(held(cleaned!, m.inserted)).toBe(true);
     expect(await libreOfficeText(dir, await save(cleaned!, "mixed-clean.doc"))).toBe(fixture.finalText.join(" "));
+  }, 120_000);
+
+  it("Chinese and Japanese text (UTF-16 without ASCII): comment and deleted text blanked, 200, the final text as written by hand", async () => {
+    const m = { comment: cjkMarker(), deleted: cjkMarker(), inserted: cjkMarker(), author: cjkMarker() };
+    const { file, finalText } = await makeCjkReviewedDoc(dir, m);
+    const original = await fs.readFile(file);
+    for (const marker of Object.values(m)) expect(held(original, marker), marker).toBe(true);
+    const noSpace = (s: string): string => s.replace(/\s+/gu, "");
+    // The document is one that catdoc misreads (blocks of UTF-16 taken as 8-bit): its first paragraph does not come out.
+    const catdoc = (await run("catdoc", ["-w", "-d", "utf-8", file])).stdout.toString("utf8");
+    expect(noSpace(catdoc)).not.toContain(finalText[0]!.slice(0, 40));
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "cjk.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 1 });
+    for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    expect(held(cleaned!, m.inserted)).toBe(true);
+    expect((await openWord(cleaned!)).word.length).toBe((await openWord(original)).word.length);
+    // LibreOffice reads the copy (the blanked deletion shows as white space) as the fixture's final text.
+    expect(noSpace(await libreOfficeText(dir, await save(cleaned!, "cjk-clean.doc")))).toBe(finalText.join(""));
   }, 120_000);
 
   it("a picture inside a tracked deletion cannot be blanked: 422 in words; kept with keep=trackedChanges", async () => {

@@ -157,3 +157,41 @@ export async function makeDocWithDeletedPicture(dir: string, picture: Buffer, ma
   await soffice(work, ["--convert-to", "doc", "--outdir", work, source]);
   return path.join(work, "picture.doc");
 }
+
+/** A marker of `n` random CJK unified ideographs: no ASCII byte in its UTF-16 form but the high ones. */
+export function cjkMarker(n = 6): string {
+  return String.fromCharCode(...Array.from({ length: n }, () => 0x4e00 + crypto.randomInt(0x5000)));
+}
+
+/**
+ * A Chinese and Japanese DOC under review (LibreOffice from a flat ODT): long paragraphs with no
+ * ASCII character at all (full-width punctuation), a tracked insertion, a tracked deletion and a
+ * comment, each holding its marker many times over. LibreOffice writes the text as UTF-16, in
+ * runs far longer than 256 bytes without an ASCII space or punctuation mark: the text catdoc
+ * misreads as 8-bit. `finalText`: the paragraphs once every change is accepted, comments hidden.
+ */
+export async function makeCjkReviewedDoc(dir: string, m: { comment: string; deleted: string; inserted: string; author: string }): Promise<{ file: string; finalText: string[] }> {
+  const work = path.join(dir, `doc-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const japanese = "本文の最初の段落です。日本語の文章を書きます、空白はありません。".repeat(8);
+  const tail = "最後の部分です。";
+  const chinese = "第二段落：中文文本，没有空格，也没有英文标点。".repeat(8);
+  const end = "结束。";
+  const deleted = `删除的文字${m.deleted}这一部分会被删除。`.repeat(8);
+  const comment = `这是批注的内容${m.comment}必须删除。`.repeat(8);
+  const ns = [
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
+  ].join(" ");
+  const info = `<office:change-info><dc:creator>${m.author}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info>`;
+  const changes = `<text:tracked-changes text:track-changes="true"><text:changed-region text:id="ct1"><text:insertion>${info}</text:insertion></text:changed-region><text:changed-region text:id="ct2"><text:deletion>${info}<text:p>${deleted}</text:p></text:deletion></text:changed-region></text:tracked-changes>`;
+  const note = `<office:annotation><dc:creator>${m.author}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date><text:p>${comment}</text:p></office:annotation>`;
+  const source = path.join(work, "cjk.fodt");
+  await fs.writeFile(
+    source,
+    `<?xml version="1.0" encoding="UTF-8"?><office:document ${ns} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text"><office:body><office:text>${changes}<text:p>${japanese}<text:change-start text:change-id="ct1"/>${m.inserted}<text:change-end text:change-id="ct1"/><text:change text:change-id="ct2"/>${tail}</text:p><text:p>${chinese}${note}${end}</text:p></office:text></office:body></office:document>`,
+  );
+  await soffice(work, ["--convert-to", "doc", "--outdir", work, source]);
+  return { file: path.join(work, "cjk.doc"), finalText: [`${japanese}${m.inserted}${tail}`, `${chinese}${end}`] };
+}

@@ -1,42 +1,50 @@
 import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { runTool, ToolFailure } from "../run-tool.js";
+import { wordFinalText } from "./word-final-text.js";
 
 const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
 const TIMEOUT_MS = 60_000;
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
-/** catdoc's readers of the text of each kind of Office 97-2003 file (the `catdoc` package). */
+/** catdoc's readers of the text of Excel and PowerPoint files (the `catdoc` package). */
 const READERS: Readonly<Record<string, readonly string[]>> = {
-  DOC: ["catdoc", "-w", "-d", "utf-8"],
-  DOT: ["catdoc", "-w", "-d", "utf-8"],
   XLS: ["xls2csv", "-d", "utf-8"],
   XLT: ["xls2csv", "-d", "utf-8"],
   PPT: ["catppt", "-d", "utf-8"],
   PPS: ["catppt", "-d", "utf-8"],
   POT: ["catppt", "-d", "utf-8"],
 };
+/** Word files are read through their piece table (word-final-text.ts), not by catdoc. */
+const WORD = new Set(["DOC", "DOT"]);
 
 /**
- * Refuses a cleaned Office 97-2003 file whose text is not the original's, as catdoc's readers
- * (apart from the cleaner's own record walking) extract it, compared without whitespace. The
- * cleaner edits fields in place and never the text, so a difference means the text was damaged.
+ * Refuses a cleaned Office 97-2003 file whose text is not the original's, as a reader apart from
+ * the cleaner's own record walking extracts it (word-extractor for Word, catdoc's xls2csv and
+ * catppt for Excel and PowerPoint), compared without whitespace. The cleaner edits fields in
+ * place and never the text, so a difference means the text was damaged.
  *
  * `removedText`: the characters the cleaner blanked on purpose (a Word document's comments and
- * tracked deletions, word-review.ts), white space left out. catdoc reads a Word file's text
- * stream as it lies, one line per paragraph, so the blanked copy must then give the same lines,
- * each the original's line with characters taken out (in order, nothing added or moved), and all
- * the characters taken out together must be among those the cleaner declared. (catdoc drops what
- * precedes some control characters in a paragraph, so part of the declared text may not show.)
+ * tracked deletions, word-review.ts), white space left out. The blanked copy must then give the
+ * same lines, each the original's line with characters taken out (in order, nothing added or
+ * moved), and all the characters taken out together must be among those the cleaner declared.
+ * (The reader leaves text formatted as deleted out, so what shows of the declared text is
+ * mostly the comments'.)
  */
 export async function checkSameLegacyText(original: string, cleaned: string, fileType: string, removedText = ""): Promise<void> {
-  const reader = READERS[fileType];
+  const reader = readerOf(fileType);
   if (reader == null) return;
-  const [before, after] = await Promise.all([text(reader, original), text(reader, cleaned)]);
+  const [before, after] = await Promise.all([reader.read(original), reader.read(cleaned)]);
   const why = removedText === "" ? sameText(before, after) : sameLinesLess(before, after, removedText);
   if (why != null) {
-    throw new BadFileError(CHANGED, new Error(`legacy-office: the ${fileType}'s text (${reader[0]}) is not the original's: ${why}`));
+    throw new BadFileError(CHANGED, new Error(`legacy-office: the ${fileType}'s text (${reader.name}) is not the original's: ${why}`));
   }
+}
+
+function readerOf(fileType: string): { name: string; read: (file: string) => Promise<string> } | null {
+  if (WORD.has(fileType)) return { name: "word-extractor", read: wordFinalText };
+  const tool = READERS[fileType];
+  return tool == null ? null : { name: tool[0]!, read: (file) => text(tool, file) };
 }
 
 const strip = (s: string): string => s.replace(/\s+/gu, "");
@@ -65,8 +73,6 @@ function sameLinesLess(before: string, after: string, removed: string): string |
         k++;
         continue;
       }
-      // catdoc turns a character outside the Basic Multilingual Plane into replacement characters.
-      if (ch === "\ufffd") continue;
       const left = budget.get(ch) ?? 0;
       if (left === 0) return `line ${i + 1} lost a character the cleaner did not remove`;
       budget.set(ch, left - 1);
