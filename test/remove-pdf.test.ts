@@ -86,6 +86,23 @@ describe("POST /api/v1/remove on PDFs", () => {
     expect((body["removed"] as Record<string, number>)["exif"]).toBe(exifTags);
   });
 
+  it("reads each of several JPEG pictures on its own (the PDF's read lists their tags once), and cleans them all", async () => {
+    const one = await makeMarkedPdf(dir, "plain", MARKER);
+    const copy = path.join(dir, "same-again.pdf");
+    await fs.copyFile(one, copy);
+    // Pages of two files: two picture objects (pages of one file twice would share one).
+    const two = path.join(dir, "two-pictures.pdf");
+    await run("qpdf", ["--empty", "--pages", one, copy, "--", two]);
+    const read = JSON.parse(await exiftool(["-j", "-G0", "-u", "-ee", one])) as Array<Record<string, unknown>>;
+    const exifTags = Object.keys(read[0]!).filter((k) => k.startsWith("EXIF:")).length;
+    const { status, body, cleaned } = await removeViaApi(server, two, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body["removed"] as Record<string, number>)["exif"]).toBeGreaterThanOrEqual(2 * exifTags);
+    const out = path.join(dir, "two-pictures.cleaned.pdf");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+  });
+
   it("cleans a JPEG image whose dictionary is damaged (found by the fuzz run)", async () => {
     const file = await makeMarkedPdf(dir, "plain", MARKER);
     const bytes = await fs.readFile(file);

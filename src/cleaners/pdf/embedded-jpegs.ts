@@ -6,11 +6,15 @@ import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
 /**
  * A JPEG image XObject (`/Filter /DCTDecode`) stores a whole JPEG file, with whatever EXIF
  * (GPS, camera serial...), XMP and comments the camera put in it. Each one is handed to the JPEG
- * cleaner through `cleanNested` and written back in place of the original bytes. One that is an
- * image by its dictionary and a JPEG by its bytes was read already, with its tags counted, by
- * ExifTool's `-ee` read of the PDF (which reads the DCT images of the pages): it is cleaned as a
- * JPEG without a read of its own (so an image only an annotation or a thumbnail shows is cleaned
- * but its tags are not counted). Anything else that starts like a JPEG is read and detected first.
+ * cleaner through `cleanNested` and written back in place of the original bytes.
+ *
+ * ExifTool's `-ee` read of the PDF (detection) reads the pages' DCT images and lists their tags
+ * with the document's, one of each name. So where the document holds one such picture (an image
+ * by its dictionary, a JPEG by its bytes), that read has already read and counted it: it is
+ * cleaned as a JPEG without a read of its own (and if only an annotation or a thumbnail shows it,
+ * its tags go uncounted). Where it holds several, the read merged them, and each is read on its
+ * own as before (their tags then count with the merged ones too); anything else that starts like
+ * a JPEG is read and detected first.
  *
  * `doc` is the dump read with `--json-stream-data=file`; `update` is the edit being built, whose
  * entries for these objects get the cleaned data file. `attached` are the keys of attached files'
@@ -18,19 +22,21 @@ import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
  */
 export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument, ctx: CleanContext, attached: ReadonlySet<string>): Promise<void> {
   const changes = update.qpdf[1];
-  let n = 0;
+  const found: Array<{ key: string; dict: PdfDict; source: string; picture: boolean }> = [];
   for (const [key, obj] of Object.entries(doc.qpdf[1])) {
     if (!("stream" in obj) || attached.has(key)) continue;
     const source = obj.stream.datafile;
     if (source == null) continue;
     const jpegBytes = await startsLikeJpeg(source);
     const jpegImage = isJpegImage(obj.stream.dict);
-    if (!jpegImage && !jpegBytes) continue;
-    const cleaned = path.resolve(ctx.workDir, `jpeg-${n++}`);
-    if (!(await ctx.cleanNested(source, cleaned, jpegImage && jpegBytes ? { fileType: "JPEG" } : undefined))) continue;
+    if (jpegImage || jpegBytes) found.push({ key, dict: obj.stream.dict, source, picture: jpegImage && jpegBytes });
+  }
+  const readAlready = found.filter((f) => f.picture).length === 1;
+  for (const [n, { key, dict, source, picture }] of found.entries()) {
+    const cleaned = path.resolve(ctx.workDir, `jpeg-${n}`);
+    if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;
     const prior: QpdfObject | undefined = changes[key];
-    const dict = prior != null && "stream" in prior ? prior.stream.dict : obj.stream.dict;
-    changes[key] = { stream: { dict, datafile: cleaned } };
+    changes[key] = { stream: { dict: prior != null && "stream" in prior ? prior.stream.dict : dict, datafile: cleaned } };
   }
 }
 
