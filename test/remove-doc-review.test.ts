@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cjkMarker, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail } from "./helpers/make-doc-review.js";
+import { cjkMarker, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail, withLoopingWordChain } from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -220,6 +220,13 @@ describe("POST /api/v1/remove on damaged Word 97-2003 review structures: a 422 o
     const { status, body } = await removeViaApi(server, await save(w.bytes(), "word95.doc"), "word95.doc");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The document is in the Word 6.0/95 format, whose metadata, comments and tracked changes this service cannot remove.");
+  });
+
+  it("the WordDocument stream's sector chain looping back to its start: 422 as damaged, not a worker filling its heap", async () => {
+    const { status, body, cleaned } = await removeViaApi(server, await save(await withLoopingWordChain(base), "looping.doc"), "looping.doc");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The file is not a readable Office 97-2003 document: its compound file structure is damaged.");
+    expect(cleaned).toBeNull();
   });
 
   it("a PlcfandTxt of garbage (where each comment starts): the comments' text is blanked all the same", async () => {

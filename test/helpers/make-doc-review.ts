@@ -195,3 +195,28 @@ export async function makeCjkReviewedDoc(dir: string, m: { comment: string; dele
   await soffice(work, ["--convert-to", "doc", "--outdir", work, source]);
   return { file: path.join(work, "cjk.doc"), finalText: [`${japanese}${m.inserted}${tail}`, `${chinese}${end}`] };
 }
+
+/**
+ * The same compound file with the sector chain of its WordDocument stream looping: its last
+ * sector's entry points back to its first, in the FAT or, for a stream under 4096 bytes, the
+ * MiniFAT ([MS-CFB] 2.3, 2.5). Only the FAT sectors the header lists are used (enough for a
+ * small file).
+ */
+export async function withLoopingWordChain(file: string): Promise<Buffer> {
+  const bytes = await fs.readFile(file);
+  const entry = CFB.find(CFB.read(bytes, { type: "buffer" }), "WordDocument")!;
+  const size = 1 << bytes.readUInt16LE(0x1e);
+  const perSector = size / 4;
+  const fatAt = (n: number): number => (bytes.readUInt32LE(0x4c + Math.floor(n / perSector) * 4) + 1) * size + (n % perSector) * 4;
+  const miniFatAt = (n: number): number => {
+    let sector = bytes.readUInt32LE(0x3c);
+    for (let k = 0; k < Math.floor(n / perSector); k++) sector = bytes.readUInt32LE(fatAt(sector));
+    return (sector + 1) * size + (n % perSector) * 4;
+  };
+  const at = entry.size < bytes.readUInt32LE(0x38) ? miniFatAt : fatAt;
+  let last = entry.start;
+  while (bytes.readUInt32LE(at(last)) < 0xfffffffa) last = bytes.readUInt32LE(at(last));
+  if (last === entry.start) throw new Error("the stream has a single sector");
+  bytes.writeUInt32LE(entry.start, at(last));
+  return bytes;
+}

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { hasLoopingChain } from "./compound-chains.js";
 import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
@@ -9,6 +10,8 @@ import { scrubCurrentUser } from "./powerpoint.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { scrubWord, tableStreamOf } from "./word.js";
 import { blankReview } from "./word-review.js";
+
+const DAMAGED = "The file is not a readable Office 97-2003 document: its compound file structure is damaged.";
 
 /** Storages that mean the document cannot be cleaned, and why, in words. */
 const REFUSED: ReadonlyArray<[RegExp, string]> = [
@@ -71,12 +74,14 @@ export const legacyOfficeCleaner: Cleaner = {
   fileTypes: ["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT"],
 
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
+    const bytes = await fsp.readFile(ctx.input);
     let doc: CFB.CFB$Container;
     try {
-      doc = CFB.read(await fsp.readFile(ctx.input), { type: "buffer" });
+      doc = CFB.read(bytes, { type: "buffer" });
     } catch (err) {
-      throw new BadFileError("The file is not a readable Office 97-2003 document: its compound file structure is damaged.", err);
+      throw new BadFileError(DAMAGED, err);
     }
+    if (hasLoopingChain(bytes)) throw new BadFileError(DAMAGED, new Error("legacy-office: a sector chain loops"));
     const paths = doc.FullPaths.map(inner);
     for (const [re, why] of REFUSED) if (paths.some((p) => re.test(p))) throw new BadFileError(why);
 

@@ -1,0 +1,72 @@
+/** [MS-CFB] 2.2: header fields. */
+const SECTOR_SHIFT = 0x1e;
+const FAT_SECTORS = 0x2c;
+const FIRST_MINI_FAT_SECTOR = 0x3c;
+const FIRST_DIFAT_SECTOR = 0x44;
+const DIFAT_SECTORS = 0x48;
+const HEADER_DIFAT = 0x4c;
+const HEADER_DIFAT_ENTRIES = 109;
+
+/**
+ * True when a sector chain of the compound file's FAT or MiniFAT ([MS-CFB] 2.3, 2.5) loops back
+ * on itself. A well-formed file has none: every chain ends. The `cfb` library stops at a loop
+ * silently, but other readers follow it for ever (word-extractor, reading the original's text
+ * for the final-text check, fills its heap), so such a file is refused as damaged first.
+ */
+export function hasLoopingChain(file: Buffer): boolean {
+  if (file.length < 512) return false;
+  const shift = file.readUInt16LE(SECTOR_SHIFT);
+  if (shift !== 9 && shift !== 12) return false;
+  const size = 1 << shift;
+  const sectors = Math.floor((file.length - size) / size);
+  const sector = (n: number): Buffer | null => (n >= 0 && n < sectors ? file.subarray((n + 1) * size, (n + 2) * size) : null);
+
+  const fatSectors: number[] = [];
+  for (let i = 0; i < HEADER_DIFAT_ENTRIES; i++) fatSectors.push(file.readUInt32LE(HEADER_DIFAT + i * 4));
+  let difat = file.readUInt32LE(FIRST_DIFAT_SECTOR);
+  for (let i = 0; i < Math.min(file.readUInt32LE(DIFAT_SECTORS), sectors); i++) {
+    const s = sector(difat);
+    if (s == null) break;
+    for (let k = 0; k < size / 4 - 1; k++) fatSectors.push(s.readUInt32LE(k * 4));
+    difat = s.readUInt32LE(size - 4);
+  }
+  const fat = entries(fatSectors.slice(0, file.readUInt32LE(FAT_SECTORS)).map(sector));
+  if (loops(fat)) return true;
+
+  const miniFatSectors: Array<Buffer | null> = [];
+  const seen = new Set<number>();
+  for (let n = file.readUInt32LE(FIRST_MINI_FAT_SECTOR); n < fat.length && !seen.has(n); n = fat[n]!) {
+    seen.add(n);
+    miniFatSectors.push(sector(n));
+  }
+  return loops(entries(miniFatSectors));
+}
+
+/** The next-sector entries of an allocation table held in these sectors, up to the first one missing. */
+function entries(sectors: ReadonlyArray<Buffer | null>): Uint32Array {
+  const missing = sectors.indexOf(null);
+  const present = (missing < 0 ? sectors : sectors.slice(0, missing)) as Buffer[];
+  const out = new Uint32Array(present.reduce((n, s) => n + s.length / 4, 0));
+  let i = 0;
+  for (const s of present) for (let k = 0; k < s.length; k += 4) out[i++] = s.readUInt32LE(k);
+  return out;
+}
+
+/** Whether following next-sector entries from any sector comes back to a sector of the same walk. */
+function loops(next: Uint32Array): boolean {
+  // 0: not reached yet, 1: on the walk in progress, 2: its chain is known to end.
+  const state = new Uint8Array(next.length);
+  const walk: number[] = [];
+  for (let start = 0; start < next.length; start++) {
+    let n = start;
+    while (n < next.length && state[n] === 0) {
+      state[n] = 1;
+      walk.push(n);
+      n = next[n]!;
+    }
+    if (n < next.length && state[n] === 1) return true;
+    for (const w of walk) state[w] = 2;
+    walk.length = 0;
+  }
+  return false;
+}
