@@ -59,7 +59,12 @@ export function detect(before: RawTags): Detected {
  */
 export async function clean(req: CleanRequest, detected: Detected, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanOutcome> {
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
-  await fsp.mkdir(workDir, { recursive: true });
+  // Never above `req.workDir`: a Ctrl-C'd `exifapi clean` removes its run's folder while a worker
+  // thread may be here, and creating that folder again would leave it behind.
+  await fsp.mkdir(req.workDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+  await fsp.mkdir(workDir);
   const nested: NestedOutcome[] = [];
   try {
     const outcome = await detected.cleaner.clean({

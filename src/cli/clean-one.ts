@@ -60,6 +60,8 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const input = path.join(s.workDir, `in-${id}`);
   const output = path.join(s.workDir, `out-${id}`);
   const scratchDir = path.join(s.workDir, `scratch-${id}`);
+  // The cleaning creates this folder inside the run's, never the run's itself (see clean-file.ts).
+  const cleanDir = path.join(s.workDir, `clean-${id}`);
   const final = destinationOf(file, relative, s.placement);
   const staged = tempNameFor(final, id);
   let findings: Finding[] | undefined;
@@ -74,7 +76,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
       await fsp.mkdir(scratchDir);
       findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);
     }
-    const result = await cleanThrough({ exiftool, input, output, workDir: s.workDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags, s.workers, signal);
+    const result = await cleanThrough({ exiftool, input, output, workDir: cleanDir, keep: s.keep, unknownMembers: s.unknownMembers }, before.tags, s.workers, signal);
     const { mode } = await fsp.stat(file);
     await fsp.mkdir(path.dirname(final), { recursive: true });
     s.temps.add(staged);
@@ -89,6 +91,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     await fsp.rm(input, { force: true });
     await fsp.rm(output, { force: true });
     await fsp.rm(scratchDir, { recursive: true, force: true });
+    await fsp.rm(cleanDir, { recursive: true, force: true });
     if (s.temps.delete(staged)) await fsp.rm(staged, { force: true });
   }
 }
