@@ -9,7 +9,7 @@ import { checkSameFinalText, finalText, type TextFormat } from "../src/cleaners/
 import { checkSamePdfText, pageText } from "../src/cleaners/pdf/same-text.js";
 import { zip, type Part } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
-import { makeReviewedDoc } from "./helpers/make-doc-review.js";
+import { cjkMarker, makeCjkReviewedDoc, makeReviewedDoc } from "./helpers/make-doc-review.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { makeMarkedPdf, PDF_TEXT } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
@@ -149,6 +149,27 @@ describe("text of an Office 97-2003 document", () => {
     const more = Buffer.from(comment);
     blank(more, "Beta");
     const err = await checkSameLegacyText(file, await save(more, "more.doc"), "DOC", `${M.comment}annotation`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain("lost a character the cleaner did not remove");
+  });
+
+  test("a Chinese and Japanese DOC (UTF-16 without ASCII) blanked in its comment passes when declared; a body character blanked is refused", async () => {
+    const m = { comment: cjkMarker(), deleted: cjkMarker(), inserted: cjkMarker(), author: cjkMarker() };
+    const { file } = await makeCjkReviewedDoc(dir, m);
+    const bytes = await fsp.readFile(file);
+    const at = bytes.indexOf(Buffer.from(m.comment, "utf16le"));
+    expect(at).toBeGreaterThan(0);
+    const comment = Buffer.from(bytes);
+    comment.fill(Buffer.from(" ", "utf16le"), at, at + m.comment.length * 2);
+    const commentFile = await save(comment, "cjk-comment.doc");
+    await expect(checkSameLegacyText(file, commentFile, "DOC", m.comment)).resolves.toBeUndefined();
+    await expect(checkSameLegacyText(file, commentFile, "DOC")).rejects.toBeInstanceOf(BadFileError);
+    // One ideograph of the body's first paragraph blanked as well, undeclared.
+    const body = Buffer.from(comment);
+    const word = body.indexOf(Buffer.from("日本語", "utf16le"));
+    expect(word).toBeGreaterThan(0);
+    body.write(" ", word, "utf16le");
+    const err = await checkSameLegacyText(file, await save(body, "cjk-body.doc"), "DOC", m.comment).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadFileError);
     expect(String((err as Error).cause)).toContain("lost a character the cleaner did not remove");
   });
