@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
-import { hasLoopingChain } from "./compound-chains.js";
+import { compoundDamage } from "./compound-damage.js";
 import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
@@ -81,7 +81,8 @@ export const legacyOfficeCleaner: Cleaner = {
     } catch (err) {
       throw new BadFileError(DAMAGED, err);
     }
-    if (hasLoopingChain(bytes)) throw new BadFileError(DAMAGED, new Error("legacy-office: a sector chain loops"));
+    const damage = compoundDamage(bytes);
+    if (damage != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the compound file is damaged: ${damage}`));
     const paths = doc.FullPaths.map(inner);
     for (const [re, why] of REFUSED) if (paths.some((p) => re.test(p))) throw new BadFileError(why);
 

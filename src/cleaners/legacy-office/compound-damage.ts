@@ -1,37 +1,45 @@
 /** [MS-CFB] 2.2: header fields. */
 const SECTOR_SHIFT = 0x1e;
+const MINI_SECTOR_SHIFT = 0x20;
 const FAT_SECTORS = 0x2c;
 const FIRST_MINI_FAT_SECTOR = 0x3c;
+const MINI_FAT_SECTORS = 0x40;
 const FIRST_DIFAT_SECTOR = 0x44;
 const DIFAT_SECTORS = 0x48;
 const HEADER_DIFAT = 0x4c;
 const HEADER_DIFAT_ENTRIES = 109;
 
 /**
- * True when a sector chain of the compound file's FAT or MiniFAT ([MS-CFB] 2.3, 2.5) loops back
- * on itself. A well-formed file has none: every chain ends. The `cfb` library stops at a loop
- * silently, but other readers follow it for ever (word-extractor, reading the original's text
- * for the final-text check, fills its heap), so such a file is refused as damaged first.
+ * Why the compound file's header or allocation tables ([MS-CFB] 2.2, 2.3, 2.5) cannot be those
+ * of a well-formed file, or null: a sector size other than the two allowed, more FAT, MiniFAT or
+ * DIFAT sectors counted than the file holds, or a sector chain that loops back on itself. The
+ * `cfb` library reads past all of these quietly (it stops at a loop, uses what is there), but
+ * other readers take them at their word (word-extractor, reading the original's text for the
+ * final-text check, follows a loop or sizes its tables by the counts until its heap is full),
+ * so such a file is refused as damaged first.
  */
-export function hasLoopingChain(file: Buffer): boolean {
-  if (file.length < 512) return false;
+export function compoundDamage(file: Buffer): string | null {
+  if (file.length < 512) return "it is shorter than its header";
   const shift = file.readUInt16LE(SECTOR_SHIFT);
-  if (shift !== 9 && shift !== 12) return false;
+  if ((shift !== 9 && shift !== 12) || file.readUInt16LE(MINI_SECTOR_SHIFT) !== 6) return "its sector sizes are not the allowed ones";
   const size = 1 << shift;
   const sectors = Math.floor((file.length - size) / size);
+  for (const at of [FAT_SECTORS, MINI_FAT_SECTORS, DIFAT_SECTORS]) {
+    if (file.readUInt32LE(at) > sectors) return `its header counts ${file.readUInt32LE(at)} sectors of a table in a file of ${sectors}`;
+  }
   const sector = (n: number): Buffer | null => (n >= 0 && n < sectors ? file.subarray((n + 1) * size, (n + 2) * size) : null);
 
   const fatSectors: number[] = [];
   for (let i = 0; i < HEADER_DIFAT_ENTRIES; i++) fatSectors.push(file.readUInt32LE(HEADER_DIFAT + i * 4));
   let difat = file.readUInt32LE(FIRST_DIFAT_SECTOR);
-  for (let i = 0; i < Math.min(file.readUInt32LE(DIFAT_SECTORS), sectors); i++) {
+  for (let i = 0; i < file.readUInt32LE(DIFAT_SECTORS); i++) {
     const s = sector(difat);
     if (s == null) break;
     for (let k = 0; k < size / 4 - 1; k++) fatSectors.push(s.readUInt32LE(k * 4));
     difat = s.readUInt32LE(size - 4);
   }
   const fat = entries(fatSectors.slice(0, file.readUInt32LE(FAT_SECTORS)).map(sector));
-  if (loops(fat)) return true;
+  if (loops(fat)) return "a chain of its FAT loops";
 
   const miniFatSectors: Array<Buffer | null> = [];
   const seen = new Set<number>();
@@ -39,7 +47,7 @@ export function hasLoopingChain(file: Buffer): boolean {
     seen.add(n);
     miniFatSectors.push(sector(n));
   }
-  return loops(entries(miniFatSectors));
+  return loops(entries(miniFatSectors)) ? "a chain of its MiniFAT loops" : null;
 }
 
 /** The next-sector entries of an allocation table held in these sectors, up to the first one missing. */
