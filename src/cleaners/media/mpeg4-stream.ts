@@ -1,14 +1,11 @@
-import fsp from "node:fs/promises";
-import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import type { MediaSource } from "./ffmpeg.js";
 import { blankUnit, holdsText, userDataUnits } from "./mpeg4-user-data.js";
-import { patchPieces, type Patch, type PieceSource, wholeFile } from "./patch-pieces.js";
+import type { PieceSource } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
+import { DistinctPatches, readStreamCopy } from "./stream-copy.js";
 
 const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
-/** Bytes of the extracted stream scanned at a time. */
-const CHUNK = 4 * 1024 * 1024;
 /** A unit longer than this is not user data an encoder writes: refused as too complex. */
 const MAX_UNIT = 64 * 1024;
 /** Different units in one stream (real encoders repeat one or two on every key frame). */
@@ -16,48 +13,31 @@ const MAX_DISTINCT = 4096;
 
 /**
  * The user_data units of one MPEG-4 Part 2 stream as ffmpeg reads it from `src`: the codec
- * configuration (extradata, put before every key frame by `dump_extra`) and the packets, as a raw
- * elementary stream in the work folder, read a chunk at a time. Calls `each` with every unit
- * (start code included, trailing zeros left out) that holds text.
+ * configuration (extradata, put before every key frame by `dump_extra`) and the packets. Calls
+ * `each` with every unit (start code included, trailing zeros left out) that holds text.
  */
-async function forEachUnit(src: MediaSource, stream: StreamSpec, codecTag: string, workDir: string, each: (unit: Buffer) => void): Promise<void> {
-  const out = path.join(workDir, `mpeg4-${stream.replace(/[^0-9A-Za-z]/g, "_")}-${Date.now()}.m4v`);
-  const r = await runFfmpeg([
-    ...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-bsf:0", "dump_extra=freq=keyframe", "-f", "m4v", "-y", `file:${path.resolve(out)}`,
-  ]);
-  try {
-    if (r.code !== 0) {
-      throw new BadFileError("The video stream is damaged and could not be read.", new Error(`ffmpeg (MPEG-4 user data scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
-    }
-    const fh = await fsp.open(out, "r");
-    try {
-      let carry = Buffer.alloc(0);
-      for (let at = 0; ; ) {
-        const buf = Buffer.alloc(CHUNK);
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, at);
-        at += bytesRead;
-        const final = bytesRead === 0;
-        const window = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
-        // A unit may run on into the next chunk: from its start code, the rest waits for more bytes.
-        let keepFrom = final ? window.length : Math.max(0, window.length - 3);
-        for (const unit of userDataUnits(window)) {
-          if (!final && window.indexOf(START_CODE_PREFIX, unit.payloadStart) < 0) {
-            keepFrom = unit.at;
-            break;
-          }
-          if (unit.payloadEnd - unit.at > MAX_UNIT) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
-          if (holdsText(window, unit, codecTag)) each(window.subarray(unit.at, unit.payloadEnd));
-        }
-        if (window.length - keepFrom > MAX_UNIT + 4) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
-        carry = Buffer.from(window.subarray(keepFrom));
-        if (final) break;
+function forEachUnit(src: MediaSource, stream: StreamSpec, codecTag: string, workDir: string, each: (unit: Buffer) => void): Promise<void> {
+  const copy = {
+    format: "m4v",
+    extraArgs: ["-bsf:0", "dump_extra=freq=keyframe"],
+    workDir,
+    scan: "MPEG-4 user data scan",
+    damaged: "The video stream is damaged and could not be read.",
+  };
+  return readStreamCopy(src, stream, copy, (window, final) => {
+    // A unit may run on into the next chunk: from its start code, the rest waits for more bytes.
+    let keepFrom = final ? window.length : Math.max(0, window.length - 3);
+    for (const unit of userDataUnits(window)) {
+      if (!final && window.indexOf(START_CODE_PREFIX, unit.payloadStart) < 0) {
+        keepFrom = unit.at;
+        break;
       }
-    } finally {
-      await fh.close();
+      if (unit.payloadEnd - unit.at > MAX_UNIT) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
+      if (holdsText(window, unit, codecTag)) each(window.subarray(unit.at, unit.payloadEnd));
     }
-  } finally {
-    await fsp.rm(out, { force: true });
-  }
+    if (window.length - keepFrom > MAX_UNIT + 4) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
+    return keepFrom;
+  });
 }
 
 /**
@@ -75,23 +55,12 @@ export async function removeMpeg4UserData(
   codecTag: string,
   workDir: string,
 ): Promise<number> {
-  const patches = new Map<string, Patch>();
-  await forEachUnit(source, sourceStream, codecTag, workDir, (unit) => {
-    const key = unit.toString("latin1");
-    if (patches.has(key)) return;
-    if (patches.size >= MAX_DISTINCT) throw new TooComplexError(`more than ${MAX_DISTINCT} different MPEG-4 user-data units in one stream`);
-    const to = Buffer.from(unit);
-    blankUnit(to, { at: 0, payloadStart: 4, payloadEnd: to.length }, codecTag);
-    patches.set(key, { from: Buffer.from(unit), to });
-  });
+  const patches = new DistinctPatches(MAX_DISTINCT, "different MPEG-4 user-data units in one stream");
+  await forEachUnit(source, sourceStream, codecTag, workDir, (unit) =>
+    patches.add(unit, (to) => blankUnit(to, { at: 0, payloadStart: 4, payloadEnd: to.length }, codecTag)),
+  );
   if (patches.size === 0) return 0;
-  // Longest first: a unit that starts another longer one must not be matched inside it.
-  const sorted = [...patches.values()].sort((a, b) => b.from.length - a.from.length);
-  const layout = await pieces();
-  let units = await patchPieces(output.file, layout, sorted);
-  // Where the packets are cut (ASF, MPEG-TS), the codec configuration lies outside them, in the
-  // header (ASF's stream properties): the whole file is searched for what is left whole.
-  if (layout !== wholeFile) units += await patchPieces(output.file, wholeFile, sorted);
+  const units = await patches.applyTo(output.file, await pieces());
   let left = 0;
   await forEachUnit(output, outputStream, codecTag, workDir, () => left++);
   if (left > 0) {
