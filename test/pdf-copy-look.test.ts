@@ -6,7 +6,7 @@ import { holdsWhatTheCheckLooksFor } from "../src/cleaners/pdf/check-output.js";
 import { dumpObjects } from "../src/cleaners/pdf/qpdf.js";
 import { pageText } from "../src/cleaners/pdf/same-text.js";
 import { makePdf } from "./helpers/make-files.js";
-import { makePdfWithAttachments, makePdfWithReviewAnnotations, makePdfWithScripts } from "./helpers/make-pdf.js";
+import { assemblePdf, makePdfWithAttachments, makePdfWithReviewAnnotations, makePdfWithScripts } from "./helpers/make-pdf.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
@@ -25,20 +25,8 @@ let shims: string;
 let log: string;
 let server: RunningServer;
 
-/** A PDF of these objects, numbered from 1, the first the catalog. */
-function pdfOf(objects: readonly string[]): Buffer {
-  let body = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const off of offsets) body += `${String(off).padStart(10, "0")} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info << /Author (${MARKER}) >> >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, "latin1");
-}
+/** A PDF of these objects, numbered from 1, the first the catalog, with the marker as its author. */
+const pdfOf = (objects: readonly string[]): Buffer => assemblePdf(objects, `/Info << /Author (${MARKER}) >>`);
 
 const FONT = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
 const page = (contents: number): string => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${contents} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`;

@@ -90,7 +90,7 @@ function pdfWithInnerMetadata(marker: string, jpeg: Buffer): Buffer {
  * A PDF file from its objects (object 1 is the catalog), written in latin1 so that binary
  * stream data passes through as bytes; `trailer` adds entries to the trailer.
  */
-function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
+export function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
   let body = "%PDF-1.7\n";
   const offsets: number[] = [];
   objects.forEach((o, i) => {
