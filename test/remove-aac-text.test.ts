@@ -10,7 +10,7 @@ import { type AacContainer, containsAtAnyBit, makeAacIn, type PlantedFill } from
 import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { removeViaApi } from "./helpers/remove-api.js";
+import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
 
@@ -41,14 +41,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function cleanedCopy(file: string): Promise<{ out: string; removed: Record<string, number> }> {
-  const { status, body, cleaned } = await removeViaApi(server, file);
-  expect(status, JSON.stringify(body)).toBe(200);
-  expect(body["remaining"]).toEqual({});
-  const out = path.join(dir, `cleaned-${path.basename(file)}`);
-  await fs.writeFile(out, cleaned!);
-  return { out, removed: body["removed"] as Record<string, number> };
-}
+const cleanedCopy = (file: string): Promise<{ out: string; removed: Record<string, number> }> => cleanedCopyViaApi(server, file, dir);
 
 /**
  * The MD5 of the decoded samples, whatever their timestamps: the remux into AVI gives AAC packets

@@ -12,7 +12,7 @@ import { MUTATIONS, mutate, prng } from "./helpers/fuzz-mutate.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { badMatroskaCrcs } from "./helpers/matroska-crc.js";
-import { removeViaApi } from "./helpers/remove-api.js";
+import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
 
@@ -30,14 +30,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function cleanedCopy(file: string): Promise<{ out: string; removed: Record<string, number> }> {
-  const { status, body, cleaned } = await removeViaApi(server, file);
-  expect(status, JSON.stringify(body)).toBe(200);
-  expect(body["remaining"]).toEqual({});
-  const out = path.join(dir, `cleaned-${path.basename(file)}`);
-  await fs.writeFile(out, cleaned!);
-  return { out, removed: body["removed"] as Record<string, number> };
-}
+const cleanedCopy = (file: string): Promise<{ out: string; removed: Record<string, number> }> => cleanedCopyViaApi(server, file, dir);
 
 const userData = (bytes: Buffer, text: string): boolean => bytes.includes(`\0\0\x01\xb2${text}`, 0, "latin1");
 

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { expect } from "vitest";
 import { type RunningServer, postFile } from "./server.js";
 
 export interface RemoveOutcome {
@@ -17,4 +18,17 @@ export async function removeViaApi(server: RunningServer, file: string, name = p
   const dl = await fetch(body["downloadUrl"]);
   if (dl.status !== 200) throw new Error(`download of ${name} failed with ${dl.status}`);
   return { status: res.status, body, cleaned: Buffer.from(await dl.arrayBuffer()) };
+}
+
+/**
+ * Removes through the API, expecting a 200 with nothing left in `remaining`, and writes the copy
+ * into `dir` as `cleaned-NAME`.
+ */
+export async function cleanedCopyViaApi(server: RunningServer, file: string, dir: string): Promise<{ out: string; removed: Record<string, number> }> {
+  const { status, body, cleaned } = await removeViaApi(server, file);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const out = path.join(dir, `cleaned-${path.basename(file)}`);
+  await fs.writeFile(out, cleaned!);
+  return { out, removed: body["removed"] as Record<string, number> };
 }
