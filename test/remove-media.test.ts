@@ -37,6 +37,7 @@ interface Case {
 
 const cases: Case[] = [
   { kind: "mp3", fileType: "MP3", streams: ["audio"] },
+  { kind: "aac", fileType: "AAC", streams: ["audio"] },
   { kind: "flac", fileType: "FLAC", streams: ["audio"] },
   { kind: "m4a", fileType: "M4A", streams: ["audio"] },
   { kind: "wav", fileType: "WAV", streams: ["audio"] },

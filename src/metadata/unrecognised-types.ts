@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { startsHeader } from "../cleaners/media/adts.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
 /** An APEv2 tag larger than this is still cut off by the cleaner, but its items are not listed. */
@@ -14,6 +15,13 @@ const ID3V1 = 128;
  * for version 7, its "Unknown file type" error is dropped, and the APEv2 tag such a file ends
  * with (before any ID3v1 tag, which ExifTool reads itself) is read here, named as ExifTool names
  * APE items.
+ *
+ * Raw AAC (ADTS frames) that starts with an ID3v2 tag, as some recorders write it: ExifTool
+ * recognises ADTS only at the file's first byte and calls such a file MP3 (it reads the tags).
+ * An ADTS header (layer bits 00) is never an MPEG audio frame's, so the type is told by the
+ * first bytes after the tags. What ExifTool reads from the first frame (profile, rate, channels,
+ * the encoder's text) is not read then; the cleaned copy, which starts with its first frame, is
+ * read in full.
  */
 export async function completeRead(file: string, read: RawRead): Promise<RawRead> {
   const type = read.tags["File:FileType"];
@@ -25,7 +33,11 @@ export async function completeRead(file: string, read: RawRead): Promise<RawRead
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
       return buffer.subarray(0, bytesRead);
     };
-    if ((await bytes(await afterId3v2(bytes), 4)).toString("latin1") !== "MPCK") return read;
+    const head = await bytes(await afterId3v2(bytes), 7);
+    if (type === "MP3" && startsHeader(head, 0)) {
+      return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
+    }
+    if (head.toString("latin1", 0, 4) !== "MPCK") return read;
     const tags: RawTags = { ...read.tags, "File:FileType": "MPC", "File:FileTypeExtension": "mpc", "File:MIMEType": "audio/x-musepack" };
     const error = tags["ExifTool:Error"];
     delete tags["ExifTool:Error"];

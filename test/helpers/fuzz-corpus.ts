@@ -11,7 +11,7 @@ export interface Seed {
   bytes: Buffer;
 }
 
-const MEDIA: readonly MediaKind[] = ["mp3", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
+const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
 const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "odt"];
 
 /**

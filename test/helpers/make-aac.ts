@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { run } from "./tools.js";
+import { ffmpegQuiet, run } from "./tools.js";
 
 /**
  * AAC as ffmpeg's encoder writes it (7 s of a sine, so that its "Lavc…" fill element is in two
@@ -12,7 +12,6 @@ import { run } from "./tools.js";
 export type AacLayout = "mono" | "2.1";
 export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf" | "ts-latm";
 
-const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 
 /** A fill element to plant at the start of frame `frame`'s raw data block. */
 export interface PlantedFill {

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { CONVERT, exiftool, run } from "./tools.js";
+import { CONVERT, exiftool, ffmpegQuiet, run } from "./tools.js";
 
 /**
  * Audio and video files with a marker in every metadata field the container can hold, made by
@@ -9,9 +9,8 @@ import { CONVERT, exiftool, run } from "./tools.js";
  * format, and by hand for the tags neither tool writes (APE on MP3, an `id3 ` chunk in WAV).
  */
 
-export type MediaKind = "mp3" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "m4v" | "3gp" | "mkv" | "webm" | "avi";
+export type MediaKind = "mp3" | "aac" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "m4v" | "3gp" | "mkv" | "webm" | "avi";
 
-const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
 const TESTSRC = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1"];
 
@@ -34,6 +33,10 @@ export async function makeMarkedMedia(dir: string, kind: MediaKind, marker: stri
     case "mp3":
       await run("ffmpeg", [...ffmpegQuiet, ...SINE, ...withCover, "-c:a", "libmp3lame", "-id3v2_version", "3", "-write_id3v1", "1", ...tags, file]);
       await insertApeTag(file, marker);
+      return file;
+    case "aac":
+      // Raw AAC (ADTS) with an APE tag at its end (ExifTool reads ADTS only from the file's start).
+      await run("ffmpeg", [...ffmpegQuiet, ...SINE, "-c:a", "aac", "-write_apetag", "1", ...tags, "-f", "adts", file]);
       return file;
     case "flac":
       await run("ffmpeg", [...ffmpegQuiet, ...SINE, ...withCover, "-c:a", "flac", ...tags, file]);

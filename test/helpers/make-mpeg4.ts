@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { run } from "./tools.js";
+import { ffmpegQuiet, run } from "./tools.js";
 
 /**
  * MPEG-4 Part 2 videos as ffmpeg's `mpeg4` encoder (which writes its "Lavc..." user data) or Xvid
@@ -15,7 +15,6 @@ import { run } from "./tools.js";
 export type Mpeg4Container = "mp4" | "mov" | "mkv" | "avi" | "ts" | "asf";
 export type Mpeg4Encoder = "mpeg4" | "libxvid";
 
-const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
 const AUDIO: Record<Mpeg4Container, string[]> = {
   mp4: ["-c:a", "aac", "-flags:a", "+bitexact"],
   mov: ["-c:a", "aac", "-flags:a", "+bitexact"],

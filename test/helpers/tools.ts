@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
  */
 export const CONVERT = "/usr/bin/convert";
 
+/** ffmpeg's arguments for a quiet run that overwrites its output. */
+export const ffmpegQuiet = ["-nostdin", "-loglevel", "error", "-y"];
+
 /**
  * The Perl ExifTool bundled with exiftool-vendored (newer than Debian's). Tests use it to WRITE
  * known tags into generated files; the service itself only talks to its pool.

@@ -16,7 +16,7 @@ const HEADER = 7;
  * write one per frame).
  */
 export function adtsFrameAt(buf: Buffer, at: number): AdtsFrame | null {
-  if (at + HEADER > buf.length || buf[at] !== 0xff || (buf[at + 1]! & 0xf6) !== 0xf0) return null;
+  if (!startsHeader(buf, at)) return null;
   const protectionAbsent = buf[at + 1]! & 1;
   const length = ((buf[at + 3]! & 3) << 11) | (buf[at + 4]! << 3) | (buf[at + 5]! >> 5);
   const blocks = buf[at + 6]! & 3;
@@ -24,4 +24,9 @@ export function adtsFrameAt(buf: Buffer, at: number): AdtsFrame | null {
   const block = at + HEADER + (protectionAbsent === 1 ? 0 : 2 + (blocks > 0 ? 2 * blocks : 0));
   if (length < block - at || at + length > buf.length) return null;
   return { at, block, end: at + length };
+}
+
+/** True when a frame header (sync word, layer 0) starts at `buf[at]`, whether or not its frame ends inside `buf`. */
+export function startsHeader(buf: Buffer, at: number): boolean {
+  return at + HEADER <= buf.length && buf[at] === 0xff && (buf[at + 1]! & 0xf6) === 0xf0;
 }
