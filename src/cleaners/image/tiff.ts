@@ -26,7 +26,7 @@ const DATA_POINTERS: ReadonlyMap<number, number> = new Map([
  * GPS, IPTC, XMP and Photoshop pointers, InkNames...) is metadata. XResolution, YResolution and
  * ResolutionUnit stay because TIFF 6.0 lists them as required fields.
  */
-const STRUCTURAL: ReadonlyMap<number, string> = new Map([
+export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
   [254, "SubfileType"], [256, "ImageWidth"], [257, "ImageHeight"], [258, "BitsPerSample"], [259, "Compression"],
   [262, "PhotometricInterpretation"], [266, "FillOrder"], [273, "StripOffsets"], [277, "SamplesPerPixel"],
   [278, "RowsPerStrip"], [279, "StripByteCounts"], [282, "XResolution"], [283, "YResolution"],

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { cleanTiff } from "./embedded-tiff.js";
 
 /**
  * Pictures inside Office 97-2003 files: OfficeArt BLIP records ([MS-ODRAW] 2.2.23), kept whole
@@ -6,13 +7,15 @@ import zlib from "node:zlib";
  * group. Their sizes are recorded around them (record lengths, picture descriptors, offsets), so
  * the metadata is overwritten in place by a neutral form of the same length and nothing moves:
  * a JPEG's APPn and COM segments become comment segments of zeros, a PNG's ancillary chunks
- * become a private chunk of zeros with its CRC, bytes after the picture's end are zeroed. The
- * decoded pixels are the same.
+ * become a private chunk of zeros with its CRC, a TIFF keeps only the fields that decode its
+ * pixels (embedded-tiff.ts), bytes after the picture's end are zeroed. The decoded pixels are the
+ * same.
  */
 
-/** Record types and instances of the BLIPs that hold a JPEG or PNG file; odd instances carry a second 16-byte id. */
+/** Record types and instances of the BLIPs that hold a JPEG, PNG or TIFF file; odd instances carry a second 16-byte id. */
 const JPEG_BLIP = new Map([[0xf01d, [0x46a, 0x46b, 0x6e2, 0x6e3]], [0xf02a, [0x46a, 0x46b, 0x6e2, 0x6e3]]]);
 const PNG_BLIP = new Map([[0xf01e, [0x6e0, 0x6e1]]]);
+const TIFF_BLIP = new Map([[0xf029, [0x6e4, 0x6e5]]]);
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -30,7 +33,7 @@ export interface CleanedPicture {
 }
 
 /**
- * Cleans in place every JPEG and PNG BLIP found in `view` (a stream, or the joined bodies of
+ * Cleans in place every JPEG, PNG and TIFF BLIP found in `view` (a stream, or the joined bodies of
  * Excel's drawing-group records). `keepProfile`: the ICC profile stays (keep=colorProfile).
  * Each picture cleaned is added to `done`.
  */
@@ -38,6 +41,7 @@ export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedP
   for (const [types, clean] of [
     [JPEG_BLIP, cleanJpeg],
     [PNG_BLIP, cleanPng],
+    [TIFF_BLIP, cleanTiff],
   ] as const) {
     for (const [type, instances] of types) {
       const needle = Buffer.alloc(2);

@@ -59,13 +59,13 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
  * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them, and its revision marks' dates
- * (word-review.ts), the JPEG and PNG pictures in any
+ * (word-review.ts), the JPEG, PNG and TIFF pictures in any
  * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
  * it writes: a constant, read by no Office program.)
  *
- * Not yet cleaned: pictures of other kinds (TIFF, metafiles), so a document in which EXIF, XMP or
+ * Not yet cleaned: pictures of other kinds (metafiles), so a document in which EXIF, XMP or
  * PNG text is still found after cleaning is refused (embedded-pictures.ts); the WriteAccess and
  * user fields of workbooks embedded in other documents.
  */

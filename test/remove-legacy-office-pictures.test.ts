@@ -1,0 +1,71 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTiff } from "./helpers/make-images.js";
+import { type LegacyKind, legacyOfficePictures } from "./helpers/make-legacy-office.js";
+import { makeLegacyOfficeWithBlips, tiffBlip } from "./helpers/make-legacy-pictures.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { pixelSignature } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-legacy-pictures-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const kinds: LegacyKind[] = ["doc", "xls", "ppt"];
+
+describe("POST /api/v1/remove on Office 97-2003 files holding pictures other than JPEG and PNG", () => {
+  it.each(kinds)("%s: a TIFF picture's EXIF, GPS, XMP, IPTC, ICC profile and IFD0 text go in place, its pixels stay", async (kind) => {
+    const marker = `Pictiff${kind}${crypto.randomBytes(5).toString("hex")}`;
+    const own = await fs.mkdtemp(path.join(dir, "tiff-"));
+    const tiff = await makeTiff(own, marker);
+    const file = await makeLegacyOfficeWithBlips(dir, kind, `Doc${marker}`, [tiffBlip(await fs.readFile(tiff))]);
+    expect(await findMarker(file, marker)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `report.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    // The picture's own tags count, read from it before and after (IFD0 and GPS fields are EXIF to ExifTool).
+    const review = kind === "doc" ? ["comments", "trackedChanges"] : [];
+    expect(Object.keys(body["removed"] as object).sort()).toEqual(["exif", "flashpix", "icc_profile", "iptc", "xmp", ...review].sort());
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await legacyOfficePictures(dir, kind, out)).toEqual([await pixelSignature(tiff)]);
+  }, 120_000);
+
+  it("keep=colorProfile: a TIFF picture's ICC profile stays and is listed in remaining, the rest goes", async () => {
+    const marker = `Pictiffkeep${crypto.randomBytes(5).toString("hex")}`;
+    const iccMarker = `Pictiffnicc${crypto.randomBytes(5).toString("hex")}`;
+    const own = await fs.mkdtemp(path.join(dir, "tiff-"));
+    const file = await makeLegacyOfficeWithBlips(dir, "doc", `Doc${marker}`, [tiffBlip(await fs.readFile(await makeTiff(own, marker, iccMarker)))]);
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.doc", { keep: "colorProfile" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(Object.keys(body["remaining"] as object)).toEqual(["icc_profile"]);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect(await findMarker(cleaned!, iccMarker)).not.toEqual([]);
+  }, 60_000);
+
+  it("a TIFF picture whose IFD lies outside it is refused in words, nothing handed back", async () => {
+    const marker = `Pictiffbad${crypto.randomBytes(5).toString("hex")}`;
+    const own = await fs.mkdtemp(path.join(dir, "tiff-"));
+    const tiff = await fs.readFile(await makeTiff(own, marker));
+    tiff.writeUInt32LE(tiff.length + 100, 4);
+    const file = await makeLegacyOfficeWithBlips(dir, "ppt", `Doc${marker}`, [tiffBlip(tiff)]);
+    const { status, body, cleaned } = await removeViaApi(server, file, "slides.ppt");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The document holds a TIFF picture whose structure this service cannot follow, so its metadata cannot be removed.");
+    expect(cleaned).toBeNull();
+  }, 60_000);
+});
