@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { makeBmp, makeJp2, makeJpx, makeJxl, makeJxlCodestream, makePsb, makePsd, makeXmpSidecar } from "./helpers/make-formats.js";
+import { makeBmp, makeJp2, makeJpx, makeJxl, makeJxlCodestream, makePhotoshopPsd, makePsb, makePsd, makeXmpSidecar, PSD_PATH } from "./helpers/make-formats.js";
 import { makeDosEps, makeEps, makeEpsWithDocument } from "./helpers/make-postscript.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
@@ -53,6 +53,12 @@ const rows: Row[] = [
   {
     name: "PSD (two layers)",
     make: (d) => makePsd(d, MARKER),
+    type: "PSD",
+    pixels: layers,
+  },
+  {
+    name: "PSD as Photoshop writes it (print record and XML, slices, version names, unknown resource, bytes after the picture)",
+    make: (d) => makePhotoshopPsd(d, MARKER),
     type: "PSD",
     pixels: layers,
   },
@@ -108,6 +114,22 @@ describe("image format removal", () => {
     const before = await row.pixels(input);
     expect(before.every((s) => /^[0-9a-f]{64}$/.test(s))).toBe(true);
     expect(await row.pixels(output)).toEqual(before);
+  });
+});
+
+describe("Photoshop: what shows the document stays", () => {
+  it("a PSD keeps its paths, resolution and the version block's merged-data flag; its names are emptied", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "psd-kept-"));
+    const input = await makePhotoshopPsd(dir, MARKER);
+    const { status, body, cleaned } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const output = path.join(dir, "clean.psd");
+    await fs.writeFile(output, cleaned!);
+    expect(cleaned!.includes(PSD_PATH)).toBe(true);
+    const read = JSON.parse(await exiftool(["-j", "-u", "-Photoshop:all", output])) as Array<Record<string, unknown>>;
+    expect(read[0]).toMatchObject({ HasRealMergedData: "Yes", WriterName: "", ReaderName: "", GlobalAltitude: 30 });
+    expect(read[0]?.["XResolution"]).toBeDefined();
+    expect(Object.keys(read[0]!).filter((k) => /Print|XMLData|Slice|URL|Thumbnail/.test(k))).toEqual([]);
   });
 });
 

@@ -49,6 +49,65 @@ export async function makePsd(dir: string, marker: string): Promise<string> {
   return file;
 }
 
+/** A Photoshop image resource block: signature, id, Pascal name padded to even, size, data padded to even. */
+export function psdResource(id: number, data: Buffer, name = ""): Buffer {
+  const pascal = Buffer.concat([Buffer.from([name.length]), Buffer.from(name, "latin1")]);
+  const head = Buffer.alloc(6);
+  head.write("8BIM", 0, "latin1");
+  head.writeUInt16BE(id, 4);
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(data.length);
+  return Buffer.concat([head, pascal, Buffer.alloc(pascal.length % 2), size, data, Buffer.alloc(data.length % 2)]);
+}
+
+/** A path resource's bytes (0x07D0, kept by the cleaning): 26-byte records, here a closed subpath of one knot. */
+export const PSD_PATH = Buffer.concat([Buffer.from([0, 6]), Buffer.alloc(24), Buffer.from([0, 0, 0, 1]), Buffer.alloc(22), Buffer.from([0, 2]), Buffer.alloc(24, 0x11)]);
+
+/**
+ * `makePsd`'s document with the resources Photoshop writes that ExifTool neither removes nor
+ * rewrites, each holding the marker: the Mac print record and its XML (0x03E9, 0x03EA), slices
+ * whose group is named after the document (0x041A), the version block's writer and reader names
+ * (0x0421, UTF-16), an ImageReady variables block (0x1B58, one no list knows), a kept block with a
+ * name; plus a path (0x07D0, content) and bytes after the composite picture, as Photo Mechanic
+ * appends them.
+ */
+export async function makePhotoshopPsd(dir: string, marker: string): Promise<string> {
+  const file = await makePsd(dir, marker);
+  const psd = await fs.readFile(file);
+  const resourcesAt = 26 + 4 + psd.readUInt32BE(26);
+  const sectionLength = psd.readUInt32BE(resourcesAt);
+  const utf16 = (text: string): Buffer => {
+    const units = Buffer.from(text, "utf16le").swap16();
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(text.length);
+    return Buffer.concat([count, units]);
+  };
+  const version = Buffer.concat([Buffer.from([0, 0, 0, 1, 1]), utf16(`Adobe Photoshop for ${marker}`), utf16(`Adobe Photoshop ${marker}`), Buffer.from([0, 0, 0, 1])]);
+  const slices = Buffer.concat([Buffer.alloc(20), utf16(`${marker} slices`), Buffer.from([0, 0, 0, 1])]);
+  const added = Buffer.concat([
+    psdResource(0x03e9, Buffer.from(`printer ${marker}`.padEnd(120, " "), "latin1")),
+    psdResource(0x03ea, Buffer.from(`<?xml version="1.0"?><plist><string>${marker}</string></plist>`)),
+    psdResource(0x041a, slices),
+    psdResource(0x0421, version),
+    psdResource(0x1b58, Buffer.from(`<variables owner="${marker}"/>`)),
+    psdResource(0x0419, Buffer.from([0, 0, 0, 30]), marker.slice(0, 12)),
+    psdResource(0x07d0, PSD_PATH),
+  ]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(sectionLength + added.length);
+  const out = Buffer.concat([
+    psd.subarray(0, resourcesAt),
+    length,
+    psd.subarray(resourcesAt + 4, resourcesAt + 4 + sectionLength),
+    added,
+    psd.subarray(resourcesAt + 4 + sectionLength),
+    Buffer.from(`trailer by ${marker}`),
+  ]);
+  const photoshop = path.join(dir, "photoshop.psd");
+  await fs.writeFile(photoshop, out);
+  return photoshop;
+}
+
 /**
  * A layered large-document (PSB) Photoshop file, as ImageMagick writes it: the PSD's layers and
  * resources with PSB's 64-bit lengths.
