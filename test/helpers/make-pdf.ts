@@ -44,7 +44,7 @@ export async function makeMarkedPdf(dir: string, variant: PdfVariant, marker: st
 }
 
 /** A small photo as a camera would leave it: EXIF (with GPS), XMP and a comment. */
-async function markedJpeg(dir: string, marker: string): Promise<Buffer> {
+export async function markedJpeg(dir: string, marker: string): Promise<Buffer> {
   const file = path.join(dir, `photo-${crypto.randomUUID()}.jpg`);
   await run(CONVERT, ["-size", "8x8", "gradient:red-blue", "-quality", "90", file]);
   await exiftool(["-q", "-overwrite_original", `-EXIF:Artist=${marker}`, "-GPSLatitude=48.8584", "-GPSLatitudeRef=N", `-XMP-dc:Creator=${marker}`, `-Comment=${marker}`, file]);

@@ -1,12 +1,28 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { CleanContext } from "../types.js";
-import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
+import { dctChain, storedAsJpeg, undoLeadingFilters, type DctChain } from "./dct-chains.js";
+import type { ObjectView } from "./object-view.js";
+import type { PdfDict, QpdfObject } from "./scrub-objects.js";
+
+/** A JPEG found in the PDF: the stream it is in, and the file holding its bytes. */
+interface FoundJpeg {
+  key: string;
+  dict: PdfDict;
+  source: string;
+  /** Read with the PDF already: a picture ExifTool's `-ee` read of the document decodes. */
+  picture: boolean;
+  /** The filters it was stored behind, undone to reach it (null: stored as the JPEG itself). */
+  chain: DctChain | null;
+}
 
 /**
  * A JPEG image XObject (`/Filter /DCTDecode`) stores a whole JPEG file, with whatever EXIF
  * (GPS, camera serial...), XMP and comments the camera put in it. Each one is handed to the JPEG
- * cleaner through `cleanNested` and written back in place of the original bytes.
+ * cleaner through `cleanNested` and written back in place of the original bytes. A JPEG stored
+ * behind other filters (`/Filter [/FlateDecode /DCTDecode]`, see `dct-chains.ts`) is first
+ * decoded from them, and written back as the cleaned JPEG itself, with `/Filter /DCTDecode`:
+ * the same picture, one filter fewer to undo.
  *
  * ExifTool's `-ee` read of the PDF (detection) reads the pages' DCT images and lists their tags
  * with the document's, one of each name. So where the document holds one such picture (an image
@@ -14,29 +30,45 @@ import type { PdfDict, QpdfDocument, QpdfObject } from "./scrub-objects.js";
  * cleaned as a JPEG without a read of its own (and if only an annotation or a thumbnail shows it,
  * its tags go uncounted). Where it holds several, the read merged them, and each is read on its
  * own as before (their tags then count with the merged ones too); anything else that starts like
- * a JPEG is read and detected first.
+ * a JPEG is read and detected first. Of the chained pictures, ExifTool's read decodes those
+ * behind Flate alone; any other chain's picture is read on its own.
  *
- * `doc` is the dump read with `--json-stream-data=file`; `update` is the edit being built, whose
- * entries for these objects get the cleaned data file. `attached` are the keys of attached files'
- * streams, cleaned as files of their own (`attachments.ts`) even when they are JPEGs.
+ * `view.doc` is the dump read with `--json-stream-data=file`; `view.update` is the edit being
+ * built, whose entries for these objects get the cleaned data file. `attached` are the keys of
+ * attached files' streams, cleaned as files of their own (`attachments.ts`) even when they are JPEGs.
  */
-export async function cleanEmbeddedJpegs(doc: QpdfDocument, update: QpdfDocument, ctx: CleanContext, attached: ReadonlySet<string>): Promise<void> {
-  const changes = update.qpdf[1];
-  const found: Array<{ key: string; dict: PdfDict; source: string; picture: boolean }> = [];
-  for (const [key, obj] of Object.entries(doc.qpdf[1])) {
+export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, attached: ReadonlySet<string>): Promise<void> {
+  const found: FoundJpeg[] = [];
+  const chained = new Map<string, { dict: PdfDict; chain: DctChain; source: string }>();
+  // Only the chains of streams the copy will hold are undone: a damaged one left behind in an
+  // earlier revision is no reason to refuse the file.
+  const written = view.reachable();
+  for (const [key, obj] of Object.entries(view.doc.qpdf[1])) {
     if (!("stream" in obj) || attached.has(key)) continue;
-    const source = obj.stream.datafile;
+    const { dict, datafile: source } = obj.stream;
     if (source == null) continue;
     const jpegBytes = await startsLikeJpeg(source);
-    const jpegImage = isJpegImage(obj.stream.dict);
-    if (jpegImage || jpegBytes) found.push({ key, dict: obj.stream.dict, source, picture: jpegImage && jpegBytes });
+    // Stored data that is a JPEG already is cleaned as one whatever its dictionary says.
+    const chain = jpegBytes || !written.has(key) ? null : dctChain(view, dict);
+    if (chain != null) chained.set(key, { dict, chain, source });
+    else if (isJpegImage(dict) || jpegBytes) found.push({ key, dict, source, picture: isJpegImage(dict) && jpegBytes, chain: null });
   }
+  if (chained.size > 0) {
+    for (const [key, source] of await undoLeadingFilters(view.doc.qpdf[0], chained, ctx.workDir)) {
+      const { dict, chain } = chained.get(key)!;
+      const picture = dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && (await startsLikeJpeg(source));
+      found.push({ key, dict, source, picture, chain });
+    }
+  }
+
+  const changes = view.changes;
   const readAlready = found.filter((f) => f.picture).length === 1;
-  for (const [n, { key, dict, source, picture }] of found.entries()) {
+  for (const [n, { key, dict, source, picture, chain }] of found.entries()) {
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n}`);
     if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;
     const prior: QpdfObject | undefined = changes[key];
-    changes[key] = { stream: { dict: prior != null && "stream" in prior ? prior.stream.dict : dict, datafile: cleaned } };
+    const base = prior != null && "stream" in prior ? prior.stream.dict : dict;
+    changes[key] = { stream: { dict: chain == null ? base : storedAsJpeg(base, chain), datafile: cleaned } };
   }
 }
 
@@ -58,4 +90,9 @@ function isJpegImage(d: PdfDict): boolean {
   const filter = d["/Filter"];
   const only = Array.isArray(filter) && filter.length === 1 ? filter[0] : filter;
   return d["/Subtype"] === "/Image" && only === "/DCTDecode";
+}
+
+/** What ExifTool's PDF reader undoes before a DCT for sure: Flate without a predictor. */
+function behindFlateAlone(chain: DctChain): boolean {
+  return chain.leading.every((f) => f === "/FlateDecode") && chain.leadingParms.every((p) => p == null);
 }

@@ -116,7 +116,7 @@ export const pdfCleaner: Cleaner = {
       scrubFileSpecs(view);
       const attached = await cleanAttachedFiles(view, input, ctx);
       if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
-      await cleanEmbeddedJpegs(doc, view.update, ctx, new Set([...attached.written.keys()].map(objectKey)));
+      await cleanEmbeddedJpegs(view, ctx, new Set([...attached.written.keys()].map(objectKey)));
 
       await fsp.writeFile(updateFile, JSON.stringify(view.update));
       const output = path.resolve(ctx.output);

@@ -34,6 +34,8 @@ export interface DumpOptions {
   only?: readonly string[];
   /** A cap on each file qpdf writes, a stream's data included (see `qpdf`). */
   maxFileBytes?: number;
+  /** The input is itself qpdf JSON (objects built here), not a PDF. */
+  jsonInput?: boolean;
 }
 
 /** qpdf's JSON (version 2) view of a PDF's objects, the number of its pages, and qpdf's warnings. */
@@ -48,7 +50,7 @@ export interface ObjectDump {
 export async function dumpObjects(input: string, jsonFile: string, opts: DumpOptions = {}): Promise<ObjectDump> {
   const data = opts.streamPrefix != null ? ["--json-stream-data=file", `--json-stream-prefix=${opts.streamPrefix}`] : ["--json-stream-data=none"];
   const only = (opts.only ?? []).map((ref) => `--json-object=${ref.replace(/^(\d+) (\d+) R$/, "$1,$2")}`);
-  const args = ["--json-output=2", "--json-key=qpdf", "--json-key=pages", ...data, `--decode-level=${opts.decode ?? "none"}`, ...only, input, jsonFile];
+  const args = [...(opts.jsonInput === true ? ["--json-input"] : []), "--json-output=2", "--json-key=qpdf", "--json-key=pages", ...data, `--decode-level=${opts.decode ?? "none"}`, ...only, input, jsonFile];
   const warnings = await qpdf(args, "read", opts.maxFileBytes);
   return { ...parseDump(await readObjectDump(jsonFile)), warnings };
 }

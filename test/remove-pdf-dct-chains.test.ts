@@ -1,0 +1,113 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { type ChainedJpegPdf, JPEG_CHAINS, type PicturePlace, type StoredJpeg, makePdfWithChainedJpeg, storedPictures } from "./helpers/make-pdf-chains.js";
+import { pdfContent } from "./helpers/make-pdf.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool, pixelSignature } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Chainmark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-pdf-chains-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Cleans through the API (a 200 with nothing remaining) and writes the copy into `dir`. */
+async function cleanedCopy(file: string): Promise<{ out: string; removed: Record<string, number> }> {
+  const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const out = path.join(dir, `cleaned-${path.basename(file)}`);
+  await fs.writeFile(out, cleaned!);
+  return { out, removed: body["removed"] as Record<string, number> };
+}
+
+/**
+ * The picture was cleaned, not passed through: the marker is nowhere (the copy's picture is
+ * stored as the bare JPEG, so the scan reads its bytes as they are), the JPEG stored decodes to
+ * the pixels of the one put in, and the page shows the same and keeps its text.
+ */
+async function expectCleanSamePicture(made: ChainedJpegPdf, out: string): Promise<void> {
+  expect(await findMarker(out, MARKER)).toEqual([]);
+  const pictures = await storedPictures(out, dir);
+  expect(pictures).toHaveLength(1);
+  expect(pictures[0]!.dict).toMatchObject({ "/Filter": "/DCTDecode" });
+  expect(await pixelSignature(pictures[0]!.data)).toBe(await pixelSignature(made.picture));
+  expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
+}
+
+describe("POST /api/v1/remove on a PDF whose JPEG picture sits behind other filters", () => {
+  it.each(Object.entries(JPEG_CHAINS))("cleans the picture stored behind %s, stored back as the bare JPEG", async (_name, stored) => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, stored);
+    const { out, removed } = await cleanedCopy(made.file);
+    // The picture's own tags were read from it (its EXIF, which the PDF's read of RunLength,
+    // LZW or ASCIIHex data may not reach) and went.
+    expect(removed["exif"]).toBeGreaterThan(3);
+    await expectCleanSamePicture(made, out);
+  });
+
+  it("keeps the DCT's own parameters and drops those of the filters undone", async () => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, JPEG_CHAINS["ASCII85 then Flate with a PNG predictor, and the DCT's own parameters"]!);
+    const { out } = await cleanedCopy(made.file);
+    const pictures = await storedPictures(out, dir);
+    expect(pictures.map((p) => [p.dict["/Filter"], p.dict["/DecodeParms"]])).toEqual([["/DCTDecode", { "/ColorTransform": 1 }]]);
+  });
+
+  it("counts the tags of one Flate-wrapped picture once (ExifTool's read of the PDF decodes it)", async () => {
+    const { file } = await makePdfWithChainedJpeg(dir, MARKER, JPEG_CHAINS["Flate"]!);
+    const read = JSON.parse(await exiftool(["-j", "-G0", "-u", "-ee", file])) as Array<Record<string, unknown>>;
+    const exifTags = Object.keys(read[0]!).filter((k) => k.startsWith("EXIF:")).length;
+    expect(exifTags).toBeGreaterThan(3);
+    const { removed } = await cleanedCopy(file);
+    expect(removed["exif"]).toBe(exifTags);
+  });
+
+  it("follows a filter list kept in an object of its own", async () => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, JPEG_CHAINS["Flate"]!, "page", true);
+    const { out } = await cleanedCopy(made.file);
+    await expectCleanSamePicture(made, out);
+  });
+
+  const places: PicturePlace[] = ["thumbnail", "button"];
+  it.each(places)("cleans a Flate-wrapped JPEG shown only as the page's %s (where ExifTool's read does not look)", async (place) => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, JPEG_CHAINS["Flate"]!, place);
+    // The marker sits in the picture's zlib stream, where the scan looks.
+    expect(await findMarker(made.file, MARKER)).not.toEqual([]);
+    const { out } = await cleanedCopy(made.file);
+    await expectCleanSamePicture(made, out);
+  });
+
+  const damaged: Array<[string, StoredJpeg]> = [
+    ["a Flate stream cut short", { filter: "[/FlateDecode /DCTDecode]", encode: (j) => zlib.deflateSync(j).subarray(0, 200) }],
+    ["Flate data that is no zlib stream", { filter: "[/FlateDecode /DCTDecode]", encode: (j) => Buffer.concat([Buffer.from("not zlib "), j]) }],
+    ["a character ASCIIHex does not have", { filter: "[/ASCIIHexDecode /DCTDecode]", encode: (j) => Buffer.from(`ffd8ffzz${j.toString("hex")}>`, "latin1") }],
+    ["a filter no PDF reader knows", { filter: "[/AcmeDecode /DCTDecode]", encode: (j) => j.subarray(2) }],
+  ];
+  it.each(damaged)("refuses a picture whose chain is damaged: %s (a 422 with a reason, no copy)", async (_what, stored) => {
+    const { file } = await makePdfWithChainedJpeg(dir, MARKER, stored);
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The PDF holds a picture whose data is damaged, so it cannot be cleaned safely.");
+    expect(cleaned).toBeNull();
+  });
+
+  it("cleans a PDF whose damaged chained picture nothing refers to any more (the copy leaves it out)", async () => {
+    const { file } = await makePdfWithChainedJpeg(dir, MARKER, damaged[0]![1], "nowhere");
+    const { out } = await cleanedCopy(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await storedPictures(out, dir)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(await pdfContent(file));
+  });
+});
