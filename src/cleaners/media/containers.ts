@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanIsoBoxes } from "./iso-rewrite.js";
-import { cleanStreams } from "./streams.js";
+import { cleanStreams, type LeaveOut } from "./streams.js";
 import { isMediaStructural } from "./structural.js";
 
 interface Target {
@@ -14,6 +14,8 @@ interface Target {
   keepBrand?: boolean;
   /** ISO BMFF / QuickTime: try the exact box rewrite first (`iso-rewrite.ts`); it declines what it cannot do exactly. */
   boxRewrite?: boolean;
+  /** Streams ffprobe lists as content that are not content in this format (see `streams.ts`). */
+  leaveOut?: LeaveOut;
 }
 
 /**
@@ -43,6 +45,7 @@ export function remuxCleaner(name: string, targets: Record<string, Target>): Cle
         muxerArgs: [...(target.muxerArgs ?? []), ...(brand != null ? ["-brand", brand] : [])],
         typeName: ctx.fileType,
         workDir: ctx.workDir,
+        ...(target.leaveOut != null ? { leaveOut: target.leaveOut } : {}),
       });
     },
     isStructural: isMediaStructural,

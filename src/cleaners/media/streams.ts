@@ -20,7 +20,14 @@ export interface StreamsJob {
   /** ExifTool's name for the type, used in the user-facing errors ("MP4"). */
   typeName: string;
   workDir: string;
+  /**
+   * Finds streams ffprobe lists as content that are not content in this format (FLV script data
+   * read as subtitles): they are left out of the copy and counted under the keys it gives.
+   */
+  leaveOut?: LeaveOut;
 }
+
+export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Promise<{ indexes: ReadonlySet<number>; hidden: Readonly<Record<string, number>> }>;
 
 /**
  * Copies a file's picture, sound and subtitle streams into a fresh container and removes what
@@ -45,8 +52,10 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
   const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0 };
+  const notContent = job.leaveOut != null ? await job.leaveOut(source, before) : { indexes: new Set<number>(), hidden: {} };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
+    if (notContent.indexes.has(s.index)) continue;
     if (s.kind === "subtitle" && (await isTelemetryTrack(source, s.index, s.codec))) hidden.subtitles++;
     else kept.push(s);
   }
@@ -83,7 +92,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     if (framing != null) hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, framing, job.workDir);
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
   }
-  return { hidden };
+  return { hidden: { ...hidden, ...notContent.hidden } };
 }
 
 /**
