@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { claimSize, extraField, gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
@@ -168,6 +170,16 @@ describe("ZIP", () => {
   });
 });
 
+/** A gzip of `mib` mebibytes of zeros (about a thousandth of that), made without holding them. */
+async function gzippedZeros(mib: number): Promise<Buffer> {
+  const zeros = Buffer.alloc(1024 * 1024);
+  const chunks: Buffer[] = [];
+  await pipeline(Readable.from(Array.from({ length: mib }, () => zeros)), zlib.createGzip({ level: 1 }), async (gz: AsyncIterable<Buffer>) => {
+    for await (const c of gz) chunks.push(c);
+  });
+  return Buffer.concat(chunks);
+}
+
 describe("tar and tar.gz", () => {
   const members = () => [
     { name: "photo.jpg", data: jpeg, owner: MARKER, pax: { comment: MARKER, "SCHILY.xattr.user.origin": MARKER } },
@@ -211,8 +223,33 @@ describe("tar and tar.gz", () => {
     expect(await pixels(out[0]!.data)).toBe(await pixels(jpeg));
   });
 
-  test("a gzip that holds no tar is not an archive this service cleans", async () => {
-    await expectRefused(zlib.gzipSync(Buffer.from("just some text\n")), "notes.txt.gz", /^Metadata removal is not supported for this file type \(GZIP\)$/);
+  test("a gzip of one file: the file cleaned by its own cleaner, a gzip header without name or time", async () => {
+    const gz = gzipWithName(jpeg, `${MARKER}.jpg`);
+    expect(await findMarker(gz, MARKER)).not.toEqual([]);
+    const { status, body, cleaned } = await remove(gz, "photo.jpg.gz");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect([...cleaned!.subarray(0, 4)]).toEqual([0x1f, 0x8b, 8, 0]);
+    expect(cleaned!.readUInt32LE(4)).toBe(0);
+    const inner = zlib.gunzipSync(cleaned!);
+    expect(inner.length).toBeLessThan(jpeg.length);
+    expect(await pixels(inner)).toBe(await pixels(jpeg));
+  });
+
+  test("a gzip of a file no cleaner handles follows unknownMembers; a gzip bomb is too complex", async () => {
+    const text = Buffer.from(`notes by ${MARKER}\n`);
+    await expectRefused(gzipWithName(text, "notes.txt"), "notes.txt.gz", /^The archive holds members that cannot be cleaned: the compressed file \(TXT\)\.$/);
+    const kept = await remove(gzipWithName(text, "notes.txt"), "notes.txt.gz", { unknownMembers: "keep" });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    expect(zlib.gunzipSync(kept.cleaned!)).toEqual(text);
+    expect(kept.cleaned!.includes("notes.txt")).toBe(false);
+    const omitted = await remove(gzipWithName(text, "notes.txt"), "notes.txt.gz", { unknownMembers: "omit" });
+    expect(omitted.status, JSON.stringify(omitted.body)).toBe(200);
+    expect(omitted.body["removed"]).toMatchObject({ members: 1 });
+    expect(zlib.gunzipSync(omitted.cleaned!).length).toBe(0);
+
+    await expectRefused(await gzippedZeros(600), "zeros.bin.gz", /too complex/);
   });
 
   test.each([

@@ -5,9 +5,10 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import tarStream from "tar-stream";
-import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { ByteCounter, isSettledError } from "../unpack-guards.js";
+import { cleanGzippedFile } from "./gzip-file.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
 import { cleanMembers, type Member, type OutMember } from "./members.js";
@@ -20,15 +21,15 @@ const GZIP_NO_TIME = "0000:00:00 00:00:00";
  * tar and tar.gz archives, member by member. The clean archive is written anew: every member under
  * its name, time 0, owner 0/0 without names, modes 644/755, no pax or GNU extension records
  * (which can carry comments, extended attributes and access times); a gzip layer without name,
- * comment or time.
+ * comment or time. A gzip of one other file is cleaned as a one-member archive (gzip-file.ts).
  */
 export const tarArchiveCleaner: Cleaner = {
   name: "tar",
-  // ExifTool names a .tar.gz "GZIP": only a gzip whose content is a tar is cleaned here.
+  // ExifTool names a .tar.gz "GZIP", and a gzip of any other file too.
   fileTypes: ["TAR", "GZIP"],
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const gzip = ctx.fileType === "GZIP";
-    if (gzip && !(await gzipHoldsTar(ctx.input))) throw new UnsupportedTypeError("GZIP");
+    if (gzip && !(await gzipHoldsTar(ctx.input))) return cleanGzippedFile(ctx);
     const members = await readTarMembers(ctx.input, gzip, ctx.workDir);
     const { out, outcome } = await cleanMembers(ctx, members);
     await writeTar(ctx.output, out, gzip);
