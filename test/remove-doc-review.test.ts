@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cjkMarker, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail, withLoopingWordChain } from "./helpers/make-doc-review.js";
+import { cjkMarker, libreOfficeRevisions, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail, withLoopingWordChain } from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -65,25 +65,30 @@ async function save(bytes: Buffer, name: string): Promise<string> {
 
 describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
   // The DOCX holds a comment, deleted text in a paragraph, a paragraph deleted whole, text moved
-  // away, a deleted table row; LibreOffice writes the move as a deletion. The ODT: a comment and a deletion.
+  // away, a deleted table row (4 deletions: LibreOffice writes the move as a deletion), inserted
+  // text and text moved here (2 insertions: the move as an insertion), a run made bold (a
+  // character property revision); LibreOffice does not carry its paragraph, section and row
+  // property changes into the DOC. The ODT: a comment, a deletion, an insertion, a format change,
+  // and Track Changes on.
   const cases = [
-    { from: "docx" as const, comments: 1, trackedChanges: 4 },
-    { from: "odt" as const, comments: 1, trackedChanges: 1 },
+    { from: "docx" as const, comments: 1, deletions: 4, insertions: 2, tracking: false },
+    { from: "odt" as const, comments: 1, deletions: 1, insertions: 1, tracking: true },
   ];
 
-  it.each(cases)("$from -> DOC: comment and deleted text blanked in place, inserted text kept, the final text as written by hand", async ({ from, comments, trackedChanges }) => {
+  it.each(cases)("$from -> DOC: comment and deleted text blanked in place, insertions and format changes accepted, tracking off, the final text as written by hand", async ({ from, comments, deletions, insertions, tracking }) => {
     const m = markers(from);
     const { file, fixture } = await makeReviewedDoc(dir, from, m);
     const original = await fs.readFile(file);
     for (const marker of [m.comment, m.deleted, m.author, m.inserted]) expect(held(original, marker), marker).toBe(true);
     const before = await findingsOf(file);
-    expect(review(before)).toEqual([`The document holds ${comments} review comment(s).`, `The document keeps ${trackedChanges} tracked change(s), deleted text included.`]);
+    expect(review(before)).toEqual([`The document holds ${comments} review comment(s).`, `The document keeps ${deletions} tracked change(s), deleted text included.`]);
     expect(before.find((f) => f.title.includes("review comment"))?.value).toBe(m.author);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "review.doc");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    expect(body["removed"]).toMatchObject({ comments, trackedChanges });
+    // Each deletion, each insertion and the one format change.
+    expect(body["removed"]).toMatchObject({ comments, trackedChanges: deletions + insertions + 1 });
     for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     expect(held(cleaned!, m.inserted)).toBe(true);
     // Blanking in place: not a byte more or less in the text stream.
@@ -97,6 +102,14 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     const out = await save(cleaned!, "cleaned.doc");
     // LibreOffice opens the copy; with every change accepted (deletions shown are now spaces) it reads as the fixture says.
     expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
+    // As LibreOffice reads them: the insertions and the format change were changes, and are no
+    // longer; Track Changes is off; the deletions (blank now) stay marked, undated.
+    const was = await libreOfficeRevisions(dir, file);
+    expect(was).toMatchObject({ insertions, formatChanges: 1, tracking });
+    expect(was.dates.some((d) => d.startsWith("2023-05-06"))).toBe(true);
+    const is = await libreOfficeRevisions(dir, out);
+    expect(is).toMatchObject({ insertions: 0, formatChanges: 0, tracking: false, deletions: was.deletions });
+    expect(is.dates.filter((d) => d.startsWith("2023"))).toEqual([]);
     // catdoc, which reads the whole text stream as it lies, sees no comment or deleted text.
     const catdoc = (await run("catdoc", ["-w", "-d", "utf-8", out])).stdout.toString("utf8");
     expect(catdoc).not.toContain(m.comment);
@@ -123,7 +136,7 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
 
     const { status, body, cleaned } = await removeViaApi(server, mixed, "mixed.doc");
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 });
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 + 2 + 1 });
     for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     expect(cleaned!.includes(Buffer.from(m.deleted.slice(5), "latin1"))).toBe(false);
     expect(held(cleaned!, m.inserted)).toBe(true);
@@ -143,7 +156,8 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     const { status, body, cleaned } = await removeViaApi(server, file, "cjk.doc");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 1 });
+    // The deletion and the insertion.
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 2 });
     for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     expect(held(cleaned!, m.inserted)).toBe(true);
     expect((await openWord(cleaned!)).word.length).toBe((await openWord(original)).word.length);
@@ -174,8 +188,11 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(body["removed"]).not.toHaveProperty("trackedChanges");
     expect(held(cleaned!, m.comment)).toBe(true);
     expect(held(cleaned!, m.deleted)).toBe(true);
-    // Their authors go all the same.
+    // Their authors and dates go all the same; the changes stay changes, and Track Changes stays on.
     expect(await findMarker(cleaned!, m.author)).toEqual([]);
+    const kept = await libreOfficeRevisions(dir, await save(cleaned!, "kept.doc"));
+    expect(kept).toMatchObject({ insertions: 1, deletions: 1, formatChanges: 1, tracking: true });
+    expect(kept.dates.filter((d) => d.startsWith("2023"))).toEqual([]);
   }, 120_000);
 });
 
@@ -247,7 +264,7 @@ describe("POST /api/v1/remove on damaged Word 97-2003 review structures: a 422 o
     w.table.fill(0xff, fc, fc + w.word.readUInt32LE(w.pair(5) + 4));
     const { status, body, cleaned } = await removeViaApi(server, await save(w.bytes(), "damaged.doc"), "damaged.doc");
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 });
+    expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 + 2 + 1 });
     for (const marker of [m.comment, m.deleted, m.author]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
   });
 });

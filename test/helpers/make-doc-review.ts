@@ -4,6 +4,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { soffice } from "./make-legacy-office.js";
 import { makeReviewed, type ReviewFixture, type ReviewMarkers } from "./make-office-review.js";
+import { readZip } from "./read-archives.js";
 
 /**
  * Word 97-2003 documents under review: the hand-built DOCX or ODT of make-office-review.ts
@@ -30,6 +31,41 @@ export async function libreOfficeText(dir: string, file: string): Promise<string
   await soffice(work, ["--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, copy]);
   const text = await fs.readFile(path.join(work, "document.txt"), "utf8");
   return text.replace(/^\ufeff/, "").replace(/\s+/gu, " ").trim();
+}
+
+/** The tracked changes LibreOffice reads from a Word 97-2003 document, and whether it is set to track changes. */
+export interface LibreOfficeRevisions {
+  insertions: number;
+  deletions: number;
+  /** Formatting changes of any kind (`w:rPrChange`, `w:pPrChange`, `w:sectPrChange`, ...). */
+  formatChanges: number;
+  /** The dates of the changes, as written. */
+  dates: string[];
+  tracking: boolean;
+}
+
+/**
+ * What LibreOffice makes of a document's review marks: the document converted to DOCX by
+ * LibreOffice (a reader apart from the service's), its changes counted in `word/document.xml`
+ * and its Track Changes setting read from `word/settings.xml`.
+ */
+export async function libreOfficeRevisions(dir: string, file: string): Promise<LibreOfficeRevisions> {
+  const work = path.join(dir, `docx-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, "document.doc");
+  await fs.copyFile(file, copy);
+  await soffice(work, ["--convert-to", "docx", "--outdir", work, copy]);
+  const { members } = await readZip(await fs.readFile(path.join(work, "document.docx")));
+  const part = (name: string): string => members.find((m) => m.name === name)?.data.toString("utf8") ?? "";
+  const body = part("word/document.xml");
+  const count = (re: RegExp): number => (body.match(re) ?? []).length;
+  return {
+    insertions: count(/<w:ins\b/g),
+    deletions: count(/<w:del\b/g),
+    formatChanges: count(/<w:\w+Change\b/g),
+    dates: [...body.matchAll(/w:date="([^"]*)"/g)].map((d) => d[1]!),
+    tracking: /<w:trackRevisions\b/.test(part("word/settings.xml")),
+  };
 }
 
 /** The streams a test edits: the WordDocument stream, its table stream and where the FIB's fc/lcb pairs start. */

@@ -58,7 +58,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
  * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
- * the text of its tracked deletions unless `keep` asks for them, and its revision marks' dates
+ * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
+ * revision marking then turned off), and its revision marks' dates
  * (word-review.ts), the JPEG, PNG and TIFF pictures in any
  * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
@@ -108,11 +109,11 @@ export const legacyOfficeCleaner: Cleaner = {
     if (word != null) {
       const table = tableStreamOf(word, stream);
       scrubWord(word, table);
-      const review = blankReview(word, table, { comments: !ctx.keep.has("comments"), deletions: !ctx.keep.has("trackedChanges") });
+      const review = blankReview(word, table, stream("Data"), { comments: !ctx.keep.has("comments"), trackedChanges: !ctx.keep.has("trackedChanges") });
       if (review.objects > 0) {
         throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
       }
-      hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.deletions }).filter(([, n]) => n > 0));
+      hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.changes }).filter(([, n]) => n > 0));
       removedText = review.removedText;
     }
     const workbook = stream("Workbook") ?? stream("Book");

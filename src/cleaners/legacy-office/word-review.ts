@@ -1,6 +1,8 @@
 import { commentRange, fcLcb, type Fib, readFib } from "./word-fib.js";
-import { zeroRevisionDates } from "./word-sprm.js";
-import { DELETED, SPECIAL, WordText } from "./word-text.js";
+import { paragraphAndSectionGrpprls } from "./word-formatting.js";
+import { acceptRevisionMarks, type PlacedGrpprl, zeroRevisionDates } from "./word-sprm.js";
+import { DELETED, INSERTED, SPECIAL, WordText } from "./word-text.js";
+import { stopRevisionMarking } from "./word.js";
 
 /** PlcfandTxt ([MS-DOC] 2.5.6, FibRgFcLcb97 pair 5): where each comment's text starts in the comments' subdocument. */
 const PLCF_AND_TXT = 5;
@@ -8,15 +10,23 @@ const PLCF_AND_TXT = 5;
 /** What review content goes. */
 export interface ReviewDrop {
   comments: boolean;
-  deletions: boolean;
+  /** Tracked changes resolved as accepting them would: deleted text blanked, insertions and property changes no longer marked. */
+  trackedChanges: boolean;
 }
 
-/** Review content found (and blanked, when asked) in a Word 97-2003 document. */
+/** Review content found (and blanked or resolved, when asked) in a Word 97-2003 document. */
 export interface WordReview {
   /** Comments whose text held anything but white space. */
   comments: number;
   /** Tracked deletions (each passage of consecutive deleted characters) that held anything but white space. */
   deletions: number;
+  /**
+   * Tracked changes resolved: the deletions, the insertions (passages of consecutive inserted
+   * characters holding anything but white space) and the property revisions (character,
+   * paragraph, section, table, list number: each formatting record that carried one). Zero
+   * when nothing was resolved.
+   */
+  changes: number;
   /** The characters blanked, in the order of the text, white space left out. */
   removedText: string;
   /**
@@ -39,54 +49,95 @@ const OBJECT_ANCHORS = new Set([0x01, 0x08]);
  * footnote marks), and so do special characters (fSpec) whatever their code, and U+FEFF: the
  * structure the rest of the file refers to is untouched, and what is left of a comment or a
  * deletion is white space. The comment and deletion marks themselves stay (their authors are
- * blanked in word.ts), so the final text is the original's final text. The dates of the
- * character revision marks (insertions, deletions, formatting changes) are zeroed, kept or not.
+ * blanked in word.ts), so the final text is the original's final text.
+ *
+ * With the tracked changes, the other revision marks are resolved as accepting them would leave
+ * the text: insertion marks, property revisions and list-number revisions are turned off in the
+ * character, paragraph, table and section formatting (the text and the formatting in effect
+ * stay), and so is the document's revision marking (the DOP). The dates of every revision mark
+ * are zeroed, kept or not.
  */
-export function blankReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop): WordReview {
-  return walkReview(wordDocument, table, drop, true);
+export function blankReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, drop: ReviewDrop): WordReview {
+  return walkReview(wordDocument, table, data, drop, true);
 }
 
 /** The review content of a Word 97-2003 document, as `blankReview` would blank it, changing nothing. */
 export function surveyReview(wordDocument: Buffer, table: Buffer): WordReview {
-  return walkReview(wordDocument, table, { comments: true, deletions: true }, false);
+  return walkReview(wordDocument, table, null, { comments: true, trackedChanges: true }, false);
 }
 
-function walkReview(wordDocument: Buffer, table: Buffer, drop: ReviewDrop, write: boolean): WordReview {
+function walkReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, drop: ReviewDrop, write: boolean): WordReview {
   const fib = readFib(wordDocument);
   const text = new WordText(wordDocument, table, fib);
-  if (write) for (const grpprl of text.characterGrpprls) zeroRevisionDates(grpprl);
+  let formatChanges = 0;
+  if (write) {
+    const grpprls = distinct([...text.characterGrpprls, ...paragraphAndSectionGrpprls(wordDocument, table, fib, data)]);
+    for (const { bytes } of grpprls) zeroRevisionDates(bytes);
+    if (drop.trackedChanges) {
+      for (const grpprl of grpprls) formatChanges += acceptRevisionMarks(grpprl);
+      text.acceptPieceInsertions();
+      stopRevisionMarking(wordDocument, table);
+    }
+  }
   const notes = commentRange(fib);
   const commentOf = commentIndex(wordDocument, table, fib, notes.length);
   const commented = new Set<number>();
   const removed: string[] = [];
-  let deletions = 0;
+  const deletions = new Passages();
+  const insertions = new Passages();
   let objects = 0;
-  let inDeletion = false;
-  let deletionCounted = false;
   text.walk(0, text.length, (cp, code, blank) => {
     const flags = text.flagsAt(cp);
-    const deleted = drop.deletions && (flags & DELETED) !== 0;
-    if (!deleted) inDeletion = false;
-    else if (!inDeletion) {
-      inDeletion = true;
-      deletionCounted = false;
-    }
+    const deleted = drop.trackedChanges && (flags & DELETED) !== 0;
+    const inserted = drop.trackedChanges && (flags & INSERTED) !== 0;
     const rel = cp - notes.start;
     const inComment = drop.comments && rel >= 0 && rel < notes.length;
+    const shown = code >= 0x20 && code !== 0xfeff && (flags & SPECIAL) === 0 && !/\s/u.test(String.fromCharCode(code));
+    deletions.visit(deleted, shown);
+    insertions.visit(inserted, shown);
     if (!(deleted || inComment)) return;
     if ((flags & SPECIAL) !== 0 && OBJECT_ANCHORS.has(code)) objects++;
-    if (code < 0x20 || code === 0xfeff || (flags & SPECIAL) !== 0) return;
-    const ch = String.fromCharCode(code);
-    if (/\s/u.test(ch)) return;
-    removed.push(ch);
+    if (!shown) return;
+    removed.push(String.fromCharCode(code));
     if (write) blank();
     if (inComment) commented.add(commentOf(rel));
-    if (deleted && !deletionCounted) {
-      deletionCounted = true;
-      deletions++;
-    }
   });
-  return { comments: commented.size, deletions, removedText: removed.join(""), objects };
+  const changes = write && drop.trackedChanges ? deletions.count + insertions.count + formatChanges : 0;
+  return { comments: commented.size, deletions: deletions.count, changes, removedText: removed.join(""), objects };
+}
+
+/** Counts passages of consecutive marked characters that show anything (white space and marks do not). */
+class Passages {
+  count = 0;
+  private inside = false;
+  private counted = false;
+
+  visit(marked: boolean, shown: boolean): void {
+    if (!marked) {
+      this.inside = false;
+      return;
+    }
+    if (!this.inside) {
+      this.inside = true;
+      this.counted = false;
+    }
+    if (shown && !this.counted) {
+      this.counted = true;
+      this.count++;
+    }
+  }
+}
+
+/** Each formatting record once, though several runs of text share it. */
+function distinct(grpprls: readonly PlacedGrpprl[]): PlacedGrpprl[] {
+  const seen = new Map<ArrayBufferLike, Set<number>>();
+  return grpprls.filter(({ bytes }) => {
+    const offsets = seen.get(bytes.buffer) ?? new Set<number>();
+    seen.set(bytes.buffer, offsets);
+    if (offsets.has(bytes.byteOffset)) return false;
+    offsets.add(bytes.byteOffset);
+    return true;
+  });
 }
 
 /**

@@ -1,19 +1,21 @@
 import { damaged, fcLcb, type Fib } from "./word-fib.js";
-import { lastToggle, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
+import { lastToggle, type PlacedGrpprl, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_RMARK_INS, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
 
 /** Index of each fc/lcb pair in FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const PLCF_BTE_CHPX = 12;
 const CLX = 33;
 
-/** A Prm0 ([MS-DOC] 2.9.215) whose isprm is this applies sprmCFRMarkDel to its piece. */
+/** A Prm0 ([MS-DOC] 2.9.215) whose isprm is one of these applies sprmCFRMarkDel or sprmCFRMarkIns to its piece. */
 const ISPRM_RMARK_DEL = 0x41;
+const ISPRM_RMARK_INS = 0x42;
 const FKP_SIZE = 512;
 /** A Prc's grpprl is at most this long ([MS-DOC] 2.9.209). */
 const MAX_CB_GRPPRL = 0x3fa2;
 
-/** Per character: formatted as deleted text (a tracked deletion), or a special character (fSpec). */
+/** Per character: formatted as deleted text (a tracked deletion), as inserted text (a tracked insertion), or a special character (fSpec). */
 export const DELETED = 1;
 export const SPECIAL = 2;
+export const INSERTED = 4;
 
 /** One piece of the piece table ([MS-DOC] 2.9.177 Pcd): a run of characters stored together. */
 interface Piece {
@@ -23,8 +25,11 @@ interface Piece {
   byteStart: number;
   /** 8-bit characters ([MS-DOC] 2.4.1 compressed) rather than UTF-16. */
   compressed: boolean;
-  /** What the piece's Prm says of deletion (null: nothing). */
+  /** What the piece's Prm says of deletion and insertion (null: nothing). */
   deleted: boolean | null;
+  inserted: boolean | null;
+  /** Offset of its Prm in the table stream. */
+  prmAt: number;
 }
 
 /** The 8-bit codes that [MS-DOC] 2.4.1 maps to other characters than their own value. */
@@ -37,23 +42,20 @@ const COMPRESSED: Readonly<Record<number, number>> = {
 /**
  * The text of a Word 97-2003 document as its piece table lays it out ([MS-DOC] 2.4.1: the Clx in
  * the table stream maps each character position to a place in the WordDocument stream, 8-bit or
- * UTF-16), with what the character formatting says of each character (deleted, special), read
+ * UTF-16), with what the character formatting says of each character (deleted, inserted, special), read
  * from the CHPX pages ([MS-DOC] 2.9.34 PlcBteChpx, 2.9.32 ChpxFkp) and the pieces' own Prm. Every
  * offset is checked against its stream: a structure pointing elsewhere refuses the file.
  */
 export class WordText {
   readonly length: number;
-  /**
-   * The grpprls of the character formatting (the CHPX pages' and the pieces' Prcs), views of
-   * their streams: what is written into them changes the file in place.
-   */
-  readonly characterGrpprls: Buffer[] = [];
+  /** The grpprls of the character formatting: the CHPX pages' and the pieces' Prcs. */
+  readonly characterGrpprls: PlacedGrpprl[] = [];
   private readonly pieces: Piece[];
   private readonly flags: Uint8Array;
 
   constructor(
     private readonly wordDocument: Buffer,
-    table: Buffer,
+    private readonly table: Buffer,
     fib: Fib,
   ) {
     this.pieces = readPieces(wordDocument, table, fib, this.characterGrpprls);
@@ -61,12 +63,25 @@ export class WordText {
     this.flags = new Uint8Array(this.length);
     this.markRuns(table, fib);
     for (const p of this.pieces) {
-      if (p.deleted == null) continue;
-      for (let cp = p.cpStart; cp < p.cpEnd; cp++) this.flags[cp] = p.deleted ? this.flags[cp]! | DELETED : this.flags[cp]! & ~DELETED;
+      for (const [set, flag] of [[p.deleted, DELETED], [p.inserted, INSERTED]] as const) {
+        if (set == null) continue;
+        for (let cp = p.cpStart; cp < p.cpEnd; cp++) this.flags[cp] = set ? this.flags[cp]! | flag : this.flags[cp]! & ~flag;
+      }
     }
   }
 
-  /** `DELETED` and `SPECIAL` bits of the character at `cp`. */
+  /**
+   * Turns off in place the insertion mark a piece's own Prm0 gives its text (its Prc's grpprl,
+   * a Prm1, is among `characterGrpprls`): the text stays, no longer an insertion.
+   */
+  acceptPieceInsertions(): void {
+    for (const p of this.pieces) {
+      const prm = this.table.readUInt16LE(p.prmAt);
+      if ((prm & 1) === 0 && (prm >> 1) % 0x80 === ISPRM_RMARK_INS) this.table.writeUInt16LE(prm & 0x00ff, p.prmAt);
+    }
+  }
+
+  /** `DELETED`, `INSERTED` and `SPECIAL` bits of the character at `cp`. */
   flagsAt(cp: number): number {
     return this.flags[cp]!;
   }
@@ -119,7 +134,7 @@ export class WordText {
 }
 
 /** The Clx's piece table ([MS-DOC] 2.9.38 Clx, 2.9.178 PlcPcd), checked against both streams. */
-function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buffer[]): Piece[] {
+function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: PlacedGrpprl[]): Piece[] {
   const clx = fcLcb(wordDocument, fib, CLX);
   if (clx == null || clx.fc + clx.lcb > table.length) throw damaged("its piece table is missing or lies outside its table stream");
   const end = clx.fc + clx.lcb;
@@ -132,7 +147,7 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buff
     prcs.push(table.subarray(pos + 3, pos + 3 + cb));
     pos += 3 + cb;
   }
-  grpprls.push(...prcs);
+  grpprls.push(...prcs.map((bytes) => ({ bytes, rewrite: null })));
   if (pos + 5 > end || table[pos] !== 0x02) throw damaged("its piece table is malformed");
   const lcb = table.readUInt32LE(pos + 1);
   const plc = pos + 5;
@@ -149,7 +164,8 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buff
     const byteStart = compressed ? (fc & 0x3fffffff) / 2 : fc & 0x3fffffff;
     const bytes = (cpEnd - cpStart) * (compressed ? 1 : 2);
     if (!Number.isInteger(byteStart) || byteStart + bytes > wordDocument.length) throw damaged("its piece table points outside its main stream");
-    pieces.push({ cpStart, cpEnd, byteStart, compressed, deleted: prmDeletion(table.readUInt16LE(pcd + 6), prcs) });
+    const prm = table.readUInt16LE(pcd + 6);
+    pieces.push({ cpStart, cpEnd, byteStart, compressed, deleted: prmMark(prm, prcs, ISPRM_RMARK_DEL, SPRM_C_F_RMARK_DEL), inserted: prmMark(prm, prcs, ISPRM_RMARK_INS, SPRM_C_F_RMARK_INS), prmAt: pcd + 6 });
   }
   // Pieces sharing bytes would make one blanking show in two places (and let a small file claim
   // more characters than its stream holds).
@@ -168,12 +184,12 @@ function byteEnd(p: Piece): number {
   return p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2);
 }
 
-/** What a piece's Prm ([MS-DOC] 2.9.214) says of deletion: a single sprm (Prm0) or a Prc's grpprl (Prm1). */
-function prmDeletion(prm: number, prcs: readonly Buffer[]): boolean | null {
-  if ((prm & 1) === 0) return (prm >> 1) % 0x80 === ISPRM_RMARK_DEL ? toggle(prm >> 8) : null;
+/** What a piece's Prm ([MS-DOC] 2.9.214) says of one toggle: a single sprm (Prm0, by its isprm) or a Prc's grpprl (Prm1). */
+function prmMark(prm: number, prcs: readonly Buffer[], isprm: number, sprm: number): boolean | null {
+  if ((prm & 1) === 0) return (prm >> 1) % 0x80 === isprm ? toggle(prm >> 8) : null;
   const grpprl = prcs[prm >> 1];
   if (grpprl == null) throw damaged("a piece of its text refers to formatting that is not there");
-  return lastToggle(grpprl, SPRM_C_F_RMARK_DEL);
+  return lastToggle(grpprl, sprm);
 }
 
 /** A byte range of the WordDocument stream with the flags its character formatting gives. */
@@ -183,8 +199,8 @@ interface CharRun {
   flags: number;
 }
 
-/** The runs of the CHPX pages that are deleted or special, from the PlcBteChpx; each run's grpprl goes into `grpprls`. */
-function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Buffer[]): CharRun[] {
+/** The runs of the CHPX pages that are deleted, inserted or special, from the PlcBteChpx; each run's grpprl goes into `grpprls`. */
+function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: PlacedGrpprl[]): CharRun[] {
   const bte = fcLcb(wordDocument, fib, PLCF_BTE_CHPX);
   if (bte == null) return [];
   if (bte.fc + bte.lcb > table.length || bte.lcb < 12 || (bte.lcb - 4) % 8 !== 0) throw damaged("its character formatting table is malformed");
@@ -206,10 +222,11 @@ function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Bu
       const cb = fkp[offset]!;
       if (offset + 1 + cb > FKP_SIZE - 1) throw damaged("a page of its character formatting is malformed");
       const grpprl = fkp.subarray(offset + 1, offset + 1 + cb);
-      grpprls.push(grpprl);
+      grpprls.push({ bytes: grpprl, rewrite: (shorter) => rewriteChpx(fkp, offset, shorter) });
       let flags = 0;
       for (const p of prls(grpprl)) {
         if (p.sprm === SPRM_C_F_RMARK_DEL) flags = toggle(grpprl[p.operand]!) ? flags | DELETED : flags & ~DELETED;
+        if (p.sprm === SPRM_C_F_RMARK_INS) flags = toggle(grpprl[p.operand]!) ? flags | INSERTED : flags & ~INSERTED;
         if (p.sprm === SPRM_C_F_SPEC) flags = toggle(grpprl[p.operand]!) ? flags | SPECIAL : flags & ~SPECIAL;
       }
       if (flags !== 0 && end > start) runs.push({ start, end, flags });
@@ -222,4 +239,12 @@ function readCharRuns(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Bu
     if (runs[i]!.start < runs[i - 1]!.end) throw damaged("its character formatting gives some text two formats");
   }
   return runs;
+}
+
+/** A Chpx ([MS-DOC] 2.9.36) written shorter where it lies: its count byte, then the grpprl, the rest zeroed. */
+function rewriteChpx(fkp: Buffer, offset: number, grpprl: Buffer): void {
+  const cb = fkp[offset]!;
+  fkp[offset] = grpprl.length;
+  grpprl.copy(fkp, offset + 1);
+  fkp.fill(0, offset + 1 + grpprl.length, offset + 1 + cb);
 }

@@ -77,6 +77,20 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   if (blob.count * 8 >= LAST_SAVED_AT + 8) wordDocument.fill(0, blob.start + LAST_SAVED_AT, blob.start + LAST_SAVED_AT + 8);
 }
 
+/** DopBase ([MS-DOC] 2.7.2): the byte holding fRevMarking, Word's "Track Changes" being on. */
+const DOP_REV_MARKING_BYTE = 5;
+const F_REV_MARKING = 0x80;
+
+/**
+ * Turns off in place the document's revision marking (Word's "Track Changes"), as accepting its
+ * changes leaves a document that is no longer under review.
+ */
+export function stopRevisionMarking(wordDocument: Buffer, table: Buffer): void {
+  const dop = fcLcb(wordDocument, readFib(wordDocument), DOP);
+  if (dop == null || dop.lcb <= DOP_REV_MARKING_BYTE || dop.fc + dop.lcb > table.length) return;
+  table[dop.fc + DOP_REV_MARKING_BYTE]! &= ~F_REV_MARKING;
+}
+
 /** The comment authors' names (GrpXstAtnOwners), as written: blank ones included. */
 export function commentAuthorsOf(wordDocument: Buffer, table: Buffer): string[] {
   const p = fcLcb(wordDocument, readFib(wordDocument), GRP_XST_ATN_OWNERS);
