@@ -12,6 +12,7 @@ import { officeCleaners } from "./office/index.js";
 import { pdfCleaners } from "./pdf/index.js";
 import { postscriptCleaner } from "./postscript/index.js";
 import { rawCleaners } from "./raw/index.js";
+import { rtfCleaner } from "./rtf/index.js";
 import type { Cleaner } from "./types.js";
 
 /**
@@ -30,6 +31,7 @@ export const cleaners: readonly Cleaner[] = [
   mpegTsCleaner,
   ...officeCleaners,
   legacyOfficeCleaner,
+  rtfCleaner,
   epubCleaner,
   ...archiveCleaners,
   ...rawCleaners,

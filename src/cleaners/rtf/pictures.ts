@@ -1,0 +1,39 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { BadFileError } from "../errors.js";
+import { holdsPictureMetadata } from "../legacy-office/embedded-pictures.js";
+import type { CleanContext } from "../types.js";
+import { pictureBytes, pictureHex } from "./picture-data.js";
+import type { PictureSlot } from "./rewrite.js";
+import type { Sink } from "./sink.js";
+
+/**
+ * Fills the pictures' slots of the rewritten document: a JPEG or PNG goes through the cleaner
+ * its bytes call for (`ctx.cleanNested`, which verifies it and counts what it removed) and is
+ * written back as hex; any other picture (a metafile, a bitmap) is written back as it was,
+ * unless it holds EXIF, XMP or Photoshop data, which nothing here can take out of it: the
+ * document is then refused.
+ */
+export async function cleanPictures(ctx: CleanContext, pictures: readonly PictureSlot[], out: Sink): Promise<void> {
+  for (const [i, pic] of pictures.entries()) {
+    const bytes = pictureBytes(pic.hex, pic.bin);
+    if (!pic.cleaned) {
+      if (holdsPictureMetadata(bytes)) {
+        throw new BadFileError(
+          "The document holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove from inside RTF files.",
+          new Error(`rtf: picture ${i + 1} (${pic.format ?? "no format"}) holds EXIF, XMP or Photoshop data`),
+        );
+      }
+      out.fill(pic.slot, Buffer.concat(pic.raw));
+      continue;
+    }
+    const input = path.join(ctx.workDir, `picture-${i}`);
+    const output = path.join(ctx.workDir, `picture-${i}-clean`);
+    await fsp.writeFile(input, bytes);
+    if ((await ctx.cleanNested(input, output)) == null) {
+      throw new BadFileError("The document holds a picture of a kind this service cannot clean.", new Error(`rtf: picture ${i + 1} (${pic.format}) has no cleaner`));
+    }
+    out.fill(pic.slot, pictureHex(await fsp.readFile(output)));
+    await Promise.all([fsp.rm(input), fsp.rm(output)]);
+  }
+}

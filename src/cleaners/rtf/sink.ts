@@ -1,0 +1,48 @@
+/**
+ * Where the cleaned RTF is written, as a list of pieces (most of them views of the input, not
+ * copies). A control word written without its delimiting space, and then followed by text
+ * because what stood between was dropped (`\b\revised text` -> `\b` + `text`), would read as
+ * another word (`\btext`): such text gets a space first, which RTF takes as the word's delimiter.
+ */
+export class Sink {
+  readonly pieces: Buffer[] = [];
+  private bareWord = false;
+
+  /** A control word's bytes, as in the file. */
+  word(bytes: Buffer): void {
+    this.pieces.push(bytes);
+    this.bareWord = bytes[bytes.length - 1] !== 0x20;
+  }
+
+  /** Plain text: a space first after a bare control word when it starts like a word's tail. */
+  text(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.bareWord && CONTINUES_WORD.test(String.fromCharCode(bytes[0]!))) this.pieces.push(SPACE);
+    this.pieces.push(bytes);
+    this.bareWord = false;
+  }
+
+  /** Anything that cannot continue a control word: braces, control symbols. */
+  other(bytes: Buffer): void {
+    this.pieces.push(bytes);
+    this.bareWord = false;
+  }
+
+  /**
+   * A place for text known later (a picture's cleaned data), with the space a bare word before
+   * it needs; `fill` puts the text there.
+   */
+  placeholder(): number {
+    if (this.bareWord) this.pieces.push(SPACE);
+    this.bareWord = false;
+    return this.pieces.push(EMPTY) - 1;
+  }
+
+  fill(slot: number, bytes: Buffer): void {
+    this.pieces[slot] = bytes;
+  }
+}
+
+const CONTINUES_WORD = /[A-Za-z0-9 -]/;
+const SPACE = Buffer.from(" ");
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,99 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { soffice } from "./make-legacy-office.js";
+
+/**
+ * RTF documents as LibreOffice writes them (headless, from a flat OpenDocument text), carrying a
+ * marker everywhere RTF keeps metadata: the document properties and a custom property
+ * (`\info`, `\userprops`), a review comment (its author, initials and text), a tracked insertion
+ * and deletion (their author in `\revtbl`), the pictures given. Then what LibreOffice does not
+ * write is added by hand as Word writes it: more `\info` fields (operator, company, manager,
+ * category, link base), the writing program, a save-session table and ids on a run, the
+ * template's path, a document variable, protected-range users, a custom XML data store (hex),
+ * a character formatting change with its former properties, and an embedded OLE object whose
+ * data holds the marker, shown by a text result.
+ */
+export interface RtfMarkers {
+  /** In every property, author and piece of hidden content. */
+  marker: string;
+  /** In the comment's text only (with the marker before it). */
+  note: string;
+  /** In the deleted text only. */
+  gone: string;
+  /** In the inserted text: it must stay. */
+  inserted: string;
+}
+
+/** What the document reads once every change is accepted and the comments hidden, written by hand. */
+export const RTF_FINAL_TEXT = (m: RtfMarkers): string => `Hello body text of the document Second paragraph here, ${m.inserted} words and the end. Bold words Object shown`;
+
+const NS = [
+  'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+  'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"',
+  'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
+  'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"',
+  'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"',
+  'office:version="1.3"',
+].join(" ");
+
+function fodt(m: RtfMarkers, pictures: readonly Buffer[]): string {
+  const who = `${m.marker} author`;
+  const meta = `<office:meta><dc:title>${m.marker} title</dc:title><dc:subject>${m.marker} subject</dc:subject><dc:description>${m.marker} description</dc:description><meta:keyword>${m.marker} keyword</meta:keyword><meta:initial-creator>${m.marker} initial</meta:initial-creator><dc:creator>${m.marker} creator</dc:creator><meta:creation-date>2023-05-06T07:08:09</meta:creation-date><dc:date>2023-05-06T08:09:10</dc:date><meta:printed-by>${m.marker} printer</meta:printed-by><meta:print-date>2023-05-06T09:10:11</meta:print-date><meta:user-defined meta:name="${m.marker} name">${m.marker} value</meta:user-defined></office:meta>`;
+  const change = (id: string, kind: string, inner = ""): string =>
+    `<text:changed-region text:id="${id}"><text:${kind}><office:change-info><dc:creator>${who}</dc:creator><dc:date>2023-05-06T07:08:09</dc:date></office:change-info>${inner}</text:${kind}></text:changed-region>`;
+  const note = `<office:annotation><dc:creator>${who}</dc:creator><meta:creator-initials>${m.marker.slice(-9)}</meta:creator-initials><dc:date>2023-05-06T07:08:09</dc:date><text:p>${m.note} remark</text:p></office:annotation>`;
+  const frames = pictures.map((p) => `<text:p><draw:frame svg:width="2cm" svg:height="1.5cm" text:anchor-type="as-char"><draw:image><office:binary-data>${p.toString("base64")}</office:binary-data></draw:image></draw:frame></text:p>`);
+  const body = `<office:text><text:tracked-changes text:track-changes="true">${change("ct1", "insertion")}${change("ct2", "deletion", `<text:p>${m.gone} words</text:p>`)}</text:tracked-changes><text:p>Hello body text of the document</text:p><text:p>Second paragraph${note} here, <text:change-start text:change-id="ct1"/>${m.inserted} words<text:change-end text:change-id="ct1"/> and <text:change text:change-id="ct2"/>the end.</text:p><text:p>PLACEHOLDER</text:p>${frames.join("")}</office:text>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="application/vnd.oasis.opendocument.text">${meta}<office:body>${body}</office:body></office:document>`;
+}
+
+/** Replaces `find` once, failing loudly when LibreOffice wrote something else than expected. */
+function plant(rtf: string, find: string, replace: string): string {
+  if (!rtf.includes(find)) throw new Error(`make-rtf: ${JSON.stringify(find)} not in LibreOffice's RTF`);
+  return rtf.replace(find, replace);
+}
+
+export async function makeMarkedRtf(dir: string, m: RtfMarkers, pictures: readonly Buffer[] = []): Promise<string> {
+  const work = path.join(dir, `rtf-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const source = path.join(work, "source.fodt");
+  await fs.writeFile(source, fodt(m, pictures));
+  await soffice(work, ["--convert-to", "rtf", "--outdir", work, source]);
+  const file = path.join(work, "source.rtf");
+  let rtf = await fs.readFile(file, "latin1");
+  const k = m.marker;
+  const hex = Buffer.from(`<ds:datastoreItem owner="${k}"/>`).toString("hex");
+  rtf = plant(rtf, "{\\info", `{\\info{\\operator ${k} operator}{\\*\\company ${k} company}{\\manager ${k} manager}{\\category ${k} category}{\\hlinkbase C:\\\\Users\\\\${k}}{\\version7}{\\edmins130}{\\nofpages1}{\\vern49275}`);
+  rtf = rtf.replace(/\{\\\*\\generator [^}]*\}/, `{\\*\\generator ${k} Writer 16.0;}`);
+  rtf = plant(
+    rtf,
+    "{\\*\\revtbl",
+    `{\\*\\rsidtbl \\rsid1122334\\rsid5566778}{\\*\\template C:\\\\Users\\\\${k}\\\\Normal.dotm}{\\*\\docvar {${k}var}{${k} value}}{\\*\\protusertbl {${k} user;}}{\\*\\datastore ${hex}}{\\*\\revtbl`,
+  );
+  rtf = plant(rtf, "\\loch\nHello body", "\\loch\\insrsid1122334\\charrsid5566778\nHello body");
+  // A formatting change: bold now, not bold before, by the marker's author (revtbl entry 1).
+  const object = `{\\object\\objemb\\objw100\\objh100{\\*\\objclass Package}{\\*\\objdata 01050000020000000800000050616b616765000000000000000000${Buffer.from(`${k} object data`).toString("hex")}}{\\result {\\loch Object shown}}}`;
+  rtf = plant(rtf, "PLACEHOLDER", `{\\b\\crauth1\\crdate-944426552{\\*\\oldcprops \\b0\\crauth1}Bold words} ${object}`);
+  await fs.writeFile(file, rtf, "latin1");
+  return file;
+}
+
+/** The data of every JPEG and PNG picture (`\jpegblip`, `\pngblip`) of an RTF, hex decoded. */
+export function rtfPictures(rtf: Buffer): Buffer[] {
+  const text = rtf.toString("latin1");
+  return [...text.matchAll(/\\(?:jpeg|png)blip[^{}]*?[ \r\n]((?:[0-9a-fA-F]|\s)+)\}/g)].map((x) => Buffer.from(x[1]!.replace(/\s+/g, ""), "hex"));
+}
+
+/** LibreOffice's plain text of an RTF (tracked deletions still shown, comments not), white space collapsed. */
+export async function rtfText(dir: string, file: string | Buffer): Promise<string> {
+  const work = path.join(dir, `txt-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, "document.rtf");
+  if (typeof file === "string") await fs.copyFile(file, copy);
+  else await fs.writeFile(copy, file);
+  await soffice(work, ["--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, copy]);
+  const text = await fs.readFile(path.join(work, "document.txt"), "utf8");
+  return text.replace(/^\ufeff/, "").replace(/\s+/gu, " ").trim();
+}
