@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { BadFileError } from "../errors.js";
+import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
 import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
@@ -137,6 +138,7 @@ export const legacyOfficeCleaner: Cleaner = {
         "The document holds pictures that carry metadata of their own (camera, place, author) in a form this service cannot remove from inside Office 97-2003 files.",
       );
     }
+    nameProgram(doc);
     const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
     await checkSameLegacyText(ctx.input, ctx.output, ctx.fileType, removedText);
