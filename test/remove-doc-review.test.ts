@@ -3,7 +3,19 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cjkMarker, libreOfficeRevisions, libreOfficeText, makeCjkReviewedDoc, makeDocWithDeletedPicture, makeReviewedDoc, openWord, withCompressedTail, withLoopingWordChain } from "./helpers/make-doc-review.js";
+import {
+  cjkMarker,
+  libreOfficeRevisions,
+  libreOfficeText,
+  makeCjkReviewedDoc,
+  makeDocWithDeletedPicture,
+  makeReviewedDoc,
+  openWord,
+  type PlantedDates,
+  withCompressedTail,
+  withLoopingWordChain,
+  withPlantedRevisions,
+} from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -178,6 +190,56 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(held(kept.cleaned!, marker)).toBe(true);
     expect(kept.body["removed"]).toHaveProperty("png");
   }, 120_000);
+
+  describe("revision marks LibreOffice does not write, planted by hand with a date each", () => {
+    const dates: PlantedDates = {
+      paragraph: dttm("2019-01-02T03:04:00Z"),
+      paragraph97: dttm("2019-02-03T04:05:00Z"),
+      table: dttm("2019-03-04T05:06:00Z"),
+      section: dttm("2019-04-05T06:07:00Z"),
+      section97: dttm("2019-05-06T07:08:00Z"),
+      character: dttm("2019-06-07T08:09:00Z"),
+      field: dttm("2019-07-08T09:10:00Z"),
+    };
+    // The planted marks' sprms with their count byte and "on": sprmPPropRMark, its Word 97
+    // number, sprmTPropRMark, sprmSPropRMark, its Word 97 number, sprmCPropRMark, sprmCDispFldRMark.
+    const marks = ["6fc60701", "3fc60701", "67d60701", "43d20701", "27d20701", "89ca0701", "62ca2701"].map((h) => Buffer.from(h, "hex"));
+    let file: string;
+    let fixture: Awaited<ReturnType<typeof makeReviewedDoc>>["fixture"];
+    beforeAll(async () => {
+      const made = await makeReviewedDoc(dir, "docx", markers("planted"));
+      fixture = made.fixture;
+      file = await save(await withPlantedRevisions(made.file, dates), "planted.doc");
+      const bytes = await fs.readFile(file);
+      for (const [kind, date] of Object.entries(dates)) expect(bytes.includes(date), kind).toBe(true);
+      for (const mark of marks) expect(bytes.includes(mark), mark.toString("hex")).toBe(true);
+      // The construction is sound: LibreOffice reads the same text from it as from the document it was made from.
+      expect(await libreOfficeText(dir, file)).toBe(await libreOfficeText(dir, made.file));
+    }, 120_000);
+
+    it("paragraph, table-row, section and run property revisions and a changed list number: dates gone, marks taken out, counted, the final text as written by hand", async () => {
+      const { status, body, cleaned } = await removeViaApi(server, file, "planted.doc");
+      expect(status, JSON.stringify(body)).toBe(200);
+      // The fixture's 4 deletions, 2 insertions and bold run, and the 7 planted revisions (the
+      // table's rows share one formatting record).
+      expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 + 2 + 1 + 7 });
+      for (const [kind, date] of Object.entries(dates)) expect(cleaned!.includes(date), kind).toBe(false);
+      for (const mark of marks) {
+        expect(cleaned!.includes(mark), mark.toString("hex")).toBe(false);
+        expect(cleaned!.includes(Buffer.from([mark[0]!, mark[1]!, mark[2]!, 0])), mark.toString("hex")).toBe(false);
+      }
+      expect(await libreOfficeText(dir, await save(cleaned!, "planted-clean.doc"))).toBe(fixture.finalText.join(" "));
+    }, 120_000);
+
+    it("keep=trackedChanges: the planted revisions stay, undated", async () => {
+      const { status, body, cleaned } = await removeViaApi(server, file, "planted.doc", { keep: "trackedChanges" });
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body["removed"]).not.toHaveProperty("trackedChanges");
+      for (const [kind, date] of Object.entries(dates)) expect(cleaned!.includes(date), kind).toBe(false);
+      // Each mark still on, its author index as written and its date zero.
+      for (const mark of marks) expect(cleaned!.includes(Buffer.concat([mark, Buffer.alloc(6)])), mark.toString("hex")).toBe(true);
+    }, 120_000);
+  });
 
   it("keep=comments,trackedChanges: comment and deleted text stay, nothing counted", async () => {
     const m = markers("keep");

@@ -84,7 +84,7 @@ export interface WordStreams {
 export async function openWord(file: string | Buffer): Promise<WordStreams> {
   const doc = CFB.read(typeof file === "string" ? await fs.readFile(file) : file, { type: "buffer" });
   const wordEntry = CFB.find(doc, "WordDocument")!;
-  const word = Buffer.from(wordEntry.content);
+  let word: Buffer = Buffer.from(wordEntry.content);
   const tableEntry = CFB.find(doc, (word.readUInt16LE(10) & 0x0200) !== 0 ? "1Table" : "0Table")!;
   let table: Buffer = Buffer.from(tableEntry.content);
   let pos = 32;
@@ -94,7 +94,12 @@ export async function openWord(file: string | Buffer): Promise<WordStreams> {
   const blob = pos + 2;
   const streams: WordStreams = {
     doc,
-    word,
+    get word() {
+      return word;
+    },
+    set word(b: Buffer) {
+      word = b;
+    },
     get table() {
       return table;
     },
@@ -255,4 +260,92 @@ export async function withLoopingWordChain(file: string): Promise<Buffer> {
   if (last === entry.start) throw new Error("the stream has a single sector");
   bytes.writeUInt32LE(entry.start, at(last));
   return bytes;
+}
+
+/** The dates a test plants, each in its own kind of revision mark ([MS-DOC] 2.6), as DTTMs. */
+export interface PlantedDates {
+  /** sprmPPropRMark (0xC66F) and its Word 97 number (0xC63F), on the first paragraph. */
+  paragraph: Buffer;
+  paragraph97: Buffer;
+  /** sprmTPropRMark (0xD667), on the table's rows. */
+  table: Buffer;
+  /** sprmSPropRMark (0xD243) and its Word 97 number (0xD227), on the section. */
+  section: Buffer;
+  section97: Buffer;
+  /** sprmCPropRMark (0xCA89) and sprmCDispFldRMark (0xCA62), on the first run of text. */
+  character: Buffer;
+  field: Buffer;
+}
+
+/** A PropRMarkOperand (cb 7, on, author 0, date), or the longer DispFldRmOperand with `extra` bytes of former text. */
+function propRMark(sprm: number, date: Buffer, extra = 0): Buffer {
+  const b = Buffer.alloc(2 + 1 + 7 + extra);
+  b.writeUInt16LE(sprm, 0);
+  b[2] = 7 + extra;
+  b[3] = 1;
+  date.copy(b, 6);
+  if (extra > 0) Buffer.from("\u0002\u0000" + "9.", "utf16le").copy(b, 10);
+  return b;
+}
+
+/**
+ * The same document with revision marks LibreOffice does not write, each carrying its own date:
+ * property revisions of a paragraph, the table's rows, the section and a run, and a changed list
+ * number shown in the text. The paragraph's and the run's grpprls are written anew in the free
+ * space of their formatting pages (PAPX, CHPX), the section's SEPX at the end of the main stream,
+ * the pages' and the section table's offsets pointed at them; the rows' mark takes the place of
+ * a repeated shading record of theirs (LibreOffice writes sprmTDefTableShdRaw twice): no text moves.
+ */
+export async function withPlantedRevisions(file: string, d: PlantedDates): Promise<Buffer> {
+  const w = await openWord(file);
+  const { word, table } = w;
+  const pages = (pair: number): Buffer[] => {
+    const fc = word.readUInt32LE(w.pair(pair));
+    const n = (word.readUInt32LE(w.pair(pair) + 4) - 4) / 8;
+    return Array.from({ length: n }, (_, i) => word.subarray((table.readUInt32LE(fc + (n + 1) * 4 + i * 4) & 0x3fffff) * 512).subarray(0, 512));
+  };
+  // PAPX page: the first paragraph's grpprl anew, the marks after its style index.
+  const papx = pages(BTE_PAPX)[0]!;
+  const crun = papx[511]!;
+  const bx = (r: number): number => (crun + 1) * 4 + r * 13;
+  const at0 = papx[bx(0)]! * 2;
+  const old = papx[at0] === 0 ? papx.subarray(at0 + 2, at0 + 2 + papx[at0 + 1]! * 2) : papx.subarray(at0 + 1, at0 + 2 * papx[at0]!);
+  const istdAndGrpprl = Buffer.concat([old.subarray(0, 2), propRMark(0xc66f, d.paragraph), propRMark(0xc63f, d.paragraph97), old.subarray(2)]);
+  // The long form: a zero byte, a count of 2-byte units, the style index and the grpprl, padded.
+  const size = 2 + istdAndGrpprl.length + (istdAndGrpprl.length % 2);
+  const free = Math.min(...Array.from({ length: crun }, (_, r) => papx[bx(r)]! * 2).filter((o) => o > 0)) - size;
+  if (free < bx(crun)) throw new Error("no room in the PAPX page");
+  papx.fill(0, free, free + size);
+  papx[free + 1] = (size - 2) / 2;
+  istdAndGrpprl.copy(papx, free + 2);
+  papx[bx(0)] = free / 2;
+  // The rows: the second of two identical sprmTDefTableShdRaw becomes the mark and a repeated sprmTFCantSplit90.
+  const shd = Buffer.from("70d60a000000ff000000ff0000", "hex");
+  const twice = papx.indexOf(Buffer.concat([shd, shd]));
+  if (twice < 0) throw new Error("expected LibreOffice's repeated table shading");
+  Buffer.concat([propRMark(0xd667, d.table), Buffer.from("033400", "hex")]).copy(papx, twice + shd.length);
+  // CHPX page: the first run with formatting of its own.
+  const chpx = pages(BTE_CHPX)[0]!;
+  const runs = chpx[511]!;
+  const used = Array.from({ length: runs }, (_, r) => chpx[(runs + 1) * 4 + r]! * 2).filter((o) => o > 0);
+  const first = Array.from({ length: runs }, (_, r) => r).find((r) => chpx[(runs + 1) * 4 + r]! > 0)!;
+  const run = chpx.subarray(chpx[(runs + 1) * 4 + first]! * 2 + 1).subarray(0, chpx[chpx[(runs + 1) * 4 + first]! * 2]!);
+  const grpprl = Buffer.concat([run, propRMark(0xca89, d.character), propRMark(0xca62, d.field, 32)]);
+  let at = Math.min(...used) - (grpprl.length + 1);
+  at -= at % 2;
+  if (at < (runs + 1) * 4 + runs) throw new Error("no room in the CHPX page");
+  chpx[at] = grpprl.length;
+  grpprl.copy(chpx, at + 1);
+  chpx[(runs + 1) * 4 + first] = at / 2;
+  // The section's SEPX, written again at the end of the main stream with the two section marks.
+  if (word.readUInt32LE(w.pair(6) + 4) !== 8 + 12) throw new Error("expected one section");
+  const sedAt = word.readUInt32LE(w.pair(6)) + 8 + 2;
+  const fcSepx = table.readUInt32LE(sedAt);
+  const sepx = Buffer.concat([word.subarray(fcSepx + 2, fcSepx + 2 + word.readInt16LE(fcSepx)), propRMark(0xd243, d.section), propRMark(0xd227, d.section97)]);
+  const tail = Buffer.alloc(2 + sepx.length + (word.length % 2));
+  tail.writeInt16LE(sepx.length, word.length % 2);
+  sepx.copy(tail, 2 + (word.length % 2));
+  table.writeUInt32LE(word.length + (word.length % 2), sedAt);
+  w.word = Buffer.concat([word, tail]);
+  return w.bytes();
 }
