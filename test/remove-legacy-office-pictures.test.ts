@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTiff } from "./helpers/make-images.js";
 import { type LegacyKind, legacyOfficePictures } from "./helpers/make-legacy-office.js";
-import { makeLegacyOfficeWithBlips, tiffBlip } from "./helpers/make-legacy-pictures.js";
+import { legacyOfficeDrawings, makeEmf, makeLegacyOfficeWithBlips, makeWmf, metafileBlip, tiffBlip } from "./helpers/make-legacy-pictures.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -43,6 +43,25 @@ describe("POST /api/v1/remove on Office 97-2003 files holding pictures other tha
     const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
     await fs.writeFile(out, cleaned!);
     expect(await legacyOfficePictures(dir, kind, out)).toEqual([await pixelSignature(tiff)]);
+  }, 120_000);
+
+  it.each(kinds)("%s: an EMF's description and comments and a WMF's comment escape (deflated in the document) become zeros, the drawings stay", async (kind) => {
+    const marker = `Picmeta${kind}${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeLegacyOfficeWithBlips(dir, kind, `Doc${marker}`, [metafileBlip("emf", makeEmf(marker)), metafileBlip("wmf", makeWmf(marker))]);
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    const drawn = await legacyOfficeDrawings(dir, kind, file);
+    // Each drawing as LibreOffice draws it, and the PNG it keeps beside it.
+    expect(drawn).toHaveLength(4);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `report.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    // The EMF's description, its private comment and its group's description; the WMF's comment.
+    expect((body["removed"] as Record<string, number>)["metafileText"]).toBe(4);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await legacyOfficeDrawings(dir, kind, out)).toEqual(drawn);
   }, 120_000);
 
   it("keep=colorProfile: a TIFF picture's ICC profile stays and is listed in remaining, the rest goes", async () => {

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { type MetafileKind, cleanMetafile } from "./embedded-metafile.js";
 import { cleanTiff } from "./embedded-tiff.js";
 
 /**
@@ -8,7 +9,8 @@ import { cleanTiff } from "./embedded-tiff.js";
  * the metadata is overwritten in place by a neutral form of the same length and nothing moves:
  * a JPEG's APPn and COM segments become comment segments of zeros, a PNG's ancillary chunks
  * become a private chunk of zeros with its CRC, a TIFF keeps only the fields that decode its
- * pixels (embedded-tiff.ts), bytes after the picture's end are zeroed. The decoded pixels are the
+ * pixels (embedded-tiff.ts), an EMF or WMF loses its description and comments
+ * (embedded-metafile.ts), bytes after the picture's end are zeroed. The decoded pixels are the
  * same.
  */
 
@@ -16,6 +18,11 @@ import { cleanTiff } from "./embedded-tiff.js";
 const JPEG_BLIP = new Map([[0xf01d, [0x46a, 0x46b, 0x6e2, 0x6e3]], [0xf02a, [0x46a, 0x46b, 0x6e2, 0x6e3]]]);
 const PNG_BLIP = new Map([[0xf01e, [0x6e0, 0x6e1]]]);
 const TIFF_BLIP = new Map([[0xf029, [0x6e4, 0x6e5]]]);
+/** Record types and instances of the BLIPs that hold an EMF or WMF metafile (after its 34-byte header, no tag byte). */
+const METAFILE_BLIPS: ReadonlyArray<[number, readonly number[], MetafileKind]> = [
+  [0xf01a, [0x3d4, 0x3d5], "emf"],
+  [0xf01b, [0x216, 0x217], "wmf"],
+];
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -33,38 +40,56 @@ export interface CleanedPicture {
 }
 
 /**
- * Cleans in place every JPEG, PNG and TIFF BLIP found in `view` (a stream, or the joined bodies of
- * Excel's drawing-group records). `keepProfile`: the ICC profile stays (keep=colorProfile).
- * Each picture cleaned is added to `done`.
+ * Cleans in place every JPEG, PNG, TIFF, EMF and WMF BLIP found in `view` (a stream, or the
+ * joined bodies of Excel's drawing-group records). `keepProfile`: the ICC profile stays
+ * (keep=colorProfile). Each JPEG, PNG and TIFF picture cleaned is added to `done` (ExifTool
+ * counts what went from them); the number of texts blanked in metafiles, which ExifTool does not
+ * read, is returned.
  */
-export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[]): void {
+export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[]): number {
+  let metafileTexts = 0;
+  for (const [type, instances, kind] of METAFILE_BLIPS) {
+    for (const at of records(view, type)) {
+      const metafile = blipData(view, at, instances, 0);
+      if (metafile != null) metafileTexts += cleanMetafile(view, metafile.start, metafile.end, kind) ?? 0;
+    }
+  }
   for (const [types, clean] of [
     [JPEG_BLIP, cleanJpeg],
     [PNG_BLIP, cleanPng],
     [TIFF_BLIP, cleanTiff],
   ] as const) {
     for (const [type, instances] of types) {
-      const needle = Buffer.alloc(2);
-      needle.writeUInt16LE(type);
-      for (let at = view.indexOf(needle, 2); at >= 0; at = view.indexOf(needle, at + 1)) {
-        const picture = blipData(view, at - 2, instances);
+      for (const at of records(view, type)) {
+        const picture = blipData(view, at, instances, 1);
         if (picture == null) continue;
         const original = Buffer.from(view.subarray(picture.start, picture.end));
         if (clean(view, picture.start, picture.end, keepProfile)) done.push({ original, cleaned: Buffer.from(view.subarray(picture.start, picture.end)) });
       }
     }
   }
+  return metafileTexts;
 }
 
-/** The picture bytes of a BLIP record whose header starts at `pos`, or null when it is none. */
-function blipData(b: Buffer, pos: number, instances: readonly number[]): { start: number; end: number } | null {
+/** Where records of `type` may start in `b`: wherever the type's two bytes are, two bytes on. */
+function* records(b: Buffer, type: number): Generator<number> {
+  const needle = Buffer.alloc(2);
+  needle.writeUInt16LE(type);
+  for (let at = b.indexOf(needle, 2); at >= 0; at = b.indexOf(needle, at + 1)) yield at - 2;
+}
+
+/**
+ * The data of a BLIP record whose header starts at `pos` (after its one or two 16-byte ids and
+ * `tag` bytes), or null when it is none.
+ */
+function blipData(b: Buffer, pos: number, instances: readonly number[], tag: number): { start: number; end: number } | null {
   if (pos < 0 || pos + 8 > b.length) return null;
   const verInstance = b.readUInt16LE(pos);
   if ((verInstance & 0xf) !== 0) return null;
   const instance = verInstance >> 4;
   if (!instances.includes(instance)) return null;
   const end = pos + 8 + b.readUInt32LE(pos + 4);
-  const start = pos + 8 + ((instance & 1) !== 0 ? 32 : 16) + 1;
+  const start = pos + 8 + ((instance & 1) !== 0 ? 32 : 16) + tag;
   return start < end && end <= b.length ? { start, end } : null;
 }
 

@@ -62,12 +62,13 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
  * (word-review.ts), the JPEG, PNG and TIFF pictures in any
- * stream lose their metadata in place (embedded-pictures.ts), and every directory entry loses
+ * stream lose their metadata in place, the EMF and WMF drawings their descriptions and comments
+ * (counted as `metafileText`) (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
  * it writes: a constant, read by no Office program.)
  *
- * Not yet cleaned: pictures of other kinds (metafiles), so a document in which EXIF, XMP or
+ * Not yet cleaned: pictures of other kinds (DIB, PICT), so a document in which EXIF, XMP or
  * PNG text is still found after cleaning is refused (embedded-pictures.ts); the WriteAccess and
  * user fields of workbooks embedded in other documents.
  */
@@ -125,13 +126,15 @@ export const legacyOfficeCleaner: Cleaner = {
     // Pictures are looked for in every stream, embedded objects' too.
     const keepProfile = ctx.keep.has("colorProfile");
     const pictures: CleanedPicture[] = [];
+    let metafileTexts = 0;
     for (const e of doc.FileIndex) {
       if (e.type !== 2 || e.content == null) continue;
       const b = Buffer.from(e.content);
       e.content = b;
-      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => cleanPictures(group, keepProfile, pictures));
-      else cleanPictures(b, keepProfile, pictures);
+      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures)));
+      else metafileTexts += cleanPictures(b, keepProfile, pictures);
     }
+    if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
 
     if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
       throw new BadFileError(
