@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg, makePng } from "./helpers/make-images.js";
-import { makeMarkedRtf, RTF_FINAL_TEXT, type RtfMarkers, rtfPictures, rtfText } from "./helpers/make-rtf.js";
+import { makeMarkedRtf, makeReviewedRtf, RTF_FINAL_TEXT, type RtfMarkers, rtfPictures, rtfText } from "./helpers/make-rtf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -100,6 +100,32 @@ describe("POST /api/v1/remove on RTF documents", () => {
     for (const date of text.matchAll(/\\(revdttm|revdttmdel|crdate)(-?\d+)/g)) expect(date[2]).toBe("0");
     expect(text).toMatch(/\{\\\*\\revtbl \{Unknown;\}\{Unknown;\}\}|\{\\\*\\revtbl\{Unknown;\}\{Unknown;\}\}/);
     expect(await rtfText(dir, cleaned!)).toContain(`${m.gone} words`);
+  });
+
+  // LibreOffice's RTF export leaves the DOCX's reply comment out (one comment each), writes the
+  // text moved here as inserted and deleted at once (so it goes, as Word would drop it too), and
+  // the deleted paragraph mark and table row as a kept mark and row with their text deleted.
+  const reviewed = [
+    { from: "docx" as const, finalText: (ins: string) => `Alpha ${ins} Omega Beta Gamma Delta Cell` },
+    { from: "odt" as const, finalText: (ins: string) => `Alpha ${ins} Omega Beta` },
+  ];
+  it.each(reviewed)("$from under review, written as RTF by LibreOffice: comments and tracked changes gone, the final text as written by hand", async ({ from, finalText }) => {
+    const r = (what: string): string => `Rtf${from}${what}${crypto.randomBytes(4).toString("hex")}`;
+    const m = { comment: r("comment"), author: r("author"), deleted: r("deleted"), inserted: r("inserted") };
+    const { file } = await makeReviewedRtf(dir, from, m);
+    const original = await fs.readFile(file, "latin1");
+    for (const marker of [m.comment, m.author, m.deleted, m.inserted]) expect(original, marker).toContain(marker);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "review.rtf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const removed = body["removed"] as Record<string, number>;
+    expect(removed["comments"]).toBe(1);
+    expect(removed["trackedChanges"]).toBeGreaterThan(0);
+    for (const marker of [m.comment, m.author, m.deleted]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    const text = await rtfText(dir, cleaned!);
+    expect(text).toContain(m.inserted);
+    expect(text).toBe(finalText(m.inserted));
   });
 
   it("refuses groups nested past the budget, an unclosed group and a picture whose hex is damaged; never a 5xx", async () => {

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { soffice } from "./make-legacy-office.js";
+import { makeReviewed, type ReviewFixture, type ReviewMarkers } from "./make-office-review.js";
 
 /**
  * RTF documents as LibreOffice writes them (headless, from a flat OpenDocument text), carrying a
@@ -96,4 +97,23 @@ export async function rtfText(dir: string, file: string | Buffer): Promise<strin
   await soffice(work, ["--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, copy]);
   const text = await fs.readFile(path.join(work, "document.txt"), "utf8");
   return text.replace(/^\ufeff/, "").replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * The hand-built DOCX or ODT under review of make-office-review.ts (comments, tracked
+ * insertions, deletions, moves, a deleted paragraph mark and table row, format changes, each
+ * with its marker) as LibreOffice (7.4) writes it in RTF. Its RTF export writes a format change's
+ * date as text with no control word before it (`{-944426552 \loch\b Delta}`); that number is
+ * taken out here so that the document reads as LibreOffice meant it.
+ */
+export async function makeReviewedRtf(dir: string, from: "docx" | "odt", m: ReviewMarkers): Promise<{ file: string; fixture: ReviewFixture }> {
+  const fixture = await makeReviewed(from, m);
+  const work = path.join(dir, `rtf-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const source = path.join(work, `review.${from}`);
+  await fs.writeFile(source, fixture.bytes);
+  await soffice(work, ["--convert-to", "rtf", "--outdir", work, source]);
+  const file = path.join(work, "review.rtf");
+  await fs.writeFile(file, (await fs.readFile(file, "latin1")).replace(/\{-\d+ (?=\\loch)/g, "{"), "latin1");
+  return { file, fixture };
 }
