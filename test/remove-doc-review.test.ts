@@ -191,6 +191,26 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(kept.body["removed"]).toHaveProperty("png");
   }, 120_000);
 
+  it("a piece of text marked inserted as a whole by its own Prm (the piece table's short form): no longer an insertion", async () => {
+    const m = markers("piece");
+    const { file, fixture } = await makeReviewedDoc(dir, "docx", m);
+    const w = await openWord(file);
+    // LibreOffice's one piece: its Pcd's Prm (after the Clx's 0x02, lcb, two CPs, 2 bytes and the fc) becomes a Prm0 applying sprmCFRMarkIns (isprm 0x42) on.
+    const clx = w.word.readUInt32LE(w.pair(33));
+    expect(w.table.readUInt16LE(clx + 5 + 8 + 6)).toBe(0);
+    w.table.writeUInt16LE((0x42 << 1) | (1 << 8), clx + 5 + 8 + 6);
+    const marked = await save(w.bytes(), "piece.doc");
+    expect((await libreOfficeRevisions(dir, marked)).insertions).toBeGreaterThan(2);
+
+    const { status, body, cleaned } = await removeViaApi(server, marked, "piece.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    // The 4 deletions, the bold run, and the whole text as one inserted passage.
+    expect(body["removed"]).toMatchObject({ trackedChanges: 4 + 1 + 1 });
+    const out = await save(cleaned!, "piece-clean.doc");
+    expect(await libreOfficeRevisions(dir, out)).toMatchObject({ insertions: 0, formatChanges: 0 });
+    expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
+  }, 120_000);
+
   describe("revision marks LibreOffice does not write, planted by hand with a date each", () => {
     const dates: PlantedDates = {
       paragraph: dttm("2019-01-02T03:04:00Z"),

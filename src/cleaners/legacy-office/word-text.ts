@@ -71,13 +71,15 @@ export class WordText {
   }
 
   /**
-   * Turns off in place the insertion mark a piece's own Prm0 gives its text (its Prc's grpprl,
-   * a Prm1, is among `characterGrpprls`): the text stays, no longer an insertion.
+   * Takes out in place the insertion mark a piece's own Prm0 gives its text (its Prc's grpprl,
+   * a Prm1, is among `characterGrpprls`): the text stays, no longer an insertion. The Prm becomes
+   * zero, the Prm0 that has no effect ([MS-DOC] 2.9.215); a zero operand under the same sprm
+   * would still read as an insertion to LibreOffice.
    */
   acceptPieceInsertions(): void {
     for (const p of this.pieces) {
       const prm = this.table.readUInt16LE(p.prmAt);
-      if ((prm & 1) === 0 && (prm >> 1) % 0x80 === ISPRM_RMARK_INS) this.table.writeUInt16LE(prm & 0x00ff, p.prmAt);
+      if ((prm & 1) === 0 && (prm >> 1) % 0x80 === ISPRM_RMARK_INS) this.table.writeUInt16LE(0, p.prmAt);
     }
   }
 
