@@ -24,7 +24,8 @@ describe("SIGTERM", () => {
     const boundary = "----exifapishutdown";
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    const exited = new Promise<number | null>((resolve) => server.process.once("exit", (code) => resolve(code)));
+    // "close", not "exit": the last log lines can still be in the pipe when the process has exited.
+    const exited = new Promise<number | null>((resolve) => server.process.once("close", (code) => resolve(code)));
 
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
@@ -72,7 +73,7 @@ describe("SIGTERM during a download", () => {
     try {
       const res = await postFile(`${own.baseUrl}/api/v1/remove`, { name: "long.wav", data: await fs.readFile(file) }, { headers: { "X-API-Key": own.apiKey } });
       const { downloadUrl } = (await res.json()) as { downloadUrl: string };
-      const exited = new Promise<{ code: number | null; at: number }>((resolve) => own.process.once("exit", (code) => resolve({ code, at: Date.now() })));
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => own.process.once("close", (code) => resolve({ code, at: Date.now() })));
       // A keep-alive client that holds its socket after the answer, as browsers and undici do.
       const agent = new http.Agent({ keepAlive: true });
       const body = new Promise<number>((resolve, reject) => {
