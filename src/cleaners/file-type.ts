@@ -16,6 +16,15 @@ const PHASE_ONE_TAGS = ["MakerNotes:RawData", "MakerNotes:RawFormat", "MakerNote
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/** OpenDocument templates by the `mimetype` entry ExifTool reports for them as a plain ZIP. */
+export const ODF_TEMPLATE_MIME_TYPES: Readonly<Record<string, string>> = {
+  OTT: "application/vnd.oasis.opendocument.text-template",
+  OTS: "application/vnd.oasis.opendocument.spreadsheet-template",
+  OTP: "application/vnd.oasis.opendocument.presentation-template",
+  OTG: "application/vnd.oasis.opendocument.graphics-template",
+};
+const ODF_TEMPLATES = new Map(Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type, mime]) => [mime, type]));
+
 /**
  * The file's type as the cleaners see it: ExifTool's FileType, except that an SVG is told apart
  * from other XML by its root element, not only by its first 256 bytes as ExifTool does (an SVG
@@ -24,12 +33,15 @@ const SVG_NS = "http://www.w3.org/2000/svg";
  * camera's raw sensor data is told apart. ExifTool names most raws by their bytes (CR2, NEF,
  * ARW, PEF, RW2, ORF...), but a Phase One IIQ, or an uncompressed raw whose compression code
  * is plain TIFF's, comes out as "TIFF" when the file has no extension, as ours never has; the
- * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data.
+ * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data. An
+ * OpenDocument template, whose `mimetype` ExifTool does not know, is a "ZIP" to it: it is named
+ * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is.
  */
 export function fileTypeOf(tags: RawTags): string | null {
   const type = tags["File:FileType"];
   if (typeof type !== "string") return null;
   if (type === "XML" && tags["XMP:SvgXmlns"] === SVG_NS) return "SVG";
+  if (type === "ZIP") return ODF_TEMPLATES.get(String(tags["File:MIMEType"])) ?? type;
   if (type !== "TIFF") return type;
   if (PHASE_ONE_TAGS.some((k) => k in tags)) return IIQ;
   if (CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"])) return TIFF_RAW;

@@ -1,5 +1,6 @@
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
+import { ODF_TEMPLATE_MIME_TYPES } from "../file-type.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
@@ -28,19 +29,23 @@ const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
 
 /**
  * The `mimetype` written for each type. ExifTool reads only the first word of the entry, so the
- * original could carry more after it: it is rewritten, not copied.
+ * original could carry more after it: it is rewritten, not copied. The templates are named as
+ * `file-type.ts` names them (ExifTool calls them ZIP).
  */
 const MIME_TYPES: Readonly<Record<string, string>> = {
   ODT: "application/vnd.oasis.opendocument.text",
   ODS: "application/vnd.oasis.opendocument.spreadsheet",
   ODP: "application/vnd.oasis.opendocument.presentation",
   ODG: "application/vnd.oasis.opendocument.graphics",
+  ODF: "application/vnd.oasis.opendocument.formula",
+  ODC: "application/vnd.oasis.opendocument.chart",
+  ...ODF_TEMPLATE_MIME_TYPES,
 };
 
 /** ExifTool's names of the OpenDocument types. */
 export const ODF_TYPES: ReadonlySet<string> = new Set(Object.keys(MIME_TYPES));
 
-/** OpenDocument text, spreadsheet, presentation and drawing. */
+/** OpenDocument text, spreadsheet, presentation, drawing, formula and chart, and their templates. */
 export const openDocumentCleaner: Cleaner = {
   name: "opendocument",
   fileTypes: Object.keys(MIME_TYPES),
