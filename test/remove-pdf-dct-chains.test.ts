@@ -5,7 +5,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { type ChainedJpegPdf, JPEG_CHAINS, type PicturePlace, type StoredJpeg, makePdfWithChainedJpeg, storedPictures } from "./helpers/make-pdf-chains.js";
+import { type ChainedJpegPdf, type InlineOptions, type InlinePlace, JPEG_CHAINS, type PicturePlace, type StoredJpeg, makePdfWithChainedJpeg, makePdfWithInlineJpeg, storedPictures } from "./helpers/make-pdf-chains.js";
 import { pdfContent } from "./helpers/make-pdf.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -109,5 +109,45 @@ describe("POST /api/v1/remove on a PDF whose JPEG picture sits behind other filt
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect(await storedPictures(out, dir)).toEqual([]);
     expect(await pdfContent(out)).toEqual(await pdfContent(file));
+  });
+});
+
+describe("POST /api/v1/remove on a PDF that draws a JPEG inline (BI ... ID <JPEG> EI)", () => {
+  const cases: Array<[string, InlinePlace, InlineOptions]> = [
+    ["in the page's content", "page", {}],
+    ["in the page's Flate-compressed content", "page", { deflate: true }],
+    ["behind ASCIIHex in the page's content", "page", { filter: "[/AHx /DCT]", encode: (j) => Buffer.from(`${j.toString("hex")}>`, "latin1") }],
+    ["in a form the page draws", "form", { deflate: true }],
+    ["in the page's content stored behind ASCII85 and Flate", "page", { ascii85: true }],
+  ];
+  it.each(cases)("cleans the JPEG drawn %s, now an image object", async (_where, place, opts) => {
+    const made = await makePdfWithInlineJpeg(dir, MARKER, place, opts);
+    if (opts.filter == null) expect(await findMarker(made.file, MARKER)).not.toEqual([]);
+    const { out, removed } = await cleanedCopy(made.file);
+    expect(removed["exif"]).toBeGreaterThan(3);
+    await expectCleanSamePicture(made, out);
+  });
+
+  it("cleans a PDF whose review stamp draws a JPEG inline: the stamp goes, its drawing with it", async () => {
+    const made = await makePdfWithInlineJpeg(dir, MARKER, "stamp", { deflate: true });
+    const { out } = await cleanedCopy(made.file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
+  });
+
+  it("refuses a PDF whose push button draws a JPEG inline (qpdf makes no object of it): a 422 with a reason", async () => {
+    const made = await makePdfWithInlineJpeg(dir, MARKER, "button", { deflate: true });
+    const { status, body, cleaned } = await removeViaApi(server, made.file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The PDF holds a picture drawn inline where it cannot be cleaned (in an annotation's or a glyph's drawing).");
+    expect(cleaned).toBeNull();
+  });
+
+  it("refuses a PDF whose form draws a JPEG inline but has no resources to name it by once it is an object (the page would lose it)", async () => {
+    const made = await makePdfWithInlineJpeg(dir, MARKER, "form", { formResources: false });
+    const { status, body, cleaned } = await removeViaApi(server, made.file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The PDF holds a picture drawn inline that cannot be cleaned without changing the page; it may be damaged.");
+    expect(cleaned).toBeNull();
   });
 });

@@ -189,3 +189,54 @@ function lzw(data: Buffer): Buffer {
   for (let i = 0; i < bits.length; i++) out[i >> 3]! |= bits[i]! << (7 - (i & 7));
   return out;
 }
+
+/** Where an inline JPEG is drawn: in the page's content, in a form the page draws, in a push button's or a review stamp's appearance. */
+export type InlinePlace = "page" | "form" | "button" | "stamp";
+
+export interface InlineOptions {
+  filter?: string;
+  encode?: (jpeg: Buffer) => Buffer;
+  deflate?: boolean;
+  /** The content streams behind ASCII85 and Flate (`[/ASCII85Decode /FlateDecode]`). */
+  ascii85?: boolean;
+  /** False leaves the form holding the image without a /Resources dictionary (it has an empty one). */
+  formResources?: boolean;
+}
+
+/**
+ * A one-page text PDF drawing the marked 8x8 JPEG as an inline image (`BI ... ID <data> EI`),
+ * its data behind `filter` (`/DCT`, or a chain such as `[/AHx /DCT]`, encoded by `encode`), in
+ * `place`; the content stream holding it is Flate-compressed when `deflate` says so.
+ */
+export async function makePdfWithInlineJpeg(
+  dir: string,
+  marker: string,
+  place: InlinePlace,
+  opts: InlineOptions = {},
+): Promise<ChainedJpegPdf> {
+  const jpeg = await markedJpeg(dir, marker);
+  const picturePath = path.join(dir, `inline-${crypto.randomUUID()}.jpg`);
+  await fs.writeFile(picturePath, jpeg);
+  const data = (opts.encode ?? ((j: Buffer) => j))(jpeg);
+  const inline = Buffer.concat([Buffer.from(`q 40 0 0 40 0 0 cm BI /W 8 /H 8 /CS /RGB /BPC 8 /F ${opts.filter ?? "/DCT"} ID `, "latin1"), data, Buffer.from("\nEI Q", "latin1")]);
+  const stream = (dict: string, body: Buffer): string => {
+    const stored = opts.ascii85 === true ? ascii85(zlib.deflateSync(body)) : opts.deflate === true ? zlib.deflateSync(body) : body;
+    const filter = opts.ascii85 === true ? " /Filter [/ASCII85Decode /FlateDecode]" : opts.deflate === true ? " /Filter /FlateDecode" : "";
+    return `<< ${dict}${filter} /Length ${stored.length} >>\nstream\n${stored.toString("latin1")}\nendstream`;
+  };
+  const text = Buffer.from(`BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET `, "latin1");
+  const pageDraws = place === "page" ? Buffer.concat([text, Buffer.from("q 1 0 0 1 300 20 cm ", "latin1"), inline, Buffer.from(" Q", "latin1")]) : place === "form" ? Buffer.concat([text, Buffer.from("q 1 0 0 1 300 20 cm /Fm1 Do Q", "latin1")]) : text;
+  const annotation = { page: "", form: "", button: "/Subtype /Widget /FT /Btn /Ff 65536 /T (logo) /P 3 0 R", stamp: "/Subtype /Stamp /Name /Approved /T (Reviewer)" }[place];
+  const objects = [
+    `<< /Type /Catalog /Pages 2 0 R${place === "button" ? " /AcroForm << /Fields [7 0 R] >>" : ""} >>`,
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >>${place === "form" ? " /XObject << /Fm1 6 0 R >>" : ""} >>${annotation !== "" ? " /Annots [7 0 R]" : ""} >>`,
+    stream("", pageDraws),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    stream(`/Type /XObject /Subtype /Form /BBox [0 0 40 40]${opts.formResources === false ? "" : " /Resources << >>"}`, inline),
+    `<< /Type /Annot ${annotation === "" ? "/Subtype /Square" : annotation} /Rect [200 20 240 60] /F 4 /AP << /N 6 0 R >> >>`,
+  ];
+  const file = path.join(dir, `inline-${crypto.randomUUID()}.pdf`);
+  await fs.writeFile(file, assemblePdf(objects));
+  return { file, picture: picturePath };
+}

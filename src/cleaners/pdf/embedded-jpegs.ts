@@ -36,8 +36,10 @@ interface FoundJpeg {
  * `view.doc` is the dump read with `--json-stream-data=file`; `view.update` is the edit being
  * built, whose entries for these objects get the cleaned data file. `attached` are the keys of
  * attached files' streams, cleaned as files of their own (`attachments.ts`) even when they are JPEGs.
+ * `readWithPdf` is false where `view.doc` is a copy holding pictures the PDF's read did not see
+ * (inline images made objects, `inline-jpegs.ts`): each picture is then read on its own.
  */
-export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, attached: ReadonlySet<string>): Promise<void> {
+export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, attached: ReadonlySet<string>, readWithPdf: boolean): Promise<void> {
   const found: FoundJpeg[] = [];
   const chained = new Map<string, { dict: PdfDict; chain: DctChain; source: string }>();
   // Only the chains of streams the copy will hold are undone: a damaged one left behind in an
@@ -62,7 +64,7 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
   }
 
   const changes = view.changes;
-  const readAlready = found.filter((f) => f.picture).length === 1;
+  const readAlready = readWithPdf && found.filter((f) => f.picture).length === 1;
   for (const [n, { key, dict, source, picture, chain }] of found.entries()) {
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n}`);
     if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;

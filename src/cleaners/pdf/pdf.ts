@@ -10,6 +10,7 @@ import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { ObjectView, objectKey } from "./object-view.js";
 import { dumpObjects, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
+import { refuseInlineJpegsLeft, withInlineJpegsAsObjects } from "./inline-jpegs.js";
 import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
 import { checkSamePdfText, pageText } from "./same-text.js";
@@ -66,8 +67,9 @@ const INVOICE_DECLARATION = new Set([
  * cleaned by their own cleaners and their specifications keep only the file name
  * (`attachments.ts`, `file-specs.ts`), C2PA manifests go and e-invoices stay as they are
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
- * pictures' own metadata goes (`embedded-jpegs.ts`). The second run applies that edit and writes
- * a full rewrite of the file, which is then checked inside, where ExifTool does not look
+ * pictures' own metadata goes (`embedded-jpegs.ts`; a JPEG a page draws inline is first made an
+ * image object by a qpdf run of its own, `inline-jpegs.ts`). The second run applies that edit
+ * and writes a full rewrite of the file, which is then checked inside, where ExifTool does not look
  * (`check-output.ts`: a third qpdf read, of the copy), and read by pdftotext beside the original.
  * The third read is left out where the original's own dump shows it has nothing to find (no
  * script, attached file or review annotation in any object) and pdftotext's page counts agree.
@@ -93,13 +95,18 @@ export const pdfCleaner: Cleaner = {
 
     // Stream data goes to files as it is stored (--decode-level=none): the embedded JPEGs are
     // needed byte for byte, and nothing else is ever decoded here (attached files are read apart).
-    const { doc, pages, warnings } = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
+    const read = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
       streamPrefix: path.resolve(ctx.workDir, "s"),
     });
-    await refuseSwallowedObjects(input, warnings, ctx.workDir);
+    await refuseSwallowedObjects(input, read.warnings, ctx.workDir);
+    const { pages } = read;
     // What the findings look would read with a qpdf run of its own (the original's objects), taken
     // from this same read before the edit below is built on it.
-    const findings = pdfObjectFindings(doc.qpdf[1]);
+    const findings = pdfObjectFindings(read.doc.qpdf[1]);
+    // Where a page draws a JPEG inline, the edit is built on (and written from) a copy holding it
+    // as an image object (`inline-jpegs.ts`); the text and pages are still proven against the original.
+    const { source, dump, externalized } = await withInlineJpegsAsObjects(input, read, ctx.workDir);
+    const { doc } = dump;
 
     const view = new ObjectView(doc, scrubObjects(doc).update);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
@@ -114,13 +121,14 @@ export const pdfCleaner: Cleaner = {
       // After the annotations: the scripts of those that went are not counted twice.
       const scripts = removeScripts(view);
       scrubFileSpecs(view);
-      const attached = await cleanAttachedFiles(view, input, ctx);
+      const attached = await cleanAttachedFiles(view, source, ctx);
       if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
-      await cleanEmbeddedJpegs(view, ctx, new Set([...attached.written.keys()].map(objectKey)));
+      if (externalized) await refuseInlineJpegsLeft(source, doc, view.reachable(), ctx.workDir);
+      await cleanEmbeddedJpegs(view, ctx, new Set([...attached.written.keys()].map(objectKey)), !externalized);
 
       await fsp.writeFile(updateFile, JSON.stringify(view.update));
       const output = path.resolve(ctx.output);
-      await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, input, output], "write");
+      await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, source, output], "write");
       const expected = { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") };
       if (originalText == null || attached.written.size > 0 || holdsWhatTheCheckLooksFor(doc)) {
         // Both only read the written file: its objects and pages (qpdf), its text (pdftotext).
