@@ -15,6 +15,7 @@ import {
   withCompressedTail,
   withLoopingWordChain,
   withPlantedRevisions,
+  withPrcInsertion,
 } from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -207,6 +208,23 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     // The 4 deletions, the bold run, and the whole text as one inserted passage.
     expect(body["removed"]).toMatchObject({ trackedChanges: 4 + 1 + 1 });
     const out = await save(cleaned!, "piece-clean.doc");
+    expect(await libreOfficeRevisions(dir, out)).toMatchObject({ insertions: 0, formatChanges: 0 });
+    expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
+  }, 120_000);
+
+  it("a piece of text marked inserted, with its author and date, by a Prc of the piece table (as fast saves write): no longer an insertion, undated", async () => {
+    const m = markers("prc");
+    const { file, fixture } = await makeReviewedDoc(dir, "docx", m);
+    const date = dttm("2018-09-10T11:12:00Z");
+    const marked = await save(await withPrcInsertion(file, date), "prc.doc");
+    expect((await fs.readFile(marked)).includes(date)).toBe(true);
+    expect((await libreOfficeRevisions(dir, marked)).insertions).toBeGreaterThan(2);
+
+    const { status, body, cleaned } = await removeViaApi(server, marked, "prc.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ trackedChanges: 4 + 1 + 1 });
+    expect(cleaned!.includes(date)).toBe(false);
+    const out = await save(cleaned!, "prc-clean.doc");
     expect(await libreOfficeRevisions(dir, out)).toMatchObject({ insertions: 0, formatChanges: 0 });
     expect(await libreOfficeText(dir, out)).toBe(fixture.finalText.join(" "));
   }, 120_000);

@@ -349,3 +349,27 @@ export async function withPlantedRevisions(file: string, d: PlantedDates): Promi
   w.word = Buffer.concat([word, tail]);
   return w.bytes();
 }
+
+/**
+ * The same document whose text is marked inserted as a whole by the piece table ([MS-DOC]
+ * 2.9.38 Clx): a Prc holding sprmCFRMarkIns, the author (sprmCIbstRMark) and `date`
+ * (sprmCDttmRMark) put before LibreOffice's one piece, whose Prm names it (a Prm1), as Word's
+ * fast saves write; the new Clx is appended to the table stream.
+ */
+export async function withPrcInsertion(file: string, date: Buffer): Promise<Buffer> {
+  const w = await openWord(file);
+  const clxAt = w.word.readUInt32LE(w.pair(CLX));
+  const old = Buffer.from(w.table.subarray(clxAt, clxAt + w.word.readUInt32LE(w.pair(CLX) + 4)));
+  if (old[0] !== 2 || old.readUInt32LE(1) !== 16) throw new Error("expected one piece without Prcs");
+  const grpprl = Buffer.concat([Buffer.from("010801044800000568", "hex"), date]);
+  const prc = Buffer.alloc(3);
+  prc[0] = 1;
+  prc.writeInt16LE(grpprl.length, 1);
+  // The Pcd's Prm (after 0x02, lcb, two CPs, 2 bytes and the fc): a Prm1 naming Prc 0.
+  old.writeUInt16LE(1, 5 + 8 + 6);
+  const clx = Buffer.concat([prc, grpprl, old]);
+  w.word.writeUInt32LE(w.table.length, w.pair(CLX));
+  w.word.writeUInt32LE(clx.length, w.pair(CLX) + 4);
+  w.table = Buffer.concat([w.table, clx]);
+  return w.bytes();
+}

@@ -75,7 +75,7 @@ function walkReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, dr
     for (const { bytes } of grpprls) zeroRevisionDates(bytes);
     if (drop.trackedChanges) {
       for (const grpprl of grpprls) formatChanges += acceptRevisionMarks(grpprl);
-      text.acceptPieceInsertions();
+      text.acceptPieceMarks();
       stopRevisionMarking(wordDocument, table);
     }
   }

@@ -132,6 +132,12 @@ export function zeroRevisionDates(grpprl: Buffer): void {
 /** The Prls accepting the changes takes out: the marks of insertions and of property and list-number revisions. */
 const ACCEPTED: ReadonlySet<number> = new Set([SPRM_C_F_RMARK_INS, SPRM_C_IBST_RMARK, SPRM_C_DTTM_RMARK, SPRM_C_IDSL_RMARK, ...PROP_RMARKS, SPRM_P_NUM_RM, SPRM_P_F_NUM_RM_INS]);
 
+/** True for a grpprl that holds revision marks and nothing else that `acceptRevisionMarks` would keep. */
+export function onlyRevisionMarks(grpprl: Buffer): boolean {
+  const all = prls(grpprl);
+  return all.length > 0 && all.every((p) => ACCEPTED.has(p.sprm));
+}
+
 /**
  * Resolves in place, as accepting them would leave the text, the revision marks a grpprl carries
  * other than deletions: insertion marks with their author and date (the text stays, no longer an

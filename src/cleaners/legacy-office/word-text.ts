@@ -1,5 +1,5 @@
 import { damaged, fcLcb, type Fib } from "./word-fib.js";
-import { lastToggle, type PlacedGrpprl, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_RMARK_INS, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
+import { lastToggle, onlyRevisionMarks, type PlacedGrpprl, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_RMARK_INS, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
 
 /** Index of each fc/lcb pair in FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const PLCF_BTE_CHPX = 12;
@@ -51,6 +51,8 @@ export class WordText {
   /** The grpprls of the character formatting: the CHPX pages' and the pieces' Prcs. */
   readonly characterGrpprls: PlacedGrpprl[] = [];
   private readonly pieces: Piece[];
+  /** The piece table's Prcs, in order (a Prm1 names one by its index). */
+  private readonly prcs: Buffer[] = [];
   private readonly flags: Uint8Array;
 
   constructor(
@@ -58,7 +60,8 @@ export class WordText {
     private readonly table: Buffer,
     fib: Fib,
   ) {
-    this.pieces = readPieces(wordDocument, table, fib, this.characterGrpprls);
+    this.pieces = readPieces(wordDocument, table, fib, this.prcs);
+    this.characterGrpprls.push(...this.prcs.map((bytes) => ({ bytes, rewrite: null })));
     this.length = this.pieces[this.pieces.length - 1]!.cpEnd;
     this.flags = new Uint8Array(this.length);
     this.markRuns(table, fib);
@@ -71,15 +74,18 @@ export class WordText {
   }
 
   /**
-   * Takes out in place the insertion mark a piece's own Prm0 gives its text (its Prc's grpprl,
-   * a Prm1, is among `characterGrpprls`): the text stays, no longer an insertion. The Prm becomes
-   * zero, the Prm0 that has no effect ([MS-DOC] 2.9.215); a zero operand under the same sprm
-   * would still read as an insertion to LibreOffice.
+   * Takes out in place the revision marks a piece's own Prm gives its text: a Prm0 applying an
+   * insertion mark, or a Prm1 whose Prc holds nothing but revision marks (a Prc cannot shrink
+   * without moving the ones after it; one that holds other formatting too keeps its marks,
+   * turned off, word-sprm.ts). The text stays, no longer an insertion. The Prm becomes zero, the
+   * Prm0 that has no effect ([MS-DOC] 2.9.215): a zero operand under the same sprm would still
+   * read as an insertion to LibreOffice.
    */
-  acceptPieceInsertions(): void {
+  acceptPieceMarks(): void {
     for (const p of this.pieces) {
       const prm = this.table.readUInt16LE(p.prmAt);
-      if ((prm & 1) === 0 && (prm >> 1) % 0x80 === ISPRM_RMARK_INS) this.table.writeUInt16LE(0, p.prmAt);
+      const complex = (prm & 1) !== 0;
+      if (complex ? onlyRevisionMarks(this.prcs[prm >> 1]!) : (prm >> 1) % 0x80 === ISPRM_RMARK_INS) this.table.writeUInt16LE(0, p.prmAt);
     }
   }
 
@@ -135,12 +141,14 @@ export class WordText {
   }
 }
 
-/** The Clx's piece table ([MS-DOC] 2.9.38 Clx, 2.9.178 PlcPcd), checked against both streams. */
-function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: PlacedGrpprl[]): Piece[] {
+/**
+ * The Clx's piece table ([MS-DOC] 2.9.38 Clx, 2.9.178 PlcPcd), checked against both streams;
+ * the Prcs the pieces' Prm1s name go into `prcs`.
+ */
+function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, prcs: Buffer[]): Piece[] {
   const clx = fcLcb(wordDocument, fib, CLX);
   if (clx == null || clx.fc + clx.lcb > table.length) throw damaged("its piece table is missing or lies outside its table stream");
   const end = clx.fc + clx.lcb;
-  const prcs: Buffer[] = [];
   let pos = clx.fc;
   while (pos < end && table[pos] === 0x01) {
     if (pos + 3 > end) throw damaged("its piece table is cut short");
@@ -149,7 +157,6 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, grpprls: Plac
     prcs.push(table.subarray(pos + 3, pos + 3 + cb));
     pos += 3 + cb;
   }
-  grpprls.push(...prcs.map((bytes) => ({ bytes, rewrite: null })));
   if (pos + 5 > end || table[pos] !== 0x02) throw damaged("its piece table is malformed");
   const lcb = table.readUInt32LE(pos + 1);
   const plc = pos + 5;
