@@ -46,7 +46,7 @@ async function markedPictures(marker: string): Promise<Buffer[]> {
 }
 
 describe("POST /api/v1/remove on RTF documents", () => {
-  it("properties, revision authors, save-session ids, program, template, variables, data store, comments, tracked changes, objects and picture metadata gone; final text and pictures as they were", async () => {
+  it("properties, revision authors, save-session ids, program, template, variables, data store, comments, tracked changes, objects, picture metadata and drawing descriptions gone; final text and pictures as they were", async () => {
     const m = markers();
     const file = await makeMarkedRtf(dir, m, await markedPictures(m.marker));
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("RTF");
@@ -68,6 +68,8 @@ describe("POST /api/v1/remove on RTF documents", () => {
     expect(removed["trackedChanges"]).toBe(3);
     expect(removed["objects"]).toBe(1);
     expect(removed["exif"]).toBeGreaterThan(0);
+    // The EMF's description and comment, the WMF's comment escape (and those of LibreOffice's own WMF stand-ins).
+    expect(removed["metafileText"]).toBeGreaterThanOrEqual(3);
 
     expect(await findMarker(cleaned!, m.marker)).toEqual([]);
     const text = cleaned!.toString("latin1");
@@ -76,6 +78,11 @@ describe("POST /api/v1/remove on RTF documents", () => {
     expect(pictures).toHaveLength(2);
     for (const p of pictures) expect(await findMarker(p, m.marker)).toEqual([]);
     expect(await signatures(pictures)).toEqual(await signatures(originalPictures));
+    const drawings = /emfblip|wmetafile8/;
+    expect(rtfPictures(original, drawings).filter((d) => d.includes(Buffer.from(m.marker, "utf16le")) || d.includes(m.marker))).toHaveLength(2);
+    const cleanedDrawings = rtfPictures(cleaned!, drawings);
+    expect(cleanedDrawings).toHaveLength(rtfPictures(original, drawings).length);
+    for (const d of cleanedDrawings) expect(await findMarker(d, m.marker)).toEqual([]);
 
     expect(await rtfText(dir, cleaned!)).toBe(RTF_FINAL_TEXT(m));
   });

@@ -12,8 +12,9 @@ import { makeReviewed, type ReviewFixture, type ReviewMarkers } from "./make-off
  * write is added by hand as Word writes it: more `\info` fields (operator, company, manager,
  * category, link base), the writing program, a save-session table and ids on a run, the
  * template's path, a document variable, protected-range users, a custom XML data store (hex),
- * a character formatting change with its former properties, and an embedded OLE object whose
- * data holds the marker, shown by a text result.
+ * a character formatting change with its former properties, an embedded OLE object whose
+ * data holds the marker, shown by a text result, and an EMF and a WMF drawing whose
+ * description and comments hold it.
  */
 export interface RtfMarkers {
   /** In every property, author and piece of hidden content. */
@@ -76,15 +77,69 @@ export async function makeMarkedRtf(dir: string, m: RtfMarkers, pictures: readon
   rtf = plant(rtf, "\\loch\nHello body", "\\loch\\insrsid1122334\\charrsid5566778\nHello body");
   // A formatting change: bold now, not bold before, by the marker's author (revtbl entry 1).
   const object = `{\\object\\objemb\\objw100\\objh100{\\*\\objclass Package}{\\*\\objdata 01050000020000000800000050616b616765000000000000000000${Buffer.from(`${k} object data`).toString("hex")}}{\\result {\\loch Object shown}}}`;
-  rtf = plant(rtf, "PLACEHOLDER", `{\\b\\crauth1\\crdate-944426552{\\*\\oldcprops \\b0\\crauth1}Bold words} ${object}`);
+  const drawings = `{\\pict\\emfblip\\picw10\\pich10 ${emf(k).toString("hex")}}{\\pict\\wmetafile8\\picw10\\pich10 ${wmf(k).toString("hex")}}`;
+  rtf = plant(rtf, "PLACEHOLDER", `{\\b\\crauth1\\crdate-944426552{\\*\\oldcprops \\b0\\crauth1}Bold words} ${object}${drawings}`);
   await fs.writeFile(file, rtf, "latin1");
   return file;
 }
 
-/** The data of every JPEG and PNG picture (`\jpegblip`, `\pngblip`) of an RTF, hex decoded. */
-export function rtfPictures(rtf: Buffer): Buffer[] {
+/**
+ * An EMF ([MS-EMF]) that draws nothing, as a program writes one: its description names the
+ * program and the picture (the marker in UTF-16), and a comment record holds the program's
+ * private data (the marker again).
+ */
+function emf(marker: string): Buffer {
+  const description = Buffer.from(`${marker} Draw\0${marker}.emf\0\0`, "utf16le");
+  const padded = Buffer.concat([description, Buffer.alloc((4 - (description.length % 4)) % 4)]);
+  const header = Buffer.alloc(88);
+  const data = `${marker} private`;
+  const comment = Buffer.concat([Buffer.alloc(12), Buffer.from(data.padEnd(Math.ceil(data.length / 4) * 4, " "), "latin1")]);
+  comment.writeUInt32LE(70, 0);
+  comment.writeUInt32LE(comment.length, 4);
+  comment.writeUInt32LE(comment.length - 12, 8);
+  const eof = Buffer.alloc(20);
+  eof.writeUInt32LE(14, 0);
+  eof.writeUInt32LE(20, 4);
+  eof.writeUInt32LE(16, 12);
+  eof.writeUInt32LE(20, 16);
+  const total = header.length + padded.length + comment.length + eof.length;
+  header.writeUInt32LE(1, 0);
+  header.writeUInt32LE(header.length + padded.length, 4);
+  for (const [at, v] of [[16, 10], [20, 10], [32, 264], [36, 264]] as const) header.writeInt32LE(v, at);
+  header.writeUInt32LE(0x464d4520, 40);
+  header.writeUInt32LE(0x10000, 44);
+  header.writeUInt32LE(total, 48);
+  header.writeUInt32LE(3, 52);
+  header.writeUInt16LE(1, 56);
+  header.writeUInt32LE(description.length / 2, 60);
+  header.writeUInt32LE(88, 64);
+  for (const [at, v] of [[72, 1024], [76, 768], [80, 320], [84, 240]] as const) header.writeInt32LE(v, at);
+  return Buffer.concat([header, padded, comment, eof]);
+}
+
+/** A WMF ([MS-WMF]) that draws nothing but holds a comment escape (META_ESCAPE MFCOMMENT) with the marker. */
+function wmf(marker: string): Buffer {
+  const comment = `${marker} comment`;
+  const text = Buffer.from(comment.padEnd(Math.ceil(comment.length / 2) * 2, " "), "latin1");
+  const escape = Buffer.alloc(10);
+  escape.writeUInt32LE((escape.length + text.length) / 2, 0);
+  escape.writeUInt16LE(0x0626, 4);
+  escape.writeUInt16LE(0x000f, 6);
+  escape.writeUInt16LE(text.length, 8);
+  const eof = Buffer.from([3, 0, 0, 0, 0, 0]);
+  const header = Buffer.alloc(18);
+  header.writeUInt16LE(1, 0);
+  header.writeUInt16LE(9, 2);
+  header.writeUInt16LE(0x0300, 4);
+  header.writeUInt32LE((header.length + escape.length + text.length + eof.length) / 2, 6);
+  header.writeUInt32LE((escape.length + text.length) / 2, 12);
+  return Buffer.concat([header, escape, text, eof]);
+}
+
+/** The data of every picture of an RTF in the given formats (JPEG and PNG unless told), hex decoded. */
+export function rtfPictures(rtf: Buffer, formats = /jpegblip|pngblip/): Buffer[] {
   const text = rtf.toString("latin1");
-  return [...text.matchAll(/\\(?:jpeg|png)blip[^{}]*?[ \r\n]((?:[0-9a-fA-F]|\s)+)\}/g)].map((x) => Buffer.from(x[1]!.replace(/\s+/g, ""), "hex"));
+  return [...text.matchAll(new RegExp(`\\\\(?:${formats.source})[^{}]*?[ \\r\\n]((?:[0-9a-fA-F]|\\s)+)\\}`, "g"))].map((x) => Buffer.from(x[1]!.replace(/\s+/g, ""), "hex"));
 }
 
 /** LibreOffice's plain text of an RTF (tracked deletions still shown, comments not), white space collapsed. */

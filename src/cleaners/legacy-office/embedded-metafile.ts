@@ -82,7 +82,7 @@ function inflate(data: Buffer): Buffer {
 }
 
 /** EMF records ([MS-EMF] 2.3): type and size, 4-byte aligned, the header first. */
-function blankEmf(emf: Buffer): number {
+export function blankEmf(emf: Buffer): number {
   if (emf.length < 88 || emf.readUInt32LE(0) !== EMR_HEADER || emf.readUInt32LE(40) !== EMF_SIGNATURE) throw damaged("it does not start with an EMF header");
   let blanked = 0;
   for (let at = 0; at + 8 <= emf.length; ) {
@@ -126,7 +126,7 @@ function blankUtf16(record: Buffer, at: number, chars: number): number {
 }
 
 /** WMF records ([MS-WMF] 2.3): size in 16-bit words and function, after an 18-byte header (and maybe a placeable one). */
-function blankWmf(wmf: Buffer): number {
+export function blankWmf(wmf: Buffer): number {
   let at = wmf.length >= 22 && wmf.readUInt32LE(0) === PLACEABLE_KEY ? 22 : 0;
   if (at + 18 > wmf.length || wmf.readUInt16LE(at + 2) !== 9) throw damaged("it does not start with a WMF header");
   at += 18;

@@ -12,8 +12,9 @@ import { rewriteRtf } from "./rewrite.js";
  * comments and tracked changes unless `keep` asks for them (insertions accepted, deleted text
  * gone; kept ones lose their authors' names and dates). Embedded OLE objects, whole files of
  * other programs with their own properties, are replaced by the picture of them the document
- * shows. JPEG and PNG pictures are cleaned by their own cleaners; a picture of another kind that
- * still holds EXIF, XMP or Photoshop data makes the document refused (pictures.ts). The copy must
+ * shows. JPEG and PNG pictures are cleaned by their own cleaners, EMF and WMF drawings lose their
+ * descriptions and comments; a picture that still holds EXIF, XMP or Photoshop data makes the
+ * document refused (pictures.ts). The copy must
  * read the same final text as the original (final-text.ts).
  */
 export const rtfCleaner: Cleaner = {
@@ -22,11 +23,11 @@ export const rtfCleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const bytes = await fsp.readFile(ctx.input);
     const { out, pictures, counts } = rewriteRtf(bytes, { dropComments: !ctx.keep.has("comments"), dropChanges: !ctx.keep.has("trackedChanges") });
-    await cleanPictures(ctx, pictures, out);
+    const metafileText = await cleanPictures(ctx, pictures, out);
     const cleaned = Buffer.concat(out.pieces);
     checkSameRtfText(bytes, cleaned);
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
-    const hidden = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+    const hidden = Object.fromEntries(Object.entries({ ...counts, metafileText }).filter(([, n]) => n > 0));
     return { hidden };
   },
   isStructural: () => false,
