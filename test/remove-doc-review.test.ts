@@ -241,27 +241,31 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     };
     // The planted marks' sprms with their count byte and "on": sprmPPropRMark, its Word 97
     // number, sprmTPropRMark, sprmSPropRMark, its Word 97 number, sprmCPropRMark, sprmCDispFldRMark.
+    const rsid = Buffer.from("5a17c0de", "hex");
     const marks = ["6fc60701", "3fc60701", "67d60701", "43d20701", "27d20701", "89ca0701", "62ca2701"].map((h) => Buffer.from(h, "hex"));
     let file: string;
     let fixture: Awaited<ReturnType<typeof makeReviewedDoc>>["fixture"];
     beforeAll(async () => {
       const made = await makeReviewedDoc(dir, "docx", markers("planted"));
       fixture = made.fixture;
-      file = await save(await withPlantedRevisions(made.file, dates), "planted.doc");
+      file = await save(await withPlantedRevisions(made.file, dates, rsid), "planted.doc");
       const bytes = await fs.readFile(file);
+      for (const sprm of ["1568", "1668", "6764", "3a70"]) expect(bytes.includes(Buffer.concat([Buffer.from(sprm, "hex"), rsid])), sprm).toBe(true);
       for (const [kind, date] of Object.entries(dates)) expect(bytes.includes(date), kind).toBe(true);
       for (const mark of marks) expect(bytes.includes(mark), mark.toString("hex")).toBe(true);
       // The construction is sound: LibreOffice reads the same text from it as from the document it was made from.
       expect(await libreOfficeText(dir, file)).toBe(await libreOfficeText(dir, made.file));
     }, 120_000);
 
-    it("paragraph, table-row, section and run property revisions and a changed list number: dates gone, marks taken out, counted, the final text as written by hand", async () => {
+    it("paragraph, table-row, section and run property revisions and a changed list number: dates and revision-save ids gone, marks taken out, counted, the final text as written by hand", async () => {
       const { status, body, cleaned } = await removeViaApi(server, file, "planted.doc");
       expect(status, JSON.stringify(body)).toBe(200);
       // The fixture's 4 deletions, 2 insertions and bold run, and the 7 planted revisions (the
       // table's rows share one formatting record).
       expect(body["removed"]).toMatchObject({ comments: 1, trackedChanges: 4 + 2 + 1 + 7 });
       for (const [kind, date] of Object.entries(dates)) expect(cleaned!.includes(date), kind).toBe(false);
+      // The revision-save ids too, as the DOCX cleaner takes out `w:rsid*`.
+      expect(cleaned!.includes(rsid)).toBe(false);
       for (const mark of marks) {
         expect(cleaned!.includes(mark), mark.toString("hex")).toBe(false);
         expect(cleaned!.includes(Buffer.from([mark[0]!, mark[1]!, mark[2]!, 0])), mark.toString("hex")).toBe(false);
@@ -274,6 +278,7 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
       expect(status, JSON.stringify(body)).toBe(200);
       expect(body["removed"]).not.toHaveProperty("trackedChanges");
       for (const [kind, date] of Object.entries(dates)) expect(cleaned!.includes(date), kind).toBe(false);
+      expect(cleaned!.includes(rsid)).toBe(false);
       // Each mark still on, its author index as written and its date zero.
       for (const mark of marks) expect(cleaned!.includes(Buffer.concat([mark, Buffer.alloc(6)])), mark.toString("hex")).toBe(true);
     }, 120_000);

@@ -295,8 +295,16 @@ function propRMark(sprm: number, date: Buffer, extra = 0): Buffer {
  * space of their formatting pages (PAPX, CHPX), the section's SEPX at the end of the main stream,
  * the pages' and the section table's offsets pointed at them; the rows' mark takes the place of
  * a repeated shading record of theirs (LibreOffice writes sprmTDefTableShdRaw twice): no text moves.
+ * The run, the paragraph and the section also get revision-save ids (sprmCRsidProp,
+ * sprmCRsidText, sprmPRsid, sprmSRsid), all `rsid`.
  */
-export async function withPlantedRevisions(file: string, d: PlantedDates): Promise<Buffer> {
+export async function withPlantedRevisions(file: string, d: PlantedDates, rsid: Buffer): Promise<Buffer> {
+  const rsidPrl = (sprm: number): Buffer => {
+    const b = Buffer.alloc(6);
+    b.writeUInt16LE(sprm, 0);
+    rsid.copy(b, 2);
+    return b;
+  };
   const w = await openWord(file);
   const { word, table } = w;
   const pages = (pair: number): Buffer[] => {
@@ -310,7 +318,7 @@ export async function withPlantedRevisions(file: string, d: PlantedDates): Promi
   const bx = (r: number): number => (crun + 1) * 4 + r * 13;
   const at0 = papx[bx(0)]! * 2;
   const old = papx[at0] === 0 ? papx.subarray(at0 + 2, at0 + 2 + papx[at0 + 1]! * 2) : papx.subarray(at0 + 1, at0 + 2 * papx[at0]!);
-  const istdAndGrpprl = Buffer.concat([old.subarray(0, 2), propRMark(0xc66f, d.paragraph), propRMark(0xc63f, d.paragraph97), old.subarray(2)]);
+  const istdAndGrpprl = Buffer.concat([old.subarray(0, 2), propRMark(0xc66f, d.paragraph), propRMark(0xc63f, d.paragraph97), rsidPrl(0x6467), old.subarray(2)]);
   // The long form: a zero byte, a count of 2-byte units, the style index and the grpprl, padded.
   const size = 2 + istdAndGrpprl.length + (istdAndGrpprl.length % 2);
   const free = Math.min(...Array.from({ length: crun }, (_, r) => papx[bx(r)]! * 2).filter((o) => o > 0)) - size;
@@ -330,7 +338,7 @@ export async function withPlantedRevisions(file: string, d: PlantedDates): Promi
   const used = Array.from({ length: runs }, (_, r) => chpx[(runs + 1) * 4 + r]! * 2).filter((o) => o > 0);
   const first = Array.from({ length: runs }, (_, r) => r).find((r) => chpx[(runs + 1) * 4 + r]! > 0)!;
   const run = chpx.subarray(chpx[(runs + 1) * 4 + first]! * 2 + 1).subarray(0, chpx[chpx[(runs + 1) * 4 + first]! * 2]!);
-  const grpprl = Buffer.concat([run, propRMark(0xca89, d.character), propRMark(0xca62, d.field, 32)]);
+  const grpprl = Buffer.concat([run, propRMark(0xca89, d.character), propRMark(0xca62, d.field, 32), rsidPrl(0x6815), rsidPrl(0x6816)]);
   let at = Math.min(...used) - (grpprl.length + 1);
   at -= at % 2;
   if (at < (runs + 1) * 4 + runs) throw new Error("no room in the CHPX page");
@@ -341,7 +349,7 @@ export async function withPlantedRevisions(file: string, d: PlantedDates): Promi
   if (word.readUInt32LE(w.pair(6) + 4) !== 8 + 12) throw new Error("expected one section");
   const sedAt = word.readUInt32LE(w.pair(6)) + 8 + 2;
   const fcSepx = table.readUInt32LE(sedAt);
-  const sepx = Buffer.concat([word.subarray(fcSepx + 2, fcSepx + 2 + word.readInt16LE(fcSepx)), propRMark(0xd243, d.section), propRMark(0xd227, d.section97)]);
+  const sepx = Buffer.concat([word.subarray(fcSepx + 2, fcSepx + 2 + word.readInt16LE(fcSepx)), propRMark(0xd243, d.section), propRMark(0xd227, d.section97), rsidPrl(0x703a)]);
   const tail = Buffer.alloc(2 + sepx.length + (word.length % 2));
   tail.writeInt16LE(sepx.length, word.length % 2);
   sepx.copy(tail, 2 + (word.length % 2));

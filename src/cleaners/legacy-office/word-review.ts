@@ -1,6 +1,6 @@
 import { commentRange, fcLcb, type Fib, readFib } from "./word-fib.js";
 import { paragraphAndSectionGrpprls } from "./word-formatting.js";
-import { acceptRevisionMarks, type PlacedGrpprl, zeroRevisionDates } from "./word-sprm.js";
+import { acceptRevisionMarks, type PlacedGrpprl, zeroRevisionTraces } from "./word-sprm.js";
 import { DELETED, INSERTED, SPECIAL, WordText } from "./word-text.js";
 import { stopRevisionMarking } from "./word.js";
 
@@ -72,7 +72,7 @@ function walkReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, dr
   let formatChanges = 0;
   if (write) {
     const grpprls = distinct([...text.characterGrpprls, ...paragraphAndSectionGrpprls(wordDocument, table, fib, data)]);
-    for (const { bytes } of grpprls) zeroRevisionDates(bytes);
+    for (const { bytes } of grpprls) zeroRevisionTraces(bytes);
     if (drop.trackedChanges) {
       for (const grpprl of grpprls) formatChanges += acceptRevisionMarks(grpprl);
       text.acceptPieceMarks();

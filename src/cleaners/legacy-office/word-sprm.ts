@@ -32,6 +32,12 @@ const SPRM_P_NUM_RM = 0xc645;
 const NUM_RM_ON = 1;
 const NUM_RM_DTTM = 5;
 const SPRM_P_F_NUM_RM_INS = 0x2443;
+/**
+ * Revision-save ids ([MS-DOC] 2.6: sprmCRsidProp, sprmCRsidText, sprmCRsidRMDel, sprmPRsid,
+ * sprmTRsid, sprmSRsid): which editing session formatted, typed or deleted what, 4 bytes each
+ * (the `w:rsid*` attributes of a DOCX).
+ */
+const RSIDS: ReadonlySet<number> = new Set([0x6815, 0x6816, 0x6817, 0x6467, 0x7479, 0x703a]);
 /** The two sprms whose operand size is not given by their first byte ([MS-DOC] 2.2.5.1). */
 const SPRM_T_DEF_TABLE = 0xd608;
 const SPRM_P_CHG_TABS = 0xc615;
@@ -119,11 +125,12 @@ function chgTabsSize(grpprl: Buffer, operand: number): number {
 
 /**
  * Zeroes in place the dates of the revision marks a grpprl carries, of any kind (a DTTM of zero
- * is "no date"); who made them is the author table's index, blanked with the table (word.ts).
+ * is "no date"), and its revision-save ids; who made the marks is the author table's index,
+ * blanked with the table (word.ts).
  */
-export function zeroRevisionDates(grpprl: Buffer): void {
+export function zeroRevisionTraces(grpprl: Buffer): void {
   for (const p of prls(grpprl)) {
-    if (p.sprm === SPRM_C_DTTM_RMARK || p.sprm === SPRM_C_DTTM_RMARK_DEL) grpprl.fill(0, p.operand, p.operand + 4);
+    if (RSIDS.has(p.sprm) || p.sprm === SPRM_C_DTTM_RMARK || p.sprm === SPRM_C_DTTM_RMARK_DEL) grpprl.fill(0, p.operand, p.operand + 4);
     else if (PROP_RMARKS.has(p.sprm) && grpprl[p.operand]! >= PROP_RMARK_DTTM + 3) grpprl.fill(0, p.operand + PROP_RMARK_DTTM, p.operand + PROP_RMARK_DTTM + 4);
     else if (p.sprm === SPRM_P_NUM_RM && grpprl[p.operand]! >= NUM_RM_DTTM + 3) grpprl.fill(0, p.operand + NUM_RM_DTTM, p.operand + NUM_RM_DTTM + 4);
   }
