@@ -3,13 +3,13 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTiff } from "./helpers/make-images.js";
+import { iccProfile, makeTiff } from "./helpers/make-images.js";
 import { type LegacyKind, legacyOfficePictures } from "./helpers/make-legacy-office.js";
-import { legacyOfficeDrawings, makeEmf, makeLegacyOfficeWithBlips, makeWmf, metafileBlip, tiffBlip } from "./helpers/make-legacy-pictures.js";
+import { dibBlip, legacyOfficeDrawings, makeEmf, makeLegacyOfficeWithBlips, makeWmf, metafileBlip, tiffBlip } from "./helpers/make-legacy-pictures.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { pixelSignature } from "./helpers/tools.js";
+import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -62,6 +62,32 @@ describe("POST /api/v1/remove on Office 97-2003 files holding pictures other tha
     const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
     await fs.writeFile(out, cleaned!);
     expect(await legacyOfficeDrawings(dir, kind, out)).toEqual(drawn);
+  }, 120_000);
+
+  it.each(kinds)("%s: the colour profiles of bitmaps (DIB), embedded or linked by a path, go in place, the pixels stay", async (kind) => {
+    const marker = `Picdib${kind}${crypto.randomBytes(5).toString("hex")}`;
+    // Two bitmaps of different pixels: LibreOffice shows one picture for equal ones.
+    const bmps = await Promise.all(
+      ["7", "8"].map(async (seed) => {
+        const bmp = path.join(dir, `${marker}-${seed}.bmp`);
+        await run(CONVERT, ["-seed", seed, "-size", "64x48", "plasma:fractal", "-depth", "8", `BMP:${bmp}`]);
+        return bmp;
+      }),
+    );
+    const [embedded, linked] = await Promise.all(bmps.map((b) => fs.readFile(b)));
+    const blips = [dibBlip(embedded!, "MBED", iccProfile(marker)), dibBlip(linked!, "LINK", Buffer.from(`C:\\Users\\${marker}\\camera.icc\0`, "latin1"))];
+    const file = await makeLegacyOfficeWithBlips(dir, kind, `Doc${marker}`, blips);
+    expect(await findMarker(file, marker)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `report.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    // The embedded profile, as ExifTool reads it (it files a linked profile's name under File, which is not counted).
+    expect((body["removed"] as Record<string, number>)["icc_profile"]).toBeGreaterThan(0);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await legacyOfficePictures(dir, kind, out)).toEqual((await Promise.all(bmps.map((b) => pixelSignature(b)))).sort());
   }, 120_000);
 
   it("keep=colorProfile: a TIFF picture's ICC profile stays and is listed in remaining, the rest goes", async () => {

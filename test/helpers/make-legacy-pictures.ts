@@ -219,3 +219,17 @@ export async function legacyOfficeDrawings(dir: string, kind: LegacyKind, file: 
   }
   return (await Promise.all(pictures.map((p) => pixelSignature(p)))).sort();
 }
+
+/**
+ * A V5 BMP (as ImageMagick writes it) as an OfficeArtBlipDIB (without its 14-byte file header),
+ * with a colour profile after its pixels: embedded (`MBED`: an ICC profile) or linked (`LINK`:
+ * a file name).
+ */
+export function dibBlip(bmp: Buffer, profile: "MBED" | "LINK", data: Buffer): Blip {
+  const dib = Buffer.concat([bmp.subarray(14), data]);
+  if (dib.readUInt32LE(0) !== 124) throw new Error("not a V5 BMP");
+  dib.writeUInt32LE(Buffer.from(profile, "latin1").readUInt32BE(0), 56);
+  dib.writeUInt32LE(bmp.length - 14, 112);
+  dib.writeUInt32LE(data.length, 116);
+  return { type: 0xf01f, instance: 0x7a8, blipType: 0x07, payload: Buffer.concat([Buffer.from([0xff]), dib]) };
+}

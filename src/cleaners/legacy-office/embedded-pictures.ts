@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { asBmp, cleanDib } from "./embedded-dib.js";
 import { type MetafileKind, cleanMetafile } from "./embedded-metafile.js";
 import { cleanTiff } from "./embedded-tiff.js";
 
@@ -9,15 +10,16 @@ import { cleanTiff } from "./embedded-tiff.js";
  * the metadata is overwritten in place by a neutral form of the same length and nothing moves:
  * a JPEG's APPn and COM segments become comment segments of zeros, a PNG's ancillary chunks
  * become a private chunk of zeros with its CRC, a TIFF keeps only the fields that decode its
- * pixels (embedded-tiff.ts), an EMF or WMF loses its description and comments
- * (embedded-metafile.ts), bytes after the picture's end are zeroed. The decoded pixels are the
- * same.
+ * pixels (embedded-tiff.ts), a DIB loses its colour profile (embedded-dib.ts), an EMF or WMF
+ * its description and comments (embedded-metafile.ts), bytes after the picture's end are
+ * zeroed. The decoded pixels are the same.
  */
 
-/** Record types and instances of the BLIPs that hold a JPEG, PNG or TIFF file; odd instances carry a second 16-byte id. */
+/** Record types and instances of the BLIPs that hold a JPEG, PNG, TIFF or DIB file; odd instances carry a second 16-byte id. */
 const JPEG_BLIP = new Map([[0xf01d, [0x46a, 0x46b, 0x6e2, 0x6e3]], [0xf02a, [0x46a, 0x46b, 0x6e2, 0x6e3]]]);
 const PNG_BLIP = new Map([[0xf01e, [0x6e0, 0x6e1]]]);
 const TIFF_BLIP = new Map([[0xf029, [0x6e4, 0x6e5]]]);
+const DIB_BLIP = new Map([[0xf01f, [0x7a8, 0x7a9]]]);
 /** Record types and instances of the BLIPs that hold an EMF or WMF metafile (after its 34-byte header, no tag byte). */
 const METAFILE_BLIPS: ReadonlyArray<[number, readonly number[], MetafileKind]> = [
   [0xf01a, [0x3d4, 0x3d5], "emf"],
@@ -40,10 +42,10 @@ export interface CleanedPicture {
 }
 
 /**
- * Cleans in place every JPEG, PNG, TIFF, EMF and WMF BLIP found in `view` (a stream, or the
- * joined bodies of Excel's drawing-group records). `keepProfile`: the ICC profile stays
- * (keep=colorProfile). Each JPEG, PNG and TIFF picture cleaned is added to `done` (ExifTool
- * counts what went from them); the number of texts blanked in metafiles, which ExifTool does not
+ * Cleans in place every JPEG, PNG, TIFF, DIB, EMF and WMF BLIP found in `view` (a stream, or
+ * the joined bodies of Excel's drawing-group records). `keepProfile`: the ICC profile stays
+ * (keep=colorProfile). Each JPEG, PNG, TIFF and DIB picture cleaned is added to `done` as a file
+ * ExifTool reads (a DIB as a BMP), which counts what went from them; the number of texts blanked in metafiles, which ExifTool does not
  * read, is returned.
  */
 export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[]): number {
@@ -54,17 +56,19 @@ export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedP
       if (metafile != null) metafileTexts += cleanMetafile(view, metafile.start, metafile.end, kind) ?? 0;
     }
   }
-  for (const [types, clean] of [
-    [JPEG_BLIP, cleanJpeg],
-    [PNG_BLIP, cleanPng],
-    [TIFF_BLIP, cleanTiff],
+  const asFile = (b: Buffer): Buffer => b;
+  for (const [types, clean, readable] of [
+    [JPEG_BLIP, cleanJpeg, asFile],
+    [PNG_BLIP, cleanPng, asFile],
+    [TIFF_BLIP, cleanTiff, asFile],
+    [DIB_BLIP, cleanDib, asBmp],
   ] as const) {
     for (const [type, instances] of types) {
       for (const at of records(view, type)) {
         const picture = blipData(view, at, instances, 1);
         if (picture == null) continue;
-        const original = Buffer.from(view.subarray(picture.start, picture.end));
-        if (clean(view, picture.start, picture.end, keepProfile)) done.push({ original, cleaned: Buffer.from(view.subarray(picture.start, picture.end)) });
+        const original = readable(Buffer.from(view.subarray(picture.start, picture.end)));
+        if (clean(view, picture.start, picture.end, keepProfile)) done.push({ original, cleaned: readable(Buffer.from(view.subarray(picture.start, picture.end))) });
       }
     }
   }

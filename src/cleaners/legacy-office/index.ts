@@ -61,14 +61,14 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
- * (word-review.ts), the JPEG, PNG and TIFF pictures in any
+ * (word-review.ts), the JPEG, PNG, TIFF and DIB pictures in any
  * stream lose their metadata in place, the EMF and WMF drawings their descriptions and comments
  * (counted as `metafileText`) (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
  * it writes: a constant, read by no Office program.)
  *
- * Not yet cleaned: pictures of other kinds (DIB, PICT), so a document in which EXIF, XMP or
+ * Not yet cleaned: pictures of other kinds (PICT), so a document in which EXIF, XMP or
  * PNG text is still found after cleaning is refused (embedded-pictures.ts); the WriteAccess and
  * user fields of workbooks embedded in other documents.
  */
