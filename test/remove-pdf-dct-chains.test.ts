@@ -103,6 +103,31 @@ describe("POST /api/v1/remove on a PDF whose JPEG picture sits behind other filt
     expect(cleaned).toBeNull();
   });
 
+  const flippedNames: Array<[string, string]> = [
+    ["/DCTDecode]", "/DCTDecodf]"],
+    ["/Filter [", "/Fimter ["],
+  ];
+  it.each(flippedNames)("cleans a Flate-wrapped JPEG whose dictionary is damaged (%s became %s), the dictionary left as it was", async (from, to) => {
+    const { file } = await makePdfWithChainedJpeg(dir, MARKER, JPEG_CHAINS["Flate"]!);
+    const bytes = await fs.readFile(file);
+    const at = bytes.indexOf(from);
+    expect(at).toBeGreaterThan(0);
+    // Same length: every xref offset still holds, only the name is wrong.
+    bytes.write(to, at, "latin1");
+    const damagedFile = path.join(dir, `flipped-${crypto.randomUUID()}.pdf`);
+    await fs.writeFile(damagedFile, bytes);
+    expect(await findMarker(damagedFile, MARKER)).not.toEqual([]);
+
+    const { out } = await cleanedCopy(damagedFile);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const written = JSON.stringify(await storedPictures(out, dir).then((p) => p.map((x) => x.dict)));
+    expect(written).toContain(to.replace(/[[\]]/g, "").trim());
+    // The page's text and pages; not its rendering: without its /Filter a viewer paints the
+    // stored bytes as raw pixels, and the copy's bytes are another (clean) deflated JPEG.
+    const [before, after] = await Promise.all([pdfContent(damagedFile), pdfContent(out)]);
+    expect({ text: after.text, pages: after.pages }).toEqual({ text: before.text, pages: before.pages });
+  });
+
   it("cleans a PDF whose damaged chained picture nothing refers to any more (the copy leaves it out)", async () => {
     const { file } = await makePdfWithChainedJpeg(dir, MARKER, damaged[0]![1], "nowhere");
     const { out } = await cleanedCopy(file);

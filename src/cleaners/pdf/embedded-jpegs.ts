@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import zlib from "node:zlib";
 import type { CleanContext } from "../types.js";
 import { dctChain, storedAsJpeg, undoLeadingFilters, type DctChain } from "./dct-chains.js";
 import type { ObjectView } from "./object-view.js";
@@ -14,7 +15,15 @@ interface FoundJpeg {
   picture: boolean;
   /** The filters it was stored behind, undone to reach it (null: stored as the JPEG itself). */
   chain: DctChain | null;
+  /** Found by its inflated bytes behind a dictionary that does not say so: stored back as it was, deflated. */
+  sniffed: boolean;
 }
+
+/** What a damaged dictionary leaves of a Flate-wrapped JPEG's chain (see `inflatesToJpeg`). */
+const BEHIND_FLATE: DctChain = { leading: ["/FlateDecode"], leadingParms: [null], dctParms: null };
+
+/** Stored bytes read from each stream to tell a JPEG, bare or deflated, by its start. */
+const HEAD_BYTES = 512;
 
 /**
  * A JPEG image XObject (`/Filter /DCTDecode`) stores a whole JPEG file, with whatever EXIF
@@ -41,7 +50,7 @@ interface FoundJpeg {
  */
 export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, attached: ReadonlySet<string>, readWithPdf: boolean): Promise<void> {
   const found: FoundJpeg[] = [];
-  const chained = new Map<string, { dict: PdfDict; chain: DctChain; source: string }>();
+  const chained = new Map<string, { dict: PdfDict; chain: DctChain; source: string; sniffed: boolean }>();
   // Only the chains of streams the copy will hold are undone: a damaged one left behind in an
   // earlier revision is no reason to refuse the file.
   const written = view.reachable();
@@ -49,28 +58,49 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
     if (!("stream" in obj) || attached.has(key)) continue;
     const { dict, datafile: source } = obj.stream;
     if (source == null) continue;
-    const jpegBytes = await startsLikeJpeg(source);
-    // Stored data that is a JPEG already is cleaned as one whatever its dictionary says.
+    const head = await readHead(source);
+    const jpegBytes = startsLikeJpeg(head);
+    // Stored data that is a JPEG already is cleaned as one whatever its dictionary says; so is
+    // one deflated behind a damaged dictionary (`/Fimter`, `/DCTDecodf`: a flipped bit).
     const chain = jpegBytes || !written.has(key) ? null : dctChain(view, dict);
-    if (chain != null) chained.set(key, { dict, chain, source });
-    else if (isJpegImage(dict) || jpegBytes) found.push({ key, dict, source, picture: isJpegImage(dict) && jpegBytes, chain: null });
+    const sniffed = chain == null && !jpegBytes && written.has(key) && inflatesToJpeg(head);
+    if (chain != null || sniffed) chained.set(key, { dict, chain: chain ?? BEHIND_FLATE, source, sniffed });
+    else if (isJpegImage(dict) || jpegBytes) found.push({ key, dict, source, picture: isJpegImage(dict) && jpegBytes, chain: null, sniffed: false });
   }
   if (chained.size > 0) {
     for (const [key, source] of await undoLeadingFilters(view.doc.qpdf[0], chained, ctx.workDir)) {
-      const { dict, chain } = chained.get(key)!;
-      const picture = dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && (await startsLikeJpeg(source));
-      found.push({ key, dict, source, picture, chain });
+      const { dict, chain, sniffed } = chained.get(key)!;
+      const picture = !sniffed && dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && startsLikeJpeg(await readHead(source));
+      found.push({ key, dict, source, picture, chain, sniffed });
     }
   }
 
   const changes = view.changes;
   const readAlready = readWithPdf && found.filter((f) => f.picture).length === 1;
-  for (const [n, { key, dict, source, picture, chain }] of found.entries()) {
+  for (const [n, { key, dict, source, picture, chain, sniffed }] of found.entries()) {
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n}`);
     if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;
     const prior: QpdfObject | undefined = changes[key];
     const base = prior != null && "stream" in prior ? prior.stream.dict : dict;
-    changes[key] = { stream: { dict: chain == null ? base : storedAsJpeg(base, chain), datafile: cleaned } };
+    if (sniffed) {
+      // The damaged dictionary stays as it was (a viewer shows what it showed), over the cleaned JPEG deflated again.
+      const deflated = `${cleaned}.deflated`;
+      await fsp.writeFile(deflated, zlib.deflateSync(await fsp.readFile(cleaned)));
+      changes[key] = { stream: { dict: base, datafile: deflated } };
+    } else {
+      changes[key] = { stream: { dict: chain == null ? base : storedAsJpeg(base, chain), datafile: cleaned } };
+    }
+  }
+}
+
+/** The first bytes of a stream's data as stored. */
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -78,13 +108,18 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
  * A damaged dictionary (a `/Filter` key with a flipped bit, say) must not let a JPEG's EXIF through
  * untouched, so stored data that starts like a JPEG is cleaned whatever its dictionary says.
  */
-async function startsLikeJpeg(file: string): Promise<boolean> {
-  const handle = await fsp.open(file, "r");
+function startsLikeJpeg(head: Buffer): boolean {
+  return head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+}
+
+/** Whether the stored data is a zlib stream (RFC 1950 header) whose first inflated bytes start like a JPEG. */
+function inflatesToJpeg(head: Buffer): boolean {
+  if (head.length < 2 || (head[0]! & 0x0f) !== 8 || ((head[0]! << 8) | head[1]!) % 31 !== 0) return false;
   try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(3), 0, 3, 0);
-    return bytesRead === 3 && buffer[0] === 0xff && buffer[1] === 0xd8 && buffer[2] === 0xff;
-  } finally {
-    await handle.close();
+    return startsLikeJpeg(zlib.inflateSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+  } catch {
+    // Not zlib data after all (its first two bytes only looked like a header).
+    return false;
   }
 }
 
