@@ -135,11 +135,36 @@ describe("POST /api/v1/remove on RTF documents", () => {
     expect(text).toBe(finalText(m.inserted));
   });
 
-  it("refuses groups nested past the budget, an unclosed group and a picture whose hex is damaged; never a 5xx", async () => {
+  it("hand-written RTF: a JPEG as \\bin bytes, words whose delimiter went with a dropped word, bytes after the document's end", async () => {
+    const m = markers();
+    const jpegFile = await makeJpeg(await fs.mkdtemp(path.join(dir, "picture-")), m.marker);
+    const jpeg = await fs.readFile(jpegFile);
+    const file = path.join(dir, "hand.rtf");
+    await fs.writeFile(
+      file,
+      Buffer.concat([
+        Buffer.from(`{\\rtf1\\ansi{\\fonttbl{\\f0 Times;}}{\\*\\revtbl{Unknown;}{${m.marker};}}{\\b\\insrsid5 bold} {\\i\\revised\\revauth1 italic} {\\deleted\\revauthdel1 ${m.gone}}{\\pict\\jpegblip\\picw64\\pich48\\bin${jpeg.length} `, "latin1"),
+        jpeg,
+        Buffer.from(`}\\par after text}\r\n${m.marker} trailer`, "latin1"),
+      ]),
+    );
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body["removed"] as Record<string, number>)["trackedChanges"]).toBe(2);
+    expect(await findMarker(cleaned!, m.marker)).toEqual([]);
+    const [picture] = rtfPictures(cleaned!);
+    expect(await signatures([picture!])).toEqual(await signatures([jpeg]));
+    expect(await findMarker(picture!, m.marker)).toEqual([]);
+    expect(await rtfText(dir, cleaned!)).toBe("bold italic after text");
+  });
+
+  it("refuses groups nested past the budget, an unclosed group, a damaged picture, \\bin past the end, an overlong control word; never a 5xx", async () => {
     const cases: Array<[string, string, string]> = [
       ["deep", `{\\rtf1\\ansi ${"{".repeat(5000)}x${"}".repeat(5000)}}`, "too complex"],
       ["unclosed", "{\\rtf1\\ansi {\\b bold text\\par }", "not a readable RTF"],
       ["bad picture", "{\\rtf1\\ansi {\\pict\\pngblip 89504e470d0a1a0azz}\\par }", "damaged picture"],
+      ["bin past the end", "{\\rtf1\\ansi {\\pict\\pngblip\\bin999 89}}", "not a readable RTF"],
+      ["long word", `{\\rtf1\\ansi \\${"x".repeat(40)} text}`, "not a readable RTF"],
     ];
     for (const [name, rtf, reason] of cases) {
       const file = path.join(dir, `${name.replace(" ", "-")}.rtf`);
