@@ -46,11 +46,11 @@ export function rtfFinalText(bytes: Buffer): FinalText {
     const top = stack[stack.length - 1];
     if (t.kind === "open") {
       if (stack.length >= MAX_DEPTH) throw new TooComplexError(`RTF groups nested more than ${MAX_DEPTH} deep`);
-      let head = tokens.peek();
+      let head = tokens.peekPastLineBreaks();
       const star = head?.kind === "symbol" && head.ch === "*";
       if (star) {
         tokens.next();
-        head = tokens.peek();
+        head = tokens.peekPastLineBreaks();
       }
       const name = head?.kind === "word" ? head.name : "";
       const unseen = (top?.unseen ?? false) || UNSEEN.has(name) || (star && !SEEN_IGNORABLE.has(name));

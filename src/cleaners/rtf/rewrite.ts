@@ -104,10 +104,10 @@ class Rewriter {
     if (depth > MAX_DEPTH) throw new TooComplexError(`RTF groups nested more than ${MAX_DEPTH} deep`);
     const state: State = { ...parent };
     let star: Token | null = null;
-    let head = this.tokens.peek();
+    let head = this.tokens.peekPastLineBreaks();
     if (head?.kind === "symbol" && head.ch === "*") {
       star = this.tokens.next();
-      head = this.tokens.peek();
+      head = this.tokens.peekPastLineBreaks();
     }
     const name = head?.kind === "word" ? head.name : null;
     switch (this.actionFor(name, star != null, state)) {

@@ -47,6 +47,22 @@ export class RtfTokens {
     return this.peeked;
   }
 
+  /**
+   * The next token that is not a run of line breaks, those breaks consumed: RTF ignores them, and
+   * some writers put them inside a group's head (Cocoa writes `{\*` and `\userprops` on two lines).
+   */
+  peekPastLineBreaks(): Token | null {
+    for (let t = this.peek(); ; t = this.peek()) {
+      if (t?.kind !== "text" || !this.onlyLineBreaks(t.start, t.end)) return t;
+      this.next();
+    }
+  }
+
+  private onlyLineBreaks(start: number, end: number): boolean {
+    for (let i = start; i < end; i++) if (this.bytes[i] !== 0x0a && this.bytes[i] !== 0x0d) return false;
+    return true;
+  }
+
   next(): Token | null {
     const t = this.peek();
     this.peeked = null;
