@@ -5,7 +5,7 @@ import { blankHeifInPlace, blankHeifLeftovers } from "./heif-in-place.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
- * item layout, codec configuration, size, colour (nclx) and the irot/imir transforms, which are
+ * item layout, codec configuration, size, colour (nclx), pixel shape and crop, and the irot/imir transforms, which are
  * the HEIF way of orienting a picture (EXIF orientation is ignored by HEIF readers).
  */
 const STRUCTURAL_TAGS = new Set([
@@ -18,6 +18,9 @@ const STRUCTURAL_TAGS = new Set([
   "HighBitDepth", "TwelveBit", "Monochrome", "ChromaSubsamplingX", "ChromaSubsamplingY", "ChromaSamplePosition", "InitialDelaySamples",
   "ColorProfiles", "ColorPrimaries", "TransferCharacteristics", "MatrixCoefficients", "VideoFullRangeFlag",
   "AuxiliaryImageType",
+  // The pixel aspect ratio (`pasp`) and clean aperture (`clap`) properties: how the picture is
+  // shown, written by cameras and encoders (a 1:1 `pasp` by libavif).
+  "PixelAspectRatio", "CleanAperture",
   // Padding, zeroed by scrubHeifBoxes; `idat` holds item data such as the grid layout of the
   // tiles an iPhone picture is made of (ExifTool names it MetaImageSize only in a HEIC).
   "Free", "Unknown_free", "Unknown_idat",
