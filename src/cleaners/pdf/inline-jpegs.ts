@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
@@ -25,6 +26,9 @@ const INLINE_JPEG = /(?:^|[\s\])>])BI\s(?:(?![\s\]>](?:ID|EI)\s)[\s\S]){0,1024}?
 const ID = Buffer.from("ID", "latin1");
 /** Bytes kept from one chunk to the next, so that a match across chunks is found. */
 const CARRY = 2 * 1024 + 16;
+
+/** A stream stored in at most this many bytes is read whole. */
+const SMALL_STREAM_BYTES = 256 * 1024;
 
 /** What is inflated to look inside the content, all streams together (a bomb stops here). */
 const MAX_SCANNED_BYTES = 1024 * 1024 * 1024;
@@ -122,8 +126,41 @@ function storedAs(d: PdfDict): "plain" | "flate" | "other" {
   return list.length === 1 && (list[0] === "/FlateDecode" || list[0] === "/Fl") && noParms ? "flate" : "other";
 }
 
-/** Looks for an inline JPEG in a stream's data, read in chunks (inflated on the way when `flate`). */
+/**
+ * Looks for an inline JPEG in a stream's data (inflated when `flate`): a small one read whole,
+ * in one go (most content streams are a few KB: a file stream's set-up would cost more than the
+ * read), others in chunks.
+ */
 async function scan(file: string, flate: boolean, budget: number): Promise<{ found: boolean; scanned: number }> {
+  const whole = await readSmall(file, flate);
+  if (whole != null) {
+    if (whole.length > budget) throw new TooComplexError(`the PDF's content streams inflate to more than ${MAX_SCANNED_BYTES} bytes`);
+    return { found: whole.includes(ID) && INLINE_JPEG.test(whole.toString("latin1")), scanned: whole.length };
+  }
+  return scanInChunks(file, flate, budget);
+}
+
+/** A stream's data as a whole where it is small, stored and (when `flate`) inflated; null otherwise. */
+async function readSmall(file: string, flate: boolean): Promise<Buffer | null> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > SMALL_STREAM_BYTES) return null;
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(size), 0, size, 0);
+    const stored = buffer.subarray(0, bytesRead);
+    if (!flate) return stored;
+    // Broken or cut-short Flate data gives what inflates of it (as the chunked read does).
+    return zlib.inflateSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: SMALL_STREAM_BYTES * 16 });
+  } catch (err) {
+    // More than it may inflate to at once, or not zlib data: the chunked read decides.
+    if (err instanceof RangeError || isZlibError(err)) return null;
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function scanInChunks(file: string, flate: boolean, budget: number): Promise<{ found: boolean; scanned: number }> {
   const source = fs.createReadStream(file);
   const inflate = flate ? zlib.createInflate({ chunkSize: 256 * 1024 }) : null;
   const data: AsyncIterable<Buffer> = inflate != null ? source.pipe(inflate) : source;
