@@ -135,6 +135,17 @@ describe("POST /api/v1/remove on RTF documents", () => {
     expect(text).toBe(finalText(m.inserted));
   });
 
+  it("keep=copyright keeps the document's author, nothing else of its properties", async () => {
+    const m = markers();
+    const file = await makeMarkedRtf(dir, m);
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.rtf", { keep: "copyright" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({ rtf: { Author: `${m.marker} creator` } });
+    const text = cleaned!.toString("latin1");
+    expect(text).toMatch(/\{\\info\{\\author [^}]*\}\{\\author [^}]*\}\}/);
+    expect(text.replaceAll(`${m.marker} initial`, "").replaceAll(`${m.marker} creator`, "")).not.toContain(m.marker);
+  });
+
   it("hand-written RTF: a JPEG as \\bin bytes, words whose delimiter went with a dropped word, bytes after the document's end", async () => {
     const m = markers();
     const jpegFile = await makeJpeg(await fs.mkdtemp(path.join(dir, "picture-")), m.marker);

@@ -10,19 +10,24 @@ import { rewriteRtf } from "./rewrite.js";
  * authors' and save-session tables, every save-session id, the writing program's name, the
  * template's path, document variables and Word's data store go (rules.ts); so do review
  * comments and tracked changes unless `keep` asks for them (insertions accepted, deleted text
- * gone; kept ones lose their authors' names and dates). Embedded OLE objects, whole files of
- * other programs with their own properties, are replaced by the picture of them the document
- * shows. JPEG and PNG pictures are cleaned by their own cleaners, EMF and WMF drawings lose their
- * descriptions and comments; a picture that still holds EXIF, XMP or Photoshop data makes the
- * document refused (pictures.ts). The copy must
- * read the same final text as the original (final-text.ts).
+ * gone; kept ones lose their authors' names and dates). With `keep=copyright` the document's
+ * author stays (the contract's rights fields: for RTF, `{\info{\author}}`). Embedded OLE
+ * objects, whole files of other programs with their own properties, are replaced by the picture
+ * of them the document shows. JPEG and PNG pictures are cleaned by their own cleaners, EMF and
+ * WMF drawings lose their descriptions and comments; a picture that still holds EXIF, XMP or
+ * Photoshop data makes the document refused (pictures.ts). The copy must read the same final
+ * text as the original (final-text.ts).
  */
 export const rtfCleaner: Cleaner = {
   name: "rtf",
   fileTypes: ["RTF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const bytes = await fsp.readFile(ctx.input);
-    const { out, pictures, counts } = rewriteRtf(bytes, { dropComments: !ctx.keep.has("comments"), dropChanges: !ctx.keep.has("trackedChanges") });
+    const { out, pictures, counts } = rewriteRtf(bytes, {
+      dropComments: !ctx.keep.has("comments"),
+      dropChanges: !ctx.keep.has("trackedChanges"),
+      keepAuthor: ctx.keep.has("copyright"),
+    });
     const metafileText = await cleanPictures(ctx, pictures, out);
     const cleaned = Buffer.concat(out.pieces);
     checkSameRtfText(bytes, cleaned);

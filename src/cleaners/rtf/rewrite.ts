@@ -19,9 +19,11 @@ import { DAMAGED, RtfTokens, type Token } from "./tokens.js";
 /** Groups nested deeper than this make the file too complex (Word's own documents stay far below). */
 export const MAX_DEPTH = 200;
 
-export interface ReviewPolicy {
+export interface RewritePolicy {
   dropComments: boolean;
   dropChanges: boolean;
+  /** `keep=copyright`: the document properties keep their author (`{\info{\author}}`). */
+  keepAuthor: boolean;
 }
 
 /** What the rewrite took out besides metadata. */
@@ -57,7 +59,7 @@ interface State {
   deleted: boolean;
 }
 
-type Action = "copy" | "drop" | "empty" | "authors" | "picture" | "object";
+type Action = "copy" | "drop" | "empty" | "authors" | "author" | "picture" | "object";
 
 const UNCLOSED = new Error("rtf: the file ends inside a group");
 const UNKNOWN_AUTHOR = Buffer.from("{Unknown;}", "latin1");
@@ -70,7 +72,7 @@ const PICTURE_FORMATS = /^(jpegblip|pngblip|emfblip|wmetafile\d*|dibitmap\d*|wbi
  * with any field, picture or object in it). Pictures are handed back as slots to fill.
  * Anything after the document's closing brace is no part of it and is left out.
  */
-export function rewriteRtf(bytes: Buffer, policy: ReviewPolicy): Rewritten {
+export function rewriteRtf(bytes: Buffer, policy: RewritePolicy): Rewritten {
   return new Rewriter(bytes, policy).document();
 }
 
@@ -81,7 +83,7 @@ class Rewriter {
 
   constructor(
     private readonly bytes: Buffer,
-    private readonly policy: ReviewPolicy,
+    private readonly policy: RewritePolicy,
   ) {
     this.tokens = new RtfTokens(bytes);
   }
@@ -127,6 +129,11 @@ class Rewriter {
         for (let n = this.skip(depth); n > 0; n--) out.other(UNKNOWN_AUTHOR);
         out.other(Buffer.from("}"));
         return;
+      case "author":
+        this.start(out, open, star);
+        out.word(this.slice(this.tokens.next()!));
+        this.onlyAuthor(state, out, depth);
+        return;
       case "picture":
         this.picture(open, star, state, out, depth);
         return;
@@ -143,6 +150,7 @@ class Rewriter {
   private actionFor(name: string | null, star: boolean, state: State): Action {
     const { dropComments, dropChanges } = this.policy;
     if (name == null) return "copy";
+    if (name === "info" && this.policy.keepAuthor) return "author";
     if (METADATA_GROUPS.has(name) || PICTURE_IDS.has(name)) return "drop";
     if (name === "revtbl") return dropChanges ? "drop" : "authors";
     if (COMMENT_GROUPS.has(name)) {
@@ -178,6 +186,22 @@ class Rewriter {
       }
       if (t.kind === "open") this.group(t, state, out, depth + 1);
       else this.inline(t, state, out);
+    }
+  }
+
+  /** The rest of the document properties' group with only its `{\author}` groups, its `}` included. */
+  private onlyAuthor(state: State, out: Sink, depth: number): void {
+    for (;;) {
+      const t = this.tokens.next();
+      if (t == null) throw new BadFileError(DAMAGED, UNCLOSED);
+      if (t.kind === "close") {
+        out.other(this.slice(t));
+        return;
+      }
+      if (t.kind !== "open") continue;
+      const head = this.tokens.peek();
+      if (head?.kind === "word" && head.name === "author") this.group(t, state, out, depth + 1);
+      else this.skip(depth + 1);
     }
   }
 
