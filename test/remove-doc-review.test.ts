@@ -192,6 +192,32 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(kept.body["removed"]).toHaveProperty("png");
   }, 120_000);
 
+  it("a DOC saved by Word under review (fixture): its insertion accepted, its deletion blanked, Track Changes off, its dates, author and formatting rsids gone", async () => {
+    const file = path.join(import.meta.dirname, "fixtures", "doc", "word-review.doc");
+    const bytes = await fs.readFile(file);
+    const dates = [dttm("2021-05-11T17:09:00Z"), dttm("2021-05-11T17:10:00Z")];
+    const rsid = Buffer.from("613d8d00", "hex");
+    for (const b of [...dates, rsid]) expect(bytes.includes(b), b.toString("hex")).toBe(true);
+    expect(await libreOfficeRevisions(dir, file)).toMatchObject({ insertions: 2, deletions: 1, tracking: true });
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "word-review.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    // The inserted passage and the deleted one.
+    expect(body["removed"]).toMatchObject({ trackedChanges: 2 });
+    for (const b of dates) expect(cleaned!.includes(b), b.toString("hex")).toBe(false);
+    // The rsids: in the formatting (the main stream) and in the table stream's list of them (FIB pair 113, declared absent).
+    const streams = await openWord(cleaned!);
+    expect(streams.word.includes(rsid)).toBe(false);
+    expect(streams.word.readUInt32LE(streams.pair(113) + 4)).toBe(0);
+    expect(await findMarker(cleaned!, "Stuart Watt")).toEqual([]);
+    expect(held(cleaned!, "This text has been deleted")).toBe(false);
+    expect(held(cleaned!, "This text has been inserted, and should be included")).toBe(true);
+    const out = await save(cleaned!, "word-review-clean.doc");
+    expect(await libreOfficeRevisions(dir, out)).toMatchObject({ insertions: 0, formatChanges: 0, tracking: false });
+    expect(await libreOfficeText(dir, out)).toBe("This is a test of reviewing This text has been inserted, and should be included");
+  }, 120_000);
+
   it("a piece of text marked inserted as a whole by its own Prm (the piece table's short form): no longer an insertion", async () => {
     const m = markers("piece");
     const { file, fixture } = await makeReviewedDoc(dir, "docx", m);

@@ -15,6 +15,8 @@ const STTB_SAVED_BY = 71;
 /** In FibRgFcLcb2002: the comments' ATRDPost10 records, each starting with the comment's date. */
 const ATRD_EXTRA = 112;
 const ATRD_EXTRA_SIZE = 18;
+/** In FibRgFcLcb2002: the Plrsid, every revision-save id of the document (its editing sessions), sorted. */
+const PLRSID = 113;
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
@@ -43,7 +45,7 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
  * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
  * autosave source path, the printer driver and its settings, the comment authors' names and
  * initials and the tracked-change authors (blanked in place: comments and revision marks refer
- * to them by position), the comments' dates (Word 2002 and later), and in the document properties (DOP)
+ * to them by position), the comments' dates and the list of revision-save ids (Word 2002 and later), and in the document properties (DOP)
  * the creation, revision and printing dates, revision count and editing time; in the FIB the
  * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
@@ -55,7 +57,7 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
     return p != null && p.fc + p.lcb <= table.length ? p : null;
   };
   // Optional structures: zeroed and declared absent.
-  for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY]) {
+  for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY, PLRSID]) {
     const p = pair(i);
     if (p == null) continue;
     table.fill(0, p.fc, p.fc + p.lcb);
