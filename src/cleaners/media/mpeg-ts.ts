@@ -3,10 +3,15 @@ import { remuxCleaner } from "./containers.js";
 import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
 
-/** What ExifTool reads from a transport stream's tables and the first picture and sound headers. */
+/**
+ * What ExifTool reads from a transport stream's tables and the first picture and sound headers:
+ * an H.264 stream's size from its sequence parameter set (the camera's SEI data, when there is
+ * some, is not structural), and the sample rate of the AC-3 descriptor ffmpeg's muxer writes.
+ */
 const isTsStructural = structuralTags({
-  M2TS: ["Duration", "VideoStreamType", "AudioStreamType"],
+  M2TS: ["Duration", "VideoStreamType", "AudioStreamType", "AudioSampleRate"],
   MPEG: ["ImageWidth", "ImageHeight", "AspectRatio", "FrameRate", "VideoBitrate"],
+  H264: ["ImageWidth", "ImageHeight"],
   AC3: ["AudioSampleRate", "AudioBitrate", "SurroundMode", "AudioChannels"],
 });
 
