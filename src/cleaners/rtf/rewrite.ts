@@ -90,7 +90,7 @@ class Rewriter {
 
   document(): Rewritten {
     const open = this.tokens.next();
-    const head = this.tokens.peek();
+    const head = this.tokens.peekPastLineBreaks();
     if (open?.kind !== "open" || head?.kind !== "word" || head.name !== "rtf") throw new BadFileError(DAMAGED, new Error("rtf: the file does not start with {\\rtf"));
     const out = new Sink();
     this.group(open, { deleted: false }, out, 1);
@@ -199,7 +199,7 @@ class Rewriter {
         return;
       }
       if (t.kind !== "open") continue;
-      const head = this.tokens.peek();
+      const head = this.tokens.peekPastLineBreaks();
       if (head?.kind === "word" && head.name === "author") this.group(t, state, out, depth + 1);
       else this.skip(depth + 1);
     }
@@ -304,7 +304,7 @@ class Rewriter {
       if (t == null) throw new BadFileError(DAMAGED, UNCLOSED);
       if (t.kind === "close") return;
       if (t.kind !== "open") continue;
-      const head = this.tokens.peek();
+      const head = this.tokens.peekPastLineBreaks();
       if (head?.kind === "word" && head.name === "result") {
         this.tokens.next();
         out.other(this.slice(t));
