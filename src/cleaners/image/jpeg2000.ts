@@ -4,10 +4,14 @@ import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
 import { dropMetadataBoxes } from "./jp2-boxes.js";
 
-/** The signature, file type, header and colour boxes: what a decoder reads to show the picture. */
+/**
+ * The signature, file type, header and colour boxes: what a decoder reads to show the picture,
+ * and the default display resolution (`resd`, like JFIF's density).
+ */
 const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
   "MajorBrand", "MinorVersion", "CompatibleBrands", "ImageHeight", "ImageWidth", "NumberOfComponents", "BitsPerComponent",
   "Compression", "ColorSpecMethod", "ColorSpecPrecedence", "ColorSpecApproximation", "ColorSpace",
+  "DisplayXResolution", "DisplayYResolution", "DisplayXResolutionUnit", "DisplayYResolutionUnit",
 ]);
 
 const isStructural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);

@@ -1,0 +1,64 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Resdmark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-jp2-resd-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function box(type: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + payload.length);
+  head.write(type, 4, "latin1");
+  return Buffer.concat([head, payload]);
+}
+
+describe("POST /api/v1/remove on a JP2 with a display resolution", () => {
+  // metadata-extractor's balloon.jpf has a `res ` box holding `resd` (72 dpi); the copy was refused
+  // for it as metadata left behind.
+  it("keeps the display resolution, removes the metadata, pixels unchanged", async () => {
+    const made = path.join(dir, "made.jp2");
+    await run(CONVERT, ["-size", "32x24", "gradient:#ff2000-#0030ff", made]);
+    const bytes = await fs.readFile(made);
+    const jp2h = bytes.indexOf("jp2h", 0, "latin1") - 4;
+    const size = bytes.readUInt32BE(jp2h);
+    // 72 dpi as 2835 pixels per metre: numerator, denominator, exponent, for each direction.
+    const resd = Buffer.alloc(10);
+    resd.writeUInt16BE(2835, 0);
+    resd.writeUInt16BE(1, 2);
+    resd.writeUInt16BE(2835, 4);
+    resd.writeUInt16BE(1, 6);
+    const res = box("res ", box("resd", resd));
+    const header = Buffer.concat([bytes.subarray(jp2h, jp2h + size), res]);
+    header.writeUInt32BE(header.length);
+    const file = path.join(dir, "in.jp2");
+    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, jp2h), header, bytes.subarray(jp2h + size)]));
+    await exiftool(["-q", "-overwrite_original", `-XMP:Creator=${MARKER}`, file]);
+    expect((await exiftool(["-s3", "-Jpeg2000:DisplayXResolution", file])).trim()).not.toBe("");
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const pixels = await pixelSignature(file);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "picture.jp2");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned.jp2");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixelSignature(out)).toBe(pixels);
+  });
+});
