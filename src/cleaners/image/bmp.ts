@@ -1,18 +1,9 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
+import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
-const V5_HEADER = 124;
-/** BITMAPV5HEADER fields, from the start of the info header. */
-const CS_TYPE = 56;
-const PROFILE_DATA = 112;
-const PROFILE_SIZE = 116;
-const PROFILE_EMBEDDED = 0x4d424544; // 'MBED'
-const PROFILE_LINKED = 0x4c494e4b; // 'LINK'
-const LCS_SRGB = 0x73524742; // 'sRGB'
-const BI_RGB = 0;
-const BI_BITFIELDS = 3;
 
 /**
  * BMP holds no EXIF, XMP or text: its only metadata is a V5 header's colour profile, embedded

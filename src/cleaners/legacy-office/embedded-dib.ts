@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "../image/bmp-header.js";
 
 /**
  * A bitmap (DIB: a BMP without its 14-byte file header) inside an Office 97-2003 file
@@ -11,15 +12,6 @@ import { BadFileError } from "../errors.js";
 
 /** The sizes of the info headers a DIB may have: core, V1, V2, V3, V4, V5. */
 const INFO_SIZES = new Set([12, 40, 52, 56, 108, 124]);
-const V5_HEADER = 124;
-const CS_TYPE = 56;
-const PROFILE_DATA = 112;
-const PROFILE_SIZE = 116;
-const PROFILE_EMBEDDED = 0x4d424544; // 'MBED'
-const PROFILE_LINKED = 0x4c494e4b; // 'LINK'
-const LCS_SRGB = 0x73524742; // 'sRGB'
-const BI_RGB = 0;
-const BI_BITFIELDS = 3;
 
 /** Cleans the DIB in `b` from `start` to `end` in place; false when those bytes are no DIB. */
 export function cleanDib(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
