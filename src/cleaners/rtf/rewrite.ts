@@ -175,8 +175,11 @@ class Rewriter {
     if (star != null) out.other(this.slice(star));
   }
 
-  /** The rest of a kept group, its `}` included. */
-  private body(state: State, out: Sink, depth: number): void {
+  /**
+   * The rest of a kept group, its `}` included: groups inside are walked as groups, every other
+   * token goes to `each` (by default, as the document's own text and words).
+   */
+  private body(state: State, out: Sink, depth: number, each: (t: Token) => void = (t) => this.inline(t, state, out)): void {
     for (;;) {
       const t = this.tokens.next();
       if (t == null) throw new BadFileError(DAMAGED, UNCLOSED);
@@ -185,7 +188,7 @@ class Rewriter {
         return;
       }
       if (t.kind === "open") this.group(t, state, out, depth + 1);
-      else this.inline(t, state, out);
+      else each(t);
     }
   }
 
@@ -268,15 +271,8 @@ class Rewriter {
       pic.raw.push(this.slice(t));
       (t.kind === "bin" ? pic.bin : pic.hex).push(bytes);
     };
-    for (;;) {
-      const t = this.tokens.next();
-      if (t == null) throw new BadFileError(DAMAGED, UNCLOSED);
-      if (t.kind === "close") {
-        out.other(this.slice(t));
-        break;
-      }
-      if (t.kind === "open") this.group(t, state, out, depth + 1);
-      else if (t.kind === "text") {
+    this.body(state, out, depth, (t) => {
+      if (t.kind === "text") {
         const bytes = this.slice(t);
         if (pic.slot < 0 && !/[^\s]/.test(bytes.toString("latin1"))) out.text(bytes);
         else data(t, bytes);
@@ -286,7 +282,7 @@ class Rewriter {
         if (PICTURE_FORMATS.test(t.name)) pic.format = t.name;
         out.word(this.slice(t));
       }
-    }
+    });
     if (pic.slot < 0) return;
     pic.cleaned = pic.format != null && CLEANED_PICTURES.has(pic.format);
     this.pictures.push(pic);
