@@ -45,7 +45,7 @@ const DECODER_SKIP_BITS = 13;
 const DECODER_MIN_BITS = 13 + 7 * 8;
 const DECODER_BUFFER = 255;
 // sscanf's "libfaac %d.%d": white space (the format's space, and %d's own), a sign, digits.
-const LIBFAAC = /^libfaac[\t-\r ]*[+-]?\d+\.[\t-\r ]*[+-]?\d+/;
+export const LIBFAAC = /^libfaac[\t-\r ]*[+-]?\d+\.[\t-\r ]*[+-]?\d+/;
 
 /** Where text can be: a fill element, or a program config element's comment; in bits of the buffer it was found in. */
 export interface TextElement {

@@ -2,7 +2,7 @@ import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
-import { blankLeadingText, leadingWithText } from "./aac-text.js";
+import { blankLeadingText, leadingWithText, LIBFAAC } from "./aac-text.js";
 import { adtsFrameAt, type AdtsFrame, startsHeader } from "./adts.js";
 import { endOfAudio, id3v2Length } from "./audio-tags.js";
 import { isMediaStructural } from "./structural.js";
@@ -17,7 +17,7 @@ const MAX_FRAME = 8191;
  * stays, which ffmpeg's decoder acts on (aac-text.ts).
  */
 const isAdtsHeader = structuralTags({ AAC: ["ProfileType", "SampleRate", "Channels"] });
-const isDecoderHint = (tag: FoundTag): boolean => tag.group === "AAC" && tag.tag === "Encoder" && /^libfaac[\t-\r ]*[+-]?\d+\.[\t-\r ]*[+-]?\d+/.test(String(tag.value));
+const isDecoderHint = (tag: FoundTag): boolean => tag.group === "AAC" && tag.tag === "Encoder" && LIBFAAC.test(String(tag.value));
 
 /**
  * Raw AAC in ADTS frames (`.aac`), written by hand like MP3 (mp3.ts): the file is a run of
