@@ -8,7 +8,9 @@ import { rewriteRtf } from "./rewrite.js";
  * RTF documents (Word, WordPad, LibreOffice), rewritten by our own token walk (rewrite.ts):
  * ExifTool cannot write RTF. The document properties and custom properties, the revision
  * authors' and save-session tables, every save-session id, the writing program's name, the
- * template's path, document variables and Word's data store go (rules.ts); so do review
+ * template's path, document variables and Word's data store go (rules.ts), and so does every
+ * ignorable destination not known to carry layout or content, and every shape property that
+ * names a file or a person (destinations.ts); so do review
  * comments and tracked changes unless `keep` asks for them (insertions accepted, deleted text
  * gone; kept ones lose their authors' names and dates). With `keep=copyright` the document's
  * author stays (the contract's rights fields: for RTF, `{\info{\author}}`). Embedded OLE

@@ -13,6 +13,7 @@ import {
   TRACKING,
   isRsidWord,
 } from "./rules.js";
+import { keepsIgnorable, keepsShapeProperty } from "./destinations.js";
 import { Sink } from "./sink.js";
 import { DAMAGED, RtfTokens, type Token } from "./tokens.js";
 
@@ -33,6 +34,8 @@ export interface RewriteCounts {
   trackedChanges: number;
   /** Embedded (OLE) objects replaced by the picture of them the document shows. */
   objects: number;
+  /** Ignorable destinations of kinds not known to carry layout or content (destinations.ts). */
+  privateGroups: number;
 }
 
 /** A `{\pict}` group's data, left for the caller to clean and write at `slot` of the output. */
@@ -59,7 +62,7 @@ interface State {
   deleted: boolean;
 }
 
-type Action = "copy" | "drop" | "empty" | "authors" | "author" | "picture" | "object";
+type Action = "copy" | "drop" | "empty" | "authors" | "author" | "picture" | "object" | "shapeProperty";
 
 const UNCLOSED = new Error("rtf: the file ends inside a group");
 const UNKNOWN_AUTHOR = Buffer.from("{Unknown;}", "latin1");
@@ -79,7 +82,7 @@ export function rewriteRtf(bytes: Buffer, policy: RewritePolicy): Rewritten {
 class Rewriter {
   private readonly tokens: RtfTokens;
   private readonly pictures: PictureSlot[] = [];
-  private readonly counts: RewriteCounts = { comments: 0, trackedChanges: 0, objects: 0 };
+  private readonly counts: RewriteCounts = { comments: 0, trackedChanges: 0, objects: 0, privateGroups: 0 };
 
   constructor(
     private readonly bytes: Buffer,
@@ -140,6 +143,9 @@ class Rewriter {
       case "object":
         this.object(state, out, depth);
         return;
+      case "shapeProperty":
+        this.shapeProperty(open, star, state, out, depth);
+        return;
       case "copy":
         this.start(out, open, star);
         this.body(state, out, depth);
@@ -149,6 +155,7 @@ class Rewriter {
 
   private actionFor(name: string | null, star: boolean, state: State): Action {
     const { dropComments, dropChanges } = this.policy;
+    // A `\*` with no control word after it names no destination: LibreOffice shows its text.
     if (name == null) return "copy";
     if (name === "info" && this.policy.keepAuthor) return "author";
     if (METADATA_GROUPS.has(name) || PICTURE_IDS.has(name)) return "drop";
@@ -165,9 +172,16 @@ class Rewriter {
       return "drop";
     }
     if (state.deleted && dropChanges && (star || CONTENT_GROUPS.has(name))) return "drop";
+    if (star && !keepsIgnorable(name)) return this.privateGroup();
     if (name === "pict") return "picture";
     if (name === "object") return "object";
+    if (name === "sp") return "shapeProperty";
     return "copy";
+  }
+
+  private privateGroup(): Action {
+    this.counts.privateGroups++;
+    return "drop";
   }
 
   private start(out: Sink, open: Token, star: Token | null): void {
@@ -286,6 +300,45 @@ class Rewriter {
     if (pic.slot < 0) return;
     pic.cleaned = pic.format != null && CLEANED_PICTURES.has(pic.format);
     this.pictures.push(pic);
+  }
+
+  /**
+   * A shape property (`{\sp{\sn name}{\sv value}}`): copied, unless its name (read first) is one
+   * that names a file or a person (destinations.ts), when it goes whole.
+   */
+  private shapeProperty(open: Token, star: Token | null, state: State, out: Sink, depth: number): void {
+    const sp = this.tokens.next()!;
+    const first = this.tokens.peekPastLineBreaks();
+    const inner = first?.kind === "open" ? this.propertyName(this.tokens.next()!) : null;
+    if (inner?.name != null && !keepsShapeProperty(inner.name)) {
+      this.skip(depth);
+      return;
+    }
+    this.start(out, open, star);
+    out.word(this.slice(sp));
+    if (inner != null) {
+      if (inner.name != null) out.other(this.bytes.subarray(inner.open.start, inner.end));
+      else this.group(inner.open, state, out, depth + 1);
+    }
+    this.body(state, out, depth);
+  }
+
+  /**
+   * A group whose `{` was just read: when it is a shape property's `{\sn name}`, read whole (the
+   * name and the end of the group); otherwise only its `{`, for the caller to walk.
+   */
+  private propertyName(open: Token): { open: Token; name?: string; end?: number } {
+    const head = this.tokens.peekPastLineBreaks();
+    if (head?.kind !== "word" || head.name !== "sn") return { open };
+    this.tokens.next();
+    let name = "";
+    for (;;) {
+      const t = this.tokens.next();
+      if (t == null) throw new BadFileError(DAMAGED, UNCLOSED);
+      if (t.kind === "close") return { open, name: name.trim(), end: t.end };
+      if (t.kind === "open") throw new BadFileError(DAMAGED, new Error("rtf: a group inside a shape property's name"));
+      if (t.kind === "text") name += this.slice(t).toString("latin1");
+    }
   }
 
   /**
