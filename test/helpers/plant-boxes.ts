@@ -13,9 +13,12 @@ interface Found {
   size: number;
 }
 
-/** Where a box's children start: after the header, and after the version and count of `stsd`. */
+/** Sound sample entries (version 0) whose codec configuration boxes a path may step into. */
+const SOUND_ENTRIES = new Set(["mp4a", "alac", "samr"]);
+
+/** Where a box's children start: after the header, the version and count of `stsd`, or a sound entry's fixed fields. */
 function childrenStart(buf: Buffer, box: Found): number {
-  return box.at + 8 + (box.type === "stsd" ? 8 : 0);
+  return box.at + 8 + (box.type === "stsd" ? 8 : SOUND_ENTRIES.has(box.type) ? 28 : 0);
 }
 
 /** The chain of boxes down a path of types (`["moov", "trak", "mdia"]`), the first of each type; `"entry"` is the first sample entry of an `stsd`. */

@@ -80,6 +80,7 @@ export const quickTimeCleaner = remuxCleaner("quicktime", {
   M4A: { ...ISO, muxer: "mp4", keepBrand: true },
   M4V: { ...ISO, muxer: "mp4", keepBrand: true },
   "3GP": { ...ISO, muxer: "3gp", keepBrand: true },
+  "3G2": { ...ISO, muxer: "3g2", keepBrand: true },
   MOV: { ...ISO, muxer: "mov" },
 });
 

@@ -72,7 +72,15 @@ const VIDEO_FORMATS = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "
 const AUDIO_FORMATS = new Set(["mp4a", "ac-3", "ec-3", "Opus", "alac", "samr", "sawb", "sowt", "twos", "lpcm", "ulaw", "alaw", ".mp3"]);
 /** Codec configuration and display boxes inside a sample entry; `colr` only as numbers (nclx/nclc), never an ICC profile. */
 const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC"]);
-const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "dac3", "dec3", "btrt"]);
+const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "damr", "dac3", "dec3", "btrt"]);
+/**
+ * Codec configuration boxes of a fixed length, only numbers: a longer one would carry bytes no
+ * decoder reads (ExifTool shows it as one unnamed blob, whatever it holds), so it goes to the remux.
+ * `alac`: version and flags, then the 24-byte ALACSpecificConfig.
+ * `damr`: AMRSpecificBox (3GPP TS 26.244): vendor, decoder version, mode set, mode change period,
+ * frames per sample; the vendor and version name the encoder's maker and are blanked.
+ */
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { alac: 8 + 4 + 24, damr: 8 + 9 };
 /** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
 const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
 
@@ -274,6 +282,9 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       if (fixed == null || entry.size < 8 + fixed) return null;
       if (!childrenAllowed(buf, entry.at + 8 + fixed, entry.at + entry.size, AUDIO_ENTRY_CHILDREN)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
+      for (const damr of (childBoxes(buf, entry.at + 8 + fixed, entry.at + entry.size) ?? []).filter((b) => b.type === "damr")) {
+        out.fill(0, damr.at + 8 - stsd.at, damr.at + 8 + 5 - stsd.at); // encoder vendor and version
+      }
       if (entry.type === "mp4a") {
         const aac = mp4aConfig(buf, entry.at + 8 + fixed, entry.at + entry.size);
         if (aac == null) return null;

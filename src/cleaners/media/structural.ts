@@ -76,13 +76,22 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
  * Tags that are structural only with the neutral value our muxers write: a real date or an
  * encoder's name and version in the same field is metadata.
  */
-const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string>>> = {
-  QuickTime: Object.fromEntries(
-    ["CreateDate", "ModifyDate", "TrackCreateDate", "TrackModifyDate", "MediaCreateDate", "MediaModifyDate"].map((t) => [
-      t,
-      new Set(["0000:00:00 00:00:00"]),
-    ]),
-  ),
+const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string | number>>> = {
+  QuickTime: {
+    ...Object.fromEntries(
+      ["CreateDate", "ModifyDate", "TrackCreateDate", "TrackModifyDate", "MediaCreateDate", "MediaModifyDate"].map((t) => [
+        t,
+        new Set(["0000:00:00 00:00:00"]),
+      ]),
+    ),
+    // ALAC's codec configuration (ExifTool has no name for it): 24 bytes of numbers after the
+    // version; a longer box could carry anything.
+    Unknown_alac: new Set(["(Binary data 28 bytes, use -b option to extract)"]),
+    // AMR's configuration names its encoder's maker and version: the box rewrite blanks both,
+    // ffmpeg's remux writes its own name.
+    EncoderVendor: new Set(["", "FFMP"]),
+    EncoderVersion: new Set([0]),
+  },
   // Required elements; ffmpeg's bitexact mode writes its bare name, without a version.
   Matroska: { MuxingApp: new Set(["Lavf"]), WritingApp: new Set(["Lavf"]) },
   // The Ogg comment header (mandatory) must name a vendor; ffmpeg's bitexact value is neutral.
@@ -92,5 +101,5 @@ const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string>>> = {
 export function isMediaStructural(t: FoundTag): boolean {
   if (STRUCTURAL[t.group]?.has(t.tag) === true) return true;
   const neutral = NEUTRAL_VALUES[t.group]?.[t.tag];
-  return neutral != null && typeof t.value === "string" && neutral.has(t.value);
+  return neutral != null && (typeof t.value === "string" || typeof t.value === "number") && neutral.has(t.value);
 }

@@ -1,0 +1,113 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mediaContent, quickTimeTags, streamKinds } from "./helpers/make-media.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { appendInside, ownBox } from "./helpers/plant-boxes.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool, ffmpegQuiet, run } from "./helpers/tools.js";
+
+/*
+ * Apple Lossless in M4A and AMR speech in 3GP/3G2 (phones' recordings) were refused: ExifTool
+ * reports ALAC's codec configuration as an unnamed box, AMR's names its encoder's maker, and a
+ * 3G2 was no type the service knew.
+ */
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Alacamr${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-alac-amr-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
+
+async function makeAlacM4a(): Promise<string> {
+  const file = path.join(dir, `alac-${crypto.randomUUID()}.m4a`);
+  await run("ffmpeg", [...ffmpegQuiet, ...SINE, "-c:a", "alac", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, file]);
+  await quickTimeTags(file, MARKER);
+  return file;
+}
+
+/**
+ * AMR-NB speech (Debian's ffmpeg decodes AMR but has no encoder): a raw `.amr` of 12.2 kbit/s
+ * frames (a header byte, then 31 bytes the decoder reads as speech parameters) with MPEG-4 video,
+ * as a phone records it (the sound track first); ffmpeg's muxer writes its own name as the `damr` vendor.
+ */
+async function makeAmrVideo(format: "3gp" | "3g2"): Promise<string> {
+  const amr = path.join(dir, `speech-${crypto.randomUUID()}.amr`);
+  const frames = Array.from({ length: 50 }, () => Buffer.concat([Buffer.from([0x3c]), crypto.randomBytes(31)]));
+  await fs.writeFile(amr, Buffer.concat([Buffer.from("#!AMR\n", "latin1"), ...frames]));
+  const file = path.join(dir, `amr-${crypto.randomUUID()}.${format}`);
+  await run("ffmpeg", [
+    ...ffmpegQuiet, "-i", amr, "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
+    "-c:v", "mpeg4", "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", format, file,
+  ]);
+  await quickTimeTags(file, MARKER);
+  return file;
+}
+
+async function expectCleanCopy(file: string, fileType: string): Promise<string> {
+  expect(await findMarker(file, MARKER)).not.toEqual([]);
+  expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe(fileType);
+  const before = await mediaContent(file);
+  const kinds = await streamKinds(file);
+  const { status, body, cleaned } = await removeViaApi(server, file);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  expect(body["removed"]).toMatchObject({ xmp: expect.any(Number), quicktime: expect.any(Number) });
+  const out = path.join(dir, `cleaned-${path.basename(file)}`);
+  await fs.writeFile(out, cleaned!);
+  expect(await findMarker(out, MARKER)).toEqual([]);
+  expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe(fileType);
+  expect(await streamKinds(out)).toEqual(kinds);
+  // Decoded sound (and pictures), md5 for md5.
+  expect(await mediaContent(out)).toEqual(before);
+  return out;
+}
+
+describe("Apple Lossless M4A", () => {
+  it("is cleaned, its lossless sound decoding the same", async () => {
+    const file = await makeAlacM4a();
+    expect((await exiftool(["-s3", "-AudioFormat", file])).trim()).toBe("alac");
+    await expectCleanCopy(file, "M4A");
+  });
+
+  it("is refused, never handed back, when its codec configuration box carries more than the codec's numbers", async () => {
+    const file = await makeAlacM4a();
+    // Bytes after the 24-byte configuration: no decoder reads them, ExifTool shows one blob of
+    // another length, and ffmpeg's remux copies them.
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "alac"], Buffer.from(MARKER));
+    const { status, body } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The file's metadata could not be removed completely.");
+  });
+});
+
+describe("AMR speech in 3GPP files", () => {
+  it.each([
+    ["3gp", "3GP"],
+    ["3g2", "3G2"],
+  ] as const)("a %s is cleaned, its encoder's maker blanked, sound and pictures decoding the same", async (format, fileType) => {
+    const file = await makeAmrVideo(format);
+    expect((await exiftool(["-s3", "-EncoderVendor", file])).trim()).toBe("FFMP");
+    const out = await expectCleanCopy(file, fileType);
+    expect((await exiftool(["-s3", "-EncoderVendor", out])).trim()).toBe("");
+  });
+
+  it("with a box of its own inside the AMR sample entry goes to ffmpeg's remux, which writes its own name as the maker", async () => {
+    const file = await makeAmrVideo("3gp");
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry"], ownBox("xmrk", MARKER));
+    const out = await expectCleanCopy(file, "3GP");
+    expect((await exiftool(["-s3", "-EncoderVendor", out])).trim()).toBe("FFMP");
+  });
+});
