@@ -2,9 +2,11 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findingsOf } from "../src/metadata/findings/index.js";
 import { decodePictureAhead } from "../src/metadata/findings/previews.js";
+import type { RawTags } from "../src/metadata/read-task.js";
 import { picture, withThumbnail } from "./helpers/make-findings.js";
-import { EXIFTOOL, run } from "./helpers/tools.js";
+import { EXIFTOOL, exiftool, run } from "./helpers/tools.js";
 
 let dir: string;
 
@@ -23,6 +25,32 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
     const ahead = await decodePictureAhead(main);
     expect(ahead?.grid).toBeInstanceOf(Uint8Array);
     expect(ahead?.grid?.length).toBe(16 * 16);
+  });
+
+  it("comes with the EXIF thumbnail's grid, decoded meanwhile at the place ExifTool gives it", async () => {
+    const main = await withThumbnail(dir, await picture(dir, "with-thumb.jpg"), await picture(dir, "thumb-of.png", "gradient:red-blue"));
+    const place = JSON.parse(await exiftool(["-j", "-n", "-ThumbnailOffset", "-ThumbnailLength", main])) as Array<Record<string, number>>;
+    const ahead = await decodePictureAhead(main);
+    expect(ahead?.previews).toHaveLength(1);
+    expect(ahead?.previews[0]).toMatchObject({ start: place[0]?.["ThumbnailOffset"], length: place[0]?.["ThumbnailLength"] });
+    expect(ahead?.previews[0]?.grid.length).toBe(16 * 16);
+  });
+
+  it("gives the comparison the thumbnail's grid it would decode itself: same verdicts, and the grid ahead is the one compared", async () => {
+    const scratch = await fs.mkdtemp(path.join(dir, "scratch-"));
+    const severity = async (file: string, picture?: Awaited<ReturnType<typeof decodePictureAhead>>) => {
+      const tags = (JSON.parse(await exiftool(["-json", "-G0", "-u", file])) as RawTags[])[0]!;
+      return (await findingsOf(tags, file, scratch, picture === undefined ? {} : { picture })).find((f) => f.kind === "previews")?.severity;
+    };
+    const same = await withThumbnail(dir, await picture(dir, "same.jpg"), path.join(dir, "same.jpg"));
+    const other = await withThumbnail(dir, await picture(dir, "other.jpg"), await picture(dir, "other-thumb.png", "gradient:red-blue"));
+    const sameAhead = await decodePictureAhead(same);
+    expect(sameAhead?.previews).toHaveLength(1);
+    expect([await severity(same), await severity(same, sameAhead)]).toEqual(["low", "low"]);
+    expect([await severity(other), await severity(other, await decodePictureAhead(other))]).toEqual(["high", "high"]);
+    // A thumbnail grid ahead that is not this thumbnail's is believed: the comparison decodes nothing itself.
+    const inverted = sameAhead!.previews.map((p) => ({ ...p, grid: p.grid.map((v) => 255 - v) }));
+    expect(await severity(same, { ...sameAhead!, previews: inverted })).toBe("high");
   });
 
   it("is left to the comparison for a JPEG whose header holds only JFIF and XMP", async () => {
