@@ -35,7 +35,8 @@ const JOIN = "join";
  * The rules that clean one OOXML part as it streams (see xml-stream.ts): revision-session ids
  * (`w:rsid*`), who and when of comments and tracked changes, the template path and document
  * variables of Word's settings, Excel's saved path and revision ids; the references to removed
- * relationships; and, as the plan says, comment anchors and tracked changes (accepted). A part
+ * relationships; and, as the plan says, comment anchors and tracked changes (accepted, with
+ * Word's Track Changes setting turned off). A part
  * whose root is a metadata root is dropped whole.
  */
 export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
@@ -46,6 +47,8 @@ export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
   const open = (el: XmlElement, parents: readonly XmlElement[]): Verdict => {
     if (parents.length === 0 && isMetadataRoot(el.uri, el.local)) return "drop";
     if (isDropped(el)) return "drop";
+    // Word's "Track Changes" setting: with the changes accepted, the document is no longer under review.
+    if (plan.policy.dropChanges && W.has(el.uri) && el.local === "trackRevisions") return "drop";
     if (plan.policy.dropComments && W.has(el.uri) && COMMENT_MARKS.has(el.local)) return "drop";
     const ref = removedReference(el, plan.removedIds);
     if (ref != null) {
