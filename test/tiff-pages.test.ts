@@ -56,7 +56,33 @@ async function firstPageOnly(file: string): Promise<string> {
   return out;
 }
 
+/**
+ * Three pages of JPEG-compressed strips, as scanners and IrfanView write them: ExifTool names
+ * such strips a "PreviewImage" wherever they are. Markers in two pages' fields and in XMP.
+ */
+async function jpegPages(): Promise<string> {
+  const file = path.join(dir, "jpeg-pages.tif");
+  await run(CONVERT, ["-size", "64x48", "gradient:red-blue", "-size", "40x30", "gradient:green-yellow", "-size", "16x16", "xc:#336699", "-compress", "JPEG", file]);
+  await exiftool(["-q", "-overwrite_original", `-IFD0:Artist=${MARKER}`, `-IFD1:Software=${MARKER}`, `-XMP-dc:Creator=${MARKER}`, file]);
+  return file;
+}
+
 describe("TIFF images", () => {
+  test("a TIFF of JPEG-compressed pages, which ExifTool calls previews, comes back with every page", async () => {
+    const file = await jpegPages();
+    expect(await exiftool(["-s3", "-IFD1:PreviewImageLength", file])).not.toBe("");
+    const before = await frames(file);
+    expect(before).toHaveLength(3);
+    const outcome = await removeViaApi(server, file, "jpeg-pages.tif");
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
+    expect(outcome.body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-jpeg-pages.tif");
+    await fsp.writeFile(out, outcome.cleaned!);
+    expect(await frames(out)).toEqual(before);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await tiffImages(out)).map((i) => i.digest)).toEqual((await tiffImages(file)).map((i) => i.digest));
+  });
+
   test("a three-page TIFF comes back with its three pages, pixels unchanged, metadata gone", async () => {
     const file = await threePages();
     const before = await frames(file);

@@ -36,7 +36,13 @@ export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
   [332, "InkSet"], [334, "NumberOfInks"], [338, "ExtraSamples"], [339, "SampleFormat"], [347, "JPEGTables"],
   [529, "YCbCrCoefficients"], [530, "YCbCrSubSampling"], [531, "YCbCrPositioning"], [532, "ReferenceBlackWhite"],
 ]);
-const STRUCTURAL_NAMES = new Set(STRUCTURAL.values());
+/**
+ * ExifTool's names for StripOffsets, StripByteCounts and the strips themselves in a page of
+ * JPEG-compressed strips (its rule for camera previews): in a copy holding only pages, they are a
+ * page's picture data.
+ */
+const JPEG_STRIP_NAMES = ["PreviewImageStart", "PreviewImageLength", "PreviewImage"];
+const STRUCTURAL_NAMES = new Set([...STRUCTURAL.values(), ...JPEG_STRIP_NAMES]);
 
 interface Entry {
   tag: number;
