@@ -1,5 +1,6 @@
 import { SaxesParser } from "saxes";
 import { readHead } from "./file-bytes.js";
+import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
 
@@ -10,8 +11,9 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * Whether a file must have its shape checked before ExifTool reads it: an SVG, or XML whose root
  * does not show within its first 64 kB, in UTF-8 or UTF-16. ExifTool reads an SVG as XML and spends minutes on one
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
- * deadline), so such a file is refused first. Cheap (one small read), so it runs on the main
- * thread for every file; the check itself parses the whole file and runs in a worker.
+ * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
+ * on millions of empty image resources. Cheap (one small read), so it runs on the main
+ * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
   return needsShapeCheckOf(await readHead(file, SCREEN_HEAD_BYTES));
@@ -19,6 +21,7 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
+  if (isPsdHead(bytes)) return true;
   const decoder = new TextDecoder(xmlEncodingOf(bytes));
   // Most files are no XML, and their first characters say so: decoding 64 kB of a photo as text
   // cost ~1 ms of the main thread per request. Only a start of nothing but spaces reads further.
@@ -30,8 +33,9 @@ export function needsShapeCheckOf(bytes: Buffer): boolean {
   return root == null || root.replace(/^.*:/, "").toLowerCase() === "svg";
 }
 
-/** Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it. */
-export function checkShape(file: string): Promise<void> {
+/** Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, or a Photoshop document past its cleaner's. */
+export async function checkShape(file: string): Promise<void> {
+  if (isPsdHead(await readHead(file, 4))) return checkPsdShape(file);
   return checkXmlFileShape(file, SVG_LIMITS, "XML file");
 }
 

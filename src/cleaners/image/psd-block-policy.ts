@@ -1,0 +1,90 @@
+import type { FileBytes } from "../file-bytes.js";
+import type { CleanContext } from "../types.js";
+import { Assembly } from "./psd-assembly.js";
+import { withoutLayerTimes } from "./psd-layer-metadata.js";
+import { cleanLayerInfo } from "./psd-layers.js";
+import { cleanLinkedFiles, externalLinkCount } from "./psd-linked-files.js";
+import { lengthBytes } from "./psd-structure.js";
+import { type BlockCount, readTaggedBlocks, type TaggedBlock, taggedBlock } from "./psd-tagged-blocks.js";
+
+/** What the cleaning of the layer and mask section works with and counts. */
+export interface LayerCleaning {
+  src: FileBytes;
+  big: boolean;
+  ctx: CleanContext;
+  count: BlockCount;
+  /** Hidden content removed (`annotations`, `attachments`, `externalLinks`), for `removed`. */
+  hidden: Record<string, number>;
+}
+
+/**
+ * Additional layer information copied as it is (Photoshop File Formats Specification,
+ * "Additional Layer Information"): what draws the layer or the document. Adjustment and fill
+ * layers; effects; type (its text is content); the layer's Unicode name, id, section (group),
+ * colour label, protection, blending options, version, vector mask, stroke and origination;
+ * patterns; filter masks and filter effects (smart filters: pixels); 16- and 32-bit merged
+ * transparency, alpha and user mask; paths' names; artboards; placed layers (geometry and the id
+ * of their linked file); pixel sources (video and 3D). Every other block goes, the ones this list
+ * does not know among them: the compositor information (`cinf`, which names the Photoshop version
+ * and the machine's graphics support), for instance.
+ */
+const KEPT_BLOCKS: ReadonlySet<string> = new Set([
+  "SoCo", "GdFl", "PtFl", "brit", "levl", "curv", "expA", "vibA", "hue ", "hue2", "blnc", "blwh", "phfl", "mixr", "clrL", "nvrt", "post",
+  "thrs", "grdm", "selc", "CgEd",
+  "lrFX", "lfx2", "lmfx", "iOpa",
+  "tySh", "TySh", "Txt2",
+  "luni", "lyid", "lsct", "lsdk", "lnsr", "lclr", "lspf", "fxrp", "lyvr", "clbl", "infx", "knko", "tsly", "lmgm", "vmgm", "brst", "sn2P",
+  "vmsk", "vsms", "vscg", "vogk", "vstk",
+  "Patt", "Pat2", "Pat3",
+  "FMsk", "FXid", "FEid", "Mt16", "Mt32", "Mtrn", "Alph", "LMsk", "pths",
+  "artb", "artd", "abdd",
+  "SoLd", "PlLd", "SoLE",
+  "PxSc", "PxSD",
+]);
+/** Blocks that hold layer info of their own (16- and 32-bit documents keep their layers there). */
+const LAYER_INFO_BLOCKS: ReadonlySet<string> = new Set(["Lr16", "Lr32", "Layr"]);
+/** Blocks of files embedded whole in the document (smart objects' contents). */
+const LINKED_FILE_BLOCKS: ReadonlySet<string> = new Set(["lnk2", "lnk3", "lnkD"]);
+
+/** The tagged blocks of [from, to), each kept, cleaned or dropped. */
+export async function cleanBlocks(c: LayerCleaning, from: number, to: number): Promise<Assembly> {
+  const out = new Assembly();
+  for (const block of await readTaggedBlocks(c.src, from, to, c.big, c.count)) {
+    const cleaned = await cleanBlock(c, block);
+    if (cleaned != null) out.add(cleaned);
+  }
+  return out;
+}
+
+async function cleanBlock(c: LayerCleaning, block: TaggedBlock): Promise<Assembly | null> {
+  const { key } = block;
+  if (KEPT_BLOCKS.has(key)) return new Assembly().copy(block.at, block.end);
+  const head = Buffer.from((await c.src.read(block.at, 8)).subarray(0, 8));
+  if (LAYER_INFO_BLOCKS.has(key)) {
+    const info = await cleanLayerInfo(c, block.dataAt, block.dataAt + block.size);
+    return wrapped(block, head, info);
+  }
+  if (LINKED_FILE_BLOCKS.has(key)) return wrapped(block, head, await cleanLinkedFiles(c, block));
+  if (key === "shmd") {
+    const data = await withoutLayerTimes(c.src, block);
+    return data == null ? null : new Assembly().bytes(...taggedBlock(block, head, [data]));
+  }
+  if (key === "lnkE") add(c.hidden, "externalLinks", await externalLinkCount(c.src, block));
+  else if (key === "Anno") add(c.hidden, "annotations", await annotationCount(c.src, block));
+  return null;
+}
+
+/** A block of rewritten data behind its original head, with a new length, padded to four bytes. */
+function wrapped(block: TaggedBlock, head: Buffer, data: Assembly): Assembly {
+  const pad = (4 - (data.length % 4)) % 4;
+  return new Assembly().bytes(head, lengthBytes(data.length + pad, block.wide)).add(data).bytes(Buffer.alloc(pad));
+}
+
+/** Annotations (`Anno`: a version, then their count). */
+async function annotationCount(src: FileBytes, block: TaggedBlock): Promise<number> {
+  return block.size >= 8 ? (await src.read(block.dataAt + 4, 4)).readUInt32BE(0) : 0;
+}
+
+function add(counts: Record<string, number>, key: string, n: number): void {
+  if (n > 0) counts[key] = (counts[key] ?? 0) + n;
+}

@@ -1,0 +1,107 @@
+import { BadFileError } from "../errors.js";
+import { DAMAGED } from "./psd-structure.js";
+
+/** Nesting of descriptors and lists followed at most: Photoshop's own go a few levels deep. */
+const MAX_DEPTH = 64;
+
+/**
+ * Where the action descriptor at `at` ends (Photoshop File Formats Specification, "Descriptor
+ * structure"): a class name, a class id and keyed items of typed values. Only walked, to find
+ * what follows it; a descriptor that does not fit in `b` or has a type this walk does not know
+ * makes the file damaged for the cleaning.
+ */
+export function descriptorEnd(b: Buffer, at: number, depth = 0): number {
+  if (depth > MAX_DEPTH) throw new BadFileError(DAMAGED);
+  let p = unicodeEnd(b, at);
+  p = idEnd(b, p);
+  const count = u32(b, p);
+  p += 4;
+  for (let i = 0; i < count; i++) {
+    p = idEnd(b, p);
+    p = valueEnd(b, p + 4, ostype(b, p), depth);
+  }
+  return p;
+}
+
+/** Where a Unicode string (a count of UTF-16 units, then the units) at `at` ends. */
+export function unicodeEnd(b: Buffer, at: number): number {
+  return within(b, at + 4 + 2 * u32(b, at));
+}
+
+function valueEnd(b: Buffer, at: number, type: string, depth: number): number {
+  switch (type) {
+    case "Objc":
+    case "GlbO":
+      return descriptorEnd(b, at, depth + 1);
+    case "VlLs": {
+      const count = u32(b, at);
+      let p = at + 4;
+      for (let i = 0; i < count; i++) p = valueEnd(b, p + 4, ostype(b, p), depth + 1);
+      return p;
+    }
+    case "obj ":
+      return referenceEnd(b, at);
+    case "doub":
+    case "comp":
+      return within(b, at + 8);
+    case "UntF":
+      return within(b, at + 12);
+    case "long":
+      return within(b, at + 4);
+    case "bool":
+      return within(b, at + 1);
+    case "TEXT":
+      return unicodeEnd(b, at);
+    case "enum":
+      return idEnd(b, idEnd(b, at));
+    case "type":
+    case "GlbC":
+      return idEnd(b, unicodeEnd(b, at));
+    case "alis":
+    case "tdta":
+    case "Pth ":
+      return within(b, at + 4 + u32(b, at));
+    case "UnFl":
+      return within(b, at + 8 + 8 * u32(b, at + 4));
+    default:
+      throw new BadFileError(DAMAGED);
+  }
+}
+
+function referenceEnd(b: Buffer, at: number): number {
+  const count = u32(b, at);
+  let p = at + 4;
+  for (let i = 0; i < count; i++) {
+    const form = ostype(b, p);
+    p += 4;
+    if (form === "prop") p = idEnd(b, idEnd(b, unicodeEnd(b, p)));
+    else if (form === "Clss") p = idEnd(b, unicodeEnd(b, p));
+    else if (form === "Enmr") p = idEnd(b, idEnd(b, idEnd(b, unicodeEnd(b, p))));
+    else if (form === "rele") p = within(b, idEnd(b, unicodeEnd(b, p)) + 4);
+    else if (form === "Idnt" || form === "indx") p = within(b, p + 4);
+    else if (form === "name") p = unicodeEnd(b, idEnd(b, unicodeEnd(b, p)));
+    else throw new BadFileError(DAMAGED);
+  }
+  return p;
+}
+
+/** A class or key id: a length, then that many bytes, or four when the length is 0. */
+function idEnd(b: Buffer, at: number): number {
+  const n = u32(b, at);
+  return within(b, at + 4 + (n === 0 ? 4 : n));
+}
+
+function ostype(b: Buffer, at: number): string {
+  within(b, at + 4);
+  return b.toString("latin1", at, at + 4);
+}
+
+function u32(b: Buffer, at: number): number {
+  within(b, at + 4);
+  return b.readUInt32BE(at);
+}
+
+function within(b: Buffer, end: number): number {
+  if (end > b.length) throw new BadFileError(DAMAGED);
+  return end;
+}

@@ -1,0 +1,166 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeJpeg } from "./helpers/make-images.js";
+import { descriptor, embeddedFile, externalFile, layerBlock, layerTimes, makeLayeredPsd } from "./helpers/make-psd-layers.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { ROOT, startServer, type RunningServer } from "./helpers/server.js";
+import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
+
+const MARKER = "PsdLayerMark_Q7v3Zp";
+const FIXTURE = path.join(ROOT, "test", "fixtures", "psd", "photoshop-cs5-layer.psd");
+
+let server: RunningServer;
+let tmp: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "remove-psd-layers-"));
+});
+
+afterAll(async () => {
+  await server.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** The merged picture and each layer of a PSD, as ImageMagick decodes them. */
+async function layerPixels(file: string): Promise<string[]> {
+  const count = (await run("/usr/bin/identify", [file])).stdout.toString().trim().split("\n").length;
+  return Promise.all(Array.from({ length: count }, async (_, i) => (await run(CONVERT, [`${file}[${i}]`, "-format", "%#", "info:"])).stdout.toString().trim()));
+}
+
+async function photoshopTags(file: string): Promise<Record<string, unknown>> {
+  return (JSON.parse(await exiftool(["-j", "-u", "-Photoshop:all", file])) as Array<Record<string, unknown>>)[0]!;
+}
+
+/** Removes through the API, expects a 200 with nothing remaining and writes the copy beside the input. */
+async function cleaned(input: string): Promise<{ output: string; removed: Record<string, number> }> {
+  const { status, body, cleaned: bytes } = await removeViaApi(server, input);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const output = `${input}.clean.psd`;
+  await fs.writeFile(output, bytes!);
+  return { output, removed: body["removed"] as Record<string, number> };
+}
+
+/** The file embedded in the first smart-object item (`lnk2`, `liFD`) of a PSD, walked by its fields. */
+function embeddedFileIn(psd: Buffer): Buffer {
+  const block = psd.indexOf("8BIMlnk2", 0, "latin1");
+  expect(block).toBeGreaterThan(0);
+  const item = block + 12 + 8;
+  expect(psd.toString("latin1", item, item + 4)).toBe("liFD");
+  const nameAt = item + 9 + psd[item + 8]!;
+  const typesEnd = nameAt + 4 + 2 * psd.readUInt32BE(nameAt) + 8;
+  const length = Number(psd.readBigUInt64BE(typesEnd));
+  expect(psd[typesEnd + 8]).toBe(0);
+  return psd.subarray(typesEnd + 9, typesEnd + 9 + length);
+}
+
+describe("Photoshop layers' own information", () => {
+  it("a layer's modification date (shmd, Photoshop CS5+) goes with what sits beside it; names, ids and pixels stay", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "shmd-"));
+    const input = await makeLayeredPsd(dir, MARKER, (i) => Buffer.concat([layerTimes(1_337_000_000 + i, `${MARKER} layer ${i}`), layerBlock("lyid", Buffer.from([0, 0, 0, 10 + i]))]), Buffer.alloc(0));
+    const before = await photoshopTags(input);
+    expect(String(before["LayerModifyDates"])).toMatch(/^2012:/);
+    expect(await findMarker(input, MARKER)).not.toEqual([]);
+
+    const { output } = await cleaned(input);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    const after = await photoshopTags(output);
+    expect(after["LayerModifyDates"]).toBeUndefined();
+    expect(after["LayerNames"]).toEqual(before["LayerNames"]);
+    expect(after["LayerIDs"]).toEqual(before["LayerIDs"]);
+    expect(after["LayerCount"]).toBe(before["LayerCount"]);
+    expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+
+  it("a document Photoshop CS5 saved (fixture) is cleaned: its layer's date, print settings and XMP go, its picture stays", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "cs5-"));
+    const input = path.join(dir, "photoshop.psd");
+    await fs.copyFile(FIXTURE, input);
+    expect((await photoshopTags(input))["LayerModifyDates"]).toBeDefined();
+
+    const { output } = await cleaned(input);
+    const after = await photoshopTags(output);
+    expect(after["LayerModifyDates"]).toBeUndefined();
+    expect(after["LayerNames"]).toBe("Layer 1");
+    const bytes = await fs.readFile(output);
+    for (const gone of ["Canon SELPHY", "xmp.did:", "Adobe Photoshop CS5", "layerTime"]) expect(bytes.includes(gone), gone).toBe(false);
+    expect(await pixelSignature(output)).toBe(await pixelSignature(input));
+  });
+});
+
+describe("Photoshop smart objects", () => {
+  it("a placed JPEG embedded whole (lnk2) is cleaned, not handed back with its EXIF and GPS; its picture stays", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "lnk2-"));
+    const jpegDir = await fs.mkdtemp(path.join(tmp, "lnk2-jpeg-"));
+    const jpeg = await fs.readFile(await makeJpeg(jpegDir, MARKER));
+    const placed = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", `${MARKER}-holiday.jpg`, "JPEG", jpeg, `xmp.did:${MARKER}`));
+    const input = await makeLayeredPsd(dir, MARKER, () => Buffer.alloc(0), placed);
+    expect(embeddedFileIn(await fs.readFile(input))).toEqual(jpeg);
+
+    const { output, removed } = await cleaned(input);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    expect(removed["attachments"]).toBe(1);
+    expect(removed["exif"]).toBeGreaterThan(0);
+    const inner = path.join(dir, "inner.jpg");
+    await fs.writeFile(inner, embeddedFileIn(await fs.readFile(output)));
+    await fs.writeFile(path.join(dir, "orig.jpg"), jpeg);
+    expect(await pixelSignature(inner)).toBe(await pixelSignature(path.join(dir, "orig.jpg")));
+    expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+
+  it("an embedded file no cleaner handles makes the document refused, never handed back", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "lnk2-unknown-"));
+    const placed = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", "notes.bin", "    ", Buffer.from(`\x00\x01opaque data by ${MARKER}\x00`, "latin1"), ""));
+    const input = await makeLayeredPsd(dir, MARKER, () => Buffer.alloc(0), placed);
+    const { status, body } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toMatch(/smart object/);
+  });
+
+  it("links to files on the author's disk (lnkE), annotations (Anno) and blocks no list knows go, counted", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "lnkE-"));
+    const global = Buffer.concat([
+      layerBlock("lnkE", externalFile("77aa-linked", `/Users/${MARKER}/Pictures/passport.jpg`)),
+      layerBlock("Anno", Buffer.concat([Buffer.from([0, 2, 0, 1, 0, 0, 0, 1]), Buffer.from(`note by ${MARKER}`)])),
+      layerBlock("cinf", descriptor("null", [["psVersion", `Photoshop 22 ${MARKER}`]])),
+    ]);
+    const input = await makeLayeredPsd(dir, MARKER, (i) => layerBlock("Xyzw", Buffer.from(`private ${MARKER} ${i}`)), global);
+
+    const { output, removed } = await cleaned(input);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    expect(removed).toMatchObject({ externalLinks: 1, annotations: 1 });
+    expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+});
+
+describe("Photoshop hostile documents", () => {
+  it("five million empty image resources are refused before ExifTool reads them, quickly", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "resources-"));
+    const block = Buffer.from("8BIM\x03\xe8\x00\x00\x00\x00\x00\x00", "latin1");
+    const count = 5_000_000;
+    const resources = Buffer.alloc(block.length * count);
+    for (let i = 0; i < count; i++) block.copy(resources, i * block.length);
+    const header = Buffer.alloc(26);
+    header.write("8BPS", 0, "latin1");
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(3, 12);
+    header.writeUInt32BE(1, 14);
+    header.writeUInt32BE(1, 18);
+    header.writeUInt16BE(8, 22);
+    header.writeUInt16BE(3, 24);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(resources.length);
+    const input = path.join(dir, "resources.psd");
+    await fs.writeFile(input, Buffer.concat([header, Buffer.alloc(4), length, resources, Buffer.alloc(4), Buffer.from([0, 0]), Buffer.alloc(3)]));
+
+    const started = Date.now();
+    const { status, body } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(422);
+    // ExifTool's read alone took its 60 s limit; the screen walks 10,000 block heads.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
