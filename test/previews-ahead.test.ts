@@ -4,9 +4,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findingsOf } from "../src/metadata/findings/index.js";
 import { decodePictureAhead } from "../src/metadata/findings/previews.js";
+import { decodeScale, readJpegHeader } from "../src/metadata/findings/previews-header.js";
 import type { RawTags } from "../src/metadata/read-task.js";
 import { picture, withThumbnail } from "./helpers/make-findings.js";
-import { EXIFTOOL, exiftool, run } from "./helpers/tools.js";
+import { CONVERT, EXIFTOOL, exiftool, run } from "./helpers/tools.js";
 
 let dir: string;
 
@@ -66,5 +67,29 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
     await run(EXIFTOOL, ["-q", "-overwrite_original", "-Make=Canon", "-DateTimeOriginal=2024:03:15 10:30:00", tagged]);
     expect((await fs.readFile(tagged)).includes(Buffer.from("Exif\0\0", "latin1"))).toBe(true);
     expect(await decodePictureAhead(tagged)).toBeNull();
+  });
+});
+
+describe("how much djpeg scales a picture down while decoding it", () => {
+  it.each([
+    ["an EXIF thumbnail", { width: 160, height: 120 }, 9_000, "1/1"],
+    ["a 1 MP photo", { width: 1152, height: 864 }, 712_000, "1/4"],
+    ["a 12 MP photo", { width: 4000, height: 3000 }, 7_800_000, "1/8"],
+    ["a flat 12 MP picture of 47 KB", { width: 4000, height: 3000 }, 47_000, "1/8"],
+    ["a 640 x 480 picture of 2 MB", { width: 640, height: 480 }, 2_000_000, "1/2"],
+    ["a file without a frame header in reach, by its size", null, 700_000, "1/4"],
+  ] as const)("%s: %s", (_what, frame, size, scale) => {
+    expect(decodeScale({ frame, size })).toBe(scale);
+  });
+
+  it("reads the frame's size from the header, past the EXIF block", async () => {
+    const flat = path.join(dir, "flat.jpg");
+    await run(CONVERT, ["-size", "4000x3000", "xc:gray50", "-quality", "75", flat]);
+    const withThumb = await withThumbnail(dir, flat, await picture(dir, "flat-thumb.png", "xc:gray50"));
+    const head = await readJpegHeader(withThumb);
+    expect(head).toMatchObject({ frame: { width: 4000, height: 3000 }, previews: true });
+    expect(head.size).toBeLessThan(100 * 1024);
+    expect(decodeScale(head)).toBe("1/8");
+    expect((await decodePictureAhead(withThumb))?.grid?.length).toBe(16 * 16);
   });
 });

@@ -6,51 +6,82 @@ export interface Span {
   length: number;
 }
 
-/** What a JPEG's header says of its previews before ExifTool has read it. */
-export interface HeaderPreviews {
+/** What a JPEG's header, up to its first scan, says before ExifTool has read the file. */
+export interface JpegHeader {
   size: number;
+  /** The picture's size from its frame header (null: none within the segments looked at). */
+  frame: { width: number; height: number } | null;
+  /**
+   * Whether a segment a preview could come from is there: any APPn but a JFIF without a
+   * thumbnail, an EXIF block whose first IFD links to no second one (the thumbnail's), an ICC
+   * profile, XMP and the Adobe colour transform.
+   */
+  previews: boolean;
   /** The EXIF thumbnail's bytes, where its IFD points to them inside the EXIF block (null: not found there). */
   thumbnail: Span | null;
 }
 
-/** Segments of a JPEG's header looked at, at most, for a part that may hold a preview. */
+/** Segments of a JPEG's header looked at, at most. */
 const MAX_HEADER_SEGMENTS = 64;
 /** Entries of the thumbnail's IFD read, at most, for where its JPEG is (EXIF writes about six). */
 const MAX_THUMBNAIL_IFD_ENTRIES = 64;
 const XMP_HEADER = "http://ns.adobe.com/xap/1.0/\0";
 const JPEG_INTERCHANGE_FORMAT = 0x0201;
 const JPEG_INTERCHANGE_FORMAT_LENGTH = 0x0202;
+/** djpeg's output keeps at least this many pixels on the picture's short side: 8 a cell of the 16 x 16 grid. */
+const MIN_DECODED_SIDE = 128;
 
-/**
- * Whether a JPEG's header, up to its first scan, has a segment a preview could come from: any
- * APPn but a JFIF without a thumbnail, an EXIF block whose first IFD links to no second one (the
- * thumbnail's), an ICC profile, XMP and the Adobe colour transform. Null when it has none; else
- * the file's size and, where the EXIF block says so, its thumbnail's place.
- */
-export async function previewPlaces(file: string): Promise<HeaderPreviews | null> {
+/** Walks a JPEG's header segments up to its first scan (or the first that cannot be read). */
+export async function readJpegHeader(file: string): Promise<JpegHeader> {
   const handle = await fsp.open(file, "r");
   try {
     const { size } = await handle.stat();
+    const found: JpegHeader = { size, frame: null, previews: false, thumbnail: null };
     // A segment's marker and length, then as much of its payload as the tests below read.
     const head = Buffer.alloc(4 + XMP_HEADER.length);
+    let exifSeen = false;
     let pos = 2;
     for (let n = 0; n < MAX_HEADER_SEGMENTS && pos + 4 <= size; n++) {
       const { bytesRead } = await handle.read(head, 0, head.length, pos);
-      if (bytesRead < 4 || head[0] !== 0xff) return null;
+      if (bytesRead < 4 || head[0] !== 0xff) break;
       const marker = head[1]!;
-      if (marker === 0xda || marker === 0xd9) return null;
+      if (marker === 0xda || marker === 0xd9) break;
       const end = pos + 2 + head.readUInt16BE(2);
       const payload = head.subarray(4, Math.min(bytesRead, end - pos));
-      if (marker === 0xe1 && payload.toString("latin1", 0, 6) === "Exif\0\0") {
-        const ifd1 = await thumbnailIfd(handle, pos + 10, end);
-        if (ifd1 !== false) return { size, thumbnail: ifd1 == null ? null : await thumbnailSpan(ifd1, end, size) };
-      } else if (marker >= 0xe0 && marker <= 0xef && !isPreviewFree(marker, payload)) return { size, thumbnail: null };
+      if (isFrameHeader(marker) && payload.length >= 5) found.frame ??= { height: payload.readUInt16BE(1), width: payload.readUInt16BE(3) };
+      else if (marker === 0xe1 && payload.toString("latin1", 0, 6) === "Exif\0\0") {
+        // The first EXIF block is the one readers take (ExifTool's ThumbnailOffset is its).
+        const ifd1 = exifSeen ? false : await thumbnailIfd(handle, pos + 10, end);
+        exifSeen = true;
+        if (ifd1 !== false) {
+          found.previews = true;
+          found.thumbnail = ifd1 == null ? null : await thumbnailSpan(ifd1, end, size);
+        }
+      } else if (marker >= 0xe0 && marker <= 0xef && !isPreviewFree(marker, payload)) found.previews = true;
       pos = end;
     }
-    return null;
+    return found;
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * How much djpeg scales down while decoding (its `-scale`): as much as leaves the short side
+ * MIN_DECODED_SIDE pixels or more, so that its output, and all that handles it after, follows
+ * the grid's needs rather than the picture's pixel count (a flat 12 MP picture is a 47 KB file).
+ * Without a frame header in reach, the file's size stands in for the pixel count.
+ */
+export function decodeScale(head: Pick<JpegHeader, "size" | "frame">): string {
+  if (head.frame == null) return head.size < 100 * 1024 ? "1/1" : head.size < 1024 * 1024 ? "1/4" : "1/8";
+  const short = Math.min(head.frame.width, head.frame.height);
+  for (const d of [8, 4, 2]) if (short / d >= MIN_DECODED_SIDE) return `1/${d}`;
+  return "1/1";
+}
+
+/** SOF0-SOF15 without DHT (C4), JPG (C8) and DAC (CC). */
+function isFrameHeader(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
 /** An EXIF block's TIFF layout, read through the file within the block's bounds. */

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import jpegJs from "jpeg-js";
 import { runTool } from "../../cleaners/run-tool.js";
-import { previewPlaces, type Span } from "./previews-header.js";
+import { decodeScale, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
 
 const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
@@ -68,12 +68,12 @@ export interface PictureAhead {
  * the read find one anyway, the comparison decodes the picture itself. Null when not decoded ahead.
  */
 export async function decodePictureAhead(file: string): Promise<PictureAhead | null> {
-  const places = await previewPlaces(file);
-  if (places == null) return null;
+  const head = await readJpegHeader(file);
+  if (!head.previews) return null;
   // djpeg's start is asked for before the thumbnail's decode takes this thread.
-  const main = decodeGrid(file, true, places.size);
-  const thumbnail = places.thumbnail == null ? null : smallGrid(await readSpan(file, places.thumbnail));
-  const previews = places.thumbnail != null && thumbnail != null ? [{ ...places.thumbnail, grid: thumbnail }] : [];
+  const main = decodeGrid(file, decodeScale(head));
+  const thumbnail = head.thumbnail == null ? null : smallGrid(await readSpan(file, head.thumbnail));
+  const previews = head.thumbnail != null && thumbnail != null ? [{ ...head.thumbnail, grid: thumbnail }] : [];
   return { grid: await main, previews };
 }
 
@@ -148,20 +148,20 @@ function locate(entries: readonly TagEntry[], fileSize: number): Span[] {
 
 /**
  * The picture as SIDE x SIDE grey levels, or null when it cannot be decoded. A JPEG (every preview,
- * and most main pictures) goes through djpeg at an eighth of its size, which starts in a
+ * and most main pictures) goes through djpeg, scaled down while decoding (decodeScale), which starts in a
  * millisecond where ffmpeg takes ~80 ms; ffmpeg decodes the rest (PNG, TIFF, WebP, GIF).
  */
 async function greyGrid(file: string): Promise<Uint8Array | null> {
-  const { jpeg, size } = await peek(file);
-  return decodeGrid(file, jpeg, size);
+  return decodeGrid(file, (await isJpeg(file)) ? decodeScale(await readJpegHeader(file)) : null);
 }
 
-/** greyGrid once the file's kind and size are known; the program is asked for before this first awaits. */
-async function decodeGrid(file: string, jpeg: boolean, size: number): Promise<Uint8Array | null> {
+/** greyGrid once djpeg's scale is known (null: not a JPEG); the program is asked for before this first awaits. */
+async function decodeGrid(file: string, jpegScale: string | null): Promise<Uint8Array | null> {
+  const jpeg = jpegScale != null;
   const r = await runTool(
     jpeg ? "djpeg" : "ffmpeg",
     jpeg
-      ? ["-grayscale", "-scale", jpegScale(size), "-pnm", file]
+      ? ["-grayscale", "-scale", jpegScale, "-pnm", file]
       : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
     { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 64 * 1024 * 1024 },
     // A picture that cannot be decoded in time only means this comparison cannot be made.
@@ -188,24 +188,14 @@ function decodeSmallJpeg(bytes: Buffer): Grey | null {
   return { width, height, pixels };
 }
 
-async function peek(file: string): Promise<{ jpeg: boolean; size: number }> {
+async function isJpeg(file: string): Promise<boolean> {
   const handle = await fsp.open(file, "r");
   try {
-    const { size } = await handle.stat();
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
-    return { jpeg: bytesRead === 3 && buffer[0] === 0xff && buffer[1] === 0xd8 && buffer[2] === 0xff, size };
+    return bytesRead === 3 && buffer[0] === 0xff && buffer[1] === 0xd8 && buffer[2] === 0xff;
   } finally {
     await handle.close();
   }
-}
-
-/**
- * How much djpeg scales down while decoding: by the file's size, a stand-in for its pixel count,
- * so that what comes out keeps well over SIDE pixels a side (a 160x120 thumbnail is decoded whole).
- */
-function jpegScale(bytes: number): string {
-  if (bytes < 100 * 1024) return "1/1";
-  return bytes < 1024 * 1024 ? "1/4" : "1/8";
 }
 
 interface Grey {
