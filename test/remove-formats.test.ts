@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import { makeBmp, makeJp2, makeJpx, makeJxl, makeJxlCodestream, makePhotoshopPsd, makePsb, makePsd, makeXmpSidecar, PSD_PATH } from "./helpers/make-formats.js";
-import { makeDosEps, makeEps, makeEpsWithDocument } from "./helpers/make-postscript.js";
+import { makeDosEps, makeEps, makeEpsWithDocument, makeIllustratorEps } from "./helpers/make-postscript.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -73,6 +73,7 @@ const rows: Row[] = [
   { name: "EPS (DSC comments, Photoshop, XMP, ICC blocks)", make: (d) => makeEps(d, MARKER), type: "EPS", pixels: rendered },
   { name: "EPS with a DOS binary header (TIFF and metafile previews)", make: (d) => makeDosEps(d, MARKER), type: "EPS", pixels: rendered, tiffPreview: true },
   { name: "EPS placing another EPS (%%BeginDocument with a file name)", make: (d) => makeEpsWithDocument(d, MARKER), type: "EPS", pixels: rendered },
+  { name: "EPS as Illustrator writes it (its version, XMP read by the program, private data)", make: (d) => makeIllustratorEps(d, MARKER), type: "EPS", pixels: rendered },
   { name: "PostScript (not EPS)", make: (d) => makeEps(d, MARKER, false), type: "PS", pixels: rendered },
   { name: "JPEG XL (container)", make: (d) => makeJxl(d, MARKER), type: "JXL", pixels: decodedBy("/usr/bin/djxl", (i, o) => [i, o]) },
   { name: "BMP (embedded ICC profile, bytes after it)", make: (d) => makeBmp(d, MARKER, false), type: "BMP", pixels: async (f) => [await pixelSignature(f)] },
@@ -166,6 +167,20 @@ describe("PostScript: the drawing program stays byte for byte", () => {
     expect(Object.keys(body["remaining"] as object)).toEqual(["icc_profile"]);
     // The marker is in the profile's description: everywhere else it is gone.
     expect(cleaned!.toString("latin1").replace(profile!, "")).not.toContain(MARKER);
+  });
+
+  it("Illustrator EPS: its private data and version go, its XMP packet becomes spaces of the same length, the rest is the original program", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "ai-eps-"));
+    const input = (await fs.readFile(await makeIllustratorEps(dir, MARKER))).toString("latin1");
+    const { cleaned, body } = await removed(path.join(dir, "illustrator.eps"), dir);
+    expect((body["removed"] as Record<string, number>)["privateData"]).toBe(1);
+    const packet = /<\?xpacket begin=[^]*?<\?xpacket end="w"\?>/.exec(input)![0];
+    const privateData = /(?<=^%AI9_PrivateDataBegin\n)[^]*?(?=^%AI9_PrivateDataEnd$)/m.exec(input)![0];
+    const expected = input
+      .replace(/^(%%(Creator|Title|For|CreationDate|Routing):.*\n(%%\+.*\n)*|%%AI8_CreatorVersion:.*\n|%ADO_BuildNumber:.*\n)(?=[^]*^%%EndComments)/gm, "")
+      .replace(packet, packet.replace(/[^\n]/g, " "))
+      .replace(privateData, "");
+    expect(cleaned.toString("latin1")).toBe(expected);
   });
 
   it("DOS binary EPS: same program, the TIFF preview kept without its metadata, the metafile preview dropped", async () => {

@@ -156,9 +156,10 @@ export async function verify(
   const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
-  const afterType = read == null ? fileType : fileTypeOf(after);
-  if (afterType !== fileType) {
-    throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}`));
+  const expectedType = outcome.fileType ?? fileType;
+  const afterType = read == null ? expectedType : fileTypeOf(after);
+  if (afterType !== expectedType) {
+    throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} turned a ${fileType} into ${String(afterType)}, not ${expectedType}`));
   }
   if (typeof after["ExifTool:Error"] === "string") {
     throw new BadFileError(CHANGED, new Error(`cleaner ${cleaner.name} wrote a ${fileType} ExifTool cannot read: ${after["ExifTool:Error"]}`));

@@ -79,6 +79,11 @@ export interface CleanOutcome {
    * service (clean-file.ts) from their own verifications: merged into `removed` and `remaining`.
    */
   nested?: NestedOutcome;
+  /**
+   * The type ExifTool gives the copy, where cleaning rightly changes it: an Illustrator file
+   * (ExifTool's AI: a PDF holding Illustrator's private data) without that data is a PDF.
+   */
+  fileType?: string;
 }
 
 /** What the verification of a nested file (and of the files nested in it) found. */

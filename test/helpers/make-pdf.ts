@@ -482,3 +482,31 @@ export async function makeEInvoicePdf(dir: string, marker: string): Promise<stri
   await fs.writeFile(file, assemblePdf(objects, `/Info << /Author (${marker}) /Title (Invoice of ${marker}) >>`));
   return file;
 }
+
+/**
+ * An Illustrator file (ExifTool's AI) as Illustrator saves one, after the samples in
+ * metadata-extractor-images (`ai/`): a PDF whose page holds `/PieceInfo /Illustrator` with the
+ * native document in private streams (its header names the author and the program), a layer whose
+ * usage names its maker (`/CreatorInfo`), and the marker there, in the Info dictionary and in XMP.
+ */
+export async function makeIllustratorPdf(dir: string, marker: string): Promise<string> {
+  const content = `/OC /MC0 BDC\nBT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET\nEMC\n`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [5 0 R] /D << /Order [5 0 R] /ON [5 0 R] >> >> >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /Properties << /MC0 5 0 R >> >>" +
+      " /PieceInfo << /Illustrator 7 0 R >> /LastModified (D:20140205132600-08'00') >>",
+    streamObject("", content),
+    `<< /Type /OCG /Name (Layer 1) /Usage << /CreatorInfo << /Creator (Adobe Illustrator ${marker}) /Subtype /Artwork >> >> >>`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    "<< /LastModified (D:20140205132600-08'00') /Private 8 0 R >>",
+    "<< /AIMetaData 9 0 R /AIPrivateData1 10 0 R /ContainerVersion 11 /CreatorVersion 17 /NumBlock 1 /RoundtripVersion 17 >>",
+    streamObject("", `%!PS-Adobe-3.0\n%%Creator: Adobe Illustrator(R) ${marker}\n%%For: (${marker}) ()\n%%Title: (${marker}.ai)\n%%CreationDate: 2/5/14 1:26 PM\n%%EndComments\n`),
+    streamObject("", `%AI12_CompressedDataxxx native artwork of ${marker}`, true),
+    `<< /Creator (Adobe Illustrator ${marker}) /Title (${marker}) >>`,
+  ];
+  const file = path.join(dir, "artwork.ai");
+  await fs.writeFile(file, assemblePdf(objects, "/Info 11 0 R"));
+  await exiftool(["-q", "-overwrite_original", `-XMP-xmp:CreatorTool=Adobe Illustrator ${marker}`, `-XMP-dc:Creator=${marker}`, file]);
+  return file;
+}

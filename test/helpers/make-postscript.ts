@@ -155,3 +155,77 @@ function metafile(text: string): Buffer {
   header.writeUInt16LE(0, 16);
   return Buffer.concat([header, escape, end]);
 }
+
+/**
+ * An EPS as Illustrator writes it (after the sample in metadata-extractor-images,
+ * `eps/GitHub-Mark.eps`): its version in the header; in the page setup its XMP packet, handed to
+ * Distiller by a `pdfmark` reading the program's own data up to a marker line; after `%%EOF`, its
+ * private data (the native document, with its author, title, dates and version) in comment lines
+ * that the `ai9_skip_data` procedure reads past. The marker is in each, and in the DSC header.
+ */
+export async function makeIllustratorEps(dir: string, marker: string): Promise<string> {
+  // The bare program (the marker in its DSC header only): Illustrator writes no Photoshop or ICC blocks.
+  await makeEps(dir, marker);
+  const base = (await fs.readFile(path.join(dir, "unplanted.eps"))).toString("latin1");
+  const header = [`%%AI8_CreatorVersion: 17.1.${marker}`, `%ADO_BuildNumber: Adobe Illustrator(R) ${marker}`, ""].join("\n");
+  const packet = [
+    '<?xpacket begin="\u00ef\u00bb\u00bf" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+    ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">',
+    `   <xmp:CreatorTool>Adobe Illustrator ${marker}</xmp:CreatorTool>`,
+    "  </rdf:Description>",
+    " </rdf:RDF>",
+    "</x:xmpmeta>",
+    `${" ".repeat(100)}`,
+    '<?xpacket end="w"?>',
+  ];
+  const setup = [
+    "%ADOBeginClientInjection: PageSetup End \"AI11EPS\"",
+    "/currentdistillerparams where",
+    "{pop currentdistillerparams /CoreDistVersion get 5000 lt} {true} ifelse",
+    "{ userdict /AI11_PDFMark5 /cleartomark load put",
+    "userdict /AI11_ReadMetadata_PDFMark5 {flushfile cleartomark } bind put}",
+    "{ userdict /AI11_PDFMark5 /pdfmark load put",
+    "userdict /AI11_ReadMetadata_PDFMark5 {/PUT pdfmark} bind put } ifelse",
+    "[/NamespacePush AI11_PDFMark5",
+    "[/_objdef {ai_metadata_stream_123} /type /stream /OBJ AI11_PDFMark5",
+    "[{ai_metadata_stream_123}",
+    "currentfile 0 (%  &&end XMP packet marker&&)",
+    "/SubFileDecode filter AI11_ReadMetadata_PDFMark5",
+    ...packet,
+    "%  &&end XMP packet marker&&",
+    "[{ai_metadata_stream_123}",
+    "<</Type /Metadata /Subtype /XML>>",
+    "/PUT AI11_PDFMark5",
+    "%ADOEndClientInjection: PageSetup End \"AI11EPS\"",
+    "",
+  ].join("\n");
+  const privateData = [
+    "%AI9_PrintingDataEnd",
+    "userdict /AI9_read_buffer 256 string put",
+    "userdict begin",
+    "/ai9_skip_data { mark { currentfile AI9_read_buffer { readline } stopped { } { not { exit } if (%AI9_PrivateDataEnd) eq { exit } if } ifelse } loop cleartomark } def",
+    "end",
+    "userdict /ai9_skip_data get exec",
+    "%AI9_PrivateDataBegin",
+    "%!PS-Adobe-3.0 EPSF-3.0",
+    `%%Creator: Adobe Illustrator(R) ${marker}`,
+    `%%AI8_CreatorVersion: 17.1.${marker}`,
+    `%%For: (${marker}) ()`,
+    `%%Title: (${marker}.ai)`,
+    "%%CreationDate: 2/5/14 1:26 PM",
+    "%AI9_DataStream",
+    `%Gb"-6CQDf4FXHqmp4'"o#+RtYfba(G:Cs2UWmZjPM%deog^jl4Z<D-]dOd?+C1hpCrE7IQ${marker}`,
+    "%AI9_PrivateDataEnd",
+    "",
+  ].join("\n");
+  const eps = base
+    .replace(/^%%EndComments$/m, `${header}%%EndComments`)
+    .replace(/^%%Page: 1 1$/m, `${setup}%%Page: 1 1`)
+    .replace(/^%%EOF\n$/m, `%%EOF\n${privateData}`);
+  if (!eps.includes("%AI9_PrivateDataBegin") || !eps.includes("AI11_PDFMark5")) throw new Error("the Illustrator parts were not placed");
+  const file = path.join(dir, "illustrator.eps");
+  await fs.writeFile(file, Buffer.from(eps, "latin1"));
+  return file;
+}

@@ -87,7 +87,7 @@ const INVOICE_DECLARATION = new Set([
  */
 export const pdfCleaner: Cleaner = {
   name: "pdf",
-  fileTypes: ["PDF"],
+  fileTypes: ["PDF", "AI"],
 
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const input = path.resolve(ctx.input);
@@ -141,7 +141,10 @@ export const pdfCleaner: Cleaner = {
         if (cleanedPages !== pages || (await originalText).pages !== pages) await checkCleanedPdf(output, expected, ctx.workDir);
       }
       const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
-      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, findings, ...keptAsIs };
+      // Illustrator's private data (the native document, in `/PieceInfo`) went with the other
+      // application data: what is left is a PDF, and ExifTool names it so.
+      const type = ctx.fileType === "AI" ? { fileType: "PDF" } : {};
+      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, findings, ...keptAsIs, ...type };
     } finally {
       // A cleaning refused half-way still waits for the reader it started.
       await originalText?.catch(() => undefined);

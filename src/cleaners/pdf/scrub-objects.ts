@@ -26,10 +26,11 @@ export interface QpdfDocument {
 /**
  * Keys that carry metadata wherever they appear: XMP streams (catalog, pages, images, fonts,
  * forms...), application private data (`/PieceInfo`, its data dictionaries' `/Private` and
- * `/LastModified`), and the dates embedded-file parameters, annotations and others keep. None of
- * them changes what a page shows.
+ * `/LastModified`), the program an optional content group (a layer) names as its maker
+ * (`/CreatorInfo` of its usage: Illustrator writes one per layer), and the dates embedded-file
+ * parameters, annotations and others keep. None of them changes what a page shows.
  */
-const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate"]);
+const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate", "/CreatorInfo"]);
 
 /**
  * A signature dictionary names the signer, the time, place and reason, and holds the certificate;

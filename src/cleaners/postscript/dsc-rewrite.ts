@@ -21,6 +21,8 @@ const LAYOUT_KEYS: ReadonlySet<string> = new Set([
  */
 const METADATA_KEYS: ReadonlySet<string> = new Set([
   "Creator", "Title", "For", "CreationDate", "ModDate", "Author", "Copyright", "Routing", "Subject", "Keywords", "Version",
+  // Illustrator's version, which it writes again after its header.
+  "AI8_CreatorVersion",
 ]);
 
 /**
@@ -42,6 +44,23 @@ const BLOCKS: readonly { begin: RegExp; end: RegExp; profile?: true }[] = [
  */
 const OPENS_MARKED_CONTENT = /\/BDC\s+pdfmark/;
 const CLOSES_MARKED_CONTENT = /^\s*\[\s*\/EMC\s+pdfmark\s*$/;
+
+/**
+ * Illustrator's private data: its own copy of the whole document (the native artwork, compressed,
+ * with the author, file name, dates and XMP), in comment lines that its `ai9_skip_data` procedure
+ * reads past up to the end line. Only Illustrator's re-editing reads them; printing and rendering
+ * run the program before them. The comment lines between the two go (counted under
+ * `privateData`), the two lines stay so that the procedure still stops where it did, and any line
+ * that is not a comment is copied, as it is part of the program.
+ */
+const PRIVATE_DATA = { begin: /^%AI9_PrivateDataBegin\b/, end: /^%AI9_PrivateDataEnd\b/ };
+
+/**
+ * An XMP packet inside the program itself, which reads it as data (Illustrator hands it to
+ * Distiller through `currentfile ... /SubFileDecode filter`, up to a marker line): every byte of it
+ * becomes a space (line ends stay), so that whatever reads it reads the same number of bytes.
+ */
+const XMP_PACKET = { begin: /^\s*<\?xpacket begin=/, end: /<\?xpacket end=[^>]*\?>/ };
 
 /** Data the program reads itself (image samples), copied without looking for comments in it. */
 const DATA_BYTES = /^%%Begin(?:Data:\s*(\d+)(?:\s+\S+)?(?:\s+(Bytes|Lines))?|Binary:\s*(\d+))/i;
@@ -76,7 +95,7 @@ function lineAt(ps: string, at: number): Line {
  * whole. Lines that are not comments are
  * copied byte for byte, and so is data the program reads itself (`%%BeginData`/`%%BeginBinary`).
  */
-export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
+export function rewritePostScript(bytes: Buffer, keepProfile: boolean): { bytes: Buffer; privateData: number } {
   const ps = bytes.toString("latin1");
   const out: string[] = [];
   const first = lineAt(ps, 0);
@@ -85,6 +104,7 @@ export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
   let inHeader = true;
   let keptLast = true;
   let openedByDropped = 0;
+  let privateData = 0;
   const closers: number[] = [];
   for (let at = first.next; at < ps.length; ) {
     const line = lineAt(ps, at);
@@ -110,6 +130,22 @@ export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
       at = end;
       continue;
     }
+    if (PRIVATE_DATA.begin.test(text)) {
+      out.push(whole);
+      const kept = keepProgramLines(ps, at);
+      out.push(kept.program);
+      privateData += 1;
+      at = kept.end;
+      continue;
+    }
+    if (XMP_PACKET.begin.test(text)) {
+      const end = XMP_PACKET.end.exec(ps.slice(at - whole.length));
+      if (end == null) throw damaged("an XMP packet has no end");
+      const stop = at - whole.length + end.index + end[0].length;
+      out.push(ps.slice(at - whole.length, stop).replace(/[^\r\n]/g, " "));
+      at = stop;
+      continue;
+    }
     if (CLOSES_MARKED_CONTENT.test(text)) closers.push(out.length);
     if (BEGIN_DOCUMENT.test(text)) {
       out.push(`%%BeginDocument${whole.slice(text.length)}`);
@@ -129,7 +165,22 @@ export function rewritePostScript(bytes: Buffer, keepProfile: boolean): Buffer {
   }
   // The document-wide sequences close last, after any the drawing opens and closes itself.
   for (const i of closers.slice(Math.max(0, closers.length - openedByDropped))) out[i] = "";
-  return Buffer.from(out.join(""), "latin1");
+  return { bytes: Buffer.from(out.join(""), "latin1"), privateData };
+}
+
+/**
+ * From `from` (after Illustrator's private-data begin line) to its end line, included: the lines
+ * that are not comments, and where the end line starts.
+ */
+function keepProgramLines(ps: string, from: number): { program: string; end: number } {
+  const program: string[] = [];
+  for (let at = from; at < ps.length; ) {
+    const line = lineAt(ps, at);
+    if (PRIVATE_DATA.end.test(line.text)) return { program: program.join(""), end: at };
+    if (!line.text.startsWith("%")) program.push(ps.slice(at, line.next));
+    at = line.next;
+  }
+  throw damaged("Illustrator's private data has no end line");
 }
 
 /** Where the line after a block's end line starts. */

@@ -27,14 +27,16 @@ export const postscriptCleaner: Cleaner = {
     const bytes = await fsp.readFile(ctx.input);
     const keepProfile = ctx.keep.has("colorProfile");
     if (!isDosEps(bytes)) {
-      await fsp.writeFile(ctx.output, rewritePostScript(bytes, keepProfile));
-      return {};
+      const { bytes: program, privateData } = rewritePostScript(bytes, keepProfile);
+      await fsp.writeFile(ctx.output, program);
+      return { hidden: { privateData } };
     }
     const dos = splitDosEps(bytes);
     const tiff = dos.tiff != null ? await cleanPreview(ctx, dos.tiff) : null;
     const dropped = (dos.metafile != null ? 1 : 0) + (dos.tiff != null && tiff == null ? 1 : 0);
-    await fsp.writeFile(ctx.output, joinDosEps(rewritePostScript(dos.postscript, keepProfile), tiff));
-    return { hidden: { previews: dropped } };
+    const { bytes: program, privateData } = rewritePostScript(dos.postscript, keepProfile);
+    await fsp.writeFile(ctx.output, joinDosEps(program, tiff));
+    return { hidden: { previews: dropped, privateData } };
   },
   isStructural: (t: FoundTag) => (t.group === "PostScript" && STRUCTURAL_TAGS.has(t.tag)) || tiffCleaner.isStructural(t),
 };
