@@ -100,7 +100,8 @@ export const legacyOfficeCleaner: Cleaner = {
     const stream = (name: string): Buffer | null => {
       const i = doc.FullPaths.findIndex((p) => inner(p) === name);
       const e = i < 0 ? undefined : doc.FileIndex[i];
-      if (e == null || e.type !== 2) return null;
+      // An empty stream (a Word document's `Data` when it holds no pictures) has no content at all.
+      if (e == null || e.type !== 2 || e.content == null) return null;
       const b = Buffer.from(e.content);
       e.content = b;
       return b;
