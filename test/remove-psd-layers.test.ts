@@ -10,7 +10,8 @@ import { ROOT, startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
 
 const MARKER = "PsdLayerMark_Q7v3Zp";
-const FIXTURE = path.join(ROOT, "test", "fixtures", "psd", "photoshop-cs5-layer.psd");
+const FIXTURES = path.join(ROOT, "test", "fixtures", "psd");
+const FIXTURE = path.join(FIXTURES, "photoshop-cs5-layer.psd");
 
 let server: RunningServer;
 let tmp: string;
@@ -133,6 +134,30 @@ describe("Photoshop smart objects", () => {
     const { output, removed } = await cleaned(input);
     expect(await findMarker(output, MARKER)).toEqual([]);
     expect(removed).toMatchObject({ externalLinks: 1, annotations: 1 });
+    expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+});
+
+describe("Photoshop documents of psd-tools' test set (fixtures)", () => {
+  it("a PSB with a placed PNG and two links to files on the author's disk: the PNG is cleaned, the links go, the user's name with them", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "placed-"));
+    const input = path.join(dir, "placed.psb");
+    await fs.copyFile(path.join(FIXTURES, "placed-layer.psb"), input);
+    expect(await findMarker(input, "a14824")).not.toEqual([]);
+
+    const { output, removed } = await cleaned(input);
+    expect(removed).toMatchObject({ attachments: 1, externalLinks: 2 });
+    expect(removed["png"]).toBeGreaterThan(0);
+    expect(await findMarker(output, "a14824")).toEqual([]);
+    expect(await findMarker(output, "Macintosh HD")).toEqual([]);
+    expect(await pixelSignature(output)).toBe(await pixelSignature(input));
+  });
+
+  it("a layer and mask section without the global mask's length is read, and its layers keep their pixels", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "no-mask-"));
+    const input = path.join(dir, "one-layer.psd");
+    await fs.copyFile(path.join(FIXTURES, "one-layer-no-global-mask.psd"), input);
+    const { output } = await cleaned(input);
     expect(await layerPixels(output)).toEqual(await layerPixels(input));
   });
 });

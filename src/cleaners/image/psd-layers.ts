@@ -22,15 +22,18 @@ export async function cleanLayerSection(c: LayerCleaning, at: number): Promise<{
     const infoLength = await readLength(src, at + L, big);
     const infoAt = at + 2 * L;
     let infoEnd = infoAt + infoLength;
-    // ImageMagick counts a padding byte after the layers' pixels that it does not write: the
-    // global mask's (empty) length then ends the section, and the layer info ends before it.
-    if (infoEnd + 4 > end && infoEnd <= end && end - 4 >= infoAt) infoEnd = end - 4;
-    if (infoEnd + 4 > end) throw new BadFileError(DAMAGED);
+    // Some writers end the section with the layer info, leaving out the global mask's length;
+    // ImageMagick counts a padding byte after the layers' pixels that it does not write, its
+    // (empty) global mask's length then ending the section. Both get an empty global mask.
+    const noMask = infoEnd === end;
+    if (!noMask && infoEnd + 4 > end && infoEnd <= end && end - 4 >= infoAt) infoEnd = end - 4;
+    if (!noMask && infoEnd + 4 > end) throw new BadFileError(DAMAGED);
     const info = infoLength > 0 ? await cleanLayerInfo(c, infoAt, infoEnd) : new Assembly();
     body.bytes(lengthBytes(info.length, big)).add(info);
-    const maskEnd = infoEnd + 4 + (await readLength(src, infoEnd, false));
+    const maskEnd = noMask ? end : infoEnd + 4 + (await readLength(src, infoEnd, false));
     if (maskEnd > end) throw new BadFileError(DAMAGED);
-    body.copy(infoEnd, maskEnd);
+    if (noMask) body.bytes(Buffer.alloc(4));
+    else body.copy(infoEnd, maskEnd);
     body.add(await cleanBlocks(c, maskEnd, end));
   }
   return { section: new Assembly().bytes(lengthBytes(body.length, big)).add(body), end };

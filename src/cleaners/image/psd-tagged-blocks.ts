@@ -2,7 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { DAMAGED, lengthBytes, MAX_TAGGED_BLOCKS, readLength } from "./psd-structure.js";
 
-/** Keys whose length is 64-bit in a PSB (as ExifTool and Photoshop read them). */
+/** Keys whose length is 64-bit in a PSB (as ExifTool reads them; Photoshop also marks others so by the signature "8B64"). */
 const WIDE_KEYS: ReadonlySet<string> = new Set(["LMsk", "Lr16", "Lr32", "Layr", "Mt16", "Mt32", "Mtrn", "Alph", "FMsk", "lnk2", "FEid", "FXid", "PxSD"]);
 const SIGNATURES: ReadonlySet<string> = new Set(["8BIM", "8B64"]);
 
@@ -31,10 +31,11 @@ export async function readTaggedBlocks(src: FileBytes, from: number, to: number,
   const blocks: TaggedBlock[] = [];
   for (let at = from; at + 12 <= to; ) {
     const head = await src.read(at, 8);
-    if (!SIGNATURES.has(head.toString("latin1", 0, 4))) throw new BadFileError(DAMAGED);
+    const signature = head.toString("latin1", 0, 4);
+    if (!SIGNATURES.has(signature)) throw new BadFileError(DAMAGED);
     if (++count.blocks > MAX_TAGGED_BLOCKS) throw new TooComplexError(`psd: more than ${MAX_TAGGED_BLOCKS} blocks of layer information`);
     const key = head.toString("latin1", 4, 8);
-    const wide = big && WIDE_KEYS.has(key);
+    const wide = big && (signature === "8B64" || WIDE_KEYS.has(key));
     const size = await readLength(src, at + 8, wide);
     const dataAt = at + (wide ? 16 : 12);
     if (dataAt + size > to) throw new BadFileError(DAMAGED);
