@@ -91,7 +91,7 @@ async function main() {
   const spawnIds = quick ? ["pdf"] : removeIds.filter((id) => id !== "mp4-100mb");
   const spawns = await countSpawns({ files: spawnIds.map(file), requests: quick ? 3 : 5, procs, tmpDir });
 
-  const soakSeconds = Number(env["BENCH_SOAK_SECONDS"] ?? (quick ? 0 : 300));
+  const soakSeconds = Number(env["BENCH_SOAK_SECONDS"] ?? (quick ? 0 : 600));
   const soaked = soakSeconds > 0 ? await soak({ file: await ensureCorpus(["jpg-1mp"], log).then((m) => /** @type {import("./lib/corpus.mjs").CorpusFile} */ (m.get("jpg-1mp"))), seconds: soakSeconds, procs, tmpDir, log }) : null;
 
   const big = runBig ? await bigUploads({ mp4: file("mp4-100mb"), jpeg: file("jpg-1mp"), mp3: file("mp3"), flac: file("flac"), procs, tmpDir, log }) : [];
