@@ -67,7 +67,44 @@ async function jpegPages(): Promise<string> {
   return file;
 }
 
+/**
+ * A one-page JPEG-compressed TIFF with a comment segment holding `text` written into its strip,
+ * after the strip's start of image: every offset past it moves, its byte count grows.
+ */
+async function jpegPageWithComment(text: string): Promise<string> {
+  const file = path.join(dir, "jpeg-comment.tif");
+  await run(CONVERT, ["-size", "64x48", "gradient:red-blue", "-compress", "JPEG", file]);
+  const b = await fsp.readFile(file);
+  expect(b.toString("latin1", 0, 2)).toBe("II");
+  const segment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), Buffer.from(text, "latin1")]);
+  const ifd = b.readUInt32LE(4);
+  const sizes: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+  let strip = -1;
+  for (let i = 0; i < b.readUInt16LE(ifd); i++) {
+    const e = ifd + 2 + i * 12;
+    const tag = b.readUInt16LE(e);
+    if ((sizes[b.readUInt16LE(e + 2)] ?? 1) * b.readUInt32LE(e + 4) > 4 && b.readUInt32LE(e + 8) > strip) b.writeUInt32LE(b.readUInt32LE(e + 8) + segment.length, e + 8);
+    if (tag === 273) strip = b.readUInt32LE(e + 8);
+    if (tag === 279) b.writeUInt32LE(b.readUInt32LE(e + 8) + segment.length, e + 8);
+  }
+  // One strip, written first (ImageMagick's layout), its offset inline in the entry.
+  expect(strip).toBe(8);
+  b.writeUInt32LE(ifd + segment.length, 4);
+  await fsp.writeFile(file, Buffer.concat([b.subarray(0, strip + 2), segment, b.subarray(strip + 2)]));
+  return file;
+}
+
 describe("TIFF images", () => {
+  test("a JPEG-compressed page whose strip carries a comment segment is refused, never handed back", async () => {
+    const file = await jpegPageWithComment(MARKER);
+    // Still a picture to a decoder, and ExifTool does not see the comment.
+    expect(await frames(file)).toHaveLength(1);
+    expect(await exiftool(["-s3", "-a", "-ee", "-Comment", file])).toBe("");
+    const outcome = await removeViaApi(server, file, "jpeg-comment.tif");
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(422);
+    expect(outcome.body["error"]).toMatch(/^The TIFF file's JPEG-compressed pictures carry data of their own/);
+  });
+
   test("a TIFF of JPEG-compressed pages, which ExifTool calls previews, comes back with every page", async () => {
     const file = await jpegPages();
     expect(await exiftool(["-s3", "-IFD1:PreviewImageLength", file])).not.toBe("");

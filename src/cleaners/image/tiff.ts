@@ -1,8 +1,9 @@
 import { BadFileError, TooComplexError } from "../errors.js";
-import type { FileBytes } from "../file-bytes.js";
+import { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { checkSameImages } from "./tiff-images.js";
+import { foreignJpegSegment } from "./tiff-jpeg.js";
 
 /** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD). */
 const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
@@ -14,6 +15,9 @@ const ORIENTATION = 274;
 const ICC_PROFILE = 34675;
 const NEW_SUBFILE_TYPE = 254;
 const COMPRESSION = 259;
+/** Compression 7: each strip or tile a JPEG stream, the tables shared in JPEGTables. */
+const JPEG = 7;
+const JPEG_TABLES = 347;
 /** Offsets to image data, each with the tag giving the matching byte counts. */
 const DATA_POINTERS: ReadonlyMap<number, number> = new Map([
   [273, 279], // StripOffsets -> StripByteCounts
@@ -106,6 +110,7 @@ export const tiffCleaner: Cleaner = {
       await writeTiff(file, cleaned, out);
       return kept;
     });
+    await refuseJpegExtras(ctx.output);
     await checkSameImages(ctx.input, ctx.output);
     if (keptOrientation) return { alsoKept: ["orientation"] };
   },
@@ -126,6 +131,34 @@ async function refuseOverlaps(file: TiffReader, pages: readonly Entry[][], clean
     append(dropped, await file.metadataRanges(entries.filter((e) => !cleaned[i]!.includes(e)), 0));
   }
   if (overlaps(kept, dropped)) throw damaged("its picture fields overlap its metadata");
+}
+
+/**
+ * Refuses a copy whose JPEG-compressed pages carry, inside their strips, tiles or tables, segments
+ * that are no part of the coding (tiff-jpeg.ts): copied byte for byte and unseen by ExifTool, a
+ * comment or an EXIF segment there would be handed back. Read from the copy, whose strips lie in
+ * order.
+ */
+async function refuseJpegExtras(file: string): Promise<void> {
+  const src = await FileBytes.open(file);
+  try {
+    const tiff = await TiffReader.open(src);
+    for (const page of await tiff.pages()) {
+      const compression = page.find((e) => e.tag === COMPRESSION);
+      if (compression == null || (await tiff.first(compression)) !== JPEG) continue;
+      const tables = page.find((e) => e.tag === JPEG_TABLES);
+      const ranges: Range[] = [...(tables?.offset != null ? [[tables.offset, tables.offset + tables.size] as const] : []), ...(await tiff.dataRanges(page))];
+      const foreign = await foreignJpegSegment(src, ranges);
+      if (foreign != null) {
+        throw new BadFileError(
+          "The TIFF file's JPEG-compressed pictures carry data of their own (comments or application segments) that cannot be removed without changing the pictures.",
+          new Error(`tiff: a JPEG stream of a page holds ${foreign}`),
+        );
+      }
+    }
+  } finally {
+    await src.close();
+  }
 }
 
 /** Whether some [a, b) of `kept` and [c, d) of `dropped` have a < d and c < b; sorted, not pairwise. */
