@@ -188,4 +188,19 @@ describe("Photoshop hostile documents", () => {
     // ExifTool's read alone took its 60 s limit; the screen walks 10,000 block heads.
     expect(Date.now() - started).toBeLessThan(15_000);
   });
+
+  it("five million blocks of layer information in one layer are refused before ExifTool reads them, quickly", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "layer-blocks-"));
+    const block = layerBlock("lyid", Buffer.from([0, 0, 0, 7]));
+    const count = 5_000_000;
+    const blocks = Buffer.alloc(block.length * count);
+    for (let i = 0; i < count; i++) block.copy(blocks, i * block.length);
+    const input = await makeLayeredPsd(dir, MARKER, (i) => (i === 0 ? blocks : Buffer.alloc(0)), Buffer.alloc(0));
+
+    const started = Date.now();
+    const { status, body } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(422);
+    // ExifTool's read of it took 24 s of CPU (a list of five million layer ids); the screen walks 200,000 block heads.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
 });

@@ -42,25 +42,28 @@ const KEPT_BLOCKS: ReadonlySet<string> = new Set([
   "PxSc", "PxSD",
 ]);
 /** Blocks that hold layer info of their own (16- and 32-bit documents keep their layers there). */
-const LAYER_INFO_BLOCKS: ReadonlySet<string> = new Set(["Lr16", "Lr32", "Layr"]);
+export const LAYER_INFO_BLOCKS: ReadonlySet<string> = new Set(["Lr16", "Lr32", "Layr"]);
 /** Blocks of files embedded whole in the document (smart objects' contents). */
 const LINKED_FILE_BLOCKS: ReadonlySet<string> = new Set(["lnk2", "lnk3", "lnkD"]);
 
-/** The tagged blocks of [from, to), each kept, cleaned or dropped. */
-export async function cleanBlocks(c: LayerCleaning, from: number, to: number): Promise<Assembly> {
+/**
+ * The tagged blocks of [from, to), each kept, cleaned or dropped. Layer info blocks are read only
+ * among the global ones (`global`), where Photoshop writes them: in a layer record they go.
+ */
+export async function cleanBlocks(c: LayerCleaning, from: number, to: number, global: boolean): Promise<Assembly> {
   const out = new Assembly();
   for (const block of await readTaggedBlocks(c.src, from, to, c.big, c.count)) {
-    const cleaned = await cleanBlock(c, block);
+    const cleaned = await cleanBlock(c, block, global);
     if (cleaned != null) out.add(cleaned);
   }
   return out;
 }
 
-async function cleanBlock(c: LayerCleaning, block: TaggedBlock): Promise<Assembly | null> {
+async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean): Promise<Assembly | null> {
   const { key } = block;
   if (KEPT_BLOCKS.has(key)) return new Assembly().copy(block.at, block.end);
   const head = Buffer.from((await c.src.read(block.at, 8)).subarray(0, 8));
-  if (LAYER_INFO_BLOCKS.has(key)) {
+  if (global && LAYER_INFO_BLOCKS.has(key)) {
     const info = await cleanLayerInfo(c, block.dataAt, block.dataAt + block.size);
     return wrapped(block, head, info);
   }

@@ -1,7 +1,10 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { LAYER_INFO_BLOCKS } from "./psd-block-policy.js";
+import { layerCount, readLayerRecord, readLayerSection } from "./psd-layer-structure.js";
 import { resourceBlocks } from "./psd-resources.js";
 import { readLayout, readSections } from "./psd-structure.js";
+import { type BlockCount, readTaggedBlocks } from "./psd-tagged-blocks.js";
 
 /** Whether a file's first bytes are a Photoshop document's (PSD or PSB). */
 export function isPsdHead(bytes: Buffer): boolean {
@@ -9,21 +12,39 @@ export function isPsdHead(bytes: Buffer): boolean {
 }
 
 /**
- * Refuses (TooComplexError) a Photoshop document with more image resources than any Photoshop
- * writes (psd-structure.ts, MAX_RESOURCES), walking only their heads up to that count: ExifTool
- * reads every block, and spends a minute on millions of empty ones. A damaged document is left to
- * the cleaner, which says so.
+ * Refuses (TooComplexError) a Photoshop document with more image resources or more blocks of
+ * layer information than any Photoshop writes (psd-structure.ts: MAX_RESOURCES,
+ * MAX_TAGGED_BLOCKS), walking only their heads up to that count: ExifTool reads every one, and
+ * spends a minute on millions of empty resources, or half a minute of CPU on millions of layer
+ * ids. A damaged document is left to the cleaner, which says so.
  */
 export async function checkPsdShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    await readLayout(src);
-    const { resources } = await readSections(src);
-    // The walk itself refuses past the limit.
+    const { big } = await readLayout(src);
+    const { resources, layersAt } = await readSections(src);
+    // The walks themselves refuse past their limits.
     for await (const block of resourceBlocks(src, resources[0], resources[1])) void block;
+    const section = await readLayerSection(src, big, layersAt);
+    const count: BlockCount = { blocks: 0 };
+    await walkLayerInfo(src, big, section.infoAt, section.infoEnd, count);
+    for (const block of await readTaggedBlocks(src, section.maskEnd, section.end, big, count)) {
+      if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count);
+    }
   } catch (err) {
     if (err instanceof TooComplexError) throw err;
   } finally {
     await src.close();
+  }
+}
+
+/** Counts the tagged blocks of the layer records in layer info [from, to). */
+async function walkLayerInfo(src: FileBytes, big: boolean, from: number, to: number, count: BlockCount): Promise<void> {
+  if (to <= from) return;
+  let at = from + 2;
+  for (let i = await layerCount(src, from, to); i > 0; i--) {
+    const record = await readLayerRecord(src, big, at, to);
+    await readTaggedBlocks(src, record.blocksAt, record.end, big, count);
+    at = record.end;
   }
 }

@@ -12,9 +12,9 @@ export const DAMAGED = "The Photoshop document is damaged: its structure could n
 export const MAX_RESOURCES = 10_000;
 /**
  * Tagged blocks (additional layer information) walked at most, in all layers together: a layer
- * holds a dozen or two, and a document has up to a few thousand layers.
+ * holds a dozen or two, and Photoshop allows 8,000 layers. ExifTool spends ~5 µs of CPU on each.
  */
-export const MAX_TAGGED_BLOCKS = 500_000;
+export const MAX_TAGGED_BLOCKS = 200_000;
 
 /** What the header says about the file's layout. */
 export interface PsdLayout {
