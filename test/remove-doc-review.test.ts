@@ -16,6 +16,7 @@ import {
   withLoopingWordChain,
   withPlantedRevisions,
   withPrcInsertion,
+  withStyleTraces,
 } from "./helpers/make-doc-review.js";
 import { makePng } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -192,13 +193,22 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     expect(kept.body["removed"]).toHaveProperty("png");
   }, 120_000);
 
-  it("a DOC saved by Word under review (fixture): its insertion accepted, its deletion blanked, Track Changes off, its dates, author and formatting rsids gone", async () => {
+  it("a DOC saved by Word under review (fixture): its insertion accepted, its deletion blanked, Track Changes off, its dates, author and every rsid (formatting, styles, DOP) gone", async () => {
     const file = path.join(import.meta.dirname, "fixtures", "doc", "word-review.doc");
     const bytes = await fs.readFile(file);
     const dates = [dttm("2021-05-11T17:09:00Z"), dttm("2021-05-11T17:10:00Z")];
     const rsid = Buffer.from("613d8d00", "hex");
     for (const b of [...dates, rsid]) expect(bytes.includes(b), b.toString("hex")).toBe(true);
     expect(await libreOfficeRevisions(dir, file)).toMatchObject({ insertions: 2, deletions: 1, tracking: true });
+
+    // Every revision-save id of the document's editing sessions, as its list of them (FIB pair 113) holds them; its first is the first session's, which the DOP and the styles hold too.
+    const original = await openWord(bytes);
+    const plrsid = original.word.readUInt32LE(original.pair(113));
+    const rsids = Array.from({ length: original.word.readUInt32LE(original.pair(113) + 4) / 4 }, (_, i) => original.table.readUInt32LE(plrsid + i * 4))
+      .filter((v) => v > 0xffff)
+      .map((v) => Buffer.from(v.toString(16).padStart(8, "0"), "hex").reverse());
+    expect(rsids.length).toBeGreaterThan(5);
+    expect(rsids.map((r) => r.toString("hex"))).toContain(rsid.toString("hex"));
 
     const { status, body, cleaned } = await removeViaApi(server, file, "word-review.doc");
     expect(status, JSON.stringify(body)).toBe(200);
@@ -210,11 +220,30 @@ describe("POST /api/v1/remove on Word 97-2003 documents under review", () => {
     const streams = await openWord(cleaned!);
     expect(streams.word.includes(rsid)).toBe(false);
     expect(streams.word.readUInt32LE(streams.pair(113) + 4)).toBe(0);
+    // Nor anywhere else in the file: the styles' ids (each style's last editing session) and the DOP's first session's id.
+    for (const r of rsids) expect(cleaned!.includes(r), r.toString("hex")).toBe(false);
     expect(await findMarker(cleaned!, "Stuart Watt")).toEqual([]);
     expect(held(cleaned!, "This text has been deleted")).toBe(false);
     expect(held(cleaned!, "This text has been inserted, and should be included")).toBe(true);
     const out = await save(cleaned!, "word-review-clean.doc");
     expect(await libreOfficeRevisions(dir, out)).toMatchObject({ insertions: 0, formatChanges: 0, tracking: false });
+    expect(await libreOfficeText(dir, out)).toBe("This is a test of reviewing This text has been inserted, and should be included");
+  }, 120_000);
+
+  it("the style sheet's editing traces: each style's revision-save id and a revision mark's dates in a style's formatting are zeroed; the text reads the same", async () => {
+    const fixture = path.join(import.meta.dirname, "fixtures", "doc", "word-review.doc");
+    const rsid = Buffer.from("5a17e5c0", "hex");
+    const date = dttm("2019-03-04T05:06:00Z");
+    const file = await save(await withStyleTraces(fixture, rsid, date), "styles.doc");
+    const original = await fs.readFile(file);
+    expect(original.includes(rsid)).toBe(true);
+    expect(original.includes(date)).toBe(true);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "styles.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(cleaned!.includes(rsid)).toBe(false);
+    expect(cleaned!.includes(date)).toBe(false);
+    const out = await save(cleaned!, "styles-clean.doc");
     expect(await libreOfficeText(dir, out)).toBe("This is a test of reviewing This text has been inserted, and should be included");
   }, 120_000);
 

@@ -381,3 +381,29 @@ export async function withPrcInsertion(file: string, date: Buffer): Promise<Buff
   w.table = Buffer.concat([w.table, clx]);
   return w.bytes();
 }
+
+/**
+ * Word's own fixture with editing traces planted in its style sheet ([MS-DOC] 2.9.271 STSH):
+ * every style's revision-save id (StdfPost2000.rsid, which Word writes with the session that
+ * last changed the style) set to `rsid`, and in the first character formatting of a style that
+ * opens with sprmCHps, sprmCHpsKern and sprmCHpsBi (12 bytes) those three taken out for the two
+ * dates of a revision mark (sprmCDttmRMark and sprmCDttmRMarkDel, `date`), the same size.
+ */
+export async function withStyleTraces(file: string, rsid: Buffer, date: Buffer): Promise<Buffer> {
+  const w = await openWord(file);
+  const { word, table } = w;
+  const stsh = table.subarray(word.readUInt32LE(w.pair(1)), word.readUInt32LE(w.pair(1)) + word.readUInt32LE(w.pair(1) + 4));
+  const cbStshi = stsh.readUInt16LE(0);
+  if (stsh.readUInt16LE(4) !== 18) throw new Error("expected styles with StdfPost2000");
+  let pos = 2 + cbStshi;
+  for (let i = 0; i < stsh.readUInt16LE(2); i++) {
+    const cb = stsh.readUInt16LE(pos);
+    if (cb > 0) rsid.copy(stsh, pos + 2 + 12);
+    pos += 2 + cb;
+  }
+  const sizes = stsh.indexOf(Buffer.from("434a", "hex"));
+  if (sizes < 0 || stsh.readUInt16LE(sizes + 4) !== 0x485f || stsh.readUInt16LE(sizes + 8) !== 0x4a61) throw new Error("expected sprmCHps, sprmCHpsKern, sprmCHpsBi in a style");
+  const prl = (sprm: number): Buffer => Buffer.concat([Buffer.from([sprm & 0xff, sprm >> 8]), date]);
+  Buffer.concat([prl(0x6805), prl(0x6864)]).copy(stsh, sizes);
+  return w.bytes();
+}

@@ -1,7 +1,9 @@
 import { BadFileError } from "../errors.js";
 import { damaged, fcLcb, F_ENCRYPTED, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
+import { zeroStyleTraces } from "./word-styles.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
+const STSH = 1;
 const PLCF_AND_REF = 4;
 const PR_DRVR = 27;
 const PR_ENV_PORT = 28;
@@ -17,6 +19,11 @@ const ATRD_EXTRA = 112;
 const ATRD_EXTRA_SIZE = 18;
 /** In FibRgFcLcb2002: the Plrsid, every revision-save id of the document (its editing sessions), sorted. */
 const PLRSID = 113;
+/**
+ * Dop2002 and later ([MS-DOC] 2.7.6): rsidRoot, the revision-save id of the document's first
+ * editing session, which every copy of it shares.
+ */
+const DOP_RSID_ROOT = 590;
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
@@ -45,9 +52,10 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
  * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
  * autosave source path, the printer driver and its settings, the comment authors' names and
  * initials and the tracked-change authors (blanked in place: comments and revision marks refer
- * to them by position), the comments' dates and the list of revision-save ids (Word 2002 and later), and in the document properties (DOP)
- * the creation, revision and printing dates, revision count and editing time; in the FIB the
- * last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
+ * to them by position), the comments' dates and the list of revision-save ids (Word 2002 and later),
+ * the styles' revision-save ids and revision dates (word-styles.ts), and in the document
+ * properties (DOP) the creation, revision and printing dates, revision count, editing time and the
+ * first session's revision-save id; in the FIB the last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
 export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   const fib = readFib(wordDocument);
@@ -76,6 +84,9 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   const dop = pair(DOP);
   // DopBase: dttmCreated (20), dttmRevised (24), dttmLastPrint (28), nRevision (32), tmEdited (34).
   if (dop != null && dop.lcb >= 38) table.fill(0, dop.fc + 20, dop.fc + 38);
+  if (dop != null && dop.lcb >= DOP_RSID_ROOT + 4) table.fill(0, dop.fc + DOP_RSID_ROOT, dop.fc + DOP_RSID_ROOT + 4);
+  const styles = pair(STSH);
+  if (styles != null) zeroStyleTraces(table, styles);
   if (blob.count * 8 >= LAST_SAVED_AT + 8) wordDocument.fill(0, blob.start + LAST_SAVED_AT, blob.start + LAST_SAVED_AT + 8);
 }
 
