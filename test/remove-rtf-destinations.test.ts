@@ -29,7 +29,7 @@ afterAll(async () => {
  * person; and ignorable destinations no reader knows, holding the marker: one in the body, one
  * inside a kept field instruction, one inside the footnote, and what some writers put there
  * (Word's XML namespace table and smart-tag markup, Outlook's encapsulated HTML, a protection
- * password hash).
+ * password hash); and document properties outside `\info`, which readers hide there too.
  */
 function handWritten(marker: string, png: Buffer): string {
   const hex = marker.split("").map((c) => c.charCodeAt(0).toString(16)).join("");
@@ -46,6 +46,7 @@ function handWritten(marker: string, png: Buffer): string {
     ` {\\upr{Plain words}{\\*\\ud{Plain words}}}`,
     `{\\*\\xmlopen\\xmlns1{\\factoidname ${marker}person}}Smart words{\\*\\xmlclose}`,
     `{\\*\\htmltag84 <meta name="author" content="${marker}">}`,
+    `{\\category ${marker} stray}{\\author ${marker} stray}`,
     "\\par",
     "{\\shp{\\*\\shpinst\\shpleft0\\shptop0\\shpright1440\\shpbottom1080\\shpwr3",
     "{\\sp{\\sn shapeType}{\\sv 75}}",

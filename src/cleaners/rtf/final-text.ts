@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { INFO_FIELDS } from "./rules.js";
 import { DAMAGED, RtfTokens } from "./tokens.js";
 
 /** The final text of a document, as a digest and a length (white space left out). */
@@ -12,12 +13,12 @@ const CHANGED = "The file could not be cleaned without changing its content; it 
 const MAX_DEPTH = 200;
 
 /**
- * Groups that hold no text a reader sees: the tables and properties of the document, a
- * picture's data, a shape's property values, an embedded object's data, and every ignorable
- * (`\*`) destination (field instructions, bookmarks, comments, revision tables...) but a
- * shape's, whose text boxes are read.
+ * Groups that hold no text a reader sees: the tables and properties of the document (its
+ * properties' fields wherever they stand), a picture's data, a shape's property values, an
+ * embedded object's data, and every ignorable (`\*`) destination (field instructions,
+ * bookmarks, comments, revision tables...) but a shape's, whose text boxes are read.
  */
-const UNSEEN: ReadonlySet<string> = new Set(["fonttbl", "colortbl", "stylesheet", "info", "pict", "sp", "objdata", "objclass", "filetbl", "listtable", "listoverridetable"]);
+const UNSEEN: ReadonlySet<string> = new Set(["fonttbl", "colortbl", "stylesheet", "info", ...INFO_FIELDS, "pict", "sp", "objdata", "objclass", "filetbl", "listtable", "listoverridetable"]);
 const SEEN_IGNORABLE: ReadonlySet<string> = new Set(["shpinst", "shprslt", "shppict"]);
 /** Control words that stand for one character; white space ones (`\par`, `\tab`) leave none. */
 const CHARACTERS: Readonly<Record<string, string>> = {

@@ -217,8 +217,10 @@ class Rewriter {
       }
       if (t.kind !== "open") continue;
       const head = this.tokens.peekPastLineBreaks();
-      if (head?.kind === "word" && head.name === "author") this.group(t, state, out, depth + 1);
-      else this.skip(depth + 1);
+      if (head?.kind === "word" && head.name === "author") {
+        this.start(out, t, null);
+        this.body(state, out, depth + 1);
+      } else this.skip(depth + 1);
     }
   }
 

@@ -4,6 +4,15 @@
  */
 
 /**
+ * The fields of the document properties (`\info`). Readers hide them wherever they stand
+ * (LibreOffice shows none of them outside `\info` either), so a damaged `\info` does not turn
+ * them into text: they go wherever they are.
+ */
+export const INFO_FIELDS: readonly string[] = [
+  "title", "subject", "author", "manager", "company", "operator", "category", "keywords", "comment", "doccomm", "hlinkbase", "creatim", "revtim", "printim", "buptim",
+];
+
+/**
  * Groups that are metadata whole: the document properties (`\info`: title, subject, author,
  * operator, company, manager, category, keywords, comments, dates, edit time, version...),
  * custom properties, the table of save-session ids that links copies of a file, the writing
@@ -13,6 +22,7 @@
  */
 export const METADATA_GROUPS: ReadonlySet<string> = new Set([
   "info",
+  ...INFO_FIELDS,
   "userprops",
   "rsidtbl",
   "generator",
