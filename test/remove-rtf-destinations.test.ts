@@ -29,7 +29,9 @@ afterAll(async () => {
  * person; and ignorable destinations no reader knows, holding the marker: one in the body, one
  * inside a kept field instruction, one inside the footnote, and what some writers put there
  * (Word's XML namespace table and smart-tag markup, Outlook's encapsulated HTML, a protection
- * password hash); and document properties outside `\info`, which readers hide there too.
+ * password hash); document properties outside `\info`, which readers hide there too; and an
+ * ignorable destination and a property met inside a group rather than at its head, which
+ * readers take the rest of the group as.
  */
 function handWritten(marker: string, png: Buffer): string {
   const hex = marker.split("").map((c) => c.charCodeAt(0).toString(16)).join("");
@@ -47,6 +49,7 @@ function handWritten(marker: string, png: Buffer): string {
     `{\\*\\xmlopen\\xmlns1{\\factoidname ${marker}person}}Smart words{\\*\\xmlclose}`,
     `{\\*\\htmltag84 <meta name="author" content="${marker}">}`,
     `{\\category ${marker} stray}{\\author ${marker} stray}`,
+    ` {\\i Tilted words \\*\\midprivate ${marker} hidden} {\\b Heavy words \\title ${marker} title}`,
     "\\par",
     "{\\shp{\\*\\shpinst\\shpleft0\\shptop0\\shpright1440\\shpbottom1080\\shpwr3",
     "{\\sp{\\sn shapeType}{\\sv 75}}",
@@ -73,8 +76,8 @@ describe("POST /api/v1/remove on RTF: ignorable destinations by allow-list", () 
     const { status, body, cleaned } = await removeViaApi(server, file, "hand.rtf");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    // xmlnstbl, passwordhash, exifapiprivate, appdata, noteprivate, xmlopen, xmlclose, htmltag.
-    expect((body["removed"] as Record<string, number>)["privateGroups"]).toBe(8);
+    // xmlnstbl, passwordhash, exifapiprivate, appdata, noteprivate, xmlopen, xmlclose, htmltag, midprivate.
+    expect((body["removed"] as Record<string, number>)["privateGroups"]).toBe(9);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
 
     const text = cleaned!.toString("latin1");
@@ -97,6 +100,7 @@ describe("POST /api/v1/remove on RTF: ignorable destinations by allow-list", () 
     expect(after).toContain("Start words Link words Marked words");
     expect(after).toContain("Plain words");
     expect(after).toContain("Smart words");
+    expect(after).toContain("Tilted words Heavy words");
   });
 
   it("with keep=trackedChanges, a formatting change's former properties stay (a known destination)", async () => {

@@ -65,6 +65,12 @@ export function rtfFinalText(bytes: Buffer): FinalText {
     }
     if (top == null) throw new BadFileError(DAMAGED, new Error("rtf: text outside the document's group"));
     if (t.kind === "word" && (t.name === "plain" || t.name === "deleted")) top.deleted = t.name === "deleted" && t.param !== 0;
+    // A destination inside a group rather than at its head: readers take the rest of the group as it.
+    if (t.kind === "word" && UNSEEN.has(t.name)) top.unseen = true;
+    if (t.kind === "symbol" && t.ch === "*") {
+      const next = tokens.peekPastLineBreaks();
+      if (!(next?.kind === "word" && SEEN_IGNORABLE.has(next.name))) top.unseen = true;
+    }
     if (top.unseen || top.deleted) continue;
     if (t.kind === "text") see(bytes.toString("latin1", t.start, t.end).replace(/\s+/g, ""));
     else if (t.kind === "symbol") {

@@ -66,6 +66,7 @@ type Action = "copy" | "drop" | "empty" | "authors" | "author" | "picture" | "ob
 
 const UNCLOSED = new Error("rtf: the file ends inside a group");
 const UNKNOWN_AUTHOR = Buffer.from("{Unknown;}", "latin1");
+const CLOSE = Buffer.from("}");
 const PICTURE_FORMATS = /^(jpegblip|pngblip|emfblip|wmetafile\d*|dibitmap\d*|wbitmap\d*|macpict|pmmetafile\d*)$/;
 
 /**
@@ -202,8 +203,26 @@ class Rewriter {
         return;
       }
       if (t.kind === "open") this.group(t, state, out, depth + 1);
-      else each(t);
+      else if (this.startsHiddenRest(t)) {
+        this.skip(depth);
+        out.other(CLOSE);
+        return;
+      } else each(t);
     }
+  }
+
+  /**
+   * A destination met inside a group rather than at its head: readers (LibreOffice, Word) take
+   * the rest of the group as that destination, so the rest goes when it is metadata or an
+   * ignorable destination not known to carry content (a damaged file: writers put them first).
+   */
+  private startsHiddenRest(t: Token): boolean {
+    if (t.kind === "word") return METADATA_GROUPS.has(t.name);
+    if (t.kind !== "symbol" || t.ch !== "*") return false;
+    const next = this.tokens.peekPastLineBreaks();
+    if (next?.kind === "word" && keepsIgnorable(next.name)) return false;
+    this.counts.privateGroups++;
+    return true;
   }
 
   /** The rest of the document properties' group with only its `{\author}` groups, its `}` included. */
@@ -219,6 +238,7 @@ class Rewriter {
       const head = this.tokens.peekPastLineBreaks();
       if (head?.kind === "word" && head.name === "author") {
         this.start(out, t, null);
+        out.word(this.slice(this.tokens.next()!));
         this.body(state, out, depth + 1);
       } else this.skip(depth + 1);
     }
