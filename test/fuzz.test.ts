@@ -60,9 +60,21 @@ async function attempt(seed: Seed, bytes: Buffer, endpoint: "extract" | "remove"
     if (dl.status !== 200) return `download answered ${dl.status}`;
     const cleaned = Buffer.from(await dl.arrayBuffer());
     const hits = await findMarker(cleaned, marker);
-    if (hits.length > 0) return `remove handed back a file still holding the marker: ${hits.join("; ")}`;
+    if (hits.length > 0 && !(await shownAsText(seed, cleaned, hits))) return `remove handed back a file still holding the marker: ${hits.join("; ")}`;
   }
   return null;
+}
+
+/**
+ * True when every marker left in a cleaned text document is text it shows, as a reader apart from
+ * the service reads it (a flipped bit in `{\info` makes an RTF's title plain text): content, not
+ * a leak. Only for seeds that say how they are read, and only when the marker is there as plain
+ * bytes, each occurrence shown.
+ */
+async function shownAsText(seed: Seed, cleaned: Buffer, hits: readonly string[]): Promise<boolean> {
+  if (seed.shownText == null || hits.some((h) => !h.startsWith("file: UTF-8 "))) return false;
+  const count = (s: string): number => s.split(marker).length - 1;
+  return count(await seed.shownText(cleaned)) >= count(cleaned.toString("latin1"));
 }
 
 describe("fuzzing both endpoints with mutated files", () => {

@@ -4,11 +4,18 @@ import { makeGif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-
 import { makeMarkedMedia, type MediaKind } from "./make-media.js";
 import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
 import { makeMarkedPdf } from "./make-pdf.js";
+import { makeMarkedRtf, rtfText } from "./make-rtf.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
 export interface Seed {
   name: string;
   bytes: Buffer;
+  /**
+   * For a text format, where a mutation can turn a metadata field into text the document shows
+   * (a damaged `{\info` in RTF makes its fields plain text): the text a reader apart from the
+   * service shows of a file, for the test to tell shown content from a leak.
+   */
+  shownText?: (bytes: Buffer) => Promise<string>;
 }
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
@@ -39,5 +46,9 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     const made = await make(sub);
     seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made });
   }
+  // An RTF as LibreOffice writes it, with Word's metadata groups added (make-rtf.ts); its comment
+  // and deleted text carry the marker too, and go.
+  const rtf = await makeMarkedRtf(await fs.mkdtemp(path.join(dir, "seed-")), { marker, note: `${marker}Note`, gone: `${marker}Gone`, inserted: "Inserted" });
+  seeds.push({ name: "doc.rtf", bytes: await fs.readFile(rtf), shownText: (bytes) => rtfText(dir, bytes) });
   return seeds;
 }
