@@ -93,3 +93,24 @@ describe("how much djpeg scales a picture down while decoding it", () => {
     expect((await decodePictureAhead(withThumb))?.grid?.length).toBe(16 * 16);
   });
 });
+
+describe("a JPEG whose frame declares far more pixels than its file holds", () => {
+  it("is not decoded past 16 M grey pixels: the comparison is left undone, quickly", async () => {
+    const main = await withThumbnail(dir, await picture(dir, "huge.jpg", "plasma:fractal", "1152x864"), await picture(dir, "huge-thumb.png"));
+    const bytes = await fs.readFile(main);
+    // The main picture's frame header (the thumbnail inside the EXIF block has one of its own).
+    let pos = 2;
+    while (bytes[pos + 1] !== 0xc0) pos += 2 + bytes.readUInt16BE(pos + 2);
+    bytes.writeUInt16BE(65000, pos + 5);
+    bytes.writeUInt16BE(65000, pos + 7);
+    await fs.writeFile(main, bytes);
+    expect(decodeScale(await readJpegHeader(main))).toBe("1/8");
+    const started = performance.now();
+    const ahead = await decodePictureAhead(main);
+    expect(ahead).not.toBeNull();
+    expect(ahead?.grid).toBeNull();
+    expect(ahead?.previews).toHaveLength(1);
+    // 66 MB of grey pixels at an eighth; stopped at 16 MB (~0.3 s of djpeg here, idle).
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -20,6 +20,13 @@ const MAX_COMPARED = 4;
 const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
 const DECODE_TIMEOUT_MS = 20_000;
 /**
+ * Grey pixels a decode may hand back (a 32768 x 32768 picture at djpeg's eighth), with room for
+ * the PGM header: a small file that declares a huge frame (65000 x 65000 in 700 KB) would
+ * otherwise send 66 MB through the spawner and two thread hops before the grid is averaged.
+ * Past it the comparison is not made.
+ */
+const MAX_DECODED_BYTES = 4096 * 4096 + 64;
+/**
  * A preview up to this many pixels (an EXIF thumbnail is 160x120) is decoded here, in JavaScript,
  * in a few milliseconds: starting djpeg for it costs more (a fork of the service, prlimit, djpeg).
  * Larger ones, and what this decoder refuses (12-bit, arithmetic coding), go to djpeg.
@@ -163,7 +170,7 @@ async function decodeGrid(file: string, jpegScale: string | null): Promise<Uint8
     jpeg
       ? ["-grayscale", "-scale", jpegScale, "-pnm", file]
       : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
-    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: 64 * 1024 * 1024 },
+    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: MAX_DECODED_BYTES },
     // A picture that cannot be decoded in time only means this comparison cannot be made.
   ).catch(() => null);
   if (r == null || r.code !== 0) return null;
