@@ -4,6 +4,7 @@ import { makeGif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-
 import { makeMarkedMedia, type MediaKind } from "./make-media.js";
 import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
 import { makeMarkedPdf } from "./make-pdf.js";
+import { makeSmartObjectPsd } from "./make-psd-layers.js";
 import { makeMarkedRtf, rtfText } from "./make-rtf.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
@@ -34,6 +35,7 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     ["pic.webp", (d) => makeWebp(d, marker, false)],
     ["drawing.svg", (d) => makeSvg(d, marker, "Visible")],
     ["report.pdf", (d) => makeMarkedPdf(d, "plain", marker)],
+    ["layers.psd", async (d) => makeSmartObjectPsd(d, marker, await makeMarkedJpeg(d, marker))],
     ...MEDIA.map((k): [string, (d: string) => Promise<string>] => [`media.${k}`, (d) => makeMarkedMedia(d, k, marker)]),
     ...OFFICE.map((k): [string, (d: string) => Promise<Buffer>] => [
       `doc.${k}`,

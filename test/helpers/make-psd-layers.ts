@@ -141,3 +141,13 @@ export async function makeLayeredPsd(dir: string, marker: string, perLayer: (i: 
   await fs.writeFile(out, withLayerBlocks(await fs.readFile(file), perLayer, global));
   return out;
 }
+
+/**
+ * A layered document as Photoshop CS5+ and a placed photo leave it: each layer's modification
+ * time beside `marker`, and `jpeg` embedded whole as a smart object's file, under a name and a
+ * source document id holding the marker.
+ */
+export async function makeSmartObjectPsd(dir: string, marker: string, jpeg: Buffer): Promise<string> {
+  const placed = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", `${marker}.jpg`, "JPEG", jpeg, `xmp.did:${marker}`));
+  return makeLayeredPsd(dir, marker, (i) => layerTimes(1_337_000_000 + i, `${marker} layer ${i}`), placed);
+}
