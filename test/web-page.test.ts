@@ -4,6 +4,7 @@ import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-files.js";
+import { makeReviewed } from "./helpers/make-office-review.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { ROOT, type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool } from "./helpers/tools.js";
@@ -168,6 +169,32 @@ describe("the web page", () => {
     expect(await page.locator("#findings").textContent()).toContain("Rien n'a été trouvé");
     expect(await page.locator("#group-exif").count()).toBe(0);
     expect(await page.locator("#file-summary").textContent()).toContain("holiday.jpg");
+  });
+
+  it("names the hidden content a removal took out, in both languages, apart from the tag counts", async () => {
+    const markers = { comment: "WEBCOMMENTZQ", author: "WEBAUTHORZQ", deleted: "WEBDELETEDZQ", inserted: "WEBINSERTEDZQ" };
+    const reviewed = await makeReviewed("docx", markers);
+    const file = path.join(dir, "review.docx");
+    await fs.writeFile(file, reviewed.bytes);
+    await page.setInputFiles("#file", file);
+    await page.locator('.finding[data-kind="hidden"]').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#remove")]);
+    const saved = path.join(dir, "downloaded-review.docx");
+    await download.saveAs(saved);
+    await page.locator(".removal").waitFor();
+    // The page is in French since the language test.
+    const comments = page.locator('.removed-list li.hidden-content[data-key="comments"]');
+    expect(await comments.textContent()).toBe(`Commentaires de relecture : ${reviewed.comments}`);
+    expect(await page.locator('.removed-list li.hidden-content[data-key="trackedChanges"]').textContent()).toBe(`Modifications suivies, acceptées dans le texte : ${reviewed.trackedChanges}`);
+    // Hidden content first, then the tag groups with their counts.
+    const items = await page.locator(".removed-list li").allTextContents();
+    expect(items.length).toBeGreaterThan(2);
+    const firstGroup = items.findIndex((text) => / balises?$/.test(text));
+    expect(firstGroup).toBe(2);
+    await page.click("#lang-switch");
+    expect(await comments.textContent()).toBe(`Review comments: ${reviewed.comments}`);
+    await page.screenshot({ path: path.join(SHOTS, "web-page-7-hidden-content.png"), fullPage: true });
+    for (const marker of [markers.comment, markers.author, markers.deleted]) expect(await findMarker(saved, marker), marker).toEqual([]);
   });
 
   it("serves browsable API docs at /docs that load nothing from other hosts", async () => {

@@ -2,9 +2,14 @@ import type { Extraction, Removal } from "./api.js";
 import { h } from "./dom.js";
 import { kindMessages, mapLink, positionOf, SEVERITY_KEYS } from "./findings.js";
 import { formatValue, groupLabel, sectionsOf } from "./groups.js";
+import { hiddenContentLabel } from "./hidden-content.js";
 import type { Lang, MessageKey } from "./i18n.js";
 
 export type T = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+function tagCount(n: number, t: T): string {
+  return n === 1 ? t("tagCountOne") : t("tagCount", { n });
+}
 
 export function fileSummary(x: Extraction, t: T, lang: Lang): string {
   const file = x.metadata["File"] ?? {};
@@ -68,7 +73,7 @@ export function groupsView(x: Extraction, t: T): { nav: HTMLElement; tables: HTM
     }
     tables.append(
       h("section", { class: "group", id, "aria-labelledby": `${id}-title`, "data-total": String(section.tags.length) },
-        h("h3", { id: `${id}-title` }, `${section.label} `, h("span", { class: "count" }, t("tagCount", { n: section.tags.length }))),
+        h("h3", { id: `${id}-title` }, `${section.label} `, h("span", { class: "count" }, tagCount(section.tags.length, t))),
         h("div", { class: "table-wrap" },
           h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("tag")), h("th", { scope: "col" }, t("value")))), body)),
       ),
@@ -95,7 +100,7 @@ export function applyFilter(tables: HTMLElement, query: string, t: T): { shown: 
     section.hidden = inSection === 0;
     const count = section.querySelector("h3 .count");
     if (count != null) {
-      count.textContent = q === "" ? t("tagCount", { n: rows.length }) : t("filterCount", { shown: inSection, total: rows.length });
+      count.textContent = q === "" ? tagCount(rows.length, t) : t("filterCount", { shown: inSection, total: rows.length });
     }
   }
   return { shown, total };
@@ -104,10 +109,16 @@ export function applyFilter(tables: HTMLElement, query: string, t: T): { shown: 
 /** What the removal took out per group, and what the service still found in the clean copy. */
 export function removalView(r: Removal, t: T, lang: Lang): HTMLElement {
   const removed = Object.entries(r.removed).filter(([, n]) => n > 0);
+  // Hidden content first: a comment or an attachment says more than a count of tags.
+  const hidden = removed.flatMap(([key, n]) => {
+    const label = hiddenContentLabel(key);
+    return label == null ? [] : [h("li", { class: "hidden-content", "data-key": key }, t("hiddenCount", { label: t(label), n }))];
+  });
+  const groups = removed.filter(([key]) => hiddenContentLabel(key) == null).map(([g, n]) => h("li", {}, `${groupLabel(g)}: ${tagCount(n, t)}`));
   const view = h("div", { class: "removal" });
   view.append(h("h3", {}, t("removedTitle")));
   if (removed.length === 0) view.append(h("p", {}, t("nothingRemoved")));
-  else view.append(h("ul", { class: "removed-list" }, ...removed.map(([g, n]) => h("li", {}, `${groupLabel(g)}: ${t("tagCount", { n })}`))));
+  else view.append(h("ul", { class: "removed-list" }, ...hidden, ...groups));
   view.append(h("h3", {}, t("remainingTitle")));
   const remaining = Object.entries(r.remaining).filter(([, tags]) => Object.keys(tags).length > 0);
   if (remaining.length === 0) view.append(h("p", { class: "remaining-none" }, t("nothingRemains")));
