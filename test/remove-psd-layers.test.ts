@@ -136,6 +136,16 @@ describe("Photoshop smart objects", () => {
     expect(removed).toMatchObject({ externalLinks: 1, annotations: 1 });
     expect(await layerPixels(output)).toEqual(await layerPixels(input));
   });
+
+  it("notes (Anno) stay with keep=comments", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "anno-kept-"));
+    const note = layerBlock("Anno", Buffer.concat([Buffer.from([0, 2, 0, 1, 0, 0, 0, 1]), Buffer.from(`note by ${MARKER}`)]));
+    const input = await makeLayeredPsd(dir, MARKER, () => Buffer.alloc(0), note);
+    const { status, body, cleaned: bytes } = await removeViaApi(server, input, "notes.psd", { keep: "comments" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(bytes!.includes(note)).toBe(true);
+    expect((body["removed"] as Record<string, number>)["annotations"]).toBeUndefined();
+  });
 });
 
 describe("Photoshop documents of psd-tools' test set (fixtures)", () => {

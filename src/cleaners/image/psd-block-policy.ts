@@ -24,21 +24,23 @@ export interface LayerCleaning {
  * colour label, protection, blending options, version, vector mask, stroke and origination;
  * patterns; filter masks and filter effects (smart filters: pixels); 16- and 32-bit merged
  * transparency, alpha and user mask; paths' names; artboards; placed layers (geometry and the id
- * of their linked file); pixel sources (video and 3D). Every other block goes, the ones this list
- * does not know among them: the compositor information (`cinf`, which names the Photoshop version
- * and the machine's graphics support), for instance.
+ * of their linked file); pixel sources (video and 3D); frames; animation effects. Every other
+ * block goes, the ones this list does not know among them: the compositor information (`cinf`,
+ * which names the Photoshop version and the machine's graphics support), content credentials
+ * (`CAI `), generative fill's information (`GenI`), export settings (`extd`, `extn`: where the
+ * layers were exported to), for instance.
  */
 const KEPT_BLOCKS: ReadonlySet<string> = new Set([
   "SoCo", "GdFl", "PtFl", "brit", "levl", "curv", "expA", "vibA", "hue ", "hue2", "blnc", "blwh", "phfl", "mixr", "clrL", "nvrt", "post",
   "thrs", "grdm", "selc", "CgEd",
-  "lrFX", "lfx2", "lmfx", "iOpa",
+  "lrFX", "lfx2", "lmfx", "lfxs", "iOpa", "anFX", "ffxi",
   "tySh", "TySh", "Txt2",
   "luni", "lyid", "lsct", "lsdk", "lnsr", "lclr", "lspf", "fxrp", "lyvr", "clbl", "infx", "knko", "tsly", "lmgm", "vmgm", "brst", "sn2P",
-  "vmsk", "vsms", "vscg", "vogk", "vstk",
-  "Patt", "Pat2", "Pat3",
-  "FMsk", "FXid", "FEid", "Mt16", "Mt32", "Mtrn", "Alph", "LMsk", "pths",
-  "artb", "artd", "abdd",
-  "SoLd", "PlLd", "SoLE",
+  "vmsk", "vsms", "vscg", "vogk", "vowv", "vstk",
+  "Patt", "Pat2", "Pat3", "patt", "shpa",
+  "FMsk", "FXid", "FEid", "FELS", "Mt16", "Mt32", "Mtrn", "Alph", "LMsk", "pths",
+  "artb", "artd", "abdd", "frgb",
+  "SoLd", "PlLd", "plLd", "SoLE",
   "PxSc", "PxSD",
 ]);
 /** Blocks that hold layer info of their own (16- and 32-bit documents keep their layers there). */
@@ -61,7 +63,8 @@ export async function cleanBlocks(c: LayerCleaning, from: number, to: number, gl
 
 async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean): Promise<Assembly | null> {
   const { key } = block;
-  if (KEPT_BLOCKS.has(key)) return new Assembly().copy(block.at, block.end);
+  // Notes are review content, as a PDF's annotations: they stay when the client asks to keep comments.
+  if (KEPT_BLOCKS.has(key) || (key === "Anno" && c.ctx.keep.has("comments"))) return new Assembly().copy(block.at, block.end);
   const head = Buffer.from((await c.src.read(block.at, 8)).subarray(0, 8));
   if (global && LAYER_INFO_BLOCKS.has(key)) {
     const info = await cleanLayerInfo(c, block.dataAt, block.dataAt + block.size);
