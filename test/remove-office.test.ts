@@ -146,6 +146,9 @@ describe("review content of office documents", () => {
     const removed = res["removed"] as Record<string, number>;
     expect(removed["comments"]).toBe(fx.comments);
     expect(removed["trackedChanges"]).toBe(fx.trackedChanges === 0 ? undefined : fx.trackedChanges);
+    // The report of the original counts the changes the cleaning accepted, no fewer.
+    const changes = (res["findings"] as Array<{ kind: string; title: string; value?: string }>).find((f) => f.kind === "hidden" && /tracked change/.test(f.title));
+    expect(changes?.value).toBe(fx.trackedChanges === 0 ? undefined : String(fx.trackedChanges));
     for (const marker of gone) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     for (const marker of kept) expect(await findMarker(cleaned!, marker), marker).not.toEqual([]);
 

@@ -32,6 +32,10 @@ const RANGE_MARKS: ReadonlySet<string> = new Set([
 
 const KEPT: ReadonlySet<string> = new Set(["ins", "moveTo"]);
 const GONE: ReadonlySet<string> = new Set(["del", "moveFrom"]);
+const CELL_CHANGES: ReadonlySet<string> = new Set(["cellIns", "cellMerge", "cellDel"]);
+
+/** The WordprocessingML elements that are each one tracked change (what `removed.trackedChanges` counts). */
+export const TRACKED_CHANGE_ELEMENTS: readonly string[] = [...KEPT, ...GONE, ...CELL_CHANGES, ...FORMAT_CHANGES];
 
 export interface Resolution {
   verdict: Verdict;
@@ -73,11 +77,11 @@ export function acceptsRevision(el: XmlElement, parents: readonly XmlElement[]):
     // Its content stays in place; an element that declares namespaces for it cannot go.
     return el.attrs.some((a) => a.name.startsWith("xmlns")) ? null : { verdict: "unwrap", counted: true };
   }
-  if (n === "cellIns" || n === "cellMerge") return { verdict: "drop", counted: true };
   if (n === "cellDel") {
     const cell = up(2);
     return cell?.local === "tc" ? { verdict: "drop", counted: true, mark: { target: cell, note: "drop" } } : { verdict: "drop", counted: true };
   }
+  if (CELL_CHANGES.has(n)) return { verdict: "drop", counted: true };
   return null;
 }
 

@@ -1,4 +1,5 @@
 import yauzl from "yauzl";
+import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** Bounds of the look inside: entries listed, bytes of one part read. */
@@ -13,6 +14,8 @@ const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
 const THUMBNAIL = /^(docProps\/thumbnail\.|Thumbnails\/thumbnail\.)/;
+/** Each one tracked change, as the cleaning counts those it accepts. */
+const TRACKED_CHANGE = new RegExp(`<w:(${TRACKED_CHANGE_ELEMENTS.join("|")})\\b`, "g");
 
 interface OfficeContent {
   comments: number;
@@ -90,7 +93,7 @@ function account(c: OfficeContent, name: string, text: string): void {
     if (COMMENT_PART.test(name) || name === "content.xml") c.commenters.add(m[1] ?? m[2] ?? m[3] ?? m[4] ?? "");
   }
   if (/^word\//.test(name)) {
-    c.trackedChanges += count(text, /<w:(ins|del|moveFrom|moveTo|rPrChange|pPrChange)\b/g);
+    c.trackedChanges += count(text, TRACKED_CHANGE);
     c.hiddenText += count(text, /<w:vanish\s*\/>/g);
     c.revisionIds += count(text, /\bw:rsid\w*="/g);
   }
