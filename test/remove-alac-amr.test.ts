@@ -40,17 +40,18 @@ async function makeAlacM4a(): Promise<string> {
 
 /**
  * AMR-NB speech (Debian's ffmpeg decodes AMR but has no encoder): a raw `.amr` of 12.2 kbit/s
- * frames (a header byte, then 31 bytes the decoder reads as speech parameters) with MPEG-4 video,
- * as a phone records it (the sound track first); ffmpeg's muxer writes its own name as the `damr` vendor.
+ * frames (a header byte, then 31 bytes the decoder reads as speech parameters) with MPEG-4 or
+ * H.263 video, as a phone records it (the sound track first); ffmpeg's muxer writes its own name
+ * as the `damr` and `d263` vendor.
  */
-async function makeAmrVideo(format: "3gp" | "3g2"): Promise<string> {
+async function makeAmrVideo(format: "3gp" | "3g2", video: "mpeg4" | "h263" = "mpeg4"): Promise<string> {
   const amr = path.join(dir, `speech-${crypto.randomUUID()}.amr`);
   const frames = Array.from({ length: 50 }, () => Buffer.concat([Buffer.from([0x3c]), crypto.randomBytes(31)]));
   await fs.writeFile(amr, Buffer.concat([Buffer.from("#!AMR\n", "latin1"), ...frames]));
   const file = path.join(dir, `amr-${crypto.randomUUID()}.${format}`);
   await run("ffmpeg", [
     ...ffmpegQuiet, "-i", amr, "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
-    "-c:v", "mpeg4", "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", format, file,
+    "-c:v", video, "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", format, file,
   ]);
   await quickTimeTags(file, MARKER);
   return file;
@@ -102,6 +103,14 @@ describe("AMR speech in 3GPP files", () => {
     expect((await exiftool(["-s3", "-EncoderVendor", file])).trim()).toBe("FFMP");
     const out = await expectCleanCopy(file, fileType);
     expect((await exiftool(["-s3", "-EncoderVendor", out])).trim()).toBe("");
+  });
+
+  it("with H.263 video (older phones) is cleaned, the H.263 configuration's maker blanked too", async () => {
+    const file = await makeAmrVideo("3gp", "h263");
+    const vendor = (b: Buffer): string => b.toString("latin1", b.indexOf("d263") + 4, b.indexOf("d263") + 8);
+    expect(vendor(await fs.readFile(file))).toBe("FFMP");
+    const out = await expectCleanCopy(file, "3GP");
+    expect(vendor(await fs.readFile(out))).toBe("\0\0\0\0");
   });
 
   it("with a box of its own inside the AMR sample entry goes to ffmpeg's remux, which writes its own name as the maker", async () => {

@@ -71,16 +71,18 @@ const SAMPLE_TABLES = new Set(["stts", "ctts", "stss", "stsc", "stsz", "stco", "
 const VIDEO_FORMATS = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "vp09", "s263"]);
 const AUDIO_FORMATS = new Set(["mp4a", "ac-3", "ec-3", "Opus", "alac", "samr", "sawb", "sowt", "twos", "lpcm", "ulaw", "alaw", ".mp3"]);
 /** Codec configuration and display boxes inside a sample entry; `colr` only as numbers (nclx/nclc), never an ICC profile. */
-const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC"]);
+const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC", "d263"]);
 const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "damr", "dac3", "dec3", "btrt"]);
 /**
  * Codec configuration boxes of a fixed length, only numbers: a longer one would carry bytes no
  * decoder reads (ExifTool shows it as one unnamed blob, whatever it holds), so it goes to the remux.
  * `alac`: version and flags, then the 24-byte ALACSpecificConfig.
  * `damr`: AMRSpecificBox (3GPP TS 26.244): vendor, decoder version, mode set, mode change period,
- * frames per sample; the vendor and version name the encoder's maker and are blanked.
+ * frames per sample. `d263`: H263SpecificBox: vendor, decoder version, level, profile. In both the
+ * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS).
  */
-const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { alac: 8 + 4 + 24, damr: 8 + 9 };
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { alac: 8 + 4 + 24, damr: 8 + 9, d263: 8 + 7 };
+const MAKER_CONFIGS = new Set(["damr", "d263"]);
 /** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
 const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
 
@@ -266,6 +268,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, VIDEO_ENTRY_CHILDREN)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
+      blankMakers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
       const codec = SEI_CODECS[entry.type];
       if (codec != null && count === 1) {
         nal = nalFraming(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, codec, out, stsd.at);
@@ -282,9 +285,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       if (fixed == null || entry.size < 8 + fixed) return null;
       if (!childrenAllowed(buf, entry.at + 8 + fixed, entry.at + entry.size, AUDIO_ENTRY_CHILDREN)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
-      for (const damr of (childBoxes(buf, entry.at + 8 + fixed, entry.at + entry.size) ?? []).filter((b) => b.type === "damr")) {
-        out.fill(0, damr.at + 8 - stsd.at, damr.at + 8 + 5 - stsd.at); // encoder vendor and version
-      }
+      blankMakers(buf, entry.at + 8 + fixed, entry.at + entry.size, out, stsd.at);
       if (entry.type === "mp4a") {
         const aac = mp4aConfig(buf, entry.at + 8 + fixed, entry.at + entry.size);
         if (aac == null) return null;
@@ -299,6 +300,11 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
   // Entries of AAC and of another codec in one track: left to the remux.
   if (aacEntries > 0 && aacEntries !== count) return null;
   return { bytes: out, count, format, nal, mpeg4Units, aacHeaderText: aacEntries > 0 ? aacHeaderText : null };
+}
+
+/** The encoder's vendor and version in the AMR and H.263 configurations among a sample entry's children `buf[from, to)`, zeroed in `out` (the copy of the `stsd` at `stsdAt`). */
+function blankMakers(buf: Buffer, from: number, to: number, out: Buffer, stsdAt: number): void {
+  for (const box of (childBoxes(buf, from, to) ?? []).filter((b) => MAKER_CONFIGS.has(b.type))) out.fill(0, box.at + 8 - stsdAt, box.at + 8 + 5 - stsdAt);
 }
 
 const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };

@@ -90,6 +90,9 @@ const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string | number>
     // AMR's configuration names its encoder's maker and version: the box rewrite blanks both,
     // ffmpeg's remux writes its own name.
     EncoderVendor: new Set(["", "FFMP"]),
+    // H.263's configuration (unnamed by ExifTool): the same maker and version, blanked or
+    // ffmpeg's, then level and profile; a longer box could carry anything.
+    Unknown_d263: new Set(["(Binary data 7 bytes, use -b option to extract)"]),
     EncoderVersion: new Set([0]),
   },
   // Required elements; ffmpeg's bitexact mode writes its bare name, without a version.
