@@ -55,7 +55,12 @@ async function attempt(seed: Seed, bytes: Buffer, endpoint: "extract" | "remove"
   if (endpoint === "extract" && res.status !== 200) return `extract answered ${res.status}, a file it cannot parse is still a 200`;
   // A splice can copy the marker's bytes into picture or sound data, which a cleaner must keep:
   // the marker check only holds for mutations that leave every byte where it was.
-  if (endpoint === "remove" && res.status === 200 && kind !== "splice") {
+  // In a text format (a seed with `shownText`), runs of zero or 0xFF bytes and lying lengths
+  // overwrite braces, merging later groups into the style sheet or the font table as entries
+  // whose names readers drop: what is metadata there is no longer defined, so only bit flips,
+  // cuts and garbage are checked for the marker.
+  const restructured = seed.shownText != null && (kind === "zero-run" || kind === "length-lie");
+  if (endpoint === "remove" && res.status === 200 && kind !== "splice" && !restructured) {
     const dl = await fetch(String(body["downloadUrl"]));
     if (dl.status !== 200) return `download answered ${dl.status}`;
     const cleaned = Buffer.from(await dl.arrayBuffer());

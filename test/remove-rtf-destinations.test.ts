@@ -29,9 +29,10 @@ afterAll(async () => {
  * person; and ignorable destinations no reader knows, holding the marker: one in the body, one
  * inside a kept field instruction, one inside the footnote, and what some writers put there
  * (Word's XML namespace table and smart-tag markup, Outlook's encapsulated HTML, a protection
- * password hash); document properties outside `\info`, which readers hide there too; and an
- * ignorable destination and a property met inside a group rather than at its head, which
- * readers take the rest of the group as.
+ * password hash); document and custom properties outside `\info` and `\userprops`, which
+ * readers hide there too; an ignorable destination, a property and a comment's author met inside
+ * a group rather than at its head, which readers take the rest of the group as; and a `\*` with
+ * no destination word after it.
  */
 function handWritten(marker: string, png: Buffer): string {
   const hex = marker.split("").map((c) => c.charCodeAt(0).toString(16)).join("");
@@ -50,6 +51,7 @@ function handWritten(marker: string, png: Buffer): string {
     `{\\*\\htmltag84 <meta name="author" content="${marker}">}`,
     `{\\category ${marker} stray}{\\author ${marker} stray}`,
     ` {\\i Tilted words \\*\\midprivate ${marker} hidden} {\\b Heavy words \\title ${marker} title}`,
+    `{\\*\\|emplate ${marker} path}{\\.\\atnauthor ${marker} person}{\\propname ${marker} name}`,
     "\\par",
     "{\\shp{\\*\\shpinst\\shpleft0\\shptop0\\shpright1440\\shpbottom1080\\shpwr3",
     "{\\sp{\\sn shapeType}{\\sv 75}}",
@@ -76,8 +78,8 @@ describe("POST /api/v1/remove on RTF: ignorable destinations by allow-list", () 
     const { status, body, cleaned } = await removeViaApi(server, file, "hand.rtf");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    // xmlnstbl, passwordhash, exifapiprivate, appdata, noteprivate, xmlopen, xmlclose, htmltag, midprivate.
-    expect((body["removed"] as Record<string, number>)["privateGroups"]).toBe(9);
+    // xmlnstbl, passwordhash, exifapiprivate, appdata, noteprivate, xmlopen, xmlclose, htmltag, midprivate, the `\*` with no word.
+    expect((body["removed"] as Record<string, number>)["privateGroups"]).toBe(10);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
 
     const text = cleaned!.toString("latin1");

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { INFO_FIELDS } from "./rules.js";
+import { HIDDEN_DESTINATIONS, INFO_FIELDS } from "./rules.js";
 import { DAMAGED, RtfTokens } from "./tokens.js";
 
 /** The final text of a document, as a digest and a length (white space left out). */
@@ -66,7 +66,7 @@ export function rtfFinalText(bytes: Buffer): FinalText {
     if (top == null) throw new BadFileError(DAMAGED, new Error("rtf: text outside the document's group"));
     if (t.kind === "word" && (t.name === "plain" || t.name === "deleted")) top.deleted = t.name === "deleted" && t.param !== 0;
     // A destination inside a group rather than at its head: readers take the rest of the group as it.
-    if (t.kind === "word" && UNSEEN.has(t.name)) top.unseen = true;
+    if (t.kind === "word" && (UNSEEN.has(t.name) || HIDDEN_DESTINATIONS.has(t.name))) top.unseen = true;
     if (t.kind === "symbol" && t.ch === "*") {
       const next = tokens.peekPastLineBreaks();
       if (!(next?.kind === "word" && SEEN_IGNORABLE.has(next.name))) top.unseen = true;

@@ -5,6 +5,7 @@ import {
   COMMENT_MARK,
   CONTENT_GROUPS,
   FORMER_PROPERTIES,
+  HIDDEN_DESTINATIONS,
   METADATA_GROUPS,
   PICTURE_IDS,
   REVISION_AUTHORS,
@@ -149,6 +150,8 @@ class Rewriter {
         return;
       case "copy":
         this.start(out, open, star);
+        // The group's own destination word, read as any word is (not as one met inside the group).
+        if (name != null) this.inline(this.tokens.next() as Extract<Token, { kind: "word" }>, state, out);
         this.body(state, out, depth);
         return;
     }
@@ -156,8 +159,9 @@ class Rewriter {
 
   private actionFor(name: string | null, star: boolean, state: State): Action {
     const { dropComments, dropChanges } = this.policy;
-    // A `\*` with no control word after it names no destination: LibreOffice shows its text.
-    if (name == null) return "copy";
+    // A `\*` with no control word after it names no destination (a damaged file): it goes as
+    // an unknown one would.
+    if (name == null) return star ? this.privateGroup() : "copy";
     if (name === "info" && this.policy.keepAuthor) return "author";
     if (METADATA_GROUPS.has(name) || PICTURE_IDS.has(name)) return "drop";
     if (name === "revtbl") return dropChanges ? "drop" : "authors";
@@ -213,11 +217,12 @@ class Rewriter {
 
   /**
    * A destination met inside a group rather than at its head: readers (LibreOffice, Word) take
-   * the rest of the group as that destination, so the rest goes when it is metadata or an
-   * ignorable destination not known to carry content (a damaged file: writers put them first).
+   * the rest of the group as that destination, so the rest goes when it is metadata, review
+   * content or an ignorable destination not known to carry content (a damaged file: writers put
+   * them first).
    */
   private startsHiddenRest(t: Token): boolean {
-    if (t.kind === "word") return METADATA_GROUPS.has(t.name);
+    if (t.kind === "word") return HIDDEN_DESTINATIONS.has(t.name);
     if (t.kind !== "symbol" || t.ch !== "*") return false;
     const next = this.tokens.peekPastLineBreaks();
     if (next?.kind === "word" && keepsIgnorable(next.name)) return false;

@@ -4,12 +4,14 @@
  */
 
 /**
- * The fields of the document properties (`\info`). Readers hide them wherever they stand
+ * The fields of the document properties (`\info`, `\userprops`). Readers hide them wherever they stand
  * (LibreOffice shows none of them outside `\info` either), so a damaged `\info` does not turn
  * them into text: they go wherever they are.
  */
 export const INFO_FIELDS: readonly string[] = [
   "title", "subject", "author", "manager", "company", "operator", "category", "keywords", "comment", "doccomm", "hlinkbase", "creatim", "revtim", "printim", "buptim",
+  // A custom property's name and value (`\userprops`).
+  "propname", "staticval", "linkval",
 ];
 
 /**
@@ -40,6 +42,13 @@ export const isRsidWord = (name: string): boolean => /rsid(root)?$/.test(name);
  * reply's parent and the marks of the commented range.
  */
 export const COMMENT_GROUPS: ReadonlySet<string> = new Set(["atnid", "atnauthor", "annotation", "atndate", "atntime", "atnref", "atnparent", "atnicn", "atrfstart", "atrfend"]);
+/**
+ * Destinations that hold metadata or review content, which a damaged file may hold inside a
+ * group rather than at its head: readers then take the rest of the group as that destination
+ * (see rewrite.ts), hidden.
+ */
+export const HIDDEN_DESTINATIONS: ReadonlySet<string> = new Set([...METADATA_GROUPS, ...COMMENT_GROUPS, "revtbl"]);
+
 /** The comment's anchor character in the text. */
 export const COMMENT_MARK = "chatn";
 
