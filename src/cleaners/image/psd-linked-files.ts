@@ -86,23 +86,26 @@ async function cleanItem(c: LayerCleaning, item: Item): Promise<Assembly | null>
   const locked = version >= 7 ? tail.subarray(lockedAt, lockedAt + 1) : Buffer.alloc(0);
   if (version >= 7 && locked.length !== 1) throw new BadFileError(DAMAGED);
 
-  const file = fileLength > 0 ? await cleanedFile(c, fileAt, fileEnd) : Buffer.alloc(0);
+  const file = fileLength > 0 ? await cleanedFile(c, fileAt, fileEnd) : null;
   c.hidden["attachments"] = (c.hidden["attachments"] ?? 0) + 1;
-  return new Assembly().bytes(
-    head.subarray(0, nameAt),
-    unicode(`embedded${extensionOf(head, nameAt)}`),
-    head.subarray(nameEnd, typesEnd),
-    lengthBytes(file.length, true),
-    head.subarray(typesEnd + 8, openEnd),
-    file,
-    version >= 5 ? unicode("") : Buffer.alloc(0),
-    version >= 6 ? Buffer.alloc(8) : Buffer.alloc(0),
-    locked,
-  );
+  return new Assembly()
+    .bytes(
+      head.subarray(0, nameAt),
+      unicode(`embedded${extensionOf(head, nameAt)}`),
+      head.subarray(nameEnd, typesEnd),
+      lengthBytes(file?.size ?? 0, true),
+      head.subarray(typesEnd + 8, openEnd),
+    )
+    .file(file?.path ?? "", file?.size ?? 0)
+    .bytes(version >= 5 ? unicode("") : Buffer.alloc(0), version >= 6 ? Buffer.alloc(8) : Buffer.alloc(0), locked);
 }
 
-/** The embedded file [from, to) cleaned by the cleaner its bytes call for. */
-async function cleanedFile(c: LayerCleaning, from: number, to: number): Promise<Buffer> {
+/**
+ * The embedded file [from, to) cleaned by the cleaner its bytes call for, in the work folder
+ * (removed with it after the document is written): it is copied into the document from there,
+ * never held whole in memory.
+ */
+async function cleanedFile(c: LayerCleaning, from: number, to: number): Promise<{ path: string; size: number }> {
   const n = c.hidden["attachments"] ?? 0;
   const input = path.join(c.ctx.workDir, `linked-${n}`);
   const output = `${input}-clean`;
@@ -120,9 +123,8 @@ async function cleanedFile(c: LayerCleaning, from: number, to: number): Promise<
   if ((await c.ctx.cleanNested(input, output)) == null) {
     throw new BadFileError("The document holds a placed file (a smart object) of a kind this service cannot clean.", new Error("psd: no cleaner for a linked file"));
   }
-  const cleaned = await fsp.readFile(output);
-  await Promise.all([fsp.rm(input), fsp.rm(output)]);
-  return cleaned;
+  await fsp.rm(input);
+  return { path: output, size: (await fsp.stat(output)).size };
 }
 
 /** The extension of the item's original name (".jpg"), when it is a short one of letters and digits. */
