@@ -163,6 +163,26 @@ describe("Photoshop documents of psd-tools' test set (fixtures)", () => {
     expect(await pixelSignature(output)).toBe(await pixelSignature(input));
   });
 
+  it.each(["16", "32"])("a %s-bit document's layers (in their Lr16/Lr32 block) lose their modification dates and keep the rest", async (bits) => {
+    const dir = await fs.mkdtemp(path.join(tmp, `deep-${bits}-`));
+    const input = path.join(dir, `layers-${bits}.psd`);
+    await fs.copyFile(path.join(FIXTURES, `layers-${bits}bit.psd`), input);
+    // ExifTool reads the layers of an Lr16 block, not of an Lr32 one: the bytes tell for both.
+    expect((await fs.readFile(input)).includes("layerTime")).toBe(true);
+    const before = await photoshopTags(input);
+    if (bits === "16") expect(String(before["LayerModifyDates"])).toMatch(/^2018:/);
+
+    const { output } = await cleaned(input);
+    const bytes = await fs.readFile(output);
+    expect(bytes.includes("layerTime")).toBe(false);
+    expect(bytes.includes(`8BIMLr${bits}`)).toBe(true);
+    expect(bytes.includes("GdFl")).toBe(true);
+    const after = await photoshopTags(output);
+    expect(after["LayerModifyDates"]).toBeUndefined();
+    for (const tag of ["LayerCount", "LayerNames", "LayerIDs"]) expect(after[tag], tag).toEqual(before[tag]);
+    expect(await pixelSignature(output)).toBe(await pixelSignature(input));
+  });
+
   it("a layer and mask section without the global mask's length is read, and its layers keep their pixels", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "no-mask-"));
     const input = path.join(dir, "one-layer.psd");
