@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempFiles } from "./helpers/fuzz-proc.js";
+import { makePsd } from "./helpers/make-formats.js";
+import { layerBlock, withLayerBlocks } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { watchService } from "./helpers/watch-service.js";
@@ -44,6 +46,35 @@ describe("RTF", () => {
     const { result, peakTreeMb, slowestHealthMs } = await removeWatched("groups.rtf", `{\\rtf1\\ansi ${"{}".repeat(3_000_000)}hello}`);
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     expect(result.cleaned!.toString("latin1")).toContain("hello}");
+    expect(peakTreeMb).toBeLessThan(TREE_MB);
+    expect(slowestHealthMs).toBeLessThan(HEALTH_MS);
+  }, 120_000);
+});
+
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+
+/** A layer record of no channels, no mask, no blending ranges, named "abc", without blocks (40 bytes). */
+const BARE_RECORD = Buffer.concat([Buffer.alloc(16), Buffer.from([0, 0]), Buffer.from("8BIMnorm", "latin1"), Buffer.from([255, 0, 0, 0]), u32(12), u32(0), u32(0), Buffer.from([3, 0x61, 0x62, 0x63])]);
+
+/** `blocks` global `Lr16` blocks of `records` bare layer records each, planted in ImageMagick's layered PSD. */
+async function psdWithRecords(blocks: number, records: number): Promise<Buffer> {
+  const info = Buffer.concat([Buffer.from([records >> 8, records & 0xff]), Buffer.concat(Array<Buffer>(records).fill(BARE_RECORD))]);
+  const base = await fs.readFile(await makePsd(dir, "hostile"));
+  return withLayerBlocks(base, () => Buffer.alloc(0), Buffer.concat(Array<Buffer>(blocks).fill(layerBlock("Lr16", info))));
+}
+
+describe("PSD", () => {
+  it("60 MB of 1.3 million bare layer records in 16-bit layer info blocks is a quick 422 (was 22 s, 800 MB, a worker out of memory)", async () => {
+    const data = await psdWithRecords(40, 32767);
+    const started = Date.now();
+    const { result, peakTreeMb, slowestHealthMs } = await removeWatched("records.psd", data);
+    expect(result.status).toBe(422);
+    expect(result.body["error"]).toBe("The file is too complex to process within this service's limits.");
+    expect(Date.now() - started).toBeLessThan(8_000);
     expect(peakTreeMb).toBeLessThan(TREE_MB);
     expect(slowestHealthMs).toBeLessThan(HEALTH_MS);
   }, 120_000);

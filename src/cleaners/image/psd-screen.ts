@@ -3,7 +3,7 @@ import { FileBytes } from "../file-bytes.js";
 import { LAYER_INFO_BLOCKS } from "./psd-block-policy.js";
 import { layerCount, readLayerRecord, readLayerSection } from "./psd-layer-structure.js";
 import { resourceBlocks } from "./psd-resources.js";
-import { readLayout, readSections } from "./psd-structure.js";
+import { MAX_LAYER_RECORDS, readLayout, readSections } from "./psd-structure.js";
 import { type BlockCount, readTaggedBlocks } from "./psd-tagged-blocks.js";
 
 /** Whether a file's first bytes are a Photoshop document's (PSD or PSB). */
@@ -16,7 +16,8 @@ export function isPsdHead(bytes: Buffer): boolean {
  * layer information than any Photoshop writes (psd-structure.ts: MAX_RESOURCES,
  * MAX_TAGGED_BLOCKS), walking only their heads up to that count: ExifTool reads every one, and
  * spends a minute on millions of empty resources, or half a minute of CPU on millions of layer
- * ids. A damaged document is left to the cleaner, which says so.
+ * ids; and more layer records than MAX_LAYER_RECORDS. A damaged document is left to the cleaner,
+ * which says so.
  */
 export async function checkPsdShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
@@ -26,7 +27,7 @@ export async function checkPsdShape(file: string): Promise<void> {
     // The walks themselves refuse past their limits.
     for await (const block of resourceBlocks(src, resources[0], resources[1])) void block;
     const section = await readLayerSection(src, big, layersAt);
-    const count: BlockCount = { blocks: 0 };
+    const count: ShapeCount = { blocks: 0, records: 0 };
     await walkLayerInfo(src, big, section.infoAt, section.infoEnd, count);
     for (const block of await readTaggedBlocks(src, section.maskEnd, section.end, big, count)) {
       if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count);
@@ -38,11 +39,16 @@ export async function checkPsdShape(file: string): Promise<void> {
   }
 }
 
-/** Counts the tagged blocks of the layer records in layer info [from, to). */
-async function walkLayerInfo(src: FileBytes, big: boolean, from: number, to: number, count: BlockCount): Promise<void> {
+interface ShapeCount extends BlockCount {
+  records: number;
+}
+
+/** Counts the layer records in layer info [from, to), and their tagged blocks. */
+async function walkLayerInfo(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount): Promise<void> {
   if (to <= from) return;
   let at = from + 2;
   for (let i = await layerCount(src, from, to); i > 0; i--) {
+    if (++count.records > MAX_LAYER_RECORDS) throw new TooComplexError(`psd: more than ${MAX_LAYER_RECORDS} layer records`);
     const record = await readLayerRecord(src, big, at, to);
     await readTaggedBlocks(src, record.blocksAt, record.end, big, count);
     at = record.end;
