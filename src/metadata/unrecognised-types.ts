@@ -22,6 +22,9 @@ const ID3V1 = 128;
  * first bytes after the tags. What ExifTool reads from the first frame (profile, rate, channels,
  * the encoder's text) is not read then; the cleaned copy, which starts with its first frame, is
  * read in full.
+ *
+ * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
+ * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
  */
 export async function completeRead(file: string, read: RawRead): Promise<RawRead> {
   const type = read.tags["File:FileType"];
@@ -33,6 +36,12 @@ export async function completeRead(file: string, read: RawRead): Promise<RawRead
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
       return buffer.subarray(0, bytesRead);
     };
+    if (type == null && isEmf(await bytes(0, 44))) {
+      const tags: RawTags = { ...read.tags, "File:FileType": "EMF", "File:FileTypeExtension": "emf", "File:MIMEType": "image/emf" };
+      const error = tags["ExifTool:Error"];
+      delete tags["ExifTool:Error"];
+      return { tags, messages: read.messages.filter((m) => m !== error) };
+    }
     const head = await bytes(await afterId3v2(bytes), 7);
     if (type === "MP3" && startsHeader(head, 0)) {
       return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
@@ -93,4 +102,9 @@ async function afterId3v2(bytes: (at: number, length: number) => Promise<Buffer>
 function tagName(key: string): string {
   const word = key.replace(/[^\w]+/g, "");
   return word === "" ? "Unknown" : word[0]!.toUpperCase() + word.slice(1);
+}
+
+/** An EMF header record: type 1, then " EMF" at byte 40 ([MS-EMF] 2.3.4.2). */
+function isEmf(head: Buffer): boolean {
+  return head.length === 44 && head.readUInt32LE(0) === 1 && head.readUInt32LE(40) === 0x464d4520;
 }

@@ -5,6 +5,7 @@ import { gifCleaner } from "./gif.js";
 import { heifCleaner } from "./heif.js";
 import { jpeg2000Cleaner, jxlCodestreamCleaner } from "./jpeg2000.js";
 import { jpegCleaner } from "./jpeg.js";
+import { metafileCleaner } from "./metafile.js";
 import { netpbmCleaner } from "./netpbm.js";
 import { pngCleaner } from "./png.js";
 import { psdCleaner } from "./psd.js";
@@ -23,5 +24,5 @@ const xmpSidecar = refusal(
 /** The image family's cleaners, in the order the registry tries them. */
 export const imageCleaners: readonly Cleaner[] = [
   jpegCleaner, pngCleaner, tiffCleaner, gifCleaner, webpCleaner, heifCleaner, svgCleaner,
-  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, xmpSidecar,
+  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, metafileCleaner, xmpSidecar,
 ];

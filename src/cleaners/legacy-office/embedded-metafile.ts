@@ -25,8 +25,10 @@ const MAX_INFLATED = 64 << 20;
 
 const EMR_HEADER = 1;
 const EMR_COMMENT = 70;
+const EMR_EOF = 14;
 const EMF_SIGNATURE = 0x464d4520; // " EMF"
 const EMF_PLUS = 0x2b464d45; // "EMF+": the drawing itself, in EMF+ records
+const EMF_PLUS_COMMENT = 0x4003;
 const GDI_COMMENT = 0x43494447; // "GDIC": public comments
 const BEGIN_GROUP = 0x00000002;
 /** What a blanked private comment is identified as: no reader knows it. */
@@ -57,7 +59,7 @@ export function cleanMetafile(b: Buffer, start: number, end: number, kind: Metaf
   const plain = compression === DEFLATE ? inflate(data) : data;
   // Nothing reads past the stored data: whatever lies there goes.
   b.fill(0, dataAt + stored, end);
-  const blanked = kind === "emf" ? blankEmf(plain) : blankWmf(plain);
+  const { blanked } = kind === "emf" ? blankEmf(plain) : blankWmf(plain);
   if (blanked === 0 || compression === STORED) return blanked;
   const again = zlib.deflateSync(plain, { level: 9 });
   if (again.length > stored) throw damaged(`its cleaned drawing deflates to ${again.length} bytes, more than the ${stored} it had`);
@@ -81,8 +83,14 @@ function inflate(data: Buffer): Buffer {
   }
 }
 
-/** EMF records ([MS-EMF] 2.3): type and size, 4-byte aligned, the header first. */
-export function blankEmf(emf: Buffer): number {
+/** What blanking a metafile did: texts blanked, and where its end-of-file record ends (the buffer's length when it has none). */
+export interface Blanked {
+  blanked: number;
+  end: number;
+}
+
+/** EMF records ([MS-EMF] 2.3): type and size, 4-byte aligned, the header first, EMR_EOF last. */
+export function blankEmf(emf: Buffer): Blanked {
   if (emf.length < 88 || emf.readUInt32LE(0) !== EMR_HEADER || emf.readUInt32LE(40) !== EMF_SIGNATURE) throw damaged("it does not start with an EMF header");
   let blanked = 0;
   for (let at = 0; at + 8 <= emf.length; ) {
@@ -96,14 +104,15 @@ export function blankEmf(emf: Buffer): number {
     }
     else if (type === EMR_COMMENT && size >= 16) blanked += blankComment(record);
     at += size;
+    if (type === EMR_EOF) return { blanked, end: at };
   }
-  return blanked;
+  return { blanked, end: emf.length };
 }
 
 /** A private comment's data, or a group's description, becomes zeros; EMF+ drawing and other public comments stay. */
 function blankComment(record: Buffer): number {
   const id = record.readUInt32LE(12);
-  if (id === EMF_PLUS) return 0;
+  if (id === EMF_PLUS) return blankEmfPlusComments(record.subarray(16, Math.min(record.length, 12 + record.readUInt32LE(8))));
   if (id === GDI_COMMENT) {
     if (record.length < 40 || record.readUInt32LE(16) !== BEGIN_GROUP) return 0;
     return blankUtf16(record, 40, record.readUInt32LE(36));
@@ -113,6 +122,25 @@ function blankComment(record: Buffer): number {
   record.fill(0, 12, end);
   if (end - 12 >= 4) record.writeUInt32LE(NEUTRAL_ID, 12);
   return 1;
+}
+
+/**
+ * EMF+ records ([MS-EMFPLUS] 2.3: type, flags, size, data size) inside an EMF comment: the data of
+ * an EmfPlusComment record, private data of the program that drew it, becomes zeros.
+ */
+function blankEmfPlusComments(records: Buffer): number {
+  let blanked = 0;
+  for (let at = 0; at + 12 <= records.length; ) {
+    const size = records.readUInt32LE(at + 4);
+    if (size < 12 || size % 4 !== 0 || at + size > records.length) throw damaged(`an EMF+ record of ${size} bytes runs past its comment`);
+    const data = records.subarray(at + 12, at + size);
+    if (records.readUInt16LE(at) === EMF_PLUS_COMMENT && data.some((x) => x !== 0)) {
+      data.fill(0);
+      blanked++;
+    }
+    at += size;
+  }
+  return blanked;
 }
 
 /** `chars` UTF-16 characters at `at` become zeros, when there are any and they lie inside `record`. */
@@ -126,7 +154,7 @@ function blankUtf16(record: Buffer, at: number, chars: number): number {
 }
 
 /** WMF records ([MS-WMF] 2.3): size in 16-bit words and function, after an 18-byte header (and maybe a placeable one). */
-export function blankWmf(wmf: Buffer): number {
+export function blankWmf(wmf: Buffer): Blanked {
   let at = wmf.length >= 22 && wmf.readUInt32LE(0) === PLACEABLE_KEY ? 22 : 0;
   if (at + 18 > wmf.length || wmf.readUInt16LE(at + 2) !== 9) throw damaged("it does not start with a WMF header");
   at += 18;
@@ -134,10 +162,11 @@ export function blankWmf(wmf: Buffer): number {
   while (at + 6 <= wmf.length) {
     const size = wmf.readUInt32LE(at) * 2;
     const fn = wmf.readUInt16LE(at + 4);
-    if (fn === 0) break;
+    if (fn === 0) return { blanked, end: Math.min(at + 6, wmf.length) };
     if (size < 6 || at + size > wmf.length) throw damaged(`a WMF record of ${size} bytes runs past the end`);
     if (fn === META_ESCAPE && size >= 10 && wmf.readUInt16LE(at + 6) === MFCOMMENT) {
-      const text = wmf.subarray(at + 10, Math.min(at + size, at + 10 + wmf.readUInt16LE(at + 8)));
+      // The whole record after the count, padding included: nothing reads it but as the comment.
+      const text = wmf.subarray(at + 10, at + size);
       if (text.some((x) => x !== 0)) {
         text.fill(0);
         blanked++;
@@ -145,7 +174,7 @@ export function blankWmf(wmf: Buffer): number {
     }
     at += size;
   }
-  return blanked;
+  return { blanked, end: wmf.length };
 }
 
 function damaged(why: string, cause?: unknown): BadFileError {

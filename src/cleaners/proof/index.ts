@@ -2,6 +2,7 @@ import type { KeepOption } from "../types.js";
 import { heifShapeHolds } from "./heif-proof.js";
 import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
+import { proveMetafile } from "./metafile-proof.js";
 import { provePng } from "./png-proof.js";
 import type { ProofFailure } from "./shared.js";
 
@@ -15,7 +16,7 @@ type Proof = (file: string, allowed: ReadonlySet<KeepOption>) => Promise<ProofFa
  * with code of its own, not the cleaner's, so a cleaner that lets through a part it does not know
  * is caught even where ExifTool has no name for that part.
  */
-const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng };
+const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile };
 
 /**
  * The proof for a cleaned file of `fileType`, or null when there is none: other types, and a

@@ -23,7 +23,7 @@ export async function cleanPictures(ctx: CleanContext, pictures: readonly Pictur
   for (const [i, pic] of pictures.entries()) {
     const bytes = pictureBytes(pic.hex, pic.bin);
     if (!pic.cleaned) {
-      const blanked = pic.format === "emfblip" ? blankEmf(bytes) : pic.format?.startsWith("wmetafile") === true ? blankWmf(bytes) : 0;
+      const blanked = pic.format === "emfblip" ? blankEmf(bytes).blanked : pic.format?.startsWith("wmetafile") === true ? blankWmf(bytes).blanked : 0;
       if (holdsPictureMetadata(bytes)) {
         throw new BadFileError(
           "The document holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove from inside RTF files.",
