@@ -55,9 +55,9 @@ async function attempt(seed: Seed, bytes: Buffer, endpoint: "extract" | "remove"
   if (endpoint === "extract" && res.status !== 200) return `extract answered ${res.status}, a file it cannot parse is still a 200`;
   // A splice can copy the marker's bytes into picture or sound data, which a cleaner must keep:
   // the marker check only holds for mutations that leave every byte where it was.
-  // A text format's mutations turn metadata into text the document shows, or into style and font
-  // names, and readers disagree on which (see Seed.textFormat): its marker is checked by its own tests.
-  if (endpoint === "remove" && res.status === 200 && kind !== "splice" && seed.textFormat !== true) {
+  // Some formats' mutations turn metadata into what the file shows or keeps as content (see
+  // Seed.answersOnly): their markers are checked by their own tests.
+  if (endpoint === "remove" && res.status === 200 && kind !== "splice" && seed.answersOnly !== true) {
     const dl = await fetch(String(body["downloadUrl"]));
     if (dl.status !== 200) return `download answered ${dl.status}`;
     const cleaned = Buffer.from(await dl.arrayBuffer());

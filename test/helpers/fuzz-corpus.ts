@@ -4,6 +4,7 @@ import { makeGif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-
 import { makeMarkedMedia, type MediaKind } from "./make-media.js";
 import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
 import { makeMarkedPdf } from "./make-pdf.js";
+import { makeEmf, makeWmf } from "./make-legacy-pictures.js";
 import { makeSmartObjectPsd } from "./make-psd-layers.js";
 import { makeMarkedRtf } from "./make-rtf.js";
 
@@ -12,12 +13,14 @@ export interface Seed {
   name: string;
   bytes: Buffer;
   /**
-   * A text format (RTF), where a flipped bit turns a metadata field into text the document shows
-   * (`{\info` damaged: its title becomes text) and readers disagree on what a damaged file shows
-   * (LibreOffice hides some text the specification shows): the marker is not checked in its
-   * copies, only that the service answers, in time, and lives.
+   * The marker is not checked in its copies, only that the service answers, in time, and lives.
+   * RTF: a flipped bit turns a metadata field into text the document shows (`{\info` damaged:
+   * its title becomes text) and readers disagree on what a damaged file shows (LibreOffice hides
+   * some text the specification shows). EMF and WMF: a flipped record type turns a comment into a
+   * record of a kind no reader knows, which the cleaner keeps as drawing. Their markers are
+   * checked by their own tests.
    */
-  textFormat?: true;
+  answersOnly?: true;
 }
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
@@ -51,6 +54,7 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
   }
   // An RTF as LibreOffice writes it, with Word's metadata groups added (make-rtf.ts).
   const rtf = await makeMarkedRtf(await fs.mkdtemp(path.join(dir, "seed-")), { marker, note: `${marker}Note`, gone: `${marker}Gone`, inserted: "Inserted" });
-  seeds.push({ name: "doc.rtf", bytes: await fs.readFile(rtf), textFormat: true });
+  seeds.push({ name: "doc.rtf", bytes: await fs.readFile(rtf), answersOnly: true });
+  seeds.push({ name: "drawing.emf", bytes: makeEmf(marker), answersOnly: true }, { name: "drawing.wmf", bytes: makeWmf(marker), answersOnly: true });
   return seeds;
 }
