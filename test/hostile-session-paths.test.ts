@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempFiles } from "./helpers/fuzz-proc.js";
 import { makePsd } from "./helpers/make-formats.js";
+import { makeEps, makeIllustratorEps } from "./helpers/make-postscript.js";
 import { layerBlock, withLayerBlocks } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -19,6 +20,8 @@ import { watchService } from "./helpers/watch-service.js";
 const HEALTH_MS = 1000;
 /** The service and its children together (~200 MB idle with a worker and ExifTool started). */
 const TREE_MB = 600;
+/** The same, for a 24 MB EPS read whole by the cleaner (a string per line took 550 MB). */
+const LINES_TREE_MB = 420;
 
 let server: RunningServer;
 let dir: string;
@@ -77,5 +80,28 @@ describe("PSD", () => {
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(peakTreeMb).toBeLessThan(TREE_MB);
     expect(slowestHealthMs).toBeLessThan(HEALTH_MS);
+  }, 120_000);
+});
+
+describe("EPS", () => {
+  it("a program of four million short lines is cleaned without a string per line (the service and its children peaked at 550 MB, now ~280)", async () => {
+    const eps = (await fs.readFile(await makeIllustratorEps(dir, "hostile"))).toString("latin1");
+    const data = Buffer.from(eps.replace("%%EndComments", `%%EndComments\n${"0 pop\n".repeat(4_000_000)}`), "latin1");
+    const { result, peakTreeMb, slowestHealthMs } = await removeWatched("lines.eps", data);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.cleaned!.toString("latin1")).toContain("0 pop\n".repeat(1000));
+    expect(peakTreeMb).toBeLessThan(LINES_TREE_MB);
+    expect(slowestHealthMs).toBeLessThan(HEALTH_MS);
+  }, 120_000);
+
+  it("an XMP packet opened and followed by 40,000 unfinished end lines is a quick 422 (the end was searched by a regular expression in time growing with their square)", async () => {
+    await makeEps(dir, "hostile");
+    const eps = (await fs.readFile(path.join(dir, "unplanted.eps"))).toString("latin1");
+    const data = Buffer.from(eps.replace("%%EndComments", `%%EndComments\n<?xpacket begin=\n${"<?xpacket end=".repeat(40_000)}\n`), "latin1");
+    const started = Date.now();
+    const { result } = await removeWatched("packet.eps", data);
+    expect(result.status).toBe(422);
+    expect(result.body["error"]).toBe("The PostScript file is damaged: an XMP packet has no end.");
+    expect(Date.now() - started).toBeLessThan(5_000);
   }, 120_000);
 });
