@@ -20,6 +20,12 @@ import { DAMAGED, RtfTokens, type Token } from "./tokens.js";
 
 /** Groups nested deeper than this make the file too complex (Word's own documents stay far below). */
 export const MAX_DEPTH = 200;
+/**
+ * Pieces of picture data (runs of hex, `\bin` data) in all pictures together, at most: a writer
+ * puts a picture's hex in one run of lines. Each piece is held until the pictures are cleaned: a
+ * 12 MB file of two million pieces, or a million tiny pictures, filled a worker's heap (780 MB).
+ */
+export const MAX_PICTURE_PIECES = 200_000;
 
 export interface RewritePolicy {
   dropComments: boolean;
@@ -85,6 +91,7 @@ class Rewriter {
   private readonly tokens: RtfTokens;
   private readonly pictures: PictureSlot[] = [];
   private readonly counts: RewriteCounts = { comments: 0, trackedChanges: 0, objects: 0, privateGroups: 0 };
+  private picturePieces = 0;
 
   constructor(
     private readonly bytes: Buffer,
@@ -308,6 +315,7 @@ class Rewriter {
     this.start(out, open, star);
     const pic: PictureSlot = { format: null, cleaned: false, hex: [], bin: [], raw: [], slot: -1 };
     const data = (t: Token, bytes: Buffer): void => {
+      if (++this.picturePieces > MAX_PICTURE_PIECES) throw new TooComplexError(`RTF pictures in more than ${MAX_PICTURE_PIECES} pieces`);
       if (pic.slot < 0) pic.slot = out.placeholder();
       pic.raw.push(this.slice(t));
       (t.kind === "bin" ? pic.bin : pic.hex).push(bytes);
