@@ -42,14 +42,9 @@ export async function soak(o) {
     await api.download(new URL(body.downloadUrl).pathname);
   };
   /** @type {number[]} */
-  const timeline = [];
-  /** @type {number[]} */
   const samples = [];
   const t0 = performance.now();
-  const timer = setInterval(() => {
-    samples.push(readMem(service.pid, "VmRSS"));
-    if (samples.length % 15 === 0) timeline.push(/** @type {number} */ (samples.at(-1)));
-  }, 2_000);
+  const timer = setInterval(() => samples.push(readMem(service.pid, "VmRSS")), 2_000);
   try {
     const warm = await closedLoop({ concurrency: 8, seconds: Math.min(60, o.seconds / 5), task });
     const firstRss = readMem(service.pid, "VmRSS");
@@ -61,7 +56,7 @@ export async function soak(o) {
       errors: warm.errors + rest.errors,
       firstRss,
       lastRss,
-      timeline,
+      timeline: samples.filter((_, i) => i % 15 === 14),
       perMinute: perMinute(samples),
     };
     o.log(`soak: ${r.requests} requests in ${r.minutes.toFixed(1)} min, RSS ${(firstRss / 2 ** 20).toFixed(0)} -> ${(lastRss / 2 ** 20).toFixed(0)} MB`);

@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
@@ -36,20 +37,13 @@ export async function completeRead(file: string, read: RawRead): Promise<RawRead
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
       return buffer.subarray(0, bytesRead);
     };
-    if (type == null && isEmf(await bytes(0, 44))) {
-      const tags: RawTags = { ...read.tags, "File:FileType": "EMF", "File:FileTypeExtension": "emf", "File:MIMEType": "image/emf" };
-      const error = tags["ExifTool:Error"];
-      delete tags["ExifTool:Error"];
-      return { tags, messages: read.messages.filter((m) => m !== error) };
-    }
+    if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
     const head = await bytes(await afterId3v2(bytes), 7);
     if (type === "MP3" && startsHeader(head, 0)) {
       return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
     }
     if (head.toString("latin1", 0, 4) !== "MPCK") return read;
-    const tags: RawTags = { ...read.tags, "File:FileType": "MPC", "File:FileTypeExtension": "mpc", "File:MIMEType": "audio/x-musepack" };
-    const error = tags["ExifTool:Error"];
-    delete tags["ExifTool:Error"];
+    const { tags, messages } = recognisedAs(read, "MPC", "mpc", "audio/x-musepack");
     let end = size;
     if (end >= ID3V1 + 4) {
       const id3v1 = await bytes(end - ID3V1, ID3V1);
@@ -62,7 +56,7 @@ export async function completeRead(file: string, read: RawRead): Promise<RawRead
         Object.assign(tags, apeTags(await bytes(end - APE_FOOTER - itemsSize, itemsSize), footer.readUInt32LE(16)));
       }
     }
-    return { tags, messages: read.messages.filter((m) => m !== error) };
+    return { tags, messages };
   } finally {
     await handle.close();
   }
@@ -104,7 +98,11 @@ function tagName(key: string): string {
   return word === "" ? "Unknown" : word[0]!.toUpperCase() + word.slice(1);
 }
 
-/** An EMF header record: type 1, then " EMF" at byte 40 ([MS-EMF] 2.3.4.2). */
-function isEmf(head: Buffer): boolean {
-  return head.length === 44 && head.readUInt32LE(0) === 1 && head.readUInt32LE(40) === 0x464d4520;
+/** `read` as ExifTool would give it had it known the type: its File tags set, its "unknown file type" error dropped. */
+function recognisedAs(read: RawRead, fileType: string, extension: string, mime: string): RawRead {
+  const { ["ExifTool:Error"]: error, ...tags } = read.tags;
+  return {
+    tags: { ...tags, "File:FileType": fileType, "File:FileTypeExtension": extension, "File:MIMEType": mime },
+    messages: read.messages.filter((m) => m !== error),
+  };
 }

@@ -110,11 +110,13 @@ export function applyFilter(tables: HTMLElement, query: string, t: T): { shown: 
 export function removalView(r: Removal, t: T, lang: Lang): HTMLElement {
   const removed = Object.entries(r.removed).filter(([, n]) => n > 0);
   // Hidden content first: a comment or an attachment says more than a count of tags.
-  const hidden = removed.flatMap(([key, n]) => {
+  const hidden: HTMLElement[] = [];
+  const groups: HTMLElement[] = [];
+  for (const [key, n] of removed) {
     const label = hiddenContentLabel(key);
-    return label == null ? [] : [h("li", { class: "hidden-content", "data-key": key }, t("hiddenCount", { label: t(label), n }))];
-  });
-  const groups = removed.filter(([key]) => hiddenContentLabel(key) == null).map(([g, n]) => h("li", {}, `${groupLabel(g)}: ${tagCount(n, t)}`));
+    if (label == null) groups.push(h("li", {}, `${groupLabel(key)}: ${tagCount(n, t)}`));
+    else hidden.push(h("li", { class: "hidden-content", "data-key": key }, t("hiddenCount", { label: t(label), n })));
+  }
   const view = h("div", { class: "removal" });
   view.append(h("h3", {}, t("removedTitle")));
   if (removed.length === 0) view.append(h("p", {}, t("nothingRemoved")));

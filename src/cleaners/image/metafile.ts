@@ -5,7 +5,6 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Drawings are small: one larger than this is not read into memory. */
 const MAX_BYTES = 64 * 1024 * 1024;
-const EMF_SIGNATURE = 0x464d4520; // " EMF" at offset 40 of the header record
 
 /**
  * EMF and WMF drawings on their own, as Word, PowerPoint and LibreOffice store them in DOCX,
@@ -23,10 +22,9 @@ export const metafileCleaner: Cleaner = {
     const { size } = await fsp.stat(ctx.input);
     if (size > MAX_BYTES) throw new TooComplexError(`metafile of ${size} bytes`);
     const bytes = await fsp.readFile(ctx.input);
-    const emf = bytes.length >= 44 && bytes.readUInt32LE(0) === 1 && bytes.readUInt32LE(40) === EMF_SIGNATURE;
     let result;
     try {
-      result = emf ? blankEmf(bytes) : blankWmf(bytes);
+      result = ctx.fileType === "EMF" ? blankEmf(bytes) : blankWmf(bytes);
     } catch (err) {
       if (err instanceof BadFileError) throw new BadFileError("The drawing (EMF or WMF) is damaged: its records could not be read through.", err);
       throw err;

@@ -69,7 +69,8 @@ export function cleanMetafile(b: Buffer, start: number, end: number, kind: Metaf
   return blanked;
 }
 
-function startsLike(kind: MetafileKind, data: Buffer): boolean {
+/** Whether `data` starts as a metafile of this kind does: an EMF's header record, or a WMF's (placeable) header. */
+export function startsLike(kind: MetafileKind, data: Buffer): boolean {
   if (kind === "emf") return data.length >= 44 && data.readUInt32LE(0) === EMR_HEADER && data.readUInt32LE(40) === EMF_SIGNATURE;
   return data.length >= 22 && (data.readUInt32LE(0) === PLACEABLE_KEY || data.readUInt16LE(2) === 9);
 }
@@ -91,7 +92,7 @@ export interface Blanked {
 
 /** EMF records ([MS-EMF] 2.3): type and size, 4-byte aligned, the header first, EMR_EOF last. */
 export function blankEmf(emf: Buffer): Blanked {
-  if (emf.length < 88 || emf.readUInt32LE(0) !== EMR_HEADER || emf.readUInt32LE(40) !== EMF_SIGNATURE) throw damaged("it does not start with an EMF header");
+  if (emf.length < 88 || !startsLike("emf", emf)) throw damaged("it does not start with an EMF header");
   let blanked = 0;
   for (let at = 0; at + 8 <= emf.length; ) {
     const type = emf.readUInt32LE(at);

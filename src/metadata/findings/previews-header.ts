@@ -1,4 +1,5 @@
 import fsp, { type FileHandle } from "node:fs/promises";
+import { isFrameHeader } from "../../cleaners/image/jpeg-segments.js";
 
 /** A run of bytes in the file, by its offset from the file's start. */
 export interface Span {
@@ -77,11 +78,6 @@ export function decodeScale(head: Pick<JpegHeader, "size" | "frame">): string {
   const short = Math.min(head.frame.width, head.frame.height);
   for (const d of [8, 4, 2]) if (short / d >= MIN_DECODED_SIDE) return `1/${d}`;
   return "1/1";
-}
-
-/** SOF0-SOF15 without DHT (C4), JPG (C8) and DAC (CC). */
-function isFrameHeader(marker: number): boolean {
-  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
 /** An EXIF block's TIFF layout, read through the file within the block's bounds. */
