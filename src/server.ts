@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import v8 from "node:v8";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
@@ -40,7 +41,20 @@ export async function serve(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, "shutting down: finishing in-flight requests");
-    const force = setTimeout(() => exit(1), 30_000);
+    const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000;
+    // Past the grace period, requests still in flight (a client that stalls its upload, a file
+    // near its deadline) are cut off as if their clients had hung up: each one's work stops and
+    // its temp files go, then the services close as usual and remove the temp folder.
+    const cutOff = setTimeout(() => {
+      log.warn({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, "grace period over: closing the connections still open");
+      app.server.closeAllConnections();
+    }, graceMs);
+    cutOff.unref();
+    // The last resort if closing hangs: the temp folder still goes, synchronously, before the exit.
+    const force = setTimeout(() => {
+      fs.rmSync(services.temp.dir, { recursive: true, force: true });
+      exit(1);
+    }, graceMs + 15_000);
     force.unref();
     // Node closes the connections that are idle when closing starts. One whose answer was still
     // being sent stays open afterwards for as long as its client keeps it (browsers and undici

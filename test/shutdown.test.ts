@@ -104,3 +104,49 @@ describe("SIGTERM during a download", () => {
     }
   });
 });
+
+describe("SIGTERM with a request that never finishes", () => {
+  it("cuts it off after the grace period, removes its temp files and exits cleanly", async () => {
+    const own = await startServer({ SHUTDOWN_GRACE_SECONDS: "2" });
+    try {
+      const url = new URL(`${own.baseUrl}/api/v1/extract`);
+      const boundary = "----exifapistall";
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="stalled.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => own.process.once("close", (code) => resolve({ code, at: Date.now() })));
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { "X-API-Key": own.apiKey, "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": head.length + jpeg.length + 100 },
+      });
+      const cut = new Promise<void>((resolve) => {
+        req.on("error", () => resolve());
+        req.on("close", () => resolve());
+      });
+      // Part of the file, then nothing more: the upload stalls with its temp file open.
+      req.write(Buffer.concat([head, jpeg.subarray(0, 2000)]));
+      const tmp = path.join(own.dataDir, "tmp");
+      const tempFiles = async (): Promise<string[]> => {
+        const found: string[] = [];
+        for (const dir of await fs.readdir(tmp)) found.push(...(await fs.readdir(path.join(tmp, dir))));
+        return found;
+      };
+      await expect.poll(tempFiles, { timeout: 5000 }).toHaveLength(1);
+
+      const signalledAt = Date.now();
+      own.process.kill("SIGTERM");
+      const { code, at } = await exited;
+      await cut;
+      expect(code).toBe(0);
+      // The 2 s grace, not the 30 s default and not forever.
+      expect(at - signalledAt).toBeGreaterThanOrEqual(1900);
+      expect(at - signalledAt).toBeLessThan(12_000);
+      expect(await fs.readdir(tmp)).toEqual([]);
+      expect(own.logs.some((l) => l.includes("grace period over"))).toBe(true);
+      expect(own.logs.some((l) => l.includes('"stopped"'))).toBe(true);
+    } finally {
+      await own.stop();
+    }
+  });
+});
