@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-images.js";
-import { descriptor, embeddedFile, externalFile, layerBlock, layerTimes, makeLayeredPsd } from "./helpers/make-psd-layers.js";
+import { descriptor, descriptorBody, embeddedFile, externalFile, id, layerBlock, layerTimes, list, makeLayeredPsd, type Typed, unicode } from "./helpers/make-psd-layers.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { ROOT, startServer, type RunningServer } from "./helpers/server.js";
@@ -59,6 +59,62 @@ function embeddedFileIn(psd: Buffer): Buffer {
   return psd.subarray(typesEnd + 9, typesEnd + 9 + length);
 }
 
+const be32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const doubles = (...ns: number[]): Buffer => Buffer.concat(ns.map((n) => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(n);
+  return b;
+}));
+const t = (type: string, ...data: Buffer[]): Typed => ({ type, data: Buffer.concat(data) });
+
+/**
+ * A descriptor (with its version) holding a value of each of the format's types, as psd-tools
+ * reads them (src/psd_tools/psd/descriptor.py): the documented ones, the undocumented object
+ * array (`ObAr`, as a custom warp's points), unit floats and path, and the reference forms.
+ */
+function everyValueType(): Buffer {
+  const reference = list("obj ", [
+    t("prop", unicode(""), id("Lyr "), id("Nm  ")),
+    t("Clss", unicode(""), id("Lyr ")),
+    t("Enmr", unicode(""), id("Lyr "), id("Ordn"), id("Trgt")),
+    t("rele", unicode(""), id("Lyr "), be32(2)),
+    t("Idnt", be32(7)),
+    t("indx", be32(1)),
+    t("name", unicode(""), id("Lyr "), unicode("Background")),
+  ]);
+  return descriptor("openParameters", [
+    ["Objc", t("Objc", descriptorBody("Pnt ", [["Hrzn", 1.5], ["Vrtc", 2.5]]))],
+    ["GlbO", t("GlbO", descriptorBody("null", [["long", { long: 3 }]]))],
+    ["ObAr", t("ObAr", be32(2), descriptorBody("rationalPoint", [["Hrzn", t("UnFl", Buffer.from("#Pxl"), be32(2), doubles(0, 10))], ["Vrtc", t("UnFl", Buffer.from("#Pxl"), be32(2), doubles(0, 20))]]))],
+    ["VlLs", list("VlLs", [1, { long: 2 }, "three"])],
+    ["obj ", reference],
+    ["doub", 0.5],
+    ["UntF", t("UntF", Buffer.from("#Prc"), doubles(50))],
+    ["UnFl", t("UnFl", Buffer.from("#Ang"), be32(3), doubles(1, 2, 3))],
+    ["long", { long: 1 }],
+    ["comp", t("comp", Buffer.alloc(8, 1))],
+    ["bool", t("bool", Buffer.from([1]))],
+    ["TEXT", "page"],
+    ["enum", t("enum", id("Ordn"), id("Trgt"))],
+    ["type", t("type", unicode(""), id("Lyr "))],
+    ["GlbC", t("GlbC", unicode(""), id("Lyr "))],
+    ["Clss", t("Clss", unicode(""), id("Dcmn"))],
+    ["prop", t("prop", unicode(""), id("Lyr "), id("Nm  "))],
+    ["Enmr", t("Enmr", unicode(""), id("Lyr "), id("Ordn"), id("Trgt"))],
+    ["rele", t("rele", unicode(""), id("Lyr "), be32(1))],
+    ["Idnt", t("Idnt", be32(5))],
+    ["indx", t("indx", be32(2))],
+    ["name", t("name", unicode(""), id("Lyr "), unicode("Layer 1"))],
+    ["alis", t("alis", be32(4), Buffer.from("ALIS"))],
+    ["tdta", t("tdta", be32(3), Buffer.from([1, 2, 3]))],
+    ["Pth ", t("Pth ", be32(8), Buffer.from("txtu"), Buffer.alloc(4))],
+  ]);
+}
+
 describe("Photoshop layers' own information", () => {
   it("a layer's modification date (shmd, Photoshop CS5+) goes with what sits beside it; names, ids and pixels stay", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "shmd-"));
@@ -111,6 +167,20 @@ describe("Photoshop smart objects", () => {
     await fs.writeFile(path.join(dir, "orig.jpg"), jpeg);
     expect(await pixelSignature(inner)).toBe(await pixelSignature(path.join(dir, "orig.jpg")));
     expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+
+  it("an embedded file's descriptor of how to open it, holding a value of every type of the format (ObAr among them), is read: the file is cleaned", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "lnk2-open-"));
+    const jpegDir = await fs.mkdtemp(path.join(tmp, "lnk2-open-jpeg-"));
+    const jpeg = await fs.readFile(await makeJpeg(jpegDir, MARKER));
+    const input = await makeLayeredPsd(dir, MARKER, () => Buffer.alloc(0), layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", "photo.jpg", "JPEG", jpeg, "", everyValueType())));
+
+    const { output, removed } = await cleaned(input);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    expect(removed["attachments"]).toBe(1);
+    expect(removed["exif"]).toBeGreaterThan(0);
+    // The descriptor is copied as it is, the file after it found where the walk says it starts.
+    expect((await fs.readFile(output)).includes(everyValueType())).toBe(true);
   });
 
   it("an embedded file no cleaner handles makes the document refused, never handed back", async () => {

@@ -31,21 +31,45 @@ const u64 = (n: number): Buffer => {
 /** A Unicode string as Photoshop writes it: a count of UTF-16 units, then the units, big-endian. */
 export const unicode = (text: string): Buffer => Buffer.concat([u32(text.length), Buffer.from(text, "utf16le").swap16()]);
 /** A descriptor's class or key id: a length and the text (0 and four characters for a short one). */
-const id = (text: string): Buffer => (text.length === 4 ? Buffer.concat([u32(0), Buffer.from(text, "latin1")]) : Buffer.concat([u32(text.length), Buffer.from(text, "latin1")]));
+export const id = (text: string): Buffer =>
+  text.length === 4 ? Buffer.concat([u32(0), Buffer.from(text, "latin1")]) : Buffer.concat([u32(text.length), Buffer.from(text, "latin1")]);
 
-/** A descriptor (version 16 first) of TEXT, doub and long items. */
-export function descriptor(classId: string, items: Array<[string, string | number | { long: number }]>): Buffer {
-  const parts = [u32(16), unicode(""), id(classId), u32(items.length)];
+/** A value of any type, as its four-character type and its bytes. */
+export interface Typed {
+  type: string;
+  data: Buffer;
+}
+export type DescriptorValue = string | number | { long: number } | Typed;
+
+/** A descriptor's body (no version): name, class id, then keyed items of typed values. */
+export function descriptorBody(classId: string, items: Array<[string, DescriptorValue]>): Buffer {
+  const parts = [unicode(""), id(classId), u32(items.length)];
   for (const [key, value] of items) {
-    parts.push(id(key));
-    if (typeof value === "string") parts.push(Buffer.from("TEXT", "latin1"), unicode(value));
-    else if (typeof value === "number") {
-      const d = Buffer.alloc(8);
-      d.writeDoubleBE(value);
-      parts.push(Buffer.from("doub", "latin1"), d);
-    } else parts.push(Buffer.from("long", "latin1"), u32(value.long));
+    const t = typed(value);
+    parts.push(id(key), Buffer.from(t.type, "latin1"), t.data);
   }
   return Buffer.concat(parts);
+}
+
+/** A descriptor (version 16 first) of TEXT, doub, long and other typed items. */
+export function descriptor(classId: string, items: Array<[string, DescriptorValue]>): Buffer {
+  return Buffer.concat([u32(16), descriptorBody(classId, items)]);
+}
+
+function typed(value: DescriptorValue): Typed {
+  if (typeof value === "string") return { type: "TEXT", data: unicode(value) };
+  if (typeof value === "number") {
+    const d = Buffer.alloc(8);
+    d.writeDoubleBE(value);
+    return { type: "doub", data: d };
+  }
+  if ("long" in value) return { type: "long", data: u32(value.long) };
+  return value;
+}
+
+/** A list (`VlLs`) or reference (`obj `) of typed values. */
+export function list(type: "VlLs" | "obj ", values: DescriptorValue[]): Typed {
+  return { type, data: Buffer.concat([u32(values.length), ...values.map(typed).map((t) => Buffer.concat([Buffer.from(t.type, "latin1"), t.data]))]) };
 }
 
 /**
@@ -60,15 +84,16 @@ export function layerTimes(seconds: number, extra: string): Buffer {
 
 /**
  * A smart object's file embedded whole (`lnk2`, one `liFD` item of version 7): unique id, the
- * original file name, file type, the file's bytes, the id of the document it came from, its
+ * original file name, file type, a descriptor of how to open it (`open`, with its version) when
+ * given, the file's bytes, the id of the document it came from, its
  * modification time and locked state.
  */
-export function embeddedFile(uniqueId: string, name: string, fileType: string, file: Buffer, documentId: string): Buffer {
+export function embeddedFile(uniqueId: string, name: string, fileType: string, file: Buffer, documentId: string, open?: Buffer): Buffer {
   const time = Buffer.alloc(8);
   time.writeDoubleBE(1_700_000_000);
   const item = Buffer.concat([
     Buffer.from("liFD", "latin1"), u32(7), Buffer.from([uniqueId.length]), Buffer.from(uniqueId, "latin1"), unicode(name),
-    Buffer.from(fileType, "latin1"), Buffer.from("    ", "latin1"), u64(file.length), Buffer.from([0]), file,
+    Buffer.from(fileType, "latin1"), Buffer.from("    ", "latin1"), u64(file.length), open == null ? Buffer.from([0]) : Buffer.concat([Buffer.from([1]), open]), file,
     unicode(documentId), time, Buffer.from([0]),
   ]);
   return Buffer.concat([u64(item.length), item, Buffer.alloc((4 - (item.length % 4)) % 4)]);

@@ -28,25 +28,30 @@ export function unicodeEnd(b: Buffer, at: number): number {
   return within(b, at + 4 + 2 * u32(b, at));
 }
 
+/**
+ * Where a value of `type` at `at` ends. Every type of the format, as psd-tools reads them
+ * (src/psd_tools/psd/descriptor.py): the documented ones, the undocumented `ObAr` (an object
+ * array: a count, then a descriptor body whose items are usually unit floats), `UnFl` and
+ * `Pth `, and the reference forms, which psd-tools accepts as values too.
+ */
 function valueEnd(b: Buffer, at: number, type: string, depth: number): number {
   switch (type) {
     case "Objc":
     case "GlbO":
       return descriptorEnd(b, at, depth + 1);
-    case "VlLs": {
-      const count = u32(b, at);
-      let p = at + 4;
-      for (let i = 0; i < count; i++) p = valueEnd(b, p + 4, ostype(b, p), depth + 1);
-      return p;
-    }
+    case "ObAr":
+      return descriptorEnd(b, within(b, at + 4), depth + 1);
+    case "VlLs":
     case "obj ":
-      return referenceEnd(b, at);
+      return listEnd(b, at, depth + 1);
     case "doub":
     case "comp":
       return within(b, at + 8);
     case "UntF":
       return within(b, at + 12);
     case "long":
+    case "Idnt":
+    case "indx":
       return within(b, at + 4);
     case "bool":
       return within(b, at + 1);
@@ -56,7 +61,16 @@ function valueEnd(b: Buffer, at: number, type: string, depth: number): number {
       return idEnd(b, idEnd(b, at));
     case "type":
     case "GlbC":
+    case "Clss":
       return idEnd(b, unicodeEnd(b, at));
+    case "prop":
+      return idEnd(b, idEnd(b, unicodeEnd(b, at)));
+    case "Enmr":
+      return idEnd(b, idEnd(b, idEnd(b, unicodeEnd(b, at))));
+    case "rele":
+      return within(b, idEnd(b, unicodeEnd(b, at)) + 4);
+    case "name":
+      return unicodeEnd(b, idEnd(b, unicodeEnd(b, at)));
     case "alis":
     case "tdta":
     case "Pth ":
@@ -68,20 +82,12 @@ function valueEnd(b: Buffer, at: number, type: string, depth: number): number {
   }
 }
 
-function referenceEnd(b: Buffer, at: number): number {
+/** A list (`VlLs`) or a reference (`obj `, whose items are the reference forms): a count, then typed values. */
+function listEnd(b: Buffer, at: number, depth: number): number {
+  if (depth > MAX_DEPTH) throw new BadFileError(DAMAGED);
   const count = u32(b, at);
   let p = at + 4;
-  for (let i = 0; i < count; i++) {
-    const form = ostype(b, p);
-    p += 4;
-    if (form === "prop") p = idEnd(b, idEnd(b, unicodeEnd(b, p)));
-    else if (form === "Clss") p = idEnd(b, unicodeEnd(b, p));
-    else if (form === "Enmr") p = idEnd(b, idEnd(b, idEnd(b, unicodeEnd(b, p))));
-    else if (form === "rele") p = within(b, idEnd(b, unicodeEnd(b, p)) + 4);
-    else if (form === "Idnt" || form === "indx") p = within(b, p + 4);
-    else if (form === "name") p = unicodeEnd(b, idEnd(b, unicodeEnd(b, p)));
-    else throw new BadFileError(DAMAGED);
-  }
+  for (let i = 0; i < count; i++) p = valueEnd(b, p + 4, ostype(b, p), depth);
   return p;
 }
 
