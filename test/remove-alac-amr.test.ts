@@ -31,9 +31,12 @@ afterAll(async () => {
 
 const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
 
-async function makeAlacM4a(): Promise<string> {
+/** Six channels of different tones, ALAC's 5.1 (its MPEG 5.1 D layout). */
+const SIX_CHANNELS = ["-filter_complex", "sine=f=220:d=1[a];sine=f=330:d=1[b];sine=f=440:d=1[c];sine=f=550:d=1[d];sine=f=660:d=1[e];sine=f=770:d=1[f];[a][b][c][d][e][f]join=inputs=6:channel_layout=5.1"];
+
+async function makeAlacM4a(channels: 1 | 6 = 1): Promise<string> {
   const file = path.join(dir, `alac-${crypto.randomUUID()}.m4a`);
-  await run("ffmpeg", [...ffmpegQuiet, ...SINE, "-c:a", "alac", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, file]);
+  await run("ffmpeg", [...ffmpegQuiet, ...(channels === 1 ? SINE : SIX_CHANNELS), "-c:a", "alac", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, file]);
   await quickTimeTags(file, MARKER);
   return file;
 }
@@ -94,6 +97,51 @@ describe("Apple Lossless M4A", () => {
   });
 });
 
+/**
+ * The 24-byte `chan` atom Apple's encoder (iTunes, afconvert, qaac) writes into the ALAC
+ * configuration after its 24 bytes of numbers for three channels or more: version 0, a Core Audio
+ * layout tag, no channel bitmap, no channel descriptions.
+ */
+function alacChan(layoutTag: number, reserved = 0): Buffer {
+  const b = Buffer.alloc(24);
+  b.writeUInt32BE(24, 0);
+  b.write("chan", 4, "latin1");
+  b.writeUInt32BE(layoutTag, 12);
+  b.writeUInt32BE(reserved, 16);
+  return b;
+}
+
+/** The size of the first `alac` box inside a sample entry (the codec configuration). */
+function alacCookieSize(b: Buffer): number {
+  const entry = b.indexOf("alac", b.indexOf("stsd"), "latin1");
+  const cookie = b.indexOf("alac", entry + 4, "latin1");
+  return b.readUInt32BE(cookie - 4);
+}
+
+describe("Apple Lossless M4A in six channels, as Apple's encoder writes it", () => {
+  const MPEG_5_1_D = (124 << 16) | 6;
+
+  it("is cleaned, the channel layout atom of its configuration (ALAC's only 5.1 layout) left out, its six channels decoding the same", async () => {
+    const file = await makeAlacM4a(6);
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "alac"], alacChan(MPEG_5_1_D));
+    expect(alacCookieSize(await fs.readFile(file))).toBe(60);
+    expect((await exiftool(["-s3", "-AudioChannels", file])).trim()).toBe("6");
+    const out = await expectCleanCopy(file, "M4A");
+    expect(alacCookieSize(await fs.readFile(out))).toBe(36);
+  });
+
+  it.each([
+    ["a layout ALAC does not use for six channels (MPEG 5.1 A)", alacChan((121 << 16) | 6)],
+    ["the layout with a channel bitmap holding data", alacChan(MPEG_5_1_D, 0x4d41524b)],
+  ])("is refused, never handed back, when the atom names %s", async (_, chan) => {
+    const file = await makeAlacM4a(6);
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "alac"], chan);
+    const { status, body } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The file's metadata could not be removed completely.");
+  });
+});
+
 describe("AMR speech in 3GPP files", () => {
   it.each([
     ["3gp", "3GP"],
@@ -111,6 +159,13 @@ describe("AMR speech in 3GPP files", () => {
     expect(vendor(await fs.readFile(file))).toBe("FFMP");
     const out = await expectCleanCopy(file, "3GP");
     expect(vendor(await fs.readFile(out))).toBe("\0\0\0\0");
+  });
+
+  it("with bytes after the AMR configuration's numbers goes to ffmpeg's remux, never hands them back", async () => {
+    const file = await makeAmrVideo("3gp");
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "damr"], Buffer.from(MARKER));
+    const out = await expectCleanCopy(file, "3GP");
+    expect((await exiftool(["-s3", "-EncoderVendor", out])).trim()).toBe("FFMP");
   });
 
   it("with a box of its own inside the AMR sample entry goes to ffmpeg's remux, which writes its own name as the maker", async () => {

@@ -1,3 +1,4 @@
+import { alacCookieLength } from "./alac-cookie.js";
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
@@ -75,13 +76,13 @@ const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "b
 const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "damr", "dac3", "dec3", "btrt"]);
 /**
  * Codec configuration boxes of a fixed length, only numbers: a longer one would carry bytes no
- * decoder reads (ExifTool shows it as one unnamed blob, whatever it holds), so it goes to the remux.
- * `alac`: version and flags, then the 24-byte ALACSpecificConfig.
+ * decoder reads (which ExifTool shows as one unnamed blob, or not at all), so it goes to the
+ * remux, which writes its own. `alac`: see alac-cookie.ts.
  * `damr`: AMRSpecificBox (3GPP TS 26.244): vendor, decoder version, mode set, mode change period,
  * frames per sample. `d263`: H263SpecificBox: vendor, decoder version, level, profile. In both the
  * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS).
  */
-const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { alac: 8 + 4 + 24, damr: 8 + 9, d263: 8 + 7 };
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7 };
 const MAKER_CONFIGS = new Set(["damr", "d263"]);
 /** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
 const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
@@ -260,12 +261,14 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
   let mpeg4Units: number | null = null;
   let aacEntries = 0;
   let aacHeaderText = 0;
+  const cuts: Cut[] = [];
   for (const entry of entries) {
     if (entry.type !== format || entry.header !== 8) return null;
     const at = entry.at - stsd.at;
     if (kind === "video") {
       if (!VIDEO_FORMATS.has(entry.type) || entry.size < 8 + VISUAL_ENTRY_FIXED) return null;
       if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, VIDEO_ENTRY_CHILDREN)) return null;
+      if (!fixedSizes(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
       blankMakers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
@@ -284,8 +287,15 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
       const fixed = SOUND_ENTRY_FIXED[buf.readUInt16BE(entry.at + 16)];
       if (fixed == null || entry.size < 8 + fixed) return null;
       if (!childrenAllowed(buf, entry.at + 8 + fixed, entry.at + entry.size, AUDIO_ENTRY_CHILDREN)) return null;
+      if (!fixedSizes(buf, entry.at + 8 + fixed, entry.at + entry.size)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       blankMakers(buf, entry.at + 8 + fixed, entry.at + entry.size, out, stsd.at);
+      if (entry.type === "alac") {
+        const cookie = (childBoxes(buf, entry.at + 8 + fixed, entry.at + entry.size) ?? []).filter((b) => b.type === "alac");
+        const length = cookie.length === 1 ? alacCookieLength(buf, cookie[0]!) : null;
+        if (length == null) return null;
+        if (length < cookie[0]!.size) cuts.push({ entry: at, box: cookie[0]!.at - stsd.at, from: cookie[0]!.at - stsd.at + length, to: cookie[0]!.at - stsd.at + cookie[0]!.size });
+      }
       if (entry.type === "mp4a") {
         const aac = mp4aConfig(buf, entry.at + 8 + fixed, entry.at + entry.size);
         if (aac == null) return null;
@@ -299,7 +309,35 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
   }
   // Entries of AAC and of another codec in one track: left to the remux.
   if (aacEntries > 0 && aacEntries !== count) return null;
-  return { bytes: out, count, format, nal, mpeg4Units, aacHeaderText: aacEntries > 0 ? aacHeaderText : null };
+  if (cuts.length > 0 && stsd.header !== 8) return null;
+  return { bytes: withCuts(out, cuts), count, format, nal, mpeg4Units, aacHeaderText: aacEntries > 0 ? aacHeaderText : null };
+}
+
+/** Bytes left out of a copy of an `stsd`, at the end of a box of a sample entry (offsets in the copy, 32-bit sizes). */
+interface Cut {
+  entry: number;
+  box: number;
+  from: number;
+  to: number;
+}
+
+/** The copy of an `stsd` (32-bit size) without the cuts, the box, entry and `stsd` shrunk to match. */
+function withCuts(stsd: Buffer, cuts: readonly Cut[]): Buffer {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const cut of cuts) {
+    const removed = cut.to - cut.from;
+    for (const size of [cut.box, cut.entry, 0]) stsd.writeUInt32BE(stsd.readUInt32BE(size) - removed, size);
+    pieces.push(stsd.subarray(at, cut.from));
+    at = cut.to;
+  }
+  pieces.push(stsd.subarray(at));
+  return Buffer.concat(pieces);
+}
+
+/** Every codec configuration among a sample entry's children `buf[from, to)` that has a fixed length has it. */
+function fixedSizes(buf: Buffer, from: number, to: number): boolean {
+  return (childBoxes(buf, from, to) ?? []).every((b) => FIXED_CONFIG_SIZES[b.type] == null || b.size === FIXED_CONFIG_SIZES[b.type]);
 }
 
 /** The encoder's vendor and version in the AMR and H.263 configurations among a sample entry's children `buf[from, to)`, zeroed in `out` (the copy of the `stsd` at `stsdAt`). */
