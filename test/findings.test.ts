@@ -149,6 +149,23 @@ describe("findings in the extract response", () => {
     expect((await findingsOf(jpeg)).find((f) => f.kind === "hidden")).toMatchObject({ severity: "high", value: "a ZIP archive" });
   });
 
+  it("finds bytes after the end of a PNG, whether or not ExifTool warned of something else first", async () => {
+    const zip = Buffer.from("PK\x03\x04 the rest of an archive glued to the picture", "latin1");
+    // -strip: no text chunks, so ExifTool's only warning is the trailer's; without it, ImageMagick's
+    // dates after IDAT make ExifTool warn of those first (and the JSON shows that warning alone).
+    for (const [name, strip] of [["quiet.png", ["-strip"]], ["dated.png", []]] as const) {
+      const png = path.join(dir, name);
+      await run(CONVERT, ["-size", "64x48", "xc:teal", ...strip, png]);
+      await fs.appendFile(png, zip);
+      const hidden = (await findingsOf(png)).find((f) => f.kind === "hidden");
+      expect(hidden, name).toMatchObject({ severity: "high", value: "a ZIP archive", title: expect.stringContaining(`${zip.length} bytes`) });
+    }
+    const padded = path.join(dir, "padded.png");
+    await run(CONVERT, ["-size", "64x48", "xc:teal", "-strip", padded]);
+    await fs.appendFile(padded, Buffer.alloc(16));
+    expect((await findingsOf(padded)).filter((f) => f.kind === "hidden")).toEqual([]);
+  });
+
   it("finds nothing in plain files", async () => {
     const jpeg = await picture(dir, "plain.jpg");
     const png = path.join(dir, "plain.png");

@@ -32,7 +32,7 @@ export async function findingsOf(tags: RawTags, file: string, scratchDir: string
   const entries = tagEntries(tags);
   const looked = await Promise.all([
     previewFindings(entries, file, scratchDir, opts.picture),
-    trailerFindings(entries, file),
+    trailerFindings(entries, file, tags["ExifTool:Warning"] != null || tags["ExifTool:Error"] != null),
     pdfFindings(entries, file, opts.pdfObjects ?? true),
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),

@@ -104,10 +104,18 @@ const SIGNATURES: ReadonlyArray<[RegExp, string]> = [
  * `hidden`: bytes after the end of a JPEG or PNG picture (an archive or a video glued to a photo,
  * an editor's leftovers). Viewers never show them; anyone can read them. A JPEG's MPF images,
  * which ExifTool reads and lists as previews, are not counted here.
+ *
+ * A PNG is walked only when ExifTool's read of it warned (`exiftoolWarned`): ExifTool follows the
+ * same chain of chunk lengths from byte 8 to the first IEND and warns "Trailer data after PNG IEND
+ * chunk" for any byte after it (Image/ExifTool/PNG.pm); every way its walk can stop short of the end
+ * warns too (truncated, corrupted, invalid chunk size). Without a warning the file ends at its IEND,
+ * and a 16 MB screenshot is not read a second time. A warning of any kind, not only that one, sends
+ * it to the walk: the JSON shows one warning of several.
  */
-export async function trailerFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
+export async function trailerFindings(entries: readonly TagEntry[], file: string, exiftoolWarned: boolean): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (type !== "JPEG" && type !== "PNG") return [];
+  if (type === "PNG" && !exiftoolWarned) return [];
   const handle = await fsp.open(file, "r");
   try {
     const { size } = await handle.stat();
