@@ -46,7 +46,7 @@ const KEPT_BLOCKS: ReadonlySet<string> = new Set([
 /** Blocks that hold layer info of their own (16- and 32-bit documents keep their layers there). */
 export const LAYER_INFO_BLOCKS: ReadonlySet<string> = new Set(["Lr16", "Lr32", "Layr"]);
 /** Blocks of files embedded whole in the document (smart objects' contents). */
-const LINKED_FILE_BLOCKS: ReadonlySet<string> = new Set(["lnk2", "lnk3", "lnkD"]);
+export const LINKED_FILE_BLOCKS: ReadonlySet<string> = new Set(["lnk2", "lnk3", "lnkD"]);
 
 /**
  * The tagged blocks of [from, to), each kept, cleaned or dropped. Layer info blocks are read only

@@ -34,6 +34,25 @@ async function items(src: FileBytes, block: TaggedBlock): Promise<Item[]> {
   return found;
 }
 
+/** One item of a linked-layer block as its head tells: a file embedded whole (`embedded`) or not, and its original name. */
+export interface LinkedItem {
+  embedded: boolean;
+  name: string;
+}
+
+/** The items of a linked-layer block (`lnk2`, `lnk3`, `lnkD`, `lnkE`): their type and original name, read from their heads. */
+export async function linkedItems(src: FileBytes, block: TaggedBlock): Promise<LinkedItem[]> {
+  const found: LinkedItem[] = [];
+  for (const item of await items(src, block)) {
+    const head = Buffer.from(await src.read(item.at, Math.min(item.end - item.at, MAX_ITEM_HEAD)));
+    if (head.length < 9) throw new BadFileError(DAMAGED);
+    const nameAt = 8 + 1 + head[8]!;
+    unicodeEnd(head, nameAt);
+    found.push({ embedded: head.toString("latin1", 0, 4) === EMBEDDED, name: nameOf(head, nameAt) });
+  }
+  return found;
+}
+
 /** Links to files on the author's disk (`lnkE`): each names the file's full path and dates; they go. */
 export async function externalLinkCount(src: FileBytes, block: TaggedBlock): Promise<number> {
   return (await items(src, block)).length;
@@ -129,9 +148,13 @@ async function cleanedFile(c: LayerCleaning, from: number, to: number): Promise<
 
 /** The extension of the item's original name (".jpg"), when it is a short one of letters and digits. */
 function extensionOf(head: Buffer, nameAt: number): string {
+  return /(\.[A-Za-z0-9]{1,5})$/.exec(nameOf(head, nameAt))?.[1] ?? "";
+}
+
+/** The item's original name (a Unicode string at `nameAt`, read already within `head`). */
+function nameOf(head: Buffer, nameAt: number): string {
   const units = head.readUInt32BE(nameAt);
-  const name = Buffer.from(head.subarray(nameAt + 4, nameAt + 4 + 2 * units)).swap16().toString("utf16le").replace(/\0+$/, "");
-  return /(\.[A-Za-z0-9]{1,5})$/.exec(name)?.[1] ?? "";
+  return Buffer.from(head.subarray(nameAt + 4, nameAt + 4 + 2 * units)).swap16().toString("utf16le").replace(/\0+$/, "");
 }
 
 /** A Unicode string as Photoshop writes it: a count of UTF-16 units, then the units, big-endian. */

@@ -8,6 +8,7 @@ import { officeFindings } from "./office.js";
 import { pdfFindings } from "./pdf.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
 import { type PictureAhead, previewFindings } from "./previews.js";
+import { psdFindings } from "./psd.js";
 import { commentFindings, pictureFindings } from "./tag-hidden.js";
 import { timeFindings, softwareFindings } from "./time-software.js";
 import { trailerFindings } from "./trailer.js";
@@ -21,7 +22,8 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * What a file gives away (the contract's `findings`), most serious first, then in the contract's
  * order of kinds. `tags` is the ExifTool read the response shows (`-G0`, with or without `-n`);
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
- * picture, bytes after its end, PDF objects and revisions, office review content). Previews are
+ * picture, bytes after its end, PDF objects and revisions, office review content, Photoshop smart
+ * objects' files). Previews are
  * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
@@ -36,6 +38,7 @@ export async function findingsOf(tags: RawTags, file: string, scratchDir: string
     pdfFindings(entries, file, opts.pdfObjects ?? true),
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),
+    psdFindings(entries, file),
   ]);
   const all = [
     ...locationFindings(entries),

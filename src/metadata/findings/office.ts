@@ -1,6 +1,6 @@
 import yauzl from "yauzl";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
-import { type Finding, type TagEntry, shortValue } from "./types.js";
+import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** Bounds of the look inside: entries listed, bytes of one part read. */
 const MAX_ENTRIES = 10_000;
@@ -67,16 +67,6 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
   }
   if (c.embedded.length > 0) findings.push(embeddedFinding(c.embedded));
   return findings;
-}
-
-function embeddedFinding(names: readonly string[]): Finding {
-  return {
-    kind: "embedded",
-    severity: "medium",
-    title: `The file contains ${names.length} other file(s), each with metadata of its own.`,
-    tags: [],
-    value: shortValue(names.join("; ")),
-  };
 }
 
 function count(text: string, re: RegExp): number {

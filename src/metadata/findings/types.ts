@@ -65,6 +65,17 @@ export function shortValue(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
+/** Files inside the file (`names`: their names or paths there), each with metadata of its own. */
+export function embeddedFinding(names: readonly string[]): Finding {
+  return {
+    kind: "embedded",
+    severity: "medium",
+    title: `The file contains ${names.length} other file(s), each with metadata of its own.`,
+    tags: [],
+    value: shortValue(names.join("; ")),
+  };
+}
+
 /** A finding from a set of tags, or none when no tag matched. */
 export function fromTags(
   kind: FindingKind,
