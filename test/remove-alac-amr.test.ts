@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupAmrFrames } from "./helpers/amr-samples.js";
 import { mediaContent, quickTimeTags, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { appendInside, ownBox } from "./helpers/plant-boxes.js";
@@ -47,13 +48,36 @@ async function makeAlacM4a(channels: 1 | 6 = 1): Promise<string> {
  * H.263 video, as a phone records it (the sound track first); ffmpeg's muxer writes its own name
  * as the `damr` and `d263` vendor.
  */
-async function makeAmrVideo(format: "3gp" | "3g2", video: "mpeg4" | "h263" = "mpeg4"): Promise<string> {
+async function speechFrames(): Promise<string> {
   const amr = path.join(dir, `speech-${crypto.randomUUID()}.amr`);
   const frames = Array.from({ length: 50 }, () => Buffer.concat([Buffer.from([0x3c]), crypto.randomBytes(31)]));
   await fs.writeFile(amr, Buffer.concat([Buffer.from("#!AMR\n", "latin1"), ...frames]));
+  return amr;
+}
+
+/** How many packets (samples) ffmpeg reads from the sound track. */
+async function soundPackets(file: string): Promise<number> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file]);
+  return Number(stdout.toString("utf8").trim());
+}
+
+/**
+ * A voice recording: AMR speech alone in a 3GP, five frames to a sample as older phones wrote it,
+ * with the raw AMR file of its frames.
+ */
+async function makeGroupedAmrRecording(): Promise<{ file: string; frames: string }> {
+  const frames = await speechFrames();
+  const file = path.join(dir, `voice-${crypto.randomUUID()}.3gp`);
+  await run("ffmpeg", [...ffmpegQuiet, "-i", frames, "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", "3gp", file]);
+  await groupAmrFrames(file, 5);
+  await quickTimeTags(file, MARKER);
+  return { file, frames };
+}
+
+async function makeAmrVideo(format: "3gp" | "3g2", video: "mpeg4" | "h263" = "mpeg4"): Promise<string> {
   const file = path.join(dir, `amr-${crypto.randomUUID()}.${format}`);
   await run("ffmpeg", [
-    ...ffmpegQuiet, "-i", amr, "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
+    ...ffmpegQuiet, "-i", await speechFrames(), "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
     "-c:v", video, "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", format, file,
   ]);
   await quickTimeTags(file, MARKER);
@@ -166,6 +190,24 @@ describe("AMR speech in 3GPP files", () => {
     await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "damr"], Buffer.from(MARKER));
     const out = await expectCleanCopy(file, "3GP");
     expect((await exiftool(["-s3", "-EncoderVendor", out])).trim()).toBe("FFMP");
+  });
+
+  it("with several frames to a sample (older phones), sent to the remux by a box of its own, is cleaned, every frame kept", async () => {
+    const { file, frames } = await makeGroupedAmrRecording();
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry"], ownBox("xmrk", MARKER));
+    expect(await soundPackets(file)).toBe(10);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${path.basename(file)}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("3GP");
+    // ffmpeg's decoder reads only the first frame of a sample, so the original cannot be the
+    // reference: the copy must decode to the 50 frames the recording was made of, md5 for md5.
+    expect(await mediaContent(out)).toEqual(await mediaContent(frames));
+    expect(await soundPackets(out)).toBe(50);
   });
 
   it("with a box of its own inside the AMR sample entry goes to ffmpeg's remux, which writes its own name as the maker", async () => {

@@ -25,9 +25,12 @@ export interface RemuxJob {
   muxerArgs?: readonly string[];
   /** Named in the user-facing error when ffmpeg cannot read the file ("MP4"). */
   typeName: string;
-  /** The indexes of the streams to keep, in order; by default every picture, sound and subtitle stream. */
-  streams?: readonly number[];
+  /** The streams to keep, in order; by default every picture, sound and subtitle stream of the input. */
+  streams?: readonly RemuxStream[];
 }
+
+/** A stream of the input by its index, or the only stream of another file standing in for it. */
+export type RemuxStream = number | MediaSource;
 
 /**
  * ffmpeg's arguments that open `src` and nothing else.
@@ -67,9 +70,11 @@ export function runFfmpeg(args: readonly string[], maxOutputBytes?: number): Pro
  * muxers from writing their encoder and version strings, creation times and random UIDs.
  */
 export async function remux(job: RemuxJob): Promise<void> {
-  const maps = job.streams == null ? ["0:V?", "0:a?", "0:s?"] : job.streams.map((i) => `0:${i}`);
+  const others = (job.streams ?? []).filter((s): s is MediaSource => typeof s !== "number");
+  const maps = job.streams == null ? ["0:V?", "0:a?", "0:s?"] : job.streams.map((s) => (typeof s === "number" ? `0:${s}` : `${others.indexOf(s) + 1}:0`));
   const args = [
     ...inputArgs({ file: job.input, demuxer: job.demuxer, demuxerArgs: job.demuxerArgs ?? [] }),
+    ...others.flatMap(inputArgs),
     ...maps.flatMap((m) => ["-map", m]),
     "-c", "copy",
     "-map_metadata", "-1",

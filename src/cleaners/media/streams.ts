@@ -1,8 +1,10 @@
+import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import type { CleanOutcome } from "../types.js";
 import { cleanAssScript } from "./ass-header.js";
 import { runTool } from "../run-tool.js";
-import { inputArgs, noStreams, remux, type MediaSource } from "./ffmpeg.js";
+import { isAmr, rawAmrCopy } from "./amr-frames.js";
+import { inputArgs, noStreams, remux, type MediaSource, type RemuxStream } from "./ffmpeg.js";
 import { isContent, probeStreams, type StreamInfo } from "./probe.js";
 import { asfPayloadPieces } from "./asf-pieces.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
@@ -44,6 +46,7 @@ export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Pro
  *   (`mpeg4-user-data.ts`), counted under `mpeg4UserData`;
  * - text in AAC fill elements and program config comments (ffmpeg's "Lavc…") is blanked in
  *   the copy (`aac-text.ts`), counted under `aacText`.
+ * AMR speech reaches the muxer through a raw AMR file (`amr-frames.ts`), a frame per packet.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
  * with no reachable samples); such a copy is refused, never handed back.
@@ -61,16 +64,29 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
   if (kept.length === 0) throw noStreams(job.typeName, new Error(`ffprobe found only: ${describe(before) || "no stream"}`));
 
-  await remux({
-    input: source.file,
-    output: job.output,
-    demuxer: source.demuxer,
-    demuxerArgs: source.demuxerArgs ?? [],
-    muxer: job.muxer,
-    muxerArgs: job.muxerArgs,
-    typeName: job.typeName,
-    streams: kept.map((s) => s.index),
-  });
+  const rawAmr: MediaSource[] = [];
+  try {
+    const streams: RemuxStream[] = [];
+    for (const s of kept) {
+      if (s.kind !== "audio" || !isAmr(s.codec)) streams.push(s.index);
+      else {
+        rawAmr.push(await rawAmrCopy(source, s.index, job.workDir, job.typeName));
+        streams.push(rawAmr[rawAmr.length - 1]!);
+      }
+    }
+    await remux({
+      input: source.file,
+      output: job.output,
+      demuxer: source.demuxer,
+      demuxerArgs: source.demuxerArgs ?? [],
+      muxer: job.muxer,
+      muxerArgs: job.muxerArgs,
+      typeName: job.typeName,
+      streams,
+    });
+  } finally {
+    for (const raw of rawAmr) await fsp.rm(raw.file, { force: true });
+  }
 
   const output: MediaSource = { ...source, file: job.output };
   const after = await probeStreams(output, job.typeName);
