@@ -1,6 +1,7 @@
 import { SaxesParser } from "saxes";
 import { readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
+import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
 
@@ -12,7 +13,8 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * does not show within its first 64 kB, in UTF-8 or UTF-16. ExifTool reads an SVG as XML and spends minutes on one
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
  * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
- * on millions of empty image resources. Cheap (one small read), so it runs on the main
+ * on millions of empty image resources, and a QuickTime / ISO BMFF file (MP4, MOV, M4A, HEIC...)
+ * too: it spends a minute on a million tiny boxes. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
@@ -21,7 +23,11 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
-  if (isPsdHead(bytes)) return true;
+  return isPsdHead(bytes) || isIsoHead(bytes) || needsXmlCheck(bytes);
+}
+
+/** Whether `bytes` start an SVG, or XML whose root does not show in them. */
+function needsXmlCheck(bytes: Buffer): boolean {
   const decoder = new TextDecoder(xmlEncodingOf(bytes));
   // Most files are no XML, and their first characters say so: decoding 64 kB of a photo as text
   // cost ~1 ms of the main thread per request. Only a start of nothing but spaces reads further.
@@ -33,10 +39,16 @@ export function needsShapeCheckOf(bytes: Buffer): boolean {
   return root == null || root.replace(/^.*:/, "").toLowerCase() === "svg";
 }
 
-/** Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, or a Photoshop document past its cleaner's. */
+/**
+ * Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, a Photoshop
+ * document past its cleaner's, or a QuickTime / ISO BMFF file of more boxes than ExifTool reads in time.
+ */
 export async function checkShape(file: string): Promise<void> {
-  if (isPsdHead(await readHead(file, 4))) return checkPsdShape(file);
-  return checkXmlFileShape(file, SVG_LIMITS, "XML file");
+  const head = await readHead(file, SCREEN_HEAD_BYTES);
+  if (isPsdHead(head)) return checkPsdShape(file);
+  // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
+  if (isIsoHead(head)) await checkIsoShape(file);
+  if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");
 }
 
 /** Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). */
