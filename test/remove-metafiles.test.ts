@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { proveMetafile } from "../src/cleaners/proof/metafile-proof.js";
 import { makeEmf, makeWmf } from "./helpers/make-legacy-pictures.js";
 import { soffice } from "./helpers/make-legacy-office.js";
 import { makeMarkedJpeg, makeOffice, zip } from "./helpers/make-office.js";
@@ -34,6 +35,96 @@ async function drawn(name: string, bytes: Buffer): Promise<string> {
   return (await run(CONVERT, [path.join(work, `${path.parse(name).name}.png`), "-format", "%#", "info:"])).stdout.toString().trim();
 }
 
+/** An EMF record of `type` around `body`, padded to whole words. */
+function emfRecord(type: number, ...body: Buffer[]): Buffer {
+  const data = Buffer.concat(body);
+  const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(type, 0);
+  head.writeUInt32LE(8 + padded.length, 4);
+  return Buffer.concat([head, padded]);
+}
+
+function words(...values: number[]): Buffer {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => b.writeUInt32LE(v >>> 0, i * 4));
+  return b;
+}
+
+/** An EMF+ record ([MS-EMFPLUS] 2.3): type, flags, size, data size, then the data and `padding`. */
+function emfPlusRecord(type: number, data: Buffer, padding: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeUInt16LE(type, 0);
+  head.writeUInt32LE(12 + data.length + padding.length, 4);
+  head.writeUInt32LE(data.length, 8);
+  return Buffer.concat([head, data, padding]);
+}
+
+/** `emf` with `records` before its end-of-file record (the last 20 bytes), its header's counts following. */
+function withEmfRecords(emf: Buffer, records: readonly Buffer[]): Buffer {
+  const out = Buffer.concat([emf.subarray(0, emf.length - 20), ...records, emf.subarray(emf.length - 20)]);
+  out.writeUInt32LE(out.length, 48);
+  out.writeUInt32LE(out.readUInt32LE(52) + records.length, 52);
+  return out;
+}
+
+/** `wmf` with `records` before its end-of-file record (the last 6 bytes), its header's size, largest record and object count following. */
+function withWmfRecords(wmf: Buffer, records: readonly Buffer[], objects: number): Buffer {
+  const out = Buffer.concat([wmf.subarray(0, wmf.length - 6), ...records, wmf.subarray(wmf.length - 6)]);
+  out.writeUInt32LE(out.length / 2, 6);
+  out.writeUInt16LE(out.readUInt16LE(10) + objects, 10);
+  out.writeUInt32LE(Math.max(out.readUInt32LE(12), ...records.map((r) => r.readUInt32LE(0))), 12);
+  return out;
+}
+
+/** A WMF record of function `fn` with `params` (a whole number of words). */
+function wmfRecord(fn: number, params: Buffer): Buffer {
+  const head = Buffer.alloc(6);
+  head.writeUInt32LE(3 + params.length / 2, 0);
+  head.writeUInt16LE(fn, 4);
+  return Buffer.concat([head, params]);
+}
+
+/** An EMF comment record of `parts`. */
+const emfComment = (...parts: Buffer[]): Buffer => emfRecord(70, words(Buffer.concat(parts).length), ...parts);
+
+/** A fixed-length face name field of `bytes`: `name`, its terminator, then `after`. */
+function faceName(name: string, after: Buffer, bytes: number, encoding: BufferEncoding): Buffer {
+  const field = Buffer.alloc(bytes);
+  const head = Buffer.from(`${name}\0`, encoding);
+  head.copy(field);
+  after.copy(field, head.length);
+  return field;
+}
+
+const marked = (text: string, encoding: BufferEncoding = "latin1"): Buffer => Buffer.from(`${MARKER} ${text}`, encoding);
+
+/**
+ * Places an EMF can carry data that no reader draws: a record of a type none knows, a printer
+ * escape, bytes past a rectangle's fields, a font's face name after its terminator, a public
+ * comment holding a file for printers, and in EMF+ comments a reserved record type, padding past a
+ * record's data and a comment record.
+ */
+const EMF_HIDING: ReadonlyArray<[string, Buffer]> = [
+  ["a record of a type no reader knows", emfRecord(0x7fff, marked("unknown record"))],
+  ["a printer escape (DRAWESCAPE)", emfRecord(105, words(0x1014, marked("escape").length), marked("escape"))],
+  ["bytes past a rectangle's fields", emfRecord(43, words(10, 60, 40, 90), marked("after the fields"))],
+  ["a font's face name after its terminator", emfRecord(82, words(3, -12, 0, 0, 0, 400, 0, 0), faceName("Arial", marked("face", "utf16le"), 64, "utf16le"))],
+  ["a public comment holding an EPS for printers", emfComment(Buffer.from("GDIC", "latin1"), words(0x40000004, 0, 0, 99, 99, 1, 0x46535045, 1, 16, 44), marked("eps data.."))],
+  [
+    "EMF+ records: a reserved type, padding past a record's data, a comment",
+    emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x4006, marked("section...")), emfPlusRecord(0x4004, Buffer.alloc(0), marked("padding...")), emfPlusRecord(0x4003, marked("comment..."))),
+  ],
+];
+
+/** Places a WMF can carry data that no reader draws: a record of a function none knows, a printer escape, bytes past a rectangle's fields, a font's face name after its terminator. */
+const WMF_HIDING: ReadonlyArray<[string, Buffer]> = [
+  ["a record of a function no reader knows", wmfRecord(0x0777, marked("unknown rec."))],
+  ["a PostScript escape for printers", wmfRecord(0x0626, Buffer.concat([Buffer.from([0x14, 0x10, 12, 0]), marked("script")]))],
+  ["bytes past a rectangle's fields", wmfRecord(0x041b, Buffer.concat([Buffer.from([60, 0, 95, 0, 50, 0, 40, 0]), marked("after.")]))],
+  ["a font's face name after its terminator", wmfRecord(0x02fb, Buffer.concat([Buffer.alloc(18), faceName("Arial", marked("face"), 32, "latin1")]))],
+];
+
 describe("EMF and WMF drawings", () => {
   const drawings: Array<[string, Buffer, number]> = [
     // The description (program and picture name), a private comment and a comment group's description.
@@ -56,6 +147,40 @@ describe("EMF and WMF drawings", () => {
     const zeroed = Buffer.from(cleaned!.toString("latin1").replaceAll("zeRo", "\0\0\0\0"), "latin1");
     for (let i = 0; i < original.length; i++) if (zeroed[i] !== original[i]) expect(zeroed[i], `byte ${i}`).toBe(0);
     expect(await drawn(`copy-${name}`, cleaned!)).toBe(await drawn(name, original));
+  });
+
+  const hostile: Array<[string, Buffer, number]> = [
+    // The three texts of makeEmf, then one for each place (three in the EMF+ comment).
+    ["hiding.emf", withEmfRecords(makeEmf(MARKER), EMF_HIDING.map(([, r]) => r)), 3 + EMF_HIDING.length + 2],
+    // The comment of makeWmf, then one for each place; the font is one more object.
+    ["hiding.wmf", withWmfRecords(makeWmf(MARKER), WMF_HIDING.map(([, r]) => r), 1), 1 + WMF_HIDING.length],
+  ];
+
+  it.each(hostile)("%s: records no reader draws go, bytes past a record's fields become zeros, the same picture drawn", async (name, original, removed) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, original);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toEqual({ metafileText: removed });
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect(cleaned!.length).toBeLessThan(original.length);
+    expect(await drawn(`copy-${name}`, cleaned!)).toBe(await drawn(name, original));
+  });
+
+  it.each([
+    ["drawing.emf", makeEmf(MARKER), (clean: Buffer, r: Buffer) => withEmfRecords(clean, [r]), EMF_HIDING],
+    ["drawing.wmf", makeWmf(MARKER), (clean: Buffer, r: Buffer) => withWmfRecords(clean, [r], 0), WMF_HIDING],
+  ] as const)("the proof of a cleaned %s fails for each place data can hide, added to a cleaned copy", async (name, original, add, hiding) => {
+    const file = path.join(dir, `proof-${name}`);
+    await fs.writeFile(file, original);
+    const { status, cleaned } = await removeViaApi(server, file);
+    expect(status).toBe(200);
+    await fs.writeFile(file, cleaned!);
+    expect(await proveMetafile(file)).toBeNull();
+    for (const [what, record] of hiding) {
+      await fs.writeFile(file, add(cleaned!, record));
+      expect(await proveMetafile(file), what).not.toBeNull();
+    }
   });
 
   it("a damaged drawing is a 422 with its reason", async () => {

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { blankEmf, blankWmf } from "../legacy-office/embedded-metafile.js";
+import { blankEmf } from "./metafile-emf.js";
+import { blankWmf } from "./metafile-wmf.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Drawings are small: one larger than this is not read into memory. */
@@ -9,10 +10,11 @@ const MAX_BYTES = 64 * 1024 * 1024;
 /**
  * EMF and WMF drawings on their own, as Word, PowerPoint and LibreOffice store them in DOCX,
  * PPTX and ODF files (`word/media/image1.emf`) and as clip art is shared. ExifTool reads
- * neither, so what they carry besides the drawing is cleaned as in Office 97-2003 documents
- * (legacy-office/embedded-metafile.ts): an EMF's description (the program, often the picture's
- * file name), its private comment records and EMF+ comments, a WMF's comment escapes become
- * zeros, every drawing record stays byte for byte; bytes after the end-of-file record go.
+ * neither, so what they carry besides the drawing is cleaned here, as in Office 97-2003 and RTF
+ * documents, by an allow-list of what readers draw (metafile-emf.ts, metafile-wmf.ts): an EMF's
+ * description (the program, often the picture's file name), its private comment records and EMF+
+ * comments, a WMF's comment escapes become zeros; records of types no reader draws, escapes to
+ * printers, and bytes after the end-of-file record go; bytes past a record's fields become zeros.
  * Verification is proof/metafile-proof.ts, a walk of its own.
  */
 export const metafileCleaner: Cleaner = {

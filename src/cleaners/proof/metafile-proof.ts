@@ -1,3 +1,5 @@
+import { emfSpans, outsideZero } from "./metafile-proof-emf.js";
+import { wmfSpans } from "./metafile-proof-wmf.js";
 import { ProofReader } from "./reader.js";
 import type { ProofFailure } from "./shared.js";
 
@@ -10,7 +12,9 @@ const EMF_SIGNATURE = 0x464d4520;
 const EMF_PLUS = 0x2b464d45;
 const GDI_COMMENT = 0x43494447;
 const BEGIN_GROUP = 2;
+const END_GROUP = 3;
 const EMF_PLUS_COMMENT = 0x4003;
+const NEUTRAL_ID = 0x6f52657a;
 const PLACEABLE_KEY = 0x9ac6cdd7;
 const META_ESCAPE = 0x0626;
 const MFCOMMENT = 0x000f;
@@ -19,72 +23,123 @@ const zero = (b: Buffer): boolean => b.every((x) => x === 0);
 
 /**
  * Proves a cleaned EMF or WMF holds nothing but drawing, by walking its records with code of its
- * own ([MS-EMF], [MS-EMFPLUS], [MS-WMF]): the EMF header's description empty, every private
- * comment record and EMF+ comment zeros, a comment group's description zeros, every WMF comment
- * escape zeros, and nothing after the end-of-file record. ExifTool reads neither format, so
- * without this walk nothing would look. Null when the proof holds, else what broke it.
+ * own ([MS-EMF], [MS-EMFPLUS], [MS-WMF]): every record of a type readers draw from (its own list,
+ * metafile-proof-emf.ts and metafile-proof-wmf.ts), every byte past a record's fields zero, the
+ * EMF header's description empty, every private comment, EMF+ comment and public comment other
+ * than a group's bounds zeros, every EMF+ record of a known type, every WMF escape a comment of
+ * zeros, the header's counts those of the records there, and nothing after the end-of-file
+ * record. ExifTool reads neither format, so without this walk nothing would look. Null when the
+ * proof holds, else what broke it.
  */
 export function proveMetafile(file: string): Promise<ProofFailure | null> {
   return ProofReader.use(file, async (r) => {
     if (r.size > MAX_BYTES) return "too large to walk";
     const b = await r.bytes(0, r.size);
     if (b == null) return "unreadable";
-    return b.length >= 44 && b.readUInt32LE(0) === EMR_HEADER && b.readUInt32LE(40) === EMF_SIGNATURE ? emf(b) : wmf(b);
+    return b.length >= 88 && b.readUInt32LE(0) === EMR_HEADER && b.readUInt32LE(40) === EMF_SIGNATURE ? emf(b) : wmf(b);
   });
 }
 
 function emf(b: Buffer): ProofFailure | null {
+  let count = 0;
   for (let at = 0; at + 8 <= b.length; ) {
     const type = b.readUInt32LE(at);
     const size = b.readUInt32LE(at + 4);
     if (size < 8 || at + size > b.length) return `an EMF record runs past the end at ${at}`;
     const record = b.subarray(at, at + size);
-    if (type === EMR_HEADER && record.length >= 88) {
-      const chars = record.readUInt32LE(60);
-      const offset = record.readUInt32LE(64);
-      if (chars > 0 && !zero(record.subarray(offset, offset + 2 * chars))) return "the EMF header's description";
-    }
-    if (type === EMR_COMMENT && record.length >= 16) {
-      const failure = comment(record.subarray(12, Math.min(record.length, 12 + record.readUInt32LE(8))));
-      if (failure != null) return failure;
-    }
+    const failure = at === 0 ? header(record) : type === EMR_COMMENT ? comment(record) : type === EMR_EOF ? eof(record) : known(type, record);
+    if (failure != null) return `${failure} (record at ${at})`;
+    count++;
     at += size;
-    if (type === EMR_EOF) return at === b.length ? null : "bytes after the EMF's end";
+    if (type === EMR_EOF) {
+      if (at !== b.length) return "bytes after the EMF's end";
+      return b.readUInt32LE(48) === b.length && b.readUInt32LE(52) === count ? null : "the EMF header's byte or record count";
+    }
   }
   return "no EMF end-of-file record";
 }
 
-/** An EMF comment's data: EMF+ records with empty comments, a public comment, or zeros. */
-function comment(data: Buffer): ProofFailure | null {
+function known(type: number, record: Buffer): ProofFailure | null {
+  const spans = emfSpans(type, record);
+  return spans == null ? `an EMF record of type ${type}, which no reader draws` : outsideZero(record, spans, `an EMF record of type ${type}`);
+}
+
+function header(r: Buffer): ProofFailure | null {
+  if (r.length < 88) return "a short EMF header";
+  const chars = r.readUInt32LE(60);
+  const offset = r.readUInt32LE(64);
+  if (chars > 0 && !zero(r.subarray(offset, offset + 2 * chars))) return "the EMF header's description";
+  const end = Math.min(r.length, chars > 0 ? offset : r.length);
+  const spans: Array<readonly [number, number]> = [[0, 88], [offset, offset + 2 * chars]];
+  if (end >= 100) {
+    const pixelFormat: readonly [number, number] = [r.readUInt32LE(92), r.readUInt32LE(92) + r.readUInt32LE(88)];
+    spans.push(pixelFormat, [0, Math.min(end, r.readUInt32LE(88) > 0 ? pixelFormat[0] : end) >= 108 ? 108 : 100]);
+  }
+  return outsideZero(r, spans, "the EMF header");
+}
+
+function eof(r: Buffer): ProofFailure | null {
+  if (r.length < 20) return "a short EMF end-of-file record";
+  const palette = r.readUInt32LE(12);
+  return outsideZero(r, [[0, 16], [palette, palette + 4 * r.readUInt32LE(8)], [r.length - 4, r.length]], "the EMF end-of-file record");
+}
+
+/** An EMF comment: EMF+ records of known types with empty comments, a group's head, or zeros. */
+function comment(r: Buffer): ProofFailure | null {
+  if (r.length < 12) return "a short EMF comment";
+  const size = r.readUInt32LE(8);
+  if (12 + size > r.length || !zero(r.subarray(12 + size))) return "bytes past an EMF comment's data";
+  const data = r.subarray(12, 12 + size);
   const id = data.length >= 4 ? data.readUInt32LE(0) : 0;
-  if (id === EMF_PLUS) {
-    for (let at = 4; at + 12 <= data.length; ) {
-      const size = data.readUInt32LE(at + 4);
-      if (size < 12 || at + size > data.length) return "an EMF+ record runs past its comment";
-      if (data.readUInt16LE(at) === EMF_PLUS_COMMENT && !zero(data.subarray(at + 12, at + size))) return "an EMF+ comment";
-      at += size;
-    }
-    return null;
+  if (id === EMF_PLUS) return emfPlus(data.subarray(4));
+  if (id === GDI_COMMENT && data.length >= 8) {
+    const kind = data.readUInt32LE(4);
+    if (kind === BEGIN_GROUP) return data.length >= 28 && zero(data.subarray(28)) ? null : "a comment group's description";
+    if (kind === END_GROUP) return zero(data.subarray(8)) ? null : "bytes in a comment group's end";
+    return zero(data.subarray(8)) ? null : "a public EMF comment";
   }
-  if (id === GDI_COMMENT) {
-    if (data.length < 8 || data.readUInt32LE(4) !== BEGIN_GROUP) return null;
-    if (data.length < 28) return "a short comment group";
-    const chars = data.readUInt32LE(24);
-    return zero(data.subarray(28, 28 + 2 * chars)) ? null : "a comment group's description";
+  // A private comment keeps only the id the cleaner gives it ("zeRo").
+  return zero(data) || (id === NEUTRAL_ID && zero(data.subarray(4))) ? null : "a private EMF comment";
+}
+
+function emfPlus(records: Buffer): ProofFailure | null {
+  let at = 0;
+  for (; at + 12 <= records.length; ) {
+    const type = records.readUInt16LE(at);
+    const size = records.readUInt32LE(at + 4);
+    const data = records.readUInt32LE(at + 8);
+    if (size < 12 || at + size > records.length || 12 + data > size) return "an EMF+ record runs past its comment";
+    if (type < 0x4001 || type > 0x403a || (type >= 0x4005 && type <= 0x4007)) return `an EMF+ record of type 0x${type.toString(16)}, which no reader draws`;
+    if (!zero(records.subarray(at + 12 + data, at + size))) return "bytes past an EMF+ record's data";
+    if (type === EMF_PLUS_COMMENT && !zero(records.subarray(at + 12, at + size))) return "an EMF+ comment";
+    at += size;
   }
-  return zero(data.subarray(4)) ? null : "a private EMF comment";
+  return at === records.length ? null : "bytes after an EMF comment's EMF+ records";
 }
 
 function wmf(b: Buffer): ProofFailure | null {
-  let at = b.length >= 22 && b.readUInt32LE(0) === PLACEABLE_KEY ? 22 : 0;
-  if (at + 18 > b.length || b.readUInt16LE(at + 2) !== 9) return "no WMF header";
-  at += 18;
-  while (at + 6 <= b.length) {
+  const start = b.length >= 22 && b.readUInt32LE(0) === PLACEABLE_KEY ? 22 : 0;
+  if (start > 0 && (b.readUInt16LE(4) !== 0 || b.readUInt32LE(16) !== 0)) return "the placeable header's reserved words";
+  if (start + 18 > b.length || b.readUInt16LE(start + 2) !== 9) return "no WMF header";
+  if (b.readUInt16LE(start + 16) !== 0) return "the WMF header's unused count";
+  for (let at = start + 18; at + 6 <= b.length; ) {
     const size = b.readUInt32LE(at) * 2;
     const fn = b.readUInt16LE(at + 4);
-    if (fn === 0) return at + 6 === b.length ? null : "bytes after the WMF's end";
+    if (fn === 0) {
+      if (at + 6 !== b.length) return "bytes after the WMF's end";
+      return b.readUInt32LE(start + 6) * 2 === b.length - start ? null : "the WMF header's size";
+    }
     if (size < 6 || at + size > b.length) return `a WMF record runs past the end at ${at}`;
-    if (fn === META_ESCAPE && size >= 10 && b.readUInt16LE(at + 6) === MFCOMMENT && !zero(b.subarray(at + 10, at + size))) return "a WMF comment";
+    const record = b.subarray(at, at + size);
+    if (fn === META_ESCAPE) {
+      if (size < 10 || record.readUInt16LE(6) !== MFCOMMENT) return "a WMF escape other than a comment";
+      if (!zero(record.subarray(10))) return "a WMF comment";
+    } else {
+      const spans = wmfSpans(fn, record);
+      if (spans == null) return `a WMF record of function 0x${fn.toString(16)}, which no reader draws`;
+      const failure = outsideZero(record, spans, `a WMF record of function 0x${fn.toString(16)}`);
+      if (failure != null) return failure;
+    }
     at += size;
   }
   return "no WMF end-of-file record";

@@ -1,7 +1,8 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
-import { blankEmf, blankWmf } from "../legacy-office/embedded-metafile.js";
+import { blankEmf } from "../image/metafile-emf.js";
+import { blankWmf } from "../image/metafile-wmf.js";
 import { holdsPictureMetadata } from "../legacy-office/embedded-pictures.js";
 import type { CleanContext } from "../types.js";
 import { pictureBytes, pictureHex } from "./picture-data.js";
@@ -13,7 +14,7 @@ import type { Sink } from "./sink.js";
  * its bytes call for (`ctx.cleanNested`, which verifies it and counts what it removed) and is
  * written back as hex. An EMF or WMF drawing loses what it says besides the drawing (an EMF's
  * description, naming the program and often the picture's file; comment records; a WMF's
- * comment escapes: zeros in their place, as in Office 97-2003 files, embedded-metafile.ts),
+ * comment escapes: zeros in their place; records no reader draws go: image/metafile-emf.ts),
  * counted as `metafileText`; any other picture (a bitmap, a Mac PICT) is written back as it was.
  * A picture still holding EXIF, XMP or Photoshop data after that, which nothing here can take
  * out of it, makes the document refused. Resolves to the number of metafile texts blanked.
@@ -23,7 +24,8 @@ export async function cleanPictures(ctx: CleanContext, pictures: readonly Pictur
   for (const [i, pic] of pictures.entries()) {
     const bytes = pictureBytes(pic.hex, pic.bin);
     if (!pic.cleaned) {
-      const blanked = pic.format === "emfblip" ? blankEmf(bytes).blanked : pic.format?.startsWith("wmetafile") === true ? blankWmf(bytes).blanked : 0;
+      const metafile = pic.format === "emfblip" ? blankEmf(bytes) : pic.format?.startsWith("wmetafile") === true ? blankWmf(bytes) : null;
+      const blanked = metafile?.blanked ?? 0;
       if (holdsPictureMetadata(bytes)) {
         throw new BadFileError(
           "The document holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove from inside RTF files.",
@@ -31,7 +33,7 @@ export async function cleanPictures(ctx: CleanContext, pictures: readonly Pictur
         );
       }
       metafileText += blanked;
-      out.fill(pic.slot, blanked > 0 ? pictureHex(bytes) : Buffer.concat(pic.raw));
+      out.fill(pic.slot, metafile != null && blanked > 0 ? pictureHex(bytes.subarray(0, metafile.end)) : Buffer.concat(pic.raw));
       continue;
     }
     const input = path.join(ctx.workDir, `picture-${i}`);

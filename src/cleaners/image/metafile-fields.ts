@@ -1,0 +1,48 @@
+import { BadFileError } from "../errors.js";
+
+/** Byte ranges [start, end) of a record that readers read; the rest of the record is slack. */
+export type Fields = Array<readonly [number, number]>;
+
+/**
+ * Every byte of `record` outside `fields` becomes zero: padding, bytes past the fields a record's
+ * type gives it, and the tail of a fixed-length string after its terminator read nothing but can
+ * carry anything. Says whether any of them was not zero already.
+ */
+export function zeroSlack(record: Buffer, fields: Fields): boolean {
+  const sorted = fields.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
+  let changed = false;
+  let at = 0;
+  for (const [start, end] of sorted) {
+    if (start < 0 || end > record.length) throw damaged(`a field [${start}, ${end}) lies outside its ${record.length}-byte record`);
+    if (start > at) changed = zeroRange(record, at, start) || changed;
+    at = Math.max(at, end);
+  }
+  if (at < record.length) changed = zeroRange(record, at, record.length) || changed;
+  return changed;
+}
+
+function zeroRange(b: Buffer, start: number, end: number): boolean {
+  const part = b.subarray(start, end);
+  if (!part.some((x) => x !== 0)) return false;
+  part.fill(0);
+  return true;
+}
+
+/** A fixed-length UTF-16 string field of `bytes` at `at`: the characters up to and with its terminator. */
+export function utf16z(record: Buffer, at: number, bytes: number): readonly [number, number] {
+  for (let i = at; i + 1 < at + bytes && i + 1 < record.length; i += 2) if (record[i] === 0 && record[i + 1] === 0) return [at, i + 2];
+  return [at, at + bytes];
+}
+
+/** A fixed-length 8-bit string field of `bytes` at `at`: the characters up to and with its terminator. */
+export function ansiz(record: Buffer, at: number, bytes: number): readonly [number, number] {
+  const nul = record.subarray(at, at + bytes).indexOf(0);
+  return [at, nul < 0 ? at + bytes : at + nul + 1];
+}
+
+export function damaged(why: string, cause?: unknown): BadFileError {
+  return new BadFileError(
+    "The document holds a drawing (EMF or WMF metafile) whose structure this service cannot follow, so its metadata cannot be removed.",
+    new Error(`metafile: ${why}`, cause === undefined ? undefined : { cause }),
+  );
+}

@@ -1,0 +1,76 @@
+type Span = readonly [number, number];
+
+const u16 = (r: Buffer, at: number): number => r.readUInt16LE(at);
+
+/**
+ * What a WMF record of function `fn` may hold ([MS-WMF] 2.3), as spans of the record, written
+ * apart from the cleaner's table: undefined for a function no reader draws from (or a record too
+ * short for it). Escapes and the end-of-file record are proved by the caller.
+ */
+export function wmfSpans(fn: number, r: Buffer): Span[] | undefined {
+  const n = r.length;
+  const head = (params: number, spans: () => Span[] = () => [[0, 6 + params]]): Span[] | undefined => (n >= 6 + params ? spans() : undefined);
+  switch (fn) {
+    case 0x001e: case 0x0035: case 0x0105:
+      return head(0);
+    case 0x0102: case 0x0103: case 0x0104: case 0x0106: case 0x0107: case 0x0108: case 0x0127: case 0x012a: case 0x012b: case 0x012c: case 0x012d:
+    case 0x012e: case 0x0139: case 0x0149: case 0x01f0: case 0x0234:
+      return head(2);
+    case 0x0201: case 0x0209: case 0x020a: case 0x020b: case 0x020c: case 0x020d: case 0x020e: case 0x020f: case 0x0211: case 0x0213: case 0x0214: case 0x0220:
+    case 0x0228: case 0x0231:
+      return head(4);
+    case 0x02fc: case 0x0410: case 0x0412: case 0x0415: case 0x0416: case 0x0418: case 0x0419: case 0x041b: case 0x041f: case 0x0429:
+      return head(8);
+    case 0x02fa: case 0x0548:
+      return head(10);
+    case 0x061c: case 0x061d:
+      return head(12);
+    case 0x0817: case 0x081a: case 0x0830:
+      return head(16);
+    case 0x0037: case 0x00f7: case 0x0436:
+      return head(4, () => [[0, 10 + 4 * u16(r, 8)]]);
+    case 0x0324: case 0x0325:
+      return head(2, () => [[0, 8 + 4 * u16(r, 6)]]);
+    case 0x0538:
+      return head(2, () => {
+        let points = 0;
+        for (let i = 0; i < u16(r, 6) && 10 + 2 * i <= n; i++) points += u16(r, 8 + 2 * i);
+        return [[0, 8 + 2 * u16(r, 6) + 4 * points]];
+      });
+    case 0x02fb:
+      return head(18, () => {
+        const name = r.subarray(24, 56).indexOf(0);
+        return [[0, name < 0 ? 56 : 25 + name]];
+      });
+    case 0x0521:
+      return head(6, () => {
+        const length = u16(r, 6);
+        return [[0, 8 + length], [8 + length + (length % 2), 12 + length + (length % 2)]];
+      });
+    case 0x0a32:
+      return head(8, () => {
+        const length = u16(r, 10);
+        const text = u16(r, 12) & 0x6 ? 22 : 14;
+        const dx = text + length + (length % 2);
+        return length > 0 && dx + 2 * length <= n ? [[0, text + length], [dx, dx + 2 * length]] : [[0, text + length]];
+      });
+    case 0x06ff:
+      return head(22, () => {
+        let end = 28;
+        for (let scan = 0; scan < u16(r, 16) && end + 2 <= n; scan++) end += 8 + 2 * u16(r, end);
+        return [[0, end]];
+      });
+    case 0x0922: case 0x0940: case 0x0d33:
+      return head(18, () => [[0, n]]);
+    case 0x0b23: case 0x0b41:
+      return head(20, () => [[0, n]]);
+    case 0x0f43:
+      return head(22, () => [[0, n]]);
+    case 0x0142:
+      return head(4, () => [[0, n]]);
+    case 0x01f9:
+      return head(10, () => [[0, n]]);
+    default:
+      return undefined;
+  }
+}
