@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-images.js";
-import { descriptor, descriptorBody, embeddedFile, externalFile, id, layerBlock, layerTimes, list, makeLayeredPsd, type Typed, unicode } from "./helpers/make-psd-layers.js";
+import { descriptor, descriptorBody, embeddedFile, externalFile, id, layerBlock, layerTimes, list, makeLayeredPsd, placedLayer, type Typed, unicode } from "./helpers/make-psd-layers.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { ROOT, startServer, type RunningServer } from "./helpers/server.js";
@@ -215,6 +215,76 @@ describe("Photoshop smart objects", () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect(bytes!.includes(note)).toBe(true);
     expect((body["removed"] as Record<string, number>)["annotations"]).toBeUndefined();
+  });
+});
+
+const TIME_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/gi;
+
+/** The time-based UUIDs written in a file, as text or as UTF-16 (big-endian, at either alignment). */
+function timeUuids(b: Buffer): string[] {
+  const utf16 = (from: number): string => Buffer.from(b.subarray(from, from + ((b.length - from) & ~1))).swap16().toString("utf16le");
+  return [b.toString("latin1"), utf16(0), utf16(1)].flatMap((text) => text.match(TIME_UUID) ?? []);
+}
+
+/** The unique id of the first embedded file's item (`liFD`: type, version, the id as a Pascal string). */
+function embeddedItemId(psd: Buffer): string {
+  const at = psd.indexOf("liFD", 0, "latin1");
+  expect(at).toBeGreaterThan(0);
+  return psd.toString("latin1", at + 9, at + 9 + psd[at + 8]!);
+}
+
+/** How often `text` stands in `b` as text and as UTF-16 (big-endian). */
+function occurrences(b: Buffer, text: string): { latin1: number; utf16: number } {
+  const count = (needle: Buffer): number => {
+    let n = 0;
+    for (let at = b.indexOf(needle); at >= 0; at = b.indexOf(needle, at + 1)) n++;
+    return n;
+  };
+  return { latin1: count(Buffer.from(text, "latin1")), utf16: count(Buffer.from(text, "utf16le").swap16()) };
+}
+
+describe("Photoshop placed layers' settings (SoLd, PlLd)", () => {
+  const FILE_ID = "c3f4ac09-178b-11e2-96eb-baebb78cce04";
+  const PLACED_ID = "c3f4ac08-178b-11e2-96eb-baebb78cce04";
+
+  it("time-based ids become derived ones, the same in the settings and the embedded file's item; file paths go; geometry and pixels stay", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "placed-ids-"));
+    const jpeg = await fs.readFile(await makeJpeg(await fs.mkdtemp(path.join(tmp, "placed-jpeg-")), MARKER));
+    const sized = (text: string): Buffer => Buffer.concat([be32(text.length), Buffer.from(text, "latin1")]);
+    const paths: Array<[string, Typed]> = [
+      ["alis", t("alis", sized(`/Users/${MARKER}/in.psd`))],
+      ["Pth ", t("Pth ", sized(`C:/${MARKER}/photo.jpg`))],
+    ];
+    const global = layerBlock("lnk2", embeddedFile(FILE_ID, "photo.jpg", "JPEG", jpeg, ""));
+    const input = await makeLayeredPsd(dir, MARKER, (i) => (i === 0 ? placedLayer(FILE_ID, PLACED_ID, paths) : Buffer.alloc(0)), global);
+    const before = await fs.readFile(input);
+    expect(timeUuids(before).length).toBe(4);
+
+    const { output } = await cleaned(input);
+    const after = await fs.readFile(output);
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    expect(timeUuids(after)).toEqual([]);
+    // The layer's link to its contents: the item's new id stands in SoLd's Idnt and in PlLd.
+    const newId = embeddedItemId(after);
+    expect(newId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(occurrences(after, newId)).toEqual({ latin1: 2, utf16: 1 });
+    for (const kept of ["Trnf", "warpStyle", "totalPages"]) expect(after.includes(kept), kept).toBe(true);
+    expect(await layerPixels(output)).toEqual(await layerPixels(input));
+  });
+
+  it("psd-tools' PSB (fixture): the placed layer keeps its link to the embedded PNG under derived ids, none time-based left", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "placed-fixture-"));
+    const input = path.join(dir, "placed.psb");
+    await fs.copyFile(path.join(FIXTURES, "placed-layer.psb"), input);
+    const before = await fs.readFile(input);
+    expect(occurrences(before, embeddedItemId(before))).toEqual({ latin1: 2, utf16: 1 });
+    expect(timeUuids(before).length).toBeGreaterThan(0);
+
+    const { output } = await cleaned(input);
+    const after = await fs.readFile(output);
+    expect(timeUuids(after)).toEqual([]);
+    expect(occurrences(after, embeddedItemId(after))).toEqual({ latin1: 2, utf16: 1 });
+    expect(await pixelSignature(output)).toBe(await pixelSignature(input));
   });
 });
 

@@ -176,3 +176,25 @@ export async function makeSmartObjectPsd(dir: string, marker: string, jpeg: Buff
   const placed = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", `${marker}.jpg`, "JPEG", jpeg, `xmp.did:${marker}`));
   return makeLayeredPsd(dir, marker, (i) => layerTimes(1_337_000_000 + i, `${marker} layer ${i}`), placed);
 }
+
+/**
+ * A placed (smart object) layer's settings as Photoshop writes them: `SoLd` (type, version 4, a
+ * descriptor with the embedded file's id `Idnt`, the placing's id `placed`, pages, the transform,
+ * `extra` items) and the older `PlLd` (type, version 3, the same id as a Pascal string, pages,
+ * anti-aliasing, layer type, the transform, a warp descriptor).
+ */
+export function placedLayer(fileId: string, placedId: string, extra: Array<[string, DescriptorValue]>): Buffer {
+  const corners = [0, 0, 64, 0, 64, 48, 0, 48];
+  const warp = descriptor("warp", [["warpStyle", { type: "enum", data: Buffer.concat([id("warpStyle"), id("warpNone")]) }], ["warpValue", 0]]);
+  const settings = descriptor("null", [
+    ["Idnt", `${fileId}\0`], ["placed", `${placedId}\0`], ["PgNm", { long: 1 }], ["totalPages", { long: 1 }],
+    ["Trnf", list("VlLs", corners)], ["warp", { type: "Objc", data: warp.subarray(4) }], ...extra,
+  ]);
+  const doubles = Buffer.concat(corners.map((n) => {
+    const d = Buffer.alloc(8);
+    d.writeDoubleBE(n);
+    return d;
+  }));
+  const older = Buffer.concat([Buffer.from("plcL", "latin1"), u32(3), Buffer.from([fileId.length]), Buffer.from(fileId, "latin1"), u32(1), u32(1), u32(16), u32(2), doubles, u32(0), warp]);
+  return Buffer.concat([layerBlock("SoLd", Buffer.concat([Buffer.from("soLD", "latin1"), u32(4), settings])), layerBlock("PlLd", older)]);
+}

@@ -4,6 +4,7 @@ import { Assembly } from "./psd-assembly.js";
 import { withoutLayerTimes } from "./psd-layer-metadata.js";
 import { cleanLayerInfo } from "./psd-layers.js";
 import { cleanLinkedFiles, externalLinkCount } from "./psd-linked-files.js";
+import { cleanPlacedLayer, PLACED_LAYER_BLOCKS } from "./psd-placed-layers.js";
 import { lengthBytes } from "./psd-structure.js";
 import { type BlockCount, readTaggedBlocks, type TaggedBlock, taggedBlock } from "./psd-tagged-blocks.js";
 
@@ -23,8 +24,8 @@ export interface LayerCleaning {
  * layers; effects; type (its text is content); the layer's Unicode name, id, section (group),
  * colour label, protection, blending options, version, vector mask, stroke and origination;
  * patterns; filter masks and filter effects (smart filters: pixels); 16- and 32-bit merged
- * transparency, alpha and user mask; paths' names; artboards; placed layers (geometry and the id
- * of their linked file); pixel sources (video and 3D); frames; animation effects. Every other
+ * transparency, alpha and user mask; paths' names; artboards; pixel sources (video and 3D);
+ * frames; animation effects. Placed layers' settings are rewritten (psd-placed-layers.ts). Every other
  * block goes, the ones this list does not know among them: the compositor information (`cinf`,
  * which names the Photoshop version and the machine's graphics support), content credentials
  * (`CAI `), generative fill's information (`GenI`), export settings (`extd`, `extn`: where the
@@ -40,7 +41,6 @@ const KEPT_BLOCKS: ReadonlySet<string> = new Set([
   "Patt", "Pat2", "Pat3", "patt", "shpa",
   "FMsk", "FXid", "FEid", "FELS", "Mt16", "Mt32", "Mtrn", "Alph", "LMsk", "pths",
   "artb", "artd", "abdd", "frgb",
-  "SoLd", "PlLd", "plLd", "SoLE",
   "PxSc", "PxSD",
 ]);
 /** Blocks that hold layer info of their own (16- and 32-bit documents keep their layers there). */
@@ -71,8 +71,8 @@ async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean)
     return wrapped(block, head, info);
   }
   if (LINKED_FILE_BLOCKS.has(key)) return wrapped(block, head, await cleanLinkedFiles(c, block));
-  if (key === "shmd") {
-    const data = await withoutLayerTimes(c.src, block);
+  if (key === "shmd" || PLACED_LAYER_BLOCKS.has(key)) {
+    const data = key === "shmd" ? await withoutLayerTimes(c.src, block) : await cleanPlacedLayer(c.src, block);
     return data == null ? null : new Assembly().bytes(...taggedBlock(block, head, [data]));
   }
   if (key === "lnkE") add(c.hidden, "externalLinks", await externalLinkCount(c.src, block));

@@ -5,6 +5,7 @@ import type { FileBytes } from "../file-bytes.js";
 import { Assembly } from "./psd-assembly.js";
 import type { LayerCleaning } from "./psd-block-policy.js";
 import { descriptorEnd, unicodeEnd } from "./psd-descriptor.js";
+import { withDerivedId } from "./psd-placed-layers.js";
 import { DAMAGED, lengthBytes, readLength } from "./psd-structure.js";
 import type { TaggedBlock } from "./psd-tagged-blocks.js";
 
@@ -63,7 +64,8 @@ export async function externalLinkCount(src: FileBytes, block: TaggedBlock): Pro
  * (a placed photo with its EXIF and GPS, a PDF, another Photoshop document) is cleaned by the
  * cleaner its bytes call for (`ctx.cleanNested`, which verifies it and counts what it removed)
  * and counted as an attachment; its name keeps only its extension (Photoshop opens the contents
- * by it), the id of the document it came from and its modification time go. An item linking to a
+ * by it), the id of the document it came from and its modification time go, a time-based unique
+ * id becomes a derived one (psd-placed-layers.ts). An item linking to a
  * file outside (its full path on the author's disk, its dates) or an alias goes, counted as an
  * external link: the layer still shows its pixels, and Photoshop asks for the file when it is
  * edited. A file no cleaner handles makes the document refused.
@@ -105,6 +107,8 @@ async function cleanItem(c: LayerCleaning, item: Item): Promise<Assembly | null>
   const locked = version >= 7 ? tail.subarray(lockedAt, lockedAt + 1) : Buffer.alloc(0);
   if (version >= 7 && locked.length !== 1) throw new BadFileError(DAMAGED);
 
+  // The unique id the placed layer's settings link to, derived there the same way.
+  withDerivedId(head, 9, 9 + head[8]!);
   const file = fileLength > 0 ? await cleanedFile(c, fileAt, fileEnd) : null;
   c.hidden["attachments"] = (c.hidden["attachments"] ?? 0) + 1;
   return new Assembly()

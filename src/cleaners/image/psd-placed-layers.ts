@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { TooComplexError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { descriptorEnd, type DescriptorValue } from "./psd-descriptor.js";
+import type { TaggedBlock } from "./psd-tagged-blocks.js";
+
+/** A placed layer's settings are a descriptor of a few kilobytes: a longer one is not read. */
+const MAX_SETTINGS = 16 * 1024 * 1024;
+/** Block keys of a placed (smart object) layer's settings: a descriptor (`SoLd`, `SoLE`), the older fixed fields (`PlLd`, `plLd`). */
+export const PLACED_LAYER_BLOCKS: ReadonlySet<string> = new Set(["SoLd", "SoLE", "PlLd", "plLd"]);
+/** A time-based (version 1) UUID: its fields hold the moment it was made, to 100 ns, and the making machine's node. */
+const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** Values naming a file by its place on disk: a Mac alias, a path. */
+const FILE_REFERENCES: ReadonlySet<string> = new Set(["alis", "Pth "]);
+
+/**
+ * A placed layer's settings (Photoshop File Formats Specification, "Placed Layer Data" `SoLd`,
+ * `SoLE` for a linked one, and the older "Placed Layer" `PlLd`/`plLd`), rewritten. What real
+ * documents put there is the layer's geometry (transform, warp, size, resolution), pages, frames,
+ * the layer comp shown, and two ids: `Idnt`, the id of the embedded file's item (the layer's link
+ * to its contents, psd-linked-files.ts), and `placed`, the placing's own. Photoshop for macOS
+ * writes them as time-based UUIDs, which tell when the object was placed: such an id becomes one
+ * derived from it (derivedId), the same wherever it stands, so that the link holds. A file
+ * reference (an alias or a path, which name the author's folders) becomes empty. Resolves to the
+ * block's new data, or null for a block of a shape this module does not know, which goes (the
+ * layer keeps its pixels).
+ */
+export async function cleanPlacedLayer(src: FileBytes, block: TaggedBlock): Promise<Buffer | null> {
+  if (block.size > MAX_SETTINGS) throw new TooComplexError(`psd: a placed layer's settings over ${MAX_SETTINGS} bytes`);
+  const data = Buffer.from(await src.read(block.dataAt, block.size));
+  const type = data.toString("latin1", 0, 4);
+  // SoLd and SoLE: type, version 4 or 5, the descriptor's version (16), the descriptor.
+  if (type === "soLD" && data.length >= 12 && data.readUInt32BE(8) === 16) return rewritten(data, 12);
+  // PlLd: type, version 3, the unique id (a Pascal string), pages, anti-aliasing, layer type, the
+  // transform (eight doubles), the warp's version and its descriptor's version, the warp descriptor.
+  if (type === "plcL" && data.length >= 9) {
+    const idEnd = 9 + data[8]!;
+    const warpAt = idEnd + 16 + 64 + 8;
+    if (warpAt > data.length) return null;
+    const out = rewritten(data, warpAt);
+    if (out != null) withDerivedId(out, 9, idEnd);
+    return out;
+  }
+  return null;
+}
+
+/**
+ * The settings `data` with the descriptor at `at` rewritten (see cleanPlacedLayer), what follows
+ * it (padding) as it is, or null when it is not a descriptor this walk reads: the block goes.
+ */
+function rewritten(data: Buffer, at: number): Buffer | null {
+  const values: DescriptorValue[] = [];
+  let end: number;
+  try {
+    end = descriptorEnd(data, at, (v) => values.push(v));
+  } catch {
+    return null;
+  }
+  const pieces: Buffer[] = [];
+  let copied = 0;
+  for (const v of values.sort((a, b) => a.at - b.at)) {
+    if (v.type === "TEXT" && (v.key === "Idnt" || v.key === "placed")) {
+      withDerivedUnicodeId(data, v.at);
+    } else if (FILE_REFERENCES.has(v.type)) {
+      pieces.push(data.subarray(copied, v.at), Buffer.alloc(4));
+      copied = v.end;
+    }
+  }
+  pieces.push(data.subarray(copied, end), data.subarray(end));
+  return Buffer.concat(pieces);
+}
+
+/** A Unicode id at `at` of `b` (a count of UTF-16 units, the units: a UUID and a NUL), made derived in place when time-based. */
+function withDerivedUnicodeId(b: Buffer, at: number): void {
+  const units = b.readUInt32BE(at);
+  const text = Buffer.from(b.subarray(at + 4, at + 4 + 2 * units)).swap16().toString("utf16le");
+  const id = text.replace(/\0+$/, "");
+  if (!TIME_UUID.test(id)) return;
+  Buffer.from(derivedId(id), "utf16le").swap16().copy(b, at + 4);
+}
+
+/** The id in [from, to) of `b` (latin1, as a Pascal string's text), made derived in place when time-based. */
+export function withDerivedId(b: Buffer, from: number, to: number): void {
+  const id = b.toString("latin1", from, to);
+  if (TIME_UUID.test(id)) b.write(derivedId(id), from, "latin1");
+}
+
+/**
+ * A random-looking UUID (version 4's shape) computed from `id`: the same id gives the same one,
+ * in any block, so the layer's link to its embedded file holds, while neither the time nor the
+ * node of a time-based id can be read from it.
+ */
+function derivedId(id: string): string {
+  const h = createHash("sha256").update(id.toLowerCase()).digest("hex");
+  const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
