@@ -31,6 +31,10 @@ const DATA: readonly (readonly [number, number])[] = [
 const SHORT = 3;
 const LONG = 4;
 const IFD = 13;
+/** BigTIFF's 64-bit number and IFD pointer. */
+const LONG8 = 16;
+const IFD8 = 18;
+const NUMBER_TYPES: ReadonlySet<number> = new Set([SHORT, LONG, IFD, LONG8, IFD8]);
 const MAX_DIRECTORIES = 10_000;
 const MAX_VALUES = 1 << 20;
 const CHUNK = 1 << 20;
@@ -70,6 +74,8 @@ interface Field {
 class Walker {
   private readonly seen = new Set<number>();
   private le = true;
+  /** BigTIFF: offsets and counts of 64 bits, entries of 20 bytes. */
+  private big = false;
 
   constructor(private readonly src: FileBytes) {}
 
@@ -78,9 +84,11 @@ class Walker {
     const order = head.toString("latin1", 0, 2);
     if (order !== "II" && order !== "MM") throw damaged("no TIFF header");
     this.le = order === "II";
-    if (this.u16(head, 2) !== 42) throw damaged("not a classic TIFF");
+    const version = this.u16(head, 2);
+    this.big = version === 43 && this.u16(head, 4) === 8 && this.u16(head, 6) === 0;
+    if (version !== 42 && !this.big) throw damaged("neither a classic TIFF nor a BigTIFF");
     const images: TiffImage[] = [];
-    await this.chain(this.u32(head, 4), images, 0);
+    await this.chain(this.big ? this.u64(await this.read(8, 8), 0) : this.u32(head, 4), images, 0);
     return images;
   }
 
@@ -100,17 +108,31 @@ class Walker {
   }
 
   private async directory(at: number): Promise<{ fields: Map<number, Field>; next: number }> {
-    const n = this.u16(await this.read(at, 2), 0);
-    const table = await this.read(at + 2, n * 12 + 4);
+    const [countSize, entrySize, word] = this.big ? [8, 20, 8] : [2, 12, 4];
+    const head = await this.read(at, countSize);
+    const n = this.big ? this.u64(head, 0) : this.u16(head, 0);
+    if (n > MAX_VALUES) throw new TooComplexError(`a TIFF directory of more than ${MAX_VALUES} entries`);
+    const table = await this.read(at + countSize, n * entrySize + word);
     const fields = new Map<number, Field>();
     for (let i = 0; i < n; i++) {
-      const e = i * 12;
+      const e = i * entrySize;
       const type = this.u16(table, e + 2);
-      const count = this.u32(table, e + 4);
-      const size = (type === SHORT ? 2 : 4) * count;
-      fields.set(this.u16(table, e), { type, count, at: size <= 4 ? at + 2 + e + 8 : this.u32(table, e + 8) });
+      const count = this.offset(table, e + 4);
+      // Only numbers are read (`numbers`): another type's value, text or fractions, is never followed.
+      const inline = !NUMBER_TYPES.has(type) || this.size(type) * count <= word;
+      fields.set(this.u16(table, e), { type, count, at: inline ? at + countSize + e + 4 + word : this.offset(table, e + 4 + word) });
     }
-    return { fields, next: this.u32(table, n * 12) };
+    return { fields, next: this.offset(table, n * entrySize) };
+  }
+
+  /** Bytes per value of the types this walk reads as numbers. */
+  private size(type: number): 2 | 4 | 8 {
+    return type === SHORT ? 2 : type === LONG8 || type === IFD8 ? 8 : 4;
+  }
+
+  /** An offset or count: 32 bits, 64 in BigTIFF. */
+  private offset(b: Buffer, at: number): number {
+    return this.big ? this.u64(b, at) : this.u32(b, at);
   }
 
   /** The directory's image, or null for one without image data or a reduced-resolution copy. */
@@ -146,11 +168,12 @@ class Walker {
   }
 
   private async numbers(f: Field): Promise<number[]> {
-    if (f.type !== SHORT && f.type !== LONG && f.type !== IFD) throw damaged("a pointer or size field has a wrong type");
+    const wide = f.type === LONG8 || f.type === IFD8;
+    if (f.type !== SHORT && f.type !== LONG && f.type !== IFD && !(wide && this.big)) throw damaged("a pointer or size field has a wrong type");
     if (f.count > MAX_VALUES) throw new TooComplexError(`a TIFF field with more than ${MAX_VALUES} values`);
-    const step = f.type === SHORT ? 2 : 4;
+    const step = this.size(f.type);
     const b = await this.read(f.at, f.count * step);
-    return Array.from({ length: f.count }, (_, i) => (step === 2 ? this.u16(b, i * 2) : this.u32(b, i * 4)));
+    return Array.from({ length: f.count }, (_, i) => (step === 2 ? this.u16(b, i * 2) : step === 4 ? this.u32(b, i * 4) : this.u64(b, i * 8)));
   }
 
   private async read(at: number, length: number): Promise<Buffer> {
@@ -164,6 +187,12 @@ class Walker {
 
   private u32(b: Buffer, at: number): number {
     return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
+  }
+
+  private u64(b: Buffer, at: number): number {
+    const v = this.le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged("an offset or count out of range");
+    return Number(v);
   }
 }
 

@@ -5,11 +5,28 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { checkSameImages } from "./tiff-images.js";
 import { foreignJpegSegment } from "./tiff-jpeg.js";
 
-/** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD). */
-const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+/** Bytes per value of each TIFF field type (1 BYTE ... 13 IFD; BigTIFF's 16 LONG8, 17 SLONG8, 18 IFD8). */
+const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 const SHORT = 3;
 const LONG = 4;
 const IFD_TYPE = 13;
+const LONG8 = 16;
+const IFD8 = 18;
+
+/**
+ * Classic TIFF (version 42) and BigTIFF (43, the same format with 64-bit offsets and counts for
+ * files past 4 GB): the sizes that differ. A copy keeps its source's kind.
+ */
+interface Layout {
+  big: boolean;
+  /** Bytes of an offset, of an entry's count, and of a value that fits in its entry. */
+  word: 4 | 8;
+  /** Bytes of an IFD's entry count. */
+  countSize: 2 | 8;
+  entrySize: 12 | 20;
+}
+const CLASSIC: Layout = { big: false, word: 4, countSize: 2, entrySize: 12 };
+const BIG: Layout = { big: true, word: 8, countSize: 8, entrySize: 20 };
 
 const ORIENTATION = 274;
 const ICC_PROFILE = 34675;
@@ -54,9 +71,9 @@ interface Entry {
   count: number;
   /** The value's length in bytes. */
   size: number;
-  /** The value's bytes when they fit in the entry (4 bytes or fewer), in the file's byte order. */
+  /** The value's bytes when they fit in the entry (4 bytes or fewer, 8 in BigTIFF), in the file's byte order. */
   inline: Buffer | null;
-  /** Where the value lies in the file when it does not fit in the entry (more than 4 bytes). */
+  /** Where the value lies in the file when it does not fit in the entry. */
   offset: number | null;
 }
 
@@ -85,7 +102,7 @@ const MAX_ENTRIES = 1 << 20;
  */
 export const tiffCleaner: Cleaner = {
   name: "tiff",
-  fileTypes: ["TIFF"],
+  fileTypes: ["TIFF", "BTF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const keptOrientation = await RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
       const file = await TiffReader.open(src);
@@ -195,15 +212,20 @@ class TiffReader {
   private constructor(
     readonly src: FileBytes,
     readonly le: boolean,
+    readonly layout: Layout,
   ) {}
 
   static async open(src: FileBytes): Promise<TiffReader> {
-    const head = await src.read(0, 8);
+    if (src.size < 16) throw damaged("it is truncated");
+    const head = await src.read(0, 16);
     const order = head.toString("latin1", 0, 2);
-    if (src.size < 8 || (order !== "II" && order !== "MM")) throw damaged("it does not start like a TIFF");
-    const file = new TiffReader(src, order === "II");
-    if (file.u16(head, 2) !== 42) throw damaged("it is not a classic TIFF");
-    return file;
+    if (order !== "II" && order !== "MM") throw damaged("it does not start like a TIFF");
+    const le = order === "II";
+    const version = le ? head.readUInt16LE(2) : head.readUInt16BE(2);
+    // BigTIFF: the offsets' size (8) and a reserved 0 follow the version.
+    const big = version === 43 && (le ? head.readUInt32LE(4) : head.readUInt32BE(4)) === (le ? 8 : 0x00080000);
+    if (version !== 42 && !big) throw damaged("it is neither a classic TIFF nor a BigTIFF");
+    return new TiffReader(src, le, big ? BIG : CLASSIC);
   }
 
   u16(b: Buffer, at: number): number {
@@ -214,11 +236,24 @@ class TiffReader {
     return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
   }
 
+  /** A 64-bit number; one past what a file can hold (2^53) is damage. */
+  u64(b: Buffer, at: number): number {
+    const v = this.le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged("an offset or count is out of range");
+    return Number(v);
+  }
+
+  /** An offset, or an entry's count: 32 bits in a classic TIFF, 64 in BigTIFF. */
+  word(b: Buffer, at: number): number {
+    return this.layout.big ? this.u64(b, at) : this.u32(b, at);
+  }
+
   /** The main chain's IFDs that are pages (not reduced-resolution copies), with every entry. */
   async pages(): Promise<Entry[][]> {
     const pages: Entry[][] = [];
     const seen = new Set<number>();
-    for (let at = this.u32(await this.src.read(4, 4), 0); at !== 0; ) {
+    const first = this.layout.big ? 8 : 4;
+    for (let at = this.word(await this.src.read(first, this.layout.word), 0); at !== 0; ) {
       if (seen.has(at) || seen.size >= 10_000) throw damaged("its directory chain loops");
       seen.add(at);
       const { entries, next } = await this.ifd(at);
@@ -237,15 +272,17 @@ class TiffReader {
 
   /** The entries of the IFD at `at`, whose table (and next-IFD pointer) must lie in the file. */
   async ifd(at: number): Promise<{ entries: Entry[]; next: number; length: number }> {
-    if (at + 2 > this.src.size) throw damaged("it is truncated");
-    const n = this.u16(await this.src.read(at, 2), 0);
-    const length = 2 + n * 12 + 4;
-    if (at + length > this.src.size) throw damaged("it is truncated");
+    const { countSize, entrySize, word } = this.layout;
+    if (at + countSize > this.src.size) throw damaged("it is truncated");
+    const head = await this.src.read(at, countSize);
+    const n = countSize === 2 ? this.u16(head, 0) : this.u64(head, 0);
     this.entries += n;
     if (this.entries > MAX_ENTRIES) throw new TooComplexError(`a TIFF with more than ${MAX_ENTRIES} directory entries`);
+    const length = countSize + n * entrySize + word;
+    if (at + length > this.src.size) throw damaged("it is truncated");
     const table = await this.src.read(at, length);
-    const entries = Array.from({ length: n }, (_, i) => this.entry(table, 2 + i * 12));
-    return { entries, next: this.u32(table, 2 + n * 12), length };
+    const entries = Array.from({ length: n }, (_, i) => this.entry(table, countSize + i * entrySize));
+    return { entries, next: this.word(table, countSize + n * entrySize), length };
   }
 
   /** The strips or tiles the entries point at. */
@@ -267,7 +304,8 @@ class TiffReader {
     for (const e of entries) {
       append(ranges, valueRanges([e]));
       if (!IFD_POINTERS.has(e.tag) || depth >= MAX_IFD_DEPTH) continue;
-      for (const at of await this.numbers(e.type === IFD_TYPE ? { ...e, type: LONG } : e)) {
+      const asNumbers = e.type === IFD_TYPE ? { ...e, type: LONG } : e.type === IFD8 ? { ...e, type: LONG8 } : e;
+      for (const at of await this.numbers(asNumbers)) {
         const ifd = await this.ifd(at);
         ranges.push([at, at + ifd.length]);
         append(ranges, await this.metadataRanges(ifd.entries, depth + 1));
@@ -277,12 +315,14 @@ class TiffReader {
   }
 
   private entry(table: Buffer, at: number): Entry {
+    const { word } = this.layout;
     const tag = this.u16(table, at);
     const type = this.u16(table, at + 2);
-    const count = this.u32(table, at + 4);
+    const count = this.word(table, at + 4);
     const size = (TYPE_SIZE[type] ?? 1) * count;
-    if (size <= 4) return { tag, type, count, size, inline: table.subarray(at + 8, at + 8 + size), offset: null };
-    const from = this.u32(table, at + 8);
+    const value = at + 4 + word;
+    if (size <= word) return { tag, type, count, size, inline: table.subarray(value, value + size), offset: null };
+    const from = this.word(table, value);
     if (from + size > this.src.size) throw damaged("a field points outside the file");
     return { tag, type, count, size, inline: null, offset: from };
   }
@@ -293,40 +333,47 @@ class TiffReader {
   }
 
   /**
-   * The first number of a SHORT or LONG field. A damaged type or a count of 0 leaves fewer bytes
-   * than a read needs, so the field is checked here rather than read blindly.
+   * The first number of a SHORT, LONG or LONG8 field. A damaged type or a count of 0 leaves fewer
+   * bytes than a read needs, so the field is checked here rather than read blindly.
    */
   async first(e: Entry): Promise<number> {
     const step = this.step(e);
     if (e.count === 0) throw damaged("a field has no value");
-    const b = await this.value(e, step);
-    return step === 2 ? this.u16(b, 0) : this.u32(b, 0);
+    return this.number(await this.value(e, step), 0, step);
   }
 
-  /** Numbers of a SHORT or LONG field. */
+  /** Numbers of a SHORT, LONG or LONG8 field. */
   async numbers(e: Entry): Promise<number[]> {
     const step = this.step(e);
     if (e.count > MAX_VALUES) throw new TooComplexError(`a TIFF field with more than ${MAX_VALUES} values`);
     const b = await this.value(e, e.count * step);
-    return Array.from({ length: e.count }, (_, i) => (step === 2 ? this.u16(b, i * 2) : this.u32(b, i * 4)));
+    return Array.from({ length: e.count }, (_, i) => this.number(b, i * step, step));
   }
 
-  /** The bytes per number of a SHORT or LONG field. */
-  private step(e: Entry): 2 | 4 {
-    if (e.type !== SHORT && e.type !== LONG) throw damaged("a field has a wrong type");
-    return e.type === SHORT ? 2 : 4;
+  private number(b: Buffer, at: number, step: 2 | 4 | 8): number {
+    return step === 2 ? this.u16(b, at) : step === 4 ? this.u32(b, at) : this.u64(b, at);
+  }
+
+  /** The bytes per number of a SHORT, LONG or (BigTIFF only) LONG8 field. */
+  private step(e: Entry): 2 | 4 | 8 {
+    if (e.type === SHORT) return 2;
+    if (e.type === LONG) return 4;
+    if (e.type === LONG8 && this.layout.big) return 8;
+    throw damaged("a field has a wrong type");
   }
 }
 
 /**
- * Lays out a new TIFF in the source's byte order: header, then for each page its strips or tiles,
- * its out-of-line values and its IFD (entries sorted by tag, as the format requires).
+ * Lays out a new TIFF in the source's byte order and kind (classic or BigTIFF): header, then for
+ * each page its strips or tiles, its out-of-line values and its IFD (entries sorted by tag, as the
+ * format requires).
  */
 async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeWriter): Promise<void> {
-  const w = new Encoder(src.le);
-  out.bytes(Buffer.concat([Buffer.from(src.le ? "II" : "MM", "latin1"), w.u16(42)]));
+  const { big, word } = src.layout;
+  const w = new Encoder(src.le, big);
+  out.bytes(Buffer.concat([Buffer.from(src.le ? "II" : "MM", "latin1"), ...(big ? [w.u16(43), w.u16(8), w.u16(0)] : [w.u16(42)])]));
   let nextPointer = out.length;
-  out.bytes(w.u32(0));
+  out.bytes(w.word(0));
   const align = (): void => {
     // TIFF offsets must be even (word-aligned).
     if (out.length % 2 === 1) out.bytes(Buffer.alloc(1));
@@ -348,12 +395,12 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
         out.copy(from, from + len);
         if (out.full) await out.flush();
       }
-      const value = w.longs(moved);
-      Object.assign(offsets, { type: LONG, size: value.length, inline: value, offset: null });
+      const value = w.words(moved);
+      Object.assign(offsets, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
     }
     fields.sort((a, b) => a.tag - b.tag);
     const outOfLine = fields.map((f) => {
-      if (f.size <= 4) return null;
+      if (f.size <= word) return null;
       align();
       const at = out.length;
       if (f.offset != null) out.copy(f.offset, f.offset + f.size);
@@ -361,23 +408,26 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
       return at;
     });
     align();
-    await out.patch(nextPointer, w.u32(out.length));
-    const ifd = [w.u16(fields.length)];
+    await out.patch(nextPointer, w.word(out.length));
+    const ifd = [big ? w.word(fields.length) : w.u16(fields.length)];
     fields.forEach((f, i) => {
-      ifd.push(w.u16(f.tag), w.u16(f.type), w.u32(f.count));
+      ifd.push(w.u16(f.tag), w.u16(f.type), w.word(f.count));
       const at = outOfLine[i];
-      ifd.push(at != null ? w.u32(at) : Buffer.concat([f.inline!, Buffer.alloc(4 - f.size)]));
+      ifd.push(at != null ? w.word(at) : Buffer.concat([f.inline!, Buffer.alloc(word - f.size)]));
     });
     out.bytes(Buffer.concat(ifd));
     nextPointer = out.length;
-    out.bytes(w.u32(0));
+    out.bytes(w.word(0));
     if (out.full) await out.flush();
   }
 }
 
-/** Numbers in the file's byte order. */
+/** Numbers in the file's byte order; offsets and counts ("words") of its kind. */
 class Encoder {
-  constructor(private readonly le: boolean) {}
+  constructor(
+    private readonly le: boolean,
+    private readonly big: boolean,
+  ) {}
 
   u16(v: number): Buffer {
     const b = Buffer.alloc(2);
@@ -386,16 +436,20 @@ class Encoder {
     return b;
   }
 
-  u32(v: number): Buffer {
-    const b = Buffer.alloc(4);
-    if (this.le) b.writeUInt32LE(v);
-    else b.writeUInt32BE(v);
-    return b;
+  word(v: number): Buffer {
+    return this.words([v]);
   }
 
-  longs(values: readonly number[]): Buffer {
-    const b = Buffer.alloc(values.length * 4);
-    values.forEach((v, i) => (this.le ? b.writeUInt32LE(v, i * 4) : b.writeUInt32BE(v, i * 4)));
+  /** LONGs in a classic TIFF, LONG8s in BigTIFF. */
+  words(values: readonly number[]): Buffer {
+    const size = this.big ? 8 : 4;
+    const b = Buffer.alloc(values.length * size);
+    for (const [i, v] of values.entries()) {
+      if (this.big && this.le) b.writeBigUInt64LE(BigInt(v), i * 8);
+      else if (this.big) b.writeBigUInt64BE(BigInt(v), i * 8);
+      else if (this.le) b.writeUInt32LE(v, i * 4);
+      else b.writeUInt32BE(v, i * 4);
+    }
     return b;
   }
 }
