@@ -70,6 +70,20 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
   });
 });
 
+describe("a preview too large to decode in the thread", () => {
+  it("is decoded by djpeg from a scratch folder the comparison makes itself (the caller only removes it)", async () => {
+    const main = await picture(dir, "large-thumb.jpg", "plasma:fractal", "800x600");
+    const thumb = path.join(dir, "large-thumb-preview.jpg");
+    // 400 x 300: past the 100,000 pixels decoded in the worker thread, within one APP1 segment.
+    await run(CONVERT, [await picture(dir, "large-other.png", "gradient:red-blue", "800x600"), "-resize", "400x300!", "-quality", "40", thumb]);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", `-ThumbnailImage<=${thumb}`, main]);
+    const tags = (JSON.parse(await exiftool(["-json", "-G0", "-u", main])) as RawTags[])[0]!;
+    const scratch = path.join(dir, "scratch-not-made");
+    expect((await findingsOf(tags, main, scratch)).find((f) => f.kind === "previews")?.severity).toBe("high");
+    expect(await fs.readdir(scratch)).toEqual([]);
+  });
+});
+
 describe("how much djpeg scales a picture down while decoding it", () => {
   it.each([
     ["an EXIF thumbnail", { width: 160, height: 120 }, 9_000, "1/1"],

@@ -46,9 +46,10 @@ export interface ExifToolAccess {
   /**
    * Every tag of a file as the contract reads it (`-G0 -u`); `embedded` adds `-ee`; `imageHash`
    * adds `File:ImageDataHash`, ExifTool's hash of the picture data itself (a camera raw's sensor
-   * data, not its previews), to prove that a rewrite left those bytes alone.
+   * data, not its previews), to prove that a rewrite left those bytes alone. `head`: the file's
+   * first bytes when the caller holds them already (what the read looks at there is not read again).
    */
-  read(file: string, opts?: { embedded?: boolean; numeric?: boolean; imageHash?: boolean }): Promise<RawRead>;
+  read(file: string, opts?: { embedded?: boolean; numeric?: boolean; imageHash?: boolean; head?: Buffer }): Promise<RawRead>;
   /**
    * `exiftool ARGS -o OUTPUT INPUT`: a rewrite by ExifTool itself (e.g. `["-all="]`). Resolves to
    * ExifTool's error messages, empty on success.

@@ -41,7 +41,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const release = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          return await work({ file, options, signal, started, head: await readHead(file.path, SCREEN_HEAD_BYTES) });
+          return await work({ file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)) });
         } finally {
           release();
         }
@@ -58,7 +58,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     const input = await readRequestInput(request, temp);
     if (input.source.kind === "file") {
       const f = input.source.file;
-      return { file: { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false }, options: input.options };
+      return { file: { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false, head: f.head }, options: input.options };
     }
     const dest = temp.newPath();
     try {
@@ -89,12 +89,12 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /**
    * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
-   * Its scratch folder goes once the look settled: a look stopped mid-way leaves its files behind.
+   * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
+   * look stopped mid-way leaves its files behind.
    */
   async function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean; picture: Promise<PictureAhead | null> }, signal = job.signal): Promise<Finding[]> {
     const { picture, ...look } = opts;
     const scratchDir = temp.newPath();
-    await fsp.mkdir(scratchDir);
     try {
       return await workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal);
     } finally {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
+import { SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
 import { badRequest } from "../errors.js";
 import type { TempSpace } from "./temp-space.js";
 
@@ -10,6 +11,11 @@ export interface UploadedFile {
   /** The name the client gave, not yet sanitised. */
   clientName: string;
   size: number;
+  /**
+   * The file's first bytes (up to SCREEN_HEAD_BYTES), kept as they went to disk: the steps that
+   * decide by a file's start take them from here instead of opening the file again.
+   */
+  head: Buffer;
 }
 
 export interface MultipartInput {
@@ -40,12 +46,15 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace): P
       }
       if (file != null) throw badRequest("only one file can be sent per request");
       const dest = temp.newPath();
-      file = { path: dest, clientName: part.filename, size: 0 };
+      file = { path: dest, clientName: part.filename, size: 0, head: Buffer.alloc(0) };
       const counted = file;
+      const head = Buffer.allocUnsafe(SCREEN_HEAD_BYTES);
       part.file.on("data", (chunk: Buffer) => {
+        if (counted.size < head.length) chunk.copy(head, counted.size);
         counted.size += chunk.length;
       });
       await pipeline(part.file, new GatheringFileWriter(dest, GATHER_BYTES));
+      counted.head = head.subarray(0, Math.min(counted.size, head.length));
     }
     return { file, fields };
   } catch (err) {

@@ -8,7 +8,7 @@ import { WriteTask } from "./write-task.js";
 export function exiftoolAccess(run: RunTask, signal?: AbortSignal): ExifToolAccess {
   return {
     read: async (file, opts) =>
-      completeRead(file, await run(() => ReadAllTask.for(file, opts?.numeric === true, opts?.embedded === true, opts?.imageHash === true), signal)),
+      completeRead(file, await run(() => ReadAllTask.for(file, opts?.numeric === true, opts?.embedded === true, opts?.imageHash === true), signal), opts?.head),
     write: (input, output, args) => {
       if (args.some((a) => /[\r\n\0]/.test(a))) return Promise.reject(new Error("refused an ExifTool argument with a control character"));
       return run(() => WriteTask.for(input, output, args), signal);

@@ -11,6 +11,8 @@ export interface LocalFile {
   size: number;
   /** True when the name is a placeholder (a URL with no name): the detected type's extension is added. */
   unnamed: boolean;
+  /** The file's first bytes (up to SCREEN_HEAD_BYTES), when the intake kept them as it wrote the file. */
+  head?: Buffer;
 }
 
 /** The client-facing name, with the detected type's extension when the source gave no name. */

@@ -16,7 +16,8 @@ export interface RawRead {
  * shorter).
  */
 export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean, head?: Buffer): Promise<RawRead> {
-  return exiftool.read(file, { numeric, embedded: !isPlainImage(head ?? (await readHead(file, 12))) });
+  const start = head ?? (await readHead(file, 12));
+  return exiftool.read(file, { numeric, embedded: !isPlainImage(start), ...(head != null ? { head } : {}) });
 }
 
 /**

@@ -27,24 +27,22 @@ const ID3V1 = 128;
  * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
  * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
  */
-export async function completeRead(file: string, read: RawRead): Promise<RawRead> {
+export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
   if (type != null && type !== "MP3") return read;
-  const handle = await fsp.open(file, "r");
+  const opened = new LazyFile(file);
   try {
-    const { size } = await handle.stat();
-    const bytes = async (at: number, length: number): Promise<Buffer> => {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
-      return buffer.subarray(0, bytesRead);
-    };
+    // Most MP3s' ID3v2 tags end within the head the caller read: the file is then not opened.
+    const bytes = async (at: number, length: number): Promise<Buffer> =>
+      head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
-    const head = await bytes(await afterId3v2(bytes), 7);
-    if (type === "MP3" && startsHeader(head, 0)) {
+    const afterTags = await bytes(await afterId3v2(bytes), 7);
+    if (type === "MP3" && startsHeader(afterTags, 0)) {
       return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
     }
-    if (head.toString("latin1", 0, 4) !== "MPCK") return read;
+    if (afterTags.toString("latin1", 0, 4) !== "MPCK") return read;
     const { tags, messages } = recognisedAs(read, "MPC", "mpc", "audio/x-musepack");
-    let end = size;
+    let end = await opened.size();
     if (end >= ID3V1 + 4) {
       const id3v1 = await bytes(end - ID3V1, ID3V1);
       if (id3v1.toString("latin1", 0, 3) === "TAG") end -= ID3V1;
@@ -58,7 +56,32 @@ export async function completeRead(file: string, read: RawRead): Promise<RawRead
     }
     return { tags, messages };
   } finally {
-    await handle.close();
+    await opened.close();
+  }
+}
+
+/** A file opened on its first read, if any. */
+class LazyFile {
+  private handle: Promise<fsp.FileHandle> | null = null;
+
+  constructor(private readonly path: string) {}
+
+  private open(): Promise<fsp.FileHandle> {
+    this.handle ??= fsp.open(this.path, "r");
+    return this.handle;
+  }
+
+  async read(at: number, length: number): Promise<Buffer> {
+    const { buffer, bytesRead } = await (await this.open()).read(Buffer.alloc(length), 0, length, at);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  async size(): Promise<number> {
+    return (await (await this.open()).stat()).size;
+  }
+
+  async close(): Promise<void> {
+    if (this.handle != null) await (await this.handle).close();
   }
 }
 

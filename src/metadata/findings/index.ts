@@ -24,7 +24,8 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
  * picture, bytes after its end, PDF objects and revisions, office review content, Photoshop smart
  * objects' files). Previews are
- * copied out into `scratchDir` for their decoder: a folder the caller removes once this settled,
+ * copied out into `scratchDir` for their decoder: a folder made only then (most files have no preview
+ * djpeg must decode), which the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
  * a worker thread, whose helper programs stop with the request. `picture`: the main picture

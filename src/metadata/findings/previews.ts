@@ -112,6 +112,7 @@ async function previewGrid(file: string, span: Span, previewFile: string): Promi
   const small = smallGrid(bytes);
   if (small != null) return small;
   try {
+    await fsp.mkdir(path.dirname(previewFile), { recursive: true });
     await fsp.writeFile(previewFile, bytes);
     return await greyGrid(previewFile);
   } finally {
