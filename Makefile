@@ -11,7 +11,7 @@ build: deps
 
 ## Starts the service on the embedded defaults (port 3000, SQLite and files under ./data).
 run: build
-	node bin/exifapi serve
+	scripts/run-service.sh
 
 # The suite with every service on PostgreSQL, S3 (s3rver) and Redis, which the tests start on
 # loopback ports of their own and stop afterwards. The load test stays on the embedded pass: its

@@ -67,6 +67,8 @@ if [ "$mode" = test ]; then
     [ -e "/usr/lib/libreoffice/program/${part#*:}.so" ] || missing+=("libreoffice-${part%%:*}-nogui")
   done
 fi
+# scripts/run-service.sh starts the service on jemalloc (a library, looked up as a file).
+compgen -G '/usr/lib/*/libjemalloc.so.2' >/dev/null || missing+=(libjemalloc2)
 # Debian keeps the PostgreSQL server out of PATH, in a folder named by its major version.
 if [ "$mode" = test ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
   missing+=(postgresql)

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import v8 from "node:v8";
 import { pino } from "pino";
+import { settleAllocator } from "./allocator.js";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import { loggerOptions } from "./logger.js";
@@ -9,6 +10,7 @@ import { startSweeper } from "./sweeper.js";
 
 /** Starts the service: services, first key, HTTP listener, sweeper, and a graceful shutdown. */
 export async function serve(config: Config): Promise<void> {
+  const allocator = settleAllocator();
   // After a full collection, each isolate's next one comes when its heap has grown fourfold (V8's
   // own upper factor). V8's factor follows its speed estimates, and after a burst of large uploads
   // it settled near 1.1 for the main thread's ~32 MB heap: the upload and download buffers, which
@@ -76,5 +78,5 @@ export async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
   await app.listen({ port: config.PORT, host: config.HOST });
-  log.info({ exiftool: services.pool.version, database: services.db.kind, publicBaseUrl: config.PUBLIC_BASE_URL }, "exifapi ready");
+  log.info({ exiftool: services.pool.version, database: services.db.kind, allocator, publicBaseUrl: config.PUBLIC_BASE_URL }, "exifapi ready");
 }

@@ -27,7 +27,8 @@ export function freePort() {
 }
 
 /**
- * Starts exifapi the way `make run` does (`node bin/exifapi serve` on the built dist/), with a
+ * Starts exifapi the way `make run` does (scripts/run-service.sh: `node bin/exifapi serve` on the
+ * built dist/, on jemalloc where the machine has it), with a
  * fresh DATA_DIR of its own, and waits for the key it prints on its first start and /healthz.
  * Its JSON logs go to a file rather than through a pipe we would have to drain (and pay for).
  * `nodeArgs` (e.g. `--cpu-prof`, which NODE_OPTIONS refuses) go before the script.
@@ -41,12 +42,13 @@ export async function startService(opts) {
   const logFile = path.join(opts.dataDir, "..", `${path.basename(opts.dataDir)}.log`);
   const out = fs.openSync(logFile, "w");
   const basePath = process.env["PATH"] ?? "/usr/bin:/bin";
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, "bin", "exifapi"), "serve"], {
+  const child = spawn(path.join(ROOT, "scripts", "run-service.sh"), opts.nodeArgs ?? [], {
     cwd: ROOT,
     stdio: ["ignore", out, "pipe"],
     env: {
       PATH: opts.pathPrefix == null ? basePath : `${opts.pathPrefix}:${basePath}`,
       HOME: process.env["HOME"],
+      NODE: process.execPath,
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: opts.dataDir,

@@ -16,6 +16,7 @@ export { freePort };
 export const DISTRIBUTED = process.env["EXIFAPI_TEST_BACKENDS"] === "distributed";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const LAUNCHER = path.join(ROOT, "scripts", "run-service.sh");
 const BIN = path.join(ROOT, "bin", "exifapi");
 
 export interface RunningServer {
@@ -84,7 +85,8 @@ export async function startServer(
     ...(backends != null && database != null ? backendEnv(backends, database.url, path.basename(dataDir)) : {}),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, "serve"], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // Started as `make run` starts it (on jemalloc where the machine has it), with this node.
+  const child = spawn(LAUNCHER, opts.nodeArgs ?? [], { env: { NODE: process.execPath, ...env }, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const stderr: string[] = [];
   let apiKey = "";
