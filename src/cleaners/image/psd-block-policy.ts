@@ -4,7 +4,7 @@ import { Assembly } from "./psd-assembly.js";
 import { withoutLayerTimes } from "./psd-layer-metadata.js";
 import { cleanLayerInfo } from "./psd-layers.js";
 import { cleanLinkedFiles, externalLinkCount } from "./psd-linked-files.js";
-import { cleanPlacedLayer, PLACED_LAYER_BLOCKS } from "./psd-placed-layers.js";
+import { cleanPlacedLayer, PLACED_LAYER_BLOCKS, type RewriteCount } from "./psd-placed-layers.js";
 import { lengthBytes } from "./psd-structure.js";
 import { type BlockCount, readTaggedBlocks, type TaggedBlock, taggedBlock } from "./psd-tagged-blocks.js";
 
@@ -14,6 +14,8 @@ export interface LayerCleaning {
   big: boolean;
   ctx: CleanContext;
   count: BlockCount;
+  /** Placed layers' values rewritten so far. */
+  rewrites: RewriteCount;
   /** Hidden content removed (`annotations`, `attachments`, `externalLinks`), for `removed`. */
   hidden: Record<string, number>;
 }
@@ -71,9 +73,13 @@ async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean)
     return wrapped(block, head, info);
   }
   if (LINKED_FILE_BLOCKS.has(key)) return wrapped(block, head, await cleanLinkedFiles(c, block));
-  if (key === "shmd" || PLACED_LAYER_BLOCKS.has(key)) {
-    const data = key === "shmd" ? await withoutLayerTimes(c.src, block) : await cleanPlacedLayer(c.src, block);
+  if (key === "shmd") {
+    const data = await withoutLayerTimes(c.src, block);
     return data == null ? null : new Assembly().bytes(...taggedBlock(block, head, [data]));
+  }
+  if (PLACED_LAYER_BLOCKS.has(key)) {
+    const data = await cleanPlacedLayer(c.src, block, c.rewrites);
+    return data == null ? null : wrapped(block, head, data);
   }
   if (key === "lnkE") add(c.hidden, "externalLinks", await externalLinkCount(c.src, block));
   else if (key === "Anno") add(c.hidden, "annotations", await annotationCount(c.src, block));

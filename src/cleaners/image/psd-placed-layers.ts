@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
+import { Assembly } from "./psd-assembly.js";
 import { descriptorEnd, type DescriptorValue } from "./psd-descriptor.js";
 import type { TaggedBlock } from "./psd-tagged-blocks.js";
 
@@ -13,6 +14,14 @@ const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 /** Values naming a file by its place on disk: a Mac alias, a path. */
 const FILE_REFERENCES: ReadonlySet<string> = new Set(["alis", "Pth "]);
 
+/** Values rewritten in one document's placed layers at most: two ids in each layer's settings, and Photoshop allows 8,000 layers. */
+const MAX_REWRITES = 100_000;
+
+/** Values rewritten so far in one document's placed layers (MAX_REWRITES at most). */
+export interface RewriteCount {
+  values: number;
+}
+
 /**
  * A placed layer's settings (Photoshop File Formats Specification, "Placed Layer Data" `SoLd`,
  * `SoLE` for a linked one, and the older "Placed Layer" `PlLd`/`plLd`), rewritten. What real
@@ -22,61 +31,65 @@ const FILE_REFERENCES: ReadonlySet<string> = new Set(["alis", "Pth "]);
  * writes them as time-based UUIDs, which tell when the object was placed: such an id becomes one
  * derived from it (derivedId), the same wherever it stands, so that the link holds. A file
  * reference (an alias or a path, which name the author's folders) becomes empty. Resolves to the
- * block's new data, or null for a block of a shape this module does not know, which goes (the
- * layer keeps its pixels).
+ * block's new data (ranges of the file around the rewritten values, so a long one costs no
+ * memory), or null for a block of a shape this module does not know, which goes (the layer keeps
+ * its pixels).
  */
-export async function cleanPlacedLayer(src: FileBytes, block: TaggedBlock): Promise<Buffer | null> {
+export async function cleanPlacedLayer(src: FileBytes, block: TaggedBlock, count: RewriteCount): Promise<Assembly | null> {
   if (block.size > MAX_SETTINGS) throw new TooComplexError(`psd: a placed layer's settings over ${MAX_SETTINGS} bytes`);
-  const data = Buffer.from(await src.read(block.dataAt, block.size));
+  const data = await src.read(block.dataAt, block.size);
   const type = data.toString("latin1", 0, 4);
   // SoLd and SoLE: type, version 4 or 5, the descriptor's version (16), the descriptor.
-  if (type === "soLD" && data.length >= 12 && data.readUInt32BE(8) === 16) return rewritten(data, 12);
+  if (type === "soLD" && data.length >= 12 && data.readUInt32BE(8) === 16) return rewritten(data, block.dataAt, 12, count, new Assembly());
   // PlLd: type, version 3, the unique id (a Pascal string), pages, anti-aliasing, layer type, the
   // transform (eight doubles), the warp's version and its descriptor's version, the warp descriptor.
   if (type === "plcL" && data.length >= 9) {
     const idEnd = 9 + data[8]!;
     const warpAt = idEnd + 16 + 64 + 8;
     if (warpAt > data.length) return null;
-    const out = rewritten(data, warpAt);
-    if (out != null) withDerivedId(out, 9, idEnd);
-    return out;
+    const id = Buffer.from(data.subarray(9, idEnd));
+    withDerivedId(id, 0, id.length);
+    const head = new Assembly().copy(block.dataAt, block.dataAt + 9).bytes(id).copy(block.dataAt + idEnd, block.dataAt + warpAt);
+    return rewritten(data, block.dataAt, warpAt, count, head);
   }
   return null;
 }
 
 /**
- * The settings `data` with the descriptor at `at` rewritten (see cleanPlacedLayer), what follows
- * it (padding) as it is, or null when it is not a descriptor this walk reads: the block goes.
+ * `out` followed by the settings `data` (at `base` in the file) from `at` on, the descriptor at
+ * `at` rewritten (see cleanPlacedLayer), what follows it (padding) as it is; or null when it is
+ * not a descriptor this walk reads: the block goes.
  */
-function rewritten(data: Buffer, at: number): Buffer | null {
+function rewritten(data: Buffer, base: number, at: number, count: RewriteCount, out: Assembly): Assembly | null {
   const values: DescriptorValue[] = [];
   let end: number;
   try {
-    end = descriptorEnd(data, at, (v) => values.push(v));
-  } catch {
+    end = descriptorEnd(data, at, (v) => {
+      if (!(isId(v) || FILE_REFERENCES.has(v.type))) return;
+      if (++count.values > MAX_REWRITES) throw new TooComplexError(`psd: more than ${MAX_REWRITES} values to rewrite in placed layers`);
+      values.push(v);
+    });
+  } catch (err) {
+    if (err instanceof TooComplexError) throw err;
     return null;
   }
-  const pieces: Buffer[] = [];
-  let copied = 0;
+  let copied = at;
   for (const v of values.sort((a, b) => a.at - b.at)) {
-    if (v.type === "TEXT" && (v.key === "Idnt" || v.key === "placed")) {
-      withDerivedUnicodeId(data, v.at);
-    } else if (FILE_REFERENCES.has(v.type)) {
-      pieces.push(data.subarray(copied, v.at), Buffer.alloc(4));
-      copied = v.end;
-    }
+    out.copy(base + copied, base + v.at);
+    out.bytes(isId(v) ? derivedUnicodeId(data, v.at, v.end) : Buffer.alloc(4));
+    copied = v.end;
   }
-  pieces.push(data.subarray(copied, end), data.subarray(end));
-  return Buffer.concat(pieces);
+  return out.copy(base + copied, base + data.length);
 }
 
-/** A Unicode id at `at` of `b` (a count of UTF-16 units, the units: a UUID and a NUL), made derived in place when time-based. */
-function withDerivedUnicodeId(b: Buffer, at: number): void {
-  const units = b.readUInt32BE(at);
-  const text = Buffer.from(b.subarray(at + 4, at + 4 + 2 * units)).swap16().toString("utf16le");
-  const id = text.replace(/\0+$/, "");
-  if (!TIME_UUID.test(id)) return;
-  Buffer.from(derivedId(id), "utf16le").swap16().copy(b, at + 4);
+const isId = (v: DescriptorValue): boolean => v.type === "TEXT" && (v.key === "Idnt" || v.key === "placed");
+
+/** The Unicode id in [at, end) of `b` (a count of UTF-16 units, the units: a UUID and a NUL), derived when time-based. */
+function derivedUnicodeId(b: Buffer, at: number, end: number): Buffer {
+  const value = Buffer.from(b.subarray(at, end));
+  const id = Buffer.from(value.subarray(4)).swap16().toString("utf16le").replace(/\0+$/, "");
+  if (TIME_UUID.test(id)) Buffer.from(derivedId(id), "utf16le").swap16().copy(value, 4);
+  return value;
 }
 
 /** The id in [from, to) of `b` (latin1, as a Pascal string's text), made derived in place when time-based. */
