@@ -1,6 +1,11 @@
 import { SaxesParser } from "saxes";
 import { readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
+import { checkGifShape, isGifHead } from "./image/gif-screen.js";
+import { checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.js";
+import { checkPngShape, isPngHead } from "./image/png-screen.js";
+import { checkFlacFile, isFlacAt } from "./media/flac-screen.js";
+import { checkId3Shape, isId3Head } from "./media/id3-screen.js";
 import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
@@ -13,8 +18,9 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * does not show within its first 64 kB, in UTF-8 or UTF-16. ExifTool reads an SVG as XML and spends minutes on one
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
  * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
- * on millions of empty image resources, and a QuickTime / ISO BMFF file (MP4, MOV, M4A, HEIC...)
- * too: it spends a minute on a million tiny boxes. Cheap (one small read), so it runs on the main
+ * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
+ * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
+ * GIF, FLAC, ID3v2 tags, and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
@@ -23,7 +29,9 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
-  return isPsdHead(bytes) || isIsoHead(bytes) || needsXmlCheck(bytes);
+  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isFlacAt(bytes) || isId3Head(bytes)) return true;
+  if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
+  return needsXmlCheck(bytes);
 }
 
 /** Whether `bytes` start an SVG, or XML whose root does not show in them. */
@@ -41,11 +49,17 @@ function needsXmlCheck(bytes: Buffer): boolean {
 
 /**
  * Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, a Photoshop
- * document past its cleaner's, or a QuickTime / ISO BMFF file of more boxes than ExifTool reads in time.
+ * document past its cleaner's, or a file of more chunks (boxes, segments, blocks, frames) than
+ * ExifTool reads in time.
  */
 export async function checkShape(file: string): Promise<void> {
   const head = await readHead(file, SCREEN_HEAD_BYTES);
   if (isPsdHead(head)) return checkPsdShape(file);
+  if (isPngHead(head)) return checkPngShape(file);
+  if (isGifHead(head)) return checkGifShape(file);
+  if (isJpegHead(head)) return checkJpegShape(file);
+  if (isFlacAt(head)) return checkFlacFile(file);
+  if (isId3Head(head)) return checkId3Shape(file);
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
   if (isIsoHead(head)) await checkIsoShape(file);
   if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");

@@ -1,0 +1,62 @@
+import { TooComplexError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
+
+/**
+ * Segments before the picture's first scan before a JPEG is refused: ExifTool reads every one up
+ * to there, and the cleaner every one, so a million empty APP15 segments (4 MB) took the service
+ * 43 s. Real files have a dozen; Adobe's extended XMP, the most, cuts a 100 MB packet into 1,600.
+ */
+export const MAX_JPEG_SEGMENTS = 10_000;
+
+export function isJpegHead(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+/**
+ * Whether a JPEG's first bytes leave its segments to be counted in the file: false when its first
+ * scan starts within them, after few enough segments (most photos: no worker is asked).
+ */
+export function jpegNeedsCheck(head: Buffer): boolean {
+  let count = 0;
+  for (let at = 2; ; ) {
+    const step = nextSegment(head.subarray(at, at + 4), at);
+    if (step === "scan") return false;
+    if (step === "end") return true;
+    if (step.counted && ++count > MAX_JPEG_SEGMENTS) return true;
+    at = step.next;
+  }
+}
+
+/** Refuses (TooComplexError) a JPEG of more than MAX_JPEG_SEGMENTS segments before its first scan. */
+export async function checkJpegShape(file: string): Promise<void> {
+  const src = await FileBytes.open(file);
+  try {
+    let count = 0;
+    for (let at = 2; ; ) {
+      const step = nextSegment(src.peek(at, 4) ?? (await src.read(at, 4)), at);
+      if (step === "scan" || step === "end") return; // the end, or damage: the cleaner's to judge
+      if (step.counted && ++count > MAX_JPEG_SEGMENTS) throw new TooComplexError(`jpeg: more than ${MAX_JPEG_SEGMENTS} segments before the picture`);
+      // A run of fill bytes is stepped over at once (the marker is its last 0xff).
+      at = step.counted ? step.next : (await src.skip(0xff, at)) - 1;
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * One step of the walk from the start of image to the first scan (SOS), given the 4 bytes at
+ * `at`: the scan reached, the end (the bytes end or hold no marker; EOI), or where the next
+ * marker is and whether this one was a segment.
+ */
+function nextSegment(head: Buffer, at: number): "scan" | "end" | { next: number; counted: boolean } {
+  if (head.length < 2 || head[0] !== 0xff) return "end";
+  const marker = head[1]!;
+  if (marker === 0xff) return { next: at + 1, counted: false }; // a fill byte before a marker
+  if (marker === 0xda) return "scan";
+  if (marker === 0xd9) return "end";
+  // Markers without a length: TEM and the restart markers.
+  if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) return { next: at + 2, counted: true };
+  if (head.length < 4) return "end";
+  return { next: at + 2 + head.readUInt16BE(2), counted: true };
+}

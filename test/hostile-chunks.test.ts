@@ -1,0 +1,169 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempFiles } from "./helpers/fuzz-proc.js";
+import { pngChunk } from "./helpers/make-images.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
+import { watchService } from "./helpers/watch-service.js";
+
+/**
+ * Images and audio of a million tiny chunks (PNG chunks, JPEG segments, FLAC metadata blocks,
+ * ID3v2 frames), each of which ExifTool turns into a tag: each a quick 422 within bounded memory
+ * (before: 12-43 s for a tenth of them or for a million, past ExifTool's 60 s timeout for some),
+ * while a picture whose data is cut into many chunks is still cleaned.
+ */
+
+const HEALTH_MS = 1000;
+/** The service and its children together (~200 MB idle with a worker and ExifTool started). */
+const TREE_MB = 400;
+/** A refusal by the screen (0.1-1.6 s measured on a busy machine). */
+const REFUSAL_MS = 10_000;
+const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
+
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-hostile-chunks-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+const times = (n: number, piece: Buffer): Buffer => Buffer.concat(Array<Buffer>(n).fill(piece));
+
+async function made(name: string, args: string[]): Promise<Buffer> {
+  const file = path.join(dir, name);
+  await run("ffmpeg", [...ffmpegQuiet, ...args, file]);
+  return fs.readFile(file);
+}
+
+async function removeWatched(name: string, data: Buffer) {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, data);
+  const started = Date.now();
+  const watched = await watchService(server, () => removeViaApi(server, file));
+  const ms = Date.now() - started;
+  await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
+  return { ...watched, ms, file };
+}
+
+async function expectQuickRefusal(name: string, data: Buffer): Promise<void> {
+  const { result, ms, peakTreeMb, slowestHealthMs } = await removeWatched(name, data);
+  expect(result.status, name).toBe(422);
+  expect(result.body["error"]).toBe(TOO_COMPLEX);
+  expect(ms, name).toBeLessThan(REFUSAL_MS);
+  expect(peakTreeMb, name).toBeLessThan(TREE_MB);
+  expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
+}
+
+/** A PNG's chunks after its signature, as [type, data]. */
+function chunksOf(png: Buffer): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    out.push([png.toString("latin1", at + 4, at + 8), png.subarray(at + 8, at + 8 + length)]);
+    at += 12 + length;
+  }
+  return out;
+}
+
+describe("PNG", () => {
+  it("200,000 empty text chunks (2.8 MB; 100,000 took 19 s) and a million private chunks (12 MB, 14 s) are quick 422s", async () => {
+    const png = await fs.readFile(path.join(dir, await plainPng()));
+    const iend = png.length - 12;
+    const withChunks = (chunk: Buffer, n: number) => Buffer.concat([png.subarray(0, iend), times(n, chunk), png.subarray(iend)]);
+    await expectQuickRefusal("text.png", withChunks(pngChunk("tEXt", Buffer.from("k\0v", "latin1")), 200_000));
+    await expectQuickRefusal("private.png", withChunks(pngChunk("zzTx", Buffer.alloc(0)), 1_000_000));
+  }, 120_000);
+
+  it("a picture whose data is cut into 20,000 chunks (more than the text chunks allowed) is still cleaned, its pixels unchanged", async () => {
+    const png = await fs.readFile(path.join(dir, await plainPng()));
+    const chunks = chunksOf(png);
+    const data = Buffer.concat(chunks.filter(([type]) => type === "IDAT").map(([, d]) => d));
+    const piece = Math.ceil(data.length / 20_000);
+    const idats: Buffer[] = [];
+    for (let at = 0; at < data.length; at += piece) idats.push(pngChunk("IDAT", data.subarray(at, at + piece)));
+    expect(idats.length).toBeGreaterThan(10_000);
+    const first = chunks.findIndex(([type]) => type === "IDAT");
+    const rebuilt = Buffer.concat([
+      png.subarray(0, 8),
+      ...chunks.slice(0, first).map(([type, d]) => pngChunk(type, d)),
+      ...idats,
+      pngChunk("tEXt", Buffer.from("Author\0chunked-marker", "latin1")),
+      pngChunk("IEND", Buffer.alloc(0)),
+    ]);
+    const { result, file } = await removeWatched("chunked.png", rebuilt);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.cleaned!.includes("chunked-marker")).toBe(false);
+    const cleaned = path.join(dir, "cleaned-chunked.png");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
+  }, 120_000);
+});
+
+/** A 400x400 noise PNG (ImageMagick), its name in `dir`. */
+async function plainPng(): Promise<string> {
+  const name = "plain.png";
+  await run(CONVERT, ["-size", "400x400", "xc:", "+noise", "Random", path.join(dir, name)]);
+  return name;
+}
+
+describe("JPEG", () => {
+  it("a million empty APP15 segments before the picture (4 MB; took the service 43 s) are a quick 422", async () => {
+    const jpeg = await made("plain.jpg", ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-frames:v", "1"]);
+    await expectQuickRefusal("segments.jpg", Buffer.concat([jpeg.subarray(0, 2), times(1_000_000, Buffer.from([0xff, 0xef, 0, 2])), jpeg.subarray(2)]));
+  }, 120_000);
+});
+
+describe("GIF", () => {
+  it("a million empty comments (3 MB; took the service 23 s) are a quick 422, while an animation of 12,000 frames (more than the comments allowed) is still cleaned", async () => {
+    const gif = path.join(dir, "plain.gif");
+    await run(CONVERT, ["-size", "1x1", "xc:red", gif]);
+    const bytes = await fs.readFile(gif);
+    const trailer = bytes.lastIndexOf(0x3b);
+    const withBlocks = (block: Buffer, n: number) => Buffer.concat([bytes.subarray(0, trailer), times(n, block), bytes.subarray(trailer)]);
+    await expectQuickRefusal("comments.gif", withBlocks(Buffer.from([0x21, 0xfe, 0]), 1_000_000));
+    // A graphic control (a 10 ms delay) and a one-pixel image of colour 0 per frame, plus one comment.
+    const frame = Buffer.from([0x21, 0xf9, 4, 0, 1, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0]);
+    const comment = Buffer.concat([Buffer.from([0x21, 0xfe, 14]), Buffer.from("frames-marker!", "latin1"), Buffer.from([0])]);
+    const { result } = await removeWatched("frames.gif", Buffer.concat([withBlocks(frame, 12_000).subarray(0, -1), comment, Buffer.from([0x3b])]));
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.cleaned!.includes("frames-marker")).toBe(false);
+    const cleaned = path.join(dir, "cleaned-frames.gif");
+    await fs.writeFile(cleaned, result.cleaned!);
+    const { stdout } = await run("identify", ["-format", "%n\\n", cleaned]);
+    expect(stdout.toString("utf8").trim().split("\n")[0]).toBe("12001");
+  }, 120_000);
+});
+
+describe("FLAC and ID3v2", () => {
+  it("a million empty padding blocks (4 MB; 100,000 took 12 s) or 200,000 one-letter Vorbis comments (1.4 MB; ExifTool alone 32 s) in a FLAC are quick 422s", async () => {
+    const flac = await made("plain.flac", ["-f", "lavfi", "-i", "sine=d=1"]);
+    // STREAMINFO stays first; no longer the last block.
+    const info = Buffer.from(flac.subarray(4, 42));
+    info[0] = info[0]! & 0x7f;
+    await expectQuickRefusal("blocks.flac", Buffer.concat([flac.subarray(0, 4), info, times(1_000_000, Buffer.from([1, 0, 0, 0])), flac.subarray(42)]));
+    const count = Buffer.alloc(8);
+    count.writeUInt32LE(200_000, 4);
+    const comments = Buffer.concat([count, times(200_000, Buffer.from("\x03\0\0\0a=b", "latin1"))]);
+    const head = Buffer.from([4, 0, 0, 0]);
+    head.writeUIntBE(comments.length, 1, 3);
+    await expectQuickRefusal("comments.flac", Buffer.concat([flac.subarray(0, 4), info, head, comments, flac.subarray(42)]));
+  }, 120_000);
+
+  it("an MP3 whose ID3v2 tag holds a million tiny frames (13 MB; 100,000 took 13 s) is a quick 422", async () => {
+    const mp3 = await made("plain.mp3", ["-f", "lavfi", "-i", "sine=d=1", "-c:a", "libmp3lame", "-id3v2_version", "0"]);
+    const frame = Buffer.concat([Buffer.from("TXXX", "latin1"), Buffer.from([0, 0, 0, 3, 0, 0, 0, 0x61, 0])]);
+    const body = times(1_000_000, frame);
+    const size = body.length;
+    const header = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    await expectQuickRefusal("frames.mp3", Buffer.concat([header, body, mp3]));
+  }, 120_000);
+});
