@@ -10,7 +10,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { CONVERT, run } from "./helpers/tools.js";
+import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
 
 const MARKER = "MFZQ7";
 let server: RunningServer;
@@ -125,6 +125,42 @@ const WMF_HIDING: ReadonlyArray<[string, Buffer]> = [
   ["a font's face name after its terminator", wmfRecord(0x02fb, Buffer.concat([Buffer.alloc(18), faceName("Arial", marked("face"), 32, "latin1")]))],
 ];
 
+/** `bytes` padded with zeros to whole 32-bit words. */
+const padded = (bytes: Buffer): Buffer => Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
+
+/**
+ * Pictures inside a drawing, each a JPEG carrying `jpeg`'s EXIF: an EMF+ image object (a
+ * compressed bitmap) continued over two comments, as GDI+ stores a large one, and a
+ * STRETCHDIBITS whose bitmap is a JPEG (BI_JPEG). Says where each JPEG's pieces lie in the
+ * result, to read them back from a copy of the same length.
+ */
+function withPictures(emf: Buffer, jpeg: Buffer): { bytes: Buffer; pieces: Array<Array<[number, number]>> } {
+  const image = padded(Buffer.concat([words(0xdbc01002, 1, 16, 16, 0, 0x0022200a, 1), jpeg]));
+  const split = 4 * Math.floor(image.length / 8);
+  const first = emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x4008, Buffer.concat([words(image.length), image.subarray(0, split)])));
+  first.writeUInt16LE(0x8000 | 0x0500, 16 + 2);
+  const second = emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x4008, image.subarray(split)));
+  second.writeUInt16LE(0x0500, 16 + 2);
+  const bits = padded(jpeg);
+  const bmi = words(40, 16, 16, 1, 4, jpeg.length, 0, 0, 0, 0);
+  const dib = emfRecord(81, words(0, 0, 16, 16, 0, 0, 0, 0, 16, 16, 80, 40, 120, jpeg.length, 0, 0x00cc0020, 16, 16), bmi, bits);
+  const bytes = withEmfRecords(emf, [first, second, dib]);
+  const at = emf.length - 20;
+  const jpegAt = 16 + 12 + 4 + 28;
+  const secondAt = at + first.length;
+  const dibAt = secondAt + second.length;
+  return {
+    bytes,
+    pieces: [
+      [
+        [at + jpegAt, at + 16 + 12 + 4 + split],
+        [secondAt + 16 + 12, secondAt + 16 + 12 + jpeg.length - (split - 28)],
+      ],
+      [[dibAt + 120, dibAt + 120 + jpeg.length]],
+    ],
+  };
+}
+
 describe("EMF and WMF drawings", () => {
   const drawings: Array<[string, Buffer, number]> = [
     // The description (program and picture name), a private comment and a comment group's description.
@@ -183,11 +219,54 @@ describe("EMF and WMF drawings", () => {
     }
   });
 
+  it("pictures inside an EMF (an EMF+ image over two comments, a JPEG bitmap) lose their EXIF, their pixels the same", async () => {
+    const jpeg = await makeMarkedJpeg(dir, MARKER);
+    const { bytes: original, pieces } = withPictures(makeEmf(MARKER), jpeg);
+    const file = path.join(dir, "pictures.emf");
+    await fs.writeFile(file, original);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    // The three texts of makeEmf and the two pictures (ExifTool, finding the whole JPEG in the bytes, counts its tags too).
+    expect((body["removed"] as Record<string, number>)["metafileText"]).toBe(3 + 2);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect(cleaned!.length).toBe(original.length);
+    const picture = async (name: string, from: Buffer, at: Array<[number, number]>): Promise<string> => {
+      const out = path.join(dir, name);
+      await fs.writeFile(out, Buffer.concat(at.map(([s, e]) => from.subarray(s, e))));
+      return pixelSignature(out);
+    };
+    for (const [i, at] of pieces.entries()) {
+      expect(Buffer.concat(at.map(([s, e]) => original.subarray(s, e))).equals(jpeg), `picture ${i} placed`).toBe(true);
+      expect(await picture(`cleaned-${i}.jpg`, cleaned!, at)).toBe(await pixelSignature(path.join(dir, `marked-${MARKER}.jpg`)));
+    }
+  });
+
+  it("a picture inside an EMF whose segments cannot be walked, its EXIF left, makes the drawing a 422", async () => {
+    const jpeg = await makeMarkedJpeg(dir, MARKER);
+    const file = path.join(dir, "unwalkable.emf");
+    await fs.writeFile(file, withPictures(makeEmf(MARKER), Buffer.concat([Buffer.from([0xff, 0xd8, 0x00]), jpeg.subarray(2)])).bytes);
+    const { status, body } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.");
+  });
+
   it("a damaged drawing is a 422 with its reason", async () => {
     const emf = makeEmf(MARKER);
     emf.writeUInt32LE(0x7fff0000, 108 + 4 + (emf.readUInt32LE(4) - 108));
     const file = path.join(dir, "damaged.emf");
     await fs.writeFile(file, emf.subarray(0, emf.readUInt32LE(4) + 12));
+    const { status, body } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The drawing (EMF or WMF) is damaged: its records could not be read through.");
+  });
+
+  it.each([
+    ["cut.emf", makeEmf(MARKER).subarray(0, -20)],
+    ["cut.wmf", makeWmf(MARKER).subarray(0, -6)],
+  ])("%s, a drawing cut before its end-of-file record, is a 422 with its reason", async (name, cut) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, cut);
     const { status, body } = await removeViaApi(server, file);
     expect(status).toBe(422);
     expect(body["error"]).toBe("The drawing (EMF or WMF) is damaged: its records could not be read through.");

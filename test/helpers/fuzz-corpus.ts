@@ -16,9 +16,7 @@ export interface Seed {
    * The marker is not checked in its copies, only that the service answers, in time, and lives.
    * RTF: a flipped bit turns a metadata field into text the document shows (`{\info` damaged:
    * its title becomes text) and readers disagree on what a damaged file shows (LibreOffice hides
-   * some text the specification shows). EMF and WMF: a flipped record type turns a comment into a
-   * record of a kind no reader knows, which the cleaner keeps as drawing. Their markers are
-   * checked by their own tests.
+   * some text the specification shows). Its marker is checked by its own tests.
    */
   answersOnly?: true;
 }
@@ -55,6 +53,6 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
   // An RTF as LibreOffice writes it, with Word's metadata groups added (make-rtf.ts).
   const rtf = await makeMarkedRtf(await fs.mkdtemp(path.join(dir, "seed-")), { marker, note: `${marker}Note`, gone: `${marker}Gone`, inserted: "Inserted" });
   seeds.push({ name: "doc.rtf", bytes: await fs.readFile(rtf), answersOnly: true });
-  seeds.push({ name: "drawing.emf", bytes: makeEmf(marker), answersOnly: true }, { name: "drawing.wmf", bytes: makeWmf(marker), answersOnly: true });
+  seeds.push({ name: "drawing.emf", bytes: makeEmf(marker) }, { name: "drawing.wmf", bytes: makeWmf(marker) });
   return seeds;
 }

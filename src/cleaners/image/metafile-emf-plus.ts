@@ -1,4 +1,5 @@
 import { damaged, zeroSlack } from "./metafile-fields.js";
+import { cleanPictureInPlace } from "./metafile-pictures.js";
 
 const COMMENT = 0x4003;
 /** [MS-EMFPLUS] 2.1.1.1: Header (0x4001) to SetTSClip (0x403A), less the MultiFormat records, reserved and drawn by no reader. */
@@ -37,4 +38,62 @@ export function cleanEmfPlus(records: Buffer): { size: number; blanked: number }
   // What the kept records moved away from, and bytes too few for a record, are not counted again by the comment.
   records.fill(0, write);
   return { size: write, blanked };
+}
+
+const EMR_COMMENT = 70;
+const EMF_PLUS = 0x2b464d45;
+const OBJECT = 0x4008;
+const IMAGE = 5;
+const CONTINUED = 0x8000;
+const BITMAP = 1;
+const COMPRESSED = 1;
+const METAFILE = 2;
+
+/** Cleans a drawing nested in another in place (its freed bytes zeros); says how many things it removed. */
+export type NestedMetafile = (data: Buffer, emf: boolean) => number;
+
+/**
+ * The images among the EMF+ objects of a cleaned EMF ([MS-EMFPLUS] 2.2.1.4 EmfPlusImage), put
+ * together from the pieces of an object continued over several records and comments: a bitmap
+ * stored as a file (a JPEG or PNG, often a photo with its EXIF) loses its metadata in place, a
+ * drawing inside is cleaned as one (`nested`), and the pieces are written back where they were.
+ * Says how many images changed.
+ */
+export function cleanEmfPlusImages(emf: Buffer, nested: NestedMetafile): number {
+  let cleaned = 0;
+  let pieces: Buffer[] = [];
+  for (let at = 0; at + 8 <= emf.length; at += emf.readUInt32LE(at + 4)) {
+    if (emf.readUInt32LE(at) !== EMR_COMMENT || emf.readUInt32LE(at + 4) < 16 || emf.readUInt32LE(at + 12) !== EMF_PLUS) continue;
+    const records = emf.subarray(at + 16, at + 12 + emf.readUInt32LE(at + 8));
+    for (let p = 0; p + 12 <= records.length; p += records.readUInt32LE(p + 4)) {
+      const flags = records.readUInt16LE(p + 2);
+      if (records.readUInt16LE(p) !== OBJECT || ((flags >> 8) & 0x7f) !== IMAGE) continue;
+      const data = records.subarray(p + 12, p + 12 + records.readUInt32LE(p + 8));
+      // A continued piece starts with the whole object's size; the last piece has no flag.
+      pieces.push((flags & CONTINUED) !== 0 ? data.subarray(4) : data);
+      if ((flags & CONTINUED) !== 0) continue;
+      if (cleanImage(pieces, nested)) cleaned++;
+      pieces = [];
+    }
+  }
+  return cleaned;
+}
+
+function cleanImage(pieces: readonly Buffer[], nested: NestedMetafile): boolean {
+  const image = Buffer.concat(pieces);
+  if (!cleanImageObject(image, nested)) return false;
+  let at = 0;
+  for (const piece of pieces) at += image.copy(piece, 0, at, at + piece.length);
+  return true;
+}
+
+/** An EmfPlusImage: version, type, then an EmfPlusBitmap (20 bytes, then a file when compressed) or an EmfPlusMetafile (type, size, data). */
+function cleanImageObject(image: Buffer, nested: NestedMetafile): boolean {
+  if (image.length < 8) return false;
+  const type = image.readUInt32LE(4);
+  if (type === BITMAP) return image.length > 28 && image.readUInt32LE(24) === COMPRESSED && cleanPictureInPlace(image, 28, image.length);
+  if (type !== METAFILE || image.length < 16) return false;
+  const size = Math.min(image.readUInt32LE(12), image.length - 16);
+  // Types 1 and 2 are WMF (plain, placeable), 3 to 5 EMF (with or without EMF+ records).
+  return nested(image.subarray(16, 16 + size), image.readUInt32LE(8) >= 3) > 0;
 }

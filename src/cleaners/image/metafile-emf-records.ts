@@ -11,6 +11,8 @@ export interface EmfRecordType {
   min: number;
   /** The fields read, once `min` bytes are there; only [0, min) when absent. */
   fields?: (r: Buffer) => Fields;
+  /** Where the record's bitmaps are given (offBmi, cbBmi, offBits, cbBits), each of which may be a JPEG or PNG file. */
+  bitmaps?: readonly number[];
 }
 
 const u32 = (r: Buffer, at: number): number => r.readUInt32LE(at);
@@ -29,7 +31,7 @@ function bitmap(r: Buffer, at: number): Fields {
     [u32(r, at + 8), u32(r, at + 8) + u32(r, at + 12)],
   ];
 }
-const withBitmaps = (min: number, ...at: number[]): EmfRecordType => ({ min, fields: (r) => [[0, min], ...at.flatMap((a) => bitmap(r, a))] });
+const withBitmaps = (min: number, ...at: number[]): EmfRecordType => ({ min, fields: (r) => [[0, min], ...at.flatMap((a) => bitmap(r, a))], bitmaps: at });
 
 const ETO_PDY = 0x2000;
 const ETO_NO_RECT = 0x100;
@@ -158,7 +160,7 @@ export const EMF_RECORDS: ReadonlyMap<number, EmfRecordType> = new Map<number, E
   [92, poly(5)], // POLYDRAW16
   [93, withBitmaps(32, 16)], // CREATEMONOBRUSH
   [94, withBitmaps(32, 16)], // CREATEDIBPATTERNBRUSHPT
-  [95, { min: 52, fields: (r) => [[0, 52 + 4 * u32(r, 48)], ...bitmap(r, 12)] }], // EXTCREATEPEN
+  [95, { min: 52, fields: (r) => [[0, 52 + 4 * u32(r, 48)], ...bitmap(r, 12)], bitmaps: [12] }], // EXTCREATEPEN
   [96, polyTextOut(1)], // POLYTEXTOUTA
   [97, polyTextOut(2)], // POLYTEXTOUTW
   [98, fixed(12)], // SETICMMODE

@@ -1,6 +1,8 @@
-import { cleanEmfPlus } from "./metafile-emf-plus.js";
+import { cleanEmfPlus, cleanEmfPlusImages } from "./metafile-emf-plus.js";
 import { EMF_RECORDS } from "./metafile-emf-records.js";
 import { type Fields, damaged, zeroSlack } from "./metafile-fields.js";
+import { cleanCompressedBitmap } from "./metafile-pictures.js";
+import { blankWmf } from "./metafile-wmf.js";
 
 const EMR_HEADER = 1;
 const EMR_EOF = 14;
@@ -12,11 +14,15 @@ const BEGIN_GROUP = 2;
 const END_GROUP = 3;
 /** What a blanked private comment is identified as: no reader knows it. */
 const NEUTRAL_ID = 0x6f52657a; // "zeRo"
+/** EMF+ images holding drawings holding images...: real ones hold one level. */
+const MAX_DEPTH = 4;
 
 /** What cleaning a metafile did: things removed, and the length of the cleaned metafile at the start of its buffer. */
 export interface Blanked {
   blanked: number;
   end: number;
+  /** Whether an end-of-file record was met (a truncated drawing has none: readers draw what they get). */
+  ended: boolean;
 }
 
 /** Whether `data` starts with an EMF's header record. */
@@ -34,12 +40,14 @@ export function startsLikeEmf(data: Buffer): boolean {
  * everything after the end-of-file record, go; the kept records move up and the header's byte
  * and record counts follow (LibreOffice reads as many records as the header says).
  */
-export function blankEmf(emf: Buffer): Blanked {
+export function blankEmf(emf: Buffer, depth = 0): Blanked {
   if (emf.length < 88 || !startsLikeEmf(emf)) throw damaged("it does not start with an EMF header");
+  if (depth > MAX_DEPTH) throw damaged(`drawings nested more than ${MAX_DEPTH} deep`);
   let blanked = 0;
   let write = 0;
   let records = 0;
-  for (let at = 0; at + 8 <= emf.length; ) {
+  let ended = false;
+  for (let at = 0; at + 8 <= emf.length && !ended; ) {
     const type = emf.readUInt32LE(at);
     const size = emf.readUInt32LE(at + 4);
     if (size < 8 || size % 4 !== 0 || at + size > emf.length) throw damaged(`an EMF record of ${size} bytes runs past the end`);
@@ -56,6 +64,7 @@ export function blankEmf(emf: Buffer): Blanked {
       } else {
         if (size < known.min) throw damaged(`a record of type ${type} has ${size} bytes, fewer than its ${known.min}`);
         blanked += slack(record, known.fields?.(record) ?? [[0, known.min]]);
+        for (const bitmap of known.bitmaps ?? []) if (cleanCompressedBitmap(record, bitmap)) blanked++;
       }
     }
     if (keep > 0) {
@@ -64,11 +73,17 @@ export function blankEmf(emf: Buffer): Blanked {
       records++;
     }
     at += size;
-    if (type === EMR_EOF) break;
+    ended = type === EMR_EOF;
   }
   emf.writeUInt32LE(write, 48);
   emf.writeUInt32LE(records, 52);
-  return { blanked, end: write };
+  // EMF+ images can run over several comments: they are put together once every record is in its place.
+  blanked += cleanEmfPlusImages(emf.subarray(0, write), (data, isEmf) => {
+    const inner = isEmf ? blankEmf(data, depth + 1) : blankWmf(data);
+    data.fill(0, inner.end);
+    return inner.blanked;
+  });
+  return { blanked, end: write, ended };
 }
 
 const slack = (record: Buffer, fields: Fields): number => (zeroSlack(record, fields) ? 1 : 0);

@@ -111,7 +111,7 @@ export function blankWmf(wmf: Buffer): Blanked {
       wmf.copy(wmf, write, at, at + 6);
       wmf.writeUInt32LE(3, write);
       write += 6;
-      return finish(wmf, start, write, largest, blanked);
+      return finish(wmf, start, write, largest, blanked, true);
     }
     if (size < 6 || at + size > wmf.length) throw damaged(`a WMF record of ${size} bytes runs past the end`);
     const record = wmf.subarray(at, at + size);
@@ -126,7 +126,7 @@ export function blankWmf(wmf: Buffer): Blanked {
     }
     at += size;
   }
-  return finish(wmf, start, write, largest, blanked);
+  return finish(wmf, start, write, largest, blanked, false);
 }
 
 /** A comment escape's text becomes zeros (the record stays, as LibreOffice writes them); every other escape goes. */
@@ -135,10 +135,10 @@ function escape(r: Buffer): WmfRecordType | undefined {
   return { min: 10, fields: () => [[0, 10]] };
 }
 
-function finish(wmf: Buffer, start: number, end: number, largest: number, blanked: number): Blanked {
+function finish(wmf: Buffer, start: number, end: number, largest: number, blanked: number, ended: boolean): Blanked {
   wmf.writeUInt32LE((end - start) / 2, start + 6);
   wmf.writeUInt32LE(largest, start + 12);
-  return { blanked, end };
+  return { blanked, end, ended };
 }
 
 /** The placeable header ([MS-WMF] 2.3.2.3): its handle and reserved words zeros, its checksum (the XOR of the words before it) redone. */

@@ -1,11 +1,13 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { holdsPictureMetadata } from "../legacy-office/embedded-pictures.js";
 import { blankEmf } from "./metafile-emf.js";
 import { blankWmf } from "./metafile-wmf.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Drawings are small: one larger than this is not read into memory. */
 const MAX_BYTES = 64 * 1024 * 1024;
+const DAMAGED = "The drawing (EMF or WMF) is damaged: its records could not be read through.";
 
 /**
  * EMF and WMF drawings on their own, as Word, PowerPoint and LibreOffice store them in DOCX,
@@ -14,7 +16,8 @@ const MAX_BYTES = 64 * 1024 * 1024;
  * documents, by an allow-list of what readers draw (metafile-emf.ts, metafile-wmf.ts): an EMF's
  * description (the program, often the picture's file name), its private comment records and EMF+
  * comments, a WMF's comment escapes become zeros; records of types no reader draws, escapes to
- * printers, and bytes after the end-of-file record go; bytes past a record's fields become zeros.
+ * printers, and bytes after the end-of-file record go; bytes past a record's fields become zeros;
+ * JPEG and PNG pictures inside (EMF+ images, JPEG or PNG bitmaps) lose their metadata in place.
  * Verification is proof/metafile-proof.ts, a walk of its own.
  */
 export const metafileCleaner: Cleaner = {
@@ -28,10 +31,19 @@ export const metafileCleaner: Cleaner = {
     try {
       result = ctx.fileType === "EMF" ? blankEmf(bytes) : blankWmf(bytes);
     } catch (err) {
-      if (err instanceof BadFileError) throw new BadFileError("The drawing (EMF or WMF) is damaged: its records could not be read through.", err);
+      if (err instanceof BadFileError) throw new BadFileError(DAMAGED, err);
       throw err;
     }
-    await fsp.writeFile(ctx.output, bytes.subarray(0, result.end), { flag: "wx" });
+    // A drawing cut short before its end-of-file record is damaged: its copy could not be proved whole.
+    if (!result.ended) throw new BadFileError(DAMAGED, new Error("metafile: no end-of-file record"));
+    const cleaned = bytes.subarray(0, result.end);
+    // A picture inside that the in-place cleaning could not walk (a TIFF, a damaged JPEG) would
+    // keep its EXIF or XMP, and the proof (a walk of records) does not look into pictures: refused
+    // rather than handed back.
+    if (holdsPictureMetadata(cleaned)) {
+      throw new BadFileError("The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.", new Error("metafile: EXIF, XMP or Photoshop data left in a picture inside"));
+    }
+    await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
     return result.blanked > 0 ? { hidden: { metafileText: result.blanked } } : {};
   },
   isStructural: () => false,

@@ -102,7 +102,7 @@ function blipData(b: Buffer, pos: number, instances: readonly number[], tag: num
  * Adobe (colour transform) stay, APP2 ICC_PROFILE when kept; every other APPn and COM becomes a
  * COM segment of zeros. A walk that meets something it does not understand stops there.
  */
-function cleanJpeg(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
+export function cleanJpeg(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
   if (end - start < 4 || b[start] !== 0xff || b[start + 1] !== 0xd8) return false;
   let p = start + 2;
   while (p + 1 < end) {
@@ -141,7 +141,7 @@ function keptSegment(marker: number, body: Buffer, keepProfile: boolean): boolea
 }
 
 /** Critical chunks and those of PNG_RENDERING stay (iCCP when kept); every other chunk becomes a zeRo chunk. */
-function cleanPng(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
+export function cleanPng(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
   if (!b.subarray(start, start + 8).equals(PNG_SIGNATURE)) return false;
   let p = start + 8;
   while (p + 12 <= end) {
