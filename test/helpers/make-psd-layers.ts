@@ -170,11 +170,14 @@ export async function makeLayeredPsd(dir: string, marker: string, perLayer: (i: 
 /**
  * A layered document as Photoshop CS5+ and a placed photo leave it: each layer's modification
  * time beside `marker`, and `jpeg` embedded whole as a smart object's file, under a name and a
- * source document id holding the marker.
+ * source document id holding the marker; the first layer is the placed one, its settings linking
+ * to the file by a time-based id (as Photoshop for macOS writes them).
  */
 export async function makeSmartObjectPsd(dir: string, marker: string, jpeg: Buffer): Promise<string> {
-  const placed = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", `${marker}.jpg`, "JPEG", jpeg, `xmp.did:${marker}`));
-  return makeLayeredPsd(dir, marker, (i) => layerTimes(1_337_000_000 + i, `${marker} layer ${i}`), placed);
+  const fileId = "c3f4ac09-178b-11e2-96eb-baebb78cce04";
+  const placed = layerBlock("lnk2", embeddedFile(fileId, `${marker}.jpg`, "JPEG", jpeg, `xmp.did:${marker}`));
+  const layer = (i: number): Buffer => layerTimes(1_337_000_000 + i, `${marker} layer ${i}`);
+  return makeLayeredPsd(dir, marker, (i) => (i === 0 ? Buffer.concat([layer(i), placedLayer(fileId, "c3f4ac08-178b-11e2-96eb-baebb78cce04", [])]) : layer(i)), placed);
 }
 
 /**
