@@ -28,6 +28,13 @@ const DATA: readonly (readonly [number, number])[] = [
   [273, 279], // StripOffsets, StripByteCounts
   [324, 325], // TileOffsets, TileByteCounts
 ];
+const COMPRESSION = 259;
+/**
+ * Old-style JPEG (compression 6) decodes its strips with the headers and tables of one more
+ * stream, JPEGInterchangeFormat and its length: part of the image's data.
+ */
+const OLD_JPEG = 6;
+const JPEG_INTERCHANGE: readonly [number, number] = [513, 514];
 const SHORT = 3;
 const LONG = 4;
 const IFD = 13;
@@ -145,15 +152,21 @@ class Walker {
       const offsets = fields.get(offsetsTag);
       const counts = fields.get(countsTag);
       if (offsets == null || counts == null) continue;
-      const from = await this.numbers(offsets);
-      const lengths = await this.numbers(counts);
+      const ranges = [{ from: await this.numbers(offsets), lengths: await this.numbers(counts) }];
+      const compression = fields.get(COMPRESSION);
+      const [start, length] = JPEG_INTERCHANGE.map((t) => fields.get(t));
+      if (compression != null && (await this.numbers(compression))[0] === OLD_JPEG && start != null && length != null) {
+        ranges.push({ from: await this.numbers(start), lengths: await this.numbers(length) });
+      }
       const hash = crypto.createHash("sha256");
       let bytes = 0;
-      for (const [i, start] of from.entries()) {
-        const length = lengths[i] ?? 0;
-        if (start + length > this.src.size) throw damaged("image data outside the file");
-        for (let done = 0; done < length; done += CHUNK) hash.update(await this.read(start + done, Math.min(CHUNK, length - done)));
-        bytes += length;
+      for (const { from, lengths } of ranges) {
+        for (const [i, at] of from.entries()) {
+          const size = lengths[i] ?? 0;
+          if (at + size > this.src.size) throw damaged("image data outside the file");
+          for (let done = 0; done < size; done += CHUNK) hash.update(await this.read(at + done, Math.min(CHUNK, size - done)));
+          bytes += size;
+        }
       }
       const width = fields.get(IMAGE_WIDTH);
       const height = fields.get(IMAGE_LENGTH);

@@ -39,7 +39,23 @@ const JPEG_TABLES = 347;
 const DATA_POINTERS: ReadonlyMap<number, number> = new Map([
   [273, 279], // StripOffsets -> StripByteCounts
   [324, 325], // TileOffsets -> TileByteCounts
+  [513, 514], // JPEGInterchangeFormat -> its length: only kept in pages of old-style JPEG
 ]);
+/**
+ * Compression 6, old-style JPEG (TIFF 6.0 section 22, withdrawn since but still read by libtiff):
+ * the JPEG stream's headers and tables lie in one JPEG interchange format stream
+ * (JPEGInterchangeFormat and its length), the strips hold the coded data. Its fields decode the
+ * pixels in such a page only (elsewhere 513 and 514 point at a thumbnail); ExifTool names 513 and
+ * 514 in IFD0 "OtherImage". Tables stored apart (JPEGQTables, JPEGDCTables, JPEGACTables: lists
+ * of offsets to each table) are not carried over, so a page using them is refused.
+ */
+const OLD_JPEG = 6;
+const OLD_JPEG_FIELDS: ReadonlyMap<number, string> = new Map([
+  [512, "JPEGProc"], [513, "OtherImageStart"], [514, "OtherImageLength"], [515, "JPEGRestartInterval"],
+  [517, "JPEGLosslessPredictors"], [518, "JPEGPointTransforms"],
+]);
+const OLD_JPEG_TABLES = [519, 520, 521];
+const JPEG_INTERCHANGE = 513;
 
 /**
  * The fields that describe how to decode and show the pixels, by tag number and ExifTool name.
@@ -63,7 +79,7 @@ export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
  * page's picture data.
  */
 const JPEG_STRIP_NAMES = ["PreviewImageStart", "PreviewImageLength", "PreviewImage"];
-const STRUCTURAL_NAMES = new Set([...STRUCTURAL.values(), ...JPEG_STRIP_NAMES]);
+const STRUCTURAL_NAMES = new Set([...STRUCTURAL.values(), ...JPEG_STRIP_NAMES, ...OLD_JPEG_FIELDS.values(), "OtherImage"]);
 
 interface Entry {
   tag: number;
@@ -111,8 +127,9 @@ export const tiffCleaner: Cleaner = {
       const cleaned: Entry[][] = [];
       for (const entries of pages) {
         const page: Entry[] = [];
+        const oldJpeg = await isOldJpeg(file, entries);
         for (const e of entries) {
-          if (STRUCTURAL.has(e.tag)) page.push(e);
+          if (STRUCTURAL.has(e.tag) || (oldJpeg && OLD_JPEG_FIELDS.has(e.tag))) page.push(e);
           else if (e.tag === ICC_PROFILE) {
             if (ctx.keep.has("colorProfile")) page.push(e);
           } else if (e.tag === ORIENTATION) {
@@ -162,9 +179,12 @@ async function refuseJpegExtras(file: string): Promise<void> {
     const tiff = await TiffReader.open(src);
     for (const page of await tiff.pages()) {
       const compression = page.find((e) => e.tag === COMPRESSION);
-      if (compression == null || (await tiff.first(compression)) !== JPEG) continue;
+      const scheme = compression == null ? null : await tiff.first(compression);
+      if (scheme !== JPEG && scheme !== OLD_JPEG) continue;
       const tables = page.find((e) => e.tag === JPEG_TABLES);
-      const ranges: Range[] = [...(tables?.offset != null ? [[tables.offset, tables.offset + tables.size] as const] : []), ...(await tiff.dataRanges(page))];
+      let ranges: Range[] = [...(tables?.offset != null ? [[tables.offset, tables.offset + tables.size] as const] : []), ...(await tiff.dataRanges(page))];
+      // Old-style strips are the coded data alone, unless a writer made each a whole stream.
+      if (scheme === OLD_JPEG) ranges = await startingWithImage(src, ranges);
       const foreign = await foreignJpegSegment(src, ranges);
       if (foreign != null) {
         throw new BadFileError(
@@ -176,6 +196,31 @@ async function refuseJpegExtras(file: string): Promise<void> {
   } finally {
     await src.close();
   }
+}
+
+/**
+ * Whether the page is old-style JPEG with its JPEG interchange format stream, which the copy then
+ * keeps; refused when its tables lie apart, or it has no such stream.
+ */
+async function isOldJpeg(file: TiffReader, entries: readonly Entry[]): Promise<boolean> {
+  const compression = entries.find((e) => e.tag === COMPRESSION);
+  if (compression == null || (await file.first(compression)) !== OLD_JPEG) return false;
+  if (!entries.some((e) => e.tag === JPEG_INTERCHANGE) || entries.some((e) => OLD_JPEG_TABLES.includes(e.tag))) {
+    throw new BadFileError(
+      "The TIFF file uses old-style JPEG compression with its tables stored apart, which cannot be cleaned.",
+      new Error("tiff: an old-style JPEG page without JPEGInterchangeFormat, or with JPEGQTables/DCTables/ACTables"),
+    );
+  }
+  return true;
+}
+
+/** The ranges whose bytes start with a JPEG start of image. */
+async function startingWithImage(src: FileBytes, ranges: readonly Range[]): Promise<Range[]> {
+  const found: Range[] = [];
+  for (const r of ranges) {
+    if (r[1] - r[0] >= 2 && (await src.read(r[0], 2)).readUInt16BE(0) === 0xffd8) found.push(r);
+  }
+  return found;
 }
 
 /** Whether some [a, b) of `kept` and [c, d) of `dropped` have a < d and c < b; sorted, not pairwise. */
@@ -262,11 +307,6 @@ class TiffReader {
       at = next;
     }
     if (pages.length === 0) throw damaged("it holds no image");
-    for (const p of pages) {
-      // Old-style JPEG compression points at its data with fields of its own; not supported.
-      const compression = p.find((e) => e.tag === COMPRESSION);
-      if (compression != null && (await this.first(compression)) === 6) throw damaged("it uses old-style JPEG compression");
-    }
     return pages;
   }
 
@@ -374,12 +414,15 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
   out.bytes(Buffer.concat([Buffer.from(src.le ? "II" : "MM", "latin1"), ...(big ? [w.u16(43), w.u16(8), w.u16(0)] : [w.u16(42)])]));
   let nextPointer = out.length;
   out.bytes(w.word(0));
+
   const align = (): void => {
     // TIFF offsets must be even (word-aligned).
     if (out.length % 2 === 1) out.bytes(Buffer.alloc(1));
   };
   for (const entries of pages) {
     const fields = entries.map((e) => ({ ...e }));
+    /** The page's single strip or tile, where the copy has it. */
+    const copied: { from: number; length: number; at: number }[] = [];
     for (const [offsetsTag, countsTag] of DATA_POINTERS) {
       const offsets = fields.find((e) => e.tag === offsetsTag);
       const counts = fields.find((e) => e.tag === countsTag);
@@ -387,11 +430,19 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
       if (counts == null || counts.count !== offsets.count) throw damaged("its image data is not described");
       const lengths = await src.numbers(counts);
       const moved: number[] = [];
-      for (const [i, from] of (await src.numbers(offsets)).entries()) {
+      const starts = await src.numbers(offsets);
+      for (const [i, from] of starts.entries()) {
         const len = lengths[i] ?? 0;
         if (from + len > src.src.size) throw damaged("its image data is truncated");
+        // An old-style JPEG page whose strip is its whole interchange stream: the bytes once.
+        const same = offsetsTag === JPEG_INTERCHANGE ? copied.find((c) => c.from === from && c.length === len) : undefined;
+        if (same != null) {
+          moved.push(same.at);
+          continue;
+        }
         align();
         moved.push(out.length);
+        if (starts.length === 1) copied.push({ from, length: len, at: out.length });
         out.copy(from, from + len);
         if (out.full) await out.flush();
       }
