@@ -1,6 +1,7 @@
 import { SaxesParser } from "saxes";
 import { readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
+import { checkZipShape, isZipHead } from "./archive/zip-screen.js";
 import { checkGifShape, isGifHead } from "./image/gif-screen.js";
 import { checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.js";
 import { checkPngShape, isPngHead } from "./image/png-screen.js";
@@ -20,7 +21,7 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
  * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
  * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
- * GIF, FLAC, ID3v2 tags, and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
+ * GIF, ZIP (every member is tags), FLAC, ID3v2 tags, and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
@@ -29,7 +30,7 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
-  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isFlacAt(bytes) || isId3Head(bytes)) return true;
+  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isFlacAt(bytes) || isId3Head(bytes)) return true;
   if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
   return needsXmlCheck(bytes);
 }
@@ -57,6 +58,7 @@ export async function checkShape(file: string): Promise<void> {
   if (isPsdHead(head)) return checkPsdShape(file);
   if (isPngHead(head)) return checkPngShape(file);
   if (isGifHead(head)) return checkGifShape(file);
+  if (isZipHead(head)) return checkZipShape(file);
   if (isJpegHead(head)) return checkJpegShape(file);
   if (isFlacAt(head)) return checkFlacFile(file);
   if (isId3Head(head)) return checkId3Shape(file);
