@@ -247,18 +247,20 @@ describe("Photoshop placed layers' settings (SoLd, PlLd)", () => {
   const FILE_ID = "c3f4ac09-178b-11e2-96eb-baebb78cce04";
   const PLACED_ID = "c3f4ac08-178b-11e2-96eb-baebb78cce04";
 
-  it("time-based ids become derived ones, the same in the settings and the embedded file's item; file paths go; geometry and pixels stay", async () => {
+  it("time-based ids become derived ones, the same in the settings (under any key) and the embedded file's item; file paths go; geometry and pixels stay", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "placed-ids-"));
     const jpeg = await fs.readFile(await makeJpeg(await fs.mkdtemp(path.join(tmp, "placed-jpeg-")), MARKER));
     const sized = (text: string): Buffer => Buffer.concat([be32(text.length), Buffer.from(text, "latin1")]);
-    const paths: Array<[string, Typed]> = [
+    const paths: Array<[string, Typed | string]> = [
       ["alis", t("alis", sized(`/Users/${MARKER}/in.psd`))],
       ["Pth ", t("Pth ", sized(`C:/${MARKER}/photo.jpg`))],
+      // An id under a key no list knows (a damaged key, a newer Photoshop's) goes the same way.
+      ["Xyzw", `${PLACED_ID}\0`],
     ];
     const global = layerBlock("lnk2", embeddedFile(FILE_ID, "photo.jpg", "JPEG", jpeg, ""));
     const input = await makeLayeredPsd(dir, MARKER, (i) => (i === 0 ? placedLayer(FILE_ID, PLACED_ID, paths) : Buffer.alloc(0)), global);
     const before = await fs.readFile(input);
-    expect(timeUuids(before).length).toBe(4);
+    expect(timeUuids(before).length).toBe(5);
 
     const { output } = await cleaned(input);
     const after = await fs.readFile(output);

@@ -64,8 +64,8 @@ export async function externalLinkCount(src: FileBytes, block: TaggedBlock): Pro
  * (a placed photo with its EXIF and GPS, a PDF, another Photoshop document) is cleaned by the
  * cleaner its bytes call for (`ctx.cleanNested`, which verifies it and counts what it removed)
  * and counted as an attachment; its name keeps only its extension (Photoshop opens the contents
- * by it), the id of the document it came from and its modification time go, a time-based unique
- * id becomes a derived one (psd-placed-layers.ts). An item linking to a
+ * by it), the id of the document it came from and its modification time go, its unique id (a
+ * UUID) becomes a derived one (psd-placed-layers.ts). An item linking to a
  * file outside (its full path on the author's disk, its dates) or an alias goes, counted as an
  * external link: the layer still shows its pixels, and Photoshop asks for the file when it is
  * edited. A file no cleaner handles makes the document refused.

@@ -9,8 +9,11 @@ import type { TaggedBlock } from "./psd-tagged-blocks.js";
 const MAX_SETTINGS = 16 * 1024 * 1024;
 /** Block keys of a placed (smart object) layer's settings: a descriptor (`SoLd`, `SoLE`), the older fixed fields (`PlLd`, `plLd`). */
 export const PLACED_LAYER_BLOCKS: ReadonlySet<string> = new Set(["SoLd", "SoLE", "PlLd", "plLd"]);
-/** A time-based (version 1) UUID: its fields hold the moment it was made, to 100 ns, and the making machine's node. */
-const TIME_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/**
+ * A UUID, of any version: a time-based one (version 1) holds the moment it was made, to 100 ns,
+ * and the making machine's node, and one damaged in its version digit still does.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Values naming a file by its place on disk: a Mac alias, a path. */
 const FILE_REFERENCES: ReadonlySet<string> = new Set(["alis", "Pth "]);
 
@@ -28,8 +31,9 @@ export interface RewriteCount {
  * documents put there is the layer's geometry (transform, warp, size, resolution), pages, frames,
  * the layer comp shown, and two ids: `Idnt`, the id of the embedded file's item (the layer's link
  * to its contents, psd-linked-files.ts), and `placed`, the placing's own. Photoshop for macOS
- * writes them as time-based UUIDs, which tell when the object was placed: such an id becomes one
- * derived from it (derivedId), the same wherever it stands, so that the link holds. A file
+ * writes them as time-based UUIDs, which tell when the object was placed: every UUID there, under
+ * any key, becomes one derived from it (derivedId), the same wherever it stands (the embedded
+ * file's item too), so that the link holds. A file
  * reference (an alias or a path, which name the author's folders) becomes empty. Resolves to the
  * block's new data (ranges of the file around the rewritten values, so a long one costs no
  * memory), or null for a block of a shape this module does not know, which goes (the layer keeps
@@ -65,7 +69,7 @@ function rewritten(data: Buffer, base: number, at: number, count: RewriteCount, 
   let end: number;
   try {
     end = descriptorEnd(data, at, (v) => {
-      if (!(isId(v) || FILE_REFERENCES.has(v.type))) return;
+      if (!(isId(data, v) || FILE_REFERENCES.has(v.type))) return;
       if (++count.values > MAX_REWRITES) throw new TooComplexError(`psd: more than ${MAX_REWRITES} values to rewrite in placed layers`);
       values.push(v);
     });
@@ -76,26 +80,33 @@ function rewritten(data: Buffer, base: number, at: number, count: RewriteCount, 
   let copied = at;
   for (const v of values.sort((a, b) => a.at - b.at)) {
     out.copy(base + copied, base + v.at);
-    out.bytes(isId(v) ? derivedUnicodeId(data, v.at, v.end) : Buffer.alloc(4));
+    out.bytes(v.type === "TEXT" ? derivedUnicodeId(data, v.at, v.end) : Buffer.alloc(4));
     copied = v.end;
   }
   return out.copy(base + copied, base + data.length);
 }
 
-const isId = (v: DescriptorValue): boolean => v.type === "TEXT" && (v.key === "Idnt" || v.key === "placed");
+/** Whether `v` is text of a UUID (and NULs, as Photoshop ends them), under any key. */
+function isId(b: Buffer, v: DescriptorValue): boolean {
+  return v.type === "TEXT" && v.end - v.at <= 4 + 2 * 40 && UUID.test(unicodeText(b, v.at, v.end));
+}
 
-/** The Unicode id in [at, end) of `b` (a count of UTF-16 units, the units: a UUID and a NUL), derived when time-based. */
+/** The Unicode string in [at, end) of `b` (a count of UTF-16 units, the units), without trailing NULs. */
+function unicodeText(b: Buffer, at: number, end: number): string {
+  return Buffer.from(b.subarray(at + 4, end)).swap16().toString("utf16le").replace(/\0+$/, "");
+}
+
+/** The Unicode id in [at, end) of `b`, a UUID, derived (its NULs kept). */
 function derivedUnicodeId(b: Buffer, at: number, end: number): Buffer {
   const value = Buffer.from(b.subarray(at, end));
-  const id = Buffer.from(value.subarray(4)).swap16().toString("utf16le").replace(/\0+$/, "");
-  if (TIME_UUID.test(id)) Buffer.from(derivedId(id), "utf16le").swap16().copy(value, 4);
+  Buffer.from(derivedId(unicodeText(b, at, end)), "utf16le").swap16().copy(value, 4);
   return value;
 }
 
-/** The id in [from, to) of `b` (latin1, as a Pascal string's text), made derived in place when time-based. */
+/** The id in [from, to) of `b` (latin1, as a Pascal string's text), made derived in place when a UUID. */
 export function withDerivedId(b: Buffer, from: number, to: number): void {
   const id = b.toString("latin1", from, to);
-  if (TIME_UUID.test(id)) b.write(derivedId(id), from, "latin1");
+  if (UUID.test(id)) b.write(derivedId(id), from, "latin1");
 }
 
 /**
