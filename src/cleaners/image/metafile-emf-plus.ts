@@ -1,4 +1,4 @@
-import { damaged, zeroSlack } from "./metafile-fields.js";
+import { allZero, damaged, zeroSlack } from "./metafile-fields.js";
 import { cleanPictureInPlace } from "./metafile-pictures.js";
 
 const COMMENT = 0x4003;
@@ -24,7 +24,7 @@ export function cleanEmfPlus(records: Buffer): { size: number; blanked: number }
     const record = records.subarray(at, at + size);
     if (KNOWN(type)) {
       const data = record.subarray(12, 12 + dataSize);
-      if (type === COMMENT && data.some((x) => x !== 0)) {
+      if (type === COMMENT && !allZero(data)) {
         data.fill(0);
         blanked++;
       }
@@ -34,7 +34,7 @@ export function cleanEmfPlus(records: Buffer): { size: number; blanked: number }
     } else blanked++;
     at += size;
   }
-  if (records.subarray(at).some((x) => x !== 0)) blanked++;
+  if (!allZero(records.subarray(at))) blanked++;
   // What the kept records moved away from, and bytes too few for a record, are not counted again by the comment.
   records.fill(0, write);
   return { size: write, blanked };

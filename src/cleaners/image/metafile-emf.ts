@@ -1,6 +1,6 @@
 import { cleanEmfPlus, cleanEmfPlusImages } from "./metafile-emf-plus.js";
 import { EMF_RECORDS } from "./metafile-emf-records.js";
-import { type Fields, damaged, zeroSlack } from "./metafile-fields.js";
+import { type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
 import { cleanCompressedBitmap } from "./metafile-pictures.js";
 import { blankWmf } from "./metafile-wmf.js";
 
@@ -144,14 +144,14 @@ function comment(r: Buffer, blanked: number): { keep: number; blanked: number } 
     return { keep: r.length, blanked: blanked + zeroText(data.subarray(8)) };
   }
   // A comment blanked before (a copy cleaned again) is not counted again.
-  if (id === NEUTRAL_ID && !data.subarray(4).some((x) => x !== 0)) return { keep: r.length, blanked };
+  if (id === NEUTRAL_ID && allZero(data.subarray(4))) return { keep: r.length, blanked };
   if (zeroText(data) === 0) return { keep: r.length, blanked };
   if (dataSize >= 4) data.writeUInt32LE(NEUTRAL_ID, 0);
   return { keep: r.length, blanked: blanked + 1 };
 }
 
 function zeroText(text: Buffer): number {
-  if (!text.some((x) => x !== 0)) return 0;
+  if (allZero(text)) return 0;
   text.fill(0);
   return 1;
 }

@@ -2,7 +2,16 @@ import type { ProofFailure } from "./shared.js";
 
 type Span = readonly [number, number];
 
-const zero = (b: Buffer): boolean => b.every((x) => x === 0);
+/** Never written: compared with natively, a drawing of millions of records being walked a byte at a time in JavaScript otherwise. */
+const ZEROS = Buffer.alloc(64 * 1024);
+
+export function zero(b: Buffer): boolean {
+  for (let at = 0; at < b.length; at += ZEROS.length) {
+    const part = b.subarray(at, at + ZEROS.length);
+    if (!part.equals(ZEROS.subarray(0, part.length))) return false;
+  }
+  return true;
+}
 const u32 = (r: Buffer, at: number): number => r.readUInt32LE(at);
 
 /** Up to and with a UTF-16 terminator within `bytes` at `at`, else all of it. */
@@ -135,7 +144,7 @@ export function emfSpans(type: number, r: Buffer): Span[] | undefined {
 /** Null when every byte of `r` outside `spans` is zero (and every span lies inside it). */
 export function outsideZero(r: Buffer, spans: readonly Span[], what: string): ProofFailure | null {
   let at = 0;
-  for (const [s, e] of [...spans].filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0])) {
+  for (const [s, e] of spans.length === 1 ? spans : [...spans].filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0])) {
     if (s < 0 || e > r.length) return `${what}: a field outside its record`;
     if (s > at && !zero(r.subarray(at, s))) return `${what}: a byte past its fields`;
     at = Math.max(at, e);

@@ -1,4 +1,4 @@
-import { emfSpans, outsideZero } from "./metafile-proof-emf.js";
+import { emfSpans, outsideZero, zero } from "./metafile-proof-emf.js";
 import { wmfSpans } from "./metafile-proof-wmf.js";
 import { ProofReader } from "./reader.js";
 import type { ProofFailure } from "./shared.js";
@@ -19,7 +19,6 @@ const PLACEABLE_KEY = 0x9ac6cdd7;
 const META_ESCAPE = 0x0626;
 const MFCOMMENT = 0x000f;
 
-const zero = (b: Buffer): boolean => b.every((x) => x === 0);
 
 /**
  * Proves a cleaned EMF or WMF holds nothing but drawing, by walking its records with code of its
