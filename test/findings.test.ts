@@ -76,6 +76,14 @@ describe("findings in the extract response", () => {
     expect(findings.find((f) => f.kind === "previews")).toMatchObject({ severity: "low" });
   });
 
+  it("compares a PNG's EXIF thumbnail with its picture (ExifTool places it from the eXIf chunk, not the file's start)", async () => {
+    const same = await picture(dir, "same-thumb.png");
+    expect((await findingsOf(await withThumbnail(dir, same, same))).find((f) => f.kind === "previews")).toMatchObject({ severity: "low" });
+    const edited = await picture(dir, "edited.png");
+    const other = await picture(dir, "other-thumb.png", "gradient:red-blue");
+    expect((await findingsOf(await withThumbnail(dir, edited, other))).find((f) => f.kind === "previews")).toMatchObject({ severity: "high", tags: ["exif:ThumbnailImage"] });
+  });
+
   it("finds Stable Diffusion parameters and ComfyUI prompt and workflow chunks in a PNG", async () => {
     const sd = await pngWithText(await picture(dir, "sd.png"), { parameters: "a red fox in the snow\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234" });
     const sdAi = (await findingsOf(sd)).find((f) => f.kind === "ai");

@@ -20,7 +20,8 @@ export async function picture(dir: string, name: string, spec = "plasma:fractal"
 
 /** A JPEG whose EXIF thumbnail is `thumbnailOf` (a picture file) scaled down. */
 export async function withThumbnail(dir: string, main: string, thumbnailOf: string, extraTags: string[] = []): Promise<string> {
-  const thumb = path.join(dir, `thumb-${path.basename(main)}`);
+  // Always a JPEG: ExifTool writes only a JPEG as an EXIF thumbnail, whatever the main picture is.
+  const thumb = path.join(dir, `thumb-${path.basename(main)}.jpg`);
   await run(CONVERT, [thumbnailOf, "-resize", "80x60!", "-quality", "80", thumb]);
   await run(EXIFTOOL, ["-q", "-overwrite_original", `-ThumbnailImage<=${thumb}`, ...extraTags, main]);
   return main;

@@ -2,12 +2,13 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import jpegJs from "jpeg-js";
 import { runTool } from "../../cleaners/run-tool.js";
+import { pngExifBase } from "./png-exif-base.js";
 import { decodeScale, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
 
 const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
 
-/** Where ExifTool says a JPEG preview sits in the file (it reports these offsets from the file's start). */
+/** Where ExifTool says a JPEG preview sits in the file (from the file's start; in a PNG from its eXIf chunk's data: pngExifBase). */
 const LOCATORS: ReadonlyArray<[start: string, length: string]> = [
   ["ThumbnailOffset", "ThumbnailLength"],
   ["PreviewImageStart", "PreviewImageLength"],
@@ -91,7 +92,10 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, scrat
   // those pictures, and the PDF is no picture to decode (ffmpeg spent ~0.5 s probing it in vain).
   if (entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PDF")) return "unknown";
   const { size } = await fsp.stat(file);
-  const spans = locate(entries, size).slice(0, MAX_COMPARED);
+  const isPng = entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PNG");
+  const base = isPng ? await pngExifBase(file) : 0;
+  if (base == null) return "unknown";
+  const spans = locate(entries, size, base).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
   const decodedAhead = (span: Span): Uint8Array | undefined => ahead?.previews.find((p) => p.start === span.start && p.length === span.length)?.grid;
   // The picture and its previews are decoded side by side (each decode is a program run).
@@ -138,13 +142,13 @@ function smallGrid(bytes: Buffer): Uint8Array | null {
   return small == null ? null : boxScale(small, SIDE);
 }
 
-function locate(entries: readonly TagEntry[], fileSize: number): Span[] {
+function locate(entries: readonly TagEntry[], fileSize: number, base: number): Span[] {
   const byKey = new Map(entries.map((t) => [`${t.group}:${t.tag}`, t.value]));
   const groups = new Set(entries.map((t) => t.group));
   const spans: Span[] = [];
   for (const group of groups) {
     for (const [startTag, lengthTag] of LOCATORS) {
-      const start = Number(byKey.get(`${group}:${startTag}`));
+      const start = base + Number(byKey.get(`${group}:${startTag}`));
       const length = Number(byKey.get(`${group}:${lengthTag}`));
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 4) continue;
       if (length > MAX_PREVIEW_BYTES || start + length > fileSize) continue;
