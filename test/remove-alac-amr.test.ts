@@ -55,6 +55,12 @@ async function speechFrames(): Promise<string> {
   return amr;
 }
 
+/** Each stream's start in seconds, by codec. */
+async function starts(file: string): Promise<Record<string, number>> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,start_time", "-of", "csv=p=0", file]);
+  return Object.fromEntries(stdout.toString("utf8").trim().split("\n").map((line) => [line.split(",")[0], Number(line.split(",")[1])]));
+}
+
 /** How many packets (samples) ffmpeg reads from the sound track. */
 async function soundPackets(file: string): Promise<number> {
   const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file]);
@@ -74,10 +80,10 @@ async function makeGroupedAmrRecording(): Promise<{ file: string; frames: string
   return { file, frames };
 }
 
-async function makeAmrVideo(format: "3gp" | "3g2", video: "mpeg4" | "h263" = "mpeg4"): Promise<string> {
+async function makeAmrVideo(format: "3gp" | "3g2", video: "mpeg4" | "h263" = "mpeg4", speechStart = 0): Promise<string> {
   const file = path.join(dir, `amr-${crypto.randomUUID()}.${format}`);
   await run("ffmpeg", [
-    ...ffmpegQuiet, "-i", await speechFrames(), "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
+    ...ffmpegQuiet, "-itsoffset", String(speechStart), "-i", await speechFrames(), "-f", "lavfi", "-i", "testsrc=size=176x144:rate=10:duration=1", "-map", "0", "-map", "1",
     "-c:v", video, "-c:a", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:a", `handler_name=${MARKER}`, "-f", format, file,
   ]);
   await quickTimeTags(file, MARKER);
@@ -208,6 +214,14 @@ describe("AMR speech in 3GPP files", () => {
     // reference: the copy must decode to the 50 frames the recording was made of, md5 for md5.
     expect(await mediaContent(out)).toEqual(await mediaContent(frames));
     expect(await soundPackets(out)).toBe(50);
+  });
+
+  it("whose speech starts after its pictures keeps that start when it goes to the remux", async () => {
+    const file = await makeAmrVideo("3gp", "mpeg4", 0.5);
+    await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry"], ownBox("xmrk", MARKER));
+    expect(await starts(file)).toEqual({ amr_nb: 0.5, mpeg4: 0 });
+    const out = await expectCleanCopy(file, "3GP");
+    expect(await starts(out)).toEqual({ amr_nb: 0.5, mpeg4: 0 });
   });
 
   it("with a box of its own inside the AMR sample entry goes to ffmpeg's remux, which writes its own name as the maker", async () => {
