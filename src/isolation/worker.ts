@@ -23,10 +23,10 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
   });
 }
 
-/** Computes what the file gives away (PDF objects, office parts and previews are read here). */
+/** Computes what the file gives away (PDF objects, office parts, previews and inner files are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
   const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}), ...(job.picture !== undefined ? { picture: job.picture } : {}) };
-  return asJob(job.port, () => findingsOf(job.tags, job.file, job.scratchDir, opts));
+  return asJob(job.port, (channel) => findingsOf(job.tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) }));
 }
 
 /** Decodes a JPEG's main picture for the previews finding, ahead of the ExifTool read. */

@@ -1,7 +1,9 @@
 import { cutUtf8, MAX_VALUE_BYTES } from "../bound-result.js";
 import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
+import type { ExifToolAccess } from "../../cleaners/types.js";
 import { identifierFindings } from "./identifiers.js";
+import { innerFindings } from "./inner.js";
 import { legacyOfficeFindings } from "./legacy-office.js";
 import { locationFindings } from "./location.js";
 import { officeFindings } from "./office.js";
@@ -30,8 +32,14 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
  * a worker thread, whose helper programs stop with the request. `picture`: the main picture
  * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison.
+ * `exiftool`: for reading the files inside the file (inner.ts); without it they are not read.
  */
-export async function findingsOf(tags: RawTags, file: string, scratchDir: string, opts: { pdfObjects?: boolean; picture?: PictureAhead | null } = {}): Promise<Finding[]> {
+export async function findingsOf(
+  tags: RawTags,
+  file: string,
+  scratchDir: string,
+  opts: { pdfObjects?: boolean; picture?: PictureAhead | null; exiftool?: ExifToolAccess } = {},
+): Promise<Finding[]> {
   const entries = tagEntries(tags);
   const looked = await Promise.all([
     previewFindings(entries, file, scratchDir, opts.picture),
@@ -40,6 +48,7 @@ export async function findingsOf(tags: RawTags, file: string, scratchDir: string
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),
     psdFindings(entries, file),
+    opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool) : [],
   ]);
   const all = [
     ...locationFindings(entries),

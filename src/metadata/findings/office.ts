@@ -6,7 +6,8 @@ import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./type
 const MAX_ENTRIES = 10_000;
 const MAX_PART_BYTES = 16 * 1024 * 1024;
 
-const OFFICE_TYPES = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
+/** ZIP-based documents (ExifTool's FileType) whose parts are looked into. */
+export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
 
 /** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
 const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml)$/;

@@ -1,0 +1,69 @@
+import type { Readable } from "node:stream";
+import yauzl from "yauzl";
+import { describeName } from "../../cleaners/archive/member-name.js";
+import { copyCounted } from "./inner-copy.js";
+import type { InnerFile, InnerSource } from "./inner-types.js";
+import { OFFICE_TYPES } from "./office.js";
+
+/** Entries listed from a central directory; the rest are counted, not looked at. */
+const MAX_LISTED = 10_000;
+
+/**
+ * A document's own parts (XML, relationships, text, styles, scripts of an EPUB): what they give
+ * away is read from the document itself. Its pictures, objects and thumbnail are files of their own.
+ */
+const DOCUMENT_PART = /(\.(xml|rels|rdf|xhtml|html?|css|opf|ncx|js|txt)$|^mimetype$)/i;
+
+/** ZIP-based files whose members are looked into: office documents and EPUB (their media), plain ZIP archives (every member). */
+export function zipSourceFor(fileType: string): InnerSource | null {
+  if (fileType === "ZIP") return (file, visit) => eachMember(file, () => true, visit);
+  if (OFFICE_TYPES.has(fileType)) return (file, visit) => eachMember(file, (name) => !DOCUMENT_PART.test(name.replace(/^.*\//, "")), visit);
+  return null;
+}
+
+async function eachMember(file: string, wanted: (name: string) => boolean, visit: (inner: InnerFile) => Promise<void>): Promise<number> {
+  const zip = await open(file);
+  if (zip == null) return 0;
+  try {
+    const entries = await list(zip);
+    if (entries == null) return 0;
+    for (const entry of entries) {
+      if (entry.fileName.endsWith("/") || entry.uncompressedSize === 0 || !wanted(entry.fileName)) continue;
+      await visit({
+        name: describeName(entry.fileName),
+        claimedSize: entry.uncompressedSize,
+        copyTo: (dest, maxBytes) => (entry.isEncrypted() ? Promise.resolve({ written: 0, complete: false }) : copyCounted(() => openEntry(zip, entry), dest, maxBytes)),
+      });
+    }
+    return Math.max(0, zip.entryCount - entries.length);
+  } finally {
+    zip.close();
+  }
+}
+
+function open(file: string): Promise<yauzl.ZipFile | null> {
+  return new Promise((resolve) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => resolve(err != null ? null : zip));
+  });
+}
+
+/** The central directory's first MAX_LISTED entries, or null when it cannot be read. */
+function list(zip: yauzl.ZipFile): Promise<yauzl.Entry[] | null> {
+  return new Promise((resolve) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on("error", () => resolve(null));
+    zip.on("end", () => resolve(entries));
+    zip.on("entry", (entry: yauzl.Entry) => {
+      entries.push(entry);
+      if (entries.length >= MAX_LISTED) resolve(entries);
+      else zip.readEntry();
+    });
+    zip.readEntry();
+  });
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => (err != null ? reject(err) : resolve(stream)));
+  });
+}

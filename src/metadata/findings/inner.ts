@@ -1,0 +1,133 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { TooComplexError } from "../../cleaners/errors.js";
+import { screenHere } from "../../cleaners/screen.js";
+import type { ExifToolAccess } from "../../cleaners/types.js";
+import { type RawTags, readAll } from "../read-task.js";
+import { aiFindings, provenanceFindings } from "./ai-provenance.js";
+import { identifierFindings } from "./identifiers.js";
+import type { InnerSource } from "./inner-types.js";
+import { zipSourceFor } from "./inner-zip.js";
+import { locationFindings } from "./location.js";
+import { deviceFindings, peopleFindings } from "./people-device.js";
+import { commentFindings, pictureFindings } from "./tag-hidden.js";
+import { softwareFindings, timeFindings } from "./time-software.js";
+import { type Finding, type TagEntry, tagEntries } from "./types.js";
+
+/**
+ * How much of the files inside one file a request looks at: ExifTool reads each, so a DOCX of
+ * thousands of pictures would cost thousands of reads. Past these, a finding says how many files
+ * were not looked at. Files inside inner files (a photo in a DOCX in a ZIP) count as well.
+ */
+export const INNER_LOOK_LIMITS = {
+  maxFiles: 64,
+  /** Bytes of inner files written out for ExifTool, all levels together. */
+  maxBytes: 64 * 1024 * 1024,
+  /** A photo in a DOCX in a ZIP is the second level. */
+  maxDepth: 2,
+} as const;
+
+/** What ExifTool's read of a file says about it, in the order `findingsOf` ranks equal findings. */
+const TAG_FINDERS: ReadonlyArray<(entries: readonly TagEntry[]) => Finding[]> = [
+  locationFindings,
+  peopleFindings,
+  deviceFindings,
+  timeFindings,
+  softwareFindings,
+  identifierFindings,
+  aiFindings,
+  provenanceFindings,
+  commentFindings,
+  pictureFindings,
+];
+
+interface Look {
+  exiftool: ExifToolAccess;
+  scratchDir: string;
+  files: number;
+  bytes: number;
+  /** Inner files not looked at: past the limits, unreadable from their container, or too complex for ExifTool. */
+  notLooked: number;
+  made: number;
+}
+
+/**
+ * What the files inside a file give away (a DOCX's pictures, a ZIP's members), each finding's
+ * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
+ * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
+ */
+export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess): Promise<Finding[]> {
+  const source = sourceFor(entries);
+  if (source == null) return [];
+  await fsp.mkdir(scratchDir, { recursive: true });
+  const look: Look = { exiftool, scratchDir, files: 0, bytes: 0, notLooked: 0, made: 0 };
+  const findings = await lookInside(look, source, file, "", 1);
+  if (look.notLooked > 0) {
+    findings.push({
+      kind: "embedded",
+      severity: "low",
+      title: `${look.notLooked} file(s) inside were not looked into (past ${INNER_LOOK_LIMITS.maxFiles} files or ${INNER_LOOK_LIMITS.maxBytes / 1024 / 1024} MB, damaged, or too complex): their metadata is not in these findings.`,
+      tags: [],
+      value: String(look.notLooked),
+    });
+  }
+  return findings;
+}
+
+function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  if (typeof type !== "string") return null;
+  return zipSourceFor(type);
+}
+
+async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const unlisted = await source(file, async (inner) => {
+    const room = INNER_LOOK_LIMITS.maxBytes - look.bytes;
+    if (look.files >= INNER_LOOK_LIMITS.maxFiles || inner.claimedSize > room) {
+      look.notLooked += 1;
+      return;
+    }
+    const dest = path.join(look.scratchDir, `inner-${look.made++}`);
+    // What came out counts against the budget even when it was not the whole file (a claim under the truth).
+    const copied = await inner.copyTo(dest, room);
+    look.files += 1;
+    look.bytes += copied.written;
+    if (!copied.complete) {
+      look.notLooked += 1;
+      return;
+    }
+    try {
+      findings.push(...(await ofInnerFile(look, dest, `${prefix}${inner.name}`, depth)));
+    } finally {
+      await fsp.rm(dest, { force: true });
+    }
+  });
+  look.notLooked += unlisted;
+  return findings;
+}
+
+/** One inner file's findings, titled by its name, and those of the files inside it. */
+async function ofInnerFile(look: Look, file: string, name: string, depth: number): Promise<Finding[]> {
+  try {
+    // As for an upload: a file too complex for ExifTool is not handed to it.
+    await screenHere(file);
+  } catch (err) {
+    if (!(err instanceof TooComplexError)) throw err;
+    look.notLooked += 1;
+    return [];
+  }
+  let tags: RawTags;
+  try {
+    tags = (await readAll(look.exiftool, file, false)).tags;
+  } catch {
+    // ExifTool could not read it (its timeout): reported as not looked into, as the outer file's
+    // findings do not depend on it. A request stopped meanwhile ends this worker's task anyway.
+    look.notLooked += 1;
+    return [];
+  }
+  const entries = tagEntries(tags);
+  const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((f) => ({ ...f, title: `${name}: ${f.title}` }));
+  const source = depth < INNER_LOOK_LIMITS.maxDepth ? sourceFor(entries) : null;
+  return source == null ? own : [...own, ...(await lookInside(look, source, file, `${name} > `, depth + 1))];
+}

@@ -1,0 +1,119 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handZip } from "./helpers/make-archives.js";
+import { makeOffice } from "./helpers/make-office.js";
+import { markedJpeg } from "./helpers/make-pdf.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { EXIFTOOL, run } from "./helpers/tools.js";
+
+interface Finding {
+  kind: string;
+  severity: string;
+  title: string;
+  tags: string[];
+  value?: string;
+}
+
+let server: RunningServer;
+let tmp: string;
+/** A camera photo: EXIF Artist and a GPS latitude/longitude (48.8584 N, 2.2945 E), XMP creator, a comment. */
+let photo: Buffer;
+
+const ARTIST = "InnerArtistMark";
+
+beforeAll(async () => {
+  server = await startServer();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "inner-findings-"));
+  const file = path.join(tmp, "photo.jpg");
+  await fs.writeFile(file, await markedJpeg(tmp, ARTIST));
+  await run(EXIFTOOL, ["-q", "-overwrite_original", "-GPSLongitude=2.2945", "-GPSLongitudeRef=E", file]);
+  photo = await fs.readFile(file);
+});
+
+afterAll(async () => {
+  await server.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function extract(name: string, data: Buffer): Promise<{ findings: Finding[]; metadata: unknown }> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  return { findings: body["findings"] as Finding[], metadata: body["metadata"] };
+}
+
+/** The findings about one inner file (their titles start with its name). */
+function about(findings: readonly Finding[], name: string): Finding[] {
+  return findings.filter((f) => f.title.startsWith(`${name}: `));
+}
+
+/** A photo's GPS position and its artist, told of the inner file `name`. */
+function expectPhotoFindings(findings: readonly Finding[], name: string): void {
+  const inner = about(findings, name);
+  expect(inner.find((f) => f.kind === "location"), JSON.stringify(findings)).toMatchObject({ severity: "high", value: "48.858400, 2.294500" });
+  expect(inner.find((f) => f.kind === "people")?.value).toContain(ARTIST);
+}
+
+describe("findings of the files inside a file", () => {
+  it("a DOCX's picture: its GPS position and artist are findings naming word/media/image1.jpeg; metadata stays the document's", async () => {
+    const docx = await makeOffice("docx", "DocxInnerMark", photo);
+    const { findings, metadata } = await extract("report.docx", docx.bytes);
+    expectPhotoFindings(findings, "word/media/image1.jpeg");
+    // The most serious first: the picture's position is among the high findings at the top.
+    expect(findings[0]?.severity).toBe("high");
+    expect(JSON.stringify(metadata)).not.toContain("48 deg");
+  });
+
+  it("a plain ZIP's members, and a photo inside a DOCX inside a ZIP (named by both paths)", async () => {
+    const docx = await makeOffice("docx", "NestedDocxMark", photo);
+    const zip = handZip([
+      { name: "photos/", directory: true },
+      { name: "photos/rome.jpg", data: photo, deflate: true },
+      { name: "papers/report.docx", data: docx.bytes },
+      { name: "notes.txt", data: Buffer.from("nothing to tell") },
+    ]);
+    const { findings } = await extract("bundle.zip", zip);
+    expectPhotoFindings(findings, "photos/rome.jpg");
+    expectPhotoFindings(findings, "papers/report.docx > word/media/image1.jpeg");
+    // The inner DOCX's own properties (made by makeOffice with its marker) are findings of it too.
+    expect(about(findings, "papers/report.docx").find((f) => f.kind === "people")?.value).toContain("NestedDocxMark");
+    expect(about(findings, "notes.txt")).toEqual([]);
+  });
+
+  it("the removal response's findings are the extract response's", async () => {
+    const docx = await makeOffice("docx", "RemoveInnerMark", photo);
+    const file = path.join(tmp, "remove.docx");
+    await fs.writeFile(file, docx.bytes);
+    const { status, body } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const { findings } = await extract("remove.docx", docx.bytes);
+    expect(body["findings"]).toEqual(findings);
+    expectPhotoFindings(body["findings"] as Finding[], "word/media/image1.jpeg");
+  });
+
+  it("past 64 inner files, the rest are counted in a finding, not read", async () => {
+    const members = Array.from({ length: 70 }, (_, i) => ({ name: `p${String(i).padStart(2, "0")}.jpg`, data: photo }));
+    const { findings } = await extract("many.zip", handZip(members));
+    expect(findings.filter((f) => f.kind === "location" && f.title.endsWith("GPS position where it was made."))).toHaveLength(64);
+    expect(about(findings, "p63.jpg")).not.toEqual([]);
+    expect(about(findings, "p64.jpg")).toEqual([]);
+    expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ kind: "embedded", value: "6" });
+  });
+
+  it("members past the byte limit (80 MB of zeros, said or hidden behind a lying size) are counted as not looked into; the others still are", async () => {
+    const zeros = Buffer.alloc(80 * 1024 * 1024);
+    const zip = handZip([
+      { name: "said.bin", data: zeros, deflate: true },
+      { name: "hidden.bin", data: zeros, deflate: true, claimedSize: 1000 },
+      { name: "after.jpg", data: photo },
+    ]);
+    const started = performance.now();
+    const { findings } = await extract("bomb.zip", zip);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ value: "2" });
+    expectPhotoFindings(findings, "after.jpg");
+  });
+});
