@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { makeOffice } from "./helpers/make-office.js";
-import { markedJpeg } from "./helpers/make-pdf.js";
+import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { EXIFTOOL, run } from "./helpers/tools.js";
@@ -81,6 +81,24 @@ describe("findings of the files inside a file", () => {
     // The inner DOCX's own properties (made by makeOffice with its marker) are findings of it too.
     expect(about(findings, "papers/report.docx").find((f) => f.kind === "people")?.value).toContain("NestedDocxMark");
     expect(about(findings, "notes.txt")).toEqual([]);
+  });
+
+  it("a PDF's attached photo, and the photo attached to a PDF attached to it, by their file names", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "pdf-"));
+    const { file } = await makePdfWithAttachments(dir, "PdfInnerMark", { inner: photo });
+    const { findings } = await extract("attachments.pdf", await fs.readFile(file));
+    expectPhotoFindings(findings, "holiday.jpg");
+    expectPhotoFindings(findings, "draft.pdf > holiday.jpg");
+    expect(about(findings, "draft.pdf").find((f) => f.kind === "people")?.value).toContain("PdfInnerMark");
+  });
+
+  it("a PDF whose attachment keys are spelt with name escapes (/#45F for /EF) still has its photo looked into", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "pdf-escaped-"));
+    const { file } = await makePdfWithAttachments(dir, "PdfEscapedMark", { inner: photo, nested: false });
+    const escaped = Buffer.from((await fs.readFile(file)).toString("latin1").replaceAll("/EF ", "/#45F "), "latin1");
+    expect(escaped.includes("/EF")).toBe(false);
+    const { findings } = await extract("escaped.pdf", escaped);
+    expectPhotoFindings(findings, "holiday.jpg");
   });
 
   it("the removal response's findings are the extract response's", async () => {

@@ -16,6 +16,7 @@ export interface InnerFile {
 /**
  * The files inside one container, handed to `visit` one at a time (the next is not read before
  * `visit` settles); resolves to how many more it holds that were not handed over (past a listing
- * bound). A container that cannot be opened as its type holds none: its damage is reported elsewhere.
+ * bound). A container that cannot be opened as its type holds none: its damage is reported
+ * elsewhere. `scratch` is a prefix for the source's own files (under the look's scratch folder).
  */
-export type InnerSource = (file: string, visit: (inner: InnerFile) => Promise<void>) => Promise<number>;
+export type InnerSource = (file: string, scratch: string, visit: (inner: InnerFile) => Promise<void>) => Promise<number>;

@@ -16,8 +16,8 @@ const DOCUMENT_PART = /(\.(xml|rels|rdf|xhtml|html?|css|opf|ncx|js|txt)$|^mimety
 
 /** ZIP-based files whose members are looked into: office documents and EPUB (their media), plain ZIP archives (every member). */
 export function zipSourceFor(fileType: string): InnerSource | null {
-  if (fileType === "ZIP") return (file, visit) => eachMember(file, () => true, visit);
-  if (OFFICE_TYPES.has(fileType)) return (file, visit) => eachMember(file, (name) => !DOCUMENT_PART.test(name.replace(/^.*\//, "")), visit);
+  if (fileType === "ZIP") return (file, _scratch, visit) => eachMember(file, () => true, visit);
+  if (OFFICE_TYPES.has(fileType)) return (file, _scratch, visit) => eachMember(file, (name) => !DOCUMENT_PART.test(name.replace(/^.*\//, "")), visit);
   return null;
 }
 

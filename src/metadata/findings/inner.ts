@@ -7,6 +7,7 @@ import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
 import type { InnerSource } from "./inner-types.js";
+import { pdfSource } from "./inner-pdf.js";
 import { zipSourceFor } from "./inner-zip.js";
 import { locationFindings } from "./location.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
@@ -77,12 +78,12 @@ export async function innerFindings(entries: readonly TagEntry[], file: string, 
 function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (typeof type !== "string") return null;
-  return zipSourceFor(type);
+  return type === "PDF" ? pdfSource : zipSourceFor(type);
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const unlisted = await source(file, async (inner) => {
+  const unlisted = await source(file, path.join(look.scratchDir, `source-${look.made++}`), async (inner) => {
     const room = INNER_LOOK_LIMITS.maxBytes - look.bytes;
     if (look.files >= INNER_LOOK_LIMITS.maxFiles || inner.claimedSize > room) {
       look.notLooked += 1;
