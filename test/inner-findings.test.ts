@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
+import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { EXIFTOOL, run } from "./helpers/tools.js";
@@ -99,6 +100,14 @@ describe("findings of the files inside a file", () => {
     expect(escaped.includes("/EF")).toBe(false);
     const { findings } = await extract("escaped.pdf", escaped);
     expectPhotoFindings(findings, "holiday.jpg");
+  });
+
+  it("a Photoshop document's smart object: the placed photo's GPS and artist, by its original name", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "psd-"));
+    const global = layerBlock("lnk2", embeddedFile("5d0f1d2e-placed", "holiday-in-rome.jpg", "JPEG", photo, "xmp.did:1"));
+    const psd = await makeLayeredPsd(dir, "PsdInnerMark", () => Buffer.alloc(0), global);
+    const { findings } = await extract("placed.psd", await fs.readFile(psd));
+    expectPhotoFindings(findings, "holiday-in-rome.jpg");
   });
 
   it("the removal response's findings are the extract response's", async () => {

@@ -39,6 +39,8 @@ async function items(src: FileBytes, block: TaggedBlock): Promise<Item[]> {
 export interface LinkedItem {
   embedded: boolean;
   name: string;
+  /** Where an embedded file's bytes are in the document. */
+  file?: { at: number; length: number };
 }
 
 /** The items of a linked-layer block (`lnk2`, `lnk3`, `lnkD`, `lnkE`): their type and original name, read from their heads. */
@@ -49,9 +51,24 @@ export async function linkedItems(src: FileBytes, block: TaggedBlock): Promise<L
     if (head.length < 9) throw new BadFileError(DAMAGED);
     const nameAt = 8 + 1 + head[8]!;
     unicodeEnd(head, nameAt);
-    found.push({ embedded: head.toString("latin1", 0, 4) === EMBEDDED, name: nameOf(head, nameAt) });
+    const embedded = head.toString("latin1", 0, 4) === EMBEDDED;
+    found.push({ embedded, name: nameOf(head, nameAt), ...(embedded ? { file: embeddedFile(head, item) } : {}) });
   }
   return found;
+}
+
+/** Where an embedded item's file is (its head read within `head`): after the type, version, unique id, original name, file types, length and the descriptor of how to open it. */
+function embeddedFile(head: Buffer, item: Item): { at: number; length: number } {
+  // Type, version, unique id (a Pascal string: the placed layer's `SoLd` names it), original name.
+  const nameAt = 8 + 1 + head[8]!;
+  const typesEnd = unicodeEnd(head, nameAt) + 8;
+  if (typesEnd + 9 > head.length) throw new BadFileError(DAMAGED);
+  const length = Number(head.readBigUInt64BE(typesEnd));
+  // The flag for a descriptor of how to open the file (a PDF's page, say), then the descriptor after its version.
+  const openEnd = head[typesEnd + 8] !== 0 ? descriptorEnd(head, typesEnd + 9 + 4) : typesEnd + 9;
+  const at = item.at + openEnd;
+  if (!Number.isSafeInteger(length) || at + length > item.end) throw new BadFileError(DAMAGED);
+  return { at, length };
 }
 
 /** Links to files on the author's disk (`lnkE`): each names the file's full path and dates; they go. */
@@ -90,17 +107,12 @@ async function cleanItem(c: LayerCleaning, item: Item): Promise<Assembly | null>
   if (head.length < 9) throw new BadFileError(DAMAGED);
   if (head.toString("latin1", 0, 4) !== EMBEDDED) return null;
   const version = head.readUInt32BE(4);
-  // Type, version, unique id (a Pascal string: the placed layer's `SoLd` names it), original name.
   const nameAt = 8 + 1 + head[8]!;
   const nameEnd = unicodeEnd(head, nameAt);
   const typesEnd = nameEnd + 8;
-  if (typesEnd + 9 > head.length) throw new BadFileError(DAMAGED);
-  const fileLength = Number(head.readBigUInt64BE(typesEnd));
-  // The flag for a descriptor of how to open the file (a PDF's page, say), then the descriptor after its version.
-  const openEnd = head[typesEnd + 8] !== 0 ? descriptorEnd(head, typesEnd + 9 + 4) : typesEnd + 9;
-  const fileAt = item.at + openEnd;
+  const { at: fileAt, length: fileLength } = embeddedFile(head, item);
+  const openEnd = fileAt - item.at;
   const fileEnd = fileAt + fileLength;
-  if (!Number.isSafeInteger(fileLength) || fileEnd > item.end) throw new BadFileError(DAMAGED);
   const tail = Buffer.from(await c.src.read(fileEnd, Math.min(item.end - fileEnd, MAX_ITEM_HEAD)));
   // From version 5 on: the id of the document it came from; 6: its modification time; 7: its locked state.
   const lockedAt = version >= 5 ? unicodeEnd(tail, 0) + (version >= 6 ? 8 : 0) : 0;

@@ -8,6 +8,7 @@ import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
 import type { InnerSource } from "./inner-types.js";
 import { pdfSource } from "./inner-pdf.js";
+import { psdSource } from "./inner-psd.js";
 import { zipSourceFor } from "./inner-zip.js";
 import { locationFindings } from "./location.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
@@ -53,7 +54,8 @@ interface Look {
 }
 
 /**
- * What the files inside a file give away (a DOCX's pictures, a ZIP's members), each finding's
+ * What the files inside a file give away (a DOCX's pictures, a ZIP's members, a PDF's attached
+ * files, a Photoshop document's smart objects' files), each finding's
  * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
  */
@@ -78,7 +80,9 @@ export async function innerFindings(entries: readonly TagEntry[], file: string, 
 function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (typeof type !== "string") return null;
-  return type === "PDF" ? pdfSource : zipSourceFor(type);
+  if (type === "PDF") return pdfSource;
+  if (type === "PSD" || type === "PSB") return psdSource;
+  return zipSourceFor(type);
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {

@@ -44,7 +44,7 @@ export async function psdFindings(entries: readonly TagEntry[], file: string): P
 }
 
 /** The items of the document's linked-layer blocks, which Photoshop writes among the global tagged blocks. */
-async function linkedFiles(file: string): Promise<LinkedItem[]> {
+export async function linkedFiles(file: string): Promise<LinkedItem[]> {
   const src = await FileBytes.open(file);
   try {
     const { big } = await readLayout(src);
