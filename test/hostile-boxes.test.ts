@@ -2,12 +2,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
 import { mediaContent, streamHash } from "./helpers/make-media.js";
-import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
-import { watchService } from "./helpers/watch-service.js";
+import { watchRemoval } from "./helpers/watch-service.js";
 
 /**
  * Files of millions of tiny structures, which cost ExifTool time and memory per structure: each
@@ -68,11 +66,7 @@ function withInMoov(file: Buffer, extra: Buffer): Buffer {
 async function removeWatched(name: string, data: Buffer) {
   const file = path.join(dir, name);
   await fs.writeFile(file, data);
-  const started = Date.now();
-  const watched = await watchService(server, () => removeViaApi(server, file));
-  const ms = Date.now() - started;
-  await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
-  return { ...watched, ms, file };
+  return { ...(await watchRemoval(server, file)), file };
 }
 
 describe("QuickTime / ISO BMFF boxes", () => {

@@ -2,12 +2,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
 import { pngChunk } from "./helpers/make-images.js";
-import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
-import { watchService } from "./helpers/watch-service.js";
+import { watchRemoval } from "./helpers/watch-service.js";
 
 /**
  * Images and audio of a million tiny chunks (PNG chunks, JPEG segments, FLAC metadata blocks,
@@ -47,11 +45,7 @@ async function made(name: string, args: string[]): Promise<Buffer> {
 async function removeWatched(name: string, data: Buffer) {
   const file = path.join(dir, name);
   await fs.writeFile(file, data);
-  const started = Date.now();
-  const watched = await watchService(server, () => removeViaApi(server, file));
-  const ms = Date.now() - started;
-  await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
-  return { ...watched, ms, file };
+  return { ...(await watchRemoval(server, file)), file };
 }
 
 async function expectQuickRefusal(name: string, data: Buffer): Promise<void> {

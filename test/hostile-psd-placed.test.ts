@@ -2,12 +2,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
 import { makePsd } from "./helpers/make-formats.js";
 import { descriptor, layerBlock, list, withLayerBlocks } from "./helpers/make-psd-layers.js";
-import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { watchService } from "./helpers/watch-service.js";
+import { watchRemoval } from "./helpers/watch-service.js";
 
 /**
  * Placed layers' settings (SoLd) are read whole, up to 16 MB each, and rewritten around the ids
@@ -35,11 +33,7 @@ async function removeWatched(name: string, data: Buffer) {
   await fs.writeFile(file, data);
   const server: RunningServer = await startServer();
   try {
-    const started = Date.now();
-    const watched = await watchService(server, () => removeViaApi(server, file));
-    const ms = Date.now() - started;
-    await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
-    return { ...watched, ms };
+    return await watchRemoval(server, file);
   } finally {
     await server.stop();
   }

@@ -2,13 +2,11 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
 import { makePsd } from "./helpers/make-formats.js";
 import { makeEps, makeIllustratorEps } from "./helpers/make-postscript.js";
 import { layerBlock, withLayerBlocks } from "./helpers/make-psd-layers.js";
-import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { watchService } from "./helpers/watch-service.js";
+import { watchRemoval } from "./helpers/watch-service.js";
 
 /**
  * Files built against this session's new code paths (RTF's destination allow-list, PSD layers
@@ -44,11 +42,7 @@ async function removeWatched(name: string, data: Buffer | string) {
   await fs.writeFile(file, data);
   const server: RunningServer = await startServer();
   try {
-    const started = Date.now();
-    const watched = await watchService(server, () => removeViaApi(server, file));
-    const ms = Date.now() - started;
-    await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
-    return { ...watched, ms };
+    return await watchRemoval(server, file);
   } finally {
     await server.stop();
   }

@@ -1,6 +1,8 @@
 import fs from "node:fs/promises";
 import { Worker } from "node:worker_threads";
-import { descendantPids } from "./fuzz-proc.js";
+import { expect } from "vitest";
+import { descendantPids, tempFiles } from "./fuzz-proc.js";
+import { type RemoveOutcome, removeViaApi } from "./remove-api.js";
 import type { RunningServer } from "./server.js";
 
 export interface Watched<T> {
@@ -75,4 +77,16 @@ export async function watchService<T>(server: RunningServer, work: () => Promise
     done = true;
     await probe.terminate();
   }
+}
+
+/**
+ * A removal of `file` through the API, watched as above and timed; it must leave no temp file
+ * behind (checked for up to 10 s: a refused request's work may still be cleaning up).
+ */
+export async function watchRemoval(server: RunningServer, file: string): Promise<Watched<RemoveOutcome> & { ms: number }> {
+  const started = Date.now();
+  const watched = await watchService(server, () => removeViaApi(server, file));
+  const ms = Date.now() - started;
+  await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
+  return { ...watched, ms };
 }

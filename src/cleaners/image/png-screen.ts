@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { pngChunkHeads } from "./png-chunks.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -33,14 +34,9 @@ export async function checkPngShape(file: string): Promise<void> {
   try {
     let all = 0;
     let tagged = 0;
-    for (let at = 8; src.size - at >= 12; ) {
-      const head = src.peek(at, 8) ?? (await src.read(at, 8));
-      const length = head.readUInt32BE(0);
-      const type = head.toString("latin1", 4, 8);
+    for await (const { type } of pngChunkHeads(src)) {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
-      if (type === "IEND") return;
-      at += 12 + length;
     }
   } finally {
     await src.close();

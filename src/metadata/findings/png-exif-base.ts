@@ -1,4 +1,5 @@
-import fsp from "node:fs/promises";
+import { FileBytes } from "../../cleaners/file-bytes.js";
+import { pngChunkHeads } from "../../cleaners/image/png-chunks.js";
 
 /** Chunks walked before giving up: a real PNG's eXIf sits among its first chunks or after a few thousand IDATs. */
 const MAX_CHUNKS = 100_000;
@@ -9,20 +10,15 @@ const MAX_CHUNKS = 100_000;
  * where in a JPEG or WebP it gives them from the file's start.
  */
 export async function pngExifBase(file: string): Promise<number | null> {
-  const handle = await fsp.open(file, "r");
+  const src = await FileBytes.open(file);
   try {
-    const header = Buffer.alloc(8);
-    let offset = 8;
-    for (let n = 0; n < MAX_CHUNKS; n++) {
-      const { bytesRead } = await handle.read(header, 0, 8, offset);
-      if (bytesRead < 8) return null;
-      const type = header.toString("latin1", 4, 8);
-      if (type === "eXIf") return offset + 8;
-      if (type === "IEND") return null;
-      offset += 12 + header.readUInt32BE(0);
+    let n = 0;
+    for await (const { at, type } of pngChunkHeads(src)) {
+      if (type === "eXIf") return at + 8;
+      if (++n >= MAX_CHUNKS) return null;
     }
     return null;
   } finally {
-    await handle.close();
+    await src.close();
   }
 }
