@@ -1,6 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
-import { pngChunkHeads } from "./png-chunks.js";
+import { walkPngChunkHeads } from "./png-chunks.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -34,10 +34,10 @@ export async function checkPngShape(file: string): Promise<void> {
   try {
     let all = 0;
     let tagged = 0;
-    for await (const { type } of pngChunkHeads(src)) {
+    await walkPngChunkHeads(src, ({ type }) => {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
-    }
+    });
   } finally {
     await src.close();
   }

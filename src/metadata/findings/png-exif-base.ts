@@ -1,5 +1,5 @@
 import { FileBytes } from "../../cleaners/file-bytes.js";
-import { pngChunkHeads } from "../../cleaners/image/png-chunks.js";
+import { walkPngChunkHeads } from "../../cleaners/image/png-chunks.js";
 
 /** Chunks walked before giving up: a real PNG's eXIf sits among its first chunks or after a few thousand IDATs. */
 const MAX_CHUNKS = 100_000;
@@ -13,11 +13,12 @@ export async function pngExifBase(file: string): Promise<number | null> {
   const src = await FileBytes.open(file);
   try {
     let n = 0;
-    for await (const { at, type } of pngChunkHeads(src)) {
-      if (type === "eXIf") return at + 8;
-      if (++n >= MAX_CHUNKS) return null;
-    }
-    return null;
+    let base: number | null = null;
+    await walkPngChunkHeads(src, ({ at, type }) => {
+      if (type === "eXIf") base = at + 8;
+      return base != null || ++n >= MAX_CHUNKS ? "stop" : undefined;
+    });
+    return base;
   } finally {
     await src.close();
   }
