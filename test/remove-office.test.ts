@@ -5,7 +5,7 @@ import path from "node:path";
 import { DOMParser, XMLSerializer, type Element } from "@xmldom/xmldom";
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkZipLimits, extractZip } from "../src/cleaners/office/zip-read.js";
+import { extractZip } from "../src/cleaners/office/zip-read.js";
 import { TooComplexError } from "../src/cleaners/errors.js";
 import { docxWithDocument, makeBombDocx, makeMarkedJpeg, makeOffice, RSID, W, XML, zip, type OfficeKind } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
@@ -295,15 +295,6 @@ describe("zip extraction limits", () => {
     const err = await extractZip(file, work, { maxEntries: 100, maxTotalBytes: 12 << 20, maxXmlBytes: 1 << 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooComplexError);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 << 20);
-  });
-
-  test("a bomb can be refused before anything else reads the file", async () => {
-    const file = path.join(dir, "check-bomb.docx");
-    await fsp.writeFile(file, await makeBombDocx(200 * 1024 * 1024, false));
-    const err = await checkZipLimits(file).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TooComplexError);
-    await fsp.writeFile(file, (await makeOffice("docx", "MRKcheck", await makeMarkedJpeg(dir, "MRKcheck"))).bytes);
-    await expect(checkZipLimits(file)).resolves.toBeUndefined();
   });
 });
 

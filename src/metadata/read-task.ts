@@ -1,4 +1,5 @@
 import { readHead } from "../cleaners/file-bytes.js";
+import { isPngHead } from "../cleaners/image/png-chunks.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
@@ -28,7 +29,7 @@ export async function readAll(exiftool: ExifToolAccess, file: string, numeric: b
 function isPlainImage(head: Buffer): boolean {
   return (
     (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) ||
-    head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+    isPngHead(head) ||
     head.subarray(0, 4).toString("latin1") === "GIF8" ||
     (head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP")
   );

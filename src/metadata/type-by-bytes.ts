@@ -1,4 +1,4 @@
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+import { isPngHead } from "../cleaners/image/png-chunks.js";
 
 /** ISO BMFF major brands and the FileType ExifTool gives them (QuickTime.pm's ftyp lookup). */
 const BRANDS: Readonly<Record<string, string>> = {
@@ -14,7 +14,7 @@ const BRANDS: Readonly<Record<string, string>> = {
  */
 export function likelyFileType(head: Buffer): string | null {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "JPEG";
-  if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return "PNG";
+  if (isPngHead(head)) return "PNG";
   if (head.toString("latin1", 0, 5) === "%PDF-") return "PDF";
   if (head.length >= 12 && head.toString("latin1", 4, 8) === "ftyp") return BRANDS[head.toString("latin1", 8, 12)] ?? null;
   return null;

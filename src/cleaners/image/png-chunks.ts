@@ -1,5 +1,11 @@
 import type { FileBytes } from "../file-bytes.js";
 
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export function isPngHead(bytes: Buffer): boolean {
+  return bytes.subarray(0, 8).equals(PNG_SIGNATURE);
+}
+
 export interface PngChunkHead {
   /** Where the chunk's length field starts. */
   at: number;

@@ -2,8 +2,6 @@ import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { walkPngChunkHeads } from "./png-chunks.js";
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /**
  * Chunks of the kinds that carry tags (text, times, profiles, unknown kinds...) before a PNG is
  * refused: ExifTool turns each into a tag, at 200-380 µs and about a kilobyte each, kept until its
@@ -19,10 +17,6 @@ export const MAX_PNG_CHUNKS = 300_000;
 
 /** Chunks ExifTool steps over without a tag: image data and an animation's frames. */
 const PICTURE_CHUNKS = new Set(["IDAT", "fdAT", "fcTL"]);
-
-export function isPngHead(bytes: Buffer): boolean {
-  return bytes.subarray(0, 8).equals(SIGNATURE);
-}
 
 /**
  * Refuses (TooComplexError) a PNG of more chunks than MAX_PNG_CHUNKS, or of more than

@@ -3,8 +3,8 @@ import { BadFileError } from "../errors.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { orientationOnlyExif, readOrientation } from "./exif-orientation.js";
+import { PNG_SIGNATURE } from "./png-chunks.js";
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
  * Chunks a PNG needs to look the same: the critical ones, transparency, the colour-space numbers
@@ -54,15 +54,15 @@ function keepsOrientation(ctx: CleanContext, orientation: number | null): orient
  */
 async function writePng(ctx: CleanContext, known: number | null | undefined): Promise<{ used: number | null; found: number | null; orientation: number | null }> {
   return RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
-    const sig = await src.read(0, SIGNATURE.length);
-    if (!sig.equals(SIGNATURE)) throw damaged("it does not start like a PNG");
-    out.bytes(SIGNATURE);
+    const sig = await src.read(0, PNG_SIGNATURE.length);
+    if (!sig.equals(PNG_SIGNATURE)) throw damaged("it does not start like a PNG");
+    out.bytes(PNG_SIGNATURE);
     let found: number | null | undefined;
     let used: number | null | undefined;
     let first: string | undefined;
     let last: string | undefined;
     let unknownCritical = false;
-    let i = SIGNATURE.length;
+    let i = PNG_SIGNATURE.length;
     while (i + 12 <= src.size) {
       let head = src.peek(i, 8);
       if (head == null) {

@@ -2,6 +2,7 @@ import zlib from "node:zlib";
 import { asBmp, cleanDib } from "./embedded-dib.js";
 import { type MetafileKind, cleanMetafile } from "./embedded-metafile.js";
 import { cleanTiff } from "./embedded-tiff.js";
+import { PNG_SIGNATURE } from "../image/png-chunks.js";
 
 /**
  * Pictures inside Office 97-2003 files: OfficeArt BLIP records ([MS-ODRAW] 2.2.23), kept whole
@@ -26,7 +27,6 @@ const METAFILE_BLIPS: ReadonlyArray<[number, readonly number[], MetafileKind]> =
   [0xf01b, [0x216, 0x217], "wmf"],
 ];
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** PNG ancillary chunks that change how the pixels are shown and say nothing about the picture's origin. */
 const PNG_RENDERING = new Set(["tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs", "hIST", "cICP", "acTL", "fcTL", "fdAT"]);

@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import { BadFileError, TooComplexError } from "../errors.js";
@@ -55,22 +54,8 @@ export async function extractZip(input: string, workDir: string, limits: ZipLimi
   }
 }
 
-/**
- * Inflates every entry only to count its bytes, keeping none. Meant to run before anything else
- * reads a ZIP-based upload: ExifTool's Archive::Zip inflates document properties whole in memory
- * (a 1 MB DOCX whose core.xml inflates to 1 GB took it 49 s and 2 GB of memory).
- */
-export async function checkZipLimits(input: string, limits: ZipLimits = OFFICE_LIMITS): Promise<void> {
-  const zip = await open(input);
-  try {
-    await readAll(zip, () => null, limits);
-  } finally {
-    zip.close();
-  }
-}
-
-/** Where entry number i is written; null to count and discard. */
-type Destination = (index: number) => string | null;
+/** Where entry number i is written. */
+type Destination = (index: number) => string;
 
 function open(input: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
@@ -115,7 +100,7 @@ function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits
   });
 }
 
-async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string | null, limits: ZipLimits, budget: { total: number }): Promise<ZipEntry> {
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, limits: ZipLimits, budget: { total: number }): Promise<ZipEntry> {
   const name = entry.fileName;
   if (name.endsWith("/")) return { name, directory: true };
   if (entry.isEncrypted()) throw new BadFileError("The document is encrypted.");
@@ -131,9 +116,9 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string | 
       budget.total += n;
       if (counter.size > max || budget.total > limits.maxTotalBytes) throw new TooComplexError(BOMB);
     }),
-    file == null ? discard() : fs.createWriteStream(file, { flags: "wx" }),
+    fs.createWriteStream(file, { flags: "wx" }),
   );
-  return { name, directory: false, file: file ?? "", size: counter.size };
+  return { name, directory: false, file, size: counter.size };
 }
 
 function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
@@ -145,10 +130,6 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.Reada
   });
 }
 
-
-function discard(): Writable {
-  return new Writable({ write: (_chunk, _enc, cb) => cb() });
-}
 
 function notZip(cause: unknown): BadFileError {
   return new BadFileError("The file is not a readable ZIP archive.", cause);
