@@ -8,7 +8,8 @@ import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
-import { EXIFTOOL, run } from "./helpers/tools.js";
+import { pngChunk } from "./helpers/make-images.js";
+import { CONVERT, EXIFTOOL, run } from "./helpers/tools.js";
 
 interface Finding {
   kind: string;
@@ -39,11 +40,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function extract(name: string, data: Buffer): Promise<{ findings: Finding[]; metadata: unknown }> {
+async function extract(name: string, data: Buffer): Promise<{ findings: Finding[]; metadata: unknown; warnings: string[] }> {
   const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
   const body = (await res.json()) as Record<string, unknown>;
   expect(res.status, JSON.stringify(body)).toBe(200);
-  return { findings: body["findings"] as Finding[], metadata: body["metadata"] };
+  return { findings: body["findings"] as Finding[], metadata: body["metadata"], warnings: body["warnings"] as string[] };
 }
 
 /** The findings about one inner file (their titles start with its name). */
@@ -129,6 +130,39 @@ describe("findings of the files inside a file", () => {
     expect(about(findings, "p64.jpg")).toEqual([]);
     expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ kind: "embedded", value: "6" });
   });
+
+  it("files not looked into are a warnings line too; a ZIP whose files all look inside are none", async () => {
+    const members = Array.from({ length: 66 }, (_, i) => ({ name: `w${i}.jpg`, data: photo }));
+    const { warnings } = await extract("warned.zip", handZip(members));
+    expect(warnings.filter((w) => /^2 file\(s\) inside this file were not looked into/.test(w)), JSON.stringify(warnings)).toHaveLength(1);
+    const { warnings: none } = await extract("small.zip", handZip(members.slice(0, 3)));
+    expect(none.filter((w) => /not looked into/.test(w))).toEqual([]);
+  });
+
+  it("64 PNGs of 9,990 text chunks each (29 s of ExifTool reads before) stop being read after 10 s: the rest counted, in a finding and a warning", async () => {
+    const plain = path.join(tmp, "tiny.png");
+    await run(CONVERT, ["-size", "2x2", "xc:red", plain]);
+    const png = await fs.readFile(plain);
+    const iend = png.length - 12;
+    const text = Buffer.concat(Array<Buffer>(9_989).fill(pngChunk("tEXt", Buffer.from("k\0v", "latin1"))));
+    const members = Array.from({ length: 64 }, (_, i) => ({
+      name: `t${String(i).padStart(2, "0")}.png`,
+      data: Buffer.concat([png.subarray(0, iend), pngChunk("tEXt", Buffer.from(`Author\0ChunkAuthor${i}`, "latin1")), text, png.subarray(iend)]),
+      deflate: true,
+    }));
+    const started = performance.now();
+    const { findings, warnings } = await extract("chunky.zip", handZip(members));
+    const ms = performance.now() - started;
+    // 10 s of inner reads, the one under way when they ran out (~0.4 s quiet, a few s busy), the upload and the outer read.
+    expect(ms).toBeLessThan(22_000);
+    const left = Number(findings.find((f) => /were not looked into/.test(f.title))?.value);
+    expect(left).toBeGreaterThan(0);
+    // The first files were read, the last was not; looked-into and counted ones are all 64.
+    expect(about(findings, "t00.png").find((f) => f.kind === "people")?.value).toContain("ChunkAuthor0");
+    expect(about(findings, "t63.png")).toEqual([]);
+    expect(findings.filter((f) => f.kind === "people" && /^t\d\d\.png: /.test(f.title)).length + left).toBe(64);
+    expect(warnings.some((w) => w.startsWith(`${left} file(s) inside this file were not looked into`)), JSON.stringify(warnings)).toBe(true);
+  }, 60_000);
 
   it("members past the byte limit (80 MB of zeros, said or hidden behind a lying size) are counted as not looked into; the others still are", async () => {
     const zeros = Buffer.alloc(80 * 1024 * 1024);

@@ -1,6 +1,7 @@
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import type { Finding } from "./findings/index.js";
+import { innerWarnings } from "./findings/inner.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -61,5 +62,6 @@ export async function extractMetadata(
     numeric: opts.numeric,
     replacements: [[file.path, name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
-  return { ...shaped, findings: await opts.findings(read.tags, file.path) };
+  const findings = await opts.findings(read.tags, file.path);
+  return { ...shaped, warnings: [...shaped.warnings, ...innerWarnings(findings)], findings };
 }

@@ -18,8 +18,8 @@ import { type Finding, type TagEntry, tagEntries } from "./types.js";
 
 /**
  * How much of the files inside one file a request looks at: ExifTool reads each, so a DOCX of
- * thousands of pictures would cost thousands of reads. Past these, a finding says how many files
- * were not looked at. Files inside inner files (a photo in a DOCX in a ZIP) count as well.
+ * thousands of pictures would cost thousands of reads. Past these, a finding and a warning say how
+ * many files were not looked at. Files inside inner files (a photo in a DOCX in a ZIP) count as well.
  */
 export const INNER_LOOK_LIMITS = {
   maxFiles: 64,
@@ -27,6 +27,12 @@ export const INNER_LOOK_LIMITS = {
   maxBytes: 64 * 1024 * 1024,
   /** A photo in a DOCX in a ZIP is the second level. */
   maxDepth: 2,
+  /**
+   * Time from the look's start after which no further inner file is read: 64 files that each
+   * cost ExifTool ~0.4 s (10,000 text chunks in each PNG of a ZIP) made an extraction take 29 s.
+   * The read under way when it passes still ends, so a look lasts at most this plus one read.
+   */
+  maxMs: 10_000,
 } as const;
 
 /** What ExifTool's read of a file says about it, in the order `findingsOf` ranks equal findings. */
@@ -46,6 +52,8 @@ const TAG_FINDERS: ReadonlyArray<(entries: readonly TagEntry[]) => Finding[]> = 
 interface Look {
   exiftool: ExifToolAccess;
   scratchDir: string;
+  /** `performance.now()` past which no inner file is read any more (INNER_LOOK_LIMITS.maxMs). */
+  until: number;
   files: number;
   bytes: number;
   /** Inner files not looked at: past the limits, unreadable from their container, or too complex for ExifTool. */
@@ -63,18 +71,24 @@ export async function innerFindings(entries: readonly TagEntry[], file: string, 
   const source = sourceFor(entries);
   if (source == null) return [];
   await fsp.mkdir(scratchDir, { recursive: true });
-  const look: Look = { exiftool, scratchDir, files: 0, bytes: 0, notLooked: 0, made: 0 };
+  const look: Look = { exiftool, scratchDir, until: performance.now() + INNER_LOOK_LIMITS.maxMs, files: 0, bytes: 0, notLooked: 0, made: 0 };
   const findings = await lookInside(look, source, file, "", 1);
-  if (look.notLooked > 0) {
-    findings.push({
-      kind: "embedded",
-      severity: "low",
-      title: `${look.notLooked} file(s) inside were not looked into (past ${INNER_LOOK_LIMITS.maxFiles} files or ${INNER_LOOK_LIMITS.maxBytes / 1024 / 1024} MB, damaged, or too complex): their metadata is not in these findings.`,
-      tags: [],
-      value: String(look.notLooked),
-    });
-  }
+  if (look.notLooked > 0) findings.push({ kind: "embedded", severity: "low", title: notLookedTitle(look.notLooked), tags: [], value: String(look.notLooked) });
   return findings;
+}
+
+function notLookedTitle(n: number): string {
+  const { maxFiles, maxBytes, maxMs } = INNER_LOOK_LIMITS;
+  return `${n} file(s) inside were not looked into (past ${maxFiles} files, ${maxBytes / 1024 / 1024} MB or ${maxMs / 1000} s of reading, damaged, or too complex): their metadata is not in these findings.`;
+}
+
+/**
+ * The extraction's `warnings` line when `findings` leave files inside out (the finding made above
+ * says how many): the result is incomplete, as when ExifTool could not read all of a file.
+ */
+export function innerWarnings(findings: readonly Finding[]): string[] {
+  const left = findings.find((f) => f.kind === "embedded" && f.tags.length === 0 && f.value != null && f.title === notLookedTitle(Number(f.value)));
+  return left == null ? [] : [`${left.value} file(s) inside this file were not looked into (the findings' limits of files, bytes and time, damaged or too complex files): the findings leave out their metadata.`];
 }
 
 function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
@@ -89,7 +103,7 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
   const findings: Finding[] = [];
   const unlisted = await source(file, path.join(look.scratchDir, `source-${look.made++}`), async (inner) => {
     const room = INNER_LOOK_LIMITS.maxBytes - look.bytes;
-    if (look.files >= INNER_LOOK_LIMITS.maxFiles || inner.claimedSize > room) {
+    if (look.files >= INNER_LOOK_LIMITS.maxFiles || inner.claimedSize > room || outOfTime(look)) {
       look.notLooked += 1;
       return;
     }
@@ -114,6 +128,11 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
 
 /** One inner file's findings, titled by its name, and those of the files inside it. */
 async function ofInnerFile(look: Look, file: string, name: string, depth: number): Promise<Finding[]> {
+  // Its copy may have taken the rest of the time (a PDF attachment's qpdf run).
+  if (outOfTime(look)) {
+    look.notLooked += 1;
+    return [];
+  }
   try {
     // As for an upload: a file too complex for ExifTool is not handed to it.
     await screenHere(file);
@@ -135,4 +154,8 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
   const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((f) => ({ ...f, title: `${name}: ${f.title}` }));
   const source = depth < INNER_LOOK_LIMITS.maxDepth ? sourceFor(entries) : null;
   return source == null ? own : [...own, ...(await lookInside(look, source, file, `${name} > `, depth + 1))];
+}
+
+function outOfTime(look: Look): boolean {
+  return performance.now() >= look.until;
 }
