@@ -12,8 +12,9 @@ import { CONVERT, exiftool, run } from "./helpers/tools.js";
 /*
  * Old-style JPEG TIFF (compression 6: old scanners, fax and imaging software of the 1990s) was
  * refused as damaged. A page that keeps its JPEG headers and tables in a JPEG interchange format
- * stream is cleaned, the stream carried over with the strips; one whose stream holds a comment,
- * or whose tables lie apart, is refused, never handed back.
+ * stream is cleaned, the stream carried over with the strips, and so is one whose tables lie apart
+ * or whose strip is the whole stream; one whose stream holds a comment is refused, never handed
+ * back.
  */
 
 const MARKER = "OldJpegMark4419";
@@ -80,10 +81,43 @@ describe("old-style JPEG TIFF", () => {
     expect(outcome.body["error"]).toMatch(/^The TIFF file's JPEG-compressed pictures carry data of their own/);
   });
 
-  test("whose tables lie apart (JPEGQTables) is refused", async () => {
+  test("with a JPEGQTables field pointing into its interchange stream keeps it, decoding the same", async () => {
     const file = await makeOldJpegTiff(dir, MARKER, { qTables: true });
-    const outcome = await removeViaApi(server, file, "tables.tif");
+    const before = await pixels(file);
+    const out = await cleanCopy(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixels(out)).toBe(before);
+  });
+
+  test("whose tables lie apart (JPEGQTables, DCTables, ACTables, no interchange stream) keeps them and nothing between them, decoding the same", async () => {
+    const between = "BetweenTables7731";
+    const file = await makeOldJpegTiff(dir, MARKER, { layout: "tablesApart", betweenTables: between });
+    // ExifTool cannot write such a file ("No size tag for IFD0:JPEGACTables"): Artist holds the marker.
+    const before = await pixels(file);
+    expect(before).toMatch(/^64 48 [0-9a-f]{64}$/);
+    expect(await exiftool(["-s3", "-IFD0:OtherImageStart", file])).toBe("");
+    const out = await cleanCopy(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await findMarker(out, between)).toEqual([]);
+    expect(await exiftool(["-s3", "-IFD0:Compression", out])).toContain("old-style");
+    expect((await exiftool(["-s3", "-IFD0:JPEGDCTables", out])).trim()).toMatch(/^\d+ \d+ \d+$/);
+    expect(await pixels(out)).toBe(before);
+    expect((await tiffImages(out)).map((i) => i.digest)).toEqual((await tiffImages(file)).map((i) => i.digest));
+  });
+
+  test("whose strip is its whole stream, without an interchange stream, is cleaned, decoding the same", async () => {
+    const file = await makeOldJpegTiff(dir, MARKER, { layout: "strip" });
+    const before = await pixels(file);
+    const out = await cleanCopy(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixels(out)).toBe(before);
+  });
+
+  test("whose strip starts with a comment segment, without a start of image, is refused (libtiff skips it and decodes the rest)", async () => {
+    const file = await makeOldJpegTiff(dir, "Artist", { layout: "strip", headless: true, streamComment: MARKER });
+    expect(await pixels(file)).toMatch(/^64 48 /);
+    const outcome = await removeViaApi(server, file, "headless.tif");
     expect(outcome.status, JSON.stringify(outcome.body)).toBe(422);
-    expect(outcome.body["error"]).toBe("The TIFF file uses old-style JPEG compression with its tables stored apart, which cannot be cleaned.");
+    expect(outcome.body["error"]).toMatch(/^The TIFF file's JPEG-compressed pictures carry data of their own/);
   });
 });

@@ -31,10 +31,14 @@ const DATA: readonly (readonly [number, number])[] = [
 const COMPRESSION = 259;
 /**
  * Old-style JPEG (compression 6) decodes its strips with the headers and tables of one more
- * stream, JPEGInterchangeFormat and its length: part of the image's data.
+ * stream, JPEGInterchangeFormat and its length, or with tables stored apart (JPEGQTables,
+ * JPEGDCTables, JPEGACTables: an offset per component to 64 quantization values, or to a Huffman
+ * table's 16 counts and as many values as they add up to): part of the image's data.
  */
 const OLD_JPEG = 6;
 const JPEG_INTERCHANGE: readonly [number, number] = [513, 514];
+const Q_TABLES = 519;
+const HUFFMAN_TABLES = [520, 521];
 const SHORT = 3;
 const LONG = 4;
 const IFD = 13;
@@ -154,10 +158,7 @@ class Walker {
       if (offsets == null || counts == null) continue;
       const ranges = [{ from: await this.numbers(offsets), lengths: await this.numbers(counts) }];
       const compression = fields.get(COMPRESSION);
-      const [start, length] = JPEG_INTERCHANGE.map((t) => fields.get(t));
-      if (compression != null && (await this.numbers(compression))[0] === OLD_JPEG && start != null && length != null) {
-        ranges.push({ from: await this.numbers(start), lengths: await this.numbers(length) });
-      }
+      if (compression != null && (await this.numbers(compression))[0] === OLD_JPEG) ranges.push(...(await this.oldJpegRanges(fields)));
       const hash = crypto.createHash("sha256");
       let bytes = 0;
       for (const { from, lengths } of ranges) {
@@ -178,6 +179,24 @@ class Walker {
       };
     }
     return null;
+  }
+
+  /** An old-style JPEG page's interchange format stream and tables stored apart, in tag order. */
+  private async oldJpegRanges(fields: ReadonlyMap<number, Field>): Promise<{ from: number[]; lengths: number[] }[]> {
+    const ranges: { from: number[]; lengths: number[] }[] = [];
+    const [start, length] = JPEG_INTERCHANGE.map((t) => fields.get(t));
+    if (start != null && length != null) ranges.push({ from: await this.numbers(start), lengths: await this.numbers(length) });
+    for (const tag of [Q_TABLES, ...HUFFMAN_TABLES]) {
+      const field = fields.get(tag);
+      if (field == null) continue;
+      const from = (await this.numbers(field)).filter((at) => at !== 0);
+      const lengths: number[] = [];
+      for (const at of from) {
+        lengths.push(tag === Q_TABLES ? 64 : 16 + (await this.read(at, 16)).reduce((sum, n) => sum + n, 0));
+      }
+      ranges.push({ from, lengths });
+    }
+    return ranges;
   }
 
   private async numbers(f: Field): Promise<number[]> {

@@ -21,21 +21,23 @@ const MAX_SEGMENTS = 64;
 /**
  * The first segment of the JPEG streams at `ranges` of `src` that is not coding (`"COM"`,
  * `"APP1"`...), or null when there is none. Each stream is read up to its scan (or, for tables,
- * its end); a stream that does not start like one counts as foreign.
+ * its end); a stream that does not start like one counts as foreign, unless `headless` (old-style
+ * JPEG's strips, whose headers libtiff reads with or without a start of image).
  */
-export async function foreignJpegSegment(src: FileBytes, ranges: ReadonlyArray<readonly [number, number]>): Promise<string | null> {
+export async function foreignJpegSegment(src: FileBytes, ranges: ReadonlyArray<readonly [number, number]>, headless = false): Promise<string | null> {
   for (const [from, to] of ranges) {
-    const found = await foreignIn(src, from, to);
+    const found = await foreignIn(src, from, to, headless);
     if (found != null) return found;
   }
   return null;
 }
 
-async function foreignIn(src: FileBytes, from: number, to: number): Promise<string | null> {
+async function foreignIn(src: FileBytes, from: number, to: number, headless: boolean): Promise<string | null> {
   if (to - from < 2) return to === from ? null : "no start of image";
   const head = await src.read(from, 2);
-  if (head[0] !== 0xff || head[1] !== SOI) return "no start of image";
-  let at = from + 2;
+  const soi = head[0] === 0xff && head[1] === SOI;
+  if (!soi && !headless) return "no start of image";
+  let at = soi ? from + 2 : from;
   let segments = 0;
   for (; segments < MAX_SEGMENTS && at + 4 <= to; segments++) {
     const b = await src.read(at, 4);

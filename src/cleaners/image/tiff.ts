@@ -46,16 +46,28 @@ const DATA_POINTERS: ReadonlyMap<number, number> = new Map([
  * the JPEG stream's headers and tables lie in one JPEG interchange format stream
  * (JPEGInterchangeFormat and its length), the strips hold the coded data. Its fields decode the
  * pixels in such a page only (elsewhere 513 and 514 point at a thumbnail); ExifTool names 513 and
- * 514 in IFD0 "OtherImage". Tables stored apart (JPEGQTables, JPEGDCTables, JPEGACTables: lists
- * of offsets to each table) are not carried over, so a page using them is refused.
+ * 514 in IFD0 "OtherImage". Writers without such a stream stored the tables apart (below), or
+ * made each strip a whole stream.
  */
 const OLD_JPEG = 6;
 const OLD_JPEG_FIELDS: ReadonlyMap<number, string> = new Map([
   [512, "JPEGProc"], [513, "OtherImageStart"], [514, "OtherImageLength"], [515, "JPEGRestartInterval"],
   [517, "JPEGLosslessPredictors"], [518, "JPEGPointTransforms"],
 ]);
-const OLD_JPEG_TABLES = [519, 520, 521];
 const JPEG_INTERCHANGE = 513;
+/**
+ * Old-style JPEG's tables stored apart: one offset per component (0: the previous component's
+ * table) to a quantization table (its 64 values) or a Huffman table (16 counts, then as many
+ * values as they add up to), from which libtiff builds the stream's headers when the page has no
+ * interchange format stream. Numbers that decode the pixels and nothing else, copied over like
+ * strips, exactly their length; the bytes around them are not.
+ */
+const OLD_JPEG_TABLES: ReadonlyMap<number, string> = new Map([[519, "JPEGQTables"], [520, "JPEGDCTables"], [521, "JPEGACTables"]]);
+const Q_TABLES = 519;
+const Q_TABLE_SIZE = 64;
+/** A Huffman table codes at most 256 symbols; a page has at most a few components. */
+const MAX_HUFFMAN_VALUES = 256;
+const MAX_TABLES = 16;
 
 /**
  * The fields that describe how to decode and show the pixels, by tag number and ExifTool name.
@@ -79,7 +91,7 @@ export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
  * page's picture data.
  */
 const JPEG_STRIP_NAMES = ["PreviewImageStart", "PreviewImageLength", "PreviewImage"];
-const STRUCTURAL_NAMES = new Set([...STRUCTURAL.values(), ...JPEG_STRIP_NAMES, ...OLD_JPEG_FIELDS.values(), "OtherImage"]);
+const STRUCTURAL_NAMES = new Set([...STRUCTURAL.values(), ...JPEG_STRIP_NAMES, ...OLD_JPEG_FIELDS.values(), ...OLD_JPEG_TABLES.values(), "OtherImage"]);
 
 interface Entry {
   tag: number;
@@ -129,7 +141,7 @@ export const tiffCleaner: Cleaner = {
         const page: Entry[] = [];
         const oldJpeg = await isOldJpeg(file, entries);
         for (const e of entries) {
-          if (STRUCTURAL.has(e.tag) || (oldJpeg && OLD_JPEG_FIELDS.has(e.tag))) page.push(e);
+          if (STRUCTURAL.has(e.tag) || (oldJpeg && (OLD_JPEG_FIELDS.has(e.tag) || OLD_JPEG_TABLES.has(e.tag)))) page.push(e);
           else if (e.tag === ICC_PROFILE) {
             if (ctx.keep.has("colorProfile")) page.push(e);
           } else if (e.tag === ORIENTATION) {
@@ -159,7 +171,7 @@ export const tiffCleaner: Cleaner = {
  */
 async function refuseOverlaps(file: TiffReader, pages: readonly Entry[][], cleaned: readonly Entry[][]): Promise<void> {
   const kept: Range[] = [];
-  for (const page of cleaned) append(kept, valueRanges(page), await file.dataRanges(page));
+  for (const page of cleaned) append(kept, valueRanges(page), await file.dataRanges(page), await file.tableRanges(page));
   const dropped: Range[] = [];
   for (const [i, entries] of pages.entries()) {
     append(dropped, await file.metadataRanges(entries.filter((e) => !cleaned[i]!.includes(e)), 0));
@@ -183,9 +195,10 @@ async function refuseJpegExtras(file: string): Promise<void> {
       if (scheme !== JPEG && scheme !== OLD_JPEG) continue;
       const tables = page.find((e) => e.tag === JPEG_TABLES);
       let ranges: Range[] = [...(tables?.offset != null ? [[tables.offset, tables.offset + tables.size] as const] : []), ...(await tiff.dataRanges(page))];
-      // Old-style strips are the coded data alone, unless a writer made each a whole stream.
-      if (scheme === OLD_JPEG) ranges = await startingWithImage(src, ranges);
-      const foreign = await foreignJpegSegment(src, ranges);
+      // Old-style strips are the coded data alone, unless a writer put headers in them, which
+      // libtiff then reads (skipping any other segment), with or without a start of image.
+      if (scheme === OLD_JPEG) ranges = await startingWithMarker(src, ranges);
+      const foreign = await foreignJpegSegment(src, ranges, scheme === OLD_JPEG);
       if (foreign != null) {
         throw new BadFileError(
           "The TIFF file's JPEG-compressed pictures carry data of their own (comments or application segments) that cannot be removed without changing the pictures.",
@@ -198,27 +211,22 @@ async function refuseJpegExtras(file: string): Promise<void> {
   }
 }
 
-/**
- * Whether the page is old-style JPEG with its JPEG interchange format stream, which the copy then
- * keeps; refused when its tables lie apart, or it has no such stream.
- */
+/** Whether the page is old-style JPEG, whose interchange format stream and tables the copy keeps. */
 async function isOldJpeg(file: TiffReader, entries: readonly Entry[]): Promise<boolean> {
   const compression = entries.find((e) => e.tag === COMPRESSION);
-  if (compression == null || (await file.first(compression)) !== OLD_JPEG) return false;
-  if (!entries.some((e) => e.tag === JPEG_INTERCHANGE) || entries.some((e) => OLD_JPEG_TABLES.includes(e.tag))) {
-    throw new BadFileError(
-      "The TIFF file uses old-style JPEG compression with its tables stored apart, which cannot be cleaned.",
-      new Error("tiff: an old-style JPEG page without JPEGInterchangeFormat, or with JPEGQTables/DCTables/ACTables"),
-    );
-  }
-  return true;
+  return compression != null && (await file.first(compression)) === OLD_JPEG;
 }
 
-/** The ranges whose bytes start with a JPEG start of image. */
-async function startingWithImage(src: FileBytes, ranges: readonly Range[]): Promise<Range[]> {
+/**
+ * The ranges whose bytes start with a JPEG marker: 0xFF, then neither a stuffed 0 nor a restart
+ * marker, the two that coded data can start with.
+ */
+async function startingWithMarker(src: FileBytes, ranges: readonly Range[]): Promise<Range[]> {
   const found: Range[] = [];
   for (const r of ranges) {
-    if (r[1] - r[0] >= 2 && (await src.read(r[0], 2)).readUInt16BE(0) === 0xffd8) found.push(r);
+    if (r[1] - r[0] < 2) continue;
+    const [ff, marker] = await src.read(r[0], 2);
+    if (ff === 0xff && marker !== 0 && !(marker! >= 0xd0 && marker! <= 0xd7)) found.push(r);
   }
   return found;
 }
@@ -338,6 +346,35 @@ class TiffReader {
     return ranges;
   }
 
+  /** The old-style JPEG tables stored apart that the entries point at. */
+  async tableRanges(entries: readonly Entry[]): Promise<Range[]> {
+    const ranges: Range[] = [];
+    for (const e of entries) if (OLD_JPEG_TABLES.has(e.tag)) for (const r of await this.tables(e)) if (r != null) ranges.push(r);
+    return ranges;
+  }
+
+  /** Each value's table of a JPEGQTables, JPEGDCTables or JPEGACTables field; null for a 0. */
+  async tables(e: Entry): Promise<(Range | null)[]> {
+    if (e.count > MAX_TABLES) throw damaged("an old-style JPEG table field has more values than a page has components");
+    const ranges: (Range | null)[] = [];
+    for (const at of await this.numbers(e)) {
+      if (at === 0) {
+        ranges.push(null);
+        continue;
+      }
+      let length = Q_TABLE_SIZE;
+      if (e.tag !== Q_TABLES) {
+        if (at + 16 > this.src.size) throw damaged("a JPEG table lies outside the file");
+        const symbols = (await this.src.read(at, 16)).reduce((sum, n) => sum + n, 0);
+        if (symbols > MAX_HUFFMAN_VALUES) throw damaged("a JPEG Huffman table codes more than 256 symbols");
+        length = 16 + symbols;
+      }
+      if (at + length > this.src.size) throw damaged("a JPEG table lies outside the file");
+      ranges.push([at, at + length]);
+    }
+    return ranges;
+  }
+
   /** Every byte the entries' values take, and for IFD pointers the whole IFD pointed at. */
   async metadataRanges(entries: readonly Entry[], depth: number): Promise<Range[]> {
     const ranges: Range[] = [];
@@ -421,7 +458,7 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
   };
   for (const entries of pages) {
     const fields = entries.map((e) => ({ ...e }));
-    /** The page's single strip or tile, where the copy has it. */
+    /** The page's single strip or tile and its tables, where the copy has them. */
     const copied: { from: number; length: number; at: number }[] = [];
     for (const [offsetsTag, countsTag] of DATA_POINTERS) {
       const offsets = fields.find((e) => e.tag === offsetsTag);
@@ -448,6 +485,23 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
       }
       const value = w.words(moved);
       Object.assign(offsets, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
+    }
+    for (const f of fields.filter((e) => OLD_JPEG_TABLES.has(e.tag))) {
+      const moved: number[] = [];
+      for (const r of await src.tables(f)) {
+        // Components sharing a table point at one copy of it.
+        const same = r == null ? undefined : copied.find((c) => c.from === r[0] && c.length === r[1] - r[0]);
+        if (r == null || same != null) {
+          moved.push(same?.at ?? 0);
+          continue;
+        }
+        align();
+        copied.push({ from: r[0], length: r[1] - r[0], at: out.length });
+        moved.push(out.length);
+        out.copy(r[0], r[1]);
+      }
+      const value = w.words(moved);
+      Object.assign(f, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
     }
     fields.sort((a, b) => a.tag - b.tag);
     const outOfLine = fields.map((f) => {
