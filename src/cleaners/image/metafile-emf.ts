@@ -1,6 +1,6 @@
 import { cleanEmfPlus, cleanEmfPlusImages } from "./metafile-emf-plus.js";
 import { EMF_RECORDS } from "./metafile-emf-records.js";
-import { type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
+import { type Blanked, type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
 import { cleanCompressedBitmap } from "./metafile-pictures.js";
 import { blankWmf } from "./metafile-wmf.js";
 
@@ -16,14 +16,6 @@ const END_GROUP = 3;
 const NEUTRAL_ID = 0x6f52657a; // "zeRo"
 /** EMF+ images holding drawings holding images...: real ones hold one level. */
 const MAX_DEPTH = 4;
-
-/** What cleaning a metafile did: things removed, and the length of the cleaned metafile at the start of its buffer. */
-export interface Blanked {
-  blanked: number;
-  end: number;
-  /** Whether an end-of-file record was met (a truncated drawing has none: readers draw what they get). */
-  ended: boolean;
-}
 
 /** Whether `data` starts with an EMF's header record. */
 export function startsLikeEmf(data: Buffer): boolean {

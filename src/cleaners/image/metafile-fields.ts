@@ -1,5 +1,13 @@
 import { BadFileError } from "../errors.js";
 
+/** What cleaning a metafile did: things removed, and the length of the cleaned metafile at the start of its buffer. */
+export interface Blanked {
+  blanked: number;
+  end: number;
+  /** Whether an end-of-file record was met (a truncated drawing has none: readers draw what they get). */
+  ended: boolean;
+}
+
 /** Byte ranges [start, end) of a record that readers read; the rest of the record is slack. */
 export type Fields = Array<readonly [number, number]>;
 

@@ -1,8 +1,8 @@
-import { cleanJpeg, cleanPng } from "../legacy-office/embedded-pictures.js";
+import { cleanJpeg, cleanPng } from "./pictures-in-place.js";
 
 /**
  * A JPEG or PNG file at [start, end) of `b`, a picture inside a drawing, loses its metadata in
- * place as in Office 97-2003 documents (legacy-office/embedded-pictures.ts: EXIF, XMP, IPTC,
+ * place as in Office 97-2003 documents (pictures-in-place.ts: EXIF, XMP, IPTC,
  * ICC profile, comments and text chunks become neutral bytes of the same length, the pixels stay).
  * Says whether anything changed; any other kind of file is left as it is.
  */

@@ -1,5 +1,4 @@
-import type { Blanked } from "./metafile-emf.js";
-import { type Fields, ansiz, damaged, zeroSlack } from "./metafile-fields.js";
+import { type Blanked, type Fields, ansiz, damaged, zeroSlack } from "./metafile-fields.js";
 
 const PLACEABLE_KEY = 0x9ac6cdd7;
 const META_EOF = 0x0000;

@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { holdsPictureMetadata } from "../legacy-office/embedded-pictures.js";
+import { holdsPictureMetadata } from "./pictures-in-place.js";
 import { blankEmf } from "./metafile-emf.js";
 import { blankWmf } from "./metafile-wmf.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";

@@ -4,7 +4,8 @@ import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
-import { type CleanedPicture, cleanPictures, holdsPictureMetadata } from "./embedded-pictures.js";
+import { holdsPictureMetadata } from "../image/pictures-in-place.js";
+import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
@@ -69,7 +70,7 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * it writes: a constant, read by no Office program.)
  *
  * Not yet cleaned: pictures of other kinds (PICT), so a document in which EXIF, XMP or
- * PNG text is still found after cleaning is refused (embedded-pictures.ts); the WriteAccess and
+ * PNG text is still found after cleaning is refused (image/pictures-in-place.ts); the WriteAccess and
  * user fields of workbooks embedded in other documents.
  */
 export const legacyOfficeCleaner: Cleaner = {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { BadFileError } from "../errors.js";
 import { blankEmf } from "../image/metafile-emf.js";
 import { blankWmf } from "../image/metafile-wmf.js";
-import { holdsPictureMetadata } from "../legacy-office/embedded-pictures.js";
+import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import type { CleanContext } from "../types.js";
 import { pictureBytes, pictureHex } from "./picture-data.js";
 import type { PictureSlot } from "./rewrite.js";
