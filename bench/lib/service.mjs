@@ -11,6 +11,7 @@ import { ROOT } from "./tools.mjs";
  * @property {string} baseUrl
  * @property {string} apiKey
  * @property {number} pid
+ * @property {string} logFile  the service's standard output (its JSON log; V8's traces when asked)
  * @property {() => Promise<void>} stop
  */
 
@@ -81,6 +82,7 @@ export async function startService(opts) {
     baseUrl,
     apiKey,
     pid,
+    logFile,
     async stop() {
       if (child.exitCode == null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -104,7 +104,7 @@ ${memoryTable(r.points)}
 
 ### Steady load (leak check)
 
-${r.soak == null ? "Not run." : `A fresh service under 1 MP JPEG extract/remove at c=8 for ${r.soak.minutes.toFixed(1)} min (${r.soak.requests} requests, ${r.soak.errors} errors). Service VmRSS every 30 s (MB): ${r.soak.timeline.map((b) => (b / 2 ** 20).toFixed(0)).join(", ")}; lowest-highest of each minute (sampled every 2 s): ${r.soak.perMinute.map((m) => `${(m.min / 2 ** 20).toFixed(0)}-${(m.max / 2 ** 20).toFixed(0)}`).join(", ")}.`}
+${r.soak == null ? "Not run." : `A fresh service under 1 MP JPEG extract/remove at c=8 for ${r.soak.minutes.toFixed(1)} min (${r.soak.requests} requests, ${r.soak.errors} errors). Service VmRSS every 30 s (MB): ${r.soak.timeline.map((b) => (b / 2 ** 20).toFixed(0)).join(", ")}; lowest-highest of each minute (sampled every 2 s): ${r.soak.perMinute.map((m) => `${(m.min / 2 ** 20).toFixed(0)}-${(m.max / 2 ** 20).toFixed(0)}`).join(", ")}; the main thread's JavaScript heap after each minute's last full collection (MB; - for none): ${r.soak.liveHeap.map((b) => (b == null ? "-" : (b / 2 ** 20).toFixed(1))).join(", ")}.`}
 
 ### 1 GB uploads (a fresh service each, MAX_FILE_MB=1200)
 
