@@ -16,6 +16,10 @@ export interface Finding {
   title: string;
   tags: string[];
   value?: string;
+  /** The file inside the file the finding is about (its path there), read from the title. */
+  innerFile?: string;
+  /** How many files inside were not looked into, when the finding says only that. */
+  notLookedInto?: number;
 }
 
 const KINDS: Record<FindingKind, { name: MessageKey; text: MessageKey }> = {
@@ -39,6 +43,15 @@ export function kindMessages(kind: string): { name: MessageKey; text: MessageKey
   return Object.hasOwn(KINDS, kind) ? KINDS[kind as FindingKind] : null;
 }
 
+/**
+ * A finding about a file inside the file is titled by that file's path, then the sentence a file
+ * of its own would get (README, "Findings"), which always starts "The file", "The document" or
+ * "The PDF"; the last such start ends the path (a nested file's path holds " > ").
+ */
+const INNER_TITLE = /^(.+): The (?:file|document|PDF)\b/s;
+/** The API's finding that counts the files inside it did not look into (the count is its value). */
+const NOT_LOOKED_TITLE = /^\d+ file\(s\) inside were not looked into\b/;
+
 /** Keeps the well-formed findings of an API answer, in the API's order. */
 export function parseFindings(json: unknown): Finding[] {
   if (!Array.isArray(json)) return [];
@@ -54,6 +67,9 @@ export function parseFindings(json: unknown): Finding[] {
       tags: Array.isArray(o["tags"]) ? o["tags"].filter((t): t is string => typeof t === "string") : [],
     };
     if (typeof o["value"] === "string") finding.value = o["value"];
+    const inner = INNER_TITLE.exec(finding.title)?.[1];
+    if (inner != null) finding.innerFile = inner;
+    if (finding.kind === "embedded" && NOT_LOOKED_TITLE.test(finding.title) && /^\d+$/.test(finding.value ?? "")) finding.notLookedInto = Number(finding.value);
     return [finding];
   });
 }

@@ -1,6 +1,6 @@
 import type { Extraction, Removal } from "./api.js";
 import { h } from "./dom.js";
-import { kindMessages, mapLink, positionOf, SEVERITY_KEYS } from "./findings.js";
+import { type Finding, kindMessages, mapLink, positionOf, SEVERITY_KEYS } from "./findings.js";
 import { formatValue, groupLabel, sectionsOf } from "./groups.js";
 import { hiddenContentLabel } from "./hidden-content.js";
 import type { Lang, MessageKey } from "./i18n.js";
@@ -33,7 +33,7 @@ function formatBytes(n: number, lang: Lang): string {
  * The highlighted list at the top: the API's findings, most serious first, each titled by its
  * kind in the page's language, with its value (a position gets a map link) and the tags it
  * comes from. In English the API's own sentence says what was found; other languages describe
- * the kind.
+ * the kind, naming the file inside the file a finding is about.
  */
 export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
   if (x.findings.length === 0) return h("p", { class: "muted" }, t("noFindings"));
@@ -44,7 +44,7 @@ export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
     const card = h("div", { class: "finding", "data-kind": finding.kind, "data-severity": finding.severity },
       h("h3", {}, t(messages.name)),
       h("p", { class: `severity severity-${finding.severity}` }, t(SEVERITY_KEYS[finding.severity])),
-      h("p", { class: "finding-text" }, lang === "en" && finding.title !== "" ? finding.title : t(messages.text)));
+      h("p", { class: "finding-text" }, lang === "en" && finding.title !== "" ? finding.title : translatedText(finding, messages.text, t)));
     const position = finding.kind === "location" ? positionOf(finding.value) : null;
     if (position != null) {
       card.append(
@@ -58,6 +58,12 @@ export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
     list.append(card);
   }
   return list;
+}
+
+/** A finding's sentence in another language than the API's: its kind's, after the inner file it is about. */
+function translatedText(finding: Finding, text: MessageKey, t: T): string {
+  if (finding.notLookedInto != null) return t("notLookedInto", { n: finding.notLookedInto });
+  return finding.innerFile != null ? `${t("innerFile", { name: finding.innerFile })}${t(text)}` : t(text);
 }
 
 /** Every group as a titled table, with a row of links that give the count per group. */
