@@ -1,0 +1,128 @@
+import { TooComplexError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
+
+/**
+ * Directories (IFDs: pages, thumbnails, SubIFDs, EXIF, GPS and Interoperability IFDs) before a
+ * TIFF is refused: ExifTool reads each (a chain of 100,000 one-pixel pages, 11 MB, held it past its
+ * 60 s timeout at 890 MB; 10,000 pages took the service ~60 s on a busy machine). The TIFF cleaner
+ * refuses a chain of more than 10,000 anyway; a fax archive of a few thousand pages stays below.
+ */
+export const MAX_TIFF_IFDS = 10_000;
+/**
+ * Entries in one directory: ExifTool makes a tag of each (65,535 entries, the most a classic TIFF
+ * IFD holds, 786 kB: 17 s). Real IFDs have tens, a DNG's a few hundred.
+ */
+export const MAX_TIFF_IFD_ENTRIES = 4_096;
+/**
+ * Entries in all directories together (~0.15 ms each in ExifTool on a busy machine): 10,000 pages
+ * of 10 entries each, or a few thousand pages of real writers' 15-25.
+ */
+export const MAX_TIFF_ENTRIES = 100_000;
+
+/** SubIFDs, EXIF, GPS, Interoperability: fields whose values are offsets of directories. */
+const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
+/** Field types holding 32-bit (LONG, IFD) and 64-bit (LONG8, IFD8) offsets. */
+const OFFSET_SIZES: ReadonlyMap<number, number> = new Map([
+  [4, 4],
+  [13, 4],
+  [16, 8],
+  [18, 8],
+]);
+
+interface Layout {
+  le: boolean;
+  big: boolean;
+  /** Bytes of a count, an entry, an offset. */
+  countSize: number;
+  entrySize: number;
+  word: number;
+}
+
+export function isTiffHead(bytes: Buffer): boolean {
+  return layoutOf(bytes) != null;
+}
+
+function layoutOf(bytes: Buffer): Layout | undefined {
+  if (bytes.length < 8) return undefined;
+  const order = bytes.toString("latin1", 0, 2);
+  if (order !== "II" && order !== "MM") return undefined;
+  const le = order === "II";
+  const magic = le ? bytes.readUInt16LE(2) : bytes.readUInt16BE(2);
+  if (magic === 42) return { le, big: false, countSize: 2, entrySize: 12, word: 4 };
+  if (magic === 43 && bytes.length >= 16) return { le, big: true, countSize: 8, entrySize: 20, word: 8 };
+  return undefined;
+}
+
+/**
+ * Refuses (TooComplexError) a TIFF (or a raw format built on one) of more directories or entries
+ * than the limits, walking every IFD chain and the IFDs that SubIFDs, EXIF, GPS and
+ * Interoperability fields point at, reading counts, pointers and next offsets only. An offset
+ * outside the file, or one already walked, ends that walk: damage is the cleaner's to judge.
+ */
+export async function checkTiffShape(file: string): Promise<void> {
+  const src = await FileBytes.open(file);
+  try {
+    const header = await src.read(0, 16);
+    const layout = layoutOf(header);
+    if (layout == null) return;
+    const fields = new Fields(layout);
+    const pending = [fields.word(header, layout.big ? 8 : 4)];
+    const seen = new Set<number>();
+    let entries = 0;
+    for (let at = pending.pop(); at != null; at = pending.pop()) {
+      if (at === 0 || seen.has(at) || at + layout.countSize > src.size) continue;
+      seen.add(at);
+      if (seen.size > MAX_TIFF_IFDS) throw new TooComplexError(`tiff: more than ${MAX_TIFF_IFDS} directories`);
+      const n = fields.word(await bytesAt(src, at, layout.countSize), 0, layout.countSize);
+      const length = n * layout.entrySize + layout.word;
+      if (at + layout.countSize + length > src.size) continue;
+      if (n > MAX_TIFF_IFD_ENTRIES) throw new TooComplexError(`tiff: a directory of more than ${MAX_TIFF_IFD_ENTRIES} entries`);
+      entries += n;
+      if (entries > MAX_TIFF_ENTRIES) throw new TooComplexError(`tiff: more than ${MAX_TIFF_ENTRIES} directory entries`);
+      const table = await bytesAt(src, at + layout.countSize, length);
+      pending.push(fields.word(table, n * layout.entrySize));
+      for (let i = 0; i < n; i++) {
+        const e = i * layout.entrySize;
+        if (!IFD_POINTERS.has(fields.u16(table, e))) continue;
+        const size = OFFSET_SIZES.get(fields.u16(table, e + 2));
+        if (size == null) continue;
+        const count = fields.word(table, e + 4);
+        const valueAt = e + 4 + layout.word;
+        const values = count * size <= layout.word ? table.subarray(valueAt, valueAt + count * size) : await valuesAt(src, fields.word(table, valueAt), count * size);
+        // Each pointer counts as a directory even when already walked: ExifTool reads it again.
+        if (seen.size + pending.length + values.length / size > MAX_TIFF_IFDS) throw new TooComplexError(`tiff: more than ${MAX_TIFF_IFDS} directories`);
+        for (let k = 0; k + size <= values.length; k += size) pending.push(fields.word(values, k, size));
+      }
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+/** Exactly the bytes [at, at + length), which the caller checked lie in the file. */
+async function bytesAt(src: FileBytes, at: number, length: number): Promise<Buffer> {
+  // Directories may lie anywhere: an exact read each, not a window of a mebibyte per directory.
+  return src.peek(at, length) ?? (await src.slice(at, length, Buffer.allocUnsafe(length))).bytes;
+}
+
+/** A pointer field's out-of-line values, or none when they run past the file's end (damage). */
+async function valuesAt(src: FileBytes, at: number, length: number): Promise<Buffer> {
+  return at + length <= src.size ? bytesAt(src, at, length) : Buffer.alloc(0);
+}
+
+/** Numbers in the file's byte order. */
+class Fields {
+  constructor(private readonly layout: Layout) {}
+
+  u16(b: Buffer, at: number): number {
+    return this.layout.le ? b.readUInt16LE(at) : b.readUInt16BE(at);
+  }
+
+  /** An offset or count (`size` bytes: the layout's word by default); past 2^53 reads as 0, an end. */
+  word(b: Buffer, at: number, size = this.layout.word): number {
+    if (size === 2) return this.u16(b, at);
+    if (size === 4) return this.layout.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
+    const v = this.layout.le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(v);
+  }
+}

@@ -1,0 +1,143 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
+import { watchRemoval } from "./helpers/watch-service.js";
+
+/**
+ * Files of many tiny structures that ExifTool or our cleaners walk one by one (TIFF directories
+ * and their entries...): each a quick 422 within bounded memory, while real files of many such
+ * structures (a TIFF of thousands of pages, a directory of hundreds of entries) are still cleaned.
+ */
+
+const HEALTH_MS = 1000;
+/** The service and its children together (~200 MB idle with a worker and ExifTool started). */
+const TREE_MB = 400;
+/** A refusal by a screen (well under a second on a quiet machine). */
+const REFUSAL_MS = 10_000;
+const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
+
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-hostile-structs-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function removeWatched(name: string, data: Buffer) {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, data);
+  return { ...(await watchRemoval(server, file)), file };
+}
+
+async function expectQuickRefusal(name: string, data: Buffer): Promise<void> {
+  const { result, ms, peakTreeMb, slowestHealthMs } = await removeWatched(name, data);
+  expect(result.status, name).toBe(422);
+  expect(result.body["error"]).toBe(TOO_COMPLEX);
+  expect(ms, name).toBeLessThan(REFUSAL_MS);
+  expect(peakTreeMb, name).toBeLessThan(TREE_MB);
+  expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
+}
+
+/** A classic little-endian TIFF field: tag, type (2 ASCII, 3 SHORT, 4 LONG), count, value or offset. */
+type Field = [tag: number, type: number, count: number, value: number];
+
+const SHORT = 3;
+const LONG = 4;
+/** A 1x1 8-bit grey page whose one pixel is at offset 8. */
+const ONE_PIXEL: Field[] = [
+  [256, SHORT, 1, 1],
+  [257, SHORT, 1, 1],
+  [258, SHORT, 1, 8],
+  [259, SHORT, 1, 1],
+  [262, SHORT, 1, 1],
+  [273, LONG, 1, 8],
+  [277, SHORT, 1, 1],
+  [278, SHORT, 1, 1],
+  [279, LONG, 1, 1],
+];
+
+/** One IFD (fields sorted by tag) pointing at `next`. */
+function ifd(fields: readonly Field[], next: number): Buffer {
+  const b = Buffer.alloc(2 + fields.length * 12 + 4);
+  b.writeUInt16LE(fields.length, 0);
+  [...fields]
+    .sort((a, z) => a[0] - z[0])
+    .forEach(([tag, type, count, value], i) => {
+      const at = 2 + i * 12;
+      b.writeUInt16LE(tag, at);
+      b.writeUInt16LE(type, at + 2);
+      b.writeUInt32LE(count, at + 4);
+      if (type === SHORT && count === 1) b.writeUInt16LE(value, at + 8);
+      else b.writeUInt32LE(value, at + 8);
+    });
+  b.writeUInt32LE(next, 2 + fields.length * 12);
+  return b;
+}
+
+/**
+ * A TIFF of `pages` one-pixel pages chained one after the other, the first with `extra` fields
+ * too, then `tail` (values the extra fields point at, which start at the returned `tailAt`).
+ */
+function chainedTiff(pages: number, extra: (tailAt: number) => Field[] = () => [], tail = Buffer.alloc(0)): Buffer {
+  const header = Buffer.from([0x49, 0x49, 42, 0, 10, 0, 0, 0, 0x80, 0]);
+  const firstLength = 2 + (ONE_PIXEL.length + extra(0).length) * 12 + 4;
+  const pageLength = 2 + ONE_PIXEL.length * 12 + 4;
+  const tailAt = 10 + firstLength + (pages - 1) * pageLength;
+  const parts: Buffer[] = [header];
+  for (let i = 0, at = 10; i < pages; i++) {
+    const fields = i === 0 ? [...ONE_PIXEL, ...extra(tailAt)] : ONE_PIXEL;
+    const length = 2 + fields.length * 12 + 4;
+    parts.push(ifd(fields, i === pages - 1 ? 0 : at + length));
+    at += length;
+  }
+  return Buffer.concat([...parts, tail]);
+}
+
+/** `n` private fields (tags 65535 down) of SHORT 1. */
+const privateShorts = (n: number): Field[] => Array.from({ length: n }, (_, i) => [65535 - i, SHORT, 1, 1]);
+
+describe("TIFF", () => {
+  it("a chain of 100,000 one-pixel pages (11 MB; ExifTool's 60 s timeout, then 422 after 25-100 s) and one directory of 65,535 entries (786 kB; 17 s) are quick 422s", async () => {
+    await expectQuickRefusal("chain.tif", chainedTiff(100_000));
+    await expectQuickRefusal("wide.tif", chainedTiff(1, () => privateShorts(65_535 - ONE_PIXEL.length)));
+  }, 120_000);
+
+  it("a page whose directory holds 400 entries, each private ASCII field holding the marker, is still cleaned to the same pixel", async () => {
+    const marker = "wide-ifd-marker";
+    const value = Buffer.from(`${marker}\0`, "latin1");
+    const tail = Buffer.concat(Array<Buffer>(391).fill(value));
+    const tiff = chainedTiff(1, (tailAt) => Array.from({ length: 391 }, (_, i): Field => [65535 - i, 2, value.length, tailAt + i * value.length]), tail);
+    const { result, file } = await removeWatched("hundreds.tif", tiff);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(await findMarker(result.cleaned!, marker)).toEqual([]);
+    const cleaned = path.join(dir, "cleaned-hundreds.tif");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
+  }, 60_000);
+
+  it("a TIFF of 2,000 pages written by ImageMagick is still cleaned with every page", async () => {
+    const marker = "many-pages-marker";
+    const file = path.join(dir, "pages.tif");
+    await run(CONVERT, ["-size", "2x2", "xc:red", "-duplicate", "1999", "-depth", "8", "-compress", "none", file]);
+    await exiftool(["-q", "-overwrite_original", `-IFD0:Artist=${marker}`, `-XMP-dc:Creator=${marker}`, file]);
+    const { result } = await watchRemoval(server, file);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(await findMarker(result.cleaned!, marker)).toEqual([]);
+    const cleaned = path.join(dir, "cleaned-pages.tif");
+    await fs.writeFile(cleaned, result.cleaned!);
+    const { stdout } = await run("identify", ["-format", "%wx%h\\n", cleaned]);
+    const pages = stdout.toString("utf8").trim().split("\n");
+    expect(pages.length).toBe(2000);
+    expect(new Set(pages)).toEqual(new Set(["2x2"]));
+  }, 120_000);
+});
