@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jpegWithC2pa, jpegWithZipAfterEnd, pdfWithAttachmentAndScript, picture, plainTextPdf, pngWithText, withThumbnail } from "./helpers/make-findings.js";
+import { makeOldJpegTiff } from "./helpers/make-old-jpeg-tiff.js";
 import { makeMarkedJpeg, makeOffice } from "./helpers/make-office.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
 import { CONVERT, EXIFTOOL, run } from "./helpers/tools.js";
@@ -82,6 +83,17 @@ describe("findings in the extract response", () => {
     const edited = await picture(dir, "edited.png");
     const other = await picture(dir, "other-thumb.png", "gradient:red-blue");
     expect((await findingsOf(await withThumbnail(dir, edited, other))).find((f) => f.kind === "previews")).toMatchObject({ severity: "high", tags: ["exif:ThumbnailImage"] });
+  });
+
+  it("does not call an old-style JPEG TIFF's own stream (ExifTool's OtherImage) a preview", async () => {
+    const whole = await makeOldJpegTiff(dir, "Jane Roe");
+    const findings = await findingsOf(whole);
+    expect(findings.find((f) => f.kind === "people")?.value).toBe("Jane Roe");
+    expect(findings.find((f) => f.kind === "previews")).toBeUndefined();
+    // ExifTool's rewrite moves the stream apart from the strip: its headers alone, still no preview.
+    const apart = await makeOldJpegTiff(dir, "Jane Roe");
+    await run(EXIFTOOL, ["-q", "-overwrite_original", "-IFD0:DocumentName=scan", apart]);
+    expect((await findingsOf(apart)).find((f) => f.kind === "previews")).toBeUndefined();
   });
 
   it("finds Stable Diffusion parameters and ComfyUI prompt and workflow chunks in a PNG", async () => {

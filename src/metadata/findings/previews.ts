@@ -9,12 +9,9 @@ import { type Finding, type TagEntry, fromTags } from "./types.js";
 const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
 
 /** Where ExifTool says a JPEG preview sits in the file (from the file's start; in a PNG from its eXIf chunk's data: pngExifBase). */
-const LOCATORS: ReadonlyArray<[start: string, length: string]> = [
-  ["ThumbnailOffset", "ThumbnailLength"],
-  ["PreviewImageStart", "PreviewImageLength"],
-  ["JpgFromRawStart", "JpgFromRawLength"],
-  ["OtherImageStart", "OtherImageLength"],
-];
+type Locator = readonly [start: string, length: string];
+const OTHER_LOCATOR: Locator = ["OtherImageStart", "OtherImageLength"];
+const LOCATORS: readonly Locator[] = [["ThumbnailOffset", "ThumbnailLength"], ["PreviewImageStart", "PreviewImageLength"], ["JpgFromRawStart", "JpgFromRawLength"], OTHER_LOCATOR];
 
 /** Bounds of the comparison: a few previews, each of a sane size, each decode short. */
 const MAX_COMPARED = 4;
@@ -45,7 +42,8 @@ const MIN_CORRELATION = 0.75;
  * comparison could not be made.
  */
 export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, ahead?: PictureAhead | null): Promise<Finding[]> {
-  const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag));
+  const oldJpeg = isOldJpegTiff(entries);
+  const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag) && !(oldJpeg && OTHER_IMAGE.test(t.tag)));
   if (previews.length === 0) return [];
   const verdict = await compareWithMain(entries, file, scratchDir, ahead ?? null);
   if (verdict === "different") {
@@ -85,6 +83,19 @@ export async function decodePictureAhead(file: string): Promise<PictureAhead | n
   return { grid: await main, previews };
 }
 
+/**
+ * In a TIFF whose first page is old-style JPEG (compression 6), ExifTool names that page's own
+ * JPEG interchange format stream (IFD0's tags 513 and 514, the only place it uses the name)
+ * `OtherImage`: the page's headers and tables, often with its coded data, not a preview. In a
+ * camera raw file IFD0 is itself a preview of the raw data, so only TIFF.
+ */
+const OTHER_IMAGE = /^OtherImage(Start|Length)?$/;
+
+function isOldJpegTiff(entries: readonly TagEntry[]): boolean {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  return (type === "TIFF" || type === "BTF") && entries.some((t) => t.group === "EXIF" && t.tag === "Compression" && t.value === "JPEG (old-style)");
+}
+
 type Verdict = "same" | "different" | "unknown";
 
 async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string, ahead: PictureAhead | null): Promise<Verdict> {
@@ -95,12 +106,15 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, scrat
   const isPng = entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PNG");
   const base = isPng ? await pngExifBase(file) : 0;
   if (base == null) return "unknown";
-  const spans = locate(entries, size, base).slice(0, MAX_COMPARED);
+  const oldJpeg = isOldJpegTiff(entries);
+  const ownStream = oldJpeg ? (locate(entries, size, base, [OTHER_LOCATOR])[0] ?? null) : null;
+  const spans = locate(entries, size, base, oldJpeg ? LOCATORS.filter((l) => l !== OTHER_LOCATOR) : LOCATORS).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
   const decodedAhead = (span: Span): Uint8Array | undefined => ahead?.previews.find((p) => p.start === span.start && p.length === span.length)?.grid;
-  // The picture and its previews are decoded side by side (each decode is a program run).
+  // The picture and its previews are decoded side by side (each decode is a program run). ffmpeg
+  // decodes an old-style JPEG page as black: its own stream, when whole, is the picture.
   const [main, ...grids] = await Promise.all([
-    ahead != null ? ahead.grid : greyGrid(file),
+    ahead != null ? ahead.grid : !oldJpeg ? greyGrid(file) : ownStream != null ? previewGrid(file, ownStream, path.join(scratchDir, "page.jpg")) : null,
     ...spans.map((span, i) => decodedAhead(span) ?? previewGrid(file, span, path.join(scratchDir, `preview${i}.jpg`))),
   ]);
   if (main == null) return "unknown";
@@ -142,12 +156,12 @@ function smallGrid(bytes: Buffer): Uint8Array | null {
   return small == null ? null : boxScale(small, SIDE);
 }
 
-function locate(entries: readonly TagEntry[], fileSize: number, base: number): Span[] {
+function locate(entries: readonly TagEntry[], fileSize: number, base: number, locators: readonly Locator[]): Span[] {
   const byKey = new Map(entries.map((t) => [`${t.group}:${t.tag}`, t.value]));
   const groups = new Set(entries.map((t) => t.group));
   const spans: Span[] = [];
   for (const group of groups) {
-    for (const [startTag, lengthTag] of LOCATORS) {
+    for (const [startTag, lengthTag] of locators) {
       const start = base + Number(byKey.get(`${group}:${startTag}`));
       const length = Number(byKey.get(`${group}:${lengthTag}`));
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 4) continue;
