@@ -332,6 +332,29 @@ describe("Photoshop documents of psd-tools' test set (fixtures)", () => {
     const { output } = await cleaned(input);
     expect(await layerPixels(output)).toEqual(await layerPixels(input));
   });
+
+  it("a document whose section length leaves out 6 bytes, its composite then too short, is cleaned as psd-tools reads it: layers and composite bytes kept", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "short-section-"));
+    const input = path.join(dir, "group-divider.psd");
+    await fs.copyFile(path.join(FIXTURES, "group-divider-blend-mode.psd"), input);
+    await exiftool(["-q", "-overwrite_original", `-XMP-dc:Creator=${MARKER}`, `-IPTC:By-line=${MARKER}`, input]);
+    const before = await photoshopTags(input);
+    expect(before["Compression"]).toBe("Uncompressed");
+
+    const { output, removed } = await cleaned(input);
+    expect(removed).toMatchObject({ xmp: expect.any(Number), iptc: expect.any(Number) });
+    expect(await findMarker(output, MARKER)).toEqual([]);
+    const after = await photoshopTags(output);
+    for (const tag of ["LayerCount", "LayerNames", "LayerUnicodeNames", "LayerSections", "LayerBlendModes", "Compression"]) expect(after[tag], tag).toEqual(before[tag]);
+    // The composite, from the section's stated end to the end of the file, byte for byte.
+    const composite = async (file: string): Promise<Buffer> => {
+      const b = await fs.readFile(file);
+      const layersAt = 26 + 4 + b.readUInt32BE(26);
+      const sectionAt = layersAt + 4 + b.readUInt32BE(layersAt);
+      return b.subarray(sectionAt + 4 + b.readUInt32BE(sectionAt));
+    };
+    expect((await composite(output)).equals(await composite(input))).toBe(true);
+  });
 });
 
 describe("Photoshop hostile documents", () => {
