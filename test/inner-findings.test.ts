@@ -9,7 +9,7 @@ import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-lay
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { pngChunk } from "./helpers/make-images.js";
-import { CONVERT, EXIFTOOL, run } from "./helpers/tools.js";
+import { CONVERT, EXIFTOOL, ffmpegQuiet, run } from "./helpers/tools.js";
 
 interface Finding {
   kind: string;
@@ -109,6 +109,45 @@ describe("findings of the files inside a file", () => {
     const psd = await makeLayeredPsd(dir, "PsdInnerMark", () => Buffer.alloc(0), global);
     const { findings } = await extract("placed.psd", await fs.readFile(psd));
     expectPhotoFindings(findings, "holiday-in-rome.jpg");
+  });
+
+  it("audio cover art: an MP3's APIC (ID3v2.3 and 2.4), a FLAC PICTURE block and an M4A's covr give the photo's GPS and artist, as picture 1", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "cover-"));
+    const cover = path.join(dir, "cover.jpg");
+    await fs.writeFile(cover, photo);
+    const variants: Array<[string, string[]]> = [
+      ["v23.mp3", ["-c:a", "libmp3lame", "-id3v2_version", "3"]],
+      ["v24.mp3", ["-c:a", "libmp3lame"]],
+      ["song.flac", ["-c:a", "flac"]],
+      ["song.m4a", ["-c:a", "aac"]],
+    ];
+    for (const [name, codec] of variants) {
+      const file = path.join(dir, name);
+      await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-i", cover, "-map", "0", "-map", "1", ...codec, "-c:v", "copy", "-disposition:v", "attached_pic", file]);
+      const { findings } = await extract(name, await fs.readFile(file));
+      expectPhotoFindings(findings, "picture 1");
+    }
+  }, 60_000);
+
+  it("an MP3 whose whole ID3v2.3 tag is unsynchronised (every 0xFF 0x00 of the picture read back as 0xFF) still has its cover looked into", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "unsync-"));
+    const bare = path.join(dir, "bare.mp3");
+    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "libmp3lame", "-write_id3v2", "0", "-write_xing", "0", bare]);
+    const body = Buffer.concat([Buffer.from([0]), Buffer.from("image/jpeg\0", "latin1"), Buffer.from([3]), Buffer.from("front\0", "latin1"), photo]);
+    const frameHead = Buffer.alloc(10);
+    frameHead.write("APIC", 0, "latin1");
+    frameHead.writeUInt32BE(body.length, 4);
+    const frames = Buffer.concat([frameHead, body]);
+    const unsynced: number[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      unsynced.push(frames[i]!);
+      if (frames[i] === 0xff && (i + 1 === frames.length || frames[i + 1]! >= 0xe0 || frames[i + 1] === 0)) unsynced.push(0);
+    }
+    expect(unsynced.length).toBeGreaterThan(frames.length);
+    const size = unsynced.length;
+    const head = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0x80, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    const { findings } = await extract("unsync.mp3", Buffer.concat([head, Buffer.from(unsynced), await fs.readFile(bare)]));
+    expectPhotoFindings(findings, "picture 1");
   });
 
   it("the removal response's findings are the extract response's", async () => {
