@@ -1,0 +1,177 @@
+import fs from "node:fs";
+import { TooComplexError } from "../errors.js";
+import { WINDOW } from "../file-bytes.js";
+
+/**
+ * Objects (written in the file or held in object streams) before a PDF is refused. ExifTool and
+ * qpdf read every object the cross-reference lists, and qpdf holds them all in memory: 300,000
+ * empty objects (12 MB) took qpdf ~10 s and 250 MB for each of its reads, ExifTool 7 s, and
+ * about 600,000 reach qpdf's 512 MB address-space cap (process-limits.ts), so a file past this
+ * count could not be cleaned anyway, only refused after a minute. Real documents of thousands of
+ * pages hold tens of thousands.
+ */
+export const MAX_PDF_OBJECTS = 500_000;
+
+/**
+ * Cross-reference entries, in tables and streams, all revisions together: ExifTool and qpdf read
+ * each even when it lists no object (2,000,000 free entries: qpdf 15 s, ExifTool 20 s and 290 MB).
+ * Twice the objects: a document at the cap, saved again with its whole table (some writers do).
+ */
+export const MAX_PDF_XREF_ENTRIES = 2 * MAX_PDF_OBJECTS;
+
+/** Where qpdf and ExifTool look for the header: anywhere in the first kilobyte. */
+const HEADER_WITHIN = 1024;
+
+/**
+ * White space as PDF defines it, and comments, which read as white space between tokens. A
+ * comment is matched with its line end, so a run of them splits one way only: one that could end
+ * anywhere let the expression try every split of a line of `%`s and spaces (11 s on 600 KB of
+ * compressed data).
+ */
+const WS = String.raw`(?:[\0\t\n\f\r ]|%[^\r\n]{0,1024}[\r\n])`;
+/** A name's characters (`#xx` escapes decoded apart). */
+const NAME = String.raw`[^\0\t\n\f\r /<>\[\]()%{}]*`;
+/** An integer as qpdf reads one, its digits in the named group. */
+const int = (group: string): string => String.raw`[+]?(?<${group}>\d+)`;
+
+/**
+ * The tokens counted, in one pass: an object's header ("12 0 obj", with its value when that is a
+ * bare integer), a classic cross-reference row, and a name with the value after it (an integer,
+ * a reference, a name, or a short array of integers).
+ */
+const TOKEN = new RegExp(
+  [
+    String.raw`(?<![\d.+-])(?<num>\d+)${WS}+\d+${WS}+obj(?![A-Za-z0-9])(?:${WS}*${int("integer")}${WS}*endobj)?`,
+    String.raw`(?<row>\d{10} \d{5} [nf])`,
+    String.raw`\/(?<key>${NAME})(?:${WS}*(?:${int("value")}(?:${WS}+(?<ref>\d+)${WS}+R)?|\/(?<name>${NAME})|\[(?<array>[\d\0\t\n\f\r +]{0,8192})\]))?`,
+  ].join("|"),
+  "g",
+);
+
+/** Characters kept from one window to the next: longer than any token counted (an array is at most 8 KB). */
+const CARRY = 16 * 1024;
+
+export function isPdfHead(bytes: Buffer): boolean {
+  return bytes.subarray(0, HEADER_WITHIN).includes("%PDF-", 0, "latin1");
+}
+
+/** One object's dictionary, as far as the counts go. */
+interface Dict {
+  /** The largest direct `/N` (an object stream's count; other dictionaries' are small numbers). */
+  n: number;
+  nRefs: number[];
+  xref: boolean;
+  /** The entries its `/Index` lists; NaN where it is too long to read here. */
+  index: number | null;
+  size: number;
+}
+
+/** What the screen counts, as ExifTool and qpdf will find them. */
+interface Counts {
+  objects: number;
+  xrefEntries: number;
+  /** Counts given by reference (an object stream's `/N 7 0 R`): resolved once the file is read. */
+  countRefs: number[];
+  /** Objects whose whole value is an integer, by number: what such a reference resolves to. */
+  integers: Map<number, number>;
+  current: Dict | null;
+}
+
+/**
+ * Refuses (TooComplexError) a PDF of more objects than MAX_PDF_OBJECTS or cross-reference entries
+ * than MAX_PDF_XREF_ENTRIES, read as bytes in one pass before any tool parses it: every object
+ * header counts (also in a damaged file, whose objects qpdf finds the same way), an object stream
+ * its `/N`, a cross-reference stream its entries (`/Index` or `/Size`), a table its rows. Names
+ * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
+ * to look like these counts too: it can only err towards refusing a file near a cap.
+ */
+export async function checkPdfShape(file: string): Promise<void> {
+  await countPdfStructures(file);
+}
+
+/** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
+export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number }> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, countRefs: [], integers: new Map(), current: null };
+  // Tokens of `carry` ending at or before `from` were counted with the window before.
+  let carry = "";
+  let from = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: WINDOW })) {
+    const text = carry + (chunk as Buffer).toString("latin1");
+    // A token ending in the last CARRY characters is counted with the next window, whole there.
+    const limit = Math.max(from, text.length - CARRY);
+    countTokens(text, from, limit, counts);
+    const cut = Math.max(0, limit - CARRY);
+    carry = text.slice(cut);
+    from = limit - cut;
+  }
+  countTokens(carry, from, carry.length, counts);
+  endObject(counts);
+  for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
+  refusePastCaps(counts);
+  return { objects: counts.objects, xrefEntries: counts.xrefEntries };
+}
+
+/** Counts the tokens of `text` that end in (from, to]. */
+function countTokens(text: string, from: number, to: number, counts: Counts): void {
+  for (const m of text.matchAll(TOKEN)) {
+    const end = m.index + m[0].length;
+    if (end <= from) continue;
+    if (end > to) break;
+    const g = m.groups!;
+    if (g["num"] != null) {
+      endObject(counts);
+      counts.objects++;
+      counts.current = { n: 0, nRefs: [], xref: false, index: null, size: 0 };
+      // An integer object (kept while the count is under the cap, refused past it: bounded).
+      if (g["integer"] != null) counts.integers.set(Number(g["num"]), Number(g["integer"]));
+    } else if (g["row"] != null) {
+      counts.xrefEntries++;
+    } else if (counts.current != null) {
+      readEntry(decodeName(g["key"]!), g, counts.current);
+    }
+    if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES) refusePastCaps(counts);
+  }
+}
+
+function readEntry(key: string, g: Record<string, string | undefined>, d: Dict): void {
+  const int = g["value"] != null ? Number(g["value"]) : null;
+  if (key === "N") {
+    if (g["ref"] != null && int != null) d.nRefs.push(int);
+    else if (int != null) d.n = Math.max(d.n, int);
+  } else if (key === "Type" && g["name"] != null && decodeName(g["name"]) === "XRef") {
+    d.xref = true;
+  } else if (key === "Size" && int != null && g["ref"] == null) {
+    d.size = Math.max(d.size, int);
+  } else if (key === "Index") {
+    d.index = g["array"] != null ? indexEntries(g["array"]) : Number.NaN;
+  }
+}
+
+/** The object read so far adds its object stream's count, its cross-reference stream's entries. */
+function endObject(counts: Counts): void {
+  const d = counts.current;
+  if (d == null) return;
+  counts.current = null;
+  counts.objects += d.n;
+  counts.countRefs.push(...d.nRefs);
+  // An index too long to read here is counted past the cap: no real cross-reference stream has one.
+  if (d.xref) counts.xrefEntries += d.index == null ? d.size : Number.isNaN(d.index) ? MAX_PDF_XREF_ENTRIES + 1 : d.index;
+}
+
+function refusePastCaps(counts: Counts): void {
+  if (counts.objects > MAX_PDF_OBJECTS) throw new TooComplexError(`pdf: more than ${MAX_PDF_OBJECTS} objects (${counts.objects} counted)`);
+  if (counts.xrefEntries > MAX_PDF_XREF_ENTRIES) throw new TooComplexError(`pdf: more than ${MAX_PDF_XREF_ENTRIES} cross-reference entries`);
+}
+
+/** The counts of an `/Index` array's pairs (first object, count). */
+function indexEntries(array: string): number {
+  const numbers = array.trim().split(/[\0\t\n\f\r +]+/).filter((x) => x !== "").map(Number);
+  let entries = 0;
+  for (let i = 1; i < numbers.length; i += 2) entries += numbers[i]!;
+  return entries;
+}
+
+/** A name as qpdf reads it: `#xx` is the byte xx. */
+function decodeName(raw: string): string {
+  return raw.includes("#") ? raw.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : raw;
+}

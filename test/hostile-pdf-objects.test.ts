@@ -1,0 +1,74 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { pdfContent } from "./helpers/make-pdf.js";
+import { TINY_OBJECTS_TEXT, pdfOfFreeXrefEntries, pdfOfTinyObjects, pdfOfTinyObjectsInStreams } from "./helpers/make-pdf-objects.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { watchRemoval } from "./helpers/watch-service.js";
+
+/**
+ * PDFs of hundreds of thousands of tiny objects or cross-reference entries, which ExifTool and
+ * qpdf each read one by one (qpdf holding them all): past the screen's counts a quick 422 within
+ * bounded memory, below them still cleaned.
+ */
+
+/** /healthz on a busy 2-core machine: the contract says under a second. */
+const HEALTH_MS = 1000;
+/** The service and its children together (~200 MB idle with a worker and ExifTool started; 876-1,278 MB before the screen). */
+const TREE_MB = 400;
+/** A refusal by the screen (~1.5 s measured on a busy machine; 6-37 s before). */
+const REFUSAL_MS = 10_000;
+const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
+const MARKER = "Tinyobjectsmarker";
+
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-hostile-pdf-objects-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function removeWatched(name: string, data: Buffer) {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, data);
+  return { ...(await watchRemoval(server, file)), file };
+}
+
+describe("PDFs of many tiny objects", () => {
+  it.each([
+    // 6.7 MB: qpdf ran out of its memory cap after 17 s, the service's tree at 1,278 MB.
+    ["a million objects in object streams", () => pdfOfTinyObjectsInStreams(1_000_000, 100_000, MARKER)],
+    // 33 MB: a 422 after 37 s at 949 MB.
+    ["600,000 objects of their own", () => pdfOfTinyObjects(600_000, MARKER)],
+    // 18 kB of compressed zeros: cleaned, 200 after 6 s, the tree at 876 MB.
+    ["2,000,000 free cross-reference entries", () => pdfOfFreeXrefEntries(2_000_000, MARKER)],
+  ])("%s: a quick 422 within bounded memory", async (name, make) => {
+    const { result, ms, peakTreeMb, slowestHealthMs } = await removeWatched("objects.pdf", make());
+    expect(result.status, name).toBe(422);
+    expect(result.body["error"]).toBe(TOO_COMPLEX);
+    expect(ms, name).toBeLessThan(REFUSAL_MS);
+    expect(peakTreeMb, name).toBeLessThan(TREE_MB);
+    expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
+  }, 120_000);
+
+  it("100,000 objects in one object stream (650 kB) are cleaned: the Info's marker gone, the page's text the same", async () => {
+    const { result, file } = await removeWatched("object-stream.pdf", pdfOfTinyObjectsInStreams(100_000, 100_000, MARKER));
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.body["remaining"]).toEqual({});
+    const cleaned = path.join(dir, "cleaned-object-stream.pdf");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    expect(await findMarker(cleaned, MARKER)).toEqual([]);
+    const [before, after] = [await pdfContent(file), await pdfContent(cleaned)];
+    expect(before.text).toContain(TINY_OBJECTS_TEXT);
+    expect(after).toEqual(before);
+  }, 120_000);
+});
