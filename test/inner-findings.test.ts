@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
+import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
@@ -149,6 +150,15 @@ describe("findings of the files inside a file", () => {
     const { findings } = await extract("unsync.mp3", Buffer.concat([head, Buffer.from(unsynced), await fs.readFile(bare)]));
     expectPhotoFindings(findings, "picture 1");
   });
+
+  it("Office 97-2003 pictures: the photo placed in a .doc, an .xls and a .ppt gives its GPS and artist, as picture 1", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "legacy-"));
+    for (const kind of ["doc", "xls", "ppt"] as const) {
+      const file = await makeMarkedLegacyOffice(dir, kind, "LegacyInnerMark", [photo]);
+      const { findings } = await extract(`placed.${kind}`, await fs.readFile(file));
+      expectPhotoFindings(findings, "picture 1");
+    }
+  }, 120_000);
 
   it("the removal response's findings are the extract response's", async () => {
     const docx = await makeOffice("docx", "RemoveInnerMark", photo);

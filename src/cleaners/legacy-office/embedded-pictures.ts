@@ -66,6 +66,23 @@ export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedP
   return metafileTexts;
 }
 
+/**
+ * Where the JPEG, PNG and TIFF files of the BLIPs in `view` lie (as cleanPictures finds them), for
+ * the findings' look into them; in the order of their kinds, then of their places.
+ */
+export function pictureRanges(view: Buffer): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  for (const types of [JPEG_BLIP, PNG_BLIP, TIFF_BLIP]) {
+    for (const [type, instances] of types) {
+      for (const at of records(view, type)) {
+        const picture = blipData(view, at, instances, 1);
+        if (picture != null) found.push(picture);
+      }
+    }
+  }
+  return found;
+}
+
 /** Where records of `type` may start in `b`: wherever the type's two bytes are, two bytes on. */
 function* records(b: Buffer, type: number): Generator<number> {
   const needle = Buffer.alloc(2);

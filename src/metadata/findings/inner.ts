@@ -7,6 +7,7 @@ import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
 import { coverSourceFor } from "./inner-cover.js";
+import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
 import { pdfSource } from "./inner-pdf.js";
 import { psdSource } from "./inner-psd.js";
@@ -64,7 +65,8 @@ interface Look {
 
 /**
  * What the files inside a file give away (a DOCX's pictures, a ZIP's members, a PDF's attached
- * files, a Photoshop document's smart objects' files, audio files' cover art), each finding's
+ * files, a Photoshop document's smart objects' files, audio files' cover art, Office 97-2003
+ * documents' pictures), each finding's
  * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
  */
@@ -97,7 +99,7 @@ function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   if (typeof type !== "string") return null;
   if (type === "PDF") return pdfSource;
   if (type === "PSD" || type === "PSB") return psdSource;
-  return zipSourceFor(type) ?? coverSourceFor(type);
+  return zipSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {
