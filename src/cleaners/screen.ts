@@ -12,6 +12,7 @@ import { checkId3Shape, isId3Head } from "./media/id3-screen.js";
 import { checkRiffShape, isRiffHead } from "./media/riff-screen.js";
 import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
+import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
 
@@ -53,26 +54,53 @@ function needsXmlCheck(bytes: Buffer): boolean {
 }
 
 /**
+ * Hidden boxes worth a view of the file for ExifTool (see writeIsoView): ~25 ms of its time, more
+ * than writing the view costs.
+ */
+const VIEW_MIN_HIDDEN_BOXES = 1_000;
+
+/**
  * Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, a Photoshop
  * document past its cleaner's, or a file of more chunks (boxes, segments, blocks, frames) than
- * ExifTool reads in time.
+ * ExifTool reads in time. Given `view` (a path), it writes there a view of the file for ExifTool
+ * to read in its place when the file holds parts only our walk needs to see (the plain fragments
+ * of a long recording), and resolves to true; without, such files are refused past ExifTool's
+ * limits as any other.
  */
-export async function checkShape(file: string): Promise<void> {
+export async function checkShape(file: string, view?: string): Promise<boolean> {
   const head = await readHead(file, SCREEN_HEAD_BYTES);
-  if (isPsdHead(head)) return checkPsdShape(file);
-  if (isPngHead(head)) return checkPngShape(file);
-  if (isGifHead(head)) return checkGifShape(file);
-  if (isZipHead(head)) return checkZipShape(file);
-  if (isRiffHead(head)) return checkRiffShape(file);
-  if (isJpegHead(head)) return checkJpegShape(file);
-  if (isFlacAt(head)) return checkFlacFile(file);
-  if (isId3Head(head)) return checkId3Shape(file);
-  if (isTiffHead(head)) return checkTiffShape(file);
+  const check = chunkCheckOf(head);
+  if (check != null) {
+    await check(file);
+    return false;
+  }
   // A PDF's header may follow other bytes, an XML file's too: each check that applies runs.
   if (isPdfHead(head)) await checkPdfShape(file);
+  let viewed = false;
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
-  if (isIsoHead(head)) await checkIsoShape(file);
+  if (isIsoHead(head)) {
+    const shape = await checkIsoShape(file, { hide: view != null });
+    if (view != null && shape.hiddenBoxes >= VIEW_MIN_HIDDEN_BOXES) {
+      await writeIsoView(file, view, shape.hidden);
+      viewed = true;
+    }
+  }
   if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");
+  return viewed;
+}
+
+/** The check of a format made of chunks, other than QuickTime / ISO BMFF, that `head` starts. */
+function chunkCheckOf(head: Buffer): ((file: string) => Promise<void>) | null {
+  if (isPsdHead(head)) return checkPsdShape;
+  if (isPngHead(head)) return checkPngShape;
+  if (isGifHead(head)) return checkGifShape;
+  if (isZipHead(head)) return checkZipShape;
+  if (isRiffHead(head)) return checkRiffShape;
+  if (isJpegHead(head)) return checkJpegShape;
+  if (isFlacAt(head)) return checkFlacFile;
+  if (isId3Head(head)) return checkId3Shape;
+  if (isTiffHead(head)) return checkTiffShape;
+  return null;
 }
 
 /** Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). */

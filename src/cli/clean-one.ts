@@ -59,6 +59,8 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const id = crypto.randomUUID();
   const input = path.join(s.workDir, `in-${id}`);
   const output = path.join(s.workDir, `out-${id}`);
+  // What ExifTool reads in the file's place when the screen writes a view of it (see checkShape).
+  const view = path.join(s.workDir, `view-${id}`);
   const scratchDir = path.join(s.workDir, `scratch-${id}`);
   // The cleaning creates this folder inside the run's, never the run's itself (see clean-file.ts).
   const cleanDir = path.join(s.workDir, `clean-${id}`);
@@ -70,8 +72,8 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const exiftool = s.exiftool(signal);
   try {
     await fsp.symlink(path.resolve(file), input);
-    if (await needsShapeCheck(input)) await s.workers.screen({ file: input }, signal);
-    const before = await readBeforeCleaning(exiftool, input);
+    const viewed = (await needsShapeCheck(input)) && (await s.workers.screen({ file: input, view }, signal));
+    const before = await readBeforeCleaning(exiftool, viewed ? view : input);
     if (s.findings) {
       await fsp.mkdir(scratchDir);
       findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);
@@ -90,6 +92,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   } finally {
     await fsp.rm(input, { force: true });
     await fsp.rm(output, { force: true });
+    await fsp.rm(view, { force: true });
     await fsp.rm(scratchDir, { recursive: true, force: true });
     await fsp.rm(cleanDir, { recursive: true, force: true });
     if (s.temps.delete(staged)) await fsp.rm(staged, { force: true });

@@ -93,12 +93,14 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
   const id = crypto.randomUUID();
   const link = path.join(s.workDir, `in-${id}`);
   const scratchDir = path.join(s.workDir, `scratch-${id}`);
+  // What ExifTool reads in the file's place when the screen writes a view of it (see checkShape).
+  const view = path.join(s.workDir, `view-${id}`);
   const signal = AbortSignal.timeout(s.timeoutMs);
   try {
     await fsp.symlink(path.resolve(found.path), link);
     await fsp.mkdir(scratchDir);
-    if (await needsShapeCheck(link)) await s.workers.screen({ file: link }, signal);
-    const { tags } = await readAll(s.exiftool(signal), link, false);
+    const viewed = (await needsShapeCheck(link)) && (await s.workers.screen({ file: link, view }, signal));
+    const { tags } = await readAll(s.exiftool(signal), viewed ? view : link, false);
     const type = tags["File:FileType"];
     return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir }, signal) };
   } catch (err) {
@@ -106,6 +108,7 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
     return { path: found.path, error: err instanceof Error ? err.message : String(err) };
   } finally {
     await fsp.rm(link, { force: true });
+    await fsp.rm(view, { force: true });
     await fsp.rm(scratchDir, { recursive: true, force: true });
   }
 }

@@ -41,7 +41,12 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const release = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          return await work({ file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)) });
+          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path };
+          try {
+            return await work(job);
+          } finally {
+            if (job.readPath !== file.path) await temp.remove(job.readPath);
+          }
         } finally {
           release();
         }
@@ -70,14 +75,24 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     }
   }
 
-  /** Screen: an XML file (SVG) too complex for ExifTool is refused before it reads it, in a worker. */
+  /**
+   * Screen: a file too complex for ExifTool (an SVG, millions of tiny chunks) is refused before it
+   * reads it, in a worker; a long fragmented recording gets a view that ExifTool reads in its place.
+   */
   async function screen(job: Job): Promise<void> {
-    if (needsShapeCheckOf(job.head)) await workers.screen({ file: job.file.path }, job.signal);
+    if (!needsShapeCheckOf(job.head)) return;
+    const view = temp.newPath();
+    try {
+      if (await workers.screen({ file: job.file.path, view }, job.signal)) job.readPath = view;
+    } finally {
+      if (job.readPath !== view) await temp.remove(view);
+    }
   }
 
   /** Extract: ExifTool's read, shaped for the contract. */
   function extract(job: Job, picture: Promise<PictureAhead | null>): Promise<Extraction> {
     const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
+      readPath: job.readPath,
       numeric: parseBoolean(job.options, "numeric"),
       head: job.head,
       hiddenPaths: [temp.dir, config.DATA_DIR],
@@ -115,7 +130,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
   async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
-    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.file.path, job.head), job.signal);
+    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.readPath, job.head), job.signal);
     return { before, detected: detect(before.tags) };
   }
 
@@ -263,4 +278,6 @@ interface Job {
    * the screen, the type cleaning ahead guesses, and whether ExifTool reads embedded documents.
    */
   head: Buffer;
+  /** What ExifTool reads for the file: the file, or the view of it the screen wrote (removed with the file). */
+  readPath: string;
 }

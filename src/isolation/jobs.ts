@@ -39,11 +39,14 @@ export interface PictureJob {
 /** A file whose shape is checked before ExifTool reads it (see cleaners/screen.ts). */
 export interface ScreenJob {
   file: string;
+  /** Where a view of the file for ExifTool may be written (see checkShape). */
+  view?: string;
   port: MessagePort;
 }
 
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 export type CleanJobResult = JobResult<CleanOutcome>;
 export type FindingsJobResult = JobResult<Finding[]>;
-export type ScreenJobResult = JobResult<null>;
+/** Whether a view was written. */
+export type ScreenJobResult = JobResult<boolean>;
 export type PictureJobResult = JobResult<PictureAhead | null>;

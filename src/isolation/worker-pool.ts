@@ -22,7 +22,8 @@ export interface WorkerPool {
   /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
   picture(job: Omit<PictureJob, "port">, signal: AbortSignal): Promise<PictureAhead | null>;
   /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
-  screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<void>;
+  /** Resolves to whether a view of the file was written (see checkShape). */
+  screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -75,7 +76,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
-    screen: async (job, signal) => void (await run<null>("screenInWorker", job, signal)),
+    screen: (job, signal) => run<boolean>("screenInWorker", job, signal),
     close: async () => {
       await pool.destroy();
       await tools.close();

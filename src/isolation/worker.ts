@@ -34,12 +34,9 @@ export function pictureInWorker(job: PictureJob): Promise<PictureJobResult> {
   return asJob(job.port, () => decodePictureAhead(job.file));
 }
 
-/** Refuses an XML file too complex to hand to ExifTool, before it reads it. */
+/** Refuses a file too complex to hand to ExifTool, before it reads it, or writes a view of it that is not (see checkShape). */
 export function screenInWorker(job: ScreenJob): Promise<ScreenJobResult> {
-  return asJob(job.port, async () => {
-    await checkShape(job.file);
-    return null;
-  });
+  return asJob(job.port, () => checkShape(job.file, job.view));
 }
 
 async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {

@@ -37,6 +37,8 @@ export async function extractMetadata(
   exiftool: ExifToolAccess,
   file: LocalFile,
   opts: {
+    /** What ExifTool reads in the file's place, a view of it with the same tags (see checkShape); the file itself by default. */
+    readPath?: string;
     numeric: boolean;
     /** The file's first bytes, when the caller read them already (see readAll). */
     head?: Buffer;
@@ -47,7 +49,7 @@ export async function extractMetadata(
 ): Promise<Extraction> {
   let read: RawRead;
   try {
-    read = await readAll(exiftool, file.path, opts.numeric, opts.head);
+    read = await readAll(exiftool, opts.readPath ?? file.path, opts.numeric, opts.head);
   } catch (err) {
     opts.log.warn({ err }, "ExifTool could not read the file");
     const timedOut = err instanceof Error && /timeout/i.test(err.message);
@@ -60,7 +62,7 @@ export async function extractMetadata(
     clientName: name,
     size: file.size,
     numeric: opts.numeric,
-    replacements: [[file.path, name], ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
+    replacements: [[file.path, name], ...(opts.readPath != null ? [[opts.readPath, name] as [string, string]] : []), ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
   const findings = await opts.findings(read.tags, file.path);
   return { ...shaped, warnings: [...shaped.warnings, ...innerWarnings(findings)], findings };

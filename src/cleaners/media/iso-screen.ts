@@ -45,31 +45,170 @@ export function isIsoHead(bytes: Buffer): boolean {
   return bytes.length >= 8 && FIRST_BOXES.has(bytes.toString("latin1", 4, 8));
 }
 
+/** A part of a file, [from, to). */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/** What the walk found that a reader may skip. */
+export interface IsoShape {
+  /**
+   * Runs of plain movie fragments (see plainFragmentParts), each but its last fragment, which
+   * ExifTool need not read: everything it would read there, it reads in the run's last fragment
+   * (see iso-view.ts). Empty unless asked for.
+   */
+  hidden: Span[];
+  /** How many boxes they hold. */
+  hiddenBoxes: number;
+}
+
+/**
+ * Plain fragments in runs, the most a file may hold: 1.8 hours of a recording fragmented per frame
+ * (30 fps video and 48 kHz AAC each in fragments of their own), 4.6 hours of video alone, and far
+ * more than a real recording fits in the default upload limit (100 MB). The screen walks them at
+ * ~2-4 µs each, ffmpeg's remux at ~20 µs and ~240 bytes each (a million: 20 s, 240 MB); the
+ * cleaner reads the file with ffmpeg a few times (500,000 one-sample fragments, 52 MB: 40 s for
+ * the whole removal on a busy machine).
+ */
+export const MAX_PLAIN_FRAGMENTS = 500_000;
+/** Their boxes: a plain fragment of one track has 6 (moof, mfhd, traf, tfhd, tfdt, trun). */
+export const MAX_PLAIN_FRAGMENT_BOXES = 4_000_000;
+
+/** A `moof` larger than this is walked as any box, never taken for a plain fragment (one of 2 s at 60 fps is ~2 kB). */
+const PLAIN_MOOF_BYTES = 64 * 1024;
+const MOOF_PARTS = new Set(["mfhd", "traf"]);
+const TRAF_PARTS = new Set(["tfhd", "tfdt", "trun", "sbgp", "sgpd", "saiz", "saio", "senc", "subs", "sdtp"]);
+/** Top-level boxes that start a segment of fragments: its brands and its index. */
+const SEGMENT_HEADS = new Set(["styp", "sidx"]);
+
 /**
  * Refuses (TooComplexError) a QuickTime / ISO BMFF file of more than MAX_ISO_BOXES boxes, counting
  * the top level and inside every container ExifTool walks (an item list's items too), before
  * ExifTool reads it. Only box heads are read. A box that does not fit where it stands ends the
  * walk of its container: damage is left to ExifTool and the cleaner, which stop there too.
+ *
+ * With `hide`, the caller shows ExifTool the file without the runs of plain fragments it gives
+ * back (all but the last of each run): those are counted against MAX_PLAIN_FRAGMENTS instead, so
+ * that recordings of many hours are read as quickly as short ones.
  */
-export async function checkIsoShape(file: string): Promise<void> {
+export async function checkIsoShape(file: string, opts: { hide?: boolean } = {}): Promise<IsoShape> {
   const src = await FileBytes.open(file);
   try {
-    await walkBoxes(src);
+    return await walkFile(src, opts.hide === true);
   } finally {
     await src.close();
   }
 }
 
-async function walkBoxes(src: FileBytes): Promise<void> {
+type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number };
+
+/**
+ * A run of plain fragments and of the media data and segment heads between them. Its last segment
+ * (from its last segment head or plain `moof` on) is counted as ExifTool will read it; the rest is
+ * hidden.
+ */
+interface Run {
+  from: number;
+  /** Where its last segment starts. */
+  segmentFrom: number;
+  /** Boxes before the last segment, and in it: the number of parts of each of its fragments, then its top-level other boxes. */
+  hiddenBoxes: number;
+  segmentParts: number[];
+  segmentTops: string[];
+  /** The type of its last top-level box. */
+  lastType: string;
+}
+
+async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
+  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0 };
+  const shape: IsoShape = { hidden: [], hiddenBoxes: 0 };
+  let run: Run | null = null;
+  for (let at = 0; src.size - at >= 8; ) {
+    // What the window holds is read without an await: a long recording has millions of boxes.
+    const box = boxAt(src.peek(at, 16) ?? (await src.read(at, 16)), src.size - at);
+    if (box == null) break; // the rest is left to ExifTool, which stops there too
+    const parts = hide && box.type === "moof" ? await plainFragmentParts(src, at, box) : null;
+    if (parts != null || (run != null && (box.type === "mdat" || SEGMENT_HEADS.has(box.type)))) {
+      run ??= { from: at, segmentFrom: at, hiddenBoxes: 0, segmentParts: [], segmentTops: [], lastType: "" };
+      if ((SEGMENT_HEADS.has(box.type) || parts != null) && !SEGMENT_HEADS.has(run.lastType) && at > run.from) newSegment(run, at);
+      if (parts != null) run.segmentParts.push(parts);
+      else run.segmentTops.push(box.type);
+      run.lastType = box.type;
+      countPlain(count, parts);
+    } else {
+      if (run != null) endRun(run, count, shape);
+      run = null;
+      await walkBoxes(src, at, at + box.size, count);
+    }
+    at += box.size;
+  }
+  if (run != null) endRun(run, count, shape);
+  return shape;
+}
+
+function newSegment(run: Run, at: number): void {
+  run.hiddenBoxes += run.segmentTops.length + run.segmentParts.reduce((a, b) => a + b + 1, 0);
+  run.segmentFrom = at;
+  run.segmentParts = [];
+  run.segmentTops = [];
+}
+
+/** Counts a box of a run, refusing the file past the limits of plain fragments. */
+function countPlain(count: Count, parts: number | null): void {
+  count.plainBoxes += 1 + (parts ?? 0);
+  if (parts != null && ++count.plainFragments > MAX_PLAIN_FRAGMENTS) throw new TooComplexError(`quicktime: more than ${MAX_PLAIN_FRAGMENTS} movie fragments`);
+  if (count.plainBoxes > MAX_PLAIN_FRAGMENT_BOXES) throw new TooComplexError(`quicktime: more than ${MAX_PLAIN_FRAGMENT_BOXES} boxes in movie fragments`);
+}
+
+/** Hides a run but its last segment, which is counted as ExifTool reads it. */
+function endRun(run: Run, count: Count, shape: IsoShape): void {
+  if (run.segmentFrom > run.from) {
+    shape.hidden.push({ from: run.from, to: run.segmentFrom });
+    shape.hiddenBoxes += run.hiddenBoxes;
+  }
+  for (const parts of run.segmentParts) {
+    countBox(count, "moof", true, false);
+    for (let i = 0; i < parts; i++) countBox(count, "traf", false, true);
+  }
+  for (const type of run.segmentTops) countBox(count, type, true, false);
+}
+
+/**
+ * How many boxes a `moof` at `at` holds when it is a plain fragment: a header and track fragments
+ * of sample tables only (ISO 14496-12 8.8), filling it exactly; null for any other (user data,
+ * `meta`, `uuid`, protection boxes, damage), which ExifTool then reads.
+ */
+async function plainFragmentParts(src: FileBytes, at: number, box: { header: number; size: number }): Promise<number | null> {
+  if (box.header !== 8 || box.size > PLAIN_MOOF_BYTES) return null;
+  const moof = src.peek(at, box.size) ?? (await src.read(at, box.size));
+  if (moof.length !== box.size) return null;
+  let parts = 0;
+  const fill = (from: number, to: number, allowed: ReadonlySet<string>): boolean => {
+    for (let p = from; p < to; ) {
+      if (to - p < 8) return false;
+      const size = moof.readUInt32BE(p);
+      const type = moof.toString("latin1", p + 4, p + 8);
+      if (size < 8 || size > to - p || !allowed.has(type)) return false;
+      parts++;
+      if (type === "traf" && !fill(p + 8, p + size, TRAF_PARTS)) return false;
+      p += size;
+    }
+    return true;
+  };
+  return fill(8, box.size, MOOF_PARTS) ? parts : null;
+}
+
+/** Walks and counts the boxes in [from, to) of the top level and all they hold. */
+async function walkBoxes(src: FileBytes, from: number, to: number, count: Count): Promise<void> {
   // Depth-first without recursion: the ends of the open containers and their types.
   const ends: number[] = [];
   const parents: string[] = [];
-  let end = src.size;
+  let end = to;
   let parent = "";
   // How many containers were open when the `moof` holding the walk was entered (-1: none holds it).
   let fragmentDepth = -1;
-  const count = { all: 0, other: 0, fragments: 0, index: 0 };
-  for (let at = 0; ; ) {
+  for (let at = from; ; ) {
     if (end - at < 8) {
       const outer = ends.pop();
       if (outer == null) return;
@@ -85,8 +224,8 @@ async function walkBoxes(src: FileBytes): Promise<void> {
       continue;
     }
     countBox(count, box.type, ends.length === 0, fragmentDepth >= 0);
-    const from = OPAQUE.has(box.type) ? null : await childrenAt(src, box.type, parent, at + box.header, at + box.size);
-    if (from == null) {
+    const children = OPAQUE.has(box.type) ? null : await childrenAt(src, box.type, parent, at + box.header, at + box.size);
+    if (children == null) {
       at += box.size;
       continue;
     }
@@ -95,12 +234,12 @@ async function walkBoxes(src: FileBytes): Promise<void> {
     parents.push(parent);
     end = at + box.size;
     parent = box.type;
-    at = from;
+    at = children;
   }
 }
 
 /** Counts one box, refusing the file past either limit. */
-function countBox(count: { all: number; other: number; fragments: number; index: number }, type: string, topLevel: boolean, inFragment: boolean): void {
+function countBox(count: Count, type: string, topLevel: boolean, inFragment: boolean): void {
   if (++count.all > MAX_ISO_BOXES) throw new TooComplexError(`quicktime: more than ${MAX_ISO_BOXES} boxes`);
   if (topLevel && type === "moof") count.fragments++;
   else if (topLevel && FRAGMENT_INDEX.has(type) && count.index < INDEX_BOXES_PER_FRAGMENT * (count.fragments + 1)) count.index++;
