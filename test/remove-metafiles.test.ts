@@ -4,15 +4,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proveMetafile } from "../src/cleaners/proof/metafile-proof.js";
 import { makeEmf, makeWmf } from "./helpers/make-legacy-pictures.js";
-import { soffice } from "./helpers/make-legacy-office.js";
+import { drawn as drawDrawing, emfComment, emfPlusRecord, emfRecord, padded, withEmfRecords, withWmfRecords, wmfRecord, words } from "./helpers/make-metafile-records.js";
 import { makeMarkedJpeg, makeOffice, zip } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { CONVERT, pixelSignature, run } from "./helpers/tools.js";
+import { pixelSignature } from "./helpers/tools.js";
 
 const MARKER = "MFZQ7";
+const drawn = (name: string, bytes: Buffer): Promise<string> => drawDrawing(dir, name, bytes);
 let server: RunningServer;
 let dir: string;
 
@@ -25,68 +26,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-/** The drawing as LibreOffice draws it (ImageMagick reads neither format), as a pixel signature. */
-async function drawn(name: string, bytes: Buffer): Promise<string> {
-  const work = await fs.mkdtemp(path.join(dir, "draw-"));
-  const file = path.join(work, name);
-  await fs.writeFile(file, bytes);
-  await soffice(work, ["--convert-to", "png", "--outdir", work, file]);
-  return (await run(CONVERT, [path.join(work, `${path.parse(name).name}.png`), "-format", "%#", "info:"])).stdout.toString().trim();
-}
-
-/** An EMF record of `type` around `body`, padded to whole words. */
-function emfRecord(type: number, ...body: Buffer[]): Buffer {
-  const data = Buffer.concat(body);
-  const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
-  const head = Buffer.alloc(8);
-  head.writeUInt32LE(type, 0);
-  head.writeUInt32LE(8 + padded.length, 4);
-  return Buffer.concat([head, padded]);
-}
-
-function words(...values: number[]): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32LE(v >>> 0, i * 4));
-  return b;
-}
-
-/** An EMF+ record ([MS-EMFPLUS] 2.3): type, flags, size, data size, then the data and `padding`. */
-function emfPlusRecord(type: number, data: Buffer, padding: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(12);
-  head.writeUInt16LE(type, 0);
-  head.writeUInt32LE(12 + data.length + padding.length, 4);
-  head.writeUInt32LE(data.length, 8);
-  return Buffer.concat([head, data, padding]);
-}
-
-/** `emf` with `records` before its end-of-file record (the last 20 bytes), its header's counts following. */
-function withEmfRecords(emf: Buffer, records: readonly Buffer[]): Buffer {
-  const out = Buffer.concat([emf.subarray(0, emf.length - 20), ...records, emf.subarray(emf.length - 20)]);
-  out.writeUInt32LE(out.length, 48);
-  out.writeUInt32LE(out.readUInt32LE(52) + records.length, 52);
-  return out;
-}
-
-/** `wmf` with `records` before its end-of-file record (the last 6 bytes), its header's size, largest record and object count following. */
-function withWmfRecords(wmf: Buffer, records: readonly Buffer[], objects: number): Buffer {
-  const out = Buffer.concat([wmf.subarray(0, wmf.length - 6), ...records, wmf.subarray(wmf.length - 6)]);
-  out.writeUInt32LE(out.length / 2, 6);
-  out.writeUInt16LE(out.readUInt16LE(10) + objects, 10);
-  out.writeUInt32LE(Math.max(out.readUInt32LE(12), ...records.map((r) => r.readUInt32LE(0))), 12);
-  return out;
-}
-
-/** A WMF record of function `fn` with `params` (a whole number of words). */
-function wmfRecord(fn: number, params: Buffer): Buffer {
-  const head = Buffer.alloc(6);
-  head.writeUInt32LE(3 + params.length / 2, 0);
-  head.writeUInt16LE(fn, 4);
-  return Buffer.concat([head, params]);
-}
-
-/** An EMF comment record of `parts`. */
-const emfComment = (...parts: Buffer[]): Buffer => emfRecord(70, words(Buffer.concat(parts).length), ...parts);
 
 /** A fixed-length face name field of `bytes`: `name`, its terminator, then `after`. */
 function faceName(name: string, after: Buffer, bytes: number, encoding: BufferEncoding): Buffer {
@@ -124,9 +63,6 @@ const WMF_HIDING: ReadonlyArray<[string, Buffer]> = [
   ["bytes past a rectangle's fields", wmfRecord(0x041b, Buffer.concat([Buffer.from([60, 0, 95, 0, 50, 0, 40, 0]), marked("after.")]))],
   ["a font's face name after its terminator", wmfRecord(0x02fb, Buffer.concat([Buffer.alloc(18), faceName("Arial", marked("face"), 32, "latin1")]))],
 ];
-
-/** `bytes` padded with zeros to whole 32-bit words. */
-const padded = (bytes: Buffer): Buffer => Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
 
 /**
  * Pictures inside a drawing, each a JPEG carrying `jpeg`'s EXIF: an EMF+ image object (a

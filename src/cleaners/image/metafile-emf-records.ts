@@ -11,8 +11,8 @@ export interface EmfRecordType {
   min: number;
   /** The fields read, once `min` bytes are there; only [0, min) when absent. */
   fields?: (r: Buffer) => Fields;
-  /** Where the record's bitmaps are given (offBmi, cbBmi, offBits, cbBits), each of which may be a JPEG or PNG file. */
-  bitmaps?: readonly number[];
+  /** Where the record's bitmaps are given (offBmi, cbBmi, offBits, cbBits), and where each says what its colour table holds (colours when null). */
+  bitmaps?: ReadonlyArray<readonly [at: number, usageAt: number | null]>;
 }
 
 const u32 = (r: Buffer, at: number): number => r.readUInt32LE(at);
@@ -31,7 +31,11 @@ function bitmap(r: Buffer, at: number): Fields {
     [u32(r, at + 8), u32(r, at + 8) + u32(r, at + 12)],
   ];
 }
-const withBitmaps = (min: number, ...at: number[]): EmfRecordType => ({ min, fields: (r) => [[0, min], ...at.flatMap((a) => bitmap(r, a))], bitmaps: at });
+const withBitmaps = (min: number, ...bitmaps: Array<readonly [number, number]>): EmfRecordType => ({
+  min,
+  fields: (r) => [[0, min], ...bitmaps.flatMap(([at]) => bitmap(r, at))],
+  bitmaps,
+});
 
 const ETO_PDY = 0x2000;
 const ETO_NO_RECT = 0x100;
@@ -141,12 +145,12 @@ export const EMF_RECORDS: ReadonlyMap<number, EmfRecordType> = new Map<number, E
   [73, region(28, 24)], // INVERTRGN
   [74, region(28, 24)], // PAINTRGN
   [75, region(16, 8)], // EXTSELECTCLIPRGN
-  [76, withBitmaps(100, 84)], // BITBLT
-  [77, withBitmaps(108, 84)], // STRETCHBLT
-  [78, withBitmaps(128, 84, 112)], // MASKBLT
-  [79, withBitmaps(140, 96, 124)], // PLGBLT
-  [80, withBitmaps(76, 48)], // SETDIBITSTODEVICE
-  [81, withBitmaps(80, 48)], // STRETCHDIBITS
+  [76, withBitmaps(100, [84, 80])], // BITBLT
+  [77, withBitmaps(108, [84, 80])], // STRETCHBLT
+  [78, withBitmaps(128, [84, 80], [112, 108])], // MASKBLT
+  [79, withBitmaps(140, [96, 92], [124, 120])], // PLGBLT
+  [80, withBitmaps(76, [48, 64])], // SETDIBITSTODEVICE
+  [81, withBitmaps(80, [48, 64])], // STRETCHDIBITS
   [82, { min: 104, fields: font }], // EXTCREATEFONTINDIRECTW
   [83, extTextOut(1)], // EXTTEXTOUTA
   [84, extTextOut(2)], // EXTTEXTOUTW
@@ -158,9 +162,9 @@ export const EMF_RECORDS: ReadonlyMap<number, EmfRecordType> = new Map<number, E
   [90, polyPoly(4)], // POLYPOLYLINE16
   [91, polyPoly(4)], // POLYPOLYGON16
   [92, poly(5)], // POLYDRAW16
-  [93, withBitmaps(32, 16)], // CREATEMONOBRUSH
-  [94, withBitmaps(32, 16)], // CREATEDIBPATTERNBRUSHPT
-  [95, { min: 52, fields: (r) => [[0, 52 + 4 * u32(r, 48)], ...bitmap(r, 12)], bitmaps: [12] }], // EXTCREATEPEN
+  [93, withBitmaps(32, [16, 12])], // CREATEMONOBRUSH
+  [94, withBitmaps(32, [16, 12])], // CREATEDIBPATTERNBRUSHPT
+  [95, { min: 52, fields: (r) => [[0, 52 + 4 * u32(r, 48)], ...bitmap(r, 12)], bitmaps: [[12, null]] }], // EXTCREATEPEN
   [96, polyTextOut(1)], // POLYTEXTOUTA
   [97, polyTextOut(2)], // POLYTEXTOUTW
   [98, fixed(12)], // SETICMMODE
@@ -174,9 +178,9 @@ export const EMF_RECORDS: ReadonlyMap<number, EmfRecordType> = new Map<number, E
   [111, fixed(24)], // COLORCORRECTPALETTE
   [112, { min: 20, fields: (r) => [[0, 20 + u32(r, 12) + u32(r, 16)]] }], // SETICMPROFILEA
   [113, { min: 20, fields: (r) => [[0, 20 + u32(r, 12) + u32(r, 16)]] }], // SETICMPROFILEW
-  [114, withBitmaps(108, 84)], // ALPHABLEND
+  [114, withBitmaps(108, [84, 80])], // ALPHABLEND
   [115, fixed(12)], // SETLAYOUT
-  [116, withBitmaps(108, 84)], // TRANSPARENTBLT
+  [116, withBitmaps(108, [84, 80])], // TRANSPARENTBLT
   [118, { min: 36, fields: (r) => [[0, 36 + 16 * u32(r, 24) + u32(r, 28) * (u32(r, 32) === 2 ? 12 : 8)]] }], // GRADIENTFILL
   [119, { min: 20, fields: (r) => [[0, 20 + 8 * u32(r, 8)]] }], // SETLINKEDUFIS
   [120, fixed(16)], // SETTEXTJUSTIFICATION

@@ -1,7 +1,7 @@
 import { cleanEmfPlus, cleanEmfPlusImages } from "./metafile-emf-plus.js";
 import { EMF_RECORDS } from "./metafile-emf-records.js";
 import { type Blanked, type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
-import { cleanCompressedBitmap } from "./metafile-pictures.js";
+import { cleanRecordBitmap } from "./metafile-dib.js";
 import { blankWmf } from "./metafile-wmf.js";
 
 const EMR_HEADER = 1;
@@ -56,7 +56,7 @@ export function blankEmf(emf: Buffer, depth = 0): Blanked {
       } else {
         if (size < known.min) throw damaged(`a record of type ${type} has ${size} bytes, fewer than its ${known.min}`);
         blanked += slack(record, known.fields?.(record) ?? [[0, known.min]]);
-        for (const bitmap of known.bitmaps ?? []) if (cleanCompressedBitmap(record, bitmap)) blanked++;
+        for (const [bitmap, usage] of known.bitmaps ?? []) if (cleanRecordBitmap(record, bitmap, usage)) blanked++;
       }
     }
     if (keep > 0) {

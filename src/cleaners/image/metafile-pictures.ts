@@ -11,20 +11,3 @@ export function cleanPictureInPlace(b: Buffer, start: number, end: number): bool
   if (!cleanJpeg(b, start, end, false)) cleanPng(b, start, end, false);
   return !before.equals(b.subarray(start, end));
 }
-
-const BI_JPEG = 4;
-const BI_PNG = 5;
-
-/**
- * A bitmap of a drawing record whose offsets and sizes lie at `at` (offBmi, cbBmi, offBits,
- * cbBits): when its header says its bits are a JPEG or PNG file ([MS-WMF] 2.1.1.7), that file
- * is cleaned in place. Says whether anything changed.
- */
-export function cleanCompressedBitmap(record: Buffer, at: number): boolean {
-  const header = record.readUInt32LE(at);
-  const bits = record.readUInt32LE(at + 8);
-  if (record.readUInt32LE(at + 4) < 40 || header + 40 > record.length || record.readUInt32LE(header) < 40) return false;
-  const compression = record.readUInt32LE(header + 16);
-  if (compression !== BI_JPEG && compression !== BI_PNG) return false;
-  return cleanPictureInPlace(record, bits, bits + record.readUInt32LE(at + 12));
-}

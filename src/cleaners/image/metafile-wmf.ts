@@ -1,3 +1,4 @@
+import { cleanPackedDib } from "./metafile-dib.js";
 import { type Blanked, type Fields, ansiz, damaged, zeroSlack } from "./metafile-fields.js";
 
 const PLACEABLE_KEY = 0x9ac6cdd7;
@@ -6,18 +7,31 @@ const META_ESCAPE = 0x0626;
 const MFCOMMENT = 0x000f;
 const ETO_OPAQUE = 0x2;
 const ETO_CLIPPED = 0x4;
+const DIB_RGB_COLORS = 0;
+const BS_PATTERN = 3;
 
 interface WmfRecordType {
   /** Bytes the record needs at least, its 6-byte head included. */
   min: number;
   /** The fields read, once `min` bytes are there; only [0, min) when absent. */
   fields?: (r: Buffer) => Fields;
+  /** Where the record's bitmap (a packed DIB to the record's end) starts and what its colour table holds, or null when it carries none. */
+  dib?: (r: Buffer) => { at: number; usage: number } | null;
 }
 
 const u16 = (r: Buffer, at: number): number => r.readUInt16LE(at);
 const params = (bytes: number): WmfRecordType => ({ min: 6 + bytes });
 /** A record carrying a bitmap (a DIB or a Bitmap16) to its end: `bytes` of parameters without one. */
 const blit = (bytes: number): WmfRecordType => ({ min: 6 + bytes, fields: (r) => [[0, r.length]] });
+/**
+ * A record whose packed DIB starts at `at` ([MS-WMF] 2.3.1), with its colour usage at `usageAt`
+ * (colours when null); a record of `bare` bytes or fewer carries no bitmap (the variants without
+ * a source, which have a reserved word instead).
+ */
+const dibBlit = (bytes: number, at: number, usageAt: number | null, bare = at): WmfRecordType => ({
+  ...blit(bytes),
+  dib: (r) => (r.length <= bare ? null : { at, usage: usageAt == null ? DIB_RGB_COLORS : u16(r, usageAt) }),
+});
 /** A palette object ([MS-WMF] 2.2.1.3): start, count, 4-byte entries. */
 const palette: WmfRecordType = { min: 10, fields: (r) => [[0, 10 + 4 * u16(r, 8)]] };
 const points: WmfRecordType = { min: 8, fields: (r) => [[0, 8 + 4 * u16(r, 6)]] };
@@ -50,12 +64,13 @@ const WMF_RECORDS: ReadonlyMap<number, WmfRecordType> = new Map<number, WmfRecor
   [0x0a32, { min: 14, fields: extTextOut }], // EXTTEXTOUT
   [0x06ff, { min: 28, fields: region }], // CREATEREGION
   [0x0922, blit(18)], // BITBLT
-  [0x0940, blit(18)], // DIBBITBLT
+  [0x0940, dibBlit(18, 22, null, 24)], // DIBBITBLT
   [0x0b23, blit(20)], // STRETCHBLT
-  [0x0b41, blit(20)], // DIBSTRETCHBLT
-  [0x0d33, blit(18)], // SETDIBTODEV
-  [0x0f43, blit(22)], // STRETCHDIB
-  [0x0142, blit(4)], // DIBCREATEPATTERNBRUSH
+  [0x0b41, dibBlit(20, 26, null, 28)], // DIBSTRETCHBLT
+  [0x0d33, dibBlit(18, 24, 6)], // SETDIBTODEV
+  [0x0f43, dibBlit(22, 28, 10)], // STRETCHDIB
+  // DIBCREATEPATTERNBRUSH: a BS_PATTERN brush's colour table holds colours whatever its usage says.
+  [0x0142, { ...blit(4), dib: (r) => ({ at: 10, usage: u16(r, 6) === BS_PATTERN ? DIB_RGB_COLORS : u16(r, 8) }) }],
   [0x01f9, blit(10)], // CREATEPATTERNBRUSH
 ]);
 
@@ -119,6 +134,8 @@ export function blankWmf(wmf: Buffer): Blanked {
     else {
       if (size < known.min) throw damaged(`a record of function 0x${fn.toString(16)} has ${size} bytes, fewer than its ${known.min}`);
       if (zeroSlack(record, known.fields?.(record) ?? [[0, known.min]])) blanked++;
+      const dib = known.dib?.(record);
+      if (dib != null && cleanPackedDib(record, dib.at, record.length, dib.usage)) blanked++;
       if (write !== at) wmf.copy(wmf, write, at, at + size);
       write += size;
       largest = Math.max(largest, size / 2);

@@ -141,6 +141,29 @@ export function emfSpans(type: number, r: Buffer): Span[] | undefined {
   }
 }
 
+/**
+ * Where the bitmaps of an EMF record of `type` are given (offBmi, cbBmi, offBits, cbBits) and
+ * where each says what its colour table holds (colours when null): [MS-EMF] 2.3.1 and 2.3.7.
+ */
+export function emfBitmaps(type: number): Array<readonly [number, number | null]> {
+  switch (type) {
+    case 76: case 77: case 114: case 116:
+      return [[84, 80]];
+    case 78:
+      return [[84, 80], [112, 108]];
+    case 79:
+      return [[96, 92], [124, 120]];
+    case 80: case 81:
+      return [[48, 64]];
+    case 93: case 94:
+      return [[16, 12]];
+    case 95:
+      return [[12, null]];
+    default:
+      return [];
+  }
+}
+
 /** Null when every byte of `r` outside `spans` is zero (and every span lies inside it). */
 export function outsideZero(r: Buffer, spans: readonly Span[], what: string): ProofFailure | null {
   let at = 0;

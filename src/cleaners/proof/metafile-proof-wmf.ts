@@ -74,3 +74,25 @@ export function wmfSpans(fn: number, r: Buffer): Span[] | undefined {
       return undefined;
   }
 }
+
+/**
+ * Where the packed DIB of a WMF record of function `fn` starts and what its colour table holds
+ * ([MS-WMF] 2.3.1.2, 2.3.1.3, 2.3.1.4, 2.3.1.5, 2.3.4.8), or null when it carries none: the
+ * bit-block transfers without a source are the length of their parameters and a reserved word.
+ */
+export function wmfDib(fn: number, r: Buffer): { at: number; usage: number } | null {
+  switch (fn) {
+    case 0x0940:
+      return r.length > 24 ? { at: 22, usage: 0 } : null;
+    case 0x0b41:
+      return r.length > 28 ? { at: 26, usage: 0 } : null;
+    case 0x0d33:
+      return r.length > 24 ? { at: 24, usage: u16(r, 6) } : null;
+    case 0x0f43:
+      return r.length > 28 ? { at: 28, usage: u16(r, 10) } : null;
+    case 0x0142:
+      return r.length > 10 ? { at: 10, usage: u16(r, 6) === 3 ? 0 : u16(r, 8) } : null;
+    default:
+      return null;
+  }
+}

@@ -1,5 +1,6 @@
-import { emfSpans, outsideZero, zero } from "./metafile-proof-emf.js";
-import { wmfSpans } from "./metafile-proof-wmf.js";
+import { proveDib, tableEnd } from "./metafile-proof-dib.js";
+import { emfBitmaps, emfSpans, outsideZero, zero } from "./metafile-proof-emf.js";
+import { wmfDib, wmfSpans } from "./metafile-proof-wmf.js";
 import { ProofReader } from "./reader.js";
 import type { ProofFailure } from "./shared.js";
 
@@ -60,7 +61,15 @@ function emf(b: Buffer): ProofFailure | null {
 
 function known(type: number, record: Buffer): ProofFailure | null {
   const spans = emfSpans(type, record);
-  return spans == null ? `an EMF record of type ${type}, which no reader draws` : outsideZero(record, spans, `an EMF record of type ${type}`);
+  if (spans == null) return `an EMF record of type ${type}, which no reader draws`;
+  const failure = outsideZero(record, spans, `an EMF record of type ${type}`);
+  if (failure != null) return failure;
+  for (const [at, usageAt] of emfBitmaps(type)) {
+    const [info, infoSize, bits, bitsSize] = [0, 4, 8, 12].map((i) => record.readUInt32LE(at + i)) as [number, number, number, number];
+    const bitmap = proveDib(record.subarray(info, info + infoSize), record.subarray(bits, bits + bitsSize), usageAt == null ? 0 : record.readUInt32LE(usageAt));
+    if (bitmap != null) return `${bitmap} (an EMF record of type ${type})`;
+  }
+  return null;
 }
 
 function header(r: Buffer): ProofFailure | null {
@@ -138,8 +147,19 @@ function wmf(b: Buffer): ProofFailure | null {
       if (spans == null) return `a WMF record of function 0x${fn.toString(16)}, which no reader draws`;
       const failure = outsideZero(record, spans, `a WMF record of function 0x${fn.toString(16)}`);
       if (failure != null) return failure;
+      const dib = wmfDib(fn, record);
+      const bitmap = dib == null ? null : packedDib(record.subarray(dib.at), dib.usage);
+      if (bitmap != null) return `${bitmap} (a WMF record of function 0x${fn.toString(16)})`;
     }
     at += size;
   }
   return "no WMF end-of-file record";
+}
+
+/** A packed DIB: its header and colour table, then its bits, split where the header says the table ends. */
+function packedDib(dib: Buffer, usage: number): ProofFailure | null {
+  const size = dib.length >= 4 ? dib.readUInt32LE(0) : 0;
+  if (![12, 40, 52, 56, 108, 124].includes(size) || dib.length < size) return proveDib(dib, Buffer.alloc(0), usage);
+  const table = Math.min(dib.length, tableEnd(dib, usage));
+  return proveDib(dib.subarray(0, table), dib.subarray(table), usage);
 }
