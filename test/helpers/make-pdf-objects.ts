@@ -109,3 +109,18 @@ export function pdfOfFreeXrefEntries(count: number, marker: string): Buffer {
   parts.push(Buffer.from(`\nendstream\nendobj\nstartxref\n${length}\n%%EOF\n`));
   return Buffer.concat(parts);
 }
+
+/** The one-page document whose catalog holds an array of `count` references to one object (6 bytes each). */
+export function pdfWithLongArray(count: number, marker: string): Buffer {
+  const objects = [`<< /Type /Catalog /Pages 2 0 R /Long 7 0 R >>`, ...page(marker), `[${Array<string>(count).fill("5 0 R").join(" ")}]`];
+  let body = "%PDF-1.7\n";
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, "latin1");
+}

@@ -59,9 +59,10 @@ export class ObjectView {
         seen.add(key);
         todo.push(target);
       } else if (Array.isArray(v)) {
-        todo.push(...v);
+        // One by one: spreading an array of a million references overflows the stack.
+        for (const item of v) todo.push(item);
       } else if (isDict(v)) {
-        todo.push(...Object.values(v));
+        for (const item of Object.values(v)) todo.push(item);
       }
     }
     return seen;
