@@ -4,6 +4,15 @@ import type { CleanContext, Cleaner } from "../types.js";
 import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
+/** OS/2 1.x's BITMAPCOREHEADER (ImageMagick's BMP2): 16-bit width and height, no compression. */
+const CORE_HEADER = 12;
+/**
+ * OS/2 2.x's BITMAPINFOHEADER2: 16 to 64 bytes, laid out as Windows' 40-byte header as far as it
+ * goes, but its compression 3 is Huffman 1D (not Windows' bit fields) and 4 RLE24, each of a
+ * stated size. Windows' own headers are 40, 52, 56, 108 and 124 bytes.
+ */
+const OS2_HEADER = 64;
+const OS2_HUFFMAN = 3;
 
 /**
  * BMP holds no EXIF, XMP or text: its only metadata is a V5 header's colour profile, embedded
@@ -17,10 +26,11 @@ export const bmpCleaner: Cleaner = {
   fileTypes: ["BMP"],
   async clean(ctx: CleanContext): Promise<void> {
     const bmp = await fsp.readFile(ctx.input);
-    if (bmp.length < FILE_HEADER + 40 || bmp.toString("latin1", 0, 2) !== "BM") throw damaged("it does not start like a BMP");
+    if (bmp.length < FILE_HEADER + CORE_HEADER || bmp.toString("latin1", 0, 2) !== "BM") throw damaged("it does not start like a BMP");
     const infoSize = bmp.readUInt32LE(FILE_HEADER);
+    if (infoSize < CORE_HEADER || bmp.length < FILE_HEADER + infoSize) throw damaged("its header is cut short");
     const pixelsAt = bmp.readUInt32LE(10);
-    const pixelsEnd = pixelsAt + pixelBytes(bmp);
+    const pixelsEnd = pixelsAt + pixelBytes(bmp, infoSize);
     if (pixelsAt < FILE_HEADER + infoSize || pixelsEnd > bmp.length) throw damaged("its pixel data lies outside the file");
     const out = Buffer.from(bmp.subarray(0, pixelsEnd));
     const keepProfile = ctx.keep.has("colorProfile");
@@ -59,17 +69,22 @@ function keptWithProfile(head: Buffer, bmp: Buffer, from: number, size: number):
 }
 
 /** The size of the pixel array: stated for compressed data, computed for plain rows. */
-function pixelBytes(bmp: Buffer): number {
-  const compression = bmp.readUInt32LE(FILE_HEADER + 16);
-  const stated = bmp.readUInt32LE(FILE_HEADER + 20);
-  if (compression !== BI_RGB && compression !== BI_BITFIELDS) {
+function pixelBytes(bmp: Buffer, infoSize: number): number {
+  if (infoSize === CORE_HEADER) return rowsBytes(bmp.readUInt16LE(FILE_HEADER + 4), bmp.readUInt16LE(FILE_HEADER + 6), bmp.readUInt16LE(FILE_HEADER + 10));
+  // A short OS/2 2.x header ends before the compression and size fields: none.
+  const compression = infoSize >= 20 ? bmp.readUInt32LE(FILE_HEADER + 16) : BI_RGB;
+  const stated = infoSize >= 24 ? bmp.readUInt32LE(FILE_HEADER + 20) : 0;
+  const os2 = infoSize === OS2_HEADER || infoSize < 40;
+  if ((compression !== BI_RGB && compression !== BI_BITFIELDS) || (os2 && compression === OS2_HUFFMAN)) {
     if (stated === 0) throw damaged("its compressed pixel data has no stated size");
     return stated;
   }
-  const width = bmp.readInt32LE(FILE_HEADER + 4);
-  const height = Math.abs(bmp.readInt32LE(FILE_HEADER + 8));
-  const bits = bmp.readUInt16LE(FILE_HEADER + 14);
-  return Math.ceil((Math.abs(width) * bits) / 32) * 4 * height;
+  return rowsBytes(bmp.readInt32LE(FILE_HEADER + 4), bmp.readInt32LE(FILE_HEADER + 8), bmp.readUInt16LE(FILE_HEADER + 14));
+}
+
+/** Plain rows, each padded to four bytes. */
+function rowsBytes(width: number, height: number, bits: number): number {
+  return Math.ceil((Math.abs(width) * bits) / 32) * 4 * Math.abs(height);
 }
 
 function damaged(why: string): BadFileError {
