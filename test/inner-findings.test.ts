@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handZip } from "./helpers/make-archives.js";
+import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
@@ -159,6 +159,32 @@ describe("findings of the files inside a file", () => {
       expectPhotoFindings(findings, "picture 1");
     }
   }, 120_000);
+
+  it("a tar's members, a .tar.gz's (a photo in a DOCX in it, by both paths) and the file of a plain gzip, by its stored name", async () => {
+    const docx = await makeOffice("docx", "TarDocxMark", photo);
+    const tar = await makeTar([
+      { name: "photos/", type: "directory" },
+      { name: "photos/rome.jpg", data: photo },
+      { name: "papers/report.docx", data: docx.bytes },
+    ]);
+    expectPhotoFindings((await extract("bundle.tar", tar)).findings, "photos/rome.jpg");
+    const gzipped = (await extract("bundle.tar.gz", gzipWithName(tar, "bundle.tar"))).findings;
+    expectPhotoFindings(gzipped, "photos/rome.jpg");
+    expectPhotoFindings(gzipped, "papers/report.docx > word/media/image1.jpeg");
+    expectPhotoFindings((await extract("rome.jpg.gz", gzipWithName(photo, "rome.jpg"))).findings, "rome.jpg");
+  });
+
+  it("a .tar.gz of 80 MB of zeros before a photo: the member past the byte limit is counted, the walk goes on to the photo", async () => {
+    const tar = await makeTar([
+      { name: "zeros.bin", data: Buffer.alloc(80 * 1024 * 1024) },
+      { name: "after.jpg", data: photo },
+    ]);
+    const started = performance.now();
+    const { findings } = await extract("bomb.tar.gz", gzipWithName(tar, "bomb.tar"));
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ value: "1" });
+    expectPhotoFindings(findings, "after.jpg");
+  });
 
   it("the removal response's findings are the extract response's", async () => {
     const docx = await makeOffice("docx", "RemoveInnerMark", photo);

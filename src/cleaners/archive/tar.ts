@@ -46,8 +46,8 @@ type TarEntry = Readable & { header: { name: string; type?: string | null; size?
 
 const BLOCK = 512;
 
-/** True when the first 512 bytes inside the gzip are a tar header (its checksum adds up). */
-async function gzipHoldsTar(input: string): Promise<boolean> {
+/** True when the first 512 bytes inside the gzip are a tar header (its checksum adds up); the findings ask it too. */
+export async function gzipHoldsTar(input: string): Promise<boolean> {
   const handle = await fsp.open(input, "r");
   let head: Buffer;
   try {
@@ -56,14 +56,34 @@ async function gzipHoldsTar(input: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
-  let inner: Buffer;
-  try {
-    // A cut stream still yields what it has: the first block is all that is needed.
-    inner = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
-  } catch {
-    return false;
-  }
+  const inner = await gunzippedStart(head, BLOCK);
   return inner.length >= BLOCK && isTarHeader(inner.subarray(0, BLOCK));
+}
+
+/**
+ * The first `n` bytes (or what there is) inflated from the start of a gzip: a cut stream still
+ * yields what it has. Inflating stops there: 64 KiB of a gzip of zeros would inflate to 64 MB,
+ * which a bounded whole-buffer inflate refused, so a .tar.gz starting with such a member was not
+ * taken for a tar.
+ */
+function gunzippedStart(gz: Buffer, n: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const gunzip = zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const got: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      gunzip.destroy();
+      resolve(Buffer.concat(got).subarray(0, n));
+    };
+    gunzip.on("data", (chunk: Buffer) => {
+      got.push(chunk);
+      size += chunk.length;
+      if (size >= n) done();
+    });
+    gunzip.on("error", done);
+    gunzip.on("end", done);
+    gunzip.end(gz);
+  });
 }
 
 function isTarHeader(block: Buffer): boolean {

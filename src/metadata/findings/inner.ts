@@ -10,6 +10,7 @@ import { coverSourceFor } from "./inner-cover.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
 import { pdfSource } from "./inner-pdf.js";
+import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
 import { zipSourceFor } from "./inner-zip.js";
 import { locationFindings } from "./location.js";
@@ -64,7 +65,7 @@ interface Look {
 }
 
 /**
- * What the files inside a file give away (a DOCX's pictures, a ZIP's members, a PDF's attached
+ * What the files inside a file give away (a DOCX's pictures, a ZIP's or tar's members, a PDF's attached
  * files, a Photoshop document's smart objects' files, audio files' cover art, Office 97-2003
  * documents' pictures), each finding's
  * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
@@ -99,7 +100,7 @@ function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   if (typeof type !== "string") return null;
   if (type === "PDF") return pdfSource;
   if (type === "PSD" || type === "PSB") return psdSource;
-  return zipSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
+  return zipSourceFor(type) ?? tarSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {
