@@ -140,6 +140,26 @@ describe("image removal", () => {
   });
 });
 
+describe("JPEG with bytes where a marker should be", () => {
+  // libjpeg skips them ("Corrupt JPEG data: 2 extraneous bytes before marker 0xdb") and decodes the
+  // picture; metadata-extractor's "Issue 308.jpg" and "issue 121.jpg" are such photos.
+  it("is cleaned like libjpeg reads it: the stray bytes go, the picture stays", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "stray-"));
+    const plain = path.join(dir, "plain.jpg");
+    await run(CONVERT, ["-size", "40x30", "gradient:red-blue", "-quality", "90", "-strip", plain]);
+    const jpeg = await fs.readFile(plain);
+    const dqt = jpeg.indexOf(Buffer.from([0xff, 0xdb]));
+    expect(dqt).toBeGreaterThan(0);
+    const input = path.join(dir, "stray.jpg");
+    await fs.writeFile(input, Buffer.concat([jpeg.subarray(0, dqt), Buffer.from(MARKER, "latin1"), jpeg.subarray(dqt)]));
+    expect(await pixelSignature(input)).toBe(await pixelSignature(plain));
+
+    const { file } = await clean(input);
+    expect(await findMarker(file, MARKER)).toEqual([]);
+    expect(await pixelSignature(file)).toBe(await pixelSignature(plain));
+  });
+});
+
 /** The cleaned JPEG's only scan, header and data up to its EOI, is a run of the original's bytes. */
 async function expectScanCopied(input: string, cleaned: string): Promise<void> {
   const out = await fs.readFile(cleaned);

@@ -49,7 +49,11 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
   while (true) {
     // Any number of 0xFF fill bytes may precede a marker.
     if (i >= src.size) return finish(true);
-    if ((await src.byte(i)) !== 0xff) throw damaged("a marker segment is missing");
+    // Bytes where a marker should be: libjpeg skips them to the next 0xFF ("extraneous bytes
+    // before marker") and decodes the picture, and so does this walk; no segment holds them, so
+    // a copy made of segments leaves them out.
+    if ((await src.byte(i)) !== 0xff) i = await nextFf(src, i);
+    if (i >= src.size) return finish(true);
     i = await src.skip(0xff, i);
     if (i >= src.size) return finish(true);
     const start = i - 1;
@@ -76,6 +80,18 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
       i = end;
     }
   }
+}
+
+/** Where the next 0xFF at or after `from` is, or the file's size. */
+async function nextFf(src: FileBytes, from: number): Promise<number> {
+  for (let at = from; at < src.size; ) {
+    const chunk = await src.from(at);
+    if (chunk.length === 0) break;
+    const i = chunk.indexOf(0xff);
+    if (i >= 0) return at + i;
+    at += chunk.length;
+  }
+  return src.size;
 }
 
 /**
