@@ -4,10 +4,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proveMetafile } from "../src/cleaners/proof/metafile-proof.js";
 import { makeEmf, makeWmf } from "./helpers/make-legacy-pictures.js";
-import { drawn, emfRecord, padded, withEmfRecords, withWmfRecords, wmfRecord, words } from "./helpers/make-metafile-records.js";
+import { makeBmp } from "./helpers/make-formats.js";
+import { makeGif, makeTiff } from "./helpers/make-images.js";
+import { drawn, emfComment, emfPlusRecord, emfRecord, padded, withEmfRecords, withWmfRecords, wmfRecord, words } from "./helpers/make-metafile-records.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, run } from "./helpers/tools.js";
 
 const MARKER = "MFZQ7";
 const MBED = 0x4d424544;
@@ -169,5 +172,47 @@ describe("bitmaps inside EMF and WMF drawings", () => {
       await fs.writeFile(file, add(cleaned!, bitmaps(new Set([place])).records));
       expect(await proveMetafile(file), place).not.toBeNull();
     }
+  });
+});
+
+/** An EMF+ image object ([MS-EMFPLUS] 2.2.1.4: a bitmap stored as a file) holding `file`, in an EMF comment; says where the file starts in the comment. */
+function emfPlusImage(file: Buffer): { record: Buffer; fileAt: number } {
+  const image = padded(Buffer.concat([words(0xdbc01002, 1, 16, 16, 0, 0x0022200a, 1), file]));
+  const record = emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x4008, image));
+  record.writeUInt16LE(0x0500, 16 + 2);
+  return { record, fileAt: 16 + 12 + 28 };
+}
+
+/** Every frame's pixels, as ImageMagick decodes them. */
+async function frames(name: string, bytes: Buffer): Promise<string> {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, bytes);
+  return (await run(CONVERT, [file, "-format", "%#\\n", "info:"])).stdout.toString().trim();
+}
+
+describe("pictures of other kinds inside EMF+ images", () => {
+  it.each([
+    ["a TIFF (EXIF, GPS, IPTC, XMP, ICC profile, text fields)", "tif", (d: string) => makeTiff(d, MARKER)],
+    ["an animated GIF (comments, XMP, bytes after its trailer)", "gif", (d: string) => makeGif(d, MARKER)],
+    ["a BMP (a V5 header's embedded profile, bytes after it)", "bmp", (d: string) => makeBmp(d, MARKER, false)],
+  ] as const)("%s loses its metadata in place, its pixels the same", async (_, ext, make) => {
+    const work = await fs.mkdtemp(path.join(dir, `${ext}-`));
+    const picture = await fs.readFile(await make(work));
+    expect(await findMarker(picture, MARKER)).not.toEqual([]);
+    const plain = makeEmf(MARKER);
+    const { record, fileAt } = emfPlusImage(picture);
+    const original = withEmfRecords(plain, [record]);
+    const at = plain.length - 20 + fileAt;
+    const file = path.join(work, "pictures.emf");
+    await fs.writeFile(file, original);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    // makeEmf's three texts and the picture.
+    expect((body["removed"] as Record<string, number>)["metafileText"]).toBe(3 + 1);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect(cleaned!.length).toBe(original.length);
+    const after = cleaned!.subarray(at, at + picture.length);
+    expect(await frames(`cleaned.${ext}`, after)).toBe(await frames(`original.${ext}`, picture));
   });
 });

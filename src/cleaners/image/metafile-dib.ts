@@ -1,6 +1,6 @@
 import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "./bmp-header.js";
 import { allZero, damaged } from "./metafile-fields.js";
-import { cleanPictureInPlace } from "./metafile-pictures.js";
+import { cleanJpegOrPng } from "./pictures-in-place.js";
 
 const BI_RLE8 = 1;
 const BI_RLE4 = 2;
@@ -62,7 +62,7 @@ function shape(info: Buffer, usage: number): Shape | null {
  * header's colour endpoints and gamma when its colour space is not calibrated (read for no
  * other), and a V5 header's colour profile, embedded (an ICC profile with its description and
  * copyright) or linked (a file path, often naming the user's folder), the header then saying
- * sRGB. A JPEG or PNG bitmap loses its metadata as a file does (metafile-pictures.ts). `info`
+ * sRGB. A JPEG or PNG bitmap loses its metadata as a file does (pictures-in-place.ts). `info`
  * and `bits` are where the header and bits lie in `b`, `usage` what the colour table holds
  * (colours, palette indices or nothing). Says whether anything changed.
  */
@@ -73,7 +73,7 @@ export function cleanDibParts(b: Buffer, info: readonly [number, number], bits: 
   let changed = profile(b, info[0], s, bits);
   changed = zeroed(header, Math.min(s.tableEnd, header.length), header.length) || changed;
   const pixels = b.subarray(bits[0], bits[1]);
-  if (s.compression === BI_JPEG || s.compression === BI_PNG) return cleanPictureInPlace(b, bits[0], bits[1]) || changed;
+  if (s.compression === BI_JPEG || s.compression === BI_PNG) return cleanJpegOrPng(b, bits[0], bits[1]) || changed;
   if (uncompressed(s)) return rows(pixels, s) || changed;
   if (s.compression === BI_RLE8 || s.compression === BI_RLE4) return rle(pixels, s.compression === BI_RLE4) || changed;
   return changed;

@@ -98,3 +98,13 @@ const SIGNATURES: readonly Buffer[] = ["Exif\0\0", "http://ns.adobe.com/xap/1.0/
 export function holdsPictureMetadata(stream: Buffer): boolean {
   return SIGNATURES.some((s) => stream.includes(s));
 }
+
+/**
+ * A JPEG or PNG file at [start, end) of `b` loses its metadata in place (cleanJpeg, cleanPng: no
+ * profile kept); says whether anything changed. Any other kind of file is left as it is.
+ */
+export function cleanJpegOrPng(b: Buffer, start: number, end: number): boolean {
+  const before = Buffer.from(b.subarray(start, end));
+  if (!cleanJpeg(b, start, end, false)) cleanPng(b, start, end, false);
+  return !before.equals(b.subarray(start, end));
+}
