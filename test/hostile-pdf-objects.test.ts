@@ -4,8 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import { pdfContent } from "./helpers/make-pdf.js";
-import { TINY_OBJECTS_TEXT, pdfOfFreeXrefEntries, pdfOfTinyObjects, pdfOfTinyObjectsInStreams, pdfWithLongArray } from "./helpers/make-pdf-objects.js";
+import { TINY_OBJECTS_TEXT, pdfOfFreeXrefEntries, pdfOfTinyObjects, pdfOfTinyObjectsInStreams, pdfWithDeepPageTree, pdfWithLongArray } from "./helpers/make-pdf-objects.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { run } from "./helpers/tools.js";
 import { watchRemoval } from "./helpers/watch-service.js";
 
 /**
@@ -75,5 +76,20 @@ describe("PDFs of many tiny objects", () => {
     const [before, after] = [await pdfContent(file), await pdfContent(cleaned)];
     expect(before.text).toContain(TINY_OBJECTS_TEXT);
     expect(after).toEqual(before);
+  }, 120_000);
+
+  it("a page tree 25,000 nodes deep (1 MB), written plain or in object streams, is a quick 422 (was a 500: qpdf's recursive walk of the tree crashed)", async () => {
+    const plain = path.join(dir, "deep.pdf");
+    await fs.writeFile(plain, pdfWithDeepPageTree(25_000, MARKER));
+    // The screen sees the nodes of the plain file; in object streams they are compressed.
+    const packed = path.join(dir, "deep-packed.pdf");
+    await run("qpdf", ["--object-streams=generate", plain, packed]);
+    for (const file of [plain, packed]) {
+      const { result, ms, peakTreeMb } = await watchRemoval(server, file);
+      expect(result.status, file).toBe(422);
+      expect(result.body["error"]).toBe(TOO_COMPLEX);
+      expect(ms, file).toBeLessThan(REFUSAL_MS);
+      expect(peakTreeMb, file).toBeLessThan(TREE_MB);
+    }
   }, 120_000);
 });

@@ -124,3 +124,23 @@ export function pdfWithLongArray(count: number, marker: string): Buffer {
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, "latin1");
 }
+
+/** A one-page document whose page sits at the end of a chain of `depth` page tree nodes, one kid each. */
+export function pdfWithDeepPageTree(depth: number, marker: string): Buffer {
+  const content = `BT /F1 12 Tf 10 10 Td (${TINY_OBJECTS_TEXT}) Tj ET`;
+  const objects = ["<< /Type /Catalog /Pages 2 0 R >>"];
+  for (let i = 0; i < depth; i++) objects.push(`<< /Type /Pages /Kids [${i + 3} 0 R] /Count 1${i > 0 ? ` /Parent ${i + 1} 0 R` : ""} >>`);
+  const pageNumber = depth + 2;
+  objects.push(`<< /Type /Page /Parent ${depth + 1} 0 R /MediaBox [0 0 200 200] /Contents ${pageNumber + 1} 0 R /Resources << /Font << /F1 ${pageNumber + 2} 0 R >> >> >>`);
+  objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", `<< /Author (${marker}) >>`);
+  let body = "%PDF-1.7\n";
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info ${objects.length} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, "latin1");
+}

@@ -19,6 +19,15 @@ export const MAX_PDF_OBJECTS = 500_000;
  */
 export const MAX_PDF_XREF_ENTRIES = 2 * MAX_PDF_OBJECTS;
 
+/**
+ * Page tree nodes (`/Type /Pages`) written in the file's own bytes, a bound on the tree's depth:
+ * qpdf walks the tree recursively and crashed (out of stack) on a chain of 25,000 nodes (1 MB),
+ * 20,000 still read; those inside compressed object streams are not seen here (qpdf.ts makes its
+ * crash a 422). A tree of this many nodes, ten pages to a node as writers make them, would hold
+ * 100,000 pages.
+ */
+export const MAX_PDF_PAGE_NODES = 10_000;
+
 /** Where qpdf and ExifTool look for the header: anywhere in the first kilobyte. */
 const HEADER_WITHIN = 1024;
 
@@ -61,6 +70,7 @@ interface Dict {
   n: number;
   nRefs: number[];
   xref: boolean;
+  pages: boolean;
   /** The entries its `/Index` lists; NaN where it is too long to read here. */
   index: number | null;
   size: number;
@@ -70,6 +80,7 @@ interface Dict {
 interface Counts {
   objects: number;
   xrefEntries: number;
+  pageNodes: number;
   /** Counts given by reference (an object stream's `/N 7 0 R`): resolved once the file is read. */
   countRefs: number[];
   /** Objects whose whole value is an integer, by number: what such a reference resolves to. */
@@ -79,7 +90,7 @@ interface Counts {
 
 /**
  * Refuses (TooComplexError) a PDF of more objects than MAX_PDF_OBJECTS or cross-reference entries
- * than MAX_PDF_XREF_ENTRIES, read as bytes in one pass before any tool parses it: every object
+ * than MAX_PDF_XREF_ENTRIES or page tree nodes than MAX_PDF_PAGE_NODES, read as bytes in one pass before any tool parses it: every object
  * header counts (also in a damaged file, whose objects qpdf finds the same way), an object stream
  * its `/N`, a cross-reference stream its entries (`/Index` or `/Size`), a table its rows. Names
  * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
@@ -90,8 +101,8 @@ export async function checkPdfShape(file: string): Promise<void> {
 }
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
-export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number }> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, countRefs: [], integers: new Map(), current: null };
+export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number }> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
@@ -108,7 +119,7 @@ export async function countPdfStructures(file: string): Promise<{ objects: numbe
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
-  return { objects: counts.objects, xrefEntries: counts.xrefEntries };
+  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes };
 }
 
 /** Counts the tokens of `text` that end in (from, to]. */
@@ -121,7 +132,7 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
     if (g["num"] != null) {
       endObject(counts);
       counts.objects++;
-      counts.current = { n: 0, nRefs: [], xref: false, index: null, size: 0 };
+      counts.current = { n: 0, nRefs: [], xref: false, pages: false, index: null, size: 0 };
       // An integer object (kept while the count is under the cap, refused past it: bounded).
       if (g["integer"] != null) counts.integers.set(Number(g["num"]), Number(g["integer"]));
     } else if (g["row"] != null) {
@@ -129,7 +140,7 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
     } else if (counts.current != null) {
       readEntry(decodeName(g["key"]!), g, counts.current);
     }
-    if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES) refusePastCaps(counts);
+    if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES || counts.pageNodes > MAX_PDF_PAGE_NODES) refusePastCaps(counts);
   }
 }
 
@@ -138,8 +149,10 @@ function readEntry(key: string, g: Record<string, string | undefined>, d: Dict):
   if (key === "N") {
     if (g["ref"] != null && int != null) d.nRefs.push(int);
     else if (int != null) d.n = Math.max(d.n, int);
-  } else if (key === "Type" && g["name"] != null && decodeName(g["name"]) === "XRef") {
-    d.xref = true;
+  } else if (key === "Type" && g["name"] != null) {
+    const type = decodeName(g["name"]);
+    d.xref ||= type === "XRef";
+    d.pages ||= type === "Pages";
   } else if (key === "Size" && int != null && g["ref"] == null) {
     d.size = Math.max(d.size, int);
   } else if (key === "Index") {
@@ -153,6 +166,7 @@ function endObject(counts: Counts): void {
   if (d == null) return;
   counts.current = null;
   counts.objects += d.n;
+  if (d.pages) counts.pageNodes++;
   counts.countRefs.push(...d.nRefs);
   // An index too long to read here is counted past the cap: no real cross-reference stream has one.
   if (d.xref) counts.xrefEntries += d.index == null ? d.size : Number.isNaN(d.index) ? MAX_PDF_XREF_ENTRIES + 1 : d.index;
@@ -161,6 +175,7 @@ function endObject(counts: Counts): void {
 function refusePastCaps(counts: Counts): void {
   if (counts.objects > MAX_PDF_OBJECTS) throw new TooComplexError(`pdf: more than ${MAX_PDF_OBJECTS} objects (${counts.objects} counted)`);
   if (counts.xrefEntries > MAX_PDF_XREF_ENTRIES) throw new TooComplexError(`pdf: more than ${MAX_PDF_XREF_ENTRIES} cross-reference entries`);
+  if (counts.pageNodes > MAX_PDF_PAGE_NODES) throw new TooComplexError(`pdf: more than ${MAX_PDF_PAGE_NODES} page tree nodes`);
 }
 
 /** The counts of an `/Index` array's pairs (first object, count). */
