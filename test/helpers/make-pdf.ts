@@ -510,3 +510,27 @@ export async function makeIllustratorPdf(dir: string, marker: string): Promise<s
   await exiftool(["-q", "-overwrite_original", `-XMP-xmp:CreatorTool=Adobe Illustrator ${marker}`, `-XMP-dc:Creator=${marker}`, file]);
   return file;
 }
+
+/**
+ * A PDF as pdfTeX writes one that includes another PDF as a figure: the figure is a form XObject
+ * whose dictionary keeps `/PTEX.FileName` (its path on the author's disk), `/PTEX.PageNumber` and
+ * `/PTEX.InfoDict` (the figure's own document information); the marker is in the path and there.
+ */
+export async function makePdfWithIncludedFigure(dir: string, marker: string): Promise<string> {
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+    streamObject("", `BT /F1 18 Tf 36 150 Td (${PDF_TEXT}) Tj ET\nq 1 0 0 1 36 20 cm /Im1 Do Q\n`),
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    streamObject(
+      `/Type /XObject /Subtype /Form /BBox [0 0 100 100] /PTEX.FileName (./figures/${marker}.pdf) /PTEX.PageNumber 1 /PTEX.InfoDict 7 0 R`,
+      "0 0 1 rg 10 10 80 80 re f\n",
+      true,
+    ),
+    `<< /Creator (LaTeX with hyperref ${marker}) /Producer (pdfTeX-1.40.25) /Title (${marker} figure) /CreationDate (D:20240101120000Z) >>`,
+  ];
+  const file = path.join(dir, "with-figure.pdf");
+  await fs.writeFile(file, assemblePdf(objects));
+  return file;
+}

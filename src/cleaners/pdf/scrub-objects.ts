@@ -113,6 +113,11 @@ function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
     // fragment of broken syntax that may hold the text of the objects after it (an XMP packet
     // swallowed by a string whose closing parenthesis was damaged).
     k.startsWith("/QPDFFake") ||
+    // pdfTeX's (and LuaTeX's) record of a PDF figure it included, in the figure's form XObject:
+    // the figure's path on the author's disk, its page, and its whole document information
+    // dictionary (creator, producer, title, dates). No reader draws with them; ExifTool does not
+    // read them.
+    k.startsWith("/PTEX.") ||
     // An annotation's author; in a form field or a structure element, /T is its name or title,
     // in an article bead the thread it belongs to.
     (k === "/T" && typeof value === "string" && !namesField && !isBead(d)) ||
