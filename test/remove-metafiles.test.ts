@@ -54,7 +54,18 @@ const EMF_HIDING: ReadonlyArray<[string, Buffer]> = [
     "EMF+ records: a reserved type, padding past a record's data, a comment",
     emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x4006, marked("section...")), emfPlusRecord(0x4004, Buffer.alloc(0), marked("padding...")), emfPlusRecord(0x4003, marked("comment..."))),
   ],
+  [
+    "EMF+ records of a fixed length, text inside their data size: a transform, an ellipse of 16-bit coordinates",
+    emfComment(Buffer.from("EMF+", "latin1"), emfPlusRecord(0x402a, Buffer.concat([words(0x3f800000, 0, 0, 0x3f800000, 0, 0), marked("matrix")])), compressedEllipse()),
+  ],
 ];
+
+/** DrawEllipse ([MS-EMFPLUS] 2.3.4.9) with the flag for 16-bit coordinates (an 8-byte rectangle), text after the rectangle within its data size. */
+function compressedEllipse(): Buffer {
+  const r = emfPlusRecord(0x400f, Buffer.concat([Buffer.from([10, 0, 10, 0, 50, 0, 30, 0]), marked("ellipse...")]));
+  r.writeUInt16LE(0x4000, 2);
+  return r;
+}
 
 /** Places a WMF can carry data that no reader draws: a record of a function none knows, a printer escape, bytes past a rectangle's fields, a font's face name after its terminator. */
 const WMF_HIDING: ReadonlyArray<[string, Buffer]> = [
@@ -122,8 +133,8 @@ describe("EMF and WMF drawings", () => {
   });
 
   const hostile: Array<[string, Buffer, number]> = [
-    // The three texts of makeEmf, then one for each place (three in the EMF+ comment).
-    ["hiding.emf", withEmfRecords(makeEmf(MARKER), EMF_HIDING.map(([, r]) => r)), 3 + EMF_HIDING.length + 2],
+    // The three texts of makeEmf, then one for each place (three in the first EMF+ comment, two in the second).
+    ["hiding.emf", withEmfRecords(makeEmf(MARKER), EMF_HIDING.map(([, r]) => r)), 3 + EMF_HIDING.length + 2 + 1],
     // The comment of makeWmf, then one for each place; the font is one more object.
     ["hiding.wmf", withWmfRecords(makeWmf(MARKER), WMF_HIDING.map(([, r]) => r), 1), 1 + WMF_HIDING.length],
   ];

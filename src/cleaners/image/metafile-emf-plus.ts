@@ -2,13 +2,52 @@ import { allZero, damaged, zeroSlack } from "./metafile-fields.js";
 import { cleanPictureInPlace } from "./metafile-pictures.js";
 
 const COMMENT = 0x4003;
+/** A record's flag saying its rectangles and points are 16-bit integers rather than 32-bit floats. */
+const COMPRESSED_DATA = 0x4000;
+
+/**
+ * What an EMF+ record of a type whose data has a fixed length (or one given by its flags) reads
+ * of it ([MS-EMFPLUS] 2.3): the header's version, flags and resolutions, a colour, an object's id,
+ * a transform, a rectangle after its angles... Undefined for the types whose data runs on (objects,
+ * polygons, strings, images), which are kept to their data size.
+ */
+function fixedData(type: number, flags: number): number | undefined {
+  const rect = (flags & COMPRESSED_DATA) !== 0 ? 8 : 16;
+  switch (type) {
+    case 0x4002: case 0x4004: case 0x401e: case 0x401f: case 0x4020: case 0x4021: case 0x4022: case 0x4023: case 0x4024: case 0x402b: case 0x4031: case 0x4033: case 0x4034:
+      return 0;
+    case 0x4009: case 0x4013: case 0x4014: case 0x4015: case 0x4025: case 0x4026: case 0x4028: case 0x4029: case 0x402f: case 0x4030:
+      return 4;
+    case 0x401d: case 0x402d: case 0x402e: case 0x4035:
+      return 8;
+    case 0x4001: case 0x4032:
+      return 16;
+    case 0x402a: case 0x402c:
+      return 24;
+    case 0x4027:
+      return 36;
+    case 0x400e:
+      return 4 + rect; // FillEllipse: a brush and the rectangle
+    case 0x400f:
+      return rect; // DrawEllipse
+    case 0x4010:
+      return 12 + rect; // FillPie: a brush, two angles, the rectangle
+    case 0x4011: case 0x4012:
+      return 8 + rect; // DrawPie, DrawArc
+    case 0x401a:
+      return 24 + rect; // DrawImage: attributes, unit, the source rectangle, the destination
+    default:
+      return undefined;
+  }
+}
 /** [MS-EMFPLUS] 2.1.1.1: Header (0x4001) to SetTSClip (0x403A), less the MultiFormat records, reserved and drawn by no reader. */
 const KNOWN = (type: number): boolean => type >= 0x4001 && type <= 0x403a && (type < 0x4005 || type > 0x4007);
 
 /**
  * The EMF+ records in an EMF comment ([MS-EMFPLUS] 2.3: type, flags, size, data size), cleaned in
  * place: a record of a type no reader knows goes, an EmfPlusComment's data (private data of the
- * program that drew it) becomes zeros, and bytes past a record's data size become zeros. Says how
+ * program that drew it) becomes zeros, and bytes past a record's data size become zeros, and for
+ * the types whose data has a fixed length, bytes past that length too (fixedData). Says how
  * many bytes of records remain (at the start of `records`) and how many things were removed.
  */
 export function cleanEmfPlus(records: Buffer): { size: number; blanked: number } {
@@ -28,7 +67,9 @@ export function cleanEmfPlus(records: Buffer): { size: number; blanked: number }
         data.fill(0);
         blanked++;
       }
-      if (zeroSlack(record, [[0, 12 + dataSize]])) blanked++;
+      // Bytes past what the type reads, within its data size or after it, read by no reader.
+      const read = Math.min(dataSize, fixedData(type, records.readUInt16LE(at + 2)) ?? dataSize);
+      if (zeroSlack(record, [[0, 12 + read]])) blanked++;
       if (write !== at) records.copy(records, write, at, at + size);
       write += size;
     } else blanked++;

@@ -118,11 +118,21 @@ function emfPlus(records: Buffer): ProofFailure | null {
     const data = records.readUInt32LE(at + 8);
     if (size < 12 || at + size > records.length || 12 + data > size) return "an EMF+ record runs past its comment";
     if (type < 0x4001 || type > 0x403a || (type >= 0x4005 && type <= 0x4007)) return `an EMF+ record of type 0x${type.toString(16)}, which no reader draws`;
-    if (!zero(records.subarray(at + 12 + data, at + size))) return "bytes past an EMF+ record's data";
+    if (!zero(records.subarray(at + 12 + Math.min(data, emfPlusReads(type, records.readUInt16LE(at + 2)) ?? data), at + size))) return "bytes past an EMF+ record's data";
     if (type === EMF_PLUS_COMMENT && !zero(records.subarray(at + 12, at + size))) return "an EMF+ comment";
     at += size;
   }
   return at === records.length ? null : "bytes after an EMF comment's EMF+ records";
+}
+
+/** What an EMF+ record of a fixed-length type reads of its data ([MS-EMFPLUS] 2.3), written apart from the cleaner's; undefined when its data runs on. */
+function emfPlusReads(type: number, flags: number): number | undefined {
+  const rect = flags & 0x4000 ? 8 : 16;
+  if ([0x4002, 0x4004, 0x401e, 0x401f, 0x4020, 0x4021, 0x4022, 0x4023, 0x4024, 0x402b, 0x4031, 0x4033, 0x4034].includes(type)) return 0;
+  if ([0x4009, 0x4013, 0x4014, 0x4015, 0x4025, 0x4026, 0x4028, 0x4029, 0x402f, 0x4030].includes(type)) return 4;
+  if ([0x401d, 0x402d, 0x402e, 0x4035].includes(type)) return 8;
+  const sizes: Record<number, number> = { 0x4001: 16, 0x4032: 16, 0x402a: 24, 0x402c: 24, 0x4027: 36, 0x400e: 4 + rect, 0x400f: rect, 0x4010: 12 + rect, 0x4011: 8 + rect, 0x4012: 8 + rect, 0x401a: 24 + rect };
+  return sizes[type];
 }
 
 function wmf(b: Buffer): ProofFailure | null {
