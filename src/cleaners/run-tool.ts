@@ -78,8 +78,10 @@ export function runToolHere(cmd: string, args: readonly string[], opts: ToolOpti
         if (typeof err.code === "number" && !err.killed && err.signal == null) {
           return resolve({ code: err.code, stdout, stderr: errText });
         }
-        // Past its time, its output or its file-size cap: the file asks more than the budgets allow.
-        if (opts.signal?.aborted !== true && (err.killed || err.signal === "SIGXFSZ" || err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")) {
+        // Past its time, its output or its file-size cap, or ended by a signal we did not send (a
+        // crash: qpdf's recursive page-tree walk ran out of stack on a tree 25,000 deep; an abort
+        // when its memory cap made an allocation fail): the file asks more than the budgets allow.
+        if (opts.signal?.aborted !== true && (err.killed || err.signal != null || err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")) {
           return reject(new TooComplexError(`${cmd} went past its limits (${err.signal ?? String(err.code)})`, err));
         }
         reject(new ToolFailure(`${cmd} did not finish: ${err.message}`, { cause: err }));

@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { runTool, ToolFailure, type ToolRun } from "../run-tool.js";
+import { runTool, type ToolRun } from "../run-tool.js";
 import type { QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
@@ -94,17 +94,11 @@ export function qpdfRanOutOfMemory(stderr: string): boolean {
  * warnings". What it then reads or writes is missing that object, so the file is too complex.
  * It does not survive running out of stack: it walks the page tree recursively, and a tree
  * 25,000 nodes deep (1 MB; the screen counts those it sees, not those in object streams) ended
- * it with a segmentation fault, which was a 500. A qpdf that started but did not finish (ended
- * by a signal) is the file's doing, as its timeout is.
+ * it with a segmentation fault, which was a 500 (runTool now calls any program ended by a signal
+ * it was not sent too complex).
  */
 async function runQpdf(args: string[], maxFileBytes?: number): Promise<ToolRun> {
-  let r: ToolRun;
-  try {
-    r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
-  } catch (err) {
-    if (err instanceof ToolFailure && err.message.startsWith("qpdf did not finish")) throw new TooComplexError("qpdf crashed on the file", err);
-    throw err;
-  }
+  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
   if (qpdfRanOutOfMemory(r.stderr)) throw new TooComplexError("qpdf ran out of memory on an object");
   return r;
 }
