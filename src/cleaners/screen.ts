@@ -12,6 +12,7 @@ import { checkId3Shape, isId3Head } from "./media/id3-screen.js";
 import { checkRiffShape, isRiffHead } from "./media/riff-screen.js";
 import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { checkMatroskaShape, isMatroskaHead } from "./media/matroska-screen.js";
+import { checkCompoundShape, isCompoundHead } from "./legacy-office/compound-screen.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
@@ -27,7 +28,7 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
  * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
  * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
- * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
+ * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, compound files' directories (Word, Excel, PowerPoint, Outlook), PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
@@ -36,7 +37,7 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
-  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isPdfHead(bytes)) return true;
+  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes)) return true;
   if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
   return needsXmlCheck(bytes);
 }
@@ -102,6 +103,7 @@ function chunkCheckOf(head: Buffer): ((file: string) => Promise<void>) | null {
   if (isId3Head(head)) return checkId3Shape;
   if (isTiffHead(head)) return checkTiffShape;
   if (isMatroskaHead(head)) return checkMatroskaShape;
+  if (isCompoundHead(head)) return checkCompoundShape;
   return null;
 }
 
