@@ -5,16 +5,16 @@ import type { RawRead, RawTags } from "./read-task.js";
 
 /**
  * Reads every tag of a file the way the contract shapes it: family-0 group names (`-G0`; a tag
- * repeated inside one group keeps ExifTool's preferred value), unknown tags too (`-u`), and never
- * `-fast`. `numeric` gives ExifTool's `-n` values; `embedded` adds `-ee` (video GPS tracks,
- * images inside PDFs).
+ * repeated inside one group keeps ExifTool's preferred value), unknown tags too (`-u`, unless
+ * `unknown` is false), and never `-fast`. `numeric` gives ExifTool's `-n` values; `embedded` adds
+ * `-ee` (video GPS tracks, images inside PDFs).
  *
  * Written as our own task rather than `readRaw` because a file ExifTool cannot parse is not an
  * error for us: its messages become `warnings` and whatever it could read is still returned.
  */
 export class ReadAllTask extends ExifToolTask<RawRead> {
-  static for(file: string, numeric: boolean, embedded: boolean, imageHash = false): ReadAllTask {
-    const args = ["-charset", "filename=utf8", "-json", "-G0", "-u", "-api", "LargeFileSupport=1"];
+  static for(file: string, numeric: boolean, embedded: boolean, imageHash = false, unknown = true): ReadAllTask {
+    const args = ["-charset", "filename=utf8", "-json", "-G0", ...(unknown ? ["-u"] : []), "-api", "LargeFileSupport=1"];
     if (embedded) args.push("-ee");
     if (imageHash) args.push("-api", "RequestTags=ImageDataHash");
     if (numeric) args.push("-n");
