@@ -49,6 +49,8 @@ const cases: Case[] = [
   { kind: "3gp", fileType: "3GP", streams: ["video", "audio"] },
   { kind: "mkv", fileType: "MKV", streams: ["video", "audio", "subtitle"] },
   { kind: "webm", fileType: "WEBM", streams: ["video", "audio"] },
+  { kind: "mka", fileType: "MKA", streams: ["audio"] },
+  { kind: "webm-audio", fileType: "MKA", streams: ["audio"] },
   { kind: "avi", fileType: "AVI", streams: ["video", "audio"] },
 ];
 
@@ -70,6 +72,17 @@ describe("POST /api/v1/remove on audio and video", () => {
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe(fileType);
     expect(await streamKinds(out)).toEqual(streams);
     expect(await mediaContent(out)).toEqual(before);
+  });
+
+  it("writes an audio-only WebM back as a WebM and an audio-only Matroska file as Matroska (players check the DocType)", async () => {
+    for (const [kind, docType] of [["webm-audio", "webm"], ["mka", "matroska"]] as const) {
+      const file = await makeMarkedMedia(dir, kind, MARKER);
+      const { status, cleaned } = await removeViaApi(server, file, `audio.${kind}`);
+      expect(status).toBe(200);
+      const out = path.join(dir, `cleaned-doctype.${kind}`);
+      await fs.writeFile(out, cleaned!);
+      expect((await exiftool(["-s3", "-DocType", out])).trim()).toBe(docType);
+    }
   });
 
   it("keeps a video's display rotation (the track matrix), which is how it is shown, not metadata", async () => {

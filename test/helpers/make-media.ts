@@ -9,7 +9,7 @@ import { CONVERT, exiftool, ffmpegQuiet, run } from "./tools.js";
  * format, and by hand for the tags neither tool writes (APE on MP3, an `id3 ` chunk in WAV).
  */
 
-export type MediaKind = "mp3" | "aac" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "m4v" | "3gp" | "mkv" | "webm" | "avi";
+export type MediaKind = "mp3" | "aac" | "flac" | "m4a" | "wav" | "ogg" | "opus" | "mp4" | "mov" | "m4v" | "3gp" | "mkv" | "webm" | "mka" | "webm-audio" | "avi";
 
 const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
 const TESTSRC = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1"];
@@ -95,6 +95,18 @@ export async function makeMarkedMedia(dir: string, kind: MediaKind, marker: stri
         ...ffmpegQuiet, ...TESTSRC, ...SINE, "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus",
         ...tags, ...streamTitle("v"), ...streamTitle("a"), file,
       ]);
+      return file;
+    case "mka":
+      // Audio alone in Matroska (ExifTool: MKA), with a cover attached as Matroska players show one.
+      await run("ffmpeg", [
+        ...ffmpegQuiet, ...SINE, "-c:a", "flac", ...tags, ...streamTitle("a"),
+        "-attach", cover, "-metadata:s:t", "mimetype=image/jpeg", "-metadata:s:t", `filename=${marker}.jpg`,
+        "-f", "matroska", file,
+      ]);
+      return file;
+    case "webm-audio":
+      // Audio alone in WebM: also MKA to ExifTool, but a WebM to players (its DocType).
+      await run("ffmpeg", [...ffmpegQuiet, ...SINE, "-c:a", "libopus", ...tags, ...streamTitle("a"), "-f", "webm", file]);
       return file;
     case "avi":
       await run("ffmpeg", [...ffmpegQuiet, ...TESTSRC, ...SINE, "-c:v", "mpeg4", "-c:a", "libmp3lame", ...tags, ...streamTitle("v"), ...streamTitle("a"), file]);

@@ -14,6 +14,8 @@ interface Target {
   keepBrand?: boolean;
   /** ISO BMFF / QuickTime: try the exact box rewrite first (`iso-rewrite.ts`); it declines what it cannot do exactly. */
   boxRewrite?: boolean;
+  /** Matroska: a file whose EBML DocType is "webm" is written by this muxer instead (audio-only WebM and Matroska are both MKA to ExifTool). */
+  webmMuxer?: string;
   /** Streams ffprobe lists as content that are not content in this format (see `streams.ts`). */
   leaveOut?: LeaveOut;
 }
@@ -38,10 +40,11 @@ export function remuxCleaner(name: string, targets: Record<string, Target>): Cle
         if (rewritten != null) return rewritten;
       }
       const brand = target.keepBrand === true ? await majorBrand(ctx.input) : null;
+      const muxer = target.webmMuxer != null && (await ebmlDocType(ctx.input)) === "webm" ? target.webmMuxer : target.muxer;
       return cleanStreams({
         source,
         output: ctx.output,
-        muxer: target.muxer,
+        muxer,
         muxerArgs: [...(target.muxerArgs ?? []), ...(brand != null ? ["-brand", brand] : [])],
         typeName: ctx.fileType,
         workDir: ctx.workDir,
@@ -61,6 +64,25 @@ async function majorBrand(file: string): Promise<string | null> {
     if (bytesRead < 12 || head.toString("latin1", 4, 8) !== "ftyp") return null;
     const brand = head.toString("latin1", 8, 12);
     return /^[\x20-\x7e]{4}$/.test(brand) ? brand : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The DocType of an EBML document ("matroska", "webm"), read from its header's first 64 bytes
+ * (the header is small: version fields, then the DocType string), or null.
+ */
+async function ebmlDocType(file: string): Promise<string | null> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const at = head.subarray(0, bytesRead).indexOf(Buffer.from([0x42, 0x82]));
+    const size = head[at + 2];
+    // A one-byte size (high bit set): the DocType string follows.
+    if (at < 0 || size == null || (size & 0x80) === 0) return null;
+    return head.toString("latin1", at + 3, Math.min(bytesRead, at + 3 + (size & 0x7f))).replace(/\0+$/, "");
   } finally {
     await fh.close();
   }
@@ -91,6 +113,8 @@ const MATROSKA_MUXER_ARGS = ["-write_crc32", "0"];
 export const matroskaCleaner = remuxCleaner("matroska", {
   MKV: { demuxer: "matroska", muxer: "matroska", muxerArgs: MATROSKA_MUXER_ARGS },
   WEBM: { demuxer: "matroska", muxer: "webm", muxerArgs: MATROSKA_MUXER_ARGS },
+  // Audio only: an audio-only WebM keeps its DocType, which players check.
+  MKA: { demuxer: "matroska", muxer: "matroska", webmMuxer: "webm", muxerArgs: MATROSKA_MUXER_ARGS },
 });
 
 export const aviCleaner = remuxCleaner("avi", {
