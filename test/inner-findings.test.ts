@@ -130,6 +130,24 @@ describe("findings of the files inside a file", () => {
     }
   }, 60_000);
 
+  it("a cover of nothing but its picture gives no finding, while one whose only metadata is a comment still has it reported (baseline or progressive)", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "bare-cover-"));
+    const covers: Array<[string, string[], boolean]> = [
+      ["bare.jpg", [], false],
+      ["commented.jpg", [], true],
+      ["progressive.jpg", ["-interlace", "JPEG"], true],
+    ];
+    for (const [name, options, commented] of covers) {
+      const cover = path.join(dir, name);
+      await run(CONVERT, ["-size", "64x64", "plasma:", "-strip", ...options, cover]);
+      if (commented) await run(EXIFTOOL, ["-q", "-overwrite_original", "-Comment=BareCoverNote", cover]);
+      const file = path.join(dir, `${name}.mp3`);
+      await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-i", cover, "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy", "-disposition:v", "attached_pic", file]);
+      const { findings } = await extract(`${name}.mp3`, await fs.readFile(file));
+      expect(about(findings, "picture 1").some((f) => f.kind === "hidden"), name).toBe(commented);
+    }
+  }, 60_000);
+
   it("an MP3 whose whole ID3v2.3 tag is unsynchronised (every 0xFF 0x00 of the picture read back as 0xFF) still has its cover looked into", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "unsync-"));
     const bare = path.join(dir, "bare.mp3");

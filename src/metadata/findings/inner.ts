@@ -6,6 +6,7 @@ import type { ExifToolAccess } from "../../cleaners/types.js";
 import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
+import { isBareJpeg } from "./inner-bare-jpeg.js";
 import { coverSourceFor } from "./inner-cover.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
@@ -145,6 +146,7 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
     look.notLooked += 1;
     return [];
   }
+  if (await isBareJpeg(file)) return [];
   let tags: RawTags;
   try {
     tags = (await readAll(look.exiftool, file, false)).tags;
