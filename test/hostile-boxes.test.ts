@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mediaContent, streamHash } from "./helpers/make-media.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
-import { watchRemoval } from "./helpers/watch-service.js";
+import { HEALTH_MS, REFUSAL_MS, removeBytesWatched, TOO_COMPLEX, TREE_MB } from "./helpers/quick-refusal.js";
 
 /**
  * Files of millions of tiny structures, which cost ExifTool time and memory per structure: each
@@ -13,13 +13,6 @@ import { watchRemoval } from "./helpers/watch-service.js";
  * are still cleaned.
  */
 
-/** /healthz on a busy 2-core machine: the contract says under a second. */
-const HEALTH_MS = 1000;
-/** The service and its children together (~200 MB idle with a worker and ExifTool started; 746 MB before the screen). */
-const TREE_MB = 400;
-/** A refusal by the screen (~0.2-1.3 s measured on a busy machine; ExifTool's 60 s timeout before). */
-const REFUSAL_MS = 10_000;
-const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
 
 let dir: string;
 let server: RunningServer;
@@ -63,11 +56,7 @@ function withInMoov(file: Buffer, extra: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-async function removeWatched(name: string, data: Buffer) {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, data);
-  return { ...(await watchRemoval(server, file)), file };
-}
+const removeWatched = (name: string, data: Buffer) => removeBytesWatched(server, dir, name, data);
 
 describe("QuickTime / ISO BMFF boxes", () => {
   it("an M4A of a million top-level 8-byte boxes (8 MB) is a quick 422 within bounded memory (was ExifTool's 60 s timeout, 746 MB)", async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngChunk } from "./helpers/make-images.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
-import { watchRemoval } from "./helpers/watch-service.js";
+import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
 
 /**
  * Images and audio of a million tiny chunks (PNG chunks, JPEG segments, FLAC metadata blocks,
@@ -14,12 +14,6 @@ import { watchRemoval } from "./helpers/watch-service.js";
  * while a picture whose data is cut into many chunks is still cleaned.
  */
 
-const HEALTH_MS = 1000;
-/** The service and its children together (~200 MB idle with a worker and ExifTool started). */
-const TREE_MB = 400;
-/** A refusal by the screen (0.1-1.6 s measured on a busy machine). */
-const REFUSAL_MS = 10_000;
-const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
 
 let dir: string;
 let server: RunningServer;
@@ -42,20 +36,9 @@ async function made(name: string, args: string[]): Promise<Buffer> {
   return fs.readFile(file);
 }
 
-async function removeWatched(name: string, data: Buffer) {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, data);
-  return { ...(await watchRemoval(server, file)), file };
-}
+const removeWatched = (name: string, data: Buffer) => removeBytesWatched(server, dir, name, data);
 
-async function expectQuickRefusal(name: string, data: Buffer): Promise<void> {
-  const { result, ms, peakTreeMb, slowestHealthMs } = await removeWatched(name, data);
-  expect(result.status, name).toBe(422);
-  expect(result.body["error"]).toBe(TOO_COMPLEX);
-  expect(ms, name).toBeLessThan(REFUSAL_MS);
-  expect(peakTreeMb, name).toBeLessThan(TREE_MB);
-  expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
-}
+const expectQuickRefusal = (name: string, data: Buffer) => expectQuickRefusalOf(server, dir, name, data);
 
 /** A PNG's chunks after its signature, as [type, data]. */
 function chunksOf(png: Buffer): Array<[string, Buffer]> {

@@ -10,6 +10,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
 import { CONVERT, exiftool, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
 import { watchRemoval } from "./helpers/watch-service.js";
+import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
 
 /**
  * Files of many tiny structures that ExifTool or our cleaners walk one by one (TIFF directories
@@ -17,12 +18,6 @@ import { watchRemoval } from "./helpers/watch-service.js";
  * structures (a TIFF of thousands of pages, a directory of hundreds of entries) are still cleaned.
  */
 
-const HEALTH_MS = 1000;
-/** The service and its children together (~200 MB idle with a worker and ExifTool started). */
-const TREE_MB = 400;
-/** A refusal by a screen (well under a second on a quiet machine). */
-const REFUSAL_MS = 10_000;
-const TOO_COMPLEX = "The file is too complex to process within this service's limits.";
 
 let dir: string;
 let server: RunningServer;
@@ -37,20 +32,9 @@ afterAll(async () => {
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function removeWatched(name: string, data: Buffer) {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, data);
-  return { ...(await watchRemoval(server, file)), file };
-}
+const removeWatched = (name: string, data: Buffer) => removeBytesWatched(server, dir, name, data);
 
-async function expectQuickRefusal(name: string, data: Buffer): Promise<void> {
-  const { result, ms, peakTreeMb, slowestHealthMs } = await removeWatched(name, data);
-  expect(result.status, name).toBe(422);
-  expect(result.body["error"]).toBe(TOO_COMPLEX);
-  expect(ms, name).toBeLessThan(REFUSAL_MS);
-  expect(peakTreeMb, name).toBeLessThan(TREE_MB);
-  expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
-}
+const expectQuickRefusal = (name: string, data: Buffer) => expectQuickRefusalOf(server, dir, name, data);
 
 /** A classic little-endian TIFF field: tag, type (2 ASCII, 3 SHORT, 4 LONG), count, value or offset. */
 type Field = [tag: number, type: number, count: number, value: number];

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { assemblePdf } from "./make-pdf.js";
 
 /** The one-page document every file below is built around: its text, and where the marker goes. */
 export const TINY_OBJECTS_TEXT = "Tiny objects page";
@@ -113,16 +114,7 @@ export function pdfOfFreeXrefEntries(count: number, marker: string): Buffer {
 /** The one-page document whose catalog holds an array of `count` references to one object (6 bytes each). */
 export function pdfWithLongArray(count: number, marker: string): Buffer {
   const objects = [`<< /Type /Catalog /Pages 2 0 R /Long 7 0 R >>`, ...page(marker), `[${Array<string>(count).fill("5 0 R").join(" ")}]`];
-  let body = "%PDF-1.7\n";
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, "latin1");
+  return assemblePdf(objects, "/Info 6 0 R");
 }
 
 /** A one-page document whose page sits at the end of a chain of `depth` page tree nodes, one kid each. */
@@ -133,14 +125,5 @@ export function pdfWithDeepPageTree(depth: number, marker: string): Buffer {
   const pageNumber = depth + 2;
   objects.push(`<< /Type /Page /Parent ${depth + 1} 0 R /MediaBox [0 0 200 200] /Contents ${pageNumber + 1} 0 R /Resources << /Font << /F1 ${pageNumber + 2} 0 R >> >> >>`);
   objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", `<< /Author (${marker}) >>`);
-  let body = "%PDF-1.7\n";
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info ${objects.length} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, "latin1");
+  return assemblePdf(objects, `/Info ${objects.length} 0 R`);
 }
