@@ -1,12 +1,7 @@
 import { BadFileError } from "../errors.js";
+import { APPLICATION, EXTENSION, GRAPHIC_CONTROL, IMAGE, LOOPING, TRAILER } from "./gif-blocks.js";
 
-const EXTENSION = 0x21;
-const IMAGE = 0x2c;
-const TRAILER = 0x3b;
 const COMMENT = 0xfe;
-const GRAPHIC_CONTROL = 0xf9;
-const APPLICATION = 0xff;
-const LOOPING = new Set(["NETSCAPE2.0", "ANIMEXTS1.0"]);
 
 /**
  * A GIF inside another file (an EMF+ image), cleaned where it lies: its length cannot change. As

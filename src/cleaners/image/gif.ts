@@ -1,14 +1,9 @@
 import { BadFileError } from "../errors.js";
+import { APPLICATION, EXTENSION, GRAPHIC_CONTROL, IMAGE, LOOPING, TRAILER } from "./gif-blocks.js";
 import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
-const EXTENSION = 0x21;
-const IMAGE = 0x2c;
-const TRAILER = 0x3b;
-const GRAPHIC_CONTROL = 0xf9;
-const APPLICATION = 0xff;
-const LOOPING = new Set(["NETSCAPE2.0", "ANIMEXTS1.0"]);
 const ICC_APP = "ICCRGBG1012";
 
 /** ExifTool's names for what the kept blocks hold. */
