@@ -143,6 +143,9 @@ const rows: Row[] = [
   { name: "song.flac", make: ffmpegMade(SINE, []), tags: [], kept: { vorbis: { Copyright: NOTICE } }, picture: false, media: true },
   { name: "song.wav", make: ffmpegMade(SINE, []), tags: [], kept: { riff: { Copyright: NOTICE } }, picture: false, media: true },
   { name: "song.ogg", make: ffmpegMade(SINE, ["-c:a", "libvorbis"]), tags: [], kept: { vorbis: { Copyright: NOTICE } }, picture: false, media: true },
+  // Audio-only Matroska and WebM (ExifTool's MKA for both): the WebM stays a WebM.
+  { name: "song.mka", make: ffmpegMade(SINE, ["-c:a", "flac"]), tags: [], kept: { matroska: { Copyright: NOTICE } }, picture: false, media: true },
+  { name: "song.webm", make: ffmpegMade(SINE, ["-c:a", "libopus"]), tags: [], kept: { matroska: { Copyright: NOTICE } }, picture: false, media: true },
   {
     name: "clip.mkv",
     make: ffmpegMade(["-i", "testsrc=size=64x48:rate=10:duration=1"], ["-c:v", "libx264", "-pix_fmt", "yuv420p"]),
@@ -185,6 +188,7 @@ describe("keep=copyright", () => {
         const name = ({ quicktime: "QuickTime", vorbis: "Vorbis", matroska: "Matroska" } as Record<string, string>)[group] ?? group.toUpperCase();
         for (const [tag, value] of Object.entries(tags)) expect(String(read[`${name}:${tag}`]).toLowerCase()).toBe(value.toLowerCase());
       }
+      if (row.name.endsWith(".webm")) expect(read["Matroska:DocType"]).toBe("webm");
       if (row.picture) expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
       if (row.media === true) expect(await mediaContent(cleaned)).toEqual(await mediaContent(file));
     });

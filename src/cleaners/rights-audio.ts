@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
+import { ebmlDocType } from "./media/ebml-doctype.js";
 import { remux } from "./media/ffmpeg.js";
 
 /**
@@ -21,7 +22,7 @@ export async function writeAudioCopyright(fileType: string, cleaned: string, out
       await wavWithCopyright(cleaned, output, notice);
       return true;
     default: {
-      const target = REMUXED[fileType];
+      const target = fileType === "MKA" ? await audioOnlyMatroska(cleaned) : REMUXED[fileType];
       if (target == null) return false;
       await remux({ input: cleaned, output, ...target, muxerArgs: ["-metadata", `copyright=${notice}`], typeName: fileType });
       return true;
@@ -35,6 +36,11 @@ const REMUXED: Record<string, { demuxer: string; muxer: string }> = {
   MKV: { demuxer: "matroska", muxer: "matroska" },
   WEBM: { demuxer: "matroska", muxer: "webm" },
 };
+
+/** An audio-only Matroska file is written back as Matroska, or as WebM when it was one (players check the DocType). */
+async function audioOnlyMatroska(file: string): Promise<{ demuxer: string; muxer: string }> {
+  return (await ebmlDocType(file)) === "webm" ? REMUXED["WEBM"]! : REMUXED["MKV"]!;
+}
 
 type Part = Buffer | { file: string; start: number; end?: number };
 

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import { ebmlDocType } from "./ebml-doctype.js";
 import { cleanIsoBoxes } from "./iso-rewrite.js";
 import { cleanStreams, type LeaveOut } from "./streams.js";
 import { isMediaStructural } from "./structural.js";
@@ -64,25 +65,6 @@ async function majorBrand(file: string): Promise<string | null> {
     if (bytesRead < 12 || head.toString("latin1", 4, 8) !== "ftyp") return null;
     const brand = head.toString("latin1", 8, 12);
     return /^[\x20-\x7e]{4}$/.test(brand) ? brand : null;
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * The DocType of an EBML document ("matroska", "webm"), read from its header's first 64 bytes
- * (the header is small: version fields, then the DocType string), or null.
- */
-async function ebmlDocType(file: string): Promise<string | null> {
-  const fh = await fsp.open(file, "r");
-  try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const at = head.subarray(0, bytesRead).indexOf(Buffer.from([0x42, 0x82]));
-    const size = head[at + 2];
-    // A one-byte size (high bit set): the DocType string follows.
-    if (at < 0 || size == null || (size & 0x80) === 0) return null;
-    return head.toString("latin1", at + 3, Math.min(bytesRead, at + 3 + (size & 0x7f))).replace(/\0+$/, "");
   } finally {
     await fh.close();
   }
