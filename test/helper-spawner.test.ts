@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids } from "./helpers/fuzz-proc.js";
 import { makePdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
 
 let dir: string;
@@ -62,27 +62,67 @@ describe("helper programs start from a small spawner process, not from a fork of
     expect(others).toEqual([]);
   });
 
-  it("a spawner killed while its program runs fails that request with the contract's answer; the next request gets a new spawner", async () => {
-    await removeViaApi(server, pdf);
-    const [before] = await spawners();
-    expect(before).toBeDefined();
+  /** Starts a removal whose qpdf is held, and returns it with the spawner running that qpdf. */
+  async function heldRemoval(): Promise<{ pending: Promise<Response> }> {
     await fs.writeFile(log, "");
     await fs.writeFile(hold, "");
-    const pending = removeViaApi(server, pdf);
-    await expect.poll(async () => (await fs.readFile(log, "utf8")).trim() !== "", { timeout: 10_000 }).toBe(true);
-    const held = (await childPids(before!)).filter((pid) => cmdline(pid).includes("qpdf"));
-    expect(held.length).toBeGreaterThan(0);
-    process.kill(before!, "SIGKILL");
-    const failed = await pending;
-    await fs.rm(hold);
-    expect([422, 500]).toContain(failed.status);
-    expect(failed.body["success"]).toBe(false);
+    return { pending: postFile(`${server.baseUrl}/api/v1/remove`, { name: "doc.pdf", data: await fs.readFile(pdf) }, { headers: { "X-API-Key": server.apiKey } }) };
+  }
+
+  /** Waits for a held qpdf started by a spawner other than those in `killed`, then kills that spawner; its pid. */
+  async function killNextSpawner(killed: number[]): Promise<number> {
+    let spawner = 0;
+    await expect
+      .poll(
+        async () => {
+          const parents = (await fs.readFile(log, "utf8")).split("\n").filter((l) => l !== "").map(Number);
+          spawner = parents.find((p) => !killed.includes(p)) ?? 0;
+          return spawner !== 0 && (await childPids(spawner)).some((pid) => cmdline(pid).includes("qpdf"));
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    expect(await spawners()).toContain(spawner);
+    const held = (await childPids(spawner)).filter((pid) => cmdline(pid).includes("qpdf"));
+    process.kill(spawner, "SIGKILL");
     // The program it was running died with it (parent-death signal), not orphaned.
     await expect.poll(() => held.filter((pid) => cmdline(pid) !== ""), { timeout: 5000 }).toEqual([]);
+    return spawner;
+  }
+
+  it("a spawner killed while its program runs: the program runs again on a new spawner and the request succeeds", async () => {
+    const { pending } = await heldRemoval();
+    const first = await killNextSpawner([]);
+    // The same qpdf started again, by a new spawner.
+    let second = 0;
+    await expect
+      .poll(async () => {
+        const parents = (await fs.readFile(log, "utf8")).split("\n").filter((l) => l !== "").map(Number);
+        second = parents.find((p) => p !== first) ?? 0;
+        return second;
+      }, { timeout: 10_000 })
+      .not.toBe(0);
+    await fs.rm(hold);
+    const done = await pending;
+    const body = (await done.json()) as Record<string, unknown>;
+    expect(done.status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await spawners()).toEqual([second]);
+  });
+
+  it("a spawner killed twice under the same program: 503 with Retry-After, and the next request gets a new spawner", async () => {
+    const { pending } = await heldRemoval();
+    const first = await killNextSpawner([]);
+    const second = await killNextSpawner([first]);
+    const failed = await pending;
+    await fs.rm(hold);
+    expect(failed.status).toBe(503);
+    expect(Number(failed.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await failed.json()).toEqual({ success: false, error: "The service is busy; retry later" });
     const again = await removeViaApi(server, pdf);
     expect(again.status).toBe(200);
     const [after] = await spawners();
     expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    expect([first, second]).not.toContain(after);
   });
 });

@@ -22,6 +22,26 @@ export interface ToolOptions {
 /** Thrown when a tool could not run to its end: not started, killed by the timeout or the output cap. */
 export class ToolFailure extends Error {}
 
+/**
+ * Thrown when the service could not run a tool for a reason of its own that passes (the process
+ * that starts the programs died, even on a second try): not the file's fault, the client may retry.
+ */
+export class ToolsUnavailable extends Error {}
+
+/**
+ * A run's result, or null when the program could not run to its end (past its limits, not
+ * started): for a comparison or a finding that is then not made. The service's own passing failure
+ * (ToolsUnavailable) is not swallowed: the answer would silently miss what the file gives away.
+ */
+export async function runOrNull(run: Promise<ToolRun>): Promise<ToolRun | null> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof ToolsUnavailable) throw err;
+    return null;
+  }
+}
+
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
+import { ToolsUnavailable } from "../cleaners/run-tool.js";
 import { AppError, badRequest, causeText } from "../errors.js";
 import { BusyError } from "../work-budget.js";
 import { ClientGone, DeadlineExceeded } from "./request-deadline.js";
@@ -15,6 +16,9 @@ export function toAppError(err: unknown, maxMb: number): AppError {
   if (err instanceof UnsupportedTypeError) return new AppError("unsupported_type", err.fileType);
   if (err instanceof DeadlineExceeded) return new AppError("too_complex", undefined, err);
   if (err instanceof BusyError) return new AppError("busy", undefined, err);
+  // The helper programs' spawner died under the request twice: nothing about the file, and the
+  // next request gets a new one.
+  if (err instanceof ToolsUnavailable) return new AppError("busy", undefined, err);
   if (err instanceof ClientGone) return badRequest("the client closed the connection");
   const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
   if (e.validation != null) {

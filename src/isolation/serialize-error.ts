@@ -1,5 +1,5 @@
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
-import { ToolFailure } from "../cleaners/run-tool.js";
+import { ToolFailure, ToolsUnavailable } from "../cleaners/run-tool.js";
 import { causeText } from "../errors.js";
 import type { SerializedError } from "./messages.js";
 
@@ -10,6 +10,7 @@ export function serializeError(err: unknown): SerializedError {
   if (err instanceof TooComplexError || isOutOfStack(err)) return { kind: "too_complex", ...base };
   if (err instanceof UnsupportedTypeError) return { kind: "unsupported_type", detail: err.fileType, ...base };
   if (err instanceof ToolFailure) return { kind: "tool_failure", ...base };
+  if (err instanceof ToolsUnavailable) return { kind: "tools_unavailable", ...base };
   return { kind: "internal", ...base, ...(err instanceof Error && err.stack != null ? { cause: err.stack } : {}) };
 }
 
@@ -25,6 +26,8 @@ export function deserializeError(e: SerializedError): Error {
       return new UnsupportedTypeError(e.detail ?? "unknown");
     case "tool_failure":
       return new ToolFailure(e.message, { cause });
+    case "tools_unavailable":
+      return new ToolsUnavailable(e.message, { cause });
     case "internal":
       return new Error(e.message, { cause });
   }

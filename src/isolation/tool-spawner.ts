@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ToolFailure, type ToolOptions, type ToolRun } from "../cleaners/run-tool.js";
+import { ToolFailure, type ToolOptions, type ToolRun, ToolsUnavailable } from "../cleaners/run-tool.js";
 import { SETPRIV } from "../process-limits.js";
 import type { SerializedError } from "./messages.js";
 import { deserializeError } from "./serialize-error.js";
@@ -13,8 +13,11 @@ import { deserializeError } from "./serialize-error.js";
  * fraction of that, off the main thread. Programs run exactly as `runToolHere` runs them there
  * (memory and file-size caps, timeout, output cap, killed with their task's signal).
  *
- * The spawner is started on the first program and restarted after it dies (its running programs
- * fail as ToolFailure). It dies with the service (parent-death signal), and its programs with it.
+ * The spawner is started on the first program and restarted after it dies. A program it was
+ * running dies with it (parent-death signal) and is run once more on the new spawner: every program
+ * here writes its output afresh (stdout, or a file it truncates), so a second run is the first one
+ * over again. A program whose second spawner dies as well fails as ToolsUnavailable (the client is
+ * told to retry). The spawner dies with the service (parent-death signal), and its programs with it.
  */
 export interface ToolSpawner {
   run(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun>;
@@ -31,6 +34,9 @@ interface Pending {
   resolve(run: ToolRun): void;
   reject(err: Error): void;
 }
+
+/** The spawner died before the program's answer came: the program never ran to its end. */
+class SpawnerGone extends Error {}
 
 interface Spawner {
   child: ChildProcess;
@@ -59,7 +65,7 @@ export function createToolSpawner(): ToolSpawner {
     });
     const gone = (why: string): void => {
       if (current === s) current = null;
-      for (const p of s.pending.values()) p.reject(new ToolFailure(`the helper-program spawner ${why}`));
+      for (const p of s.pending.values()) p.reject(new SpawnerGone(`the helper-program spawner ${why}`));
       s.pending.clear();
     };
     child.on("exit", (code, signal) => gone(`exited (${signal ?? String(code)})`));
@@ -70,33 +76,49 @@ export function createToolSpawner(): ToolSpawner {
     return s;
   }
 
-  return {
-    run(cmd, args, opts) {
-      const { signal, ...limits } = opts;
-      if (signal?.aborted === true) return Promise.reject(new ToolFailure(`${cmd} was not started: its task ended`));
-      const s = current ?? (current = start());
-      const id = next++;
-      return new Promise<ToolRun>((resolve, reject) => {
-        const onAbort = (): void => void send(s, { op: "abort", id });
-        s.pending.set(id, {
-          resolve: (r) => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve(r);
-          },
-          reject: (e) => {
-            signal?.removeEventListener("abort", onAbort);
-            reject(e);
-          },
-        });
-        holdOpen(s);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        if (!send(s, { op: "run", id, cmd, args: [...args], opts: limits })) {
-          s.pending.delete(id);
+  function runOnce(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
+    const { signal, ...limits } = opts;
+    if (signal?.aborted === true) return Promise.reject(new ToolFailure(`${cmd} was not started: its task ended`));
+    const s = current ?? (current = start());
+    const id = next++;
+    return new Promise<ToolRun>((resolve, reject) => {
+      const onAbort = (): void => void send(s, { op: "abort", id });
+      s.pending.set(id, {
+        resolve: (r) => {
           signal?.removeEventListener("abort", onAbort);
-          holdOpen(s);
-          reject(new ToolFailure(`${cmd} could not be started: the helper-program spawner is gone`));
-        }
+          resolve(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
       });
+      holdOpen(s);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (!send(s, { op: "run", id, cmd, args: [...args], opts: limits })) {
+        s.pending.delete(id);
+        signal?.removeEventListener("abort", onAbort);
+        holdOpen(s);
+        // Its exit may not have been seen yet: the next start must not pick it again.
+        if (current === s) current = null;
+        reject(new SpawnerGone(`${cmd} could not be started: the helper-program spawner is gone`));
+      }
+    });
+  }
+
+  return {
+    async run(cmd, args, opts) {
+      try {
+        return await runOnce(cmd, args, opts);
+      } catch (err) {
+        if (!(err instanceof SpawnerGone)) throw err;
+      }
+      // A task that ended meanwhile is refused by runOnce before anything starts.
+      try {
+        return await runOnce(cmd, args, opts);
+      } catch (err) {
+        throw err instanceof SpawnerGone ? new ToolsUnavailable(`${cmd} lost its spawner twice in a row`, { cause: err }) : err;
+      }
     },
     async close() {
       const s = current;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { isReview } from "../../cleaners/pdf/review-annotations.js";
 import type { PdfDict } from "../../cleaners/pdf/scrub-objects.js";
 import { qpdfRanOutOfMemory } from "../../cleaners/pdf/qpdf.js";
-import { runTool } from "../../cleaners/run-tool.js";
+import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** qpdf's JSON of the objects (stream data left out), parsed in the service's own memory: past this, only revisions are counted. */
@@ -61,11 +61,13 @@ export function pdfObjectFindings(objects: Readonly<Record<string, unknown>>): F
 
 /** qpdf's objects (stream data left out), or null when qpdf cannot read them within its limits. */
 async function readObjects(file: string): Promise<Record<string, unknown> | null> {
-  const r = await runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
-    timeoutMs: QPDF_TIMEOUT_MS,
-    maxOutputBytes: MAX_JSON_BYTES,
-    // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
-  }).catch(() => null);
+  const r = await runOrNull(
+    runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
+      timeoutMs: QPDF_TIMEOUT_MS,
+      maxOutputBytes: MAX_JSON_BYTES,
+      // A PDF qpdf cannot read in time or whose description is too large is still answered, without these findings.
+    }),
+  );
   // Short of memory on an object, qpdf reads it as null and still succeeds: findings would miss it.
   if (r == null || (r.code !== 0 && r.code !== 3) || qpdfRanOutOfMemory(r.stderr)) return null;
   let parsed: unknown;

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import jpegJs from "jpeg-js";
-import { runTool } from "../../cleaners/run-tool.js";
+import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { pngExifBase } from "./png-exif-base.js";
 import { decodeScale, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
@@ -184,14 +184,16 @@ async function greyGrid(file: string): Promise<Uint8Array | null> {
 /** greyGrid once djpeg's scale is known (null: not a JPEG); the program is asked for before this first awaits. */
 async function decodeGrid(file: string, jpegScale: string | null): Promise<Uint8Array | null> {
   const jpeg = jpegScale != null;
-  const r = await runTool(
-    jpeg ? "djpeg" : "ffmpeg",
-    jpeg
-      ? ["-grayscale", "-scale", jpegScale, "-pnm", file]
-      : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
-    { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: MAX_DECODED_BYTES },
-    // A picture that cannot be decoded in time only means this comparison cannot be made.
-  ).catch(() => null);
+  const r = await runOrNull(
+    runTool(
+      jpeg ? "djpeg" : "ffmpeg",
+      jpeg
+        ? ["-grayscale", "-scale", jpegScale, "-pnm", file]
+        : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
+      { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: MAX_DECODED_BYTES },
+      // A picture that cannot be decoded in time only means this comparison cannot be made.
+    ),
+  );
   if (r == null || r.code !== 0) return null;
   if (!jpeg) return r.stdout.length === SIDE * SIDE ? new Uint8Array(r.stdout) : null;
   const pgm = parsePgm(r.stdout);
