@@ -6,6 +6,7 @@ import { FIXED_MTIME_EXIFTOOL, writeZip } from "../office/zip-write.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { ByteCounter, isSettledError } from "../unpack-guards.js";
+import { notZip, openZip, openZipEntry, zipEntries } from "../zip-file.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
 import { cleanMembers, type Member } from "./members.js";
@@ -52,58 +53,23 @@ const UNIX_HOSTS: ReadonlySet<number> = new Set([3, 19]);
 
 /** Unpacks every member into `workDir` under generated names, refusing what the contract refuses. */
 async function readZipMembers(input: string, workDir: string): Promise<Member[]> {
-  const zip = await openZip(input);
+  // Names are decoded and checked here, so that a bad one gets its own reason rather than
+  // yauzl's generic error.
+  const zip = await openZip(input, { decodeStrings: false });
   try {
-    return await readAll(zip, workDir);
-  } finally {
-    zip.close();
-  }
-}
-
-function openZip(input: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    // Names are decoded and checked here, so that a bad one gets its own reason rather than
-    // yauzl's generic error.
-    yauzl.open(input, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) => {
-      if (err != null) reject(notZip(err));
-      else resolve(zip);
-    });
-  });
-}
-
-function readAll(zip: yauzl.ZipFile, workDir: string): Promise<Member[]> {
-  return new Promise((resolve, reject) => {
     const members: Member[] = [];
     const names = new NameSet();
     const budget = new ArchiveBudget();
-    let failed = false;
-    try {
-      // The central directory's own count: refused before anything is unpacked when it is over
-      // (the members are still counted one by one: the count is not trusted when it is under).
-      budget.claimMembers(zip.entryCount);
-    } catch (err) {
-      reject(err);
-      return;
-    }
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      reject(isSettledError(err) ? err : notZip(err));
-    };
-    zip.on("error", fail);
-    zip.on("end", () => {
-      if (!failed) resolve(members);
-    });
-    zip.on("entry", (entry: yauzl.Entry) => {
-      readMember(zip, entry, path.join(workDir, `m${members.length}`), names, budget)
-        .then((m) => {
-          members.push(m);
-          zip.readEntry();
-        })
-        .catch(fail);
-    });
-    zip.readEntry();
-  });
+    // The central directory's own count: refused before anything is unpacked when it is over
+    // (the members are still counted one by one: the count is not trusted when it is under).
+    budget.claimMembers(zip.entryCount);
+    for await (const entry of zipEntries(zip)) members.push(await readMember(zip, entry, path.join(workDir, `m${members.length}`), names, budget));
+    return members;
+  } catch (err) {
+    throw isSettledError(err) ? err : notZip(err);
+  } finally {
+    zip.close();
+  }
 }
 
 async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, names: NameSet, budget: ArchiveBudget): Promise<Member> {
@@ -117,7 +83,7 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, 
   if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) throw new BadFileError(`The archive holds a special file (${describeName(name)}).`);
   if (name.endsWith("/")) return { name, kind: "directory" };
   budget.claim(entry.uncompressedSize);
-  const stream = await openEntry(zip, entry);
+  const stream = await openZipEntry(zip, entry);
   let size = 0;
   await pipeline(
     stream,
@@ -128,17 +94,4 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, 
     fs.createWriteStream(file, { flags: "wx" }),
   );
   return { name, kind: "file", file, size };
-}
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err != null) reject(notZip(err));
-      else resolve(stream);
-    });
-  });
-}
-
-function notZip(cause: unknown): BadFileError {
-  return new BadFileError("The file is not a readable ZIP archive.", cause);
 }

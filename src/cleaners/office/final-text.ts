@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import { SaxesParser, type SaxesTagNS } from "saxes";
-import yauzl from "yauzl";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
+import { openZip, openZipEntry, zipEntries } from "../zip-file.js";
 import { W } from "./ooxml-ns.js";
 import { OFFICE_LIMITS } from "./zip-read.js";
 
@@ -60,7 +60,7 @@ export async function finalText(file: string, format: TextFormat): Promise<Map<s
         total += n;
         if (bytes > OFFICE_LIMITS.maxXmlBytes || total > OFFICE_LIMITS.maxTotalBytes) throw new TooComplexError("the archive inflates to more data than allowed");
       };
-      texts.set(name, await partText(await openEntry(zip, entry), name, textRules(format), count));
+      texts.set(name, await partText(await openZipEntry(zip, entry), name, textRules(format), count));
     }
   } finally {
     zip.close();
@@ -203,49 +203,4 @@ function decoderFor(head: Buffer): TextDecoder {
   if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder("utf-16le");
   if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder("utf-16be");
   return new TextDecoder("utf-8");
-}
-
-function openZip(file: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err != null) reject(new BadFileError("The file is not a readable ZIP archive.", err));
-      else resolve(zip);
-    });
-  });
-}
-
-/** The entries one at a time: the next is asked for only once the caller is done with this one. */
-async function* zipEntries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
-  for (;;) {
-    const next = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      const cleanup = (): void => {
-        zip.off("entry", onEntry).off("end", onEnd).off("error", onError);
-      };
-      const onEntry = (e: yauzl.Entry): void => {
-        cleanup();
-        resolve(e);
-      };
-      const onEnd = (): void => {
-        cleanup();
-        resolve(null);
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(new BadFileError("The file is not a readable ZIP archive.", err));
-      };
-      zip.on("entry", onEntry).on("end", onEnd).on("error", onError);
-      zip.readEntry();
-    });
-    if (next == null) return;
-    yield next;
-  }
-}
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err != null) reject(new BadFileError("The file is not a readable ZIP archive.", err));
-      else resolve(stream);
-    });
-  });
 }

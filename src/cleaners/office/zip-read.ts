@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { ByteCounter, isSettledError } from "../unpack-guards.js";
+import { notZip, openZip, openZipEntry, zipEntries } from "../zip-file.js";
 
 /**
  * One entry of a ZIP archive, inflated into the work folder. Its name is never used to build a
@@ -46,58 +47,28 @@ export function isXmlName(name: string): boolean {
  * really come out of the inflater and stopping at the limits, whatever the headers claim.
  */
 export async function extractZip(input: string, workDir: string, limits: ZipLimits = OFFICE_LIMITS): Promise<ZipEntry[]> {
-  const zip = await open(input);
+  const zip = await openZip(input);
   try {
-    return await readAll(zip, (i) => path.join(workDir, `z${i}`), limits);
-  } finally {
-    zip.close();
-  }
-}
-
-/** Where entry number i is written. */
-type Destination = (index: number) => string;
-
-function open(input: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(input, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err != null) reject(notZip(err));
-      else resolve(zip);
-    });
-  });
-}
-
-function readAll(zip: yauzl.ZipFile, destination: Destination, limits: ZipLimits): Promise<ZipEntry[]> {
-  return new Promise((resolve, reject) => {
     const entries: ZipEntry[] = [];
     const seen = new Set<string>();
     const budget = { total: 0 };
-    let failed = false;
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      // A failing disk is our problem, not a bad file: only archive errors become a 422.
-      reject(isSettledError(err) ? err : notZip(err));
-    };
-    zip.on("error", fail);
-    zip.on("end", () => {
-      if (!failed) resolve(entries);
-    });
-    zip.on("entry", (entry: yauzl.Entry) => {
-      readEntry(zip, entry, destination(entries.length), limits, budget)
-        .then((e) => {
-          // Two entries of one name are read differently by different programs: one of them
-          // could carry what the other hides. OPC part names are case-insensitive.
-          const key = e.name.toLowerCase();
-          if (seen.has(key)) throw new BadFileError("The archive holds two entries with the same name.");
-          seen.add(key);
-          entries.push(e);
-          if (entries.length > limits.maxEntries) throw new TooComplexError("the archive holds too many entries");
-          zip.readEntry();
-        })
-        .catch(fail);
-    });
-    zip.readEntry();
-  });
+    for await (const entry of zipEntries(zip)) {
+      const e = await readEntry(zip, entry, path.join(workDir, `z${entries.length}`), limits, budget);
+      // Two entries of one name are read differently by different programs: one of them could
+      // carry what the other hides. OPC part names are case-insensitive.
+      const key = e.name.toLowerCase();
+      if (seen.has(key)) throw new BadFileError("The archive holds two entries with the same name.");
+      seen.add(key);
+      entries.push(e);
+      if (entries.length > limits.maxEntries) throw new TooComplexError("the archive holds too many entries");
+    }
+    return entries;
+  } catch (err) {
+    // A failing disk is our problem, not a bad file: only archive errors become a 422.
+    throw isSettledError(err) ? err : notZip(err);
+  } finally {
+    zip.close();
+  }
 }
 
 async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, limits: ZipLimits, budget: { total: number }): Promise<ZipEntry> {
@@ -108,7 +79,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, l
   // A claim over the limit is refused at once; a claim under it is never trusted.
   if (entry.uncompressedSize > max) throw new TooComplexError(BOMB);
   const counter = { size: 0 };
-  const stream = await openEntry(zip, entry);
+  const stream = await openZipEntry(zip, entry);
   await pipeline(
     stream,
     new ByteCounter((n) => {
@@ -120,18 +91,3 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, l
   );
   return { name, directory: false, file, size: counter.size };
 }
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err != null) reject(notZip(err));
-      else resolve(stream);
-    });
-  });
-}
-
-
-function notZip(cause: unknown): BadFileError {
-  return new BadFileError("The file is not a readable ZIP archive.", cause);
-}
-

@@ -1,6 +1,6 @@
-import type { Readable } from "node:stream";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { describeName } from "../../cleaners/archive/member-name.js";
+import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import { copyCounted } from "./inner-copy.js";
 import type { InnerFile, InnerSource } from "./inner-types.js";
 import { OFFICE_TYPES } from "./office.js";
@@ -22,7 +22,7 @@ export function zipSourceFor(fileType: string): InnerSource | null {
 }
 
 async function eachMember(file: string, wanted: (name: string) => boolean, visit: (inner: InnerFile) => Promise<void>): Promise<number> {
-  const zip = await open(file);
+  const zip = await openZip(file).catch(() => null);
   if (zip == null) return 0;
   try {
     const entries = await list(zip);
@@ -32,7 +32,7 @@ async function eachMember(file: string, wanted: (name: string) => boolean, visit
       await visit({
         name: describeName(entry.fileName),
         claimedSize: entry.uncompressedSize,
-        copyTo: (dest, maxBytes) => (entry.isEncrypted() ? Promise.resolve({ written: 0, complete: false }) : copyCounted(() => openEntry(zip, entry), dest, maxBytes)),
+        copyTo: (dest, maxBytes) => (entry.isEncrypted() ? Promise.resolve({ written: 0, complete: false }) : copyCounted(() => openZipEntry(zip, entry), dest, maxBytes)),
       });
     }
     return Math.max(0, zip.entryCount - entries.length);
@@ -41,29 +41,16 @@ async function eachMember(file: string, wanted: (name: string) => boolean, visit
   }
 }
 
-function open(file: string): Promise<yauzl.ZipFile | null> {
-  return new Promise((resolve) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => resolve(err != null ? null : zip));
-  });
-}
-
 /** The central directory's first MAX_LISTED entries, or null when it cannot be read. */
-function list(zip: yauzl.ZipFile): Promise<yauzl.Entry[] | null> {
-  return new Promise((resolve) => {
-    const entries: yauzl.Entry[] = [];
-    zip.on("error", () => resolve(null));
-    zip.on("end", () => resolve(entries));
-    zip.on("entry", (entry: yauzl.Entry) => {
+async function list(zip: yauzl.ZipFile): Promise<yauzl.Entry[] | null> {
+  const entries: yauzl.Entry[] = [];
+  try {
+    for await (const entry of zipEntries(zip)) {
       entries.push(entry);
-      if (entries.length >= MAX_LISTED) resolve(entries);
-      else zip.readEntry();
-    });
-    zip.readEntry();
-  });
-}
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => (err != null ? reject(err) : resolve(stream)));
-  });
+      if (entries.length >= MAX_LISTED) break;
+    }
+  } catch {
+    return null;
+  }
+  return entries;
 }

@@ -1,5 +1,6 @@
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
+import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** Bounds of the look inside: entries listed, bytes of one part read. */
@@ -96,53 +97,40 @@ function account(c: OfficeContent, name: string, text: string): void {
   if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
 }
 
-function inspect(file: string): Promise<OfficeContent> {
+async function inspect(file: string): Promise<OfficeContent> {
   const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [] };
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, zip) => {
-      if (err != null) return reject(err);
-      let seen = 0;
-      zip.on("error", reject);
-      zip.on("end", () => resolve(c));
-      zip.on("entry", (entry: yauzl.Entry) => {
-        const name = entry.fileName;
-        if (++seen > MAX_ENTRIES) {
-          zip.close();
-          return resolve(c);
-        }
-        if (!name.endsWith("/")) {
-          c.members.push(name);
-          if (THUMBNAIL.test(name)) c.thumbnails.push(name);
-          else if (EMBEDDED.test(name)) c.embedded.push(name);
-        }
-        if (!READ_PART.test(name) || entry.isEncrypted()) return zip.readEntry();
-        readPart(zip, entry)
-          .then((text) => {
-            account(c, name, text);
-            zip.readEntry();
-          })
-          .catch(reject);
-      });
-      zip.readEntry();
-    });
-  });
+  const zip = await openZip(file, { validateEntrySizes: false });
+  try {
+    let seen = 0;
+    for await (const entry of zipEntries(zip)) {
+      if (++seen > MAX_ENTRIES) break;
+      const name = entry.fileName;
+      if (!name.endsWith("/")) {
+        c.members.push(name);
+        if (THUMBNAIL.test(name)) c.thumbnails.push(name);
+        else if (EMBEDDED.test(name)) c.embedded.push(name);
+      }
+      if (READ_PART.test(name) && !entry.isEncrypted()) account(c, name, await readPart(zip, entry));
+    }
+    return c;
+  } finally {
+    zip.close();
+  }
 }
 
 /** The first MAX_PART_BYTES of an entry, inflated, as text. */
-function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err != null) return reject(err);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on("data", (chunk: Buffer) => {
-        if (size >= MAX_PART_BYTES) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_PART_BYTES) stream.destroy();
-      });
-      stream.on("error", reject);
-      stream.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    });
-  });
+async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = await openZipEntry(zip, entry);
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= MAX_PART_BYTES) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
