@@ -1,9 +1,11 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { embedObjects, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
@@ -271,3 +273,56 @@ describe("findings of the files inside a file", () => {
     expectPhotoFindings(findings, "after.jpg");
   });
 });
+
+describe("findings of the objects embedded in documents", () => {
+  it("a .doc's embedded workbook, DOCX and packaged photo are each looked into, by object number: their authors, the DOCX's photo, the photo's GPS", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "doc-"));
+    const xls = await makeMarkedLegacyOffice(dir, "xls", "EmbeddedXlsMark");
+    const docx = await makeOffice("docx", "EmbeddedDocxMark", photo);
+    const doc = await makeMarkedLegacyOffice(dir, "doc", "OuterDocMark");
+    await embedObjects(doc, [
+      { kind: "storage", compoundFile: await fs.readFile(xls) },
+      { kind: "package", document: docx.bytes },
+      { kind: "packaged", name: "rome.jpg", sourcePath: "C:\\Users\\PackagerMark\\Pictures\\rome.jpg", data: photo },
+    ]);
+    const { findings } = await extract("report.doc", await fs.readFile(doc));
+    expect(about(findings, "object 1").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("EmbeddedXlsMark");
+    expect(about(findings, "object 2").find((f) => f.kind === "people")?.value).toContain("EmbeddedDocxMark");
+    expectPhotoFindings(findings, "object 2 > word/media/image1.jpeg");
+    expectPhotoFindings(findings, "object 3 (rome.jpg)");
+  }, 120_000);
+
+  it("an RTF's JPEG pictures (hex and \\bin) and its objects (a workbook, a packaged photo, a DOCX in a Word 2007 object) are looked into", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "rtf-"));
+    const xls = await fs.readFile(await makeMarkedLegacyOffice(dir, "xls", "RtfXlsMark"));
+    const docx = await makeOffice("docx", "RtfDocxMark", photo);
+    const word12 = CFB.utils.cfb_new();
+    CFB.utils.cfb_add(word12, "/Package", docx.bytes);
+    const objects = [
+      ["Excel.Sheet.8", ole1Object("Excel.Sheet.8", xls)],
+      ["Package", ole1Object("Package", packagerData("rome.jpg", "C:\\Users\\RtfPackagerMark\\rome.jpg", photo))],
+      ["Word.Document.12", ole1Object("Word.Document.12", CFB.write(word12, { type: "buffer", fileType: "cfb" }) as Buffer)],
+    ] as const;
+    const object = ([cls, data]: readonly [string, Buffer]): string =>
+      `{\\object\\objemb\\objw100\\objh100{\\*\\objclass ${cls}}{\\*\\objdata\n${hexLines(data)}}{\\result {\\rtlch Object shown}}}\\par\n`;
+    const rtf = Buffer.concat([
+      Buffer.from(
+        `{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Calibri;}}{\\info{\\author RtfOuterMark}}\\pard Hello {\\*\\shppict{\\pict{\\*\\picprop}\\picw8\\pich8\\picwgoal120\\pichgoal120\\jpegblip\\bliptag1{\\*\\blipuid 0123456789abcdef}\n${hexLines(photo)}}}\\par\n${objects.map(object).join("")}{\\pict\\jpegblip\\picw8\\pich8\\bin${photo.length} `,
+        "latin1",
+      ),
+      photo,
+      Buffer.from("}\\par}\n", "latin1"),
+    ]);
+    const { findings } = await extract("letter.rtf", rtf);
+    expectPhotoFindings(findings, "picture 1");
+    expectPhotoFindings(findings, "picture 2");
+    expect(about(findings, "object 1").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("RtfXlsMark");
+    expectPhotoFindings(findings, "object 2 (rome.jpg)");
+    expect(about(findings, "object 3 > object 1").find((f) => f.kind === "people")?.value).toContain("RtfDocxMark");
+  }, 120_000);
+});
+
+/** Hex in lines of 128 digits, as Word writes a picture's or an object's data. */
+function hexLines(data: Buffer): string {
+  return data.toString("hex").replace(/(.{128})/g, "$1\n");
+}

@@ -74,7 +74,8 @@ type Action = "copy" | "drop" | "empty" | "authors" | "author" | "picture" | "ob
 const UNCLOSED = new Error("rtf: the file ends inside a group");
 const UNKNOWN_AUTHOR = Buffer.from("{Unknown;}", "latin1");
 const CLOSE = Buffer.from("}");
-const PICTURE_FORMATS = /^(jpegblip|pngblip|emfblip|wmetafile\d*|dibitmap\d*|wbitmap\d*|macpict|pmmetafile\d*)$/;
+/** The control words naming a picture's format. */
+export const PICTURE_FORMATS = /^(jpegblip|pngblip|emfblip|wmetafile\d*|dibitmap\d*|wbitmap\d*|macpict|pmmetafile\d*)$/;
 
 /**
  * Rewrites an RTF document without its metadata (rules.ts), token by token: kept tokens are

@@ -35,3 +35,16 @@ export async function copyCounted(source: () => Promise<Readable>, dest: string,
     return { written: size, complete: false };
   }
 }
+
+/**
+ * Writes the bytes `make` gives (`size` of them, or close: made only when they fit in `maxBytes`);
+ * `make` gives null when the container cannot give them (damaged data).
+ */
+export async function written(make: () => Buffer | null, size: number, dest: string, maxBytes: number): Promise<Copied> {
+  if (size > maxBytes) return { written: maxBytes, complete: false };
+  const data = make();
+  if (data == null) return { written: 0, complete: false };
+  if (data.length > maxBytes) return { written: maxBytes, complete: false };
+  await fsp.writeFile(dest, data, { flag: "wx" });
+  return { written: data.length, complete: true };
+}

@@ -2,18 +2,23 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { pictureRanges } from "../../cleaners/legacy-office/embedded-pictures.js";
 import { withDrawingGroups } from "../../cleaners/legacy-office/excel.js";
-import type { Copied } from "./inner-copy.js";
+import { written } from "./inner-copy.js";
+import { oleObjects } from "./inner-ole.js";
 import type { InnerSource } from "./inner-types.js";
 
-const LEGACY_TYPES = new Set(["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT"]);
-/** Pictures listed from one document; the rest are counted, not looked at. */
+/** FPX: what ExifTool calls a compound file of no known program (an embedded object's, as DOCX keep them in `embeddings/`). */
+const LEGACY_TYPES = new Set(["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT", "FPX"]);
+/** Pictures and objects listed from one document, each; the rest are counted, not looked at. */
 const MAX_LISTED = 1000;
 
 /**
  * Office 97-2003 documents' pictures: the JPEG, PNG and TIFF files of their OfficeArt BLIPs, in
  * every stream as the cleaner looks for them (Word's Data, PowerPoint's Pictures, Excel's drawing
  * groups, embedded objects' streams), named "picture N" in the order found. Their camera EXIF
- * (GPS, serial numbers) is kept whole inside the document.
+ * (GPS, serial numbers) is kept whole inside the document. Then its embedded objects (inner-ole.ts),
+ * named "object N" (with the packaged file's name): an embedded workbook's author is its own, and
+ * an embedded DOCX or packaged photo is not read by ExifTool at all. An object's pictures are
+ * its own, found when it is looked into.
  */
 export function legacySourceFor(fileType: string): InnerSource | null {
   return LEGACY_TYPES.has(fileType) ? legacySource : null;
@@ -28,9 +33,10 @@ const legacySource: InnerSource = async (file, _scratch, visit) => {
     if (err instanceof Error && "syscall" in err) throw err;
     return 0;
   }
+  const { objects, skipped } = oleObjects(doc);
   const pictures: Buffer[] = [];
-  for (const e of doc.FileIndex) {
-    if (e.type !== 2 || e.content == null) continue;
+  for (const [i, e] of doc.FileIndex.entries()) {
+    if (e.type !== 2 || e.content == null || skipped(doc.FullPaths[i] ?? "")) continue;
     const b = Buffer.from(e.content);
     const take = (view: Buffer): void => {
       for (const { start, end } of pictureRanges(view)) pictures.push(Buffer.from(view.subarray(start, end)));
@@ -39,13 +45,11 @@ const legacySource: InnerSource = async (file, _scratch, visit) => {
     else take(b);
   }
   for (const [i, picture] of pictures.slice(0, MAX_LISTED).entries()) {
-    await visit({ name: `picture ${i + 1}`, claimedSize: picture.length, copyTo: (dest, maxBytes) => written(picture, dest, maxBytes) });
+    await visit({ name: `picture ${i + 1}`, claimedSize: picture.length, copyTo: (dest, maxBytes) => written(() => picture, picture.length, dest, maxBytes) });
   }
-  return Math.max(0, pictures.length - MAX_LISTED);
+  for (const [i, object] of objects.slice(0, MAX_LISTED).entries()) {
+    const name = object.label == null ? `object ${i + 1}` : `object ${i + 1} (${object.label})`;
+    await visit({ name, claimedSize: object.size, copyTo: (dest, maxBytes) => written(object.bytes, object.size, dest, maxBytes) });
+  }
+  return Math.max(0, pictures.length - MAX_LISTED) + Math.max(0, objects.length - MAX_LISTED);
 };
-
-async function written(data: Buffer, dest: string, maxBytes: number): Promise<Copied> {
-  if (data.length > maxBytes) return { written: maxBytes, complete: false };
-  await fsp.writeFile(dest, data, { flag: "wx" });
-  return { written: data.length, complete: true };
-}

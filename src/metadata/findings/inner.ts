@@ -11,6 +11,7 @@ import { coverSourceFor } from "./inner-cover.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
 import { pdfSource } from "./inner-pdf.js";
+import { rtfSource } from "./inner-rtf.js";
 import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
 import { zipSourceFor } from "./inner-zip.js";
@@ -68,7 +69,7 @@ interface Look {
 /**
  * What the files inside a file give away (a DOCX's pictures, a ZIP's or tar's members, a PDF's attached
  * files, a Photoshop document's smart objects' files, audio files' cover art, Office 97-2003
- * documents' pictures), each finding's
+ * documents' pictures and embedded objects, RTF documents' pictures and objects), each finding's
  * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
  */
@@ -101,6 +102,7 @@ function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   if (typeof type !== "string") return null;
   if (type === "PDF") return pdfSource;
   if (type === "PSD" || type === "PSB") return psdSource;
+  if (type === "RTF") return rtfSource;
   return zipSourceFor(type) ?? tarSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
 }
 

@@ -1,0 +1,114 @@
+import CFB from "cfb";
+import { describeName } from "../../cleaners/archive/member-name.js";
+
+/** One embedded (OLE) object's file, as it would be saved on its own. */
+export interface OleObject {
+  /** What the document calls it: the packaged file's name, when it has one. */
+  label: string | null;
+  /** Its size, or close to it (a storage's streams, before they are made a file). */
+  size: number;
+  /** Its bytes, made when asked: a document of thousands of objects is not copied whole. */
+  bytes(): Buffer;
+}
+
+/** Streams that make the storage holding them a whole Word, Excel or PowerPoint 97-2003 document. */
+const DOCUMENT_STREAM = /^(WordDocument|Workbook|Book|PowerPoint Document)$/;
+const PACKAGE = "Package";
+const OLE10_NATIVE = "\x01Ole10Native";
+
+/**
+ * The embedded objects of a compound file ([MS-OLEDS]), each a file of another program with its
+ * own properties, which ExifTool does not read apart (it merges an embedded document's
+ * properties into the outer one's, as if they were the outer document's) or not at all:
+ * - a storage below the root that holds a Word, Excel or PowerPoint document (Word's
+ *   `ObjectPool/_N`, Excel's `MBD...`), rebuilt as a compound file of its own;
+ * - a `Package` stream: an Office 2007+ document (DOCX, XLSX, PPTX) embedded whole;
+ * - an `\x01Ole10Native` stream: a file packaged by Object Packager (any file: a photo, a PDF),
+ *   or an OLE 1 object's native data.
+ * Objects inside an object are its own (read when it is looked into). `skipped` holds the paths of
+ * the storages given as objects, whose streams are no longer the outer document's.
+ */
+export function oleObjects(doc: CFB.CFB$Container): { objects: OleObject[]; skipped: (fullPath: string) => boolean } {
+  const root = doc.FullPaths[0] ?? "";
+  const storages = new Set<string>();
+  for (const [i, p] of doc.FullPaths.entries()) {
+    const e = doc.FileIndex[i];
+    if (e?.type !== 2 || !DOCUMENT_STREAM.test(e.name)) continue;
+    const parent = p.slice(0, p.length - e.name.length);
+    if (parent !== root && parent.startsWith(root)) storages.add(parent);
+  }
+  // The topmost only: a document embedded in an embedded document is the inner one's object.
+  const inside = (fullPath: string): string | undefined => ancestors(fullPath, root).find((a) => storages.has(a));
+  const objects: OleObject[] = [];
+  for (const [i, p] of doc.FullPaths.entries()) {
+    const e = doc.FileIndex[i];
+    if (e == null) continue;
+    if (e.type === 1 && storages.has(p) && inside(p) == null) objects.push(storageObject(doc, p));
+    if (e.type !== 2 || e.content == null || inside(p) != null) continue;
+    if (e.name === PACKAGE) {
+      const content = e.content;
+      objects.push({ label: null, size: content.length, bytes: () => Buffer.from(content) });
+    }
+    if (e.name === OLE10_NATIVE) {
+      const content = Buffer.from(e.content);
+      const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
+      if (size > 0 && size <= content.length - 4) objects.push(packagedFile(content.subarray(4, 4 + size)));
+    }
+  }
+  return { objects, skipped: (fullPath) => inside(fullPath) != null };
+}
+
+/** The storages `fullPath` lies in, below the root: "R/a/b/c" -> "R/a/", "R/a/b/". */
+function ancestors(fullPath: string, root: string): string[] {
+  const out: string[] = [];
+  for (let at = fullPath.indexOf("/", root.length); at >= 0 && at < fullPath.length - 1; at = fullPath.indexOf("/", at + 1)) out.push(fullPath.slice(0, at + 1));
+  return out;
+}
+
+/** The streams under `storage` (a full path ending in "/"), as a compound file of their own. */
+function storageObject(doc: CFB.CFB$Container, storage: string): OleObject {
+  const streams = doc.FullPaths.flatMap((p, i) => {
+    const e = doc.FileIndex[i];
+    return e?.type === 2 && e.content != null && p.startsWith(storage) ? [{ name: `/${p.slice(storage.length)}`, content: e.content }] : [];
+  });
+  return {
+    label: null,
+    size: streams.reduce((n, s) => n + s.content.length, 0),
+    bytes: () => {
+      const out = CFB.utils.cfb_new();
+      for (const s of streams) CFB.utils.cfb_add(out, s.name, Buffer.from(s.content));
+      return CFB.write(out, { type: "buffer", fileType: "cfb" }) as Buffer;
+    },
+  };
+}
+
+/**
+ * Object Packager's native data (undocumented, as every reader takes it): a 2-byte signature, the
+ * label and the original path (ANSI, NUL-ended), 4 bytes, the temporary path (its length first),
+ * the file's size and bytes. Data of another shape is an OLE 1 object's own, given whole.
+ */
+export function packagedFile(native: Buffer): OleObject {
+  let at = 2;
+  const cString = (): string | null => {
+    const end = native.indexOf(0, at);
+    if (end < 0) return null;
+    const s = native.toString("latin1", at, end);
+    at = end + 1;
+    return s;
+  };
+  const u32 = (): number | null => {
+    if (at + 4 > native.length) return null;
+    at += 4;
+    return native.readUInt32LE(at - 4);
+  };
+  const label = native.length >= 2 && native.readUInt16LE(0) === 2 ? cString() : null;
+  const whole: OleObject = { label: null, size: native.length, bytes: () => native };
+  if (label == null || cString() == null || u32() == null) return whole;
+  const tempLength = u32();
+  if (tempLength == null || at + tempLength > native.length) return whole;
+  at += tempLength;
+  const size = u32();
+  if (size == null || at + size > native.length) return whole;
+  const data = native.subarray(at, at + size);
+  return { label: label === "" ? null : describeName(label.replace(/^.*[\\/]/, "")), size, bytes: () => data };
+}
