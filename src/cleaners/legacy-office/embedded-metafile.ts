@@ -2,6 +2,7 @@ import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { blankEmf, startsLikeEmf } from "../image/metafile-emf.js";
 import { blankWmf } from "../image/metafile-wmf.js";
+import { deflateToFit } from "./deflate-to-fit.js";
 
 /**
  * EMF and WMF pictures inside Office 97-2003 files ([MS-ODRAW] 2.2.24 and 2.2.25): after the
@@ -12,8 +13,8 @@ import { blankWmf } from "../image/metafile-wmf.js";
  * data of the program that drew it, a group's description) and a WMF's comment escapes become
  * zeros, and records no reader draws and bytes past a record's fields go (image/metafile-emf.ts,
  * image/metafile-wmf.ts); the cleaned metafile is stored again into the same place (deflated
- * again when it was, its sizes updated, the rest of the record zeros), so no record around it
- * moves.
+ * again when it was, as tightly as it takes to fit: deflate-to-fit.ts; its sizes updated, the
+ * rest of the record zeros), so no record around it moves.
  */
 
 const HEADER = 34;
@@ -58,8 +59,8 @@ export function cleanMetafile(b: Buffer, start: number, end: number, kind: Metaf
     b.writeUInt32LE(length, start + STORED_SIZE);
     return blanked;
   }
-  const again = zlib.deflateSync(plain.subarray(0, length), { level: 9 });
-  if (again.length > stored) throw damaged(`its cleaned drawing deflates to ${again.length} bytes, more than the ${stored} it had`);
+  const again = deflateToFit(plain.subarray(0, length), stored);
+  if (again == null) throw damaged(`its cleaned drawing deflates to more than the ${stored} bytes it had`);
   again.copy(b, dataAt);
   b.fill(0, dataAt + again.length, end);
   b.writeUInt32LE(again.length, start + STORED_SIZE);
