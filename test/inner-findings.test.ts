@@ -4,6 +4,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
+import { apicFrame, bareMp3, id3v23Head, mp3WithPictures } from "./helpers/make-id3.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { embedObjects, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
@@ -43,16 +44,36 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function extract(name: string, data: Buffer): Promise<{ findings: Finding[]; metadata: unknown; warnings: string[] }> {
+async function extract(name: string, data: Buffer): Promise<{ findings: Finding[]; metadata: unknown; warnings: string[]; uuid: string }> {
   const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
   const body = (await res.json()) as Record<string, unknown>;
   expect(res.status, JSON.stringify(body)).toBe(200);
-  return { findings: body["findings"] as Finding[], metadata: body["metadata"], warnings: body["warnings"] as string[] };
+  return { findings: body["findings"] as Finding[], metadata: body["metadata"], warnings: body["warnings"] as string[], uuid: body["uuid"] as string };
 }
 
-/** The findings about one inner file (their titles start with its name). */
+/** The findings about one inner file: their titles start with its name, or list it among several. */
 function about(findings: readonly Finding[], name: string): Finding[] {
-  return findings.filter((f) => f.title.startsWith(`${name}: `));
+  return findings.filter((f) => f.title.startsWith(`${name}: `) || sharedBy(f).includes(name));
+}
+
+/**
+ * The inner files a finding several of them share is about, as its title lists them ("3 files
+ * inside (a.jpg, picture 1–2): The file ..."), a run of numbered names spelt out; [] for another.
+ */
+function sharedBy(f: Finding): string[] {
+  const m = /^(\d+) files inside \((.+)\): The (?:file|document|PDF)\b/s.exec(f.title);
+  if (m == null) return [];
+  const names = m[2]!.split(", ").flatMap((listed) => {
+    const run = /^(.*?)(\d+)–(\d+)$/.exec(listed);
+    return run == null ? [listed] : Array.from({ length: Number(run[3]) - Number(run[2]) + 1 }, (_, i) => `${run[1]}${Number(run[2]) + i}`);
+  });
+  expect(names, f.title).toHaveLength(Number(m[1]));
+  return names;
+}
+
+/** The sentence of an inner file's finding, without the files it names. */
+function sentenceOf(f: Finding): string {
+  return f.title.replace(/^.+?: (?=The (?:file|document|PDF)\b)/s, "");
 }
 
 /** A photo's GPS position and its artist, told of the inner file `name`. */
@@ -151,23 +172,14 @@ describe("findings of the files inside a file", () => {
   }, 60_000);
 
   it("an MP3 whose whole ID3v2.3 tag is unsynchronised (every 0xFF 0x00 of the picture read back as 0xFF) still has its cover looked into", async () => {
-    const dir = await fs.mkdtemp(path.join(tmp, "unsync-"));
-    const bare = path.join(dir, "bare.mp3");
-    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "libmp3lame", "-write_id3v2", "0", "-write_xing", "0", bare]);
-    const body = Buffer.concat([Buffer.from([0]), Buffer.from("image/jpeg\0", "latin1"), Buffer.from([3]), Buffer.from("front\0", "latin1"), photo]);
-    const frameHead = Buffer.alloc(10);
-    frameHead.write("APIC", 0, "latin1");
-    frameHead.writeUInt32BE(body.length, 4);
-    const frames = Buffer.concat([frameHead, body]);
+    const frames = apicFrame(photo);
     const unsynced: number[] = [];
     for (let i = 0; i < frames.length; i++) {
       unsynced.push(frames[i]!);
       if (frames[i] === 0xff && (i + 1 === frames.length || frames[i + 1]! >= 0xe0 || frames[i + 1] === 0)) unsynced.push(0);
     }
     expect(unsynced.length).toBeGreaterThan(frames.length);
-    const size = unsynced.length;
-    const head = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0x80, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
-    const { findings } = await extract("unsync.mp3", Buffer.concat([head, Buffer.from(unsynced), await fs.readFile(bare)]));
+    const { findings } = await extract("unsync.mp3", Buffer.concat([id3v23Head(unsynced.length, 0x80), Buffer.from(unsynced), await bareMp3(tmp)]));
     expectPhotoFindings(findings, "picture 1");
   });
 
@@ -179,6 +191,62 @@ describe("findings of the files inside a file", () => {
       expectPhotoFindings(findings, "picture 1");
     }
   }, 120_000);
+
+  it("an MP3 of 100 covers from one camera: each thing they give away is one finding naming how many covers and which, the same in the removal, the stored result and exifapi inspect", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "many-covers-"));
+    const mp3 = path.join(dir, "covers.mp3");
+    await fs.writeFile(mp3, await mp3WithPictures(dir, Array<Buffer>(100).fill(photo)));
+    const { findings, uuid } = await extract("covers.mp3", await fs.readFile(mp3));
+    const left = Number(findings.find((f) => /were not looked into/.test(f.title))?.value);
+    const looked = 100 - left;
+    expect(looked).toBe(64);
+    const located = findings.filter((f) => f.kind === "location");
+    expect(located, JSON.stringify(findings)).toEqual([
+      { kind: "location", severity: "high", title: `${looked} files inside (picture 1–${looked}): The file gives the GPS position where it was made.`, tags: expect.arrayContaining(["exif:GPSLatitude"]), value: "48.858400, 2.294500" },
+    ]);
+    expect(findings.filter((f) => f.kind === "people")).toHaveLength(1);
+    expectPhotoFindings(findings, "picture 1");
+    expectPhotoFindings(findings, `picture ${looked}`);
+    // Every finding about the covers is about all of them, once: none is repeated per cover.
+    const covers = Array.from({ length: looked }, (_, i) => `picture ${i + 1}`);
+    const inner = findings.filter((f) => sharedBy(f).length > 0);
+    expect(inner.length).toBeGreaterThanOrEqual(3);
+    for (const f of inner) expect(sharedBy(f)).toEqual(covers);
+    expect(findings.filter((f) => !inner.includes(f)).every((f) => !/^picture \d+: /.test(f.title)), JSON.stringify(findings)).toBe(true);
+    for (const f of inner) expect(new Set(f.tags).size).toBe(f.tags.length);
+
+    const stored = (await (await fetch(`${server.baseUrl}/api/v1/extract/${uuid}`, { headers: { "X-API-Key": server.apiKey } })).json()) as Record<string, unknown>;
+    expect(stored["findings"]).toEqual(findings);
+    const { status, body } = await removeViaApi(server, mp3);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["findings"]).toEqual(findings);
+    const json = await server.cli(["inspect", "--json", mp3]);
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as { findings: Finding[] }).findings).toEqual(findings);
+    const table = await server.cli(["inspect", mp3]);
+    expect(table.code, table.stderr).toBe(0);
+    const rows = table.stdout.trim().split("\n").slice(1);
+    expect(rows, table.stdout).toHaveLength(findings.length);
+    expect(rows.find((row) => /^ {2}high +location +/.test(row))).toContain(`${looked} files inside (picture 1–${looked}): The file gives the GPS position`);
+  }, 180_000);
+
+  it("two covers with different GPS positions stay two findings, each naming its cover; the artist they share is one", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "two-covers-"));
+    const elsewhere = path.join(dir, "elsewhere.jpg");
+    await fs.writeFile(elsewhere, photo);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", "-GPSLatitude=40.7128", "-GPSLatitudeRef=N", "-GPSLongitude=74.006", "-GPSLongitudeRef=W", elsewhere]);
+    const { findings } = await extract("two.mp3", await mp3WithPictures(dir, [photo, await fs.readFile(elsewhere)]));
+    const located = findings.filter((f) => f.kind === "location");
+    expect(located.map((f) => [f.title, f.value]), JSON.stringify(findings)).toEqual([
+      ["picture 1: The file gives the GPS position where it was made.", "48.858400, 2.294500"],
+      ["picture 2: The file gives the GPS position where it was made.", "40.712800, -74.006000"],
+    ]);
+    const people = findings.filter((f) => f.kind === "people");
+    expect(people).toHaveLength(1);
+    expect(sharedBy(people[0]!)).toEqual(["picture 1", "picture 2"]);
+    expect(people[0]!.value).toContain(ARTIST);
+    expect(sentenceOf(people[0]!)).toBe("The file names people who made, edited or appear in it.");
+  });
 
   it("a tar's members, a .tar.gz's (a photo in a DOCX in it, by both paths) and the file of a plain gzip, by its stored name", async () => {
     const docx = await makeOffice("docx", "TarDocxMark", photo);
@@ -220,7 +288,9 @@ describe("findings of the files inside a file", () => {
   it("past 64 inner files, the rest are counted in a finding, not read", async () => {
     const members = Array.from({ length: 70 }, (_, i) => ({ name: `p${String(i).padStart(2, "0")}.jpg`, data: photo }));
     const { findings } = await extract("many.zip", handZip(members));
-    expect(findings.filter((f) => f.kind === "location" && f.title.endsWith("GPS position where it was made."))).toHaveLength(64);
+    const located = findings.filter((f) => f.kind === "location");
+    expect(located, JSON.stringify(findings)).toHaveLength(1);
+    expect(sharedBy(located[0]!)).toEqual(members.slice(0, 64).map((m) => m.name));
     expect(about(findings, "p63.jpg")).not.toEqual([]);
     expect(about(findings, "p64.jpg")).toEqual([]);
     expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ kind: "embedded", value: "6" });

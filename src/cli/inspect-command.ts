@@ -114,6 +114,8 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
 }
 
 const VALUE_WIDTH = 48;
+/** A longer title (one naming many files inside) runs past its column rather than pushing out every row's value. */
+const TITLE_WIDTH = 100;
 
 /** One file as a block: its name and type, then a row per finding (severity, kind, title, value). */
 function table(r: Inspected): string {
@@ -123,7 +125,7 @@ function table(r: Inspected): string {
   const findings = r.findings ?? [];
   if (findings.length === 0) return `${head}  nothing found\n\n`;
   const rows = findings.map((f) => [f.severity, f.kind, f.title, shorten(f.value ?? "")]);
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const widths = [0, 1, 2].map((i) => Math.min(i === 2 ? TITLE_WIDTH : Infinity, Math.max(...rows.map((row) => row[i]!.length))));
   const lines = rows.map((row) => `  ${row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ").trimEnd()}`);
   return `${head}${lines.join("\n")}\n\n`;
 }

@@ -47,7 +47,9 @@ const findings = {
   description:
     "What the file gives away, most serious first. `kind`: location, people, device, time, software, identifiers, previews, ai, provenance, hidden or embedded; " +
     "`title`: one English sentence (translate by kind); `tags`: the `group:Tag` names it comes from (empty when found outside the tags, e.g. review comments or bytes after an image's end); " +
-    "`value`: what says it all when one value does (a position in decimal degrees, a name).",
+    "`value`: what says it all when one value does (a position in decimal degrees, a name). " +
+    "A finding about a file inside the file starts its title with that file's name (`word/media/image1.jpeg: The file ...`), " +
+    "or, when several inner files give away the same (same value), with how many and which (`64 files inside (picture 1–64): The file ...`).",
   items: {
     type: "object",
     required: ["kind", "severity", "title", "tags"],

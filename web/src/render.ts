@@ -60,9 +60,10 @@ export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
   return list;
 }
 
-/** A finding's sentence in another language than the API's: its kind's, after the inner file it is about. */
+/** A finding's sentence in another language than the API's: its kind's, after the inner file or files it is about. */
 function translatedText(finding: Finding, text: MessageKey, t: T): string {
   if (finding.notLookedInto != null) return t("notLookedInto", { n: finding.notLookedInto });
+  if (finding.innerFiles != null) return `${t("innerFiles", { n: finding.innerFiles.count, names: finding.innerFiles.names })}${t(text)}`;
   return finding.innerFile != null ? `${t("innerFile", { name: finding.innerFile })}${t(text)}` : t(text);
 }
 

@@ -8,6 +8,7 @@ import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { identifierFindings } from "./identifiers.js";
 import { isBareJpeg } from "./inner-bare-jpeg.js";
 import { coverSourceFor } from "./inner-cover.js";
+import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
 import { pdfSource } from "./inner-pdf.js";
@@ -70,7 +71,8 @@ interface Look {
  * What the files inside a file give away (a DOCX's pictures, a ZIP's or tar's members, a PDF's attached
  * files, a Photoshop document's smart objects' files, audio files' cover art, Office 97-2003
  * documents' pictures and embedded objects, RTF documents' pictures and objects), each finding's
- * title naming the inner file: ExifTool reads only the outer file. Each inner file is written
+ * title naming the inner file, or the inner files that give away the same (inner-group.ts):
+ * ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
  */
 export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess): Promise<Finding[]> {
@@ -78,7 +80,7 @@ export async function innerFindings(entries: readonly TagEntry[], file: string, 
   if (source == null) return [];
   await fsp.mkdir(scratchDir, { recursive: true });
   const look: Look = { exiftool, scratchDir, until: performance.now() + INNER_LOOK_LIMITS.maxMs, files: 0, bytes: 0, notLooked: 0, made: 0 };
-  const findings = await lookInside(look, source, file, "", 1);
+  const findings = titledByFile(await lookInside(look, source, file, "", 1));
   if (look.notLooked > 0) findings.push({ kind: "embedded", severity: "low", title: notLookedTitle(look.notLooked), tags: [], value: String(look.notLooked) });
   return findings;
 }
@@ -106,8 +108,8 @@ function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   return zipSourceFor(type) ?? tarSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
 }
 
-async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<Finding[]> {
-  const findings: Finding[] = [];
+async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<InnerFinding[]> {
+  const findings: InnerFinding[] = [];
   const unlisted = await source(file, path.join(look.scratchDir, `source-${look.made++}`), async (inner) => {
     const room = INNER_LOOK_LIMITS.maxBytes - look.bytes;
     if (look.files >= INNER_LOOK_LIMITS.maxFiles || inner.claimedSize > room || outOfTime(look)) {
@@ -133,8 +135,9 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
   return findings;
 }
 
-/** One inner file's findings, titled by its name, and those of the files inside it. */
-async function ofInnerFile(look: Look, file: string, name: string, depth: number): Promise<Finding[]> {
+/** One inner file's findings, and those of the files inside it. */
+async function ofInnerFile(look: Look, file: string, name: string, depth: number): Promise<InnerFinding[]> {
+  const fileId = look.files;
   // Its copy may have taken the rest of the time (a PDF attachment's qpdf run).
   if (outOfTime(look)) {
     look.notLooked += 1;
@@ -159,7 +162,7 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
     return [];
   }
   const entries = tagEntries(tags);
-  const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((f) => ({ ...f, title: `${name}: ${f.title}` }));
+  const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((finding) => ({ file: name, fileId, finding }));
   const source = depth < INNER_LOOK_LIMITS.maxDepth ? sourceFor(entries) : null;
   return source == null ? own : [...own, ...(await lookInside(look, source, file, `${name} > `, depth + 1))];
 }
