@@ -192,6 +192,29 @@ describe("damaged media", () => {
     expect(cleaned).toBeNull();
   });
 
+  it("keeps a FLAC's seek table (libFLAC writes one into nearly every file) and cleans the file", async () => {
+    const bytes = await fs.readFile(await makeMarkedMedia(dir, "flac", MARKER));
+    // After "fLaC" and STREAMINFO (4 + 4 + 34 bytes), a SEEKTABLE block (type 3) of one point:
+    // sample 0 at the first frame, which holds the stream's smallest block size of samples.
+    const point = Buffer.alloc(18);
+    point.writeUInt16BE(bytes.readUInt16BE(8), 16);
+    const seekTable = Buffer.concat([Buffer.from([3, 0, 0, point.length]), point]);
+    expect(bytes[4]! & 0x80).toBe(0);
+    const file = path.join(dir, "seektable.flac");
+    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, 42), seekTable, bytes.subarray(42)]));
+    expect((await exiftool(["-u", "-s3", "-FLAC:SeekTable", file])).trim()).toMatch(/binary data 18 bytes/i);
+    const before = await mediaContent(file);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-seektable.flac");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(cleaned!.includes(seekTable.subarray(1))).toBe(true);
+    expect(await mediaContent(out)).toEqual(before);
+  });
+
   it("refuses a FLAC whose first block is not STREAMINFO", async () => {
     const marked = await makeMarkedMedia(dir, "flac", MARKER);
     const bytes = Buffer.from(await fs.readFile(marked));

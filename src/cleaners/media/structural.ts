@@ -67,6 +67,9 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
   FLAC: new Set([
     "BlockSizeMin", "BlockSizeMax", "FrameSizeMin", "FrameSizeMax", "SampleRate", "Channels", "BitsPerSample",
     "TotalSamples", "MD5Signature",
+    // Sample numbers and offsets of frames, which the cleaner keeps for seeking (libFLAC writes
+    // one into nearly every file).
+    "SeekTable",
   ]),
   Vorbis: new Set(["VorbisVersion", "AudioChannels", "SampleRate", "NominalBitrate", "MaximumBitrate", "MinimumBitrate"]),
   Opus: new Set(["OpusVersion", "AudioChannels", "SampleRate", "OutputGain"]),
