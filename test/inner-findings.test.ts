@@ -4,7 +4,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
-import { apicFrame, bareMp3, id3v23Head, mp3WithPictures } from "./helpers/make-id3.js";
+import { apicFrame, bareMp3, flacWithPictures, id3v23Head, mp3WithPictures } from "./helpers/make-covers.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { embedObjects, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
@@ -229,6 +229,19 @@ describe("findings of the files inside a file", () => {
     expect(rows, table.stdout).toHaveLength(findings.length);
     expect(rows.find((row) => /^ {2}high +location +/.test(row))).toContain(`${looked} files inside (picture 1–${looked}): The file gives the GPS position`);
   }, 180_000);
+
+  it("an MP3 and a FLAC of 1,010 covers: the finding counts every cover not looked into, those past the 1,000 listed too", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "counted-covers-"));
+    const pictures = Array<Buffer>(1010).fill(photo);
+    for (const [name, data] of [["covers.mp3", await mp3WithPictures(dir, pictures)], ["covers.flac", await flacWithPictures(dir, pictures)]] as const) {
+      const { findings, warnings } = await extract(name, data);
+      const looked = sharedBy(findings.find((f) => f.kind === "location")!).length;
+      expect(looked, name).toBeGreaterThan(1);
+      const left = pictures.length - looked;
+      expect(findings.find((f) => /were not looked into/.test(f.title)), name).toMatchObject({ kind: "embedded", value: String(left) });
+      expect(warnings.some((w) => w.startsWith(`${left} file(s) inside this file were not looked into`)), JSON.stringify(warnings)).toBe(true);
+    }
+  }, 120_000);
 
   it("two covers with different GPS positions stay two findings, each naming its cover; the artist they share is one", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "two-covers-"));

@@ -49,18 +49,22 @@ const flacSource: InnerSource = (file, _scratch, visit) =>
     let at = head.toString("latin1", 0, 3) === "ID3" ? 10 + syncsafe(head, 6) : 0;
     if ((await src.read(at, 4)).toString("latin1") !== "fLaC") return 0;
     let n = 0;
+    let unlisted = 0;
     for (at += 4; src.size - at >= 4; ) {
       const block = await src.read(at, 4);
       const length = block.readUIntBE(1, 3);
       if ((block[0]! & 0x7f) === PICTURE_BLOCK) {
-        if (n >= MAX_LISTED) return 1;
-        const data = flacPictureData(await src.read(at + 4, Math.min(length, FRAME_START)));
-        if (data != null && data.at + data.length <= length) await visit(ranged(file, ++n, at + 4 + data.at, data.length));
+        // Past the listing bound, pictures are only counted, for the finding that says how many were not looked into.
+        if (n >= MAX_LISTED) unlisted += 1;
+        else {
+          const data = flacPictureData(await src.read(at + 4, Math.min(length, FRAME_START)));
+          if (data != null && data.at + data.length <= length) await visit(ranged(file, ++n, at + 4 + data.at, data.length));
+        }
       }
       if ((block[0]! & 0x80) !== 0) break;
       at += 4 + length;
     }
-    return 0;
+    return unlisted;
   });
 
 const PICTURE_BLOCK = 6;
@@ -108,10 +112,11 @@ const id3Source: InnerSource = (file, _scratch, visit) =>
       const bodyAt = at + frameHead;
       at = bodyAt + size;
       if (at > end || (id !== "APIC" && id !== "PIC")) continue;
-      if (n >= MAX_LISTED) return 1;
+      n += 1;
+      // Past the listing bound, pictures are only counted (by their frame heads), for the finding that says how many were not looked into.
+      if (n > MAX_LISTED) continue;
       const flags = version === 2 ? 0 : frame.readUInt16BE(8);
       const plain = version === 3 ? (flags & 0x00e0) === 0 : version === 4 ? (flags & 0x004f) === 0 : true;
-      n += 1;
       if (plain) {
         const start = apicData(await src.read(bodyAt, Math.min(size, FRAME_START)), version);
         if (start != null) await visit(ranged(file, n, bodyAt + start, size - start));
@@ -119,7 +124,7 @@ const id3Source: InnerSource = (file, _scratch, visit) =>
         await visit(transformed(file, n, bodyAt, size, version, flags));
       }
     }
-    return 0;
+    return Math.max(0, n - MAX_LISTED);
   });
 
 /** Frames of a tag held in memory (read back whole), each APIC/PIC body handed over. */
@@ -134,14 +139,15 @@ async function id3Frames(tag: Buffer, version: number, each: (n: number, body: B
     const body = tag.subarray(at + frameHead, at + frameHead + size);
     at += frameHead + size;
     if (id !== "APIC" && id !== "PIC") continue;
-    if (n >= MAX_LISTED) return 1;
+    n += 1;
+    if (n > MAX_LISTED) continue;
     const flags = version === 2 ? 0 : tag.readUInt16BE(at - size - 2);
     // Version 2.3's compressed frame: its inflated size, then the data (an encrypted one is not read).
     const data = (flags & 0x0040) !== 0 ? null : (flags & 0x0080) !== 0 ? inflated(body.subarray((flags & 0x0020) !== 0 ? 5 : 4), 64 * 1024 * 1024) : body.subarray((flags & 0x0020) !== 0 ? 1 : 0);
     const start = data == null ? null : apicData(data, version);
-    await each(++n, data != null && start != null ? data.subarray(start) : Buffer.alloc(0));
+    await each(n, data != null && start != null ? data.subarray(start) : Buffer.alloc(0));
   }
-  return 0;
+  return Math.max(0, n - MAX_LISTED);
 }
 
 function inMemory(n: number, data: Buffer): InnerFile {
