@@ -12,13 +12,27 @@ export interface WorkBudgetOptions {
   maxQueued: number;
 }
 
-export interface WorkBudget {
+/** One file's room in the budget. */
+export interface Room {
+  /** Gives the room back (once; later calls do nothing). */
+  release(): void;
   /**
-   * Waits (first come, first served) until a file of `bytes` fits, and resolves to the function
-   * that gives its room back. Rejects with `BusyError` when the queue is full, or with the signal's
+   * Makes the room `bytes` large, once the file is known to weigh more than its size (a PDF of
+   * many objects, counted by the screen). At once where that fits; otherwise the room is given
+   * back and the request waits, ahead of the queue, for the larger one: holding nothing while it
+   * waits, two requests growing at once cannot wait for each other. Rejects with the signal's
    * reason when the request ends while waiting.
    */
-  acquire(bytes: number, signal: AbortSignal): Promise<() => void>;
+  grow(bytes: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface WorkBudget {
+  /**
+   * Waits (first come, first served) until a file of `bytes` fits, and resolves to its room.
+   * Rejects with `BusyError` when the queue is full, or with the signal's reason when the request
+   * ends while waiting.
+   */
+  acquire(bytes: number, signal: AbortSignal): Promise<Room>;
   /** For /metrics and logs. */
   usage(): { files: number; bytes: number; queued: number };
 }
@@ -38,6 +52,7 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
   const queue: Waiter[] = [];
 
   const fits = (n: number): boolean => files < opts.maxFiles && (files === 0 || bytes + n <= opts.maxBytes);
+  /** Takes `n` bytes and a file's place; the function returned gives them back, once. */
   const take = (n: number): (() => void) => {
     files += 1;
     bytes += n;
@@ -53,29 +68,59 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
   const drain = (): void => {
     while (queue.length > 0 && fits(queue[0]!.bytes)) queue.shift()!.admit();
   };
+  /** Waits in the queue (at its end, or ahead of it) until `n` fits, and takes it. */
+  const wait = (n: number, signal: AbortSignal, ahead: boolean): Promise<() => void> =>
+    new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        bytes: n,
+        admit: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(take(n));
+        },
+      };
+      const onAbort = (): void => {
+        const i = queue.indexOf(waiter);
+        if (i >= 0) queue.splice(i, 1);
+        reject(signal.reason);
+        drain();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (ahead) queue.unshift(waiter);
+      else queue.push(waiter);
+      drain();
+    });
+
+  const room = (n: number, give: () => void): Room => {
+    let size = n;
+    let giveBack = give;
+    return {
+      release: () => giveBack(),
+      async grow(larger, signal) {
+        if (larger <= size) return;
+        signal.throwIfAborted();
+        // Where the larger room fits beside the others in work, it is taken before this one goes.
+        if (files === 1 || bytes - size + larger <= opts.maxBytes) {
+          const next = take(larger);
+          giveBack();
+          [size, giveBack] = [larger, next];
+          return;
+        }
+        // Otherwise it waits first in line, so that the room given back goes to no one behind it.
+        const waiting = wait(larger, signal, true);
+        giveBack();
+        giveBack = () => undefined;
+        size = larger;
+        giveBack = await waiting;
+      },
+    };
+  };
 
   return {
-    acquire(n, signal) {
+    async acquire(n, signal) {
       signal.throwIfAborted();
-      if (queue.length === 0 && fits(n)) return Promise.resolve(take(n));
-      if (queue.length >= opts.maxQueued) return Promise.reject(new BusyError(`${queue.length} requests already waiting`));
-      return new Promise((resolve, reject) => {
-        const waiter: Waiter = {
-          bytes: n,
-          admit: () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(take(n));
-          },
-        };
-        const onAbort = (): void => {
-          const i = queue.indexOf(waiter);
-          if (i >= 0) queue.splice(i, 1);
-          reject(signal.reason);
-          drain();
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        queue.push(waiter);
-      });
+      if (queue.length === 0 && fits(n)) return room(n, take(n));
+      if (queue.length >= opts.maxQueued) throw new BusyError(`${queue.length} requests already waiting`);
+      return room(n, await wait(n, signal, false));
     },
     usage: () => ({ files, bytes, queued: queue.length }),
   };

@@ -61,23 +61,34 @@ function needsXmlCheck(bytes: Buffer): boolean {
  */
 const VIEW_MIN_HIDDEN_BOXES = 1_000;
 
+/** What the screen found of a file it let through. */
+export interface Screened {
+  /** Whether it wrote a view of the file for ExifTool to read in its place. */
+  viewed: boolean;
+  /**
+   * The memory the file's reading and cleaning are expected to take where its structure says more
+   * than its size does (a PDF's objects, see pdf-screen.ts), in bytes; 0 for other files.
+   */
+  weight: number;
+}
+
 /**
  * Refuses (TooComplexError) an XML file past the SVG cleaner's limits, streaming it, a Photoshop
  * document past its cleaner's, or a file of more chunks (boxes, segments, blocks, frames) than
  * ExifTool reads in time. Given `view` (a path), it writes there a view of the file for ExifTool
  * to read in its place when the file holds parts only our walk needs to see (the plain fragments
- * of a long recording), and resolves to true; without, such files are refused past ExifTool's
- * limits as any other.
+ * of a long recording), and says so; without, such files are refused past ExifTool's limits as
+ * any other.
  */
-export async function checkShape(file: string, view?: string): Promise<boolean> {
+export async function checkShape(file: string, view?: string): Promise<Screened> {
   const head = await readHead(file, SCREEN_HEAD_BYTES);
   const check = chunkCheckOf(head);
   if (check != null) {
     await check(file);
-    return false;
+    return { viewed: false, weight: 0 };
   }
   // A PDF's header may follow other bytes, an XML file's too: each check that applies runs.
-  if (isPdfHead(head)) await checkPdfShape(file);
+  const weight = isPdfHead(head) ? await checkPdfShape(file) : 0;
   let viewed = false;
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
   if (isIsoHead(head)) {
@@ -88,7 +99,7 @@ export async function checkShape(file: string, view?: string): Promise<boolean> 
     }
   }
   if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");
-  return viewed;
+  return { viewed, weight };
 }
 
 /** The check of a format made of chunks, other than QuickTime / ISO BMFF, that `head` starts. */

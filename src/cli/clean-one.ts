@@ -72,7 +72,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const exiftool = s.exiftool(signal);
   try {
     await fsp.symlink(path.resolve(file), input);
-    const viewed = (await needsShapeCheck(input)) && (await s.workers.screen({ file: input, view }, signal));
+    const viewed = (await needsShapeCheck(input)) && (await s.workers.screen({ file: input, view }, signal)).viewed;
     const before = await readBeforeCleaning(exiftool, viewed ? view : input);
     if (s.findings) {
       await fsp.mkdir(scratchDir);

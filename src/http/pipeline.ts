@@ -14,6 +14,7 @@ import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import { likelyFileType } from "../metadata/type-by-bytes.js";
 import type { Services } from "../services.js";
+import type { Room } from "../work-budget.js";
 import { parseBoolean, parseKeep, parseUnknownMembersOption, readRequestInput } from "./request-input.js";
 import { watchRequest } from "./request-deadline.js";
 import { untilAborted } from "./until-aborted.js";
@@ -38,17 +39,17 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       const { file, options } = await intake(request, signal);
       deadline.startClock();
       try {
-        const release = await budget.acquire(file.size, signal);
+        const room = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path };
+          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room };
           try {
             return await work(job);
           } finally {
             if (job.readPath !== file.path) await temp.remove(job.readPath);
           }
         } finally {
-          release();
+          room.release();
         }
       } finally {
         await temp.remove(file.path);
@@ -78,12 +79,16 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   /**
    * Screen: a file too complex for ExifTool (an SVG, millions of tiny chunks) is refused before it
    * reads it, in a worker; a long fragmented recording gets a view that ExifTool reads in its place.
+   * A file whose structure weighs more than its size (a PDF of many objects) then takes as much
+   * room in the budget before any tool reads it, waiting for it where others hold it.
    */
   async function screen(job: Job): Promise<void> {
     if (!needsShapeCheckOf(job.head)) return;
     const view = temp.newPath();
     try {
-      if (await workers.screen({ file: job.file.path, view }, job.signal)) job.readPath = view;
+      const { viewed, weight } = await workers.screen({ file: job.file.path, view }, job.signal);
+      if (viewed) job.readPath = view;
+      await job.room.grow(job.file.size + weight, job.signal);
     } finally {
       if (job.readPath !== view) await temp.remove(view);
     }
@@ -280,4 +285,6 @@ interface Job {
   head: Buffer;
   /** What ExifTool reads for the file: the file, or the view of it the screen wrote (removed with the file). */
   readPath: string;
+  /** The file's room in the work budget. */
+  room: Room;
 }

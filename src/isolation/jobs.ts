@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
@@ -47,6 +48,5 @@ export interface ScreenJob {
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 export type CleanJobResult = JobResult<CleanOutcome>;
 export type FindingsJobResult = JobResult<Finding[]>;
-/** Whether a view was written. */
-export type ScreenJobResult = JobResult<boolean>;
+export type ScreenJobResult = JobResult<Screened>;
 export type PictureJobResult = JobResult<PictureAhead | null>;

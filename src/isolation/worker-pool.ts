@@ -2,6 +2,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { TooComplexError } from "../cleaners/errors.js";
+import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
 import type { CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
@@ -22,8 +23,8 @@ export interface WorkerPool {
   /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
   picture(job: Omit<PictureJob, "port">, signal: AbortSignal): Promise<PictureAhead | null>;
   /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
-  /** Resolves to whether a view of the file was written (see checkShape). */
-  screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<boolean>;
+  /** Resolves to whether a view of the file was written and the file's weight (see checkShape). */
+  screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<Screened>;
   close(): Promise<void>;
 }
 
@@ -76,7 +77,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
-    screen: (job, signal) => run<boolean>("screenInWorker", job, signal),
+    screen: (job, signal) => run<Screened>("screenInWorker", job, signal),
     close: async () => {
       await pool.destroy();
       await tools.close();
