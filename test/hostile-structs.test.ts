@@ -94,11 +94,53 @@ function chainedTiff(pages: number, extra: (tailAt: number) => Field[] = () => [
 /** `n` private fields (tags 65535 down) of SHORT 1. */
 const privateShorts = (n: number): Field[] => Array.from({ length: n }, (_, i) => [65535 - i, SHORT, 1, 1]);
 
+/**
+ * `pages` one-pixel pages from a Canon camera, each whose EXIF directory holds a maker note: a
+ * bare directory of `fields(valuesAt)` (Canon's layout: offsets from the TIFF's start) followed by
+ * `values`, which start at `valuesAt`.
+ */
+function cameraPages(pages: number, fields: (valuesAt: number) => Field[], values = Buffer.alloc(0)): Buffer {
+  const make = Buffer.from("Canon\0", "latin1");
+  const pageIfdLength = 2 + (ONE_PIXEL.length + 2) * 12 + 4;
+  const exifLength = 2 + 12 + 4;
+  const noteIfdLength = 2 + fields(0).length * 12 + 4;
+  const pageLength = pageIfdLength + make.length + exifLength + noteIfdLength + values.length;
+  const parts: Buffer[] = [Buffer.from([0x49, 0x49, 42, 0, 10, 0, 0, 0, 0x80, 0])];
+  for (let p = 0; p < pages; p++) {
+    const makeAt = 10 + p * pageLength + pageIfdLength;
+    const exifAt = makeAt + make.length;
+    const noteAt = exifAt + exifLength;
+    const page: Field[] = [...ONE_PIXEL, [271, 2, make.length, makeAt], [34665, LONG, 1, exifAt]];
+    parts.push(ifd(page, p === pages - 1 ? 0 : 10 + (p + 1) * pageLength), make);
+    parts.push(ifd([[37500, 7, noteIfdLength + values.length, noteAt]], 0), ifd(fields(noteAt + noteIfdLength), 0), values);
+  }
+  return Buffer.concat(parts);
+}
+
 describe("TIFF", () => {
   it("a chain of 100,000 one-pixel pages (11 MB; ExifTool's 60 s timeout, then 422 after 25-100 s) and one directory of 65,535 entries (786 kB; 17 s) are quick 422s", async () => {
     await expectQuickRefusal("chain.tif", chainedTiff(100_000));
     await expectQuickRefusal("wide.tif", chainedTiff(1, () => privateShorts(65_535 - ONE_PIXEL.length)));
   }, 120_000);
+
+  it("a maker note holding a directory of 65,535 entries (786 kB; 13 s and 1.4 MB of JSON) and seven of 15,000 (1.3 MB; together past 100,000) are quick 422s", async () => {
+    await expectQuickRefusal("maker-note.tif", cameraPages(1, () => privateShorts(65_535)));
+    await expectQuickRefusal("maker-notes.tif", cameraPages(7, () => privateShorts(15_000)));
+  }, 120_000);
+
+  it("a maker note of 300 entries, each an ASCII field holding the marker, is still cleaned to the same pixel", async () => {
+    const marker = "maker-note-marker";
+    const value = Buffer.from(`${marker}\0`, "latin1");
+    const tiff = cameraPages(1, (at) => Array.from({ length: 300 }, (_, i): Field => [0xc000 + i, 2, value.length, at + i * value.length]), Buffer.concat(Array<Buffer>(300).fill(value)));
+    const { result, file } = await removeWatched("maker-note-300.tif", tiff);
+    const read = JSON.parse(await exiftool(["-json", "-G0", "-u", file]))[0] as Record<string, unknown>;
+    expect(Object.values(read).filter((v) => v === marker).length).toBe(300);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(await findMarker(result.cleaned!, marker)).toEqual([]);
+    const cleaned = path.join(dir, "cleaned-maker-note-300.tif");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
+  }, 60_000);
 
   it("a page whose directory holds 400 entries, each private ASCII field holding the marker, is still cleaned to the same pixel", async () => {
     const marker = "wide-ifd-marker";

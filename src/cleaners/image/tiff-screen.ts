@@ -19,8 +19,37 @@ export const MAX_TIFF_IFD_ENTRIES = 4_096;
  */
 export const MAX_TIFF_ENTRIES = 100_000;
 
+/**
+ * Directory entries that maker notes seem to hold (see `makerNoteEntries`), in one maker note:
+ * ExifTool reads a maker note's directories as it reads the file's (one of 65,535 entries, 786 kB:
+ * 13 s and 1.4 MB of JSON; five such pages, 4 MB: 55 s at 400 MB). Real maker notes hold tens to
+ * a few hundred entries, in a handful of directories.
+ */
+export const MAX_MAKER_NOTE_ENTRIES = 16_384;
+/**
+ * Bytes of maker notes scanned in one file: one camera's is at most a few MB (a Nikon NEF's holds
+ * its preview); thousands of maker notes over one large region would make the scan itself the cost.
+ */
+export const MAX_MAKER_NOTE_BYTES = 64 * 1024 * 1024;
+const MAKER_NOTE = 0x927c;
+
 /** SubIFDs, EXIF, GPS, Interoperability: fields whose values are offsets of directories. */
 const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
+/** Bytes of one value of each field type. */
+const TYPE_SIZES: ReadonlyMap<number, number> = new Map([
+  [3, 2],
+  [4, 4],
+  [5, 8],
+  [8, 2],
+  [9, 4],
+  [10, 8],
+  [11, 4],
+  [12, 8],
+  [13, 4],
+  [16, 8],
+  [17, 8],
+  [18, 8],
+]);
 /** Field types holding 32-bit (LONG, IFD) and 64-bit (LONG8, IFD8) offsets. */
 const OFFSET_SIZES: ReadonlyMap<number, number> = new Map([
   [4, 4],
@@ -68,6 +97,7 @@ export async function checkTiffShape(file: string): Promise<void> {
     const fields = new Fields(layout);
     const pending = [fields.word(header, layout.big ? 8 : 4)];
     const seen = new Set<number>();
+    const makerNotes = new MakerNotes();
     let entries = 0;
     for (let at = pending.pop(); at != null; at = pending.pop()) {
       if (at === 0 || seen.has(at) || at + layout.countSize > src.size) continue;
@@ -83,6 +113,12 @@ export async function checkTiffShape(file: string): Promise<void> {
       pending.push(fields.word(table, n * layout.entrySize));
       for (let i = 0; i < n; i++) {
         const e = i * layout.entrySize;
+        if (fields.u16(table, e) === MAKER_NOTE) {
+          const bytes = fields.word(table, e + 4) * (TYPE_SIZES.get(fields.u16(table, e + 2)) ?? 1);
+          if (bytes > layout.word) entries += await makerNotes.entriesOf(src, fields.word(table, e + 4 + layout.word), bytes);
+          if (entries > MAX_TIFF_ENTRIES) throw new TooComplexError(`tiff: more than ${MAX_TIFF_ENTRIES} directory entries`);
+          continue;
+        }
         if (!IFD_POINTERS.has(fields.u16(table, e))) continue;
         const size = OFFSET_SIZES.get(fields.u16(table, e + 2));
         if (size == null) continue;
@@ -97,6 +133,67 @@ export async function checkTiffShape(file: string): Promise<void> {
   } finally {
     await src.close();
   }
+}
+
+/**
+ * The directory entries each maker note seems to hold, scanned once per place. Maker notes have
+ * dozens of layouts (a bare directory, one after a maker's header, one after a TIFF header of its
+ * own, directories pointed at from inside), which ExifTool tells apart by the camera's make; rather
+ * than follow them all, the scan counts what any of them could be read as: 12-byte records whose
+ * type field names a TIFF type, in runs of two or more, in the alignment and byte order that hold
+ * the most. Image data inside a maker note (a preview) rarely forms such runs.
+ */
+class MakerNotes {
+  private readonly counted = new Map<string, number>();
+  private scanned = 0;
+
+  async entriesOf(src: FileBytes, at: number, bytes: number): Promise<number> {
+    if (at >= src.size) return 0;
+    const length = Math.min(bytes, src.size - at);
+    const key = `${at}:${length}`;
+    const known = this.counted.get(key);
+    if (known != null) return known;
+    this.scanned += length;
+    if (this.scanned > MAX_MAKER_NOTE_BYTES) throw new TooComplexError(`tiff: more than ${MAX_MAKER_NOTE_BYTES} bytes of maker notes`);
+    const entries = await makerNoteEntries(src, at, length);
+    if (entries > MAX_MAKER_NOTE_ENTRIES) throw new TooComplexError(`tiff: a maker note of more than ${MAX_MAKER_NOTE_ENTRIES} directory entries`);
+    this.counted.set(key, entries);
+    return entries;
+  }
+}
+
+/** The bytes of a maker note scanned at once: a multiple of the 12-byte record. */
+const SCAN_WINDOW = 12 * 65_536;
+
+async function makerNoteEntries(src: FileBytes, start: number, length: number): Promise<number> {
+  // Per alignment (0-11) and byte order: records in the current run, and in finished runs of 2+.
+  const run = new Array<number>(24).fill(0);
+  const total = new Array<number>(24).fill(0);
+  const end = (k: number): void => {
+    if (run[k]! >= 2) total[k]! += run[k]!;
+    run[k] = 0;
+  };
+  for (let base = 0; base + 4 <= length; base += SCAN_WINDOW) {
+    const want = Math.min(SCAN_WINDOW + 3, length - base);
+    const bytes = await bytesAt(src, start + base, want);
+    for (let i = 0; i + 4 <= bytes.length && i < SCAN_WINDOW; i++) {
+      const phase = i % 12;
+      // The type field is the record's bytes 2-3.
+      const le = bytes[i + 2]! | (bytes[i + 3]! << 8);
+      const be = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+      if (isTiffType(le)) run[phase]!++;
+      else end(phase);
+      if (isTiffType(be)) run[12 + phase]!++;
+      else end(12 + phase);
+    }
+  }
+  for (let k = 0; k < 24; k++) end(k);
+  return Math.max(...total);
+}
+
+/** TIFF 6's field types and BigTIFF's three more. */
+function isTiffType(type: number): boolean {
+  return type >= 1 && type <= 18 && type !== 14 && type !== 15;
 }
 
 /** Exactly the bytes [at, at + length), which the caller checked lie in the file. */
