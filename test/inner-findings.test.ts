@@ -183,6 +183,47 @@ describe("findings of the files inside a file", () => {
     expectPhotoFindings(findings, "picture 1");
   });
 
+  it("an ID3v2 tag's cover in a WAV's id3 chunk and an AIFF's ID3 chunk, and a tag appended to an MP3 (before ID3v1) or a FLAC, read by no ExifTool", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "id3-places-"));
+    const cover = path.join(dir, "cover.jpg");
+    await fs.writeFile(cover, photo);
+    const tagged = path.join(dir, "tagged.mp3");
+    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-i", cover, "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy", "-disposition:v", "attached_pic", "-metadata", "artist=AppendedArtistMark", tagged]);
+    const taggedBytes = await fs.readFile(tagged);
+    const tag = Buffer.from(taggedBytes.subarray(0, 10 + syncsafe(taggedBytes, 6)));
+    const audio = async (name: string, args: string[]): Promise<Buffer> => {
+      const file = path.join(dir, name);
+      await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", ...args, file]);
+      return fs.readFile(file);
+    };
+    for (const [name, form, id, write] of [
+      ["song.wav", "RIFF", "id3 ", "writeUInt32LE"],
+      ["song.aiff", "FORM", "ID3 ", "writeUInt32BE"],
+    ] as const) {
+      const plain = await audio(name, []);
+      expect(plain.toString("latin1", 0, 4)).toBe(form);
+      const chunk = Buffer.alloc(8);
+      chunk.write(id, 0, "latin1");
+      chunk[write](tag.length, 4);
+      const file = Buffer.concat([plain, chunk, tag, Buffer.alloc(tag.length % 2)]);
+      file[write](file.length - 8, 4);
+      expectPhotoFindings((await extract(name, file)).findings, "picture 1");
+    }
+    const footed = Buffer.from(tag);
+    footed[5] = footed[5]! | 0x10;
+    const footer = Buffer.from(footed.subarray(0, 10));
+    footer.write("3DI", 0, "latin1");
+    const v1 = Buffer.alloc(128);
+    v1.write("TAGSongTitle", 0, "latin1");
+    const mp3 = Buffer.concat([await audio("bare.mp3", ["-c:a", "libmp3lame", "-write_id3v2", "0"]), footed, footer, v1]);
+    const flac = Buffer.concat([await audio("bare.flac", ["-c:a", "flac"]), footed, footer]);
+    for (const [name, file] of [["appended.mp3", mp3], ["appended.flac", flac]] as const) {
+      const { findings } = await extract(name, file);
+      expect(about(findings, "ID3v2 tag at the end").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("AppendedArtistMark");
+      expectPhotoFindings(findings, "ID3v2 tag at the end > picture 1");
+    }
+  }, 60_000);
+
   it("Office 97-2003 pictures: the photo placed in a .doc, an .xls and a .ppt gives its GPS and artist, as picture 1", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "legacy-"));
     for (const kind of ["doc", "xls", "ppt"] as const) {
@@ -403,9 +444,25 @@ describe("findings of the objects embedded in documents", () => {
     expectPhotoFindings(findings, "object 2 (rome.jpg)");
     expect(about(findings, "object 3 > object 1").find((f) => f.kind === "people")?.value).toContain("RtfDocxMark");
   }, 120_000);
+
+  it("an RTF of 100,000 pictures is a bounded look: the first photo's findings, the rest counted as not looked into", async () => {
+    const tiny = "{\\pict\\jpegblip\\picw1\\pich1 ffd8ffd9}";
+    const rtf = Buffer.from(`{\\rtf1\\ansi Many {\\pict\\jpegblip\\picw8\\pich8\n${hexLines(photo)}}${tiny.repeat(99_999)}\\par}\n`, "latin1");
+    const started = performance.now();
+    const { findings, warnings } = await extract("many-pictures.rtf", rtf);
+    expect(performance.now() - started).toBeLessThan(30_000);
+    expectPhotoFindings(findings, "picture 1");
+    expect(findings.find((f) => /were not looked into/.test(f.title))).toMatchObject({ kind: "embedded", value: String(100_000 - 64) });
+    expect(warnings.some((w) => w.startsWith(`${100_000 - 64} file(s) inside this file were not looked into`))).toBe(true);
+  }, 60_000);
 });
 
 /** Hex in lines of 128 digits, as Word writes a picture's or an object's data. */
 function hexLines(data: Buffer): string {
   return data.toString("hex").replace(/(.{128})/g, "$1\n");
+}
+
+/** A 28-bit size written 7 bits a byte (ID3v2). */
+function syncsafe(bytes: Buffer, at: number): number {
+  return ((bytes[at]! & 0x7f) << 21) | ((bytes[at + 1]! & 0x7f) << 14) | ((bytes[at + 2]! & 0x7f) << 7) | (bytes[at + 3]! & 0x7f);
 }

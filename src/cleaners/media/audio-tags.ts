@@ -26,10 +26,17 @@ export async function id3v2Length(src: FileBytes, at: number): Promise<number> {
  */
 export async function endOfAudio(src: FileBytes, start: number): Promise<number> {
   let end = src.size;
-  for (;;) {
+  for await (const tag of trailingTags(src, start)) end = tag.at;
+  return end;
+}
+
+/** The tags appended to the audio that starts at `start`, the last first: where each starts and its length. */
+export async function* trailingTags(src: FileBytes, start: number): AsyncGenerator<{ at: number; length: number }> {
+  for (let end = src.size; ; ) {
     const cut = await trailingTagLength(src, start, end);
-    if (cut === 0) return end;
+    if (cut === 0) return;
     end -= cut;
+    yield { at: end, length: cut };
   }
 }
 

@@ -12,7 +12,7 @@ import type { InnerFile, InnerSource } from "./inner-types.js";
  * camera's EXIF (GPS, serial numbers) when it was a photo. Named "picture N" in the file's order.
  */
 export function coverSourceFor(fileType: string): InnerSource | null {
-  if (fileType === "MP3") return id3Source;
+  if (fileType === "MP3") return id3PicturesAt(async () => 0);
   if (fileType === "FLAC") return flacSource;
   if (ISO_TYPES.has(fileType)) return isoSource;
   return null;
@@ -80,52 +80,57 @@ function flacPictureData(body: Buffer): { at: number; length: number } | null {
 }
 
 /**
- * An MP3's leading ID3v2 tag (versions 2.2-2.4): each APIC (PIC) frame's picture data. Frames
+ * An ID3v2 tag's (versions 2.2-2.4) APIC (PIC) frames' picture data: an MP3's leading tag, or one
+ * inside a file at the place `find` gives (null: none). Frames
  * written unsynchronised or compressed are undone in memory (a frame is at most the copy's cap);
  * encrypted ones cannot be read and count as not looked into.
  */
-const id3Source: InnerSource = (file, _scratch, visit) =>
-  withBytes(file, async (src) => {
-    const head = await src.read(0, 10);
-    if (head.length < 10 || head.toString("latin1", 0, 3) !== "ID3") return 0;
-    const version = head[3]!;
-    const tagUnsync = (head[5]! & 0x80) !== 0 && version < 4;
-    const end = Math.min(src.size, 10 + syncsafe(head, 6));
-    // A whole tag written unsynchronised: its frame heads are too, so it is read back whole (capped).
-    if (tagUnsync) {
-      if (end > 64 * 1024 * 1024) return 1;
-      const tag = Buffer.concat([head, resync(await src.read(10, end - 10))]);
-      return id3Frames(tag, version, async (n, body) => visit(inMemory(n, body)));
-    }
-    let at = 10;
-    if ((head[5]! & 0x40) !== 0 && version >= 3) {
-      const ext = await src.read(at, 4);
-      at += version === 4 ? syncsafe(ext, 0) : 4 + ext.readUInt32BE(0);
-    }
-    const frameHead = version === 2 ? 6 : 10;
-    let n = 0;
-    for (let frames = 0; end - at >= frameHead && frames < 100_000; frames++) {
-      const frame = await src.read(at, frameHead);
-      if (frame[0] === 0) break;
-      const id = frame.toString("latin1", 0, version === 2 ? 3 : 4);
-      const size = version === 2 ? frame.readUIntBE(3, 3) : version === 4 ? syncsafe(frame, 4) : frame.readUInt32BE(4);
-      const bodyAt = at + frameHead;
-      at = bodyAt + size;
-      if (at > end || (id !== "APIC" && id !== "PIC")) continue;
-      n += 1;
-      // Past the listing bound, pictures are only counted (by their frame heads), for the finding that says how many were not looked into.
-      if (n > MAX_LISTED) continue;
-      const flags = version === 2 ? 0 : frame.readUInt16BE(8);
-      const plain = version === 3 ? (flags & 0x00e0) === 0 : version === 4 ? (flags & 0x004f) === 0 : true;
-      if (plain) {
-        const start = apicData(await src.read(bodyAt, Math.min(size, FRAME_START)), version);
-        if (start != null) await visit(ranged(file, n, bodyAt + start, size - start));
-      } else {
-        await visit(transformed(file, n, bodyAt, size, version, flags));
+export function id3PicturesAt(find: (src: FileBytes) => Promise<number | null>): InnerSource {
+  return (file, _scratch, visit) =>
+    withBytes(file, async (src) => {
+      const base = await find(src);
+      if (base == null) return 0;
+      const head = await src.read(base, 10);
+      if (head.length < 10 || head.toString("latin1", 0, 3) !== "ID3") return 0;
+      const version = head[3]!;
+      const tagUnsync = (head[5]! & 0x80) !== 0 && version < 4;
+      const end = Math.min(src.size, base + 10 + syncsafe(head, 6));
+      // A whole tag written unsynchronised: its frame heads are too, so it is read back whole (capped).
+      if (tagUnsync) {
+        if (end - base > 64 * 1024 * 1024) return 1;
+        const tag = Buffer.concat([head, resync(await src.read(base + 10, end - base - 10))]);
+        return id3Frames(tag, version, async (n, body) => visit(inMemory(n, body)));
       }
-    }
-    return Math.max(0, n - MAX_LISTED);
-  });
+      let at = base + 10;
+      if ((head[5]! & 0x40) !== 0 && version >= 3) {
+        const ext = await src.read(at, 4);
+        at += version === 4 ? syncsafe(ext, 0) : 4 + ext.readUInt32BE(0);
+      }
+      const frameHead = version === 2 ? 6 : 10;
+      let n = 0;
+      for (let frames = 0; end - at >= frameHead && frames < 100_000; frames++) {
+        const frame = await src.read(at, frameHead);
+        if (frame[0] === 0) break;
+        const id = frame.toString("latin1", 0, version === 2 ? 3 : 4);
+        const size = version === 2 ? frame.readUIntBE(3, 3) : version === 4 ? syncsafe(frame, 4) : frame.readUInt32BE(4);
+        const bodyAt = at + frameHead;
+        at = bodyAt + size;
+        if (at > end || (id !== "APIC" && id !== "PIC")) continue;
+        n += 1;
+        // Past the listing bound, pictures are only counted (by their frame heads), for the finding that says how many were not looked into.
+        if (n > MAX_LISTED) continue;
+        const flags = version === 2 ? 0 : frame.readUInt16BE(8);
+        const plain = version === 3 ? (flags & 0x00e0) === 0 : version === 4 ? (flags & 0x004f) === 0 : true;
+        if (plain) {
+          const start = apicData(await src.read(bodyAt, Math.min(size, FRAME_START)), version);
+          if (start != null) await visit(ranged(file, n, bodyAt + start, size - start));
+        } else {
+          await visit(transformed(file, n, bodyAt, size, version, flags));
+        }
+      }
+      return Math.max(0, n - MAX_LISTED);
+    });
+}
 
 /** Frames of a tag held in memory (read back whole), each APIC/PIC body handed over. */
 async function id3Frames(tag: Buffer, version: number, each: (n: number, body: Buffer) => Promise<void>): Promise<number> {

@@ -5,9 +5,9 @@ import { screenHere } from "../../cleaners/screen.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
 import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
+import { audioSourceFor } from "./inner-audio.js";
 import { identifierFindings } from "./identifiers.js";
 import { isBareJpeg } from "./inner-bare-jpeg.js";
-import { coverSourceFor } from "./inner-cover.js";
 import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
@@ -69,7 +69,7 @@ interface Look {
 
 /**
  * What the files inside a file give away (a DOCX's pictures, a ZIP's or tar's members, a PDF's attached
- * files, a Photoshop document's smart objects' files, audio files' cover art, Office 97-2003
+ * files, a Photoshop document's smart objects' files, audio files' cover art and appended ID3v2 tags, Office 97-2003
  * documents' pictures and embedded objects, RTF documents' pictures and objects), each finding's
  * title naming the inner file, or the inner files that give away the same (inner-group.ts):
  * ExifTool reads only the outer file. Each inner file is written
@@ -105,7 +105,7 @@ function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
   if (type === "PDF") return pdfSource;
   if (type === "PSD" || type === "PSB") return psdSource;
   if (type === "RTF") return rtfSource;
-  return zipSourceFor(type) ?? tarSourceFor(type) ?? coverSourceFor(type) ?? legacySourceFor(type);
+  return zipSourceFor(type) ?? tarSourceFor(type) ?? audioSourceFor(type) ?? legacySourceFor(type);
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<InnerFinding[]> {
