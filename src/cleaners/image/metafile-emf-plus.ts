@@ -1,9 +1,9 @@
-import { allZero, damaged, zeroSlack } from "./metafile-fields.js";
+import { type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
+import { objectFields } from "./metafile-emf-plus-objects.js";
+import { COMPRESSED_DATA, runningDataFields } from "./metafile-emf-plus-records.js";
 import { cleanPictureInPlace } from "./metafile-pictures.js";
 
 const COMMENT = 0x4003;
-/** A record's flag saying its rectangles and points are 16-bit integers rather than 32-bit floats. */
-const COMPRESSED_DATA = 0x4000;
 
 /**
  * What an EMF+ record of a type whose data has a fixed length (or one given by its flags) reads
@@ -40,6 +40,13 @@ function fixedData(type: number, flags: number): number | undefined {
       return undefined;
   }
 }
+/** What a record reads of its data: a fixed length, or the fields of running data, else all of it (objects are walked on their own). */
+function read(type: number, flags: number, data: Buffer): Fields {
+  const fixed = fixedData(type, flags);
+  if (fixed !== undefined) return [[0, Math.min(fixed, data.length)]];
+  return runningDataFields(type, flags, data) ?? [[0, data.length]];
+}
+
 /** [MS-EMFPLUS] 2.1.1.1: Header (0x4001) to SetTSClip (0x403A), less the MultiFormat records, reserved and drawn by no reader. */
 const KNOWN = (type: number): boolean => type >= 0x4001 && type <= 0x403a && (type < 0x4005 || type > 0x4007);
 
@@ -68,8 +75,7 @@ export function cleanEmfPlus(records: Buffer): { size: number; blanked: number }
         blanked++;
       }
       // Bytes past what the type reads, within its data size or after it, read by no reader.
-      const read = Math.min(dataSize, fixedData(type, records.readUInt16LE(at + 2)) ?? dataSize);
-      if (zeroSlack(record, [[0, 12 + read]])) blanked++;
+      if (zeroSlack(record, [[0, 12], ...read(type, records.readUInt16LE(at + 2), data).map(([s, e]) => [12 + s, 12 + e] as const)])) blanked++;
       if (write !== at) records.copy(records, write, at, at + size);
       write += size;
     } else blanked++;
@@ -94,13 +100,15 @@ const METAFILE = 2;
 export type NestedMetafile = (data: Buffer, emf: boolean) => number;
 
 /**
- * The images among the EMF+ objects of a cleaned EMF ([MS-EMFPLUS] 2.2.1.4 EmfPlusImage), put
- * together from the pieces of an object continued over several records and comments: a bitmap
- * stored as a file (a JPEG or PNG, often a photo with its EXIF) loses its metadata in place, a
- * drawing inside is cleaned as one (`nested`), and the pieces are written back where they were.
- * Says how many images changed.
+ * The EMF+ objects of a cleaned EMF ([MS-EMFPLUS] 2.2.1), put together from the pieces of an
+ * object continued over several records and comments, each keeping only its fields
+ * (metafile-emf-plus-objects.ts: a font's name and not what follows it, a pen's optional data as
+ * its flags announce them, then its brush...), the rest zeros; an image's bitmap stored as a
+ * file (a JPEG or PNG, often a photo with its EXIF) loses its metadata in place, and a drawing
+ * inside an image is cleaned as one (`nested`). The pieces are written back where they were.
+ * Says how many objects changed.
  */
-export function cleanEmfPlusImages(emf: Buffer, nested: NestedMetafile): number {
+export function cleanEmfPlusObjects(emf: Buffer, nested: NestedMetafile): number {
   let cleaned = 0;
   let pieces: Buffer[] = [];
   for (let at = 0; at + 8 <= emf.length; at += emf.readUInt32LE(at + 4)) {
@@ -108,23 +116,24 @@ export function cleanEmfPlusImages(emf: Buffer, nested: NestedMetafile): number 
     const records = emf.subarray(at + 16, at + 12 + emf.readUInt32LE(at + 8));
     for (let p = 0; p + 12 <= records.length; p += records.readUInt32LE(p + 4)) {
       const flags = records.readUInt16LE(p + 2);
-      if (records.readUInt16LE(p) !== OBJECT || ((flags >> 8) & 0x7f) !== IMAGE) continue;
+      if (records.readUInt16LE(p) !== OBJECT) continue;
       const data = records.subarray(p + 12, p + 12 + records.readUInt32LE(p + 8));
       // A continued piece starts with the whole object's size; the last piece has no flag.
       pieces.push((flags & CONTINUED) !== 0 ? data.subarray(4) : data);
       if ((flags & CONTINUED) !== 0) continue;
-      if (cleanImage(pieces, nested)) cleaned++;
+      if (cleanObject((flags >> 8) & 0x7f, pieces, nested)) cleaned++;
       pieces = [];
     }
   }
   return cleaned;
 }
 
-function cleanImage(pieces: readonly Buffer[], nested: NestedMetafile): boolean {
-  const image = Buffer.concat(pieces);
-  if (!cleanImageObject(image, nested)) return false;
+function cleanObject(type: number, pieces: readonly Buffer[], nested: NestedMetafile): boolean {
+  const object = Buffer.concat(pieces);
+  const picture = type === IMAGE && cleanImageObject(object, nested);
+  if (!zeroSlack(object, objectFields(type, object)) && !picture) return false;
   let at = 0;
-  for (const piece of pieces) at += image.copy(piece, 0, at, at + piece.length);
+  for (const piece of pieces) at += object.copy(piece, 0, at, at + piece.length);
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { cleanEmfPlus, cleanEmfPlusImages } from "./metafile-emf-plus.js";
+import { cleanEmfPlus, cleanEmfPlusObjects } from "./metafile-emf-plus.js";
 import { EMF_RECORDS } from "./metafile-emf-records.js";
 import { type Blanked, type Fields, allZero, damaged, zeroSlack } from "./metafile-fields.js";
 import { cleanRecordBitmap } from "./metafile-dib.js";
@@ -69,8 +69,8 @@ export function blankEmf(emf: Buffer, depth = 0): Blanked {
   }
   emf.writeUInt32LE(write, 48);
   emf.writeUInt32LE(records, 52);
-  // EMF+ images can run over several comments: they are put together once every record is in its place.
-  blanked += cleanEmfPlusImages(emf.subarray(0, write), (data, isEmf) => {
+  // EMF+ objects can run over several comments: they are put together once every record is in its place.
+  blanked += cleanEmfPlusObjects(emf.subarray(0, write), (data, isEmf) => {
     const inner = isEmf ? blankEmf(data, depth + 1) : blankWmf(data);
     data.fill(0, inner.end);
     return inner.blanked;

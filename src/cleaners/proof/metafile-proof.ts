@@ -1,5 +1,6 @@
 import { proveDib, tableEnd } from "./metafile-proof-dib.js";
 import { emfBitmaps, emfSpans, outsideZero, zero } from "./metafile-proof-emf.js";
+import { emfPlusRecordSpans, proveEmfPlusObjects } from "./metafile-proof-emf-plus.js";
 import { wmfDib, wmfSpans } from "./metafile-proof-wmf.js";
 import { ProofReader } from "./reader.js";
 import type { ProofFailure } from "./shared.js";
@@ -26,7 +27,8 @@ const MFCOMMENT = 0x000f;
  * own ([MS-EMF], [MS-EMFPLUS], [MS-WMF]): every record of a type readers draw from (its own list,
  * metafile-proof-emf.ts and metafile-proof-wmf.ts), every byte past a record's fields zero, the
  * EMF header's description empty, every private comment, EMF+ comment and public comment other
- * than a group's bounds zeros, every EMF+ record of a known type, every WMF escape a comment of
+ * than a group's bounds zeros, every EMF+ record of a known type with nothing past its fields (its
+ * objects' too: metafile-proof-emf-plus.ts), every WMF escape a comment of
  * zeros, the header's counts those of the records there, and nothing after the end-of-file
  * record. ExifTool reads neither format, so without this walk nothing would look. Null when the
  * proof holds, else what broke it.
@@ -53,7 +55,8 @@ function emf(b: Buffer): ProofFailure | null {
     at += size;
     if (type === EMR_EOF) {
       if (at !== b.length) return "bytes after the EMF's end";
-      return b.readUInt32LE(48) === b.length && b.readUInt32LE(52) === count ? null : "the EMF header's byte or record count";
+      if (b.readUInt32LE(48) !== b.length || b.readUInt32LE(52) !== count) return "the EMF header's byte or record count";
+      return proveEmfPlusObjects(b);
     }
   }
   return "no EMF end-of-file record";
@@ -120,6 +123,9 @@ function emfPlus(records: Buffer): ProofFailure | null {
     if (type < 0x4001 || type > 0x403a || (type >= 0x4005 && type <= 0x4007)) return `an EMF+ record of type 0x${type.toString(16)}, which no reader draws`;
     if (!zero(records.subarray(at + 12 + Math.min(data, emfPlusReads(type, records.readUInt16LE(at + 2)) ?? data), at + size))) return "bytes past an EMF+ record's data";
     if (type === EMF_PLUS_COMMENT && !zero(records.subarray(at + 12, at + size))) return "an EMF+ comment";
+    const spans = emfPlusRecordSpans(type, records.readUInt16LE(at + 2), records.subarray(at + 12, at + 12 + data));
+    const failure = spans == null ? null : outsideZero(records.subarray(at + 12, at + 12 + data), spans, `an EMF+ record of type 0x${type.toString(16)}`);
+    if (failure != null) return failure;
     at += size;
   }
   return at === records.length ? null : "bytes after an EMF comment's EMF+ records";
