@@ -9,6 +9,7 @@ import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { embedObjects, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
+import { appendInside, keyedMeta } from "./helpers/plant-boxes.js";
 import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -221,6 +222,18 @@ describe("findings of the files inside a file", () => {
       const { findings } = await extract(name, file);
       expect(about(findings, "ID3v2 tag at the end").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("AppendedArtistMark");
       expectPhotoFindings(findings, "ID3v2 tag at the end > picture 1");
+    }
+  }, 60_000);
+
+  it("a QuickTime movie's keyed artwork (com.apple.quicktime.artwork in moov > meta), which ExifTool shows as binary only, in a MOV and an MP4", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "keyed-"));
+    for (const name of ["clip.mov", "clip.mp4"]) {
+      const file = path.join(dir, name);
+      await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=d=0.2:s=32x32", "-c:v", "libx264", "-pix_fmt", "yuv420p", file]);
+      await appendInside(file, ["moov"], keyedMeta([["com.apple.quicktime.author", 1, Buffer.from("KeyedAuthorMark")], ["com.apple.quicktime.artwork", 13, photo]]));
+      const { findings } = await extract(name, await fs.readFile(file));
+      expect(findings.find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("KeyedAuthorMark");
+      expectPhotoFindings(findings, "picture 1");
     }
   }, 60_000);
 

@@ -91,3 +91,20 @@ function shiftChunkOffsets(buf: Buffer, from: number, to: number, by: number): v
     at += size;
   }
 }
+
+/**
+ * A QuickTime `meta` box of keyed metadata (QuickTime File Format, "Metadata"), as Apple's apps
+ * write it in a movie's `moov`: an `mdta` handler, the keys, and an item a key, each a `data` box
+ * of the given well-known type (1: UTF-8 text, 13: JPEG).
+ */
+export function keyedMeta(values: ReadonlyArray<[key: string, type: number, payload: Buffer]>): Buffer {
+  const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+  const box = (type: Buffer | string, ...parts: Buffer[]): Buffer => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([u32(8 + body.length), typeof type === "string" ? Buffer.from(type, "latin1") : type, body]);
+  };
+  const hdlr = box("hdlr", u32(0), u32(0), Buffer.from("mdta"), Buffer.alloc(12), Buffer.alloc(1));
+  const keys = box("keys", u32(0), u32(values.length), ...values.map(([key]) => box("mdta", Buffer.from(key, "utf8"))));
+  const ilst = box("ilst", ...values.map(([, type, payload], i) => box(u32(i + 1), box("data", u32(type), u32(0), payload))));
+  return box("meta", hdlr, keys, ilst);
+}

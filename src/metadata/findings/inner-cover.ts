@@ -3,6 +3,7 @@ import fsp from "node:fs/promises";
 import zlib from "node:zlib";
 import { FileBytes } from "../../cleaners/file-bytes.js";
 import { childBoxes, topLevelBoxes } from "../../cleaners/media/iso-boxes.js";
+import { keyedArtworkIn } from "./inner-cover-keys.js";
 import { copyCounted, type Copied } from "./inner-copy.js";
 import type { InnerFile, InnerSource } from "./inner-types.js";
 
@@ -248,7 +249,11 @@ const ILST_PATH = ["moov", "udta", "meta", "ilst"];
 /** Bytes of one container box read whole to walk it (`udta` and `meta` are small; `moov` is walked by heads). */
 const MAX_HELD = 16 * 1024 * 1024;
 
-/** An M4A/MP4's iTunes cover art: moov > udta > meta > ilst > covr > data boxes, each a picture after 8 bytes of type and locale. */
+/**
+ * An M4A/MP4's iTunes cover art: moov > udta > meta > ilst > covr > data boxes, each a picture after
+ * 8 bytes of type and locale; then a QuickTime movie's keyed artwork (moov > meta, inner-cover-keys.ts),
+ * which ExifTool shows as binary data only.
+ */
 const isoSource: InnerSource = async (file, _scratch, visit) => {
   const fh = await fsp.open(file, "r");
   let covers: Array<{ at: number; length: number }>;
@@ -256,10 +261,16 @@ const isoSource: InnerSource = async (file, _scratch, visit) => {
     const { size } = await fh.stat();
     const moov = (await topLevelBoxes(fh, size))?.find((b) => b.type === "moov");
     if (moov == null) return 0;
-    const udta = await childByHeads(fh, moov.at + moov.header, moov.at + moov.size, "udta");
-    if (udta == null || udta.size > MAX_HELD) return 0;
-    const { buffer } = await fh.read(Buffer.alloc(udta.size), 0, udta.size, udta.at);
-    covers = coversIn(buffer, udta.header).map((c) => ({ at: udta.at + c.at, length: c.length }));
+    covers = [];
+    for (const [type, pictures] of [
+      ["udta", coversIn],
+      ["meta", keyedArtworkIn],
+    ] as const) {
+      const box = await childByHeads(fh, moov.at + moov.header, moov.at + moov.size, type);
+      if (box == null || box.size > MAX_HELD) continue;
+      const { buffer } = await fh.read(Buffer.alloc(box.size), 0, box.size, box.at);
+      covers.push(...pictures(buffer, box.header).map((c) => ({ at: box.at + c.at, length: c.length })));
+    }
   } finally {
     await fh.close();
   }
