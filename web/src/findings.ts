@@ -18,8 +18,8 @@ export interface Finding {
   value?: string;
   /** The file inside the file the finding is about (its path there), read from the title. */
   innerFile?: string;
-  /** The files inside the file that all give away the same (how many, and their names as listed), read from the title. */
-  innerFiles?: { count: number; names: string };
+  /** The files inside the file that all give away the same, read from the title: how many, their names as listed, the API's sentence after them. */
+  innerFiles?: { count: number; names: string; sentence: string };
   /** How many files inside were not looked into, when the finding says only that. */
   notLookedInto?: number;
 }
@@ -52,7 +52,7 @@ export function kindMessages(kind: string): { name: MessageKey; text: MessageKey
  * several files inside share names how many and which: "3 files inside (a.jpg, picture 1–2): The file ...".
  */
 const INNER_TITLE = /^(.+): The (?:file|document|PDF)\b/s;
-const SHARED_TITLE = /^(\d+) files inside \((.+)\): The (?:file|document|PDF)\b/s;
+const SHARED_TITLE = /^(\d+) files inside \((.+)\): (The (?:file|document|PDF)\b.*)$/s;
 /** The API's finding that counts the files inside it did not look into (the count is its value). */
 const NOT_LOOKED_TITLE = /^\d+ file\(s\) inside were not looked into\b/;
 
@@ -73,7 +73,7 @@ export function parseFindings(json: unknown): Finding[] {
     if (typeof o["value"] === "string") finding.value = o["value"];
     const shared = SHARED_TITLE.exec(finding.title);
     const inner = INNER_TITLE.exec(finding.title)?.[1];
-    if (shared != null) finding.innerFiles = { count: Number(shared[1]), names: shared[2]! };
+    if (shared != null) finding.innerFiles = { count: Number(shared[1]), names: shared[2]!, sentence: shared[3]! };
     else if (inner != null) finding.innerFile = inner;
     if (finding.kind === "embedded" && NOT_LOOKED_TITLE.test(finding.title) && /^\d+$/.test(finding.value ?? "")) finding.notLookedInto = Number(finding.value);
     return [finding];

@@ -29,11 +29,15 @@ function formatBytes(n: number, lang: Lang): string {
   return `${new Intl.NumberFormat(lang, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit] ?? ""}`;
 }
 
+/** Names of the files inside a finding is about longer than this are shown on demand, not in its sentence. */
+const INLINE_NAMES = 120;
+
 /**
  * The highlighted list at the top: the API's findings, most serious first, each titled by its
  * kind in the page's language, with its value (a position gets a map link) and the tags it
  * comes from. In English the API's own sentence says what was found; other languages describe
- * the kind, naming the file inside the file a finding is about.
+ * the kind, naming the file inside the file a finding is about. A finding that many files inside
+ * share (64 photos of a ZIP) says how many, and lists their names in a box that opens.
  */
 export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
   if (x.findings.length === 0) return h("p", { class: "muted" }, t("noFindings"));
@@ -41,10 +45,15 @@ export function findingsView(x: Extraction, t: T, lang: Lang): HTMLElement {
   for (const finding of x.findings) {
     const messages = kindMessages(finding.kind);
     if (messages == null) continue;
+    const many = finding.innerFiles != null && finding.innerFiles.names.length > INLINE_NAMES ? finding.innerFiles : null;
+    const text = many != null
+      ? `${t("innerFilesListed", { n: many.count })}${lang === "en" ? many.sentence : t(messages.text)}`
+      : lang === "en" && finding.title !== "" ? finding.title : translatedText(finding, messages.text, t);
     const card = h("div", { class: "finding", "data-kind": finding.kind, "data-severity": finding.severity },
       h("h3", {}, t(messages.name)),
       h("p", { class: `severity severity-${finding.severity}` }, t(SEVERITY_KEYS[finding.severity])),
-      h("p", { class: "finding-text" }, lang === "en" && finding.title !== "" ? finding.title : translatedText(finding, messages.text, t)));
+      h("p", { class: "finding-text" }, text));
+    if (many != null) card.append(h("details", { class: "inner-files" }, h("summary", {}, t("innerFilesNames", { n: many.count })), h("p", {}, many.names)));
     const position = finding.kind === "location" ? positionOf(finding.value) : null;
     if (position != null) {
       card.append(
