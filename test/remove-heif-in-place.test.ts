@@ -174,6 +174,23 @@ describe("HEIC/AVIF removal blanks the metadata items in place where the shape i
     expect(await heifPixelSignature(out)).toBe(await heifPixelSignature(canon));
   });
 
+  it.each([
+    ["the in-place path", {}],
+    ["ExifTool's rewrite", { canonMeta: true }],
+  ] as const)("blanks the handler name an encoder signs (libavif) on %s", async (_path, opts) => {
+    const sub = path.join(dir, `handler-${crypto.randomUUID()}`);
+    await fs.mkdir(sub);
+    const named = await makeHeif(sub, MARKER, "heic", { ...opts, handlerName: `libavif ${MARKER}` });
+    expect((await exiftool(["-s3", "-QuickTime:HandlerDescription", named])).trim()).toBe(`libavif ${MARKER}`);
+    const r = await removeViaApi(server, named, "named.heic");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body["remaining"]).toEqual({});
+    const out = await write("named-clean.heic", r.cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await findMarker(out, "libavif")).toEqual([]);
+    expect(await heifPixelSignature(out)).toBe(await heifPixelSignature(named));
+  });
+
   it("blanks after ExifTool's rewrite the data of an item of a type no tool knows and the bytes no item points at (both carried along by the rewrite)", async () => {
     const b = Buffer.from(await fs.readFile(originals.HEIC));
     const exif = exifExtent(b);

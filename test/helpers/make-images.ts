@@ -225,6 +225,8 @@ export interface HeifOptions {
   canonMeta?: boolean;
   /** Made like an iPhone's: a `dinf` box saying the data is in this file (`dref` with one self-contained `url `) in `meta`. */
   dataInformation?: boolean;
+  /** The `hdlr` box's name, which heif-enc and ImageMagick leave empty and libavif sets to "libavif". */
+  handlerName?: string;
 }
 
 /** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
@@ -237,6 +239,7 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
   if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file)));
   if (opts.dataInformation === true) await fs.writeFile(file, appendToMeta(await fs.readFile(file), SELF_CONTAINED_DINF));
+  if (opts.handlerName != null) await fs.writeFile(file, withHandlerName(await fs.readFile(file), opts.handlerName));
   if (opts.freeBox != null) {
     const payload = Buffer.from(opts.freeBox, "latin1");
     const header = Buffer.alloc(8);
@@ -284,11 +287,27 @@ function withCanonMeta(file: Buffer): Buffer {
   );
 }
 
-/**
- * Appends boxes to `meta` and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that
- * point into the `mdat` after it by the bytes added.
- */
+/** Appends boxes to `meta`. */
 function appendToMeta(file: Buffer, extra: Buffer): Buffer {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
+  return insertInMeta(file, meta.at + meta.size, extra, null);
+}
+
+/** Puts `name` (NUL-terminated) where the `hdlr` box's empty name was. */
+function withHandlerName(file: Buffer, name: string): Buffer {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  const hdlr = meta == null ? undefined : childBoxes(file, meta.at + 12, meta.at + meta.size).find((x) => x.type === "hdlr");
+  if (hdlr == null || hdlr.size !== 33) throw new Error("no hdlr box with an empty name");
+  return insertInMeta(file, hdlr.at + 32, Buffer.from(name, "utf8"), hdlr.at);
+}
+
+/**
+ * Inserts bytes at `where` inside `meta` (growing it, and the child box starting at `child` when
+ * given) and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that point into the
+ * `mdat` after it by the bytes added.
+ */
+function insertInMeta(file: Buffer, where: number, extra: Buffer, child: number | null): Buffer {
   const b = Buffer.from(file);
   const top = childBoxes(b, 0, b.length);
   const meta = top.find((x) => x.type === "meta");
@@ -326,8 +345,8 @@ function appendToMeta(file: Buffer, extra: Buffer): Buffer {
       q += offsetSize + lengthSize;
     }
   }
-  const end = meta.at + meta.size;
-  const out = Buffer.concat([b.subarray(0, end), extra, b.subarray(end)]);
+  if (child != null) b.writeUInt32BE(b.readUInt32BE(child) + extra.length, child);
+  const out = Buffer.concat([b.subarray(0, where), extra, b.subarray(where)]);
   out.writeUInt32BE(meta.size + extra.length, meta.at);
   return out;
 }

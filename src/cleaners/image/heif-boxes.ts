@@ -1,6 +1,9 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 
+/** Where a `hdlr` box's name starts in its payload: after version and flags, pre_defined, handler type and 12 reserved bytes. */
+const HANDLER_NAME = 24;
+
 /** The `meta` box (item properties, locations, Exif/XMP items) is read whole up to this size. */
 const MAX_META_BYTES = 16 * 1024 * 1024;
 
@@ -20,6 +23,8 @@ export interface ScrubResult {
  *   ICC profile was removed; `keep=colorProfile` keeps it. An `nclx` colour description stays.
  * - the contents of `free`/`skip` boxes at the top level, in `meta`, `iprp` and `ipco`: padding
  *   by definition, but whatever an editor left there (old metadata) would otherwise travel along.
+ * - the name of `meta`'s handler (`hdlr`), free text that encoders sign ("libavif") and ExifTool's
+ *   rewrite keeps; readers go by the handler type before it.
  */
 export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<ScrubResult> {
   const fh = await fsp.open(file, "r+");
@@ -78,6 +83,7 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     const end = pos + box.size;
     const parent = path[path.length - 1];
     if (isPadding(box.type)) buf.fill(0, pos + box.headerSize, end);
+    else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
     else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
     else if (box.type === "colr" && parent === "ipco" && dropIcc && isIcc(buf, pos + box.headerSize, end)) {

@@ -17,8 +17,7 @@ export interface InPlaceOutcome {
  * items keep their entries but have no data left (their `iloc` lengths 0, as ExifTool's `-all=`
  * writes them), every `mdat` byte that no picture item's extent covers is zeroed (the metadata
  * items' data and whatever else lies unreferenced there, which ExifTool's rewrite would carry
- * along), the handler name is blanked, then the ICC profile and padding as after ExifTool
- * (heif-boxes.ts). The picture items' bytes and every property stay exactly as they were.
+ * along), then the handler name, the ICC profile and padding as after ExifTool (heif-boxes.ts). The picture items' bytes and every property stay exactly as they were.
  *
  * Taken only for the one plain shape readHeifItems knows (one `meta` at the top level beside
  * `ftyp`, `mdat` and padding; no metadata item referenced by another item or sharing bytes with a
@@ -57,7 +56,6 @@ async function blank(file: string, plan: Plan): Promise<void> {
     for (const item of plan.items.items.values()) {
       if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
     }
-    if (plan.items.handler != null) plan.meta.fill(0, plan.items.handler.from + 12, plan.items.handler.to);
     for (const [from, to] of plan.unreferencedIdat) plan.meta.fill(0, from, to);
     await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
     for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);

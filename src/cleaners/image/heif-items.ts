@@ -33,8 +33,6 @@ export interface HeifItem {
 
 export interface HeifItems {
   items: Map<number, HeifItem>;
-  /** Payload of `hdlr` in the `meta` buffer (`plain` only). */
-  handler: { from: number; to: number } | null;
   /** Payload of `idat` in the `meta` buffer, if there is one. */
   idat: { from: number; to: number } | null;
   /** Reference type, from item, to items. */
@@ -69,8 +67,7 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   }
   const [hdlr, iinf, iloc, pitm] = [found.get("hdlr"), found.get("iinf"), found.get("iloc"), found.get("pitm")];
   if (iinf == null || iloc == null || pitm == null) return null;
-  const handler = mode === "plain" ? (hdlr ?? null) : null;
-  if (mode === "plain" && (handler == null || handler.to - handler.from < 24 || meta.toString("latin1", handler.from + 8, handler.from + 12) !== "pict")) return null;
+  if (mode === "plain" && (hdlr == null || hdlr.to - hdlr.from < 24 || meta.toString("latin1", hdlr.from + 8, hdlr.from + 12) !== "pict")) return null;
   const kinds = itemKinds(meta, iinf, mode);
   const primary = primaryItem(meta, pitm);
   // What a reader shows first is never blanked, whatever its type.
@@ -79,7 +76,7 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   const iref = found.get("iref");
   const references = iref == null ? [] : readReferences(meta, iref);
   if (items == null || references == null) return null;
-  return { items, handler, idat: found.get("idat") ?? null, references };
+  return { items, idat: found.get("idat") ?? null, references };
 }
 
 function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
