@@ -172,6 +172,23 @@ describe("findings of the files inside a file", () => {
     }
   }, 60_000);
 
+  it("a cover of nothing but its picture yet of more tables before its scan than the screen lets through is counted as not looked into, not skipped as bare", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "crowded-cover-"));
+    const plain = path.join(dir, "plain.jpg");
+    await run(CONVERT, ["-size", "64x64", "plasma:", "-strip", plain]);
+    const jpeg = await fs.readFile(plain);
+    const dqtAt = jpeg.indexOf(Buffer.from([0xff, 0xdb]));
+    const dqt = jpeg.subarray(dqtAt, dqtAt + 2 + jpeg.readUInt16BE(dqtAt + 2));
+    // The screen refuses a JPEG past 10,000 segments before its first scan (MAX_JPEG_SEGMENTS).
+    const crowded = Buffer.concat([jpeg.subarray(0, dqtAt), ...Array.from({ length: 10_001 }, () => dqt), jpeg.subarray(dqtAt)]);
+    const cover = path.join(dir, "crowded.jpg");
+    await fs.writeFile(cover, crowded);
+    const file = path.join(dir, "crowded.mp3");
+    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-i", cover, "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy", "-disposition:v", "attached_pic", file]);
+    const { findings } = await extract("crowded.mp3", await fs.readFile(file));
+    expect(findings.find((f) => /were not looked into/.test(f.title)), JSON.stringify(findings)).toMatchObject({ kind: "embedded", value: "1" });
+  }, 60_000);
+
   it("an MP3 whose whole ID3v2.3 tag is unsynchronised (every 0xFF 0x00 of the picture read back as 0xFF) still has its cover looked into", async () => {
     const frames = apicFrame(photo);
     const unsynced: number[] = [];

@@ -25,8 +25,10 @@ const MAX_LISTED = 1000;
 /** The start of a picture frame read to find where its data begins (format, type, description). */
 const FRAME_START = 64 * 1024;
 
-/** A picture as a plain range of the file. */
-function ranged(file: string, n: number, at: number, length: number): InnerFile {
+/** A picture as a plain range of the file; held in memory when the walk's window `src` holds it whole. */
+function ranged(file: string, n: number, at: number, length: number, src?: FileBytes): InnerFile {
+  const held = src?.peek(at, length);
+  if (length > 0 && held?.length === length) return inMemory(n, held);
   return {
     name: `picture ${n}`,
     claimedSize: length,
@@ -59,7 +61,7 @@ const flacSource: InnerSource = (file, _scratch, visit) =>
         if (n >= MAX_LISTED) unlisted += 1;
         else {
           const data = flacPictureData(await src.read(at + 4, Math.min(length, FRAME_START)));
-          if (data != null && data.at + data.length <= length) await visit(ranged(file, ++n, at + 4 + data.at, data.length));
+          if (data != null && data.at + data.length <= length) await visit(ranged(file, ++n, at + 4 + data.at, data.length, src));
         }
       }
       if ((block[0]! & 0x80) !== 0) break;
@@ -124,7 +126,7 @@ export function id3PicturesAt(find: (src: FileBytes) => Promise<number | null>):
         const plain = version === 3 ? (flags & 0x00e0) === 0 : version === 4 ? (flags & 0x004f) === 0 : true;
         if (plain) {
           const start = apicData(await src.read(bodyAt, Math.min(size, FRAME_START)), version);
-          if (start != null) await visit(ranged(file, n, bodyAt + start, size - start));
+          if (start != null) await visit(ranged(file, n, bodyAt + start, size - start, src));
         } else {
           await visit(transformed(file, n, bodyAt, size, version, flags));
         }
@@ -161,6 +163,7 @@ function inMemory(n: number, data: Buffer): InnerFile {
     name: `picture ${n}`,
     claimedSize: data.length,
     copyTo: (dest, maxBytes) => writeCapped(data.length === 0 ? null : data, dest, maxBytes),
+    ...(data.length > 0 ? { held: data } : {}),
   };
 }
 

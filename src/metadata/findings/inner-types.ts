@@ -11,6 +11,11 @@ export interface InnerFile {
    * there were more, or when the container cannot give them (a damaged or encrypted member).
    */
   copyTo(dest: string, maxBytes: number): Promise<Copied>;
+  /**
+   * Its bytes, when the container's walk holds them in memory already (a cover picture within the
+   * window an audio file's tag was read in): the look checks them there before writing anything.
+   */
+  held?: Buffer;
 }
 
 /**

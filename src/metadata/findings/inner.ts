@@ -7,7 +7,7 @@ import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { audioSourceFor } from "./inner-audio.js";
 import { identifierFindings } from "./identifiers.js";
-import { isBareJpeg } from "./inner-bare-jpeg.js";
+import { isBareJpeg, isBareJpegFile } from "./inner-bare-jpeg.js";
 import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
@@ -117,8 +117,10 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
       return;
     }
     const dest = path.join(look.scratchDir, `inner-${look.made++}`);
+    // Bytes the container's walk holds already are looked at there, and written out only for ExifTool.
+    const held = inner.held != null && inner.held.length <= room ? inner.held : undefined;
     // What came out counts against the budget even when it was not the whole file (a claim under the truth).
-    const copied = await inner.copyTo(dest, room);
+    const copied = held != null ? { written: held.length, complete: true } : await inner.copyTo(dest, room);
     look.files += 1;
     look.bytes += copied.written;
     if (!copied.complete) {
@@ -126,7 +128,7 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
       return;
     }
     try {
-      findings.push(...(await ofInnerFile(look, dest, `${prefix}${inner.name}`, depth)));
+      findings.push(...(await ofInnerFile(look, dest, `${prefix}${inner.name}`, depth, held)));
     } finally {
       await fsp.rm(dest, { force: true });
     }
@@ -135,14 +137,20 @@ async function lookInside(look: Look, source: InnerSource, file: string, prefix:
   return findings;
 }
 
-/** One inner file's findings, and those of the files inside it. */
-async function ofInnerFile(look: Look, file: string, name: string, depth: number): Promise<InnerFinding[]> {
+/**
+ * One inner file's findings, and those of the files inside it. `held`: its bytes, not yet written
+ * to `file`, which they are only if ExifTool is to read them.
+ */
+async function ofInnerFile(look: Look, file: string, name: string, depth: number, held?: Buffer): Promise<InnerFinding[]> {
   const fileId = look.files;
   // Its copy may have taken the rest of the time (a PDF attachment's qpdf run).
   if (outOfTime(look)) {
     look.notLooked += 1;
     return [];
   }
+  // Before the screen, which lets every bare JPEG through (see isBareJpeg).
+  if (held != null ? isBareJpeg(held) : await isBareJpegFile(file)) return [];
+  if (held != null) await fsp.writeFile(file, held, { flag: "wx" });
   try {
     // As for an upload: a file too complex for ExifTool is not handed to it.
     await screenHere(file);
@@ -151,7 +159,6 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
     look.notLooked += 1;
     return [];
   }
-  if (await isBareJpeg(file)) return [];
   let tags: RawTags;
   try {
     tags = (await readAll(look.exiftool, file, false)).tags;
