@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngChunk } from "./helpers/make-images.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
 import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
 
@@ -185,6 +185,29 @@ describe("FLAC and ID3v2", () => {
     const head = Buffer.from([4, 0, 0, 0]);
     head.writeUIntBE(comments.length, 1, 3);
     await expectQuickRefusal("comments.flac", Buffer.concat([flac.subarray(0, 4), info, head, comments, flac.subarray(42)]));
+  }, 120_000);
+
+  it("tags short enough to lie within the file's first 64 kB (the screen walks those on the main thread) are still refused past the limits: an ID3v2.2 tag of 10,001 empty frames (60 kB), a FLAC of 10,001 empty padding blocks (40 kB)", async () => {
+    const mp3 = await made("short.mp3", ["-f", "lavfi", "-i", "sine=d=1", "-c:a", "libmp3lame", "-id3v2_version", "0"]);
+    const frames = times(10_001, Buffer.from("TT2\0\0\0", "latin1"));
+    const size = frames.length;
+    const header = Buffer.from([0x49, 0x44, 0x33, 2, 0, 0, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    const flac = await made("short.flac", ["-f", "lavfi", "-i", "sine=d=1"]);
+    const info = Buffer.from(flac.subarray(4, 42));
+    info[0] = info[0]! & 0x7f;
+    const padding = times(10_001, Buffer.from([1, 0, 0, 0]));
+    // Each with where its tags end, within the 64 kB the screen sees first.
+    const files: Array<[string, Buffer, number]> = [
+      ["frames22.mp3", Buffer.concat([header, frames, mp3]), header.length + size],
+      ["padding.flac", Buffer.concat([flac.subarray(0, 4), info, padding, flac.subarray(42)]), 42 + padding.length],
+    ];
+    for (const [name, data, tagsEnd] of files) {
+      expect(tagsEnd).toBeLessThan(64 * 1024 - 4);
+      const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(res.status, `${name}: ${JSON.stringify(body)}`).toBe(422);
+      await expectQuickRefusal(name, data);
+    }
   }, 120_000);
 
   it("an MP3 whose ID3v2 tag holds a million tiny frames (13 MB; 100,000 took 13 s) is a quick 422", async () => {

@@ -28,9 +28,19 @@ export class FileBytes {
   private base = 0;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: FileHandle | null,
     readonly size: number,
   ) {}
+
+  /**
+   * A file of `size` bytes seen through its first bytes only (`head`, already in memory): a walk
+   * over it that needs bytes past them rejects with `PastHeadError` instead of reading.
+   */
+  static ofHead(head: Buffer, size: number): FileBytes {
+    const bytes = new FileBytes(null, size);
+    bytes.window = head;
+    return bytes;
+  }
 
   static async open(file: string): Promise<FileBytes> {
     const handle = await fsp.open(file, "r");
@@ -44,7 +54,7 @@ export class FileBytes {
   }
 
   close(): Promise<void> {
-    return this.handle.close();
+    return this.handle?.close() ?? Promise.resolve();
   }
 
   /**
@@ -138,6 +148,7 @@ export class FileBytes {
   }
 
   private async fill(at: number, length: number, into?: Buffer): Promise<Buffer> {
+    if (this.handle == null) throw new PastHeadError();
     const n = Math.max(0, Math.min(length, this.size - at));
     const buf = into != null ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let got = 0;
@@ -147,5 +158,12 @@ export class FileBytes {
       got += bytesRead;
     }
     return buf.subarray(0, got);
+  }
+}
+
+/** A walk over `FileBytes.ofHead` needed bytes past the head it was given. */
+export class PastHeadError extends Error {
+  constructor() {
+    super("the walk needs bytes past the file's head");
   }
 }

@@ -1,5 +1,6 @@
 import { SaxesParser } from "saxes";
-import { readHead } from "./file-bytes.js";
+import { TooComplexError } from "./errors.js";
+import { FileBytes, PastHeadError, readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
 import { checkZipShape, isZipHead } from "./archive/zip-screen.js";
 import { checkGifShape, isGifHead } from "./image/gif-screen.js";
@@ -7,8 +8,8 @@ import { checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.
 import { isPngHead } from "./image/png-chunks.js";
 import { checkPngShape } from "./image/png-screen.js";
 import { checkTiffShape, isTiffHead } from "./image/tiff-screen.js";
-import { checkFlacFile, isFlacAt } from "./media/flac-screen.js";
-import { checkId3Shape, isId3Head } from "./media/id3-screen.js";
+import { checkFlacFile, checkFlacShape, isFlacAt } from "./media/flac-screen.js";
+import { checkId3Bytes, checkId3Shape, isId3Head } from "./media/id3-screen.js";
 import { checkRiffShape, isRiffHead } from "./media/riff-screen.js";
 import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { checkMatroskaShape, isMatroskaHead } from "./media/matroska-screen.js";
@@ -40,6 +41,26 @@ export function needsShapeCheckOf(bytes: Buffer): boolean {
   if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes)) return true;
   if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
   return needsXmlCheck(bytes);
+}
+
+/**
+ * Whether a file whose first SCREEN_HEAD_BYTES are `head` (of `size` bytes in all) passes its check
+ * on those bytes alone: an MP3's ID3v2 tag (and a FLAC file's metadata blocks) ending within them,
+ * as cover art of tens of kilobytes does, is walked here on the main thread, which spares the
+ * request a worker's trip and a window read of the file. The walk is bounded by the head (64 kB:
+ * at most ~16,000 block heads) as jpegNeedsCheck's is. False when it needs more bytes, and when the
+ * file is to be refused: the worker's check then refuses it as before.
+ */
+export async function passesInHead(head: Buffer, size: number): Promise<boolean> {
+  const walk = isId3Head(head) ? checkId3Bytes : isFlacAt(head) ? (src: FileBytes) => checkFlacShape(src, 0) : null;
+  if (walk == null) return false;
+  try {
+    await walk(FileBytes.ofHead(head, size));
+    return true;
+  } catch (err) {
+    if (err instanceof PastHeadError || err instanceof TooComplexError) return false;
+    throw err;
+  }
 }
 
 /** Whether `bytes` start an SVG, or XML whose root does not show in them. */

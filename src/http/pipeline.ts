@@ -5,7 +5,7 @@ import { type CleanResult, type Detected, detect, verify } from "../cleaners/cle
 import { cleanerFor } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { readHead } from "../cleaners/file-bytes.js";
-import { needsShapeCheckOf, SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
+import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
@@ -78,12 +78,13 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /**
    * Screen: a file too complex for ExifTool (an SVG, millions of tiny chunks) is refused before it
-   * reads it, in a worker; a long fragmented recording gets a view that ExifTool reads in its place.
+   * reads it, in a worker (audio tags within the first bytes pass here: see passesInHead, their
+   * weight is their size); a long fragmented recording gets a view that ExifTool reads in its place.
    * A file whose structure weighs more than its size (a PDF of many objects) then takes as much
    * room in the budget before any tool reads it, waiting for it where others hold it.
    */
   async function screen(job: Job): Promise<void> {
-    if (!needsShapeCheckOf(job.head)) return;
+    if (!needsShapeCheckOf(job.head) || (await passesInHead(job.head, job.file.size))) return;
     const view = temp.newPath();
     try {
       const { viewed, weight } = await workers.screen({ file: job.file.path, view }, job.signal);
