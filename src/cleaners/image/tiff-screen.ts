@@ -82,56 +82,106 @@ function layoutOf(bytes: Buffer): Layout | undefined {
   return undefined;
 }
 
+/** Where a TIFF structure's bytes are: a file, or an EXIF block of another file, held in memory. */
+interface TiffBytes {
+  readonly size: number;
+  /** Exactly the bytes [at, at + length), which the caller checked lie within `size`. */
+  bytes(at: number, length: number): Promise<Buffer>;
+}
+
+/**
+ * What the TIFF structures of one file add up to against the limits: a TIFF's own, or every EXIF
+ * block of a JPEG (ExifTool reads each, maker notes and all).
+ */
+export class TiffTally {
+  private directories = 0;
+  private entries = 0;
+  private makerNoteBytes = 0;
+
+  constructor(private readonly maxEntries = MAX_TIFF_ENTRIES) {}
+
+  /** One more directory walked. */
+  directory(): void {
+    this.directories++;
+    this.pointers(0);
+  }
+
+  /** Checks the directories walked and `pending` more to walk. */
+  pointers(pending: number): void {
+    if (this.directories + pending > MAX_TIFF_IFDS) throw new TooComplexError(`tiff: more than ${MAX_TIFF_IFDS} directories`);
+  }
+
+  /** Counts `n` more entries, checking the total. */
+  add(n: number): void {
+    this.entries += n;
+    if (this.entries > this.maxEntries) throw new TooComplexError(`tiff: more than ${this.maxEntries} directory entries`);
+  }
+
+  /** Counts `length` more bytes of maker notes to scan, checking the total. */
+  scan(length: number): void {
+    this.makerNoteBytes += length;
+    if (this.makerNoteBytes > MAX_MAKER_NOTE_BYTES) throw new TooComplexError(`tiff: more than ${MAX_MAKER_NOTE_BYTES} bytes of maker notes`);
+  }
+}
+
 /**
  * Refuses (TooComplexError) a TIFF (or a raw format built on one) of more directories or entries
  * than the limits, walking every IFD chain and the IFDs that SubIFDs, EXIF, GPS and
- * Interoperability fields point at, reading counts, pointers and next offsets only. An offset
- * outside the file, or one already walked, ends that walk: damage is the cleaner's to judge.
+ * Interoperability fields point at, reading counts, pointers and next offsets only, and counting
+ * what maker notes hold. An offset outside the file, or one already walked, ends that walk:
+ * damage is the cleaner's to judge.
  */
 export async function checkTiffShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    const header = await src.read(0, 16);
-    const layout = layoutOf(header);
-    if (layout == null) return;
-    const fields = new Fields(layout);
-    const pending = [fields.word(header, layout.big ? 8 : 4)];
-    const seen = new Set<number>();
-    const makerNotes = new MakerNotes();
-    let entries = 0;
-    for (let at = pending.pop(); at != null; at = pending.pop()) {
-      if (at === 0 || seen.has(at) || at + layout.countSize > src.size) continue;
-      seen.add(at);
-      if (seen.size > MAX_TIFF_IFDS) throw new TooComplexError(`tiff: more than ${MAX_TIFF_IFDS} directories`);
-      const n = fields.word(await bytesAt(src, at, layout.countSize), 0, layout.countSize);
-      const length = n * layout.entrySize + layout.word;
-      if (at + layout.countSize + length > src.size) continue;
-      if (n > MAX_TIFF_IFD_ENTRIES) throw new TooComplexError(`tiff: a directory of more than ${MAX_TIFF_IFD_ENTRIES} entries`);
-      entries += n;
-      if (entries > MAX_TIFF_ENTRIES) throw new TooComplexError(`tiff: more than ${MAX_TIFF_ENTRIES} directory entries`);
-      const table = await bytesAt(src, at + layout.countSize, length);
-      pending.push(fields.word(table, n * layout.entrySize));
-      for (let i = 0; i < n; i++) {
-        const e = i * layout.entrySize;
-        if (fields.u16(table, e) === MAKER_NOTE) {
-          const bytes = fields.word(table, e + 4) * (TYPE_SIZES.get(fields.u16(table, e + 2)) ?? 1);
-          if (bytes > layout.word) entries += await makerNotes.entriesOf(src, fields.word(table, e + 4 + layout.word), bytes);
-          if (entries > MAX_TIFF_ENTRIES) throw new TooComplexError(`tiff: more than ${MAX_TIFF_ENTRIES} directory entries`);
-          continue;
-        }
-        if (!IFD_POINTERS.has(fields.u16(table, e))) continue;
-        const size = OFFSET_SIZES.get(fields.u16(table, e + 2));
-        if (size == null) continue;
-        const count = fields.word(table, e + 4);
-        const valueAt = e + 4 + layout.word;
-        const values = count * size <= layout.word ? table.subarray(valueAt, valueAt + count * size) : await valuesAt(src, fields.word(table, valueAt), count * size);
-        // Each pointer counts as a directory even when already walked: ExifTool reads it again.
-        if (seen.size + pending.length + values.length / size > MAX_TIFF_IFDS) throw new TooComplexError(`tiff: more than ${MAX_TIFF_IFDS} directories`);
-        for (let k = 0; k + size <= values.length; k += size) pending.push(fields.word(values, k, size));
-      }
-    }
+    await walkTiff({ size: src.size, bytes: (at, length) => bytesAt(src, at, length) }, new TiffTally());
   } finally {
     await src.close();
+  }
+}
+
+/** The same for an EXIF block (a TIFF structure in memory: a JPEG's APP1 after "Exif\0\0"), counted into `tally`. */
+export function checkExifBlock(block: Buffer, tally: TiffTally): Promise<void> {
+  return walkTiff({ size: block.length, bytes: async (at, length) => block.subarray(at, at + length) }, tally);
+}
+
+async function walkTiff(src: TiffBytes, tally: TiffTally): Promise<void> {
+  if (src.size < 8) return;
+  const header = await src.bytes(0, Math.min(16, src.size));
+  const layout = layoutOf(header);
+  if (layout == null) return;
+  const fields = new Fields(layout);
+  const pending = [fields.word(header, layout.big ? 8 : 4)];
+  const seen = new Set<number>();
+  const makerNotes = new MakerNotes(tally);
+  for (let at = pending.pop(); at != null; at = pending.pop()) {
+    if (at === 0 || seen.has(at) || at + layout.countSize > src.size) continue;
+    seen.add(at);
+    tally.directory();
+    const n = fields.word(await src.bytes(at, layout.countSize), 0, layout.countSize);
+    const length = n * layout.entrySize + layout.word;
+    if (at + layout.countSize + length > src.size) continue;
+    if (n > MAX_TIFF_IFD_ENTRIES) throw new TooComplexError(`tiff: a directory of more than ${MAX_TIFF_IFD_ENTRIES} entries`);
+    tally.add(n);
+    const table = await src.bytes(at + layout.countSize, length);
+    pending.push(fields.word(table, n * layout.entrySize));
+    for (let i = 0; i < n; i++) {
+      const e = i * layout.entrySize;
+      if (fields.u16(table, e) === MAKER_NOTE) {
+        const bytes = fields.word(table, e + 4) * (TYPE_SIZES.get(fields.u16(table, e + 2)) ?? 1);
+        if (bytes > layout.word) tally.add(await makerNotes.entriesOf(src, fields.word(table, e + 4 + layout.word), bytes));
+        continue;
+      }
+      if (!IFD_POINTERS.has(fields.u16(table, e))) continue;
+      const size = OFFSET_SIZES.get(fields.u16(table, e + 2));
+      if (size == null) continue;
+      const count = fields.word(table, e + 4);
+      const valueAt = e + 4 + layout.word;
+      const values = count * size <= layout.word ? table.subarray(valueAt, valueAt + count * size) : await valuesAt(src, fields.word(table, valueAt), count * size);
+      // Each pointer counts as a directory even when already walked: ExifTool reads it again.
+      tally.pointers(pending.length + values.length / size);
+      for (let k = 0; k + size <= values.length; k += size) pending.push(fields.word(values, k, size));
+    }
   }
 }
 
@@ -145,16 +195,16 @@ export async function checkTiffShape(file: string): Promise<void> {
  */
 class MakerNotes {
   private readonly counted = new Map<string, number>();
-  private scanned = 0;
 
-  async entriesOf(src: FileBytes, at: number, bytes: number): Promise<number> {
+  constructor(private readonly tally: TiffTally) {}
+
+  async entriesOf(src: TiffBytes, at: number, bytes: number): Promise<number> {
     if (at >= src.size) return 0;
     const length = Math.min(bytes, src.size - at);
     const key = `${at}:${length}`;
     const known = this.counted.get(key);
     if (known != null) return known;
-    this.scanned += length;
-    if (this.scanned > MAX_MAKER_NOTE_BYTES) throw new TooComplexError(`tiff: more than ${MAX_MAKER_NOTE_BYTES} bytes of maker notes`);
+    this.tally.scan(length);
     const entries = await makerNoteEntries(src, at, length);
     if (entries > MAX_MAKER_NOTE_ENTRIES) throw new TooComplexError(`tiff: a maker note of more than ${MAX_MAKER_NOTE_ENTRIES} directory entries`);
     this.counted.set(key, entries);
@@ -165,7 +215,7 @@ class MakerNotes {
 /** The bytes of a maker note scanned at once: a multiple of the 12-byte record. */
 const SCAN_WINDOW = 12 * 65_536;
 
-async function makerNoteEntries(src: FileBytes, start: number, length: number): Promise<number> {
+async function makerNoteEntries(src: TiffBytes, start: number, length: number): Promise<number> {
   // Per alignment (0-11) and byte order: records in the current run, and in finished runs of 2+.
   const run = new Array<number>(24).fill(0);
   const total = new Array<number>(24).fill(0);
@@ -175,7 +225,7 @@ async function makerNoteEntries(src: FileBytes, start: number, length: number): 
   };
   for (let base = 0; base + 4 <= length; base += SCAN_WINDOW) {
     const want = Math.min(SCAN_WINDOW + 3, length - base);
-    const bytes = await bytesAt(src, start + base, want);
+    const bytes = await src.bytes(start + base, want);
     for (let i = 0; i + 4 <= bytes.length && i < SCAN_WINDOW; i++) {
       const phase = i % 12;
       // The type field is the record's bytes 2-3.
@@ -203,8 +253,8 @@ async function bytesAt(src: FileBytes, at: number, length: number): Promise<Buff
 }
 
 /** A pointer field's out-of-line values, or none when they run past the file's end (damage). */
-async function valuesAt(src: FileBytes, at: number, length: number): Promise<Buffer> {
-  return at + length <= src.size ? bytesAt(src, at, length) : Buffer.alloc(0);
+async function valuesAt(src: TiffBytes, at: number, length: number): Promise<Buffer> {
+  return at + length <= src.size ? src.bytes(at, length) : Buffer.alloc(0);
 }
 
 /** Numbers in the file's byte order. */
