@@ -6,12 +6,14 @@ import { dropMetadataBoxes } from "./jp2-boxes.js";
 
 /**
  * The signature, file type, header and colour boxes: what a decoder reads to show the picture,
- * and the default display resolution (`resd`, like JFIF's density).
+ * the default display resolution (`resd`, like JFIF's density) and the capture resolution (`resc`,
+ * the grid a scanner or camera sampled at, like a TIFF's XResolution), both in the header box.
  */
 const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
   "MajorBrand", "MinorVersion", "CompatibleBrands", "ImageHeight", "ImageWidth", "NumberOfComponents", "BitsPerComponent",
   "Compression", "ColorSpecMethod", "ColorSpecPrecedence", "ColorSpecApproximation", "ColorSpace",
   "DisplayXResolution", "DisplayYResolution", "DisplayXResolutionUnit", "DisplayYResolutionUnit",
+  "CaptureXResolution", "CaptureYResolution", "CaptureXResolutionUnit", "CaptureYResolutionUnit",
 ]);
 
 const isStructural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);

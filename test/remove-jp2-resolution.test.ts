@@ -28,37 +28,43 @@ function box(type: string, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-describe("POST /api/v1/remove on a JP2 with a display resolution", () => {
+describe("POST /api/v1/remove on a JP2 with a display or capture resolution", () => {
   // metadata-extractor's balloon.jpf has a `res ` box holding `resd` (72 dpi); the copy was refused
-  // for it as metadata left behind.
-  it("keeps the display resolution, removes the metadata, pixels unchanged", async () => {
-    const made = path.join(dir, "made.jp2");
+  // for it as metadata left behind. The same for `resc`, the grid a scanner captured the picture at
+  // (libvips' issue412.jp2, tika's testJPEG.jp2), kept like a TIFF's XResolution.
+  it.each([
+    ["resd", "DisplayXResolution"],
+    ["resc", "CaptureXResolution"],
+  ] as const)("keeps the %s box, removes the metadata, pixels unchanged", async (type, tag) => {
+    const made = path.join(dir, `made-${type}.jp2`);
     await run(CONVERT, ["-size", "32x24", "gradient:#ff2000-#0030ff", made]);
     const bytes = await fs.readFile(made);
     const jp2h = bytes.indexOf("jp2h", 0, "latin1") - 4;
     const size = bytes.readUInt32BE(jp2h);
     // 72 dpi as 2835 pixels per metre: numerator, denominator, exponent, for each direction.
-    const resd = Buffer.alloc(10);
-    resd.writeUInt16BE(2835, 0);
-    resd.writeUInt16BE(1, 2);
-    resd.writeUInt16BE(2835, 4);
-    resd.writeUInt16BE(1, 6);
-    const res = box("res ", box("resd", resd));
+    const resolution = Buffer.alloc(10);
+    resolution.writeUInt16BE(2835, 0);
+    resolution.writeUInt16BE(1, 2);
+    resolution.writeUInt16BE(2835, 4);
+    resolution.writeUInt16BE(1, 6);
+    const res = box("res ", box(type, resolution));
     const header = Buffer.concat([bytes.subarray(jp2h, jp2h + size), res]);
     header.writeUInt32BE(header.length);
-    const file = path.join(dir, "in.jp2");
+    const file = path.join(dir, `in-${type}.jp2`);
     await fs.writeFile(file, Buffer.concat([bytes.subarray(0, jp2h), header, bytes.subarray(jp2h + size)]));
     await exiftool(["-q", "-overwrite_original", `-XMP:Creator=${MARKER}`, file]);
-    expect((await exiftool(["-s3", "-Jpeg2000:DisplayXResolution", file])).trim()).not.toBe("");
+    const resolutionTag = async (f: string): Promise<string> => (await exiftool(["-s3", `-Jpeg2000:${tag}`, f])).trim();
+    expect(await resolutionTag(file)).not.toBe("");
     expect(await findMarker(file, MARKER)).not.toEqual([]);
     const pixels = await pixelSignature(file);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "picture.jp2");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    const out = path.join(dir, "cleaned.jp2");
+    const out = path.join(dir, `cleaned-${type}.jp2`);
     await fs.writeFile(out, cleaned!);
     expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await resolutionTag(out)).toBe(await resolutionTag(file));
     expect(await pixelSignature(out)).toBe(pixels);
   });
 });
