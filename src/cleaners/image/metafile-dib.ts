@@ -1,5 +1,5 @@
 import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "./bmp-header.js";
-import { allZero, damaged } from "./metafile-fields.js";
+import { damaged, zeroRange as zeroed } from "./metafile-fields.js";
 import { cleanJpegOrPng } from "./pictures-in-place.js";
 
 const BI_RLE8 = 1;
@@ -156,12 +156,4 @@ function rle(pixels: Buffer, four: boolean): boolean {
     at += bytes + (bytes % 2);
   }
   return changed;
-}
-
-/** Zeros from `start` to `end` of `b`; says whether any byte was not zero. */
-function zeroed(b: Buffer, start: number, end: number): boolean {
-  const part = b.subarray(start, end);
-  if (allZero(part)) return false;
-  part.fill(0);
-  return true;
 }

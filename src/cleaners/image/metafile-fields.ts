@@ -30,7 +30,8 @@ export function zeroSlack(record: Buffer, fields: Fields): boolean {
   return changed;
 }
 
-function zeroRange(b: Buffer, start: number, end: number): boolean {
+/** Zeros from `start` to `end` of `b`; says whether any byte was not zero. */
+export function zeroRange(b: Buffer, start: number, end: number): boolean {
   const part = b.subarray(start, end);
   if (allZero(part)) return false;
   part.fill(0);

@@ -1,3 +1,4 @@
+import { BITMAP16_HEAD, cleanBitmap16 } from "./metafile-bitmap16.js";
 import { cleanPackedDib } from "./metafile-dib.js";
 import { type Blanked, type Fields, ansiz, damaged, zeroSlack } from "./metafile-fields.js";
 
@@ -17,6 +18,8 @@ interface WmfRecordType {
   fields?: (r: Buffer) => Fields;
   /** Where the record's bitmap (a packed DIB to the record's end) starts and what its colour table holds, or null when it carries none. */
   dib?: (r: Buffer) => { at: number; usage: number } | null;
+  /** Where the record's device-dependent bitmap (a Bitmap16) has its head and its rows, or null when it carries none. */
+  bitmap16?: (r: Buffer) => { head: number; bits: number } | null;
 }
 
 const u16 = (r: Buffer, at: number): number => r.readUInt16LE(at);
@@ -34,6 +37,11 @@ const dibBlit = (bytes: number, at: number, usageAt: number | null, bare = at): 
 });
 /** A palette object ([MS-WMF] 2.2.1.3): start, count, 4-byte entries. */
 const palette: WmfRecordType = { min: 10, fields: (r) => [[0, 10 + 4 * u16(r, 8)]] };
+/** A bit-block transfer whose Bitmap16 starts at `head`, after its parameters; the variant without one has `bare` bytes and a reserved word. */
+const bitmap16Blit = (bytes: number, head: number, bare: number): WmfRecordType => ({
+  ...blit(bytes),
+  bitmap16: (r) => (r.length <= bare ? null : { head, bits: head + BITMAP16_HEAD }),
+});
 const points: WmfRecordType = { min: 8, fields: (r) => [[0, 8 + 4 * u16(r, 6)]] };
 
 /**
@@ -63,15 +71,16 @@ const WMF_RECORDS: ReadonlyMap<number, WmfRecordType> = new Map<number, WmfRecor
   [0x0521, { min: 12, fields: textOut }], // TEXTOUT
   [0x0a32, { min: 14, fields: extTextOut }], // EXTTEXTOUT
   [0x06ff, { min: 28, fields: region }], // CREATEREGION
-  [0x0922, blit(18)], // BITBLT
+  [0x0922, bitmap16Blit(18, 22, 24)], // BITBLT
   [0x0940, dibBlit(18, 22, null, 24)], // DIBBITBLT
-  [0x0b23, blit(20)], // STRETCHBLT
+  [0x0b23, bitmap16Blit(20, 26, 28)], // STRETCHBLT
   [0x0b41, dibBlit(20, 26, null, 28)], // DIBSTRETCHBLT
   [0x0d33, dibBlit(18, 24, 6)], // SETDIBTODEV
   [0x0f43, dibBlit(22, 28, 10)], // STRETCHDIB
   // DIBCREATEPATTERNBRUSH: a BS_PATTERN brush's colour table holds colours whatever its usage says.
   [0x0142, { ...blit(4), dib: (r) => ({ at: 10, usage: u16(r, 6) === BS_PATTERN ? DIB_RGB_COLORS : u16(r, 8) }) }],
-  [0x01f9, blit(10)], // CREATEPATTERNBRUSH
+  // CREATEPATTERNBRUSH: a Bitmap16's head, 18 reserved bytes (zeros), then its rows.
+  [0x01f9, { min: 16, fields: (r) => [[0, 16], [34, r.length]], bitmap16: () => ({ head: 6, bits: 34 }) }],
 ]);
 
 function polyPolygon(r: Buffer): Fields {
@@ -136,6 +145,8 @@ export function blankWmf(wmf: Buffer): Blanked {
       if (zeroSlack(record, known.fields?.(record) ?? [[0, known.min]])) blanked++;
       const dib = known.dib?.(record);
       if (dib != null && cleanPackedDib(record, dib.at, record.length, dib.usage)) blanked++;
+      const bitmap = known.bitmap16?.(record);
+      if (bitmap != null && cleanBitmap16(record, bitmap.head, bitmap.bits)) blanked++;
       if (write !== at) wmf.copy(wmf, write, at, at + size);
       write += size;
       largest = Math.max(largest, size / 2);

@@ -96,3 +96,31 @@ export function wmfDib(fn: number, r: Buffer): { at: number; usage: number } | n
       return null;
   }
 }
+
+/**
+ * A WMF record's Bitmap16 ([MS-WMF] 2.2.2.1: type, width, height, bytes a row, planes, bits a
+ * pixel, then the rows), in the old bit-block transfers with a source (longer than their variant
+ * without) and in CREATEPATTERNBRUSH (after its head, 18 reserved bytes, then the rows): the
+ * bytes of each row past its pixels, and past the last row, must be zeros; so must the reserved
+ * bytes. Null when they are.
+ */
+export function wmfBitmap16(fn: number, r: Buffer): string | null {
+  let head: number;
+  let rows: number;
+  if (fn === 0x0922 && r.length > 24) [head, rows] = [22, 32];
+  else if (fn === 0x0b23 && r.length > 28) [head, rows] = [26, 36];
+  else if (fn === 0x01f9) {
+    if (r.subarray(16, 34).some((byte) => byte !== 0)) return "a pattern brush's reserved bytes";
+    [head, rows] = [6, 34];
+  } else return null;
+  if (head + 10 > r.length) return null;
+  const stride = u16(r, head + 6);
+  const planes = r[head + 8]!;
+  const pixels = planes === 1 ? Math.ceil((u16(r, head + 2) * r[head + 9]!) / 8) : stride;
+  const count = u16(r, head + 4) * Math.max(1, planes);
+  let at = rows;
+  for (let row = 0; row < count && at < r.length; row++, at += stride) {
+    if (pixels < stride && r.subarray(at + pixels, at + stride).some((byte) => byte !== 0)) return "a bitmap row's padding";
+  }
+  return r.subarray(Math.min(rows + count * stride, r.length)).some((byte) => byte !== 0) ? "bytes after a bitmap's last row" : null;
+}

@@ -1,7 +1,7 @@
 import { proveDib, tableEnd } from "./metafile-proof-dib.js";
 import { emfBitmaps, emfSpans, outsideZero, zero } from "./metafile-proof-emf.js";
 import { emfPlusRecordSpans, proveEmfPlusObjects } from "./metafile-proof-emf-plus.js";
-import { wmfDib, wmfSpans } from "./metafile-proof-wmf.js";
+import { wmfBitmap16, wmfDib, wmfSpans } from "./metafile-proof-wmf.js";
 import { ProofReader } from "./reader.js";
 import type { ProofFailure } from "./shared.js";
 
@@ -165,6 +165,8 @@ function wmf(b: Buffer): ProofFailure | null {
       if (failure != null) return failure;
       const dib = wmfDib(fn, record);
       const bitmap = dib == null ? null : packedDib(record.subarray(dib.at), dib.usage);
+      const bitmap16 = wmfBitmap16(fn, record);
+      if (bitmap16 != null) return `${bitmap16} (a WMF record of function 0x${fn.toString(16)})`;
       if (bitmap != null) return `${bitmap} (a WMF record of function 0x${fn.toString(16)})`;
     }
     at += size;
