@@ -77,7 +77,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     redis,
     pool,
     workers,
-    budget: createWorkBudget({ maxFiles: config.MAX_FILES_IN_WORK, maxBytes: config.MAX_MB_IN_WORK * 1024 * 1024, maxQueued: config.MAX_QUEUED_REQUESTS }),
+    // A request waits for room half its deadline at most: admitted later, it would have too little of it left.
+    budget: createWorkBudget({ maxFiles: config.MAX_FILES_IN_WORK, maxBytes: config.MAX_MB_IN_WORK * 1024 * 1024, maxQueued: config.MAX_QUEUED_REQUESTS, maxWaitMs: (config.REQUEST_TIMEOUT_SECONDS * 1000) / 2 }),
     temp,
     fetcher,
     async close() {

@@ -10,6 +10,11 @@ export interface WorkBudgetOptions {
   maxBytes: number;
   /** Requests that may wait for room; the next one is told the service is busy. */
   maxQueued: number;
+  /**
+   * How long a request waits for room before it is told the service is busy: one that waited
+   * longer would not have the time left to be served within its deadline.
+   */
+  maxWaitMs: number;
 }
 
 /** One file's room in the budget. */
@@ -68,22 +73,32 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
   const drain = (): void => {
     while (queue.length > 0 && fits(queue[0]!.bytes)) queue.shift()!.admit();
   };
-  /** Waits in the queue (at its end, or ahead of it) until `n` fits, and takes it. */
+  /**
+   * Waits in the queue (at its end, or ahead of it) until `n` fits, and takes it; rejects with
+   * `BusyError` past `maxWaitMs`, with the signal's reason when the request ends first.
+   */
   const wait = (n: number, signal: AbortSignal, ahead: boolean): Promise<() => void> =>
     new Promise((resolve, reject) => {
+      const stopWaiting = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+      };
       const waiter: Waiter = {
         bytes: n,
         admit: () => {
-          signal.removeEventListener("abort", onAbort);
+          stopWaiting();
           resolve(take(n));
         },
       };
-      const onAbort = (): void => {
+      const leave = (reason: unknown): void => {
+        stopWaiting();
         const i = queue.indexOf(waiter);
         if (i >= 0) queue.splice(i, 1);
-        reject(signal.reason);
+        reject(reason);
         drain();
       };
+      const onAbort = (): void => leave(signal.reason);
+      const timer = setTimeout(() => leave(new BusyError(`no room for ${n} bytes within ${opts.maxWaitMs} ms`)), opts.maxWaitMs);
       signal.addEventListener("abort", onAbort, { once: true });
       if (ahead) queue.unshift(waiter);
       else queue.push(waiter);

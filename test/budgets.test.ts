@@ -70,3 +70,28 @@ describe("a request's deadline stops everything it started", () => {
     await expect.poll(async () => (await remove(server, "dot.png", png)).status, { timeout: 30_000, interval: 100 }).toBe(200);
   });
 });
+
+describe("a request that waited half its deadline for room is told the service is busy", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ MAX_FILES_IN_WORK: "1", REQUEST_TIMEOUT_SECONDS: "6" });
+  });
+  afterAll(async () => server?.stop());
+
+  it("two files queued behind a slow one get 503 with Retry-After after ~3 s (on main: the deadline's 422 after 6 s, never started)", async () => {
+    const first = remove(server, "slow.svg", slow);
+    await new Promise((r) => setTimeout(r, 1000));
+    const started = Date.now();
+    const queued = await Promise.all([remove(server, "slow-2.svg", slow), remove(server, "slow-3.svg", slow)]);
+    const waited = Date.now() - started;
+    for (const res of queued) {
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(await res.json()).toEqual({ success: false, error: "The service is busy; retry later" });
+    }
+    expect(waited).toBeGreaterThanOrEqual(2900);
+    expect(waited).toBeLessThan(5900);
+    expect([200, 422]).toContain((await first).status);
+    await expect.poll(() => tempFiles(server.dataDir), { timeout: 5000 }).toEqual([]);
+  });
+});

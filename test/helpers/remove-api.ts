@@ -8,16 +8,19 @@ export interface RemoveOutcome {
   body: Record<string, unknown>;
   /** The downloaded cleaned bytes (null when the request failed). */
   cleaned: Buffer | null;
+  /** The answer's Retry-After header, if any. */
+  retryAfter?: string | null;
 }
 
 /** Uploads a file to POST /api/v1/remove (with extra form fields: `keep`...) and, on success, downloads the cleaned copy. */
 export async function removeViaApi(server: RunningServer, file: string, name = path.basename(file), fields: Record<string, string> = {}): Promise<RemoveOutcome> {
   const res = await postFile(`${server.baseUrl}/api/v1/remove`, { name, data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey }, fields });
   const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200 || typeof body["downloadUrl"] !== "string") return { status: res.status, body, cleaned: null };
+  const retryAfter = res.headers.get("retry-after");
+  if (res.status !== 200 || typeof body["downloadUrl"] !== "string") return { status: res.status, body, cleaned: null, retryAfter };
   const dl = await fetch(body["downloadUrl"]);
   if (dl.status !== 200) throw new Error(`download of ${name} failed with ${dl.status}`);
-  return { status: res.status, body, cleaned: Buffer.from(await dl.arrayBuffer()) };
+  return { status: res.status, body, cleaned: Buffer.from(await dl.arrayBuffer()), retryAfter };
 }
 
 /**
