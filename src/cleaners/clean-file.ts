@@ -92,7 +92,8 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
       },
     });
     if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });
-    return nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(nested) };
+    // A cleaner that counts its inner files' removals itself (Office 97-2003 pictures) may also hand some to cleanNested.
+    return nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(outcome?.nested == null ? nested : [outcome.nested, ...nested]) };
   } finally {
     await fsp.rm(workDir, { recursive: true, force: true });
   }

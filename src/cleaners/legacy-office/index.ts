@@ -4,6 +4,7 @@ import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
+import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
@@ -62,7 +63,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
- * (word-review.ts), the JPEG, PNG, TIFF and DIB pictures in any
+ * (word-review.ts), the files embedded whole in objects (an Office 2007+ document, a packaged
+ * file) by their own cleaners (embedded-files.ts), the JPEG, PNG, TIFF and DIB pictures in any
  * stream lose their metadata in place, the EMF and WMF drawings their descriptions and comments
  * (counted as `metafileText`) (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
@@ -137,6 +139,7 @@ export const legacyOfficeCleaner: Cleaner = {
       else metafileTexts += cleanPictures(b, keepProfile, pictures);
     }
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
+    await cleanEmbeddedFiles(ctx, doc);
 
     if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
       throw new BadFileError(

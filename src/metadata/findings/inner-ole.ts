@@ -1,5 +1,6 @@
 import CFB from "cfb";
 import { describeName } from "../../cleaners/archive/member-name.js";
+import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 
 /** One embedded (OLE) object's file, as it would be saved on its own. */
 export interface OleObject {
@@ -82,33 +83,11 @@ function storageObject(doc: CFB.CFB$Container, storage: string): OleObject {
   };
 }
 
-/**
- * Object Packager's native data (undocumented, as every reader takes it): a 2-byte signature, the
- * label and the original path (ANSI, NUL-ended), 4 bytes, the temporary path (its length first),
- * the file's size and bytes. Data of another shape is an OLE 1 object's own, given whole.
- */
+/** Packager data's file, by its label's name; data of another shape is an OLE 1 object's own, given whole. */
 export function packagedFile(native: Buffer): OleObject {
-  let at = 2;
-  const cString = (): string | null => {
-    const end = native.indexOf(0, at);
-    if (end < 0) return null;
-    const s = native.toString("latin1", at, end);
-    at = end + 1;
-    return s;
-  };
-  const u32 = (): number | null => {
-    if (at + 4 > native.length) return null;
-    at += 4;
-    return native.readUInt32LE(at - 4);
-  };
-  const label = native.length >= 2 && native.readUInt16LE(0) === 2 ? cString() : null;
-  const whole: OleObject = { label: null, size: native.length, bytes: () => native };
-  if (label == null || cString() == null || u32() == null) return whole;
-  const tempLength = u32();
-  if (tempLength == null || at + tempLength > native.length) return whole;
-  at += tempLength;
-  const size = u32();
-  if (size == null || at + size > native.length) return whole;
-  const data = native.subarray(at, at + size);
-  return { label: label === "" ? null : describeName(label.replace(/^.*[\\/]/, "")), size, bytes: () => data };
+  const packaged = parsePackage(native);
+  if (packaged == null) return { label: null, size: native.length, bytes: () => native };
+  const data = native.subarray(packaged.at, packaged.at + packaged.length);
+  const name = packaged.label.replace(/^.*[\\/]/, "");
+  return { label: name === "" ? null : describeName(name), size: data.length, bytes: () => data };
 }

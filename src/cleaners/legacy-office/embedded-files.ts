@@ -1,0 +1,55 @@
+import fsp from "node:fs/promises";
+import path from "node:path";
+import type CFB from "cfb";
+import { BadFileError } from "../errors.js";
+import type { CleanContext } from "../types.js";
+import { packageData, parsePackage } from "./ole-package.js";
+
+const OLE10_NATIVE = "\x01Ole10Native";
+
+/**
+ * Files embedded whole in a compound document's objects ([MS-OLEDS]), each cleaned by its own
+ * cleaner (`ctx.cleanNested`, which verifies it and counts what it removed) and written back in
+ * its place: an Office 2007+ document in a `Package` stream (an embedded DOCX or XLSX, with its
+ * authors), and a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
+ * GPS position), whose original and temporary paths become its bare name. Nothing refers to
+ * these streams by offset, so they may change size. An embedded file no cleaner handles makes the
+ * document refused. OLE 1 objects' own native data is left as it is. Resolves to the number of
+ * files cleaned.
+ */
+export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container): Promise<number> {
+  let n = 0;
+  for (const e of doc.FileIndex) {
+    if (e.type !== 2 || e.content == null || (e.name !== "Package" && e.name !== OLE10_NATIVE)) continue;
+    const content = Buffer.from(e.content);
+    let cleaned: Buffer;
+    if (e.name === "Package") cleaned = await cleanFile(ctx, content, n);
+    else {
+      const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
+      const native = content.subarray(4, 4 + Math.min(size, content.length - 4));
+      const packaged = parsePackage(native);
+      if (packaged == null) continue;
+      const data = await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n);
+      const rebuilt = packageData(packaged.label, data);
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(rebuilt.length);
+      cleaned = Buffer.concat([head, rebuilt]);
+    }
+    e.content = cleaned;
+    e.size = cleaned.length;
+    n++;
+  }
+  return n;
+}
+
+async function cleanFile(ctx: CleanContext, data: Buffer, n: number): Promise<Buffer> {
+  const input = path.join(ctx.workDir, `object-${n}`);
+  const output = path.join(ctx.workDir, `object-${n}-clean`);
+  await fsp.writeFile(input, data, { flag: "wx" });
+  if ((await ctx.cleanNested(input, output)) == null) {
+    throw new BadFileError("The document holds an embedded file of a kind this service cannot clean.", new Error(`legacy-office: embedded object ${n + 1} has no cleaner`));
+  }
+  const cleaned = await fsp.readFile(output);
+  await Promise.all([fsp.rm(input), fsp.rm(output)]);
+  return cleaned;
+}

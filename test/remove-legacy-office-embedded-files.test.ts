@@ -1,0 +1,67 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import CFB from "cfb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { embedObjects } from "./helpers/make-ole-objects.js";
+import { makeOffice } from "./helpers/make-office.js";
+import { markedJpeg } from "./helpers/make-pdf.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { readZip } from "./helpers/read-archives.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { pixelSignature } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-legacy-embedded-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The streams of a compound file with a given name, in order. */
+function streams(bytes: Buffer, name: string): Buffer[] {
+  const doc = CFB.read(bytes, { type: "buffer" });
+  return doc.FileIndex.filter((e) => e.type === 2 && e.name === name && e.content != null).map((e) => Buffer.from(e.content));
+}
+
+describe("POST /api/v1/remove on a Word 97-2003 document holding embedded files", () => {
+  it("an embedded DOCX (Package stream) and a packaged photo (Object Packager) are cleaned by their own cleaners, the photo's paths cut to its name; text and pixels stay", async () => {
+    const marker = `Embedded${crypto.randomBytes(5).toString("hex")}`;
+    const docx = await makeOffice("docx", `${marker}docx`, await markedJpeg(dir, `${marker}picture`));
+    const photo = await markedJpeg(dir, `${marker}photo`);
+    const doc = await makeMarkedLegacyOffice(dir, "doc", `${marker}outer`);
+    await embedObjects(doc, [
+      { kind: "package", document: docx.bytes },
+      { kind: "packaged", name: "rome.jpg", sourcePath: `C:\\Users\\${marker}path\\Pictures\\rome.jpg`, data: photo },
+    ]);
+    const original = await fs.readFile(doc);
+    for (const m of ["docx", "photo", "path"]) expect([...(await findMarker(original, `${marker}${m}`)), ...(await findMarker(streams(original, "Package")[0]!, `${marker}${m}`))], m).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, doc, "report.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = cleaned!;
+    const [pkg] = streams(out, "Package");
+    for (const place of [out, pkg!]) expect(await findMarker(place, marker)).toEqual([]);
+    // The embedded document keeps its text (its tracked changes accepted) and its picture; the packaged photo is the same picture, under its bare name.
+    const members = (await readZip(pkg!)).members;
+    const text = members.find((e) => e.name === docx.bodyPart)?.data.toString("utf8").replace(/<[^>]+>/g, "");
+    expect(text).toContain("Hello body text insertedcommented");
+    expect(members.some((e) => e.name === docx.imagePart)).toBe(true);
+    const [native] = streams(out, "\x01Ole10Native");
+    expect(native!.toString("latin1")).toContain("rome.jpg\0rome.jpg\0");
+    const jpeg = native!.subarray(native!.indexOf(Buffer.from([0xff, 0xd8, 0xff])));
+    const [before, after] = [path.join(dir, "before.jpg"), path.join(dir, "after.jpg")];
+    await fs.writeFile(before, photo);
+    await fs.writeFile(after, jpeg);
+    expect(await pixelSignature(after)).toBe(await pixelSignature(before));
+  }, 120_000);
+});
