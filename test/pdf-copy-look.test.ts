@@ -7,6 +7,7 @@ import { dumpObjects } from "../src/cleaners/pdf/qpdf.js";
 import { pageText } from "../src/cleaners/pdf/same-text.js";
 import { makePdf } from "./helpers/make-files.js";
 import { assemblePdf, makePdfWithAttachments, makePdfWithReviewAnnotations, makePdfWithScripts } from "./helpers/make-pdf.js";
+import { loggedQpdf, type QpdfLog } from "./helpers/qpdf-log.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
@@ -21,8 +22,7 @@ import { run } from "./helpers/tools.js";
 const MARKER = "CopyLookMark5";
 
 let dir: string;
-let shims: string;
-let log: string;
+let qpdfLog: QpdfLog;
 let server: RunningServer;
 
 /** A PDF of these objects, numbered from 1, the first the catalog, with the marker as its author. */
@@ -52,10 +52,9 @@ async function dumpOf(file: string) {
 
 /** The qpdf runs one removal starts, as the PATH shim logged them. */
 async function qpdfRunsOf(file: string): Promise<{ status: number; runs: string[]; cleaned: Buffer | null }> {
-  await fs.writeFile(log, "");
+  await qpdfLog.clear();
   const r = await removeViaApi(server, file);
-  const runs = (await fs.readFile(log, "utf8")).split("\n").filter((l) => l !== "");
-  return { status: r.status, runs, cleaned: r.cleaned };
+  return { status: r.status, runs: await qpdfLog.runs(), cleaned: r.cleaned };
 }
 
 async function qpdfPages(file: string): Promise<number> {
@@ -65,12 +64,8 @@ async function qpdfPages(file: string): Promise<number> {
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-copy-look-"));
-  shims = path.join(dir, "shims");
-  log = path.join(dir, "qpdf.log");
-  await fs.mkdir(shims);
-  const real = (await run("sh", ["-c", "command -v qpdf"])).stdout.toString().trim();
-  await fs.writeFile(path.join(shims, "qpdf"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
-  server = await startServer({ PATH: `${shims}:${process.env["PATH"] ?? ""}` });
+  qpdfLog = await loggedQpdf(dir);
+  server = await startServer({ PATH: qpdfLog.path });
 });
 
 afterAll(async () => {

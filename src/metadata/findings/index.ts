@@ -7,7 +7,7 @@ import { innerFindings } from "./inner.js";
 import { legacyOfficeFindings } from "./legacy-office.js";
 import { locationFindings } from "./location.js";
 import { officeFindings } from "./office.js";
-import { pdfFindings } from "./pdf.js";
+import { pdfFindings, pdfObjectsOnce } from "./pdf.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
 import { type PictureAhead, previewFindings } from "./previews.js";
 import { psdFindings } from "./psd.js";
@@ -41,14 +41,15 @@ export async function findingsOf(
   opts: { pdfObjects?: boolean; picture?: PictureAhead | null; exiftool?: ExifToolAccess } = {},
 ): Promise<Finding[]> {
   const entries = tagEntries(tags);
+  const objects = (opts.pdfObjects ?? true) ? pdfObjectsOnce(file) : null;
   const looked = await Promise.all([
     previewFindings(entries, file, scratchDir, opts.picture),
     trailerFindings(entries, file, tags["ExifTool:Warning"] != null || tags["ExifTool:Error"] != null),
-    pdfFindings(entries, file, opts.pdfObjects ?? true),
+    pdfFindings(entries, file, objects),
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),
     psdFindings(entries, file),
-    opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool) : [],
+    opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool, objects) : [],
   ]);
   const all = [
     ...locationFindings(entries),

@@ -5,7 +5,9 @@ import { BadFileError, TooComplexError } from "../../cleaners/errors.js";
 import { embeddedFileStreams, fileName, specsByStream } from "../../cleaners/pdf/file-specs.js";
 import { isDict, objectKey, ObjectView } from "../../cleaners/pdf/object-view.js";
 import { dumpObjects } from "../../cleaners/pdf/qpdf.js";
+import type { QpdfDocument } from "../../cleaners/pdf/scrub-objects.js";
 import type { InnerFile, InnerSource } from "./inner-types.js";
+import type { PdfObjects } from "./pdf.js";
 
 /**
  * Bytes that must occur in a PDF holding an attached file: its specification's `/EF`, unless its
@@ -20,20 +22,31 @@ const MAX_NAME = 127;
 /**
  * A PDF's attached files (the document's list, attachment annotations, anywhere a file
  * specification holds one), by the name their specification gives, read as the PDF cleaner
- * reads them: one qpdf run for the objects, one per file for its decoded data, capped.
+ * reads them: one qpdf run for the objects, one per file for its decoded data, capped. `shared`:
+ * the same file's objects as the findings dumped them (pdf.ts); its own run only when they could
+ * not (qpdf's output past their smaller cap, say) or were not asked for.
  */
-export const pdfSource: InnerSource = async (file, scratch, visit) => {
-  if (!(await mayHoldAttachments(file))) return 0;
-  let view: ObjectView;
+export function pdfSourceOf(shared: PdfObjects | null): InnerSource {
+  return async (file, scratch, visit) => {
+    if (!(await mayHoldAttachments(file))) return 0;
+    const doc = (await shared?.()) ?? (await dumpedObjects(file, scratch));
+    return doc == null ? 0 : visitAttached(file, scratch, new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] }), visit);
+  };
+}
+
+/** The objects of `file` from a qpdf run of the look's own; null when qpdf cannot read them. */
+async function dumpedObjects(file: string, scratch: string): Promise<QpdfDocument | null> {
   try {
-    const { doc } = await dumpObjects(file, `${scratch}.json`);
-    view = new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] });
+    return (await dumpObjects(file, `${scratch}.json`)).doc;
   } catch (err) {
-    if (err instanceof BadFileError || err instanceof TooComplexError) return 0;
+    if (err instanceof BadFileError || err instanceof TooComplexError) return null;
     throw err;
   } finally {
     await fsp.rm(`${scratch}.json`, { force: true });
   }
+}
+
+async function visitAttached(file: string, scratch: string, view: ObjectView, visit: (inner: InnerFile) => Promise<void>): Promise<number> {
   const specs = specsByStream(view);
   for (const [i, ref] of embeddedFileStreams(view).entries()) {
     const spec = specs.get(ref)?.[0];
@@ -43,7 +56,7 @@ export const pdfSource: InnerSource = async (file, scratch, visit) => {
     await visit(attached(file, ref, `${scratch}-${i}`, spec != null ? describeName(fileName(spec)) : "attachment", typeof size === "number" ? size : 0));
   }
   return 0;
-};
+}
 
 function attached(pdf: string, ref: string, prefix: string, name: string, claimedSize: number): InnerFile {
   return {

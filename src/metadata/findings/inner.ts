@@ -11,7 +11,8 @@ import { isBareJpeg, isBareJpegFile } from "./inner-bare-jpeg.js";
 import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
-import { pdfSource } from "./inner-pdf.js";
+import { pdfSourceOf } from "./inner-pdf.js";
+import type { PdfObjects } from "./pdf.js";
 import { rtfSource } from "./inner-rtf.js";
 import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
@@ -75,8 +76,8 @@ interface Look {
  * ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
  */
-export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess): Promise<Finding[]> {
-  const source = sourceFor(entries);
+export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess, pdfObjects: PdfObjects | null = null): Promise<Finding[]> {
+  const source = sourceFor(entries, pdfObjects);
   if (source == null) return [];
   await fsp.mkdir(scratchDir, { recursive: true });
   const look: Look = { exiftool, scratchDir, until: performance.now() + INNER_LOOK_LIMITS.maxMs, files: 0, bytes: 0, notLooked: 0, made: 0 };
@@ -99,10 +100,11 @@ export function innerWarnings(findings: readonly Finding[]): string[] {
   return left == null ? [] : [`${left.value} file(s) inside this file were not looked into (the findings' limits of files, bytes and time, damaged or too complex files): the findings leave out their metadata.`];
 }
 
-function sourceFor(entries: readonly TagEntry[]): InnerSource | null {
+/** `pdfObjects`: the objects of this very file, when the findings dump them anyway (a PDF's attached files are found there). */
+function sourceFor(entries: readonly TagEntry[], pdfObjects: PdfObjects | null = null): InnerSource | null {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (typeof type !== "string") return null;
-  if (type === "PDF") return pdfSource;
+  if (type === "PDF") return pdfSourceOf(pdfObjects);
   if (type === "PSD" || type === "PSB") return psdSource;
   if (type === "RTF") return rtfSource;
   return zipSourceFor(type) ?? tarSourceFor(type) ?? audioSourceFor(type) ?? legacySourceFor(type);

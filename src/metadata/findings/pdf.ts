@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { isReview } from "../../cleaners/pdf/review-annotations.js";
-import type { PdfDict } from "../../cleaners/pdf/scrub-objects.js";
+import type { PdfDict, QpdfDocument } from "../../cleaners/pdf/scrub-objects.js";
 import { qpdfRanOutOfMemory } from "../../cleaners/pdf/qpdf.js";
 import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
@@ -21,10 +21,11 @@ interface PdfContent {
  * `hidden` and `identifiers` of a PDF: review annotations and their authors, attached files,
  * JavaScript, the trailer's `/ID`, read from every object (object streams included) through
  * qpdf; and earlier revisions, counted from the file's cross-reference sections (an incremental
- * update leaves the previous text in the file). `objects: false` leaves the objects to a reader
- * that dumps them anyway (the PDF cleaner, which gives `pdfObjectFindings` of its own dump).
+ * update leaves the previous text in the file). `objects` reads them (`pdfObjectsOnce`, shared
+ * with the look at the attached files); null leaves them to a reader that dumps them anyway (the
+ * PDF cleaner, which gives `pdfObjectFindings` of its own dump).
  */
-export async function pdfFindings(entries: readonly TagEntry[], file: string, objects = true): Promise<Finding[]> {
+export async function pdfFindings(entries: readonly TagEntry[], file: string, objects: PdfObjects | null): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
   if (type !== "PDF") return [];
   const findings: Finding[] = [];
@@ -33,9 +34,18 @@ export async function pdfFindings(entries: readonly TagEntry[], file: string, ob
   if (revisions > 1) {
     findings.push({ kind: "hidden", severity: "high", title: `The PDF keeps ${revisions - 1} earlier revision(s) of itself, readable by anyone.`, tags: [], value: String(revisions - 1) });
   }
-  if (!objects) return findings;
-  const dump = await readObjects(file);
-  return dump == null ? findings : [...findings, ...pdfObjectFindings(dump)];
+  if (objects == null) return findings;
+  const dump = await objects();
+  return dump == null ? findings : [...findings, ...pdfObjectFindings(dump.qpdf[1])];
+}
+
+/** A PDF's objects as qpdf dumps them (stream data left out), or null when qpdf cannot read them within its limits. */
+export type PdfObjects = () => Promise<QpdfDocument | null>;
+
+/** `file`'s objects, dumped by qpdf on the first call only: the findings and the look at its attached files share one run. */
+export function pdfObjectsOnce(file: string): PdfObjects {
+  let dump: Promise<QpdfDocument | null> | undefined;
+  return () => (dump ??= readObjects(file));
 }
 
 /** The findings of a PDF's objects, as qpdf's JSON v2 gives them (`qpdf[1]`, stream data or not). */
@@ -60,7 +70,7 @@ export function pdfObjectFindings(objects: Readonly<Record<string, unknown>>): F
 }
 
 /** qpdf's objects (stream data left out), or null when qpdf cannot read them within its limits. */
-async function readObjects(file: string): Promise<Record<string, unknown> | null> {
+async function readObjects(file: string): Promise<QpdfDocument | null> {
   const r = await runOrNull(
     runTool("qpdf", ["--json-output=2", "--json-key=qpdf", "--json-stream-data=none", file, "-"], {
       timeoutMs: QPDF_TIMEOUT_MS,
@@ -76,8 +86,9 @@ async function readObjects(file: string): Promise<Record<string, unknown> | null
   } catch {
     return null;
   }
-  const objects = (parsed as { qpdf?: unknown[] }).qpdf?.[1];
-  return objects == null || typeof objects !== "object" ? null : (objects as Record<string, unknown>);
+  const [header, objects] = (parsed as { qpdf?: unknown[] }).qpdf ?? [];
+  if (objects == null || typeof objects !== "object") return null;
+  return { qpdf: [header != null && typeof header === "object" ? (header as Record<string, unknown>) : {}, objects as QpdfDocument["qpdf"][1]] };
 }
 
 function contentOf(objects: Readonly<Record<string, unknown>>): PdfContent {
