@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AvKind, makeMarkedAv, makeMarkedMusepack, makeMarkedMusepackSv8 } from "./helpers/make-av-formats.js";
+import { type AvKind, makeMarkedAv, makeMarkedOldMonkeysAudio, makeMarkedMusepack, makeMarkedMusepackSv8 } from "./helpers/make-av-formats.js";
 import { mediaContent, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -84,6 +84,18 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(out.length).toBe(firstFrame + frames + out.readUInt32LE(32));
     const md5 = crypto.createHash("md5").update(out.subarray(firstFrame - out.readUInt32LE(20))).update(out.subarray(52, 76)).update(out.subarray(76, 76 + out.readUInt32LE(16))).digest();
     expect(out.subarray(36, 52)).toEqual(md5);
+  });
+
+  it("cleans a Monkey's Audio stream of the format before 3.98, whose version says how to decode it (mutagen's mac-396.ape)", async () => {
+    const { file, frames } = await makeMarkedOldMonkeysAudio(dir, MARKER);
+    expect((await exiftool(["-s3", "-APE:APEVersion", file])).trim()).toBe("3.96");
+    const { status, body, cleaned } = await removeViaApi(server, file, "old.ape");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.ape`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(cleaned!.subarray(cleaned!.length - frames.length)).toEqual(frames);
   });
 
   // No free encoder writes the Musepack version ExifTool recognises, so the stream is a real

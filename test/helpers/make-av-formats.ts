@@ -162,18 +162,8 @@ function monkeysAudio(marker: string): Buffer {
   const frames = 10;
   const blocks = 4410;
   const frameLength = 16;
-  const dataBytes = frames * blocks * 4;
-  const info = riffChunk("LIST", Buffer.concat([Buffer.from("INFO", "latin1"), riffChunk("IART", Buffer.from(`${marker}\0`, "latin1"))]));
-  const fmt = Buffer.alloc(16);
-  fmt.writeUInt16LE(1, 0);
-  fmt.writeUInt16LE(2, 2);
-  fmt.writeUInt32LE(44100, 4);
-  fmt.writeUInt32LE(44100 * 4, 8);
-  fmt.writeUInt16LE(4, 12);
-  fmt.writeUInt16LE(16, 14);
   const trailer = riffChunk("id3 ", id3v2(marker));
-  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", fmt), info]);
-  const wavHeader = Buffer.concat([Buffer.from("RIFF", "latin1"), le32(body.length + 8 + dataBytes + trailer.length), body, Buffer.from("data", "latin1"), le32(dataBytes)]);
+  const wavHeader = storedWavHeader(marker, frames * blocks * 4, trailer.length);
 
   const descriptor = Buffer.alloc(52);
   descriptor.write("MAC ", 0, "latin1");
@@ -193,6 +183,41 @@ function monkeysAudio(marker: string): Buffer {
   header.writeUInt16LE(2, 18);
   header.writeUInt32LE(44100, 20);
   const firstFrame = 52 + 24 + frames * 4 + wavHeader.length;
+  const { seekTable, frameData } = silentFrames(frames, frameLength, firstFrame);
+  const stream = Buffer.concat([descriptor, header, seekTable, wavHeader, frameData, trailer]);
+  // The file's MD5, as Monkey's Audio computes it, so that the cleaner has one to keep right.
+  crypto.createHash("md5").update(stream.subarray(firstFrame - wavHeader.length)).update(header).update(seekTable).digest().copy(stream, 36);
+  return Buffer.concat([id3v2(marker), stream, apeTag(marker), id3v1(marker)]);
+}
+
+/**
+ * Monkey's Audio of the format before version 3.98 (mutagen's mac-396.ape): a 32-byte header
+ * (version 3.96, no descriptor), the stored WAV header with an INFO tag, the seek table, frames of
+ * silence; the same tags around the stream. Returns the file and where its frames are in it.
+ */
+export async function makeMarkedOldMonkeysAudio(dir: string, marker: string): Promise<{ file: string; frames: Buffer }> {
+  const frames = 10;
+  const frameLength = 16;
+  const wavHeader = storedWavHeader(marker, frames * 4410 * 4, 0);
+  // cID, nVersion, nCompressionLevel, nFormatFlags, nChannels, nSampleRate, nHeaderBytes,
+  // nTerminatingBytes, nTotalFrames, nFinalFrameBlocks.
+  const header = Buffer.alloc(32);
+  header.write("MAC ", 0, "latin1");
+  header.writeUInt16LE(3960, 4);
+  header.writeUInt16LE(2000, 6);
+  header.writeUInt16LE(2, 10);
+  header.writeUInt32LE(44100, 12);
+  header.writeUInt32LE(wavHeader.length, 16);
+  header.writeUInt32LE(frames, 24);
+  header.writeUInt32LE(4410, 28);
+  const { seekTable, frameData } = silentFrames(frames, frameLength, header.length + wavHeader.length + frames * 4);
+  const file = path.join(dir, `marked-${crypto.randomUUID()}.ape`);
+  await fs.writeFile(file, Buffer.concat([id3v2(marker), header, wavHeader, seekTable, frameData, apeTag(marker), id3v1(marker)]));
+  return { file, frames: Buffer.concat([seekTable, frameData]) };
+}
+
+/** Monkey's Audio frames of stereo silence from `firstFrame` on, and the seek table pointing at them. */
+function silentFrames(frames: number, frameLength: number, firstFrame: number): { seekTable: Buffer; frameData: Buffer } {
   const seekTable = Buffer.alloc(frames * 4);
   const frameData = Buffer.alloc(frames * frameLength);
   for (let i = 0; i < frames; i++) {
@@ -201,10 +226,24 @@ function monkeysAudio(marker: string): Buffer {
     frameData.writeUInt32LE((0x80000000 | i) >>> 0, i * frameLength);
     frameData.writeUInt32LE(3, i * frameLength + 4);
   }
-  const stream = Buffer.concat([descriptor, header, seekTable, wavHeader, frameData, trailer]);
-  // The file's MD5, as Monkey's Audio computes it, so that the cleaner has one to keep right.
-  crypto.createHash("md5").update(stream.subarray(firstFrame - wavHeader.length)).update(header).update(seekTable).digest().copy(stream, 36);
-  return Buffer.concat([id3v2(marker), stream, apeTag(marker), id3v1(marker)]);
+  return { seekTable, frameData };
+}
+
+/**
+ * The header of the WAV a Monkey's Audio stream was made from, as the stream stores it: 16-bit
+ * stereo at 44.1 kHz, an INFO tag naming `marker`, up to the data chunk's header.
+ */
+function storedWavHeader(marker: string, dataBytes: number, trailerBytes: number): Buffer {
+  const fmt = Buffer.alloc(16);
+  fmt.writeUInt16LE(1, 0);
+  fmt.writeUInt16LE(2, 2);
+  fmt.writeUInt32LE(44100, 4);
+  fmt.writeUInt32LE(44100 * 4, 8);
+  fmt.writeUInt16LE(4, 12);
+  fmt.writeUInt16LE(16, 14);
+  const info = riffChunk("LIST", Buffer.concat([Buffer.from("INFO", "latin1"), riffChunk("IART", Buffer.from(`${marker}\0`, "latin1"))]));
+  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", fmt), info]);
+  return Buffer.concat([Buffer.from("RIFF", "latin1"), le32(body.length + 8 + dataBytes + trailerBytes), body, Buffer.from("data", "latin1"), le32(dataBytes)]);
 }
 
 /** An APEv2 tag (header, one item, footer). */

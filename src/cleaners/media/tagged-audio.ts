@@ -9,7 +9,8 @@ import { anyOf, structuralTags } from "./structural-lists.js";
 
 /** What ExifTool reads from the stream headers themselves: how to decode, not who made it. */
 const isStreamHeader = structuralTags({
-  APE: ["CompressionLevel", "BlocksPerFrame", "FinalFrameBlocks", "TotalFrames", "BitsPerSample", "Channels", "SampleRate"],
+  // APEVersion: read from the header of streams before 3.98, whose layout it decides.
+  APE: ["APEVersion", "CompressionLevel", "BlocksPerFrame", "FinalFrameBlocks", "TotalFrames", "BitsPerSample", "Channels", "SampleRate"],
   MPC: [
     "TotalFrames", "SampleRate", "Quality", "MaxBand", "ReplayGainTrackPeak", "ReplayGainTrackGain",
     "ReplayGainAlbumPeak", "ReplayGainAlbumGain", "FastSeek", "Gapless", "EncoderVersion",
