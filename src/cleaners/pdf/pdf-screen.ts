@@ -95,10 +95,10 @@ interface Counts {
  * service's tree grew by ~600 MB for a removal (plain objects) to ~800 MB (in object streams), by
  * ~575 MB for an extraction; four at once reached 2.3-2.7 GB.
  */
-export const PDF_BYTES_PER_OBJECT = 2048;
+const PDF_BYTES_PER_OBJECT = 2048;
 
 /** The same for each cross-reference entry, free ones too (2,000,000 took ExifTool 290 MB). */
-export const PDF_BYTES_PER_XREF_ENTRY = 256;
+const PDF_BYTES_PER_XREF_ENTRY = 256;
 
 /**
  * Refuses (TooComplexError) a PDF of more objects than MAX_PDF_OBJECTS or cross-reference entries
