@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
 import { apicFrame, bareMp3, flacWithPictures, id3v23Head, mp3WithPictures } from "./helpers/make-covers.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
-import { embedObjects, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
+import { embedObjects, makePptWithWorkbook, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { appendInside, keyedMeta } from "./helpers/plant-boxes.js";
@@ -445,6 +445,12 @@ describe("findings of the objects embedded in documents", () => {
     expectPhotoFindings(findings, "object 2 > word/media/image1.jpeg");
     expectPhotoFindings(findings, "object 3 (rome.jpg)");
   }, 120_000);
+
+  it("a .ppt's embedded workbook (LibreOffice's export of an ODP showing a spreadsheet: a compressed ExOleObjStg record) gives its author, as object 1", async () => {
+    const ppt = await makePptWithWorkbook(await fs.mkdtemp(path.join(tmp, "ppt-object-")), "PptObjectMark");
+    const { findings } = await extract("slides.ppt", await fs.readFile(ppt));
+    expect(about(findings, "object 1").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("PptObjectMark");
+  }, 60_000);
 
   it("an RTF's JPEG pictures (hex and \\bin) and its objects (a workbook, a packaged photo, a DOCX in a Word 2007 object) are looked into", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "rtf-"));

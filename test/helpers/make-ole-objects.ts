@@ -1,5 +1,8 @@
 import fs from "node:fs/promises";
+import path from "node:path";
 import CFB from "cfb";
+import { soffice } from "./make-legacy-office.js";
+import { zip } from "./make-office.js";
 
 /**
  * Embedded (OLE) objects as Office writes them ([MS-OLEDS]): in a Word 97-2003 document, each
@@ -47,4 +50,32 @@ function withSize(data: Buffer): Buffer {
   const size = Buffer.alloc(4);
   size.writeUInt32LE(data.length);
   return Buffer.concat([size, data]);
+}
+
+/**
+ * A PowerPoint 97-2003 presentation made by LibreOffice from an ODP whose slide shows an embedded
+ * spreadsheet (an ODF object whose properties name `marker` as its author): LibreOffice writes it
+ * as an Excel workbook in a compressed ExOleObjStg record of the `PowerPoint Document` stream.
+ */
+export async function makePptWithWorkbook(dir: string, marker: string): Promise<string> {
+  const work = await fs.mkdtemp(path.join(dir, "ppt-object-"));
+  const office = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3"';
+  const content = `<?xml version="1.0" encoding="UTF-8"?><office:document-content ${office} xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"><office:body><office:presentation><draw:page draw:name="p1"><draw:frame svg:x="2cm" svg:y="2cm" svg:width="10cm" svg:height="5cm"><draw:object xlink:href="./Object 1" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame></draw:page></office:presentation></office:body></office:document-content>`;
+  const sheet = `<?xml version="1.0" encoding="UTF-8"?><office:document-content ${office} xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row><table:table-cell><text:p>cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>`;
+  const meta = `<?xml version="1.0" encoding="UTF-8"?><office:document-meta ${office} xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta><meta:initial-creator>${marker} initial</meta:initial-creator><dc:creator>${marker} creator</dc:creator></office:meta></office:document-meta>`;
+  const entry = (p: string, type: string): string => `<manifest:file-entry manifest:full-path="${p}" manifest:media-type="${type}"/>`;
+  const manifest = `<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">${entry("/", "application/vnd.oasis.opendocument.presentation")}${entry("content.xml", "text/xml")}${entry("Object 1/", "application/vnd.oasis.opendocument.spreadsheet")}${entry("Object 1/content.xml", "text/xml")}${entry("Object 1/meta.xml", "text/xml")}</manifest:manifest>`;
+  const odp = path.join(work, "slides.odp");
+  await fs.writeFile(
+    odp,
+    await zip([
+      ["mimetype", "application/vnd.oasis.opendocument.presentation"],
+      ["content.xml", content],
+      ["Object 1/content.xml", sheet],
+      ["Object 1/meta.xml", meta],
+      ["META-INF/manifest.xml", manifest],
+    ]),
+  );
+  await soffice(work, ["--convert-to", "ppt", "--outdir", work, odp]);
+  return path.join(work, "slides.ppt");
 }

@@ -3,7 +3,7 @@ import CFB from "cfb";
 import { pictureRanges } from "../../cleaners/legacy-office/embedded-pictures.js";
 import { withDrawingGroups } from "../../cleaners/legacy-office/excel.js";
 import { written } from "./inner-copy.js";
-import { oleObjects } from "./inner-ole.js";
+import { oleObjects, pptObjects } from "./inner-ole.js";
 import type { InnerSource } from "./inner-types.js";
 
 /** FPX: what ExifTool calls a compound file of no known program (an embedded object's, as DOCX keep them in `embeddings/`). */
@@ -16,7 +16,8 @@ const MAX_LISTED = 1000;
  * every stream as the cleaner looks for them (Word's Data, PowerPoint's Pictures, Excel's drawing
  * groups, embedded objects' streams), named "picture N" in the order found. Their camera EXIF
  * (GPS, serial numbers) is kept whole inside the document. Then its embedded objects (inner-ole.ts),
- * named "object N" (with the packaged file's name): an embedded workbook's author is its own, and
+ * named "object N" (with the packaged file's name), PowerPoint's too (kept compressed in its
+ * document stream): an embedded workbook's author is its own, and
  * an embedded DOCX or packaged photo is not read by ExifTool at all. An object's pictures are
  * its own, found when it is looked into.
  */
@@ -34,6 +35,9 @@ const legacySource: InnerSource = async (file, _scratch, visit) => {
     return 0;
   }
   const { objects, skipped } = oleObjects(doc);
+  // The root's own stream: an embedded presentation's objects are its own.
+  const presentation = doc.FileIndex[doc.FullPaths.indexOf(`${doc.FullPaths[0] ?? ""}PowerPoint Document`)]?.content;
+  if (presentation != null) objects.push(...pptObjects(Buffer.from(presentation)));
   const pictures: Buffer[] = [];
   for (const [i, e] of doc.FileIndex.entries()) {
     if (e.type !== 2 || e.content == null || skipped(doc.FullPaths[i] ?? "")) continue;
