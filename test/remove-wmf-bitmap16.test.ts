@@ -24,8 +24,8 @@ afterAll(async () => {
 });
 
 /** Places a WMF's device-dependent bitmaps (Bitmap16) can hide data in, where readers do not look. */
-type Place = "row padding" | "after the rows" | "reserved";
-const PLACES: readonly Place[] = ["row padding", "after the rows", "reserved"];
+type Place = "row padding" | "after the rows" | "reserved" | "last byte's spare bits";
+const PLACES: readonly Place[] = ["row padding", "after the rows", "reserved", "last byte's spare bits"];
 
 const int16s = (...v: number[]): Buffer => {
   const b = Buffer.alloc(2 * v.length);
@@ -48,6 +48,9 @@ function bitmap16(width: number, height: number, bpp: 1 | 24, hide: ReadonlySet<
   const rows = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
     for (let i = 0; i < used; i++) rows[y * stride + i] = (61 * (i + 3 * y)) & 0xff;
+    // The bits of the row's last byte past its last pixel (with fewer than 8 bits a pixel).
+    const spare = (1 << ((8 - ((width * bpp) % 8)) % 8)) - 1;
+    rows[y * stride + used - 1] = hide.has("last byte's spare bits") ? rows[y * stride + used - 1]! | spare : rows[y * stride + used - 1]! & ~spare;
     if (hide.has("row padding")) rows.write(MARKER, y * stride + used, "latin1");
   }
   const after = Buffer.from(hide.has("after the rows") ? `${MARKER} after` : "", "latin1");
@@ -59,7 +62,7 @@ function records(hide: ReadonlySet<Place>): Buffer[] {
   const SRCCOPY = [0x0020, 0x00cc];
   const a = bitmap16(3, 6, 24, hide);
   const b = bitmap16(5, 4, 24, hide);
-  const c = bitmap16(8, 8, 1, hide);
+  const c = bitmap16(5, 8, 1, hide);
   const reserved = Buffer.alloc(18);
   if (hide.has("reserved")) reserved.write(`${MARKER} reserved`, "latin1");
   return [
@@ -76,7 +79,7 @@ function records(hide: ReadonlySet<Place>): Buffer[] {
 const add = (wmf: Buffer, hide: ReadonlySet<Place>): Buffer => withWmfRecords(wmf, records(hide), 1);
 
 describe("device-dependent bitmaps (Bitmap16) inside WMF drawings", () => {
-  it("a STRETCHBLT's and a BITBLT's rows' padding and bytes after their rows, a pattern brush's reserved bytes, become zeros; the same picture drawn", async () => {
+  it("a STRETCHBLT's and a BITBLT's rows' padding and bytes after their rows, a pattern brush's reserved bytes and its rows' spare bits, become zeros; the same picture drawn", async () => {
     const plain = makeWmf(MARKER);
     const original = add(plain, new Set(PLACES));
     const file = path.join(dir, "bitmap16.wmf");

@@ -26,8 +26,11 @@ interface Shape {
   compression: number;
   /** The stated size of compressed bits (0 when unstated). */
   sizeImage: number;
-  /** Where the colour table ends, from the start of the header: the header, a V1 header's masks, the colours. */
+  /** Where the colour table starts and ends, from the start of the header: after the header and a V1 header's masks, then the colours. */
+  tableAt: number;
   tableEnd: number;
+  /** The bytes of a colour table's entry: 4 (blue, green, red, reserved), 3 in a core header, 2 for palette indices, 0. */
+  entry: number;
 }
 
 /** The shape of the DIB whose header starts `info`, or null when there is none; a header of no known size is damaged. */
@@ -50,7 +53,9 @@ function shape(info: Buffer, usage: number): Shape | null {
     bits,
     compression,
     sizeImage: core ? 0 : info.readUInt32LE(20),
+    tableAt: infoSize + masks,
     tableEnd: infoSize + masks + colours * entry,
+    entry,
   };
 }
 
@@ -72,6 +77,7 @@ export function cleanDibParts(b: Buffer, info: readonly [number, number], bits: 
   if (s == null) return false;
   let changed = profile(b, info[0], s, bits);
   changed = zeroed(header, Math.min(s.tableEnd, header.length), header.length) || changed;
+  changed = tableReserved(header, s) || changed;
   const pixels = b.subarray(bits[0], bits[1]);
   if (s.compression === BI_JPEG || s.compression === BI_PNG) return cleanJpegOrPng(b, bits[0], bits[1]) || changed;
   if (uncompressed(s)) return rows(pixels, s) || changed;
@@ -123,12 +129,31 @@ function profile(b: Buffer, at: number, s: Shape, bits: readonly [number, number
   return zeroed(header, PROFILE_DATA, V5_HEADER) || changed;
 }
 
-/** Uncompressed rows: each padded to whole 32-bit words, the padding zeros, and nothing after the last row. */
+/** The fourth byte of each 4-byte colour (RGBQUAD's reserved byte), which readers do not read, zeros. */
+function tableReserved(header: Buffer, s: Shape): boolean {
+  let changed = false;
+  for (let at = s.tableAt + 3; s.entry === 4 && at < Math.min(s.tableEnd, header.length); at += 4) {
+    changed ||= header[at] !== 0;
+    header[at] = 0;
+  }
+  return changed;
+}
+
+/**
+ * Uncompressed rows: each padded to whole 32-bit words, the padding zeros, and nothing after the
+ * last row; with fewer than 8 bits a pixel, the bits of a row's last byte past its last pixel zeros.
+ */
 function rows(pixels: Buffer, s: Shape): boolean {
   const stride = Math.ceil((s.width * s.bits) / 32) * 4;
   const used = Math.ceil((s.width * s.bits) / 8);
+  const drawn = (0xff00 >> ((s.width * s.bits) % 8 || 8)) & 0xff;
   let changed = false;
-  for (let row = 0; row < s.rows && used < stride && row * stride < pixels.length; row++) {
+  for (let row = 0; row < s.rows && (used < stride || drawn !== 0xff) && row * stride < pixels.length; row++) {
+    const last = row * stride + used - 1;
+    if (used > 0 && last < pixels.length && (pixels[last]! & ~drawn) !== 0) {
+      pixels[last] = pixels[last]! & drawn;
+      changed = true;
+    }
     changed = zeroed(pixels, Math.min(row * stride + used, pixels.length), Math.min((row + 1) * stride, pixels.length)) || changed;
   }
   return zeroed(pixels, Math.min(stride * s.rows, pixels.length), pixels.length) || changed;

@@ -11,7 +11,8 @@ const LINK = 0x4c494e4b;
  * 4 bytes, 3 in a core header, palette indices of 2, nothing with usage 2) zeros; a V4 or V5
  * header's endpoints and gamma zeros unless calibrated (colour space 0); a V5 header names no
  * profile (embedded or linked) and its profile fields and reserved word are zeros; uncompressed
- * rows' padding and what follows the last row zeros; an RLE bitmap's literal pads and what
+ * rows' padding, the bits of their last byte past their pixels and what follows the last row
+ * zeros; a 4-byte colour's reserved byte zero; an RLE bitmap's literal pads and what
  * follows its end zeros. JPEG and PNG bits are the picture checks' part. `info` holds the header
  * and colour table, `bits` the bits. Null when it holds.
  */
@@ -24,6 +25,10 @@ export function proveDib(info: Buffer, bits: Buffer, usage: number): ProofFailur
   const compression = core ? 0 : info.readUInt32LE(16);
   const table = tableEnd(info, usage);
   if (!zero(info.subarray(Math.min(table, info.length)))) return "bytes past a bitmap's colour table";
+  if (!core && usage === 0) {
+    const first = size + (size === 40 && compression === 3 ? 12 : size === 40 && compression === 6 ? 16 : 0);
+    for (let at = first + 3; at < Math.min(table, info.length); at += 4) if (info[at] !== 0) return "a colour's reserved byte in a bitmap's table";
+  }
   if (size >= 108) {
     const space = info.readUInt32LE(56);
     if (space !== 0 && !zero(info.subarray(60, 108))) return "a bitmap's colour endpoints or gamma, unused by its colour space";
@@ -35,8 +40,11 @@ export function proveDib(info: Buffer, bits: Buffer, usage: number): ProofFailur
     const height = core ? info.readUInt16LE(6) : Math.abs(info.readInt32LE(8));
     const rowBytes = Math.ceil((width * bpp) / 32) * 4;
     const drawn = Math.ceil((width * bpp) / 8);
-    for (let y = 0; drawn < rowBytes && y < height && y * rowBytes < bits.length; y++) {
+    const spareBits = (8 - ((width * bpp) % 8)) % 8;
+    for (let y = 0; (drawn < rowBytes || spareBits > 0) && y < height && y * rowBytes < bits.length; y++) {
       if (!zero(bits.subarray(y * rowBytes + drawn, (y + 1) * rowBytes))) return "a bitmap row's padding";
+      const lastByte = bits[y * rowBytes + drawn - 1];
+      if (drawn > 0 && lastByte !== undefined && (lastByte & ((1 << spareBits) - 1)) !== 0) return "the bits of a bitmap row's last byte past its pixels";
     }
     return zero(bits.subarray(Math.min(rowBytes * height, bits.length))) ? null : "bytes after a bitmap's last row";
   }

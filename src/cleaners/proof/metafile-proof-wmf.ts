@@ -119,8 +119,10 @@ export function wmfBitmap16(fn: number, r: Buffer): string | null {
   const pixels = planes === 1 ? Math.ceil((u16(r, head + 2) * r[head + 9]!) / 8) : stride;
   const count = u16(r, head + 4) * Math.max(1, planes);
   let at = rows;
+  const spare = planes === 1 ? (8 - ((u16(r, head + 2) * r[head + 9]!) % 8)) % 8 : 0;
   for (let row = 0; row < count && at < r.length; row++, at += stride) {
     if (pixels < stride && r.subarray(at + pixels, at + stride).some((byte) => byte !== 0)) return "a bitmap row's padding";
+    if (pixels > 0 && pixels <= stride && ((r[at + pixels - 1] ?? 0) & ((1 << spare) - 1)) !== 0) return "the bits of a bitmap row's last byte past its pixels";
   }
   return r.subarray(Math.min(rows + count * stride, r.length)).some((byte) => byte !== 0) ? "bytes after a bitmap's last row" : null;
 }
