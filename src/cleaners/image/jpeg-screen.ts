@@ -1,6 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
-import { checkExifBlock, TiffTally } from "./tiff-screen.js";
+import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
  * Segments before the picture's first scan before a JPEG is refused: ExifTool reads every one up
@@ -9,15 +9,7 @@ import { checkExifBlock, TiffTally } from "./tiff-screen.js";
  */
 export const MAX_JPEG_SEGMENTS = 10_000;
 
-/**
- * Directory entries in all the EXIF segments of a JPEG, maker notes counted: ExifTool reads every
- * EXIF segment, and 20 of them each holding a maker note of 5,400 entries (1.3 MB) took it 25 s.
- * A photo has one, of a few hundred entries.
- */
-export const MAX_JPEG_EXIF_ENTRIES = 20_000;
-
 const APP1 = 0xe1;
-const EXIF_ID = Buffer.from("Exif\0\0", "latin1");
 
 export function isJpegHead(bytes: Buffer): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -40,31 +32,25 @@ export function jpegNeedsCheck(head: Buffer): boolean {
 
 /**
  * Refuses (TooComplexError) a JPEG of more than MAX_JPEG_SEGMENTS segments before its first scan,
- * or whose EXIF segments hold more than MAX_JPEG_EXIF_ENTRIES directory entries.
+ * or whose EXIF segments hold more than MAX_EXIF_ENTRIES directory entries.
  */
 export async function checkJpegShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    const exif = new TiffTally(MAX_JPEG_EXIF_ENTRIES);
+    const exif = new TiffTally(MAX_EXIF_ENTRIES);
     let count = 0;
     for (let at = 2; ; ) {
       const head = src.peek(at, 4) ?? (await src.read(at, 4));
       const step = nextSegment(head, at);
       if (step === "scan" || step === "end") return; // the end, or damage: the cleaner's to judge
       if (step.counted && ++count > MAX_JPEG_SEGMENTS) throw new TooComplexError(`jpeg: more than ${MAX_JPEG_SEGMENTS} segments before the picture`);
-      if (head[1] === APP1) await checkExif(src, at + 4, step.next, exif);
+      if (head[1] === APP1) await checkExifBlock(src, at + 4, step.next - at - 4, exif);
       // A run of fill bytes is stepped over at once (the marker is its last 0xff).
       at = step.counted ? step.next : (await src.skip(0xff, at)) - 1;
     }
   } finally {
     await src.close();
   }
-}
-
-/** An APP1 segment's payload [from, to), counted into `tally` when it is an EXIF block. */
-async function checkExif(src: FileBytes, from: number, to: number, tally: TiffTally): Promise<void> {
-  if (to - from <= EXIF_ID.length || to > src.size || !(await src.read(from, EXIF_ID.length)).equals(EXIF_ID)) return;
-  await checkExifBlock(await src.read(from + EXIF_ID.length, to - from - EXIF_ID.length), tally);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { walkPngChunkHeads } from "./png-chunks.js";
+import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
  * Chunks of the kinds that carry tags (text, times, profiles, unknown kinds...) before a PNG is
@@ -28,10 +29,14 @@ export async function checkPngShape(file: string): Promise<void> {
   try {
     let all = 0;
     let tagged = 0;
-    await walkPngChunkHeads(src, ({ type }) => {
+    const exif: Array<{ at: number; length: number }> = [];
+    await walkPngChunkHeads(src, ({ type, at, length }) => {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
+      if (type === "eXIf") exif.push({ at: at + 8, length });
     });
+    const tally = new TiffTally(MAX_EXIF_ENTRIES);
+    for (const chunk of exif) await checkExifBlock(src, chunk.at, chunk.length, tally);
   } finally {
     await src.close();
   }

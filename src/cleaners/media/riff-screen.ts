@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "../image/tiff-screen.js";
 
 /**
  * Chunks, at the top of a RIFF form and inside its lists, before a RIFF file (WAV, AVI, WebP) is
@@ -25,7 +26,7 @@ export function isRiffHead(bytes: Buffer): boolean {
 export async function checkRiffShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    const count = { chunks: 0, frames: 0 };
+    const count = { chunks: 0, frames: 0, exif: new TiffTally(MAX_EXIF_ENTRIES) };
     // Each form: "RIFF", its size, its type, then its chunks.
     for (let at = 0; src.size - at >= 12; ) {
       const head = await src.read(at, 12);
@@ -39,7 +40,7 @@ export async function checkRiffShape(file: string): Promise<void> {
   }
 }
 
-async function walkChunks(src: FileBytes, from: number, to: number, count: { chunks: number; frames: number }): Promise<void> {
+async function walkChunks(src: FileBytes, from: number, to: number, count: { chunks: number; frames: number; exif: TiffTally }): Promise<void> {
   // Lists are walked in place: the ends of the open ones.
   const ends: number[] = [];
   let end = to;
@@ -61,6 +62,8 @@ async function walkChunks(src: FileBytes, from: number, to: number, count: { chu
     if (id === "ANMF") {
       if (++count.frames > MAX_RIFF_FRAMES) throw new TooComplexError(`riff: more than ${MAX_RIFF_FRAMES} frames`);
     } else if (++count.chunks > MAX_RIFF_CHUNKS) throw new TooComplexError(`riff: more than ${MAX_RIFF_CHUNKS} chunks`);
+    // A WebP's EXIF block: ExifTool reads its directories and maker notes.
+    if (id === "EXIF") await checkExifBlock(src, at + 8, size, count.exif);
     if (id === "LIST" && head.length >= 12 && !MEDIA_LISTS.has(head.toString("latin1", 8, 12))) {
       ends.push(end);
       end = at + 8 + size;
