@@ -33,6 +33,35 @@ async function saved(bytes: Buffer, name: string): Promise<string> {
 }
 
 describe("POST /api/v1/remove on EPUB", () => {
+  it("drops the Finder's files of a book zipped on a Mac (__MACOSX AppleDouble files, .DS_Store), which no cleaner reads", async () => {
+    const marker = `Finder${crypto.randomBytes(5).toString("hex")}`;
+    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const parts = path.join(dir, `parts-${crypto.randomUUID()}`);
+    await run("unzip", ["-q", book, "-d", parts]);
+    // AppleDouble (magic 0x00051607, version 2) holding an extended attribute that names where the file came from.
+    const where = Buffer.from(`com.apple.metadata:kMDItemWhereFroms\0https://example.com/${marker}`, "latin1");
+    const appleDouble = Buffer.concat([Buffer.from("0005160700020000", "hex"), Buffer.alloc(16), where]);
+    const dsStore = Buffer.concat([Buffer.from("\0\0\0\x01Bud1", "latin1"), Buffer.from(`${marker}.xhtml`, "utf16le")]);
+    const names = await fs.readdir(parts, { recursive: true });
+    const files = names.filter((n) => !n.endsWith("/")).sort((a, b) => (a === "mimetype" ? -1 : b === "mimetype" ? 1 : a.localeCompare(b)));
+    const entries: Array<[string, Buffer | string]> = [];
+    for (const n of files) {
+      const bytes = await fs.readFile(path.join(parts, n)).catch(() => null);
+      if (bytes != null) entries.push([n, bytes]);
+    }
+    entries.push(["__MACOSX/OEBPS/._chapter1.xhtml", appleDouble], ["__MACOSX/._mimetype", appleDouble], ["OEBPS/.DS_Store", dsStore]);
+    const file = await saved(await zip(entries), "mac.epub");
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "mac.epub");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = await saved(cleaned!, "cleaned-mac.epub");
+    expect(await findMarker(out, marker)).toEqual([]);
+    const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8");
+    expect(listed).not.toMatch(/__MACOSX|\.DS_Store|\/\._/);
+    expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
+  });
+
   it("strips the package metadata, calibre and iTunes files and the cover's EXIF; chapters and pictures stay", async () => {
     const marker = `Epubmark${crypto.randomBytes(5).toString("hex")}`;
     const file = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");

@@ -22,6 +22,14 @@ const CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container";
  */
 const DROPPED = /^(META-INF\/(calibre_bookmarks\.txt|signatures\.xml|metadata\.xml)|iTunesMetadata(-backup)?\.plist|iTunesArtwork|(.*\/)?metadata\.opf)$/i;
 
+/**
+ * What macOS's Finder adds when it zips a folder by hand, as books are often made: the `__MACOSX`
+ * folder of AppleDouble files (`._NAME`: each file's extended attributes, such as the address it
+ * was downloaded from, and resource fork) and `.DS_Store` files (a folder's file names and
+ * window layout). No reader opens them.
+ */
+const FINDER_FILES = /^(__MACOSX\/|(.*\/)?(\._[^/]*|\.DS_Store)$)/;
+
 /** Content copied as it is: the text of the book, its styles, scripts and fonts. */
 const AS_IS = /\.(x?html?|css|js|smil|pls|txt|ttf|otf|woff2?)$/i;
 
@@ -58,7 +66,7 @@ export const epubCleaner: Cleaner = {
     // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
     const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from("application/epub+zip", "ascii"), stored: true }];
     for (const e of entries) {
-      if (e.name === MIMETYPE || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
+      if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
       else if (e.name === rootfile) out.push({ name: e.name, source: serializeXml(packageDoc) });
       else if (e.name === ncx) {
