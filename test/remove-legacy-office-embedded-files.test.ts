@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
-import { embedObjects } from "./helpers/make-ole-objects.js";
+import { makeMarkedLegacyOffice, soffice } from "./helpers/make-legacy-office.js";
+import { embedObjects, makePptWithWorkbook } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { markedJpeg } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -63,5 +63,23 @@ describe("POST /api/v1/remove on a Word 97-2003 document holding embedded files"
     await fs.writeFile(before, photo);
     await fs.writeFile(after, jpeg);
     expect(await pixelSignature(after)).toBe(await pixelSignature(before));
+  }, 120_000);
+});
+
+describe("POST /api/v1/remove on a PowerPoint 97-2003 presentation holding an embedded workbook", () => {
+  it("the workbook's storage (a compressed ExOleObjStg record) is cleaned in its place; LibreOffice still reads the object's cell", async () => {
+    const marker = `PptObject${crypto.randomBytes(5).toString("hex")}`;
+    const ppt = await makePptWithWorkbook(dir, marker);
+    expect(await findMarker(ppt, marker)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, ppt, "slides.ppt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const work = await fs.mkdtemp(path.join(dir, "reread-"));
+    await fs.writeFile(path.join(work, "cleaned.ppt"), cleaned!);
+    await soffice(work, ["--convert-to", "odp", "--outdir", work, path.join(work, "cleaned.ppt")]);
+    const object = (await readZip(await fs.readFile(path.join(work, "cleaned.odp")))).members.find((e) => e.name === "Object 1/content.xml");
+    expect(object?.data.toString("utf8")).toContain("<text:p>cell</text:p>");
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
+import { cleanPresentationObjects } from "./powerpoint-objects.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { scrubWord, tableStreamOf } from "./word.js";
 import { blankReview } from "./word-review.js";
@@ -64,7 +65,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
  * (word-review.ts), the files embedded whole in objects (an Office 2007+ document, a packaged
- * file) by their own cleaners (embedded-files.ts), the JPEG, PNG, TIFF and DIB pictures in any
+ * file; a presentation's embedded objects' storages, in place) by their own cleaners (embedded-files.ts,
+ * powerpoint-objects.ts), the JPEG, PNG, TIFF and DIB pictures in any
  * stream lose their metadata in place, the EMF and WMF drawings their descriptions and comments
  * (counted as `metafileText`) (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
@@ -126,6 +128,8 @@ export const legacyOfficeCleaner: Cleaner = {
     if (workbook != null) scrubWorkbook(workbook);
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
+    const presentation = stream("PowerPoint Document");
+    if (presentation != null) await cleanPresentationObjects(ctx, presentation);
 
     // Pictures are looked for in every stream, embedded objects' too.
     const keepProfile = ctx.keep.has("colorProfile");

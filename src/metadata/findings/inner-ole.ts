@@ -1,6 +1,7 @@
-import zlib from "node:zlib";
 import CFB from "cfb";
 import { describeName } from "../../cleaners/archive/member-name.js";
+import { TooComplexError } from "../../cleaners/errors.js";
+import { objectStorage, presentationObjects } from "../../cleaners/legacy-office/powerpoint-objects.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 
 /** One embedded (OLE) object's file, as it would be saved on its own. */
@@ -93,38 +94,21 @@ export function packagedFile(native: Buffer): OleObject {
   return { label: name === "" ? null : describeName(name), size: data.length, bytes: () => data };
 }
 
-/** PowerPoint's record of an embedded object's storage ([MS-PPT] 2.10.34 ExOleObjStg); instance 1: compressed. */
-const EX_OLE_OBJ_STG = 0x1011;
-/** An object inflated to more than this is not looked into (the look's byte budget). */
-const MAX_INFLATED = 64 * 1024 * 1024;
-
 /**
  * A PowerPoint 97-2003 presentation's embedded objects: their storages are kept inside the
- * `PowerPoint Document` stream, each a top-level ExOleObjStg record holding a compound file
- * (after its 4-byte size and deflated, when compressed), where no other reader looks.
+ * `PowerPoint Document` stream (powerpoint-objects.ts), where no other reader looks.
  */
 export function pptObjects(stream: Buffer): OleObject[] {
-  const objects: OleObject[] = [];
-  for (let at = 0; stream.length - at >= 8; ) {
-    const instance = stream.readUInt16LE(at) >> 4;
-    const type = stream.readUInt16LE(at + 2);
-    const length = stream.readUInt32LE(at + 4);
-    const body = stream.subarray(at + 8, Math.min(stream.length, at + 8 + length));
-    at += 8 + length;
-    if (type !== EX_OLE_OBJ_STG) continue;
-    if (instance !== 1) objects.push({ label: null, size: body.length, bytes: () => body });
-    else if (body.length >= 4) {
-      const size = body.readUInt32LE(0);
-      objects.push({ label: null, size, bytes: () => inflated(body.subarray(4), Math.min(size, MAX_INFLATED)) });
-    }
-  }
-  return objects;
-}
-
-function inflated(data: Buffer, max: number): Buffer | null {
-  try {
-    return zlib.inflateSync(data, { maxOutputLength: max });
-  } catch {
-    return null;
-  }
+  return presentationObjects(stream).map((o) => ({
+    label: null,
+    size: o.compressed ? stream.readUInt32LE(o.at) : o.length,
+    bytes: () => {
+      try {
+        return objectStorage(stream, o);
+      } catch (err) {
+        if (err instanceof TooComplexError) return null;
+        throw err;
+      }
+    },
+  }));
 }
