@@ -1,4 +1,5 @@
 import { SaxesParser } from "saxes";
+import { currentChannel } from "../isolation/worker-channel.js";
 import { TooComplexError } from "./errors.js";
 import { FileBytes, PastHeadError, readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
@@ -139,9 +140,15 @@ function chunkCheckOf(head: Buffer): ((file: string) => Promise<void>) | null {
   return null;
 }
 
-/** Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). */
+/**
+ * Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). One
+ * that weighs more than its size (a PDF of many objects) takes its room in the work budget before
+ * any tool reads it, as a file of its own would (see serve-task.ts).
+ */
 export async function screenHere(file: string): Promise<void> {
-  if (await needsShapeCheck(file)) await checkShape(file);
+  if (!(await needsShapeCheck(file))) return;
+  const { weight } = await checkShape(file);
+  if (weight > 0) await currentChannel()?.call({ op: "weigh", bytes: weight });
 }
 
 /** The name of the first element in `head`, if it shows there. */

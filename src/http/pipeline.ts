@@ -42,7 +42,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const room = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room };
+          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room, weight: 0 };
           try {
             return await work(job);
           } finally {
@@ -89,6 +89,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     try {
       const { viewed, weight } = await workers.screen({ file: job.file.path, view }, job.signal);
       if (viewed) job.readPath = view;
+      job.weight = weight;
       await job.room.grow(job.file.size + weight, job.signal);
     } finally {
       if (job.readPath !== view) await temp.remove(view);
@@ -140,10 +141,15 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     return { before, detected: detect(before.tags) };
   }
 
-  /** Clean: the type's cleaner, in a worker thread, writing `output`. */
+  /**
+   * Clean: the type's cleaner, in a worker thread, writing `output`. A file inside that weighs more
+   * than its size (a PDF of many objects in a ZIP) grows the room as the file's own weight does:
+   * inner files are cleaned one after another, so the room is the largest of them, not their sum.
+   */
   function clean(job: Job, fileType: string, opts: CleanOptions, output: Output): Promise<CleanOutcome> {
     const { keep, unknownMembers } = opts;
-    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, job.signal);
+    const weigh = (inner: number, signal: AbortSignal): Promise<void> => job.room.grow(job.file.size + Math.max(job.weight, inner), signal);
+    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, job.signal, weigh);
   }
 
   /**
@@ -288,4 +294,6 @@ interface Job {
   readPath: string;
   /** The file's room in the work budget. */
   room: Room;
+  /** What the screen found the file weighs beyond its size (see Screened). */
+  weight: number;
 }

@@ -10,9 +10,11 @@ import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
 export type MainRequest =
   | { op: "read"; file: string; embedded: boolean; numeric: boolean; imageHash: boolean }
   | { op: "write"; input: string; output: string; args: readonly string[] }
-  | { op: "tool"; cmd: string; args: readonly string[]; opts: Omit<ToolOptions, "signal"> };
+  | { op: "tool"; cmd: string; args: readonly string[]; opts: Omit<ToolOptions, "signal"> }
+  /** A file inside the task's file weighs `bytes` more than its size (a PDF of many objects in a ZIP): room for it. */
+  | { op: "weigh"; bytes: number };
 
-export type MainAnswer = RawRead | string[] | ToolRun;
+export type MainAnswer = RawRead | string[] | ToolRun | null;
 
 export interface RequestMessage {
   id: number;

@@ -4,21 +4,25 @@ import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./m
 import { serializeError } from "./serialize-error.js";
 import type { ToolSpawner } from "./tool-spawner.js";
 
+/** Takes room in the work budget for a file inside the task's file that weighs `bytes` more than its size. */
+export type Weigh = (bytes: number, signal: AbortSignal) => Promise<void>;
+
 /**
- * The main thread's end of one task's line: answers the worker's ExifTool reads and writes and
- * starts its helper programs (through the spawner), all under the task's signal. Once the signal
- * fires nothing new starts, and running programs are killed.
+ * The main thread's end of one task's line: answers the worker's ExifTool reads and writes, starts
+ * its helper programs (through the spawner) and grows its room in the budget (`weigh`; none: the
+ * task's room does not grow), all under the task's signal. Once the signal fires nothing new
+ * starts, and running programs are killed.
  */
-export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal): void {
+export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, weigh?: Weigh): void {
   port.on("message", (m: RequestMessage) => {
-    void answer(m.request, exiftool, tools, signal).then(
+    void answer(m.request, exiftool, tools, signal, weigh).then(
       (value): void => post(port, { id: m.id, ok: true, value }),
       (err: unknown): void => post(port, { id: m.id, ok: false, error: serializeError(err) }),
     );
   });
 }
 
-async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal): Promise<MainAnswer> {
+async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, weigh?: Weigh): Promise<MainAnswer> {
   signal.throwIfAborted();
   switch (request.op) {
     case "read":
@@ -27,6 +31,9 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: Too
       return exiftool.write(request.input, request.output, request.args);
     case "tool":
       return tools.run(request.cmd, request.args, { ...request.opts, signal });
+    case "weigh":
+      await weigh?.(request.bytes, signal);
+      return null;
   }
 }
 

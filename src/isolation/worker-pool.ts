@@ -6,7 +6,7 @@ import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
 import type { CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
-import { serveTask } from "./serve-task.js";
+import { serveTask, type Weigh } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
 
@@ -16,8 +16,11 @@ import { createToolSpawner } from "./tool-spawner.js";
  * the worker is stopped and every program it started is killed.
  */
 export interface WorkerPool {
-  /** Runs the type's cleaner on `job.input`, writing `job.output`. */
-  clean(job: Omit<CleanJob, "port">, signal: AbortSignal): Promise<CleanOutcome>;
+  /**
+   * Runs the type's cleaner on `job.input`, writing `job.output`; `weigh` takes room in the budget
+   * for a file inside that weighs more than its size, before it is read.
+   */
+  clean(job: Omit<CleanJob, "port">, signal: AbortSignal, weigh?: Weigh): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read and a look into the file. */
   findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
   /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
@@ -52,11 +55,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   });
   const tools = createToolSpawner();
 
-  async function run<T>(name: string, job: object, signal: AbortSignal): Promise<T> {
+  async function run<T>(name: string, job: object, signal: AbortSignal, weigh?: Weigh): Promise<T> {
     const ended = new AbortController();
     const taskSignal = AbortSignal.any([signal, ended.signal]);
     const { port1, port2 } = new MessageChannel();
-    serveTask(port1, opts.exiftool(taskSignal), tools, taskSignal);
+    serveTask(port1, opts.exiftool(taskSignal), tools, taskSignal, weigh);
     try {
       const task: { port: MessagePort } = { ...job, port: port2 };
       const result = (await pool.run(task, { name, transferList: [port2], signal })) as JobResult<T>;
@@ -74,7 +77,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   return {
-    clean: (job, signal) => run<CleanOutcome>("cleanInWorker", job, signal),
+    clean: (job, signal, weigh) => run<CleanOutcome>("cleanInWorker", job, signal, weigh),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
     screen: (job, signal) => run<Screened>("screenInWorker", job, signal),
