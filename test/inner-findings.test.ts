@@ -189,6 +189,31 @@ describe("findings of the files inside a file", () => {
     expect(findings.find((f) => /were not looked into/.test(f.title)), JSON.stringify(findings)).toMatchObject({ kind: "embedded", value: "1" });
   }, 60_000);
 
+  it("a cover past the window the tag's walk holds in memory (a 0.5 MB photo after 1.5 MB of other frames) is copied from the file and still gives the photo's GPS and artist", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "big-cover-"));
+    const cover = path.join(dir, "big.jpg");
+    await run(CONVERT, ["-seed", "3", "-size", "900x900", "plasma:", "+noise", "Gaussian", "-quality", "95", cover]);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", `-Artist=${ARTIST}`, "-GPSLatitude=48.8584", "-GPSLatitudeRef=N", "-GPSLongitude=2.2945", "-GPSLongitudeRef=E", cover]);
+    const picture = await fs.readFile(cover);
+    expect(picture.length).toBeGreaterThan(512 * 1024);
+    const frame = (id: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(10);
+      head.write(id, 0, "latin1");
+      head.writeUInt32BE(body.length, 4);
+      return Buffer.concat([head, body]);
+    };
+    const frames = Buffer.concat([
+      frame("PRIV", Buffer.concat([Buffer.from("filler\0", "latin1"), Buffer.alloc(1536 * 1024)])),
+      frame("APIC", Buffer.concat([Buffer.from([0]), Buffer.from("image/jpeg\0", "latin1"), Buffer.from([3]), Buffer.from("front\0", "latin1"), picture])),
+    ]);
+    const size = frames.length;
+    const head = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    const audio = path.join(dir, "plain.mp3");
+    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "libmp3lame", "-write_id3v2", "0", "-write_xing", "0", audio]);
+    const { findings } = await extract("big-cover.mp3", Buffer.concat([head, frames, await fs.readFile(audio)]));
+    expectPhotoFindings(findings, "picture 1");
+  }, 60_000);
+
   it("an MP3 whose whole ID3v2.3 tag is unsynchronised (every 0xFF 0x00 of the picture read back as 0xFF) still has its cover looked into", async () => {
     const frames = apicFrame(photo);
     const unsynced: number[] = [];
