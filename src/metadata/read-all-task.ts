@@ -33,6 +33,18 @@ export class ReadAllTask extends ExifToolTask<RawRead> {
       const parsed: unknown = JSON.parse(data);
       if (Array.isArray(parsed) && parsed[0] != null && typeof parsed[0] === "object") tags = parsed[0] as RawTags;
     }
-    return { tags, messages };
+    return { tags: withPdfFileType(tags), messages };
   }
+}
+
+/**
+ * With `-ee`, ExifTool names each image of a PDF that it cannot open (Flate, JBIG2...)
+ * "(unsupported)" or "(unknown)" under File:FileType (PDF.pm, the only place that writes these),
+ * and without `-a` that value replaces the PDF's own: the PDF would read as no type at all. The
+ * MIME type is the document's alone.
+ */
+function withPdfFileType(tags: RawTags): RawTags {
+  const type = tags["File:FileType"];
+  if ((type !== "(unsupported)" && type !== "(unknown)") || tags["File:MIMEType"] !== "application/pdf") return tags;
+  return { ...tags, "File:FileType": "PDF" };
 }

@@ -104,6 +104,25 @@ export function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
   return Buffer.from(body, "latin1");
 }
 
+/**
+ * A one-page PDF showing an 8x8 grey image compressed with Flate (as PNG-like pictures are stored),
+ * with `marker` as its Info Author.
+ */
+export function pdfWithFlateImage(marker: string): Buffer {
+  const grey = Buffer.from(Array.from({ length: 64 }, (_, i) => i * 4));
+  return assemblePdf(
+    [
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 8 8] /Contents 4 0 R /Resources << /XObject << /Im 5 0 R >> >> >>",
+      streamObject("", "8 0 0 8 0 0 cm /Im Do"),
+      streamObject("/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8", grey, true),
+      `<< /Author ${pdfString(marker)} >>`,
+    ],
+    "/Info 6 0 R",
+  );
+}
+
 /** A stream object; the data is latin1 (bytes), compressed with Flate when `deflate` says so. */
 function streamObject(dict: string, data: string | Buffer, deflate = false): string {
   const raw = typeof data === "string" ? Buffer.from(data, "latin1") : data;
