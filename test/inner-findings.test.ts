@@ -469,6 +469,8 @@ describe("findings of the objects embedded in documents", () => {
     expect(about(findings, "object 2").find((f) => f.kind === "people")?.value).toContain("EmbeddedDocxMark");
     expectPhotoFindings(findings, "object 2 > word/media/image1.jpeg");
     expectPhotoFindings(findings, "object 3 (rome.jpg)");
+    // The folder the photo was packaged from, with its owner's name, is a finding of the document.
+    expect(findings.find((f) => f.kind === "hidden" && /packaged from/.test(f.title))?.value).toContain("C:\\Users\\PackagerMark\\Pictures\\rome.jpg");
   }, 120_000);
 
   it("a .ppt's embedded workbook (LibreOffice's export of an ODP showing a spreadsheet: a compressed ExOleObjStg record) gives its author, as object 1", async () => {

@@ -7,6 +7,8 @@
  */
 export interface PackagedFile {
   label: string;
+  /** Where the file was packaged from, and the copy the packager made of it. */
+  paths: string[];
   /** Where the file's bytes lie in the native data. */
   at: number;
   length: number;
@@ -28,13 +30,15 @@ export function parsePackage(native: Buffer): PackagedFile | null {
     return native.readUInt32LE(at - 4);
   };
   const label = native.length >= 2 && native.readUInt16LE(0) === 2 ? cString() : null;
-  if (label == null || cString() == null || u32() == null) return null;
+  const source = label == null ? null : cString();
+  if (label == null || source == null || u32() == null) return null;
   const tempLength = u32();
   if (tempLength == null || at + tempLength > native.length) return null;
+  const temp = native.toString("latin1", at, at + tempLength).replace(/\0+$/, "");
   at += tempLength;
   const length = u32();
   if (length == null || at + length > native.length) return null;
-  return { label, at, length };
+  return { label, paths: [source, temp].filter((p) => p !== ""), at, length };
 }
 
 /** Packager data for `data` whose label, original and temporary paths are all its bare name (no folder). */

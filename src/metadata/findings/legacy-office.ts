@@ -2,23 +2,54 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { commentAuthorsOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
+import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
+const LEGACY_TYPES = new Set([...WORD_TYPES, "XLS", "XLT", "PPT", "PPS", "POT"]);
 
 /**
- * `hidden` review content of Word 97-2003 documents, which ExifTool does not read: comments
+ * What Office 97-2003 documents keep that ExifTool does not read: the folders the files packaged
+ * in their objects came from (Object Packager keeps the original and temporary paths), and
+ * `hidden` review content of Word documents: comments
  * that still hold text and tracked deletions whose deleted text is still there (as the cleaner
  * sees them, word-review.ts), with the names of the comments' authors. A cleaned copy, whose
  * comments and deletions are blanked, has none.
  */
 export async function legacyOfficeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
-  if (typeof type !== "string" || !WORD_TYPES.has(type)) return [];
+  if (typeof type !== "string" || !LEGACY_TYPES.has(type)) return [];
+  let doc: CFB.CFB$Container;
+  try {
+    doc = CFB.read(await fsp.readFile(file), { type: "buffer" });
+  } catch {
+    // A document that cannot be opened has nothing of this to show; its damage is reported elsewhere.
+    return [];
+  }
+  const paths = packagedPaths(doc);
+  const packaged: Finding[] =
+    paths.length === 0
+      ? []
+      : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
+  return WORD_TYPES.has(type) ? [...packaged, ...reviewFindings(doc)] : packaged;
+}
+
+/** The paths of the files packaged by Object Packager in the document's objects (inner-ole.ts), each once. */
+function packagedPaths(doc: CFB.CFB$Container): string[] {
+  const paths = new Set<string>();
+  for (const e of doc.FileIndex) {
+    if (e.type !== 2 || e.name !== "\x01Ole10Native" || e.content == null || e.content.length < 4) continue;
+    const native = Buffer.from(e.content);
+    // A bare name (as a cleaned copy keeps) names no folder.
+    for (const p of parsePackage(native.subarray(4, 4 + Math.min(native.readUInt32LE(0), native.length - 4)))?.paths ?? []) if (/[\\/]/.test(p)) paths.add(p);
+  }
+  return [...paths];
+}
+
+function reviewFindings(doc: CFB.CFB$Container): Finding[] {
   let review;
   let authors: string[];
   try {
-    const doc = CFB.read(await fsp.readFile(file), { type: "buffer" });
     // Streams of the root storage, as the cleaner takes them (an embedded document has its own).
     const stream = (name: string): Buffer | null => {
       const e = doc.FileIndex[doc.FullPaths.findIndex((p) => p.replace(/^[^/]*\//, "") === name)];
