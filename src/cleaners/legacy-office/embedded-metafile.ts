@@ -2,7 +2,7 @@ import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { blankEmf, startsLikeEmf } from "../image/metafile-emf.js";
 import { blankWmf } from "../image/metafile-wmf.js";
-import { deflateToFit } from "./deflate-to-fit.js";
+import { type DeflateBudget, deflateToFit } from "./deflate-to-fit.js";
 
 /**
  * EMF and WMF pictures inside Office 97-2003 files ([MS-ODRAW] 2.2.24 and 2.2.25): after the
@@ -35,9 +35,9 @@ export type MetafileKind = "emf" | "wmf";
  * Cleans the metafile whose 34-byte header starts at `start` (the data running to `end`) in
  * place, and says how many texts were blanked; null when those bytes are no metafile of this
  * kind. A metafile that cannot be read through, or cannot be stored again in its place, is
- * refused.
+ * refused. `budget`: what the document's drawings may still have deflated tightly.
  */
-export function cleanMetafile(b: Buffer, start: number, end: number, kind: MetafileKind): number | null {
+export function cleanMetafile(b: Buffer, start: number, end: number, kind: MetafileKind, budget: DeflateBudget): number | null {
   if (start + HEADER > end || b[start + FILTER] !== NO_FILTER) return null;
   const stored = b.readUInt32LE(start + STORED_SIZE);
   const compression = b[start + COMPRESSION];
@@ -59,7 +59,7 @@ export function cleanMetafile(b: Buffer, start: number, end: number, kind: Metaf
     b.writeUInt32LE(length, start + STORED_SIZE);
     return blanked;
   }
-  const again = deflateToFit(plain.subarray(0, length), stored);
+  const again = deflateToFit(plain.subarray(0, length), stored, budget);
   if (again == null) throw damaged(`its cleaned drawing deflates to more than the ${stored} bytes it had`);
   again.copy(b, dataAt);
   b.fill(0, dataAt + again.length, end);

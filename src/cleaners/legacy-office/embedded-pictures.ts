@@ -1,5 +1,6 @@
 import { cleanJpeg, cleanPng } from "../image/pictures-in-place.js";
 import { asBmp, cleanDib } from "./embedded-dib.js";
+import type { DeflateBudget } from "./deflate-to-fit.js";
 import { type MetafileKind, cleanMetafile } from "./embedded-metafile.js";
 import { cleanTiff } from "./embedded-tiff.js";
 
@@ -37,14 +38,14 @@ export interface CleanedPicture {
  * the joined bodies of Excel's drawing-group records). `keepProfile`: the ICC profile stays
  * (keep=colorProfile). Each JPEG, PNG, TIFF and DIB picture cleaned is added to `done` as a file
  * ExifTool reads (a DIB as a BMP), which counts what went from them; the number of texts blanked in metafiles, which ExifTool does not
- * read, is returned.
+ * read, is returned. `budget`: what the document's drawings may still have deflated tightly.
  */
-export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[]): number {
+export function cleanPictures(view: Buffer, keepProfile: boolean, done: CleanedPicture[], budget: DeflateBudget): number {
   let metafileTexts = 0;
   for (const [type, instances, kind] of METAFILE_BLIPS) {
     for (const at of records(view, type)) {
       const metafile = blipData(view, at, instances, 0);
-      if (metafile != null) metafileTexts += cleanMetafile(view, metafile.start, metafile.end, kind) ?? 0;
+      if (metafile != null) metafileTexts += cleanMetafile(view, metafile.start, metafile.end, kind, budget) ?? 0;
     }
   }
   const asFile = (b: Buffer): Buffer => b;

@@ -6,6 +6,7 @@ import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js"
 import { compoundDamage } from "./compound-damage.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
+import { deflateBudget } from "./deflate-to-fit.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
@@ -129,7 +130,9 @@ export const legacyOfficeCleaner: Cleaner = {
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
-    if (presentation != null) await cleanPresentationObjects(ctx, presentation);
+    // What the document's drawings and objects may have deflated tightly, in all.
+    const budget = deflateBudget();
+    if (presentation != null) await cleanPresentationObjects(ctx, presentation, budget);
 
     // Pictures are looked for in every stream, embedded objects' too.
     const keepProfile = ctx.keep.has("colorProfile");
@@ -139,8 +142,8 @@ export const legacyOfficeCleaner: Cleaner = {
       if (e.type !== 2 || e.content == null) continue;
       const b = Buffer.from(e.content);
       e.content = b;
-      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures)));
-      else metafileTexts += cleanPictures(b, keepProfile, pictures);
+      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
+      else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
     await cleanEmbeddedFiles(ctx, doc);

@@ -3,7 +3,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext } from "../types.js";
-import { deflateToFit } from "./deflate-to-fit.js";
+import { type DeflateBudget, deflateToFit } from "./deflate-to-fit.js";
 
 /** PowerPoint's record of an embedded object's storage ([MS-PPT] 2.10.34 ExOleObjStg); instance 1: compressed. */
 const EX_OLE_OBJ_STG = 0x1011;
@@ -53,9 +53,10 @@ export function objectStorage(stream: Buffer, o: PresentationObject): Buffer | n
  * the same record: records are found by their offsets (the persist directory), so nothing may
  * move. A compressed one is deflated again into its room (deflate-to-fit.ts), the bytes left
  * after it zeros; one that does not fit, cannot be read or has no cleaner makes the document
- * refused. Resolves to the number of objects cleaned.
+ * refused (`budget`: what the document may still have deflated tightly). Resolves to the number
+ * of objects cleaned.
  */
-export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer): Promise<number> {
+export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer, budget: DeflateBudget): Promise<number> {
   const objects = presentationObjects(stream);
   for (const [i, o] of objects.entries()) {
     const storage = objectStorage(stream, o);
@@ -66,7 +67,7 @@ export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer
     if ((await ctx.cleanNested(input, output)) == null) throw refused(`embedded object ${i + 1} has no cleaner`);
     const cleaned = await fsp.readFile(output);
     await Promise.all([fsp.rm(input), fsp.rm(output)]);
-    const packed = o.compressed ? deflateToFit(cleaned, o.length - 4) : cleaned.length <= o.length ? cleaned : null;
+    const packed = o.compressed ? deflateToFit(cleaned, o.length - 4, budget) : cleaned.length <= o.length ? cleaned : null;
     if (packed == null) throw refused(`embedded object ${i + 1}'s cleaned storage does not fit its record`);
     const start = o.compressed ? o.at + 4 : o.at;
     if (o.compressed) stream.writeUInt32LE(cleaned.length, o.at);
