@@ -3,11 +3,11 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pdfWithFlateImage } from "./helpers/make-pdf.js";
+import { pdfWithFlateImage, pdfWithJpxImage } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool } from "./helpers/tools.js";
+import { CONVERT, exiftool, run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -43,5 +43,26 @@ describe("a PDF holding a Flate-compressed image", () => {
     await fs.writeFile(out, cleaned!);
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("PDF");
+  });
+});
+
+// ExifTool's -ee read of the copy finds the JPEG 2000 picture's own header (brand, size, colour
+// specification), which the PDF cleaner counted as metadata left: every PDF with a JPX image
+// (pdf.js' issue12213.pdf, issue19326.pdf) was refused.
+describe("a PDF holding a JPEG 2000 image", () => {
+  it("is cleaned, the picture's header counting as structure", async () => {
+    const jp2 = path.join(dir, "picture.jp2");
+    await run(CONVERT, ["-size", "8x8", "gradient:#ff2000-#0030ff", jp2]);
+    const file = path.join(dir, "jpx.pdf");
+    await fs.writeFile(file, pdfWithJpxImage(MARKER, await fs.readFile(jp2)));
+    expect((await exiftool(["-ee", "-s3", "-Jpeg2000:ImageWidth", file])).trim()).toBe("8");
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-jpx.pdf");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(cleaned!.includes(await fs.readFile(jp2))).toBe(true);
   });
 });

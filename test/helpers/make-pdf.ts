@@ -110,13 +110,22 @@ export function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
  */
 export function pdfWithFlateImage(marker: string): Buffer {
   const grey = Buffer.from(Array.from({ length: 64 }, (_, i) => i * 4));
+  return pdfWithImage(marker, streamObject("/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8", grey, true));
+}
+
+/** The same with a JPEG 2000 picture (`jp2`, a JP2 file), as scanners and PDF printers embed them. */
+export function pdfWithJpxImage(marker: string, jp2: Buffer): Buffer {
+  return pdfWithImage(marker, `<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /Filter /JPXDecode /Length ${jp2.length} >>\nstream\n${jp2.toString("latin1")}\nendstream`);
+}
+
+function pdfWithImage(marker: string, image: string): Buffer {
   return assemblePdf(
     [
       "<< /Type /Catalog /Pages 2 0 R >>",
       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 8 8] /Contents 4 0 R /Resources << /XObject << /Im 5 0 R >> >> >>",
       streamObject("", "8 0 0 8 0 0 cm /Im Do"),
-      streamObject("/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8", grey, true),
+      image,
       `<< /Author ${pdfString(marker)} >>`,
     ],
     "/Info 6 0 R",

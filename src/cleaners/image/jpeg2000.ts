@@ -16,7 +16,7 @@ const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
   "CaptureXResolution", "CaptureYResolution", "CaptureXResolutionUnit", "CaptureYResolutionUnit",
 ]);
 
-const isStructural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);
+export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);
 
 /**
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
@@ -33,7 +33,7 @@ export const jpeg2000Cleaner: Cleaner = {
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
     await dropMetadataBoxes(rewritten, ctx.output);
   },
-  isStructural,
+  isStructural: isJpeg2000Structural,
 };
 
 /**
@@ -44,5 +44,5 @@ export const jxlCodestreamCleaner: Cleaner = {
   name: "jxl-codestream",
   fileTypes: ["JXL Codestream"],
   clean: (ctx: CleanContext) => fsp.copyFile(ctx.input, ctx.output),
-  isStructural,
+  isStructural: isJpeg2000Structural,
 };

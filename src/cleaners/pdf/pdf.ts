@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { pdfObjectFindings } from "../../metadata/findings/pdf.js";
 import { BadFileError } from "../errors.js";
+import { isJpeg2000Structural } from "../image/jpeg2000.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { cleanAttachedFiles } from "./attachments.js";
 import { checkCleanedPdf, holdsWhatTheCheckLooksFor } from "./check-output.js";
@@ -154,8 +155,14 @@ export const pdfCleaner: Cleaner = {
   isStructural(t: FoundTag): boolean {
     // An ICC profile in a PDF is an image's colour space (an ICCBased resource): page content.
     // So is an embedded JPEG's Adobe segment (how to read its colour channels), which the JPEG
-    // cleaner keeps for that reason.
-    return (t.group === "PDF" && STRUCTURAL.has(t.tag)) || (t.group === "XMP" && INVOICE_DECLARATION.has(t.tag)) || t.group === "ICC_Profile" || t.group === "APP14";
+    // cleaner keeps for that reason, and a JPEG 2000 picture's header (JPXDecode images).
+    return (
+      (t.group === "PDF" && STRUCTURAL.has(t.tag)) ||
+      (t.group === "XMP" && INVOICE_DECLARATION.has(t.tag)) ||
+      t.group === "ICC_Profile" ||
+      t.group === "APP14" ||
+      isJpeg2000Structural(t)
+    );
   },
 };
 
