@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proveMetafile } from "../src/cleaners/proof/metafile-proof.js";
 import { EMF_PLUS_PLACES, type EmfPlusPlace, emfPlusDrawing } from "./helpers/make-emf-plus-objects.js";
 import { makeEmf } from "./helpers/make-legacy-pictures.js";
-import { drawn, withEmfRecords } from "./helpers/make-metafile-records.js";
+import { drawn, emfComment, emfPlusRecord, padded, withEmfRecords, words } from "./helpers/make-metafile-records.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -58,5 +58,25 @@ describe("EMF+ objects and records of running data", () => {
       await fs.writeFile(file, withEmfRecords(cleaned!, emfPlusDrawing(MARKER, RESERVED, new Set<EmfPlusPlace>([place]))));
       expect(await proveMetafile(file), place).not.toBeNull();
     }
+  });
+
+  it("an object whose every piece says it is continued (its last never comes) is walked as far as it goes, and proved so", async () => {
+    // A font (version, size, unit, style, reserved, the name's length, the name), text after its name, flagged continued after its whole size.
+    const font = padded(Buffer.concat([words(0xdbc01002, 0x41c00000, 2, 0, 0, 5), Buffer.from("Arial", "utf16le"), Buffer.from(`${MARKER} after the name`, "latin1")]));
+    const piece = emfPlusRecord(0x4008, Buffer.concat([words(font.length), font]));
+    piece.writeUInt16LE(0x8000 | (6 << 8), 2);
+    const dangling = emfComment(Buffer.from("EMF+", "latin1"), piece);
+    const file = path.join(dir, "dangling.emf");
+    await fs.writeFile(file, withEmfRecords(makeEmf(MARKER), [dangling]));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect(cleaned!.includes(Buffer.from("Arial", "utf16le"))).toBe(true);
+    // The proof: the same object added to a cleaned drawing.
+    await fs.writeFile(file, makeEmf(MARKER));
+    const plain = await removeViaApi(server, file);
+    expect(plain.status).toBe(200);
+    await fs.writeFile(file, withEmfRecords(plain.cleaned!, [dangling]));
+    expect(await proveMetafile(file)).not.toBeNull();
   });
 });

@@ -111,6 +111,7 @@ export type NestedMetafile = (data: Buffer, emf: boolean) => number;
 export function cleanEmfPlusObjects(emf: Buffer, nested: NestedMetafile): number {
   let cleaned = 0;
   let pieces: Buffer[] = [];
+  let type = 0;
   for (let at = 0; at + 8 <= emf.length; at += emf.readUInt32LE(at + 4)) {
     if (emf.readUInt32LE(at) !== EMR_COMMENT || emf.readUInt32LE(at + 4) < 16 || emf.readUInt32LE(at + 12) !== EMF_PLUS) continue;
     const records = emf.subarray(at + 16, at + 12 + emf.readUInt32LE(at + 8));
@@ -120,11 +121,14 @@ export function cleanEmfPlusObjects(emf: Buffer, nested: NestedMetafile): number
       const data = records.subarray(p + 12, p + 12 + records.readUInt32LE(p + 8));
       // A continued piece starts with the whole object's size; the last piece has no flag.
       pieces.push((flags & CONTINUED) !== 0 ? data.subarray(4) : data);
+      type = (flags >> 8) & 0x7f;
       if ((flags & CONTINUED) !== 0) continue;
-      if (cleanObject((flags >> 8) & 0x7f, pieces, nested)) cleaned++;
+      if (cleanObject(type, pieces, nested)) cleaned++;
       pieces = [];
     }
   }
+  // An object whose last piece never comes (each one flagged as continued) is walked as far as it goes.
+  if (pieces.length > 0 && cleanObject(type, pieces, nested)) cleaned++;
   return cleaned;
 }
 

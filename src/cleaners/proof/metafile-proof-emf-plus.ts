@@ -286,10 +286,11 @@ function imageObject(c: Cursor): void {
 /**
  * Every EMF+ object of an EMF `b` whose records were walked already: the pieces of an object
  * continued over several records (each but the last flagged, its data after the whole size) put
- * together, then proved by proveEmfPlusObject.
+ * together (an object whose last piece never comes too), then proved by proveEmfPlusObject.
  */
 export function proveEmfPlusObjects(b: Buffer): ProofFailure | null {
   const pieces: Buffer[] = [];
+  let kind = 0;
   for (let at = 0; at + 16 <= b.length; at += b.readUInt32LE(at + 4)) {
     if (b.readUInt32LE(at) !== 70 || b.toString("latin1", at + 12, at + 16) !== "EMF+") continue;
     const end = at + 12 + b.readUInt32LE(at + 8);
@@ -298,11 +299,13 @@ export function proveEmfPlusObjects(b: Buffer): ProofFailure | null {
       const flags = b.readUInt16LE(r + 2);
       const continued = (flags & 0x8000) !== 0;
       pieces.push(b.subarray(r + 12 + (continued ? 4 : 0), r + 12 + b.readUInt32LE(r + 8)));
+      kind = (flags >> 8) & 0x7f;
       if (continued) continue;
-      const failure = proveEmfPlusObject((flags >> 8) & 0x7f, Buffer.concat(pieces));
+      const failure = proveEmfPlusObject(kind, Buffer.concat(pieces));
       if (failure != null) return failure;
       pieces.length = 0;
     }
   }
-  return null;
+  // Pieces whose last never came: as far as they go.
+  return pieces.length > 0 ? proveEmfPlusObject(kind, Buffer.concat(pieces)) : null;
 }
