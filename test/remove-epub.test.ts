@@ -26,6 +26,19 @@ async function entry(file: string, name: string): Promise<Buffer> {
   return (await run("unzip", ["-p", file, name])).stdout;
 }
 
+/** A ZIP's files (no folders), `mimetype` first as a book needs it. */
+async function unzipped(file: string): Promise<Array<[string, Buffer]>> {
+  const parts = path.join(dir, `parts-${crypto.randomUUID()}`);
+  await run("unzip", ["-q", file, "-d", parts]);
+  const names = (await fs.readdir(parts, { recursive: true })).sort((a, b) => (a === "mimetype" ? -1 : b === "mimetype" ? 1 : a.localeCompare(b)));
+  const entries: Array<[string, Buffer]> = [];
+  for (const n of names) {
+    const bytes = await fs.readFile(path.join(parts, n)).catch(() => null);
+    if (bytes != null) entries.push([n, bytes]);
+  }
+  return entries;
+}
+
 async function saved(bytes: Buffer, name: string): Promise<string> {
   const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
   await fs.writeFile(file, bytes);
@@ -33,22 +46,30 @@ async function saved(bytes: Buffer, name: string): Promise<string> {
 }
 
 describe("POST /api/v1/remove on EPUB", () => {
+  it("copies the chapters the manifest names as XHTML whatever their names end with (older books name them .xml)", async () => {
+    const marker = `Xmlchapter${crypto.randomBytes(5).toString("hex")}`;
+    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const renamed = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
+      name.replace(/chapter1\.xhtml$/, "chapter1.xml"),
+      name.endsWith(".opf") || name.endsWith(".ncx") || name.endsWith("nav.xhtml") ? Buffer.from(bytes.toString("utf8").replaceAll("chapter1.xhtml", "chapter1.xml")) : bytes,
+    ]);
+    const file = await saved(await zip(renamed), "xml-chapters.epub");
+    const { status, body, cleaned } = await removeViaApi(server, file, "xml-chapters.epub");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = await saved(cleaned!, "cleaned-xml-chapters.epub");
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await entry(out, "OEBPS/chapter1.xml")).toEqual(await entry(file, "OEBPS/chapter1.xml"));
+  });
+
   it("drops the Finder's files of a book zipped on a Mac (__MACOSX AppleDouble files, .DS_Store), which no cleaner reads", async () => {
     const marker = `Finder${crypto.randomBytes(5).toString("hex")}`;
     const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
-    const parts = path.join(dir, `parts-${crypto.randomUUID()}`);
-    await run("unzip", ["-q", book, "-d", parts]);
     // AppleDouble (magic 0x00051607, version 2) holding an extended attribute that names where the file came from.
     const where = Buffer.from(`com.apple.metadata:kMDItemWhereFroms\0https://example.com/${marker}`, "latin1");
     const appleDouble = Buffer.concat([Buffer.from("0005160700020000", "hex"), Buffer.alloc(16), where]);
     const dsStore = Buffer.concat([Buffer.from("\0\0\0\x01Bud1", "latin1"), Buffer.from(`${marker}.xhtml`, "utf16le")]);
-    const names = await fs.readdir(parts, { recursive: true });
-    const files = names.filter((n) => !n.endsWith("/")).sort((a, b) => (a === "mimetype" ? -1 : b === "mimetype" ? 1 : a.localeCompare(b)));
-    const entries: Array<[string, Buffer | string]> = [];
-    for (const n of files) {
-      const bytes = await fs.readFile(path.join(parts, n)).catch(() => null);
-      if (bytes != null) entries.push([n, bytes]);
-    }
+    const entries = await unzipped(book);
     entries.push(["__MACOSX/OEBPS/._chapter1.xhtml", appleDouble], ["__MACOSX/._mimetype", appleDouble], ["OEBPS/.DS_Store", dsStore]);
     const file = await saved(await zip(entries), "mac.epub");
 

@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import type { Document } from "@xmldom/xmldom";
+import type { Document, Element } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { cleanEmbedded } from "../office/embedded.js";
 import { checkSameFinalText } from "../office/final-text.js";
@@ -62,6 +62,7 @@ export const epubCleaner: Cleaner = {
     const packageDoc = await readXml(opf);
     const identifier = cleanPackage(packageDoc);
     const ncx = ncxPath(packageDoc, rootfile);
+    const chapters = chapterPaths(packageDoc, rootfile);
 
     // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
     const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from("application/epub+zip", "ascii"), stored: true }];
@@ -73,7 +74,7 @@ export const epubCleaner: Cleaner = {
         const doc = await readXml(e);
         cleanNcx(doc, identifier);
         out.push({ name: e.name, source: serializeXml(doc) });
-      } else if (e.name === CONTAINER || AS_IS.test(e.name)) out.push({ name: e.name, source: { file: e.file } });
+      } else if (e.name === CONTAINER || AS_IS.test(e.name) || chapters.has(e.name)) out.push({ name: e.name, source: { file: e.file } });
       else out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
     }
     await writeZip(ctx.output, out);
@@ -133,10 +134,29 @@ function packagePath(container: Document): string {
 
 /** The NCX's entry name: the manifest item the spine's `toc` attribute names. */
 function ncxPath(opf: Document, rootfile: string): string | null {
-  const items = Array.from(opf.getElementsByTagNameNS("http://www.idpf.org/2007/opf", "item"));
-  const ncx = items.find((i) => i.getAttribute("media-type") === "application/x-dtbncx+xml");
+  const ncx = manifestItems(opf).find((i) => i.getAttribute("media-type") === "application/x-dtbncx+xml");
   const href = ncx?.getAttribute("href");
-  if (href == null) return null;
+  return href == null ? null : entryName(rootfile, href);
+}
+
+/**
+ * The entry names of the manifest's XHTML documents: the book's text, copied as it is whatever
+ * their names end with (older books name chapters `.xml`).
+ */
+function chapterPaths(opf: Document, rootfile: string): ReadonlySet<string> {
+  const hrefs = manifestItems(opf)
+    .filter((i) => i.getAttribute("media-type") === "application/xhtml+xml")
+    .map((i) => i.getAttribute("href"))
+    .filter((h): h is string => h != null && h !== "");
+  return new Set(hrefs.map((h) => entryName(rootfile, h)));
+}
+
+function manifestItems(opf: Document): Element[] {
+  return Array.from(opf.getElementsByTagNameNS("http://www.idpf.org/2007/opf", "item"));
+}
+
+/** A manifest href as the ZIP entry name it points at (relative to the package document). */
+function entryName(rootfile: string, href: string): string {
   return path.posix.normalize(path.posix.join(path.posix.dirname(rootfile), decodeHref(href)));
 }
 
