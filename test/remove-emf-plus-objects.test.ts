@@ -79,4 +79,21 @@ describe("EMF+ objects and records of running data", () => {
     await fs.writeFile(file, withEmfRecords(plain.cleaned!, [dangling]));
     expect(await proveMetafile(file)).not.toBeNull();
   });
+
+  it("an image object whose picture file is of no format a reader decodes (text) becomes zeros, and the proof fails on it", async () => {
+    // Version, bitmap, 16 x 16, stride, format, compressed; then the "file".
+    const image = padded(Buffer.concat([words(0xdbc01002, 1, 16, 16, 0, 0x0022200a, 1), Buffer.from(`${MARKER} not a picture at all`, "latin1")]));
+    const record = emfPlusRecord(0x4008, image);
+    record.writeUInt16LE(5 << 8, 2);
+    const opaque = emfComment(Buffer.from("EMF+", "latin1"), record);
+    const file = path.join(dir, "opaque.emf");
+    await fs.writeFile(file, withEmfRecords(makeEmf(MARKER), [opaque]));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    await fs.writeFile(file, makeEmf(MARKER));
+    const plain = await removeViaApi(server, file);
+    await fs.writeFile(file, withEmfRecords(plain.cleaned!, [opaque]));
+    expect(await proveMetafile(file)).not.toBeNull();
+  });
 });

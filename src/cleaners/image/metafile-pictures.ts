@@ -1,6 +1,7 @@
 import { cleanTiff } from "../legacy-office/embedded-tiff.js";
 import { cleanGif } from "./gif-in-place.js";
 import { cleanDibParts } from "./metafile-dib.js";
+import { allZero } from "./metafile-fields.js";
 import { cleanJpegOrPng } from "./pictures-in-place.js";
 
 const BMP_FILE_HEADER = 14;
@@ -11,9 +12,8 @@ const BMP_FILE_HEADER = 14;
  * become neutral bytes (pictures-in-place.ts); a GIF's comments and application data become
  * comments of zeros (gif-in-place.ts); a TIFF keeps only the fields that decode its pixels
  * (legacy-office/embedded-tiff.ts); a BMP is cleaned as a drawing's bitmaps are
- * (metafile-dib.ts), its file header's reserved words zeros. The pixels stay. Says whether
- * anything changed; a file of another kind is left as it is (what it carries is then looked for
- * by the caller).
+ * (metafile-dib.ts), its file header's reserved words zeros; an icon stays as it is; bytes of no
+ * picture format become zeros. The pixels stay. Says whether anything changed.
  */
 export function cleanPictureInPlace(b: Buffer, start: number, end: number): boolean {
   const head = b.toString("latin1", start, start + 4);
@@ -24,7 +24,11 @@ export function cleanPictureInPlace(b: Buffer, start: number, end: number): bool
     return !before.equals(b.subarray(start, end));
   }
   if (head.startsWith("BM") && end - start >= BMP_FILE_HEADER + 16) return cleanBmp(b, start, end);
-  return cleanJpegOrPng(b, start, end);
+  if (head.startsWith("\xff\xd8") || head === "\x89PNG") return cleanJpegOrPng(b, start, end);
+  // An icon draws as it is; bytes of no picture format a reader decodes draw nothing, and become zeros.
+  if (head === "\0\0\x01\0" || allZero(b.subarray(start, end))) return false;
+  b.fill(0, start, end);
+  return true;
 }
 
 /** A BMP file: its header ([MS-WMF] 2.2.2.9 after a 14-byte file header) and bits, split where the file header says the bits start. */

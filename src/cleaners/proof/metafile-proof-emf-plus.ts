@@ -262,13 +262,20 @@ function lineCap(c: Cursor): void {
   if (flags & 0x02) sized(c, () => pathObject(c));
 }
 
-/** An image: a pixel bitmap's palette and rows, a metafile's data; a picture file runs to the end (the picture checks look into it). */
+/** An image: a pixel bitmap's palette and rows, a metafile's data; a picture file of a known format runs to the end (the picture checks look into it), of none it is zeros. */
 function imageObject(c: Cursor): void {
   c.take();
   const type = c.take();
   if (type === 2) {
     c.take();
     return void c.keep(c.take());
+  }
+  if (type === 1 && c.word(c.at + 16) === 1) {
+    // A picture file: one of a format readers decode, or zeros.
+    c.keep(20);
+    const head = c.b.subarray(c.at, c.at + 4).toString("hex");
+    if (["ffd8", "8950", "4749", "4949", "4d4d", "424d", "0000"].includes(head.slice(0, 4))) c.rest();
+    return;
   }
   if (type !== 1 || c.word(c.at + 16) !== 0) return c.rest();
   c.take();
