@@ -3,10 +3,16 @@ import * as zopfli from "@gfx/zopfli";
 import { TooComplexError } from "../errors.js";
 
 /**
- * Zopfli's WebAssembly is compiled once, here: after that its compression runs within the call
- * (its callback is called before the call returns), so a synchronous cleaner can use it.
+ * Zopfli's WebAssembly, compiled once: after that its compression runs within the call (its
+ * callback is called before the call returns), so a synchronous cleaner can use it. Awaited by
+ * `deflateBudget`, not at the module's top level: a top-level await makes the cleaning worker's
+ * whole module graph asynchronous, piscina's require() of it then fails and falls back to
+ * import(), and Node 20 aborted the whole service in that fallback (FATAL "IsGraphAsync must be
+ * used on an instantiated module", piscina/dist/worker.js getHandler).
  */
-await zopfli.zlibAsync(Buffer.alloc(1), {});
+const compiled = zopfli.zlibAsync(Buffer.alloc(1), {});
+// Its failure counts where it is awaited; until then it is not an unhandled rejection.
+compiled.catch(() => undefined);
 
 /** Zopfli costs ~10 ms of CPU a kilobyte: larger data is not tried with it. */
 const ZOPFLI_MAX_BYTES = 256 * 1024;
@@ -19,7 +25,10 @@ export interface DeflateBudget {
   bytes: number;
 }
 
-export const deflateBudget = (): DeflateBudget => ({ bytes: ZOPFLI_DOCUMENT_BYTES });
+export async function deflateBudget(): Promise<DeflateBudget> {
+  await compiled;
+  return { bytes: ZOPFLI_DOCUMENT_BYTES };
+}
 
 /**
  * `data` deflated (a zlib stream) into `room` bytes at most, or null when it cannot be. zlib's

@@ -131,7 +131,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
     // What the document's drawings and objects may have deflated tightly, in all.
-    const budget = deflateBudget();
+    const budget = await deflateBudget();
     if (presentation != null) await cleanPresentationObjects(ctx, presentation, budget);
 
     // Pictures are looked for in every stream, embedded objects' too.
