@@ -57,7 +57,12 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const { space: temp, swept } = await createTempSpace(config.DATA_DIR);
   if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
   const pool = await createExifToolPool(config);
-  const workers = createWorkerPool({ threads: config.MAX_FILES_IN_WORK, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
+  const workers = createWorkerPool({
+    threads: config.MAX_FILES_IN_WORK,
+    heapMb: config.WORKER_HEAP_MB,
+    exiftool: pool.accessUnder,
+    onIdleError: (err) => log.error({ err }, "a worker thread failed outside any request"),
+  });
   if (config.ALLOW_PRIVATE_URLS) {
     log.warn("ALLOW_PRIVATE_URLS is on: the service will fetch URLs on private and loopback addresses. Never use this in production.");
   }

@@ -38,6 +38,8 @@ export interface WorkerPoolOptions {
   heapMb: number;
   /** ExifTool for one task, whose reads and writes stop with `signal`. */
   exiftool: (signal: AbortSignal) => ExifToolAccess;
+  /** Told of a worker thread's failure outside any task (its thread is replaced; no request waits on it). */
+  onIdleError?: (err: unknown) => void;
 }
 
 const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
@@ -53,6 +55,9 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: opts.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
   });
+  // Piscina emits a failure of a thread between tasks (an uncaught exception, a module that fails
+  // to load) as "error" on the pool: with no listener, Node would end the whole service for it.
+  pool.on("error", (err: unknown) => opts.onIdleError?.(err));
   const tools = createToolSpawner();
 
   async function run<T>(name: string, job: object, signal: AbortSignal, weigh?: Weigh): Promise<T> {
