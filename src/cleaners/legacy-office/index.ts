@@ -11,6 +11,7 @@ import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
+import { blankPresentationComments } from "./powerpoint-comments.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { scrubWord, tableStreamOf } from "./word.js";
@@ -62,7 +63,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
 /**
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
- * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a Word document's comments and
+ * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a presentation's comments (their
+ * text unless kept, their authors and dates always: powerpoint-comments.ts) and a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
  * (word-review.ts), the files embedded whole in objects (an Office 2007+ document, a packaged
@@ -130,6 +132,10 @@ export const legacyOfficeCleaner: Cleaner = {
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
+    if (presentation != null) {
+      const comments = blankPresentationComments(presentation, { text: !ctx.keep.has("comments") });
+      if (comments > 0) hidden = { ...hidden, comments };
+    }
     // What the document's drawings and objects may have deflated tightly, in all.
     const budget = await deflateBudget();
     if (presentation != null) await cleanPresentationObjects(ctx, presentation, budget);
