@@ -1,7 +1,7 @@
 import type yauzl from "yauzl";
 import { describeName } from "../../cleaners/archive/member-name.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
-import { copyCounted } from "./inner-copy.js";
+import { type Copied, copyCounted } from "./inner-copy.js";
 import type { InnerFile, InnerSource } from "./inner-types.js";
 import { OFFICE_TYPES } from "./office.js";
 
@@ -32,7 +32,7 @@ async function eachMember(file: string, wanted: (name: string) => boolean, visit
       await visit({
         name: describeName(entry.fileName),
         claimedSize: entry.uncompressedSize,
-        copyTo: (dest, maxBytes) => (entry.isEncrypted() ? Promise.resolve({ written: 0, complete: false }) : copyCounted(() => openZipEntry(zip, entry), dest, maxBytes)),
+        copyTo: (dest, maxBytes) => copyMember(zip, entry, dest, maxBytes),
       });
     }
     return Math.max(0, zip.entryCount - entries.length);
@@ -53,4 +53,14 @@ async function list(zip: yauzl.ZipFile): Promise<yauzl.Entry[] | null> {
     return null;
   }
   return entries;
+}
+
+/**
+ * A member's bytes into `dest`. One that is encrypted, or whose header cannot even be read (a
+ * damaged archive: openZipEntry's refusal is the cleaners'), is a file not looked into, as one whose
+ * data fails midway: the look never makes the extraction fail.
+ */
+async function copyMember(zip: yauzl.ZipFile, entry: yauzl.Entry, dest: string, maxBytes: number): Promise<Copied> {
+  const stream = entry.isEncrypted() ? null : await openZipEntry(zip, entry).catch(() => null);
+  return stream == null ? { written: 0, complete: false } : copyCounted(async () => stream, dest, maxBytes);
 }
