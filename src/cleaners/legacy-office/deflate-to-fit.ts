@@ -1,18 +1,31 @@
 import zlib from "node:zlib";
-import * as zopfli from "@gfx/zopfli";
 import { TooComplexError } from "../errors.js";
 
+type Zopfli = typeof import("@gfx/zopfli");
+
+let loading: Promise<Zopfli> | undefined;
+
 /**
- * Zopfli's WebAssembly, compiled once: after that its compression runs within the call (its
- * callback is called before the call returns), so a synchronous cleaner can use it. Awaited by
- * `deflateBudget`, not at the module's top level: a top-level await makes the cleaning worker's
- * whole module graph asynchronous, piscina's require() of it then fails and falls back to
- * import(), and Node 20 aborted the whole service in that fallback (FATAL "IsGraphAsync must be
- * used on an instantiated module", piscina/dist/worker.js getHandler).
+ * Zopfli, loaded and its WebAssembly compiled on the first Office 97-2003 cleaning of a thread:
+ * after that its compression runs within the call (its callback is called before the call
+ * returns), so a synchronous cleaner can use it. Not a static import: Emscripten's glue, run on
+ * load, adds process-wide listeners that rethrow any uncaught exception (Node then exits with code
+ * 7) and abort on any unhandled rejection; they are taken off again as soon as the module has run,
+ * so the service's own handling stays as it was. Loaded lazily also keeps its WebAssembly out of
+ * every thread that never needs it (and out of the main thread): a thread ended while WebAssembly
+ * compiles can take the process down with it.
  */
-const compiled = zopfli.zlibAsync(Buffer.alloc(1), {});
-// Its failure counts where it is awaited; until then it is not an unhandled rejection.
-compiled.catch(() => undefined);
+function zopfli(): Promise<Zopfli> {
+  loading ??= (async () => {
+    const before = new Set([...process.listeners("uncaughtException"), ...process.listeners("unhandledRejection")]);
+    const z = await import("@gfx/zopfli");
+    for (const listener of process.listeners("uncaughtException")) if (!before.has(listener)) process.off("uncaughtException", listener);
+    for (const listener of process.listeners("unhandledRejection")) if (!before.has(listener)) process.off("unhandledRejection", listener);
+    await z.zlibAsync(Buffer.alloc(1), {});
+    return z;
+  })();
+  return loading;
+}
 
 /** Zopfli costs ~10 ms of CPU a kilobyte: larger data is not tried with it. */
 const ZOPFLI_MAX_BYTES = 256 * 1024;
@@ -23,11 +36,11 @@ const ZOPFLI_DOCUMENT_BYTES = 1024 * 1024;
 /** What a document's drawings and embedded objects may still have Zopfli deflate. */
 export interface DeflateBudget {
   bytes: number;
+  zopfli: Zopfli;
 }
 
 export async function deflateBudget(): Promise<DeflateBudget> {
-  await compiled;
-  return { bytes: ZOPFLI_DOCUMENT_BYTES };
+  return { bytes: ZOPFLI_DOCUMENT_BYTES, zopfli: await zopfli() };
 }
 
 /**
@@ -45,7 +58,7 @@ export function deflateToFit(data: Buffer, room: number, budget: DeflateBudget):
   if (data.length > budget.bytes) throw new TooComplexError(`legacy-office: data to deflate again tightly past ${ZOPFLI_DOCUMENT_BYTES} bytes`);
   budget.bytes -= data.length;
   let tight: Uint8Array | undefined;
-  zopfli.zlib(data, { numiterations: ZOPFLI_ITERATIONS }, (err, out) => {
+  budget.zopfli.zlib(data, { numiterations: ZOPFLI_ITERATIONS }, (err, out) => {
     if (err == null) tight = out;
   });
   if (tight == null || tight.length > room) return null;
