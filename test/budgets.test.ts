@@ -79,7 +79,9 @@ describe("a request that waited half its deadline for room is told the service i
   afterAll(async () => server?.stop());
 
   it("two files queued behind a slow one get 503 with Retry-After after ~3 s (on main: the deadline's 422 after 6 s, never started)", async () => {
-    const first = remove(server, "slow.svg", slow);
+    // Ten times the others' slow file: it must still be in work when the queued ones have waited
+    // 3 s, even on a quiet machine (the 300-image one ended within ~4 s there, letting one in).
+    const first = remove(server, "slower.svg", svgWithDataImages(3000, png));
     await new Promise((r) => setTimeout(r, 1000));
     const started = Date.now();
     const queued = await Promise.all([remove(server, "slow-2.svg", slow), remove(server, "slow-3.svg", slow)]);
