@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { TYPE_SIZE } from "./tiff-types.js";
 
 /**
  * Directories (IFDs: pages, thumbnails, SubIFDs, EXIF, GPS and Interoperability IFDs) before a
@@ -42,21 +43,6 @@ const MAKER_NOTE = 0x927c;
 
 /** SubIFDs, EXIF, GPS, Interoperability: fields whose values are offsets of directories. */
 const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
-/** Bytes of one value of each field type. */
-const TYPE_SIZES: ReadonlyMap<number, number> = new Map([
-  [3, 2],
-  [4, 4],
-  [5, 8],
-  [8, 2],
-  [9, 4],
-  [10, 8],
-  [11, 4],
-  [12, 8],
-  [13, 4],
-  [16, 8],
-  [17, 8],
-  [18, 8],
-]);
 /** Field types holding 32-bit (LONG, IFD) and 64-bit (LONG8, IFD8) offsets. */
 const OFFSET_SIZES: ReadonlyMap<number, number> = new Map([
   [4, 4],
@@ -184,7 +170,7 @@ async function walkTiff(src: TiffBytes, tally: TiffTally): Promise<void> {
     for (let i = 0; i < n; i++) {
       const e = i * layout.entrySize;
       if (fields.u16(table, e) === MAKER_NOTE) {
-        const bytes = fields.word(table, e + 4) * (TYPE_SIZES.get(fields.u16(table, e + 2)) ?? 1);
+        const bytes = fields.word(table, e + 4) * (TYPE_SIZE[fields.u16(table, e + 2)] ?? 1);
         if (bytes > layout.word) tally.add(await makerNotes.entriesOf(src, fields.word(table, e + 4 + layout.word), bytes));
         continue;
       }
@@ -247,9 +233,9 @@ async function makerNoteEntries(src: TiffBytes, start: number, length: number): 
       // The type field is the record's bytes 2-3.
       const le = bytes[i + 2]! | (bytes[i + 3]! << 8);
       const be = (bytes[i + 2]! << 8) | bytes[i + 3]!;
-      if (isTiffType(le)) run[phase]!++;
+      if (TYPE_SIZE[le] != null) run[phase]!++;
       else end(phase);
-      if (isTiffType(be)) run[12 + phase]!++;
+      if (TYPE_SIZE[be] != null) run[12 + phase]!++;
       else end(12 + phase);
     }
   }
@@ -257,10 +243,6 @@ async function makerNoteEntries(src: TiffBytes, start: number, length: number): 
   return Math.max(...total);
 }
 
-/** TIFF 6's field types and BigTIFF's three more. */
-function isTiffType(type: number): boolean {
-  return type >= 1 && type <= 18 && type !== 14 && type !== 15;
-}
 
 /** Exactly the bytes [at, at + length), which the caller checked lie in the file. */
 async function bytesAt(src: FileBytes, at: number, length: number): Promise<Buffer> {
