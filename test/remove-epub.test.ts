@@ -45,6 +45,16 @@ async function saved(bytes: Buffer, name: string): Promise<string> {
   return file;
 }
 
+/** The book through the service: 200, nothing remaining, the marker nowhere in the copy. */
+async function cleanedWithout(file: string, name: string, marker: string): Promise<{ body: Record<string, unknown>; out: string }> {
+  const { status, body, cleaned } = await removeViaApi(server, file, name);
+  expect(status, JSON.stringify(body)).toBe(200);
+  expect(body["remaining"]).toEqual({});
+  const out = await saved(cleaned!, `cleaned-${name}`);
+  expect(await findMarker(out, marker)).toEqual([]);
+  return { body, out };
+}
+
 describe("POST /api/v1/remove on EPUB", () => {
   it("copies the chapters the manifest names as XHTML whatever their names end with (older books name them .xml)", async () => {
     const marker = `Xmlchapter${crypto.randomBytes(5).toString("hex")}`;
@@ -54,11 +64,7 @@ describe("POST /api/v1/remove on EPUB", () => {
       name.endsWith(".opf") || name.endsWith(".ncx") || name.endsWith("nav.xhtml") ? Buffer.from(bytes.toString("utf8").replaceAll("chapter1.xhtml", "chapter1.xml")) : bytes,
     ]);
     const file = await saved(await zip(renamed), "xml-chapters.epub");
-    const { status, body, cleaned } = await removeViaApi(server, file, "xml-chapters.epub");
-    expect(status, JSON.stringify(body)).toBe(200);
-    expect(body["remaining"]).toEqual({});
-    const out = await saved(cleaned!, "cleaned-xml-chapters.epub");
-    expect(await findMarker(out, marker)).toEqual([]);
+    const { out } = await cleanedWithout(file, "xml-chapters.epub", marker);
     expect(await entry(out, "OEBPS/chapter1.xml")).toEqual(await entry(file, "OEBPS/chapter1.xml"));
   });
 
@@ -72,12 +78,7 @@ describe("POST /api/v1/remove on EPUB", () => {
     const entries = await unzipped(book);
     entries.push(["__MACOSX/OEBPS/._chapter1.xhtml", appleDouble], ["__MACOSX/._mimetype", appleDouble], ["OEBPS/.DS_Store", dsStore]);
     const file = await saved(await zip(entries), "mac.epub");
-
-    const { status, body, cleaned } = await removeViaApi(server, file, "mac.epub");
-    expect(status, JSON.stringify(body)).toBe(200);
-    expect(body["remaining"]).toEqual({});
-    const out = await saved(cleaned!, "cleaned-mac.epub");
-    expect(await findMarker(out, marker)).toEqual([]);
+    const { out } = await cleanedWithout(file, "mac.epub", marker);
     const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8");
     expect(listed).not.toMatch(/__MACOSX|\.DS_Store|\/\._/);
     expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
@@ -113,6 +114,39 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(opf).toContain('<meta name="cover" content="cover-image"/>');
     const uid = /urn:uuid:[0-9a-f-]{36}/.exec(opf)![0];
     expect((await entry(out, "OEBPS/toc.ncx")).toString("utf8")).toContain(`content="${uid}"`);
+  });
+
+  it("drops the ONIX and MARC records the package metadata links to, and a manifest item that lists one; reports them in findings", async () => {
+    const marker = `Onixrec${crypto.randomBytes(5).toString("hex")}`;
+    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const onix = `<?xml version="1.0" encoding="utf-8"?><ONIXMessage release="3.1"><Header><Sender><SenderName>${marker} sender</SenderName></Sender></Header><Product><RecordReference>${marker}</RecordReference></Product></ONIXMessage>`;
+    const marc = `<?xml version="1.0"?><record xmlns="http://www.loc.gov/MARC21/slim"><datafield tag="100"><subfield code="a">${marker} author</subfield></datafield></record>`;
+    const entries = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
+      name,
+      name === EPUB_OPF
+        ? Buffer.from(
+            bytes
+              .toString("utf8")
+              .replace("</metadata>", '<link href="onix.xml" media-type="application/xml" properties="onix" rel="record"/><link href="records/marc.xml#r1" media-type="application/marcxml+xml" rel="record"/></metadata>')
+              .replace("</manifest>", '<item id="marc" href="records/marc.xml" media-type="application/marcxml+xml"/></manifest>'),
+          )
+        : bytes,
+    ]);
+    entries.push(["OEBPS/onix.xml", Buffer.from(onix)], ["OEBPS/records/marc.xml", Buffer.from(marc)]);
+    const file = await saved(await zip(entries), "onix.epub");
+    const { body, out } = await cleanedWithout(file, "onix.epub", marker);
+    const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8").split("\n");
+    expect(listed).not.toContain("OEBPS/onix.xml");
+    expect(listed).not.toContain("OEBPS/records/marc.xml");
+    // Still a valid book: every manifest item names a file that is there.
+    const opf = (await entry(out, EPUB_OPF)).toString("utf8");
+    const hrefs = [...opf.matchAll(/<item\b[^>]*\bhref="([^"]+)"/g)].map((m) => `OEBPS/${m[1]}`);
+    expect(hrefs.length).toBeGreaterThan(3);
+    for (const h of hrefs) expect(listed).toContain(h);
+    expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
+
+    const findings = body["findings"] as Array<{ kind: string; value?: string }>;
+    expect(findings.find((f) => f.kind === "hidden" && f.value?.includes("onix.xml"))?.value).toContain("records/marc.xml");
   });
 
   it("refuses a book whose fonts or content are encrypted, in words", async () => {

@@ -1,6 +1,5 @@
 import fsp from "node:fs/promises";
-import path from "node:path";
-import type { Document, Element } from "@xmldom/xmldom";
+import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { cleanEmbedded } from "../office/embedded.js";
 import { checkSameFinalText } from "../office/final-text.js";
@@ -9,6 +8,8 @@ import { parseXml, serializeXml } from "../office/xml.js";
 import { extractZip, type FileEntry } from "../office/zip-read.js";
 import { writeZip, type OutEntry } from "../office/zip-write.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { takeLinkedRecords } from "./linked-records.js";
+import { entryName, manifestItems } from "./manifest.js";
 import { cleanNcx, cleanPackage, NEUTRAL_MODIFIED } from "./package-metadata.js";
 
 const MIMETYPE = "mimetype";
@@ -38,9 +39,10 @@ const REFUSED = /^META-INF\/(encryption|rights)\.xml$/i;
 /**
  * EPUB books (2 and 3): a ZIP whose package document (OPF) holds the book's metadata. The OPF's
  * metadata is cut down to what a reader needs (package-metadata.ts), the NCX table of contents
- * follows the new identifier and loses its author line, metadata files go, pictures, sounds and
- * videos go through their own cleaners, and the chapters, styles and fonts are copied as they
- * are, under the fixed dates and plain entries of the office documents' ZIP writer.
+ * follows the new identifier and loses its author line, metadata files go (with the records the
+ * metadata links to: ONIX, MARC...), pictures, sounds and videos go through their own cleaners,
+ * and the chapters, styles and fonts are copied as they are, under the fixed dates and plain
+ * entries of the office documents' ZIP writer.
  */
 export const epubCleaner: Cleaner = {
   name: "epub",
@@ -60,6 +62,7 @@ export const epubCleaner: Cleaner = {
     if (opf == null) throw bad(`its package document ${rootfile} is missing`);
 
     const packageDoc = await readXml(opf);
+    const records = takeLinkedRecords(packageDoc, rootfile);
     const identifier = cleanPackage(packageDoc);
     const ncx = ncxPath(packageDoc, rootfile);
     const chapters = chapterPaths(packageDoc, rootfile);
@@ -67,7 +70,7 @@ export const epubCleaner: Cleaner = {
     // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
     const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from("application/epub+zip", "ascii"), stored: true }];
     for (const e of entries) {
-      if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
+      if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
       else if (e.name === rootfile) out.push({ name: e.name, source: serializeXml(packageDoc) });
       else if (e.name === ncx) {
@@ -149,24 +152,6 @@ function chapterPaths(opf: Document, rootfile: string): ReadonlySet<string> {
     .map((i) => i.getAttribute("href"))
     .filter((h): h is string => h != null && h !== "");
   return new Set(hrefs.map((h) => entryName(rootfile, h)));
-}
-
-function manifestItems(opf: Document): Element[] {
-  return Array.from(opf.getElementsByTagNameNS("http://www.idpf.org/2007/opf", "item"));
-}
-
-/** A manifest href as the ZIP entry name it points at (relative to the package document). */
-function entryName(rootfile: string, href: string): string {
-  return path.posix.normalize(path.posix.join(path.posix.dirname(rootfile), decodeHref(href)));
-}
-
-function decodeHref(href: string): string {
-  try {
-    return decodeURIComponent(href);
-  } catch {
-    // A stray "%" is a literal character of the name, not an encoding.
-    return href;
-  }
 }
 
 function bad(why: string): BadFileError {

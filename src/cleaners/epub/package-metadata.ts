@@ -2,8 +2,8 @@ import crypto from "node:crypto";
 import type { Document, Element } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { elements, removeComments, removeNode, setText } from "../office/xml.js";
+import { OPF } from "./manifest.js";
 
-const OPF = "http://www.idpf.org/2007/opf";
 const DC = "http://purl.org/dc/elements/1.1/";
 const NCX = "http://www.daisy.org/z3986/2005/ncx/";
 

@@ -1,4 +1,5 @@
 import type yauzl from "yauzl";
+import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
@@ -11,7 +12,7 @@ const MAX_PART_BYTES = 16 * 1024 * 1024;
 export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
 
 /** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
-const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml)$/;
+const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|.*\.opf)$/;
 
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
@@ -30,6 +31,8 @@ interface OfficeContent {
   /** Every file entry's name (a plain ZIP's members are all embedded files). */
   members: string[];
   thumbnails: string[];
+  /** An EPUB's own files that its package metadata links to (an ONIX or MARC record...). */
+  records: string[];
 }
 
 /**
@@ -67,6 +70,9 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
   if (c.thumbnails.length > 0) {
     findings.push({ kind: "previews", severity: "medium", title: "The document keeps a thumbnail of its first page.", tags: [], value: c.thumbnails.join("; ") });
   }
+  if (c.records.length > 0) {
+    findings.push({ kind: "hidden", severity: "medium", title: "The book carries a metadata record of its own (ONIX, MARC...): publisher, contributors, identifiers.", tags: [], value: shortValue(c.records.join("; ")) });
+  }
   if (c.embedded.length > 0) findings.push(embeddedFinding(c.embedded));
   return findings;
 }
@@ -93,12 +99,19 @@ function account(c: OfficeContent, name: string, text: string): void {
     c.trackedChanges += count(text, /<text:changed-region\b/g);
     c.hiddenText += count(text, /<text:hidden-(text|paragraph)\b|text:display="none"/g);
   }
+  if (name.endsWith(".opf")) c.records.push(...linkedRecords(text));
   if (name === "xl/workbook.xml") c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
   if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
 }
 
+/** The hrefs of a package document's `<link>` elements that name a file of the book (no scheme). */
+function linkedRecords(opf: string): string[] {
+  const hrefs = [...opf.matchAll(/<(?:\w+:)?link\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')/g)].map((m) => m[1] ?? m[2] ?? "");
+  return hrefs.filter((h) => h !== "" && !REMOTE_HREF.test(h));
+}
+
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [] };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [] };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
