@@ -233,7 +233,7 @@ function silentFrames(frames: number, frameLength: number, firstFrame: number): 
  * The header of the WAV a Monkey's Audio stream was made from, as the stream stores it: 16-bit
  * stereo at 44.1 kHz, an INFO tag naming `marker`, up to the data chunk's header.
  */
-function storedWavHeader(marker: string, dataBytes: number, trailerBytes: number): Buffer {
+export function storedWavHeader(marker: string, dataBytes: number, trailerBytes: number): Buffer {
   const fmt = Buffer.alloc(16);
   fmt.writeUInt16LE(1, 0);
   fmt.writeUInt16LE(2, 2);
@@ -262,11 +262,11 @@ function id3v1(marker: string): Buffer {
   return tag;
 }
 
-function riffChunk(id: string, data: Buffer): Buffer {
+export function riffChunk(id: string, data: Buffer): Buffer {
   return Buffer.concat([Buffer.from(id, "latin1"), le32(data.length), data, Buffer.alloc(data.length % 2)]);
 }
 
-function le32(n: number): Buffer {
+export function le32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);
   return b;

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { le32, riffChunk, storedWavHeader } from "./make-av-formats.js";
 import { pngChunk } from "./make-images.js";
 
 /**
@@ -125,16 +126,6 @@ export async function makeBigJpeg(file: string, small: Buffer, marker: string, m
   await writeRepeated(file, head, Buffer.alloc(MiB), mb, Buffer.from([0xff, 0xd9]));
 }
 
-function le32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-}
-
-function riffChunk(id: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(id, "latin1"), le32(data.length), data, Buffer.alloc(data.length % 2)]);
-}
-
 /**
  * A Monkey's Audio file (format 3.99) of about `mb` MiB: frames of one MiB of zeros each (the
  * cleaner copies them, it does not decode them), with the marker in the LIST/INFO chunk of its
@@ -144,18 +135,9 @@ function riffChunk(id: string, data: Buffer): Buffer {
 export async function makeBigApe(file: string, marker: string, mb: number): Promise<void> {
   const frames = mb;
   const blocks = MiB / 4;
-  const info = riffChunk("LIST", Buffer.concat([Buffer.from("INFO", "latin1"), riffChunk("IART", Buffer.from(`${marker}\0`, "latin1"))]));
-  const fmt = Buffer.alloc(16);
-  fmt.writeUInt16LE(1, 0);
-  fmt.writeUInt16LE(2, 2);
-  fmt.writeUInt32LE(44100, 4);
-  fmt.writeUInt32LE(44100 * 4, 8);
-  fmt.writeUInt16LE(4, 12);
-  fmt.writeUInt16LE(16, 14);
   const trailer = riffChunk("id3 ", Buffer.from(`TAG ${marker}`, "latin1"));
-  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", fmt), info]);
   const dataBytes = frames * MiB;
-  const wavHeader = Buffer.concat([Buffer.from("RIFF", "latin1"), le32(body.length + 8 + dataBytes + trailer.length), body, Buffer.from("data", "latin1"), le32(dataBytes)]);
+  const wavHeader = storedWavHeader(marker, dataBytes, trailer.length);
   const descriptor = Buffer.alloc(52);
   descriptor.write("MAC ", 0, "latin1");
   descriptor.writeUInt16LE(3990, 4);
