@@ -154,8 +154,25 @@ describe("ZIP", () => {
     ["a symbolic link", [{ name: "link.jpg", data: Buffer.from("/etc/passwd"), mode: 0o120777 }], /link/],
     ["an encrypted member", [{ name: "secret.jpg", data: jpeg, encrypted: true }], /encrypted/],
     ["two members of one name", [{ name: "a.jpg", data: jpeg }, { name: "a.jpg", data: jpeg }], /two members named/],
+    ["an imploded member (PKZIP 1's method 6)", [{ name: "old.jpg", data: jpeg, method: 6 }], /^The ZIP holds a member compressed with a method this service cannot unpack \(implode\)\.$/],
+    ["a bzip2 member (method 12)", [{ name: "packed.jpg", data: jpeg, method: 12 }], /cannot unpack \(bzip2\)\.$/],
   ] as const)("refuses %s with a 422", async (_what, members, reason) => {
     await expectRefused(handZip(members), "bad.zip", reason);
+  });
+
+  test("members written by a streaming writer (sizes in a data descriptor after the data, as Java's jar and `zip -` write) are read and cleaned", async () => {
+    const archive = handZip([
+      { name: "photo.jpg", data: jpeg, deflate: true, descriptor: true },
+      { name: "pic.png", data: png, descriptor: true },
+    ]);
+    const r = await remove(archive, "streamed.zip");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body["remaining"]).toEqual({});
+    expect(await findMarker(r.cleaned!, MARKER)).toEqual([]);
+    const [photo, pic] = (await readZip(r.cleaned!)).members;
+    expect([photo!.name, pic!.name]).toEqual(["photo.jpg", "pic.png"]);
+    expect(await pixels(photo!.data)).toBe(await pixels(jpeg));
+    expect(await pixels(pic!.data)).toBe(await pixels(png));
   });
 
   test("a member claiming to unpack past the budget is refused as too complex before it is unpacked", async () => {

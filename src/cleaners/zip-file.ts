@@ -49,8 +49,37 @@ export async function* zipEntries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entr
   }
 }
 
-/** An entry's inflated bytes as a stream. */
+/**
+ * Compression methods of the ZIP specification (APPNOTE 4.4.5) that yauzl, and so the service,
+ * cannot unpack: PKZIP 1's and old Info-ZIP's, and the newer ones of 7-Zip and WinZip.
+ */
+const OTHER_METHODS: Readonly<Record<number, string>> = {
+  1: "shrink",
+  2: "reduce",
+  3: "reduce",
+  4: "reduce",
+  5: "reduce",
+  6: "implode",
+  9: "Deflate64",
+  10: "PKWARE DCL implode",
+  12: "bzip2",
+  14: "LZMA",
+  18: "IBM TERSE",
+  19: "IBM LZ77",
+  93: "Zstandard",
+  94: "MP3",
+  95: "XZ",
+  96: "JPEG",
+  97: "WavPack",
+  98: "PPMd",
+};
+
+/** An entry's inflated bytes as a stream; one stored or deflated, the only methods yauzl unpacks. */
 export function openZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    const method = OTHER_METHODS[entry.compressionMethod] ?? `method ${entry.compressionMethod}`;
+    return Promise.reject(new BadFileError(`The ZIP holds a member compressed with a method this service cannot unpack (${method}).`));
+  }
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
       if (err != null) reject(notZip(err));

@@ -25,6 +25,13 @@ export interface ZipMember {
   deflate?: boolean;
   /** What the headers claim the data inflates to, instead of its real length. */
   claimedSize?: number;
+  /** The compression method the headers name, instead of the data's own (stored or deflated). */
+  method?: number;
+  /**
+   * Written as a streaming writer does (general purpose bit 3): CRC and sizes zero in the local
+   * header, in a data descriptor after the data; the central directory has them.
+   */
+  descriptor?: boolean;
 }
 
 /** A DOS date of 15 March 2024, 10:30:00. */
@@ -41,11 +48,11 @@ export function handZip(members: readonly ZipMember[], archiveComment = ""): Buf
     const plain = m.data ?? Buffer.alloc(0);
     const packed = m.deflate === true ? zlib.deflateRawSync(plain) : plain;
     const data = m.encrypted === true ? Buffer.concat([Buffer.alloc(12, 0x5a), packed]) : packed;
-    const method = m.deflate === true ? 8 : 0;
+    const method = m.method ?? (m.deflate === true ? 8 : 0);
     const extra = m.extra ?? Buffer.alloc(0);
     const comment = Buffer.from(m.comment ?? "", "utf8");
     const crc = zlib.crc32(plain);
-    const flags = 0x0800 | (m.encrypted === true ? 1 : 0);
+    const flags = 0x0800 | (m.encrypted === true ? 1 : 0) | (m.descriptor === true ? 8 : 0);
     const size = m.claimedSize ?? plain.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -54,9 +61,11 @@ export function handZip(members: readonly ZipMember[], archiveComment = ""): Buf
     local.writeUInt16LE(method, 8);
     local.writeUInt16LE(DOS_TIME, 10);
     local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(size, 22);
+    if (m.descriptor !== true) {
+      local.writeUInt32LE(crc, 14);
+      local.writeUInt32LE(data.length, 18);
+      local.writeUInt32LE(size, 22);
+    }
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(extra.length, 28);
     const central = Buffer.alloc(46);
@@ -76,7 +85,14 @@ export function handZip(members: readonly ZipMember[], archiveComment = ""): Buf
     const mode = m.mode ?? (m.directory === true ? 0o40755 : 0o100644);
     central.writeUInt32LE(((mode << 16) | (m.directory === true ? 0x10 : 0)) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
-    const localAll = Buffer.concat([local, name, extra, data]);
+    const descriptor = Buffer.alloc(m.descriptor === true ? 16 : 0);
+    if (m.descriptor === true) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeUInt32LE(data.length, 8);
+      descriptor.writeUInt32LE(size, 12);
+    }
+    const localAll = Buffer.concat([local, name, extra, data, descriptor]);
     locals.push(localAll);
     centrals.push(Buffer.concat([central, name, extra, comment]));
     offset += localAll.length;
