@@ -5,10 +5,10 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { bareFileType } from "./helpers/bare-file-type.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool } from "./helpers/tools.js";
 
 /*
  * Word documents written by other programs (node-word-extractor's test files, from Corel's and
@@ -29,13 +29,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** ExifTool's FileType of a copy without extension, as the service reads it. */
-async function bareFileType(file: string): Promise<string> {
-  const bare = path.join(dir, `bare-${crypto.randomUUID()}`);
-  await fs.copyFile(file, bare);
-  return (await exiftool(["-s3", "-FileType", bare])).trim();
-}
-
 /** LibreOffice's marked DOC without its CompObj stream, and with an empty `Data` stream. */
 async function docAsOtherWritersSaveIt(marker: string): Promise<string> {
   const source = await makeMarkedLegacyOffice(dir, "doc", marker);
@@ -51,7 +44,7 @@ describe("a Word 97-2003 document without a CompObj stream", () => {
   it("is cleaned as the DOC it is, its text unchanged, and comes back as a DOC", async () => {
     const marker = `Docdetect${crypto.randomBytes(5).toString("hex")}`;
     const file = await docAsOtherWritersSaveIt(marker);
-    expect(await bareFileType(file)).toBe("FPX");
+    expect(await bareFileType(dir, file)).toBe("FPX");
     const reread = CFB.read(await fs.readFile(file), { type: "buffer" });
     expect(CFB.find(reread, "Data")?.size).toBe(0);
     expect(await findMarker(file, marker)).not.toEqual([]);
@@ -63,7 +56,7 @@ describe("a Word 97-2003 document without a CompObj stream", () => {
     const out = path.join(dir, "cleaned.doc");
     await fs.writeFile(out, cleaned!);
     expect(await findMarker(out, marker)).toEqual([]);
-    expect(await bareFileType(out)).toBe("DOC");
+    expect(await bareFileType(dir, out)).toBe("DOC");
     const words = (t: string): string => t.replace(/\s+/gu, " ").trim();
     // The review content goes as in any Word document (blanked in place).
     expect(words(await legacyOfficeText(dir, "doc", out))).toBe(words(before.replace("deleted words", "").replace("A remark", "")));

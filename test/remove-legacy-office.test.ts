@@ -109,7 +109,7 @@ describe("POST /api/v1/remove on Word, Excel and PowerPoint 97-2003", () => {
     await fs.writeFile(locked, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
     const { status, body, cleaned } = await removeViaApi(server, locked);
     expect(status).toBe(422);
-    expect(body["error"]).toBe("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
+    expect(body["error"]).toMatch(/^The document is encrypted \(password-protected\).* cannot be cleaned without its password/);
     expect(cleaned).toBeNull();
   });
 });

@@ -35,24 +35,16 @@ const ODF_TEMPLATES = new Map(Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type
  * is plain TIFF's, comes out as "TIFF" when the file has no extension, as ours never has; the
  * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data. An
  * OpenDocument template, whose `mimetype` ExifTool does not know, is a "ZIP" to it: it is named
- * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is. A compound file with
- * a Word document stream but no CompObj stream naming Word (WordPerfect's and Corel's `.doc`) is
- * a FlashPix image to ExifTool without the extension: the Word stream's own header, which ExifTool
- * reads as `Identification` ("Word 8.0"), makes it the DOC it is.
+ * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is. (Office 97-2003
+ * files are named by their streams as they are read: metadata/compound-types.ts.)
  */
 export function fileTypeOf(tags: RawTags): string | null {
   const type = tags["File:FileType"];
   if (typeof type !== "string") return null;
-  if (type === "FPX" && isWordFib(tags["FlashPix:Identification"])) return "DOC";
   if (type === "XML" && tags["XMP:SvgXmlns"] === SVG_NS) return "SVG";
   if (type === "ZIP") return ODF_TEMPLATES.get(String(tags["File:MIMEType"])) ?? type;
   if (type !== "TIFF") return type;
   if (PHASE_ONE_TAGS.some((k) => k in tags)) return IIQ;
   if (CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"])) return TIFF_RAW;
   return type;
-}
-
-/** ExifTool's reading of a Word File Information Block's magic number ("Word 8.0", "Word 6.0"...). */
-function isWordFib(identification: unknown): boolean {
-  return typeof identification === "string" && /^Word \d/.test(identification);
 }

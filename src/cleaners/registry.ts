@@ -7,6 +7,7 @@ import { flvCleaner } from "./media/flv.js";
 import { mediaCleaners } from "./media/index.js";
 import { mpegTsCleaner } from "./media/mpeg-ts.js";
 import { taggedAudioCleaner } from "./media/tagged-audio.js";
+import { encryptedOfficeRefusal } from "./legacy-office/encrypted.js";
 import { legacyOfficeCleaner } from "./legacy-office/index.js";
 import { officeCleaners } from "./office/index.js";
 import { pdfCleaners } from "./pdf/index.js";
@@ -31,6 +32,7 @@ export const cleaners: readonly Cleaner[] = [
   mpegTsCleaner,
   ...officeCleaners,
   legacyOfficeCleaner,
+  encryptedOfficeRefusal,
   rtfCleaner,
   epubCleaner,
   ...archiveCleaners,

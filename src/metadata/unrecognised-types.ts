@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { startsHeader } from "../cleaners/media/adts.js";
+import { namedByRootStreams } from "./compound-types.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
 /** An APEv2 tag larger than this is still cut off by the cleaner, but its items are not listed. */
@@ -26,10 +27,13 @@ const ID3V1 = 128;
  *
  * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
  * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
+ *
+ * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
+ * streams (compound-types.ts).
  */
 export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
-  if (type != null && type !== "MP3") return read;
+  if (type != null && type !== "MP3") return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
   try {
     // Most MP3s' ID3v2 tags end within the head the caller read: the file is then not opened.

@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { ENCRYPTED } from "./encrypted.js";
 
 const BOF = 0x0809;
 const CONTINUE = 0x003c;
@@ -20,7 +21,7 @@ export function scrubWorkbook(stream: Buffer): void {
     const len = stream.readUInt16LE(pos + 2);
     const data = stream.subarray(pos + 4, Math.min(pos + 4 + len, stream.length));
     if (type === BOF && data.length >= 2) biff8 = data.readUInt16LE(0) === 0x0600;
-    else if (type === FILE_PASS) throw new BadFileError("The Excel workbook is encrypted (password-protected), so its content and metadata cannot be read.");
+    else if (type === FILE_PASS) throw new BadFileError(ENCRYPTED);
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
     pos += 4 + len;

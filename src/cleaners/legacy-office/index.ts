@@ -7,6 +7,7 @@ import { compoundDamage } from "./compound-damage.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
+import { ENCRYPTED } from "./encrypted.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
@@ -21,7 +22,7 @@ const DAMAGED = "The file is not a readable Office 97-2003 document: its compoun
 
 /** Storages that mean the document cannot be cleaned, and why, in words. */
 const REFUSED: ReadonlyArray<[RegExp, string]> = [
-  [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/, "The document is encrypted (password-protected), so its content and metadata cannot be read."],
+  [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
   [
     /(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/,
     "The document holds macros (a VBA project), which carry their author's name and folder paths; they cannot be removed without changing what the document does.",

@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { ENCRYPTED } from "./encrypted.js";
 
 const ENCRYPTED_TOKEN = 0xf3d1c4df;
 
@@ -10,7 +11,7 @@ const ENCRYPTED_TOKEN = 0xf3d1c4df;
 export function scrubCurrentUser(stream: Buffer): void {
   // RecordHeader (8), size (4), headerToken (4), offsetToCurrentEdit (4), lenUserName (2)...
   if (stream.length < 28) return;
-  if (stream.readUInt32LE(12) === ENCRYPTED_TOKEN) throw new BadFileError("The PowerPoint presentation is encrypted (password-protected), so its content and metadata cannot be read.");
+  if (stream.readUInt32LE(12) === ENCRYPTED_TOKEN) throw new BadFileError(ENCRYPTED);
   const len = stream.readUInt16LE(20);
   const ansi = 28;
   stream.fill(0x20, ansi, Math.min(ansi + len, stream.length));

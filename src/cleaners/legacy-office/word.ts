@@ -1,6 +1,7 @@
 import { BadFileError } from "../errors.js";
 import { damaged, fcLcb, F_ENCRYPTED, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
 import { zeroStyleTraces } from "./word-styles.js";
+import { ENCRYPTED } from "./encrypted.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const STSH = 1;
@@ -40,7 +41,7 @@ const ASSOC_STRINGS = 18;
  */
 export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer {
   const { flags } = readFib(wordDocument);
-  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError("The Word document is encrypted (password-protected), so its text and metadata cannot be read.");
+  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError(ENCRYPTED);
   const table = stream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
   if (table == null) throw damaged("its table stream is missing");
   return table;
