@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cameraExif, exifSegment } from "./helpers/make-exif-blocks.js";
 import { pngChunk } from "./helpers/make-images.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, exiftool, ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
@@ -92,56 +93,10 @@ async function plainPng(): Promise<string> {
   return name;
 }
 
-/**
- * An EXIF block (a TIFF structure) from a Canon camera: Make, then an EXIF directory whose maker
- * note is a bare directory of `n` private fields (Canon's layout), each an ASCII value `value`
- * (SHORT 1 without).
- */
-function cameraExif(n: number, value?: string): Buffer {
-  const make = Buffer.from("Canon\0", "latin1");
-  const text = value == null ? Buffer.alloc(0) : Buffer.from(`${value}\0`, "latin1");
-  const ifd0At = 8;
-  const makeAt = ifd0At + 2 + 2 * 12 + 4;
-  const exifAt = makeAt + make.length;
-  const noteAt = exifAt + 2 + 12 + 4;
-  const valuesAt = noteAt + 2 + n * 12 + 4;
-  const tiff = Buffer.alloc(valuesAt + n * text.length);
-  tiff.write("II", 0, "latin1");
-  tiff.writeUInt16LE(42, 2);
-  tiff.writeUInt32LE(ifd0At, 4);
-  const entry = (at: number, tag: number, type: number, count: number, v: number): void => {
-    tiff.writeUInt16LE(tag, at);
-    tiff.writeUInt16LE(type, at + 2);
-    tiff.writeUInt32LE(count, at + 4);
-    tiff.writeUInt32LE(v, at + 8);
-  };
-  tiff.writeUInt16LE(2, ifd0At);
-  entry(ifd0At + 2, 271, 2, make.length, makeAt);
-  entry(ifd0At + 14, 34665, 4, 1, exifAt);
-  make.copy(tiff, makeAt);
-  tiff.writeUInt16LE(1, exifAt);
-  entry(exifAt + 2, 37500, 7, tiff.length - noteAt, noteAt);
-  tiff.writeUInt16LE(n, noteAt);
-  for (let i = 0; i < n; i++) {
-    if (value == null) entry(noteAt + 2 + i * 12, 0xc000 + (i % 0x4000), 3, 1, 1);
-    else entry(noteAt + 2 + i * 12, 0xc000 + i, 2, text.length, valuesAt + i * text.length);
-    text.copy(tiff, valuesAt + i * text.length);
-  }
-  return tiff;
-}
-
-/** A JPEG's APP1 segment holding an EXIF block. */
-function exifSegment(n: number, value?: string): Buffer {
-  const payload = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), cameraExif(n, value)]);
-  const head = Buffer.from([0xff, 0xe1, 0, 0]);
-  head.writeUInt16BE(payload.length + 2, 2);
-  return Buffer.concat([head, payload]);
-}
-
 describe("JPEG", () => {
   it("20 EXIF segments each holding a maker note of 5,400 entries (1.3 MB; ExifTool 25 s, 100 of them past its 60 s) are a quick 422", async () => {
     const jpeg = await made("camera.jpg", ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-frames:v", "1"]);
-    const segment = exifSegment(5_400);
+    const segment = exifSegment(cameraExif(5_400));
     expect(segment.length).toBeLessThan(65_536);
     await expectQuickRefusal("maker-notes.jpg", Buffer.concat([jpeg.subarray(0, 2), times(20, segment), jpeg.subarray(2)]));
   }, 120_000);
@@ -150,7 +105,7 @@ describe("JPEG", () => {
     const marker = "jpeg-maker-note-marker";
     const jpeg = await made("photo.jpg", ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-frames:v", "1"]);
     const padding = Buffer.concat([Buffer.from([0xff, 0xef, 0xfd, 0xe8]), Buffer.alloc(65_000 - 2)]);
-    const { result, file } = await removeWatched("maker-note.jpg", Buffer.concat([jpeg.subarray(0, 2), exifSegment(300, marker), padding, jpeg.subarray(2)]));
+    const { result, file } = await removeWatched("maker-note.jpg", Buffer.concat([jpeg.subarray(0, 2), exifSegment(cameraExif(300, marker)), padding, jpeg.subarray(2)]));
     const read = JSON.parse(await exiftool(["-json", "-G0", "-u", file]))[0] as Record<string, unknown>;
     expect(Object.values(read).filter((v) => v === marker).length).toBe(300);
     expect(result.status, JSON.stringify(result.body)).toBe(200);

@@ -250,7 +250,7 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   return file;
 }
 
-function box(type: string, payload: Buffer): Buffer {
+export function box(type: string, payload: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(8 + payload.length, 0);
   head.write(type, 4, "latin1");
@@ -258,7 +258,7 @@ function box(type: string, payload: Buffer): Buffer {
 }
 
 /** Top-level or child boxes between `from` and `to` (32-bit sizes, as heif-enc and ExifTool write). */
-function childBoxes(b: Buffer, from: number, to: number): Array<{ type: string; at: number; size: number }> {
+export function childBoxes(b: Buffer, from: number, to: number): Array<{ type: string; at: number; size: number }> {
   const out: Array<{ type: string; at: number; size: number }> = [];
   for (let at = from; at + 8 <= to; ) {
     const size = b.readUInt32BE(at);

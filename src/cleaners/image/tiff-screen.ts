@@ -147,6 +147,14 @@ export async function checkExifBlock(src: FileBytes, start: number, length: numb
 
 const EXIF_ID = Buffer.from("Exif\0\0", "latin1");
 
+/**
+ * The same for an EXIF block held in memory (a HEIF's EXIF item, put together from its extents,
+ * inflated...), a TIFF structure from its first byte, counted into `tally`.
+ */
+export async function checkTiffBytes(bytes: Buffer, tally: TiffTally): Promise<void> {
+  await walkTiff({ size: bytes.length, bytes: async (at, n) => bytes.subarray(at, at + n) }, tally);
+}
+
 async function walkTiff(src: TiffBytes, tally: TiffTally): Promise<void> {
   if (src.size < 8) return;
   const header = await src.bytes(0, Math.min(16, src.size));

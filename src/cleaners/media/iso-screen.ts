@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { checkHeifExifItems } from "../image/heif-exif-screen.js";
 
 /** The first box types by which ExifTool takes a file for QuickTime / ISO BMFF (its MOV magic number). */
 const FIRST_BOXES = new Set(["free", "skip", "wide", "ftyp", "pnot", "PICT", "pict", "moov", "mdat", "junk", "uuid"]);
@@ -86,7 +87,8 @@ const SEGMENT_HEADS = new Set(["styp", "sidx"]);
  * Refuses (TooComplexError) a QuickTime / ISO BMFF file of more than MAX_ISO_BOXES boxes, counting
  * the top level and inside every container ExifTool walks (an item list's items too), before
  * ExifTool reads it. Only box heads are read. A box that does not fit where it stands ends the
- * walk of its container: damage is left to ExifTool and the cleaner, which stop there too.
+ * walk of its container: damage is left to ExifTool and the cleaner, which stop there too. The
+ * EXIF items of its `meta` boxes are counted then (see heif-exif-screen.ts).
  *
  * With `hide`, the caller shows ExifTool the file without the runs of plain fragments it gives
  * back (all but the last of each run): those are counted against MAX_PLAIN_FRAGMENTS instead, so
@@ -101,7 +103,7 @@ export async function checkIsoShape(file: string, opts: { hide?: boolean } = {})
   }
 }
 
-type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number };
+type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number; metas: Span[] };
 
 /**
  * A run of plain fragments and of the media data and segment heads between them. Its last segment
@@ -121,7 +123,7 @@ interface Run {
 }
 
 async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
-  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0 };
+  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [] };
   const shape: IsoShape = { hidden: [], hiddenBoxes: 0 };
   let run: Run | null = null;
   for (let at = 0; src.size - at >= 8; ) {
@@ -144,6 +146,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
     at += box.size;
   }
   if (run != null) endRun(run, count, shape);
+  await checkHeifExifItems(src, count.metas);
   return shape;
 }
 
@@ -229,6 +232,7 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
       at += box.size;
       continue;
     }
+    if (box.type === "meta") count.metas.push({ from: children, to: at + box.size });
     if (box.type === "moof" && fragmentDepth < 0) fragmentDepth = ends.length;
     ends.push(end);
     parents.push(parent);

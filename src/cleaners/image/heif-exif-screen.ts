@@ -1,0 +1,217 @@
+import zlib from "node:zlib";
+import { TooComplexError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { boxAt } from "./heif-boxes.js";
+import { checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
+
+/**
+ * Bytes of EXIF items that ExifTool puts together (all of an item's extents, inflated when the
+ * item says it is deflated), in all the `meta` boxes of a file. An item's extents may point
+ * anywhere in the file, the same bytes many times: one item of 5,000 extents of a 197 kB block
+ * took ExifTool to its memory cap. A photo's EXIF item is tens of kilobytes.
+ */
+export const MAX_EXIF_ITEM_BYTES = 16 * 1024 * 1024;
+/** An item table (`iinf`, `iloc`) is read whole up to this size: real ones hold tens of items, a grid's tiles a few hundred. */
+const MAX_ITEM_TABLE_BYTES = 16 * 1024 * 1024;
+
+/** What ExifTool keeps of an item from `iinf` and `iloc` (QuickTime.pm's ItemInfo), each field as it sets it. */
+interface Item {
+  type?: string;
+  contentType?: string;
+  encoding?: string;
+  protection?: number;
+  method?: number;
+  dataReference?: number;
+  base?: number;
+  extents?: Array<{ offset: number; length: number }>;
+}
+
+/**
+ * Refuses (TooComplexError) a QuickTime / ISO BMFF file (HEIC, AVIF) whose EXIF items hold more
+ * than MAX_EXIF_ENTRIES directory entries in all, maker notes counted, or put together more than
+ * MAX_EXIF_ITEM_BYTES. ExifTool reads every EXIF item of every `meta` box, each at its own place as
+ * a block of its own: twenty items sharing one maker note of 16,000 entries (197 kB) took it 16 s
+ * and 390 MB. `metas` are where the children of each `meta` box lie. Items ExifTool does not
+ * read (protected, in another file, of an unknown encoding) are not read either.
+ */
+export async function checkHeifExifItems(src: FileBytes, metas: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
+  const tally = new TiffTally(MAX_EXIF_ENTRIES);
+  const budget = { left: MAX_EXIF_ITEM_BYTES };
+  for (const meta of metas) {
+    const { items, idat } = await itemsOf(src, meta.from, meta.to);
+    for (const item of items.values()) {
+      const block = await exifBlockOf(src, item, idat, budget);
+      if (block != null) await checkTiffBytes(block, tally);
+    }
+  }
+}
+
+/** The items a `meta` box's `iinf` and `iloc` boxes describe, and where its `idat` payload starts. */
+async function itemsOf(src: FileBytes, from: number, to: number): Promise<{ items: Map<number, Item>; idat: number | null }> {
+  const items = new Map<number, Item>();
+  let idat: number | null = null;
+  for (let at = from; to - at >= 8; ) {
+    const box = boxAt(await src.read(at, 16), 0, to - at);
+    if (box == null) break; // damage: ExifTool stops there too
+    const payload = at + box.headerSize;
+    if (box.type === "idat") idat = payload;
+    if (box.type === "iinf" || box.type === "iloc") {
+      const length = box.size - box.headerSize;
+      if (length > MAX_ITEM_TABLE_BYTES) throw new TooComplexError(`heif: an item table of more than ${MAX_ITEM_TABLE_BYTES} bytes`);
+      const table = await src.read(payload, length);
+      if (box.type === "iinf") readItemInfo(table, items);
+      else readItemLocations(table, items);
+    }
+    at += box.size;
+  }
+  return { items, idat };
+}
+
+const item = (items: Map<number, Item>, id: number): Item => {
+  let found = items.get(id);
+  if (found == null) items.set(id, (found = {}));
+  return found;
+};
+
+/** `iinf`'s item info entries, read as ExifTool's ParseItemInfoEntry reads them. */
+function readItemInfo(table: Buffer, items: Map<number, Item>): void {
+  // Version 0 counts its entries in 2 bytes, later versions in 4; the entries are boxes after.
+  for (let at = table[0] === 0 ? 6 : 8; table.length - at >= 8; ) {
+    const box = boxAt(table, at, table.length - at);
+    if (box == null) return;
+    if (box.type === "infe") readItemInfoEntry(table.subarray(at + box.headerSize, at + box.size), items);
+    at += box.size;
+  }
+}
+
+function readItemInfoEntry(entry: Buffer, items: Map<number, Item>): void {
+  if (entry.length < 8) return;
+  const version = entry[0]!;
+  const text = new CStrings(entry);
+  if (version <= 1) {
+    const it = item(items, entry.readUInt16BE(4));
+    it.protection = entry.readUInt16BE(6);
+    text.at = 8;
+    text.next(); // the name
+    it.contentType = text.next();
+    it.encoding = text.next();
+    return;
+  }
+  if (version > 3) return;
+  const idSize = version === 2 ? 2 : 4;
+  if (4 + idSize + 6 > entry.length) return;
+  const it = item(items, entry.readUIntBE(4, idSize));
+  it.protection = entry.readUInt16BE(4 + idSize);
+  it.type = entry.toString("latin1", 6 + idSize, 10 + idSize);
+  text.at = 10 + idSize;
+  text.next(); // the name
+  if (it.type !== "mime") return;
+  it.contentType = text.next();
+  it.encoding = text.next();
+}
+
+/** NUL-terminated strings as ExifTool's GetString reads them: to the NUL or the end. */
+class CStrings {
+  at = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  next(): string {
+    const nul = this.buf.indexOf(0, this.at);
+    const end = nul < 0 ? this.buf.length : nul;
+    const value = this.buf.toString("latin1", Math.min(this.at, end), end);
+    this.at = end + 1;
+    return value;
+  }
+}
+
+/** `iloc`'s locations, read as ExifTool's ParseItemLocation reads them (it stops at the first field past the end). */
+function readItemLocations(table: Buffer, items: Map<number, Item>): void {
+  if (table.length < 8) return;
+  const version = table[0]!;
+  const sizes = table.readUInt16BE(4);
+  const [offsetSize, lengthSize, baseSize, indexSize] = [sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15, sizes & 15];
+  let at = 6;
+  const uint = (n: number): number | null => {
+    const from = at;
+    at += n;
+    if (at > table.length) return null;
+    return n === 0 ? 0 : n === 2 ? table.readUInt16BE(from) : n === 4 ? table.readUInt32BE(from) : n === 8 ? Number(table.readBigUInt64BE(from)) : null;
+  };
+  const count = uint(version < 2 ? 2 : 4);
+  if (count == null) return;
+  for (let i = 0; i < count; i++) {
+    const id = uint(version < 2 ? 2 : 4);
+    if (id == null) return;
+    const it = item(items, id);
+    if (version === 1 || version === 2) {
+      const method = uint(2);
+      if (method == null) return;
+      it.method = method & 15;
+    }
+    const dataReference = uint(2);
+    if (dataReference == null) return;
+    it.dataReference = dataReference;
+    it.base = uint(baseSize) ?? 0;
+    const extentCount = uint(2);
+    if (extentCount == null) return;
+    const extents: Item["extents"] = [];
+    for (let e = 0; e < extentCount; e++) {
+      if (version === 1 || version === 2) uint(indexSize);
+      const offset = uint(offsetSize) ?? 0;
+      const length = uint(lengthSize);
+      if (length == null) return;
+      extents.push({ offset, length });
+    }
+    it.extents = extents;
+  }
+}
+
+/**
+ * The TIFF structure of an EXIF item as ExifTool reads it (HandleItemInfo): its extents put
+ * together up to the first that holds nothing, inflated when deflated, after the 4-byte offset of
+ * its TIFF header (or at a TIFF header, or after a bare "Exif\0\0"). Null for items ExifTool does
+ * not read as EXIF.
+ */
+async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget: { left: number }): Promise<Buffer | null> {
+  if ((it.contentType || it.type) !== "Exif") return null;
+  const method = it.method ?? 0;
+  if (it.encoding && it.encoding !== "deflate") return null;
+  if (it.protection || method > 1 || (method === 1 && idat == null) || it.dataReference || !it.extents?.length) return null;
+  const base = (it.base ?? 0) + (method === 1 ? idat! : 0);
+  const parts: Buffer[] = [];
+  for (const { offset, length } of it.extents) {
+    const at = base + offset;
+    if (at >= src.size || length === 0) break;
+    const n = Math.min(length, src.size - at);
+    take(budget, n);
+    parts.push(await src.read(at, n));
+  }
+  let block: Buffer = Buffer.concat(parts);
+  if (block.length === 0) return null;
+  if (it.encoding === "deflate") {
+    const inflated = inflateWithin(block, budget.left);
+    if (inflated == null) return null;
+    take(budget, inflated.length);
+    block = inflated;
+  }
+  if (block.length < 4) return block;
+  if (block.toString("latin1", 0, 4) === "MM\0*" || block.toString("latin1", 0, 4) === "II*\0") return block;
+  if (block.toString("latin1", 0, 6) === "Exif\0\0") return block.subarray(6);
+  const start = 4 + block.readUInt32BE(0);
+  return start > block.length ? null : block.subarray(start);
+}
+
+function take(budget: { left: number }, n: number): void {
+  budget.left -= n;
+  if (budget.left < 0) throw new TooComplexError(`heif: more than ${MAX_EXIF_ITEM_BYTES} bytes of EXIF items`);
+}
+
+/** A zlib stream inflated as ExifTool does (to its end, or nothing), refused past `max` bytes. */
+function inflateWithin(data: Buffer, max: number): Buffer | null {
+  try {
+    return zlib.inflateSync(data, { maxOutputLength: Math.max(1, max) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new TooComplexError(`heif: more than ${MAX_EXIF_ITEM_BYTES} bytes of EXIF items`, err);
+    return null;
+  }
+}

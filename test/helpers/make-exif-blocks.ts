@@ -1,0 +1,136 @@
+import { box, childBoxes } from "./make-images.js";
+
+/**
+ * EXIF blocks built to cost ExifTool much more than their size (maker notes of thousands of
+ * entries), and the places files keep them: a JPEG's APP1 segment, a HEIF's EXIF items.
+ */
+
+/**
+ * An EXIF block (a TIFF structure) from a Canon camera: Make, then an EXIF directory whose maker
+ * note is a bare directory of `n` private fields (Canon's layout), each an ASCII value `value`
+ * (SHORT 1 without).
+ */
+export function cameraExif(n: number, value?: string): Buffer {
+  const make = Buffer.from("Canon\0", "latin1");
+  const text = value == null ? Buffer.alloc(0) : Buffer.from(`${value}\0`, "latin1");
+  const ifd0At = 8;
+  const makeAt = ifd0At + 2 + 2 * 12 + 4;
+  const exifAt = makeAt + make.length;
+  const noteAt = exifAt + 2 + 12 + 4;
+  const valuesAt = noteAt + 2 + n * 12 + 4;
+  const tiff = Buffer.alloc(valuesAt + n * text.length);
+  tiff.write("II", 0, "latin1");
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(ifd0At, 4);
+  const entry = (at: number, tag: number, type: number, count: number, v: number): void => {
+    tiff.writeUInt16LE(tag, at);
+    tiff.writeUInt16LE(type, at + 2);
+    tiff.writeUInt32LE(count, at + 4);
+    tiff.writeUInt32LE(v, at + 8);
+  };
+  tiff.writeUInt16LE(2, ifd0At);
+  entry(ifd0At + 2, 271, 2, make.length, makeAt);
+  entry(ifd0At + 14, 34665, 4, 1, exifAt);
+  make.copy(tiff, makeAt);
+  tiff.writeUInt16LE(1, exifAt);
+  entry(exifAt + 2, 37500, 7, tiff.length - noteAt, noteAt);
+  tiff.writeUInt16LE(n, noteAt);
+  for (let i = 0; i < n; i++) {
+    if (value == null) entry(noteAt + 2 + i * 12, 0xc000 + (i % 0x4000), 3, 1, 1);
+    else entry(noteAt + 2 + i * 12, 0xc000 + i, 2, text.length, valuesAt + i * text.length);
+    text.copy(tiff, valuesAt + i * text.length);
+  }
+  return tiff;
+}
+
+/** A JPEG's APP1 segment holding an EXIF block. */
+export function exifSegment(block: Buffer): Buffer {
+  const payload = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), block]);
+  const head = Buffer.from([0xff, 0xe1, 0, 0]);
+  head.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([head, payload]);
+}
+
+type Location = { id: number; method: number; extents: Array<[at: number, length: number]> };
+
+/** A HEIF `iloc` box's items, their extents as absolute offsets (base added). */
+function locations(b: Buffer, iloc: { at: number; size: number }): Location[] {
+  const version = b[iloc.at + 8]!;
+  let q = iloc.at + 12;
+  const read = (n: number): number => {
+    const v = n === 0 ? 0 : b.readUIntBE(q, n);
+    q += n;
+    return v;
+  };
+  const sizes = read(2);
+  const [offsetSize, lengthSize, baseSize, indexSize] = [sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15, version === 0 ? 0 : sizes & 15];
+  const count = read(version < 2 ? 2 : 4);
+  const out: Location[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = read(version < 2 ? 2 : 4);
+    const method = version === 0 ? 0 : read(2) & 15;
+    read(2); // data reference
+    const base = read(baseSize);
+    const extents: Location["extents"] = [];
+    for (let e = read(2); e > 0; e--) {
+      read(indexSize);
+      const offset = read(offsetSize);
+      extents.push([base + offset, read(lengthSize)]);
+    }
+    out.push({ id, method, extents });
+  }
+  return out;
+}
+
+/**
+ * The HEIF/AVIF `file` with `items` more EXIF items (ids from 1000), stored in an `mdat` at the
+ * end: item i is 4 zero bytes of its own (the offset of its TIFF header: none) followed by
+ * `extents` times the shared `block`, so that ExifTool reads each item as a block of its own, at
+ * its own place. The `meta` box is rebuilt (`iloc` version 1, 32-bit offsets and lengths), the
+ * picture's locations moved by what it grew.
+ */
+export function heifWithExifItems(file: Buffer, block: Buffer, items: number, extents = 1): Buffer {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
+  const metaEnd = meta.at + meta.size;
+  const children = childBoxes(file, meta.at + 12, metaEnd);
+  const iinf = children.find((x) => x.type === "iinf");
+  const iloc = children.find((x) => x.type === "iloc");
+  if (iinf == null || iloc == null || file[iinf.at + 8] !== 0) throw new Error("no iinf (version 0) or iloc box");
+  const entries = childBoxes(file, iinf.at + 14, iinf.at + iinf.size).map((e) => file.subarray(e.at, e.at + e.size));
+  for (let i = 0; i < items; i++) {
+    const infe = Buffer.alloc(13); // version 2, id, protection 0, type, no name
+    infe[0] = 2;
+    infe.writeUInt16BE(1000 + i, 4);
+    infe.write("Exif", 8, "latin1");
+    entries.push(box("infe", infe));
+  }
+  const count = Buffer.alloc(2);
+  count.writeUInt16BE(entries.length);
+  const newIinf = box("iinf", Buffer.concat([Buffer.alloc(4), count, ...entries]));
+  const own = locations(file, iloc);
+  const ilocAt = (tailAt: number, shift: number): Buffer => {
+    const all: Location[] = own.map((l) => ({ ...l, extents: l.extents.map(([at, n]) => [l.method === 0 && at >= metaEnd ? at + shift : at, n]) }));
+    for (let i = 0; i < items; i++) all.push({ id: 1000 + i, method: 0, extents: [[tailAt + 4 * i, 4], ...Array<[number, number]>(extents).fill([tailAt + 4 * items, block.length])] });
+    const parts = [Buffer.from([1, 0, 0, 0, 0x44, 0x00, all.length >> 8, all.length & 255])];
+    for (const l of all) {
+      const head = Buffer.alloc(8);
+      head.writeUInt16BE(l.id, 0);
+      head.writeUInt16BE(l.method, 2);
+      head.writeUInt16BE(l.extents.length, 6);
+      parts.push(head);
+      for (const [at, n] of l.extents) {
+        const extent = Buffer.alloc(8);
+        extent.writeUInt32BE(at, 0);
+        extent.writeUInt32BE(n, 4);
+        parts.push(extent);
+      }
+    }
+    return box("iloc", Buffer.concat(parts));
+  };
+  const metaWith = (newIloc: Buffer): Buffer =>
+    box("meta", Buffer.concat([file.subarray(meta.at + 8, meta.at + 12), ...children.map((c) => (c === iinf ? newIinf : c === iloc ? newIloc : file.subarray(c.at, c.at + c.size)))]));
+  const shift = metaWith(ilocAt(0, 0)).length - meta.size;
+  const newMeta = metaWith(ilocAt(file.length + shift + 8, shift));
+  return Buffer.concat([file.subarray(0, meta.at), newMeta, file.subarray(metaEnd), box("mdat", Buffer.concat([Buffer.alloc(4 * items), block]))]);
+}

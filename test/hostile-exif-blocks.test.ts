@@ -1,0 +1,79 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cameraExif, heifWithExifItems } from "./helpers/make-exif-blocks.js";
+import { heifPixelSignature, makeHeif } from "./helpers/make-images.js";
+import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+/**
+ * EXIF blocks in the places of a file ExifTool reads them from besides a JPEG's APP1 segments, a
+ * PNG's eXIf chunk and a WebP's EXIF chunk (see hostile-chunks): each holding maker notes of
+ * thousands of entries is a quick 422 within bounded memory, while files with a real camera's
+ * maker note are still cleaned.
+ */
+
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-hostile-exif-blocks-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+const expectQuickRefusal = (name: string, data: Buffer) => expectQuickRefusalOf(server, dir, name, data);
+
+/** A sample of ExifTool's from a Canon camera, whose maker note ExifTool copies into other files. */
+const CANON_SAMPLE = fileURLToPath(new URL("./fixtures/raw/CanonRaw.cr2", import.meta.url));
+
+/** `file` with the Canon sample's maker note copied in by ExifTool, its owner's name (a maker note field) set to `marker`. */
+async function withCanonMakerNote(file: string, marker: string): Promise<void> {
+  await exiftool(["-q", "-q", "-overwrite_original", "-tagsFromFile", CANON_SAMPLE, "-Make", "-Model", "-MakerNotes", file]);
+  await exiftool(["-q", "-q", "-overwrite_original", `-MakerNotes:OwnerName=${marker}`, file]);
+  const read = JSON.parse(await exiftool(["-json", "-G1", "-OwnerName", file]))[0] as Record<string, unknown>;
+  expect(read["Canon:OwnerName"]).toBe(marker);
+}
+
+/** A HEIC (heif-enc) or AVIF (ImageMagick) of its own folder in `dir`, tagged by makeHeif. */
+async function heif(kind: "heic" | "avif", name: string, marker = "heif-marker"): Promise<string> {
+  const own = path.join(dir, name);
+  await fs.mkdir(own);
+  return makeHeif(own, marker, kind);
+}
+
+describe("HEIC and AVIF EXIF items", () => {
+  it("twenty EXIF items each reading one maker note of 16,000 entries (197 kB; ExifTool 16 s at 390 MB, then 200 with 5 MB of JSON) and one item of 5,000 extents of it (ExifTool killed at its memory cap, the tree at 632 MB) are quick 422s", async () => {
+    const block = cameraExif(16_000);
+    await expectQuickRefusal("items.heic", heifWithExifItems(await fs.readFile(await heif("heic", "items")), block, 20));
+    await expectQuickRefusal("extents.avif", heifWithExifItems(await fs.readFile(await heif("avif", "extents")), block, 1, 5_000));
+  }, 120_000);
+
+  it("a HEIC and an AVIF with a Canon camera's maker note, and a HEIC of two EXIF items of 300 maker note entries each, are still cleaned, the markers gone, pixels the same", async () => {
+    const marker = "heif-owner-marker";
+    const heic = await heif("heic", "canon-heic");
+    await withCanonMakerNote(heic, marker);
+    const avif = await heif("avif", "canon-avif");
+    await withCanonMakerNote(avif, marker);
+    const items = path.join(dir, "items-300.heic");
+    await fs.writeFile(items, heifWithExifItems(await fs.readFile(await heif("heic", "plain-heic")), cameraExif(300, marker), 2));
+    // Both items read, each as a block of its own (a tag per line: JSON keeps one of each name).
+    expect((await exiftool(["-a", "-u", "-s", items])).split(marker).length - 1).toBe(600);
+    for (const [i, file] of [heic, avif, items].entries()) {
+      const { result } = await removeBytesWatched(server, dir, `dirty-${i}${path.extname(file)}`, await fs.readFile(file));
+      expect(result.status, JSON.stringify(result.body)).toBe(200);
+      expect(result.cleaned!.includes(marker), file).toBe(false);
+      expect(result.cleaned!.includes("heif-marker"), file).toBe(false);
+      const cleaned = path.join(dir, `cleaned-${i}${path.extname(file)}`);
+      await fs.writeFile(cleaned, result.cleaned!);
+      expect(await heifPixelSignature(cleaned)).toBe(await heifPixelSignature(file));
+    }
+  }, 120_000);
+});
