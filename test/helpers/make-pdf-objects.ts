@@ -48,34 +48,55 @@ export function pdfOfTinyObjects(count: number, marker: string): Buffer {
 export function pdfOfTinyObjectsInStreams(count: number, perStream: number, marker: string): Buffer {
   const streams = Math.ceil(count / perStream);
   const firstTiny = 7 + streams;
-  const parts: Buffer[] = [Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1")];
-  let length = parts[0]!.length;
-  const entries: Buffer[] = [entry(0, 0, 65535)];
-  const add = (n: number, body: Buffer): void => {
-    const text = Buffer.concat([Buffer.from(`${n} 0 obj\n`), body, Buffer.from("\nendobj\n")]);
-    entries.push(entry(1, length, 0));
-    parts.push(text);
-    length += text.length;
-  };
-  add(1, Buffer.from(`<< /Type /Catalog /Pages 2 0 R /Tiny ${firstTiny} 0 R >>`));
-  page(marker).forEach((o, i) => add(i + 2, Buffer.from(o, "latin1")));
-  const inStream: Buffer[] = [];
+  const pdf = new PdfWithXrefStream();
+  pdf.add(`<< /Type /Catalog /Pages 2 0 R /Tiny ${firstTiny} 0 R >>`);
+  page(marker).forEach((o) => pdf.add(o));
   for (let s = 0; s < streams; s++) {
     const n = Math.min(perStream, count - s * perStream);
     const numbers: string[] = [];
-    for (let i = 0; i < n; i++) {
-      numbers.push(`${firstTiny + s * perStream + i} ${i * 5}`);
-      inStream.push(entry(2, 7 + s, i));
-    }
+    for (let i = 0; i < n; i++) numbers.push(`${firstTiny + s * perStream + i} ${i * 5}`);
     const head = `${numbers.join(" ")}\n`;
-    const data = zlib.deflateSync(Buffer.from(head + "<<>> ".repeat(n), "latin1"));
-    add(7 + s, Buffer.concat([Buffer.from(`<< /Type /ObjStm /N ${n} /First ${head.length} /Filter /FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from("\nendstream")]));
+    pdf.add(objectStream(n, head, "<<>> ".repeat(n)));
   }
-  const size = firstTiny + count + 1;
-  const xref = zlib.deflateSync(Buffer.concat([...entries, ...inStream, entry(1, length, 0)]));
-  parts.push(Buffer.from(`${size - 1} 0 obj\n<< /Type /XRef /Size ${size} /W [1 4 4] /Root 1 0 R /Info 6 0 R /Filter /FlateDecode /Length ${xref.length} >>\nstream\n`), xref);
-  parts.push(Buffer.from(`\nendstream\nendobj\nstartxref\n${length}\n%%EOF\n`));
-  return Buffer.concat(parts);
+  for (let s = 0; s < streams; s++) {
+    for (let i = 0; i < Math.min(perStream, count - s * perStream); i++) pdf.addPacked(7 + s, i);
+  }
+  return pdf.finish("/Info 6 0 R");
+}
+
+/**
+ * A PDF written object by object, numbered in order from 1, listed by a cross-reference stream
+ * (rows of 1, 4 and 4 bytes) that `finish` writes as the next object.
+ */
+class PdfWithXrefStream {
+  private readonly parts: Buffer[] = [Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1")];
+  private length = this.parts[0]!.length;
+  private readonly rows: Buffer[] = [entry(0, 0, 65535)];
+
+  /** The number the next object gets. */
+  get next(): number {
+    return this.rows.length;
+  }
+
+  add(body: string | Buffer): void {
+    const text = Buffer.concat([Buffer.from(`${this.next} 0 obj\n`), typeof body === "string" ? Buffer.from(body, "latin1") : body, Buffer.from("\nendobj\n")]);
+    this.rows.push(entry(1, this.length, 0));
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  /** The next object is the `index`th of object stream `stream` (written with `add`, before or after). */
+  addPacked(stream: number, index: number): void {
+    this.rows.push(entry(2, stream, index));
+  }
+
+  /** `trailer` adds entries to the cross-reference stream's dictionary (/Root is object 1). */
+  finish(trailer: string): Buffer {
+    const size = this.next + 1;
+    const xref = zlib.deflateSync(Buffer.concat([...this.rows, entry(1, this.length, 0)]));
+    const dict = `<< /Type /XRef /Size ${size} /W [1 4 4] /Root 1 0 R ${trailer} /Filter /FlateDecode /Length ${xref.length} >>`;
+    return Buffer.concat([...this.parts, Buffer.from(`${size - 1} 0 obj\n${dict}\nstream\n`), xref, Buffer.from(`\nendstream\nendobj\nstartxref\n${this.length}\n%%EOF\n`)]);
+  }
 }
 
 /** A cross-reference stream row, fields of 1, 4 and 4 bytes. */
@@ -126,4 +147,31 @@ export function pdfWithDeepPageTree(depth: number, marker: string): Buffer {
   objects.push(`<< /Type /Page /Parent ${depth + 1} 0 R /MediaBox [0 0 200 200] /Contents ${pageNumber + 1} 0 R /Resources << /Font << /F1 ${pageNumber + 2} 0 R >> >> >>`);
   objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", `<< /Author (${marker}) >>`);
   return assemblePdf(objects, `/Info ${objects.length} 0 R`);
+}
+
+/**
+ * A PDF whose first objects (`plain`, object 1 the catalog) are written as they are and the
+ * others (`packed`, numbered after them) in one compressed object stream, as PDF 1.5 writers
+ * store them, listed by a cross-reference stream; `trailer` adds entries to its dictionary.
+ */
+export function pdfWithObjectStream(plain: readonly string[], packed: readonly string[], trailer = ""): Buffer {
+  const pdf = new PdfWithXrefStream();
+  plain.forEach((o) => pdf.add(o));
+  const streamNumber = plain.length + packed.length + 1;
+  const offsets: string[] = [];
+  let body = "";
+  packed.forEach((o, i) => {
+    offsets.push(`${pdf.next} ${Buffer.byteLength(body, "latin1")}`);
+    body += `${o}\n`;
+    pdf.addPacked(streamNumber, i);
+  });
+  const head = `${offsets.join(" ")}\n`;
+  pdf.add(objectStream(packed.length, head, body));
+  return pdf.finish(trailer);
+}
+
+/** An object stream of `n` objects: `head` lists their numbers and offsets into `body`. Compressed. */
+function objectStream(n: number, head: string, body: string): Buffer {
+  const data = zlib.deflateSync(Buffer.from(head + body, "latin1"));
+  return Buffer.concat([Buffer.from(`<< /Type /ObjStm /N ${n} /First ${head.length} /Filter /FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from("\nendstream")]);
 }

@@ -296,7 +296,8 @@ export async function pageAnnotations(file: string): Promise<Array<{ subtype: st
   const out: Array<{ subtype: string; keys: string[] }> = [];
   for (const obj of Object.values(objects)) {
     if (obj.value?.["/Type"] !== "/Page") continue;
-    const annots = obj.value["/Annots"];
+    // The list may be an object of its own.
+    const annots = typeof obj.value["/Annots"] === "string" ? objects[`obj:${obj.value["/Annots"]}`]?.value : obj.value["/Annots"];
     const list = Array.isArray(annots) ? annots : [];
     for (const a of list) {
       const dict = typeof a === "string" ? value(a) : (a as Record<string, unknown>);

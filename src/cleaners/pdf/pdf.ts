@@ -8,6 +8,7 @@ import { cleanAttachedFiles } from "./attachments.js";
 import { checkCleanedPdf, holdsWhatTheCheckLooksFor } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
+import { updateReadingObjectStreamsFirst } from "./object-streams.js";
 import { ObjectView, objectKey } from "./object-view.js";
 import { dumpObjects, qpdf } from "./qpdf.js";
 import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
@@ -127,7 +128,7 @@ export const pdfCleaner: Cleaner = {
       if (externalized) await refuseInlineJpegsLeft(source, doc, view.reachable(), ctx.workDir);
       await cleanEmbeddedJpegs(view, ctx, new Set([...attached.written.keys()].map(objectKey)), !externalized);
 
-      await fsp.writeFile(updateFile, JSON.stringify(view.update));
+      await fsp.writeFile(updateFile, JSON.stringify(updateReadingObjectStreamsFirst(view)));
       const output = path.resolve(ctx.output);
       await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, source, output], "write");
       const expected = { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") };
