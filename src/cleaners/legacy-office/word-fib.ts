@@ -4,6 +4,9 @@ import { BadFileError } from "../errors.js";
 export const F_ENCRYPTED = 0x0100;
 export const F_WHICH_TABLE = 0x0200;
 
+/** The FIB's magic number ([MS-DOC] 2.5.2 wIdent): Word 97 and later's, and Word 6.0 and 95's. */
+const WIDENT_WORD97 = 0xa5ec;
+const WIDENT_WORD6 = 0xa5dc;
 /** Word 97 and later write at least this nFib in the FibBase (Word 6 and 95 files are laid out otherwise). */
 const NFIB_WORD97 = 0x00c1;
 
@@ -30,12 +33,14 @@ export interface Fib {
 }
 
 export function readFib(wordDocument: Buffer): Fib {
-  if (wordDocument.length < 34 || wordDocument.readUInt16LE(0) !== 0xa5ec) throw damaged("its main stream has no valid header");
+  const ident = wordDocument.length < 34 ? null : wordDocument.readUInt16LE(0);
   // A Word 6.0/95 FIB places its tables elsewhere: neither its author fields nor its comments and
-  // tracked changes could be found.
-  if (wordDocument.readUInt16LE(2) < NFIB_WORD97) {
+  // tracked changes could be found. Word 6.0 and 95 write their own magic number (Tika's
+  // testWORD6.doc), some converters Word 97's with an older nFib.
+  if (ident === WIDENT_WORD6 || (ident === WIDENT_WORD97 && wordDocument.readUInt16LE(2) < NFIB_WORD97)) {
     throw new BadFileError("The document is in the Word 6.0/95 format, whose metadata, comments and tracked changes this service cannot remove.");
   }
+  if (ident !== WIDENT_WORD97) throw damaged("its main stream has no valid header");
   const flags = wordDocument.readUInt16LE(10);
   let pos = 32;
   const csw = wordDocument.readUInt16LE(pos);
