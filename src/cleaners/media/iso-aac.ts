@@ -1,11 +1,14 @@
 import fs from "node:fs";
-import { audioSpecificConfig, blankLeadingText, HEAD_BYTES, hasRawBlocks, holdsText, leadingWithText } from "./aac-text.js";
+import { type AscReading, audioSpecificConfig, blankLeadingText, HEAD_BYTES, hasRawBlocks, holdsText, leadingWithText } from "./aac-text.js";
 import type { Range } from "./iso-samples.js";
 import { decoderConfig } from "./iso-mpeg4.js";
 
 /** objectTypeIndication values of AAC: MPEG-4 audio (0x40, see its AudioSpecificConfig), MPEG-2 AAC Main, LC and SSR. */
 const MPEG4_AUDIO = 0x40;
 const MPEG2_AAC = new Set([0x66, 0x67, 0x68]);
+
+/** Zero bytes after a short AudioSpecificConfig: a core coder delay (14 bits) and the extension flags (2). */
+const ASC_SLACK = 2;
 
 /** Bytes read at a time at most: samples that lie back to back are read together. */
 const WINDOW = 4 * 1024 * 1024;
@@ -29,10 +32,22 @@ export function aacConfig(buf: Buffer, from: number, to: number): AacConfig | nu
   const { start, end } = config.info;
   if (mpeg2 && start === end) return { rawBlocks: true, comment: null };
   const asc = buf.subarray(start, end);
-  const parsed = audioSpecificConfig(asc);
+  const parsed = audioSpecificConfig(asc) ?? shortConfig(asc);
   if (parsed == null) return null;
   const comment = parsed.comment != null && holdsText(asc, parsed.comment) ? { start: start + parsed.comment.payload / 8 + 1, end: start + parsed.comment.end / 8 } : null;
   return { rawBlocks: mpeg2 || hasRawBlocks(parsed.objectType), comment };
+}
+
+/**
+ * A config that ends before the fields its flags announce, read as decoders read it (ffmpeg's
+ * bit reader gives zeros past the end): a two-byte AAC LC config with the dependsOnCoreCoder flag
+ * set and no core coder delay, which some encoders write and every player takes. Only when it
+ * then has no channel layout of its own (channel configuration 0), whose comment would lie in
+ * the bytes that are not there.
+ */
+function shortConfig(asc: Buffer): AscReading | null {
+  const parsed = audioSpecificConfig(Buffer.concat([asc, Buffer.alloc(ASC_SLACK)]));
+  return parsed == null || parsed.comment != null ? null : parsed;
 }
 
 export interface FillWalk {

@@ -66,6 +66,16 @@ const DROPPED_HANDLERS = new Set(["meta", "tmcd", "camm", "hint", "odsm", "sdsm"
  */
 const DATA_FORMATS = new Set(["mebx", "gpmd", "camm", "tmcd", "rtp ", "srtp", "mp4s", "urim", "metx", "mett"]);
 
+/**
+ * A chapter list as QuickTime and audiobooks keep it: a track of text samples (a title each) that
+ * another track names in its `tref/chap`. ffmpeg reads such a track as the file's chapters, not
+ * as a stream, and its remux leaves chapters out with the other metadata, as the Nero `chpl` list
+ * in `udta` goes here: the track is dropped and its samples zeroed. A text track no `chap` names
+ * is a subtitle track (content) and goes to the remux.
+ */
+const CHAPTER_HANDLERS = new Set(["text", "sbtl"]);
+const CHAPTER_FORMATS = new Set(["text", "tx3g"]);
+
 /** Sample tables that are numbers only; `stsd` is rewritten. */
 const SAMPLE_TABLES = new Set(["stts", "ctts", "stss", "stsc", "stsz", "stco", "co64", "sdtp", "sgpd", "sbgp", "cslg", "stps"]);
 
@@ -96,9 +106,9 @@ const SOUND_ENTRY_FIXED = [28, 44, 64]; // sound sample description versions 0, 
  * be exact: kept are the movie and track headers (their dates set to zero), edit lists, and for
  * each picture and sound track its sample tables, with the sample descriptions' vendor and
  * compressor name blanked and every handler's name emptied. Gone: user data, `meta`, XMP and
- * every other `uuid`, and whole tracks of telemetry, timecode or hints. Subtitle tracks (which
- * may be telemetry, see telemetry.ts), fragmented files, external data references, encrypted or
- * unknown codecs, unknown boxes: null.
+ * every other `uuid`, and whole tracks of telemetry, timecode, hints or chapter titles. Subtitle
+ * tracks (which may be telemetry, see telemetry.ts), fragmented files, external data references,
+ * encrypted or unknown codecs, unknown boxes: null.
  */
 export function rewriteMoov(buf: Buffer): MoovRewrite | null {
   const children = childBoxes(buf, 8, buf.length);
@@ -108,12 +118,13 @@ export function rewriteMoov(buf: Buffer): MoovRewrite | null {
   const samples: Range[] = [];
   let headers = 0;
   let videoOrdinal = 0;
+  const chapterTracks = chapterTrackIds(buf, children);
   for (const box of children) {
     if (box.type === "mvhd") {
       headers++;
       parts.push(withZeroDates(buf, box));
     } else if (box.type === "trak") {
-      const trak = rewriteTrak(buf, box);
+      const trak = rewriteTrak(buf, box, chapterTracks);
       if (trak == null) return null;
       if (trak === "dropped") continue;
       const isVideo = trak.track.kind === "video";
@@ -133,12 +144,33 @@ interface TrakRewrite {
   samples: Range[];
 }
 
-function rewriteTrak(buf: Buffer, trak: Box): TrakRewrite | "dropped" | null {
+/** The ids of the tracks the movie's tracks name as their chapter lists (`tref/chap`). */
+function chapterTrackIds(buf: Buffer, moovChildren: readonly Box[]): ReadonlySet<number> {
+  const ids = new Set<number>();
+  for (const trak of moovChildren.filter((b) => b.type === "trak")) {
+    for (const tref of (inside(buf, trak) ?? []).filter((b) => b.type === "tref")) {
+      for (const chap of (inside(buf, tref) ?? []).filter((b) => b.type === "chap")) {
+        for (let at = chap.at + chap.header; at + 4 <= chap.at + chap.size; at += 4) ids.add(buf.readUInt32BE(at));
+      }
+    }
+  }
+  return ids;
+}
+
+/** The `tkhd`'s track id (after its dates: 32-bit in version 0, 64-bit in version 1). */
+function trackId(buf: Buffer, tkhd: Box): number | null {
+  const at = tkhd.at + tkhd.header + (buf[tkhd.at + tkhd.header] === 1 ? 20 : 12);
+  return at + 4 <= tkhd.at + tkhd.size ? buf.readUInt32BE(at) : null;
+}
+
+function rewriteTrak(buf: Buffer, trak: Box, chapterTracks: ReadonlySet<number>): TrakRewrite | "dropped" | null {
   const children = inside(buf, trak);
   if (children == null) return null;
   const mdia = only(children, "mdia");
-  if (mdia == null || only(children, "tkhd") == null) return null;
-  const media = rewriteMdia(buf, mdia);
+  const tkhd = only(children, "tkhd");
+  if (mdia == null || tkhd == null) return null;
+  const id = trackId(buf, tkhd);
+  const media = rewriteMdia(buf, mdia, id != null && chapterTracks.has(id));
   if (media == null || media === "dropped") return media;
   const parts: Buffer[] = [];
   for (const box of children) {
@@ -153,14 +185,15 @@ function rewriteTrak(buf: Buffer, trak: Box): TrakRewrite | "dropped" | null {
   return { bytes: container("trak", parts), track: media.track, samples: media.samples };
 }
 
-function rewriteMdia(buf: Buffer, mdia: Box): TrakRewrite | "dropped" | null {
+function rewriteMdia(buf: Buffer, mdia: Box, chapterList: boolean): TrakRewrite | "dropped" | null {
   const children = inside(buf, mdia);
   if (children == null) return null;
   const hdlr = only(children, "hdlr");
   const minf = only(children, "minf");
   if (hdlr == null || minf == null || only(children, "mdhd") == null || hdlr.size - hdlr.header < 12) return null;
   const handler = buf.toString("latin1", hdlr.at + hdlr.header + 8, hdlr.at + hdlr.header + 12);
-  if (DROPPED_HANDLERS.has(handler)) return onlyDataFormats(buf, minf) ? "dropped" : null;
+  if (DROPPED_HANDLERS.has(handler)) return onlyFormats(buf, minf, DATA_FORMATS) ? "dropped" : null;
+  if (chapterList && CHAPTER_HANDLERS.has(handler)) return onlyFormats(buf, minf, CHAPTER_FORMATS) ? "dropped" : null;
   const kind = handler === "vide" ? "video" : handler === "soun" ? "audio" : null;
   if (kind == null) return null;
   const media = rewriteMinf(buf, minf, kind);
@@ -175,13 +208,13 @@ function rewriteMdia(buf: Buffer, mdia: Box): TrakRewrite | "dropped" | null {
   return { bytes: container("mdia", parts), track: media.track, samples: media.samples };
 }
 
-/** Every sample description of the track (under `minf`) is of a data format. */
-function onlyDataFormats(buf: Buffer, minf: Box): boolean {
+/** Every sample description of the track (under `minf`) is of one of `formats`. */
+function onlyFormats(buf: Buffer, minf: Box, formats: ReadonlySet<string>): boolean {
   const stbl = only(inside(buf, minf) ?? [], "stbl");
   const stsd = stbl == null ? null : only(inside(buf, stbl) ?? [], "stsd");
   if (stsd == null || stsd.size - stsd.header < 8) return false;
   const entries = childBoxes(buf, stsd.at + stsd.header + 8, stsd.at + stsd.size);
-  return entries != null && entries.length > 0 && entries.every((e) => DATA_FORMATS.has(e.type));
+  return entries != null && entries.length > 0 && entries.every((e) => formats.has(e.type));
 }
 
 function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio"): TrakRewrite | null {
