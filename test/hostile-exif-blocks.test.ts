@@ -2,12 +2,14 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cameraExif, heifWithExifItems } from "./helpers/make-exif-blocks.js";
-import { heifPixelSignature, makeHeif } from "./helpers/make-images.js";
+import { makeJxl } from "./helpers/make-formats.js";
+import { box, childBoxes, heifPixelSignature, makeHeif } from "./helpers/make-images.js";
 import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool } from "./helpers/tools.js";
+import { exiftool, pixelSignature, run } from "./helpers/tools.js";
 
 /**
  * EXIF blocks in the places of a file ExifTool reads them from besides a JPEG's APP1 segments, a
@@ -75,5 +77,51 @@ describe("HEIC and AVIF EXIF items", () => {
       await fs.writeFile(cleaned, result.cleaned!);
       expect(await heifPixelSignature(cleaned)).toBe(await heifPixelSignature(file));
     }
+  }, 120_000);
+});
+
+/** A JPEG XL (cjxl, in its container, tagged by makeJxl) of its own folder in `dir`. */
+async function jxl(name: string, marker = "jxl-marker"): Promise<string> {
+  const own = path.join(dir, name);
+  await fs.mkdir(own);
+  return makeJxl(own, marker);
+}
+
+/** The payload of an Exif box: the offset of the TIFF header after these 4 bytes (none), then the block. */
+const exifPayload = (block: Buffer): Buffer => Buffer.concat([Buffer.alloc(4), block]);
+/** A `brob` box: the type of the box it stands for, then that box's payload compressed by Brotli. */
+const brob = (type: string, payload: Buffer): Buffer => box("brob", Buffer.concat([Buffer.from(type, "latin1"), zlib.brotliCompressSync(payload)]));
+
+describe("JPEG XL Exif boxes", () => {
+  it("twenty Exif boxes each holding a maker note of 16,000 entries (3.8 MB; ExifTool to its 60 s timeout at 414-474 MB), the same Brotli-compressed (brob, which ExifTool reads when it has its Brotli module), a brob inflating to 200 MB (329 bytes) and 100,000 empty boxes (800 kB; 5.6 s) are quick 422s", async () => {
+    const image = await fs.readFile(await jxl("hostile"));
+    const payload = exifPayload(cameraExif(16_000));
+    const times = (n: number, piece: Buffer): Buffer => Buffer.concat(Array<Buffer>(n).fill(piece));
+    await expectQuickRefusal("exif-boxes.jxl", Buffer.concat([image, times(20, box("Exif", payload))]));
+    await expectQuickRefusal("brob-boxes.jxl", Buffer.concat([image, times(20, brob("Exif", payload))]));
+    await expectQuickRefusal("brob-bomb.jxl", Buffer.concat([image, brob("Exif", Buffer.alloc(200 * 1024 * 1024))]));
+    await expectQuickRefusal("boxes.jxl", Buffer.concat([image, times(100_000, box("zzzz", Buffer.alloc(0)))]));
+  }, 120_000);
+
+  it("a JPEG XL with a Canon camera's maker note, in its Exif box and Brotli-compressed in a brob box, is still cleaned: the markers and the brob box gone, pixels the same", async () => {
+    const marker = "jxl-owner-marker";
+    const file = await jxl("canon");
+    await withCanonMakerNote(file, marker);
+    const image = await fs.readFile(file);
+    const exif = childBoxes(image, 0, image.length).find((b) => b.type === "Exif");
+    expect(exif).toBeDefined();
+    const withBrob = Buffer.concat([image, brob("Exif", image.subarray(exif!.at + 8, exif!.at + exif!.size))]);
+    const { result } = await removeBytesWatched(server, dir, "canon.jxl", withBrob);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.cleaned!.includes(marker)).toBe(false);
+    expect(result.cleaned!.includes("jxl-marker")).toBe(false);
+    expect(childBoxes(result.cleaned!, 0, result.cleaned!.length).map((b) => b.type)).not.toContain("brob");
+    const cleaned = path.join(dir, "cleaned-canon.jxl");
+    await fs.writeFile(cleaned, result.cleaned!);
+    const pixels = async (f: string): Promise<string> => {
+      await run("/usr/bin/djxl", [f, `${f}.png`]);
+      return pixelSignature(`${f}.png`);
+    };
+    expect(await pixels(cleaned)).toBe(await pixels(file));
   }, 120_000);
 });
