@@ -6,14 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { soffice } from "./helpers/make-legacy-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
 
 /**
  * PowerPoint 97-2003 review comments (fixture from Apache Tika, see fixtures/ppt/README.md): their
  * text goes unless kept, their author and initials (also in the presentation's list of comment
  * authors) and their dates go always. ExifTool reads none of them: on main the cleaned copy kept
- * all of it, with `remaining` empty.
+ * all of it, with `remaining` empty; and until they were looked for by the service the findings
+ * of extract and remove did not tell of them.
  */
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "ppt", "comment.ppt");
@@ -51,7 +52,30 @@ async function slideText(file: string): Promise<string> {
   return (await run("pdftotext", [path.join(work, "deck.pdf"), "-"])).stdout.toString("utf8");
 }
 
+interface Finding {
+  kind: string;
+  severity: string;
+  title: string;
+  value?: string;
+}
+
+/** The review-comment findings of extract's answer on `data`. */
+async function commentFindings(data: Buffer): Promise<Finding[]> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "deck.ppt", data }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { findings: Finding[] }).findings.filter((f) => /review comment/.test(f.title));
+}
+
 describe("PowerPoint 97-2003 comments", () => {
+  it("are told of as hidden content naming their author, by extract and remove, and not in the cleaned copy", async () => {
+    const told = [{ kind: "hidden", severity: "high", title: "The presentation holds 1 review comment(s).", tags: [], value: AUTHOR }];
+    expect(await commentFindings(await fs.readFile(FIXTURE))).toEqual(told);
+    const { status, body, cleaned } = await removeViaApi(server, FIXTURE);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body["findings"] as Finding[]).filter((f) => /review comment/.test(f.title))).toEqual(told);
+    expect(await commentFindings(cleaned!)).toEqual([]);
+  }, 60_000);
+
   it("are blanked: the text, the author and initials, the date; the slides read the same", async () => {
     for (const s of [AUTHOR, TEXT, "MM"]) expect(await findMarker(FIXTURE, s), s).not.toEqual([]);
     const { status, body, cleaned } = await removeViaApi(server, FIXTURE);

@@ -22,13 +22,47 @@ interface Child {
  * Blanks the review comments of a `PowerPoint Document` stream in place (records are found by
  * their offsets, so nothing may move): their authors and initials, in the comments and in the
  * presentation's list of comment authors, become spaces, their dates zeros, and their text spaces
- * unless `text` is false (`keep=comments`). ExifTool reads none of these. The comment containers
- * sit inside binary tag blobs rather than in a tree a walk of containers reaches, so they are
- * found by their headers, each taken only when its children are exactly the records such a
- * container holds. Resolves to the number of comments whose text was blanked.
+ * unless `text` is false (`keep=comments`). ExifTool reads none of these. Resolves to the number
+ * of comments whose text was blanked.
  */
 export function blankPresentationComments(stream: Buffer, opts: { text: boolean }): number {
   let blanked = 0;
+  for (const { type, children } of commentContainers(stream)) {
+    for (const c of children) {
+      if (c.type === CSTRING && (type !== COMMENT || c.instance !== TEXT_INSTANCE || opts.text)) spaces(stream, c);
+      if (c.type === COMMENT_ATOM) stream.fill(0, c.at + DATE.at, c.at + DATE.at + DATE.length);
+    }
+    if (type === COMMENT && opts.text) blanked++;
+  }
+  return blanked;
+}
+
+/**
+ * The review comments of a `PowerPoint Document` stream that still hold text, and the names of
+ * their authors (in the comments and in the list of comment authors), each once: what
+ * blankPresentationComments would take away. A cleaned copy has none.
+ */
+export function surveyPresentationComments(stream: Buffer): { comments: number; authors: string[] } {
+  let comments = 0;
+  const authors = new Set<string>();
+  for (const { type, children } of commentContainers(stream)) {
+    for (const c of children) {
+      if (c.type !== CSTRING) continue;
+      const text = stream.toString("utf16le", c.at, c.at + c.length).trim();
+      if (text === "") continue;
+      if (type === COMMENT && c.instance === TEXT_INSTANCE) comments++;
+      else if (c.instance === 0) authors.add(text);
+    }
+  }
+  return { comments, authors: [...authors] };
+}
+
+/**
+ * The comment and comment-author containers of the stream. They sit inside binary tag blobs
+ * rather than in a tree a walk of containers reaches, so they are found by their headers, each
+ * taken only when its children are exactly the records such a container holds.
+ */
+function* commentContainers(stream: Buffer): Generator<{ type: number; children: Child[] }> {
   for (const [type, fits] of [
     [COMMENT, fitsComment],
     [COMMENT_INDEX, fitsCommentIndex],
@@ -36,15 +70,9 @@ export function blankPresentationComments(stream: Buffer, opts: { text: boolean 
     const header = Buffer.from([0x0f, 0x00, type & 0xff, type >> 8]);
     for (let at = stream.indexOf(header); at >= 0 && stream.length - at >= 8; at = stream.indexOf(header, at + 1)) {
       const children = childrenOf(stream, at + 8, stream.readUInt32LE(at + 4));
-      if (children == null || !fits(children)) continue;
-      for (const c of children) {
-        if (c.type === CSTRING && (type !== COMMENT || c.instance !== TEXT_INSTANCE || opts.text)) spaces(stream, c);
-        if (c.type === COMMENT_ATOM) stream.fill(0, c.at + DATE.at, c.at + DATE.at + DATE.length);
-      }
-      if (type === COMMENT && opts.text) blanked++;
+      if (children != null && fits(children)) yield { type, children };
     }
   }
-  return blanked;
 }
 
 /** The atoms of a container's data [at, at + length), or null unless they fill it exactly. */

@@ -3,17 +3,20 @@ import CFB from "cfb";
 import { commentAuthorsOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
+import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
-const LEGACY_TYPES = new Set([...WORD_TYPES, "XLS", "XLT", "PPT", "PPS", "POT"]);
+const POWERPOINT_TYPES = new Set(["PPT", "PPS", "POT"]);
+const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, "XLS", "XLT"]);
 
 /**
  * What Office 97-2003 documents keep that ExifTool does not read: the folders the files packaged
  * in their objects came from (Object Packager keeps the original and temporary paths), and
  * `hidden` review content of Word documents: comments
  * that still hold text and tracked deletions whose deleted text is still there (as the cleaner
- * sees them, word-review.ts), with the names of the comments' authors. A cleaned copy, whose
+ * sees them, word-review.ts), with the names of the comments' authors; and PowerPoint's comments
+ * that still hold text, with their authors' names (powerpoint-comments.ts). A cleaned copy, whose
  * comments and deletions are blanked, has none.
  */
 export async function legacyOfficeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
@@ -31,7 +34,26 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
     paths.length === 0
       ? []
       : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
-  return WORD_TYPES.has(type) ? [...packaged, ...reviewFindings(doc)] : packaged;
+  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc)];
+  return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
+}
+
+/** The streams of the root storage, as the cleaner takes them (an embedded document has its own). */
+function rootStream(doc: CFB.CFB$Container, name: string): Buffer | null {
+  const e = doc.FileIndex[doc.FullPaths.findIndex((p) => p.replace(/^[^/]*\//, "") === name)];
+  return e == null || e.type !== 2 || e.content == null ? null : Buffer.from(e.content);
+}
+
+function presentationFindings(doc: CFB.CFB$Container): Finding[] {
+  const stream = rootStream(doc, "PowerPoint Document");
+  const { comments, authors } = stream == null ? { comments: 0, authors: [] } : surveyPresentationComments(stream);
+  return comments === 0 ? [] : [commentsFinding("presentation", comments, authors)];
+}
+
+function commentsFinding(what: string, comments: number, authors: readonly string[]): Finding {
+  const f: Finding = { kind: "hidden", severity: "high", title: `The ${what} holds ${comments} review comment(s).`, tags: [] };
+  if (authors.length > 0) f.value = shortValue(authors.join("; "));
+  return f;
 }
 
 /** The paths of the files packaged by Object Packager in the document's objects (inner-ole.ts), each once. */
@@ -50,11 +72,7 @@ function reviewFindings(doc: CFB.CFB$Container): Finding[] {
   let review;
   let authors: string[];
   try {
-    // Streams of the root storage, as the cleaner takes them (an embedded document has its own).
-    const stream = (name: string): Buffer | null => {
-      const e = doc.FileIndex[doc.FullPaths.findIndex((p) => p.replace(/^[^/]*\//, "") === name)];
-      return e == null || e.type !== 2 || e.content == null ? null : Buffer.from(e.content);
-    };
+    const stream = (name: string): Buffer | null => rootStream(doc, name);
     const word = stream("WordDocument");
     if (word == null) return [];
     const table = tableStreamOf(word, stream);
@@ -65,11 +83,7 @@ function reviewFindings(doc: CFB.CFB$Container): Finding[] {
     return [];
   }
   const findings: Finding[] = [];
-  if (review.comments > 0) {
-    const f: Finding = { kind: "hidden", severity: "high", title: `The document holds ${review.comments} review comment(s).`, tags: [] };
-    if (authors.length > 0) f.value = shortValue(authors.join("; "));
-    findings.push(f);
-  }
+  if (review.comments > 0) findings.push(commentsFinding("document", review.comments, authors));
   if (review.deletions > 0) {
     findings.push({ kind: "hidden", severity: "high", title: `The document keeps ${review.deletions} tracked change(s), deleted text included.`, tags: [], value: String(review.deletions) });
   }
