@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tiffImages } from "../src/cleaners/image/tiff-images.js";
+import { bigTiffDng } from "./helpers/make-raw.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
@@ -75,6 +76,18 @@ describe("BigTIFF", () => {
     expect((await fsp.readFile(file)).toString("latin1", 0, 2)).toBe("MM");
     expect(await exiftool(["-s3", "-TileWidth", file])).toContain("16");
     await expectCleanBigTiff(file);
+  });
+
+  test("holding a camera raw (a DNG) is refused naming BigTIFF, not cleaned as a plain TIFF without its colour filter layout and DNG version", async () => {
+    const file = path.join(dir, "raw.dng");
+    await fsp.writeFile(file, bigTiffDng(MARKER));
+    const bare = path.join(dir, "raw-bare");
+    await fsp.copyFile(file, bare);
+    expect((await exiftool(["-s3", "-FileType", "-DNGVersion", "-CFAPattern", "-Make", bare])).trim().split("\n")).toEqual(["BTF", "1.4.0.0", "[Red,Green][Green,Blue]", MARKER]);
+    const outcome = await removeViaApi(server, file, "raw.dng");
+    expect(outcome.status, JSON.stringify(outcome.body)).toBe(422);
+    expect(outcome.body["error"]).toMatch(/^This is a camera raw photo \(a DNG, for instance\) stored as a BigTIFF/);
+    expect(outcome.cleaned).toBeNull();
   });
 
   test("whose strip offset lies past what a file can hold is refused as damaged", async () => {

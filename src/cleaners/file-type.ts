@@ -2,6 +2,8 @@ import type { RawTags } from "../metadata/read-task.js";
 
 /** A camera raw that ExifTool, reading a file without its extension, reports as a plain TIFF. */
 export const TIFF_RAW = "TIFF-based camera raw";
+/** A camera raw (a DNG, say) stored as a BigTIFF, which ExifTool reads but cannot write. */
+export const BIGTIFF_RAW = "BigTIFF camera raw";
 /** Phase One's raw format, which ExifTool recognises only by its `.iiq` extension. */
 export const IIQ = "IIQ";
 
@@ -33,7 +35,9 @@ const ODF_TEMPLATES = new Map(Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type
  * camera's raw sensor data is told apart. ExifTool names most raws by their bytes (CR2, NEF,
  * ARW, PEF, RW2, ORF...), but a Phase One IIQ, or an uncompressed raw whose compression code
  * is plain TIFF's, comes out as "TIFF" when the file has no extension, as ours never has; the
- * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data. An
+ * TIFF cleaner would then keep only the small picture in IFD0 and drop the raw data, or keep the
+ * sensor data without the colour filter layout that decodes it; so would it a raw written as a
+ * BigTIFF ("BTF": a DNG with 64-bit offsets, which DNG does not define but some tools write). An
  * OpenDocument template, whose `mimetype` ExifTool does not know, is a "ZIP" to it: it is named
  * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is. (Office 97-2003
  * files are named by their streams as they are read: metadata/compound-types.ts.)
@@ -43,8 +47,9 @@ export function fileTypeOf(tags: RawTags): string | null {
   if (typeof type !== "string") return null;
   if (type === "XML" && tags["XMP:SvgXmlns"] === SVG_NS) return "SVG";
   if (type === "ZIP") return ODF_TEMPLATES.get(String(tags["File:MIMEType"])) ?? type;
-  if (type !== "TIFF") return type;
+  if (type !== "TIFF" && type !== "BTF") return type;
+  const raw = CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"]);
+  if (type === "BTF") return raw ? BIGTIFF_RAW : type;
   if (PHASE_ONE_TAGS.some((k) => k in tags)) return IIQ;
-  if (CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"])) return TIFF_RAW;
-  return type;
+  return raw ? TIFF_RAW : type;
 }

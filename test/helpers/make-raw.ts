@@ -184,3 +184,44 @@ function encode(type: number, values: readonly number[] | string): Buffer {
   });
   return b;
 }
+
+/** BigTIFF field types used below and their sizes: BYTE, ASCII, SHORT, LONG, LONG8. */
+const BIG_TYPE_SIZES: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 16: 8 };
+
+/**
+ * A DNG written as a little-endian BigTIFF (version 43, 8-byte offsets, 20-byte entries), by hand
+ * since ExifTool cannot write BigTIFF: one 8x8 uncompressed colour filter array picture with its
+ * CFA layout and DNGVersion, the marker in Make.
+ */
+export function bigTiffDng(marker: string): Buffer {
+  const side = 8;
+  const fields: Array<[tag: number, type: number, values: readonly number[] | Buffer]> = [
+    [0x100, 4, [side]], [0x101, 4, [side]], [0x102, 3, [8]], [0x103, 3, [1]], [0x106, 3, [32803]],
+    [0x10f, 2, Buffer.from(`${marker}\0`, "latin1")], [0x111, 16, [0]], [0x115, 3, [1]], [0x116, 4, [side]],
+    [0x117, 16, [side * side]], [0x828d, 3, [2, 2]], [0x828e, 1, [0, 1, 1, 2]], [0xc612, 1, [1, 4, 0, 0]],
+  ];
+  const ifd = Buffer.alloc(8 + fields.length * 20 + 8);
+  ifd.writeBigUInt64LE(BigInt(fields.length), 0);
+  const outOfLine: Buffer[] = [];
+  let next = 16 + ifd.length;
+  fields.forEach(([tag, type, v], i) => {
+    const e = 8 + i * 20;
+    const size = BIG_TYPE_SIZES[type]!;
+    const bytes = Buffer.isBuffer(v) ? v : Buffer.alloc(v.length * size);
+    if (!Buffer.isBuffer(v)) v.forEach((x, k) => (size === 8 ? bytes.writeBigUInt64LE(BigInt(x), 8 * k) : bytes.writeUIntLE(x, size * k, size)));
+    ifd.writeUInt16LE(tag, e);
+    ifd.writeUInt16LE(type, e + 2);
+    ifd.writeBigUInt64LE(BigInt(bytes.length / size), e + 4);
+    if (bytes.length <= 8) bytes.copy(ifd, e + 12);
+    else {
+      ifd.writeBigUInt64LE(BigInt(next), e + 12);
+      outOfLine.push(bytes);
+      next += bytes.length;
+    }
+  });
+  // StripOffsets (the 7th field): the strip follows the values.
+  ifd.writeBigUInt64LE(BigInt(next), 8 + 6 * 20 + 12);
+  const head = Buffer.from([0x49, 0x49, 43, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]);
+  const strip = Buffer.from(Array.from({ length: side * side }, (_, i) => (i * 37) & 0xff));
+  return Buffer.concat([head, ifd, ...outOfLine, strip]);
+}

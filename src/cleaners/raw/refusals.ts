@@ -1,4 +1,4 @@
-import { TIFF_RAW } from "../file-type.js";
+import { BIGTIFF_RAW, TIFF_RAW } from "../file-type.js";
 import { refusal } from "../refusal.js";
 
 /** Camera raws the service recognises but cannot clean with proof that the picture stays intact. */
@@ -9,6 +9,13 @@ export const rawRefusals = [
     "This is a camera raw photo stored in a TIFF container whose make the service cannot tell from its contents " +
       "(an uncompressed raw, for instance). Cleaning it as a plain TIFF would lose the raw picture data, so it is not " +
       "cleaned.",
+  ),
+  refusal(
+    "raw-bigtiff",
+    [BIGTIFF_RAW],
+    "This is a camera raw photo (a DNG, for instance) stored as a BigTIFF, the TIFF form with 64-bit offsets. The service " +
+      "rewrites camera raws with ExifTool, which cannot write BigTIFF, and cleaning it as a plain TIFF would lose what " +
+      "decodes its raw picture data, so it is not cleaned.",
   ),
   refusal(
     "raw-x3f",
