@@ -14,13 +14,14 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * authors), and a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
  * GPS position), whose original and temporary paths become its bare name. Nothing refers to
  * these streams by offset, so they may change size. An embedded file no cleaner handles makes the
- * document refused. OLE 1 objects' own native data is left as it is. Resolves to the number of
+ * document refused. OLE 1 objects' own native data is left as it is. Entries `ours` says no to
+ * (inside an embedded document its own cleaner cleaned) are left alone. Resolves to the number of
  * files cleaned.
  */
-export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container): Promise<number> {
+export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container, ours: (index: number) => boolean): Promise<number> {
   let n = 0;
-  for (const e of doc.FileIndex) {
-    if (e.type !== 2 || e.content == null || (e.name !== "Package" && e.name !== OLE10_NATIVE)) continue;
+  for (const [i, e] of doc.FileIndex.entries()) {
+    if (e.type !== 2 || e.content == null || (e.name !== "Package" && e.name !== OLE10_NATIVE) || !ours(i)) continue;
     const content = Buffer.from(e.content);
     let cleaned: Buffer;
     if (e.name === "Package") cleaned = await cleanFile(ctx, content, n);

@@ -5,6 +5,7 @@ import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
+import { cleanEmbeddedStorages } from "./embedded-storages.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
@@ -68,7 +69,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * text unless kept, their authors and dates always: powerpoint-comments.ts) and a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
- * (word-review.ts), the files embedded whole in objects (an Office 2007+ document, a packaged
+ * (word-review.ts), the Word, Excel and PowerPoint documents embedded as storages by this cleaner
+ * in turn (embedded-storages.ts), the files embedded whole in objects (an Office 2007+ document, a packaged
  * file; a presentation's embedded objects' storages, in place) by their own cleaners (embedded-files.ts,
  * powerpoint-objects.ts), the JPEG, PNG, TIFF and DIB pictures in any
  * stream lose their metadata in place, the EMF and WMF drawings their descriptions and comments
@@ -78,8 +80,7 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * it writes: a constant, read by no Office program.)
  *
  * Not yet cleaned: pictures of other kinds (PICT), so a document in which EXIF, XMP or
- * PNG text is still found after cleaning is refused (image/pictures-in-place.ts); the WriteAccess and
- * user fields of workbooks embedded in other documents.
+ * PNG text is still found after cleaning is refused (image/pictures-in-place.ts).
  */
 export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",
@@ -105,6 +106,9 @@ export const legacyOfficeCleaner: Cleaner = {
       delete e.ct;
       delete e.mt;
     }
+    // Documents embedded as storages go to their own cleaner first; what follows leaves their streams alone.
+    const storages = await cleanEmbeddedStorages(ctx, doc);
+    const ours = (i: number): boolean => !storages.some((s) => doc.FullPaths[i]!.startsWith(s));
 
     const stream = (name: string): Buffer | null => {
       const i = doc.FullPaths.findIndex((p) => inner(p) === name);
@@ -145,15 +149,15 @@ export const legacyOfficeCleaner: Cleaner = {
     const keepProfile = ctx.keep.has("colorProfile");
     const pictures: CleanedPicture[] = [];
     let metafileTexts = 0;
-    for (const e of doc.FileIndex) {
-      if (e.type !== 2 || e.content == null) continue;
+    for (const [i, e] of doc.FileIndex.entries()) {
+      if (e.type !== 2 || e.content == null || !ours(i)) continue;
       const b = Buffer.from(e.content);
       e.content = b;
       if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
       else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
-    await cleanEmbeddedFiles(ctx, doc);
+    await cleanEmbeddedFiles(ctx, doc, ours);
 
     if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
       throw new BadFileError(
