@@ -4,6 +4,8 @@
  * document out, listing only the objects it changes.
  */
 
+import { isRef } from "./object-view.js";
+
 /** A PDF value as qpdf's JSON v2 spells it: names "/X", strings "u:..."/"b:...", refs "N G R". */
 export type PdfJson = string | number | boolean | null | PdfJson[] | PdfDict;
 export interface PdfDict {
@@ -24,13 +26,25 @@ export interface QpdfDocument {
  */
 
 /**
+ * Web Capture (ISO 32000-2, 14.10), what Acrobat records of a web page or file it turned into a
+ * PDF: the catalog's `/SpiderInfo` (the capture commands: URLs, form data, HTTP headers) and the
+ * name dictionary's `/IDS` and `/URLS` trees, which lead to the content sets: each with the
+ * page's title, the time of the capture, and its source (the URL, a local path naming the user:
+ * file:////wsl.localhost/Ubuntu/home/NAME/..., pdf.js's issue16176.pdf). No reader draws with them.
+ */
+const WEB_CAPTURE_KEYS = ["/SpiderInfo", "/IDS", "/URLS"];
+
+/**
  * Keys that carry metadata wherever they appear: XMP streams (catalog, pages, images, fonts,
  * forms...), application private data (`/PieceInfo`, its data dictionaries' `/Private` and
  * `/LastModified`), the program an optional content group (a layer) names as its maker
  * (`/CreatorInfo` of its usage: Illustrator writes one per layer), and the dates embedded-file
  * parameters, annotations and others keep. None of them changes what a page shows.
  */
-const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate", "/CreatorInfo"]);
+const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate", "/CreatorInfo", ...WEB_CAPTURE_KEYS]);
+
+/** A content set's entries about the capture (its source, time, title and content type), wherever it is still referenced. */
+const CONTENT_SET_CAPTURE_KEYS: ReadonlySet<string> = new Set(["/SI", "/TS", "/T", "/CT"]);
 
 /**
  * A signature dictionary names the signer, the time, place and reason, and holds the certificate;
@@ -106,6 +120,7 @@ function scrubValue(v: PdfJson): PdfJson {
 /** Which entries of `d` go, judged from `d` alone. */
 function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
   if (isSignature(d)) return (k) => !SIGNATURE_KEPT.has(k);
+  if (isWebCaptureContentSet(d)) return (k) => CONTENT_SET_CAPTURE_KEYS.has(k) || METADATA_KEYS.has(k);
   const namesField = isFormField(d) || isStructureElement(d);
   return (k, value) =>
     METADATA_KEYS.has(k) ||
@@ -123,6 +138,11 @@ function dropRule(d: PdfDict): (key: string, value: PdfJson) => boolean {
     (k === "/T" && typeof value === "string" && !namesField && !isBead(d)) ||
     // An article thread's information dictionary: its title, author, subject, keywords, dates.
     (k === "/I" && isThread(d) && !Array.isArray(value)) ||
+    // A document information dictionary held by another dictionary than the trailer: Acrobat's
+    // "Combine Files" keeps each combined document's in the structure element of its part (/S
+    // /Part; pdf.js's issue14497.pdf: author, creator, producer, title, dates). An output intent's
+    // /Info is a text string (the printing condition) and stays.
+    (k === "/Info" && (isDict(value) || isRef(value))) ||
     // A modification date (annotations, widgets); a page transition's /M is a name and stays.
     (k === "/M" && typeof value === "string") ||
     // The catalog's permissions point at signatures (an encryption dictionary's /Perms is a string).
@@ -139,6 +159,11 @@ function isSignature(d: PdfDict): boolean {
   if (d["/Type"] === "/Sig" || d["/Type"] === "/DocTimeStamp" || "/ByteRange" in d) return true;
   const handler = [d["/Filter"], d["/SubFilter"]].some((n) => typeof n === "string" && /^\/(Adobe|adbe|ETSI)\./.test(n));
   return handler && "/Contents" in d;
+}
+
+/** A Web Capture content set: typed, or a page or image set (/S) with its objects and digital identifier. */
+function isWebCaptureContentSet(d: PdfDict): boolean {
+  return d["/Type"] === "/SpiderContentSet" || ((d["/S"] === "/SPS" || d["/S"] === "/SIS") && "/O" in d && "/ID" in d);
 }
 
 /** A field has a type, kids, or is a widget; a terminal field split from its widget has a parent but no subtype. */
