@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type CFB from "cfb";
+import { describeName } from "../archive/member-name.js";
 import { BadFileError } from "../errors.js";
 import type { CleanContext } from "../types.js";
 import { packageData, parsePackage } from "./ole-package.js";
@@ -30,7 +31,7 @@ export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Contain
       const native = content.subarray(4, 4 + Math.min(size, content.length - 4));
       const packaged = parsePackage(native);
       if (packaged == null) continue;
-      const data = await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n);
+      const data = await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n, packaged.label);
       const rebuilt = packageData(packaged.label, data);
       const head = Buffer.alloc(4);
       head.writeUInt32LE(rebuilt.length);
@@ -43,12 +44,14 @@ export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Contain
   return n;
 }
 
-async function cleanFile(ctx: CleanContext, data: Buffer, n: number): Promise<Buffer> {
+/** `label`: the name a packaged file shows under, which tells the person which file was refused. */
+async function cleanFile(ctx: CleanContext, data: Buffer, n: number, label?: string): Promise<Buffer> {
   const input = path.join(ctx.workDir, `object-${n}`);
   const output = path.join(ctx.workDir, `object-${n}-clean`);
   await fsp.writeFile(input, data, { flag: "wx" });
   if ((await ctx.cleanNested(input, output)) == null) {
-    throw new BadFileError("The document holds an embedded file of a kind this service cannot clean.", new Error(`legacy-office: embedded object ${n + 1} has no cleaner`));
+    const which = label == null || label === "" ? "" : ` (${describeName(label)})`;
+    throw new BadFileError(`The document holds an embedded file${which} of a kind this service cannot clean.`, new Error(`legacy-office: embedded object ${n + 1} has no cleaner`));
   }
   const cleaned = await fsp.readFile(output);
   await Promise.all([fsp.rm(input), fsp.rm(output)]);
