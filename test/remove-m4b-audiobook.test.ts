@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanIsoBoxes } from "../src/cleaners/media/iso-rewrite.js";
 import { mediaContent, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { cleanedCopyViaApi } from "./helpers/remove-api.js";
+import { REFUSAL_MS } from "./helpers/quick-refusal.js";
+import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
 
@@ -57,38 +58,52 @@ function boxes(buf: Buffer, from: number, to: number): Box[] {
 const CHILDREN_AT: Readonly<Record<string, number>> = { moov: 8, trak: 8, mdia: 8, minf: 8, stbl: 8, stsd: 16, mp4a: 36 };
 
 /**
+ * The boxes from the top down to the first box of `type` in `[from, to)` that has a payload (the
+ * sound track's first: it comes first), or null.
+ */
+function chainTo(buf: Buffer, type: string, from = 0, to = buf.length): Box[] | null {
+  for (const b of boxes(buf, from, to)) {
+    if (b.type === type && b.end - b.at > 8) return [b];
+    const inner = CHILDREN_AT[b.type] == null ? null : chainTo(buf, type, b.at + CHILDREN_AT[b.type]!, b.end);
+    if (inner != null) return [b, ...inner];
+  }
+  return null;
+}
+
+/**
+ * `buf` without its bytes `[from, from + cut)`, which lie in the last box of `chain`, every box of
+ * the chain shrunk to match. The `moov` follows the media data, so no chunk offset moves.
+ */
+function cutInside(buf: Buffer, chain: readonly Box[], from: number, cut: number): Buffer {
+  const out = Buffer.concat([buf.subarray(0, from), buf.subarray(from + cut)]);
+  for (const b of chain) out.writeUInt32BE(out.readUInt32BE(b.at) - cut, b.at);
+  return out;
+}
+
+async function saved(bytes: Buffer, name: string): Promise<string> {
+  const file = path.join(dir, `${name}-${crypto.randomUUID()}.m4b`);
+  await fs.writeFile(file, bytes);
+  return file;
+}
+
+/**
  * The book with its AudioSpecificConfig cut to its first two bytes and the dependsOnCoreCoder flag
  * set, with no core coder delay after it: mutagen's ep7.m4b has such a config, which players
  * decode (a bit reader gives zeros past the end) but ffmpeg's ADTS muxer refuses as "scalable".
- * The `moov` follows the media data, so no chunk offset moves.
  */
 async function withShortCoreCoderConfig(file: string): Promise<string> {
   const buf = await fs.readFile(file);
-  /** The boxes from the top down to the `esds` (the sound track's: the chapter track has none). */
-  const chain = (from: number, to: number): Box[] | null => {
-    for (const b of boxes(buf, from, to)) {
-      if (b.type === "esds") return [b];
-      const inner = CHILDREN_AT[b.type] == null ? null : chain(b.at + CHILDREN_AT[b.type]!, b.end);
-      if (inner != null) return [b, ...inner];
-    }
-    return null;
-  };
-  const found = chain(0, buf.length);
-  if (found == null) throw new Error("no esds");
-  const esds = found[found.length - 1]!;
+  const chain = chainTo(buf, "esds")!;
   // ES descriptor (3) > decoder config (4) > decoder specific info (5), each with a 4-byte length.
-  const descriptor = (tag: number): number => buf.indexOf(Buffer.from([tag, 0x80, 0x80, 0x80]), esds.at);
+  const descriptor = (tag: number): number => buf.indexOf(Buffer.from([tag, 0x80, 0x80, 0x80]), chain[chain.length - 1]!.at);
   const dsi = descriptor(0x05);
   const cut = buf[dsi + 4]! - 2;
   expect(cut).toBeGreaterThan(0);
-  const out = Buffer.concat([buf.subarray(0, dsi + 7), buf.subarray(dsi + 7 + cut)]);
+  const out = cutInside(buf, chain, dsi + 7, cut);
   out[dsi + 4] = 2;
   out[dsi + 6]! |= 0x02;
   for (const at of [descriptor(0x03), descriptor(0x04)]) out[at + 4]! -= cut;
-  for (const b of found) out.writeUInt32BE(out.readUInt32BE(b.at) - cut, b.at);
-  const short = path.join(dir, `short-asc-${crypto.randomUUID()}.m4b`);
-  await fs.writeFile(short, out);
-  return short;
+  return saved(out, "short-asc");
 }
 
 async function expectCleanBook(file: string): Promise<void> {
@@ -117,5 +132,22 @@ describe("POST /api/v1/remove on an audiobook with chapters", () => {
     const file = await withShortCoreCoderConfig(await makeAudiobook());
     await expect(run("ffmpeg", [...ffmpegQuiet, "-i", file, "-map", "0:a", "-c", "copy", "-f", "adts", "-"])).rejects.toThrow(/Scalable configurations are not allowed in ADTS/);
     await expectCleanBook(file);
+  });
+
+  it("refuses one whose sample size tables are cut to their headers (its sound cut out) as damaged, quickly, where ExifTool's process dies on it", async () => {
+    let buf: Buffer = await fs.readFile(await makeAudiobook());
+    // The sound track's, then the chapter track's, which ExifTool's -ee reader unpacks, as in mutagen's nero-chapters.m4b.
+    for (let i = 0; i < 2; i++) {
+      const chain = chainTo(buf, "stsz")!;
+      const stsz = chain[chain.length - 1]!;
+      buf = cutInside(buf, chain, stsz.at + 8, stsz.end - stsz.at - 8);
+    }
+    const file = await saved(buf, "cut-stsz");
+    const started = Date.now();
+    const { status, body, cleaned } = await removeViaApi(server, file, "cut.m4b");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The file is damaged: a track's table of samples is cut short.");
+    expect(cleaned).toBeNull();
+    expect(Date.now() - started).toBeLessThan(REFUSAL_MS);
   });
 });
