@@ -4,12 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cameraExif, heifWithExifItems } from "./helpers/make-exif-blocks.js";
+import { cameraExif, heifWithExifItems, rawProfile } from "./helpers/make-exif-blocks.js";
 import { makeJxl } from "./helpers/make-formats.js";
-import { box, childBoxes, heifPixelSignature, makeHeif } from "./helpers/make-images.js";
+import { box, childBoxes, heifPixelSignature, makeHeif, pngChunk } from "./helpers/make-images.js";
+import { findMarker } from "./helpers/marker-scan.js";
 import { expectQuickRefusal as expectQuickRefusalOf, removeBytesWatched } from "./helpers/quick-refusal.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool, pixelSignature, run } from "./helpers/tools.js";
+import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
 
 /**
  * EXIF blocks in the places of a file ExifTool reads them from besides a JPEG's APP1 segments, a
@@ -32,6 +33,8 @@ afterAll(async () => {
 });
 
 const expectQuickRefusal = (name: string, data: Buffer) => expectQuickRefusalOf(server, dir, name, data);
+
+const times = (n: number, piece: Buffer): Buffer => Buffer.concat(Array<Buffer>(n).fill(piece));
 
 /** A sample of ExifTool's from a Canon camera, whose maker note ExifTool copies into other files. */
 const CANON_SAMPLE = fileURLToPath(new URL("./fixtures/raw/CanonRaw.cr2", import.meta.url));
@@ -96,7 +99,6 @@ describe("JPEG XL Exif boxes", () => {
   it("twenty Exif boxes each holding a maker note of 16,000 entries (3.8 MB; ExifTool to its 60 s timeout at 414-474 MB), the same Brotli-compressed (brob, which ExifTool reads when it has its Brotli module), a brob inflating to 200 MB (329 bytes) and 100,000 empty boxes (800 kB; 5.6 s) are quick 422s", async () => {
     const image = await fs.readFile(await jxl("hostile"));
     const payload = exifPayload(cameraExif(16_000));
-    const times = (n: number, piece: Buffer): Buffer => Buffer.concat(Array<Buffer>(n).fill(piece));
     await expectQuickRefusal("exif-boxes.jxl", Buffer.concat([image, times(20, box("Exif", payload))]));
     await expectQuickRefusal("brob-boxes.jxl", Buffer.concat([image, times(20, brob("Exif", payload))]));
     await expectQuickRefusal("brob-bomb.jxl", Buffer.concat([image, brob("Exif", Buffer.alloc(200 * 1024 * 1024))]));
@@ -123,5 +125,71 @@ describe("JPEG XL Exif boxes", () => {
       return pixelSignature(`${f}.png`);
     };
     expect(await pixels(cleaned)).toBe(await pixels(file));
+  }, 120_000);
+});
+
+/** A PNG's chunks after its signature, as [type, data]. */
+function pngChunks(png: Buffer): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [];
+  for (let at = 8; at < png.length; at += 12 + png.readUInt32BE(at)) out.push([png.toString("latin1", at + 4, at + 8), png.subarray(at + 8, at + 8 + png.readUInt32BE(at))]);
+  return out;
+}
+
+/** `png` with `chunks` after its header chunk. */
+function afterHeader(png: Buffer, chunks: Buffer[]): Buffer {
+  const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
+}
+
+/** A zTXt (or compressed iTXt) chunk holding `text` under `keyword`. */
+const zTXt = (keyword: string, text: Buffer): Buffer => pngChunk("zTXt", Buffer.concat([Buffer.from(`${keyword}\0\0`, "latin1"), zlib.deflateSync(text)]));
+const iTXt = (keyword: string, text: Buffer): Buffer => pngChunk("iTXt", Buffer.concat([Buffer.from(`${keyword}\0\x01\0\0\0`, "latin1"), zlib.deflateSync(text)]));
+
+/** A 64x48 gradient PNG (ImageMagick) of its own name in `dir`. */
+async function plainPng(name: string): Promise<string> {
+  const file = path.join(dir, name);
+  await run(CONVERT, ["-size", "64x48", "gradient:red-blue", file]);
+  return file;
+}
+
+describe("PNG raw profiles and compressed EXIF chunks", () => {
+  it("twenty zTXt raw EXIF profiles (ImageMagick's way) each of a maker note of 16,000 entries (723 kB; ExifTool 20 s, the tree at 501-817 MB, then 200), the same as iTXt APP1 profiles, a compressed eXIf chunk of a maker note of 16,448 entries and a zTXt profile inflating to 200 MB (204 kB; ExifTool killed at its memory cap after 6 s, the tree at 556 MB) are quick 422s", async () => {
+    const png = await fs.readFile(await plainPng("hostile.png"));
+    const exif = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), cameraExif(16_000)]);
+    await expectQuickRefusal("ztxt-profiles.png", afterHeader(png, Array<Buffer>(20).fill(zTXt("Raw profile type exif", rawProfile("exif", exif)))));
+    await expectQuickRefusal("itxt-profiles.png", afterHeader(png, Array<Buffer>(20).fill(iTXt("Raw profile type APP1", rawProfile("APP1", exif)))));
+    // A zero byte, the inflated length, then the zlib stream.
+    const note = cameraExif(0x4040);
+    const length = Buffer.alloc(5);
+    length.writeUInt32BE(note.length, 1);
+    await expectQuickRefusal("compressed-exif.png", afterHeader(png, [pngChunk("eXIf", Buffer.concat([length, zlib.deflateSync(note)]))]));
+    const bomb = Buffer.concat([Buffer.from("\nexif\n 100000000\n4d4d002a", "latin1"), Buffer.alloc(200 * 1024 * 1024, "0")]);
+    await expectQuickRefusal("profile-bomb.png", afterHeader(png, [zTXt("Raw profile type exif", bomb)]));
+  }, 120_000);
+
+  it("a PNG whose EXIF, with a Canon camera's maker note, is a zTXt raw profile, as ImageMagick writes it, is still cleaned: the markers gone, pixels the same", async () => {
+    const marker = "png-owner-marker";
+    const file = await plainPng("canon.png");
+    await exiftool(["-q", "-q", "-overwrite_original", `-EXIF:Artist=${marker}`, file]);
+    await withCanonMakerNote(file, marker);
+    const png = await fs.readFile(file);
+    const chunks = pngChunks(png);
+    const exif = chunks.find(([type]) => type === "eXIf")![1];
+    const profiled = Buffer.concat([
+      png.subarray(0, 8),
+      ...chunks.filter(([type]) => type !== "eXIf" && type !== "IEND").map(([type, data]) => pngChunk(type, data)),
+      zTXt("Raw profile type exif", rawProfile("exif", Buffer.concat([Buffer.from("Exif\0\0", "latin1"), exif]))),
+      pngChunk("IEND", Buffer.alloc(0)),
+    ]);
+    const dirty = path.join(dir, "canon-profile.png");
+    await fs.writeFile(dirty, profiled);
+    const read = JSON.parse(await exiftool(["-json", "-G1", "-Artist", "-OwnerName", dirty]))[0] as Record<string, unknown>;
+    expect([read["IFD0:Artist"], read["Canon:OwnerName"]]).toEqual([marker, marker]);
+    const { result } = await removeBytesWatched(server, dir, "canon-profile.png", profiled);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(await findMarker(result.cleaned!, marker)).toEqual([]);
+    const cleaned = path.join(dir, "cleaned-canon-profile.png");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await pixelSignature(cleaned)).toBe(await pixelSignature(dirty));
   }, 120_000);
 });

@@ -134,3 +134,12 @@ export function heifWithExifItems(file: Buffer, block: Buffer, items: number, ex
   const newMeta = metaWith(ilocAt(file.length + shift + 8, shift));
   return Buffer.concat([file.subarray(0, meta.at), newMeta, file.subarray(metaEnd), box("mdat", Buffer.concat([Buffer.alloc(4 * items), block]))]);
 }
+
+/**
+ * A raw profile as ImageMagick writes one into a PNG text chunk (keyword "Raw profile type exif"):
+ * a line naming it, its length, then the bytes in hex, 72 digits a line.
+ */
+export function rawProfile(name: string, bytes: Buffer): Buffer {
+  const hex = bytes.toString("hex").replace(/(.{72})/g, "$1\n");
+  return Buffer.from(`\n${name}\n${String(bytes.length).padStart(8)}\n${hex}\n`, "latin1");
+}

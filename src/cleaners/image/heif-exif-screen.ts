@@ -1,6 +1,6 @@
-import zlib from "node:zlib";
 import { TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
+import { ExifByteBudget } from "./exif-byte-budget.js";
 import { boxAt } from "./heif-boxes.js";
 import { checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
@@ -36,7 +36,7 @@ interface Item {
  */
 export async function checkHeifExifItems(src: FileBytes, metas: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
   const tally = new TiffTally(MAX_EXIF_ENTRIES);
-  const budget = { left: MAX_EXIF_ITEM_BYTES };
+  const budget = new ExifByteBudget(MAX_EXIF_ITEM_BYTES, "heif");
   for (const meta of metas) {
     const { items, idat } = await itemsOf(src, meta.from, meta.to);
     for (const item of items.values()) {
@@ -172,7 +172,7 @@ function readItemLocations(table: Buffer, items: Map<number, Item>): void {
  * its TIFF header (or at a TIFF header, or after a bare "Exif\0\0"). Null for items ExifTool does
  * not read as EXIF.
  */
-async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget: { left: number }): Promise<Buffer | null> {
+async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget: ExifByteBudget): Promise<Buffer | null> {
   if ((it.contentType || it.type) !== "Exif") return null;
   const method = it.method ?? 0;
   if (it.encoding && it.encoding !== "deflate") return null;
@@ -183,15 +183,14 @@ async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget
     const at = base + offset;
     if (at >= src.size || length === 0) break;
     const n = Math.min(length, src.size - at);
-    take(budget, n);
+    budget.take(n);
     parts.push(await src.read(at, n));
   }
   let block: Buffer = Buffer.concat(parts);
   if (block.length === 0) return null;
   if (it.encoding === "deflate") {
-    const inflated = inflateWithin(block, budget.left);
+    const inflated = budget.inflate(block, "zlib");
     if (inflated == null) return null;
-    take(budget, inflated.length);
     block = inflated;
   }
   if (block.length < 4) return block;
@@ -199,19 +198,4 @@ async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget
   if (block.toString("latin1", 0, 6) === "Exif\0\0") return block.subarray(6);
   const start = 4 + block.readUInt32BE(0);
   return start > block.length ? null : block.subarray(start);
-}
-
-function take(budget: { left: number }, n: number): void {
-  budget.left -= n;
-  if (budget.left < 0) throw new TooComplexError(`heif: more than ${MAX_EXIF_ITEM_BYTES} bytes of EXIF items`);
-}
-
-/** A zlib stream inflated as ExifTool does (to its end, or nothing), refused past `max` bytes. */
-function inflateWithin(data: Buffer, max: number): Buffer | null {
-  try {
-    return zlib.inflateSync(data, { maxOutputLength: Math.max(1, max) });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new TooComplexError(`heif: more than ${MAX_EXIF_ITEM_BYTES} bytes of EXIF items`, err);
-    return null;
-  }
 }

@@ -1,6 +1,6 @@
-import zlib from "node:zlib";
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { ExifByteBudget } from "./exif-byte-budget.js";
 import { boxAt } from "./heif-boxes.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
@@ -34,7 +34,7 @@ export async function checkJxlShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
-    const brotli = { left: MAX_JXL_BROTLI_EXIF_BYTES };
+    const brotli = new ExifByteBudget(MAX_JXL_BROTLI_EXIF_BYTES, "jpeg xl");
     let count = 0;
     for (let at = 0; src.size - at >= 8; ) {
       const box = boxAt(src.peek(at, 16) ?? (await src.read(at, 16)), 0, src.size - at);
@@ -48,7 +48,7 @@ export async function checkJxlShape(file: string): Promise<void> {
         if (start < length) await checkExifBlock(src, payload + start, length - start, tally);
       }
       if (box.type === "brob" && length > 4 && (await src.read(payload, 4)).toString("latin1").toLowerCase() === "exif") {
-        const block = inflateBrotli(await src.read(payload + 4, length - 4), brotli);
+        const block = brotli.inflate(await src.read(payload + 4, length - 4), "brotli");
         const start = block != null && block.length > 4 ? 4 + block.readUInt32BE(0) : 4;
         if (block != null && start <= block.length) await checkTiffBytes(block.subarray(start), tally);
       }
@@ -57,18 +57,4 @@ export async function checkJxlShape(file: string): Promise<void> {
   } finally {
     await src.close();
   }
-}
-
-/** A Brotli stream inflated, counted against `budget` (refused past it), or null when it is no Brotli stream (ExifTool reads nothing then). */
-function inflateBrotli(data: Buffer, budget: { left: number }): Buffer | null {
-  let block: Buffer;
-  try {
-    // Inflating stops once the output passes the limit: a bomb costs no more than the limit.
-    block = zlib.brotliDecompressSync(data, { maxOutputLength: Math.max(1, budget.left) });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new TooComplexError(`jpeg xl: more than ${MAX_JXL_BROTLI_EXIF_BYTES} bytes of Brotli-compressed EXIF`, err);
-    return null;
-  }
-  budget.left -= block.length;
-  return block;
 }

@@ -1,7 +1,8 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { walkPngChunkHeads } from "./png-chunks.js";
-import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
+import { ExifByteBudget } from "./exif-byte-budget.js";
+import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
  * Chunks of the kinds that carry tags (text, times, profiles, unknown kinds...) before a PNG is
@@ -16,8 +17,25 @@ export const MAX_PNG_TAG_CHUNKS = 10_000;
  */
 export const MAX_PNG_CHUNKS = 300_000;
 
+/**
+ * Bytes of EXIF blocks read into memory and inflated (compressed eXIf or zxIf chunks, raw profile
+ * text), in all: ExifTool inflates such chunks whole, to its memory cap. ImageMagick's raw profile
+ * of a photo's EXIF is tens of kilobytes of hex.
+ */
+export const MAX_PNG_EXIF_BYTES = 32 * 1024 * 1024;
+
 /** Chunks ExifTool steps over without a tag: image data and an animation's frames. */
 const PICTURE_CHUNKS = new Set(["IDAT", "fdAT", "fcTL"]);
+/** Chunks ExifTool reads as EXIF (zxIf: a once-proposed compressed one), and the text chunks that may hold a raw profile. */
+const EXIF_CHUNKS = new Set(["eXIf", "zxIf"]);
+const TEXT_CHUNKS = new Set(["tEXt", "zTXt", "iTXt"]);
+/**
+ * Keywords of text chunks that ExifTool reads as EXIF: ImageMagick's raw profiles, the bytes in
+ * hex (ExifTool also takes them with a lower-case first letter).
+ */
+const RAW_EXIF_PROFILES = new Set(["Raw profile type exif", "Raw profile type APP1"]);
+/** A keyword is 1-79 bytes, then its NUL. */
+const KEYWORD_BYTES = 80;
 
 /**
  * Refuses (TooComplexError) a PNG of more chunks than MAX_PNG_CHUNKS, or of more than
@@ -29,15 +47,91 @@ export async function checkPngShape(file: string): Promise<void> {
   try {
     let all = 0;
     let tagged = 0;
-    const exif: Array<{ at: number; length: number }> = [];
+    const exif: Array<{ type: string; at: number; length: number }> = [];
     await walkPngChunkHeads(src, ({ type, at, length }) => {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
-      if (type === "eXIf") exif.push({ at: at + 8, length });
+      if (EXIF_CHUNKS.has(type) || TEXT_CHUNKS.has(type)) exif.push({ type, at: at + 8, length: Math.min(length, src.size - at - 8) });
     });
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
-    for (const chunk of exif) await checkExifBlock(src, chunk.at, chunk.length, tally);
+    const budget = new ExifByteBudget(MAX_PNG_EXIF_BYTES, "png");
+    for (const chunk of exif) {
+      if (EXIF_CHUNKS.has(chunk.type)) await checkExifChunk(src, chunk, tally, budget);
+      else await checkRawProfile(src, chunk, tally, budget);
+    }
   } finally {
     await src.close();
   }
+}
+
+/**
+ * An eXIf or zxIf chunk as ExifTool reads it (ProcessPNG_eXIf): a TIFF structure after an
+ * optional "Exif\0\0", or, when it starts with a zero byte, a length and a zlib stream of the same
+ * again (inflated, up to the budget).
+ */
+async function checkExifChunk(src: FileBytes, chunk: { at: number; length: number }, tally: TiffTally, budget: ExifByteBudget): Promise<void> {
+  const head = await src.read(chunk.at, Math.min(chunk.length, 7));
+  const start = head.length > 6 && head.toString("latin1", 0, 6) === "Exif\0\0" ? 6 : 0;
+  if (head[start] !== 0) return checkExifBlock(src, chunk.at, chunk.length, tally);
+  budget.take(chunk.length);
+  let data: Buffer | null = await src.read(chunk.at + start, chunk.length - start);
+  while (data != null && data[0] === 0) {
+    data = budget.inflate(data.subarray(5), "zlib");
+    if (data?.subarray(0, 6).toString("latin1") === "Exif\0\0") data = data.subarray(6);
+  }
+  if (data != null) await checkTiffBytes(data, tally);
+}
+
+/**
+ * A text chunk holding a raw EXIF profile as ExifTool reads it (FoundPNG, ProcessProfile):
+ * "\nTYPE\nLENGTH\nHEX", inflated first when the chunk is compressed, the hex decoded as Perl's
+ * pack does (any letter or digit gives a nibble; white space is dropped), then a TIFF structure
+ * after "Exif\0\0" or from a TIFF header.
+ */
+async function checkRawProfile(src: FileBytes, chunk: { type: string; at: number; length: number }, tally: TiffTally, budget: ExifByteBudget): Promise<void> {
+  const head = await src.read(chunk.at, Math.min(chunk.length, KEYWORD_BYTES));
+  const nul = head.indexOf(0);
+  if (nul < 0) return;
+  const keyword = head.toString("latin1", 0, nul);
+  if (!RAW_EXIF_PROFILES.has(keyword) && !RAW_EXIF_PROFILES.has(keyword.charAt(0).toUpperCase() + keyword.slice(1))) return;
+  budget.take(chunk.length);
+  const data = await src.read(chunk.at, chunk.length);
+  const text = textOf(chunk.type, data.subarray(nul + 1), budget);
+  const profile = text == null ? null : decodeProfile(text);
+  if (profile == null) return;
+  if (profile.toString("latin1", 0, 6) === "Exif\0\0") await checkTiffBytes(profile.subarray(6), tally);
+  else if (["MM\0*", "II*\0"].includes(profile.toString("latin1", 0, 4))) await checkTiffBytes(profile, tally);
+}
+
+/** The text of a tEXt, zTXt or iTXt chunk after its keyword, inflated where compressed; null where ExifTool reads none. */
+function textOf(type: string, rest: Buffer, budget: ExifByteBudget): Buffer | null {
+  if (type === "tEXt") return rest;
+  if (type === "zTXt") return rest[0] === 0 ? budget.inflate(rest.subarray(1), "zlib") : null;
+  // iTXt: compression flag and method, then a language tag and a translated keyword, each NUL-ended.
+  if (rest.length < 4) return null;
+  const lang = rest.indexOf(0, 2);
+  const translated = lang < 0 ? -1 : rest.indexOf(0, lang + 1);
+  const text = translated < 0 ? Buffer.alloc(0) : rest.subarray(translated + 1);
+  if (rest[0] === 0) return text;
+  return rest[1] === 0 ? budget.inflate(text, "zlib") : null;
+}
+
+/** ImageMagick's "\nTYPE\n   LENGTH\nHEX..." decoded as ExifTool does, or null when it is not of that shape. */
+function decodeProfile(text: Buffer): Buffer | null {
+  const head = /^\n[^]*?\n\s*\d+\n/.exec(text.toString("latin1", 0, Math.min(text.length, 4096)));
+  if (head == null) return null;
+  const out = Buffer.alloc(Math.ceil((text.length - head[0].length) / 2));
+  let nibbles = 0;
+  for (let i = head[0].length; i < text.length; i++) {
+    const c = text[i]!;
+    // Perl's split ' ': spaces, tabs, line ends, form feeds.
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+    // Perl's pack "H": a letter gives (c + 9) & 15, anything else c & 15.
+    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+    const v = letter ? (c + 9) & 15 : c & 15;
+    if (nibbles % 2 === 0) out[nibbles >> 1] = v << 4;
+    else out[nibbles >> 1]! |= v;
+    nibbles++;
+  }
+  return out.subarray(0, Math.ceil(nibbles / 2));
 }
