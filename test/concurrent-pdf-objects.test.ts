@@ -44,18 +44,18 @@ afterAll(async () => {
  * Removes `file`; a 503 (the service busy past half the request's deadline, on a loaded machine)
  * must say when to try again, and is tried again then.
  */
-async function removeOrRetry(file: string, on: RunningServer): Promise<RemoveOutcome> {
+async function removeOrRetry(file: string): Promise<RemoveOutcome> {
   for (;;) {
-    const outcome = await removeViaApi(on, file);
+    const outcome = await removeViaApi(server, file);
     if (outcome.status !== 503) return outcome;
     expect(outcome.retryAfter).toMatch(/^\d+$/);
     await new Promise((r) => setTimeout(r, Number(outcome.retryAfter) * 1000));
   }
 }
 
-/** Each of `files` removed at once by `on` (503s retried), all cleaned of their marker within the bounds. */
-async function expectAllCleanedInTurn(files: readonly string[], on: RunningServer = server): Promise<void> {
-  const { result, peakTreeMb, slowestHealthMs } = await watchService(on, () => Promise.all(files.map((f) => removeOrRetry(f, on))));
+/** Each of `files` removed at once (503s retried), all cleaned of their marker within the bounds. */
+async function expectAllCleanedInTurn(files: readonly string[]): Promise<void> {
+  const { result, peakTreeMb, slowestHealthMs } = await watchService(server, () => Promise.all(files.map(removeOrRetry)));
   for (const [i, outcome] of result.entries()) {
     expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
     expect(await findMarker(files[i]!, `${MARKER}${i}`)).not.toEqual([]);
@@ -63,7 +63,7 @@ async function expectAllCleanedInTurn(files: readonly string[], on: RunningServe
   }
   expect(peakTreeMb).toBeLessThan(TREE_MB);
   expect(slowestHealthMs).toBeLessThan(HEALTH_MS);
-  await expect.poll(() => tempFiles(on.dataDir), { timeout: 10_000 }).toEqual([]);
+  await expect.poll(() => tempFiles(server.dataDir), { timeout: 10_000 }).toEqual([]);
 }
 
 describe("PDFs of many objects sent at once", () => {
@@ -84,13 +84,6 @@ describe("PDFs of many objects sent at once", () => {
       await fs.writeFile(file, handZip([{ name: `objects-${i}.pdf`, data: pdfOfTinyObjectsInStreams(OBJECTS, 100_000, `${MARKER}${i}`) }]));
       files.push(file);
     }
-    // A service of its own: after the plain PDFs, the first service's worker threads still hold
-    // their heaps (until their idle timeout), which moved this peak from ~900 to 1,042 MB in CI.
-    const fresh = await startServer({ MAX_MB_IN_WORK: "400" });
-    try {
-      await expectAllCleanedInTurn(files, fresh);
-    } finally {
-      await fresh.stop();
-    }
+    await expectAllCleanedInTurn(files);
   }, 120_000);
 });

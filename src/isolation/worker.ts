@@ -4,6 +4,7 @@ import { findingsOf } from "../metadata/findings/index.js";
 import { decodePictureAhead } from "../metadata/findings/previews.js";
 import { checkShape } from "../cleaners/screen.js";
 import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
 
@@ -47,5 +48,6 @@ async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) =
     return { ok: false, error: serializeError(err) };
   } finally {
     channel.close();
+    releaseHeapIfGrown();
   }
 }
