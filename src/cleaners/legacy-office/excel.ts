@@ -2,11 +2,11 @@ import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
 
 const BOF = 0x0809;
-const CONTINUE = 0x003c;
-const MSO_DRAWING_GROUP = 0x00eb;
+export const CONTINUE = 0x003c;
+export const MSO_DRAWING_GROUP = 0x00eb;
 const FILE_PASS = 0x002f;
-const FILE_SHARING = 0x005b;
-const WRITE_ACCESS = 0x005c;
+export const FILE_SHARING = 0x005b;
+export const WRITE_ACCESS = 0x005c;
 
 /**
  * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
