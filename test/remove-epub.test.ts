@@ -149,6 +149,26 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(findings.find((f) => f.kind === "hidden" && f.value?.includes("onix.xml"))?.value).toContain("records/marc.xml");
   });
 
+  it("keeps what the book needs when its metadata links to it: container, package, chapter, table of contents, a picture the chapter shows", async () => {
+    const marker = `Linkall${crypto.randomBytes(5).toString("hex")}`;
+    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const links = ["../META-INF/container.xml", "content.opf", "chapter1.xhtml", "nav.xhtml", "toc.ncx", "images/cover.jpg", "../../outside.xml", "onix.xml"]
+      .map((href) => `<link rel="record" href="${href}" media-type="application/xml"/>`)
+      .join("");
+    const entries = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [name, name === EPUB_OPF ? Buffer.from(bytes.toString("utf8").replace("</metadata>", `${links}</metadata>`)) : bytes]);
+    entries.push(["OEBPS/onix.xml", Buffer.from(`<ONIXMessage><Header><Sender><SenderName>${marker}</SenderName></Sender></Header></ONIXMessage>`)]);
+    const file = await saved(await zip(entries), "links.epub");
+
+    const { out } = await cleanedWithout(file, "links.epub", marker);
+    const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8").split("\n");
+    for (const name of ["META-INF/container.xml", EPUB_OPF, EPUB_CHAPTER, "OEBPS/nav.xhtml", "OEBPS/toc.ncx", EPUB_COVER]) expect(listed).toContain(name);
+    expect(listed).not.toContain("OEBPS/onix.xml");
+    expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
+    const opf = (await entry(out, EPUB_OPF)).toString("utf8");
+    expect(opf).toContain('href="images/cover.jpg"');
+    expect(opf).toContain('<itemref idref="ch1"/>');
+  });
+
   it("refuses a book whose fonts or content are encrypted, in words", async () => {
     const bytes = await zip([
       ["mimetype", "application/epub+zip"],

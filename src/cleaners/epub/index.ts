@@ -62,7 +62,7 @@ export const epubCleaner: Cleaner = {
     if (opf == null) throw bad(`its package document ${rootfile} is missing`);
 
     const packageDoc = await readXml(opf);
-    const records = takeLinkedRecords(packageDoc, rootfile);
+    const records = takeLinkedRecords(packageDoc, rootfile, CONTAINER);
     const identifier = cleanPackage(packageDoc);
     const ncx = ncxPath(packageDoc, rootfile);
     const chapters = chapterPaths(packageDoc, rootfile);

@@ -6,17 +6,24 @@ import { entryName, manifestItems, OPF } from "./manifest.js";
 export const REMOTE_HREF = /^([a-z][a-z0-9+.-]*:|\/\/)/i;
 
 /**
+ * Media types of manifest items the book's pages may use (pictures, sounds, videos, fonts, styles,
+ * scripts, pages): such an item stays whatever links to it, cleaned by its own cleaner.
+ */
+const CONTENT_TYPES = /^((image|audio|video|font)\/|(text|application)\/(css|javascript|ecmascript)$|application\/(xhtml\+xml|x-dtbncx\+xml|smil\+xml|(x-)?font-[\w-]+|vnd\.ms-opentype)$)/i;
+
+/**
  * The files of the book that its metadata's `<link>` elements point at (EPUB 3.3, 5.5.6): an
  * ONIX, MARC, MODS or XMP record of the book (publisher, contributors, identifiers, prices), a
- * voicing of its title or an author's name, a signature. They are metadata whole, and the links
- * go with the rest of the metadata (cleanPackage), so the files go too, with any manifest item
- * that lists one (epubcheck wants them unlisted, OPF-067, but some books list them), leaving no
- * item that names a missing file. A file the book needs to be read stays whatever links to it:
- * the package document itself, and an item the spine reads or that is its table of contents.
+ * signature. They are metadata whole, and the links go with the rest of the metadata
+ * (cleanPackage), so the files go too, with any manifest item that lists one as a record (an XML
+ * or other type no page uses; epubcheck wants records unlisted, OPF-067, but some books list
+ * them), leaving no item that names a missing file. What the book needs stays whatever links to
+ * it: the package document and container, an item the spine reads or that is its table of
+ * contents, and an item of a type the pages use (a picture, a voicing sound).
  *
  * Returns their entry names; to be called before cleanPackage, which drops the links.
  */
-export function takeLinkedRecords(opf: Document, rootfile: string): ReadonlySet<string> {
+export function takeLinkedRecords(opf: Document, rootfile: string, container: string): ReadonlySet<string> {
   const metadata = Array.from(opf.getElementsByTagNameNS(OPF, "metadata"))[0];
   if (metadata == null) return new Set();
   const targets = new Set(
@@ -26,9 +33,10 @@ export function takeLinkedRecords(opf: Document, rootfile: string): ReadonlySet<
       .map((href) => entryName(rootfile, href)),
   );
   targets.delete(rootfile);
+  targets.delete(container);
   const read = new Set(Array.from(opf.getElementsByTagNameNS(OPF, "itemref")).map((r) => r.getAttribute("idref")));
   const listed = manifestItems(opf).map((item) => ({ item, name: entryName(rootfile, item.getAttribute("href") ?? "") }));
-  for (const { item, name } of listed) if (read.has(item.getAttribute("id")) || isNavigation(item)) targets.delete(name);
+  for (const { item, name } of listed) if (read.has(item.getAttribute("id")) || isNavigation(item) || CONTENT_TYPES.test(item.getAttribute("media-type") ?? "")) targets.delete(name);
   for (const { item, name } of listed) if (targets.has(name)) removeNode(item);
   return targets;
 }
