@@ -187,6 +187,27 @@ describe("POST /api/v1/remove on PDFs", () => {
     expect((await pdfContent(out)).text).toContain(PDF_TEXT);
   });
 
+  it.each([
+    ["0", () => "0"],
+    ["half the page content's", (n: string) => String(Math.floor(Number(n) / 2))],
+  ])("cleans a PDF whose page content declares a /Length of %s bytes, nothing swallowed (pdf.js's helloworld-bad.pdf, multiple-filters-length-zero.pdf)", async (what, length) => {
+    const file = await makeMarkedPdf(dir, "plain", MARKER);
+    const text = (await fs.readFile(file)).toString("latin1");
+    const short = text.replace(/\/Length (\d+)( >>\nstream\nBT)/, (_m, n: string, rest: string) => `/Length ${length(n).padStart(n.length, "0")}${rest}`);
+    expect(short).not.toBe(text);
+    const damaged = path.join(dir, `short-length-${what.replace(/\W+/g, "-")}.pdf`);
+    await fs.writeFile(damaged, short, "latin1");
+    const qpdfCheck = await run("qpdf", ["--check", damaged], { okCodes: [3] });
+    expect(qpdfCheck.stderr).toMatch(/recovered stream length/);
+
+    const { status, body, cleaned } = await removeViaApi(server, damaged, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, `cleaned-short-length-${what.replace(/\W+/g, "-")}.pdf`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await pdfContent(out)).text).toContain(PDF_TEXT);
+  });
+
   it("refuses a PDF that needs a password to open", async () => {
     const plain = path.join(dir, "to-lock.pdf");
     const locked = path.join(dir, "locked.pdf");

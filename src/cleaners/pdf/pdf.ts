@@ -9,9 +9,9 @@ import { checkCleanedPdf, holdsWhatTheCheckLooksFor } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
-import { ObjectView, objectKey } from "./object-view.js";
-import { dumpObjects, qpdf } from "./qpdf.js";
-import { overlongStreams, recoveredLengths } from "./recovered-streams.js";
+import { isDict, ObjectView, objectKey } from "./object-view.js";
+import { dumpObjects, qpdf, type ObjectDump } from "./qpdf.js";
+import { overlongStreams, recoveredLengths, overrunIsOwnData } from "./recovered-streams.js";
 import { refuseInlineJpegsLeft, withInlineJpegsAsObjects } from "./inline-jpegs.js";
 import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
@@ -100,7 +100,7 @@ export const pdfCleaner: Cleaner = {
     const read = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
       streamPrefix: path.resolve(ctx.workDir, "s"),
     });
-    await refuseSwallowedObjects(input, read.warnings, ctx.workDir);
+    await refuseSwallowedObjects(input, read, ctx.workDir);
     const { pages } = read;
     // What the findings look would read with a qpdf run of its own (the original's objects), taken
     // from this same read before the edit below is built on it.
@@ -169,17 +169,26 @@ export const pdfCleaner: Cleaner = {
 
 /**
  * A damaged PDF qpdf repairs is cleaned (a rebuilt cross-reference table is common in real
- * files), except when a stream had to be measured anew and came out longer than it said: its data
- * may now hold other objects' bytes (see `recovered-streams.ts`), so the file is refused. Only then
- * is the file read a second time, for the declared lengths.
+ * files), except when a stream had to be measured anew, came out longer than it said, and its
+ * data past that is not its own data in its own encoding: it may have swallowed other objects
+ * (see `recovered-streams.ts`), so the file is refused. Only then is the file read a second time, for the declared lengths. In an
+ * encrypted file the data qpdf hands over is decrypted, swallowed plain objects with it, into
+ * bytes nothing can be told from: any overlong stream there is refused.
  */
-async function refuseSwallowedObjects(input: string, warnings: string, workDir: string): Promise<void> {
-  const recovered = recoveredLengths(warnings);
+async function refuseSwallowedObjects(input: string, read: ObjectDump, workDir: string): Promise<void> {
+  const recovered = recoveredLengths(read.warnings);
   if (recovered.size === 0) return;
   const { doc: declared } = await dumpObjects(input, path.resolve(workDir, "declared.json"));
-  const overlong = overlongStreams(recovered, declared);
-  if (overlong.length > 0) {
-    throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${overlong.join(", ")}`));
+  const trailer = read.doc.qpdf[1]["trailer"];
+  const encrypted = trailer != null && "value" in trailer && isDict(trailer.value) && trailer.value["/Encrypt"] != null;
+  const swallowing: string[] = [];
+  for (const { ref, declared: length } of overlongStreams(recovered, declared)) {
+    const obj = read.doc.qpdf[1][`obj:${ref}`];
+    const stream = obj != null && "stream" in obj ? obj.stream : undefined;
+    if (encrypted || stream?.datafile == null || !(await overrunIsOwnData(stream.datafile, stream.dict, length))) swallowing.push(ref);
+  }
+  if (swallowing.length > 0) {
+    throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${swallowing.join(", ")}`));
   }
 }
 

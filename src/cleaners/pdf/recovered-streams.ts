@@ -1,4 +1,9 @@
-import type { QpdfDocument } from "./scrub-objects.js";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+import type { PdfDict, QpdfDocument } from "./scrub-objects.js";
 
 /**
  * qpdf's report when a stream's `/Length` is wrong: it looks for the next `endstream` itself and
@@ -26,11 +31,70 @@ export function recoveredLengths(qpdfWarnings: string): Map<string, number> {
  * cross-reference table, swallows nothing and is not reported.
  *
  * `declared` is a dump made with `--json-stream-data=none`: with stream data in files, qpdf
- * leaves `/Length` out of the dictionaries.
+ * leaves `/Length` out of the dictionaries. Each is given with the length it declared.
  */
-export function overlongStreams(recovered: ReadonlyMap<string, number>, declared: QpdfDocument): string[] {
+export function overlongStreams(recovered: ReadonlyMap<string, number>, declared: QpdfDocument): Array<{ ref: string; declared: number }> {
   const objects = declared.qpdf[1];
-  return [...recovered].filter(([ref, length]) => length > declaredLength(objects, ref) + LINE_END_SLACK).map(([ref]) => ref);
+  return [...recovered].map(([ref, length]) => ({ ref, length, declared: declaredLength(objects, ref) })).filter((s) => s.length > s.declared + LINE_END_SLACK).map(({ ref, declared: d }) => ({ ref, declared: d }));
+}
+
+/** Past this many bytes beyond its declared length, a stream is taken to have swallowed objects unread. */
+const MAX_OVERRUN_READ = 16 * 1024 * 1024;
+
+/**
+ * What only the syntax between objects holds: an object's or a stream's keywords, a cross-reference
+ * section. Text past a plain stream's declared length that holds one is objects it swallowed
+ * (its own `endstream` damaged, it went on to the next one, with an XMP packet in plain text).
+ */
+const OBJECT_SYNTAX = /(?:^|[^A-Za-z])(?:obj|endobj|stream|endstream|xref|trailer|startxref)(?![A-Za-z])/;
+
+/** Bytes an ASCII filter's data is made of (ISO 32000-2, 7.4.2 and 7.4.3), white space and the end marker included. */
+const ASCII_DATA: Record<string, RegExp> = {
+  "/ASCIIHexDecode": /^[0-9A-Fa-f\s>]*$/,
+  "/AHx": /^[0-9A-Fa-f\s>]*$/,
+  "/ASCII85Decode": /^[!-uz\s~>]*$/,
+  "/A85": /^[!-uz\s~>]*$/,
+};
+
+/**
+ * Whether an overlong stream's data (`datafile`, as stored: --decode-level=none) is, past its
+ * declared length, still its own data in its own encoding: drawing instructions (printable text
+ * without the syntax between objects) for a stream stored plain, hexadecimal or base-85 text behind an ASCII filter, and behind Flate
+ * the rest of one zlib stream that ends with the data. Objects it swallowed (a dictionary, an XMP
+ * packet, a JPEG with its EXIF, zeros where damage struck) are none of these. Other encodings are
+ * not told apart. So pdf.js's helloworld-bad.pdf, operator-in-TJ-array.pdf (a /Length too short
+ * or missing for the page's drawing) and multiple-filters-length-zero.pdf (/Length 0 for a
+ * Flate-compressed JPEG) are cleaned.
+ */
+export async function overrunIsOwnData(datafile: string, dict: PdfDict, declared: number): Promise<boolean> {
+  const filters = Array.isArray(dict["/Filter"]) ? dict["/Filter"] : dict["/Filter"] == null ? [] : [dict["/Filter"]];
+  const first = filters[0];
+  if (first === "/FlateDecode" || first === "/Fl") return endsWithOneZlibStream(datafile);
+  const { size } = await fsp.stat(datafile);
+  if (size - declared > MAX_OVERRUN_READ) return false;
+  const overrun = Buffer.alloc(Math.max(0, size - declared));
+  const handle = await fsp.open(datafile, "r");
+  try {
+    await handle.read(overrun, 0, overrun.length, declared);
+  } finally {
+    await handle.close();
+  }
+  const text = overrun.toString("latin1");
+  if (first == null) return /^[\x20-\x7e\t\r\n\f]*$/.test(text) && !OBJECT_SYNTAX.test(text);
+  const ascii = typeof first === "string" ? ASCII_DATA[first] : undefined;
+  return ascii != null && ascii.test(text);
+}
+
+/** Whether the file is one zlib stream and at most a line end after it (inflated and dropped as it goes). */
+async function endsWithOneZlibStream(file: string): Promise<boolean> {
+  const { size } = await fsp.stat(file);
+  const inflate = zlib.createInflate();
+  try {
+    await pipeline(fs.createReadStream(file), inflate, new Writable({ write: (_chunk, _enc, done) => done() }));
+  } catch {
+    return false;
+  }
+  return size - inflate.bytesWritten <= LINE_END_SLACK;
 }
 
 /** The `/Length` the stream's dictionary gives, direct or by reference; 0 when there is none. */
