@@ -1,7 +1,8 @@
 import { BadFileError } from "../errors.js";
+import { ENCRYPTED } from "./encrypted.js";
 
 /** The FIB's flags ([MS-DOC] 2.5.2 FibBase): encrypted, and which table stream holds the tables. */
-export const F_ENCRYPTED = 0x0100;
+const F_ENCRYPTED = 0x0100;
 export const F_WHICH_TABLE = 0x0200;
 
 /** The FIB's magic number ([MS-DOC] 2.5.2 wIdent): Word 97 and later's, and Word 6.0 and 95's. */
@@ -42,6 +43,8 @@ export function readFib(wordDocument: Buffer): Fib {
   }
   if (ident !== WIDENT_WORD97) throw damaged("its main stream has no valid header");
   const flags = wordDocument.readUInt16LE(10);
+  // Past the FibBase an encrypted document's main stream is ciphertext: its header would read as damage.
+  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError(ENCRYPTED);
   let pos = 32;
   const csw = wordDocument.readUInt16LE(pos);
   pos += 2 + csw * 2;

@@ -1,7 +1,5 @@
-import { BadFileError } from "../errors.js";
-import { damaged, fcLcb, F_ENCRYPTED, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
+import { damaged, fcLcb, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
 import { zeroStyleTraces } from "./word-styles.js";
-import { ENCRYPTED } from "./encrypted.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const STSH = 1;
@@ -37,11 +35,10 @@ const ASSOC_STRINGS = 18;
 
 /**
  * The table stream of a Word 97-2003 document ("0Table" or "1Table", as its FIB says), after the
- * checks every reading of it needs: a valid header of Word 97 or later (readFib), no encryption.
+ * checks every reading of it needs: a valid header of Word 97 or later, no encryption (readFib).
  */
 export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer {
   const { flags } = readFib(wordDocument);
-  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError(ENCRYPTED);
   const table = stream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
   if (table == null) throw damaged("its table stream is missing");
   return table;
