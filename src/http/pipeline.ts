@@ -222,9 +222,15 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           // The findings read the original alongside the cleaning (both only read it); a refused
           // file stops them, and the request waits for them before its temp files go.
           // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
-          const look = { pdfObjects: detected.fileType !== "PDF", picture };
-          findings = findingsOf(job, before.tags, look, AbortSignal.any([job.signal, findingsStop.signal]));
-          findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
+          const look = (): Promise<Finding[]> => {
+            const started = findingsOf(job, before.tags, { pdfObjects: detected.fileType !== "PDF", picture }, AbortSignal.any([job.signal, findingsStop.signal]));
+            started.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
+            return started;
+          };
+          // Except a PDF's, which start once it is cleaned: their look at its attached files dumps
+          // its objects with qpdf again where object streams may hide them, and beside the
+          // cleaner's dump a PDF of many objects held twice the memory its weight in the budget gives.
+          if (detected.fileType !== "PDF") findings = look();
           let output: Output;
           let outcome: CleanOutcome;
           if (ahead != null && ahead.fileType === detected.fileType) {
@@ -235,6 +241,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             outputs.push(output);
             outcome = await clean(job, detected.fileType, { keep, unknownMembers }, output);
           }
+          findings ??= look();
           const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output.file, keep, outcome), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
           const { uuid, expiresAt } = await storeCleaned(request, output.file, fileName, result);
