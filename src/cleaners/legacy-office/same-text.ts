@@ -26,7 +26,7 @@ const WORD = new Set(["DOC", "DOT"]);
  * the cleaner's own record walking extracts it (word-extractor for Word, catdoc's xls2csv and
  * catppt for Excel and PowerPoint), compared without whitespace. The cleaner edits fields in
  * place and never the text, so a difference means the text was damaged. A workbook xls2csv
- * reads differently each time is held to its records instead: all the original's, unchanged
+ * cannot read (the same twice) is held to its records instead: all the original's, unchanged
  * but for those the cleaner rewrites.
  *
  * `removedText`: the characters the cleaner blanked on purpose (a Word document's comments and
@@ -39,17 +39,29 @@ const WORD = new Set(["DOC", "DOT"]);
 export async function checkSameLegacyText(original: string, cleaned: string, fileType: string, removedText = ""): Promise<void> {
   const reader = readerOf(fileType);
   if (reader == null) return;
-  // xls2csv reads some workbooks' shared strings (rich or phonetic runs that Continue records
-  // split: Tika's testEXCEL_phonetic.xls) past their end, into memory it never wrote, and gives
-  // another text at each reading; the original is read twice to know.
-  const workbook = WORKBOOKS.has(fileType);
-  const [before, after, again] = await Promise.all([reader.read(original), reader.read(cleaned), workbook ? reader.read(original) : null]);
   let why: string | null;
-  if (again != null && again !== before) why = await workbookDifference(original, cleaned);
-  else why = removedText === "" ? sameText(before, after) : sameLinesLess(before, after, removedText);
+  if (WORKBOOKS.has(fileType)) why = await workbookTextDifference(reader.read, original, cleaned);
+  else {
+    const [before, after] = await Promise.all([reader.read(original), reader.read(cleaned)]);
+    why = removedText === "" ? sameText(before, after) : sameLinesLess(before, after, removedText);
+  }
   if (why != null) {
     throw new BadFileError(CHANGED, new Error(`legacy-office: the ${fileType}'s text (${reader.name}) is not the original's: ${why}`));
   }
+}
+
+/**
+ * Why a cleaned workbook's text is not the original's, or null. xls2csv reads some workbooks'
+ * shared strings (rich or phonetic runs that Continue records split: Tika's
+ * testEXCEL_phonetic.xls) past their end, into memory it never wrote, giving another text at each
+ * reading, and crashes on others (jxl's: Tika's jxl.xls); the original is read twice to know.
+ * When the reader cannot be trusted with the original, the workbook is held to its records.
+ */
+async function workbookTextDifference(read: (file: string) => Promise<string>, original: string, cleaned: string): Promise<string | null> {
+  const [first, second, after] = await Promise.allSettled([read(original), read(original), read(cleaned)]);
+  if (first.status === "rejected" || second.status === "rejected" || first.value !== second.value) return workbookDifference(original, cleaned);
+  if (after.status === "rejected") throw after.reason;
+  return sameText(first.value, after.value);
 }
 
 function readerOf(fileType: string): { name: string; read: (file: string) => Promise<string> } | null {
