@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import {
+  assemblePdf,
   ATTACHED_PHOTO,
   ATTACHED_REPORT,
   ORIGINAL_ID,
@@ -206,6 +207,34 @@ describe("POST /api/v1/remove on PDFs", () => {
     await fs.writeFile(out, cleaned!);
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect((await pdfContent(out)).text).toContain(PDF_TEXT);
+  });
+
+  it("cleans a PDF whose page paints with an indexed colour space (ExifTool reads its palette's entries as tags)", async () => {
+    const content = `/Cs1 cs 1 sc 10 10 100 50 re f BT /F1 14 Tf 20 100 Td (${PDF_TEXT}) Tj ET`;
+    const file = path.join(dir, "indexed-colours.pdf");
+    await fs.writeFile(
+      file,
+      assemblePdf(
+        [
+          "<< /Type /Catalog /Pages 2 0 R >>",
+          "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /ColorSpace << /Cs1 6 0 R >> >> >>",
+          `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+          "[/Indexed /DeviceRGB 1 <000000ff0000>]",
+          `<< /Author (${MARKER}) >>`,
+        ],
+        "/Info 7 0 R",
+      ),
+    );
+    expect(await exiftool(["-G0", "-u", "-s", file])).toMatch(/PDF_DefaultRGB_0x/);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "indexed.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-indexed-colours.pdf");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pdfContent(out)).toEqual(await pdfContent(file));
   });
 
   it("refuses a PDF that needs a password to open", async () => {

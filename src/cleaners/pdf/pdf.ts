@@ -157,8 +157,12 @@ export const pdfCleaner: Cleaner = {
     // An ICC profile in a PDF is an image's colour space (an ICCBased resource): page content.
     // So is an embedded JPEG's Adobe segment (how to read its colour channels), which the JPEG
     // cleaner keeps for that reason, and a JPEG 2000 picture's header (JPXDecode images).
+    // ExifTool reads a page's colour space named /Cs1, /CS0, /DefaultRGB or /DefaultCMYK given
+    // as an array (an indexed palette: [/Indexed /DeviceRGB 1 <000000ff0000>]) as a dictionary
+    // keyed by position, and names its entries PDF_DefaultRGB_0x0001...: the page's colours
+    // (pdf.js's IndexedCS_negative_and_high.pdf and smaskdim.pdf were refused, "left").
     return (
-      (t.group === "PDF" && STRUCTURAL.has(t.tag)) ||
+      (t.group === "PDF" && (STRUCTURAL.has(t.tag) || /^PDF_DefaultRGB_0x[0-9a-f]{4}$/i.test(t.tag))) ||
       (t.group === "XMP" && INVOICE_DECLARATION.has(t.tag)) ||
       t.group === "ICC_Profile" ||
       t.group === "APP14" ||
