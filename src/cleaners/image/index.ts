@@ -7,6 +7,7 @@ import { jpeg2000Cleaner, jxlCodestreamCleaner } from "./jpeg2000.js";
 import { jpegCleaner } from "./jpeg.js";
 import { metafileCleaner } from "./metafile.js";
 import { netpbmCleaner } from "./netpbm.js";
+import { pcxCleaner } from "./pcx.js";
 import { pngCleaner } from "./png.js";
 import { psdCleaner } from "./psd.js";
 import { svgCleaner } from "./svg.js";
@@ -24,5 +25,6 @@ const xmpSidecar = refusal(
 /** The image family's cleaners, in the order the registry tries them. */
 export const imageCleaners: readonly Cleaner[] = [
   jpegCleaner, pngCleaner, tiffCleaner, gifCleaner, webpCleaner, heifCleaner, svgCleaner,
-  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, metafileCleaner, xmpSidecar,
+  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, pcxCleaner, metafileCleaner,
+  xmpSidecar,
 ];
