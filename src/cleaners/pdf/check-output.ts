@@ -4,7 +4,7 @@ import { BadFileError } from "../errors.js";
 import { readAttachedFiles, sha256 } from "./attachments.js";
 import { embeddedFileStreams } from "./file-specs.js";
 import { isDict, ObjectView } from "./object-view.js";
-import { dumpObjects } from "./qpdf.js";
+import { dumpObjects, type ObjectDump } from "./qpdf.js";
 import { isReview } from "./review-annotations.js";
 import { isScript } from "./scripts.js";
 import type { PdfJson, QpdfDocument } from "./scrub-objects.js";
@@ -24,9 +24,11 @@ export interface Expected {
  * Looks inside the written PDF, where ExifTool does not: each attached file must be exactly one
  * of the clean files its cleaner produced and verified (none missed, none left as it was), no
  * review annotation may be left unless kept, no JavaScript at all, and the pages must all be there.
+ * Resolves to qpdf's read of the copy, stream data as stored in files (for `same-page-content.ts`).
  */
-export async function checkCleanedPdf(output: string, expected: Expected, workDir: string): Promise<void> {
-  const { doc, pages } = await dumpObjects(output, path.join(workDir, "written.json"));
+export async function checkCleanedPdf(output: string, expected: Expected, workDir: string): Promise<ObjectDump> {
+  const written = await dumpObjects(output, path.join(workDir, "written.json"), { streamPrefix: path.join(workDir, "w") });
+  const { doc, pages } = written;
   const view = new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] });
 
   const files = await readAttachedFiles(output, embeddedFileStreams(view), workDir, "written");
@@ -41,6 +43,7 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
   const scripts = [...view.reachable()].filter((key) => holdsScript(view.dictOrValue(key)));
   if (scripts.length > 0) throw new BadFileError(LEFT, new Error(`pdf: JavaScript left in ${scripts.join(", ")}`));
   if (pages !== expected.pages) throw new BadFileError(CHANGED, new Error(`pdf: ${expected.pages} pages became ${pages}`));
+  return written;
 }
 
 /**

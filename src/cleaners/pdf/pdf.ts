@@ -5,7 +5,7 @@ import { BadFileError } from "../errors.js";
 import { isJpeg2000Structural } from "../image/jpeg2000.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { cleanAttachedFiles } from "./attachments.js";
-import { checkCleanedPdf, holdsWhatTheCheckLooksFor } from "./check-output.js";
+import { checkCleanedPdf, type Expected, holdsWhatTheCheckLooksFor } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
@@ -15,11 +15,21 @@ import { overlongStreams, recoveredLengths, overrunIsOwnData } from "./recovered
 import { refuseInlineJpegsLeft, withInlineJpegsAsObjects } from "./inline-jpegs.js";
 import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
-import { checkSamePdfText, pageText } from "./same-text.js";
+import { checkSamePages } from "./same-page-content.js";
+import { checkSamePdfText, type PageText, pageText } from "./same-text.js";
 import { removeScripts } from "./scripts.js";
-import { scrubObjects } from "./scrub-objects.js";
+import { type QpdfDocument, scrubObjects } from "./scrub-objects.js";
 
 const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
+
+/**
+ * Up to this many objects qpdf reads the written copy back whole, and that read proves its pages
+ * without pdftotext (`same-page-content.ts`). Past it, a second dump of every object would be held
+ * beside the first (four PDFs of 150,000 objects sent at once: the service's tree at 1,081 MB
+ * against ~900 without): pdftotext reads both files, and qpdf the copy only where there is
+ * something for it to find. Documents of hundreds of pages hold a few thousand objects.
+ */
+const MAX_OBJECTS_READ_BACK = 20_000;
 
 /** What ExifTool reads from a PDF's structure rather than from its metadata. */
 const STRUCTURAL = new Set([
@@ -63,7 +73,7 @@ const INVOICE_DECLARATION = new Set([
 ]);
 
 /**
- * PDF: qpdf alone, in two runs. The first dumps every object as JSON (stream data in files); we
+ * PDF: qpdf alone, in three runs. The first dumps every object as JSON (stream data in files); we
  * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
  * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`); attached files are
  * cleaned by their own cleaners and their specifications keep only the file name
@@ -71,12 +81,14 @@ const INVOICE_DECLARATION = new Set([
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
  * pictures' own metadata goes (`embedded-jpegs.ts`; a JPEG a page draws inline is first made an
  * image object by a qpdf run of its own, `inline-jpegs.ts`). The second run applies that edit
- * and writes a full rewrite of the file, which is then checked inside, where ExifTool does not look
- * (`check-output.ts`: a third qpdf read, of the copy), and read by pdftotext beside the original.
- * The third read is left out where the original's own dump shows it has nothing to find (no
- * script, attached file or review annotation in any object) and pdftotext's page counts agree.
- * The first dump also gives the page count and the findings about the original's objects, so a
- * removal reads the PDF with qpdf once (the findings look leaves the objects to this cleaner).
+ * and writes a full rewrite of the file. A third reads the copy back (`check-output.ts`), where
+ * ExifTool does not look: attached files, review annotations, scripts, pages; the same read shows
+ * whether every page still draws from the original's content streams, fonts and resources, byte
+ * for byte (`same-page-content.ts`), and only where one does not is the text proven by pdftotext,
+ * reading both files. Past MAX_OBJECTS_READ_BACK objects pdftotext always reads both, and qpdf the
+ * copy only where it has something to find. The first dump also gives the page count and the
+ * findings about the original's objects, so a removal reads the original with qpdf once (the
+ * findings look leaves the objects to this cleaner).
  *
  * Why not ExifTool's `-all:all=`: it only knows the Info dictionary and the catalog's XMP (page,
  * image and font XMP stay), and it writes an incremental update that leaves the old revision in
@@ -112,10 +124,11 @@ export const pdfCleaner: Cleaner = {
 
     const view = new ObjectView(doc, scrubObjects(doc).update);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
+    const readBack = Object.keys(read.doc.qpdf[1]).length <= MAX_OBJECTS_READ_BACK;
     // pdftotext reads annotations' appearances with the page (a comment box's text): where review
     // annotations go, the text legitimately differs, and the pages are proven by count alone.
-    // Otherwise the original's text is read now, alongside the rest of the cleaning.
-    const originalText = annotations.count === 0 ? pageText(input) : null;
+    // Where the copy is not read back whole, the original's text is read now, beside the cleaning.
+    const originalText = annotations.count === 0 && !readBack ? pageText(input) : null;
     // Its failure counts where it is awaited below; meanwhile it is not an unhandled rejection.
     originalText?.catch(() => undefined);
     try {
@@ -132,15 +145,11 @@ export const pdfCleaner: Cleaner = {
       const output = path.resolve(ctx.output);
       await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, source, output], "write");
       const expected = { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") };
-      if (originalText == null || attached.written.size > 0 || holdsWhatTheCheckLooksFor(doc)) {
-        // Both only read the written file: its objects and pages (qpdf), its text (pdftotext).
-        await allOrFirstError([checkCleanedPdf(output, expected, ctx.workDir), originalText == null ? Promise.resolve() : checkSamePdfText(originalText, output)]);
+      if (readBack) {
+        const written = await checkCleanedPdf(output, expected, ctx.workDir);
+        if (annotations.count === 0) await checkSamePages({ file: input, dump: read }, { file: output, dump: written });
       } else {
-        // Nothing for qpdf's look at the copy to find (see `holdsWhatTheCheckLooksFor`) but its
-        // pages: pdftotext counts them as it reads the text. Where its counts of the original and
-        // of the copy both agree with qpdf's of the original, that stands; otherwise qpdf counts.
-        const cleanedPages = await checkSamePdfText(originalText, output);
-        if (cleanedPages !== pages || (await originalText).pages !== pages) await checkCleanedPdf(output, expected, ctx.workDir);
+        await checkByText(output, expected, { originalText, attachedFiles: attached.written.size > 0, doc }, ctx.workDir);
       }
       const keptAsIs = Object.keys(attached.keptAsIs).length > 0 ? { remaining: { attachments: attached.keptAsIs } } : {};
       // Illustrator's private data (the native document, in `/PieceInfo`) went with the other
@@ -194,6 +203,28 @@ async function refuseSwallowedObjects(input: string, read: ObjectDump, workDir: 
   if (swallowing.length > 0) {
     throw new BadFileError(DAMAGED_STREAMS, new Error(`qpdf recovered overlong streams: ${swallowing.join(", ")}`));
   }
+}
+
+/**
+ * The copy of a document past MAX_OBJECTS_READ_BACK: its text is pdftotext's (unless review
+ * annotations went: `originalText` null), and qpdf reads it where the original's dump shows
+ * something for that look to find (`holdsWhatTheCheckLooksFor`), or where pdftotext's page counts
+ * of the original and of the copy do not both agree with qpdf's of the original.
+ */
+async function checkByText(
+  output: string,
+  expected: Expected,
+  original: { originalText: Promise<PageText> | null; attachedFiles: boolean; doc: QpdfDocument },
+  workDir: string,
+): Promise<void> {
+  const { originalText } = original;
+  if (originalText == null || original.attachedFiles || holdsWhatTheCheckLooksFor(original.doc)) {
+    // Both only read the written file: its objects and pages (qpdf), its text (pdftotext).
+    await allOrFirstError([checkCleanedPdf(output, expected, workDir), originalText == null ? Promise.resolve() : checkSamePdfText(originalText, output)]);
+    return;
+  }
+  const cleanedPages = await checkSamePdfText(originalText, output);
+  if (cleanedPages !== expected.pages || (await originalText).pages !== expected.pages) await checkCleanedPdf(output, expected, workDir);
 }
 
 /** Waits for every step, then fails with the first one's error (so none runs on unwatched). */

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { runTool, type ToolRun } from "../run-tool.js";
+import { objectKey } from "./object-view.js";
 import type { QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
@@ -43,6 +44,8 @@ export interface ObjectDump {
   doc: QpdfDocument;
   /** The pages qpdf finds (after any repair of a damaged file), from the same read. */
   pages: number;
+  /** Their objects' keys in the dump ("obj:6 0 R"), in page order. */
+  pageObjects: string[];
   warnings: string;
 }
 
@@ -65,7 +68,7 @@ async function readObjectDump(file: string): Promise<string> {
   return fsp.readFile(file, "utf8");
 }
 
-function parseDump(text: string): { doc: QpdfDocument; pages: number } {
+function parseDump(text: string): { doc: QpdfDocument; pages: number; pageObjects: string[] } {
   const parsed: unknown = JSON.parse(text);
   if (
     parsed == null ||
@@ -81,7 +84,8 @@ function parseDump(text: string): { doc: QpdfDocument; pages: number } {
     throw new Error("qpdf --json-output gave an unexpected shape");
   }
   // The shape below the top level is qpdf's documented JSON v2; the cleaning steps read it defensively.
-  return { doc: { qpdf: parsed.qpdf as QpdfDocument["qpdf"] }, pages: parsed.pages.length };
+  const pageObjects = (parsed.pages as unknown[]).map((p) => (p != null && typeof p === "object" && "object" in p && typeof p.object === "string" ? objectKey(p.object) : ""));
+  return { doc: { qpdf: parsed.qpdf as QpdfDocument["qpdf"] }, pages: parsed.pages.length, pageObjects };
 }
 
 /** Whether qpdf, as its warnings say, read an object it had no memory for as null (see `runQpdf`). */

@@ -41,7 +41,7 @@ const WEB_CAPTURE_KEYS = ["/SpiderInfo", "/IDS", "/URLS"];
  * (`/CreatorInfo` of its usage: Illustrator writes one per layer), and the dates embedded-file
  * parameters, annotations and others keep. None of them changes what a page shows.
  */
-const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate", "/CreatorInfo", ...WEB_CAPTURE_KEYS]);
+export const METADATA_KEYS: ReadonlySet<string> = new Set(["/Metadata", "/PieceInfo", "/Private", "/LastModified", "/CreationDate", "/ModDate", "/CreatorInfo", ...WEB_CAPTURE_KEYS]);
 
 /** A content set's entries about the capture (its source, time, title and content type), wherever it is still referenced. */
 const CONTENT_SET_CAPTURE_KEYS: ReadonlySet<string> = new Set(["/SI", "/TS", "/T", "/CT"]);
