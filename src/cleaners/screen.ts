@@ -5,7 +5,7 @@ import { FileBytes, PastHeadError, readHead } from "./file-bytes.js";
 import { checkPsdShape, isPsdHead } from "./image/psd-screen.js";
 import { checkZipShape, isZipHead } from "./archive/zip-screen.js";
 import { checkGifShape, isGifHead } from "./image/gif-screen.js";
-import { checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.js";
+import { checkJpegBytes, checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.js";
 import { checkJxlShape, isJxlHead } from "./image/jxl-screen.js";
 import { isPngHead } from "./image/png-chunks.js";
 import { checkPngShape } from "./image/png-screen.js";
@@ -49,13 +49,14 @@ export function needsShapeCheckOf(bytes: Buffer): boolean {
 /**
  * Whether a file whose first SCREEN_HEAD_BYTES are `head` (of `size` bytes in all) passes its check
  * on those bytes alone: an MP3's ID3v2 tag (and a FLAC file's metadata blocks) ending within them,
- * as cover art of tens of kilobytes does, is walked here on the main thread, which spares the
+ * as cover art of tens of kilobytes does, and a JPEG's EXIF segments before a first scan within
+ * them (a photo's), are walked here on the main thread, which spares the
  * request a worker's trip and a window read of the file. The walk is bounded by the head (64 kB:
  * at most ~16,000 block heads) as jpegNeedsCheck's is. False when it needs more bytes, and when the
  * file is to be refused: the worker's check then refuses it as before.
  */
 export async function passesInHead(head: Buffer, size: number): Promise<boolean> {
-  const walk = isId3Head(head) ? checkId3Bytes : isFlacAt(head) ? (src: FileBytes) => checkFlacShape(src, 0) : null;
+  const walk = isId3Head(head) ? checkId3Bytes : isFlacAt(head) ? (src: FileBytes) => checkFlacShape(src, 0) : isJpegHead(head) ? checkJpegBytes : null;
   if (walk == null) return false;
   try {
     await walk(FileBytes.ofHead(head, size));

@@ -5,24 +5,25 @@ import { box, childBoxes } from "./make-images.js";
  * entries), and the places files keep them: a JPEG's APP1 segment, a HEIF's EXIF items.
  */
 
+type Entry = (at: number, tag: number, type: number, count: number, value: number) => void;
+
 /**
  * An EXIF block (a TIFF structure) from a Canon camera: Make, then an EXIF directory whose maker
- * note is a bare directory of `n` private fields (Canon's layout), each an ASCII value `value`
- * (SHORT 1 without).
+ * note is a bare directory of `n` records (Canon's layout) followed by `data` bytes, which
+ * `fill` writes, given where each record and the data start.
  */
-export function cameraExif(n: number, value?: string): Buffer {
+function canonExif(n: number, data: number, fill: (entry: Entry, recordAt: (i: number) => number, dataAt: number, tiff: Buffer) => void): Buffer {
   const make = Buffer.from("Canon\0", "latin1");
-  const text = value == null ? Buffer.alloc(0) : Buffer.from(`${value}\0`, "latin1");
   const ifd0At = 8;
   const makeAt = ifd0At + 2 + 2 * 12 + 4;
   const exifAt = makeAt + make.length;
   const noteAt = exifAt + 2 + 12 + 4;
-  const valuesAt = noteAt + 2 + n * 12 + 4;
-  const tiff = Buffer.alloc(valuesAt + n * text.length);
+  const dataAt = noteAt + 2 + n * 12 + 4;
+  const tiff = Buffer.alloc(dataAt + data);
   tiff.write("II", 0, "latin1");
   tiff.writeUInt16LE(42, 2);
   tiff.writeUInt32LE(ifd0At, 4);
-  const entry = (at: number, tag: number, type: number, count: number, v: number): void => {
+  const entry: Entry = (at, tag, type, count, v) => {
     tiff.writeUInt16LE(tag, at);
     tiff.writeUInt16LE(type, at + 2);
     tiff.writeUInt32LE(count, at + 4);
@@ -35,12 +36,23 @@ export function cameraExif(n: number, value?: string): Buffer {
   tiff.writeUInt16LE(1, exifAt);
   entry(exifAt + 2, 37500, 7, tiff.length - noteAt, noteAt);
   tiff.writeUInt16LE(n, noteAt);
-  for (let i = 0; i < n; i++) {
-    if (value == null) entry(noteAt + 2 + i * 12, 0xc000 + (i % 0x4000), 3, 1, 1);
-    else entry(noteAt + 2 + i * 12, 0xc000 + i, 2, text.length, valuesAt + i * text.length);
-    text.copy(tiff, valuesAt + i * text.length);
-  }
+  fill(entry, (i) => noteAt + 2 + i * 12, dataAt, tiff);
   return tiff;
+}
+
+/**
+ * A Canon EXIF block whose maker note holds `n` private fields, each an ASCII value `value` (SHORT 1
+ * without).
+ */
+export function cameraExif(n: number, value?: string): Buffer {
+  const text = value == null ? Buffer.alloc(0) : Buffer.from(`${value}\0`, "latin1");
+  return canonExif(n, n * text.length, (entry, recordAt, dataAt, tiff) => {
+    for (let i = 0; i < n; i++) {
+      if (value == null) entry(recordAt(i), 0xc000 + (i % 0x4000), 3, 1, 1);
+      else entry(recordAt(i), 0xc000 + i, 2, text.length, dataAt + i * text.length);
+      text.copy(tiff, dataAt + i * text.length);
+    }
+  });
 }
 
 /** A JPEG's APP1 segment holding an EXIF block. */
@@ -142,4 +154,17 @@ export function heifWithExifItems(file: Buffer, block: Buffer, items: number, ex
 export function rawProfile(name: string, bytes: Buffer): Buffer {
   const hex = bytes.toString("hex").replace(/(.{72})/g, "$1\n");
   return Buffer.from(`\n${name}\n${String(bytes.length).padStart(8)}\n${hex}\n`, "latin1");
+}
+
+/**
+ * A Canon EXIF block whose maker note holds `n` records of its CameraSettings tag (1), each
+ * pointing at 48 SHORT values of its own, 2 bytes after the last's (overlapping): ExifTool decodes
+ * each as a table of 48 tags.
+ */
+export function cameraSettingsExif(n: number): Buffer {
+  return canonExif(n, 2 * n + 96, (entry, recordAt, dataAt, tiff) => {
+    for (let i = 0; i < n; i++) entry(recordAt(i), 1, 3, 48, dataAt + 2 * i);
+    // Every value 96: the table's first value is its length in bytes, which ExifTool checks.
+    for (let at = dataAt; at + 2 <= tiff.length; at += 2) tiff.writeUInt16LE(96, at);
+  });
 }
