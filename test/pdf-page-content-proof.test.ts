@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { dumpObjects } from "../src/cleaners/pdf/qpdf.js";
@@ -123,6 +124,15 @@ describe("the pages of a copy compared with the original's on qpdf's reads of bo
     const copy = await read(await save(split, "two-streams.pdf"));
     expect(samePageContent(original.dump, copy.dump)).toBe(false);
     await expect(checkSamePages(original, copy)).resolves.toBeUndefined();
+  });
+
+  it("a content stream that inflates past what the comparison inflates (20 MB of spaces) is left to pdftotext", async () => {
+    const drawing = zlib.deflateSync(Buffer.concat([Buffer.from("BT /F1 24 Tf 72 720 Td (Page one reads this) Tj ET\n"), Buffer.alloc(20 * 2 ** 20, 0x20)]));
+    const objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [4 0 R] /Count 1 >>", FONT, page(5)];
+    const head = assemblePdf([...objects, `<< /Length ${drawing.length} /Filter /FlateDecode >>\nstream\n${drawing.toString("latin1")}\nendstream`]);
+    const file = await read(await save(head, "inflating.pdf"));
+    expect(samePageContent(file.dump, file.dump)).toBe(false);
+    await expect(checkSamePages(file, file)).resolves.toBeUndefined();
   });
 });
 
