@@ -12,7 +12,7 @@ type Entry = (at: number, tag: number, type: number, count: number, value: numbe
  * note is a bare directory of `n` records (Canon's layout) followed by `data` bytes, which
  * `fill` writes, given where each record and the data start.
  */
-function canonExif(n: number, data: number, fill: (entry: Entry, recordAt: (i: number) => number, dataAt: number, tiff: Buffer) => void): Buffer {
+function canonExif(n: number, data: number, fill: (entry: Entry, recordAt: (i: number) => number, dataAt: number, tiff: Buffer) => void, dataInNote = true): Buffer {
   const make = Buffer.from("Canon\0", "latin1");
   const ifd0At = 8;
   const makeAt = ifd0At + 2 + 2 * 12 + 4;
@@ -34,7 +34,7 @@ function canonExif(n: number, data: number, fill: (entry: Entry, recordAt: (i: n
   entry(ifd0At + 14, 34665, 4, 1, exifAt);
   make.copy(tiff, makeAt);
   tiff.writeUInt16LE(1, exifAt);
-  entry(exifAt + 2, 37500, 7, tiff.length - noteAt, noteAt);
+  entry(exifAt + 2, 37500, 7, (dataInNote ? tiff.length : dataAt) - noteAt, noteAt);
   tiff.writeUInt16LE(n, noteAt);
   fill(entry, (i) => noteAt + 2 + i * 12, dataAt, tiff);
   return tiff;
@@ -159,12 +159,18 @@ export function rawProfile(name: string, bytes: Buffer): Buffer {
 /**
  * A Canon EXIF block whose maker note holds `n` records of its CameraSettings tag (1), each
  * pointing at 48 SHORT values of its own, 2 bytes after the last's (overlapping): ExifTool decodes
- * each as a table of 48 tags.
+ * each as a table of 48 tags. The values follow the records in the note, or (`dataInNote` false)
+ * just past the note's end, where ExifTool reads Canon's values too.
  */
-export function cameraSettingsExif(n: number): Buffer {
-  return canonExif(n, 2 * n + 96, (entry, recordAt, dataAt, tiff) => {
-    for (let i = 0; i < n; i++) entry(recordAt(i), 1, 3, 48, dataAt + 2 * i);
-    // Every value 96: the table's first value is its length in bytes, which ExifTool checks.
-    for (let at = dataAt; at + 2 <= tiff.length; at += 2) tiff.writeUInt16LE(96, at);
-  });
+export function cameraSettingsExif(n: number, dataInNote = true): Buffer {
+  return canonExif(
+    n,
+    2 * n + 96,
+    (entry, recordAt, dataAt, tiff) => {
+      for (let i = 0; i < n; i++) entry(recordAt(i), 1, 3, 48, dataAt + 2 * i);
+      // Every value 96: the table's first value is its length in bytes, which ExifTool checks.
+      for (let at = dataAt; at + 2 <= tiff.length; at += 2) tiff.writeUInt16LE(96, at);
+    },
+    dataInNote,
+  );
 }

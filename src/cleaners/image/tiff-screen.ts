@@ -256,11 +256,10 @@ async function makerNoteEntries(src: TiffBytes, start: number, length: number): 
     run[k] = 0;
     runWeight[k] = 0;
   };
-  // Only values that lie in the maker note, by an offset from the TIFF structure's start or from
-  // the note's (makers use either), weigh: other records are false ones, read in its data.
+  // Only values no longer than the note that lie in the TIFF structure (by an offset from its start,
+  // as Canon's, or from the note's) weigh: other records are false ones, read in the note's data.
   const weigh = (k: number, bytes: number, offset: number): void => {
-    const inNote = (offset >= start && offset - start <= length - bytes) || offset <= length - bytes;
-    if (bytes > 4 && bytes <= length && inNote) runWeight[k]! += Math.min(bytes, MAX_WEIGHED_VALUE_BYTES);
+    if (bytes > 4 && bytes <= length && offset + bytes <= src.size) runWeight[k]! += Math.min(bytes, MAX_WEIGHED_VALUE_BYTES);
   };
   for (let base = 0; base + 4 <= length; base += SCAN_WINDOW) {
     // Past the window: a record's type, count and offset (bytes 2-11) for a record starting at its end.
