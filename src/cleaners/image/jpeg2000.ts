@@ -3,6 +3,7 @@ import path from "node:path";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
 import { dropMetadataBoxes } from "./jp2-boxes.js";
+import { blankCodestreamComments } from "./jp2-codestream-comments.js";
 
 /**
  * The signature, file type, header and colour boxes: what a decoder reads to show the picture,
@@ -22,7 +23,8 @@ export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
  * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
  * ExifTool keeps JPEG 2000's labels, JPX association boxes and unknown UUID boxes: a second
- * pass of our own drops them (jp2-boxes.ts).
+ * pass of our own drops them (jp2-boxes.ts), and a third blanks the codestreams' comments
+ * (jp2-codestream-comments.ts).
  */
 export const jpeg2000Cleaner: Cleaner = {
   name: "jpeg2000",
@@ -32,6 +34,7 @@ export const jpeg2000Cleaner: Cleaner = {
     const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
     await dropMetadataBoxes(rewritten, ctx.output);
+    await blankCodestreamComments(ctx.output);
   },
   isStructural: isJpeg2000Structural,
 };
