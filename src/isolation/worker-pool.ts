@@ -42,7 +42,7 @@ export interface WorkerPoolOptions {
   onIdleError?: (err: unknown) => void;
 }
 
-const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
+const WORKER = fileURLToPath(new URL("./worker-entry.cjs", import.meta.url));
 
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const pool = new Piscina({
