@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { emptyDocumentInfo } from "./document-info.js";
 
 /**
  * Header comments (DSC 3.0) that describe the document's layout and needs: what a printer,
@@ -93,10 +94,11 @@ function lineAt(ps: string, at: number): Line {
  * Rewrites a PostScript program line by line without its metadata: the header keeps only layout
  * comments, metadata DSC fields go wherever they stand (with their `%%+` continuation lines),
  * embedded documents lose their file name, and Photoshop, ICC (unless kept) and XMP blocks go
- * whole. Lines that are not comments are
- * copied byte for byte, and so is data the program reads itself (`%%BeginData`/`%%BeginBinary`).
+ * whole. Lines that are not comments are copied byte for byte, and so is data the program reads
+ * itself (`%%BeginData`/`%%BeginBinary`), but for the strings of document information pdfmarks
+ * (document-info.ts), which are emptied.
  */
-export function rewritePostScript(bytes: Buffer, keepProfile: boolean): { bytes: Buffer; privateData: number } {
+export function rewritePostScript(bytes: Buffer, keepProfile: boolean): { bytes: Buffer; privateData: number; documentInfo: number } {
   const ps = bytes.toString("latin1");
   const out = new Pieces(ps);
   const first = lineAt(ps, 0);
@@ -167,7 +169,8 @@ export function rewritePostScript(bytes: Buffer, keepProfile: boolean): { bytes:
   }
   // The document-wide sequences close last, after any the drawing opens and closes itself.
   for (const i of closers.slice(Math.max(0, closers.length - openedByDropped))) out.parts[i] = "";
-  return { bytes: Buffer.from(out.joined(), "latin1"), privateData };
+  const { ps: program, emptied } = emptyDocumentInfo(out.joined());
+  return { bytes: Buffer.from(program, "latin1"), privateData, documentInfo: emptied };
 }
 
 /**

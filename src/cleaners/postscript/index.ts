@@ -16,7 +16,8 @@ const STRUCTURAL_TAGS: ReadonlySet<string> = new Set(["BoundingBox", "Pages", "I
 /**
  * EPS and PostScript, rewritten by our own line-level pass (dsc-rewrite.ts): ExifTool's `-all=`
  * leaves the DSC header comments (%%Creator, %%Title, %%For, %%CreationDate...) and an emptied
- * XMP block behind, so it is not used. The drawing program is copied byte for byte. A DOS binary
+ * XMP block behind, so it is not used. The drawing program is copied byte for byte, but for the
+ * strings of its document information pdfmarks (counted under `documentInfo`). A DOS binary
  * EPS keeps its TIFF preview, cleaned by the TIFF cleaner, and loses its Windows metafile
  * preview, which nothing here can clean (counted under `previews`).
  */
@@ -27,16 +28,16 @@ export const postscriptCleaner: Cleaner = {
     const bytes = await fsp.readFile(ctx.input);
     const keepProfile = ctx.keep.has("colorProfile");
     if (!isDosEps(bytes)) {
-      const { bytes: program, privateData } = rewritePostScript(bytes, keepProfile);
+      const { bytes: program, privateData, documentInfo } = rewritePostScript(bytes, keepProfile);
       await fsp.writeFile(ctx.output, program);
-      return { hidden: { privateData } };
+      return { hidden: { privateData, documentInfo } };
     }
     const dos = splitDosEps(bytes);
     const tiff = dos.tiff != null ? await cleanPreview(ctx, dos.tiff) : null;
     const dropped = (dos.metafile != null ? 1 : 0) + (dos.tiff != null && tiff == null ? 1 : 0);
-    const { bytes: program, privateData } = rewritePostScript(dos.postscript, keepProfile);
+    const { bytes: program, privateData, documentInfo } = rewritePostScript(dos.postscript, keepProfile);
     await fsp.writeFile(ctx.output, joinDosEps(program, tiff));
-    return { hidden: { previews: dropped, privateData } };
+    return { hidden: { previews: dropped, privateData, documentInfo } };
   },
   isStructural: (t: FoundTag) => (t.group === "PostScript" && STRUCTURAL_TAGS.has(t.tag)) || tiffCleaner.isStructural(t),
 };
