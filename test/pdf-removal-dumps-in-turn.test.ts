@@ -10,10 +10,11 @@ import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, EXIFTOOL, run } from "./helpers/tools.js";
 
 /**
- * A PDF's removal dumps its objects with qpdf one dump at a time: the cleaner's, then the
- * findings' look at its attached files (which, in a PDF written with object streams, cannot tell
- * from the bytes that there are none). Both at once held twice a heavy PDF's dump in memory
- * (qpdf's and the parse of it in a worker thread) against the one weight the budget gives it.
+ * A PDF's removal dumps its objects with qpdf one dump at a time: the cleaner's, then the copy's
+ * read back (the findings' look at its attached files once made a dump of its own, since in a PDF
+ * written with object streams it cannot tell from the bytes that there are none; now the cleaner
+ * lists them). Two at once held twice a heavy PDF's dump in memory (qpdf's and the parse of it in
+ * a worker thread) against the one weight the budget gives it.
  * One PDF of 150,000 objects: before, the look's dump started while the cleaner's still ran. One of
  * 300,000 objects (fresh services, same minutes): the service's tree peaked at 738-745 MB, in turn
  * at 692-696 MB, in the same 14-18 s.

@@ -1,5 +1,6 @@
 import type { RawRead } from "../metadata/read-task.js";
 import type { Finding } from "../metadata/findings/types.js";
+import type { PdfAttachedFile } from "../metadata/findings/inner-pdf.js";
 import type { MetadataGroups } from "../metadata/shape.js";
 
 /** What a client may ask to keep (`keep=orientation,colorProfile`); see the contract's `keep`. */
@@ -63,6 +64,11 @@ export interface CleanOutcome {
    * that the findings look does not read the file a second time (findings/index.ts).
    */
   findings?: readonly Finding[];
+  /**
+   * A PDF's attached files as the same read lists them, for the findings' look into them
+   * (findings/index.ts, `attachedFindingsOf`), which then reads only their data.
+   */
+  attachedFiles?: readonly PdfAttachedFile[];
   /** What the cleaner had to keep that the client did not ask for (verification accepts it). */
   alsoKept?: readonly KeepOption[];
   /**

@@ -9,7 +9,7 @@ import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import { type Finding, type PictureAhead, withFindings } from "../metadata/findings/index.js";
+import { type Finding, type PdfAttachedFile, type PictureAhead, withFindings } from "../metadata/findings/index.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import { likelyFileType } from "../metadata/type-by-bytes.js";
@@ -114,11 +114,20 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
    * look stopped mid-way leaves its files behind.
    */
-  async function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean; picture: Promise<PictureAhead | null> }, signal = job.signal): Promise<Finding[]> {
+  function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean; picture: Promise<PictureAhead | null> }, signal = job.signal): Promise<Finding[]> {
     const { picture, ...look } = opts;
+    return inScratch(async (scratchDir) => workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal));
+  }
+
+  /** What a PDF's attached files give away, as its cleaner listed them (the look at its objects left them out). */
+  function attachedFindingsOf(job: Job, tags: RawTags, files: readonly PdfAttachedFile[], signal: AbortSignal): Promise<Finding[]> {
+    return inScratch((scratchDir) => workers.attachedFindings({ tags, file: job.file.path, scratchDir, files: [...files] }, signal));
+  }
+
+  async function inScratch<T>(work: (scratchDir: string) => Promise<T>): Promise<T> {
     const scratchDir = temp.newPath();
     try {
-      return await workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal);
+      return await work(scratchDir);
     } finally {
       await temp.removeDir(scratchDir);
     }
@@ -215,22 +224,18 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         if (ahead != null) outputs.push(ahead.output);
         const picture = pictureAhead(job);
         let findings: Promise<Finding[]> | null = null;
+        let attachedFindings: Promise<Finding[]> = Promise.resolve([]);
         const findingsStop = new AbortController();
+        const findingsSignal = AbortSignal.any([job.signal, findingsStop.signal]);
         try {
           const { before, detected } = await detectType(job);
           const fileName = displayName(job.file, before.tags);
           // The findings read the original alongside the cleaning (both only read it); a refused
           // file stops them, and the request waits for them before its temp files go.
-          // A PDF's objects are dumped by its cleaner, which gives their findings (one qpdf read).
-          const look = (): Promise<Finding[]> => {
-            const started = findingsOf(job, before.tags, { pdfObjects: detected.fileType !== "PDF", picture }, AbortSignal.any([job.signal, findingsStop.signal]));
-            started.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
-            return started;
-          };
-          // Except a PDF's, which start once it is cleaned: their look at its attached files dumps
-          // its objects with qpdf again where object streams may hide them, and beside the
-          // cleaner's dump a PDF of many objects held twice the memory its weight in the budget gives.
-          if (detected.fileType !== "PDF") findings = look();
+          // A PDF's objects are dumped by its cleaner, which gives their findings and lists its
+          // attached files, looked into once it is cleaned (one qpdf read of the objects).
+          findings = findingsOf(job, before.tags, { pdfObjects: detected.fileType !== "PDF", picture }, findingsSignal);
+          findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
           let output: Output;
           let outcome: CleanOutcome;
           if (ahead != null && ahead.fileType === detected.fileType) {
@@ -241,7 +246,10 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             outputs.push(output);
             outcome = await clean(job, detected.fileType, { keep, unknownMembers }, output);
           }
-          findings ??= look();
+          if (outcome.attachedFiles != null && outcome.attachedFiles.length > 0) {
+            attachedFindings = attachedFindingsOf(job, before.tags, outcome.attachedFiles, findingsSignal);
+            attachedFindings.catch(() => undefined);
+          }
           const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output.file, keep, outcome), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
           const { uuid, expiresAt } = await storeCleaned(request, output.file, fileName, result);
@@ -255,13 +263,14 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             expiresAt,
             removed: result.removed,
             remaining: result.remaining,
-            findings: withFindings(await findings, outcome.findings ?? []),
+            findings: withFindings(await findings, [...(await attachedFindings), ...(outcome.findings ?? [])]),
           };
         } finally {
           findingsStop.abort();
           await ahead?.settled;
           await picture;
           await findings?.catch(() => undefined);
+          await attachedFindings.catch(() => undefined);
           for (const output of outputs) await removeOutput(output);
         }
       }),

@@ -1,7 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
-import type { Finding, PictureAhead } from "../metadata/findings/index.js";
+import type { Finding, PdfAttachedFile, PictureAhead } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
@@ -28,6 +28,16 @@ export interface FindingsJob {
   pdfObjects?: boolean;
   /** The main picture, decoded ahead of the read (a PictureJob's result), when it was. */
   picture?: PictureAhead | null;
+  port: MessagePort;
+}
+
+/** A PDF's attached files, as its cleaner's read listed them: what they give away (see attachedFindingsOf). */
+export interface AttachedFindingsJob {
+  tags: RawTags;
+  file: string;
+  /** As a FindingsJob's. */
+  scratchDir: string;
+  files: PdfAttachedFile[];
   port: MessagePort;
 }
 

@@ -5,7 +5,7 @@ import { TooComplexError } from "../cleaners/errors.js";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
-import type { CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
+import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
 import { serveTask, type Weigh } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
@@ -23,6 +23,8 @@ export interface WorkerPool {
   clean(job: Omit<CleanJob, "port">, signal: AbortSignal, weigh?: Weigh): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read and a look into the file. */
   findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
+  /** What a PDF's attached files give away, as its cleaner listed them. */
+  attachedFindings(job: Omit<AttachedFindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
   /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
   picture(job: Omit<PictureJob, "port">, signal: AbortSignal): Promise<PictureAhead | null>;
   /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
@@ -84,6 +86,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   return {
     clean: (job, signal, weigh) => run<CleanOutcome>("cleanInWorker", job, signal, weigh),
     findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
+    attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
     screen: (job, signal) => run<Screened>("screenInWorker", job, signal),
     close: async () => {

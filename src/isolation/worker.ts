@@ -1,9 +1,9 @@
 import { clean } from "../cleaners/clean-file.js";
 import { cleanerFor } from "../cleaners/registry.js";
-import { findingsOf } from "../metadata/findings/index.js";
+import { attachedFindingsOf, findingsOf } from "../metadata/findings/index.js";
 import { decodePictureAhead } from "../metadata/findings/previews.js";
 import { checkShape } from "../cleaners/screen.js";
-import type { CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
 import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
@@ -28,6 +28,11 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
   const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}), ...(job.picture !== undefined ? { picture: job.picture } : {}) };
   return asJob(job.port, (channel) => findingsOf(job.tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) }));
+}
+
+/** Computes what a PDF's attached files give away, as its cleaner listed them. */
+export function attachedFindingsInWorker(job: AttachedFindingsJob): Promise<FindingsJobResult> {
+  return asJob(job.port, (channel) => attachedFindingsOf(job.tags, job.file, job.scratchDir, job.files, exiftoolOverChannel(channel)));
 }
 
 /** Decodes a JPEG's main picture for the previews finding, ahead of the ExifTool read. */

@@ -90,8 +90,8 @@ interface Counts {
 
 /**
  * The memory one request takes for each object of a PDF, all its steps together: ExifTool's read,
- * qpdf's dump of every object (held in qpdf, then parsed in a worker, twice where the findings look
- * for attached files in object streams) and qpdf's write. Measured with 300,000 empty objects: the
+ * qpdf's dump of every object (held in qpdf, then parsed in a worker; measured when the findings
+ * still dumped a PDF with object streams a second time) and qpdf's write. Measured with 300,000 empty objects: the
  * service's tree grew by ~600 MB for a removal (plain objects) to ~800 MB (in object streams), by
  * ~575 MB for an extraction; four at once reached 2.3-2.7 GB.
  */

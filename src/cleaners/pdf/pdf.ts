@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { attachedFilesOf } from "../../metadata/findings/inner-pdf.js";
 import { pdfObjectFindings } from "../../metadata/findings/pdf.js";
 import { BadFileError } from "../errors.js";
 import { isJpeg2000Structural } from "../image/jpeg2000.js";
@@ -87,8 +88,9 @@ const INVOICE_DECLARATION = new Set([
  * for byte (`same-page-content.ts`), and only where one does not is the text proven by pdftotext,
  * reading both files. Past MAX_OBJECTS_READ_BACK objects pdftotext always reads both, and qpdf the
  * copy only where it has something to find. The first dump also gives the page count and the
- * findings about the original's objects, so a removal reads the original with qpdf once (the
- * findings look leaves the objects to this cleaner).
+ * findings about the original's objects and the list of its attached files, so a removal reads the
+ * original with qpdf once (the findings look leaves the objects to this cleaner, and looks into the
+ * attached files it lists).
  *
  * Why not ExifTool's `-all:all=`: it only knows the Info dictionary and the catalog's XMP (page,
  * image and font XMP stay), and it writes an incremental update that leaves the old revision in
@@ -117,6 +119,7 @@ export const pdfCleaner: Cleaner = {
     // What the findings look would read with a qpdf run of its own (the original's objects), taken
     // from this same read before the edit below is built on it.
     const findings = pdfObjectFindings(read.doc.qpdf[1]);
+    const attachedFiles = attachedFilesOf(read.doc);
     // Where a page draws a JPEG inline, the edit is built on (and written from) a copy holding it
     // as an image object (`inline-jpegs.ts`); the text and pages are still proven against the original.
     const { source, dump, externalized } = await withInlineJpegsAsObjects(input, read, ctx.workDir);
@@ -155,7 +158,7 @@ export const pdfCleaner: Cleaner = {
       // Illustrator's private data (the native document, in `/PieceInfo`) went with the other
       // application data: what is left is a PDF, and ExifTool names it so.
       const type = ctx.fileType === "AI" ? { fileType: "PDF" } : {};
-      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, findings, ...keptAsIs, ...type };
+      return { hidden: { attachments: attached.cleaned, annotations: annotations.count, scripts, provenance: attached.provenance }, findings, attachedFiles, ...keptAsIs, ...type };
     } finally {
       // A cleaning refused half-way still waits for the reader it started.
       await originalText?.catch(() => undefined);

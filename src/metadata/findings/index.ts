@@ -3,7 +3,8 @@ import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
 import { identifierFindings } from "./identifiers.js";
-import { innerFindings } from "./inner.js";
+import { innerFindings, listedAttachmentFindings } from "./inner.js";
+import { type PdfAttachedFile, pdfSourceOf } from "./inner-pdf.js";
 import { legacyOfficeFindings } from "./legacy-office.js";
 import { locationFindings } from "./location.js";
 import { officeFindings } from "./office.js";
@@ -18,6 +19,7 @@ import { FINDING_KINDS, type Finding, SEVERITIES, tagEntries } from "./types.js"
 
 export type { Finding, FindingKind, Severity } from "./types.js";
 export type { PictureAhead } from "./previews.js";
+export type { PdfAttachedFile } from "./inner-pdf.js";
 export { FINDING_KINDS, SEVERITIES } from "./types.js";
 
 /**
@@ -29,7 +31,8 @@ export { FINDING_KINDS, SEVERITIES } from "./types.js";
  * copied out into `scratchDir` for their decoder: a folder made only then (most files have no preview
  * djpeg must decode), which the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
- * removal the PDF cleaner dumps them anyway and gives their findings. In the service this runs in
+ * removal the PDF cleaner dumps them anyway and gives their findings, and lists its attached files
+ * for their look (`attachedFindingsOf`). In the service this runs in
  * a worker thread, whose helper programs stop with the request. `picture`: the main picture
  * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison.
  * `exiftool`: for reading the files inside the file (inner.ts); without it they are not read.
@@ -49,7 +52,7 @@ export async function findingsOf(
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),
     psdFindings(entries, file),
-    opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool, objects) : [],
+    opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool, objects != null ? pdfSourceOf(objects) : null) : [],
   ]);
   const all = [
     ...locationFindings(entries),
@@ -65,6 +68,15 @@ export async function findingsOf(
     ...looked.flat(),
   ];
   return ranked(all);
+}
+
+/**
+ * What a PDF's attached files give away, as `files` lists them (the PDF cleaner's read of its
+ * objects): the part of `findingsOf`'s look that `pdfObjects: false` leaves out, in its place when
+ * given to `withFindings` after that look's findings.
+ */
+export function attachedFindingsOf(tags: RawTags, file: string, scratchDir: string, files: readonly PdfAttachedFile[], exiftool: ExifToolAccess): Promise<Finding[]> {
+  return listedAttachmentFindings(tagEntries(tags), file, scratchDir, exiftool, files);
 }
 
 /**

@@ -19,6 +19,16 @@ const MAY_ATTACH = [Buffer.from("/EF"), Buffer.from("/ObjStm")];
 const NOT_IN_NAME = new Set([..."()<>[]{}/%"].map((c) => c.charCodeAt(0)));
 const MAX_NAME = 127;
 
+/** A file attached to a PDF, as a read of its objects lists it: plain data, handed from the cleaner's read to the findings' look. */
+export interface PdfAttachedFile {
+  /** The stream holding its data ("6 0 R"). */
+  ref: string;
+  /** Its name as its specification gives it, printable. */
+  name: string;
+  /** Its size as the specification claims it (0 where it does not say). */
+  claimedSize: number;
+}
+
 /**
  * A PDF's attached files (the document's list, attachment annotations, anywhere a file
  * specification holds one), by the name their specification gives, read as the PDF cleaner
@@ -30,8 +40,34 @@ export function pdfSourceOf(shared: PdfObjects | null): InnerSource {
   return async (file, scratch, visit) => {
     if (!(await mayHoldAttachments(file))) return 0;
     const doc = (await shared?.()) ?? (await dumpedObjects(file, scratch));
-    return doc == null ? 0 : visitAttached(file, scratch, new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] }), visit);
+    return doc == null ? 0 : listedPdfSource(attachedFilesOf(doc))(file, scratch, visit);
   };
+}
+
+/**
+ * The attached files `files` lists of the PDF the look is handed, one qpdf run per file for its
+ * decoded data: their list comes from a read of its objects made already (the PDF cleaner's).
+ */
+export function listedPdfSource(files: readonly PdfAttachedFile[]): InnerSource {
+  return async (file, scratch, visit) => {
+    for (const [i, { ref, name, claimedSize }] of files.entries()) await visit(attached(file, ref, `${scratch}-${i}`, name, claimedSize));
+    return 0;
+  };
+}
+
+/** The attached files among the objects reachable in `doc` (a PDF's objects as qpdf dumps them). */
+export function attachedFilesOf(doc: QpdfDocument): PdfAttachedFile[] {
+  const view = new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] });
+  const refs = embeddedFileStreams(view);
+  if (refs.length === 0) return [];
+  const specs = specsByStream(view);
+  return refs.map((ref) => {
+    const spec = specs.get(ref)?.[0];
+    const stream = view.dictOrValue(objectKey(ref));
+    const params = isDict(stream) ? stream["/Params"] : undefined;
+    const size = isDict(params) ? params["/Size"] : undefined;
+    return { ref, name: spec != null ? describeName(fileName(spec)) : "attachment", claimedSize: typeof size === "number" ? size : 0 };
+  });
 }
 
 /** The objects of `file` from a qpdf run of the look's own; null when qpdf cannot read them. */
@@ -44,18 +80,6 @@ async function dumpedObjects(file: string, scratch: string): Promise<QpdfDocumen
   } finally {
     await fsp.rm(`${scratch}.json`, { force: true });
   }
-}
-
-async function visitAttached(file: string, scratch: string, view: ObjectView, visit: (inner: InnerFile) => Promise<void>): Promise<number> {
-  const specs = specsByStream(view);
-  for (const [i, ref] of embeddedFileStreams(view).entries()) {
-    const spec = specs.get(ref)?.[0];
-    const stream = view.dictOrValue(objectKey(ref));
-    const params = isDict(stream) ? stream["/Params"] : undefined;
-    const size = isDict(params) ? params["/Size"] : undefined;
-    await visit(attached(file, ref, `${scratch}-${i}`, spec != null ? describeName(fileName(spec)) : "attachment", typeof size === "number" ? size : 0));
-  }
-  return 0;
 }
 
 function attached(pdf: string, ref: string, prefix: string, name: string, claimedSize: number): InnerFile {

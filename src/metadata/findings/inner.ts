@@ -11,8 +11,7 @@ import { isBareJpeg, isBareJpegFile } from "./inner-bare-jpeg.js";
 import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
-import { pdfSourceOf } from "./inner-pdf.js";
-import type { PdfObjects } from "./pdf.js";
+import { listedPdfSource, type PdfAttachedFile, pdfSourceOf } from "./inner-pdf.js";
 import { rtfSource } from "./inner-rtf.js";
 import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
@@ -75,10 +74,23 @@ interface Look {
  * title naming the inner file, or the inner files that give away the same (inner-group.ts):
  * ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
+ * `pdf`: where a PDF's attached files are found (its own qpdf dump by default); null leaves them
+ * to a look of their own once its objects are read (`listedAttachmentFindings`).
  */
-export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess, pdfObjects: PdfObjects | null = null): Promise<Finding[]> {
-  const source = sourceFor(entries, pdfObjects);
-  if (source == null) return [];
+export async function innerFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess, pdf: InnerSource | null = pdfSourceOf(null)): Promise<Finding[]> {
+  const source = sourceFor(entries, pdf);
+  return source == null ? [] : lookFrom(source, file, scratchDir, exiftool);
+}
+
+/**
+ * The same for a PDF's attached files as `files` lists them (the PDF cleaner's read of its objects
+ * does): the look reads only their data. Nothing for a file of another type.
+ */
+export async function listedAttachmentFindings(entries: readonly TagEntry[], file: string, scratchDir: string, exiftool: ExifToolAccess, files: readonly PdfAttachedFile[]): Promise<Finding[]> {
+  return fileTypeOf(entries) === "PDF" && files.length > 0 ? lookFrom(listedPdfSource(files), file, scratchDir, exiftool) : [];
+}
+
+async function lookFrom(source: InnerSource, file: string, scratchDir: string, exiftool: ExifToolAccess): Promise<Finding[]> {
   await fsp.mkdir(scratchDir, { recursive: true });
   const look: Look = { exiftool, scratchDir, until: performance.now() + INNER_LOOK_LIMITS.maxMs, files: 0, bytes: 0, notLooked: 0, made: 0 };
   const findings = titledByFile(await lookInside(look, source, file, "", 1));
@@ -100,14 +112,19 @@ export function innerWarnings(findings: readonly Finding[]): string[] {
   return left == null ? [] : [`${left.value} file(s) inside this file were not looked into (the findings' limits of files, bytes and time, damaged or too complex files): the findings leave out their metadata.`];
 }
 
-/** `pdfObjects`: the objects of this very file, when the findings dump them anyway (a PDF's attached files are found there). */
-function sourceFor(entries: readonly TagEntry[], pdfObjects: PdfObjects | null = null): InnerSource | null {
-  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
-  if (typeof type !== "string") return null;
-  if (type === "PDF") return pdfSourceOf(pdfObjects);
+/** `pdf`: where this file's attached files are found when it is a PDF (its own qpdf dump by default). */
+function sourceFor(entries: readonly TagEntry[], pdf: InnerSource | null = pdfSourceOf(null)): InnerSource | null {
+  const type = fileTypeOf(entries);
+  if (type == null) return null;
+  if (type === "PDF") return pdf;
   if (type === "PSD" || type === "PSB") return psdSource;
   if (type === "RTF") return rtfSource;
   return zipSourceFor(type) ?? tarSourceFor(type) ?? audioSourceFor(type) ?? legacySourceFor(type);
+}
+
+function fileTypeOf(entries: readonly TagEntry[]): string | null {
+  const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  return typeof type === "string" ? type : null;
 }
 
 async function lookInside(look: Look, source: InnerSource, file: string, prefix: string, depth: number): Promise<InnerFinding[]> {
