@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
+import { REFUSAL_MS } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -33,25 +34,26 @@ function comment(text: string): Buffer {
 }
 
 /**
- * A 32x32 gradient in four tiles written by OpenJPEG with the marker as its comment (`-C`, in the
- * codestream's main header, next to OpenJPEG's own), and a second comment put by hand into the
- * first tile-part's header, whose length (Psot) and the codestream box's length grow by it.
+ * A 32x32 gradient in four tiles written by OpenJPEG (a JP2 file, or a bare codestream: `j2k`)
+ * with the marker as its comment (`-C`, in the codestream's main header, next to OpenJPEG's own),
+ * and a second comment (or `extra`, another segment) put by hand into the first tile-part's
+ * header, whose length (Psot) and the codestream box's length grow by it. `opj` adds options
+ * (`-TLM`: an index of tile-part lengths).
  */
-async function commentedJp2(): Promise<string> {
+async function commented(kind: "jp2" | "j2k", opj: readonly string[] = [], extra = comment(`tile ${MARKER}`)): Promise<string> {
   const ppm = path.join(dir, "gradient.ppm");
   await run(CONVERT, ["-size", "32x32", "gradient:#ff2000-#0030ff", "-depth", "8", ppm]);
-  const made = path.join(dir, "made.jp2");
-  await run("/usr/bin/opj_compress", ["-i", ppm, "-o", made, "-t", "16,16", "-n", "3", "-C", `main ${MARKER}`]);
+  const made = path.join(dir, `made.${kind}`);
+  await run("/usr/bin/opj_compress", ["-i", ppm, "-o", made, "-t", "16,16", "-n", "3", "-C", `main ${MARKER}`, ...opj]);
   const bytes = await fs.readFile(made);
-  const codestream = bytes.indexOf("jp2c", 0, "latin1") - 4;
-  const sot = bytes.indexOf(SOT, codestream + 8);
+  const codestream = kind === "jp2" ? bytes.indexOf("jp2c", 0, "latin1") - 4 : null;
+  const sot = bytes.indexOf(SOT, codestream == null ? 2 : codestream + 8);
   const tileHeaderEnd = sot + 12;
-  const extra = comment(`tile ${MARKER}`);
   const out = Buffer.concat([bytes.subarray(0, tileHeaderEnd), extra, bytes.subarray(tileHeaderEnd)]);
   out.writeUInt32BE(out.readUInt32BE(sot + 6) + extra.length, sot + 6);
-  const boxLength = out.readUInt32BE(codestream);
-  if (boxLength !== 0) out.writeUInt32BE(boxLength + extra.length, codestream);
-  const file = path.join(dir, "commented.jp2");
+  const boxLength = codestream == null ? 0 : out.readUInt32BE(codestream);
+  if (boxLength !== 0) out.writeUInt32BE(boxLength + extra.length, codestream!);
+  const file = path.join(dir, `commented-${opj.length}.${kind}`);
   await fs.writeFile(file, out);
   return file;
 }
@@ -61,7 +63,7 @@ describe("POST /api/v1/remove on a JP2 whose codestream holds comments", () => {
   // encoder's name (Kakadu, OpenJPEG) and any text the user gave it came back in the clean copy,
   // with `remaining` empty.
   it("blanks the comments of the main header and of a tile-part header, pixels unchanged", async () => {
-    const file = await commentedJp2();
+    const file = await commented("jp2");
     const original = await fs.readFile(file);
     expect(original.indexOf(`main ${MARKER}`)).toBeGreaterThan(0);
     expect(original.indexOf(`tile ${MARKER}`)).toBeGreaterThan(0);
@@ -78,4 +80,24 @@ describe("POST /api/v1/remove on a JP2 whose codestream holds comments", () => {
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("JP2");
     expect(await pixelSignature(out)).toBe(pixels);
   });
+
+  // The walk steps over a tile-part's data by its length (Psot). A length ending inside the
+  // tile-part's own header, at a segment that leads back to the SOD, sent it round forever: the
+  // request held a worker until its deadline.
+  it("answers at once for a tile-part whose length leads back into its own header", async () => {
+    // A packet-length segment (PLT: marker, length, index) right after the SOT, whose payload
+    // holds the header of another segment that ends at the SOD; Psot points at that header.
+    const segment = Buffer.from("ff58000b00ff580006cafebabe", "hex");
+    const bytes = await fs.readFile(await commented("jp2", [], segment));
+    const sot = bytes.indexOf(SOT, bytes.indexOf("jp2c", 0, "latin1") + 4);
+    const looped = Buffer.from(bytes);
+    looped.writeUInt32BE(12 + 5, sot + 6);
+    const file = path.join(dir, "looped.jp2");
+    await fs.writeFile(file, looped);
+    const started = Date.now();
+    const { status, body } = await removeViaApi(server, file, "looped.jp2");
+    expect(Date.now() - started).toBeLessThan(REFUSAL_MS);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The JPEG 2000 file is damaged: a tile-part length runs outside its codestream.");
+  }, 60_000);
 });

@@ -1,13 +1,19 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { Range } from "../media/iso-samples.js";
+import { boxAt, type Box } from "./heif-boxes.js";
+import { COM, damaged, walkCodestream, Window } from "./jp2-codestream.js";
+import { plainJp2Header } from "./jp2-header.js";
 
 const SOC = 0xff4f;
-const SOT = 0xff90;
-const SOD = 0xff93;
-const EOC = 0xffd9;
-const COM = 0xff64;
 const CODESTREAM_BOX = "jp2c";
-const WINDOW = 256 * 1024;
+/**
+ * What a Motion JPEG 2000 frame may hold besides its codestream box: an encoder that writes each
+ * frame as a whole JP2 file puts its signature, file type and header there.
+ */
+const FRAME_BOXES: ReadonlySet<string> = new Set(["jP  ", "ftyp", "jp2h"]);
+/** A frame's JP2 header is a few numbers; a larger one is not read. */
+const MAX_FRAME_HEADER = 64 * 1024;
 
 /**
  * Blanks, in place, the comment (COM) segments of every top-level codestream box of a JP2/JPX
@@ -38,64 +44,60 @@ export async function blankCodestreamComments(file: string): Promise<number> {
   }
 }
 
-/** Buffered reads and in-place writes of the file: a codestream may hold many small segments. */
-class Window {
-  private buf = Buffer.alloc(0);
-  private start = 0;
-  private dirty = false;
-  constructor(private readonly fh: fsp.FileHandle, readonly size: number) {}
-
-  async read(at: number, length: number): Promise<Buffer> {
-    if (at < this.start || at + length > this.start + this.buf.length) {
-      await this.flush();
-      const buf = Buffer.alloc(Math.max(0, Math.min(Math.max(WINDOW, length), this.size - at)));
-      const { bytesRead } = await this.fh.read(buf, 0, buf.length, at);
-      this.buf = buf.subarray(0, bytesRead);
-      this.start = at;
-      if (bytesRead < length) throw damaged(`a header at byte ${at} is cut short`);
+/**
+ * Blanks, in place, the comments of the codestreams of a Motion JPEG 2000 file's frames, each
+ * frame a range of the file: a bare codestream, or boxes of which one is a codestream. A frame
+ * holding any other box (XML, UUID, an ICC profile in its header) is refused: its length is
+ * counted in the sample tables, so the box cannot go, and what it says is not known to be clean.
+ * Resolves to the number of comments blanked.
+ */
+export async function blankFrameComments(file: string, frames: readonly Range[]): Promise<number> {
+  const fh = await fsp.open(file, "r+");
+  try {
+    const bytes = new Window(fh, (await fh.stat()).size);
+    let blanked = 0;
+    for (const frame of [...frames].sort((a, b) => a.start - b.start)) {
+      if (frame.end > bytes.size) throw damaged(`a frame at byte ${frame.start} runs past the end of the file`);
+      if ((await bytes.read(frame.start, 2)).readUInt16BE(0) === SOC) {
+        blanked += await blankIn(bytes, frame.start, frame.end);
+        continue;
+      }
+      for (let at = frame.start; at < frame.end; ) {
+        const box = await boxIn(bytes, at, frame.end);
+        if (box.type === CODESTREAM_BOX) blanked += await blankIn(bytes, at + box.headerSize, at + box.size);
+        else if (!FRAME_BOXES.has(box.type) || (box.type === "jp2h" && !(await plainHeaderAt(bytes, at, box)))) throw unclean();
+        at += box.size;
+      }
     }
-    return this.buf.subarray(at - this.start, at - this.start + length);
-  }
-
-  async zero(at: number, length: number): Promise<void> {
-    (await this.read(at, length)).fill(0);
-    this.dirty = true;
-  }
-
-  async flush(): Promise<void> {
-    if (this.dirty) await this.fh.write(this.buf, 0, this.buf.length, this.start);
-    this.dirty = false;
+    await bytes.flush();
+    return blanked;
+  } finally {
+    await fh.close();
   }
 }
 
+/** The box whose header starts at `at`, inside a range that ends at `end`. */
+async function boxIn(bytes: Window, at: number, end: number): Promise<Box> {
+  const box = boxAt(await bytes.read(at, Math.min(16, end - at)), 0, end - at);
+  if (box == null) throw damaged(`a box at byte ${at} does not fit in its place`);
+  return box;
+}
+
+async function plainHeaderAt(bytes: Window, at: number, box: Box): Promise<boolean> {
+  return box.size <= MAX_FRAME_HEADER && plainJp2Header(await bytes.read(at, box.size), box.headerSize, box.size);
+}
+
+function unclean(): BadFileError {
+  return new BadFileError("The Motion JPEG 2000 file's frames hold boxes that cannot be cleaned.");
+}
+
+/** Zeroes the text of every comment of the codestream `[start, end)`, marker and length kept. */
 async function blankIn(bytes: Window, start: number, end: number): Promise<number> {
-  if ((await bytes.read(start, 2)).readUInt16BE(0) !== SOC) throw damaged("a codestream does not start with its SOC marker");
   let blanked = 0;
-  let at = start + 2;
-  let tilePart = -1;
-  while (at + 2 <= end) {
-    const marker = (await bytes.read(at, 2)).readUInt16BE(0);
-    if (marker === EOC) break;
-    if (marker === SOD) {
-      if (tilePart < 0) throw damaged("a codestream's data starts before any tile-part header");
-      const length = (await bytes.read(tilePart + 6, 4)).readUInt32BE(0);
-      // A tile-part length of 0 means the last tile-part, running to the end of the codestream.
-      at = length === 0 ? end : tilePart + length;
-      if (at <= tilePart + 2 || at > end) throw damaged("a tile-part length runs outside its codestream");
-      continue;
-    }
-    const length = (await bytes.read(at + 2, 2)).readUInt16BE(0);
-    if (length < 2 || at + 2 + length > end) throw damaged("a codestream header segment runs outside its codestream");
-    if (marker === SOT) tilePart = at;
-    if (marker === COM && length > 2) {
-      await bytes.zero(at + 4, length - 2);
-      blanked++;
-    }
-    at += 2 + length;
-  }
+  await walkCodestream(bytes, start, end, async (s) => {
+    if (s.marker !== COM || s.size <= 4) return;
+    await bytes.zero(s.at + 4, s.size - 4);
+    blanked++;
+  });
   return blanked;
-}
-
-function damaged(why: string): BadFileError {
-  return new BadFileError(`The JPEG 2000 file is damaged: ${why}.`);
 }

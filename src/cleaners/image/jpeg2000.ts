@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { cleanMotionJp2, isMotionJp2 } from "../media/motion-jp2.js";
+import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
 import { dropMetadataBoxes } from "./jp2-boxes.js";
 import { blankCodestreamComments } from "./jp2-codestream-comments.js";
@@ -24,13 +25,15 @@ export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2
  * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
  * ExifTool keeps JPEG 2000's labels, JPX association boxes and unknown UUID boxes: a second
  * pass of our own drops them (jp2-boxes.ts), and a third blanks the codestreams' comments
- * (jp2-codestream-comments.ts).
+ * (jp2-codestream-comments.ts). A Motion JPEG 2000 file, which ExifTool also calls JP2, is a
+ * movie: see motion-jp2.ts.
  */
 export const jpeg2000Cleaner: Cleaner = {
   name: "jpeg2000",
   fileTypes: ["JP2", "JPX", "JXL"],
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     if (ctx.fileType === "JXL") return rewriteWithoutMetadata(ctx);
+    if (await isMotionJp2(ctx.input)) return cleanMotionJp2(ctx);
     const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
     await dropMetadataBoxes(rewritten, ctx.output);

@@ -72,7 +72,7 @@ async function majorBrand(file: string): Promise<string | null> {
 
 // External media references (`dref` aliases/URLs) are never followed; that is ffmpeg's default,
 // stated here because it guards against reading other files.
-const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
+export const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
 
 // Most of these files (a phone's or an encoder's video, music) are rewritten box by box, which
 // costs a copy of the file and no helper program; the rest (subtitles, fragments, unknown boxes)

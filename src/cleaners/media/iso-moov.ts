@@ -4,6 +4,7 @@ import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
 import { cleanEsds } from "./iso-mpeg4.js";
 import { cleanHvccSei, nalLengthSize } from "./iso-sei.js";
+import { plainJp2Header } from "../image/jp2-header.js";
 import type { SeiCodec } from "./sei.js";
 
 /** A track the clean copy keeps, in the copy's order. */
@@ -30,6 +31,11 @@ export interface KeptTrack {
    * formats.
    */
   aac: { samples: Range[]; headerText: number } | null;
+  /**
+   * Motion JPEG 2000 (`mjp2`): where each frame is, for the blanking of its codestream's
+   * comments (jp2-codestream-comments.ts). Null for other formats.
+   */
+  jp2Frames: Range[] | null;
 }
 
 export interface NalFraming {
@@ -79,10 +85,14 @@ const CHAPTER_FORMATS = new Set(["text", "tx3g"]);
 /** Sample tables that are numbers only; `stsd` is rewritten. */
 const SAMPLE_TABLES = new Set(["stts", "ctts", "stss", "stsc", "stsz", "stco", "co64", "sdtp", "sgpd", "sbgp", "cslg", "stps"]);
 
-const VIDEO_FORMATS = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "vp09", "s263"]);
+const VIDEO_FORMATS = new Set(["avc1", "avc3", "hvc1", "hev1", "mp4v", "av01", "vp09", "s263", "mjp2"]);
 const AUDIO_FORMATS = new Set(["mp4a", "ac-3", "ec-3", "Opus", "alac", "samr", "sawb", "sowt", "twos", "lpcm", "ulaw", "alaw", ".mp3"]);
-/** Codec configuration and display boxes inside a sample entry; `colr` only as numbers (nclx/nclc), never an ICC profile. */
-const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC", "d263"]);
+/**
+ * Codec configuration and display boxes inside a sample entry; `colr` only as numbers (nclx/nclc),
+ * never an ICC profile. Motion JPEG 2000 (ISO/IEC 15444-3): the frames' JP2 header (`jp2h`, see
+ * jp2-header.ts), profile (`jp2p`), subsampling (`jsub`) and original field order (`orfo`).
+ */
+const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC", "d263", "jp2h", "jp2p", "jsub", "orfo"]);
 const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "damr", "dac3", "dec3", "btrt"]);
 /**
  * Codec configuration boxes of a fixed length, only numbers: a longer one would carry bytes no
@@ -90,9 +100,10 @@ const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "d
  * remux, which writes its own. `alac`: see alac-cookie.ts.
  * `damr`: AMRSpecificBox (3GPP TS 26.244): vendor, decoder version, mode set, mode change period,
  * frames per sample. `d263`: H263SpecificBox: vendor, decoder version, level, profile. In both the
- * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS).
+ * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS). `jsub` and `orfo`:
+ * Motion JPEG 2000's subsampling (four numbers) and field count and order (two).
  */
-const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7 };
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7, jsub: 8 + 4, orfo: 8 + 2 };
 const MAKER_CONFIGS = new Set(["damr", "d263"]);
 /** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
 const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
@@ -266,7 +277,9 @@ function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewri
     nal = { ...descriptions.nal, samples: perSample };
   }
   const mpeg4 = descriptions.mpeg4Units == null ? null : { chunks: samples, headerUnits: descriptions.mpeg4Units };
-  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal, mpeg4, aac }, samples };
+  const jp2Frames = descriptions.format === "mjp2" ? chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count, true) : null;
+  if (descriptions.format === "mjp2" && jp2Frames == null) return null;
+  return { bytes: container("stbl", parts), track: { kind, format: descriptions.format, nal, mpeg4, aac, jp2Frames }, samples };
 }
 
 /** The sample descriptions with vendor and compressor name blanked; one format per track. */
@@ -432,6 +445,7 @@ function childrenAllowed(buf: Buffer, from: number, to: number, allowed: Readonl
       return colour === "nclx" || colour === "nclc";
     }
     if (b.type === "wave") return childrenAllowed(buf, b.at + b.header, b.at + b.size, WAVE_CHILDREN);
+    if (b.type === "jp2h") return plainJp2Header(buf, b.at + b.header, b.at + b.size);
     return true;
   });
 }

@@ -10,6 +10,7 @@ import { walkAacSamples } from "./iso-aac.js";
 import { MAX_CHUNK, walkSampleUserData } from "./iso-mpeg4.js";
 import { removeSampleSeiUserData } from "./iso-sei.js";
 import { BadFileError } from "../errors.js";
+import { blankFrameComments } from "../image/jp2-codestream-comments.js";
 import { expectNoSeiUserData, removeSeiUserData, type SeiCodec } from "./sei.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
@@ -24,7 +25,11 @@ const FRAGMENTS = new Set(["moof", "mfra", "sidx", "ssix", "styp", "emsg", "prft
 const STANDARD_BRANDS = new Set([
   "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "avc1", "hvc1", "hev1", "av01", "mp41", "mp42", "mp71",
   "M4A ", "M4B ", "M4P ", "M4V ", "M4VH", "M4VP", "qt  ", "3gp4", "3gp5", "3gp6", "3gp7", "3gp8", "3gp9", "3g2a", "3g2b", "3g2c", "dash",
+  "mjp2", "mj2s",
 ]);
+
+/** The JPEG 2000 signature box (ISO/IEC 15444-1 I.5.1), which a Motion JPEG 2000 file has before its `ftyp`. */
+const JP2_SIGNATURE = Buffer.from("0000000c6a5020200d0a870a", "hex");
 
 /** ffmpeg's minor version: what the remux wrote too, instead of a writer's own number. */
 const MINOR_VERSION = 0x200;
@@ -52,7 +57,9 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  *   found through the sample tables, and the samples written to are read again to check that
  *   none is left;
  * - text in AAC fill elements and program config comments (the encoder's "Lavc…",
- *   `aac-text.ts`) is blanked in the `esds` and the samples the same way (`iso-aac.ts`).
+ *   `aac-text.ts`) is blanked in the `esds` and the samples the same way (`iso-aac.ts`);
+ * - the comments in a Motion JPEG 2000 frame's codestream (an encoder's name, a user's text)
+ *   are zeroed in place (`jp2-codestream-comments.ts`); its JPEG 2000 signature box stays.
  * Resolves to null, having written nothing, when the file holds anything the rewrite does not
  * know to be exact (see `rewriteMoov`): the caller then remuxes it with ffmpeg.
  */
@@ -62,7 +69,7 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
   await fsp.copyFile(input, output, fs.constants.COPYFILE_FICLONE);
   const fh = await fsp.open(output, "r+");
   try {
-    await write(fh, plan.ftyp, 0);
+    await write(fh, plan.ftyp, plan.ftypAt);
     for (const box of plan.blanked) await blank(fh, box);
     await placeMoov(fh, plan.oldMoov, plan.moov, plan.fileSize);
     for (const gap of plan.gaps) await zero(fh, gap);
@@ -115,12 +122,14 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
     }
     aacText += walk.elements + track.aac.headerText;
   }
+  for (const track of plan.tracks) if (track.jp2Frames != null) await blankFrameComments(output, track.jp2Frames);
   return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText } };
 }
 
 interface Plan {
   fileSize: number;
   ftyp: Buffer;
+  ftypAt: number;
   oldMoov: Box;
   moov: Buffer;
   tracks: KeptTrack[];
@@ -135,15 +144,19 @@ async function planRewrite(input: string): Promise<Plan | null> {
   try {
     const fileSize = (await fh.stat()).size;
     const boxes = await topLevelBoxes(fh, fileSize);
-    if (boxes == null || boxes[0]?.type !== "ftyp") return null;
+    if (boxes == null || boxes.length === 0) return null;
+    const first = boxes[0]!;
+    const signature = first.type === "jP  " && first.size === JP2_SIGNATURE.length && (await readBox(fh, first)).equals(JP2_SIGNATURE) ? first : null;
+    const ftypBox = boxes[signature == null ? 0 : 1];
+    if (ftypBox?.type !== "ftyp") return null;
     const moovs = boxes.filter((b) => b.type === "moov");
     const mdats = boxes.filter((b) => b.type === "mdat");
     if (moovs.length !== 1 || mdats.length === 0 || boxes.some((b) => FRAGMENTS.has(b.type))) return null;
     const oldMoov = moovs[0]!;
     // Blanked boxes get an explicit 32-bit size (a size of 0, "to the end", would swallow what follows).
-    if (oldMoov.size > MAX_MOOV_BYTES || boxes[0].size > MAX_FTYP_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
+    if (oldMoov.size > MAX_MOOV_BYTES || ftypBox.size > MAX_FTYP_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
 
-    const ftyp = cleanFtyp(await readBox(fh, boxes[0]));
+    const ftyp = cleanFtyp(await readBox(fh, ftypBox));
     const rewrite = rewriteMoov(await readBox(fh, oldMoov));
     if (ftyp == null || rewrite == null) return null;
     // In file order, so both walks below are one pass (a file may have thousands of each).
@@ -155,10 +168,11 @@ async function planRewrite(input: string): Promise<Plan | null> {
     return {
       fileSize,
       ftyp,
+      ftypAt: ftypBox.at,
       oldMoov,
       moov: rewrite.moov,
       tracks: rewrite.tracks,
-      blanked: boxes.filter((b) => b.type !== "ftyp" && b.type !== "moov" && b.type !== "mdat"),
+      blanked: boxes.filter((b) => b !== signature && b !== ftypBox && b.type !== "moov" && b.type !== "mdat"),
       gaps: gaps(payloads, kept),
     };
   } finally {
