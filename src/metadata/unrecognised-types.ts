@@ -1,7 +1,9 @@
 import fsp from "node:fs/promises";
+import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import { namedByRootStreams } from "./compound-types.js";
+import { readTgaTags } from "./tga-fields.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
 /** An APEv2 tag larger than this is still cut off by the cleaner, but its items are not listed. */
@@ -28,18 +30,39 @@ const ID3V1 = 128;
  * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
  * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
  *
+ * OS/2 bitmap arrays ("BA", often named .ico or .bmp) and lone OS/2 icons and pointers ("CI",
+ * "CP", "IC", "PT"): ExifTool knows only "BM" bitmaps; these are named BMP (as ImageMagick reads
+ * them) and cleaned by the BMP cleaner (image/bmp-array.ts).
+ *
+ * Truevision Targa pictures (TGA), which have no magic number and no ExifTool module: told by
+ * their header's fields (tga-header.ts), their text fields read here (tga-fields.ts). An
+ * uncompressed true-colour one with no image ID and no colour map starts as ExifTool's ICO magic
+ * says a cursor does (0, 0, 2, 0, any, 0): ExifTool reads it as a cursor of no images, which no
+ * cursor is; one whose image ID is 2, 4, 6 or 8 bytes long matches its ACR-NEMA (old DICOM)
+ * magic instead (Pillow's tga_id_field.tga). Either is taken for a Targa picture when its header
+ * holds a Targa header's values throughout (an ACR-NEMA file would need an empty first element
+ * numbered as a Targa image type followed by a picture's size and depth).
+ *
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
  * streams (compound-types.ts).
  */
 export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
-  if (type != null && type !== "MP3") return namedByRootStreams(file, read);
+  const misnamed = (type === "CUR" && Number(read.tags["File:ImageCount"] ?? 0) === 0) || type === "ACR";
+  if (type != null && type !== "MP3" && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
   try {
     // Most MP3s' ID3v2 tags end within the head the caller read: the file is then not opened.
     const bytes = async (at: number, length: number): Promise<Buffer> =>
       head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
+    if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
+    const targa = type == null || misnamed ? await readTgaTags(bytes, await opened.size()) : null;
+    if (targa != null) {
+      const { tags, messages } = recognisedAs(misnamed ? fileTagsOnly(read) : read, "TGA", "tga", "image/x-tga");
+      return { tags: { ...tags, ...targa }, messages };
+    }
+    if (misnamed) return namedByRootStreams(file, read);
     const afterTags = await bytes(await afterId3v2(bytes), 7);
     if (type === "MP3" && startsHeader(afterTags, 0)) {
       return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
@@ -62,6 +85,14 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   } finally {
     await opened.close();
   }
+}
+
+/** What ExifTool's ICO module reads from a Targa picture's header (its type and a count of no images). */
+const ICON_TAGS = new Set(["File:ImageType", "File:ImageCount"]);
+
+/** A read of a Targa picture as the type ExifTool took it for: only what it says of the file itself. */
+function fileTagsOnly(read: RawRead): RawRead {
+  return { tags: Object.fromEntries(Object.entries(read.tags).filter(([key]) => key.startsWith("File:") && !ICON_TAGS.has(key))), messages: [] };
 }
 
 /** A file opened on its first read, if any. */

@@ -1,3 +1,5 @@
+import { BadFileError } from "../errors.js";
+
 /**
  * Fields of a bitmap's info header (BITMAPV5HEADER, from the start of the info header) where its
  * colour profile is named: shared by the BMP cleaner and the bitmaps inside Office 97-2003 files.
@@ -11,3 +13,45 @@ export const PROFILE_LINKED = 0x4c494e4b; // 'LINK'
 export const LCS_SRGB = 0x73524742; // 'sRGB'
 export const BI_RGB = 0;
 export const BI_BITFIELDS = 3;
+/** OS/2 1.x's BITMAPCOREHEADER (ImageMagick's BMP2): 16-bit width and height, no compression. */
+export const CORE_HEADER = 12;
+/**
+ * OS/2 2.x's BITMAPINFOHEADER2: 16 to 64 bytes, laid out as Windows' 40-byte header as far as it
+ * goes, but its compression 3 is Huffman 1D (not Windows' bit fields) and 4 RLE24, each of a
+ * stated size. Windows' own headers are 40, 52, 56, 108 and 124 bytes.
+ */
+export const OS2_HEADER = 64;
+const OS2_HUFFMAN = 3;
+
+/**
+ * Fields of an info header of `infoSize` bytes that no reader needs, as [offset, size] from its
+ * start: OS/2 2.x's usReserved and ulIdentifier ("for application use"), V5's bV5Reserved.
+ */
+export function reservedFields(infoSize: number): readonly (readonly [number, number])[] {
+  if (infoSize === V5_HEADER) return [[120, 4]];
+  if (infoSize === CORE_HEADER || infoSize > OS2_HEADER || infoSize === 40 || infoSize === 52 || infoSize === 56) return [];
+  return ([[42, 2], [60, 4]] as const).filter(([at, size]) => at + size <= infoSize);
+}
+
+/** The size of the pixel array of the info header at `at`: stated for compressed data, computed for plain rows. */
+export function pixelBytes(bmp: Buffer, at: number, infoSize: number): number {
+  if (infoSize === CORE_HEADER) return rowsBytes(bmp.readUInt16LE(at + 4), bmp.readUInt16LE(at + 6), bmp.readUInt16LE(at + 10));
+  // A short OS/2 2.x header ends before the compression and size fields: none.
+  const compression = infoSize >= 20 ? bmp.readUInt32LE(at + 16) : BI_RGB;
+  const stated = infoSize >= 24 ? bmp.readUInt32LE(at + 20) : 0;
+  const os2 = infoSize === OS2_HEADER || infoSize < 40;
+  if ((compression !== BI_RGB && compression !== BI_BITFIELDS) || (os2 && compression === OS2_HUFFMAN)) {
+    if (stated === 0) throw damaged("its compressed pixel data has no stated size");
+    return stated;
+  }
+  return rowsBytes(bmp.readInt32LE(at + 4), bmp.readInt32LE(at + 8), bmp.readUInt16LE(at + 14));
+}
+
+/** Plain rows, each padded to four bytes. */
+function rowsBytes(width: number, height: number, bits: number): number {
+  return Math.ceil((Math.abs(width) * bits) / 32) * 4 * Math.abs(height);
+}
+
+export function damaged(why: string): BadFileError {
+  return new BadFileError(`The BMP file is damaged: ${why}.`);
+}

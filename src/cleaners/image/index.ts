@@ -11,6 +11,7 @@ import { pcxCleaner } from "./pcx.js";
 import { pngCleaner } from "./png.js";
 import { psdCleaner } from "./psd.js";
 import { svgCleaner } from "./svg.js";
+import { tgaCleaner } from "./tga.js";
 import { tiffCleaner } from "./tiff.js";
 import { webpCleaner } from "./webp.js";
 
@@ -25,6 +26,6 @@ const xmpSidecar = refusal(
 /** The image family's cleaners, in the order the registry tries them. */
 export const imageCleaners: readonly Cleaner[] = [
   jpegCleaner, pngCleaner, tiffCleaner, gifCleaner, webpCleaner, heifCleaner, svgCleaner,
-  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, pcxCleaner, metafileCleaner,
+  psdCleaner, jpeg2000Cleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, pcxCleaner, tgaCleaner, metafileCleaner,
   xmpSidecar,
 ];

@@ -12,7 +12,7 @@ import { pdfFindings, pdfObjectsOnce } from "./pdf.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
 import { type PictureAhead, previewFindings } from "./previews.js";
 import { psdFindings } from "./psd.js";
-import { commentFindings, pictureFindings } from "./tag-hidden.js";
+import { commentFindings, pictureFindings, privateDataFindings } from "./tag-hidden.js";
 import { timeFindings, softwareFindings } from "./time-software.js";
 import { trailerFindings } from "./trailer.js";
 import { FINDING_KINDS, type Finding, SEVERITIES, tagEntries } from "./types.js";
@@ -64,6 +64,7 @@ export async function findingsOf(
     ...aiFindings(entries),
     ...provenanceFindings(entries),
     ...commentFindings(entries),
+    ...privateDataFindings(entries),
     ...pictureFindings(entries),
     ...looked.flat(),
   ];

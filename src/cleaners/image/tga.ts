@@ -1,0 +1,68 @@
+import fsp from "node:fs/promises";
+import { BadFileError } from "../errors.js";
+import type { CleanContext, Cleaner } from "../types.js";
+import { TGA_FOOTER, TGA_HEADER, bytesPerPixel, colourMap, readTgaFooter, readTgaHeader } from "./tga-header.js";
+
+/** A run-length packet's first byte: its top bit set for a run of one value, clear for literal pixels; the count less one below. */
+const RUN = 0x80;
+
+/**
+ * Truevision Targa pictures (TGA): what they tell is in the image ID (free text), the version 2
+ * extension area (author, comments, date and time, job, software and its version, a postage-stamp
+ * thumbnail, colour correction and scan-line tables) and the developer area (any program's private
+ * fields), the last two found through the footer. The copy is a version 1 file: the header (its
+ * image ID length set to nothing, and a true-colour or grey picture's unused colour map dropped),
+ * the colour map of a colour-mapped picture and the pixel data byte for byte (run-length packets
+ * walked to find their end); everything after the pixels goes.
+ *
+ * What the extension area also says about display (gamma, pixel aspect ratio, whether a fourth
+ * channel is alpha) goes with it: ImageMagick and Pillow do not read it.
+ */
+export const tgaCleaner: Cleaner = {
+  name: "tga",
+  fileTypes: ["TGA"],
+  async clean(ctx: CleanContext): Promise<void> {
+    const tga = await fsp.readFile(ctx.input);
+    const footer = tga.length >= TGA_HEADER + TGA_FOOTER ? readTgaFooter(tga.subarray(tga.length - TGA_FOOTER)) : null;
+    const h = readTgaHeader(tga, footer != null);
+    if (h == null) throw damaged("its header holds values no Targa picture has");
+    const map = colourMap(h);
+    const pixelsAt = map.at + map.size;
+    const pixelsEnd = endOfPixels(tga, pixelsAt, h.width * h.height, bytesPerPixel(h), h.rle);
+    const header = Buffer.from(tga.subarray(0, TGA_HEADER));
+    header[0] = 0;
+    if (!h.colourMapped) {
+      header[1] = 0;
+      header.fill(0, 3, 8);
+    }
+    const kept = h.colourMapped ? tga.subarray(map.at, pixelsEnd) : tga.subarray(pixelsAt, pixelsEnd);
+    await fsp.writeFile(ctx.output, Buffer.concat([header, kept]));
+  },
+  isStructural: () => false,
+};
+
+/**
+ * Where `pixels` pixels from `at` end: raw, or as run-length packets (a run may cross a scan line,
+ * as some writers do; its last packet may reach past the picture's last pixel). Each packet takes
+ * at least two bytes, so the walk is bounded by the file's length whatever the picture's size.
+ */
+function endOfPixels(tga: Buffer, at: number, pixels: number, size: number, rle: boolean): number {
+  if (!rle) {
+    if (at + pixels * size > tga.length) throw damaged("its pixel data is cut short");
+    return at + pixels * size;
+  }
+  let pos = at;
+  for (let decoded = 0; decoded < pixels; ) {
+    if (pos >= tga.length) throw damaged("its pixel data is cut short");
+    const packet = tga[pos]!;
+    const count = (packet & ~RUN) + 1;
+    pos += 1 + ((packet & RUN) !== 0 ? size : count * size);
+    decoded += count;
+  }
+  if (pos > tga.length) throw damaged("its pixel data is cut short");
+  return pos;
+}
+
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The TGA picture is damaged: ${why}.`);
+}
