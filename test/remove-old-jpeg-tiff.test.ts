@@ -13,7 +13,7 @@ import { CONVERT, exiftool, run } from "./helpers/tools.js";
  * Old-style JPEG TIFF (compression 6: old scanners, fax and imaging software of the 1990s) was
  * refused as damaged. A page that keeps its JPEG headers and tables in a JPEG interchange format
  * stream is cleaned, the stream carried over with the strips, and so is one whose tables lie apart
- * or whose strip is the whole stream; one whose stream holds a comment is refused, never handed
+ * or whose strip is the whole stream (with or without an interchange stream's offset); one whose stream holds a comment is refused, never handed
  * back.
  */
 
@@ -111,6 +111,17 @@ describe("old-style JPEG TIFF", () => {
     const out = await cleanCopy(file);
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect(await pixels(out)).toBe(before);
+  });
+
+  test("whose interchange stream has no length and is its only strip (Kofax's scanner software) is cleaned, decoding the same", async () => {
+    const file = await makeOldJpegTiff(dir, MARKER, { layout: "interchangeNoLength" });
+    expect(await exiftool(["-s3", "-IFD0:OtherImageLength", file])).toBe("");
+    const before = await pixels(file);
+    expect(before).toMatch(/^64 48 [0-9a-f]{64}$/);
+    const out = await cleanCopy(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixels(out)).toBe(before);
+    expect(await exiftool(["-s3", "-IFD0:StripOffsets", out])).toBe(await exiftool(["-s3", "-IFD0:OtherImageStart", out]));
   });
 
   test("whose strip starts with a comment segment, without a start of image, is refused (libtiff skips it and decodes the rest)", async () => {

@@ -9,14 +9,15 @@ import { CONVERT, run } from "./tools.js";
  * its headers and tables) and the page's only strip. Artist holds `marker`. Other writers left
  * no interchange format stream: the strip is the whole stream (`layout: "strip"`), or only the
  * coded data with the tables stored apart (`layout: "tablesApart"`: JPEGQTables, JPEGDCTables and
- * JPEGACTables point at each component's tables, which libtiff builds the headers from).
+ * JPEGACTables point at each component's tables, which libtiff builds the headers from). Kofax's
+ * scanner software points at the stream and leaves its length out (`layout: "interchangeNoLength"`).
  */
 export interface OldJpegOptions {
   /** A comment segment holding this text, written into the stream after its start of image. */
   streamComment?: string;
   /** A JPEGQTables field (519) pointing into the interchange format stream's own tables. */
   qTables?: boolean;
-  layout?: "interchange" | "strip" | "tablesApart";
+  layout?: "interchange" | "interchangeNoLength" | "strip" | "tablesApart";
   /** Bytes written between the tables stored apart (where a hostile writer could hide text). */
   betweenTables?: string;
   /** The stream without its start of image (libtiff reads a strip's headers without it). */
@@ -52,6 +53,7 @@ export async function makeOldJpegTiff(dir: string, marker: string, options: OldJ
     [512, 3, 1, 1], [530, 3, 2, shorts([1, 1])],
   ];
   if (layout === "interchange") fields.push([513, 4, 1, stream], [514, 4, 1, jpeg.length]);
+  if (layout === "interchangeNoLength") fields.push([513, 4, 1, stream]);
   if (apart != null) {
     for (const [tag, offsets] of [[519, apart.q], [520, apart.dc], [521, apart.ac]] as const) {
       fields.push([tag, 4, 3, longs(offsets.map((o) => tablesAt + o))]);

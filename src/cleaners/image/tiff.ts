@@ -455,6 +455,11 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
     // TIFF offsets must be even (word-aligned).
     if (out.length % 2 === 1) out.bytes(Buffer.alloc(1));
   };
+  /** A field's value becomes the offsets of what it points at in the copy. */
+  const pointAt = (f: Entry, moved: readonly number[]): void => {
+    const value = w.words(moved);
+    Object.assign(f, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
+  };
   for (const entries of pages) {
     const fields = entries.map((e) => ({ ...e }));
     /** The page's single strip or tile and its tables, where the copy has them. */
@@ -463,6 +468,16 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
       const offsets = fields.find((e) => e.tag === offsetsTag);
       const counts = fields.find((e) => e.tag === countsTag);
       if (offsets == null) continue;
+      if (counts == null && offsetsTag === JPEG_INTERCHANGE && offsets.count === 1) {
+        // Without its length, an old-style JPEG page's interchange stream is read on from its start
+        // (libtiff); writers leave the length out when the stream is the page's only strip (Kofax's
+        // scanner software, Pillow's old-style-jpeg-compression.tif): it then points at the copy.
+        const start = (await src.numbers(offsets))[0];
+        const strip = copied.find((c) => c.from === start);
+        if (strip == null) throw damaged("its image data is not described");
+        pointAt(offsets, [strip.at]);
+        continue;
+      }
       if (counts == null || counts.count !== offsets.count) throw damaged("its image data is not described");
       const lengths = await src.numbers(counts);
       const moved: number[] = [];
@@ -482,8 +497,7 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
         out.copy(from, from + len);
         if (out.full) await out.flush();
       }
-      const value = w.words(moved);
-      Object.assign(offsets, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
+      pointAt(offsets, moved);
     }
     for (const f of fields.filter((e) => OLD_JPEG_TABLES.has(e.tag))) {
       const moved: number[] = [];
@@ -499,8 +513,7 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
         moved.push(out.length);
         out.copy(r[0], r[1]);
       }
-      const value = w.words(moved);
-      Object.assign(f, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
+      pointAt(f, moved);
     }
     fields.sort((a, b) => a.tag - b.tag);
     const outOfLine = fields.map((f) => {
