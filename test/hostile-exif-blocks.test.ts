@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cameraExif, cameraSettingsExif, exifSegment, heifWithExifItems, rawProfile } from "./helpers/make-exif-blocks.js";
+import { cameraExif, cameraSettingsExif, EXIF_RESOURCE, exifSegment, heifWithExifItems, heifWithItems, photoshopResource, rawProfile } from "./helpers/make-exif-blocks.js";
 import { makeJxl } from "./helpers/make-formats.js";
 import { box, childBoxes, heifPixelSignature, makeHeif, pngChunk } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -203,7 +203,7 @@ describe("JPEG EXIF within the first 64 kB", () => {
     expect(file.indexOf(Buffer.from([0xff, 0xda]))).toBeLessThan(64 * 1024);
     await expectQuickRefusal("settings.jpg", file);
     // The same with the tables just past the note's declared end (ExifTool 8 s of CPU).
-    await expectQuickRefusal("settings-outside.jpg", Buffer.concat([jpeg.subarray(0, 2), exifSegment(cameraSettingsExif(0x1111, false)), jpeg.subarray(2)]));
+    await expectQuickRefusal("settings-outside.jpg", Buffer.concat([jpeg.subarray(0, 2), exifSegment(cameraSettingsExif(0x1111, { dataInNote: false })), jpeg.subarray(2)]));
   }, 120_000);
 
   it("a photo with a Canon camera's maker note, its first scan within its first 64 kB, is still cleaned: the markers gone, pixels the same", async () => {
@@ -227,3 +227,73 @@ async function plainJpeg(name: string): Promise<string> {
   await run(CONVERT, ["-size", "64x48", "gradient:red-blue", file]);
   return file;
 }
+
+describe("Maker note records sharing one long table", () => {
+  it("a JPEG of 11 EXIF segments (714 kB), each a Canon maker note of 1,799 records pointing at one table of 12,800 values past the note's end, is a quick 422", async () => {
+    const jpeg = await fs.readFile(await plainJpeg("shared-table.jpg"));
+    const segment = exifSegment(cameraSettingsExif(1_799, { dataInNote: false, values: 12_800 }));
+    await expectQuickRefusal("shared-table.jpg", Buffer.concat([jpeg.subarray(0, 2), times(11, segment), jpeg.subarray(2)]));
+  }, 180_000);
+
+  it("a JPEG of 3 EXIF segments (194 kB), each a Canon maker note of 2,400 records pointing at tables of 48 values, each record followed by one of type 0 (ExifTool 7.8 s of CPU a segment), is a quick 422", async () => {
+    const jpeg = await fs.readFile(await plainJpeg("padded-records.jpg"));
+    const segment = exifSegment(cameraSettingsExif(2_400, { dataInNote: false, padded: true }));
+    await expectQuickRefusal("padded-records.jpg", Buffer.concat([jpeg.subarray(0, 2), times(3, segment), jpeg.subarray(2)]));
+  }, 180_000);
+});
+
+describe("PNG raw profiles of Photoshop image resources, and compressed text", () => {
+  const note = (): Buffer => photoshopResource(EXIF_RESOURCE, cameraExif(16_000));
+
+  it("twenty zTXt raw '8bim' profiles and twenty raw 'iptc' ones (ImageMagick's way), each an EXIF resource of a maker note of 16,000 entries, are quick 422s", async () => {
+    const png = await fs.readFile(await plainPng("resources.png"));
+    await expectQuickRefusal("8bim-profiles.png", afterHeader(png, Array<Buffer>(20).fill(zTXt("Raw profile type 8bim", rawProfile("8bim", note())))));
+    await expectQuickRefusal("iptc-profiles.png", afterHeader(png, Array<Buffer>(20).fill(zTXt("Raw profile type iptc", rawProfile("iptc", note())))));
+  }, 180_000);
+
+  it("a zTXt raw 'xmp' profile (ExifTool 1.15 GB), a zTXt comment (845 MB, 200 MB of JSON) and an iCCP profile (437 MB), each of 200 kB inflating to 200 MB, are quick 422s", async () => {
+    const png = await fs.readFile(await plainPng("bombs.png"));
+    const hex = Buffer.concat([Buffer.from("\nxmp\n 100000000\n", "latin1"), Buffer.alloc(200 * 1024 * 1024, "0")]);
+    await expectQuickRefusal("xmp-profile-bomb.png", afterHeader(png, [zTXt("Raw profile type xmp", hex)]));
+    await expectQuickRefusal("comment-bomb.png", afterHeader(png, [zTXt("Comment", Buffer.alloc(200 * 1024 * 1024, "a"))]));
+    const icc = Buffer.concat([Buffer.from("icc\0\0", "latin1"), zlib.deflateSync(Buffer.alloc(200 * 1024 * 1024))]);
+    await expectQuickRefusal("icc-bomb.png", afterHeader(png, [pngChunk("iCCP", icc)]));
+  }, 180_000);
+
+  it("a PNG made by ImageMagick from a photo with IPTC and EXIF (its raw '8bim' and 'iptc' profiles) is still cleaned: the markers gone, pixels the same", async () => {
+    const marker = "resource-marker";
+    const photo = await plainJpeg("iptc-photo.jpg");
+    await exiftool(["-q", "-q", "-overwrite_original", `-IPTC:Keywords=${marker}`, `-EXIF:Artist=${marker}`, photo]);
+    const file = path.join(dir, "iptc-photo.png");
+    await run(CONVERT, [photo, file]);
+    const keywords = pngChunks(await fs.readFile(file)).map(([, data]) => data.toString("latin1", 0, Math.max(0, data.indexOf(0))));
+    expect(keywords).toEqual(expect.arrayContaining(["Raw profile type 8bim", "Raw profile type iptc"]));
+    const bytes = await fs.readFile(file);
+    const { result } = await removeBytesWatched(server, dir, "iptc-photo.png", bytes);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(await findMarker(result.cleaned!, marker)).toEqual([]);
+    const cleaned = path.join(dir, "cleaned-iptc-photo.png");
+    await fs.writeFile(cleaned, result.cleaned!);
+    expect(await pixelSignature(cleaned)).toBe(await pixelSignature(file));
+  }, 120_000);
+});
+
+
+/** An XMP packet of `n` keywords (~18 bytes each). */
+const xmpPacket = (n: number): Buffer =>
+  Buffer.from(
+    `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag>${"<rdf:li>k</rdf:li>".repeat(n)}</rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`,
+    "latin1",
+  );
+
+describe("HEIC items put together besides EXIF", () => {
+  it("an XMP item deflated from 200 MB of spaces (200 kB; ExifTool 1.26 GB from 400 MB), one of 1,000 extents of a 180 kB packet, and a JPEG preview item of 3,000 extents of 200 kB are quick 422s", async () => {
+    const heic = await fs.readFile(await heif("heic", "xmp-items"));
+    const bomb = zlib.deflateSync(Buffer.alloc(200 * 1024 * 1024, 0x20), { level: 9 });
+    await expectQuickRefusal("xmp-bomb.heic", heifWithItems(heic, [{ type: "mime", contentType: "application/rdf+xml", encoding: "deflate", extents: [[0, bomb.length]] }], bomb));
+    const packet = xmpPacket(10_000);
+    await expectQuickRefusal("xmp-extents.heic", heifWithItems(heic, [{ type: "mime", contentType: "application/rdf+xml", extents: Array<[number, number]>(1_000).fill([0, packet.length]) }], packet));
+    const preview = Buffer.alloc(200_000);
+    await expectQuickRefusal("preview-extents.heic", heifWithItems(heic, [{ type: "jpeg", extents: Array<[number, number]>(3_000).fill([0, preview.length]) }], preview));
+  }, 180_000);
+});

@@ -57,8 +57,12 @@ export function cameraExif(n: number, value?: string): Buffer {
 
 /** A JPEG's APP1 segment holding an EXIF block. */
 export function exifSegment(block: Buffer): Buffer {
-  const payload = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), block]);
-  const head = Buffer.from([0xff, 0xe1, 0, 0]);
+  return jpegSegment(0xe1, Buffer.concat([Buffer.from("Exif\0\0", "latin1"), block]));
+}
+
+/** A JPEG segment of `marker` holding `payload`. */
+export function jpegSegment(marker: number, payload: Buffer): Buffer {
+  const head = Buffer.from([0xff, marker, 0, 0]);
   head.writeUInt16BE(payload.length + 2, 2);
   return Buffer.concat([head, payload]);
 }
@@ -98,10 +102,27 @@ function locations(b: Buffer, iloc: { at: number; size: number }): Location[] {
  * The HEIF/AVIF `file` with `items` more EXIF items (ids from 1000), stored in an `mdat` at the
  * end: item i is 4 zero bytes of its own (the offset of its TIFF header: none) followed by
  * `extents` times the shared `block`, so that ExifTool reads each item as a block of its own, at
- * its own place. The `meta` box is rebuilt (`iloc` version 1, 32-bit offsets and lengths), the
- * picture's locations moved by what it grew.
+ * its own place.
  */
 export function heifWithExifItems(file: Buffer, block: Buffer, items: number, extents = 1): Buffer {
+  const exif = Array.from({ length: items }, (_, i): ExtraItem => ({ type: "Exif", extents: [[4 * i, 4], ...Array<[number, number]>(extents).fill([4 * items, block.length])] }));
+  return heifWithItems(file, exif, Buffer.concat([Buffer.alloc(4 * items), block]));
+}
+
+/** An item to add to a HEIF: its type (a `mime` item's content type and encoding), and its extents in the added `mdat`'s payload. */
+export interface ExtraItem {
+  type: string;
+  contentType?: string;
+  encoding?: string;
+  extents: Array<[at: number, length: number]>;
+}
+
+/**
+ * The HEIF/AVIF `file` with `items` more (ids from 1000), their bytes in `tail`, stored in an
+ * `mdat` at the end. The `meta` box is rebuilt (`iloc` version 1, 32-bit offsets and lengths), the
+ * picture's locations moved by what it grew.
+ */
+export function heifWithItems(file: Buffer, items: ExtraItem[], tail: Buffer): Buffer {
   const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
   if (meta == null) throw new Error("no meta box");
   const metaEnd = meta.at + meta.size;
@@ -110,12 +131,13 @@ export function heifWithExifItems(file: Buffer, block: Buffer, items: number, ex
   const iloc = children.find((x) => x.type === "iloc");
   if (iinf == null || iloc == null || file[iinf.at + 8] !== 0) throw new Error("no iinf (version 0) or iloc box");
   const entries = childBoxes(file, iinf.at + 14, iinf.at + iinf.size).map((e) => file.subarray(e.at, e.at + e.size));
-  for (let i = 0; i < items; i++) {
-    const infe = Buffer.alloc(13); // version 2, id, protection 0, type, no name
+  for (const [i, it] of items.entries()) {
+    const infe = Buffer.alloc(12); // version 2, id, protection 0, type, then the name
     infe[0] = 2;
     infe.writeUInt16BE(1000 + i, 4);
-    infe.write("Exif", 8, "latin1");
-    entries.push(box("infe", infe));
+    infe.write(it.type, 8, "latin1");
+    const strings = it.type === "mime" ? `\0${it.contentType ?? ""}\0${it.encoding ?? ""}\0` : "\0";
+    entries.push(box("infe", Buffer.concat([infe, Buffer.from(strings, "latin1")])));
   }
   const count = Buffer.alloc(2);
   count.writeUInt16BE(entries.length);
@@ -123,7 +145,7 @@ export function heifWithExifItems(file: Buffer, block: Buffer, items: number, ex
   const own = locations(file, iloc);
   const ilocAt = (tailAt: number, shift: number): Buffer => {
     const all: Location[] = own.map((l) => ({ ...l, extents: l.extents.map(([at, n]) => [l.method === 0 && at >= metaEnd ? at + shift : at, n]) }));
-    for (let i = 0; i < items; i++) all.push({ id: 1000 + i, method: 0, extents: [[tailAt + 4 * i, 4], ...Array<[number, number]>(extents).fill([tailAt + 4 * items, block.length])] });
+    for (const [i, it] of items.entries()) all.push({ id: 1000 + i, method: 0, extents: it.extents.map(([at, n]) => [tailAt + at, n]) });
     const parts = [Buffer.from([1, 0, 0, 0, 0x44, 0x00, all.length >> 8, all.length & 255])];
     for (const l of all) {
       const head = Buffer.alloc(8);
@@ -144,7 +166,7 @@ export function heifWithExifItems(file: Buffer, block: Buffer, items: number, ex
     box("meta", Buffer.concat([file.subarray(meta.at + 8, meta.at + 12), ...children.map((c) => (c === iinf ? newIinf : c === iloc ? newIloc : file.subarray(c.at, c.at + c.size)))]));
   const shift = metaWith(ilocAt(0, 0)).length - meta.size;
   const newMeta = metaWith(ilocAt(file.length + shift + 8, shift));
-  return Buffer.concat([file.subarray(0, meta.at), newMeta, file.subarray(metaEnd), box("mdat", Buffer.concat([Buffer.alloc(4 * items), block]))]);
+  return Buffer.concat([file.subarray(0, meta.at), newMeta, file.subarray(metaEnd), box("mdat", tail)]);
 }
 
 /**
@@ -158,19 +180,34 @@ export function rawProfile(name: string, bytes: Buffer): Buffer {
 
 /**
  * A Canon EXIF block whose maker note holds `n` records of its CameraSettings tag (1), each
- * pointing at 48 SHORT values of its own, 2 bytes after the last's (overlapping): ExifTool decodes
- * each as a table of 48 tags. The values follow the records in the note, or (`dataInNote` false)
- * just past the note's end, where ExifTool reads Canon's values too.
+ * pointing at `values` SHORT values of its own (48 by default), 2 bytes after the last's
+ * (overlapping): ExifTool decodes each as a table of tags. The values follow the records in the
+ * note, or (`dataInNote` false) just past the note's end, where ExifTool reads Canon's values too.
+ * With `padded`, each record is followed by one of type 0, which ExifTool skips without a word.
  */
-export function cameraSettingsExif(n: number, dataInNote = true): Buffer {
+export function cameraSettingsExif(n: number, opts: { dataInNote?: boolean; values?: number; padded?: boolean } = {}): Buffer {
+  const values = opts.values ?? 48;
+  const slot = opts.padded === true ? 2 : 1;
   return canonExif(
-    n,
-    2 * n + 96,
+    slot * n,
+    2 * n + 2 * values,
     (entry, recordAt, dataAt, tiff) => {
-      for (let i = 0; i < n; i++) entry(recordAt(i), 1, 3, 48, dataAt + 2 * i);
-      // Every value 96: the table's first value is its length in bytes, which ExifTool checks.
-      for (let at = dataAt; at + 2 <= tiff.length; at += 2) tiff.writeUInt16LE(96, at);
+      for (let i = 0; i < n; i++) entry(recordAt(slot * i), 1, 3, values, dataAt + 2 * i);
+      // Every value the table's length in bytes: its first value is that, which ExifTool checks.
+      for (let at = dataAt; at + 2 <= tiff.length; at += 2) tiff.writeUInt16LE((2 * values) & 0xffff, at);
     },
-    dataInNote,
+    opts.dataInNote ?? true,
   );
 }
+
+/** A Photoshop image resource block ('8BIM', `id`, no name, `data` padded to an even length). */
+export function photoshopResource(id: number, data: Buffer): Buffer {
+  const head = Buffer.alloc(12);
+  head.write("8BIM", 0, "latin1");
+  head.writeUInt16BE(id, 4);
+  head.writeUInt32BE(data.length, 8);
+  return Buffer.concat([head, data, Buffer.alloc(data.length % 2)]);
+}
+
+/** Photoshop's EXIF resource id (EXIFInfo). */
+export const EXIF_RESOURCE = 0x0422;

@@ -2,6 +2,7 @@ import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { walkPngChunkHeads } from "./png-chunks.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
+import { checkPhotoshopExif } from "./photoshop-exif-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
@@ -18,9 +19,10 @@ export const MAX_PNG_TAG_CHUNKS = 10_000;
 export const MAX_PNG_CHUNKS = 300_000;
 
 /**
- * Bytes of EXIF blocks read into memory and inflated (compressed eXIf or zxIf chunks, raw profile
- * text), in all: ExifTool inflates such chunks whole, to its memory cap. ImageMagick's raw profile
- * of a photo's EXIF is tens of kilobytes of hex.
+ * Bytes of EXIF blocks, raw profiles and compressed text read into memory and inflated (compressed
+ * eXIf or zxIf chunks, raw profile text of any kind, zTXt, compressed iTXt and iCCP chunks), in
+ * all: ExifTool inflates such chunks whole, to its memory cap. ImageMagick's raw profile of a
+ * photo's EXIF is tens of kilobytes of hex, a colour profile a few kilobytes compressed.
  */
 export const MAX_PNG_EXIF_BYTES = 32 * 1024 * 1024;
 
@@ -30,10 +32,20 @@ const PICTURE_CHUNKS = new Set(["IDAT", "fdAT", "fcTL"]);
 const EXIF_CHUNKS = new Set(["eXIf", "zxIf"]);
 const TEXT_CHUNKS = new Set(["tEXt", "zTXt", "iTXt"]);
 /**
- * Keywords of text chunks that ExifTool reads as EXIF: ImageMagick's raw profiles, the bytes in
- * hex (ExifTool also takes them with a lower-case first letter).
+ * Keywords of text chunks that ExifTool reads as profiles (ImageMagick's raw profiles, the bytes in
+ * hex; ExifTool also takes them with a lower-case first letter), by what it reads in them: EXIF
+ * (an APP1 profile may hold XMP instead), Photoshop image resources (an 'iptc' profile holds
+ * either those or bare IPTC records), or a block of its own (XMP, ICC), decoded all the same.
  */
-const RAW_EXIF_PROFILES = new Set(["Raw profile type exif", "Raw profile type APP1"]);
+const RAW_PROFILES: ReadonlyMap<string, "exif" | "resources" | "iptc" | "other"> = new Map([
+  ["Raw profile type exif", "exif"],
+  ["Raw profile type APP1", "exif"],
+  ["Raw profile type 8bim", "resources"],
+  ["Raw profile type iptc", "iptc"],
+  ["Raw profile type xmp", "other"],
+  ["Raw profile type icc", "other"],
+  ["Raw profile type icm", "other"],
+]);
 /** A keyword is 1-79 bytes, then its NUL. */
 const KEYWORD_BYTES = 80;
 
@@ -51,13 +63,13 @@ export async function checkPngShape(file: string): Promise<void> {
     await walkPngChunkHeads(src, ({ type, at, length }) => {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
-      if (EXIF_CHUNKS.has(type) || TEXT_CHUNKS.has(type)) exif.push({ type, at: at + 8, length: Math.min(length, src.size - at - 8) });
+      if (EXIF_CHUNKS.has(type) || TEXT_CHUNKS.has(type) || type === "iCCP") exif.push({ type, at: at + 8, length: Math.min(length, src.size - at - 8) });
     });
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
     const budget = new ExifByteBudget(MAX_PNG_EXIF_BYTES, "png");
     for (const chunk of exif) {
       if (EXIF_CHUNKS.has(chunk.type)) await checkExifChunk(src, chunk, tally, budget);
-      else await checkRawProfile(src, chunk, tally, budget);
+      else await checkTextChunk(src, chunk, tally, budget);
     }
   } finally {
     await src.close();
@@ -83,30 +95,39 @@ async function checkExifChunk(src: FileBytes, chunk: { at: number; length: numbe
 }
 
 /**
- * A text chunk holding a raw EXIF profile as ExifTool reads it (FoundPNG, ProcessProfile):
- * "\nTYPE\nLENGTH\nHEX", inflated first when the chunk is compressed, the hex decoded as Perl's
- * pack does (any letter or digit gives a nibble; white space is dropped), then a TIFF structure
- * after "Exif\0\0" or from a TIFF header.
+ * A text chunk (or a colour profile's iCCP) as ExifTool reads it (FoundPNG, ProcessProfile): its
+ * text inflated when compressed, whatever its keyword (a zTXt comment of 204 kB inflating to
+ * 200 MB took ExifTool 845 MB and gave 200 MB of JSON; an iCCP chunk as much, 437 MB), and a raw
+ * profile ("\nTYPE\nLENGTH\nHEX") decoded as Perl's pack does (any letter or digit gives a
+ * nibble; white space is dropped): an EXIF profile is then a TIFF structure after "Exif\0\0" or
+ * from a TIFF header, a Photoshop one image resources whose EXIF blocks count too. Compressed
+ * chunks and raw profiles take from the budget.
  */
-async function checkRawProfile(src: FileBytes, chunk: { type: string; at: number; length: number }, tally: TiffTally, budget: ExifByteBudget): Promise<void> {
-  const head = await src.read(chunk.at, Math.min(chunk.length, KEYWORD_BYTES));
+async function checkTextChunk(src: FileBytes, chunk: { type: string; at: number; length: number }, tally: TiffTally, budget: ExifByteBudget): Promise<void> {
+  const head = await src.read(chunk.at, Math.min(chunk.length, KEYWORD_BYTES + 2));
   const nul = head.indexOf(0);
   if (nul < 0) return;
   const keyword = head.toString("latin1", 0, nul);
-  if (!RAW_EXIF_PROFILES.has(keyword) && !RAW_EXIF_PROFILES.has(keyword.charAt(0).toUpperCase() + keyword.slice(1))) return;
+  const kind = RAW_PROFILES.get(keyword) ?? RAW_PROFILES.get(keyword.charAt(0).toUpperCase() + keyword.slice(1));
+  if (kind == null && !isCompressed(chunk.type, head.subarray(nul + 1))) return;
   budget.take(chunk.length);
   const data = await src.read(chunk.at, chunk.length);
   const text = textOf(chunk.type, data.subarray(nul + 1), budget);
-  const profile = text == null ? null : decodeProfile(text);
+  const profile = text == null || kind == null ? null : decodeProfile(text);
   if (profile == null) return;
+  if (kind === "resources" || (kind === "iptc" && profile[0] !== 0x1c)) await checkPhotoshopExif(profile, tally);
+  if (kind !== "exif") return;
   if (profile.toString("latin1", 0, 6) === "Exif\0\0") await checkTiffBytes(profile.subarray(6), tally);
   else if (["MM\0*", "II*\0"].includes(profile.toString("latin1", 0, 4))) await checkTiffBytes(profile, tally);
 }
 
-/** The text of a tEXt, zTXt or iTXt chunk after its keyword, inflated where compressed; null where ExifTool reads none. */
+/** Whether a chunk's text after its keyword is compressed: an iCCP's and a zTXt's always, an iTXt's when its flag says so. */
+const isCompressed = (type: string, rest: Buffer): boolean => type === "iCCP" || type === "zTXt" || (type === "iTXt" && rest[0] === 1);
+
+/** The text of a tEXt, zTXt or iTXt chunk (or an iCCP's profile) after its keyword, inflated where compressed; null where ExifTool reads none. */
 function textOf(type: string, rest: Buffer, budget: ExifByteBudget): Buffer | null {
   if (type === "tEXt") return rest;
-  if (type === "zTXt") return rest[0] === 0 ? budget.inflate(rest.subarray(1), "zlib") : null;
+  if (type === "zTXt" || type === "iCCP") return rest[0] === 0 ? budget.inflate(rest.subarray(1), "zlib") : null;
   // iTXt: compression flag and method, then a language tag and a translated keyword, each NUL-ended.
   if (rest.length < 4) return null;
   const lang = rest.indexOf(0, 2);

@@ -1,6 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
-import { checkHeifExifItems } from "../image/heif-exif-screen.js";
+import { checkHeifItems } from "../image/heif-item-screen.js";
 
 /** The first box types by which ExifTool takes a file for QuickTime / ISO BMFF (its MOV magic number). */
 const FIRST_BOXES = new Set(["free", "skip", "wide", "ftyp", "pnot", "PICT", "pict", "moov", "mdat", "junk", "uuid"]);
@@ -88,7 +88,7 @@ const SEGMENT_HEADS = new Set(["styp", "sidx"]);
  * the top level and inside every container ExifTool walks (an item list's items too), before
  * ExifTool reads it. Only box heads are read. A box that does not fit where it stands ends the
  * walk of its container: damage is left to ExifTool and the cleaner, which stop there too. The
- * EXIF items of its `meta` boxes are counted then (see heif-exif-screen.ts).
+ * EXIF items of its `meta` boxes are counted then (see heif-item-screen.ts).
  *
  * With `hide`, the caller shows ExifTool the file without the runs of plain fragments it gives
  * back (all but the last of each run): those are counted against MAX_PLAIN_FRAGMENTS instead, so
@@ -146,7 +146,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
     at += box.size;
   }
   if (run != null) endRun(run, count, shape);
-  await checkHeifExifItems(src, count.metas);
+  await checkHeifItems(src, count.metas);
   return shape;
 }
 

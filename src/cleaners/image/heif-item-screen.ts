@@ -5,12 +5,20 @@ import { boxAt } from "./heif-boxes.js";
 import { checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
- * Bytes of EXIF items that ExifTool puts together (all of an item's extents, inflated when the
- * item says it is deflated), in all the `meta` boxes of a file. An item's extents may point
- * anywhere in the file, the same bytes many times: one item of 5,000 extents of a 197 kB block
- * took ExifTool to its memory cap. A photo's EXIF item is tens of kilobytes.
+ * Bytes of EXIF items and of deflated items that the screen reads (all of an item's extents,
+ * inflated when the item says it is deflated), in all the `meta` boxes of a file, as ExifTool puts
+ * them together. An item's extents may point anywhere in the file, the same bytes many times: one
+ * item of 5,000 extents of a 197 kB block took ExifTool to its memory cap. A photo's EXIF item is
+ * tens of kilobytes.
  */
 export const MAX_EXIF_ITEM_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of the items ExifTool puts together (EXIF, XMP, a JPEG preview, a URI's property list),
+ * in all, beyond the file's own size: more is bytes read many times over, or inflated.
+ */
+export const MAX_ITEM_BYTES_PAST_SIZE = 16 * 1024 * 1024;
+/** The items ExifTool puts together, by content type or item type (QuickTime.pm's HandleItemInfo). */
+const ASSEMBLED_ITEMS = new Set(["Exif", "application/rdf+xml", "jpeg", "uri "]);
 /** An item table (`iinf`, `iloc`) is read whole up to this size: real ones hold tens of items, a grid's tiles a few hundred. */
 const MAX_ITEM_TABLE_BYTES = 16 * 1024 * 1024;
 
@@ -28,19 +36,24 @@ interface Item {
 
 /**
  * Refuses (TooComplexError) a QuickTime / ISO BMFF file (HEIC, AVIF) whose EXIF items hold more
- * than MAX_EXIF_ENTRIES directory entries in all, maker notes counted, or put together more than
- * MAX_EXIF_ITEM_BYTES. ExifTool reads every EXIF item of every `meta` box, each at its own place as
- * a block of its own: twenty items sharing one maker note of 16,000 entries (197 kB) took it 16 s
- * and 390 MB. `metas` are where the children of each `meta` box lie. Items ExifTool does not
- * read (protected, in another file, of an unknown encoding) are not read either.
+ * than MAX_EXIF_ENTRIES directory entries in all, maker notes counted, or whose items that
+ * ExifTool puts together (EXIF, XMP, previews) add up to more than the file's size and
+ * MAX_ITEM_BYTES_PAST_SIZE. ExifTool reads every EXIF item of every `meta` box, each at its own
+ * place as a block of its own: twenty items sharing one maker note of 16,000 entries (197 kB) took
+ * it 16 s and 390 MB. `metas` are where the children of each `meta` box lie. Items ExifTool does
+ * not read (protected, in another file, of an unknown encoding) are not read either; only EXIF
+ * items and deflated ones are read into memory.
  */
-export async function checkHeifExifItems(src: FileBytes, metas: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
+export async function checkHeifItems(src: FileBytes, metas: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
   const tally = new TiffTally(MAX_EXIF_ENTRIES);
-  const budget = new ExifByteBudget(MAX_EXIF_ITEM_BYTES, "heif");
+  const budget = { read: new ExifByteBudget(MAX_EXIF_ITEM_BYTES, "heif"), all: new ExifByteBudget(src.size + MAX_ITEM_BYTES_PAST_SIZE, "heif items") };
   for (const meta of metas) {
     const { items, idat } = await itemsOf(src, meta.from, meta.to);
     for (const item of items.values()) {
-      const block = await exifBlockOf(src, item, idat, budget);
+      const kind = item.contentType || item.type;
+      if (kind == null || !ASSEMBLED_ITEMS.has(kind)) continue;
+      const data = await assembled(src, item, idat, budget, kind === "Exif");
+      const block = kind === "Exif" && data != null ? exifBlockOf(data) : null;
       if (block != null) await checkTiffBytes(block, tally);
     }
   }
@@ -167,32 +180,48 @@ function readItemLocations(table: Buffer, items: Map<number, Item>): void {
 }
 
 /**
- * The TIFF structure of an EXIF item as ExifTool reads it (HandleItemInfo): its extents put
- * together up to the first that holds nothing, inflated when deflated, after the 4-byte offset of
- * its TIFF header (or at a TIFF header, or after a bare "Exif\0\0"). Null for items ExifTool does
- * not read as EXIF.
+ * An item's bytes as ExifTool puts them together (HandleItemInfo): its extents up to the first
+ * that holds nothing, inflated when deflated, each counted into `budget.all`, and, when read,
+ * into `budget.read` too; read only when `keep` is asked for or they are to be inflated. Null for
+ * items ExifTool does not read, and when nothing is kept.
  */
-async function exifBlockOf(src: FileBytes, it: Item, idat: number | null, budget: ExifByteBudget): Promise<Buffer | null> {
-  if ((it.contentType || it.type) !== "Exif") return null;
+async function assembled(src: FileBytes, it: Item, idat: number | null, budget: ItemBudget, keep: boolean): Promise<Buffer | null> {
   const method = it.method ?? 0;
   if (it.encoding && it.encoding !== "deflate") return null;
   if (it.protection || method > 1 || (method === 1 && idat == null) || it.dataReference || !it.extents?.length) return null;
+  const read = keep || it.encoding === "deflate";
   const base = (it.base ?? 0) + (method === 1 ? idat! : 0);
   const parts: Buffer[] = [];
   for (const { offset, length } of it.extents) {
     const at = base + offset;
     if (at >= src.size || length === 0) break;
     const n = Math.min(length, src.size - at);
-    budget.take(n);
+    budget.all.take(n);
+    if (!read) continue;
+    budget.read.take(n);
     parts.push(await src.read(at, n));
   }
-  let block: Buffer = Buffer.concat(parts);
+  if (!read) return null;
+  const block: Buffer = Buffer.concat(parts);
   if (block.length === 0) return null;
-  if (it.encoding === "deflate") {
-    const inflated = budget.inflate(block, "zlib");
-    if (inflated == null) return null;
-    block = inflated;
-  }
+  if (it.encoding !== "deflate") return block;
+  const inflated = budget.read.inflate(block, "zlib");
+  if (inflated != null) budget.all.take(inflated.length);
+  return inflated;
+}
+
+/** What a file's items may take: bytes read into memory, and bytes ExifTool puts together. */
+interface ItemBudget {
+  read: ExifByteBudget;
+  all: ExifByteBudget;
+}
+
+/**
+ * The TIFF structure of an EXIF item's bytes as ExifTool reads it: after the 4-byte offset of its
+ * TIFF header (or at a TIFF header, or after a bare "Exif\0\0"). Null when that offset is past
+ * its end.
+ */
+function exifBlockOf(block: Buffer): Buffer | null {
   if (block.length < 4) return block;
   if (block.toString("latin1", 0, 4) === "MM\0*" || block.toString("latin1", 0, 4) === "II*\0") return block;
   if (block.toString("latin1", 0, 6) === "Exif\0\0") return block.subarray(6);
