@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
-import { REFUSAL_MS } from "./helpers/quick-refusal.js";
+import { expectQuickRefusal, REFUSAL_MS } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
@@ -99,5 +99,42 @@ describe("POST /api/v1/remove on a JP2 whose codestream holds comments", () => {
     expect(Date.now() - started).toBeLessThan(REFUSAL_MS);
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The JPEG 2000 file is damaged: a tile-part length runs outside its codestream.");
+  }, 60_000);
+});
+
+describe("POST /api/v1/remove on a bare JPEG 2000 codestream (.j2c, .j2k)", () => {
+  // A bare codestream used to be refused as a type the service does not clean; its only metadata
+  // is its comments, which ExifTool reads (as Comment) but cannot write in this format.
+  it("cuts the comments of the main header and of a tile-part header, pixels unchanged", async () => {
+    const file = await commented("j2k");
+    const original = await fs.readFile(file);
+    expect(original.indexOf(`tile ${MARKER}`)).toBeGreaterThan(0);
+    expect(await exiftool(["-s3", "-Comment", file])).toContain(MARKER);
+    const pixels = await pixelSignature(file);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "tiles.j2k");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned.j2k");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(cleaned!.includes("OpenJPEG")).toBe(false);
+    expect(cleaned!.length).toBeLessThan(original.length);
+    expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("J2C");
+    expect(await pixelSignature(out)).toBe(pixels);
+  });
+
+  it("refuses a codestream whose index of tile-part lengths a cut tile-part comment would make wrong", async () => {
+    const file = await commented("j2k", ["-TLM"]);
+    const { status, body } = await removeViaApi(server, file, "indexed.j2k");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The JPEG 2000 codestream's tile-part comments cannot be removed without breaking its index of tile-parts.");
+  });
+
+  it("refuses at once a codestream of 300,000 one-byte comments (2 MB; ExifTool reads each as a tag: 83-91 s at 270 MB)", async () => {
+    const bytes = await fs.readFile(await commented("j2k"));
+    const sizEnd = 4 + bytes.readUInt16BE(4);
+    const many = Buffer.concat([bytes.subarray(0, sizEnd), Buffer.concat(Array<Buffer>(300_000).fill(comment("x"))), bytes.subarray(sizEnd)]);
+    await expectQuickRefusal(server, dir, "comments.j2k", many);
   }, 60_000);
 });
