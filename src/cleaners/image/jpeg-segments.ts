@@ -60,9 +60,11 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
     const marker = (await src.byte(i))!;
     i++;
     if (marker === EOI) return finish(false);
-    if (marker === SOI || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      throw damaged("it has a misplaced marker");
-    }
+    if (marker === SOI) throw damaged("it has a misplaced marker");
+    // Outside image data libjpeg discards a stuffed 0xFF00 as extraneous bytes and ignores the
+    // markers that have no segment (RSTn, TEM), and decodes the picture (Pillow's
+    // jpeg_ff00_header.jpg): so does this walk, and a copy made of segments leaves them out.
+    if (marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
     if (i + 2 > src.size) return finish(true);
     const length = (await src.read(i, 2)).readUInt16BE(0);
     if (length < 2 || i + length > src.size) {
