@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
@@ -10,6 +11,12 @@ import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 export const MAX_JPEG_SEGMENTS = 10_000;
 
 const APP1 = 0xe1;
+const APP11 = 0xeb;
+/**
+ * Places of the arrays in which ExifTool keeps the pieces of JUMBF boxes not yet complete (see
+ * JumbfSegments): a box cut in as many segments as a JPEG may hold before its picture.
+ */
+const MAX_JUMBF_PLACES = MAX_JPEG_SEGMENTS + 1;
 
 export function isJpegHead(bytes: Buffer): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -27,7 +34,7 @@ export function jpegNeedsCheck(head: Buffer): boolean {
   for (let at = 2; ; ) {
     const step = nextSegment(head.subarray(at, at + 4), at);
     if (step === "scan") return false;
-    if (step === "end" || head[at + 1] === APP1) return true;
+    if (step === "end" || head[at + 1] === APP1 || head[at + 1] === APP11) return true;
     if (step.counted && ++count > MAX_JPEG_SEGMENTS) return true;
     at = step.next;
   }
@@ -35,7 +42,8 @@ export function jpegNeedsCheck(head: Buffer): boolean {
 
 /**
  * Refuses (TooComplexError) a JPEG of more than MAX_JPEG_SEGMENTS segments before its first scan,
- * or whose EXIF segments hold more than MAX_EXIF_ENTRIES directory entries.
+ * whose EXIF segments hold more than MAX_EXIF_ENTRIES directory entries, or whose JUMBF segments
+ * (C2PA manifests) are past jumbf-screen's limits or numbered past MAX_JUMBF_PLACES.
  */
 export async function checkJpegShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
@@ -49,6 +57,7 @@ export async function checkJpegShape(file: string): Promise<void> {
 /** The same, of a file's bytes (its first ones only, in passesInHead). */
 export async function checkJpegBytes(src: FileBytes): Promise<void> {
   const exif = new TiffTally(MAX_EXIF_ENTRIES);
+  const jumbf = new JumbfSegments();
   let count = 0;
   for (let at = 2; ; ) {
     const head = src.peek(at, 4) ?? (await src.read(at, 4));
@@ -56,8 +65,69 @@ export async function checkJpegBytes(src: FileBytes): Promise<void> {
     if (step === "scan" || step === "end") return; // the end, or damage: the cleaner's to judge
     if (step.counted && ++count > MAX_JPEG_SEGMENTS) throw new TooComplexError(`jpeg: more than ${MAX_JPEG_SEGMENTS} segments before the picture`);
     if (head[1] === APP1) await checkExifBlock(src, at + 4, step.next - at - 4, exif);
+    if (head[1] === APP11) await jumbf.add(src, at + 4, step.next - at - 4);
     // A run of fill bytes is stepped over at once (the marker is its last 0xff).
     at = step.counted ? step.next : (await src.skip(0xff, at)) - 1;
+  }
+}
+
+/**
+ * JUMBF boxes in APP11 segments, put together as ExifTool does: each segment names its box's type
+ * and its place in the box ("JP", an instance, a sequence number, then the box's header again and
+ * a piece of its payload); a box is walked (see jumbf-screen.ts) when its pieces so far add up to
+ * its length. ExifTool keeps the pieces of each type in an array indexed by the sequence number,
+ * as long as the number says: one segment numbered 100,000,000 would make it an array of 800 MB.
+ */
+class JumbfSegments {
+  private readonly pieces = new Map<string, Buffer[]>();
+  /** Places of the arrays ExifTool holds for boxes not yet complete. */
+  private places = 0;
+  private readonly tally = new JumbfTally();
+
+  async add(src: FileBytes, at: number, length: number): Promise<void> {
+    if (length < 16) return;
+    const payload = await src.read(at, Math.min(length, src.size - at));
+    if (payload.length < 16 || payload.toString("latin1", 0, 2) !== "JP") return;
+    const seq = payload.readUInt32BE(4);
+    let type = payload.toString("latin1", 12, 16);
+    let total = payload.readUInt32BE(8);
+    const header = Buffer.from(payload.subarray(8, 16));
+    // A writer's bug ExifTool mends: the length and type little-endian.
+    if (type === "bmuj") {
+      type = "jumb";
+      total = payload.readUInt32LE(8);
+      header.writeUInt32BE(total, 0);
+      header.write(type, 4, "latin1");
+    }
+    let headerLength = 8;
+    if (total === 1 && payload.length >= 24) {
+      total = Number(payload.readBigUInt64BE(16));
+      headerLength = 16;
+    }
+    let pieces = this.pieces.get(type);
+    if (pieces == null) {
+      pieces = [Buffer.alloc(0)];
+      this.pieces.set(type, pieces);
+      this.places++;
+    }
+    if (total < headerLength || (pieces[seq]?.length ?? 0) > 0) return;
+    if (seq >= pieces.length) {
+      this.places += seq + 1 - pieces.length;
+      if (this.places > MAX_JUMBF_PLACES) throw new TooComplexError(`jpeg: JUMBF segments numbered past ${MAX_JUMBF_PLACES}`);
+    }
+    this.tally.take(payload.length);
+    // A copy: a view would keep the reader's whole window alive.
+    pieces[seq] = Buffer.from(payload.subarray(8 + headerLength));
+    let size = headerLength;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      if (piece == null) return;
+      size += piece.length;
+    }
+    if (size !== total) return;
+    this.pieces.delete(type);
+    this.places -= pieces.length;
+    checkJumbf(Buffer.concat([header.subarray(0, 8), payload.subarray(16, 8 + headerLength), ...pieces]), this.tally);
   }
 }
 

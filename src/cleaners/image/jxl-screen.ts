@@ -2,6 +2,7 @@ import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
 import { boxAt } from "./heif-boxes.js";
+import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
 /**
@@ -28,13 +29,15 @@ export function isJxlHead(bytes: Buffer): boolean {
  * whose EXIF blocks hold more than MAX_EXIF_ENTRIES directory entries in all, maker notes counted:
  * ExifTool reads every `Exif` box and every Brotli-compressed one (`brob` of type Exif), each as a
  * block of its own (twenty boxes of a maker note of 16,000 entries, 3.8 MB, held it to its 60 s
- * timeout at 474 MB). A box that does not fit ends the walk: damage is the cleaner's to judge.
+ * timeout at 474 MB), and whose JUMBF boxes (C2PA manifests) are past jumbf-screen's limits. A box
+ * that does not fit ends the walk: damage is the cleaner's to judge.
  */
 export async function checkJxlShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
     const brotli = new ExifByteBudget(MAX_JXL_BROTLI_EXIF_BYTES, "jpeg xl");
+    const jumbf = new JumbfTally();
     let count = 0;
     for (let at = 0; src.size - at >= 8; ) {
       const box = boxAt(src.peek(at, 16) ?? (await src.read(at, 16)), 0, src.size - at);
@@ -51,6 +54,10 @@ export async function checkJxlShape(file: string): Promise<void> {
         const block = brotli.inflate(await src.read(payload + 4, length - 4), "brotli");
         const start = block != null && block.length > 4 ? 4 + block.readUInt32BE(0) : 4;
         if (block != null && start <= block.length) await checkTiffBytes(block.subarray(start), tally);
+      }
+      if (box.type === "jumb") {
+        jumbf.take(box.size);
+        checkJumbf(await src.read(at, box.size), jumbf);
       }
       at += box.size;
     }

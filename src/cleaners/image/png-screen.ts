@@ -2,6 +2,7 @@ import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { walkPngChunkHeads } from "./png-chunks.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
+import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkPhotoshopExif } from "./photoshop-exif-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
@@ -31,6 +32,8 @@ const PICTURE_CHUNKS = new Set(["IDAT", "fdAT", "fcTL"]);
 /** Chunks ExifTool reads as EXIF (zxIf: a once-proposed compressed one), and the text chunks that may hold a raw profile. */
 const EXIF_CHUNKS = new Set(["eXIf", "zxIf"]);
 const TEXT_CHUNKS = new Set(["tEXt", "zTXt", "iTXt"]);
+/** C2PA's chunk: a JUMBF block, which ExifTool reads as a JPEG's APP11 segments (see jumbf-screen.ts). */
+const JUMBF_CHUNK = "caBX";
 /**
  * Keywords of text chunks that ExifTool reads as profiles (ImageMagick's raw profiles, the bytes in
  * hex; ExifTool also takes them with a lower-case first letter), by what it reads in them: EXIF
@@ -51,7 +54,8 @@ const KEYWORD_BYTES = 80;
 
 /**
  * Refuses (TooComplexError) a PNG of more chunks than MAX_PNG_CHUNKS, or of more than
- * MAX_PNG_TAG_CHUNKS that are not image data, reading only chunk heads up to IEND. A chunk that
+ * MAX_PNG_TAG_CHUNKS that are not image data, reading only chunk heads up to IEND, then its EXIF
+ * blocks, profiles, compressed text and C2PA manifests (caBX) against their limits. A chunk that
  * runs past the file's end ends the walk: damage is left to the cleaner.
  */
 export async function checkPngShape(file: string): Promise<void> {
@@ -63,12 +67,16 @@ export async function checkPngShape(file: string): Promise<void> {
     await walkPngChunkHeads(src, ({ type, at, length }) => {
       if (++all > MAX_PNG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_CHUNKS} chunks`);
       if (!PICTURE_CHUNKS.has(type) && ++tagged > MAX_PNG_TAG_CHUNKS) throw new TooComplexError(`png: more than ${MAX_PNG_TAG_CHUNKS} chunks besides image data`);
-      if (EXIF_CHUNKS.has(type) || TEXT_CHUNKS.has(type) || type === "iCCP") exif.push({ type, at: at + 8, length: Math.min(length, src.size - at - 8) });
+      if (EXIF_CHUNKS.has(type) || TEXT_CHUNKS.has(type) || type === "iCCP" || type === JUMBF_CHUNK) exif.push({ type, at: at + 8, length: Math.min(length, src.size - at - 8) });
     });
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
     const budget = new ExifByteBudget(MAX_PNG_EXIF_BYTES, "png");
+    const jumbf = new JumbfTally();
     for (const chunk of exif) {
-      if (EXIF_CHUNKS.has(chunk.type)) await checkExifChunk(src, chunk, tally, budget);
+      if (chunk.type === JUMBF_CHUNK) {
+        jumbf.take(chunk.length);
+        checkJumbf(await src.read(chunk.at, chunk.length), jumbf);
+      } else if (EXIF_CHUNKS.has(chunk.type)) await checkExifChunk(src, chunk, tally, budget);
       else await checkTextChunk(src, chunk, tally, budget);
     }
   } finally {
