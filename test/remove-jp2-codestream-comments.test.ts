@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commentSegment } from "./helpers/j2k-segments.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { expectQuickRefusal, REFUSAL_MS } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -23,16 +24,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** A COM segment holding `text` as Latin-1 (registration value 1). */
-function comment(text: string): Buffer {
-  const body = Buffer.from(text, "latin1");
-  const segment = Buffer.alloc(6);
-  segment.writeUInt16BE(0xff64, 0);
-  segment.writeUInt16BE(4 + body.length, 2);
-  segment.writeUInt16BE(1, 4);
-  return Buffer.concat([segment, body]);
-}
-
 /**
  * A 32x32 gradient in four tiles written by OpenJPEG (a JP2 file, or a bare codestream: `j2k`)
  * with the marker as its comment (`-C`, in the codestream's main header, next to OpenJPEG's own),
@@ -40,7 +31,7 @@ function comment(text: string): Buffer {
  * header, whose length (Psot) and the codestream box's length grow by it. `opj` adds options
  * (`-TLM`: an index of tile-part lengths).
  */
-async function commented(kind: "jp2" | "j2k", opj: readonly string[] = [], extra = comment(`tile ${MARKER}`)): Promise<string> {
+async function commented(kind: "jp2" | "j2k", opj: readonly string[] = [], extra = commentSegment(`tile ${MARKER}`)): Promise<string> {
   const ppm = path.join(dir, "gradient.ppm");
   await run(CONVERT, ["-size", "32x32", "gradient:#ff2000-#0030ff", "-depth", "8", ppm]);
   const made = path.join(dir, `made.${kind}`);
@@ -134,7 +125,7 @@ describe("POST /api/v1/remove on a bare JPEG 2000 codestream (.j2c, .j2k)", () =
   it("refuses at once a codestream of 300,000 one-byte comments (2 MB; ExifTool reads each as a tag: 83-91 s at 270 MB)", async () => {
     const bytes = await fs.readFile(await commented("j2k"));
     const sizEnd = 4 + bytes.readUInt16BE(4);
-    const many = Buffer.concat([bytes.subarray(0, sizEnd), Buffer.concat(Array<Buffer>(300_000).fill(comment("x"))), bytes.subarray(sizEnd)]);
+    const many = Buffer.concat([bytes.subarray(0, sizEnd), Buffer.concat(Array<Buffer>(300_000).fill(commentSegment("x"))), bytes.subarray(sizEnd)]);
     await expectQuickRefusal(server, dir, "comments.j2k", many);
   }, 60_000);
 });

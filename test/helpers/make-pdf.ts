@@ -113,9 +113,12 @@ export function pdfWithFlateImage(marker: string): Buffer {
   return pdfWithImage(marker, streamObject("/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8", grey, true));
 }
 
-/** The same with a JPEG 2000 picture (`jp2`, a JP2 file), as scanners and PDF printers embed them. */
-export function pdfWithJpxImage(marker: string, jp2: Buffer): Buffer {
-  return pdfWithImage(marker, `<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /Filter /JPXDecode /Length ${jp2.length} >>\nstream\n${jp2.toString("latin1")}\nendstream`);
+/**
+ * The same with a JPEG 2000 picture (`jp2`, a JP2 file or a bare codestream) of `size` pixels
+ * square, as scanners and PDF printers embed them.
+ */
+export function pdfWithJpxImage(marker: string, jp2: Buffer, size = 8): Buffer {
+  return pdfWithImage(marker, `<< /Type /XObject /Subtype /Image /Width ${size} /Height ${size} /Filter /JPXDecode /Length ${jp2.length} >>\nstream\n${jp2.toString("latin1")}\nendstream`);
 }
 
 function pdfWithImage(marker: string, image: string): Buffer {

@@ -8,6 +8,7 @@ import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js"
 import { cleanAttachedFiles } from "./attachments.js";
 import { checkCleanedPdf, type Expected, holdsWhatTheCheckLooksFor } from "./check-output.js";
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
+import { cleanJpxComments } from "./jpx-comments.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
 import { isDict, ObjectView, objectKey } from "./object-view.js";
@@ -81,7 +82,8 @@ const INVOICE_DECLARATION = new Set([
  * (`attachments.ts`, `file-specs.ts`), C2PA manifests go and e-invoices stay as they are
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
  * pictures' own metadata goes (`embedded-jpegs.ts`; a JPEG a page draws inline is first made an
- * image object by a qpdf run of its own, `inline-jpegs.ts`). The second run applies that edit
+ * image object by a qpdf run of its own, `inline-jpegs.ts`), and JPEG 2000 pictures' comments
+ * (`jpx-comments.ts`). The second run applies that edit
  * and writes a full rewrite of the file. A third reads the copy back (`check-output.ts`), where
  * ExifTool does not look: attached files, review annotations, scripts, pages; the same read shows
  * whether every page still draws from the original's content streams, fonts and resources, byte
@@ -142,7 +144,9 @@ export const pdfCleaner: Cleaner = {
       const attached = await cleanAttachedFiles(view, source, ctx);
       if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
       if (externalized) await refuseInlineJpegsLeft(source, doc, view.reachable(), ctx.workDir);
-      await cleanEmbeddedJpegs(view, ctx, new Set([...attached.written.keys()].map(objectKey)), !externalized);
+      const attachedKeys = new Set([...attached.written.keys()].map(objectKey));
+      await cleanEmbeddedJpegs(view, ctx, attachedKeys, !externalized);
+      await cleanJpxComments(view, ctx, attachedKeys);
 
       await fsp.writeFile(updateFile, JSON.stringify(updateReadingObjectStreamsFirst(view)));
       const output = path.resolve(ctx.output);
