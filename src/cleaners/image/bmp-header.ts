@@ -48,7 +48,7 @@ export function pixelBytes(bmp: Buffer, at: number, infoSize: number): number {
 }
 
 /** Plain rows, each padded to four bytes. */
-function rowsBytes(width: number, height: number, bits: number): number {
+export function rowsBytes(width: number, height: number, bits: number): number {
   return Math.ceil((Math.abs(width) * bits) / 32) * 4 * Math.abs(height);
 }
 

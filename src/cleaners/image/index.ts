@@ -3,6 +3,7 @@ import type { Cleaner } from "../types.js";
 import { bmpCleaner } from "./bmp.js";
 import { gifCleaner } from "./gif.js";
 import { heifCleaner } from "./heif.js";
+import { icoCleaner } from "./ico.js";
 import { j2cCleaner } from "./j2c.js";
 import { jpeg2000Cleaner, jxlCodestreamCleaner } from "./jpeg2000.js";
 import { jpegCleaner } from "./jpeg.js";
@@ -27,6 +28,6 @@ const xmpSidecar = refusal(
 /** The image family's cleaners, in the order the registry tries them. */
 export const imageCleaners: readonly Cleaner[] = [
   jpegCleaner, pngCleaner, tiffCleaner, gifCleaner, webpCleaner, heifCleaner, svgCleaner,
-  psdCleaner, jpeg2000Cleaner, j2cCleaner, jxlCodestreamCleaner, bmpCleaner, netpbmCleaner, pcxCleaner, tgaCleaner, metafileCleaner,
+  psdCleaner, jpeg2000Cleaner, j2cCleaner, jxlCodestreamCleaner, bmpCleaner, icoCleaner, netpbmCleaner, pcxCleaner, tgaCleaner, metafileCleaner,
   xmpSidecar,
 ];
