@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
+import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import { namedByRootStreams } from "./compound-types.js";
 import { readTgaTags } from "./tga-fields.js";
@@ -30,6 +31,9 @@ const ID3V1 = 128;
  * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
  * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
  *
+ * tar archives of the pre-POSIX (Unix V7) format, without the "ustar" magic ExifTool looks for
+ * (Pillow's hopper.tar; GNU tar reads and writes them): told by their first header's checksum.
+ *
  * OS/2 bitmap arrays ("BA", often named .ico or .bmp) and lone OS/2 icons and pointers ("CI",
  * "CP", "IC", "PT"): ExifTool knows only "BM" bitmaps; these are named BMP (as ImageMagick reads
  * them) and cleaned by the BMP cleaner (image/bmp-array.ts).
@@ -56,6 +60,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     const bytes = async (at: number, length: number): Promise<Buffer> =>
       head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
+    if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
     const targa = type == null || misnamed ? await readTgaTags(bytes, await opened.size()) : null;
     if (targa != null) {

@@ -45,6 +45,7 @@ export const tarArchiveCleaner: Cleaner = {
 type TarEntry = Readable & { header: { name: string; type?: string | null; size?: number } };
 
 const BLOCK = 512;
+export const TAR_BLOCK = BLOCK;
 
 /** True when the first 512 bytes inside the gzip are a tar header (its checksum adds up); the findings ask it too. */
 export async function gzipHoldsTar(input: string): Promise<boolean> {
@@ -86,7 +87,9 @@ function gunzippedStart(gz: Buffer, n: number): Promise<Buffer> {
   });
 }
 
-function isTarHeader(block: Buffer): boolean {
+/** Whether a block is a tar header, of any format: its checksum adds up. */
+export function isTarHeader(block: Buffer): boolean {
+  if (block.length < BLOCK) return false;
   const stored = parseInt(block.subarray(148, 156).toString("latin1").replace(/[\0 ]+$/, "").trim(), 8);
   if (!Number.isFinite(stored)) return false;
   let sum = 0;
@@ -98,7 +101,10 @@ async function readTarMembers(input: string, gzip: boolean, workDir: string): Pr
   const members: Member[] = [];
   const names = new NameSet();
   const budget = new ArchiveBudget();
-  const extract = tarStream.extract();
+  // Pre-POSIX (V7) headers lack the "ustar" magic; their fields are the same as far as they go.
+  // tar-stream reads them with this option, which its type declarations leave out.
+  const options: Parameters<typeof tarStream.extract>[0] & { allowUnknownFormat: boolean } = { allowUnknownFormat: true };
+  const extract = tarStream.extract(options);
   // The decompressed stream is counted as well: zeros after the end of the archive are not
   // members, but a gzip of them is still a bomb.
   const stages: NodeJS.ReadWriteStream[] = gzip ? [zlib.createGunzip(), new ByteCounter((n) => budget.unpacked(n))] : [];
