@@ -7,6 +7,7 @@ import { checkZipShape, isZipHead } from "./archive/zip-screen.js";
 import { checkGifShape, isGifHead } from "./image/gif-screen.js";
 import { checkJpegBytes, checkJpegShape, isJpegHead, jpegNeedsCheck } from "./image/jpeg-screen.js";
 import { checkJ2cShape, isJ2cHead } from "./image/j2c-screen.js";
+import { checkJp2Shape, isJp2Head } from "./image/jp2-screen.js";
 import { checkJxlShape, isJxlHead } from "./image/jxl-screen.js";
 import { isPngHead } from "./image/png-chunks.js";
 import { checkPngShape } from "./image/png-screen.js";
@@ -33,7 +34,7 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
  * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
  * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
- * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, compound files' directories (Word, Excel, PowerPoint, Outlook), JPEG XL boxes and their EXIF blocks, bare JPEG 2000 codestreams' comments, PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
+ * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, compound files' directories (Word, Excel, PowerPoint, Outlook), JPEG XL and JPEG 2000 boxes and their EXIF blocks, bare JPEG 2000 codestreams' comments, PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
  * thread for every file; the check itself walks the file and runs in a worker.
  */
 export async function needsShapeCheck(file: string): Promise<boolean> {
@@ -42,7 +43,7 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
-  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes) || isJxlHead(bytes) || isJ2cHead(bytes)) return true;
+  if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes) || isJxlHead(bytes) || isJ2cHead(bytes) || isJp2Head(bytes)) return true;
   if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
   return needsXmlCheck(bytes);
 }
@@ -143,6 +144,7 @@ function chunkCheckOf(head: Buffer): ((file: string) => Promise<void>) | null {
   if (isCompoundHead(head)) return checkCompoundShape;
   if (isJxlHead(head)) return checkJxlShape;
   if (isJ2cHead(head)) return checkJ2cShape;
+  if (isJp2Head(head)) return checkJp2Shape;
   return null;
 }
 

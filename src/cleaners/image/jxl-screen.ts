@@ -2,6 +2,7 @@ import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
 import { boxAt } from "./heif-boxes.js";
+import { exifStart } from "./jp2-screen.js";
 import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
@@ -27,10 +28,11 @@ export function isJxlHead(bytes: Buffer): boolean {
 /**
  * Refuses (TooComplexError) a JPEG XL file in its container of more than MAX_JXL_BOXES boxes, or
  * whose EXIF blocks hold more than MAX_EXIF_ENTRIES directory entries in all, maker notes counted:
- * ExifTool reads every `Exif` box and every Brotli-compressed one (`brob` of type Exif), each as a
- * block of its own (twenty boxes of a maker note of 16,000 entries, 3.8 MB, held it to its 60 s
- * timeout at 474 MB), and whose JUMBF boxes (C2PA manifests) are past jumbf-screen's limits. A box
- * that does not fit ends the walk: damage is the cleaner's to judge.
+ * ExifTool reads every `Exif` box, every EXIF UUID box (its JPEG 2000 table serves both formats)
+ * and every Brotli-compressed one (`brob` of type Exif), each as a block of its own (twenty boxes
+ * of a maker note of 16,000 entries, 3.8 MB, held it to its 60 s timeout at 474 MB), and whose
+ * JUMBF boxes (C2PA manifests) are past jumbf-screen's limits. A box that does not fit ends the
+ * walk: damage is the cleaner's to judge.
  */
 export async function checkJxlShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
@@ -45,11 +47,8 @@ export async function checkJxlShape(file: string): Promise<void> {
       if (++count > MAX_JXL_BOXES) throw new TooComplexError(`jpeg xl: more than ${MAX_JXL_BOXES} boxes`);
       const payload = at + box.headerSize;
       const length = box.size - box.headerSize;
-      if (box.type === "Exif" && length > 4) {
-        // Its first 4 bytes: where the TIFF header starts after them.
-        const start = 4 + (await src.read(payload, 4)).readUInt32BE(0);
-        if (start < length) await checkExifBlock(src, payload + start, length - start, tally);
-      }
+      const exif = await exifStart(src, box.type, payload, length);
+      if (exif != null && exif < length) await checkExifBlock(src, payload + exif, length - exif, tally);
       if (box.type === "brob" && length > 4 && (await src.read(payload, 4)).toString("latin1").toLowerCase() === "exif") {
         const block = brotli.inflate(await src.read(payload + 4, length - 4), "brotli");
         const start = block != null && block.length > 4 ? 4 + block.readUInt32BE(0) : 4;
