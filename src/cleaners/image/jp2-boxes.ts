@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { RangeWriter } from "../range-writer.js";
+import { boxAt, type Box } from "./heif-boxes.js";
 
 /**
  * Top-level JP2/JPX boxes that hold only metadata and that ExifTool's rewrite leaves in place:
@@ -20,24 +21,26 @@ const HEADER = 8;
 export async function dropMetadataBoxes(input: string, output: string): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
     for (let at = 0; at < src.size; ) {
-      const head = await src.read(at, 16);
-      if (head.length < HEADER) throw damaged(`a box header at byte ${at} is cut short`);
-      const type = head.toString("latin1", 4, 8);
-      const stated = head.readUInt32BE(0);
-      // Length 1: a 64-bit length follows the type; length 0: the box runs to the end of the file.
-      let size = stated === 0 ? src.size - at : stated;
-      if (stated === 1) {
-        if (head.length < 16) throw damaged(`a box header at byte ${at} is cut short`);
-        size = Number(head.readBigUInt64BE(8));
-      }
-      if (size < (stated === 1 ? 16 : HEADER) || at + size > src.size) throw damaged(`the ${JSON.stringify(type)} box at byte ${at} does not fit in the file`);
-      if (!METADATA_BOXES.has(type)) out.copy(at, at + size);
+      const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
+      if (!METADATA_BOXES.has(box.type)) out.copy(at, at + box.size);
       if (out.full) await out.flush();
-      at += size;
+      at += box.size;
     }
   });
 }
 
-function damaged(why: string): BadFileError {
+/**
+ * The box at byte `at` whose header is the start of `head` (16 bytes, fewer at the end), with
+ * `room` bytes left where it stands (in the file, or in a movie's frame: `within`). A length of 1
+ * means a 64-bit length after the type, 0 a box running to the end.
+ */
+export function jp2BoxAt(head: Buffer, at: number, room: number, within = "the file"): Box {
+  if (head.length < HEADER) throw damaged(`a box header at byte ${at} is cut short`);
+  const box = boxAt(head, 0, room);
+  if (box == null) throw damaged(`the ${JSON.stringify(head.toString("latin1", 4, 8))} box at byte ${at} does not fit in ${within}`);
+  return box;
+}
+
+export function damaged(why: string): BadFileError {
   return new BadFileError(`The JPEG 2000 file is damaged: ${why}.`);
 }

@@ -1,8 +1,9 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import type { Range } from "../media/iso-samples.js";
-import { boxAt, type Box } from "./heif-boxes.js";
-import { COM, damaged, walkCodestream, Window } from "./jp2-codestream.js";
+import type { Box } from "./heif-boxes.js";
+import { damaged, jp2BoxAt } from "./jp2-boxes.js";
+import { COM, walkCodestream, Window } from "./jp2-codestream.js";
 import { plainJp2Header } from "./jp2-header.js";
 
 const SOC = 0xff4f;
@@ -28,14 +29,10 @@ export async function blankCodestreamComments(file: string): Promise<number> {
   try {
     const bytes = new Window(fh, (await fh.stat()).size);
     let blanked = 0;
-    for (let at = 0; at + 8 <= bytes.size; ) {
-      const stated = (await bytes.read(at, 8)).readUInt32BE(0);
-      const type = (await bytes.read(at + 4, 4)).toString("latin1");
-      const headerSize = stated === 1 ? 16 : 8;
-      const boxSize = stated === 0 ? bytes.size - at : stated === 1 ? Number((await bytes.read(at + 8, 8)).readBigUInt64BE(0)) : stated;
-      if (boxSize < headerSize || at + boxSize > bytes.size) throw damaged(`a box at byte ${at} does not fit in the file`);
-      if (type === CODESTREAM_BOX) blanked += await blankIn(bytes, at + headerSize, at + boxSize);
-      at += boxSize;
+    for (let at = 0; at < bytes.size; ) {
+      const box = await boxIn(bytes, at, bytes.size, "the file");
+      if (box.type === CODESTREAM_BOX) blanked += await blankIn(bytes, at + box.headerSize, at + box.size);
+      at += box.size;
     }
     await bytes.flush();
     return blanked;
@@ -63,7 +60,7 @@ export async function blankFrameComments(file: string, frames: readonly Range[])
         continue;
       }
       for (let at = frame.start; at < frame.end; ) {
-        const box = await boxIn(bytes, at, frame.end);
+        const box = await boxIn(bytes, at, frame.end, "its frame");
         if (box.type === CODESTREAM_BOX) blanked += await blankIn(bytes, at + box.headerSize, at + box.size);
         else if (!FRAME_BOXES.has(box.type) || (box.type === "jp2h" && !(await plainHeaderAt(bytes, at, box)))) throw unclean();
         at += box.size;
@@ -76,11 +73,9 @@ export async function blankFrameComments(file: string, frames: readonly Range[])
   }
 }
 
-/** The box whose header starts at `at`, inside a range that ends at `end`. */
-async function boxIn(bytes: Window, at: number, end: number): Promise<Box> {
-  const box = boxAt(await bytes.read(at, Math.min(16, end - at)), 0, end - at);
-  if (box == null) throw damaged(`a box at byte ${at} does not fit in its place`);
-  return box;
+/** The box whose header starts at `at`, inside a range that ends at `end` (`within`, for the damaged-file sentence). */
+async function boxIn(bytes: Window, at: number, end: number, within: string): Promise<Box> {
+  return jp2BoxAt(await bytes.read(at, Math.min(16, end - at)), at, end - at, within);
 }
 
 async function plainHeaderAt(bytes: Window, at: number, box: Box): Promise<boolean> {

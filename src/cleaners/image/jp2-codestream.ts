@@ -1,5 +1,5 @@
 import type fsp from "node:fs/promises";
-import { BadFileError } from "../errors.js";
+import { damaged } from "./jp2-boxes.js";
 
 const SOC = 0xff4f;
 const SOT = 0xff90;
@@ -83,8 +83,4 @@ export async function walkCodestream(bytes: Window, start: number, end: number, 
     at += 2 + length;
   }
   return end;
-}
-
-export function damaged(why: string): BadFileError {
-  return new BadFileError(`The JPEG 2000 file is damaged: ${why}.`);
 }
