@@ -5,7 +5,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { excel95Book } from "./helpers/make-excel95.js";
-import { type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice, writeCompound } from "./helpers/make-legacy-office.js";
 import { bareFileType } from "./helpers/bare-file-type.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -31,19 +31,11 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function write(doc: CFB.CFB$Container, name: string): Promise<string> {
-  // The directory's tree rebuilt: `cfb_del` leaves the read one's sibling links, which then skip streams.
-  CFB.utils.cfb_gc(doc);
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
-  return file;
-}
-
 /** LibreOffice's marked document without the CompObj stream that names its program. */
 async function withoutCompObj(kind: LegacyKind, marker: string): Promise<string> {
   const doc = CFB.read(await fs.readFile(await makeMarkedLegacyOffice(dir, kind, marker)), { type: "buffer" });
   CFB.utils.cfb_del(doc, "/\u0001CompObj");
-  return write(doc, `unnamed.${kind}`);
+  return writeCompound(dir, doc, `unnamed.${kind}`);
 }
 
 /** An Excel 5.0/95 workbook: LibreOffice's marked properties, a BIFF5 `Book` stream whose last user is the marker, no CompObj. */
@@ -52,7 +44,7 @@ async function excel95(marker: string): Promise<string> {
   CFB.utils.cfb_del(doc, "/\u0001CompObj");
   CFB.utils.cfb_del(doc, "/Workbook");
   CFB.utils.cfb_add(doc, "/Book", excel95Book(`${marker} saver`, [[0, 0, "alpha"], [0, 1, "beta cell"], [1, 0, "gamma"]]));
-  return write(doc, "old.xls");
+  return writeCompound(dir, doc, "old.xls");
 }
 
 describe("an Office 97-2003 file whose properties do not name its program", () => {
@@ -94,7 +86,7 @@ async function encryptedDocx(): Promise<string> {
   CFB.utils.cfb_add(doc, "/EncryptedPackage", Buffer.concat([size, crypto.randomBytes(9008)]));
   CFB.utils.cfb_add(doc, "/\u0006DataSpaces/Version", Buffer.alloc(76));
   CFB.utils.cfb_add(doc, "/\u0006DataSpaces/DataSpaceMap", Buffer.alloc(112));
-  return write(doc, "secret.docx");
+  return writeCompound(dir, doc, "secret.docx");
 }
 
 describe("a password-protected Office 2007+ document", () => {

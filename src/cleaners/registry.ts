@@ -7,6 +7,7 @@ import { flvCleaner } from "./media/flv.js";
 import { mediaCleaners } from "./media/index.js";
 import { mpegTsCleaner } from "./media/mpeg-ts.js";
 import { taggedAudioCleaner } from "./media/tagged-audio.js";
+import { damagedCompoundRefusal } from "./legacy-office/damaged.js";
 import { encryptedOfficeRefusal } from "./legacy-office/encrypted.js";
 import { legacyOfficeCleaner } from "./legacy-office/index.js";
 import { officeCleaners } from "./office/index.js";
@@ -33,6 +34,7 @@ export const cleaners: readonly Cleaner[] = [
   ...officeCleaners,
   legacyOfficeCleaner,
   encryptedOfficeRefusal,
+  damagedCompoundRefusal,
   rtfCleaner,
   epubCleaner,
   ...archiveCleaners,

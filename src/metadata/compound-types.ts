@@ -2,18 +2,33 @@ import { compoundRootNames } from "../cleaners/legacy-office/compound-directory.
 import { MAX_COMPOUND_ENTRIES } from "../cleaners/legacy-office/compound-screen.js";
 import type { RawRead } from "./read-task.js";
 
+/** [MS-CFB] 2.2: the first bytes of every compound file. */
+const COMPOUND_SIGNATURE = Buffer.from("d0cf11e0a1b11ae1", "hex");
+
 /** An Office 2007+ document (DOCX, XLSX, PPTX) encrypted with a password: a compound file holding the encrypted package. */
 export const ENCRYPTED_OFFICE = "encrypted Office document";
 
+/**
+ * A compound file whose directory cannot be read through (cut short, most often) and in which no
+ * program's document could be told: ExifTool calls it a FlashPix image.
+ */
+export const DAMAGED_COMPOUND = "damaged compound file";
+
 /** The types ExifTool gives compound files whose program it names by their properties, or none (FPX). */
 const NAMED_BY_PROPERTIES: ReadonlySet<unknown> = new Set(["FPX", "DOC", "XLS", "PPT"]);
+
+interface CompoundType {
+  type: string;
+  extension?: string;
+  mime?: string;
+}
 
 /**
  * The root streams that make a compound file one program's document, in [MS-DOC], [MS-XLS] (Book:
  * Excel 5.0/95's BIFF5 workbook) and [MS-PPT], and [MS-OFFCRYPTO]'s encrypted package; compound
  * file names compare without case, as Office opens them.
  */
-const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp; type: string; extension?: string; mime?: string }> = [
+const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
   { stream: /^EncryptedPackage$/i, type: ENCRYPTED_OFFICE },
   { stream: /^WordDocument$/i, type: "DOC", extension: "doc", mime: "application/msword" },
   { stream: /^(Workbook|Book)$/i, type: "XLS", extension: "xls", mime: "application/vnd.ms-excel" },
@@ -28,12 +43,27 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp; type: string; extension?: 
  * whose properties do not say PowerPoint was a FlashPix image ("not supported (FPX)"), and a
  * workbook holding an embedded Word document was a DOC once its own properties were dropped.
  * An Office 2007+ document encrypted with a password is a compound file of no program at all.
+ * One whose directory is broken before any of these streams shows (a Word document cut short: Word
+ * writes the directory last) is a damaged compound file, not a FlashPix image ("not supported (FPX)").
  */
 export async function namedByRootStreams(file: string, read: RawRead): Promise<RawRead> {
   if (!NAMED_BY_PROPERTIES.has(read.tags["File:FileType"])) return read;
-  const names = await compoundRootNames(file, MAX_COMPOUND_ENTRIES);
-  const named = names == null ? undefined : BY_ROOT_STREAM.find((t) => names.some((n) => t.stream.test(n)));
-  if (named == null || named.type === read.tags["File:FileType"]) return read;
+  const root = await compoundRootNames(file, MAX_COMPOUND_ENTRIES);
+  const found = root == null ? undefined : BY_ROOT_STREAM.find((t) => root.names.some((n) => t.stream.test(n)));
+  const named: CompoundType | undefined = found ?? (root?.broken === true ? { type: DAMAGED_COMPOUND } : undefined);
+  return named == null || named.type === read.tags["File:FileType"] ? read : retyped(read, named);
+}
+
+/**
+ * A file that starts as a compound file but that ExifTool could not type (cut within its 512-byte
+ * header, or a header it cannot read): a damaged compound file, or null when it does not start so.
+ */
+export function damagedCompoundHead(read: RawRead, head: Buffer): RawRead | null {
+  return read.tags["File:FileType"] == null && head.subarray(0, 8).equals(COMPOUND_SIGNATURE) ? retyped(read, { type: DAMAGED_COMPOUND }) : null;
+}
+
+/** `read` with the File tags of `named` (those it lacks left out). */
+function retyped(read: RawRead, named: CompoundType): RawRead {
   const { ["File:FileTypeExtension"]: _extension, ["File:MIMEType"]: _mime, ...tags } = read.tags;
   return {
     tags: {

@@ -3,7 +3,8 @@ import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
-import { namedByRootStreams } from "./compound-types.js";
+import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
+import { oldExcelType } from "./old-excel.js";
 import { readTgaTags } from "./tga-fields.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
@@ -48,7 +49,8 @@ const ID3V1 = 128;
  * numbered as a Targa image type followed by a picture's size and depth).
  *
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
- * streams (compound-types.ts).
+ * streams (compound-types.ts), and one cut within its header as a damaged compound file; Excel
+ * 2.x-4.0 files by their first record (old-excel.ts), so that their refusal names them.
  */
 export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
@@ -62,6 +64,10 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
+    const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
+    if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
+    const compound = damagedCompoundHead(read, await bytes(0, 8));
+    if (compound != null) return compound;
     const targa = type == null || misnamed ? await readTgaTags(bytes, await opened.size()) : null;
     if (targa != null) {
       const { tags, messages } = recognisedAs(misnamed ? fileTagsOnly(read) : read, "TGA", "tga", "image/x-tga");

@@ -86,6 +86,18 @@ export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, mark
   return file;
 }
 
+/**
+ * `doc` written into `dir` as a compound file whose name ends in `name`, its directory's tree
+ * rebuilt first: `cfb_del`, entries pushed or renamed leave the read one's sibling links, which
+ * then skip streams, and each entry's name comes from its full path.
+ */
+export async function writeCompound(dir: string, doc: CFB.CFB$Container, name: string): Promise<string> {
+  CFB.utils.cfb_gc(doc);
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
+  return file;
+}
+
 function stream(doc: CFB.CFB$Container, name: string): CFB.CFB$Entry {
   const e = CFB.find(doc, name);
   if (e == null) throw new Error(`no ${name} stream`);

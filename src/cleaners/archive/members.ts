@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
+import { innerFileType } from "../inner-refusal.js";
 import type { CleanContext, CleanOutcome } from "../types.js";
 import { describeName } from "./member-name.js";
 
@@ -37,7 +38,7 @@ export async function cleanMembers(ctx: CleanContext, members: readonly Member[]
       out.push({ name: m.name, kind: "file", file: cleaned });
       continue;
     }
-    unknown.push({ name: m.name, type: await typeOf(ctx, m.file) });
+    unknown.push({ name: m.name, type: await innerFileType(ctx.exiftool, m.file) });
     if (ctx.unknownMembers === "keep") out.push({ name: m.name, kind: "file", file: m.file });
   }
   if (unknown.length === 0) return { out, outcome: {} };
@@ -59,12 +60,6 @@ async function cleanOne(ctx: CleanContext, name: string, input: string, output: 
     if (err instanceof BadFileError) throw new BadFileError(`${describeName(name)}: ${err.reason}`, err);
     throw err;
   }
-}
-
-async function typeOf(ctx: CleanContext, file: string): Promise<string> {
-  const { tags } = await ctx.exiftool.read(file);
-  const type = tags["File:FileType"];
-  return typeof type === "string" ? type : "unknown type";
 }
 
 function refusal(unknown: readonly Unknown[]): string {

@@ -1,13 +1,14 @@
 import CFB from "cfb";
+import { sameName } from "./stream-names.js";
 
 /**
  * The `\x01CompObj` stream ([MS-OLEDS] 2.3.8) that says which program a document belongs to:
  * the neutral names Office 2007 and later register for the 97-2003 formats.
  */
 const PROGRAMS: ReadonlyArray<{ stream: RegExp; userType: string; progId: string }> = [
-  { stream: /^WordDocument$/, userType: "Microsoft Word 97-2003 Document", progId: "Word.Document.8" },
-  { stream: /^(Workbook|Book)$/, userType: "Microsoft Excel 97-2003 Worksheet", progId: "Excel.Sheet.8" },
-  { stream: /^PowerPoint Document$/, userType: "Microsoft PowerPoint 97-2003 Presentation", progId: "PowerPoint.Show.8" },
+  { stream: /^WordDocument$/i, userType: "Microsoft Word 97-2003 Document", progId: "Word.Document.8" },
+  { stream: /^(Workbook|Book)$/i, userType: "Microsoft Excel 97-2003 Worksheet", progId: "Excel.Sheet.8" },
+  { stream: /^PowerPoint Document$/i, userType: "Microsoft PowerPoint 97-2003 Presentation", progId: "PowerPoint.Show.8" },
 ];
 
 /**
@@ -15,12 +16,12 @@ const PROGRAMS: ReadonlyArray<{ stream: RegExp; userType: string; progId: string
  * it, what tells a reader such as ExifTool which program wrote the file is the Software field of
  * the SummaryInformation stream, which is dropped with the other document properties: a
  * PowerPoint file (PowerPoint writes no CompObj) would come back as a bare FlashPix file of no
- * known type. Resolves to whether one was added.
+ * known type. Names compare without case, as in [MS-CFB]. Resolves to whether one was added.
  */
 export function nameProgram(doc: CFB.CFB$Container): boolean {
   const root = doc.FullPaths[0] ?? "";
   const topLevel = doc.FullPaths.filter((p) => p.startsWith(root) && !p.slice(root.length).replace(/\/$/, "").includes("/")).map((p) => p.slice(root.length));
-  if (topLevel.includes("\x01CompObj")) return false;
+  if (topLevel.some((name) => sameName(name, "\x01CompObj"))) return false;
   const program = PROGRAMS.find((p) => topLevel.some((name) => p.stream.test(name)));
   if (program == null) return false;
   const clsid = doc.FileIndex[0]?.clsid;

@@ -27,27 +27,43 @@ export function compoundDamage(file: Buffer): string | null {
   for (const at of [FAT_SECTORS, MINI_FAT_SECTORS, DIFAT_SECTORS]) {
     if (file.readUInt32LE(at) > sectors) return `its header counts ${file.readUInt32LE(at)} sectors of a table in a file of ${sectors}`;
   }
-  const sector = (n: number): Buffer | null => (n >= 0 && n < sectors ? file.subarray((n + 1) * size, (n + 2) * size) : null);
-
-  const fatSectors: number[] = [];
-  for (let i = 0; i < HEADER_DIFAT_ENTRIES; i++) fatSectors.push(file.readUInt32LE(HEADER_DIFAT + i * 4));
-  let difat = file.readUInt32LE(FIRST_DIFAT_SECTOR);
-  for (let i = 0; i < file.readUInt32LE(DIFAT_SECTORS); i++) {
-    const s = sector(difat);
-    if (s == null) break;
-    for (let k = 0; k < size / 4 - 1; k++) fatSectors.push(s.readUInt32LE(k * 4));
-    difat = s.readUInt32LE(size - 4);
-  }
-  const fat = entries(fatSectors.slice(0, file.readUInt32LE(FAT_SECTORS)).map(sector));
+  const fat = fatOf(file)!.fat;
   if (loops(fat)) return "a chain of its FAT loops";
 
   const miniFatSectors: Array<Buffer | null> = [];
   const seen = new Set<number>();
   for (let n = file.readUInt32LE(FIRST_MINI_FAT_SECTOR); n < fat.length && !seen.has(n); n = fat[n]!) {
     seen.add(n);
-    miniFatSectors.push(sector(n));
+    miniFatSectors.push(sectorOf(file, size, n));
   }
   return loops(entries(miniFatSectors)) ? "a chain of its MiniFAT loops" : null;
+}
+
+/**
+ * A compound file's sector size and its FAT as far as the file holds it: the FAT sectors the
+ * header lists, then those of the DIFAT chain, as many as the header counts, up to the first one
+ * missing. Null when the header is cut or its sector size is not one of the two allowed.
+ */
+export function fatOf(file: Buffer): { size: number; fat: Uint32Array } | null {
+  if (file.length < 512) return null;
+  const shift = file.readUInt16LE(SECTOR_SHIFT);
+  if (shift !== 9 && shift !== 12) return null;
+  const size = 1 << shift;
+  const fatSectors: number[] = [];
+  for (let i = 0; i < HEADER_DIFAT_ENTRIES; i++) fatSectors.push(file.readUInt32LE(HEADER_DIFAT + i * 4));
+  let difat = file.readUInt32LE(FIRST_DIFAT_SECTOR);
+  for (let i = 0; i < file.readUInt32LE(DIFAT_SECTORS); i++) {
+    const s = sectorOf(file, size, difat);
+    if (s == null) break;
+    for (let k = 0; k < size / 4 - 1; k++) fatSectors.push(s.readUInt32LE(k * 4));
+    difat = s.readUInt32LE(size - 4);
+  }
+  return { size, fat: entries(fatSectors.slice(0, file.readUInt32LE(FAT_SECTORS)).map((n) => sectorOf(file, size, n))) };
+}
+
+/** Sector `n`'s bytes, or null when the file does not hold it whole. */
+export function sectorOf(file: Buffer, size: number, n: number): Buffer | null {
+  return n >= 0 && (n + 2) * size <= file.length ? file.subarray((n + 1) * size, (n + 2) * size) : null;
 }
 
 /** The next-sector entries of an allocation table held in these sectors, up to the first one missing. */

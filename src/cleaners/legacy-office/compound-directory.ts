@@ -3,13 +3,13 @@ import { FileBytes } from "../file-bytes.js";
 const SIGNATURE = Buffer.from("d0cf11e0a1b11ae1", "hex");
 /** [MS-CFB] 2.6.1: a directory entry's size, and where its fields sit. */
 export const ENTRY_SIZE = 128;
-const NAME_LENGTH = 64;
+export const NAME_LENGTH = 64;
 export const OBJECT_TYPE = 66;
 const LEFT_SIBLING = 68;
 const RIGHT_SIBLING = 72;
 const CHILD = 76;
 /** Sector numbers (and stream ids) at and past this are markers (free, end of chain, FAT, DIFAT; no stream). */
-const MAX_SECTOR = 0xfffffffa;
+export const MAX_SECTOR = 0xfffffffa;
 
 export function isCompoundHead(bytes: Buffer): boolean {
   return bytes.length >= 512 && bytes.subarray(0, 8).equals(SIGNATURE);
@@ -17,26 +17,36 @@ export function isCompoundHead(bytes: Buffer): boolean {
 
 /**
  * The sectors of a compound file's directory in order, following its chain through the FAT. A
- * sector outside the file, or one already read, ends the walk: damage is the cleaner's to judge.
- * None when the header's sector size is not one of the two allowed.
+ * sector outside the file, one already read, or a FAT sector missing ends the walk, which `walk`
+ * then records as broken: damage is the cleaner's to judge. None when the header's sector size is
+ * not one of the two allowed.
  */
-export async function* directorySectors(src: FileBytes): AsyncGenerator<Buffer> {
+export async function* directorySectors(src: FileBytes, walk: { broken: boolean } = { broken: false }): AsyncGenerator<Buffer> {
   const header = Buffer.from(await src.read(0, 512));
   const shift = header.readUInt16LE(30);
-  if (shift !== 9 && shift !== 12) return;
+  if (shift !== 9 && shift !== 12) {
+    walk.broken = true;
+    return;
+  }
   const size = 1 << shift;
   const sectorAt = (n: number) => (n + 1) * size;
   const fatSectors = await difat(src, header, size);
   const perFat = size / 4;
   const seen = new Set<number>();
   const scratch = Buffer.alloc(4);
-  for (let sector = header.readUInt32LE(48); sector < MAX_SECTOR && !seen.has(sector); ) {
-    seen.add(sector);
+  for (let sector = header.readUInt32LE(48); sector < MAX_SECTOR; ) {
     const at = sectorAt(sector);
-    if (at + size > src.size) return;
-    yield await src.read(at, size);
     const fat = fatSectors[Math.floor(sector / perFat)];
-    if (fat == null || fat >= MAX_SECTOR || sectorAt(fat) + size > src.size) return;
+    if (seen.has(sector) || at + size > src.size) {
+      walk.broken = true;
+      return;
+    }
+    seen.add(sector);
+    yield await src.read(at, size);
+    if (fat == null || fat >= MAX_SECTOR || sectorAt(fat) + size > src.size) {
+      walk.broken = true;
+      return;
+    }
     // An exact read: the FAT lies apart from the directory, whose window a read here would drop.
     const next = sectorAt(fat) + (sector % perFat) * 4;
     sector = (src.peek(next, 4) ?? (await src.slice(next, 4, scratch)).bytes).readUInt32LE(0);
@@ -46,22 +56,26 @@ export async function* directorySectors(src: FileBytes): AsyncGenerator<Buffer> 
 /**
  * The names of the streams and storages right inside a compound file's root storage ("WordDocument",
  * "Workbook", "EncryptedPackage"...), walking the root's tree of children ([MS-CFB] 2.6.4) from its
- * directory; at most `maxEntries` directory entries are read. Null when the file is no compound
- * file or its directory cannot be read.
+ * directory; at most `maxEntries` directory entries are read. `broken`: the directory could not be
+ * read through (a file cut short, most often: Word writes its directory last, or within its
+ * header), or has no root entry. Null when the file does not start as a compound file.
  */
-export async function compoundRootNames(file: string, maxEntries: number): Promise<string[] | null> {
+export async function compoundRootNames(file: string, maxEntries: number): Promise<{ names: string[]; broken: boolean } | null> {
   const src = await FileBytes.open(file);
   try {
-    if (src.size < 512 || !isCompoundHead(Buffer.from(await src.read(0, 512)))) return null;
+    const head = Buffer.from(await src.read(0, Math.min(src.size, 512)));
+    if (!head.subarray(0, 8).equals(SIGNATURE)) return null;
+    if (!isCompoundHead(head)) return { names: [], broken: true };
     const entries: Buffer[] = [];
-    for await (const sector of directorySectors(src)) {
+    const walk = { broken: false };
+    for await (const sector of directorySectors(src, walk)) {
       // A copy: the sector is a view of a window of the file that would stay in memory with it.
       const own = Buffer.from(sector);
       for (let e = 0; e + ENTRY_SIZE <= own.length && entries.length < maxEntries; e += ENTRY_SIZE) entries.push(own.subarray(e, e + ENTRY_SIZE));
       if (entries.length >= maxEntries) break;
     }
     const root = entries[0];
-    if (root == null) return null;
+    if (root == null) return { names: [], broken: true };
     const names: string[] = [];
     const seen = new Set<number>();
     const pending = [root.readUInt32LE(CHILD)];
@@ -74,7 +88,7 @@ export async function compoundRootNames(file: string, maxEntries: number): Promi
       if (entry[OBJECT_TYPE] !== 0 && length >= 2) names.push(entry.toString("utf16le", 0, length - 2));
       pending.push(entry.readUInt32LE(LEFT_SIBLING), entry.readUInt32LE(RIGHT_SIBLING));
     }
-    return names;
+    return { names, broken: walk.broken };
   } finally {
     await src.close();
   }

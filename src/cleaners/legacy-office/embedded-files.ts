@@ -1,10 +1,10 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type CFB from "cfb";
-import { describeName } from "../archive/member-name.js";
-import { BadFileError } from "../errors.js";
+import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 import { packageData, parsePackage } from "./ole-package.js";
+import { sameName } from "./stream-names.js";
 
 const OLE10_NATIVE = "\x01Ole10Native";
 
@@ -15,17 +15,18 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * authors), and a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
  * GPS position), whose original and temporary paths become its bare name. Nothing refers to
  * these streams by offset, so they may change size. An embedded file no cleaner handles makes the
- * document refused. OLE 1 objects' own native data is left as it is. Entries `ours` says no to
- * (inside an embedded document its own cleaner cleaned) are left alone. Resolves to the number of
- * files cleaned.
+ * document refused, naming its type (and its name, for a packaged file). OLE 1 objects' own
+ * native data is left as it is. Entries `ours` says no to (inside an embedded document its own
+ * cleaner cleaned) are left alone. Resolves to the number of files cleaned.
  */
 export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container, ours: (index: number) => boolean): Promise<number> {
   let n = 0;
   for (const [i, e] of doc.FileIndex.entries()) {
-    if (e.type !== 2 || e.content == null || (e.name !== "Package" && e.name !== OLE10_NATIVE) || !ours(i)) continue;
+    const packaged = sameName(e.name, "Package");
+    if (e.type !== 2 || e.content == null || (!packaged && !sameName(e.name, OLE10_NATIVE)) || !ours(i)) continue;
     const content = Buffer.from(e.content);
     let cleaned: Buffer;
-    if (e.name === "Package") cleaned = await cleanFile(ctx, content, n);
+    if (packaged) cleaned = await cleanFile(ctx, content, n);
     else {
       const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
       const native = content.subarray(4, 4 + Math.min(size, content.length - 4));
@@ -50,8 +51,7 @@ async function cleanFile(ctx: CleanContext, data: Buffer, n: number, label?: str
   const output = path.join(ctx.workDir, `object-${n}-clean`);
   await fsp.writeFile(input, data, { flag: "wx" });
   if ((await ctx.cleanNested(input, output)) == null) {
-    const which = label == null || label === "" ? "" : ` (${describeName(label)})`;
-    throw new BadFileError(`The document holds an embedded file${which} of a kind this service cannot clean.`, new Error(`legacy-office: embedded object ${n + 1} has no cleaner`));
+    throw await innerRefusal(ctx.exiftool, "The document holds an embedded file", input, label ?? null, `legacy-office: embedded object ${n + 1} has no cleaner`);
   }
   const cleaned = await fsp.readFile(output);
   await Promise.all([fsp.rm(input), fsp.rm(output)]);

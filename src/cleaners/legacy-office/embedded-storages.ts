@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
-import { BadFileError } from "../errors.js";
+import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 
 /** The streams that make a storage a whole Word, Excel (97-2003 or 5.0/95) or PowerPoint document. */
@@ -14,8 +14,8 @@ const DOCUMENT_STREAM = /^(WordDocument|Workbook|Book|PowerPoint Document)$/i;
  * its own cleaner (`ctx.cleanNested`, which verifies it and counts what it removed): the storage
  * is copied out as a compound file of its own, cleaned, and its entries replaced by the cleaned
  * file's. Storages nested in such a storage are its cleaner's. One that has no cleaner makes
- * the document refused. Resolves to the paths of the storages cleaned ("Root Entry/MBD0001/"),
- * whose streams the rest of the cleaning leaves alone.
+ * the document refused, naming the storage and its type. Resolves to the paths of the storages
+ * cleaned ("Root Entry/MBD0001/"), whose streams the rest of the cleaning leaves alone.
  */
 export async function cleanEmbeddedStorages(ctx: CleanContext, doc: CFB.CFB$Container): Promise<string[]> {
   const cleaned: string[] = [];
@@ -24,7 +24,7 @@ export async function cleanEmbeddedStorages(ctx: CleanContext, doc: CFB.CFB$Cont
     const output = `${input}-clean`;
     await fsp.writeFile(input, CFB.write(copyOut(doc, storage), { type: "buffer", fileType: "cfb" }) as Buffer, { flag: "wx" });
     if ((await ctx.cleanNested(input, output)) == null) {
-      throw new BadFileError("The document holds an embedded document whose metadata this service cannot remove.", new Error(`legacy-office: embedded storage ${i + 1} has no cleaner`));
+      throw await innerRefusal(ctx.exiftool, "The document holds an embedded document", input, storagePath(doc, storage), `legacy-office: embedded storage ${i + 1} has no cleaner`);
     }
     const clean = CFB.read(await fsp.readFile(output), { type: "buffer" });
     await Promise.all([fsp.rm(input), fsp.rm(output)]);
@@ -48,6 +48,11 @@ function documentStorages(doc: CFB.CFB$Container): string[] {
   return [...found].filter((s) => ![...found].some((outer) => outer !== s && s.startsWith(outer))).sort();
 }
 
+/** "Root Entry/ObjectPool/_1234/" -> "ObjectPool/_1234": a storage's path inside the root storage. */
+function storagePath(doc: CFB.CFB$Container, storage: string): string {
+  return storage.slice((doc.FullPaths[0] ?? "").length).replace(/\/$/, "");
+}
+
 /** A compound file holding a copy of `storage`'s entries, its class id as the root's. */
 function copyOut(doc: CFB.CFB$Container, storage: string): CFB.CFB$Container {
   const out = CFB.utils.cfb_new();
@@ -55,8 +60,10 @@ function copyOut(doc: CFB.CFB$Container, storage: string): CFB.CFB$Container {
   const own = doc.FileIndex[doc.FullPaths.indexOf(storage)];
   if (own?.clsid != null) out.FileIndex[0]!.clsid = own.clsid;
   for (const [i, p] of doc.FullPaths.entries()) {
-    if (p === storage || !p.startsWith(storage)) continue;
-    out.FullPaths.push(root + p.slice(storage.length));
+    const at = root + p.slice(storage.length);
+    // The library's own stream ("\x01Sh33tJ5", in a storage copied from a file it wrote) is in `out` already: not twice.
+    if (p === storage || !p.startsWith(storage) || out.FullPaths.includes(at)) continue;
+    out.FullPaths.push(at);
     out.FileIndex.push(entryCopy(doc.FileIndex[i]!));
   }
   CFB.utils.cfb_gc(out);

@@ -4,6 +4,7 @@ import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
+import { DAMAGED } from "./damaged.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { cleanEmbeddedStorages } from "./embedded-storages.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
@@ -16,16 +17,15 @@ import { scrubCurrentUser } from "./powerpoint.js";
 import { blankPresentationComments } from "./powerpoint-comments.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
 import { checkSameLegacyText } from "./same-text.js";
+import { nameGivenTwice, sameName } from "./stream-names.js";
 import { scrubWord, tableStreamOf } from "./word.js";
 import { blankReview } from "./word-review.js";
 
-const DAMAGED = "The file is not a readable Office 97-2003 document: its compound file structure is damaged.";
-
-/** Storages that mean the document cannot be cleaned, and why, in words. */
+/** Storages that mean the document cannot be cleaned, and why, in words (names compare without case, as in [MS-CFB]). */
 const REFUSED: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
   [
-    /(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/,
+    /(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i,
     "The document holds macros (a VBA project), which carry their author's name and folder paths; they cannot be removed without changing what the document does.",
   ],
 ];
@@ -35,7 +35,7 @@ const REFUSED: ReadonlyArray<[RegExp, string]> = [
  * SummaryInformation, DocumentSummaryInformation with its custom properties, and any other, in
  * the document and in every embedded object) and Office's data store of custom XML properties.
  */
-const DROPPED = /(^|\/)(\x05[^/]*|MsoDataStore)(\/|$)/;
+const DROPPED = /(^|\/)(\x05[^/]*|MsoDataStore)(\/|$)/i;
 
 /**
  * What ExifTool still reads from a clean Word file: the FIB's identification and flags, the
@@ -96,6 +96,11 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const damage = compoundDamage(bytes);
     if (damage != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the compound file is damaged: ${damage}`));
+    // The library reads a stream cut short by the file's end as far as it goes.
+    const cut = doc.FileIndex.find((e) => e.type === 2 && (e.content?.length ?? 0) < e.size);
+    if (cut != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the stream ${JSON.stringify(cut.name)} is cut short`));
+    const twice = nameGivenTwice(doc);
+    if (twice != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: two entries of one storage are named ${JSON.stringify(twice)}`));
     const paths = doc.FullPaths.map(inner);
     for (const [re, why] of REFUSED) if (paths.some((p) => re.test(p))) throw new BadFileError(why);
 
@@ -111,7 +116,7 @@ export const legacyOfficeCleaner: Cleaner = {
     const ours = (i: number): boolean => !storages.some((s) => doc.FullPaths[i]!.startsWith(s));
 
     const stream = (name: string): Buffer | null => {
-      const i = doc.FullPaths.findIndex((p) => inner(p) === name);
+      const i = doc.FullPaths.findIndex((p) => sameName(inner(p), name));
       const e = i < 0 ? undefined : doc.FileIndex[i];
       // An empty stream (a Word document's `Data` when it holds no pictures) has no content at all.
       if (e == null || e.type !== 2 || e.content == null) return null;
@@ -153,7 +158,7 @@ export const legacyOfficeCleaner: Cleaner = {
       if (e.type !== 2 || e.content == null || !ours(i)) continue;
       const b = Buffer.from(e.content);
       e.content = b;
-      if (/^(Workbook|Book)$/.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
+      if (/^(Workbook|Book)$/i.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
       else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };

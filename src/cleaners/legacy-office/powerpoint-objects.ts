@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 import { type DeflateBudget, deflateToFit } from "./deflate-to-fit.js";
 
@@ -53,8 +54,8 @@ export function objectStorage(stream: Buffer, o: PresentationObject): Buffer | n
  * the same record: records are found by their offsets (the persist directory), so nothing may
  * move. A compressed one is deflated again into its room (deflate-to-fit.ts), the bytes left
  * after it zeros; one that does not fit, cannot be read or has no cleaner makes the document
- * refused (`budget`: what the document may still have deflated tightly). Resolves to the number
- * of objects cleaned.
+ * refused, naming the object's type where it has no cleaner (`budget`: what the document may
+ * still have deflated tightly). Resolves to the number of objects cleaned.
  */
 export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer, budget: DeflateBudget): Promise<number> {
   const objects = presentationObjects(stream);
@@ -64,7 +65,9 @@ export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer
     const input = path.join(ctx.workDir, `presentation-object-${i}`);
     const output = `${input}-clean`;
     await fsp.writeFile(input, storage, { flag: "wx" });
-    if ((await ctx.cleanNested(input, output)) == null) throw refused(`embedded object ${i + 1} has no cleaner`);
+    if ((await ctx.cleanNested(input, output)) == null) {
+      throw await innerRefusal(ctx.exiftool, "The presentation holds an embedded object (a file of another program)", input, null, `legacy-office: embedded object ${i + 1} has no cleaner`);
+    }
     const cleaned = await fsp.readFile(output);
     await Promise.all([fsp.rm(input), fsp.rm(output)]);
     const packed = o.compressed ? deflateToFit(cleaned, o.length - 4, budget) : cleaned.length <= o.length ? cleaned : null;

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import WordExtractor from "word-extractor";
 import { BadFileError } from "../errors.js";
+import { nameStreamsAs } from "./stream-names.js";
 
 /** The part accessors of word-extractor's Document with the option its type declarations leave out. */
 interface Parts {
@@ -16,6 +17,9 @@ interface Options {
   filterUnicode: false;
 }
 
+/** The streams word-extractor reads, by these exact names. */
+const READ_BY_NAME = ["WordDocument", "0Table", "1Table"];
+
 /**
  * The text of a Word 97-2003 document as word-extractor (npm) reads it: through the piece table,
  * each piece as 8-bit or UTF-16 as the piece says (catdoc guesses that per 256-byte block and
@@ -24,10 +28,12 @@ interface Options {
  * order (main text, footnotes, endnotes, headers and footers, comments, text boxes), one line
  * per paragraph. A reader apart from the cleaner's own piece-table code (word-text.ts). The file
  * is read whole first: from a path, word-extractor reads each sector with a call of its own
- * (three to four times slower on a 3 MB document).
+ * (three to four times slower on a 3 MB document). Its streams are named as word-extractor
+ * looks them up first, whatever their case (stream-names.ts).
  */
 export async function wordFinalText(file: string): Promise<string> {
   const bytes = await fsp.readFile(file);
+  nameStreamsAs(bytes, READ_BY_NAME);
   let doc: Parts;
   try {
     doc = (await new WordExtractor().extract(bytes)) as unknown as Parts;

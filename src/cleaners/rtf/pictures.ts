@@ -4,6 +4,7 @@ import { BadFileError } from "../errors.js";
 import { blankEmf } from "../image/metafile-emf.js";
 import { blankWmf } from "../image/metafile-wmf.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
+import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 import { pictureBytes, pictureHex } from "./picture-data.js";
 import type { PictureSlot } from "./rewrite.js";
@@ -40,7 +41,7 @@ export async function cleanPictures(ctx: CleanContext, pictures: readonly Pictur
     const output = path.join(ctx.workDir, `picture-${i}-clean`);
     await fsp.writeFile(input, bytes);
     if ((await ctx.cleanNested(input, output)) == null) {
-      throw new BadFileError("The document holds a picture of a kind this service cannot clean.", new Error(`rtf: picture ${i + 1} (${pic.format}) has no cleaner`));
+      throw await innerRefusal(ctx.exiftool, "The document holds a picture", input, null, `rtf: picture ${i + 1} (${pic.format}) has no cleaner`);
     }
     out.fill(pic.slot, pictureHex(await fsp.readFile(output)));
     await Promise.all([fsp.rm(input), fsp.rm(output)]);

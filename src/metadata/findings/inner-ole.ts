@@ -3,6 +3,7 @@ import { describeName } from "../../cleaners/archive/member-name.js";
 import { TooComplexError } from "../../cleaners/errors.js";
 import { objectStorage, presentationObjects } from "../../cleaners/legacy-office/powerpoint-objects.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
+import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 
 /** One embedded (OLE) object's file, as it would be saved on its own. */
 export interface OleObject {
@@ -15,7 +16,7 @@ export interface OleObject {
 }
 
 /** Streams that make the storage holding them a whole Word, Excel or PowerPoint 97-2003 document. */
-const DOCUMENT_STREAM = /^(WordDocument|Workbook|Book|PowerPoint Document)$/;
+const DOCUMENT_STREAM = /^(WordDocument|Workbook|Book|PowerPoint Document)$/i;
 const PACKAGE = "Package";
 const OLE10_NATIVE = "\x01Ole10Native";
 
@@ -48,11 +49,11 @@ export function oleObjects(doc: CFB.CFB$Container): { objects: OleObject[]; skip
     if (e == null) continue;
     if (e.type === 1 && storages.has(p) && inside(p) == null) objects.push(storageObject(doc, p));
     if (e.type !== 2 || e.content == null || inside(p) != null) continue;
-    if (e.name === PACKAGE) {
+    if (sameName(e.name, PACKAGE)) {
       const content = e.content;
       objects.push({ label: null, size: content.length, bytes: () => Buffer.from(content) });
     }
-    if (e.name === OLE10_NATIVE) {
+    if (sameName(e.name, OLE10_NATIVE)) {
       const content = Buffer.from(e.content);
       const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
       if (size > 0 && size <= content.length - 4) objects.push(packagedFile(content.subarray(4, 4 + size)));

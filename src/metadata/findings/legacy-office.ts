@@ -3,6 +3,7 @@ import CFB from "cfb";
 import { commentAuthorsOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
+import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -40,7 +41,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
 
 /** The streams of the root storage, as the cleaner takes them (an embedded document has its own). */
 function rootStream(doc: CFB.CFB$Container, name: string): Buffer | null {
-  const e = doc.FileIndex[doc.FullPaths.findIndex((p) => p.replace(/^[^/]*\//, "") === name)];
+  const e = doc.FileIndex[doc.FullPaths.findIndex((p) => sameName(p.replace(/^[^/]*\//, ""), name))];
   return e == null || e.type !== 2 || e.content == null ? null : Buffer.from(e.content);
 }
 
@@ -60,7 +61,7 @@ function commentsFinding(what: string, comments: number, authors: readonly strin
 function packagedPaths(doc: CFB.CFB$Container): string[] {
   const paths = new Set<string>();
   for (const e of doc.FileIndex) {
-    if (e.type !== 2 || e.name !== "\x01Ole10Native" || e.content == null || e.content.length < 4) continue;
+    if (e.type !== 2 || !sameName(e.name, "\x01Ole10Native") || e.content == null || e.content.length < 4) continue;
     const native = Buffer.from(e.content);
     // A bare name (as a cleaned copy keeps) names no folder.
     for (const p of parsePackage(native.subarray(4, 4 + Math.min(native.readUInt32LE(0), native.length - 4)))?.paths ?? []) if (/[\\/]/.test(p)) paths.add(p);
