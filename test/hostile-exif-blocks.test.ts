@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cameraExif, cameraSettingsExif, EXIF_RESOURCE, exifSegment, heifWithExifItems, heifWithItems, photoshopResource, rawProfile } from "./helpers/make-exif-blocks.js";
+import { cameraExif, cameraSettingsExif, EXIF_RESOURCE, exifSegment, heifWithExifItems, heifWithItems, photoshopResource, rawProfile, sharedArrayExif } from "./helpers/make-exif-blocks.js";
 import { makeJp2, makeJxl } from "./helpers/make-formats.js";
 import { box, childBoxes, heifPixelSignature, makeHeif, pngChunk } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -233,6 +233,11 @@ describe("Maker note records sharing one long table", () => {
     const jpeg = await fs.readFile(await plainJpeg("shared-table.jpg"));
     const segment = exifSegment(cameraSettingsExif(1_799, { dataInNote: false, values: 12_800 }));
     await expectQuickRefusal("shared-table.jpg", Buffer.concat([jpeg.subarray(0, 2), times(11, segment), jpeg.subarray(2)]));
+  }, 180_000);
+
+  it("a PNG whose eXIf chunk (203 kB) is a Canon maker note of 240 records pointing at one table of 100,000 values past the note's end (ExifTool 9.9 s of CPU) is a quick 422", async () => {
+    const png = await fs.readFile(await plainPng("shared-array.png"));
+    await expectQuickRefusal("shared-array.png", afterHeader(png, [pngChunk("eXIf", sharedArrayExif(240, 100_000))]));
   }, 180_000);
 
   it("a JPEG of 3 EXIF segments (194 kB), each a Canon maker note of 2,400 records pointing at tables of 48 values, each record followed by one of type 0 (ExifTool 7.8 s of CPU a segment), is a quick 422", async () => {

@@ -200,6 +200,22 @@ export function cameraSettingsExif(n: number, opts: { dataInNote?: boolean; valu
   );
 }
 
+/**
+ * A Canon EXIF block whose maker note holds `n` records of its ThumbnailImageValidArea tag (0x13),
+ * each pointing at `values` SHORT values, 2 bytes after the last's, past the note's end: ExifTool
+ * decodes each record's values as numbers, the shared table again for every record.
+ */
+export function sharedArrayExif(n: number, values: number): Buffer {
+  return canonExif(
+    n,
+    2 * n + 2 * values,
+    (entry, recordAt, dataAt) => {
+      for (let i = 0; i < n; i++) entry(recordAt(i), 0x13, 3, values, dataAt + 2 * i);
+    },
+    false,
+  );
+}
+
 /** A Photoshop image resource block ('8BIM', `id`, no name, `data` padded to an even length). */
 export function photoshopResource(id: number, data: Buffer): Buffer {
   const head = Buffer.alloc(12);
