@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commentSegment } from "./helpers/j2k-segments.js";
+import { box } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { expectQuickRefusal, REFUSAL_MS } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -70,6 +71,23 @@ describe("POST /api/v1/remove on a JP2 whose codestream holds comments", () => {
     expect(cleaned!.length).toBe(original.length);
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("JP2");
     expect(await pixelSignature(out)).toBe(pixels);
+  });
+
+  // ExifTool cannot rewrite a JPX whose codestream is in fragments, which the answer called damaged.
+  it("refuses a JPX whose codestream is reached through a fragment table as a type it does not clean", async () => {
+    const bytes = await fs.readFile(await commented("jp2"));
+    bytes.write("jpx ", 20, "latin1");
+    const codestream = bytes.indexOf("jp2c", 0, "latin1") - 4;
+    // One fragment: offset (64 bits), length, data reference 0 (this file).
+    const fragment = Buffer.alloc(16);
+    fragment.writeUInt16BE(1, 0);
+    fragment.writeBigUInt64BE(BigInt(codestream + 8), 2);
+    fragment.writeUInt32BE(bytes.readUInt32BE(codestream) - 8, 10);
+    const file = path.join(dir, "fragments.jpf");
+    await fs.writeFile(file, Buffer.concat([bytes, box("ftbl", box("flst", fragment))]));
+    const { status, body } = await removeViaApi(server, file, "fragments.jpf");
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("Metadata removal is not supported for this file type (JPX with fragment tables)");
   });
 
   // The walk steps over a tile-part's data by its length (Psot). A length ending inside the

@@ -1,5 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { UnsupportedTypeError } from "../errors.js";
+import { topLevelBoxes } from "../media/iso-boxes.js";
 import { cleanMotionJp2, isMotionJp2 } from "../media/motion-jp2.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
@@ -34,6 +36,7 @@ export const jpeg2000Cleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     if (ctx.fileType === "JXL") return rewriteWithoutMetadata(ctx);
     if (await isMotionJp2(ctx.input)) return cleanMotionJp2(ctx);
+    if (await hasFragmentTable(ctx.input)) throw new UnsupportedTypeError(`${ctx.fileType} with fragment tables`);
     const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
     await dropMetadataBoxes(rewritten, ctx.output);
@@ -41,6 +44,20 @@ export const jpeg2000Cleaner: Cleaner = {
   },
   isStructural: isJpeg2000Structural,
 };
+
+/**
+ * Whether a codestream of the file is split into fragments (`ftbl`, JPX), anywhere in this file or
+ * in others: ExifTool cannot rewrite such a file ("Can't yet handle fragmented JPX files"), and the
+ * comments of a codestream in pieces are not walked here.
+ */
+async function hasFragmentTable(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, "r");
+  try {
+    return (await topLevelBoxes(fh, (await fh.stat()).size))?.some((b) => b.type === "ftbl") === true;
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * A bare JPEG XL codestream has no box to hold metadata (that needs the container): it is handed
