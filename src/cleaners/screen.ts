@@ -19,6 +19,7 @@ import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { checkMatroskaShape, isMatroskaHead } from "./media/matroska-screen.js";
 import { isCompoundHead } from "./legacy-office/compound-directory.js";
 import { checkCompoundShape } from "./legacy-office/compound-screen.js";
+import { needsPassword } from "./pdf/locked.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
@@ -97,6 +98,8 @@ export interface Screened {
    * than its size does (a PDF's objects, see pdf-screen.ts), in bytes; 0 for other files.
    */
   weight: number;
+  /** A PDF that needs a password to open (pdf/locked.ts): no cleaning can read it. */
+  locked: boolean;
 }
 
 /**
@@ -112,10 +115,12 @@ export async function checkShape(file: string, view?: string): Promise<Screened>
   const check = chunkCheckOf(head);
   if (check != null) {
     await check(file);
-    return { viewed: false, weight: 0 };
+    return { viewed: false, weight: 0, locked: false };
   }
   // A PDF's header may follow other bytes, an XML file's too: each check that applies runs.
-  const weight = isPdfHead(head) ? await checkPdfShape(file) : 0;
+  const pdf = isPdfHead(head) ? await checkPdfShape(file) : null;
+  const weight = pdf?.weight ?? 0;
+  const locked = pdf?.encrypted === true && (await needsPassword(file));
   let viewed = false;
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
   if (isIsoHead(head)) {
@@ -126,7 +131,7 @@ export async function checkShape(file: string, view?: string): Promise<Screened>
     }
   }
   if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");
-  return { viewed, weight };
+  return { viewed, weight, locked };
 }
 
 /** The check of a format made of chunks, other than QuickTime / ISO BMFF, that `head` starts. */

@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
+import { BadFileError } from "../cleaners/errors.js";
+import { PASSWORD_PROTECTED } from "../cleaners/pdf/qpdf.js";
 import { cleanerFor } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { readHead } from "../cleaners/file-bytes.js";
@@ -42,7 +44,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const room = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room, weight: 0 };
+          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room, weight: 0, locked: false };
           try {
             return await work(job);
           } finally {
@@ -81,15 +83,17 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * reads it, in a worker (audio tags within the first bytes pass here: see passesInHead, their
    * weight is their size); a long fragmented recording gets a view that ExifTool reads in its place.
    * A file whose structure weighs more than its size (a PDF of many objects) then takes as much
-   * room in the budget before any tool reads it, waiting for it where others hold it.
+   * room in the budget before any tool reads it, waiting for it where others hold it. A PDF that
+   * needs a password is marked so.
    */
   async function screen(job: Job): Promise<void> {
     if (!needsShapeCheckOf(job.head) || (await passesInHead(job.head, job.file.size))) return;
     const view = temp.newPath();
     try {
-      const { viewed, weight } = await workers.screen({ file: job.file.path, view }, job.signal);
+      const { viewed, weight, locked } = await workers.screen({ file: job.file.path, view }, job.signal);
       if (viewed) job.readPath = view;
       job.weight = weight;
+      job.locked = locked;
       await job.room.grow(job.file.size + weight, job.signal);
     } finally {
       if (job.readPath !== view) await temp.remove(view);
@@ -219,6 +223,8 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const keep = parseKeep(job.options);
         const unknownMembers = parseUnknownMembersOption(job.options);
         await screen(job);
+        // No cleaning can open it; ExifTool's read would only find that out, at length (pdf/locked.ts).
+        if (job.locked) throw new BadFileError(PASSWORD_PROTECTED);
         const outputs: Output[] = [];
         const ahead = await cleanAhead(job, { keep, unknownMembers });
         if (ahead != null) outputs.push(ahead.output);
@@ -312,4 +318,6 @@ interface Job {
   room: Room;
   /** What the screen found the file weighs beyond its size (see Screened). */
   weight: number;
+  /** A PDF that needs a password to open, as the screen found (see Screened). */
+  locked: boolean;
 }

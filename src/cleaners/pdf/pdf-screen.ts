@@ -86,6 +86,8 @@ interface Counts {
   /** Objects whose whole value is an integer, by number: what such a reference resolves to. */
   integers: Map<number, number>;
   current: Dict | null;
+  /** Whether any dictionary names an encryption dictionary (`/Encrypt`), as a trailer does. */
+  encrypted: boolean;
 }
 
 /**
@@ -107,16 +109,25 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * its `/N`, a cross-reference stream its entries (`/Index` or `/Size`), a table its rows. Names
  * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
  * to look like these counts too: it can only err towards refusing a file near a cap. Resolves to
- * the memory its processing is expected to take (the weight the work budget gives it).
+ * the memory its processing is expected to take (the weight the work budget gives it), and whether
+ * it is encrypted.
  */
-export async function checkPdfShape(file: string): Promise<number> {
-  const { objects, xrefEntries } = await countPdfStructures(file);
-  return objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY;
+export async function checkPdfShape(file: string): Promise<PdfShape> {
+  const { objects, xrefEntries, encrypted } = await countPdfStructures(file);
+  return { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted };
+}
+
+/** What the screen tells of a PDF it let through. */
+export interface PdfShape {
+  /** The memory its processing is expected to take, in bytes. */
+  weight: number;
+  /** Whether it names an encryption dictionary (`/Encrypt`) anywhere: it may need a password to open. */
+  encrypted: boolean;
 }
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
-export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number }> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null };
+export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number; encrypted: boolean }> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
@@ -133,7 +144,7 @@ export async function countPdfStructures(file: string): Promise<{ objects: numbe
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
-  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes };
+  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted };
 }
 
 /** Counts the tokens of `text` that end in (from, to]. */
@@ -151,8 +162,11 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
       if (g["integer"] != null) counts.integers.set(Number(g["num"]), Number(g["integer"]));
     } else if (g["row"] != null) {
       counts.xrefEntries++;
-    } else if (counts.current != null) {
-      readEntry(decodeName(g["key"]!), g, counts.current);
+    } else {
+      const key = decodeName(g["key"]!);
+      // Wherever it stands: a classic trailer is no object.
+      if (key === "Encrypt") counts.encrypted = true;
+      if (counts.current != null) readEntry(key, g, counts.current);
     }
     if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES || counts.pageNodes > MAX_PDF_PAGE_NODES) refusePastCaps(counts);
   }

@@ -5,6 +5,8 @@ import { objectKey } from "./object-view.js";
 import type { QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
+/** The refusal of a PDF that needs a password to open. */
+export const PASSWORD_PROTECTED = "The PDF is password-protected and cannot be cleaned without its password.";
 const MAX_OBJECT_DUMP_BYTES = 64 * 1024 * 1024;
 /** No file qpdf writes (the dump, a stream, the cleaned PDF) may pass this. */
 const MAX_QPDF_FILE_BYTES = 2 * 1024 * 1024 * 1024;
@@ -20,9 +22,7 @@ export async function qpdf(args: string[], step: "read" | "write", maxFileBytes 
   if (r.code === 0 || r.code === 3) return r.stderr;
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (step === "write") throw detail;
-  if (/invalid password/i.test(r.stderr)) {
-    throw new BadFileError("The PDF is password-protected and cannot be cleaned without its password.", detail);
-  }
+  if (/invalid password/i.test(r.stderr)) throw new BadFileError(PASSWORD_PROTECTED, detail);
   throw new BadFileError("The PDF is damaged and could not be read.", detail);
 }
 
