@@ -28,6 +28,8 @@ export const SOS = 0xda;
 export const SCAN_DATA = 0x100;
 const SOI = 0xd8;
 const EOI = 0xd9;
+/** Stuffed zeros and segment-less markers outside image data past which a file is refused. */
+const MAX_STRAY_MARKERS = 64;
 
 /**
  * Walks a JPEG's marker segments up to the first EOI (what follows it, such as MPF previews or
@@ -41,6 +43,7 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
   if (src.size < 4 || head[0] !== 0xff || head[1] !== SOI) throw damaged("it does not start like a JPEG");
   let sawScan = false;
   let sawFrame = false;
+  let stray = 0;
   const finish = (truncated: boolean): void => {
     if (!sawScan) throw damaged(truncated ? "it is truncated" : "it holds no image data");
     if (!sawFrame) throw damaged("it has no frame header");
@@ -64,7 +67,11 @@ export async function walkJpeg(src: FileBytes, visit: (s: JpegSegment) => Promis
     // Outside image data libjpeg discards a stuffed 0xFF00 as extraneous bytes and ignores the
     // markers that have no segment (RSTn, TEM), and decodes the picture (Pillow's
     // jpeg_ff00_header.jpg): so does this walk, and a copy made of segments leaves them out.
-    if (marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+    if (marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      // A few in real files; each costs a read of its own, so millions would take minutes.
+      if (++stray > MAX_STRAY_MARKERS) throw damaged("it has a misplaced marker");
+      continue;
+    }
     if (i + 2 > src.size) return finish(true);
     const length = (await src.read(i, 2)).readUInt16BE(0);
     if (length < 2 || i + length > src.size) {
