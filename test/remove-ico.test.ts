@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngChunk } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
+import { expectQuickRefusal } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { startServer, type RunningServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -91,5 +92,26 @@ describe("POST /api/v1/remove on Windows icons", () => {
     const { status, body } = await removeViaApi(server, file);
     expect(status).toBe(422);
     expect(body["error"]).toBe("The icon file is damaged: an image lies outside the file.");
+  });
+
+  it("hundreds of entries pointing at the same 1 MB bitmap are refused quickly, not copied over and over", async () => {
+    // ExifTool's ICO magic takes at most 255 images (the count's high byte zero).
+    const count = 255;
+    const side = 512; // 512 x 512 x 32 bits: 1 MB of rows
+    const bitmap = Buffer.alloc(40 + side * side * 4 + (side / 8) * side);
+    bitmap.writeUInt32LE(40, 0);
+    bitmap.writeInt32LE(side, 4);
+    bitmap.writeInt32LE(2 * side, 8);
+    bitmap.writeUInt16LE(1, 12);
+    bitmap.writeUInt16LE(32, 14);
+    const directory = Buffer.alloc(6 + 16 * count);
+    directory.writeUInt16LE(1, 2);
+    directory.writeUInt16LE(count, 4);
+    for (let i = 0; i < count; i++) {
+      directory.writeUInt16LE(32, 6 + 16 * i + 6);
+      directory.writeUInt32LE(bitmap.length, 6 + 16 * i + 8);
+      directory.writeUInt32LE(directory.length, 6 + 16 * i + 12);
+    }
+    await expectQuickRefusal(server, dir, "shared.ico", Buffer.concat([directory, bitmap]));
   });
 });
