@@ -13,7 +13,7 @@ import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
 import { isDict, ObjectView, objectKey } from "./object-view.js";
 import { dumpObjects, qpdf, type ObjectDump } from "./qpdf.js";
-import { overlongStreams, recoveredLengths, overrunIsOwnData } from "./recovered-streams.js";
+import { byStream, overlongStreams, recoveredLengths, overrunIsOwnData } from "./recovered-streams.js";
 import { refuseInlineJpegsLeft, withInlineJpegsAsObjects } from "./inline-jpegs.js";
 import { keepInvoiceDeclaration } from "./invoice-declaration.js";
 import { removeReviewAnnotations } from "./review-annotations.js";
@@ -202,7 +202,7 @@ async function refuseSwallowedObjects(input: string, read: ObjectDump, workDir: 
   const trailer = read.doc.qpdf[1]["trailer"];
   const encrypted = trailer != null && "value" in trailer && isDict(trailer.value) && trailer.value["/Encrypt"] != null;
   const swallowing: string[] = [];
-  for (const { ref, declared: length } of overlongStreams(recovered, declared)) {
+  for (const { ref, declared: length } of overlongStreams(byStream(recovered, declared), declared)) {
     const obj = read.doc.qpdf[1][`obj:${ref}`];
     const stream = obj != null && "stream" in obj ? obj.stream : undefined;
     if (encrypted || stream?.datafile == null || !(await overrunIsOwnData(stream.datafile, stream.dict, length))) swallowing.push(ref);

@@ -23,6 +23,24 @@ export function recoveredLengths(qpdfWarnings: string): Map<string, number> {
 }
 
 /**
+ * `recovered` by stream: where a length was given by reference to an object qpdf could not read
+ * as a number (pdf.js' issue1045.pdf: `56 0 obj 20184endobj`), its warning names that object, not
+ * the stream, and the length goes to the one stream of `declared` (a dump with `/Length` kept,
+ * see overlongStreams) whose /Length refers to it.
+ */
+export function byStream(recovered: ReadonlyMap<string, number>, declared: QpdfDocument): Map<string, number> {
+  return new Map([...recovered].map(([ref, length]) => [streamOf(ref, declared), length]));
+}
+
+function streamOf(ref: string, doc: QpdfDocument): string {
+  const objects = doc.qpdf[1];
+  const named = objects[`obj:${ref}`];
+  if (named == null || "stream" in named) return ref;
+  const measured = Object.entries(objects).filter(([, o]) => "stream" in o && o.stream.dict["/Length"] === ref);
+  return measured.length === 1 ? measured[0]![0].slice("obj:".length) : ref;
+}
+
+/**
  * The recovered streams whose data is longer than their dictionary declared. Such a stream may
  * have swallowed the objects that followed it (a damaged length or `endstream`: qpdf reads on to
  * the next object's `endstream`), and with them an XMP packet, an Info dictionary or a whole
