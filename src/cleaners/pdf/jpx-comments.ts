@@ -3,6 +3,7 @@ import path from "node:path";
 import { isJ2cHead } from "../image/j2c-screen.js";
 import { COM, walkCodestream, Window } from "../image/jp2-codestream.js";
 import { blankCodestreamComments } from "../image/jp2-codestream-comments.js";
+import { readHead } from "../file-bytes.js";
 import type { CleanContext } from "../types.js";
 import type { ObjectView } from "./object-view.js";
 import type { PdfDict } from "./scrub-objects.js";
@@ -53,7 +54,7 @@ function isJpxOnly(dict: PdfDict): boolean {
 
 /** Writes `source`'s picture without comments into `out`; false when it holds none (or is no JPEG 2000 data). */
 async function withoutComments(source: string, out: string, ctx: CleanContext): Promise<boolean> {
-  const head = await readAt(source, 0, JP2_SIGNATURE.length);
+  const head = await readHead(source, JP2_SIGNATURE.length);
   if (head.equals(JP2_SIGNATURE)) {
     await fsp.copyFile(source, out);
     return (await blankCodestreamComments(out)) > 0;
@@ -72,16 +73,6 @@ async function holdsComments(file: string): Promise<boolean> {
       found ||= s.marker === COM;
     });
     return found;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readAt(file: string, at: number, length: number): Promise<Buffer> {
-  const fh = await fsp.open(file, "r");
-  try {
-    const { bytesRead, buffer } = await fh.read(Buffer.alloc(length), 0, length, at);
-    return buffer.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
