@@ -115,10 +115,13 @@ export function pdfWithFlateImage(marker: string): Buffer {
 
 /**
  * The same with a JPEG 2000 picture (`jp2`, a JP2 file or a bare codestream) of `size` pixels
- * square, as scanners and PDF printers embed them.
+ * square, as scanners and PDF printers embed them; `stored` puts other filters before the JPX
+ * (`filter`, e.g. `[/FlateDecode /JPXDecode]`, with the bytes as `encode` writes them).
  */
-export function pdfWithJpxImage(marker: string, jp2: Buffer, size = 8): Buffer {
-  return pdfWithImage(marker, `<< /Type /XObject /Subtype /Image /Width ${size} /Height ${size} /Filter /JPXDecode /Length ${jp2.length} >>\nstream\n${jp2.toString("latin1")}\nendstream`);
+export function pdfWithJpxImage(marker: string, jp2: Buffer, size = 8, stored?: { filter: string; encode(data: Buffer): Buffer }): Buffer {
+  const data = stored?.encode(jp2) ?? jp2;
+  const filter = stored?.filter ?? "/JPXDecode";
+  return pdfWithImage(marker, `<< /Type /XObject /Subtype /Image /Width ${size} /Height ${size} /Filter ${filter} /Length ${data.length} >>\nstream\n${data.toString("latin1")}\nendstream`);
 }
 
 function pdfWithImage(marker: string, image: string): Buffer {

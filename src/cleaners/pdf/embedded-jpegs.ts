@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import type { CleanContext } from "../types.js";
-import { dctChain, storedAsJpeg, undoLeadingFilters, type DctChain } from "./dct-chains.js";
+import { DCT_FILTERS, pictureChain, storedAsPicture, undoLeadingFilters, type PictureChain } from "./filter-chains.js";
 import type { ObjectView } from "./object-view.js";
 import type { PdfDict, QpdfObject } from "./scrub-objects.js";
 
@@ -14,13 +14,13 @@ interface FoundJpeg {
   /** Read with the PDF already: a picture ExifTool's `-ee` read of the document decodes. */
   picture: boolean;
   /** The filters it was stored behind, undone to reach it (null: stored as the JPEG itself). */
-  chain: DctChain | null;
+  chain: PictureChain | null;
   /** Found by its inflated bytes behind a dictionary that does not say so: stored back as it was, deflated. */
   sniffed: boolean;
 }
 
 /** What a damaged dictionary leaves of a Flate-wrapped JPEG's chain (see `inflatesToJpeg`). */
-const BEHIND_FLATE: DctChain = { leading: ["/FlateDecode"], leadingParms: [null], dctParms: null };
+const BEHIND_FLATE: PictureChain = { leading: ["/FlateDecode"], leadingParms: [null], lastParms: null };
 
 /** Stored bytes read from each stream to tell a JPEG, bare or deflated, by its start. */
 const HEAD_BYTES = 512;
@@ -29,7 +29,7 @@ const HEAD_BYTES = 512;
  * A JPEG image XObject (`/Filter /DCTDecode`) stores a whole JPEG file, with whatever EXIF
  * (GPS, camera serial...), XMP and comments the camera put in it. Each one is handed to the JPEG
  * cleaner through `cleanNested` and written back in place of the original bytes. A JPEG stored
- * behind other filters (`/Filter [/FlateDecode /DCTDecode]`, see `dct-chains.ts`) is first
+ * behind other filters (`/Filter [/FlateDecode /DCTDecode]`, see `filter-chains.ts`) is first
  * decoded from them, and written back as the cleaned JPEG itself, with `/Filter /DCTDecode`:
  * the same picture, one filter fewer to undo.
  *
@@ -50,7 +50,7 @@ const HEAD_BYTES = 512;
  */
 export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, attached: ReadonlySet<string>, readWithPdf: boolean): Promise<void> {
   const found: FoundJpeg[] = [];
-  const chained = new Map<string, { dict: PdfDict; chain: DctChain; source: string; sniffed: boolean }>();
+  const chained = new Map<string, { dict: PdfDict; chain: PictureChain; source: string; sniffed: boolean }>();
   // Only the chains of streams the copy will hold are undone: a damaged one left behind in an
   // earlier revision is no reason to refuse the file.
   const written = view.reachable();
@@ -62,13 +62,13 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
     const jpegBytes = startsLikeJpeg(head);
     // Stored data that is a JPEG already is cleaned as one whatever its dictionary says; so is
     // one deflated behind a damaged dictionary (`/Fimter`, `/DCTDecodf`: a flipped bit).
-    const chain = jpegBytes || !written.has(key) ? null : dctChain(view, dict);
+    const chain = jpegBytes || !written.has(key) ? null : pictureChain(view, dict, DCT_FILTERS);
     const sniffed = chain == null && !jpegBytes && written.has(key) && inflatesToJpeg(head);
     if (chain != null || sniffed) chained.set(key, { dict, chain: chain ?? BEHIND_FLATE, source, sniffed });
     else if (isJpegImage(dict) || jpegBytes) found.push({ key, dict, source, picture: isJpegImage(dict) && jpegBytes, chain: null, sniffed: false });
   }
   if (chained.size > 0) {
-    for (const [key, source] of await undoLeadingFilters(view.doc.qpdf[0], chained, ctx.workDir)) {
+    for (const [key, source] of await undoLeadingFilters(view.doc.qpdf[0], chained, ctx.workDir, "dct")) {
       const { dict, chain, sniffed } = chained.get(key)!;
       const picture = !sniffed && dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && startsLikeJpeg(await readHead(source));
       found.push({ key, dict, source, picture, chain, sniffed });
@@ -88,7 +88,7 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
       await fsp.writeFile(deflated, zlib.deflateSync(await fsp.readFile(cleaned)));
       changes[key] = { stream: { dict: base, datafile: deflated } };
     } else {
-      changes[key] = { stream: { dict: chain == null ? base : storedAsJpeg(base, chain), datafile: cleaned } };
+      changes[key] = { stream: { dict: chain == null ? base : storedAsPicture(base, chain, "/DCTDecode"), datafile: cleaned } };
     }
   }
 }
@@ -130,6 +130,6 @@ function isJpegImage(d: PdfDict): boolean {
 }
 
 /** What ExifTool's PDF reader undoes before a DCT for sure: Flate without a predictor. */
-function behindFlateAlone(chain: DctChain): boolean {
+function behindFlateAlone(chain: PictureChain): boolean {
   return chain.leading.every((f) => f === "/FlateDecode") && chain.leadingParms.every((p) => p == null);
 }
