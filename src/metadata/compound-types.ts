@@ -14,6 +14,13 @@ export const ENCRYPTED_OFFICE = "encrypted Office document";
  */
 export const DAMAGED_COMPOUND = "damaged compound file";
 
+/**
+ * An embedded object saved as a file of its own ([MS-OLEDS]): what DOCX, XLSX and PPTX keep as
+ * `word/embeddings/oleObjectN.bin` (`xl/`, `ppt/`) (a file packaged by Object Packager, a PDF, an equation...), and
+ * what Office 97-2003 documents keep as storages. ExifTool calls it a FlashPix image.
+ */
+export const OLE_OBJECT = "OLE object";
+
 /** The types ExifTool gives compound files whose program it names by their properties, or none (FPX). */
 const NAMED_BY_PROPERTIES: ReadonlySet<unknown> = new Set(["FPX", "DOC", "XLS", "PPT"]);
 
@@ -36,6 +43,14 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
 ];
 
 /**
+ * The streams only an embedded object's storage holds: the OLE stream ([MS-OLEDS] 2.3.3), Word's
+ * object information, and OLE 1 native data (Object Packager's). A document's own `\x01CompObj`
+ * does not make it an object.
+ */
+const OBJECT_STREAM = /^(\x01Ole|\x03ObjInfo|\x01Ole10Native)$/i;
+const OBJECT: CompoundType = { type: OLE_OBJECT, extension: "bin", mime: "application/x-ole-storage" };
+
+/**
  * An Office 97-2003 compound file's type by the streams in its root storage. ExifTool, which reads
  * files without their extension here, names a compound file by the program its CompObj stream or
  * its SummaryInformation's Software field names, and the last one it reads wins: a workbook with
@@ -45,12 +60,14 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
  * An Office 2007+ document encrypted with a password is a compound file of no program at all.
  * One whose directory is broken before any of these streams shows (a Word document cut short: Word
  * writes the directory last) is a damaged compound file, not a FlashPix image ("not supported (FPX)").
+ * One read through that holds none of them but an object's streams is an embedded object.
  */
 export async function namedByRootStreams(file: string, read: RawRead): Promise<RawRead> {
   if (!NAMED_BY_PROPERTIES.has(read.tags["File:FileType"])) return read;
   const root = await compoundRootNames(file, MAX_COMPOUND_ENTRIES);
   const found = root == null ? undefined : BY_ROOT_STREAM.find((t) => root.names.some((n) => t.stream.test(n)));
-  const named: CompoundType | undefined = found ?? (root?.broken === true ? { type: DAMAGED_COMPOUND } : undefined);
+  const object = root?.names.some((n) => OBJECT_STREAM.test(n)) === true ? OBJECT : undefined;
+  const named: CompoundType | undefined = found ?? (root?.broken === true ? { type: DAMAGED_COMPOUND } : object);
   return named == null || named.type === read.tags["File:FileType"] ? read : retyped(read, named);
 }
 

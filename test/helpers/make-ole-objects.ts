@@ -2,7 +2,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
 import { soffice } from "./make-legacy-office.js";
-import { zip } from "./make-office.js";
+import { type Part, zip } from "./make-office.js";
+import { readZip } from "./read-archives.js";
 
 /**
  * Embedded (OLE) objects as Office writes them ([MS-OLEDS]): in a Word 97-2003 document, each
@@ -78,4 +79,78 @@ export async function makePptWithWorkbook(dir: string, marker: string): Promise<
   );
   await soffice(work, ["--convert-to", "ppt", "--outdir", work, odp]);
   return path.join(work, "slides.ppt");
+}
+
+/** Class ids ([MS-OLEDS]) of Object Packager's package and of Acrobat's PDF object, as the compound file's root records them. */
+const PACKAGE_CLSID = "0c00030000000000c000000000000046";
+const ACROBAT_CLSID = "65ca01b8fca1d01185ad444553540000";
+
+/**
+ * An embedded object saved as a file of its own, as Word, Excel and PowerPoint keep each in
+ * `word/embeddings/oleObjectN.bin` (`xl/`, `ppt/`): a compound file whose root holds the OLE
+ * stream, the program's CompObj stream, Word's ObjInfo stream and the object's content: a file
+ * packaged by Object Packager (`\x01Ole10Native`), or an Acrobat PDF (`CONTENTS`), or the streams
+ * of an Office 97-2003 document (`compoundFile`'s root streams).
+ */
+export type OleObjectFileSpec =
+  | { kind: "packaged"; name: string; sourcePath: string; data: Buffer }
+  | { kind: "pdf"; pdf: Buffer }
+  | { kind: "document"; compoundFile: Buffer }
+  | { kind: "other"; userType: string; streams: Record<string, Buffer> };
+
+export function oleObjectFile(spec: OleObjectFileSpec): Buffer {
+  const doc = spec.kind === "document" ? CFB.read(spec.compoundFile, { type: "buffer" }) : CFB.utils.cfb_new();
+  const add = (name: string, content: Buffer): void => void CFB.utils.cfb_add(doc, `/${name}`, content);
+  if (spec.kind !== "packaged") add("\x01Ole", oleStream());
+  add("\x03ObjInfo", Buffer.from([0, 0, 3, 0, 4, 0]));
+  if (spec.kind === "packaged") {
+    doc.FileIndex[0]!.clsid = PACKAGE_CLSID;
+    add("\x01CompObj", compObj("OLE Package", "Package"));
+    add("\x01Ole10Native", withSize(packagerData(spec.name, spec.sourcePath, spec.data)));
+  } else if (spec.kind === "pdf") {
+    doc.FileIndex[0]!.clsid = ACROBAT_CLSID;
+    add("\x01CompObj", compObj("Adobe Acrobat Document", "AcroExch.Document.DC"));
+    add("CONTENTS", spec.pdf);
+  } else if (spec.kind === "other") {
+    add("\x01CompObj", compObj(spec.userType, spec.userType));
+    for (const [name, content] of Object.entries(spec.streams)) add(name, content);
+  }
+  return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+}
+
+/** [MS-OLEDS] 2.3.3: version, flags (embedded), no link update option, no monikers. */
+function oleStream(): Buffer {
+  const b = Buffer.alloc(20);
+  b.writeUInt32LE(0x02000001, 0);
+  return b;
+}
+
+/** [MS-OLEDS] 2.3.8: header, user type, no clipboard format, program id. */
+function compObj(userType: string, progId: string): Buffer {
+  const header = Buffer.alloc(28);
+  header.writeUInt32LE(0xfffe0001, 0);
+  header.writeUInt32LE(0x00000a03, 4);
+  header.writeInt32LE(-1, 8);
+  const ansi = (s: string): Buffer => withSize(Buffer.from(`${s}\0`, "latin1"));
+  return Buffer.concat([header, ansi(userType), Buffer.alloc(4), ansi(progId)]);
+}
+
+/**
+ * An Office 2007+ document (`office`, as makeOffice makes it) holding `objects` as
+ * `<folder>/embeddings/oleObjectN.bin`, typed as Office types them.
+ */
+export async function withOleObjects(office: Buffer, folder: "word" | "xl" | "ppt", objects: readonly Buffer[]): Promise<Buffer> {
+  const { members } = await readZip(office);
+  const parts: Part[] = members.map((m) => {
+    if (m.name !== "[Content_Types].xml") return [m.name, m.data];
+    const types = m.data.toString("utf8").replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.oleObject"/></Types>');
+    return [m.name, types];
+  });
+  return zip([...parts, ...objects.map((o, i): Part => [`${folder}/embeddings/oleObject${i + 1}.bin`, o])]);
+}
+
+/** The streams of the compound file `bytes` named `name`, in order. */
+export function compoundStreams(bytes: Buffer, name: string): Buffer[] {
+  const doc = CFB.read(bytes, { type: "buffer" });
+  return doc.FileIndex.filter((e) => e.type === 2 && e.name === name && e.content != null).map((e) => Buffer.from(e.content));
 }

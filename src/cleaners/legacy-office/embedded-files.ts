@@ -3,6 +3,7 @@ import path from "node:path";
 import type CFB from "cfb";
 import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
+import { isPdf } from "./ole-object.js";
 import { packageData, parsePackage } from "./ole-package.js";
 import { sameName } from "./stream-names.js";
 
@@ -12,8 +13,9 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * Files embedded whole in a compound document's objects ([MS-OLEDS]), each cleaned by its own
  * cleaner (`ctx.cleanNested`, which verifies it and counts what it removed) and written back in
  * its place: an Office 2007+ document in a `Package` stream (an embedded DOCX or XLSX, with its
- * authors), and a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
- * GPS position), whose original and temporary paths become its bare name. Nothing refers to
+ * authors), a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
+ * GPS position), whose original and temporary paths become its bare name, and an Acrobat object's
+ * PDF in its `CONTENTS` stream. Nothing refers to
  * these streams by offset, so they may change size. An embedded file no cleaner handles makes the
  * document refused, naming its type (and its name, for a packaged file). OLE 1 objects' own
  * native data is left as it is. Entries `ours` says no to (inside an embedded document its own
@@ -22,11 +24,11 @@ const OLE10_NATIVE = "\x01Ole10Native";
 export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container, ours: (index: number) => boolean): Promise<number> {
   let n = 0;
   for (const [i, e] of doc.FileIndex.entries()) {
-    const packaged = sameName(e.name, "Package");
-    if (e.type !== 2 || e.content == null || (!packaged && !sameName(e.name, OLE10_NATIVE)) || !ours(i)) continue;
+    const whole = sameName(e.name, "Package") || (sameName(e.name, "CONTENTS") && isPdf(e.content));
+    if (e.type !== 2 || e.content == null || (!whole && !sameName(e.name, OLE10_NATIVE)) || !ours(i)) continue;
     const content = Buffer.from(e.content);
     let cleaned: Buffer;
-    if (packaged) cleaned = await cleanFile(ctx, content, n);
+    if (whole) cleaned = await cleanFile(ctx, content, n);
     else {
       const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
       const native = content.subarray(4, 4 + Math.min(size, content.length - 4));

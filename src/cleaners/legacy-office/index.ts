@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
+import { OLE_OBJECT } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
@@ -16,6 +17,7 @@ import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { blankPresentationComments } from "./powerpoint-comments.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
+import { refuseUnknownObject } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, sameName } from "./stream-names.js";
 import { scrubWord, tableStreamOf } from "./word.js";
@@ -79,12 +81,16 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
  * it writes: a constant, read by no Office program.)
  *
+ * An embedded object saved as a file of its own (an OLE object: DOCX/XLSX/PPTX's
+ * `oleObjectN.bin`) is cleaned the same way, its streams held to those the cleaner knows
+ * (ole-object.ts).
+ *
  * Not yet cleaned: pictures of other kinds (PICT), so a document in which EXIF, XMP or
  * PNG text is still found after cleaning is refused (image/pictures-in-place.ts).
  */
 export const legacyOfficeCleaner: Cleaner = {
   name: "legacy-office",
-  fileTypes: ["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT"],
+  fileTypes: ["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT", OLE_OBJECT],
 
   async clean(ctx: CleanContext): Promise<CleanOutcome> {
     const bytes = await fsp.readFile(ctx.input);
@@ -114,6 +120,7 @@ export const legacyOfficeCleaner: Cleaner = {
     // Documents embedded as storages go to their own cleaner first; what follows leaves their streams alone.
     const storages = await cleanEmbeddedStorages(ctx, doc);
     const ours = (i: number): boolean => !storages.some((s) => doc.FullPaths[i]!.startsWith(s));
+    if (ctx.fileType === OLE_OBJECT) refuseUnknownObject(doc, ours);
 
     const stream = (name: string): Buffer | null => {
       const i = doc.FullPaths.findIndex((p) => sameName(inner(p), name));
