@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { box } from "./helpers/make-formats.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -20,13 +21,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-function box(type: string, payload: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(8 + payload.length);
-  head.write(type, 4, "latin1");
-  return Buffer.concat([head, payload]);
-}
 
 describe("POST /api/v1/remove on a JP2 with a display or capture resolution", () => {
   // metadata-extractor's balloon.jpf has a `res ` box holding `resd` (72 dpi); the copy was refused

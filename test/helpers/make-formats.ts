@@ -33,7 +33,7 @@ async function plant(file: string, marker: string): Promise<void> {
 }
 
 /** An ISO base-media box (size, type, payload). */
-function box(type: string, payload: Buffer): Buffer {
+export function box(type: string, payload: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(8 + payload.length, 0);
   head.write(type, 4, "latin1");

@@ -1,32 +1,100 @@
-import { BadFileError } from "../errors.js";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { boxHeader, childBoxes } from "../media/iso-boxes.js";
 import { RangeWriter } from "../range-writer.js";
 import { boxAt, type Box } from "./heif-boxes.js";
 
 /**
- * Top-level JP2/JPX boxes that hold only metadata and that ExifTool's rewrite leaves in place:
- * labels (`lbl `), association boxes (`asoc`, JPX's way of tying labels, XML and ROI notes to a
- * codestream), number lists (`nlst`, only found inside `asoc`), XML (`xml `), vendor UUID boxes
- * (GeoJP2 positions, editors' private data) and the UUID info that points at them (`uinf`).
- * Part 1 and Part 2 decoders read none of them to render the picture.
+ * The top-level JP2/JPX boxes a decoder reads to show the picture (ISO/IEC 15444-1 Annex I,
+ * 15444-2 Annex M): signature, file type, reader requirements, the JP2 header, JPX's codestream
+ * and compositing layer headers and its composition (animation), and the codestreams. Every other
+ * box goes, whatever ExifTool makes of it: labels, association boxes, XML, UUID boxes and their
+ * info, intellectual property, MPEG-7, digital signatures, desired reproductions (an output ICC
+ * profile), free boxes, ROI notes, cross-references, data references and media data (which only
+ * fragment tables, refused before, would point into), and any type of no standard.
  */
-const METADATA_BOXES: ReadonlySet<string> = new Set(["lbl ", "asoc", "nlst", "xml ", "uuid", "uinf"]);
+const PICTURE_BOXES: ReadonlySet<string> = new Set(["jP  ", "ftyp", "rreq", "jp2h", "jpch", "jplh", "comp", "jp2c"]);
+
+/**
+ * What each superbox a decoder reads may keep of its children, by the same standards: the JP2
+ * header's image header, bit depths, colour specifications, palette, component mapping, channel
+ * definitions and resolutions; a codestream header's own image header, bit depths, palette and
+ * mapping; a compositing layer's colour group, opacity, channel definitions, registration and
+ * resolution; a composition's options and instructions. Labels (`lbl `), which Part 2 lets every
+ * header hold, and ROI descriptions go with anything else.
+ */
+const PICTURE_CHILDREN: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ["jp2h", new Set(["ihdr", "bpcc", "colr", "pclr", "cmap", "cdef", "res "])],
+  ["jpch", new Set(["ihdr", "bpcc", "pclr", "cmap"])],
+  ["jplh", new Set(["cgrp", "opct", "cdef", "creg", "res "])],
+  ["cgrp", new Set(["colr"])],
+  ["res ", new Set(["resc", "resd"])],
+  ["comp", new Set(["copt", "inst"])],
+]);
+
+/**
+ * Superboxes a decoder can do without, left out whole when their children do not fit in them: a
+ * damaged resolution box (Pillow's invalid_header_length.jp2), which openjpeg and Pillow skip.
+ */
+const OPTIONAL_SUPERBOXES: ReadonlySet<string> = new Set(["res "]);
+
+/**
+ * A header superbox is rebuilt in memory; real ones are a few numbers and at most an ICC profile
+ * (a few hundred kB).
+ */
+const MAX_SUPERBOX = 16 * 1024 * 1024;
 
 /** Box headers are at least this long: 32-bit length and type. */
 const HEADER = 8;
 
 /**
- * Copies a JPEG 2000 file without its top-level metadata boxes; every other box (signature,
- * file type, reader requirements, headers, codestreams, fragment tables) is copied byte for byte.
+ * Copies a JPEG 2000 file with only the boxes that show the picture, at the top level and inside
+ * the headers (PICTURE_BOXES, PICTURE_CHILDREN): the kept boxes byte for byte, a header that lost
+ * a child rebuilt around the rest.
  */
-export async function dropMetadataBoxes(input: string, output: string): Promise<void> {
+export async function keepPictureBoxes(input: string, output: string): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
     for (let at = 0; at < src.size; ) {
       const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
-      if (!METADATA_BOXES.has(box.type)) out.copy(at, at + box.size);
+      if (PICTURE_BOXES.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
+      else if (PICTURE_BOXES.has(box.type)) {
+        if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
+        const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at)!;
+        if (kept.dropped === 0) out.copy(at, at + box.size);
+        else out.bytes(kept.bytes);
+      }
       if (out.full) await out.flush();
       at += box.size;
     }
   });
+}
+
+/**
+ * The superbox `buf` (of `type`, payload after `header`) with only its allowed children, at every
+ * depth; null for an optional superbox whose children do not fit in it.
+ */
+function keptChildren(buf: Buffer, type: string, header: number, at: number): { bytes: Buffer; dropped: number } | null {
+  const allowed = PICTURE_CHILDREN.get(type)!;
+  const children = childBoxes(buf, header, buf.length);
+  if (children == null && OPTIONAL_SUPERBOXES.has(type)) return null;
+  if (children == null) throw damaged(`the boxes inside the ${JSON.stringify(type)} box at byte ${at} do not fit in it`);
+  let dropped = 0;
+  const parts: Buffer[] = [];
+  for (const child of children) {
+    if (!allowed.has(child.type)) {
+      dropped++;
+      continue;
+    }
+    const bytes = buf.subarray(child.at, child.at + child.size);
+    if (!PICTURE_CHILDREN.has(child.type)) parts.push(bytes);
+    else {
+      const kept = keptChildren(bytes, child.type, child.header, at + child.at);
+      dropped += kept?.dropped ?? 1;
+      if (kept != null) parts.push(kept.bytes);
+    }
+  }
+  if (dropped === 0) return { bytes: buf, dropped };
+  const payload = Buffer.concat(parts);
+  return { bytes: Buffer.concat([boxHeader(type, payload.length), payload]), dropped };
 }
 
 /**

@@ -5,7 +5,7 @@ import { topLevelBoxes } from "../media/iso-boxes.js";
 import { cleanMotionJp2, isMotionJp2 } from "../media/motion-jp2.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
-import { dropMetadataBoxes } from "./jp2-boxes.js";
+import { keepPictureBoxes } from "./jp2-boxes.js";
 import { blankCodestreamComments } from "./jp2-codestream-comments.js";
 
 /**
@@ -25,8 +25,9 @@ export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2
 /**
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
  * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
- * ExifTool keeps JPEG 2000's labels, JPX association boxes and unknown UUID boxes: a second
- * pass of our own drops them (jp2-boxes.ts), and a third blanks the codestreams' comments
+ * ExifTool keeps every box it does not write (labels, JPX association boxes, unknown UUID boxes,
+ * any private type): a second pass of our own keeps only the boxes that show the picture
+ * (jp2-boxes.ts), and a third blanks the codestreams' comments
  * (jp2-codestream-comments.ts). A Motion JPEG 2000 file, which ExifTool also calls JP2, is a
  * movie: see motion-jp2.ts.
  */
@@ -36,24 +37,33 @@ export const jpeg2000Cleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     if (ctx.fileType === "JXL") return rewriteWithoutMetadata(ctx);
     if (await isMotionJp2(ctx.input)) return cleanMotionJp2(ctx);
-    if (await hasFragmentTable(ctx.input)) throw new UnsupportedTypeError(`${ctx.fileType} with fragment tables`);
+    const unread = await unreadBoxes(ctx.input);
+    if (unread != null) throw new UnsupportedTypeError(`${ctx.fileType} with ${unread}`);
     const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
-    await dropMetadataBoxes(rewritten, ctx.output);
+    await keepPictureBoxes(rewritten, ctx.output);
     await blankCodestreamComments(ctx.output);
   },
   isStructural: isJpeg2000Structural,
 };
 
-/**
- * Whether a codestream of the file is split into fragments (`ftbl`, JPX), anywhere in this file or
- * in others: ExifTool cannot rewrite such a file ("Can't yet handle fragmented JPX files"), and the
- * comments of a codestream in pieces are not walked here.
- */
-async function hasFragmentTable(file: string): Promise<boolean> {
+/** Top-level JPX boxes that hold the picture in a form this cleaner does not read, with the words that name them. */
+const UNREAD_BOXES: ReadonlyMap<string, string> = new Map([
+  // A codestream split into fragments, anywhere in this file or in others: ExifTool cannot rewrite
+  // such a file ("Can't yet handle fragmented JPX files"), and the comments of a codestream in
+  // pieces are not walked here.
+  ["ftbl", "fragment tables"],
+  // Boxes compressed or encrypted inside a binary filter box: a codestream or header among them
+  // would be lost with the filter box, metadata kept with it.
+  ["bfil", "binary-filtered boxes"],
+]);
+
+/** The words naming the first top-level box of the file that UNREAD_BOXES lists, or null. */
+async function unreadBoxes(file: string): Promise<string | null> {
   const fh = await fsp.open(file, "r");
   try {
-    return (await topLevelBoxes(fh, (await fh.stat()).size))?.some((b) => b.type === "ftbl") === true;
+    const found = (await topLevelBoxes(fh, (await fh.stat()).size))?.find((b) => UNREAD_BOXES.has(b.type));
+    return found == null ? null : UNREAD_BOXES.get(found.type)!;
   } finally {
     await fh.close();
   }
