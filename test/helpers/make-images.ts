@@ -29,7 +29,7 @@ async function markedJpeg(dir: string, marker: string, name: string): Promise<Bu
 }
 
 /** The EXIF, GPS, IPTC and XMP fields every EXIF-capable format gets. */
-function commonTags(marker: string): string[] {
+export function commonTags(marker: string): string[] {
   return [
     `-EXIF:Artist=${marker}`,
     `-EXIF:Copyright=${marker}`,
@@ -312,7 +312,20 @@ function insertInMeta(file: Buffer, where: number, extra: Buffer, child: number 
   const top = childBoxes(b, 0, b.length);
   const meta = top.find((x) => x.type === "meta");
   if (meta == null) throw new Error("no meta box");
-  const shift = top.some((x) => x.type === "mdat" && x.at > meta.at) ? extra.length : 0;
+  if (top.some((x) => x.type === "mdat" && x.at > meta.at)) moveItemLocations(b, extra.length);
+  if (child != null) b.writeUInt32BE(b.readUInt32BE(child) + extra.length, child);
+  const out = Buffer.concat([b.subarray(0, where), extra, b.subarray(where)]);
+  out.writeUInt32BE(meta.size + extra.length, meta.at);
+  return out;
+}
+
+/**
+ * Adds `shift` to the file offsets of the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) of
+ * the top-level `meta` in `b`: for bytes inserted before the `mdat` they point into.
+ */
+export function moveItemLocations(b: Buffer, shift: number): void {
+  const meta = childBoxes(b, 0, b.length).find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
   const iloc = childBoxes(b, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
   if (iloc == null) throw new Error("no iloc box");
   const read = (at: number, n: number): number => (n === 0 ? 0 : b.readUIntBE(at, n));
@@ -345,10 +358,6 @@ function insertInMeta(file: Buffer, where: number, extra: Buffer, child: number 
       q += offsetSize + lengthSize;
     }
   }
-  if (child != null) b.writeUInt32BE(b.readUInt32BE(child) + extra.length, child);
-  const out = Buffer.concat([b.subarray(0, where), extra, b.subarray(where)]);
-  out.writeUInt32BE(meta.size + extra.length, meta.at);
-  return out;
 }
 
 /**

@@ -25,12 +25,12 @@ export interface InPlaceOutcome {
  * `output` and the result is null, for ExifTool's rewrite to do the work.
  */
 export async function blankHeifInPlace(input: string, output: string, fileType: string, dropIcc: boolean): Promise<InPlaceOutcome | null> {
-  const plan = await planOf(input, "plain");
+  const plan = await planHeifItems(input, "plain");
   if (plan == null) return null;
   await fsp.copyFile(input, output);
   let holds = false;
   try {
-    await blank(output, plan);
+    await blankHeifItems(output, plan);
     await scrubHeifBoxes(output, dropIcc);
     holds = await heifShapeHolds(output, fileType);
   } finally {
@@ -46,25 +46,31 @@ export async function blankHeifInPlace(input: string, output: string, fileType: 
  * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it.
  */
 export async function blankHeifLeftovers(file: string): Promise<void> {
-  const plan = await planOf(file, "leftovers");
-  if (plan != null) await blank(file, plan);
+  const plan = await planHeifItems(file, "leftovers");
+  if (plan != null) await blankHeifItems(file, plan);
 }
 
-async function blank(file: string, plan: Plan): Promise<void> {
+/**
+ * `file`'s `meta` box as `plan` (read from the file it is a copy of) has it cleaned: the Exif and
+ * XMP items emptied, the `idat` bytes no picture item covers zeroed; with `mdat`, the `mdat` bytes
+ * no picture item covers too.
+ */
+export async function blankHeifItems(file: string, plan: HeifPlan, mdat = true): Promise<void> {
   const fh = await fsp.open(file, "r+");
   try {
     for (const item of plan.items.items.values()) {
       if (item.kind === "metadata") for (const { at, size } of item.lengthFields) plan.meta.fill(0, at, at + size);
     }
     for (const [from, to] of plan.unreferencedIdat) plan.meta.fill(0, from, to);
+    for (const { from, to } of plan.items.names) plan.meta.fill(0, from, to);
     await fh.write(plan.meta, 0, plan.meta.length, plan.metaAt);
-    for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
+    if (mdat) for (const [from, to] of plan.unreferenced) await zeroRange(fh, from, to);
   } finally {
     await fh.close();
   }
 }
 
-interface Plan {
+export interface HeifPlan {
   meta: Buffer;
   metaAt: number;
   items: HeifItems;
@@ -74,7 +80,11 @@ interface Plan {
   unreferencedIdat: Array<[number, number]>;
 }
 
-async function planOf(input: string, mode: ReadMode): Promise<Plan | null> {
+/**
+ * In `sequence` mode, the file may hold other top-level boxes beside `meta`, `mdat` and padding
+ * (an image sequence's `moov`), which the caller cleans.
+ */
+export async function planHeifItems(input: string, mode: ReadMode): Promise<HeifPlan | null> {
   const fh = await fsp.open(input, "r");
   try {
     const { size } = await fh.stat();

@@ -16,11 +16,14 @@ import { BigEndianFields } from "../big-endian-fields.js";
  *   or, for a picture item only (the layout of a grid, as libheif and iPhones write it), by
  *   offset into `idat` (method 1); every extent has a stated length.
  *
+ * `sequence` (an image sequence, heif-sequence.ts) reads the same shape, but picture items may
+ * have a name (ffmpeg and GPAC name them "Color" and "Alpha"), which the blanking zeroes.
+ *
  * `leftovers` (after ExifTool's rewrite) takes other boxes beside them and any item type: what
  * is not picture coding (of any kind HEIF defines) counts as metadata, wherever it lies, since
  * ExifTool's `-all=` carries the data of items it has no name for along unread.
  */
-export type ReadMode = "plain" | "leftovers";
+export type ReadMode = "plain" | "sequence" | "leftovers";
 
 export interface HeifItem {
   id: number;
@@ -37,6 +40,8 @@ export interface HeifItems {
   idat: { from: number; to: number } | null;
   /** Reference type, from item, to items. */
   references: Array<{ type: string; from: number; to: number[] }>;
+  /** Where the items' names are in the `meta` buffer, their terminating zero left out (`sequence` only). */
+  names: Array<{ from: number; to: number }>;
 }
 
 /** Item types whose data is picture coding (what heif-proof.ts accepts as such). */
@@ -62,13 +67,14 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
     if (KNOWN_CHILDREN.has(box.type) || (box.type === "dinf" && meta.subarray(range.from, range.to).equals(SELF_CONTAINED))) {
       if (found.has(box.type)) return null;
       found.set(box.type, range);
-    } else if (box.type !== "free" && box.type !== "skip" && mode === "plain") return null;
+    } else if (box.type !== "free" && box.type !== "skip" && mode !== "leftovers") return null;
     at += box.size;
   }
   const [hdlr, iinf, iloc, pitm] = [found.get("hdlr"), found.get("iinf"), found.get("iloc"), found.get("pitm")];
   if (iinf == null || iloc == null || pitm == null) return null;
-  if (mode === "plain" && (hdlr == null || hdlr.to - hdlr.from < 24 || meta.toString("latin1", hdlr.from + 8, hdlr.from + 12) !== "pict")) return null;
-  const kinds = itemKinds(meta, iinf, mode);
+  if (mode !== "leftovers" && (hdlr == null || hdlr.to - hdlr.from < 24 || meta.toString("latin1", hdlr.from + 8, hdlr.from + 12) !== "pict")) return null;
+  const names: HeifItems["names"] = [];
+  const kinds = itemKinds(meta, iinf, mode, names);
   const primary = primaryItem(meta, pitm);
   // What a reader shows first is never blanked, whatever its type.
   if (kinds == null || primary == null || kinds.get(primary) !== "picture") return null;
@@ -76,7 +82,7 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   const iref = found.get("iref");
   const references = iref == null ? [] : readReferences(meta, iref);
   if (items == null || references == null) return null;
-  return { items, idat: found.get("idat") ?? null, references };
+  return { items, idat: found.get("idat") ?? null, references, names };
 }
 
 function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
@@ -85,7 +91,7 @@ function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): 
   return new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);
 }
 
-function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode): Map<number, HeifItem["kind"]> | null {
+function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode, names: HeifItems["names"]): Map<number, HeifItem["kind"]> | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
   const head = new BigEndianFields(meta, from + 4, to);
@@ -109,7 +115,13 @@ function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mod
       at += box.size;
       continue;
     }
-    if (protection !== 0 || f.text() !== "") return null;
+    const nameAt = f.at;
+    const name = f.text();
+    if (protection !== 0 || name == null) return null;
+    if (name !== "") {
+      if (mode !== "sequence" || !PICTURE_TYPES.has(type)) return null;
+      names.push({ from: nameAt, to: f.at - 1 });
+    }
     if (PICTURE_TYPES.has(type)) kinds.set(id, "picture");
     else if (type === "Exif") kinds.set(id, "metadata");
     else if (type === "mime" && f.text() === XMP_MIME) kinds.set(id, "metadata");

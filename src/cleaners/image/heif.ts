@@ -1,5 +1,8 @@
+import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
-import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { topLevelBoxes } from "../media/iso-boxes.js";
+import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import { isMediaStructural } from "../media/structural.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
 import { blankHeifInPlace, blankHeifLeftovers } from "./heif-in-place.js";
 
@@ -24,7 +27,15 @@ const STRUCTURAL_TAGS = new Set([
   // Padding, zeroed by scrubHeifBoxes; `idat` holds item data such as the grid layout of the
   // tiles an iPhone picture is made of (ExifTool names it MetaImageSize only in a HEIC).
   "Free", "Unknown_free", "Unknown_idat",
+  // An image sequence's frames (heif-sequence.ts), whose sample entries ExifTool reads without
+  // naming their boxes: coding constraints (`ccst`), an alpha plane's auxiliary type (`auxi`), the
+  // reference to the track it belongs to (`auxl`), field order, pixel shape and crop; the movie's
+  // rewrite checked their shapes (media/iso-moov.ts).
+  "Unknown_ccst", "Unknown_auxi", "Unknown_auxl", "Unknown_fiel", "Unknown_pasp", "Unknown_clap",
 ]);
+
+/** A sample entry's `colr` ExifTool has no name for, of the size of a colour description by numbers (`nclx`, `nclc`), never a profile. */
+const NUMERIC_COLOUR = /^\(Binary data 1[01] bytes/;
 
 /**
  * Canon's HIF `meta` uuid box, which ExifTool reads as a version (its tag name is marked "not
@@ -32,6 +43,17 @@ const STRUCTURAL_TAGS = new Set([
  */
 function isFormatVersion(t: FoundTag): boolean {
   return t.tag === "MetaVersion" && /^[\w.\- ]{0,16}$/.test(String(t.value));
+}
+
+/** Whether the file's top level holds a `moov`: an image sequence. */
+async function hasMovie(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const boxes = await topLevelBoxes(fh, (await fh.stat()).size);
+    return boxes?.some((b) => b.type === "moov") === true;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -44,9 +66,15 @@ function isFormatVersion(t: FoundTag): boolean {
 export const heifCleaner: Cleaner = {
   name: "heif",
   fileTypes: ["HEIC", "HEIF", "AVIF"],
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const dropIcc = !ctx.keep.has("colorProfile");
     if ((await blankHeifInPlace(ctx.input, ctx.output, ctx.fileType, dropIcc)) != null) return;
+    // Image sequences only: the movie's cleaning (media/iso-rewrite.ts) is loaded when one comes.
+    if (await hasMovie(ctx.input)) {
+      const { cleanHeifSequence } = await import("./heif-sequence.js");
+      const outcome = await cleanHeifSequence(ctx.input, ctx.output, ctx.workDir, dropIcc);
+      if (outcome != null) return outcome;
+    }
     const errors = await ctx.exiftool.write(ctx.input, ctx.output, ["-all=", ...(ctx.keep.has("colorProfile") ? ["--ICC_Profile:all"] : [])]);
     if (errors.length > 0) {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
@@ -54,5 +82,8 @@ export const heifCleaner: Cleaner = {
     await scrubHeifBoxes(ctx.output, dropIcc);
     await blankHeifLeftovers(ctx.output);
   },
-  isStructural: (t) => t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t)),
+  // An image sequence's movie reads as an MP4's does.
+  isStructural: (t) =>
+    (t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t) || (t.tag === "Unknown_colr" && NUMERIC_COLOUR.test(String(t.value))))) ||
+    isMediaStructural(t),
 };

@@ -103,8 +103,15 @@ const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "d
  * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS). `jsub` and `orfo`:
  * Motion JPEG 2000's subsampling (four numbers) and field count and order (two).
  */
-const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7, jsub: 8 + 4, orfo: 8 + 2 };
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7, jsub: 8 + 4, orfo: 8 + 2, ccst: 8 + 8 };
 const MAKER_CONFIGS = new Set(["damr", "d263"]);
+/**
+ * In the picture sequence of an AVIF or HEIF file (`pictures`): the coding constraints (`ccst`,
+ * ISO/IEC 23008-12 7.3.3: flags only) and the auxiliary type (`auxi`, 7.5.3: the URN saying the
+ * track is the alpha plane or a depth map of another).
+ */
+const PICTURE_ENTRY_CHILDREN = new Set([...VIDEO_ENTRY_CHILDREN, "ccst", "auxi"]);
+const AUXILIARY_URN = /^urn:[\w:.\-]{1,120}$/;
 /** Inside a QuickTime sound entry's `wave`: the format, its configuration, the terminator. */
 const WAVE_CHILDREN = new Set(["frma", "mp4a", "esds", "enda", "chan", "\0\0\0\0"]);
 
@@ -121,7 +128,7 @@ const SOUND_ENTRY_FIXED = [28, 44, 64]; // sound sample description versions 0, 
  * tracks (which may be telemetry, see telemetry.ts), fragmented files, external data references,
  * encrypted or unknown codecs, unknown boxes: null.
  */
-export function rewriteMoov(buf: Buffer): MoovRewrite | null {
+export function rewriteMoov(buf: Buffer, pictures = false): MoovRewrite | null {
   const children = childBoxes(buf, 8, buf.length);
   if (children == null || buf.toString("latin1", 4, 8) !== "moov" || buf.readUInt32BE(0) !== buf.length) return null;
   const parts: Buffer[] = [];
@@ -135,7 +142,7 @@ export function rewriteMoov(buf: Buffer): MoovRewrite | null {
       headers++;
       parts.push(withZeroDates(buf, box));
     } else if (box.type === "trak") {
-      const trak = rewriteTrak(buf, box, chapterTracks);
+      const trak = rewriteTrak(buf, box, chapterTracks, pictures);
       if (trak == null) return null;
       if (trak === "dropped") continue;
       const isVideo = trak.track.kind === "video";
@@ -174,14 +181,14 @@ function trackId(buf: Buffer, tkhd: Box): number | null {
   return at + 4 <= tkhd.at + tkhd.size ? buf.readUInt32BE(at) : null;
 }
 
-function rewriteTrak(buf: Buffer, trak: Box, chapterTracks: ReadonlySet<number>): TrakRewrite | "dropped" | null {
+function rewriteTrak(buf: Buffer, trak: Box, chapterTracks: ReadonlySet<number>, pictures: boolean): TrakRewrite | "dropped" | null {
   const children = inside(buf, trak);
   if (children == null) return null;
   const mdia = only(children, "mdia");
   const tkhd = only(children, "tkhd");
   if (mdia == null || tkhd == null) return null;
   const id = trackId(buf, tkhd);
-  const media = rewriteMdia(buf, mdia, id != null && chapterTracks.has(id));
+  const media = rewriteMdia(buf, mdia, id != null && chapterTracks.has(id), pictures);
   if (media == null || media === "dropped") return media;
   const parts: Buffer[] = [];
   for (const box of children) {
@@ -191,12 +198,26 @@ function rewriteTrak(buf: Buffer, trak: Box, chapterTracks: ReadonlySet<number>)
       const edits = inside(buf, box);
       if (edits == null || edits.some((b) => b.type !== "elst")) return null;
       parts.push(slice(buf, box));
+    } else if (box.type === "tref" && pictures && auxiliaryOf(buf, box) != null) {
+      if (auxiliaryOf(buf, box) !== true) return null;
+      parts.push(slice(buf, box));
     } else if (!DROPPED.has(box.type)) return null;
   }
   return { bytes: container("trak", parts), track: media.track, samples: media.samples };
 }
 
-function rewriteMdia(buf: Buffer, mdia: Box, chapterList: boolean): TrakRewrite | "dropped" | null {
+/**
+ * Whether a track's references (`tref`) make it the auxiliary picture (alpha, depth) of another
+ * (`auxl`), which a reader needs to show the sequence as it is: true when they are only that,
+ * false when that and others, null when none is.
+ */
+function auxiliaryOf(buf: Buffer, tref: Box): boolean | null {
+  const types = (inside(buf, tref) ?? []).map((b) => b.type);
+  if (!types.includes("auxl")) return null;
+  return types.every((t) => t === "auxl");
+}
+
+function rewriteMdia(buf: Buffer, mdia: Box, chapterList: boolean, pictures: boolean): TrakRewrite | "dropped" | null {
   const children = inside(buf, mdia);
   if (children == null) return null;
   const hdlr = only(children, "hdlr");
@@ -205,9 +226,10 @@ function rewriteMdia(buf: Buffer, mdia: Box, chapterList: boolean): TrakRewrite 
   const handler = buf.toString("latin1", hdlr.at + hdlr.header + 8, hdlr.at + hdlr.header + 12);
   if (DROPPED_HANDLERS.has(handler)) return onlyFormats(buf, minf, DATA_FORMATS) ? "dropped" : null;
   if (chapterList && CHAPTER_HANDLERS.has(handler)) return onlyFormats(buf, minf, CHAPTER_FORMATS) ? "dropped" : null;
-  const kind = handler === "vide" ? "video" : handler === "soun" ? "audio" : null;
+  // The picture sequence of an AVIF or HEIF file (`pict`) and its alpha plane's (auxiliary video, `auxv`): video to ffmpeg and players.
+  const kind = handler === "vide" || (pictures && (handler === "pict" || handler === "auxv")) ? "video" : handler === "soun" ? "audio" : null;
   if (kind == null) return null;
-  const media = rewriteMinf(buf, minf, kind);
+  const media = rewriteMinf(buf, minf, kind, pictures);
   if (media == null) return null;
   const parts: Buffer[] = [];
   for (const box of children) {
@@ -228,12 +250,12 @@ function onlyFormats(buf: Buffer, minf: Box, formats: ReadonlySet<string>): bool
   return entries != null && entries.length > 0 && entries.every((e) => formats.has(e.type));
 }
 
-function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio"): TrakRewrite | null {
+function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio", pictures: boolean): TrakRewrite | null {
   const children = inside(buf, minf);
   if (children == null) return null;
   const stbl = only(children, "stbl");
   if (stbl == null || only(children, "dinf") == null) return null;
-  const tables = rewriteStbl(buf, stbl, kind);
+  const tables = rewriteStbl(buf, stbl, kind, pictures);
   if (tables == null) return null;
   const parts: Buffer[] = [];
   for (const box of children) {
@@ -248,12 +270,12 @@ function rewriteMinf(buf: Buffer, minf: Box, kind: "video" | "audio"): TrakRewri
   return { bytes: container("minf", parts), track: tables.track, samples: tables.samples };
 }
 
-function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio"): TrakRewrite | null {
+function rewriteStbl(buf: Buffer, stbl: Box, kind: "video" | "audio", pictures: boolean): TrakRewrite | null {
   const children = inside(buf, stbl);
   if (children == null) return null;
   const stsd = only(children, "stsd");
   if (stsd == null) return null;
-  const descriptions = rewriteStsd(buf, stsd, kind);
+  const descriptions = rewriteStsd(buf, stsd, kind, pictures);
   if (descriptions == null) return null;
   const samples = chunkRanges(buf, stbl.at + stbl.header, stbl.at + stbl.size, descriptions.count);
   // A track with no sample is left to the remux, which leaves it out and so refuses the copy.
@@ -295,7 +317,7 @@ interface Descriptions {
   aacHeaderText: number | null;
 }
 
-function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descriptions | null {
+function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio", pictures: boolean): Descriptions | null {
   const p = stsd.at + stsd.header;
   if (stsd.size - stsd.header < 8) return null;
   const count = buf.readUInt32BE(p + 4);
@@ -313,7 +335,7 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio"): Descripti
     const at = entry.at - stsd.at;
     if (kind === "video") {
       if (!VIDEO_FORMATS.has(entry.type) || entry.size < 8 + VISUAL_ENTRY_FIXED) return null;
-      if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, VIDEO_ENTRY_CHILDREN)) return null;
+      if (!childrenAllowed(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, pictures ? PICTURE_ENTRY_CHILDREN : VIDEO_ENTRY_CHILDREN)) return null;
       if (!fixedSizes(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size)) return null;
       out.fill(0, at + 8 + 12, at + 8 + 16); // vendor
       out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
@@ -446,8 +468,17 @@ function childrenAllowed(buf: Buffer, from: number, to: number, allowed: Readonl
     }
     if (b.type === "wave") return childrenAllowed(buf, b.at + b.header, b.at + b.size, WAVE_CHILDREN);
     if (b.type === "jp2h") return plainJp2Header(buf, b.at + b.header, b.at + b.size);
+    if (b.type === "auxi") return auxiliaryType(buf, b);
     return true;
   });
+}
+
+/** An `auxi` box of version 0 holding a URN and its terminating zero, nothing else. */
+function auxiliaryType(buf: Buffer, box: Box): boolean {
+  const from = box.at + box.header + 4;
+  const end = box.at + box.size;
+  if (from > end || buf.readUInt32BE(from - 4) !== 0 || buf[end - 1] !== 0) return false;
+  return AUXILIARY_URN.test(buf.toString("latin1", from, end - 1));
 }
 
 /** `dinf` holds one `dref` whose entries all say "in this file", with nothing else (no path, no URL). */

@@ -26,6 +26,8 @@ const STANDARD_BRANDS = new Set([
   "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "avc1", "hvc1", "hev1", "av01", "mp41", "mp42", "mp71",
   "M4A ", "M4B ", "M4P ", "M4V ", "M4VH", "M4VP", "qt  ", "3gp4", "3gp5", "3gp6", "3gp7", "3gp8", "3gp9", "3g2a", "3g2b", "3g2c", "dash",
   "mjp2", "mj2s",
+  // HEIF, MIAF and AVIF still pictures and sequences (ISO/IEC 23008-12, 23000-22; AV1 Image File Format).
+  "mif1", "mif2", "msf1", "miaf", "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "avif", "avis", "avio", "MA1A", "MA1B",
 ]);
 
 /** The JPEG 2000 signature box (ISO/IEC 15444-1 I.5.1), which a Motion JPEG 2000 file has before its `ftyp`. */
@@ -65,8 +67,12 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  */
 export async function cleanIsoBoxes(input: string, output: string, workDir: string, source: MediaSource): Promise<CleanOutcome | null> {
   const plan = await planRewrite(input);
-  if (plan == null) return null;
-  await fsp.copyFile(input, output, fs.constants.COPYFILE_FICLONE);
+  return plan == null ? null : applyRewrite(plan, output, workDir, source);
+}
+
+/** Carries out a plan of `planRewrite` on a copy of `source.file` at `output`. */
+export async function applyRewrite(plan: RewritePlan, output: string, workDir: string, source: MediaSource): Promise<CleanOutcome> {
+  await fsp.copyFile(source.file, output, fs.constants.COPYFILE_FICLONE);
   const fh = await fsp.open(output, "r+");
   try {
     await write(fh, plan.ftyp, plan.ftypAt);
@@ -126,7 +132,7 @@ export async function cleanIsoBoxes(input: string, output: string, workDir: stri
   return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText } };
 }
 
-interface Plan {
+export interface RewritePlan {
   fileSize: number;
   ftyp: Buffer;
   ftypAt: number;
@@ -137,9 +143,20 @@ interface Plan {
   blanked: Box[];
   /** Bytes of the media data that are no kept sample. */
   gaps: Range[];
+  /** The kept tracks' samples, sorted and joined. */
+  samples: Range[];
 }
 
-async function planRewrite(input: string): Promise<Plan | null> {
+/**
+ * A movie beside a HEIF still picture (an AVIF or HEIF image sequence): the top-level `meta` is
+ * the picture's, cleaned by the HEIF cleaner and left alone here, as are the media data bytes of
+ * its items (`alsoKept`); the tracks may be picture sequences (see `rewriteMoov`).
+ */
+export interface BesidePictures {
+  alsoKept: readonly Range[];
+}
+
+export async function planRewrite(input: string, pictures?: BesidePictures): Promise<RewritePlan | null> {
   const fh = await fsp.open(input, "r");
   try {
     const fileSize = (await fh.stat()).size;
@@ -157,11 +174,12 @@ async function planRewrite(input: string): Promise<Plan | null> {
     if (oldMoov.size > MAX_MOOV_BYTES || ftypBox.size > MAX_FTYP_BYTES || boxes.some((b) => b.header === 8 && b.size > 0xffffffff)) return null;
 
     const ftyp = cleanFtyp(await readBox(fh, ftypBox));
-    const rewrite = rewriteMoov(await readBox(fh, oldMoov));
+    const rewrite = rewriteMoov(await readBox(fh, oldMoov), pictures != null);
     if (ftyp == null || rewrite == null) return null;
     // In file order, so both walks below are one pass (a file may have thousands of each).
     const payloads = mdats.map((b) => ({ start: b.at + b.header, end: b.at + b.size }));
-    const kept = merge(rewrite.samples);
+    const samples = merge(rewrite.samples);
+    const kept = merge([...samples, ...(pictures?.alsoKept ?? [])]);
     if (!kept.every((r) => insideOne(payloads, r))) return null;
     // MPEG-4 Part 2 samples are walked chunk by chunk: a larger chunk is left to the remux.
     if (rewrite.tracks.some((t) => t.mpeg4?.chunks.some((c) => c.end - c.start > MAX_CHUNK) === true)) return null;
@@ -172,8 +190,9 @@ async function planRewrite(input: string): Promise<Plan | null> {
       oldMoov,
       moov: rewrite.moov,
       tracks: rewrite.tracks,
-      blanked: boxes.filter((b) => b !== signature && b !== ftypBox && b.type !== "moov" && b.type !== "mdat"),
+      blanked: boxes.filter((b) => b !== signature && b !== ftypBox && !["moov", "mdat", ...(pictures == null ? [] : ["meta"])].includes(b.type)),
       gaps: gaps(payloads, kept),
+      samples,
     };
   } finally {
     await fh.close();
