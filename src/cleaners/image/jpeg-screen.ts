@@ -9,6 +9,10 @@ import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
  * 43 s. Real files have a dozen; Adobe's extended XMP, the most, cuts a 100 MB packet into 1,600.
  */
 export const MAX_JPEG_SEGMENTS = 10_000;
+/** Markers without a segment before the first scan (see MarkerTally): a file refused past them. */
+const MAX_JPEG_STRAY_MARKERS = 10_000;
+/** Fill bytes (0xff before a marker) before the first scan: ExifTool reads 1 MiB of them in ~0.4 s. */
+const MAX_JPEG_FILL_BYTES = 1 << 20;
 
 const APP1 = 0xe1;
 const APP11 = 0xeb;
@@ -30,13 +34,18 @@ export function isJpegHead(bytes: Buffer): boolean {
  * 10-12 s of CPU.
  */
 export function jpegNeedsCheck(head: Buffer): boolean {
-  let count = 0;
+  const tally = new MarkerTally();
   for (let at = 2; ; ) {
-    const step = nextSegment(head.subarray(at, at + 4), at);
+    if (head[at] !== 0xff) {
+      at = head.indexOf(0xff, at);
+      if (at < 0) return true;
+    }
+    const step = nextSegment(head.subarray(at, at + 6), at);
     if (step === "scan") return false;
     if (step === "end" || head[at + 1] === APP1 || head[at + 1] === APP11) return true;
-    if (step.counted && ++count > MAX_JPEG_SEGMENTS) return true;
-    at = step.next;
+    const next = step.kind === "fill" ? skipFill(head, at) : step.next;
+    if (tally.over(step.kind, next - at)) return true;
+    at = next;
   }
 }
 
@@ -58,17 +67,59 @@ export async function checkJpegShape(file: string): Promise<void> {
 export async function checkJpegBytes(src: FileBytes): Promise<void> {
   const exif = new TiffTally(MAX_EXIF_ENTRIES);
   const jumbf = new JumbfSegments();
-  let count = 0;
+  const tally = new MarkerTally();
   for (let at = 2; ; ) {
-    const head = src.peek(at, 4) ?? (await src.read(at, 4));
+    let head = src.peek(at, 6) ?? (await src.read(at, 6));
+    // ExifTool reads past bytes that are no marker up to the next 0xff (warning of them), as this walk does.
+    if (head.length > 0 && head[0] !== 0xff) {
+      at = await src.indexOf(0xff, at);
+      if (at < 0) return;
+      head = src.peek(at, 6) ?? (await src.read(at, 6));
+    }
     const step = nextSegment(head, at);
     if (step === "scan" || step === "end") return; // the end, or damage: the cleaner's to judge
-    if (step.counted && ++count > MAX_JPEG_SEGMENTS) throw new TooComplexError(`jpeg: more than ${MAX_JPEG_SEGMENTS} segments before the picture`);
+    // A run of fill bytes is stepped over at once (the marker is its last 0xff).
+    const next = step.kind === "fill" ? (await src.skip(0xff, at)) - 1 : step.next;
+    if (tally.over(step.kind, next - at)) throw new TooComplexError(`jpeg: ${tally.excess()} before the picture`);
     if (head[1] === APP1) await checkExifBlock(src, at + 4, step.next - at - 4, exif);
     if (head[1] === APP11) await jumbf.add(src, at + 4, step.next - at - 4);
-    // A run of fill bytes is stepped over at once (the marker is its last 0xff).
-    at = step.counted ? step.next : (await src.skip(0xff, at)) - 1;
+    at = next;
   }
+}
+
+/**
+ * What ExifTool steps over one at a time before a JPEG's first scan, counted against their bounds:
+ * segments, markers without one (stray ones: a stuffed 0xFF00, RSTn, TEM...; ~1.3 us of its CPU
+ * each, so 8 MB of them took it 5-6 s and the service 13 s) and fill bytes (read a byte at a time,
+ * 8 MB of them 3 s). Real files hold a dozen segments, a few stray markers (the cleaner refuses
+ * more than 64) and a few fill bytes.
+ */
+class MarkerTally {
+  private segments = 0;
+  private stray = 0;
+  private fill = 0;
+
+  /** Takes a step of `kind` over `length` bytes; whether a bound is now passed. */
+  over(kind: StepKind, length: number): boolean {
+    if (kind === "segment") return ++this.segments > MAX_JPEG_SEGMENTS;
+    if (kind === "stray") return ++this.stray > MAX_JPEG_STRAY_MARKERS;
+    this.fill += length;
+    return this.fill > MAX_JPEG_FILL_BYTES;
+  }
+
+  /** Which bound was passed, in words. */
+  excess(): string {
+    if (this.segments > MAX_JPEG_SEGMENTS) return `more than ${MAX_JPEG_SEGMENTS} segments`;
+    if (this.stray > MAX_JPEG_STRAY_MARKERS) return `more than ${MAX_JPEG_STRAY_MARKERS} stray markers`;
+    return `more than ${MAX_JPEG_FILL_BYTES} fill bytes`;
+  }
+}
+
+/** The offset of the marker byte's 0xff ending the run of fill bytes at `at` in `head` (its end when the run reaches it). */
+function skipFill(head: Buffer, at: number): number {
+  let i = at;
+  while (i < head.length && head[i] === 0xff) i++;
+  return i - 1;
 }
 
 /**
@@ -131,19 +182,28 @@ class JumbfSegments {
   }
 }
 
+type StepKind = "segment" | "stray" | "fill";
+
 /**
- * One step of the walk from the start of image to the first scan (SOS), given the 4 bytes at
- * `at`: the scan reached, the end (the bytes end or hold no marker; EOI), or where the next
- * marker is and whether this one was a segment.
+ * One step of the walk from the start of image to the first scan (SOS), given the 6 bytes at
+ * `at`, as ExifTool takes it (its %markerLenBytes, JPEG 2000 codestream markers included): the
+ * scan reached (SOS, or SOD), the end (the bytes end or hold no marker; EOI; a length ExifTool
+ * stops at), or where the next marker is and what this one was.
  */
-function nextSegment(head: Buffer, at: number): "scan" | "end" | { next: number; counted: boolean } {
+function nextSegment(head: Buffer, at: number): "scan" | "end" | { next: number; kind: StepKind } {
   if (head.length < 2 || head[0] !== 0xff) return "end";
   const marker = head[1]!;
-  if (marker === 0xff) return { next: at + 1, counted: false }; // a fill byte before a marker
-  if (marker === 0xda) return "scan";
+  if (marker === 0xff) return { next: at + 1, kind: "fill" }; // a fill byte before a marker
+  if (marker === 0xda || marker === 0x93) return "scan";
   if (marker === 0xd9) return "end";
-  // Markers without a length: TEM and the restart markers.
-  if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) return { next: at + 2, counted: true };
-  if (head.length < 4) return "end";
-  return { next: at + 2 + head.readUInt16BE(2), counted: true };
+  if (STRAY.has(marker)) return { next: at + 2, kind: "stray" };
+  if (marker === 0x74 || marker === 0x75 || marker === 0x77) {
+    if (head.length < 6 || head.readUInt32BE(2) < 4) return "end";
+    return { next: at + 2 + head.readUInt32BE(2), kind: "segment" };
+  }
+  if (head.length < 4 || head.readUInt16BE(2) < 2) return "end";
+  return { next: at + 2 + head.readUInt16BE(2), kind: "segment" };
 }
+
+/** Markers without a segment: stuffed 0x00, TEM, RSTn, SOI, JPEG 2000's SOC, SOT's kin and EPH. */
+const STRAY = new Set([0x00, 0x01, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0x4f, 0x92, ...Array.from({ length: 16 }, (_, i) => 0x30 + i)]);
