@@ -36,10 +36,15 @@ export function isJp2Head(bytes: Buffer): boolean {
   return bytes.length >= SIGNATURE.length && bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE);
 }
 
-interface Tally {
+/** What the walk has counted so far: over one file, or over every JPEG 2000 picture of a PDF. */
+export interface Jp2Tally {
   boxes: number;
   exif: TiffTally;
   jumbf: JumbfTally;
+}
+
+export function newJp2Tally(): Jp2Tally {
+  return { boxes: 0, exif: new TiffTally(MAX_EXIF_ENTRIES), jumbf: new JumbfTally() };
 }
 
 /**
@@ -53,13 +58,18 @@ interface Tally {
 export async function checkJp2Shape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    await walkBoxes(src, 0, src.size, 0, { boxes: 0, exif: new TiffTally(MAX_EXIF_ENTRIES), jumbf: new JumbfTally() });
+    await checkJp2Boxes(src, 0, src.size, newJp2Tally());
   } finally {
     await src.close();
   }
 }
 
-async function walkBoxes(src: FileBytes, from: number, to: number, depth: number, tally: Tally): Promise<void> {
+/** The same over the JPEG 2000 file in `[from, to)` of `src` (a PDF's picture), counted into `tally`. */
+export function checkJp2Boxes(src: FileBytes, from: number, to: number, tally: Jp2Tally): Promise<void> {
+  return walkBoxes(src, from, to, 0, tally);
+}
+
+async function walkBoxes(src: FileBytes, from: number, to: number, depth: number, tally: Jp2Tally): Promise<void> {
   if (depth > MAX_JP2_DEPTH) throw new TooComplexError(`jpeg 2000: boxes nested deeper than ${MAX_JP2_DEPTH}`);
   for (let at = from; to - at >= 8; ) {
     const box = boxAt(src.peek(at, 16) ?? (await src.read(at, 16)), 0, to - at);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { TooComplexError } from "../errors.js";
 import { WINDOW } from "../file-bytes.js";
+import { checkPdfPictures } from "./jpx-screen.js";
 
 /**
  * Objects (written in the file or held in object streams) before a PDF is refused. ExifTool and
@@ -88,6 +89,8 @@ interface Counts {
   current: Dict | null;
   /** Whether any dictionary names an encryption dictionary (`/Encrypt`), as a trailer does. */
   encrypted: boolean;
+  /** Whether any name is `/JPXDecode`: the file holds JPEG 2000 pictures, which `jpx-screen.ts` looks into. */
+  jpx: boolean;
 }
 
 /**
@@ -108,12 +111,14 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * header counts (also in a damaged file, whose objects qpdf finds the same way), an object stream
  * its `/N`, a cross-reference stream its entries (`/Index` or `/Size`), a table its rows. Names
  * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
- * to look like these counts too: it can only err towards refusing a file near a cap. Resolves to
- * the memory its processing is expected to take (the weight the work budget gives it), and whether
- * it is encrypted.
+ * to look like these counts too: it can only err towards refusing a file near a cap. A file that
+ * names `/JPXDecode` has its JPEG 2000 pictures looked into too (`jpx-screen.ts`). Resolves to the
+ * memory its processing is expected to take (the weight the work budget gives it), and whether it
+ * is encrypted.
  */
 export async function checkPdfShape(file: string): Promise<PdfShape> {
-  const { objects, xrefEntries, encrypted } = await countPdfStructures(file);
+  const { objects, xrefEntries, encrypted, jpx } = await countPdfStructures(file);
+  if (jpx) await checkPdfPictures(file);
   return { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted };
 }
 
@@ -126,8 +131,8 @@ export interface PdfShape {
 }
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
-export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number; encrypted: boolean }> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false };
+export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number; encrypted: boolean; jpx: boolean }> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, jpx: false };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
@@ -144,7 +149,7 @@ export async function countPdfStructures(file: string): Promise<{ objects: numbe
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
-  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted };
+  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted, jpx: counts.jpx };
 }
 
 /** Counts the tokens of `text` that end in (from, to]. */
@@ -166,6 +171,8 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
       const key = decodeName(g["key"]!);
       // Wherever it stands: a classic trailer is no object.
       if (key === "Encrypt") counts.encrypted = true;
+      // A filter list's names read as a key and its value: `[/FlateDecode /JPXDecode]`.
+      if (key === "JPXDecode" || (g["name"] != null && decodeName(g["name"]) === "JPXDecode")) counts.jpx = true;
       if (counts.current != null) readEntry(key, g, counts.current);
     }
     if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES || counts.pageNodes > MAX_PDF_PAGE_NODES) refusePastCaps(counts);
