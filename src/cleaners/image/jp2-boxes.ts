@@ -15,6 +15,15 @@ import { boxAt, type Box } from "./heif-boxes.js";
 const PICTURE_BOXES: ReadonlySet<string> = new Set(["jP  ", "ftyp", "rreq", "jp2h", "jpch", "jplh", "comp", "jp2c"]);
 
 /**
+ * The top-level boxes of a JPEG XL file that show the picture (ISO/IEC 18181-2): signature, file
+ * type, level, the codestream whole or in parts, and the frame index. Exif, XML, JUMBF (a C2PA
+ * manifest, which ExifTool keeps), Brotli-compressed metadata, the JPEG reconstruction data
+ * (`jbrd`: the original JPEG's comments and other APP segments, which ExifTool does not read) and
+ * any other box go; the picture decodes the same from the codestream.
+ */
+export const JXL_PICTURE_BOXES: ReadonlySet<string> = new Set(["JXL ", "ftyp", "jxll", "jxlc", "jxlp", "jxli"]);
+
+/**
  * What each superbox a decoder reads may keep of its children, by the same standards: the JP2
  * header's image header, bit depths, colour specifications, palette, component mapping, channel
  * definitions and resolutions; a codestream header's own image header, bit depths, palette and
@@ -47,16 +56,16 @@ const MAX_SUPERBOX = 16 * 1024 * 1024;
 const HEADER = 8;
 
 /**
- * Copies a JPEG 2000 file with only the boxes that show the picture, at the top level and inside
- * the headers (PICTURE_BOXES, PICTURE_CHILDREN): the kept boxes byte for byte, a header that lost
- * a child rebuilt around the rest.
+ * Copies a JPEG 2000 file (or a JPEG XL one, with `kept` JXL_PICTURE_BOXES) with only the boxes
+ * that show the picture, at the top level and inside the headers (PICTURE_BOXES,
+ * PICTURE_CHILDREN): the kept boxes byte for byte, a header that lost a child rebuilt around the rest.
  */
-export async function keepPictureBoxes(input: string, output: string): Promise<void> {
+export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
     for (let at = 0; at < src.size; ) {
       const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
-      if (PICTURE_BOXES.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
-      else if (PICTURE_BOXES.has(box.type)) {
+      if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
+      else if (kept.has(box.type)) {
         if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
         const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at)!;
         if (kept.dropped === 0) out.copy(at, at + box.size);

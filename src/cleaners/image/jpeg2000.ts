@@ -5,7 +5,7 @@ import { topLevelBoxes } from "../media/iso-boxes.js";
 import { cleanMotionJp2, isMotionJp2 } from "../media/motion-jp2.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
-import { keepPictureBoxes } from "./jp2-boxes.js";
+import { JXL_PICTURE_BOXES, keepPictureBoxes } from "./jp2-boxes.js";
 import { blankCodestreamComments } from "./jp2-codestream-comments.js";
 
 /**
@@ -24,10 +24,11 @@ export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2
 
 /**
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
- * and EXIF uuid or Exif boxes, IPR and JUMBF go; the codestream boxes are copied unchanged.
+ * and EXIF uuid or Exif boxes and IPR go; the codestream boxes are copied unchanged.
  * ExifTool keeps every box it does not write (labels, JPX association boxes, unknown UUID boxes,
  * any private type): a second pass of our own keeps only the boxes that show the picture
- * (jp2-boxes.ts), and a third blanks the codestreams' comments
+ * (jp2-boxes.ts; a JPEG XL's too, where ExifTool keeps its C2PA manifest and its JPEG
+ * reconstruction data), and a third blanks the codestreams' comments
  * (jp2-codestream-comments.ts). A Motion JPEG 2000 file, which ExifTool also calls JP2, is a
  * movie: see motion-jp2.ts.
  */
@@ -35,11 +36,14 @@ export const jpeg2000Cleaner: Cleaner = {
   name: "jpeg2000",
   fileTypes: ["JP2", "JPX", "JXL"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
-    if (ctx.fileType === "JXL") return rewriteWithoutMetadata(ctx);
+    const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
+    if (ctx.fileType === "JXL") {
+      await rewriteWithoutMetadata({ ...ctx, output: rewritten });
+      return keepPictureBoxes(rewritten, ctx.output, JXL_PICTURE_BOXES);
+    }
     if (await isMotionJp2(ctx.input)) return cleanMotionJp2(ctx);
     const unread = await unreadBoxes(ctx.input);
     if (unread != null) throw new UnsupportedTypeError(`${ctx.fileType} with ${unread}`);
-    const rewritten = path.join(ctx.workDir, "exiftool-rewritten");
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
     await keepPictureBoxes(rewritten, ctx.output);
     await blankCodestreamComments(ctx.output);
