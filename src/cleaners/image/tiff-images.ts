@@ -6,7 +6,8 @@ import { FileBytes } from "../file-bytes.js";
  * The images a TIFF holds, read on their own (apart from the TIFF cleaner's reader and writer) to
  * prove that cleaning lost none: every directory with strips or tiles that is not a
  * reduced-resolution copy (a thumbnail or preview, which cleaning drops as metadata), in the main
- * chain and in SubIFDs, with a digest of its image data, streamed.
+ * chain and in SubIFDs, with a digest of its image data, streamed. A SubIFD's image smaller than
+ * its page both ways is such a copy too, marked or not (tifffile writes a pyramid's levels so).
  */
 export interface TiffImage {
   width: number;
@@ -99,21 +100,27 @@ class Walker {
     this.big = version === 43 && this.u16(head, 4) === 8 && this.u16(head, 6) === 0;
     if (version !== 42 && !this.big) throw damaged("neither a classic TIFF nor a BigTIFF");
     const images: TiffImage[] = [];
-    await this.chain(this.big ? this.u64(await this.read(8, 8), 0) : this.u32(head, 4), images, 0);
+    await this.chain(this.big ? this.u64(await this.read(8, 8), 0) : this.u32(head, 4), images, null);
     return images;
   }
 
-  /** A chain of directories from `at`, each with its SubIFDs (one level below the pages). */
-  private async chain(first: number, images: TiffImage[], depth: number): Promise<void> {
+  /**
+   * A chain of directories from `at`, each with its SubIFDs (one level below the pages, whose
+   * `page` image is given). A SubIFD's chain may lead to a directory the SubIFDs list as well
+   * (tifffile links a page's SubIFDs so, Pillow's child_ifd.tiff): it ends there, where a page
+   * reached twice is damage.
+   */
+  private async chain(first: number, images: TiffImage[], page: TiffImage | "none" | null): Promise<void> {
     for (let at = first; at !== 0; ) {
+      if (this.seen.has(at) && page != null) return;
       if (this.seen.has(at)) throw damaged("a directory is reached twice");
       this.seen.add(at);
       if (this.seen.size > MAX_DIRECTORIES) throw new TooComplexError(`a TIFF with more than ${MAX_DIRECTORIES} directories`);
       const { fields, next } = await this.directory(at);
       const image = await this.image(fields);
-      if (image != null) images.push(image);
+      if (image != null && !(page != null && page !== "none" && smaller(image, page))) images.push(image);
       const subs = fields.get(SUB_IFDS);
-      if (subs != null && depth === 0) for (const sub of await this.numbers(subs)) await this.chain(sub, images, depth + 1);
+      if (subs != null && page == null) for (const sub of await this.numbers(subs)) await this.chain(sub, images, image ?? "none");
       at = next;
     }
   }
@@ -226,6 +233,11 @@ class Walker {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged("an offset or count out of range");
     return Number(v);
   }
+}
+
+/** Smaller than `page` in width and in height: a reduced-resolution copy of it. */
+function smaller(image: TiffImage, page: TiffImage): boolean {
+  return image.width < page.width && image.height < page.height;
 }
 
 function damaged(why: string): BadFileError {
