@@ -44,11 +44,14 @@ export interface Detected {
 
 const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
 
-/** Detect: the cleaner for a file, by the type ExifTool read from its bytes (never its name). */
-export function detect(before: RawTags): Detected {
+/**
+ * Detect: the cleaner for a file, by the type ExifTool read from its bytes (never its name); its
+ * modules are loaded on the first file of its types (registry.ts).
+ */
+export async function detect(before: RawTags): Promise<Detected> {
   const fileType = fileTypeOf(before);
   if (fileType == null) throw new UnsupportedTypeError("unknown");
-  const cleaner = cleanerFor(fileType);
+  const cleaner = await cleanerFor(fileType);
   if (cleaner == null) throw new UnsupportedTypeError(fileType);
   return { fileType, cleaner };
 }
@@ -108,7 +111,7 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
   // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads it.
   await screenHere(req.input);
   const before = readWith == null ? (await readBeforeCleaning(req.exiftool, req.input)).tags : {};
-  const detected = detect(readWith == null ? before : { "File:FileType": readWith });
+  const detected = await detect(readWith == null ? before : { "File:FileType": readWith });
   const outcome = await clean(req, detected, budget, depth);
   return verify(req.exiftool, detected, before, req.output, req.keep, outcome);
 }

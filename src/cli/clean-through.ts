@@ -10,7 +10,7 @@ import type { RawTags } from "../metadata/read-task.js";
  * the findings came from, as in the service's removal.
  */
 export async function cleanThrough(req: CleanRequest, before: RawTags, workers: WorkerPool, signal: AbortSignal): Promise<CleanResult> {
-  const detected = detect(before);
+  const detected = await detect(before);
   const job = { input: req.input, output: req.output, workDir: req.workDir, fileType: detected.fileType, keep: [...req.keep], unknownMembers: req.unknownMembers ?? "refuse" };
   const outcome = await workers.clean(job, signal);
   return verify(req.exiftool, detected, before, req.output, req.keep, outcome);

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
 import { BadFileError } from "../cleaners/errors.js";
 import { PASSWORD_PROTECTED } from "../cleaners/pdf/qpdf.js";
-import { cleanerFor } from "../cleaners/registry.js";
+import { hasCleaner } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { readHead } from "../cleaners/file-bytes.js";
 import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
@@ -151,7 +151,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
   async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
     const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.readPath, job.head), job.signal);
-    return { before, detected: detect(before.tags) };
+    return { before, detected: await detect(before.tags) };
   }
 
   /**
@@ -177,7 +177,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    */
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
     const fileType = likelyFileType(job.head);
-    if (fileType == null || cleanerFor(fileType) == null) return null;
+    if (fileType == null || !hasCleaner(fileType)) return null;
     const output = newOutput();
     const outcome = clean(job, fileType, opts, output);
     return { fileType, output, outcome, settled: outcome.then(() => undefined, () => undefined) };

@@ -1,8 +1,3 @@
-import { clean } from "../cleaners/clean-file.js";
-import { cleanerFor } from "../cleaners/registry.js";
-import { attachedFindingsOf, findingsOf } from "../metadata/findings/index.js";
-import { decodePictureAhead } from "../metadata/findings/previews.js";
-import { checkShape } from "../cleaners/screen.js";
 import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
 import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
@@ -11,13 +6,17 @@ import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel
 /**
  * The isolation boundary: a worker thread (under V8 heap and stack limits set by the pool) runs
  * the work that parses a client's bytes. Running out of memory there ends this worker, not the
- * service; errors come back as data because classes do not survive the thread boundary.
+ * service; errors come back as data because classes do not survive the thread boundary. Each kind
+ * of job imports its modules on its first run in the thread (a thread that only decodes JPEG
+ * pictures never loads the findings' or the cleaners'), as the registry does each cleaner's: every
+ * new thread pays for what it loads (bench/results-notes.md, "Cold worker threads").
  */
 
 /** Runs one type's cleaner over the file. */
 export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
   return asJob(job.port, async (channel) => {
-    const cleaner = cleanerFor(job.fileType);
+    const [{ clean }, { cleanerFor }] = await Promise.all([import("../cleaners/clean-file.js"), import("../cleaners/registry.js")]);
+    const cleaner = await cleanerFor(job.fileType);
     if (cleaner == null) throw new Error(`no cleaner for ${job.fileType} in the worker`);
     const request = { exiftool: exiftoolOverChannel(channel), input: job.input, output: job.output, workDir: job.workDir, keep: new Set(job.keep), unknownMembers: job.unknownMembers };
     return clean(request, { fileType: job.fileType, cleaner });
@@ -27,22 +26,28 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
 /** Computes what the file gives away (PDF objects, office parts, previews and inner files are read here). */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
   const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}), ...(job.picture !== undefined ? { picture: job.picture } : {}) };
-  return asJob(job.port, (channel) => findingsOf(job.tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) }));
+  return asJob(job.port, async (channel) => {
+    const { findingsOf } = await import("../metadata/findings/index.js");
+    return findingsOf(job.tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) });
+  });
 }
 
 /** Computes what a PDF's attached files give away, as its cleaner listed them. */
 export function attachedFindingsInWorker(job: AttachedFindingsJob): Promise<FindingsJobResult> {
-  return asJob(job.port, (channel) => attachedFindingsOf(job.tags, job.file, job.scratchDir, job.files, exiftoolOverChannel(channel)));
+  return asJob(job.port, async (channel) => {
+    const { attachedFindingsOf } = await import("../metadata/findings/index.js");
+    return attachedFindingsOf(job.tags, job.file, job.scratchDir, job.files, exiftoolOverChannel(channel));
+  });
 }
 
 /** Decodes a JPEG's main picture for the previews finding, ahead of the ExifTool read. */
 export function pictureInWorker(job: PictureJob): Promise<PictureJobResult> {
-  return asJob(job.port, () => decodePictureAhead(job.file));
+  return asJob(job.port, async () => (await import("../metadata/findings/previews.js")).decodePictureAhead(job.file));
 }
 
 /** Refuses a file too complex to hand to ExifTool, before it reads it, or writes a view of it that is not (see checkShape). */
 export function screenInWorker(job: ScreenJob): Promise<ScreenJobResult> {
-  return asJob(job.port, () => checkShape(job.file, job.view));
+  return asJob(job.port, async () => (await import("../cleaners/screen.js")).checkShape(job.file, job.view));
 }
 
 async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {

@@ -16,7 +16,6 @@ export { freePort };
 export const DISTRIBUTED = process.env["EXIFAPI_TEST_BACKENDS"] === "distributed";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const LAUNCHER = path.join(ROOT, "scripts", "run-service.sh");
 const BIN = path.join(ROOT, "bin", "exifapi");
 
 export interface RunningServer {
@@ -68,7 +67,13 @@ function databaseFor(dataDir: string, adminUrl: string): Promise<{ url: string; 
  */
 export async function startServer(
   extraEnv: Record<string, string> = {},
-  opts: { dataDir?: string; /** Options for node itself (V8 flags). */ nodeArgs?: string[] } = {},
+  opts: {
+    dataDir?: string;
+    /** Options for node itself (V8 flags). */
+    nodeArgs?: string[];
+    /** Another copy of the built service (one a test altered, see built-copy.ts); this checkout by default. */
+    root?: string;
+  } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-test-")));
@@ -86,7 +91,9 @@ export async function startServer(
     ...extraEnv,
   };
   // Started as `make run` starts it (on jemalloc where the machine has it), with this node.
-  const child = spawn(LAUNCHER, opts.nodeArgs ?? [], { env: { NODE: process.execPath, ...env }, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const root = opts.root ?? ROOT;
+  const launcher = path.join(root, "scripts", "run-service.sh");
+  const child = spawn(launcher, opts.nodeArgs ?? [], { env: { NODE: process.execPath, ...env }, cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const stderr: string[] = [];
   let apiKey = "";
