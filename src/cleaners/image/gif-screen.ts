@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 
 /**
  * Extensions other than frames' graphic controls (comments, application and text extensions)
@@ -15,14 +16,16 @@ export const MAX_GIF_EXTENSIONS = 10_000;
 export const MAX_GIF_FRAMES = 200_000;
 
 const GRAPHIC_CONTROL = 0xf9;
+const APPLICATION = 0xff;
 
 export function isGifHead(bytes: Buffer): boolean {
   return /^GIF8[79]a$/.test(bytes.toString("latin1", 0, 6));
 }
 
 /**
- * Refuses (TooComplexError) a GIF of more frames or other extensions than the limits, walking its
- * blocks to the trailer. Bytes that are no block end the walk: damage is the cleaner's to judge.
+ * Refuses (TooComplexError) a GIF of more frames or other extensions than the limits, or whose C2PA
+ * application extensions (JUMBF) are past jumbf-screen's, walking its blocks to the trailer. Bytes
+ * that are no block end the walk: damage is the cleaner's to judge.
  */
 export async function checkGifShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
@@ -32,12 +35,15 @@ export async function checkGifShape(file: string): Promise<void> {
     let at = 13 + colourTable(screen[10]!);
     let frames = 0;
     let extensions = 0;
+    const jumbf = new JumbfTally();
     for (;;) {
       const block = await src.byte(at);
       if (block === 0x21) {
-        if ((await src.byte(at + 1)) !== GRAPHIC_CONTROL && ++extensions > MAX_GIF_EXTENSIONS) {
+        const label = await src.byte(at + 1);
+        if (label !== GRAPHIC_CONTROL && ++extensions > MAX_GIF_EXTENSIONS) {
           throw new TooComplexError(`gif: more than ${MAX_GIF_EXTENSIONS} extensions`);
         }
+        if (label === APPLICATION && (await isC2paExtension(src, at + 2))) checkJumbf(await subBlockData(src, at + 2 + 12, jumbf), jumbf);
         at = await afterSubBlocks(src, at + 2);
       } else if (block === 0x2c) {
         if (++frames > MAX_GIF_FRAMES) throw new TooComplexError(`gif: more than ${MAX_GIF_FRAMES} frames`);
@@ -55,6 +61,31 @@ export async function checkGifShape(file: string): Promise<void> {
 /** The bytes of a colour table that the packed field `packed` announces. */
 function colourTable(packed: number): number {
   return (packed & 0x80) !== 0 ? 3 * (1 << ((packed & 7) + 1)) : 0;
+}
+
+/**
+ * Whether the application extension whose first sub-block is at `at` is C2PA's: ExifTool names it
+ * by its 8-byte identifier and its authentication code without control characters ("C2PA_GIF/"),
+ * and reads its data as JUMBF boxes.
+ */
+async function isC2paExtension(src: FileBytes, at: number): Promise<boolean> {
+  const head = await src.read(at, 12);
+  if (head.length < 12 || head[0] !== 11 || head.toString("latin1", 1, 9) !== "C2PA_GIF") return false;
+  return head.subarray(9, 12).every((c) => c < 0x20);
+}
+
+/** The data of the sub-blocks starting at `at` put together, as ExifTool does, counted into `tally`. */
+async function subBlockData(src: FileBytes, at: number, tally: JumbfTally): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for (; at < src.size; ) {
+    const size = (src.peek(at, 1) ?? (await src.read(at, 1)))[0]!;
+    if (size === 0) break;
+    tally.take(size);
+    // A copy: a view would keep the reader's whole window alive.
+    pieces.push(Buffer.from(await src.read(at + 1, size)));
+    at += 1 + size;
+  }
+  return Buffer.concat(pieces);
 }
 
 /** Where the data sub-blocks starting at `at` end (after their empty one), or the file's size. */

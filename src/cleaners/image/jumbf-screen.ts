@@ -2,7 +2,8 @@ import { TooComplexError } from "../errors.js";
 
 /**
  * Boxes in all the JUMBF blocks of a file (C2PA manifests: a JPEG's APP11 segments, a JPEG XL's
- * `jumb` boxes): ExifTool reads each, a superbox as a document of its own. A C2PA manifest store
+ * `jumb` boxes, a PNG's caBX chunk, a WebP's C2PA chunk, a GIF's C2PA_GIF application extension,
+ * an ISO BMFF file's C2PA `uuid` box): ExifTool reads each, a superbox as a document of its own. A C2PA manifest store
  * has tens to a few hundred.
  */
 export const MAX_JUMBF_BOXES = 10_000;
@@ -84,7 +85,7 @@ export function checkJumbf(bytes: Buffer, tally: JumbfTally, depth = 0): void {
  * array, a map, a tagged value and a string in chunks each read their contents one level down. A
  * value that does not fit or is not CBOR ends it, as it ends ExifTool's.
  */
-function checkCbor(data: Buffer, tally: JumbfTally): void {
+export function checkCbor(data: Buffer, tally: JumbfTally): void {
   // Values still to read at each open level (-1: until a break).
   const open: number[] = [];
   for (let at = 0; at < data.length; ) {

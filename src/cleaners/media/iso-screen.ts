@@ -1,6 +1,8 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { checkHeifItems } from "../image/heif-item-screen.js";
+import { JumbfTally } from "../image/jumbf-screen.js";
+import { checkC2paUuidBox } from "./iso-c2pa-screen.js";
 
 /** The first box types by which ExifTool takes a file for QuickTime / ISO BMFF (its MOV magic number). */
 const FIRST_BOXES = new Set(["free", "skip", "wide", "ftyp", "pnot", "PICT", "pict", "moov", "mdat", "junk", "uuid"]);
@@ -88,7 +90,8 @@ const SEGMENT_HEADS = new Set(["styp", "sidx"]);
  * the top level and inside every container ExifTool walks (an item list's items too), before
  * ExifTool reads it. Only box heads are read. A box that does not fit where it stands ends the
  * walk of its container: damage is left to ExifTool and the cleaner, which stop there too. The
- * EXIF items of its `meta` boxes are counted then (see heif-item-screen.ts).
+ * EXIF items of its `meta` boxes are counted then (see heif-item-screen.ts), and the manifest of
+ * its C2PA `uuid` boxes walked (see iso-c2pa-screen.ts).
  *
  * With `hide`, the caller shows ExifTool the file without the runs of plain fragments it gives
  * back (all but the last of each run): those are counted against MAX_PLAIN_FRAGMENTS instead, so
@@ -126,6 +129,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
   const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [] };
   const shape: IsoShape = { hidden: [], hiddenBoxes: 0 };
   let run: Run | null = null;
+  const jumbf = new JumbfTally();
   for (let at = 0; src.size - at >= 8; ) {
     // What the window holds is read without an await: a long recording has millions of boxes.
     const box = boxAt(src.peek(at, 16) ?? (await src.read(at, 16)), src.size - at);
@@ -142,6 +146,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
       if (run != null) endRun(run, count, shape);
       run = null;
       await walkBoxes(src, at, at + box.size, count);
+      if (box.type === "uuid") await checkC2paUuidBox(src, at + box.header, at + box.size, jumbf);
     }
     at += box.size;
   }

@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { checkJumbf, JumbfTally } from "../image/jumbf-screen.js";
 import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "../image/tiff-screen.js";
 
 /**
@@ -20,13 +21,14 @@ export function isRiffHead(bytes: Buffer): boolean {
 
 /**
  * Refuses (TooComplexError) a RIFF file of more chunks than MAX_RIFF_CHUNKS outside media lists
- * (each RIFF form of the file: an AVI's later AVIX forms too), reading chunk heads only. A chunk
- * running past its list ends the walk of that list: damage is the cleaner's to judge.
+ * (each RIFF form of the file: an AVI's later AVIX forms too), reading chunk heads only, or whose
+ * EXIF chunk or C2PA chunk (JUMBF) is past its screen's limits. A chunk running past its list ends
+ * the walk of that list: damage is the cleaner's to judge.
  */
 export async function checkRiffShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    const count = { chunks: 0, frames: 0, exif: new TiffTally(MAX_EXIF_ENTRIES) };
+    const count: Count = { chunks: 0, frames: 0, exif: new TiffTally(MAX_EXIF_ENTRIES), jumbf: new JumbfTally() };
     // Each form: "RIFF", its size, its type, then its chunks.
     for (let at = 0; src.size - at >= 12; ) {
       const head = await src.read(at, 12);
@@ -40,7 +42,9 @@ export async function checkRiffShape(file: string): Promise<void> {
   }
 }
 
-async function walkChunks(src: FileBytes, from: number, to: number, count: { chunks: number; frames: number; exif: TiffTally }): Promise<void> {
+type Count = { chunks: number; frames: number; exif: TiffTally; jumbf: JumbfTally };
+
+async function walkChunks(src: FileBytes, from: number, to: number, count: Count): Promise<void> {
   // Lists are walked in place: the ends of the open ones.
   const ends: number[] = [];
   let end = to;
@@ -64,6 +68,11 @@ async function walkChunks(src: FileBytes, from: number, to: number, count: { chu
     } else if (++count.chunks > MAX_RIFF_CHUNKS) throw new TooComplexError(`riff: more than ${MAX_RIFF_CHUNKS} chunks`);
     // A WebP's EXIF block: ExifTool reads its directories and maker notes.
     if (id === "EXIF") await checkExifBlock(src, at + 8, size, count.exif);
+    // A C2PA chunk at the top of a form (a WebP's manifest): ExifTool reads its JUMBF boxes.
+    if (id === "C2PA" && ends.length === 0) {
+      count.jumbf.take(size);
+      checkJumbf(await src.read(at + 8, size), count.jumbf);
+    }
     if (id === "LIST" && head.length >= 12 && !MEDIA_LISTS.has(head.toString("latin1", 8, 12))) {
       ends.push(end);
       end = at + 8 + size;
