@@ -3,6 +3,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import type { ExifToolAccess, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import { refuseLocked } from "../cleaners/pdf/locked.js";
 import { needsShapeCheck } from "../cleaners/screen.js";
 import type { WorkerPool } from "../isolation/worker-pool.js";
 import type { Finding } from "../metadata/findings/index.js";
@@ -72,8 +73,9 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   const exiftool = s.exiftool(signal);
   try {
     await fsp.symlink(path.resolve(file), input);
-    const viewed = (await needsShapeCheck(input)) && (await s.workers.screen({ file: input, view }, signal)).viewed;
-    const before = await readBeforeCleaning(exiftool, viewed ? view : input);
+    const screened = (await needsShapeCheck(input)) ? await s.workers.screen({ file: input, view }, signal) : null;
+    refuseLocked(screened);
+    const before = await readBeforeCleaning(exiftool, screened?.viewed === true ? view : input);
     if (s.findings) {
       await fsp.mkdir(scratchDir);
       findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);

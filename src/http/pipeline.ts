@@ -2,8 +2,7 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
-import { BadFileError } from "../cleaners/errors.js";
-import { PASSWORD_PROTECTED } from "../cleaners/pdf/qpdf.js";
+import { refuseLocked } from "../cleaners/pdf/locked.js";
 import { hasCleaner } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { readHead } from "../cleaners/file-bytes.js";
@@ -223,8 +222,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const keep = parseKeep(job.options);
         const unknownMembers = parseUnknownMembersOption(job.options);
         await screen(job);
-        // No cleaning can open it; ExifTool's read would only find that out, at length (pdf/locked.ts).
-        if (job.locked) throw new BadFileError(PASSWORD_PROTECTED);
+        refuseLocked(job);
         const outputs: Output[] = [];
         const ahead = await cleanAhead(job, { keep, unknownMembers });
         if (ahead != null) outputs.push(ahead.output);

@@ -1,4 +1,6 @@
+import { BadFileError } from "../errors.js";
 import { runOrNull, runTool } from "../run-tool.js";
+import { PASSWORD_PROTECTED } from "./qpdf.js";
 
 const CHECK_TIMEOUT_MS = 10_000;
 /** qpdf --requires-password: 0 when a password is needed (2: not encrypted, or unreadable; 3: opens without one). */
@@ -14,4 +16,12 @@ const NEEDS_PASSWORD = 0;
 export async function needsPassword(file: string): Promise<boolean> {
   const r = await runOrNull(runTool("qpdf", ["--requires-password", file], { timeoutMs: CHECK_TIMEOUT_MS }));
   return r?.code === NEEDS_PASSWORD;
+}
+
+/**
+ * Refuses (BadFileError) a file the screen found locked (`Screened.locked`), right after it: no
+ * cleaning can open it, and ExifTool's read before the cleaning would only find that out, at length.
+ */
+export function refuseLocked(screened: { locked: boolean } | null): void {
+  if (screened?.locked === true) throw new BadFileError(PASSWORD_PROTECTED);
 }
