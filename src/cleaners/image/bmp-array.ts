@@ -1,5 +1,5 @@
 import { TooComplexError } from "../errors.js";
-import { CORE_HEADER, CS_TYPE, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { colourTable, CORE_HEADER, CS_TYPE, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const ARRAY_HEADER = 14;
 const FILE_HEADER = 14;
@@ -8,8 +8,6 @@ const MASK_ONLY = new Set(["IC", "PT"]);
 const MASK_AND_COLOURS = new Set(["CI", "CP"]);
 /** Windows' info headers; OS/2 2.x's are any multiple of four from 16 to 64 bytes. */
 const WINDOWS_HEADERS = new Set([40, 52, 56, 108, V5_HEADER]);
-/** A 40-byte header's bit fields (3) or bit fields with alpha (6) follow it as masks. */
-const MASKS: Readonly<Record<number, number>> = { 3: 12, 6: 16 };
 /** Real arrays hold a picture per display (a handful); far more is not a picture any viewer shows. */
 const MAX_ENTRIES = 4096;
 
@@ -75,15 +73,8 @@ function keepBitmap(copy: CoveredCopy, at: number, keepProfile: boolean): number
   copy.keep(infoAt, infoAt + infoSize);
   // A plain bitmap's hot spot fields are the file header's reserved ones: only icons and pointers have a hot spot.
   if (bytes.toString("latin1", at, at + 2) === "BM") copy.zero(at + 6, 4);
-  const core = infoSize === CORE_HEADER;
-  const bits = bytes.readUInt16LE(infoAt + (core ? 10 : 14));
-  const compression = infoSize >= 20 ? bytes.readUInt32LE(infoAt + 16) : 0;
-  const paletteAt = infoAt + infoSize + (infoSize === 40 ? (MASKS[compression] ?? 0) : 0);
-  copy.keep(infoAt + infoSize, paletteAt);
-  const used = infoSize >= 36 ? bytes.readUInt32LE(infoAt + 32) : 0;
-  const colours = used !== 0 ? used : bits <= 8 ? 2 ** bits : 0;
-  const paletteEnd = paletteAt + colours * (core ? 3 : 4);
-  copy.keep(paletteAt, paletteEnd);
+  const { end: paletteEnd } = colourTable(bytes, infoAt, infoSize);
+  copy.keep(infoAt + infoSize, paletteEnd);
   const pixelsAt = bytes.readUInt32LE(at + 10);
   copy.keep(pixelsAt, pixelsAt + pixelBytes(bytes, infoAt, infoSize));
   for (const [field, size] of reservedFields(infoSize)) copy.zero(infoAt + field, size);

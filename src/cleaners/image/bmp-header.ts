@@ -33,6 +33,24 @@ export function reservedFields(infoSize: number): readonly (readonly [number, nu
   return ([[42, 2], [60, 4]] as const).filter(([at, size]) => at + size <= infoSize);
 }
 
+/** A 40-byte header's bit fields (3) or bit fields with alpha (6) follow it as masks. */
+const MASKS: Readonly<Record<number, number>> = { 3: 12, 6: 16 };
+
+/**
+ * Where the colour table of the info header at `infoAt` (of `infoSize` bytes) starts, after a
+ * 40-byte header's masks, and where it ends: as many entries as the header says it uses, else
+ * one per value of a pixel of 8 bits or fewer (3 bytes each after an OS/2 1.x header, 4 otherwise).
+ */
+export function colourTable(bmp: Buffer, infoAt: number, infoSize: number): { at: number; end: number } {
+  const core = infoSize === CORE_HEADER;
+  const bits = bmp.readUInt16LE(infoAt + (core ? 10 : 14));
+  const compression = infoSize >= 20 ? bmp.readUInt32LE(infoAt + 16) : 0;
+  const at = infoAt + infoSize + (infoSize === 40 ? (MASKS[compression] ?? 0) : 0);
+  const used = infoSize >= 36 ? bmp.readUInt32LE(infoAt + 32) : 0;
+  const colours = used !== 0 ? used : bits <= 8 ? 2 ** bits : 0;
+  return { at, end: at + colours * (core ? 3 : 4) };
+}
+
 /** The size of the pixel array of the info header at `at`: stated for compressed data, computed for plain rows. */
 export function pixelBytes(bmp: Buffer, at: number, infoSize: number): number {
   if (infoSize === CORE_HEADER) return rowsBytes(bmp.readUInt16LE(at + 4), bmp.readUInt16LE(at + 6), bmp.readUInt16LE(at + 10));
