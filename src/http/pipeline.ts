@@ -10,7 +10,8 @@ import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import { type Finding, type PdfAttachedFile, type PictureAhead, withFindings } from "../metadata/findings/index.js";
+import type { Finding, PdfAttachedFile, PictureAhead } from "../metadata/findings/index.js";
+import { withFindings } from "../metadata/findings/ranked.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import { likelyFileType } from "../metadata/type-by-bytes.js";

@@ -1,4 +1,4 @@
-import { FINDING_KINDS, SEVERITIES } from "../metadata/findings/index.js";
+import { FINDING_KINDS, SEVERITIES } from "../metadata/findings/types.js";
 
 /**
  * JSON schemas of the routes: they validate input, shape output and feed the OpenAPI document.

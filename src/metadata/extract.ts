@@ -1,7 +1,7 @@
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import type { Finding } from "./findings/index.js";
-import { innerWarnings } from "./findings/inner.js";
+import { innerWarnings } from "./findings/inner-limits.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {

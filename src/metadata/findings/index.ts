@@ -1,4 +1,3 @@
-import { cutUtf8, MAX_VALUE_BYTES } from "../bound-result.js";
 import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
@@ -15,12 +14,14 @@ import { psdFindings } from "./psd.js";
 import { commentFindings, pictureFindings, privateDataFindings } from "./tag-hidden.js";
 import { timeFindings, softwareFindings } from "./time-software.js";
 import { trailerFindings } from "./trailer.js";
-import { FINDING_KINDS, type Finding, SEVERITIES, tagEntries } from "./types.js";
+import { ranked } from "./ranked.js";
+import { type Finding, tagEntries } from "./types.js";
 
 export type { Finding, FindingKind, Severity } from "./types.js";
 export type { PictureAhead } from "./previews.js";
 export type { PdfAttachedFile } from "./inner-pdf.js";
 export { FINDING_KINDS, SEVERITIES } from "./types.js";
+export { withFindings } from "./ranked.js";
 
 /**
  * What a file gives away (the contract's `findings`), most serious first, then in the contract's
@@ -78,21 +79,4 @@ export async function findingsOf(
  */
 export function attachedFindingsOf(tags: RawTags, file: string, scratchDir: string, files: readonly PdfAttachedFile[], exiftool: ExifToolAccess): Promise<Finding[]> {
   return listedAttachmentFindings(tagEntries(tags), file, scratchDir, exiftool, files);
-}
-
-/**
- * `found` followed by `more`, ranked as `findingsOf` ranks: what the PDF cleaner saw in the
- * objects it dumped (`pdfObjects: false` above) takes the place it has in a findings look.
- */
-export function withFindings(found: readonly Finding[], more: readonly Finding[]): Finding[] {
-  return more.length === 0 ? [...found] : ranked([...found, ...more]);
-}
-
-/** Most serious first, then in the contract's order of kinds, otherwise in the order given; values cut. */
-function ranked(all: readonly Finding[]): Finding[] {
-  const rank = (f: Finding): number => SEVERITIES.indexOf(f.severity) * FINDING_KINDS.length + FINDING_KINDS.indexOf(f.kind);
-  return all
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
-    .map(({ f }) => (f.value != null ? { ...f, value: cutUtf8(f.value, MAX_VALUE_BYTES) } : f));
 }
