@@ -3,6 +3,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { INNER_LIMITS } from "../inner-budget.js";
+import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 import { E_INVOICE, isC2paManifest, isEInvoice } from "./attached-kinds.js";
 import { dropAttachedFiles, embeddedFileStreams, fileName, specsByStream } from "./file-specs.js";
@@ -99,7 +100,7 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
     } else if (await ctx.cleanNested(file.datafile, out)) {
       outcome.cleaned += 1;
     } else {
-      throw new BadFileError(`The PDF holds an attached file that cannot be cleaned (${await fileType(ctx, file.datafile)}).`);
+      throw await innerRefusal(ctx.exiftool, "The PDF holds an attached file", file.datafile, null, `pdf: attached file ${file.ref} has no cleaner`);
     }
     const data = await fsp.readFile(out);
     const dict: PdfDict = { "/Type": "/EmbeddedFile", "/Params": { "/Size": data.length } };
@@ -111,12 +112,6 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
   }
   if (dropped.size > 0) dropAttachedFiles(view, dropped);
   return outcome;
-}
-
-async function fileType(ctx: CleanContext, file: string): Promise<string> {
-  const { tags } = await ctx.exiftool.read(file);
-  const type = tags["File:FileType"];
-  return typeof type === "string" && type.length > 0 ? type : "unknown type";
 }
 
 export function sha256(data: Buffer): string {
