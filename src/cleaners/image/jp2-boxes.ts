@@ -1,5 +1,5 @@
 import { BadFileError, TooComplexError } from "../errors.js";
-import { boxHeader, childBoxes } from "../media/iso-boxes.js";
+import { boxHeader, childBoxes, type Box as IsoBox } from "../media/iso-boxes.js";
 import { RangeWriter } from "../range-writer.js";
 import { boxAt, type Box } from "./heif-boxes.js";
 
@@ -12,7 +12,7 @@ import { boxAt, type Box } from "./heif-boxes.js";
  * profile), free boxes, ROI notes, cross-references, data references and media data (which only
  * fragment tables, refused before, would point into), and any type of no standard.
  */
-const PICTURE_BOXES: ReadonlySet<string> = new Set(["jP  ", "ftyp", "rreq", "jp2h", "jpch", "jplh", "comp", "jp2c"]);
+export const PICTURE_BOXES: ReadonlySet<string> = new Set(["jP  ", "ftyp", "rreq", "jp2h", "jpch", "jplh", "comp", "jp2c"]);
 
 /**
  * The top-level boxes of a JPEG XL file that show the picture (ISO/IEC 18181-2): signature, file
@@ -59,15 +59,16 @@ const HEADER = 8;
  * Copies a JPEG 2000 file (or a JPEG XL one, with `kept` JXL_PICTURE_BOXES) with only the boxes
  * that show the picture, at the top level and inside the headers (PICTURE_BOXES,
  * PICTURE_CHILDREN): the kept boxes byte for byte, a header that lost a child rebuilt around the rest.
+ * With `dropIcc`, a colour specification by ICC profile goes too (see withoutIcc).
  */
-export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES): Promise<void> {
+export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES, dropIcc = false): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
     for (let at = 0; at < src.size; ) {
       const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
       if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
       else if (kept.has(box.type)) {
         if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
-        const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at)!;
+        const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at, dropIcc)!;
         if (kept.dropped === 0) out.copy(at, at + box.size);
         else out.bytes(kept.bytes);
       }
@@ -81,22 +82,28 @@ export async function keepPictureBoxes(input: string, output: string, kept = PIC
  * The superbox `buf` (of `type`, payload after `header`) with only its allowed children, at every
  * depth; null for an optional superbox whose children do not fit in it.
  */
-function keptChildren(buf: Buffer, type: string, header: number, at: number): { bytes: Buffer; dropped: number } | null {
+function keptChildren(buf: Buffer, type: string, header: number, at: number, dropIcc: boolean): { bytes: Buffer; dropped: number } | null {
   const allowed = PICTURE_CHILDREN.get(type)!;
   const children = childBoxes(buf, header, buf.length);
   if (children == null && OPTIONAL_SUPERBOXES.has(type)) return null;
   if (children == null) throw damaged(`the boxes inside the ${JSON.stringify(type)} box at byte ${at} do not fit in it`);
-  let dropped = 0;
+  const colours = dropIcc ? withoutIcc(buf, children) : null;
+  let dropped = colours?.dropped ?? 0;
   const parts: Buffer[] = [];
   for (const child of children) {
-    if (!allowed.has(child.type)) {
-      dropped++;
+    if (!allowed.has(child.type) || colours?.replaced.get(child) === null) {
+      dropped += allowed.has(child.type) ? 0 : 1;
+      continue;
+    }
+    const replacement = colours?.replaced.get(child);
+    if (replacement != null) {
+      parts.push(replacement);
       continue;
     }
     const bytes = buf.subarray(child.at, child.at + child.size);
     if (!PICTURE_CHILDREN.has(child.type)) parts.push(bytes);
     else {
-      const kept = keptChildren(bytes, child.type, child.header, at + child.at);
+      const kept = keptChildren(bytes, child.type, child.header, at + child.at, dropIcc);
       dropped += kept?.dropped ?? 1;
       if (kept != null) parts.push(kept.bytes);
     }
@@ -104,6 +111,39 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number): { 
   if (dropped === 0) return { bytes: buf, dropped };
   const payload = Buffer.concat(parts);
   return { bytes: Buffer.concat([boxHeader(type, payload.length), payload]), dropped };
+}
+
+/** Colour specification methods (ISO/IEC 15444-1 I.5.3.3, 15444-2 M.11.7.2): by number, restricted ICC, any ICC. */
+const ENUMERATED = 1;
+const ICC_METHODS: ReadonlySet<number> = new Set([2, 3]);
+/** Enumerated colour spaces: sRGB, greyscale. */
+const SRGB = 16;
+const GREYSCALE = 17;
+
+/**
+ * The ICC profiles among a header's colour specifications (`colr`), which carry their maker's
+ * text (description, copyright, dates) and which ExifTool's rewrite keeps: a profile goes where a
+ * colour space given by number stands beside it (readers take the first they can use); a lone
+ * one becomes that number, sRGB (greyscale for a picture of one or two components, from the
+ * header's `ihdr`), so the picture is shown as untagged, as a JPEG whose profile was removed.
+ * Maps each changed `colr` to its replacement, null for one that goes.
+ */
+function withoutIcc(buf: Buffer, children: readonly IsoBox[]): { replaced: Map<IsoBox, Buffer | null>; dropped: number } {
+  const colours = children.filter((c) => c.type === "colr" && c.size - c.header >= 3);
+  const icc = colours.filter((c) => ICC_METHODS.has(buf[c.at + c.header]!));
+  const replaced = new Map<IsoBox, Buffer | null>();
+  if (icc.length === 0) return { replaced, dropped: 0 };
+  const byNumber = colours.some((c) => buf[c.at + c.header] === ENUMERATED);
+  for (const c of icc) replaced.set(c, null);
+  if (!byNumber) {
+    const ihdr = children.find((c) => c.type === "ihdr" && c.size - c.header >= 10);
+    const components = ihdr == null ? 3 : buf.readUInt16BE(ihdr.at + ihdr.header + 8);
+    const payload = Buffer.alloc(7);
+    payload[0] = ENUMERATED;
+    payload.writeUInt32BE(components <= 2 ? GREYSCALE : SRGB, 3);
+    replaced.set(icc[0]!, Buffer.concat([boxHeader("colr", payload.length), payload]));
+  }
+  return { replaced, dropped: icc.length };
 }
 
 /**

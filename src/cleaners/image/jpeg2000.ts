@@ -5,7 +5,7 @@ import { topLevelBoxes } from "../media/iso-boxes.js";
 import { cleanMotionJp2, isMotionJp2 } from "../media/motion-jp2.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { rewriteWithoutMetadata } from "./exiftool-rewrite.js";
-import { JXL_PICTURE_BOXES, keepPictureBoxes } from "./jp2-boxes.js";
+import { JXL_PICTURE_BOXES, keepPictureBoxes, PICTURE_BOXES } from "./jp2-boxes.js";
 import { blankCodestreamComments } from "./jp2-codestream-comments.js";
 
 /**
@@ -45,7 +45,7 @@ export const jpeg2000Cleaner: Cleaner = {
     const unread = await unreadBoxes(ctx.input);
     if (unread != null) throw new UnsupportedTypeError(`${ctx.fileType} with ${unread}`);
     await rewriteWithoutMetadata({ ...ctx, output: rewritten });
-    await keepPictureBoxes(rewritten, ctx.output);
+    await keepPictureBoxes(rewritten, ctx.output, PICTURE_BOXES, !ctx.keep.has("colorProfile"));
     await blankCodestreamComments(ctx.output);
   },
   isStructural: isJpeg2000Structural,
