@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import zlib from "node:zlib";
 import CFB from "cfb";
 import { soffice } from "./make-legacy-office.js";
 import { type Part, zip } from "./make-office.js";
@@ -153,4 +154,52 @@ export async function withOleObjects(office: Buffer, folder: "word" | "xl" | "pp
 export function compoundStreams(bytes: Buffer, name: string): Buffer[] {
   const doc = CFB.read(bytes, { type: "buffer" });
   return doc.FileIndex.filter((e) => e.type === 2 && e.name === name && e.content != null).map((e) => Buffer.from(e.content));
+}
+
+/** [MS-PPT] 2.10.34: an embedded object's storage record, instance 1 when deflated. */
+const EX_OLE_OBJ_STG = 0x1011;
+
+/**
+ * `ppt` (a presentation file) with each deflated object storage of its `PowerPoint Document`
+ * stream deflated again as PowerPoint writes it: the zlib stream ends with a sync flush (the bytes
+ * 00 00 FF FF), without a last block or checksum. The records after it move (PowerPoint's persist
+ * directory is not updated: only the records' walk reads them).
+ */
+export async function withUnendedObjectStorages(ppt: string): Promise<{ objects: number }> {
+  const doc = CFB.read(await fs.readFile(ppt), { type: "buffer" });
+  const entry = doc.FileIndex.find((e) => e.name === "PowerPoint Document")!;
+  const stream = Buffer.from(entry.content);
+  const records: Buffer[] = [];
+  let objects = 0;
+  for (let at = 0; at + 8 <= stream.length; ) {
+    const length = stream.readUInt32LE(at + 4);
+    const record = stream.subarray(at, at + 8 + length);
+    at += 8 + length;
+    if (record.readUInt16LE(2) !== EX_OLE_OBJ_STG || record.readUInt16LE(0) >> 4 !== 1) {
+      records.push(record);
+      continue;
+    }
+    const storage = zlib.inflateSync(record.subarray(12));
+    const unended = zlib.deflateSync(storage, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const header = Buffer.from(record.subarray(0, 12));
+    header.writeUInt32LE(4 + unended.length, 4);
+    records.push(header, unended);
+    objects++;
+  }
+  entry.content = Buffer.concat(records);
+  entry.size = entry.content.length;
+  await fs.writeFile(ppt, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
+  return { objects };
+}
+
+/** The storages of a presentation's deflated object records, inflated (as PowerPoint reads them: to their stated size). */
+export function presentationStorages(ppt: Buffer): Buffer[] {
+  const stream = compoundStreams(ppt, "PowerPoint Document")[0]!;
+  const out: Buffer[] = [];
+  for (let at = 0; at + 8 <= stream.length; at += 8 + stream.readUInt32LE(at + 4)) {
+    if (stream.readUInt16LE(at + 2) !== EX_OLE_OBJ_STG || stream.readUInt16LE(at) >> 4 !== 1) continue;
+    const data = stream.subarray(at + 12, at + 8 + stream.readUInt32LE(at + 4));
+    out.push(zlib.inflateSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, stream.readUInt32LE(at + 8)));
+  }
+  return out;
 }

@@ -113,6 +113,10 @@ export const legacyOfficeCleaner: Cleaner = {
     const keep = paths.map((p) => !DROPPED.test(p));
     doc.FileIndex = doc.FileIndex.filter((_, i) => keep[i]);
     doc.FullPaths = doc.FullPaths.filter((_, i) => keep[i]);
+    // The entries' tree links (left, right, child) are indexes into the lists just shortened: the
+    // library relinks them only when it sees them broken, and a file it wrote itself (a document
+    // made by a script, a copy cleaned before) lost its streams' tree otherwise.
+    CFB.utils.cfb_gc(doc);
     for (const e of doc.FileIndex) {
       delete e.ct;
       delete e.mt;

@@ -36,16 +36,27 @@ export function presentationObjects(stream: Buffer): PresentationObject[] {
   return objects;
 }
 
-/** The compound file an object's record holds; null when its deflated data cannot be inflated. */
+/**
+ * The compound file an object's record holds; null when its deflated data cannot be inflated.
+ * PowerPoint ends some deflated storages before the zlib stream's end (Tika's
+ * testPPT_EmbeddedPDF.ppt, testPPT_oleWorkbook.ppt: "unexpected end of file"): such a storage is
+ * taken when what inflates is the size its record states, as PowerPoint reads it.
+ */
 export function objectStorage(stream: Buffer, o: PresentationObject): Buffer | null {
   const data = stream.subarray(o.at, o.at + o.length);
   if (!o.compressed) return data;
-  try {
-    return zlib.inflateSync(data.subarray(4), { maxOutputLength: MAX_OBJECT_BYTES });
-  } catch (err) {
-    if (err instanceof RangeError) throw new TooComplexError(`legacy-office: an embedded object inflates past ${MAX_OBJECT_BYTES} bytes`, err);
-    return null;
-  }
+  const inflate = (finishFlush: number): Buffer | null => {
+    try {
+      return zlib.inflateSync(data.subarray(4), { maxOutputLength: MAX_OBJECT_BYTES, finishFlush });
+    } catch (err) {
+      if (err instanceof RangeError) throw new TooComplexError(`legacy-office: an embedded object inflates past ${MAX_OBJECT_BYTES} bytes`, err);
+      return null;
+    }
+  };
+  const whole = inflate(zlib.constants.Z_FINISH);
+  if (whole != null) return whole;
+  const unended = inflate(zlib.constants.Z_SYNC_FLUSH);
+  return unended != null && unended.length === data.readUInt32LE(0) ? unended : null;
 }
 
 /**
