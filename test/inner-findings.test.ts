@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipWithName, handZip, makeTar } from "./helpers/make-archives.js";
 import { apicFrame, bareMp3, flacWithPictures, id3v23Head, mp3WithPictures } from "./helpers/make-covers.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
-import { embedObjects, makePptWithWorkbook, ole1Object, packagerData } from "./helpers/make-ole-objects.js";
+import { embedObjects, makePptWithWorkbook, ole1Object, oleObjectFile, packagerData, withOleObjects } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
-import { makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
+import { makeMarkedPdf, makePdfWithAttachments, markedJpeg } from "./helpers/make-pdf.js";
 import { appendInside, keyedMeta } from "./helpers/plant-boxes.js";
 import { embeddedFile, layerBlock, makeLayeredPsd } from "./helpers/make-psd-layers.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -478,6 +478,19 @@ describe("findings of the objects embedded in documents", () => {
     const { findings } = await extract("slides.ppt", await fs.readFile(ppt));
     expect(about(findings, "object 1").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("PptObjectMark");
   }, 60_000);
+
+  it("a DOCX's OLE objects (word/embeddings/oleObjectN.bin: a packaged photo, an Acrobat PDF) are looked into: the photo's GPS, the PDF's author", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "docx-objects-"));
+    const pdf = await fs.readFile(await makeMarkedPdf(dir, "plain", "PdfObjectMark"));
+    const docx = await makeOffice("docx", "OuterDocxMark", photo);
+    const objects = [
+      oleObjectFile({ kind: "packaged", name: "rome.jpg", sourcePath: "C:\\Users\\PackagerMark\\rome.jpg", data: photo }),
+      oleObjectFile({ kind: "pdf", pdf }),
+    ];
+    const { findings } = await extract("report.docx", await withOleObjects(docx.bytes, "word", objects));
+    expectPhotoFindings(findings, "word/embeddings/oleObject1.bin > object 1 (rome.jpg)");
+    expect(about(findings, "word/embeddings/oleObject2.bin > object 1").find((f) => f.kind === "people")?.value, JSON.stringify(findings)).toContain("PdfObjectMark");
+  }, 120_000);
 
   it("an RTF's JPEG pictures (hex and \\bin) and its objects (a workbook, a packaged photo, a DOCX in a Word 2007 object) are looked into", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "rtf-"));

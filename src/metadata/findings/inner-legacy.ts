@@ -2,12 +2,16 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { pictureRanges } from "../../cleaners/legacy-office/embedded-pictures.js";
 import { withDrawingGroups } from "../../cleaners/legacy-office/excel.js";
+import { OLE_OBJECT } from "../compound-types.js";
 import { written } from "./inner-copy.js";
 import { oleObjects, pptObjects } from "./inner-ole.js";
 import type { InnerSource } from "./inner-types.js";
 
-/** FPX: what ExifTool calls a compound file of no known program (an embedded object's, as DOCX keep them in `embeddings/`). */
-const LEGACY_TYPES = new Set(["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT", "FPX"]);
+/**
+ * An OLE object: an embedded object's compound file, as DOCX keep them in `embeddings/`
+ * (compound-types.ts); FPX: what ExifTool calls a compound file of no known program.
+ */
+const LEGACY_TYPES = new Set(["DOC", "DOT", "XLS", "XLT", "PPT", "PPS", "POT", "FPX", OLE_OBJECT]);
 /** Pictures and objects listed from one document, each; the rest are counted, not looked at. */
 const MAX_LISTED = 1000;
 

@@ -2,6 +2,7 @@ import CFB from "cfb";
 import { describeName } from "../../cleaners/archive/member-name.js";
 import { TooComplexError } from "../../cleaners/errors.js";
 import { objectStorage, presentationObjects } from "../../cleaners/legacy-office/powerpoint-objects.js";
+import { isPdf } from "../../cleaners/legacy-office/ole-object.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 
@@ -19,6 +20,7 @@ export interface OleObject {
 const DOCUMENT_STREAM = /^(WordDocument|Workbook|Book|PowerPoint Document)$/i;
 const PACKAGE = "Package";
 const OLE10_NATIVE = "\x01Ole10Native";
+const CONTENTS = "CONTENTS";
 
 /**
  * The embedded objects of a compound file ([MS-OLEDS]), each a file of another program with its
@@ -27,6 +29,7 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * - a storage below the root that holds a Word, Excel or PowerPoint document (Word's
  *   `ObjectPool/_N`, Excel's `MBD...`), rebuilt as a compound file of its own;
  * - a `Package` stream: an Office 2007+ document (DOCX, XLSX, PPTX) embedded whole;
+ * - a `CONTENTS` stream holding a PDF: Acrobat's object;
  * - an `\x01Ole10Native` stream: a file packaged by Object Packager (any file: a photo, a PDF),
  *   or an OLE 1 object's native data.
  * Objects inside an object are its own (read when it is looked into). `skipped` holds the paths of
@@ -49,7 +52,7 @@ export function oleObjects(doc: CFB.CFB$Container): { objects: OleObject[]; skip
     if (e == null) continue;
     if (e.type === 1 && storages.has(p) && inside(p) == null) objects.push(storageObject(doc, p));
     if (e.type !== 2 || e.content == null || inside(p) != null) continue;
-    if (sameName(e.name, PACKAGE)) {
+    if (sameName(e.name, PACKAGE) || (sameName(e.name, CONTENTS) && isPdf(e.content))) {
       const content = e.content;
       objects.push({ label: null, size: content.length, bytes: () => Buffer.from(content) });
     }

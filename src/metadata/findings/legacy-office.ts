@@ -5,11 +5,12 @@ import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
+import { OLE_OBJECT } from "../compound-types.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
 const POWERPOINT_TYPES = new Set(["PPT", "PPS", "POT"]);
-const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, "XLS", "XLT"]);
+const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, "XLS", "XLT", OLE_OBJECT]);
 
 /**
  * What Office 97-2003 documents keep that ExifTool does not read: the folders the files packaged
