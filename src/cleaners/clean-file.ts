@@ -1,7 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
-import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
 import type { RawTags } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "./errors.js";
@@ -12,7 +11,6 @@ import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { shapeProofFor, structuralProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
-import { screenHere } from "./screen.js";
 
 export interface CleanRequest {
   exiftool: ExifToolAccess;
@@ -108,6 +106,8 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
  * `CleanContext.cleanNested`) is not read before cleaning: nothing is counted as removed twice.
  */
 export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0, readWith?: string): Promise<CleanResult> {
+  // Imported here: a worker thread that cleans a file with nothing nested in it never needs them.
+  const [{ screenHere }, { readBeforeCleaning }] = await Promise.all([import("./screen.js"), import("../metadata/read-for-cleaning.js")]);
   // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads it.
   await screenHere(req.input);
   const before = readWith == null ? (await readBeforeCleaning(req.exiftool, req.input)).tags : {};

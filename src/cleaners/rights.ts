@@ -1,7 +1,5 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { writeAudioCopyright } from "./rights-audio.js";
-import { writeOfficeRights } from "./rights-office.js";
 import type { CleanContext, FoundTag } from "./types.js";
 
 /**
@@ -110,6 +108,9 @@ async function restoreOfficeRights(ctx: Pick<CleanContext, "output" | "workDir" 
   try {
     await fsp.mkdir(unpacked);
     const kept = { ...(creator != null ? { creator } : {}), ...(rights != null ? { rights } : {}) };
+    // Imported here: every worker thread that cleans loads this module (keep.ts asks isRightsTag),
+    // few ever write a document's rights back (bench/results-notes.md, "Cold worker threads").
+    const { writeOfficeRights } = await import("./rights-office.js");
     if (await writeOfficeRights(ctx.fileType, ctx.output, written, unpacked, kept)) await fsp.rename(written, ctx.output);
   } finally {
     await fsp.rm(written, { force: true });
@@ -125,6 +126,7 @@ async function restoreAudioCopyright(ctx: Pick<CleanContext, "output" | "workDir
   if (typeof notice !== "string") return;
   const written = path.join(ctx.workDir, "rights-written");
   try {
+    const { writeAudioCopyright } = await import("./rights-audio.js");
     if (await writeAudioCopyright(ctx.fileType, ctx.output, written, notice)) await fsp.rename(written, ctx.output);
   } finally {
     await fsp.rm(written, { force: true });
