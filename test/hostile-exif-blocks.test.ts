@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cameraExif, cameraSettingsExif, EXIF_RESOURCE, exifSegment, heifWithExifItems, heifWithItems, photoshopResource, rawProfile, sharedArrayExif } from "./helpers/make-exif-blocks.js";
+import { cameraExif, cameraSettingsExif, EXIF_RESOURCE, exifSegment, heifWithExifItems, heifWithItems, photoshopResource, rawProfile, sharedArrayExif, sharedTablesExif } from "./helpers/make-exif-blocks.js";
 import { makeJp2, makeJxl } from "./helpers/make-formats.js";
 import { box, childBoxes, heifPixelSignature, makeHeif, pngChunk } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -239,6 +239,11 @@ describe("Maker note records sharing one long table", () => {
     const png = await fs.readFile(await plainPng("shared-array.png"));
     await expectQuickRefusal("shared-array.png", afterHeader(png, [pngChunk("eXIf", sharedArrayExif(240, 100_000))]));
   }, 180_000);
+
+  it("a PNG whose eXIf chunk (3.4 MB) is a Canon maker note of 248 records pointing at 8 tables of 65,000 values, 31 records on each (ExifTool 7.9 s of CPU; each record weighed 1 kB, 15,608 entries in all), is a quick 422", async () => {
+    const png = await fs.readFile(await plainPng("shared-tables.png"));
+    await expectQuickRefusal("shared-tables.png", afterHeader(png, [pngChunk("eXIf", sharedTablesExif(8, 31, 65_000))]));
+  }, 300_000);
 
   it("a JPEG of 3 EXIF segments (194 kB), each a Canon maker note of 2,400 records pointing at tables of 48 values, each record followed by one of type 0 (ExifTool 7.8 s of CPU a segment), is a quick 422", async () => {
     const jpeg = await fs.readFile(await plainJpeg("padded-records.jpg"));

@@ -216,6 +216,28 @@ export function sharedArrayExif(n: number, values: number): Buffer {
   );
 }
 
+/**
+ * A Canon EXIF block whose maker note holds `tables` x `perTable` records of ThumbnailImageValidArea
+ * (0x13), each pointing at `values` SHORT values past the note's end, 2 bytes after the previous
+ * record's of its table: tables that do not overlap, each shared by its records. They lie past 1.3
+ * MB of zeros so that the high half of their offsets names no TIFF type: the note's bytes read at
+ * another alignment then form no records (`values` below 65,536 for the same reason).
+ */
+export function sharedTablesExif(tables: number, perTable: number, values: number): Buffer {
+  const pad = 0x140000;
+  const stride = 2 * values + 2 * perTable;
+  return canonExif(
+    tables * perTable,
+    pad + tables * stride,
+    (entry, recordAt, dataAt) => {
+      for (let t = 0; t < tables; t++) {
+        for (let j = 0; j < perTable; j++) entry(recordAt(t * perTable + j), 0x13, 3, values, dataAt + pad + t * stride + 2 * j);
+      }
+    },
+    false,
+  );
+}
+
 /** A Photoshop image resource block ('8BIM', `id`, no name, `data` padded to an even length). */
 export function photoshopResource(id: number, data: Buffer): Buffer {
   const head = Buffer.alloc(12);

@@ -244,16 +244,25 @@ const SIZE_OF_TYPE = (() => {
   return sizes;
 })();
 
+/** ASCII and UNDEFINED: values ExifTool holds as a string, whatever their length, rather than decode as numbers. */
+const TEXT_TYPES = new Set([2, 7]);
+/**
+ * Values past which ExifTool decodes no numeric array ("Ignoring ... with excessive count", Exif.pm):
+ * such a value costs it nothing, however many records point at it.
+ */
+const MAX_DECODED_VALUES = 100_000;
+
 /**
  * Per alignment (0-11) and byte order (12-23: big-endian) of the scan: the records of its current
  * run and of its finished runs of 2+, their weight, and the values longer than the note that the
- * current run's records point at (offset, length pairs).
+ * current run's records point at.
  */
 class Runs {
   readonly run = new Float64Array(24);
   readonly runWeight = new Float64Array(24);
   readonly total = new Float64Array(24);
   readonly weight = new Float64Array(24);
+  /** (offset, length, kind) triples: kind 1 for numbers ExifTool decodes, 0 for text. */
   readonly runLong: number[][] = Array.from({ length: 24 }, () => []);
 
   constructor(
@@ -263,13 +272,18 @@ class Runs {
     private readonly size: number,
   ) {}
 
-  /** One more record in run `k`, whose values are `bytes` at `offset` (NaN: unknown, the record's last bytes lie past the note). */
-  record(k: number, bytes: number, offset: number): void {
+  /**
+   * One more record in run `k`, of type `type` (a TIFF type) whose `count` values of `size` bytes
+   * are at `offset` (NaN: unknown, the record's last bytes lie past the note).
+   */
+  record(k: number, type: number, count: number, size: number, offset: number): void {
     // Past the limit in one run already: refused now, before the run's values take more memory.
     if (++this.run[k]! > MAX_MAKER_NOTE_ENTRIES) throw tooManyEntries();
+    const bytes = count * size;
     if (!(bytes > 4) || offset + bytes > this.size) return;
     if (bytes <= this.length) this.runWeight[k]! += Math.min(bytes, MAX_WEIGHED_VALUE_BYTES);
-    else this.runLong[k]!.push(offset, bytes);
+    else if (TEXT_TYPES.has(type)) this.runLong[k]!.push(offset, bytes, 0);
+    else if (count <= MAX_DECODED_VALUES) this.runLong[k]!.push(offset, bytes, 1);
   }
 
   end(k: number): void {
@@ -297,13 +311,20 @@ class Runs {
 }
 
 /**
- * The shared bytes of a value longer than the note weighed at most: less than a value in the note
- * (records read in the data of a raw's maker note, in a file of 30 MB, point at megabytes that
- * overlap), but as much as ExifTool's cost: 1,799 records pointing at one table of 12,800 values
- * past a 53 kB JPEG's maker note took it 5.7 s of CPU decoded as Canon's CameraSettings, 12.2 s as
- * plain numbers (3-7 ms a record on a busy machine: 20-45 entries).
+ * The shared bytes of a text value (ASCII, UNDEFINED) longer than the note weighed at most: less
+ * than a value in the note (records read in the data of a raw's maker note, in a file of 30 MB,
+ * point at megabytes that overlap).
  */
 const MAX_WEIGHED_SHARED_BYTES = 1024;
+/**
+ * The same for numbers ExifTool decodes (at most MAX_DECODED_VALUES of them), each record's again:
+ * 1,799 records pointing at one table of 12,800 values past a 53 kB JPEG's maker note took it 5.7 s
+ * of CPU decoded as Canon's CameraSettings, 12.2 s as plain numbers (3-7 ms a record on a busy
+ * machine: 20-45 entries); 248 records pointing at 8 tables of 65,000 values, 31 on each (2.4 MB),
+ * 7.9 s, when they weighed 1 kB each (15,608 entries). Numbers past that count, which ExifTool
+ * skips, and the false records in a raw's data that point at them weigh nothing.
+ */
+const MAX_WEIGHED_SHARED_NUMBERS = 4096;
 /**
  * The same for a value that more than DEEPLY_SHARED earlier values of its run already cover: a
  * table many records read (240 records pointing at one table of 100,000 values, a 203 kB TIFF:
@@ -313,22 +334,23 @@ const MAX_WEIGHED_DEEPLY_SHARED_BYTES = 4096;
 const DEEPLY_SHARED = 32;
 
 /**
- * The bytes of values (offset, length pairs) of one run that an earlier one of the run already
- * covers, up to MAX_WEIGHED_SHARED_BYTES each (MAX_WEIGHED_DEEPLY_SHARED_BYTES where many do): a
+ * The bytes of values (offset, length, kind triples) of one run that an earlier one of the run
+ * already covers, up to MAX_WEIGHED_SHARED_BYTES each for text (MAX_WEIGHED_DEEPLY_SHARED_BYTES
+ * where many do) and MAX_WEIGHED_SHARED_NUMBERS for decoded numbers: a
  * value longer than the note is no cost of its own (ExifTool reads what the file holds), but
  * ExifTool decodes a table again each time a record points at it.
  */
-function sharedBytes(pairs: number[]): number {
-  const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
+function sharedBytes(values: number[]): number {
+  const order = Array.from({ length: values.length / 3 }, (_, i) => i).sort((a, b) => values[3 * a]! - values[3 * b]!);
   // The ends of the earlier values that reach past the current one's start (a min-heap).
   const ends = new MinHeap();
   let covered = 0;
   let shared = 0;
   for (const i of order) {
-    const from = pairs[2 * i]!;
-    const to = from + pairs[2 * i + 1]!;
+    const from = values[3 * i]!;
+    const to = from + values[3 * i + 1]!;
     while (ends.size > 0 && ends.top() <= from) ends.pop();
-    const cap = ends.size > DEEPLY_SHARED ? MAX_WEIGHED_DEEPLY_SHARED_BYTES : MAX_WEIGHED_SHARED_BYTES;
+    const cap = values[3 * i + 2] === 1 ? MAX_WEIGHED_SHARED_NUMBERS : ends.size > DEEPLY_SHARED ? MAX_WEIGHED_DEEPLY_SHARED_BYTES : MAX_WEIGHED_SHARED_BYTES;
     shared += Math.min(Math.max(0, Math.min(to, covered) - from), cap);
     covered = Math.max(covered, to);
     ends.push(to);
@@ -390,13 +412,15 @@ async function makerNoteEntries(src: TiffBytes, start: number, length: number): 
       // pointing at tables of 48 values, each followed by one of type 0, took it 7.8 s of CPU.
       if (bytes[i + 2] === 0 && bytes[i + 3] === 0) continue;
       const phase = i % 12;
-      const le = SIZE_OF_TYPE[bytes[i + 2]! | (bytes[i + 3]! << 8)]!;
-      const be = SIZE_OF_TYPE[(bytes[i + 2]! << 8) | bytes[i + 3]!]!;
+      const typeLe = bytes[i + 2]! | (bytes[i + 3]! << 8);
+      const typeBe = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+      const le = SIZE_OF_TYPE[typeLe]!;
+      const be = SIZE_OF_TYPE[typeBe]!;
       const whole = i + 12 <= bytes.length;
       if (le === 0) runs.end(phase);
-      else runs.record(phase, whole ? bytes.readUInt32LE(i + 4) * le : NaN, whole ? bytes.readUInt32LE(i + 8) : NaN);
+      else runs.record(phase, typeLe, whole ? bytes.readUInt32LE(i + 4) : NaN, le, whole ? bytes.readUInt32LE(i + 8) : NaN);
       if (be === 0) runs.end(12 + phase);
-      else runs.record(12 + phase, whole ? bytes.readUInt32BE(i + 4) * be : NaN, whole ? bytes.readUInt32BE(i + 8) : NaN);
+      else runs.record(12 + phase, typeBe, whole ? bytes.readUInt32BE(i + 4) : NaN, be, whole ? bytes.readUInt32BE(i + 8) : NaN);
     }
   }
   return runs.most();
