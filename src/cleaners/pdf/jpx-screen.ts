@@ -15,6 +15,13 @@ import { checkJp2Boxes, isJp2Head, newJp2Tally, type Jp2Tally } from "../image/j
  */
 export const MAX_PDF_JPX_COMMENTS = 10_000;
 
+/**
+ * Marker segments (and bare markers) of those headers, all together: ExifTool reads each (300,000
+ * in a codestream: 5.6 s), and so does the screen's walk, one at a time (600,000 took it 5 s).
+ * A codestream's headers hold tens.
+ */
+export const MAX_PDF_JPX_SEGMENTS = 100_000;
+
 /** A picture behind Flate is inflated to at most this much (the screen holds it to walk it), all of them together to the second. */
 const MAX_INFLATED_PICTURE = 64 * 1024 * 1024;
 const MAX_INFLATED = 256 * 1024 * 1024;
@@ -41,6 +48,7 @@ const LONG_MARKERS: ReadonlySet<number> = new Set([0x74, 0x75, 0x77]);
 
 interface Tally {
   comments: number;
+  segments: number;
   jp2: Jp2Tally;
   inflated: number;
   /** Bytes the codestream walks went over, bounded by the bytes there are (see walkCodestreamHeaders). */
@@ -56,8 +64,8 @@ interface Bytes {
 
 /**
  * Refuses (TooComplexError) a PDF whose JPEG 2000 pictures, all together, hold more than
- * MAX_PDF_JPX_COMMENTS comments in the headers ExifTool reads (a codestream's, up to its first
- * data), or more boxes, nesting or EXIF entries than a JPEG 2000 file may (`jp2-screen.ts`, over
+ * MAX_PDF_JPX_COMMENTS comments or MAX_PDF_JPX_SEGMENTS segments in the headers ExifTool reads (a
+ * codestream's, up to its first data), or more boxes, nesting or EXIF entries than a JPEG 2000 file may (`jp2-screen.ts`, over
  * them all). Each stream's data is told by its first bytes, as stored or behind Flate filters
  * (inflated within MAX_INFLATED_PICTURE and MAX_INFLATED): whatever its dictionary says, as the
  * cleaner's look for embedded pictures does. Data encrypted in the file is not seen here.
@@ -65,7 +73,7 @@ interface Bytes {
 export async function checkPdfPictures(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    const tally: Tally = { comments: 0, jp2: newJp2Tally(), inflated: 0, walked: 0, budget: src.size };
+    const tally: Tally = { comments: 0, segments: 0, jp2: newJp2Tally(), inflated: 0, walked: 0, budget: src.size };
     const bytes: Bytes = { src, from: (at) => fs.createReadStream(file, { start: at, highWaterMark: WINDOW }) };
     for (const start of await streamStarts(file)) await checkStream(bytes, start, tally, 0);
   } finally {
@@ -163,6 +171,7 @@ async function codestreamHeadersEnd(src: FileBytes, start: number, tally: Tally)
     const marker = await src.byte(markerAt);
     at = markerAt + 1;
     if (marker == null || marker === SOD || marker === EOC) return at;
+    if (++tally.segments > MAX_PDF_JPX_SEGMENTS) throw new TooComplexError(`pdf: more than ${MAX_PDF_JPX_SEGMENTS} segments in JPEG 2000 pictures' headers`);
     if (BARE_MARKERS.has(marker)) continue;
     const size = LONG_MARKERS.has(marker) ? 4 : 2;
     const field = await src.read(at, size);
