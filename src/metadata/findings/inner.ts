@@ -8,6 +8,7 @@ import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import { audioSourceFor } from "./inner-audio.js";
 import { identifierFindings } from "./identifiers.js";
 import { isBareJpeg, isBareJpegFile } from "./inner-bare-jpeg.js";
+import { icoSource } from "./inner-ico.js";
 import { type InnerFinding, titledByFile } from "./inner-group.js";
 import { legacySourceFor } from "./inner-legacy.js";
 import type { InnerSource } from "./inner-types.js";
@@ -52,7 +53,7 @@ interface Look {
 /**
  * What the files inside a file give away (a DOCX's pictures, a ZIP's or tar's members, a PDF's attached
  * files, a Photoshop document's smart objects' files, audio files' cover art and appended ID3v2 tags, Office 97-2003
- * documents' pictures and embedded objects, RTF documents' pictures and objects), each finding's
+ * documents' pictures and embedded objects, RTF documents' pictures and objects, icons' PNG images), each finding's
  * title naming the inner file, or the inner files that give away the same (inner-group.ts):
  * ExifTool reads only the outer file. Each inner file is written
  * into `scratchDir` (removed by the caller), screened as an upload is, and read by ExifTool.
@@ -87,6 +88,7 @@ function sourceFor(entries: readonly TagEntry[], pdf: InnerSource | null = pdfSo
   if (type === "PDF") return pdf;
   if (type === "PSD" || type === "PSB") return psdSource;
   if (type === "RTF") return rtfSource;
+  if (type === "ICO" || type === "CUR") return icoSource;
   return zipSourceFor(type) ?? tarSourceFor(type) ?? audioSourceFor(type) ?? legacySourceFor(type);
 }
 
