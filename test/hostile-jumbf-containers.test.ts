@@ -68,9 +68,14 @@ function gifWith(gif: Buffer, jumbf: Buffer): Buffer {
     blocks.push(Buffer.from([piece.length]), piece);
   }
   const extension = Buffer.concat([Buffer.from([0x21, 0xff, 0x0b]), Buffer.from("C2PA_GIF", "latin1"), Buffer.from([1, 0, 0]), ...blocks, Buffer.from([0])]);
-  const packed = gif[10]!;
-  const at = 13 + ((packed & 0x80) !== 0 ? 3 * (1 << ((packed & 7) + 1)) : 0);
+  const at = afterColourTable(gif);
   return Buffer.concat([gif.subarray(0, at), extension, gif.subarray(at)]);
+}
+
+/** Where a GIF's blocks start: after its header, screen descriptor and global colour table. */
+function afterColourTable(gif: Buffer): number {
+  const packed = gif[10]!;
+  return 13 + ((packed & 0x80) !== 0 ? 3 * (1 << ((packed & 7) + 1)) : 0);
 }
 
 const C2PA_UUID = Buffer.from("d8fec3d61b0e483c92975828877ec481", "hex");
@@ -121,9 +126,14 @@ describe("JUMBF outside JPEG, JPEG XL and PNG", () => {
     expect(await pixelSignature(out)).toBe(await pixelSignature(path.join(dir, "plain.webp")));
   }, 120_000);
 
-  it("a GIF's C2PA_GIF extension of 10,000 nested superboxes (ExifTool 3.6 s of CPU, the service 16 s and 600 MB) is a quick 422; a usual manifest is still cleaned, pixels the same", async () => {
+  it("a GIF's C2PA_GIF extension of 10,000 nested superboxes (ExifTool 3.6 s of CPU, the service 16 s and 600 MB), or of 5 million one-byte sub-blocks as a comment is too, is a quick 422; a usual manifest is still cleaned, pixels the same", async () => {
     const gif = await picture("plain.gif");
     await expectBothRefused("deep.gif", gifWith(gif, nestedSuperboxes(10_000)));
+    // Its data, or a comment's, in 5 million one-byte sub-blocks (10 MB): ExifTool 3-4 s of CPU reading them.
+    const oneByteBlocks = Buffer.alloc(10_000_000, 1);
+    const at = afterColourTable(gif);
+    await expectBothRefused("c2pa-blocks.gif", Buffer.concat([gif.subarray(0, at), Buffer.from([0x21, 0xff, 0x0b]), Buffer.from("C2PA_GIF\x01\0\0", "latin1"), oneByteBlocks, Buffer.from([0]), gif.subarray(at)]));
+    await expectBothRefused("comment-blocks.gif", Buffer.concat([gif.subarray(0, at), Buffer.from([0x21, 0xfe]), oneByteBlocks, Buffer.from([0]), gif.subarray(at)]));
     const out = await expectCleaned("signed.gif", gifWith(gif, c2paStore("gif-jumbf-marker")), "gif-jumbf-marker");
     expect(await pixelSignature(out)).toBe(await pixelSignature(path.join(dir, "plain.gif")));
   }, 120_000);
