@@ -1,5 +1,6 @@
 import type CFB from "cfb";
 import { BadFileError } from "../errors.js";
+import { parsePackage } from "./ole-package.js";
 import { sameName } from "./stream-names.js";
 
 /**
@@ -9,7 +10,7 @@ import { sameName } from "./stream-names.js";
  *   `\x03ObjInfo` (6 bytes of flags), kept as they are;
  * - what the document shows of it: the presentation caches (`\x02OlePresNNN`, `\x03EPRINT`), pictures
  *   and drawings cleaned in place as every stream's;
- * - its content: a packaged file (`\x01Ole10Native`), an Office 2007+ document (`Package`), a PDF
+ * - its content: a packaged file (`\x01Ole10Native` that reads as a package), an Office 2007+ document (`Package`), a PDF
  *   (`CONTENTS`), each cleaned by its own cleaner (embedded-files.ts), and Equation Editor 3.0's
  *   formula (`Equation Native`: the formula's characters, fonts and sizes, no names or dates);
  * - an OLE 1 object's name within its link's source (`\x01Ole10ItemName`).
@@ -31,7 +32,7 @@ export function refuseUnknownObject(doc: CFB.CFB$Container, ours: (index: number
     const name = p.slice(root.length);
     // The library's own stream in a file it wrote (index.ts).
     if (sameName(name, "\x01Sh33tJ5")) return false;
-    return name.includes("/") || !KNOWN_STREAM.test(name) || (sameName(name, "CONTENTS") && !isPdf(e.content));
+    return name.includes("/") || !KNOWN_STREAM.test(name) || (sameName(name, "CONTENTS") && !isPdf(e.content)) || (sameName(name, "\x01Ole10Native") && !isPackage(e.content));
   });
   if (unknown < 0) return;
   const program = programName(doc) ?? "of an unknown program";
@@ -39,6 +40,18 @@ export function refuseUnknownObject(doc: CFB.CFB$Container, ours: (index: number
     `The file holds an embedded object (${program}) that this service cannot clean.`,
     new Error(`legacy-office: the object's stream ${JSON.stringify(doc.FullPaths[unknown])} is not one the cleaner knows`),
   );
+}
+
+/**
+ * An `\x01Ole10Native` stream that holds a packaged file whose paths the cleaner can take out
+ * (embedded-files.ts). Other native data (an OLE 1 program's own, or a package that does not read
+ * through) would go back as it is, with whatever paths it holds.
+ */
+function isPackage(content: CFB.CFB$Blob | undefined): boolean {
+  if (content == null || content.length < 4) return false;
+  const b = Buffer.from(content);
+  const size = b.readUInt32LE(0);
+  return size <= b.length - 4 && parsePackage(b.subarray(4, 4 + size)) != null;
 }
 
 /** A `CONTENTS` stream that is a PDF file (Acrobat's objects), which the PDF cleaner cleans. */
