@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { COM, walkCodestream, Window } from "./jp2-codestream.js";
+import { J2C } from "./jpeg-markers.js";
 
 /**
  * Comments before a bare JPEG 2000 codestream is refused: ExifTool reads each, in the main header
@@ -10,7 +11,7 @@ import { COM, walkCodestream, Window } from "./jp2-codestream.js";
 export const MAX_J2C_COMMENTS = 1_000;
 
 /** The start-of-codestream marker, then the image and tile size marker that must follow it. */
-const HEAD = Buffer.from("ff4fff51", "hex");
+const HEAD = Buffer.from([0xff, J2C.SOC, 0xff, J2C.SIZ]);
 
 export function isJ2cHead(bytes: Buffer): boolean {
   return bytes.length >= HEAD.length && bytes.subarray(0, HEAD.length).equals(HEAD);

@@ -3,10 +3,9 @@ import { BadFileError } from "../errors.js";
 import type { Range } from "../media/iso-samples.js";
 import type { Box } from "./heif-boxes.js";
 import { damaged, jp2BoxAt } from "./jp2-boxes.js";
-import { COM, walkCodestream, Window } from "./jp2-codestream.js";
+import { COM, SOC, walkCodestream, Window } from "./jp2-codestream.js";
 import { plainJp2Header } from "./jp2-header.js";
 
-const SOC = 0xff4f;
 const CODESTREAM_BOX = "jp2c";
 /**
  * What a Motion JPEG 2000 frame may hold besides its codestream box: an encoder that writes each

@@ -1,13 +1,15 @@
 import type fsp from "node:fs/promises";
 import { damaged } from "./jp2-boxes.js";
+import { J2C } from "./jpeg-markers.js";
 
-const SOC = 0xff4f;
-const SOT = 0xff90;
-const SOD = 0xff93;
-const EOC = 0xffd9;
-export const COM = 0xff64;
+/** Markers as this walk reads them: both bytes, 0xFF first. */
+export const SOC = 0xff00 | J2C.SOC;
+const SOT = 0xff00 | J2C.SOT;
+const SOD = 0xff00 | J2C.SOD;
+const EOC = 0xff00 | J2C.EOC;
+export const COM = 0xff00 | J2C.CME;
 /** Tile-part lengths (TLM): an index of every tile-part's length, in the main header. */
-export const TLM = 0xff55;
+export const TLM = 0xff00 | J2C.TLM;
 const WINDOW = 256 * 1024;
 
 /** Buffered reads and in-place writes of a file: a codestream may hold many small segments. */

@@ -1,5 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { APP1, APP11, EOI, J2C, lengthFieldSize, segmentLength, SOS } from "./jpeg-markers.js";
 import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 
@@ -14,8 +15,6 @@ const MAX_JPEG_STRAY_MARKERS = 10_000;
 /** Fill bytes (0xff before a marker) before the first scan: ExifTool reads 1 MiB of them in ~0.4 s. */
 const MAX_JPEG_FILL_BYTES = 1 << 20;
 
-const APP1 = 0xe1;
-const APP11 = 0xeb;
 /**
  * Places of the arrays in which ExifTool keeps the pieces of JUMBF boxes not yet complete (see
  * JumbfSegments): a box cut in as many segments as a JPEG may hold before its picture.
@@ -194,16 +193,10 @@ function nextSegment(head: Buffer, at: number): "scan" | "end" | { next: number;
   if (head.length < 2 || head[0] !== 0xff) return "end";
   const marker = head[1]!;
   if (marker === 0xff) return { next: at + 1, kind: "fill" }; // a fill byte before a marker
-  if (marker === 0xda || marker === 0x93) return "scan";
-  if (marker === 0xd9) return "end";
-  if (STRAY.has(marker)) return { next: at + 2, kind: "stray" };
-  if (marker === 0x74 || marker === 0x75 || marker === 0x77) {
-    if (head.length < 6 || head.readUInt32BE(2) < 4) return "end";
-    return { next: at + 2 + head.readUInt32BE(2), kind: "segment" };
-  }
-  if (head.length < 4 || head.readUInt16BE(2) < 2) return "end";
-  return { next: at + 2 + head.readUInt16BE(2), kind: "segment" };
+  if (marker === SOS || marker === J2C.SOD) return "scan";
+  if (marker === EOI) return "end";
+  const field = lengthFieldSize(marker);
+  if (field === 0) return { next: at + 2, kind: "stray" };
+  const length = segmentLength(head.subarray(2), field);
+  return length == null ? "end" : { next: at + 2 + length, kind: "segment" };
 }
-
-/** Markers without a segment: stuffed 0x00, TEM, RSTn, SOI, JPEG 2000's SOC, SOT's kin and EPH. */
-const STRAY = new Set([0x00, 0x01, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0x4f, 0x92, ...Array.from({ length: 16 }, (_, i) => 0x30 + i)]);

@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
+import { EOI, SOI, SOS } from "./jpeg-markers.js";
 
 /**
  * One marker segment between SOI and EOI, by its place in the file; or a piece of the
@@ -20,14 +21,11 @@ export interface JpegSegment {
 /** What a visitor answers to stop a walk early. */
 export const STOP = "stop";
 
-export const SOS = 0xda;
 /**
  * Not a marker: a piece of entropy-coded data (RST markers included), handed over as it is read,
  * at most a window long, so that a visitor copying it finds it still in memory.
  */
 export const SCAN_DATA = 0x100;
-const SOI = 0xd8;
-const EOI = 0xd9;
 /** Stuffed zeros and segment-less markers outside image data past which a file is refused. */
 const MAX_STRAY_MARKERS = 64;
 

@@ -4,11 +4,9 @@ import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { inMemory, orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 import { bakeOrientation } from "./jpegtran.js";
-import { isFrameHeader, type JpegSegment, SCAN_DATA, SOS, STOP, walkJpeg } from "./jpeg-segments.js";
+import { APP1, APP14, APP2, SOS } from "./jpeg-markers.js";
+import { isFrameHeader, type JpegSegment, SCAN_DATA, STOP, walkJpeg } from "./jpeg-segments.js";
 
-const APP1 = 0xe1;
-const APP2 = 0xe2;
-const APP14 = 0xee;
 const EXIF_HEADER = Buffer.from("Exif\0\0", "latin1");
 const ICC_HEADER = Buffer.from("ICC_PROFILE\0", "latin1");
 const ADOBE_HEADER = Buffer.from("Adobe", "latin1");

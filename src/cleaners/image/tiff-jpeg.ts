@@ -1,4 +1,5 @@
 import type { FileBytes } from "../file-bytes.js";
+import { APP0, APP14, EOI, SOI, SOS } from "./jpeg-markers.js";
 
 /**
  * A JPEG-compressed TIFF page (compression 7) holds one JPEG stream per strip or tile, and its
@@ -10,11 +11,6 @@ import type { FileBytes } from "../file-bytes.js";
 
 /** SOF0-15 (C4 DHT, C8 JPG and CC DAC among them), DQT, DNL, DRI, DHP, EXP. */
 const CODING = (marker: number): boolean => (marker >= 0xc0 && marker <= 0xcf) || (marker >= 0xdb && marker <= 0xdf);
-const SOI = 0xd8;
-const EOI = 0xd9;
-const SOS = 0xda;
-const APP0 = 0xe0;
-const APP14 = 0xee;
 /** Real streams have a handful of segments before their scan. */
 const MAX_SEGMENTS = 64;
 

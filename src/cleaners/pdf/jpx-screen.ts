@@ -4,6 +4,7 @@ import zlib from "node:zlib";
 import { TooComplexError } from "../errors.js";
 import { FileBytes, WINDOW } from "../file-bytes.js";
 import { isJ2cHead } from "../image/j2c-screen.js";
+import { COM, J2C, lengthFieldSize, segmentLength } from "../image/jpeg-markers.js";
 import { checkJp2Boxes, isJp2Head, newJp2Tally, type Jp2Tally } from "../image/jp2-screen.js";
 
 /**
@@ -37,14 +38,8 @@ const STREAM_KEYWORD = /(?<![A-Za-z])stream(?:\r\n|\n|\r)/g;
 /** Characters kept from one window to the next: longer than the keyword and its end of line. */
 const CARRY = 16;
 
-const SOD = 0x93;
-const EOC = 0xd9;
 /** The JPEG 2000 comment segment (CME), and the JPEG one, which ExifTool's JPEG reader takes too. */
-const COMMENTS: ReadonlySet<number> = new Set([0x64, 0xfe]);
-/** Markers without a length field, as ExifTool's JPEG reader knows them (J2C markers among them). */
-const BARE_MARKERS: ReadonlySet<number> = new Set([0x00, 0x01, ...range(0xd0, 0xda), ...range(0x30, 0x3f), 0x4f, 0x92]);
-/** J2C extension segments whose length field is 4 bytes. */
-const LONG_MARKERS: ReadonlySet<number> = new Set([0x74, 0x75, 0x77]);
+const COMMENTS: ReadonlySet<number> = new Set([J2C.CME, COM]);
 
 interface Tally {
   comments: number;
@@ -170,21 +165,16 @@ async function codestreamHeadersEnd(src: FileBytes, start: number, tally: Tally)
     const markerAt = await src.skip(0xff, ff);
     const marker = await src.byte(markerAt);
     at = markerAt + 1;
-    if (marker == null || marker === SOD || marker === EOC) return at;
+    // The `-ee` read goes on past a SOS (ExifTool then looks for a trailer): only these end it.
+    if (marker == null || marker === J2C.SOD || marker === J2C.EOC) return at;
     if (++tally.segments > MAX_PDF_JPX_SEGMENTS) throw new TooComplexError(`pdf: more than ${MAX_PDF_JPX_SEGMENTS} segments in JPEG 2000 pictures' headers`);
-    if (BARE_MARKERS.has(marker)) continue;
-    const size = LONG_MARKERS.has(marker) ? 4 : 2;
-    const field = await src.read(at, size);
-    if (field.length < size) return src.size;
-    const length = size === 4 ? field.readUInt32BE(0) : field.readUInt16BE(0);
-    if (length < size) return at;
+    const field = lengthFieldSize(marker);
+    if (field === 0) continue;
+    const length = segmentLength(await src.read(at, field), field);
+    if (length == null) return at;
     if (COMMENTS.has(marker) && ++tally.comments > MAX_PDF_JPX_COMMENTS) {
       throw new TooComplexError(`pdf: more than ${MAX_PDF_JPX_COMMENTS} comments in JPEG 2000 pictures`);
     }
     at += length;
   }
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
