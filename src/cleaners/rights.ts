@@ -6,8 +6,8 @@ import type { CleanContext, FoundTag } from "./types.js";
  * Rights-management information that `keep=copyright` keeps (the contract's list, after EU
  * Directive 2001/29/EC art. 7), by ExifTool family-0 group: EXIF Copyright and Artist; IPTC
  * CopyrightNotice, By-line, Credit, Source; XMP dc:rights, dc:creator, xmpRights:*,
- * plus:Licensor, plus:CopyrightOwner, photoshop:Credit; a PDF's and an RTF's Author; office
- * core creator and rights; audio and video copyright tags (ID3 TCOP, QuickTime cprt, Vorbis/Matroska COPYRIGHT).
+ * plus:Licensor, plus:CopyrightOwner, photoshop:Credit; a PDF's, an RTF's and a Targa picture's
+ * Author (its cleaner keeps it); office core creator and rights; audio and video copyright tags (ID3 TCOP, QuickTime cprt, Vorbis/Matroska COPYRIGHT).
  */
 const RIGHTS: Readonly<Record<string, RegExp>> = {
   EXIF: /^(Copyright|Artist)$/,
@@ -15,6 +15,7 @@ const RIGHTS: Readonly<Record<string, RegExp>> = {
   XMP: /^(Rights|Creator|Marked|WebStatement|UsageTerms|Owner|Certificate|Licensor\w*|CopyrightOwner\w*|Credit)$/,
   PDF: /^Author$/,
   RTF: /^Author$/,
+  TGA: /^Author$/,
   XML: /^(Creator|Rights)$/,
   ID3: /^Copyright$/,
   QuickTime: /^Copyright$/,

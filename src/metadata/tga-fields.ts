@@ -1,10 +1,10 @@
+import { TGA_EXTENSION as EXTENSION, extensionAt } from "../cleaners/image/tga-extension.js";
 import { TGA_FOOTER, TGA_HEADER, bytesPerPixel, readTgaFooter, readTgaHeader } from "../cleaners/image/tga-header.js";
 import type { RawTags } from "./read-task.js";
 
 type ReadBytes = (at: number, length: number) => Promise<Buffer>;
 
 /** The TGA 2.0 extension area's fields, by offset and size (TGA 2.0 specification, "Extension Area"). */
-const EXTENSION = 495;
 const TEXT_FIELDS: readonly (readonly [tag: string, at: number, size: number])[] = [
   ["Author", 2, 41],
   ["JobName", 379, 41],
@@ -42,7 +42,8 @@ export async function readTgaTags(bytes: ReadBytes, size: number): Promise<RawTa
     if (id !== "") tags["TGA:ImageID"] = /[\0-\x08\x0e-\x1f]/.test(id) ? binary(field.length) : id;
   }
   const end = size - TGA_FOOTER;
-  const ext = footer != null && footer.extension >= TGA_HEADER && footer.extension + EXTENSION <= end ? await bytes(footer.extension, EXTENSION) : null;
+  const extAt = footer == null ? null : extensionAt(footer.extension, size);
+  const ext = extAt == null ? null : await bytes(extAt, EXTENSION);
   if (ext != null && ext.readUInt16LE(0) >= EXTENSION) {
     Object.assign(tags, extensionTags(ext, h.height));
     // The postage stamp: a byte of width, a byte of height, then its pixels as the picture's.

@@ -122,8 +122,9 @@ export const TGA_SIGNATURE = "TRUEVISION-XFILE.\0";
  * version 2 with `text` in its image ID, developer area (one field), postage stamp (its pixel
  * bytes), and extension area (author, comments, a date, job name and time, software and version).
  */
-export async function markedTga(file: string, rle: boolean, type: "Palette" | "TrueColor", text: TgaText): Promise<{ drawn: Buffer; marked: Buffer }> {
-  await run(CONVERT, ["-size", "21x13", "gradient:#ff3000-#0040ff", "-type", type, "-compress", rle ? "RLE" : "None", `tga:${file}`]);
+export async function markedTga(file: string, rle: boolean, type: "Palette" | "TrueColor" | "TrueColorAlpha", text: TgaText): Promise<{ drawn: Buffer; marked: Buffer }> {
+  const alpha = type === "TrueColorAlpha" ? ["-alpha", "set", "-channel", "A", "-evaluate", "set", "50%", "+channel"] : [];
+  await run(CONVERT, ["-size", "21x13", "gradient:#ff3000-#0040ff", ...alpha, "-type", type, "-compress", rle ? "RLE" : "None", `tga:${file}`]);
   const drawn = await fs.readFile(file);
   const header = Buffer.from(drawn.subarray(0, 18));
   const body = drawn.subarray(18 + drawn[0]!);

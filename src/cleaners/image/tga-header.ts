@@ -7,7 +7,7 @@
  */
 export const TGA_HEADER = 18;
 export const TGA_FOOTER = 26;
-const SIGNATURE = "TRUEVISION-XFILE.\0";
+export const TGA_SIGNATURE = "TRUEVISION-XFILE.\0";
 /** Image types: colour-mapped, true-colour, grey; 8 more for their run-length versions. */
 const MAPPED = 1;
 const TRUE_COLOUR = 2;
@@ -29,6 +29,8 @@ export interface TgaHeader {
   height: number;
   /** Bits per pixel. */
   depth: number;
+  /** The descriptor's count of attribute (alpha) bits in each pixel. */
+  alphaBits: number;
 }
 
 /**
@@ -55,12 +57,12 @@ export function readTgaHeader(head: Buffer, loose: boolean): TgaHeader | null {
   if (!hasMap && !loose && (head.readUInt16LE(3) !== 0 || mapLength !== 0 || mapEntryBits !== 0)) return null;
   if (!depths.includes(depth) || width === 0 || height === 0 || (descriptor & 0x0f) > depth) return null;
   if ((descriptor & INTERLEAVE) === INTERLEAVE) return null;
-  return { idLength: head[0]!, hasMap, colourMapped: kind === MAPPED, rle: (imageType & RLE) !== 0, mapLength, mapEntryBits, width, height, depth };
+  return { idLength: head[0]!, hasMap, colourMapped: kind === MAPPED, rle: (imageType & RLE) !== 0, mapLength, mapEntryBits, width, height, depth, alphaBits: descriptor & 0x0f };
 }
 
 /** The version 2 footer's extension and developer area offsets, or null when `tail` (the file's last 26 bytes) is none. */
 export function readTgaFooter(tail: Buffer): { extension: number; developer: number } | null {
-  if (tail.length !== TGA_FOOTER || tail.toString("latin1", 8) !== SIGNATURE) return null;
+  if (tail.length !== TGA_FOOTER || tail.toString("latin1", 8) !== TGA_SIGNATURE) return null;
   return { extension: tail.readUInt32LE(0), developer: tail.readUInt32LE(4) };
 }
 

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
+import { extensionAt, keptExtension, TGA_EXTENSION } from "./tga-extension.js";
 import { TGA_FOOTER, TGA_HEADER, bytesPerPixel, colourMap, readTgaFooter, readTgaHeader } from "./tga-header.js";
 
 /** A run-length packet's first byte: its top bit set for a run of one value, clear for literal pixels; the count less one below. */
@@ -13,10 +14,9 @@ const RUN = 0x80;
  * fields), the last two found through the footer. The copy is a version 1 file: the header (its
  * image ID length set to nothing, and a true-colour or grey picture's unused colour map dropped),
  * the colour map of a colour-mapped picture and the pixel data byte for byte (run-length packets
- * walked to find their end); everything after the pixels goes.
- *
- * What the extension area also says about display (gamma, pixel aspect ratio, whether a fourth
- * channel is alpha) goes with it: ImageMagick and Pillow do not read it.
+ * walked to find their end); everything after the pixels goes. What the extension area says about
+ * drawing the picture (whether a fourth channel is alpha, gamma, pixel aspect ratio), and its
+ * author with `keep=copyright`, go into a fresh extension area after the pixels (tga-extension.ts).
  */
 export const tgaCleaner: Cleaner = {
   name: "tga",
@@ -36,7 +36,10 @@ export const tgaCleaner: Cleaner = {
       header.fill(0, 3, 8);
     }
     const kept = h.colourMapped ? tga.subarray(map.at, pixelsEnd) : tga.subarray(pixelsAt, pixelsEnd);
-    await fsp.writeFile(ctx.output, Buffer.concat([header, kept]));
+    const extAt = footer == null ? null : extensionAt(footer.extension, tga.length);
+    const ext = extAt == null ? null : tga.subarray(extAt, extAt + TGA_EXTENSION);
+    const tail = keptExtension(ext, h.alphaBits, ctx.keep, header.length + kept.length);
+    await fsp.writeFile(ctx.output, Buffer.concat(tail == null ? [header, kept] : [header, kept, tail]));
   },
   isStructural: () => false,
 };
