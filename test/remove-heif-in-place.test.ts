@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadFileError } from "../src/cleaners/errors.js";
-import { blankHeifInPlace } from "../src/cleaners/image/heif-in-place.js";
+import { blankHeifInPlace, readHeifTop } from "../src/cleaners/image/heif-in-place.js";
 import { heifCleaner } from "../src/cleaners/image/heif.js";
 import { isDescriptive } from "../src/cleaners/keep.js";
 import { heifShapeHolds } from "../src/cleaners/proof/heif-proof.js";
@@ -48,7 +48,7 @@ async function write(name: string, data: Buffer): Promise<string> {
 /** The in-place blanking's own output (null: it declined, and then must have left nothing behind). */
 async function inPlace(file: string, type: string, dropIcc = true): Promise<Buffer | null> {
   const out = newPath("in-place");
-  const outcome = await blankHeifInPlace(file, out, type, dropIcc);
+  const outcome = await blankHeifInPlace(await readHeifTop(file), file, out, type, dropIcc);
   const written = await fs.readFile(out).catch(() => null);
   if (outcome == null) {
     expect(written, "a declined blanking leaves no file").toBeNull();

@@ -24,8 +24,8 @@ export interface InPlaceOutcome {
  * picture) and only when the copy then passes heif-proof.ts; otherwise nothing is left at
  * `output` and the result is null, for ExifTool's rewrite to do the work.
  */
-export async function blankHeifInPlace(input: string, output: string, fileType: string, dropIcc: boolean): Promise<InPlaceOutcome | null> {
-  const plan = await planHeifItems(input, "plain");
+export async function blankHeifInPlace(top: HeifTop | null, input: string, output: string, fileType: string, dropIcc: boolean): Promise<InPlaceOutcome | null> {
+  const plan = planHeifItems(top, "plain");
   if (plan == null) return null;
   await fsp.copyFile(input, output);
   let holds = false;
@@ -46,7 +46,7 @@ export async function blankHeifInPlace(input: string, output: string, fileType: 
  * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it.
  */
 export async function blankHeifLeftovers(file: string): Promise<void> {
-  const plan = await planHeifItems(file, "leftovers");
+  const plan = planHeifItems(await readHeifTop(file), "leftovers");
   if (plan != null) await blankHeifItems(file, plan);
 }
 
@@ -80,42 +80,63 @@ export interface HeifPlan {
   unreferencedIdat: Array<[number, number]>;
 }
 
+/** A HEIF file's top level, walked once for every plan made of it. */
+export interface HeifTop {
+  /** The `meta` box, whole. */
+  meta: { at: number; box: Buffer; payload: number } | null;
+  /** File ranges of the `mdat` payloads. */
+  mdats: Array<[number, number]>;
+  /** The types of its boxes other than `ftyp`, `meta`, `mdat` and padding (an image sequence's `moov`). */
+  others: Set<string>;
+}
+
 /**
- * In `sequence` mode, the file may hold other top-level boxes beside `meta`, `mdat` and padding
- * (an image sequence's `moov`), which the caller cleans.
+ * `input`'s top-level boxes: null unless they start with `ftyp`, tile the file, are at most
+ * MAX_TOP_BOXES and hold at most one `meta`, of at most MAX_META_BYTES.
  */
-export async function planHeifItems(input: string, mode: ReadMode): Promise<HeifPlan | null> {
+export async function readHeifTop(input: string): Promise<HeifTop | null> {
   const fh = await fsp.open(input, "r");
   try {
     const { size } = await fh.stat();
     const head = Buffer.alloc(16);
-    const mdats: Array<[number, number]> = [];
-    let meta: { at: number; box: Buffer; payload: number } | null = null;
+    const top: HeifTop = { meta: null, mdats: [], others: new Set() };
     for (let at = 0, count = 0; at < size; count++) {
       if (count >= MAX_TOP_BOXES) return null;
       const { bytesRead } = await fh.read(head, 0, 16, at);
       const box = boxAt(head.subarray(0, bytesRead), 0, size - at);
       if (box == null || (count === 0) !== (box.type === "ftyp")) return null;
       if (box.type === "meta") {
-        if (meta != null || box.size > MAX_META_BYTES) return null;
+        if (top.meta != null || box.size > MAX_META_BYTES) return null;
         const buf = Buffer.alloc(box.size);
         await fh.read(buf, 0, box.size, at);
-        meta = { at, box: buf, payload: box.headerSize + 4 };
-      } else if (box.type === "mdat") mdats.push([at + box.headerSize, at + box.size]);
-      else if (!["ftyp", "free", "skip"].includes(box.type) && mode === "plain") return null;
+        top.meta = { at, box: buf, payload: box.headerSize + 4 };
+      } else if (box.type === "mdat") top.mdats.push([at + box.headerSize, at + box.size]);
+      else if (!["ftyp", "free", "skip"].includes(box.type)) top.others.add(box.type);
       at += box.size;
     }
-    if (meta == null || meta.box.readUInt32BE(meta.payload - 4) !== 0) return null;
-    const items = readHeifItems(meta.box, meta.payload, mode);
-    if (items == null || !referencesLeaveMetadataAlone(items)) return null;
-    const idat: Array<[number, number]> = items.idat == null ? [] : [[items.idat.from, items.idat.to]];
-    const unreferenced = uncovered(items, mdats, false);
-    const unreferencedIdat = uncovered(items, idat, true);
-    if (unreferenced == null || unreferencedIdat == null) return null;
-    return { meta: meta.box, metaAt: meta.at, items, unreferenced, unreferencedIdat };
+    return top;
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The blanking of the file whose top level is `top`. In `sequence` mode, the file may hold other
+ * top-level boxes beside `meta`, `mdat` and padding (an image sequence's `moov`), which the
+ * caller cleans. The plan holds a copy of the `meta` box, to blank without touching `top`'s.
+ */
+export function planHeifItems(top: HeifTop | null, mode: ReadMode): HeifPlan | null {
+  if (top == null || (top.others.size > 0 && mode === "plain")) return null;
+  const { meta, mdats } = top;
+  if (meta == null || meta.box.readUInt32BE(meta.payload - 4) !== 0) return null;
+  const box = Buffer.from(meta.box);
+  const items = readHeifItems(box, meta.payload, mode);
+  if (items == null || !referencesLeaveMetadataAlone(items)) return null;
+  const idat: Array<[number, number]> = items.idat == null ? [] : [[items.idat.from, items.idat.to]];
+  const unreferenced = uncovered(items, mdats, false);
+  const unreferencedIdat = uncovered(items, idat, true);
+  if (unreferenced == null || unreferencedIdat == null) return null;
+  return { meta: box, metaAt: meta.at, items, unreferenced, unreferencedIdat };
 }
 
 /** A metadata item may only describe (`cdsc`) others; nothing may point at one (a grid built from it, say). */

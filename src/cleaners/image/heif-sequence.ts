@@ -3,7 +3,7 @@ import { MOV_DEMUXER_ARGS } from "../media/containers.js";
 import { applyRewrite, planRewrite } from "../media/iso-rewrite.js";
 import type { Range } from "../media/iso-samples.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
-import { blankHeifItems, planHeifItems } from "./heif-in-place.js";
+import { blankHeifItems, type HeifTop, planHeifItems } from "./heif-in-place.js";
 
 /**
  * An AVIF or HEIF image sequence (`.avifs`, brand `avis`/`msf1`): a still picture described by
@@ -21,8 +21,8 @@ import { blankHeifItems, planHeifItems } from "./heif-in-place.js";
  * Resolves to null, having written nothing, unless both sides have the plain shapes those walks
  * know and no metadata item's bytes lie inside a frame; the file then goes to ExifTool's rewrite.
  */
-export async function cleanHeifSequence(input: string, output: string, workDir: string, dropIcc: boolean): Promise<CleanOutcome | null> {
-  const items = await planHeifItems(input, "sequence");
+export async function cleanHeifSequence(top: HeifTop, input: string, output: string, workDir: string, dropIcc: boolean): Promise<CleanOutcome | null> {
+  const items = planHeifItems(top, "sequence");
   if (items == null) return null;
   const extents = (kind: "picture" | "metadata"): Range[] =>
     [...items.items.items.values()].filter((i) => i.kind === kind).flatMap((i) => i.extents.filter((e) => !e.inIdat).map((e) => ({ start: e.from, end: e.to })));

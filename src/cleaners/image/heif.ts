@@ -1,10 +1,8 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
-import { topLevelBoxes } from "../media/iso-boxes.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { isMediaStructural } from "../media/structural.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
-import { blankHeifInPlace, blankHeifLeftovers } from "./heif-in-place.js";
+import { blankHeifInPlace, blankHeifLeftovers, readHeifTop } from "./heif-in-place.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -45,17 +43,6 @@ function isFormatVersion(t: FoundTag): boolean {
   return t.tag === "MetaVersion" && /^[\w.\- ]{0,16}$/.test(String(t.value));
 }
 
-/** Whether the file's top level holds a `moov`: an image sequence. */
-async function hasMovie(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, "r");
-  try {
-    const boxes = await topLevelBoxes(fh, (await fh.stat()).size);
-    return boxes?.some((b) => b.type === "moov") === true;
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * HEIC/HEIF and AVIF: blanked in place where the file has the one plain shape heif-in-place.ts
  * knows and the copy then passes the structural proof (no ExifTool run at all); any other file is
@@ -68,11 +55,13 @@ export const heifCleaner: Cleaner = {
   fileTypes: ["HEIC", "HEIF", "AVIF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const dropIcc = !ctx.keep.has("colorProfile");
-    if ((await blankHeifInPlace(ctx.input, ctx.output, ctx.fileType, dropIcc)) != null) return;
+    // The top level is walked once, for both plans (a still picture's, an image sequence's).
+    const top = await readHeifTop(ctx.input);
+    if ((await blankHeifInPlace(top, ctx.input, ctx.output, ctx.fileType, dropIcc)) != null) return;
     // Image sequences only: the movie's cleaning (media/iso-rewrite.ts) is loaded when one comes.
-    if (await hasMovie(ctx.input)) {
+    if (top?.others.has("moov") === true) {
       const { cleanHeifSequence } = await import("./heif-sequence.js");
-      const outcome = await cleanHeifSequence(ctx.input, ctx.output, ctx.workDir, dropIcc);
+      const outcome = await cleanHeifSequence(top, ctx.input, ctx.output, ctx.workDir, dropIcc);
       if (outcome != null) return outcome;
     }
     const errors = await ctx.exiftool.write(ctx.input, ctx.output, ["-all=", ...(ctx.keep.has("colorProfile") ? ["--ICC_Profile:all"] : [])]);
