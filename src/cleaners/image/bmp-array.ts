@@ -1,5 +1,5 @@
 import { TooComplexError } from "../errors.js";
-import { colourTable, CORE_HEADER, CS_TYPE, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const ARRAY_HEADER = 14;
 const FILE_HEADER = 14;
@@ -33,7 +33,8 @@ export function isOs2Bitmap(bytes: Buffer): boolean {
  * last picture, in the info headers' reserved fields, and a V5 header's colour profile names its
  * maker and may link a path. The copy keeps every byte at its offset (nothing moves, so no offset
  * is rewritten) but for those: gaps become zeros, bytes after the last structure are cut, the
- * reserved fields zeroed, and a profile not kept is switched to sRGB and its bytes dropped.
+ * reserved fields (the colour table entries' fourth bytes too) zeroed, and a profile not kept is
+ * switched to sRGB and its bytes dropped.
  */
 export function cleanOs2Bitmap(bytes: Buffer, keepProfile: boolean): Buffer {
   const copy = new CoveredCopy(bytes);
@@ -73,8 +74,9 @@ function keepBitmap(copy: CoveredCopy, at: number, keepProfile: boolean): number
   copy.keep(infoAt, infoAt + infoSize);
   // A plain bitmap's hot spot fields are the file header's reserved ones: only icons and pointers have a hot spot.
   if (bytes.toString("latin1", at, at + 2) === "BM") copy.zero(at + 6, 4);
-  const { end: paletteEnd } = colourTable(bytes, infoAt, infoSize);
+  const { at: paletteAt, end: paletteEnd } = colourTable(bytes, infoAt, infoSize);
   copy.keep(infoAt + infoSize, paletteEnd);
+  if (infoSize !== CORE_HEADER) copy.zeroEach(paletteReservedBytes(paletteAt, paletteEnd));
   const pixelsAt = bytes.readUInt32LE(at + 10);
   copy.keep(pixelsAt, pixelsAt + pixelBytes(bytes, infoAt, infoSize));
   for (const [field, size] of reservedFields(infoSize)) copy.zero(infoAt + field, size);
@@ -113,6 +115,8 @@ class CoveredCopy {
   private end = 0;
   private copied = 0;
   private readonly patches: { at: number; size: number; value: number | null }[] = [];
+  /** Byte offsets to zero, as generators: one per colour table, not one patch per entry. */
+  private readonly zeroed: Iterable<number>[] = [];
 
   constructor(readonly source: Buffer) {
     this.out = Buffer.alloc(source.length);
@@ -130,6 +134,10 @@ class CoveredCopy {
     this.patches.push({ at, size, value: null });
   }
 
+  zeroEach(offsets: Iterable<number>): void {
+    this.zeroed.push(offsets);
+  }
+
   patch(at: number, value: number): void {
     this.patches.push({ at, size: 4, value });
   }
@@ -139,6 +147,7 @@ class CoveredCopy {
       if (value == null) this.out.fill(0, at, at + size);
       else this.out.writeUInt32LE(value, at);
     }
+    for (const offsets of this.zeroed) for (const i of offsets) this.out[i] = 0;
     return this.out.subarray(0, this.end);
   }
 }

@@ -51,6 +51,17 @@ export function colourTable(bmp: Buffer, infoAt: number, infoSize: number): { at
   return { at, end: at + colours * (core ? 3 : 4) };
 }
 
+/**
+ * The fourth byte of each 4-byte colour table entry from `at` to `end` (RGBQUAD's rgbReserved,
+ * which Windows says must be zero): ImageMagick, Pillow, GIMP, stb_image, browsers and GDI take
+ * blue, green and red and skip it (a palette entry has no alpha: BI_ALPHABITFIELDS is for 16- and
+ * 32-bit pixels), so it is room for any writer's bytes, one in four. An OS/2 1.x table has
+ * 3-byte entries, no such byte.
+ */
+export function* paletteReservedBytes(at: number, end: number): Generator<number> {
+  for (let i = at + 3; i < end; i += 4) yield i;
+}
+
 /** The size of the pixel array of the info header at `at`: stated for compressed data, computed for plain rows. */
 export function pixelBytes(bmp: Buffer, at: number, infoSize: number): number {
   if (infoSize === CORE_HEADER) return rowsBytes(bmp.readUInt16LE(at + 4), bmp.readUInt16LE(at + 6), bmp.readUInt16LE(at + 10));

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanOs2Bitmap, isOs2Bitmap } from "./bmp-array.js";
-import { colourTable, CORE_HEADER, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
 
@@ -10,7 +10,8 @@ const FILE_HEADER = 14;
  * (an ICC profile, with its description and copyright) or linked (a file path, often naming the
  * user's folder). Unless the profile is kept, the header is switched to plain sRGB and the
  * profile's bytes dropped. Whatever follows the pixel data (a profile, bytes appended by other
- * tools) is cut, reserved fields and the bytes between the colour table and the pixels are zeroed; the header and pixels are copied unchanged otherwise.
+ * tools) is cut, reserved fields (the colour table entries' fourth bytes too) and the bytes between
+ * the colour table and the pixels are zeroed; the header and pixels are copied unchanged otherwise.
  * OS/2 bitmap arrays and icons, which ExifTool does not know, are recognised as BMP by their first
  * bytes (metadata/unrecognised-types.ts) and cleaned in bmp-array.ts.
  */
@@ -31,7 +32,9 @@ export const bmpCleaner: Cleaner = {
     out.fill(0, 6, 10);
     for (const [at, size] of reservedFields(infoSize)) out.fill(0, FILE_HEADER + at, FILE_HEADER + at + size);
     // Between the colour table and the pixels no reader looks (a kept profile is put back below).
-    out.fill(0, Math.min(colourTable(bmp, FILE_HEADER, infoSize).end, pixelsAt), pixelsAt);
+    const table = colourTable(bmp, FILE_HEADER, infoSize);
+    out.fill(0, Math.min(table.end, pixelsAt), pixelsAt);
+    if (infoSize !== CORE_HEADER) for (const i of paletteReservedBytes(table.at, Math.min(table.end, pixelsAt))) out[i] = 0;
     const keepProfile = ctx.keep.has("colorProfile");
     if (infoSize >= V5_HEADER) {
       const csType = out.readUInt32LE(FILE_HEADER + CS_TYPE);

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { BI_BITFIELDS, BI_RGB, reservedFields, rowsBytes } from "./bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, paletteReservedBytes, reservedFields, rowsBytes } from "./bmp-header.js";
 import { isPngHead } from "./png-chunks.js";
 
 const DIRECTORY = 6;
@@ -69,7 +69,8 @@ function whole(ico: Buffer, from: number, size: number): Buffer {
 }
 
 /**
- * A bitmap entry of its stated size, its reserved header fields zeroed. Bytes past its mask within
+ * A bitmap entry of its stated size, its reserved header fields and colour table entries' fourth
+ * bytes zeroed. Bytes past its mask within
  * that size stay: Pillow writes a 1-bit mask there and reads it from the end of the stated size,
  * where Windows reads it right after the colour rows. One stated shorter than its colour rows is
  * taken by its header, as readers take it (Pillow's mask_1.cur states 8 bytes for a 56-byte
@@ -90,6 +91,7 @@ function bitmap(ico: Buffer, from: number, stated: number): Buffer {
   const size = plain && stated < colours ? Math.min(colours + rowsBytes(width, height, 1), ico.length - from) : stated;
   const out = Buffer.from(whole(ico, from, size));
   for (const [field, length] of reservedFields(infoSize)) out.fill(0, field, field + length);
+  for (const i of paletteReservedBytes(infoSize + masks, Math.min(infoSize + masks + palette, out.length))) out[i] = 0;
   return out;
 }
 
