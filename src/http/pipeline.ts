@@ -100,17 +100,53 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     }
   }
 
-  /** Extract: ExifTool's read, shaped for the contract. */
-  function extract(job: Job, picture: Promise<PictureAhead | null>): Promise<Extraction> {
-    const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
-      readPath: job.readPath,
-      numeric: parseBoolean(job.options, "numeric"),
-      head: job.head,
-      hiddenPaths: [temp.dir, config.DATA_DIR],
-      log: app.log,
-      findings: (tags) => findingsOf(job, tags, { picture }),
+  /** Extract: ExifTool's read, shaped for the contract, with the findings of a look started before it (lookAhead). */
+  async function extract(job: Job): Promise<Extraction> {
+    const look = lookAhead(job);
+    try {
+      const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
+        readPath: job.readPath,
+        numeric: parseBoolean(job.options, "numeric"),
+        head: job.head,
+        hiddenPaths: [temp.dir, config.DATA_DIR],
+        log: app.log,
+        findings: look.findings,
+      });
+      return await untilAborted(read, job.signal);
+    } finally {
+      // The look reads the file: it ends before the file goes, whatever the read did.
+      await look.end();
+    }
+  }
+
+  /**
+   * The findings of an extraction, started in a worker thread before ExifTool's read, which it
+   * waits for: meanwhile it decodes the main picture of a file whose first bytes say JPEG, as
+   * pictureAhead does for a removal, so that the decode and the read no longer add up, nor the
+   * decode and the looks that need no picture; one task where a decode ahead and the findings were
+   * two. `end` gives a look whose read never came (the read was stopped) its end, and resolves once
+   * it ended.
+   */
+  function lookAhead(job: Job): { findings: (tags: RawTags) => Promise<Finding[]>; end: () => Promise<void> } {
+    let give: (tags: RawTags) => void = () => undefined;
+    let refuse: () => void = () => undefined;
+    const tags = new Promise<RawTags>((resolve, reject) => {
+      give = resolve;
+      refuse = () => reject(new Error("the read ended without tags"));
     });
-    return untilAborted(read, job.signal);
+    tags.catch(() => undefined); // a task that never asked for them
+    const findings = inScratch((scratchDir) => workers.findings({ file: job.file.path, scratchDir, decodeAhead: likelyFileType(job.head) === "JPEG" }, job.signal, tags));
+    findings.catch(() => undefined); // awaited by the read; meanwhile a rejection is not unhandled
+    return {
+      findings: (read) => {
+        give(read);
+        return findings;
+      },
+      end: async () => {
+        refuse();
+        await findings.catch(() => undefined);
+      },
+    };
   }
 
   /**
@@ -138,7 +174,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /**
-   * The previews finding's decode of the main picture, started beside ExifTool's read for a file
+   * The previews finding's decode of the main picture, started beside a removal's ExifTool read for a file
    * whose first bytes say JPEG (the finding needs the read only for the previews' places), so that
    * the two no longer add up. Null when not decoded ahead: the finding then decodes it itself. Never
    * rejects; not stopped early either (stopping a task ends its worker thread, see cleanAhead).
@@ -208,9 +244,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     extraction: (request: FastifyRequest, reply: FastifyReply) =>
       withFile(request, reply, async (job) => {
         await screen(job);
-        const picture = pictureAhead(job);
-        // The decode ahead reads the file: it ends before the file goes, whatever the read did.
-        const shaped = await extract(job, picture).finally(() => picture);
+        const shaped = await extract(job);
         app.metrics.extracted(shaped.fileType, job.file.size, job.started);
         const uuid = crypto.randomUUID();
         const body = { success: true, status: "completed", uuid, fileName: shaped.fileName, metadata: shaped.metadata, warnings: shaped.warnings, findings: shaped.findings };

@@ -20,7 +20,8 @@ export interface CleanJob {
 
 /** What a file gives away: the findings of its ExifTool read and of a look into the file itself. */
 export interface FindingsJob {
-  tags: RawTags;
+  /** The read; none: the task asks the main thread for it (op "tags"), once its decode ahead started. */
+  tags?: RawTags;
   file: string;
   /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
   scratchDir: string;
@@ -28,6 +29,8 @@ export interface FindingsJob {
   pdfObjects?: boolean;
   /** The main picture, decoded ahead of the read (a PictureJob's result), when it was. */
   picture?: PictureAhead | null;
+  /** A JPEG whose main picture the task decodes itself while ExifTool reads it (as a PictureJob would). */
+  decodeAhead?: boolean;
   port: MessagePort;
 }
 

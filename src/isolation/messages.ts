@@ -1,4 +1,4 @@
-import type { RawRead } from "../metadata/read-task.js";
+import type { RawRead, RawTags } from "../metadata/read-task.js";
 import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
 
 /**
@@ -12,9 +12,11 @@ export type MainRequest =
   | { op: "write"; input: string; output: string; args: readonly string[] }
   | { op: "tool"; cmd: string; args: readonly string[]; opts: Omit<ToolOptions, "signal"> }
   /** A file inside the task's file weighs `bytes` more than its size (a PDF of many objects in a ZIP): room for it. */
-  | { op: "weigh"; bytes: number };
+  | { op: "weigh"; bytes: number }
+  /** The file's ExifTool read, for a findings task started before it came (it waits for the read). */
+  | { op: "tags" };
 
-export type MainAnswer = RawRead | string[] | ToolRun | null;
+export type MainAnswer = RawRead | RawTags | string[] | ToolRun | null;
 
 export interface RequestMessage {
   id: number;

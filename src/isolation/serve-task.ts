@@ -1,5 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExifToolAccess } from "../cleaners/types.js";
+import type { RawTags } from "../metadata/read-task.js";
 import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
 import { serializeError } from "./serialize-error.js";
 import type { ToolSpawner } from "./tool-spawner.js";
@@ -7,22 +8,28 @@ import type { ToolSpawner } from "./tool-spawner.js";
 /** Takes room in the work budget for a file inside the task's file that weighs `bytes` more than its size. */
 export type Weigh = (bytes: number, signal: AbortSignal) => Promise<void>;
 
+/** What a task may wait for from its caller: room in the budget (`weigh`), the file's read (`tags`). */
+export interface TaskNeeds {
+  weigh?: Weigh;
+  tags?: Promise<RawTags>;
+}
+
 /**
  * The main thread's end of one task's line: answers the worker's ExifTool reads and writes, starts
- * its helper programs (through the spawner) and grows its room in the budget (`weigh`; none: the
- * task's room does not grow), all under the task's signal. Once the signal fires nothing new
- * starts, and running programs are killed.
+ * its helper programs (through the spawner), grows its room in the budget (`weigh`; none: the
+ * task's room does not grow) and hands it the file's read when it comes (`tags`), all under the
+ * task's signal. Once the signal fires nothing new starts, and running programs are killed.
  */
-export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, weigh?: Weigh): void {
+export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, needs: TaskNeeds = {}): void {
   port.on("message", (m: RequestMessage) => {
-    void answer(m.request, exiftool, tools, signal, weigh).then(
+    void answer(m.request, exiftool, tools, signal, needs).then(
       (value): void => post(port, { id: m.id, ok: true, value }),
       (err: unknown): void => post(port, { id: m.id, ok: false, error: serializeError(err) }),
     );
   });
 }
 
-async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, weigh?: Weigh): Promise<MainAnswer> {
+async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, { weigh, tags }: TaskNeeds): Promise<MainAnswer> {
   signal.throwIfAborted();
   switch (request.op) {
     case "read":
@@ -34,6 +41,9 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: Too
     case "weigh":
       await weigh?.(request.bytes, signal);
       return null;
+    case "tags":
+      if (tags == null) throw new Error("this task was given its tags");
+      return await tags;
   }
 }
 

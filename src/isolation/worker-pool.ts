@@ -5,8 +5,9 @@ import { TooComplexError } from "../cleaners/errors.js";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
+import type { RawTags } from "../metadata/read-task.js";
 import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
-import { serveTask, type Weigh } from "./serve-task.js";
+import { serveTask, type TaskNeeds, type Weigh } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
 
@@ -21,8 +22,8 @@ export interface WorkerPool {
    * for a file inside that weighs more than its size, before it is read.
    */
   clean(job: Omit<CleanJob, "port">, signal: AbortSignal, weigh?: Weigh): Promise<CleanOutcome>;
-  /** What the file gives away, from its ExifTool read and a look into the file. */
-  findings(job: Omit<FindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
+  /** What the file gives away, from its ExifTool read (`job.tags`, or `tags` when it comes) and a look into the file. */
+  findings(job: Omit<FindingsJob, "port">, signal: AbortSignal, tags?: Promise<RawTags>): Promise<Finding[]>;
   /** What a PDF's attached files give away, as its cleaner listed them. */
   attachedFindings(job: Omit<AttachedFindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
   /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
@@ -62,11 +63,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   pool.on("error", (err: unknown) => opts.onIdleError?.(err));
   const tools = createToolSpawner();
 
-  async function run<T>(name: string, job: object, signal: AbortSignal, weigh?: Weigh): Promise<T> {
+  async function run<T>(name: string, job: object, signal: AbortSignal, needs?: TaskNeeds): Promise<T> {
     const ended = new AbortController();
     const taskSignal = AbortSignal.any([signal, ended.signal]);
     const { port1, port2 } = new MessageChannel();
-    serveTask(port1, opts.exiftool(taskSignal), tools, taskSignal, weigh);
+    serveTask(port1, opts.exiftool(taskSignal), tools, taskSignal, needs);
     try {
       const task: { port: MessagePort } = { ...job, port: port2 };
       const result = (await pool.run(task, { name, transferList: [port2], signal })) as JobResult<T>;
@@ -84,8 +85,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   return {
-    clean: (job, signal, weigh) => run<CleanOutcome>("cleanInWorker", job, signal, weigh),
-    findings: (job, signal) => run<Finding[]>("findingsInWorker", job, signal),
+    clean: (job, signal, weigh) => run<CleanOutcome>("cleanInWorker", job, signal, weigh != null ? { weigh } : {}),
+    findings: (job, signal, tags) => run<Finding[]>("findingsInWorker", job, signal, tags != null ? { tags } : {}),
     attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
     screen: (job, signal) => run<Screened>("screenInWorker", job, signal),

@@ -1,4 +1,5 @@
 import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import type { RawTags } from "../metadata/read-task.js";
 import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
@@ -23,12 +24,24 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
   });
 }
 
-/** Computes what the file gives away (PDF objects, office parts, previews and inner files are read here). */
+/**
+ * Computes what the file gives away (PDF objects, office parts, previews and inner files are read
+ * here). A task given no tags decodes the main picture first (`decodeAhead`), then waits for the
+ * read: the decode runs beside ExifTool's, and the looks that need no picture run beside the decode.
+ */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}), ...(job.picture !== undefined ? { picture: job.picture } : {}) };
+  const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}) };
   return asJob(job.port, async (channel) => {
-    const { findingsOf } = await import("../metadata/findings/index.js");
-    return findingsOf(job.tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) });
+    const [{ findingsOf }, { decodePictureAhead }] = await Promise.all([import("../metadata/findings/index.js"), import("../metadata/findings/previews.js")]);
+    // A decode that fails only leaves the comparison to decode the picture itself.
+    const picture = job.decodeAhead === true ? decodePictureAhead(job.file).catch(() => null) : job.picture;
+    try {
+      const tags = job.tags ?? ((await channel.call({ op: "tags" })) as RawTags);
+      return await findingsOf(tags, job.file, job.scratchDir, { ...opts, ...(picture !== undefined ? { picture } : {}), exiftool: exiftoolOverChannel(channel) });
+    } finally {
+      // Its programs run over this task's line, which closes when the task ends.
+      await picture;
+    }
   });
 }
 

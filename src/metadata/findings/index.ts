@@ -35,14 +35,15 @@ export { withFindings } from "./ranked.js";
  * removal the PDF cleaner dumps them anyway and gives their findings, and lists its attached files
  * for their look (`attachedFindingsOf`). In the service this runs in
  * a worker thread, whose helper programs stop with the request. `picture`: the main picture
- * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison.
+ * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison; while
+ * its decode still runs, the other looks go on without it.
  * `exiftool`: for reading the files inside the file (inner.ts); without it they are not read.
  */
 export async function findingsOf(
   tags: RawTags,
   file: string,
   scratchDir: string,
-  opts: { pdfObjects?: boolean; picture?: PictureAhead | null; exiftool?: ExifToolAccess } = {},
+  opts: { pdfObjects?: boolean; picture?: PictureAhead | null | Promise<PictureAhead | null>; exiftool?: ExifToolAccess } = {},
 ): Promise<Finding[]> {
   const entries = tagEntries(tags);
   const objects = (opts.pdfObjects ?? true) ? pdfObjectsOnce(file) : null;

@@ -41,11 +41,11 @@ const MIN_CORRELATION = 0.75;
  * crop or an edit that left the original behind), `low` when they agree, `medium` when the
  * comparison could not be made.
  */
-export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, ahead?: PictureAhead | null): Promise<Finding[]> {
+export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, ahead?: PictureAhead | null | Promise<PictureAhead | null>): Promise<Finding[]> {
   const oldJpeg = isOldJpegTiff(entries);
   const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag) && !(oldJpeg && OTHER_IMAGE.test(t.tag)));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file, scratchDir, ahead ?? null);
+  const verdict = await compareWithMain(entries, file, scratchDir, (await ahead) ?? null);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
