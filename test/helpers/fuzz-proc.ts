@@ -67,3 +67,11 @@ export async function tempFiles(dataDir: string): Promise<string[]> {
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => !e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
 }
+
+/** CPU time the process has used so far (its own threads, workers too; not its children), in ms. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime (fields 14 and 15), in clock ticks of 10 ms on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

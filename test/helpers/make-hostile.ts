@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import zlib from "node:zlib";
 import { zip } from "./make-office.js";
 
@@ -133,7 +134,11 @@ export function svgWithAttributes(elements: number, perElement: number, opts: { 
   return Buffer.concat([head, Buffer.from(groups.join("")), tail]);
 }
 
-/** A DOCX whose content types part lists `count` overrides of `attributes` attributes each. */
+/**
+ * A DOCX whose content types part lists `count` overrides of `attributes` attributes each. Random
+ * bytes in a part the cleaner drops unread make the file large enough (200 kB) for that much
+ * markup to be within the budget of its size: the part is then refused by its shape.
+ */
 export function docxWithManyAttributes(count: number, attributes: number): Promise<Buffer> {
   let extra = "";
   for (let i = 0; i < attributes - 2; i++) extra += ` x${i}=""`;
@@ -142,5 +147,6 @@ export function docxWithManyAttributes(count: number, attributes: number): Promi
     ["[Content_Types].xml", CONTENT_TYPES.replace("</Types>", `${override.repeat(count)}</Types>`)],
     ["_rels/.rels", RELS],
     ["word/document.xml", Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body><w:p/></w:body></w:document>`)],
+    ["customXml/filler.bin", crypto.randomBytes(200 * 1024)],
   ]);
 }

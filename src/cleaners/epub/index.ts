@@ -5,7 +5,7 @@ import { cleanEmbedded } from "../office/embedded.js";
 import { checkSameFinalText } from "../office/final-text.js";
 import { zipStructural } from "../office/structural.js";
 import { parseXml, serializeXml } from "../office/xml.js";
-import { extractZip, type FileEntry } from "../office/zip-read.js";
+import { extractDocument, type FileEntry } from "../office/zip-read.js";
 import { writeZip, type OutEntry } from "../office/zip-write.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { takeLinkedRecords } from "./linked-records.js";
@@ -49,7 +49,7 @@ export const epubCleaner: Cleaner = {
   fileTypes: ["EPUB"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const entries = await extractZip(ctx.input, ctx.workDir);
+    const entries = await extractDocument(ctx.input, ctx.workDir);
     const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name, e]));
     if (!files.has(MIMETYPE)) throw bad("it has no mimetype entry");
     if (entries.some((e) => REFUSED.test(e.name))) {

@@ -10,7 +10,7 @@ import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts, type Review
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { rewriteXml } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
-import { extractZip, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
+import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const CONTENT_TYPES = "[Content_Types].xml";
@@ -44,7 +44,7 @@ interface Plan {
 }
 
 async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
-  const entries = await extractZip(ctx.input, ctx.workDir);
+  const entries = await extractDocument(ctx.input, ctx.workDir);
   if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));

@@ -10,7 +10,7 @@ import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts } from "./re
 import { zipStructural } from "./structural.js";
 import { removeComments, removeNode } from "./xml.js";
 import { rewriteXml } from "./xml-stream.js";
-import { extractZip, isXmlName, type ZipEntry } from "./zip-read.js";
+import { extractDocument, isXmlName, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const MIMETYPE = "mimetype";
@@ -54,7 +54,7 @@ export const openDocumentCleaner: Cleaner = {
 };
 
 async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
-  const entries = await extractZip(ctx.input, ctx.workDir);
+  const entries = await extractDocument(ctx.input, ctx.workDir);
   const mime = MIME_TYPES[ctx.fileType];
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
