@@ -2,6 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { boxHeader, childBoxes, type Box as IsoBox } from "../media/iso-boxes.js";
 import { RangeWriter } from "../range-writer.js";
 import { boxAt, type Box } from "./heif-boxes.js";
+import { fieldsLength } from "./jp2-box-fields.js";
 
 /**
  * The top-level JP2/JPX boxes a decoder reads to show the picture (ISO/IEC 15444-1 Annex I,
@@ -55,17 +56,24 @@ const MAX_SUPERBOX = 16 * 1024 * 1024;
 /** Box headers are at least this long: 32-bit length and type. */
 const HEADER = 8;
 
+/** Top-level boxes kept with only their fields (jp2-box-fields.ts): the signature and the reader requirements. */
+const TRIMMED_TOP: ReadonlySet<string> = new Set(["jP  ", "rreq"]);
+
 /**
  * Copies a JPEG 2000 file (or a JPEG XL one, with `kept` JXL_PICTURE_BOXES) with only the boxes
  * that show the picture, at the top level and inside the headers (PICTURE_BOXES,
- * PICTURE_CHILDREN): the kept boxes byte for byte, a header that lost a child rebuilt around the rest.
+ * PICTURE_CHILDREN): the kept boxes byte for byte but for bytes past their fields (cut: see
+ * jp2-box-fields.ts), a header that lost or changed a child rebuilt around the rest.
  * With `dropIcc`, a colour specification by ICC profile goes too (see withoutIcc).
  */
 export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES, dropIcc = false): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
     for (let at = 0; at < src.size; ) {
       const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
-      if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
+      if (kept.has(box.type) && TRIMMED_TOP.has(box.type) && box.size <= MAX_SUPERBOX) {
+        const bytes = Buffer.from(await src.read(at, box.size));
+        out.bytes(trimmed(bytes, { type: box.type, at: 0, header: box.headerSize, size: box.size }, null) ?? bytes);
+      } else if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
       else if (kept.has(box.type)) {
         if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
         const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at, dropIcc)!;
@@ -88,6 +96,9 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
   if (children == null && OPTIONAL_SUPERBOXES.has(type)) return null;
   if (children == null) throw damaged(`the boxes inside the ${JSON.stringify(type)} box at byte ${at} do not fit in it`);
   const colours = dropIcc ? withoutIcc(buf, children) : null;
+  const ihdr = children.find((c) => c.type === "ihdr" && c.size - c.header >= 10);
+  const components = ihdr == null ? null : buf.readUInt16BE(ihdr.at + ihdr.header + 8);
+  // Children left out or cut: either way the superbox is rebuilt.
   let dropped = colours?.dropped ?? 0;
   const parts: Buffer[] = [];
   for (const child of children) {
@@ -101,8 +112,11 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
       continue;
     }
     const bytes = buf.subarray(child.at, child.at + child.size);
-    if (!PICTURE_CHILDREN.has(child.type)) parts.push(bytes);
-    else {
+    if (!PICTURE_CHILDREN.has(child.type)) {
+      const cut = trimmed(buf, child, components);
+      dropped += cut == null ? 0 : 1;
+      parts.push(cut ?? bytes);
+    } else {
       const kept = keptChildren(bytes, child.type, child.header, at + child.at, dropIcc);
       dropped += kept?.dropped ?? 1;
       if (kept != null) parts.push(kept.bytes);
@@ -111,6 +125,14 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
   if (dropped === 0) return { bytes: buf, dropped };
   const payload = Buffer.concat(parts);
   return { bytes: Buffer.concat([boxHeader(type, payload.length), payload]), dropped };
+}
+
+/** The box `b` of `buf` cut to its fields, or null when nothing follows them. */
+function trimmed(buf: Buffer, b: IsoBox, components: number | null): Buffer | null {
+  const payload = buf.subarray(b.at + b.header, b.at + b.size);
+  const length = fieldsLength(b.type, payload, components);
+  if (length == null || length === payload.length) return null;
+  return Buffer.concat([boxHeader(b.type, length), payload.subarray(0, length)]);
 }
 
 /** Colour specification methods (ISO/IEC 15444-1 I.5.3.3, 15444-2 M.11.7.2): by number, restricted ICC, any ICC. */
