@@ -167,3 +167,56 @@ export async function makeBigApe(file: string, marker: string, mb: number): Prom
   id3v1.write(marker.slice(0, 30), 3, "latin1");
   await writeRepeated(file, Buffer.concat([descriptor, header, seekTable, wavHeader]), frame, frames, Buffer.concat([trailer, id3v1]));
 }
+
+/** 24-bit rows of 8192 pixels: the pictures below are `mb` MiB of them (a gradient, repeated). */
+const BIG_WIDTH = 8192;
+
+/**
+ * A 24-bit BMP (BITMAPINFOHEADER) of about `mb` MiB with the marker between its header and its
+ * pixels (where bfOffBits leaves room) and again after them.
+ */
+export async function makeBigBmp(file: string, marker: string, mb: number): Promise<void> {
+  const rowBytes = BIG_WIDTH * 3;
+  const rows = Math.floor((mb * MiB) / rowBytes);
+  const gap = Buffer.from(`${marker}\0`, "latin1");
+  const pixelsAt = 14 + 40 + gap.length;
+  const trailer = Buffer.from(marker, "latin1");
+  const head = Buffer.alloc(14 + 40);
+  head.write("BM", 0, "latin1");
+  head.writeUInt32LE(pixelsAt + rows * rowBytes + trailer.length, 2);
+  head.writeUInt32LE(pixelsAt, 10);
+  head.writeUInt32LE(40, 14);
+  head.writeInt32LE(BIG_WIDTH, 18);
+  head.writeInt32LE(rows, 22);
+  head.writeUInt16LE(1, 26);
+  head.writeUInt16LE(24, 28);
+  head.writeUInt32LE(rows * rowBytes, 34);
+  const row = Buffer.alloc(rowBytes);
+  for (let i = 0; i < rowBytes; i++) row[i] = (i >> 5) & 0xff;
+  await writeRepeated(file, Buffer.concat([head, gap]), row, rows, trailer);
+}
+
+/**
+ * An uncompressed 24-bit Targa picture (version 2) of about `mb` MiB with the marker in its image
+ * ID and in the author field of its extension area, found by the footer.
+ */
+export async function makeBigTga(file: string, marker: string, mb: number): Promise<void> {
+  const rowBytes = BIG_WIDTH * 3;
+  const rows = Math.min(0xffff, Math.floor((mb * MiB) / rowBytes));
+  const id = Buffer.from(marker, "latin1");
+  const head = Buffer.alloc(18);
+  head[0] = id.length;
+  head[2] = 2; // true colour, uncompressed
+  head.writeUInt16LE(BIG_WIDTH, 12);
+  head.writeUInt16LE(rows, 14);
+  head[16] = 24;
+  const extension = Buffer.alloc(495);
+  extension.writeUInt16LE(495, 0);
+  extension.write(marker, 2, "latin1");
+  const footer = Buffer.alloc(26);
+  footer.writeUInt32LE(head.length + id.length + rows * rowBytes, 0);
+  footer.write("TRUEVISION-XFILE.\0", 8, "latin1");
+  const row = Buffer.alloc(rowBytes);
+  for (let i = 0; i < rowBytes; i++) row[i] = (i >> 5) & 0xff;
+  await writeRepeated(file, Buffer.concat([head, id]), row, rows, Buffer.concat([extension, footer]));
+}

@@ -1,9 +1,16 @@
 import fsp from "node:fs/promises";
+import { type FileBytes, readHead, WINDOW } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanOs2Bitmap, isOs2Bitmap } from "./bmp-array.js";
 import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
+/** Written where bytes are zeroed; never changed. */
+const ZEROS = Buffer.alloc(WINDOW);
+
+/** A byte range [from, to) of the file. */
+type Range = [number, number];
 
 /**
  * BMP holds no EXIF, XMP or text: its only metadata is a V5 header's colour profile, embedded
@@ -19,54 +26,90 @@ export const bmpCleaner: Cleaner = {
   name: "bmp",
   fileTypes: ["BMP"],
   async clean(ctx: CleanContext): Promise<void> {
-    const bmp = await fsp.readFile(ctx.input);
-    if (isOs2Bitmap(bmp)) return fsp.writeFile(ctx.output, cleanOs2Bitmap(bmp, ctx.keep.has("colorProfile")));
-    if (bmp.length < FILE_HEADER + CORE_HEADER || bmp.toString("latin1", 0, 2) !== "BM") throw damaged("it does not start like a BMP");
-    const infoSize = bmp.readUInt32LE(FILE_HEADER);
-    if (infoSize < CORE_HEADER || bmp.length < FILE_HEADER + infoSize) throw damaged("its header is cut short");
-    const pixelsAt = bmp.readUInt32LE(10);
-    const pixelsEnd = pixelsAt + pixelBytes(bmp, FILE_HEADER, infoSize);
-    if (pixelsAt < FILE_HEADER + infoSize || pixelsEnd > bmp.length) throw damaged("its pixel data lies outside the file");
-    const out = Buffer.from(bmp.subarray(0, pixelsEnd));
-    // The file header's two reserved fields, and the info header's, are free for any writer's bytes.
-    out.fill(0, 6, 10);
-    for (const [at, size] of reservedFields(infoSize)) out.fill(0, FILE_HEADER + at, FILE_HEADER + at + size);
-    // Between the colour table and the pixels no reader looks (a kept profile is put back below).
-    const table = colourTable(bmp, FILE_HEADER, infoSize);
-    out.fill(0, Math.min(table.end, pixelsAt), pixelsAt);
-    if (infoSize !== CORE_HEADER) for (const i of paletteReservedBytes(table.at, Math.min(table.end, pixelsAt))) out[i] = 0;
-    const keepProfile = ctx.keep.has("colorProfile");
-    if (infoSize >= V5_HEADER) {
-      const csType = out.readUInt32LE(FILE_HEADER + CS_TYPE);
-      const profile = csType === PROFILE_EMBEDDED || csType === PROFILE_LINKED;
-      if (profile && !(keepProfile && csType === PROFILE_EMBEDDED)) {
-        const from = FILE_HEADER + out.readUInt32LE(FILE_HEADER + PROFILE_DATA);
-        const to = from + out.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
-        // Between the header and the pixels it is blanked; after the pixels it is already cut.
-        if (from < pixelsAt && to > FILE_HEADER + infoSize) {
-          if (to > pixelsAt || from < FILE_HEADER + infoSize) throw damaged("its colour profile overlaps its header or pixels");
-          out.fill(0, from, to);
-        }
-        out.writeUInt32LE(LCS_SRGB, FILE_HEADER + CS_TYPE);
-        out.writeUInt32LE(0, FILE_HEADER + PROFILE_DATA);
-        out.writeUInt32LE(0, FILE_HEADER + PROFILE_SIZE);
-      } else if (profile) {
-        const from = FILE_HEADER + out.readUInt32LE(FILE_HEADER + PROFILE_DATA);
-        const size = out.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
-        // A kept profile after the pixels is carried over as it was; one before them is put back.
-        if (from >= pixelsEnd) return fsp.writeFile(ctx.output, keptWithProfile(out, bmp, from, size));
-        bmp.copy(out, from, from, Math.min(from + size, pixelsAt));
-      }
+    if (isOs2Bitmap(await readHead(ctx.input, 2))) {
+      return fsp.writeFile(ctx.output, cleanOs2Bitmap(await fsp.readFile(ctx.input), ctx.keep.has("colorProfile")));
     }
-    out.writeUInt32LE(out.length, 2);
-    await fsp.writeFile(ctx.output, out);
+    // Only the headers are held; the rest is copied by offset, a window at a time.
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", (src, out) => copyBitmap(src, out, ctx.keep.has("colorProfile")));
   },
   isStructural: () => false,
 };
 
-function keptWithProfile(head: Buffer, bmp: Buffer, from: number, size: number): Buffer {
-  if (from + size > bmp.length) throw damaged("its colour profile lies outside the file");
-  const out = Buffer.concat([head, Buffer.alloc(from - head.length), bmp.subarray(from, from + size)]);
-  out.writeUInt32LE(out.length, 2);
-  return out;
+async function copyBitmap(src: FileBytes, out: RangeWriter, keepProfile: boolean): Promise<void> {
+  // Every field read or changed lies within a V5 header's length (a short header's fields are read
+  // past it, as before); a longer header's rest is copied.
+  const held = await src.read(0, FILE_HEADER + V5_HEADER);
+  if (held.length < FILE_HEADER + CORE_HEADER || held.toString("latin1", 0, 2) !== "BM") throw damaged("it does not start like a BMP");
+  const infoSize = held.readUInt32LE(FILE_HEADER);
+  if (infoSize < CORE_HEADER || src.size < FILE_HEADER + infoSize) throw damaged("its header is cut short");
+  const headerEnd = FILE_HEADER + infoSize;
+  const head = Buffer.from(held.subarray(0, Math.min(held.length, headerEnd)));
+  const pixelsAt = held.readUInt32LE(10);
+  const pixelsEnd = pixelsAt + pixelBytes(held, FILE_HEADER, infoSize);
+  if (pixelsAt < headerEnd || pixelsEnd > src.size) throw damaged("its pixel data lies outside the file");
+  const colours = colourTable(held, FILE_HEADER, infoSize);
+  // The file header's two reserved fields, and the info header's, are free for any writer's bytes.
+  head.fill(0, 6, 10);
+  for (const [at, size] of reservedFields(infoSize)) head.fill(0, FILE_HEADER + at, FILE_HEADER + at + size);
+  // Between the colour table and the pixels no reader looks (a kept profile there stays).
+  const tableEnd = Math.min(colours.end, pixelsAt);
+  const zeroed: Range[] = [[tableEnd, pixelsAt]];
+  const palette: Range | null = infoSize === CORE_HEADER ? null : [colours.at, tableEnd];
+  let end = pixelsEnd;
+  let trailing: Range | null = null;
+  const csType = infoSize >= V5_HEADER ? head.readUInt32LE(FILE_HEADER + CS_TYPE) : 0;
+  if (csType === PROFILE_EMBEDDED || csType === PROFILE_LINKED) {
+    const from = FILE_HEADER + head.readUInt32LE(FILE_HEADER + PROFILE_DATA);
+    const to = from + head.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
+    if (!keepProfile || csType === PROFILE_LINKED) {
+      // Between the header and the pixels it is blanked; after the pixels it is already cut.
+      if (from < pixelsAt && to > headerEnd) {
+        if (to > pixelsAt || from < headerEnd) throw damaged("its colour profile overlaps its header or pixels");
+        zeroed.push([from, to]);
+      }
+      head.writeUInt32LE(LCS_SRGB, FILE_HEADER + CS_TYPE);
+      head.writeUInt32LE(0, FILE_HEADER + PROFILE_DATA);
+      head.writeUInt32LE(0, FILE_HEADER + PROFILE_SIZE);
+    } else if (from >= pixelsEnd) {
+      // A kept profile after the pixels is carried over as it was, where its offset says.
+      if (to > src.size) throw damaged("its colour profile lies outside the file");
+      trailing = [from, to];
+      end = to;
+    } else zeroed.splice(0, 1, ...outside(zeroed[0]!, [from, to]));
+  }
+  head.writeUInt32LE(end, 2);
+  out.bytes(head);
+  await copyPatched(src, out, head.length, pixelsEnd, zeroed, palette);
+  if (trailing != null) await copyPatched(src, out, pixelsEnd, trailing[1], [[pixelsEnd, trailing[0]]], null);
+}
+
+/** The parts of `range` outside `hole`. */
+function outside([from, to]: Range, [holeFrom, holeTo]: Range): Range[] {
+  return ([[from, Math.min(to, holeFrom)], [Math.max(from, holeTo), to]] as Range[]).filter(([a, b]) => a < b);
+}
+
+/**
+ * Copies the source's bytes [from, to), a window at a time, but for the `zeroed` ranges and the
+ * reserved bytes of the colour table at `palette`, written as zeros. Windows with nothing to
+ * change are copied by offset, without being read here.
+ */
+async function copyPatched(src: FileBytes, out: RangeWriter, from: number, to: number, zeroed: readonly Range[], palette: Range | null): Promise<void> {
+  for (let at = from; at < to; at += WINDOW) {
+    const end = Math.min(to, at + WINDOW);
+    const touches = ([a, b]: Range): boolean => a < end && b > at;
+    const zeros = zeroed.filter(touches);
+    if (zeros.some(([a, b]) => a <= at && b >= end)) out.bytes(ZEROS.subarray(0, end - at));
+    else if (zeros.length === 0 && (palette == null || !touches(palette))) out.copy(at, end);
+    else {
+      const bytes = Buffer.from(await src.read(at, end - at));
+      if (palette != null && touches(palette)) {
+        // The table's reserved bytes in this window: its entries counted from the table's start.
+        const first = palette[0] + Math.max(0, Math.floor((at - palette[0]) / 4)) * 4;
+        for (const i of paletteReservedBytes(first, Math.min(palette[1], end))) if (i >= at) bytes[i - at] = 0;
+      }
+      for (const [a, b] of zeros) bytes.fill(0, Math.max(a, at) - at, Math.min(b, end) - at);
+      out.bytes(bytes);
+    }
+    if (out.full) await out.flush();
+  }
 }

@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { extensionAt, keptExtension, TGA_EXTENSION } from "./tga-extension.js";
 import { TGA_FOOTER, TGA_HEADER, bytesPerPixel, colourMap, readTgaFooter, readTgaHeader } from "./tga-header.js";
@@ -22,24 +23,29 @@ export const tgaCleaner: Cleaner = {
   name: "tga",
   fileTypes: ["TGA"],
   async clean(ctx: CleanContext): Promise<void> {
-    const tga = await fsp.readFile(ctx.input);
-    const footer = tga.length >= TGA_HEADER + TGA_FOOTER ? readTgaFooter(tga.subarray(tga.length - TGA_FOOTER)) : null;
-    const h = readTgaHeader(tga, footer != null);
-    if (h == null) throw damaged("its header holds values no Targa picture has");
-    const map = colourMap(h);
-    const pixelsAt = map.at + map.size;
-    const pixelsEnd = endOfPixels(tga, pixelsAt, h.width * h.height, bytesPerPixel(h), h.rle);
-    const header = Buffer.from(tga.subarray(0, TGA_HEADER));
-    header[0] = 0;
-    if (!h.colourMapped) {
-      header[1] = 0;
-      header.fill(0, 3, 8);
-    }
-    const kept = h.colourMapped ? tga.subarray(map.at, pixelsEnd) : tga.subarray(pixelsAt, pixelsEnd);
-    const extAt = footer == null ? null : extensionAt(footer.extension, tga.length);
-    const ext = extAt == null ? null : tga.subarray(extAt, extAt + TGA_EXTENSION);
-    const tail = keptExtension(ext, h.alphaBits, ctx.keep, header.length + kept.length);
-    await fsp.writeFile(ctx.output, Buffer.concat(tail == null ? [header, kept] : [header, kept, tail]));
+    // The pixels are copied by offset, a window at a time: a picture of any size costs a mebibyte.
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      const tail = src.size >= TGA_HEADER + TGA_FOOTER ? await src.read(src.size - TGA_FOOTER, TGA_FOOTER) : null;
+      const footer = tail == null ? null : readTgaFooter(tail);
+      const header = Buffer.from(await src.read(0, TGA_HEADER));
+      const h = readTgaHeader(header, footer != null);
+      if (h == null) throw damaged("its header holds values no Targa picture has");
+      const map = colourMap(h);
+      const pixelsAt = map.at + map.size;
+      const pixelsEnd = await endOfPixels(src, pixelsAt, h.width * h.height, bytesPerPixel(h), h.rle);
+      header[0] = 0;
+      if (!h.colourMapped) {
+        header[1] = 0;
+        header.fill(0, 3, 8);
+      }
+      const keptFrom = h.colourMapped ? map.at : pixelsAt;
+      const extAt = footer == null ? null : extensionAt(footer.extension, src.size);
+      const ext = extAt == null ? null : await src.read(extAt, TGA_EXTENSION);
+      out.bytes(header);
+      out.copy(keptFrom, pixelsEnd);
+      const area = keptExtension(ext, h.alphaBits, ctx.keep, out.length);
+      if (area != null) out.bytes(area);
+    });
   },
   isStructural: () => false,
 };
@@ -49,20 +55,26 @@ export const tgaCleaner: Cleaner = {
  * as some writers do; its last packet may reach past the picture's last pixel). Each packet takes
  * at least two bytes, so the walk is bounded by the file's length whatever the picture's size.
  */
-function endOfPixels(tga: Buffer, at: number, pixels: number, size: number, rle: boolean): number {
+async function endOfPixels(src: FileBytes, at: number, pixels: number, size: number, rle: boolean): Promise<number> {
   if (!rle) {
-    if (at + pixels * size > tga.length) throw damaged("its pixel data is cut short");
+    if (at + pixels * size > src.size) throw damaged("its pixel data is cut short");
     return at + pixels * size;
   }
   let pos = at;
+  let window: Buffer = Buffer.alloc(0);
+  let base = at;
   for (let decoded = 0; decoded < pixels; ) {
-    if (pos >= tga.length) throw damaged("its pixel data is cut short");
-    const packet = tga[pos]!;
+    if (pos >= src.size) throw damaged("its pixel data is cut short");
+    if (pos - base >= window.length) {
+      window = await src.from(pos);
+      base = pos;
+    }
+    const packet = window[pos - base]!;
     const count = (packet & ~RUN) + 1;
     pos += 1 + ((packet & RUN) !== 0 ? size : count * size);
     decoded += count;
   }
-  if (pos > tga.length) throw damaged("its pixel data is cut short");
+  if (pos > src.size) throw damaged("its pixel data is cut short");
   return pos;
 }
 
