@@ -92,6 +92,31 @@ describe("final text of a document under review", () => {
     const accepted = await withPart(fx.bytes, BODY.odt, (xml) => xml.replace(/<text:tracked-changes.*<\/text:tracked-changes>/s, "").replace(/<office:annotation .*<\/office:annotation>/s, ""));
     await expect(checkSameFinalText(original, await save(accepted, "accepted.odt"), "opendocument")).resolves.toBeUndefined();
   });
+
+  test("xlsx: a part whose bytes from its root on are the copy's passes whatever its prolog; one letter changed after it, or a DTD before it, is refused", async () => {
+    const fx = await makeReviewed("xlsx", M);
+    const original = await save(fx.bytes, "doc.xlsx");
+    const body = (xml: string): string => xml.slice(xml.indexOf("<worksheet"));
+    // A byte-order mark, Excel's line end, a comment and a processing instruction: no text.
+    const prolog = await withPart(fx.bytes, BODY.xlsx, (xml) => `\uFEFF<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<!-- <worksheet>${M.deleted}</worksheet> --><?pi x?>\n${body(xml)}`);
+    await expect(checkSameFinalText(original, await save(prolog, "prolog.xlsx"), "ooxml")).resolves.toBeUndefined();
+    const changed = await withPart(fx.bytes, BODY.xlsx, (xml) => xml.replace(">Alpha<", ">alpha<"));
+    const err = await checkSameFinalText(original, await save(changed, "changed.xlsx"), "ooxml").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain(BODY.xlsx);
+    const dtd = await withPart(fx.bytes, BODY.xlsx, (xml) => `<!DOCTYPE worksheet [<!ENTITY x "${M.deleted}">]>${body(xml)}`);
+    await expect(checkSameFinalText(original, await save(dtd, "dtd.xlsx"), "ooxml")).rejects.toBeInstanceOf(BadFileError);
+  });
+
+  test("xlsx: a part the same in both copies is not parsed again (one cut short passes here: refusing it is the rewrite's job), a differing one is", async () => {
+    const fx = await makeReviewed("xlsx", M);
+    const cut = await withPart(fx.bytes, BODY.xlsx, (xml) => xml.slice(0, xml.indexOf("</sheetData>")));
+    const file = await save(cut, "cut.xlsx");
+    await expect(checkSameFinalText(file, file, "ooxml")).resolves.toBeUndefined();
+    const err = await checkSameFinalText(file, await save(fx.bytes, "whole.xlsx"), "ooxml").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain(BODY.xlsx);
+  });
 });
 
 describe("page text of a PDF", () => {
