@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
-import type { RawTags } from "../metadata/read-task.js";
+import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { shapeMetadata, type TagValue } from "../metadata/shape.js";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "./errors.js";
 import { isDescriptive, isKept } from "./keep.js";
@@ -23,6 +23,11 @@ export interface CleanRequest {
   keep: ReadonlySet<KeepOption>;
   /** Archive members no cleaner handles; `refuse` when absent. */
   unknownMembers?: UnknownMembers;
+  /**
+   * Told when the cleaner says `output` is written for good (CleanContext.outputFinal), at the top
+   * level only and never with `keep=copyright` (the rights are written back into it afterwards).
+   */
+  outputFinal?: () => void;
 }
 
 export interface CleanResult {
@@ -67,6 +72,7 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
   });
   await fsp.mkdir(workDir);
   const nested: NestedOutcome[] = [];
+  const final = depth === 0 && !req.keep.has("copyright") ? req.outputFinal : undefined;
   try {
     const outcome = await detected.cleaner.clean({
       input: req.input,
@@ -91,6 +97,7 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
           throw err;
         }
       },
+      outputFinal: () => final?.(),
     });
     if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });
     // A cleaner that counts its inner files' removals itself (Office 97-2003 pictures) may also hand some to cleanNested.
@@ -141,6 +148,8 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * `-ee` parses), the re-read is skipped for the same reason; any other shape is re-read. So it is
  * for HEIC/HEIF/AVIF (proof/heif-proof.ts): pictures, their coding properties and the emptied
  * Exif/XMP item entries ExifTool's `-all=` leaves, nothing else.
+ *
+ * `rereadStarted`: the same re-read, begun by `startReread` as soon as the output was final.
  */
 export async function verify(
   exiftool: ExifToolAccess,
@@ -149,13 +158,14 @@ export async function verify(
   output: string,
   keep: ReadonlySet<KeepOption>,
   outcome: CleanOutcome,
+  rereadStarted?: Promise<RawRead> | null,
 ): Promise<CleanResult> {
   const { cleaner, fileType } = detected;
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
   const proof = structuralProofFor(fileType, keep);
   // MP4/MOV, HEIF: a clean shape stands in for the re-read (proof/iso-proof.ts, heif-proof.ts); any other shape is re-read.
   const shapeHolds = (await shapeProofFor(fileType, allowed)?.(output)) === true;
-  const reread = (proof == null && !shapeHolds) || allowed.size > 0 ? exiftool.read(output, { embedded: proof == null }) : null;
+  const reread = (proof == null && !shapeHolds) || allowed.size > 0 ? (rereadStarted ?? exiftool.read(output, { embedded: proof == null })) : null;
   const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);
   const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
@@ -196,6 +206,18 @@ export async function verify(
   const mimeTag = (read == null ? before : after)["File:MIMEType"];
   const mime = typeof mimeTag === "string" ? mimeTag : "application/octet-stream";
   return { cleaner: cleaner.name, fileType, mimeType: mime, removed, remaining: metadata };
+}
+
+/**
+ * The re-read `verify` makes of a cleaned `output` of this type, started early (once the cleaner
+ * said its output is final, while its own checks of the copy still run), where verify re-reads
+ * every copy of the type whatever the outcome: no structural or shape proof stands in for it.
+ * Null where one may. Handed to `verify` as `rereadStarted`; the caller waits for it before the
+ * file goes.
+ */
+export function startReread(exiftool: ExifToolAccess, fileType: string, keep: ReadonlySet<KeepOption>, output: string): Promise<RawRead> | null {
+  if (structuralProofFor(fileType, keep) != null || shapeProofFor(fileType, new Set()) != null) return null;
+  return exiftool.read(output, { embedded: true });
 }
 
 /**

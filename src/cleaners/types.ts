@@ -37,6 +37,12 @@ export interface CleanContext {
    * own, and its tags, already counted with this file's, are not counted again.
    */
   cleanNested(input: string, output: string, readWith?: { fileType: string }): Promise<NestedOutcome | null>;
+  /**
+   * Says that `output` is written for good: what the cleaner still does reads it only (its own
+   * checks of the copy). The service may then start the verification's ExifTool re-read beside
+   * those checks instead of after them. Never call it before the last byte is written.
+   */
+  outputFinal(): void;
 }
 
 /**

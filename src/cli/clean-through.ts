@@ -1,6 +1,6 @@
-import { type CleanRequest, type CleanResult, detect, verify } from "../cleaners/clean-file.js";
+import { type CleanRequest, type CleanResult, detect, startReread, verify } from "../cleaners/clean-file.js";
 import type { WorkerPool } from "../isolation/worker-pool.js";
-import type { RawTags } from "../metadata/read-task.js";
+import type { RawRead, RawTags } from "../metadata/read-task.js";
 
 /**
  * The one place the command line runs detect -> clean -> verify: the service's own steps
@@ -12,6 +12,16 @@ import type { RawTags } from "../metadata/read-task.js";
 export async function cleanThrough(req: CleanRequest, before: RawTags, workers: WorkerPool, signal: AbortSignal): Promise<CleanResult> {
   const detected = await detect(before);
   const job = { input: req.input, output: req.output, workDir: req.workDir, fileType: detected.fileType, keep: [...req.keep], unknownMembers: req.unknownMembers ?? "refuse" };
-  const outcome = await workers.clean(job, signal);
-  return verify(req.exiftool, detected, before, req.output, req.keep, outcome);
+  // As in the service: the re-read starts once the cleaner's output is final, beside its own checks.
+  const started: { reread: Promise<RawRead> | null } = { reread: null };
+  const final = (): void => {
+    started.reread ??= startReread(req.exiftool, detected.fileType, req.keep, req.output);
+    started.reread?.catch(() => undefined);
+  };
+  try {
+    const outcome = await workers.clean(job, signal, { final });
+    return await verify(req.exiftool, detected, before, req.output, req.keep, outcome, started.reread);
+  } finally {
+    await started.reread?.catch(() => undefined);
+  }
 }

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type CleanResult, type Detected, detect, verify } from "../cleaners/clean-file.js";
+import { type CleanResult, type Detected, detect, startReread, verify } from "../cleaners/clean-file.js";
 import { refuseLocked } from "../cleaners/pdf/locked.js";
 import { hasCleaner } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
@@ -194,11 +194,17 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * Clean: the type's cleaner, in a worker thread, writing `output`. A file inside that weighs more
    * than its size (a PDF of many objects in a ZIP) grows the room as the file's own weight does:
    * inner files are cleaned one after another, so the room is the largest of them, not their sum.
+   * Once the cleaner says its output is final, the verification's re-read of it starts beside the
+   * cleaner's own checks of the copy (`startReread`; a PDF's qpdf read-back), not after them.
    */
   function clean(job: Job, fileType: string, opts: CleanOptions, output: Output): Promise<CleanOutcome> {
     const { keep, unknownMembers } = opts;
     const weigh = (inner: number, signal: AbortSignal): Promise<void> => job.room.grow(job.file.size + Math.max(job.weight, inner), signal);
-    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, job.signal, weigh);
+    const final = (): void => {
+      output.reread ??= startReread(pool.accessUnder(job.signal), fileType, keep, output.file);
+      output.reread?.catch(() => undefined); // awaited by verify, or before the file goes
+    };
+    return workers.clean({ input: job.file.path, output: output.file, workDir: output.workDir, fileType, keep: [...keep], unknownMembers }, job.signal, { weigh, final });
   }
 
   /**
@@ -221,10 +227,11 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Paths only: the cleaning creates its work folder with its own sub-folder in it (clean-file.ts). */
   function newOutput(): Output {
-    return { file: temp.newPath(), workDir: temp.newPath() };
+    return { file: temp.newPath(), workDir: temp.newPath(), reread: null };
   }
 
   async function removeOutput(output: Output): Promise<void> {
+    await output.reread?.catch(() => undefined);
     await temp.remove(output.file);
     await temp.removeDir(output.workDir);
   }
@@ -289,7 +296,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             attachedFindings = attachedFindingsOf(job, before.tags, outcome.attachedFiles, findingsSignal);
             attachedFindings.catch(() => undefined);
           }
-          const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output.file, keep, outcome), job.signal);
+          const result = await untilAborted(verify(pool.accessUnder(job.signal), detected, before.tags, output.file, keep, outcome, output.reread), job.signal);
           app.metrics.cleaned(result.fileType, job.file.size, job.started);
           const { uuid, expiresAt } = await storeCleaned(request, output.file, fileName, result);
           request.log.info({ cleaner: result.cleaner, fileType: result.fileType, removed: result.removed }, "file cleaned");
@@ -325,6 +332,8 @@ interface CleanOptions {
 interface Output {
   file: string;
   workDir: string;
+  /** The verification's re-read of `file`, once started (see `clean`). */
+  reread: Promise<RawRead> | null;
 }
 
 interface Ahead {

@@ -14,7 +14,9 @@ export type MainRequest =
   /** A file inside the task's file weighs `bytes` more than its size (a PDF of many objects in a ZIP): room for it. */
   | { op: "weigh"; bytes: number }
   /** The file's ExifTool read, for a findings task started before it came (it waits for the read). */
-  | { op: "tags" };
+  | { op: "tags" }
+  /** The task's output file is written for good (see CleanContext.outputFinal). */
+  | { op: "final" };
 
 export type MainAnswer = RawRead | RawTags | string[] | ToolRun | null;
 

@@ -8,17 +8,21 @@ import type { ToolSpawner } from "./tool-spawner.js";
 /** Takes room in the work budget for a file inside the task's file that weighs `bytes` more than its size. */
 export type Weigh = (bytes: number, signal: AbortSignal) => Promise<void>;
 
-/** What a task may wait for from its caller: room in the budget (`weigh`), the file's read (`tags`). */
+/**
+ * What a task may wait for from its caller: room in the budget (`weigh`), the file's read (`tags`);
+ * and what it tells it: a cleaning's output written for good (`final`, CleanContext.outputFinal).
+ */
 export interface TaskNeeds {
   weigh?: Weigh;
   tags?: Promise<RawTags>;
+  final?: () => void;
 }
 
 /**
  * The main thread's end of one task's line: answers the worker's ExifTool reads and writes, starts
  * its helper programs (through the spawner), grows its room in the budget (`weigh`; none: the
- * task's room does not grow) and hands it the file's read when it comes (`tags`), all under the
- * task's signal. Once the signal fires nothing new starts, and running programs are killed.
+ * task's room does not grow), hands it the file's read when it comes (`tags`) and passes on that its
+ * output is final (`final`), all under the task's signal. Once the signal fires nothing new starts, and running programs are killed.
  */
 export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, needs: TaskNeeds = {}): void {
   port.on("message", (m: RequestMessage) => {
@@ -29,7 +33,7 @@ export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: To
   });
 }
 
-async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, { weigh, tags }: TaskNeeds): Promise<MainAnswer> {
+async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, { weigh, tags, final }: TaskNeeds): Promise<MainAnswer> {
   signal.throwIfAborted();
   switch (request.op) {
     case "read":
@@ -40,6 +44,9 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: Too
       return tools.run(request.cmd, request.args, { ...request.opts, signal });
     case "weigh":
       await weigh?.(request.bytes, signal);
+      return null;
+    case "final":
+      final?.();
       return null;
     case "tags":
       if (tags == null) throw new Error("this task was given its tags");

@@ -7,7 +7,7 @@ import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
 import type { Finding, PictureAhead } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
-import { serveTask, type TaskNeeds, type Weigh } from "./serve-task.js";
+import { serveTask, type TaskNeeds } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
 
@@ -18,10 +18,11 @@ import { createToolSpawner } from "./tool-spawner.js";
  */
 export interface WorkerPool {
   /**
-   * Runs the type's cleaner on `job.input`, writing `job.output`; `weigh` takes room in the budget
-   * for a file inside that weighs more than its size, before it is read.
+   * Runs the type's cleaner on `job.input`, writing `job.output`; `needs.weigh` takes room in the
+   * budget for a file inside that weighs more than its size, before it is read; `needs.final` is
+   * called once the output is written for good (the cleaner's own checks of it may still run).
    */
-  clean(job: Omit<CleanJob, "port">, signal: AbortSignal, weigh?: Weigh): Promise<CleanOutcome>;
+  clean(job: Omit<CleanJob, "port">, signal: AbortSignal, needs?: Pick<TaskNeeds, "weigh" | "final">): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read (`job.tags`, or `tags` when it comes) and a look into the file. */
   findings(job: Omit<FindingsJob, "port">, signal: AbortSignal, tags?: Promise<RawTags>): Promise<Finding[]>;
   /** What a PDF's attached files give away, as its cleaner listed them. */
@@ -85,7 +86,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   return {
-    clean: (job, signal, weigh) => run<CleanOutcome>("cleanInWorker", job, signal, weigh != null ? { weigh } : {}),
+    clean: (job, signal, needs) => run<CleanOutcome>("cleanInWorker", job, signal, needs),
     findings: (job, signal, tags) => run<Finding[]>("findingsInWorker", job, signal, tags != null ? { tags } : {}),
     attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
     picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),

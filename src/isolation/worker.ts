@@ -19,7 +19,8 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
     const [{ clean }, { cleanerFor }] = await Promise.all([import("../cleaners/clean-file.js"), import("../cleaners/registry.js")]);
     const cleaner = await cleanerFor(job.fileType);
     if (cleaner == null) throw new Error(`no cleaner for ${job.fileType} in the worker`);
-    const request = { exiftool: exiftoolOverChannel(channel), input: job.input, output: job.output, workDir: job.workDir, keep: new Set(job.keep), unknownMembers: job.unknownMembers };
+    const outputFinal = (): void => void channel.call({ op: "final" }).catch(() => undefined);
+    const request = { exiftool: exiftoolOverChannel(channel), input: job.input, output: job.output, workDir: job.workDir, keep: new Set(job.keep), unknownMembers: job.unknownMembers, outputFinal };
     return clean(request, { fileType: job.fileType, cleaner });
   });
 }

@@ -151,6 +151,8 @@ export const pdfCleaner: Cleaner = {
       await fsp.writeFile(updateFile, JSON.stringify(updateReadingObjectStreamsFirst(view)));
       const output = path.resolve(ctx.output);
       await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, source, output], "write");
+      // Nothing below writes the copy: ExifTool's re-read of it may run beside the checks.
+      ctx.outputFinal();
       const expected = { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") };
       if (readBack) {
         const written = await checkCleanedPdf(output, expected, ctx.workDir);
