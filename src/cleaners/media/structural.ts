@@ -51,7 +51,8 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "Matroska_0x0070", "Matroska_0x16bb", "Matroska_0x16aa", "Matroska_0x0032", "Matroska_0x15b0",
   ]),
   RIFF: new Set([
-    "Encoding", "NumChannels", "SampleRate", "AvgBytesPerSec", "BitsPerSample",
+    // NumberOfSamples: a WAV's `fact` chunk, which compressed formats need.
+    "Encoding", "NumChannels", "SampleRate", "AvgBytesPerSec", "BitsPerSample", "NumberOfSamples",
     "FrameRate", "MaxDataRate", "FrameCount", "StreamCount", "ImageWidth", "ImageHeight", "StreamType",
     "VideoCodec", "VideoFrameRate", "VideoFrameCount", "AudioCodec", "AudioSampleRate", "AudioSampleCount",
     "Quality", "SampleSize", "TotalFrameCount", "Unknown_JUNK", "Unknown_vprp",

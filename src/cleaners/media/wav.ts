@@ -6,13 +6,16 @@ import { isMediaStructural } from "./structural.js";
 
 /** The chunks a player needs: the format, the sample count of compressed formats, the samples. */
 const KEPT_CHUNKS = new Set(["fmt ", "fact", "data"]);
+/** The `fact` chunk's one field, the number of samples: what a longer one holds past it is no format's. */
+const FACT_SIZE = 4;
 
 /**
  * WAV, by hand: a RIFF file is a list of chunks, each with an id and a length
  * (https://www.mmsp.ece.mcgill.ca/Documents/AudioFormats/WAVE/WAVE.html), so keeping only the
  * chunks that make the sound is exact; ffmpeg's WAV muxer would re-derive the format chunk.
  *
- * Kept: `fmt `, `fact`, `data`, byte for byte. Dropped: `LIST` (INFO tags, adtl labels), `bext`
+ * Kept: `fmt `, `data`, byte for byte, and `fact`'s sample count (Microsoft ADPCM, GSM, A-law...:
+ * every format but PCM writes one). Dropped: `LIST` (INFO tags, adtl labels), `bext`
  * (broadcast description, originator, dates), `id3 `/`ID3 `, `iXML`, `axml`, `_PMX` (XMP),
  * `cue `, `smpl`, `DISP`, `JUNK`/`PAD ` and every other chunk, and bytes after the RIFF form.
  */
@@ -72,7 +75,7 @@ async function keptChunks(src: FileBytes): Promise<Kept[]> {
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       if (id === "data" && !seen.has("fmt ")) throw unreadable("its samples come before their format");
       seen.add(id);
-      kept.push({ id, at: pos + 8, size });
+      kept.push({ id, at: pos + 8, size: id === "fact" ? Math.min(size, FACT_SIZE) : size });
     }
     pos += 8 + size + (size % 2);
   }
