@@ -94,3 +94,22 @@ describe("POST /api/v1/remove on a PowerPoint 97-2003 presentation holding an em
     expect(object?.data.toString("utf8")).toContain("<text:p>cell</text:p>");
   }, 120_000);
 });
+
+describe("POST /api/v1/remove on a Word 97-2003 document holding a WordPad object (an RTF document in its CONTENTS stream)", () => {
+  // The stream went back as it was, the RTF's author with it.
+  it("the RTF document is cleaned by its own cleaner: its author gone, its text kept", async () => {
+    const marker = `WordPad${crypto.randomBytes(5).toString("hex")}`;
+    const rtf = Buffer.from(`{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}{\\info{\\author ${marker}author}{\\operator ${marker}operator}}\\pard\\f0 words of the object\\par}`, "latin1");
+    const doc = await makeMarkedLegacyOffice(dir, "doc", `Outer${marker.slice(-6)}`);
+    await embedObjects(doc, [{ kind: "streams", userType: "WordPad Document", streams: { CONTENTS: rtf } }]);
+    expect(await findMarker(doc, marker)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, doc, "report.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const [contents] = streams(cleaned!, "CONTENTS");
+    expect(contents!.toString("latin1")).toMatch(/^\{\\rtf1/);
+    expect(contents!.toString("latin1")).toContain("words of the object");
+  }, 60_000);
+});

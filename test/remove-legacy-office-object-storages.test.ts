@@ -5,7 +5,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
-import { makePptWithWorkbook, presentationStorages, withUnendedObjectStorages } from "./helpers/make-ole-objects.js";
+import { compoundStreams, makePptWithWorkbook, presentationStorages, withEmptyObjectStorages, withUnendedObjectStorages } from "./helpers/make-ole-objects.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -40,6 +40,28 @@ describe("POST /api/v1/remove on a PowerPoint 97-2003 presentation whose object 
     const object = path.join(dir, "object.xls");
     await fs.writeFile(object, storage!);
     expect(await legacyOfficeText(dir, "xls", object)).toContain("cell");
+  }, 120_000);
+});
+
+describe("POST /api/v1/remove on a PowerPoint 97-2003 presentation holding an empty object storage", () => {
+  // PowerPoint keeps some objects' storages empty (Tika's testPPT.ppt, testPPT_various.ppt): a compound file of no
+  // program, refused "(FPX)"; the library's copy of it no longer deflated into the record's room.
+  it("is cleaned: the storage still empty, in its place, without its time", async () => {
+    const ppt = await makePptWithWorkbook(dir, `Empty${crypto.randomBytes(5).toString("hex")}`);
+    // A FILETIME in 2026 whose bytes are unique to this run.
+    const modified = Buffer.concat([crypto.randomBytes(5), Buffer.from([0xdc, 0xd9, 0x01])]);
+    expect((await withEmptyObjectStorages(ppt, modified)).objects).toBe(1);
+    const before = await fs.readFile(ppt);
+    expect(presentationStorages(before)[0]!.includes(modified)).toBe(true);
+
+    const { status, body, cleaned } = await removeViaApi(server, ppt, "slides.ppt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(cleaned!.includes(modified)).toBe(false);
+    const [storage] = presentationStorages(cleaned!);
+    expect(storage!.includes(modified)).toBe(false);
+    expect(CFB.read(storage!, { type: "buffer" }).FileIndex.filter((e) => e.type !== 0).map((e) => e.type)).toEqual([5]);
+    expect(compoundStreams(cleaned!, "PowerPoint Document")[0]!.length).toBe(compoundStreams(before, "PowerPoint Document")[0]!.length);
   }, 120_000);
 });
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
-import { compoundStreams, oleObjectFile, packagerData, withOleObjects } from "./helpers/make-ole-objects.js";
+import { compoundStreams, oleObjectFile, overlongPackageStream, withOleObjects } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { makeMarkedPdf, markedJpeg, PDF_TEXT, pdfContent } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -118,13 +118,8 @@ describe("POST /api/v1/remove on a DOCX holding a packaged file whose package do
   // Native data that is not a package the cleaner can read would go back as it is, its folders with it.
   it("is a 422, never a copy that keeps the folders", async () => {
     const marker = `BadPackage${crypto.randomBytes(5).toString("hex")}`;
-    const text = Buffer.from("plain words\r\n");
-    const native = packagerData("plan.txt", `C:\\Users\\${marker}\\plan.txt`, text);
-    // The file's stated length runs a megabyte past the data.
-    native.writeUInt32LE(text.length + 1_000_000, native.length - text.length - 4);
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(native.length);
-    const object = oleObjectFile({ kind: "other", userType: "OLE Package", streams: { "\x01Ole10Native": Buffer.concat([size, native]) } });
+    const native = overlongPackageStream("plan.txt", `C:\\Users\\${marker}\\plan.txt`, Buffer.from("plain words\r\n"));
+    const object = oleObjectFile({ kind: "other", userType: "OLE Package", streams: { "\x01Ole10Native": native } });
     const docx = await makeOffice("docx", `${marker}docx`, await markedJpeg(dir, `${marker}picture`));
     const file = await saved("plan.docx", await withOleObjects(docx.bytes, "word", [object]));
     const { status, body } = await removeViaApi(server, file, "plan.docx");

@@ -1,4 +1,4 @@
-import { DAMAGED_COMPOUND, ENCRYPTED_OFFICE, OLE_OBJECT } from "../metadata/compound-types.js";
+import { DAMAGED_COMPOUND, ENCRYPTED_OFFICE, OLE_OBJECT, VBA_PROJECT } from "../metadata/compound-types.js";
 import { BIGTIFF_RAW, IIQ, TIFF_RAW } from "./file-type.js";
 import type { Cleaner } from "./types.js";
 
@@ -60,6 +60,7 @@ const entries: readonly Entry[] = [
   },
   { fileTypes: [ENCRYPTED_OFFICE], load: async () => (await import("./legacy-office/encrypted.js")).encryptedOfficeRefusal },
   { fileTypes: [DAMAGED_COMPOUND], load: async () => (await import("./legacy-office/damaged.js")).damagedCompoundRefusal },
+  { fileTypes: [VBA_PROJECT], load: async () => (await import("./legacy-office/macros.js")).vbaProjectRefusal },
   { fileTypes: ["RTF"], load: async () => (await import("./rtf/index.js")).rtfCleaner },
   { fileTypes: ["EPUB"], load: async () => (await import("./epub/index.js")).epubCleaner },
   { fileTypes: ["ZIP"], load: async () => (await import("./archive/zip.js")).zipArchiveCleaner },

@@ -14,6 +14,9 @@ export const ENCRYPTED_OFFICE = "encrypted Office document";
  */
 export const DAMAGED_COMPOUND = "damaged compound file";
 
+/** A VBA project's storage saved as a file of its own ([MS-OVBA] 2.2): a document's macros. */
+export const VBA_PROJECT = "VBA project";
+
 /**
  * An embedded object saved as a file of its own ([MS-OLEDS]): what DOCX, XLSX and PPTX keep as
  * `word/embeddings/oleObjectN.bin` (`xl/`, `ppt/`) (a file packaged by Object Packager, a PDF, an equation...), and
@@ -40,6 +43,10 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
   { stream: /^WordDocument$/i, type: "DOC", extension: "doc", mime: "application/msword" },
   { stream: /^(Workbook|Book)$/i, type: "XLS", extension: "xls", mime: "application/vnd.ms-excel" },
   { stream: /^PowerPoint Document$/i, type: "PPT", extension: "ppt", mime: "application/vnd.ms-powerpoint" },
+  // [MS-OXMSG] 2.4: an Outlook item (an e-mail attached to a document), which no cleaner cleans, named as such.
+  { stream: /^__properties_version1\.0$/i, type: "Outlook message", extension: "msg", mime: "application/vnd.ms-outlook" },
+  // [MS-OVBA] 2.2: a VBA project's storage on its own (a PPTM's vbaProject.bin, a presentation's macros), named as the macros it is.
+  { stream: /^PROJECT$/i, type: VBA_PROJECT, extension: "bin", mime: "application/vnd.ms-office.vbaProject" },
 ];
 
 /**
@@ -48,6 +55,8 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
  * does not make it an object.
  */
 const OBJECT_STREAM = /^(\x01Ole|\x03ObjInfo|\x01Ole10Native)$/i;
+/** The 4-byte stream the `cfb` library adds to every file it writes (legacy-office/index.ts). */
+export const LIBRARY_STREAM = "\x01Sh33tJ5";
 const OBJECT: CompoundType = { type: OLE_OBJECT, extension: "bin", mime: "application/x-ole-storage" };
 
 /**
@@ -60,13 +69,17 @@ const OBJECT: CompoundType = { type: OLE_OBJECT, extension: "bin", mime: "applic
  * An Office 2007+ document encrypted with a password is a compound file of no program at all.
  * One whose directory is broken before any of these streams shows (a Word document cut short: Word
  * writes the directory last) is a damaged compound file, not a FlashPix image ("not supported (FPX)").
- * One read through that holds none of them but an object's streams is an embedded object.
+ * One read through that holds none of them but an object's streams, or nothing, is an embedded
+ * object; one holding an Outlook item's properties, or a VBA project's, is named for it.
  */
 export async function namedByRootStreams(file: string, read: RawRead): Promise<RawRead> {
   if (!NAMED_BY_PROPERTIES.has(read.tags["File:FileType"])) return read;
   const root = await compoundRootNames(file, MAX_COMPOUND_ENTRIES);
   const found = root == null ? undefined : BY_ROOT_STREAM.find((t) => root.names.some((n) => t.stream.test(n)));
-  const object = root?.names.some((n) => OBJECT_STREAM.test(n)) === true ? OBJECT : undefined;
+  // An object's storage holding nothing at all (PowerPoint keeps some: Tika's testPPT.ppt) is one too, and so
+  // is the cleaner's copy of it, which the library it writes with may give a stream of its own.
+  const streams = root?.names.filter((n) => n !== LIBRARY_STREAM);
+  const object = streams != null && (streams.length === 0 || streams.some((n) => OBJECT_STREAM.test(n))) ? OBJECT : undefined;
   const named: CompoundType | undefined = found ?? (root?.broken === true ? { type: DAMAGED_COMPOUND } : object);
   return named == null || named.type === read.tags["File:FileType"] ? read : retyped(read, named);
 }

@@ -8,22 +8,28 @@ import { readZip } from "./read-archives.js";
 
 /**
  * Embedded (OLE) objects as Office writes them ([MS-OLEDS]): in a Word 97-2003 document, each
- * object is a storage `ObjectPool/_N` holding either a whole compound file's streams (an Excel
- * 97-2003 workbook), a `Package` stream (an Office 2007+ document, embedded whole) or an
- * `\x01Ole10Native` stream (a file packaged by Object Packager). In RTF, `\objdata` holds the same
- * as an OLE 1 object: a header naming the class, then the native data.
+ * object is a storage `ObjectPool/_N` (in an Excel workbook `MBDxxxxxxxx`) holding either a whole
+ * compound file's streams (an Excel 97-2003 workbook), a `Package` stream (an Office 2007+
+ * document, embedded whole) or an `\x01Ole10Native` stream (a file packaged by Object Packager),
+ * or any streams with a CompObj stream naming their program (`streams`). In RTF, `\objdata` holds
+ * the same as an OLE 1 object: a header naming the class, then the native data.
  */
 export type OleObjectSpec =
   | { kind: "storage"; compoundFile: Buffer }
   | { kind: "package"; document: Buffer }
-  | { kind: "packaged"; name: string; sourcePath: string; data: Buffer };
+  | { kind: "packaged"; name: string; sourcePath: string; data: Buffer }
+  | { kind: "streams"; userType: string; streams: Record<string, Buffer> };
 
-/** Adds the objects to the compound file `file` (a .doc), as `ObjectPool/_1`, `_2`... */
+/** Adds the objects to the compound file `file` (a .doc or .xls), as `ObjectPool/_1000`, `_1001`... (`MBD00001000`...). */
 export async function embedObjects(file: string, objects: readonly OleObjectSpec[]): Promise<void> {
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
+  const workbook = doc.FileIndex.some((e) => e.name === "Workbook");
   for (const [i, o] of objects.entries()) {
-    const storage = `/ObjectPool/_${1000 + i}`;
-    if (o.kind === "storage") {
+    const storage = workbook ? `/MBD0000${1000 + i}` : `/ObjectPool/_${1000 + i}`;
+    if (o.kind === "streams") {
+      CFB.utils.cfb_add(doc, `${storage}/\x01CompObj`, compObj(o.userType, o.userType));
+      for (const [name, content] of Object.entries(o.streams)) CFB.utils.cfb_add(doc, `${storage}/${name}`, content);
+    } else if (o.kind === "storage") {
       const inner = CFB.read(o.compoundFile, { type: "buffer" });
       const root = inner.FullPaths[0] ?? "";
       for (const [j, p] of inner.FullPaths.entries()) {
@@ -40,6 +46,16 @@ export async function embedObjects(file: string, objects: readonly OleObjectSpec
 export function packagerData(name: string, sourcePath: string, data: Buffer): Buffer {
   const temp = Buffer.from(`C:\\Users\\someone\\AppData\\Local\\Temp\\${name}\0`, "latin1");
   return Buffer.concat([Buffer.from([2, 0]), Buffer.from(`${name}\0${sourcePath}\0`, "latin1"), Buffer.from([0, 0, 3, 0]), withSize(temp), withSize(data)]);
+}
+
+/**
+ * An `\x01Ole10Native` stream whose package does not read through: the packaged file's stated
+ * length runs a megabyte past its data (its folders, `sourcePath`, still in it).
+ */
+export function overlongPackageStream(name: string, sourcePath: string, data: Buffer): Buffer {
+  const native = packagerData(name, sourcePath, data);
+  native.writeUInt32LE(data.length + 1_000_000, native.length - data.length - 4);
+  return withSize(native);
 }
 
 /** An OLE 1 embedded object ([MS-OLEDS] 2.2.4): version, format 2 (embedded), class, empty topic and item, native data. */
@@ -126,6 +142,24 @@ function oleStream(): Buffer {
   return b;
 }
 
+/**
+ * [MS-OLEDS] 2.3.3: a linked object's OLE stream (flag 1): no reserved moniker, then its source's
+ * relative and absolute monikers (file monikers, [MS-OSHARED] 2.3.7.8, naming `target`), the
+ * class of the linked file, and the update times.
+ */
+export function linkedOleStream(target: string): Buffer {
+  const head = Buffer.alloc(20);
+  head.writeUInt32LE(0x02000001, 0);
+  head.writeUInt32LE(1, 4);
+  head.writeUInt32LE(1, 8);
+  const fileMoniker = (p: string): Buffer => {
+    const ansi = Buffer.from(`${p}\0`, "latin1");
+    const moniker = Buffer.concat([Buffer.from("0303000000000000c000000000000046", "hex"), Buffer.from([0, 0]), withSize(ansi), Buffer.from([0xff, 0xff, 0xad, 0xde]), Buffer.alloc(24)]);
+    return withSize(moniker);
+  };
+  return Buffer.concat([head, fileMoniker(target.replace(/^.*\\/, "")), fileMoniker(target), Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.alloc(16), Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(24)]);
+}
+
 /** [MS-OLEDS] 2.3.8: header, user type, no clipboard format, program id. */
 function compObj(userType: string, progId: string): Buffer {
   const header = Buffer.alloc(28);
@@ -162,10 +196,39 @@ const EX_OLE_OBJ_STG = 0x1011;
 /**
  * `ppt` (a presentation file) with each deflated object storage of its `PowerPoint Document`
  * stream deflated again as PowerPoint writes it: the zlib stream ends with a sync flush (the bytes
- * 00 00 FF FF), without a last block or checksum. The records after it move (PowerPoint's persist
- * directory is not updated: only the records' walk reads them).
+ * 00 00 FF FF), without a last block or checksum.
  */
 export async function withUnendedObjectStorages(ppt: string): Promise<{ objects: number }> {
+  return withObjectStorages(ppt, (storage) => storage, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+}
+
+/**
+ * `ppt` with each deflated object storage replaced by an empty one as PowerPoint writes some
+ * (Tika's testPPT.ppt): a compound file of a root storage alone ([MS-CFB] 2.2: a header, one FAT
+ * sector, one directory sector), its modification time `modified` (a FILETIME).
+ */
+export async function withEmptyObjectStorages(ppt: string, modified: Buffer): Promise<{ objects: number }> {
+  const empty = Buffer.alloc(1536);
+  Buffer.from("d0cf11e0a1b11ae1", "hex").copy(empty);
+  const header: Array<[at: number, value: number, bytes: 2 | 4]> = [[24, 0x3e, 2], [26, 3, 2], [28, 0xfffe, 2], [30, 9, 2], [32, 6, 2], [44, 1, 4], [48, 1, 4], [56, 0x1000, 4], [60, 0xfffffffe, 4], [68, 0xfffffffe, 4]];
+  for (const [at, value, bytes] of header) (bytes === 2 ? empty.writeUInt16LE(value, at) : empty.writeUInt32LE(value, at));
+  empty.fill(0xff, 80, 1024).writeUInt32LE(0xfffffffd, 512);
+  empty.writeUInt32LE(0xfffffffe, 516);
+  for (let entry = 1024; entry < 1536; entry += 128) empty.fill(0xff, entry + 68, entry + 80);
+  Buffer.from("Root Entry\0", "utf16le").copy(empty, 1024);
+  empty.writeUInt16LE(22, 1024 + 64);
+  empty.writeUInt16LE(0x0105, 1024 + 66);
+  modified.copy(empty, 1024 + 108);
+  empty.writeUInt32LE(0xfffffffe, 1024 + 116);
+  return withObjectStorages(ppt, () => empty, {});
+}
+
+/**
+ * Each deflated object storage of `ppt`'s `PowerPoint Document` stream replaced by `storage`'s
+ * answer, deflated with `options`. The records after it move (PowerPoint's persist directory is
+ * not updated: only the records' walk reads them).
+ */
+async function withObjectStorages(ppt: string, storage: (old: Buffer) => Buffer, options: zlib.ZlibOptions): Promise<{ objects: number }> {
   const doc = CFB.read(await fs.readFile(ppt), { type: "buffer" });
   const entry = doc.FileIndex.find((e) => e.name === "PowerPoint Document")!;
   const stream = Buffer.from(entry.content);
@@ -179,11 +242,12 @@ export async function withUnendedObjectStorages(ppt: string): Promise<{ objects:
       records.push(record);
       continue;
     }
-    const storage = zlib.inflateSync(record.subarray(12));
-    const unended = zlib.deflateSync(storage, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const replaced = storage(zlib.inflateSync(record.subarray(12)));
+    const deflated = zlib.deflateSync(replaced, options);
     const header = Buffer.from(record.subarray(0, 12));
-    header.writeUInt32LE(4 + unended.length, 4);
-    records.push(header, unended);
+    header.writeUInt32LE(4 + deflated.length, 4);
+    header.writeUInt32LE(replaced.length, 8);
+    records.push(header, deflated);
     objects++;
   }
   entry.content = Buffer.concat(records);

@@ -3,7 +3,7 @@ import path from "node:path";
 import type CFB from "cfb";
 import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
-import { isPdf } from "./ole-object.js";
+import { isContentsFile, refusedObject } from "./ole-object.js";
 import { packageData, parsePackage } from "./ole-package.js";
 import { sameName } from "./stream-names.js";
 
@@ -15,16 +15,17 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * its place: an Office 2007+ document in a `Package` stream (an embedded DOCX or XLSX, with its
  * authors), a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
  * GPS position), whose original and temporary paths become its bare name, and an Acrobat object's
- * PDF in its `CONTENTS` stream. Nothing refers to
- * these streams by offset, so they may change size. An embedded file no cleaner handles makes the
- * document refused, naming its type (and its name, for a packaged file). OLE 1 objects' own
- * native data is left as it is. Entries `ours` says no to (inside an embedded document its own
- * cleaner cleaned) are left alone. Resolves to the number of files cleaned.
+ * PDF or a WordPad object's RTF document in its `CONTENTS` stream. Nothing refers to these
+ * streams by offset, so they may change size. An embedded file no cleaner handles makes the
+ * document refused, naming its type (and its name, for a packaged file); native data that is not
+ * a package (an OLE 1 program's own), naming the object's program. Entries `ours` says no to
+ * (inside an embedded document its own cleaner cleaned) are left alone. Resolves to the number of
+ * files cleaned.
  */
 export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Container, ours: (index: number) => boolean): Promise<number> {
   let n = 0;
   for (const [i, e] of doc.FileIndex.entries()) {
-    const whole = sameName(e.name, "Package") || (sameName(e.name, "CONTENTS") && isPdf(e.content));
+    const whole = sameName(e.name, "Package") || (sameName(e.name, "CONTENTS") && isContentsFile(e.content));
     if (e.type !== 2 || e.content == null || (!whole && !sameName(e.name, OLE10_NATIVE)) || !ours(i)) continue;
     const content = Buffer.from(e.content);
     let cleaned: Buffer;
@@ -33,7 +34,8 @@ export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Contain
       const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
       const native = content.subarray(4, 4 + Math.min(size, content.length - 4));
       const packaged = parsePackage(native);
-      if (packaged == null) continue;
+      // Other native data would go back as it is, with whatever folders it names.
+      if (packaged == null) throw refusedObject(doc, doc.FullPaths[i]!.slice(0, -e.name.length), "an \\x01Ole10Native stream is not a package");
       const data = await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n, packaged.label);
       const rebuilt = packageData(packaged.label, data);
       const head = Buffer.alloc(4);

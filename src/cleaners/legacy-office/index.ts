@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
-import { OLE_OBJECT } from "../../metadata/compound-types.js";
+import { LIBRARY_STREAM, OLE_OBJECT } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
@@ -8,16 +8,18 @@ import { compoundDamage } from "./compound-damage.js";
 import { DAMAGED } from "./damaged.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { cleanEmbeddedStorages } from "./embedded-storages.js";
+import { emptyStorage } from "./empty-storage.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { blankPresentationComments } from "./powerpoint-comments.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
-import { refuseUnknownObject } from "./ole-object.js";
+import { refuseUnknownObjects } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, sameName } from "./stream-names.js";
 import { scrubWord, tableStreamOf } from "./word.js";
@@ -26,10 +28,7 @@ import { blankReview } from "./word-review.js";
 /** Storages that mean the document cannot be cleaned, and why, in words (names compare without case, as in [MS-CFB]). */
 const REFUSED: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
-  [
-    /(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i,
-    "The document holds macros (a VBA project), which carry their author's name and folder paths; they cannot be removed without changing what the document does.",
-  ],
+  [/(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i, MACROS],
 ];
 
 /**
@@ -79,11 +78,12 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * (counted as `metafileText`) (embedded-pictures.ts), and every directory entry loses
  * its creation and modification times. The text, the formatting and the rest of the streams are
  * copied as they are. (The library adds a 4-byte stream of its own, "\x01Sh33tJ5", to every file
- * it writes: a constant, read by no Office program.)
+ * it writes: a constant, read by no Office program. An object's storage that holds nothing is
+ * written without it, by hand: empty-storage.ts.)
  *
  * An embedded object saved as a file of its own (an OLE object: DOCX/XLSX/PPTX's
- * `oleObjectN.bin`) is cleaned the same way, its streams held to those the cleaner knows
- * (ole-object.ts).
+ * `oleObjectN.bin`) is cleaned the same way; its streams, and those of a Word or Excel document's
+ * object storages, are held to those the cleaner knows (ole-object.ts).
  *
  * Not yet cleaned: pictures of other kinds (PICT), so a document in which EXIF, XMP or
  * PNG text is still found after cleaning is refused (image/pictures-in-place.ts).
@@ -124,7 +124,7 @@ export const legacyOfficeCleaner: Cleaner = {
     // Documents embedded as storages go to their own cleaner first; what follows leaves their streams alone.
     const storages = await cleanEmbeddedStorages(ctx, doc);
     const ours = (i: number): boolean => !storages.some((s) => doc.FullPaths[i]!.startsWith(s));
-    if (ctx.fileType === OLE_OBJECT) refuseUnknownObject(doc, ours);
+    refuseUnknownObjects(doc, ctx.fileType === OLE_OBJECT, ours);
 
     const stream = (name: string): Buffer | null => {
       const i = doc.FullPaths.findIndex((p) => sameName(inner(p), name));
@@ -181,7 +181,8 @@ export const legacyOfficeCleaner: Cleaner = {
       );
     }
     nameProgram(doc);
-    const out = CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+    const empty = doc.FileIndex.every((e, i) => i === 0 || e.type === 0 || sameName(e.name, LIBRARY_STREAM));
+    const out = empty ? emptyStorage(doc.FileIndex[0]!) : (CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
     await checkSameLegacyText(ctx.input, ctx.output, ctx.fileType, removedText);
     return { hidden, ...(pictures.length === 0 ? {} : { nested: await pictureOutcome(ctx, pictures) }) };

@@ -2,7 +2,7 @@ import CFB from "cfb";
 import { describeName } from "../../cleaners/archive/member-name.js";
 import { TooComplexError } from "../../cleaners/errors.js";
 import { objectStorage, presentationObjects } from "../../cleaners/legacy-office/powerpoint-objects.js";
-import { isPdf } from "../../cleaners/legacy-office/ole-object.js";
+import { isContentsFile } from "../../cleaners/legacy-office/ole-object.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 
@@ -52,7 +52,7 @@ export function oleObjects(doc: CFB.CFB$Container): { objects: OleObject[]; skip
     if (e == null) continue;
     if (e.type === 1 && storages.has(p) && inside(p) == null) objects.push(storageObject(doc, p));
     if (e.type !== 2 || e.content == null || inside(p) != null) continue;
-    if (sameName(e.name, PACKAGE) || (sameName(e.name, CONTENTS) && isPdf(e.content))) {
+    if (sameName(e.name, PACKAGE) || (sameName(e.name, CONTENTS) && isContentsFile(e.content))) {
       const content = e.content;
       objects.push({ label: null, size: content.length, bytes: () => Buffer.from(content) });
     }
