@@ -10,7 +10,8 @@ import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/
 import { sanitizeFileName } from "../intake/file-name.js";
 import { DEFAULT_REMOTE_FILE_NAME } from "../intake/remote-file-name.js";
 import { displayName, type Extraction, extractMetadata, type LocalFile } from "../metadata/extract.js";
-import type { Finding, PdfAttachedFile, PictureAhead } from "../metadata/findings/index.js";
+import type { FindingsRead } from "../isolation/messages.js";
+import type { Finding, PdfAttachedFile } from "../metadata/findings/index.js";
 import { withFindings } from "../metadata/findings/ranked.js";
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import { readBeforeCleaning } from "../metadata/read-for-cleaning.js";
@@ -110,7 +111,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         head: job.head,
         hiddenPaths: [temp.dir, config.DATA_DIR],
         log: app.log,
-        findings: look.findings,
+        findings: (tags) => look.findings(tags),
       });
       return await untilAborted(read, job.signal);
     } finally {
@@ -120,26 +121,29 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /**
-   * The findings of an extraction, started in a worker thread before ExifTool's read, which it
-   * waits for: meanwhile it decodes the main picture of a file whose first bytes say JPEG, as
-   * pictureAhead does for a removal, so that the decode and the read no longer add up, nor the
-   * decode and the looks that need no picture; one task where a decode ahead and the findings were
-   * two. `end` gives a look whose read never came (the read was stopped) its end, and resolves once
-   * it ended.
+   * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews),
+   * in a task started before ExifTool's read, which it waits for: meanwhile it decodes the main
+   * picture of a file whose first bytes say JPEG (the previews' comparison needs the read only for
+   * the previews' places), so that the decode and the read no longer add up, nor the decode and
+   * the looks that need no picture. `findings` hands it the read (`pdfObjects` as findingsOf's);
+   * `end` gives a look whose read never came (the read was stopped, the file refused) its end, and
+   * resolves once it ended: not stopped, a task stopped ends its worker thread (see cleanAhead).
+   * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
+   * look stopped mid-way leaves its files behind.
    */
-  function lookAhead(job: Job): { findings: (tags: RawTags) => Promise<Finding[]>; end: () => Promise<void> } {
-    let give: (tags: RawTags) => void = () => undefined;
+  function lookAhead(job: Job, signal = job.signal): { findings: (tags: RawTags, pdfObjects?: boolean) => Promise<Finding[]>; end: () => Promise<void> } {
+    let give: (read: FindingsRead) => void = () => undefined;
     let refuse: () => void = () => undefined;
-    const tags = new Promise<RawTags>((resolve, reject) => {
+    const read = new Promise<FindingsRead>((resolve, reject) => {
       give = resolve;
       refuse = () => reject(new Error("the read ended without tags"));
     });
-    tags.catch(() => undefined); // a task that never asked for them
-    const findings = inScratch((scratchDir) => workers.findings({ file: job.file.path, scratchDir, decodeAhead: likelyFileType(job.head) === "JPEG" }, job.signal, tags));
-    findings.catch(() => undefined); // awaited by the read; meanwhile a rejection is not unhandled
+    read.catch(() => undefined); // a task that never asked for it
+    const findings = inScratch((scratchDir) => workers.findings({ file: job.file.path, scratchDir, decodeAhead: likelyFileType(job.head) === "JPEG" }, signal, read));
+    findings.catch(() => undefined); // awaited once the read came; meanwhile a rejection is not unhandled
     return {
-      findings: (read) => {
-        give(read);
+      findings: (tags, pdfObjects) => {
+        give({ tags, ...(pdfObjects != null ? { pdfObjects } : {}) });
         return findings;
       },
       end: async () => {
@@ -147,16 +151,6 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         await findings.catch(() => undefined);
       },
     };
-  }
-
-  /**
-   * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews).
-   * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
-   * look stopped mid-way leaves its files behind.
-   */
-  function findingsOf(job: Job, tags: RawTags, opts: { pdfObjects?: boolean; picture: Promise<PictureAhead | null> }, signal = job.signal): Promise<Finding[]> {
-    const { picture, ...look } = opts;
-    return inScratch(async (scratchDir) => workers.findings({ tags, file: job.file.path, scratchDir, ...look, picture: await picture }, signal));
   }
 
   /** What a PDF's attached files give away, as its cleaner listed them (the look at its objects left them out). */
@@ -171,17 +165,6 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     } finally {
       await temp.removeDir(scratchDir);
     }
-  }
-
-  /**
-   * The previews finding's decode of the main picture, started beside a removal's ExifTool read for a file
-   * whose first bytes say JPEG (the finding needs the read only for the previews' places), so that
-   * the two no longer add up. Null when not decoded ahead: the finding then decodes it itself. Never
-   * rejects; not stopped early either (stopping a task ends its worker thread, see cleanAhead).
-   */
-  function pictureAhead(job: Job): Promise<PictureAhead | null> {
-    const decode = async () => (likelyFileType(job.head) === "JPEG" ? workers.picture({ file: job.file.path }, job.signal) : null);
-    return decode().catch(() => null);
   }
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
@@ -268,11 +251,11 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const outputs: Output[] = [];
         const ahead = await cleanAhead(job, { keep, unknownMembers });
         if (ahead != null) outputs.push(ahead.output);
-        const picture = pictureAhead(job);
         let findings: Promise<Finding[]> | null = null;
         let attachedFindings: Promise<Finding[]> = Promise.resolve([]);
         const findingsStop = new AbortController();
         const findingsSignal = AbortSignal.any([job.signal, findingsStop.signal]);
+        const look = lookAhead(job, findingsSignal);
         try {
           const { before, detected } = await detectType(job);
           const fileName = displayName(job.file, before.tags);
@@ -280,8 +263,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           // file stops them, and the request waits for them before its temp files go.
           // A PDF's objects are dumped by its cleaner, which gives their findings and lists its
           // attached files, looked into once it is cleaned (one qpdf read of the objects).
-          findings = findingsOf(job, before.tags, { pdfObjects: detected.fileType !== "PDF", picture }, findingsSignal);
-          findings.catch(() => undefined); // awaited below; meanwhile a rejection is not unhandled
+          findings = look.findings(before.tags, detected.fileType !== "PDF");
           let output: Output;
           let outcome: CleanOutcome;
           if (ahead != null && ahead.fileType === detected.fileType) {
@@ -312,9 +294,9 @@ export function makePipeline(app: FastifyInstance, services: Services) {
             findings: withFindings(await findings, [...(await attachedFindings), ...(outcome.findings ?? [])]),
           };
         } finally {
+          if (findings == null) await look.end();
           findingsStop.abort();
           await ahead?.settled;
-          await picture;
           await findings?.catch(() => undefined);
           await attachedFindings.catch(() => undefined);
           for (const output of outputs) await removeOutput(output);

@@ -1,7 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
-import type { Finding, PdfAttachedFile, PictureAhead } from "../metadata/findings/index.js";
+import type { Finding, PdfAttachedFile } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
@@ -20,16 +20,14 @@ export interface CleanJob {
 
 /** What a file gives away: the findings of its ExifTool read and of a look into the file itself. */
 export interface FindingsJob {
-  /** The read; none: the task asks the main thread for it (op "tags"), once its decode ahead started. */
+  /** The read; none: the task asks the main thread for it (op "tags", see FindingsRead) once its decode ahead started. */
   tags?: RawTags;
   file: string;
   /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
   scratchDir: string;
   /** False when the PDF cleaner reads the objects and gives their findings (see findingsOf). */
   pdfObjects?: boolean;
-  /** The main picture, decoded ahead of the read (a PictureJob's result), when it was. */
-  picture?: PictureAhead | null;
-  /** A JPEG whose main picture the task decodes itself while ExifTool reads it (as a PictureJob would). */
+  /** A JPEG whose main picture the task decodes while ExifTool reads the file (see decodePictureAhead). */
   decodeAhead?: boolean;
   port: MessagePort;
 }
@@ -41,12 +39,6 @@ export interface AttachedFindingsJob {
   /** As a FindingsJob's. */
   scratchDir: string;
   files: PdfAttachedFile[];
-  port: MessagePort;
-}
-
-/** A JPEG whose main picture the previews finding will compare, decoded while ExifTool reads it. */
-export interface PictureJob {
-  file: string;
   port: MessagePort;
 }
 
@@ -62,4 +54,3 @@ export type JobResult<T> = { ok: true; value: T } | { ok: false; error: Serializ
 export type CleanJobResult = JobResult<CleanOutcome>;
 export type FindingsJobResult = JobResult<Finding[]>;
 export type ScreenJobResult = JobResult<Screened>;
-export type PictureJobResult = JobResult<PictureAhead | null>;

@@ -18,7 +18,14 @@ export type MainRequest =
   /** The task's output file is written for good (see CleanContext.outputFinal). */
   | { op: "final" };
 
-export type MainAnswer = RawRead | RawTags | string[] | ToolRun | null;
+/** A findings task's read, handed over once it came, with the job's option that hung on it. */
+export interface FindingsRead {
+  tags: RawTags;
+  /** As a FindingsJob's. */
+  pdfObjects?: boolean;
+}
+
+export type MainAnswer = RawRead | FindingsRead | string[] | ToolRun | null;
 
 export interface RequestMessage {
   id: number;

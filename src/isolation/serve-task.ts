@@ -1,7 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExifToolAccess } from "../cleaners/types.js";
-import type { RawTags } from "../metadata/read-task.js";
-import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
+import type { AnswerMessage, FindingsRead, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
 import { serializeError } from "./serialize-error.js";
 import type { ToolSpawner } from "./tool-spawner.js";
 
@@ -14,7 +13,7 @@ export type Weigh = (bytes: number, signal: AbortSignal) => Promise<void>;
  */
 export interface TaskNeeds {
   weigh?: Weigh;
-  tags?: Promise<RawTags>;
+  tags?: Promise<FindingsRead>;
   final?: () => void;
 }
 

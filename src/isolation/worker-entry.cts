@@ -22,6 +22,5 @@ export = {
   cleanInWorker: async (job: Parameters<Worker["cleanInWorker"]>[0]) => (await worker()).cleanInWorker(job),
   findingsInWorker: async (job: Parameters<Worker["findingsInWorker"]>[0]) => (await worker()).findingsInWorker(job),
   attachedFindingsInWorker: async (job: Parameters<Worker["attachedFindingsInWorker"]>[0]) => (await worker()).attachedFindingsInWorker(job),
-  pictureInWorker: async (job: Parameters<Worker["pictureInWorker"]>[0]) => (await worker()).pictureInWorker(job),
   screenInWorker: async (job: Parameters<Worker["screenInWorker"]>[0]) => (await worker()).screenInWorker(job),
 };

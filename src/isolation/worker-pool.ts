@@ -4,9 +4,9 @@ import { Piscina } from "piscina";
 import { TooComplexError } from "../cleaners/errors.js";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
-import type { Finding, PictureAhead } from "../metadata/findings/index.js";
-import type { RawTags } from "../metadata/read-task.js";
-import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, PictureJob, ScreenJob } from "./jobs.js";
+import type { Finding } from "../metadata/findings/index.js";
+import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, ScreenJob } from "./jobs.js";
+import type { FindingsRead } from "./messages.js";
 import { serveTask, type TaskNeeds } from "./serve-task.js";
 import { deserializeError } from "./serialize-error.js";
 import { createToolSpawner } from "./tool-spawner.js";
@@ -24,11 +24,9 @@ export interface WorkerPool {
    */
   clean(job: Omit<CleanJob, "port">, signal: AbortSignal, needs?: Pick<TaskNeeds, "weigh" | "final">): Promise<CleanOutcome>;
   /** What the file gives away, from its ExifTool read (`job.tags`, or `tags` when it comes) and a look into the file. */
-  findings(job: Omit<FindingsJob, "port">, signal: AbortSignal, tags?: Promise<RawTags>): Promise<Finding[]>;
+  findings(job: Omit<FindingsJob, "port">, signal: AbortSignal, tags?: Promise<FindingsRead>): Promise<Finding[]>;
   /** What a PDF's attached files give away, as its cleaner listed them. */
   attachedFindings(job: Omit<AttachedFindingsJob, "port">, signal: AbortSignal): Promise<Finding[]>;
-  /** A JPEG's main picture decoded for the previews finding (null: not worth it, no preview part). */
-  picture(job: Omit<PictureJob, "port">, signal: AbortSignal): Promise<PictureAhead | null>;
   /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
   /** Resolves to whether a view of the file was written and the file's weight (see checkShape). */
   screen(job: Omit<ScreenJob, "port">, signal: AbortSignal): Promise<Screened>;
@@ -89,7 +87,6 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     clean: (job, signal, needs) => run<CleanOutcome>("cleanInWorker", job, signal, needs),
     findings: (job, signal, tags) => run<Finding[]>("findingsInWorker", job, signal, tags != null ? { tags } : {}),
     attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
-    picture: (job, signal) => run<PictureAhead | null>("pictureInWorker", job, signal),
     screen: (job, signal) => run<Screened>("screenInWorker", job, signal),
     close: async () => {
       await pool.destroy();

@@ -1,5 +1,5 @@
-import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, PictureJob, PictureJobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
-import type { RawTags } from "../metadata/read-task.js";
+import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import type { FindingsRead } from "./messages.js";
 import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
 import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
@@ -8,8 +8,8 @@ import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel
  * The isolation boundary: a worker thread (under V8 heap and stack limits set by the pool) runs
  * the work that parses a client's bytes. Running out of memory there ends this worker, not the
  * service; errors come back as data because classes do not survive the thread boundary. Each kind
- * of job imports its modules on its first run in the thread (a thread that only decodes JPEG
- * pictures never loads the findings' or the cleaners'), as the registry does each cleaner's: every
+ * of job imports its modules on its first run in the thread (a thread that only screens files
+ * never loads the findings' or the cleaners'), as the registry does each cleaner's: every
  * new thread pays for what it loads (bench/results-notes.md, "Cold worker threads").
  */
 
@@ -31,14 +31,14 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
  * read: the decode runs beside ExifTool's, and the looks that need no picture run beside the decode.
  */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  const opts = { ...(job.pdfObjects != null ? { pdfObjects: job.pdfObjects } : {}) };
   return asJob(job.port, async (channel) => {
     const [{ findingsOf }, { decodePictureAhead }] = await Promise.all([import("../metadata/findings/index.js"), import("../metadata/findings/previews.js")]);
     // A decode that fails only leaves the comparison to decode the picture itself.
-    const picture = job.decodeAhead === true ? decodePictureAhead(job.file).catch(() => null) : job.picture;
+    const picture = job.decodeAhead === true ? decodePictureAhead(job.file).catch(() => null) : undefined;
     try {
-      const tags = job.tags ?? ((await channel.call({ op: "tags" })) as RawTags);
-      return await findingsOf(tags, job.file, job.scratchDir, { ...opts, ...(picture !== undefined ? { picture } : {}), exiftool: exiftoolOverChannel(channel) });
+      const { tags, pdfObjects } = job.tags != null ? { tags: job.tags, pdfObjects: job.pdfObjects } : ((await channel.call({ op: "tags" })) as FindingsRead);
+      const opts = { ...(pdfObjects != null ? { pdfObjects } : {}), ...(picture !== undefined ? { picture } : {}) };
+      return await findingsOf(tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) });
     } finally {
       // Its programs run over this task's line, which closes when the task ends.
       await picture;
@@ -52,11 +52,6 @@ export function attachedFindingsInWorker(job: AttachedFindingsJob): Promise<Find
     const { attachedFindingsOf } = await import("../metadata/findings/index.js");
     return attachedFindingsOf(job.tags, job.file, job.scratchDir, job.files, exiftoolOverChannel(channel));
   });
-}
-
-/** Decodes a JPEG's main picture for the previews finding, ahead of the ExifTool read. */
-export function pictureInWorker(job: PictureJob): Promise<PictureJobResult> {
-  return asJob(job.port, async () => (await import("../metadata/findings/previews.js")).decodePictureAhead(job.file));
 }
 
 /** Refuses a file too complex to hand to ExifTool, before it reads it, or writes a view of it that is not (see checkShape). */

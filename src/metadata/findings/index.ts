@@ -18,7 +18,6 @@ import { ranked } from "./ranked.js";
 import { type Finding, tagEntries } from "./types.js";
 
 export type { Finding, FindingKind, Severity } from "./types.js";
-export type { PictureAhead } from "./previews.js";
 export type { PdfAttachedFile } from "./inner-pdf.js";
 export { FINDING_KINDS, SEVERITIES } from "./types.js";
 export { withFindings } from "./ranked.js";
