@@ -32,18 +32,38 @@ const JPEG_INTERCHANGE_FORMAT_LENGTH = 0x0202;
 /** djpeg's output keeps at least this many pixels on the picture's short side: 8 a cell of the 16 x 16 grid. */
 const MIN_DECODED_SIDE = 128;
 
+/**
+ * The file's first bytes read at once, where the header walk finds what it reads (a camera's EXIF
+ * block with its thumbnail IFD, XMP, the frame header): one read instead of one per segment and
+ * per IFD, each a trip through the thread pool. Past them the walk reads the file.
+ */
+const HEAD_BYTES = 64 * 1024;
+
+/** `length` bytes of the file from `pos`, fewer where it ends: from its first bytes when they hold them. */
+type ReadAt = (pos: number, length: number) => Promise<Buffer>;
+
+function readerOver(handle: FileHandle, first: Buffer): ReadAt {
+  return async (pos, length) => {
+    if (pos + length <= first.length) return first.subarray(pos, pos + length);
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(length), 0, length, pos);
+    return buffer.subarray(0, bytesRead);
+  };
+}
+
 /** Walks a JPEG's header segments up to its first scan (or the first that cannot be read). */
 export async function readJpegHeader(file: string): Promise<JpegHeader> {
   const handle = await fsp.open(file, "r");
   try {
     const { size } = await handle.stat();
     const found: JpegHeader = { size, frame: null, previews: false, thumbnail: null };
-    // A segment's marker and length, then as much of its payload as the tests below read.
-    const head = Buffer.alloc(4 + XMP_HEADER.length);
+    const first = await handle.read(Buffer.alloc(Math.min(size, HEAD_BYTES)), 0, Math.min(size, HEAD_BYTES), 0);
+    const read = readerOver(handle, first.buffer.subarray(0, first.bytesRead));
     let exifSeen = false;
     let pos = 2;
     for (let n = 0; n < MAX_HEADER_SEGMENTS && pos + 4 <= size; n++) {
-      const { bytesRead } = await handle.read(head, 0, head.length, pos);
+      // A segment's marker and length, then as much of its payload as the tests below read.
+      const head = await read(pos, 4 + XMP_HEADER.length);
+      const bytesRead = head.length;
       if (bytesRead < 4 || head[0] !== 0xff) break;
       const marker = head[1]!;
       if (marker === 0xda || marker === 0xd9) break;
@@ -52,7 +72,7 @@ export async function readJpegHeader(file: string): Promise<JpegHeader> {
       if (isFrameHeader(marker) && payload.length >= 5) found.frame ??= { height: payload.readUInt16BE(1), width: payload.readUInt16BE(3) };
       else if (marker === 0xe1 && payload.toString("latin1", 0, 6) === "Exif\0\0") {
         // The first EXIF block is the one readers take (ExifTool's ThumbnailOffset is its).
-        const ifd1 = exifSeen ? false : await thumbnailIfd(handle, pos + 10, end);
+        const ifd1 = exifSeen ? false : await thumbnailIfd(read, pos + 10, end);
         exifSeen = true;
         if (ifd1 !== false) {
           found.previews = true;
@@ -93,11 +113,11 @@ interface TiffView {
  * where EXIF keeps its thumbnail: false when IFD0 links to none, null when the layout cannot be
  * read (a preview may then be anywhere).
  */
-async function thumbnailIfd(handle: FileHandle, tiff: number, end: number): Promise<{ view: TiffView; offset: number } | false | null> {
+async function thumbnailIfd(read: ReadAt, tiff: number, end: number): Promise<{ view: TiffView; offset: number } | false | null> {
   const at = async (offset: number, length: number): Promise<Buffer | null> => {
     if (offset < tiff || offset + length > end) return null;
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(length), 0, length, offset);
-    return bytesRead === length ? buffer : null;
+    const bytes = await read(offset, length);
+    return bytes.length === length ? bytes : null;
   };
   const header = await at(tiff, 8);
   if (header == null) return null;
