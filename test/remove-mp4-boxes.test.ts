@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanIsoBoxes } from "../src/cleaners/media/iso-rewrite.js";
 import { rewriteMoov } from "../src/cleaners/media/iso-moov.js";
-import { removeSampleSeiUserData } from "../src/cleaners/media/iso-sei.js";
+import { removeSampleSeiUserData, seiUserDataLeft } from "../src/cleaners/media/iso-sei.js";
 import { isoShapeHolds } from "../src/cleaners/proof/iso-proof.js";
 import { isDescriptive } from "../src/cleaners/keep.js";
 import { isMediaStructural } from "../src/cleaners/media/structural.js";
@@ -196,8 +196,13 @@ describe("SEI user data found through the sample tables", () => {
     const copy = path.join(dir, "sei-samples.mp4");
     await fs.writeFile(copy, bytes);
     // The encoder's own message, a position on each of the 10 pictures, the planted identification on two (as remove-sei.test.ts counts).
-    expect(await removeSampleSeiUserData(copy, track)).toBe(13);
+    const removed = await removeSampleSeiUserData(copy, track);
+    expect(removed?.messages).toBe(13);
     const cleaned = await fs.readFile(copy);
+    // Every sample it wrote to is named, and none of those named still holds user data.
+    expect(removed?.changed.length).toBeGreaterThan(0);
+    expect(await seiUserDataLeft(copy, { ...track, samples: removed!.changed })).toBe(0);
+    expect(await seiUserDataLeft(copy, track)).toBe(0);
     expect(await findMarker(cleaned, MARKER)).toEqual([]);
     expect(cleaned.includes("x264 - core")).toBe(false);
     expect(cleaned.length).toBe(bytes.length);

@@ -4,9 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamHash } from "./helpers/make-media.js";
-import { captionsOf, frameSideData, makeSeiVideo, type SeiCodec, type SeiContainer } from "./helpers/make-sei.js";
+import { captionsOf, frameSideData, identificationSeiNal, makeSeiVideo, type SeiCodec, type SeiContainer } from "./helpers/make-sei.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { badMatroskaCrcs } from "./helpers/matroska-crc.js";
+import { replacePayload } from "./helpers/plant-boxes.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
@@ -78,4 +79,32 @@ describe("SEI user data in H.264 and HEVC", () => {
     },
     60_000,
   );
+
+  // The box rewrite finds SEI through the sample tables, which never reach the avcC: such a record
+  // must go to ffmpeg's scan (mp4toannexb puts its parameter sets before the stream), not be let
+  // through (on main the copy was refused after the fact, 422).
+  it("h264 in mp4 with an SEI unit among the avcC's parameter sets: it goes too, decoded frames identical", async () => {
+    const file = await makeSeiVideo(dir, "h264", "mp4", MARKER);
+    const second = `Avccmark${crypto.randomBytes(6).toString("hex")}`;
+    await replacePayload(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "avcC"], (avcc) => {
+      let at = 6;
+      for (let n = 0; n < (avcc[5]! & 0x1f); n++) at += 2 + avcc.readUInt16BE(at);
+      const nal = identificationSeiNal(second);
+      const entry = Buffer.concat([Buffer.from([nal.length >> 8, nal.length & 0xff]), nal]);
+      const out = Buffer.concat([avcc.subarray(0, at), entry, avcc.subarray(at)]);
+      out[5] = (out[5]! & 0xe0) | ((out[5]! & 0x1f) + 1);
+      return out;
+    });
+    expect(await findMarker(file, second)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-avcc-sei.mp4");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, second)).toEqual([]);
+    expect((body["removed"] as Record<string, number>)["seiUserData"]).toBeGreaterThanOrEqual(14);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+  }, 60_000);
 });

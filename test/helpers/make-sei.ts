@@ -102,6 +102,11 @@ function escape(rbsp: Buffer): Buffer {
   return Buffer.from(out);
 }
 
+/** An H.264 SEI NAL unit (no start code) holding only the x264-style identification with `marker`. */
+export function identificationSeiNal(marker: string): Buffer {
+  return Buffer.concat([Buffer.from([0x06]), escape(Buffer.concat([message(5, identification(marker)), Buffer.from([0x80])]))]);
+}
+
 /** Puts our SEI NAL unit before the first slice of every access unit (one slice per picture). */
 function insertSei(stream: Buffer, codec: SeiCodec, marker: string): Buffer {
   const header = codec === "h264" ? [0x06] : [0x4e, 0x01];

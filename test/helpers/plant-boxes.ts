@@ -15,10 +15,12 @@ interface Found {
 
 /** Sound sample entries (version 0) whose codec configuration boxes a path may step into. */
 const SOUND_ENTRIES = new Set(["mp4a", "alac", "samr"]);
+/** Visual sample entries whose codec configuration boxes (`avcC`, `hvcC`) a path may step into. */
+const VISUAL_ENTRIES = new Set(["avc1", "avc3", "hvc1", "hev1"]);
 
-/** Where a box's children start: after the header, the version and count of `stsd`, or a sound entry's fixed fields. */
+/** Where a box's children start: after the header, the version and count of `stsd`, or a sound or visual entry's fixed fields. */
 function childrenStart(buf: Buffer, box: Found): number {
-  return box.at + 8 + (box.type === "stsd" ? 8 : SOUND_ENTRIES.has(box.type) ? 28 : 0);
+  return box.at + 8 + (box.type === "stsd" ? 8 : SOUND_ENTRIES.has(box.type) ? 28 : VISUAL_ENTRIES.has(box.type) ? 78 : 0);
 }
 
 /** The chain of boxes down a path of types (`["moov", "trak", "mdia"]`), the first of each type; `"entry"` is the first sample entry of an `stsd`. */
@@ -48,13 +50,22 @@ function findPath(buf: Buffer, path: readonly string[]): Found[] {
 
 /** `bytes` inserted at the end of the last box of `path`, every box around it grown to match. */
 export async function appendInside(file: string, path: readonly string[], bytes: Buffer): Promise<void> {
+  await replacePayload(file, path, (payload) => Buffer.concat([payload, bytes]));
+}
+
+/** The payload of the last box of `path` (what follows its 8-byte header) replaced by `change`'s, every box around it resized to match. */
+export async function replacePayload(file: string, path: readonly string[], change: (payload: Buffer) => Buffer): Promise<void> {
   const buf = await fs.readFile(file);
   const chain = findPath(buf, path);
   const last = chain[chain.length - 1]!;
   const end = last.at + last.size;
-  if (end <= mediaStart(buf)) shiftChunkOffsets(buf, 0, buf.length, bytes.length);
-  for (const box of chain) buf.writeUInt32BE(box.size + bytes.length, box.at);
-  await fs.writeFile(file, Buffer.concat([buf.subarray(0, end), bytes, buf.subarray(end)]));
+  const payload = change(Buffer.from(buf.subarray(last.at + 8, end)));
+  const growth = payload.length - (last.size - 8);
+  const out = Buffer.concat([buf.subarray(0, last.at + 8), payload, buf.subarray(end)]);
+  for (const box of chain) out.writeUInt32BE(box.size + growth, box.at);
+  // Shifted in the new bytes, once the boxes have their new sizes: the payload may hold tables too.
+  if (end <= mediaStart(buf)) shiftChunkOffsets(out, 0, out.length, growth);
+  await fs.writeFile(file, out);
 }
 
 /** A box of a type no writer uses, holding `text`. */

@@ -3,7 +3,7 @@ import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
 import { cleanEsds } from "./iso-mpeg4.js";
-import { cleanHvccSei, nalLengthSize } from "./iso-sei.js";
+import { cleanAvccSei, cleanHvccSei, nalLengthSize } from "./iso-sei.js";
 import { plainJp2Header } from "../image/jp2-header.js";
 import type { SeiCodec } from "./sei.js";
 
@@ -416,9 +416,9 @@ function blankMakers(buf: Buffer, from: number, to: number, out: Buffer, stsdAt:
 const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h264", hvc1: "hevc", hev1: "hevc" };
 
 /**
- * The NAL length size from the entry's `avcC`/`hvcC`, with the SEI user data of an `hvcC` cleaned
- * in `out` (the copy of the `stsd` that starts at `stsdAt`); null when the record is missing or
- * malformed.
+ * The NAL length size from the entry's `avcC`/`hvcC`, with the SEI user data of its NAL arrays
+ * cleaned in `out` (the copy of the `stsd` that starts at `stsdAt`); null when the record is
+ * missing or malformed.
  */
 function nalFraming(buf: Buffer, from: number, to: number, codec: SeiCodec, out: Buffer, stsdAt: number): Descriptions["nal"] {
   const config = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === (codec === "h264" ? "avcC" : "hvcC"));
@@ -426,8 +426,7 @@ function nalFraming(buf: Buffer, from: number, to: number, codec: SeiCodec, out:
   const record = buf.subarray(config[0]!.at + config[0]!.header, config[0]!.at + config[0]!.size);
   const lengthSize = nalLengthSize(record, codec);
   if (lengthSize == null) return null;
-  if (codec === "h264") return { lengthSize, headerMessages: 0 };
-  const cleaned = cleanHvccSei(record);
+  const cleaned = codec === "h264" ? cleanAvccSei(record) : cleanHvccSei(record);
   if (cleaned == null) return null;
   cleaned.record.copy(out, config[0]!.at + config[0]!.header - stsdAt);
   return { lengthSize, headerMessages: cleaned.messages };

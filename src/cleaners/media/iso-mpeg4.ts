@@ -1,12 +1,11 @@
 import fsp, { type FileHandle } from "node:fs/promises";
 import type { Range } from "./iso-samples.js";
 import { blankUserData, unitsWithText } from "./mpeg4-user-data.js";
+import { forEachRange } from "./range-windows.js";
 
 /** MP4 knows no fourcc for this codec beyond `mp4v`, which makes no decoder assume an encoder. */
 const ISO_TAG = "mp4v";
 
-/** Bytes read at a time; a larger chunk of samples is read whole, up to MAX_CHUNK. */
-const WINDOW = 4 * 1024 * 1024;
 /** A chunk of samples larger than this is not walked: the track goes to the remux. */
 export const MAX_CHUNK = 64 * 1024 * 1024;
 
@@ -78,34 +77,20 @@ export async function walkSampleUserData(file: string, chunks: readonly Range[],
   try {
     let units = 0;
     const changed: Range[] = [];
-    // One buffer for the whole walk (zeroing a fresh 4 MB one per window cost more than the search);
-    // only the bytes just read from the file are ever looked at.
-    let buf = Buffer.allocUnsafeSlow(WINDOW);
-    let window = buf.subarray(0, 0);
-    let windowStart = 0;
-    for (const chunk of chunks) {
-      const size = chunk.end - chunk.start;
-      if (size > MAX_CHUNK) return null;
-      if (chunk.start < windowStart || chunk.end > windowStart + window.length) {
-        if (size > buf.length) buf = Buffer.allocUnsafeSlow(size);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, chunk.start);
-        if (bytesRead < size) return null;
-        window = buf.subarray(0, bytesRead);
-        windowStart = chunk.start;
-      }
-      const from = chunk.start - windowStart;
+    const walked = await forEachRange(fh, chunks, MAX_CHUNK, async (window, from, to, chunk) => {
       if (dryRun) {
-        units += unitsWithText(window, ISO_TAG, from, from + size);
-        continue;
+        units += unitsWithText(window, ISO_TAG, from, to);
+        return true;
       }
-      const blanked = blankUserData(window, ISO_TAG, from, from + size);
+      const blanked = blankUserData(window, ISO_TAG, from, to);
       if (blanked > 0) {
         units += blanked;
         changed.push(chunk);
-        await writeAll(fh, window.subarray(from, from + size), chunk.start);
+        await writeAll(fh, window.subarray(from, to), chunk.start);
       }
-    }
-    return { units, changed };
+      return true;
+    });
+    return walked ? { units, changed } : null;
   } finally {
     await fh.close();
   }

@@ -8,10 +8,10 @@ import type { MediaSource } from "./ffmpeg.js";
 import { wholeFile } from "./patch-pieces.js";
 import { walkAacSamples } from "./iso-aac.js";
 import { MAX_CHUNK, walkSampleUserData } from "./iso-mpeg4.js";
-import { removeSampleSeiUserData } from "./iso-sei.js";
+import { removeSampleSeiUserData, seiUserDataLeft } from "./iso-sei.js";
 import { BadFileError } from "../errors.js";
 import { blankFrameComments } from "../image/jp2-codestream-comments.js";
-import { expectNoSeiUserData, removeSeiUserData, type SeiCodec } from "./sei.js";
+import { removeSeiUserData, type SeiCodec } from "./sei.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
@@ -53,8 +53,9 @@ const ZEROS_AT_ONCE = 1024 * 1024;
  * - `ftyp` keeps its major brand (ExifTool's and players' file type), with ffmpeg's minor version
  *   and makers' compatible brands replaced;
  * - SEI user data in H.264/HEVC is overwritten as after the remux (`sei.ts`), found through the
- *   sample tables (`iso-sei.ts`) instead of an ffmpeg scan of the whole stream, and the copy's
- *   stream is then read by ffmpeg to check that none is left;
+ *   sample tables (`iso-sei.ts`) instead of an ffmpeg scan of the whole stream, and in the
+ *   `avcC`/`hvcC` parameter sets; the samples written to are read again, and the new `moov`
+ *   rewritten again, to check that none is left;
  * - MPEG-4 Part 2 user data (`mpeg4-user-data.ts`) is blanked in the `esds` and in the samples,
  *   found through the sample tables, and the samples written to are read again to check that
  *   none is left;
@@ -89,11 +90,18 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     // Video tracks are never dropped, so the n-th video stream is the same one in both files.
     const stream = `V:${track.videoOrdinal}`;
     const copy = { ...source, file: output };
-    const inSamples = track.nal == null ? null : await removeSampleSeiUserData(output, { codec, lengthSize: track.nal.lengthSize, samples: track.nal.samples });
-    if (inSamples != null) {
-      // ffmpeg's own read of the copy's stream (headers included) still judges the result.
-      await expectNoSeiUserData(copy, stream, codec, workDir);
-      seiUserData += inSamples + track.nal!.headerMessages;
+    const nal = track.nal == null ? null : { codec, lengthSize: track.nal.lengthSize, samples: track.nal.samples };
+    const inSamples = nal == null ? null : await removeSampleSeiUserData(output, nal);
+    if (nal != null && inSamples != null) {
+      // The walk read every sample of the copy: one it did not write to holds no user data; those it
+      // wrote to are read again. The headers as written: rewriting the new moov again must find no
+      // message in an avcC or hvcC.
+      const left = await seiUserDataLeft(output, { ...nal, samples: inSamples.changed });
+      const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.nal?.headerMessages ?? 0), 0);
+      if (left !== 0 || again !== 0) {
+        throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`SEI user-data messages left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
+      }
+      seiUserData += inSamples.messages + track.nal!.headerMessages;
     } else {
       seiUserData += await removeSeiUserData(source, stream, copy, stream, () => Promise.resolve(wholeFile), codec, workDir);
     }

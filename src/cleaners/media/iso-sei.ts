@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
+import fsp, { type FileHandle } from "node:fs/promises";
 import type { Range } from "./iso-samples.js";
+import { forEachRange } from "./range-windows.js";
 import { type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
 
 /** An H.264/HEVC track of an MP4/MOV: its samples are NAL units, each after a big-endian length. */
@@ -11,8 +12,6 @@ export interface NalTrack {
   samples: Range[];
 }
 
-/** Bytes read at a time; a larger sample is read whole. */
-const WINDOW = 4 * 1024 * 1024;
 /** A sample larger than this is not walked here (left to ffmpeg's scan). */
 const MAX_SAMPLE = 64 * 1024 * 1024;
 
@@ -30,52 +29,73 @@ function trimmed(nal: Buffer): Buffer {
   return nal.subarray(0, end);
 }
 
+/** What `removeSampleSeiUserData` did. */
+export interface SampleSei {
+  /** User-data messages removed. */
+  messages: number;
+  /** The samples written to. */
+  changed: Range[];
+}
+
 /**
  * The SEI user data of one track's samples, overwritten in place where the sample tables say the
  * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream). Resolves to
- * the number of messages removed, or null, having written nothing, when a sample's NAL lengths do
- * not add up to it: that stream is left to the ffmpeg scan.
+ * the messages removed and the samples changed, or null, having written nothing, when a sample's
+ * NAL lengths do not add up to it: that stream is left to the ffmpeg scan.
  */
-export async function removeSampleSeiUserData(file: string, track: NalTrack): Promise<number | null> {
+export async function removeSampleSeiUserData(file: string, track: NalTrack): Promise<SampleSei | null> {
   const fh = await fsp.open(file, "r+");
   try {
     const patches: Array<{ at: number; bytes: Buffer }> = [];
+    const changed: Range[] = [];
     let messages = 0;
-    let window = Buffer.alloc(0);
-    let windowStart = 0;
-    for (const sample of track.samples) {
-      const size = sample.end - sample.start;
-      if (size > MAX_SAMPLE) return null;
-      if (sample.start < windowStart || sample.end > windowStart + window.length) {
-        const length = Math.max(WINDOW, size);
-        const buf = Buffer.alloc(length);
-        const { bytesRead } = await fh.read(buf, 0, length, sample.start);
-        if (bytesRead < size) return null;
-        window = buf.subarray(0, bytesRead);
-        windowStart = sample.start;
-      }
-      const bytes = window.subarray(sample.start - windowStart, sample.end - windowStart);
-      for (let pos = 0; pos < bytes.length; ) {
-        if (pos + track.lengthSize > bytes.length) return null;
-        const length = bytes.readUIntBE(pos, track.lengthSize);
-        const from = pos + track.lengthSize;
-        if (from + length > bytes.length) return null;
-        const nal = trimmed(bytes.subarray(from, from + length));
-        if (isSei(nal, track.codec)) {
-          const clean = withoutUserData(nal, track.codec);
-          if (clean != null) {
-            messages += userDataCount(nal, track.codec);
-            patches.push({ at: sample.start + from, bytes: clean });
-          }
-        }
-        pos = from + length;
-      }
-    }
+    const read = await forEachSei(fh, track, (nal, at, sample) => {
+      const clean = withoutUserData(nal, track.codec);
+      if (clean == null) return;
+      messages += userDataCount(nal, track.codec);
+      patches.push({ at, bytes: clean });
+      if (changed[changed.length - 1] !== sample) changed.push(sample);
+    });
+    if (!read) return null;
     for (const p of patches) await fh.write(p.bytes, 0, p.bytes.length, p.at);
-    return messages;
+    return { messages, changed };
   } finally {
     await fh.close();
   }
+}
+
+/** The SEI user-data messages left in the samples of `track` in `file`; null when a sample's NAL lengths do not add up. */
+export async function seiUserDataLeft(file: string, track: NalTrack): Promise<number | null> {
+  const fh = await fsp.open(file, "r");
+  try {
+    let left = 0;
+    const read = await forEachSei(fh, track, (nal) => {
+      left += userDataCount(nal, track.codec);
+    });
+    return read ? left : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Hands every SEI NAL unit of the track's samples to `onSei` (trailing zeros cut, with its place
+ * in the file and its sample), reading the samples a window at a time. False when a sample is too
+ * large or its NAL lengths do not add up to it.
+ */
+async function forEachSei(fh: FileHandle, track: NalTrack, onSei: (nal: Buffer, at: number, sample: Range) => void): Promise<boolean> {
+  return forEachRange(fh, track.samples, MAX_SAMPLE, (window, start, end, sample) => {
+    for (let pos = start; pos < end; ) {
+      const from = pos + track.lengthSize;
+      if (from > end) return false;
+      const length = window.readUIntBE(pos, track.lengthSize);
+      if (from + length > end) return false;
+      const nal = trimmed(window.subarray(from, from + length));
+      if (isSei(nal, track.codec)) onSei(nal, sample.start + from - start, sample);
+      pos = from + length;
+    }
+    return true;
+  });
 }
 
 /** `avcC`/`hvcC`: the length size of the NAL units in the samples, or null when malformed. */
@@ -99,18 +119,64 @@ export function cleanHvccSei(record: Buffer): { record: Buffer; messages: number
     if (pos + 3 > out.length) return null;
     const count = out.readUInt16BE(pos + 1);
     pos += 3;
-    for (let n = 0; n < count; n++) {
-      if (pos + 2 > out.length) return null;
-      const length = out.readUInt16BE(pos);
-      if (pos + 2 + length > out.length) return null;
-      const nal = trimmed(out.subarray(pos + 2, pos + 2 + length));
-      const clean = isSei(nal, "hevc") ? withoutUserData(nal, "hevc") : null;
-      if (clean != null) {
-        messages += userDataCount(nal, "hevc");
-        clean.copy(nal);
-      }
-      pos += 2 + length;
-    }
+    const units = nalArray(out, pos, count);
+    if (units == null) return null;
+    messages += cleanUnits(out, pos, units, "hevc");
+    pos = units;
   }
   return pos === out.length ? { record: out, messages } : null;
+}
+
+/** Profiles (Baseline, Main, Extended) whose `avcC` ends after the PPS; the others' may go on with the chroma format, bit depths and SPS extensions (ISO/IEC 14496-15 5.3.3.1.2). */
+const PROFILES_WITHOUT_EXTENSION = new Set([66, 77, 88]);
+
+/**
+ * An `avcC` record with the SEI user data in its parameter set arrays overwritten, and the number
+ * of messages removed: a writer may put any NAL unit there, where neither the sample walk nor
+ * ffmpeg's mp4toannexb (which hands on only the SPS and PPS it expects) looks, and no decoder
+ * needs the text. Null when the SPS and PPS arrays run past the record.
+ */
+export function cleanAvccSei(record: Buffer): { record: Buffer; messages: number } | null {
+  if (record.length < 7) return null;
+  const out = Buffer.from(record);
+  let messages = 0;
+  let pos = 5;
+  // The SPS count is the low 5 bits of its byte, the PPS count a whole byte.
+  for (const countMask of [0x1f, 0xff]) {
+    const count = out[pos];
+    if (count == null) return null;
+    const end = nalArray(out, pos + 1, count & countMask);
+    if (end == null) return null;
+    messages += cleanUnits(out, pos + 1, end, "h264");
+    pos = end;
+  }
+  // What follows is the extension of the profiles that have one, when it adds up; anything else
+  // there is no NAL unit that a decoder reads.
+  const extension = pos + 4 <= out.length && !PROFILES_WITHOUT_EXTENSION.has(out[1]!) ? nalArray(out, pos + 4, out[pos + 3]!) : null;
+  if (extension != null) messages += cleanUnits(out, pos + 4, extension, "h264");
+  return { record: out, messages };
+}
+
+/** Where an array of `count` NAL units, each after a 16-bit length, that starts at `from` ends; null when it runs past the buffer. */
+function nalArray(buf: Buffer, from: number, count: number): number | null {
+  let pos = from;
+  for (let n = 0; n < count; n++) {
+    if (pos + 2 > buf.length) return null;
+    pos += 2 + buf.readUInt16BE(pos);
+    if (pos > buf.length) return null;
+  }
+  return pos;
+}
+
+/** Overwrites the SEI user data of the length-prefixed NAL units in `buf[from, to)` in place; the messages removed. */
+function cleanUnits(buf: Buffer, from: number, to: number, codec: SeiCodec): number {
+  let messages = 0;
+  for (let pos = from; pos < to; pos += 2 + buf.readUInt16BE(pos)) {
+    const nal = trimmed(buf.subarray(pos + 2, pos + 2 + buf.readUInt16BE(pos)));
+    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : null;
+    if (clean == null) continue;
+    messages += userDataCount(nal, codec);
+    clean.copy(nal);
+  }
+  return messages;
 }

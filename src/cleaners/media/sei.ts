@@ -225,7 +225,7 @@ export async function removeSeiUserData(
 }
 
 /** Reads the copy's SEI again: no user data may be left in it. */
-export async function expectNoSeiUserData(output: MediaSource, outputStream: StreamSpec, codec: SeiCodec, workDir: string): Promise<void> {
+async function expectNoSeiUserData(output: MediaSource, outputStream: StreamSpec, codec: SeiCodec, workDir: string): Promise<void> {
   const left = (await seiUnits(output, outputStream, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
   if (left > 0) {
     throw new BadFileError(
