@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { readHead } from "../file-bytes.js";
+import { readHeadSync } from "../file-bytes.js";
 import type { CleanContext } from "../types.js";
 import { DCT_FILTERS, pictureChain, storedAsPicture, undoLeadingFilters, type PictureChain } from "./filter-chains.js";
 import type { ObjectView } from "./object-view.js";
@@ -59,7 +59,7 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
     if (!("stream" in obj) || attached.has(key)) continue;
     const { dict, datafile: source } = obj.stream;
     if (source == null) continue;
-    const head = await readHead(source, HEAD_BYTES);
+    const head = readHeadSync(source, HEAD_BYTES);
     const jpegBytes = startsLikeJpeg(head);
     // Stored data that is a JPEG already is cleaned as one whatever its dictionary says; so is
     // one deflated behind a damaged dictionary (`/Fimter`, `/DCTDecodf`: a flipped bit).
@@ -71,7 +71,7 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
   if (chained.size > 0) {
     for (const [key, source] of await undoLeadingFilters(view.doc.qpdf[0], chained, ctx.workDir, "dct")) {
       const { dict, chain, sniffed } = chained.get(key)!;
-      const picture = !sniffed && dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && startsLikeJpeg(await readHead(source, HEAD_BYTES));
+      const picture = !sniffed && dict["/Subtype"] === "/Image" && behindFlateAlone(chain) && startsLikeJpeg(readHeadSync(source, HEAD_BYTES));
       found.push({ key, dict, source, picture, chain, sniffed });
     }
   }

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { BadFileError, TooComplexError } from "../errors.js";
@@ -132,7 +131,7 @@ function storedAs(d: PdfDict): "plain" | "flate" | "other" {
  * read), others in chunks.
  */
 async function scan(file: string, flate: boolean, budget: number): Promise<{ found: boolean; scanned: number }> {
-  const whole = await readSmall(file, flate);
+  const whole = readSmall(file, flate);
   if (whole != null) {
     if (whole.length > budget) throw new TooComplexError(`the PDF's content streams inflate to more than ${MAX_SCANNED_BYTES} bytes`);
     return { found: whole.includes(ID) && INLINE_JPEG.test(whole.toString("latin1")), scanned: whole.length };
@@ -140,14 +139,18 @@ async function scan(file: string, flate: boolean, budget: number): Promise<{ fou
   return scanInChunks(file, flate, budget);
 }
 
-/** A stream's data as a whole where it is small, stored and (when `flate`) inflated; null otherwise. */
-async function readSmall(file: string, flate: boolean): Promise<Buffer | null> {
-  const handle = await fsp.open(file, "r");
+/**
+ * A stream's data as a whole where it is small, stored and (when `flate`) inflated; null otherwise.
+ * Read in place (cleaners run on worker threads): a promise for each open, stat, read and close of
+ * a page's few hundred bytes cost more than the reading.
+ */
+function readSmall(file: string, flate: boolean): Buffer | null {
+  const fd = fs.openSync(file, "r");
   try {
-    const { size } = await handle.stat();
+    const size = fs.fstatSync(fd).size;
     if (size > SMALL_STREAM_BYTES) return null;
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(size), 0, size, 0);
-    const stored = buffer.subarray(0, bytesRead);
+    const buffer = Buffer.alloc(size);
+    const stored = buffer.subarray(0, fs.readSync(fd, buffer, 0, size, 0));
     if (!flate) return stored;
     // Broken or cut-short Flate data gives what inflates of it (as the chunked read does).
     return zlib.inflateSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: SMALL_STREAM_BYTES * 16 });
@@ -156,7 +159,7 @@ async function readSmall(file: string, flate: boolean): Promise<Buffer | null> {
     if (err instanceof RangeError || isZlibError(err)) return null;
     throw err;
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
