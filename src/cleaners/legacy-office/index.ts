@@ -181,6 +181,7 @@ export const legacyOfficeCleaner: Cleaner = {
       );
     }
     nameProgram(doc);
+    renameRoot(doc);
     const empty = doc.FileIndex.every((e, i) => i === 0 || e.type === 0 || sameName(e.name, LIBRARY_STREAM));
     const out = empty ? emptyStorage(doc.FileIndex[0]!) : (CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
     await fsp.writeFile(ctx.output, out, { flag: "wx" });
@@ -195,6 +196,20 @@ export const legacyOfficeCleaner: Cleaner = {
     return neutral != null && (typeof t.value === "string" || typeof t.value === "number") && neutral(String(t.value));
   },
 };
+
+/**
+ * The root storage is named "Root Entry" ([MS-CFB] 2.6.2), which the library writes from the
+ * paths: any other name (31 characters of the writer's choosing, which no reader shows) would go
+ * back as it was. One character is left as it is: PowerPoint gives some empty object storages one
+ * (Tika's testPPT.ppt), and the standard name would not deflate into the record's room.
+ */
+function renameRoot(doc: CFB.CFB$Container): void {
+  const root = doc.FullPaths[0] ?? "";
+  const name = doc.FileIndex[0]?.name ?? "";
+  if (name === "Root Entry" || [...name].length <= 1) return;
+  doc.FullPaths = doc.FullPaths.map((p) => (p.startsWith(root) ? `Root Entry/${p.slice(root.length)}` : p));
+  doc.FileIndex[0]!.name = "Root Entry";
+}
 
 /** "Root Entry/WordDocument" -> "WordDocument": paths inside the root storage. */
 function inner(fullPath: string): string {
