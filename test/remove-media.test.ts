@@ -7,12 +7,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remux } from "../src/cleaners/media/ffmpeg.js";
 import { BadFileError } from "../src/cleaners/errors.js";
-import { type HiddenMediaKind, type MediaKind, makeHiddenMedia, makeMarkedMedia, mediaContent, streamHash, streamKinds } from "./helpers/make-media.js";
+import { type HiddenMediaKind, type MediaKind, makeHiddenMedia, makeMarkedMedia, mediaContent, quickTimeTags, streamHash, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { badMatroskaCrcs } from "./helpers/matroska-crc.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { exiftool, run } from "./helpers/tools.js";
+import { exiftool, ffmpegQuiet, run } from "./helpers/tools.js";
 
 let server: RunningServer;
 let dir: string;
@@ -325,6 +325,20 @@ describe("hidden content in audio and video", () => {
       expect.stringMatching(/^Format: Name, Fontname,/),
       expect.stringMatching(/^Style: Default,Arial,20,/),
     ]);
+  });
+
+  it("cleans a MOV of IMA4 sound, whose channel layout box (`chan`) ffmpeg writes (was refused: NumChannelDescriptions left)", async () => {
+    const file = path.join(dir, "ima4.mov");
+    await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:d=2", "-f", "lavfi", "-i", "sine=d=2", "-c:v", "libx264", "-c:a", "adpcm_ima_qt", file]);
+    await quickTimeTags(file, MARKER);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-ima4.mov");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await mediaContent(out)).toEqual(await mediaContent(file));
   });
 
   // The way two real QuickTime files came back with every track dropped: tracks whose samples

@@ -3,6 +3,7 @@ import { FileBytes } from "../file-bytes.js";
 import { checkHeifItems } from "../image/heif-item-screen.js";
 import { JumbfTally } from "../image/jumbf-screen.js";
 import { checkC2paUuidBox } from "./iso-c2pa-screen.js";
+import { checkSampleTables, type SampleTables } from "./iso-sample-screen.js";
 
 /** The first box types by which ExifTool takes a file for QuickTime / ISO BMFF (its MOV magic number). */
 const FIRST_BOXES = new Set(["free", "skip", "wide", "ftyp", "pnot", "PICT", "pict", "moov", "mdat", "junk", "uuid"]);
@@ -106,7 +107,10 @@ export async function checkIsoShape(file: string, opts: { hide?: boolean } = {})
   }
 }
 
-type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number; metas: Span[] };
+type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number; metas: Span[]; tracks: SampleTables[] };
+
+/** The boxes of a track's sample table that place its samples in the file, by kind. */
+const SAMPLE_TABLES: Readonly<Record<string, "sizes" | "offsets" | "chunks">> = { stsz: "sizes", stz2: "sizes", stco: "offsets", co64: "offsets", stsc: "chunks" };
 
 /**
  * A run of plain fragments and of the media data and segment heads between them. Its last segment
@@ -126,7 +130,7 @@ interface Run {
 }
 
 async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
-  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [] };
+  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [], tracks: [] };
   const shape: IsoShape = { hidden: [], hiddenBoxes: 0 };
   let run: Run | null = null;
   const jumbf = new JumbfTally();
@@ -152,6 +156,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
   }
   if (run != null) endRun(run, count, shape);
   await checkHeifItems(src, count.metas);
+  await checkSampleTables(src, count.tracks);
   return shape;
 }
 
@@ -212,8 +217,11 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
   // Depth-first without recursion: the ends of the open containers and their types.
   const ends: number[] = [];
   const parents: string[] = [];
+  // The track whose boxes are being walked, and those of the open containers.
+  const tracks: Array<SampleTables | null> = [];
   let end = to;
   let parent = "";
+  let track: SampleTables | null = null;
   // How many containers were open when the `moof` holding the walk was entered (-1: none holds it).
   let fragmentDepth = -1;
   for (let at = from; ; ) {
@@ -223,6 +231,7 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
       at = end;
       end = outer;
       parent = parents.pop() ?? "";
+      track = tracks.pop() ?? null;
       if (ends.length <= fragmentDepth) fragmentDepth = -1;
       continue;
     }
@@ -232,6 +241,7 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
       continue;
     }
     countBox(count, box.type, ends.length === 0, fragmentDepth >= 0);
+    if (track != null) await noteSampleTable(src, track, parent, box.type, at + box.header, at + box.size);
     const children = OPAQUE.has(box.type) ? null : await childrenAt(src, box.type, parent, at + box.header, at + box.size);
     if (children == null) {
       at += box.size;
@@ -241,10 +251,22 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
     if (box.type === "moof" && fragmentDepth < 0) fragmentDepth = ends.length;
     ends.push(end);
     parents.push(parent);
+    tracks.push(track);
+    if (box.type === "trak") {
+      track = { handler: "", sizes: [], offsets: [], chunks: [] };
+      count.tracks.push(track);
+    }
     end = at + box.size;
     parent = box.type;
     at = children;
   }
+}
+
+/** Notes where a track's handler type and sample tables are (see iso-sample-screen.ts). */
+async function noteSampleTable(src: FileBytes, track: SampleTables, parent: string, type: string, from: number, to: number): Promise<void> {
+  const kind = parent === "stbl" ? SAMPLE_TABLES[type] : undefined;
+  if (kind != null) track[kind].push({ type, from, to });
+  else if (parent === "mdia" && type === "hdlr" && to - from >= 12) track.handler = (await src.read(from + 8, 4)).toString("latin1");
 }
 
 /** Counts one box, refusing the file past either limit. */

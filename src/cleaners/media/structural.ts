@@ -24,6 +24,8 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "SyncSampleTable", "CompositionTimeToSample", "TimeToSampleTable", "SampleToChunk", "SampleSizes",
     "ChunkOffset", "ChunkOffset64", "SampleGroupDescription", "SampleToGroup", "SampleDependencyTypes",
     "AudioFormat", "AudioChannels", "AudioBitsPerSample", "AudioSampleRate", "LayoutFlags", "AudioChannelTypes",
+    // The `chan` box (a sound track's channel layout), which ffmpeg writes for QuickTime sound such as IMA4.
+    "NumChannelDescriptions",
     // In a MOV's sound description, the `frma` box naming the original format.
     "PurchaseFileFormat",
     "OtherFormat", "TextFace", "TextSize", "TextColor", "BackgroundColor", "FontName", "DefaultTextBox", "FontSize",
