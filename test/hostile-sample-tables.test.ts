@@ -140,6 +140,21 @@ describe("sample tables that read the same bytes over and over", () => {
     await expectRefusedBoth("many-cues.mov", data);
   }, 120_000);
 
+  it("a Novatek GPS list (moov/gps) of 20,000 places over the same 4 MB is a quick 422 (ExifTool read them to its 60 s timeout)", async () => {
+    const base = await movie("novatek.mp4", false); // ffmpeg writes moov last: nothing moves when it grows
+    const moovAt = base.indexOf("moov", 0, "latin1") - 4;
+    const count = 20_000;
+    const size = 4_000_000;
+    const list = box("gps ", u32(0x101, count), Buffer.concat(Array<Buffer>(count).fill(u32(0, size))));
+    const moov = base.subarray(moovAt);
+    // ExifTool reads the list only where no track has named a handler yet: first in moov.
+    const grown = Buffer.concat([base.subarray(0, moovAt), box("moov", list, moov.subarray(8))]);
+    const dataAt = grown.length + 8;
+    for (let i = 0; i < count; i++) list.writeUInt32BE(dataAt, 16 + 8 * i);
+    const data = Buffer.concat([base.subarray(0, moovAt), box("moov", list, moov.subarray(8)), box("free", Buffer.alloc(size, 0x55))]);
+    await expectRefusedBoth("novatek.mp4", data);
+  }, 120_000);
+
   it("a movie's own tables pass: ffmpeg's MOV of video and a timed text track, and the same text track at 2,000 cues, are cleaned", async () => {
     const base = await movie("own.mov", true);
     const count = 2_000;

@@ -3,7 +3,7 @@ import { FileBytes } from "../file-bytes.js";
 import { checkHeifItems } from "../image/heif-item-screen.js";
 import { JumbfTally } from "../image/jumbf-screen.js";
 import { checkC2paUuidBox } from "./iso-c2pa-screen.js";
-import { checkSampleTables, type SampleTables } from "./iso-sample-screen.js";
+import { checkSampleTables, type SampleTables, type TableBox } from "./iso-sample-screen.js";
 
 /** The first box types by which ExifTool takes a file for QuickTime / ISO BMFF (its MOV magic number). */
 const FIRST_BOXES = new Set(["free", "skip", "wide", "ftyp", "pnot", "PICT", "pict", "moov", "mdat", "junk", "uuid"]);
@@ -107,7 +107,7 @@ export async function checkIsoShape(file: string, opts: { hide?: boolean } = {})
   }
 }
 
-type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number; metas: Span[]; tracks: SampleTables[] };
+type Count = { all: number; other: number; fragments: number; index: number; plainFragments: number; plainBoxes: number; metas: Span[]; tracks: SampleTables[]; sampleLists: TableBox[] };
 
 /** The boxes of a track's sample table that place its samples in the file, by kind. */
 const SAMPLE_TABLES: Readonly<Record<string, "sizes" | "offsets" | "chunks">> = { stsz: "sizes", stz2: "sizes", stco: "offsets", co64: "offsets", stsc: "chunks" };
@@ -130,7 +130,7 @@ interface Run {
 }
 
 async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
-  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [], tracks: [] };
+  const count: Count = { all: 0, other: 0, fragments: 0, index: 0, plainFragments: 0, plainBoxes: 0, metas: [], tracks: [], sampleLists: [] };
   const shape: IsoShape = { hidden: [], hiddenBoxes: 0 };
   let run: Run | null = null;
   const jumbf = new JumbfTally();
@@ -156,7 +156,7 @@ async function walkFile(src: FileBytes, hide: boolean): Promise<IsoShape> {
   }
   if (run != null) endRun(run, count, shape);
   await checkHeifItems(src, count.metas);
-  await checkSampleTables(src, count.tracks);
+  await checkSampleTables(src, count.tracks, count.sampleLists);
   return shape;
 }
 
@@ -242,6 +242,8 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
     }
     countBox(count, box.type, ends.length === 0, fragmentDepth >= 0);
     if (track != null) await noteSampleTable(src, track, parent, box.type, at + box.header, at + box.size);
+    // A Novatek camera's list of where its GPS samples are, which ExifTool reads one by one.
+    else if (parent === "moov" && box.type === "gps ") count.sampleLists.push({ type: box.type, from: at + box.header, to: at + box.size });
     const children = OPAQUE.has(box.type) ? null : await childrenAt(src, box.type, parent, at + box.header, at + box.size);
     if (children == null) {
       at += box.size;
