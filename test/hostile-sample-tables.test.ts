@@ -103,6 +103,13 @@ async function movie(name: string, text: boolean): Promise<Buffer> {
   return fs.readFile(file);
 }
 
+/** `movie`'s text track holding `count` four-byte cues ("ab") one after another in one chunk. */
+function withTextCues(movie: Buffer, count: number): Buffer {
+  const cues = Buffer.alloc(4 * count);
+  for (let i = 0; i < count; i++) cues.write("\0\u0002ab", 4 * i, "latin1");
+  return withLayout(movie, "text", (at) => ({ chunks: [at], perChunk: count, size: 4 }), cues, count);
+}
+
 /** An extraction watched as removals are: status, time, /healthz meanwhile. */
 async function extractWatched(name: string, data: Buffer) {
   const started = Date.now();
@@ -133,10 +140,7 @@ describe("sample tables that read the same bytes over and over", () => {
 
   it("100,000 four-byte samples of timed text (a 400 kB MOV) are a quick 422 (ExifTool: 23 s of CPU and 374 MB, past its timeout on a busy machine)", async () => {
     const base = await movie("text.mov", true);
-    const count = 100_000;
-    const cues = Buffer.alloc(4 * count);
-    for (let i = 0; i < count; i++) cues.write("\0\u0002ab", 4 * i, "latin1");
-    const data = withLayout(base, "text", (at) => ({ chunks: [at], perChunk: count, size: 4 }), cues, count);
+    const data = withTextCues(base, 100_000);
     await expectRefusedBoth("many-cues.mov", data);
   }, 120_000);
 
@@ -157,10 +161,7 @@ describe("sample tables that read the same bytes over and over", () => {
 
   it("a movie's own tables pass: ffmpeg's MOV of video and a timed text track, and the same text track at 2,000 cues, are cleaned", async () => {
     const base = await movie("own.mov", true);
-    const count = 2_000;
-    const cues = Buffer.alloc(4 * count);
-    for (let i = 0; i < count; i++) cues.write("\0\u0002ab", 4 * i, "latin1");
-    const many = withLayout(base, "text", (at) => ({ chunks: [at], perChunk: count, size: 4 }), cues, count);
+    const many = withTextCues(base, 2_000);
     for (const [name, data] of [["own.mov", base], ["cues.mov", many]] as const) {
       const file = path.join(dir, `sent-${name}`);
       await fs.writeFile(file, data);
