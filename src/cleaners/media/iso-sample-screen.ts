@@ -18,7 +18,7 @@ export interface SampleTables {
 
 /**
  * Refuses (TooComplexError) a movie whose tracks' samples, where their tables place them, cover
- * more bytes than the file holds. Each reader of samples reads every sample where the tables say
+ * more bytes than the file holds (and SLACK_BYTES). Each reader of samples reads every sample where the tables say
  * it lies: ExifTool's embedded-data read (-ee: timed metadata tracks, and H.264 tracks until it
  * finds an SEI message), our walks of NAL units, AAC and MPEG-4 samples, and ffmpeg's remux. A
  * muxer writes each sample once, so the samples of all tracks never hold more than the file;
@@ -38,27 +38,26 @@ export interface SampleTables {
 export async function checkSampleTables(src: FileBytes, tracks: readonly SampleTables[], lists: readonly TableBox[]): Promise<void> {
   let covered = 0;
   let timed = 0;
+  const room = src.size + SLACK_BYTES;
   const check = (): void => {
-    if (covered > src.size) throw new TooComplexError("quicktime: the tracks' samples cover more bytes than the file holds");
+    if (covered > room) throw new TooComplexError("quicktime: the tracks' samples cover more bytes than the file holds");
     if (timed > MAX_TIMED_SAMPLES) throw new TooComplexError(`quicktime: more than ${MAX_TIMED_SAMPLES} samples of timed metadata`);
   };
   for (const list of lists) {
-    const walked = await walkSampleList(src, list, { bytes: src.size - covered, samples: MAX_TIMED_SAMPLES - timed });
+    const walked = await walkSampleList(src, list, { bytes: room - covered, samples: MAX_TIMED_SAMPLES - timed });
     covered += walked.bytes;
     timed += walked.samples;
     check();
   }
   let freeLastChunks = FREE_LAST_CHUNKS;
   for (const track of tracks) {
-    if (track.sizes.length === 0 && track.offsets.length === 0 && track.chunks.length === 0) continue;
-    if (track.sizes.length !== 1 || track.offsets.length !== 1 || track.chunks.length !== 1) {
-      // Every muxer writes one of each; two would let each reader pick a different one.
-      throw new TooComplexError("quicktime: a track has more than one table of sample sizes, chunk offsets or sample-to-chunk entries");
-    }
-    const sizes = await sampleSizes(src, track.sizes[0]!);
+    // A muxer writes one of each; of two (a damaged or spliced file), ExifTool and ffmpeg read the last.
+    const [sizeTable, offsetTable, chunkTable] = [track.sizes.at(-1), track.offsets.at(-1), track.chunks.at(-1)];
+    if (sizeTable == null || offsetTable == null || chunkTable == null) continue;
+    const sizes = await sampleSizes(src, sizeTable);
     if (sizes == null || (sizes.fixed === 1 && track.handler === "soun")) continue;
     const media = MEDIA_HANDLERS.has(track.handler);
-    const walked = await walkSamples(src, sizes, track.offsets[0]!, track.chunks[0]!, { bytes: src.size - covered, samples: media ? Infinity : MAX_TIMED_SAMPLES - timed }, freeLastChunks > 0);
+    const walked = await walkSamples(src, sizes, offsetTable, chunkTable, { bytes: room - covered, samples: media ? Infinity : MAX_TIMED_SAMPLES - timed }, freeLastChunks > 0);
     if (walked.freeLastChunk) freeLastChunks--;
     covered += walked.bytes;
     if (!media) timed += walked.samples;
@@ -76,6 +75,11 @@ export async function checkSampleTables(src: FileBytes, tracks: readonly SampleT
  * ExifTool at the worst).
  */
 export const MAX_TIMED_SAMPLES = 60_000;
+/**
+ * Bytes the samples may cover beyond the file's own: a damaged or spliced file whose tables
+ * overlap a little costs the readers little; the files refused cover gigabytes.
+ */
+const SLACK_BYTES = 16 * 1024 * 1024;
 /** Tracks whose one chunk running past the end of the file is not counted: every reader stops there. */
 const FREE_LAST_CHUNKS = 8;
 /** Handlers whose samples ExifTool does not read one by one (video only until it finds an SEI message, bounded by bytes). */
