@@ -8,18 +8,21 @@ export interface TableBox {
   to: number;
 }
 
-/** The tables of one `stbl` box, and the handler of the track holding it. */
+/**
+ * The tables of one `stbl` box, and the handler of the track holding it. A muxer writes one of
+ * each; of two (a damaged or spliced file), ExifTool and ffmpeg read the last, kept here.
+ */
 export interface SampleTables {
   handler: string;
-  sizes: TableBox[];
-  offsets: TableBox[];
-  chunks: TableBox[];
+  sizes: TableBox | null;
+  offsets: TableBox | null;
+  chunks: TableBox | null;
 }
 
 /**
  * Refuses (TooComplexError) a movie whose tracks' samples, where their tables place them, cover
- * more bytes than the file holds (and SLACK_BYTES). Each reader of samples reads every sample where the tables say
- * it lies: ExifTool's embedded-data read (-ee: timed metadata tracks, and H.264 tracks until it
+ * more bytes than the file holds (and SLACK_BYTES). Each reader of samples reads every sample
+ * where the tables say it lies: ExifTool's embedded-data read (-ee: timed metadata tracks, and H.264 tracks until it
  * finds an SEI message), our walks of NAL units, AAC and MPEG-4 samples, and ffmpeg's remux. A
  * muxer writes each sample once, so the samples of all tracks never hold more than the file;
  * chunks that all point at the same 4 MB held ExifTool to its 60 s timeout (a 4.4 MB file of
@@ -51,8 +54,7 @@ export async function checkSampleTables(src: FileBytes, tracks: readonly SampleT
   }
   let freeLastChunks = FREE_LAST_CHUNKS;
   for (const track of tracks) {
-    // A muxer writes one of each; of two (a damaged or spliced file), ExifTool and ffmpeg read the last.
-    const [sizeTable, offsetTable, chunkTable] = [track.sizes.at(-1), track.offsets.at(-1), track.chunks.at(-1)];
+    const { sizes: sizeTable, offsets: offsetTable, chunks: chunkTable } = track;
     if (sizeTable == null || offsetTable == null || chunkTable == null) continue;
     const sizes = await sampleSizes(src, sizeTable);
     if (sizes == null || (sizes.fixed === 1 && track.handler === "soun")) continue;

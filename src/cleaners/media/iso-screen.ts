@@ -255,7 +255,7 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
     parents.push(parent);
     tracks.push(track);
     if (box.type === "trak") {
-      track = { handler: "", sizes: [], offsets: [], chunks: [] };
+      track = { handler: "", sizes: null, offsets: null, chunks: null };
       count.tracks.push(track);
     }
     end = at + box.size;
@@ -267,7 +267,7 @@ async function walkBoxes(src: FileBytes, from: number, to: number, count: Count)
 /** Notes where a track's handler type and sample tables are (see iso-sample-screen.ts). */
 async function noteSampleTable(src: FileBytes, track: SampleTables, parent: string, type: string, from: number, to: number): Promise<void> {
   const kind = parent === "stbl" ? SAMPLE_TABLES[type] : undefined;
-  if (kind != null) track[kind].push({ type, from, to });
+  if (kind != null) track[kind] = { type, from, to };
   else if (parent === "mdia" && type === "hdlr" && to - from >= 12) track.handler = (await src.read(from + 8, 4)).toString("latin1");
 }
 
