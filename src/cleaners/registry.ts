@@ -32,6 +32,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["PBM", "PGM", "PPM"], load: async () => (await import("./image/netpbm.js")).netpbmCleaner },
   { fileTypes: ["PCX"], load: async () => (await import("./image/pcx.js")).pcxCleaner },
   { fileTypes: ["TGA"], load: async () => (await import("./image/tga.js")).tgaCleaner },
+  { fileTypes: ["DDS"], load: async () => (await import("./image/dds.js")).ddsCleaner },
   { fileTypes: ["EMF", "WMF"], load: async () => (await import("./image/metafile.js")).metafileCleaner },
   { fileTypes: ["XMP"], load: async () => (await import("./image/xmp-sidecar.js")).xmpSidecarRefusal },
   { fileTypes: ["PDF", "AI"], load: async () => (await import("./pdf/pdf.js")).pdfCleaner },

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
+import { isDdsHead } from "../cleaners/image/dds-layout.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
@@ -48,6 +49,9 @@ const ID3V1 = 128;
  * holds a Targa header's values throughout (an ACR-NEMA file would need an empty first element
  * numbered as a Targa image type followed by a picture's size and depth).
  *
+ * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
+ * size, 124 (dds-layout.ts).
+ *
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
  * streams (compound-types.ts), and one cut within its header as a damaged compound file; Excel
  * 2.x-4.0 files by their first record (old-excel.ts), so that their refusal names them.
@@ -64,6 +68,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
+    if (type == null && isDdsHead(await bytes(0, 8))) return recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
     const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
     if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
     const compound = damagedCompoundHead(read, await bytes(0, 8));

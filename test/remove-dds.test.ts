@@ -1,0 +1,140 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  DDSCAPS2_CUBEMAP_ALLFACES, DDSCAPS2_VOLUME, DDSCAPS_COMPLEX_MIPMAP, DDSCAPS_TEXTURE, DDSD_DEPTH, DDSD_MIPMAPCOUNT, DDSD_TEXTURE, DIMENSION_2D, DIMENSION_3D,
+  DXGI_BC7_UNORM, DXGI_R8G8B8A8_UNORM, MISC_TEXTURECUBE, ddsHeader, patternBytes,
+} from "./helpers/make-dds.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, postFile, startServer } from "./helpers/server.js";
+import { CONVERT, EXIFTOOL, pixelSignature, run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Ddsmark${crypto.randomBytes(6).toString("hex")}`;
+const HEADER = 128;
+/** dwReserved1: eleven DWORDs from byte 32, where writers sign. */
+const RESERVED1 = 32;
+/** dwReserved2, the header's last DWORD. */
+const RESERVED2 = 124;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-dds-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * `made` with the marker where a writer can hide it: in dwReserved1 (after NVIDIA Texture Tools'
+ * "NVTT" signature, where it sits), in dwReserved2 (its first 4 bytes), and in bytes after the
+ * pixels.
+ */
+function marked(made: Buffer): Buffer {
+  const bytes = Buffer.from(made);
+  bytes.fill(0, RESERVED1, RESERVED1 + 44);
+  bytes.write(`NVTT${MARKER}`, RESERVED1, "latin1");
+  bytes.write(MARKER, RESERVED2, 4, "latin1");
+  return Buffer.concat([bytes, Buffer.from(`appended ${MARKER}`, "latin1")]);
+}
+
+/** Removes `data` through the API, expecting a clean copy whose pixel data is `pixels` byte for byte, with the marker nowhere. */
+async function cleanedCopy(data: Buffer, name: string, pixelsAt: number, pixels: Buffer): Promise<{ out: string; cleaned: Buffer }> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, data);
+  expect((await findMarker(file, MARKER)).length).toBeGreaterThan(0);
+  const { out } = await cleanedCopyViaApi(server, file, dir);
+  const cleaned = await fs.readFile(out);
+  expect(await findMarker(out, MARKER)).toEqual([]);
+  expect(cleaned.subarray(RESERVED1, RESERVED1 + 44).every((b) => b === 0)).toBe(true);
+  expect(cleaned.readUInt32LE(RESERVED2)).toBe(0);
+  expect(cleaned.length).toBe(pixelsAt + pixels.length);
+  expect(cleaned.subarray(pixelsAt).equals(pixels)).toBe(true);
+  return { out, cleaned };
+}
+
+/** ImageMagick's DDS of a gradient (a 64x32 one gets a full mip chain, a 37x21 one none), and the signature of its pixels. */
+async function madeByImageMagick(size: string, compression: string, alpha: boolean): Promise<{ made: Buffer; pixels: string }> {
+  const file = path.join(dir, `made-${crypto.randomUUID()}.dds`);
+  const gradient = alpha ? "gradient:rgba(255,32,0,1)-rgba(0,48,255,0.2)" : "gradient:#ff2000-#0030ff";
+  await run(CONVERT, ["-size", size, gradient, "-define", `dds:compression=${compression}`, file]);
+  return { made: await fs.readFile(file), pixels: await pixelSignature(file) };
+}
+
+describe("POST /api/v1/remove on DirectDraw Surface textures", () => {
+  it.each([
+    ["64x32", "dxt1", false, "DXT1"],
+    ["64x32", "dxt5", true, "DXT5"],
+    ["64x32", "none", true, "\0\0\0\0"],
+    ["37x21", "dxt1", false, "DXT1"],
+    ["37x21", "none", false, "\0\0\0\0"],
+  ] as const)("zeroes the writer's reserved DWORDs and cuts bytes after the pixels (%s %s), pixels unchanged", async (size, compression, alpha, fourCc) => {
+    const { made, pixels } = await madeByImageMagick(size, compression, alpha);
+    expect(made.toString("latin1", 84, 88)).toBe(fourCc);
+    expect(made.toString("latin1", RESERVED1, RESERVED1 + 11)).toBe("IMAGEMAGICK");
+    const data = marked(made);
+    const { out } = await cleanedCopy(data, `texture-${size}.dds`, HEADER, made.subarray(HEADER));
+    expect(await pixelSignature(out)).toBe(pixels);
+  });
+
+  it("is recognised by its header although ExifTool has no DDS module", async () => {
+    const { made } = await madeByImageMagick("8x8", "dxt1", false);
+    const file = path.join(dir, "plain.dds");
+    await fs.writeFile(file, made);
+    const { stdout } = await run(EXIFTOOL, ["-s3", "-Error", file], { okCodes: [1] });
+    expect(stdout.toString("utf8").trim()).toBe("Unknown file type");
+    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "plain.dds", data: made }, { headers: { "X-API-Key": server.apiKey } });
+    const body = (await res.json()) as { metadata: { File: Record<string, unknown> } };
+    expect(body.metadata.File["FileType"]).toBe("DDS");
+    expect(body.metadata.File["Type"]).toBe("image/vnd-ms.dds");
+  });
+
+  it.each([
+    {
+      name: "a DX10 array of three RGBA textures with mip chains",
+      header: { width: 8, height: 4, mipCount: 4, flags: DDSD_TEXTURE | DDSD_MIPMAPCOUNT, caps: DDSCAPS_TEXTURE | DDSCAPS_COMPLEX_MIPMAP, dxgiFormat: DXGI_R8G8B8A8_UNORM, arraySize: 3 },
+      bytes: 3 * (8 * 4 + 4 * 2 + 2 * 1 + 1 * 1) * 4,
+    },
+    {
+      name: "a DX10 BC7 cube map",
+      header: { width: 8, height: 8, dxgiFormat: DXGI_BC7_UNORM, miscFlag: MISC_TEXTURECUBE, arraySize: 1 },
+      bytes: 6 * 4 * 16,
+    },
+    {
+      name: "a DX10 volume with mip levels",
+      header: { width: 4, height: 4, depth: 4, mipCount: 3, flags: DDSD_TEXTURE | DDSD_DEPTH | DDSD_MIPMAPCOUNT, dxgiFormat: DXGI_R8G8B8A8_UNORM, dimension: DIMENSION_3D },
+      bytes: (4 * 4 * 4 + 2 * 2 * 2 + 1) * 4,
+    },
+    {
+      name: "a legacy DXT1 cube map with mip chains",
+      header: { width: 16, height: 16, mipCount: 5, fourCc: "DXT1", caps: DDSCAPS_TEXTURE | DDSCAPS_COMPLEX_MIPMAP, caps2: DDSCAPS2_CUBEMAP_ALLFACES },
+      bytes: 6 * (16 + 4 + 1 + 1 + 1) * 8,
+    },
+    {
+      name: "a legacy 24-bit volume",
+      header: { width: 5, height: 3, depth: 2, masks: { bits: 24, r: 0xff0000, g: 0xff00, b: 0xff, a: 0 }, caps2: DDSCAPS2_VOLUME, flags: DDSD_TEXTURE | DDSD_DEPTH },
+      bytes: 5 * 3 * 3 * 2,
+    },
+  ])("copies exactly the pixel data of $name", async ({ header, bytes }) => {
+    const head = ddsHeader(header);
+    const pixels = patternBytes(bytes, bytes);
+    const data = marked(Buffer.concat([head, pixels]));
+    const { cleaned } = await cleanedCopy(data, "built.dds", head.length, pixels);
+    expect(cleaned.subarray(HEADER, head.length).equals(head.subarray(HEADER))).toBe(true);
+  });
+
+  it("says in words why a texture whose pixels are cut short cannot be cleaned", async () => {
+    const { made } = await madeByImageMagick("64x32", "dxt1", false);
+    const file = path.join(dir, "cut.dds");
+    await fs.writeFile(file, made.subarray(0, made.length - 1));
+    const { status, body } = await removeViaApi(server, file);
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The DDS texture cannot be cleaned: its pixel data is cut short.");
+  });
+});
+
