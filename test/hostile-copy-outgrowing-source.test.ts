@@ -3,10 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamHash } from "./helpers/make-media.js";
+import { replacePayload } from "./helpers/plant-boxes.js";
 import { expectQuickRefusal } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
-import { pixelSignature } from "./helpers/tools.js";
+import { ffmpegQuiet, pixelSignature, run } from "./helpers/tools.js";
 
 /**
  * A file whose tables point many parts at the same bytes, so that a cleaner copying part after
@@ -62,7 +64,44 @@ function stripTiff(rows: number, shared: boolean, stripBytes: number): Buffer {
   return Buffer.concat([head, shared ? strip : Buffer.concat(Array<Buffer>(rows).fill(strip))]);
 }
 
+/**
+ * A second of noise (ten ~90 kB MPEG-4 frames, ~0.9 MB) in an MP4 whose edit list plays that
+ * second `edits` times: ffmpeg's stream copy writes every sample once per edit. A top-level
+ * `moof` box at its end (empty: no samples of its own) sends the file to the remux, as any
+ * fragmented movie goes, instead of the box-by-box rewrite, which keeps the edit list as it is.
+ */
+async function repeatedEditsMp4(name: string, edits: number): Promise<string> {
+  const file = path.join(dir, name);
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "nullsrc=size=320x240:rate=10,geq=random(1)*255:128:128", "-t", "1", "-c:v", "mpeg4", "-q:v", "1", file]);
+  await replacePayload(file, ["moov", "trak", "edts", "elst"], (payload) => {
+    // Version 0: an entry of 12 bytes (segment duration, media time, rate) after version, flags and count.
+    const entry = payload.subarray(8, 20);
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(edits);
+    return Buffer.concat([payload.subarray(0, 4), count, ...Array<Buffer>(edits).fill(entry)]);
+  });
+  const moof = Buffer.alloc(16);
+  moof.writeUInt32BE(16);
+  moof.write("moof", 4, "latin1");
+  await fs.appendFile(file, moof);
+  return file;
+}
+
 describe("parts copied over and over", () => {
+  it("an MP4 of 0.9 MB whose edit list repeats its one second 1,000 times is a quick 422 (main remuxed it to 890 MB, a 200 after 18 to 30 s)", async () => {
+    const file = await repeatedEditsMp4("repeated-edits.mp4", 1000);
+    await expectQuickRefusal(server, dir, "repeated-edits.mp4", await fs.readFile(file));
+  }, 120_000);
+
+  it("the same MP4 with its one edit is remuxed, its frames unchanged", async () => {
+    const file = await repeatedEditsMp4("one-edit.mp4", 1);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-one-edit.mp4");
+    await fs.writeFile(out, cleaned!);
+    expect(await streamHash(out, "0:v")).toBe(await streamHash(file, "0:v"));
+  }, 120_000);
+
   it("a TIFF of 100,000 strips that all point at the same 4 MB (a 4.8 MB file) is a quick 422 (main wrote 12 GB to the disk in 48 s, then ran to the deadline)", async () => {
     await expectQuickRefusal(server, dir, "shared-strips.tif", stripTiff(100_000, true, 4_000_000));
   }, 120_000);

@@ -1,3 +1,4 @@
+import { copyCapBytes } from "../copy-cap.js";
 import { runTool } from "../run-tool.js";
 
 const JPEGTRAN = "/usr/bin/jpegtran";
@@ -23,7 +24,7 @@ export async function bakeOrientation(input: string, output: string, orientation
   const transform = TRANSFORMS[orientation];
   if (transform == null) return false;
   const args = ["-perfect", "-copy", keepIcc ? "icc" : "none", ...transform, "-outfile", output, input];
-  const { code } = await runTool(JPEGTRAN, args, { timeoutMs: 60_000 });
+  const { code } = await runTool(JPEGTRAN, args, { timeoutMs: 60_000, maxFileBytes: await copyCapBytes([input]) });
   // Exit 2 is "done with warnings" (damaged data): not trusted as a faithful rotation.
   return code === 0;
 }

@@ -23,7 +23,7 @@ export function isAmr(codec: string): boolean {
  */
 export async function rawAmrCopy(src: MediaSource, index: number, workDir: string, typeName: string): Promise<MediaSource> {
   const file = path.join(workDir, `amr-${index}-${Date.now()}.amr`);
-  const r = await runFfmpeg([...inputArgs(src), "-map", `0:${index}`, "-c", "copy", "-f", "amr", "-y", `file:${path.resolve(file)}`]);
+  const r = await runFfmpeg([src], ["-map", `0:${index}`, "-c", "copy", "-f", "amr", "-y", `file:${path.resolve(file)}`]);
   if (r.code !== 0) {
     await fsp.rm(file, { force: true });
     throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffmpeg (raw AMR of ${index}) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));

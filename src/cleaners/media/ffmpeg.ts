@@ -1,5 +1,6 @@
 import path from "node:path";
 import { BadFileError } from "../errors.js";
+import { copyCapBytes } from "../copy-cap.js";
 import { runTool, type ToolRun } from "../run-tool.js";
 
 const FFMPEG_TIMEOUT_MS = 180_000;
@@ -51,10 +52,14 @@ export function inputArgs(src: MediaSource): string[] {
   ];
 }
 
-/** Runs ffmpeg quietly on its own (no stdin, errors only) under the tool limits. */
-export function runFfmpeg(args: readonly string[], maxOutputBytes?: number): Promise<ToolRun> {
-  return runTool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", ...args], {
+/**
+ * Runs ffmpeg quietly on its own (no stdin, errors only) on `inputs` (see `inputArgs`), then
+ * `args`, under the tool limits; no file it writes may outgrow its inputs (see `copyCapBytes`).
+ */
+export async function runFfmpeg(inputs: readonly MediaSource[], args: readonly string[], maxOutputBytes?: number): Promise<ToolRun> {
+  return runTool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", ...inputs.flatMap(inputArgs), ...args], {
     timeoutMs: FFMPEG_TIMEOUT_MS,
+    maxFileBytes: await copyCapBytes(inputs.map((s) => s.file)),
     ...(maxOutputBytes != null ? { maxOutputBytes } : {}),
   });
 }
@@ -72,9 +77,8 @@ export function runFfmpeg(args: readonly string[], maxOutputBytes?: number): Pro
 export async function remux(job: RemuxJob): Promise<void> {
   const others = (job.streams ?? []).filter((s): s is MediaSource => typeof s !== "number");
   const maps = job.streams == null ? ["0:V?", "0:a?", "0:s?"] : job.streams.map((s) => (typeof s === "number" ? `0:${s}` : `${others.indexOf(s) + 1}:0`));
+  const inputs = [{ file: job.input, demuxer: job.demuxer, demuxerArgs: job.demuxerArgs ?? [] }, ...others];
   const args = [
-    ...inputArgs({ file: job.input, demuxer: job.demuxer, demuxerArgs: job.demuxerArgs ?? [] }),
-    ...others.flatMap(inputArgs),
     ...maps.flatMap((m) => ["-map", m]),
     "-c", "copy",
     "-map_metadata", "-1",
@@ -86,7 +90,7 @@ export async function remux(job: RemuxJob): Promise<void> {
     "-f", job.muxer,
     "-y", `file:${path.resolve(job.output)}`,
   ];
-  const r = await runFfmpeg(args);
+  const r = await runFfmpeg(inputs, args);
   if (r.code === 0) return;
   const detail = new Error(`ffmpeg exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (/does not contain any stream/.test(r.stderr)) throw noStreams(job.typeName, detail);

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
 
 /**
@@ -45,8 +45,8 @@ export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiC
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
   // mp4toannexb first: it also brings the headers' (hvcC) NAL units into the stream.
   const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6" : "hevc_mp4toannexb,filter_units=pass_types=39-40";
-  const r = await runFfmpeg([
-    ...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
+  const r = await runFfmpeg([src], [
+    "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
     "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
   ]);
   if (r.code !== 0) {

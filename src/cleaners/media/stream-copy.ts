@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { patchPieces, type Patch, type PieceSource, wholeFile } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
 
@@ -33,7 +33,7 @@ export async function readStreamCopy(
   read: (window: Buffer, final: boolean) => number,
 ): Promise<void> {
   const out = path.join(copy.workDir, `${copy.format}-${stream.replace(/[^0-9A-Za-z]/g, "_")}-${Date.now()}.${copy.format}`);
-  const r = await runFfmpeg([...inputArgs(src), "-map", `0:${stream}`, "-c", "copy", ...(copy.extraArgs ?? []), "-f", copy.format, "-y", `file:${path.resolve(out)}`]);
+  const r = await runFfmpeg([src], ["-map", `0:${stream}`, "-c", "copy", ...(copy.extraArgs ?? []), "-f", copy.format, "-y", `file:${path.resolve(out)}`]);
   try {
     if (r.code !== 0) throw new BadFileError(copy.damaged, new Error(`ffmpeg (${copy.scan}) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
     const fh = await fsp.open(out, "r");

@@ -1,4 +1,4 @@
-import { inputArgs, runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 
 /** Subtitle codecs whose cues are text ffmpeg can turn into SRT; bitmap subtitles are pictures. */
 const TEXT_SUBTITLES = new Set(["subrip", "srt", "mov_text", "ass", "ssa", "webvtt", "text", "microdvd", "sami", "realtext", "subviewer"]);
@@ -45,7 +45,8 @@ export function srtCues(srt: string): string[] {
 export async function isTelemetryTrack(src: MediaSource, streamIndex: number, codec: string): Promise<boolean> {
   if (!TEXT_SUBTITLES.has(codec)) return false;
   const r = await runFfmpeg(
-    [...inputArgs(src), "-map", `0:${streamIndex}`, "-frames:0", String(SAMPLED_CUES), "-c:0", "srt", "-f", "srt", "pipe:1"],
+    [src],
+    ["-map", `0:${streamIndex}`, "-frames:0", String(SAMPLED_CUES), "-c:0", "srt", "-f", "srt", "pipe:1"],
     8 * 1024 * 1024,
   );
   // A track that cannot be read as text is left to the remux, which copies it as it is.
