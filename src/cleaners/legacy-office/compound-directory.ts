@@ -58,7 +58,8 @@ export async function* directorySectors(src: FileBytes, walk: { broken: boolean 
  * "Workbook", "EncryptedPackage"...), walking the root's tree of children ([MS-CFB] 2.6.4) from its
  * directory; at most `maxEntries` directory entries are read. `broken`: the directory could not be
  * read through (a file cut short, most often: Word writes its directory last, or within its
- * header), or has no root entry. Null when the file does not start as a compound file.
+ * header), has no root entry, or links one of the root's entries to an entry it does not hold. Null
+ * when the file does not start as a compound file.
  */
 export async function compoundRootNames(file: string, maxEntries: number): Promise<{ names: string[]; broken: boolean } | null> {
   const src = await FileBytes.open(file);
@@ -79,16 +80,22 @@ export async function compoundRootNames(file: string, maxEntries: number): Promi
     const names: string[] = [];
     const seen = new Set<number>();
     const pending = [root.readUInt32LE(CHILD)];
+    // A link to an entry the directory, read whole, does not hold (or holds unused) cuts off what hangs from it.
+    let missing = false;
     while (pending.length > 0) {
       const id = pending.pop()!;
-      const entry = id < MAX_SECTOR && !seen.has(id) ? entries[id] : undefined;
-      if (entry == null) continue;
+      if (id >= MAX_SECTOR || seen.has(id)) continue;
+      const entry = entries[id];
+      if (entry == null || entry[OBJECT_TYPE] === 0) {
+        missing ||= entries.length < maxEntries;
+        continue;
+      }
       seen.add(id);
       const length = Math.min(entry.readUInt16LE(NAME_LENGTH), NAME_LENGTH);
-      if (entry[OBJECT_TYPE] !== 0 && length >= 2) names.push(entry.toString("utf16le", 0, length - 2));
+      if (length >= 2) names.push(entry.toString("utf16le", 0, length - 2));
       pending.push(entry.readUInt32LE(LEFT_SIBLING), entry.readUInt32LE(RIGHT_SIBLING));
     }
-    return { names, broken: walk.broken };
+    return { names, broken: walk.broken || missing };
   } finally {
     await src.close();
   }

@@ -5,6 +5,7 @@ import { BadFileError } from "../errors.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
+import { brokenTree } from "./compound-tree.js";
 import { DAMAGED } from "./damaged.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { cleanEmbeddedStorages } from "./embedded-storages.js";
@@ -105,6 +106,8 @@ export const legacyOfficeCleaner: Cleaner = {
     // The library reads a stream cut short by the file's end as far as it goes.
     const cut = doc.FileIndex.find((e) => e.type === 2 && (e.content?.length ?? 0) < e.size);
     if (cut != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the stream ${JSON.stringify(cut.name)} is cut short`));
+    const tree = brokenTree(doc);
+    if (tree != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the compound file's directory is damaged: ${tree}`));
     const twice = nameGivenTwice(doc);
     if (twice != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: two entries of one storage are named ${JSON.stringify(twice)}`));
     const paths = doc.FullPaths.map(inner);

@@ -1,0 +1,34 @@
+/**
+ * The tree links of a compound file's directory entries ([MS-CFB] 2.6.1), changed in place: a
+ * directory as a damaged or hostile writer leaves it. Small files only: the FAT's first sector,
+ * listed in the header, must hold the directory's chain.
+ */
+const LINK = { left: 68, right: 72, child: 76 } as const;
+export const NO_ENTRY = 0xffffffff;
+
+/** Where each entry of the directory starts in `bytes`, by entry id, with its name. */
+export function directoryEntries(bytes: Buffer): Array<{ name: string; at: number }> {
+  const size = 1 << bytes.readUInt16LE(30);
+  const fat = (bytes.readUInt32LE(76) + 1) * size;
+  const out: Array<{ name: string; at: number }> = [];
+  for (let sector = bytes.readUInt32LE(48); sector < 0xfffffffa; sector = bytes.readUInt32LE(fat + sector * 4)) {
+    for (let at = (sector + 1) * size; at < (sector + 2) * size; at += 128) {
+      out.push({ name: bytes.toString("utf16le", at, at + Math.max(0, bytes.readUInt16LE(at + 64) - 2)), at });
+    }
+  }
+  return out;
+}
+
+/** A copy of `bytes` whose entry named `name` ("Root Entry": the root) links `link` to entry `to`. */
+export function withLink(bytes: Buffer, name: string, link: keyof typeof LINK, to: number): Buffer {
+  const out = Buffer.from(bytes);
+  const entry = directoryEntries(out).find((e) => e.name === name);
+  if (entry == null) throw new Error(`no directory entry named ${JSON.stringify(name)}`);
+  out.writeUInt32LE(to, entry.at + LINK[link]);
+  return out;
+}
+
+/** The id of the entry named `name`. */
+export function entryId(bytes: Buffer, name: string): number {
+  return directoryEntries(bytes).findIndex((e) => e.name === name);
+}

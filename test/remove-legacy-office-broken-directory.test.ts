@@ -1,0 +1,76 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { directoryEntries, entryId, NO_ENTRY, withLink } from "./helpers/compound-links.js";
+import { type LegacyKind, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { oleObjectFile, withOleObjects } from "./helpers/make-ole-objects.js";
+import { makeOffice } from "./helpers/make-office.js";
+import { markedJpeg } from "./helpers/make-pdf.js";
+import { HEALTH_MS, REFUSAL_MS, TREE_MB, removeBytesWatched } from "./helpers/quick-refusal.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+
+/*
+ * A compound file (Word, Excel, PowerPoint 97-2003, an embedded OLE object) whose directory is not
+ * one tree hanging from its root storage: the root, or a stream, links to an entry the directory
+ * does not hold, so what hangs from that link belongs to no storage. The library the cleaner reads
+ * with names such entries by themselves, outside the root: a Word document or workbook was then
+ * taken for a document embedded in itself and cleaned within itself until the stack ran out (a
+ * 422 "too complex" after 11-14 s of CPU), an OLE object was written back empty (a 200), a Word
+ * document with its table stream cut off was a 422 saying its text could not be read. Each is a
+ * damaged file, and is told so at once.
+ */
+
+const DAMAGED = "The file is not a readable Office 97-2003 document: its compound file structure is damaged.";
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-broken-directory-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** `data` removed through the API: a quick 422 with `error`, the service answering, its tree bounded. */
+async function expectDamaged(name: string, data: Buffer, error = DAMAGED): Promise<void> {
+  const { result, ms, peakTreeMb, slowestHealthMs } = await removeBytesWatched(server, dir, name, data);
+  expect(`${result.status} ${String(result.body["error"])}`, name).toBe(`422 ${error}`);
+  expect(ms, name).toBeLessThan(REFUSAL_MS);
+  expect(peakTreeMb, name).toBeLessThan(TREE_MB);
+  expect(slowestHealthMs, name).toBeLessThan(HEALTH_MS);
+}
+
+/** An entry id past the end of the directory of `bytes`. */
+const pastDirectory = (bytes: Buffer): number => directoryEntries(bytes).length + 100;
+
+describe("a compound file whose directory links to an entry it does not hold", () => {
+  it.each<LegacyKind>(["doc", "xls", "ppt"])("%s: its root storage's child missing is a quick 422 saying the file is damaged", async (kind) => {
+    const whole = await fs.readFile(await makeMarkedLegacyOffice(dir, kind, `Tree${crypto.randomBytes(5).toString("hex")}`));
+    await expectDamaged(`root-child.${kind}`, withLink(whole, "Root Entry", "child", pastDirectory(whole)));
+  }, 120_000);
+
+  it("a Word document whose root reaches only its WordDocument stream (table, properties hanging from nothing) is a 422 saying the file is damaged", async () => {
+    const whole = await fs.readFile(await makeMarkedLegacyOffice(dir, "doc", `Tree${crypto.randomBytes(5).toString("hex")}`));
+    let cut = withLink(whole, "Root Entry", "child", entryId(whole, "WordDocument"));
+    cut = withLink(withLink(cut, "WordDocument", "left", NO_ENTRY), "WordDocument", "right", NO_ENTRY);
+    await expectDamaged("word-only.doc", cut);
+  }, 120_000);
+
+  it("an OLE object, on its own or inside a DOCX, whose root storage's child is missing is a 422, not an empty object", async () => {
+    const marker = `Tree${crypto.randomBytes(5).toString("hex")}`;
+    const photo = await markedJpeg(dir, `${marker}photo`);
+    const object = oleObjectFile({ kind: "packaged", name: "rome.jpg", sourcePath: `C:\\Users\\${marker}\\rome.jpg`, data: photo });
+    // The object read through is cleaned: what makes the other a 422 is its directory alone.
+    const intact = await removeBytesWatched(server, dir, "intact.bin", object);
+    expect(intact.result.status, JSON.stringify(intact.result.body)).toBe(200);
+    const broken = withLink(object, "Root Entry", "child", pastDirectory(object));
+    await expectDamaged("oleObject1.bin", broken);
+    const docx = await makeOffice("docx", marker, await markedJpeg(dir, `${marker}picture`));
+    await expectDamaged("report.docx", await withOleObjects(docx.bytes, "word", [broken]));
+  }, 120_000);
+});
