@@ -74,9 +74,10 @@ function keepBitmap(copy: CoveredCopy, at: number, keepProfile: boolean): number
   copy.keep(infoAt, infoAt + infoSize);
   // A plain bitmap's hot spot fields are the file header's reserved ones: only icons and pointers have a hot spot.
   if (bytes.toString("latin1", at, at + 2) === "BM") copy.zero(at + 6, 4);
-  const { at: paletteAt, end: paletteEnd } = colourTable(bytes, infoAt, infoSize);
-  copy.keep(infoAt + infoSize, paletteEnd);
-  if (infoSize !== CORE_HEADER) copy.zeroEach(paletteReservedBytes(paletteAt, paletteEnd));
+  const { at: paletteAt, end: paletteEnd, drawn } = colourTable(bytes, infoAt, infoSize);
+  // A table no reader draws from is left as zeros, where it was: an icon's colour bitmap follows it.
+  copy.keep(infoAt + infoSize, drawn ? paletteEnd : paletteAt);
+  if (infoSize !== CORE_HEADER && drawn) copy.zeroEach(paletteReservedBytes(paletteAt, paletteEnd));
   const pixelsAt = bytes.readUInt32LE(at + 10);
   copy.keep(pixelsAt, pixelsAt + pixelBytes(bytes, infoAt, infoSize));
   for (const [field, size] of reservedFields(infoSize)) copy.zero(infoAt + field, size);

@@ -36,19 +36,25 @@ export function reservedFields(infoSize: number): readonly (readonly [number, nu
 /** A 40-byte header's bit fields (3) or bit fields with alpha (6) follow it as masks. */
 const MASKS: Readonly<Record<number, number>> = { 3: 12, 6: 16 };
 
+/** Where a Windows or OS/2 2.x info header states how many colour table entries it uses. */
+export const COLOURS_USED = 32;
+export const COLOURS_IMPORTANT = 36;
+
 /**
  * Where the colour table of the info header at `infoAt` (of `infoSize` bytes) starts, after a
  * 40-byte header's masks, and where it ends: as many entries as the header says it uses, else
  * one per value of a pixel of 8 bits or fewer (3 bytes each after an OS/2 1.x header, 4 otherwise).
+ * Pixels of more than 8 bits are colours themselves: their table, if stated, is a hint for
+ * 256-colour displays that no reader draws from (`drawn` false), so room for any writer's bytes.
  */
-export function colourTable(bmp: Buffer, infoAt: number, infoSize: number): { at: number; end: number } {
+export function colourTable(bmp: Buffer, infoAt: number, infoSize: number): { at: number; end: number; drawn: boolean } {
   const core = infoSize === CORE_HEADER;
   const bits = bmp.readUInt16LE(infoAt + (core ? 10 : 14));
   const compression = infoSize >= 20 ? bmp.readUInt32LE(infoAt + 16) : 0;
   const at = infoAt + infoSize + (infoSize === 40 ? (MASKS[compression] ?? 0) : 0);
-  const used = infoSize >= 36 ? bmp.readUInt32LE(infoAt + 32) : 0;
+  const used = infoSize >= COLOURS_USED + 4 ? bmp.readUInt32LE(infoAt + COLOURS_USED) : 0;
   const colours = used !== 0 ? used : bits <= 8 ? 2 ** bits : 0;
-  return { at, end: at + colours * (core ? 3 : 4) };
+  return { at, end: at + colours * (core ? 3 : 4), drawn: bits <= 8 };
 }
 
 /**

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { BI_BITFIELDS, BI_RGB, paletteReservedBytes, reservedFields, rowsBytes } from "./bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, paletteReservedBytes, reservedFields, rowsBytes, V5_HEADER } from "./bmp-header.js";
 import { isPngHead } from "./png-chunks.js";
 
 const DIRECTORY = 6;
@@ -69,9 +69,9 @@ function whole(ico: Buffer, from: number, size: number): Buffer {
 }
 
 /**
- * A bitmap entry of its stated size, its reserved header fields and colour table entries' fourth
- * bytes zeroed. Bytes past its mask within
- * that size stay: Pillow writes a 1-bit mask there and reads it from the end of the stated size,
+ * A bitmap entry of its stated size, its reserved header fields, header bytes past V5's fields
+ * and colour table entries' fourth bytes (a true-colour picture's whole table) zeroed. Bytes past
+ * its mask within that size stay: Pillow writes a 1-bit mask there and reads it from the end of the stated size,
  * where Windows reads it right after the colour rows. One stated shorter than its colour rows is
  * taken by its header, as readers take it (Pillow's mask_1.cur states 8 bytes for a 56-byte
  * bitmap).
@@ -90,8 +90,16 @@ function bitmap(ico: Buffer, from: number, stated: number): Buffer {
   const plain = compression === BI_RGB || compression === BI_BITFIELDS;
   const size = plain && stated < colours ? Math.min(colours + rowsBytes(width, height, 1), ico.length - from) : stated;
   const out = Buffer.from(whole(ico, from, size));
-  for (const [field, length] of reservedFields(infoSize)) out.fill(0, field, field + length);
-  for (const i of paletteReservedBytes(infoSize + masks, Math.min(infoSize + masks + palette, out.length))) out[i] = 0;
+  // A stated size may end within the header.
+  const zero = (a: number, b: number): Buffer => out.fill(0, Math.min(a, out.length), Math.min(b, out.length));
+  for (const [field, length] of reservedFields(infoSize)) zero(field, field + length);
+  // No version of the header defines a field past V5's 124 bytes.
+  zero(V5_HEADER, infoSize);
+  const paletteAt = Math.min(infoSize + masks, out.length);
+  const paletteEnd = Math.min(infoSize + masks + palette, out.length);
+  // Pixels of more than 8 bits are colours themselves: a table stated for them is drawn by no reader.
+  if (bits > 8) zero(paletteAt, paletteEnd);
+  else for (const i of paletteReservedBytes(paletteAt, paletteEnd)) out[i] = 0;
   return out;
 }
 
