@@ -7,6 +7,7 @@ import {
   DDSCAPS2_CUBEMAP_ALLFACES, DDSCAPS2_VOLUME, DDSCAPS_COMPLEX_MIPMAP, DDSCAPS_TEXTURE, DDSD_DEPTH, DDSD_MIPMAPCOUNT, DDSD_TEXTURE, DIMENSION_2D, DIMENSION_3D,
   DXGI_BC7_UNORM, DXGI_R8G8B8A8_UNORM, MISC_TEXTURECUBE, ddsHeader, patternBytes,
 } from "./helpers/make-dds.js";
+import { proveDds } from "../src/cleaners/proof/dds-proof.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
@@ -55,6 +56,7 @@ async function cleanedCopy(data: Buffer, name: string, pixelsAt: number, pixels:
   expect(cleaned.readUInt32LE(RESERVED2)).toBe(0);
   expect(cleaned.length).toBe(pixelsAt + pixels.length);
   expect(cleaned.subarray(pixelsAt).equals(pixels)).toBe(true);
+  expect(await proveDds(out)).toBeNull();
   return { out, cleaned };
 }
 
@@ -126,6 +128,38 @@ describe("POST /api/v1/remove on DirectDraw Surface textures", () => {
     const data = marked(Buffer.concat([head, pixels]));
     const { cleaned } = await cleanedCopy(data, "built.dds", head.length, pixels);
     expect(cleaned.subarray(HEADER, head.length).equals(head.subarray(HEADER))).toBe(true);
+  });
+
+  it("the proof of a cleaned texture fails for each place a writer can hide bytes, added to a cleaned copy", async () => {
+    const dx10 = ddsHeader({ width: 8, height: 8, dxgiFormat: DXGI_BC7_UNORM, arraySize: 1 });
+    const copyOf = async (made: Buffer, headerLength: number): Promise<Buffer> => (await cleanedCopy(marked(made), "copy.dds", headerLength, made.subarray(headerLength))).cleaned;
+    const dxt = await copyOf((await madeByImageMagick("64x32", "dxt1", false)).made, HEADER);
+    const rgb = await copyOf((await madeByImageMagick("37x21", "none", false)).made, HEADER);
+    const bc7 = await copyOf(Buffer.concat([dx10, patternBytes(64, 3)]), dx10.length);
+    const changed = (copy: Buffer, at: number, value: number): Buffer => {
+      const b = Buffer.from(copy);
+      b.writeUInt32LE(value, at);
+      return b;
+    };
+    const hiding: ReadonlyArray<[string, Buffer]> = [
+      ["a writer's name in the reserved DWORDs", changed(dxt, RESERVED1 + 36, 0x5454564e)],
+      ["the last reserved DWORD", changed(rgb, RESERVED2, 1)],
+      ["caps3", changed(dxt, 116, 0x1000)],
+      ["a header flag bit no reader defines", changed(dxt, 8, (dxt.readUInt32LE(8) | 0x40000000) >>> 0)],
+      ["a pixel format flag bit NVTT uses privately", changed(dxt, 80, (dxt.readUInt32LE(80) | 0x80000000) >>> 0)],
+      ["a depth in a texture that is no volume", changed(rgb, 24, 7)],
+      ["a FourCC in an uncompressed format", changed(rgb, 84, 0x31545844)],
+      ["a bit count in a compressed format (NVTT's swizzle code)", changed(dxt, 88, 0x5958_3241)],
+      ["a linear size other than the exact one", changed(dxt, 20, dxt.readUInt32LE(20) + 1)],
+      ["a DX10 misc flag past the cube map's", changed(bc7, 136, 0x10)],
+      ["a byte after the pixels", Buffer.concat([rgb, Buffer.from([0])])],
+      ["a byte less than the pixels", rgb.subarray(0, rgb.length - 1)],
+    ];
+    for (const [where, bytes] of hiding) {
+      const file = path.join(dir, `hiding-${crypto.randomUUID()}.dds`);
+      await fs.writeFile(file, bytes);
+      expect(await proveDds(file), where).not.toBeNull();
+    }
   });
 
   it("says in words why a texture whose pixels are cut short cannot be cleaned", async () => {

@@ -1,4 +1,5 @@
 import type { KeepOption } from "../types.js";
+import { proveDds } from "./dds-proof.js";
 import { heifShapeHolds } from "./heif-proof.js";
 import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
@@ -12,11 +13,11 @@ type Proof = (file: string, allowed: ReadonlySet<KeepOption>) => Promise<ProofFa
 
 /**
  * Structural proofs, for the types whose cleaner rebuilds the file from an allow-list of its
- * parts (JPEG segments, PNG chunks) and nothing else writes into it. Each walks the cleaned file
+ * parts (JPEG segments, PNG chunks, a DDS header's fields) and nothing else writes into it. Each walks the cleaned file
  * with code of its own, not the cleaner's, so a cleaner that lets through a part it does not know
  * is caught even where ExifTool has no name for that part.
  */
-const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile };
+const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile, DDS: proveDds };
 
 /**
  * The proof for a cleaned file of `fileType`, or null when there is none: other types, and a
