@@ -87,3 +87,37 @@ describe("PDFs of many objects sent at once", () => {
     await expectAllCleanedInTurn(files);
   }, 120_000);
 });
+
+/** A gauge's value on the service's /metrics. */
+async function gauge(on: RunningServer, name: string): Promise<number> {
+  const text = await (await fetch(`${on.baseUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return Number(line?.slice(name.length + 1));
+}
+
+describe("a file inside that waits for room longer than the queue's patience", () => {
+  let patient: RunningServer | undefined;
+  afterAll(async () => {
+    await patient?.stop();
+  });
+
+  it("is told the service is busy (503 with Retry-After), as the file itself would be, not an error (before: 500)", async () => {
+    // Each PDF weighs ~660 MB in the budget: within 1,000 MB, the second ZIP's PDF waits for the
+    // room the first ZIP holds while it cleans its six, longer than the queue's patience (half
+    // the 20 s deadline).
+    patient = await startServer({ MAX_MB_IN_WORK: "1000", REQUEST_TIMEOUT_SECONDS: "20" });
+    const pdf = (i: number): Buffer => pdfOfTinyObjectsInStreams(2 * OBJECTS, 100_000, `${MARKER}${i}`);
+    const holder = path.join(dir, "holder.zip");
+    await fs.writeFile(holder, handZip(Array.from({ length: 6 }, (_, i) => ({ name: `held-${i}.pdf`, data: pdf(i) }))));
+    const waiter = path.join(dir, "waiter.zip");
+    await fs.writeFile(waiter, handZip([{ name: "waiting.pdf", data: pdf(6) }]));
+
+    const held = removeViaApi(patient, holder);
+    await expect.poll(() => gauge(patient!, "exifapi_work_bytes"), { timeout: 15_000, interval: 100 }).toBeGreaterThan(600 * 1024 * 1024);
+    const waited = await removeViaApi(patient, waiter);
+    expect(waited.status, JSON.stringify(waited.body)).toBe(503);
+    expect(waited.body["error"]).toMatch(/busy/i);
+    expect(waited.retryAfter).toMatch(/^\d+$/);
+    expect((await held).status).not.toBe(500);
+  }, 120_000);
+});

@@ -25,7 +25,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe("GET /metrics", () => {
-  it("counts requests, work per file type, bytes, rate-limit refusals, the ExifTool pool and stored downloads", async () => {
+  it("counts requests, work per file type, bytes, rate-limit refusals, the ExifTool pool, the work budget and stored downloads", async () => {
     const png = await fs.readFile(await makePng(dir));
     const headers = { "X-API-Key": server.apiKey };
     const extract = () => postFile(`${server.baseUrl}/api/v1/extract`, { name: "text.png", data: png }, { headers });
@@ -70,6 +70,11 @@ describe("GET /metrics", () => {
     expect(sample(text, "exifapi_exiftool_processes")).toBeGreaterThanOrEqual(1);
     expect(sample(text, "exifapi_exiftool_busy_processes")).toBe(0);
     expect(sample(text, "exifapi_exiftool_pending_tasks")).toBe(0);
+    // Every request answered: nothing holds room in the work budget (see concurrent-pdf-objects
+    // for the gauges while files are in work).
+    expect(sample(text, "exifapi_work_files")).toBe(0);
+    expect(sample(text, "exifapi_work_bytes")).toBe(0);
+    expect(sample(text, "exifapi_work_queued_requests")).toBe(0);
     expect(sample(text, "exifapi_downloads_stored")).toBe(1);
     expect(sample(text, "exifapi_downloads_stored_bytes")).toBeGreaterThan(0);
     expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(0);

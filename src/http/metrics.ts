@@ -20,9 +20,9 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 
 /**
  * Prometheus metrics at `GET /metrics`. A registry of its own per app, so two apps in one process
- * (tests) do not collide. Pool and storage gauges are read when scraped, not kept up to date.
+ * (tests) do not collide. Pool, budget and storage gauges are read when scraped, not kept up to date.
  */
-export function registerMetrics(app: FastifyInstance, services: Pick<Services, "pool" | "cleanedFiles" | "config">): void {
+export function registerMetrics(app: FastifyInstance, services: Pick<Services, "pool" | "cleanedFiles" | "config" | "budget">): void {
   const register = new Registry();
   collectDefaultMetrics({ register });
 
@@ -38,6 +38,10 @@ export function registerMetrics(app: FastifyInstance, services: Pick<Services, "
   new Gauge({ name: "exifapi_exiftool_processes", help: "ExifTool processes running", registers: [register], collect() { this.set(exiftool.pids.length); } });
   new Gauge({ name: "exifapi_exiftool_busy_processes", help: "ExifTool processes working on a task", registers: [register], collect() { this.set(exiftool.busyProcs); } });
   new Gauge({ name: "exifapi_exiftool_pending_tasks", help: "Tasks waiting for an ExifTool process", registers: [register], collect() { this.set(exiftool.pendingTasks); } });
+  const { budget } = services;
+  new Gauge({ name: "exifapi_work_files", help: "Files in work (admitted by the work budget)", registers: [register], collect() { this.set(budget.usage().files); } });
+  new Gauge({ name: "exifapi_work_bytes", help: "Bytes the files in work weigh in the work budget", registers: [register], collect() { this.set(budget.usage().bytes); } });
+  new Gauge({ name: "exifapi_work_queued_requests", help: "Requests waiting for room in the work budget", registers: [register], collect() { this.set(budget.usage().queued); } });
   const storedFiles = new Gauge({ name: "exifapi_downloads_stored", help: "Cleaned files that can still be downloaded", registers: [register] });
   const storedBytes = new Gauge({ name: "exifapi_downloads_stored_bytes", help: "Bytes of cleaned files that can still be downloaded", registers: [register] });
 
@@ -66,7 +70,7 @@ export function registerMetrics(app: FastifyInstance, services: Pick<Services, "
     "/metrics",
     {
       schema: {
-        summary: "Prometheus metrics: requests, processing times per file type, ExifTool pool, stored downloads",
+        summary: "Prometheus metrics: requests, processing times per file type, ExifTool pool, work budget, stored downloads",
         tags: ["operations"],
         produces: ["text/plain"],
         response: { 200: { description: "Prometheus text exposition format", type: "string" } },

@@ -36,7 +36,7 @@ export type AnswerMessage = { id: number; ok: true; value: MainAnswer } | { id: 
 
 /** An error crossing the thread boundary (structured clone keeps neither class nor cause). */
 export interface SerializedError {
-  kind: "bad_file" | "too_complex" | "unsupported_type" | "tool_failure" | "tools_unavailable" | "internal";
+  kind: "bad_file" | "too_complex" | "unsupported_type" | "tool_failure" | "tools_unavailable" | "busy" | "internal";
   message: string;
   /** BadFileError's user sentence, or UnsupportedTypeError's type. */
   detail?: string;

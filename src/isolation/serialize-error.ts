@@ -1,6 +1,7 @@
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
 import { ToolFailure, ToolsUnavailable } from "../cleaners/run-tool.js";
 import { causeText } from "../errors.js";
+import { BusyError } from "../work-budget.js";
 import type { SerializedError } from "./messages.js";
 
 export function serializeError(err: unknown): SerializedError {
@@ -11,6 +12,9 @@ export function serializeError(err: unknown): SerializedError {
   if (err instanceof UnsupportedTypeError) return { kind: "unsupported_type", detail: err.fileType, ...base };
   if (err instanceof ToolFailure) return { kind: "tool_failure", ...base };
   if (err instanceof ToolsUnavailable) return { kind: "tools_unavailable", ...base };
+  // A file inside waited for room in the budget (the main thread's answer to the worker's weigh)
+  // past the queue's patience: the service is busy, as for the file itself.
+  if (err instanceof BusyError) return { kind: "busy", ...base };
   return { kind: "internal", ...base, ...(err instanceof Error && err.stack != null ? { cause: err.stack } : {}) };
 }
 
@@ -28,6 +32,8 @@ export function deserializeError(e: SerializedError): Error {
       return new ToolFailure(e.message, { cause });
     case "tools_unavailable":
       return new ToolsUnavailable(e.message, { cause });
+    case "busy":
+      return new BusyError(e.message);
     case "internal":
       return new Error(e.message, { cause });
   }
