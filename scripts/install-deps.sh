@@ -16,7 +16,8 @@ declare -A need=(
   [jpegtran]=libjpeg-turbo-progs
   # djpeg decodes pictures and previews, scaled down, for the previews finding.
   [djpeg]=libjpeg-turbo-progs
-  # Every helper process runs under setpriv (dies with the service) and prlimit (memory cap).
+  # ExifTool runs under setpriv (dies with the service) and prlimit (memory cap); the other
+  # helpers get the same limits from the spawner, a Perl script (src/isolation/tool-spawner.pl).
   [setpriv]=util-linux
   [prlimit]=util-linux
   # pdftotext reads a cleaned PDF's page text back, to prove it is the original's.

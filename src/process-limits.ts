@@ -1,17 +1,19 @@
 /**
  * Every helper program that parses a client's file (ExifTool's perl, qpdf, ffmpeg, jpegtran) runs
- * under a cap on its address space, set by prlimit(1) from util-linux before it execs the program.
- * A decompression bomb then ends in the child's own out-of-memory failure instead of swapping the
- * machine or waking the kernel's OOM killer, which may pick the service itself.
+ * under a cap on its address space. A decompression bomb then ends in the child's own
+ * out-of-memory failure instead of swapping the machine or waking the kernel's OOM killer, which
+ * may pick the service itself. The child is also killed when its parent dies: an ExifTool in
+ * `-stay_open` mode whose parent was SIGKILLed otherwise polls its closed stdin forever, and every
+ * crash would leave its pool behind.
  *
- * setpriv(1), also util-linux, first asks the kernel to kill the child when the service dies: an
- * ExifTool in `-stay_open` mode whose parent was SIGKILLed otherwise polls its closed stdin
- * forever, and every crash would leave its pool behind.
- *
- * setpriv and prlimit exec the program in place, so the pid the caller sees is the program's own.
+ * The short programs get both from the spawner (isolation/tool-spawner.pl), which sets them itself
+ * between fork and exec. The long-lived ExifTool processes, started once, get them from util-linux:
+ * setpriv(1) sets the parent-death signal, prlimit(1) the cap, and each execs the next in place, so
+ * the pid the caller sees is perl's own.
  */
-export const PRLIMIT = "/usr/bin/prlimit";
-export const SETPRIV = "/usr/bin/setpriv";
+const PRLIMIT = "/usr/bin/prlimit";
+const SETPRIV = "/usr/bin/setpriv";
+export const PERL = "/usr/bin/perl";
 
 /** Address-space cap for each ExifTool process (perl is single-threaded: ~30 MB at rest). */
 export const EXIFTOOL_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -39,7 +41,6 @@ export function toolMemoryBytes(cmd: string): number {
  * The command and arguments that run `cmd args` with its address space capped at `memoryBytes`,
  * killed if the service dies first.
  */
-export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number, fileBytes?: number): { cmd: string; args: string[] } {
-  const fsize = fileBytes != null ? [`--fsize=${fileBytes}`] : [];
-  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, ...fsize, "--core=0", "--", cmd, ...args] };
+export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number): { cmd: string; args: string[] } {
+  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
 }

@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids } from "./helpers/fuzz-proc.js";
+import { childPids, descendantPids } from "./helpers/fuzz-proc.js";
 import { makePdf } from "./helpers/make-files.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -14,11 +14,15 @@ let pdf: string;
 let shims: string;
 let log: string;
 let hold: string;
+let probe: string;
+let linger: string;
 let server: RunningServer;
 
 /**
- * qpdf shadowed on the service's PATH by a script that logs the process that started it and, while
- * the `hold` file exists, waits first (a program still running when its spawner dies).
+ * qpdf shadowed on the service's PATH by a script that logs the process that started it; while the
+ * `probe` file exists, appends to it the limits it runs under; while `linger` exists, starts a
+ * child of its own that outlives it (its pid appended to `linger`); and while the `hold` file
+ * exists, waits first (a program still running when its spawner dies).
  */
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-spawner-"));
@@ -26,9 +30,23 @@ beforeAll(async () => {
   shims = path.join(dir, "shims");
   log = path.join(dir, "qpdf.log");
   hold = path.join(dir, "hold");
+  probe = path.join(dir, "probe");
+  linger = path.join(dir, "linger");
   await fs.mkdir(shims);
   const real = (await run("sh", ["-c", "command -v qpdf"])).stdout.toString().trim();
-  await fs.writeFile(path.join(shims, "qpdf"), `#!/bin/sh\necho "$PPID" >> '${log}'\nwhile [ -e '${hold}' ]; do sleep 0.1; done\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  await fs.writeFile(
+    path.join(shims, "qpdf"),
+    [
+      "#!/bin/sh",
+      `echo "$PPID" >> '${log}'`,
+      `if [ -e '${probe}' ]; then { echo "run $$ group $(cut -d' ' -f5 /proc/$$/stat)"; grep -E '^Max (address space|core file size|file size) ' /proc/self/limits; grep '^NoNewPrivs:' /proc/self/status; } >> '${probe}'; fi`,
+      `if [ -e '${linger}' ]; then sleep 300 & echo "$!" >> '${linger}'; fi`,
+      `while [ -e '${hold}' ]; do sleep 0.1; done`,
+      `exec '${real}' "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
   server = await startServer({ PATH: `${shims}:${process.env["PATH"] ?? ""}`, REQUEST_TIMEOUT_SECONDS: "30" });
 });
 
@@ -46,7 +64,7 @@ const cmdline = (pid: number): string => {
 };
 
 async function spawners(): Promise<number[]> {
-  return (await childPids(server.process.pid!)).filter((pid) => cmdline(pid).includes("tool-spawner-process.js"));
+  return (await childPids(server.process.pid!)).filter((pid) => cmdline(pid).includes("tool-spawner.pl"));
 }
 
 describe("helper programs start from a small spawner process, not from a fork of the service", () => {
@@ -58,7 +76,7 @@ describe("helper programs start from a small spawner process, not from a fork of
     const spawner = await spawners();
     expect(spawner.length).toBe(1);
     expect([...parents]).toEqual(spawner);
-    const others = (await childPids(server.process.pid!)).map(cmdline).filter((c) => c !== "" && !c.includes("exiftool") && !c.includes("tool-spawner-process.js"));
+    const others = (await childPids(server.process.pid!)).map(cmdline).filter((c) => c !== "" && !c.includes("exiftool") && !c.includes("tool-spawner.pl"));
     expect(others).toEqual([]);
   });
 
@@ -124,5 +142,58 @@ describe("helper programs start from a small spawner process, not from a fork of
     const [after] = await spawners();
     expect(after).toBeDefined();
     expect([first, second]).not.toContain(after);
+  });
+});
+
+/** A process that still runs (a zombie waiting for init to reap it has stopped running). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe("each helper program runs under its limits, in a process group of its own", () => {
+  it("qpdf's runs: 512 MB of address space, no core file, no new privileges, a file-size cap, its own group", async () => {
+    await fs.writeFile(probe, "");
+    try {
+      expect((await removeViaApi(server, pdf)).status).toBe(200);
+      const runs = (await fs.readFile(probe, "utf8")).split(/^(?=run )/m).filter((r) => r !== "");
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      for (const r of runs) {
+        const [, pid, group] = /^run (\d+) group (\d+)/.exec(r) ?? [];
+        expect(group, r).toBe(pid);
+        expect(r).toMatch(/^Max address space\s+536870912\s+536870912\s+bytes/m);
+        expect(r).toMatch(/^Max core file size\s+0\s+0\s+bytes/m);
+        expect(r).toMatch(/^NoNewPrivs:\s+1$/m);
+      }
+      // The runs that write a dump or the copy have its size capped (RLIMIT_FSIZE).
+      expect(runs.some((r) => /^Max file size\s+\d+\s+\d+\s+bytes/m.test(r))).toBe(true);
+    } finally {
+      await fs.rm(probe, { force: true });
+    }
+  });
+
+  it("a client that hangs up: its program is killed with what the program started", async () => {
+    await fs.writeFile(linger, "");
+    await fs.writeFile(hold, "");
+    const hangUp = new AbortController();
+    try {
+      const pending = postFile(`${server.baseUrl}/api/v1/remove`, { name: "doc.pdf", data: await fs.readFile(pdf) }, { headers: { "X-API-Key": server.apiKey }, signal: hangUp.signal });
+      let lingering: number[] = [];
+      await expect
+        .poll(async () => (lingering = (await fs.readFile(linger, "utf8")).split("\n").filter((l) => l !== "").map(Number)), { timeout: 10_000 })
+        .not.toEqual([]);
+      const held = (await descendantPids(server.process.pid!)).filter((pid) => cmdline(pid).startsWith("/bin/sh") && cmdline(pid).includes("qpdf"));
+      expect(held.length).toBeGreaterThan(0);
+      hangUp.abort();
+      await pending.catch(() => undefined);
+      await expect.poll(() => [...held, ...lingering].filter(isAlive), { timeout: 10_000 }).toEqual([]);
+    } finally {
+      await fs.rm(hold, { force: true });
+      await fs.rm(linger, { force: true });
+    }
+    expect((await removeViaApi(server, pdf)).status).toBe(200);
   });
 });

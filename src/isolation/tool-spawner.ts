@@ -1,17 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { TooComplexError } from "../cleaners/errors.js";
 import { ToolFailure, type ToolOptions, type ToolRun, ToolsUnavailable } from "../cleaners/run-tool.js";
-import { SETPRIV } from "../process-limits.js";
-import type { SerializedError } from "./messages.js";
-import { deserializeError } from "./serialize-error.js";
+import { PERL, toolMemoryBytes } from "../process-limits.js";
+import { abortFrame, answerReader, runFrame, type SpawnerAnswer } from "./spawner-frames.js";
 
 /**
- * Starts helper programs (qpdf, djpeg, ffmpeg...) for the worker threads' tasks from a small
- * long-lived Node process rather than from the service itself. Every start is a fork of the
- * parent: forking the service (a few hundred MB of heap) cost ~3-5 ms of its main thread in
- * kernel time per program, and left its pages copy-on-write; forking this ~50 MB process costs a
- * fraction of that, off the main thread. Programs run exactly as `runToolHere` runs them there
- * (memory and file-size caps, timeout, output cap, killed with their task's signal).
+ * Starts helper programs (qpdf, djpeg, ffmpeg...) from a small long-lived Perl process
+ * (tool-spawner.pl) rather than from the service itself. Every start is a fork of the parent:
+ * forking the service (a few hundred MB of heap) cost ~3-5 ms of its main thread in kernel time per
+ * program, and left its pages copy-on-write; forking a Perl process of a few MB costs a fraction of
+ * that, and the spawner sets each program's limits itself between fork and exec (address space,
+ * file size, no core file, parent-death signal, no new privileges, a process group of its own that
+ * the timeout, the output cap or the task's end kills whole).
  *
  * The spawner is started on the first program and restarted after it dies. A program it was
  * running dies with it (parent-death signal) and is run once more on the new spawner: every program
@@ -25,12 +27,12 @@ export interface ToolSpawner {
   close(): Promise<void>;
 }
 
-export type SpawnerRequest = { op: "run"; id: number; cmd: string; args: string[]; opts: Omit<ToolOptions, "signal"> } | { op: "abort"; id: number };
-export type SpawnerAnswer = { id: number; ok: true; value: ToolRun } | { id: number; ok: false; error: SerializedError };
-
-const SCRIPT = fileURLToPath(new URL("./tool-spawner-process.js", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("./tool-spawner.pl", import.meta.url));
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 interface Pending {
+  cmd: string;
+  signal: AbortSignal | undefined;
   resolve(run: ToolRun): void;
   reject(err: Error): void;
 }
@@ -39,7 +41,7 @@ interface Pending {
 class SpawnerGone extends Error {}
 
 interface Spawner {
-  child: ChildProcess;
+  child: ChildProcessByStdio<Writable, Readable, null>;
   pending: Map<number, Pending>;
 }
 
@@ -48,21 +50,18 @@ export function createToolSpawner(): ToolSpawner {
   let next = 0;
 
   function start(): Spawner {
-    // Not this process's execArgv (a --cpu-prof or --inspect of the service is not the spawner's).
-    const child = spawn(SETPRIV, ["--pdeathsig", "KILL", "--", process.execPath, SCRIPT], {
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-      serialization: "advanced",
-      windowsHide: true,
-    });
+    const child = spawn(PERL, [SCRIPT, String(process.pid)], { stdio: ["pipe", "pipe", "inherit"], windowsHide: true });
     const s: Spawner = { child, pending: new Map() };
-    child.on("message", (m: SpawnerAnswer) => {
-      const p = s.pending.get(m.id);
-      if (p == null) return;
-      s.pending.delete(m.id);
-      holdOpen(s);
-      if (m.ok) p.resolve({ ...m.value, stdout: asBuffer(m.value.stdout) });
-      else p.reject(deserializeError(m.error));
-    });
+    child.stdout.on(
+      "data",
+      answerReader((a) => {
+        const p = s.pending.get(a.id);
+        if (p == null) return;
+        s.pending.delete(a.id);
+        holdOpen(s);
+        settle(a, p);
+      }),
+    );
     const gone = (why: string): void => {
       if (current === s) current = null;
       for (const p of s.pending.values()) p.reject(new SpawnerGone(`the helper-program spawner ${why}`));
@@ -70,6 +69,8 @@ export function createToolSpawner(): ToolSpawner {
     };
     child.on("exit", (code, signal) => gone(`exited (${signal ?? String(code)})`));
     child.on("error", (err) => gone(`failed: ${err.message}`));
+    // Writing to a spawner that just died is an EPIPE here; its exit tells the waiting runs.
+    child.stdin.on("error", () => undefined);
     // An idle spawner does not keep a command-line run alive; holdOpen refs it while programs run.
     child.unref();
     holdOpen(s);
@@ -77,27 +78,31 @@ export function createToolSpawner(): ToolSpawner {
   }
 
   function runOnce(cmd: string, args: readonly string[], opts: ToolOptions): Promise<ToolRun> {
-    const { signal, ...limits } = opts;
+    const { signal, timeoutMs, maxOutputBytes = DEFAULT_MAX_OUTPUT, maxFileBytes } = opts;
     if (signal?.aborted === true) return Promise.reject(new ToolFailure(`${cmd} was not started: its task ended`));
     const s = current ?? (current = start());
     const id = next++;
     return new Promise<ToolRun>((resolve, reject) => {
-      const onAbort = (): void => void send(s, { op: "abort", id });
+      const onAbort = (): void => void send(s, abortFrame(id));
+      const done = (): void => signal?.removeEventListener("abort", onAbort);
       s.pending.set(id, {
+        cmd,
+        signal,
         resolve: (r) => {
-          signal?.removeEventListener("abort", onAbort);
+          done();
           resolve(r);
         },
         reject: (e) => {
-          signal?.removeEventListener("abort", onAbort);
+          done();
           reject(e);
         },
       });
       holdOpen(s);
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (!send(s, { op: "run", id, cmd, args: [...args], opts: limits })) {
+      const limits = { timeoutMs, maxOutputBytes, memoryBytes: toolMemoryBytes(cmd), ...(maxFileBytes != null ? { fileBytes: maxFileBytes } : {}) };
+      if (!send(s, runFrame(id, cmd, args, limits))) {
         s.pending.delete(id);
-        signal?.removeEventListener("abort", onAbort);
+        done();
         holdOpen(s);
         // Its exit may not have been seen yet: the next start must not pick it again.
         if (current === s) current = null;
@@ -108,6 +113,9 @@ export function createToolSpawner(): ToolSpawner {
 
   return {
     async run(cmd, args, opts) {
+      // They can only come from a mistake or an attack, break the line-based logs we write
+      // commands into, and a NUL would end the argument early on the spawner's line.
+      if (args.some((a) => /[\r\n\0]/.test(a))) throw new ToolFailure(`${cmd}: refused an argument with a control character`);
       try {
         return await runOnce(cmd, args, opts);
       } catch (err) {
@@ -131,23 +139,33 @@ export function createToolSpawner(): ToolSpawner {
   };
 }
 
-/** The IPC channel keeps the event loop alive only while programs run. */
-function holdOpen(s: Spawner): void {
-  if (s.pending.size > 0) s.child.channel?.ref();
-  else s.child.channel?.unref();
+/**
+ * A non-zero exit is a result, not an error: what it means (bad input vs our failure) is the
+ * caller's call. Past its time, its output or its file-size cap, or ended by a signal nobody sent
+ * (a crash: qpdf's recursive page-tree walk ran out of stack on a tree 25,000 deep; an abort when
+ * its memory cap made an allocation fail), the program says the file asks more than the budgets
+ * allow.
+ */
+function settle(a: SpawnerAnswer, p: Pending): void {
+  const { cmd } = p;
+  if (a.kind === "exit") return p.resolve({ code: Number(a.value), stdout: a.stdout, stderr: a.stderr });
+  if (a.kind === "nostart") return p.reject(new ToolFailure(`${cmd} could not be started: ${a.value}`));
+  if (a.kind === "aborted" || p.signal?.aborted === true) return p.reject(new ToolFailure(`${cmd} did not finish: its task ended`));
+  const why = a.kind === "signal" ? a.value : a.kind === "timeout" ? "its time" : "its output cap";
+  p.reject(new TooComplexError(`${cmd} went past its limits (${why})`));
 }
 
-function send(s: Spawner, m: SpawnerRequest): boolean {
-  if (!s.child.connected) return false;
-  try {
-    s.child.send(m);
-    return true;
-  } catch {
-    return false;
+/** The spawner's pipes keep the event loop alive only while programs run. */
+function holdOpen(s: Spawner): void {
+  const streams = [s.child.stdin, s.child.stdout] as unknown as Array<{ ref(): void; unref(): void }>;
+  for (const stream of streams) {
+    if (s.pending.size > 0) stream.ref();
+    else stream.unref();
   }
 }
 
-/** The advanced serialization hands a Buffer over as a plain Uint8Array. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function send(s: Spawner, frame: Buffer): boolean {
+  if (s.child.exitCode != null || s.child.signalCode != null || s.child.stdin.destroyed) return false;
+  s.child.stdin.write(frame);
+  return true;
 }

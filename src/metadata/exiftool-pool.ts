@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
 import { DefaultExiftoolArgs, ExifTool, exiftoolPath } from "exiftool-vendored";
 import type { Config } from "../config.js";
-import { EXIFTOOL_MEMORY_BYTES, withMemoryCap } from "../process-limits.js";
+import { EXIFTOOL_MEMORY_BYTES, PERL, withMemoryCap } from "../process-limits.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { exiftoolAccess } from "./exiftool-access.js";
 import { capTaskOutput } from "./output-cap.js";
 import { createTaskRunner } from "./task-runner.js";
-
-const PERL = "/usr/bin/perl";
 
 export interface ExifToolPool {
   exiftool: ExifTool;

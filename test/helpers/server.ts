@@ -163,10 +163,10 @@ export async function startServer(
 export async function postFile(
   url: string,
   file: { name: string; data: Buffer | Uint8Array; type?: string },
-  init: { headers?: Record<string, string>; fields?: Record<string, string> } = {},
+  init: { headers?: Record<string, string>; fields?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Response> {
   const form = new FormData();
   for (const [k, v] of Object.entries(init.fields ?? {})) form.append(k, v);
   form.append("file", new Blob([new Uint8Array(file.data)], { type: file.type ?? "application/octet-stream" }), file.name);
-  return fetch(url, { method: "POST", body: form, headers: init.headers ?? {} });
+  return fetch(url, { method: "POST", body: form, headers: init.headers ?? {}, ...(init.signal != null ? { signal: init.signal } : {}) });
 }

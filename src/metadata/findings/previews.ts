@@ -26,7 +26,7 @@ const DECODE_TIMEOUT_MS = 20_000;
 const MAX_DECODED_BYTES = 4096 * 4096 + 64;
 /**
  * A preview up to this many pixels (an EXIF thumbnail is 160x120) is decoded here, in JavaScript,
- * in a few milliseconds: starting djpeg for it costs more (a fork of the service, prlimit, djpeg).
+ * in a few milliseconds: starting djpeg for it costs more (a hop to the spawner, a fork, djpeg).
  * Larger ones, and what this decoder refuses (12-bit, arithmetic coding), go to djpeg.
  */
 const IN_PROCESS_MAX_PIXELS = 100_000;
