@@ -17,6 +17,7 @@ import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { pictureOutcome } from "./picture-counts.js";
+import { scrubPivotCache } from "./pivot-caches.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { blankPresentationComments } from "./powerpoint-comments.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
@@ -31,6 +32,9 @@ const REFUSED: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
   [/(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i, MACROS],
 ];
+
+/** A workbook's pivot cache streams: Excel 97-2003's (BIFF8) and Excel 5.0/95's (BIFF5) storages. */
+const PIVOT_CACHE = /^(_SX_DB_CUR|_SX_DB)\/[^/]+$/i;
 
 /**
  * Parts that are metadata whole: property-set streams (their names start with byte 5:
@@ -67,7 +71,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
 /**
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
- * are blanked in place (word.ts, excel.ts, powerpoint.ts), so are a presentation's comments (their
+ * are blanked in place (word.ts, excel.ts, powerpoint.ts; a workbook's pivot caches' last
+ * refresher and refresh date: pivot-caches.ts), so are a presentation's comments (their
  * text unless kept, their authors and dates always: powerpoint-comments.ts) and a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
@@ -153,6 +158,14 @@ export const legacyOfficeCleaner: Cleaner = {
     }
     const workbook = stream("Workbook") ?? stream("Book");
     if (workbook != null) scrubWorkbook(workbook);
+    for (const [i, p] of doc.FullPaths.entries()) {
+      const cache = PIVOT_CACHE.exec(inner(p));
+      const e = doc.FileIndex[i]!;
+      if (workbook == null || cache == null || e.type !== 2 || e.content == null || !ours(i)) continue;
+      const b = Buffer.from(e.content);
+      e.content = b;
+      scrubPivotCache(b, /_CUR$/i.test(cache[1]!));
+    }
     const currentUser = stream("Current User");
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
