@@ -84,16 +84,27 @@ describe("POST /api/v1/remove on DirectDraw Surface textures", () => {
     expect(await pixelSignature(out)).toBe(pixels);
   });
 
-  it("is recognised by its header although ExifTool has no DDS module", async () => {
-    const { made } = await madeByImageMagick("8x8", "dxt1", false);
-    const file = path.join(dir, "plain.dds");
-    await fs.writeFile(file, made);
+  it("is recognised by its header although ExifTool has no DDS module, its writer's signature and appended bytes listed", async () => {
+    const { made } = await madeByImageMagick("64x32", "dxt5", true);
+    const data = marked(made);
+    // NVTT's version after its signature: bytes of a number, no text.
+    data.writeUInt32LE(0x020101, RESERVED1 + 40);
+    const file = path.join(dir, "signed.dds");
+    await fs.writeFile(file, data);
     const { stdout } = await run(EXIFTOOL, ["-s3", "-Error", file], { okCodes: [1] });
     expect(stdout.toString("utf8").trim()).toBe("Unknown file type");
-    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "plain.dds", data: made }, { headers: { "X-API-Key": server.apiKey } });
-    const body = (await res.json()) as { metadata: { File: Record<string, unknown> } };
-    expect(body.metadata.File["FileType"]).toBe("DDS");
-    expect(body.metadata.File["Type"]).toBe("image/vnd-ms.dds");
+    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "signed.dds", data }, { headers: { "X-API-Key": server.apiKey } });
+    const body = (await res.json()) as { metadata: Record<string, Record<string, unknown>>; findings: { kind: string; title: string }[] };
+    expect(body.metadata["File"]!["FileType"]).toBe("DDS");
+    expect(body.metadata["File"]!["Type"]).toBe("image/vnd-ms.dds");
+    expect(body.metadata["File"]!["ImageWidth"]).toBe("64");
+    expect(body.metadata["dds"]).toEqual({ Software: `NVTT${MARKER}`, PrivateData: "[binary data: 44 bytes]" });
+    const appended = `appended ${MARKER}`.length;
+    expect(body.findings.map((f) => f.title)).toContain(`The file hides ${appended} bytes after the end of its picture (data).`);
+
+    const { status, body: removal } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(removal)).toBe(200);
+    expect(removal["removed"]).toEqual({ dds: 2 });
   });
 
   it.each([

@@ -1,10 +1,11 @@
 import fsp from "node:fs/promises";
 import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
-import { isDdsHead } from "../cleaners/image/dds-layout.js";
+import { DDS_HEADER, isDdsHead } from "../cleaners/image/dds-layout.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
+import { readDdsTags } from "./dds-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { readTgaTags } from "./tga-fields.js";
 import type { RawRead, RawTags } from "./read-task.js";
@@ -50,7 +51,7 @@ const ID3V1 = 128;
  * numbered as a Targa image type followed by a picture's size and depth).
  *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
- * size, 124 (dds-layout.ts).
+ * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
  *
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
  * streams (compound-types.ts), and one cut within its header as a damaged compound file; Excel
@@ -68,7 +69,10 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
-    if (type == null && isDdsHead(await bytes(0, 8))) return recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
+    if (type == null && isDdsHead(await bytes(0, 8))) {
+      const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
+      return { tags: { ...tags, ...readDdsTags(await bytes(0, DDS_HEADER)) }, messages };
+    }
     const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
     if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
     const compound = damagedCompoundHead(read, await bytes(0, 8));

@@ -1,4 +1,6 @@
 import fsp from "node:fs/promises";
+import { BadFileError } from "../../cleaners/errors.js";
+import { DDS_HEADER, DX10_HEADER, readDdsLayout } from "../../cleaners/image/dds-layout.js";
 import { type Finding, type TagEntry } from "./types.js";
 
 const CHUNK = 1024 * 1024;
@@ -77,6 +79,17 @@ async function scanEnd(w: Window, from: number): Promise<number | null> {
   }
 }
 
+/** Where a DDS texture's pixel data ends, as its header sizes it; null if it cannot be sized. */
+async function ddsEnd(w: Window): Promise<number | null> {
+  try {
+    const { dataAt, dataSize } = readDdsLayout(Buffer.from((await w.at(0, DDS_HEADER + DX10_HEADER)).subarray(0, DDS_HEADER + DX10_HEADER)), w.size);
+    return dataAt + dataSize;
+  } catch (err) {
+    if (err instanceof BadFileError) return null;
+    throw err;
+  }
+}
+
 /** Where a PNG's IEND chunk ends; null if it has none. */
 async function pngEnd(w: Window): Promise<number | null> {
   let pos = 8;
@@ -101,7 +114,7 @@ const SIGNATURES: ReadonlyArray<[RegExp, string]> = [
 ];
 
 /**
- * `hidden`: bytes after the end of a JPEG or PNG picture (an archive or a video glued to a photo,
+ * `hidden`: bytes after the end of a JPEG or PNG picture, or a DDS texture's last mip level, face or slice (an archive or a video glued to a photo,
  * an editor's leftovers). Viewers never show them; anyone can read them. A JPEG's MPF images,
  * which ExifTool reads and lists as previews, are not counted here.
  *
@@ -114,13 +127,13 @@ const SIGNATURES: ReadonlyArray<[RegExp, string]> = [
  */
 export async function trailerFindings(entries: readonly TagEntry[], file: string, exiftoolWarned: boolean): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
-  if (type !== "JPEG" && type !== "PNG") return [];
+  if (type !== "JPEG" && type !== "PNG" && type !== "DDS") return [];
   if (type === "PNG" && !exiftoolWarned) return [];
   const handle = await fsp.open(file, "r");
   try {
     const { size } = await handle.stat();
     const w = new Window(handle, size);
-    const end = type === "JPEG" ? await jpegEnd(w) : await pngEnd(w);
+    const end = type === "JPEG" ? await jpegEnd(w) : type === "DDS" ? await ddsEnd(w) : await pngEnd(w);
     if (end == null || end >= size) return [];
     const head = (await w.at(end, Math.min(64, size - end))).subarray(0, Math.min(64, size - end));
     const hasMpf = entries.some((t) => t.group === "MPF");
