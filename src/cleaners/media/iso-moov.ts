@@ -3,7 +3,7 @@ import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
 import { cleanEsds } from "./iso-mpeg4.js";
-import { cleanAvccSei, cleanHvccSei, nalLengthSize } from "./iso-sei.js";
+import { cleanNalConfig, nalLengthSize } from "./iso-sei.js";
 import { plainJp2Header } from "../image/jp2-header.js";
 import type { SeiCodec } from "./sei.js";
 
@@ -341,9 +341,12 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio", pictures: 
       out.fill(0, at + 8 + 42, at + 8 + 74); // compressor name
       blankMakers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
       const codec = SEI_CODECS[entry.type];
-      if (codec != null && count === 1) {
-        nal = nalFraming(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, codec, out, stsd.at);
-        if (nal == null) return null;
+      if (codec != null) {
+        const config = nalConfig(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, codec, out, stsd.at);
+        if (config == null) return null;
+        if (config.cut != null) cuts.push({ entry: at, ...config.cut });
+        // With several descriptions the samples are left to ffmpeg's scan (which counts the messages).
+        if (count === 1) nal = { lengthSize: config.lengthSize, headerMessages: config.messages };
       }
       if (entry.type === "mp4v") {
         const units = mpeg4Headers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
@@ -417,19 +420,23 @@ const SEI_CODECS: Readonly<Record<string, SeiCodec>> = { avc1: "h264", avc3: "h2
 
 /**
  * The NAL length size from the entry's `avcC`/`hvcC`, with the SEI user data of its NAL arrays
- * cleaned in `out` (the copy of the `stsd` that starts at `stsdAt`); null when the record is
- * missing or malformed.
+ * cleaned in `out` (the copy of the `stsd` that starts at `stsdAt`), the messages removed, and
+ * the bytes past the record's fields to cut from the copy (`cleanNalConfig`); null when the
+ * record is missing or malformed.
  */
-function nalFraming(buf: Buffer, from: number, to: number, codec: SeiCodec, out: Buffer, stsdAt: number): Descriptions["nal"] {
+function nalConfig(buf: Buffer, from: number, to: number, codec: SeiCodec, out: Buffer, stsdAt: number): { lengthSize: number; messages: number; cut: Omit<Cut, "entry"> | null } | null {
   const config = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === (codec === "h264" ? "avcC" : "hvcC"));
   if (config.length !== 1) return null;
-  const record = buf.subarray(config[0]!.at + config[0]!.header, config[0]!.at + config[0]!.size);
+  const box = config[0]!;
+  const record = buf.subarray(box.at + box.header, box.at + box.size);
   const lengthSize = nalLengthSize(record, codec);
-  if (lengthSize == null) return null;
-  const cleaned = codec === "h264" ? cleanAvccSei(record) : cleanHvccSei(record);
-  if (cleaned == null) return null;
-  cleaned.record.copy(out, config[0]!.at + config[0]!.header - stsdAt);
-  return { lengthSize, headerMessages: cleaned.messages };
+  const cleaned = cleanNalConfig(record, codec);
+  if (lengthSize == null || cleaned == null) return null;
+  cleaned.record.copy(out, box.at + box.header - stsdAt);
+  if (cleaned.length === record.length) return { lengthSize, messages: cleaned.messages, cut: null };
+  if (box.header !== 8) return null;
+  const start = box.at + box.header + cleaned.length - stsdAt;
+  return { lengthSize, messages: cleaned.messages, cut: { box: box.at - stsdAt, from: start, to: box.at + box.size - stsdAt } };
 }
 
 /**

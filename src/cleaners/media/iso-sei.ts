@@ -106,11 +106,28 @@ export function nalLengthSize(config: Buffer, codec: SeiCodec): number | null {
   return size === 3 ? null : size;
 }
 
+/** An `avcC`/`hvcC` record as `cleanNalConfig` leaves it. */
+export interface CleanedConfig {
+  /** The record, the same length, with the SEI user data of its NAL arrays overwritten. */
+  record: Buffer;
+  messages: number;
+  /** Where the fields of the record end: what follows is no part of it. */
+  length: number;
+}
+
 /**
- * An `hvcC` record with the SEI user data in its NAL arrays (x265 writes its identification
- * there) overwritten, and the number of messages removed; null when the arrays do not add up.
+ * An `avcC`/`hvcC` record with the SEI user data in its NAL arrays overwritten (a writer may put
+ * any NAL unit there: x265 writes its identification in the hvcC's), the number of messages
+ * removed, and the length of what the record's fields parse to. Bytes past that length are read
+ * by no decoder (ffmpeg's parsers stop there) but kept by every stream copy, so a writer may
+ * hide anything there: the caller cuts or zeroes them. Null when the NAL arrays run past the
+ * record.
  */
-export function cleanHvccSei(record: Buffer): { record: Buffer; messages: number } | null {
+export function cleanNalConfig(record: Buffer, codec: SeiCodec): CleanedConfig | null {
+  return codec === "h264" ? cleanAvcc(record) : cleanHvcc(record);
+}
+
+function cleanHvcc(record: Buffer): CleanedConfig | null {
   if (record.length < 23) return null;
   const out = Buffer.from(record);
   let messages = 0;
@@ -124,19 +141,18 @@ export function cleanHvccSei(record: Buffer): { record: Buffer; messages: number
     messages += cleanUnits(out, pos, units, "hevc");
     pos = units;
   }
-  return pos === out.length ? { record: out, messages } : null;
+  return { record: out, messages, length: pos };
 }
 
 /** Profiles (Baseline, Main, Extended) whose `avcC` ends after the PPS; the others' may go on with the chroma format, bit depths and SPS extensions (ISO/IEC 14496-15 5.3.3.1.2). */
 const PROFILES_WITHOUT_EXTENSION = new Set([66, 77, 88]);
 
 /**
- * An `avcC` record with the SEI user data in its parameter set arrays overwritten, and the number
- * of messages removed: a writer may put any NAL unit there, where neither the sample walk nor
- * ffmpeg's mp4toannexb (which hands on only the SPS and PPS it expects) looks, and no decoder
- * needs the text. Null when the SPS and PPS arrays run past the record.
+ * The `avcC` cleaned: neither the sample walk nor ffmpeg's mp4toannexb (which hands on only the
+ * SPS and PPS it expects, and none when the stream carries its own) reads an SEI unit among its
+ * parameter sets, and no decoder needs its text.
  */
-export function cleanAvccSei(record: Buffer): { record: Buffer; messages: number } | null {
+function cleanAvcc(record: Buffer): CleanedConfig | null {
   if (record.length < 7) return null;
   const out = Buffer.from(record);
   let messages = 0;
@@ -150,11 +166,17 @@ export function cleanAvccSei(record: Buffer): { record: Buffer; messages: number
     messages += cleanUnits(out, pos + 1, end, "h264");
     pos = end;
   }
-  // What follows is the extension of the profiles that have one, when it adds up; anything else
-  // there is no NAL unit that a decoder reads.
-  const extension = pos + 4 <= out.length && !PROFILES_WITHOUT_EXTENSION.has(out[1]!) ? nalArray(out, pos + 4, out[pos + 3]!) : null;
-  if (extension != null) messages += cleanUnits(out, pos + 4, extension, "h264");
-  return { record: out, messages };
+  // The extension of the profiles that have one, when it adds up and its reserved bits are set;
+  // anything else there is no field that a decoder reads.
+  const extension = pos + 4 <= out.length && !PROFILES_WITHOUT_EXTENSION.has(out[1]!) && reservedBitsSet(out, pos) ? nalArray(out, pos + 4, out[pos + 3]!) : null;
+  if (extension == null) return { record: out, messages, length: pos };
+  messages += cleanUnits(out, pos + 4, extension, "h264");
+  return { record: out, messages, length: extension };
+}
+
+/** The extension's first three bytes: six reserved bits and the chroma format, then five and the luma and chroma bit depths. */
+function reservedBitsSet(buf: Buffer, at: number): boolean {
+  return (buf[at]! & 0xfc) === 0xfc && (buf[at + 1]! & 0xf8) === 0xf8 && (buf[at + 2]! & 0xf8) === 0xf8;
 }
 
 /** Where an array of `count` NAL units, each after a 16-bit length, that starts at `from` ends; null when it runs past the buffer. */

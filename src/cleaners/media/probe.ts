@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { runTool } from "../run-tool.js";
+import { fromDump } from "./extradata.js";
 import { inputArgs, type MediaSource } from "./ffmpeg.js";
 
 const FFPROBE_TIMEOUT_MS = 60_000;
@@ -20,6 +21,8 @@ export interface StreamInfo {
   profile: string;
   /** Dispositions that are set (`default`, `forced`...). */
   dispositions: string[];
+  /** The codec private data, when asked for. */
+  extradata?: Buffer;
 }
 
 interface ProbeJson {
@@ -30,15 +33,21 @@ interface ProbeJson {
     codec_tag_string?: string;
     profile?: string;
     disposition?: Record<string, number>;
+    extradata?: string;
   }>;
 }
 
-/** The streams of a file as ffprobe lists them, read with the one demuxer its type allows. */
-export async function probeStreams(src: MediaSource, typeName: string): Promise<StreamInfo[]> {
+/**
+ * The streams of a file as ffprobe lists them, read with the one demuxer its type allows; with
+ * their codec private data when `withExtradata` (in the same run: ffprobe's start costs more than
+ * the dump).
+ */
+export async function probeStreams(src: MediaSource, typeName: string, withExtradata = false): Promise<StreamInfo[]> {
+  const entries = `stream=index,codec_type,codec_name,codec_tag_string,profile${withExtradata ? ",extradata" : ""}:stream_disposition`;
   const r = await runTool(
     "ffprobe",
-    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "stream=index,codec_type,codec_name,codec_tag_string,profile:stream_disposition", "-of", "json"],
-    { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024 },
+    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", entries, ...(withExtradata ? ["-show_data"] : []), "-of", "json"],
+    { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: (withExtradata ? 64 : 4) * 1024 * 1024 },
   );
   if (r.code !== 0) {
     throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
@@ -48,7 +57,8 @@ export async function probeStreams(src: MediaSource, typeName: string): Promise<
     const dispositions = Object.entries(s.disposition ?? {}).filter(([, on]) => on === 1).map(([name]) => name);
     // ffprobe writes a tag of unprintable bytes as "[0][0][0][0]".
     const tag = /^[\x20-\x7e]{4}$/.test(s.codec_tag_string ?? "") ? s.codec_tag_string! : "";
-    return { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", codecTag: tag, profile: s.profile ?? "", dispositions };
+    const info: StreamInfo = { index: s.index ?? i, kind: kindOf(s.codec_type, dispositions), codec: s.codec_name ?? "none", codecTag: tag, profile: s.profile ?? "", dispositions };
+    return withExtradata ? { ...info, extradata: fromDump(s.extradata ?? "") } : info;
   });
 }
 

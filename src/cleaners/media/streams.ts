@@ -7,6 +7,8 @@ import { isAmr, rawAmrCopy } from "./amr-frames.js";
 import { inputArgs, noStreams, remux, type MediaSource, type RemuxStream } from "./ffmpeg.js";
 import { isContent, probeStreams, type StreamInfo } from "./probe.js";
 import { asfPayloadPieces } from "./asf-pieces.js";
+import { extradata } from "./extradata.js";
+import { cleanNalConfigInPlace } from "./nal-config.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
 import { removeMpeg4UserData } from "./mpeg4-stream.js";
 import { aacFraming, removeAacText } from "./aac-stream.js";
@@ -89,7 +91,8 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   }
 
   const output: MediaSource = { ...source, file: job.output };
-  const after = await probeStreams(output, job.typeName);
+  // With the codec private data, which the H.264/HEVC configuration check below reads.
+  const after = await probeStreams(output, job.typeName, true);
   if (kinds(after) !== kinds(kept)) {
     throw new BadFileError(
       `The ${job.typeName} file's tracks could not all be copied; it may be damaged.`,
@@ -99,7 +102,10 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   for (const [index, s] of kept.entries()) {
     const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
     if (s.kind === "video" && isSeiCodec(s.codec)) {
-      hidden.seiUserData += await removeSeiUserData(source, String(s.index), output, String(index), pieces, s.codec, job.workDir);
+      // The configuration record first, as the probe read it; then the stream's SEI is read from
+      // the copy, where the record's units already hold no user data to count twice.
+      hidden.seiUserData += await cleanNalConfigInPlace(output, index, after[index]?.extradata ?? Buffer.alloc(0), s.codec, job.typeName);
+      hidden.seiUserData += await removeSeiUserData(output, String(index), output, String(index), pieces, s.codec, job.workDir);
     }
     if (s.kind === "video" && s.codec === "mpeg4") {
       hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
@@ -157,7 +163,8 @@ function describe(streams: readonly StreamInfo[]): string {
  * resolves to the number of header lines removed.
  */
 async function cleanAssHeaderInPlace(output: MediaSource, index: number, typeName: string): Promise<number> {
-  const header = await extradata(output, index, typeName);
+  const damaged = `The ${typeName} file's subtitles could not be read.`;
+  const header = await extradata(output, index, damaged);
   const { text, dropped } = cleanAssScript(header.toString("utf8"));
   if (dropped > 0) {
     const cleaned = Buffer.from(`${text}\n`, "utf8");
@@ -166,7 +173,7 @@ async function cleanAssHeaderInPlace(output: MediaSource, index: number, typeNam
     const patched = await patchInPlace(output.file, [{ from: header, to: padded }]);
     if (patched === 0) throw new Error(`the ASS header of output stream ${index} was not found in the copy`);
   }
-  const left = cleanAssScript((await extradata(output, index, typeName)).toString("utf8")).dropped;
+  const left = cleanAssScript((await extradata(output, index, damaged)).toString("utf8")).dropped;
   if (left > 0) {
     throw new BadFileError(
       `The ${typeName} file's subtitle header could not be cleaned.`,
@@ -174,25 +181,4 @@ async function cleanAssHeaderInPlace(output: MediaSource, index: number, typeNam
     );
   }
   return dropped;
-}
-
-/** A stream's codec private data, from ffprobe's hex dump (`-show_data`). */
-async function extradata(src: MediaSource, index: number, typeName: string): Promise<Buffer> {
-  const r = await runTool(
-    "ffprobe",
-    ["-hide_banner", "-v", "error", ...inputArgs(src), "-select_streams", String(index), "-show_entries", "stream=extradata", "-show_data", "-of", "json"],
-    { timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024 },
-  );
-  if (r.code !== 0) {
-    throw new BadFileError(`The ${typeName} file's subtitles could not be read.`, new Error(`ffprobe (extradata of ${index}) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
-  }
-  const parsed = JSON.parse(r.stdout.toString("utf8")) as { streams?: Array<{ extradata?: string }> };
-  const dump = parsed.streams?.[0]?.extradata ?? "";
-  // Lines of "00000010: 5363 7269 ...  ascii": 8 groups of 4 hex digits after the offset.
-  const hex = dump
-    .split("\n")
-    .filter((line) => /^[0-9a-f]{8}: /.test(line))
-    .map((line) => line.slice(10, 49).replace(/ /g, ""))
-    .join("");
-  return Buffer.from(hex, "hex");
 }

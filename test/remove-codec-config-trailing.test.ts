@@ -1,0 +1,103 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamHash } from "./helpers/make-media.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { appendInside } from "./helpers/plant-boxes.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { ffmpegQuiet, run } from "./helpers/tools.js";
+
+/*
+ * An H.264 or HEVC codec configuration record (`avcC`, `hvcC`) ends where its fields do, but a
+ * writer may go on: ffmpeg's parsers stop after the parameter sets (and the High profiles'
+ * extension) and its muxers copy the record whole into MP4, MOV, Matroska's CodecPrivate and
+ * FLV's sequence header. Bytes planted past the fields must not reach the copy, whatever path
+ * cleans it (the MP4/MOV box rewrite, or the remux of MKV and FLV, or of an MP4 with a box the
+ * rewrite does not know).
+ */
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-config-trailing-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+type Codec = "h264" | "hevc";
+const ENCODERS: Record<Codec, string[]> = {
+  // yuv420p: High profile (100), whose avcC goes on after the PPS with the chroma format and bit depths.
+  h264: ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"],
+  hevc: ["-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1"],
+};
+const CONFIG: Record<Codec, string> = { h264: "avcC", hevc: "hvcC" };
+
+/** An MP4 of 10 pictures and a sound track, with `trailing` appended inside its video's codec configuration box. */
+async function mp4WithTrailing(codec: Codec, trailing: Buffer, name: string): Promise<string> {
+  const file = path.join(dir, `${name}.mp4`);
+  await run("ffmpeg", [
+    ...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+    ...ENCODERS[codec], "-c:a", "aac", file,
+  ]);
+  await appendInside(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", CONFIG[codec]], trailing);
+  return file;
+}
+
+/** The same streams copied by ffmpeg into another container (its muxers copy the configuration record as they read it). */
+async function copiedInto(file: string, extension: string): Promise<string> {
+  const out = file.replace(/\.mp4$/, `.${extension}`);
+  await run("ffmpeg", [...ffmpegQuiet, "-i", file, "-map", "0", "-c", "copy", out]);
+  return out;
+}
+
+const cases: Array<{ codec: Codec; container: string }> = [
+  { codec: "h264", container: "mp4" },
+  { codec: "hevc", container: "mp4" },
+  { codec: "h264", container: "mov" },
+  { codec: "h264", container: "mkv" },
+  { codec: "hevc", container: "mkv" },
+  { codec: "h264", container: "flv" },
+];
+
+describe("bytes past the fields of an avcC/hvcC", () => {
+  it.each(cases)("$codec in $container: they do not reach the copy, decoded frames identical", async ({ codec, container }) => {
+    const marker = `Cfgtrail${crypto.randomBytes(6).toString("hex")}`;
+    const mp4 = await mp4WithTrailing(codec, Buffer.from(` ${marker} `, "latin1"), `trailing-${codec}-${container}`);
+    const file = container === "mp4" ? mp4 : await copiedInto(mp4, container);
+    if (codec === "h264") {
+      const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "V:0", "-show_entries", "stream=profile", "-of", "csv=p=0", file]);
+      expect(stdout.toString("utf8").trim()).toBe("High");
+    }
+    expect(await findMarker(file, marker)).not.toEqual([]);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${path.basename(file)}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+    expect(await streamHash(out, "0:a", true)).toBe(await streamHash(file, "0:a", true));
+  }, 60_000);
+
+  // A box the rewrite does not know sends the MP4 to ffmpeg's remux, which copies the avcC whole.
+  it("h264 in an MP4 that is remuxed: they do not reach the copy either", async () => {
+    const marker = `Cfgtrail${crypto.randomBytes(6).toString("hex")}`;
+    const file = await mp4WithTrailing("h264", Buffer.from(marker, "latin1"), "trailing-remuxed");
+    await appendInside(file, ["moov"], Buffer.concat([Buffer.from([0, 0, 0, 12]), Buffer.from("zzzz\0\0\0\0", "latin1")]));
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-trailing-remuxed.mp4");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+  }, 60_000);
+});
