@@ -42,4 +42,6 @@ export interface SerializedError {
   detail?: string;
   /** The internal cause chain, for the log. */
   cause?: string;
+  /** A system error's code (ENOSPC: the disk filled while the worker wrote). */
+  code?: string;
 }

@@ -6,7 +6,8 @@ import type { SerializedError } from "./messages.js";
 
 export function serializeError(err: unknown): SerializedError {
   const cause = err instanceof Error ? causeText(err.cause) : undefined;
-  const base = { message: err instanceof Error ? err.message : String(err), ...(cause != null ? { cause } : {}) };
+  const code = (err as { code?: unknown } | null)?.code;
+  const base = { message: err instanceof Error ? err.message : String(err), ...(cause != null ? { cause } : {}), ...(typeof code === "string" ? { code } : {}) };
   if (err instanceof BadFileError) return { kind: "bad_file", detail: err.reason, ...base };
   if (err instanceof TooComplexError || isOutOfStack(err)) return { kind: "too_complex", ...base };
   if (err instanceof UnsupportedTypeError) return { kind: "unsupported_type", detail: err.fileType, ...base };
@@ -35,7 +36,7 @@ export function deserializeError(e: SerializedError): Error {
     case "busy":
       return new BusyError(e.message);
     case "internal":
-      return new Error(e.message, { cause });
+      return Object.assign(new Error(e.message, { cause }), e.code != null ? { code: e.code } : {});
   }
 }
 
