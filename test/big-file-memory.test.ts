@@ -3,7 +3,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeBigApe, makeBigBmp, makeBigJpeg, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
+import { makeBigApe, makeBigBmp, makeBigDds, makeBigJpeg, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
 import { peakRssKb, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -71,6 +71,7 @@ describe("removing files larger than the memory bound", () => {
     ["BMP", "huge.bmp", (f) => makeBigBmp(f, MARKER, MB), Buffer.from("BM", "latin1")],
     // The header's first byte is the image ID's length, set to nothing in the copy.
     ["TGA", "huge.tga", (f) => makeBigTga(f, MARKER, MB), Buffer.from([0, 0, 2])],
+    ["DDS", "huge.dds", (f) => makeBigDds(f, MARKER, MB), Buffer.from("DDS ", "latin1")],
   ];
 
   it.each(cases)(`a ${MB} MB %s is cleaned and stored, the service staying under ${BOUND_MB} MB`, async (_type, name, make, magic) => {

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { le32, riffChunk, storedWavHeader } from "./make-av-formats.js";
 import { pngChunk } from "./make-images.js";
+import { DXGI_R8G8B8A8_UNORM, ddsHeader, patternBytes } from "./make-dds.js";
 
 /**
  * Files of hundreds of megabytes, written by hand in a second or two (ImageMagick and ffmpeg take
@@ -219,4 +220,16 @@ export async function makeBigTga(file: string, marker: string, mb: number): Prom
   const row = Buffer.alloc(rowBytes);
   for (let i = 0; i < rowBytes; i++) row[i] = (i >> 5) & 0xff;
   await writeRepeated(file, Buffer.concat([head, id]), row, rows, Buffer.concat([extension, footer]));
+}
+
+/**
+ * A DX10 RGBA DirectDraw Surface texture of about `mb` MiB (8192 pixels wide, 32 rows a MiB) with
+ * the marker in its header's reserved DWORDs, where writers sign, and after its pixels.
+ */
+export async function makeBigDds(file: string, marker: string, mb: number): Promise<void> {
+  const width = 8192;
+  const rowsPerMiB = MiB / (width * 4);
+  const head = ddsHeader({ width, height: mb * rowsPerMiB, dxgiFormat: DXGI_R8G8B8A8_UNORM, arraySize: 1 });
+  head.write(marker, 32, 44, "latin1");
+  await writeRepeated(file, head, patternBytes(MiB, 5), mb, Buffer.from(`appended ${marker}`, "latin1"));
 }
