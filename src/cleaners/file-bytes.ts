@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
+import { throwIfTaskStopped } from "../isolation/worker-channel.js";
 
 /** Bytes read at once: walking a file's small structures costs one read per mebibyte. */
 export const WINDOW = 1 << 20;
@@ -98,6 +99,7 @@ export class FileBytes {
   async read(at: number, length: number): Promise<Buffer> {
     const cached = this.peek(at, length);
     if (cached != null) return cached;
+    throwIfTaskStopped();
     const buf = await this.fill(at, Math.max(length, WINDOW));
     this.window = buf;
     this.base = at;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { SaxesParser } from "saxes";
+import { throwIfTaskStopped } from "../isolation/worker-channel.js";
 import { TooComplexError } from "./errors.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 
@@ -95,6 +96,7 @@ export async function checkXmlFileShape(file: string, limits: XmlShapeLimits, wh
   let decoder: TextDecoder | undefined;
   try {
     for await (const chunk of stream) {
+      throwIfTaskStopped();
       decoder ??= new TextDecoder(xmlEncodingOf(chunk as Buffer));
       check.write(decoder.decode(chunk as Buffer, { stream: true }));
     }

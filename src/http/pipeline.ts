@@ -127,7 +127,8 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * the previews' places), so that the decode and the read no longer add up, nor the decode and
    * the looks that need no picture. `findings` hands it the read (`pdfObjects` as findingsOf's);
    * `end` gives a look whose read never came (the read was stopped, the file refused) its end, and
-   * resolves once it ended: not stopped, a task stopped ends its worker thread (see cleanAhead).
+   * resolves once it ended: not stopped, a task stopped that reaches no check in time ends its worker
+   * thread (see cleanAhead).
    * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
    * look stopped mid-way leaves its files behind.
    */
@@ -196,9 +197,9 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * ExifTool's detection names the same type; otherwise (or when detection fails) its result is
    * left unused and, if need be, the file cleaned again as detected, into paths of its own.
    * Detection and verification are the same either way. It is not stopped early but left to end
-   * (the request's own signal still stops it): stopping a task ends its worker thread, and a new
-   * one costs ~150 ms of CPU, which a stream of small files ExifTool refuses would make every
-   * request pay.
+   * (the request's own signal still stops it): a stopped task that reaches no check in time ends
+   * its worker thread (worker-pool.ts), and a new one costs ~150 ms of CPU, which a stream of small
+   * files ExifTool refuses would make every request pay.
    */
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {
     const fileType = likelyFileType(job.head);

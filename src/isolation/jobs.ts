@@ -5,8 +5,19 @@ import type { Finding, PdfAttachedFile } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
+/** What every task carries besides its job: its line to the main thread and its stop flag. */
+export interface TaskLine {
+  /** The worker's end of the task's line to the main thread (transferred). */
+  port: MessagePort;
+  /**
+   * Set to 1 (Atomics) by the main thread when the task is stopped (deadline, client gone): the
+   * task ends at its next check (see worker-channel.ts) and its thread takes the next task.
+   */
+  stop: Int32Array;
+}
+
 /** One file to clean, as it crosses into a worker (plain data only). */
-export interface CleanJob {
+export interface CleanJob extends TaskLine {
   input: string;
   output: string;
   workDir: string;
@@ -14,12 +25,10 @@ export interface CleanJob {
   fileType: string;
   keep: KeepOption[];
   unknownMembers: UnknownMembers;
-  /** The worker's end of the task's line to the main thread (transferred). */
-  port: MessagePort;
 }
 
 /** What a file gives away: the findings of its ExifTool read and of a look into the file itself. */
-export interface FindingsJob {
+export interface FindingsJob extends TaskLine {
   /** The read; none: the task asks the main thread for it (op "tags", see FindingsRead) once its decode ahead started. */
   tags?: RawTags;
   file: string;
@@ -29,25 +38,22 @@ export interface FindingsJob {
   pdfObjects?: boolean;
   /** A JPEG whose main picture the task decodes while ExifTool reads the file (see decodePictureAhead). */
   decodeAhead?: boolean;
-  port: MessagePort;
 }
 
 /** A PDF's attached files, as its cleaner's read listed them: what they give away (see attachedFindingsOf). */
-export interface AttachedFindingsJob {
+export interface AttachedFindingsJob extends TaskLine {
   tags: RawTags;
   file: string;
   /** As a FindingsJob's. */
   scratchDir: string;
   files: PdfAttachedFile[];
-  port: MessagePort;
 }
 
 /** A file whose shape is checked before ExifTool reads it (see cleaners/screen.ts). */
-export interface ScreenJob {
+export interface ScreenJob extends TaskLine {
   file: string;
   /** Where a view of the file for ExifTool may be written (see checkShape). */
   view?: string;
-  port: MessagePort;
 }
 
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };

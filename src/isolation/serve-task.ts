@@ -21,13 +21,28 @@ export interface TaskNeeds {
  * The main thread's end of one task's line: answers the worker's ExifTool reads and writes, starts
  * its helper programs (through the spawner), grows its room in the budget (`weigh`; none: the
  * task's room does not grow), hands it the file's read when it comes (`tags`) and passes on that its
- * output is final (`final`), all under the task's signal. Once the signal fires nothing new starts, and running programs are killed.
+ * output is final (`final`), all under the task's signal. Once the signal fires nothing new starts,
+ * running programs are killed, and every question still open is answered with a failure at once
+ * (a task waiting for the file's read or for room ends then, its thread free for the next task).
  */
 export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, needs: TaskNeeds = {}): void {
+  const open = new Set<number>();
+  const settle = (message: AnswerMessage): void => {
+    if (open.delete(message.id)) post(port, message);
+  };
+  signal.addEventListener(
+    "abort",
+    () => {
+      const error = serializeError(new Error("the task was stopped"));
+      for (const id of [...open]) settle({ id, ok: false, error });
+    },
+    { once: true },
+  );
   port.on("message", (m: RequestMessage) => {
+    open.add(m.id);
     void answer(m.request, exiftool, tools, signal, needs).then(
-      (value): void => post(port, { id: m.id, ok: true, value }),
-      (err: unknown): void => post(port, { id: m.id, ok: false, error: serializeError(err) }),
+      (value): void => settle({ id: m.id, ok: true, value }),
+      (err: unknown): void => settle({ id: m.id, ok: false, error: serializeError(err) }),
     );
   });
 }

@@ -9,10 +9,19 @@ import { deserializeError } from "./serialize-error.js";
 /** The worker's end of one task's line to the main thread. */
 export interface WorkerChannel {
   call(request: MainRequest): Promise<MainAnswer>;
+  /** Whether the main thread stopped the task (see TaskLine.stop). */
+  stopped(): boolean;
   close(): void;
 }
 
-export function openWorkerChannel(port: MessagePort): WorkerChannel {
+/** Thrown in a task the main thread stopped, at its next check: nobody waits for its result. */
+export class TaskStopped extends Error {
+  constructor() {
+    super("the task was stopped");
+  }
+}
+
+export function openWorkerChannel(port: MessagePort, stop: Int32Array): WorkerChannel {
   let next = 0;
   const pending = new Map<number, { resolve(v: MainAnswer): void; reject(e: Error): void }>();
   port.on("message", (m: AnswerMessage) => {
@@ -22,14 +31,17 @@ export function openWorkerChannel(port: MessagePort): WorkerChannel {
     if (m.ok) p.resolve(m.value);
     else p.reject(deserializeError(m.error));
   });
+  const stopped = (): boolean => Atomics.load(stop, 0) !== 0;
   return {
     call(request) {
+      if (stopped()) return Promise.reject(new TaskStopped());
       const id = next++;
       return new Promise<MainAnswer>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         port.postMessage({ id, request });
       });
     },
+    stopped,
     close() {
       for (const p of pending.values()) p.reject(new Error("the task ended"));
       pending.clear();
@@ -51,6 +63,16 @@ export function withChannel<T>(channel: WorkerChannel, work: () => Promise<T>): 
 
 export function currentChannel(): WorkerChannel | undefined {
   return current.getStore();
+}
+
+/**
+ * Ends the task running in this async context (TaskStopped) if the main thread stopped it; for
+ * the loops that read or parse a file a chunk at a time, so that a stopped task gives its thread
+ * back within a chunk instead of being terminated (a new thread costs ~150 ms of CPU). Nothing
+ * outside a worker's task is ever stopped.
+ */
+export function throwIfTaskStopped(): void {
+  if (current.getStore()?.stopped() === true) throw new TaskStopped();
 }
 
 /** ExifTool as cleaners see it, from inside a worker. */

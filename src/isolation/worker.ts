@@ -1,8 +1,8 @@
-import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, ScreenJob, ScreenJobResult } from "./jobs.js";
+import type { AttachedFindingsJob, CleanJob, CleanJobResult, FindingsJobResult, FindingsJob, JobResult, ScreenJob, ScreenJobResult, TaskLine } from "./jobs.js";
 import type { FindingsRead } from "./messages.js";
 import { releaseHeapIfGrown } from "./heap-release.js";
 import { serializeError } from "./serialize-error.js";
-import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel } from "./worker-channel.js";
+import { exiftoolOverChannel, openWorkerChannel, TaskStopped, withChannel, type WorkerChannel } from "./worker-channel.js";
 
 /**
  * The isolation boundary: a worker thread (under V8 heap and stack limits set by the pool) runs
@@ -15,7 +15,7 @@ import { exiftoolOverChannel, openWorkerChannel, withChannel, type WorkerChannel
 
 /** Runs one type's cleaner over the file. */
 export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
-  return asJob(job.port, async (channel) => {
+  return asJob(job, async (channel) => {
     const [{ clean }, { cleanerFor }] = await Promise.all([import("../cleaners/clean-file.js"), import("../cleaners/registry.js")]);
     const cleaner = await cleanerFor(job.fileType);
     if (cleaner == null) throw new Error(`no cleaner for ${job.fileType} in the worker`);
@@ -31,7 +31,7 @@ export function cleanInWorker(job: CleanJob): Promise<CleanJobResult> {
  * read: the decode runs beside ExifTool's, and the looks that need no picture run beside the decode.
  */
 export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
-  return asJob(job.port, async (channel) => {
+  return asJob(job, async (channel) => {
     const [{ findingsOf }, { decodePictureAhead }] = await Promise.all([import("../metadata/findings/index.js"), import("../metadata/findings/previews.js")]);
     // A decode that fails only leaves the comparison to decode the picture itself.
     const picture = job.decodeAhead === true ? decodePictureAhead(job.file).catch(() => null) : undefined;
@@ -48,7 +48,7 @@ export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
 
 /** Computes what a PDF's attached files give away, as its cleaner listed them. */
 export function attachedFindingsInWorker(job: AttachedFindingsJob): Promise<FindingsJobResult> {
-  return asJob(job.port, async (channel) => {
+  return asJob(job, async (channel) => {
     const { attachedFindingsOf } = await import("../metadata/findings/index.js");
     return attachedFindingsOf(job.tags, job.file, job.scratchDir, job.files, exiftoolOverChannel(channel));
   });
@@ -56,12 +56,14 @@ export function attachedFindingsInWorker(job: AttachedFindingsJob): Promise<Find
 
 /** Refuses a file too complex to hand to ExifTool, before it reads it, or writes a view of it that is not (see checkShape). */
 export function screenInWorker(job: ScreenJob): Promise<ScreenJobResult> {
-  return asJob(job.port, async () => (await import("../cleaners/screen.js")).checkShape(job.file, job.view));
+  return asJob(job, async () => (await import("../cleaners/screen.js")).checkShape(job.file, job.view));
 }
 
-async function asJob<T>(port: CleanJob["port"], work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {
-  const channel = openWorkerChannel(port);
+async function asJob<T>(line: TaskLine, work: (channel: WorkerChannel) => Promise<T>): Promise<JobResult<T>> {
+  const channel = openWorkerChannel(line.port, line.stop);
   try {
+    // A task stopped while it waited for a thread does not start.
+    if (channel.stopped()) throw new TaskStopped();
     return { ok: true, value: await withChannel(channel, () => work(channel)) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { SaxesParser, type SaxesTagNS } from "saxes";
+import { throwIfTaskStopped } from "../../isolation/worker-channel.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
 import { openZip, openZipEntry, zipEntries } from "../zip-file.js";
@@ -259,6 +260,7 @@ async function partText(stream: NodeJS.ReadableStream, part: string, rules: Text
   let decoder: TextDecoder | null = null;
   try {
     for await (const chunk of stream) {
+      throwIfTaskStopped();
       const bytes = chunk as Buffer;
       count(bytes.length);
       decoder ??= decoderFor(bytes);

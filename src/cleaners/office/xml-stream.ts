@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { once } from "node:events";
 import { SaxesParser, type SaxesTagNS } from "saxes";
+import { throwIfTaskStopped } from "../../isolation/worker-channel.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
 
@@ -221,6 +222,7 @@ export async function rewriteXml(input: string, output: string, part: string, ru
   try {
     const decoder = await decoderFor(input, part);
     for await (const chunk of fs.createReadStream(input, { highWaterMark: 64 * 1024 })) {
+      throwIfTaskStopped();
       parser.write(decode(decoder, chunk as Buffer, part, true));
       await flush(false);
     }
