@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { box } from "./helpers/make-formats.js";
+import { box, boxes } from "./helpers/make-formats.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -27,17 +27,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-/** The boxes of `buf` from `at` to `end`: type and whole bytes. */
-function boxes(buf: Buffer, at = 0, end = buf.length): { type: string; bytes: Buffer }[] {
-  const out: { type: string; bytes: Buffer }[] = [];
-  while (at < end) {
-    const size = buf.readUInt32BE(at);
-    out.push({ type: buf.toString("latin1", at + 4, at + 8), bytes: buf.subarray(at, at + size) });
-    at += size;
-  }
-  return out;
-}
 
 /** `b` with `extra` after its payload, its length fixed. */
 function extended(b: Buffer, extra: Buffer): Buffer {

@@ -40,6 +40,17 @@ export function box(type: string, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
+/** The boxes of `buf` from `at` to `end` (32-bit lengths only): type and whole bytes. */
+export function boxes(buf: Buffer, at = 0, end = buf.length): { type: string; bytes: Buffer }[] {
+  const out: { type: string; bytes: Buffer }[] = [];
+  while (at < end) {
+    const size = buf.readUInt32BE(at);
+    out.push({ type: buf.toString("latin1", at + 4, at + 8), bytes: buf.subarray(at, at + size) });
+    at += size;
+  }
+  return out;
+}
+
 /** A layered Photoshop document: the picture and a second layer, with EXIF, XMP, IPTC and a URL resource. */
 export async function makePsd(dir: string, marker: string): Promise<string> {
   const src = await png(dir);

@@ -2,7 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { boxHeader, childBoxes, type Box as IsoBox } from "../media/iso-boxes.js";
 import { RangeWriter } from "../range-writer.js";
 import { boxAt, type Box } from "./heif-boxes.js";
-import { fieldsLength } from "./jp2-box-fields.js";
+import { fieldsLength, fileTypeFields } from "./jp2-box-fields.js";
 
 /**
  * The top-level JP2/JPX boxes a decoder reads to show the picture (ISO/IEC 15444-1 Annex I,
@@ -62,9 +62,10 @@ const TRIMMED_TOP: ReadonlySet<string> = new Set(["jP  ", "rreq"]);
 /**
  * Copies a JPEG 2000 file (or a JPEG XL one, with `kept` JXL_PICTURE_BOXES) with only the boxes
  * that show the picture, at the top level and inside the headers (PICTURE_BOXES,
- * PICTURE_CHILDREN): the kept boxes byte for byte but for bytes past their fields (cut: see
- * jp2-box-fields.ts), a header that lost or changed a child rebuilt around the rest.
- * With `dropIcc`, a colour specification by ICC profile goes too (see withoutIcc).
+ * PICTURE_CHILDREN): the kept boxes byte for byte but for bytes past their fields and the file
+ * type's unknown brands (cut: see jp2-box-fields.ts), a header that lost or changed a child
+ * rebuilt around the rest. A vendor's colour specification goes, and with `dropIcc` one by ICC
+ * profile too (see withoutUnusedColours).
  */
 export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES, dropIcc = false): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
@@ -73,6 +74,10 @@ export async function keepPictureBoxes(input: string, output: string, kept = PIC
       if (kept.has(box.type) && TRIMMED_TOP.has(box.type) && box.size <= MAX_SUPERBOX) {
         const bytes = Buffer.from(await src.read(at, box.size));
         out.bytes(trimmed(bytes, { type: box.type, at: 0, header: box.headerSize, size: box.size }, null) ?? bytes);
+      } else if (kept.has(box.type) && box.type === "ftyp" && box.size <= MAX_SUPERBOX) {
+        const fields = fileTypeFields(Buffer.from(await src.read(at + box.headerSize, box.size - box.headerSize)));
+        if (fields == null) out.copy(at, at + box.size);
+        else out.bytes(Buffer.concat([boxHeader("ftyp", fields.length), fields]));
       } else if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
       else if (kept.has(box.type)) {
         if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
@@ -95,18 +100,18 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
   const children = childBoxes(buf, header, buf.length);
   if (children == null && OPTIONAL_SUPERBOXES.has(type)) return null;
   if (children == null) throw damaged(`the boxes inside the ${JSON.stringify(type)} box at byte ${at} do not fit in it`);
-  const colours = dropIcc ? withoutIcc(buf, children) : null;
+  const colours = withoutUnusedColours(buf, children, dropIcc);
   const ihdr = children.find((c) => c.type === "ihdr" && c.size - c.header >= 10);
   const components = ihdr == null ? null : buf.readUInt16BE(ihdr.at + ihdr.header + 8);
   // Children left out or cut: either way the superbox is rebuilt.
-  let dropped = colours?.dropped ?? 0;
+  let dropped = colours.dropped;
   const parts: Buffer[] = [];
   for (const child of children) {
-    if (!allowed.has(child.type) || colours?.replaced.get(child) === null) {
+    if (!allowed.has(child.type) || colours.replaced.get(child) === null) {
       dropped += allowed.has(child.type) ? 0 : 1;
       continue;
     }
-    const replacement = colours?.replaced.get(child);
+    const replacement = colours.replaced.get(child);
     if (replacement != null) {
       parts.push(replacement);
       continue;
@@ -135,37 +140,43 @@ function trimmed(buf: Buffer, b: IsoBox, components: number | null): Buffer | nu
   return Buffer.concat([boxHeader(b.type, length), payload.subarray(0, length)]);
 }
 
-/** Colour specification methods (ISO/IEC 15444-1 I.5.3.3, 15444-2 M.11.7.2): by number, restricted ICC, any ICC. */
+/**
+ * Colour specification methods (ISO/IEC 15444-1 I.5.3.3, 15444-2 M.11.7.2, Amd. 3): by number,
+ * restricted ICC, any ICC, parameters (ITU-T H.273's code points). Method 4 is a vendor's: a UUID
+ * and parameters only that vendor's software reads (openjpeg and Pillow skip the box).
+ */
 const ENUMERATED = 1;
 const ICC_METHODS: ReadonlySet<number> = new Set([2, 3]);
+const READ_METHODS: ReadonlySet<number> = new Set([ENUMERATED, ...ICC_METHODS, 5]);
 /** Enumerated colour spaces: sRGB, greyscale. */
 const SRGB = 16;
 const GREYSCALE = 17;
 
 /**
- * The ICC profiles among a header's colour specifications (`colr`), which carry their maker's
- * text (description, copyright, dates) and which ExifTool's rewrite keeps: a profile goes where a
- * colour space given by number stands beside it (readers take the first they can use); a lone
- * one becomes that number, sRGB (greyscale for a picture of one or two components, from the
+ * The colour specifications (`colr`) of a header that go: any of a vendor's method or of no
+ * standard's, room for anything, and with `dropIcc` the ICC profiles, which carry their maker's
+ * text (description, copyright, dates) and which ExifTool's rewrite keeps. Readers take the first
+ * they can use, so they go where another stands beside them; were none left, the first becomes a
+ * colour space by number, sRGB (greyscale for a picture of one or two components, from the
  * header's `ihdr`), so the picture is shown as untagged, as a JPEG whose profile was removed.
  * Maps each changed `colr` to its replacement, null for one that goes.
  */
-function withoutIcc(buf: Buffer, children: readonly IsoBox[]): { replaced: Map<IsoBox, Buffer | null>; dropped: number } {
+function withoutUnusedColours(buf: Buffer, children: readonly IsoBox[], dropIcc: boolean): { replaced: Map<IsoBox, Buffer | null>; dropped: number } {
   const colours = children.filter((c) => c.type === "colr" && c.size - c.header >= 3);
-  const icc = colours.filter((c) => ICC_METHODS.has(buf[c.at + c.header]!));
+  const goes = (method: number): boolean => !READ_METHODS.has(method) || (dropIcc && ICC_METHODS.has(method));
+  const going = colours.filter((c) => goes(buf[c.at + c.header]!));
   const replaced = new Map<IsoBox, Buffer | null>();
-  if (icc.length === 0) return { replaced, dropped: 0 };
-  const byNumber = colours.some((c) => buf[c.at + c.header] === ENUMERATED);
-  for (const c of icc) replaced.set(c, null);
-  if (!byNumber) {
+  if (going.length === 0) return { replaced, dropped: 0 };
+  for (const c of going) replaced.set(c, null);
+  if (going.length === colours.length) {
     const ihdr = children.find((c) => c.type === "ihdr" && c.size - c.header >= 10);
     const components = ihdr == null ? 3 : buf.readUInt16BE(ihdr.at + ihdr.header + 8);
     const payload = Buffer.alloc(7);
     payload[0] = ENUMERATED;
     payload.writeUInt32BE(components <= 2 ? GREYSCALE : SRGB, 3);
-    replaced.set(icc[0]!, Buffer.concat([boxHeader("colr", payload.length), payload]));
+    replaced.set(going[0]!, Buffer.concat([boxHeader("colr", payload.length), payload]));
   }
-  return { replaced, dropped: icc.length };
+  return { replaced, dropped: going.length };
 }
 
 /**
