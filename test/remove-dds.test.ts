@@ -173,6 +173,28 @@ describe("POST /api/v1/remove on DirectDraw Surface textures", () => {
     }
   });
 
+  it("refuses a texture whose pixels begin with a photo ExifTool reads, rather than hand back its EXIF as clean", async () => {
+    // ExifTool reads a JPEG it finds in an unknown file's first kilobyte ("JPEG-like data after
+    // unknown header"): here the pixels of an 8-bit luminance texture are a JPEG with an Artist.
+    const photo = path.join(dir, "inside.jpg");
+    await run(CONVERT, ["-size", "16x16", "xc:red", photo]);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", `-Artist=${MARKER}`, photo]);
+    const jpeg = await fs.readFile(photo);
+    const width = 64;
+    const height = Math.ceil(jpeg.length / width);
+    const head = ddsHeader({ width, height, masks: { bits: 8, r: 0xff, g: 0, b: 0, a: 0 } });
+    head.writeUInt32LE(0x20000, 80);
+    const file = path.join(dir, "polyglot.dds");
+    await fs.writeFile(file, Buffer.concat([head, jpeg, Buffer.alloc(width * height - jpeg.length)]));
+    const { stdout } = await run(EXIFTOOL, ["-s3", "-Artist", file]);
+    expect(stdout.toString("utf8").trim()).toBe(MARKER);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(cleaned, JSON.stringify(body)).toBeNull();
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The file's metadata could not be removed completely.");
+  });
+
   it("says in words why a texture whose pixels are cut short cannot be cleaned", async () => {
     const { made } = await madeByImageMagick("64x32", "dxt1", false);
     const file = path.join(dir, "cut.dds");

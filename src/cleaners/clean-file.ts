@@ -8,7 +8,7 @@ import { isDescriptive, isKept } from "./keep.js";
 import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
-import { shapeProofFor, structuralProofFor } from "./proof/index.js";
+import { proofStandsIn, shapeProofFor, structuralProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
 
@@ -134,7 +134,8 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
  * JPEG whole. Every other type is re-read with `-ee`, whatever it holds.
  *
- * When the proof holds and nothing was kept, the re-read is skipped: every byte of the file
+ * When the proof holds and nothing was kept, the re-read is skipped (but for a DDS: see
+ * `proofStandsIn`): every byte of the file
  * outside the compressed image data is then a coding part whose fields the proof accounted for,
  * or the fixed Adobe colour transform, so ExifTool could report only the file's own structure
  * (dimensions, coding, its type), which `isStructural` and `isDescriptive` leave out anyway: the
@@ -165,7 +166,8 @@ export async function verify(
   const proof = structuralProofFor(fileType, keep);
   // MP4/MOV, HEIF: a clean shape stands in for the re-read (proof/iso-proof.ts, heif-proof.ts); any other shape is re-read.
   const shapeHolds = (await shapeProofFor(fileType, allowed)?.(output)) === true;
-  const reread = (proof == null && !shapeHolds) || allowed.size > 0 ? (rereadStarted ?? exiftool.read(output, { embedded: proof == null })) : null;
+  const standsIn = proof != null && proofStandsIn(fileType);
+  const reread = (!standsIn && !shapeHolds) || allowed.size > 0 ? (rereadStarted ?? exiftool.read(output, { embedded: !standsIn })) : null;
   const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);
   const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
@@ -216,7 +218,7 @@ export async function verify(
  * file goes.
  */
 export function startReread(exiftool: ExifToolAccess, fileType: string, keep: ReadonlySet<KeepOption>, output: string): Promise<RawRead> | null {
-  if (structuralProofFor(fileType, keep) != null || shapeProofFor(fileType, new Set()) != null) return null;
+  if ((structuralProofFor(fileType, keep) != null && proofStandsIn(fileType)) || shapeProofFor(fileType, new Set()) != null) return null;
   return exiftool.read(output, { embedded: true });
 }
 

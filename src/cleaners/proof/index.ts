@@ -28,6 +28,19 @@ export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOptio
   return keep.has("copyright") ? null : (PROOFS[fileType] ?? null);
 }
 
+/**
+ * Types whose proof is checked beside the verification's re-read, never instead of it. ExifTool
+ * knows no DDS, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte ("JPEG-like
+ * data after unknown header"): a texture whose pixels begin with a photo shows that photo's EXIF,
+ * which the walk of its header cannot see and the cleaner copies as pixels.
+ */
+const BESIDE_REREAD = new Set(["DDS"]);
+
+/** Whether a holding proof of `fileType` makes the verification's re-read redundant. */
+export function proofStandsIn(fileType: string): boolean {
+  return !BESIDE_REREAD.has(fileType);
+}
+
 const ISO_TYPES = new Set(["MP4", "MOV", "M4A", "M4V", "3GP"]);
 const HEIF_TYPES = new Set(["HEIC", "HEIF", "AVIF"]);
 
