@@ -18,11 +18,11 @@ export async function picture(dir: string, name: string, spec = "plasma:fractal"
   return file;
 }
 
-/** A JPEG whose EXIF thumbnail is `thumbnailOf` (a picture file) scaled down. */
-export async function withThumbnail(dir: string, main: string, thumbnailOf: string, extraTags: string[] = []): Promise<string> {
+/** A JPEG whose EXIF thumbnail is `thumbnailOf` (a picture file) scaled down to `size`. */
+export async function withThumbnail(dir: string, main: string, thumbnailOf: string, extraTags: string[] = [], size = "80x60"): Promise<string> {
   // Always a JPEG: ExifTool writes only a JPEG as an EXIF thumbnail, whatever the main picture is.
   const thumb = path.join(dir, `thumb-${path.basename(main)}.jpg`);
-  await run(CONVERT, [thumbnailOf, "-resize", "80x60!", "-quality", "80", thumb]);
+  await run(CONVERT, [thumbnailOf, "-resize", `${size}!`, "-quality", "80", thumb]);
   await run(EXIFTOOL, ["-q", "-overwrite_original", `-ThumbnailImage<=${thumb}`, ...extraTags, main]);
   return main;
 }

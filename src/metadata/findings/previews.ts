@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import jpegJs from "jpeg-js";
 import { runOrNull, runTool } from "../../cleaners/run-tool.js";
+import { type Grey, lumaAtEighth } from "./jpeg-dc.js";
 import { pngExifBase } from "./png-exif-base.js";
 import { decodeScale, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
@@ -30,6 +31,13 @@ const MAX_DECODED_BYTES = 4096 * 4096 + 64;
  * Larger ones, and what this decoder refuses (12-bit, arithmetic coding), go to djpeg.
  */
 const IN_PROCESS_MAX_PIXELS = 100_000;
+/**
+ * Such a preview is read at its eighth (its blocks' averages, no pixel decoded: ~0.4 instead of
+ * ~1.5 ms for a 160x120 thumbnail) when that leaves this many blocks or more on its short side: on
+ * 53 camera thumbnails, the 33 of 96 pixels or more kept their verdicts (same picture: correlation
+ * 0.95-1.0), while those of 80x60 came out too coarse for the grid (5 of 20 would turn 'different').
+ */
+const MIN_EIGHTH_SIDE = 12;
 /** Both pictures are scaled to SIDE x SIDE grey pixels; below this correlation they show different things. */
 const SIDE = 16;
 const MIN_CORRELATION = 0.75;
@@ -149,9 +157,11 @@ async function readSpan(file: string, span: Span): Promise<Buffer> {
   return bytes;
 }
 
-/** A preview's grey grid decoded in this thread, or null when it is no JPEG this decoder takes (djpeg's then). */
+/** A preview's grey grid decoded in this thread, or null when it is no JPEG these decoders take (djpeg's then). */
 function smallGrid(bytes: Buffer): Uint8Array | null {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const eighth = lumaAtEighth(bytes, IN_PROCESS_MAX_PIXELS);
+  if (eighth != null && Math.min(eighth.width, eighth.height) >= MIN_EIGHTH_SIDE) return areaScale(eighth, SIDE);
   const small = decodeSmallJpeg(bytes);
   return small == null ? null : boxScale(small, SIDE);
 }
@@ -226,12 +236,6 @@ async function isJpeg(file: string): Promise<boolean> {
   }
 }
 
-interface Grey {
-  width: number;
-  height: number;
-  pixels: Uint8Array;
-}
-
 /** djpeg's binary PGM: `P5 W H 255` then one byte a pixel. */
 function parsePgm(bytes: Buffer): Grey | null {
   const m = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(bytes.subarray(0, 64).toString("latin1"));
@@ -254,6 +258,37 @@ function boxScale(src: Grey, side: number): Uint8Array {
       let sum = 0;
       for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += src.pixels[y * src.width + x] ?? 0;
       out[cy * side + cx] = Math.round(sum / ((y1 - y0) * (x1 - x0)));
+    }
+  }
+  return out;
+}
+
+/**
+ * Averages the source pixels under each of side x side cells, weighing those a cell's edge cuts by
+ * the part it covers: a 20 x 15 grid of block averages has cells of 1.25 blocks, which boxScale's
+ * whole pixels would shift by up to half a block (same-picture correlations fell as low as 0.77).
+ */
+function areaScale(src: Grey, side: number): Uint8Array {
+  const out = new Uint8Array(side * side);
+  const cellWidth = src.width / side;
+  const cellHeight = src.height / side;
+  for (let cy = 0; cy < side; cy++) {
+    const y0 = cy * cellHeight;
+    const y1 = y0 + cellHeight;
+    for (let cx = 0; cx < side; cx++) {
+      const x0 = cx * cellWidth;
+      const x1 = x0 + cellWidth;
+      let sum = 0;
+      let weight = 0;
+      for (let y = Math.floor(y0); y < Math.ceil(y1); y++) {
+        const wy = Math.min(y + 1, y1) - Math.max(y, y0);
+        for (let x = Math.floor(x0); x < Math.ceil(x1); x++) {
+          const w = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
+          sum += (src.pixels[y * src.width + x] ?? 0) * w;
+          weight += w;
+        }
+      }
+      out[cy * side + cx] = Math.round(sum / weight);
     }
   }
   return out;
