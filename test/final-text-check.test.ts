@@ -108,6 +108,26 @@ describe("final text of a document under review", () => {
     await expect(checkSameFinalText(original, await save(dtd, "dtd.xlsx"), "ooxml")).rejects.toBeInstanceOf(BadFileError);
   });
 
+  test("xlsx: a part is read in the encoding its declaration names: its bytes kept under a UTF-8 declaration instead of ISO-8859-1 are refused, its text re-encoded in UTF-8 passes, and so does an ASCII part", async () => {
+    const fx = await makeReviewed("xlsx", M);
+    const { members } = await readZip(fx.bytes);
+    const sheet = members.find((m) => m.name === BODY.xlsx)!.data.toString("utf8");
+    const declared = (encoding: string, xml: string): string => `<?xml version="1.0" encoding="${encoding}"?>${xml.slice(xml.indexOf("<worksheet"))}`;
+    const withSheet = async (bytes: Buffer, name: string): Promise<string> =>
+      save(await zip(members.map((m): Part => [m.name, m.name === BODY.xlsx ? bytes : m.data])), name);
+    const cafe = sheet.replace(">Alpha<", ">Caf\u00e9 Ã©<");
+    const latin = await withSheet(Buffer.from(declared("ISO-8859-1", cafe), "latin1"), "latin.xlsx");
+    // The same bytes (é as one byte 0xE9, Ã© as the two bytes UTF-8 reads as é) from the root on, declared UTF-8: other text.
+    const relabelled = await withSheet(Buffer.from(declared("UTF-8", cafe), "latin1"), "relabelled.xlsx");
+    const err = await checkSameFinalText(latin, relabelled, "ooxml").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadFileError);
+    expect(String((err as Error).cause)).toContain(BODY.xlsx);
+    const reencoded = await withSheet(Buffer.from(declared("UTF-8", cafe), "utf8"), "reencoded.xlsx");
+    await expect(checkSameFinalText(latin, reencoded, "ooxml")).resolves.toBeUndefined();
+    const ascii = await withSheet(Buffer.from(declared("ISO-8859-1", sheet), "latin1"), "ascii.xlsx");
+    await expect(checkSameFinalText(ascii, await withSheet(Buffer.from(declared("UTF-8", sheet), "utf8"), "ascii-utf8.xlsx"), "ooxml")).resolves.toBeUndefined();
+  });
+
   test("xlsx: a part the same in both copies is not parsed again (one cut short passes here: refusing it is the rewrite's job), a differing one is", async () => {
     const fx = await makeReviewed("xlsx", M);
     const cut = await withPart(fx.bytes, BODY.xlsx, (xml) => xml.slice(0, xml.indexOf("</sheetData>")));
