@@ -8,6 +8,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool, ffmpegQuiet, run } from "./helpers/tools.js";
+import { chunks, withLongerChunk } from "./helpers/wav-chunks.js";
 
 let server: RunningServer;
 let dir: string;
@@ -21,33 +22,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** The chunks of a RIFF WAVE file, by id, with their data. */
-function chunks(wav: Buffer): Array<{ id: string; data: Buffer }> {
-  const out: Array<{ id: string; data: Buffer }> = [];
-  for (let at = 12; at + 8 <= wav.length; ) {
-    const size = wav.readUInt32LE(at + 4);
-    out.push({ id: wav.toString("latin1", at, at + 4), data: wav.subarray(at + 8, at + 8 + size) });
-    at += 8 + size + (size % 2);
-  }
-  return out;
-}
-
-/** `wav` with `extra` appended to its `fact` chunk's data (chunk and RIFF sizes grown to match). */
-function withLongerFact(wav: Buffer, extra: Buffer): Buffer {
-  const parts = chunks(wav).map(({ id, data }) => {
-    const body = id === "fact" ? Buffer.concat([data, extra]) : data;
-    const head = Buffer.alloc(8);
-    head.write(id, 0, "latin1");
-    head.writeUInt32LE(body.length, 4);
-    return Buffer.concat([head, body, Buffer.alloc(body.length % 2)]);
-  });
-  const riff = Buffer.alloc(12);
-  riff.write("RIFFxxxxWAVE", 0, "latin1");
-  const body = Buffer.concat(parts);
-  riff.writeUInt32LE(4 + body.length, 4);
-  return Buffer.concat([riff, body]);
-}
-
 describe("POST /api/v1/remove on a compressed WAV (a `fact` chunk: Microsoft ADPCM)", () => {
   // Every format but PCM has a fact chunk, whose sample count ExifTool reads: such WAVs were refused
   // ('could not be removed completely'), the sounds packaged in Tika's Doc1_ole.doc among them.
@@ -56,7 +30,7 @@ describe("POST /api/v1/remove on a compressed WAV (a `fact` chunk: Microsoft ADP
     const made = path.join(dir, "made.wav");
     await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "adpcm_ms", "-metadata", `title=${marker}`, "-metadata", `artist=${marker}`, made]);
     const file = path.join(dir, "sound.wav");
-    await fs.writeFile(file, withLongerFact(await fs.readFile(made), Buffer.from(`${marker}fact`, "latin1")));
+    await fs.writeFile(file, withLongerChunk(await fs.readFile(made), "fact", Buffer.from(`${marker}fact`, "latin1")));
     expect((await exiftool(["-s3", "-Encoding", file])).trim()).toBe("Microsoft ADPCM");
     const samples = chunks(await fs.readFile(file)).find((c) => c.id === "fact")!.data.readUInt32LE(0);
     expect(await findMarker(file, `${marker}fact`)).not.toEqual([]);

@@ -231,7 +231,8 @@ function silentFrames(frames: number, frameLength: number, firstFrame: number): 
 
 /**
  * The header of the WAV a Monkey's Audio stream was made from, as the stream stores it: 16-bit
- * stereo at 44.1 kHz, an INFO tag naming `marker`, up to the data chunk's header.
+ * stereo at 44.1 kHz (with `marker` in the format chunk past PCM's fields, which no reader reads),
+ * an INFO tag naming `marker`, up to the data chunk's header.
  */
 export function storedWavHeader(marker: string, dataBytes: number, trailerBytes: number): Buffer {
   const fmt = Buffer.alloc(16);
@@ -242,7 +243,7 @@ export function storedWavHeader(marker: string, dataBytes: number, trailerBytes:
   fmt.writeUInt16LE(4, 12);
   fmt.writeUInt16LE(16, 14);
   const info = riffChunk("LIST", Buffer.concat([Buffer.from("INFO", "latin1"), riffChunk("IART", Buffer.from(`${marker}\0`, "latin1"))]));
-  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", fmt), info]);
+  const body = Buffer.concat([Buffer.from("WAVE", "latin1"), riffChunk("fmt ", Buffer.concat([fmt, Buffer.from(` ${marker}`, "latin1")])), info]);
   return Buffer.concat([Buffer.from("RIFF", "latin1"), le32(body.length + 8 + dataBytes + trailerBytes), body, Buffer.from("data", "latin1"), le32(dataBytes)]);
 }
 

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { type FileBytes, WINDOW } from "../file-bytes.js";
 import type { RangeWriter } from "../range-writer.js";
+import { FACT_SIZE, formatLength } from "./wav-format.js";
 
 /** Chunks of a WAV header that say how to play the samples; any other is blanked. */
 const FORMAT_CHUNKS = new Set(["fmt ", "fact", "data"]);
@@ -103,7 +104,7 @@ function locate(s: Buffer, length: number): Layout | null {
   return { header, headerLength, trailer: length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0] };
 }
 
-/** Walks the RIFF chunks of a stored WAV header, blanking all but the format ones. */
+/** Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those hold past their fields. */
 function blankChunks(h: Buffer): void {
   if (h.length < 12 || h.toString("latin1", 0, 4) !== "RIFF") return blankAll(h);
   let pos = 12;
@@ -115,6 +116,10 @@ function blankChunks(h: Buffer): void {
     if (!FORMAT_CHUNKS.has(id)) {
       h.write("JUNK", pos, "latin1");
       h.fill(0, pos + 8, pos + 8 + size);
+    } else {
+      // What the format reads is kept; any bytes past it in the chunk are zeroed.
+      const used = id === "fmt " ? formatLength(h.subarray(pos + 8), size) : Math.min(size, FACT_SIZE);
+      h.fill(0, pos + 8 + used, pos + 8 + size);
     }
     pos += 8 + size + (size % 2);
   }

@@ -3,18 +3,17 @@ import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { isMediaStructural } from "./structural.js";
+import { FACT_SIZE, formatLength, WAVEFORMATEX_SIZE } from "./wav-format.js";
 
 /** The chunks a player needs: the format, the sample count of compressed formats, the samples. */
 const KEPT_CHUNKS = new Set(["fmt ", "fact", "data"]);
-/** The `fact` chunk's one field, the number of samples: what a longer one holds past it is no format's. */
-const FACT_SIZE = 4;
 
 /**
  * WAV, by hand: a RIFF file is a list of chunks, each with an id and a length
  * (https://www.mmsp.ece.mcgill.ca/Documents/AudioFormats/WAVE/WAVE.html), so keeping only the
  * chunks that make the sound is exact; ffmpeg's WAV muxer would re-derive the format chunk.
  *
- * Kept: `fmt `, `data`, byte for byte, and `fact`'s sample count (Microsoft ADPCM, GSM, A-law...:
+ * Kept: `data` byte for byte, `fmt ` up to the end of what its format reads, and `fact`'s sample count (Microsoft ADPCM, GSM, A-law...:
  * every format but PCM writes one). Dropped: `LIST` (INFO tags, adtl labels), `bext`
  * (broadcast description, originator, dates), `id3 `/`ID3 `, `iXML`, `axml`, `_PMX` (XMP),
  * `cue `, `smpl`, `DISP`, `JUNK`/`PAD ` and every other chunk, and bytes after the RIFF form.
@@ -75,7 +74,8 @@ async function keptChunks(src: FileBytes): Promise<Kept[]> {
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       if (id === "data" && !seen.has("fmt ")) throw unreadable("its samples come before their format");
       seen.add(id);
-      kept.push({ id, at: pos + 8, size: id === "fact" ? Math.min(size, FACT_SIZE) : size });
+      const length = id === "fact" ? Math.min(size, FACT_SIZE) : id === "fmt " ? formatLength(await src.read(pos + 8, Math.min(size, WAVEFORMATEX_SIZE)), size) : size;
+      kept.push({ id, at: pos + 8, size: length });
     }
     pos += 8 + size + (size % 2);
   }
