@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { startsLikeOs2Bitmap } from "../cleaners/image/bmp-array.js";
 import { DDS_HEADER, isDdsHead } from "../cleaners/image/dds-layout.js";
+import { readTgaHeader, TGA_HEADER } from "../cleaners/image/tga-header.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
@@ -48,7 +49,8 @@ const ID3V1 = 128;
  * cursor is; one whose image ID is 2, 4, 6 or 8 bytes long matches its ACR-NEMA (old DICOM)
  * magic instead (Pillow's tga_id_field.tga). Either is taken for a Targa picture when its header
  * holds a Targa header's values throughout (an ACR-NEMA file would need an empty first element
- * numbered as a Targa image type followed by a picture's size and depth).
+ * numbered as a Targa image type followed by a picture's size and depth). So is one ExifTool
+ * calls MP3 for an audio frame header or ID3v1 "TAG" among its bytes.
  *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
@@ -77,9 +79,13 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
     const compound = damagedCompoundHead(read, await bytes(0, 8));
     if (compound != null) return compound;
-    const targa = type == null || misnamed ? await readTgaTags(bytes, await opened.size()) : null;
+    // ExifTool calls a file MP3 by an MPEG audio frame header anywhere in its first 256 bytes or
+    // "TAG" 128 bytes before its end: a Targa picture's ID, pixels or extension area can hold
+    // either. No MP3 starts as a Targa header (an ID3v2 tag or a frame's sync bytes rule it out).
+    const mp3Targa = type === "MP3" && readTgaHeader(await bytes(0, TGA_HEADER), true) != null;
+    const targa = type == null || misnamed || mp3Targa ? await readTgaTags(bytes, await opened.size()) : null;
     if (targa != null) {
-      const { tags, messages } = recognisedAs(misnamed ? fileTagsOnly(read) : read, "TGA", "tga", "image/x-tga");
+      const { tags, messages } = recognisedAs(misnamed || mp3Targa ? fileTagsOnly(read) : read, "TGA", "tga", "image/x-tga");
       return { tags: { ...tags, ...targa }, messages };
     }
     if (misnamed) return namedByRootStreams(file, read);
@@ -107,12 +113,15 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   }
 }
 
-/** What ExifTool's ICO module reads from a Targa picture's header (its type and a count of no images). */
-const ICON_TAGS = new Set(["File:ImageType", "File:ImageCount"]);
+/**
+ * What ExifTool's ICO module reads from a Targa picture's header (its type and a count of no
+ * images), and its ID3 module's size of an ID3v1 tag that was the picture's bytes.
+ */
+const MISREAD_TAGS = new Set(["File:ImageType", "File:ImageCount", "File:ID3Size"]);
 
 /** A read of a Targa picture as the type ExifTool took it for: only what it says of the file itself. */
 function fileTagsOnly(read: RawRead): RawRead {
-  return { tags: Object.fromEntries(Object.entries(read.tags).filter(([key]) => key.startsWith("File:") && !ICON_TAGS.has(key))), messages: [] };
+  return { tags: Object.fromEntries(Object.entries(read.tags).filter(([key]) => key.startsWith("File:") && !MISREAD_TAGS.has(key))), messages: [] };
 }
 
 /** A file opened on its first read, if any. */
