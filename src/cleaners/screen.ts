@@ -24,6 +24,7 @@ import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
+import { checkXmpNamespaces, declaresNamespaces, XmpNamespaceTally } from "./xmp-namespaces.js";
 
 /** Enough of a file's start to hold its XML declaration, DOCTYPE and comments before the root. */
 export const SCREEN_HEAD_BYTES = 64 * 1024;
@@ -32,7 +33,9 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * Whether a file must have its shape checked before ExifTool reads it: an SVG, or XML whose root
  * does not show within its first 64 kB, in UTF-8 or UTF-16. ExifTool reads an SVG as XML and spends minutes on one
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
- * deadline), so such a file is refused first. A Photoshop document too: ExifTool spends a minute
+ * deadline), so such a file is refused first. So is any file declaring XML namespaces in its first
+ * bytes (XMP, read by ExifTool at a cost growing with the square of its namespaces: see
+ * xmp-namespaces.ts; a JPEG's or an audio tag's within the head are counted there). A Photoshop document too: ExifTool spends a minute
  * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
  * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
  * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, compound files' directories (Word, Excel, PowerPoint, Outlook), JPEG XL and JPEG 2000 boxes and their EXIF blocks, bare JPEG 2000 codestreams' comments, PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
@@ -45,8 +48,8 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 /** The same, from the file's first SCREEN_HEAD_BYTES (all of it when it is shorter). */
 export function needsShapeCheckOf(bytes: Buffer): boolean {
   if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes) || isJxlHead(bytes) || isJ2cHead(bytes) || isJp2Head(bytes)) return true;
-  if (isJpegHead(bytes)) return jpegNeedsCheck(bytes);
-  return needsXmlCheck(bytes);
+  if (isJpegHead(bytes)) return jpegNeedsCheck(bytes) || declaresNamespaces(bytes);
+  return needsXmlCheck(bytes) || declaresNamespaces(bytes);
 }
 
 /**
@@ -63,6 +66,8 @@ export async function passesInHead(head: Buffer, size: number): Promise<boolean>
   if (walk == null) return false;
   try {
     await walk(FileBytes.ofHead(head, size));
+    // Their XMP is within the head too (a JPEG's APP1 segments come before its first scan).
+    new XmpNamespaceTally("the file").scan(head);
     return true;
   } catch (err) {
     if (err instanceof PastHeadError || err instanceof TooComplexError) return false;
@@ -112,6 +117,7 @@ export interface Screened {
  */
 export async function checkShape(file: string, view?: string): Promise<Screened> {
   const head = await readHead(file, SCREEN_HEAD_BYTES);
+  await checkXmpNamespaces(file);
   const check = chunkCheckOf(head);
   if (check != null) {
     await check(file);

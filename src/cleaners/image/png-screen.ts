@@ -5,6 +5,7 @@ import { ExifByteBudget } from "./exif-byte-budget.js";
 import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkPhotoshopExif } from "./photoshop-exif-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
+import { XmpNamespaceTally } from "../xmp-namespaces.js";
 
 /**
  * Chunks of the kinds that carry tags (text, times, profiles, unknown kinds...) before a PNG is
@@ -72,12 +73,13 @@ export async function checkPngShape(file: string): Promise<void> {
     const tally = new TiffTally(MAX_EXIF_ENTRIES);
     const budget = new ExifByteBudget(MAX_PNG_EXIF_BYTES, "png");
     const jumbf = new JumbfTally();
+    const xmp = new XmpNamespaceTally("png");
     for (const chunk of exif) {
       if (chunk.type === JUMBF_CHUNK) {
         jumbf.take(chunk.length);
         checkJumbf(await src.read(chunk.at, chunk.length), jumbf);
       } else if (EXIF_CHUNKS.has(chunk.type)) await checkExifChunk(src, chunk, tally, budget);
-      else await checkTextChunk(src, chunk, tally, budget);
+      else await checkTextChunk(src, chunk, tally, budget, xmp);
     }
   } finally {
     await src.close();
@@ -111,7 +113,7 @@ async function checkExifChunk(src: FileBytes, chunk: { at: number; length: numbe
  * from a TIFF header, a Photoshop one image resources whose EXIF blocks count too. Compressed
  * chunks and raw profiles take from the budget.
  */
-async function checkTextChunk(src: FileBytes, chunk: { type: string; at: number; length: number }, tally: TiffTally, budget: ExifByteBudget): Promise<void> {
+async function checkTextChunk(src: FileBytes, chunk: { type: string; at: number; length: number }, tally: TiffTally, budget: ExifByteBudget, xmp: XmpNamespaceTally): Promise<void> {
   const head = await src.read(chunk.at, Math.min(chunk.length, KEYWORD_BYTES + 2));
   const nul = head.indexOf(0);
   if (nul < 0) return;
@@ -121,6 +123,8 @@ async function checkTextChunk(src: FileBytes, chunk: { type: string; at: number;
   budget.take(chunk.length);
   const data = await src.read(chunk.at, chunk.length);
   const text = textOf(chunk.type, data.subarray(nul + 1), budget);
+  // An inflated XMP packet's namespaces, which the file's stored bytes do not show.
+  if (text != null && chunk.type !== "tEXt") xmp.scan(text);
   const profile = text == null || kind == null ? null : decodeProfile(text);
   if (profile == null) return;
   if (kind === "resources" || (kind === "iptc" && profile[0] !== 0x1c)) await checkPhotoshopExif(profile, tally);

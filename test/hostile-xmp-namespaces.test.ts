@@ -1,0 +1,78 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pngChunk } from "./helpers/make-images.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { expectQuickRefusal, REFUSAL_MS, TOO_COMPLEX } from "./helpers/quick-refusal.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
+
+/**
+ * XMP declaring thousands of namespace URIs: ExifTool compares each new URI with all it knows
+ * (its cost grows with their square), so 20,000 of them in 150 kB of deflated XMP held it past
+ * its 60 s timeout, for extraction and again for the removal's re-read. Each such file is a quick
+ * 422 now, while XMP of a few dozen namespaces, as real files hold, is read and removed.
+ */
+
+const MARKER = "Xmpnamespacemarker";
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-hostile-xmp-ns-"));
+  server = await startServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir != null) await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** An XMP packet of one property in each of `n` namespaces of their own, all with the prefix "e". */
+function xmpOfNamespaces(n: number, value: string): string {
+  const descriptions = Array.from({ length: n }, (_, i) => `<rdf:Description rdf:about="" xmlns:e="http://example.com/ns/${i}/"><e:p${i}>${value}</e:p${i}></rdf:Description>`);
+  return `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">${descriptions.join("")}</rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+}
+
+/** A PNG made by ImageMagick with `xmp` in a compressed iTXt chunk before its image data. */
+async function pngWithXmp(name: string, xmp: string): Promise<string> {
+  const plain = path.join(dir, `plain-${name}`);
+  await run(CONVERT, ["-size", "16x16", "gradient:red-blue", plain]);
+  const png = await fs.readFile(plain);
+  const idat = png.indexOf("IDAT") - 4;
+  const itxt = pngChunk("iTXt", Buffer.concat([Buffer.from("XML:com.adobe.xmp\0\x01\0\0\0", "latin1"), zlib.deflateSync(xmp)]));
+  const file = path.join(dir, name);
+  await fs.writeFile(file, Buffer.concat([png.subarray(0, idat), itxt, png.subarray(idat)]));
+  return file;
+}
+
+describe("XMP declaring thousands of namespaces", () => {
+  it("in a PNG's compressed iTXt (20,000 URIs, 150 kB) is a quick 422 for removal and extraction", async () => {
+    const file = await pngWithXmp("namespaces.png", xmpOfNamespaces(20_000, MARKER));
+    await expectQuickRefusal(server, dir, "namespaces.png", await fs.readFile(file));
+    const started = performance.now();
+    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "namespaces.png", data: await fs.readFile(file) }, { headers: { "X-API-Key": server.apiKey } });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { error: string }).error).toBe(TOO_COMPLEX);
+    expect(performance.now() - started).toBeLessThan(REFUSAL_MS);
+  }, 60_000);
+
+  it("in an XMP sidecar file (20,000 URIs) is a quick 422", async () => {
+    await expectQuickRefusal(server, dir, "namespaces.xmp", Buffer.from(xmpOfNamespaces(20_000, MARKER)));
+  }, 60_000);
+
+  it("of a few dozen namespaces, as real files declare, is read and removed, the picture unchanged", async () => {
+    const file = await pngWithXmp("dozens.png", xmpOfNamespaces(40, MARKER));
+    const read = await exiftool(["-j", "-XMP:all", file]);
+    expect(read).toContain(MARKER);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-dozens.png");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixelSignature(out)).toBe(await pixelSignature(file));
+  }, 60_000);
+});
