@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { markedTga, type TgaText } from "./helpers/make-bitmaps.js";
+import { markedTga, tgaText, type TgaText } from "./helpers/make-bitmaps.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, startServer, type RunningServer } from "./helpers/server.js";
@@ -19,15 +19,7 @@ import { exiftool, pixelSignature } from "./helpers/tools.js";
 const MARKER = `Tgamp3${crypto.randomBytes(6).toString("hex")}`;
 /** MPEG-1 layer 3, 128 kbit/s, 44.1 kHz: the frame header ExifTool looks for. */
 const FRAME_HEADER = "\xff\xfb\x90\x64";
-const TEXT: TgaText = {
-  imageId: `id ${MARKER}`,
-  author: `Author ${MARKER}`,
-  comments: `note ${MARKER}`,
-  jobName: `job ${MARKER}`,
-  software: `Paint ${MARKER}`,
-  developer: `private ${MARKER}`,
-  stamp: `stamp ${MARKER}`,
-};
+const TEXT: TgaText = tgaText(MARKER);
 /** Where the job name (at 379 in the extension area, which the footer's 26 bytes follow) meets the file's 128th byte from its end. */
 const ID3V1_IN_JOB_NAME = 495 + 26 - 128 - 379;
 

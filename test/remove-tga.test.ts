@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { markedTga, TGA_SIGNATURE, type TgaText } from "./helpers/make-bitmaps.js";
+import { markedTga, TGA_SIGNATURE, tgaText, type TgaText } from "./helpers/make-bitmaps.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeBytesWatched, HEALTH_MS, REFUSAL_MS, TREE_MB } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -17,15 +17,7 @@ import { CONVERT, run } from "./helpers/tools.js";
  */
 
 const MARKER = `Tgamark${crypto.randomBytes(6).toString("hex")}`;
-const TEXT: TgaText = {
-  imageId: `id ${MARKER}`,
-  author: `Author ${MARKER}`,
-  comments: `note ${MARKER}`,
-  jobName: `job ${MARKER}`,
-  software: `Paint ${MARKER}`,
-  developer: `private ${MARKER}`,
-  stamp: `stamp ${MARKER}`,
-};
+const TEXT: TgaText = tgaText(MARKER);
 
 let server: RunningServer;
 let dir: string;

@@ -115,6 +115,19 @@ export interface TgaText {
   stamp: string;
 }
 
+/** `marker` in every text field of a Targa picture, each after a word saying which. */
+export function tgaText(marker: string): TgaText {
+  return {
+    imageId: `id ${marker}`,
+    author: `Author ${marker}`,
+    comments: `note ${marker}`,
+    jobName: `job ${marker}`,
+    software: `Paint ${marker}`,
+    developer: `private ${marker}`,
+    stamp: `stamp ${marker}`,
+  };
+}
+
 export const TGA_SIGNATURE = "TRUEVISION-XFILE.\0";
 
 /**
