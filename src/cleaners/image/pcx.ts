@@ -1,5 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 
 const HEADER = 128;
@@ -24,44 +25,52 @@ export const pcxCleaner: Cleaner = {
   name: "pcx",
   fileTypes: ["PCX"],
   async clean(ctx: CleanContext): Promise<void> {
-    const pcx = await fsp.readFile(ctx.input);
-    if (pcx.length < HEADER || pcx[0] !== ZSOFT) throw damaged("it does not start like a PCX picture");
-    const bitsPerPixel = pcx[3]!;
-    const width = pcx.readUInt16LE(8) - pcx.readUInt16LE(4) + 1;
-    const height = pcx.readUInt16LE(10) - pcx.readUInt16LE(6) + 1;
-    const planes = pcx[65]!;
-    const bytesPerLine = pcx.readUInt16LE(66);
-    if (width < 1 || height < 1 || planes < 1 || bytesPerLine < 1 || ![1, 2, 4, 8].includes(bitsPerPixel)) {
-      throw damaged("its size, depth or planes are out of range");
-    }
-    const pixelsEnd = endOfPixels(pcx, pcx[2] === RLE, planes * bytesPerLine * height);
-    const header = Buffer.from(pcx.subarray(0, HEADER));
-    header.fill(0, FILLER);
-    const parts = [header, pcx.subarray(HEADER, pixelsEnd)];
-    const paletteAt = pcx.length - PALETTE;
-    if (bitsPerPixel === 8 && planes === 1 && paletteAt >= pixelsEnd && pcx[paletteAt] === PALETTE_MARK) parts.push(pcx.subarray(paletteAt));
-    await fsp.writeFile(ctx.output, Buffer.concat(parts));
+    // The pixels are copied by offset, a window at a time: a picture of any size costs a mebibyte.
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      const header = Buffer.from(await src.read(0, HEADER));
+      if (header.length < HEADER || header[0] !== ZSOFT) throw damaged("it does not start like a PCX picture");
+      const bitsPerPixel = header[3]!;
+      const width = header.readUInt16LE(8) - header.readUInt16LE(4) + 1;
+      const height = header.readUInt16LE(10) - header.readUInt16LE(6) + 1;
+      const planes = header[65]!;
+      const bytesPerLine = header.readUInt16LE(66);
+      if (width < 1 || height < 1 || planes < 1 || bytesPerLine < 1 || ![1, 2, 4, 8].includes(bitsPerPixel)) {
+        throw damaged("its size, depth or planes are out of range");
+      }
+      const pixelsEnd = await endOfPixels(src, header[2] === RLE, planes * bytesPerLine * height);
+      header.fill(0, FILLER);
+      out.bytes(header);
+      out.copy(HEADER, pixelsEnd);
+      const paletteAt = src.size - PALETTE;
+      if (bitsPerPixel === 8 && planes === 1 && paletteAt >= pixelsEnd && (await src.byte(paletteAt)) === PALETTE_MARK) out.copy(paletteAt, src.size);
+    });
   },
   isStructural: () => false,
 };
 
-/** Where the pixel data ends: after `size` decoded bytes (a last run may reach past them). */
-function endOfPixels(pcx: Buffer, rle: boolean, size: number): number {
+/**
+ * Where the pixel data ends: after `size` decoded bytes (a last run may reach past them). Each
+ * packet is at least a byte, so the walk is bounded by the file's length whatever the stated size.
+ */
+async function endOfPixels(src: FileBytes, rle: boolean, size: number): Promise<number> {
   if (!rle) {
-    if (HEADER + size > pcx.length) throw damaged("its pixel data is cut short");
+    if (HEADER + size > src.size) throw damaged("its pixel data is cut short");
     return HEADER + size;
   }
   let at = HEADER;
-  let decoded = 0;
-  while (decoded < size) {
-    if (at >= pcx.length) throw damaged("its pixel data is cut short");
-    const b = pcx[at++]!;
-    if (b >= RUN) {
-      if (at >= pcx.length) throw damaged("its pixel data is cut short");
-      decoded += b - RUN;
-      at++;
-    } else decoded++;
+  let window: Buffer = Buffer.alloc(0);
+  let base = at;
+  for (let decoded = 0; decoded < size; ) {
+    if (at >= src.size) throw damaged("its pixel data is cut short");
+    if (at - base >= window.length) {
+      window = await src.from(at);
+      base = at;
+    }
+    const b = window[at - base]!;
+    at += b >= RUN ? 2 : 1;
+    decoded += b >= RUN ? b - RUN : 1;
   }
+  if (at > src.size) throw damaged("its pixel data is cut short");
   return at;
 }
 
