@@ -11,10 +11,10 @@ import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
 
 /*
- * An H.264 or HEVC codec configuration record (`avcC`, `hvcC`) ends where its fields do, but a
- * writer may go on: ffmpeg's parsers stop after the parameter sets (and the High profiles'
- * extension) and its muxers copy the record whole into MP4, MOV, Matroska's CodecPrivate and
- * FLV's sequence header. Bytes planted past the fields must not reach the copy, whatever path
+ * An H.264, HEVC or AV1 codec configuration record (`avcC`, `hvcC`, `av1C`) ends where its fields
+ * do (for AV1: its sequence header), but a writer may go on: ffmpeg's parsers stop after the
+ * parameter sets (and the High profiles' extension) or the sequence header, and its muxers copy
+ * the record whole into MP4, MOV, Matroska's CodecPrivate and FLV's sequence header. Bytes planted past the fields must not reach the copy, whatever path
  * cleans it (the MP4/MOV box rewrite, or the remux of MKV and FLV, or of an MP4 with a box the
  * rewrite does not know).
  */
@@ -31,13 +31,14 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-type Codec = "h264" | "hevc";
+type Codec = "h264" | "hevc" | "av1";
 const ENCODERS: Record<Codec, string[]> = {
   // yuv420p: High profile (100), whose avcC goes on after the PPS with the chroma format and bit depths.
   h264: ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"],
   hevc: ["-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1"],
+  av1: ["-c:v", "libaom-av1", "-cpu-used", "8"],
 };
-const CONFIG: Record<Codec, string> = { h264: "avcC", hevc: "hvcC" };
+const CONFIG: Record<Codec, string> = { h264: "avcC", hevc: "hvcC", av1: "av1C" };
 
 /** An MP4 of 10 pictures and a sound track, with `trailing` appended inside its video's codec configuration box. */
 async function mp4WithTrailing(codec: Codec, trailing: Buffer, name: string): Promise<string> {
@@ -64,9 +65,11 @@ const cases: Array<{ codec: Codec; container: string }> = [
   { codec: "h264", container: "mkv" },
   { codec: "hevc", container: "mkv" },
   { codec: "h264", container: "flv" },
+  { codec: "av1", container: "mp4" },
+  { codec: "av1", container: "mkv" },
 ];
 
-describe("bytes past the fields of an avcC/hvcC", () => {
+describe("bytes past the fields of an avcC/hvcC/av1C", () => {
   it.each(cases)("$codec in $container: they do not reach the copy, decoded frames identical", async ({ codec, container }) => {
     const marker = `Cfgtrail${crypto.randomBytes(6).toString("hex")}`;
     const mp4 = await mp4WithTrailing(codec, Buffer.from(` ${marker} `, "latin1"), `trailing-${codec}-${container}`);

@@ -1,4 +1,5 @@
 import { alacCookieLength } from "./alac-cookie.js";
+import { av1ConfigLength } from "./av1-config.js";
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
@@ -348,6 +349,11 @@ function rewriteStsd(buf: Buffer, stsd: Box, kind: "video" | "audio", pictures: 
         // With several descriptions the samples are left to ffmpeg's scan (which counts the messages).
         if (count === 1) nal = { lengthSize: config.lengthSize, headerMessages: config.messages };
       }
+      if (entry.type === "av01") {
+        const cut = av1ConfigCut(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, stsd.at);
+        if (cut === null) return null;
+        if (cut !== "none") cuts.push({ entry: at, ...cut });
+      }
       if (entry.type === "mp4v") {
         const units = mpeg4Headers(buf, entry.at + 8 + VISUAL_ENTRY_FIXED, entry.at + entry.size, out, stsd.at);
         if (units == null) return null;
@@ -433,10 +439,24 @@ function nalConfig(buf: Buffer, from: number, to: number, codec: SeiCodec, out: 
   const cleaned = cleanNalConfig(record, codec);
   if (lengthSize == null || cleaned == null) return null;
   cleaned.record.copy(out, box.at + box.header - stsdAt);
-  if (cleaned.length === record.length) return { lengthSize, messages: cleaned.messages, cut: null };
+  const cut = tailCut(box, cleaned.length, stsdAt);
+  return cut == null ? null : { lengthSize, messages: cleaned.messages, cut: cut === "none" ? null : cut };
+}
+
+/** The bytes of an `av01` entry's `av1C` past what a reader needs (`av1ConfigLength`), to cut; null when the record is missing or is not one. */
+function av1ConfigCut(buf: Buffer, from: number, to: number, stsdAt: number): Omit<Cut, "entry"> | "none" | null {
+  const config = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === "av1C");
+  if (config.length !== 1) return null;
+  const box = config[0]!;
+  const length = av1ConfigLength(buf.subarray(box.at + box.header, box.at + box.size));
+  return length == null ? null : tailCut(box, length, stsdAt);
+}
+
+/** The cut of the bytes of `box` past the first `length` of its payload: "none" when there are none, null when its header is not the 32-bit one the cut rewrites. */
+function tailCut(box: Box, length: number, stsdAt: number): Omit<Cut, "entry"> | "none" | null {
+  if (box.header + length === box.size) return "none";
   if (box.header !== 8) return null;
-  const start = box.at + box.header + cleaned.length - stsdAt;
-  return { lengthSize, messages: cleaned.messages, cut: { box: box.at - stsdAt, from: start, to: box.at + box.size - stsdAt } };
+  return { box: box.at - stsdAt, from: box.at + box.header + length - stsdAt, to: box.at + box.size - stsdAt };
 }
 
 /**

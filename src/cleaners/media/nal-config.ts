@@ -1,4 +1,5 @@
 import { BadFileError } from "../errors.js";
+import { av1ConfigLength } from "./av1-config.js";
 import { extradata } from "./extradata.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { cleanNalConfig } from "./iso-sei.js";
@@ -9,32 +10,39 @@ import type { SeiCodec } from "./sei.js";
 const CONFIGURATION_VERSION = 1;
 
 /**
- * The `avcC`/`hvcC` of H.264/HEVC stream `index` of the remuxed copy, cleaned in place: ffmpeg's
- * muxers (MP4, MOV, Matroska, FLV) write the record they read byte for byte, so an SEI unit
- * among its parameter sets and the bytes past its fields come along. The SEI scan (`sei.ts`) sees
- * the record's units only when mp4toannexb hands them on (not those of the SPS extension, and none
- * when the stream carries its own parameter sets): here the record itself is read. Its SEI user
- * data is overwritten and the bytes past its fields zeroed, which keeps every length and offset
- * of the copy; then the copy's record is read again. `record` is the copy's as ffprobe read it.
- * Resolves to the messages removed.
+ * The `avcC`/`hvcC`/`av1C` of H.264/HEVC/AV1 stream `index` of the remuxed copy, cleaned in
+ * place: ffmpeg's muxers (MP4, MOV, Matroska, FLV) write the record they read byte for byte, so
+ * an SEI unit among its parameter sets and the bytes past its fields come along. The SEI scan
+ * (`sei.ts`) sees the record's units only when mp4toannexb hands them on (not those of the SPS
+ * extension, and none when the stream carries its own parameter sets): here the record itself is
+ * read. Its SEI user data is overwritten and the bytes past its fields zeroed, which keeps every
+ * length and offset of the copy; then the copy's record is read again. `record` is the copy's as
+ * ffprobe read it. Resolves to the messages removed.
  */
-export async function cleanNalConfigInPlace(output: MediaSource, index: number, record: Buffer, codec: SeiCodec, typeName: string): Promise<number> {
+export async function cleanNalConfigInPlace(output: MediaSource, index: number, record: Buffer, codec: SeiCodec | "av1", typeName: string): Promise<number> {
   const damaged = `The ${typeName} file's video configuration could not be read.`;
-  if (record[0] !== CONFIGURATION_VERSION) return 0;
   const cleaned = clean(record, codec, damaged);
-  if (cleaned.to.equals(record)) return 0;
+  if (cleaned == null || cleaned.to.equals(record)) return 0;
   if ((await patchInPlace(output.file, [{ from: record, to: cleaned.to }])) === 0) {
     throw new Error(`the codec configuration of output stream ${index} was not found in the copy`);
   }
   const again = await extradata(output, index, damaged);
-  if (!clean(again, codec, damaged).to.equals(again)) {
+  if (!clean(again, codec, damaged)?.to.equals(again)) {
     throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`the codec configuration of output stream ${index} still holds SEI user data or bytes past its fields`));
   }
   return cleaned.messages;
 }
 
-/** The record as it should be (its SEI user data overwritten, the bytes past its fields zeroed), and the messages removed. */
-function clean(record: Buffer, codec: SeiCodec, damaged: string): { to: Buffer; messages: number } {
+/**
+ * The record as it should be (its SEI user data overwritten, the bytes past its fields zeroed),
+ * and the messages removed; null when the codec private data is no such record.
+ */
+function clean(record: Buffer, codec: SeiCodec | "av1", damaged: string): { to: Buffer; messages: number } | null {
+  if (codec === "av1") {
+    const length = av1ConfigLength(record);
+    return length == null ? null : { to: Buffer.from(record).fill(0, length), messages: 0 };
+  }
+  if (record[0] !== CONFIGURATION_VERSION) return null;
   const cleaned = cleanNalConfig(record, codec);
   if (cleaned == null) throw new BadFileError(damaged, new Error(`the ${codec} codec configuration's NAL arrays run past its ${record.length} bytes`));
   return { to: cleaned.record.fill(0, cleaned.length), messages: cleaned.messages };

@@ -107,6 +107,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
       hidden.seiUserData += await cleanNalConfigInPlace(output, index, after[index]?.extradata ?? Buffer.alloc(0), s.codec, job.typeName);
       hidden.seiUserData += await removeSeiUserData(output, String(index), output, String(index), pieces, s.codec, job.workDir);
     }
+    if (s.kind === "video" && s.codec === "av1") await cleanNalConfigInPlace(output, index, after[index]?.extradata ?? Buffer.alloc(0), s.codec, job.typeName);
     if (s.kind === "video" && s.codec === "mpeg4") {
       hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
     }
