@@ -8,7 +8,7 @@ import { planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } 
 import { ooxmlRules } from "./ooxml-rules.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
-import { rewriteXml } from "./xml-stream.js";
+import { rewritePart } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
 import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
@@ -91,7 +91,8 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
     // Content parts can be large (a spreadsheet's sheets): they are cleaned as a stream.
     const file = `${e.file}.xml`;
     const rules = ooxmlRules({ policy: plan.policy, counts: plan.counts, removedIds: plan.removedIds.get(e.name.toLowerCase()) ?? new Set() });
-    return (await rewriteXml(e.file, file, e.name, rules)) ? { name: e.name, source: { file } } : null;
+    const source = await rewritePart(e.file, file, e.name, rules);
+    return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };

@@ -9,7 +9,7 @@ import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts } from "./review.js";
 import { zipStructural } from "./structural.js";
 import { removeComments, removeNode } from "./xml.js";
-import { rewriteXml } from "./xml-stream.js";
+import { rewritePart } from "./xml-stream.js";
 import { extractDocument, isXmlName, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
@@ -87,7 +87,8 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts):
   if (isXmlName(e.name)) {
     // Content parts can be large: they are cleaned as a stream.
     const file = `${e.file}.xml`;
-    return (await rewriteXml(e.file, file, e.name, odfRules(reviewPolicy(ctx.keep), counts))) ? { name: e.name, source: { file } } : null;
+    const source = await rewritePart(e.file, file, e.name, odfRules(reviewPolicy(ctx.keep), counts));
+    return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
