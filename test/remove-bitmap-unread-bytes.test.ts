@@ -176,6 +176,29 @@ describe("POST /api/v1/remove on icons and OS/2 bitmap arrays with bytes no read
     expect(cleaned.subarray(imageAt, imageAt + 40).equals(marked.subarray(imageAt, imageAt + 40))).toBe(true);
   });
 
+  it("switches an icon's V5 header with a linked colour profile to sRGB and drops the profile's path", async () => {
+    // A V5 header (the 84 bytes past a 40-byte one), its profile after the colour rows and mask.
+    const v5 = Buffer.alloc(V5 - 40);
+    const { file, marked, imageAt } = await icon("linked.ico", v5);
+    const imageSize = marked.readUInt32LE(14);
+    const linked = Buffer.from(`C:\\Users\\${MARKER}\\profile.icc\0`, "latin1");
+    marked.writeUInt32LE(V5, imageAt);
+    marked.write("KNIL", imageAt + 56, "latin1");
+    marked.writeUInt32LE(imageSize, imageAt + 112);
+    marked.writeUInt32LE(linked.length, imageAt + 116);
+    marked.writeUInt32LE(imageSize + linked.length, 14);
+    const withPath = Buffer.concat([marked, linked]);
+    await fs.writeFile(file, withPath);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const out = await clean(file, "icon.ico");
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const cleaned = await fs.readFile(out);
+    expect(cleaned.toString("latin1", imageAt + 56, imageAt + 60)).toBe("BGRs");
+    // ImageMagick reads an icon's rows right after 40 bytes whatever its header's size: compared byte for byte.
+    expect(cleaned.subarray(imageAt + V5, imageAt + imageSize).equals(withPath.subarray(imageAt + V5, imageAt + imageSize))).toBe(true);
+  });
+
   it("zeroes the colour table of an OS/2 array's true-colour bitmap, its pixels where they were", async () => {
     const drawn = await drawnBitmap(path.join(dir, "entry.bmp"), "BMP3", "23x17", "TrueColor");
     const entries = 64;

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { BI_BITFIELDS, BI_RGB, paletteReservedBytes, reservedFields, rowsBytes, V5_HEADER } from "./bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, paletteReservedBytes, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, reservedFields, rowsBytes, V5_HEADER } from "./bmp-header.js";
 import { isPngHead } from "./png-chunks.js";
 
 const DIRECTORY = 6;
@@ -39,7 +39,7 @@ export const icoCleaner: Cleaner = {
       const from = ico.readUInt32LE(entry + OFFSET);
       const size = ico.readUInt32LE(entry + SIZE);
       if (from >= ico.length) throw damaged("an image lies outside the file");
-      const image = isPngHead(ico.subarray(from, from + 8)) ? await cleanPng(ctx, whole(ico, from, size), i) : bitmap(ico, from, size);
+      const image = isPngHead(ico.subarray(from, from + 8)) ? await cleanPng(ctx, whole(ico, from, size), i) : bitmap(ico, from, size, ctx.keep.has("colorProfile"));
       // Entries sharing one image would make a small file a huge copy.
       taken += image.length;
       if (taken > ico.length) throw new TooComplexError("ico: entries share their images' bytes");
@@ -70,13 +70,14 @@ function whole(ico: Buffer, from: number, size: number): Buffer {
 
 /**
  * A bitmap entry of its stated size, its reserved header fields, header bytes past V5's fields
- * and colour table entries' fourth bytes (a true-colour picture's whole table) zeroed. Bytes past
+ * and colour table entries' fourth bytes (a true-colour picture's whole table) zeroed, a V5
+ * header's colour profile dropped unless kept (see dropProfile). Bytes past
  * its mask within that size stay: Pillow writes a 1-bit mask there and reads it from the end of the stated size,
  * where Windows reads it right after the colour rows. One stated shorter than its colour rows is
  * taken by its header, as readers take it (Pillow's mask_1.cur states 8 bytes for a 56-byte
  * bitmap).
  */
-function bitmap(ico: Buffer, from: number, stated: number): Buffer {
+function bitmap(ico: Buffer, from: number, stated: number, keepProfile: boolean): Buffer {
   const infoSize = from + 40 <= ico.length ? ico.readUInt32LE(from) : 0;
   if (infoSize < 40 || from + infoSize > ico.length) throw damaged("an image is neither a PNG nor a bitmap");
   const width = ico.readInt32LE(from + 4);
@@ -100,7 +101,23 @@ function bitmap(ico: Buffer, from: number, stated: number): Buffer {
   // Pixels of more than 8 bits are colours themselves: a table stated for them is drawn by no reader.
   if (bits > 8) zero(paletteAt, paletteEnd);
   else for (const i of paletteReservedBytes(paletteAt, paletteEnd)) out[i] = 0;
+  if (infoSize >= V5_HEADER && out.length >= V5_HEADER) dropProfile(out, colours + rowsBytes(width, height, 1), keepProfile);
   return out;
+}
+
+/**
+ * A V5 header's colour profile, as in a BMP: a linked one names a file (often in the user's
+ * folder), an embedded one its maker. Unless an embedded one is kept, the header is switched to
+ * sRGB and the profile's bytes after the colour rows and mask (`pictureEnd`) zeroed.
+ */
+function dropProfile(bitmap: Buffer, pictureEnd: number, keepProfile: boolean): void {
+  const csType = bitmap.readUInt32LE(CS_TYPE);
+  if (csType !== PROFILE_LINKED && (csType !== PROFILE_EMBEDDED || keepProfile)) return;
+  const at = bitmap.readUInt32LE(PROFILE_DATA);
+  const end = Math.min(at + bitmap.readUInt32LE(PROFILE_SIZE), bitmap.length);
+  if (end > pictureEnd && at < end) bitmap.fill(0, Math.max(at, pictureEnd), end);
+  bitmap.writeUInt32LE(LCS_SRGB, CS_TYPE);
+  bitmap.fill(0, PROFILE_DATA, PROFILE_DATA + 8);
 }
 
 function damaged(why: string): BadFileError {
