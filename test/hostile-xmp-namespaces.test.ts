@@ -4,6 +4,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngChunk } from "./helpers/make-images.js";
+import { assemblePdf } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { expectQuickRefusal, REFUSAL_MS, TOO_COMPLEX } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -58,6 +59,17 @@ describe("XMP declaring thousands of namespaces", () => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: string }).error).toBe(TOO_COMPLEX);
     expect(performance.now() - started).toBeLessThan(REFUSAL_MS);
+  }, 60_000);
+
+  it("in a PDF's deflated metadata stream, its type spelt with escapes (20,000 URIs, 150 kB) is a quick 422", async () => {
+    const xmp = zlib.deflateSync(xmpOfNamespaces(20_000, MARKER)).toString("latin1");
+    const pdf = assemblePdf([
+      "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+      `<< /Type /Met#61data /Subtype /X#4dL /Filter /FlateDecode /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
+    ]);
+    await expectQuickRefusal(server, dir, "namespaces.pdf", pdf);
   }, 60_000);
 
   it("in an XMP sidecar file (20,000 URIs) is a quick 422", async () => {

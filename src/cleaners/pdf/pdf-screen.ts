@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { TooComplexError } from "../errors.js";
 import { WINDOW } from "../file-bytes.js";
 import { checkPdfPictures } from "./jpx-screen.js";
+import { checkPdfXmp } from "./pdf-xmp-screen.js";
 
 /**
  * Objects (written in the file or held in object streams) before a PDF is refused. ExifTool and
@@ -112,13 +113,15 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * its `/N`, a cross-reference stream its entries (`/Index` or `/Size`), a table its rows. Names
  * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
  * to look like these counts too: it can only err towards refusing a file near a cap. A file that
- * names `/JPXDecode` has its JPEG 2000 pictures looked into too (`jpx-screen.ts`). Resolves to the
+ * names `/JPXDecode` has its JPEG 2000 pictures looked into too (`jpx-screen.ts`), and its deflated
+ * XML streams' namespaces are counted (`pdf-xmp-screen.ts`). Resolves to the
  * memory its processing is expected to take (the weight the work budget gives it), and whether it
  * is encrypted.
  */
 export async function checkPdfShape(file: string): Promise<PdfShape> {
   const { objects, xrefEntries, encrypted, jpx } = await countPdfStructures(file);
   if (jpx) await checkPdfPictures(file);
+  await checkPdfXmp(file);
   return { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted };
 }
 
