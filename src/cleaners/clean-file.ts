@@ -134,7 +134,7 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
  * JPEG whole. Every other type is re-read with `-ee`, whatever it holds.
  *
- * When the proof holds and nothing was kept, the re-read is skipped (but for a DDS: see
+ * When the proof holds and nothing was kept, the re-read is skipped (but for a DDS or an EMF: see
  * `proofStandsIn`): every byte of the file
  * outside the compressed image data is then a coding part whose fields the proof accounted for,
  * or the fixed Adobe colour transform, so ExifTool could report only the file's own structure

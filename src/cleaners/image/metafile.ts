@@ -3,10 +3,19 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { holdsPictureMetadata } from "./pictures-in-place.js";
 import { blankEmf } from "./metafile-emf.js";
 import { blankWmf } from "./metafile-wmf.js";
+import { tiffCleaner } from "./tiff.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 
 /** Drawings are small: one larger than this is not read into memory. */
 const MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * What ExifTool reads of a picture cleaned in place (pictures-in-place.ts) in an EMF's first
+ * kilobyte, where it looks for a JPEG in a file it does not know: the JFIF header's version and
+ * density, kept, and its emptied segments as a comment of zeros, which says nothing; of a TIFF
+ * there, its layout as the TIFF cleaner's own copy keeps it and its orientation, which the
+ * in-place cleaning keeps as part of how the picture is shown.
+ */
+const JFIF_FIELDS = new Set(["JFIFVersion", "ResolutionUnit", "XResolution", "YResolution"]);
 const DAMAGED = "The drawing (EMF or WMF) is damaged: its records could not be read through.";
 
 /**
@@ -18,7 +27,8 @@ const DAMAGED = "The drawing (EMF or WMF) is damaged: its records could not be r
  * comments, a WMF's comment escapes become zeros; records of types no reader draws, escapes to
  * printers, and bytes after the end-of-file record go; bytes past a record's fields become zeros;
  * JPEG and PNG pictures inside (EMF+ images, JPEG or PNG bitmaps) lose their metadata in place.
- * Verification is proof/metafile-proof.ts, a walk of its own.
+ * Verification is proof/metafile-proof.ts, a walk of its own, and for an EMF ExifTool's re-read
+ * beside it (see `proofStandsIn`).
  */
 export const metafileCleaner: Cleaner = {
   name: "metafile",
@@ -46,5 +56,5 @@ export const metafileCleaner: Cleaner = {
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
     return result.blanked > 0 ? { hidden: { metafileText: result.blanked } } : {};
   },
-  isStructural: () => false,
+  isStructural: (t) => (t.group === "JFIF" && JFIF_FIELDS.has(t.tag)) || (t.group === "File" && t.tag === "Comment" && /^\0*$/.test(String(t.value))) || tiffCleaner.isStructural(t) || (t.group === "EXIF" && t.tag === "Orientation"),
 };

@@ -30,11 +30,12 @@ export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOptio
 
 /**
  * Types whose proof is checked beside the verification's re-read, never instead of it. ExifTool
- * knows no DDS, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte ("JPEG-like
- * data after unknown header"): a texture whose pixels begin with a photo shows that photo's EXIF,
- * which the walk of its header cannot see and the cleaner copies as pixels.
+ * knows neither DDS nor EMF, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte
+ * ("JPEG-like data after unknown header"): a texture, or a drawing's bitmap, whose pixels begin
+ * with a photo shows that photo's tags, which the walk of the header or records cannot see and the
+ * cleaner copies as pixels. (ExifTool knows a WMF's header, and reads nothing past it.)
  */
-const BESIDE_REREAD = new Set(["DDS"]);
+const BESIDE_REREAD = new Set(["DDS", "EMF"]);
 
 /** Whether a holding proof of `fileType` makes the verification's re-read redundant. */
 export function proofStandsIn(fileType: string): boolean {
