@@ -45,6 +45,16 @@ export class XmpNamespaceTally {
     return bytes.length;
   }
 
+  /** Counts the declarations in a stream of bytes, carrying what a chunk ends in to the next. */
+  async scanStream(chunks: AsyncIterable<Buffer>): Promise<void> {
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of chunks) {
+      const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const rest = this.scan(bytes);
+      carry = bytes.subarray(Math.max(rest, bytes.length - MAX_URI_BYTES - 512));
+    }
+  }
+
   private add(uri: string): void {
     this.seen.add(uri);
     if (this.seen.size > MAX_XMP_NAMESPACES) throw new TooComplexError(`${this.what} declares more than ${MAX_XMP_NAMESPACES} XML namespaces`);
@@ -61,11 +71,5 @@ export const declaresNamespaces = (head: Buffer): boolean => head.includes(XMLNS
  */
 export async function checkXmpNamespaces(file: string): Promise<void> {
   if ((await fsp.stat(file)).size > MAX_NAMESPACE_SCAN_BYTES) return;
-  const tally = new XmpNamespaceTally("the file");
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: CHUNK })) {
-    const bytes = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
-    const rest = tally.scan(bytes);
-    carry = bytes.subarray(Math.max(rest, bytes.length - MAX_URI_BYTES - 512));
-  }
+  await new XmpNamespaceTally("the file").scanStream(fs.createReadStream(file, { highWaterMark: CHUNK }));
 }
