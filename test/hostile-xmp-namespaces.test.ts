@@ -80,6 +80,12 @@ describe("XMP declaring thousands of namespaces", () => {
     await expectQuickRefusal(server, dir, "namespaces.pdf", pdf);
   }, 60_000);
 
+  it("a PDF of 300,000 stream keywords each before a zlib header, and no object, is a quick 422 (the count's peeks took 14 s)", async () => {
+    const peek = Buffer.concat([Buffer.from("stream\n", "latin1"), Buffer.from([0x78, 0x9c, 0, 0, 0, 0, 0, 0])]);
+    const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(300_000 * peek.length).fill(peek), Buffer.from("%%EOF\n")]);
+    await expectQuickRefusal(server, dir, "streams.pdf", pdf);
+  }, 60_000);
+
   it("in a DOCX's core properties (20,000 URIs, 150 kB; ExifTool parses them as XML: 22 s of CPU) is a quick 422", async () => {
     const real = await makeOffice("docx", MARKER, await makeMarkedJpeg(dir, MARKER));
     const parts = (await readZip(real.bytes)).members.map(({ name, data }): [string, Buffer] => [name, data]);

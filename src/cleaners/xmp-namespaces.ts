@@ -19,6 +19,14 @@ const XMLNS = Buffer.from("xmlns:", "latin1");
 /** A URI longer than this is counted by its first bytes (two such URIs alike so far are one). */
 const MAX_URI_BYTES = 1024;
 const CHUNK = 1 << 20;
+/** From "xmlns:" to the URI's opening quote: the prefix and the spaces around "=". */
+const MAX_PREFIX_BYTES = 256;
+
+/** Where `byte` is in bytes[from, to), or -1. */
+function within(bytes: Buffer, byte: number, from: number, to: number): number {
+  const i = bytes.subarray(from, Math.min(to, bytes.length)).indexOf(byte);
+  return i < 0 ? -1 : from + i;
+}
 
 /** The distinct namespace URIs declared (`xmlns:prefix="uri"`) in bytes fed to it, as ExifTool reads them. */
 export class XmpNamespaceTally {
@@ -32,15 +40,20 @@ export class XmpNamespaceTally {
    */
   scan(bytes: Buffer): number {
     for (let at = bytes.indexOf(XMLNS); at >= 0; at = bytes.indexOf(XMLNS, at + XMLNS.length)) {
-      const eq = bytes.indexOf(0x3d, at + XMLNS.length);
-      if (eq < 0) return at;
+      // Each search is bounded by what a declaration can span, so that a flood of "xmlns:" costs a
+      // pass over the bytes, not one pass each.
+      const eq = within(bytes, 0x3d, at + XMLNS.length, at + MAX_PREFIX_BYTES);
+      if (eq < 0) {
+        if (at + MAX_PREFIX_BYTES > bytes.length) return at;
+        continue;
+      }
       let open = eq + 1;
       while (open < bytes.length && (bytes[open] === 0x20 || bytes[open] === 0x09 || bytes[open] === 0x0a || bytes[open] === 0x0d)) open++;
       if (open === bytes.length) return at;
-      if (open - at > 256 || (bytes[open] !== 0x22 && bytes[open] !== 0x27)) continue;
-      const close = bytes.indexOf(bytes[open]!, open + 1);
-      if (close < 0 && bytes.length - open <= MAX_URI_BYTES) return at;
-      this.add(bytes.toString("latin1", open + 1, close < 0 ? open + 1 + MAX_URI_BYTES : Math.min(close, open + 1 + MAX_URI_BYTES)));
+      if (open - at > MAX_PREFIX_BYTES || (bytes[open] !== 0x22 && bytes[open] !== 0x27)) continue;
+      const close = within(bytes, bytes[open]!, open + 1, open + 1 + MAX_URI_BYTES);
+      if (close < 0 && open + 1 + MAX_URI_BYTES > bytes.length) return at;
+      this.add(bytes.toString("latin1", open + 1, close < 0 ? open + 1 + MAX_URI_BYTES : close));
     }
     return bytes.length;
   }
@@ -51,7 +64,7 @@ export class XmpNamespaceTally {
     for await (const chunk of chunks) {
       const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
       const rest = this.scan(bytes);
-      carry = bytes.subarray(Math.max(rest, bytes.length - MAX_URI_BYTES - 512));
+      carry = bytes.subarray(Math.max(rest, bytes.length - MAX_URI_BYTES - MAX_PREFIX_BYTES * 2));
     }
   }
 

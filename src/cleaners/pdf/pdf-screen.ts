@@ -30,6 +30,9 @@ export const MAX_PDF_XREF_ENTRIES = 2 * MAX_PDF_OBJECTS;
  */
 export const MAX_PDF_PAGE_NODES = 10_000;
 
+/** Streams the namespace count peeks into beyond the objects counted (see checkPdfXmp). */
+const STREAMS_PAST_OBJECTS = 1_000;
+
 /** Where qpdf and ExifTool look for the header: anywhere in the first kilobyte. */
 const HEADER_WITHIN = 1024;
 
@@ -121,7 +124,8 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
 export async function checkPdfShape(file: string): Promise<PdfShape> {
   const { objects, xrefEntries, encrypted, jpx } = await countPdfStructures(file);
   if (jpx) await checkPdfPictures(file);
-  await checkPdfXmp(file);
+  // Every stream is an object's, counted above (a few more for damaged files and chance bytes).
+  await checkPdfXmp(file, objects + STREAMS_PAST_OBJECTS);
   return { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted };
 }
 
