@@ -302,8 +302,11 @@ describe("Ctrl-C", () => {
       });
       void exited.then(() => resolve());
     });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
     child.kill("SIGINT");
-    expect(await exited).toBe(130);
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted \(SIGINT\); \d+ file\(s\) were cleaned before it/);
 
     const left = await fsp.readdir(tree);
     expect(left.filter((n) => n.includes(".exifapi-"))).toEqual([]);
@@ -316,6 +319,29 @@ describe("Ctrl-C", () => {
       expect(await pixelSignature(path.join(tree, c))).toBe(want);
     }
     expect(await fsp.readdir(tmp)).toEqual([]);
+  }, 180_000);
+});
+
+describe("Ctrl-C during inspect", () => {
+  test("exits 130 and leaves no folder of its own in the temp folder", async () => {
+    const tree = path.join(dir, "many-inspect");
+    await fsp.mkdir(tree);
+    const photo = path.join(source, "photos/été 2024/ph oto.jpg");
+    for (let i = 0; i < 40; i++) await fsp.copyFile(photo, path.join(tree, `photo ${i}.jpg`));
+    const tmp = await fsp.mkdtemp(path.join(dir, "tmpdir-"));
+    const child = spawn(BIN, ["inspect", "--json", "--jobs", "2", "many-inspect"], { cwd: dir, env: { ...env(), TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", () => resolve());
+      void exited.then(() => resolve());
+    });
+    expect(await fsp.readdir(tmp)).toHaveLength(1);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(await fsp.readdir(tmp)).toEqual([]);
+    const want = crypto.createHash("sha256").update(await fsp.readFile(photo)).digest("hex");
+    expect(new Set((await hashes(tree)).values())).toEqual(new Set([want]));
+    expect(await files(tree)).toHaveLength(40);
   }, 180_000);
 });
 

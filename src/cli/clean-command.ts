@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,10 +8,11 @@ import { createWorkerPool } from "../isolation/worker-pool.js";
 import { createExifToolPool } from "../metadata/exiftool-pool.js";
 import { cleanOne, type FileReport } from "./clean-one.js";
 import type { Placement } from "./destination.js";
+import { exitOnInterrupt } from "./interrupt.js";
 import { createProgress } from "./progress.js";
 import { runBounded } from "./run-bounded.js";
 import { Summary } from "./summary.js";
-import { TempFiles } from "./temp-files.js";
+import { removeNow, TempFiles } from "./temp-files.js";
 import { walk } from "./walk.js";
 
 export const CLEAN_USAGE = `Usage: exifapi clean [options] PATH...
@@ -102,16 +102,13 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   // folder go synchronously (nothing else runs in between), and the exit takes the ExifTool
   // processes and helpers with it (they die with their parent). Finished copies stay: each was
   // renamed into place whole.
-  const interrupt = (signal: NodeJS.Signals) => {
+  exitOnInterrupt((signal) => {
     stopping = true;
     progress.stop();
     temps.removeAllNow();
-    fs.rmSync(workDir, { recursive: true, force: true });
+    removeNow(workDir);
     process.stderr.write(`\nexifapi clean: interrupted (${signal}); ${summary.cleaned} file(s) were cleaned before it.\n`);
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
+  });
 
   const exclude = args.placement.kind === "out" ? [args.placement.dir] : [];
   if (process.stderr.isTTY === true) void countAhead(args.paths, exclude, progress);

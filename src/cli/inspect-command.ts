@@ -11,7 +11,9 @@ import { TooComplexError } from "../cleaners/errors.js";
 import { createWorkerPool, type WorkerPool } from "../isolation/worker-pool.js";
 import type { Finding } from "../metadata/findings/index.js";
 import { readAll } from "../metadata/read-task.js";
+import { exitOnInterrupt } from "./interrupt.js";
 import { runBounded } from "./run-bounded.js";
+import { removeNow } from "./temp-files.js";
 import { walk, type Found } from "./walk.js";
 
 export const INSPECT_USAGE = `Usage: exifapi inspect [--json] [--jobs N] PATH...
@@ -60,6 +62,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   // Only links to the files, under generated names: ExifTool and the helper programs never see a
   // user's file name, and nothing is written beside the files.
   const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-inspect-"));
+  exitOnInterrupt(() => removeNow(workDir));
   let errors = 0;
   try {
     await runBounded(

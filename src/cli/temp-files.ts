@@ -17,7 +17,24 @@ export class TempFiles {
   }
 
   removeAllNow(): void {
-    for (const p of this.paths) fs.rmSync(p, { force: true });
+    for (const p of this.paths) removeNow(p);
     this.paths.clear();
+  }
+}
+
+/**
+ * Removes a file or folder synchronously, for a signal handler. Worker threads and helper
+ * programs go on writing until the exit stops them, so a folder can gain a file between
+ * rmSync's listing and its rmdir (ENOTEMPTY): it is tried again. Nothing may escape: an
+ * error thrown here would print a stack trace and end the run with 1 instead of 130.
+ */
+export function removeNow(p: string): void {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      fs.rmSync(p, { recursive: true, force: true });
+      return;
+    } catch {
+      continue;
+    }
   }
 }
