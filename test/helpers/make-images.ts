@@ -291,7 +291,7 @@ function withCanonMeta(file: Buffer): Buffer {
 function appendToMeta(file: Buffer, extra: Buffer): Buffer {
   const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
   if (meta == null) throw new Error("no meta box");
-  return insertInMeta(file, meta.at + meta.size, extra, null);
+  return insertInMeta(file, meta.at + meta.size, extra, []);
 }
 
 /** Puts `name` (NUL-terminated) where the `hdlr` box's empty name was. */
@@ -299,21 +299,41 @@ function withHandlerName(file: Buffer, name: string): Buffer {
   const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
   const hdlr = meta == null ? undefined : childBoxes(file, meta.at + 12, meta.at + meta.size).find((x) => x.type === "hdlr");
   if (hdlr == null || hdlr.size !== 33) throw new Error("no hdlr box with an empty name");
-  return insertInMeta(file, hdlr.at + 32, Buffer.from(name, "utf8"), hdlr.at);
+  return insertInMeta(file, hdlr.at + 32, Buffer.from(name, "utf8"), [hdlr.at]);
 }
 
 /**
- * Inserts bytes at `where` inside `meta` (growing it, and the child box starting at `child` when
- * given) and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that point into the
+ * `extra` appended inside the first box of each type along `path` under `meta` (`["iprp",
+ * "ipco", "hvcC"]`), every box on the way grown to match.
+ */
+export function appendInMetaBox(file: Buffer, path: readonly string[], extra: Buffer): Buffer {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
+  const chain: number[] = [];
+  let from = meta.at + 12;
+  let to = meta.at + meta.size;
+  for (const type of path) {
+    const found = childBoxes(file, from, to).find((x) => x.type === type);
+    if (found == null) throw new Error(`no ${type} box in meta`);
+    chain.push(found.at);
+    from = found.at + 8;
+    to = found.at + found.size;
+  }
+  return insertInMeta(file, to, extra, chain);
+}
+
+/**
+ * Inserts bytes at `where` inside `meta` (growing it, and the boxes inside it starting at
+ * `children`) and moves the item locations (`iloc`, ISO/IEC 14496-12 8.11.3) that point into the
  * `mdat` after it by the bytes added.
  */
-function insertInMeta(file: Buffer, where: number, extra: Buffer, child: number | null): Buffer {
+function insertInMeta(file: Buffer, where: number, extra: Buffer, children: readonly number[]): Buffer {
   const b = Buffer.from(file);
   const top = childBoxes(b, 0, b.length);
   const meta = top.find((x) => x.type === "meta");
   if (meta == null) throw new Error("no meta box");
   if (top.some((x) => x.type === "mdat" && x.at > meta.at)) moveItemLocations(b, extra.length);
-  if (child != null) b.writeUInt32BE(b.readUInt32BE(child) + extra.length, child);
+  for (const child of children) b.writeUInt32BE(b.readUInt32BE(child) + extra.length, child);
   const out = Buffer.concat([b.subarray(0, where), extra, b.subarray(where)]);
   out.writeUInt32BE(meta.size + extra.length, meta.at);
   return out;

@@ -102,9 +102,9 @@ function escape(rbsp: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-/** An H.264 SEI NAL unit (no start code) holding only the x264-style identification with `marker`. */
-export function identificationSeiNal(marker: string): Buffer {
-  return Buffer.concat([Buffer.from([0x06]), escape(Buffer.concat([message(5, identification(marker)), Buffer.from([0x80])]))]);
+/** An H.264 or HEVC (prefix) SEI NAL unit (no start code) holding only the x264-style identification with `marker`. */
+export function identificationSeiNal(marker: string, codec: SeiCodec = "h264"): Buffer {
+  return Buffer.concat([Buffer.from(codec === "h264" ? [0x06] : [0x4e, 0x01]), escape(Buffer.concat([message(5, identification(marker)), Buffer.from([0x80])]))]);
 }
 
 /** Puts our SEI NAL unit before the first slice of every access unit (one slice per picture). */

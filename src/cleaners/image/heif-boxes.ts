@@ -1,5 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
+import { av1ConfigPadded } from "../media/av1-config.js";
+import { cleanNalConfig } from "../media/iso-sei.js";
 
 /** Where a `hdlr` box's name starts in its payload: after version and flags, pre_defined, handler type and 12 reserved bytes. */
 const HANDLER_NAME = 24;
@@ -25,6 +27,8 @@ export interface ScrubResult {
  *   by definition, but whatever an editor left there (old metadata) would otherwise travel along.
  * - the name of `meta`'s handler (`hdlr`), free text that encoders sign ("libavif") and ExifTool's
  *   rewrite keeps; readers go by the handler type before it.
+ * - in the codec configuration properties (`hvcC`, `av1C`), which ExifTool carries along whole:
+ *   SEI user data and whatever follows the record's fields (cleanCodecConfig).
  */
 export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<ScrubResult> {
   const fh = await fsp.open(file, "r+");
@@ -86,6 +90,7 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
     else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
+    else if ((box.type === "hvcC" || box.type === "av1C") && parent === "ipco") buf.set(cleanCodecConfig(buf.subarray(pos + box.headerSize, end), box.type), pos + box.headerSize);
     else if (box.type === "colr" && parent === "ipco" && dropIcc && isIcc(buf, pos + box.headerSize, end)) {
       buf.write("free", pos + 4, "latin1");
       buf.fill(0, pos + box.headerSize, end);
@@ -93,6 +98,22 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     }
     pos = end;
   }
+}
+
+/**
+ * A picture's codec configuration as a decoder needs it, the same length: an `hvcC` with the SEI
+ * user data of its arrays overwritten and the bytes past its last array zeroed (libheif reads no
+ * further), an `av1C` with what follows its sequence header made padding (av1-config.ts).
+ */
+function cleanCodecConfig(record: Buffer, type: "hvcC" | "av1C"): Buffer {
+  if (type === "av1C") {
+    const padded = av1ConfigPadded(record);
+    if (padded == null) throw damaged("an av1C item property is no AV1 codec configuration");
+    return padded;
+  }
+  const cleaned = cleanNalConfig(record, "hevc");
+  if (cleaned == null) throw damaged("the NAL arrays of an hvcC item property run past it");
+  return cleaned.record.fill(0, cleaned.length);
 }
 
 function isIcc(buf: Buffer, payload: number, end: number): boolean {

@@ -25,6 +25,33 @@ export function av1ConfigLength(record: Buffer): number | null {
   return pos;
 }
 
+const OBU_PADDING = 15;
+
+/**
+ * A copy of an `av1C` record whose bytes past `av1ConfigLength` are one padding OBU of zeros, so
+ * that a reader which hands the `configOBUs` to the decoder ahead of the picture's own OBUs
+ * (libheif does) still gets whole OBUs it skips; a single byte left over, which no OBU fits, is
+ * zeroed. Null when the record is not one.
+ */
+export function av1ConfigPadded(record: Buffer): Buffer | null {
+  const length = av1ConfigLength(record);
+  if (length == null) return null;
+  const out = Buffer.from(record).fill(0, length);
+  const room = record.length - length;
+  if (room < 2) return out;
+  out[length] = (OBU_PADDING << 3) | 0x02;
+  // The size field as wide as it must be for the payload to fill the rest (LEB128 may carry
+  // zero groups with their continuation bit set).
+  let width = 1;
+  while (room - 1 - width >= 2 ** (7 * width)) width++;
+  let size = room - 1 - width;
+  for (let i = 0; i < width; i++) {
+    out[length + 1 + i] = (size % 128) | (i < width - 1 ? 0x80 : 0);
+    size = Math.floor(size / 128);
+  }
+  return out;
+}
+
 /** An unsigned LEB128 number at `at` (at most 8 bytes, AV1 4.10.5), and where it ends. */
 function leb128(buf: Buffer, at: number): { value: number; end: number } | null {
   let value = 0;
