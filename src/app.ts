@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { AppError } from "./errors.js";
 import { makeAuthHooks } from "./http/auth.js";
 import { makeErrorHandler } from "./http/error-handler.js";
+import { continueOnlyWithinBound, FORM_LIMITS, markBodyStart, maxRequestBodyBytes, refuseDeclaredTooLarge } from "./http/request-body-bound.js";
 import { registerMetrics } from "./http/metrics.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimit } from "./http/rate-limit.js";
@@ -54,15 +55,16 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     exposedHeaders: ["X-Request-Id", "Retry-After", "Content-Disposition", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     maxAge: 600,
   });
-  await app.register(multipart, {
-    throwFileSizeLimit: true,
-    limits: { fileSize: config.maxFileBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25, headerPairs: 50 },
-  });
+  const maxBodyBytes = maxRequestBodyBytes(config.maxFileBytes);
+  continueOnlyWithinBound(app.server, maxBodyBytes);
+  app.addHook("onRequest", markBodyStart);
+  app.addHook("onRequest", refuseDeclaredTooLarge(maxBodyBytes, config.MAX_FILE_MB));
+  await app.register(multipart, { throwFileSizeLimit: true, limits: { fileSize: config.maxFileBytes, ...FORM_LIMITS } });
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.setErrorHandler(makeErrorHandler(config.MAX_FILE_MB));
+  app.setErrorHandler(makeErrorHandler(config.MAX_FILE_MB, maxBodyBytes));
   app.setNotFoundHandler(() => {
     throw new AppError("not_found");
   });

@@ -3,6 +3,8 @@ import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners
 import { ToolsUnavailable } from "../cleaners/run-tool.js";
 import { AppError, badRequest, causeText } from "../errors.js";
 import { BusyError } from "../work-budget.js";
+import { UploadTooLarge } from "../intake/upload.js";
+import { endUnreadBody } from "./request-body-bound.js";
 import { ClientGone, DeadlineExceeded } from "./request-deadline.js";
 
 /** Seconds a client told "busy" should wait: about what one file in work takes. */
@@ -19,6 +21,7 @@ export function toAppError(err: unknown, maxMb: number): AppError {
   // The helper programs' spawner died under the request twice: nothing about the file, and the
   // next request gets a new one.
   if (err instanceof ToolsUnavailable) return new AppError("busy", undefined, err);
+  if (err instanceof UploadTooLarge) return new AppError("file_too_large", String(maxMb));
   if (err instanceof ClientGone) return badRequest("the client closed the connection");
   const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
   if (e.validation != null) {
@@ -63,19 +66,13 @@ export function toAppError(err: unknown, maxMb: number): AppError {
   return new AppError("internal", undefined, err);
 }
 
-export function makeErrorHandler(maxMb: number) {
+export function makeErrorHandler(maxMb: number, maxBodyBytes: number) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const app = toAppError(err, maxMb);
     if (app.status >= 500) request.log.error({ err }, "request failed");
     else request.log.info({ code: app.code, cause: causeText(app.cause) }, app.publicMessage);
-    if (!request.raw.complete) {
-      // The answer came before the upload ended (a full disk, a refused form) while the form
-      // parser had paused the body. Many clients only read the answer once they have sent
-      // everything, so let the rest flow (discarded) instead of leaving both sides waiting; closing
-      // the connection instead would cut such a client off with EPIPE before it reads the answer.
-      // The server's requestTimeout (app.ts) bounds a client that never stops sending.
-      request.raw.resume();
-    }
+    // The answer came before the upload ended (a full disk, a refused form, a file past the limit).
+    if (!request.raw.complete) endUnreadBody(request, reply, maxBodyBytes, app.code === "file_too_large");
     if (app.code === "busy") reply.header("Retry-After", String(BUSY_RETRY_AFTER_SECONDS));
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };

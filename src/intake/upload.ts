@@ -23,9 +23,16 @@ export interface MultipartInput {
   fields: Record<string, string>;
 }
 
+/** The file part passed the size limit (@fastify/multipart's `fileSize`). */
+export class UploadTooLarge extends Error {
+  override readonly name = "UploadTooLarge";
+}
+
 /**
- * Streams a multipart form to disk: the part `file` into a generated temp path (the size limit is
- * enforced by @fastify/multipart while bytes flow), every other part as a text field.
+ * Streams a multipart form to disk: the part `file` into a generated temp path, every other part
+ * as a text field. The size limit is enforced by @fastify/multipart while bytes flow: the upload
+ * fails the moment its file passes it (the form parser would otherwise read the rest of the body,
+ * discarding it, and fail only at its end).
  * On any failure the temp file is removed before the error goes up (the error handler maps
  * @fastify/multipart's codes to the contract's sentences).
  */
@@ -53,6 +60,7 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace): P
         if (counted.size < head.length) chunk.copy(head, counted.size);
         counted.size += chunk.length;
       });
+      part.file.once("limit", () => part.file.destroy(new UploadTooLarge("past the file size limit")));
       await pipeline(part.file, new GatheringFileWriter(dest, GATHER_BYTES));
       counted.head = head.subarray(0, Math.min(counted.size, head.length));
     }
