@@ -1,24 +1,45 @@
-/** Colour specification methods: by number, restricted ICC, any ICC. Enumerated space 14, CIELab, may carry 7 parameters of 4 bytes. */
+/** Colour specification methods: by number, restricted ICC, any ICC, parameters (ITU-T H.273's code points). */
 const ENUMERATED = 1;
 const ICC_METHODS: ReadonlySet<number> = new Set([2, 3]);
-const CIELAB = 14;
+const PARAMETERS = 5;
 const ENUMERATED_LENGTH = 7;
-const CIELAB_WITH_PARAMETERS = 7 + 7 * 4;
+/** Method, precedence, approximation, then three 16-bit code points and the full-range flag's byte. */
+const PARAMETERS_LENGTH = 10;
+/** Enumerated spaces with parameters (ISO/IEC 15444-2 M.11.7.4): CIELab 7 of 4 bytes, CIEJab 6. */
+const SPACE_PARAMETERS: ReadonlyMap<number, number> = new Map([[14, 7], [19, 6]]);
 
 /**
- * How many bytes of a kept leaf box's payload `p` its fields take (ISO/IEC 15444-1 I.5,
- * 15444-2 M.11), for boxes whose fields say their own length: bytes past them are no field any
- * decoder reads (openjpeg, Kakadu and Pillow read the fields and stop), so they are room for
- * anything. `components` is the header's `ihdr` count, which a `bpcc` box has one byte for.
- * Null where the fields are not all there or their length is the box's (a colour method of
- * parameters, an opacity box's chroma key): such a box is kept as it is.
+ * What some boxes' fields are measured against, read from the headers (ihdr, bpcc, cmap, pclr)
+ * and the file's top level.
  */
-export function fieldsLength(type: string, p: Buffer, components: number | null): number | null {
-  const length = definedLength(type, p, components);
-  return length != null && length <= p.length ? length : null;
+export interface PictureShape {
+  /** The header's component count (a bpcc box has a byte for each), null without an image header. */
+  components: number | null;
+  /** The most bits of a component that a palette maps (cmap), null when none or unknown: its indices reach 2^bits entries, no more. */
+  paletteIndexBits: number | null;
+  /** The bytes of the widest channel value of the file's headers: an opacity box's chroma key has one value per channel. */
+  keyBytes: number;
+  /** The file's compositing layers: each instruction of a composition places one. */
+  layers: number;
 }
 
-function definedLength(type: string, p: Buffer, components: number | null): number | null {
+/**
+ * The payload `p` of a kept leaf box cut to its fields (ISO/IEC 15444-1 I.5, 15444-2 M.11), or
+ * null when nothing changes: bytes past the fields are no field any decoder reads (openjpeg,
+ * Kakadu and Pillow read the fields and stop), so they are room for anything; so are a palette's
+ * entries past what its index component can reach (openjpeg clamps an index to the last entry:
+ * none reaches them), the instructions past the file's compositing layers (each instruction
+ * places the next layer) and the reader requirements' vendor features (16-byte UUIDs naming a
+ * vendor's boxes, which all go). A box whose fields are not all there is kept as it is.
+ */
+export function keptFields(type: string, p: Buffer, shape: PictureShape): Buffer | null {
+  if (type === "pclr") return reachablePalette(p, shape.paletteIndexBits);
+  if (type === "rreq") return requirementsWithoutVendors(p);
+  const length = definedLength(type, p, shape);
+  return length != null && length < p.length ? p.subarray(0, length) : null;
+}
+
+function definedLength(type: string, p: Buffer, shape: PictureShape): number | null {
   switch (type) {
     case "jP  ":
       return 4;
@@ -30,7 +51,7 @@ function definedLength(type: string, p: Buffer, components: number | null): numb
     case "copt":
       return 9;
     case "bpcc":
-      return components;
+      return shape.components;
     case "cmap":
       return p.length - (p.length % 4);
     case "cdef":
@@ -39,76 +60,109 @@ function definedLength(type: string, p: Buffer, components: number | null): numb
       return p.length >= 4 ? p.length - ((p.length - 4) % 6) : null;
     case "colr":
       return colourLength(p);
-    case "pclr":
-      return paletteLength(p);
-    case "rreq":
-      return requirementsLength(p);
     case "opct":
-      return opacityLength(p);
+      return opacityLength(p, shape.keyBytes);
     case "inst":
-      return instructionsLength(p);
+      return instructionsLength(p, shape.layers);
     default:
       return null;
   }
 }
 
-/** Method, precedence, approximation, then a space by number (CIELab's parameters when there) or an ICC profile of its stated size. */
+/**
+ * Method, precedence, approximation, then a space by number (CIELab's or CIEJab's parameters when
+ * there), an ICC profile of its stated size or H.273's code points. A vendor's method goes whole
+ * (jp2-boxes.ts).
+ */
 function colourLength(p: Buffer): number | null {
   if (p.length < ENUMERATED_LENGTH) return null;
-  if (p[0] === ENUMERATED) return p.readUInt32BE(3) === CIELAB && p.length >= CIELAB_WITH_PARAMETERS ? CIELAB_WITH_PARAMETERS : ENUMERATED_LENGTH;
+  if (p[0] === ENUMERATED) {
+    const parameters = ENUMERATED_LENGTH + 4 * (SPACE_PARAMETERS.get(p.readUInt32BE(3)) ?? 0);
+    return p.length >= parameters ? parameters : ENUMERATED_LENGTH;
+  }
   if (ICC_METHODS.has(p[0]!)) return 3 + p.readUInt32BE(3);
-  return null;
+  return p[0] === PARAMETERS ? PARAMETERS_LENGTH : null;
 }
 
-/** Entries (2 bytes), columns (1), each column's depth (1 each), then each entry's values, each of its column's depth in whole bytes. */
-function paletteLength(p: Buffer): number | null {
+/**
+ * A palette's entries (2 bytes), columns (1), each column's depth (1 each), then each entry's
+ * values, each of its column's depth in whole bytes; cut to the entries an index of
+ * `indexBits` reaches (null: all), its count with them.
+ */
+function reachablePalette(p: Buffer, indexBits: number | null): Buffer | null {
   if (p.length < 3) return null;
-  const entries = p.readUInt16BE(0);
+  const stated = p.readUInt16BE(0);
   const columns = p[2]!;
   if (p.length < 3 + columns) return null;
   let entryBytes = 0;
   for (let i = 0; i < columns; i++) entryBytes += Math.ceil(((p[3 + i]! & 0x7f) + 1) / 8);
-  return 3 + columns + entries * entryBytes;
+  const entries = indexBits == null ? stated : Math.min(stated, 2 ** indexBits);
+  const length = 3 + columns + entries * entryBytes;
+  if (length > p.length || (entries === stated && length === p.length)) return null;
+  const out = Buffer.from(p.subarray(0, length));
+  out.writeUInt16BE(entries, 0);
+  return out;
 }
 
 /**
- * Mask length (1), the fully and the decode-completely masks, then the standard features (2-byte
- * count; each a 2-byte number and a mask) and the vendor features (2-byte count; each a 16-byte
- * UUID and a mask).
+ * Reader requirements: mask length (1), the fully and the decode-completely masks, then the
+ * standard features (2-byte count; each a 2-byte number and a mask), then the vendor features
+ * (2-byte count; each a 16-byte UUID and a mask), left with none.
  */
-function requirementsLength(p: Buffer): number | null {
+function requirementsWithoutVendors(p: Buffer): Buffer | null {
   if (p.length < 1) return null;
   const mask = p[0]!;
   let at = 1 + 2 * mask;
   if (p.length < at + 2) return null;
   at += 2 + p.readUInt16BE(at) * (2 + mask);
-  if (p.length < at + 2) return null;
-  return at + 2 + p.readUInt16BE(at) * (16 + mask);
+  if (p.length < at + 2 || (p.length === at + 2 && p.readUInt16BE(at) === 0)) return null;
+  const out = Buffer.from(p.subarray(0, at + 2));
+  out.writeUInt16BE(0, at);
+  return out;
 }
 
 /**
  * The opacity type (1): the last channel is opacity (0) or premultiplied opacity (1), alone; a
- * chroma key (2) is followed by a value per channel, each as long as that channel's bit depth,
- * which the codestream states: kept whole.
+ * chroma key (2) is followed by the number of channels (1) and a value for each, as many whole
+ * bytes as that channel's bit depth takes: at most `keyBytes`.
  */
-function opacityLength(p: Buffer): number | null {
+function opacityLength(p: Buffer, keyBytes: number): number | null {
   if (p.length < 1) return null;
-  return p[0] === CHROMA_KEY ? null : 1;
+  if (p[0] !== CHROMA_KEY) return 1;
+  return p.length < 2 ? null : 2 + p[1]! * keyBytes;
 }
 const CHROMA_KEY = 2;
 
 /**
  * The instruction type (2), repetitions (2) and tick (4), then whole instructions, each of the
  * fields the type's bits name (4 bytes each): offset (bit 0: two), size (bit 1: two), life and
- * next use (bit 2: two), crop (bit 5: four). Kakadu reads them this way.
+ * next use (bit 2: two), crop (bit 5: four); Kakadu reads them this way. Each places the next
+ * compositing layer but one a former instruction's next use points to, which places that one
+ * again (taken as the instruction after those between, or the one after it): instructions
+ * past the file's `layers` place none.
  */
-function instructionsLength(p: Buffer): number | null {
+function instructionsLength(p: Buffer, layers: number): number | null {
   if (p.length < 8) return null;
   const type = p.readUInt16BE(0);
   const each = INSTRUCTION_FIELDS.reduce((n, [bit, fields]) => n + ((type & bit) !== 0 ? 4 * fields : 0), 0);
-  return each === 0 ? 8 : 8 + Math.floor((p.length - 8) / each) * each;
+  if (each === 0) return 8;
+  const stated = Math.floor((p.length - 8) / each);
+  const nextUse = (type & LIFE) === 0 ? null : INSTRUCTION_FIELDS.reduce((n, [bit, fields]) => n + (bit < LIFE && (type & bit) !== 0 ? 4 * fields : 0), 4);
+  const reused = new Set<number>();
+  let placed = 0;
+  let i = 0;
+  for (; i < stated; i++) {
+    if (!reused.has(i)) {
+      if (placed === layers) break;
+      placed++;
+    }
+    const next = nextUse == null ? 0 : p.readUInt32BE(8 + i * each + nextUse);
+    if (next !== 0) reused.add(i + next).add(i + next + 1);
+  }
+  return 8 + i * each;
 }
 const INSTRUCTION_FIELDS: readonly (readonly [bit: number, fields: number])[] = [[1, 2], [2, 2], [4, 2], [32, 4]];
+const LIFE = 4;
 
 /**
  * Brands of the JPEG 2000 family (ISO/IEC 15444-1, -2, -3, -6, -15) and of JPEG XL (18181-2): a

@@ -1,8 +1,10 @@
 import { BadFileError, TooComplexError } from "../errors.js";
 import { boxHeader, childBoxes, type Box as IsoBox } from "../media/iso-boxes.js";
+import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import { boxAt, type Box } from "./heif-boxes.js";
-import { fieldsLength, fileTypeFields } from "./jp2-box-fields.js";
+import { fileTypeFields, keptFields, type PictureShape } from "./jp2-box-fields.js";
+import { headerDepths } from "./jp2-shape.js";
 
 /**
  * The top-level JP2/JPX boxes a decoder reads to show the picture (ISO/IEC 15444-1 Annex I,
@@ -69,11 +71,13 @@ const TRIMMED_TOP: ReadonlySet<string> = new Set(["jP  ", "rreq"]);
  */
 export async function keepPictureBoxes(input: string, output: string, kept = PICTURE_BOXES, dropIcc = false): Promise<void> {
   await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
+    const file = await fileShape(src);
+    const top: PictureShape = { ...file, components: null, paletteIndexBits: null };
     for (let at = 0; at < src.size; ) {
       const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
       if (kept.has(box.type) && TRIMMED_TOP.has(box.type) && box.size <= MAX_SUPERBOX) {
         const bytes = Buffer.from(await src.read(at, box.size));
-        out.bytes(trimmed(bytes, { type: box.type, at: 0, header: box.headerSize, size: box.size }, null) ?? bytes);
+        out.bytes(trimmed(bytes, { type: box.type, at: 0, header: box.headerSize, size: box.size }, top) ?? bytes);
       } else if (kept.has(box.type) && box.type === "ftyp" && box.size <= MAX_SUPERBOX) {
         const fields = fileTypeFields(Buffer.from(await src.read(at + box.headerSize, box.size - box.headerSize)));
         if (fields == null) out.copy(at, at + box.size);
@@ -81,7 +85,7 @@ export async function keepPictureBoxes(input: string, output: string, kept = PIC
       } else if (kept.has(box.type) && !PICTURE_CHILDREN.has(box.type)) out.copy(at, at + box.size);
       else if (kept.has(box.type)) {
         if (box.size > MAX_SUPERBOX) throw new TooComplexError(`jpeg 2000: a ${box.type} box of ${box.size} bytes`);
-        const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at, dropIcc)!;
+        const kept = keptChildren(Buffer.from(await src.read(at, box.size)), box.type, box.headerSize, at, { dropIcc, file })!;
         if (kept.dropped === 0) out.copy(at, at + box.size);
         else out.bytes(kept.bytes);
       }
@@ -95,14 +99,14 @@ export async function keepPictureBoxes(input: string, output: string, kept = PIC
  * The superbox `buf` (of `type`, payload after `header`) with only its allowed children, at every
  * depth; null for an optional superbox whose children do not fit in it.
  */
-function keptChildren(buf: Buffer, type: string, header: number, at: number, dropIcc: boolean): { bytes: Buffer; dropped: number } | null {
+function keptChildren(buf: Buffer, type: string, header: number, at: number, how: KeptHow): { bytes: Buffer; dropped: number } | null {
   const allowed = PICTURE_CHILDREN.get(type)!;
   const children = childBoxes(buf, header, buf.length);
   if (children == null && OPTIONAL_SUPERBOXES.has(type)) return null;
   if (children == null) throw damaged(`the boxes inside the ${JSON.stringify(type)} box at byte ${at} do not fit in it`);
-  const colours = withoutUnusedColours(buf, children, dropIcc);
-  const ihdr = children.find((c) => c.type === "ihdr" && c.size - c.header >= 10);
-  const components = ihdr == null ? null : buf.readUInt16BE(ihdr.at + ihdr.header + 8);
+  const colours = withoutUnusedColours(buf, children, how.dropIcc);
+  const { components, paletteIndexBits } = headerDepths(buf, children);
+  const shape: PictureShape = { ...how.file, components, paletteIndexBits };
   // Children left out or cut: either way the superbox is rebuilt.
   let dropped = colours.dropped;
   const parts: Buffer[] = [];
@@ -118,11 +122,11 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
     }
     const bytes = buf.subarray(child.at, child.at + child.size);
     if (!PICTURE_CHILDREN.has(child.type)) {
-      const cut = trimmed(buf, child, components);
+      const cut = trimmed(buf, child, shape);
       dropped += cut == null ? 0 : 1;
       parts.push(cut ?? bytes);
     } else {
-      const kept = keptChildren(bytes, child.type, child.header, at + child.at, dropIcc);
+      const kept = keptChildren(bytes, child.type, child.header, at + child.at, how);
       dropped += kept?.dropped ?? 1;
       if (kept != null) parts.push(kept.bytes);
     }
@@ -132,12 +136,41 @@ function keptChildren(buf: Buffer, type: string, header: number, at: number, dro
   return { bytes: Buffer.concat([boxHeader(type, payload.length), payload]), dropped };
 }
 
-/** The box `b` of `buf` cut to its fields, or null when nothing follows them. */
-function trimmed(buf: Buffer, b: IsoBox, components: number | null): Buffer | null {
-  const payload = buf.subarray(b.at + b.header, b.at + b.size);
-  const length = fieldsLength(b.type, payload, components);
-  if (length == null || length === payload.length) return null;
-  return Buffer.concat([boxHeader(b.type, length), payload.subarray(0, length)]);
+/** How a superbox's children are kept: whether ICC profiles go, and what the file's top level says (fileShape). */
+interface KeptHow {
+  dropIcc: boolean;
+  file: Pick<PictureShape, "keyBytes" | "layers">;
+}
+
+/** The box `b` of `buf` cut to its fields (keptFields), or null when they are all it holds. */
+function trimmed(buf: Buffer, b: IsoBox, shape: PictureShape): Buffer | null {
+  const fields = keptFields(b.type, buf.subarray(b.at + b.header, b.at + b.size), shape);
+  return fields == null ? null : Buffer.concat([boxHeader(b.type, fields.length), fields]);
+}
+
+/** The widest component or channel JPEG 2000 has: 38 bits, 5 bytes. */
+const WIDEST_BYTES = 5;
+
+/**
+ * What the file's top level says, walked before the copy: how many compositing layers there are
+ * (one without any layer header: the JP2 header's), and the widest component or palette column of
+ * any header, in bytes (the widest there is where none says).
+ */
+async function fileShape(src: FileBytes): Promise<KeptHow["file"]> {
+  let layers = 0;
+  let widest = 0;
+  for (let at = 0; at < src.size; ) {
+    const box = jp2BoxAt(await src.read(at, 16), at, src.size - at);
+    if (box.type === "jplh") layers++;
+    if ((box.type === "jp2h" || box.type === "jpch") && box.size <= MAX_SUPERBOX) {
+      const buf = Buffer.from(await src.read(at, box.size));
+      const children = childBoxes(buf, box.headerSize, buf.length) ?? [];
+      const { depths, paletteDepths } = headerDepths(buf, children);
+      for (const d of [...depths, ...paletteDepths]) widest = Math.max(widest, Math.ceil(d / 8));
+    }
+    at += box.size;
+  }
+  return { layers: Math.max(layers, 1), keyBytes: widest || WIDEST_BYTES };
 }
 
 /**

@@ -23,6 +23,13 @@ const STRUCTURAL_TAGS: ReadonlySet<string> = new Set([
 export const isJpeg2000Structural = (t: FoundTag): boolean => t.group === "Jpeg2000" && STRUCTURAL_TAGS.has(t.tag);
 
 /**
+ * What ExifTool calls the fields of a colour it has no name for: in a file of ours, after the
+ * copy (jp2-boxes.ts), only H.273's code points (method 5), cut to their 7 bytes. Not so in a
+ * PDF's pictures, whose boxes are not rebuilt.
+ */
+const isCleanedColourFields = (t: FoundTag): boolean => t.group === "Jpeg2000" && t.tag === "ColorSpecData";
+
+/**
  * JPEG 2000 (JP2/JPX) and JPEG XL containers, rewritten by ExifTool box by box: xml boxes, XMP
  * and EXIF uuid or Exif boxes and IPR go; the codestream boxes are copied unchanged.
  * ExifTool keeps every box it does not write (labels, JPX association boxes, unknown UUID boxes,
@@ -48,7 +55,7 @@ export const jpeg2000Cleaner: Cleaner = {
     await keepPictureBoxes(rewritten, ctx.output, PICTURE_BOXES, !ctx.keep.has("colorProfile"));
     await blankCodestreamComments(ctx.output);
   },
-  isStructural: isJpeg2000Structural,
+  isStructural: (t) => isJpeg2000Structural(t) || isCleanedColourFields(t),
 };
 
 /** Top-level JPX boxes that hold the picture in a form this cleaner does not read, with the words that name them. */
