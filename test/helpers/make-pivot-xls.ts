@@ -39,12 +39,17 @@ function cell(v: string | number): string {
     : `<table:table-cell office:value-type="string"><text:p>${v}</text:p></table:table-cell>`;
 }
 
-export async function makePivotXls(dir: string, refreshedBy: string, wide: boolean): Promise<string> {
+/** The workbook with the pivot table as LibreOffice writes it in `format` (`xls`, `xlsx`). */
+export async function pivotWorkbook(dir: string, format: string): Promise<string> {
   const work = path.join(dir, `pivot-${crypto.randomUUID()}`);
   await fs.mkdir(work);
   await fs.writeFile(path.join(work, "pivot.fods"), FODS);
-  await soffice(work, ["--convert-to", "xls", "--outdir", work, path.join(work, "pivot.fods")]);
-  const file = path.join(work, "pivot.xls");
+  await soffice(work, ["--convert-to", format, "--outdir", work, path.join(work, "pivot.fods")]);
+  return path.join(work, `pivot.${format}`);
+}
+
+export async function makePivotXls(dir: string, refreshedBy: string, wide: boolean): Promise<string> {
+  const file = await pivotWorkbook(dir, "xls");
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
   const cache = CFB.find(doc, PIVOT_CACHE);
   if (cache == null) throw new Error("LibreOffice wrote no pivot cache");
@@ -58,6 +63,26 @@ export async function makePivotXls(dir: string, refreshedBy: string, wide: boole
   cache.size = content.length;
   await fs.writeFile(file, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);
   return file;
+}
+
+/** What LibreOffice reads of `file` (a workbook) converted to `format` (`fods`, `csv`: the first sheet's values). */
+async function readAs(dir: string, file: string, format: string): Promise<string> {
+  const work = path.join(dir, `read-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, `book${path.extname(file)}`);
+  await fs.copyFile(file, copy);
+  await soffice(work, ["--convert-to", format, "--outdir", work, copy]);
+  return fs.readFile(path.join(work, `book.${format}`), "utf8");
+}
+
+/** The pivot tables LibreOffice reads from a workbook (their part of its flat OpenDocument form). */
+export async function pivotTables(dir: string, file: string): Promise<string> {
+  return /<table:data-pilot-tables>.*<\/table:data-pilot-tables>/s.exec(await readAs(dir, file, "fods"))?.[0] ?? "";
+}
+
+/** The values of a workbook's first sheet as LibreOffice reads them. */
+export function sheetValues(dir: string, file: string): Promise<string> {
+  return readAs(dir, file, "csv");
 }
 
 /** The records of a pivot cache stream, in order. */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Document, Element } from "@xmldom/xmldom";
+import { bareName } from "../connection-strings.js";
 import { removeNode } from "./xml.js";
 
 const RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships";
@@ -92,6 +93,27 @@ export function pruneRels(relsName: string, doc: Document, dropped: Dropped): vo
   for (const r of relationships(doc)) {
     const target = internalTarget(relsName, r);
     if (DROPPED_TYPES.has(kind(r)) || (target != null && dropped.has(target))) removeNode(r);
+  }
+}
+
+/** Relationships to a file outside the package that Office follows to refresh data: linked workbooks (and where Excel looked for them), mail-merge data sources. */
+const LINKED_FILES: ReadonlySet<string> = new Set(["externallinkpath", "xlpathmissing", "xlstartup", "xlalternatestartup", "xllibrary", "mailmergesource", "mailmergeheadersource"]);
+
+/** Parts whose every external relationship points to a linked file: external links (and their alternate addresses), pivot caches over another workbook. */
+const LINKING_PARTS = /^xl\/(externallinks|pivotcache)\//;
+
+/**
+ * A linked file's path (`file:///C:\Users\jane\...`, `../../jane/...`) or personal OneDrive
+ * address becomes its bare name (connection-strings.ts), as Excel writes a file beside the
+ * workbook; a shared site's address stays. The values read from the file stay in the document.
+ */
+export function bareLinkedFiles(relsName: string, doc: Document): void {
+  const linking = LINKING_PARTS.test(relsSource(relsName) ?? "");
+  for (const r of relationships(doc)) {
+    if (r.getAttribute("TargetMode") !== "External" || !(linking || LINKED_FILES.has(kind(r)))) continue;
+    const target = r.getAttribute("Target") ?? "";
+    // A relative path climbs out of the workbook's folder through the author's own (`../../jane/...`).
+    r.setAttribute("Target", /^https?:/i.test(target) ? bareName(target) : target.replace(/^.*[\\/]/, ""));
   }
 }
 

@@ -1,3 +1,4 @@
+import { bareName, barePaths, scrubConnectionString } from "../connection-strings.js";
 import { MODERN_COMMENTS, P, R, S, THREADED, W } from "./ooxml-ns.js";
 import { isMetadataRoot } from "./ooxml-package.js";
 import { acceptsRevision, joinParagraphs, type Held } from "./ooxml-revisions.js";
@@ -13,6 +14,8 @@ const NEUTRAL_INITIALS = "A";
 const NEUTRAL_DATE = "1980-01-01T00:00:00.000";
 
 const ABS_PATH = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac";
+/** x15: Excel 2013's data model connections (`x15:oledbPr`...). */
+const X15 = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/main";
 const MC = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 /** xr, xr2, xr3...: Excel's revision ids (`xr:uid`, `xr:revisionPtr`). */
 const EXCEL_REVISION = /^http:\/\/schemas\.microsoft\.com\/office\/spreadsheetml\/\d{4}\/revision\d*$/;
@@ -154,6 +157,9 @@ function scrubAttributes(el: XmlElement): void {
     if (W.has(a.uri)) {
       if (a.local.startsWith("rsid") || a.local === "date" || a.local === "initials") return false;
       if (a.local === "author") a.value = NEUTRAL_AUTHOR;
+      // A mail merge's data source: its connection string, and Office's data link (ODSO) to it.
+      if (a.local === "val" && W.has(el.uri) && (el.local === "connectString" || el.local === "udl")) a.value = scrubConnectionString(a.value);
+      if (a.local === "val" && W.has(el.uri) && el.local === "query") a.value = barePaths(a.value);
       return true;
     }
     // w16cex (comment dates) and w16du (tracked-change dates).
@@ -161,6 +167,28 @@ function scrubAttributes(el: XmlElement): void {
     return !(EXCEL_REVISION.test(a.uri) && a.local === "uid");
   });
   scrubCommentPeople(el);
+  scrubWorkbookPeople(el);
+}
+
+/**
+ * Excel's who and when of a pivot cache's last refresh and of a workbook's reservation, and the
+ * accounts and folders of its data connections (connection-strings.ts): `xl/connections.xml`'s
+ * connection strings, connection files, text files and web queries' local files.
+ */
+function scrubWorkbookPeople(el: XmlElement): void {
+  if (!S.has(el.uri) && el.uri !== X15) return;
+  if (el.local === "pivotCacheDefinition") {
+    removeAttr(el, "refreshedBy");
+    removeAttr(el, "refreshedDate");
+    removeAttr(el, "refreshedDateIso");
+  } else if (el.local === "fileSharing") {
+    removeAttr(el, "userName");
+  }
+  for (const a of el.attrs) {
+    if (a.uri !== "") continue;
+    if (a.local === "connection") a.value = scrubConnectionString(a.value);
+    else if (a.local === "odcFile" || a.local === "sourceFile" || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
+  }
 }
 
 /** Comment authors of Excel's threaded comments and of PowerPoint's two comment formats. */

@@ -4,7 +4,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
 import { planCommentDrops } from "./ooxml-comments.js";
-import { planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
+import { bareLinkedFiles, planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
 import { ooxmlRules } from "./ooxml-rules.js";
 import { hiddenOf, newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
@@ -80,6 +80,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
   const relsDoc = plan.rels.get(e.name);
   if (relsDoc != null) {
     pruneRels(e.name, relsDoc, plan.dropped);
+    bareLinkedFiles(e.name, relsDoc);
     return { name: e.name, source: await saveXmlPart(e, relsDoc) };
   }
   if (e.name === CONTENT_TYPES) {

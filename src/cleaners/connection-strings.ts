@@ -1,0 +1,53 @@
+/**
+ * What a workbook's external data connections say of the person who made them, and how it goes
+ * while the connection still names its provider, server, database and table (what the data is,
+ * not who fetched it): the user name, password and machine name of a connection string are
+ * emptied, and a path on the author's disk or network (a database file, a connection file, a
+ * text file's folder: `C:\Users\jane\...`) becomes its bare name, as Excel writes a file beside
+ * the workbook.
+ */
+
+/** Keys whose value is an account or a secret (ODBC's and OLE DB's spellings, spaces left out, lower case). */
+const CREDENTIAL = /^(uid|userid|user|username|pwd|password|workstationid|wsid)$|password$/;
+
+/**
+ * A drive letter, a UNC share, a file URL, a Mac's or Unix's home folders, or a person's own
+ * OneDrive (its account id, or the owner's name in a SharePoint `/personal/` site).
+ */
+const PERSONAL_PLACE = /^\s*(?:[a-z]:[\\/]|\\\\|file:|\/(?:users|home)\/|https?:\/\/(?:d\.docs\.live\.net\/|[^/]+\/personal\/))/i;
+
+/**
+ * Each `key=value` of a connection string, also inside a quoted value (OLE DB's Extended
+ * Properties often hold an ODBC string of their own): a value runs to the next `;` or `"`.
+ */
+const PAIR = /(^|[;"])([^;="]+)=([^;"]*)/g;
+
+/**
+ * A Windows path's folders (drive letter or UNC share up to the last separator: no segment holds
+ * a colon or a quote) anywhere in a text such as a query (`SELECT * FROM C:\Users\jane\list.txt`).
+ */
+const WINDOWS_FOLDERS = /(?:\b[A-Za-z]:|\\\\[^\\/`'":\r\n]+)[\\/](?:[^\\/`'":\r\n]*[\\/])*/g;
+
+/** `C:\Users\jane\Documents\sales.accdb` -> `sales.accdb`; a server's or a shared site's address as it was. */
+export function bareName(value: string): string {
+  return PERSONAL_PLACE.test(value) ? value.replace(/^.*[\\/]/, "") : value;
+}
+
+/**
+ * The connection string without its credentials and folders, also those of a quoted path (Jet's
+ * `System database="C:\Users\jane\...\System.mdw"`). With `sameLength`, for records rewritten
+ * in place, each shortened value is padded with spaces to its former length, and the folders of a
+ * path that is not a whole value become spaces where they stood.
+ */
+export function scrubConnectionString(s: string, sameLength = false): string {
+  const pairs = s.replace(PAIR, (_whole, lead: string, key: string, value: string) => {
+    const kept = CREDENTIAL.test(key.replace(/\s+/g, "").toLowerCase()) ? "" : bareName(value);
+    return `${lead}${key}=${sameLength ? kept.padEnd(value.length, " ") : kept}`;
+  });
+  return sameLength ? pairs.replace(WINDOWS_FOLDERS, (folders) => " ".repeat(folders.length)) : barePaths(pairs);
+}
+
+/** The text with every Windows path in it reduced to its bare name. */
+export function barePaths(text: string): string {
+  return text.replace(WINDOWS_FOLDERS, "");
+}

@@ -1,0 +1,69 @@
+import fs from "node:fs/promises";
+import { OD, XML, rels, zip, type Part } from "./make-office.js";
+import { pivotWorkbook } from "./make-pivot-xls.js";
+import { readZip } from "./read-archives.js";
+
+/**
+ * LibreOffice's XLSX with a pivot table (make-pivot-xls.ts), given by hand what Excel writes of
+ * the person behind a workbook's data, each field holding `m`: who last refreshed the pivot cache
+ * (with when), who reserved the workbook (`fileSharing`), the data connections of
+ * `xl/connections.xml` (an ODBC string with a user, password, machine and database path, an OLE
+ * DB string holding an ODBC one in its Extended Properties, a connection file's path, a text
+ * file's path) and an external link to a workbook in the user's folder, whose value a cell shows.
+ */
+export const CONNECTIONS = "xl/connections.xml";
+export const PIVOT_CACHE_PART = "xl/pivotCache/pivotCacheDefinition1.xml";
+export const LINK_RELS = "xl/externalLinks/_rels/externalLink1.xml.rels";
+const S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+
+/** What the connections keep: the data's provider, server, database file and driver. */
+export const KEPT_CONNECTION_TEXT = ["DSN=MS Access Database;DBQ=sales.accdb;", "DriverId=25;", "Provider=MSDASQL.1;", "SERVER=db01;", 'odcFile="sales.odc"', 'sourceFile="data.csv"'];
+
+export const connectionsXml = (m: string): string =>
+  `${XML}<connections xmlns="${S}">` +
+  `<connection id="1" odcFile="C:\\Users\\${m}\\Documents\\My Data Sources\\sales.odc" name="sales" type="1" refreshedVersion="6" saveData="1">` +
+  `<dbPr connection="DSN=MS Access Database;DBQ=C:\\Users\\${m}\\Documents\\sales.accdb;DefaultDir=C:\\Users\\${m}\\Documents;DriverId=25;UID=${m}uid;PWD=${m}pwd;Workstation ID=${m}-PC;" command="SELECT * FROM Orders"/></connection>` +
+  `<connection id="2" name="warehouse" type="5" refreshedVersion="6" saveData="1">` +
+  `<dbPr connection="Provider=MSDASQL.1;Persist Security Info=True;User ID=${m}ole;Extended Properties=&quot;DSN=Warehouse;UID=${m}inner;SERVER=db01;&quot;" command="Stock" commandType="3"/></connection>` +
+  `<connection id="3" name="data" type="6" refreshedVersion="6"><textPr sourceFile="/Users/${m}/Desktop/data.csv" delimited="1" comma="1"/></connection>` +
+  `</connections>`;
+
+export async function makeWorkbookLinks(dir: string, m: string): Promise<string> {
+  const source = await pivotWorkbook(dir, "xlsx");
+  const { members } = await readZip(await fs.readFile(source));
+  const edit: Record<string, (xml: string) => string> = {
+    [PIVOT_CACHE_PART]: (x) => x.replace("<pivotCacheDefinition ", `<pivotCacheDefinition refreshedBy="${m} refresher" refreshedDate="46000.4395" refreshedDateIso="2025-12-09T10:32:53.000" refreshedVersion="8" `),
+    "xl/workbook.xml": (x) =>
+      x
+        .replace("<workbookPr ", `<fileSharing userName="${m} reserver"/><workbookPr `)
+        .replace("</sheets>", '</sheets><externalReferences><externalReference r:id="rId90"/></externalReferences>'),
+    "xl/_rels/workbook.xml.rels": (x) =>
+      x.replace(
+        "</Relationships>",
+        `<Relationship Id="rId90" Type="${OD}/externalLink" Target="externalLinks/externalLink1.xml"/><Relationship Id="rId91" Type="${OD}/connections" Target="connections.xml"/></Relationships>`,
+      ),
+    "[Content_Types].xml": (x) =>
+      x.replace(
+        "</Types>",
+        '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/><Override PartName="/xl/connections.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/></Types>',
+      ),
+    // A cell showing the linked workbook's value, as Excel caches it.
+    "xl/worksheets/sheet1.xml": (x) => x.replace(/<row r="1"([^>]*)>(.*?)<\/row>/, '<row r="1"$1>$2<c r="G1"><f>[1]Sheet1!A1</f><v>42</v></c></row>'),
+  };
+  const parts: Part[] = members.map((p) => {
+    const fn = edit[p.name];
+    if (fn == null) return [p.name, p.data];
+    const xml = fn(p.data.toString("utf8"));
+    if (xml === p.data.toString("utf8")) throw new Error(`LibreOffice's ${p.name} no longer has what the edit looks for`);
+    return [p.name, xml];
+  });
+  if (parts.filter(([name]) => edit[name] != null).length !== Object.keys(edit).length) throw new Error("LibreOffice left out a part to edit");
+  parts.push(
+    ["xl/externalLinks/externalLink1.xml", `${XML}<externalLink xmlns="${S}" xmlns:r="${OD}"><externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet><sheetData sheetId="0"><row r="1"><cell r="A1"><v>42</v></cell></row></sheetData></sheetDataSet></externalBook></externalLink>`],
+    [LINK_RELS, rels([["rId1", `${OD}/externalLinkPath`, `file:///C:\\Users\\${m}\\Documents\\Budget.xlsx`, true]])],
+    [CONNECTIONS, connectionsXml(m)],
+  );
+  const file = source.replace(/\.xlsx$/, "-linked.xlsx");
+  await fs.writeFile(file, await zip(parts));
+  return file;
+}
