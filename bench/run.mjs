@@ -19,7 +19,21 @@ import { extractSweep, removeSweep } from "./lib/sweeps.mjs";
 import { have, ROOT } from "./lib/tools.mjs";
 import { verdicts } from "./lib/verdicts.mjs";
 
-const quick = process.argv.includes("--quick");
+const USAGE = `usage: node bench/run.mjs [--quick]
+  (no option)  the whole bench, about 25 minutes: writes bench/results.md
+  --quick      a ~60-second subset: writes bench/tmp/results-quick.md
+Narrowed by environment variables (bench/README.md, "Knobs"), e.g. one corpus file:
+  BENCH_EXTRACT=pdf BENCH_REMOVE=pdf BENCH_SKIP_BIG=1 BENCH_SOAK_SECONDS=0 node bench/run.mjs
+Corpus ids: ${CORPUS_IDS.join(", ")}
+`;
+const args = process.argv.slice(2);
+// Anything else (--help too) only prints the usage: an option the bench did not know started the
+// whole 25-minute run on a machine others share.
+if (args.some((a) => a !== "--quick")) {
+  process.stdout.write(USAGE);
+  process.exit(args.every((a) => a === "--help" || a === "-h" || a === "--quick") ? 0 : 2);
+}
+const quick = args.includes("--quick");
 const env = process.env;
 // Unset: the default list; set but empty (`BENCH_REMOVE=`): none, to narrow a run to one endpoint.
 const list = (/** @type {string | undefined} */ v, /** @type {string[]} */ d) => (v == null ? d : v === "" ? [] : v.split(","));
