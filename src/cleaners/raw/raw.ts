@@ -6,6 +6,7 @@ import { isDescriptive, isKept } from "../keep.js";
 import { copyRightsBack } from "../rights.js";
 import type { CleanContext, Cleaner, FoundTag, KeepOption } from "../types.js";
 import type { RawTags } from "../../metadata/read-task.js";
+import { zeroPersonalResidue } from "./residue.js";
 import { isBlank, isDate, isDecoderTag, isPersonal, isRetainedTag, isWhen } from "./tags.js";
 
 /**
@@ -26,6 +27,8 @@ const NO_DATE = "0000:00:00 00:00:00";
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 
 const CHANGED = "The camera raw file could not be cleaned without changing its raw picture data.";
+
+const RESIDUE = "The camera raw file could not be cleaned: a personal value is part of a field its picture needs.";
 
 /**
  * Camera raw photos, rewritten by ExifTool itself: it knows each maker's layout (where Canon
@@ -58,7 +61,14 @@ export const rawCleaner: Cleaner = {
     // that the hash below also proves the copy left the raw data alone.
     if (ctx.keep.has("copyright")) await copyRightsBack({ ...ctx, output: current });
 
-    const after = await ctx.exiftool.read(current, { imageHash: true });
+    let after = await ctx.exiftool.read(current, { imageHash: true });
+    if ((await zeroPersonalResidue(current, before.tags, after.tags)) > 0) {
+      // Only bytes no field reads may have changed: the copy must read exactly as before.
+      const scrubbed = await ctx.exiftool.read(current, { imageHash: true });
+      const moved = Object.keys({ ...after.tags, ...scrubbed.tags }).filter((k) => !isFileDetail(k) && JSON.stringify(after.tags[k]) !== JSON.stringify(scrubbed.tags[k]));
+      if (moved.length > 0) throw new BadFileError(RESIDUE, new Error(`zeroing personal values changed ${moved.join(", ")}`));
+      after = scrubbed;
+    }
     if (after.tags["File:ImageDataHash"] !== hash) {
       throw new BadFileError(CHANGED, new Error(`ImageDataHash ${String(hash)} became ${String(after.tags["File:ImageDataHash"])}`));
     }
@@ -111,6 +121,11 @@ function changedNotes(before: RawTags, after: RawTags): string[] {
     const t = { group: "MakerNotes", tag: key.slice("MakerNotes:".length), value: before[key] };
     return !isPersonal(t) && !isWhen(t) && JSON.stringify(before[key]) !== JSON.stringify(after[key]);
   });
+}
+
+/** The file's own details (name, size, dates on disk), which the read reports beside its content; the picture's hash is content. */
+function isFileDetail(key: string): boolean {
+  return key === "SourceFile" || (key.startsWith("File:") && key !== "File:ImageDataHash");
 }
 
 /** `#=` writes the number itself: a zero has no printed form in many maker-note lists. */
