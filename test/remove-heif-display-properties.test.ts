@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeHeif } from "./helpers/make-images.js";
+import { appendInMetaBox, heifPixelSignature, makeHeif } from "./helpers/make-images.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -47,5 +47,30 @@ describe("POST /api/v1/remove on a HEIC with a pixel aspect ratio property", () 
     expect(await findMarker(out, MARKER)).toEqual([]);
     expect((await exiftool(["-s3", "-QuickTime:PixelAspectRatio", out])).trim()).toBe("1 1");
     expect(await pixelSignature(out)).toBe(pixels);
+  });
+});
+
+// The properties made of numbers are read by libheif only as far as their fields go; ExifTool's
+// rewrite and the in-place blanking kept whatever a writer put after them.
+describe("POST /api/v1/remove on a HEIC/AVIF whose number properties carry bytes past their fields", () => {
+  it.each([
+    { kind: "heic", type: "ispe" },
+    { kind: "heic", type: "pixi" },
+    { kind: "avif", type: "colr" },
+    { kind: "avif", type: "pixi" },
+  ] as const)("$kind, $type: they do not reach the copy, pixels identical", async ({ kind, type }) => {
+    const marker = `Proptail${crypto.randomBytes(6).toString("hex")}`;
+    const file = await makeHeif(dir, MARKER, kind);
+    await fs.writeFile(file, appendInMetaBox(await fs.readFile(file), ["iprp", "ipco", type], Buffer.from(` ${marker}`, "latin1")));
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    const pixels = await heifPixelSignature(file);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, `photo.${kind}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-${crypto.randomUUID()}.${kind}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await heifPixelSignature(out)).toBe(pixels);
   });
 });

@@ -28,7 +28,9 @@ export interface ScrubResult {
  * - the name of `meta`'s handler (`hdlr`), free text that encoders sign ("libavif") and ExifTool's
  *   rewrite keeps; readers go by the handler type before it.
  * - in the codec configuration properties (`hvcC`, `av1C`), which ExifTool carries along whole:
- *   SEI user data and whatever follows the record's fields (cleanCodecConfig).
+ *   SEI user data and whatever follows the record's fields (cleanCodecConfig); in the properties
+ *   of numbers (size, pixel depth, aspect ratio, crop, rotation, mirroring, `nclx` colour): the
+ *   bytes past their fields (fieldsEnd).
  */
 export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<ScrubResult> {
   const fh = await fsp.open(file, "r+");
@@ -90,14 +92,21 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
     else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
-    else if ((box.type === "hvcC" || box.type === "av1C") && parent === "ipco") buf.set(cleanCodecConfig(buf.subarray(pos + box.headerSize, end), box.type), pos + box.headerSize);
-    else if (box.type === "colr" && parent === "ipco" && dropIcc && isIcc(buf, pos + box.headerSize, end)) {
-      buf.write("free", pos + 4, "latin1");
-      buf.fill(0, pos + box.headerSize, end);
-      result.iccProfiles++;
-    }
+    else if (parent === "ipco") scrubProperty(buf, pos, box, dropIcc, result);
     pos = end;
   }
+}
+
+/** One item property (the box at `at`) as heif-boxes.ts leaves it. */
+function scrubProperty(buf: Buffer, at: number, box: Box, dropIcc: boolean, result: ScrubResult): void {
+  const payload = at + box.headerSize;
+  const end = at + box.size;
+  if (box.type === "hvcC" || box.type === "av1C") buf.set(cleanCodecConfig(buf.subarray(payload, end), box.type), payload);
+  else if (box.type === "colr" && dropIcc && isIcc(buf, payload, end)) {
+    buf.write("free", at + 4, "latin1");
+    buf.fill(0, payload, end);
+    result.iccProfiles++;
+  } else buf.fill(0, fieldsEnd(buf, box.type, payload, end), end);
 }
 
 /**
@@ -114,6 +123,22 @@ function cleanCodecConfig(record: Buffer, type: "hvcC" | "av1C"): Buffer {
   const cleaned = cleanNalConfig(record, "hevc");
   if (cleaned == null) throw damaged("the NAL arrays of an hvcC item property run past it");
   return cleaned.record.fill(0, cleaned.length);
+}
+
+/** The bytes of the item properties made only of numbers (ISO/IEC 23008-12 6.5), version and flags included for full boxes. */
+const PROPERTY_FIELDS: Readonly<Record<string, number>> = { ispe: 4 + 8, pasp: 8, clap: 32, irot: 1, imir: 1 };
+
+/**
+ * Where the fields of an item property of numbers whose payload is `buf[payload, end)` end (a
+ * pixel depth's after its channel count's bytes, an `nclx` colour's after its full-range byte);
+ * `end` for any other property. libheif reads no further, and ExifTool's rewrite keeps the rest.
+ */
+function fieldsEnd(buf: Buffer, type: string, payload: number, end: number): number {
+  const fixed = PROPERTY_FIELDS[type];
+  if (fixed != null) return Math.min(end, payload + fixed);
+  if (type === "pixi" && payload + 4 < end) return Math.min(end, payload + 5 + buf[payload + 4]!);
+  if (type === "colr" && payload + 4 <= end && buf.toString("latin1", payload, payload + 4) === "nclx") return Math.min(end, payload + 11);
+  return end;
 }
 
 function isIcc(buf: Buffer, payload: number, end: number): boolean {

@@ -96,15 +96,19 @@ const AUDIO_FORMATS = new Set(["mp4a", "ac-3", "ec-3", "Opus", "alac", "samr", "
 const VIDEO_ENTRY_CHILDREN = new Set(["avcC", "hvcC", "esds", "pasp", "colr", "btrt", "fiel", "clap", "av1C", "vpcC", "d263", "jp2h", "jp2p", "jsub", "orfo"]);
 const AUDIO_ENTRY_CHILDREN = new Set(["esds", "chan", "wave", "dOps", "alac", "damr", "dac3", "dec3", "btrt"]);
 /**
- * Codec configuration boxes of a fixed length, only numbers: a longer one would carry bytes no
- * decoder reads (which ExifTool shows as one unnamed blob, or not at all), so it goes to the
- * remux, which writes its own. `alac`: see alac-cookie.ts.
+ * Codec configuration and display boxes of a fixed length, only numbers: a longer one would carry
+ * bytes no reader reads (which ExifTool shows as one unnamed blob, or not at all), so it goes to
+ * the remux, which writes its own. `alac`: see alac-cookie.ts. The pixel aspect ratio (`pasp`),
+ * bit rates (`btrt`), field order (`fiel`) and clean aperture (`clap`) of ISO/IEC 14496-12 12.1;
+ * `colr` by numbers: COLOUR_SIZES.
  * `damr`: AMRSpecificBox (3GPP TS 26.244): vendor, decoder version, mode set, mode change period,
  * frames per sample. `d263`: H263SpecificBox: vendor, decoder version, level, profile. In both the
  * vendor and version name the encoder's maker and are blanked (MAKER_CONFIGS). `jsub` and `orfo`:
  * Motion JPEG 2000's subsampling (four numbers) and field count and order (two).
  */
-const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7, jsub: 8 + 4, orfo: 8 + 2, ccst: 8 + 8 };
+const FIXED_CONFIG_SIZES: Readonly<Record<string, number>> = { damr: 8 + 9, d263: 8 + 7, jsub: 8 + 4, orfo: 8 + 2, ccst: 8 + 8, pasp: 8 + 8, btrt: 8 + 12, fiel: 8 + 2, clap: 8 + 32 };
+/** A `colr` box by numbers: its type, the primaries, transfer and matrix codes, and for `nclx` the full-range flag. */
+const COLOUR_SIZES: Readonly<Record<string, number>> = { nclx: 8 + 11, nclc: 8 + 10 };
 const MAKER_CONFIGS = new Set(["damr", "d263"]);
 /**
  * In the picture sequence of an AVIF or HEIF file (`pictures`): the coding constraints (`ccst`,
@@ -489,8 +493,7 @@ function childrenAllowed(buf: Buffer, from: number, to: number, allowed: Readonl
   return children.every((b) => {
     if (!allowed.has(b.type)) return false;
     if (b.type === "colr") {
-      const colour = buf.toString("latin1", b.at + b.header, b.at + b.header + 4);
-      return colour === "nclx" || colour === "nclc";
+      return b.size === COLOUR_SIZES[buf.toString("latin1", b.at + b.header, b.at + b.header + 4)];
     }
     if (b.type === "wave") return childrenAllowed(buf, b.at + b.header, b.at + b.size, WAVE_CHILDREN);
     if (b.type === "jp2h") return plainJp2Header(buf, b.at + b.header, b.at + b.size);
