@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamHash } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { appendInside } from "./helpers/plant-boxes.js";
+import { identificationSeiNal } from "./helpers/make-sei.js";
+import { appendInside, replacePayload } from "./helpers/plant-boxes.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
@@ -103,4 +104,80 @@ describe("bytes past the fields of an avcC/hvcC/av1C", () => {
     expect(await findMarker(out, marker)).toEqual([]);
     expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
   }, 60_000);
+
+  // The SPS syntax ends with its VUI: decoders stop at its stop bit, and every stream copy keeps
+  // what a writer appended to the unit (the avcC's own fields around it stay as they were).
+  it.each(["mp4", "mkv", "flv"])("h264 in %s whose SPS holds bytes after its stop bit: they do not reach the copy, decoded frames identical", async (container) => {
+    const marker = `Spstail${crypto.randomBytes(6).toString("hex")}`;
+    const mp4 = await mp4WithTrailing("h264", Buffer.alloc(0), `sps-tail-${container}`);
+    const plain = await streamHash(mp4, "0:V", true);
+    await replacePayload(mp4, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "avcC"], (avcc) => withSpsTail(avcc, Buffer.from(` ${marker}`, "latin1")));
+    const file = container === "mp4" ? mp4 : await copiedInto(mp4, container);
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    expect(await streamHash(file, "0:V", true)).toBe(plain);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, `cleaned-sps-tail.${container}`);
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await streamHash(out, "0:V", true)).toBe(plain);
+  }, 60_000);
+
+  // A track may have several sample descriptions (a stream whose parameter sets change); each
+  // has its own avcC, which the copy keeps, so each is cleaned, not only the first.
+  it.each(["bytes past its fields", "an SEI unit among its parameter sets"] as const)(
+    "h264 in an MP4 whose second sample description's avcC holds %s: they do not reach the copy",
+    async (what) => {
+      const marker = `Cfgsecond${crypto.randomBytes(6).toString("hex")}`;
+      const file = await mp4WithTrailing("h264", Buffer.alloc(0), `second-description-${what.length}`);
+      await replacePayload(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd"], (stsd) => withSecondDescription(stsd, marker, what));
+      expect(await findMarker(file, marker)).not.toEqual([]);
+
+      const { status, body, cleaned } = await removeViaApi(server, file);
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body["remaining"]).toEqual({});
+      const out = path.join(dir, `cleaned-second-description-${what.length}.mp4`);
+      await fs.writeFile(out, cleaned!);
+      expect(await findMarker(out, marker)).toEqual([]);
+      expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+    },
+    60_000,
+  );
 });
+
+/**
+ * The payload of an `stsd` of one `avc1` entry with a copy of that entry added as the second
+ * description, its avcC holding `marker` (past the record's fields, or in an SEI unit counted
+ * among its SPS).
+ */
+function withSecondDescription(stsd: Buffer, marker: string, what: "bytes past its fields" | "an SEI unit among its parameter sets"): Buffer {
+  const entry = stsd.subarray(8, 8 + stsd.readUInt32BE(8));
+  const avcc = entry.indexOf("avcC", 8 + 78, "latin1") - 4;
+  const record = entry.subarray(avcc + 8, avcc + entry.readUInt32BE(avcc));
+  let planted: Buffer;
+  if (what === "bytes past its fields") planted = Buffer.concat([record, Buffer.from(marker, "latin1")]);
+  else {
+    const nal = identificationSeiNal(marker);
+    let at = 6;
+    for (let n = 0; n < (record[5]! & 0x1f); n++) at += 2 + record.readUInt16BE(at);
+    planted = Buffer.concat([record.subarray(0, at), Buffer.from([nal.length >> 8, nal.length & 0xff]), nal, record.subarray(at)]);
+    planted[5] = (planted[5]! & 0xe0) | ((planted[5]! & 0x1f) + 1);
+  }
+  const second = Buffer.concat([entry.subarray(0, avcc), Buffer.from([0, 0, 0, 0]), Buffer.from("avcC", "latin1"), planted, entry.subarray(avcc + entry.readUInt32BE(avcc))]);
+  second.writeUInt32BE(8 + planted.length, avcc);
+  second.writeUInt32BE(second.length, 0);
+  const out = Buffer.concat([stsd, second]);
+  out.writeUInt32BE(2, 4);
+  return out;
+}
+
+/** An avcC whose one SPS has `tail` appended to it (its length grown to match). */
+function withSpsTail(avcc: Buffer, tail: Buffer): Buffer {
+  if ((avcc[5]! & 0x1f) !== 1) throw new Error(`expected one SPS, got ${avcc.toString("hex")}`);
+  const size = avcc.readUInt16BE(6);
+  const out = Buffer.concat([avcc.subarray(0, 8 + size), tail, avcc.subarray(8 + size)]);
+  out.writeUInt16BE(size + tail.length, 6);
+  return out;
+}

@@ -1,4 +1,5 @@
 import fsp, { type FileHandle } from "node:fs/promises";
+import { spsLength } from "./h264-sps.js";
 import type { Range } from "./iso-samples.js";
 import { forEachRange } from "./range-windows.js";
 import { type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
@@ -108,7 +109,7 @@ export function nalLengthSize(config: Buffer, codec: SeiCodec): number | null {
 
 /** An `avcC`/`hvcC` record as `cleanNalConfig` leaves it. */
 export interface CleanedConfig {
-  /** The record, the same length, with the SEI user data of its NAL arrays overwritten. */
+  /** The record, the same length, with the SEI user data of its NAL arrays overwritten (and an avcC's SPS cut to their stop bits, `withShortSps`). */
   record: Buffer;
   messages: number;
   /** Where the fields of the record end: what follows is no part of it. */
@@ -169,9 +170,27 @@ function cleanAvcc(record: Buffer): CleanedConfig | null {
   // The extension of the profiles that have one, when it adds up and its reserved bits are set;
   // anything else there is no field that a decoder reads.
   const extension = pos + 4 <= out.length && !PROFILES_WITHOUT_EXTENSION.has(out[1]!) && reservedBitsSet(out, pos) ? nalArray(out, pos + 4, out[pos + 3]!) : null;
-  if (extension == null) return { record: out, messages, length: pos };
-  messages += cleanUnits(out, pos + 4, extension, "h264");
-  return { record: out, messages, length: extension };
+  if (extension != null) messages += cleanUnits(out, pos + 4, extension, "h264");
+  return { ...withShortSps(out, extension ?? pos), messages };
+}
+
+/**
+ * The `avcC` with each SPS cut after the byte of its stop bit (`spsLength`: what a writer
+ * appends to the unit no decoder reads), what follows moved up to it, and zeros after the
+ * fields, which end earlier by the bytes cut.
+ */
+function withShortSps(record: Buffer, length: number): { record: Buffer; length: number } {
+  const parts: Buffer[] = [record.subarray(0, 6)];
+  let pos = 6;
+  for (let n = 0; n < (record[5]! & 0x1f); n++) {
+    const size = record.readUInt16BE(pos);
+    const kept = spsLength(record.subarray(pos + 2, pos + 2 + size)) ?? size;
+    parts.push(Buffer.from([kept >> 8, kept & 0xff]), record.subarray(pos + 2, pos + 2 + kept));
+    pos += 2 + size;
+  }
+  parts.push(record.subarray(pos, length));
+  const fields = Buffer.concat(parts);
+  return { record: Buffer.concat([fields, Buffer.alloc(record.length - fields.length)]), length: fields.length };
 }
 
 /** The extension's first three bytes: six reserved bits and the chroma format, then five and the luma and chroma bit depths. */
