@@ -44,10 +44,15 @@ export function scrubConnectionString(s: string, sameLength = false): string {
     const kept = CREDENTIAL.test(key.replace(/\s+/g, "").toLowerCase()) ? "" : bareName(value);
     return `${lead}${key}=${sameLength ? kept.padEnd(value.length, " ") : kept}`;
   });
-  return sameLength ? pairs.replace(WINDOWS_FOLDERS, (folders) => " ".repeat(folders.length)) : barePaths(pairs);
+  return sameLength ? blankFolders(pairs) : barePaths(pairs);
 }
 
 /** The text with every Windows path in it reduced to its bare name. */
 export function barePaths(text: string): string {
   return text.replace(WINDOWS_FOLDERS, "");
+}
+
+/** The text with the folders of every Windows path in it turned into spaces, for strings rewritten in place. */
+export function blankFolders(text: string): string {
+  return text.replace(WINDOWS_FOLDERS, (folders) => " ".repeat(folders.length));
 }

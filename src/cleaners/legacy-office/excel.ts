@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { QueryScrubber } from "./workbook-queries.js";
 
 const BOF = 0x0809;
 export const CONTINUE = 0x003c;
@@ -11,10 +12,12 @@ export const WRITE_ACCESS = 0x005c;
 /**
  * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
  * saved it last) and the FileSharing record (who reserved it). Each keeps its length and becomes
- * a string of spaces, as Excel pads the name itself, so no record moves.
+ * a string of spaces, as Excel pads the name itself, so no record moves. The accounts and folders
+ * of its external data queries go too (workbook-queries.ts), in BIFF8 workbooks.
  */
 export function scrubWorkbook(stream: Buffer): void {
   let biff8 = true;
+  const queries = new QueryScrubber();
   let pos = 0;
   while (pos + 4 <= stream.length) {
     const type = stream.readUInt16LE(pos);
@@ -24,8 +27,10 @@ export function scrubWorkbook(stream: Buffer): void {
     else if (type === FILE_PASS) throw new BadFileError(ENCRYPTED);
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
+    if (biff8 && type !== CONTINUE) queries.record(type, data);
     pos += 4 + len;
   }
+  queries.end();
 }
 
 /** An XLUnicodeString (BIFF8: 16-bit count, flags byte) or a BIFF5 byte string, filled with spaces. */

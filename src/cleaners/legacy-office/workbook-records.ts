@@ -1,15 +1,16 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { CONTINUE, FILE_SHARING, MSO_DRAWING_GROUP, WRITE_ACCESS } from "./excel.js";
+import { EXT_STRING, SX_STRING } from "./workbook-queries.js";
 
-/** The records the cleaner rewrites in place: the user names, and the drawing groups (their pictures). */
-const REWRITTEN = new Set([WRITE_ACCESS, FILE_SHARING, MSO_DRAWING_GROUP]);
+/** The records the cleaner rewrites in place: the user names, the drawing groups (their pictures), the strings of external data queries. */
+const REWRITTEN = new Set([WRITE_ACCESS, FILE_SHARING, MSO_DRAWING_GROUP, SX_STRING, EXT_STRING]);
 
 /**
  * Why the cleaned workbook's records are not the original's, or null: the same records in the
  * same order, each of the same type and length, and each byte for byte the same but for the ones
- * the cleaner rewrites in place (WriteAccess, FileSharing, and a drawing group with the Continue
- * records that carry it on). The cells' text (the shared strings, labels, their Continue
+ * the cleaner rewrites in place (WriteAccess, FileSharing, a drawing group with the Continue
+ * records that carry it on, a query's SXString and ExtString records). The cells' text (the shared strings, labels, their Continue
  * records) is then the original's, whatever a reader makes of it.
  */
 export async function workbookDifference(original: string, cleaned: string): Promise<string | null> {
