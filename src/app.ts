@@ -32,9 +32,9 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
       return typeof given === "string" && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     bodyLimit: 64 * 1024,
-    // Fastify's default is no limit: a client trickling a body forever would hold its socket.
-    // 15 minutes lets a 100 MB upload through at about 1 Mbit/s.
-    requestTimeout: 15 * 60_000,
+    // Node's own bound on receiving a request, behind the upload's (intake/upload.ts), which
+    // answers with the contract's error: this one catches bodies the intake never reads.
+    requestTimeout: (config.UPLOAD_TIMEOUT_SECONDS + 30) * 1000,
     trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },

@@ -35,6 +35,8 @@ const schema = z.object({
   EXIFTOOL_PROCS: z.coerce.number().int().positive().optional(),
   EXIFTOOL_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  UPLOAD_IDLE_SECONDS: z.coerce.number().positive().default(30),
+  UPLOAD_TIMEOUT_SECONDS: z.coerce.number().positive().default(900),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30),
   MAX_FILES_IN_WORK: z.coerce.number().int().positive().optional(),
   MAX_MB_IN_WORK: z.coerce.number().positive().optional(),

@@ -3,7 +3,7 @@ import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners
 import { ToolsUnavailable } from "../cleaners/run-tool.js";
 import { AppError, badRequest, causeText } from "../errors.js";
 import { BusyError } from "../work-budget.js";
-import { UploadTooLarge } from "../intake/upload.js";
+import { UploadStalled, UploadTooLarge } from "../intake/upload.js";
 import { endUnreadBody } from "./request-body-bound.js";
 import { ClientGone, DeadlineExceeded } from "./request-deadline.js";
 
@@ -22,6 +22,7 @@ export function toAppError(err: unknown, maxMb: number): AppError {
   // next request gets a new one.
   if (err instanceof ToolsUnavailable) return new AppError("busy", undefined, err);
   if (err instanceof UploadTooLarge) return new AppError("file_too_large", String(maxMb));
+  if (err instanceof UploadStalled) return badRequest(err.message);
   if (err instanceof ClientGone) return badRequest("the client closed the connection");
   const e = (err ?? {}) as Partial<FastifyError> & { code?: string };
   if (e.validation != null) {
@@ -72,7 +73,7 @@ export function makeErrorHandler(maxMb: number, maxBodyBytes: number) {
     if (app.status >= 500) request.log.error({ err }, "request failed");
     else request.log.info({ code: app.code, cause: causeText(app.cause) }, app.publicMessage);
     // The answer came before the upload ended (a full disk, a refused form, a file past the limit).
-    if (!request.raw.complete) endUnreadBody(request, reply, maxBodyBytes, app.code === "file_too_large");
+    if (!request.raw.complete) endUnreadBody(request, reply, maxBodyBytes, app.code === "file_too_large" || err instanceof UploadStalled);
     if (app.code === "busy") reply.header("Retry-After", String(BUSY_RETRY_AFTER_SECONDS));
     return reply.status(app.status).send({ success: false, error: app.publicMessage });
   };

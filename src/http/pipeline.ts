@@ -64,7 +64,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Intake: the upload (already streamed to a temp file) or the URL, fetched into one. */
   async function intake(request: FastifyRequest, signal: AbortSignal): Promise<{ file: LocalFile; options: Record<string, string> }> {
-    const input = await readRequestInput(request, temp);
+    const input = await readRequestInput(request, temp, { idleMs: config.UPLOAD_IDLE_SECONDS * 1000, totalMs: config.UPLOAD_TIMEOUT_SECONDS * 1000 });
     if (input.source.kind === "file") {
       const f = input.source.file;
       return { file: { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false, head: f.head }, options: input.options };

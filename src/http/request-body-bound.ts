@@ -49,15 +49,15 @@ export function continueOnlyWithinBound(server: Server, maxBodyBytes: number): v
 
 /**
  * For an answer given before the request's body ended. A body that may still bring more than any
- * form can weigh (declared so, or refused for its size) is not read further: `Connection: close`
+ * form can weigh (declared so, or refused for its size), or whose client stalled, is not read further: `Connection: close`
  * has Node close the socket once the answer is out, and the client stops sending. Otherwise the
  * rest flows, discarded: many clients only read the answer once they have sent everything, and
  * closing would cut them off with EPIPE before they read it. A body of unknown length (chunked) is
  * still cut off once it passes the bound.
  */
-export function endUnreadBody(request: FastifyRequest, reply: FastifyReply, maxBodyBytes: number, refusedForSize: boolean): void {
+export function endUnreadBody(request: FastifyRequest, reply: FastifyReply, maxBodyBytes: number, readNoMore: boolean): void {
   const req = request.raw;
-  if (refusedForSize || declaresTooMuch(req, maxBodyBytes)) {
+  if (readNoMore || declaresTooMuch(req, maxBodyBytes)) {
     reply.header("Connection", "close");
     return;
   }

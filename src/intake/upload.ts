@@ -18,6 +18,17 @@ export interface UploadedFile {
   head: Buffer;
 }
 
+/** The upload stopped sending for longer than allowed, or took longer than allowed in all. */
+export class UploadStalled extends Error {
+  override readonly name = "UploadStalled";
+}
+
+/** How long an upload may pause, and take in all (UPLOAD_IDLE_SECONDS, UPLOAD_TIMEOUT_SECONDS). */
+export interface UploadTimes {
+  idleMs: number;
+  totalMs: number;
+}
+
 export interface MultipartInput {
   file: UploadedFile | null;
   fields: Record<string, string>;
@@ -36,10 +47,11 @@ export class UploadTooLarge extends Error {
  * On any failure the temp file is removed before the error goes up (the error handler maps
  * @fastify/multipart's codes to the contract's sentences).
  */
-export async function readMultipart(request: FastifyRequest, temp: TempSpace): Promise<MultipartInput> {
+export async function readMultipart(request: FastifyRequest, temp: TempSpace, times: UploadTimes): Promise<MultipartInput> {
   checkBoundary(request.headers["content-type"]);
   const fields: Record<string, string> = {};
   let file: UploadedFile | null = null;
+  const unwatch = watchPace(request, times);
   try {
     for await (const part of request.parts()) {
       if (part.type === "field") {
@@ -68,7 +80,32 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace): P
   } catch (err) {
     if (file != null) await temp.remove(file.path);
     throw err;
+  } finally {
+    unwatch();
   }
+}
+
+/**
+ * Fails an upload that pauses longer than `idleMs` (no byte on its socket) or lasts longer than
+ * `totalMs`: the error goes to the form parser as the request's own, which stops parsing, hands it
+ * to the part being written (the temp file then goes) or to the wait for the next part, and leaves
+ * the socket open for the answer. A client trickling a byte now and then would otherwise hold its
+ * connection and temp file until the server's request timeout.
+ */
+function watchPace(request: FastifyRequest, times: UploadTimes): () => void {
+  const req = request.raw;
+  const fail = (reason: string): void => {
+    req.emit("error", new UploadStalled(reason));
+  };
+  const onIdle = (): void => fail(`the upload stalled (no data for ${times.idleMs / 1000} seconds)`);
+  // On the request, not its socket: Node destroys a socket whose timeout nobody but the socket hears.
+  req.setTimeout(times.idleMs, onIdle);
+  const total = setTimeout(() => fail(`the upload took longer than ${times.totalMs / 1000} seconds`), times.totalMs);
+  return () => {
+    clearTimeout(total);
+    req.off("timeout", onIdle);
+    req.socket.setTimeout(0);
+  };
 }
 
 /**
