@@ -9,11 +9,13 @@ import { readZip } from "./read-archives.js";
  * (with when), who reserved the workbook (`fileSharing`), the data connections of
  * `xl/connections.xml` (an ODBC string with a user, password, machine and database path, an OLE
  * DB string holding an ODBC one in its Extended Properties, a connection file's path, a text
- * file's path) and an external link to a workbook in the user's folder, whose value a cell shows.
+ * file's path), an external link to a workbook in the user's folder, whose value a cell shows, and
+ * a DDE link to a sheet of a workbook there.
  */
 export const CONNECTIONS = "xl/connections.xml";
 export const PIVOT_CACHE_PART = "xl/pivotCache/pivotCacheDefinition1.xml";
 export const LINK_RELS = "xl/externalLinks/_rels/externalLink1.xml.rels";
+export const DDE_LINK = "xl/externalLinks/externalLink2.xml";
 const S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
 /** What the connections keep: the data's provider, server, database file and driver. */
@@ -36,16 +38,16 @@ export async function makeWorkbookLinks(dir: string, m: string): Promise<string>
     "xl/workbook.xml": (x) =>
       x
         .replace("<workbookPr ", `<fileSharing userName="${m} reserver"/><workbookPr `)
-        .replace("</sheets>", '</sheets><externalReferences><externalReference r:id="rId90"/></externalReferences>'),
+        .replace("</sheets>", '</sheets><externalReferences><externalReference r:id="rId90"/><externalReference r:id="rId92"/></externalReferences>'),
     "xl/_rels/workbook.xml.rels": (x) =>
       x.replace(
         "</Relationships>",
-        `<Relationship Id="rId90" Type="${OD}/externalLink" Target="externalLinks/externalLink1.xml"/><Relationship Id="rId91" Type="${OD}/connections" Target="connections.xml"/></Relationships>`,
+        `<Relationship Id="rId90" Type="${OD}/externalLink" Target="externalLinks/externalLink1.xml"/><Relationship Id="rId91" Type="${OD}/connections" Target="connections.xml"/><Relationship Id="rId92" Type="${OD}/externalLink" Target="externalLinks/externalLink2.xml"/></Relationships>`,
       ),
     "[Content_Types].xml": (x) =>
       x.replace(
         "</Types>",
-        '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/><Override PartName="/xl/connections.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/></Types>',
+        '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/><Override PartName="/xl/connections.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/><Override PartName="/xl/externalLinks/externalLink2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
       ),
     // A cell showing the linked workbook's value, as Excel caches it.
     "xl/worksheets/sheet1.xml": (x) => x.replace(/<row r="1"([^>]*)>(.*?)<\/row>/, '<row r="1"$1>$2<c r="G1"><f>[1]Sheet1!A1</f><v>42</v></c></row>'),
@@ -62,6 +64,7 @@ export async function makeWorkbookLinks(dir: string, m: string): Promise<string>
     ["xl/externalLinks/externalLink1.xml", `${XML}<externalLink xmlns="${S}" xmlns:r="${OD}"><externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet><sheetData sheetId="0"><row r="1"><cell r="A1"><v>42</v></cell></row></sheetData></sheetDataSet></externalBook></externalLink>`],
     [LINK_RELS, rels([["rId1", `${OD}/externalLinkPath`, `file:///C:\\Users\\${m}\\Documents\\Budget.xlsx`, true]])],
     [CONNECTIONS, connectionsXml(m)],
+    [DDE_LINK, `${XML}<externalLink xmlns="${S}"><ddeLink ddeService="Excel" ddeTopic="C:\\Users\\${m}\\Documents\\[Budget.xlsx]Sheet1"><ddeItems><ddeItem name="R1C1" advise="1"/></ddeItems></ddeLink></externalLink>`],
   );
   const file = source.replace(/\.xlsx$/, "-linked.xlsx");
   await fs.writeFile(file, await zip(parts));

@@ -173,7 +173,8 @@ function scrubAttributes(el: XmlElement): void {
 /**
  * Excel's who and when of a pivot cache's last refresh and of a workbook's reservation, and the
  * accounts and folders of its data connections (connection-strings.ts): `xl/connections.xml`'s
- * connection strings, connection files, text files and web queries' local files.
+ * connection strings, connection files, text files and web queries' local files, and the file a
+ * DDE link asks its program for (`ddeTopic`, `C:\Users\jane\[Book1.xlsx]Sheet1`).
  */
 function scrubWorkbookPeople(el: XmlElement): void {
   if (!S.has(el.uri) && el.uri !== X15) return;
@@ -187,7 +188,7 @@ function scrubWorkbookPeople(el: XmlElement): void {
   for (const a of el.attrs) {
     if (a.uri !== "") continue;
     if (a.local === "connection") a.value = scrubConnectionString(a.value);
-    else if (a.local === "odcFile" || a.local === "sourceFile" || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
+    else if (a.local === "odcFile" || a.local === "sourceFile" || a.local === "ddeTopic" || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
   }
 }
 
