@@ -16,7 +16,7 @@ interface Entry {
  * new worker thread ~200 ms of CPU (bench/results-notes.md, "Cold worker threads").
  */
 const entries: readonly Entry[] = [
-  { fileTypes: ["JPEG"], load: async () => (await import("./image/jpeg.js")).jpegCleaner },
+  { fileTypes: ["JPEG", "JPS"], load: async () => (await import("./image/jpeg.js")).jpegCleaner },
   { fileTypes: ["PNG", "APNG"], load: async () => (await import("./image/png.js")).pngCleaner },
   { fileTypes: ["TIFF", "BTF"], load: async () => (await import("./image/tiff.js")).tiffCleaner },
   { fileTypes: ["GIF"], load: async () => (await import("./image/gif.js")).gifCleaner },

@@ -11,6 +11,7 @@ export const SOS = 0xda;
 export const APP0 = 0xe0;
 export const APP1 = 0xe1;
 export const APP2 = 0xe2;
+export const APP3 = 0xe3;
 export const APP11 = 0xeb;
 export const APP14 = 0xee;
 export const COM = 0xfe;

@@ -4,23 +4,29 @@ import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { inMemory, orientationOnlyExif, readOrientation } from "./exif-orientation.js";
 import { bakeOrientation } from "./jpegtran.js";
-import { APP1, APP14, APP2, SOS } from "./jpeg-markers.js";
+import { APP1, APP14, APP2, APP3, SOS } from "./jpeg-markers.js";
 import { isFrameHeader, type JpegSegment, SCAN_DATA, STOP, walkJpeg } from "./jpeg-segments.js";
 
 const EXIF_HEADER = Buffer.from("Exif\0\0", "latin1");
 const ICC_HEADER = Buffer.from("ICC_PROFILE\0", "latin1");
 const ADOBE_HEADER = Buffer.from("Adobe", "latin1");
+const JPS_HEADER = Buffer.from("_JPSJPS_", "latin1");
+/** A stereo JPEG's descriptor: media type, flags, layout, separation (one byte each, as ExifTool reads them). */
+const JPS_DESCRIPTOR = 4;
+/** The JPS descriptor's fields, which tell stereo viewers how the two views are laid out. */
+const JPS_TAGS: ReadonlySet<string> = new Set(["JPSSeparation", "JPSFlags", "JPSLayout", "JPSType"]);
 
 /**
  * JPEG, cleaned by our own segment filter rather than ExifTool: it keeps only the segments a
  * decoder needs (a whitelist, so unknown APPn, COM, JFIF/JFXX thumbnails, MPF and every byte
  * after EOI go) and copies the image data byte for byte, by offset, a few mebibytes at a time
- * whatever the file's size. An EXIF orientation is baked into the pixels with jpegtran's perfect
+ * whatever the file's size. A stereo JPEG (JPS, as 3D cameras and viewers write) keeps its APP3
+ * descriptor, which tells how the two views are laid out, without the comment that may follow it. An EXIF orientation is baked into the pixels with jpegtran's perfect
  * lossless transforms, or kept when that is impossible.
  */
 export const jpegCleaner: Cleaner = {
   name: "jpeg",
-  fileTypes: ["JPEG"],
+  fileTypes: ["JPEG", "JPS"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     // The EXIF block comes before the image data in practice; one found only after it (out of
     // order, but read by viewers) means cleaning again, knowing its orientation.
@@ -29,7 +35,7 @@ export const jpegCleaner: Cleaner = {
     return first.found === early ? first.outcome : (await cleanWith(ctx, first.found)).outcome;
   },
   // The Adobe APP14 segment says how to read the colour channels (RGB/YCbCr/CMYK/YCCK).
-  isStructural: (t) => t.group === "APP14",
+  isStructural: (t) => t.group === "APP14" || (t.group === "APP3" && JPS_TAGS.has(t.tag)),
 };
 
 /**
@@ -83,6 +89,7 @@ async function strip(input: string, output: string, keepIcc: boolean, orientatio
     out.bytes(Buffer.from([0xff, 0xd8]));
     if (orientation != null) out.bytes(segment(APP1, Buffer.concat([EXIF_HEADER, orientationOnlyExif(orientation)])));
     let found: number | null | undefined;
+    let stereo = false;
     await walkJpeg(src, async (s) => {
       // The picture's data is written while the walk's window still holds it: read once.
       if (s.marker === SCAN_DATA) {
@@ -91,7 +98,11 @@ async function strip(input: string, output: string, keepIcc: boolean, orientatio
       }
       if (isCodingSegment(s.marker)) out.copy(s.start, s.end);
       else if (s.marker === APP1 && found === undefined && (await isExif(src, s))) found = await exifOrientation(src, s);
-      else if (s.marker === APP2 && keepIcc && (await startsWith(src, s, ICC_HEADER))) out.copy(s.start, s.end);
+      else if (s.marker === APP3 && !stereo && s.payloadLength >= JPS_HEADER.length + 2 + JPS_DESCRIPTOR && (await startsWith(src, s, JPS_HEADER))) {
+        stereo = true;
+        const descriptor = stereoDescriptor(await src.read(s.payloadAt, JPS_HEADER.length + 2 + JPS_DESCRIPTOR));
+        if (descriptor != null) out.bytes(segment(APP3, descriptor));
+      } else if (s.marker === APP2 && keepIcc && (await startsWith(src, s, ICC_HEADER))) out.copy(s.start, s.end);
       else if (s.marker === APP14 && s.payloadLength >= 12 && (await startsWith(src, s, ADOBE_HEADER))) {
         out.bytes(segment(APP14, adobeSegment((await src.read(s.payloadAt + 11, 1))[0]!)));
       }
@@ -126,6 +137,17 @@ function adobeSegment(transform: number): Buffer {
   b.write("Adobe", 0, "latin1");
   b.writeUInt16BE(100, 5);
   b[11] = transform;
+  return b;
+}
+
+/**
+ * A JPS APP3 payload of the identifier and the descriptor only (`head`: the original's first 14
+ * bytes), or null when the descriptor is shorter than its four fields (the bytes after would be the comment's).
+ */
+function stereoDescriptor(head: Buffer): Buffer | null {
+  if (head.readUInt16BE(JPS_HEADER.length) < JPS_DESCRIPTOR) return null;
+  const b = Buffer.from(head);
+  b.writeUInt16BE(JPS_DESCRIPTOR, JPS_HEADER.length);
   return b;
 }
 
