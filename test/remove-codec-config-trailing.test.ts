@@ -125,6 +125,36 @@ describe("bytes past the fields of an avcC/hvcC/av1C", () => {
     expect(await streamHash(out, "0:V", true)).toBe(plain);
   }, 60_000);
 
+  // Streams that repeat their parameter sets (avc3, cameras) carry the SPS in the samples too,
+  // where the box rewrite finds it through the sample tables.
+  it("h264 in an MP4 whose samples repeat an SPS holding bytes after its stop bit: they do not reach the copy, decoded frames identical", async () => {
+    const marker = `Spsband${crypto.randomBytes(6).toString("hex")}`;
+    const raw = path.join(dir, "sps-in-band.h264");
+    await run("ffmpeg", [
+      ...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", ...ENCODERS.h264, "-g", "3", "-x264-params", "repeat-headers=1", "-f", "h264", raw,
+    ]);
+    const muxed = async (name: string): Promise<string> => {
+      const file = path.join(dir, name);
+      await run("ffmpeg", [...ffmpegQuiet, "-r", "10", "-f", "h264", "-i", raw, "-c", "copy", file]);
+      return file;
+    };
+    const plain = await streamHash(await muxed("sps-plain.mp4"), "0:V", true);
+    const planted = withSpsTailsInStream(await fs.readFile(raw), Buffer.from(` ${marker}`, "latin1"));
+    expect(planted.count).toBeGreaterThanOrEqual(4);
+    await fs.writeFile(raw, planted.stream);
+    const file = await muxed("sps-in-band.mp4");
+    expect((await findMarker(file, marker)).length).toBeGreaterThan(0);
+    expect(await streamHash(file, "0:V", true)).toBe(plain);
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-sps-in-band.mp4");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await streamHash(out, "0:V", true)).toBe(plain);
+  }, 60_000);
+
   // A track may have several sample descriptions (a stream whose parameter sets change); each
   // has its own avcC, which the copy keeps, so each is cleaned, not only the first.
   it.each(["bytes past its fields", "an SEI unit among its parameter sets"] as const)(
@@ -180,4 +210,24 @@ function withSpsTail(avcc: Buffer, tail: Buffer): Buffer {
   const out = Buffer.concat([avcc.subarray(0, 8 + size), tail, avcc.subarray(8 + size)]);
   out.writeUInt16BE(size + tail.length, 6);
   return out;
+}
+
+/** An H.264 Annex B stream with `tail` appended to every SPS (before the next start code), and how many there were. */
+function withSpsTailsInStream(stream: Buffer, tail: Buffer): { stream: Buffer; count: number } {
+  const parts: Buffer[] = [];
+  let last = 0;
+  let count = 0;
+  let inSps = false;
+  for (let i = 0; i + 3 < stream.length; i++) {
+    if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
+    const at = stream[i - 1] === 0 ? i - 1 : i;
+    if (inSps) {
+      parts.push(stream.subarray(last, at), tail);
+      last = at;
+      count++;
+    }
+    inSps = (stream[i + 3]! & 0x1f) === 7;
+  }
+  parts.push(stream.subarray(last));
+  return { stream: Buffer.concat(parts), count };
 }

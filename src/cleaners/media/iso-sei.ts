@@ -13,8 +13,17 @@ export interface NalTrack {
   samples: Range[];
 }
 
+const NAL_SPS = 7;
+
 /** A sample larger than this is not walked here (left to ffmpeg's scan). */
 const MAX_SAMPLE = 64 * 1024 * 1024;
+
+/** The bytes of an H.264 SPS after its stop bit's byte (`spsLength`), as offsets in the unit; null when there are none. */
+function spsTail(nal: Buffer, codec: SeiCodec): { from: number; to: number } | null {
+  if (codec !== "h264") return null;
+  const kept = spsLength(nal);
+  return kept == null || kept === nal.length ? null : { from: kept, to: nal.length };
+}
 
 function isSei(nal: Buffer, codec: SeiCodec): boolean {
   const b = nal[0] ?? 0;
@@ -40,9 +49,11 @@ export interface SampleSei {
 
 /**
  * The SEI user data of one track's samples, overwritten in place where the sample tables say the
- * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream). Resolves to
- * the messages removed and the samples changed, or null, having written nothing, when a sample's
- * NAL lengths do not add up to it: that stream is left to the ffmpeg scan.
+ * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream), and the bytes
+ * a writer appended to an H.264 SPS the samples repeat (as `avc3` streams and cameras do) zeroed
+ * after its stop bit. Resolves to the messages removed and the samples changed, or null, having
+ * written nothing, when a sample's NAL lengths do not add up to it: that stream is left to the
+ * ffmpeg scan.
  */
 export async function removeSampleSeiUserData(file: string, track: NalTrack): Promise<SampleSei | null> {
   const fh = await fsp.open(file, "r+");
@@ -50,11 +61,14 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
     const patches: Array<{ at: number; bytes: Buffer }> = [];
     const changed: Range[] = [];
     let messages = 0;
-    const read = await forEachSei(fh, track, (nal, at, sample) => {
-      const clean = withoutUserData(nal, track.codec);
-      if (clean == null) return;
-      messages += userDataCount(nal, track.codec);
-      patches.push({ at, bytes: clean });
+    const read = await forEachUnit(fh, track, (nal, at, sample) => {
+      const tail = spsTail(nal, track.codec);
+      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : null;
+      if (tail != null) patches.push({ at: at + tail.from, bytes: Buffer.alloc(tail.to - tail.from) });
+      else if (clean != null) {
+        messages += userDataCount(nal, track.codec);
+        patches.push({ at, bytes: clean });
+      } else return;
       if (changed[changed.length - 1] !== sample) changed.push(sample);
     });
     if (!read) return null;
@@ -65,13 +79,13 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
   }
 }
 
-/** The SEI user-data messages left in the samples of `track` in `file`; null when a sample's NAL lengths do not add up. */
+/** The SEI user-data messages and SPS tails left in the samples of `track` in `file`; null when a sample's NAL lengths do not add up. */
 export async function seiUserDataLeft(file: string, track: NalTrack): Promise<number | null> {
   const fh = await fsp.open(file, "r");
   try {
     let left = 0;
-    const read = await forEachSei(fh, track, (nal) => {
-      left += userDataCount(nal, track.codec);
+    const read = await forEachUnit(fh, track, (nal) => {
+      left += (isSei(nal, track.codec) ? userDataCount(nal, track.codec) : 0) + (spsTail(nal, track.codec) == null ? 0 : 1);
     });
     return read ? left : null;
   } finally {
@@ -80,11 +94,11 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
 }
 
 /**
- * Hands every SEI NAL unit of the track's samples to `onSei` (trailing zeros cut, with its place
- * in the file and its sample), reading the samples a window at a time. False when a sample is too
- * large or its NAL lengths do not add up to it.
+ * Hands every SEI NAL unit and H.264 SPS of the track's samples to `onUnit` (trailing zeros cut,
+ * with its place in the file and its sample), reading the samples a window at a time. False when
+ * a sample is too large or its NAL lengths do not add up to it.
  */
-async function forEachSei(fh: FileHandle, track: NalTrack, onSei: (nal: Buffer, at: number, sample: Range) => void): Promise<boolean> {
+async function forEachUnit(fh: FileHandle, track: NalTrack, onUnit: (nal: Buffer, at: number, sample: Range) => void): Promise<boolean> {
   return forEachRange(fh, track.samples, MAX_SAMPLE, (window, start, end, sample) => {
     for (let pos = start; pos < end; ) {
       const from = pos + track.lengthSize;
@@ -92,7 +106,7 @@ async function forEachSei(fh: FileHandle, track: NalTrack, onSei: (nal: Buffer, 
       const length = window.readUIntBE(pos, track.lengthSize);
       if (from + length > end) return false;
       const nal = trimmed(window.subarray(from, from + length));
-      if (isSei(nal, track.codec)) onSei(nal, sample.start + from - start, sample);
+      if (isSei(nal, track.codec) || (track.codec === "h264" && (nal[0]! & 0x1f) === NAL_SPS)) onUnit(nal, sample.start + from - start, sample);
       pos = from + length;
     }
     return true;
