@@ -14,12 +14,18 @@ import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
  * Bytes of a bitmap (BMP, an icon's or an OS/2 array's) that no reader draws from: the colour
  * table of a 16-, 24- or 32-bit picture (its pixels are colours, the table only a hint for
  * 256-colour screens) and an info header's bytes past the last field any version defines (a stated
- * size of 1000 where V5 ends at 124). Both went into the clean copy as they were.
+ * size of 1000 where V5 ends at 124). Both went into the clean copy as they were; so did a V4 or
+ * V5 header's colour endpoints and gamma (48 bytes) where its colour space (sRGB, Windows', a
+ * profile) says they are not used.
  */
 
 const MARKER = `BmpHdr${crypto.randomBytes(6).toString("hex")}`;
 const FILE_HEADER = 14;
 const V5 = 124;
+const V4 = 108;
+/** Where a V4 or V5 header's colour space, and its endpoints and gamma, lie from its start. */
+const CS_TYPE = 56;
+const ENDPOINTS = 60;
 
 let server: RunningServer;
 let dir: string;
@@ -125,6 +131,99 @@ describe("POST /api/v1/remove on a BMP with bytes no reader draws from", () => {
     cleaned.write("BGRs", FILE_HEADER + 56, "latin1");
     await fs.writeFile(out, cleaned);
     expect(await pixelSignature(out)).toBe(drawn);
+  });
+});
+
+describe("POST /api/v1/remove on bitmaps whose colour space leaves the endpoints and gamma unused", () => {
+  /** ImageMagick's V5 BMP (sRGB), cut to a V4 header with `v4`, its colour space `cs` and `endpoints` written over its endpoints and gamma. */
+  async function spaced(name: string, cs: string, v4: boolean, endpoints: Buffer): Promise<{ file: string; drawn: string }> {
+    const { file, bytes } = await draw(name, "bmp", ["-type", "TrueColor"]);
+    const drawn = await pixelSignature(file);
+    expect(bytes.readUInt32LE(FILE_HEADER)).toBe(V5);
+    const cut = V5 - V4;
+    const out = v4 ? Buffer.concat([bytes.subarray(0, FILE_HEADER + V4), bytes.subarray(FILE_HEADER + V5)]) : Buffer.from(bytes);
+    if (v4) {
+      out.writeUInt32LE(V4, FILE_HEADER);
+      out.writeUInt32LE(bytes.readUInt32LE(10) - cut, 10);
+      out.writeUInt32LE(out.length, 2);
+    }
+    out.write(cs, FILE_HEADER + CS_TYPE, "latin1");
+    endpoints.copy(out, FILE_HEADER + ENDPOINTS);
+    await fs.writeFile(file, out);
+    expect(await pixelSignature(file)).toBe(drawn);
+    return { file, drawn };
+  }
+
+  it.each([
+    ["sRGB (V5 header)", "BGRs", false],
+    ["Windows' colour space (V4 header)", " niW", true],
+  ] as const)("zeroes them in a BMP of %s, pixels unchanged", async (_what, cs, v4) => {
+    const { file, drawn } = await spaced(`endpoints-${v4 ? "v4" : "v5"}.bmp`, cs, v4, planted(48));
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const out = await clean(file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixelSignature(out)).toBe(drawn);
+    const cleaned = await fs.readFile(out);
+    expect(cleaned.toString("latin1", FILE_HEADER + CS_TYPE, FILE_HEADER + CS_TYPE + 4)).toBe(cs);
+    expect(cleaned.subarray(FILE_HEADER + ENDPOINTS, FILE_HEADER + ENDPOINTS + 48).equals(Buffer.alloc(48))).toBe(true);
+  });
+
+  it("keeps them for a calibrated colour space, which reads them", async () => {
+    // D65-like primaries in 2.30 fixed point, gamma 2.2 in 16.16.
+    const endpoints = Buffer.alloc(48);
+    [0.64, 0.33, 0.03, 0.3, 0.6, 0.1, 0.15, 0.06, 0.79].forEach((v, i) => endpoints.writeUInt32LE(Math.round(v * 2 ** 30), 4 * i));
+    for (let i = 0; i < 3; i++) endpoints.writeUInt32LE(Math.round(2.2 * 65536), 36 + 4 * i);
+    const { file, drawn } = await spaced("calibrated.bmp", "\0\0\0\0", false, endpoints);
+
+    const out = await clean(file);
+    expect(await pixelSignature(out)).toBe(drawn);
+    expect((await fs.readFile(out)).subarray(FILE_HEADER + ENDPOINTS, FILE_HEADER + ENDPOINTS + 48).equals(endpoints)).toBe(true);
+  });
+
+  it("zeroes them in an icon's V5 header (sRGB), rows unchanged", async () => {
+    const file = path.join(dir, "endpoints.ico");
+    await run(CONVERT, ["-size", "16x16", "gradient:#ff2000-#0030ff", "-type", "TrueColorAlpha", `ico:${file}`]);
+    const drawn = await fs.readFile(file);
+    const imageAt = drawn.readUInt32LE(18);
+    // The 84 bytes that make its 40-byte header a V5 one.
+    const v5 = Buffer.alloc(V5 - 40);
+    v5.write("BGRs", CS_TYPE - 40, "latin1");
+    planted(48).copy(v5, ENDPOINTS - 40);
+    const marked = Buffer.concat([drawn.subarray(0, imageAt + 40), v5, drawn.subarray(imageAt + 40)]);
+    marked.writeUInt32LE(V5, imageAt);
+    marked.writeUInt32LE(drawn.readUInt32LE(14) + v5.length, 14);
+    await fs.writeFile(file, marked);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const out = await clean(file, "icon.ico");
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const cleaned = await fs.readFile(out);
+    expect(cleaned.toString("latin1", imageAt + CS_TYPE, imageAt + CS_TYPE + 4)).toBe("BGRs");
+    // ImageMagick reads an icon's rows right after 40 bytes whatever its header's size: compared byte for byte.
+    expect(cleaned.subarray(imageAt + V5).equals(marked.subarray(imageAt + V5))).toBe(true);
+  });
+
+  it("zeroes them in an OS/2 array's bitmap of a V5 header (sRGB), its pixels where they were", async () => {
+    const drawn = await drawnBitmap(path.join(dir, "endpoints-entry.bmp"), "BMP3", "23x17", "TrueColor");
+    const info = Buffer.alloc(V5);
+    drawn.info.copy(info, 0, 0, 40);
+    info.writeUInt32LE(V5, 0);
+    info.write("BGRs", CS_TYPE, "latin1");
+    planted(48).copy(info, ENDPOINTS);
+    const { bytes, placed } = bitmapArray([[{ ...drawn, info }]], Buffer.alloc(0), Buffer.alloc(0));
+    const file = path.join(dir, "endpoints-array.bmp");
+    await fs.writeFile(file, bytes);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const out = await clean(file, "icons.ico");
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const cleaned = await fs.readFile(out);
+    const [{ headerAt, pixelsAt, pixelsEnd }] = placed as [(typeof placed)[number]];
+    expect(cleaned.subarray(pixelsAt, pixelsEnd).equals(drawn.pixels)).toBe(true);
+    const infoAt = headerAt + FILE_HEADER;
+    expect(cleaned.toString("latin1", infoAt + CS_TYPE, infoAt + CS_TYPE + 4)).toBe("BGRs");
+    expect(cleaned.subarray(infoAt + ENDPOINTS, infoAt + ENDPOINTS + 48).equals(Buffer.alloc(48))).toBe(true);
   });
 });
 

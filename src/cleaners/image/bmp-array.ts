@@ -1,5 +1,5 @@
 import { TooComplexError } from "../errors.js";
-import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, ENDPOINTS, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const ARRAY_HEADER = 14;
 const FILE_HEADER = 14;
@@ -33,7 +33,8 @@ export function isOs2Bitmap(bytes: Buffer): boolean {
  * last picture, in the info headers' reserved fields, and a V5 header's colour profile names its
  * maker and may link a path. The copy keeps every byte at its offset (nothing moves, so no offset
  * is rewritten) but for those: gaps become zeros, bytes after the last structure are cut, the
- * reserved fields (the colour table entries' fourth bytes too) zeroed, and a profile not kept is
+ * reserved fields (the colour table entries' fourth bytes too) and the colour endpoints and gamma
+ * of a colour space that does not use them zeroed, and a profile not kept is
  * switched to sRGB and its bytes dropped.
  */
 export function cleanOs2Bitmap(bytes: Buffer, keepProfile: boolean): Buffer {
@@ -81,6 +82,7 @@ function keepBitmap(copy: CoveredCopy, at: number, keepProfile: boolean): number
   const pixelsAt = bytes.readUInt32LE(at + 10);
   copy.keep(pixelsAt, pixelsAt + pixelBytes(bytes, infoAt, infoSize));
   for (const [field, size] of reservedFields(infoSize)) copy.zero(infoAt + field, size);
+  if (unusedEndpoints(bytes.subarray(infoAt), infoSize)) copy.zero(infoAt + ENDPOINTS[0], ENDPOINTS[1] - ENDPOINTS[0]);
   if (infoSize === V5_HEADER) keepOrDropProfile(copy, infoAt, keepProfile);
   return paletteEnd;
 }

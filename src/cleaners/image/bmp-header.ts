@@ -11,6 +11,19 @@ export const PROFILE_SIZE = 116;
 export const PROFILE_EMBEDDED = 0x4d424544; // 'MBED'
 export const PROFILE_LINKED = 0x4c494e4b; // 'LINK'
 export const LCS_SRGB = 0x73524742; // 'sRGB'
+export const V4_HEADER = 108;
+const LCS_CALIBRATED_RGB = 0;
+/**
+ * A V4 or V5 header's colour endpoints and gamma (36 + 12 bytes, from the start of the info
+ * header): read for a calibrated colour space only ([MS-WMF] 2.2.2.5: otherwise they "MUST be
+ * ignored"; Firefox builds a profile from them for that space alone; ImageMagick takes them as
+ * chromaticity whatever the space, the pixels untouched). For sRGB, Windows' colour space or a
+ * profile they are room for any writer's bytes.
+ */
+export const ENDPOINTS: readonly [from: number, to: number] = [60, 108];
+
+/** Whether the info header `info` (from its start), of `infoSize` bytes, has endpoints and gamma its colour space does not use. */
+export const unusedEndpoints = (info: Buffer, infoSize: number): boolean => infoSize >= V4_HEADER && info.length >= V4_HEADER && info.readUInt32LE(CS_TYPE) !== LCS_CALIBRATED_RGB;
 export const BI_RGB = 0;
 export const BI_BITFIELDS = 3;
 /** OS/2 1.x's BITMAPCOREHEADER (ImageMagick's BMP2): 16-bit width and height, no compression. */

@@ -3,7 +3,7 @@ import { type FileBytes, readHead, WINDOW } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanOs2Bitmap, isOs2Bitmap } from "./bmp-array.js";
-import { COLOURS_IMPORTANT, COLOURS_USED, colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { COLOURS_IMPORTANT, COLOURS_USED, colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, ENDPOINTS, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
 /** Written where bytes are zeroed; never changed. */
@@ -19,7 +19,8 @@ type Range = [number, number];
  * profile's bytes dropped. Whatever follows the pixel data (a profile, bytes appended by other
  * tools) is cut, and so are an info header's bytes past V5's fields and the colour table of a
  * picture of more than 8 bits a pixel (no reader draws from either; the offsets after them are
- * moved back); reserved fields (the colour table entries' fourth bytes too) and the bytes between
+ * moved back); reserved fields (the colour table entries' fourth bytes too), a V4 or V5 header's
+ * colour endpoints and gamma where its colour space does not use them, and the bytes between
  * the colour table and the pixels are zeroed; the header and pixels are copied unchanged otherwise.
  * OS/2 bitmap arrays and icons, which ExifTool does not know, are recognised as BMP by their first
  * bytes (metadata/unrecognised-types.ts) and cleaned in bmp-array.ts.
@@ -96,6 +97,7 @@ async function copyBitmap(src: FileBytes, out: RangeWriter, keepProfile: boolean
       } else zeroed.splice(0, 1, ...outside(zeroed[0]!, [from, to]));
     }
   }
+  if (unusedEndpoints(head.subarray(FILE_HEADER), keptInfo)) head.fill(0, FILE_HEADER + ENDPOINTS[0], FILE_HEADER + ENDPOINTS[1]);
   head.writeUInt32LE(end - cut, 2);
   head.writeUInt32LE(pixelsAt - cut, 10);
   out.bytes(head);

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, Cleaner } from "../types.js";
-import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, paletteReservedBytes, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, reservedFields, rowsBytes, V5_HEADER } from "./bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, CS_TYPE, ENDPOINTS, LCS_SRGB, paletteReservedBytes, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, reservedFields, rowsBytes, unusedEndpoints, V5_HEADER } from "./bmp-header.js";
 import { isPngHead } from "./png-chunks.js";
 
 const DIRECTORY = 6;
@@ -69,8 +69,9 @@ function whole(ico: Buffer, from: number, size: number): Buffer {
 }
 
 /**
- * A bitmap entry of its stated size, its reserved header fields, header bytes past V5's fields
- * and colour table entries' fourth bytes (a true-colour picture's whole table) zeroed, a V5
+ * A bitmap entry of its stated size, its reserved header fields, header bytes past V5's fields,
+ * colour endpoints and gamma its colour space does not use and colour table entries' fourth
+ * bytes (a true-colour picture's whole table) zeroed, a V5
  * header's colour profile dropped unless kept (see dropProfile). Bytes past
  * its mask within that size stay: Pillow writes a 1-bit mask there and reads it from the end of the stated size,
  * where Windows reads it right after the colour rows. One stated shorter than its colour rows is
@@ -102,6 +103,7 @@ function bitmap(ico: Buffer, from: number, stated: number, keepProfile: boolean)
   if (bits > 8) zero(paletteAt, paletteEnd);
   else for (const i of paletteReservedBytes(paletteAt, paletteEnd)) out[i] = 0;
   if (infoSize >= V5_HEADER && out.length >= V5_HEADER) dropProfile(out, colours + rowsBytes(width, height, 1), keepProfile);
+  if (unusedEndpoints(out, infoSize)) zero(...ENDPOINTS);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "./bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, CS_TYPE, ENDPOINTS, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V4_HEADER, V5_HEADER } from "./bmp-header.js";
 import { damaged, zeroRange as zeroed } from "./metafile-fields.js";
 import { cleanJpegOrPng } from "./pictures-in-place.js";
 
@@ -9,10 +9,6 @@ const BI_PNG = 5;
 const BI_ALPHABITFIELDS = 6;
 /** The sizes of the info headers a DIB may have: core, V1, V2, V3, V4, V5. */
 const INFO_SIZES = new Set([12, 40, 52, 56, 108, 124]);
-const V4_HEADER = 108;
-const LCS_CALIBRATED_RGB = 0;
-/** A V4 header's colour endpoints and gamma: read only for a calibrated colour space. */
-const ENDPOINTS: readonly [number, number] = [60, 108];
 const V5_RESERVED = 120;
 const DIB_PAL_COLORS = 1;
 const DIB_PAL_INDICES = 2;
@@ -62,22 +58,29 @@ function shape(info: Buffer, usage: number): Shape | null {
 /**
  * Cleans a bitmap of a drawing record in place ([MS-EMF] 2.2.2 and [MS-WMF] 2.2.2.9: an info
  * header with its colour table, and the bits), keeping what readers draw and making the rest
- * zeros: the bytes after the colour table and after the pixel array, the padding that ends each
+ * zeros: the bytes after the colour table and after the pixel array, the colour table of a picture
+ * of more than 8 bits a pixel, the padding that ends each
  * row, what follows a compressed (RLE) bitmap's end and pads its literal runs, a V4 or V5
  * header's colour endpoints and gamma when its colour space is not calibrated (read for no
  * other), and a V5 header's colour profile, embedded (an ICC profile with its description and
  * copyright) or linked (a file path, often naming the user's folder), the header then saying
  * sRGB. A JPEG or PNG bitmap loses its metadata as a file does (pictures-in-place.ts). `info`
  * and `bits` are where the header and bits lie in `b`, `usage` what the colour table holds
- * (colours, palette indices or nothing). Says whether anything changed.
+ * (colours, palette indices or nothing), `packed` whether the bits follow the table with no
+ * offset of their own. Says whether anything changed.
  */
-export function cleanDibParts(b: Buffer, info: readonly [number, number], bits: readonly [number, number], usage: number): boolean {
+export function cleanDibParts(b: Buffer, info: readonly [number, number], bits: readonly [number, number], usage: number, packed = false): boolean {
   const header = b.subarray(info[0], info[1]);
   const s = shape(header, usage);
   if (s == null) return false;
   let changed = profile(b, info[0], s, bits);
   changed = zeroed(header, Math.min(s.tableEnd, header.length), header.length) || changed;
   changed = tableReserved(header, s) || changed;
+  // Pixels of more than 8 bits are colours themselves: a table stated for them is a hint for
+  // 256-colour displays that GDI does not draw from, room for any writer's bytes. Not so in a
+  // packed DIB, whose bits have no offset of their own: LibreOffice reads no table for such
+  // pixels and draws the stated one as the first rows.
+  if (s.bits > 8 && !packed) changed = zeroed(header, Math.min(s.tableAt, header.length), Math.min(s.tableEnd, header.length)) || changed;
   const pixels = b.subarray(bits[0], bits[1]);
   if (s.compression === BI_JPEG || s.compression === BI_PNG) return cleanJpegOrPng(b, bits[0], bits[1]) || changed;
   if (uncompressed(s)) return rows(pixels, s) || changed;
@@ -90,7 +93,7 @@ export function cleanPackedDib(b: Buffer, start: number, end: number, usage: num
   const s = shape(b.subarray(start, end), usage);
   if (s == null) return false;
   const bits = Math.min(start + s.tableEnd, end);
-  return cleanDibParts(b, [start, bits], [bits, end], usage);
+  return cleanDibParts(b, [start, bits], [bits, end], usage, true);
 }
 
 const uncompressed = (s: Shape): boolean => s.compression === BI_RGB || s.compression === BI_BITFIELDS || s.compression === BI_ALPHABITFIELDS;
@@ -115,7 +118,7 @@ function profile(b: Buffer, at: number, s: Shape, bits: readonly [number, number
   if (s.infoSize < V4_HEADER) return false;
   const header = b.subarray(at, at + s.infoSize);
   const csType = header.readUInt32LE(CS_TYPE);
-  let changed = csType !== LCS_CALIBRATED_RGB && zeroed(header, ...ENDPOINTS);
+  let changed = unusedEndpoints(header, s.infoSize) && zeroed(header, ...ENDPOINTS);
   if (s.infoSize < V5_HEADER) return changed;
   if (csType === PROFILE_EMBEDDED || csType === PROFILE_LINKED) {
     const from = at + header.readUInt32LE(PROFILE_DATA);

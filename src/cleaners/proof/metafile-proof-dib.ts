@@ -8,7 +8,9 @@ const LINK = 0x4c494e4b;
 /**
  * Proves a bitmap of a drawing record holds only what readers draw, with code of its own
  * ([MS-WMF] 2.2.2, [MS-EMF] 2.2.2): a header of a known size; past the colour table (colours of
- * 4 bytes, 3 in a core header, palette indices of 2, nothing with usage 2) zeros; a V4 or V5
+ * 4 bytes, 3 in a core header, palette indices of 2, nothing with usage 2) zeros, and the whole
+ * table of a picture of more than 8 bits a pixel (drawn from by GDI, but LibreOffice draws a
+ * `packed` DIB's as its first rows: that one stays); a V4 or V5
  * header's endpoints and gamma zeros unless calibrated (colour space 0); a V5 header names no
  * profile (embedded or linked) and its profile fields and reserved word are zeros; uncompressed
  * rows' padding, the bits of their last byte past their pixels and what follows the last row
@@ -16,7 +18,7 @@ const LINK = 0x4c494e4b;
  * follows its end zeros. JPEG and PNG bits are the picture checks' part. `info` holds the header
  * and colour table, `bits` the bits. Null when it holds.
  */
-export function proveDib(info: Buffer, bits: Buffer, usage: number): ProofFailure | null {
+export function proveDib(info: Buffer, bits: Buffer, usage: number, packed = false): ProofFailure | null {
   if (info.length === 0) return null;
   const size = info.length >= 4 ? info.readUInt32LE(0) : 0;
   if (!HEADERS.includes(size) || info.length < size) return "a bitmap header of no known size";
@@ -25,8 +27,9 @@ export function proveDib(info: Buffer, bits: Buffer, usage: number): ProofFailur
   const compression = core ? 0 : info.readUInt32LE(16);
   const table = tableEnd(info, usage);
   if (!zero(info.subarray(Math.min(table, info.length)))) return "bytes past a bitmap's colour table";
+  const first = size + (size === 40 && compression === 3 ? 12 : size === 40 && compression === 6 ? 16 : 0);
+  if (bpp > 8 && !packed && !zero(info.subarray(Math.min(first, info.length), Math.min(table, info.length)))) return "the colour table of a bitmap of more than 8 bits a pixel";
   if (!core && usage === 0) {
-    const first = size + (size === 40 && compression === 3 ? 12 : size === 40 && compression === 6 ? 16 : 0);
     for (let at = first + 3; at < Math.min(table, info.length); at += 4) if (info[at] !== 0) return "a colour's reserved byte in a bitmap's table";
   }
   if (size >= 108) {

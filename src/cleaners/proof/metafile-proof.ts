@@ -179,5 +179,5 @@ function packedDib(dib: Buffer, usage: number): ProofFailure | null {
   const size = dib.length >= 4 ? dib.readUInt32LE(0) : 0;
   if (![12, 40, 52, 56, 108, 124].includes(size) || dib.length < size) return proveDib(dib, Buffer.alloc(0), usage);
   const table = Math.min(dib.length, tableEnd(dib, usage));
-  return proveDib(dib.subarray(0, table), dib.subarray(table), usage);
+  return proveDib(dib.subarray(0, table), dib.subarray(table), usage, true);
 }
