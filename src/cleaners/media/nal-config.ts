@@ -1,5 +1,5 @@
 import { BadFileError } from "../errors.js";
-import { av1ConfigLength } from "./av1-config.js";
+import { av1ConfigPadded } from "./av1-config.js";
 import { extradata } from "./extradata.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { cleanNalConfig } from "./iso-sei.js";
@@ -34,13 +34,14 @@ export async function cleanNalConfigInPlace(output: MediaSource, index: number, 
 }
 
 /**
- * The record as it should be (its SEI user data overwritten, the bytes past its fields zeroed),
+ * The record as it should be (its SEI user data overwritten, the bytes past its fields zeroed;
+ * for AV1 made one padding OBU, which readers that hand the record's OBUs to the decoder skip),
  * and the messages removed; null when the codec private data is no such record.
  */
 function clean(record: Buffer, codec: SeiCodec | "av1", damaged: string): { to: Buffer; messages: number } | null {
   if (codec === "av1") {
-    const length = av1ConfigLength(record);
-    return length == null ? null : { to: Buffer.from(record).fill(0, length), messages: 0 };
+    const padded = av1ConfigPadded(record);
+    return padded == null ? null : { to: padded, messages: 0 };
   }
   if (record[0] !== CONFIGURATION_VERSION) return null;
   const cleaned = cleanNalConfig(record, codec);
