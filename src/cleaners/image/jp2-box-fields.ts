@@ -152,12 +152,13 @@ function instructionsLength(p: Buffer, layers: number): number | null {
   let placed = 0;
   let i = 0;
   for (; i < stated; i++) {
-    if (!reused.has(i)) {
+    // Only the instructions still ahead are held: a walk of millions stays small.
+    if (!reused.delete(i)) {
       if (placed === layers) break;
       placed++;
     }
     const next = nextUse == null ? 0 : p.readUInt32BE(8 + i * each + nextUse);
-    if (next !== 0) reused.add(i + next).add(i + next + 1);
+    if (next !== 0 && i + next < stated) reused.add(i + next).add(i + next + 1);
   }
   return 8 + i * each;
 }
