@@ -72,4 +72,13 @@ describe("POST /api/v1/remove on an Excel 97-2003 workbook with external data qu
     expect(tables).toContain('table:name="Fruit"');
     expect(await pivotTables(dir, out)).toBe(tables);
   }, 180_000);
+
+  it("an OLE DB connection string whose count says more than its record holds is scrubbed as far as the record goes", async () => {
+    const marker = `Query${crypto.randomBytes(5).toString("hex")}`;
+    const { file: source, at } = await makeQueryXls(dir, marker, 0xffff);
+    const { out } = await cleanedCopyViaApi(server, source, dir);
+    expect(await findMarker(out, marker)).toEqual([]);
+    const ext = recordsOf(workbookOf(await fs.readFile(out)), at)[5]![1];
+    expect(ext.toString("latin1", 7)).toMatch(/^Provider=MSDASQL\.1;User ID= +;Data Source=db\.mdb +;$/);
+  }, 120_000);
 });

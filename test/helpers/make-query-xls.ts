@@ -37,7 +37,8 @@ function chars(s: string, wide = false): Buffer {
   return Buffer.concat([head, Buffer.from(s, wide ? "utf16le" : "latin1")]);
 }
 
-export function queryRecords(q: QueryStrings): Buffer {
+/** `extCount`: the count the ExtString gives its string (a hostile one says more than it holds). */
+export function queryRecords(q: QueryStrings, extCount = q.oleDb.length): Buffer {
   // dbt 1 (ODBC), fOdbcConn, fSql; no parameters; one SQL string, two connection segments.
   const dbQuery = Buffer.alloc(12);
   dbQuery.writeUInt16LE(0x0001 | 0x0008 | 0x0010, 0);
@@ -50,7 +51,7 @@ export function queryRecords(q: QueryStrings): Buffer {
     record(0x00cd, chars(q.odbc[0])),
     record(0x00cd, chars(q.odbc[1], true)),
     record(0x080a, oleDbConn),
-    record(0x0804, Buffer.concat([Buffer.from([0x04, 0x08, 0, 0]), chars(q.oleDb)])),
+    record(0x0804, Buffer.concat([Buffer.from([0x04, 0x08, 0, 0, extCount & 0xff, extCount >> 8]), chars(q.oleDb).subarray(2)])),
   ]);
 }
 
@@ -67,7 +68,7 @@ export function workbookOf(file: Buffer): Buffer {
   return Buffer.from(e.content);
 }
 
-export async function makeQueryXls(dir: string, m: string): Promise<{ file: string; at: number }> {
+export async function makeQueryXls(dir: string, m: string, extCount?: number): Promise<{ file: string; at: number }> {
   const file = await pivotWorkbook(dir, "xls");
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
   const book = CFB.find(doc, "/Workbook")!;
@@ -75,7 +76,7 @@ export async function makeQueryXls(dir: string, m: string): Promise<{ file: stri
   // The last sheet's end is the stream's last record: nothing after it has an offset to move.
   const at = stream.length - 4;
   if (stream.readUInt16LE(at) !== EOF) throw new Error("the workbook stream does not end with its last sheet's EOF");
-  const content = Buffer.concat([stream.subarray(0, at), queryRecords(queryStrings(m)), stream.subarray(at)]);
+  const content = Buffer.concat([stream.subarray(0, at), queryRecords(queryStrings(m), extCount), stream.subarray(at)]);
   book.content = content;
   book.size = content.length;
   await fs.writeFile(file, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);

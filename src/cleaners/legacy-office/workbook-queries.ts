@@ -48,7 +48,7 @@ export class QueryScrubber {
       this.sxString(data);
     } else if (type === EXT_STRING) {
       this.inQuery = false;
-      this.add("connection", segmentAt(data, EXT_CHARS - 3));
+      this.add("connection", segmentAt(data, EXT_CHARS - 3, false));
     } else {
       this.end();
     }
@@ -76,7 +76,7 @@ export class QueryScrubber {
       this.connectionLeft--;
       kind = "connection";
     }
-    this.add(kind, segmentAt(data, SX_CHARS - 3));
+    this.add(kind, segmentAt(data, SX_CHARS - 3, true));
   }
 
   private add(kind: Kind, segment: Segment | null): void {
@@ -91,11 +91,15 @@ export class QueryScrubber {
   }
 }
 
-/** The characters of the string whose count is at `at` (a flags byte after it), or null for none or a string cut short. */
-function segmentAt(data: Buffer, at: number): Segment | null {
+/**
+ * The characters of the string whose count is at `at` (a flags byte after it), or null for none
+ * (SXString's count 0xFFFF, when `mayBeNone`). A count past the record's end stops at it: what the
+ * record holds is taken for the string, whatever its count says.
+ */
+function segmentAt(data: Buffer, at: number, mayBeNone: boolean): Segment | null {
   if (data.length < at + 3) return null;
   const cch = data.readUInt16LE(at);
-  if (cch === NO_STRING) return null;
+  if (mayBeNone && cch === NO_STRING) return null;
   const wide = (data[at + 2]! & 1) === 1;
   const start = at + 3;
   const end = Math.min(data.length, start + cch * (wide ? 2 : 1));
