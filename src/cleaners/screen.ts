@@ -21,6 +21,7 @@ import { isCompoundHead } from "./legacy-office/compound-directory.js";
 import { checkCompoundShape } from "./legacy-office/compound-screen.js";
 import { needsPassword } from "./pdf/locked.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
+import { isPostScriptHead } from "./postscript/postscript-head.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
 import { checkXmlFileShape, SVG_LIMITS } from "./xml-limits.js";
@@ -35,7 +36,8 @@ export const SCREEN_HEAD_BYTES = 64 * 1024;
  * holding millions of attributes (issue 12: a 65 MB SVG held a process past the request's
  * deadline), so such a file is refused first. So is any file declaring XML namespaces in its first
  * bytes (XMP, read by ExifTool at a cost growing with the square of its namespaces: see
- * xmp-namespaces.ts; a JPEG's or an audio tag's within the head are counted there). A Photoshop document too: ExifTool spends a minute
+ * xmp-namespaces.ts; a JPEG's or an audio tag's within the head are counted there), and any
+ * PostScript file (its XMP packet may lie anywhere). A Photoshop document too: ExifTool spends a minute
  * on millions of empty image resources, and files made of chunks that ExifTool turns into a tag
  * each: QuickTime / ISO BMFF (MP4, MOV, M4A, HEIC...: a million tiny boxes held it a minute), PNG,
  * GIF, ZIP (every member is tags), RIFF (WAV, AVI, WebP), FLAC, ID3v2 tags, TIFF directories (and raw formats built on them), Matroska and WebM elements, compound files' directories (Word, Excel, PowerPoint, Outlook), JPEG XL and JPEG 2000 boxes and their EXIF blocks, bare JPEG 2000 codestreams' comments, PDF (every object and cross-reference entry), and JPEGs whose first scan is not within their first bytes. Cheap (one small read), so it runs on the main
@@ -49,7 +51,8 @@ export async function needsShapeCheck(file: string): Promise<boolean> {
 export function needsShapeCheckOf(bytes: Buffer): boolean {
   if (isPsdHead(bytes) || isIsoHead(bytes) || isPngHead(bytes) || isGifHead(bytes) || isZipHead(bytes) || isRiffHead(bytes) || isFlacAt(bytes) || isId3Head(bytes) || isTiffHead(bytes) || isMatroskaHead(bytes) || isCompoundHead(bytes) || isPdfHead(bytes) || isJxlHead(bytes) || isJ2cHead(bytes) || isJp2Head(bytes)) return true;
   if (isJpegHead(bytes)) return jpegNeedsCheck(bytes) || declaresNamespaces(bytes);
-  return needsXmlCheck(bytes) || declaresNamespaces(bytes);
+  // PostScript's XMP may come after its first bytes (past a preview, fonts, a placed picture).
+  return needsXmlCheck(bytes) || declaresNamespaces(bytes) || isPostScriptHead(bytes);
 }
 
 /**

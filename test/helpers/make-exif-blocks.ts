@@ -69,6 +69,15 @@ export function jpegSegment(marker: number, payload: Buffer): Buffer {
 
 type Location = { id: number; method: number; extents: Array<[at: number, length: number]> };
 
+/** The bytes of a HEIF's item `id` stored in the file (its extents, put together). */
+export function heifItemBytes(file: Buffer, id: number): Buffer {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  const iloc = meta == null ? undefined : childBoxes(file, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
+  const item = iloc == null ? undefined : locations(file, iloc).find((l) => l.id === id && l.method === 0);
+  if (item == null) throw new Error(`no item ${id} stored in the file`);
+  return Buffer.concat(item.extents.map(([at, n]) => file.subarray(at, at + n)));
+}
+
 /** A HEIF `iloc` box's items, their extents as absolute offsets (base added). */
 function locations(b: Buffer, iloc: { at: number; size: number }): Location[] {
   const version = b[iloc.at + 8]!;

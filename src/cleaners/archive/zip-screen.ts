@@ -65,7 +65,7 @@ export async function checkZipXmlNamespaces(file: string): Promise<void> {
   const zip = await openZip(file, { validateEntrySizes: false, decodeStrings: false }).catch(() => null);
   if (zip == null) return;
   const tally = new XmpNamespaceTally("zip");
-  const budget = new ExifByteBudget(MAX_XML_MEMBER_BYTES, "zip XML members");
+  const budget = new ExifByteBudget(MAX_XML_MEMBER_BYTES, "zip", "inflated XML members");
   try {
     for await (const entry of zipEntries(zip)) {
       if (!XML_MEMBER.test((entry.fileName as unknown as Buffer).toString("latin1"))) continue;

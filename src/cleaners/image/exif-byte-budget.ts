@@ -10,9 +10,11 @@ import { TooComplexError } from "../errors.js";
 export class ExifByteBudget {
   private left: number;
 
+  /** `of` names what the bytes are in the refusal's log line ("XML streams"...). */
   constructor(
     readonly max: number,
     private readonly what: string,
+    private readonly of = "EXIF blocks",
   ) {
     this.left = max;
   }
@@ -20,7 +22,7 @@ export class ExifByteBudget {
   /** Counts `n` more bytes, refusing the file past the budget. */
   take(n: number): void {
     this.left -= n;
-    if (this.left < 0) throw new TooComplexError(`${this.what}: more than ${this.max} bytes of EXIF blocks`);
+    if (this.left < 0) throw this.refusal();
   }
 
   /**
@@ -33,10 +35,14 @@ export class ExifByteBudget {
     try {
       out = format === "zlib" ? zlib.inflateSync(data, options) : zlib.brotliDecompressSync(data, options);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new TooComplexError(`${this.what}: more than ${this.max} bytes of EXIF blocks`, err);
+      if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw this.refusal(err);
       return null;
     }
     this.take(out.length);
     return out;
+  }
+
+  private refusal(cause?: unknown): TooComplexError {
+    return new TooComplexError(`${this.what}: more than ${this.max} bytes of ${this.of}`, cause);
   }
 }

@@ -3,6 +3,7 @@ import type { FileBytes } from "../file-bytes.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
 import { boxAt } from "./heif-boxes.js";
 import { checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
+import { XmpNamespaceTally } from "../xmp-namespaces.js";
 
 /**
  * Bytes of EXIF items and of deflated items that the screen reads (all of an item's extents,
@@ -18,7 +19,8 @@ export const MAX_EXIF_ITEM_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_ITEM_BYTES_PAST_SIZE = 16 * 1024 * 1024;
 /** The items ExifTool puts together, by content type or item type (QuickTime.pm's HandleItemInfo). */
-const ASSEMBLED_ITEMS = new Set(["Exif", "application/rdf+xml", "jpeg", "uri "]);
+const XMP_ITEM = "application/rdf+xml";
+const ASSEMBLED_ITEMS = new Set(["Exif", XMP_ITEM, "jpeg", "uri "]);
 /** An item table (`iinf`, `iloc`) is read whole up to this size: real ones hold tens of items, a grid's tiles a few hundred. */
 const MAX_ITEM_TABLE_BYTES = 16 * 1024 * 1024;
 
@@ -42,19 +44,24 @@ interface Item {
  * place as a block of its own: twenty items sharing one maker note of 16,000 entries (197 kB) took
  * it 16 s and 390 MB. `metas` are where the children of each `meta` box lie. Items ExifTool does
  * not read (protected, in another file, of an unknown encoding) are not read either; only EXIF
- * items and deflated ones are read into memory.
+ * and XMP items and deflated ones are read into memory, the XMP items' namespace URIs counted (see
+ * xmp-namespaces.ts).
  */
 export async function checkHeifItems(src: FileBytes, metas: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
   const tally = new TiffTally(MAX_EXIF_ENTRIES);
-  const budget = { read: new ExifByteBudget(MAX_EXIF_ITEM_BYTES, "heif"), all: new ExifByteBudget(src.size + MAX_ITEM_BYTES_PAST_SIZE, "heif items") };
+  const xmp = new XmpNamespaceTally("heif");
+  const budget = { read: new ExifByteBudget(MAX_EXIF_ITEM_BYTES, "heif"), all: new ExifByteBudget(src.size + MAX_ITEM_BYTES_PAST_SIZE, "heif", "items put together") };
   for (const meta of metas) {
     const { items, idat } = await itemsOf(src, meta.from, meta.to);
     for (const item of items.values()) {
       const kind = item.contentType || item.type;
       if (kind == null || !ASSEMBLED_ITEMS.has(kind)) continue;
-      const data = await assembled(src, item, idat, budget, kind === "Exif");
+      const data = await assembled(src, item, idat, budget, kind === "Exif" || kind === XMP_ITEM);
       const block = kind === "Exif" && data != null ? exifBlockOf(data) : null;
       if (block != null) await checkTiffBytes(block, tally);
+      // Put together and inflated as ExifTool reads it: the stored bytes show neither (a deflated
+      // item of 20,000 namespace URIs, 170 kB, held ExifTool a minute).
+      if (kind === XMP_ITEM && data != null) xmp.scan(data);
     }
   }
 }

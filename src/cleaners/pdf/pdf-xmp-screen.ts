@@ -28,7 +28,7 @@ const MAX_XML_BYTES = 64 * 1024 * 1024;
 export async function checkPdfXmp(file: string, maxStreams: number): Promise<void> {
   const src = await FileBytes.open(file);
   const tally = new XmpNamespaceTally("pdf");
-  const budget = new ExifByteBudget(MAX_XML_BYTES, "pdf xml streams");
+  const budget = new ExifByteBudget(MAX_XML_BYTES, "pdf", "inflated XML streams");
   let streams = 0;
   try {
     for (let base = 0; base < src.size; base += WINDOW) {
