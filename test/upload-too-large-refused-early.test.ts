@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempFiles } from "./helpers/fuzz-proc.js";
-import { bytesReadBy, FORM_HEAD, rawUpload } from "./helpers/raw-upload.js";
+import { BOUNDARY, bytesReadBy, FORM_HEAD, rawUpload } from "./helpers/raw-upload.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 const MAX_FILE_MB = 4;
@@ -20,6 +20,23 @@ afterAll(async () => server?.stop());
 
 /** A chunk of a chunked body carrying `data`. */
 const asChunk = (data: Buffer): Buffer => Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from("\r\n")]);
+
+/**
+ * A chunked upload of `opening`, then `filler` again and again: the 413 must come soon after the
+ * limit (not at the end of what the client would send), the service reading no more than that.
+ */
+async function expectChunkedRefused(opening: Buffer, filler: Buffer): Promise<void> {
+  const readBefore = await bytesReadBy(server.process.pid!);
+  const upload = rawUpload(server, "/api/v1/extract", { "Transfer-Encoding": "chunked" });
+  if (opening.length > 0) upload.socket.write(asChunk(opening));
+  const sent = await upload.sendUntilAnswered(asChunk(filler), SEND_AT_MOST);
+  const answer = await upload.answer;
+  expect(answer.status).toBe(413);
+  expect(answer.body).toBe(TOO_LARGE);
+  expect(answer.closedByServer).toBe(true);
+  expect(sent).toBeLessThan(MAX_FILE_MB * 1024 * 1024 + 32 * 1024 * 1024);
+  expect((await bytesReadBy(server.process.pid!)) - readBefore).toBeLessThan(MAX_FILE_MB * 1024 * 1024 + 16 * 1024 * 1024);
+}
 
 describe("a body too large for the limit", () => {
   it("declared 3 GB: a 413 within a second, the body left unread, the connection closed", async () => {
@@ -51,18 +68,14 @@ describe("a body too large for the limit", () => {
   });
 
   it("chunked: a 413 once the file passes the limit, then the service stops reading and closes", async () => {
-    const readBefore = await bytesReadBy(server.process.pid!);
-    const upload = rawUpload(server, "/api/v1/extract", { "Transfer-Encoding": "chunked" });
-    upload.socket.write(asChunk(Buffer.from(FORM_HEAD)));
-    const sent = await upload.sendUntilAnswered(asChunk(CHUNK), SEND_AT_MOST);
-    const answer = await upload.answer;
-    expect(answer.status).toBe(413);
-    expect(answer.body).toBe(TOO_LARGE);
-    expect(answer.closedByServer).toBe(true);
-    // The answer came soon after the limit, not at the end of what the client would send.
-    expect(sent).toBeLessThan(MAX_FILE_MB * 1024 * 1024 + 32 * 1024 * 1024);
-    expect((await bytesReadBy(server.process.pid!)) - readBefore).toBeLessThan(MAX_FILE_MB * 1024 * 1024 + 16 * 1024 * 1024);
+    await expectChunkedRefused(Buffer.from(FORM_HEAD), CHUNK);
     expect(await tempFiles(server.dataDir)).toEqual([]);
+  });
+
+  it("chunked, with bytes the form parser skips (before the first part, after the last): a 413 once the body passes the bound", async () => {
+    const skipped = Buffer.alloc(256 * 1024, 0x41);
+    await expectChunkedRefused(Buffer.alloc(0), skipped);
+    await expectChunkedRefused(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n--${BOUNDARY}--\r\n`), skipped);
   });
 
   it("a key-less request declaring 3 GB is answered without reading the body either", async () => {
@@ -78,7 +91,7 @@ describe("a body too large for the limit", () => {
 
   it("a file within the limit, declared or chunked, is still read", async () => {
     const file = Buffer.alloc(MAX_FILE_MB * 1024 * 1024 - 1024, 7);
-    const form = Buffer.concat([Buffer.from(FORM_HEAD), file, Buffer.from(`\r\n--${"----exifapiraw"}--\r\n`)]);
+    const form = Buffer.concat([Buffer.from(FORM_HEAD), file, Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
     const declared = rawUpload(server, "/api/v1/extract", { "Content-Length": String(form.length) });
     declared.socket.write(form);
     expect((await declared.answer).status).toBe(200);

@@ -19,6 +19,7 @@ import { likelyFileType } from "../metadata/type-by-bytes.js";
 import type { Services } from "../services.js";
 import type { Room } from "../work-budget.js";
 import { parseBoolean, parseKeep, parseUnknownMembersOption, readRequestInput } from "./request-input.js";
+import { maxRequestBodyBytes } from "./request-body-bound.js";
 import { watchRequest } from "./request-deadline.js";
 import { untilAborted } from "./until-aborted.js";
 
@@ -33,6 +34,7 @@ import { untilAborted } from "./until-aborted.js";
  */
 export function makePipeline(app: FastifyInstance, services: Services) {
   const { config, temp, pool, workers, budget, blobs, cleanedFiles, extractions } = services;
+  const uploadBounds = { idleMs: config.UPLOAD_IDLE_SECONDS * 1000, totalMs: config.UPLOAD_TIMEOUT_SECONDS * 1000, maxBodyBytes: maxRequestBodyBytes(config.maxFileBytes) };
 
   /** Runs `work` on the request's file within the deadline and the budget, then removes the file. */
   async function withFile<T>(request: FastifyRequest, reply: FastifyReply, work: (job: Job) => Promise<T>): Promise<T> {
@@ -64,7 +66,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Intake: the upload (already streamed to a temp file) or the URL, fetched into one. */
   async function intake(request: FastifyRequest, signal: AbortSignal): Promise<{ file: LocalFile; options: Record<string, string> }> {
-    const input = await readRequestInput(request, temp, { idleMs: config.UPLOAD_IDLE_SECONDS * 1000, totalMs: config.UPLOAD_TIMEOUT_SECONDS * 1000 });
+    const input = await readRequestInput(request, temp, uploadBounds);
     if (input.source.kind === "file") {
       const f = input.source.file;
       return { file: { path: f.path, name: sanitizeFileName(f.clientName), size: f.size, unnamed: false, head: f.head }, options: input.options };

@@ -3,7 +3,7 @@ import { InvalidOptionError, parseKeepList, parseUnknownMembers } from "../clean
 import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { badRequest } from "../errors.js";
 import type { TempSpace } from "../intake/temp-space.js";
-import { readMultipart, type UploadedFile, type UploadTimes } from "../intake/upload.js";
+import { readMultipart, type UploadedFile, type UploadBounds } from "../intake/upload.js";
 
 export type Source = { kind: "file"; file: UploadedFile } | { kind: "url"; url: string };
 
@@ -17,13 +17,13 @@ export interface RequestInput {
  * Gathers exactly one source (a file, or a URL from the query, JSON body or form) and the
  * options, from every place the contract allows. The uploaded file, if any, is already on disk.
  */
-export async function readRequestInput(request: FastifyRequest, temp: TempSpace, times: UploadTimes): Promise<RequestInput> {
+export async function readRequestInput(request: FastifyRequest, temp: TempSpace, bounds: UploadBounds): Promise<RequestInput> {
   const options: Record<string, string> = {};
   mergeStrings(options, request.query, "query string");
 
   let file: UploadedFile | null = null;
   if (request.isMultipart()) {
-    const form = await readMultipart(request, temp, times);
+    const form = await readMultipart(request, temp, bounds);
     file = form.file;
     Object.assign(options, form.fields);
   } else if (request.body != null) {

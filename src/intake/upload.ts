@@ -23,10 +23,14 @@ export class UploadStalled extends Error {
   override readonly name = "UploadStalled";
 }
 
-/** How long an upload may pause, and take in all (UPLOAD_IDLE_SECONDS, UPLOAD_TIMEOUT_SECONDS). */
-export interface UploadTimes {
+/**
+ * How long an upload may pause, and take in all (UPLOAD_IDLE_SECONDS, UPLOAD_TIMEOUT_SECONDS), and
+ * the most its body may weigh (a form whose file is within the size limit).
+ */
+export interface UploadBounds {
   idleMs: number;
   totalMs: number;
+  maxBodyBytes: number;
 }
 
 export interface MultipartInput {
@@ -47,11 +51,11 @@ export class UploadTooLarge extends Error {
  * On any failure the temp file is removed before the error goes up (the error handler maps
  * @fastify/multipart's codes to the contract's sentences).
  */
-export async function readMultipart(request: FastifyRequest, temp: TempSpace, times: UploadTimes): Promise<MultipartInput> {
+export async function readMultipart(request: FastifyRequest, temp: TempSpace, bounds: UploadBounds): Promise<MultipartInput> {
   checkBoundary(request.headers["content-type"]);
   const fields: Record<string, string> = {};
   let file: UploadedFile | null = null;
-  const unwatch = watchPace(request, times);
+  const unwatch = watchBody(request, bounds);
   try {
     for await (const part of request.parts()) {
       if (part.type === "field") {
@@ -86,24 +90,35 @@ export async function readMultipart(request: FastifyRequest, temp: TempSpace, ti
 }
 
 /**
- * Fails an upload that pauses longer than `idleMs` (no byte on its socket) or lasts longer than
- * `totalMs`: the error goes to the form parser as the request's own, which stops parsing, hands it
- * to the part being written (the temp file then goes) or to the wait for the next part, and leaves
- * the socket open for the answer. A client trickling a byte now and then would otherwise hold its
- * connection and temp file until the server's request timeout.
+ * Fails an upload that pauses longer than `idleMs` (no byte on its socket), lasts longer than
+ * `totalMs`, or whose body passes `maxBodyBytes` (bytes before the first part or after the last,
+ * which the form parser skips without end): the error goes to the form parser as the request's
+ * own, which stops parsing, hands it to the part being written (the temp file then goes) or to the
+ * wait for the next part, and leaves the socket open for the answer. A client trickling a byte now
+ * and then would otherwise hold its connection and temp file until the server's request timeout.
  */
-function watchPace(request: FastifyRequest, times: UploadTimes): () => void {
+function watchBody(request: FastifyRequest, bounds: UploadBounds): () => void {
   const req = request.raw;
-  const fail = (reason: string): void => {
-    req.emit("error", new UploadStalled(reason));
+  let failed = false;
+  const fail = (err: Error): void => {
+    if (failed) return;
+    failed = true;
+    req.emit("error", err);
   };
-  const onIdle = (): void => fail(`the upload stalled (no data for ${times.idleMs / 1000} seconds)`);
+  const onIdle = (): void => fail(new UploadStalled(`the upload stalled (no data for ${bounds.idleMs / 1000} seconds)`));
   // On the request, not its socket: Node destroys a socket whose timeout nobody but the socket hears.
-  req.setTimeout(times.idleMs, onIdle);
-  const total = setTimeout(() => fail(`the upload took longer than ${times.totalMs / 1000} seconds`), times.totalMs);
+  req.setTimeout(bounds.idleMs, onIdle);
+  const total = setTimeout(() => fail(new UploadStalled(`the upload took longer than ${bounds.totalMs / 1000} seconds`)), bounds.totalMs);
+  let received = 0;
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > bounds.maxBodyBytes) fail(new UploadTooLarge("past the most a form may weigh"));
+  };
+  req.on("data", onData);
   return () => {
     clearTimeout(total);
     req.off("timeout", onIdle);
+    req.off("data", onData);
     req.socket.setTimeout(0);
   };
 }
