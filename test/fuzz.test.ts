@@ -61,6 +61,8 @@ async function attempt(seed: Seed, bytes: Buffer, endpoint: "extract" | "remove"
     const dl = await fetch(String(body["downloadUrl"]));
     if (dl.status !== 200) return `download answered ${dl.status}`;
     const cleaned = Buffer.from(await dl.arrayBuffer());
+    const content = seed.content?.(cleaned);
+    if (content != null) cleaned.fill(0, content.start, content.end);
     const hits = await findMarker(cleaned, marker);
     if (hits.length > 0) return `remove handed back a file still holding the marker: ${hits.join("; ")}`;
   }

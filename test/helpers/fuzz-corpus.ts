@@ -19,6 +19,22 @@ export interface Seed {
    * some text the specification shows). Its marker is checked by its own tests.
    */
   answersOnly?: true;
+  /**
+   * Where a copy keeps what its own structure calls content, left out of the marker check. PSD:
+   * a mutated section length (a zero run over the layer section's) makes what were layer records
+   * the composite image's raw pixels, which every reader shows and a cleaner must keep.
+   */
+  content?: (copy: Buffer) => { start: number; end: number } | null;
+}
+
+/** A PSD's composite image data: everything after its header and three length-prefixed sections. */
+function psdImageData(copy: Buffer): { start: number; end: number } | null {
+  let at = 26;
+  for (let section = 0; section < 3; section++) {
+    if (at + 4 > copy.length) return null;
+    at += 4 + copy.readUInt32BE(at);
+  }
+  return at < copy.length ? { start: at, end: copy.length } : null;
 }
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
@@ -48,7 +64,7 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
   for (const [name, make] of makers) {
     const sub = await fs.mkdtemp(path.join(dir, "seed-"));
     const made = await make(sub);
-    seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made });
+    seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made, ...(name.endsWith(".psd") ? { content: psdImageData } : {}) });
   }
   // An RTF as LibreOffice writes it, with Word's metadata groups added (make-rtf.ts).
   const rtf = await makeMarkedRtf(await fs.mkdtemp(path.join(dir, "seed-")), { marker, note: `${marker}Note`, gone: `${marker}Gone`, inserted: "Inserted" });
