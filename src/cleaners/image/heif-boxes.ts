@@ -90,11 +90,44 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     const parent = path[path.length - 1];
     if (isPadding(box.type)) buf.fill(0, pos + box.headerSize, end);
     else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
+    else if (box.type === "iinf" && parent === "meta") forgetXmpEncodings(buf, pos + box.headerSize, end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
     else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
     else if (parent === "ipco") scrubProperty(buf, pos, box, dropIcc, result);
     pos = end;
   }
+}
+
+/**
+ * ExifTool's rewrite empties an XMP item but keeps the content encoding its `infe` declares, and
+ * libheif 1.15 never returns from inflating an empty deflated item (heif-convert and ImageMagick
+ * hang on such a copy): an XMP item's encoding becomes the empty string, zeros of the same length.
+ */
+function forgetXmpEncodings(buf: Buffer, payload: number, end: number): void {
+  // `iinf` is a full box: version and flags, then an entry count of 16 bits (version 0) or 32.
+  for (let pos = payload + 4 + (buf[payload] === 0 ? 2 : 4); pos < end; ) {
+    const entry = boxAt(buf, pos, end - pos);
+    if (entry == null) throw damaged("an item information entry is cut short");
+    if (entry.type === "infe") {
+      const encoding = xmpEncodingRange(buf, pos + entry.headerSize, pos + entry.size);
+      if (encoding != null) buf.fill(0, encoding[0], encoding[1]);
+    }
+    pos += entry.size;
+  }
+}
+
+/** Where the content encoding of an `infe` (version 2 or 3) of an XMP item lies, if it has one. */
+function xmpEncodingRange(buf: Buffer, payload: number, end: number): [number, number] | null {
+  const version = buf[payload];
+  if (version !== 2 && version !== 3) return null;
+  const type = payload + 4 + (version === 2 ? 2 : 4) + 2;
+  if (type + 4 > end || buf.toString("latin1", type, type + 4) !== "mime") return null;
+  const nameEnd = buf.indexOf(0, type + 4);
+  if (nameEnd < 0 || nameEnd >= end) return null;
+  const contentTypeEnd = buf.indexOf(0, nameEnd + 1);
+  if (contentTypeEnd < 0 || contentTypeEnd >= end || buf.toString("latin1", nameEnd + 1, contentTypeEnd) !== "application/rdf+xml") return null;
+  const encodingEnd = buf.indexOf(0, contentTypeEnd + 1);
+  return [contentTypeEnd + 1, encodingEnd < 0 || encodingEnd > end ? end : encodingEnd];
 }
 
 /** One item property (the box at `at`) as heif-boxes.ts leaves it. */
