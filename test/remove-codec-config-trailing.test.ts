@@ -7,6 +7,7 @@ import { streamHash } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { identificationSeiNal } from "./helpers/make-sei.js";
 import { appendInside, replacePayload } from "./helpers/plant-boxes.js";
+import { withUnitTails } from "./helpers/plant-nal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
@@ -139,7 +140,7 @@ describe("bytes past the fields of an avcC/hvcC/av1C", () => {
       return file;
     };
     const plain = await streamHash(await muxed("sps-plain.mp4"), "0:V", true);
-    const planted = withSpsTailsInStream(await fs.readFile(raw), Buffer.from(` ${marker}`, "latin1"));
+    const planted = withUnitTails(await fs.readFile(raw), "h264", [7], Buffer.from(` ${marker}`, "latin1"));
     expect(planted.count).toBeGreaterThanOrEqual(4);
     await fs.writeFile(raw, planted.stream);
     const file = await muxed("sps-in-band.mp4");
@@ -210,24 +211,4 @@ function withSpsTail(avcc: Buffer, tail: Buffer): Buffer {
   const out = Buffer.concat([avcc.subarray(0, 8 + size), tail, avcc.subarray(8 + size)]);
   out.writeUInt16BE(size + tail.length, 6);
   return out;
-}
-
-/** An H.264 Annex B stream with `tail` appended to every SPS (before the next start code), and how many there were. */
-function withSpsTailsInStream(stream: Buffer, tail: Buffer): { stream: Buffer; count: number } {
-  const parts: Buffer[] = [];
-  let last = 0;
-  let count = 0;
-  let inSps = false;
-  for (let i = 0; i + 3 < stream.length; i++) {
-    if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
-    const at = stream[i - 1] === 0 ? i - 1 : i;
-    if (inSps) {
-      parts.push(stream.subarray(last, at), tail);
-      last = at;
-      count++;
-    }
-    inSps = (stream[i + 3]! & 0x1f) === 7;
-  }
-  parts.push(stream.subarray(last));
-  return { stream: Buffer.concat(parts), count };
 }

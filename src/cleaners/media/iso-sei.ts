@@ -1,6 +1,6 @@
 import fsp, { type FileHandle } from "node:fs/promises";
-import { spsLength } from "./h264-sps.js";
 import type { Range } from "./iso-samples.js";
+import { ParameterSetTails } from "./parameter-set-tails.js";
 import { forEachRange } from "./range-windows.js";
 import { type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
 
@@ -13,17 +13,8 @@ export interface NalTrack {
   samples: Range[];
 }
 
-const NAL_SPS = 7;
-
 /** A sample larger than this is not walked here (left to ffmpeg's scan). */
 const MAX_SAMPLE = 64 * 1024 * 1024;
-
-/** The bytes of an H.264 SPS after its stop bit's byte (`spsLength`), as offsets in the unit; null when there are none. */
-function spsTail(nal: Buffer, codec: SeiCodec): { from: number; to: number } | null {
-  if (codec !== "h264") return null;
-  const kept = spsLength(nal);
-  return kept == null || kept === nal.length ? null : { from: kept, to: nal.length };
-}
 
 function isSei(nal: Buffer, codec: SeiCodec): boolean {
   const b = nal[0] ?? 0;
@@ -50,25 +41,23 @@ export interface SampleSei {
 /**
  * The SEI user data of one track's samples, overwritten in place where the sample tables say the
  * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream), and the bytes
- * a writer appended to an H.264 SPS the samples repeat (as `avc3` streams and cameras do) zeroed
- * after its stop bit. Resolves to the messages removed and the samples changed, or null, having
- * written nothing, when a sample's NAL lengths do not add up to it: that stream is left to the
- * ffmpeg scan.
+ * a writer appended to a parameter set the samples repeat (as `avc3` and `hev1` streams and
+ * cameras do) zeroed after its last field (`ParameterSetTails`). Resolves to the messages removed
+ * and the samples changed, or null, having written nothing, when a sample's NAL lengths do not
+ * add up to it: that stream is left to the ffmpeg scan.
  */
 export async function removeSampleSeiUserData(file: string, track: NalTrack): Promise<SampleSei | null> {
   const fh = await fsp.open(file, "r+");
   try {
     const patches: Array<{ at: number; bytes: Buffer }> = [];
     const changed: Range[] = [];
+    const tails = new ParameterSetTails(track.codec);
     let messages = 0;
-    const read = await forEachUnit(fh, track, (nal, at, sample) => {
-      const tail = spsTail(nal, track.codec);
-      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : null;
-      if (tail != null) patches.push({ at: at + tail.from, bytes: Buffer.alloc(tail.to - tail.from) });
-      else if (clean != null) {
-        messages += userDataCount(nal, track.codec);
-        patches.push({ at, bytes: clean });
-      } else return;
+    const read = await forEachUnit(fh, track, tails, (nal, at, sample) => {
+      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : tails.zeroed(nal);
+      if (clean == null) return;
+      messages += userDataCount(nal, track.codec);
+      patches.push({ at, bytes: clean });
       if (changed[changed.length - 1] !== sample) changed.push(sample);
     });
     if (!read) return null;
@@ -79,13 +68,14 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
   }
 }
 
-/** The SEI user-data messages and SPS tails left in the samples of `track` in `file`; null when a sample's NAL lengths do not add up. */
+/** The SEI user-data messages and parameter set tails left in the samples of `track` in `file`; null when a sample's NAL lengths do not add up. */
 export async function seiUserDataLeft(file: string, track: NalTrack): Promise<number | null> {
   const fh = await fsp.open(file, "r");
   try {
     let left = 0;
-    const read = await forEachUnit(fh, track, (nal) => {
-      left += (isSei(nal, track.codec) ? userDataCount(nal, track.codec) : 0) + (spsTail(nal, track.codec) == null ? 0 : 1);
+    const tails = new ParameterSetTails(track.codec);
+    const read = await forEachUnit(fh, track, tails, (nal) => {
+      left += isSei(nal, track.codec) ? userDataCount(nal, track.codec) : tails.kept(nal) == null ? 0 : 1;
     });
     return read ? left : null;
   } finally {
@@ -94,11 +84,11 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
 }
 
 /**
- * Hands every SEI NAL unit and H.264 SPS of the track's samples to `onUnit` (trailing zeros cut,
- * with its place in the file and its sample), reading the samples a window at a time. False when
- * a sample is too large or its NAL lengths do not add up to it.
+ * Hands every SEI NAL unit and parameter set (`tails.holds`) of the track's samples to `onUnit`
+ * (trailing zeros cut, with its place in the file and its sample), reading the samples a window
+ * at a time. False when a sample is too large or its NAL lengths do not add up to it.
  */
-async function forEachUnit(fh: FileHandle, track: NalTrack, onUnit: (nal: Buffer, at: number, sample: Range) => void): Promise<boolean> {
+async function forEachUnit(fh: FileHandle, track: NalTrack, tails: ParameterSetTails, onUnit: (nal: Buffer, at: number, sample: Range) => void): Promise<boolean> {
   return forEachRange(fh, track.samples, MAX_SAMPLE, (window, start, end, sample) => {
     for (let pos = start; pos < end; ) {
       const from = pos + track.lengthSize;
@@ -106,7 +96,7 @@ async function forEachUnit(fh: FileHandle, track: NalTrack, onUnit: (nal: Buffer
       const length = window.readUIntBE(pos, track.lengthSize);
       if (from + length > end) return false;
       const nal = trimmed(window.subarray(from, from + length));
-      if (isSei(nal, track.codec) || (track.codec === "h264" && (nal[0]! & 0x1f) === NAL_SPS)) onUnit(nal, sample.start + from - start, sample);
+      if (isSei(nal, track.codec) || tails.holds(nal)) onUnit(nal, sample.start + from - start, sample);
       pos = from + length;
     }
     return true;
@@ -123,7 +113,7 @@ export function nalLengthSize(config: Buffer, codec: SeiCodec): number | null {
 
 /** An `avcC`/`hvcC` record as `cleanNalConfig` leaves it. */
 export interface CleanedConfig {
-  /** The record, the same length, with the SEI user data of its NAL arrays overwritten (and an avcC's SPS cut to their stop bits, `withShortSps`). */
+  /** The record, the same length, with the SEI user data of its NAL arrays overwritten (and its parameter sets cut after their last fields, `withShortParameterSets`). */
   record: Buffer;
   messages: number;
   /** Where the fields of the record end: what follows is no part of it. */
@@ -145,18 +135,19 @@ export function cleanNalConfig(record: Buffer, codec: SeiCodec): CleanedConfig |
 function cleanHvcc(record: Buffer): CleanedConfig | null {
   if (record.length < 23) return null;
   const out = Buffer.from(record);
+  const units: number[] = [];
   let messages = 0;
   let pos = 23;
   for (let a = 0; a < out[22]!; a++) {
     if (pos + 3 > out.length) return null;
     const count = out.readUInt16BE(pos + 1);
     pos += 3;
-    const units = nalArray(out, pos, count);
-    if (units == null) return null;
-    messages += cleanUnits(out, pos, units, "hevc");
-    pos = units;
+    const end = nalArray(out, pos, count, units);
+    if (end == null) return null;
+    messages += cleanUnits(out, pos, end, "hevc");
+    pos = end;
   }
-  return { record: out, messages, length: pos };
+  return { ...withShortParameterSets(out, units, pos, "hevc"), messages };
 }
 
 /** Profiles (Baseline, Main, Extended) whose `avcC` ends after the PPS; the others' may go on with the chroma format, bit depths and SPS extensions (ISO/IEC 14496-15 5.3.3.1.2). */
@@ -170,13 +161,14 @@ const PROFILES_WITHOUT_EXTENSION = new Set([66, 77, 88]);
 function cleanAvcc(record: Buffer): CleanedConfig | null {
   if (record.length < 7) return null;
   const out = Buffer.from(record);
+  const units: number[] = [];
   let messages = 0;
   let pos = 5;
   // The SPS count is the low 5 bits of its byte, the PPS count a whole byte.
   for (const countMask of [0x1f, 0xff]) {
     const count = out[pos];
     if (count == null) return null;
-    const end = nalArray(out, pos + 1, count & countMask);
+    const end = nalArray(out, pos + 1, count & countMask, units);
     if (end == null) return null;
     messages += cleanUnits(out, pos + 1, end, "h264");
     pos = end;
@@ -185,22 +177,25 @@ function cleanAvcc(record: Buffer): CleanedConfig | null {
   // anything else there is no field that a decoder reads.
   const extension = pos + 4 <= out.length && !PROFILES_WITHOUT_EXTENSION.has(out[1]!) && reservedBitsSet(out, pos) ? nalArray(out, pos + 4, out[pos + 3]!) : null;
   if (extension != null) messages += cleanUnits(out, pos + 4, extension, "h264");
-  return { ...withShortSps(out, extension ?? pos), messages };
+  return { ...withShortParameterSets(out, units, extension ?? pos, "h264"), messages };
 }
 
 /**
- * The `avcC` with each SPS cut after the byte of its stop bit (`spsLength`: what a writer
- * appends to the unit no decoder reads), what follows moved up to it, and zeros after the
- * fields, which end earlier by the bytes cut.
+ * `record` with each parameter set among its units at `units` (each after a 16-bit length, in
+ * the record's order) cut after its last field (`ParameterSetTails`: what a writer appends to the
+ * unit no decoder reads), its length made to match and what follows moved up to it, and zeros
+ * after the record's fields, which end `length` less the bytes cut.
  */
-function withShortSps(record: Buffer, length: number): { record: Buffer; length: number } {
-  const parts: Buffer[] = [record.subarray(0, 6)];
-  let pos = 6;
-  for (let n = 0; n < (record[5]! & 0x1f); n++) {
-    const size = record.readUInt16BE(pos);
-    const kept = spsLength(record.subarray(pos + 2, pos + 2 + size)) ?? size;
-    parts.push(Buffer.from([kept >> 8, kept & 0xff]), record.subarray(pos + 2, pos + 2 + kept));
-    pos += 2 + size;
+function withShortParameterSets(record: Buffer, units: readonly number[], length: number, codec: SeiCodec): { record: Buffer; length: number } {
+  const tails = new ParameterSetTails(codec);
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (const at of units) {
+    const size = record.readUInt16BE(at);
+    const kept = tails.kept(record.subarray(at + 2, at + 2 + size));
+    if (kept == null) continue;
+    parts.push(record.subarray(pos, at), Buffer.from([kept.length >> 8, kept.length & 0xff]), kept);
+    pos = at + 2 + size;
   }
   parts.push(record.subarray(pos, length));
   const fields = Buffer.concat(parts);
@@ -212,11 +207,15 @@ function reservedBitsSet(buf: Buffer, at: number): boolean {
   return (buf[at]! & 0xfc) === 0xfc && (buf[at + 1]! & 0xf8) === 0xf8 && (buf[at + 2]! & 0xf8) === 0xf8;
 }
 
-/** Where an array of `count` NAL units, each after a 16-bit length, that starts at `from` ends; null when it runs past the buffer. */
-function nalArray(buf: Buffer, from: number, count: number): number | null {
+/**
+ * Where an array of `count` NAL units, each after a 16-bit length, that starts at `from` ends
+ * (the place of each unit's length added to `units`); null when it runs past the buffer.
+ */
+function nalArray(buf: Buffer, from: number, count: number, units: number[] = []): number | null {
   let pos = from;
   for (let n = 0; n < count; n++) {
     if (pos + 2 > buf.length) return null;
+    units.push(pos);
     pos += 2 + buf.readUInt16BE(pos);
     if (pos > buf.length) return null;
   }

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
+import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
 
 /**
@@ -40,11 +41,14 @@ export function isSeiCodec(codec: string): codec is SeiCodec {
  */
 export type StreamSpec = string;
 
-/** The SEI NAL units of one video stream (prefix and suffix for HEVC), header included. */
+/**
+ * The SEI NAL units of one video stream (prefix and suffix for HEVC) and its parameter sets (for
+ * HEVC its VPS too), header included, in stream order.
+ */
 export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
-  // mp4toannexb first: it also brings the headers' (hvcC) NAL units into the stream.
-  const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6" : "hevc_mp4toannexb,filter_units=pass_types=39-40";
+  // mp4toannexb first: it also brings the headers' (avcC, hvcC) NAL units into the stream.
+  const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6-8" : "hevc_mp4toannexb,filter_units=pass_types=32-34|39-40";
   const r = await runFfmpeg([src], [
     "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
     "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
@@ -198,8 +202,9 @@ function fillTo(kept: readonly number[], target: number): Buffer | null {
 /**
  * Removes the user data from the SEI of one H.264/HEVC stream of `output`, read from `source`
  * (the same stream, before the remux: its SEI bytes are what the remux copied), patching the
- * bytes `pieces` gives: where the output's container keeps that stream. Resolves to the number of
- * user-data messages removed; checks that none is left.
+ * bytes `pieces` gives: where the output's container keeps that stream. The bytes a writer
+ * appended to the parameter sets the samples repeat (`ParameterSetTails`) are zeroed there the
+ * same way. Resolves to the number of user-data messages removed; checks that none is left.
  */
 export async function removeSeiUserData(
   source: MediaSource,
@@ -211,9 +216,10 @@ export async function removeSeiUserData(
   workDir: string,
 ): Promise<number> {
   const patches = new Map<string, Patch>();
+  const tails = new ParameterSetTails(codec);
   let messages = 0;
   for (const nal of await seiUnits(source, sourceStream, codec, workDir)) {
-    const to = withoutUserData(nal, codec);
+    const to = patchedTail(tails, nal) ?? withoutUserData(nal, codec);
     if (to == null) continue;
     messages += userDataCount(nal, codec);
     patches.set(nal.toString("hex"), { from: Buffer.from(nal), to });
@@ -224,13 +230,28 @@ export async function removeSeiUserData(
   return messages;
 }
 
-/** Reads the copy's SEI again: no user data may be left in it. */
+/**
+ * A parameter set is patched wherever its bytes are found, so one too short to be told from a few
+ * bytes of picture data is left alone: the bytes past its fields are then too few to say anything.
+ */
+const MIN_PATCHED_PARAMETER_SET = 8;
+
+/** The same-length replacement of a parameter set with bytes past its fields (`ParameterSetTails`), or null. */
+function patchedTail(tails: ParameterSetTails, nal: Buffer): Buffer | null {
+  const to = tails.zeroed(nal); // an SPS is read whatever its length: a PPS after it is read with it
+  return nal.length < MIN_PATCHED_PARAMETER_SET ? null : to;
+}
+
+/** Reads the copy's SEI and parameter sets again: no user data and no bytes past a parameter set's fields may be left in them. */
 async function expectNoSeiUserData(output: MediaSource, outputStream: StreamSpec, codec: SeiCodec, workDir: string): Promise<void> {
-  const left = (await seiUnits(output, outputStream, codec, workDir)).reduce((n, nal) => n + userDataCount(nal, codec), 0);
-  if (left > 0) {
+  const tails = new ParameterSetTails(codec);
+  const units = await seiUnits(output, outputStream, codec, workDir);
+  const left = units.reduce((n, nal) => n + userDataCount(nal, codec), 0);
+  const tailed = units.filter((nal) => patchedTail(tails, nal) != null).length;
+  if (left > 0 || tailed > 0) {
     throw new BadFileError(
       "The video stream's encoder information could not be removed.",
-      new Error(`${left} SEI user-data message(s) left in ${codec} stream ${outputStream} of the copy`),
+      new Error(`${left} SEI user-data message(s) and ${tailed} parameter set(s) with bytes past their fields left in ${codec} stream ${outputStream} of the copy`),
     );
   }
 }
