@@ -124,6 +124,38 @@ export interface ExtraItem {
   contentType?: string;
   encoding?: string;
   extents: Array<[at: number, length: number]>;
+  /**
+   * The version of its `infe` (2 unless said): versions 0 and 1 have no item type, only the name,
+   * content type and encoding (`type` is then left out).
+   */
+  infeVersion?: 0 | 1 | 2;
+  /** Describes the primary picture (a `cdsc` reference to it, as ExifTool and cameras write for EXIF and XMP). */
+  describes?: boolean;
+}
+
+/** An item's `infe` box (id 1000 + `i`, protection 0, no name). */
+function infeBox(it: ExtraItem, i: number): Buffer {
+  const version = it.infeVersion ?? 2;
+  const head = Buffer.alloc(version === 2 ? 12 : 8);
+  head[0] = version;
+  head.writeUInt16BE(1000 + i, 4);
+  if (version === 2) head.write(it.type, 8, "latin1");
+  const strings = version < 2 || it.type === "mime" ? `\0${it.contentType ?? ""}\0${it.encoding ?? ""}\0` : "\0";
+  return box("infe", Buffer.concat([head, Buffer.from(strings, "latin1")]));
+}
+
+type FoundBox = { at: number; size: number } | undefined;
+
+/**
+ * `iref` (version 0) with a `cdsc` reference from each item that describes the primary picture
+ * (`pitm`'s), added to those of `old` (or none); null when no item does.
+ */
+function irefWith(file: Buffer, old: FoundBox, pitm: FoundBox, items: ExtraItem[]): Buffer | null {
+  if (!items.some((it) => it.describes === true)) return null;
+  if (pitm == null || file[pitm.at + 8] !== 0 || (old != null && file[old.at + 8] !== 0)) throw new Error("no pitm or iref box of version 0");
+  const primary = file.readUInt16BE(pitm.at + 12);
+  const added = items.flatMap((it, i) => (it.describes === true ? [box("cdsc", Buffer.from([(1000 + i) >> 8, (1000 + i) & 255, 0, 1, primary >> 8, primary & 255]))] : []));
+  return box("iref", Buffer.concat([old == null ? Buffer.alloc(4) : file.subarray(old.at + 8, old.at + old.size), ...added]));
 }
 
 /**
@@ -138,16 +170,11 @@ export function heifWithItems(file: Buffer, items: ExtraItem[], tail: Buffer): B
   const children = childBoxes(file, meta.at + 12, metaEnd);
   const iinf = children.find((x) => x.type === "iinf");
   const iloc = children.find((x) => x.type === "iloc");
+  const iref = children.find((x) => x.type === "iref");
   if (iinf == null || iloc == null || file[iinf.at + 8] !== 0) throw new Error("no iinf (version 0) or iloc box");
   const entries = childBoxes(file, iinf.at + 14, iinf.at + iinf.size).map((e) => file.subarray(e.at, e.at + e.size));
-  for (const [i, it] of items.entries()) {
-    const infe = Buffer.alloc(12); // version 2, id, protection 0, type, then the name
-    infe[0] = 2;
-    infe.writeUInt16BE(1000 + i, 4);
-    infe.write(it.type, 8, "latin1");
-    const strings = it.type === "mime" ? `\0${it.contentType ?? ""}\0${it.encoding ?? ""}\0` : "\0";
-    entries.push(box("infe", Buffer.concat([infe, Buffer.from(strings, "latin1")])));
-  }
+  entries.push(...items.map(infeBox));
+  const newIref = irefWith(file, iref, children.find((x) => x.type === "pitm"), items);
   const count = Buffer.alloc(2);
   count.writeUInt16BE(entries.length);
   const newIinf = box("iinf", Buffer.concat([Buffer.alloc(4), count, ...entries]));
@@ -171,8 +198,9 @@ export function heifWithItems(file: Buffer, items: ExtraItem[], tail: Buffer): B
     }
     return box("iloc", Buffer.concat(parts));
   };
+  const kept = (c: NonNullable<FoundBox>): Buffer => (c === iref && newIref != null ? newIref : file.subarray(c.at, c.at + c.size));
   const metaWith = (newIloc: Buffer): Buffer =>
-    box("meta", Buffer.concat([file.subarray(meta.at + 8, meta.at + 12), ...children.map((c) => (c === iinf ? newIinf : c === iloc ? newIloc : file.subarray(c.at, c.at + c.size)))]));
+    box("meta", Buffer.concat([file.subarray(meta.at + 8, meta.at + 12), ...children.map((c) => (c === iinf ? newIinf : c === iloc ? newIloc : kept(c))), ...(iref == null && newIref != null ? [newIref] : [])]));
   const shift = metaWith(ilocAt(0, 0)).length - meta.size;
   const newMeta = metaWith(ilocAt(file.length + shift + 8, shift));
   return Buffer.concat([file.subarray(0, meta.at), newMeta, file.subarray(metaEnd), box("mdat", tail)]);

@@ -2,6 +2,8 @@ import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { av1ConfigPadded } from "../media/av1-config.js";
 import { cleanNalConfig } from "../media/iso-sei.js";
+import { boxAt, type Box } from "./box-at.js";
+import { itemInfoEntries, XMP_MIME } from "./heif-item-info.js";
 
 /** Where a `hdlr` box's name starts in its payload: after version and flags, pre_defined, handler type and 12 reserved bytes. */
 const HANDLER_NAME = 24;
@@ -59,29 +61,6 @@ export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<Sc
   return result;
 }
 
-export interface Box {
-  type: string;
-  headerSize: number;
-  size: number;
-}
-
-/** The box whose header starts at `at`, within `room` bytes; null when it does not fit. */
-export function boxAt(buf: Buffer, at: number, room: number): Box | null {
-  if (at + 8 > buf.length) return null;
-  let size = buf.readUInt32BE(at);
-  const type = buf.toString("latin1", at + 4, at + 8);
-  let headerSize = 8;
-  if (size === 1) {
-    if (at + 16 > buf.length) return null;
-    size = Number(buf.readBigUInt64BE(at + 8));
-    headerSize = 16;
-  } else if (size === 0) {
-    size = room;
-  }
-  if (size < headerSize || size > room) return null;
-  return { type, headerSize, size };
-}
-
 function scrubChildren(buf: Buffer, from: number, to: number, path: readonly string[], dropIcc: boolean, result: ScrubResult): void {
   for (let pos = from; pos < to; ) {
     const box = boxAt(buf, pos, to - pos);
@@ -102,32 +81,15 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
  * ExifTool's rewrite empties an XMP item but keeps the content encoding its `infe` declares, and
  * libheif 1.15 never returns from inflating an empty deflated item (heif-convert and ImageMagick
  * hang on such a copy): an XMP item's encoding becomes the empty string, zeros of the same length.
+ * Versions 0 and 1 of `infe` too: ExifTool empties their items as well (a type name is no part of
+ * them), and a reader that inflates by the encoding alone would loop on those.
  */
-function forgetXmpEncodings(buf: Buffer, payload: number, end: number): void {
-  // `iinf` is a full box: version and flags, then an entry count of 16 bits (version 0) or 32.
-  for (let pos = payload + 4 + (buf[payload] === 0 ? 2 : 4); pos < end; ) {
-    const entry = boxAt(buf, pos, end - pos);
+function forgetXmpEncodings(buf: Buffer, from: number, to: number): void {
+  for (const entry of itemInfoEntries(buf, from, to)) {
     if (entry == null) throw damaged("an item information entry is cut short");
-    if (entry.type === "infe") {
-      const encoding = xmpEncodingRange(buf, pos + entry.headerSize, pos + entry.size);
-      if (encoding != null) buf.fill(0, encoding[0], encoding[1]);
-    }
-    pos += entry.size;
+    const content = entry.fields?.content;
+    if (entry.fields?.name.terminated && content?.type.terminated && content.type.value === XMP_MIME) buf.fill(0, content.encoding.from, content.encoding.to);
   }
-}
-
-/** Where the content encoding of an `infe` (version 2 or 3) of an XMP item lies, if it has one. */
-function xmpEncodingRange(buf: Buffer, payload: number, end: number): [number, number] | null {
-  const version = buf[payload];
-  if (version !== 2 && version !== 3) return null;
-  const type = payload + 4 + (version === 2 ? 2 : 4) + 2;
-  if (type + 4 > end || buf.toString("latin1", type, type + 4) !== "mime") return null;
-  const nameEnd = buf.indexOf(0, type + 4);
-  if (nameEnd < 0 || nameEnd >= end) return null;
-  const contentTypeEnd = buf.indexOf(0, nameEnd + 1);
-  if (contentTypeEnd < 0 || contentTypeEnd >= end || buf.toString("latin1", nameEnd + 1, contentTypeEnd) !== "application/rdf+xml") return null;
-  const encodingEnd = buf.indexOf(0, contentTypeEnd + 1);
-  return [contentTypeEnd + 1, encodingEnd < 0 || encodingEnd > end ? end : encodingEnd];
 }
 
 /** One item property (the box at `at`) as heif-boxes.ts leaves it. */

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { heifShapeHolds } from "../proof/heif-proof.js";
-import { boxAt, scrubHeifBoxes, zeroRange } from "./heif-boxes.js";
+import { boxAt } from "./box-at.js";
+import { scrubHeifBoxes, zeroRange } from "./heif-boxes.js";
 import { type HeifItems, type ReadMode, readHeifItems } from "./heif-items.js";
 
 /** A `meta` box larger than this is left to ExifTool. */

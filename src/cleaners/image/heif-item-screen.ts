@@ -1,7 +1,8 @@
 import { TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
-import { boxAt } from "./heif-boxes.js";
+import { boxAt } from "./box-at.js";
+import { itemInfoEntries, XMP_MIME } from "./heif-item-info.js";
 import { checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 import { XmpNamespaceTally } from "../xmp-namespaces.js";
 
@@ -19,8 +20,7 @@ export const MAX_EXIF_ITEM_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_ITEM_BYTES_PAST_SIZE = 16 * 1024 * 1024;
 /** The items ExifTool puts together, by content type or item type (QuickTime.pm's HandleItemInfo). */
-const XMP_ITEM = "application/rdf+xml";
-const ASSEMBLED_ITEMS = new Set(["Exif", XMP_ITEM, "jpeg", "uri "]);
+const ASSEMBLED_ITEMS = new Set(["Exif", XMP_MIME, "jpeg", "uri "]);
 /** An item table (`iinf`, `iloc`) is read whole up to this size: real ones hold tens of items, a grid's tiles a few hundred. */
 const MAX_ITEM_TABLE_BYTES = 16 * 1024 * 1024;
 
@@ -56,12 +56,12 @@ export async function checkHeifItems(src: FileBytes, metas: ReadonlyArray<{ from
     for (const item of items.values()) {
       const kind = item.contentType || item.type;
       if (kind == null || !ASSEMBLED_ITEMS.has(kind)) continue;
-      const data = await assembled(src, item, idat, budget, kind === "Exif" || kind === XMP_ITEM);
+      const data = await assembled(src, item, idat, budget, kind === "Exif" || kind === XMP_MIME);
       const block = kind === "Exif" && data != null ? exifBlockOf(data) : null;
       if (block != null) await checkTiffBytes(block, tally);
       // Put together and inflated as ExifTool reads it: the stored bytes show neither (a deflated
       // item of 20,000 namespace URIs, 170 kB, held ExifTool a minute).
-      if (kind === XMP_ITEM && data != null) xmp.scan(data);
+      if (kind === XMP_MIME && data != null) xmp.scan(data);
     }
   }
 }
@@ -93,54 +93,18 @@ const item = (items: Map<number, Item>, id: number): Item => {
   return found;
 };
 
-/** `iinf`'s item info entries, read as ExifTool's ParseItemInfoEntry reads them. */
+/** `iinf`'s item info entries (its payload is `table`), as ExifTool's ParseItemInfoEntry keeps them. */
 function readItemInfo(table: Buffer, items: Map<number, Item>): void {
-  // Version 0 counts its entries in 2 bytes, later versions in 4; the entries are boxes after.
-  for (let at = table[0] === 0 ? 6 : 8; table.length - at >= 8; ) {
-    const box = boxAt(table, at, table.length - at);
-    if (box == null) return;
-    if (box.type === "infe") readItemInfoEntry(table.subarray(at + box.headerSize, at + box.size), items);
-    at += box.size;
-  }
-}
-
-function readItemInfoEntry(entry: Buffer, items: Map<number, Item>): void {
-  if (entry.length < 8) return;
-  const version = entry[0]!;
-  const text = new CStrings(entry);
-  if (version <= 1) {
-    const it = item(items, entry.readUInt16BE(4));
-    it.protection = entry.readUInt16BE(6);
-    text.at = 8;
-    text.next(); // the name
-    it.contentType = text.next();
-    it.encoding = text.next();
-    return;
-  }
-  if (version > 3) return;
-  const idSize = version === 2 ? 2 : 4;
-  if (4 + idSize + 6 > entry.length) return;
-  const it = item(items, entry.readUIntBE(4, idSize));
-  it.protection = entry.readUInt16BE(4 + idSize);
-  it.type = entry.toString("latin1", 6 + idSize, 10 + idSize);
-  text.at = 10 + idSize;
-  text.next(); // the name
-  if (it.type !== "mime") return;
-  it.contentType = text.next();
-  it.encoding = text.next();
-}
-
-/** NUL-terminated strings as ExifTool's GetString reads them: to the NUL or the end. */
-class CStrings {
-  at = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  next(): string {
-    const nul = this.buf.indexOf(0, this.at);
-    const end = nul < 0 ? this.buf.length : nul;
-    const value = this.buf.toString("latin1", Math.min(this.at, end), end);
-    this.at = end + 1;
-    return value;
+  for (const entry of itemInfoEntries(table, 0, table.length)) {
+    if (entry == null) return;
+    const { fields } = entry;
+    if (fields == null) continue;
+    const it = item(items, fields.id);
+    it.protection = fields.protection;
+    if (fields.itemType != null) it.type = fields.itemType;
+    if (fields.content == null) continue;
+    it.contentType = fields.content.type.value;
+    it.encoding = fields.content.encoding.value;
   }
 }
 

@@ -1,4 +1,5 @@
-import { boxAt } from "./heif-boxes.js";
+import { boxAt } from "./box-at.js";
+import { type InfeFields, itemInfoEntries, XMP_MIME } from "./heif-item-info.js";
 import { BigEndianFields } from "../big-endian-fields.js";
 
 /**
@@ -21,7 +22,9 @@ import { BigEndianFields } from "../big-endian-fields.js";
  *
  * `leftovers` (after ExifTool's rewrite) takes other boxes beside them and any item type: what
  * is not picture coding (of any kind HEIF defines) counts as metadata, wherever it lies, since
- * ExifTool's `-all=` carries the data of items it has no name for along unread.
+ * ExifTool's `-all=` carries the data of items it has no name for along unread; so does an item
+ * of a version 0 or 1 `infe`, which has no type (ExifTool empties only the EXIF and XMP items that
+ * describe the primary picture).
  */
 export type ReadMode = "plain" | "sequence" | "leftovers";
 
@@ -52,7 +55,6 @@ const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
  * leftovers pass keeps.
  */
 const CODED_TYPES = new Set([...PICTURE_TYPES, "hvt1", "lhv1", "avc1", "vvc1", "jpeg", "j2k1", "unci", "mski", "tmap"]);
-const XMP_MIME = "application/rdf+xml";
 const KNOWN_CHILDREN = new Set(["hdlr", "pitm", "iloc", "iinf", "iref", "iprp", "idat"]);
 /** The `dinf` payload of a file whose data is all in itself: a `dref` of one `url ` entry with flag 1 and no location. */
 const SELF_CONTAINED = Buffer.from("0000001c6472656600000000000000010000000c75726c2000000001", "hex");
@@ -94,41 +96,31 @@ function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): 
 function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode, names: HeifItems["names"]): Map<number, HeifItem["kind"]> | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
-  const head = new BigEndianFields(meta, from + 4, to);
-  const count = head.uint(version === 0 ? 2 : 4);
+  const count = new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);
   if (count == null) return null;
   const kinds = new Map<number, HeifItem["kind"]>();
-  for (let at = head.at; at < to; ) {
-    const box = boxAt(meta, at, to - at);
-    if (box?.type !== "infe") return null;
-    const entry = { from: at + box.headerSize, to: at + box.size };
-    const v = meta[entry.from];
-    if (v !== 2 && v !== 3) return null;
-    const f = new BigEndianFields(meta, entry.from + 4, entry.to);
-    const id = f.uint(v === 2 ? 2 : 4);
-    const protection = f.uint(2);
-    if (id == null || protection == null || f.at + 4 > entry.to || kinds.has(id)) return null;
-    const type = meta.toString("latin1", f.at, f.at + 4);
-    f.at += 4;
-    if (mode === "leftovers") {
-      kinds.set(id, CODED_TYPES.has(type) ? "picture" : "metadata");
-      at += box.size;
-      continue;
-    }
-    const nameAt = f.at;
-    const name = f.text();
-    if (protection !== 0 || name == null) return null;
-    if (name !== "") {
-      if (mode !== "sequence" || !PICTURE_TYPES.has(type)) return null;
-      names.push({ from: nameAt, to: f.at - 1 });
-    }
-    if (PICTURE_TYPES.has(type)) kinds.set(id, "picture");
-    else if (type === "Exif") kinds.set(id, "metadata");
-    else if (type === "mime" && f.text() === XMP_MIME) kinds.set(id, "metadata");
-    else return null;
-    at += box.size;
+  for (const entry of itemInfoEntries(meta, from, to)) {
+    const fields = entry?.boxType === "infe" ? entry.fields : null;
+    if (fields == null || kinds.has(fields.id)) return null;
+    // Versions 0 and 1 name no item type: no reader takes such an item for a picture.
+    const kind = fields.itemType == null ? (mode === "leftovers" ? "metadata" : null) : itemKind(fields, fields.itemType, mode, names);
+    if (kind == null) return null;
+    kinds.set(fields.id, kind);
   }
   return kinds.size === count ? kinds : null;
+}
+
+/** What an item of version 2 or 3 is to the blanking, or null when its entry is not of the shape `mode` reads. */
+function itemKind({ protection, name, content }: InfeFields, itemType: string, mode: ReadMode, names: HeifItems["names"]): HeifItem["kind"] | null {
+  if (mode === "leftovers") return CODED_TYPES.has(itemType) ? "picture" : "metadata";
+  if (protection !== 0 || !name.terminated) return null;
+  if (name.value !== "") {
+    if (mode !== "sequence" || !PICTURE_TYPES.has(itemType)) return null;
+    names.push({ from: name.from, to: name.to });
+  }
+  if (PICTURE_TYPES.has(itemType)) return "picture";
+  if (itemType === "Exif" || (content?.type.terminated && content.type.value === XMP_MIME)) return "metadata";
+  return null;
 }
 
 function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>, mode: ReadMode): Map<number, HeifItem> | null {

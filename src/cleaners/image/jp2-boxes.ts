@@ -2,7 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { boxHeader, childBoxes, type Box as IsoBox } from "../media/iso-boxes.js";
 import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
-import { boxAt, type Box } from "./heif-boxes.js";
+import { boxAt, type Box } from "./box-at.js";
 import { fileTypeFields, keptFields, type PictureShape } from "./jp2-box-fields.js";
 import { headerDepths } from "./jp2-shape.js";
 

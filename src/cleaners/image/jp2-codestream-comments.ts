@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import type { Range } from "../media/iso-samples.js";
-import type { Box } from "./heif-boxes.js";
+import type { Box } from "./box-at.js";
 import { damaged, jp2BoxAt } from "./jp2-boxes.js";
 import { COM, SOC, walkCodestream, Window } from "./jp2-codestream.js";
 import { plainJp2Header } from "./jp2-header.js";

@@ -1,6 +1,6 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
-import { boxAt } from "./heif-boxes.js";
+import { boxAt } from "./box-at.js";
 import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
 

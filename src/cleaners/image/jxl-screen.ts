@@ -1,7 +1,7 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { ExifByteBudget } from "./exif-byte-budget.js";
-import { boxAt } from "./heif-boxes.js";
+import { boxAt } from "./box-at.js";
 import { exifStart } from "./jp2-screen.js";
 import { checkJumbf, JumbfTally } from "./jumbf-screen.js";
 import { checkExifBlock, checkTiffBytes, MAX_EXIF_ENTRIES, TiffTally } from "./tiff-screen.js";
