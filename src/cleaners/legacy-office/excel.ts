@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
 
 const BOF = 0x0809;
@@ -13,11 +14,14 @@ export const WRITE_ACCESS = 0x005c;
  * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
  * saved it last) and the FileSharing record (who reserved it). Each keeps its length and becomes
  * a string of spaces, as Excel pads the name itself, so no record moves. The accounts and folders
- * of its external data queries go too (workbook-queries.ts), in BIFF8 workbooks.
+ * of its external data queries go too (workbook-queries.ts), in BIFF8 workbooks, and its cell
+ * comments' authors, and their text unless `comments` is false (workbook-notes.ts). Resolves to
+ * the number of comments whose text was blanked.
  */
-export function scrubWorkbook(stream: Buffer): void {
+export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): number {
   let biff8 = true;
   const queries = new QueryScrubber();
+  const notes = new NoteScrubber({ text: opts.comments });
   let pos = 0;
   while (pos + 4 <= stream.length) {
     const type = stream.readUInt16LE(pos);
@@ -28,9 +32,12 @@ export function scrubWorkbook(stream: Buffer): void {
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
     if (biff8 && type !== CONTINUE) queries.record(type, data);
+    notes.record(type, data, biff8);
     pos += 4 + len;
   }
   queries.end();
+  notes.end();
+  return notes.blanked;
 }
 
 /** An XLUnicodeString (BIFF8: 16-bit count, flags byte) or a BIFF5 byte string, filled with spaces. */

@@ -73,7 +73,8 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
  * are blanked in place (word.ts, excel.ts, powerpoint.ts; a workbook's pivot caches' last
  * refresher and refresh date: pivot-caches.ts), so are a presentation's comments (their
- * text unless kept, their authors and dates always: powerpoint-comments.ts) and a Word document's comments and
+ * text unless kept, their authors and dates always: powerpoint-comments.ts), a workbook's cell
+ * comments (likewise, with no dates: workbook-notes.ts) and a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
  * revision marking then turned off), and its revision marks' dates
  * (word-review.ts), the Word, Excel and PowerPoint documents embedded as storages by this cleaner
@@ -157,7 +158,10 @@ export const legacyOfficeCleaner: Cleaner = {
       removedText = review.removedText;
     }
     const workbook = stream("Workbook") ?? stream("Book");
-    if (workbook != null) scrubWorkbook(workbook);
+    if (workbook != null) {
+      const comments = scrubWorkbook(workbook, { comments: !ctx.keep.has("comments") });
+      if (comments > 0) hidden = { ...hidden, comments };
+    }
     for (const [i, p] of doc.FullPaths.entries()) {
       const cache = PIVOT_CACHE.exec(inner(p));
       const e = doc.FileIndex[i]!;
