@@ -34,7 +34,7 @@ export function removeNow(p: string): void {
       fs.rmSync(p, { recursive: true, force: true });
       return;
     } catch {
-      continue;
+      // A file created during the removal: the next attempt takes it too.
     }
   }
 }

@@ -75,3 +75,24 @@ export async function cpuMs(pid: number): Promise<number> {
   // utime and stime (fields 14 and 15), in clock ticks of 10 ms on Linux.
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/**
+ * CPU time used so far by the service and the processes under it (ExifTool, helper programs still
+ * running), in ms by pid: a difference of two readings is the work done between them, whatever
+ * the machine's load (children that ended in between are not counted).
+ */
+export async function treeCpuMs(pid: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const p of [pid, ...(await descendantPids(pid))]) {
+    const ms = await cpuMs(p).catch(() => null);
+    if (ms != null) out.set(p, ms);
+  }
+  return out;
+}
+
+/** The CPU time of `after` past `before` (two treeCpuMs readings), in ms. */
+export function cpuSpentMs(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [p, ms] of after) spent += ms - (before.get(p) ?? 0);
+  return spent;
+}
