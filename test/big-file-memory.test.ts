@@ -3,7 +3,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeBigApe, makeBigBmp, makeBigDds, makeBigJpeg, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
+import { makeBigApe, makeBigBmp, makeBigDds, makeBigIco, makeBigJpeg, makeBigOs2Array, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
 import { peakRssKb, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -69,6 +69,9 @@ describe("removing files larger than the memory bound", () => {
       Buffer.from([0xff, 0xd8, 0xff]),
     ],
     ["BMP", "huge.bmp", (f) => makeBigBmp(f, MARKER, MB), Buffer.from("BM", "latin1")],
+    // An icon and an OS/2 bitmap array were read whole, and copied whole once more (a 66 MB icon: +221 MB).
+    ["icon (ICO)", "huge.ico", (f) => makeBigIco(f, MARKER, MB), Buffer.from([0, 0, 1, 0])],
+    ["OS/2 bitmap array", "huge-array.bmp", (f) => makeBigOs2Array(f, MARKER, MB), Buffer.from("BA", "latin1")],
     // The header's first byte is the image ID's length, set to nothing in the copy.
     ["TGA", "huge.tga", (f) => makeBigTga(f, MARKER, MB), Buffer.from([0, 0, 2])],
     ["DDS", "huge.dds", (f) => makeBigDds(f, MARKER, MB), Buffer.from("DDS ", "latin1")],

@@ -233,3 +233,57 @@ export async function makeBigDds(file: string, marker: string, mb: number): Prom
   head.write(marker, 32, 44, "latin1");
   await writeRepeated(file, head, patternBytes(MiB, 5), mb, Buffer.from(`appended ${marker}`, "latin1"));
 }
+
+/** Rows of a 32-bit picture `BIG_WIDTH` pixels wide: `mb` MiB of them, and one (a gradient) to repeat. */
+function bigRows32(mb: number): { rows: number; row: Buffer } {
+  const row = Buffer.alloc(BIG_WIDTH * 4);
+  for (let i = 0; i < row.length; i++) row[i] = (i >> 5) & 0xff;
+  return { rows: Math.floor((mb * MiB) / row.length), row };
+}
+
+/** A 40-byte info header of a 32-bit picture `BIG_WIDTH` pixels wide and `height` high. */
+function infoHeader32(height: number): Buffer {
+  const info = Buffer.alloc(40);
+  info.writeUInt32LE(40, 0);
+  info.writeInt32LE(BIG_WIDTH, 4);
+  info.writeInt32LE(height, 8);
+  info.writeUInt16LE(1, 12);
+  info.writeUInt16LE(32, 14);
+  return info;
+}
+
+/**
+ * A Windows icon of about `mb` MiB: one 32-bit bitmap entry (its rows, then its 1-bit mask), with
+ * the marker between the directory and the image and again after it.
+ */
+export async function makeBigIco(file: string, marker: string, mb: number): Promise<void> {
+  const { rows, row } = bigRows32(mb);
+  const gap = Buffer.from(`${marker}\0`, "latin1");
+  const mask = Buffer.alloc((BIG_WIDTH / 8) * rows);
+  const directory = Buffer.alloc(6 + 16);
+  directory.writeUInt16LE(1, 2); // icon
+  directory.writeUInt16LE(1, 4);
+  directory.writeUInt16LE(1, 6 + 4); // planes
+  directory.writeUInt16LE(32, 6 + 6);
+  directory.writeUInt32LE(40 + rows * row.length + mask.length, 6 + 8);
+  directory.writeUInt32LE(directory.length + gap.length, 6 + 12);
+  // An icon's bitmap states twice its height: the colour rows and the mask's.
+  await writeRepeated(file, Buffer.concat([directory, gap, infoHeader32(2 * rows)]), row, rows, Buffer.concat([mask, Buffer.from(marker, "latin1")]));
+}
+
+/**
+ * An OS/2 bitmap array ("BA") of about `mb` MiB: one entry, a 32-bit bitmap whose pixels its
+ * offset puts after a gap holding the marker, and the marker again after them.
+ */
+export async function makeBigOs2Array(file: string, marker: string, mb: number): Promise<void> {
+  const { rows, row } = bigRows32(mb);
+  const gap = Buffer.from(`${marker}\0`, "latin1");
+  const head = Buffer.alloc(14 + 14);
+  head.write("BA", 0, "latin1");
+  head.writeUInt32LE(14, 2);
+  head.write("BM", 14, "latin1");
+  const pixelsAt = head.length + 40 + gap.length;
+  head.writeUInt32LE(14 + 40 + gap.length + rows * row.length, 14 + 2);
+  head.writeUInt32LE(pixelsAt, 14 + 10);
+  await writeRepeated(file, Buffer.concat([head, infoHeader32(rows), gap]), row, rows, Buffer.from(marker, "latin1"));
+}

@@ -1,5 +1,8 @@
 import { TooComplexError } from "../errors.js";
-import { colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, ENDPOINTS, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
+import { colourTable, CORE_HEADER, CS_TYPE, ENDPOINTS, LCS_SRGB, OS2_HEADER, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { copyPatched, type Patches, type Range } from "./patched-copy.js";
 
 const ARRAY_HEADER = 14;
 const FILE_HEADER = 14;
@@ -35,63 +38,80 @@ export function isOs2Bitmap(bytes: Buffer): boolean {
  * is rewritten) but for those: gaps become zeros, bytes after the last structure are cut, the
  * reserved fields (the colour table entries' fourth bytes too) and the colour endpoints and gamma
  * of a colour space that does not use them zeroed, and a profile not kept is
- * switched to sRGB and its bytes dropped.
+ * switched to sRGB and its bytes dropped. The chain is walked first, reading only its headers;
+ * the copy is then written a window at a time (patched-copy.ts), so a picture of any size is
+ * never held whole.
  */
-export function cleanOs2Bitmap(bytes: Buffer, keepProfile: boolean): Buffer {
-  const copy = new CoveredCopy(bytes);
-  const array = bytes.toString("latin1", 0, 2) === "BA";
+export async function cleanOs2Bitmap(input: string, output: string, keepProfile: boolean): Promise<void> {
+  await RangeWriter.rewrite(input, output, "wx", async (src, out) => {
+    const copy = new CoveredCopy(src.size);
+    await walkChain(src, copy, keepProfile);
+    await copyPatched(src, out, 0, copy.end, copy.patches());
+  });
+}
+
+async function walkChain(src: FileBytes, copy: CoveredCopy, keepProfile: boolean): Promise<void> {
+  const array = (await typeAt(src, 0)) === "BA";
   let at = 0;
   for (let entries = 1; ; entries++) {
     if (entries > MAX_ENTRIES) throw new TooComplexError(`bmp: a bitmap array of more than ${MAX_ENTRIES} entries`);
     const bitmapAt = array ? at + ARRAY_HEADER : at;
     if (array) {
-      if (bytes.toString("latin1", at, at + 2) !== "BA") throw damaged("an entry of its bitmap array does not start as one");
+      if ((await typeAt(src, at)) !== "BA") throw damaged("an entry of its bitmap array does not start as one");
       copy.keep(at, bitmapAt);
     }
-    const type = bytes.toString("latin1", bitmapAt, bitmapAt + 2);
+    const type = await typeAt(src, bitmapAt);
     if (type !== "BM" && !isIcon(type)) throw damaged("a bitmap of unknown type");
-    const paletteEnd = keepBitmap(copy, bitmapAt, keepProfile);
+    const paletteEnd = await keepBitmap(src, copy, bitmapAt, keepProfile);
     if (MASK_AND_COLOURS.has(type)) {
-      if (bytes.toString("latin1", paletteEnd, paletteEnd + 2) !== type) throw damaged("an icon's colour bitmap does not follow its mask");
-      keepBitmap(copy, paletteEnd, keepProfile);
+      if ((await typeAt(src, paletteEnd)) !== type) throw damaged("an icon's colour bitmap does not follow its mask");
+      await keepBitmap(src, copy, paletteEnd, keepProfile);
     }
     if (!array) break;
-    const next = bytes.readUInt32LE(at + 6);
+    // The entry's header was kept above: its fields lie within the file.
+    const next = (await src.read(at + 6, 4)).readUInt32LE(0);
     if (next === 0) break;
     // Strictly forward: a chain pointing back or at itself would never end.
     if (next <= at) throw damaged("its bitmap array points back on itself");
     at = next;
   }
-  return copy.result();
+}
+
+/** The two letters at `at` that name an array entry or a bitmap's type. */
+async function typeAt(src: FileBytes, at: number): Promise<string> {
+  return (await src.read(at, 2)).toString("latin1");
 }
 
 /** Keeps one bitmap (file header, info header, palette, pixels); resolves to where its palette ends. */
-function keepBitmap(copy: CoveredCopy, at: number, keepProfile: boolean): number {
-  const bytes = copy.source;
+async function keepBitmap(src: FileBytes, copy: CoveredCopy, at: number, keepProfile: boolean): Promise<number> {
   const infoAt = at + FILE_HEADER;
   copy.keep(at, infoAt + 4);
-  const infoSize = bytes.readUInt32LE(infoAt);
+  // The file header and the info header (V5's at most), the offsets in it counted from `at`.
+  const head = await src.read(at, FILE_HEADER + V5_HEADER);
+  const infoSize = head.readUInt32LE(FILE_HEADER);
   if (!knownInfoSize(infoSize)) throw damaged("a bitmap's info header has a size no bitmap has");
   copy.keep(infoAt, infoAt + infoSize);
   // A plain bitmap's hot spot fields are the file header's reserved ones: only icons and pointers have a hot spot.
-  if (bytes.toString("latin1", at, at + 2) === "BM") copy.zero(at + 6, 4);
-  const { at: paletteAt, end: paletteEnd, drawn } = colourTable(bytes, infoAt, infoSize);
+  if (head.toString("latin1", 0, 2) === "BM") copy.zero(at + 6, 4);
+  const table = colourTable(head, FILE_HEADER, infoSize);
+  const [paletteAt, paletteEnd] = [at + table.at, at + table.end];
   // A table no reader draws from is left as zeros, where it was: an icon's colour bitmap follows it.
-  copy.keep(infoAt + infoSize, drawn ? paletteEnd : paletteAt);
-  if (infoSize !== CORE_HEADER && drawn) copy.zeroEach(paletteReservedBytes(paletteAt, paletteEnd));
-  const pixelsAt = bytes.readUInt32LE(at + 10);
-  copy.keep(pixelsAt, pixelsAt + pixelBytes(bytes, infoAt, infoSize));
+  copy.keep(infoAt + infoSize, table.drawn ? paletteEnd : paletteAt);
+  if (infoSize !== CORE_HEADER && table.drawn) copy.palette(paletteAt, paletteEnd);
+  const pixelsAt = head.readUInt32LE(10);
+  copy.keep(pixelsAt, pixelsAt + pixelBytes(head, FILE_HEADER, infoSize));
   for (const [field, size] of reservedFields(infoSize)) copy.zero(infoAt + field, size);
-  if (unusedEndpoints(bytes.subarray(infoAt), infoSize)) copy.zero(infoAt + ENDPOINTS[0], ENDPOINTS[1] - ENDPOINTS[0]);
-  if (infoSize === V5_HEADER) keepOrDropProfile(copy, infoAt, keepProfile);
+  const info = head.subarray(FILE_HEADER);
+  if (unusedEndpoints(info, infoSize)) copy.zero(infoAt + ENDPOINTS[0], ENDPOINTS[1] - ENDPOINTS[0]);
+  if (infoSize === V5_HEADER) keepOrDropProfile(copy, info, infoAt, keepProfile);
   return paletteEnd;
 }
 
-function keepOrDropProfile(copy: CoveredCopy, infoAt: number, keepProfile: boolean): void {
-  const bytes = copy.source;
-  const csType = bytes.readUInt32LE(infoAt + CS_TYPE);
-  const profileAt = infoAt + bytes.readUInt32LE(infoAt + PROFILE_DATA);
-  const profileSize = bytes.readUInt32LE(infoAt + PROFILE_SIZE);
+/** `info`: the V5 info header at `infoAt`. */
+function keepOrDropProfile(copy: CoveredCopy, info: Buffer, infoAt: number, keepProfile: boolean): void {
+  const csType = info.readUInt32LE(CS_TYPE);
+  const profileAt = infoAt + info.readUInt32LE(PROFILE_DATA);
+  const profileSize = info.readUInt32LE(PROFILE_SIZE);
   if (csType !== PROFILE_EMBEDDED && csType !== PROFILE_LINKED) return;
   if (keepProfile && csType === PROFILE_EMBEDDED) return copy.keep(profileAt, profileAt + profileSize);
   // A linked profile's path, or an embedded one not kept: the bitmap becomes plain sRGB.
@@ -108,49 +128,53 @@ function isIcon(type: string): boolean {
 }
 
 /**
- * A copy of the file that holds only the ranges kept (every other byte zero) up to the last of
- * them, with field patches applied after all copying (a range kept for one entry may cover
- * another's header). The bytes copied are bounded: entries whose ranges cover the same bytes over
- * and over would make a small file cost gigabytes of copying.
+ * The plan of a copy of the file that holds only the ranges kept (every other byte zero) up to
+ * the last of them, with field patches applied over what is copied (a range kept for one entry
+ * may cover another's header). The bytes kept are bounded: entries whose ranges cover the same
+ * bytes over and over would make a small file cost gigabytes of copying.
  */
 class CoveredCopy {
-  private readonly out: Buffer;
-  private end = 0;
+  /** Where the copy ends: the end of the last range kept. */
+  end = 0;
   private copied = 0;
-  private readonly patches: { at: number; size: number; value: number | null }[] = [];
-  /** Byte offsets to zero, as generators: one per colour table, not one patch per entry. */
-  private readonly zeroed: Iterable<number>[] = [];
+  private readonly kept: Range[] = [];
+  private readonly zeroed: Range[] = [];
+  private readonly palettes: Range[] = [];
+  private readonly values: { at: number; bytes: Buffer }[] = [];
 
-  constructor(readonly source: Buffer) {
-    this.out = Buffer.alloc(source.length);
-  }
+  constructor(private readonly size: number) {}
 
   keep(from: number, to: number): void {
-    if (to > this.source.length || from > to) throw damaged("a part of it lies outside the file");
+    if (to > this.size || from > to) throw damaged("a part of it lies outside the file");
     this.copied += to - from;
-    if (this.copied > 2 * this.source.length) throw new TooComplexError("bmp: bitmap array entries cover the same bytes over and over");
-    this.source.copy(this.out, from, from, to);
+    if (this.copied > 2 * this.size) throw new TooComplexError("bmp: bitmap array entries cover the same bytes over and over");
+    this.kept.push([from, to]);
     this.end = Math.max(this.end, to);
   }
 
   zero(at: number, size: number): void {
-    this.patches.push({ at, size, value: null });
+    this.zeroed.push([at, at + size]);
   }
 
-  zeroEach(offsets: Iterable<number>): void {
-    this.zeroed.push(offsets);
+  /** A colour table whose entries' fourth bytes are zeroed. */
+  palette(from: number, to: number): void {
+    this.palettes.push([from, to]);
   }
 
   patch(at: number, value: number): void {
-    this.patches.push({ at, size: 4, value });
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32LE(value);
+    this.values.push({ at, bytes });
   }
 
-  result(): Buffer {
-    for (const { at, size, value } of this.patches) {
-      if (value == null) this.out.fill(0, at, at + size);
-      else this.out.writeUInt32LE(value, at);
+  /** The patches of the copy: the gaps between the kept ranges are zeroed with the fields. */
+  patches(): Patches {
+    const gaps: Range[] = [];
+    let at = 0;
+    for (const [from, to] of [...this.kept].sort((a, b) => a[0] - b[0])) {
+      if (from > at) gaps.push([at, from]);
+      at = Math.max(at, to);
     }
-    for (const offsets of this.zeroed) for (const i of offsets) this.out[i] = 0;
-    return this.out.subarray(0, this.end);
+    return { zeroed: [...gaps, ...this.zeroed], palettes: this.palettes, values: this.values };
   }
 }

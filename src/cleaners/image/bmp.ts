@@ -1,16 +1,11 @@
-import fsp from "node:fs/promises";
-import { type FileBytes, readHead, WINDOW } from "../file-bytes.js";
+import { type FileBytes, readHead } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { cleanOs2Bitmap, isOs2Bitmap } from "./bmp-array.js";
-import { COLOURS_IMPORTANT, COLOURS_USED, colourTable, CORE_HEADER, paletteReservedBytes, CS_TYPE, ENDPOINTS, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
+import { copyPatched, type Range } from "./patched-copy.js";
+import { COLOURS_IMPORTANT, COLOURS_USED, colourTable, CORE_HEADER, CS_TYPE, ENDPOINTS, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, unusedEndpoints, V5_HEADER, damaged, pixelBytes, reservedFields } from "./bmp-header.js";
 
 const FILE_HEADER = 14;
-/** Written where bytes are zeroed; never changed. */
-const ZEROS = Buffer.alloc(WINDOW);
-
-/** A byte range [from, to) of the file. */
-type Range = [number, number];
 
 /**
  * BMP holds no EXIF, XMP or text: its only metadata is a V5 header's colour profile, embedded
@@ -30,7 +25,7 @@ export const bmpCleaner: Cleaner = {
   fileTypes: ["BMP"],
   async clean(ctx: CleanContext): Promise<void> {
     if (isOs2Bitmap(await readHead(ctx.input, 2))) {
-      return fsp.writeFile(ctx.output, cleanOs2Bitmap(await fsp.readFile(ctx.input), ctx.keep.has("colorProfile")));
+      return cleanOs2Bitmap(ctx.input, ctx.output, ctx.keep.has("colorProfile"));
     }
     // Only the headers are held; the rest is copied by offset, a window at a time.
     await RangeWriter.rewrite(ctx.input, ctx.output, "wx", (src, out) => copyBitmap(src, out, ctx.keep.has("colorProfile")));
@@ -101,37 +96,11 @@ async function copyBitmap(src: FileBytes, out: RangeWriter, keepProfile: boolean
   head.writeUInt32LE(end - cut, 2);
   head.writeUInt32LE(pixelsAt - cut, 10);
   out.bytes(head);
-  for (const [from, to] of copied) await copyPatched(src, out, from, to, zeroed, palette);
-  if (trailing != null) await copyPatched(src, out, pixelsEnd, trailing[1], [[pixelsEnd, trailing[0]]], null);
+  for (const [from, to] of copied) await copyPatched(src, out, from, to, { zeroed, palettes: palette == null ? [] : [palette], values: [] });
+  if (trailing != null) await copyPatched(src, out, pixelsEnd, trailing[1], { zeroed: [[pixelsEnd, trailing[0]]], palettes: [], values: [] });
 }
 
 /** The parts of `range` outside `hole`. */
 function outside([from, to]: Range, [holeFrom, holeTo]: Range): Range[] {
   return ([[from, Math.min(to, holeFrom)], [Math.max(from, holeTo), to]] as Range[]).filter(([a, b]) => a < b);
-}
-
-/**
- * Copies the source's bytes [from, to), a window at a time, but for the `zeroed` ranges and the
- * reserved bytes of the colour table at `palette`, written as zeros. Windows with nothing to
- * change are copied by offset, without being read here.
- */
-async function copyPatched(src: FileBytes, out: RangeWriter, from: number, to: number, zeroed: readonly Range[], palette: Range | null): Promise<void> {
-  for (let at = from; at < to; at += WINDOW) {
-    const end = Math.min(to, at + WINDOW);
-    const touches = ([a, b]: Range): boolean => a < end && b > at;
-    const zeros = zeroed.filter(touches);
-    if (zeros.some(([a, b]) => a <= at && b >= end)) out.bytes(ZEROS.subarray(0, end - at));
-    else if (zeros.length === 0 && (palette == null || !touches(palette))) out.copy(at, end);
-    else {
-      const bytes = Buffer.from(await src.read(at, end - at));
-      if (palette != null && touches(palette)) {
-        // The table's reserved bytes in this window: its entries counted from the table's start.
-        const first = palette[0] + Math.max(0, Math.floor((at - palette[0]) / 4)) * 4;
-        for (const i of paletteReservedBytes(first, Math.min(palette[1], end))) if (i >= at) bytes[i - at] = 0;
-      }
-      for (const [a, b] of zeros) bytes.fill(0, Math.max(a, at) - at, Math.min(b, end) - at);
-      out.bytes(bytes);
-    }
-    if (out.full) await out.flush();
-  }
 }
