@@ -49,7 +49,7 @@ function standIn(length: number): Buffer {
 }
 
 /** Every buffer in which BLIPs and FBSEs can lie: each stream, and a workbook's joined drawing groups. */
-function eachView(doc: CFB.CFB$Container, fn: (view: Buffer) => void): void {
+export function eachView(doc: CFB.CFB$Container, fn: (view: Buffer) => void): void {
   for (const e of doc.FileIndex) {
     if (e.type !== 2 || e.content == null) continue;
     const b = Buffer.from(e.content);
@@ -231,5 +231,10 @@ export function dibBlip(bmp: Buffer, profile: "MBED" | "LINK", data: Buffer): Bl
   dib.writeUInt32LE(Buffer.from(profile, "latin1").readUInt32BE(0), 56);
   dib.writeUInt32LE(bmp.length - 14, 112);
   dib.writeUInt32LE(data.length, 116);
+  return bareDibBlip(dib);
+}
+
+/** A DIB (a BMP without its 14-byte file header) as an OfficeArtBlipDIB, as it is. */
+export function bareDibBlip(dib: Buffer): Blip {
   return { type: 0xf01f, instance: 0x7a8, blipType: 0x07, payload: Buffer.concat([Buffer.from([0xff]), dib]) };
 }

@@ -1,5 +1,5 @@
 import { BadFileError } from "../errors.js";
-import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, V5_HEADER } from "../image/bmp-header.js";
+import { BI_BITFIELDS, BI_RGB, colourTable, CORE_HEADER, CS_TYPE, ENDPOINTS, LCS_SRGB, paletteReservedBytes, PROFILE_DATA, PROFILE_EMBEDDED, PROFILE_LINKED, PROFILE_SIZE, reservedFields, unusedEndpoints, V5_HEADER } from "../image/bmp-header.js";
 
 /**
  * A bitmap (DIB: a BMP without its 14-byte file header) inside an Office 97-2003 file
@@ -7,10 +7,15 @@ import { BI_BITFIELDS, BI_RGB, CS_TYPE, LCS_SRGB, PROFILE_DATA, PROFILE_EMBEDDED
  * metadata is a V5 header's colour profile, embedded (an ICC profile with its description and
  * copyright) or linked (a file path, often naming the user's folder). Unless an embedded
  * profile is kept, the header is switched to plain sRGB and the profile's bytes become zeros, as
- * does whatever follows the pixels.
+ * does whatever follows the pixels. Nothing moves, so what no reader draws from becomes zeros in
+ * place: a header's bytes past V5's fields, V5's reserved word, a V4 or V5 header's colour
+ * endpoints and gamma where its colour space does not use them, and the colour table entries'
+ * fourth bytes. A table stated for pixels of more than 8 bits stays: the pixels follow it with
+ * no offset of their own, and LibreOffice, which reads no table for such pixels, draws it as
+ * the first rows (as in a WMF's packed DIB, image/metafile-dib.ts).
  */
 
-/** The sizes of the info headers a DIB may have: core, V1, V2, V3, V4, V5. */
+/** The sizes of the info headers a DIB may have: core, V1, V2, V3, V4, V5; a longer one is read as V5 and what follows its fields. */
 const INFO_SIZES = new Set([12, 40, 52, 56, 108, 124]);
 
 /** Cleans the DIB in `b` from `start` to `end` in place; false when those bytes are no DIB. */
@@ -18,7 +23,7 @@ export function cleanDib(b: Buffer, start: number, end: number, keepProfile: boo
   const dib = b.subarray(start, end);
   if (dib.length < 16) return false;
   const infoSize = dib.readUInt32LE(0);
-  if (!INFO_SIZES.has(infoSize) || dib.length < infoSize) return false;
+  if ((!INFO_SIZES.has(infoSize) && infoSize < V5_HEADER) || dib.length < infoSize) return false;
   const core = infoSize === 12;
   if ((core ? dib.readUInt16LE(8) : dib.readUInt16LE(12)) !== 1) return false;
   const pixelsEnd = pixelsStart(dib, infoSize) + pixelBytes(dib, infoSize);
@@ -40,7 +45,18 @@ export function cleanDib(b: Buffer, start: number, end: number, keepProfile: boo
     }
   }
   dib.fill(0, keptEnd);
+  unreadFields(dib, infoSize);
   return true;
+}
+
+/** Zeroes the fields of the DIB `dib` (its profile already dropped or kept) that no reader draws from. */
+function unreadFields(dib: Buffer, infoSize: number): void {
+  const fields = Math.min(infoSize, V5_HEADER);
+  dib.fill(0, fields, infoSize);
+  for (const [at, size] of reservedFields(fields)) dib.fill(0, at, at + size);
+  if (unusedEndpoints(dib, fields)) dib.fill(0, ...ENDPOINTS);
+  const table = colourTable(dib, 0, infoSize);
+  if (infoSize !== CORE_HEADER && table.drawn) for (const i of paletteReservedBytes(table.at, Math.min(table.end, dib.length))) dib[i] = 0;
 }
 
 /** Where the pixels start: after the header, the BI_BITFIELDS masks of a V1 header and the colour table. */
