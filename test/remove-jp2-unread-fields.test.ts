@@ -211,3 +211,103 @@ describe("POST /api/v1/remove on a JP2 whose palette has entries its index canno
     expect(kept.equals(palette(Buffer.alloc(0)))).toBe(true);
   });
 });
+
+/** The payload of the first box of `type` in the JP2 header of `file`. */
+function headerBox(file: Buffer, type: string): Buffer {
+  return boxes(boxes(file).find((b) => b.type === "jp2h")!.bytes, 8).find((b) => b.type === type)!.bytes.subarray(8);
+}
+
+describe("POST /api/v1/remove on a JP2 whose header fields say what the copy no longer holds", () => {
+  it("zeroes the image header's IPR flag once the intellectual property box is gone; openjpeg decodes the same pixels", async () => {
+    const png = path.join(dir, "ipr.png");
+    await run(CONVERT, ["-seed", "9", "-size", "64x48", "plasma:fractal", "-depth", "8", png]);
+    const made = path.join(dir, "ipr.jp2");
+    await run("/usr/bin/opj_compress", ["-i", png, "-o", made]);
+    const parts = boxes(await fs.readFile(made)).flatMap(({ type, bytes }) => {
+      if (type !== "jp2h") return [bytes];
+      const children = boxes(bytes, 8).map((c) => {
+        if (c.type !== "ihdr") return c.bytes;
+        const ihdr = Buffer.from(c.bytes);
+        ihdr[8 + 13] = 1;
+        return ihdr;
+      });
+      return [box("jp2h", Buffer.concat(children)), box("jp2i", Buffer.from(`<rights>${MARKER}</rights>`))];
+    });
+    const file = path.join(dir, "ipr-marked.jp2");
+    await fs.writeFile(file, Buffer.concat(parts));
+    expect(headerBox(await fs.readFile(file), "ihdr")[13]).toBe(1);
+    const pixels = await decoded(made);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "picture.jp2");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-ipr.jp2");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(boxes(cleaned!).map((b) => b.type)).not.toContain("jp2i");
+    expect(headerBox(cleaned!, "ihdr").equals(headerBox(await fs.readFile(made), "ihdr"))).toBe(true);
+    expect(await decoded(out)).toBe(pixels);
+  });
+
+  it("zeroes the palette column byte of a component mapping's direct-use entry (ISO/IEC 15444-1 I.5.3.5 says 0); openjpeg decodes the pixels it decodes where that byte is 0", async () => {
+    // Two components: palette indices, and a second component the mapping takes directly as the third channel.
+    const png = path.join(dir, "direct.png");
+    await run(CONVERT, ["-seed", "11", "-size", "64x48", "plasma:fractal", "-colorspace", "gray", "-alpha", "set", "-channel", "A", "-fx", "i/w", "+channel", "-depth", "8", "-define", "png:color-type=4", png]);
+    const made = path.join(dir, "direct.jp2");
+    await run("/usr/bin/opj_compress", ["-i", png, "-o", made]);
+    const mapping = (spare: number): Buffer => box("cmap", Buffer.from([0, 0, 1, 0, 0, 0, 1, 1, 0, 1, 0, spare]));
+    const withMapping = async (name: string, spare: number): Promise<string> => {
+      const parts = boxes(await fs.readFile(made)).map(({ type, bytes }) => {
+        if (type !== "jp2h") return bytes;
+        const ihdr = boxes(bytes, 8).find((c) => c.type === "ihdr")!.bytes;
+        return box("jp2h", Buffer.concat([ihdr, box("colr", Buffer.from([1, 0, 0, 0, 0, 0, 16])), palette(Buffer.alloc(0)), mapping(spare)]));
+      });
+      const file = path.join(dir, name);
+      await fs.writeFile(file, Buffer.concat(parts));
+      return file;
+    };
+    const reference = await withMapping("direct-reference.jp2", 0);
+    const file = await withMapping("direct-marked.jp2", 0x5a);
+    const pixels = await decoded(reference);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "picture.jp2");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(headerBox(cleaned!, "cmap").toString("hex")).toBe("000001000000010100010000");
+    const out = path.join(dir, "cleaned-direct.jp2");
+    await fs.writeFile(out, cleaned!);
+    expect(await decoded(out)).toBe(pixels);
+  });
+});
+
+describe("POST /api/v1/remove on a JPEG XL file whose level box holds more than its byte", () => {
+  it("cuts the level box to its one byte; djxl decodes the same pixels", async () => {
+    const png = path.join(dir, "level.png");
+    await run(CONVERT, ["-seed", "13", "-size", "64x48", "plasma:fractal", "-depth", "8", png]);
+    const made = path.join(dir, "level.jxl");
+    await run("/usr/bin/cjxl", ["-d", "0", "--container=1", png, made]);
+    const withLevel = async (name: string, level: Buffer): Promise<string> => {
+      const parts = boxes(await fs.readFile(made)).flatMap(({ type, bytes }) => (type === "ftyp" ? [bytes, box("jxll", level)] : type === "jxll" ? [] : [bytes]));
+      const file = path.join(dir, name);
+      await fs.writeFile(file, Buffer.concat(parts));
+      return file;
+    };
+    const reference = await withLevel("level-reference.jxl", Buffer.from([5]));
+    const file = await withLevel("level-marked.jxl", Buffer.concat([Buffer.from([5]), text]));
+    expect((await findMarker(file, MARKER)).length).toBeGreaterThan(0);
+    const djxl = async (f: string): Promise<string> => {
+      await run("/usr/bin/djxl", [f, `${f}.png`]);
+      return pixelSignature(`${f}.png`);
+    };
+    const pixels = await djxl(reference);
+
+    const { status, body, cleaned } = await removeViaApi(server, file, "picture.jxl");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    const out = path.join(dir, "cleaned-level.jxl");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(boxes(cleaned!).find((b) => b.type === "jxll")!.bytes.subarray(8).toString("hex")).toBe("05");
+    expect(await djxl(out)).toBe(pixels);
+  });
+});

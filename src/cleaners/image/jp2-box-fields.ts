@@ -30,19 +30,43 @@ export interface PictureShape {
  * entries past what its index component can reach (openjpeg clamps an index to the last entry:
  * none reaches them), the instructions past the file's compositing layers (each instruction
  * places the next layer) and the reader requirements' vendor features (16-byte UUIDs naming a
- * vendor's boxes, which all go). A box whose fields are not all there is kept as it is.
+ * vendor's boxes, which all go). A box whose fields are not all there is kept as it is. A few
+ * bytes within the fields say nothing in the copy: they are zeroed (spareBytes).
  */
 export function keptFields(type: string, p: Buffer, shape: PictureShape): Buffer | null {
   if (type === "pclr") return reachablePalette(p, shape.paletteIndexBits);
   if (type === "rreq") return requirementsWithoutVendors(p);
   const length = definedLength(type, p, shape);
-  return length != null && length < p.length ? p.subarray(0, length) : null;
+  const fields = length != null && length < p.length ? p.subarray(0, length) : p;
+  const spare = spareBytes(type, fields).filter((i) => fields[i] !== 0);
+  if (spare.length === 0) return fields === p ? null : fields;
+  const out = Buffer.from(fields);
+  for (const i of spare) out[i] = 0;
+  return out;
 }
+
+/**
+ * Bytes within a box's fields that say nothing in this copy, to be zero: the image header's IPR
+ * flag (byte 13), which tells that an intellectual property box is there, when no such box is
+ * kept (none ever is: jp2-boxes.ts), and the palette column of a component mapping's entry of
+ * direct use (type 0), which the standard says is 0 (I.5.3.5) and no reader looks at then.
+ */
+function spareBytes(type: string, fields: Buffer): number[] {
+  if (type === "ihdr") return fields.length >= 14 ? [IPR] : [];
+  if (type !== "cmap") return [];
+  const spare: number[] = [];
+  for (let at = 0; at + 4 <= fields.length; at += 4) if (fields[at + 2] === DIRECT_USE) spare.push(at + 3);
+  return spare;
+}
+const IPR = 13;
+const DIRECT_USE = 0;
 
 function definedLength(type: string, p: Buffer, shape: PictureShape): number | null {
   switch (type) {
     case "jP  ":
       return 4;
+    case "jxll":
+      return 1;
     case "ihdr":
       return 14;
     case "resc":

@@ -58,8 +58,8 @@ const MAX_SUPERBOX = 16 * 1024 * 1024;
 /** Box headers are at least this long: 32-bit length and type. */
 const HEADER = 8;
 
-/** Top-level boxes kept with only their fields (jp2-box-fields.ts): the signature and the reader requirements. */
-const TRIMMED_TOP: ReadonlySet<string> = new Set(["jP  ", "rreq"]);
+/** Top-level boxes kept with only their fields (jp2-box-fields.ts): the signature, the reader requirements and JPEG XL's level. */
+const TRIMMED_TOP: ReadonlySet<string> = new Set(["jP  ", "rreq", "jxll"]);
 
 /**
  * Copies a JPEG 2000 file (or a JPEG XL one, with `kept` JXL_PICTURE_BOXES) with only the boxes
