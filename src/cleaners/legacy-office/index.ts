@@ -157,11 +157,12 @@ export const legacyOfficeCleaner: Cleaner = {
       hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.changes }).filter(([, n]) => n > 0));
       removedText = review.removedText;
     }
-    const workbook = stream("Workbook") ?? stream("Book");
-    if (workbook != null) {
-      const comments = scrubWorkbook(workbook, { comments: !ctx.keep.has("comments") });
-      if (comments > 0) hidden = { ...hidden, comments };
-    }
+    // Excel's "97 & 5.0/95" format holds the workbook twice, as BIFF8 (Workbook) and as BIFF5
+    // (Book, which Excel 5.0 and 95 read): both are scrubbed, their comments counted once.
+    const workbooks = [stream("Workbook"), stream("Book")].filter((b) => b != null);
+    const workbook = workbooks[0] ?? null;
+    const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }));
+    if (Math.max(0, ...notes) > 0) hidden = { ...hidden, comments: Math.max(...notes) };
     for (const [i, p] of doc.FullPaths.entries()) {
       const cache = PIVOT_CACHE.exec(inner(p));
       const e = doc.FileIndex[i]!;
