@@ -381,6 +381,57 @@ export function moveItemLocations(b: Buffer, shift: number): void {
 }
 
 /**
+ * The HEIC `file` with `bytes` put before the data of its first HEVC picture item (`hvc1`: the
+ * picture, or a grid's first tile, as heif-enc writes it), whose first extent must be in an `mdat`
+ * after `meta`, by file offset: that extent and the `mdat` grow by them, and every other extent
+ * from there on moves.
+ */
+export function insertInHevcItem(file: Buffer, bytes: Buffer): Buffer {
+  const b = Buffer.from(file);
+  const top = childBoxes(b, 0, b.length);
+  const meta = top.find((x) => x.type === "meta");
+  if (meta == null) throw new Error("no meta box");
+  const children = childBoxes(b, meta.at + 12, meta.at + meta.size);
+  const iinf = children.find((x) => x.type === "iinf");
+  const iloc = children.find((x) => x.type === "iloc");
+  if (iinf == null || b[iinf.at + 8] !== 0 || iloc == null) throw new Error("no iinf (version 0) or iloc box");
+  // Version 2 entries: id, protection, then the item type.
+  const hevc = childBoxes(b, iinf.at + 14, iinf.at + iinf.size).find((e) => b[e.at + 8] === 2 && b.toString("latin1", e.at + 16, e.at + 20) === "hvc1");
+  if (hevc == null) throw new Error("no hvc1 item");
+  const target = b.readUInt16BE(hevc.at + 12);
+  const version = b[iloc.at + 8]!;
+  let q = iloc.at + 12;
+  const [offsetSize, lengthSize, baseSize, indexSize] = [b[q]! >> 4, b[q]! & 15, b[q + 1]! >> 4, version > 0 ? b[q + 1]! & 15 : 0];
+  q += 2;
+  const wide = version === 2 ? 4 : 2;
+  const read = (at: number, n: number): number => (n === 0 ? 0 : b.readUIntBE(at, n));
+  const extents: Array<{ id: number; from: number; offsetAt: number; lengthAt: number }> = [];
+  const items = read(q, wide);
+  q += wide;
+  for (let i = 0; i < items; i++) {
+    const id = read(q, wide);
+    const method = version > 0 ? read(q + wide, 2) & 15 : 0;
+    q += wide + (version > 0 ? 2 : 0) + 2; // id, construction method, data reference
+    const base = read(q, baseSize);
+    const count = read(q + baseSize, 2);
+    q += baseSize + 2;
+    for (let e = 0; e < count; e++, q += indexSize + offsetSize + lengthSize) {
+      const offsetAt = q + indexSize;
+      if (method === 0) extents.push({ id, from: base + read(offsetAt, offsetSize), offsetAt, lengthAt: offsetAt + offsetSize });
+    }
+  }
+  const first = extents.find((e) => e.id === target);
+  const mdat = first == null ? undefined : top.find((x) => x.type === "mdat" && x.at < first.from && first.from <= x.at + x.size);
+  if (first == null || mdat == null || offsetSize === 0 || first.from < meta.at + meta.size) throw new Error("the hvc1 item's data is not in an mdat after meta, by offset");
+  for (const e of extents) {
+    if (e !== first && e.from >= first.from) b.writeUIntBE(read(e.offsetAt, offsetSize) + bytes.length, e.offsetAt, offsetSize);
+  }
+  b.writeUIntBE(read(first.lengthAt, lengthSize) + bytes.length, first.lengthAt, lengthSize);
+  b.writeUInt32BE(mdat.size + bytes.length, mdat.at);
+  return Buffer.concat([b.subarray(0, first.from), bytes, b.subarray(first.from)]);
+}
+
+/**
  * The signature of a HEIF/AVIF's pixels as libheif decodes them (heif-convert to PNG). ImageMagick
  * would convert through an embedded ICC profile, so a picture whose profile was removed would
  * compare as changed although its pixels are the same.

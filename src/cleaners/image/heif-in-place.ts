@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import { heifShapeHolds } from "../proof/heif-proof.js";
 import { boxAt } from "./box-at.js";
 import { scrubHeifBoxes, zeroRange } from "./heif-boxes.js";
+import { removeItemSeiUserData } from "./heif-item-sei.js";
 import { type HeifItems, type ReadMode, readHeifItems } from "./heif-items.js";
 
 /** A `meta` box larger than this is left to ExifTool. */
@@ -11,6 +12,8 @@ const MAX_TOP_BOXES = 64;
 export interface InPlaceOutcome {
   /** Exif and XMP items whose data was blanked. */
   metadataItems: number;
+  /** SEI user-data messages overwritten in HEVC pictures. */
+  seiUserData: number;
 }
 
 /**
@@ -18,7 +21,9 @@ export interface InPlaceOutcome {
  * items keep their entries but have no data left (their `iloc` lengths 0, as ExifTool's `-all=`
  * writes them), every `mdat` byte that no picture item's extent covers is zeroed (the metadata
  * items' data and whatever else lies unreferenced there, which ExifTool's rewrite would carry
- * along), then the handler name, the ICC profile and padding as after ExifTool (heif-boxes.ts). The picture items' bytes and every property stay exactly as they were.
+ * along), then the handler name, the ICC profile and padding as after ExifTool (heif-boxes.ts).
+ * The picture items' bytes stay as they were but for the SEI user data of HEVC pictures, which
+ * becomes filler of the same length (heif-item-sei.ts).
  *
  * Taken only for the one plain shape readHeifItems knows (one `meta` at the top level beside
  * `ftyp`, `mdat` and padding; no metadata item referenced by another item or sharing bytes with a
@@ -30,33 +35,36 @@ export async function blankHeifInPlace(top: HeifTop | null, input: string, outpu
   if (plan == null) return null;
   await fsp.copyFile(input, output);
   let holds = false;
+  let seiUserData = 0;
   try {
-    await blankHeifItems(output, plan);
+    seiUserData = await blankHeifItems(output, plan);
     await scrubHeifBoxes(output, dropIcc);
     holds = await heifShapeHolds(output, fileType);
   } finally {
     if (!holds) await fsp.rm(output, { force: true });
   }
-  return holds ? { metadataItems: [...plan.items.items.values()].filter((i) => i.kind === "metadata").length } : null;
+  return holds ? { metadataItems: [...plan.items.items.values()].filter((i) => i.kind === "metadata").length, seiUserData } : null;
 }
 
 /**
  * After ExifTool's rewrite (which carries along, unread, the data of items it has no name for
  * and the `mdat` bytes no item points at): the same blanking, of every item that is not picture
  * coding and of the unreferenced bytes, where the rewritten file's items can be read as
- * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it.
+ * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it. Resolves to the SEI
+ * user-data messages overwritten.
  */
-export async function blankHeifLeftovers(file: string): Promise<void> {
+export async function blankHeifLeftovers(file: string): Promise<number> {
   const plan = planHeifItems(await readHeifTop(file), "leftovers");
-  if (plan != null) await blankHeifItems(file, plan);
+  return plan == null ? 0 : blankHeifItems(file, plan);
 }
 
 /**
  * `file`'s `meta` box as `plan` (read from the file it is a copy of) has it cleaned: the Exif and
  * XMP items emptied, the `idat` bytes no picture item covers zeroed; with `mdat`, the `mdat` bytes
- * no picture item covers too.
+ * no picture item covers too. Then the SEI user data of its HEVC pictures goes (heif-item-sei.ts):
+ * resolves to the messages overwritten.
  */
-export async function blankHeifItems(file: string, plan: HeifPlan, mdat = true): Promise<void> {
+export async function blankHeifItems(file: string, plan: HeifPlan, mdat = true): Promise<number> {
   const fh = await fsp.open(file, "r+");
   try {
     for (const item of plan.items.items.values()) {
@@ -69,6 +77,7 @@ export async function blankHeifItems(file: string, plan: HeifPlan, mdat = true):
   } finally {
     await fh.close();
   }
+  return removeItemSeiUserData(file, plan);
 }
 
 export interface HeifPlan {

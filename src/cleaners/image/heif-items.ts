@@ -31,6 +31,8 @@ export type ReadMode = "plain" | "sequence" | "leftovers";
 export interface HeifItem {
   id: number;
   kind: "picture" | "metadata";
+  /** Its item type (`hvc1`, `av01`, `Exif`, `mime`...), empty for an entry of version 0 or 1, which names none. */
+  type: string;
   /** Ranges of its data: absolute in the file, or (`inIdat`) from the start of the `idat` payload. */
   extents: Array<{ from: number; to: number; inIdat: boolean }>;
   /** Offsets (in the `meta` buffer) and sizes of its extents' length fields. */
@@ -45,7 +47,12 @@ export interface HeifItems {
   references: Array<{ type: string; from: number; to: number[] }>;
   /** Where the items' names are in the `meta` buffer, their terminating zero left out (`sequence` only). */
   names: Array<{ from: number; to: number }>;
+  /** Payload of `iprp` (the item properties) in the `meta` buffer, if there is one. */
+  properties: { from: number; to: number } | null;
 }
+
+/** What `iinf` says of an item. */
+type ItemKind = Pick<HeifItem, "kind" | "type">;
 
 /** Item types whose data is picture coding (what heif-proof.ts accepts as such). */
 const PICTURE_TYPES = new Set(["hvc1", "av01", "grid", "iovl", "iden"]);
@@ -79,12 +86,12 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   const kinds = itemKinds(meta, iinf, mode, names);
   const primary = primaryItem(meta, pitm);
   // What a reader shows first is never blanked, whatever its type.
-  if (kinds == null || primary == null || kinds.get(primary) !== "picture") return null;
+  if (kinds == null || primary == null || kinds.get(primary)?.kind !== "picture") return null;
   const items = locations(meta, iloc, kinds, mode);
   const iref = found.get("iref");
   const references = iref == null ? [] : readReferences(meta, iref);
   if (items == null || references == null) return null;
-  return { items, idat: found.get("idat") ?? null, references, names };
+  return { items, idat: found.get("idat") ?? null, references, names, properties: found.get("iprp") ?? null };
 }
 
 function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
@@ -93,19 +100,19 @@ function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): 
   return new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);
 }
 
-function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode, names: HeifItems["names"]): Map<number, HeifItem["kind"]> | null {
+function itemKinds(meta: Buffer, { from, to }: { from: number; to: number }, mode: ReadMode, names: HeifItems["names"]): Map<number, ItemKind> | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
   const count = new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);
   if (count == null) return null;
-  const kinds = new Map<number, HeifItem["kind"]>();
+  const kinds = new Map<number, ItemKind>();
   for (const entry of itemInfoEntries(meta, from, to)) {
     const fields = entry?.boxType === "infe" ? entry.fields : null;
     if (fields == null || kinds.has(fields.id)) return null;
     // Versions 0 and 1 name no item type: no reader takes such an item for a picture.
     const kind = fields.itemType == null ? (mode === "leftovers" ? "metadata" : null) : itemKind(fields, fields.itemType, mode, names);
     if (kind == null) return null;
-    kinds.set(fields.id, kind);
+    kinds.set(fields.id, { kind, type: fields.itemType ?? "" });
   }
   return kinds.size === count ? kinds : null;
 }
@@ -123,7 +130,7 @@ function itemKind({ protection, name, content }: InfeFields, itemType: string, m
   return null;
 }
 
-function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, HeifItem["kind"]>, mode: ReadMode): Map<number, HeifItem> | null {
+function locations(meta: Buffer, { from, to }: { from: number; to: number }, kinds: Map<number, ItemKind>, mode: ReadMode): Map<number, HeifItem> | null {
   const version = meta[from];
   if (version == null || version > 2) return null;
   const f = new BigEndianFields(meta, from + 4, to);
@@ -136,15 +143,16 @@ function locations(meta: Buffer, { from, to }: { from: number; to: number }, kin
   const items = new Map<number, HeifItem>();
   for (let i = 0; i < count; i++) {
     const id = f.uint(version < 2 ? 2 : 4);
-    const kind = id == null ? undefined : kinds.get(id);
-    if (id == null || kind == null || items.has(id)) return null;
+    const known = id == null ? undefined : kinds.get(id);
+    if (id == null || known == null || items.has(id)) return null;
+    const { kind, type } = known;
     const method = version === 0 ? 0 : f.uint(2);
     const dataReference = f.uint(2);
     const base = f.uint(baseSize);
     const extentCount = f.uint(2);
     const methodHolds = method === 0 || (method === 1 && (kind === "picture" || mode === "leftovers"));
     if (!methodHolds || dataReference !== 0 || base == null || extentCount == null) return null;
-    const item: HeifItem = { id, kind, extents: [], lengthFields: [] };
+    const item: HeifItem = { id, kind, type, extents: [], lengthFields: [] };
     for (let e = 0; e < extentCount; e++) {
       const offset = f.uint(indexSize) == null ? null : f.uint(offsetSize);
       const lengthAt = f.at;

@@ -31,7 +31,7 @@ export async function cleanHeifSequence(top: HeifTop, input: string, output: str
   if (extents("metadata").some((m) => movie.samples.some((s) => m.start < s.end && s.start < m.end))) return null;
   const outcome = await applyRewrite(movie, output, workDir, { file: input, demuxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS });
   // The media data outside frames and pictures is zeroed by the movie's rewrite already.
-  await blankHeifItems(output, items, false);
+  const seiUserData = await blankHeifItems(output, items, false);
   await scrubHeifBoxes(output, dropIcc);
-  return outcome;
+  return seiUserData === 0 ? outcome : { ...outcome, hidden: { ...outcome.hidden, seiUserData: (outcome.hidden?.["seiUserData"] ?? 0) + seiUserData } };
 }

@@ -43,12 +43,18 @@ function isFormatVersion(t: FoundTag): boolean {
   return t.tag === "MetaVersion" && /^[\w.\- ]{0,16}$/.test(String(t.value));
 }
 
+/** The SEI user data overwritten in a HEIC's pictures, counted as a video's is. */
+function seiOutcome(seiUserData: number): CleanOutcome | undefined {
+  return seiUserData > 0 ? { hidden: { seiUserData } } : undefined;
+}
+
 /**
  * HEIC/HEIF and AVIF: blanked in place where the file has the one plain shape heif-in-place.ts
  * knows and the copy then passes the structural proof (no ExifTool run at all); any other file is
  * rewritten by ExifTool, whose `-all=` drops the Exif and XMP items' data and re-locates the rest,
  * and what it leaves (the ICC profile, padding, items it has no name for, bytes no item points
- * at) is blanked in place afterwards (heif-boxes.ts, heif-in-place.ts).
+ * at, SEI user data among an HEVC picture's units) is blanked in place afterwards (heif-boxes.ts,
+ * heif-in-place.ts, heif-item-sei.ts).
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
@@ -57,7 +63,8 @@ export const heifCleaner: Cleaner = {
     const dropIcc = !ctx.keep.has("colorProfile");
     // The top level is walked once, for both plans (a still picture's, an image sequence's).
     const top = await readHeifTop(ctx.input);
-    if ((await blankHeifInPlace(top, ctx.input, ctx.output, ctx.fileType, dropIcc)) != null) return;
+    const inPlace = await blankHeifInPlace(top, ctx.input, ctx.output, ctx.fileType, dropIcc);
+    if (inPlace != null) return seiOutcome(inPlace.seiUserData);
     // Image sequences only: the movie's cleaning (media/iso-rewrite.ts) is loaded when one comes.
     if (top?.others.has("moov") === true) {
       const { cleanHeifSequence } = await import("./heif-sequence.js");
@@ -69,7 +76,7 @@ export const heifCleaner: Cleaner = {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
     await scrubHeifBoxes(ctx.output, dropIcc);
-    await blankHeifLeftovers(ctx.output);
+    return seiOutcome(await blankHeifLeftovers(ctx.output));
   },
   // An image sequence's movie reads as an MP4's does.
   isStructural: (t) =>

