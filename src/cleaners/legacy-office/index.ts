@@ -16,6 +16,7 @@ import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
 import { scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { bareShapeFileNames } from "./shape-file-names.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubPivotCache } from "./pivot-caches.js";
 import { scrubCurrentUser } from "./powerpoint.js";
@@ -190,6 +191,7 @@ export const legacyOfficeCleaner: Cleaner = {
       if (e.type !== 2 || e.content == null || !ours(i)) continue;
       const b = Buffer.from(e.content);
       e.content = b;
+      bareShapeFileNames(b);
       if (/^(Workbook|Book)$/i.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
       else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
