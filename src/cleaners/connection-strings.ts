@@ -7,7 +7,7 @@
  * the workbook.
  */
 
-/** Keys whose value is an account or a secret (ODBC's and OLE DB's spellings, spaces left out, lower case). */
+/** Keys whose value is an account or a secret (ODBC's and OLE DB's spellings, by their letters only, lower case). */
 const CREDENTIAL = /^(uid|userid|user|username|pwd|password|workstationid|wsid)$|password$/;
 
 /**
@@ -24,9 +24,17 @@ const PAIR = /(^|[;"])([^;="]+)=([^;"]*)/g;
 
 /**
  * A Windows path's folders (drive letter or UNC share up to the last separator: no segment holds
- * a colon or a quote) anywhere in a text such as a query (`SELECT * FROM C:\Users\jane\list.txt`).
+ * a colon or a quote) anywhere in a text such as a query (`SELECT * FROM C:\Users\jane\list.txt`),
+ * also with its backslashes doubled, as Word's field instructions escape them (a share's leading
+ * backslashes are taken from the first: tried from each one, a long run of them cost its square).
  */
-const WINDOWS_FOLDERS = /(?:\b[A-Za-z]:|\\\\[^\\/`'":\r\n]+)[\\/](?:[^\\/`'":\r\n]*[\\/])*/g;
+const WINDOWS_FOLDERS = /(?:\b[A-Za-z]:|(?<!\\)\\\\+[^\\/`'":\r\n]+)[\\/](?:[^\\/`'":\r\n]*[\\/])*/g;
+
+/**
+ * What is left of a path at the end of a text read so far: a last segment that may be a folder.
+ * Sticky, tried where a path's folders end: it reads no further than that segment.
+ */
+const UNFINISHED = /[^\\/`'":\s]*$/y;
 
 /** `C:\Users\jane\Documents\sales.accdb` -> `sales.accdb`; a server's or a shared site's address as it was. */
 export function bareName(value: string): string {
@@ -41,7 +49,8 @@ export function bareName(value: string): string {
  */
 export function scrubConnectionString(s: string, sameLength = false): string {
   const pairs = s.replace(PAIR, (_whole, lead: string, key: string, value: string) => {
-    const kept = CREDENTIAL.test(key.replace(/\s+/g, "").toLowerCase()) ? "" : bareName(value);
+    // Letters only: a string found inside a binary record may start with a stray character (record-text.ts).
+    const kept = CREDENTIAL.test(key.replace(/[^a-z]/gi, "").toLowerCase()) ? "" : bareName(value);
     return `${lead}${key}=${sameLength ? kept.padEnd(value.length, " ") : kept}`;
   });
   return sameLength ? blankFolders(pairs) : barePaths(pairs);
@@ -55,4 +64,26 @@ export function barePaths(text: string): string {
 /** The text with the folders of every Windows path in it turned into spaces, for strings rewritten in place. */
 export function blankFolders(text: string): string {
   return text.replace(WINDOWS_FOLDERS, (folders) => " ".repeat(folders.length));
+}
+
+/**
+ * The piece of a text read in pieces (a Word field's instruction, split across runs) without the
+ * folders of the Windows paths in the text so far (`prior`, then `piece`): those of a path begun
+ * in an earlier piece too. A path still going on where the piece ends loses its last segment as
+ * well, which may be a folder the next piece carries on: at worst the start of a file name goes.
+ */
+export function barePathsInPiece(prior: string, piece: string): string {
+  const whole = prior + piece;
+  let out = "";
+  let at = prior.length;
+  for (const m of whole.matchAll(WINDOWS_FOLDERS)) {
+    const start = m.index ?? 0;
+    let end = start + m[0].length;
+    if (end <= at) continue;
+    UNFINISHED.lastIndex = end;
+    if (UNFINISHED.test(whole)) end = whole.length;
+    out += whole.slice(at, Math.max(start, at));
+    at = end;
+  }
+  return out + whole.slice(at);
 }

@@ -2,15 +2,15 @@
  * An Excel 5.0/95 workbook stream ([MS-XLS] BIFF5, as its `Book` stream holds it): the globals
  * (BOF, WriteAccess naming `lastUser`, code page, one sheet's BoundSheet, EOF), then the sheet
  * with a Label record per cell. Enough for xls2csv to read the cells; LibreOffice no longer
- * writes this format.
+ * writes this format. `globals`: records placed after the code page.
  */
-export function excel95Book(lastUser: string, cells: ReadonlyArray<[row: number, col: number, text: string]>): Buffer {
+export function excel95Book(lastUser: string, cells: ReadonlyArray<[row: number, col: number, text: string]>, globals: readonly Buffer[] = []): Buffer {
   const writeAccess = Buffer.alloc(32, 0x20);
   writeAccess[0] = lastUser.length;
   writeAccess.write(lastUser, 1, "latin1");
   const codePage = Buffer.alloc(2);
   codePage.writeUInt16LE(1252);
-  const head = [bof(0x0005), record(0x005c, writeAccess), record(0x0042, codePage)];
+  const head = [bof(0x0005), record(0x005c, writeAccess), record(0x0042, codePage), ...globals];
   const sheetName = Buffer.from("\x06Sheet1", "latin1");
   const boundSheet = Buffer.concat([Buffer.alloc(6), sheetName]);
   // The sheet's BOF follows the globals' BoundSheet and EOF records.

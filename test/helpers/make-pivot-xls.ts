@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
+import { expect } from "vitest";
 import { soffice } from "./make-legacy-office.js";
 
 /**
@@ -105,4 +106,14 @@ export function refreshedBy(records: ReadonlyArray<{ type: number; body: Buffer 
   const length = body.readUInt16LE(18);
   if (length === 0xffff) return "";
   return (body[20]! & 1) === 1 ? body.toString("utf16le", 21, 21 + length * 2) : body.toString("latin1", 21, 21 + length);
+}
+
+/** The cleaned copy's cells (the first sheet's values) and pivot table read the same as the pivot workbook's. */
+export async function expectSameCellsAndPivot(dir: string, source: string, out: string): Promise<void> {
+  const values = await sheetValues(dir, source);
+  expect(values).toContain("apple");
+  expect(await sheetValues(dir, out)).toBe(values);
+  const tables = await pivotTables(dir, source);
+  expect(tables).toContain('table:name="Fruit"');
+  expect(await pivotTables(dir, out)).toBe(tables);
 }

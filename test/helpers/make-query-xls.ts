@@ -24,7 +24,7 @@ export const queryStrings = (m: string): QueryStrings => ({
   oleDb: `Provider=MSDASQL.1;User ID=${m}ole;Data Source=\\\\fileserver\\home\\${m}\\db.mdb;`,
 });
 
-function record(type: number, body: Buffer): Buffer {
+export function record(type: number, body: Buffer): Buffer {
   const head = Buffer.alloc(4);
   head.writeUInt16LE(type, 0);
   head.writeUInt16LE(body.length, 2);
@@ -32,7 +32,7 @@ function record(type: number, body: Buffer): Buffer {
 }
 
 /** A string's count, flags byte and characters (one byte each, or two with `wide`). */
-function chars(s: string, wide = false): Buffer {
+export function chars(s: string, wide = false): Buffer {
   const head = Buffer.from([s.length & 0xff, s.length >> 8, wide ? 1 : 0]);
   return Buffer.concat([head, Buffer.from(s, wide ? "utf16le" : "latin1")]);
 }
@@ -69,6 +69,11 @@ export function workbookOf(file: Buffer): Buffer {
 }
 
 export async function makeQueryXls(dir: string, m: string, extCount?: number): Promise<{ file: string; at: number }> {
+  return withRecords(dir, queryRecords(queryStrings(m), extCount));
+}
+
+/** LibreOffice's workbook with a pivot table, `records` placed before its last sheet's end; `at`: where they start in the workbook stream. */
+export async function withRecords(dir: string, records: Buffer): Promise<{ file: string; at: number }> {
   const file = await pivotWorkbook(dir, "xls");
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
   const book = CFB.find(doc, "/Workbook")!;
@@ -76,7 +81,7 @@ export async function makeQueryXls(dir: string, m: string, extCount?: number): P
   // The last sheet's end is the stream's last record: nothing after it has an offset to move.
   const at = stream.length - 4;
   if (stream.readUInt16LE(at) !== EOF) throw new Error("the workbook stream does not end with its last sheet's EOF");
-  const content = Buffer.concat([stream.subarray(0, at), queryRecords(queryStrings(m), extCount), stream.subarray(at)]);
+  const content = Buffer.concat([stream.subarray(0, at), records, stream.subarray(at)]);
   book.content = content;
   book.size = content.length;
   await fs.writeFile(file, CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer);

@@ -1,7 +1,6 @@
-import fs from "node:fs/promises";
-import { OD, XML, rels, zip, type Part } from "./make-office.js";
+import { editPackage } from "./make-local-links.js";
+import { OD, XML, rels } from "./make-office.js";
 import { pivotWorkbook } from "./make-pivot-xls.js";
-import { readZip } from "./read-archives.js";
 
 /**
  * LibreOffice's XLSX with a pivot table (make-pivot-xls.ts), given by hand what Excel writes of
@@ -32,7 +31,6 @@ export const connectionsXml = (m: string): string =>
 
 export async function makeWorkbookLinks(dir: string, m: string): Promise<string> {
   const source = await pivotWorkbook(dir, "xlsx");
-  const { members } = await readZip(await fs.readFile(source));
   const edit: Record<string, (xml: string) => string> = {
     [PIVOT_CACHE_PART]: (x) => x.replace("<pivotCacheDefinition ", `<pivotCacheDefinition refreshedBy="${m} refresher" refreshedDate="46000.4395" refreshedDateIso="2025-12-09T10:32:53.000" refreshedVersion="8" `),
     "xl/workbook.xml": (x) =>
@@ -52,21 +50,10 @@ export async function makeWorkbookLinks(dir: string, m: string): Promise<string>
     // A cell showing the linked workbook's value, as Excel caches it.
     "xl/worksheets/sheet1.xml": (x) => x.replace(/<row r="1"([^>]*)>(.*?)<\/row>/, '<row r="1"$1>$2<c r="G1"><f>[1]Sheet1!A1</f><v>42</v></c></row>'),
   };
-  const parts: Part[] = members.map((p) => {
-    const fn = edit[p.name];
-    if (fn == null) return [p.name, p.data];
-    const xml = fn(p.data.toString("utf8"));
-    if (xml === p.data.toString("utf8")) throw new Error(`LibreOffice's ${p.name} no longer has what the edit looks for`);
-    return [p.name, xml];
-  });
-  if (parts.filter(([name]) => edit[name] != null).length !== Object.keys(edit).length) throw new Error("LibreOffice left out a part to edit");
-  parts.push(
+  return editPackage(source, "pivot-linked.xlsx", edit, [
     ["xl/externalLinks/externalLink1.xml", `${XML}<externalLink xmlns="${S}" xmlns:r="${OD}"><externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet><sheetData sheetId="0"><row r="1"><cell r="A1"><v>42</v></cell></row></sheetData></sheetDataSet></externalBook></externalLink>`],
     [LINK_RELS, rels([["rId1", `${OD}/externalLinkPath`, `file:///C:\\Users\\${m}\\Documents\\Budget.xlsx`, true]])],
     [CONNECTIONS, connectionsXml(m)],
     [DDE_LINK, `${XML}<externalLink xmlns="${S}"><ddeLink ddeService="Excel" ddeTopic="C:\\Users\\${m}\\Documents\\[Budget.xlsx]Sheet1"><ddeItems><ddeItem name="R1C1" advise="1"/></ddeItems></ddeLink></externalLink>`],
-  );
-  const file = source.replace(/\.xlsx$/, "-linked.xlsx");
-  await fs.writeFile(file, await zip(parts));
-  return file;
+  ]);
 }

@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { carriesSourceText, scrubRecordText } from "./record-text.js";
 import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
 
@@ -14,9 +15,11 @@ export const WRITE_ACCESS = 0x005c;
  * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
  * saved it last) and the FileSharing record (who reserved it). Each keeps its length and becomes
  * a string of spaces, as Excel pads the name itself, so no record moves. The accounts and folders
- * of its external data queries go too (workbook-queries.ts), in BIFF8 workbooks, and its cell
- * comments' authors, and their text unless `comments` is false (workbook-notes.ts). Resolves to
- * the number of comments whose text was blanked.
+ * of its external data queries go too: in BIFF8 workbooks the connection strings and SQL of its
+ * queries (workbook-queries.ts), and the paths and accounts of its text imports, queries' data
+ * and connection files and data connections (record-text.ts), as in BIFF5 workbooks' queries; and
+ * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts).
+ * Resolves to the number of comments whose text was blanked.
  */
 export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): number {
   let biff8 = true;
@@ -31,6 +34,7 @@ export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): numb
     else if (type === FILE_PASS) throw new BadFileError(ENCRYPTED);
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
+    else if (carriesSourceText(type, data, biff8)) scrubRecordText(data);
     if (biff8 && type !== CONTINUE) queries.record(type, data);
     notes.record(type, data, biff8);
     pos += 4 + len;

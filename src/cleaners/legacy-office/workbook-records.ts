@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { CONTINUE, FILE_SHARING, MSO_DRAWING_GROUP, WRITE_ACCESS } from "./excel.js";
+import { carriesSourceText } from "./record-text.js";
 import { EXT_STRING, SX_STRING } from "./workbook-queries.js";
 
 /** The records the cleaner rewrites in place: the user names, the drawing groups (their pictures), the strings of external data queries. */
@@ -10,8 +11,9 @@ const REWRITTEN = new Set([WRITE_ACCESS, FILE_SHARING, MSO_DRAWING_GROUP, SX_STR
  * Why the cleaned workbook's records are not the original's, or null: the same records in the
  * same order, each of the same type and length, and each byte for byte the same but for the ones
  * the cleaner rewrites in place (WriteAccess, FileSharing, a drawing group with the Continue
- * records that carry it on, a query's SXString and ExtString records). The cells' text (the shared strings, labels, their Continue
- * records) is then the original's, whatever a reader makes of it.
+ * records that carry it on, a query's SXString and ExtString records, those record-text.ts
+ * scrubs: TxtQry, a query's SXAddl, DConn). The cells' text (the shared strings, labels, their
+ * Continue records) is then the original's, whatever a reader makes of it.
  */
 export async function workbookDifference(original: string, cleaned: string): Promise<string | null> {
   const [before, after] = await Promise.all([original, cleaned].map(async (f) => workbookStream(await fsp.readFile(f))));
@@ -21,7 +23,7 @@ export async function workbookDifference(original: string, cleaned: string): Pro
   for (let pos = 0; pos + 4 <= before.length; ) {
     const type = before.readUInt16LE(pos);
     const end = Math.min(pos + 4 + before.readUInt16LE(pos + 2), before.length);
-    const rewritten = REWRITTEN.has(type) || (type === CONTINUE && previous === MSO_DRAWING_GROUP);
+    const rewritten = REWRITTEN.has(type) || (type === CONTINUE && previous === MSO_DRAWING_GROUP) || carriesSourceText(type, before.subarray(pos + 4, end), true);
     if (!before.subarray(pos, rewritten ? pos + 4 : end).equals(after.subarray(pos, rewritten ? pos + 4 : end))) return `its record at byte ${pos} changed`;
     if (type !== CONTINUE) previous = type;
     pos = end;

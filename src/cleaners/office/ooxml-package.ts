@@ -106,14 +106,18 @@ const LINKING_PARTS = /^xl\/(externallinks|pivotcache)\//;
  * A linked file's path (`file:///C:\Users\jane\...`, `../../jane/...`) or personal OneDrive
  * address becomes its bare name (connection-strings.ts), as Excel writes a file beside the
  * workbook; a shared site's address stays. The values read from the file stay in the document.
+ * Any other external target (a linked picture, a linked OLE object, a hyperlink) that is a local
+ * path, a share or a personal OneDrive address becomes its bare name too; a web address stays.
  */
 export function bareLinkedFiles(relsName: string, doc: Document): void {
   const linking = LINKING_PARTS.test(relsSource(relsName) ?? "");
   for (const r of relationships(doc)) {
-    if (r.getAttribute("TargetMode") !== "External" || !(linking || LINKED_FILES.has(kind(r)))) continue;
+    if (r.getAttribute("TargetMode") !== "External") continue;
     const target = r.getAttribute("Target") ?? "";
+    const linked = linking || LINKED_FILES.has(kind(r));
     // A relative path climbs out of the workbook's folder through the author's own (`../../jane/...`).
-    r.setAttribute("Target", /^https?:/i.test(target) ? bareName(target) : target.replace(/^.*[\\/]/, ""));
+    const bare = linked && !/^https?:/i.test(target) ? target.replace(/^.*[\\/]/, "") : bareName(target);
+    if (bare !== target) r.setAttribute("Target", bare);
   }
 }
 

@@ -1,6 +1,7 @@
 import { bareName, barePaths, scrubConnectionString } from "../connection-strings.js";
 import { MODERN_COMMENTS, P, R, S, THREADED, W } from "./ooxml-ns.js";
 import { isMetadataRoot } from "./ooxml-package.js";
+import { FieldInstructions, PersonalViews, scrubPathAttributes } from "./ooxml-paths.js";
 import { acceptsRevision, joinParagraphs, type Held } from "./ooxml-revisions.js";
 import type { ReviewCounts, ReviewPolicy } from "./review.js";
 import type { Captured, Piece, Verdict, XmlAttr, XmlElement, XmlRules } from "./xml-stream.js";
@@ -37,13 +38,16 @@ const JOIN = "join";
 /**
  * The rules that clean one OOXML part as it streams (see xml-stream.ts): revision-session ids
  * (`w:rsid*`), who and when of comments and tracked changes, the template path and document
- * variables of Word's settings, Excel's saved path and revision ids; the references to removed
- * relationships; and, as the plan says, comment anchors and tracked changes (accepted, with
- * Word's Track Changes setting turned off). A part
- * whose root is a metadata root is dropped whole.
+ * variables of Word's settings, Excel's saved path and revision ids, the local paths of fields,
+ * linked pictures and drawings and the names of personal views (ooxml-paths.ts); the references
+ * to removed relationships; and, as the plan says, comment anchors and tracked changes (accepted,
+ * with Word's Track Changes setting turned off). A part whose root is a metadata root is dropped
+ * whole.
  */
 export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
   const noteAuthors: string[] = [];
+  const fields = new FieldInstructions();
+  const views = new PersonalViews();
   let held: Held | null = null;
   const joins = new Map<XmlElement, Held>();
 
@@ -81,12 +85,17 @@ export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
     if (el.uri === MC && el.local === "AlternateContent") verdict = "capture";
     if (plan.removedIds.size > 0 && el.local === "ext") verdict = "capture";
     scrubAttributes(el);
+    scrubPathAttributes(el);
+    fields.mark(el);
+    views.rename(el);
     return verdict;
   };
 
   const text = (t: string, parents: readonly XmlElement[]): string => {
     const el = parents[parents.length - 1];
-    if (el == null || !S.has(el.uri)) return t;
+    if (el == null) return t;
+    if (W.has(el.uri)) return fields.text(el, t);
+    if (!S.has(el.uri)) return t;
     // Legacy Excel comments list their authors as text, and Excel starts each note with its
     // author's name ("Jane Doe:").
     if (el.local === "author" && parents[parents.length - 2]?.local === "authors") {
@@ -170,11 +179,15 @@ function scrubAttributes(el: XmlElement): void {
   scrubWorkbookPeople(el);
 }
 
+/** Attributes of Excel's data connections, links and web publishing whose value is a file's path. */
+const PATH_ATTRIBUTES: ReadonlySet<string> = new Set(["odcFile", "sourceFile", "ddeTopic", "destinationFile"]);
+
 /**
  * Excel's who and when of a pivot cache's last refresh and of a workbook's reservation, and the
  * accounts and folders of its data connections (connection-strings.ts): `xl/connections.xml`'s
  * connection strings, connection files, text files and web queries' local files, and the file a
- * DDE link asks its program for (`ddeTopic`, `C:\Users\jane\[Book1.xlsx]Sheet1`).
+ * DDE link asks its program for (`ddeTopic`, `C:\Users\jane\[Book1.xlsx]Sheet1`), the page a
+ * sheet was published to as a web page (`destinationFile`).
  */
 function scrubWorkbookPeople(el: XmlElement): void {
   if (!S.has(el.uri) && el.uri !== X15) return;
@@ -188,7 +201,7 @@ function scrubWorkbookPeople(el: XmlElement): void {
   for (const a of el.attrs) {
     if (a.uri !== "") continue;
     if (a.local === "connection") a.value = scrubConnectionString(a.value);
-    else if (a.local === "odcFile" || a.local === "sourceFile" || a.local === "ddeTopic" || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
+    else if (PATH_ATTRIBUTES.has(a.local) || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
   }
 }
 
