@@ -5,7 +5,7 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heifItemBytes, heifWithItems } from "./helpers/make-exif-blocks.js";
 import { box, makeHeif, pngChunk } from "./helpers/make-images.js";
-import { assemblePdf } from "./helpers/make-pdf.js";
+import { ascii85, assemblePdf, exifToolHex, lzwLiterals } from "./helpers/make-pdf.js";
 import { makeMarkedJpeg, makeOffice, XML, zip } from "./helpers/make-office.js";
 import { makeEps } from "./helpers/make-postscript.js";
 import { readZip } from "./helpers/read-archives.js";
@@ -113,6 +113,41 @@ describe("XMP declaring thousands of namespaces", () => {
       `<< /Type /Met#61data /Subtype /X#4dL /Filter /FlateDecode /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
     ]);
     await expectQuickRefusal(server, dir, "namespaces.pdf", pdf);
+  }, 60_000);
+
+  it.each([
+    ["LZW", "/LZWDecode", (xml: Buffer) => lzwLiterals(xml)],
+    ["LZW within Flate", "[/FlateDecode /LZWDecode]", (xml: Buffer) => zlib.deflateSync(lzwLiterals(xml))],
+    // Four more bytes after the zlib data: ExifTool pads a last short group with zeros, not "u".
+    ["Flate within ASCII85", "[/ASCII85Decode /FlateDecode]", (xml: Buffer) => ascii85(Buffer.concat([zlib.deflateSync(xml), Buffer.alloc(4)]))],
+    ["ExifTool's ASCIIHex", "/ASCIIHexDecode", exifToolHex],
+  ])("in a PDF's metadata stream coded as %s (20,000 URIs; ExifTool undoes it) is a quick 422", async (name, filter, encode) => {
+    const xmp = encode(Buffer.from(xmpOfNamespaces(20_000, MARKER))).toString("latin1");
+    const pdf = assemblePdf([
+      "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+      `<< /Type /Metadata /Subtype /XML /Filter ${filter} /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
+    ]);
+    await expectQuickRefusal(server, dir, `namespaces-${name.replace(/ /g, "-")}.pdf`, pdf);
+  }, 60_000);
+
+  it("in an encrypted PDF's metadata stream (RC4, opening without a password; 20,000 URIs) is a quick 422", async () => {
+    const xmp = xmpOfNamespaces(20_000, MARKER);
+    const plain = await written(
+      "namespaces-plain.pdf",
+      assemblePdf([
+        "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+        `<< /Type /Metadata /Subtype /XML /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
+      ]),
+    );
+    const encrypted = path.join(dir, "namespaces-encrypted.pdf");
+    await run("qpdf", ["--allow-weak-crypto", "--encrypt", "", "owner-secret", "128", "--use-aes=n", "--", plain, encrypted]);
+    const stored = await fs.readFile(encrypted);
+    expect(stored.includes("xmlns:")).toBe(false);
+    await expectQuickRefusal(server, dir, "namespaces-encrypted.pdf", stored);
   }, 60_000);
 
   it("a PDF of 300,000 stream keywords each before a zlib header, and no object, is a quick 422 (the count's peeks took 14 s)", async () => {

@@ -21,6 +21,8 @@ import { isCompoundHead } from "./legacy-office/compound-directory.js";
 import { checkCompoundShape } from "./legacy-office/compound-screen.js";
 import { needsPassword } from "./pdf/locked.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
+import { writePdfView } from "./pdf/pdf-view.js";
+import type { DecryptedPdf } from "./pdf/decrypted-view.js";
 import { isPostScriptHead } from "./postscript/postscript-head.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
@@ -108,6 +110,11 @@ export interface Screened {
   weight: number;
   /** A PDF that needs a password to open (pdf/locked.ts): no cleaning can read it. */
   locked: boolean;
+  /**
+   * Where the view is an encrypted PDF's decrypted copy: what ExifTool reads of the original itself,
+   * added to its read of the view (pdf/decrypted-view.ts).
+   */
+  decrypted: DecryptedPdf | null;
 }
 
 /**
@@ -115,7 +122,8 @@ export interface Screened {
  * document past its cleaner's, or a file of more chunks (boxes, segments, blocks, frames) than
  * ExifTool reads in time. Given `view` (a path), it writes there a view of the file for ExifTool
  * to read in its place when the file holds parts only our walk needs to see (the plain fragments
- * of a long recording), and says so; without, such files are refused past ExifTool's limits as
+ * of a long recording), when it is a PDF ExifTool would decrypt in Perl or whose header it would
+ * miss (pdf/pdf-view.ts), and says so; without, such files are refused past ExifTool's limits as
  * any other.
  */
 export async function checkShape(file: string, view?: string): Promise<Screened> {
@@ -124,13 +132,14 @@ export async function checkShape(file: string, view?: string): Promise<Screened>
   const check = chunkCheckOf(head);
   if (check != null) {
     await check(file);
-    return { viewed: false, weight: 0, locked: false };
+    return { viewed: false, weight: 0, locked: false, decrypted: null };
   }
   // A PDF's header may follow other bytes, an XML file's too: each check that applies runs.
   const pdf = isPdfHead(head) ? await checkPdfShape(file) : null;
   const weight = pdf?.weight ?? 0;
   const locked = pdf?.encrypted === true && (await needsPassword(file));
-  let viewed = false;
+  const pdfView = pdf != null && !locked && view != null ? await writePdfView(file, head, pdf, view) : null;
+  let viewed = pdfView != null;
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
   if (isIsoHead(head)) {
     const shape = await checkIsoShape(file, { hide: view != null });
@@ -140,7 +149,7 @@ export async function checkShape(file: string, view?: string): Promise<Screened>
     }
   }
   if (needsXmlCheck(head)) await checkXmlFileShape(file, SVG_LIMITS, "XML file");
-  return { viewed, weight, locked };
+  return { viewed, weight, locked, decrypted: pdfView?.decrypted ?? null };
 }
 
 /** The check of a format made of chunks, other than QuickTime / ISO BMFF, that `head` starts. */

@@ -75,7 +75,7 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     await fsp.symlink(path.resolve(file), input);
     const screened = (await needsShapeCheck(input)) ? await s.workers.screen({ file: input, view }, signal) : null;
     refuseLocked(screened);
-    const before = await readBeforeCleaning(exiftool, screened?.viewed === true ? view : input);
+    const before = await readBeforeCleaning(exiftool, screened?.viewed === true ? view : input, undefined, screened?.decrypted);
     if (s.findings) {
       await fsp.mkdir(scratchDir);
       findings = await s.workers.findings({ tags: before.tags, file: input, scratchDir }, signal);

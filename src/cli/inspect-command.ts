@@ -102,8 +102,8 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
   try {
     await fsp.symlink(path.resolve(found.path), link);
     await fsp.mkdir(scratchDir);
-    const viewed = (await needsShapeCheck(link)) && (await s.workers.screen({ file: link, view }, signal)).viewed;
-    const { tags } = await readAll(s.exiftool(signal), viewed ? view : link, false);
+    const screened = (await needsShapeCheck(link)) ? await s.workers.screen({ file: link, view }, signal) : null;
+    const { tags } = await readAll(s.exiftool(signal), screened?.viewed === true ? view : link, false, undefined, screened?.decrypted);
     const type = tags["File:FileType"];
     return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir }, signal) };
   } catch (err) {

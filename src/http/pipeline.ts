@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CleanResult, type Detected, detect, startReread, verify } from "../cleaners/clean-file.js";
+import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import { refuseLocked } from "../cleaners/pdf/locked.js";
 import { hasCleaner } from "../cleaners/registry.js";
 import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
@@ -47,7 +48,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
         const room = await budget.acquire(file.size, signal);
         try {
           const started = performance.now();
-          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room, weight: 0, locked: false };
+          const job: Job = { file, options, signal, started, head: file.head ?? (await readHead(file.path, SCREEN_HEAD_BYTES)), readPath: file.path, room, weight: 0, locked: false, decrypted: null };
           try {
             return await work(job);
           } finally {
@@ -93,10 +94,13 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     if (!needsShapeCheckOf(job.head) || (await passesInHead(job.head, job.file.size))) return;
     const view = temp.newPath();
     try {
-      const { viewed, weight, locked } = await workers.screen({ file: job.file.path, view }, job.signal);
+      // A PDF the screen decrypts for ExifTool takes its room before qpdf reads it (see pdf-view.ts).
+      const weigh = (bytes: number, signal: AbortSignal): Promise<void> => job.room.grow(job.file.size + bytes, signal);
+      const { viewed, weight, locked, decrypted } = await workers.screen({ file: job.file.path, view }, job.signal, { weigh });
       if (viewed) job.readPath = view;
       job.weight = weight;
       job.locked = locked;
+      job.decrypted = decrypted;
       await job.room.grow(job.file.size + weight, job.signal);
     } finally {
       if (job.readPath !== view) await temp.remove(view);
@@ -109,6 +113,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
     try {
       const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
         readPath: job.readPath,
+        decrypted: job.decrypted,
         numeric: parseBoolean(job.options, "numeric"),
         head: job.head,
         hiddenPaths: [temp.dir, config.DATA_DIR],
@@ -172,7 +177,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
 
   /** Detect: the type from the file's bytes, and its cleaner (422 when there is none). */
   async function detectType(job: Job): Promise<{ before: RawRead; detected: Detected }> {
-    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.readPath, job.head), job.signal);
+    const before = await untilAborted(readBeforeCleaning(pool.accessUnder(job.signal), job.readPath, job.head, job.decrypted), job.signal);
     return { before, detected: await detect(before.tags) };
   }
 
@@ -347,4 +352,6 @@ interface Job {
   weight: number;
   /** A PDF that needs a password to open, as the screen found (see Screened). */
   locked: boolean;
+  /** What ExifTool's read of `readPath`, an encrypted PDF's decrypted view, lacks of the original (see Screened). */
+  decrypted: DecryptedPdf | null;
 }

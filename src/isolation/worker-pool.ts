@@ -29,9 +29,12 @@ export interface WorkerPool {
   findings(job: Omit<FindingsJob, keyof TaskLine>, signal: AbortSignal, tags?: Promise<FindingsRead>): Promise<Finding[]>;
   /** What a PDF's attached files give away, as its cleaner listed them. */
   attachedFindings(job: Omit<AttachedFindingsJob, keyof TaskLine>, signal: AbortSignal): Promise<Finding[]>;
-  /** Refuses (TooComplexError) an XML file past the limits of its shape, before ExifTool reads it. */
-  /** Resolves to whether a view of the file was written and the file's weight (see checkShape). */
-  screen(job: Omit<ScreenJob, keyof TaskLine>, signal: AbortSignal): Promise<Screened>;
+  /**
+   * Refuses (TooComplexError) a file past the limits of its shape, before ExifTool reads it; resolves
+   * to whether a view of the file was written and the file's weight (see checkShape). `needs.weigh`
+   * takes room in the budget for a file read whole before the screen ends (a PDF it decrypts).
+   */
+  screen(job: Omit<ScreenJob, keyof TaskLine>, signal: AbortSignal, needs?: Pick<TaskNeeds, "weigh">): Promise<Screened>;
   close(): Promise<void>;
 }
 
@@ -111,7 +114,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     clean: (job, signal, needs) => run<CleanOutcome>("cleanInWorker", job, signal, needs),
     findings: (job, signal, tags) => run<Finding[]>("findingsInWorker", job, signal, tags != null ? { tags } : {}),
     attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
-    screen: (job, signal) => run<Screened>("screenInWorker", job, signal),
+    screen: (job, signal, needs) => run<Screened>("screenInWorker", job, signal, needs),
     close: async () => {
       await pool.destroy();
       await tools.close();

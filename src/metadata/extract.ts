@@ -1,3 +1,4 @@
+import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import type { Finding } from "./findings/index.js";
@@ -39,6 +40,8 @@ export async function extractMetadata(
   opts: {
     /** What ExifTool reads in the file's place, a view of it with the same tags (see checkShape); the file itself by default. */
     readPath?: string;
+    /** What the read of `readPath`, an encrypted PDF's decrypted view, lacks of the original (see Screened). */
+    decrypted?: DecryptedPdf | null;
     numeric: boolean;
     /** The file's first bytes, when the caller read them already (see readAll). */
     head?: Buffer;
@@ -49,7 +52,7 @@ export async function extractMetadata(
 ): Promise<Extraction> {
   let read: RawRead;
   try {
-    read = await readAll(exiftool, opts.readPath ?? file.path, opts.numeric, opts.head);
+    read = await readAll(exiftool, opts.readPath ?? file.path, opts.numeric, opts.head, opts.decrypted);
   } catch (err) {
     opts.log.warn({ err }, "ExifTool could not read the file");
     const timedOut = err instanceof Error && /timeout/i.test(err.message);

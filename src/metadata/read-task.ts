@@ -1,6 +1,8 @@
 import { readHead } from "../cleaners/file-bytes.js";
 import { isPngHead } from "../cleaners/image/png-chunks.js";
+import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
+import { withOriginalPdfTags } from "./original-pdf-tags.js";
 
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
 export type RawTags = Record<string, unknown>;
@@ -14,11 +16,13 @@ export interface RawRead {
 /**
  * Reads a file through the pool, asking for embedded documents only where they can exist. `head`
  * is the file's start when the caller has read it already (at least 12 bytes unless the file is
- * shorter).
+ * shorter). `decrypted`: the file is an encrypted PDF's decrypted view (see Screened), read with
+ * what ExifTool reads of the original itself.
  */
-export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean, head?: Buffer): Promise<RawRead> {
+export async function readAll(exiftool: ExifToolAccess, file: string, numeric: boolean, head?: Buffer, decrypted?: DecryptedPdf | null): Promise<RawRead> {
   const start = head ?? (await readHead(file, 12));
-  return exiftool.read(file, { numeric, embedded: !isPlainImage(start), ...(head != null ? { head } : {}) });
+  const read = await exiftool.read(file, { numeric, embedded: !isPlainImage(start), ...(head != null ? { head } : {}) });
+  return decrypted == null ? read : { ...read, tags: withOriginalPdfTags(read.tags, decrypted, numeric) };
 }
 
 /**

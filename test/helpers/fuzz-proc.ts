@@ -96,3 +96,19 @@ export function cpuSpentMs(before: Map<number, number>, after: Map<number, numbe
   for (const [p, ms] of after) spent += ms - (before.get(p) ?? 0);
   return spent;
 }
+
+/**
+ * CPU time `pid` and every process under it have used so far, those they ended and reaped
+ * included (utime, stime, cutime, cstime; treeCpuMs leaves those out): the service, its ExifTool
+ * processes, and the helper programs its spawner ran (qpdf's runs). In ms.
+ */
+export async function treeCpuWithEndedMs(pid: number): Promise<number> {
+  let total = 0;
+  for (const p of [pid, ...(await descendantPids(pid))]) {
+    const stat = await fs.readFile(`/proc/${p}/stat`, "utf8").catch(() => null);
+    if (stat == null) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+  }
+  return total;
+}

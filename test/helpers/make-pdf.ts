@@ -569,3 +569,48 @@ export async function makePdfWithIncludedFigure(dir: string, marker: string): Pr
   await fs.writeFile(file, assemblePdf(objects));
   return file;
 }
+
+/**
+ * `data` as PDF LZW (`/LZWDecode`) that stores every byte as a code of its own: 9-bit codes, most
+ * significant bit first, the table cleared (code 256) before it would widen them, the end (257)
+ * last. Any decoder reads it back (ExifTool's among them); its bytes show none of the text.
+ */
+export function lzwLiterals(data: Buffer): Buffer {
+  const codes = [256];
+  data.forEach((byte, i) => {
+    // Each code after the first adds an entry: 250 stay below the 511 that widen the codes.
+    if (i > 0 && i % 250 === 0) codes.push(256);
+    codes.push(byte);
+  });
+  codes.push(257);
+  const out = Buffer.alloc(Math.ceil((codes.length * 9) / 8));
+  codes.forEach((code, i) => {
+    for (let b = 0; b < 9; b++) {
+      if ((code >> (8 - b)) & 1) out[(i * 9 + b) >> 3]! |= 0x80 >> ((i * 9 + b) & 7);
+    }
+  });
+  return out;
+}
+
+/** `data` as ASCII85 (`/ASCII85Decode`), ending `~>`; its length is padded to whole groups with zeros. */
+export function ascii85(data: Buffer): Buffer {
+  const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+  let out = "";
+  for (let at = 0; at < padded.length; at += 4) {
+    let word = padded.readUInt32BE(at);
+    const group: string[] = [];
+    for (let i = 0; i < 5; i++, word = Math.floor(word / 85)) group.unshift(String.fromCharCode(33 + (word % 85)));
+    out += group.join("");
+  }
+  return Buffer.from(`${out}~>`, "latin1");
+}
+
+/**
+ * `data` as ExifTool 13 reads `/ASCIIHexDecode` data (it deletes letters and digits, then takes each
+ * character's low four bits): every half-byte written as one of ` !"#$%&'()*+,-./`. Other readers
+ * find no hex digits in it.
+ */
+export function exifToolHex(data: Buffer): Buffer {
+  const nibble = (n: number): number => 0x20 + n;
+  return Buffer.from([...data].flatMap((b) => [nibble(b >> 4), nibble(b & 0x0f)]));
+}

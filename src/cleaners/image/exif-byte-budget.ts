@@ -42,6 +42,18 @@ export class ExifByteBudget {
     return out;
   }
 
+  /**
+   * What `decoder` makes of some bytes, given the bytes left as its bound, counted; null when it
+   * makes nothing of them. Output cut at the bound makes the file too complex.
+   */
+  decode(decoder: (maxBytes: number) => { bytes: Buffer; cut: boolean } | null): Buffer | null {
+    const decoded = decoder(Math.max(1, this.left));
+    if (decoded == null) return null;
+    if (decoded.cut) throw this.refusal();
+    this.take(decoded.bytes.length);
+    return decoded.bytes;
+  }
+
   private refusal(cause?: unknown): TooComplexError {
     return new TooComplexError(`${this.what}: more than ${this.max} bytes of ${this.of}`, cause);
   }

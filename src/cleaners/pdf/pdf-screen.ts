@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { TooComplexError } from "../errors.js";
 import { WINDOW } from "../file-bytes.js";
 import { checkPdfPictures } from "./jpx-screen.js";
-import { checkPdfXmp } from "./pdf-xmp-screen.js";
+import { checkPdfXmp, XML_FILTER_NAMES } from "./pdf-xmp-screen.js";
 
 /**
  * Objects (written in the file or held in object streams) before a PDF is refused. ExifTool and
@@ -95,6 +95,8 @@ interface Counts {
   encrypted: boolean;
   /** Whether any name is `/JPXDecode`: the file holds JPEG 2000 pictures, which `jpx-screen.ts` looks into. */
   jpx: boolean;
+  /** The filters named that the XML count undoes besides Flate (LZW, ASCII85, ASCIIHex: see checkPdfXmp). */
+  filters: Set<string>;
 }
 
 /**
@@ -122,11 +124,17 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * is encrypted.
  */
 export async function checkPdfShape(file: string): Promise<PdfShape> {
-  const { objects, xrefEntries, encrypted, jpx } = await countPdfStructures(file);
-  if (jpx) await checkPdfPictures(file);
+  const { objects, xrefEntries, encrypted, jpx, filters } = await countPdfStructures(file);
   // Every stream is an object's, counted above (a few more for damaged files and chance bytes).
-  await checkPdfXmp(file, objects + STREAMS_PAST_OBJECTS);
-  return { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted };
+  const shape = { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted, jpx, filters, streams: objects + STREAMS_PAST_OBJECTS };
+  await checkPdfStreams(file, shape);
+  return shape;
+}
+
+/** The looks into a PDF's stream data: its JPEG 2000 pictures, the namespaces of its compressed XML. */
+export async function checkPdfStreams(file: string, shape: Pick<PdfShape, "jpx" | "streams" | "filters">): Promise<void> {
+  if (shape.jpx) await checkPdfPictures(file);
+  await checkPdfXmp(file, shape.streams, shape.filters);
 }
 
 /** What the screen tells of a PDF it let through. */
@@ -135,11 +143,17 @@ export interface PdfShape {
   weight: number;
   /** Whether it names an encryption dictionary (`/Encrypt`) anywhere: it may need a password to open. */
   encrypted: boolean;
+  /** Whether it names `/JPXDecode`: it holds JPEG 2000 pictures, which `jpx-screen.ts` looks into. */
+  jpx: boolean;
+  /** The filters it names that the XML count undoes besides Flate (see checkPdfXmp). */
+  filters: ReadonlySet<string>;
+  /** The streams its XML count peeks into at most (see checkPdfXmp). */
+  streams: number;
 }
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
-export async function countPdfStructures(file: string): Promise<{ objects: number; xrefEntries: number; pageNodes: number; encrypted: boolean; jpx: boolean }> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, jpx: false };
+export async function countPdfStructures(file: string): Promise<Pick<Counts, "objects" | "xrefEntries" | "pageNodes" | "encrypted" | "jpx" | "filters">> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, jpx: false, filters: new Set() };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
@@ -156,7 +170,7 @@ export async function countPdfStructures(file: string): Promise<{ objects: numbe
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
-  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted, jpx: counts.jpx };
+  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted, jpx: counts.jpx, filters: counts.filters };
 }
 
 /** Counts the tokens of `text` that end in (from, to]. */
@@ -179,7 +193,10 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
       // Wherever it stands: a classic trailer is no object.
       if (key === "Encrypt") counts.encrypted = true;
       // A filter list's names read as a key and its value: `[/FlateDecode /JPXDecode]`.
-      if (key === "JPXDecode" || (g["name"] != null && decodeName(g["name"]) === "JPXDecode")) counts.jpx = true;
+      for (const name of g["name"] != null ? [key, decodeName(g["name"])] : [key]) {
+        if (name === "JPXDecode") counts.jpx = true;
+        else if (XML_FILTER_NAMES.has(name)) counts.filters.add(name);
+      }
       if (counts.current != null) readEntry(key, g, counts.current);
     }
     if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES || counts.pageNodes > MAX_PDF_PAGE_NODES) refusePastCaps(counts);

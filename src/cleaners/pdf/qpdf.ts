@@ -58,6 +58,22 @@ export async function dumpObjects(input: string, jsonFile: string, opts: DumpOpt
   return { ...parseDump(await readObjectDump(jsonFile)), warnings };
 }
 
+/** Output cap of a JSON read of a few objects (`qpdfJson`): a trailer, an encryption dictionary. */
+const MAX_OBJECTS_JSON_BYTES = 1024 * 1024;
+
+/**
+ * The objects `which` names (qpdf's `--json-object`: "trailer", "5,0"), as qpdf's JSON (version 2)
+ * keys them ("trailer", "obj:5 0 R"), from its standard output.
+ */
+export async function qpdfJson(file: string, which: string): Promise<QpdfDocument["qpdf"][1]> {
+  const args = ["--json=2", "--json-key=qpdf", `--json-object=${which}`, "--json-stream-data=none", file];
+  const r = await runQpdf(args, undefined, MAX_OBJECTS_JSON_BYTES);
+  if (r.code !== 0 && r.code !== 3) throw new BadFileError("The PDF is damaged and could not be read.", new Error(`qpdf json exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  const parsed = JSON.parse(r.stdout.toString("utf8")) as { qpdf?: unknown };
+  if (!Array.isArray(parsed.qpdf) || parsed.qpdf[1] == null || typeof parsed.qpdf[1] !== "object") throw new Error("qpdf --json gave an unexpected shape");
+  return parsed.qpdf[1] as QpdfDocument["qpdf"][1];
+}
+
 /**
  * The object dump is parsed whole; a real document's is a few MB (stream data is in files of its
  * own), a PDF whose strings inflate to hundreds of MB is refused before it is read.
@@ -101,8 +117,8 @@ export function qpdfRanOutOfMemory(stderr: string): boolean {
  * it with a segmentation fault, which was a 500 (runTool now calls any program ended by a signal
  * it was not sent too complex).
  */
-async function runQpdf(args: string[], maxFileBytes?: number): Promise<ToolRun> {
-  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}) });
+async function runQpdf(args: string[], maxFileBytes?: number, maxOutputBytes?: number): Promise<ToolRun> {
+  const r = await runTool("qpdf", args, { timeoutMs: QPDF_TIMEOUT_MS, ...(maxFileBytes != null ? { maxFileBytes } : {}), ...(maxOutputBytes != null ? { maxOutputBytes } : {}) });
   if (qpdfRanOutOfMemory(r.stderr)) throw new TooComplexError("qpdf ran out of memory on an object");
   return r;
 }
