@@ -121,6 +121,8 @@ describe("XMP declaring thousands of namespaces", () => {
     // Four more bytes after the zlib data: ExifTool pads a last short group with zeros, not "u".
     ["Flate within ASCII85", "[/ASCII85Decode /FlateDecode]", (xml: Buffer) => ascii85(Buffer.concat([zlib.deflateSync(xml), Buffer.alloc(4)]))],
     ["ExifTool's ASCIIHex", "/ASCIIHexDecode", exifToolHex],
+    // Each hex layer halves the bytes: a 512-byte peek left zlib 64 bytes, too few to show the XML.
+    ["Flate within ExifTool's ASCIIHex thrice", "[/ASCIIHexDecode /ASCIIHexDecode /ASCIIHexDecode /FlateDecode]", (xml: Buffer) => exifToolHex(exifToolHex(exifToolHex(zlib.deflateSync(xml))))],
   ])("in a PDF's metadata stream coded as %s (20,000 URIs; ExifTool undoes it) is a quick 422", async (name, filter, encode) => {
     const xmp = encode(Buffer.from(xmpOfNamespaces(20_000, MARKER))).toString("latin1");
     const pdf = assemblePdf([

@@ -14,6 +14,12 @@ const END_STREAM = Buffer.from("endstream", "latin1");
  * each, so the peek stays under 530 kB whatever the stream.
  */
 const PEEK_BYTES = 512;
+/**
+ * The same where the file names an ASCII filter: each hex layer halves the bytes (ASCII85 takes
+ * four fifths), and three of them before Flate left 64 bytes of a 512-byte peek, too few for
+ * zlib's code tables: a 20,000-URI packet so coded passed. Flate is still handed PEEK_BYTES.
+ */
+const ASCII_PEEK_BYTES = 16 * PEEK_BYTES;
 /** What a peek shows of each layer: where XML shows, it does within its first characters. */
 const SHOWN_BYTES = 4096;
 /**
@@ -42,6 +48,7 @@ export async function checkPdfXmp(file: string, maxStreams: number, filters: Rea
   const tally = new XmpNamespaceTally("pdf");
   const layers = [FLATE, ...OTHER_LAYERS.filter(([name]) => filters.has(name)).map(([, layer]) => layer)];
   const budget = new ExifByteBudget(MAX_XML_BYTES, "pdf", "inflated XML streams");
+  const peekBytes = filters.has("ASCIIHexDecode") || filters.has("ASCII85Decode") ? ASCII_PEEK_BYTES : PEEK_BYTES;
   let streams = 0;
   try {
     for (let base = 0; base < src.size; base += WINDOW) {
@@ -52,7 +59,7 @@ export async function checkPdfXmp(file: string, maxStreams: number, filters: Rea
         if (eol === 0) continue;
         // Each peek costs zlib tens of microseconds: no more of them than the file has objects.
         if (++streams > maxStreams) throw new TooComplexError(`pdf: more than ${maxStreams} streams`);
-        await countStream(src, base + at + STREAM.length + eol, layers, { tally, budget });
+        await countStream(src, base + at + STREAM.length + eol, { layers, peekBytes }, { tally, budget });
       }
     }
   } finally {
@@ -60,8 +67,13 @@ export async function checkPdfXmp(file: string, maxStreams: number, filters: Rea
   }
 }
 
-async function countStream(src: FileBytes, start: number, layers: readonly Layer[], { tally, budget }: { tally: XmpNamespaceTally; budget: ExifByteBudget }): Promise<void> {
-  const behind = xmlBehind(await src.read(start, Math.min(PEEK_BYTES, src.size - start)), layers);
+async function countStream(
+  src: FileBytes,
+  start: number,
+  { layers, peekBytes }: { layers: readonly Layer[]; peekBytes: number },
+  { tally, budget }: { tally: XmpNamespaceTally; budget: ExifByteBudget },
+): Promise<void> {
+  const behind = xmlBehind(await src.read(start, Math.min(peekBytes, src.size - start)), layers);
   if (behind == null) return;
   const end = await endOfStream(src, start);
   budget.take(end - start);
@@ -78,7 +90,7 @@ interface Layer {
   whole(bytes: Buffer, budget: ExifByteBudget): Buffer | null;
 }
 
-const FLATE: Layer = { peek: inflatedStart, whole: (bytes, budget) => budget.inflate(bytes, "zlib") };
+const FLATE: Layer = { peek: (bytes) => inflatedStart(bytes.subarray(0, PEEK_BYTES)), whole: (bytes, budget) => budget.inflate(bytes, "zlib") };
 
 /** A filter decoded by `decode` (null: no such data), its peek at SHOWN_BYTES. */
 function layerOf(decode: (bytes: Buffer, maxBytes: number) => Decoded | null): Layer {
