@@ -6,14 +6,15 @@ import { soffice } from "./helpers/make-legacy-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 
 /**
  * Excel 97-2003 cell comments: each one's author (its Note record) goes always, its text (the
  * Continue records after its TxO) unless keep=comments. ExifTool reads none of them: on main the
  * cleaned copy kept both with `remaining` empty (Apache POI's test workbooks 33082.xls, 34775.xls,
  * 37684.xls, 29982.xls, 44201.xls came back 200 with their commenters' names in every Note).
- * The workbook is LibreOffice's, one comment in 8-bit characters and one in 16-bit.
+ * The workbook is LibreOffice's, one comment in 8-bit characters and one in 16-bit. ExifTool's
+ * read told of none of them: extraction now does, as for PowerPoint's comments.
  */
 
 const AUTHOR = "QXNOTEAUTHOR";
@@ -61,7 +62,23 @@ async function asLibreOfficeReadsIt(data: Buffer, name: string): Promise<{ comme
   return { comments, cells: part("xl/sharedStrings.xml") + part("xl/worksheets/sheet1.xml").replace(/<legacyDrawing[^>]*>/, "") };
 }
 
+/** The review-comment findings of extract's answer on `data`. */
+async function commentFindings(data: Buffer): Promise<unknown[]> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "notes.xls", data }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { findings: Array<{ title: string }> }).findings.filter((f) => /review comment/.test(f.title));
+}
+
 describe("Excel 97-2003 cell comments", () => {
+  it("are told of as hidden content naming their authors, by extract and remove, and not in the cleaned copy", async () => {
+    const told = [{ kind: "hidden", severity: "high", title: "The workbook holds 2 review comment(s).", tags: [], value: `${AUTHOR} first; ${AUTHOR} second` }];
+    expect(await commentFindings(await fs.readFile(workbook))).toEqual(told);
+    const { status, body, cleaned } = await removeViaApi(server, workbook);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body["findings"] as Array<{ title: string }>).filter((f) => /review comment/.test(f.title))).toEqual(told);
+    expect(await commentFindings(cleaned!)).toEqual([]);
+  }, 60_000);
+
   it("lose their authors and their text; the cells and the comments' places stay", async () => {
     const original = await fs.readFile(workbook);
     for (const s of [AUTHOR, TEXT, WIDE]) expect(await findMarker(original, s), s).not.toEqual([]);

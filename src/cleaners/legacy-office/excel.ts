@@ -19,9 +19,9 @@ export const WRITE_ACCESS = 0x005c;
  * queries (workbook-queries.ts), and the paths and accounts of its text imports, queries' data
  * and connection files and data connections (record-text.ts), as in BIFF5 workbooks' queries; and
  * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts).
- * Resolves to the number of comments whose text was blanked.
+ * Resolves to the number of comments whose text was blanked and the names of their authors.
  */
-export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): number {
+export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[] } {
   let biff8 = true;
   const queries = new QueryScrubber();
   const notes = new NoteScrubber({ text: opts.comments });
@@ -41,7 +41,7 @@ export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): numb
   }
   queries.end();
   notes.end();
-  return notes.blanked;
+  return { comments: notes.blanked, authors: [...notes.authors] };
 }
 
 /** An XLUnicodeString (BIFF8: 16-bit count, flags byte) or a BIFF5 byte string, filled with spaces. */

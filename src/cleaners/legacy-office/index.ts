@@ -162,7 +162,7 @@ export const legacyOfficeCleaner: Cleaner = {
     // (Book, which Excel 5.0 and 95 read): both are scrubbed, their comments counted once.
     const workbooks = [stream("Workbook"), stream("Book")].filter((b) => b != null);
     const workbook = workbooks[0] ?? null;
-    const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }));
+    const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }).comments);
     if (Math.max(0, ...notes) > 0) hidden = { ...hidden, comments: Math.max(...notes) };
     for (const [i, p] of doc.FullPaths.entries()) {
       const cache = PIVOT_CACHE.exec(inner(p));

@@ -23,6 +23,8 @@ const TXO_CCH_TEXT = 10;
 export class NoteScrubber {
   /** Comments whose text was blanked (held more than spaces). */
   blanked = 0;
+  /** The names of the comments' authors, each once, as they were. */
+  readonly authors = new Set<string>();
   private commentObject = false;
   /** Characters of a comment's text still to come in Continue records. */
   private textLeft = 0;
@@ -41,12 +43,18 @@ export class NoteScrubber {
       this.commentObject = false;
       if (this.opts.text && data.length >= TXO_CCH_TEXT + 2) this.textLeft = data.readUInt16LE(TXO_CCH_TEXT);
     } else if (type === NOTE && biff8) {
-      if (data.length >= NOTE_AUTHOR + 3) blankChars(data.subarray(NOTE_AUTHOR + 3), data.readUInt16LE(NOTE_AUTHOR), (data[NOTE_AUTHOR + 2]! & 1) === 1);
+      if (data.length >= NOTE_AUTHOR + 3) this.author(data.subarray(NOTE_AUTHOR + 3), data.readUInt16LE(NOTE_AUTHOR), (data[NOTE_AUTHOR + 2]! & 1) === 1);
     } else if (type === NOTE && this.opts.text && data.length > BIFF5_NOTE_TEXT) {
       const text = data.subarray(BIFF5_NOTE_TEXT);
       if (data.readUInt16LE(0) !== 0xffff && holdsText(text, false)) this.blanked++;
       blankChars(text, text.length, false);
     }
+  }
+
+  private author(chars: Buffer, count: number, wide: boolean): void {
+    const name = chars.subarray(0, Math.min(chars.length, wide ? count * 2 : count)).toString(wide ? "utf16le" : "latin1").trim();
+    if (name !== "") this.authors.add(name);
+    blankChars(chars, count, wide);
   }
 
   /** The stream's last record was read. */

@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
+import { scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
 import { commentAuthorsOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
@@ -10,7 +11,8 @@ import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
 const POWERPOINT_TYPES = new Set(["PPT", "PPS", "POT"]);
-const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, "XLS", "XLT", OLE_OBJECT]);
+const EXCEL_TYPES = new Set(["XLS", "XLT"]);
+const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, ...EXCEL_TYPES, OLE_OBJECT]);
 
 /**
  * What Office 97-2003 documents keep that ExifTool does not read: the folders the files packaged
@@ -18,8 +20,9 @@ const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, "XLS", "XLT", 
  * `hidden` review content of Word documents: comments
  * that still hold text and tracked deletions whose deleted text is still there (as the cleaner
  * sees them, word-review.ts), with the names of the comments' authors; and PowerPoint's comments
- * that still hold text, with their authors' names (powerpoint-comments.ts). A cleaned copy, whose
- * comments and deletions are blanked, has none.
+ * that still hold text, with their authors' names (powerpoint-comments.ts), and a workbook's cell
+ * comments likewise (workbook-notes.ts). A cleaned copy, whose comments and deletions are blanked,
+ * has none.
  */
 export async function legacyOfficeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
@@ -37,6 +40,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
       ? []
       : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
   if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc)];
+  if (EXCEL_TYPES.has(type)) return [...packaged, ...workbookFindings(doc)];
   return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
 }
 
@@ -50,6 +54,19 @@ function presentationFindings(doc: CFB.CFB$Container): Finding[] {
   const stream = rootStream(doc, "PowerPoint Document");
   const { comments, authors } = stream == null ? { comments: 0, authors: [] } : surveyPresentationComments(stream);
   return comments === 0 ? [] : [commentsFinding("presentation", comments, authors)];
+}
+
+/** The cell comments of the workbook stream Excel reads, found as the cleaner finds them (on a copy of the stream). */
+function workbookFindings(doc: CFB.CFB$Container): Finding[] {
+  const stream = rootStream(doc, "Workbook") ?? rootStream(doc, "Book");
+  let notes;
+  try {
+    notes = stream == null ? { comments: 0, authors: [] } : scrubWorkbook(stream, { comments: true });
+  } catch {
+    // An encrypted workbook: its refusal says so.
+    return [];
+  }
+  return notes.comments === 0 ? [] : [commentsFinding("workbook", notes.comments, notes.authors)];
 }
 
 function commentsFinding(what: string, comments: number, authors: readonly string[]): Finding {
