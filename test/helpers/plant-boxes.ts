@@ -14,7 +14,7 @@ interface Found {
 }
 
 /** Sound sample entries (version 0) whose codec configuration boxes a path may step into. */
-const SOUND_ENTRIES = new Set(["mp4a", "alac", "samr"]);
+const SOUND_ENTRIES = new Set(["mp4a", "alac", "samr", "ac-3", "ec-3"]);
 /** Visual sample entries whose codec configuration boxes (`avcC`, `hvcC`, `av1C`) a path may step into. */
 const VISUAL_ENTRIES = new Set(["avc1", "avc3", "hvc1", "hev1", "av01"]);
 

@@ -99,6 +99,10 @@ const NEUTRAL_VALUES: Record<string, Record<string, ReadonlySet<string | number>
     // H.263's configuration (unnamed by ExifTool): the same maker and version, blanked or
     // ffmpeg's, then level and profile; a longer box could carry anything.
     Unknown_d263: new Set(["(Binary data 7 bytes, use -b option to extract)"]),
+    // AC-3's and E-AC-3's configuration (dac3, ETSI TS 102 366 F.4: 3 bytes of stream numbers;
+    // dec3, F.6: 5 bytes for the one independent substream of nearly every file); a longer box could carry anything.
+    Unknown_dac3: new Set(["(Binary data 3 bytes, use -b option to extract)"]),
+    Unknown_dec3: new Set(["(Binary data 5 bytes, use -b option to extract)"]),
     EncoderVersion: new Set([0]),
   },
   // Required elements; ffmpeg's bitexact mode writes its bare name, without a version.
