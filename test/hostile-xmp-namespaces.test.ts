@@ -134,6 +134,18 @@ describe("XMP declaring thousands of namespaces", () => {
     await expectQuickRefusal(server, dir, `namespaces-${name.replace(/ /g, "-")}.pdf`, pdf);
   }, 60_000);
 
+  it("in a PDF's uncompressed metadata stream from the end of the screen's first 1 MB window on (20,000 URIs) is a quick 422", async () => {
+    // Counted in the PDF screen's own pass over the file now, window by window.
+    const xmp = `${" ".repeat((1 << 20) - 300)}${xmpOfNamespaces(20_000, MARKER)}`;
+    const pdf = assemblePdf([
+      "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+      `<< /Type /Metadata /Subtype /XML /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
+    ]);
+    await expectQuickRefusal(server, dir, "namespaces-stored.pdf", pdf);
+  }, 60_000);
+
   it("in an encrypted PDF's metadata stream (RC4, opening without a password; 20,000 URIs) is a quick 422", async () => {
     const xmp = xmpOfNamespaces(20_000, MARKER);
     const plain = await written(

@@ -30,7 +30,7 @@ const CHUNK = 1 << 20;
 /** From "xmlns:" to the URI's opening quote: the prefix and the spaces around "=". */
 const MAX_PREFIX_BYTES = 256;
 /** What a declaration spans at most, in UTF-32: a stream's chunks overlap by as much. */
-const MAX_DECLARATION_BYTES = 4 * (XMLNS.length + MAX_PREFIX_BYTES + MAX_URI_BYTES + 1);
+export const MAX_DECLARATION_BYTES = 4 * (XMLNS.length + MAX_PREFIX_BYTES + MAX_URI_BYTES + 1);
 
 /** Where `byte` is in bytes[from, to), or -1. */
 function within(bytes: Buffer, byte: number, from: number, to: number): number {

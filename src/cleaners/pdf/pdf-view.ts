@@ -1,6 +1,5 @@
 import fsp from "node:fs/promises";
 import { currentChannel } from "../../isolation/worker-channel.js";
-import { checkXmpNamespaces } from "../xmp-namespaces.js";
 import { type DecryptedPdf, writeDecryptedView } from "./decrypted-view.js";
 import { endsAsPdf, headerPatch, writeHeaderView } from "./header-view.js";
 import { checkPdfStreams, type PdfShape } from "./pdf-screen.js";
@@ -18,7 +17,6 @@ export async function writePdfView(file: string, head: Buffer, shape: PdfShape, 
     await currentChannel()?.call({ op: "weigh", bytes: shape.weight });
     const decrypted = await writeDecryptedView(file, head, (await fsp.stat(file)).size, view);
     if (decrypted != null) {
-      await checkXmpNamespaces(view);
       await checkPdfStreams(view, shape);
       return { decrypted };
     }
