@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeBigApe, makeBigBmp, makeBigDds, makeBigIco, makeBigJpeg, makeBigOs2Array, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
 import { peakRssKb, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { DISTRIBUTED, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
 /**
@@ -14,8 +14,13 @@ import { CONVERT, run } from "./helpers/tools.js";
  * cleaner (or an intake, store or download step) holding a whole file would exceed it.
  */
 const MB = 320;
-/** The service's peak resident memory, startup and worker threads included. */
-const BOUND_MB = 300;
+/**
+ * The service's peak resident memory, startup and worker threads included. On the distributed
+ * backends the S3, PostgreSQL and Redis clients add ~20-40 MB to the same service (started at 138
+ * vs 118 MB, 244 vs 218 MB after the first file: one CI run), so the bound leaves them that room; a
+ * cleaner holding a whole 320 MB file would pass either bound by far.
+ */
+const BOUND_MB = DISTRIBUTED ? 340 : 300;
 const MARKER = "BIGFILEMARKER7315";
 
 let server: RunningServer;
