@@ -3,16 +3,23 @@ import path from "node:path";
 
 /** What /proc tells about the service under test and its children (Linux only). */
 
+/**
+ * The fields of /proc/PID/stat after the command name (so `[0]` is the state, `[1]` the parent,
+ * `[11]`-`[14]` utime, stime, cutime and cstime in clock ticks of 10 ms); null once the process is gone.
+ */
+async function statFields(pid: number | string): Promise<string[] | null> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  // The command name (2nd field) is in parentheses and may hold spaces: count from its end.
+  return stat == null ? null : stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** Pids whose parent is `pid`. */
 export async function childPids(pid: number): Promise<number[]> {
   const out: number[] = [];
   for (const entry of await fs.readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
-    if (stat == null) continue;
-    // The command name (2nd field) is in parentheses and may hold spaces: count from its end.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[1]) === pid) out.push(Number(entry));
+    const fields = await statFields(entry);
+    if (fields != null && Number(fields[1]) === pid) out.push(Number(entry));
   }
   return out;
 }
@@ -70,9 +77,8 @@ export async function tempFiles(dataDir: string): Promise<string[]> {
 
 /** CPU time the process has used so far (its own threads, workers too; not its children), in ms. */
 export async function cpuMs(pid: number): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime (fields 14 and 15), in clock ticks of 10 ms on Linux.
+  const fields = await statFields(pid);
+  if (fields == null) throw new Error(`no process ${pid}`);
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -105,10 +111,8 @@ export function cpuSpentMs(before: Map<number, number>, after: Map<number, numbe
 export async function treeCpuWithEndedMs(pid: number): Promise<number> {
   let total = 0;
   for (const p of [pid, ...(await descendantPids(pid))]) {
-    const stat = await fs.readFile(`/proc/${p}/stat`, "utf8").catch(() => null);
-    if (stat == null) continue;
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+    const fields = await statFields(p);
+    if (fields != null) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
   }
   return total;
 }
