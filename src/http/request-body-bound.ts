@@ -59,6 +59,7 @@ export function endUnreadBody(request: FastifyRequest, reply: FastifyReply, maxB
   const req = request.raw;
   if (readNoMore || declaresTooMuch(req, maxBodyBytes)) {
     reply.header("Connection", "close");
+    closeLingering(req);
     return;
   }
   const socket = req.socket;
@@ -75,4 +76,35 @@ const bodyStart = new WeakMap<IncomingMessage, number>();
 /** onRequest: notes where the request began on its socket, for endUnreadBody's count. */
 export async function markBodyStart(request: FastifyRequest): Promise<void> {
   bodyStart.set(request.raw, request.raw.socket.bytesRead);
+}
+
+/**
+ * How long, and how much more of the body, a closing connection is read once its answer is out:
+ * enough for what a client had in flight when the answer came (its socket's send buffer, up to
+ * 4 MB on Linux), little against what one that goes on sending would send.
+ */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Closes the connection of an answer given mid-body the way nginx's lingering_close does, which
+ * Node has no setting for. Node's `destroySoon` destroys the socket as soon as the answer is out;
+ * closing a socket with unread bytes of the body makes the kernel send a reset, and the reset wipes
+ * the answer from the receive buffer of a client still sending, before it reads it (it then sees
+ * no answer at all). Here the answer is followed by a FIN while the body is read and discarded,
+ * and the socket is destroyed once the client closed its side too (nothing left unread, no reset),
+ * or after LINGER_MS or LINGER_BYTES, whichever comes first.
+ */
+function closeLingering(req: IncomingMessage): void {
+  const socket = req.socket;
+  const start = socket.bytesRead;
+  req.on("data", () => {
+    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
+  });
+  req.resume();
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 }
