@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DDSCAPS2_CUBEMAP_ALLFACES, DDSCAPS2_VOLUME, DDSCAPS_COMPLEX_MIPMAP, DDSCAPS_TEXTURE, DDSD_DEPTH, DDSD_MIPMAPCOUNT, DDSD_TEXTURE, DIMENSION_2D, DIMENSION_3D,
-  DXGI_BC7_UNORM, DXGI_R8G8B8A8_UNORM, MISC_TEXTURECUBE, ddsHeader, patternBytes,
+  DXGI_BC3_TYPELESS, DXGI_BC7_UNORM, DXGI_R8G8B8A8_UNORM, MISC_TEXTURECUBE, ddsHeader, patternBytes,
 } from "./helpers/make-dds.js";
 import { proveDds } from "../src/cleaners/proof/dds-proof.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -112,6 +112,13 @@ describe("POST /api/v1/remove on DirectDraw Surface textures", () => {
       name: "a DX10 array of three RGBA textures with mip chains",
       header: { width: 8, height: 4, mipCount: 4, flags: DDSD_TEXTURE | DDSD_MIPMAPCOUNT, caps: DDSCAPS_TEXTURE | DDSCAPS_COMPLEX_MIPMAP, dxgiFormat: DXGI_R8G8B8A8_UNORM, arraySize: 3 },
       bytes: 3 * (8 * 4 + 4 * 2 + 2 * 1 + 1 * 1) * 4,
+    },
+    {
+      // Pillow (11.2 on) saves BC2, BC3 and BC5 as a DX10 texture whose array size is 0, and reads
+      // one texture there (its test images bc1.dds and bc5_snorm.dds have the same header).
+      name: "a DX10 BC3 texture of array size 0, as Pillow writes it",
+      header: { width: 16, height: 8, dxgiFormat: DXGI_BC3_TYPELESS, arraySize: 0 },
+      bytes: 4 * 2 * 16,
     },
     {
       name: "a DX10 BC7 cube map",

@@ -32,6 +32,7 @@ export const DDSCAPS2_CUBEMAP_ALLFACES = 0xfe00;
 export const DDSCAPS2_VOLUME = 0x200000;
 export const DXGI_R8G8B8A8_UNORM = 28;
 export const DXGI_BC1_UNORM = 71;
+export const DXGI_BC3_TYPELESS = 76;
 export const DXGI_BC7_UNORM = 98;
 export const DIMENSION_2D = 3;
 export const DIMENSION_3D = 4;

@@ -176,8 +176,9 @@ function isLegacyVolume(head: Buffer): boolean {
 /** A DX10 header's shape: an array of 1D, 2D or cube (six faces each) textures, or one volume. */
 function dx10Shape(head: Buffer): Shape {
   const dimension = head.readUInt32LE(DIMENSION);
-  const arraySize = head.readUInt32LE(ARRAY_SIZE);
-  if (arraySize === 0) throw damaged("its DX10 header declares an array of no textures");
+  // Pillow (11.2 on) writes an array size of 0 for its one BC2, BC3 or BC5 texture, and its reader
+  // reads one there: so does this, the pixel data's exact size checked as for any other.
+  const arraySize = Math.max(1, head.readUInt32LE(ARRAY_SIZE));
   if (dimension === DIMENSION_3D) {
     if (arraySize !== 1) throw damaged("its DX10 header declares an array of volumes");
     return { pictures: 1, depth: Math.max(1, head.readUInt32LE(DEPTH)) };

@@ -66,7 +66,8 @@ export function proveDds(file: string): Promise<ProofFailure | null> {
     const bytesOf = (w: number, rows: number): number => Math.ceil(w / block[0]) * Math.ceil(rows / block[1]) * block[2];
     const pitch = block[0] === 4 ? bytesOf(width, height) : bytesOf(width, 1);
     if (dword(20) !== 0 && dword(20) !== pitch) return "a pitch or linear size other than the exact one";
-    const pictures = dx10 ? dword(140) * (dword(132) === 3 && (dword(136) & 4) !== 0 ? 6 : 1) : (dword(112) & 0x200) !== 0 ? [10, 11, 12, 13, 14, 15].filter((bit) => (dword(112) >> bit) & 1).length : 1;
+    // An array size of 0 (Pillow's writer) is read as one texture, as Pillow's reader and the cleaner read it.
+    const pictures = dx10 ? Math.max(1, dword(140)) * (dword(132) === 3 && (dword(136) & 4) !== 0 ? 6 : 1) : (dword(112) & 0x200) !== 0 ? [10, 11, 12, 13, 14, 15].filter((bit) => (dword(112) >> bit) & 1).length : 1;
     const depth = volume ? Math.max(1, dword(24)) : 1;
     if (pictures === 0 || dword(28) > 32) return "no pictures, or more mip levels than any size has";
     const half = (n: number): number => Math.max(1, Math.floor(n / 2));
