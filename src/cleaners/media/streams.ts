@@ -11,6 +11,7 @@ import { extradata } from "./extradata.js";
 import { cleanNalConfigInPlace } from "./nal-config.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
 import { removeMpeg4UserData } from "./mpeg4-stream.js";
+import { cleanGlobalHeaders } from "./mov-global-headers.js";
 import { aacFraming, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
@@ -47,7 +48,9 @@ export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Pro
  * - user data (encoder identification) in MPEG-4 Part 2 is blanked in the copy
  *   (`mpeg4-user-data.ts`), counted under `mpeg4UserData`;
  * - text in AAC fill elements and program config comments (ffmpeg's "Lavc…") is blanked in
- *   the copy (`aac-text.ts`), counted under `aacText`.
+ *   the copy (`aac-text.ts`), counted under `aacText`;
+ * - in a MOV, the MPEG-1/2 video headers ffmpeg writes as `glbl` boxes keep only their fields
+ *   (`mov-global-headers.ts`), their user data counted under `mpegVideoUserData`.
  * AMR speech reaches the muxer through a raw AMR file (`amr-frames.ts`), a frame per packet.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
@@ -56,7 +59,7 @@ export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Pro
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0 };
   const notContent = job.leaveOut != null ? await job.leaveOut(source, before) : { indexes: new Set<number>(), hidden: {} };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
@@ -99,6 +102,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
       new Error(`kept ${describe(kept) || "nothing"} from ${describe(before)}, but the copy holds ${describe(after) || "nothing"}`),
     );
   }
+  if (job.muxer === "mov") hidden.mpegVideoUserData += await cleanGlobalHeaders(job.output);
   for (const [index, s] of kept.entries()) {
     const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
     if (s.kind === "video" && isSeiCodec(s.codec)) {

@@ -37,6 +37,15 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     // HEVC and AV1/VP9 codec configuration (hvcC's SEI arrays are cleaned by sei.ts), the `fiel`
     // box (interlacing) and `sdtp` (which samples others depend on), ExifTool spelling kept.
     "Unknown_hvcC", "Unknown_av1C", "Unknown_vpcC", "VideoFieldOrder", "IdependentAndDisposableSamples",
+    // The track aperture modes (`tapt`: clean, production and encoded pixels dimensions, QuickTime
+    // File Format), which ffmpeg's MOV muxer writes for anamorphic video (a pixel aspect other than
+    // 1:1, as DV, IMX and XDCAM have): ExifTool reads each as three 32-bit fixed-point numbers.
+    "ProductionApertureDimensions", "EncodedPixelsDimensions",
+    // `stps`: the key frames of an open GOP (MPEG-2), sample numbers only.
+    "PartialSyncSamples",
+    // MPEG-1/2 video's headers, which the MOV muxer writes as `glbl`: every one in a remuxed copy
+    // is cleaned (mov-global-headers.ts) or the copy refused, and the box rewrite keeps none.
+    "Unknown_glbl",
   ]),
   Matroska: new Set([
     "EBMLVersion", "EBMLReadVersion", "EBMLMaxIDLength", "EBMLMaxSizeLength", "DocType", "DocTypeVersion",
