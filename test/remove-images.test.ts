@@ -59,7 +59,7 @@ const rows: Row[] = [
   { name: "HEIC with an ICC profile", make: (d) => makeHeif(d, MARKER, "heic", { icc: MARKER }), signature: heifPixelSignature },
   { name: "HEIC with an ICC profile keep=colorProfile", make: (d) => makeHeif(d, MARKER, "heic", { icc: ICC_MARKER }), keep: ["colorProfile"], keptMarker: ICC_MARKER, remaining: { icc_profile: [] }, signature: heifPixelSignature },
   // As a Canon R5 HIF: its version box and item data (`idat`) are structure, refused before.
-  { name: "HEIF with Canon's MetaVersion and an idat box", make: (d) => makeHeif(d, MARKER, "heic", { canonMeta: true }) },
+  { name: "HEIF like a Canon HIF (its CNCV version box in a uuid, an idat box)", make: (d) => makeHeif(d, MARKER, "heic", { canonMeta: true }) },
   // A `free` box is padding (refused before as leftover metadata); what it held goes.
   { name: "AVIF with a free box", make: (d) => makeHeif(d, MARKER, "avif", { freeBox: `left by an editor: ${MARKER}` }) },
   // Title and desc are content: their text must survive.

@@ -237,7 +237,7 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", "-o", file, png]);
   else await run(CONVERT, [png, "-quality", "90", file]);
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
-  if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file)));
+  if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file), marker));
   if (opts.dataInformation === true) await fs.writeFile(file, appendToMeta(await fs.readFile(file), SELF_CONTAINED_DINF));
   if (opts.handlerName != null) await fs.writeFile(file, withHandlerName(await fs.readFile(file), opts.handlerName));
   if (opts.freeBox != null) {
@@ -272,8 +272,12 @@ export function childBoxes(b: Buffer, from: number, to: number): Array<{ type: s
 /** `dinf` holding a `dref` of one `url ` entry with flag 1: the data is in this file (ISO/IEC 14496-12 8.7). */
 const SELF_CONTAINED_DINF = box("dinf", box("dref", Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), box("url ", Buffer.from([0, 0, 0, 1]))])));
 
-/** Appends Canon's `uuid` box (version "0100") and an `idat` box to `meta` and sets the major brand to `mif1`. */
-function withCanonMeta(file: Buffer): Buffer {
+/**
+ * Appends Canon's `uuid` box and an `idat` box to `meta` and sets the major brand to `mif1`. The
+ * `uuid` holds a `CNCV` box as Canon's R5/R6/1DX III write it ("CanonHEIF001/10.00.01/00.00.00",
+ * Exiv2's test/data/Canon.HIF; lclevy/canon_cr3 heif.md), its last part `marker` here.
+ */
+function withCanonMeta(file: Buffer, marker: string): Buffer {
   const b = Buffer.from(file);
   const ftyp = childBoxes(b, 0, b.length).find((x) => x.type === "ftyp");
   if (ftyp == null) throw new Error("no ftyp box");
@@ -281,7 +285,7 @@ function withCanonMeta(file: Buffer): Buffer {
   return appendToMeta(
     b,
     Buffer.concat([
-      box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), Buffer.from([0, 0, 0, 1]), Buffer.from("0100", "latin1")])),
+      box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), box("CNCV", Buffer.from(`CanonHEIF001/10.00.01/${marker}`, "latin1"))])),
       box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48])),
     ]),
   );

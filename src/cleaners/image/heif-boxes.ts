@@ -27,6 +27,10 @@ export interface ScrubResult {
  *   ICC profile was removed; `keep=colorProfile` keeps it. An `nclx` colour description stays.
  * - the contents of `free`/`skip` boxes at the top level, in `meta`, `iprp` and `ipco`: padding
  *   by definition, but whatever an editor left there (old metadata) would otherwise travel along.
+ * - a maker's `uuid` box in `meta`, which becomes a `free` box of zeros: Canon's HIF holds its
+ *   "compressor version" there (a `CNCV` box, "CanonHEIF001/10.00.01/00.00.00": format and
+ *   firmware versions, which ExifTool reads as MetaVersion, and its rewrite keeps). HEIF readers
+ *   know no `uuid` box in `meta`, and skip it.
  * - the name of `meta`'s handler (`hdlr`), free text that encoders sign ("libavif") and ExifTool's
  *   rewrite keeps; readers go by the handler type before it.
  * - in the codec configuration properties (`hvcC`, `av1C`), which ExifTool carries along whole:
@@ -68,6 +72,7 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     const end = pos + box.size;
     const parent = path[path.length - 1];
     if (isPadding(box.type)) buf.fill(0, pos + box.headerSize, end);
+    else if (box.type === "uuid" && parent === "meta") toFree(buf, pos, box, end);
     else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
     else if (box.type === "iinf" && parent === "meta") forgetXmpEncodings(buf, pos + box.headerSize, end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
@@ -98,8 +103,7 @@ function scrubProperty(buf: Buffer, at: number, box: Box, dropIcc: boolean, resu
   const end = at + box.size;
   if (box.type === "hvcC" || box.type === "av1C") buf.set(cleanCodecConfig(buf.subarray(payload, end), box.type), payload);
   else if (box.type === "colr" && dropIcc && isIcc(buf, payload, end)) {
-    buf.write("free", at + 4, "latin1");
-    buf.fill(0, payload, end);
+    toFree(buf, at, box, end);
     result.iccProfiles++;
   } else buf.fill(0, fieldsEnd(buf, box.type, payload, end), end);
 }
@@ -134,6 +138,12 @@ function fieldsEnd(buf: Buffer, type: string, payload: number, end: number): num
   if (type === "pixi" && payload + 4 < end) return Math.min(end, payload + 5 + buf[payload + 4]!);
   if (type === "colr" && payload + 4 <= end && buf.toString("latin1", payload, payload + 4) === "nclx") return Math.min(end, payload + 11);
   return end;
+}
+
+/** The box at `at` made a `free` box of zeros, its size kept (a 64-bit one too). */
+function toFree(buf: Buffer, at: number, box: Box, end: number): void {
+  buf.write("free", at + 4, "latin1");
+  buf.fill(0, at + box.headerSize, end);
 }
 
 function isIcc(buf: Buffer, payload: number, end: number): boolean {

@@ -1,5 +1,5 @@
 import { BadFileError } from "../errors.js";
-import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
+import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { isMediaStructural } from "../media/structural.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
 import { blankHeifInPlace, blankHeifLeftovers, readHeifTop } from "./heif-in-place.js";
@@ -34,14 +34,6 @@ const STRUCTURAL_TAGS = new Set([
 
 /** A sample entry's `colr` ExifTool has no name for, of the size of a colour description by numbers (`nclx`, `nclc`), never a profile. */
 const NUMERIC_COLOUR = /^\(Binary data 1[01] bytes/;
-
-/**
- * Canon's HIF `meta` uuid box, which ExifTool reads as a version (its tag name is marked "not
- * confirmed"): structural when it is just that, a short version number.
- */
-function isFormatVersion(t: FoundTag): boolean {
-  return t.tag === "MetaVersion" && /^[\w.\- ]{0,16}$/.test(String(t.value));
-}
 
 /** The SEI user data overwritten in a HEIC's pictures, counted as a video's is. */
 function seiOutcome(seiUserData: number): CleanOutcome | undefined {
@@ -80,6 +72,6 @@ export const heifCleaner: Cleaner = {
   },
   // An image sequence's movie reads as an MP4's does.
   isStructural: (t) =>
-    (t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || isFormatVersion(t) || (t.tag === "Unknown_colr" && NUMERIC_COLOUR.test(String(t.value))))) ||
+    (t.group === "QuickTime" && (STRUCTURAL_TAGS.has(t.tag) || (t.tag === "Unknown_colr" && NUMERIC_COLOUR.test(String(t.value))))) ||
     isMediaStructural(t),
 };
