@@ -3,7 +3,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { ebmlDocType } from "./ebml-doctype.js";
 import { cleanIsoBoxes } from "./iso-rewrite.js";
 import { cleanStreams, type LeaveOut } from "./streams.js";
-import { isMediaStructural } from "./structural.js";
+import { isMediaStructural, isQuickTimeStructural } from "./structural.js";
 
 interface Target {
   demuxer: string;
@@ -28,7 +28,7 @@ interface Target {
  * alone would keep is handled on the way (`streams.ts`): telemetry subtitle tracks, editor
  * fields in ASS headers, encoder identification inside H.264/HEVC.
  */
-export function remuxCleaner(name: string, targets: Record<string, Target>): Cleaner {
+export function remuxCleaner(name: string, targets: Record<string, Target>, isStructural: Cleaner["isStructural"] = isMediaStructural): Cleaner {
   return {
     name,
     fileTypes: Object.keys(targets),
@@ -52,7 +52,7 @@ export function remuxCleaner(name: string, targets: Record<string, Target>): Cle
         ...(target.leaveOut != null ? { leaveOut: target.leaveOut } : {}),
       });
     },
-    isStructural: isMediaStructural,
+    isStructural,
   };
 }
 
@@ -86,7 +86,7 @@ export const quickTimeCleaner = remuxCleaner("quicktime", {
   "3GP": { ...ISO, muxer: "3gp", keepBrand: true },
   "3G2": { ...ISO, muxer: "3g2", keepBrand: true },
   MOV: { ...ISO, muxer: "mov" },
-});
+}, isQuickTimeStructural);
 
 // No CRC-32 elements: the copy is patched in place afterwards (SEI user data in clusters, hvcC and
 // ASS headers in the track entries), which would leave the checksums of those elements wrong.

@@ -13,11 +13,11 @@ const SOUND_ENTRY_FIXED = [8 + 28, 8 + 44, 8 + 64];
 const LEFT = "The file's metadata could not be removed completely.";
 
 /**
- * ffmpeg's MOV muxer writes the codec configuration of a codec it has no box of its own for as a
- * `glbl` box in the sample entry (libavformat/movenc.c, mov_write_glbl_tag): in practice the
+ * ffmpeg's MOV and MP4 muxers write the codec configuration of a codec they have no box of their
+ * own for as a `glbl` box in the sample entry (libavformat/movenc.c, mov_write_glbl_tag): in practice the
  * headers of MPEG-1/2 video (XDCAM, HDV, IMX, DVD rips), which its remux takes from the input's
  * `glbl` or from the first key frame, user data included. ExifTool shows the box as one unnamed
- * blob, which verification lets through (structural.ts) because every `glbl` of the copy is
+ * blob, which verification lets through (isQuickTimeStructural) because every `glbl` of the copy is
  * cleaned here, in place, as such a header (mpeg-video-header.ts): its user data blanked, the
  * bytes past its fields zeroed. A copy holding a `glbl` that is anything else is refused.
  * Resolves to the user data units blanked.

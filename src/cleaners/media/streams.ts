@@ -34,6 +34,9 @@ export interface StreamsJob {
 
 export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Promise<{ indexes: ReadonlySet<number>; hidden: Readonly<Record<string, number>> }>;
 
+/** ffmpeg's muxers of ISO BMFF / QuickTime files, which write a codec configuration they have no box of their own for as `glbl`. */
+const ISO_MUXERS = new Set(["mov", "mp4", "3gp", "3g2"]);
+
 /**
  * Copies a file's picture, sound and subtitle streams into a fresh container and removes what
  * rides inside them:
@@ -49,7 +52,7 @@ export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Pro
  *   (`mpeg4-user-data.ts`), counted under `mpeg4UserData`;
  * - text in AAC fill elements and program config comments (ffmpeg's "Lavc…") is blanked in
  *   the copy (`aac-text.ts`), counted under `aacText`;
- * - in a MOV, the MPEG-1/2 video headers ffmpeg writes as `glbl` boxes keep only their fields
+ * - in a MOV or MP4, the MPEG-1/2 video headers ffmpeg writes as `glbl` boxes keep only their fields
  *   (`mov-global-headers.ts`), their user data counted under `mpegVideoUserData`.
  * AMR speech reaches the muxer through a raw AMR file (`amr-frames.ts`), a frame per packet.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
@@ -102,7 +105,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
       new Error(`kept ${describe(kept) || "nothing"} from ${describe(before)}, but the copy holds ${describe(after) || "nothing"}`),
     );
   }
-  if (job.muxer === "mov") hidden.mpegVideoUserData += await cleanGlobalHeaders(job.output);
+  if (ISO_MUXERS.has(job.muxer)) hidden.mpegVideoUserData += await cleanGlobalHeaders(job.output);
   for (const [index, s] of kept.entries()) {
     const pieces = (): Promise<PieceSource> => streamPieces(output, index, job.muxer, job.typeName);
     if (s.kind === "video" && isSeiCodec(s.codec)) {

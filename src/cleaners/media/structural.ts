@@ -43,9 +43,6 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "ProductionApertureDimensions", "EncodedPixelsDimensions",
     // `stps`: the key frames of an open GOP (MPEG-2), sample numbers only.
     "PartialSyncSamples",
-    // MPEG-1/2 video's headers, which the MOV muxer writes as `glbl`: every one in a remuxed copy
-    // is cleaned (mov-global-headers.ts) or the copy refused, and the box rewrite keeps none.
-    "Unknown_glbl",
   ]),
   Matroska: new Set([
     "EBMLVersion", "EBMLReadVersion", "EBMLMaxIDLength", "EBMLMaxSizeLength", "DocType", "DocTypeVersion",
@@ -124,4 +121,14 @@ export function isMediaStructural(t: FoundTag): boolean {
   if (STRUCTURAL[t.group]?.has(t.tag) === true) return true;
   const neutral = NEUTRAL_VALUES[t.group]?.[t.tag];
   return neutral != null && (typeof t.value === "string" || typeof t.value === "number") && neutral.has(t.value);
+}
+
+/**
+ * The QuickTime cleaner's copies (containers.ts) may also hold `glbl` boxes, MPEG-1/2 video's
+ * headers as ffmpeg's remux writes them: every one is cleaned there (mov-global-headers.ts) or
+ * the copy refused, and the box rewrite keeps none. Not so in a HEIF sequence's movie, which
+ * ExifTool's rewrite may carry along whole: the HEIF cleaner does not take this test.
+ */
+export function isQuickTimeStructural(t: FoundTag): boolean {
+  return isMediaStructural(t) || (t.group === "QuickTime" && t.tag === "Unknown_glbl");
 }
