@@ -67,17 +67,8 @@ const PREFIX = Buffer.from([0, 0, 1]);
 function fieldBits(buf: Buffer, code: number, from: number, to: number): number | null {
   const bit = (n: number): number | null => (from + (n >> 3) < to ? (buf[from + (n >> 3)]! >> (7 - (n & 7))) & 1 : null);
   if (code === GROUP_OF_PICTURES) return 27; // time code (25), closed_gop, broken_link
-  if (code === SEQUENCE_HEADER) {
-    // Size, aspect, frame rate, bit rate, marker, VBV size, constrained flag (62 bits), then
-    // two flags, each followed by its matrix when set.
-    let n = 62;
-    for (let matrix = 0; matrix < 2; matrix++) {
-      const load = bit(n);
-      if (load == null) return null;
-      n += 1 + load * MATRIX_BITS;
-    }
-    return n;
-  }
+  // Size, aspect, frame rate, bit rate, marker, VBV size, constrained flag (62 bits), then two matrices.
+  if (code === SEQUENCE_HEADER) return withMatrices(bit, 62, 2);
   if (code !== EXTENSION || from >= to) return null;
   switch (buf[from]! >> 4) {
     case 1: // sequence extension: profile and level, progressive, chroma, size and bit rate extensions, marker, VBV, low delay, frame rate extension
@@ -87,17 +78,19 @@ function fieldBits(buf: Buffer, code: number, from: number, to: number): number 
       const colour = bit(7);
       return colour == null ? null : 8 + colour * 24 + 29;
     }
-    case 3: {
-      // quant matrix extension: four flags, each followed by its matrix when set
-      let n = 4;
-      for (let matrix = 0; matrix < 4; matrix++) {
-        const load = bit(n);
-        if (load == null) return null;
-        n += 1 + load * MATRIX_BITS;
-      }
-      return n;
-    }
+    case 3: // quant matrix extension: four matrices
+      return withMatrices(bit, 4, 4);
     default:
       return null;
   }
+}
+
+/** The bits up to the end of `count` optional quant matrices from bit `n` on: each a flag, then its 64 values when set. */
+function withMatrices(bit: (n: number) => number | null, n: number, count: number): number | null {
+  for (let matrix = 0; matrix < count; matrix++) {
+    const load = bit(n);
+    if (load == null) return null;
+    n += 1 + load * MATRIX_BITS;
+  }
+  return n;
 }
