@@ -10,9 +10,12 @@ import { picture, withThumbnail } from "./helpers/make-findings.js";
 import { CONVERT, EXIFTOOL, exiftool, run } from "./helpers/tools.js";
 
 let dir: string;
+/** The decode ahead's scratch folder (made by it). */
+let aheadDir: string;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-previews-ahead-"));
+  aheadDir = path.join(dir, "ahead");
 });
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
@@ -23,15 +26,17 @@ afterAll(async () => {
 describe("the main picture decoded ahead of the ExifTool read", () => {
   it("is decoded for a JPEG with an EXIF block, into the 16 x 16 grey grid the comparison reads", async () => {
     const main = await withThumbnail(dir, await picture(dir, "camera.jpg"), await picture(dir, "other.png", "gradient:red-blue"));
-    const ahead = await decodePictureAhead(main);
+    const ahead = await decodePictureAhead(main, aheadDir);
     expect(ahead?.grid).toBeInstanceOf(Uint8Array);
     expect(ahead?.grid?.length).toBe(16 * 16);
+    // djpeg's grey pixels went through a file there, removed once read.
+    expect(await fs.readdir(aheadDir)).toEqual([]);
   });
 
   it("comes with the EXIF thumbnail's grid, decoded meanwhile at the place ExifTool gives it", async () => {
     const main = await withThumbnail(dir, await picture(dir, "with-thumb.jpg"), await picture(dir, "thumb-of.png", "gradient:red-blue"));
     const place = JSON.parse(await exiftool(["-j", "-n", "-ThumbnailOffset", "-ThumbnailLength", main])) as Array<Record<string, number>>;
-    const ahead = await decodePictureAhead(main);
+    const ahead = await decodePictureAhead(main, aheadDir);
     expect(ahead?.previews).toHaveLength(1);
     expect(ahead?.previews[0]).toMatchObject({ start: place[0]?.["ThumbnailOffset"], length: place[0]?.["ThumbnailLength"] });
     expect(ahead?.previews[0]?.grid.length).toBe(16 * 16);
@@ -45,10 +50,10 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
     };
     const same = await withThumbnail(dir, await picture(dir, "same.jpg"), path.join(dir, "same.jpg"));
     const other = await withThumbnail(dir, await picture(dir, "other.jpg"), await picture(dir, "other-thumb.png", "gradient:red-blue"));
-    const sameAhead = await decodePictureAhead(same);
+    const sameAhead = await decodePictureAhead(same, aheadDir);
     expect(sameAhead?.previews).toHaveLength(1);
     expect([await severity(same), await severity(same, sameAhead)]).toEqual(["low", "low"]);
-    expect([await severity(other), await severity(other, await decodePictureAhead(other))]).toEqual(["high", "high"]);
+    expect([await severity(other), await severity(other, await decodePictureAhead(other, aheadDir))]).toEqual(["high", "high"]);
     // A thumbnail grid ahead that is not this thumbnail's is believed: the comparison decodes nothing itself.
     const inverted = sameAhead!.previews.map((p) => ({ ...p, grid: p.grid.map((v) => 255 - v) }));
     expect(await severity(same, { ...sameAhead!, previews: inverted })).toBe("high");
@@ -59,14 +64,14 @@ describe("the main picture decoded ahead of the ExifTool read", () => {
     await run(EXIFTOOL, ["-q", "-overwrite_original", "-XMP-dc:Title=no preview here", plain]);
     const head = await fs.readFile(plain);
     expect(head.includes(Buffer.from("Exif\0\0", "latin1"))).toBe(false);
-    expect(await decodePictureAhead(plain)).toBeNull();
+    expect(await decodePictureAhead(plain, aheadDir)).toBeNull();
   });
 
   it("is left to the comparison for a JPEG whose EXIF block has no thumbnail IFD", async () => {
     const tagged = await picture(dir, "tagged.jpg");
     await run(EXIFTOOL, ["-q", "-overwrite_original", "-Make=Canon", "-DateTimeOriginal=2024:03:15 10:30:00", tagged]);
     expect((await fs.readFile(tagged)).includes(Buffer.from("Exif\0\0", "latin1"))).toBe(true);
-    expect(await decodePictureAhead(tagged)).toBeNull();
+    expect(await decodePictureAhead(tagged, aheadDir)).toBeNull();
   });
 });
 
@@ -104,7 +109,7 @@ describe("how much djpeg scales a picture down while decoding it", () => {
     expect(head).toMatchObject({ frame: { width: 4000, height: 3000 }, previews: true });
     expect(head.size).toBeLessThan(100 * 1024);
     expect(decodeScale(head)).toBe("1/8");
-    expect((await decodePictureAhead(withThumb))?.grid?.length).toBe(16 * 16);
+    expect((await decodePictureAhead(withThumb, aheadDir))?.grid?.length).toBe(16 * 16);
   });
 });
 
@@ -120,7 +125,7 @@ describe("a JPEG whose frame declares far more pixels than its file holds", () =
     await fs.writeFile(main, bytes);
     expect(decodeScale(await readJpegHeader(main))).toBe("1/8");
     const started = performance.now();
-    const ahead = await decodePictureAhead(main);
+    const ahead = await decodePictureAhead(main, aheadDir);
     expect(ahead).not.toBeNull();
     expect(ahead?.grid).toBeNull();
     expect(ahead?.previews).toHaveLength(1);

@@ -34,7 +34,7 @@ export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
   return asJob(job, async (channel) => {
     const [{ findingsOf }, { decodePictureAhead }] = await Promise.all([import("../metadata/findings/index.js"), import("../metadata/findings/previews.js")]);
     // A decode that fails only leaves the comparison to decode the picture itself.
-    const picture = job.decodeAhead === true ? decodePictureAhead(job.file).catch(() => null) : undefined;
+    const picture = job.decodeAhead === true ? decodePictureAhead(job.file, job.scratchDir).catch(() => null) : undefined;
     try {
       const { tags, pdfObjects } = job.tags != null ? { tags: job.tags, pdfObjects: job.pdfObjects } : ((await channel.call({ op: "tags" })) as FindingsRead);
       const opts = { ...(pdfObjects != null ? { pdfObjects } : {}), ...(picture !== undefined ? { picture } : {}) };

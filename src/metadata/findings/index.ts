@@ -28,8 +28,8 @@ export { withFindings } from "./ranked.js";
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
  * picture, bytes after its end, PDF objects and revisions, office review content, Photoshop smart
  * objects' files). Previews are
- * copied out into `scratchDir` for their decoder: a folder made only then (most files have no preview
- * djpeg must decode), which the caller removes once this settled,
+ * copied out into `scratchDir` for their decoder, and djpeg writes the pictures' grey pixels there:
+ * a folder made only then (a file without previews decodes nothing), which the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings, and lists its attached files
  * for their look (`attachedFindingsOf`). In the service this runs in

@@ -19,10 +19,9 @@ const MAX_COMPARED = 4;
 const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
 const DECODE_TIMEOUT_MS = 20_000;
 /**
- * Grey pixels a decode may hand back (a 32768 x 32768 picture at djpeg's eighth), with room for
- * the PGM header: a small file that declares a huge frame (65000 x 65000 in 700 KB) would
- * otherwise send 66 MB through the spawner and two thread hops before the grid is averaged.
- * Past it the comparison is not made.
+ * Grey pixels a decode may write (a 32768 x 32768 picture at djpeg's eighth), with room for the
+ * PGM header: a small file that declares a huge frame (65000 x 65000 in 700 KB) would otherwise
+ * have djpeg write 66 MB before the grid is averaged. Past it the comparison is not made.
  */
 const MAX_DECODED_BYTES = 4096 * 4096 + 64;
 /**
@@ -76,16 +75,18 @@ export interface PictureAhead {
  * Decodes the main picture of a JPEG ahead of the ExifTool read, so that the comparison's
  * slowest part (a decode of the whole picture: ~65 ms for 12 MP, ~230 ms for 48 MP) runs beside
  * the read instead of after it; while djpeg runs, the EXIF thumbnail is decoded here, when its
- * IFD says where it is, so that the comparison after the read has nothing left to decode. Only
+ * IFD says where it is, so that the comparison after the read has nothing left to decode. djpeg
+ * writes its grey pixels into `scratchDir` (made here; the caller removes it). Only
  * where the header holds a part previews come from (an EXIF block with a thumbnail IFD, MPF,
  * Photoshop's or a vendor's segment, a JFIF thumbnail): other files rarely have one, and should
  * the read find one anyway, the comparison decodes the picture itself. Null when not decoded ahead.
  */
-export async function decodePictureAhead(file: string): Promise<PictureAhead | null> {
+export async function decodePictureAhead(file: string, scratchDir: string): Promise<PictureAhead | null> {
   const head = await readJpegHeader(file);
   if (!head.previews) return null;
+  await fsp.mkdir(scratchDir, { recursive: true });
   // djpeg's start is asked for before the thumbnail's decode takes this thread.
-  const main = decodeGrid(file, decodeScale(head));
+  const main = decodeGrid(file, { scale: decodeScale(head), pgmFile: path.join(scratchDir, "picture.pgm") });
   const thumbnail = head.thumbnail == null ? null : smallGrid(await readSpan(file, head.thumbnail));
   const previews = head.thumbnail != null && thumbnail != null ? [{ ...head.thumbnail, grid: thumbnail }] : [];
   return { grid: await main, previews };
@@ -122,7 +123,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, scrat
   // The picture and its previews are decoded side by side (each decode is a program run). ffmpeg
   // decodes an old-style JPEG page as black: its own stream, when whole, is the picture.
   const [main, ...grids] = await Promise.all([
-    ahead != null ? ahead.grid : !oldJpeg ? greyGrid(file) : ownStream != null ? previewGrid(file, ownStream, path.join(scratchDir, "page.jpg")) : null,
+    ahead != null ? ahead.grid : !oldJpeg ? greyGrid(file, path.join(scratchDir, "picture.pgm")) : ownStream != null ? previewGrid(file, ownStream, path.join(scratchDir, "page.jpg")) : null,
     ...spans.map((span, i) => decodedAhead(span) ?? previewGrid(file, span, path.join(scratchDir, `preview${i}.jpg`))),
   ]);
   if (main == null) return "unknown";
@@ -140,7 +141,7 @@ async function previewGrid(file: string, span: Span, previewFile: string): Promi
   try {
     await fsp.mkdir(path.dirname(previewFile), { recursive: true });
     await fsp.writeFile(previewFile, bytes);
-    return await greyGrid(previewFile);
+    return await greyGrid(previewFile, `${previewFile}.pgm`);
   } finally {
     await fsp.rm(previewFile, { force: true });
   }
@@ -185,29 +186,39 @@ function locate(entries: readonly TagEntry[], fileSize: number, base: number, lo
 /**
  * The picture as SIDE x SIDE grey levels, or null when it cannot be decoded. A JPEG (every preview,
  * and most main pictures) goes through djpeg, scaled down while decoding (decodeScale), which starts in a
- * millisecond where ffmpeg takes ~80 ms; ffmpeg decodes the rest (PNG, TIFF, WebP, GIF).
+ * millisecond where ffmpeg takes ~80 ms; ffmpeg decodes the rest (PNG, TIFF, WebP, GIF). `pgmFile`:
+ * where djpeg writes (see decodeGrid).
  */
-async function greyGrid(file: string): Promise<Uint8Array | null> {
-  return decodeGrid(file, (await isJpeg(file)) ? decodeScale(await readJpegHeader(file)) : null);
+async function greyGrid(file: string, pgmFile: string): Promise<Uint8Array | null> {
+  if (!(await isJpeg(file))) return decodeGrid(file, null);
+  const scale = decodeScale(await readJpegHeader(file));
+  await fsp.mkdir(path.dirname(pgmFile), { recursive: true });
+  return decodeGrid(file, { scale, pgmFile });
 }
 
-/** greyGrid once djpeg's scale is known (null: not a JPEG); the program is asked for before this first awaits. */
-async function decodeGrid(file: string, jpegScale: string | null): Promise<Uint8Array | null> {
-  const jpeg = jpegScale != null;
-  const r = await runOrNull(
-    runTool(
-      jpeg ? "djpeg" : "ffmpeg",
-      jpeg
-        ? ["-grayscale", "-scale", jpegScale, "-pnm", file]
-        : ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"],
-      { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: MAX_DECODED_BYTES },
-      // A picture that cannot be decoded in time only means this comparison cannot be made.
-    ),
-  );
-  if (r == null || r.code !== 0) return null;
-  if (!jpeg) return r.stdout.length === SIDE * SIDE ? new Uint8Array(r.stdout) : null;
-  const pgm = parsePgm(r.stdout);
-  return pgm == null ? null : boxScale(pgm, SIDE);
+/**
+ * greyGrid once djpeg's scale is known (null: not a JPEG, for ffmpeg); the program is asked for
+ * before this first awaits. djpeg writes its grey pixels into `pgmFile` (in an existing folder;
+ * removed here once read), not through a pipe: a 48 MP picture's 750 kB came as ~180 writes of
+ * 4 kB, each a wake-up of the spawner (~60 ms of its CPU a decode on the loaded machine, ~8 with
+ * the file), then went through the main thread to this one.
+ */
+async function decodeGrid(file: string, djpeg: { scale: string; pgmFile: string } | null): Promise<Uint8Array | null> {
+  // A picture that cannot be decoded in time only means this comparison cannot be made.
+  if (djpeg == null) {
+    const args = ["-v", "error", "-nostdin", "-threads", "1", "-noautorotate", "-i", file, "-vf", `scale=${SIDE}:${SIDE}:flags=area,format=gray`, "-frames:v", "1", "-f", "rawvideo", "-"];
+    const r = await runOrNull(runTool("ffmpeg", args, { timeoutMs: DECODE_TIMEOUT_MS, maxOutputBytes: MAX_DECODED_BYTES }));
+    return r?.code === 0 && r.stdout.length === SIDE * SIDE ? new Uint8Array(r.stdout) : null;
+  }
+  try {
+    const args = ["-grayscale", "-scale", djpeg.scale, "-pnm", "-outfile", djpeg.pgmFile, file];
+    const r = await runOrNull(runTool("djpeg", args, { timeoutMs: DECODE_TIMEOUT_MS, maxFileBytes: MAX_DECODED_BYTES }));
+    if (r?.code !== 0) return null;
+    const pgm = parsePgm(await fsp.readFile(djpeg.pgmFile));
+    return pgm == null ? null : boxScale(pgm, SIDE);
+  } finally {
+    await fsp.rm(djpeg.pgmFile, { force: true });
+  }
 }
 
 /** A small JPEG's grey levels decoded in this thread, or null to leave it to djpeg. */
