@@ -118,10 +118,18 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
  */
 export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0, readWith?: string): Promise<CleanResult> {
   // Imported here: a worker thread that cleans a file with nothing nested in it never needs them.
-  const [{ screenHere }, { readBeforeCleaning }] = await Promise.all([import("./screen.js"), import("../metadata/read-for-cleaning.js")]);
-  // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads it.
-  await screenHere(req.input);
-  const before = readWith == null ? (await readBeforeCleaning(req.exiftool, req.input)).tags : {};
+  const [{ screenHere }, { readBeforeCleaning }, { refuseLocked }] = await Promise.all([import("./screen.js"), import("../metadata/read-for-cleaning.js"), import("./pdf/locked.js")]);
+  // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads
+  // it, a locked PDF before it tries, and it reads a PDF it would misread through a view.
+  const view = `${req.input}.view`;
+  let before: RawTags = {};
+  try {
+    const screened = await screenHere(req.input, readWith == null ? view : undefined);
+    refuseLocked(screened);
+    if (readWith == null) before = (await readBeforeCleaning(req.exiftool, screened.viewed ? view : req.input, undefined, screened.decrypted)).tags;
+  } finally {
+    await fsp.rm(view, { force: true });
+  }
   const detected = await detect(readWith == null ? before : { "File:FileType": readWith });
   const outcome = await clean(req, detected, budget, depth);
   return verify(req.exiftool, detected, before, req.output, req.keep, outcome);

@@ -19,10 +19,9 @@ import { checkIsoShape, isIsoHead } from "./media/iso-screen.js";
 import { checkMatroskaShape, isMatroskaHead } from "./media/matroska-screen.js";
 import { isCompoundHead } from "./legacy-office/compound-directory.js";
 import { checkCompoundShape } from "./legacy-office/compound-screen.js";
-import { needsPassword } from "./pdf/locked.js";
 import { checkPdfShape, isPdfHead } from "./pdf/pdf-screen.js";
 import { writePdfView } from "./pdf/pdf-view.js";
-import type { DecryptedPdf } from "./pdf/decrypted-view.js";
+import { type DecryptedPdf, readEncryption } from "./pdf/decrypted-view.js";
 import { isPostScriptHead } from "./postscript/postscript-head.js";
 import { writeIsoView } from "./media/iso-view.js";
 import { xmlEncodingOf } from "./xml-encoding.js";
@@ -138,8 +137,10 @@ export async function checkShape(file: string, view?: string): Promise<Screened>
   // A PDF's header may follow other bytes, an XML file's too: each check that applies runs.
   const pdf = isPdfHead(head) ? await checkPdfShape(file) : null;
   const weight = pdf?.weight ?? 0;
-  const locked = pdf?.encrypted === true && (await needsPassword(file));
-  const pdfView = pdf != null && !locked && view != null ? await writePdfView(file, head, pdf, view) : null;
+  // One read of qpdf's tells both whether it needs a password and how it is encrypted.
+  const encryption = pdf?.encrypted === true ? await readEncryption(file, pdf.encryptRefs) : null;
+  const locked = encryption === "locked";
+  const pdfView = pdf != null && encryption !== "locked" && view != null ? await writePdfView(file, head, pdf, encryption, view) : null;
   let viewed = pdfView != null;
   // An XML file's first bytes can name a box too ("<svgfree..."): both checks then run.
   if (isIsoHead(head)) {
@@ -173,14 +174,17 @@ function chunkCheckOf(head: Buffer): ((file: string) => Promise<void>) | null {
 }
 
 /**
- * Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document). One
- * that weighs more than its size (a PDF of many objects) takes its room in the work budget before
- * any tool reads it, as a file of its own would (see serve-task.ts).
+ * Both, for a file already in a worker (a nested file: an SVG inside a ZIP or a document), given
+ * `view` as for an upload: ExifTool reads a nested encrypted PDF's decrypted copy or a PDF whose
+ * header follows other bytes through it as it reads an uploaded one. One that weighs more than
+ * its size (a PDF of many objects) takes its room in the work budget before any tool reads it, as
+ * a file of its own would (see serve-task.ts).
  */
-export async function screenHere(file: string): Promise<void> {
-  if (!(await needsShapeCheck(file))) return;
-  const { weight } = await checkShape(file);
-  if (weight > 0) await currentChannel()?.call({ op: "weigh", bytes: weight });
+export async function screenHere(file: string, view?: string): Promise<Screened> {
+  if (!(await needsShapeCheck(file))) return { viewed: false, weight: 0, locked: false, decrypted: null };
+  const screened = await checkShape(file, view);
+  if (screened.weight > 0) await currentChannel()?.call({ op: "weigh", bytes: screened.weight });
+  return screened;
 }
 
 /** The name of the first element in `head`, if it shows there. */

@@ -1,7 +1,7 @@
 import { BadFileError } from "../errors.js";
 import { ToolFailure } from "../run-tool.js";
 import { isDict, isRef, objectKey } from "./object-view.js";
-import { qpdf, qpdfJson } from "./qpdf.js";
+import { PASSWORD_PROTECTED, qpdf, qpdfJson } from "./qpdf.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
 
 /**
@@ -24,9 +24,33 @@ export interface DecryptedPdf {
 const LINEARIZATION_WITHIN = 1024;
 
 /**
+ * What qpdf finds of an encrypted PDF's encryption, in one read of its trailer and the encryption
+ * dictionaries the screen saw named (`refs`, "6,0"): "locked" where it needs a password to open
+ * (ExifTool finds that out only after deriving the empty password's keys, 4.5-7 s of CPU in Perl
+ * for AES-256), the trailer's encryption dictionary, or null where qpdf cannot read the file or
+ * finds it not encrypted (ExifTool then reads it as it is; the cleaning judges it).
+ */
+export async function readEncryption(file: string, refs: readonly string[]): Promise<PdfDict | "locked" | null> {
+  try {
+    const objects = await qpdfJson(file, ["trailer", ...refs]);
+    const trailer = objects["trailer"];
+    const encrypt = trailer != null && "value" in trailer && isDict(trailer.value) ? trailer.value["/Encrypt"] : undefined;
+    if (!isRef(encrypt)) return isDict(encrypt) ? encrypt : null;
+    // A reference the screen did not see (more than it keeps) is read on its own.
+    const object = objects[objectKey(encrypt)] ?? (await qpdfJson(file, [encrypt.replace(/^(\d+) (\d+) R$/, "$1,$2")]))[objectKey(encrypt)];
+    return object != null && "value" in object && isDict(object.value) ? object.value : null;
+  } catch (err) {
+    if (err instanceof BadFileError && err.reason === PASSWORD_PROTECTED) return "locked";
+    if (err instanceof BadFileError || err instanceof ToolFailure) return null;
+    throw err;
+  }
+}
+
+/**
  * Writes `view`, a decrypted copy of an encrypted PDF that opens without a password, for ExifTool
  * to read in its place, and resolves to what ExifTool would have read from the original's own
- * encryption dictionary; null where qpdf cannot read the file (ExifTool then reads it as it is).
+ * encryption dictionary (`dict`, see readEncryption); null where qpdf cannot decrypt the file
+ * (ExifTool then reads it as it is).
  *
  * ExifTool derives the keys of the empty password and decrypts every string and stream it reads
  * in Perl: for AES-256 (revision 6: 64 or more rounds of AES and SHA-2, three times) that took
@@ -35,25 +59,14 @@ const LINEARIZATION_WITHIN = 1024;
  * (object streams and stream data as stored, minus encryption), so ExifTool finds the same tags,
  * except in earlier revisions of the file, which qpdf does not write.
  */
-export async function writeDecryptedView(file: string, head: Buffer, size: number, view: string): Promise<DecryptedPdf | null> {
+export async function writeDecryptedView(file: string, head: Buffer, size: number, dict: PdfDict, view: string): Promise<DecryptedPdf | null> {
   try {
-    const dict = await encryptionDictionary(file);
-    if (dict == null) return null;
     await qpdf(["--decrypt", "--object-streams=preserve", "--stream-data=preserve", file, view], "read");
     return { ...exiftoolEncryption(dict), linearized: linearizedAsExifToolReads(head, size), size };
   } catch (err) {
     if (err instanceof BadFileError || err instanceof ToolFailure) return null;
     throw err;
   }
-}
-
-/** The trailer's `/Encrypt` dictionary, as qpdf reads it. */
-async function encryptionDictionary(file: string): Promise<PdfDict | null> {
-  const trailer = (await qpdfJson(file, "trailer"))["trailer"];
-  const encrypt = trailer != null && "value" in trailer && isDict(trailer.value) ? trailer.value["/Encrypt"] : undefined;
-  if (!isRef(encrypt)) return isDict(encrypt) ? encrypt : null;
-  const object = (await qpdfJson(file, encrypt.replace(/^(\d+) (\d+) R$/, "$1,$2")))[objectKey(encrypt)];
-  return object != null && "value" in object && isDict(object.value) ? object.value : null;
 }
 
 /**

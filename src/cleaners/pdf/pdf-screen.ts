@@ -33,6 +33,12 @@ export const MAX_PDF_PAGE_NODES = 10_000;
 /** Streams the namespace count peeks into beyond the objects counted (see checkPdfXmp). */
 const STREAMS_PAST_OBJECTS = 1_000;
 
+/**
+ * References to encryption dictionaries kept for the decrypted view's one read of them (a file
+ * saved again names the same one in each trailer; more than this are read after its trailer).
+ */
+const MAX_ENCRYPT_REFS = 4;
+
 /** Where qpdf and ExifTool look for the header: anywhere in the first kilobyte. */
 const HEADER_WITHIN = 1024;
 
@@ -93,6 +99,8 @@ interface Counts {
   current: Dict | null;
   /** Whether any dictionary names an encryption dictionary (`/Encrypt`), as a trailer does. */
   encrypted: boolean;
+  /** The encryption dictionaries named by reference, as qpdf's `--json-object` takes them ("6,0"). */
+  encryptRefs: Set<string>;
   /** Whether any name is `/JPXDecode`: the file holds JPEG 2000 pictures, which `jpx-screen.ts` looks into. */
   jpx: boolean;
   /** The filters named that the XML count undoes besides Flate (LZW, ASCII85, ASCIIHex: see checkPdfXmp). */
@@ -124,9 +132,9 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * is encrypted.
  */
 export async function checkPdfShape(file: string): Promise<PdfShape> {
-  const { objects, xrefEntries, encrypted, jpx, filters } = await countPdfStructures(file);
+  const { objects, xrefEntries, encrypted, encryptRefs, jpx, filters } = await countPdfStructures(file);
   // Every stream is an object's, counted above (a few more for damaged files and chance bytes).
-  const shape = { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted, jpx, filters, streams: objects + STREAMS_PAST_OBJECTS };
+  const shape = { weight: objects * PDF_BYTES_PER_OBJECT + xrefEntries * PDF_BYTES_PER_XREF_ENTRY, encrypted, encryptRefs: [...encryptRefs], jpx, filters, streams: objects + STREAMS_PAST_OBJECTS };
   await checkPdfStreams(file, shape);
   return shape;
 }
@@ -143,6 +151,8 @@ export interface PdfShape {
   weight: number;
   /** Whether it names an encryption dictionary (`/Encrypt`) anywhere: it may need a password to open. */
   encrypted: boolean;
+  /** The encryption dictionaries it names by reference, as qpdf's `--json-object` takes them ("6,0"). */
+  encryptRefs: readonly string[];
   /** Whether it names `/JPXDecode`: it holds JPEG 2000 pictures, which `jpx-screen.ts` looks into. */
   jpx: boolean;
   /** The filters it names that the XML count undoes besides Flate (see checkPdfXmp). */
@@ -152,8 +162,8 @@ export interface PdfShape {
 }
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
-export async function countPdfStructures(file: string): Promise<Pick<Counts, "objects" | "xrefEntries" | "pageNodes" | "encrypted" | "jpx" | "filters">> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, jpx: false, filters: new Set() };
+export async function countPdfStructures(file: string): Promise<Pick<Counts, "objects" | "xrefEntries" | "pageNodes" | "encrypted" | "encryptRefs" | "jpx" | "filters">> {
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, encryptRefs: new Set(), jpx: false, filters: new Set() };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
@@ -170,7 +180,8 @@ export async function countPdfStructures(file: string): Promise<Pick<Counts, "ob
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
-  return { objects: counts.objects, xrefEntries: counts.xrefEntries, pageNodes: counts.pageNodes, encrypted: counts.encrypted, jpx: counts.jpx, filters: counts.filters };
+  const { objects, xrefEntries, pageNodes, encrypted, encryptRefs, jpx, filters } = counts;
+  return { objects, xrefEntries, pageNodes, encrypted, encryptRefs, jpx, filters };
 }
 
 /** Counts the tokens of `text` that end in (from, to]. */
@@ -191,7 +202,11 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
     } else {
       const key = decodeName(g["key"]!);
       // Wherever it stands: a classic trailer is no object.
-      if (key === "Encrypt") counts.encrypted = true;
+      if (key === "Encrypt") {
+        counts.encrypted = true;
+        // `value` and `ref` of "6 0 R" are the object's number and generation.
+        if (g["ref"] != null && counts.encryptRefs.size < MAX_ENCRYPT_REFS) counts.encryptRefs.add(`${Number(g["value"])},${Number(g["ref"])}`);
+      }
       // A filter list's names read as a key and its value: `[/FlateDecode /JPXDecode]`.
       for (const name of g["name"] != null ? [key, decodeName(g["name"])] : [key]) {
         if (name === "JPXDecode") counts.jpx = true;

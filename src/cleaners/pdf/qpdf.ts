@@ -22,8 +22,12 @@ export async function qpdf(args: string[], step: "read" | "write", maxFileBytes 
   if (r.code === 0 || r.code === 3) return r.stderr;
   const detail = new Error(`qpdf ${step} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   if (step === "write") throw detail;
-  if (/invalid password/i.test(r.stderr)) throw new BadFileError(PASSWORD_PROTECTED, detail);
-  throw new BadFileError("The PDF is damaged and could not be read.", detail);
+  throw unreadable(r.stderr, detail);
+}
+
+/** A read qpdf could not make: the PDF needs a password, or is damaged past repair. */
+function unreadable(stderr: string, detail: Error): BadFileError {
+  return new BadFileError(/invalid password/i.test(stderr) ? PASSWORD_PROTECTED : "The PDF is damaged and could not be read.", detail);
 }
 
 export interface DumpOptions {
@@ -62,13 +66,14 @@ export async function dumpObjects(input: string, jsonFile: string, opts: DumpOpt
 const MAX_OBJECTS_JSON_BYTES = 1024 * 1024;
 
 /**
- * The objects `which` names (qpdf's `--json-object`: "trailer", "5,0"), as qpdf's JSON (version 2)
- * keys them ("trailer", "obj:5 0 R"), from its standard output.
+ * The objects `which` names (qpdf's `--json-object`: "trailer", "5,0"; one that is not there is
+ * left out), as qpdf's JSON (version 2) keys them ("trailer", "obj:5 0 R"), from its standard
+ * output. A PDF that needs a password is refused as qpdf's other reads refuse it.
  */
-export async function qpdfJson(file: string, which: string): Promise<QpdfDocument["qpdf"][1]> {
-  const args = ["--json=2", "--json-key=qpdf", `--json-object=${which}`, "--json-stream-data=none", file];
+export async function qpdfJson(file: string, which: readonly string[]): Promise<QpdfDocument["qpdf"][1]> {
+  const args = ["--json=2", "--json-key=qpdf", ...which.map((w) => `--json-object=${w}`), "--json-stream-data=none", file];
   const r = await runQpdf(args, undefined, MAX_OBJECTS_JSON_BYTES);
-  if (r.code !== 0 && r.code !== 3) throw new BadFileError("The PDF is damaged and could not be read.", new Error(`qpdf json exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  if (r.code !== 0 && r.code !== 3) throw unreadable(r.stderr, new Error(`qpdf json exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
   const parsed = JSON.parse(r.stdout.toString("utf8")) as { qpdf?: unknown };
   if (!Array.isArray(parsed.qpdf) || parsed.qpdf[1] == null || typeof parsed.qpdf[1] !== "object") throw new Error("qpdf --json gave an unexpected shape");
   return parsed.qpdf[1] as QpdfDocument["qpdf"][1];

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { TooComplexError } from "../../cleaners/errors.js";
-import { screenHere } from "../../cleaners/screen.js";
+import { type Screened, screenHere } from "../../cleaners/screen.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
 import { type RawTags, readAll } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
@@ -140,20 +140,8 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
   // Before the screen, which lets every bare JPEG through (see isBareJpeg).
   if (held != null ? isBareJpeg(held) : await isBareJpegFile(file)) return [];
   if (held != null) await fsp.writeFile(file, held, { flag: "wx" });
-  try {
-    // As for an upload: a file too complex for ExifTool is not handed to it.
-    await screenHere(file);
-  } catch (err) {
-    if (!(err instanceof TooComplexError)) throw err;
-    look.notLooked += 1;
-    return [];
-  }
-  let tags: RawTags;
-  try {
-    tags = (await readAll(look.exiftool, file, false)).tags;
-  } catch {
-    // ExifTool could not read it (its timeout): reported as not looked into, as the outer file's
-    // findings do not depend on it. A request stopped meanwhile ends this worker's task anyway.
+  const tags = await innerTags(look, file);
+  if (tags == null) {
     look.notLooked += 1;
     return [];
   }
@@ -161,6 +149,30 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
   const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((finding) => ({ file: name, fileId, finding }));
   const source = depth < INNER_LOOK_LIMITS.maxDepth ? sourceFor(entries) : null;
   return source == null ? own : [...own, ...(await lookInside(look, source, file, `${name} > `, depth + 1))];
+}
+
+/**
+ * ExifTool's read of an inner file, screened as an upload is: a file too complex for ExifTool is
+ * not handed to it, nor a PDF that needs a password, and a PDF it would misread (encrypted, its
+ * header after other bytes) is read through a view. Null where it is not looked into: refused by
+ * the screen, or ExifTool could not read it (its timeout), as the outer file's findings do not
+ * depend on it. A request stopped meanwhile ends this worker's task anyway.
+ */
+async function innerTags(look: Look, file: string): Promise<RawTags | null> {
+  const view = `${file}.view`;
+  try {
+    let screened: Screened;
+    try {
+      screened = await screenHere(file, view);
+    } catch (err) {
+      if (err instanceof TooComplexError) return null;
+      throw err;
+    }
+    if (screened.locked) return null;
+    return (await readAll(look.exiftool, screened.viewed ? view : file, false, undefined, screened.decrypted).catch(() => null))?.tags ?? null;
+  } finally {
+    await fsp.rm(view, { force: true });
+  }
 }
 
 function outOfTime(look: Look): boolean {
