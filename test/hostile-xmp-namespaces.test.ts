@@ -123,6 +123,9 @@ describe("XMP declaring thousands of namespaces", () => {
     ["ExifTool's ASCIIHex", "/ASCIIHexDecode", exifToolHex],
     // Each hex layer halves the bytes: a 512-byte peek left zlib 64 bytes, too few to show the XML.
     ["Flate within ExifTool's ASCIIHex thrice", "[/ASCIIHexDecode /ASCIIHexDecode /ASCIIHexDecode /FlateDecode]", (xml: Buffer) => exifToolHex(exifToolHex(exifToolHex(zlib.deflateSync(xml))))],
+    // Five layers: the peek undoes four, so a PDF naming a longer list is refused (it went through).
+    ["Flate within ExifTool's ASCIIHex four times", "[/ASCIIHexDecode /ASCIIHexDecode /ASCIIHexDecode /ASCIIHexDecode /FlateDecode]", (xml: Buffer) => exifToolHex(exifToolHex(exifToolHex(exifToolHex(zlib.deflateSync(xml)))))],
+    ["Flate five times, comments between the names", "[/FlateDecode %a\n/FlateDecode %b\r/FlateDecode/FlateDecode\n/FlateDecode]", (xml: Buffer) => [1, 2, 3, 4, 5].reduce((data) => zlib.deflateSync(data), xml)],
   ])("in a PDF's metadata stream coded as %s (20,000 URIs; ExifTool undoes it) is a quick 422", async (name, filter, encode) => {
     const xmp = encode(Buffer.from(xmpOfNamespaces(20_000, MARKER))).toString("latin1");
     const pdf = assemblePdf([

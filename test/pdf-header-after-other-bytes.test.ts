@@ -12,7 +12,7 @@ import { run } from "./helpers/tools.js";
 /*
  * PDFs whose header is not where ExifTool wants it (at the start, after white space only, with
  * both version numbers): lines a mail or web server wrote before it, or a header naming no minor
- * version (`%PDF-1.`). Acrobat, pdf.js, poppler and qpdf read both (a header anywhere in the first
+ * version (`%PDF-1.`) or no dot (`%PDF-1`). Acrobat, pdf.js, poppler and qpdf read them (a header anywhere in the first
  * kilobyte, offsets counting from it); ExifTool read them as text and the service refused them
  * (three of pdf.js's test files). They are read and cleaned now; the bytes before the header,
  * which may say who sent the file, do not survive the cleaning.
@@ -54,9 +54,24 @@ async function noMinorVersion(): Promise<string> {
   return written("no-minor-version.pdf", Buffer.concat([Buffer.from("%PDF-1.\n\n", "latin1"), pdf.subarray(9)]));
 }
 
+/**
+ * The marked PDF whose header names its major version alone, no dot ("%PDF-1.7\n" becomes
+ * "%PDF-1\n\n\n", or "%PDF-1\n%\n" with a comment line after it, as writers add one: nothing moves).
+ * Acrobat, poppler and qpdf read it; ExifTool read it as text and the service refused it.
+ */
+function noDot(header: string, name: string): () => Promise<string> {
+  return async () => {
+    const pdf = await fs.readFile(base);
+    expect(pdf.toString("latin1", 0, 9)).toBe("%PDF-1.7\n");
+    return written(name, Buffer.concat([Buffer.from(header, "latin1"), pdf.subarray(9)]));
+  };
+}
+
 const cases: Array<[string, () => Promise<string>]> = [
   ["lines before its header", afterJunk],
   ["a header naming no minor version", noMinorVersion],
+  ["a header naming its major version alone", noDot("%PDF-1\n\n\n", "no-dot.pdf")],
+  ["a header naming its major version alone, then a comment line", noDot("%PDF-1\n%\n", "no-dot-comment.pdf")],
 ];
 
 describe("PDFs whose header ExifTool misses", () => {

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import { TooComplexError } from "../errors.js";
 import { WINDOW } from "../file-bytes.js";
 import { checkPdfPictures } from "./jpx-screen.js";
-import { checkPdfXmp, XML_FILTER_NAMES } from "./pdf-xmp-screen.js";
+import { DecodingChains } from "./decoding-chains.js";
+import { checkPdfXmp, MAX_XML_LAYERS, XML_FILTER_NAMES } from "./pdf-xmp-screen.js";
 
 /**
  * Objects (written in the file or held in object streams) before a PDF is refused. ExifTool and
@@ -105,6 +106,8 @@ interface Counts {
   jpx: boolean;
   /** The filters named that the XML count undoes besides Flate (LZW, ASCII85, ASCIIHex: see checkPdfXmp). */
   filters: Set<string>;
+  /** The longest list of decoding filters named. */
+  chains: DecodingChains;
 }
 
 /**
@@ -127,7 +130,8 @@ const PDF_BYTES_PER_XREF_ENTRY = 256;
  * are read as qpdf reads them (`#xx` escapes, comments between tokens). Stream data that happens
  * to look like these counts too: it can only err towards refusing a file near a cap. A file that
  * names `/JPXDecode` has its JPEG 2000 pictures looked into too (`jpx-screen.ts`), and its deflated
- * XML streams' namespaces are counted (`pdf-xmp-screen.ts`). Resolves to the
+ * XML streams' namespaces are counted (`pdf-xmp-screen.ts`), through lists of up to MAX_XML_LAYERS
+ * decoding filters: a file naming a longer list (decoding-chains.ts) is too complex. Resolves to the
  * memory its processing is expected to take (the weight the work budget gives it), and whether it
  * is encrypted.
  */
@@ -163,29 +167,34 @@ export interface PdfShape {
 
 /** The objects and cross-reference entries of a PDF, as the screen counts them; refused past a cap. */
 export async function countPdfStructures(file: string): Promise<Pick<Counts, "objects" | "xrefEntries" | "pageNodes" | "encrypted" | "encryptRefs" | "jpx" | "filters">> {
-  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, encryptRefs: new Set(), jpx: false, filters: new Set() };
+  const counts: Counts = { objects: 0, xrefEntries: 0, pageNodes: 0, countRefs: [], integers: new Map(), current: null, encrypted: false, encryptRefs: new Set(), jpx: false, filters: new Set(), chains: new DecodingChains() };
   // Tokens of `carry` ending at or before `from` were counted with the window before.
   let carry = "";
   let from = 0;
+  // The file's bytes read so far.
+  let read = 0;
   for await (const chunk of fs.createReadStream(file, { highWaterMark: WINDOW })) {
     const text = carry + (chunk as Buffer).toString("latin1");
     // A token ending in the last CARRY characters is counted with the next window, whole there.
     const limit = Math.max(from, text.length - CARRY);
-    countTokens(text, from, limit, counts);
+    countTokens(text, read - carry.length, from, limit, counts);
+    read += (chunk as Buffer).length;
     const cut = Math.max(0, limit - CARRY);
     carry = text.slice(cut);
     from = limit - cut;
   }
-  countTokens(carry, from, carry.length, counts);
+  countTokens(carry, read - carry.length, from, carry.length, counts);
   endObject(counts);
   for (const ref of counts.countRefs) counts.objects += counts.integers.get(ref) ?? 0;
   refusePastCaps(counts);
+  // The XML count undoes that many filters at most, a stream's longer list could hide XML from it.
+  if (counts.chains.longest > MAX_XML_LAYERS) throw new TooComplexError(`pdf: a list of ${counts.chains.longest} decoding filters (more than ${MAX_XML_LAYERS})`);
   const { objects, xrefEntries, pageNodes, encrypted, encryptRefs, jpx, filters } = counts;
   return { objects, xrefEntries, pageNodes, encrypted, encryptRefs, jpx, filters };
 }
 
-/** Counts the tokens of `text` that end in (from, to]. */
-function countTokens(text: string, from: number, to: number, counts: Counts): void {
+/** Counts the tokens of `text` (the file's from byte `base` on) that end in (from, to]. */
+function countTokens(text: string, base: number, from: number, to: number, counts: Counts): void {
   for (const m of text.matchAll(TOKEN)) {
     const end = m.index + m[0].length;
     if (end <= from) continue;
@@ -208,10 +217,12 @@ function countTokens(text: string, from: number, to: number, counts: Counts): vo
         if (g["ref"] != null && counts.encryptRefs.size < MAX_ENCRYPT_REFS) counts.encryptRefs.add(`${Number(g["value"])},${Number(g["ref"])}`);
       }
       // A filter list's names read as a key and its value: `[/FlateDecode /JPXDecode]`.
-      for (const name of g["name"] != null ? [key, decodeName(g["name"])] : [key]) {
+      const names = g["name"] != null ? [key, decodeName(g["name"])] : [key];
+      for (const name of names) {
         if (name === "JPXDecode") counts.jpx = true;
         else if (XML_FILTER_NAMES.has(name)) counts.filters.add(name);
       }
+      counts.chains.see(text, base, m.index, end, names, g["value"] != null || g["array"] != null);
       if (counts.current != null) readEntry(key, g, counts.current);
     }
     if (counts.objects > MAX_PDF_OBJECTS || counts.xrefEntries > MAX_PDF_XREF_ENTRIES || counts.pageNodes > MAX_PDF_PAGE_NODES) refusePastCaps(counts);

@@ -25,8 +25,10 @@ const SHOWN_BYTES = 4096;
 /**
  * Filters undone one after the other before a stream's start shows no XML: ExifTool undoes a
  * chain of any length, real metadata streams have one filter (two where an ASCII one wraps it).
+ * A PDF whose dictionaries name a longer list is refused as too complex (pdf-screen.ts): each
+ * layer the peek tries multiplies its work by the filters the file names.
  */
-const MAX_LAYERS = 4;
+export const MAX_XML_LAYERS = 4;
 /** What a stream's start must show to be inflated whole (ExifTool reads XMP wherever /Metadata points). */
 const XML_START = /<\?xpacket|<x:x[am]pmeta|<rdf:RDF|xmlns:/;
 /** The inflated XML of all of a PDF's streams counted (ExifTool inflates a metadata stream whole). */
@@ -35,7 +37,7 @@ const MAX_XML_BYTES = 64 * 1024 * 1024;
 /**
  * Counts the namespaces of the coded XML streams of a PDF (its XMP: the document's, a page's, a
  * picture's), which its stored bytes do not show (see xmp-namespaces.ts): deflated, LZW, ASCII85 or
- * ASCIIHex as ExifTool reads them, in chains of up to MAX_LAYERS (`filters`: the names of the last
+ * ASCIIHex as ExifTool reads them, in chains of up to MAX_XML_LAYERS (`filters`: the names of the last
  * three that the file holds), all of which ExifTool undoes before it parses the XML (3,000 URIs
  * behind any of them took it 1.4-1.9 s of CPU, 20,000 past its 60 s timeout). Every stream's first
  * bytes are decoded to tell: a dictionary's `/Type /Metadata` may be spelt with escapes or left
@@ -122,7 +124,7 @@ export const XML_FILTER_NAMES: ReadonlySet<string> = new Set(OTHER_LAYERS.map(([
  */
 function xmlBehind(bytes: Buffer, layers: readonly Layer[], depth = 0): Layer[] | null {
   if (depth > 0 && XML_START.test(bytes.toString("latin1", 0, SHOWN_BYTES))) return [];
-  if (depth === MAX_LAYERS) return null;
+  if (depth === MAX_XML_LAYERS) return null;
   for (const layer of layers) {
     const decoded = layer.peek(bytes);
     const rest = decoded == null || decoded.length === 0 ? null : xmlBehind(decoded.subarray(0, SHOWN_BYTES), layers, depth + 1);
