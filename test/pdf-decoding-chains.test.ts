@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ascii85, assemblePdf, PDF_TEXT, pdfContent } from "./helpers/make-pdf.js";
+import { ascii85, PDF_TEXT, pdfContent, textPagePdf } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { TOO_COMPLEX } from "./helpers/quick-refusal.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -23,7 +23,7 @@ let dir: string;
 const MARKER = `Pdfchain${crypto.randomBytes(6).toString("hex")}`;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-pdf-chains-"));
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-pdf-decoding-chains-"));
   server = await startServer();
 });
 afterAll(async () => {
@@ -44,18 +44,11 @@ function coded(names: readonly string[], data: Buffer): Buffer {
 /** A one-page text PDF, the marker in its Info and in its XMP, which is stored behind `filter` as `encode` codes it. */
 function markedPdf(filter: string, encode: (data: Buffer) => Buffer): Buffer {
   const xmp = encode(Buffer.from(XMP, "utf8")).toString("latin1");
-  const content = `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`;
-  return assemblePdf(
-    [
-      "<< /Type /Catalog /Pages 2 0 R /Metadata 6 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-      `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-      `<< /Type /Metadata /Subtype /XML ${filter} /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`,
-    ],
-    `/Info << /Author (${MARKER}) >>`,
-  );
+  return textPagePdf({
+    catalog: "/Metadata 6 0 R ",
+    more: [`<< /Type /Metadata /Subtype /XML ${filter} /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`],
+    trailer: `/Info << /Author (${MARKER}) >>`,
+  });
 }
 
 async function written(name: string, data: Buffer): Promise<string> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeCpuWithEndedMs } from "./helpers/fuzz-proc.js";
 import { minimalTextPdf } from "./helpers/make-files.js";
 import { zip } from "./helpers/make-office.js";
-import { assemblePdf, attachedFiles, PDF_TEXT, pdfContent } from "./helpers/make-pdf.js";
+import { attachedFiles, PDF_TEXT, pdfContent, textPagePdf } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -38,21 +38,8 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-pdf-nested-"));
   server = await startServer();
   // Its Info in the trailer itself, as some writers keep it: ExifTool decrypts an RC4 file's strings there with the wrong key.
-  const content = `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`;
   plain = path.join(dir, "plain.pdf");
-  await fs.writeFile(
-    plain,
-    assemblePdf(
-      [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-      ],
-      `/Info << /Author (${MARKER}) /Title (Report of ${MARKER}) >>`,
-    ),
-  );
+  await fs.writeFile(plain, textPagePdf({ trailer: `/Info << /Author (${MARKER}) /Title (Report of ${MARKER}) >>` }));
   const aes = path.join(dir, "aes-256.pdf");
   await run("qpdf", ["--encrypt", "", "owner-secret", "256", "--", plain, aes]);
   expect((await fs.readFile(aes)).includes("/R 6")).toBe(true);

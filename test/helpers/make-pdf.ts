@@ -105,6 +105,26 @@ export function assemblePdf(objects: readonly string[], trailer = ""): Buffer {
 }
 
 /**
+ * A one-page PDF showing PDF_TEXT (objects 1 to 5: catalog, page tree, page, content, font), with
+ * `catalog` added to its catalog, `more` objects after those (numbered from 6) and `trailer`
+ * added to its trailer (an `/Info` dictionary of its own, say).
+ */
+export function textPagePdf(opts: { catalog?: string; more?: readonly string[]; trailer?: string } = {}): Buffer {
+  const content = `BT /F1 18 Tf 36 100 Td (${PDF_TEXT}) Tj ET`;
+  return assemblePdf(
+    [
+      `<< /Type /Catalog /Pages 2 0 R ${opts.catalog ?? ""}>>`,
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 150] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+      streamObject("", content),
+      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+      ...(opts.more ?? []),
+    ],
+    opts.trailer,
+  );
+}
+
+/**
  * A one-page PDF showing an 8x8 grey image compressed with Flate (as PNG-like pictures are stored),
  * with `marker` as its Info Author.
  */
