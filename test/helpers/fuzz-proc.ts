@@ -53,8 +53,14 @@ async function statusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> 
 }
 
 export const rssKb = (pid: number): Promise<number> => statusKb(pid, "VmRSS");
-/** The highest RSS the process ever had. */
+/** The highest RSS the process had, since it started or since `resetPeakRss`. */
 export const peakRssKb = (pid: number): Promise<number> => statusKb(pid, "VmHWM");
+/**
+ * Starts the process's peak RSS (VmHWM) over from its RSS now (Linux's clear_refs, "5"): what
+ * the process reaches next is then judged by itself, not by an earlier peak. The process's own
+ * memory only (its worker threads share it); its children keep theirs.
+ */
+export const resetPeakRss = (pid: number): Promise<void> => fs.writeFile(`/proc/${pid}/clear_refs`, "5");
 
 export async function fdCount(pid: number): Promise<number> {
   return (await fs.readdir(`/proc/${pid}/fd`)).length;
