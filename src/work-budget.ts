@@ -11,8 +11,9 @@ export interface WorkBudgetOptions {
   /** Requests that may wait for room; the next one is told the service is busy. */
   maxQueued: number;
   /**
-   * How long a request waits for room before it is told the service is busy: one that waited
-   * longer would not have the time left to be served within its deadline.
+   * How long a request waits for room, all its waits together (its first room and any larger one
+   * a file inside asks for later), before it is told the service is busy: one that waited longer
+   * would not have the time left to be served within its deadline.
    */
   maxWaitMs: number;
 }
@@ -25,8 +26,9 @@ export interface Room {
    * Makes the room `bytes` large, once the file is known to weigh more than its size (a PDF of
    * many objects, counted by the screen). At once where that fits; otherwise the room is given
    * back and the request waits, ahead of the queue, for the larger one: holding nothing while it
-   * waits, two requests growing at once cannot wait for each other. Rejects with the signal's
-   * reason when the request ends while waiting.
+   * waits, two requests growing at once cannot wait for each other. It waits only what is left of
+   * the request's patience (`maxWaitMs` from its `acquire`), rejecting with `BusyError` past it,
+   * or with the signal's reason when the request ends while waiting.
    */
   grow(bytes: number, signal: AbortSignal): Promise<void>;
 }
@@ -75,9 +77,10 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
   };
   /**
    * Waits in the queue (at its end, or ahead of it) until `n` fits, and takes it; rejects with
-   * `BusyError` past `maxWaitMs`, with the signal's reason when the request ends first.
+   * `BusyError` once `patienceEnds` (a `performance.now()` time) has passed, with the signal's
+   * reason when the request ends first.
    */
-  const wait = (n: number, signal: AbortSignal, ahead: boolean): Promise<() => void> =>
+  const wait = (n: number, signal: AbortSignal, ahead: boolean, patienceEnds: number): Promise<() => void> =>
     new Promise((resolve, reject) => {
       const stopWaiting = (): void => {
         clearTimeout(timer);
@@ -98,14 +101,20 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
         drain();
       };
       const onAbort = (): void => leave(signal.reason);
-      const timer = setTimeout(() => leave(new BusyError(`no room for ${n} bytes within ${opts.maxWaitMs} ms`)), opts.maxWaitMs);
+      const timer = setTimeout(() => leave(new BusyError(`no room for ${n} bytes within ${opts.maxWaitMs} ms`)), Math.max(0, patienceEnds - performance.now()));
       signal.addEventListener("abort", onAbort, { once: true });
       if (ahead) queue.unshift(waiter);
       else queue.push(waiter);
       drain();
     });
 
-  const room = (n: number, give: () => void): Room => {
+  /**
+   * The request's room, taken by `give`. A larger one waits only until `patienceEnds`, the
+   * request's own: a file inside that asks for room late in the request (a ZIP's PDF, once the
+   * ZIP is unpacked) and then waited `maxWaitMs` afresh would get it with too little of the
+   * deadline left to be cleaned, and end in the deadline's 422 instead of a busy service's 503.
+   */
+  const room = (n: number, give: () => void, patienceEnds: number): Room => {
     let size = n;
     let giveBack = give;
     return {
@@ -121,7 +130,7 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
           return;
         }
         // Otherwise it waits first in line, so that the room given back goes to no one behind it.
-        const waiting = wait(larger, signal, true);
+        const waiting = wait(larger, signal, true, patienceEnds);
         giveBack();
         giveBack = () => undefined;
         size = larger;
@@ -133,9 +142,10 @@ export function createWorkBudget(opts: WorkBudgetOptions): WorkBudget {
   return {
     async acquire(n, signal) {
       signal.throwIfAborted();
-      if (queue.length === 0 && fits(n)) return room(n, take(n));
+      const patienceEnds = performance.now() + opts.maxWaitMs;
+      if (queue.length === 0 && fits(n)) return room(n, take(n), patienceEnds);
       if (queue.length >= opts.maxQueued) throw new BusyError(`${queue.length} requests already waiting`);
-      return room(n, await wait(n, signal, false));
+      return room(n, await wait(n, signal, false, patienceEnds), patienceEnds);
     },
     usage: () => ({ files, bytes, queued: queue.length }),
   };
