@@ -7,7 +7,7 @@ import { dumpObjects } from "../src/cleaners/pdf/qpdf.js";
 import { pageText } from "../src/cleaners/pdf/same-text.js";
 import { makePdf } from "./helpers/make-files.js";
 import { assemblePdf, makePdfWithAttachments, makePdfWithReviewAnnotations, makePdfWithScripts } from "./helpers/make-pdf.js";
-import { run } from "./helpers/tools.js";
+import { qpdfPages } from "./helpers/pdf-pages.js";
 
 /*
  * For a document past pdf.ts's MAX_OBJECTS_READ_BACK objects, qpdf's look inside the cleaned copy
@@ -44,11 +44,6 @@ async function save(data: Buffer, name: string): Promise<string> {
 
 async function dumpOf(file: string) {
   return (await dumpObjects(file, path.join(await fs.mkdtemp(path.join(dir, "dump-")), "objects.json"))).doc;
-}
-
-async function qpdfPages(file: string): Promise<number> {
-  const { stdout } = await run("qpdf", ["--json-output=2", "--json-key=pages", file, "-"]);
-  return (JSON.parse(stdout.toString("utf8")) as { pages: unknown[] }).pages.length;
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { checkSamePages, samePageContent, type ReadPdf } from "../src/cleaners/p
 import { pageText } from "../src/cleaners/pdf/same-text.js";
 import { assemblePdf } from "./helpers/make-pdf.js";
 import { pdfOfTinyObjectsInStreams } from "./helpers/make-pdf-objects.js";
+import { qpdfPages } from "./helpers/pdf-pages.js";
 import { loggedQpdf, loggedTool, type QpdfLog } from "./helpers/qpdf-log.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -63,11 +64,6 @@ async function save(data: Buffer, name: string): Promise<string> {
 async function read(file: string): Promise<ReadPdf> {
   const work = await fs.mkdtemp(path.join(dir, "dump-"));
   return { file, dump: await dumpObjects(file, path.join(work, "objects.json"), { streamPrefix: path.join(work, "s") }) };
-}
-
-async function qpdfPages(file: string): Promise<number> {
-  const { stdout } = await run("qpdf", ["--json-output=2", "--json-key=pages", file, "-"]);
-  return (JSON.parse(stdout.toString("utf8")) as { pages: unknown[] }).pages.length;
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import { BadFileError } from "../errors.js";
 import { readAttachedFiles, sha256 } from "./attachments.js";
 import { embeddedFileStreams } from "./file-specs.js";
 import { isDict, ObjectView } from "./object-view.js";
+import { declaredPages } from "./page-tree.js";
 import { dumpObjects, type ObjectDump } from "./qpdf.js";
 import { isReview } from "./review-annotations.js";
 import { isScript } from "./scripts.js";
@@ -23,7 +24,8 @@ export interface Expected {
 /**
  * Looks inside the written PDF, where ExifTool does not: each attached file must be exactly one
  * of the clean files its cleaner produced and verified (none missed, none left as it was), no
- * review annotation may be left unless kept, no JavaScript at all, and the pages must all be there.
+ * review annotation may be left unless kept, no JavaScript at all, and the pages must all be there,
+ * as many as the page tree declares (what poppler shows: `page-tree.ts`).
  * Resolves to qpdf's read of the copy, stream data as stored in files (for `same-page-content.ts`).
  */
 export async function checkCleanedPdf(output: string, expected: Expected, workDir: string): Promise<ObjectDump> {
@@ -43,6 +45,8 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
   const scripts = [...view.reachable()].filter((key) => holdsScript(view.dictOrValue(key)));
   if (scripts.length > 0) throw new BadFileError(LEFT, new Error(`pdf: JavaScript left in ${scripts.join(", ")}`));
   if (pages !== expected.pages) throw new BadFileError(CHANGED, new Error(`pdf: ${expected.pages} pages became ${pages}`));
+  const declared = declaredPages(view);
+  if (declared !== pages) throw new BadFileError(CHANGED, new Error(`pdf: the copy's page tree declares ${declared ?? "no"} pages for its ${pages}`));
   return written;
 }
 

@@ -12,6 +12,7 @@ import { cleanJpxComments } from "./jpx-comments.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
 import { isDict, ObjectView, objectKey } from "./object-view.js";
+import { countPagesAnew, refuseWithoutPages } from "./page-tree.js";
 import { dumpObjects, qpdf, type ObjectDump } from "./qpdf.js";
 import { byStream, overlongStreams, recoveredLengths, overrunIsOwnData } from "./recovered-streams.js";
 import { refuseInlineJpegsLeft, withInlineJpegsAsObjects } from "./inline-jpegs.js";
@@ -83,7 +84,9 @@ const INVOICE_DECLARATION = new Set([
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
  * pictures' own metadata goes (`embedded-jpegs.ts`; a JPEG a page draws inline is first made an
  * image object by a qpdf run of its own, `inline-jpegs.ts`), and JPEG 2000 pictures' comments
- * (`jpx-comments.ts`). The second run applies that edit
+ * (`jpx-comments.ts`); the page tree's counts are written as the pages qpdf found
+ * (`page-tree.ts`: poppler shows as many pages as the root's /Count says). A file in which qpdf
+ * finds no page is refused before any of this. The second run applies that edit
  * and writes a full rewrite of the file. A third reads the copy back (`check-output.ts`), where
  * ExifTool does not look: attached files, review annotations, scripts, pages; the same read shows
  * whether every page still draws from the original's content streams, fonts and resources, byte
@@ -116,6 +119,7 @@ export const pdfCleaner: Cleaner = {
     const read = await dumpObjects(input, path.resolve(ctx.workDir, "objects.json"), {
       streamPrefix: path.resolve(ctx.workDir, "s"),
     });
+    refuseWithoutPages(read);
     await refuseSwallowedObjects(input, read, ctx.workDir);
     const { pages } = read;
     // What the findings look would read with a qpdf run of its own (the original's objects), taken
@@ -128,6 +132,7 @@ export const pdfCleaner: Cleaner = {
     const { doc } = dump;
 
     const view = new ObjectView(doc, scrubObjects(doc).update);
+    countPagesAnew(view, dump.pageObjects);
     const annotations = ctx.keep.has("comments") ? { count: 0, detachedFiles: [] } : removeReviewAnnotations(view, view.reachable());
     const readBack = Object.keys(read.doc.qpdf[1]).length <= MAX_OBJECTS_READ_BACK;
     // pdftotext reads annotations' appearances with the page (a comment box's text): where review
