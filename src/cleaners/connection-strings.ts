@@ -41,6 +41,23 @@ export function bareName(value: string): string {
   return PERSONAL_PLACE.test(value) ? value.replace(/^.*[\\/]/, "") : value;
 }
 
+/** A web address: a scheme of two letters or more (`https:`, `mailto:`; a drive letter is one) but `file:`. */
+const WEB_ADDRESS = /^\s*(?!file:)[a-z][a-z0-9+.-]+:/i;
+/** A path leaving the document's folder: from a root (`/`, `\`) or climbing (`..`). */
+const OUTSIDE_FOLDER = /^\s*[\\/]|(?:^|[\\/])\.\.(?:[\\/]|$)/;
+
+/**
+ * A link's target as a document keeps it (a hyperlink, a linked picture or file): a web address
+ * as `bareName` leaves it; a path (or a `file:` URL) becomes its bare name where it is a personal
+ * place or leaves the document's folder (`..\..\jane\notes.docx`: the folders climbed through are
+ * the author's own), as Office finds a file beside the document; a path down from the
+ * document's folder (`data\list.xls`) stays.
+ */
+export function bareLinkTarget(value: string): string {
+  if (WEB_ADDRESS.test(value)) return bareName(value);
+  return PERSONAL_PLACE.test(value) || OUTSIDE_FOLDER.test(value) ? value.replace(/^.*[\\/]/, "") : value;
+}
+
 /**
  * The connection string without its credentials and folders, also those of a quoted path (Jet's
  * `System database="C:\Users\jane\...\System.mdw"`). With `sameLength`, for records rewritten

@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { bareCellLink, HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText, scrubRecordText } from "./record-text.js";
 import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
@@ -17,7 +18,8 @@ export const WRITE_ACCESS = 0x005c;
  * a string of spaces, as Excel pads the name itself, so no record moves. The accounts and folders
  * of its external data queries go too: in BIFF8 workbooks the connection strings and SQL of its
  * queries (workbook-queries.ts), and the paths and accounts of its text imports, queries' data
- * and connection files and data connections (record-text.ts), as in BIFF5 workbooks' queries; and
+ * and connection files and data connections (record-text.ts), as in BIFF5 workbooks' queries, and
+ * the local paths of its cells' hyperlinks and their tooltips (hyperlink-object.ts); and
  * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts).
  * Resolves to the number of comments whose text was blanked and the names of their authors.
  */
@@ -35,6 +37,7 @@ export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { co
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
     else if (carriesSourceText(type, data, biff8)) scrubRecordText(data);
+    else if (biff8 && (type === HLINK || type === HLINK_TOOLTIP)) bareCellLink(type, data);
     if (biff8 && type !== CONTINUE) queries.record(type, data);
     notes.record(type, data, biff8);
     pos += 4 + len;

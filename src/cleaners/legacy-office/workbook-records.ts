@@ -1,18 +1,19 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { CONTINUE, FILE_SHARING, MSO_DRAWING_GROUP, WRITE_ACCESS } from "./excel.js";
+import { HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText } from "./record-text.js";
 import { EXT_STRING, SX_STRING } from "./workbook-queries.js";
 
-/** The records the cleaner rewrites in place: the user names, the drawing groups (their pictures), the strings of external data queries. */
-const REWRITTEN = new Set([WRITE_ACCESS, FILE_SHARING, MSO_DRAWING_GROUP, SX_STRING, EXT_STRING]);
+/** The records the cleaner rewrites in place: the user names, the drawing groups (their pictures), the strings of external data queries, the hyperlinks. */
+const REWRITTEN = new Set([WRITE_ACCESS, FILE_SHARING, MSO_DRAWING_GROUP, SX_STRING, EXT_STRING, HLINK, HLINK_TOOLTIP]);
 
 /**
  * Why the cleaned workbook's records are not the original's, or null: the same records in the
  * same order, each of the same type and length, and each byte for byte the same but for the ones
  * the cleaner rewrites in place (WriteAccess, FileSharing, a drawing group with the Continue
  * records that carry it on, a query's SXString and ExtString records, those record-text.ts
- * scrubs: TxtQry, a query's SXAddl, DConn). The cells' text (the shared strings, labels, their
+ * scrubs: TxtQry, a query's SXAddl, DConn; the hyperlinks and their tooltips). The cells' text (the shared strings, labels, their
  * Continue records) is then the original's, whatever a reader makes of it.
  */
 export async function workbookDifference(original: string, cleaned: string): Promise<string | null> {

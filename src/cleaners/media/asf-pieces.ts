@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { guid } from "../guid-bytes.js";
 import type { Piece, PieceSource } from "./patch-pieces.js";
 
 const HEADER_OBJECT = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
@@ -6,12 +7,6 @@ const FILE_PROPERTIES_OBJECT = guid("8CABDCA1-A947-11CF-8EE4-00C00C205365");
 const DATA_OBJECT = guid("75B22636-668E-11CF-A6D9-00AA0062CE6C");
 /** Data packets read at a time. */
 const PACKETS_PER_CHUNK = 1024;
-
-/** An ASF GUID as stored: the first three fields little-endian. */
-function guid(text: string): Buffer {
-  const b = Buffer.from(text.replace(/-/g, ""), "hex");
-  return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
-}
 
 /**
  * The payload of one stream (by stream number) of an ASF file, as the pieces its fixed-size data
