@@ -159,3 +159,18 @@ export async function officeText(dir: string, file: string): Promise<string> {
   await soffice(work, ["--convert-to", "pdf", "--outdir", work, copy]);
   return (await run("pdftotext", [path.join(work, "doc.pdf"), "-"])).stdout.toString("utf8");
 }
+
+/**
+ * The DOCX of `localLinksDocx` as LibreOffice writes it in Word 97-2003 format: the LINK field's
+ * instruction with the workbook's path, the INCLUDEPICTURE field's with the photo's `file:` URL
+ * and the HYPERLINK field's with a relative path climbing to the share (`../..//fileserver/...`)
+ * in the text, the hyperlink's object (a file moniker) and the linked picture's file name in the
+ * Data stream.
+ */
+export async function localLinksDoc(dir: string, m: string): Promise<string> {
+  const work = path.join(dir, `doc-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  await fs.writeFile(path.join(work, "links.docx"), await localLinksDocx(m));
+  await soffice(work, ["--convert-to", "doc", "--outdir", work, path.join(work, "links.docx")]);
+  return path.join(work, "links.doc");
+}

@@ -130,7 +130,7 @@ function moniker(r: Reader, edits: Array<() => void>, onCut: () => void, depth =
  * a NUL in it are not read) cut to its bare name, padded with NULs; `climbs`: a path the
  * document reaches by climbing out of its folder, whatever it says. Whether it changed.
  */
-function bareInPlace(b: Buffer, at: number, length: number, encoding: "latin1" | "utf16le", climbs = false): boolean {
+export function bareInPlace(b: Buffer, at: number, length: number, encoding: "latin1" | "utf16le", climbs = false): boolean {
   const width = encoding === "latin1" ? 1 : 2;
   if (length <= 0 || at + length * width > b.length) return false;
   const text = b.toString(encoding, at, at + length * width).replace(/\0[^]*$/, "");

@@ -26,6 +26,8 @@ import { refuseUnknownObjects } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, sameName } from "./stream-names.js";
 import { scrubWord, tableStreamOf } from "./word.js";
+import { bareDataLinks } from "./word-data-links.js";
+import { bareFieldPaths } from "./word-fields.js";
 import { blankReview } from "./word-review.js";
 
 /** Storages that mean the document cannot be cleaned, and why, in words (names compare without case, as in [MS-CFB]). */
@@ -73,7 +75,9 @@ const NEUTRAL: Readonly<Record<string, (v: string) => boolean>> = {
  * Word, Excel and PowerPoint 97-2003: OLE2 compound files ([MS-CFB]) read and written with the
  * `cfb` library. The property-set streams are dropped, the author fields of the binary formats
  * are blanked in place (word.ts, excel.ts, powerpoint.ts; a workbook's pivot caches' last
- * refresher and refresh date: pivot-caches.ts), so are a presentation's comments (their
+ * refresher and refresh date: pivot-caches.ts; the local paths of a Word document's fields,
+ * hyperlinks and linked pictures cut to bare names: word-fields.ts, word-data-links.ts), so are a
+ * presentation's comments (their
  * text unless kept, their authors and dates always: powerpoint-comments.ts), a workbook's cell
  * comments (likewise, with no dates: workbook-notes.ts) and a Word document's comments and
  * the text of its tracked deletions unless `keep` asks for them (its other revision marks and its
@@ -151,6 +155,9 @@ export const legacyOfficeCleaner: Cleaner = {
     if (word != null) {
       const table = tableStreamOf(word, stream);
       scrubWord(word, table);
+      bareFieldPaths(word, table);
+      const data = stream("Data");
+      if (data != null) bareDataLinks(data);
       const review = blankReview(word, table, stream("Data"), { comments: !ctx.keep.has("comments"), trackedChanges: !ctx.keep.has("trackedChanges") });
       if (review.objects > 0) {
         throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");

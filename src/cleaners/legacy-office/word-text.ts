@@ -39,6 +39,13 @@ const COMPRESSED: Readonly<Record<number, number>> = {
   0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02dc, 0x99: 0x2122, 0x9a: 0x0161, 0x9b: 0x203a, 0x9c: 0x0153, 0x9f: 0x0178,
 };
 
+/** The 8-bit code of a character in a compressed piece ([MS-DOC] 2.4.1); a space for one it has none for. */
+function compressedByte(code: number): number {
+  if (code < 0x100 && COMPRESSED[code] == null) return code;
+  const mapped = Object.entries(COMPRESSED).find(([, c]) => c === code);
+  return mapped == null ? 0x20 : Number(mapped[0]);
+}
+
 /**
  * The text of a Word 97-2003 document as its piece table lays it out ([MS-DOC] 2.4.1: the Clx in
  * the table stream maps each character position to a place in the WordDocument stream, 8-bit or
@@ -115,6 +122,18 @@ export class WordText {
         }
       }
     }
+  }
+
+  /**
+   * Writes the character at `cp` in place: one byte in an 8-bit piece (a character it cannot
+   * hold becomes a space), one UTF-16 unit in the others.
+   */
+  put(cp: number, code: number): void {
+    const p = this.pieces.find((q) => cp >= q.cpStart && cp < q.cpEnd);
+    if (p == null) return;
+    const k = cp - p.cpStart;
+    if (!p.compressed) this.wordDocument.writeUInt16LE(code, p.byteStart + 2 * k);
+    else this.wordDocument[p.byteStart + k] = compressedByte(code);
   }
 
   /** Sets the flags of the characters each formatted run covers, through the pieces that hold its bytes. */

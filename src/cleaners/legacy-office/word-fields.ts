@@ -1,0 +1,58 @@
+import { bareLinkTarget } from "../connection-strings.js";
+import { readFib } from "./word-fib.js";
+import { WordText } from "./word-text.js";
+
+/** A field's begin, separator and end characters ([MS-DOC] 2.8.25 PlcFld: the instruction lies between begin and separator). */
+const FIELD_BEGIN = 0x13;
+const FIELD_SEPARATOR = 0x14;
+const FIELD_END = 0x15;
+const SPACE = 0x20;
+
+/** The fields whose instruction names a file or a link ([MS-DOC] 2.9.90 flt; Word's field reference). */
+const NAMING_FIELDS = /^\s*(HYPERLINK|INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DDE|DDEAUTO|IMPORT|RD|DATABASE)(\s|$)/i;
+
+/** An argument of a field's instruction: a quoted one, or a word (a switch such as `\d` starts with one backslash). */
+const ARGUMENT = /"([^"]*)"|(?!\\[^\\])[^\s"]+/g;
+
+interface Instruction {
+  cps: number[];
+  codes: number[];
+  open: boolean;
+}
+
+/**
+ * The local paths in the instructions of a Word 97-2003 document's fields that name files and
+ * links (`INCLUDEPICTURE "C:\\Users\\jane\\Pictures\\photo.jpg" \d`, LINK, HYPERLINK...), in
+ * every part of its text, become their bare names (connection-strings.ts, bareLinkTarget), in
+ * place: the name takes the argument's place, closed by its quote, and spaces fill what the path
+ * took, after it, so no character position moves. The field's result (the text or picture it
+ * shows) stays as it is; ExifTool reads no field.
+ */
+export function bareFieldPaths(wordDocument: Buffer, table: Buffer): void {
+  const text = new WordText(wordDocument, table, readFib(wordDocument));
+  const fields: Instruction[] = [];
+  text.walk(0, text.length, (cp, code) => {
+    const field = fields[fields.length - 1];
+    if (code === FIELD_BEGIN) fields.push({ cps: [], codes: [], open: true });
+    else if (code === FIELD_SEPARATOR || code === FIELD_END) {
+      if (field?.open === true) bareInstruction(text, field);
+      if (field != null) field.open = false;
+      if (code === FIELD_END) fields.pop();
+    } else if (field?.open === true) {
+      field.cps.push(cp);
+      field.codes.push(code);
+    }
+  });
+  for (const field of fields) if (field.open) bareInstruction(text, field);
+}
+
+/** The instruction with its arguments' paths cut, written back where they differ. */
+function bareInstruction(text: WordText, field: Instruction): void {
+  const instruction = field.codes.map((c) => String.fromCharCode(c)).join("");
+  if (!NAMING_FIELDS.test(instruction)) return;
+  const bared = instruction.replace(ARGUMENT, (whole, quoted: string | undefined) => {
+    const bare = quoted == null ? bareLinkTarget(whole) : `"${bareLinkTarget(quoted)}"`;
+    return bare.padEnd(whole.length, String.fromCharCode(SPACE));
+  });
+  for (let i = 0; i < bared.length; i++) if (bared.charCodeAt(i) !== field.codes[i]) text.put(field.cps[i]!, bared.charCodeAt(i));
+}
