@@ -44,4 +44,18 @@ describe("a picture's file name in an Excel 97-2003 drawing", () => {
     expect(await legacyOfficePictures(dir, "xls", out)).toEqual(pictures);
     expect(await legacyOfficeText(dir, "xls", out)).toBe(await legacyOfficeText(dir, "xls", FIXTURE));
   }, 180_000);
+
+  it("Word: a picture's alternative text that is its path keeps the bare name; the text stays", async () => {
+    const fixture = path.join(import.meta.dirname, "fixtures", "doc", "picture-description-path.doc");
+    const drive = Buffer.from("A:\\cidades.jpg", "utf16le");
+    const count = (b: Buffer): number => b.toString("latin1").split(drive.toString("latin1")).length - 1;
+    expect(count(await fs.readFile(fixture))).toBeGreaterThan(0);
+    const { status, body, cleaned } = await removeViaApi(server, fixture);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(count(cleaned!)).toBe(0);
+    expect(cleaned!.includes(Buffer.from("cidades.jpg\0", "utf16le"))).toBe(true);
+    const out = path.join(dir, "cleaned.doc");
+    await fs.writeFile(out, cleaned!);
+    expect(await legacyOfficeText(dir, "doc", out)).toBe(await legacyOfficeText(dir, "doc", fixture));
+  }, 180_000);
 });

@@ -8,6 +8,11 @@ const PROPERTY_TABLES = [0xf00b, 0xf121, 0xf122].map((type) => Buffer.from([type
  * picture was inserted from (`C:\Documents and Settings\NAME\My Documents\My Pictures\...`).
  */
 const FILE_NAMES: ReadonlySet<number> = new Set([0x0105, 0x0106, 0x0187, 0x01c7]);
+/**
+ * A shape's alternative text (2.3.4.32 wzDescription), which Word fills with its picture's path
+ * when it inserts one from a file (`A:\cidades.jpg`): cut only when it is such a path.
+ */
+const DESCRIPTION = 0x0381;
 const COMPLEX = 0x8000;
 const PROPERTY_ID = 0x3fff;
 const MAX_PROPERTIES = 1024;
@@ -32,24 +37,24 @@ function shortenTable(b: Buffer, start: number): void {
   const end = start + 8 + length;
   if (count === 0 || count > MAX_PROPERTIES || count * 6 > length || end > b.length) return;
   let complex = start + 8 + count * 6;
-  const names: Array<{ at: number; length: number }> = [];
+  const names: Array<{ at: number; length: number; description: boolean }> = [];
   for (let i = 0; i < count && complex <= end; i++) {
     const id = b.readUInt16LE(start + 8 + i * 6);
     const op = b.readUInt32LE(start + 10 + i * 6);
     if ((id & COMPLEX) === 0) continue;
-    if (FILE_NAMES.has(id & PROPERTY_ID)) names.push({ at: complex, length: op });
+    if (FILE_NAMES.has(id & PROPERTY_ID) || (id & PROPERTY_ID) === DESCRIPTION) names.push({ at: complex, length: op, description: (id & PROPERTY_ID) === DESCRIPTION });
     complex += op;
   }
   if (complex !== end) return;
-  for (const n of names) bareInPlace(b.subarray(n.at, n.at + n.length));
+  for (const n of names) bareInPlace(b.subarray(n.at, n.at + n.length), n.description);
 }
 
-/** A UTF-16 name (zero-terminated) cut to its bare file name. */
-function bareInPlace(field: Buffer): void {
+/** A UTF-16 name (zero-terminated) cut to its bare file name; a description only when it is a local path. */
+function bareInPlace(field: Buffer, description: boolean): void {
   const text = field.toString("utf16le", 0, field.length - (field.length % 2));
   const nul = text.indexOf("\0");
   const name = nul < 0 ? text : text.slice(0, nul);
-  const bare = name.includes("://") ? bareName(name) : name.replace(/^.*[\\/]/, "");
+  const bare = description || name.includes("://") ? bareName(name) : name.replace(/^.*[\\/]/, "");
   if (bare === name) return;
   field.fill(0);
   field.write(bare, 0, "utf16le");
