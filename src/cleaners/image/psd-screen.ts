@@ -1,6 +1,7 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { LAYER_INFO_BLOCKS } from "./psd-block-policy.js";
+import { documentData } from "./psd-document-data.js";
 import { layerCount, readLayerRecord, readLayerSection } from "./psd-layer-structure.js";
 import { resourceBlocks } from "./psd-resources.js";
 import { MAX_LAYER_RECORDS, readLayout, readSections } from "./psd-structure.js";
@@ -29,13 +30,31 @@ export async function checkPsdShape(file: string): Promise<void> {
     const section = await readLayerSection(src, big, layersAt);
     const count: ShapeCount = { blocks: 0, records: 0 };
     await walkLayerInfo(src, big, section.infoAt, section.infoEnd, count);
-    for (const block of await readTaggedBlocks(src, section.maskEnd, section.end, big, count)) {
-      if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count);
-    }
+    await walkGlobalBlocks(src, big, section.maskEnd, section.end, count);
   } catch (err) {
     if (err instanceof TooComplexError) throw err;
   } finally {
     await src.close();
+  }
+}
+
+/**
+ * The same limits for a layered TIFF's Photoshop layers (tag 37724's value [from, to), see
+ * psd-document-data.ts), which ExifTool reads as it reads a PSD's. Damage is the cleaner's to judge.
+ */
+export async function checkDocumentDataShape(src: FileBytes, from: number, to: number): Promise<void> {
+  try {
+    const { big, blocksAt } = await documentData(src, from, to);
+    await walkGlobalBlocks(src, big, blocksAt, to, { blocks: 0, records: 0 });
+  } catch (err) {
+    if (err instanceof TooComplexError) throw err;
+  }
+}
+
+/** Counts the global tagged blocks in [from, to), and the layer records and blocks of those that hold layer info. */
+async function walkGlobalBlocks(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount): Promise<void> {
+  for (const block of await readTaggedBlocks(src, from, to, big, count)) {
+    if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count);
   }
 }
 

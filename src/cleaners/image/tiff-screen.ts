@@ -1,5 +1,7 @@
 import { TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { IMAGE_SOURCE_DATA } from "./psd-document-data.js";
+import { checkDocumentDataShape } from "./psd-screen.js";
 import { TYPE_SIZE } from "./tiff-types.js";
 
 /**
@@ -121,13 +123,15 @@ export class TiffTally {
  * Refuses (TooComplexError) a TIFF (or a raw format built on one) of more directories or entries
  * than the limits, walking every IFD chain and the IFDs that SubIFDs, EXIF, GPS and
  * Interoperability fields point at, reading counts, pointers and next offsets only, and counting
- * what maker notes hold. An offset outside the file, or one already walked, ends that walk:
+ * what maker notes hold; and the Photoshop layers of tag 37724 against a PSD's limits. An offset outside the file, or one already walked, ends that walk:
  * damage is the cleaner's to judge.
  */
 export async function checkTiffShape(file: string): Promise<void> {
   const src = await FileBytes.open(file);
   try {
-    await walkTiff({ size: src.size, bytes: (at, length) => bytesAt(src, at, length) }, new TiffTally());
+    const layers: Array<[number, number]> = [];
+    await walkTiff({ size: src.size, bytes: (at, length) => bytesAt(src, at, length) }, new TiffTally(), layers);
+    for (const [at, length] of layers) await checkDocumentDataShape(src, at, at + length);
   } finally {
     await src.close();
   }
@@ -155,7 +159,8 @@ export async function checkTiffBytes(bytes: Buffer, tally: TiffTally): Promise<v
   await walkTiff({ size: bytes.length, bytes: async (at, n) => bytes.subarray(at, at + n) }, tally);
 }
 
-async function walkTiff(src: TiffBytes, tally: TiffTally): Promise<void> {
+/** `layers`, when given, gets where each out-of-line value of tag 37724 (Photoshop's layers) lies: [offset, length]. */
+async function walkTiff(src: TiffBytes, tally: TiffTally, layers?: Array<[number, number]>): Promise<void> {
   if (src.size < 8) return;
   const header = await src.bytes(0, Math.min(16, src.size));
   const layout = layoutOf(header);
@@ -180,6 +185,12 @@ async function walkTiff(src: TiffBytes, tally: TiffTally): Promise<void> {
       if (fields.u16(table, e) === MAKER_NOTE) {
         const bytes = fields.word(table, e + 4) * (TYPE_SIZE[fields.u16(table, e + 2)] ?? 1);
         if (bytes > layout.word) tally.add(await makerNotes.entriesOf(src, fields.word(table, e + 4 + layout.word), bytes));
+        continue;
+      }
+      if (layers != null && fields.u16(table, e) === IMAGE_SOURCE_DATA) {
+        const bytes = fields.word(table, e + 4) * (TYPE_SIZE[fields.u16(table, e + 2)] ?? 1);
+        const from = fields.word(table, e + 4 + layout.word);
+        if (bytes > layout.word && from + bytes <= src.size) layers.push([from, bytes]);
         continue;
       }
       if (!IFD_POINTERS.has(fields.u16(table, e))) continue;

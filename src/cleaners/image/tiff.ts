@@ -2,12 +2,16 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import type { Assembly } from "./psd-assembly.js";
+import { cleanDocumentData, IMAGE_SOURCE_DATA } from "./psd-document-data.js";
+import { isPsdStructural } from "./psd-tags.js";
 import { checkSameImages } from "./tiff-images.js";
 import { foreignJpegSegment } from "./tiff-jpeg.js";
 import { TYPE_SIZE } from "./tiff-types.js";
 
 const SHORT = 3;
 const LONG = 4;
+const UNDEFINED = 7;
 const IFD_TYPE = 13;
 const LONG8 = 16;
 const IFD8 = 18;
@@ -125,17 +129,22 @@ const MAX_ENTRIES = 1 << 20;
  * are copied byte for byte by their offsets, whatever the file's size. Reduced-resolution IFDs
  * (thumbnails, previews) and SubIFDs are not carried over; a read of its own (tiff-images.ts)
  * then proves that every other image is there with the same data. An orientation cannot be applied
- * without re-encoding, so a non-trivial one stays.
+ * without re-encoding, so a non-trivial one stays. Photoshop's layers (tag 37724) stay, cleaned as a
+ * PSD's (psd-document-data.ts): content, which Photoshop opens the file with.
  */
 export const tiffCleaner: Cleaner = {
   name: "tiff",
   fileTypes: ["TIFF", "BTF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
+    const hidden: Record<string, number> = {};
     const keptOrientation = await RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
       const file = await TiffReader.open(src);
       const pages = await file.pages();
       let kept = false;
       const cleaned: Entry[][] = [];
+      /** Kept entries whose value the copy rewrites: Photoshop's layers, cleaned. */
+      const layers = new Map<Entry, Assembly>();
+      const layerCleaning = { src, ctx, count: { blocks: 0 }, rewrites: { values: 0 }, hidden };
       for (const entries of pages) {
         const page: Entry[] = [];
         const oldJpeg = await isOldJpeg(file, entries);
@@ -147,19 +156,23 @@ export const tiffCleaner: Cleaner = {
             const o = await file.first(e);
             if (!ctx.keep.has("orientation") && o !== 1) kept = true;
             if (ctx.keep.has("orientation") || o !== 1) page.push(e);
+          } else if (e.tag === IMAGE_SOURCE_DATA && e.offset != null) {
+            layers.set(e, await cleanDocumentData(layerCleaning, e.offset, e.offset + e.size));
+            page.push(e);
           }
         }
         cleaned.push(page);
       }
       await refuseOverlaps(file, pages, cleaned);
-      await writeTiff(file, cleaned, out);
+      await writeTiff(file, cleaned, layers, out);
       return kept;
     });
     await refuseJpegExtras(ctx.output);
     await checkSameImages(ctx.input, ctx.output);
-    if (keptOrientation) return { alsoKept: ["orientation"] };
+    return { ...(keptOrientation ? { alsoKept: ["orientation"] } : {}), ...(Object.keys(hidden).length > 0 ? { hidden } : {}) };
   },
-  isStructural: (t) => t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag),
+  // The layers' records as ExifTool reads them from tag 37724 are judged as a PSD's.
+  isStructural: (t) => (t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag)) || isPsdStructural(t),
 };
 
 /**
@@ -442,9 +455,9 @@ class TiffReader {
 /**
  * Lays out a new TIFF in the source's byte order and kind (classic or BigTIFF): header, then for
  * each page its strips or tiles, its out-of-line values and its IFD (entries sorted by tag, as the
- * format requires).
+ * format requires). An entry of `rewritten` gets that value, of undefined type, instead of its own.
  */
-async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeWriter): Promise<void> {
+async function writeTiff(src: TiffReader, pages: readonly Entry[][], rewritten: ReadonlyMap<Entry, Assembly>, out: RangeWriter): Promise<void> {
   const { big, word } = src.layout;
   const w = new Encoder(src.le, big);
   out.bytes(Buffer.concat([Buffer.from(src.le ? "II" : "MM", "latin1"), ...(big ? [w.u16(43), w.u16(8), w.u16(0)] : [w.u16(42)])]));
@@ -461,7 +474,10 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
     Object.assign(f, { type: big ? LONG8 : LONG, size: value.length, inline: value, offset: null });
   };
   for (const entries of pages) {
-    const fields = entries.map((e) => ({ ...e }));
+    const fields = entries.map((e) => {
+      const value = rewritten.get(e);
+      return { ...e, ...(value == null ? {} : { type: UNDEFINED, count: value.length, size: value.length, value }) };
+    });
     /** The page's single strip or tile and its tables, where the copy has them. */
     const copied: { from: number; length: number; at: number }[] = [];
     for (const [offsetsTag, countsTag] of DATA_POINTERS) {
@@ -516,14 +532,18 @@ async function writeTiff(src: TiffReader, pages: readonly Entry[][], out: RangeW
       pointAt(f, moved);
     }
     fields.sort((a, b) => a.tag - b.tag);
-    const outOfLine = fields.map((f) => {
-      if (f.size <= word) return null;
+    const outOfLine: (number | null)[] = [];
+    for (const f of fields) {
+      if (f.size <= word) {
+        outOfLine.push(null);
+        continue;
+      }
       align();
-      const at = out.length;
-      if (f.offset != null) out.copy(f.offset, f.offset + f.size);
+      outOfLine.push(out.length);
+      if (f.value != null) await f.value.writeTo(out);
+      else if (f.offset != null) out.copy(f.offset, f.offset + f.size);
       else out.bytes(f.inline!);
-      return at;
-    });
+    }
     align();
     await out.patch(nextPointer, w.word(out.length));
     const ifd = [big ? w.word(fields.length) : w.u16(fields.length)];
