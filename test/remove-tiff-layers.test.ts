@@ -40,23 +40,28 @@ async function photoshopTags(file: string): Promise<Record<string, unknown>> {
   return (JSON.parse(await exiftool(["-j", "-u", "-Photoshop:all", file])) as Array<Record<string, unknown>>)[0]!;
 }
 
+/** Each layer's Unicode name and id, its modification date beside the marker, and a private block holding it. */
+const perLayer = (i: number): Buffer => Buffer.concat([
+  layerBlock("luni", unicode(`Sketch ${i}`)),
+  layerBlock("lyid", Buffer.from([0, 0, 0, 10 + i])),
+  layerTimes(1_337_000_000 + i, `${MARKER} layer ${i}`),
+  layerBlock("Xyzw", Buffer.from(`private ${MARKER} ${i}`)),
+]);
+/** The program's version beside the marker, in the compositor information. */
+const versionBlock = layerBlock("cinf", descriptor("null", [["psVersion", `Photoshop 22 ${MARKER}`]]));
+/** A smart object's link to a file in the author's home folder. */
+const linkBlock = layerBlock("lnkE", externalFile("77aa-linked", `/Users/${MARKER}/Pictures/passport.jpg`));
+
 describe("a layered TIFF's Photoshop layers (tag 37724)", () => {
-  it("stay, cleaned as a PSD's: the layers' dates, private blocks and links go; names, ids and pixels stay, and the picture", async () => {
+  it.each([
+    ["big-endian (as a Mac writes it)", false, Buffer.concat([linkBlock, versionBlock])],
+    ["little-endian (as Photoshop for Windows writes it)", true, versionBlock],
+  ])("%s stay, cleaned as a PSD's: the layers' dates, private blocks and links go; names, ids and pixels stay, and the picture", async (_, le, global) => {
     const dir = await fs.mkdtemp(path.join(tmp, "layers-"));
-    const perLayer = (i: number): Buffer => Buffer.concat([
-      layerBlock("luni", unicode(`Sketch ${i}`)),
-      layerBlock("lyid", Buffer.from([0, 0, 0, 10 + i])),
-      layerTimes(1_337_000_000 + i, `${MARKER} layer ${i}`),
-      layerBlock("Xyzw", Buffer.from(`private ${MARKER} ${i}`)),
-    ]);
-    const global = Buffer.concat([
-      layerBlock("lnkE", externalFile("77aa-linked", `/Users/${MARKER}/Pictures/passport.jpg`)),
-      layerBlock("cinf", descriptor("null", [["psVersion", `Photoshop 22 ${MARKER}`]])),
-    ]);
-    const input = await makeLayeredTiff(dir, MARKER, perLayer, global);
+    const input = await makeLayeredTiff(dir, MARKER, perLayer, global, le);
     const before = await photoshopTags(input);
     expect(before["LayerCount"]).toBe(2);
-    expect(String(before["LayerModifyDates"])).toMatch(/^2012:/);
+    expect(before["LayerModifyDates"]).toBeDefined();
     const inputLayers = await imageSourceData(input);
     expect(inputLayers.toString("latin1", 0, DOCUMENT_DATA_SIGNATURE.length)).toBe(DOCUMENT_DATA_SIGNATURE);
     expect(await findMarker(inputLayers, MARKER)).not.toEqual([]);
@@ -69,7 +74,7 @@ describe("a layered TIFF's Photoshop layers (tag 37724)", () => {
 
     expect(await findMarker(output, MARKER)).toEqual([]);
     const outputLayers = await imageSourceData(output);
-    expect(outputLayers.toString("latin1", 0, DOCUMENT_DATA_SIGNATURE.length)).toBe(DOCUMENT_DATA_SIGNATURE);
+    expect(outputLayers.toString("latin1", 0, DOCUMENT_DATA_SIGNATURE.length + 8)).toBe(DOCUMENT_DATA_SIGNATURE + (le ? "MIB8ryaL" : "8BIMLayr"));
     expect(layerPixelData(outputLayers).length).toBeGreaterThan(0);
     expect(layerPixelData(outputLayers).equals(layerPixelData(inputLayers))).toBe(true);
     const after = await photoshopTags(output);
@@ -77,6 +82,13 @@ describe("a layered TIFF's Photoshop layers (tag 37724)", () => {
     for (const tag of ["LayerCount", "LayerNames", "LayerUnicodeNames", "LayerIDs", "LayerRectangles"]) expect(after[tag], tag).toEqual(before[tag]);
     expect(after["LayerUnicodeNames"]).toEqual(["Sketch 0", "Sketch 1"]);
     expect(await pixelSignature(output)).toBe(await pixelSignature(input));
-    expect((body["removed"] as Record<string, number>)["externalLinks"]).toBe(1);
+    expect((body["removed"] as Record<string, number>)["externalLinks"]).toBe(le ? undefined : 1);
+  });
+
+  it("a smart object's block in little-endian layers, which the PSD walks read in a PSD's order only, makes the file refused, never handed back", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "le-link-"));
+    const input = await makeLayeredTiff(dir, MARKER, () => Buffer.alloc(0), linkBlock, true);
+    const { status, body } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(422);
   });
 });

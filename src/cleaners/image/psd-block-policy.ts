@@ -1,3 +1,4 @@
+import { TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import type { CleanContext } from "../types.js";
 import { Assembly } from "./psd-assembly.js";
@@ -5,13 +6,15 @@ import { withoutLayerTimes } from "./psd-layer-metadata.js";
 import { cleanLayerInfo } from "./psd-layers.js";
 import { cleanLinkedFiles, externalLinkCount } from "./psd-linked-files.js";
 import { cleanPlacedLayer, PLACED_LAYER_BLOCKS, type RewriteCount } from "./psd-placed-layers.js";
-import { lengthBytes } from "./psd-structure.js";
+import { lengthBytes, readLength } from "./psd-structure.js";
 import { type BlockCount, readTaggedBlocks, type TaggedBlock, taggedBlock } from "./psd-tagged-blocks.js";
 
 /** What the cleaning of the layer and mask section works with and counts. */
 export interface LayerCleaning {
   src: FileBytes;
   big: boolean;
+  /** Little-endian layers (a TIFF's, psd-document-data.ts): see readLength. */
+  le: boolean;
   ctx: CleanContext;
   count: BlockCount;
   /** Placed layers' values rewritten so far. */
@@ -56,7 +59,7 @@ export const LINKED_FILE_BLOCKS: ReadonlySet<string> = new Set(["lnk2", "lnk3", 
  */
 export async function cleanBlocks(c: LayerCleaning, from: number, to: number, global: boolean): Promise<Assembly> {
   const out = new Assembly();
-  for (const block of await readTaggedBlocks(c.src, from, to, c.big, c.count)) {
+  for (const block of await readTaggedBlocks(c.src, from, to, c.big, c.count, c.le)) {
     const cleaned = await cleanBlock(c, block, global);
     if (cleaned != null) out.add(cleaned);
   }
@@ -68,6 +71,10 @@ async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean)
   // Notes are review content, as a PDF's annotations: they stay when the client asks to keep comments.
   if (KEPT_BLOCKS.has(key) || (key === "Anno" && c.ctx.keep.has("comments"))) return new Assembly().copy(block.at, block.end);
   const head = Buffer.from((await c.src.read(block.at, 8)).subarray(0, 8));
+  // Smart objects' blocks are read field by field, in the byte order of a PSD only.
+  if (block.le && (LINKED_FILE_BLOCKS.has(key) || PLACED_LAYER_BLOCKS.has(key) || key === "lnkE")) {
+    throw new TooComplexError(`psd: a smart object's ${key} block in little-endian byte order`);
+  }
   if (global && LAYER_INFO_BLOCKS.has(key)) {
     const info = await cleanLayerInfo(c, block.dataAt, block.dataAt + block.size);
     return wrapped(block, head, info);
@@ -89,12 +96,12 @@ async function cleanBlock(c: LayerCleaning, block: TaggedBlock, global: boolean)
 /** A block of rewritten data behind its original head, with a new length, padded to four bytes. */
 function wrapped(block: TaggedBlock, head: Buffer, data: Assembly): Assembly {
   const pad = (4 - (data.length % 4)) % 4;
-  return new Assembly().bytes(head, lengthBytes(data.length + pad, block.wide)).add(data).bytes(Buffer.alloc(pad));
+  return new Assembly().bytes(head, lengthBytes(data.length + pad, block.wide, block.le)).add(data).bytes(Buffer.alloc(pad));
 }
 
 /** Annotations (`Anno`: a version, then their count). */
 async function annotationCount(src: FileBytes, block: TaggedBlock): Promise<number> {
-  return block.size >= 8 ? (await src.read(block.dataAt + 4, 4)).readUInt32BE(0) : 0;
+  return block.size >= 8 ? readLength(src, block.dataAt + 4, false, block.le) : 0;
 }
 
 function add(counts: Record<string, number>, key: string, n: number): void {

@@ -1,4 +1,4 @@
-import { BadFileError, TooComplexError } from "../errors.js";
+import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { Assembly } from "./psd-assembly.js";
 import { cleanBlocks, type LayerCleaning } from "./psd-block-policy.js";
@@ -19,18 +19,17 @@ const SIGNATURE_LENGTH = 36;
 /** A first block's signature written in little-endian order ("8BIM", "8B64" turned around). */
 const LITTLE_ENDIAN_SIGNATURES: ReadonlySet<string> = new Set(["MIB8", "46B8"]);
 
-/** Where the blocks of tag 37724's value [from, to) lie, and whether they are PSB's (`big`). */
-export async function documentData(src: FileBytes, from: number, to: number): Promise<{ big: boolean; blocksAt: number }> {
+/** Where the blocks of tag 37724's value [from, to) lie, whether they are PSB's (`big`) and little-endian (`le`). */
+export async function documentData(src: FileBytes, from: number, to: number): Promise<{ big: boolean; le: boolean; blocksAt: number }> {
   if (to - from < SIGNATURE_LENGTH) throw new BadFileError(DAMAGED);
   const head = await src.read(from, Math.min(SIGNATURE_LENGTH + 4, to - from));
   const big = SIGNATURES.get(head.toString("latin1", 0, SIGNATURE_LENGTH));
   if (big == null) throw new BadFileError(DAMAGED);
-  // Photoshop writes the blocks in the TIFF's byte order: a little-endian copy turns every length
-  // and four-letter code around, which the PSD walks do not read.
-  if (LITTLE_ENDIAN_SIGNATURES.has(head.toString("latin1", SIGNATURE_LENGTH, SIGNATURE_LENGTH + 4))) {
-    throw new TooComplexError("tiff: Photoshop layers in little-endian byte order");
-  }
-  return { big, blocksAt: from + SIGNATURE_LENGTH };
+  // Photoshop writes the blocks in the TIFF's byte order (Pillow's tiff_adobe_deflate.tif, from
+  // Photoshop CS for Windows, is little-endian throughout): numbers, and four-letter codes
+  // turned around ("MIB8ryaL").
+  const le = LITTLE_ENDIAN_SIGNATURES.has(head.toString("latin1", SIGNATURE_LENGTH, SIGNATURE_LENGTH + 4));
+  return { big, le, blocksAt: from + SIGNATURE_LENGTH };
 }
 
 /**
@@ -38,9 +37,9 @@ export async function documentData(src: FileBytes, from: number, to: number): Pr
  * PSD's global ones (psd-block-policy.ts: layer records keep what draws them, the layers' pixels
  * are copied byte for byte, smart objects' files are cleaned, the rest goes).
  */
-export async function cleanDocumentData(c: Omit<LayerCleaning, "big">, from: number, to: number): Promise<Assembly> {
-  const { big, blocksAt } = await documentData(c.src, from, to);
-  return new Assembly().copy(from, blocksAt).add(await cleanBlocks({ ...c, big }, blocksAt, to, true));
+export async function cleanDocumentData(c: Omit<LayerCleaning, "big" | "le">, from: number, to: number): Promise<Assembly> {
+  const { big, le, blocksAt } = await documentData(c.src, from, to);
+  return new Assembly().copy(from, blocksAt).add(await cleanBlocks({ ...c, big, le }, blocksAt, to, true));
 }
 
 const DAMAGED = "The TIFF file is damaged: its Photoshop layers could not be read.";

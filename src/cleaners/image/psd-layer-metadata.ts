@@ -1,6 +1,6 @@
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
-import { DAMAGED } from "./psd-structure.js";
+import { DAMAGED, fourLetters } from "./psd-structure.js";
 import type { TaggedBlock } from "./psd-tagged-blocks.js";
 
 /**
@@ -22,7 +22,7 @@ export async function withoutLayerTimes(src: FileBytes, block: TaggedBlock): Pro
   if (block.size > MAX_SETTING) throw new TooComplexError(`psd: a layer's metadata setting over ${MAX_SETTING} bytes`);
   const data = await src.read(block.dataAt, block.size);
   if (data.length < 4) throw new BadFileError(DAMAGED);
-  const count = data.readUInt32BE(0);
+  const count = block.le ? data.readUInt32LE(0) : data.readUInt32BE(0);
   // Runs of kept items, [from, to) of `data`: items that follow each other are one run, not one
   // buffer each (five settings of a million empty timeline items were five million buffers, 620 MB).
   const kept: Array<[number, number]> = [];
@@ -30,10 +30,10 @@ export async function withoutLayerTimes(src: FileBytes, block: TaggedBlock): Pro
   let at = 4;
   for (let i = 0; i < count; i++) {
     if (at + 16 > data.length) throw new BadFileError(DAMAGED);
-    const size = data.readUInt32BE(at + 12);
+    const size = block.le ? data.readUInt32LE(at + 12) : data.readUInt32BE(at + 12);
     const end = Math.min(at + 16 + size + ((4 - (size % 4)) % 4), data.length);
     if (at + 16 + size > data.length) throw new BadFileError(DAMAGED);
-    if (KEPT_ITEMS.has(data.toString("latin1", at + 4, at + 8))) {
+    if (KEPT_ITEMS.has(fourLetters(data, at + 4, block.le))) {
       items += 1;
       const last = kept[kept.length - 1];
       if (last != null && last[1] === at) last[1] = end;
@@ -43,6 +43,7 @@ export async function withoutLayerTimes(src: FileBytes, block: TaggedBlock): Pro
   }
   if (items === 0) return null;
   const head = Buffer.alloc(4);
-  head.writeUInt32BE(items);
+  if (block.le) head.writeUInt32LE(items);
+  else head.writeUInt32BE(items);
   return Buffer.concat([head, ...kept.map(([from, to]) => data.subarray(from, to))]);
 }

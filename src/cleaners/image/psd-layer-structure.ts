@@ -1,6 +1,6 @@
 import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
-import { DAMAGED, readLength } from "./psd-structure.js";
+import { DAMAGED, fourLetters, readLength } from "./psd-structure.js";
 
 /** Where the parts of the layer and mask section lie. */
 export interface LayerSection {
@@ -37,9 +37,10 @@ export async function readLayerSection(src: FileBytes, big: boolean, at: number)
 }
 
 /** The layer count at the start of layer info [from, to) (negative when the first alpha channel is the merged picture's transparency). */
-export async function layerCount(src: FileBytes, from: number, to: number): Promise<number> {
+export async function layerCount(src: FileBytes, from: number, to: number, le = false): Promise<number> {
   if (from + 2 > to) throw new BadFileError(DAMAGED);
-  return Math.abs((await src.read(from, 2)).readInt16BE(0));
+  const b = await src.read(from, 2);
+  return Math.abs(le ? b.readInt16LE(0) : b.readInt16BE(0));
 }
 
 /** One layer record: its fixed part up to [at, lengthAt), its extra data [lengthAt + 4, end), tagged blocks from blocksAt. */
@@ -54,24 +55,25 @@ export interface LayerRecord {
   pixels: number;
 }
 
-/** The layer record at `at`, within layer info ending at `to`. */
-export async function readLayerRecord(src: FileBytes, big: boolean, at: number, to: number): Promise<LayerRecord> {
+/** The layer record at `at`, within layer info ending at `to` (little-endian: `le`, see readLength). */
+export async function readLayerRecord(src: FileBytes, big: boolean, at: number, to: number, le = false): Promise<LayerRecord> {
   const L = big ? 8 : 4;
   if (at + 18 > to) throw new BadFileError(DAMAGED);
-  const channels = (await src.read(at + 16, 2)).readUInt16BE(0);
+  const count = await src.read(at + 16, 2);
+  const channels = le ? count.readUInt16LE(0) : count.readUInt16BE(0);
   const channelsAt = at + 18;
   const blendAt = channelsAt + channels * (2 + L);
   if (blendAt + 16 > to) throw new BadFileError(DAMAGED);
   let pixels = 0;
-  for (let ch = 0; ch < channels; ch++) pixels += await readLength(src, channelsAt + ch * (2 + L) + 2, big);
-  if ((await src.read(blendAt, 4)).toString("latin1") !== "8BIM") throw new BadFileError(DAMAGED);
+  for (let ch = 0; ch < channels; ch++) pixels += await readLength(src, channelsAt + ch * (2 + L) + 2, big, le);
+  if (fourLetters(await src.read(blendAt, 4), 0, le) !== "8BIM") throw new BadFileError(DAMAGED);
   const lengthAt = blendAt + 12;
   const extraAt = blendAt + 16;
-  const end = extraAt + (await readLength(src, lengthAt, false));
+  const end = extraAt + (await readLength(src, lengthAt, false, le));
   if (end > to) throw new BadFileError(DAMAGED);
   // Mask data and blending ranges, each behind its length, then the name: a Pascal string padded to four bytes.
-  const rangesAt = extraAt + 4 + (await readLength(src, extraAt, false));
-  const nameAt = rangesAt + 4 + (await readLength(src, rangesAt, false));
+  const rangesAt = extraAt + 4 + (await readLength(src, extraAt, false, le));
+  const nameAt = rangesAt + 4 + (await readLength(src, rangesAt, false, le));
   if (nameAt + 1 > end) throw new BadFileError(DAMAGED);
   const nameLength = (await src.read(nameAt, 1))[0]! + 1;
   if (nameAt + nameLength > end) throw new BadFileError(DAMAGED);

@@ -32,14 +32,14 @@ export async function cleanLayerSection(c: LayerCleaning, at: number): Promise<{
  */
 export async function cleanLayerInfo(c: LayerCleaning, from: number, to: number): Promise<Assembly> {
   const { src, big } = c;
-  const layers = await layerCount(src, from, to);
+  const layers = await layerCount(src, from, to, c.le);
   const out = new Assembly().copy(from, from + 2);
   let at = from + 2;
   let pixels = 0;
   for (let i = 0; i < layers; i++) {
-    const record = await readLayerRecord(src, big, at, to);
+    const record = await readLayerRecord(src, big, at, to, c.le);
     const extra = new Assembly().copy(record.lengthAt + 4, record.blocksAt).add(await cleanBlocks(c, record.blocksAt, record.end, false));
-    out.copy(at, record.lengthAt).bytes(lengthBytes(extra.length, false)).add(extra);
+    out.copy(at, record.lengthAt).bytes(lengthBytes(extra.length, false, c.le)).add(extra);
     pixels += record.pixels;
     at = record.end;
   }

@@ -44,17 +44,17 @@ export async function checkPsdShape(file: string): Promise<void> {
  */
 export async function checkDocumentDataShape(src: FileBytes, from: number, to: number): Promise<void> {
   try {
-    const { big, blocksAt } = await documentData(src, from, to);
-    await walkGlobalBlocks(src, big, blocksAt, to, { blocks: 0, records: 0 });
+    const { big, le, blocksAt } = await documentData(src, from, to);
+    await walkGlobalBlocks(src, big, blocksAt, to, { blocks: 0, records: 0 }, le);
   } catch (err) {
     if (err instanceof TooComplexError) throw err;
   }
 }
 
 /** Counts the global tagged blocks in [from, to), and the layer records and blocks of those that hold layer info. */
-async function walkGlobalBlocks(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount): Promise<void> {
-  for (const block of await readTaggedBlocks(src, from, to, big, count)) {
-    if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count);
+async function walkGlobalBlocks(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount, le = false): Promise<void> {
+  for (const block of await readTaggedBlocks(src, from, to, big, count, le)) {
+    if (LAYER_INFO_BLOCKS.has(block.key)) await walkLayerInfo(src, big, block.dataAt, block.dataAt + block.size, count, le);
   }
 }
 
@@ -63,13 +63,13 @@ interface ShapeCount extends BlockCount {
 }
 
 /** Counts the layer records in layer info [from, to), and their tagged blocks. */
-async function walkLayerInfo(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount): Promise<void> {
+async function walkLayerInfo(src: FileBytes, big: boolean, from: number, to: number, count: ShapeCount, le = false): Promise<void> {
   if (to <= from) return;
   let at = from + 2;
-  for (let i = await layerCount(src, from, to); i > 0; i--) {
+  for (let i = await layerCount(src, from, to, le); i > 0; i--) {
     if (++count.records > MAX_LAYER_RECORDS) throw new TooComplexError(`psd: more than ${MAX_LAYER_RECORDS} layer records`);
-    const record = await readLayerRecord(src, big, at, to);
-    await readTaggedBlocks(src, record.blocksAt, record.end, big, count);
+    const record = await readLayerRecord(src, big, at, to, le);
+    await readTaggedBlocks(src, record.blocksAt, record.end, big, count, le);
     at = record.end;
   }
 }

@@ -38,21 +38,32 @@ export async function readLayout(src: FileBytes): Promise<PsdLayout> {
   return { big: version === 2, header: head };
 }
 
-/** A section length: 32-bit, or 64-bit where PSB widened it (`wide`). */
-export async function readLength(src: FileBytes, at: number, wide: boolean): Promise<number> {
+/**
+ * A section length: 32-bit, or 64-bit where PSB widened it (`wide`). Big-endian, as a PSD holds
+ * it; little-endian (`le`) in the layers of a TIFF saved in that byte order (psd-document-data.ts).
+ */
+export async function readLength(src: FileBytes, at: number, wide: boolean, le = false): Promise<number> {
   const size = wide ? 8 : 4;
   const b = await src.read(at, size);
   if (b.length < size) throw new BadFileError(DAMAGED);
-  const n = wide ? Number(b.readBigUInt64BE(0)) : b.readUInt32BE(0);
+  const n = wide ? Number(le ? b.readBigUInt64LE(0) : b.readBigUInt64BE(0)) : le ? b.readUInt32LE(0) : b.readUInt32BE(0);
   if (!Number.isSafeInteger(n)) throw new BadFileError(DAMAGED);
   return n;
 }
 
-export function lengthBytes(n: number, wide: boolean): Buffer {
+export function lengthBytes(n: number, wide: boolean, le = false): Buffer {
   const b = Buffer.alloc(wide ? 8 : 4);
-  if (wide) b.writeBigUInt64BE(BigInt(n));
+  if (wide && le) b.writeBigUInt64LE(BigInt(n));
+  else if (wide) b.writeBigUInt64BE(BigInt(n));
+  else if (le) b.writeUInt32LE(n);
   else b.writeUInt32BE(n);
   return b;
+}
+
+/** A four-letter code ("8BIM", a block's key) at `at` of `b`: little-endian layers hold it as a number, its letters turned around. */
+export function fourLetters(b: Buffer, at: number, le = false): string {
+  const s = b.toString("latin1", at, at + 4);
+  return le ? [...s].reverse().join("") : s;
 }
 
 /** The sections after the header: colour mode data, image resources, layers and masks. */

@@ -1,6 +1,6 @@
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
-import { DAMAGED, lengthBytes, MAX_TAGGED_BLOCKS, readLength } from "./psd-structure.js";
+import { DAMAGED, fourLetters, lengthBytes, MAX_TAGGED_BLOCKS, readLength } from "./psd-structure.js";
 
 /** Keys whose length is 64-bit in a PSB (as ExifTool reads them; Photoshop also marks others so by the signature "8B64"). */
 const WIDE_KEYS: ReadonlySet<string> = new Set(["LMsk", "Lr16", "Lr32", "Layr", "Mt16", "Mt32", "Mtrn", "Alph", "FMsk", "lnk2", "FEid", "FXid", "PxSD"]);
@@ -15,6 +15,8 @@ export interface TaggedBlock {
   end: number;
   /** Its length field is 64-bit. */
   wide: boolean;
+  /** Its numbers are little-endian, its signature and key turned around (`key` reads as in a PSD). */
+  le: boolean;
 }
 
 /** Tagged blocks walked so far in one file (MAX_TAGGED_BLOCKS at most). */
@@ -25,33 +27,33 @@ export interface BlockCount {
 /**
  * The tagged blocks in [from, to). Their data is padded to four bytes in the files Photoshop
  * writes, to two in some others: the next block starts where its signature is. Fewer than a
- * block head's bytes at the end are padding.
+ * block head's bytes at the end are padding. Little-endian (`le`): see readLength.
  */
-export async function readTaggedBlocks(src: FileBytes, from: number, to: number, big: boolean, count: BlockCount): Promise<TaggedBlock[]> {
+export async function readTaggedBlocks(src: FileBytes, from: number, to: number, big: boolean, count: BlockCount, le = false): Promise<TaggedBlock[]> {
   const blocks: TaggedBlock[] = [];
   for (let at = from; at + 12 <= to; ) {
     const head = await src.read(at, 8);
-    const signature = head.toString("latin1", 0, 4);
+    const signature = fourLetters(head, 0, le);
     if (!SIGNATURES.has(signature)) throw new BadFileError(DAMAGED);
     if (++count.blocks > MAX_TAGGED_BLOCKS) throw new TooComplexError(`psd: more than ${MAX_TAGGED_BLOCKS} blocks of layer information`);
-    const key = head.toString("latin1", 4, 8);
+    const key = fourLetters(head, 4, le);
     const wide = big && (signature === "8B64" || WIDE_KEYS.has(key));
-    const size = await readLength(src, at + 8, wide);
+    const size = await readLength(src, at + 8, wide, le);
     const dataAt = at + (wide ? 16 : 12);
     if (dataAt + size > to) throw new BadFileError(DAMAGED);
-    const end = await nextBlockAt(src, dataAt, size, to);
-    blocks.push({ key, at, dataAt, size, end, wide });
+    const end = await nextBlockAt(src, dataAt, size, to, le);
+    blocks.push({ key, at, dataAt, size, end, wide, le });
     at = end;
   }
   return blocks;
 }
 
 /** Where the block after data [dataAt, dataAt + size) starts: right after it, or after padding its size to two or four bytes. */
-async function nextBlockAt(src: FileBytes, dataAt: number, size: number, to: number): Promise<number> {
+async function nextBlockAt(src: FileBytes, dataAt: number, size: number, to: number, le: boolean): Promise<number> {
   const padded = [dataAt + size, dataAt + size + (size % 2), dataAt + size + ((4 - (size % 4)) % 4)];
   for (const at of padded) {
     if (at + 12 > to) break;
-    if (SIGNATURES.has((await src.read(at, 4)).toString("latin1"))) return at;
+    if (SIGNATURES.has(fourLetters(await src.read(at, 4), 0, le))) return at;
   }
   return Math.min(padded[2]!, to);
 }
@@ -60,5 +62,5 @@ async function nextBlockAt(src: FileBytes, dataAt: number, size: number, to: num
 export function taggedBlock(original: TaggedBlock, head: Buffer, data: readonly Buffer[]): Buffer[] {
   const size = data.reduce((n, b) => n + b.length, 0);
   const pad = (4 - (size % 4)) % 4;
-  return [head, lengthBytes(size + pad, original.wide), ...data, Buffer.alloc(pad)];
+  return [head, lengthBytes(size + pad, original.wide, original.le), ...data, Buffer.alloc(pad)];
 }

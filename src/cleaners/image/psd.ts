@@ -35,7 +35,7 @@ export const psdCleaner: Cleaner = {
         else out.copy(r.data[0], r.data[1]);
         if (r.pad) out.bytes(Buffer.alloc(1));
       }
-      const layers = await cleanLayerSection({ src, big: layout.big, ctx, count: { blocks: 0 }, rewrites: { values: 0 }, hidden }, layersAt);
+      const layers = await cleanLayerSection({ src, big: layout.big, le: false, ctx, count: { blocks: 0 }, rewrites: { values: 0 }, hidden }, layersAt);
       await layers.section.writeTo(out);
       out.copy(layers.end, await imageDataEnd(src, layout, layers.end));
     });
