@@ -91,4 +91,16 @@ describe("a layered TIFF's Photoshop layers (tag 37724)", () => {
     const { status, body } = await removeViaApi(server, input);
     expect(status, JSON.stringify(body)).toBe(422);
   });
+
+  it("a million blocks of layer information in one layer are refused as too complex, as in a PSD (the screen walks 200,000 block heads)", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "layer-blocks-"));
+    const block = layerBlock("lyid", Buffer.from([0, 0, 0, 7]));
+    const count = 1_000_000;
+    const blocks = Buffer.alloc(block.length * count);
+    for (let i = 0; i < count; i++) block.copy(blocks, i * block.length);
+    const input = await makeLayeredTiff(dir, MARKER, (i) => (i === 0 ? blocks : Buffer.alloc(0)), Buffer.alloc(0));
+    const { status, body } = await removeViaApi(server, input);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The file is too complex to process within this service's limits.");
+  });
 });
