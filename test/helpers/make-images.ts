@@ -227,6 +227,12 @@ export interface HeifOptions {
   dataInformation?: boolean;
   /** The `hdlr` box's name, which heif-enc and ImageMagick leave empty and libavif sets to "libavif". */
   handlerName?: string;
+  /**
+   * Made like a Sony HIF (a7 IV, a1, FX3): beside an HEVC thumbnail (heif-enc's), a second
+   * thumbnail (`thmb`) that is a `jpeg` item, a small JPEG carrying the marker in its own EXIF and
+   * comment, in an `mdat` of its own.
+   */
+  jpegThumbnail?: boolean;
 }
 
 /** HEIC (heif-enc) or AVIF (ImageMagick) with EXIF, GPS and XMP items. */
@@ -234,8 +240,9 @@ export async function makeHeif(dir: string, marker: string, kind: "heic" | "avif
   const png = await base(dir, "src.png");
   if (opts.icc != null) await exiftool(["-q", "-overwrite_original", `-ICC_Profile<=${await writeIcc(dir, opts.icc)}`, png]);
   const file = path.join(dir, `in.${kind}`);
-  if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", "-o", file, png]);
+  if (kind === "heic") await run("/usr/bin/heif-enc", ["-q", "90", ...(opts.jpegThumbnail === true ? ["-t", "32"] : []), "-o", file, png]);
   else await run(CONVERT, [png, "-quality", "90", file]);
+  if (opts.jpegThumbnail === true) await fs.writeFile(file, withJpegThumbnail(await fs.readFile(file), await exifJpeg(dir, marker)));
   await exiftool(["-q", "-overwrite_original", ...commonTags(marker), file]);
   if (opts.canonMeta === true) await fs.writeFile(file, withCanonMeta(await fs.readFile(file), marker));
   if (opts.dataInformation === true) await fs.writeFile(file, appendToMeta(await fs.readFile(file), SELF_CONTAINED_DINF));
@@ -267,6 +274,49 @@ export function childBoxes(b: Buffer, from: number, to: number): Array<{ type: s
     at += size;
   }
   return out;
+}
+
+/** markedJpeg with the marker in its EXIF too. */
+async function exifJpeg(dir: string, marker: string): Promise<Buffer> {
+  const file = path.join(dir, "exif-thumb.jpg");
+  await fs.writeFile(file, await markedJpeg(dir, marker, "t.jpg"));
+  await exiftool(["-q", "-overwrite_original", `-EXIF:Artist=${marker}`, `-EXIF:Make=${marker}`, file]);
+  const bytes = await fs.readFile(file);
+  await fs.rm(file);
+  return bytes;
+}
+
+/**
+ * `jpeg` added as item 100, a `jpeg` item that is the thumbnail (`thmb`) of the primary picture,
+ * in an `mdat` of its own at the end (heif-enc writes `iinf` and `iref` of version 0 and `iloc`
+ * of version 1 with 4-byte offsets, lengths and base offsets).
+ */
+function withJpegThumbnail(file: Buffer, jpeg: Buffer): Buffer {
+  const child = (b: Buffer, type: string): { at: number; size: number } => {
+    const meta = childBoxes(b, 0, b.length).find((x) => x.type === "meta");
+    const found = meta == null ? undefined : childBoxes(b, meta.at + 12, meta.at + meta.size).find((x) => x.type === type);
+    if (found == null) throw new Error(`no ${type} in meta`);
+    return found;
+  };
+  const [iinf, iref, iloc, pitm] = ["iinf", "iref", "iloc", "pitm"].map((t) => child(file, t).at);
+  if (file[iinf! + 8] !== 0 || file[iref! + 8] !== 0 || file[pitm! + 8] !== 0 || file[iloc! + 8] !== 1 || file.readUInt16BE(iloc! + 12) !== 0x4440) {
+    throw new Error("not heif-enc's item boxes");
+  }
+  const id = 100;
+  const u16 = (...n: number[]): Buffer => Buffer.concat(n.map((v) => Buffer.from([v >> 8, v & 255])));
+  const counted = (b: Buffer, type: string, countAt: number): Buffer => {
+    const at = child(b, type).at + countAt;
+    b.writeUInt16BE(b.readUInt16BE(at) + 1, at);
+    return b;
+  };
+  let b = counted(appendInMetaBox(file, ["iinf"], box("infe", Buffer.concat([Buffer.from([2, 0, 0, 0]), u16(id, 0), Buffer.from("jpeg\0", "latin1")]))), "iinf", 12);
+  b = appendInMetaBox(b, ["iref"], box("thmb", u16(id, 1, file.readUInt16BE(pitm! + 12))));
+  // id, construction method 0, data reference 0, base 0, one extent: offset and length.
+  const entry = Buffer.concat([u16(id, 0, 0, 0, 0, 1), Buffer.alloc(8)]);
+  entry.writeUInt32BE(b.length + entry.length + 8, 12);
+  entry.writeUInt32BE(jpeg.length, 16);
+  b = counted(appendInMetaBox(b, ["iloc"], entry), "iloc", 14);
+  return Buffer.concat([b, box("mdat", jpeg)]);
 }
 
 /** `dinf` holding a `dref` of one `url ` entry with flag 1: the data is in this file (ISO/IEC 14496-12 8.7). */

@@ -94,7 +94,8 @@ export function readHeifItems(meta: Buffer, payload: number, mode: ReadMode): He
   return { items, idat: found.get("idat") ?? null, references, names, properties: found.get("iprp") ?? null };
 }
 
-function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
+/** The primary item's id, read from the `pitm` payload `meta[from, to)`. */
+export function primaryItem(meta: Buffer, { from, to }: { from: number; to: number }): number | null {
   const version = meta[from];
   if (version == null || version > 1) return null;
   return new BigEndianFields(meta, from + 4, to).uint(version === 0 ? 2 : 4);

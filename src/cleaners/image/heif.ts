@@ -3,6 +3,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { isMediaStructural } from "../media/structural.js";
 import { scrubHeifBoxes } from "./heif-boxes.js";
 import { blankHeifInPlace, blankHeifLeftovers, readHeifTop } from "./heif-in-place.js";
+import { dropJpegThumbnails } from "./heif-jpeg-thumbnails.js";
 
 /**
  * ExifTool's names for the boxes that describe how to decode and display the picture: brands,
@@ -35,9 +36,10 @@ const STRUCTURAL_TAGS = new Set([
 /** A sample entry's `colr` ExifTool has no name for, of the size of a colour description by numbers (`nclx`, `nclc`), never a profile. */
 const NUMERIC_COLOUR = /^\(Binary data 1[01] bytes/;
 
-/** The SEI user data overwritten in a HEIC's pictures, counted as a video's is. */
-function seiOutcome(seiUserData: number): CleanOutcome | undefined {
-  return seiUserData > 0 ? { hidden: { seiUserData } } : undefined;
+/** The SEI user data overwritten in a HEIC's pictures, counted as a video's is, and the JPEG thumbnails dropped (`previews`). */
+function seiOutcome(seiUserData: number, previews = 0): CleanOutcome | undefined {
+  const hidden = { ...(seiUserData > 0 ? { seiUserData } : {}), ...(previews > 0 ? { previews } : {}) };
+  return Object.keys(hidden).length > 0 ? { hidden } : undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ function seiOutcome(seiUserData: number): CleanOutcome | undefined {
  * rewritten by ExifTool, whose `-all=` drops the Exif and XMP items' data and re-locates the rest,
  * and what it leaves (the ICC profile, padding, items it has no name for, bytes no item points
  * at, SEI user data among an HEVC picture's units) is blanked in place afterwards (heif-boxes.ts,
- * heif-in-place.ts, heif-item-sei.ts).
+ * heif-in-place.ts, heif-item-sei.ts), and JPEG thumbnail items are dropped (heif-jpeg-thumbnails.ts).
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
@@ -68,7 +70,9 @@ export const heifCleaner: Cleaner = {
       throw new BadFileError("The image file is damaged: its structure could not be read.", new Error(errors.join("; ")));
     }
     await scrubHeifBoxes(ctx.output, dropIcc);
-    return seiOutcome(await blankHeifLeftovers(ctx.output));
+    // Before the leftovers' blanking, which then zeroes the dropped thumbnails' bytes.
+    const previews = await dropJpegThumbnails(ctx.output);
+    return seiOutcome(await blankHeifLeftovers(ctx.output), previews);
   },
   // An image sequence's movie reads as an MP4's does.
   isStructural: (t) =>
