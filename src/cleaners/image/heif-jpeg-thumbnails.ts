@@ -156,16 +156,17 @@ function withoutReferences(box: Buffer, drop: ReadonlySet<number>): Buffer | nul
   return boxOf("iref", [box.subarray(8, 12), ...kept]);
 }
 
-/** `iprp` whose `ipma` boxes (ISO/IEC 23008-12 9.3) have no entries for `drop`. */
+/**
+ * `iprp` whose `ipma` boxes (ISO/IEC 23008-12 9.3) have no entries for `drop`, and whose
+ * properties only those entries named are `free` boxes of zeros, in their places (the others'
+ * indices stay): an orphan `ispe` of the thumbnail's size read by ExifTool as the picture's.
+ */
 function withoutAssociations(box: Buffer, drop: ReadonlySet<number>): Buffer | null {
   const children = childBoxes(box, 8, box.length);
   if (children == null) return null;
-  const parts: Buffer[] = [];
-  for (const c of children) {
-    if (c.type !== "ipma") {
-      parts.push(box.subarray(c.at, c.at + c.size));
-      continue;
-    }
+  const used = { kept: new Set<number>(), dropped: new Set<number>() };
+  const parts = new Map<Child, Buffer>();
+  for (const c of children.filter((c) => c.type === "ipma")) {
     const version = box[c.at + 8]!;
     const wide = (box[c.at + 11]! & 1) === 1;
     const f = new BigEndianFields(box, c.at + 12, c.at + c.size);
@@ -177,11 +178,29 @@ function withoutAssociations(box: Buffer, drop: ReadonlySet<number>): Buffer | n
       const id = f.uint(version < 1 ? 2 : 4);
       const n = f.uint(1);
       if (id == null || n == null) return null;
-      for (let a = 0; a < n; a++) if (f.uint(wide ? 2 : 1) == null) return null;
+      for (let a = 0; a < n; a++) {
+        const association = f.uint(wide ? 2 : 1);
+        if (association == null) return null;
+        // The index, past the essential flag.
+        (drop.has(id) ? used.dropped : used.kept).add(association & (wide ? 0x7fff : 0x7f));
+      }
       if (!drop.has(id)) kept.push(box.subarray(from, f.at));
     }
     if (!f.done) return null;
-    parts.push(boxOf("ipma", [box.subarray(c.at + 8, c.at + 12), countOf(4, kept.length), ...kept]));
+    parts.set(c, boxOf("ipma", [box.subarray(c.at + 8, c.at + 12), countOf(4, kept.length), ...kept]));
   }
-  return boxOf("iprp", parts);
+  const ipco = children.find((c) => c.type === "ipco");
+  if (ipco != null) {
+    const properties = childBoxes(box, ipco.at + 8, ipco.at + ipco.size);
+    if (properties == null) return null;
+    const rebuilt = Buffer.from(box.subarray(ipco.at, ipco.at + ipco.size));
+    properties.forEach((p, n) => {
+      if (!used.dropped.has(n + 1) || used.kept.has(n + 1)) return;
+      const at = p.at - ipco.at;
+      rebuilt.write("free", at + 4, "latin1");
+      rebuilt.fill(0, at + 8, at + p.size);
+    });
+    parts.set(ipco, rebuilt);
+  }
+  return boxOf("iprp", children.map((c) => parts.get(c) ?? box.subarray(c.at, c.at + c.size)));
 }
