@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import { BigEndianFields } from "../big-endian-fields.js";
 import { boxAt } from "./box-at.js";
 import { readHeifTop } from "./heif-in-place.js";
-import { primaryItem, readHeifItems } from "./heif-items.js";
+import { type HeifItems, primaryItem, readHeifItems } from "./heif-items.js";
 
 /**
  * A HEIF's JPEG thumbnails dropped from its `meta` box, after ExifTool's rewrite. Sony's HIF (a7
@@ -42,7 +42,7 @@ export async function dropJpegThumbnails(file: string): Promise<number> {
   const parts: Buffer[] = [];
   for (const c of children) {
     const box = meta.box.subarray(c.at, c.at + c.size);
-    const rebuilt = c.type === "iinf" ? withoutInfe(box, drop) : c.type === "iloc" ? withoutLocations(box, drop) : c.type === "iref" ? withoutReferences(box, drop) : c.type === "iprp" ? withoutAssociations(box, drop) : box;
+    const rebuilt = c.type === "iinf" ? withoutInfe(box, drop) : c.type === "iloc" ? withoutLocations(box, drop) : c.type === "iref" ? withoutReferences(box, items.references, drop) : c.type === "iprp" ? withoutAssociations(box, drop) : box;
     if (rebuilt == null) return 0;
     parts.push(rebuilt);
   }
@@ -132,27 +132,16 @@ function countOf(size: number, count: number): Buffer {
   return b;
 }
 
-/** `iref` without the references from `drop`, and without `drop` among the targets of the others (a reference left with none goes). */
-function withoutReferences(box: Buffer, drop: ReadonlySet<number>): Buffer | null {
+/**
+ * `iref` without the references from `drop`, and without `drop` among the targets of the others (a
+ * reference left with none goes), rebuilt from the references readHeifItems read from it.
+ */
+function withoutReferences(box: Buffer, references: HeifItems["references"], drop: ReadonlySet<number>): Buffer {
   const idSize = box[8] === 0 ? 2 : 4;
-  const refs = childBoxes(box, 12, box.length);
-  if (refs == null) return null;
-  const kept: Buffer[] = [];
-  for (const r of refs) {
-    const f = new BigEndianFields(box, r.at + 8, r.at + r.size);
-    const from = f.uint(idSize);
-    const n = f.uint(2);
-    if (from == null || n == null) return null;
-    const targets: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = f.uint(idSize);
-      if (id == null) return null;
-      if (!drop.has(id)) targets.push(id);
-    }
-    if (!f.done) return null;
-    if (drop.has(from) || targets.length === 0) continue;
-    kept.push(boxOf(r.type, [countOf(idSize, from), countOf(2, targets.length), ...targets.map((t) => countOf(idSize, t))]));
-  }
+  const kept = references
+    .map((r) => ({ ...r, to: r.to.filter((id) => !drop.has(id)) }))
+    .filter((r) => !drop.has(r.from) && r.to.length > 0)
+    .map((r) => boxOf(r.type, [countOf(idSize, r.from), countOf(2, r.to.length), ...r.to.map((t) => countOf(idSize, t))]));
   return boxOf("iref", [box.subarray(8, 12), ...kept]);
 }
 
