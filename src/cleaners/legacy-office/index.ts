@@ -158,7 +158,7 @@ export const legacyOfficeCleaner: Cleaner = {
       bareFieldPaths(word, table);
       const data = stream("Data");
       if (data != null) bareDataLinks(data);
-      const review = blankReview(word, table, stream("Data"), { comments: !ctx.keep.has("comments"), trackedChanges: !ctx.keep.has("trackedChanges") });
+      const review = blankReview(word, table, data, { comments: !ctx.keep.has("comments"), trackedChanges: !ctx.keep.has("trackedChanges") });
       if (review.objects > 0) {
         throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
       }
