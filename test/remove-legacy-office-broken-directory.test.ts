@@ -3,12 +3,14 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { directoryEntries, entryId, NO_ENTRY, withLink } from "./helpers/compound-links.js";
-import { type LegacyKind, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { directoryEntries, entryId, NO_ENTRY, withFreedLeaf, withLink } from "./helpers/compound-links.js";
+import { initialsOf, type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { findMarker } from "./helpers/marker-scan.js";
 import { oleObjectFile, withOleObjects } from "./helpers/make-ole-objects.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { markedJpeg } from "./helpers/make-pdf.js";
 import { HEALTH_MS, REFUSAL_MS, TREE_MB, removeBytesWatched } from "./helpers/quick-refusal.js";
+import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /*
@@ -72,5 +74,35 @@ describe("a compound file whose directory links to an entry it does not hold", (
     await expectDamaged("oleObject1.bin", broken);
     const docx = await makeOffice("docx", marker, await markedJpeg(dir, `${marker}picture`));
     await expectDamaged("report.docx", await withOleObjects(docx.bytes, "word", [broken]));
+  }, 120_000);
+});
+
+describe("a compound file whose directory links to an unused slot of itself", () => {
+  // Apache POI's test file 53446.doc (a 1999 Word document) has its CompObj stream's right
+  // sibling pointing at the directory's last slot, which is free: Word, LibreOffice and catdoc read
+  // that as no link, and so must the cleaner. A free slot names no stream: nothing hangs from it.
+  it("is read as no link: a Word document so linked is cleaned, its text as it was", async () => {
+    const marker = `Free${crypto.randomBytes(5).toString("hex")}`;
+    const whole = await fs.readFile(await makeMarkedLegacyOffice(dir, "doc", marker));
+    // A stream Word can do without (not its text or tables), with no siblings or child: its slot
+    // freed, the link that reached it left.
+    const needed = ["WordDocument", "0Table", "1Table", "Data"];
+    const leaf = directoryEntries(whole).find((e) => whole[e.at + 66] === 2 && !needed.includes(e.name) && [68, 72, 76].every((at) => whole.readUInt32LE(e.at + at) === NO_ENTRY));
+    expect(leaf, "an optional stream with no links").toBeDefined();
+    const file = path.join(dir, "free-slot.doc");
+    await fs.writeFile(file, withFreedLeaf(whole, leaf!.name));
+    const before = await legacyOfficeText(dir, "doc", file);
+    expect(before).toContain("Hello body text of the document");
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const copy = path.join(dir, "free-slot-cleaned.doc");
+    await fs.writeFile(copy, cleaned!);
+    // Blanked in place, as in any Word document: spaces where the comment and the deleted words were.
+    const words = (t: string): string => t.replace(/\s+/gu, " ").trim();
+    expect(words(await legacyOfficeText(dir, "doc", copy))).toBe(words(before.replace("deleted words", "").replace("A remark", "")));
+    expect(cleaned!.includes(Buffer.from(initialsOf(marker), "utf16le"))).toBe(false);
   }, 120_000);
 });

@@ -32,3 +32,18 @@ export function withLink(bytes: Buffer, name: string, link: keyof typeof LINK, t
 export function entryId(bytes: Buffer, name: string): number {
   return directoryEntries(bytes).findIndex((e) => e.name === name);
 }
+
+/**
+ * A copy of `bytes` whose entry named `name`, a stream with no siblings or child, is made a free
+ * slot ([MS-CFB] 2.6.3: all zeros but its links, which name no entry), while the link that
+ * reached it stays: a link to an unused slot, as some writers leave.
+ */
+export function withFreedLeaf(bytes: Buffer, name: string): Buffer {
+  const out = Buffer.from(bytes);
+  const entry = directoryEntries(out).find((e) => e.name === name);
+  if (entry == null) throw new Error(`no directory entry named ${JSON.stringify(name)}`);
+  for (const at of Object.values(LINK)) if (out.readUInt32LE(entry.at + at) !== NO_ENTRY) throw new Error(`${JSON.stringify(name)} has siblings or a child`);
+  out.fill(0, entry.at, entry.at + 128);
+  for (const at of Object.values(LINK)) out.writeUInt32LE(NO_ENTRY, entry.at + at);
+  return out;
+}
