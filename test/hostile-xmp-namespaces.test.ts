@@ -104,6 +104,37 @@ describe("XMP declaring thousands of namespaces", () => {
     expect(performance.now() - started).toBeLessThan(REFUSAL_MS);
   }, 60_000);
 
+  it("in a PNG's stored iTXt after its image data (20,000 URIs) is a quick 422", async () => {
+    const plain = await pngWithXmp("before-pixels.png", xmpOfNamespaces(1, MARKER));
+    const png = await fs.readFile(plain);
+    const iend = png.lastIndexOf("IEND") - 4;
+    const itxt = pngChunk("iTXt", Buffer.concat([Buffer.from("XML:com.adobe.xmp\0\0\0\0\0", "latin1"), Buffer.from(xmpOfNamespaces(20_000, MARKER))]));
+    await expectQuickRefusal(server, dir, "after-pixels.png", Buffer.concat([png.subarray(0, iend), itxt, png.subarray(iend)]));
+  }, 60_000);
+
+  it("spelt by a PNG's pixels, stored uncompressed in its image data, which ExifTool steps over, is no refusal: the PNG is cleaned, its pixels unchanged", async () => {
+    // Grey pixels whose values are the bytes of 20,000 declarations, deflated without compression:
+    // the image data holds the text as it is, but for a block header every 64 kB.
+    const text = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `xmlns:e${i}="http://example.com/ns/${i}/" `).join(""), "latin1");
+    const width = 1024;
+    const rows = Math.ceil(text.length / width);
+    const raw = Buffer.alloc(rows * (width + 1));
+    for (let r = 0; r < rows; r++) text.copy(raw, r * (width + 1) + 1, r * width, Math.min(text.length, (r + 1) * width));
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(rows, 4);
+    ihdr[8] = 8;
+    const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), pngChunk("IHDR", ihdr), pngChunk("tEXt", Buffer.from(`Author\0${MARKER}`, "latin1")), pngChunk("IDAT", zlib.deflateSync(raw, { level: 0 })), pngChunk("IEND", Buffer.alloc(0))]);
+    expect(png.includes(Buffer.from('xmlns:e19999="http://example.com/ns/19999/"', "latin1"))).toBe(true);
+    const file = await written("declaring-pixels.png", png);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-declaring-pixels.png");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixelSignature(out)).toBe(await pixelSignature(file));
+  }, 60_000);
+
   it("in a PDF's deflated metadata stream, its type spelt with escapes (20,000 URIs, 150 kB) is a quick 422", async () => {
     const xmp = zlib.deflateSync(xmpOfNamespaces(20_000, MARKER)).toString("latin1");
     const pdf = assemblePdf([

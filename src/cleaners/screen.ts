@@ -128,8 +128,9 @@ export interface Screened {
 export async function checkShape(file: string, view?: string): Promise<Screened> {
   const head = await readHead(file, SCREEN_HEAD_BYTES);
   const check = chunkCheckOf(head);
-  // A PDF's screen counts them in its own pass over the file (pdf-xmp-screen.ts).
-  if (check != null || !isPdfHead(head)) await checkXmpNamespaces(file);
+  // A PDF's screen counts them in its own pass over the file (pdf-xmp-screen.ts), a PNG's outside
+  // the image data ExifTool seeks past (png-screen.ts).
+  if (check != null ? !isPngHead(head) : !isPdfHead(head)) await checkXmpNamespaces(file);
   if (check != null) {
     await check(file);
     return { viewed: false, weight: 0, locked: false, decrypted: null };
