@@ -1,7 +1,7 @@
 // Apart from read-task.ts, so that worker threads, which reach ExifTool through the main thread,
 // never load exiftool-vendored (a tenth of a second of every worker's start).
-import { ExifToolTask } from "exiftool-vendored";
 import type { RawRead, RawTags } from "./read-task.js";
+import { WholeOutputTask } from "./whole-output-task.js";
 
 /**
  * Reads every tag of a file the way the contract shapes it: family-0 group names (`-G0`; a tag
@@ -12,7 +12,7 @@ import type { RawRead, RawTags } from "./read-task.js";
  * Written as our own task rather than `readRaw` because a file ExifTool cannot parse is not an
  * error for us: its messages become `warnings` and whatever it could read is still returned.
  */
-export class ReadAllTask extends ExifToolTask<RawRead> {
+export class ReadAllTask extends WholeOutputTask<RawRead> {
   static for(file: string, numeric: boolean, embedded: boolean, imageHash = false, unknown = true): ReadAllTask {
     const args = ["-charset", "filename=utf8", "-json", "-G0", ...(unknown ? ["-u"] : []), "-api", "LargeFileSupport=1"];
     if (embedded) args.push("-ee");

@@ -1,4 +1,4 @@
-import { ExifToolTask } from "exiftool-vendored";
+import { WholeOutputTask } from "./whole-output-task.js";
 
 /**
  * `exiftool ARGS -o OUT IN`: ExifTool's own rewrite of a file (e.g. `-all=` for formats whose
@@ -6,7 +6,7 @@ import { ExifToolTask } from "exiftool-vendored";
  * because exiftool-vendored's `deleteAllTags` edits in place and is much slower; resolves to
  * ExifTool's error messages (empty on success).
  */
-export class WriteTask extends ExifToolTask<string[]> {
+export class WriteTask extends WholeOutputTask<string[]> {
   static for(input: string, output: string, args: readonly string[]): WriteTask {
     return new WriteTask([...args, "-o", output, input]);
   }
