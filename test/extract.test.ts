@@ -1,8 +1,10 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeDocx, makeJpeg, makeMp3, makeMp4, makePdf, makePng } from "./helpers/make-files.js";
+import { pngChunk } from "./helpers/make-images.js";
 import { type RunningServer, postFile, startServer } from "./helpers/server.js";
 
 let server: RunningServer;
@@ -88,6 +90,22 @@ describe("POST /api/v1/extract with an upload", () => {
     expect(res.status).toBe(200);
     expect(body.metadata.File.Type).toBe(mime);
     expect(body.metadata[group]).toMatchObject(expected);
+  });
+
+  it("returns a long UTF-8 value whole: no character is broken where ExifTool's output came in pieces", async () => {
+    // 600 kB of three-byte characters, under the 1 MiB cut: ExifTool's JSON reaches the service in
+    // pieces of at most 64 kB (a pipe's reads), and most piece ends fall inside a character.
+    const text = "\u20AC".repeat(200_000);
+    const png = await fs.readFile(await makePng(dir));
+    const iend = png.length - 12;
+    const itxt = pngChunk("iTXt", Buffer.concat([Buffer.from("Description\0\x01\0\0\0", "latin1"), zlib.deflateSync(text)]));
+    const file = path.join(dir, "euro.png");
+    await fs.writeFile(file, Buffer.concat([png.subarray(0, iend), itxt, png.subarray(iend)]));
+    const { res, body } = await extract(file);
+    expect(res.status).toBe(200);
+    const value = body.metadata.png.Description as string;
+    expect({ length: value.length, broken: value.split("\uFFFD").length - 1 }).toEqual({ length: text.length, broken: 0 });
+    expect(value === text).toBe(true);
   });
 });
 
