@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localLinksDocx, localLinksPptx, localLinksXlsx, officeText } from "./helpers/make-local-links.js";
 import { expectSameCellsAndPivot } from "./helpers/make-pivot-xls.js";
 import { findMarker } from "./helpers/marker-scan.js";
+import { zip } from "./helpers/make-office.js";
 import { readZip } from "./helpers/read-archives.js";
 import { cleanedCopyViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -63,6 +64,21 @@ describe("POST /api/v1/remove on Office documents linking to files in the user's
     expect(text).toContain("The trip report.");
     expect(text).toContain("Meeting notes");
     expect(await officeText(dir, out)).toBe(text);
+  }, 120_000);
+
+  it("DOCX: a relationship with no TargetMode whose target climbs out of the package to the user's folder becomes a bare name", async () => {
+    const marker = `Climb${crypto.randomBytes(5).toString("hex")}`;
+    const made = (await readZip(await localLinksDocx(`Links${crypto.randomBytes(5).toString("hex")}`))).members.filter((p) => !p.name.endsWith("/"));
+    const climbing = `<Relationship Id="rId900" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="../../../Users/${marker}/Documents/Budget.xlsx"/>`;
+    const parts = made.map((p): [string, Buffer] => [p.name, p.name === "word/_rels/document.xml.rels" ? Buffer.from(p.data.toString("utf8").replace("</Relationships>", `${climbing}</Relationships>`)) : p.data]);
+    const source = path.join(dir, "climbing.docx");
+    await fs.writeFile(source, await zip(parts));
+    expect(await partOf(source, "word/_rels/document.xml.rels")).toContain(marker);
+
+    const { out } = await cleanedCopyViaApi(server, source, dir);
+    expect(await findMarker(out, marker)).toEqual([]);
+    expect(await partOf(out, "word/_rels/document.xml.rels")).toMatch(/<Relationship Id="rId900" [^>]*Target="Budget\.xlsx"/);
+    expect(await officeText(dir, out)).toBe(await officeText(dir, source));
   }, 120_000);
 
   it("XLSX: the personal view's name, the web page's path, the hyperlink's and the linked picture's targets and its description go; cells, pivot table and the other view stay", async () => {

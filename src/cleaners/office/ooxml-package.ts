@@ -108,12 +108,17 @@ const LINKING_PARTS = /^xl\/(externallinks|pivotcache)\//;
  * workbook; a shared site's address stays. The values read from the file stay in the document.
  * Any other external target (a linked picture, a linked OLE object, a hyperlink) that is a local
  * path, a share or a personal OneDrive address becomes its bare name too; a web address stays.
+ * So does a target without TargetMode="External" that climbs out of the package
+ * (`../../../Users/jane/...`): no part of the document, but the author's folders all the same.
  */
 export function bareLinkedFiles(relsName: string, doc: Document): void {
   const linking = LINKING_PARTS.test(relsSource(relsName) ?? "");
   for (const r of relationships(doc)) {
-    if (r.getAttribute("TargetMode") !== "External") continue;
     const target = r.getAttribute("Target") ?? "";
+    if (r.getAttribute("TargetMode") !== "External") {
+      if (climbsOut(relsName, r)) r.setAttribute("Target", target.replace(/^.*[\\/]/, ""));
+      continue;
+    }
     const linked = linking || LINKED_FILES.has(kind(r));
     // A relative path climbs out of the workbook's folder through the author's own (`../../jane/...`).
     const bare = linked && !/^https?:/i.test(target) ? target.replace(/^.*[\\/]/, "") : bareName(target);
@@ -173,6 +178,11 @@ export function internalTarget(relsName: string, r: Element): string | null {
   const joined = target.startsWith("/") ? target.slice(1) : path.posix.join(path.posix.dirname(source), target);
   const resolved = path.posix.normalize(joined);
   return resolved.startsWith("../") || resolved === ".." ? null : resolved.toLowerCase();
+}
+
+/** Whether an internal relationship's target resolves outside the package. */
+function climbsOut(relsName: string, r: Element): boolean {
+  return relsSource(relsName) != null && decode(r.getAttribute("Target") ?? "").replace(/[#?].*$/, "") !== "" && internalTarget(relsName, r) == null;
 }
 
 /** `word/_rels/document.xml.rels` -> `word/document.xml`; the package's `_rels/.rels` -> "". */
