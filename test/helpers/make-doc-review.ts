@@ -174,6 +174,52 @@ export async function withCompressedTail(file: string, splitCp: number): Promise
   return w.bytes();
 }
 
+/** A piece of a new piece table: `cps` characters, read from the bytes of the original's characters from `source` on. */
+export interface SharedPiece {
+  cps: number;
+  source: number;
+  /** Read as 8-bit characters from the byte at `source` * 2 on, rather than UTF-16. */
+  compressed?: boolean;
+}
+
+/**
+ * The same document with its one UTF-16 piece laid out again as `pieces` ([MS-DOC] 2.4.1), in
+ * order from character 0 on: pieces may read the same bytes, as Word's fast saves write them (a
+ * table row pasted again, the final paragraph mark). The FIB's text counts stay; a new piece
+ * table is appended to the table stream.
+ */
+export async function withPieces(file: string, pieces: readonly SharedPiece[]): Promise<Buffer> {
+  const w = await openWord(file);
+  const clxAt = w.word.readUInt32LE(w.pair(CLX));
+  if (w.table[clxAt] !== 2 || w.table.readUInt32LE(clxAt + 1) !== 16) throw new Error("expected one piece without Prcs");
+  const start = w.table.readUInt32LE(clxAt + 5 + 8 + 2);
+  if ((start & 0x40000000) !== 0) throw new Error("expected a UTF-16 piece");
+  const n = pieces.length;
+  const clx = Buffer.alloc(5 + (n + 1) * 4 + n * 8);
+  clx[0] = 2;
+  clx.writeUInt32LE(clx.length - 5, 1);
+  let cp = 0;
+  for (const [i, p] of pieces.entries()) {
+    clx.writeUInt32LE(cp, 5 + i * 4);
+    cp += p.cps;
+    const fc = start + 2 * p.source;
+    clx.writeUInt32LE(p.compressed === true ? ((fc * 2) | 0x40000000) >>> 0 : fc, 5 + (n + 1) * 4 + i * 8 + 2);
+  }
+  clx.writeUInt32LE(cp, 5 + n * 4);
+  w.word.writeUInt32LE(w.table.length, w.pair(CLX));
+  w.word.writeUInt32LE(clx.length, w.pair(CLX) + 4);
+  w.table = Buffer.concat([w.table, clx]);
+  return w.bytes();
+}
+
+/** Where the one UTF-16 piece of a LibreOffice DOC holds its characters: its text, character by character. */
+export function pieceText(w: WordStreams): string {
+  const clxAt = w.word.readUInt32LE(w.pair(CLX));
+  const end = w.table.readUInt32LE(clxAt + 5 + 4);
+  const start = w.table.readUInt32LE(clxAt + 5 + 8 + 2);
+  return w.word.subarray(start, start + 2 * end).toString("utf16le");
+}
+
 /**
  * A DOC (LibreOffice from a flat ODT) whose tracked deletion holds an inline picture, between
  * words carrying `marker`: the picture's anchor (0x01) is formatted as deleted.

@@ -27,7 +27,7 @@ export interface WordReview {
    * when nothing was resolved.
    */
   changes: number;
-  /** The characters blanked, in the order of the text, white space left out. */
+  /** The characters blanked, in the order of the text, white space left out (none when surveying). */
   removedText: string;
   /**
    * Pictures and objects (special characters 0x01 and 0x08) inside what goes: blanking cannot
@@ -82,11 +82,11 @@ function walkReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, dr
   const notes = commentRange(fib);
   const commentOf = commentIndex(wordDocument, table, fib, notes.length);
   const commented = new Set<number>();
-  const removed: string[] = [];
+  const hidden = new Uint8Array(text.length);
   const deletions = new Passages();
   const insertions = new Passages();
   let objects = 0;
-  text.walk(0, text.length, (cp, code, blank) => {
+  text.walk(0, text.length, (cp, code) => {
     const flags = text.flagsAt(cp);
     const deleted = drop.trackedChanges && (flags & DELETED) !== 0;
     const inserted = drop.trackedChanges && (flags & INSERTED) !== 0;
@@ -98,12 +98,12 @@ function walkReview(wordDocument: Buffer, table: Buffer, data: Buffer | null, dr
     if (!(deleted || inComment)) return;
     if ((flags & SPECIAL) !== 0 && OBJECT_ANCHORS.has(code)) objects++;
     if (!shown) return;
-    removed.push(String.fromCharCode(code));
-    if (write) blank();
+    hidden[cp] = 1;
     if (inComment) commented.add(commentOf(rel));
   });
   const changes = write && drop.trackedChanges ? deletions.count + insertions.count + formatChanges : 0;
-  return { comments: commented.size, deletions: deletions.count, changes, removedText: removed.join(""), objects };
+  const removedText = write ? text.blankHidden(hidden) : "";
+  return { comments: commented.size, deletions: deletions.count, changes, removedText, objects };
 }
 
 /** Counts passages of consecutive marked characters that show anything (white space and marks do not). */

@@ -1,3 +1,4 @@
+import { TooComplexError } from "../errors.js";
 import { damaged, fcLcb, type Fib } from "./word-fib.js";
 import { lastToggle, onlyRevisionMarks, type PlacedGrpprl, prls, SPRM_C_F_RMARK_DEL, SPRM_C_F_RMARK_INS, SPRM_C_F_SPEC, toggle } from "./word-sprm.js";
 
@@ -11,6 +12,8 @@ const ISPRM_RMARK_INS = 0x42;
 const FKP_SIZE = 512;
 /** A Prc's grpprl is at most this long ([MS-DOC] 2.9.209). */
 const MAX_CB_GRPPRL = 0x3fa2;
+/** Characters the piece table may lay out per byte of the WordDocument stream: one, without shared bytes. */
+const MAX_CHARACTERS_PER_BYTE = 8;
 
 /** Per character: formatted as deleted text (a tracked deletion), as inserted text (a tracked insertion), or a special character (fSpec). */
 export const DELETED = 1;
@@ -101,11 +104,8 @@ export class WordText {
     return this.flags[cp]!;
   }
 
-  /**
-   * Calls `visit(cp, code, blank)` for every character in `[from, to)` in order; `blank()` turns
-   * that character into a space in place (one byte or one UTF-16 unit: nothing moves).
-   */
-  walk(from: number, to: number, visit: (cp: number, code: number, blank: () => void) => void): void {
+  /** Calls `visit(cp, code)` for every character in `[from, to)` in order. */
+  walk(from: number, to: number, visit: (cp: number, code: number) => void): void {
     const w = this.wordDocument;
     for (const p of this.pieces) {
       const start = Math.max(from, p.cpStart);
@@ -113,15 +113,33 @@ export class WordText {
       for (let cp = start; cp < end; cp++) {
         const k = cp - p.cpStart;
         if (p.compressed) {
-          const at = p.byteStart + k;
-          const b = w[at]!;
-          visit(cp, COMPRESSED[b] ?? b, () => void (w[at] = 0x20));
-        } else {
-          const at = p.byteStart + 2 * k;
-          visit(cp, w.readUInt16LE(at), () => void w.writeUInt16LE(0x20, at));
-        }
+          const b = w[p.byteStart + k]!;
+          visit(cp, COMPRESSED[b] ?? b);
+        } else visit(cp, w.readUInt16LE(p.byteStart + 2 * k));
       }
     }
+  }
+
+  /**
+   * Turns into spaces in place (one byte or one UTF-16 unit: nothing moves) the characters whose
+   * `hidden` entry is set, but those whose bytes a character that stays also reads: Word's fast
+   * saves let pieces share bytes (a table row pasted again), and such text shows elsewhere in the
+   * document. Returns the characters blanked, in the order of the text.
+   */
+  blankHidden(hidden: Uint8Array): string {
+    const kept = new Uint8Array(this.wordDocument.length);
+    this.eachByteRange((cp, at, size) => {
+      if (hidden[cp] !== 1) kept.fill(1, at, at + size);
+    });
+    const blanked: string[] = [];
+    this.eachByteRange((cp, at, size) => {
+      if (hidden[cp] !== 1 || kept[at] === 1 || kept[at + size - 1] === 1) return;
+      const w = this.wordDocument;
+      blanked.push(String.fromCharCode(size === 1 ? (COMPRESSED[w[at]!] ?? w[at]!) : w.readUInt16LE(at)));
+      if (size === 1) w[at] = 0x20;
+      else w.writeUInt16LE(0x20, at);
+    });
+    return blanked.join("");
   }
 
   /**
@@ -136,27 +154,22 @@ export class WordText {
     else this.wordDocument[p.byteStart + k] = compressedByte(code);
   }
 
-  /** Sets the flags of the characters each formatted run covers, through the pieces that hold its bytes. */
-  private markRuns(table: Buffer, fib: Fib): void {
-    const byBytes = [...this.pieces].sort((a, b) => a.byteStart - b.byteStart);
-    const ends = byBytes.map(byteEnd);
-    for (const run of readCharRuns(this.wordDocument, table, fib, this.characterGrpprls)) {
-      // The first piece that ends after the run starts, then every piece that starts before it ends.
-      let lo = 0;
-      let hi = byBytes.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ends[mid]! <= run.start) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = lo; i < byBytes.length && byBytes[i]!.byteStart < run.end; i++) {
-        const p = byBytes[i]!;
-        const size = p.compressed ? 1 : 2;
-        const first = Math.ceil((Math.max(run.start, p.byteStart) - p.byteStart) / size);
-        const last = Math.ceil((Math.min(run.end, ends[i]!) - p.byteStart) / size);
-        for (let k = first; k < last; k++) this.flags[p.cpStart + k]! |= run.flags;
-      }
+  /** Calls `visit(cp, at, size)` for every character: where its bytes lie in the WordDocument stream, and how many. */
+  private eachByteRange(visit: (cp: number, at: number, size: number) => void): void {
+    for (const p of this.pieces) {
+      const size = p.compressed ? 1 : 2;
+      for (let cp = p.cpStart, at = p.byteStart; cp < p.cpEnd; cp++, at += size) visit(cp, at, size);
     }
+  }
+
+  /**
+   * Sets the flags of each character from the formatted run its first byte lies in (pieces that
+   * share bytes share their formatting).
+   */
+  private markRuns(table: Buffer, fib: Fib): void {
+    const byByte = new Uint8Array(this.wordDocument.length);
+    for (const run of readCharRuns(this.wordDocument, table, fib, this.characterGrpprls)) byByte.fill(run.flags, run.start, run.end);
+    this.eachByteRange((cp, at) => void (this.flags[cp]! |= byByte[at]!));
   }
 }
 
@@ -195,21 +208,17 @@ function readPieces(wordDocument: Buffer, table: Buffer, fib: Fib, prcs: Buffer[
     const prm = table.readUInt16LE(pcd + 6);
     pieces.push({ cpStart, cpEnd, byteStart, compressed, deleted: prmMark(prm, prcs, ISPRM_RMARK_DEL, SPRM_C_F_RMARK_DEL), inserted: prmMark(prm, prcs, ISPRM_RMARK_INS, SPRM_C_F_RMARK_INS), prmAt: pcd + 6 });
   }
-  // Pieces sharing bytes would make one blanking show in two places (and let a small file claim
-  // more characters than its stream holds).
-  const byBytes = [...pieces].sort((a, b) => a.byteStart - b.byteStart);
-  for (let i = 1; i < byBytes.length; i++) {
-    if (byBytes[i]!.byteStart < byteEnd(byBytes[i - 1]!)) throw damaged("two pieces of its text share the same bytes");
+  // Pieces may share bytes (Word's fast saves reuse text), so a small file could claim far more
+  // characters than its stream holds, each costing work.
+  const length = pieces[pieces.length - 1]!.cpEnd;
+  if (length > MAX_CHARACTERS_PER_BYTE * wordDocument.length) {
+    throw new TooComplexError(`legacy-office: a piece table of ${length} characters over a ${wordDocument.length}-byte main stream`);
   }
   const total = fib.ccp.reduce((a, b) => a + b, 0);
-  if (fib.ccp.some((c) => c < 0) || total > pieces[pieces.length - 1]!.cpEnd) {
+  if (fib.ccp.some((c) => c < 0) || total > length) {
     throw damaged("its header counts more text than its piece table holds");
   }
   return pieces;
-}
-
-function byteEnd(p: Piece): number {
-  return p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2);
 }
 
 /** What a piece's Prm ([MS-DOC] 2.9.214) says of one toggle: a single sprm (Prm0, by its isprm) or a Prc's grpprl (Prm1). */
