@@ -391,10 +391,12 @@ describe("POST /api/v1/remove on damaged Word 97-2003 review structures: a 422 o
     expect(cleaned).toBeNull();
   });
 
-  // Word 6.0 and 95 write a magic number of their own (Tika's testWORD6.doc was refused as a damaged file), some converters Word 97's with an older nFib.
+  // Word 6.0 and 95 write a magic number of their own (Tika's testWORD6.doc was refused as a damaged file), some converters Word 97's or another with an older nFib.
   const word6Headers = [
     { name: "Word 6.0's magic number and nFib", ident: 0xa5dc, nFib: 0x0065 },
     { name: "Word 97's magic number with Word 95's nFib", ident: 0xa5ec, nFib: 0x0068 },
+    // Apache POI's Bug51944.doc (a Word 95 document from another writer) was refused as damaged.
+    { name: "another writer's magic number with Word 95's nFib", ident: 0xa699, nFib: 0x0068 },
   ];
   it.each(word6Headers)("a Word 6.0/95 header ($name): 422 in words", async ({ ident, nFib }) => {
     const w = await openWord(base);

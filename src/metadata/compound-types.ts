@@ -43,6 +43,8 @@ const BY_ROOT_STREAM: ReadonlyArray<{ stream: RegExp } & CompoundType> = [
   { stream: /^WordDocument$/i, type: "DOC", extension: "doc", mime: "application/msword" },
   { stream: /^(Workbook|Book)$/i, type: "XLS", extension: "xls", mime: "application/vnd.ms-excel" },
   { stream: /^PowerPoint Document$/i, type: "PPT", extension: "ppt", mime: "application/vnd.ms-powerpoint" },
+  // PowerPoint 4.0's one stream (Apache POI's pp40only.ppt), a format no cleaner knows: named, so that its refusal says which.
+  { stream: /^PP40$/i, type: "PowerPoint 4.0 presentation", extension: "ppt", mime: "application/vnd.ms-powerpoint" },
   // [MS-OXMSG] 2.4: an Outlook item (an e-mail attached to a document), which no cleaner cleans, named as such.
   { stream: /^__properties_version1\.0$/i, type: "Outlook message", extension: "msg", mime: "application/vnd.ms-outlook" },
   // [MS-OVBA] 2.2: a VBA project's storage on its own (a PPTM's vbaProject.bin, a presentation's macros), named as the macros it is.

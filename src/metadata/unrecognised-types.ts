@@ -8,6 +8,7 @@ import { startsHeader } from "../cleaners/media/adts.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { readDdsTags } from "./dds-fields.js";
 import { oldExcelType } from "./old-excel.js";
+import { oldWordType } from "./old-word.js";
 import { readTgaTags } from "./tga-fields.js";
 import type { RawRead, RawTags } from "./read-task.js";
 
@@ -57,7 +58,8 @@ const ID3V1 = 128;
  *
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
  * streams (compound-types.ts), and one cut within its header as a damaged compound file; Excel
- * 2.x-4.0 files by their first record (old-excel.ts), so that their refusal names them.
+ * 2.x-4.0 files by their first record (old-excel.ts) and Word for Windows 2.0 ones by their
+ * header (old-word.ts), so that their refusal names them.
  */
 export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
@@ -77,6 +79,8 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     }
     const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
     if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
+    const word = type == null ? oldWordType(await bytes(0, 4)) : null;
+    if (word != null) return recognisedAs(read, word, "doc", "application/msword");
     const compound = damagedCompoundHead(read, await bytes(0, 8));
     if (compound != null) return compound;
     // ExifTool calls a file MP3 by an MPEG audio frame header anywhere in its first 256 bytes or

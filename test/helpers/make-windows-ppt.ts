@@ -16,7 +16,7 @@ export async function asPowerPointWithoutCompObj(file: string, marker: string): 
 }
 
 /** A SummaryInformation property set ([MS-OLEPS]) of a code page (1252) and ANSI strings by id. */
-function summaryInformation(strings: Readonly<Record<number, string>>): Buffer {
+export function summaryInformation(strings: Readonly<Record<number, string>>): Buffer {
   const props: Array<[number, Buffer]> = [[1, Buffer.from([2, 0, 0, 0, 0xe4, 0x04, 0, 0])]];
   for (const [id, text] of Object.entries(strings)) {
     const bytes = Buffer.from(`${text}\0`, "latin1");

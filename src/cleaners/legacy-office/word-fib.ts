@@ -10,6 +10,9 @@ const WIDENT_WORD97 = 0xa5ec;
 const WIDENT_WORD6 = 0xa5dc;
 /** Word 97 and later write at least this nFib in the FibBase (Word 6 and 95 files are laid out otherwise). */
 const NFIB_WORD97 = 0x00c1;
+/** The nFibs of Word 6.0 (101) to Word 95 (104, 105): Apache POI's HWPF reads any below 106 as that format. */
+const NFIB_WORD6 = 0x0065;
+const NFIB_WORD95_LAST = 0x0069;
 
 /** Index of each subdocument's length in FibRgLw97 ([MS-DOC] 2.5.5), in the order of the text. */
 const CCP_FIRST = 3;
@@ -37,8 +40,10 @@ export function readFib(wordDocument: Buffer): Fib {
   const ident = wordDocument.length < 34 ? null : wordDocument.readUInt16LE(0);
   // A Word 6.0/95 FIB places its tables elsewhere: neither its author fields nor its comments and
   // tracked changes could be found. Word 6.0 and 95 write their own magic number (Tika's
-  // testWORD6.doc), some converters Word 97's with an older nFib.
-  if (ident === WIDENT_WORD6 || (ident === WIDENT_WORD97 && wordDocument.readUInt16LE(2) < NFIB_WORD97)) {
+  // testWORD6.doc), some converters Word 97's with an older nFib or a magic of their own with
+  // Word 95's nFib (Apache POI's Bug51944.doc: 0xA699).
+  const nFib = ident == null ? 0 : wordDocument.readUInt16LE(2);
+  if (ident === WIDENT_WORD6 || (ident === WIDENT_WORD97 && nFib < NFIB_WORD97) || (nFib >= NFIB_WORD6 && nFib <= NFIB_WORD95_LAST)) {
     throw new BadFileError("The document is in the Word 6.0/95 format, whose metadata, comments and tracked changes this service cannot remove.");
   }
   if (ident !== WIDENT_WORD97) throw damaged("its main stream has no valid header");
