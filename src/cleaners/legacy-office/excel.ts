@@ -2,6 +2,7 @@ import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { bareCellLink, HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText, scrubRecordText } from "./record-text.js";
+import { blankPrinterSettings, PLS } from "./printer-settings.js";
 import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
 
@@ -20,7 +21,8 @@ export const WRITE_ACCESS = 0x005c;
  * queries (workbook-queries.ts), and the paths and accounts of its text imports, queries' data
  * and connection files and data connections (record-text.ts), as in BIFF5 workbooks' queries, and
  * the local paths of its cells' hyperlinks and their tooltips (hyperlink-object.ts); and
- * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts).
+ * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts); the
+ * printer's name and its driver's private data in each sheet's printer settings (printer-settings.ts).
  * Resolves to the number of comments whose text was blanked and the names of their authors.
  */
 export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[] } {
@@ -28,11 +30,16 @@ export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { co
   const queries = new QueryScrubber();
   const notes = new NoteScrubber({ text: opts.comments });
   let pos = 0;
+  let previous = -1;
   while (pos + 4 <= stream.length) {
     const type = stream.readUInt16LE(pos);
     const len = stream.readUInt16LE(pos + 2);
     const data = stream.subarray(pos + 4, Math.min(pos + 4 + len, stream.length));
+    if (type !== CONTINUE) previous = type;
     if (type === BOF && data.length >= 2) biff8 = data.readUInt16LE(0) === 0x0600;
+    else if (type === PLS) blankPrinterSettings(data, biff8);
+    // A DEVMODE longer than a record goes on in Continue records: the driver's private data.
+    else if (type === CONTINUE && previous === PLS) data.fill(0);
     else if (type === FILE_PASS) throw new BadFileError(ENCRYPTED);
     else if (type === WRITE_ACCESS) blankString(data, biff8);
     else if (type === FILE_SHARING && data.length > 4) blankString(data.subarray(4), biff8);
