@@ -1,4 +1,5 @@
-import type { Readable } from "node:stream";
+import fs from "node:fs";
+import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { BadFileError } from "./errors.js";
 
@@ -11,15 +12,88 @@ export function notZip(cause: unknown): BadFileError {
  * Opens a ZIP whose entries are then asked for one at a time (`zipEntries`): memory stays flat
  * whatever their number, and each entry's inflated size is checked against its header's.
  * `decodeStrings: false` leaves names as bytes, for a reader that checks them itself;
- * `validateEntrySizes: false` lets a reader that only looks take what inflates.
+ * `validateEntrySizes: false` lets a reader that only looks take what inflates. An archive
+ * followed by a few bytes of something else (a line feed a transfer added: Apache POI's
+ * bug62513.pptx), which yauzl refuses, is read as the archive it is, as unzip and Office read it.
  */
-export function openZip(file: string, options: { decodeStrings?: boolean; validateEntrySizes?: boolean } = {}): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, ...options }, (err, zip) => {
-      if (err != null) reject(notZip(err));
-      else resolve(zip);
+export async function openZip(file: string, options: { decodeStrings?: boolean; validateEntrySizes?: boolean } = {}): Promise<yauzl.ZipFile> {
+  const o = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, ...options };
+  // The descriptor is the service's own, closed once: yauzl.open closes its own late when it
+  // fails, which could close a descriptor opened meanwhile under the same number. An archive
+  // opened closes it with its reader.
+  const fd = await new Promise<number>((resolve, reject) => fs.open(file, "r", (e, d) => (e != null ? reject(notZip(e)) : resolve(d))));
+  try {
+    try {
+      return await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromFd(fd, o, (e, zip) => (e != null ? reject(e) : resolve(zip))));
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith("Invalid comment length"))) throw err;
+      const end = await archiveEnd(fd);
+      if (end == null) throw err;
+      return await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromRandomAccessReader(new FileStart(fd), end, o, (e, zip) => (e != null ? reject(e) : resolve(zip))));
+    }
+  } catch (err) {
+    fs.close(fd, () => undefined);
+    throw notZip(err);
+  }
+}
+
+/** The end-of-central-directory record's fixed part, and how far before a file's end yauzl looks for it (a comment of up to 65,535 bytes, a ZIP64 locator). */
+const EOCD = 22;
+const EOCD_SIGNATURE = 0x06054b50;
+const EOCD_WINDOW = EOCD + 0xffff + 20;
+
+/**
+ * Where the archive ends in a file with bytes after it: the end of the last end-of-central-directory
+ * record whose comment fits in the file, within the window yauzl searches; null when none does.
+ */
+async function archiveEnd(fd: number): Promise<number | null> {
+  const { size } = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (e, st) => (e != null ? reject(e) : resolve(st))));
+  const length = Math.min(size, EOCD_WINDOW);
+  const tail = Buffer.alloc(length);
+  await new Promise<void>((resolve, reject) => fs.read(fd, tail, 0, length, size - length, (e) => (e != null ? reject(e) : resolve())));
+  for (let i = length - EOCD; i >= 0; i--) {
+    if (tail.readUInt32LE(i) !== EOCD_SIGNATURE) continue;
+    const end = i + EOCD + tail.readUInt16LE(i + 20);
+    if (end <= length) return size - length + end;
+  }
+  return null;
+}
+
+/**
+ * An open file yauzl reads through `fromRandomAccessReader`, as long as it is told the file is;
+ * the file is closed with the archive. Its streams read with `fs.read` (fs.ReadStream would close
+ * the shared descriptor when yauzl destroys one).
+ */
+class FileStart extends yauzl.RandomAccessReader {
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const fd = this.fd;
+    let at = start;
+    return new Readable({
+      read(size): void {
+        const length = Math.min(size, end - at);
+        if (length <= 0) {
+          this.push(null);
+          return;
+        }
+        fs.read(fd, Buffer.allocUnsafe(length), 0, length, at, (err, bytes, buffer) => {
+          if (err != null) this.destroy(err);
+          else if (bytes === 0) this.push(null);
+          else {
+            at += bytes;
+            this.push(buffer.subarray(0, bytes));
+          }
+        });
+      },
     });
-  });
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    fs.close(this.fd, (err) => callback(err ?? null));
+  }
 }
 
 /** The entries one at a time: the next is asked for only once the caller is done with this one. */
