@@ -137,7 +137,9 @@ export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
 function isDropped(el: XmlElement): boolean {
   const n = el.local;
   if (W.has(el.uri)) return n === "rsids" || n === "attachedTemplate" || n === "docVars";
-  if (S.has(el.uri)) return n === "fileVersion";
+  // A sheet's custom properties: names an add-in or a macro gave, each pointing at a part of
+  // its own (customProperty) whose value the package's relationships leave out with it.
+  if (S.has(el.uri)) return n === "fileVersion" || n === "customProperties";
   if (el.uri === ABS_PATH) return n === "absPath";
   return EXCEL_REVISION.test(el.uri) && n === "revisionPtr";
 }
