@@ -12,14 +12,16 @@ const TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types";
  * properties, thumbnail, printer settings, Word's template path and people list, custom XML
  * (SharePoint properties), digital signatures (the signer's identity), Excel's shared-workbook
  * revision log (user names and times), PowerPoint's revision and change logs (client ids, author
- * names), sensitivity labels (the organisation's tenant and site ids) and a sheet's custom
- * properties (what an add-in or a macro stored with it: Hyperion's, Oracle's, a macro's own).
+ * names), sensitivity labels (the organisation's tenant and site ids), a sheet's custom
+ * properties (what an add-in or a macro stored with it: Hyperion's, Oracle's, a macro's own) and
+ * the workbook metadata Google Sheets adds to a workbook it exports (`xl/metadata`, binary).
  */
 const DROPPED_TYPES: ReadonlySet<string> = new Set([
   "coreproperties",
   "extendedproperties",
   "customproperties",
   "customproperty",
+  "workbookmetadata",
   "thumbnail",
   "printersettings",
   "attachedtemplate",
