@@ -1,5 +1,5 @@
 import type { Document } from "@xmldom/xmldom";
-import { BadFileError } from "../errors.js";
+import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
@@ -14,6 +14,11 @@ import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const CONTENT_TYPES = "[Content_Types].xml";
+/**
+ * The main part of an Excel binary workbook (XLSB): records, not XML, which no cleaner reads.
+ * ExifTool, reading the file without its extension, calls such a package a DOCX.
+ */
+const BINARY_WORKBOOK = /^xl\/workbook\.bin$/i;
 
 /**
  * Parts copied as they are: embedded fonts (their name tables describe the font, not the
@@ -46,6 +51,7 @@ interface Plan {
 async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractDocument(ctx.input, ctx.workDir);
   if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
+  if (entries.some((e) => BINARY_WORKBOOK.test(e.name))) throw new UnsupportedTypeError("XLSB");
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
   const policy = reviewPolicy(ctx.keep);
