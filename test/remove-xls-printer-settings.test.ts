@@ -7,7 +7,7 @@ import { legacyOfficeText } from "./helpers/make-legacy-office.js";
 import { record, recordsOf, withRecords, workbookOf } from "./helpers/make-query-xls.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { cleanedCopyViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
  * An Excel 97-2003 sheet's printer settings (the Pls record: a reserved word, then the printer
@@ -28,6 +28,19 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+interface Finding {
+  kind: string;
+  title: string;
+  value?: string;
+}
+
+/** The printer findings of a workbook as /api/v1/extract reports them. */
+async function printerFindings(data: Buffer): Promise<Finding[]> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "book.xls", data }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { findings: Finding[] }).findings.filter((f) => f.kind === "device" && f.title.includes("printer"));
+}
 
 const PLS = 0x004d;
 const CONTINUE = 0x003c;
@@ -66,19 +79,22 @@ function devmode(printer: string, privateText: string, extra: number): Buffer {
 }
 
 describe("POST /api/v1/remove on an Excel workbook with printer settings", () => {
-  it("Excel's own workbook naming a network printer (Apache POI's 14330-2.xls): the name and the driver's data go, the page setup stays", async () => {
+  it("Excel's own workbook naming a network printer (Apache POI's 14330-2.xls): reported, then the name and the driver's data go, the page setup stays", async () => {
     const source = path.join(import.meta.dirname, "fixtures", "xls", "printer-network-name.xls");
     const before = workbookOf(await fs.readFile(source));
     const [mode] = devmodes(before);
     expect(mode!.subarray(0, NAME).toString("utf16le")).toMatch(/^\\\\uklonfp01\\hp9000\0/);
     const size = mode!.readUInt16LE(SIZE_AT);
     expect(mode!.subarray(size).some((b) => b !== 0)).toBe(true);
+    // The report names the printer and its server; the copy's names none.
+    expect(await printerFindings(await fs.readFile(source))).toEqual([{ kind: "device", severity: "medium", title: "The workbook names the printer it was set up to print on.", tags: [], value: "\\\\uklonfp01\\hp9000" }]);
 
     const { out } = await cleanedCopyViaApi(server, source, dir);
     expect(await findMarker(out, "uklonfp01")).toEqual([]);
     const after = workbookOf(await fs.readFile(out));
     expect(recordsOf(after).map(([t, b]) => [t, b.length])).toEqual(recordsOf(before).map(([t, b]) => [t, b.length]));
     const [cleaned] = devmodes(after);
+    expect(await printerFindings(await fs.readFile(out))).toEqual([]);
     expect(cleaned!.subarray(0, NAME).every((b) => b === 0)).toBe(true);
     expect(cleaned!.subarray(NAME, size)).toEqual(mode!.subarray(NAME, size));
     expect(cleaned!.subarray(size).every((b) => b === 0)).toBe(true);

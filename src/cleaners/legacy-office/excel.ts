@@ -2,7 +2,7 @@ import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { bareCellLink, HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText, scrubRecordText } from "./record-text.js";
-import { blankPrinterSettings, PLS } from "./printer-settings.js";
+import { blankPrinterSettings, PLS, printerName } from "./printer-settings.js";
 import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
 
@@ -23,21 +23,26 @@ export const WRITE_ACCESS = 0x005c;
  * the local paths of its cells' hyperlinks and their tooltips (hyperlink-object.ts); and
  * its cell comments' authors, and their text unless `comments` is false (workbook-notes.ts); the
  * printer's name and its driver's private data in each sheet's printer settings (printer-settings.ts).
- * Resolves to the number of comments whose text was blanked and the names of their authors.
+ * Resolves to the number of comments whose text was blanked, the names of their authors and
+ * the printers the settings named.
  */
-export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[] } {
+export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[]; printers: string[] } {
   let biff8 = true;
   const queries = new QueryScrubber();
   const notes = new NoteScrubber({ text: opts.comments });
   let pos = 0;
   let previous = -1;
+  const printers = new Set<string>();
   while (pos + 4 <= stream.length) {
     const type = stream.readUInt16LE(pos);
     const len = stream.readUInt16LE(pos + 2);
     const data = stream.subarray(pos + 4, Math.min(pos + 4 + len, stream.length));
     if (type !== CONTINUE) previous = type;
     if (type === BOF && data.length >= 2) biff8 = data.readUInt16LE(0) === 0x0600;
-    else if (type === PLS) blankPrinterSettings(data, biff8);
+    else if (type === PLS) {
+      printers.add(printerName(data, biff8));
+      blankPrinterSettings(data, biff8);
+    }
     // A DEVMODE longer than a record goes on in Continue records: the driver's private data.
     else if (type === CONTINUE && previous === PLS) data.fill(0);
     else if (type === FILE_PASS) throw new BadFileError(ENCRYPTED);
@@ -51,7 +56,8 @@ export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { co
   }
   queries.end();
   notes.end();
-  return { comments: notes.blanked, authors: [...notes.authors] };
+  printers.delete("");
+  return { comments: notes.blanked, authors: [...notes.authors], printers: [...printers] };
 }
 
 /** An XLUnicodeString (BIFF8: 16-bit count, flags byte) or a BIFF5 byte string, filled with spaces. */

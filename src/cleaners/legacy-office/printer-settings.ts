@@ -4,6 +4,14 @@ const RESERVED = 2;
 /** DEVMODE's dmDeviceName: 32 characters, UTF-16 in BIFF8 workbooks (DEVMODEW), 8-bit in BIFF5 ones (DEVMODEA). */
 const DEVICE_NAME_CHARS = 32;
 
+/** The printer a sheet's settings name (trimmed; empty for none, or for settings that are no DEVMODE). */
+export function printerName(body: Buffer, biff8: boolean): string {
+  if (body.length < RESERVED || body.readUInt16LE(0) !== 0) return "";
+  const bytes = DEVICE_NAME_CHARS * (biff8 ? 2 : 1);
+  const name = body.subarray(RESERVED, Math.min(RESERVED + bytes, body.length));
+  return name.toString(biff8 ? "utf16le" : "latin1", 0, name.length - (name.length % (biff8 ? 2 : 1))).replace(/\0[^]*$/, "").trim();
+}
+
 /**
  * Blanks in place what a sheet's printer settings say of the machine they were made on: the
  * printer's name (a network printer's names its print server: `\\PRINTSRV01\HP LaserJet 4050`)

@@ -21,8 +21,9 @@ const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, ...EXCEL_TYPES
  * that still hold text and tracked deletions whose deleted text is still there (as the cleaner
  * sees them, word-review.ts), with the names of the comments' authors; and PowerPoint's comments
  * that still hold text, with their authors' names (powerpoint-comments.ts), and a workbook's cell
- * comments likewise (workbook-notes.ts). A cleaned copy, whose comments and deletions are blanked,
- * has none.
+ * comments likewise (workbook-notes.ts) and the printers its sheets' settings name
+ * (printer-settings.ts). A cleaned copy, whose comments, deletions and printers are blanked, has
+ * none.
  */
 export async function legacyOfficeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
@@ -56,17 +57,25 @@ function presentationFindings(doc: CFB.CFB$Container): Finding[] {
   return comments === 0 ? [] : [commentsFinding("presentation", comments, authors)];
 }
 
-/** The cell comments of the workbook stream Excel reads, found as the cleaner finds them (on a copy of the stream). */
+/**
+ * The cell comments of the workbook stream Excel reads, and the printers its sheets' settings
+ * name (a network printer's names its print server), found as the cleaner finds them (on a copy
+ * of the stream).
+ */
 function workbookFindings(doc: CFB.CFB$Container): Finding[] {
   const stream = rootStream(doc, "Workbook") ?? rootStream(doc, "Book");
-  let notes;
+  let found;
   try {
-    notes = stream == null ? { comments: 0, authors: [] } : scrubWorkbook(stream, { comments: true });
+    found = stream == null ? { comments: 0, authors: [], printers: [] } : scrubWorkbook(stream, { comments: true });
   } catch {
     // An encrypted workbook: its refusal says so.
     return [];
   }
-  return notes.comments === 0 ? [] : [commentsFinding("workbook", notes.comments, notes.authors)];
+  const findings = found.comments === 0 ? [] : [commentsFinding("workbook", found.comments, found.authors)];
+  if (found.printers.length > 0) {
+    findings.push({ kind: "device", severity: "medium", title: "The workbook names the printer it was set up to print on.", tags: [], value: shortValue(found.printers.join("; ")) });
+  }
+  return findings;
 }
 
 function commentsFinding(what: string, comments: number, authors: readonly string[]): Finding {
