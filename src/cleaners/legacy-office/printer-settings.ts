@@ -3,12 +3,12 @@ export const PLS = 0x004d;
 const RESERVED = 2;
 /** DEVMODE's dmDeviceName: 32 characters, UTF-16 in BIFF8 workbooks (DEVMODEW), 8-bit in BIFF5 ones (DEVMODEA). */
 const DEVICE_NAME_CHARS = 32;
+const deviceNameBytes = (biff8: boolean): number => DEVICE_NAME_CHARS * (biff8 ? 2 : 1);
 
 /** The printer a sheet's settings name (trimmed; empty for none, or for settings that are no DEVMODE). */
 export function printerName(body: Buffer, biff8: boolean): string {
   if (body.length < RESERVED || body.readUInt16LE(0) !== 0) return "";
-  const bytes = DEVICE_NAME_CHARS * (biff8 ? 2 : 1);
-  const name = body.subarray(RESERVED, Math.min(RESERVED + bytes, body.length));
+  const name = body.subarray(RESERVED, Math.min(RESERVED + deviceNameBytes(biff8), body.length));
   return name.toString(biff8 ? "utf16le" : "latin1", 0, name.length - (name.length % (biff8 ? 2 : 1))).replace(/\0[^]*$/, "").trim();
 }
 
@@ -28,7 +28,7 @@ export function blankPrinterSettings(body: Buffer, biff8: boolean): void {
     return;
   }
   const mode = body.subarray(RESERVED);
-  const nameBytes = DEVICE_NAME_CHARS * (biff8 ? 2 : 1);
+  const nameBytes = deviceNameBytes(biff8);
   // dmSpecVersion, dmDriverVersion, dmSize, dmDriverExtra follow the device name.
   const sizeAt = nameBytes + 4;
   mode.fill(0, 0, Math.min(nameBytes, mode.length));
