@@ -1,5 +1,6 @@
 import { damaged, fcLcb, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
 import { zeroStyleTraces } from "./word-styles.js";
+import { zeroUnreferencedTable } from "./word-unreferenced.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const STSH = 1;
@@ -45,6 +46,17 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
 }
 
 /**
+ * The table stream a Word 97-2003 document does not use, if it has one: Word's fast saves write
+ * the tables anew into the other stream and leave the earlier ones behind, whole (the last-saved-by
+ * list with every user's name and folders, the comment and revision authors, the old piece
+ * table). No part of the document; the cleaner zeros it.
+ */
+export function staleTableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer | null {
+  const { flags } = readFib(wordDocument);
+  return stream((flags & F_WHICH_TABLE) !== 0 ? "0Table" : "1Table");
+}
+
+/**
  * The author fields of a Word 97-2003 document's binary streams ([MS-DOC]): in the table stream,
  * the last-saved-by list (ten user names with the paths they saved to), the associated strings
  * (template path, title, subject, keywords, author, last author, mail-merge data sources), the
@@ -53,10 +65,12 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
  * to them by position), the comments' dates and the list of revision-save ids (Word 2002 and later),
  * the styles' revision-save ids and revision dates (word-styles.ts), and in the document
  * properties (DOP) the creation, revision and printing dates, revision count, editing time and the
- * first session's revision-save id; in the FIB the last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
+ * first session's revision-save id; in the FIB the last-saved FILETIME; and whatever of the
+ * table stream no structure holds (word-unreferenced.ts). Everything is changed in place, so no offset in the file moves.
  */
 export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   const fib = readFib(wordDocument);
+  zeroUnreferencedTable(wordDocument, table, fib);
   const blob = fib.blob;
   const pair = (i: number): FcLcb | null => {
     const p = fcLcb(wordDocument, fib, i);
