@@ -27,7 +27,6 @@ import { refuseUnknownObjects } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, sameName } from "./stream-names.js";
 import { scrubWord, staleTableStreamOf, tableStreamOf } from "./word.js";
-import { zeroUnreferencedText } from "./word-unreferenced.js";
 import { bareDataLinks } from "./word-data-links.js";
 import { bareFieldPaths } from "./word-fields.js";
 import { blankReview } from "./word-review.js";
@@ -162,7 +161,6 @@ export const legacyOfficeCleaner: Cleaner = {
       const data = stream("Data");
       if (data != null) bareDataLinks(data);
       const review = blankReview(word, table, data, { comments: !ctx.keep.has("comments"), trackedChanges: !ctx.keep.has("trackedChanges") });
-      zeroUnreferencedText(word, table);
       if (review.objects > 0) {
         throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
       }

@@ -154,11 +154,6 @@ export class WordText {
     else this.wordDocument[p.byteStart + k] = compressedByte(code);
   }
 
-  /** The byte ranges of the WordDocument stream the pieces hold their text in, `[start, end)` each. */
-  textRanges(): Array<[number, number]> {
-    return this.pieces.map((p) => [p.byteStart, p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2)]);
-  }
-
   /** Calls `visit(cp, at, size)` for every character: where its bytes lie in the WordDocument stream, and how many. */
   private eachByteRange(visit: (cp: number, at: number, size: number) => void): void {
     for (const p of this.pieces) {

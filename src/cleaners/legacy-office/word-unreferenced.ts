@@ -1,10 +1,4 @@
-import { fcLcb, type Fib, readFib } from "./word-fib.js";
-import { WordText } from "./word-text.js";
-
-/** Index of the fc/lcb pairs of the character and paragraph formatting pages' tables (PlcBteChpx, PlcBtePapx). */
-const PLCF_BTE_CHPX = 12;
-const PLCF_BTE_PAPX = 13;
-const FKP_SIZE = 512;
+import { fcLcb, type Fib } from "./word-fib.js";
 
 /**
  * Zeros the bytes of a Word 97-2003 document's table stream that no pair of its FIB points into
@@ -19,31 +13,6 @@ export function zeroUnreferencedTable(wordDocument: Buffer, table: Buffer, fib: 
     if (p != null) ranges.push([p.fc, p.fc + p.lcb]);
   }
   zeroOutside(table, ranges);
-}
-
-/**
- * Zeros the bytes of a Word 97-2003 document's WordDocument stream that are neither its FIB, nor
- * text a piece of its piece table holds, nor a page of its character or paragraph formatting
- * ([MS-DOC] 2.2: what the stream holds). Word's fast saves append the text anew and leave the
- * earlier text behind: deleted passages, earlier field results (a FILENAME field's path).
- */
-export function zeroUnreferencedText(wordDocument: Buffer, table: Buffer): void {
-  const fib = readFib(wordDocument);
-  const ranges = new WordText(wordDocument, table, fib).textRanges();
-  // The FIB: its pairs, then cswNew and the rgCswNew words after them.
-  const newAt = fib.blob.start + fib.blob.count * 8;
-  const fibEnd = newAt + 2 + (newAt + 2 <= wordDocument.length ? wordDocument.readUInt16LE(newAt) * 2 : 0);
-  ranges.push([0, fibEnd]);
-  for (const i of [PLCF_BTE_CHPX, PLCF_BTE_PAPX]) {
-    const bte = fcLcb(wordDocument, fib, i);
-    if (bte == null || bte.lcb < 12 || bte.fc + bte.lcb > table.length) continue;
-    const n = Math.floor((bte.lcb - 4) / 8);
-    for (let k = 0; k < n; k++) {
-      const page = (table.readUInt32LE(bte.fc + (n + 1) * 4 + k * 4) & 0x3fffff) * FKP_SIZE;
-      ranges.push([page, page + FKP_SIZE]);
-    }
-  }
-  zeroOutside(wordDocument, ranges);
 }
 
 /** Zeros every byte of `b` outside the ranges (`[start, end)`, clamped to `b`). */
