@@ -11,11 +11,10 @@ import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /*
- * Word's fast saves leave earlier versions behind: the table stream the document no longer uses
- * (Word writes its tables into the other one) and structures no pair of the FIB points to any
- * more in the one it uses. They kept the last-saved-by lists of earlier saves (users' names and
- * folders) in the copy, a 200 with nothing said: four of Apache POI's fast-saved documents did.
- * Both are zeroed; the document reads the same.
+ * Word's fast saves leave earlier versions behind, among them the table stream the document no
+ * longer uses (Word writes its tables into the other one), which kept the last-saved-by lists of
+ * earlier saves (users' names and folders) in the copy, a 200 with nothing said: three of Apache
+ * POI's fast-saved documents did. It is zeroed; the document reads the same.
  */
 
 let server: RunningServer;
@@ -43,27 +42,25 @@ async function save(bytes: Buffer, name: string): Promise<string> {
 }
 
 describe("POST /api/v1/remove on Word 97-2003 documents saved fast", () => {
-  it("the table stream not in use and stale structures in the one in use go; the text stays", async () => {
+  it("the table stream not in use goes; the text stays", async () => {
     const m = (what: string): string => `Fast${what}${crypto.randomBytes(4).toString("hex")}`;
-    const [oldTable, staleList] = [m("oldtable"), m("stalelist")];
+    const oldTable = m("oldtable");
     const file = await makeMarkedLegacyOffice(dir, "doc", m("doc"));
     const w = await openWord(file);
     const active = (w.word.readUInt16LE(10) & 0x0200) !== 0 ? "1Table" : "0Table";
     // The earlier save's tables, in the stream the document no longer uses.
     const previous = Buffer.concat([w.table, savedBy(`${oldTable} user`, `C:\\Users\\${oldTable}\\Documents\\report.doc`)]);
-    // An earlier copy of the list in the stream in use, which no pair of the FIB points to any more.
-    w.table = Buffer.concat([w.table, savedBy(`${staleList} user`, `D:\\${staleList}\\Work\\report.doc`)]);
     CFB.utils.cfb_add(w.doc, active === "1Table" ? "0Table" : "1Table", previous);
     CFB.utils.cfb_gc(w.doc);
     const fastSaved = await save(w.bytes(), "fast-saved.doc");
     const original = await fs.readFile(fastSaved);
-    for (const marker of [oldTable, staleList]) expect(original.includes(Buffer.from(marker, "utf16le")), marker).toBe(true);
+    for (const marker of [oldTable]) expect(original.includes(Buffer.from(marker, "utf16le")), marker).toBe(true);
     // The construction is sound: LibreOffice reads the document's text from it as before.
     expect(await libreOfficeText(dir, fastSaved)).toBe(await libreOfficeText(dir, file));
 
     const { status, body, cleaned } = await removeViaApi(server, fastSaved, "fast-saved.doc");
     expect(status, JSON.stringify(body)).toBe(200);
-    for (const marker of [oldTable, staleList]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
+    for (const marker of [oldTable]) expect(await findMarker(cleaned!, marker), marker).toEqual([]);
     // The text as the cleaner makes it of the same document without the leftovers (its tracked deletion blanked).
     const plain = await removeViaApi(server, file, "plain.doc");
     expect(plain.status).toBe(200);

@@ -1,6 +1,5 @@
 import { damaged, fcLcb, F_WHICH_TABLE, type FcLcb, readFib } from "./word-fib.js";
 import { zeroStyleTraces } from "./word-styles.js";
-import { zeroUnreferencedTable } from "./word-unreferenced.js";
 
 /** Index of each fc/lcb pair in the FIB's FibRgFcLcb97 ([MS-DOC] 2.5.6). */
 const STSH = 1;
@@ -65,12 +64,10 @@ export function staleTableStreamOf(wordDocument: Buffer, stream: (name: string) 
  * to them by position), the comments' dates and the list of revision-save ids (Word 2002 and later),
  * the styles' revision-save ids and revision dates (word-styles.ts), and in the document
  * properties (DOP) the creation, revision and printing dates, revision count, editing time and the
- * first session's revision-save id; in the FIB the last-saved FILETIME; and whatever of the
- * table stream no structure holds (word-unreferenced.ts). Everything is changed in place, so no offset in the file moves.
+ * first session's revision-save id; in the FIB the last-saved FILETIME. Everything is changed in place, so no offset in the file moves.
  */
 export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   const fib = readFib(wordDocument);
-  zeroUnreferencedTable(wordDocument, table, fib);
   const blob = fib.blob;
   const pair = (i: number): FcLcb | null => {
     const p = fcLcb(wordDocument, fib, i);
