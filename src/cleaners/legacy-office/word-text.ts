@@ -154,6 +154,11 @@ export class WordText {
     else this.wordDocument[p.byteStart + k] = compressedByte(code);
   }
 
+  /** Where the pieces' characters lie in the WordDocument stream, as byte ranges. */
+  byteRanges(): { start: number; end: number }[] {
+    return this.pieces.map((p) => ({ start: p.byteStart, end: p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2) }));
+  }
+
   /** Calls `visit(cp, at, size)` for every character: where its bytes lie in the WordDocument stream, and how many. */
   private eachByteRange(visit: (cp: number, at: number, size: number) => void): void {
     for (const p of this.pieces) {
