@@ -5,8 +5,8 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { libreOfficeText, openWord } from "./helpers/make-doc-review.js";
-import { libreOfficeRendering, makeLaidOutDoc, withFastSaveLeftovers } from "./helpers/make-fast-saved-doc.js";
-import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { makeLaidOutDoc, withFastSaveLeftovers } from "./helpers/make-fast-saved-doc.js";
+import { legacyOfficeRendering, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -89,14 +89,14 @@ describe("POST /api/v1/remove on Word 97-2003 documents saved fast", () => {
     const file = await makeLaidOutDoc(dir);
     const fastSaved = await withFastSaveLeftovers(file, marker);
     expect(fastSaved.includes(Buffer.from(marker, "utf16le"))).toBe(true);
-    const shown = await libreOfficeRendering(dir, fastSaved);
+    const shown = await legacyOfficeRendering(dir, "doc", fastSaved);
     // The construction is sound: LibreOffice shows the leftovers' document as the one it was made from.
-    expect(shown).toEqual(await libreOfficeRendering(dir, file));
+    expect(shown).toEqual(await legacyOfficeRendering(dir, "doc", file));
     expect(shown.text).toContain("Nested item b");
 
     const { status, body, cleaned } = await removeViaApi(server, await save(fastSaved, "fast-saved.doc"), "fast-saved.doc");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
-    expect(await libreOfficeRendering(dir, cleaned!)).toEqual(shown);
+    expect(await legacyOfficeRendering(dir, "doc", cleaned!)).toEqual(shown);
   }, 180_000);
 });

@@ -3,7 +3,6 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { openWord } from "./make-doc-review.js";
 import { soffice } from "./make-legacy-office.js";
-import { pdfContent } from "./make-pdf.js";
 import { CONVERT, run } from "./tools.js";
 
 const NS = [
@@ -100,14 +99,4 @@ export async function withFastSaveLeftovers(file: string, marker: string): Promi
   w.word.writeUInt32LE(0, w.pair(STTB_SAVED_BY));
   w.word.writeUInt32LE(0, w.pair(STTB_SAVED_BY) + 4);
   return w.bytes();
-}
-
-/** What LibreOffice shows of a Word document: its text, pages and their rendering, converted to PDF from a fixed name. */
-export async function libreOfficeRendering(dir: string, file: string | Buffer): Promise<{ text: string; pages: number; rendering: string }> {
-  const work = path.join(dir, `pdf-${crypto.randomUUID()}`);
-  await fs.mkdir(work);
-  const copy = path.join(work, "document.doc");
-  await (typeof file === "string" ? fs.copyFile(file, copy) : fs.writeFile(copy, file));
-  await soffice(work, ["--convert-to", "pdf", "--outdir", work, copy]);
-  return pdfContent(path.join(work, "document.pdf"));
 }

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
 import { readZip } from "./read-archives.js";
+import { pdfContent } from "./make-pdf.js";
 import { pixelSignature, run } from "./tools.js";
 
 /**
@@ -171,6 +172,16 @@ export async function legacyOfficeText(dir: string, kind: LegacyKind, file: stri
   await fs.copyFile(file, copy);
   await soffice(work, ["--convert-to", "pdf", "--outdir", work, copy]);
   return (await run("pdftotext", [path.join(work, "slides.pdf"), "-"])).stdout.toString("utf8");
+}
+
+/** What LibreOffice shows of a document: its text, pages and their rendering, converted to PDF from a fixed name (fields showing it stay alike). */
+export async function legacyOfficeRendering(dir: string, kind: LegacyKind, file: string | Buffer): Promise<{ text: string; pages: number; rendering: string }> {
+  const work = path.join(dir, `pdf-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  const copy = path.join(work, `document.${kind}`);
+  await (typeof file === "string" ? fs.copyFile(file, copy) : fs.writeFile(copy, file));
+  await soffice(work, ["--convert-to", "pdf", "--outdir", work, copy]);
+  return pdfContent(path.join(work, "document.pdf"));
 }
 
 const ODF: Record<LegacyKind, string> = { doc: "odt", xls: "ods", ppt: "odp" };

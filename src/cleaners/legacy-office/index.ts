@@ -21,6 +21,7 @@ import { pictureOutcome } from "./picture-counts.js";
 import { scrubPivotCache } from "./pivot-caches.js";
 import { scrubCurrentUser } from "./powerpoint.js";
 import { blankPresentationComments } from "./powerpoint-comments.js";
+import { zeroSupersededRecords } from "./powerpoint-edits.js";
 import { barePresentationLinks } from "./powerpoint-links.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
 import { refuseUnknownObjects } from "./ole-object.js";
@@ -190,6 +191,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
     if (presentation != null) {
+      if (currentUser != null) removedText = zeroSupersededRecords(presentation, currentUser);
       barePresentationLinks(presentation);
       const comments = blankPresentationComments(presentation, { text: !ctx.keep.has("comments") });
       if (comments > 0) hidden = { ...hidden, comments };

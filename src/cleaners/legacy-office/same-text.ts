@@ -20,6 +20,8 @@ const READERS: Readonly<Record<string, readonly string[]>> = {
 const WORKBOOKS = new Set(["XLS", "XLT"]);
 /** Word files are read through their piece table (word-final-text.ts), not by catdoc. */
 const WORD = new Set(["DOC", "DOT"]);
+/** Presentations, whose cleaned copies may lose whole records of text: those earlier saves left (powerpoint-edits.ts). */
+const PRESENTATIONS = new Set(["PPT", "PPS", "POT"]);
 
 /**
  * Refuses a cleaned Office 97-2003 file whose text is not the original's, as a reader apart from
@@ -30,7 +32,9 @@ const WORD = new Set(["DOC", "DOT"]);
  * but for those the cleaner rewrites.
  *
  * `removedText`: the characters the cleaner blanked on purpose (a Word document's comments and
- * tracked deletions, word-review.ts), white space left out. The blanked copy must then give the
+ * tracked deletions, word-review.ts; a presentation's records that earlier saves left,
+ * powerpoint-edits.ts), white space left out. A presentation's copy must then give the original's
+ * lines less some whole lines, whose characters together are among those declared. The blanked copy must then give the
  * same lines, each the original's line with characters taken out (in order, nothing added or
  * moved), and all the characters taken out together must be among those the cleaner declared.
  * (The reader leaves text formatted as deleted out, so what shows of the declared text is
@@ -43,7 +47,8 @@ export async function checkSameLegacyText(original: string, cleaned: string, fil
   if (WORKBOOKS.has(fileType)) why = await workbookTextDifference(reader.read, original, cleaned);
   else {
     const [before, after] = await Promise.all([reader.read(original), reader.read(cleaned)]);
-    why = removedText === "" ? sameText(before, after) : sameLinesLess(before, after, removedText);
+    if (removedText === "") why = sameText(before, after);
+    else why = PRESENTATIONS.has(fileType) ? sameLinesDropped(before, after, removedText) : sameLinesLess(before, after, removedText);
   }
   if (why != null) {
     throw new BadFileError(CHANGED, new Error(`legacy-office: the ${fileType}'s text (${reader.name}) is not the original's: ${why}`));
@@ -103,6 +108,27 @@ function sameLinesLess(before: string, after: string, removed: string): string |
     if (k < is.length) return `line ${i + 1} holds characters the original's does not`;
   }
   return null;
+}
+
+/** Why `after` is not `before` less whole lines whose characters are among `removed`'s; null when it is. */
+function sameLinesDropped(before: string, after: string, removed: string): string | null {
+  const lines = (t: string): string[] => t.split("\n").map(strip).filter((l) => l !== "");
+  const linesAfter = lines(after);
+  const budget = new Map<string, number>();
+  for (const ch of strip(removed)) budget.set(ch, (budget.get(ch) ?? 0) + 1);
+  let k = 0;
+  for (const line of lines(before)) {
+    if (k < linesAfter.length && linesAfter[k] === line) {
+      k++;
+      continue;
+    }
+    for (const ch of line) {
+      const left = budget.get(ch) ?? 0;
+      if (left === 0) return "a line went that the cleaner did not remove";
+      budget.set(ch, left - 1);
+    }
+  }
+  return k < linesAfter.length ? "the copy holds lines the original does not" : null;
 }
 
 async function text(reader: readonly string[], file: string): Promise<string> {
