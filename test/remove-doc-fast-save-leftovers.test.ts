@@ -9,7 +9,7 @@ import { makeLaidOutDoc, withFastSaveLeftovers } from "./helpers/make-fast-saved
 import { legacyOfficeRendering, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
  * Word's fast saves leave earlier versions behind, among them the table stream the document no
@@ -94,9 +94,17 @@ describe("POST /api/v1/remove on Word 97-2003 documents saved fast", () => {
     expect(shown).toEqual(await legacyOfficeRendering(dir, "doc", file));
     expect(shown.text).toContain("Nested item b");
 
+    // Extraction reports the leftovers, the earlier user's folder first.
+    const leftovers = (f: { kind: string; title: string }): boolean => f.kind === "hidden" && f.title.includes("earlier saves");
+    const reported = (await findingsViaApi(server, "fast-saved.doc", fastSaved)).filter(leftovers);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]!.value!.split("; ")[0], reported[0]!.value).toContain(`C:\\Users\\${marker}\\Documents`);
+    expect(reported[0]!.value).toContain(`Earlier wording by ${marker}`);
+
     const { status, body, cleaned } = await removeViaApi(server, await save(fastSaved, "fast-saved.doc"), "fast-saved.doc");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
     expect(await legacyOfficeRendering(dir, "doc", cleaned!)).toEqual(shown);
+    expect((await findingsViaApi(server, "cleaned.doc", cleaned!)).filter(leftovers)).toEqual([]);
   }, 180_000);
 });

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import CFB from "cfb";
 
 const SLIDE_CONTAINER = 0x03ee;
@@ -83,5 +84,28 @@ export function withEarlierSave(file: Buffer, text: string, earlier: string): Bu
   stream.size = content.length;
   current.writeUInt32LE(editAt, 16);
   user.content = current;
+  return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+}
+
+/** OfficeArtBlipJPEG ([MS-ODRAW] 2.2.27): recInstance 0x46A (one identifier), then a tag byte and the JPEG. */
+const BLIP_JPEG = 0xf01d;
+const BLIP_JPEG_INSTANCE = 0x46a;
+
+/**
+ * The presentation with one more picture in its Pictures stream, after the others, that no entry
+ * of its picture store names: a picture deleted from the presentation, which PowerPoint's fast
+ * saves leave where it was.
+ */
+export function withDeletedPicture(file: Buffer, jpeg: Buffer): Buffer {
+  const doc = CFB.read(file, { type: "buffer" });
+  const stream = CFB.find(doc, "Pictures");
+  if (stream == null) throw new Error("no Pictures stream");
+  const blip = Buffer.concat([Buffer.alloc(8), crypto.randomBytes(16), Buffer.from([0xff]), jpeg]);
+  blip.writeUInt16LE(BLIP_JPEG_INSTANCE << 4, 0);
+  blip.writeUInt16LE(BLIP_JPEG, 2);
+  blip.writeUInt32LE(blip.length - 8, 4);
+  const content = Buffer.concat([Buffer.from(stream.content), blip]);
+  stream.content = content;
+  stream.size = content.length;
   return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
 }

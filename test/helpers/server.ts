@@ -170,3 +170,18 @@ export async function postFile(
   form.append("file", new Blob([new Uint8Array(file.data)], { type: file.type ?? "application/octet-stream" }), file.name);
   return fetch(url, { method: "POST", body: form, headers: init.headers ?? {}, ...(init.signal != null ? { signal: init.signal } : {}) });
 }
+
+/** A finding as /api/v1/extract reports it. */
+export interface ReportedFinding {
+  kind: string;
+  severity: string;
+  title: string;
+  value?: string;
+}
+
+/** The findings /api/v1/extract reports for a file. */
+export async function findingsViaApi(server: RunningServer, name: string, data: Buffer): Promise<ReportedFinding[]> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data }, { headers: { "X-API-Key": server.apiKey } });
+  if (res.status !== 200) throw new Error(`extract answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { findings: ReportedFinding[] }).findings;
+}

@@ -191,7 +191,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (currentUser != null) scrubCurrentUser(currentUser);
     const presentation = stream("PowerPoint Document");
     if (presentation != null) {
-      if (currentUser != null) removedText = zeroSupersededRecords(presentation, currentUser);
+      if (currentUser != null) removedText = zeroSupersededRecords(presentation, currentUser, stream("Pictures")).text;
       barePresentationLinks(presentation);
       const comments = blankPresentationComments(presentation, { text: !ctx.keep.has("comments") });
       if (comments > 0) hidden = { ...hidden, comments };

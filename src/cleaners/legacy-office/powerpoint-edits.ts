@@ -4,56 +4,118 @@ const PERSIST_DIRECTORY_ATOM = 0x1772;
 const TEXT_CHARS_ATOM = 0x0fa0;
 const TEXT_BYTES_ATOM = 0x0fa8;
 const CSTRING = 0x0fba;
+const DOCUMENT_CONTAINER = 0x03e8;
+/** OfficeArtFBSE ([MS-ODRAW] 2.2.32): an entry of the picture store, its picture's size at byte 20 and place in the Pictures stream at 28. */
+const FBSE = 0xf007;
+const FBSE_SIZE = 20;
+const FBSE_FO_DELAY = 28;
 const HEADER = 8;
 /** A container's recVer ([MS-PPT] 2.3.1): its body is records. */
 const CONTAINER = 0xf;
 /** CurrentUserAtom ([MS-PPT] 2.3.2), after its header: size, headerToken, then offsetToCurrentEdit. */
 const OFFSET_TO_CURRENT_EDIT = 16;
-/** UserEditAtom ([MS-PPT] 2.3.3), after its header: offsetLastEdit at 8, offsetPersistDirectory at 12. */
+/** UserEditAtom ([MS-PPT] 2.3.3), after its header: offsetLastEdit at 8, offsetPersistDirectory at 12, docPersistIdRef at 16. */
 const OFFSET_LAST_EDIT = 8;
 const OFFSET_PERSIST_DIRECTORY = 12;
+const DOC_PERSIST_ID_REF = 16;
+
+/** What went: the text of the records (one line per text atom or string), how many records, how many runs of pictures. */
+export interface Superseded {
+  text: string;
+  records: number;
+  pictures: number;
+}
 
 /**
  * Zeros in place the records of a PowerPoint 97-2003 presentation that no save of it
- * refers to any more, and returns their text. PowerPoint's fast saves append: each writes again
+ * refers to any more, and says what went. PowerPoint's fast saves append: each writes again
  * what changed (slides, the document container with its slide titles) after the old records,
  * which stay whole, with a new user edit and persist directory; readers find the current version
  * of each object through the chain of edits from the Current User stream ([MS-PPT] 2.1.2), the
  * newest edit naming an object winning. The earlier versions hold earlier wording and deleted
  * slides' text. What the chain reaches stays: every edit, every directory, and the newest place
  * of each object. Each record left behind becomes zeros but its length, so a reader walking the
- * stream still steps over it.
- * A chain that cannot be followed (an edit that is not one, a loop) leaves the stream as it is.
+ * stream still steps over it. So do the pictures of the Pictures stream that the current
+ * document's picture store does not name (a picture deleted from the presentation): its
+ * entries' places and sizes there ([MS-PPT] 2.1.3 delay stream).
+ * A chain that cannot be followed (an edit that is not one, a loop) leaves the streams as they are.
  */
-export function zeroSupersededRecords(presentation: Buffer, currentUser: Buffer): string {
-  const live = liveRecords(presentation, currentUser);
-  if (live == null) return "";
-  const removed: string[] = [];
+export function zeroSupersededRecords(presentation: Buffer, currentUser: Buffer, pictures: Buffer | null): Superseded {
+  const none = { text: "", records: 0, pictures: 0 };
+  const edits = readEdits(presentation, currentUser);
+  if (edits == null) return none;
+  const { live, document } = edits;
+  const records: { at: number; end: number }[] = [];
   for (let at = 0; at + HEADER <= presentation.length; ) {
     const end = at + HEADER + presentation.readUInt32LE(at + 4);
     if (end > presentation.length) break;
-    if (!live.has(at)) {
-      texts(presentation, at, end, removed);
-      // All but its length: a reader walking the stream (catppt) steps over a record of type 0,
-      // where it would read a container's zeroed body as the end of the stream.
-      presentation.fill(0, at, at + 4);
-      presentation.fill(0, at + HEADER, end);
-    }
+    records.push({ at, end });
     at = end;
   }
-  return removed.join("\n");
+  // An object the chain names inside another record, or past the records: the stream is not
+  // laid out as this reading expects, and nothing is taken from it.
+  const starts = new Set(records.map((r) => r.at));
+  if ([...live].some((at) => !starts.has(at))) return none;
+  const removed: string[] = [];
+  let zeroed = 0;
+  for (const { at, end } of records) {
+    // A record already zeroed (a cleaned copy's) is no leftover.
+    if (live.has(at) || (presentation.readUInt16LE(at + 2) === 0 && isZero(presentation, at + HEADER, end))) continue;
+    zeroed++;
+    texts(presentation, at, end, removed);
+    // All but its length: a reader walking the stream (catppt) steps over a record of type 0,
+    // where it would read a container's zeroed body as the end of the stream.
+    presentation.fill(0, at, at + 4);
+    presentation.fill(0, at + HEADER, end);
+  }
+  const deleted = pictures != null && document != null ? zeroUnnamedPictures(presentation, document, pictures) : 0;
+  return { text: removed.join("\n"), records: zeroed, pictures: deleted };
 }
 
-/** The offsets of the records the chain of edits reaches, or null when it cannot be followed. */
-function liveRecords(b: Buffer, currentUser: Buffer): Set<number> | null {
+/**
+ * Zeros what of the Pictures stream no entry of the picture store in the document container at
+ * `document` names; returns how many runs of bytes that held something it zeroed (the pictures deleted).
+ */
+function zeroUnnamedPictures(presentation: Buffer, document: number, pictures: Buffer): number {
+  const container = bodyOf(presentation, document, DOCUMENT_CONTAINER);
+  if (container == null) return 0;
+  const named = new Uint8Array(pictures.length);
+  walkRecords(presentation, container.start, container.end, (type, body, end) => {
+    if (type !== FBSE || body + FBSE_FO_DELAY + 4 > end) return;
+    const at = presentation.readUInt32LE(body + FBSE_FO_DELAY);
+    if (at < pictures.length) named.fill(1, at, Math.min(pictures.length, at + presentation.readUInt32LE(body + FBSE_SIZE)));
+  });
+  let runs = 0;
+  for (let i = 0; i < pictures.length; ) {
+    if (named[i] === 1) {
+      i++;
+      continue;
+    }
+    let held = false;
+    for (; i < pictures.length && named[i] === 0; i++) {
+      held ||= pictures[i] !== 0;
+      pictures[i] = 0;
+    }
+    if (held) runs++;
+  }
+  return runs;
+}
+
+/**
+ * The offsets of the records the chain of edits reaches, and the current document container's,
+ * or null when the chain cannot be followed.
+ */
+function readEdits(b: Buffer, currentUser: Buffer): { live: Set<number>; document: number | undefined } | null {
   if (currentUser.length < OFFSET_TO_CURRENT_EDIT + 4) return null;
   const live = new Set<number>();
   const newest = new Map<number, number>();
+  let documentId: number | null = null;
   // The chain ends with the edit whose offsetLastEdit is zero, the first save's.
   for (let edit = currentUser.readUInt32LE(OFFSET_TO_CURRENT_EDIT); ; ) {
     const body = bodyOf(b, edit, USER_EDIT_ATOM);
     if (body == null || live.has(edit) || body.end - body.start < OFFSET_PERSIST_DIRECTORY + 4) return null;
     live.add(edit);
+    documentId ??= b.readUInt32LE(body.start + DOC_PERSIST_ID_REF);
     const directory = b.readUInt32LE(body.start + OFFSET_PERSIST_DIRECTORY);
     const entries = bodyOf(b, directory, PERSIST_DIRECTORY_ATOM);
     if (entries == null) return null;
@@ -72,7 +134,12 @@ function liveRecords(b: Buffer, currentUser: Buffer): Set<number> | null {
     if (edit === 0) break;
   }
   for (const at of newest.values()) live.add(at);
-  return live;
+  return { live, document: newest.get(documentId!) };
+}
+
+function isZero(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 function bodyOf(b: Buffer, at: number, type: number): { start: number; end: number } | null {
@@ -83,23 +150,29 @@ function bodyOf(b: Buffer, at: number, type: number): { start: number; end: numb
 
 const CP1252 = new TextDecoder("windows-1252");
 
-/**
- * The text atoms and strings of the records in `[from, to)`, containers' children included, as
- * catppt reads them. Nesting is followed with a stack of its own: a hostile file can nest
- * containers as deep as its size allows.
- */
+/** The text atoms and strings of the records in `[from, to)`, containers' children included, as catppt reads them. */
 function texts(b: Buffer, from: number, to: number, out: string[]): void {
+  walkRecords(b, from, to, (type, body, end) => {
+    if (type === TEXT_CHARS_ATOM || type === CSTRING) out.push(b.subarray(body, end - ((end - body) % 2)).toString("utf16le"));
+    else if (type === TEXT_BYTES_ATOM) out.push(CP1252.decode(b.subarray(body, end)));
+  });
+}
+
+/**
+ * Calls `visit` for every record in `[from, to)`, containers' children after their container, in
+ * order. Nesting is followed with a stack of its own: a hostile file can nest containers as deep
+ * as its size allows.
+ */
+function walkRecords(b: Buffer, from: number, to: number, visit: (type: number, body: number, end: number) => void): void {
   const pending: [number, number][] = [[from, to]];
   for (let range = pending.pop(); range != null; range = pending.pop()) {
     const [at, limit] = range;
     if (at + HEADER > limit) continue;
     const body = at + HEADER;
     const end = Math.min(limit, body + b.readUInt32LE(at + 4));
-    const type = b.readUInt16LE(at + 2);
     // The next sibling first on the stack, the children last: they come out first, in order.
     pending.push([end, limit]);
     if ((b[at]! & 0xf) === CONTAINER) pending.push([body, end]);
-    else if (type === TEXT_CHARS_ATOM || type === CSTRING) out.push(b.subarray(body, end - ((end - body) % 2)).toString("utf16le"));
-    else if (type === TEXT_BYTES_ATOM) out.push(CP1252.decode(b.subarray(body, end)));
+    visit(b.readUInt16LE(at + 2), body, end);
   }
 }

@@ -1,12 +1,17 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
-import { commentAuthorsOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
+import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
+import { readFib } from "../../cleaners/legacy-office/word-fib.js";
+import { zeroFastSaveLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
+import { WordText } from "../../cleaners/legacy-office/word-text.js";
+import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-edits.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { OLE_OBJECT } from "../compound-types.js";
+import { pathsFirst, textRuns } from "./text-runs.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
@@ -40,7 +45,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
     paths.length === 0
       ? []
       : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
-  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc)];
+  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc), ...wordLeftoverFindings(doc)];
   if (EXCEL_TYPES.has(type)) return [...packaged, ...workbookFindings(doc)];
   return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
 }
@@ -54,7 +59,21 @@ function rootStream(doc: CFB.CFB$Container, name: string): Buffer | null {
 function presentationFindings(doc: CFB.CFB$Container): Finding[] {
   const stream = rootStream(doc, "PowerPoint Document");
   const { comments, authors } = stream == null ? { comments: 0, authors: [] } : surveyPresentationComments(stream);
-  return comments === 0 ? [] : [commentsFinding("presentation", comments, authors)];
+  const findings = comments === 0 ? [] : [commentsFinding("presentation", comments, authors)];
+  const currentUser = rootStream(doc, "Current User");
+  if (stream == null || currentUser == null) return findings;
+  // Found as the cleaner finds them, on copies of the streams.
+  const earlier = zeroSupersededRecords(stream, currentUser, rootStream(doc, "Pictures"));
+  if (earlier.records > 0) {
+    const texts = [...new Set(earlier.text.split(/[\n\r\v]/).map((t) => t.trim()).filter((t) => t !== "" && !t.startsWith("___PPT")))];
+    const f: Finding = { kind: "hidden", severity: "high", title: `The presentation keeps ${earlier.records} record(s) that earlier saves wrote and no reader shows any more (earlier wording, deleted slides).`, tags: [] };
+    if (texts.length > 0) f.value = shortValue(texts.join("; "));
+    findings.push(f);
+  }
+  if (earlier.pictures > 0) {
+    findings.push({ kind: "hidden", severity: "high", title: `The presentation keeps ${earlier.pictures} picture(s) deleted from it.`, tags: [], value: String(earlier.pictures) });
+  }
+  return findings;
 }
 
 /**
@@ -116,4 +135,54 @@ function reviewFindings(doc: CFB.CFB$Container): Finding[] {
     findings.push({ kind: "hidden", severity: "high", title: `The document keeps ${review.deletions} tracked change(s), deleted text included.`, tags: [], value: String(review.deletions) });
   }
   return findings;
+}
+
+/**
+ * What a fast-saved Word document keeps of its earlier saves where no reader shows it: the table
+ * stream it no longer uses and what nothing refers to in the streams it uses (word-leftovers.ts),
+ * found as the cleaner finds them, on copies of the streams; the text in them, as far as it reads
+ * as text.
+ */
+function wordLeftoverFindings(doc: CFB.CFB$Container): Finding[] {
+  const left: Buffer[] = [];
+  try {
+    const stream = (name: string): Buffer | null => rootStream(doc, name);
+    const word = stream("WordDocument");
+    if (word == null) return [];
+    const table = tableStreamOf(word, stream);
+    const stale = staleTableStreamOf(word, stream);
+    if (stale != null) left.push(stale);
+    const before = [Buffer.from(word), Buffer.from(table)];
+    const fib = readFib(word);
+    zeroFastSaveLeftovers(word, table, fib, new WordText(word, table, fib));
+    left.push(...changedRuns(before[0]!, word), ...changedRuns(before[1]!, table));
+  } catch {
+    // A document that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
+    return [];
+  }
+  if (!left.some((b) => b.some((x) => x !== 0))) return [];
+  const texts = pathsFirst([...new Set(left.flatMap((b) => textRuns(b)))]);
+  const f: Finding = { kind: "hidden", severity: "high", title: "The document keeps what earlier saves wrote where no reader shows it (Word's fast saves): earlier wording, earlier users' names and folders.", tags: [] };
+  if (texts.length > 0) f.value = shortValue(texts.join("; "));
+  return [f];
+}
+
+/**
+ * The runs of `before` whose bytes `after` zeroed. Zero bytes that were already zero do not cut
+ * a run (UTF-16 text has them every other byte).
+ */
+function changedRuns(before: Buffer, after: Buffer): Buffer[] {
+  const runs: Buffer[] = [];
+  const zeroed = (i: number): boolean => i < before.length && after[i] === 0;
+  for (let i = 0; i < before.length; ) {
+    if (before[i] === after[i]) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let last = i;
+    for (; zeroed(i); i++) if (before[i] !== 0) last = i;
+    runs.push(before.subarray(start, last + 1));
+  }
+  return runs;
 }
