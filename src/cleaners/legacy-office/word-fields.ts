@@ -11,6 +11,16 @@ const SPACE = 0x20;
 /** The fields whose instruction names a file or a link ([MS-DOC] 2.9.90 flt; Word's field reference). */
 const NAMING_FIELDS = /^\s*(HYPERLINK|INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DDE|DDEAUTO|IMPORT|RD|DATABASE)(\s|$)/i;
 
+/**
+ * Fields whose shown result is the document's metadata: a person's name, or with `\p` the
+ * folder the file or its template was saved in (Word's field reference).
+ */
+const METADATA_FIELDS = /^\s*(AUTHOR|LASTSAVEDBY|USERNAME|USERINITIALS|USERADDRESS|DOCPROPERTY|INFO|(?:FILENAME|TEMPLATE)(?=[^]*\\p))(\s|$)/i;
+/** What is kept of a field's instruction and result, each. */
+const MAX_KEPT = 256;
+/** Characters of a field's result that are no text: field marks, pictures, objects. */
+const NOT_SHOWN = new Set([0x01, 0x08, FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END]);
+
 /** An argument of a field's instruction: a quoted one, or a word (a switch such as `\d` starts with one backslash). */
 const ARGUMENT = /"([^"]*)"|(?!\\[^\\])[^\s"]+/g;
 
@@ -55,4 +65,36 @@ function bareInstruction(text: WordText, field: Instruction): void {
     return bare.padEnd(whole.length, String.fromCharCode(SPACE));
   });
   for (let i = 0; i < bared.length; i++) if (bared.charCodeAt(i) !== field.codes[i]) text.put(field.cps[i]!, bared.charCodeAt(i));
+}
+
+/** A field showing the document's metadata: its name and what it shows. */
+export interface MetadataField {
+  field: string;
+  shown: string;
+}
+
+/**
+ * The fields of a Word 97-2003 document's text that show its metadata (an author's or user's
+ * name, a file's folder: METADATA_FIELDS) with the result each shows, as stored: text of the
+ * document, which a clean copy keeps.
+ */
+export function metadataFields(wordDocument: Buffer, table: Buffer): MetadataField[] {
+  const text = new WordText(wordDocument, table, readFib(wordDocument));
+  const found: MetadataField[] = [];
+  const open: { instruction: string; shown: string; inResult: boolean }[] = [];
+  text.walk(0, text.length, (_cp, code) => {
+    const field = open[open.length - 1];
+    if (code === FIELD_BEGIN) open.push({ instruction: "", shown: "", inResult: false });
+    else if (code === FIELD_SEPARATOR && field != null) field.inResult = true;
+    else if (code === FIELD_END && field != null) {
+      open.pop();
+      const name = METADATA_FIELDS.exec(field.instruction)?.[1];
+      if (name != null && field.shown.trim() !== "") found.push({ field: name.toUpperCase(), shown: field.shown.trim() });
+    } else if (field != null && !NOT_SHOWN.has(code)) {
+      // A finding shows little of each: a hostile document's field could hold all its text.
+      if (field.inResult) field.shown += field.shown.length < MAX_KEPT ? String.fromCharCode(code) : "";
+      else field.instruction += field.instruction.length < MAX_KEPT ? String.fromCharCode(code) : "";
+    }
+  });
+  return found;
 }

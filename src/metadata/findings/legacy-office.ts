@@ -3,6 +3,7 @@ import CFB from "cfb";
 import { scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
 import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { readFib } from "../../cleaners/legacy-office/word-fib.js";
+import { metadataFields } from "../../cleaners/legacy-office/word-fields.js";
 import { zeroFastSaveLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
 import { WordText } from "../../cleaners/legacy-office/word-text.js";
 import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-edits.js";
@@ -11,7 +12,7 @@ import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { OLE_OBJECT } from "../compound-types.js";
-import { pathsFirst, textRuns } from "./text-runs.js";
+import { MAX_SCANNED, pathsFirst, textRuns } from "./text-runs.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
 const WORD_TYPES = new Set(["DOC", "DOT"]);
@@ -45,7 +46,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
     paths.length === 0
       ? []
       : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
-  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc), ...wordLeftoverFindings(doc)];
+  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc), ...wordLeftoverFindings(doc), ...fieldFindings(doc)];
   if (EXCEL_TYPES.has(type)) return [...packaged, ...workbookFindings(doc)];
   return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
 }
@@ -138,6 +139,27 @@ function reviewFindings(doc: CFB.CFB$Container): Finding[] {
 }
 
 /**
+ * The fields of a Word document's text that show its metadata (AUTHOR, USERNAME, FILENAME \p...):
+ * what they show is text of the document, which a clean copy keeps, so the finding says so.
+ */
+function fieldFindings(doc: CFB.CFB$Container): Finding[] {
+  let fields;
+  try {
+    const stream = (name: string): Buffer | null => rootStream(doc, name);
+    const word = stream("WordDocument");
+    if (word == null) return [];
+    fields = metadataFields(word, tableStreamOf(word, stream));
+  } catch {
+    // A document that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
+    return [];
+  }
+  if (fields.length === 0) return [];
+  const names = [...new Set(fields.map((f) => f.field))].join(", ");
+  const shown = [...new Set(fields.map((f) => `${f.field}: ${f.shown}`))].join("; ");
+  return [{ kind: "people", severity: "medium", title: `The document's text shows its metadata through fields (${names}); a clean copy keeps that text.`, tags: [], value: shortValue(shown) }];
+}
+
+/**
  * What a fast-saved Word document keeps of its earlier saves where no reader shows it: the table
  * stream it no longer uses and what nothing refers to in the streams it uses (word-leftovers.ts),
  * found as the cleaner finds them, on copies of the streams; the text in them, as far as it reads
@@ -161,7 +183,14 @@ function wordLeftoverFindings(doc: CFB.CFB$Container): Finding[] {
     return [];
   }
   if (!left.some((b) => b.some((x) => x !== 0))) return [];
-  const texts = pathsFirst([...new Set(left.flatMap((b) => textRuns(b)))]);
+  const runs: string[] = [];
+  let scanned = 0;
+  for (const b of left) {
+    if (scanned >= MAX_SCANNED) break;
+    runs.push(...textRuns(b.subarray(0, MAX_SCANNED - scanned)));
+    scanned += b.length;
+  }
+  const texts = pathsFirst([...new Set(runs)]);
   const f: Finding = { kind: "hidden", severity: "high", title: "The document keeps what earlier saves wrote where no reader shows it (Word's fast saves): earlier wording, earlier users' names and folders.", tags: [] };
   if (texts.length > 0) f.value = shortValue(texts.join("; "));
   return [f];

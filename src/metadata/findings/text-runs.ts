@@ -22,12 +22,16 @@ function wordy(s: string): boolean {
   return used.size === 1 || (used.size === 2 && used.has(0));
 }
 
+/** A finding's value shows 200 characters: the first MiB of leftovers has more than enough. */
+export const MAX_SCANNED = 1024 * 1024;
+
 /**
  * The runs of at least `min` characters in bytes of no known layout (what a file keeps where
  * no reader looks) that read as text: UTF-16 at both alignments, and 8-bit ASCII, each at least
- * half letters; each once.
+ * half letters; each once. Only the first MAX_SCANNED bytes are read.
  */
-export function textRuns(b: Buffer, min = 8): string[] {
+export function textRuns(bytes: Buffer, min = 8): string[] {
+  const b = bytes.subarray(0, MAX_SCANNED);
   const found = new Set<string>();
   const scan = (width: 1 | 2, from: number): void => {
     let start = -1;
