@@ -18,8 +18,11 @@ import { pixelSignature, run } from "./tools.js";
  */
 export type LegacyKind = "doc" | "xls" | "ppt";
 
-const NS = [
+/** The namespaces of the flat OpenDocument files the helpers write, with the version. */
+export const NS = [
   'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"',
+  'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"',
+  'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"',
   'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"',
   'xmlns:dc="http://purl.org/dc/elements/1.1/"',
   'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"',
