@@ -8,7 +8,7 @@ import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
- * Word fields can print a document's metadata into its text: USERNAME or AUTHOR a name,
+ * Word fields (in 97-2003 documents and DOCX alike) can print a document's metadata into its text: USERNAME or AUTHOR a name,
  * FILENAME \p the folder the file was saved in. What they show is text of the document, which
  * cleaning keeps; nothing told the user so. Extraction now reports such fields with what they show.
  */
@@ -26,30 +26,30 @@ afterAll(async () => {
 });
 
 /**
- * A Word 97-2003 document made by LibreOffice, in a folder named by `marker`, whose text holds a
+ * A Word document (97-2003 or DOCX, `format`) made by LibreOffice, in a folder named by `marker`, whose text holds a
  * USERNAME field showing a name with `marker` in it, a FILENAME \p field (LibreOffice writes the
  * path of the file it converts as its result) and an ordinary FILENAME field without the path.
  */
-async function makeDocWithFields(marker: string): Promise<{ file: string; folder: string }> {
-  const folder = path.join(dir, `${marker}-folder`);
+async function makeDocWithFields(marker: string, format: "doc" | "docx"): Promise<{ file: string; folder: string }> {
+  const folder = path.join(dir, `${marker}-${format}-folder`);
   await fs.mkdir(folder);
   const source = path.join(folder, "fields.fodt");
   await fs.writeFile(
     source,
     `<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text"><office:body><office:text><text:p>Typed by <text:author-name text:fixed="true">Bob ${marker}</text:author-name>, saved as <text:file-name text:display="full">x</text:file-name>, named <text:file-name text:display="name-and-extension">y</text:file-name>.</text:p></office:text></office:body></office:document>`,
   );
-  await soffice(folder, ["--convert-to", "doc", "--outdir", folder, source]);
-  return { file: path.join(folder, "fields.doc"), folder };
+  await soffice(folder, ["--convert-to", format, "--outdir", folder, source]);
+  return { file: path.join(folder, `fields.${format}`), folder };
 }
 
-describe("POST /api/v1/extract on Word 97-2003 documents whose fields show metadata", () => {
-  it("reports the name and the folder the fields show, before cleaning and after (the text stays)", async () => {
+describe("POST /api/v1/extract on Word documents whose fields show metadata", () => {
+  it.each(["doc", "docx"] as const)("%s: reports the name and the folder the fields show, before cleaning and after (the text stays)", async (format) => {
     const marker = `FieldMark${crypto.randomBytes(4).toString("hex")}`;
-    const { file, folder } = await makeDocWithFields(marker);
+    const { file, folder } = await makeDocWithFields(marker, format);
     const bytes = await fs.readFile(file);
     const fieldFindings = (fs: { kind: string; title: string }[]): { kind: string; title: string; value?: string }[] => fs.filter((f) => f.title.includes("through fields"));
 
-    const reported = fieldFindings(await findingsViaApi(server, "fields.doc", bytes));
+    const reported = fieldFindings(await findingsViaApi(server, `fields.${format}`, bytes));
     expect(reported).toHaveLength(1);
     expect(reported[0]!.kind).toBe("people");
     expect(reported[0]!.title).toContain("USERNAME, FILENAME");
@@ -58,8 +58,8 @@ describe("POST /api/v1/extract on Word 97-2003 documents whose fields show metad
     // FILENAME without \p shows the bare name: no folder, nothing reported for it.
     expect(reported[0]!.value).not.toContain("FILENAME: fields.fodt");
 
-    const { status, body, cleaned } = await removeViaApi(server, file, "fields.doc");
+    const { status, body, cleaned } = await removeViaApi(server, file, `fields.${format}`);
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(fieldFindings(await findingsViaApi(server, "cleaned.doc", cleaned!))).toEqual(reported);
+    expect(fieldFindings(await findingsViaApi(server, `cleaned.${format}`, cleaned!))).toEqual(reported);
   }, 120_000);
 });

@@ -15,9 +15,9 @@ const NAMING_FIELDS = /^\s*(HYPERLINK|INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DD
  * Fields whose shown result is the document's metadata: a person's name, or with `\p` the
  * folder the file or its template was saved in (Word's field reference).
  */
-const METADATA_FIELDS = /^\s*(AUTHOR|LASTSAVEDBY|USERNAME|USERINITIALS|USERADDRESS|DOCPROPERTY|INFO|(?:FILENAME|TEMPLATE)(?=[^]*\\p))(\s|$)/i;
+export const METADATA_FIELDS = /^\s*(AUTHOR|LASTSAVEDBY|USERNAME|USERINITIALS|USERADDRESS|DOCPROPERTY|INFO|(?:FILENAME|TEMPLATE)(?=[^]*\\p))(\s|$)/i;
 /** What is kept of a field's instruction and result, each. */
-const MAX_KEPT = 256;
+export const MAX_KEPT = 256;
 /** Characters of a field's result that are no text: field marks, pictures, objects. */
 const NOT_SHOWN = new Set([0x01, 0x08, FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END]);
 

@@ -12,6 +12,7 @@ import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { OLE_OBJECT } from "../compound-types.js";
+import { metadataFieldsFinding } from "./metadata-fields.js";
 import { MAX_SCANNED, pathsFirst, textRuns } from "./text-runs.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -153,10 +154,7 @@ function fieldFindings(doc: CFB.CFB$Container): Finding[] {
     // A document that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
     return [];
   }
-  if (fields.length === 0) return [];
-  const names = [...new Set(fields.map((f) => f.field))].join(", ");
-  const shown = [...new Set(fields.map((f) => `${f.field}: ${f.shown}`))].join("; ");
-  return [{ kind: "people", severity: "medium", title: `The document's text shows its metadata through fields (${names}); a clean copy keeps that text.`, tags: [], value: shortValue(shown) }];
+  return metadataFieldsFinding(fields);
 }
 
 /**

@@ -2,6 +2,8 @@ import type yauzl from "yauzl";
 import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
+import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
+import { metadataFieldsFinding, ooxmlMetadataFields } from "./metadata-fields.js";
 import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
 
 /** Bounds of the look inside: entries listed, bytes of one part read. */
@@ -33,13 +35,15 @@ interface OfficeContent {
   thumbnails: string[];
   /** An EPUB's own files that its package metadata links to (an ONIX or MARC record...). */
   records: string[];
+  /** The fields of a Word document's text that show its metadata (metadata-fields.ts). */
+  fields: MetadataField[];
 }
 
 /**
  * `hidden`, `embedded`, `previews` and `identifiers` of office documents (OOXML, OpenDocument),
  * which ExifTool reads only the properties of: review comments and their authors, tracked
  * changes, hidden text, sheets and slides, revision ids, pictures and objects inside, the
- * saved thumbnail. A ZIP that is not a document counts its members as embedded files.
+ * saved thumbnail, and the fields of a Word document's text that show its metadata. A ZIP that is not a document counts its members as embedded files.
  */
 export async function officeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
@@ -73,6 +77,7 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
   if (c.records.length > 0) {
     findings.push({ kind: "hidden", severity: "medium", title: "The book carries a metadata record of its own (ONIX, MARC...): publisher, contributors, identifiers.", tags: [], value: shortValue(c.records.join("; ")) });
   }
+  findings.push(...metadataFieldsFinding(c.fields));
   if (c.embedded.length > 0) findings.push(embeddedFinding(c.embedded));
   return findings;
 }
@@ -90,6 +95,7 @@ function account(c: OfficeContent, name: string, text: string): void {
   for (const m of text.matchAll(/\b(?:w:author|displayName)="([^"]{1,200})"|<author>([^<]{1,200})<\/author>|<p:cmAuthor\b[^>]*\bname="([^"]{1,200})"|<dc:creator>([^<]{1,200})<\/dc:creator>/g)) {
     if (COMMENT_PART.test(name) || name === "content.xml") c.commenters.add(m[1] ?? m[2] ?? m[3] ?? m[4] ?? "");
   }
+  if (/^word\/(document|header\d*|footer\d*)\.xml$/.test(name)) c.fields.push(...ooxmlMetadataFields(text));
   if (/^word\//.test(name)) {
     c.trackedChanges += count(text, TRACKED_CHANGE);
     c.hiddenText += count(text, /<w:vanish\s*\/>/g);
@@ -111,7 +117,7 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [] };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [] };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;

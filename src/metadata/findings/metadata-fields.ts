@@ -1,0 +1,45 @@
+import { MAX_KEPT, METADATA_FIELDS, type MetadataField } from "../../cleaners/legacy-office/word-fields.js";
+import { type Finding, shortValue } from "./types.js";
+
+/** A finding for the fields of a Word document's text that show its metadata, or none. */
+export function metadataFieldsFinding(fields: readonly MetadataField[]): Finding[] {
+  if (fields.length === 0) return [];
+  const names = [...new Set(fields.map((f) => f.field))].join(", ");
+  const shown = [...new Set(fields.map((f) => `${f.field}: ${f.shown}`))].join("; ");
+  return [{ kind: "people", severity: "medium", title: `The document's text shows its metadata through fields (${names}); a clean copy keeps that text.`, tags: [], value: shortValue(shown) }];
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+const decode = (s: string): string =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, e: string) => (e[0] === "#" ? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (ENTITIES[e] ?? whole)));
+
+/**
+ * The fields of a WordprocessingML part (a DOCX's document, headers, footers) that show the
+ * document's metadata (METADATA_FIELDS), with what each shows: simple fields (`w:fldSimple`,
+ * the instruction an attribute, the result its runs' text) and complex ones (`w:fldChar` begin,
+ * `w:instrText`, separate, the result's `w:t`, end), nested ones each on its own.
+ */
+export function ooxmlMetadataFields(xml: string): MetadataField[] {
+  const found: MetadataField[] = [];
+  const open: { instruction: string; shown: string; inResult: boolean }[] = [];
+  const close = (f: { instruction: string; shown: string }): void => {
+    const name = METADATA_FIELDS.exec(f.instruction)?.[1];
+    if (name != null && f.shown.trim() !== "") found.push({ field: name.toUpperCase(), shown: f.shown.trim() });
+  };
+  const token = /<w:fldSimple\b[^>]*?\bw:instr="([^"]*)"[^>]*?(\/?)>|<\/w:fldSimple>|<w:fldChar\b[^>]*?\bw:fldCharType="(begin|separate|end)"|<w:instrText\b[^>]*>([^<]*)<\/w:instrText>|<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g;
+  for (const m of xml.matchAll(token)) {
+    const field = open[open.length - 1];
+    if (m[1] != null) {
+      const simple = { instruction: decode(m[1]), shown: "", inResult: true };
+      if (m[2] === "/") close(simple);
+      else open.push(simple);
+    } else if (m[0] === "</w:fldSimple>" || m[3] === "end") {
+      const done = open.pop();
+      if (done != null) close(done);
+    } else if (m[3] === "begin") open.push({ instruction: "", shown: "", inResult: false });
+    else if (m[3] === "separate" && field != null) field.inResult = true;
+    else if (m[4] != null && field != null && !field.inResult && field.instruction.length < MAX_KEPT) field.instruction += decode(m[4]);
+    else if (m[5] != null && field?.inResult === true && field.shown.length < MAX_KEPT) field.shown += decode(m[5]);
+  }
+  return found;
+}
