@@ -106,17 +106,10 @@ export class WordText {
 
   /** Calls `visit(cp, code)` for every character in `[from, to)` in order. */
   walk(from: number, to: number, visit: (cp: number, code: number) => void): void {
-    const w = this.wordDocument;
     for (const p of this.pieces) {
-      const start = Math.max(from, p.cpStart);
+      const size = p.compressed ? 1 : 2;
       const end = Math.min(to, p.cpEnd);
-      for (let cp = start; cp < end; cp++) {
-        const k = cp - p.cpStart;
-        if (p.compressed) {
-          const b = w[p.byteStart + k]!;
-          visit(cp, COMPRESSED[b] ?? b);
-        } else visit(cp, w.readUInt16LE(p.byteStart + 2 * k));
-      }
+      for (let cp = Math.max(from, p.cpStart); cp < end; cp++) visit(cp, this.codeAt(p.byteStart + (cp - p.cpStart) * size, size));
     }
   }
 
@@ -134,10 +127,9 @@ export class WordText {
     const blanked: string[] = [];
     this.eachByteRange((cp, at, size) => {
       if (hidden[cp] !== 1 || kept[at] === 1 || kept[at + size - 1] === 1) return;
-      const w = this.wordDocument;
-      blanked.push(String.fromCharCode(size === 1 ? (COMPRESSED[w[at]!] ?? w[at]!) : w.readUInt16LE(at)));
-      if (size === 1) w[at] = 0x20;
-      else w.writeUInt16LE(0x20, at);
+      blanked.push(String.fromCharCode(this.codeAt(at, size)));
+      if (size === 1) this.wordDocument[at] = 0x20;
+      else this.wordDocument.writeUInt16LE(0x20, at);
     });
     return blanked.join("");
   }
@@ -157,6 +149,12 @@ export class WordText {
   /** Where the pieces' characters lie in the WordDocument stream, as byte ranges. */
   byteRanges(): { start: number; end: number }[] {
     return this.pieces.map((p) => ({ start: p.byteStart, end: p.byteStart + (p.cpEnd - p.cpStart) * (p.compressed ? 1 : 2) }));
+  }
+
+  /** The character whose bytes start at `at`: one 8-bit byte ([MS-DOC] 2.4.1 compressed) or one UTF-16 unit. */
+  private codeAt(at: number, size: number): number {
+    const w = this.wordDocument;
+    return size === 1 ? (COMPRESSED[w[at]!] ?? w[at]!) : w.readUInt16LE(at);
   }
 
   /** Calls `visit(cp, at, size)` for every character: where its bytes lie in the WordDocument stream, and how many. */

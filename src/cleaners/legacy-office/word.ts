@@ -38,10 +38,14 @@ const ASSOC_STRINGS = 18;
  * checks every reading of it needs: a valid header of Word 97 or later, no encryption (readFib).
  */
 export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer {
-  const { flags } = readFib(wordDocument);
-  const table = stream((flags & F_WHICH_TABLE) !== 0 ? "1Table" : "0Table");
+  const table = stream(tableStreamName(wordDocument, true));
   if (table == null) throw damaged("its table stream is missing");
   return table;
+}
+
+/** The name of the table stream the FIB's fWhichTblStm names (`inUse`), or of the other one. */
+function tableStreamName(wordDocument: Buffer, inUse: boolean): string {
+  return ((readFib(wordDocument).flags & F_WHICH_TABLE) !== 0) === inUse ? "1Table" : "0Table";
 }
 
 /**
@@ -51,8 +55,7 @@ export function tableStreamOf(wordDocument: Buffer, stream: (name: string) => Bu
  * table). No part of the document; the cleaner zeros it.
  */
 export function staleTableStreamOf(wordDocument: Buffer, stream: (name: string) => Buffer | null): Buffer | null {
-  const { flags } = readFib(wordDocument);
-  return stream((flags & F_WHICH_TABLE) !== 0 ? "0Table" : "1Table");
+  return stream(tableStreamName(wordDocument, false));
 }
 
 /**
