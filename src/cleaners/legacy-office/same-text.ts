@@ -33,12 +33,12 @@ const PRESENTATIONS = new Set(["PPT", "PPS", "POT"]);
  *
  * `removedText`: the characters the cleaner blanked on purpose (a Word document's comments and
  * tracked deletions, word-review.ts; a presentation's records that earlier saves left,
- * powerpoint-edits.ts), white space left out. A presentation's copy must then give the original's
- * lines less some whole lines, whose characters together are among those declared. The blanked copy must then give the
+ * powerpoint-edits.ts), white space left out. A Word document's blanked copy must then give the
  * same lines, each the original's line with characters taken out (in order, nothing added or
  * moved), and all the characters taken out together must be among those the cleaner declared.
  * (The reader leaves text formatted as deleted out, so what shows of the declared text is
- * mostly the comments'.)
+ * mostly the comments'.) A presentation's copy must give the original's lines less some whole
+ * lines, whose characters together are among those declared.
  */
 export async function checkSameLegacyText(original: string, cleaned: string, fileType: string, removedText = ""): Promise<void> {
   const reader = readerOf(fileType);

@@ -47,8 +47,8 @@ const NOT_DELAYED = 0xffffffff;
  *   levels (LVLs) that follow the PlfLst, beyond the size its pair gives, and the style sheet
  *   as far as its styles' own sizes reach;
  * - in the WordDocument stream, the FIB, the text of the pieces, the character and paragraph
- *   formatting pages (the list-level cache's too), each section's SEPX, and the pictures OfficeArt keeps there (its delay
- *   stream, [MS-DOC] 2.9.178).
+ *   formatting pages (the list-level cache's too), each section's SEPX, and the pictures
+ *   OfficeArt keeps there (Word's delay stream: the FBSEs' foDelay).
  * A document written by a full save holds nothing else, so only fast-saved ones are touched.
  */
 export function zeroFastSaveLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib, text: WordText): void {
