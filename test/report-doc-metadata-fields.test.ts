@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { soffice } from "./helpers/make-legacy-office.js";
+import { docxWithDocument } from "./helpers/make-office.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 
@@ -62,4 +63,13 @@ describe("POST /api/v1/extract on Word documents whose fields show metadata", ()
     expect(status, JSON.stringify(body)).toBe(200);
     expect(fieldFindings(await findingsViaApi(server, `cleaned.${format}`, cleaned!))).toEqual(reported);
   }, 120_000);
+
+  it("docx: a character reference naming no character in a field's instruction is kept as written; the other findings of the document stay", async () => {
+    const marker = `FieldMark${crypto.randomBytes(4).toString("hex")}`;
+    const run = (inner: string): string => `<w:r>${inner}</w:r>`;
+    const document = `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>${run('<w:t xml:space="preserve">Typed by </w:t>')}${run('<w:fldChar w:fldCharType="begin"/>')}${run('<w:instrText xml:space="preserve"> USERNAME &#9999999; </w:instrText>')}${run('<w:fldChar w:fldCharType="separate"/>')}${run(`<w:t>Bob ${marker}</w:t>`)}${run('<w:fldChar w:fldCharType="end"/>')}<w:ins w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z">${run("<w:t>added</w:t>")}</w:ins></w:p></w:body></w:document>`;
+    const findings = await findingsViaApi(server, "fields.docx", await docxWithDocument(document));
+    expect(findings.find((f) => f.title.includes("through fields"))?.value).toBe(`USERNAME: Bob ${marker}`);
+    expect(findings.some((f) => f.title.includes("tracked change"))).toBe(true);
+  }, 60_000);
 });

@@ -10,8 +10,14 @@ export function metadataFieldsFinding(fields: readonly MetadataField[]): Finding
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-const decode = (s: string): string =>
-  s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, e: string) => (e[0] === "#" ? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (ENTITIES[e] ?? whole)));
+/** XML's entities and character references; one naming no character stays as written. */
+function decode(s: string): string {
+  return s.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|\w+);/gi, (whole, e: string) => {
+    if (e[0] !== "#") return ENTITIES[e] ?? whole;
+    const code = e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : Number(e.slice(1));
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
 
 /**
  * The fields of a WordprocessingML part (a DOCX's document, headers, footers) that show the
