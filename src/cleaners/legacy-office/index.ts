@@ -29,7 +29,6 @@ import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, sameName } from "./stream-names.js";
 import { readFib } from "./word-fib.js";
 import { zeroFastSaveLeftovers } from "./word-leftovers.js";
-import { WordText } from "./word-text.js";
 import { scrubWord, staleTableStreamOf, tableStreamOf } from "./word.js";
 import { bareDataLinks } from "./word-data-links.js";
 import { bareFieldPaths } from "./word-fields.js";
@@ -160,8 +159,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (word != null) {
       const table = tableStreamOf(word, stream);
       staleTableStreamOf(word, stream)?.fill(0);
-      const fib = readFib(word);
-      zeroFastSaveLeftovers(word, table, fib, new WordText(word, table, fib));
+      zeroFastSaveLeftovers(word, table, readFib(word));
       scrubWord(word, table);
       bareFieldPaths(word, table);
       const data = stream("Data");

@@ -1,3 +1,6 @@
+import { delayedPictures, walkRecords } from "./office-art.js";
+import { mark, zeroUnmarked } from "./unreferenced-bytes.js";
+
 /** Record types of a PowerPoint Document stream ([MS-PPT] 2.13.24). */
 const USER_EDIT_ATOM = 0x0ff5;
 const PERSIST_DIRECTORY_ATOM = 0x1772;
@@ -5,13 +8,7 @@ const TEXT_CHARS_ATOM = 0x0fa0;
 const TEXT_BYTES_ATOM = 0x0fa8;
 const CSTRING = 0x0fba;
 const DOCUMENT_CONTAINER = 0x03e8;
-/** OfficeArtFBSE ([MS-ODRAW] 2.2.32): an entry of the picture store, its picture's size at byte 20 and place in the Pictures stream at 28. */
-const FBSE = 0xf007;
-const FBSE_SIZE = 20;
-const FBSE_FO_DELAY = 28;
 const HEADER = 8;
-/** A container's recVer ([MS-PPT] 2.3.1): its body is records. */
-const CONTAINER = 0xf;
 /** CurrentUserAtom ([MS-PPT] 2.3.2), after its header: size, headerToken, then offsetToCurrentEdit. */
 const OFFSET_TO_CURRENT_EDIT = 16;
 /** UserEditAtom ([MS-PPT] 2.3.3), after its header: offsetLastEdit at 8, offsetPersistDirectory at 12, docPersistIdRef at 16. */
@@ -80,25 +77,8 @@ function zeroUnnamedPictures(presentation: Buffer, document: number, pictures: B
   const container = bodyOf(presentation, document, DOCUMENT_CONTAINER);
   if (container == null) return 0;
   const named = new Uint8Array(pictures.length);
-  walkRecords(presentation, container.start, container.end, (type, body, end) => {
-    if (type !== FBSE || body + FBSE_FO_DELAY + 4 > end) return;
-    const at = presentation.readUInt32LE(body + FBSE_FO_DELAY);
-    if (at < pictures.length) named.fill(1, at, Math.min(pictures.length, at + presentation.readUInt32LE(body + FBSE_SIZE)));
-  });
-  let runs = 0;
-  for (let i = 0; i < pictures.length; ) {
-    if (named[i] === 1) {
-      i++;
-      continue;
-    }
-    let held = false;
-    for (; i < pictures.length && named[i] === 0; i++) {
-      held ||= pictures[i] !== 0;
-      pictures[i] = 0;
-    }
-    if (held) runs++;
-  }
-  return runs;
+  for (const { start, size } of delayedPictures(presentation, container.start, container.end)) mark(named, start, size);
+  return zeroUnmarked(pictures, named).length;
 }
 
 /**
@@ -156,23 +136,4 @@ function texts(b: Buffer, from: number, to: number, out: string[]): void {
     if (type === TEXT_CHARS_ATOM || type === CSTRING) out.push(b.subarray(body, end - ((end - body) % 2)).toString("utf16le"));
     else if (type === TEXT_BYTES_ATOM) out.push(CP1252.decode(b.subarray(body, end)));
   });
-}
-
-/**
- * Calls `visit` for every record in `[from, to)`, containers' children after their container, in
- * order. Nesting is followed with a stack of its own: a hostile file can nest containers as deep
- * as its size allows.
- */
-function walkRecords(b: Buffer, from: number, to: number, visit: (type: number, body: number, end: number) => void): void {
-  const pending: [number, number][] = [[from, to]];
-  for (let range = pending.pop(); range != null; range = pending.pop()) {
-    const [at, limit] = range;
-    if (at + HEADER > limit) continue;
-    const body = at + HEADER;
-    const end = Math.min(limit, body + b.readUInt32LE(at + 4));
-    // The next sibling first on the stack, the children last: they come out first, in order.
-    pending.push([end, limit]);
-    if ((b[at]! & 0xf) === CONTAINER) pending.push([body, end]);
-    visit(b.readUInt16LE(at + 2), body, end);
-  }
 }

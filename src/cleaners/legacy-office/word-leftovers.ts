@@ -1,5 +1,7 @@
+import { delayedPictures } from "./office-art.js";
+import { mark, zeroUnmarked } from "./unreferenced-bytes.js";
 import { fcLcb, type Fib } from "./word-fib.js";
-import type { WordText } from "./word-text.js";
+import { WordText } from "./word-text.js";
 
 /** FibBase's fComplex ([MS-DOC] 2.5.2): the document was last written by a fast save. */
 const F_COMPLEX = 0x0004;
@@ -27,15 +29,8 @@ const LSTF_FLAGS = 26;
 const LVLF_SIZE = 28;
 const LVLF_CB_CHPX = 24;
 const LVLF_CB_PAPX = 25;
-/** OfficeArt records ([MS-ODRAW] 2.1): the drawing group, its picture store and the store's entries. */
+/** The OfficeArtContent starts with the drawing group ([MS-ODRAW] 2.2.12), whose picture store is the document's. */
 const DGG_CONTAINER = 0xf000;
-const BSTORE_CONTAINER = 0xf001;
-const FBSE = 0xf007;
-const RECORD_HEADER = 8;
-/** An OfficeArtFBSE ([MS-ODRAW] 2.2.32): the picture's size at byte 20, its place in the delay stream at 28. */
-const FBSE_SIZE = 20;
-const FBSE_FO_DELAY = 28;
-const NOT_DELAYED = 0xffffffff;
 
 /**
  * Zeros in place what a fast-saved Word 97-2003 document's streams hold that nothing in the
@@ -50,28 +45,12 @@ const NOT_DELAYED = 0xffffffff;
  *   formatting pages (the list-level cache's too), each section's SEPX, and the pictures
  *   OfficeArt keeps there (Word's delay stream: the FBSEs' foDelay).
  * A document written by a full save holds nothing else, so only fast-saved ones are touched.
+ * Returns copies of the runs zeroed that held something.
  */
-export function zeroFastSaveLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib, text: WordText): void {
-  if ((fib.flags & F_COMPLEX) === 0) return;
-  zeroUnmarked(table, tableReferences(wordDocument, table, fib));
-  zeroUnmarked(wordDocument, documentReferences(wordDocument, table, fib, text));
-}
-
-function zeroUnmarked(stream: Buffer, used: Uint8Array): void {
-  for (let i = 0; i < stream.length; ) {
-    if (used[i] === 1) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < stream.length && used[i] !== 1) i++;
-    stream.fill(0, start, i);
-  }
-}
-
-/** Marks `[start, start + size)`, cut to the stream. */
-function mark(used: Uint8Array, start: number, size: number): void {
-  if (start < used.length && size > 0) used.fill(1, start, Math.min(used.length, start + size));
+export function zeroFastSaveLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib): Buffer[] {
+  if ((fib.flags & F_COMPLEX) === 0) return [];
+  const text = new WordText(wordDocument, table, fib);
+  return [...zeroUnmarked(table, tableReferences(wordDocument, table, fib)), ...zeroUnmarked(wordDocument, documentReferences(wordDocument, table, fib, text))];
 }
 
 function tableReferences(wordDocument: Buffer, table: Buffer, fib: Fib): Uint8Array {
@@ -139,35 +118,9 @@ function documentReferences(wordDocument: Buffer, table: Buffer, fib: Fib, text:
     }
   }
   const drawings = fcLcb(wordDocument, fib, DGG_INFO);
-  if (drawings != null && drawings.fc + drawings.lcb <= table.length) {
-    for (const { start, size } of delayedPictures(table.subarray(drawings.fc, drawings.fc + drawings.lcb))) mark(used, start, size);
+  if (drawings != null && drawings.fc + drawings.lcb <= table.length && drawings.lcb >= 8 && table.readUInt16LE(drawings.fc + 2) === DGG_CONTAINER) {
+    const dggEnd = Math.min(drawings.fc + drawings.lcb, drawings.fc + 8 + table.readUInt32LE(drawings.fc + 4));
+    for (const { start, size } of delayedPictures(table, drawings.fc, dggEnd)) mark(used, start, size);
   }
   return used;
-}
-
-/** The pictures of the OfficeArtContent's picture store that lie in the delay stream: its FBSEs' foDelay and size. */
-function delayedPictures(content: Buffer): { start: number; size: number }[] {
-  const found: { start: number; size: number }[] = [];
-  for (const dgg of records(content, 0, content.length, DGG_CONTAINER)) {
-    for (const store of records(content, dgg.body, dgg.end, BSTORE_CONTAINER)) {
-      for (const fbse of records(content, store.body, store.end, FBSE)) {
-        if (fbse.body + FBSE_FO_DELAY + 4 > fbse.end) continue;
-        const foDelay = content.readUInt32LE(fbse.body + FBSE_FO_DELAY);
-        if (foDelay !== NOT_DELAYED) found.push({ start: foDelay, size: content.readUInt32LE(fbse.body + FBSE_SIZE) });
-      }
-    }
-  }
-  return found;
-}
-
-/** The records of type `type` among the OfficeArt records laid end to end in `[from, to)`. */
-function records(b: Buffer, from: number, to: number, type: number): { body: number; end: number }[] {
-  const out: { body: number; end: number }[] = [];
-  for (let at = from; at + RECORD_HEADER <= to; ) {
-    const body = at + RECORD_HEADER;
-    const end = Math.min(to, body + b.readUInt32LE(at + 4));
-    if (b.readUInt16LE(at + 2) === type) out.push({ body, end });
-    at = end;
-  }
-  return out;
 }

@@ -5,7 +5,6 @@ import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../clean
 import { readFib } from "../../cleaners/legacy-office/word-fib.js";
 import { metadataFields } from "../../cleaners/legacy-office/word-fields.js";
 import { zeroFastSaveLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
-import { WordText } from "../../cleaners/legacy-office/word-text.js";
 import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-edits.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
@@ -172,10 +171,7 @@ function wordLeftoverFindings(doc: CFB.CFB$Container): Finding[] {
     const table = tableStreamOf(word, stream);
     const stale = staleTableStreamOf(word, stream);
     if (stale != null) left.push(stale);
-    const before = [Buffer.from(word), Buffer.from(table)];
-    const fib = readFib(word);
-    zeroFastSaveLeftovers(word, table, fib, new WordText(word, table, fib));
-    left.push(...changedRuns(before[0]!, word), ...changedRuns(before[1]!, table));
+    left.push(...zeroFastSaveLeftovers(word, table, readFib(word)));
   } catch {
     // A document that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
     return [];
@@ -192,24 +188,4 @@ function wordLeftoverFindings(doc: CFB.CFB$Container): Finding[] {
   const f: Finding = { kind: "hidden", severity: "high", title: "The document keeps what earlier saves wrote where no reader shows it (Word's fast saves): earlier wording, earlier users' names and folders.", tags: [] };
   if (texts.length > 0) f.value = shortValue(texts.join("; "));
   return [f];
-}
-
-/**
- * The runs of `before` whose bytes `after` zeroed. Zero bytes that were already zero do not cut
- * a run (UTF-16 text has them every other byte).
- */
-function changedRuns(before: Buffer, after: Buffer): Buffer[] {
-  const runs: Buffer[] = [];
-  const zeroed = (i: number): boolean => i < before.length && after[i] === 0;
-  for (let i = 0; i < before.length; ) {
-    if (before[i] === after[i]) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let last = i;
-    for (; zeroed(i); i++) if (before[i] !== 0) last = i;
-    runs.push(before.subarray(start, last + 1));
-  }
-  return runs;
 }
