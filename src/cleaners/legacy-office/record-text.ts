@@ -1,4 +1,5 @@
 import { scrubConnectionString } from "../connection-strings.js";
+import { eachTextRun, isTextUnit } from "./text-units.js";
 import { SX_STRING } from "./workbook-queries.js";
 
 /** [MS-XLS] 2.4.330 TxtQry (a text import), 2.4.273 SXAddl, 2.4.84 DConn (a data connection, Excel 2007's). */
@@ -44,21 +45,7 @@ export function scrubRecordText(body: Buffer): void {
 }
 
 function scrubRuns(b: Buffer, width: 1 | 2, from: number): void {
-  const end = b.length - ((b.length - from) % width);
-  let start = -1;
-  for (let at = from; at <= end; at += width) {
-    const text = at < end && isTextUnit(width === 1 ? b[at]! : b.readUInt16LE(at));
-    if (text && start < 0) start = at;
-    else if (!text && start >= 0) {
-      scrubRun(b.subarray(start, at), width === 1 ? "latin1" : "utf16le");
-      start = -1;
-    }
-  }
-}
-
-/** A printable character: no control character, no surrogate half, no non-character. */
-function isTextUnit(u: number): boolean {
-  return u >= 0x20 && (u < 0x7f || u >= 0xa0) && (u < 0xd800 || u >= 0xe000) && u < 0xfffe;
+  eachTextRun(b, width, from, isTextUnit, (start, end) => scrubRun(b.subarray(start, end), width === 1 ? "latin1" : "utf16le"));
 }
 
 function scrubRun(chars: Buffer, encoding: "latin1" | "utf16le"): void {

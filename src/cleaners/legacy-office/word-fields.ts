@@ -15,9 +15,9 @@ const NAMING_FIELDS = /^\s*(HYPERLINK|INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DD
  * Fields whose shown result is the document's metadata: a person's name, or with `\p` the
  * folder the file or its template was saved in (Word's field reference).
  */
-export const METADATA_FIELDS = /^\s*(AUTHOR|LASTSAVEDBY|USERNAME|USERINITIALS|USERADDRESS|DOCPROPERTY|INFO|(?:FILENAME|TEMPLATE)(?=[^]*\\p))(\s|$)/i;
+const METADATA_FIELDS = /^\s*(AUTHOR|LASTSAVEDBY|USERNAME|USERINITIALS|USERADDRESS|DOCPROPERTY|INFO|(?:FILENAME|TEMPLATE)(?=[^]*\\p))(\s|$)/i;
 /** What is kept of a field's instruction and result, each. */
-export const MAX_KEPT = 256;
+const MAX_KEPT = 256;
 /** Characters of a field's result that are no text: field marks, pictures, objects. */
 const NOT_SHOWN = new Set([0x01, 0x08, FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END]);
 
@@ -74,27 +74,54 @@ export interface MetadataField {
 }
 
 /**
+ * Fields as a reading meets their parts: a begin, the instruction's text, a separator, the shown
+ * result's text, an end; nested fields each on its own. Those that show metadata
+ * (METADATA_FIELDS) with a result go into `found`. A finding shows little of each field: a
+ * hostile document's field could hold all its text, so at most MAX_KEPT characters of each part
+ * are kept.
+ */
+export class MetadataFieldReader {
+  readonly found: MetadataField[] = [];
+  private readonly open: { instruction: string; shown: string; inResult: boolean }[] = [];
+
+  /** A field opens; `instruction` given, its instruction is known already and its result comes next (a DOCX's simple field). */
+  begin(instruction?: string): void {
+    this.open.push({ instruction: instruction ?? "", shown: "", inResult: instruction != null });
+  }
+
+  separate(): void {
+    const field = this.open[this.open.length - 1];
+    if (field != null) field.inResult = true;
+  }
+
+  /** Text of the innermost open field, in the part it is at; `part` given, only if it is at that part. */
+  add(text: string, part?: "instruction" | "result"): void {
+    const field = this.open[this.open.length - 1];
+    if (field == null || (part != null && (part === "result") !== field.inResult)) return;
+    if (field.inResult) field.shown += field.shown.length < MAX_KEPT ? text : "";
+    else field.instruction += field.instruction.length < MAX_KEPT ? text : "";
+  }
+
+  end(): void {
+    const field = this.open.pop();
+    const name = field == null ? undefined : METADATA_FIELDS.exec(field.instruction)?.[1];
+    if (name != null && field!.shown.trim() !== "") this.found.push({ field: name.toUpperCase(), shown: field!.shown.trim() });
+  }
+}
+
+/**
  * The fields of a Word 97-2003 document's text that show its metadata (an author's or user's
  * name, a file's folder: METADATA_FIELDS) with the result each shows, as stored: text of the
  * document, which a clean copy keeps.
  */
 export function metadataFields(wordDocument: Buffer, table: Buffer): MetadataField[] {
   const text = new WordText(wordDocument, table, readFib(wordDocument));
-  const found: MetadataField[] = [];
-  const open: { instruction: string; shown: string; inResult: boolean }[] = [];
+  const fields = new MetadataFieldReader();
   text.walk(0, text.length, (_cp, code) => {
-    const field = open[open.length - 1];
-    if (code === FIELD_BEGIN) open.push({ instruction: "", shown: "", inResult: false });
-    else if (code === FIELD_SEPARATOR && field != null) field.inResult = true;
-    else if (code === FIELD_END && field != null) {
-      open.pop();
-      const name = METADATA_FIELDS.exec(field.instruction)?.[1];
-      if (name != null && field.shown.trim() !== "") found.push({ field: name.toUpperCase(), shown: field.shown.trim() });
-    } else if (field != null && !NOT_SHOWN.has(code)) {
-      // A finding shows little of each: a hostile document's field could hold all its text.
-      if (field.inResult) field.shown += field.shown.length < MAX_KEPT ? String.fromCharCode(code) : "";
-      else field.instruction += field.instruction.length < MAX_KEPT ? String.fromCharCode(code) : "";
-    }
+    if (code === FIELD_BEGIN) fields.begin();
+    else if (code === FIELD_SEPARATOR) fields.separate();
+    else if (code === FIELD_END) fields.end();
+    else if (!NOT_SHOWN.has(code)) fields.add(String.fromCharCode(code));
   });
-  return found;
+  return fields.found;
 }

@@ -1,4 +1,4 @@
-import { MAX_KEPT, METADATA_FIELDS, type MetadataField } from "../../cleaners/legacy-office/word-fields.js";
+import { type MetadataField, MetadataFieldReader } from "../../cleaners/legacy-office/word-fields.js";
 import { type Finding, shortValue } from "./types.js";
 
 /** A finding for the fields of a Word document's text that show its metadata, or none. */
@@ -26,26 +26,17 @@ function decode(s: string): string {
  * `w:instrText`, separate, the result's `w:t`, end), nested ones each on its own.
  */
 export function ooxmlMetadataFields(xml: string): MetadataField[] {
-  const found: MetadataField[] = [];
-  const open: { instruction: string; shown: string; inResult: boolean }[] = [];
-  const close = (f: { instruction: string; shown: string }): void => {
-    const name = METADATA_FIELDS.exec(f.instruction)?.[1];
-    if (name != null && f.shown.trim() !== "") found.push({ field: name.toUpperCase(), shown: f.shown.trim() });
-  };
+  const fields = new MetadataFieldReader();
   const token = /<w:fldSimple\b[^>]*?\bw:instr="([^"]*)"[^>]*?(\/?)>|<\/w:fldSimple>|<w:fldChar\b[^>]*?\bw:fldCharType="(begin|separate|end)"|<w:instrText\b[^>]*>([^<]*)<\/w:instrText>|<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g;
   for (const m of xml.matchAll(token)) {
-    const field = open[open.length - 1];
     if (m[1] != null) {
-      const simple = { instruction: decode(m[1]), shown: "", inResult: true };
-      if (m[2] === "/") close(simple);
-      else open.push(simple);
-    } else if (m[0] === "</w:fldSimple>" || m[3] === "end") {
-      const done = open.pop();
-      if (done != null) close(done);
-    } else if (m[3] === "begin") open.push({ instruction: "", shown: "", inResult: false });
-    else if (m[3] === "separate" && field != null) field.inResult = true;
-    else if (m[4] != null && field != null && !field.inResult && field.instruction.length < MAX_KEPT) field.instruction += decode(m[4]);
-    else if (m[5] != null && field?.inResult === true && field.shown.length < MAX_KEPT) field.shown += decode(m[5]);
+      fields.begin(decode(m[1]));
+      if (m[2] === "/") fields.end();
+    } else if (m[0] === "</w:fldSimple>" || m[3] === "end") fields.end();
+    else if (m[3] === "begin") fields.begin();
+    else if (m[3] === "separate") fields.separate();
+    else if (m[4] != null) fields.add(decode(m[4]), "instruction");
+    else if (m[5] != null) fields.add(decode(m[5]), "result");
   }
-  return found;
+  return fields.found;
 }
