@@ -41,6 +41,9 @@ if [ "$mode" = test ]; then
   need[/usr/bin/gs]=ghostscript
   need[cjxl]=libjxl-tools
   need[djxl]=libjxl-tools
+  # The JPEG XR tests encode their pictures with the reference encoder and compare decoded pixels.
+  need[JxrEncApp]=libjxr-tools
+  need[JxrDecApp]=libjxr-tools
   need[zip]=zip
   need[unzip]=unzip
   # The web page's end-to-end test drives Debian's Chromium (playwright-core brings no browser).

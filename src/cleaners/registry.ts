@@ -30,6 +30,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["BMP"], load: async () => (await import("./image/bmp.js")).bmpCleaner },
   { fileTypes: ["ICO", "CUR"], load: async () => (await import("./image/ico.js")).icoCleaner },
   { fileTypes: ["PBM", "PGM", "PPM"], load: async () => (await import("./image/netpbm.js")).netpbmCleaner },
+  { fileTypes: ["JXR", "HDP", "WDP"], load: async () => (await import("./image/jxr.js")).jxrCleaner },
   { fileTypes: ["PCX"], load: async () => (await import("./image/pcx.js")).pcxCleaner },
   { fileTypes: ["TGA"], load: async () => (await import("./image/tga.js")).tgaCleaner },
   { fileTypes: ["DDS"], load: async () => (await import("./image/dds.js")).ddsCleaner },

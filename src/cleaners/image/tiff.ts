@@ -5,6 +5,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import type { Assembly } from "./psd-assembly.js";
 import { cleanDocumentData, IMAGE_SOURCE_DATA } from "./psd-document-data.js";
 import { isPsdStructural } from "./psd-tags.js";
+import { overlaps, type Range } from "./byte-ranges.js";
 import { checkSameImages } from "./tiff-images.js";
 import { foreignJpegSegment } from "./tiff-jpeg.js";
 import { TYPE_SIZE } from "./tiff-types.js";
@@ -107,9 +108,6 @@ interface Entry {
   /** Where the value lies in the file when it does not fit in the entry. */
   offset: number | null;
 }
-
-/** A byte range [start, end) of the source file. */
-type Range = readonly [number, number];
 
 /** Fields whose value points at another IFD: SubIFDs, EXIF, GPS, Interoperability. */
 const IFD_POINTERS: ReadonlySet<number> = new Set([330, 34665, 34853, 40965]);
@@ -244,24 +242,6 @@ async function startingWithMarker(src: FileBytes, ranges: readonly Range[]): Pro
 }
 
 /** Whether some [a, b) of `kept` and [c, d) of `dropped` have a < d and c < b; sorted, not pairwise. */
-function overlaps(kept: readonly Range[], dropped: readonly Range[]): boolean {
-  const byStart = [...dropped].sort((x, y) => x[0] - y[0]);
-  // maxEnd[k]: the furthest end among the first k + 1 dropped ranges by start.
-  const maxEnd: number[] = [];
-  for (const [k, r] of byStart.entries()) maxEnd.push(Math.max(r[1], maxEnd[k - 1] ?? -Infinity));
-  return kept.some(([a, b]) => {
-    // The dropped ranges with c < b are a prefix of byStart.
-    let lo = 0;
-    let hi = byStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (byStart[mid]![0] < b) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 && maxEnd[lo - 1]! > a;
-  });
-}
-
 /** Pushes one by one: a spread of a million ranges would overflow the call stack. */
 function append(target: Range[], ...lists: readonly Range[][]): void {
   for (const list of lists) for (const r of list) target.push(r);
