@@ -117,14 +117,9 @@ function isPackageStructure(t: FoundTag): boolean {
   }
 }
 
-/**
- * Parses an XML file of the book. EPUB 2 files often declare a public DTD (NCX, XHTML 1.1); a
- * declaration without an internal subset defines no entities, so it is dropped before parsing
- * rather than refused.
- */
+/** Parses an XML file of the book (EPUB 2's public DTDs are dropped there: office/doctype.ts). */
 async function readXml(entry: FileEntry): Promise<Document> {
-  const text = (await fsp.readFile(entry.file)).toString("utf8").replace(/<!DOCTYPE[^[>]*>/, "");
-  return parseXml(Buffer.from(text, "utf8"), entry.name);
+  return parseXml(await fsp.readFile(entry.file), entry.name);
 }
 
 function packagePath(container: Document): string {

@@ -3,6 +3,7 @@ import { SaxesParser, type SaxesTagNS } from "saxes";
 import { throwIfTaskStopped } from "../../isolation/worker-channel.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
+import { refuseInternalSubset } from "./doctype.js";
 import { openZip, openZipEntry, zipEntries } from "../zip-file.js";
 import { W } from "./ooxml-ns.js";
 import { OFFICE_LIMITS } from "./zip-read.js";
@@ -237,8 +238,8 @@ async function partText(stream: NodeJS.ReadableStream, part: string, rules: Text
   const stack: Open[] = [];
   const parser = new SaxesParser({ xmlns: true, position: false });
   if (rules.lenient) parser.on("error", () => undefined);
-  parser.on("doctype", () => {
-    if (!rules.lenient) throw new BadFileError("The document holds an XML part with a DTD.", new Error(part));
+  parser.on("doctype", (doctype) => {
+    if (!rules.lenient) refuseInternalSubset(doctype, part);
   });
   parser.on("opentag", (tag: SaxesTagNS) => {
     const el: Open = { uri: tag.uri, local: tag.local, hidden: false };

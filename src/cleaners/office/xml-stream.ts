@@ -4,6 +4,7 @@ import { SaxesParser, type SaxesTagNS } from "saxes";
 import { throwIfTaskStopped } from "../../isolation/worker-channel.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
+import { refuseInternalSubset } from "./doctype.js";
 
 /**
  * How much XML one part may hold. The parts are read as a stream, so memory does not grow with
@@ -85,7 +86,7 @@ interface Frame {
 /**
  * The file that holds the clean part: `output`, where `input` is rewritten (see rewriteXml), or
  * `input` itself when the rules changed nothing in it (no element, attribute or text changed, no
- * comment): its bytes as they were, which the final-text proof then compares as bytes instead of
+ * comment, no DOCTYPE): its bytes as they were, which the final-text proof then compares as bytes instead of
  * parsing both copies again (final-text.ts). The rewrite writes text as it escapes it, so a part
  * left as it was still differed there (LibreOffice's `&quot;` in a sheet's header became `"`):
  * the proof of 100,000 rows of 8 cells parsed 2 x 46 MB. Null when the rules dropped the root: the
@@ -98,9 +99,9 @@ export async function rewritePart(input: string, output: string, part: string, r
 
 /**
  * Rewrites an XML part as a stream: every element passes through `rules`, comments go (neither
- * OOXML nor OpenDocument gives them a meaning, and tools leave their names in them), a DTD is
- * refused (OOXML forbids them, OpenDocument needs none, and entities are how XML bombs are built),
- * and the result is UTF-8. Resolves to "dropped" when the rules dropped the root (the part goes),
+ * OOXML nor OpenDocument gives them a meaning, and tools leave their names in them), a DTD of
+ * the part's own is refused and a DOCTYPE naming an external one dropped (doctype.ts), and the
+ * result is UTF-8. Resolves to "dropped" when the rules dropped the root (the part goes),
  * "same" when they changed nothing in it.
  */
 async function rewriteXml(input: string, output: string, part: string, rules: XmlRules, limits: XmlLimits): Promise<"dropped" | "changed" | "same"> {
@@ -153,8 +154,9 @@ async function rewriteXml(input: string, output: string, part: string, rules: Xm
   parser.on("xmldecl", (d) => {
     sink.push(`<?xml version="${d.version ?? "1.0"}" encoding="UTF-8"${d.standalone != null ? ` standalone="${d.standalone}"` : ""}?>\n`);
   });
-  parser.on("doctype", () => {
-    throw new BadFileError("The document holds an XML part with a DTD.", new Error(part));
+  parser.on("doctype", (doctype) => {
+    refuseInternalSubset(doctype, part);
+    changed = true;
   });
   parser.on("processinginstruction", (pi) => {
     if (skipping > 0) return;

@@ -1,6 +1,7 @@
 import { DOMParser, XMLSerializer, type Document, type Element, type Node, type ProcessingInstruction } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { checkXmlShape, type XmlShapeLimits } from "../xml-limits.js";
+import { withoutExternalDoctype } from "./doctype.js";
 
 /**
  * Parts read whole into memory (relationships, content types, manifests, comments counted before
@@ -16,11 +17,13 @@ const PROCESSING_INSTRUCTION_NODE = 7;
 
 /**
  * Parses one XML part of a document, within the limits above. Anything short of well-formed is the
- * file's fault, and so is a DTD: OOXML forbids them (ECMA-376 Part 2, 8.1.4) and OpenDocument
- * needs none, while a DTD's entities are how XML bombs are built.
+ * file's fault, and so is a DTD of its own: OOXML forbids them (ECMA-376 Part 2, 8.1.4) and
+ * OpenDocument needs none, while a DTD's entities are how XML bombs are built. A DOCTYPE that only
+ * names an external DTD is dropped (doctype.ts).
  */
 export function parseXml(bytes: Buffer, part: string): Document {
-  const { text, wasUtf16 } = decode(bytes, part);
+  const { text: read, wasUtf16 } = decode(bytes, part);
+  const text = withoutExternalDoctype(read);
   checkXmlShape(text, DOM_LIMITS, part);
   let doc: Document;
   try {
