@@ -1,0 +1,84 @@
+import fsp from "node:fs/promises";
+import { BadFileError, UnsupportedTypeError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
+import type { CleanContext, Cleaner } from "../types.js";
+import { textFormOf } from "./text-forms.js";
+
+/**
+ * Bytes of single-byte or UTF-8 text: those ExifTool's TXT allows in the 64 KB it looks at (bell to
+ * carriage return, escape, printable ASCII, every byte from 0x80), and the end-of-file mark DOS
+ * editors leave (0x1A).
+ */
+const TEXT_BYTE = new Uint8Array(256).map((_, b) => Number((b >= 0x07 && b <= 0x0d) || b === 0x1a || b === 0x1b || (b >= 0x20 && b !== 0x7f)));
+/** The same, for the code points of UTF-16 and UTF-32 text below 0x80. */
+const isTextUnit = (u: number): boolean => u >= 0x80 || TEXT_BYTE[u] === 1;
+
+/** Enough of a file's start to hold a mail's header block. */
+const FORM_HEAD_BYTES = 16 * 1024;
+
+type Encoding = "bytes" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
+
+/**
+ * Plain text (ExifTool's TXT: text in no format of its own, a CSV or a log included). It has no
+ * place for metadata, only its content, so the copy is the file byte for byte (mat2 treats it so)
+ * once every byte of it is shown to be text: ExifTool names a file TXT by its first 64 KB, and
+ * after them a file may carry anything (an archive, a picture with its EXIF). Text in a format whose
+ * fields are metadata (an e-mail, a calendar: text-forms.ts) is refused as that format. A text
+ * file attached to a PDF, packaged in an Office document or kept in an archive is cleaned so too.
+ */
+export const plainTextCleaner: Cleaner = {
+  name: "text",
+  fileTypes: ["TXT"],
+  async clean(ctx: CleanContext): Promise<void> {
+    const src = await FileBytes.open(ctx.input);
+    try {
+      const form = textFormOf(await src.read(0, FORM_HEAD_BYTES));
+      if (form != null) throw new UnsupportedTypeError(form);
+      await refuseNonText(src);
+    } finally {
+      await src.close();
+    }
+    await fsp.copyFile(ctx.input, ctx.output, fsp.constants.COPYFILE_EXCL);
+  },
+  isStructural: () => false,
+};
+
+async function refuseNonText(src: FileBytes): Promise<void> {
+  const head = await src.read(0, 4);
+  const encoding = encodingOf(head);
+  const unit = encoding === "bytes" ? 1 : encoding === "utf32le" || encoding === "utf32be" ? 4 : 2;
+  const wide = unit === 4;
+  if (src.size % unit !== 0) throw notText();
+  let highSurrogate = false;
+  // A window's length is a multiple of 4 but where the file ends, so no unit is split between windows.
+  for (let at = 0; at < src.size; ) {
+    const window = await src.read(at, Math.min(1 << 20, src.size - at));
+    if (window.length === 0) throw notText();
+    for (let i = 0; i < window.length; i += unit) {
+      if (encoding === "bytes") {
+        if (TEXT_BYTE[window[i]!] !== 1) throw notText();
+        continue;
+      }
+      const u = encoding === "utf16le" ? window.readUInt16LE(i) : encoding === "utf16be" ? window.readUInt16BE(i) : encoding === "utf32le" ? window.readUInt32LE(i) : window.readUInt32BE(i);
+      const high = !wide && u >= 0xd800 && u <= 0xdbff;
+      const low = !wide && u >= 0xdc00 && u <= 0xdfff;
+      if (low !== highSurrogate || (!high && !low && !isTextUnit(u)) || u > 0x10ffff) throw notText();
+      highSurrogate = high;
+    }
+    at += window.length;
+  }
+  if (highSurrogate) throw notText();
+}
+
+/** The encoding its byte-order mark names (ExifTool's: UTF-16 and UTF-32 either way), else bytes. */
+function encodingOf(head: Buffer): Encoding {
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfeff) return "utf32le";
+  if (head[0] === 0xff && head[1] === 0xfe) return "utf16le";
+  if (head[0] === 0xfe && head[1] === 0xff) return "utf16be";
+  if (head.length >= 4 && head.readUInt32BE(0) === 0xfeff) return "utf32be";
+  return "bytes";
+}
+
+function notText(): BadFileError {
+  return new BadFileError("The file starts as text but holds data that is not text.");
+}

@@ -1,0 +1,35 @@
+/**
+ * Formats made of text whose fields are metadata: ExifTool names them TXT like any text, but
+ * handing one back byte for byte would keep what it gives away. An e-mail's or a news post's
+ * header block (Received lines with addresses, Message-ID, X-Mailer, User-Agent), an mbox of
+ * them, and an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP) are named (a robots.txt, whose
+ * lines look like headers too, names none of a mail's), so that the file is
+ * refused as an unsupported type rather than called clean.
+ */
+const MAIL_HEADERS: ReadonlySet<string> = new Set([
+  "received", "return-path", "message-id", "from", "to", "cc", "subject", "date", "mime-version",
+  "newsgroups", "path", "references", "in-reply-to", "x-mailer", "delivered-to", "reply-to",
+]);
+const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):/;
+/** Of a header block, the lines looked at: a mail's first headers are the telling ones. */
+const MAX_HEADER_LINES = 64;
+
+/** What a text file is when it is one of those formats, from its first bytes (null: plain text). */
+export function textFormOf(head: Buffer): string | null {
+  const text = head.toString("latin1").replace(/^\xef\xbb\xbf/, "");
+  if (/^\s*BEGIN:VCALENDAR/i.test(text)) return "iCalendar";
+  if (/^\s*BEGIN:VCARD/i.test(text)) return "vCard";
+  if (/^From \S/.test(text)) return "e-mail message";
+  const lines = text.split(/\r?\n/, MAX_HEADER_LINES);
+  let headers = 0;
+  let known = false;
+  for (const line of lines) {
+    if (line === "") break;
+    if (/^[ \t]/.test(line) && headers > 0) continue;
+    const name = HEADER_LINE.exec(line)?.[1];
+    if (name == null) return null;
+    headers++;
+    known ||= MAIL_HEADERS.has(name.toLowerCase());
+  }
+  return headers >= 2 && known ? "e-mail message" : null;
+}

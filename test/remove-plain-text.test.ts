@@ -1,0 +1,142 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import CFB from "cfb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { embedObjects } from "./helpers/make-ole-objects.js";
+import { makeJpeg } from "./helpers/make-images.js";
+import { attachedFiles, makePdfWithAttachments } from "./helpers/make-pdf.js";
+import { handZip } from "./helpers/make-archives.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { readZip } from "./helpers/read-archives.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Textmark${crypto.randomBytes(6).toString("hex")}`;
+/** What the embedded text files say: content, which stays. */
+const WORDS = "Meeting at noon.\r\nBring the figures: 12,5 €.\r\n";
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-text-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function saved(name: string, bytes: Buffer): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, bytes);
+  return file;
+}
+
+function utf32be(text: string): Buffer {
+  const points = [...text].map((c) => c.codePointAt(0)!);
+  const out = Buffer.alloc(points.length * 4);
+  points.forEach((p, i) => out.writeUInt32BE(p, i * 4));
+  return out;
+}
+
+const ENCODINGS: ReadonlyArray<[string, Buffer]> = [
+  ["UTF-8 with a byte-order mark and Windows line ends", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(WORDS, "utf8")])],
+  ["UTF-16LE", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${WORDS}𝄞 and a tab\t\n`, "utf16le")])],
+  // ExifTool reads 64 KB of a text file and calls it none if they hold the end-of-file byte.
+  ["Latin-1 ending in a DOS end-of-file byte", Buffer.concat([Buffer.from("Café, crème brûlée.\n".repeat(4000), "latin1"), Buffer.from([0x1a])])],
+  ["UTF-32BE", Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), utf32be(WORDS)])],
+  ["a CSV", Buffer.from("name,amount\nJane,12\nJohn,14\n".repeat(100), "utf8")],
+];
+
+describe("POST /api/v1/remove on plain text", () => {
+  it.each(ENCODINGS)("hands back %s byte for byte: it has no place for metadata", async (_what, bytes) => {
+    const file = await saved("notes.txt", bytes);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body, cleaned } = await removeViaApi(server, file, "notes.txt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(cleaned!.equals(bytes)).toBe(true);
+  });
+
+  it("refuses a file that is text where ExifTool looks (its first 64 KB) and a photo with its EXIF after", async () => {
+    const photo = await fs.readFile(await makeJpeg(dir, MARKER));
+    const file = await saved("notes.txt", Buffer.concat([Buffer.from("plain words\n".repeat(6000)), photo]));
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body } = await removeViaApi(server, file, "notes.txt");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The file starts as text but holds data that is not text.");
+  });
+
+  it.each([
+    ["an e-mail", `Received: from mail.example.com (203.0.113.7)\r\nFrom: ${MARKER} <jane@example.com>\r\nMessage-ID: <${MARKER}@example.com>\r\nSubject: Figures\r\n\r\n${WORDS}`, "e-mail message"],
+    ["an mbox", `From jane@example.com Mon Jun 01 10:00:00 2009\nX-Mailer: ${MARKER}\n\n${WORDS}`, "e-mail message"],
+    ["a news post", `Path: news.example.com!${MARKER}\nNewsgroups: comp.misc\nFrom: jane\n\n${WORDS}`, "e-mail message"],
+    // Without its byte-order mark ExifTool names it ICS itself.
+    ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],
+  ])("refuses %s, text whose fields are metadata, naming what it is", async (_what, text, type) => {
+    const file = await saved("notes.txt", Buffer.from(text, "utf8"));
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body } = await removeViaApi(server, file, "notes.txt");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe(`Metadata removal is not supported for this file type (${type})`);
+  });
+
+  it("hands back a robots.txt, whose lines look like a mail's headers but name none of them", async () => {
+    const bytes = Buffer.from("User-Agent: goodbot\nDisallow:\n\nUser-Agent: badbot\nDisallow: /\n");
+    const file = await saved("robots.txt", bytes);
+    const { status, body, cleaned } = await removeViaApi(server, file, "robots.txt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(cleaned!.equals(bytes)).toBe(true);
+  });
+
+  it("refuses UTF-16 text holding a lone surrogate or a NUL further on", async () => {
+    const text = Buffer.from("plain words\n".repeat(100), "utf16le");
+    for (const bad of [Buffer.from([0x00, 0xd8, 0x41, 0x00]), Buffer.from([0x00, 0x00])]) {
+      const file = await saved("notes.txt", Buffer.concat([Buffer.from([0xff, 0xfe]), text, bad, Buffer.from("end\n", "utf16le")]));
+      const { status, body } = await removeViaApi(server, file, "notes.txt");
+      expect(status).toBe(422);
+      expect(body["error"]).toBe("The file starts as text but holds data that is not text.");
+    }
+  });
+});
+
+describe("POST /api/v1/remove on files holding a text file (what made them 422s: Tika's testWPSAttachment, testPDF_childAttachments)", () => {
+  it("a Word 97-2003 document with a text file packaged by Object Packager: the text stays, the folder it was packaged from goes", async () => {
+    const doc = await makeMarkedLegacyOffice(dir, "doc", `${MARKER}doc`);
+    await embedObjects(doc, [{ kind: "packaged", name: "notes.txt", sourcePath: `C:\\Users\\${MARKER}\\notes.txt`, data: Buffer.from(WORDS, "latin1") }]);
+    const { status, body, cleaned } = await removeViaApi(server, doc, "report.doc");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    const native = CFB.read(cleaned!, { type: "buffer" }).FileIndex.find((e) => e.name === "\x01Ole10Native");
+    expect(Buffer.from(native!.content as Uint8Array).includes(Buffer.from(WORDS, "latin1"))).toBe(true);
+  }, 60_000);
+
+  it("a PDF with a text file attached: the text stays, its specification's path and dates go", async () => {
+    const text = Buffer.from(WORDS, "utf8");
+    const { file } = await makePdfWithAttachments(dir, MARKER, { inner: text, nested: false });
+    const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    const attached = [...(await attachedFiles(await saved("cleaned.pdf", cleaned!))).values()];
+    expect(attached).toHaveLength(1);
+    expect(attached[0]!.equals(text)).toBe(true);
+  }, 60_000);
+
+  it("a ZIP with a text member beside a photo: cleaned without unknownMembers, the text as it was", async () => {
+    const photo = await fs.readFile(await makeJpeg(dir, MARKER));
+    const text = Buffer.from(WORDS, "utf8");
+    const archive = await saved("bundle.zip", handZip([{ name: "photo.jpg", data: photo }, { name: "notes/todo.txt", data: text, deflate: true }]));
+    const { status, body, cleaned } = await removeViaApi(server, archive, "bundle.zip");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    const members = (await readZip(cleaned!)).members;
+    expect(members.map((m) => m.name)).toEqual(["photo.jpg", "notes/todo.txt"]);
+    expect(members[1]!.data.equals(text)).toBe(true);
+  });
+});
