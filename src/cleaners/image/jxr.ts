@@ -29,8 +29,8 @@ const MAX_POINTER_DEPTH = 2;
 const MAX_POINTED_DIRECTORIES = 64;
 
 /**
- * JPEG XR (HD Photo: `.jxr`, `.wdp`, `.hdp`; what Office stores for a picture given an artistic
- * effect or a removed background), rewritten by our own code: its directory is a TIFF IFD in which
+ * JPEG XR (HD Photo: `.jxr`, `.wdp`, `.hdp`; where Office keeps a picture's original once an
+ * effect is applied to it, `media/hdphoto1.wdp`), rewritten by our own code: its directory is a TIFF IFD in which
  * the codec's fields and the metadata (Make, Software, Artist, EXIF, GPS, XMP, IPTC...) sit side
  * by side, and ExifTool's `-all=` keeps IFD0's. Each IFD is rebuilt with the fields that decode
  * and show the pixels, and the codestreams (the picture, its alpha plane) are copied byte for byte

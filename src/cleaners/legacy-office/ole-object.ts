@@ -82,12 +82,13 @@ function isPackage(content: CFB.CFB$Blob | undefined): boolean {
 
 /**
  * A `CONTENTS` stream that is a file of its own, which its cleaner cleans: a PDF (Acrobat's
- * objects) or an RTF document (WordPad's).
+ * objects), an RTF document (WordPad's) or a Photoshop document (Photoshop's "Adobe Photoshop
+ * Image" objects: the picture with its layers, thumbnail, XMP and EXIF).
  */
 export function isContentsFile(content: CFB.CFB$Blob | undefined): boolean {
   if (content == null || content.length < 5) return false;
   const head = Buffer.from(content.slice(0, 5)).toString("latin1");
-  return head === "%PDF-" || head === "{\\rtf";
+  return head === "%PDF-" || head === "{\\rtf" || head.startsWith("8BPS");
 }
 
 /** The user type of `storage`'s `\x01CompObj` stream ([MS-OLEDS] 2.3.8: a 28-byte header, then a length-prefixed ANSI string). */
