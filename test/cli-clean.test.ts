@@ -36,7 +36,7 @@ const SUPPORTED: Record<string, Check> = {
   "audio/ünï song.mp3": "audio",
   "bundle.zip": "zip",
 };
-const UNSUPPORTED: Record<string, string> = { "notes.html": "HTML", "docs/raw data.bin": "unknown" };
+const UNSUPPORTED: Record<string, string> = { "notes.xml": "XML", "docs/raw data.bin": "unknown" };
 
 let dir: string;
 let source: string;
@@ -59,7 +59,7 @@ beforeAll(async () => {
   await put("docs/letter one.docx", (await makeOffice("docx", MARKER, await makeMarkedJpeg(await scratch("docx"), MARKER))).bytes);
   await put("audio/ünï song.mp3", await makeMarkedMedia(await scratch("mp3"), "mp3", MARKER));
   await put("bundle.zip", handZip([{ name: "inside/photo.jpg", data: await fsp.readFile(jpeg), comment: MARKER }], MARKER));
-  await put("notes.html", Buffer.from(`<html><body>Notes by ${MARKER}</body></html>\n`));
+  await put("notes.xml", Buffer.from(`<?xml version='1.0'?><notes>Notes by ${MARKER}</notes>\n`));
   await put("docs/raw data.bin", rawData());
   await fsp.mkdir(path.join(source, "photos/empty folder"));
   originals = await hashes(source);
@@ -208,12 +208,12 @@ describe("exifapi clean", () => {
   });
 
   test("--strict exits 1 when a file was skipped; a path that does not exist always does", async () => {
-    const skipped = path.join("beside", "notes.html");
+    const skipped = path.join("beside", "notes.xml");
     const lenient = await cli(["clean", "--out", "strict-out", skipped]);
     expect(lenient.code, lenient.stderr).toBe(0);
     const r = await cli(["clean", "--strict", "--out", "strict-out", skipped]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("unsupported type: HTML");
+    expect(r.stdout).toContain("unsupported type: XML");
     const missing = await cli(["clean", "--out", "strict-out", "no such folder"]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain("failed   no such folder: No such file or folder.");
@@ -235,11 +235,11 @@ describe("exifapi clean", () => {
   test("--in-place replaces only the files whose clean copy was verified", async () => {
     const tree = await copyTree("in-place");
     // An archive holding a member no cleaner handles is refused: it must stay as it was.
-    const refused = handZip([{ name: "a.html", data: Buffer.from(`<html><body>${MARKER}</body></html>`) }]);
+    const refused = handZip([{ name: "a.xml", data: Buffer.from(`<?xml version='1.0'?><notes>${MARKER}</notes>`) }]);
     await fsp.writeFile(path.join(tree, "refused.zip"), refused);
     const r = await cli(["clean", "--in-place", "in-place"]);
     expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/failed +in-place\/refused\.zip: The archive holds members that cannot be cleaned: a\.html \(HTML\)/);
+    expect(r.stdout).toMatch(/failed +in-place\/refused\.zip: The archive holds members that cannot be cleaned: a\.xml \(XML\)/);
     for (const [rel, check] of Object.entries(SUPPORTED)) {
       await expectClean(path.join(tree, rel));
       await expectSameContent(check, path.join(source, rel), path.join(tree, rel));

@@ -50,8 +50,8 @@ describe("exifapi clean on a PDF that needs a password to open", () => {
     await run("qpdf", ["--encrypt", "user-secret", "owner-secret", "256", "--", plain, locked]);
     expect((await fs.readFile(locked)).includes("/R 6")).toBe(true);
     // The tool's start and a file it only looks at, timed in the same minutes.
-    const skipped = path.join(dir, "notes.html");
-    await fs.writeFile(skipped, "<html><body>a page no cleaner takes</body></html>\n");
+    const skipped = path.join(dir, "notes.xml");
+    await fs.writeFile(skipped, "<?xml version='1.0'?><notes>notes no cleaner takes</notes>\n");
     const baseline = await cleanTimed(skipped);
     expect(baseline.line["outcome"]).toBe("skipped");
 

@@ -114,11 +114,11 @@ describe("ZIP", () => {
   });
 
   describe("members no cleaner handles", () => {
-    const notes = Buffer.from(`<html><body>Meeting notes, written by ${MARKER}</body></html>\n`);
-    const archive = () => handZip([{ name: "photo.jpg", data: jpeg }, { name: "notes/todo.html", data: notes }]);
+    const notes = Buffer.from(`<?xml version='1.0'?><notes>Meeting notes, written by ${MARKER}</notes>\n`);
+    const archive = () => handZip([{ name: "photo.jpg", data: jpeg }, { name: "notes/todo.xml", data: notes }]);
 
     test("refuse (the default): 422 naming each of them", async () => {
-      await expectRefused(archive(), "a.zip", /notes\/todo\.html \(HTML\)/);
+      await expectRefused(archive(), "a.zip", /notes\/todo\.xml \(XML\)/);
       await expectRefused(archive(), "a.zip", /cannot be cleaned/, { unknownMembers: "refuse" });
     });
 
@@ -134,10 +134,10 @@ describe("ZIP", () => {
       const { status, body, cleaned } = await remove(archive(), "a.zip", { unknownMembers: "keep" });
       expect(status, JSON.stringify(body)).toBe(200);
       const out = await readZip(cleaned!);
-      expect(out.members.map((m) => m.name)).toEqual(["photo.jpg", "notes/todo.html"]);
+      expect(out.members.map((m) => m.name)).toEqual(["photo.jpg", "notes/todo.xml"]);
       expect(out.members[1]!.data.equals(notes)).toBe(true);
       expect(await findMarker(out.members[0]!.data, MARKER)).toEqual([]);
-      expect(Object.keys((body["remaining"] as Record<string, Record<string, unknown>>)["members"] ?? {})).toEqual(["notes/todo.html"]);
+      expect(Object.keys((body["remaining"] as Record<string, Record<string, unknown>>)["members"] ?? {})).toEqual(["notes/todo.xml"]);
     });
 
     test("a mode that does not exist is a 400", async () => {
@@ -255,13 +255,13 @@ describe("tar and tar.gz", () => {
   });
 
   test("a gzip of a file no cleaner handles follows unknownMembers; a gzip bomb is too complex", async () => {
-    const text = Buffer.from(`<html><body>notes by ${MARKER}</body></html>\n`);
-    await expectRefused(gzipWithName(text, "notes.html"), "notes.html.gz", /^The archive holds members that cannot be cleaned: the compressed file \(HTML\)\.$/);
-    const kept = await remove(gzipWithName(text, "notes.html"), "notes.html.gz", { unknownMembers: "keep" });
+    const text = Buffer.from(`<?xml version='1.0'?><notes>notes by ${MARKER}</notes>\n`);
+    await expectRefused(gzipWithName(text, "notes.xml"), "notes.xml.gz", /^The archive holds members that cannot be cleaned: the compressed file \(XML\)\.$/);
+    const kept = await remove(gzipWithName(text, "notes.xml"), "notes.xml.gz", { unknownMembers: "keep" });
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
     expect(zlib.gunzipSync(kept.cleaned!)).toEqual(text);
-    expect(kept.cleaned!.includes("notes.html")).toBe(false);
-    const omitted = await remove(gzipWithName(text, "notes.html"), "notes.html.gz", { unknownMembers: "omit" });
+    expect(kept.cleaned!.includes("notes.xml")).toBe(false);
+    const omitted = await remove(gzipWithName(text, "notes.xml"), "notes.xml.gz", { unknownMembers: "omit" });
     expect(omitted.status, JSON.stringify(omitted.body)).toBe(200);
     expect(omitted.body["removed"]).toMatchObject({ members: 1 });
     expect(zlib.gunzipSync(omitted.cleaned!).length).toBe(0);

@@ -197,8 +197,8 @@ async function storedSignature(file: string): Promise<string> {
 
 describe("files the image cleaners refuse", () => {
   it("a type nobody cleans: 422, no download", async () => {
-    const file = path.join(tmp, "page.html");
-    await fs.writeFile(file, "<html><body>just some text</body></html>\n");
+    const file = path.join(tmp, "page.xml");
+    await fs.writeFile(file, "<?xml version='1.0'?><notes>just some text</notes>\n");
     const { status, body } = await remove(file);
     expect(status).toBe(422);
     expect(body.error).toMatch(/^Metadata removal is not supported for this file type \(.+\)$/);

@@ -70,10 +70,10 @@ describe("POST /api/v1/remove on a Word 97-2003 document holding a packaged file
   // Tika's testWPSAttachment.doc packages files (an XML one among them): the 422 said only "an embedded file".
   it("is a 422 naming the file, as Object Packager labels it, and its type", async () => {
     const doc = await makeMarkedLegacyOffice(dir, "doc", `Packaged${crypto.randomBytes(5).toString("hex")}`);
-    await embedObjects(doc, [{ kind: "packaged", name: "notes.html", sourcePath: "C:\\Users\\someone\\notes.html", data: Buffer.from("<html><body>plain words</body></html>\r\n") }]);
+    await embedObjects(doc, [{ kind: "packaged", name: "notes.xml", sourcePath: "C:\\Users\\someone\\notes.xml", data: Buffer.from("<?xml version='1.0'?><notes>plain words</notes>\r\n") }]);
     const { status, body } = await removeViaApi(server, doc, "report.doc");
     expect(status, JSON.stringify(body)).toBe(422);
-    expect(body["error"]).toBe("The document holds an embedded file that cannot be cleaned: notes.html (HTML).");
+    expect(body["error"]).toBe("The document holds an embedded file that cannot be cleaned: notes.xml (XML).");
   }, 60_000);
 });
 

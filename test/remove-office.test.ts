@@ -123,15 +123,15 @@ describe("POST /api/v1/remove on office documents", () => {
   // The contract: "An inner file that no cleaner handles makes the whole request a 422 naming its
   // type"; the refusal said only "an embedded file whose metadata cannot be removed".
   test.each([
-    ["docx", "word/embeddings/notes.html"],
-    ["odt", "Objects/notes.html"],
+    ["docx", "word/embeddings/notes.json"],
+    ["odt", "Objects/notes.json"],
   ] as const)("%s: the refusal of an embedded file no cleaner handles names its part and its type", async (kind, part) => {
     const marker = `MRKtxt${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
     const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [n, e.data]);
-    const { status, body: res, cleaned } = await remove(await zip([...parts, [part, Buffer.from(`<html><body>Notes by ${marker}</body></html>\n`)]]), `with-notes.${kind}`);
+    const { status, body: res, cleaned } = await remove(await zip([...parts, [part, Buffer.from(`{"notes": "Notes by ${marker}"}\n`)]]), `with-notes.${kind}`);
     expect(status, JSON.stringify(res)).toBe(422);
-    expect(res["error"]).toBe(`The document holds an embedded file that cannot be cleaned: ${part} (HTML).`);
+    expect(res["error"]).toBe(`The document holds an embedded file that cannot be cleaned: ${part} (JSON).`);
     expect(cleaned).toBeNull();
   });
 });

@@ -85,6 +85,17 @@ describe("POST /api/v1/remove on plain text", () => {
     expect(body["error"]).toBe(`Metadata removal is not supported for this file type (${type})`);
   });
 
+  it.each([
+    ["an HTML page", "<!DOCTYPE html>\r\n<html><head><meta name=\"author\" content=\"MARK\"><title>Notes</title></head><body>hi</body></html>\r\n", "HTML in UTF-16 or UTF-32"],
+    ["an XML file without a declaration", "<notes author=\"MARK\"><p>hi</p></notes>\r\n", "XML in UTF-16 or UTF-32"],
+  ])("refuses %s in UTF-16, which ExifTool reads as text, naming it", async (_what, markup, type) => {
+    const file = await saved("page.html", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(markup.replace("MARK", MARKER), "utf16le")]));
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body } = await removeViaApi(server, file, "page.html");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe(`Metadata removal is not supported for this file type (${type})`);
+  });
+
   it("hands back a robots.txt, whose lines look like a mail's headers but name none of them", async () => {
     const bytes = Buffer.from("User-Agent: goodbot\nDisallow:\n\nUser-Agent: badbot\nDisallow: /\n");
     const file = await saved("robots.txt", bytes);

@@ -68,9 +68,9 @@ describe("POST /api/v1/remove and GET /download-cleaned/{uuid}", () => {
 
   it("answers 422 for a type it cannot clean, and stores nothing", async () => {
     const before = await storedFiles(server);
-    const res = await remove("notes.html", Buffer.from(`<html><body>${"just some words\n".repeat(20)}</body></html>`));
+    const res = await remove("notes.xml", Buffer.from(`<?xml version='1.0'?><notes>${"just some words\n".repeat(20)}</notes>`));
     expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ success: false, error: "Metadata removal is not supported for this file type (HTML)" });
+    expect(await res.json()).toEqual({ success: false, error: "Metadata removal is not supported for this file type (XML)" });
     const noise = await remove("noise.bin", Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131 + 7) % 256)));
     expect(noise.status).toBe(422);
     expect(((await noise.json()) as Json).error).toMatch(/^Metadata removal is not supported for this file type/);

@@ -64,6 +64,7 @@ const entries: readonly Entry[] = [
   { fileTypes: [DAMAGED_COMPOUND], load: async () => (await import("./legacy-office/damaged.js")).damagedCompoundRefusal },
   { fileTypes: [VBA_PROJECT], load: async () => (await import("./legacy-office/macros.js")).vbaProjectRefusal },
   { fileTypes: ["RTF"], load: async () => (await import("./rtf/index.js")).rtfCleaner },
+  { fileTypes: ["HTML", "XHTML"], load: async () => (await import("./web/html.js")).htmlCleaner },
   { fileTypes: ["TXT"], load: async () => (await import("./text/plain-text.js")).plainTextCleaner },
   { fileTypes: ["EPUB"], load: async () => (await import("./epub/index.js")).epubCleaner },
   { fileTypes: ["ZIP"], load: async () => (await import("./archive/zip.js")).zipArchiveCleaner },

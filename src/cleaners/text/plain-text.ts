@@ -32,9 +32,11 @@ export const plainTextCleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<void> {
     const src = await FileBytes.open(ctx.input);
     try {
-      const form = textFormOf(await src.read(0, FORM_HEAD_BYTES));
+      const head = await src.read(0, FORM_HEAD_BYTES);
+      const encoding = encodingOf(head);
+      const form = textFormOf(decoded(head, encoding), encoding !== "bytes");
       if (form != null) throw new UnsupportedTypeError(form);
-      await refuseNonText(src);
+      await refuseNonText(src, encoding);
     } finally {
       await src.close();
     }
@@ -43,9 +45,7 @@ export const plainTextCleaner: Cleaner = {
   isStructural: () => false,
 };
 
-async function refuseNonText(src: FileBytes): Promise<void> {
-  const head = await src.read(0, 4);
-  const encoding = encodingOf(head);
+async function refuseNonText(src: FileBytes, encoding: Encoding): Promise<void> {
   const unit = encoding === "bytes" ? 1 : encoding === "utf32le" || encoding === "utf32be" ? 4 : 2;
   const wide = unit === 4;
   if (src.size % unit !== 0) throw notText();
@@ -77,6 +77,20 @@ function encodingOf(head: Buffer): Encoding {
   if (head[0] === 0xfe && head[1] === 0xff) return "utf16be";
   if (head.length >= 4 && head.readUInt32BE(0) === 0xfeff) return "utf32be";
   return "bytes";
+}
+
+/** `head` as characters, its byte-order mark left out (single bytes as Latin-1: only ASCII is looked for). */
+function decoded(head: Buffer, encoding: Encoding): string {
+  const units = encoding === "bytes" ? head : head.subarray(0, head.length - (head.length % (encoding.startsWith("utf32") ? 4 : 2)));
+  let text: string;
+  if (encoding === "utf16le") text = units.toString("utf16le");
+  else if (encoding === "utf16be") text = Buffer.from(units).swap16().toString("utf16le");
+  else if (encoding === "bytes") text = units.toString("latin1");
+  else {
+    const read = (i: number): number => (encoding === "utf32le" ? units.readUInt32LE(i) : units.readUInt32BE(i));
+    text = Array.from({ length: units.length / 4 }, (_, i) => String.fromCodePoint(Math.min(read(i * 4), 0x10ffff))).join("");
+  }
+  return text.replace(/^(\uFEFF|\xef\xbb\xbf)/, "");
 }
 
 function notText(): BadFileError {

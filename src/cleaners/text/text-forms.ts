@@ -14,9 +14,13 @@ const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):/;
 /** Of a header block, the lines looked at: a mail's first headers are the telling ones. */
 const MAX_HEADER_LINES = 64;
 
-/** What a text file is when it is one of those formats, from its first bytes (null: plain text). */
-export function textFormOf(head: Buffer): string | null {
-  const text = head.toString("latin1").replace(/^\xef\xbb\xbf/, "");
+/**
+ * What a text file is when it is one of those formats, from its first characters (null: plain
+ * text). Markup in UTF-16 or UTF-32 is among them: ExifTool reads any file with such a byte-order
+ * mark as text, an HTML page or an XML file too, whose cleaners would not take it.
+ */
+export function textFormOf(text: string, wide: boolean): string | null {
+  if (wide && /^\s*</.test(text)) return /^\s*<(!doctype\s+html|html|head|body)\b/i.test(text) ? "HTML in UTF-16 or UTF-32" : "XML in UTF-16 or UTF-32";
   if (/^\s*BEGIN:VCALENDAR/i.test(text)) return "iCalendar";
   if (/^\s*BEGIN:VCARD/i.test(text)) return "vCard";
   if (/^From \S/.test(text)) return "e-mail message";
