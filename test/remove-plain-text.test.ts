@@ -75,6 +75,9 @@ describe("POST /api/v1/remove on plain text", () => {
     ["an e-mail", `Received: from mail.example.com (203.0.113.7)\r\nFrom: ${MARKER} <jane@example.com>\r\nMessage-ID: <${MARKER}@example.com>\r\nSubject: Figures\r\n\r\n${WORDS}`, "e-mail message"],
     ["an mbox", `From jane@example.com Mon Jun 01 10:00:00 2009\nX-Mailer: ${MARKER}\n\n${WORDS}`, "e-mail message"],
     ["a news post", `Path: news.example.com!${MARKER}\nNewsgroups: comp.misc\nFrom: jane\n\n${WORDS}`, "e-mail message"],
+    ["a web crawl's archive (WARC)", `WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2019-12-10T10:00:01Z\r\n\r\nhostname: ${MARKER}\r\nip: 192.0.2.7\r\n`, "WARC web archive"],
+    ["a web crawl's archive (ARC)", `filedesc://${MARKER}.arc 127.0.0.1 20140216050221 text/plain 75\n1 0 LiveWeb Capture\n`, "ARC web archive"],
+    ["a saved HTTP response", `HTTP/1.1 200 OK\r\nServer: ${MARKER}\r\nSet-Cookie: id=${MARKER}\r\n\r\n${WORDS}`, "HTTP message"],
     // Without its byte-order mark ExifTool names it ICS itself.
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],
   ])("refuses %s, text whose fields are metadata, naming what it is", async (_what, text, type) => {

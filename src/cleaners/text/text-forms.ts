@@ -2,9 +2,10 @@
  * Formats made of text whose fields are metadata: ExifTool names them TXT like any text, but
  * handing one back byte for byte would keep what it gives away. An e-mail's or a news post's
  * header block (Received lines with addresses, Message-ID, X-Mailer, User-Agent), an mbox of
- * them, and an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP) are named (a robots.txt, whose
- * lines look like headers too, names none of a mail's), so that the file is
- * refused as an unsupported type rather than called clean.
+ * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message and a web
+ * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
+ * server headers) are named (a robots.txt, whose lines look like headers too, names none of a
+ * mail's), so that the file is refused as an unsupported type rather than called clean.
  */
 const MAIL_HEADERS: ReadonlySet<string> = new Set([
   "received", "return-path", "message-id", "from", "to", "cc", "subject", "date", "mime-version",
@@ -21,6 +22,9 @@ const MAX_HEADER_LINES = 64;
  */
 export function textFormOf(text: string, wide: boolean): string | null {
   if (wide && /^\s*</.test(text)) return /^\s*<(!doctype\s+html|html|head|body)\b/i.test(text) ? "HTML in UTF-16 or UTF-32" : "XML in UTF-16 or UTF-32";
+  if (/^WARC\/\d/.test(text)) return "WARC web archive";
+  if (/^filedesc:\/\//.test(text)) return "ARC web archive";
+  if (/^HTTP\/\d(\.\d)? \d{3}\b/.test(text)) return "HTTP message";
   if (/^\s*BEGIN:VCALENDAR/i.test(text)) return "iCalendar";
   if (/^\s*BEGIN:VCARD/i.test(text)) return "vCard";
   if (/^From \S/.test(text)) return "e-mail message";
