@@ -76,6 +76,17 @@ describe("POST /api/v1/remove on HTML pages", () => {
     expect((await exiftool(["-s3", "-HTML:Title", out])).trim()).toBe("Compte rendu");
   });
 
+  it("keeps an XHTML page's XML declaration and style sheet instruction (its encoding, for an XML parser)", async () => {
+    const prolog = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<?xml-stylesheet href="page.css" type="text/css"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n';
+    const xhtml = Buffer.from(`${prolog}<html xmlns="http://www.w3.org/1999/xhtml"><head><meta name="author" content="${MARKER}"/><title>T</title></head><body><p>caf\u00e9</p></body></html>\n`, "latin1");
+    const file = await saved("page.xhtml", xhtml);
+    const { status, body, cleaned } = await removeViaApi(server, file, "page.xhtml");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    expect(cleaned!.subarray(0, prolog.length).toString("latin1")).toBe(prolog);
+    expect(cleaned!.includes(Buffer.from("<p>caf\u00e9</p>", "latin1"))).toBe(true);
+  });
+
   it("cleans the page Word imports through altChunk (Tika's testAltChunkHTML.docx was a 422)", async () => {
     const docx = await makeOffice("docx", `${MARKER}docx`, await makeMarkedJpeg(dir, `${MARKER}picture`));
     const { members } = await readZip(docx.bytes);

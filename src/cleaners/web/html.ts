@@ -39,7 +39,11 @@ export const htmlCleaner: Cleaner = {
     await refuseUtf16(ctx.input);
     const rewriter = new RewritingStream();
     let skipping = false;
-    rewriter.on("comment", () => undefined);
+    // An XHTML page's XML declaration (its encoding, for an XML parser) and processing
+    // instructions (a style sheet) are comments to an HTML tokenizer: they stay.
+    rewriter.on("comment", (_comment, raw) => {
+      if (raw.startsWith("<?")) rewriter.emitRaw(raw);
+    });
     rewriter.on("startTag", (tag, raw) => {
       if (tag.tagName === "script" && attribute(tag.attrs, "type") === JSON_LD && !tag.selfClosing) skipping = true;
       else if (!skipping && !(tag.tagName === "meta" && !keepsMeta(tag.attrs))) rewriter.emitRaw(raw);
