@@ -77,6 +77,8 @@ describe("POST /api/v1/remove on plain text", () => {
     ["a news post", `Path: news.example.com!${MARKER}\nNewsgroups: comp.misc\nFrom: jane\n\n${WORDS}`, "e-mail message"],
     ["a web crawl's archive (WARC)", `WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2019-12-10T10:00:01Z\r\n\r\nhostname: ${MARKER}\r\nip: 192.0.2.7\r\n`, "WARC web archive"],
     ["a web crawl's archive (ARC)", `filedesc://${MARKER}.arc 127.0.0.1 20140216050221 text/plain 75\n1 0 LiveWeb Capture\n`, "ARC web archive"],
+    ["an M3U playlist", `#EXTM3U\n#EXTINF:123,Song\nC:\\Users\\${MARKER}\\Music\\song.mp3\n`, "M3U playlist"],
+    ["a PLS playlist", `[playlist]\nFile1=/home/${MARKER}/Music/song.mp3\nNumberOfEntries=1\n`, "PLS playlist"],
     ["a saved HTTP response", `HTTP/1.1 200 OK\r\nServer: ${MARKER}\r\nSet-Cookie: id=${MARKER}\r\n\r\n${WORDS}`, "HTTP message"],
     // Without its byte-order mark ExifTool names it ICS itself.
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],

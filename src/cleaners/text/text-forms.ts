@@ -4,7 +4,8 @@
  * header block (Received lines with addresses, Message-ID, X-Mailer, User-Agent), an mbox of
  * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message and a web
  * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
- * server headers) are named (a robots.txt, whose lines look like headers too, names none of a
+ * server headers) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
+ * would also follow) are named (a robots.txt, whose lines look like headers too, names none of a
  * mail's), so that the file is refused as an unsupported type rather than called clean.
  */
 const MAIL_HEADERS: ReadonlySet<string> = new Set([
@@ -22,6 +23,9 @@ const MAX_HEADER_LINES = 64;
  */
 export function textFormOf(text: string, wide: boolean): string | null {
   if (wide && /^\s*</.test(text)) return /^\s*<(!doctype\s+html|html|head|body)\b/i.test(text) ? "HTML in UTF-16 or UTF-32" : "XML in UTF-16 or UTF-32";
+  if (/^#EXTM3U/.test(text)) return "M3U playlist";
+  if (/^\[playlist\]/i.test(text)) return "PLS playlist";
+  if (/^ffconcat version/.test(text)) return "ffconcat list";
   if (/^WARC\/\d/.test(text)) return "WARC web archive";
   if (/^filedesc:\/\//.test(text)) return "ARC web archive";
   if (/^HTTP\/\d(\.\d)? \d{3}\b/.test(text)) return "HTTP message";
