@@ -241,7 +241,6 @@ async function startingWithMarker(src: FileBytes, ranges: readonly Range[]): Pro
   return found;
 }
 
-/** Whether some [a, b) of `kept` and [c, d) of `dropped` have a < d and c < b; sorted, not pairwise. */
 /** Pushes one by one: a spread of a million ranges would overflow the call stack. */
 function append(target: Range[], ...lists: readonly Range[][]): void {
   for (const list of lists) for (const r of list) target.push(r);

@@ -46,7 +46,7 @@ export const plainTextCleaner: Cleaner = {
 };
 
 async function refuseNonText(src: FileBytes, encoding: Encoding): Promise<void> {
-  const unit = encoding === "bytes" ? 1 : encoding === "utf32le" || encoding === "utf32be" ? 4 : 2;
+  const unit = unitOf(encoding);
   const wide = unit === 4;
   if (src.size % unit !== 0) throw notText();
   let highSurrogate = false;
@@ -70,6 +70,11 @@ async function refuseNonText(src: FileBytes, encoding: Encoding): Promise<void> 
   if (highSurrogate) throw notText();
 }
 
+/** Bytes per code unit. */
+function unitOf(encoding: Encoding): 1 | 2 | 4 {
+  return encoding === "bytes" ? 1 : encoding === "utf32le" || encoding === "utf32be" ? 4 : 2;
+}
+
 /** The encoding its byte-order mark names (ExifTool's: UTF-16 and UTF-32 either way), else bytes. */
 function encodingOf(head: Buffer): Encoding {
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfeff) return "utf32le";
@@ -81,7 +86,7 @@ function encodingOf(head: Buffer): Encoding {
 
 /** `head` as characters, its byte-order mark left out (single bytes as Latin-1: only ASCII is looked for). */
 function decoded(head: Buffer, encoding: Encoding): string {
-  const units = encoding === "bytes" ? head : head.subarray(0, head.length - (head.length % (encoding.startsWith("utf32") ? 4 : 2)));
+  const units = head.subarray(0, head.length - (head.length % unitOf(encoding)));
   let text: string;
   if (encoding === "utf16le") text = units.toString("utf16le");
   else if (encoding === "utf16be") text = Buffer.from(units).swap16().toString("utf16le");

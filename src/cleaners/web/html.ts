@@ -45,7 +45,7 @@ export const htmlCleaner: Cleaner = {
       if (raw.startsWith("<?")) rewriter.emitRaw(raw);
     });
     rewriter.on("startTag", (tag, raw) => {
-      if (tag.tagName === "script" && attribute(tag.attrs, "type") === JSON_LD && !tag.selfClosing) skipping = true;
+      if (opensJsonLd(tag)) skipping = true;
       else if (!skipping && !(tag.tagName === "meta" && !keepsMeta(tag.attrs))) rewriter.emitRaw(raw);
     });
     rewriter.on("endTag", (tag, raw) => {
@@ -63,11 +63,18 @@ export const htmlCleaner: Cleaner = {
   isStructural: (t: FoundTag) => t.group === "HTML" && STRUCTURAL.has(t.tag),
 };
 
-function attribute(attrs: ReadonlyArray<{ name: string; value: string }>, name: string): string | undefined {
+type Attributes = ReadonlyArray<{ name: string; value: string }>;
+
+/** A start tag that opens a JSON-LD block, skipped to its end tag by the cleaning and by the proof alike. */
+function opensJsonLd(tag: { tagName: string; attrs: Attributes; selfClosing: boolean }): boolean {
+  return tag.tagName === "script" && attribute(tag.attrs, "type") === JSON_LD && !tag.selfClosing;
+}
+
+function attribute(attrs: Attributes, name: string): string | undefined {
   return attrs.find((a) => a.name === name)?.value.trim().toLowerCase();
 }
 
-function keepsMeta(attrs: ReadonlyArray<{ name: string; value: string }>): boolean {
+function keepsMeta(attrs: Attributes): boolean {
   if (attribute(attrs, "charset") != null) return true;
   const equiv = attribute(attrs, "http-equiv");
   if (equiv != null) return KEPT_HTTP_EQUIV.has(equiv);
@@ -102,7 +109,7 @@ async function textDigest(file: string): Promise<string> {
   const reader = new RewritingStream();
   let skipping = false;
   reader.on("startTag", (tag) => {
-    if (tag.tagName === "script" && attribute(tag.attrs, "type") === JSON_LD && !tag.selfClosing) skipping = true;
+    if (opensJsonLd(tag)) skipping = true;
   });
   reader.on("endTag", (tag) => {
     if (tag.tagName === "script") skipping = false;
