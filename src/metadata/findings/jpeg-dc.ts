@@ -11,6 +11,10 @@ interface HuffmanTable {
   minCode: Int32Array;
   symbolAt: Int32Array;
   symbols: Uint8Array;
+  /** By the next LOOKUP_BITS bits: the code's length << 8 | its symbol, 0 for a longer code. */
+  lookup: Uint16Array;
+  /** The same for an AC table's codes: the code's and its value's lengths together << 8 | its symbol. */
+  skip: Uint16Array;
 }
 
 interface Component {
@@ -130,7 +134,18 @@ function huffmanTable(counts: Uint8Array, symbols: Uint8Array): HuffmanTable | n
     if (n > 0) maxCode[length] = code - 1;
     code <<= 1;
   }
-  return { maxCode, minCode, symbolAt, symbols };
+  const lookup = new Uint16Array(1 << LOOKUP_BITS);
+  const skip = new Uint16Array(1 << LOOKUP_BITS);
+  for (let length = 1, k = 0; length <= LOOKUP_BITS; length++) {
+    for (let i = 0; i < counts[length - 1]!; i++, k++) {
+      const symbol = symbols[k];
+      if (symbol == null) return null;
+      const first = (minCode[length]! + i) << (LOOKUP_BITS - length);
+      lookup.fill((length << 8) | symbol, first, first + (1 << (LOOKUP_BITS - length)));
+      skip.fill(((length + (symbol & 15)) << 8) | symbol, first, first + (1 << (LOOKUP_BITS - length)));
+    }
+  }
+  return { maxCode, minCode, symbolAt, symbols, lookup, skip };
 }
 
 function readFrame(segment: Buffer): Frame | null {
@@ -165,39 +180,149 @@ function readScan(segment: Buffer, frame: Frame, dcTables: Map<number, HuffmanTa
   return scan[0]!.component === frame.components[0] ? scan : null;
 }
 
-function decodeScan(bytes: Buffer, start: number, frame: Frame, scan: ScanComponent[], restartInterval: number, step: number): Grey {
-  let pos = start;
-  let bitBuffer = 0;
-  let bitCount = 0;
-  const bit = (): number => {
-    if (bitCount === 0) {
-      if (pos >= bytes.length) throw new Broken();
-      bitBuffer = bytes[pos++]!;
-      // 0xFF 0x00 is a stuffed 0xFF; a marker ends the data (the blocks read past it are broken).
-      if (bitBuffer === 0xff && bytes[pos++] !== 0x00) throw new Broken();
-      bitCount = 8;
+/** Codes up to this many bits are looked up at once (a camera's AC codes are mostly this short); longer ones walk the code lengths. */
+const LOOKUP_BITS = 9;
+
+/**
+ * The scan's bits, read ahead into a 32-bit reservoir, as libjpeg reads them: a code is looked up
+ * from the next LOOKUP_BITS at once instead of bit by bit (the bit-by-bit walk took ~36 ms for a
+ * 1 MP photo, djpeg ~8). A marker or the file's end stops the reading: zero bits stand for what
+ * follows (`padding`), and a block that reads into them is broken.
+ */
+class ScanBits {
+  reservoir = 0;
+  count = 0;
+  padding = 0;
+  constructor(
+    private readonly bytes: Buffer,
+    public pos: number,
+  ) {}
+
+  private fill(): void {
+    while (this.count <= 24) {
+      let byte = 0;
+      if (this.padding === 0 && this.pos < this.bytes.length) {
+        byte = this.bytes[this.pos]!;
+        if (byte === 0xff) {
+          // 0xFF 0x00 is a stuffed 0xFF; any other byte after 0xFF is a marker, left for the restart check.
+          if (this.bytes[this.pos + 1] === 0x00) this.pos += 2;
+          else {
+            byte = 0;
+            this.padding += 8;
+          }
+        } else this.pos += 1;
+      } else this.padding += 8;
+      this.reservoir = (this.reservoir << 8) | byte;
+      this.count += 8;
     }
-    bitCount -= 1;
-    return (bitBuffer >> bitCount) & 1;
-  };
-  const receive = (n: number): number => {
-    let value = 0;
-    for (let i = 0; i < n; i++) value = (value << 1) | bit();
-    return value;
-  };
-  const decode = (t: HuffmanTable): number => {
-    let code = 0;
-    for (let length = 1; length <= 16; length++) {
-      code = (code << 1) | bit();
+  }
+
+  bits(n: number): number {
+    if (n === 0) return 0;
+    if (this.count < n) this.fill();
+    this.count -= n;
+    return (this.reservoir >>> this.count) & ((1 << n) - 1);
+  }
+
+  decode(t: HuffmanTable): number {
+    if (this.count < 16) this.fill();
+    const entry = t.lookup[(this.reservoir >>> (this.count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)]!;
+    if (entry !== 0) {
+      this.count -= entry >> 8;
+      return entry & 0xff;
+    }
+    let code = (this.reservoir >>> (this.count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1);
+    for (let length = LOOKUP_BITS + 1; length <= 16; length++) {
+      code = (code << 1) | ((this.reservoir >>> (this.count - length)) & 1);
       if (code <= t.maxCode[length]!) {
         const symbol = t.symbols[t.symbolAt[length]! + code - t.minCode[length]!];
         if (symbol == null) throw new Broken();
+        this.count -= length;
         return symbol;
       }
     }
     throw new Broken();
-  };
+  }
 
+  /**
+   * Reads one block: its DC difference, returned, then past its 63 AC coefficients (their values
+   * are not needed). The reservoir is kept in locals for the block (this is the decoder's hot
+   * loop); a code and its value's bits are skipped in one step where the code is short
+   * (`HuffmanTable.skip`), which needs 9 + 15 bits at most: the reservoir holds 25 or more after a fill.
+   */
+  block(dc: HuffmanTable, ac: HuffmanTable): number {
+    if (this.count < 25) this.fill();
+    const size = this.decode(dc);
+    if (size > 11) throw new Broken();
+    const diff = size === 0 ? 0 : extend(this.bits(size), size);
+    const bytes = this.bytes;
+    let reservoir = this.reservoir;
+    let count = this.count;
+    let pos = this.pos;
+    let padding = this.padding;
+    for (let k = 1; k < 64; ) {
+      while (count <= 24) {
+        let byte = 0;
+        if (padding === 0 && pos < bytes.length) {
+          byte = bytes[pos]!;
+          if (byte !== 0xff) pos += 1;
+          else if (bytes[pos + 1] === 0x00) pos += 2;
+          else {
+            byte = 0;
+            padding += 8;
+          }
+        } else padding += 8;
+        reservoir = (reservoir << 8) | byte;
+        count += 8;
+      }
+      const entry = ac.skip[(reservoir >>> (count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)]!;
+      let rs: number;
+      if (entry !== 0) {
+        count -= entry >> 8;
+        rs = entry & 0xff;
+      } else {
+        this.reservoir = reservoir;
+        this.count = count;
+        this.pos = pos;
+        this.padding = padding;
+        rs = this.decode(ac);
+        this.bits(rs & 15);
+        reservoir = this.reservoir;
+        count = this.count;
+        pos = this.pos;
+        padding = this.padding;
+      }
+      if ((rs & 15) === 0) {
+        if (rs >> 4 !== 15) break;
+        k += 16;
+      } else k += (rs >> 4) + 1;
+    }
+    this.reservoir = reservoir;
+    this.count = count;
+    this.pos = pos;
+    this.padding = padding;
+    return diff;
+  }
+
+  /** Throws when the codes read so far reached past the scan's data. */
+  checkWithinData(): void {
+    if (this.count < this.padding) throw new Broken();
+  }
+
+  /** At a restart: the bits left in the last byte are dropped and an RSTn marker must follow them. */
+  restart(): void {
+    this.checkWithinData();
+    if (this.count - this.padding >= 8) throw new Broken();
+    this.reservoir = 0;
+    this.count = 0;
+    this.padding = 0;
+    if (this.bytes[this.pos] !== 0xff || this.bytes[this.pos + 1]! < 0xd0 || this.bytes[this.pos + 1]! > 0xd7) throw new Broken();
+    this.pos += 2;
+  }
+}
+
+function decodeScan(bytes: Buffer, start: number, frame: Frame, scan: ScanComponent[], restartInterval: number, step: number): Grey {
+  const reader = new ScanBits(bytes, start);
   const hMax = Math.max(...frame.components.map((c) => c.h));
   const vMax = Math.max(...frame.components.map((c) => c.v));
   const luma = scan[0]!.component;
@@ -213,9 +338,7 @@ function decodeScan(bytes: Buffer, start: number, frame: Frame, scan: ScanCompon
   for (let my = 0; my < mcuRows; my++) {
     for (let mx = 0; mx < mcuColumns; mx++) {
       if (restartInterval > 0 && untilRestart === 0) {
-        bitCount = 0;
-        if (bytes[pos] !== 0xff || bytes[pos + 1]! < 0xd0 || bytes[pos + 1]! > 0xd7) throw new Broken();
-        pos += 2;
+        reader.restart();
         predictions.fill(0);
         untilRestart = restartInterval;
       }
@@ -226,10 +349,7 @@ function decodeScan(bytes: Buffer, start: number, frame: Frame, scan: ScanCompon
         const down = alone ? 1 : component.v;
         for (let by = 0; by < down; by++) {
           for (let bx = 0; bx < across; bx++) {
-            const size = decode(dc);
-            if (size > 11) throw new Broken();
-            predictions[s]! += size === 0 ? 0 : extend(receive(size), size);
-            skipAcCoefficients(decode, receive, ac);
+            predictions[s]! += reader.block(dc, ac);
             if (s !== 0) continue;
             const x = alone ? mx : mx * across + bx;
             const y = alone ? my : my * down + by;
@@ -239,23 +359,10 @@ function decodeScan(bytes: Buffer, start: number, frame: Frame, scan: ScanCompon
         }
       }
     }
+    reader.checkWithinData();
   }
+  reader.checkWithinData();
   return { width, height, pixels };
-}
-
-/** Reads past a block's 63 AC coefficients: run-length codes, each followed by the value's bits. */
-function skipAcCoefficients(decode: (t: HuffmanTable) => number, receive: (n: number) => number, ac: HuffmanTable): void {
-  for (let k = 1; k < 64; ) {
-    const rs = decode(ac);
-    const size = rs & 15;
-    if (size === 0) {
-      if (rs >> 4 !== 15) return;
-      k += 16;
-      continue;
-    }
-    k += (rs >> 4) + 1;
-    receive(size);
-  }
 }
 
 function extend(value: number, size: number): number {

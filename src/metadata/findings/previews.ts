@@ -4,7 +4,7 @@ import jpegJs from "jpeg-js";
 import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { type Grey, lumaAtEighth } from "./jpeg-dc.js";
 import { pngExifBase } from "./png-exif-base.js";
-import { decodeScale, readJpegHeader, type Span } from "./previews-header.js";
+import { decodeScale, type JpegHeader, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
 
 const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
@@ -37,6 +37,20 @@ const IN_PROCESS_MAX_PIXELS = 100_000;
  * 0.95-1.0), while those of 80x60 came out too coarse for the grid (5 of 20 would turn 'different').
  */
 const MIN_EIGHTH_SIDE = 12;
+/**
+ * A baseline JPEG picture of up to this many bytes is read at its eighth here (lumaAtEighth: ~9 ms
+ * for a 1 MP photo of 700 kB), where djpeg costs ~20 ms of CPU with its start and the spawner's
+ * fork; past ~3 MB djpeg's faster decoding wins it back (~100 ms here for a 7.8 MB 12 MP photo,
+ * ~75 with djpeg). The file is read whole: this bounds what that holds.
+ */
+const IN_PROCESS_MAX_BYTES = 3 * 1024 * 1024;
+/**
+ * The main picture is read at its eighth here when that leaves this many blocks on its short side
+ * (4 a cell of the grid); a smaller picture is decoded by djpeg at a finer scale.
+ */
+const MIN_EIGHTH_MAIN_SIDE = 64;
+/** Pixels of a main picture read here, at most: its eighth's grey levels stay under 4 MB. */
+const IN_PROCESS_MAX_MAIN_PIXELS = 2048 * 2048 * 64;
 /** Both pictures are scaled to SIDE x SIDE grey pixels; below this correlation they show different things. */
 const SIDE = 16;
 const MIN_CORRELATION = 0.75;
@@ -74,9 +88,9 @@ export interface PictureAhead {
 /**
  * Decodes the main picture of a JPEG ahead of the ExifTool read, so that the comparison's
  * slowest part (a decode of the whole picture: ~65 ms for 12 MP, ~230 ms for 48 MP) runs beside
- * the read instead of after it; while djpeg runs, the EXIF thumbnail is decoded here, when its
- * IFD says where it is, so that the comparison after the read has nothing left to decode. djpeg
- * writes its grey pixels into `scratchDir` (made here; the caller removes it). Only
+ * the read instead of after it (see jpegGrid); the EXIF thumbnail is decoded here too, when its
+ * IFD says where it is, so that the comparison after the read has nothing left to decode. Where
+ * djpeg decodes, it writes its grey pixels into `scratchDir` (made then; the caller removes it). Only
  * where the header holds a part previews come from (an EXIF block with a thumbnail IFD, MPF,
  * Photoshop's or a vendor's segment, a JFIF thumbnail): other files rarely have one, and should
  * the read find one anyway, the comparison decodes the picture itself. Null when not decoded ahead.
@@ -84,9 +98,7 @@ export interface PictureAhead {
 export async function decodePictureAhead(file: string, scratchDir: string): Promise<PictureAhead | null> {
   const head = await readJpegHeader(file);
   if (!head.previews) return null;
-  await fsp.mkdir(scratchDir, { recursive: true });
-  // djpeg's start is asked for before the thumbnail's decode takes this thread.
-  const main = decodeGrid(file, { scale: decodeScale(head), pgmFile: path.join(scratchDir, "picture.pgm") });
+  const main = jpegGrid(file, head, path.join(scratchDir, "picture.pgm"));
   const thumbnail = head.thumbnail == null ? null : smallGrid(await readSpan(file, head.thumbnail));
   const previews = head.thumbnail != null && thumbnail != null ? [{ ...head.thumbnail, grid: thumbnail }] : [];
   return { grid: await main, previews };
@@ -185,15 +197,26 @@ function locate(entries: readonly TagEntry[], fileSize: number, base: number, lo
 
 /**
  * The picture as SIDE x SIDE grey levels, or null when it cannot be decoded. A JPEG (every preview,
- * and most main pictures) goes through djpeg, scaled down while decoding (decodeScale), which starts in a
- * millisecond where ffmpeg takes ~80 ms; ffmpeg decodes the rest (PNG, TIFF, WebP, GIF). `pgmFile`:
- * where djpeg writes (see decodeGrid).
+ * and most main pictures) is read at its eighth here or goes through djpeg (jpegGrid); ffmpeg
+ * decodes the rest (PNG, TIFF, WebP, GIF). `pgmFile`: where djpeg writes (see decodeGrid).
  */
 async function greyGrid(file: string, pgmFile: string): Promise<Uint8Array | null> {
   if (!(await isJpeg(file))) return decodeGrid(file, null);
-  const scale = decodeScale(await readJpegHeader(file));
+  return jpegGrid(file, await readJpegHeader(file), pgmFile);
+}
+
+/**
+ * A JPEG's grey grid: its blocks' averages read here when it is small enough to (see
+ * IN_PROCESS_MAX_BYTES) and of a kind lumaAtEighth reads, else djpeg's decode scaled down while
+ * decoding (decodeScale), which starts in a millisecond where ffmpeg takes ~80 ms.
+ */
+async function jpegGrid(file: string, head: JpegHeader, pgmFile: string): Promise<Uint8Array | null> {
+  if (head.size <= IN_PROCESS_MAX_BYTES && head.frame != null && Math.min(head.frame.width, head.frame.height) >= 8 * MIN_EIGHTH_MAIN_SIDE) {
+    const eighth = lumaAtEighth(await fsp.readFile(file), IN_PROCESS_MAX_MAIN_PIXELS);
+    if (eighth != null) return areaScale(eighth, SIDE);
+  }
   await fsp.mkdir(path.dirname(pgmFile), { recursive: true });
-  return decodeGrid(file, { scale, pgmFile });
+  return decodeGrid(file, { scale: decodeScale(head), pgmFile });
 }
 
 /**
