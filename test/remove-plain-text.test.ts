@@ -79,6 +79,8 @@ describe("POST /api/v1/remove on plain text", () => {
     ["a web crawl's archive (ARC)", `filedesc://${MARKER}.arc 127.0.0.1 20140216050221 text/plain 75\n1 0 LiveWeb Capture\n`, "ARC web archive"],
     ["an M3U playlist", `#EXTM3U\n#EXTINF:123,Song\nC:\\Users\\${MARKER}\\Music\\song.mp3\n`, "M3U playlist"],
     ["a PLS playlist", `[playlist]\nFile1=/home/${MARKER}/Music/song.mp3\nNumberOfEntries=1\n`, "PLS playlist"],
+    ["a glider's flight log (IGC)", `AXMP eTrex Venture HC Software Version 3.10\r\nHFDTE050110\r\nHOPLTPILOT: ${MARKER}\r\nHOGIDGLIDERID: D-1234\r\nB1108334415163N07631126WA0009500095\r\n`, "IGC flight log"],
+    ["a GPS receiver's NMEA log", "$GPRMC,112723.000,A,5040.3182,N,00505.9469,E,28.66,138.74,240410,,,A*51\r\n$GPRMC,112742.000,A,5040.2023,N,00506.1107,E,27.89,139.01,240410,,,A*56\r\n", "NMEA GPS log"],
     ["a saved HTTP response", `HTTP/1.1 200 OK\r\nServer: ${MARKER}\r\nSet-Cookie: id=${MARKER}\r\n\r\n${WORDS}`, "HTTP message"],
     // Without its byte-order mark ExifTool names it ICS itself.
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],

@@ -5,14 +5,20 @@
  * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message and a web
  * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
  * server headers) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
- * would also follow) are named (a robots.txt, whose lines look like headers too, names none of a
- * mail's), so that the file is refused as an unsupported type rather than called clean.
+ * would also follow) and a GPS recorder's log (an IGC flight log, whose header names the pilot, the
+ * crew, the aircraft and the recorder; NMEA sentences, each a position and a time) are named (a
+ * robots.txt, whose lines look like headers too, names none of a mail's), so that the file is
+ * refused as an unsupported type rather than called clean.
  */
 const MAIL_HEADERS: ReadonlySet<string> = new Set([
   "received", "return-path", "message-id", "from", "to", "cc", "subject", "date", "mime-version",
   "newsgroups", "path", "references", "in-reply-to", "x-mailer", "delivered-to", "reply-to",
 ]);
 const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):/;
+/** An IGC file's first record: A, the recorder maker's three-character code; then its header's H records, as FAI's IGC specification orders them. */
+const IGC_START = /^A[A-Z0-9]{3}[^\r\n]*\r?\nH[FOP][A-Z]{3}/;
+/** An NMEA 0183 sentence: `$`, the talker and sentence codes, fields, `*` and the checksum's two hex digits. */
+const NMEA_SENTENCE = /^\$[A-Z][A-Z0-9]{3,5},[^\r\n]*\*[0-9A-Fa-f]{2}\r?$/;
 /** Of a header block, the lines looked at: a mail's first headers are the telling ones. */
 const MAX_HEADER_LINES = 64;
 
@@ -32,6 +38,8 @@ export function textFormOf(text: string, wide: boolean): string | null {
   if (/^\s*BEGIN:VCALENDAR/i.test(text)) return "iCalendar";
   if (/^\s*BEGIN:VCARD/i.test(text)) return "vCard";
   if (/^From \S/.test(text)) return "e-mail message";
+  if (IGC_START.test(text)) return "IGC flight log";
+  if (NMEA_SENTENCE.test(text.split("\n", 1)[0]!)) return "NMEA GPS log";
   const lines = text.split(/\r?\n/, MAX_HEADER_LINES);
   let headers = 0;
   let known = false;
