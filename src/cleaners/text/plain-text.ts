@@ -1,8 +1,9 @@
 import fsp from "node:fs/promises";
 import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
-import type { CleanContext, Cleaner } from "../types.js";
+import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
 import { textFormOf } from "./text-forms.js";
+import { checkCleanWebVtt, cleanWebVtt, readWebVtt, WEBVTT_START } from "./webvtt.js";
 
 /**
  * Bytes of single-byte or UTF-8 text: those ExifTool's TXT allows in the 64 KB it looks at (bell to
@@ -23,27 +24,47 @@ type Encoding = "bytes" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
  * place for metadata, only its content, so the copy is the file byte for byte (mat2 treats it so)
  * once every byte of it is shown to be text: ExifTool names a file TXT by its first 64 KB, and
  * after them a file may carry anything (an archive, a picture with its EXIF). Text in a format whose
- * fields are metadata (an e-mail, a calendar: text-forms.ts) is refused as that format. A text
+ * fields are metadata (an e-mail, a calendar: text-forms.ts) is refused as that format; a WebVTT
+ * subtitle file loses its header fields and notes (webvtt.ts). A text
  * file attached to a PDF, packaged in an Office document or kept in an archive is cleaned so too.
  */
 export const plainTextCleaner: Cleaner = {
   name: "text",
   fileTypes: ["TXT"],
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const src = await FileBytes.open(ctx.input);
+    let webVtt = false;
     try {
       const head = await src.read(0, FORM_HEAD_BYTES);
       const encoding = encodingOf(head);
-      const form = textFormOf(decoded(head, encoding), encoding !== "bytes");
+      const text = decoded(head, encoding);
+      webVtt = WEBVTT_START.test(text);
+      // WebVTT is UTF-8 alone (its specification, 4.1): another encoding's is no subtitle file a player reads.
+      if (webVtt && encoding !== "bytes") throw new UnsupportedTypeError("WebVTT in UTF-16 or UTF-32");
+      const form = webVtt ? null : textFormOf(text, encoding !== "bytes");
       if (form != null) throw new UnsupportedTypeError(form);
       await refuseNonText(src, encoding);
     } finally {
       await src.close();
     }
+    if (webVtt) return cleanWebVttFile(ctx);
     await fsp.copyFile(ctx.input, ctx.output, fsp.constants.COPYFILE_EXCL);
   },
   isStructural: () => false,
 };
+
+/**
+ * A WebVTT subtitle file (ExifTool's TXT): its header fields and notes go (webvtt.ts), and a read
+ * of the copy proves every cue is still there.
+ */
+async function cleanWebVttFile(ctx: CleanContext): Promise<CleanOutcome> {
+  const keepNotes = ctx.keep.has("comments");
+  const cleaned = cleanWebVtt(await readWebVtt(ctx.input), keepNotes);
+  await fsp.writeFile(ctx.output, cleaned.text, { flag: "wx" });
+  checkCleanWebVtt(await readWebVtt(ctx.output), cleaned.digest, keepNotes);
+  const hidden = Object.fromEntries(Object.entries({ subtitleHeaders: cleaned.headerLines, comments: cleaned.notes }).filter(([, n]) => n > 0));
+  return Object.keys(hidden).length > 0 ? { hidden } : {};
+}
 
 async function refuseNonText(src: FileBytes, encoding: Encoding): Promise<void> {
   const unit = unitOf(encoding);

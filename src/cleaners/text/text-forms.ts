@@ -1,3 +1,5 @@
+import { holdsPosition, srtCues } from "../media/telemetry.js";
+
 /**
  * Formats made of text whose fields are metadata: ExifTool names them TXT like any text, but
  * handing one back byte for byte would keep what it gives away. An e-mail's or a news post's
@@ -6,7 +8,9 @@
  * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
  * server headers) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
  * would also follow) and a GPS recorder's log (an IGC flight log, whose header names the pilot, the
- * crew, the aircraft and the recorder; NMEA sentences, each a position and a time) are named (a
+ * crew, the aircraft and the recorder; NMEA sentences, each a position and a time; a drone's or
+ * dash cam's SRT subtitles, each cue a position, as their videos carry them: media/telemetry.ts)
+ * are named (a
  * robots.txt, whose lines look like headers too, names none of a mail's), so that the file is
  * refused as an unsupported type rather than called clean.
  */
@@ -19,6 +23,8 @@ const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):/;
 const IGC_START = /^A[A-Z0-9]{3}[^\r\n]*\r?\nH[FOP][A-Z]{3}/;
 /** An NMEA 0183 sentence: `$`, the talker and sentence codes, fields, `*` and the checksum's two hex digits. */
 const NMEA_SENTENCE = /^\$[A-Z][A-Z0-9]{3,5},[^\r\n]*\*[0-9A-Fa-f]{2}\r?$/;
+/** Cues of SRT telemetry among those of the file's start: enough that a film's subtitles naming places now and then are not mistaken for it. */
+const MIN_TELEMETRY_CUES = 2;
 /** Of a header block, the lines looked at: a mail's first headers are the telling ones. */
 const MAX_HEADER_LINES = 64;
 
@@ -40,6 +46,7 @@ export function textFormOf(text: string, wide: boolean): string | null {
   if (/^From \S/.test(text)) return "e-mail message";
   if (IGC_START.test(text)) return "IGC flight log";
   if (NMEA_SENTENCE.test(text.split("\n", 1)[0]!)) return "NMEA GPS log";
+  if (isTelemetrySrt(text)) return "drone or dash cam telemetry (SRT)";
   const lines = text.split(/\r?\n/, MAX_HEADER_LINES);
   let headers = 0;
   let known = false;
@@ -52,4 +59,10 @@ export function textFormOf(text: string, wide: boolean): string | null {
     known ||= MAIL_HEADERS.has(name.toLowerCase());
   }
   return headers >= 2 && known ? "e-mail message" : null;
+}
+
+/** SRT subtitles most of whose cues (in the file's start) hold a position: a flight or drive log. */
+function isTelemetrySrt(text: string): boolean {
+  const cues = srtCues(text);
+  return cues.length >= MIN_TELEMETRY_CUES && cues.filter(holdsPosition).length * 2 > cues.length;
 }

@@ -1,0 +1,113 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+import { exiftool, run } from "./helpers/tools.js";
+
+let server: RunningServer;
+let dir: string;
+const MARKER = `Submark${crypto.randomBytes(6).toString("hex")}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-subtitles-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function saved(name: string, text: string): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
+  await fs.writeFile(file, text, "utf8");
+  return file;
+}
+
+/**
+ * The cues as ffmpeg's WebVTT reader reads them, written out as SRT: what a player shows, and when.
+ * Its STYLE blocks are left out of what ffmpeg is given: Debian's ffmpeg 5 reads no cue after one.
+ */
+async function cuesOf(vtt: Buffer): Promise<string> {
+  const file = path.join(dir, `${crypto.randomUUID()}.vtt`);
+  await fs.writeFile(file, vtt.toString("utf8").replace(/\r?\nSTYLE\r?\n[^]*?\r?\n\r?\n/g, "\n"));
+  return (await run("ffmpeg", ["-v", "error", "-i", file, "-f", "srt", "-"])).stdout.toString("utf8");
+}
+
+/** Subtitles as an editor saves them: a title after the signature, header fields, notes, a style, cues. */
+const WEBVTT = [
+  `WEBVTT - Holiday, subtitled by ${MARKER}`,
+  "Kind: captions",
+  `Author: ${MARKER}`,
+  "X-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000",
+  "",
+  `NOTE Timed by ${MARKER} at home`,
+  "",
+  "STYLE",
+  "::cue { color: yellow }",
+  "",
+  "intro",
+  "00:00:01.000 --> 00:00:03.500 line:0",
+  "Hello there,",
+  "<i>friend</i>",
+  "",
+  "NOTE",
+  `reviewed by ${MARKER}`,
+  "",
+  "00:00:04.000 --> 00:00:06.000",
+  "See you — à bientôt",
+  "",
+].join("\r\n");
+
+describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
+  it("drops the title, the header fields and the notes; every cue, the style and HLS's timestamp map stay", async () => {
+    const file = await saved("holiday.vtt", WEBVTT);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body, cleaned } = await removeViaApi(server, file, "holiday.vtt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ comments: 2, subtitleHeaders: 3 });
+    expect(await findMarker(cleaned!, MARKER)).toEqual([]);
+    const text = cleaned!.toString("utf8");
+    expect(text.startsWith("WEBVTT\r\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\r\n\r\nSTYLE\r\n::cue { color: yellow }\r\n")).toBe(true);
+    const cues = await cuesOf(await fs.readFile(file));
+    expect(cues).toContain("See you — à bientôt");
+    expect(await cuesOf(cleaned!)).toBe(cues);
+  });
+
+  it("keeps the notes with keep=comments", async () => {
+    const file = await saved("holiday.vtt", WEBVTT);
+    const { status, body, cleaned } = await removeViaApi(server, file, "holiday.vtt", { keep: "comments" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const text = cleaned!.toString("utf8");
+    expect(text).toContain(`NOTE Timed by ${MARKER} at home`);
+    expect(text).not.toContain(`Author: ${MARKER}`);
+  });
+
+  it("refuses, losing no cue, a file whose first cue follows its WEBVTT line without a blank line", async () => {
+    const file = await saved("bad.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nHello\n");
+    const { status, body } = await removeViaApi(server, file, "bad.vtt");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The WebVTT file is damaged: a cue follows its WEBVTT line without a blank line between them.");
+  });
+});
+
+describe("POST /api/v1/remove on SRT subtitles", () => {
+  it("refuses a drone's flight log written as SRT, each cue a position, naming what it is", async () => {
+    const cue = (i: number): string => `${i}\n00:00:0${i},000 --> 00:00:0${i + 1},000\nF/2.8, SS 1000, ISO 100 [latitude: 48.85${i}400] [longitude: 2.29${i}500] [rel_alt: 35.0]\n`;
+    const file = await saved("DJI_0001.SRT", [1, 2, 3, 4].map(cue).join("\n"));
+    const { status, body } = await removeViaApi(server, file, "DJI_0001.SRT");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("Metadata removal is not supported for this file type (drone or dash cam telemetry (SRT))");
+  });
+
+  it("hands back a film's subtitles byte for byte, a place named now and then", async () => {
+    const text = "1\n00:00:01,000 --> 00:00:02,000\nWe land in Paris at noon.\n\n2\n00:00:03,000 --> 00:00:04,000\nMeet me at 48.8584, 2.2945.\n\n3\n00:00:05,000 --> 00:00:06,000\nFine.\n\n4\n00:00:07,000 --> 00:00:08,000\nSee you.\n";
+    const file = await saved("film.srt", text);
+    const { status, body, cleaned } = await removeViaApi(server, file, "film.srt");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(cleaned!.equals(Buffer.from(text, "utf8"))).toBe(true);
+  });
+});
