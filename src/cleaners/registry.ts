@@ -66,6 +66,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["RTF"], load: async () => (await import("./rtf/index.js")).rtfCleaner },
   { fileTypes: ["HTML", "XHTML"], load: async () => (await import("./web/html.js")).htmlCleaner },
   { fileTypes: ["TXT"], load: async () => (await import("./text/plain-text.js")).plainTextCleaner },
+  { fileTypes: ["URL"], load: async () => (await import("./text/ass-script.js")).assScriptCleaner },
   { fileTypes: ["EPUB"], load: async () => (await import("./epub/index.js")).epubCleaner },
   { fileTypes: ["ZIP"], load: async () => (await import("./archive/zip.js")).zipArchiveCleaner },
   { fileTypes: ["TAR", "GZIP"], load: async () => (await import("./archive/tar.js")).tarArchiveCleaner },

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
 import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
+import { ASS_SCRIPT_START, cleanAssScriptFile } from "./ass-script.js";
 import { textFormOf } from "./text-forms.js";
 import { checkCleanWebVtt, cleanWebVtt, readWebVtt, WEBVTT_START } from "./webvtt.js";
 
@@ -25,7 +26,8 @@ type Encoding = "bytes" | "utf16le" | "utf16be" | "utf32le" | "utf32be";
  * once every byte of it is shown to be text: ExifTool names a file TXT by its first 64 KB, and
  * after them a file may carry anything (an archive, a picture with its EXIF). Text in a format whose
  * fields are metadata (an e-mail, a calendar: text-forms.ts) is refused as that format; a WebVTT
- * subtitle file loses its header fields and notes (webvtt.ts). A text
+ * subtitle file loses its header fields and notes (webvtt.ts), an ASS or SSA script its editor's
+ * header fields and commented-out events (ass-script.ts). A text
  * file attached to a PDF, packaged in an Office document or kept in an archive is cleaned so too.
  */
 export const plainTextCleaner: Cleaner = {
@@ -34,20 +36,23 @@ export const plainTextCleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const src = await FileBytes.open(ctx.input);
     let webVtt = false;
+    let assScript = false;
     try {
       const head = await src.read(0, FORM_HEAD_BYTES);
       const encoding = encodingOf(head);
       const text = decoded(head, encoding);
       webVtt = WEBVTT_START.test(text);
+      assScript = encoding === "bytes" && ASS_SCRIPT_START.test(text);
       // WebVTT is UTF-8 alone (its specification, 4.1): another encoding's is no subtitle file a player reads.
       if (webVtt && encoding !== "bytes") throw new UnsupportedTypeError("WebVTT in UTF-16 or UTF-32");
-      const form = webVtt ? null : textFormOf(text, encoding !== "bytes");
+      const form = webVtt || assScript ? null : textFormOf(text, encoding !== "bytes");
       if (form != null) throw new UnsupportedTypeError(form);
       await refuseNonText(src, encoding);
     } finally {
       await src.close();
     }
     if (webVtt) return cleanWebVttFile(ctx);
+    if (assScript) return cleanAssScriptFile(ctx, "TXT");
     await fsp.copyFile(ctx.input, ctx.output, fsp.constants.COPYFILE_EXCL);
   },
   isStructural: () => false,

@@ -6,7 +6,7 @@ import { holdsPosition, srtCues } from "../media/telemetry.js";
  * header block (Received lines with addresses, Message-ID, X-Mailer, User-Agent), an mbox of
  * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message and a web
  * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
- * server headers) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
+ * server headers), a Windows Internet shortcut (its icon's path on the author's disk, its dates) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
  * would also follow) and a GPS recorder's log (an IGC flight log, whose header names the pilot, the
  * crew, the aircraft and the recorder; NMEA sentences, each a position and a time; a drone's or
  * dash cam's SRT subtitles, each cue a position, as their videos carry them: media/telemetry.ts)
@@ -41,6 +41,7 @@ export function textFormOf(text: string, wide: boolean): string | null {
   if (/^WARC\/\d/.test(text)) return "WARC web archive";
   if (/^filedesc:\/\//.test(text)) return "ARC web archive";
   if (/^HTTP\/\d(\.\d)? \d{3}\b/.test(text)) return "HTTP message";
+  if (/^\[InternetShortcut\]/i.test(text)) return "Windows Internet shortcut";
   if (/^\s*BEGIN:VCALENDAR/i.test(text)) return "iCalendar";
   if (/^\s*BEGIN:VCARD/i.test(text)) return "vCard";
   if (/^From \S/.test(text)) return "e-mail message";

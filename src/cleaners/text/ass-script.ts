@@ -1,0 +1,73 @@
+import crypto from "node:crypto";
+import fsp from "node:fs/promises";
+import { cleanAssScript } from "../media/ass-header.js";
+import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
+import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
+
+/** A subtitle script is read whole: a feature film's takes ~200 kB; this bounds a hostile one. */
+const MAX_BYTES = 16 * 1024 * 1024;
+/** What opens an ASS or SSA script (the format's first section), a byte-order mark before it allowed (read as Latin-1). */
+export const ASS_SCRIPT_START = /^(\xef\xbb\xbf)?\[Script Info\][ \t]*\r?\n/i;
+/** An event no renderer draws: a line an editor commented out, often a translator's or timer's note. */
+const COMMENT_EVENT = /^Comment:/i;
+/** The events renderers draw, each compared between the script and its copy. */
+const DIALOGUE_EVENT = /^Dialogue:/i;
+
+/**
+ * ASS and SSA subtitle scripts (Aegisub's, VSFilter's). ExifTool 13 names a file called .ass or
+ * .ssa a Windows Internet shortcut (its URL type) and the same script under another name TXT (the
+ * plain text cleaner hands it here): a file of either type that opens with `[Script Info]` is
+ * cleaned here, any other named URL stays refused as URL. The script's header goes as a Matroska track's does
+ * (media/ass-header.ts: the author's fields, comment lines, Aegisub's project section with the
+ * paths of the author's audio and video), and so do the `Comment:` events no renderer draws,
+ * unless `keep=comments`. The bytes are read as Latin-1, one character per byte, so a script in
+ * any ASCII-compatible encoding keeps its lines byte for byte; a read of the copy proves every
+ * `Dialogue:` event is the original's.
+ */
+export const assScriptCleaner: Cleaner = {
+  name: "ass",
+  fileTypes: ["URL"],
+  async clean(ctx: CleanContext): Promise<CleanOutcome> {
+    return cleanAssScriptFile(ctx, "URL");
+  },
+  isStructural: () => false,
+};
+
+/** Cleans the script at `ctx.input`; a file that is none is refused as `fileType`. */
+export async function cleanAssScriptFile(ctx: CleanContext, fileType: string): Promise<CleanOutcome> {
+  const script = await readScript(ctx.input);
+  if (!ASS_SCRIPT_START.test(script)) throw new UnsupportedTypeError(fileType);
+  const keepComments = ctx.keep.has("comments");
+  const { text, headerLines, comments } = cleanScript(script, keepComments);
+  await fsp.writeFile(ctx.output, text, { encoding: "latin1", flag: "wx" });
+  const copy = await readScript(ctx.output);
+  const again = cleanScript(copy, keepComments);
+  if (again.headerLines > 0 || again.comments > 0 || dialogueDigest(copy) !== dialogueDigest(script)) {
+    throw new BadFileError("The subtitle script could not be cleaned: its copy did not keep every line of dialogue.");
+  }
+  const hidden = Object.fromEntries(Object.entries({ subtitleHeaders: headerLines, comments }).filter(([, n]) => n > 0));
+  return Object.keys(hidden).length > 0 ? { hidden } : {};
+}
+
+async function readScript(file: string): Promise<string> {
+  const { size } = await fsp.stat(file);
+  if (size > MAX_BYTES) throw new TooComplexError(`a subtitle script over ${MAX_BYTES} bytes`);
+  return fsp.readFile(file, "latin1");
+}
+
+/** The script cleaned, its line ends as it had them. */
+function cleanScript(script: string, keepComments: boolean): { text: string; headerLines: number; comments: number } {
+  const bom = script.startsWith("\xef\xbb\xbf") ? "\xef\xbb\xbf" : "";
+  const lines = script.slice(bom.length).split(/\r?\n/);
+  const events = keepComments ? lines : lines.filter((line) => !COMMENT_EVENT.test(line.trim()));
+  const { text, dropped } = cleanAssScript(events.join("\n"));
+  const body = text.replace(/\n+$/, "");
+  const eol = script.includes("\r\n") ? "\r\n" : "\n";
+  return { text: `${bom}${body.split("\n").join(eol)}${eol}`, headerLines: dropped, comments: lines.length - events.length };
+}
+
+function dialogueDigest(script: string): string {
+  const hash = crypto.createHash("sha256");
+  for (const line of script.split(/\r?\n/)) if (DIALOGUE_EVENT.test(line.trim())) hash.update(`${line}\n`);
+  return hash.digest("hex");
+}
