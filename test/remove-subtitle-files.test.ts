@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { peakRssKb, resetPeakRss } from "./helpers/fuzz-proc.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -85,6 +86,31 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
     expect(text).toContain(`NOTE Timed by ${MARKER} at home`);
     expect(text).not.toContain(`Author: ${MARKER}`);
   });
+
+  it("cleans 15 MB of millions of empty notes with the service under 450 MB and answering", async () => {
+    const file = await saved("notes.vtt", `WEBVTT\n\n${"NOTE\n\n".repeat(2_600_000)}00:00:01.000 --> 00:00:02.000\nHello\n`);
+    const pid = server.process.pid!;
+    await resetPeakRss(pid);
+    const health: number[] = [];
+    let done = false;
+    const probe = (async () => {
+      while (!done) {
+        const t0 = performance.now();
+        expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+        health.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const { status, body, cleaned } = await removeViaApi(server, file, "notes.vtt");
+    done = true;
+    await probe;
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ comments: 2_600_000 });
+    expect(cleaned!.toString("utf8")).toBe("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n");
+    expect(Math.max(...health)).toBeLessThan(1000);
+    // An array of its lines took the service to ~745 MB.
+    expect((await peakRssKb(pid)) / 1024).toBeLessThan(450);
+  }, 60_000);
 
   it("refuses, losing no cue, a file whose first cue follows its WEBVTT line without a blank line", async () => {
     const file = await saved("bad.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nHello\n");

@@ -18,7 +18,7 @@ export const WEBVTT_START = /^(\uFEFF)?WEBVTT(?=[ \t\r\n]|$)/;
 const KEPT_HEADER_LINE = /^X-TIMESTAMP-MAP=/;
 
 /** A NOTE block: `NOTE` alone or followed by a space or a tab, up to the next blank line: a comment no player shows. */
-const NOTE_BLOCK = /^NOTE(?:[ \t]|$)/;
+const NOTE_BLOCK = /^NOTE(?:[ \t\r\n]|$)/;
 
 export interface CleanedWebVtt {
   text: string;
@@ -34,17 +34,26 @@ export interface CleanedWebVtt {
  * Keeps the signature, the header lines a player uses, and every cue, STYLE and REGION block byte
  * for byte; drops what follows WEBVTT on its line (a title or comment of the author's), the other
  * header lines, and the NOTE blocks (comments, often who wrote or timed the subtitles) unless
- * `keepNotes`.
+ * `keepNotes`. The text is walked block by block without splitting it: a file of millions of empty
+ * notes held ~700 MB as an array of lines.
  */
 export function cleanWebVtt(text: string, keepNotes: boolean): CleanedWebVtt {
-  const { bom, header, blocks } = parse(text);
-  const keptHeader = header.slice(1).filter((line) => KEPT_HEADER_LINE.test(line.text));
-  const keptBlocks = blocks.filter((block) => keepNotes || !NOTE_BLOCK.test(block[0]!.text));
-  const eol = header[0]!.eol === "" ? "\n" : header[0]!.eol;
-  let out = `${bom}WEBVTT${eol}${keptHeader.map((l) => l.text + l.eol).join("")}`;
-  for (const block of keptBlocks) out += `${eol}${block.map((l) => l.text + l.eol).join("")}`;
-  const headerLines = (header[0]!.text === "WEBVTT" ? 0 : 1) + header.length - 1 - keptHeader.length;
-  return { text: out, headerLines, notes: blocks.length - keptBlocks.length, digest: digestOf(keptBlocks) };
+  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const blocks = blocksOf(text, bom.length);
+  const header = headerOf(blocks.next().value);
+  const eol = header.eol === "" ? "\n" : header.eol;
+  const out = [`${bom}WEBVTT${eol}`, ...header.kept.map((line) => line + eol)];
+  const hash = crypto.createHash("sha256");
+  let notes = 0;
+  for (const block of blocks) {
+    if (!keepNotes && NOTE_BLOCK.test(block.body)) {
+      notes++;
+      continue;
+    }
+    out.push(eol, block.body, block.eol === "" ? eol : block.eol);
+    hash.update(`${normalized(block.body)}\n\n`);
+  }
+  return { text: out.join(""), headerLines: header.dropped, notes, digest: hash.digest("hex") };
 }
 
 /**
@@ -52,9 +61,15 @@ export function cleanWebVtt(text: string, keepNotes: boolean): CleanedWebVtt {
  * no NOTE block (unless `keepNotes`), and its blocks are the original's kept ones (the same digest).
  */
 export function checkCleanWebVtt(text: string, digest: string, keepNotes: boolean): void {
-  const { header, blocks } = parse(text);
-  const clean = header[0]!.text === "WEBVTT" && header.slice(1).every((l) => KEPT_HEADER_LINE.test(l.text)) && (keepNotes || !blocks.some((b) => NOTE_BLOCK.test(b[0]!.text)));
-  if (!clean || digestOf(blocks) !== digest) throw new BadFileError("The WebVTT file could not be cleaned: its copy did not keep every cue.");
+  const blocks = blocksOf(text, text.startsWith("\uFEFF") ? 1 : 0);
+  const header = headerOf(blocks.next().value);
+  const hash = crypto.createHash("sha256");
+  let clean = header.dropped === 0;
+  for (const block of blocks) {
+    clean &&= keepNotes || !NOTE_BLOCK.test(block.body);
+    hash.update(`${normalized(block.body)}\n\n`);
+  }
+  if (!clean || hash.digest("hex") !== digest) throw new BadFileError("The WebVTT file could not be cleaned: its copy did not keep every cue.");
 }
 
 /** Reads the file as WebVTT's UTF-8 text, refusing one past MAX_BYTES. */
@@ -64,37 +79,49 @@ export async function readWebVtt(file: string): Promise<string> {
   return fsp.readFile(file, "utf8");
 }
 
-interface Line {
-  text: string;
+interface Block {
+  /** Its lines, with the line ends between them. */
+  body: string;
+  /** The line end after its last line ("" at the file's end). */
   eol: string;
 }
 
-/** The signature's block (its first line and the header lines), then the blocks blank lines separate, each line with its own ending. */
-function parse(text: string): { bom: string; header: Line[]; blocks: Line[][] } {
-  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
-  const lines: Line[] = [];
-  const re = /([^\r\n]*)(\r\n|\r|\n|$)/gy;
-  re.lastIndex = bom.length;
-  while (re.lastIndex < text.length) {
-    const m = re.exec(text)!;
-    lines.push({ text: m[1]!, eol: m[2]! });
+/** Blank lines (two line ends or more in a row) part blocks. */
+const BLOCK_END = /(\r\n|\r|\n)(?:\r\n|\r|\n)*/g;
+
+/** The blocks of `text` from `start`, the blank lines between them left out. */
+function* blocksOf(text: string, start: number): Generator<Block, undefined> {
+  const end = new RegExp(BLOCK_END.source, "g");
+  let at = start;
+  while (at < text.length) {
+    end.lastIndex = at;
+    let m = end.exec(text);
+    // One line end inside a block parts its lines, not blocks.
+    while (m != null && m[0].length === m[1]!.length && m.index + m[0].length < text.length) m = end.exec(text);
+    const stop = m?.index ?? text.length;
+    if (stop > at) yield { body: text.slice(at, stop), eol: m?.[1] ?? "" };
+    at = m == null ? text.length : m.index + m[0].length;
   }
-  const groups: Line[][] = [[]];
-  for (const line of lines) {
-    if (line.text === "") {
-      if (groups[groups.length - 1]!.length > 0) groups.push([]);
-    } else groups[groups.length - 1]!.push(line);
-  }
-  const nonEmpty = groups.filter((g) => g.length > 0);
-  const header = nonEmpty[0] ?? [{ text: "", eol: "" }];
-  if (!WEBVTT_START.test(header[0]!.text)) throw new BadFileError("The WebVTT file is damaged: it does not start with WEBVTT.");
-  // Its header's lines would go: a cue there (no blank line after the signature) is refused, not lost.
-  if (header.some((l) => l.text.includes("-->"))) throw new BadFileError("The WebVTT file is damaged: a cue follows its WEBVTT line without a blank line between them.");
-  return { bom, header, blocks: nonEmpty.slice(1) };
+  return undefined;
 }
 
-function digestOf(blocks: readonly Line[][]): string {
-  const hash = crypto.createHash("sha256");
-  for (const block of blocks) hash.update(`${block.map((l) => l.text).join("\n")}\n\n`);
-  return hash.digest("hex");
+/** The signature's block: the lines kept after the signature, how many others go, its line end. */
+function headerOf(block: Block | undefined): { kept: string[]; dropped: number; eol: string } {
+  if (block == null || !WEBVTT_START.test(block.body)) throw new BadFileError("The WebVTT file is damaged: it does not start with WEBVTT.");
+  const lines = /[^\r\n]+/g;
+  const first = lines.exec(block.body)![0];
+  const kept: string[] = [];
+  let dropped = first === "WEBVTT" ? 0 : 1;
+  for (let m = lines.exec(block.body); m != null; m = lines.exec(block.body)) {
+    // Its lines would go: a cue there (no blank line after the signature) is refused, not lost.
+    if (m[0].includes("-->")) throw new BadFileError("The WebVTT file is damaged: a cue follows its WEBVTT line without a blank line between them.");
+    if (KEPT_HEADER_LINE.test(m[0])) kept.push(m[0]);
+    else dropped++;
+  }
+  const eol = /\r\n|\r|\n/.exec(block.body)?.[0] ?? block.eol;
+  return { kept, dropped, eol };
+}
+
+function normalized(body: string): string {
+  return body.replace(/\r\n?/g, "\n");
 }
