@@ -190,6 +190,20 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
     expect(await assEventsOf(cleaned!)).toBe(events);
   });
 
+  it("cleans 15 MB of millions of comment lines with the service under 450 MB", async () => {
+    const dialogue = "Dialogue: 0,0:00:01.00,0:00:03.00,Default,,0,0,0,,Hello";
+    const file = await saved("notes.ass", `[Script Info]\n${";\n".repeat(7_800_000)}[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n${dialogue}\n`);
+    const pid = server.process.pid!;
+    await resetPeakRss(pid);
+    const { status, body, cleaned } = await removeViaApi(server, file, "notes.ass");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["removed"]).toMatchObject({ subtitleHeaders: 7_800_000 });
+    expect(cleaned!.toString("utf8")).toContain(dialogue);
+    // Arrays of its lines took the service to ~650 MB.
+    expect((await peakRssKb(pid)) / 1024).toBeLessThan(450);
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+  }, 60_000);
+
   it("keeps the commented-out events with keep=comments", async () => {
     const file = await saved("holiday.ass", ASS_SCRIPT);
     const { status, body, cleaned } = await removeViaApi(server, file, "holiday.ass", { keep: "comments" });

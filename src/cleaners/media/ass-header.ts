@@ -21,36 +21,64 @@ export interface CleanedHeader {
   text: string;
   /** Lines removed (comments, editor fields, unknown sections). */
   dropped: number;
+  /** `Comment:` events removed (with `dropCommentEvents`). */
+  comments: number;
 }
+
+/** Kept lines are gathered into pieces of about this many characters, each made a buffer. */
+const PIECE_CHARS = 64 * 1024;
 
 /**
  * Keeps `[Script Info]` lines whose key renderers read, the style, event, font and graphics
- * sections whole (minus `;` comments), and drops every other section and line. Takes a whole
- * .ass file as ffmpeg writes a track out: sections an editor put after the events come back
- * after them, so the events pass through here unchanged too.
+ * sections whole (minus `;` comments, and with `dropCommentEvents` the `Comment:` events no
+ * renderer draws), and drops every other section and line. Takes a whole .ass file as ffmpeg
+ * writes a track out: sections an editor put after the events come back after them, so the events
+ * pass through here unchanged too. The lines are walked, not split, and the kept ones gathered
+ * into buffers: a 16 MB script of millions of one-character lines took ~650 MB as arrays of them.
  */
-export function cleanAssScript(header: string): CleanedHeader {
-  const lines = header.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const kept: string[] = [];
+export function cleanAssScript(header: string, dropCommentEvents = false): CleanedHeader {
+  const text = header.replace(/^\uFEFF/, "");
+  const pieces: Buffer[] = [];
+  let piece = "";
   let section = "";
   let dropped = 0;
-  for (const line of lines) {
+  let comments = 0;
+  // One blank line between sections, none at the start (dropped sections leave runs of them).
+  let blankPending = false;
+  let started = false;
+  // Lines end at LF, a CR before it not theirs (a lone CR stays inside its line).
+  const lines = /([^\n]*)(?:\n|$)/g;
+  for (let m = lines.exec(text); m != null && m[0] !== ""; m = lines.exec(text)) {
+    const line = m[1]!.endsWith("\r") ? m[1]!.slice(0, -1) : m[1]!;
     const trimmed = line.trim();
+    let keep: boolean;
     if (trimmed === "") {
-      kept.push("");
+      blankPending = started;
       continue;
     }
     if (/^\[.*\]$/.test(trimmed)) {
       section = trimmed.toLowerCase();
-      if (KEPT_SECTIONS.has(section)) kept.push(trimmed);
-      else dropped++;
+      keep = KEPT_SECTIONS.has(section);
+    } else if (dropCommentEvents && section === "[events]" && /^Comment:/i.test(trimmed)) {
+      comments++;
+      continue;
+    } else {
+      keep = KEPT_SECTIONS.has(section) && !isComment(trimmed) && (section !== "[script info]" || RENDERING_KEYS.has(keyOf(trimmed)));
+    }
+    if (!keep) {
+      dropped++;
       continue;
     }
-    const keep = KEPT_SECTIONS.has(section) && !isComment(trimmed) && (section !== "[script info]" || RENDERING_KEYS.has(keyOf(trimmed)));
-    if (keep) kept.push(line);
-    else dropped++;
+    piece += `${blankPending ? "\n" : ""}${/^\[.*\]$/.test(trimmed) ? trimmed : line}\n`;
+    blankPending = false;
+    started = true;
+    if (piece.length >= PIECE_CHARS) {
+      pieces.push(Buffer.from(piece, "utf8"));
+      piece = "";
+    }
   }
-  return { text: collapseBlankLines(kept).join("\n"), dropped };
+  pieces.push(Buffer.from(piece, "utf8"));
+  return { text: Buffer.concat(pieces).toString("utf8").replace(/\n$/, ""), dropped, comments };
 }
 
 function isComment(line: string): boolean {
@@ -60,14 +88,4 @@ function isComment(line: string): boolean {
 function keyOf(line: string): string {
   const colon = line.indexOf(":");
   return (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
-}
-
-/** One blank line between sections, none at the start (dropped sections leave runs of them). */
-function collapseBlankLines(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const line of lines) {
-    if (line === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
-    out.push(line);
-  }
-  return out;
 }

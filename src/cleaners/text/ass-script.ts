@@ -8,8 +8,6 @@ import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
 const MAX_BYTES = 16 * 1024 * 1024;
 /** What opens an ASS or SSA script (the format's first section), a byte-order mark before it allowed (read as Latin-1). */
 export const ASS_SCRIPT_START = /^(\xef\xbb\xbf)?\[Script Info\][ \t]*\r?\n/i;
-/** An event no renderer draws: a line an editor commented out, often a translator's or timer's note. */
-const COMMENT_EVENT = /^Comment:/i;
 /** The events renderers draw, each compared between the script and its copy. */
 const DIALOGUE_EVENT = /^Dialogue:/i;
 
@@ -58,16 +56,14 @@ async function readScript(file: string): Promise<string> {
 /** The script cleaned, its line ends as it had them. */
 function cleanScript(script: string, keepComments: boolean): { text: string; headerLines: number; comments: number } {
   const bom = script.startsWith("\xef\xbb\xbf") ? "\xef\xbb\xbf" : "";
-  const lines = script.slice(bom.length).split(/\r?\n/);
-  const events = keepComments ? lines : lines.filter((line) => !COMMENT_EVENT.test(line.trim()));
-  const { text, dropped } = cleanAssScript(events.join("\n"));
-  const body = text.replace(/\n+$/, "");
+  const { text, dropped, comments } = cleanAssScript(script.slice(bom.length), !keepComments);
   const eol = script.includes("\r\n") ? "\r\n" : "\n";
-  return { text: `${bom}${body.split("\n").join(eol)}${eol}`, headerLines: dropped, comments: lines.length - events.length };
+  return { text: `${bom}${eol === "\n" ? text : text.replace(/\n/g, eol)}${eol}`, headerLines: dropped, comments };
 }
 
 function dialogueDigest(script: string): string {
   const hash = crypto.createHash("sha256");
-  for (const line of script.split(/\r?\n/)) if (DIALOGUE_EVENT.test(line.trim())) hash.update(`${line}\n`);
+  const lines = /[^\r\n]+/g;
+  for (let m = lines.exec(script); m != null; m = lines.exec(script)) if (DIALOGUE_EVENT.test(m[0].trim())) hash.update(`${m[0]}\n`);
   return hash.digest("hex");
 }
