@@ -17,7 +17,7 @@ export const WEBVTT_START = /^(\uFEFF)?WEBVTT(?=[ \t\r\n]|$)/;
  */
 const KEPT_HEADER_LINE = /^X-TIMESTAMP-MAP=/;
 
-/** A NOTE block: `NOTE` alone or followed by a space or a tab, up to the next blank line: a comment no player shows. */
+/** A NOTE block: `NOTE` alone on its line or followed by a space or a tab, up to the next blank line: a comment no player shows. */
 const NOTE_BLOCK = /^NOTE(?:[ \t\r\n]|$)/;
 
 export interface CleanedWebVtt {
