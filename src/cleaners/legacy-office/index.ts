@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import CFB from "cfb";
 import { LIBRARY_STREAM, OLE_OBJECT } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
+import { hiddenOf } from "../hidden-counts.js";
 import { nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
@@ -168,7 +169,7 @@ export const legacyOfficeCleaner: Cleaner = {
       if (review.objects > 0) {
         throw new BadFileError("The document holds a picture or an object inside a comment or a tracked deletion, which this service cannot remove from a Word 97-2003 file.");
       }
-      hidden = Object.fromEntries(Object.entries({ comments: review.comments, trackedChanges: review.changes }).filter(([, n]) => n > 0));
+      hidden = hiddenOf({ comments: review.comments, trackedChanges: review.changes });
       removedText = review.removedText;
     }
     // Excel's "97 & 5.0/95" format holds the workbook twice, as BIFF8 (Workbook) and as BIFF5

@@ -22,8 +22,3 @@ export interface ReviewPolicy {
 export function reviewPolicy(keep: ReadonlySet<KeepOption>): ReviewPolicy {
   return { dropComments: !keep.has("comments"), dropChanges: !keep.has("trackedChanges") };
 }
-
-/** The counts as a cleaner's `hidden` outcome, without the zeros. */
-export function hiddenOf(counts: ReviewCounts): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
-}

@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { hiddenOf } from "../hidden-counts.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { checkSameRtfText } from "./final-text.js";
 import { cleanPictures } from "./pictures.js";
@@ -34,7 +35,7 @@ export const rtfCleaner: Cleaner = {
     const cleaned = Buffer.concat(out.pieces);
     checkSameRtfText(bytes, cleaned);
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
-    const hidden = Object.fromEntries(Object.entries({ ...counts, metafileText }).filter(([, n]) => n > 0));
+    const hidden = hiddenOf({ ...counts, metafileText });
     return { hidden };
   },
   isStructural: () => false,

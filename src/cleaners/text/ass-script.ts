@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fsp from "node:fs/promises";
+import { hiddenOf } from "../hidden-counts.js";
 import { cleanAssScript } from "../media/ass-header.js";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
@@ -43,8 +44,7 @@ export async function cleanAssScriptFile(ctx: CleanContext, fileType: string): P
   if (again.headerLines > 0 || again.comments > 0 || dialogueDigest(copy) !== dialogueDigest(script)) {
     throw new BadFileError("The subtitle script could not be cleaned: its copy did not keep every line of dialogue.");
   }
-  const hidden = Object.fromEntries(Object.entries({ subtitleHeaders: headerLines, comments }).filter(([, n]) => n > 0));
-  return Object.keys(hidden).length > 0 ? { hidden } : {};
+  return { hidden: hiddenOf({ subtitleHeaders: headerLines, comments }) };
 }
 
 async function readScript(file: string): Promise<string> {

@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import { FileBytes } from "../file-bytes.js";
+import { hiddenOf } from "../hidden-counts.js";
 import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
 import { ASS_SCRIPT_START, cleanAssScriptFile } from "./ass-script.js";
 import { textFormOf } from "./text-forms.js";
@@ -67,8 +68,7 @@ async function cleanWebVttFile(ctx: CleanContext): Promise<CleanOutcome> {
   const cleaned = cleanWebVtt(await readWebVtt(ctx.input), keepNotes);
   await fsp.writeFile(ctx.output, cleaned.text, { flag: "wx" });
   checkCleanWebVtt(await readWebVtt(ctx.output), cleaned.digest, keepNotes);
-  const hidden = Object.fromEntries(Object.entries({ subtitleHeaders: cleaned.headerLines, comments: cleaned.notes }).filter(([, n]) => n > 0));
-  return Object.keys(hidden).length > 0 ? { hidden } : {};
+  return { hidden: hiddenOf({ subtitleHeaders: cleaned.headerLines, comments: cleaned.notes }) };
 }
 
 async function refuseNonText(src: FileBytes, encoding: Encoding): Promise<void> {
