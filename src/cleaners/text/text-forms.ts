@@ -4,13 +4,13 @@ import { holdsPosition, srtCues } from "../media/telemetry.js";
  * Formats made of text whose fields are metadata: ExifTool names them TXT like any text, but
  * handing one back byte for byte would keep what it gives away. An e-mail's or a news post's
  * header block (Received lines with addresses, Message-ID, X-Mailer, User-Agent), an mbox of
- * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message and a web
- * crawl's archive (WARC and ARC records: the crawler's host, address and operator, each page's
- * server headers), a Windows Internet shortcut (its icon's path on the author's disk, its dates) and a playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg
- * would also follow) and a GPS recorder's log (an IGC flight log, whose header names the pilot, the
- * crew, the aircraft and the recorder; NMEA sentences, each a position and a time; a drone's or
- * dash cam's SRT subtitles, each cue a position, as their videos carry them: media/telemetry.ts)
- * are named (a
+ * them, an iCalendar file (PRODID, ORGANIZER, UID, DTSTAMP), a saved HTTP message, a web crawl's
+ * archive (WARC and ARC records: the crawler's host, address and operator, each page's server
+ * headers), a Windows Internet shortcut (its icon's path on the author's disk, its dates), a
+ * playlist (M3U, PLS, ffconcat: paths on the author's disk, which ffmpeg would also follow) and a
+ * GPS recorder's log (an IGC flight log, whose header names the pilot, the crew, the aircraft and
+ * the recorder; NMEA sentences, each a position and a time; a drone's or dash cam's SRT
+ * subtitles, each cue a position, as their videos carry them: media/telemetry.ts) are named (a
  * robots.txt, whose lines look like headers too, names none of a mail's), so that the file is
  * refused as an unsupported type rather than called clean.
  */
