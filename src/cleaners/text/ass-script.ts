@@ -2,11 +2,10 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import { hiddenOf } from "../hidden-counts.js";
 import { cleanAssScript } from "../media/ass-header.js";
-import { BadFileError, TooComplexError, UnsupportedTypeError } from "../errors.js";
+import { BadFileError, UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, Cleaner, CleanOutcome } from "../types.js";
+import { readWholeText } from "./whole-text.js";
 
-/** A subtitle script is read whole: a feature film's takes ~200 kB; this bounds a hostile one. */
-const MAX_BYTES = 16 * 1024 * 1024;
 /** What opens an ASS or SSA script (the format's first section), a byte-order mark before it allowed (read as Latin-1). */
 export const ASS_SCRIPT_START = /^(\xef\xbb\xbf)?\[Script Info\][ \t]*\r?\n/i;
 /** The events renderers draw, each compared between the script and its copy. */
@@ -47,10 +46,8 @@ export async function cleanAssScriptFile(ctx: CleanContext, fileType: string): P
   return { hidden: hiddenOf({ subtitleHeaders: headerLines, comments }) };
 }
 
-async function readScript(file: string): Promise<string> {
-  const { size } = await fsp.stat(file);
-  if (size > MAX_BYTES) throw new TooComplexError(`a subtitle script over ${MAX_BYTES} bytes`);
-  return fsp.readFile(file, "latin1");
+function readScript(file: string): Promise<string> {
+  return readWholeText(file, "latin1", "a subtitle script");
 }
 
 /** The script cleaned, its line ends as it had them. */

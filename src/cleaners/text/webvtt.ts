@@ -1,12 +1,6 @@
 import crypto from "node:crypto";
-import fsp from "node:fs/promises";
-import { BadFileError, TooComplexError } from "../errors.js";
-
-/**
- * A WebVTT file (W3C WebVTT, section 4) is read whole: subtitles for a feature film take ~100 kB,
- * and this bounds what a hostile one holds in memory.
- */
-const MAX_BYTES = 16 * 1024 * 1024;
+import { BadFileError } from "../errors.js";
+import { readWholeText } from "./whole-text.js";
 
 /** The file's signature: `WEBVTT` then a space, a tab or the line's end (what follows is free text). */
 export const WEBVTT_START = /^(\uFEFF)?WEBVTT(?=[ \t\r\n]|$)/;
@@ -72,11 +66,9 @@ export function checkCleanWebVtt(text: string, digest: string, keepNotes: boolea
   if (!clean || hash.digest("hex") !== digest) throw new BadFileError("The WebVTT file could not be cleaned: its copy did not keep every cue.");
 }
 
-/** Reads the file as WebVTT's UTF-8 text, refusing one past MAX_BYTES. */
-export async function readWebVtt(file: string): Promise<string> {
-  const { size } = await fsp.stat(file);
-  if (size > MAX_BYTES) throw new TooComplexError(`a WebVTT file over ${MAX_BYTES} bytes`);
-  return fsp.readFile(file, "utf8");
+/** Reads the file as WebVTT's UTF-8 text (its specification, 4.1), whole. */
+export function readWebVtt(file: string): Promise<string> {
+  return readWholeText(file, "utf8", "a WebVTT file");
 }
 
 interface Block {
