@@ -190,9 +190,9 @@ const LOOKUP_BITS = 9;
  * follows (`padding`), and a block that reads into them is broken.
  */
 class ScanBits {
-  reservoir = 0;
-  count = 0;
-  padding = 0;
+  private reservoir = 0;
+  private count = 0;
+  private padding = 0;
   constructor(
     private readonly bytes: Buffer,
     public pos: number,
@@ -251,7 +251,6 @@ class ScanBits {
    * (`HuffmanTable.skip`), which needs 9 + 15 bits at most: the reservoir holds 25 or more after a fill.
    */
   block(dc: HuffmanTable, ac: HuffmanTable): number {
-    if (this.count < 25) this.fill();
     const size = this.decode(dc);
     if (size > 11) throw new Broken();
     const diff = size === 0 ? 0 : extend(this.bits(size), size);
