@@ -73,6 +73,7 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
   });
   await fsp.mkdir(workDir);
   const nested: NestedOutcome[] = [];
+  const unsupported = new Map<string, string>();
   const final = depth === 0 && !req.keep.has("copyright") ? req.outputFinal : undefined;
   try {
     const outcome = await detected.cleaner.clean({
@@ -94,10 +95,12 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
           nested.push({ removed, remaining });
           return { removed, remaining };
         } catch (err) {
-          if (err instanceof UnsupportedTypeError) return null;
-          throw err;
+          if (!(err instanceof UnsupportedTypeError)) throw err;
+          unsupported.set(input, err.fileType === "unknown" ? "unknown type" : err.fileType);
+          return null;
         }
       },
+      unsupportedType: (input) => unsupported.get(input) ?? "unknown type",
       outputFinal: () => final?.(),
     });
     if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });

@@ -38,6 +38,12 @@ export interface CleanContext {
    */
   cleanNested(input: string, output: string, readWith?: { fileType: string }): Promise<NestedOutcome | null>;
   /**
+   * The type of a file `cleanNested` resolved to null for, as the registry's refusal names it
+   * ("NMEA GPS log", "RF64 WAV", ExifTool's FileType, or "unknown type"): what a refusal of the
+   * enclosing file names.
+   */
+  unsupportedType(input: string): string;
+  /**
    * Says that `output` is written for good: what the cleaner still does reads it only (its own
    * checks of the copy). The service may then start the verification's ExifTool re-read beside
    * those checks instead of after them. Never call it before the last byte is written.

@@ -1,7 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
-import { innerFileType } from "../inner-refusal.js";
 import type { CleanContext, CleanOutcome } from "../types.js";
 import { describeName } from "./member-name.js";
 
@@ -38,7 +37,7 @@ export async function cleanMembers(ctx: CleanContext, members: readonly Member[]
       out.push({ name: m.name, kind: "file", file: cleaned });
       continue;
     }
-    unknown.push({ name: m.name, type: await innerFileType(ctx.exiftool, m.file) });
+    unknown.push({ name: m.name, type: ctx.unsupportedType(m.file) });
     if (ctx.unknownMembers === "keep") out.push({ name: m.name, kind: "file", file: m.file });
   }
   if (unknown.length === 0) return { out, outcome: {} };

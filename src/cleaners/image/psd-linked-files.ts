@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
+import { innerRefusal } from "../inner-refusal.js";
 import { Assembly } from "./psd-assembly.js";
 import type { LayerCleaning } from "./psd-block-policy.js";
 import { descriptorEnd, unicodeEnd } from "./psd-descriptor.js";
@@ -156,7 +157,7 @@ async function cleanedFile(c: LayerCleaning, from: number, to: number): Promise<
     await handle.close();
   }
   if ((await c.ctx.cleanNested(input, output)) == null) {
-    throw new BadFileError("The document holds a placed file (a smart object) of a kind this service cannot clean.", new Error("psd: no cleaner for a linked file"));
+    throw innerRefusal(c.ctx, "The document holds a placed file (a smart object)", input, null, "psd: no cleaner for a linked file");
   }
   await fsp.rm(input);
   return { path: output, size: (await fsp.stat(output)).size };

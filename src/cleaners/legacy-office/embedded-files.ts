@@ -55,7 +55,7 @@ async function cleanFile(ctx: CleanContext, data: Buffer, n: number, label?: str
   const output = path.join(ctx.workDir, `object-${n}-clean`);
   await fsp.writeFile(input, data, { flag: "wx" });
   if ((await ctx.cleanNested(input, output)) == null) {
-    throw await innerRefusal(ctx.exiftool, "The document holds an embedded file", input, label ?? null, `legacy-office: embedded object ${n + 1} has no cleaner`);
+    throw innerRefusal(ctx, "The document holds an embedded file", input, label ?? null, `legacy-office: embedded object ${n + 1} has no cleaner`);
   }
   const cleaned = await fsp.readFile(output);
   await Promise.all([fsp.rm(input), fsp.rm(output)]);

@@ -24,7 +24,7 @@ export async function cleanEmbeddedStorages(ctx: CleanContext, doc: CFB.CFB$Cont
     const output = `${input}-clean`;
     await fsp.writeFile(input, CFB.write(copyOut(doc, storage), { type: "buffer", fileType: "cfb" }) as Buffer, { flag: "wx" });
     if ((await ctx.cleanNested(input, output)) == null) {
-      throw await innerRefusal(ctx.exiftool, "The document holds an embedded document", input, storagePath(doc, storage), `legacy-office: embedded storage ${i + 1} has no cleaner`);
+      throw innerRefusal(ctx, "The document holds an embedded document", input, storagePath(doc, storage), `legacy-office: embedded storage ${i + 1} has no cleaner`);
     }
     const clean = CFB.read(await fsp.readFile(output), { type: "buffer" });
     await Promise.all([fsp.rm(input), fsp.rm(output)]);

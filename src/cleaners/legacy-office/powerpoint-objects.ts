@@ -77,7 +77,7 @@ export async function cleanPresentationObjects(ctx: CleanContext, stream: Buffer
     const output = `${input}-clean`;
     await fsp.writeFile(input, storage, { flag: "wx" });
     if ((await ctx.cleanNested(input, output)) == null) {
-      throw await innerRefusal(ctx.exiftool, "The presentation holds an embedded object (a file of another program)", input, null, `legacy-office: embedded object ${i + 1} has no cleaner`);
+      throw innerRefusal(ctx, "The presentation holds an embedded object (a file of another program)", input, null, `legacy-office: embedded object ${i + 1} has no cleaner`);
     }
     const cleaned = await fsp.readFile(output);
     await Promise.all([fsp.rm(input), fsp.rm(output)]);

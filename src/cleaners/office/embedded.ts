@@ -13,6 +13,6 @@ export async function cleanEmbedded(ctx: CleanContext, entry: FileEntry): Promis
   if (entry.size === 0) return entry.file;
   const out = `${entry.file}.clean`;
   const ok = await ctx.cleanNested(entry.file, out);
-  if (!ok) throw await innerRefusal(ctx.exiftool, "The document holds an embedded file", entry.file, entry.name, `no cleaner for ${entry.name}`);
+  if (!ok) throw innerRefusal(ctx, "The document holds an embedded file", entry.file, entry.name, `no cleaner for ${entry.name}`);
   return out;
 }

@@ -100,7 +100,7 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
     } else if (await ctx.cleanNested(file.datafile, out)) {
       outcome.cleaned += 1;
     } else {
-      throw await innerRefusal(ctx.exiftool, "The PDF holds an attached file", file.datafile, null, `pdf: attached file ${file.ref} has no cleaner`);
+      throw innerRefusal(ctx, "The PDF holds an attached file", file.datafile, null, `pdf: attached file ${file.ref} has no cleaner`);
     }
     const data = await fsp.readFile(out);
     const dict: PdfDict = { "/Type": "/EmbeddedFile", "/Params": { "/Size": data.length } };

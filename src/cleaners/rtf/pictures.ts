@@ -41,7 +41,7 @@ export async function cleanPictures(ctx: CleanContext, pictures: readonly Pictur
     const output = path.join(ctx.workDir, `picture-${i}-clean`);
     await fsp.writeFile(input, bytes);
     if ((await ctx.cleanNested(input, output)) == null) {
-      throw await innerRefusal(ctx.exiftool, "The document holds a picture", input, null, `rtf: picture ${i + 1} (${pic.format}) has no cleaner`);
+      throw innerRefusal(ctx, "The document holds a picture", input, null, `rtf: picture ${i + 1} (${pic.format}) has no cleaner`);
     }
     out.fill(pic.slot, pictureHex(await fsp.readFile(output)));
     await Promise.all([fsp.rm(input), fsp.rm(output)]);
