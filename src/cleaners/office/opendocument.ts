@@ -1,6 +1,7 @@
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { ODF_TEMPLATE_MIME_TYPES } from "../file-type.js";
+import { ENCRYPTED } from "../legacy-office/encrypted.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
@@ -11,7 +12,7 @@ import { newReviewCounts, reviewPolicy, type ReviewCounts } from "./review.js";
 import { zipStructural } from "./structural.js";
 import { removeComments, removeNode } from "./xml.js";
 import { rewritePart } from "./xml-stream.js";
-import { extractDocument, isXmlName, type ZipEntry } from "./zip-read.js";
+import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const MIMETYPE = "mimetype";
@@ -59,11 +60,12 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
   const mime = MIME_TYPES[ctx.fileType];
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
+  const manifest = await readManifest(entries);
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   const counts = newReviewCounts();
   for (const e of entries) {
     if (e.name === MIMETYPE || DROPPED.test(e.name)) continue;
-    const cleaned = await cleanEntry(ctx, e, counts);
+    const cleaned = await cleanEntry(ctx, e, counts, manifest);
     if (cleaned != null) out.push(cleaned);
   }
   await writeZip(ctx.output, out);
@@ -75,15 +77,14 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
  * The clean copy of one entry, or null for a metadata part recognised by its root element
  * (`office:document-meta`) when a damaged name (`mefa.xml`, `sub/meta.xml` spelt `sub/mete.xml`) hid it from `DROPPED`.
  */
-async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts): Promise<OutEntry | null> {
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts, manifest: Document | null): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
   // An empty part (LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`) holds
   // nothing to remove, and is no XML to parse.
   if (e.size === 0) return { name: e.name, source: { file: e.file } };
-  if (e.name === MANIFEST) {
-    const doc = await readXmlPart(e);
-    pruneManifest(doc);
-    return { name: e.name, source: await saveXmlPart(e, doc) };
+  if (e.name === MANIFEST && manifest != null) {
+    pruneManifest(manifest);
+    return { name: e.name, source: await saveXmlPart(e, manifest) };
   }
   if (isXmlName(e.name)) {
     // Content parts can be large: they are cleaned as a stream.
@@ -95,10 +96,22 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts):
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
 }
 
+/**
+ * The manifest, read before any other part: a document saved with a password lists how each of its
+ * parts is encrypted there ([ODF 1.2] part 3, 4.8), and is refused as such, where reading its
+ * encrypted content first would call it damaged.
+ */
+async function readManifest(entries: readonly ZipEntry[]): Promise<Document | null> {
+  const e = entries.find((m): m is FileEntry => m.name === MANIFEST && !m.directory && m.size > 0);
+  if (e == null) return null;
+  const doc = await readXmlPart(e);
+  if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new BadFileError(ENCRYPTED, new Error("opendocument: encryption-data in the manifest"));
+  return doc;
+}
+
 /** The manifest must not list the parts that were dropped. */
 function pruneManifest(doc: Document): void {
   removeComments(doc);
-  if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new BadFileError("The document is encrypted.");
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
     if (DROPPED.test(p)) removeNode(entry);
