@@ -35,6 +35,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["TGA"], load: async () => (await import("./image/tga.js")).tgaCleaner },
   { fileTypes: ["DDS"], load: async () => (await import("./image/dds.js")).ddsCleaner },
   { fileTypes: ["EMF", "WMF"], load: async () => (await import("./image/metafile.js")).metafileCleaner },
+  { fileTypes: ["SVM"], load: async () => (await import("./image/svm.js")).svmCleaner },
   { fileTypes: ["XMP"], load: async () => (await import("./image/xmp-sidecar.js")).xmpSidecarRefusal },
   { fileTypes: ["PDF", "AI"], load: async () => (await import("./pdf/pdf.js")).pdfCleaner },
   { fileTypes: ["EPS", "PS"], load: async () => (await import("./postscript/index.js")).postscriptCleaner },

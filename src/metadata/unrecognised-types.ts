@@ -36,6 +36,9 @@ const ID3V1 = 128;
  * EMF drawings (Windows enhanced metafiles, in DOCX and PPTX media folders): ExifTool knows WMF
  * by name but not EMF, which starts with a header record whose signature " EMF" sits at byte 40.
  *
+ * StarView metafiles (SVM: "VCLMTF"), the pictures LibreOffice stores for an embedded chart or
+ * formula in ODF documents, which ExifTool does not know.
+ *
  * tar archives of the pre-POSIX (Unix V7) format, without the "ustar" magic ExifTool looks for
  * (Pillow's hopper.tar; GNU tar reads and writes them): told by their first header's checksum.
  *
@@ -71,6 +74,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     const bytes = async (at: number, length: number): Promise<Buffer> =>
       head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
+    if (type == null && (await bytes(0, 6)).toString("latin1") === "VCLMTF") return recognisedAs(read, "SVM", "svm", "image/x-svm");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
     if (type == null && isDdsHead(await bytes(0, 8))) {

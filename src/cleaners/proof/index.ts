@@ -5,6 +5,7 @@ import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
 import { proveMetafile } from "./metafile-proof.js";
 import { provePng } from "./png-proof.js";
+import { proveSvm } from "./svm-proof.js";
 import type { ProofFailure } from "./shared.js";
 
 export type { ProofFailure } from "./shared.js";
@@ -17,7 +18,7 @@ type Proof = (file: string, allowed: ReadonlySet<KeepOption>) => Promise<ProofFa
  * with code of its own, not the cleaner's, so a cleaner that lets through a part it does not know
  * is caught even where ExifTool has no name for that part.
  */
-const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile, DDS: proveDds };
+const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile, DDS: proveDds, SVM: proveSvm };
 
 /**
  * The proof for a cleaned file of `fileType`, or null when there is none: other types, and a
@@ -30,12 +31,12 @@ export function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOptio
 
 /**
  * Types whose proof is checked beside the verification's re-read, never instead of it. ExifTool
- * knows neither DDS nor EMF, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte
+ * knows neither DDS, EMF nor SVM, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte
  * ("JPEG-like data after unknown header"): a texture, or a drawing's bitmap, whose pixels begin
  * with a photo shows that photo's tags, which the walk of the header or records cannot see and the
  * cleaner copies as pixels. (ExifTool knows a WMF's header, and reads nothing past it.)
  */
-const BESIDE_REREAD = new Set(["DDS", "EMF"]);
+const BESIDE_REREAD = new Set(["DDS", "EMF", "SVM"]);
 
 /** Whether a holding proof of `fileType` makes the verification's re-read redundant. */
 export function proofStandsIn(fileType: string): boolean {
