@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { holdsPictureMetadata } from "./pictures-in-place.js";
+import { DRAWING_PICTURE_METADATA, holdsPictureMetadata } from "./pictures-in-place.js";
 import { blankEmf } from "./metafile-emf.js";
 import { blankWmf } from "./metafile-wmf.js";
 import { tiffCleaner } from "./tiff.js";
@@ -51,7 +51,7 @@ export const metafileCleaner: Cleaner = {
     // keep its EXIF or XMP, and the proof (a walk of records) does not look into pictures: refused
     // rather than handed back.
     if (holdsPictureMetadata(cleaned)) {
-      throw new BadFileError("The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.", new Error("metafile: EXIF, XMP or Photoshop data left in a picture inside"));
+      throw new BadFileError(DRAWING_PICTURE_METADATA, new Error("metafile: EXIF, XMP or Photoshop data left in a picture inside"));
     }
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
     return result.blanked > 0 ? { hidden: { metafileText: result.blanked } } : {};

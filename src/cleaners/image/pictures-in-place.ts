@@ -90,6 +90,9 @@ const SIGNATURES: readonly Buffer[] = ["Exif\0\0", "http://ns.adobe.com/xap/1.0/
   Buffer.from(s, "latin1"),
 );
 
+/** Why a drawing (EMF, WMF, SVM) whose pictures still hold metadata after cleaning is refused. */
+export const DRAWING_PICTURE_METADATA = "The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.";
+
 /**
  * True when a stream still holds picture metadata after cleaning: a picture of a kind not
  * cleaned here, or one the walk could not follow. The document is refused rather than handed

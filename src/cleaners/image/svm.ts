@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
-import { holdsPictureMetadata } from "./pictures-in-place.js";
+import { DRAWING_PICTURE_METADATA, holdsPictureMetadata } from "./pictures-in-place.js";
 
 /** Drawings are small: one larger than this is not read into memory. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -47,7 +47,7 @@ export const svmCleaner: Cleaner = {
     const end = blankMetafile(bytes, 0, 0, counts);
     const cleaned = bytes.subarray(0, end);
     if (holdsPictureMetadata(cleaned)) {
-      throw new BadFileError("The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.", new Error("svm: EXIF, XMP or Photoshop data left in a bitmap"));
+      throw new BadFileError(DRAWING_PICTURE_METADATA, new Error("svm: EXIF, XMP or Photoshop data left in a bitmap"));
     }
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
     return counts.blanked > 0 ? { hidden: { metafileText: counts.blanked } } : {};
