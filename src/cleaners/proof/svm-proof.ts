@@ -48,7 +48,7 @@ function walk(b: Buffer, start: number, nesting: number): number | string {
     const to = from + b.readUInt32LE(at + 4);
     if (to > b.length) return `action ${type} past the end`;
     if (type === 512) {
-      const failure = provenComment(b.subarray(from, to));
+      const failure = provenComment(b, from, to);
       if (failure != null) return failure;
     } else if (type === 147) {
       const inner = walk(b, from, nesting + 1);
@@ -62,11 +62,20 @@ function walk(b: Buffer, start: number, nesting: number): number | string {
   return at;
 }
 
-function provenComment(c: Buffer): ProofFailure | null {
-  const nameLength = c.length >= 2 ? c.readUInt16LE(0) : 0;
-  const name = c.subarray(2, 2 + nameLength).toString("latin1");
-  if (nameLength > 0 && KEPT_COMMENTS.has(name)) return null;
-  if (c.length >= 10 && c.readUInt32LE(6) !== c.length - 10) return "an emptied comment's data size";
-  const rest = c.length >= 10 ? Buffer.concat([c.subarray(0, 6), c.subarray(10)]) : c;
-  return rest.every((x) => x === 0) ? null : `comment ${JSON.stringify(name.slice(0, 40))}`;
+/**
+ * A comment is a kept drawing hint, or one of no name whose bytes are all zero but its data size,
+ * which counts the rest. Read in place: the proof runs on the service's main thread, and a drawing
+ * can hold millions of comments.
+ */
+function provenComment(b: Buffer, from: number, to: number): ProofFailure | null {
+  const length = to - from;
+  const nameLength = length >= 2 ? b.readUInt16LE(from) : 0;
+  const nameEnd = from + 2 + nameLength;
+  if (nameLength > 0 && nameEnd <= to && KEPT_COMMENTS.has(b.toString("latin1", from + 2, nameEnd))) return null;
+  const sized = length >= 10;
+  if (sized && b.readUInt32LE(from + 6) !== length - 10) return "an emptied comment's data size";
+  for (let i = from; i < to; i++) {
+    if (b[i] !== 0 && !(sized && i >= from + 6 && i < from + 10)) return `comment ${JSON.stringify(b.toString("latin1", from + 2, Math.min(nameEnd, to, from + 42)))}`;
+  }
+  return null;
 }
