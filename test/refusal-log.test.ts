@@ -6,6 +6,7 @@ import { verify } from "../src/cleaners/clean-file.js";
 import { BadFileError } from "../src/cleaners/errors.js";
 import { gifCleaner } from "../src/cleaners/image/gif.js";
 import { jpegCleaner } from "../src/cleaners/image/jpeg.js";
+import { proveCopy } from "../src/cleaners/proof/index.js";
 import { causeText } from "../src/errors.js";
 import { deserializeError, serializeError } from "../src/isolation/serialize-error.js";
 import { createExifToolPool, type ExifToolPool } from "../src/metadata/exiftool-pool.js";
@@ -33,7 +34,9 @@ afterAll(async () => {
 
 async function refusalOf(fileType: string, cleaner: typeof jpegCleaner, file: string): Promise<string> {
   const before = (await pool.access.read(file)).tags;
-  const err = await verify(pool.access, { fileType, cleaner }, before, file, new Set(), {}).catch((e: unknown) => e);
+  // The structural proof runs where the copy is cleaned, handing its finding to verification.
+  const proof = await proveCopy(file, fileType, new Set(), new Set());
+  const err = await verify(pool.access, { fileType, cleaner }, before, file, new Set(), { proof }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(BadFileError);
   expect((err as BadFileError).reason).toBe("The file's metadata could not be removed completely.");
   // Thrown in a worker, the same text reaches the main thread's log.

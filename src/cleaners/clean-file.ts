@@ -9,7 +9,7 @@ import { isDescriptive, isKept } from "./keep.js";
 import { fileTypeOf } from "./file-type.js";
 import { restoreRights } from "./rights.js";
 import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
-import { proofStandsIn, shapeProofFor, structuralProofFor } from "./proof/index.js";
+import { type CopyProof, proofStandsIn, proveCopy, shapeProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
 
@@ -41,6 +41,9 @@ export interface CleanResult {
   remaining: Record<string, Record<string, TagValue>>;
 }
 
+/** A cleaner's outcome, with what the checks of the copy's own structure found (proof/index.ts). */
+export type CleanedCopy = CleanOutcome & { proof: CopyProof };
+
 export interface Detected {
   fileType: string;
   cleaner: Cleaner;
@@ -64,7 +67,7 @@ export async function detect(before: RawTags): Promise<Detected> {
  * Clean: runs the type's cleaner. Files nested inside (images in a DOCX, attachments of a PDF)
  * are detected, cleaned and verified in turn, within the request's inner-file budget.
  */
-export async function clean(req: CleanRequest, detected: Detected, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanOutcome> {
+export async function clean(req: CleanRequest, detected: Detected, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanedCopy> {
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
   // Never above `req.workDir`: a Ctrl-C'd `exifapi clean` removes its run's folder while a worker
   // thread may be here, and creating that folder again would leave it behind.
@@ -105,7 +108,9 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
     });
     if (req.keep.has("copyright")) await restoreRights({ input: req.input, output: req.output, workDir, fileType: detected.fileType, exiftool: req.exiftool });
     // A cleaner that counts its inner files' removals itself (Office 97-2003 pictures) may also hand some to cleanNested.
-    return nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(outcome?.nested == null ? nested : [outcome.nested, ...nested]) };
+    const summed = nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(outcome?.nested == null ? nested : [outcome.nested, ...nested]) };
+    const proof = await proveCopy(req.output, detected.fileType, req.keep, new Set([...req.keep, ...(summed.alsoKept ?? [])]));
+    return { ...summed, proof };
   } finally {
     // In place: cleaners run on worker threads (worker.ts), where each asynchronous call is a
     // round trip through libuv's thread pool, and removing a PDF's folder (qpdf's file per
@@ -142,8 +147,8 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * Verify: an independent ExifTool re-read of the cleaned file: what it may miss, the client would
  * receive. Refused unless all that is left is what the format needs and what `keep` asked for.
  *
- * Where the cleaner rebuilds the file from an allow-list (JPEG, PNG), a structural proof walks the
- * output too (proof/): every part must be on the list, at a length its own fields account for,
+ * Where the cleaner rebuilds the file from an allow-list (JPEG, PNG), a structural proof walked the
+ * output too, where it was cleaned (`outcome.proof`, see proof/index.ts): every part must be on the list, at a length its own fields account for,
  * and nothing may follow the end of the picture. It catches what ExifTool has no name for (an
  * unknown APPn or private chunk a cleaner let through), and it shows that no embedded document
  * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
@@ -173,17 +178,16 @@ export async function verify(
   before: RawTags,
   output: string,
   keep: ReadonlySet<KeepOption>,
-  outcome: CleanOutcome,
+  outcome: CleanedCopy,
   rereadStarted?: Promise<RawRead> | null,
 ): Promise<CleanResult> {
   const { cleaner, fileType } = detected;
   const allowed = new Set([...keep, ...(outcome.alsoKept ?? [])]);
-  const proof = structuralProofFor(fileType, keep);
   // MP4/MOV, HEIF: a clean shape stands in for the re-read (proof/iso-proof.ts, heif-proof.ts); any other shape is re-read.
-  const shapeHolds = (await shapeProofFor(fileType, allowed)?.(output)) === true;
-  const standsIn = proof != null && proofStandsIn(fileType);
+  const { failure, shapeHolds } = outcome.proof;
+  const standsIn = proofStandsIn(fileType, keep);
   const reread = (!standsIn && !shapeHolds) || allowed.size > 0 ? (rereadStarted ?? exiftool.read(output, { embedded: !standsIn })) : null;
-  const [read, failure] = await Promise.all([reread, proof?.(output, allowed) ?? null]);
+  const read = await reread;
   const after = read?.tags ?? {};
   // A damaged input can lose tracks or structure in the rewrite (a truncated MP4 coming back as
   // audio only): that is not a clean copy of the same file, so the client gets a 422, never it.
@@ -233,7 +237,7 @@ export async function verify(
  * file goes.
  */
 export function startReread(exiftool: ExifToolAccess, fileType: string, keep: ReadonlySet<KeepOption>, output: string): Promise<RawRead> | null {
-  if ((structuralProofFor(fileType, keep) != null && proofStandsIn(fileType)) || shapeProofFor(fileType, new Set()) != null) return null;
+  if (proofStandsIn(fileType, keep) || shapeProofFor(fileType, new Set()) != null) return null;
   return exiftool.read(output, { embedded: true });
 }
 

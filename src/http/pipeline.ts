@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type CleanResult, type Detected, detect, startReread, verify } from "../cleaners/clean-file.js";
+import { type CleanedCopy, type CleanResult, type Detected, detect, startReread, verify } from "../cleaners/clean-file.js";
 import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import { refuseLocked } from "../cleaners/pdf/locked.js";
 import { hasCleaner } from "../cleaners/registry.js";
-import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
 import { readHead } from "../cleaners/file-bytes.js";
 import { needsShapeCheckOf, passesInHead, SCREEN_HEAD_BYTES } from "../cleaners/screen.js";
 import { sanitizeFileName } from "../intake/file-name.js";
@@ -188,7 +188,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * Once the cleaner says its output is final, the verification's re-read of it starts beside the
    * cleaner's own checks of the copy (`startReread`; a PDF's qpdf read-back), not after them.
    */
-  function clean(job: Job, fileType: string, opts: CleanOptions, output: Output): Promise<CleanOutcome> {
+  function clean(job: Job, fileType: string, opts: CleanOptions, output: Output): Promise<CleanedCopy> {
     const { keep, unknownMembers } = opts;
     const weigh = (inner: number, signal: AbortSignal): Promise<void> => job.room.grow(job.file.size + Math.max(job.weight, inner), signal);
     const final = (): void => {
@@ -273,7 +273,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
           // attached files, looked into once it is cleaned (one qpdf read of the objects).
           findings = look.findings(before.tags, detected.fileType !== "PDF");
           let output: Output;
-          let outcome: CleanOutcome;
+          let outcome: CleanedCopy;
           if (ahead != null && ahead.fileType === detected.fileType) {
             output = ahead.output;
             outcome = await ahead.outcome;
@@ -329,7 +329,7 @@ interface Output {
 interface Ahead {
   fileType: string;
   output: Output;
-  outcome: Promise<CleanOutcome>;
+  outcome: Promise<CleanedCopy>;
   /** Resolves once the cleaning ended, whichever way (its outcome unused or already taken). */
   settled: Promise<void>;
 }

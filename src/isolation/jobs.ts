@@ -1,6 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Screened } from "../cleaners/screen.js";
-import type { CleanOutcome, KeepOption, UnknownMembers } from "../cleaners/types.js";
+import type { CleanedCopy } from "../cleaners/clean-file.js";
+import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
 import type { Finding, PdfAttachedFile } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
@@ -57,6 +58,6 @@ export interface ScreenJob extends TaskLine {
 }
 
 export type JobResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
-export type CleanJobResult = JobResult<CleanOutcome>;
+export type CleanJobResult = JobResult<CleanedCopy>;
 export type FindingsJobResult = JobResult<Finding[]>;
 export type ScreenJobResult = JobResult<Screened>;

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { TooComplexError } from "../cleaners/errors.js";
 import type { Screened } from "../cleaners/screen.js";
-import type { CleanOutcome, ExifToolAccess } from "../cleaners/types.js";
+import type { CleanedCopy } from "../cleaners/clean-file.js";
+import type { ExifToolAccess } from "../cleaners/types.js";
 import type { Finding } from "../metadata/findings/index.js";
 import type { AttachedFindingsJob, CleanJob, FindingsJob, JobResult, ScreenJob, TaskLine } from "./jobs.js";
 import type { FindingsRead } from "./messages.js";
@@ -24,7 +25,7 @@ export interface WorkerPool {
    * budget for a file inside that weighs more than its size, before it is read; `needs.final` is
    * called once the output is written for good (the cleaner's own checks of it may still run).
    */
-  clean(job: Omit<CleanJob, keyof TaskLine>, signal: AbortSignal, needs?: Pick<TaskNeeds, "weigh" | "final">): Promise<CleanOutcome>;
+  clean(job: Omit<CleanJob, keyof TaskLine>, signal: AbortSignal, needs?: Pick<TaskNeeds, "weigh" | "final">): Promise<CleanedCopy>;
   /** What the file gives away, from its ExifTool read (`job.tags`, or `tags` when it comes) and a look into the file. */
   findings(job: Omit<FindingsJob, keyof TaskLine>, signal: AbortSignal, tags?: Promise<FindingsRead>): Promise<Finding[]>;
   /** What a PDF's attached files give away, as its cleaner listed them. */
@@ -111,7 +112,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   return {
-    clean: (job, signal, needs) => run<CleanOutcome>("cleanInWorker", job, signal, needs),
+    clean: (job, signal, needs) => run<CleanedCopy>("cleanInWorker", job, signal, needs),
     findings: (job, signal, tags) => run<Finding[]>("findingsInWorker", job, signal, tags != null ? { tags } : {}),
     attachedFindings: (job, signal) => run<Finding[]>("attachedFindingsInWorker", job, signal),
     screen: (job, signal, needs) => run<Screened>("screenInWorker", job, signal, needs),
