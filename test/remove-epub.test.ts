@@ -9,6 +9,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool, pixelSignature, run } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -39,18 +40,12 @@ async function unzipped(file: string): Promise<Array<[string, Buffer]>> {
   return entries;
 }
 
-async function saved(bytes: Buffer, name: string): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 /** The book through the service: 200, nothing remaining, the marker nowhere in the copy. */
 async function cleanedWithout(file: string, name: string, marker: string): Promise<{ body: Record<string, unknown>; out: string }> {
   const { status, body, cleaned } = await removeViaApi(server, file, name);
   expect(status, JSON.stringify(body)).toBe(200);
   expect(body["remaining"]).toEqual({});
-  const out = await saved(cleaned!, `cleaned-${name}`);
+  const out = await savedIn(dir, `cleaned-${name}`, cleaned!);
   expect(await findMarker(out, marker)).toEqual([]);
   return { body, out };
 }
@@ -58,26 +53,26 @@ async function cleanedWithout(file: string, name: string, marker: string): Promi
 describe("POST /api/v1/remove on EPUB", () => {
   it("copies the chapters the manifest names as XHTML whatever their names end with (older books name them .xml)", async () => {
     const marker = `Xmlchapter${crypto.randomBytes(5).toString("hex")}`;
-    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const book = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     const renamed = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
       name.replace(/chapter1\.xhtml$/, "chapter1.xml"),
       name.endsWith(".opf") || name.endsWith(".ncx") || name.endsWith("nav.xhtml") ? Buffer.from(bytes.toString("utf8").replaceAll("chapter1.xhtml", "chapter1.xml")) : bytes,
     ]);
-    const file = await saved(await zip(renamed), "xml-chapters.epub");
+    const file = await savedIn(dir, "xml-chapters.epub", await zip(renamed));
     const { out } = await cleanedWithout(file, "xml-chapters.epub", marker);
     expect(await entry(out, "OEBPS/chapter1.xml")).toEqual(await entry(file, "OEBPS/chapter1.xml"));
   });
 
   it("drops the Finder's files of a book zipped on a Mac (__MACOSX AppleDouble files, .DS_Store), which no cleaner reads", async () => {
     const marker = `Finder${crypto.randomBytes(5).toString("hex")}`;
-    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const book = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     // AppleDouble (magic 0x00051607, version 2) holding an extended attribute that names where the file came from.
     const where = Buffer.from(`com.apple.metadata:kMDItemWhereFroms\0https://example.com/${marker}`, "latin1");
     const appleDouble = Buffer.concat([Buffer.from("0005160700020000", "hex"), Buffer.alloc(16), where]);
     const dsStore = Buffer.concat([Buffer.from("\0\0\0\x01Bud1", "latin1"), Buffer.from(`${marker}.xhtml`, "utf16le")]);
     const entries = await unzipped(book);
     entries.push(["__MACOSX/OEBPS/._chapter1.xhtml", appleDouble], ["__MACOSX/._mimetype", appleDouble], ["OEBPS/.DS_Store", dsStore]);
-    const file = await saved(await zip(entries), "mac.epub");
+    const file = await savedIn(dir, "mac.epub", await zip(entries));
     const { out } = await cleanedWithout(file, "mac.epub", marker);
     const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8");
     expect(listed).not.toMatch(/__MACOSX|\.DS_Store|\/\._/);
@@ -86,14 +81,14 @@ describe("POST /api/v1/remove on EPUB", () => {
 
   it("strips the package metadata, calibre and iTunes files and the cover's EXIF; chapters and pictures stay", async () => {
     const marker = `Epubmark${crypto.randomBytes(5).toString("hex")}`;
-    const file = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const file = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     expect(await findMarker(file, marker)).not.toEqual([]);
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("EPUB");
 
     const { status, body, cleaned } = await removeViaApi(server, file, "book.epub");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
-    const out = await saved(cleaned!, "cleaned.epub");
+    const out = await savedIn(dir, "cleaned.epub", cleaned!);
     expect(await findMarker(out, marker)).toEqual([]);
     expect((await exiftool(["-s3", "-FileType", out])).trim()).toBe("EPUB");
 
@@ -101,7 +96,7 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(cleaned!.toString("latin1", 30, 38)).toBe("mimetype");
     expect(cleaned!.readUInt16LE(8)).toBe(0);
     expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
-    const cover = async (f: string): Promise<string> => pixelSignature(await saved(await entry(f, EPUB_COVER), "cover.jpg"));
+    const cover = async (f: string): Promise<string> => pixelSignature(await savedIn(dir, "cover.jpg", await entry(f, EPUB_COVER)));
     expect(await cover(out)).toBe(await cover(file));
 
     // A unique identifier (new and random), the title and language, a modification date.
@@ -118,7 +113,7 @@ describe("POST /api/v1/remove on EPUB", () => {
 
   it("drops the ONIX and MARC records the package metadata links to, and a manifest item that lists one; reports them in findings", async () => {
     const marker = `Onixrec${crypto.randomBytes(5).toString("hex")}`;
-    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const book = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     const onix = `<?xml version="1.0" encoding="utf-8"?><ONIXMessage release="3.1"><Header><Sender><SenderName>${marker} sender</SenderName></Sender></Header><Product><RecordReference>${marker}</RecordReference></Product></ONIXMessage>`;
     const marc = `<?xml version="1.0"?><record xmlns="http://www.loc.gov/MARC21/slim"><datafield tag="100"><subfield code="a">${marker} author</subfield></datafield></record>`;
     const entries = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
@@ -133,7 +128,7 @@ describe("POST /api/v1/remove on EPUB", () => {
         : bytes,
     ]);
     entries.push(["OEBPS/onix.xml", Buffer.from(onix)], ["OEBPS/records/marc.xml", Buffer.from(marc)]);
-    const file = await saved(await zip(entries), "onix.epub");
+    const file = await savedIn(dir, "onix.epub", await zip(entries));
     const { body, out } = await cleanedWithout(file, "onix.epub", marker);
     const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8").split("\n");
     expect(listed).not.toContain("OEBPS/onix.xml");
@@ -151,13 +146,13 @@ describe("POST /api/v1/remove on EPUB", () => {
 
   it("keeps what the book needs when its metadata links to it: container, package, chapter, table of contents, a picture the chapter shows", async () => {
     const marker = `Linkall${crypto.randomBytes(5).toString("hex")}`;
-    const book = await saved(await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)), "book.epub");
+    const book = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     const links = ["../META-INF/container.xml", "content.opf", "chapter1.xhtml", "nav.xhtml", "toc.ncx", "images/cover.jpg", "../../outside.xml", "onix.xml"]
       .map((href) => `<link rel="record" href="${href}" media-type="application/xml"/>`)
       .join("");
     const entries = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [name, name === EPUB_OPF ? Buffer.from(bytes.toString("utf8").replace("</metadata>", `${links}</metadata>`)) : bytes]);
     entries.push(["OEBPS/onix.xml", Buffer.from(`<ONIXMessage><Header><Sender><SenderName>${marker}</SenderName></Sender></Header></ONIXMessage>`)]);
-    const file = await saved(await zip(entries), "links.epub");
+    const file = await savedIn(dir, "links.epub", await zip(entries));
 
     const { out } = await cleanedWithout(file, "links.epub", marker);
     const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8").split("\n");
@@ -176,7 +171,7 @@ describe("POST /api/v1/remove on EPUB", () => {
       ["META-INF/encryption.xml", `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"/>`],
       ["content.opf", `<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title><dc:language>en</dc:language></metadata><manifest/><spine/></package>`],
     ]);
-    const { status, body, cleaned } = await removeViaApi(server, await saved(bytes, "locked.epub"));
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "locked.epub", bytes));
     expect(status).toBe(422);
     expect(body["error"]).toMatch(/^The EPUB book is protected: its content or fonts are encrypted/);
     expect(cleaned).toBeNull();

@@ -9,6 +9,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -49,19 +50,13 @@ function page(): string {
   ].join("");
 }
 
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 describe("POST /api/v1/remove on HTML pages", () => {
   it.each([
     ["UTF-8", (text: string) => Buffer.from(text, "utf8")],
     ["Windows-1252", (text: string) => Buffer.from(text.replace("utf-8", "windows-1252").replace("€", "\x80"), "latin1")],
   ])("drops what says who made the page and where it came from, in %s; the title, text, markup and scripts stay byte for byte", async (_encoding, encode) => {
     const original = encode(page());
-    const file = await saved("page.html", original);
+    const file = await savedIn(dir, "page.html", original);
     expect((await exiftool(["-s3", "-HTML:Author", file])).trim()).toContain(MARKER);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "page.html");
@@ -70,7 +65,7 @@ describe("POST /api/v1/remove on HTML pages", () => {
     expect(await findMarker(cleaned!, MARKER)).toEqual([]);
     const kept = encode(BODY);
     expect(cleaned!.subarray(cleaned!.length - kept.length).equals(kept)).toBe(true);
-    const out = await saved("cleaned.html", cleaned!);
+    const out = await savedIn(dir, "cleaned.html", cleaned!);
     const tags = (await exiftool(["-s", "-HTML:all", out])).trim().split("\n").map((l) => l.split(/\s+:\s+/)[0]!.trim());
     expect(tags.sort()).toEqual(["ContentType", "Title", "Viewport"]);
     expect((await exiftool(["-s3", "-HTML:Title", out])).trim()).toBe("Compte rendu");
@@ -79,7 +74,7 @@ describe("POST /api/v1/remove on HTML pages", () => {
   it("keeps an XHTML page's XML declaration and style sheet instruction (its encoding, for an XML parser)", async () => {
     const prolog = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<?xml-stylesheet href="page.css" type="text/css"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n';
     const xhtml = Buffer.from(`${prolog}<html xmlns="http://www.w3.org/1999/xhtml"><head><meta name="author" content="${MARKER}"/><title>T</title></head><body><p>caf\u00e9</p></body></html>\n`, "latin1");
-    const file = await saved("page.xhtml", xhtml);
+    const file = await savedIn(dir, "page.xhtml", xhtml);
     const { status, body, cleaned } = await removeViaApi(server, file, "page.xhtml");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, MARKER)).toEqual([]);
@@ -97,7 +92,7 @@ describe("POST /api/v1/remove on HTML pages", () => {
       if (m.name === "word/document.xml") return [m.name, text.replace("</w:body>", '<w:altChunk r:id="rIdChunk"/></w:body>')];
       return [m.name, m.data];
     });
-    const file = await saved("report.docx", await zip([...parts, ["word/afchunk.htm", Buffer.from(page(), "utf8")]]));
+    const file = await savedIn(dir, "report.docx", await zip([...parts, ["word/afchunk.htm", Buffer.from(page(), "utf8")]]));
     expect(await findMarker(file, MARKER)).not.toEqual([]);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "report.docx");
@@ -110,7 +105,7 @@ describe("POST /api/v1/remove on HTML pages", () => {
 
   it("cleans a page nesting 200,000 elements as a stream, in a moment, the service answering", async () => {
     const deep = Buffer.from(`<html><head><meta name="author" content="${MARKER}"><title>deep</title></head><body>${"<div>".repeat(200_000)}x${"</div>".repeat(200_000)}</body></html>`);
-    const file = await saved("deep.html", deep);
+    const file = await savedIn(dir, "deep.html", deep);
     const started = Date.now();
     const { status, body, cleaned } = await removeViaApi(server, file, "deep.html");
     expect(status, JSON.stringify(body)).toBe(200);

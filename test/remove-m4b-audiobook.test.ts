@@ -10,6 +10,7 @@ import { REFUSAL_MS } from "./helpers/quick-refusal.js";
 import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 /*
  * Audiobooks (M4B) as ffmpeg, iTunes and audiobook tools write them: AAC sound, iTunes tags, and
@@ -80,12 +81,6 @@ function cutInside(buf: Buffer, chain: readonly Box[], from: number, cut: number
   return out;
 }
 
-async function saved(bytes: Buffer, name: string): Promise<string> {
-  const file = path.join(dir, `${name}-${crypto.randomUUID()}.m4b`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 /**
  * The book with its AudioSpecificConfig cut to its first two bytes and the dependsOnCoreCoder flag
  * set, with no core coder delay after it: mutagen's ep7.m4b has such a config, which players
@@ -103,7 +98,7 @@ async function withShortCoreCoderConfig(file: string): Promise<string> {
   out[dsi + 4] = 2;
   out[dsi + 6]! |= 0x02;
   for (const at of [descriptor(0x03), descriptor(0x04)]) out[at + 4]! -= cut;
-  return saved(out, "short-asc");
+  return savedIn(dir, "short-asc.m4b", out);
 }
 
 async function expectCleanBook(file: string): Promise<void> {
@@ -142,7 +137,7 @@ describe("POST /api/v1/remove on an audiobook with chapters", () => {
       const stsz = chain[chain.length - 1]!;
       buf = cutInside(buf, chain, stsz.at + 8, stsz.end - stsz.at - 8);
     }
-    const file = await saved(buf, "cut-stsz");
+    const file = await savedIn(dir, "cut-stsz.m4b", buf);
     const started = Date.now();
     const { status, body, cleaned } = await removeViaApi(server, file, "cut.m4b");
     expect(status, JSON.stringify(body)).toBe(422);

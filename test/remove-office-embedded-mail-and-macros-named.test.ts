@@ -10,6 +10,7 @@ import { markedJpeg } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -30,12 +31,6 @@ function compoundFile(streams: Record<string, Buffer>): Buffer {
   return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
 }
 
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 describe("POST /api/v1/remove on a DOCX holding an Outlook message (an e-mail packaged in the document)", () => {
   // Tika's EmbeddedOutlook.docx: the 422 named a FlashPix image ('licensedTestMsgwAtt.msg (FPX)').
   it("is a 422 naming the message as one", async () => {
@@ -47,7 +42,7 @@ describe("POST /api/v1/remove on a DOCX holding an Outlook message (an e-mail pa
     });
     const docx = await makeOffice("docx", `Mail${crypto.randomBytes(5).toString("hex")}`, await markedJpeg(dir, "picture"));
     const object = oleObjectFile({ kind: "packaged", name: "figures.msg", sourcePath: "C:\\Users\\someone\\figures.msg", data: msg });
-    const file = await saved("mail.docx", await withOleObjects(docx.bytes, "word", [object]));
+    const file = await savedIn(dir, "mail.docx", await withOleObjects(docx.bytes, "word", [object]));
     const { status, body } = await removeViaApi(server, file, "mail.docx");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The document holds an embedded file that cannot be cleaned: figures.msg (Outlook message).");
@@ -60,7 +55,7 @@ describe("POST /api/v1/remove on a presentation whose macros are a VBA project o
     const vba = compoundFile({ "VBA/dir": Buffer.alloc(64, 1), "VBA/_VBA_PROJECT": Buffer.from([0xcc, 0x61, 0xff, 0xff, 0]), PROJECT: Buffer.from('ID="{00000000-0000-0000-0000-000000000000}"\r\nName="VBAProject"\r\n'), PROJECTwm: Buffer.from("VBAProject\0") });
     const pptx = await makeOffice("pptx", `Macros${crypto.randomBytes(5).toString("hex")}`, await markedJpeg(dir, "picture"));
     const { members } = await readZip(pptx.bytes);
-    const file = await saved("slides.pptx", await zip([...members.map((m): [string, Buffer] => [m.name, m.data]), ["ppt/vbaProject.bin", vba]]));
+    const file = await savedIn(dir, "slides.pptx", await zip([...members.map((m): [string, Buffer] => [m.name, m.data]), ["ppt/vbaProject.bin", vba]]));
     const { status, body } = await removeViaApi(server, file, "slides.pptx");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe(

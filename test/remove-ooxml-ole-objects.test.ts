@@ -12,6 +12,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { pixelSignature } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -33,13 +34,6 @@ async function embeddings(office: Buffer): Promise<Map<string, Buffer>> {
   return new Map(members.filter((m) => m.name.includes("/embeddings/")).map((m) => [m.name.replace(/^.*\//, ""), m.data]));
 }
 
-/** A file saved to `dir` under `name`, for the tools that read files. */
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 describe("POST /api/v1/remove on a DOCX holding embedded (OLE) objects", () => {
   // Word keeps each object as word/embeddings/oleObjectN.bin, a compound file: the 422 said "(FPX)".
   it("a packaged photo loses its folders, an Acrobat PDF and an Excel 97-2003 workbook their properties; photo pixels, PDF text and cells stay", async () => {
@@ -53,7 +47,7 @@ describe("POST /api/v1/remove on a DOCX holding embedded (OLE) objects", () => {
       oleObjectFile({ kind: "pdf", pdf }),
       oleObjectFile({ kind: "document", compoundFile: xls }),
     ];
-    const file = await saved("report.docx", await withOleObjects(docx.bytes, "word", objects));
+    const file = await savedIn(dir, "report.docx", await withOleObjects(docx.bytes, "word", objects));
     for (const m of ["photo", "pdf", "xls", "path"]) expect(await findMarker(file, `${marker}${m}`), m).not.toEqual([]);
 
     const { status, body, cleaned } = await removeViaApi(server, file, "report.docx");
@@ -73,12 +67,12 @@ describe("POST /api/v1/remove on a DOCX holding embedded (OLE) objects", () => {
     expect(compoundStreams(packaged!, "\x01CompObj")[0]!.toString("latin1")).toContain("Package");
     const jpeg = native.subarray(native.indexOf(Buffer.from([0xff, 0xd8, 0xff])));
     expect(native.readUInt32LE(0)).toBe(native.length - 4);
-    expect(await pixelSignature(await saved("after.jpg", jpeg))).toBe(await pixelSignature(await saved("before.jpg", photo)));
+    expect(await pixelSignature(await savedIn(dir, "after.jpg", jpeg))).toBe(await pixelSignature(await savedIn(dir, "before.jpg", photo)));
     // The PDF reads the same; the workbook keeps its cells.
-    const [before, after] = await Promise.all([pdfContent(await saved("before.pdf", pdf)), pdfContent(await saved("after.pdf", contents))]);
+    const [before, after] = await Promise.all([pdfContent(await savedIn(dir, "before.pdf", pdf)), pdfContent(await savedIn(dir, "after.pdf", contents))]);
     expect(after.text).toContain(PDF_TEXT);
     expect(after.rendering).toBe(before.rendering);
-    expect(await legacyOfficeText(dir, "xls", await saved("object.xls", workbook!))).toContain("beta cell");
+    expect(await legacyOfficeText(dir, "xls", await savedIn(dir, "object.xls", workbook!))).toContain("beta cell");
     // A metadata stream of the object's own is no longer there.
     expect(compoundStreams(workbook!, "\x05SummaryInformation")).toEqual([]);
   }, 180_000);
@@ -90,7 +84,7 @@ describe("POST /api/v1/remove on an XLSX or a PPTX holding a packaged file", () 
     const photo = await markedJpeg(dir, `${marker}photo`);
     const office = await makeOffice(kind, `${marker}office`, await markedJpeg(dir, `${marker}picture`));
     const object = oleObjectFile({ kind: "packaged", name: "plan.jpg", sourcePath: `D:\\${marker}path\\plan.jpg`, data: photo });
-    const file = await saved(`book.${kind}`, await withOleObjects(office.bytes, FOLDER[kind], [object]));
+    const file = await savedIn(dir, `book.${kind}`, await withOleObjects(office.bytes, FOLDER[kind], [object]));
 
     const { status, body, cleaned } = await removeViaApi(server, file, `book.${kind}`);
     expect(status, JSON.stringify(body)).toBe(200);
@@ -99,7 +93,7 @@ describe("POST /api/v1/remove on an XLSX or a PPTX holding a packaged file", () 
     const native = compoundStreams((await embeddings(cleaned!)).get("oleObject1.bin")!, "\x01Ole10Native")[0]!;
     expect(await findMarker(native, marker)).toEqual([]);
     const jpeg = native.subarray(native.indexOf(Buffer.from([0xff, 0xd8, 0xff])));
-    expect(await pixelSignature(await saved("after.jpg", jpeg))).toBe(await pixelSignature(await saved("before.jpg", photo)));
+    expect(await pixelSignature(await savedIn(dir, "after.jpg", jpeg))).toBe(await pixelSignature(await savedIn(dir, "before.jpg", photo)));
   }, 120_000);
 });
 
@@ -107,7 +101,7 @@ describe("POST /api/v1/remove on a DOCX holding an object of a program no cleane
   it("is a 422 naming the program, as the object's CompObj stream does", async () => {
     const docx = await makeOffice("docx", `Visio${crypto.randomBytes(5).toString("hex")}`, await markedJpeg(dir, "picture"));
     const object = oleObjectFile({ kind: "other", userType: "Microsoft Visio Drawing", streams: { VisioDocument: Buffer.from("Visio (TM) Drawing\r\n\0\0\0\0") } });
-    const file = await saved("drawing.docx", await withOleObjects(docx.bytes, "word", [object]));
+    const file = await savedIn(dir, "drawing.docx", await withOleObjects(docx.bytes, "word", [object]));
     const { status, body } = await removeViaApi(server, file, "drawing.docx");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The file holds an embedded object (Microsoft Visio Drawing) that this service cannot clean.");
@@ -121,7 +115,7 @@ describe("POST /api/v1/remove on a DOCX holding a packaged file whose package do
     const native = overlongPackageStream("plan.txt", `C:\\Users\\${marker}\\plan.txt`, Buffer.from("plain words\r\n"));
     const object = oleObjectFile({ kind: "other", userType: "OLE Package", streams: { "\x01Ole10Native": native } });
     const docx = await makeOffice("docx", `${marker}docx`, await markedJpeg(dir, `${marker}picture`));
-    const file = await saved("plan.docx", await withOleObjects(docx.bytes, "word", [object]));
+    const file = await savedIn(dir, "plan.docx", await withOleObjects(docx.bytes, "word", [object]));
     const { status, body } = await removeViaApi(server, file, "plan.docx");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The file holds an embedded object (OLE Package) that this service cannot clean.");

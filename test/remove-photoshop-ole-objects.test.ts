@@ -11,6 +11,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, exiftool, pixelSignature, run } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -35,17 +36,11 @@ async function markedPsd(): Promise<string> {
   return file;
 }
 
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
-
 /** The object's CONTENTS stream in a cleaned compound file, as a PSD file. */
 async function contentsOf(compound: Buffer): Promise<string> {
   const [contents] = compoundStreams(compound, "CONTENTS");
   expect(contents?.subarray(0, 4).toString("latin1")).toBe("8BPS");
-  return saved("contents.psd", contents!);
+  return savedIn(dir, "contents.psd", contents!);
 }
 
 // Photoshop's objects keep the document in their CONTENTS stream (POI's alterman_security.pptx
@@ -55,7 +50,7 @@ describe("POST /api/v1/remove on documents holding a Photoshop (OLE) object", ()
     const psd = await markedPsd();
     const object = oleObjectFile({ kind: "other", userType: PHOTOSHOP, streams: { CONTENTS: await fs.readFile(psd) } });
     const docx = await makeOffice("docx", `${MARKER}docx`, await makeMarkedJpeg(dir, `${MARKER}picture`));
-    const file = await saved("report.docx", await withOleObjects(docx.bytes, "word", [object]));
+    const file = await savedIn(dir, "report.docx", await withOleObjects(docx.bytes, "word", [object]));
 
     const { status, body, cleaned } = await removeViaApi(server, file, "report.docx");
     expect(status, JSON.stringify(body)).toBe(200);

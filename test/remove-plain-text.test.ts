@@ -14,6 +14,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -29,12 +30,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
 
 function utf32be(text: string): Buffer {
   const points = [...text].map((c) => c.codePointAt(0)!);
@@ -54,7 +49,7 @@ const ENCODINGS: ReadonlyArray<[string, Buffer]> = [
 
 describe("POST /api/v1/remove on plain text", () => {
   it.each(ENCODINGS)("hands back %s byte for byte: it has no place for metadata", async (_what, bytes) => {
-    const file = await saved("notes.txt", bytes);
+    const file = await savedIn(dir, "notes.txt", bytes);
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
     const { status, body, cleaned } = await removeViaApi(server, file, "notes.txt");
     expect(status, JSON.stringify(body)).toBe(200);
@@ -64,7 +59,7 @@ describe("POST /api/v1/remove on plain text", () => {
 
   it("refuses a file that is text where ExifTool looks (its first 64 KB) and a photo with its EXIF after", async () => {
     const photo = await fs.readFile(await makeJpeg(dir, MARKER));
-    const file = await saved("notes.txt", Buffer.concat([Buffer.from("plain words\n".repeat(6000)), photo]));
+    const file = await savedIn(dir, "notes.txt", Buffer.concat([Buffer.from("plain words\n".repeat(6000)), photo]));
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
     const { status, body } = await removeViaApi(server, file, "notes.txt");
     expect(status).toBe(422);
@@ -85,7 +80,7 @@ describe("POST /api/v1/remove on plain text", () => {
     // Without its byte-order mark ExifTool names it ICS itself.
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],
   ])("refuses %s, text whose fields are metadata, naming what it is", async (_what, text, type) => {
-    const file = await saved("notes.txt", Buffer.from(text, "utf8"));
+    const file = await savedIn(dir, "notes.txt", Buffer.from(text, "utf8"));
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
     const { status, body } = await removeViaApi(server, file, "notes.txt");
     expect(status).toBe(422);
@@ -96,7 +91,7 @@ describe("POST /api/v1/remove on plain text", () => {
     ["an HTML page", "<!DOCTYPE html>\r\n<html><head><meta name=\"author\" content=\"MARK\"><title>Notes</title></head><body>hi</body></html>\r\n", "HTML in UTF-16 or UTF-32"],
     ["an XML file without a declaration", "<notes author=\"MARK\"><p>hi</p></notes>\r\n", "XML in UTF-16 or UTF-32"],
   ])("refuses %s in UTF-16, which ExifTool reads as text, naming it", async (_what, markup, type) => {
-    const file = await saved("page.html", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(markup.replace("MARK", MARKER), "utf16le")]));
+    const file = await savedIn(dir, "page.html", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(markup.replace("MARK", MARKER), "utf16le")]));
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
     const { status, body } = await removeViaApi(server, file, "page.html");
     expect(status).toBe(422);
@@ -105,7 +100,7 @@ describe("POST /api/v1/remove on plain text", () => {
 
   it("hands back a robots.txt, whose lines look like a mail's headers but name none of them", async () => {
     const bytes = Buffer.from("User-Agent: goodbot\nDisallow:\n\nUser-Agent: badbot\nDisallow: /\n");
-    const file = await saved("robots.txt", bytes);
+    const file = await savedIn(dir, "robots.txt", bytes);
     const { status, body, cleaned } = await removeViaApi(server, file, "robots.txt");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(cleaned!.equals(bytes)).toBe(true);
@@ -114,7 +109,7 @@ describe("POST /api/v1/remove on plain text", () => {
   it("refuses UTF-16 text holding a lone surrogate or a NUL further on", async () => {
     const text = Buffer.from("plain words\n".repeat(100), "utf16le");
     for (const bad of [Buffer.from([0x00, 0xd8, 0x41, 0x00]), Buffer.from([0x00, 0x00])]) {
-      const file = await saved("notes.txt", Buffer.concat([Buffer.from([0xff, 0xfe]), text, bad, Buffer.from("end\n", "utf16le")]));
+      const file = await savedIn(dir, "notes.txt", Buffer.concat([Buffer.from([0xff, 0xfe]), text, bad, Buffer.from("end\n", "utf16le")]));
       const { status, body } = await removeViaApi(server, file, "notes.txt");
       expect(status).toBe(422);
       expect(body["error"]).toBe("The file starts as text but holds data that is not text.");
@@ -140,7 +135,7 @@ describe("POST /api/v1/remove on files holding a text file (what made them 422s:
     const { status, body, cleaned } = await removeViaApi(server, file, "report.pdf");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, MARKER)).toEqual([]);
-    const attached = [...(await attachedFiles(await saved("cleaned.pdf", cleaned!))).values()];
+    const attached = [...(await attachedFiles(await savedIn(dir, "cleaned.pdf", cleaned!))).values()];
     expect(attached).toHaveLength(1);
     expect(attached[0]!.equals(text)).toBe(true);
   }, 60_000);
@@ -148,7 +143,7 @@ describe("POST /api/v1/remove on files holding a text file (what made them 422s:
   it("a ZIP with a text member beside a photo: cleaned without unknownMembers, the text as it was", async () => {
     const photo = await fs.readFile(await makeJpeg(dir, MARKER));
     const text = Buffer.from(WORDS, "utf8");
-    const archive = await saved("bundle.zip", handZip([{ name: "photo.jpg", data: photo }, { name: "notes/todo.txt", data: text, deflate: true }]));
+    const archive = await savedIn(dir, "bundle.zip", handZip([{ name: "photo.jpg", data: photo }, { name: "notes/todo.txt", data: text, deflate: true }]));
     const { status, body, cleaned } = await removeViaApi(server, archive, "bundle.zip");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});

@@ -8,6 +8,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool, run } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 let server: RunningServer;
 let dir: string;
@@ -21,12 +22,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function saved(name: string, text: string): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, text, "utf8");
-  return file;
-}
 
 /**
  * The cues as ffmpeg's WebVTT reader reads them, written out as SRT: what a player shows, and when.
@@ -65,7 +60,7 @@ const WEBVTT = [
 
 describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
   it("drops the title, the header fields and the notes; every cue, the style and HLS's timestamp map stay", async () => {
-    const file = await saved("holiday.vtt", WEBVTT);
+    const file = await savedIn(dir, "holiday.vtt", WEBVTT);
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
     const { status, body, cleaned } = await removeViaApi(server, file, "holiday.vtt");
     expect(status, JSON.stringify(body)).toBe(200);
@@ -79,7 +74,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
   });
 
   it("keeps the notes with keep=comments", async () => {
-    const file = await saved("holiday.vtt", WEBVTT);
+    const file = await savedIn(dir, "holiday.vtt", WEBVTT);
     const { status, body, cleaned } = await removeViaApi(server, file, "holiday.vtt", { keep: "comments" });
     expect(status, JSON.stringify(body)).toBe(200);
     const text = cleaned!.toString("utf8");
@@ -88,7 +83,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
   });
 
   it("cleans 15 MB of millions of empty notes with the service under 450 MB and answering", async () => {
-    const file = await saved("notes.vtt", `WEBVTT\n\n${"NOTE\n\n".repeat(2_600_000)}00:00:01.000 --> 00:00:02.000\nHello\n`);
+    const file = await savedIn(dir, "notes.vtt", `WEBVTT\n\n${"NOTE\n\n".repeat(2_600_000)}00:00:01.000 --> 00:00:02.000\nHello\n`);
     const pid = server.process.pid!;
     await resetPeakRss(pid);
     const health: number[] = [];
@@ -113,7 +108,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
   }, 60_000);
 
   it("refuses, losing no cue, a file whose first cue follows its WEBVTT line without a blank line", async () => {
-    const file = await saved("bad.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nHello\n");
+    const file = await savedIn(dir, "bad.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nHello\n");
     const { status, body } = await removeViaApi(server, file, "bad.vtt");
     expect(status).toBe(422);
     expect(body["error"]).toBe("The WebVTT file is damaged: a cue follows its WEBVTT line without a blank line between them.");
@@ -123,7 +118,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
 describe("POST /api/v1/remove on SRT subtitles", () => {
   it("refuses a drone's flight log written as SRT, each cue a position, naming what it is", async () => {
     const cue = (i: number): string => `${i}\n00:00:0${i},000 --> 00:00:0${i + 1},000\nF/2.8, SS 1000, ISO 100 [latitude: 48.85${i}400] [longitude: 2.29${i}500] [rel_alt: 35.0]\n`;
-    const file = await saved("DJI_0001.SRT", [1, 2, 3, 4].map(cue).join("\n"));
+    const file = await savedIn(dir, "DJI_0001.SRT", [1, 2, 3, 4].map(cue).join("\n"));
     const { status, body } = await removeViaApi(server, file, "DJI_0001.SRT");
     expect(status).toBe(422);
     expect(body["error"]).toBe("Metadata removal is not supported for this file type (drone or dash cam telemetry (SRT))");
@@ -131,7 +126,7 @@ describe("POST /api/v1/remove on SRT subtitles", () => {
 
   it("hands back a film's subtitles byte for byte, a place named now and then", async () => {
     const text = "1\n00:00:01,000 --> 00:00:02,000\nWe land in Paris at noon.\n\n2\n00:00:03,000 --> 00:00:04,000\nMeet me at 48.8584, 2.2945.\n\n3\n00:00:05,000 --> 00:00:06,000\nFine.\n\n4\n00:00:07,000 --> 00:00:08,000\nSee you.\n";
-    const file = await saved("film.srt", text);
+    const file = await savedIn(dir, "film.srt", text);
     const { status, body, cleaned } = await removeViaApi(server, file, "film.srt");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(cleaned!.equals(Buffer.from(text, "utf8"))).toBe(true);
@@ -177,7 +172,7 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
     ["holiday.ass", "URL"],
     ["holiday.txt", "TXT"],
   ])("named %s (ExifTool: %s) loses the author's fields, comment lines, Aegisub's paths and commented-out events; the dialogue stays", async (name, type) => {
-    const file = await saved(name, ASS_SCRIPT);
+    const file = await savedIn(dir, name, ASS_SCRIPT);
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe(type);
     const { status, body, cleaned } = await removeViaApi(server, file, name);
     expect(status, JSON.stringify(body)).toBe(200);
@@ -192,7 +187,7 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
 
   it("cleans 15 MB of millions of comment lines with the service under 450 MB", async () => {
     const dialogue = "Dialogue: 0,0:00:01.00,0:00:03.00,Default,,0,0,0,,Hello";
-    const file = await saved("notes.ass", `[Script Info]\n${";\n".repeat(7_800_000)}[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n${dialogue}\n`);
+    const file = await savedIn(dir, "notes.ass", `[Script Info]\n${";\n".repeat(7_800_000)}[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n${dialogue}\n`);
     const pid = server.process.pid!;
     await resetPeakRss(pid);
     const { status, body, cleaned } = await removeViaApi(server, file, "notes.ass");
@@ -205,7 +200,7 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
   }, 60_000);
 
   it("keeps the commented-out events with keep=comments", async () => {
-    const file = await saved("holiday.ass", ASS_SCRIPT);
+    const file = await savedIn(dir, "holiday.ass", ASS_SCRIPT);
     const { status, body, cleaned } = await removeViaApi(server, file, "holiday.ass", { keep: "comments" });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(cleaned!.toString("utf8")).toContain(`Comment: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,timed by ${MARKER}`);
@@ -217,7 +212,7 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
     // ExifTool reads one of fewer than 76 bytes (a shell link's header) as text.
     ["of a few bytes", "[InternetShortcut]\nURL=https://example.com/\n", "TXT", "Windows Internet shortcut"],
   ])("refuses a Windows Internet shortcut %s, naming it", async (_what, text, exifToolType, type) => {
-    const file = await saved("site.url", text);
+    const file = await savedIn(dir, "site.url", text);
     expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe(exifToolType);
     const { status, body } = await removeViaApi(server, file, "site.url");
     expect(status).toBe(422);

@@ -11,6 +11,7 @@ import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { pixelSignature } from "./helpers/tools.js";
+import { savedIn } from "./helpers/saved.js";
 
 /**
  * LibreOffice stores the picture an embedded chart or formula shows as a StarView metafile (SVM,
@@ -37,12 +38,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function saved(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, `${crypto.randomUUID()}-${name}`);
-  await fs.writeFile(file, bytes);
-  return file;
-}
 
 /** What LibreOffice draws from a metafile, as a pixel signature. */
 async function drawn(svm: Buffer): Promise<string> {
@@ -79,7 +74,7 @@ describe("StarView metafiles (SVM)", () => {
     const url = Buffer.from(`file:///home/${MARKER}/secret.ods`, "utf16le");
     const dirty = withActions(chartSvm, [svmComment("FIELD_SEQ_BEGIN", url), svmComment(`Author ${MARKER}`, Buffer.from(`made by ${MARKER}`))], Buffer.from(`trailing ${MARKER}`));
     expect(await findMarker(dirty, MARKER)).not.toEqual([]);
-    const { status, body, cleaned } = await removeViaApi(server, await saved("chart.svm", dirty), "chart.svm");
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "chart.svm", dirty), "chart.svm");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["removed"]).toMatchObject({ metafileText: 2 });
     expect(await findMarker(cleaned!, MARKER)).toEqual([]);
@@ -88,7 +83,7 @@ describe("StarView metafiles (SVM)", () => {
     const { actionsAt } = svmLayout(chartSvm);
     expect(cleaned!.subarray(cleaned!.length - (chartSvm.length - actionsAt))).toEqual(chartSvm.subarray(actionsAt));
     // A copy cleaned again is handed back as it is, with nothing counted.
-    const again = await removeViaApi(server, await saved("again.svm", cleaned!), "again.svm");
+    const again = await removeViaApi(server, await savedIn(dir, "again.svm", cleaned!), "again.svm");
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body["removed"]).not.toHaveProperty("metafileText");
     expect(again.cleaned).toEqual(cleaned);
@@ -101,7 +96,7 @@ describe("StarView metafiles (SVM)", () => {
   it("the same drawing inside a spreadsheet: its comments emptied there too", async () => {
     const dirty = withActions(chartSvm, [svmComment(`Note ${MARKER}`, Buffer.from(MARKER))]);
     const parts = (await readZip(await fs.readFile(chartOds))).members.filter((e) => !e.name.endsWith("/")).map((e): Part => [e.name, e.name === REPLACEMENT ? dirty : e.data]);
-    const { status, body, cleaned } = await removeViaApi(server, await saved("chart.ods", await zip(parts)), "chart.ods");
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "chart.ods", await zip(parts)), "chart.ods");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, MARKER)).toEqual([]);
     expect((await replacementOf(cleaned!)).length).toBe(dirty.length);
@@ -109,23 +104,23 @@ describe("StarView metafiles (SVM)", () => {
 
   it("an EPS inside is refused; an action of no known type is damage", async () => {
     const eps = withActions(chartSvm, [svmAction(143, Buffer.from(`%!PS-Adobe-3.0 EPSF-3.0\n%%Creator: ${MARKER}\n`))]);
-    const refused = await removeViaApi(server, await saved("eps.svm", eps), "eps.svm");
+    const refused = await removeViaApi(server, await savedIn(dir, "eps.svm", eps), "eps.svm");
     expect(refused.status).toBe(422);
     expect(refused.body["error"]).toBe("The drawing (SVM) holds an EPS picture, whose PostScript names its creator; this service cannot clean it.");
     expect(refused.cleaned).toBeNull();
     const unknown = withActions(chartSvm, [svmAction(300, Buffer.from(MARKER))]);
-    const damaged = await removeViaApi(server, await saved("odd.svm", unknown), "odd.svm");
+    const damaged = await removeViaApi(server, await savedIn(dir, "odd.svm", unknown), "odd.svm");
     expect(damaged.status).toBe(422);
     expect(damaged.body["error"]).toBe("The drawing (SVM) is damaged: its actions could not be read through.");
   });
 
   it("metafiles nested in transparency actions: walked to a depth, deeper is too complex", async () => {
     const inner = withActions(nested(3), [svmComment(`Deep ${MARKER}`, Buffer.from(MARKER))]);
-    const shallow = await removeViaApi(server, await saved("nested.svm", withActions(chartSvm, [svmAction(147, Buffer.concat([inner, Buffer.alloc(20)]))])), "nested.svm");
+    const shallow = await removeViaApi(server, await savedIn(dir, "nested.svm", withActions(chartSvm, [svmAction(147, Buffer.concat([inner, Buffer.alloc(20)]))])), "nested.svm");
     expect(shallow.status, JSON.stringify(shallow.body)).toBe(200);
     expect(shallow.body["removed"]).toMatchObject({ metafileText: 1 });
     expect(await findMarker(shallow.cleaned!, MARKER)).toEqual([]);
-    const deep = await removeViaApi(server, await saved("deep.svm", nested(20)), "deep.svm");
+    const deep = await removeViaApi(server, await savedIn(dir, "deep.svm", nested(20)), "deep.svm");
     expect(deep.status).toBe(422);
     expect(deep.body["error"]).toBe("The file is too complex to process within this service's limits.");
   });
