@@ -2,6 +2,7 @@ import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import type { Finding } from "./findings/index.js";
+import { encryptedWarnings } from "./findings/encrypted.js";
 import { innerWarnings } from "./findings/inner-limits.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
@@ -68,5 +69,5 @@ export async function extractMetadata(
     replacements: [[file.path, name], ...(opts.readPath != null ? [[opts.readPath, name] as [string, string]] : []), ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
   const findings = await opts.findings(read.tags, file.path);
-  return { ...shaped, warnings: [...shaped.warnings, ...innerWarnings(findings)], findings };
+  return { ...shaped, warnings: [...shaped.warnings, ...innerWarnings(findings), ...encryptedWarnings(findings)], findings };
 }

@@ -7,6 +7,7 @@ import { NoteScrubber } from "./workbook-notes.js";
 import { QueryScrubber } from "./workbook-queries.js";
 
 const BOF = 0x0809;
+const EOF = 0x000a;
 export const CONTINUE = 0x003c;
 export const MSO_DRAWING_GROUP = 0x00eb;
 const FILE_PASS = 0x002f;
@@ -26,6 +27,19 @@ export const WRITE_ACCESS = 0x005c;
  * Resolves to the number of comments whose text was blanked, the names of their authors and
  * the printers the settings named.
  */
+/**
+ * Whether a workbook stream is encrypted: its globals hold a FilePass record ([MS-XLS] 2.4.117),
+ * which Excel writes right after their BOF; the records' headers stay in the clear.
+ */
+export function isEncryptedWorkbook(stream: Buffer): boolean {
+  for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readUInt16LE(pos + 2)) {
+    const type = stream.readUInt16LE(pos);
+    if (type === FILE_PASS) return true;
+    if (type === EOF) return false;
+  }
+  return false;
+}
+
 export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[]; printers: string[] } {
   let biff8 = true;
   const queries = new QueryScrubber();

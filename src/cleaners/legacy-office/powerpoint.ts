@@ -11,10 +11,15 @@ const ENCRYPTED_TOKEN = 0xf3d1c4df;
 export function scrubCurrentUser(stream: Buffer): void {
   // RecordHeader (8), size (4), headerToken (4), offsetToCurrentEdit (4), lenUserName (2)...
   if (stream.length < 28) return;
-  if (stream.readUInt32LE(12) === ENCRYPTED_TOKEN) throw new BadFileError(ENCRYPTED);
+  if (isEncryptedPresentation(stream)) throw new BadFileError(ENCRYPTED);
   const len = stream.readUInt16LE(20);
   const ansi = 28;
   stream.fill(0x20, ansi, Math.min(ansi + len, stream.length));
   const unicode = ansi + len + 4;
   for (let pos = unicode; pos + 1 < Math.min(unicode + len * 2, stream.length); pos += 2) stream.writeUInt16LE(0x20, pos);
+}
+
+/** Whether a presentation's "Current User" stream says the presentation is encrypted ([MS-PPT] 2.3.2, headerToken). */
+export function isEncryptedPresentation(currentUser: Buffer): boolean {
+  return currentUser.length >= 16 && currentUser.readUInt32LE(12) === ENCRYPTED_TOKEN;
 }

@@ -36,6 +36,11 @@ export interface Fib {
   blob: { start: number; count: number };
 }
 
+/** Whether a Word 97-2003 main stream says its document is encrypted (the FibBase stays in the clear). */
+export function isEncryptedWord(wordDocument: Buffer): boolean {
+  return wordDocument.length >= 12 && (wordDocument.readUInt16LE(10) & F_ENCRYPTED) !== 0;
+}
+
 export function readFib(wordDocument: Buffer): Fib {
   const ident = wordDocument.length < 34 ? null : wordDocument.readUInt16LE(0);
   // A Word 6.0/95 FIB places its tables elsewhere: neither its author fields nor its comments and
@@ -49,7 +54,7 @@ export function readFib(wordDocument: Buffer): Fib {
   if (ident !== WIDENT_WORD97) throw damaged("its main stream has no valid header");
   const flags = wordDocument.readUInt16LE(10);
   // Past the FibBase an encrypted document's main stream is ciphertext: its header would read as damage.
-  if ((flags & F_ENCRYPTED) !== 0) throw new BadFileError(ENCRYPTED);
+  if (isEncryptedWord(wordDocument)) throw new BadFileError(ENCRYPTED);
   let pos = 32;
   const csw = wordDocument.readUInt16LE(pos);
   pos += 2 + csw * 2;

@@ -1,16 +1,18 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
-import { scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
+import { isEncryptedWorkbook, scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
 import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
-import { readFib } from "../../cleaners/legacy-office/word-fib.js";
+import { isEncryptedWord, readFib } from "../../cleaners/legacy-office/word-fib.js";
 import { metadataFields } from "../../cleaners/legacy-office/word-fields.js";
 import { zeroFastSaveLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
 import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-edits.js";
+import { isEncryptedPresentation } from "../../cleaners/legacy-office/powerpoint.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
-import { OLE_OBJECT } from "../compound-types.js";
+import { ENCRYPTED_OFFICE, OLE_OBJECT } from "../compound-types.js";
+import { ENCRYPTED_FINDING } from "./encrypted.js";
 import { metadataFieldsFinding } from "./metadata-fields.js";
 import { MAX_SCANNED, pathsFirst, textRuns } from "./text-runs.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
@@ -29,10 +31,12 @@ const LEGACY_TYPES = new Set([...WORD_TYPES, ...POWERPOINT_TYPES, ...EXCEL_TYPES
  * that still hold text, with their authors' names (powerpoint-comments.ts), and a workbook's cell
  * comments likewise (workbook-notes.ts) and the printers its sheets' settings name
  * (printer-settings.ts). A cleaned copy, whose comments, deletions and printers are blanked, has
- * none.
+ * none. An encrypted document (one of these, or an Office 2007+ document in its encrypted
+ * package) has its content out of sight: a finding says so.
  */
 export async function legacyOfficeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
+  if (type === ENCRYPTED_OFFICE) return [ENCRYPTED_FINDING];
   if (typeof type !== "string" || !LEGACY_TYPES.has(type)) return [];
   let doc: CFB.CFB$Container;
   try {
@@ -41,6 +45,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
     // A document that cannot be opened has nothing of this to show; its damage is reported elsewhere.
     return [];
   }
+  if (encrypted(doc, type)) return [ENCRYPTED_FINDING];
   const paths = packagedPaths(doc);
   const packaged: Finding[] =
     paths.length === 0
@@ -49,6 +54,13 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
   if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc), ...wordLeftoverFindings(doc), ...fieldFindings(doc)];
   if (EXCEL_TYPES.has(type)) return [...packaged, ...workbookFindings(doc)];
   return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
+}
+
+/** Whether the document's main stream says it is encrypted, as the cleaner finds it. */
+function encrypted(doc: CFB.CFB$Container, type: string): boolean {
+  if (WORD_TYPES.has(type)) return isEncryptedWord(rootStream(doc, "WordDocument") ?? Buffer.alloc(0));
+  if (EXCEL_TYPES.has(type)) return isEncryptedWorkbook(rootStream(doc, "Workbook") ?? rootStream(doc, "Book") ?? Buffer.alloc(0));
+  return POWERPOINT_TYPES.has(type) && isEncryptedPresentation(rootStream(doc, "Current User") ?? Buffer.alloc(0));
 }
 
 /** The streams of the root storage, as the cleaner takes them (an embedded document has its own). */
@@ -88,7 +100,7 @@ function workbookFindings(doc: CFB.CFB$Container): Finding[] {
   try {
     found = stream == null ? { comments: 0, authors: [], printers: [] } : scrubWorkbook(stream, { comments: true });
   } catch {
-    // An encrypted workbook: its refusal says so.
+    // A workbook that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
     return [];
   }
   const findings = found.comments === 0 ? [] : [commentsFinding("workbook", found.comments, found.authors)];

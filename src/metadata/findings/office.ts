@@ -3,6 +3,7 @@ import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
+import { ENCRYPTED_FINDING } from "./encrypted.js";
 import { metadataFieldsFinding, ooxmlMetadataFields } from "./metadata-fields.js";
 import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -14,7 +15,7 @@ const MAX_PART_BYTES = 16 * 1024 * 1024;
 export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
 
 /** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
-const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|.*\.opf)$/;
+const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
 
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
@@ -37,6 +38,8 @@ interface OfficeContent {
   records: string[];
   /** The fields of a Word document's text that show its metadata (metadata-fields.ts). */
   fields: MetadataField[];
+  /** An OpenDocument file saved with a password: its manifest says how its parts are encrypted. */
+  encrypted: boolean;
 }
 
 /**
@@ -56,6 +59,8 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
     if (c.members.length > 0) findings.push(embeddedFinding(c.members));
     return findings;
   }
+  // Its parts are ciphertext: what was counted in them means nothing.
+  if (c.encrypted) return [ENCRYPTED_FINDING];
   if (c.comments > 0) {
     const f: Finding = { kind: "hidden", severity: "high", title: `The document holds ${c.comments} review comment(s).`, tags: [] };
     if (c.commenters.size > 0) f.value = shortValue([...c.commenters].join("; "));
@@ -105,6 +110,7 @@ function account(c: OfficeContent, name: string, text: string): void {
     c.trackedChanges += count(text, /<text:changed-region\b/g);
     c.hiddenText += count(text, /<text:hidden-(text|paragraph)\b|text:display="none"/g);
   }
+  if (name === "META-INF/manifest.xml") c.encrypted ||= /<(\w+:)?encryption-data\b/.test(text);
   if (name.endsWith(".opf")) c.records.push(...linkedRecords(text));
   if (name === "xl/workbook.xml") c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
   if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
@@ -117,7 +123,7 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [] };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
