@@ -4,9 +4,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptedLegacyOffice, encryptedOoxml, encryptedOpenDocument } from "./helpers/make-encrypted-office.js";
 import { makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { makeMarkedPdf } from "./helpers/make-pdf.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type ReportedFinding, type RunningServer, startServer } from "./helpers/server.js";
 import { savedIn } from "./helpers/saved.js";
+import { run } from "./helpers/tools.js";
 
 /**
  * A document saved with a password keeps its content, and the metadata inside it, as ciphertext:
@@ -16,6 +18,7 @@ import { savedIn } from "./helpers/saved.js";
  */
 
 const WARNING = "The document is encrypted (password-protected): its content and the metadata inside it could not be read; neither `metadata` nor `findings` shows them.";
+const ENCRYPTED_TITLE = "The document is encrypted (password-protected): its content, and the metadata inside it, could not be looked into; whoever has the password can read them.";
 const REFUSAL = /^The document is encrypted \(password-protected\): its content and metadata cannot be read, so it cannot be cleaned without its password\./;
 
 let server: RunningServer;
@@ -40,9 +43,7 @@ async function extraction(name: string, data: Buffer): Promise<{ warnings: strin
 async function expectSaidEncrypted(name: string, data: Buffer): Promise<void> {
   const { warnings, findings } = await extraction(name, data);
   expect(warnings).toContain(WARNING);
-  expect(findings.filter((f) => f.title.startsWith("The document is encrypted"))).toEqual([
-    { kind: "hidden", severity: "medium", title: "The document is encrypted (password-protected): its content, and the metadata inside it, could not be looked into; whoever has the password can read them.", tags: [] },
-  ]);
+  expect(findings.filter((f) => f.title.startsWith("The document is encrypted"))).toEqual([{ kind: "hidden", severity: "medium", title: ENCRYPTED_TITLE, tags: [] }]);
   const { status, body } = await removeViaApi(server, await savedIn(dir, name, data));
   expect(status, JSON.stringify(body)).toBe(422);
   expect(body["error"]).toMatch(REFUSAL);
@@ -55,6 +56,23 @@ describe("extraction of a document saved with a password", () => {
 
   it("a DOCX in its encrypted package: says its content is encrypted", async () => {
     await expectSaidEncrypted("secret.docx", encryptedOoxml());
+  });
+
+  it("a PDF that needs a password to open: says its content is encrypted, where one that opens without (an owner password only) is read", async () => {
+    const pdf = await makeMarkedPdf(dir, "plain", "LockedAuthor");
+    const locked = path.join(dir, "locked.pdf");
+    const owned = path.join(dir, "owned.pdf");
+    await run("qpdf", ["--encrypt", "reader", "owner", "256", "--", pdf, locked]);
+    await run("qpdf", ["--encrypt", "", "owner", "256", "--", pdf, owned]);
+    const open = await extraction("owned.pdf", await fs.readFile(owned));
+    expect(open.warnings).not.toContain(WARNING);
+    expect(JSON.stringify(open.findings)).toContain("LockedAuthor");
+    const { status, body } = await removeViaApi(server, locked);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The PDF is password-protected and cannot be cleaned without its password.");
+    const { warnings, findings } = await extraction("locked.pdf", await fs.readFile(locked));
+    expect(warnings).toContain(WARNING);
+    expect(findings.map((f) => f.title)).toContain(ENCRYPTED_TITLE);
   });
 
   it.each(["doc", "xls", "ppt"] as const)("%s: says its content is encrypted, where the same document unencrypted gives no such word", async (kind) => {

@@ -114,6 +114,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
         readPath: job.readPath,
         decrypted: job.decrypted,
+        locked: job.locked,
         numeric: parseBoolean(job.options, "numeric"),
         head: job.head,
         hiddenPaths: [temp.dir, config.DATA_DIR],

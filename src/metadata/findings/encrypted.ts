@@ -1,7 +1,8 @@
 import type { Finding } from "./types.js";
 
 // Apart from the looks that find it (office.ts, legacy-office.ts), so that the extraction's
-// warning does not load their readers into the main thread.
+// warning does not load their readers into the main thread, which adds it itself for a PDF the
+// screen found locked (extract.ts).
 
 const TITLE = "The document is encrypted (password-protected): its content, and the metadata inside it, could not be looked into; whoever has the password can read them.";
 
