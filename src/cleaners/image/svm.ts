@@ -43,17 +43,23 @@ export const svmCleaner: Cleaner = {
     const { size } = await fsp.stat(ctx.input);
     if (size > MAX_BYTES) throw new TooComplexError(`metafile of ${size} bytes`);
     const bytes = await fsp.readFile(ctx.input);
-    const counts = { blanked: 0 };
-    const end = blankMetafile(bytes, 0, 0, counts);
+    const { end, blanked } = blankSvm(bytes);
     const cleaned = bytes.subarray(0, end);
     if (holdsPictureMetadata(cleaned)) {
       throw new BadFileError(DRAWING_PICTURE_METADATA, new Error("svm: EXIF, XMP or Photoshop data left in a bitmap"));
     }
     await fsp.writeFile(ctx.output, cleaned, { flag: "wx" });
-    return counts.blanked > 0 ? { hidden: { metafileText: counts.blanked } } : {};
+    return blanked > 0 ? { hidden: { metafileText: blanked } } : {};
   },
   isStructural: () => false,
 };
+
+/** Blanks the drawing's comments in place (see svmCleaner): where its last action ends, and how many comments were blanked. */
+export function blankSvm(b: Buffer): { end: number; blanked: number } {
+  const counts = { blanked: 0 };
+  const end = blankMetafile(b, 0, 0, counts);
+  return { end, blanked: counts.blanked };
+}
 
 /** Walks the metafile at `at`, blanking comments in place; returns where it ends. */
 function blankMetafile(b: Buffer, at: number, depth: number, counts: { blanked: number }): number {

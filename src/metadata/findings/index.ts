@@ -1,6 +1,7 @@
 import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
+import { drawingFindings } from "./drawing.js";
 import { identifierFindings } from "./identifiers.js";
 import { innerFindings, listedAttachmentFindings } from "./inner.js";
 import { type PdfAttachedFile, pdfSourceOf } from "./inner-pdf.js";
@@ -27,7 +28,7 @@ export { withFindings } from "./ranked.js";
  * order of kinds. `tags` is the ExifTool read the response shows (`-G0`, with or without `-n`);
  * `file` is the same file, looked into where ExifTool does not (previews compared with the
  * picture, bytes after its end, PDF objects and revisions, office review content, Photoshop smart
- * objects' files). Previews are
+ * objects' files, what a drawing carries that no viewer draws). Previews are
  * copied out into `scratchDir` for their decoder, and djpeg writes the pictures' grey pixels there:
  * a folder made only then (a file without previews decodes nothing), which the caller removes once this settled,
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
@@ -53,6 +54,7 @@ export async function findingsOf(
     officeFindings(entries, file),
     legacyOfficeFindings(entries, file),
     psdFindings(entries, file),
+    drawingFindings(entries, file),
     opts.exiftool != null ? innerFindings(entries, file, scratchDir, opts.exiftool, objects != null ? pdfSourceOf(objects) : null) : [],
   ]);
   const all = [
