@@ -4,6 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEmf, makeWmf } from "./helpers/make-legacy-pictures.js";
 import { chartSpreadsheet, replacementOf, svmComment, withActions } from "./helpers/make-svm.js";
+import { makeMarkedJpeg, makeOffice, zip } from "./helpers/make-office.js";
+import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 import { savedIn } from "./helpers/saved.js";
@@ -51,6 +53,15 @@ describe("what a drawing carries that no viewer draws", () => {
 
   it("a WMF: its comment escape counted", async () => {
     await expectReportedThenGone("drawing.wmf", makeWmf(MARKER));
+  });
+
+  it("drawings in a DOCX's media folder (Word stores pasted drawings so): each found, named in its finding", async () => {
+    const docx = await readZip((await makeOffice("docx", "Docmark", await makeMarkedJpeg(dir, "Docmark"))).bytes);
+    const parts = docx.members.filter((m) => !m.name.endsWith("/")).map((m): [string, Buffer] => [m.name, m.data]);
+    parts.push(["word/media/image2.emf", makeEmf(MARKER)], ["word/media/image3.wmf", makeWmf(MARKER)]);
+    const found = (await findingsViaApi(server, "drawings.docx", await zip(parts))).filter((f) => f.title.includes("The drawing carries "));
+    expect(found.map((f) => f.title.split(":")[0]).sort()).toEqual(["word/media/image2.emf", "word/media/image3.wmf"]);
+    expect(found.find((f) => f.title.startsWith("word/media/image2.emf"))?.value).toBe(`Painter ${MARKER}; ${MARKER}.emf`);
   });
 
   it("LibreOffice's picture of a chart (SVM) with a field's file URL: counted", async () => {

@@ -17,6 +17,7 @@ import { rtfSource } from "./inner-rtf.js";
 import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
 import { zipSourceFor } from "./inner-zip.js";
+import { drawingFindings } from "./drawing.js";
 import { locationFindings } from "./location.js";
 import { deviceFindings, peopleFindings } from "./people-device.js";
 import { commentFindings, pictureFindings } from "./tag-hidden.js";
@@ -146,7 +147,9 @@ async function ofInnerFile(look: Look, file: string, name: string, depth: number
     return [];
   }
   const entries = tagEntries(tags);
-  const own = TAG_FINDERS.flatMap((finder) => finder(entries)).map((finding) => ({ file: name, fileId, finding }));
+  // A drawing's comments are nothing ExifTool reads: found by a look of its own, as in the outer file.
+  const found = [...TAG_FINDERS.flatMap((finder) => finder(entries)), ...(await drawingFindings(entries, file))];
+  const own = found.map((finding) => ({ file: name, fileId, finding }));
   const source = depth < INNER_LOOK_LIMITS.maxDepth ? sourceFor(entries) : null;
   return source == null ? own : [...own, ...(await lookInside(look, source, file, `${name} > `, depth + 1))];
 }
