@@ -148,8 +148,8 @@ export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files
  * receive. Refused unless all that is left is what the format needs and what `keep` asked for.
  *
  * Where the cleaner rebuilds the file from an allow-list (JPEG, PNG), a structural proof walked the
- * output too, where it was cleaned (`outcome.proof`, see proof/index.ts): every part must be on the list, at a length its own fields account for,
- * and nothing may follow the end of the picture. It catches what ExifTool has no name for (an
+ * output too, where it was cleaned (`outcome.proof`, see proof/index.ts): every part must be on
+ * the list, at a length its own fields account for, and nothing may follow the end of the picture. It catches what ExifTool has no name for (an
  * unknown APPn or private chunk a cleaner let through), and it shows that no embedded document
  * (an MPF preview, a trailer) can be there, so that file's re-read skips `-ee`, which walks a
  * JPEG whole. Every other type is re-read with `-ee`, whatever it holds.
