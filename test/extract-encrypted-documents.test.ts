@@ -73,6 +73,10 @@ describe("extraction of a document saved with a password", () => {
     const { warnings, findings } = await extraction("locked.pdf", await fs.readFile(locked));
     expect(warnings).toContain(WARNING);
     expect(findings.map((f) => f.title)).toContain(ENCRYPTED_TITLE);
+    // The command line's inspect says so too.
+    const inspected = await server.cli(["inspect", "--json", locked]);
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect((JSON.parse(inspected.stdout) as { findings: ReportedFinding[] }).findings.map((f) => f.title)).toContain(ENCRYPTED_TITLE);
   });
 
   it.each(["doc", "xls", "ppt"] as const)("%s: says its content is encrypted, where the same document unencrypted gives no such word", async (kind) => {

@@ -9,9 +9,7 @@ import { createExifToolPool } from "../metadata/exiftool-pool.js";
 import { needsShapeCheck } from "../cleaners/screen.js";
 import { TooComplexError } from "../cleaners/errors.js";
 import { createWorkerPool, type WorkerPool } from "../isolation/worker-pool.js";
-import { ENCRYPTED_FINDING } from "../metadata/findings/encrypted.js";
 import type { Finding } from "../metadata/findings/index.js";
-import { withFindings } from "../metadata/findings/ranked.js";
 import { readAll } from "../metadata/read-task.js";
 import { exitOnInterrupt } from "./interrupt.js";
 import { runBounded } from "./run-bounded.js";
@@ -107,7 +105,7 @@ async function inspectOne(found: Found, s: InspectSettings): Promise<Inspected> 
     const screened = (await needsShapeCheck(link)) ? await s.workers.screen({ file: link, view }, signal) : null;
     const { tags } = await readAll(s.exiftool(signal), screened?.viewed === true ? view : link, false, undefined, screened?.decrypted);
     const type = tags["File:FileType"];
-    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: withFindings(await s.workers.findings({ tags, file: link, scratchDir }, signal), screened?.locked === true ? [ENCRYPTED_FINDING] : []) };
+    return { path: found.path, ...(typeof type === "string" ? { fileType: type } : {}), findings: await s.workers.findings({ tags, file: link, scratchDir, locked: screened?.locked === true }, signal) };
   } catch (err) {
     if (err instanceof TooComplexError) return { path: found.path, error: "the file is too complex to process within this tool's limits" };
     return { path: found.path, error: err instanceof Error ? err.message : String(err) };

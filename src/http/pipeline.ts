@@ -114,7 +114,6 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       const read = extractMetadata(pool.accessUnder(job.signal), job.file, {
         readPath: job.readPath,
         decrypted: job.decrypted,
-        locked: job.locked,
         numeric: parseBoolean(job.options, "numeric"),
         head: job.head,
         hiddenPaths: [temp.dir, config.DATA_DIR],
@@ -148,7 +147,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
       refuse = () => reject(new Error("the read ended without tags"));
     });
     read.catch(() => undefined); // a task that never asked for it
-    const findings = inScratch((scratchDir) => workers.findings({ file: job.file.path, scratchDir, decodeAhead: likelyFileType(job.head) === "JPEG" }, signal, read));
+    const findings = inScratch((scratchDir) => workers.findings({ file: job.file.path, scratchDir, decodeAhead: likelyFileType(job.head) === "JPEG", locked: job.locked }, signal, read));
     findings.catch(() => undefined); // awaited once the read came; meanwhile a rejection is not unhandled
     return {
       findings: (tags, pdfObjects) => {

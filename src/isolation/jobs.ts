@@ -39,6 +39,8 @@ export interface FindingsJob extends TaskLine {
   pdfObjects?: boolean;
   /** A JPEG whose main picture the task decodes while ExifTool reads the file (see decodePictureAhead). */
   decodeAhead?: boolean;
+  /** A PDF the screen found needs a password to open: its content is out of sight (see findingsOf). */
+  locked?: boolean;
 }
 
 /** A PDF's attached files, as its cleaner's read listed them: what they give away (see attachedFindingsOf). */

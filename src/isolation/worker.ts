@@ -37,7 +37,7 @@ export function findingsInWorker(job: FindingsJob): Promise<FindingsJobResult> {
     const picture = job.decodeAhead === true ? decodePictureAhead(job.file, job.scratchDir).catch(() => null) : undefined;
     try {
       const { tags, pdfObjects } = job.tags != null ? { tags: job.tags, pdfObjects: job.pdfObjects } : ((await channel.call({ op: "tags" })) as FindingsRead);
-      const opts = { ...(pdfObjects != null ? { pdfObjects } : {}), ...(picture !== undefined ? { picture } : {}) };
+      const opts = { ...(pdfObjects != null ? { pdfObjects } : {}), ...(picture !== undefined ? { picture } : {}), locked: job.locked === true };
       return await findingsOf(tags, job.file, job.scratchDir, { ...opts, exiftool: exiftoolOverChannel(channel) });
     } finally {
       // Its programs run over this task's line, which closes when the task ends.

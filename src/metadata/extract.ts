@@ -2,9 +2,8 @@ import type { DecryptedPdf } from "../cleaners/pdf/decrypted-view.js";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import { type RawRead, type RawTags, readAll } from "./read-task.js";
 import type { Finding } from "./findings/index.js";
-import { ENCRYPTED_FINDING, encryptedWarnings } from "./findings/encrypted.js";
+import { encryptedWarnings } from "./findings/encrypted.js";
 import { innerWarnings } from "./findings/inner-limits.js";
-import { withFindings } from "./findings/ranked.js";
 import { shapeMetadata, type ShapedMetadata } from "./shape.js";
 
 export interface LocalFile {
@@ -44,8 +43,6 @@ export async function extractMetadata(
     readPath?: string;
     /** What the read of `readPath`, an encrypted PDF's decrypted view, lacks of the original (see Screened). */
     decrypted?: DecryptedPdf | null;
-    /** A PDF that needs a password to open (see Screened): ExifTool reads only what lies outside its encryption. */
-    locked?: boolean;
     numeric: boolean;
     /** The file's first bytes, when the caller read them already (see readAll). */
     head?: Buffer;
@@ -71,6 +68,6 @@ export async function extractMetadata(
     numeric: opts.numeric,
     replacements: [[file.path, name], ...(opts.readPath != null ? [[opts.readPath, name] as [string, string]] : []), ...opts.hiddenPaths.map((p): [string, string] => [p, ""])],
   });
-  const findings = withFindings(await opts.findings(read.tags, file.path), opts.locked === true ? [ENCRYPTED_FINDING] : []);
+  const findings = await opts.findings(read.tags, file.path);
   return { ...shaped, warnings: [...shaped.warnings, ...innerWarnings(findings), ...encryptedWarnings(findings)], findings };
 }

@@ -64,8 +64,8 @@ function walk(b: Buffer, start: number, nesting: number): number | string {
 
 /**
  * A comment is a kept drawing hint, or one of no name whose bytes are all zero but its data size,
- * which counts the rest. Read in place: the proof runs on the service's main thread, and a drawing
- * can hold millions of comments.
+ * which counts the rest. Read in place, without a copy of each: a drawing can hold millions of
+ * comments.
  */
 function provenComment(b: Buffer, from: number, to: number): ProofFailure | null {
   const length = to - from;

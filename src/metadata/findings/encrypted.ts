@@ -1,8 +1,7 @@
 import type { Finding } from "./types.js";
 
-// Apart from the looks that find it (office.ts, legacy-office.ts), so that the extraction's
-// warning does not load their readers into the main thread, which adds it itself for a PDF the
-// screen found locked (extract.ts).
+// Apart from the looks that find it (office.ts, legacy-office.ts; index.ts for a PDF the screen
+// found locked), so that the extraction's warning does not load their readers into the main thread.
 
 const TITLE = "The document is encrypted (password-protected): its content, and the metadata inside it, could not be looked into; whoever has the password can read them.";
 

@@ -2,6 +2,7 @@ import type { RawTags } from "../read-task.js";
 import { aiFindings, provenanceFindings } from "./ai-provenance.js";
 import type { ExifToolAccess } from "../../cleaners/types.js";
 import { drawingFindings } from "./drawing.js";
+import { ENCRYPTED_FINDING } from "./encrypted.js";
 import { identifierFindings } from "./identifiers.js";
 import { innerFindings, listedAttachmentFindings } from "./inner.js";
 import { type PdfAttachedFile, pdfSourceOf } from "./inner-pdf.js";
@@ -38,12 +39,13 @@ export { withFindings } from "./ranked.js";
  * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison; while
  * its decode still runs, the other looks go on without it.
  * `exiftool`: for reading the files inside the file (inner.ts); without it they are not read.
+ * `locked`: a PDF the screen found needs a password to open, whose content no look can read.
  */
 export async function findingsOf(
   tags: RawTags,
   file: string,
   scratchDir: string,
-  opts: { pdfObjects?: boolean; picture?: PictureAhead | null | Promise<PictureAhead | null>; exiftool?: ExifToolAccess } = {},
+  opts: { pdfObjects?: boolean; picture?: PictureAhead | null | Promise<PictureAhead | null>; exiftool?: ExifToolAccess; locked?: boolean } = {},
 ): Promise<Finding[]> {
   const entries = tagEntries(tags);
   const objects = (opts.pdfObjects ?? true) ? pdfObjectsOnce(file) : null;
@@ -70,6 +72,7 @@ export async function findingsOf(
     ...privateDataFindings(entries),
     ...pictureFindings(entries),
     ...looked.flat(),
+    ...(opts.locked === true ? [ENCRYPTED_FINDING] : []),
   ];
   return ranked(all);
 }
