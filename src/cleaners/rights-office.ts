@@ -3,7 +3,7 @@ import { ODF_TYPES } from "./office/opendocument.js";
 import { extractZip } from "./office/zip-read.js";
 import { type OutEntry, writeZip } from "./office/zip-write.js";
 
-const OOXML = new Set(["DOCX", "DOTX", "XLSX", "XLTX", "PPTX", "POTX", "PPSX"]);
+const OOXML = new Set(["DOCX", "DOTX", "XLSX", "XLTX", "XLSB", "PPTX", "POTX", "PPSX"]);
 const CORE_PART = "docProps/core.xml";
 const CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml";
 const CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties";

@@ -6,6 +6,7 @@ import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
+import { namedByParts } from "./package-types.js";
 import { readDdsTags } from "./dds-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
@@ -62,11 +63,13 @@ const ID3V1 = 128;
  * Office 97-2003 files, and password-protected Office 2007+ ones, by their compound file's root
  * streams (compound-types.ts), and one cut within its header as a damaged compound file; Excel
  * 2.x-4.0 files by their first record (old-excel.ts) and Word for Windows 2.0 ones by their
- * header (old-word.ts), so that their refusal names them.
+ * header (old-word.ts), so that their refusal names them. Excel binary workbooks, which ExifTool
+ * calls DOCX, by their workbook part (package-types.ts).
  */
 export async function completeRead(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const type = read.tags["File:FileType"];
   const misnamed = (type === "CUR" && Number(read.tags["File:ImageCount"] ?? 0) === 0) || type === "ACR";
+  if (type === "DOCX") return namedByParts(file, read);
   if (type != null && type !== "MP3" && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
   try {

@@ -3,6 +3,8 @@ import type { Document } from "@xmldom/xmldom";
 import { inSet, MODERN_COMMENTS, P, S, THREADED, W } from "./ooxml-ns.js";
 import { internalTarget, kind, relationships, relsSource } from "./ooxml-package.js";
 import { readXmlPart } from "./part-io.js";
+import { countRecords } from "./biff12.js";
+import { COMMENT_RECORD, commentCell } from "./xlsb-records.js";
 import { elements } from "./xml.js";
 import type { FileEntry } from "./zip-read.js";
 
@@ -13,6 +15,8 @@ import type { FileEntry } from "./zip-read.js";
  * (which reuse the names `comments` and `authors`).
  */
 const COMMENT_PARTS: ReadonlySet<string> = new Set(["comments", "commentsextended", "commentsids", "commentsextensible", "threadedcomment", "person", "commentauthors", "authors"]);
+/** An XLSB's notes are records (xlsb-records.ts), not XML. */
+const BINARY_PART = /\.bin$/i;
 /** Of those, the parts that hold the comments themselves, read to count them. */
 const COUNTED_PARTS: ReadonlySet<string> = new Set(["comments", "threadedcomment"]);
 
@@ -40,7 +44,10 @@ export async function planCommentDrops(files: ReadonlyMap<string, FileEntry>, re
       const k = kind(r);
       if (COMMENT_PARTS.has(k)) {
         parts.add(target);
-        if (COUNTED_PARTS.has(k) && entry.size > 0) count += countComments(await readXmlPart(entry), source, cells);
+        if (COUNTED_PARTS.has(k) && entry.size > 0) {
+          if (BINARY_PART.test(target)) await countRecords(entry.file, COMMENT_RECORD, (payload) => cells.add(`${source}!${commentCell(payload)}`));
+          else count += countComments(await readXmlPart(entry), source, cells);
+        }
       } else if (k === "vmldrawing" && (await drawsOnlyNotes(entry))) {
         parts.add(target);
       }

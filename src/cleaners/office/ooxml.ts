@@ -1,5 +1,5 @@
 import type { Document } from "@xmldom/xmldom";
-import { BadFileError, UnsupportedTypeError } from "../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
@@ -11,15 +11,16 @@ import { newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } f
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { rewritePart } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
+import { cleanBinaryPart, isCompoundFile, refuseBinaryConnections } from "./xlsb-part.js";
 import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const CONTENT_TYPES = "[Content_Types].xml";
 /**
- * The main part of an Excel binary workbook (XLSB): records, not XML, which no cleaner reads.
- * ExifTool, reading the file without its extension, calls such a package a DOCX.
+ * The parts of an Excel binary workbook (XLSB) that are records, not XML (xlsb-part.ts); files
+ * embedded under `xl/embeddings/` are files of their own.
  */
-const BINARY_WORKBOOK = /^xl\/workbook\.bin$/i;
+const BINARY_PART = /^xl\/(?!embeddings\/).+\.bin$/i;
 
 /**
  * Parts copied as they are: embedded fonts (their name tables describe the font, not the
@@ -29,12 +30,14 @@ const BINARY_WORKBOOK = /^xl\/workbook\.bin$/i;
 const AS_IS = /\.(odttf|ttf|otf|fntdata|eot|woff2?|vml)$/i;
 
 /**
- * Office Open XML (Word, Excel, PowerPoint, and their templates). Macro-enabled variants are not
- * listed: their VBA project is a compound file no cleaner handles.
+ * Office Open XML (Word, Excel, PowerPoint, and their templates), and Excel's binary workbook
+ * (XLSB: the same package, its workbook, sheets and notes as records). Macro-enabled variants are
+ * not listed: their VBA project is a compound file no cleaner handles (an XLSB holding one is
+ * refused for it as an embedded file).
  */
 export const ooxmlCleaner: Cleaner = {
   name: "ooxml",
-  fileTypes: ["DOCX", "DOTX", "XLSX", "XLTX", "PPTX", "POTX", "PPSX"],
+  fileTypes: ["DOCX", "DOTX", "XLSX", "XLTX", "XLSB", "PPTX", "POTX", "PPSX"],
   clean: cleanOoxml,
   isStructural: zipStructural(CONTENT_TYPES),
 };
@@ -52,7 +55,7 @@ interface Plan {
 async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractDocument(ctx.input, ctx.workDir);
   if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
-  if (entries.some((e) => BINARY_WORKBOOK.test(e.name))) throw new UnsupportedTypeError("XLSB");
+  if (ctx.fileType === "XLSB") refuseBinaryConnections(entries);
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
   const policy = reviewPolicy(ctx.keep);
@@ -103,5 +106,9 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
     return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
+  if (ctx.fileType === "XLSB" && BINARY_PART.test(e.name) && !(await isCompoundFile(e))) {
+    const removedIds = plan.removedIds.get(e.name.toLowerCase()) ?? new Set<string>();
+    return { name: e.name, source: { file: await cleanBinaryPart(e, { keepComments: !plan.policy.dropComments, removedIds }) } };
+  }
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
 }

@@ -1,0 +1,112 @@
+import * as XLSX from "@e965/xlsx";
+import { handZip } from "./make-archives.js";
+import { readZip } from "./read-archives.js";
+
+/*
+ * Excel binary workbooks (XLSB) for the tests: SheetJS writes the workbook (cells, a note, the
+ * document properties), then records SheetJS does not write are planted in its binary parts as
+ * [MS-XLSB] lays them out, each holding the marker: who reserved the workbook, the folder it was
+ * saved in, who last refreshed a pivot cache.
+ */
+
+/** One record: its type and size as 7-bit groups, then the payload ([MS-XLSB] 2.1.4). */
+export function xlsbRecord(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = type > 0x7f ? [(type & 0x7f) | 0x80, type >> 7] : [type];
+  let size = payload.length;
+  do {
+    head.push((size & 0x7f) | (size > 0x7f ? 0x80 : 0));
+    size >>>= 7;
+  } while (size > 0);
+  return Buffer.concat([Buffer.from(head), payload]);
+}
+
+/** An XLWideString: a 32-bit count of UTF-16 characters, then them. */
+export function wide(text: string): Buffer {
+  const b = Buffer.alloc(4 + 2 * text.length);
+  b.writeUInt32LE(text.length, 0);
+  b.write(text, 4, "utf16le");
+  return b;
+}
+
+/** The records of a binary part, in order. */
+export function xlsbRecords(part: Buffer): Array<{ type: number; payload: Buffer }> {
+  const out: Array<{ type: number; payload: Buffer }> = [];
+  let p = 0;
+  while (p < part.length) {
+    let type = part[p++]!;
+    if (type & 0x80) type = (type & 0x7f) | ((part[p++]! & 0x7f) << 7);
+    let size = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = part[p++]!;
+      size += (b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) break;
+    }
+    out.push({ type, payload: part.subarray(p, p + size) });
+    p += size;
+  }
+  return out;
+}
+
+const WB_PROP = 0x0099;
+export const FILE_SHARING = 0x0224;
+export const ABS_PATH = 0x0817;
+const AC_BEGIN = 0x0025;
+const AC_END = 0x0026;
+const PIVOT_CACHE_DEF = 0x00b3;
+const END_PIVOT_CACHE_DEF = 0x00b4;
+
+export interface XlsbOptions {
+  /** The note's author; its text starts with "author:" as Excel writes it. */
+  noteAuthor: string;
+  /** Extra parts (a connections part, a VBA project). */
+  extraParts?: Record<string, Buffer>;
+}
+
+/** Cell values of the test workbook's one sheet. */
+export const XLSB_CELLS = [
+  ["Fruit", "Total"],
+  ["Apples", 12],
+  ["Pears", 7],
+];
+
+/**
+ * An XLSB with `marker` in its document properties, its note's author, its workbook's
+ * reservation user and saved folder, and a pivot cache definition's last refresher.
+ */
+export async function makeXlsb(marker: string, opts: XlsbOptions): Promise<Buffer> {
+  const ws = XLSX.utils.aoa_to_sheet(XLSB_CELLS);
+  ws["A2"]!.c = [{ a: opts.noteAuthor, t: `${opts.noteAuthor}:\nCheck this number` }] as XLSX.Comments;
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, ws, "Fruit");
+  wb.Props = { Author: marker, Title: `${marker} title`, Company: `${marker} Ltd`, LastAuthor: marker };
+  const written = XLSX.write(wb, { type: "buffer", bookType: "xlsb" }) as Buffer;
+  const members = (await readZip(written)).members.map((m) => ({ name: m.name, data: m.data }));
+  const workbook = members.find((m) => m.name === "xl/workbook.bin")!;
+  const records = xlsbRecords(workbook.data);
+  const sharing = xlsbRecord(FILE_SHARING, Buffer.concat([Buffer.from([0, 0, 0x4f, 0xcc]), wide(`${marker}Reserver`)]));
+  const absPath = Buffer.concat([
+    xlsbRecord(AC_BEGIN, Buffer.from([1, 0, 2, 0, 6, 0])),
+    xlsbRecord(ABS_PATH, wide(`C:\\Users\\${marker}\\Documents\\`)),
+    xlsbRecord(AC_END),
+  ]);
+  workbook.data = Buffer.concat(
+    records.flatMap((r) => {
+      const own = xlsbRecord(r.type, r.payload);
+      return r.type === WB_PROP ? [sharing, own, absPath] : [own];
+    }),
+  );
+  members.push({ name: "xl/pivotCache/pivotCacheDefinition1.bin", data: Buffer.concat([xlsbRecord(PIVOT_CACHE_DEF, pivotCacheDefinition(`${marker}Refresher`)), xlsbRecord(END_PIVOT_CACHE_DEF)]) });
+  for (const [name, data] of Object.entries(opts.extraParts ?? {})) members.push({ name, data });
+  return handZip(members);
+}
+
+/** BrtBeginPivotCacheDef ([MS-XLSB] 2.4.168) naming who last refreshed it, refreshed on 2020-06-15. */
+function pivotCacheDefinition(who: string): Buffer {
+  const head = Buffer.alloc(21);
+  head.set([3, 3, 3, 0x11], 0);
+  head.writeInt32LE(-1, 4);
+  head.writeDoubleLE(44_000, 8);
+  head[16] = 0x01;
+  head.writeUInt32LE(0, 17);
+  return Buffer.concat([head, wide(who)]);
+}

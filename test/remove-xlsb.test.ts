@@ -1,0 +1,125 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as XLSX from "@e965/xlsx";
+import CFB from "cfb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { soffice } from "./helpers/make-legacy-office.js";
+import { ABS_PATH, FILE_SHARING, makeXlsb, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { readZip } from "./helpers/read-archives.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { savedIn } from "./helpers/saved.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+
+/*
+ * Excel binary workbooks (XLSB) are cleaned: the package as an XLSX's, and the records of its
+ * binary parts that say who saved, reserved, refreshed or commented, and where. Removal is judged
+ * on the bytes (the marker nowhere, raw, UTF-16 or in any entry); the content by two readers of
+ * their own, SheetJS's cells and notes and LibreOffice's text of the sheet.
+ */
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-xlsb-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The sheet as LibreOffice reads it, as CSV. */
+async function sheetText(file: string): Promise<string> {
+  const work = path.join(dir, `lo-${crypto.randomUUID()}`);
+  await fs.mkdir(work);
+  await soffice(work, ["--convert-to", "csv", "--outdir", work, file]);
+  return fs.readFile(path.join(work, `${path.basename(file, ".xlsb")}.csv`), "utf8");
+}
+
+function cellsOf(bytes: Buffer): unknown[][] {
+  const wb = XLSX.read(bytes, { type: "buffer" });
+  return XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]!]!, { header: 1 });
+}
+
+function notesOf(bytes: Buffer): Array<{ a?: string; t: string }> {
+  const wb = XLSX.read(bytes, { type: "buffer" });
+  const sheet = wb.Sheets[wb.SheetNames[0]!]!;
+  return Object.keys(sheet).filter((k) => !k.startsWith("!")).flatMap((k) => (sheet[k] as XLSX.CellObject).c ?? []);
+}
+
+describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
+  it("takes out the properties, the note, its author, the reserving user, the saved folder and the pivot cache's refresher; the cells read the same", async () => {
+    const marker = `XLSBMARK${crypto.randomBytes(4).toString("hex")}`;
+    const original = await makeXlsb(marker, { noteAuthor: `${marker}Author` });
+    expect(await findMarker(original, marker)).not.toEqual([]);
+    const file = await savedIn(dir, "budget.xlsb", original);
+    const extract = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "budget.xlsb", data: original }, { headers: { "X-API-Key": server.apiKey } });
+    const extracted = (await extract.json()) as { metadata: { File: Record<string, unknown> } };
+    expect(extracted.metadata.File["FileType"]).toBe("XLSB");
+
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect(body["removed"]).toMatchObject({ comments: 1 });
+    expect(cellsOf(cleaned!)).toEqual(XLSB_CELLS);
+    expect(notesOf(cleaned!)).toEqual([]);
+    const copy = await savedIn(dir, "cleaned.xlsb", cleaned!);
+    expect(await sheetText(copy)).toBe(await sheetText(file));
+    // The records that held the user and the folder are still there, empty.
+    const workbook = (await readZip(cleaned!)).members.find((m) => m.name === "xl/workbook.bin")!.data;
+    const records = xlsbRecords(workbook);
+    expect(records.find((r) => r.type === FILE_SHARING)?.payload.readUInt32LE(4)).toBe(0xffffffff);
+    expect(records.find((r) => r.type === ABS_PATH)?.payload).toEqual(Buffer.alloc(4));
+  }, 180_000);
+
+  it("with keep=comments keeps the note, under the neutral author, its text unchanged after the name", async () => {
+    const marker = `XLSBKEEP${crypto.randomBytes(4).toString("hex")}`;
+    const file = await savedIn(dir, "kept.xlsb", await makeXlsb(marker, { noteAuthor: `${marker}Author` }));
+    const { status, body, cleaned } = await removeViaApi(server, file, "kept.xlsb", { keep: "comments" });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect(notesOf(cleaned!)).toEqual([expect.objectContaining({ a: "Author", t: "Author:\nCheck this number" })]);
+    expect(cellsOf(cleaned!)).toEqual(XLSB_CELLS);
+  }, 120_000);
+
+  it("Excel's own XLSB (Apache POI's Simple.xlsb): its title and last author gone, its three sheets and their binary indexes as they were", async () => {
+    const file = path.join(import.meta.dirname, "fixtures", "xlsx", "simple.xlsb");
+    const original = await fs.readFile(file);
+    expect(await findMarker(original, "Christiaan Fluit")).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file, "simple.xlsb");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, "Christiaan Fluit")).toEqual([]);
+    const before = new Map((await readZip(original)).members.map((m) => [m.name, m.data]));
+    const after = new Map((await readZip(cleaned!)).members.map((m) => [m.name, m.data]));
+    expect([...after.keys()].filter((n) => n.startsWith("docProps/"))).toEqual([]);
+    for (const name of [...before.keys()].filter((n) => /^xl\/(worksheets\/.+|sharedStrings)\.bin$/.test(n))) expect(after.get(name), name).toEqual(before.get(name));
+    const copy = await savedIn(dir, "simple-cleaned.xlsb", cleaned!);
+    expect(await sheetText(copy)).toBe(await sheetText(file));
+  }, 180_000);
+
+  it("refuses one with data connections (their strings are not taken apart) with a sentence saying so", async () => {
+    const marker = `XLSBCONN${crypto.randomBytes(4).toString("hex")}`;
+    // The part is refused for being there, whatever its records: one holding the marker as a string.
+    const connections = xlsbRecord(0x0197, wide(`Provider=SQLOLEDB;User ID=${marker}`));
+    const file = await savedIn(dir, "linked.xlsb", await makeXlsb(marker, { noteAuthor: "Jane", extraParts: { "xl/connections.bin": connections } }));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toContain("data connections in Excel's binary format (XLSB)");
+    expect(cleaned).toBeNull();
+  }, 120_000);
+
+  it("refuses one holding macros as such", async () => {
+    const project = CFB.utils.cfb_new();
+    CFB.utils.cfb_add(project, "/PROJECT", Buffer.from('ID="{00000000-0000-0000-0000-000000000000}"\r\nName="VBAProject"\r\n'));
+    CFB.utils.cfb_add(project, "/VBA/dir", Buffer.alloc(16));
+    const vba = CFB.write(project, { type: "buffer", fileType: "cfb" }) as Buffer;
+    const file = await savedIn(dir, "macros.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: { "xl/vbaProject.bin": vba } }));
+    const { status, body } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toContain("The document holds macros (a VBA project)");
+  }, 120_000);
+});
