@@ -154,3 +154,11 @@ export async function countRecords(input: string, type: number, visit?: (payload
   );
   return n;
 }
+
+/**
+ * The whole records of a binary part held in memory (a bounded read of it, which may end within
+ * a record: that one is left out).
+ */
+export function* recordsIn(buf: Buffer): Generator<{ type: number; payload: Buffer }> {
+  for (let h = header(buf, 0); h != null && h.end <= buf.length; h = header(buf, h.end)) yield { type: h.type, payload: buf.subarray(h.body, h.end) };
+}

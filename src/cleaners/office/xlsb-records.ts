@@ -24,6 +24,30 @@ export const WATCHED_RECORDS: ReadonlySet<number> = new Set([
 ]);
 
 export const COMMENT_RECORD = BEGIN_COMMENT;
+const BUNDLE_SHEET = 0x009c;
+
+/** What the binary parts of an XLSB tell that the extraction's findings report (findings/office.ts). */
+export interface WorkbookRecords {
+  comments: number;
+  commenters: string[];
+  hiddenSheets: number;
+  savedIn?: string | undefined;
+  reservedBy?: string | undefined;
+}
+
+/**
+ * Reads one part's records into `into`: notes and their authors, hidden sheets (BrtBundleSh's
+ * hsState: hidden or very hidden), the saved folder and the reserving user.
+ */
+export function readWorkbookRecords(records: Iterable<{ type: number; payload: Buffer }>, into: WorkbookRecords): void {
+  for (const { type, payload } of records) {
+    if (type === BEGIN_COMMENT) into.comments++;
+    else if (type === COMMENT_AUTHOR) into.commenters.push(wideString(payload, 0)?.text ?? "");
+    else if (type === BUNDLE_SHEET && payload.length >= 4 && payload.readUInt32LE(0) !== 0) into.hiddenSheets++;
+    else if (type === ABS_PATH) into.savedIn = wideString(payload, 0)?.text || undefined;
+    else if (type === FILE_SHARING) into.reservedBy = wideString(payload, 4)?.text || undefined;
+  }
+}
 
 const DAMAGED = "The workbook's binary records are damaged.";
 /** An XLNullableWideString of no value ([MS-XLSB] 2.5.167). */

@@ -1,6 +1,8 @@
 import type yauzl from "yauzl";
 import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
+import { recordsIn } from "../../cleaners/office/biff12.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
+import { readWorkbookRecords, type WorkbookRecords } from "../../cleaners/office/xlsb-records.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
 import { ENCRYPTED_FINDING } from "./encrypted.js";
@@ -12,12 +14,13 @@ const MAX_ENTRIES = 10_000;
 const MAX_PART_BYTES = 16 * 1024 * 1024;
 
 /** ZIP-based documents (ExifTool's FileType) whose parts are looked into. */
-export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
+export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "XLSB", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
 
 /** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
-const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
+const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.(xml|bin)|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
 
-const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.xml|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
+const BINARY_PART = /\.bin$/;
+const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
 const THUMBNAIL = /^(docProps\/thumbnail\.|Thumbnails\/thumbnail\.)/;
 /** Each one tracked change, as the cleaning counts those it accepts. */
@@ -40,13 +43,18 @@ interface OfficeContent {
   fields: MetadataField[];
   /** An OpenDocument file saved with a password: its manifest says how its parts are encrypted. */
   encrypted: boolean;
+  /** The folder an Excel workbook was last saved in (`x15ac:absPath`, BrtAbsPath15). */
+  savedIn?: string | undefined;
+  /** The user who reserved an Excel workbook for writing (`fileSharing`, BrtFileSharing). */
+  reservedBy?: string | undefined;
 }
 
 /**
  * `hidden`, `embedded`, `previews` and `identifiers` of office documents (OOXML, OpenDocument),
  * which ExifTool reads only the properties of: review comments and their authors, tracked
  * changes, hidden text, sheets and slides, revision ids, pictures and objects inside, the
- * saved thumbnail, and the fields of a Word document's text that show its metadata. A ZIP that is not a document counts its members as embedded files.
+ * saved thumbnail, the fields of a Word document's text that show its metadata, and the folder an
+ * Excel workbook was saved in and who reserved it (in an XLSB's records as in an XLSX's XML). A ZIP that is not a document counts its members as embedded files.
  */
 export async function officeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
@@ -73,6 +81,8 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
   if (c.hiddenSheetsOrSlides > 0) {
     findings.push({ kind: "hidden", severity: "high", title: "The document holds hidden sheets or slides.", tags: [], value: String(c.hiddenSheetsOrSlides) });
   }
+  if (c.savedIn != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the folder it was last saved in.", tags: [], value: shortValue(c.savedIn) });
+  if (c.reservedBy != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the user who reserved it for writing.", tags: [], value: shortValue(c.reservedBy) });
   if (c.revisionIds > 0) {
     findings.push({ kind: "identifiers", severity: "medium", title: "The document carries revision ids that link it to its other versions.", tags: [], value: String(c.revisionIds) });
   }
@@ -112,7 +122,11 @@ function account(c: OfficeContent, name: string, text: string): void {
   }
   if (name === "META-INF/manifest.xml") c.encrypted ||= /<(\w+:)?encryption-data\b/.test(text);
   if (name.endsWith(".opf")) c.records.push(...linkedRecords(text));
-  if (name === "xl/workbook.xml") c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
+  if (name === "xl/workbook.xml") {
+    c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
+    c.savedIn ??= /<(?:\w+:)?absPath\b[^>]*\burl="([^"]{1,1000})"/.exec(text)?.[1];
+    c.reservedBy ??= /<(?:\w+:)?fileSharing\b[^>]*\buserName="([^"]{1,200})"/.exec(text)?.[1];
+  }
   if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
 }
 
@@ -135,7 +149,10 @@ async function inspect(file: string): Promise<OfficeContent> {
         if (THUMBNAIL.test(name)) c.thumbnails.push(name);
         else if (EMBEDDED.test(name)) c.embedded.push(name);
       }
-      if (READ_PART.test(name) && !entry.isEncrypted()) account(c, name, await readPart(zip, entry));
+      if (!READ_PART.test(name) || entry.isEncrypted()) continue;
+      const bytes = await readPart(zip, entry);
+      if (BINARY_PART.test(name)) accountRecords(c, bytes);
+      else account(c, name, bytes.toString("utf8"));
     }
     return c;
   } finally {
@@ -143,8 +160,23 @@ async function inspect(file: string): Promise<OfficeContent> {
   }
 }
 
-/** The first MAX_PART_BYTES of an entry, inflated, as text. */
-async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+/** An XLSB's notes and workbook, in records (xlsb-records.ts); a damaged one tells nothing. */
+function accountRecords(c: OfficeContent, bytes: Buffer): void {
+  const read: WorkbookRecords = { comments: 0, commenters: [], hiddenSheets: 0 };
+  try {
+    readWorkbookRecords(recordsIn(bytes), read);
+  } catch {
+    return;
+  }
+  c.comments += read.comments;
+  for (const name of read.commenters) c.commenters.add(name);
+  c.hiddenSheetsOrSlides += read.hiddenSheets;
+  c.savedIn ??= read.savedIn;
+  c.reservedBy ??= read.reservedBy;
+}
+
+/** The first MAX_PART_BYTES of an entry, inflated. */
+async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const stream = await openZipEntry(zip, entry);
@@ -157,5 +189,5 @@ async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string>
   } finally {
     stream.destroy();
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
