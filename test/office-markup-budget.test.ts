@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpuMs } from "./helpers/fuzz-proc.js";
+import { handZip } from "./helpers/make-archives.js";
+import { makeXlsb, xlsbRecord } from "./helpers/make-xlsb.js";
 import { docxWithDocument, makeMarkedJpeg, makeOffice, OD, rels, W, XML, zip, type Part } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
@@ -64,6 +66,14 @@ function paragraphsBomb(): Promise<Buffer> {
   return docxWithDocument(`${XML}<w:document xmlns:w="${W}"><w:body>${"<w:p><w:r><w:t>a</w:t></w:r></w:p>".repeat(700_000)}</w:body></w:document>`);
 }
 
+/** An XLSB whose sheet is 3 million blank cells' records (BrtCellBlank): 30 MB from ~35 kB. */
+async function recordsBomb(): Promise<Buffer> {
+  const members = (await readZip(await makeXlsb("bomb", { noteAuthor: "Jane" }))).members;
+  const blank = xlsbRecord(0x0001, Buffer.alloc(8));
+  const sheet = Buffer.concat([xlsbRecord(0x0081), xlsbRecord(0x0091), Buffer.alloc(blank.length * 3_000_000).fill(blank), xlsbRecord(0x0092), xlsbRecord(0x0082)]);
+  return handZip(members.map((m) => ({ name: m.name, data: m.name === "xl/worksheets/sheet1.bin" ? sheet : m.data, deflate: true })));
+}
+
 /** The service's CPU while `work` runs. */
 async function serviceCpuMs<T>(work: () => Promise<T>): Promise<number> {
   const before = await cpuMs(server.process.pid!);
@@ -75,6 +85,7 @@ describe("an office document's markup is bounded by its size", () => {
   it.each([
     ["an XLSX whose shared strings inflate 400 times", "strings.xlsx", sharedStringsBomb],
     ["a DOCX whose body inflates 700 times", "paragraphs.docx", paragraphsBomb],
+    ["an XLSB whose sheet's records inflate 500 times", "records.xlsb", recordsBomb],
   ])("%s is a quick 422 before any of it is parsed, the service answering meanwhile", async (_what, name, make) => {
     const data = await make();
     expect(data.length).toBeLessThan(100 * 1024);
