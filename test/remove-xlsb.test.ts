@@ -6,7 +6,7 @@ import * as XLSX from "@e965/xlsx";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { soffice } from "./helpers/make-legacy-office.js";
-import { ABS_PATH, FILE_SHARING, makeXlsb, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { ABS_PATH, FILE_SHARING, makeXlsb, PAGE_SETUP, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -52,7 +52,7 @@ function notesOf(bytes: Buffer): Array<{ a?: string; t: string }> {
 }
 
 describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
-  it("takes out the properties, the note, its author, the reserving user, the saved folder and the pivot cache's refresher; the cells read the same", async () => {
+  it("takes out the properties, the note, its author, the reserving user, the saved folder, the pivot cache's refresher and the printer settings; the cells read the same", async () => {
     const marker = `XLSBMARK${crypto.randomBytes(4).toString("hex")}`;
     const original = await makeXlsb(marker, { noteAuthor: `${marker}Author` });
     expect(await findMarker(original, marker)).not.toEqual([]);
@@ -74,6 +74,12 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     const records = xlsbRecords(workbook);
     expect(records.find((r) => r.type === FILE_SHARING)?.payload.readUInt32LE(4)).toBe(0xffffffff);
     expect(records.find((r) => r.type === ABS_PATH)?.payload).toEqual(Buffer.alloc(4));
+    // The printer settings went, and the sheet's page setup no longer names them.
+    const after = new Map((await readZip(cleaned!)).members.map((m) => [m.name, m.data]));
+    expect([...after.keys()].filter((n) => n.includes("printerSettings"))).toEqual([]);
+    const pageSetup = xlsbRecords(after.get("xl/worksheets/sheet1.bin")!).find((r) => r.type === PAGE_SETUP)!.payload;
+    expect(pageSetup.length).toBe(38);
+    expect(pageSetup.readUInt32LE(34)).toBe(0xffffffff);
   }, 180_000);
 
   it("with keep=comments keeps the note, under the neutral author, its text unchanged after the name", async () => {

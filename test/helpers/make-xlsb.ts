@@ -6,7 +6,8 @@ import { readZip } from "./read-archives.js";
  * Excel binary workbooks (XLSB) for the tests: SheetJS writes the workbook (cells, a note, the
  * document properties), then records SheetJS does not write are planted in its binary parts as
  * [MS-XLSB] lays them out, each holding the marker: who reserved the workbook, the folder it was
- * saved in, who last refreshed a pivot cache.
+ * saved in, who last refreshed a pivot cache, and the sheet's printer settings (a part of their
+ * own, which its page setup record names).
  */
 
 /** One record: its type and size as 7-bit groups, then the payload ([MS-XLSB] 2.1.4). */
@@ -54,6 +55,9 @@ const AC_BEGIN = 0x0025;
 const AC_END = 0x0026;
 const PIVOT_CACHE_DEF = 0x00b3;
 const END_PIVOT_CACHE_DEF = 0x00b4;
+export const PAGE_SETUP = 0x01de;
+const LEGACY_DRAWING = 0x0227;
+const PRINTER_SETTINGS_REL = "rIdPrinter";
 
 export interface XlsbOptions {
   /** The note's author; its text starts with "author:" as Excel writes it. */
@@ -95,9 +99,28 @@ export async function makeXlsb(marker: string, opts: XlsbOptions): Promise<Buffe
       return r.type === WB_PROP ? [sharing, own, absPath] : [own];
     }),
   );
+  const sheet = members.find((m) => m.name === "xl/worksheets/sheet1.bin")!;
+  sheet.data = Buffer.concat(
+    xlsbRecords(sheet.data).flatMap((r) => {
+      const own = xlsbRecord(r.type, r.payload);
+      return r.type === LEGACY_DRAWING ? [xlsbRecord(PAGE_SETUP, pageSetup(PRINTER_SETTINGS_REL)), own] : [own];
+    }),
+  );
+  const sheetRels = members.find((m) => m.name === "xl/worksheets/_rels/sheet1.bin.rels")!;
+  const printerRel = `<Relationship Id="${PRINTER_SETTINGS_REL}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/printerSettings" Target="../printerSettings/printerSettings1.bin"/>`;
+  sheetRels.data = Buffer.from(sheetRels.data.toString("utf8").replace("</Relationships>", `${printerRel}</Relationships>`));
+  // A printer's DEVMODE starts with its name (32 UTF-16 characters) and is followed by the driver's own bytes.
+  members.push({ name: "xl/printerSettings/printerSettings1.bin", data: Buffer.concat([Buffer.from(`${marker}Printer`.padEnd(32, "\0").slice(0, 32), "utf16le"), Buffer.alloc(188)]) });
   members.push({ name: "xl/pivotCache/pivotCacheDefinition1.bin", data: Buffer.concat([xlsbRecord(PIVOT_CACHE_DEF, pivotCacheDefinition(`${marker}Refresher`)), xlsbRecord(END_PIVOT_CACHE_DEF)]) });
   for (const [name, data] of Object.entries(opts.extraParts ?? {})) members.push({ name, data });
   return handZip(members);
+}
+
+/** BrtPageSetup: A4, 100 %, 600 dpi, one copy from page 1, fit on one page, then the printer settings' relationship id. */
+function pageSetup(relId: string): Buffer {
+  const fields = Buffer.alloc(34);
+  [9, 100, 600, 600, 1, 1, 1, 1].forEach((v, i) => fields.writeUInt32LE(v, 4 * i));
+  return Buffer.concat([fields, wide(relId)]);
 }
 
 /** BrtBeginPivotCacheDef ([MS-XLSB] 2.4.168) naming who last refreshed it, refreshed on 2020-06-15. */

@@ -8,7 +8,9 @@ import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 const FILE_VERSION = 0x0080;
 const PIVOT_CACHE_DEF = 0x00b3;
 const FILE_SHARING = 0x0224;
+const PAGE_SETUP = 0x01de;
 const LEGACY_DRAWING = 0x0227;
+const CHART_PAGE_SETUP = 0x028c;
 const LEGACY_DRAWING_HF = 0x0228;
 const COMMENT_AUTHOR = 0x0278;
 const BEGIN_COMMENT = 0x027b;
@@ -20,7 +22,7 @@ const REVISION_PTR = 0x0c01;
 
 /** Every record type the cleaner may change or drop; the rest of a part must come out byte for byte. */
 export const WATCHED_RECORDS: ReadonlySet<number> = new Set([
-  FILE_VERSION, PIVOT_CACHE_DEF, FILE_SHARING, LEGACY_DRAWING, LEGACY_DRAWING_HF, COMMENT_AUTHOR, COMMENT_TEXT, FILE_SHARING_ISO, ABS_PATH, UID, REVISION_PTR,
+  FILE_VERSION, PIVOT_CACHE_DEF, FILE_SHARING, PAGE_SETUP, CHART_PAGE_SETUP, LEGACY_DRAWING, LEGACY_DRAWING_HF, COMMENT_AUTHOR, COMMENT_TEXT, FILE_SHARING_ISO, ABS_PATH, UID, REVISION_PTR,
 ]);
 
 export const COMMENT_RECORD = BEGIN_COMMENT;
@@ -94,10 +96,11 @@ export interface PartRewritePlan {
 /**
  * The rewrite of one binary part: Excel's build and code-name GUID (BrtFileVersion) and the
  * document's revision id (BrtRevisionPtr) go, as `fileVersion` and `xr:revisionPtr` do from an
- * XLSX, and each object's revision id (BrtUid, `xr:uid`) is a new random one; the folder the workbook was saved in (BrtAbsPath15) and the user who reserved it
- * (BrtFileSharing, BrtFileSharingIso) are emptied; a pivot cache loses who refreshed it and when;
- * a sheet's references to the note drawing that went with its comments go; kept comments get the
- * neutral author, in their author list and at the start of their text.
+ * XLSX, and each object's revision id (BrtUid, `xr:uid`) is a new random one; the folder the
+ * workbook was saved in (BrtAbsPath15) and the user who reserved it (BrtFileSharing,
+ * BrtFileSharingIso) are emptied; a pivot cache loses who refreshed it and when; a sheet's
+ * references to the note drawing that went with its comments and to its printer settings go;
+ * kept comments get the neutral author, in their author list and at the start of their text.
  */
 export function partRewrite(plan: PartRewritePlan): RecordRewrite {
   const authors: string[] = [];
@@ -117,6 +120,10 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
         return withString(payload, 6, null);
       case PIVOT_CACHE_DEF:
         return withoutRefresh(payload);
+      case PAGE_SETUP:
+        return withoutRemovedRelId(payload, PAGE_SETUP_FIELDS, plan.removedIds);
+      case CHART_PAGE_SETUP:
+        return withoutRemovedRelId(payload, CHART_PAGE_SETUP_FIELDS, plan.removedIds);
       case LEGACY_DRAWING:
       case LEGACY_DRAWING_HF: {
         const id = wideString(payload, 0)?.text;
@@ -139,6 +146,26 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
   // BrtBeginComment is read for its author, never changed: it is watched only where comments stay.
   const watched = plan.keepComments ? new Set([...WATCHED_RECORDS, BEGIN_COMMENT]) : WATCHED_RECORDS;
   return { watched, edit };
+}
+
+/**
+ * Bytes before the relationship id that ends a sheet's and a chart sheet's page setup (BrtPageSetup:
+ * paper size, scale, resolutions, copies, first page number, fit width and height, flags;
+ * BrtCsPageSetup: the same without scale and fit), which names the printer settings part.
+ */
+const PAGE_SETUP_FIELDS = 34;
+const CHART_PAGE_SETUP_FIELDS = 22;
+
+/**
+ * A page setup whose printer settings part went with the other metadata parts: its relationship
+ * id becomes null, as Excel writes it for a sheet never printed. One laid out otherwise keeps its
+ * bytes (a reference to a missing part gives nothing away).
+ */
+function withoutRemovedRelId(payload: Buffer, fields: number, removedIds: ReadonlySet<string>): RecordEdit {
+  if (payload.length < fields + 4) return "keep";
+  const cch = payload.readUInt32LE(fields);
+  if (cch === 0xffffffff || fields + 4 + 2 * cch !== payload.length) return "keep";
+  return removedIds.has(payload.toString("utf16le", fields + 4)) ? withString(payload, fields, null) : "keep";
 }
 
 /**
