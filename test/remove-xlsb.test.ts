@@ -5,6 +5,7 @@ import path from "node:path";
 import * as XLSX from "@e965/xlsx";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handZip } from "./helpers/make-archives.js";
 import { soffice } from "./helpers/make-legacy-office.js";
 import { ABS_PATH, FILE_SHARING, makeXlsb, PAGE_SETUP, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -106,6 +107,21 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     const copy = await savedIn(dir, "simple-cleaned.xlsb", cleaned!);
     expect(await sheetText(copy)).toBe(await sheetText(file));
   }, 180_000);
+
+  it.each([
+    ["cut within its last record", (sheet: Buffer) => sheet.subarray(0, sheet.length - 2)],
+    ["a record type of three bytes", (sheet: Buffer) => Buffer.concat([sheet, Buffer.from([0x81, 0x81, 0x01, 0x00])])],
+    ["a record claiming 200 MB", (sheet: Buffer) => Buffer.concat([sheet, Buffer.from([0x01, 0x80, 0x80, 0x80, 0x64])])],
+  ])("refuses a sheet %s as damaged records, at once", async (_what, damage) => {
+    const members = (await readZip(await makeXlsb("Damaged", { noteAuthor: "Jane" }))).members;
+    const damaged = handZip(members.map((m) => ({ name: m.name, data: m.name === "xl/worksheets/sheet1.bin" ? damage(m.data) : m.data })));
+    const started = Date.now();
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "damaged.xlsb", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The workbook's binary records are damaged.");
+    expect(cleaned).toBeNull();
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
 
   it("refuses one with data connections (their strings are not taken apart) with a sentence saying so", async () => {
     const marker = `XLSBCONN${crypto.randomBytes(4).toString("hex")}`;
