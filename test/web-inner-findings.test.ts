@@ -1,8 +1,9 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/chromium.js";
 import { handZip } from "./helpers/make-archives.js";
 import { makeJpeg } from "./helpers/make-files.js";
 import { makeOffice } from "./helpers/make-office.js";
@@ -14,10 +15,6 @@ import { EXIFTOOL, run } from "./helpers/tools.js";
  * API's English titles start with it; the French page used to show only the kind's sentence), or
  * with the count and names of the inner files when several give away the same.
  */
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
 let server: RunningServer;
 let browser: Browser;
@@ -27,7 +24,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-web-inner-"));
   server = await startServer();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
 });

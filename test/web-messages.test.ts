@@ -1,8 +1,9 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/chromium.js";
 import { encryptedOpenDocument } from "./helpers/make-encrypted-office.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
@@ -10,10 +11,6 @@ import { type RunningServer, startServer } from "./helpers/server.js";
  * The page's box of `warnings` holds the service's own sentences as well as ExifTool's: its title
  * must not say they all come from ExifTool.
  */
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
 let server: RunningServer;
 let browser: Browser;
@@ -23,7 +20,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-web-messages-"));
   server = await startServer();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
 });

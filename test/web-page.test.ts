@@ -1,8 +1,9 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/chromium.js";
 import { makeJpeg } from "./helpers/make-files.js";
 import { makeReviewed } from "./helpers/make-office-review.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -11,12 +12,7 @@ import { exiftool } from "./helpers/tools.js";
 
 /**
  * The web page at `/`, driven in Debian's headless Chromium as a person would use it.
- * The machine has no network: these flags keep Chromium from dialling out on its own.
  */
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const SHOTS = path.join(ROOT, "test-results");
 
 let server: RunningServer;
@@ -34,7 +30,7 @@ beforeAll(async () => {
   await fs.mkdir(SHOTS, { recursive: true });
   // Private URLs allowed so that the page can be given the service's own download link as a URL.
   [server, jpeg] = await Promise.all([startServer({ ALLOW_PRIVATE_URLS: "true" }), makeJpeg(dir, "holiday.jpg")]);
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ locale: "en-US", acceptDownloads: true, viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
   page.on("console", (msg) => {

@@ -10,7 +10,10 @@ import { readZip } from "./read-archives.js";
  * own, which its page setup record names).
  */
 
-/** One record: its type and size as 7-bit groups, then the payload ([MS-XLSB] 2.1.4). */
+/**
+ * One record: its type and size as 7-bit groups, then the payload ([MS-XLSB] 2.1.4). Written apart
+ * from the cleaner's own encoder (biff12.ts), so that a mistake there cannot hide in the test files.
+ */
 export function xlsbRecord(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
   const head = type > 0x7f ? [(type & 0x7f) | 0x80, type >> 7] : [type];
   let size = payload.length;
