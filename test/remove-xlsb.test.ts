@@ -108,6 +108,30 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     expect(await sheetText(copy)).toBe(await sheetText(file));
   }, 180_000);
 
+  it("Excel's own XLSB with notes (Apache POI's comments.xlsb): its saved folder and both note authors gone, and with keep=comments the notes kept under the neutral author", async () => {
+    const file = path.join(import.meta.dirname, "fixtures", "xlsx", "comments.xlsb");
+    const original = await fs.readFile(file);
+    const people = ["tallison", "Allison", "Nissel"];
+    for (const name of people) expect(await findMarker(original, name), name).not.toEqual([]);
+    const dropped = await removeViaApi(server, file, "comments.xlsb");
+    expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
+    expect(dropped.body["removed"]).toMatchObject({ comments: 4 });
+    for (const name of people) expect(await findMarker(dropped.cleaned!, name), name).toEqual([]);
+    expect(notesOf(dropped.cleaned!)).toEqual([]);
+    const copy = await savedIn(dir, "comments-cleaned.xlsb", dropped.cleaned!);
+    expect(await sheetText(copy)).toBe(await sheetText(file));
+    const kept = await removeViaApi(server, file, "comments.xlsb", { keep: "comments" });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    for (const name of people) expect(await findMarker(kept.cleaned!, name), name).toEqual([]);
+    const notes = notesOf(kept.cleaned!).map((n) => `${n.a}|${n.t}`).sort();
+    expect(notes).toEqual([
+      "Author|Author:\ncomment row2 (index1)",
+      "Author|comment top row1 (index0)\n",
+      "Author|comment top row3 (index2)\n",
+      "Author|comment top row4 (index3)\n",
+    ]);
+  }, 180_000);
+
   it.each([
     ["cut within its last record", (sheet: Buffer) => sheet.subarray(0, sheet.length - 2)],
     ["a record type of three bytes", (sheet: Buffer) => Buffer.concat([sheet, Buffer.from([0x81, 0x81, 0x01, 0x00])])],
