@@ -7,7 +7,7 @@ import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { soffice } from "./helpers/make-legacy-office.js";
-import { ABS_PATH, FILE_SHARING, makeXlsb, PAGE_SETUP, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { ABS_PATH, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -147,14 +147,38 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 60_000);
 
-  it("refuses one with data connections (their strings are not taken apart) with a sentence saying so", async () => {
+  it("cleans one with data connections: the connection string's user, password and folders, the data, connection, web and text files' folders go; the provider, names and command stay", async () => {
     const marker = `XLSBCONN${crypto.randomBytes(4).toString("hex")}`;
-    // The part is refused for being there, whatever its records: one holding the marker as a string.
-    const connections = xlsbRecord(0x0197, wide(`Provider=SQLOLEDB;User ID=${marker}`));
-    const file = await savedIn(dir, "linked.xlsb", await makeXlsb(marker, { noteAuthor: "Jane", extraParts: { "xl/connections.bin": connections } }));
+    const file = await savedIn(dir, "linked.xlsb", await makeXlsb(marker, { noteAuthor: "Jane", extraParts: { "xl/connections.bin": connectionsPart(marker) } }));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const part = (await readZip(cleaned!)).members.find((m) => m.name === "xl/connections.bin")!.data;
+    // UTF-16 text at even and at odd offsets of each record (its fixed fields need not be of even length).
+    const strings = xlsbRecords(part).flatMap((r) => [r.payload, r.payload.subarray(1)].flatMap((b) => [...b.toString("utf16le").matchAll(/[\x20-\x7e]{4,}/g)].map((m) => m[0])));
+    for (const kept of ["sales.accdb", "sales.odc", "Sales figures", "Orders", "Provider=Microsoft.ACE.OLEDB.12.0", "prices.htm", "prices.csv"]) {
+      expect(strings.some((s) => s.includes(kept)), kept).toBe(true);
+    }
+    expect(cellsOf(cleaned!)).toEqual(XLSB_CELLS);
+  }, 120_000);
+
+  it("refuses a connection record whose flags name a string it does not hold as damaged, rewriting nothing at a guessed place", async () => {
+    const whole = connectionsPart("Cut");
+    const records = xlsbRecords(whole);
+    const first = records.find((r) => r.type === 0x00c9)!;
+    const cut = Buffer.concat(records.map((r) => xlsbRecord(r.type, r === first ? r.payload.subarray(0, r.payload.length - 10) : r.payload)));
+    const file = await savedIn(dir, "cut-connection.xlsb", await makeXlsb("Cut", { noteAuthor: "Jane", extraParts: { "xl/connections.bin": cut } }));
+    const { status, body } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The workbook's binary records are damaged.");
+  }, 120_000);
+
+  it("refuses one with Excel 2013 data model connections, saying why", async () => {
+    const model = Buffer.concat([xlsbRecord(0x01ad), xlsbRecord(0x083f, Buffer.alloc(8)), xlsbRecord(0x01ae)]);
+    const file = await savedIn(dir, "model.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: { "xl/connections.bin": model } }));
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(422);
-    expect(String(body["error"])).toContain("data connections in Excel's binary format (XLSB)");
+    expect(String(body["error"])).toContain("data model connections in Excel's binary format (XLSB)");
     expect(cleaned).toBeNull();
   }, 120_000);
 

@@ -136,3 +136,39 @@ function pivotCacheDefinition(who: string): Buffer {
   head.writeUInt32LE(0, 17);
   return Buffer.concat([head, wide(who)]);
 }
+
+/**
+ * An XLSB data connections part ([MS-XLSB] 2.1.7.24): one OLE DB connection to an Access file,
+ * with `marker` in its connection string's user, password and folders, its data file and its
+ * connection (ODC) file; a web query's address and a text import's file in the user's folders.
+ */
+export function connectionsPart(marker: string): Buffer {
+  const u32 = (v: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v, 0);
+    return b;
+  };
+  const extConnection = Buffer.concat([
+    Buffer.from([3, 3, 1, 0, 0, 0]),
+    u32((1 << 16) | (1 << 17) | (1 << 18)),
+    u32(5), u32(1), u32(1), Buffer.from([0]),
+    wide(`C:\\Users\\${marker}\\Data\\sales.accdb`),
+    wide(`C:\\Users\\${marker}\\Documents\\My Data Sources\\sales.odc`),
+    wide("Sales figures"),
+    wide("Sales"),
+  ]);
+  const dbProps = Buffer.concat([
+    u32(3), Buffer.from([0b10]),
+    wide(`Provider=Microsoft.ACE.OLEDB.12.0;User ID=${marker}User;Password=${marker}Pw;Data Source=C:\\Users\\${marker}\\Data\\sales.accdb`),
+    wide("Orders"),
+  ]);
+  const webProps = Buffer.concat([Buffer.from([0]), u32(1 << 26), wide(`C:\\Users\\${marker}\\Web\\prices.htm`)]);
+  const textImport = Buffer.concat([Buffer.alloc(12), wide(`C:\\Users\\${marker}\\Exports\\prices.csv`)]);
+  return Buffer.concat([
+    xlsbRecord(0x01ad),
+    xlsbRecord(0x00c9, extConnection), xlsbRecord(0x00cb, dbProps), xlsbRecord(0x00cc), xlsbRecord(0x00ca),
+    xlsbRecord(0x00c9, extConnection), xlsbRecord(0x0105, webProps), xlsbRecord(0x0106), xlsbRecord(0x00ca),
+    xlsbRecord(0x00c9, extConnection), xlsbRecord(0x021a, textImport), xlsbRecord(0x021b), xlsbRecord(0x00ca),
+    xlsbRecord(0x01ae),
+  ]);
+}

@@ -11,7 +11,7 @@ import { newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } f
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { rewritePart } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
-import { cleanBinaryPart, isCompoundFile, refuseBinaryConnections } from "./xlsb-part.js";
+import { cleanBinaryPart, isCompoundFile } from "./xlsb-part.js";
 import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
@@ -55,7 +55,6 @@ interface Plan {
 async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractDocument(ctx.input, ctx.workDir);
   if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
-  if (ctx.fileType === "XLSB") refuseBinaryConnections(entries);
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
   const policy = reviewPolicy(ctx.keep);

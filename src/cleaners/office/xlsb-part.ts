@@ -2,22 +2,9 @@ import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
 import { contentDigest, rewriteRecords } from "./biff12.js";
 import { partRewrite, type PartRewritePlan } from "./xlsb-records.js";
-import type { FileEntry, ZipEntry } from "./zip-read.js";
+import type { FileEntry } from "./zip-read.js";
 
 const COMPOUND_SIGNATURE = Buffer.from("d0cf11e0a1b11ae1", "hex");
-
-/**
- * An XLSB's data connections part: its records hold connection strings (accounts, servers) and the
- * paths of connection and source files, in a layout of many optional fields this cleaner does not
- * take apart. The XML one of an XLSX is cleaned.
- */
-const CONNECTIONS = /^xl\/connections\.bin$/i;
-const WITH_CONNECTIONS =
-  "The workbook holds data connections in Excel's binary format (XLSB), whose account names and file paths cannot be removed yet; saved as .xlsx, it can be cleaned.";
-
-export function refuseBinaryConnections(entries: readonly ZipEntry[]): void {
-  if (entries.some((e) => !e.directory && e.size > 0 && CONNECTIONS.test(e.name))) throw new BadFileError(WITH_CONNECTIONS);
-}
 
 /** True for a part that is a compound file (a VBA project, an embedded object): cleaned as the file it is. */
 export async function isCompoundFile(entry: FileEntry): Promise<boolean> {

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { BadFileError } from "../errors.js";
 import type { RecordEdit, RecordRewrite } from "./biff12.js";
+import { cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 
 // Record types of [MS-XLSB] 2.3.2 that carry who saved, shared, refreshed or commented, where, or
@@ -23,6 +24,7 @@ const REVISION_PTR = 0x0c01;
 /** Every record type the cleaner may change or drop; the rest of a part must come out byte for byte. */
 export const WATCHED_RECORDS: ReadonlySet<number> = new Set([
   FILE_VERSION, PIVOT_CACHE_DEF, FILE_SHARING, PAGE_SETUP, CHART_PAGE_SETUP, LEGACY_DRAWING, LEGACY_DRAWING_HF, COMMENT_AUTHOR, COMMENT_TEXT, FILE_SHARING_ISO, ABS_PATH, UID, REVISION_PTR,
+  ...CONNECTION_RECORDS,
 ]);
 
 export const COMMENT_RECORD = BEGIN_COMMENT;
@@ -100,7 +102,8 @@ export interface PartRewritePlan {
  * workbook was saved in (BrtAbsPath15) and the user who reserved it (BrtFileSharing,
  * BrtFileSharingIso) are emptied; a pivot cache loses who refreshed it and when; a sheet's
  * references to the note drawing that went with its comments and to its printer settings go;
- * kept comments get the neutral author, in their author list and at the start of their text.
+ * kept comments get the neutral author, in their author list and at the start of their text; data
+ * connections lose their credentials and folders (xlsb-connections.ts).
  */
 export function partRewrite(plan: PartRewritePlan): RecordRewrite {
   const authors: string[] = [];
@@ -140,7 +143,7 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
       case COMMENT_TEXT:
         return withoutAuthorName(payload, author);
       default:
-        return "keep";
+        return CONNECTION_RECORDS.has(type) ? cleanConnectionRecord(type, payload) : "keep";
     }
   };
   // BrtBeginComment is read for its author, never changed: it is watched only where comments stay.
