@@ -17,8 +17,8 @@ export const LINK_RELS = "xl/externalLinks/_rels/externalLink1.xml.rels";
 export const DDE_LINK = "xl/externalLinks/externalLink2.xml";
 const S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
-/** What the connections keep: the data's provider, server, database file and driver. */
-export const KEPT_CONNECTION_TEXT = ["DSN=MS Access Database;DBQ=sales.accdb;", "DriverId=25;", "Provider=MSDASQL.1;", "SERVER=db01;", 'odcFile="sales.odc"', 'sourceFile="data.csv"'];
+/** What the connections keep: the data's provider, server, database file and driver, an offline cube's file. */
+export const KEPT_CONNECTION_TEXT = ["DSN=MS Access Database;DBQ=sales.accdb;", "DriverId=25;", "Provider=MSDASQL.1;", "SERVER=db01;", 'odcFile="sales.odc"', 'sourceFile="data.csv"', 'localConnection="Provider=MSOLAP.8;Data Source=sales.cub"'];
 
 export const connectionsXml = (m: string): string =>
   `${XML}<connections xmlns="${S}">` +
@@ -27,6 +27,7 @@ export const connectionsXml = (m: string): string =>
   `<connection id="2" name="warehouse" type="5" refreshedVersion="6" saveData="1">` +
   `<dbPr connection="Provider=MSDASQL.1;Persist Security Info=True;User ID=${m}ole;Extended Properties=&quot;DSN=Warehouse;UID=${m}inner;SERVER=db01;&quot;" command="Stock" commandType="3"/></connection>` +
   `<connection id="3" name="data" type="6" refreshedVersion="6"><textPr sourceFile="/Users/${m}/Desktop/data.csv" delimited="1" comma="1"/></connection>` +
+  `<connection id="4" name="cube" type="5" refreshedVersion="6"><dbPr connection="Provider=MSOLAP.8;Data Source=olap01" command="Sales" commandType="1"/><olapPr local="1" localConnection="Provider=MSOLAP.8;Data Source=C:\\Users\\${m}\\Cubes\\sales.cub" localRefresh="0"/></connection>` +
   `</connections>`;
 
 export async function makeWorkbookLinks(dir: string, m: string): Promise<string> {

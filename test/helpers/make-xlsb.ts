@@ -140,7 +140,8 @@ function pivotCacheDefinition(who: string): Buffer {
 /**
  * An XLSB data connections part ([MS-XLSB] 2.1.7.24): one OLE DB connection to an Access file,
  * with `marker` in its connection string's user, password and folders, its data file and its
- * connection (ODC) file; a web query's address and a text import's file in the user's folders.
+ * connection (ODC) file, and an offline cube's; a web query's address and a text import's file
+ * in the user's folders.
  */
 export function connectionsPart(marker: string): Buffer {
   const u32 = (v: number): Buffer => {
@@ -162,11 +163,12 @@ export function connectionsPart(marker: string): Buffer {
     wide(`Provider=Microsoft.ACE.OLEDB.12.0;User ID=${marker}User;Password=${marker}Pw;Data Source=C:\\Users\\${marker}\\Data\\sales.accdb`),
     wide("Orders"),
   ]);
+  const olapProps = Buffer.concat([Buffer.from([1]), u32(1000), Buffer.from([1]), wide(`Provider=MSOLAP.8;Data Source=C:\\Users\\${marker}\\Cubes\\sales.cub`)]);
   const webProps = Buffer.concat([Buffer.from([0]), u32(1 << 26), wide(`C:\\Users\\${marker}\\Web\\prices.htm`)]);
   const textImport = Buffer.concat([Buffer.alloc(12), wide(`C:\\Users\\${marker}\\Exports\\prices.csv`)]);
   return Buffer.concat([
     xlsbRecord(0x01ad),
-    xlsbRecord(0x00c9, extConnection), xlsbRecord(0x00cb, dbProps), xlsbRecord(0x00cc), xlsbRecord(0x00ca),
+    xlsbRecord(0x00c9, extConnection), xlsbRecord(0x00cb, dbProps), xlsbRecord(0x00cc), xlsbRecord(0x00cd, olapProps), xlsbRecord(0x00ce), xlsbRecord(0x00ca),
     xlsbRecord(0x00c9, extConnection), xlsbRecord(0x0105, webProps), xlsbRecord(0x0106), xlsbRecord(0x00ca),
     xlsbRecord(0x00c9, extConnection), xlsbRecord(0x021a, textImport), xlsbRecord(0x021b), xlsbRecord(0x00ca),
     xlsbRecord(0x01ae),

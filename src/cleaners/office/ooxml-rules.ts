@@ -187,7 +187,7 @@ const PATH_ATTRIBUTES: ReadonlySet<string> = new Set(["odcFile", "sourceFile", "
 /**
  * Excel's who and when of a pivot cache's last refresh and of a workbook's reservation, and the
  * accounts and folders of its data connections (connection-strings.ts): `xl/connections.xml`'s
- * connection strings, connection files, text files and web queries' local files, and the file a
+ * connection strings (an OLAP connection's offline cube's too, `localConnection`), connection files, text files and web queries' local files, and the file a
  * DDE link asks its program for (`ddeTopic`, `C:\Users\jane\[Book1.xlsx]Sheet1`), the page a
  * sheet was published to as a web page (`destinationFile`).
  */
@@ -202,7 +202,7 @@ function scrubWorkbookPeople(el: XmlElement): void {
   }
   for (const a of el.attrs) {
     if (a.uri !== "") continue;
-    if (a.local === "connection") a.value = scrubConnectionString(a.value);
+    if (a.local === "connection" || a.local === "localConnection") a.value = scrubConnectionString(a.value);
     else if (PATH_ATTRIBUTES.has(a.local) || (a.local === "url" && el.local === "webPr")) a.value = bareName(a.value);
   }
 }

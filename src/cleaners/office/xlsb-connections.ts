@@ -8,6 +8,7 @@ import type { RecordEdit } from "./biff12.js";
 // is damaged, never rewritten at a guessed offset.
 export const EXT_CONNECTION = 0x00c9;
 export const EC_DB_PROPS = 0x00cb;
+export const EC_OLAP_PROPS = 0x00cd;
 export const EC_WEB_PROPS = 0x0105;
 export const EC_TXT_WIZ = 0x021a;
 /**
@@ -16,7 +17,7 @@ export const EC_TXT_WIZ = 0x021a;
  */
 export const DATA_MODEL_CONNECTIONS: ReadonlySet<number> = new Set([0x083d, 0x083f, 0x0841]);
 
-export const CONNECTION_RECORDS: ReadonlySet<number> = new Set([EXT_CONNECTION, EC_DB_PROPS, EC_WEB_PROPS, EC_TXT_WIZ, ...DATA_MODEL_CONNECTIONS]);
+export const CONNECTION_RECORDS: ReadonlySet<number> = new Set([EXT_CONNECTION, EC_DB_PROPS, EC_OLAP_PROPS, EC_WEB_PROPS, EC_TXT_WIZ, ...DATA_MODEL_CONNECTIONS]);
 
 const DAMAGED = "The workbook's binary records are damaged.";
 export const WITH_DATA_MODEL =
@@ -84,7 +85,7 @@ const bit = (flags: number, n: number): boolean => ((flags >>> n) & 1) === 1;
 
 /**
  * One connection record rewritten as the OOXML rules rewrite `xl/connections.xml`: a connection
- * string loses its credentials and folders, the data file and connection file (`sourceFile`,
+ * string (an offline cube's too) loses its credentials and folders, the data file and connection file (`sourceFile`,
  * `odcFile`), a web query's address (`url`) and a text import's file keep their bare names.
  */
 export function cleanConnectionRecord(type: number, payload: Buffer): RecordEdit {
@@ -112,6 +113,13 @@ export function cleanConnectionRecord(type: number, payload: Buffer): RecordEdit
       f.string(scrubConnectionString);
       if (bit(flags, 1)) f.string();
       if (bit(flags, 0)) f.string();
+      return f.done();
+    }
+    case EC_OLAP_PROPS: {
+      // BrtBeginECOlapProps: flags (1), nDrillthroughRows (4), flags (1: bLoadConnLocal), stConnLocal.
+      const f = new Fields(payload, "BrtBeginECOlapProps");
+      f.skip(5);
+      if (bit(f.u8(), 0)) f.string(scrubConnectionString);
       return f.done();
     }
     case EC_WEB_PROPS: {
