@@ -37,11 +37,14 @@ export interface WorkbookRecords {
   hiddenSheets: number;
   savedIn?: string | undefined;
   reservedBy?: string | undefined;
+  /** Who last refreshed a pivot cache. */
+  refreshedBy: string[];
 }
 
 /**
  * Reads one part's records into `into`: notes and their authors, hidden sheets (BrtBundleSh's
- * hsState: hidden or very hidden), the saved folder and the reserving user.
+ * hsState: hidden or very hidden), the saved folder, the reserving user and who last refreshed a
+ * pivot cache.
  */
 export function readWorkbookRecords(records: Iterable<{ type: number; payload: Buffer }>, into: WorkbookRecords): void {
   for (const { type, payload } of records) {
@@ -50,6 +53,7 @@ export function readWorkbookRecords(records: Iterable<{ type: number; payload: B
     else if (type === BUNDLE_SHEET && payload.length >= 4 && payload.readUInt32LE(0) !== 0) into.hiddenSheets++;
     else if (type === ABS_PATH) into.savedIn = wideString(payload, 0)?.text || undefined;
     else if (type === FILE_SHARING) into.reservedBy = wideString(payload, 4)?.text || undefined;
+    else if (type === PIVOT_CACHE_DEF && payload.length >= 21 && (payload[16]! & 1) !== 0) into.refreshedBy.push(wideString(payload, 21)?.text ?? "");
   }
 }
 

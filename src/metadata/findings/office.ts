@@ -17,7 +17,7 @@ const MAX_PART_BYTES = 16 * 1024 * 1024;
 export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "XLSB", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
 
 /** Parts whose text tells of review content; each is read (bounded) and its patterns counted. */
-const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.(xml|bin)|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
+const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.(xml|bin)|xl\/comments\d*\.(xml|bin)|xl\/pivotCache\/pivotCacheDefinition\d*\.(xml|bin)|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
 
 const BINARY_PART = /\.bin$/;
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
@@ -47,6 +47,8 @@ interface OfficeContent {
   savedIn?: string | undefined;
   /** The user who reserved an Excel workbook for writing (`fileSharing`, BrtFileSharing). */
   reservedBy?: string | undefined;
+  /** Who last refreshed an Excel workbook's pivot caches (`refreshedBy`, BrtBeginPivotCacheDef). */
+  refreshedBy: Set<string>;
 }
 
 /**
@@ -54,7 +56,8 @@ interface OfficeContent {
  * which ExifTool reads only the properties of: review comments and their authors, tracked
  * changes, hidden text, sheets and slides, revision ids, pictures and objects inside, the
  * saved thumbnail, the fields of a Word document's text that show its metadata, and the folder an
- * Excel workbook was saved in and who reserved it (in an XLSB's records as in an XLSX's XML). A ZIP that is not a document counts its members as embedded files.
+ * Excel workbook was saved in, who reserved it and who last refreshed its pivot caches (in an
+ * XLSB's records as in an XLSX's XML). A ZIP that is not a document counts its members as embedded files.
  */
 export async function officeFindings(entries: readonly TagEntry[], file: string): Promise<Finding[]> {
   const type = entries.find((t) => t.group === "File" && t.tag === "FileType")?.value;
@@ -82,6 +85,9 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
     findings.push({ kind: "hidden", severity: "high", title: "The document holds hidden sheets or slides.", tags: [], value: String(c.hiddenSheetsOrSlides) });
   }
   if (c.savedIn != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the folder it was last saved in.", tags: [], value: shortValue(c.savedIn) });
+  if (c.refreshedBy.size > 0) {
+    findings.push({ kind: "hidden", severity: "medium", title: "The workbook names who last refreshed its pivot tables' data.", tags: [], value: shortValue([...c.refreshedBy].join("; ")) });
+  }
   if (c.reservedBy != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the user who reserved it for writing.", tags: [], value: shortValue(c.reservedBy) });
   if (c.revisionIds > 0) {
     findings.push({ kind: "identifiers", severity: "medium", title: "The document carries revision ids that link it to its other versions.", tags: [], value: String(c.revisionIds) });
@@ -127,6 +133,8 @@ function account(c: OfficeContent, name: string, text: string): void {
     c.savedIn ??= /<(?:\w+:)?absPath\b[^>]*\burl="([^"]{1,1000})"/.exec(text)?.[1];
     c.reservedBy ??= /<(?:\w+:)?fileSharing\b[^>]*\buserName="([^"]{1,200})"/.exec(text)?.[1];
   }
+  const refresher = /^xl\/pivotCache\//.test(name) ? /<(?:\w+:)?pivotCacheDefinition\b[^>]*\brefreshedBy="([^"]{1,200})"/.exec(text)?.[1] : undefined;
+  if (refresher != null && refresher !== "") c.refreshedBy.add(refresher);
   if (/^ppt\/slides\//.test(name)) c.hiddenSheetsOrSlides += count(text, /<p:sld\b[^>]*\bshow="0"/g);
 }
 
@@ -137,7 +145,7 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set() };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
@@ -162,7 +170,7 @@ async function inspect(file: string): Promise<OfficeContent> {
 
 /** An XLSB's notes and workbook, in records (xlsb-records.ts); a damaged one tells nothing. */
 function accountRecords(c: OfficeContent, bytes: Buffer): void {
-  const read: WorkbookRecords = { comments: 0, commenters: [], hiddenSheets: 0 };
+  const read: WorkbookRecords = { comments: 0, commenters: [], hiddenSheets: 0, refreshedBy: [] };
   try {
     readWorkbookRecords(recordsIn(bytes), read);
   } catch {
@@ -173,6 +181,7 @@ function accountRecords(c: OfficeContent, bytes: Buffer): void {
   c.hiddenSheetsOrSlides += read.hiddenSheets;
   c.savedIn ??= read.savedIn;
   c.reservedBy ??= read.reservedBy;
+  for (const name of read.refreshedBy) if (name !== "") c.refreshedBy.add(name);
 }
 
 /** The first MAX_PART_BYTES of an entry, inflated. */

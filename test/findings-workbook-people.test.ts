@@ -5,14 +5,15 @@ import path from "node:path";
 import * as XLSX from "@e965/xlsx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
+import { makeWorkbookLinks } from "./helpers/make-workbook-links.js";
 import { makeXlsb } from "./helpers/make-xlsb.js";
 import { readZip } from "./helpers/read-archives.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
  * What an Excel workbook says of its author outside its properties: the folder it was last saved
- * in and the user who reserved it for writing, in an XLSX's workbook.xml and in an XLSB's
- * records; for an XLSB also its notes and their authors, as for an XLSX.
+ * in, the user who reserved it for writing and who last refreshed its pivot caches, in an XLSX's
+ * XML and in an XLSB's records; for an XLSB also its notes and their authors, as for an XLSX.
  */
 
 let server: RunningServer;
@@ -29,13 +30,21 @@ afterAll(async () => {
 
 const FOLDER = "The workbook names the folder it was last saved in.";
 const RESERVER = "The workbook names the user who reserved it for writing.";
+const REFRESHER = "The workbook names who last refreshed its pivot tables' data.";
 
 describe("POST /api/v1/extract on Excel workbooks", () => {
-  it("an XLSB: its saved folder, its reserving user and its note with its author are findings", async () => {
+  it("an XLSX (LibreOffice's, with a pivot table): who last refreshed its pivot cache is a finding", async () => {
+    const marker = `WBP${crypto.randomBytes(4).toString("hex")}`;
+    const findings = await findingsViaApi(server, "pivot.xlsx", await fs.readFile(await makeWorkbookLinks(dir, marker)));
+    expect(findings.find((f) => f.title === REFRESHER)).toMatchObject({ kind: "hidden", value: `${marker} refresher` });
+  }, 120_000);
+
+  it("an XLSB: its saved folder, its reserving user, its pivot cache's refresher and its note with its author are findings", async () => {
     const marker = `WBF${crypto.randomBytes(4).toString("hex")}`;
     const findings = await findingsViaApi(server, "budget.xlsb", await makeXlsb(marker, { noteAuthor: `${marker}Author` }));
     expect(findings.find((f) => f.title === FOLDER)).toMatchObject({ kind: "hidden", severity: "medium", value: `C:\\Users\\${marker}\\Documents\\` });
     expect(findings.find((f) => f.title === RESERVER)).toMatchObject({ kind: "hidden", value: `${marker}Reserver` });
+    expect(findings.find((f) => f.title === REFRESHER)).toMatchObject({ kind: "hidden", severity: "medium", value: `${marker}Refresher` });
     expect(findings.find((f) => f.title === "The document holds 1 review comment(s).")).toMatchObject({ kind: "hidden", severity: "high", value: `${marker}Author` });
   }, 120_000);
 
