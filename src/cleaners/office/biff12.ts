@@ -39,6 +39,14 @@ export function record(type: number, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from(head), payload]);
 }
 
+/** An XLWideString ([MS-XLSB] 2.5.168): a 32-bit count of UTF-16 characters, then them. */
+export function wideString(text: string): Buffer {
+  const b = Buffer.alloc(4 + 2 * text.length);
+  b.writeUInt32LE(text.length, 0);
+  b.write(text, 4, "utf16le");
+  return b;
+}
+
 interface Header {
   type: number;
   /** Offset of the payload. */

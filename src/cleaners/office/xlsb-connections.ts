@@ -1,6 +1,6 @@
 import { bareName, scrubConnectionString } from "../connection-strings.js";
 import { BadFileError } from "../errors.js";
-import type { RecordEdit } from "./biff12.js";
+import { type RecordEdit, wideString } from "./biff12.js";
 
 // The records of an XLSB's data connections part ([MS-XLSB] 2.1.7.24) that hold a connection
 // string or a file's path, read field by field as the specification lays them out (and as
@@ -62,10 +62,7 @@ class Fields {
     const text = this.payload.toString("utf16le", start + 4, this.at);
     const scrubbed = scrub(text);
     if (scrubbed === text) return;
-    const encoded = Buffer.alloc(4 + 2 * scrubbed.length);
-    encoded.writeUInt32LE(scrubbed.length, 0);
-    encoded.write(scrubbed, 4, "utf16le");
-    this.out.push(this.payload.subarray(this.copied, start), encoded);
+    this.out.push(this.payload.subarray(this.copied, start), wideString(scrubbed));
     this.copied = this.at;
   }
 

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { BadFileError } from "../errors.js";
-import type { RecordEdit, RecordRewrite } from "./biff12.js";
+import { type RecordEdit, type RecordRewrite, wideString } from "./biff12.js";
 import { cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 
@@ -49,11 +49,11 @@ export interface WorkbookRecords {
 export function readWorkbookRecords(records: Iterable<{ type: number; payload: Buffer }>, into: WorkbookRecords): void {
   for (const { type, payload } of records) {
     if (type === BEGIN_COMMENT) into.comments++;
-    else if (type === COMMENT_AUTHOR) into.commenters.push(wideString(payload, 0)?.text ?? "");
+    else if (type === COMMENT_AUTHOR) into.commenters.push(readWide(payload, 0)?.text ?? "");
     else if (type === BUNDLE_SHEET && payload.length >= 4 && payload.readUInt32LE(0) !== 0) into.hiddenSheets++;
-    else if (type === ABS_PATH) into.savedIn = wideString(payload, 0)?.text || undefined;
-    else if (type === FILE_SHARING) into.reservedBy = wideString(payload, 4)?.text || undefined;
-    else if (type === PIVOT_CACHE_DEF && payload.length >= 21 && (payload[16]! & 1) !== 0) into.refreshedBy.push(wideString(payload, 21)?.text ?? "");
+    else if (type === ABS_PATH) into.savedIn = readWide(payload, 0)?.text || undefined;
+    else if (type === FILE_SHARING) into.reservedBy = readWide(payload, 4)?.text || undefined;
+    else if (type === PIVOT_CACHE_DEF && payload.length >= 21 && (payload[16]! & 1) !== 0) into.refreshedBy.push(readWide(payload, 21)?.text ?? "");
   }
 }
 
@@ -69,7 +69,7 @@ interface WideString {
 }
 
 /** An XLWideString or XLNullableWideString at `at` (null text for the null one). */
-function wideString(payload: Buffer, at: number): WideString | null {
+function readWide(payload: Buffer, at: number): WideString | null {
   if (at + 4 > payload.length) throw new BadFileError(DAMAGED, new Error(`string past its record at ${at}`));
   const cch = payload.readUInt32LE(at);
   if (cch === 0xffffffff) return null;
@@ -78,18 +78,11 @@ function wideString(payload: Buffer, at: number): WideString | null {
   return { text: payload.toString("utf16le", at + 4, end), end };
 }
 
-function encodeWide(text: string): Buffer {
-  const b = Buffer.alloc(4 + 2 * text.length);
-  b.writeUInt32LE(text.length, 0);
-  b.write(text, 4, "utf16le");
-  return b;
-}
-
 /** The record with the string at `at` replaced (a null one when `text` is null). */
 function withString(payload: Buffer, at: number, text: string | null): Buffer {
-  const old = wideString(payload, at);
+  const old = readWide(payload, at);
   const end = old == null ? at + 4 : old.end;
-  return Buffer.concat([payload.subarray(0, at), text == null ? NULL_STRING : encodeWide(text), payload.subarray(end)]);
+  return Buffer.concat([payload.subarray(0, at), text == null ? NULL_STRING : wideString(text), payload.subarray(end)]);
 }
 
 export interface PartRewritePlan {
@@ -133,12 +126,12 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
         return withoutRemovedRelId(payload, CHART_PAGE_SETUP_FIELDS, plan.removedIds);
       case LEGACY_DRAWING:
       case LEGACY_DRAWING_HF: {
-        const id = wideString(payload, 0)?.text;
+        const id = readWide(payload, 0)?.text;
         return id != null && plan.removedIds.has(id) ? "drop" : "keep";
       }
       case COMMENT_AUTHOR: {
-        authors.push(wideString(payload, 0)?.text ?? "");
-        return encodeWide(NEUTRAL_AUTHOR);
+        authors.push(readWide(payload, 0)?.text ?? "");
+        return wideString(NEUTRAL_AUTHOR);
       }
       case BEGIN_COMMENT:
         if (payload.length < 4) throw new BadFileError(DAMAGED, new Error("comment record too short"));
@@ -200,7 +193,7 @@ function withoutRefresh(payload: Buffer): Buffer {
   const flags = out[16]!;
   if ((flags & 1) === 0) return out;
   out[16] = flags & ~1;
-  const who = wideString(out, 21);
+  const who = readWide(out, 21);
   const after = who == null ? 25 : who.end;
   return Buffer.concat([out.subarray(0, 21), out.subarray(after), Buffer.alloc(4)]);
 }
@@ -214,10 +207,10 @@ function withoutRefresh(payload: Buffer): Buffer {
 function withoutAuthorName(payload: Buffer, author: string | undefined): RecordEdit {
   if (payload.length < 5) throw new BadFileError(DAMAGED, new Error("comment text too short"));
   const flags = payload[0]!;
-  const text = wideString(payload, 1);
+  const text = readWide(payload, 1);
   if (author == null || author === "" || text == null || !text.text.startsWith(author)) return "keep";
   const shift = NEUTRAL_AUTHOR.length - author.length;
-  const parts = [Buffer.from([flags & ~2]), encodeWide(NEUTRAL_AUTHOR + text.text.slice(author.length))];
+  const parts = [Buffer.from([flags & ~2]), wideString(NEUTRAL_AUTHOR + text.text.slice(author.length))];
   if (flags & 1) {
     if (text.end + 4 > payload.length) throw new BadFileError(DAMAGED, new Error("comment runs past their record"));
     const count = payload.readUInt32LE(text.end);
