@@ -4,7 +4,7 @@ import { type RecordEdit, type RecordRewrite, wideString } from "./biff12.js";
 import { cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 
-// Record types of [MS-XLSB] 2.3.2 that carry who saved, shared, refreshed or commented, where, or
+// Record types of [MS-XLSB] that carry who saved, shared, refreshed or commented, where, or
 // ids that follow a workbook from copy to copy: what the OOXML rules take out of the XML parts.
 const FILE_VERSION = 0x0080;
 const PIVOT_CACHE_DEF = 0x00b3;
