@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe("the web page's messages about a file", () => {
-  it("show the service's sentence and ExifTool's under one title that names neither, in English and French", async () => {
+  it("show the service's own sentence under a title that does not say ExifTool, in English and French", async () => {
     const odt = path.join(dir, "locked.odt");
     await fs.writeFile(odt, await encryptedOpenDocument("odt"));
     await page.goto(`${server.baseUrl}/`);
@@ -42,9 +42,9 @@ describe("the web page's messages about a file", () => {
     await box.locator("li").first().waitFor({ state: "attached" });
     expect(await box.isVisible()).toBe(true);
     const messages = await box.locator("li").allTextContents();
-    // The service's own sentence (the document is encrypted) and ExifTool's (it could not read the encrypted meta.xml).
+    // The service's own sentence (the document is encrypted). ExifTool's about the encrypted meta.xml
+    // comes or not depending on the random ciphertext, so it is not counted on.
     expect(messages.some((m) => m.startsWith("The document is encrypted")), JSON.stringify(messages)).toBe(true);
-    expect(messages.some((m) => /XMP/.test(m)), JSON.stringify(messages)).toBe(true);
     expect(await box.locator("summary").textContent()).toBe("Messages about the file");
     await page.click("#lang-switch");
     expect(await box.locator("summary").textContent()).toBe("Messages sur le fichier");
