@@ -12,15 +12,10 @@ import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { rewritePart } from "./xml-stream.js";
 import { zipStructural } from "./structural.js";
 import { cleanBinaryPart, isCompoundFile } from "./xlsb-part.js";
-import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
+import { extractDocument, isXmlName, XLSB_RECORD_PART, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
 const CONTENT_TYPES = "[Content_Types].xml";
-/**
- * The parts of an Excel binary workbook (XLSB) that are records, not XML (xlsb-part.ts); files
- * embedded under `xl/embeddings/` are files of their own.
- */
-const BINARY_PART = /^xl\/(?!embeddings\/).+\.bin$/i;
 
 /**
  * Parts copied as they are: embedded fonts (their name tables describe the font, not the
@@ -105,7 +100,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
     return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
-  if (ctx.fileType === "XLSB" && BINARY_PART.test(e.name) && !(await isCompoundFile(e))) {
+  if (ctx.fileType === "XLSB" && XLSB_RECORD_PART.test(e.name) && !(await isCompoundFile(e))) {
     const removedIds = plan.removedIds.get(e.name.toLowerCase()) ?? new Set<string>();
     return { name: e.name, source: { file: await cleanBinaryPart(e, { keepComments: !plan.policy.dropComments, removedIds }) } };
   }

@@ -55,13 +55,16 @@ export function markupBudget(fileSize: number): number {
   return 8 * 1024 * 1024 + 32 * fileSize;
 }
 
+/** The parts of an Excel binary workbook (XLSB) that are records, not XML; files embedded under `xl/embeddings/` are files of their own. */
+export const XLSB_RECORD_PART = /^xl\/(?!embeddings\/).+\.bin$/i;
+
 /**
  * True for the parts parsed as markup: XML, and the (X)HTML chapters of an EPUB; and an XLSB's
  * records, which are walked and rewritten as its XML would be (a sheet of a million zeros
  * inflates 19 times, a sheet of 100,000 rows of varied cells 2.5 times).
  */
 function isMarkupName(name: string): boolean {
-  return isXmlName(name) || /\.(x?html?|opf|ncx|svg)$/i.test(name) || /^xl\/(?!embeddings\/).+\.bin$/i.test(name);
+  return isXmlName(name) || /\.(x?html?|opf|ncx|svg)$/i.test(name) || XLSB_RECORD_PART.test(name);
 }
 
 /** True for the parts read as XML (the limit for them is tighter). */
