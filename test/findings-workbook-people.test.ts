@@ -6,14 +6,15 @@ import * as XLSX from "@e965/xlsx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { makeWorkbookLinks } from "./helpers/make-workbook-links.js";
-import { makeXlsb } from "./helpers/make-xlsb.js";
+import { makeXlsb, userBookView, withUserViews } from "./helpers/make-xlsb.js";
 import { readZip } from "./helpers/read-archives.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
  * What an Excel workbook says of its author outside its properties: the folder it was last saved
  * in, the user who reserved it for writing and who last refreshed its pivot caches, in an XLSX's
- * XML and in an XLSB's records; for an XLSB also its notes and their authors, as for an XLSX.
+ * XML and in an XLSB's records, and a shared workbook's personal views, which Excel names after
+ * their users; for an XLSB also its notes and their authors, as for an XLSX.
  */
 
 let server: RunningServer;
@@ -31,6 +32,7 @@ afterAll(async () => {
 const FOLDER = "The workbook names the folder it was last saved in.";
 const RESERVER = "The workbook names the user who reserved it for writing.";
 const REFRESHER = "The workbook names who last refreshed its pivot tables' data.";
+const VIEWS = "The workbook's personal views are named after the people who made them.";
 
 describe("POST /api/v1/extract on Excel workbooks", () => {
   it("an XLSX (LibreOffice's, with a pivot table): who last refreshed its pivot cache is a finding", async () => {
@@ -61,5 +63,24 @@ describe("POST /api/v1/extract on Excel workbooks", () => {
     const findings = await findingsViaApi(server, "budget.xlsx", handZip(members));
     expect(findings.find((f) => f.title === FOLDER)).toMatchObject({ value: `D:\\Shares\\${marker}\\` });
     expect(findings.find((f) => f.title === RESERVER)).toMatchObject({ value: `${marker} Reserver` });
+  }, 120_000);
+
+  it("a shared workbook's personal views, XLSX and XLSB, are named after their users: a people finding; a view someone named is not", async () => {
+    const marker = `WBV${crypto.randomBytes(4).toString("hex")}`;
+    const xlsb = await withUserViews(await makeXlsb("NoOne", { noteAuthor: "Jane" }), [userBookView(`${marker} - Personal View`, true), userBookView("Summary", false)]);
+    expect((await findingsViaApi(server, "shared.xlsb", xlsb)).find((f) => f.title === VIEWS)).toMatchObject({ kind: "people", severity: "medium", value: `${marker} - Personal View` });
+
+    const wb = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([["a", 1]]), "Data");
+    const members = (await readZip(XLSX.write(wb, { type: "buffer", bookType: "xlsx" }) as Buffer)).members.map((m) => ({ name: m.name, data: m.data }));
+    const workbook = members.find((m) => m.name === "xl/workbook.xml")!;
+    const views =
+      `<customWorkbookViews><customWorkbookView name="${marker} - Personal View" guid="{6F9619FF-8B86-D011-B42D-00C04FC964FF}" personalView="1" windowWidth="1020" windowHeight="535" activeSheetId="1"/>` +
+      `<customWorkbookView name="Summary" guid="{6F9619FF-8B86-D011-B42D-00C04FC964FE}" windowWidth="1020" windowHeight="535" activeSheetId="1"/></customWorkbookViews>`;
+    workbook.data = Buffer.from(workbook.data.toString("utf8").replace("</workbook>", `${views}</workbook>`));
+    expect((await findingsViaApi(server, "shared.xlsx", handZip(members))).find((f) => f.title === VIEWS)).toMatchObject({ kind: "people", value: `${marker} - Personal View` });
+
+    const plain = await findingsViaApi(server, "plain.xlsb", await withUserViews(await makeXlsb("NoOne", { noteAuthor: "Jane" }), [userBookView("Summary", false)]));
+    expect(plain.find((f) => f.title === VIEWS)).toBeUndefined();
   }, 120_000);
 });

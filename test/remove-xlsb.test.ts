@@ -7,7 +7,7 @@ import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { soffice } from "./helpers/make-legacy-office.js";
-import { ABS_PATH, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, wide, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { ABS_PATH, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, wide, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -130,6 +130,22 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
       "Author|comment top row3 (index2)\n",
       "Author|comment top row4 (index3)\n",
     ]);
+  }, 180_000);
+
+  it("renames a shared workbook's personal view, named after its user, and keeps a custom view someone named, each view's GUID as it was", async () => {
+    const marker = `XLSBVIEW${crypto.randomBytes(4).toString("hex")}`;
+    const views = [userBookView(`${marker} - Personal View`, true), userBookView("Summary", false)];
+    const file = await savedIn(dir, "shared.xlsb", await withUserViews(await makeXlsb(marker, { noteAuthor: "Jane" }), views));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const workbook = (await readZip(cleaned!)).members.find((m) => m.name === "xl/workbook.bin")!.data;
+    const kept = xlsbRecords(workbook).filter((r) => r.type === USER_BOOK_VIEW);
+    expect(kept.map((r) => r.payload.toString("utf16le", 52))).toEqual(["Personal View", "Summary"]);
+    expect(kept.map((r) => r.payload.subarray(0, 48))).toEqual(views.map((v) => v.subarray(0, 48)));
+    expect(cellsOf(cleaned!)).toEqual(XLSB_CELLS);
+    const copy = await savedIn(dir, "shared-cleaned.xlsb", cleaned!);
+    expect(await sheetText(copy)).toBe(await sheetText(file));
   }, 180_000);
 
   it.each([

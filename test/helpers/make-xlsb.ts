@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import * as XLSX from "@e965/xlsx";
 import { handZip } from "./make-archives.js";
 import { readZip } from "./read-archives.js";
@@ -173,4 +174,27 @@ export function connectionsPart(marker: string): Buffer {
     xlsbRecord(0x00c9, extConnection), xlsbRecord(0x021a, textImport), xlsbRecord(0x021b), xlsbRecord(0x00ca),
     xlsbRecord(0x01ae),
   ]);
+}
+
+/** BrtUserBookView: a custom view of the workbook ([MS-XLSB] 2.4.843). */
+export const USER_BOOK_VIEW = 0x018d;
+
+/** A custom view's record: window, a random GUID, display flags, and fPersonalView (bit 16) when `personal`. */
+export function userBookView(name: string, personal: boolean): Buffer {
+  const fields = Buffer.alloc(48);
+  [0, 15000, 0, 9000, 0, 600].forEach((v, i) => fields.writeInt32LE(v, 4 * i));
+  crypto.randomFillSync(fields, 24, 16);
+  fields.writeUInt32LE(0x7e | (personal ? 0x10000 : 0), 44);
+  return Buffer.concat([fields, wide(name)]);
+}
+
+/** `xlsb` with `views` (BrtUserBookView payloads) written at the end of its workbook part. */
+export async function withUserViews(xlsb: Buffer, views: readonly Buffer[]): Promise<Buffer> {
+  const members = (await readZip(xlsb)).members.map((m) => {
+    if (m.name !== "xl/workbook.bin") return { name: m.name, data: m.data };
+    const records = xlsbRecords(m.data);
+    const end = records.pop()!;
+    return { name: m.name, data: Buffer.concat([...records.map((r) => xlsbRecord(r.type, r.payload)), ...views.map((v) => xlsbRecord(USER_BOOK_VIEW, v)), xlsbRecord(end.type, end.payload)]) };
+  });
+  return handZip(members);
 }

@@ -8,6 +8,7 @@ import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 // ids that follow a workbook from copy to copy: what the OOXML rules take out of the XML parts.
 const FILE_VERSION = 0x0080;
 const PIVOT_CACHE_DEF = 0x00b3;
+const USER_BOOK_VIEW = 0x018d;
 const FILE_SHARING = 0x0224;
 const PAGE_SETUP = 0x01de;
 const LEGACY_DRAWING = 0x0227;
@@ -23,7 +24,7 @@ const REVISION_PTR = 0x0c01;
 
 /** Every record type the cleaner may change or drop; the rest of a part must come out byte for byte. */
 export const WATCHED_RECORDS: ReadonlySet<number> = new Set([
-  FILE_VERSION, PIVOT_CACHE_DEF, FILE_SHARING, PAGE_SETUP, CHART_PAGE_SETUP, LEGACY_DRAWING, LEGACY_DRAWING_HF, COMMENT_AUTHOR, COMMENT_TEXT, FILE_SHARING_ISO, ABS_PATH, UID, REVISION_PTR,
+  FILE_VERSION, PIVOT_CACHE_DEF, USER_BOOK_VIEW, FILE_SHARING, PAGE_SETUP, CHART_PAGE_SETUP, LEGACY_DRAWING, LEGACY_DRAWING_HF, COMMENT_AUTHOR, COMMENT_TEXT, FILE_SHARING_ISO, ABS_PATH, UID, REVISION_PTR,
   ...CONNECTION_RECORDS,
 ]);
 
@@ -39,12 +40,14 @@ export interface WorkbookRecords {
   reservedBy?: string | undefined;
   /** Who last refreshed a pivot cache. */
   refreshedBy: string[];
+  /** The names of personal views (named after their users). */
+  personalViews: string[];
 }
 
 /**
  * Reads one part's records into `into`: notes and their authors, hidden sheets (BrtBundleSh's
  * hsState: hidden or very hidden), the saved folder, the reserving user and who last refreshed a
- * pivot cache.
+ * pivot cache, and personal views' names.
  */
 export function readWorkbookRecords(records: Iterable<{ type: number; payload: Buffer }>, into: WorkbookRecords): void {
   for (const { type, payload } of records) {
@@ -53,6 +56,7 @@ export function readWorkbookRecords(records: Iterable<{ type: number; payload: B
     else if (type === BUNDLE_SHEET && payload.length >= 4 && payload.readUInt32LE(0) !== 0) into.hiddenSheets++;
     else if (type === ABS_PATH) into.savedIn = readWide(payload, 0)?.text || undefined;
     else if (type === FILE_SHARING) into.reservedBy = readWide(payload, 4)?.text || undefined;
+    else if (type === USER_BOOK_VIEW && isPersonalView(payload)) into.personalViews.push(readWide(payload, USER_BOOK_VIEW_FIELDS)?.text ?? "");
     else if (type === PIVOT_CACHE_DEF && payload.length >= 21 && (payload[16]! & 1) !== 0) into.refreshedBy.push(readWide(payload, 21)?.text ?? "");
   }
 }
@@ -100,11 +104,13 @@ export interface PartRewritePlan {
  * BrtFileSharingIso) are emptied; a pivot cache loses who refreshed it and when; a sheet's
  * references to the note drawing that went with its comments and to its printer settings go;
  * kept comments get the neutral author, in their author list and at the start of their text; data
- * connections lose their credentials and folders (xlsb-connections.ts).
+ * connections lose their credentials and folders (xlsb-connections.ts); personal views lose their
+ * user's name (USER_BOOK_VIEW_FIELDS).
  */
 export function partRewrite(plan: PartRewritePlan): RecordRewrite {
   const authors: string[] = [];
   let author: string | undefined;
+  let personalViews = 0;
   const edit = (type: number, payload: Buffer): RecordEdit => {
     switch (type) {
       case FILE_VERSION:
@@ -120,6 +126,10 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
         return withString(payload, 6, null);
       case PIVOT_CACHE_DEF:
         return withoutRefresh(payload);
+      case USER_BOOK_VIEW:
+        if (!isPersonalView(payload)) return "keep";
+        personalViews++;
+        return withString(payload, USER_BOOK_VIEW_FIELDS, personalViews === 1 ? "Personal View" : `Personal View ${personalViews}`);
       case PAGE_SETUP:
         return withoutRemovedRelId(payload, PAGE_SETUP_FIELDS, plan.removedIds);
       case CHART_PAGE_SETUP:
@@ -166,6 +176,20 @@ function withoutRemovedRelId(payload: Buffer, fields: number, removedIds: Readon
   const cch = payload.readUInt32LE(fields);
   if (cch === 0xffffffff || fields + 4 + 2 * cch !== payload.length) return "keep";
   return removedIds.has(payload.toString("utf16le", fields + 4)) ? withString(payload, fields, null) : "keep";
+}
+
+/**
+ * Bytes of a BrtUserBookView ([MS-XLSB] 2.4.843) before its name: the window's four sides, the
+ * active sheet, the tab ratio, the view's GUID, the merge interval and 32 bits of flags, of which
+ * bit 16 (fPersonalView) marks a shared workbook's personal view, which Excel names after its user
+ * ("Jane Doe - Personal View"). Each becomes "Personal View", numbered from the second, as an
+ * XLSX's (ooxml-paths.ts, PersonalViews); a custom view someone named keeps its name.
+ */
+const USER_BOOK_VIEW_FIELDS = 48;
+
+function isPersonalView(payload: Buffer): boolean {
+  if (payload.length < USER_BOOK_VIEW_FIELDS + 4) throw new BadFileError(DAMAGED, new Error("custom view too short"));
+  return (payload.readUInt32LE(USER_BOOK_VIEW_FIELDS - 4) & 0x10000) !== 0;
 }
 
 /**

@@ -49,6 +49,8 @@ interface OfficeContent {
   reservedBy?: string | undefined;
   /** Who last refreshed an Excel workbook's pivot caches (`refreshedBy`, BrtBeginPivotCacheDef). */
   refreshedBy: Set<string>;
+  /** The names of a shared workbook's personal views, which Excel gives after their users (`customWorkbookView`, BrtUserBookView). */
+  personalViews: Set<string>;
 }
 
 /**
@@ -87,6 +89,9 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
   if (c.savedIn != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the folder it was last saved in.", tags: [], value: shortValue(c.savedIn) });
   if (c.refreshedBy.size > 0) {
     findings.push({ kind: "hidden", severity: "medium", title: "The workbook names who last refreshed its pivot tables' data.", tags: [], value: shortValue([...c.refreshedBy].join("; ")) });
+  }
+  if (c.personalViews.size > 0) {
+    findings.push({ kind: "people", severity: "medium", title: "The workbook's personal views are named after the people who made them.", tags: [], value: shortValue([...c.personalViews].join("; ")) });
   }
   if (c.reservedBy != null) findings.push({ kind: "hidden", severity: "medium", title: "The workbook names the user who reserved it for writing.", tags: [], value: shortValue(c.reservedBy) });
   if (c.revisionIds > 0) {
@@ -132,6 +137,10 @@ function account(c: OfficeContent, name: string, text: string): void {
     c.hiddenSheetsOrSlides += count(text, /<sheet\b[^>]*\bstate="(hidden|veryHidden)"/g);
     c.savedIn ??= /<(?:\w+:)?absPath\b[^>]*\burl="([^"]{1,1000})"/.exec(text)?.[1];
     c.reservedBy ??= /<(?:\w+:)?fileSharing\b[^>]*\buserName="([^"]{1,200})"/.exec(text)?.[1];
+    for (const [view] of text.matchAll(/<(?:\w+:)?customWorkbookView\b[^>]{0,4000}>/g)) {
+      const name = /\sname="([^"]{1,200})"/.exec(view)?.[1];
+      if (name != null && /\spersonalView="(1|true)"/.test(view)) c.personalViews.add(name);
+    }
   }
   const refresher = /^xl\/pivotCache\//.test(name) ? /<(?:\w+:)?pivotCacheDefinition\b[^>]*\brefreshedBy="([^"]{1,200})"/.exec(text)?.[1] : undefined;
   if (refresher != null && refresher !== "") c.refreshedBy.add(refresher);
@@ -145,7 +154,7 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set() };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set(), personalViews: new Set() };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
@@ -170,7 +179,7 @@ async function inspect(file: string): Promise<OfficeContent> {
 
 /** An XLSB's notes and workbook, in records (xlsb-records.ts); a damaged one tells nothing. */
 function accountRecords(c: OfficeContent, bytes: Buffer): void {
-  const read: WorkbookRecords = { comments: 0, commenters: [], hiddenSheets: 0, refreshedBy: [] };
+  const read: WorkbookRecords = { comments: 0, commenters: [], hiddenSheets: 0, refreshedBy: [], personalViews: [] };
   try {
     readWorkbookRecords(recordsIn(bytes), read);
   } catch {
@@ -182,6 +191,7 @@ function accountRecords(c: OfficeContent, bytes: Buffer): void {
   c.savedIn ??= read.savedIn;
   c.reservedBy ??= read.reservedBy;
   for (const name of read.refreshedBy) if (name !== "") c.refreshedBy.add(name);
+  for (const name of read.personalViews) if (name !== "") c.personalViews.add(name);
 }
 
 /** The first MAX_PART_BYTES of an entry, inflated. */
