@@ -10,6 +10,7 @@ import { checkCleanedPdf, type Expected, holdsWhatTheCheckLooksFor } from "./che
 import { cleanEmbeddedJpegs } from "./embedded-jpegs.js";
 import { cleanJpxComments } from "./jpx-comments.js";
 import { rebuildAttachmentList, scrubFileSpecs } from "./file-specs.js";
+import { PLAIN_OBJECTS, restoreEmptyNames, withEmptyNamesStoodIn } from "./empty-names.js";
 import { updateReadingObjectStreamsFirst } from "./object-streams.js";
 import { isDict, ObjectView, objectKey } from "./object-view.js";
 import { countPagesAnew, refuseWithoutPages } from "./page-tree.js";
@@ -153,9 +154,11 @@ export const pdfCleaner: Cleaner = {
       await cleanEmbeddedJpegs(view, ctx, attachedKeys, !externalized);
       await cleanJpxComments(view, ctx, attachedKeys);
 
-      await fsp.writeFile(updateFile, JSON.stringify(updateReadingObjectStreamsFirst(view)));
+      const { update, standIn } = withEmptyNamesStoodIn(updateReadingObjectStreamsFirst(view));
+      await fsp.writeFile(updateFile, JSON.stringify(update));
       const output = path.resolve(ctx.output);
-      await qpdf(["--decrypt", "--deterministic-id", `--update-from-json=${updateFile}`, source, output], "write");
+      await qpdf(["--decrypt", "--deterministic-id", ...(standIn != null ? PLAIN_OBJECTS : []), `--update-from-json=${updateFile}`, source, output], "write");
+      if (standIn != null) await restoreEmptyNames(output, standIn);
       // Nothing below writes the copy: ExifTool's re-read of it may run beside the checks.
       ctx.outputFinal();
       const expected = { pages, attachments: [...attached.written.values()], noReviewAnnotations: !ctx.keep.has("comments") };
