@@ -46,11 +46,19 @@ export async function probeStreams(src: MediaSource, typeName: string, withExtra
   const entries = `stream=index,codec_type,codec_name,codec_tag_string,profile${withExtradata ? ",extradata" : ""}:stream_disposition`;
   const r = await runTool(
     "ffprobe",
-    ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", entries, ...(withExtradata ? ["-show_data"] : []), "-of", "json"],
+    ["-hide_banner", "-v", "warning", ...inputArgs(src), "-show_entries", entries, ...(withExtradata ? ["-show_data"] : []), "-of", "json"],
     { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: (withExtradata ? 64 : 4) * 1024 * 1024 },
   );
   if (r.code !== 0) {
     throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  }
+  // ffmpeg's MOV/MP4 demuxer reads a box whose fields claim more than it holds on into the boxes
+  // after it, and keeps those bytes: an esds whose decoder configuration claimed 4 kB took the
+  // tags and cover after it as the sound's codec configuration, which the copy wrote back where no
+  // reader of metadata looks. A file so damaged is refused.
+  const overread = /overread end of atom '([^']{0,8})' by (\d+) bytes/.exec(r.stderr);
+  if (overread != null) {
+    throw new BadFileError(`The ${typeName} file is damaged: one of its boxes claims more bytes than it holds.`, new Error(`ffprobe: ${overread[0]}`));
   }
   const parsed = JSON.parse(r.stdout.toString("utf8")) as ProbeJson;
   return (parsed.streams ?? []).map((s, i) => {
