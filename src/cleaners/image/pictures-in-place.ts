@@ -99,7 +99,41 @@ export const DRAWING_PICTURE_METADATA = "The drawing holds a picture that carrie
  * back with it.
  */
 export function holdsPictureMetadata(stream: Buffer): boolean {
-  return SIGNATURES.some((s) => stream.includes(s));
+  return SIGNATURES.some((s) => stream.includes(s)) || holdsTiffMetadata(stream);
+}
+
+/**
+ * IFD0 tags that describe rather than decode a picture (camera, software, dates, author, text,
+ * and the pointers to EXIF, GPS, XMP and IPTC blocks), which no cleaned TIFF keeps.
+ */
+const DESCRIPTIVE_TIFF_TAGS: ReadonlySet<number> = new Set([
+  0x010d, 0x010e, 0x010f, 0x0110, 0x0131, 0x0132, 0x013b, 0x013c, 0x02bc, 0x8298, 0x83bb, 0x8769, 0x8825, 0x9c9b, 0x9c9c, 0x9c9d, 0x9c9e, 0x9c9f,
+]);
+const TIFF_HEADERS = [Buffer.from("II*\0", "latin1"), Buffer.from("MM\0*", "latin1")];
+/** Headers looked at in one stream, at most: each costs a few reads. */
+const MAX_TIFF_HEADERS = 10_000;
+
+/**
+ * An EXIF block (a TIFF structure whose first directory names a camera, an author or a date)
+ * anywhere in `stream`: what is left of a JPEG whose start was damaged, where no JPEG walk finds
+ * it and its "Exif" signature may be gone.
+ */
+function holdsTiffMetadata(stream: Buffer): boolean {
+  let looked = 0;
+  for (const header of TIFF_HEADERS) {
+    const big = header[0] === 0x4d;
+    for (let at = stream.indexOf(header); at >= 0 && looked < MAX_TIFF_HEADERS; at = stream.indexOf(header, at + 1), looked++) {
+      if (at + 8 > stream.length) break;
+      const ifd = at + (big ? stream.readUInt32BE(at + 4) : stream.readUInt32LE(at + 4));
+      if (ifd < at + 8 || ifd + 2 > stream.length) continue;
+      const entries = big ? stream.readUInt16BE(ifd) : stream.readUInt16LE(ifd);
+      for (let i = 0; i < entries && ifd + 2 + 12 * (i + 1) <= stream.length; i++) {
+        const tag = big ? stream.readUInt16BE(ifd + 2 + 12 * i) : stream.readUInt16LE(ifd + 2 + 12 * i);
+        if (DESCRIPTIVE_TIFF_TAGS.has(tag)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -52,6 +52,21 @@ const PIVOT_CACHE = /^(_SX_DB_CUR|_SX_DB)\/[^/]+$/i;
 const DROPPED = /(^|\/)(\x05[^/]*|MsoDataStore)(\/|$)/i;
 
 /**
+ * A stream that is a property set by its content ([MS-OLEPS] 2.21: byte order 0xFFFE, version 0
+ * or 1, one or two sets, the first after the header), whatever its name: one whose name lost its
+ * leading byte 5 (a damaged directory entry) is read by no Office program, but holds the same
+ * title, authors and dates.
+ */
+function isPropertySet(e: CFB.CFB$Entry): boolean {
+  if (e.type !== 2 || e.content == null || e.content.length < 48) return false;
+  const b = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content);
+  if (b[0] !== 0xfe || b[1] !== 0xff || b[3] !== 0 || b[2]! > 1) return false;
+  const sets = b.readUInt32LE(24);
+  const first = b.readUInt32LE(44);
+  return (sets === 1 || sets === 2) && first >= 48 && first < b.length;
+}
+
+/**
  * What ExifTool still reads from a clean Word file: the FIB's identification and flags, the
  * application name of the CompObj stream (how the type is recognised), and the statistics of
  * the document properties (counts of its own text).
@@ -129,7 +144,7 @@ export const legacyOfficeCleaner: Cleaner = {
     const paths = doc.FullPaths.map(inner);
     for (const [re, why] of REFUSED) if (paths.some((p) => re.test(p))) throw new BadFileError(why);
 
-    const keep = paths.map((p) => !DROPPED.test(p));
+    const keep = paths.map((p, i) => !DROPPED.test(p) && !isPropertySet(doc.FileIndex[i]!));
     doc.FileIndex = doc.FileIndex.filter((_, i) => keep[i]);
     doc.FullPaths = doc.FullPaths.filter((_, i) => keep[i]);
     // The entries' tree links (left, right, child) are indexes into the lists just shortened: the

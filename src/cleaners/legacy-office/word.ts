@@ -76,6 +76,12 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
     const p = fcLcb(wordDocument, fib, i);
     return p != null && p.fc + p.lcb <= table.length ? p : null;
   };
+  // A string table whose strings run past the size the FIB gives it would keep their tail
+  // (a user's name, a path) past the bytes zeroed or blanked below.
+  for (const i of [STTB_SAVED_BY, STTBF_ASSOC, STTBF_RMARK]) {
+    const p = pair(i);
+    if (p != null && p.lcb > 0 && sttbSize(table, p.fc) !== p.lcb) throw damaged("a table of strings runs past its size");
+  }
   // Optional structures: zeroed and declared absent.
   for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY, PLRSID]) {
     const p = pair(i);
@@ -181,6 +187,26 @@ function blankSttb(b: Buffer): void {
       pos = end + cbExtra;
     }
   }
+}
+
+/**
+ * The size of the STTB ([MS-DOC] 2.2.4) starting at `at` of the table stream, by its own counts:
+ * null when its strings run past the stream.
+ */
+function sttbSize(table: Buffer, at: number): number | null {
+  if (at + 2 > table.length) return null;
+  const extended = table.readUInt16LE(at) === 0xffff;
+  let pos = at + (extended ? 2 : 0);
+  if (pos + 4 > table.length) return null;
+  const count = table.readUInt16LE(pos);
+  const cbExtra = table.readUInt16LE(pos + 2);
+  pos += 4;
+  for (let i = 0; i < count; i++) {
+    if (pos + (extended ? 2 : 1) > table.length) return null;
+    pos += extended ? 2 + table.readUInt16LE(pos) * 2 : 1 + table[pos]!;
+    pos += cbExtra;
+  }
+  return pos <= table.length ? pos - at : null;
 }
 
 /** PlcfandRef: n+1 character positions, then n ATRDPre10 whose initials are blanked. */

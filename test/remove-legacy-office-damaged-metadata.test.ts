@@ -1,0 +1,100 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import CFB from "cfb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { directoryEntries } from "./helpers/compound-links.js";
+import { legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
+import { makeMarkedJpeg } from "./helpers/make-office.js";
+import { findMarker } from "./helpers/marker-scan.js";
+import { removeViaApi } from "./helpers/remove-api.js";
+import { savedIn } from "./helpers/saved.js";
+import { type RunningServer, startServer } from "./helpers/server.js";
+
+/*
+ * Office 97-2003 files damaged where their metadata is (one flipped bit or a run of zeros, found
+ * by the fuzz test) came back holding it: a property set whose stream name lost its leading byte
+ * 5 was kept as a stream of unknown use, a last-saved-by list whose size in the FIB was cut kept
+ * the tail past that size (a user's folder), and a picture whose first bytes were zeroed kept its
+ * EXIF block where no JPEG walk found it. The first is cleaned, the other two are refused.
+ */
+
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-legacy-damaged-metadata-"));
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** `file` with `edit` applied to its streams' contents, written back as a compound file. */
+async function withStreams(file: string, edit: (stream: (name: string) => Buffer) => void): Promise<Buffer> {
+  const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
+  const stream = (name: string): Buffer => {
+    const e = doc.FileIndex[doc.FullPaths.findIndex((p) => p.endsWith(`/${name}`))]!;
+    e.content = Buffer.from(e.content!);
+    return e.content as Buffer;
+  };
+  edit(stream);
+  return CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer;
+}
+
+describe("POST /api/v1/remove on Office 97-2003 files damaged where their metadata is", () => {
+  it("a workbook whose SummaryInformation stream's name lost its byte 5 is cleaned: that property set goes too", async () => {
+    const marker = `Propset${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "xls", marker);
+    const whole = await fs.readFile(file);
+    const entry = directoryEntries(whole).find((e) => e.name === "\u0005SummaryInformation")!;
+    const damaged = Buffer.from(whole);
+    damaged[entry.at + 1] = 0x40;
+    expect(directoryEntries(damaged).some((e) => e.name === "\u4005SummaryInformation")).toBe(true);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "book.xls", damaged));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const copy = await savedIn(dir, "cleaned.xls", cleaned!);
+    expect(await legacyOfficeText(dir, "xls", copy)).toBe(await legacyOfficeText(dir, "xls", file));
+  }, 180_000);
+
+  it("a Word document whose last-saved-by list runs past the size its FIB gives it is refused as damaged (whole, it is cleaned)", async () => {
+    const marker = `SavedBy${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker);
+    const whole = await removeViaApi(server, file, "whole.doc");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    expect(await findMarker(whole.cleaned!, marker)).toEqual([]);
+    // FibRgFcLcb97's lcbSttbSavedBy (pair 71 of the blob at byte 154): 64 bytes short.
+    const damaged = await withStreams(file, (stream) => {
+      const word = stream("WordDocument");
+      const at = 154 + 8 * 71 + 4;
+      expect(word.readUInt32LE(at)).toBeGreaterThan(64);
+      word.writeUInt32LE(word.readUInt32LE(at) - 64, at);
+    });
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "saved-by.doc", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The Word 97-2003 document could not be read: a table of strings runs past its size.");
+    expect(cleaned).toBeNull();
+  }, 180_000);
+
+  it("a Word document whose picture lost its first bytes, its EXIF block left, is refused, not handed back with it (whole, it is cleaned)", async () => {
+    const marker = `Picture${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);
+    const whole = await removeViaApi(server, file, "whole.doc");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    expect(await findMarker(whole.cleaned!, marker)).toEqual([]);
+    const damaged = await withStreams(file, (stream) => {
+      const data = stream("Data");
+      const exif = data.indexOf("Exif\0\0");
+      const start = data.lastIndexOf(Buffer.from([0xff, 0xd8, 0xff]), exif);
+      expect(exif - start).toBeLessThan(64);
+      data.fill(0, start, exif + 1);
+    });
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "picture.doc", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toContain("pictures that carry metadata of their own");
+    expect(cleaned).toBeNull();
+  }, 180_000);
+});
