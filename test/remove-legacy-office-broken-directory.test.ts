@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { directoryEntries, entryId, NO_ENTRY, withFreedLeaf, withLink } from "./helpers/compound-links.js";
+import { directoryEntries, entryId, NO_ENTRY, withFreedLeaf, withLink, withName } from "./helpers/compound-links.js";
 import { initialsOf, type LegacyKind, legacyOfficeText, makeMarkedLegacyOffice } from "./helpers/make-legacy-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { oleObjectFile, withOleObjects } from "./helpers/make-ole-objects.js";
@@ -104,5 +104,18 @@ describe("a compound file whose directory links to an unused slot of itself", ()
     const words = (t: string): string => t.replace(/\s+/gu, " ").trim();
     expect(words(await legacyOfficeText(dir, "doc", copy))).toBe(words(before.replace("deleted words", "").replace("A remark", "")));
     expect(cleaned!.includes(Buffer.from(initialsOf(marker), "utf16le"))).toBe(false);
+  }, 120_000);
+});
+
+describe("a compound file whose entry's name holds a slash", () => {
+  // [MS-CFB] 2.6.1 forbids "/" in a name; the library the cleaner writes with builds paths from
+  // names, and a root named "R/ot Entry" (one bit flipped by the fuzz test) sent it looping
+  // forever: the request ran into its deadline, a worker busy all that time.
+  it.each<[LegacyKind, string, string]>([
+    ["xls", "Root Entry", "R/ot Entry"],
+    ["doc", "WordDocument", "Word/ocument"],
+  ])("%s: an entry named %j as %j is a quick 422 saying the file is damaged", async (kind, name, renamed) => {
+    const whole = await fs.readFile(await makeMarkedLegacyOffice(dir, kind, `Slash${crypto.randomBytes(5).toString("hex")}`));
+    await expectDamaged(`slash.${kind}`, withName(whole, name, renamed));
   }, 120_000);
 });

@@ -47,3 +47,13 @@ export function withFreedLeaf(bytes: Buffer, name: string): Buffer {
   for (const at of Object.values(LINK)) out.writeUInt32LE(NO_ENTRY, entry.at + at);
   return out;
 }
+
+/** A copy of `bytes` whose entry named `name` is named `renamed` instead, a name of the same length. */
+export function withName(bytes: Buffer, name: string, renamed: string): Buffer {
+  if (renamed.length !== name.length) throw new Error("the new name must keep the old one's length");
+  const out = Buffer.from(bytes);
+  const entry = directoryEntries(out).find((e) => e.name === name);
+  if (entry == null) throw new Error(`no directory entry named ${JSON.stringify(name)}`);
+  out.write(renamed, entry.at, "utf16le");
+  return out;
+}

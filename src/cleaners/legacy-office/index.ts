@@ -27,7 +27,7 @@ import { barePresentationLinks } from "./powerpoint-links.js";
 import { cleanPresentationObjects } from "./powerpoint-objects.js";
 import { refuseUnknownObjects } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
-import { nameGivenTwice, sameName } from "./stream-names.js";
+import { nameGivenTwice, nameWithSlash, sameName } from "./stream-names.js";
 import { readFib } from "./word-fib.js";
 import { zeroFastSaveLeftovers } from "./word-leftovers.js";
 import { scrubWord, staleTableStreamOf, tableStreamOf } from "./word.js";
@@ -139,6 +139,8 @@ export const legacyOfficeCleaner: Cleaner = {
     if (cut != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the stream ${JSON.stringify(cut.name)} is cut short`));
     const tree = brokenTree(doc);
     if (tree != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: the compound file's directory is damaged: ${tree}`));
+    const slashed = nameWithSlash(doc);
+    if (slashed != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: an entry is named ${JSON.stringify(slashed)}, with a slash`));
     const twice = nameGivenTwice(doc);
     if (twice != null) throw new BadFileError(DAMAGED, new Error(`legacy-office: two entries of one storage are named ${JSON.stringify(twice)}`));
     const paths = doc.FullPaths.map(inner);

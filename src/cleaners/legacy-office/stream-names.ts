@@ -33,6 +33,15 @@ export function nameGivenTwice(doc: CFB.CFB$Container): string | null {
 }
 
 /**
+ * The name of an entry that holds a "/", or null. [MS-CFB] 2.6.1 forbids it, and the library the
+ * cleaner writes with makes paths of names: such a root sends its rebuild of the tree looping
+ * forever, such a stream is taken for one inside a storage that does not exist.
+ */
+export function nameWithSlash(doc: CFB.CFB$Container): string | null {
+  return doc.FileIndex.find((e) => e.name.includes("/"))?.name ?? null;
+}
+
+/**
  * Renames in place, in a compound file's bytes, the streams whose names are one of `names` but
  * for their case, to `names`' spelling: for readers that look a stream up by its exact name
  * (word-extractor). A change of case keeps the directory's tree in order, as it compares names
