@@ -17,7 +17,9 @@ import { type RunningServer, startServer } from "./helpers/server.js";
  * by the fuzz test) came back holding it: a property set whose stream name lost its leading byte
  * 5 was kept as a stream of unknown use, a last-saved-by list whose size in the FIB was cut kept
  * the tail past that size (a user's folder), and a picture whose first bytes were zeroed kept its
- * EXIF block where no JPEG walk found it. The first is cleaned, the other two are refused.
+ * EXIF block where no JPEG walk found it, and a workbook whose stream from its pictures on read
+ * as other bytes (its sectors mixed up) kept the EXIF block left there. The first is cleaned, the
+ * others are refused.
  */
 
 let server: RunningServer;
@@ -95,6 +97,27 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
     const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "picture.doc", damaged));
     expect(status, JSON.stringify(body)).toBe(422);
     expect(String(body["error"])).toContain("pictures that carry metadata of their own");
+    expect(cleaned).toBeNull();
+  }, 180_000);
+
+  it("a workbook whose records run past the end of its stream (its pictures' start overwritten, their EXIF left) is refused as damaged (whole, it is cleaned)", async () => {
+    const marker = `Overrun${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "xls", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);
+    const whole = await removeViaApi(server, file, "whole.xls");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    expect(await findMarker(whole.cleaned!, marker)).toEqual([]);
+    // Bytes of 0xFF from the drawing group record (0x00EB) through the EXIF block's and TIFF headers, as a
+    // stream whose sectors were mixed up reads: a record of type 0xFFFF claiming 65,535 bytes.
+    const damaged = await withStreams(file, (stream) => {
+      const workbook = stream("Workbook");
+      const exif = workbook.indexOf("Exif\0\0");
+      const group = workbook.lastIndexOf(Buffer.from([0xeb, 0x00]), exif);
+      expect(exif - group).toBeLessThan(200);
+      workbook.fill(0xff, group, exif + 14);
+    });
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "overrun.xls", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toMatch(/^The Excel 97-2003 workbook could not be read: its record at byte \d+ runs past the end of its stream\.$/);
     expect(cleaned).toBeNull();
   }, 180_000);
 });

@@ -40,6 +40,19 @@ export function isEncryptedWorkbook(stream: Buffer): boolean {
   return false;
 }
 
+/**
+ * Where the first record that runs past the end of a workbook stream starts, or null. Excel
+ * writes the stream to its last record's end; a walk that overruns it has left the records
+ * (a stream whose sectors were mixed up reads as other bytes from there on), and the cleaner
+ * would then miss what those bytes hold: a picture's EXIF cut from its header, say.
+ */
+export function recordPastEnd(stream: Buffer): number | null {
+  for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readUInt16LE(pos + 2)) {
+    if (pos + 4 + stream.readUInt16LE(pos + 2) > stream.length) return pos;
+  }
+  return null;
+}
+
 export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[]; printers: string[] } {
   let biff8 = true;
   const queries = new QueryScrubber();

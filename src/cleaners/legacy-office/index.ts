@@ -16,7 +16,7 @@ import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
-import { scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { recordPastEnd, scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { bareShapeFileNames } from "./shape-file-names.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubPivotCache } from "./pivot-caches.js";
@@ -193,6 +193,10 @@ export const legacyOfficeCleaner: Cleaner = {
     // (Book, which Excel 5.0 and 95 read): both are scrubbed, their comments counted once.
     const workbooks = [stream("Workbook"), stream("Book")].filter((b) => b != null);
     const workbook = workbooks[0] ?? null;
+    for (const b of workbooks) {
+      const past = recordPastEnd(b);
+      if (past != null) throw new BadFileError(`The Excel 97-2003 workbook could not be read: its record at byte ${past} runs past the end of its stream.`);
+    }
     const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }).comments);
     if (Math.max(0, ...notes) > 0) hidden = { ...hidden, comments: Math.max(...notes) };
     for (const [i, p] of doc.FullPaths.entries()) {
