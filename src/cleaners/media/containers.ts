@@ -50,6 +50,7 @@ export function remuxCleaner(name: string, targets: Record<string, Target>, isSt
         typeName: ctx.fileType,
         workDir: ctx.workDir,
         ...(target.leaveOut != null ? { leaveOut: target.leaveOut } : {}),
+        samplesInMediaData: target.boxRewrite === true,
       });
     },
     isStructural,

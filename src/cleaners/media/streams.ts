@@ -16,6 +16,7 @@ import { aacFraming, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
 import { isTelemetryTrack } from "./telemetry.js";
+import { checkPacketPlaces } from "./iso-packet-places.js";
 
 export interface StreamsJob {
   source: MediaSource;
@@ -30,6 +31,8 @@ export interface StreamsJob {
    * read as subtitles): they are left out of the copy and counted under the keys it gives.
    */
   leaveOut?: LeaveOut;
+  /** QuickTime / ISO BMFF: the kept streams' samples must lie in media data (iso-packet-places.ts). */
+  samplesInMediaData?: boolean;
 }
 
 export type LeaveOut = (src: MediaSource, streams: readonly StreamInfo[]) => Promise<{ indexes: ReadonlySet<number>; hidden: Readonly<Record<string, number>> }>;
@@ -71,6 +74,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     else kept.push(s);
   }
   if (kept.length === 0) throw noStreams(job.typeName, new Error(`ffprobe found only: ${describe(before) || "no stream"}`));
+  if (job.samplesInMediaData === true) await checkPacketPlaces(source, new Set(kept.map((s) => s.index)), job.typeName, job.workDir);
 
   const rawAmr: MediaSource[] = [];
   try {

@@ -1,0 +1,100 @@
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import readline from "node:readline";
+import { BadFileError } from "../errors.js";
+import { runTool } from "../run-tool.js";
+import { inputArgs, type MediaSource } from "./ffmpeg.js";
+
+/** Top-level boxes that hold media or padding: a sample may lie in them, and in no other. */
+const SAMPLE_BOXES = new Set(["mdat", "free", "skip", "wide"]);
+/** ffprobe's list of packets goes to a file, read a line at a time: a long recording has a million. */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
+const FFPROBE_TIMEOUT_MS = 120_000;
+
+interface Span {
+  from: number;
+  to: number;
+  type: string;
+}
+
+/**
+ * Refuses (BadFileError) a QuickTime / ISO BMFF file one of whose `streams` has a sample that lies,
+ * where its tables place it, in a top-level box other than media data or padding: in the `moov`,
+ * say, whose handler names, user data and cover the remux then copies as picture or sound. A muxer
+ * never writes that; a sample table whose sizes or offsets were damaged does (found by the fuzz
+ * test: a video sample over the movie box's track headers). ffprobe lists the samples as ffmpeg's
+ * demuxer reads them, the reading the remux copies.
+ */
+export async function checkPacketPlaces(src: MediaSource, streams: ReadonlySet<number>, typeName: string, workDir: string): Promise<void> {
+  const boxes = (await topLevelBoxes(src.file)).filter((b) => !SAMPLE_BOXES.has(b.type));
+  if (boxes.length === 0) return;
+  const list = path.join(workDir, "packets.txt");
+  try {
+    const r = await runTool(
+      "ffprobe",
+      ["-hide_banner", "-v", "error", ...inputArgs(src), "-show_entries", "packet=stream_index,pos,size", "-of", "compact=p=0", "-o", list],
+      { timeoutMs: FFPROBE_TIMEOUT_MS, maxOutputBytes: 1024 * 1024, maxFileBytes: MAX_LIST_BYTES },
+    );
+    if (r.code !== 0) throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe (packets) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+    const lines = readline.createInterface({ input: fs.createReadStream(list), crlfDelay: Infinity });
+    for await (const line of lines) {
+      const stream = field(line, "stream_index");
+      const pos = field(line, "pos");
+      const size = field(line, "size");
+      if (stream == null || pos == null || size == null || !streams.has(stream)) continue;
+      const box = overlapped(boxes, pos, pos + size);
+      if (box != null) {
+        lines.close();
+        throw new BadFileError(
+          `The ${typeName} file is damaged: its sample tables place a sample inside its '${box.type}' box.`,
+          new Error(`stream ${stream}: a sample of ${size} bytes at ${pos} overlaps the '${box.type}' box at [${box.from}, ${box.to})`),
+        );
+      }
+    }
+  } finally {
+    await fsp.rm(list, { force: true });
+  }
+}
+
+/** The box of `boxes` (in order, apart) that [from, to) overlaps, or null. */
+function overlapped(boxes: readonly Span[], from: number, to: number): Span | null {
+  // The last box starting before `to`: an earlier one ends before it starts.
+  let lo = 0;
+  let hi = boxes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (boxes[mid]!.from < to) lo = mid + 1;
+    else hi = mid;
+  }
+  const box = lo > 0 ? boxes[lo - 1]! : null;
+  return box != null && box.to > from ? box : null;
+}
+
+/** A `key=value` field of ffprobe's compact output as a number, or null ("N/A", absent). */
+function field(line: string, key: string): number | null {
+  const m = new RegExp(`(?:^|\\|)${key}=(\\d+)(?:\\||$)`).exec(line);
+  return m == null ? null : Number(m[1]);
+}
+
+/** The file's top-level boxes, up to the first that does not fit (the rest is not a box to any reader). */
+async function topLevelBoxes(file: string): Promise<Span[]> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(16);
+    const out: Span[] = [];
+    for (let at = 0; size - at >= 8; ) {
+      const { bytesRead } = await fh.read(head, 0, 16, at);
+      let length = head.readUInt32BE(0);
+      if (length === 0) length = size - at;
+      else if (length === 1) length = bytesRead < 16 ? 0 : Number(head.readBigUInt64BE(8));
+      if (length < 8 || length > size - at) break;
+      out.push({ from: at, to: at + length, type: head.toString("latin1", 4, 8) });
+      at += length;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
