@@ -7,6 +7,10 @@ import { makeMarkedPdf } from "./make-pdf.js";
 import { makeEmf, makeWmf } from "./make-legacy-pictures.js";
 import { makeSmartObjectPsd } from "./make-psd-layers.js";
 import { makeMarkedRtf } from "./make-rtf.js";
+import { handZip, makeTar } from "./make-archives.js";
+import { makeMarkedEpub } from "./make-epub.js";
+import { makeMarkedLegacyOffice } from "./make-legacy-office.js";
+import { connectionsPart, makeXlsb } from "./make-xlsb.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
 export interface Seed {
@@ -38,7 +42,7 @@ function psdImageData(copy: Buffer): { start: number; end: number } | null {
 }
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
-const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "odt"];
+const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "pptx", "odt", "ods", "odp"];
 
 /**
  * One valid, metadata-laden file of every family the service cleans, made by the same helpers
@@ -59,6 +63,11 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
       `doc.${k}`,
       async (d) => (await makeOffice(k, marker, await makeMarkedJpeg(d, marker))).bytes,
     ]),
+    ["book.xlsb", () => makeXlsb(marker, { noteAuthor: `${marker}Author`, extraParts: { "xl/connections.bin": connectionsPart(marker) } })],
+    ...(["doc", "xls", "ppt"] as const).map((k): [string, (d: string) => Promise<string>] => [`old.${k}`, async (d) => makeMarkedLegacyOffice(d, k, marker, [await makeMarkedJpeg(d, marker)])]),
+    ["book.epub", async (d) => makeMarkedEpub(marker, await makeMarkedJpeg(d, marker))],
+    ["photos.zip", async (d) => handZip([{ name: "photo.jpg", data: await makeMarkedJpeg(d, marker), comment: `${marker} member` }, { name: "notes.txt", data: Buffer.from("plain words\n"), deflate: true }], `${marker} archive`)],
+    ["photos.tar", async (d) => makeTar([{ name: "photo.jpg", data: await makeMarkedJpeg(d, marker), owner: marker, pax: { comment: `${marker} comment` } }])],
   ];
   const seeds: Seed[] = [];
   for (const [name, make] of makers) {
