@@ -74,6 +74,15 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     else kept.push(s);
   }
   if (kept.length === 0) throw noStreams(job.typeName, new Error(`ffprobe found only: ${describe(before) || "no stream"}`));
+  // A stream of a codec ffmpeg does not know is copied as bytes no check here can read: the user
+  // data of an MPEG-4 video whose codec tag lost a bit went out whole.
+  const unknown = kept.find((s) => s.codec === "none");
+  if (unknown != null) {
+    throw new BadFileError(
+      `The ${job.typeName} file holds a ${unknown.kind} stream in a format this service does not know, so what rides inside it cannot be checked.`,
+      new Error(`stream ${unknown.index} has no codec ffmpeg knows (tag ${JSON.stringify(unknown.codecTag)})`),
+    );
+  }
   if (job.samplesInMediaData === true) await checkPacketPlaces(source, new Set(kept.map((s) => s.index)), job.typeName, job.workDir);
 
   const rawAmr: MediaSource[] = [];
