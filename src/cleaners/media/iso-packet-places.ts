@@ -27,7 +27,11 @@ interface Span {
  * demuxer reads them, the reading the remux copies.
  */
 export async function checkPacketPlaces(src: MediaSource, streams: ReadonlySet<number>, typeName: string, workDir: string): Promise<void> {
-  const boxes = (await topLevelBoxes(src.file)).filter((b) => !SAMPLE_BOXES.has(b.type));
+  const all = await topLevelBoxes(src.file);
+  // A fragmented recording places its samples from each fragment's own header: tens of thousands
+  // of fragments make this pass cost as much as the remux, for a case only damage makes. Not checked.
+  if (all == null) return;
+  const boxes = all.filter((b) => !SAMPLE_BOXES.has(b.type));
   if (boxes.length === 0) return;
   const list = path.join(workDir, "packets.txt");
   try {
@@ -77,8 +81,8 @@ function field(line: string, key: string): number | null {
   return m == null ? null : Number(m[1]);
 }
 
-/** The file's top-level boxes, up to the first that does not fit (the rest is not a box to any reader). */
-async function topLevelBoxes(file: string): Promise<Span[]> {
+/** The file's top-level boxes, up to the first that does not fit (the rest is not a box to any reader); null once a movie fragment shows. */
+async function topLevelBoxes(file: string): Promise<Span[] | null> {
   const fh = await fsp.open(file, "r");
   try {
     const size = (await fh.stat()).size;
@@ -90,7 +94,9 @@ async function topLevelBoxes(file: string): Promise<Span[]> {
       if (length === 0) length = size - at;
       else if (length === 1) length = bytesRead < 16 ? 0 : Number(head.readBigUInt64BE(8));
       if (length < 8 || length > size - at) break;
-      out.push({ from: at, to: at + length, type: head.toString("latin1", 4, 8) });
+      const type = head.toString("latin1", 4, 8);
+      if (type === "moof") return null;
+      out.push({ from: at, to: at + length, type });
       at += length;
     }
     return out;
