@@ -40,34 +40,42 @@ export function childBoxes(buf: Buffer, from: number, to: number): Box[] | null 
 const MAX_TOP_LEVEL_BOXES = 4096;
 
 /**
- * The top-level boxes of a file, or null when they do not tile it exactly (a truncated file, a
- * box running past the end, garbage after the last box) or are too many. A size of 0 means "to
- * the end".
+ * The top-level boxes of a file in order, up to the first that does not fit in it (a truncated
+ * file, a box running past the end, garbage after the last box). A size of 0 means "to the end".
  */
-export async function topLevelBoxes(fh: FileHandle, fileSize: number): Promise<Box[] | null> {
-  const boxes: Box[] = [];
+export async function* topLevelWalk(fh: FileHandle, fileSize: number): AsyncGenerator<Box> {
   const head = Buffer.alloc(16);
-  let at = 0;
-  while (at < fileSize) {
-    if (boxes.length >= MAX_TOP_LEVEL_BOXES) return null;
-    if (fileSize - at < 8) return null;
+  for (let at = 0; fileSize - at >= 8; ) {
     const { bytesRead } = await fh.read(head, 0, 16, at);
-    if (bytesRead < 8) return null;
+    if (bytesRead < 8) return;
     let size = head.readUInt32BE(0);
     let header = 8;
     if (size === 0) size = fileSize - at;
     else if (size === 1) {
-      if (bytesRead < 16) return null;
+      if (bytesRead < 16) return;
       const big = head.readBigUInt64BE(8);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) return;
       size = Number(big);
       header = 16;
     }
-    if (size < header || at + size > fileSize) return null;
-    boxes.push({ type: head.toString("latin1", 4, 8), at, header, size });
+    if (size < header || at + size > fileSize) return;
+    yield { type: head.toString("latin1", 4, 8), at, header, size };
     at += size;
   }
-  return boxes;
+}
+
+/**
+ * The top-level boxes of a file, or null when they do not tile it exactly (see topLevelWalk) or
+ * are too many.
+ */
+export async function topLevelBoxes(fh: FileHandle, fileSize: number): Promise<Box[] | null> {
+  const boxes: Box[] = [];
+  for await (const box of topLevelWalk(fh, fileSize)) {
+    if (boxes.length >= MAX_TOP_LEVEL_BOXES) return null;
+    boxes.push(box);
+  }
+  const last = boxes[boxes.length - 1];
+  return (last == null ? 0 : last.at + last.size) === fileSize ? boxes : null;
 }
 
 /** A box header for a payload of `length` bytes (32-bit size; callers keep boxes under 4 GB). */

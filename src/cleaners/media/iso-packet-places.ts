@@ -5,6 +5,7 @@ import readline from "node:readline";
 import { BadFileError } from "../errors.js";
 import { runTool } from "../run-tool.js";
 import { inputArgs, type MediaSource } from "./ffmpeg.js";
+import { topLevelWalk } from "./iso-boxes.js";
 
 /** Top-level boxes that hold media or padding: a sample may lie in them, and in no other. */
 const SAMPLE_BOXES = new Set(["mdat", "free", "skip", "wide"]);
@@ -27,7 +28,7 @@ interface Span {
  * demuxer reads them, the reading the remux copies.
  */
 export async function checkPacketPlaces(src: MediaSource, streams: ReadonlySet<number>, typeName: string, workDir: string): Promise<void> {
-  const all = await topLevelBoxes(src.file);
+  const all = await topLevelSpans(src.file);
   // A fragmented recording places its samples from each fragment's own header: tens of thousands
   // of fragments make this pass cost as much as the remux, for a case only damage makes. Not checked.
   if (all == null) return;
@@ -43,9 +44,10 @@ export async function checkPacketPlaces(src: MediaSource, streams: ReadonlySet<n
     if (r.code !== 0) throw new BadFileError(`The ${typeName} file is damaged and could not be read.`, new Error(`ffprobe (packets) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
     const lines = readline.createInterface({ input: fs.createReadStream(list), crlfDelay: Infinity });
     for await (const line of lines) {
-      const stream = field(line, "stream_index");
-      const pos = field(line, "pos");
-      const size = field(line, "size");
+      const fields = numbers(line);
+      const stream = fields.get("stream_index");
+      const pos = fields.get("pos");
+      const size = fields.get("size");
       if (stream == null || pos == null || size == null || !streams.has(stream)) continue;
       const box = overlapped(boxes, pos, pos + size);
       if (box != null) {
@@ -75,29 +77,24 @@ function overlapped(boxes: readonly Span[], from: number, to: number): Span | nu
   return box != null && box.to > from ? box : null;
 }
 
-/** A `key=value` field of ffprobe's compact output as a number, or null ("N/A", absent). */
-function field(line: string, key: string): number | null {
-  const m = new RegExp(`(?:^|\\|)${key}=(\\d+)(?:\\||$)`).exec(line);
-  return m == null ? null : Number(m[1]);
+/** The numeric fields of a line of ffprobe's compact output (`key=value|...`); "N/A" and the like left out. */
+function numbers(line: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pair of line.split("|")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0 && /^\d+$/.test(pair.slice(eq + 1))) out.set(pair.slice(0, eq), Number(pair.slice(eq + 1)));
+  }
+  return out;
 }
 
-/** The file's top-level boxes, up to the first that does not fit (the rest is not a box to any reader); null once a movie fragment shows. */
-async function topLevelBoxes(file: string): Promise<Span[] | null> {
+/** The file's top-level boxes that fit in it (topLevelWalk); null once a movie fragment shows. */
+async function topLevelSpans(file: string): Promise<Span[] | null> {
   const fh = await fsp.open(file, "r");
   try {
-    const size = (await fh.stat()).size;
-    const head = Buffer.alloc(16);
     const out: Span[] = [];
-    for (let at = 0; size - at >= 8; ) {
-      const { bytesRead } = await fh.read(head, 0, 16, at);
-      let length = head.readUInt32BE(0);
-      if (length === 0) length = size - at;
-      else if (length === 1) length = bytesRead < 16 ? 0 : Number(head.readBigUInt64BE(8));
-      if (length < 8 || length > size - at) break;
-      const type = head.toString("latin1", 4, 8);
-      if (type === "moof") return null;
-      out.push({ from: at, to: at + length, type });
-      at += length;
+    for await (const box of topLevelWalk(fh, (await fh.stat()).size)) {
+      if (box.type === "moof") return null;
+      out.push({ from: box.at, to: box.at + box.size, type: box.type });
     }
     return out;
   } finally {
