@@ -19,7 +19,10 @@ import { type RunningServer, startServer } from "./helpers/server.js";
  * the tail past that size (a user's folder), and a picture whose first bytes were zeroed kept its
  * EXIF block where no JPEG walk found it, and a workbook whose stream from its pictures on read
  * as other bytes (its sectors mixed up) kept the EXIF block left there. The first is cleaned, the
- * others are refused.
+ * others are refused. So are a workbook whose WriteAccess record's type lost a bit (no reader
+ * reads a record of unknown type, the cleaner included) and a document whose comment authors'
+ * table was placed past its stream; a document whose FIB lost the places of its author tables
+ * (zeroed) is cleaned, as the bytes no FIB pair points to are zeroed in every document.
  */
 
 let server: RunningServer;
@@ -118,6 +121,69 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
     const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "overrun.xls", damaged));
     expect(status, JSON.stringify(body)).toBe(422);
     expect(String(body["error"])).toMatch(/^The Excel 97-2003 workbook could not be read: its record at byte \d+ runs past the end of its stream\.$/);
+    expect(cleaned).toBeNull();
+  }, 180_000);
+
+  it("a workbook whose WriteAccess record's type lost a bit (0x005C -> 0x405C), the user name in it, is refused as damaged", async () => {
+    const marker = `Access${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "xls", marker);
+    const whole = await removeViaApi(server, file, "whole.xls");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    expect(await findMarker(whole.cleaned!, marker)).toEqual([]);
+    let flipped = -1;
+    const damaged = await withStreams(file, (stream) => {
+      const workbook = stream("Workbook");
+      for (let pos = 0; pos + 4 <= workbook.length && flipped < 0; pos += 4 + workbook.readUInt16LE(pos + 2)) {
+        if (workbook.readUInt16LE(pos) === 0x005c) {
+          workbook.writeUInt16LE(0x405c, pos);
+          flipped = pos;
+        }
+      }
+    });
+    expect(flipped).toBeGreaterThan(0);
+    expect(await findMarker(damaged, marker)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "access.xls", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe(`The Excel 97-2003 workbook could not be read: its record at byte ${flipped} is of a type Excel does not write.`);
+    expect(cleaned).toBeNull();
+  }, 180_000);
+
+  it("a Word document whose FIB lost the places of its last-saved-by list and revision authors (zeroed) is cleaned: those tables' bytes go", async () => {
+    const marker = `Unplaced${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker);
+    // FibRgFcLcb97 (the blob at byte 154): pair 51 is SttbfRMark, pair 71 SttbSavedBy.
+    const damaged = await withStreams(file, (stream) => {
+      const word = stream("WordDocument");
+      for (const pair of [51, 71]) {
+        expect(word.readUInt32LE(154 + 8 * pair + 4)).toBeGreaterThan(0);
+        word.fill(0, 154 + 8 * pair, 154 + 8 * pair + 8);
+      }
+    });
+    expect(await findMarker(damaged, marker)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "unplaced.doc", damaged));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    // The same text as the whole document's clean copy (whose comments and deleted words go).
+    const whole = await removeViaApi(server, file, "whole.doc");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    const copy = await savedIn(dir, "unplaced-cleaned.doc", cleaned!);
+    const wholeCopy = await savedIn(dir, "whole-cleaned.doc", whole.cleaned!);
+    expect(await legacyOfficeText(dir, "doc", copy)).toBe(await legacyOfficeText(dir, "doc", wholeCopy));
+  }, 180_000);
+
+  it("a Word document whose comment authors' table is placed past the end of its table stream is refused as damaged", async () => {
+    const marker = `Placed${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker);
+    // Pair 36, GrpXstAtnOwners: its fc moved 32,768 bytes on (one flipped bit), its bytes left where they were.
+    const damaged = await withStreams(file, (stream) => {
+      const word = stream("WordDocument");
+      const at = 154 + 8 * 36;
+      expect(word.readUInt32LE(at + 4)).toBeGreaterThan(0);
+      word.writeUInt32LE(word.readUInt32LE(at) + 0x8000, at);
+    });
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "placed.doc", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The Word 97-2003 document could not be read: one of its tables lies past the end of the table stream.");
     expect(cleaned).toBeNull();
   }, 180_000);
 });

@@ -33,7 +33,7 @@ export async function makeMarkedJpeg(dir: string, marker: string): Promise<Buffe
 export async function makeOffice(kind: OfficeKind, m: string, jpeg: Buffer): Promise<OfficeFixture> {
   switch (kind) {
     case "docx":
-      return { bytes: await zip(docx(m, jpeg)), bodyPart: "word/document.xml", imagePart: "word/media/image1.jpeg" };
+      return { bytes: await zip(docxParts(m, jpeg)), bodyPart: "word/document.xml", imagePart: "word/media/image1.jpeg" };
     case "xlsx":
       return { bytes: await zip(xlsx(m, jpeg)), bodyPart: "xl/worksheets/sheet1.xml", imagePart: "xl/media/image1.jpeg" };
     case "pptx":
@@ -109,7 +109,8 @@ function pic(rid: string): string {
   return `<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="1" name="Picture 1"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip xmlns:a="${A}" xmlns:r="${OD}" r:embed="${rid}"/></pic:blipFill><pic:spPr/></pic:pic>`;
 }
 
-function docx(m: string, jpeg: Buffer): Part[] {
+/** The parts of the marked DOCX `makeOffice` zips. */
+export function docxParts(m: string, jpeg: Buffer): Part[] {
   const { parts, overrides } = ooxmlProps(m, jpeg, "word/document.xml");
   const ns = `xmlns:w="${W}" xmlns:r="${OD}" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="${A}" xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"`;
   const drawing = `<w:drawing><wp:inline><wp:extent cx="152400" cy="152400"/><wp:docPr id="1" name="Picture 1"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">${pic("rId10")}</a:graphicData></a:graphic></wp:inline></w:drawing>`;

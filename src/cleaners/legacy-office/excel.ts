@@ -40,15 +40,21 @@ export function isEncryptedWorkbook(stream: Buffer): boolean {
   return false;
 }
 
+/** No record type of BIFF5 or BIFF8 ([MS-XLS] 2.3) is above this: the chart records end at 0x1068. */
+const LAST_RECORD_TYPE = 0x10ff;
+
 /**
- * Where the first record that runs past the end of a workbook stream starts, or null. Excel
- * writes the stream to its last record's end; a walk that overruns it has left the records
- * (a stream whose sectors were mixed up reads as other bytes from there on), and the cleaner
- * would then miss what those bytes hold: a picture's EXIF cut from its header, say.
+ * What is wrong with a workbook stream's records, or null: the first that runs past the end of
+ * the stream, or is of no type Excel writes. Excel writes the stream to its last record's end; a
+ * walk that overruns it has left the records (a stream whose sectors were mixed up reads as other
+ * bytes from there on), and the cleaner would then miss what those bytes hold: a picture's EXIF
+ * cut from its header, say. A record of an unknown type is skipped by every reader, and by the
+ * cleaner, whatever it holds: the user name of a WriteAccess record whose type lost a bit.
  */
-export function recordPastEnd(stream: Buffer): number | null {
+export function damagedRecord(stream: Buffer): string | null {
   for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readUInt16LE(pos + 2)) {
-    if (pos + 4 + stream.readUInt16LE(pos + 2) > stream.length) return pos;
+    if (pos + 4 + stream.readUInt16LE(pos + 2) > stream.length) return `its record at byte ${pos} runs past the end of its stream`;
+    if (stream.readUInt16LE(pos) > LAST_RECORD_TYPE) return `its record at byte ${pos} is of a type Excel does not write`;
   }
   return null;
 }

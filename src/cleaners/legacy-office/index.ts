@@ -16,7 +16,7 @@ import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
-import { recordPastEnd, scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { damagedRecord, scrubWorkbook, withDrawingGroups } from "./excel.js";
 import { bareShapeFileNames } from "./shape-file-names.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubPivotCache } from "./pivot-caches.js";
@@ -29,7 +29,7 @@ import { refuseUnknownObjects } from "./ole-object.js";
 import { checkSameLegacyText } from "./same-text.js";
 import { nameGivenTwice, nameWithSlash, sameName } from "./stream-names.js";
 import { readFib } from "./word-fib.js";
-import { zeroFastSaveLeftovers } from "./word-leftovers.js";
+import { zeroLeftovers } from "./word-leftovers.js";
 import { scrubWord, staleTableStreamOf, tableStreamOf } from "./word.js";
 import { bareDataLinks } from "./word-data-links.js";
 import { bareFieldPaths } from "./word-fields.js";
@@ -177,7 +177,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (word != null) {
       const table = tableStreamOf(word, stream);
       staleTableStreamOf(word, stream)?.fill(0);
-      zeroFastSaveLeftovers(word, table, readFib(word));
+      zeroLeftovers(word, table, readFib(word));
       scrubWord(word, table);
       bareFieldPaths(word, table);
       const data = stream("Data");
@@ -194,8 +194,8 @@ export const legacyOfficeCleaner: Cleaner = {
     const workbooks = [stream("Workbook"), stream("Book")].filter((b) => b != null);
     const workbook = workbooks[0] ?? null;
     for (const b of workbooks) {
-      const past = recordPastEnd(b);
-      if (past != null) throw new BadFileError(`The Excel 97-2003 workbook could not be read: its record at byte ${past} runs past the end of its stream.`);
+      const damage = damagedRecord(b);
+      if (damage != null) throw new BadFileError(`The Excel 97-2003 workbook could not be read: ${damage}.`);
     }
     const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }).comments);
     if (Math.max(0, ...notes) > 0) hidden = { ...hidden, comments: Math.max(...notes) };

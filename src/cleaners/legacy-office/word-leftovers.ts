@@ -33,8 +33,8 @@ const LVLF_CB_PAPX = 25;
 const DGG_CONTAINER = 0xf000;
 
 /**
- * Zeros in place what a fast-saved Word 97-2003 document's streams hold that nothing in the
- * document refers to any more. A fast save appends: the new text, formatting pages and tables go
+ * Zeros in place what a Word 97-2003 document's streams hold that nothing in the document refers
+ * to any more, as a fast-saved one does. A fast save appends: the new text, formatting pages and tables go
  * after the old ones, which stay whole (earlier wording, deleted text, the last-saved-by lists
  * of earlier saves with users' names and folders). What is kept is found the way Word reads the
  * file, from the FIB (word-fib.ts):
@@ -44,11 +44,13 @@ const DGG_CONTAINER = 0xf000;
  * - in the WordDocument stream, the FIB, the text of the pieces, the character and paragraph
  *   formatting pages (the list-level cache's too), each section's SEPX, and the pictures
  *   OfficeArt keeps there (Word's delay stream: the FBSEs' foDelay).
- * A document written by a full save holds nothing else, so only fast-saved ones are touched.
+ * A document written by a full save holds nothing else. Its WordDocument stream is left as it
+ * is, but its table stream is held to the same rule: a table whose place in the FIB was damaged
+ * (zeroed, moved past the stream) is read by no one, and would keep the users' names it lists.
  * Returns copies of the runs zeroed that held something.
  */
-export function zeroFastSaveLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib): Buffer[] {
-  if ((fib.flags & F_COMPLEX) === 0) return [];
+export function zeroLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib): Buffer[] {
+  if ((fib.flags & F_COMPLEX) === 0) return zeroUnmarked(table, tableReferences(wordDocument, table, fib));
   const text = new WordText(wordDocument, table, fib);
   return [...zeroUnmarked(table, tableReferences(wordDocument, table, fib)), ...zeroUnmarked(wordDocument, documentReferences(wordDocument, table, fib, text))];
 }

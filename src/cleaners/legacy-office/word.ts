@@ -23,6 +23,8 @@ const PLRSID = 113;
  * editing session, which every copy of it shares.
  */
 const DOP_RSID_ROOT = 590;
+/** The pairs `scrubWord` reads. */
+const SCRUBBED = [STSH, PLCF_AND_REF, PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, DOP, STTBF_ASSOC, AUTOSAVE_SOURCE, GRP_XST_ATN_OWNERS, STTBF_RMARK, STTB_SAVED_BY, ATRD_EXTRA, PLRSID];
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
@@ -81,6 +83,12 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   for (const i of [STTB_SAVED_BY, STTBF_ASSOC, STTBF_RMARK]) {
     const p = pair(i);
     if (p != null && p.lcb > 0 && sttbSize(table, p.fc) !== p.lcb) throw damaged("a table of strings runs past its size");
+  }
+  // A table placed past the end of its stream is left alone below, where the strings it should
+  // point to (left unreferenced, or under a damaged place) would stay.
+  for (const i of SCRUBBED) {
+    const p = fcLcb(wordDocument, fib, i);
+    if (p != null && p.lcb > 0 && p.fc + p.lcb > table.length) throw damaged("one of its tables lies past the end of the table stream");
   }
   // Optional structures: zeroed and declared absent.
   for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY, PLRSID]) {

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import type { Document } from "@xmldom/xmldom";
 import { inSet, MODERN_COMMENTS, P, S, THREADED, W } from "./ooxml-ns.js";
-import { internalTarget, kind, relationships, relsSource } from "./ooxml-package.js";
+import { internalTarget, kind, partsOfContentType, relationships, relsSource } from "./ooxml-package.js";
 import { readXmlPart } from "./part-io.js";
 import { countRecords } from "./biff12.js";
 import { COMMENT_RECORD, commentCell } from "./xlsb-records.js";
@@ -15,6 +15,11 @@ import type { FileEntry } from "./zip-read.js";
  * (which reuse the names `comments` and `authors`).
  */
 const COMMENT_PARTS: ReadonlySet<string> = new Set(["comments", "commentsextended", "commentsids", "commentsextensible", "threadedcomment", "person", "commentauthors", "authors"]);
+/**
+ * The content types of those parts (Word's, Excel's, PowerPoint's; `application/vnd.ms-excel.comments`
+ * and the like for binary and Microsoft-specific ones).
+ */
+const COMMENT_CONTENT_TYPE = /[.\-](comments|commentsextended|commentsids|commentsextensible|threadedcomments|person|commentauthors|authors)(\+xml)?$/i;
 /** An XLSB's notes are records (xlsb-records.ts), not XML. */
 const BINARY_PART = /\.bin$/i;
 /** Of those, the parts that hold the comments themselves, read to count them. */
@@ -29,9 +34,12 @@ export interface CommentPlan {
 
 /**
  * Finds the comment parts of a package through its relationships, and the VML drawings that only
- * draw Excel's note boxes (they go with the notes; a drawing with anything else stays).
+ * draw Excel's note boxes (they go with the notes; a drawing with anything else stays). A part
+ * whose content type is one of comments goes too, whatever leads to it: in a damaged package (a
+ * relationship whose Target attribute lost a letter) no relationship does, and the notes would
+ * be copied as a part of unknown use.
  */
-export async function planCommentDrops(files: ReadonlyMap<string, FileEntry>, rels: ReadonlyMap<string, Document>): Promise<CommentPlan> {
+export async function planCommentDrops(files: ReadonlyMap<string, FileEntry>, rels: ReadonlyMap<string, Document>, contentTypes: Document | null): Promise<CommentPlan> {
   const parts = new Set<string>();
   const cells = new Set<string>();
   let count = 0;
@@ -53,6 +61,7 @@ export async function planCommentDrops(files: ReadonlyMap<string, FileEntry>, re
       }
     }
   }
+  for (const name of contentTypes == null ? [] : partsOfContentType(contentTypes, COMMENT_CONTENT_TYPE)) if (files.has(name)) parts.add(name);
   return { parts, count: count + cells.size };
 }
 

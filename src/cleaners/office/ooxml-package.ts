@@ -130,6 +130,13 @@ export function bareLinkedFiles(relsName: string, doc: Document): void {
   }
 }
 
+/** Lower-case names of the parts whose content-type override `matches`. */
+export function partsOfContentType(doc: Document, matches: RegExp): string[] {
+  return Array.from(doc.getElementsByTagNameNS(TYPES_NS, "Override"))
+    .filter((o) => matches.test(o.getAttribute("ContentType") ?? ""))
+    .map((o) => decode(o.getAttribute("PartName") ?? "").replace(/^\/+/, "").toLowerCase());
+}
+
 /** Removes the content-type overrides of dropped parts. */
 export function pruneContentTypes(doc: Document, dropped: Dropped): void {
   for (const o of Array.from(doc.getElementsByTagNameNS(TYPES_NS, "Override"))) {

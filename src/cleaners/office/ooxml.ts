@@ -49,13 +49,14 @@ interface Plan {
 
 async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractDocument(ctx.input, ctx.workDir);
-  if (!entries.some((e) => e.name === CONTENT_TYPES)) throw new BadFileError("The document has no content types part.");
+  const contentTypes = entries.find((e): e is FileEntry => e.name === CONTENT_TYPES && !e.directory);
+  if (contentTypes == null) throw new BadFileError("The document has no content types part.");
   const rels = new Map<string, Document>();
   for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
   const policy = reviewPolicy(ctx.keep);
   const counts = newReviewCounts();
   const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name.toLowerCase(), e]));
-  const comments = policy.dropComments ? await planCommentDrops(files, rels) : { parts: [], count: 0 };
+  const comments = policy.dropComments ? await planCommentDrops(files, rels, contentTypes.size > 0 ? await readXmlPart(contentTypes) : null) : { parts: [], count: 0 };
   counts.comments += comments.count;
   const dropped = planDrops(
     entries.map((e) => e.name),

@@ -4,7 +4,7 @@ import { isEncryptedWorkbook, scrubWorkbook } from "../../cleaners/legacy-office
 import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { isEncryptedWord, readFib } from "../../cleaners/legacy-office/word-fib.js";
 import { metadataFields } from "../../cleaners/legacy-office/word-fields.js";
-import { zeroFastSaveLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
+import { zeroLeftovers } from "../../cleaners/legacy-office/word-leftovers.js";
 import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-edits.js";
 import { isEncryptedPresentation } from "../../cleaners/legacy-office/powerpoint.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
@@ -183,7 +183,7 @@ function wordLeftoverFindings(doc: CFB.CFB$Container): Finding[] {
     const table = tableStreamOf(word, stream);
     const stale = staleTableStreamOf(word, stream);
     if (stale != null) left.push(stale);
-    left.push(...zeroFastSaveLeftovers(word, table, readFib(word)));
+    left.push(...zeroLeftovers(word, table, readFib(word)));
   } catch {
     // A document that cannot be read this far has nothing of this to show; its damage is reported elsewhere.
     return [];
