@@ -34,9 +34,9 @@ const DGG_CONTAINER = 0xf000;
 
 /**
  * Zeros in place what a Word 97-2003 document's streams hold that nothing in the document refers
- * to any more, as a fast-saved one does. A fast save appends: the new text, formatting pages and tables go
- * after the old ones, which stay whole (earlier wording, deleted text, the last-saved-by lists
- * of earlier saves with users' names and folders). What is kept is found the way Word reads the
+ * to any more. A fast save appends: the new text, formatting pages and tables go after the old
+ * ones, which stay whole (earlier wording, deleted text, the last-saved-by lists of earlier saves
+ * with users' names and folders). What is kept is found the way Word reads the
  * file, from the FIB (word-fib.ts):
  * - in the table stream in use, every structure an fc/lcb pair of the FIB points to, the list
  *   levels (LVLs) that follow the PlfLst, beyond the size its pair gives, and the style sheet
@@ -50,9 +50,9 @@ const DGG_CONTAINER = 0xf000;
  * Returns copies of the runs zeroed that held something.
  */
 export function zeroLeftovers(wordDocument: Buffer, table: Buffer, fib: Fib): Buffer[] {
-  if ((fib.flags & F_COMPLEX) === 0) return zeroUnmarked(table, tableReferences(wordDocument, table, fib));
-  const text = new WordText(wordDocument, table, fib);
-  return [...zeroUnmarked(table, tableReferences(wordDocument, table, fib)), ...zeroUnmarked(wordDocument, documentReferences(wordDocument, table, fib, text))];
+  const text = (fib.flags & F_COMPLEX) !== 0 ? new WordText(wordDocument, table, fib) : null;
+  const left = zeroUnmarked(table, tableReferences(wordDocument, table, fib));
+  return text == null ? left : [...left, ...zeroUnmarked(wordDocument, documentReferences(wordDocument, table, fib, text))];
 }
 
 function tableReferences(wordDocument: Buffer, table: Buffer, fib: Fib): Uint8Array {

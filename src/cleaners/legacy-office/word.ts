@@ -84,8 +84,8 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
     const p = pair(i);
     if (p != null && p.lcb > 0 && sttbSize(table, p.fc) !== p.lcb) throw damaged("a table of strings runs past its size");
   }
-  // A table placed past the end of its stream is left alone below, where the strings it should
-  // point to (left unreferenced, or under a damaged place) would stay.
+  // A table the FIB places past the end of the stream would be skipped below, and its strings,
+  // where they really are, kept.
   for (const i of SCRUBBED) {
     const p = fcLcb(wordDocument, fib, i);
     if (p != null && p.lcb > 0 && p.fc + p.lcb > table.length) throw damaged("one of its tables lies past the end of the table stream");
