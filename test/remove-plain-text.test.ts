@@ -78,6 +78,8 @@ describe("POST /api/v1/remove on plain text", () => {
     ["a GPS receiver's NMEA log", "$GPRMC,112723.000,A,5040.3182,N,00505.9469,E,28.66,138.74,240410,,,A*51\r\n$GPRMC,112742.000,A,5040.2023,N,00506.1107,E,27.89,139.01,240410,,,A*56\r\n", "NMEA GPS log"],
     ["a saved HTTP response", `HTTP/1.1 200 OK\r\nServer: ${MARKER}\r\nSet-Cookie: id=${MARKER}\r\n\r\n${WORDS}`, "HTTP message"],
     // Without its byte-order mark ExifTool names it ICS itself.
+    ["an XML file without a declaration", `<notes author="${MARKER}"><p>hi</p></notes>\n`, "XML or HTML that ExifTool reads as plain text"],
+    ["an SVG whose XML declaration lost a bit (\"x\" became \"\u00f8\")", `<?\u00f8ml version="1.0"?>\n<!-- Created by ${MARKER} -->\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>\n`, "XML or HTML that ExifTool reads as plain text"],
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],
   ])("refuses %s, text whose fields are metadata, naming what it is", async (_what, text, type) => {
     const file = await savedIn(dir, "notes.txt", Buffer.from(text, "utf8"));
@@ -96,6 +98,15 @@ describe("POST /api/v1/remove on plain text", () => {
     const { status, body } = await removeViaApi(server, file, "page.html");
     expect(status).toBe(422);
     expect(body["error"]).toBe(`Metadata removal is not supported for this file type (${type})`);
+  });
+
+  it("hands back a syslog file, whose lines start with \"<\" but no tag", async () => {
+    const bytes = Buffer.from("<134>Oct 11 22:14:15 gateway app: started\n<134>Oct 11 22:14:16 gateway app: ready\n");
+    const file = await savedIn(dir, "messages.log", bytes);
+    expect((await exiftool(["-s3", "-FileType", file])).trim()).toBe("TXT");
+    const { status, body, cleaned } = await removeViaApi(server, file, "messages.log");
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(cleaned!.equals(bytes)).toBe(true);
   });
 
   it("hands back a robots.txt, whose lines look like a mail's headers but name none of them", async () => {

@@ -11,8 +11,9 @@ import { holdsPosition, srtCues } from "../media/telemetry.js";
  * GPS recorder's log (an IGC flight log, whose header names the pilot, the crew, the aircraft and
  * the recorder; NMEA sentences, each a position and a time; a drone's or dash cam's SRT
  * subtitles, each cue a position, as their videos carry them: media/telemetry.ts) are named (a
- * robots.txt, whose lines look like headers too, names none of a mail's), so that the file is
- * refused as an unsupported type rather than called clean.
+ * robots.txt, whose lines look like headers too, names none of a mail's), and so is markup
+ * ExifTool did not read as XML or HTML, so that the file is refused as an unsupported type
+ * rather than called clean.
  */
 const MAIL_HEADERS: ReadonlySet<string> = new Set([
   "received", "return-path", "message-id", "from", "to", "cc", "subject", "date", "mime-version",
@@ -35,6 +36,10 @@ const MAX_HEADER_LINES = 64;
  */
 export function textFormOf(text: string, wide: boolean): string | null {
   if (wide && /^\s*</.test(text)) return /^\s*<(!doctype\s+html|html|head|body)\b/i.test(text) ? "HTML in UTF-16 or UTF-32" : "XML in UTF-16 or UTF-32";
+  // ExifTool reads any other text starting with a tag, a declaration or a comment (an XML file
+  // without its declaration, an SVG whose declaration lost a bit) as plain text; its comments
+  // and attributes would go back as they are. A syslog line's "<134>" is no tag.
+  if (/^\s*<[?!A-Za-z_]/.test(text)) return "XML or HTML that ExifTool reads as plain text";
   if (/^#EXTM3U/.test(text)) return "M3U playlist";
   if (/^\[playlist\]/i.test(text)) return "PLS playlist";
   if (/^ffconcat version/.test(text)) return "ffconcat list";
