@@ -23,8 +23,6 @@ const PLRSID = 113;
  * editing session, which every copy of it shares.
  */
 const DOP_RSID_ROOT = 590;
-/** The pairs `scrubWord` reads. */
-const SCRUBBED = [STSH, PLCF_AND_REF, PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, DOP, STTBF_ASSOC, AUTOSAVE_SOURCE, GRP_XST_ATN_OWNERS, STTBF_RMARK, STTB_SAVED_BY, ATRD_EXTRA, PLRSID];
 /** The FILETIME of the last save, inside FibRgFcLcb97 (dwLowDateTime, dwHighDateTime). */
 const LAST_SAVED_AT = 0x2b8;
 
@@ -76,19 +74,16 @@ export function scrubWord(wordDocument: Buffer, table: Buffer): void {
   const blob = fib.blob;
   const pair = (i: number): FcLcb | null => {
     const p = fcLcb(wordDocument, fib, i);
-    return p != null && p.fc + p.lcb <= table.length ? p : null;
+    // A table the FIB places past the end of the stream cannot be scrubbed where it is said to
+    // be, and skipping it would keep its strings where they really are.
+    if (p != null && p.fc + p.lcb > table.length) throw damaged("one of its tables lies past the end of the table stream");
+    return p;
   };
   // A string table whose strings run past the size the FIB gives it would keep their tail
   // (a user's name, a path) past the bytes zeroed or blanked below.
   for (const i of [STTB_SAVED_BY, STTBF_ASSOC, STTBF_RMARK]) {
     const p = pair(i);
     if (p != null && p.lcb > 0 && sttbSize(table, p.fc) !== p.lcb) throw damaged("a table of strings runs past its size");
-  }
-  // A table the FIB places past the end of the stream would be skipped below, and its strings,
-  // where they really are, kept.
-  for (const i of SCRUBBED) {
-    const p = fcLcb(wordDocument, fib, i);
-    if (p != null && p.lcb > 0 && p.fc + p.lcb > table.length) throw damaged("one of its tables lies past the end of the table stream");
   }
   // Optional structures: zeroed and declared absent.
   for (const i of [PR_DRVR, PR_ENV_PORT, PR_ENV_LAND, AUTOSAVE_SOURCE, STTB_SAVED_BY, PLRSID]) {
