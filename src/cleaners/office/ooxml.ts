@@ -40,6 +40,8 @@ export const ooxmlCleaner: Cleaner = {
 /** What cleaning one package needs to know besides the entry at hand. */
 interface Plan {
   rels: ReadonlyMap<string, Document>;
+  /** The content types part, read once (null when empty). */
+  contentTypes: Document | null;
   dropped: Dropped;
   /** Ids of removed relationships, by lower-case source part. */
   removedIds: ReadonlyMap<string, ReadonlySet<string>>;
@@ -56,14 +58,15 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const policy = reviewPolicy(ctx.keep);
   const counts = newReviewCounts();
   const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name.toLowerCase(), e]));
-  const comments = policy.dropComments ? await planCommentDrops(files, rels, contentTypes.size > 0 ? await readXmlPart(contentTypes) : null) : { parts: [], count: 0 };
+  const types = contentTypes.size > 0 ? await readXmlPart(contentTypes) : null;
+  const comments = policy.dropComments ? await planCommentDrops(files, rels, types) : { parts: [], count: 0 };
   counts.comments += comments.count;
   const dropped = planDrops(
     entries.map((e) => e.name),
     rels,
     comments.parts,
   );
-  const plan: Plan = { rels, dropped, removedIds: removedRelIds(rels, dropped), policy, counts };
+  const plan: Plan = { rels, contentTypes: types, dropped, removedIds: removedRelIds(rels, dropped), policy, counts };
   const out: OutEntry[] = [];
   for (const e of entries) {
     if (dropped.has(e.name.toLowerCase())) continue;
@@ -88,10 +91,9 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
     bareLinkedFiles(e.name, relsDoc);
     return { name: e.name, source: await saveXmlPart(e, relsDoc) };
   }
-  if (e.name === CONTENT_TYPES) {
-    const doc = await readXmlPart(e);
-    pruneContentTypes(doc, plan.dropped);
-    return { name: e.name, source: await saveXmlPart(e, doc) };
+  if (e.name === CONTENT_TYPES && plan.contentTypes != null) {
+    pruneContentTypes(plan.contentTypes, plan.dropped);
+    return { name: e.name, source: await saveXmlPart(e, plan.contentTypes) };
   }
   if (isXmlName(e.name)) {
     // Content parts can be large (a spreadsheet's sheets): they are cleaned as a stream.
