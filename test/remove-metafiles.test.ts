@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proveMetafile } from "../src/cleaners/proof/metafile-proof.js";
 import { makeEmf, makeWmf } from "./helpers/make-legacy-pictures.js";
 import { drawn as drawDrawing, emfComment, emfPlusRecord, emfRecord, padded, withEmfRecords, withWmfRecords, wmfRecord, words } from "./helpers/make-metafile-records.js";
-import { makeMarkedJpeg, makeOffice, zip } from "./helpers/make-office.js";
+import { makeMarkedJpeg, makeOffice, withRelated, zip } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -222,9 +222,8 @@ describe("EMF and WMF drawings", () => {
   it("in a DOCX's media folder (Word stores pasted drawings so): cleaned, no longer a reason to refuse the document", async () => {
     const docx = await readZip((await makeOffice("docx", MARKER, await makeMarkedJpeg(dir, MARKER))).bytes);
     const parts = docx.members.filter((m) => !m.name.endsWith("/")).map((m): [string, Buffer] => [m.name, m.data]);
-    parts.push(["word/media/image2.emf", makeEmf(MARKER)], ["word/media/image3.wmf", makeWmf(MARKER)]);
     const file = path.join(dir, "drawings.docx");
-    await fs.writeFile(file, await zip(parts));
+    await fs.writeFile(file, await zip(withRelated(parts, [["word/media/image2.emf", makeEmf(MARKER), "image"], ["word/media/image3.wmf", makeWmf(MARKER), "image"]])));
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});

@@ -5,7 +5,7 @@ import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oleObjectFile, withOleObjects } from "./helpers/make-ole-objects.js";
-import { makeOffice, zip } from "./helpers/make-office.js";
+import { makeOffice, VBA_PROJECT, withRelated, zip } from "./helpers/make-office.js";
 import { markedJpeg } from "./helpers/make-pdf.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -55,7 +55,7 @@ describe("POST /api/v1/remove on a presentation whose macros are a VBA project o
     const vba = compoundFile({ "VBA/dir": Buffer.alloc(64, 1), "VBA/_VBA_PROJECT": Buffer.from([0xcc, 0x61, 0xff, 0xff, 0]), PROJECT: Buffer.from('ID="{00000000-0000-0000-0000-000000000000}"\r\nName="VBAProject"\r\n'), PROJECTwm: Buffer.from("VBAProject\0") });
     const pptx = await makeOffice("pptx", `Macros${crypto.randomBytes(5).toString("hex")}`, await markedJpeg(dir, "picture"));
     const { members } = await readZip(pptx.bytes);
-    const file = await savedIn(dir, "slides.pptx", await zip([...members.map((m): [string, Buffer] => [m.name, m.data]), ["ppt/vbaProject.bin", vba]]));
+    const file = await savedIn(dir, "slides.pptx", await zip(withRelated(members.map((m): [string, Buffer] => [m.name, m.data]), [["ppt/vbaProject.bin", vba, VBA_PROJECT]])));
     const { status, body } = await removeViaApi(server, file, "slides.pptx");
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe(

@@ -7,7 +7,7 @@ import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { extractZip } from "../src/cleaners/office/zip-read.js";
 import { TooComplexError } from "../src/cleaners/errors.js";
-import { docxWithDocument, makeBombDocx, makeMarkedJpeg, makeOffice, RSID, W, XML, zip, type OfficeKind } from "./helpers/make-office.js";
+import { docxWithDocument, makeBombDocx, makeMarkedJpeg, makeOffice, RSID, W, withRelated, XML, zip, type OfficeKind } from "./helpers/make-office.js";
 import { makeReviewed, type ReviewKind, type ReviewMarkers } from "./helpers/make-office-review.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi, type RemoveOutcome } from "./helpers/remove-api.js";
@@ -113,7 +113,7 @@ describe("POST /api/v1/remove on office documents", () => {
     const fx = await makeOffice("docx", marker, await makeMarkedJpeg(dir, marker));
     const parts = await unzip(fx.bytes);
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.from(`${marker} embedded object`)]);
-    const withOle = await zip([...[...parts].map(([n, e]): [string, Buffer] => [n, e.data]), ["word/embeddings/oleObject1.bin", ole]]);
+    const withOle = await zip(withRelated([...parts].map(([n, e]): [string, Buffer] => [n, e.data]), [["word/embeddings/oleObject1.bin", ole, "oleObject"]]));
     const { status, body: res, cleaned } = await remove(withOle, "with-object.docx");
     expect(status).toBe(422);
     expect(res["error"]).toMatch(/^The document holds an embedded file that cannot be cleaned: word\/embeddings\/oleObject1\.bin \(.+\)\.$/);
@@ -129,7 +129,8 @@ describe("POST /api/v1/remove on office documents", () => {
     const marker = `MRKtxt${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
     const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [n, e.data]);
-    const { status, body: res, cleaned } = await remove(await zip([...parts, [part, Buffer.from(`{"notes": "Notes by ${marker}"}\n`)]]), `with-notes.${kind}`);
+    const notes = Buffer.from(`{"notes": "Notes by ${marker}"}\n`);
+    const { status, body: res, cleaned } = await remove(await zip(kind === "docx" ? withRelated(parts, [[part, notes, "package"]]) : [...parts, [part, notes]]), `with-notes.${kind}`);
     expect(status, JSON.stringify(res)).toBe(422);
     expect(res["error"]).toBe(`The document holds an embedded file that cannot be cleaned: ${part} (JSON).`);
     expect(cleaned).toBeNull();
@@ -239,7 +240,7 @@ describe("review content of office documents", () => {
     const marker = `MRKempty${crypto.randomBytes(4).toString("hex")}`;
     const fx = await makeOffice(kind, marker, await makeMarkedJpeg(dir, marker));
     const parts = [...(await unzip(fx.bytes))].map(([n, e]): [string, Buffer] => [n, e.data]);
-    const { status, body: res, cleaned } = await remove(await zip([...parts, [empty, Buffer.alloc(0)]]), `empty-part.${kind}`);
+    const { status, body: res, cleaned } = await remove(await zip(kind === "docx" ? withRelated(parts, [[empty, Buffer.alloc(0), "fontTable"]]) : [...parts, [empty, Buffer.alloc(0)]]), `empty-part.${kind}`);
     expect(status, JSON.stringify(res)).toBe(200);
     expect(res["remaining"]).toEqual({});
     expect(await findMarker(cleaned!, marker)).toEqual([]);

@@ -6,6 +6,7 @@ import * as XLSX from "@e965/xlsx";
 import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
+import { VBA_PROJECT } from "./helpers/make-office.js";
 import { soffice } from "./helpers/make-legacy-office.js";
 import { ABS_PATH, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, wide, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
@@ -165,7 +166,7 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
 
   it("cleans one with data connections: the connection string's user, password and folders, the data, connection, web and text files' folders go; the provider, names and command stay", async () => {
     const marker = `XLSBCONN${crypto.randomBytes(4).toString("hex")}`;
-    const file = await savedIn(dir, "linked.xlsb", await makeXlsb(marker, { noteAuthor: "Jane", extraParts: { "xl/connections.bin": connectionsPart(marker) } }));
+    const file = await savedIn(dir, "linked.xlsb", await makeXlsb(marker, { noteAuthor: "Jane", extraParts: [["xl/connections.bin", connectionsPart(marker), "connections"]] }));
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
@@ -183,7 +184,7 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     const records = xlsbRecords(whole);
     const first = records.find((r) => r.type === 0x00c9)!;
     const cut = Buffer.concat(records.map((r) => xlsbRecord(r.type, r === first ? r.payload.subarray(0, r.payload.length - 10) : r.payload)));
-    const file = await savedIn(dir, "cut-connection.xlsb", await makeXlsb("Cut", { noteAuthor: "Jane", extraParts: { "xl/connections.bin": cut } }));
+    const file = await savedIn(dir, "cut-connection.xlsb", await makeXlsb("Cut", { noteAuthor: "Jane", extraParts: [["xl/connections.bin", cut, "connections"]] }));
     const { status, body } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The workbook's binary records are damaged.");
@@ -191,7 +192,7 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
 
   it("refuses one with Excel 2013 data model connections, saying why", async () => {
     const model = Buffer.concat([xlsbRecord(0x01ad), xlsbRecord(0x083f, Buffer.alloc(8)), xlsbRecord(0x01ae)]);
-    const file = await savedIn(dir, "model.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: { "xl/connections.bin": model } }));
+    const file = await savedIn(dir, "model.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: [["xl/connections.bin", model, "connections"]] }));
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(422);
     expect(String(body["error"])).toContain("data model connections in Excel's binary format (XLSB)");
@@ -203,7 +204,7 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     CFB.utils.cfb_add(project, "/PROJECT", Buffer.from('ID="{00000000-0000-0000-0000-000000000000}"\r\nName="VBAProject"\r\n'));
     CFB.utils.cfb_add(project, "/VBA/dir", Buffer.alloc(16));
     const vba = CFB.write(project, { type: "buffer", fileType: "cfb" }) as Buffer;
-    const file = await savedIn(dir, "macros.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: { "xl/vbaProject.bin": vba } }));
+    const file = await savedIn(dir, "macros.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: [["xl/vbaProject.bin", vba, VBA_PROJECT]] }));
     const { status, body } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(422);
     expect(String(body["error"])).toContain("The document holds macros (a VBA project)");

@@ -63,7 +63,7 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
       `doc.${k}`,
       async (d) => (await makeOffice(k, marker, await makeMarkedJpeg(d, marker))).bytes,
     ]),
-    ["book.xlsb", () => makeXlsb(marker, { noteAuthor: `${marker}Author`, extraParts: { "xl/connections.bin": connectionsPart(marker) } })],
+    ["book.xlsb", () => makeXlsb(marker, { noteAuthor: `${marker}Author`, extraParts: [["xl/connections.bin", connectionsPart(marker), "connections"]] })],
     ...(["doc", "xls", "ppt"] as const).map((k): [string, (d: string) => Promise<string>] => [`old.${k}`, async (d) => makeMarkedLegacyOffice(d, k, marker, [await makeMarkedJpeg(d, marker)])]),
     ["book.epub", async (d) => makeMarkedEpub(marker, await makeMarkedJpeg(d, marker))],
     ["photos.zip", async (d) => handZip([{ name: "photo.jpg", data: await makeMarkedJpeg(d, marker), comment: `${marker} member` }, { name: "notes.txt", data: Buffer.from("plain words\n"), deflate: true }], `${marker} archive`)],

@@ -73,6 +73,32 @@ export function rels(list: readonly [id: string, type: string, target: string, e
   return `${XML}<Relationships xmlns="${PKG}">${items.join("")}</Relationships>`;
 }
 
+/** A relationship's type: a name in the officeDocument namespace (`oleObject`), or a whole URI. */
+export type RelType = string;
+
+/** The relationship type of a package's macros (`vbaProject.bin`). */
+export const VBA_PROJECT = "http://schemas.microsoft.com/office/2006/relationships/vbaProject";
+
+/**
+ * `parts` and `added`, each named by a relationship from the main part of its folder (Word's
+ * document, Excel's workbook, PowerPoint's presentation), as Office relates every part it writes:
+ * a part no relationship leads to is left out of the clean copy.
+ */
+export function withRelated(parts: readonly Part[], added: readonly [name: string, data: string | Buffer, type: RelType][]): Part[] {
+  const out = [...parts];
+  added.forEach(([name, data, type], i) => {
+    const folder = name.split("/")[0]!;
+    const at = out.findIndex(([n]) => new RegExp(`^${folder}/_rels/(document|workbook|presentation)\\.(xml|bin)\\.rels$`).test(n));
+    if (at < 0) throw new Error(`no main part in ${folder}/ to relate ${name} from`);
+    const uri = type.startsWith("http") ? type : `${OD}/${type}`;
+    const rel = `<Relationship Id="rIdAdded${i + 1}" Type="${uri}" Target="${name.slice(folder.length + 1)}"/>`;
+    const [relsName, xml] = out[at]!;
+    out[at] = [relsName, xml.toString().replace("</Relationships>", `${rel}</Relationships>`)];
+    out.push([name, data]);
+  });
+  return out;
+}
+
 export function contentTypes(overrides: readonly [part: string, type: string][]): string {
   const o = overrides.map(([p, t]) => `<Override PartName="${p}" ContentType="${t}"/>`).join("");
   return `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"/>${o}</Types>`;

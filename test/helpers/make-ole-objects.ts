@@ -3,7 +3,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import CFB from "cfb";
 import { soffice } from "./make-legacy-office.js";
-import { type Part, zip } from "./make-office.js";
+import { type Part, withRelated, zip } from "./make-office.js";
 import { readZip } from "./read-archives.js";
 
 /**
@@ -181,7 +181,7 @@ export async function withOleObjects(office: Buffer, folder: "word" | "xl" | "pp
     const types = m.data.toString("utf8").replace("</Types>", '<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.oleObject"/></Types>');
     return [m.name, types];
   });
-  return zip([...parts, ...objects.map((o, i): Part => [`${folder}/embeddings/oleObject${i + 1}.bin`, o])]);
+  return zip(withRelated(parts, objects.map((o, i) => [`${folder}/embeddings/oleObject${i + 1}.bin`, o, "oleObject"] as const)));
 }
 
 /** The streams of the compound file `bytes` named `name`, in order. */

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import * as XLSX from "@e965/xlsx";
 import { handZip } from "./make-archives.js";
+import { type Part, type RelType, withRelated } from "./make-office.js";
 import { readZip } from "./read-archives.js";
 
 /*
@@ -66,8 +67,8 @@ const PRINTER_SETTINGS_REL = "rIdPrinter";
 export interface XlsbOptions {
   /** The note's author; its text starts with "author:" as Excel writes it. */
   noteAuthor: string;
-  /** Extra parts (a connections part, a VBA project). */
-  extraParts?: Record<string, Buffer>;
+  /** Extra parts (a connections part, a VBA project), each related from the workbook. */
+  extraParts?: ReadonlyArray<[name: string, data: Buffer, type: RelType]>;
 }
 
 /** Cell values of the test workbook's one sheet. */
@@ -115,9 +116,9 @@ export async function makeXlsb(marker: string, opts: XlsbOptions): Promise<Buffe
   sheetRels.data = Buffer.from(sheetRels.data.toString("utf8").replace("</Relationships>", `${printerRel}</Relationships>`));
   // A printer's DEVMODE starts with its name (32 UTF-16 characters) and is followed by the driver's own bytes.
   members.push({ name: "xl/printerSettings/printerSettings1.bin", data: Buffer.concat([Buffer.from(`${marker}Printer`.padEnd(32, "\0").slice(0, 32), "utf16le"), Buffer.alloc(188)]) });
-  members.push({ name: "xl/pivotCache/pivotCacheDefinition1.bin", data: Buffer.concat([xlsbRecord(PIVOT_CACHE_DEF, pivotCacheDefinition(`${marker}Refresher`)), xlsbRecord(END_PIVOT_CACHE_DEF)]) });
-  for (const [name, data] of Object.entries(opts.extraParts ?? {})) members.push({ name, data });
-  return handZip(members);
+  const pivotCache = Buffer.concat([xlsbRecord(PIVOT_CACHE_DEF, pivotCacheDefinition(`${marker}Refresher`)), xlsbRecord(END_PIVOT_CACHE_DEF)]);
+  const added: Array<[string, Buffer, RelType]> = [["xl/pivotCache/pivotCacheDefinition1.bin", pivotCache, "pivotCacheDefinition"], ...(opts.extraParts ?? [])];
+  return handZip(withRelated(members.map((m): Part => [m.name, m.data]), added).map(([name, data]) => ({ name, data: Buffer.from(data) })));
 }
 
 /** BrtPageSetup: A4, 100 %, 600 dpi, one copy from page 1, fit on one page, then the printer settings' relationship id. */

@@ -70,11 +70,23 @@ export function isMetadataRoot(uri: string, local: string): boolean {
 /** Lower-case part names (OPC names are case-insensitive) to leave out of the clean package. */
 export type Dropped = ReadonlySet<string>;
 
+/** What leaves the clean package. */
+export interface DropPlan {
+  dropped: Dropped;
+  /** The parts among `dropped` that no relationship of a kept part leads to (not the relationships parts). */
+  unreached: ReadonlySet<string>;
+}
+
 /**
  * Decides which parts go, from their names and every relationship of the package; `also` adds
- * parts decided elsewhere (review content), whose own relationships then go with them too.
+ * parts decided elsewhere (review content). A part goes too when no chain of relationships from
+ * the package's own leads to it through kept parts: no reader opens it, so nothing shows that it
+ * is still there, and what it holds is whatever was left in it (a comments part whose
+ * relationship was damaged, a sheet deleted by a tool that left its file, the media of a dropped
+ * part). The parts named by the package-level relationships are the roots, so a package whose
+ * main document no relationship names is damaged.
  */
-export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>, also: Iterable<string> = []): Dropped {
+export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>, also: Iterable<string> = []): DropPlan {
   const dropped = new Set<string>(also);
   for (const name of names) if (DROPPED_PATHS.some((re) => re.test(name.toLowerCase()))) dropped.add(name.toLowerCase());
   for (const [relsName, doc] of rels) {
@@ -84,12 +96,53 @@ export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Do
       if (target != null) dropped.add(target);
     }
   }
-  // A dropped part's own relationships go with it.
-  for (const relsName of rels.keys()) {
-    const source = relsSource(relsName);
-    if (source != null && dropped.has(source)) dropped.add(relsName.toLowerCase());
+  const reached = reachedParts(rels, dropped);
+  const unreached = new Set<string>();
+  for (const name of names.map((n) => n.toLowerCase())) {
+    if (name.endsWith("/") || name === CONTENT_TYPES_PART || dropped.has(name)) continue;
+    const source = relsSource(name);
+    // A relationships part goes with its source part: the package's own stays.
+    if (source != null) {
+      if (source !== "" && !reached.has(source)) dropped.add(name);
+    } else if (!reached.has(name)) {
+      dropped.add(name);
+      unreached.add(name);
+    }
   }
-  return dropped;
+  return { dropped, unreached };
+}
+
+const CONTENT_TYPES_PART = "[content_types].xml";
+
+/** The lower-case name of the part the package's own relationships name as its main document, if any. */
+export function mainPart(rels: ReadonlyMap<string, Document>): string | null {
+  for (const [relsName, doc] of rels) {
+    if (relsSource(relsName) !== "") continue;
+    for (const r of relationships(doc)) if (kind(r) === "officedocument") return internalTarget(relsName, r);
+  }
+  return null;
+}
+
+/** The parts a chain of relationships from the package's own reaches through parts that stay, not going through dropped relationship types. */
+function reachedParts(rels: ReadonlyMap<string, Document>, dropped: Dropped): Set<string> {
+  const bySource = new Map<string, [string, Document]>();
+  for (const [relsName, doc] of rels) {
+    const source = relsSource(relsName);
+    if (source != null) bySource.set(source, [relsName, doc]);
+  }
+  const reached = new Set<string>();
+  const pending = [""];
+  for (let source = pending.pop(); source != null; source = pending.pop()) {
+    const own = bySource.get(source);
+    if (own == null) continue;
+    for (const r of relationships(own[1])) {
+      const target = internalTarget(own[0], r);
+      if (target == null || DROPPED_TYPES.has(kind(r)) || dropped.has(target) || reached.has(target)) continue;
+      reached.add(target);
+      pending.push(target);
+    }
+  }
+  return reached;
 }
 
 /** Removes the relationships of dropped types and those pointing at dropped parts. */

@@ -4,7 +4,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
 import { planCommentDrops } from "./ooxml-comments.js";
-import { bareLinkedFiles, planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
+import { bareLinkedFiles, mainPart, planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
 import { ooxmlRules } from "./ooxml-rules.js";
 import { hiddenOf } from "../hidden-counts.js";
 import { newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
@@ -61,11 +61,12 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const types = contentTypes.size > 0 ? await readXmlPart(contentTypes) : null;
   const comments = policy.dropComments ? await planCommentDrops(files, rels, types) : { parts: [], count: 0 };
   counts.comments += comments.count;
-  const dropped = planDrops(
+  const { dropped, unreached } = planDrops(
     entries.map((e) => e.name),
     rels,
     comments.parts,
   );
+  if (!files.has(mainPart(rels) ?? "")) throw new BadFileError("The document's package does not lead to its main part.");
   const plan: Plan = { rels, contentTypes: types, dropped, removedIds: removedRelIds(rels, dropped), policy, counts };
   const out: OutEntry[] = [];
   for (const e of entries) {
@@ -76,8 +77,8 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   // The content types part first, where Office writes it and ExifTool looks.
   out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
   await writeZip(ctx.output, out);
-  await checkSameFinalText(ctx.input, ctx.output, "ooxml");
-  return { hidden: hiddenOf(counts) };
+  await checkSameFinalText(ctx.input, ctx.output, "ooxml", unreached);
+  return { hidden: hiddenOf({ ...counts, unusedParts: unreached.size }) };
 }
 
 /** The clean copy of one entry, or null for a metadata part that only its content gives away. */
