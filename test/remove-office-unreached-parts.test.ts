@@ -42,13 +42,20 @@ async function names(file: Buffer): Promise<string[]> {
   return (await readZip(file)).members.map((m) => m.name);
 }
 
+/** The value of the finding that reports the original's unused parts, if it has one. */
+function unusedFinding(body: Record<string, unknown>): string | undefined {
+  const findings = body["findings"] as Array<{ title: string; value?: string }>;
+  return findings.find((f) => f.title.startsWith("The document holds parts that no reader opens"))?.value;
+}
+
 describe("POST /api/v1/remove on an Office package holding parts no relationship leads to", () => {
-  it("a DOCX's orphaned header, a file of unknown kind and the picture only a comment used are left out; the body is the same", async () => {
+  it("a DOCX's orphaned header, a file of unknown kind and the picture only a comment used are reported, then left out; the body is the same", async () => {
     const marker = token("Orphan");
     const parts = docxParts(token("Body"), await makeMarkedJpeg(dir, token("Pic")));
     const whole = await removeViaApi(server, await savedIn(dir, "whole.docx", await zip(parts)));
     expect(whole.status, JSON.stringify(whole.body)).toBe(200);
     expect(whole.body["removed"]).not.toHaveProperty("unusedParts");
+    expect(unusedFinding(whole.body)).toBeUndefined();
 
     const header = `${XML}<w:hdr xmlns:w="${W}"><w:p><w:r><w:t>${marker} header of an older version</w:t></w:r></w:p></w:hdr>`;
     const orphaned: Part[] = [
@@ -66,6 +73,8 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(await findMarker(cleaned!, marker)).toEqual([]);
     expect(await names(cleaned!)).toEqual(await names(whole.cleaned!));
     expect(body["removed"]).toMatchObject({ unusedParts: 3, comments: 1 });
+    // The picture is used by the comment in the original, so the report of the original does not count it.
+    expect(unusedFinding(body)).toBe("word/header7.xml; word/notes.json");
     expect(await member(cleaned!, "word/document.xml")).toBe(await member(whole.cleaned!, "word/document.xml"));
   }, 120_000);
 
@@ -85,6 +94,7 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(await member(cleaned!, "[Content_Types].xml")).not.toContain("sheet2");
     expect(await member(cleaned!, "xl/worksheets/sheet1.xml")).toContain("Hello body cell");
     expect(body["removed"]).toMatchObject({ unusedParts: 1 });
+    expect(unusedFinding(body)).toBe("xl/worksheets/sheet2.xml");
   }, 120_000);
 
   it("a package whose relationships do not lead to its main document is a 422 saying so, not an empty copy", async () => {

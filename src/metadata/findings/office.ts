@@ -1,8 +1,11 @@
+import type { Document } from "@xmldom/xmldom";
 import type yauzl from "yauzl";
 import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
 import { recordsIn } from "../../cleaners/office/biff12.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { readWorkbookRecords, type WorkbookRecords } from "../../cleaners/office/xlsb-records.js";
+import { mainPart, planDrops } from "../../cleaners/office/ooxml-package.js";
+import { parseXml } from "../../cleaners/office/xml.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
 import { ENCRYPTED_FINDING } from "./encrypted.js";
@@ -20,6 +23,7 @@ export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX"
 const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.(xml|bin)|xl\/comments\d*\.(xml|bin)|xl\/pivotCache\/pivotCacheDefinition\d*\.(xml|bin)|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
 
 const BINARY_PART = /\.bin$/;
+const RELS_PART = /(^|\/)_rels\/[^/]*\.rels$/i;
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
 const THUMBNAIL = /^(docProps\/thumbnail\.|Thumbnails\/thumbnail\.)/;
@@ -51,6 +55,10 @@ interface OfficeContent {
   refreshedBy: Set<string>;
   /** The names of a shared workbook's personal views, which Excel gives after their users (`customWorkbookView`, BrtUserBookView). */
   personalViews: Set<string>;
+  /** An OOXML package's relationships parts, by name: null for one that does not parse or is too large to read whole. */
+  rels: Map<string, Document | null>;
+  /** Whether every entry was listed (MAX_ENTRIES). */
+  listedAll: boolean;
 }
 
 /**
@@ -104,8 +112,29 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
     findings.push({ kind: "hidden", severity: "medium", title: "The book carries a metadata record of its own (ONIX, MARC...): publisher, contributors, identifiers.", tags: [], value: shortValue(c.records.join("; ")) });
   }
   findings.push(...metadataFieldsFinding(c.fields));
+  const unused = unusedParts(c);
+  if (unused.length > 0) {
+    findings.push({ kind: "hidden", severity: "medium", title: "The document holds parts that no reader opens (left by a tool that deleted what used them, or cut off by damage); what they hold is still in the file.", tags: [], value: shortValue(unused.join("; ")) });
+  }
   if (c.embedded.length > 0) findings.push(embeddedFinding(c.embedded));
   return findings;
+}
+
+/**
+ * The parts of an OOXML package that no chain of relationships leads to, as the cleaning finds
+ * them (ooxml-package.ts, planDrops): none when not every entry was listed, a relationships part could not be read or the
+ * package does not lead to its main part, damage the cleaning refuses rather than parts left behind.
+ */
+function unusedParts(c: OfficeContent): string[] {
+  if (!c.listedAll) return [];
+  const rels = new Map<string, Document>();
+  for (const [name, doc] of c.rels) {
+    if (doc == null) return [];
+    rels.set(name, doc);
+  }
+  if (!c.members.some((m) => m.toLowerCase() === mainPart(rels))) return [];
+  const { unreached } = planDrops(c.members, rels);
+  return c.members.filter((m) => unreached.has(m.toLowerCase()));
 }
 
 function count(text: string, re: RegExp): number {
@@ -154,26 +183,46 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set(), personalViews: new Set() };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set(), personalViews: new Set(), rels: new Map(), listedAll: false };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
     for await (const entry of zipEntries(zip)) {
-      if (++seen > MAX_ENTRIES) break;
+      if (++seen > MAX_ENTRIES) return c;
       const name = entry.fileName;
       if (!name.endsWith("/")) {
         c.members.push(name);
         if (THUMBNAIL.test(name)) c.thumbnails.push(name);
         else if (EMBEDDED.test(name)) c.embedded.push(name);
       }
-      if (!READ_PART.test(name) || entry.isEncrypted()) continue;
+      if (entry.isEncrypted()) continue;
+      if (RELS_PART.test(name)) {
+        readRels(c, name, await readPart(zip, entry));
+        continue;
+      }
+      if (!READ_PART.test(name)) continue;
       const bytes = await readPart(zip, entry);
       if (BINARY_PART.test(name)) accountRecords(c, bytes);
       else account(c, name, bytes.toString("utf8"));
     }
+    c.listedAll = true;
     return c;
   } finally {
     zip.close();
+  }
+}
+
+/** A relationships part, parsed as the cleaning parses it (an empty one leads nowhere). */
+function readRels(c: OfficeContent, name: string, bytes: Buffer): void {
+  if (bytes.length === 0) return;
+  if (bytes.length >= MAX_PART_BYTES) {
+    c.rels.set(name, null);
+    return;
+  }
+  try {
+    c.rels.set(name, parseXml(bytes, name));
+  } catch {
+    c.rels.set(name, null);
   }
 }
 
