@@ -57,6 +57,8 @@ interface OfficeContent {
   personalViews: Set<string>;
   /** An OOXML package's relationships parts, by name: null for one that does not parse or is too large to read whole. */
   rels: Map<string, Document | null>;
+  /** The bytes of the relationships parts read so far. */
+  relsBytes: number;
   /** Whether every entry was listed (MAX_ENTRIES). */
   listedAll: boolean;
 }
@@ -122,8 +124,9 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
 
 /**
  * The parts of an OOXML package that no chain of relationships leads to, as the cleaning finds
- * them (ooxml-package.ts, planDrops): none when not every entry was listed, a relationships part could not be read or the
- * package does not lead to its main part, damage the cleaning refuses rather than parts left behind.
+ * them (ooxml-package.ts, planDrops). None when not every entry was listed, and none when a
+ * relationships part could not be read or the package does not lead to its main part: damage the
+ * cleaning refuses, not parts left behind.
  */
 function unusedParts(c: OfficeContent): string[] {
   if (!c.listedAll) return [];
@@ -183,7 +186,7 @@ function linkedRecords(opf: string): string[] {
 }
 
 async function inspect(file: string): Promise<OfficeContent> {
-  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set(), personalViews: new Set(), rels: new Map(), listedAll: false };
+  const c: OfficeContent = { comments: 0, commenters: new Set(), trackedChanges: 0, hiddenText: 0, hiddenSheetsOrSlides: 0, revisionIds: 0, embedded: [], members: [], thumbnails: [], records: [], fields: [], encrypted: false, refreshedBy: new Set(), personalViews: new Set(), rels: new Map(), relsBytes: 0, listedAll: false };
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     let seen = 0;
@@ -197,7 +200,7 @@ async function inspect(file: string): Promise<OfficeContent> {
       }
       if (entry.isEncrypted()) continue;
       if (RELS_PART.test(name)) {
-        readRels(c, name, await readPart(zip, entry));
+        await readRels(c, zip, entry);
         continue;
       }
       if (!READ_PART.test(name)) continue;
@@ -212,15 +215,17 @@ async function inspect(file: string): Promise<OfficeContent> {
   }
 }
 
-/** A relationships part, parsed as the cleaning parses it (an empty one leads nowhere). */
-function readRels(c: OfficeContent, name: string, bytes: Buffer): void {
-  if (bytes.length === 0) return;
-  if (bytes.length >= MAX_PART_BYTES) {
-    c.rels.set(name, null);
-    return;
-  }
+/**
+ * A relationships part, parsed as the cleaning parses it (an empty one leads nowhere). They are
+ * all held at once, so together they may take up to MAX_PART_BYTES; past it, they are not read.
+ */
+async function readRels(c: OfficeContent, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<void> {
+  const name = entry.fileName;
+  const bytes = c.relsBytes < MAX_PART_BYTES ? await readPart(zip, entry) : null;
+  if (bytes?.length === 0) return;
+  c.relsBytes += bytes?.length ?? 0;
   try {
-    c.rels.set(name, parseXml(bytes, name));
+    c.rels.set(name, bytes != null && c.relsBytes < MAX_PART_BYTES ? parseXml(bytes, name) : null);
   } catch {
     c.rels.set(name, null);
   }
