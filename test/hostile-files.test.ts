@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
 import { tempFiles } from "./helpers/fuzz-proc.js";
-import { docxNestedDeep, docxWithEmptyParagraphs, docxWithManyContentTypes, pdfWithInflatingString, svgNestedDeep, svgWithDataImages } from "./helpers/make-hostile.js";
+import { docxNestedDeep, docxWithEmptyParagraphs, docxWithManyContentTypes, docxWithManyRelsParts, pdfWithInflatingString, svgNestedDeep, svgWithDataImages } from "./helpers/make-hostile.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 import { watchService } from "./helpers/watch-service.js";
@@ -68,6 +68,22 @@ describe("a file built to exhaust memory or stack fails only its own request", (
     expect(watched.slowestHealthMs).toBeLessThan(HEALTH_MS);
     expect(watched.peakTreeMb).toBeLessThan(1000);
     await expect.poll(() => server.logs.some((l) => l.includes("ran out of memory")), { timeout: 5000 }).toBe(true);
+    await expectStillServing();
+  });
+
+  it("a DOCX holding 100 MB of relationships parts: its report is made within the worker's heap, its removal is a 422", async () => {
+    const data = await docxWithManyRelsParts(400, 2_000);
+    const extract = await watchService(server, async () => {
+      const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "rels.docx", data }, { headers: { "X-API-Key": server.apiKey } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    });
+    expect(extract.result.status, JSON.stringify(extract.result.body).slice(0, 300)).toBe(200);
+    expect(extract.slowestHealthMs).toBeLessThan(HEALTH_MS);
+    const removal = await watchService(server, () => remove("rels.docx", data));
+    expect(removal.result.status).toBe(422);
+    expect(removal.result.body["error"]).toBe(TOO_COMPLEX);
+    expect(removal.slowestHealthMs).toBeLessThan(HEALTH_MS);
+    expect(Math.max(extract.peakTreeMb, removal.peakTreeMb)).toBeLessThan(1000);
     await expectStillServing();
   });
 

@@ -41,6 +41,21 @@ export function docxWithManyContentTypes(count: number): Promise<Buffer> {
   ]);
 }
 
+/**
+ * A DOCX holding `parts` relationships parts of `each` relationships (about 130 bytes apiece): the
+ * report of a document's unused parts parses them all and holds them at once.
+ */
+export function docxWithManyRelsParts(parts: number, each: number): Promise<Buffer> {
+  const rel = (i: number): string => `<Relationship Id="rId${i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/x.png"/>`;
+  const rels = RELS.replace(/<Relationship .*<\/Relationships>$/, `${Array.from({ length: each }, (_, i) => rel(i)).join("")}</Relationships>`);
+  return zip([
+    ["[Content_Types].xml", CONTENT_TYPES],
+    ["_rels/.rels", RELS],
+    ["word/document.xml", Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body><w:p/></w:body></w:document>`)],
+    ...Array.from({ length: parts }, (_, i): [string, string] => [`word/_rels/p${i}.xml.rels`, rels]),
+  ]);
+}
+
 /** A DOCX whose body nests `depth` elements inside each other. */
 export function docxNestedDeep(depth: number): Promise<Buffer> {
   const open = Buffer.alloc(depth * 7, "<w:sdt>");

@@ -15,6 +15,12 @@ import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./type
 /** Bounds of the look inside: entries listed, bytes of one part read. */
 const MAX_ENTRIES = 10_000;
 const MAX_PART_BYTES = 16 * 1024 * 1024;
+/**
+ * The relationships parts are all held at once, parsed (about 14 bytes of heap for each of theirs):
+ * past 2 MB of them, which only a workbook of tens of thousands of hyperlinks reaches, the unused
+ * parts are not looked for.
+ */
+const MAX_RELS_BYTES = 2 * 1024 * 1024;
 
 /** ZIP-based documents (ExifTool's FileType) whose parts are looked into. */
 export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX", "DOTM", "XLSX", "XLSM", "XLTX", "XLTM", "XLSB", "PPTX", "PPTM", "POTX", "PPSX", "ODT", "ODS", "ODP", "ODG", "OTT", "EPUB"]);
@@ -215,17 +221,14 @@ async function inspect(file: string): Promise<OfficeContent> {
   }
 }
 
-/**
- * A relationships part, parsed as the cleaning parses it (an empty one leads nowhere). They are
- * all held at once, so together they may take up to MAX_PART_BYTES; past it, they are not read.
- */
+/** A relationships part, parsed as the cleaning parses it (an empty one leads nowhere), within MAX_RELS_BYTES for them all. */
 async function readRels(c: OfficeContent, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<void> {
   const name = entry.fileName;
-  const bytes = c.relsBytes < MAX_PART_BYTES ? await readPart(zip, entry) : null;
+  const bytes = c.relsBytes < MAX_RELS_BYTES ? await readPart(zip, entry, MAX_RELS_BYTES) : null;
   if (bytes?.length === 0) return;
   c.relsBytes += bytes?.length ?? 0;
   try {
-    c.rels.set(name, bytes != null && c.relsBytes < MAX_PART_BYTES ? parseXml(bytes, name) : null);
+    c.rels.set(name, bytes != null && c.relsBytes < MAX_RELS_BYTES ? parseXml(bytes, name) : null);
   } catch {
     c.rels.set(name, null);
   }
@@ -248,8 +251,8 @@ function accountRecords(c: OfficeContent, bytes: Buffer): void {
   for (const name of read.personalViews) if (name !== "") c.personalViews.add(name);
 }
 
-/** The first MAX_PART_BYTES of an entry, inflated. */
-async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+/** The first `limit` bytes of an entry, inflated. */
+async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry, limit = MAX_PART_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const stream = await openZipEntry(zip, entry);
@@ -257,7 +260,7 @@ async function readPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer>
     for await (const chunk of stream) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
-      if (size >= MAX_PART_BYTES) break;
+      if (size >= limit) break;
     }
   } finally {
     stream.destroy();
