@@ -61,7 +61,7 @@ interface OfficeContent {
   refreshedBy: Set<string>;
   /** The names of a shared workbook's personal views, which Excel gives after their users (`customWorkbookView`, BrtUserBookView). */
   personalViews: Set<string>;
-  /** An OOXML package's relationships parts, by name: null for one that does not parse or is too large to read whole. */
+  /** An OOXML package's relationships parts, by name: null for one that does not parse or lies past MAX_RELS_BYTES. */
   rels: Map<string, Document | null>;
   /** The bytes of the relationships parts read so far. */
   relsBytes: number;
