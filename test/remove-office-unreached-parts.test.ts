@@ -18,6 +18,8 @@ import { type RunningServer, startServer } from "./helpers/server.js";
  * it refused, for a kind no cleaner knows); they are now left out and counted.
  */
 
+const FIXTURES = path.join(import.meta.dirname, "fixtures", "xlsx");
+
 let server: RunningServer;
 let dir: string;
 
@@ -49,7 +51,7 @@ function unusedFinding(body: Record<string, unknown>): string | undefined {
 }
 
 describe("POST /api/v1/remove on an Office package holding parts no relationship leads to", () => {
-  it("a DOCX's orphaned header, a file of unknown kind and the picture only a comment used are reported, then left out; the body is the same", async () => {
+  it("a DOCX's orphaned header and file of unknown kind are reported, then left out, as is the picture only a comment used; the body is the same", async () => {
     const marker = token("Orphan");
     const parts = docxParts(token("Body"), await makeMarkedJpeg(dir, token("Pic")));
     const whole = await removeViaApi(server, await savedIn(dir, "whole.docx", await zip(parts)));
@@ -72,8 +74,8 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(body["remaining"]).toEqual({});
     expect(await findMarker(cleaned!, marker)).toEqual([]);
     expect(await names(cleaned!)).toEqual(await names(whole.cleaned!));
-    expect(body["removed"]).toMatchObject({ unusedParts: 3, comments: 1 });
-    // The picture is used by the comment in the original, so the report of the original does not count it.
+    // The picture goes with the comment that used it: it is no unused part of the original.
+    expect(body["removed"]).toMatchObject({ unusedParts: 2, comments: 1 });
     expect(unusedFinding(body)).toBe("word/header7.xml; word/notes.json");
     expect(await member(cleaned!, "word/document.xml")).toBe(await member(whole.cleaned!, "word/document.xml"));
   }, 120_000);
@@ -95,6 +97,23 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(await member(cleaned!, "xl/worksheets/sheet1.xml")).toContain("Hello body cell");
     expect(body["removed"]).toMatchObject({ unusedParts: 1 });
     expect(unusedFinding(body)).toBe("xl/worksheets/sheet2.xml");
+  }, 120_000);
+
+  it("a real workbook cut down to one sheet by a tool that left the other sheets' comments and charts: those go, the author's name with them; the sheet stays", async () => {
+    const original = await fs.readFile(path.join(FIXTURES, "deleted-sheets-leftovers.xlsx"));
+    const author = "Shao Baorun";
+    expect(await findMarker(original, author)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "leftovers.xlsx", original));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(cleaned!, author)).toEqual([]);
+    const kept = await names(cleaned!);
+    expect(kept.filter((n) => /comments|charts\/|drawings\/drawing|vmlDrawing/.test(n))).toEqual([]);
+    expect(kept).toEqual(expect.arrayContaining(["xl/workbook.xml", "xl/worksheets/sheet26.xml", "xl/sharedStrings.xml", "xl/media/image1.png"]));
+    // Nine comments parts, five charts with their colours and style, two drawings, nine VML drawings: no comment a reader sees.
+    expect(body["removed"]).toMatchObject({ unusedParts: 27 });
+    expect(body["removed"]).not.toHaveProperty("comments");
+    expect(unusedFinding(body)).toMatch(/^xl\/charts\/chart1\.xml; /);
   }, 120_000);
 
   it("a package whose relationships do not lead to its main document is a 422 saying so, not an empty copy", async () => {

@@ -195,6 +195,7 @@ function xlsx(m: string, jpeg: Buffer): Part[] {
     ["xl/_rels/workbook.xml.rels", rels([
       ["rId1", `${OD}/worksheet`, "worksheets/sheet1.xml"],
       ["rId2", "http://schemas.microsoft.com/office/2017/10/relationships/person", "persons/person.xml"],
+      ["rId3", `${OD}/customXml`, "../customXml/item1.xml"],
     ])],
     ["xl/worksheets/sheet1.xml", sheet],
     ["xl/worksheets/_rels/sheet1.xml.rels", rels([
@@ -234,6 +235,7 @@ function pptx(m: string, jpeg: Buffer): Part[] {
       ["rId1", `${OD}/commentAuthors`, "commentAuthors.xml"],
       ["rId2", `${OD}/slide`, "slides/slide1.xml"],
       ["rId3", `${OD}/printerSettings`, "printerSettings/printerSettings1.bin"],
+      ["rId4", `${OD}/customXml`, "../customXml/item1.xml"],
     ])],
     ["ppt/slides/slide1.xml", slide],
     ["ppt/slides/_rels/slide1.xml.rels", rels([

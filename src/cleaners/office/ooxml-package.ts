@@ -75,16 +75,21 @@ export interface DropPlan {
   dropped: Dropped;
   /** The parts among `dropped` that no relationship of a kept part leads to (not the relationships parts). */
   unreached: ReadonlySet<string>;
+  /**
+   * The parts no relationship of any part leads to, whatever else drops them (an orphaned comments
+   * part goes by its content type too): no reader of the original opens them.
+   */
+  unused: ReadonlySet<string>;
 }
 
 /**
  * Decides which parts go, from their names and every relationship of the package; `also` adds
  * parts decided elsewhere (review content). A part goes too when no chain of relationships from
- * the package's own leads to it through kept parts: no reader opens it, so nothing shows that it
- * is still there, and what it holds is whatever was left in it (a comments part whose
- * relationship was damaged, a sheet deleted by a tool that left its file, the media of a dropped
- * part). The parts named by the package-level relationships are the roots, so a package whose
- * main document no relationship names is damaged.
+ * the package's own leads to it through kept parts: the media only a dropped part used, and
+ * parts no reader opens at all, which nothing shows to be still there, and which hold whatever
+ * was left in them (a comments part whose relationship was damaged, a sheet deleted by a tool
+ * that left its file). The parts named by the package-level relationships are the roots, so a
+ * package whose main document no relationship names is damaged.
  */
 export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Document>, also: Iterable<string> = []): DropPlan {
   const dropped = new Set<string>(also);
@@ -96,20 +101,24 @@ export function planDrops(names: readonly string[], rels: ReadonlyMap<string, Do
       if (target != null) dropped.add(target);
     }
   }
-  const reached = reachedParts(rels, dropped);
+  const kept = reachedParts(rels, (r, target) => DROPPED_TYPES.has(kind(r)) || dropped.has(target));
+  const opened = reachedParts(rels, () => false);
   const unreached = new Set<string>();
+  const unused = new Set<string>();
   for (const name of names.map((n) => n.toLowerCase())) {
-    if (name.endsWith("/") || name === CONTENT_TYPES_PART || dropped.has(name)) continue;
+    if (name.endsWith("/") || name === CONTENT_TYPES_PART) continue;
     const source = relsSource(name);
     // A relationships part goes with its source part: the package's own stays.
     if (source != null) {
-      if (source !== "" && !reached.has(source)) dropped.add(name);
-    } else if (!reached.has(name)) {
-      dropped.add(name);
-      unreached.add(name);
+      if (source !== "" && !kept.has(source)) dropped.add(name);
+      continue;
     }
+    if (!opened.has(name)) unused.add(name);
+    if (dropped.has(name) || kept.has(name)) continue;
+    dropped.add(name);
+    unreached.add(name);
   }
-  return { dropped, unreached };
+  return { dropped, unreached, unused };
 }
 
 const CONTENT_TYPES_PART = "[content_types].xml";
@@ -123,8 +132,8 @@ export function mainPart(rels: ReadonlyMap<string, Document>): string | null {
   return null;
 }
 
-/** The parts a chain of relationships from the package's own reaches through parts that stay, not going through dropped relationship types. */
-function reachedParts(rels: ReadonlyMap<string, Document>, dropped: Dropped): Set<string> {
+/** The parts a chain of relationships from the package's own reaches, not following those `skip` says. */
+function reachedParts(rels: ReadonlyMap<string, Document>, skip: (r: Element, target: string) => boolean): Set<string> {
   const bySource = new Map<string, [string, Document]>();
   for (const [relsName, doc] of rels) {
     const source = relsSource(relsName);
@@ -137,7 +146,7 @@ function reachedParts(rels: ReadonlyMap<string, Document>, dropped: Dropped): Se
     if (own == null) continue;
     for (const r of relationships(own[1])) {
       const target = internalTarget(own[0], r);
-      if (target == null || DROPPED_TYPES.has(kind(r)) || dropped.has(target) || reached.has(target)) continue;
+      if (target == null || reached.has(target) || skip(r, target)) continue;
       reached.add(target);
       pending.push(target);
     }

@@ -61,7 +61,7 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const types = contentTypes.size > 0 ? await readXmlPart(contentTypes) : null;
   const comments = policy.dropComments ? await planCommentDrops(files, rels, types) : { parts: [], count: 0 };
   counts.comments += comments.count;
-  const { dropped, unreached } = planDrops(
+  const { dropped, unreached, unused } = planDrops(
     entries.map((e) => e.name),
     rels,
     comments.parts,
@@ -78,7 +78,7 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   out.sort((a, b) => Number(b.name === CONTENT_TYPES) - Number(a.name === CONTENT_TYPES));
   await writeZip(ctx.output, out);
   await checkSameFinalText(ctx.input, ctx.output, "ooxml", unreached);
-  return { hidden: hiddenOf({ ...counts, unusedParts: unreached.size }) };
+  return { hidden: hiddenOf({ ...counts, unusedParts: unused.size }) };
 }
 
 /** The clean copy of one entry, or null for a metadata part that only its content gives away. */

@@ -142,8 +142,8 @@ function unusedParts(c: OfficeContent): string[] {
     rels.set(name, doc);
   }
   if (!c.members.some((m) => m.toLowerCase() === mainPart(rels))) return [];
-  const { unreached } = planDrops(c.members, rels);
-  return c.members.filter((m) => unreached.has(m.toLowerCase()));
+  const { unused } = planDrops(c.members, rels);
+  return c.members.filter((m) => unused.has(m.toLowerCase()));
 }
 
 function count(text: string, re: RegExp): number {
