@@ -258,6 +258,11 @@ function climbsOut(relsName: string, r: Element): boolean {
   return relsSource(relsName) != null && decode(r.getAttribute("Target") ?? "").replace(/[#?].*$/, "") !== "" && internalTarget(relsName, r) == null;
 }
 
+/** Whether an entry is read as a relationships part (by the cleaning and by the findings alike). */
+export function isRelsName(name: string): boolean {
+  return /\.rels$/i.test(name);
+}
+
 /** `word/_rels/document.xml.rels` -> `word/document.xml`; the package's `_rels/.rels` -> "". */
 export function relsSource(relsName: string): string | null {
   const m = /^(.*?)_rels\/([^/]*)\.rels$/i.exec(relsName);

@@ -4,7 +4,7 @@ import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
 import { planCommentDrops } from "./ooxml-comments.js";
-import { bareLinkedFiles, mainPart, planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
+import { bareLinkedFiles, isRelsName, mainPart, planDrops, pruneContentTypes, pruneRels, removedRelIds, type Dropped } from "./ooxml-package.js";
 import { ooxmlRules } from "./ooxml-rules.js";
 import { hiddenOf } from "../hidden-counts.js";
 import { newReviewCounts, reviewPolicy, type ReviewCounts, type ReviewPolicy } from "./review.js";
@@ -54,7 +54,7 @@ async function cleanOoxml(ctx: CleanContext): Promise<CleanOutcome> {
   const contentTypes = entries.find((e): e is FileEntry => e.name === CONTENT_TYPES && !e.directory);
   if (contentTypes == null) throw new BadFileError("The document has no content types part.");
   const rels = new Map<string, Document>();
-  for (const e of entries) if (!e.directory && e.size > 0 && /\.rels$/i.test(e.name)) rels.set(e.name, await readXmlPart(e));
+  for (const e of entries) if (!e.directory && e.size > 0 && isRelsName(e.name)) rels.set(e.name, await readXmlPart(e));
   const policy = reviewPolicy(ctx.keep);
   const counts = newReviewCounts();
   const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name.toLowerCase(), e]));

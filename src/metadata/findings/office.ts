@@ -4,7 +4,7 @@ import { REMOTE_HREF } from "../../cleaners/epub/linked-records.js";
 import { recordsIn } from "../../cleaners/office/biff12.js";
 import { TRACKED_CHANGE_ELEMENTS } from "../../cleaners/office/ooxml-revisions.js";
 import { readWorkbookRecords, type WorkbookRecords } from "../../cleaners/office/xlsb-records.js";
-import { mainPart, planDrops } from "../../cleaners/office/ooxml-package.js";
+import { isRelsName, mainPart, planDrops } from "../../cleaners/office/ooxml-package.js";
 import { parseXml } from "../../cleaners/office/xml.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
@@ -29,7 +29,6 @@ export const OFFICE_TYPES: ReadonlySet<string> = new Set(["DOCX", "DOCM", "DOTX"
 const READ_PART = /^(word\/(document|comments|header\d*|footer\d*|settings)\.xml|xl\/workbook\.(xml|bin)|xl\/comments\d*\.(xml|bin)|xl\/pivotCache\/pivotCacheDefinition\d*\.(xml|bin)|xl\/threadedComments\/.*\.xml|xl\/persons\/person\.xml|ppt\/presentation\.xml|ppt\/slides\/slide\d+\.xml|ppt\/commentAuthors\.xml|ppt\/comments\/.*\.xml|content\.xml|META-INF\/manifest\.xml|.*\.opf)$/;
 
 const BINARY_PART = /\.bin$/;
-const RELS_PART = /(^|\/)_rels\/[^/]*\.rels$/i;
 const COMMENT_PART = /^(word\/comments(Extended|Ids|Extensible)?\.xml|xl\/comments\d*\.(xml|bin)|xl\/threadedComments\/|ppt\/comments\/|ppt\/commentAuthors\.xml)/;
 const EMBEDDED = /^((word|xl|ppt)\/(media|embeddings)\/|Pictures\/|Object \d+\/|OEBPS\/images\/|images\/)/;
 const THUMBNAIL = /^(docProps\/thumbnail\.|Thumbnails\/thumbnail\.)/;
@@ -141,7 +140,8 @@ function unusedParts(c: OfficeContent): string[] {
     if (doc == null) return [];
     rels.set(name, doc);
   }
-  if (!c.members.some((m) => m.toLowerCase() === mainPart(rels))) return [];
+  const main = mainPart(rels);
+  if (!c.members.some((m) => m.toLowerCase() === main)) return [];
   const { unused } = planDrops(c.members, rels);
   return c.members.filter((m) => unused.has(m.toLowerCase()));
 }
@@ -205,7 +205,7 @@ async function inspect(file: string): Promise<OfficeContent> {
         else if (EMBEDDED.test(name)) c.embedded.push(name);
       }
       if (entry.isEncrypted()) continue;
-      if (RELS_PART.test(name)) {
+      if (isRelsName(name)) {
         await readRels(c, zip, entry);
         continue;
       }
