@@ -74,12 +74,21 @@ export async function soffice(dir: string, args: readonly string[]): Promise<voi
   }
 }
 
+/**
+ * The flat OpenDocument file (FODT, FODS, FODP) the legacy documents are converted from: a marker
+ * in every metadata field, a comment and tracked changes; `pictures`, JPEG or PNG files to place
+ * in the document, the slide or the sheet, inline.
+ */
+export function flatOpenDocument(kind: LegacyKind, marker: string, pictures: readonly Buffer[] = []): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker, pictures)}</office:body></office:document>`;
+}
+
 /** `pictures`: JPEG or PNG files to place in the document, the slide or the sheet. */
 export async function makeMarkedLegacyOffice(dir: string, kind: LegacyKind, marker: string, pictures: readonly Buffer[] = []): Promise<string> {
   const work = path.join(dir, `lo-${crypto.randomUUID()}`);
   await fs.mkdir(work);
   const source = path.join(work, `source.fod${kind === "doc" ? "t" : kind === "xls" ? "s" : "p"}`);
-  await fs.writeFile(source, `<?xml version="1.0" encoding="UTF-8"?><office:document ${NS} office:mimetype="${MIME[kind]}">${meta(marker)}<office:body>${body(kind, marker, pictures)}</office:body></office:document>`);
+  await fs.writeFile(source, flatOpenDocument(kind, marker, pictures));
   await soffice(work, ["--convert-to", kind, "--outdir", work, source]);
   const file = path.join(work, `source.${kind}`);
   const doc = CFB.read(await fs.readFile(file), { type: "buffer" });

@@ -267,7 +267,7 @@ function odfBody(kind: "odt" | "ods" | "odp", m: string): string {
   const note = `<office:annotation><dc:creator>${m} annotator</dc:creator><dc:date>2023-05-06T07:08:09</dc:date><meta:creator-initials>${m}ini</meta:creator-initials><text:p>A comment</text:p></office:annotation>`;
   const frame = `<draw:frame draw:name="Image1" svg:width="1cm" svg:height="1cm"><draw:image xlink:href="Pictures/image1.jpeg" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame>`;
   if (kind === "ods") {
-    return `<office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell office:value-type="string">${note}<text:p>Hello body cell</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`;
+    return `<office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell office:value-type="string">${note}<text:p>Hello body cell</text:p></table:table-cell><table:table-cell>${frame}</table:table-cell></table:table-row></table:table></office:spreadsheet>`;
   }
   if (kind === "odp") {
     return `<office:presentation><draw:page draw:name="page1"><draw:frame draw:name="t"><draw:text-box><text:p>Hello body slide</text:p></draw:text-box></draw:frame>${frame}${note}</draw:page></office:presentation>`;

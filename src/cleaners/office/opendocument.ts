@@ -5,6 +5,7 @@ import { ENCRYPTED } from "../legacy-office/encrypted.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
+import { isPicturePart, PictureUses, recordingPictureUses } from "./odf-pictures.js";
 import { odfRules } from "./odf-rules.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { hiddenOf } from "../hidden-counts.js";
@@ -25,6 +26,16 @@ const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
  * signer's certificate; they would not verify after cleaning anyway).
  */
 const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\/(documentsignatures|macrosignatures|packagesignatures)\.xml)$/;
+
+/** Whether a part is markup the cleaning reads, and so one whose references keep a picture (odf-pictures.ts). */
+export function isMarkupPart(name: string): boolean {
+  return name !== MANIFEST && name !== MIMETYPE && !DROPPED.test(name) && isXmlName(name);
+}
+
+/** Whether a part is a picture file the cleaning keeps only if some markup names it. */
+export function isPictureFile(name: string): boolean {
+  return isPicturePart(name) && !isXmlName(name) && !DROPPED.test(name);
+}
 
 /** Embedded fonts are copied: their name tables describe the font, not the document's author. */
 const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
@@ -59,37 +70,61 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
   const entries = await extractDocument(ctx.input, ctx.workDir);
   const mime = MIME_TYPES[ctx.fileType];
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
-  // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const manifest = await readManifest(entries);
-  const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
+  const kept = entries.filter((e) => e.name !== MIMETYPE && !DROPPED.test(e.name));
+  const pictures = kept.filter((e) => !e.directory && isPictureFile(e.name)).map((e) => e.name);
+  const uses = { original: new PictureUses(pictures), kept: new PictureUses(pictures) };
   const counts = newReviewCounts();
-  for (const e of entries) {
-    if (e.name === MIMETYPE || DROPPED.test(e.name)) continue;
-    const cleaned = await cleanEntry(ctx, e, counts, manifest);
-    if (cleaned != null) out.push(cleaned);
+  const cleaned = new Map<ZipEntry, OutEntry | null>();
+  // The markup first: the pictures it names in what is kept decide which picture files stay.
+  for (const e of kept.filter((k) => !k.directory && isMarkupPart(k.name))) {
+    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: pictures.length > 0 ? uses : null, unused: new Set() }));
+  }
+  // A picture only dropped content used (a deleted image of a tracked change) goes with it, uncounted.
+  const unused = new Set(pictures.filter((p) => !uses.kept.has(p)));
+  const unusedParts = pictures.filter((p) => !uses.original.has(p)).length;
+  for (const e of kept) {
+    if (cleaned.has(e) || unused.has(e.name)) continue;
+    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: null, unused }));
+  }
+  // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
+  const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
+  for (const e of kept) {
+    const o = cleaned.get(e);
+    if (o != null) out.push(o);
   }
   await writeZip(ctx.output, out);
   await checkSameFinalText(ctx.input, ctx.output, "opendocument");
-  return { hidden: hiddenOf(counts) };
+  return { hidden: hiddenOf({ ...counts, unusedParts }) };
+}
+
+/** What the cleaning of one entry needs to know of the package. */
+interface PackageState {
+  manifest: Document | null;
+  /** Where the markup records the pictures it names; null when it need not (no picture, or the markup is done). */
+  uses: { original: PictureUses; kept: PictureUses } | null;
+  /** The picture files left out, which the manifest must not list. */
+  unused: ReadonlySet<string>;
 }
 
 /**
  * The clean copy of one entry, or null for a metadata part recognised by its root element
  * (`office:document-meta`) when a damaged name (`mefa.xml`, `sub/meta.xml` spelt `sub/mete.xml`) hid it from `DROPPED`.
  */
-async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts, manifest: Document | null): Promise<OutEntry | null> {
+async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts, pkg: PackageState): Promise<OutEntry | null> {
   if (e.directory) return { name: e.name, source: "directory" };
   // An empty part (LibreOffice writes a 0-byte `Configurations2/accelerator/current.xml`) holds
   // nothing to remove, and is no XML to parse.
   if (e.size === 0) return { name: e.name, source: { file: e.file } };
-  if (e.name === MANIFEST && manifest != null) {
-    pruneManifest(manifest);
-    return { name: e.name, source: await saveXmlPart(e, manifest) };
+  if (e.name === MANIFEST && pkg.manifest != null) {
+    pruneManifest(pkg.manifest, pkg.unused);
+    return { name: e.name, source: await saveXmlPart(e, pkg.manifest) };
   }
   if (isXmlName(e.name)) {
     // Content parts can be large: they are cleaned as a stream.
     const file = `${e.file}.xml`;
-    const source = await rewritePart(e.file, file, e.name, odfRules(reviewPolicy(ctx.keep), counts));
+    const rules = odfRules(reviewPolicy(ctx.keep), counts);
+    const source = await rewritePart(e.file, file, e.name, pkg.uses == null ? rules : recordingPictureUses(rules, e.name, pkg.uses));
     return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
@@ -110,10 +145,10 @@ async function readManifest(entries: readonly ZipEntry[]): Promise<Document | nu
 }
 
 /** The manifest must not list the parts that were dropped. */
-function pruneManifest(doc: Document): void {
+function pruneManifest(doc: Document, unused: ReadonlySet<string>): void {
   removeComments(doc);
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
-    if (DROPPED.test(p)) removeNode(entry);
+    if (DROPPED.test(p) || unused.has(p)) removeNode(entry);
   }
 }

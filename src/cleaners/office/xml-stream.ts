@@ -70,6 +70,8 @@ export interface XmlRules {
    * the current point: asked before anything else is written at that point.
    */
   takePending?(): string;
+  /** Sees the attribute values of each element inside a dropped one, which `open` is not asked about. */
+  inDropped?(attrValues: string[]): void;
 }
 
 interface Frame {
@@ -174,6 +176,7 @@ async function rewriteXml(input: string, output: string, part: string, rules: Xm
   parser.on("opentag", (tag: SaxesTagNS) => {
     if (skipping > 0) {
       skipping++;
+      rules.inDropped?.(Object.values(tag.attributes).map((a) => a.value));
       return;
     }
     const el: XmlElement = {
