@@ -5,7 +5,8 @@ import { ENCRYPTED } from "../legacy-office/encrypted.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
-import { isPicturePart, PictureUses, recordingPictureUses } from "./odf-pictures.js";
+import { DROPPED, isMarkupPart, MANIFEST, MIMETYPE, planDrops, targetsOf, usesOf, type Uses } from "./odf-package.js";
+import { recordingReferences } from "./odf-references.js";
 import { odfRules } from "./odf-rules.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
 import { hiddenOf } from "../hidden-counts.js";
@@ -16,26 +17,7 @@ import { rewritePart } from "./xml-stream.js";
 import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
 
-const MIMETYPE = "mimetype";
-const MANIFEST = "META-INF/manifest.xml";
 const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
-
-/**
- * Parts that are metadata whole: `meta.xml` (of the document and of each embedded object),
- * thumbnails, Writer's layout cache (a binary replay of the last layout), and signatures (the
- * signer's certificate; they would not verify after cleaning anyway).
- */
-const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\/(documentsignatures|macrosignatures|packagesignatures)\.xml)$/;
-
-/** Whether a part is markup the cleaning reads, and so one whose references keep a picture (odf-pictures.ts). */
-export function isMarkupPart(name: string): boolean {
-  return name !== MANIFEST && name !== MIMETYPE && !DROPPED.test(name) && isXmlName(name);
-}
-
-/** Whether a part is a picture file the cleaning keeps only if some markup names it. */
-export function isPictureFile(name: string): boolean {
-  return isPicturePart(name) && !isXmlName(name) && !DROPPED.test(name);
-}
 
 /** Embedded fonts are copied: their name tables describe the font, not the document's author. */
 const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
@@ -72,39 +54,39 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   const manifest = await readManifest(entries);
   const kept = entries.filter((e) => e.name !== MIMETYPE && !DROPPED.test(e.name));
-  const pictures = kept.filter((e) => !e.directory && isPictureFile(e.name)).map((e) => e.name);
-  const uses = { original: new PictureUses(pictures), kept: new PictureUses(pictures) };
+  const targets = targetsOf(kept.filter((e) => !e.directory).map((e) => e.name));
+  const uses = usesOf(targets);
+  const recording = targets.files.length + targets.folders.length > 0 ? uses : null;
   const counts = newReviewCounts();
   const cleaned = new Map<ZipEntry, OutEntry | null>();
-  // The markup first: the pictures it names in what is kept decide which picture files stay.
+  // The markup first: what it names in what is kept decides which pictures and objects stay.
   for (const e of kept.filter((k) => !k.directory && isMarkupPart(k.name))) {
-    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: pictures.length > 0 ? uses : null, unused: new Set() }));
+    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: recording, dropped: () => false }));
   }
-  // A picture only dropped content used (a deleted image of a tracked change) goes with it, uncounted.
-  const unused = new Set(pictures.filter((p) => !uses.kept.has(p)));
-  const unusedParts = pictures.filter((p) => !uses.original.has(p)).length;
+  const plan = planDrops(targets, uses);
   for (const e of kept) {
-    if (cleaned.has(e) || unused.has(e.name)) continue;
-    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: null, unused }));
+    if (cleaned.has(e) || plan.dropped(e.name)) continue;
+    cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: null, dropped: plan.dropped }));
   }
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   for (const e of kept) {
     const o = cleaned.get(e);
-    if (o != null) out.push(o);
+    if (o != null && !plan.dropped(e.name)) out.push(o);
   }
   await writeZip(ctx.output, out);
-  await checkSameFinalText(ctx.input, ctx.output, "opendocument");
-  return { hidden: hiddenOf({ ...counts, unusedParts }) };
+  // The text check names parts in lower case.
+  await checkSameFinalText(ctx.input, ctx.output, "opendocument", new Set(kept.filter((e) => plan.dropped(e.name)).map((e) => e.name.toLowerCase())));
+  return { hidden: hiddenOf({ ...counts, unusedParts: plan.unused.length }) };
 }
 
 /** What the cleaning of one entry needs to know of the package. */
 interface PackageState {
   manifest: Document | null;
-  /** Where the markup records the pictures it names; null when it need not (no picture, or the markup is done). */
-  uses: { original: PictureUses; kept: PictureUses } | null;
-  /** The picture files left out, which the manifest must not list. */
-  unused: ReadonlySet<string>;
+  /** Where the markup records what it names; null when it need not (nothing to name, or the markup is done). */
+  uses: Uses | null;
+  /** Whether an entry is left out for nothing naming it: the manifest must not list it. */
+  dropped: (name: string) => boolean;
 }
 
 /**
@@ -117,14 +99,14 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, counts: ReviewCounts, 
   // nothing to remove, and is no XML to parse.
   if (e.size === 0) return { name: e.name, source: { file: e.file } };
   if (e.name === MANIFEST && pkg.manifest != null) {
-    pruneManifest(pkg.manifest, pkg.unused);
+    pruneManifest(pkg.manifest, pkg.dropped);
     return { name: e.name, source: await saveXmlPart(e, pkg.manifest) };
   }
   if (isXmlName(e.name)) {
     // Content parts can be large: they are cleaned as a stream.
     const file = `${e.file}.xml`;
     const rules = odfRules(reviewPolicy(ctx.keep), counts);
-    const source = await rewritePart(e.file, file, e.name, pkg.uses == null ? rules : recordingPictureUses(rules, e.name, pkg.uses));
+    const source = await rewritePart(e.file, file, e.name, pkg.uses == null ? rules : recordingReferences(rules, e.name, pkg.uses));
     return source == null ? null : { name: e.name, source: { file: source } };
   }
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
@@ -145,10 +127,10 @@ async function readManifest(entries: readonly ZipEntry[]): Promise<Document | nu
 }
 
 /** The manifest must not list the parts that were dropped. */
-function pruneManifest(doc: Document, unused: ReadonlySet<string>): void {
+function pruneManifest(doc: Document, dropped: (name: string) => boolean): void {
   removeComments(doc);
   for (const entry of Array.from(doc.getElementsByTagNameNS(MANIFEST_NS, "file-entry"))) {
     const p = entry.getAttributeNS(MANIFEST_NS, "full-path") ?? "";
-    if (DROPPED.test(p) || unused.has(p)) removeNode(entry);
+    if (DROPPED.test(p) || dropped(p)) removeNode(entry);
   }
 }

@@ -10,7 +10,7 @@ import { parseXml } from "../../cleaners/office/xml.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 import type { MetadataField } from "../../cleaners/legacy-office/word-fields.js";
 import { ENCRYPTED_FINDING } from "./encrypted.js";
-import { unusedPictures } from "./odf-unused-pictures.js";
+import { unusedParts as unusedOdfParts } from "./odf-unused-parts.js";
 import { metadataFieldsFinding, ooxmlMetadataFields } from "./metadata-fields.js";
 import { embeddedFinding, type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -121,7 +121,7 @@ export async function officeFindings(entries: readonly TagEntry[], file: string)
     findings.push({ kind: "hidden", severity: "medium", title: "The book carries a metadata record of its own (ONIX, MARC...): publisher, contributors, identifiers.", tags: [], value: shortValue(c.records.join("; ")) });
   }
   findings.push(...metadataFieldsFinding(c.fields));
-  const unused = ODF_TYPES.has(type) ? (c.listedAll ? await unusedPictures(file) : []) : unusedParts(c);
+  const unused = ODF_TYPES.has(type) ? (c.listedAll ? await unusedOdfParts(file) : []) : unusedParts(c);
   if (unused.length > 0) {
     findings.push({ kind: "hidden", severity: "medium", title: "The document holds parts that no reader opens (left by a tool that deleted what used them, or cut off by damage); what they hold is still in the file.", tags: [], value: shortValue(unused.join("; ")) });
   }

@@ -1,58 +1,49 @@
+import type { Uses } from "./odf-package.js";
 import type { XmlAttr, XmlRules } from "./xml-stream.js";
-
-/**
- * Where an OpenDocument package keeps the pictures its parts show: `Pictures/` (of the document or
- * of an embedded object) and the replacement pictures of its objects. Nothing but a reference
- * from a part's markup opens one: the manifest lists every file, used or not.
- */
-const PICTURE_PART = /^(?:.+\/)?(?:Pictures|ObjectReplacements)\/[^/]+$/;
 
 /** A value longer than this names no file of the package. */
 const MAX_REFERENCE = 4096;
 
-export function isPicturePart(name: string): boolean {
-  return PICTURE_PART.test(name);
-}
-
 /**
- * Which of a package's picture files the markup read so far names. Any attribute counts, not only
- * `xlink:href`: a picture named by an attribute no rule knows (an extension's, a Basic dialog's
- * `vnd.sun.star.Package:Pictures/...`) must stay, as dropping a used picture would change the
- * document where the final-text check does not look. A reference is resolved both from the
- * folder of the part that holds it (ODF 1.3 Part 3, 3.9: an embedded object's references are
- * relative to its folder) and from the package's root, which keeps more, never less.
+ * Which of a package's files and folders (its targets, odf-package.ts) the markup read so far
+ * names. Any attribute counts, not only `xlink:href`: a picture named by an attribute no rule
+ * knows (an extension's, a Basic dialog's `vnd.sun.star.Package:Pictures/...`) must stay, as
+ * dropping a used picture would change the document where the final-text check does not look. A
+ * reference is resolved both from the folder of the part that holds it (ODF 1.3 Part 3, 3.9: an
+ * embedded object's references are relative to its folder) and from the package's root, which
+ * keeps more, never less.
  */
-export class PictureUses {
-  private readonly pictures: ReadonlySet<string>;
-  /** The last path segment of each picture: the one lookup most attribute values cost. */
+export class References {
+  private readonly targets: ReadonlySet<string>;
+  /** The last path segment of each target: the one lookup most attribute values cost. */
   private readonly lastSegments: ReadonlySet<string>;
   private readonly named = new Set<string>();
 
-  constructor(pictures: Iterable<string>) {
-    this.pictures = new Set(pictures);
-    this.lastSegments = new Set([...this.pictures].map(lastSegment));
+  constructor(targets: Iterable<string>) {
+    this.targets = new Set(targets);
+    this.lastSegments = new Set([...this.targets].map(lastSegment));
   }
 
-  /** Records the pictures that the attribute values of an element of `part` name. */
+  /** Records the targets that the attribute values of an element of `part` name. */
   note(part: string, values: Iterable<string>): void {
-    if (this.pictures.size === 0) return;
+    if (this.targets.size === 0) return;
     for (const value of values) {
       if (value.length > MAX_REFERENCE) continue;
       for (const path of this.candidates(value)) {
         for (const resolved of [join(folderOf(part), path), join("", path)]) {
-          if (resolved != null && this.pictures.has(resolved)) this.named.add(resolved);
+          if (resolved != null && this.targets.has(resolved)) this.named.add(resolved);
         }
       }
     }
   }
 
-  has(picture: string): boolean {
-    return this.named.has(picture);
+  has(target: string): boolean {
+    return this.named.has(target);
   }
 
-  /** The value as written and percent-decoded, without a scheme or fragment, where its last segment is a picture's. */
+  /** The value as written and percent-decoded, without a scheme, fragment or final slash, where its last segment is a target's. */
   private candidates(value: string): string[] {
-    if (!value.includes("%") && !value.includes("#") && !this.lastSegments.has(lastSegment(value))) return [];
+    if (!value.includes("%") && !value.includes("#") && !this.lastSegments.has(lastSegment(value.endsWith("/") ? value.slice(0, -1) : value))) return [];
     const forms = [value];
     if (value.includes("%")) {
       try {
@@ -63,7 +54,7 @@ export class PictureUses {
     }
     const out: string[] = [];
     for (const form of forms) {
-      const path = form.replace(/#.*$/, "").replace(/^[a-z][a-z0-9+.-]*:/i, "");
+      const path = form.replace(/#.*$/, "").replace(/^[a-z][a-z0-9+.-]*:/i, "").replace(/\/$/, "");
       if (this.lastSegments.has(lastSegment(path))) out.push(path);
     }
     return out;
@@ -74,7 +65,7 @@ export class PictureUses {
  * The rules, recording what an element's attributes name in two places: `original` for every
  * element of the part (those inside a dropped one too), `kept` for those the rules keep.
  */
-export function recordingPictureUses(rules: XmlRules, part: string, uses: { original: PictureUses; kept: PictureUses }): XmlRules {
+export function recordingReferences(rules: XmlRules, part: string, uses: Uses): XmlRules {
   const values = (attrs: readonly XmlAttr[]): string[] => attrs.map((a) => a.value);
   return {
     ...rules,

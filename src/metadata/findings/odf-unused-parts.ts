@@ -2,8 +2,7 @@ import { SaxesParser } from "saxes";
 import type yauzl from "yauzl";
 import fs from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
-import { PictureUses } from "../../cleaners/office/odf-pictures.js";
-import { isMarkupPart, isPictureFile } from "../../cleaners/office/opendocument.js";
+import { isMarkupPart, planDrops, targetsOf, usesOf } from "../../cleaners/office/odf-package.js";
 import { markupBudget } from "../../cleaners/office/zip-read.js";
 import { openZip, openZipEntry, zipEntries } from "../../cleaners/zip-file.js";
 
@@ -15,31 +14,32 @@ const MAX_ENTRIES = 10_000;
 const MAX_MARKUP_BYTES = 64 * 1024 * 1024;
 
 /**
- * The picture files of an OpenDocument package that no markup part names, as the cleaning finds
- * them (odf-pictures.ts): every attribute of every part it reads is looked at. A second pass over
- * the ZIP, made only when the package holds pictures. None when the markup does not parse, or
- * lies past the bounds: damage or size the cleaning judges, not pictures left behind.
+ * The pictures and embedded objects of an OpenDocument package that no markup part names, as the
+ * cleaning finds them (odf-package.ts): every attribute of every part it reads is looked at. A
+ * second pass over the ZIP, made only when the package holds any. None when the markup does not
+ * parse, or lies past the bounds: damage or size the cleaning judges, not parts left behind.
  */
-export async function unusedPictures(file: string): Promise<string[]> {
+export async function unusedParts(file: string): Promise<string[]> {
   const zip = await openZip(file, { validateEntrySizes: false });
   try {
     const markup: yauzl.Entry[] = [];
-    const pictures: string[] = [];
+    const names: string[] = [];
     let seen = 0;
     for await (const entry of zipEntries(zip)) {
       if (++seen > MAX_ENTRIES || entry.isEncrypted()) return [];
       const name = entry.fileName;
       if (name.endsWith("/")) continue;
+      names.push(name);
       if (isMarkupPart(name)) markup.push(entry);
-      else if (isPictureFile(name)) pictures.push(name);
     }
-    if (pictures.length === 0) return [];
-    const uses = new PictureUses(pictures);
+    const targets = targetsOf(names);
+    if (targets.files.length + targets.folders.length === 0) return [];
+    const { original } = usesOf(targets);
     let budget = Math.min(MAX_MARKUP_BYTES, markupBudget((await fs.stat(file)).size));
     for (const entry of markup) {
       if (entry.uncompressedSize === 0) continue;
       const parser = new SaxesParser({ xmlns: false, position: false });
-      parser.on("opentag", (tag) => uses.note(entry.fileName, Object.values(tag.attributes)));
+      parser.on("opentag", (tag) => original.note(entry.fileName, Object.values(tag.attributes)));
       const text = new StringDecoder("utf8");
       const stream = await openZipEntry(zip, entry);
       try {
@@ -54,7 +54,7 @@ export async function unusedPictures(file: string): Promise<string[]> {
         stream.destroy();
       }
     }
-    return pictures.filter((p) => !uses.has(p));
+    return planDrops(targets, { original, kept: original }).unused;
   } catch {
     return [];
   } finally {

@@ -12,10 +12,11 @@ import { savedIn } from "./helpers/saved.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /*
- * An OpenDocument file shows a picture of its Pictures folder only where its markup names it
- * (`xlink:href`); the manifest lists every file, used or not. A picture a tool removed from the
- * text without deleting its file, or one only a deleted tracked change showed, was copied into
- * the clean copy: the photo the author took out was still handed back. It is now left out.
+ * An OpenDocument file shows a picture of its Pictures folder, or an embedded object (a chart...),
+ * only where its markup names it (`xlink:href`); the manifest lists every file, used or not. A
+ * picture or chart a tool removed from the text without deleting its files, or a picture only a
+ * deleted tracked change showed, was copied into the clean copy: the photo the author took out
+ * was still handed back. They are now left out.
  */
 
 let server: RunningServer;
@@ -118,7 +119,7 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     expect(await names(keeping.cleaned!)).toContain(picture);
   });
 
-  it("documents LibreOffice saved keep every picture they hold", async () => {
+  it("documents LibreOffice saved keep every picture and object they hold; a chart whose frame a tool deleted goes with its replacement picture", async () => {
     const pictures = [await makeMarkedJpeg(dir, token("A")), await makeMarkedJpeg(dir, token("B"))];
     const work = path.join(dir, "lo");
     await fs.mkdir(work);
@@ -128,17 +129,36 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
       ["ppt", "fodp", "odp"],
     ] as const;
     for (const [kind, flat] of kinds) await fs.writeFile(path.join(work, `source.${flat}`), flatOpenDocument(kind, token("Lo"), pictures));
-    for (const [, flat, odf] of kinds) await soffice(work, ["--convert-to", odf, "--outdir", work, path.join(work, `source.${flat}`)]);
-    for (const [, , odf] of kinds) {
-      const original = await fs.readFile(path.join(work, `source.${odf}`));
-      const held = (await names(original)).filter((n) => n.startsWith("Pictures/"));
-      expect(held.length, odf).toBeGreaterThan(0);
-      const res = await removeViaApi(server, path.join(work, `source.${odf}`));
+    await fs.writeFile(path.join(work, "chart.fods"), CHART_FODS);
+    await soffice(work, ["--convert-to", "odt", "--outdir", work, path.join(work, "source.fodt")]);
+    await soffice(work, ["--convert-to", "ods", "--outdir", work, path.join(work, "source.fods"), path.join(work, "chart.fods")]);
+    await soffice(work, ["--convert-to", "odp", "--outdir", work, path.join(work, "source.fodp")]);
+    for (const name of ["source.odt", "source.ods", "source.odp", "chart.ods"]) {
+      const original = await fs.readFile(path.join(work, name));
+      const held = (await names(original)).filter((n) => /^(Pictures|ObjectReplacements|Object \d+)\//.test(n));
+      expect(held.length, name).toBeGreaterThan(0);
+      const res = await removeViaApi(server, path.join(work, name));
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body["removed"], odf).not.toHaveProperty("unusedParts");
-      expect(unusedFinding(res.body), odf).toBeUndefined();
+      expect(res.body["removed"], name).not.toHaveProperty("unusedParts");
+      expect(unusedFinding(res.body), name).toBeUndefined();
       const kept = await names(res.cleaned!);
-      for (const name of held) expect(kept, odf).toContain(name);
+      for (const part of held.filter((n) => !n.endsWith("/meta.xml"))) expect(kept, name).toContain(part);
     }
+
+    // A tool deleted the chart's frame from the sheet, not its object nor its picture.
+    const chart = await fs.readFile(path.join(work, "chart.ods"));
+    const files = (await readZip(chart)).members.filter((m) => !m.name.endsWith("/"));
+    const parts = files.map((m): Part => [m.name, m.name === "content.xml" ? m.data.toString("utf8").replace(/<draw:frame\b.*?<\/draw:frame>/s, "") : m.data]);
+    expect(parts.find(([n]) => n === "content.xml")![1]).not.toContain("Object 1");
+    const res = await removeViaApi(server, await savedIn(dir, "deleted-chart.ods", await zip(parts)));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((res.body["removed"] as Record<string, number>)["unusedParts"]).toBe(2);
+    expect(unusedFinding(res.body)).toBe("Object 1/; ObjectReplacements/Object 1");
+    const kept = await names(res.cleaned!);
+    expect(kept.filter((n) => n.includes("Object 1"))).toEqual([]);
+    expect(await member(res.cleaned!, "META-INF/manifest.xml")).not.toContain("Object 1");
   });
 });
+
+/** A spreadsheet with a bar chart of its two cells, as a flat file LibreOffice converts into `Object 1/` and its replacement picture. */
+const CHART_FODS = `<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:chart="urn:oasis:names:tc:opendocument:xmlns:chart:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body><office:spreadsheet><table:table table:name="S"><table:shapes><draw:frame draw:name="Chart1" svg:x="1cm" svg:y="3cm" svg:width="8cm" svg:height="5cm"><draw:object draw:notify-on-update-of-ranges="S.A1:S.B2"><office:document office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.chart"><office:body><office:chart><chart:chart chart:class="chart:bar" svg:width="8cm" svg:height="5cm"><chart:plot-area table:cell-range-address="S.A1:S.B2" chart:data-source-has-labels="none"><chart:series chart:values-cell-range-address="S.B1:S.B2" chart:class="chart:bar"/></chart:plot-area></chart:chart></office:chart></office:body></office:document></draw:object></draw:frame></table:shapes><table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>b</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="5"><text:p>5</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document>`;
