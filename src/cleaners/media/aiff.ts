@@ -1,6 +1,8 @@
 import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
+import { FileBytes } from "../file-bytes.js";
 import type { CleanContext, Cleaner } from "../types.js";
+import { samplesEnd } from "./samples-end.js";
 import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
 
@@ -35,7 +37,7 @@ export const aiffCleaner: Cleaner = {
 
   async clean(ctx: CleanContext): Promise<void> {
     const buf = await fsp.readFile(ctx.input);
-    const { form, chunks } = keptChunks(buf);
+    const { form, chunks } = await keptChunks(buf);
     const body = chunks.reduce((n, c) => n + c.length, 0);
     const header = Buffer.alloc(12);
     header.write("FORM", 0, "latin1");
@@ -52,7 +54,7 @@ export const aiffCleaner: Cleaner = {
   isStructural: anyOf(isMediaStructural, isAiffStructural),
 };
 
-function keptChunks(buf: Buffer): { form: string; chunks: Buffer[] } {
+async function keptChunks(buf: Buffer): Promise<{ form: string; chunks: Buffer[] }> {
   const form = buf.toString("latin1", 8, 12);
   if (buf.toString("latin1", 0, 4) !== "FORM" || (form !== "AIFF" && form !== "AIFC")) throw unreadable("it is not an AIFF form");
   const declared = buf.readUInt32BE(4) + 8;
@@ -63,8 +65,9 @@ function keptChunks(buf: Buffer): { form: string; chunks: Buffer[] } {
   let pos = 12;
   while (pos + 8 <= end) {
     const id = buf.toString("latin1", pos, pos + 4);
-    // A sound chunk whose size was never filled in (a recording cut short) runs to the end.
-    const size = Math.min(buf.readUInt32BE(pos + 4), end - pos - 8);
+    // A chunk that claims more than the form holds ends with it; `SSND` where chunks follow its samples.
+    const declaredSize = buf.readUInt32BE(pos + 4);
+    const size = declaredSize <= end - pos - 8 ? declaredSize : id === "SSND" ? (await samplesEnd(FileBytes.ofHead(buf, buf.length), pos + 8, end, true)) - pos - 8 : end - pos - 8;
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       seen.add(id);
       kept.push(...chunk(id, buf.subarray(pos + 8, pos + 8 + size)));

@@ -3,6 +3,7 @@ import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { isMediaStructural } from "./structural.js";
+import { samplesEnd } from "./samples-end.js";
 import { FACT_SIZE, formatLength, WAVEFORMATEX_SIZE } from "./wav-format.js";
 
 /** The chunks a player needs: the format, the sample count of compressed formats, the samples. */
@@ -69,8 +70,8 @@ async function keptChunks(src: FileBytes): Promise<Kept[]> {
     const chunk = src.peek(pos, 8) ?? (await src.read(pos, 8));
     const id = chunk.toString("latin1", 0, 4);
     const declaredSize = chunk.readUInt32LE(4);
-    // Same for a `data` chunk whose size was never filled in: it runs to the end of the file.
-    const size = Math.min(declaredSize, end - pos - 8);
+    // A chunk that claims more than the form holds ends with it; `data` where chunks follow its samples.
+    const size = declaredSize <= end - pos - 8 ? declaredSize : id === "data" ? (await samplesEnd(src, pos + 8, end, false)) - pos - 8 : end - pos - 8;
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       if (id === "data" && !seen.has("fmt ")) throw unreadable("its samples come before their format");
       seen.add(id);
