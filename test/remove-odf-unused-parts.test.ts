@@ -10,6 +10,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { savedIn } from "./helpers/saved.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { unusedPartsFinding, zipNames } from "./helpers/unused-parts.js";
 
 /*
  * An OpenDocument file shows a picture of its Pictures folder, or an embedded object (a chart...),
@@ -35,19 +36,10 @@ function token(prefix: string): string {
   return `${prefix}${crypto.randomBytes(5).toString("hex")}`;
 }
 
-async function names(file: Buffer): Promise<string[]> {
-  return (await readZip(file)).members.map((m) => m.name);
-}
-
 async function member(file: Buffer, name: string): Promise<string> {
   const found = (await readZip(file)).members.find((m) => m.name === name);
   if (found == null) throw new Error(`${name} is not in the file`);
   return found.data.toString("utf8");
-}
-
-function unusedFinding(body: Record<string, unknown>): string | undefined {
-  const findings = body["findings"] as Array<{ title: string; value?: string }>;
-  return findings.find((f) => f.title.startsWith("The document holds parts that no reader opens"))?.value;
 }
 
 const manifestEntry = (p: string, t: string): string => `<manifest:file-entry manifest:full-path="${p}" manifest:media-type="${t}"/>`;
@@ -84,14 +76,14 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     const whole = await removeViaApi(server, await savedIn(dir, "whole.odt", await odtWith(used, edit)));
     expect(whole.status, JSON.stringify(whole.body)).toBe(200);
     expect(whole.body["removed"]).not.toHaveProperty("unusedParts");
-    expect(unusedFinding(whole.body)).toBeUndefined();
+    expect(unusedPartsFinding(whole.body)).toBeUndefined();
 
     const left = `Pictures/${orphan}.jpeg`;
     const res = await removeViaApi(server, await savedIn(dir, "leftover.odt", await odtWith([...used, [left, jpeg]], edit)));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(unusedFinding(res.body)).toBe(left);
+    expect(unusedPartsFinding(res.body)).toBe(left);
     expect((res.body["removed"] as Record<string, number>)["unusedParts"]).toBe(1);
-    const kept = await names(res.cleaned!);
+    const kept = await zipNames(res.cleaned!);
     expect(kept).not.toContain(left);
     for (const [name] of used) expect(kept).toContain(name);
     expect(kept).toContain("Pictures/image1.jpeg");
@@ -107,16 +99,16 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
 
     const res = await removeViaApi(server, file);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(unusedFinding(res.body)).toBeUndefined();
+    expect(unusedPartsFinding(res.body)).toBeUndefined();
     const removed = res.body["removed"] as Record<string, number>;
     expect(removed["trackedChanges"]).toBe(2);
     expect(removed).not.toHaveProperty("unusedParts");
-    expect(await names(res.cleaned!)).not.toContain(picture);
+    expect(await zipNames(res.cleaned!)).not.toContain(picture);
     expect(await findMarker(res.cleaned!, deleted)).toEqual([]);
 
     const keeping = await removeViaApi(server, file, "deleted-picture.odt", { keep: "trackedChanges" });
     expect(keeping.status, JSON.stringify(keeping.body)).toBe(200);
-    expect(await names(keeping.cleaned!)).toContain(picture);
+    expect(await zipNames(keeping.cleaned!)).toContain(picture);
   });
 
   it("documents LibreOffice saved keep every picture and object they hold; a chart whose frame a tool deleted goes with its replacement picture", async () => {
@@ -135,13 +127,13 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     await soffice(work, ["--convert-to", "odp", "--outdir", work, path.join(work, "source.fodp")]);
     for (const name of ["source.odt", "source.ods", "source.odp", "chart.ods"]) {
       const original = await fs.readFile(path.join(work, name));
-      const held = (await names(original)).filter((n) => /^(Pictures|ObjectReplacements|Object \d+)\//.test(n));
+      const held = (await zipNames(original)).filter((n) => /^(Pictures|ObjectReplacements|Object \d+)\//.test(n));
       expect(held.length, name).toBeGreaterThan(0);
       const res = await removeViaApi(server, path.join(work, name));
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body["removed"], name).not.toHaveProperty("unusedParts");
-      expect(unusedFinding(res.body), name).toBeUndefined();
-      const kept = await names(res.cleaned!);
+      expect(unusedPartsFinding(res.body), name).toBeUndefined();
+      const kept = await zipNames(res.cleaned!);
       for (const part of held.filter((n) => !n.endsWith("/meta.xml"))) expect(kept, name).toContain(part);
     }
 
@@ -153,8 +145,8 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     const res = await removeViaApi(server, await savedIn(dir, "deleted-chart.ods", await zip(parts)));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect((res.body["removed"] as Record<string, number>)["unusedParts"]).toBe(2);
-    expect(unusedFinding(res.body)).toBe("Object 1/; ObjectReplacements/Object 1");
-    const kept = await names(res.cleaned!);
+    expect(unusedPartsFinding(res.body)).toBe("Object 1/; ObjectReplacements/Object 1");
+    const kept = await zipNames(res.cleaned!);
     expect(kept.filter((n) => n.includes("Object 1"))).toEqual([]);
     expect(await member(res.cleaned!, "META-INF/manifest.xml")).not.toContain("Object 1");
   });

@@ -9,6 +9,7 @@ import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { savedIn } from "./helpers/saved.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { unusedPartsFinding, zipNames } from "./helpers/unused-parts.js";
 
 /*
  * Office opens a package's parts by following its relationships from the package's own. A part
@@ -40,16 +41,6 @@ async function member(file: Buffer, name: string): Promise<string | undefined> {
   return (await readZip(file)).members.find((m) => m.name === name)?.data.toString("utf8");
 }
 
-async function names(file: Buffer): Promise<string[]> {
-  return (await readZip(file)).members.map((m) => m.name);
-}
-
-/** The value of the finding that reports the original's unused parts, if it has one. */
-function unusedFinding(body: Record<string, unknown>): string | undefined {
-  const findings = body["findings"] as Array<{ title: string; value?: string }>;
-  return findings.find((f) => f.title.startsWith("The document holds parts that no reader opens"))?.value;
-}
-
 describe("POST /api/v1/remove on an Office package holding parts no relationship leads to", () => {
   it("a DOCX's orphaned header and file of unknown kind are reported, then left out, as is the picture only a comment used; the body is the same", async () => {
     const marker = token("Orphan");
@@ -57,7 +48,7 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     const whole = await removeViaApi(server, await savedIn(dir, "whole.docx", await zip(parts)));
     expect(whole.status, JSON.stringify(whole.body)).toBe(200);
     expect(whole.body["removed"]).not.toHaveProperty("unusedParts");
-    expect(unusedFinding(whole.body)).toBeUndefined();
+    expect(unusedPartsFinding(whole.body)).toBeUndefined();
 
     const header = `${XML}<w:hdr xmlns:w="${W}"><w:p><w:r><w:t>${marker} header of an older version</w:t></w:r></w:p></w:hdr>`;
     const orphaned: Part[] = [
@@ -73,10 +64,10 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
     expect(await findMarker(cleaned!, marker)).toEqual([]);
-    expect(await names(cleaned!)).toEqual(await names(whole.cleaned!));
+    expect(await zipNames(cleaned!)).toEqual(await zipNames(whole.cleaned!));
     // The picture goes with the comment that used it: it is no unused part of the original.
     expect(body["removed"]).toMatchObject({ unusedParts: 2, comments: 1 });
-    expect(unusedFinding(body)).toBe("word/header7.xml; word/notes.json");
+    expect(unusedPartsFinding(body)).toBe("word/header7.xml; word/notes.json");
     expect(await member(cleaned!, "word/document.xml")).toBe(await member(whole.cleaned!, "word/document.xml"));
   }, 120_000);
 
@@ -91,12 +82,12 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "deleted-sheet.xlsx", await zip([...parts, ["xl/worksheets/sheet2.xml", sheet]])));
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
-    expect(await names(cleaned!)).toContain("xl/worksheets/sheet1.xml");
-    expect(await names(cleaned!)).not.toContain("xl/worksheets/sheet2.xml");
+    expect(await zipNames(cleaned!)).toContain("xl/worksheets/sheet1.xml");
+    expect(await zipNames(cleaned!)).not.toContain("xl/worksheets/sheet2.xml");
     expect(await member(cleaned!, "[Content_Types].xml")).not.toContain("sheet2");
     expect(await member(cleaned!, "xl/worksheets/sheet1.xml")).toContain("Hello body cell");
     expect(body["removed"]).toMatchObject({ unusedParts: 1 });
-    expect(unusedFinding(body)).toBe("xl/worksheets/sheet2.xml");
+    expect(unusedPartsFinding(body)).toBe("xl/worksheets/sheet2.xml");
   }, 120_000);
 
   it("a real workbook cut down to one sheet by a tool that left the other sheets' comments and charts: those go, the author's name with them; the sheet stays", async () => {
@@ -107,13 +98,13 @@ describe("POST /api/v1/remove on an Office package holding parts no relationship
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["remaining"]).toEqual({});
     expect(await findMarker(cleaned!, author)).toEqual([]);
-    const kept = await names(cleaned!);
+    const kept = await zipNames(cleaned!);
     expect(kept.filter((n) => /comments|charts\/|drawings\/drawing|vmlDrawing/.test(n))).toEqual([]);
     expect(kept).toEqual(expect.arrayContaining(["xl/workbook.xml", "xl/worksheets/sheet26.xml", "xl/sharedStrings.xml", "xl/media/image1.png"]));
     // Nine comments parts, five charts with their colours and style, two drawings, nine VML drawings: no comment a reader sees.
     expect(body["removed"]).toMatchObject({ unusedParts: 27 });
     expect(body["removed"]).not.toHaveProperty("comments");
-    expect(unusedFinding(body)).toMatch(/^xl\/charts\/chart1\.xml; /);
+    expect(unusedPartsFinding(body)).toMatch(/^xl\/charts\/chart1\.xml; /);
   }, 120_000);
 
   it("a package whose relationships do not lead to its main document is a 422 saying so, not an empty copy", async () => {

@@ -66,8 +66,8 @@ async function keptChunks(buf: Buffer): Promise<{ form: string; chunks: Buffer[]
   while (pos + 8 <= end) {
     const id = buf.toString("latin1", pos, pos + 4);
     // A chunk that claims more than the form holds ends with it; `SSND` where chunks follow its samples.
-    const declaredSize = buf.readUInt32BE(pos + 4);
-    const size = declaredSize <= end - pos - 8 ? declaredSize : id === "SSND" ? (await samplesEnd(FileBytes.ofHead(buf, buf.length), pos + 8, end, true)) - pos - 8 : end - pos - 8;
+    let size = buf.readUInt32BE(pos + 4);
+    if (size > end - pos - 8) size = (id === "SSND" ? await samplesEnd(FileBytes.ofHead(buf, buf.length), pos + 8, end, true) : end) - pos - 8;
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       seen.add(id);
       kept.push(...chunk(id, buf.subarray(pos + 8, pos + 8 + size)));

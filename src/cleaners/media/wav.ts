@@ -69,9 +69,9 @@ async function keptChunks(src: FileBytes): Promise<Kept[]> {
   while (pos + 8 <= end) {
     const chunk = src.peek(pos, 8) ?? (await src.read(pos, 8));
     const id = chunk.toString("latin1", 0, 4);
-    const declaredSize = chunk.readUInt32LE(4);
     // A chunk that claims more than the form holds ends with it; `data` where chunks follow its samples.
-    const size = declaredSize <= end - pos - 8 ? declaredSize : id === "data" ? (await samplesEnd(src, pos + 8, end, false)) - pos - 8 : end - pos - 8;
+    let size = chunk.readUInt32LE(4);
+    if (size > end - pos - 8) size = (id === "data" ? await samplesEnd(src, pos + 8, end, false) : end) - pos - 8;
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       if (id === "data" && !seen.has("fmt ")) throw unreadable("its samples come before their format");
       seen.add(id);
