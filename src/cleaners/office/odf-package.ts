@@ -12,10 +12,11 @@ export const MANIFEST = "META-INF/manifest.xml";
 export const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\/(documentsignatures|macrosignatures|packagesignatures)\.xml)$/;
 
 /**
- * Where an OpenDocument package keeps the pictures its parts show: `Pictures/` (of the document or
- * of an embedded object) and the replacement pictures of its objects.
+ * Where an OpenDocument package keeps the pictures its parts show, `Pictures/` (of the document or
+ * of an embedded object), the replacement pictures of its objects, and the sound and video
+ * Impress embeds (`Media/`, which a `draw:plugin` names).
  */
-const PICTURE_PART = /^(?:.+\/)?(?:Pictures|ObjectReplacements)\/[^/]+$/;
+const PICTURE_PART = /^(?:.+\/)?(?:Pictures|ObjectReplacements|Media)\/[^/]+$/;
 
 /** An embedded object (a chart, a formula, a drawing) is a document of its own in a folder: `Object 1/content.xml`. */
 const OBJECT_PART = /^(.+)\/(?:content|styles)\.xml$/;
@@ -26,7 +27,7 @@ export function isMarkupPart(name: string): boolean {
 }
 
 /**
- * What stays only if some markup names it: the picture files and the embedded objects' folders.
+ * What stays only if some markup names it: the picture and media files and the embedded objects' folders.
  * Nothing else opens them: the manifest lists every file, used or not.
  */
 export interface Targets {
