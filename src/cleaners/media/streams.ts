@@ -186,15 +186,17 @@ function describe(streams: readonly StreamInfo[]): string {
 async function cleanAssHeaderInPlace(output: MediaSource, index: number, typeName: string): Promise<number> {
   const damaged = `The ${typeName} file's subtitles could not be read.`;
   const header = await extradata(output, index, damaged);
-  const { text, dropped } = cleanAssScript(header.toString("utf8"));
+  // Read byte for byte (Latin-1): the walk needs only its ASCII, kept lines keep their bytes
+  // whatever their encoding, and an invalid UTF-8 byte does not grow into a three-byte U+FFFD.
+  const { text, dropped } = cleanAssScript(header.toString("latin1"));
   if (dropped > 0) {
-    const cleaned = Buffer.from(`${text}\n`, "utf8");
-    if (cleaned.length > header.length) throw new Error("a cleaned ASS header came out longer than the original");
+    const cleaned = Buffer.from(`${text}\n`, "latin1");
+    if (cleaned.length > header.length) throw new BadFileError(damaged, new Error("a cleaned ASS header came out longer than the original"));
     const padded = Buffer.concat([cleaned, Buffer.alloc(header.length - cleaned.length, "\n")]);
     const patched = await patchInPlace(output.file, [{ from: header, to: padded }]);
     if (patched === 0) throw new Error(`the ASS header of output stream ${index} was not found in the copy`);
   }
-  const left = cleanAssScript((await extradata(output, index, damaged)).toString("utf8")).dropped;
+  const left = cleanAssScript((await extradata(output, index, damaged)).toString("latin1")).dropped;
   if (left > 0) {
     throw new BadFileError(
       `The ${typeName} file's subtitle header could not be cleaned.`,
