@@ -37,7 +37,8 @@ const PIECE_CHARS = 64 * 1024;
  * into buffers: a 16 MB script of millions of one-character lines took ~650 MB as arrays of them.
  */
 export function cleanAssScript(header: string, dropCommentEvents = false): CleanedHeader {
-  const text = header.replace(/^\uFEFF/, "");
+  // A byte-order mark as UTF-8 reads it, or as Latin-1 does (callers that keep bytes as they are).
+  const text = header.replace(/^(\uFEFF|\xEF\xBB\xBF)/, "");
   const pieces: Buffer[] = [];
   let piece = "";
   let section = "";
