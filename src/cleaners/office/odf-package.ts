@@ -23,7 +23,7 @@ const OBJECT_PART = /^(.+)\/(?:content|styles)\.xml$/;
 
 /** Whether a part is markup the cleaning reads, and so one whose references keep what they name. */
 export function isMarkupPart(name: string): boolean {
-  return name !== MANIFEST && name !== MIMETYPE && !DROPPED.test(name) && isXmlName(name);
+  return name !== MANIFEST && !DROPPED.test(name) && isXmlName(name);
 }
 
 /**

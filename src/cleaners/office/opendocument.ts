@@ -64,19 +64,20 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
     cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: recording, dropped: () => false }));
   }
   const plan = planDrops(targets, uses);
+  const gone = new Set(kept.filter((e) => plan.dropped(e.name)));
   for (const e of kept) {
-    if (cleaned.has(e) || plan.dropped(e.name)) continue;
+    if (cleaned.has(e) || gone.has(e)) continue;
     cleaned.set(e, await cleanEntry(ctx, e, counts, { manifest, uses: null, dropped: plan.dropped }));
   }
   // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
   const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from(mime, "ascii"), stored: true }];
   for (const e of kept) {
     const o = cleaned.get(e);
-    if (o != null && !plan.dropped(e.name)) out.push(o);
+    if (o != null && !gone.has(e)) out.push(o);
   }
   await writeZip(ctx.output, out);
   // The text check names parts in lower case.
-  await checkSameFinalText(ctx.input, ctx.output, "opendocument", new Set(kept.filter((e) => plan.dropped(e.name)).map((e) => e.name.toLowerCase())));
+  await checkSameFinalText(ctx.input, ctx.output, "opendocument", new Set([...gone].map((e) => e.name.toLowerCase())));
   return { hidden: hiddenOf({ ...counts, unusedParts: plan.unused.length }) };
 }
 
