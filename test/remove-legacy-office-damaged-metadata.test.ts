@@ -17,7 +17,7 @@ import { type RunningServer, startServer } from "./helpers/server.js";
  * by the fuzz test) came back holding it: a property set whose stream name lost its leading byte
  * 5 was kept as a stream of unknown use, a last-saved-by list whose size in the FIB was cut kept
  * the tail past that size (a user's folder), and a picture whose first bytes were zeroed kept its
- * EXIF block where no JPEG walk found it, and a workbook whose stream from its pictures on read
+ * EXIF block where no JPEG walk found it (with or without its TIFF header), and a workbook whose stream from its pictures on read
  * as other bytes (its sectors mixed up) kept the EXIF block left there. The first is cleaned, the
  * others are refused. So are a workbook whose WriteAccess record's type lost a bit (no reader
  * reads a record of unknown type, the cleaner included) and a document whose comment authors'
@@ -101,6 +101,32 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
     expect(status, JSON.stringify(body)).toBe(422);
     expect(String(body["error"])).toContain("pictures that carry metadata of their own");
     expect(cleaned).toBeNull();
+  }, 180_000);
+
+  it("a Word document or workbook whose picture lost its start through its TIFF header (only EXIF directory entries left) is refused (whole, it is cleaned)", async () => {
+    for (const [kind, fill] of [["doc", 0xff], ["xls", 0x00]] as const) {
+      const marker = `Headless${crypto.randomBytes(5).toString("hex")}`;
+      const file = await makeMarkedLegacyOffice(dir, kind, `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);
+      const whole = await removeViaApi(server, file, `whole.${kind}`);
+      expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+      expect(await findMarker(whole.cleaned!, marker)).toEqual([]);
+      // From the picture's record header (Word: its PICF too) through the TIFF header and IFD0's
+      // entry count, as a run of zeros or of 0xFF the fuzz test made leaves it: no signature of a
+      // JPEG, an EXIF block or a TIFF structure is left, only IFD0's entries and their values.
+      const damaged = await withStreams(file, (stream) => {
+        const b = stream(kind === "doc" ? "Data" : "Workbook");
+        const exif = b.indexOf("Exif\0\0");
+        const from = kind === "doc" ? 0 : b.lastIndexOf(Buffer.from([0x1d, 0xf0]), exif) - 2;
+        expect(exif - from).toBeLessThan(kind === "doc" ? 1024 : 64);
+        b.fill(fill, from, exif + 6 + 8 + 2);
+        for (const gone of ["Exif", "MM\0*", "II*\0"]) expect(b.includes(gone)).toBe(false);
+      });
+      expect(await findMarker(damaged, marker)).not.toEqual([]);
+      const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, `headless.${kind}`, damaged));
+      expect(status, `${kind}: ${JSON.stringify(body)}`).toBe(422);
+      expect(String(body["error"])).toContain("pictures that carry metadata of their own");
+      expect(cleaned).toBeNull();
+    }
   }, 180_000);
 
   it("a workbook whose records run past the end of its stream (its pictures' start overwritten, their EXIF left) is refused as damaged (whole, it is cleaned)", async () => {

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { holdsExifDirectory } from "./exif-remnants.js";
 import { PNG_SIGNATURE } from "./png-chunks.js";
 
 /**
@@ -82,13 +83,14 @@ export function cleanPng(b: Buffer, start: number, end: number, keepProfile: boo
   return true;
 }
 
-/**
- * Signatures of picture metadata: a JPEG's EXIF and XMP segments and Photoshop block, and the
- * text and EXIF chunks of a PNG.
- */
-const SIGNATURES: readonly Buffer[] = ["Exif\0\0", "http://ns.adobe.com/xap/1.0/", "Photoshop 3.0\0", "eXIf", "tEXt", "iTXt", "zTXt"].map((s) =>
-  Buffer.from(s, "latin1"),
-);
+/** Signatures of picture metadata: a JPEG's EXIF and XMP segments and Photoshop block. */
+const SIGNATURES: readonly Buffer[] = ["Exif\0\0", "http://ns.adobe.com/xap/1.0/", "Photoshop 3.0\0"].map((s) => Buffer.from(s, "latin1"));
+/** The text chunks of a PNG (its eXIf chunk is a TIFF structure: exif-remnants.ts finds it). */
+const PNG_TEXT_CHUNKS: readonly Buffer[] = ["tEXt", "iTXt", "zTXt"].map((s) => Buffer.from(s, "latin1"));
+/** A text chunk's keyword: 1 to 79 printable Latin-1 characters, then a NUL (PNG 11.3.4). */
+const MAX_KEYWORD = 79;
+/** Chunk types looked at in one stream, at most; past them the stream counts as holding one. */
+const MAX_PNG_CHUNK_TYPES = 10_000;
 
 /** Why a drawing (EMF, WMF, SVM) whose pictures still hold metadata after cleaning is refused. */
 export const DRAWING_PICTURE_METADATA = "The drawing holds a picture that carries metadata of its own (camera, place, author) in a form this service cannot remove.";
@@ -99,39 +101,29 @@ export const DRAWING_PICTURE_METADATA = "The drawing holds a picture that carrie
  * back with it.
  */
 export function holdsPictureMetadata(stream: Buffer): boolean {
-  return SIGNATURES.some((s) => stream.includes(s)) || holdsTiffMetadata(stream);
+  return SIGNATURES.some((s) => stream.includes(s)) || holdsPngTextChunk(stream) || holdsExifDirectory(stream);
 }
 
 /**
- * IFD0 tags that describe rather than decode a picture (camera, software, dates, author, text,
- * and the pointers to EXIF, GPS, XMP and IPTC blocks), which no cleaned TIFF keeps.
+ * A PNG text chunk: its type, then a keyword. The type's four bytes alone come by chance about
+ * once in a gigabyte of compressed data, which a document's photos reach; the chunk's length is
+ * not asked for, as the damage that hid the chunk from the PNG walk may have hit it.
  */
-const DESCRIPTIVE_TIFF_TAGS: ReadonlySet<number> = new Set([
-  0x010d, 0x010e, 0x010f, 0x0110, 0x0131, 0x0132, 0x013b, 0x013c, 0x02bc, 0x8298, 0x83bb, 0x8769, 0x8825, 0x9c9b, 0x9c9c, 0x9c9d, 0x9c9e, 0x9c9f,
-]);
-const TIFF_HEADERS = [Buffer.from("II*\0", "latin1"), Buffer.from("MM\0*", "latin1")];
-/** Headers looked at in one stream, at most: each costs a few reads. */
-const MAX_TIFF_HEADERS = 10_000;
-
-/**
- * An EXIF block (a TIFF structure whose first directory names a camera, an author or a date)
- * anywhere in `stream`: what is left of a JPEG whose start was damaged, where no JPEG walk finds
- * it and its "Exif" signature may be gone.
- */
-function holdsTiffMetadata(stream: Buffer): boolean {
+function holdsPngTextChunk(stream: Buffer): boolean {
   let looked = 0;
-  for (const header of TIFF_HEADERS) {
-    const big = header[0] === 0x4d;
-    for (let at = stream.indexOf(header); at >= 0 && looked < MAX_TIFF_HEADERS; at = stream.indexOf(header, at + 1), looked++) {
-      if (at + 8 > stream.length) break;
-      const ifd = at + (big ? stream.readUInt32BE(at + 4) : stream.readUInt32LE(at + 4));
-      if (ifd < at + 8 || ifd + 2 > stream.length) continue;
-      const entries = big ? stream.readUInt16BE(ifd) : stream.readUInt16LE(ifd);
-      for (let i = 0; i < entries && ifd + 2 + 12 * (i + 1) <= stream.length; i++) {
-        const tag = big ? stream.readUInt16BE(ifd + 2 + 12 * i) : stream.readUInt16LE(ifd + 2 + 12 * i);
-        if (DESCRIPTIVE_TIFF_TAGS.has(tag)) return true;
-      }
+  for (const type of PNG_TEXT_CHUNKS) {
+    for (let at = stream.indexOf(type); at >= 0; at = stream.indexOf(type, at + 1)) {
+      if (++looked > MAX_PNG_CHUNK_TYPES || keywordAt(stream, at + 4)) return true;
     }
+  }
+  return false;
+}
+
+function keywordAt(b: Buffer, at: number): boolean {
+  for (let i = at; i < b.length && i <= at + MAX_KEYWORD; i++) {
+    const c = b[i]!;
+    if (c === 0) return i > at;
+    if (c < 0x20 || (c > 0x7e && c < 0xa1)) return false;
   }
   return false;
 }
