@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flatOpenDocument, soffice } from "./helpers/make-legacy-office.js";
+import { flatOpenDocument, legacyOfficeText, makeMarkedLegacyOffice, soffice } from "./helpers/make-legacy-office.js";
 import { makeMarkedJpeg, makeOffice, type Part, zip } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
@@ -18,7 +18,7 @@ import { unusedPartsFinding, zipNames } from "./helpers/unused-parts.js";
  * only where its markup names it (`xlink:href`); the manifest lists every file, used or not. A
  * picture or chart a tool removed from the text without deleting its files, or a picture only a
  * deleted tracked change showed, was copied into the clean copy: the photo the author took out
- * was still handed back. They are now left out.
+ * was still handed back. They are now left out, and so is an OLE object nothing names.
  */
 
 let server: RunningServer;
@@ -50,7 +50,8 @@ async function odtWith(extra: readonly Part[], edit: (name: string, xml: string)
   const { bytes } = await makeOffice("odt", token("Meta"), await makeMarkedJpeg(dir, token("Pic")));
   const parts = (await readZip(bytes)).members.map((m): Part => {
     if (m.name === "META-INF/manifest.xml") {
-      const entries = extra.map(([name]) => manifestEntry(name, name.endsWith(".xml") ? "text/xml" : "image/jpeg")).join("");
+      const type = (name: string): string => (name.endsWith(".xml") ? "text/xml" : /^Object \d+$/.test(name) ? "application/vnd.sun.star.oleobject" : "image/jpeg");
+      const entries = extra.map(([name]) => manifestEntry(name, type(name))).join("");
       return [m.name, m.data.toString("utf8").replace("</manifest:manifest>", `${entries}</manifest:manifest>`)];
     }
     return [m.name, m.name.endsWith(".xml") ? edit(m.name, m.data.toString("utf8")) : m.data];
@@ -96,6 +97,27 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     expect(kept).toContain("Pictures/image1.jpeg");
     expect(await member(res.cleaned!, "META-INF/manifest.xml")).toContain("Pictures/fill.jpeg");
     expect(await findMarker(res.cleaned!, orphan)).toEqual([]);
+  });
+
+  it("an OLE object (an Excel 97-2003 workbook) nothing names is reported, then left out; one a frame shows stays, cleaned", async () => {
+    const shown = token("Shown");
+    const orphan = token("Orphan");
+    const objects: Part[] = [
+      ["Object 1", await fs.readFile(await makeMarkedLegacyOffice(dir, "xls", shown))],
+      ["Object 2", await fs.readFile(await makeMarkedLegacyOffice(dir, "xls", orphan))],
+    ];
+    const frame = `<text:p><draw:frame draw:name="Ole"><draw:object-ole xlink:href="./Object 1"/></draw:frame></text:p>`;
+    const res = await removeViaApi(server, await savedIn(dir, "ole.odt", await odtWith(objects, (name, xml) => (name === "content.xml" ? xml.replace("</office:text>", `${frame}</office:text>`) : xml))));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(unusedPartsFinding(res.body)).toBe("Object 2");
+    expect((res.body["removed"] as Record<string, number>)["unusedParts"]).toBe(1);
+    const kept = await zipNames(res.cleaned!);
+    expect(kept).toContain("Object 1");
+    expect(kept).not.toContain("Object 2");
+    expect(await member(res.cleaned!, "META-INF/manifest.xml")).not.toContain("Object 2");
+    for (const marker of [shown, orphan]) expect(await findMarker(res.cleaned!, marker)).toEqual([]);
+    const object = (await readZip(res.cleaned!)).members.find((m) => m.name === "Object 1")!.data;
+    expect(await legacyOfficeText(dir, "xls", await savedIn(dir, "object.xls", object))).toBe(await legacyOfficeText(dir, "xls", await savedIn(dir, "shown.xls", objects[0]![1] as Buffer)));
   });
 
   it("a picture only a deleted tracked change showed goes with the change, uncounted; kept with keep=trackedChanges", async () => {
@@ -157,7 +179,43 @@ describe("POST /api/v1/remove on an OpenDocument file holding pictures its marku
     expect(kept.filter((n) => n.includes("Object 1"))).toEqual([]);
     expect(await member(res.cleaned!, "META-INF/manifest.xml")).not.toContain("Object 1");
   });
+
+  it("a LibreOffice document's OLE object (an Excel 97-2003 workbook) stays, cleaned; with its frame deleted by a tool it goes", async () => {
+    const marker = token("Ole");
+    const work = path.join(dir, "lo-ole");
+    await fs.mkdir(work);
+    await fs.writeFile(path.join(work, "ole.fodt"), oleFodt(await fs.readFile(await makeMarkedLegacyOffice(dir, "xls", marker))));
+    await soffice(work, ["--convert-to", "odt", "--outdir", work, path.join(work, "ole.fodt")]);
+    const original = await fs.readFile(path.join(work, "ole.odt"));
+    const manifest = await member(original, "META-INF/manifest.xml");
+    const object = /manifest:full-path="([^"]+)" manifest:media-type="application\/vnd\.sun\.star\.oleobject"/.exec(manifest)?.[1];
+    expect(object, manifest).toBeDefined();
+    // LibreOffice names a replacement picture in the frame, but writes none for an object it cannot draw.
+    expect(await zipNames(original)).toContain(object);
+
+    const res = await removeViaApi(server, path.join(work, "ole.odt"));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body["removed"]).not.toHaveProperty("unusedParts");
+    expect(unusedPartsFinding(res.body)).toBeUndefined();
+    expect(await zipNames(res.cleaned!)).toContain(object);
+    expect(await findMarker(res.cleaned!, marker)).toEqual([]);
+
+    const files = (await readZip(original)).members.filter((m) => !m.name.endsWith("/"));
+    const parts = files.map((m): Part => [m.name, m.name === "content.xml" ? m.data.toString("utf8").replace(/<draw:frame\b.*?<\/draw:frame>/s, "") : m.data]);
+    expect(parts.find(([n]) => n === "content.xml")![1]).not.toContain(object);
+    const deleted = await removeViaApi(server, await savedIn(dir, "deleted-ole.odt", await zip(parts)));
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect((deleted.body["removed"] as Record<string, number>)["unusedParts"]).toBe(1);
+    expect(unusedPartsFinding(deleted.body)).toBe(object);
+    expect((await zipNames(deleted.cleaned!)).filter((n) => n.includes(object!))).toEqual([]);
+    expect(await member(deleted.cleaned!, "META-INF/manifest.xml")).not.toContain(object);
+  });
 });
+
+/** A text document showing `object` (a compound file) as an OLE object, as a flat file LibreOffice converts into `Obj…`. */
+function oleFodt(object: Buffer): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text"><office:body><office:text><text:p>Sales<draw:frame draw:name="Sheet" svg:width="4cm" svg:height="3cm"><draw:object-ole draw:class-id="00020820-0000-0000-C000-000000000046"><office:binary-data>${object.toString("base64")}</office:binary-data></draw:object-ole></draw:frame></text:p></office:text></office:body></office:document>`;
+}
 
 /** A spreadsheet with a bar chart of its two cells, as a flat file LibreOffice converts into `Object 1/` and its replacement picture. */
 const CHART_FODS = `<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:chart="urn:oasis:names:tc:opendocument:xmlns:chart:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body><office:spreadsheet><table:table table:name="S"><table:shapes><draw:frame draw:name="Chart1" svg:x="1cm" svg:y="3cm" svg:width="8cm" svg:height="5cm"><draw:object draw:notify-on-update-of-ranges="S.A1:S.B2"><office:document office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.chart"><office:body><office:chart><chart:chart chart:class="chart:bar" svg:width="8cm" svg:height="5cm"><chart:plot-area table:cell-range-address="S.A1:S.B2" chart:data-source-has-labels="none"><chart:series chart:values-cell-range-address="S.B1:S.B2" chart:class="chart:bar"/></chart:plot-area></chart:chart></office:chart></office:body></office:document></draw:object></draw:frame></table:shapes><table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>b</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="5"><text:p>5</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document>`;

@@ -3,6 +3,7 @@ import { isXmlName } from "./zip-read.js";
 
 export const MIMETYPE = "mimetype";
 export const MANIFEST = "META-INF/manifest.xml";
+export const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
 
 /**
  * Parts that are metadata whole: `meta.xml` (of the document and of each embedded object),
@@ -17,6 +18,12 @@ export const DROPPED = /^((.*\/)?meta\.xml|Thumbnails\/.*|layout-cache|META-INF\
  * Impress embeds (`Media/`, which a `draw:plugin` names).
  */
 const PICTURE_PART = /^(?:.+\/)?(?:Pictures|ObjectReplacements|Media)\/[^/]+$/;
+/**
+ * The manifest's media type of an OLE object (a Word or Excel file embedded by a program
+ * LibreOffice has no filter for), a compound file a `draw:object-ole` names. LibreOffice names
+ * them `Object 1` or `Obj12345678`, so the manifest, not the name, tells them.
+ */
+export const OLE_OBJECT_TYPE = "application/vnd.sun.star.oleobject";
 
 /** An embedded object (a chart, a formula, a drawing) is a document of its own in a folder: `Object 1/content.xml`. */
 const OBJECT_PART = /^(.+)\/(?:content|styles)\.xml$/;
@@ -27,7 +34,7 @@ export function isMarkupPart(name: string): boolean {
 }
 
 /**
- * What stays only if some markup names it: the picture and media files and the embedded objects' folders.
+ * What stays only if some markup names it: the picture, media and OLE object files and the embedded objects' folders.
  * Nothing else opens them: the manifest lists every file, used or not.
  */
 export interface Targets {
@@ -36,8 +43,9 @@ export interface Targets {
   folders: readonly string[];
 }
 
-export function targetsOf(names: readonly string[]): Targets {
-  const files = names.filter((n) => PICTURE_PART.test(n) && !isXmlName(n) && !DROPPED.test(n));
+/** `oleObjects`: the files the manifest lists as OLE objects. */
+export function targetsOf(names: readonly string[], oleObjects: ReadonlySet<string>): Targets {
+  const files = names.filter((n) => (PICTURE_PART.test(n) || oleObjects.has(n)) && !isXmlName(n) && !DROPPED.test(n));
   const folders = new Set<string>();
   for (const n of names) {
     const m = OBJECT_PART.exec(n);

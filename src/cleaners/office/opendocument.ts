@@ -5,7 +5,7 @@ import { ENCRYPTED } from "../legacy-office/encrypted.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { cleanEmbedded } from "./embedded.js";
 import { checkSameFinalText } from "./final-text.js";
-import { DROPPED, isMarkupPart, MANIFEST, MIMETYPE, planDrops, targetsOf, usesOf, type Uses } from "./odf-package.js";
+import { DROPPED, isMarkupPart, MANIFEST, MANIFEST_NS, MIMETYPE, OLE_OBJECT_TYPE, planDrops, targetsOf, usesOf, type Uses } from "./odf-package.js";
 import { recordingReferences } from "./odf-references.js";
 import { odfRules } from "./odf-rules.js";
 import { readXmlPart, saveXmlPart } from "./part-io.js";
@@ -16,8 +16,6 @@ import { removeComments, removeNode } from "./xml.js";
 import { rewritePart } from "./xml-stream.js";
 import { extractDocument, isXmlName, type FileEntry, type ZipEntry } from "./zip-read.js";
 import { writeZip, type OutEntry } from "./zip-write.js";
-
-const MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
 
 /** Embedded fonts are copied: their name tables describe the font, not the document's author. */
 const AS_IS = /\.(ttf|otf|eot|woff2?)$/i;
@@ -54,7 +52,7 @@ async function cleanOpenDocument(ctx: CleanContext): Promise<CleanOutcome> {
   if (mime == null || !entries.some((e) => e.name === MIMETYPE && !e.directory)) throw new BadFileError("The document has no valid mimetype entry.");
   const manifest = await readManifest(entries);
   const kept = entries.filter((e) => e.name !== MIMETYPE && !DROPPED.test(e.name));
-  const targets = targetsOf(kept.filter((e) => !e.directory).map((e) => e.name));
+  const targets = targetsOf(kept.filter((e) => !e.directory).map((e) => e.name), oleObjectsOf(manifest));
   const uses = usesOf(targets);
   const recording = targets.files.length + targets.folders.length > 0 ? uses : null;
   const counts = newReviewCounts();
@@ -125,6 +123,11 @@ async function readManifest(entries: readonly ZipEntry[]): Promise<Document | nu
   const doc = await readXmlPart(e);
   if (doc.getElementsByTagNameNS(MANIFEST_NS, "encryption-data").length > 0) throw new BadFileError(ENCRYPTED, new Error("opendocument: encryption-data in the manifest"));
   return doc;
+}
+
+function oleObjectsOf(manifest: Document | null): Set<string> {
+  const entries = manifest == null ? [] : Array.from(manifest.getElementsByTagNameNS(MANIFEST_NS, "file-entry"));
+  return new Set(entries.filter((e) => e.getAttributeNS(MANIFEST_NS, "media-type") === OLE_OBJECT_TYPE).map((e) => e.getAttributeNS(MANIFEST_NS, "full-path") ?? ""));
 }
 
 /** The manifest must not list the parts that were dropped. */
