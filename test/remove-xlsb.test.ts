@@ -190,6 +190,20 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     expect(body["error"]).toBe("The workbook's binary records are damaged.");
   }, 120_000);
 
+  it("refuses as damaged a connections part whose records a run of zeros put out of step (fuzz seed 434777009, #167), the folders after it read as records of no meaning", async () => {
+    const marker = `XLSBSTEP${crypto.randomBytes(4).toString("hex")}`;
+    const part = connectionsPart(marker);
+    // From the web query's file name through the next connection's first fields and the count of its data file's path.
+    const at = part.indexOf(Buffer.from("prices.htm", "utf16le"));
+    part.fill(0, at, at + 64);
+    expect(await findMarker(part, marker)).not.toEqual([]);
+    const file = await savedIn(dir, "out-of-step.xlsb", await makeXlsb("NoOne", { noteAuthor: "Jane", extraParts: [["xl/connections.bin", part, "connections"]] }));
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The workbook's binary records are damaged.");
+    expect(cleaned).toBeNull();
+  }, 120_000);
+
   it("refuses one with Excel 2013 data model connections, saying why", async () => {
     const model = Buffer.concat([xlsbRecord(0x01ad), xlsbRecord(0x083f, Buffer.alloc(8)), xlsbRecord(0x01ae)]);
     const file = await savedIn(dir, "model.xlsb", await makeXlsb("NoMarker", { noteAuthor: "Jane", extraParts: [["xl/connections.bin", model, "connections"]] }));

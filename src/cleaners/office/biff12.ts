@@ -24,7 +24,16 @@ export interface RecordRewrite {
   /** The record types handed to `edit`; every other record is copied as it is, unread. */
   watched: ReadonlySet<number>;
   edit: (type: number, payload: Buffer) => RecordEdit;
+  /**
+   * Where the part's grammar is known: the types of Excel 2007's numbering (below
+   * FUTURE_RECORDS) it may hold. A record of another such type is damage: bytes read out of step
+   * after a damaged length, which would carry the text they held through as records of no meaning.
+   */
+  classic?: ReadonlySet<number> | undefined;
 }
+
+/** Excel 2010 and later number their records from here on, in blocks older readers skip. */
+export const FUTURE_RECORDS = 1024;
 
 /** Encodes one record: its type and size as Excel writes them, then the payload. */
 export function record(type: number, payload: Buffer): Buffer {
@@ -84,7 +93,14 @@ function header(buf: Buffer, at: number): Header | null {
  * before the next chunk replaces the one the spans point into. Memory holds a chunk and the
  * record that crosses its end.
  */
-async function walk(input: string, watched: ReadonlySet<number>, visit: (type: number, payload: Buffer) => void, span: (bytes: Buffer) => void, chunkDone?: () => Promise<void>): Promise<void> {
+async function walk(
+  input: string,
+  watched: ReadonlySet<number>,
+  visit: (type: number, payload: Buffer) => void,
+  span: (bytes: Buffer) => void,
+  chunkDone?: () => Promise<void>,
+  classic?: ReadonlySet<number>,
+): Promise<void> {
   let carry = Buffer.alloc(0);
   for await (const chunk of fs.createReadStream(input, { highWaterMark: CHUNK })) {
     throwIfTaskStopped();
@@ -92,6 +108,7 @@ async function walk(input: string, watched: ReadonlySet<number>, visit: (type: n
     let at = 0;
     let spanStart = 0;
     for (let h = header(buf, at); h != null && h.end <= buf.length; h = header(buf, at)) {
+      if (classic != null && h.type < FUTURE_RECORDS && !classic.has(h.type)) throw new BadFileError(DAMAGED, new Error(`record of type ${h.type}, which this part does not hold`));
       if (watched.has(h.type)) {
         if (at > spanStart) span(buf.subarray(spanStart, at));
         visit(h.type, buf.subarray(h.body, h.end));
@@ -134,6 +151,7 @@ export async function rewriteRecords(input: string, output: string, rewrite: Rec
         pending.push(bytes);
       },
       flush,
+      rewrite.classic,
     );
   } finally {
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err != null ? reject(err) : resolve())));

@@ -106,7 +106,7 @@ async function cleanEntry(ctx: CleanContext, e: ZipEntry, plan: Plan): Promise<O
   if (AS_IS.test(e.name)) return { name: e.name, source: { file: e.file } };
   if (ctx.fileType === "XLSB" && XLSB_RECORD_PART.test(e.name) && !(await isCompoundFile(e))) {
     const removedIds = plan.removedIds.get(e.name.toLowerCase()) ?? new Set<string>();
-    return { name: e.name, source: { file: await cleanBinaryPart(e, { keepComments: !plan.policy.dropComments, removedIds }) } };
+    return { name: e.name, source: { file: await cleanBinaryPart(e, { name: e.name, keepComments: !plan.policy.dropComments, removedIds }) } };
   }
   return { name: e.name, source: { file: await cleanEmbedded(ctx, e) } };
 }

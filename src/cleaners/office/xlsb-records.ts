@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { BadFileError } from "../errors.js";
 import { type RecordEdit, type RecordRewrite, wideString } from "./biff12.js";
-import { cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
+import { classicRecordsOf, cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 
 // Record types of [MS-XLSB] that carry who saved, shared, refreshed or commented, where, or
@@ -90,6 +90,8 @@ function withString(payload: Buffer, at: number, text: string | null): Buffer {
 }
 
 export interface PartRewritePlan {
+  /** The part's name in the package. */
+  name: string;
   /** Comments stay (the client asked to keep them): their authors are neutralised instead. */
   keepComments: boolean;
   /** Ids of this part's relationships that were removed: records pointing at them go. */
@@ -155,7 +157,7 @@ export function partRewrite(plan: PartRewritePlan): RecordRewrite {
   };
   // BrtBeginComment is read for its author, never changed: it is watched only where comments stay.
   const watched = plan.keepComments ? new Set([...WATCHED_RECORDS, BEGIN_COMMENT]) : WATCHED_RECORDS;
-  return { watched, edit };
+  return { watched, edit, classic: classicRecordsOf(plan.name) };
 }
 
 /**
