@@ -10,6 +10,7 @@ import { makeMarkedJpeg } from "./helpers/make-office.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { savedIn } from "./helpers/saved.js";
+import { CONVERT, EXIFTOOL, run } from "./helpers/tools.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /*
@@ -127,6 +128,37 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
       expect(String(body["error"])).toContain("pictures that carry metadata of their own");
       expect(cleaned).toBeNull();
     }
+  }, 180_000);
+
+  it("a Word document whose picture lost everything before its author's name but the JPEG's tables is refused (fuzz seed 40203677, #4131); a workbook whose photo spans many records is cleaned", async () => {
+    const marker = `Bare${crypto.randomBytes(5).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);
+    // Zeros from the Data stream's start through every directory entry: the name is a bare string
+    // before the quantization tables, with no structure left to find it by.
+    const damaged = await withStreams(file, (stream) => {
+      const data = stream("Data");
+      const name = data.indexOf(marker);
+      expect(data.indexOf(Buffer.from([0xff, 0xdb, 0x00, 0x43]), name)).toBeGreaterThan(name);
+      data.fill(0, 0, name - 24);
+      for (const gone of ["Exif", "MM\0*", "II*\0"]) expect(data.includes(gone)).toBe(false);
+    });
+    expect(await findMarker(damaged, marker)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "bare.doc", damaged));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toContain("pictures that carry metadata of their own");
+    expect(cleaned).toBeNull();
+
+    // A photo of 400 KB with a 30 KB EXIF block: Excel's drawing group records (8 KB each) cut it
+    // in many places, and only the joined records show it whole, tables and all.
+    const big = path.join(dir, "big.jpg");
+    await run(CONVERT, ["-size", "640x480", "plasma:", "-quality", "95", big]);
+    await run(EXIFTOOL, ["-q", "-overwrite_original", `-EXIF:Artist=${marker}`, `-EXIF:UserComment=${"x".repeat(30_000)}`, big]);
+    const photo = await fs.readFile(big);
+    expect(photo.length).toBeGreaterThan(100_000);
+    const book = await makeMarkedLegacyOffice(dir, "xls", `NoOne${crypto.randomBytes(3).toString("hex")}`, [photo]);
+    const res = await removeViaApi(server, book, "big-photo.xls");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await findMarker(res.cleaned!, marker)).toEqual([]);
   }, 180_000);
 
   it("a workbook whose records run past the end of its stream (its pictures' start overwritten, their EXIF left) is refused as damaged (whole, it is cleaned)", async () => {

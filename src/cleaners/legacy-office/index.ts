@@ -11,6 +11,7 @@ import { DAMAGED } from "./damaged.js";
 import { cleanEmbeddedFiles } from "./embedded-files.js";
 import { cleanEmbeddedStorages } from "./embedded-storages.js";
 import { emptyStorage } from "./empty-storage.js";
+import { holdsHeadlessJpeg } from "../image/headless-jpeg.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
@@ -235,7 +236,7 @@ export const legacyOfficeCleaner: Cleaner = {
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
     await cleanEmbeddedFiles(ctx, doc, ours);
 
-    if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && holdsPictureMetadata(Buffer.from(e.content)))) {
+    if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && leavesPictureMetadata(e.name, Buffer.from(e.content)))) {
       throw new BadFileError(
         "The document holds pictures that carry metadata of their own (camera, place, author) in a form this service cannot remove from inside Office 97-2003 files.",
       );
@@ -256,6 +257,20 @@ export const legacyOfficeCleaner: Cleaner = {
     return neutral != null && (typeof t.value === "string" || typeof t.value === "number") && neutral(String(t.value));
   },
 };
+
+/**
+ * Whether a stream still holds picture metadata once cleaned (holdsPictureMetadata), or a JPEG
+ * whose start was lost, which may hold any of it in a form nothing can find. A workbook's pictures
+ * are whole only in its drawing group joined from its records: the record headers Excel puts
+ * every 8 KB would break the walk from a picture's start.
+ */
+function leavesPictureMetadata(name: string, stream: Buffer): boolean {
+  if (holdsPictureMetadata(stream)) return true;
+  if (!/^(Workbook|Book)$/i.test(name)) return holdsHeadlessJpeg(stream);
+  let headless = false;
+  withDrawingGroups(stream, (group) => (headless ||= holdsHeadlessJpeg(group)));
+  return headless;
+}
 
 /**
  * The root storage is named "Root Entry" ([MS-CFB] 2.6.2), which the library writes from the

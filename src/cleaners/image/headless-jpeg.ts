@@ -1,0 +1,50 @@
+/**
+ * What is left of a JPEG whose start was damaged: its coding segments (the quantization tables
+ * first) with nothing before them that a walk from an SOI reaches. Whatever stood between the lost
+ * start and those tables (APPn segments: EXIF, a thumbnail, a comment) may be left in any state,
+ * down to a bare string with no structure to find it by, so a picture in that state is treated as
+ * one holding metadata.
+ */
+
+const SOI = Buffer.from([0xff, 0xd8, 0xff]);
+const DQT = Buffer.from([0xff, 0xdb, 0x00]);
+/** A DQT segment's lengths: 2 bytes, then one to four tables of 65 bytes (8-bit) or 129 (16-bit). */
+const DQT_LENGTHS: ReadonlySet<number> = new Set([1, 2, 3, 4].flatMap((n) => [2 + 65 * n, 2 + 129 * n]));
+const SOS = 0xda;
+const EOI = 0xd9;
+/** Segments followed from one SOI, at most: a hostile stream could chain them without end. */
+const MAX_SEGMENTS = 10_000;
+
+/** Whether `b` holds quantization tables that no walk from an SOI reaches. */
+export function holdsHeadlessJpeg(b: Buffer): boolean {
+  const reached = new Set<number>();
+  for (let at = b.indexOf(SOI); at >= 0; at = b.indexOf(SOI, at + 1)) walkFrom(b, at, reached);
+  for (let at = b.indexOf(DQT); at >= 0; at = b.indexOf(DQT, at + 1)) {
+    if (at + 5 > b.length || !DQT_LENGTHS.has(b.readUInt16BE(at + 2))) continue;
+    // Pq (0: 8-bit, 1: 16-bit) and Tq (0 to 3) of the first table.
+    const table = b[at + 4]!;
+    if ((table >> 4) > 1 || (table & 0x0f) > 3) continue;
+    if (!reached.has(at)) return true;
+  }
+  return false;
+}
+
+/** Notes in `reached` where the DQT segments of the JPEG starting at `soi` are, through its scans to its EOI. */
+function walkFrom(b: Buffer, soi: number, reached: Set<number>): void {
+  let p = soi + 2;
+  for (let n = 0; n < MAX_SEGMENTS && p + 4 <= b.length && b[p] === 0xff; n++) {
+    while (p + 1 < b.length && b[p + 1] === 0xff) p++;
+    const marker = b[p + 1]!;
+    if (marker === EOI) return;
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      p += 2;
+      continue;
+    }
+    if (marker === 0xdb) reached.add(p);
+    p += 2 + b.readUInt16BE(p + 2);
+    if (marker === SOS) {
+      // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
+      while (p + 1 < b.length && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+    }
+  }
+}
