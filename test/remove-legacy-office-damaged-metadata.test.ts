@@ -161,6 +161,28 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
     expect(await findMarker(res.cleaned!, marker)).toEqual([]);
   }, 180_000);
 
+  it("a Word document whose Data stream ends with 8,192 JPEG starts that all scan the same 2 MB is refused in seconds, not walked in minutes", async () => {
+    const file = await makeMarkedLegacyOffice(dir, "doc", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, "Scans")]);
+    // Each SOI's scan header is long enough to start its scan at 64 KB, where 2 MB without a marker
+    // follow: walked one by one, the scans would cost 8,192 times 2 MB.
+    const window = 65_536;
+    const data = Buffer.alloc(window + 2_000_000);
+    for (let at = 0; at + 8 <= window; at += 8) {
+      data.set([0xff, 0xd8, 0xff, 0xda], at);
+      data.writeUInt16BE(window - at - 4, at + 4);
+    }
+    data.set([0xff, 0xdb, 0x00, 0x43, 0x00], data.length - 10);
+    const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
+    const at = doc.FullPaths.findIndex((p) => p.endsWith("/Data"));
+    expect(at).toBeGreaterThan(0);
+    CFB.utils.cfb_add(doc, doc.FullPaths[at]!, Buffer.concat([Buffer.from(doc.FileIndex[at]!.content!), data]));
+    const started = Date.now();
+    const { status, body } = await removeViaApi(server, await savedIn(dir, "scans.doc", CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(String(body["error"])).toContain("pictures that carry metadata of their own");
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 180_000);
+
   it("a workbook whose records run past the end of its stream (its pictures' start overwritten, their EXIF left) is refused as damaged (whole, it is cleaned)", async () => {
     const marker = `Overrun${crypto.randomBytes(5).toString("hex")}`;
     const file = await makeMarkedLegacyOffice(dir, "xls", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);

@@ -12,13 +12,22 @@ const DQT = Buffer.from([0xff, 0xdb, 0x00]);
 const DQT_LENGTHS: ReadonlySet<number> = new Set([1, 2, 3, 4].flatMap((n) => [2 + 65 * n, 2 + 129 * n]));
 const SOS = 0xda;
 const EOI = 0xd9;
-/** Segments followed from one SOI, at most: a hostile stream could chain them without end. */
-const MAX_SEGMENTS = 10_000;
+/**
+ * Steps (segments and bytes of scans) all walks of one stream may take, per byte of it: walks of
+ * real pictures cover each byte about once, while SOIs whose scans all run over the same bytes
+ * would cost the square of the stream's size. Past it the stream counts as holding one.
+ */
+const STEPS_PER_BYTE = 4;
+const MIN_STEPS = 1_000_000;
 
 /** Whether `b` holds quantization tables that no walk from an SOI reaches. */
 export function holdsHeadlessJpeg(b: Buffer): boolean {
   const reached = new Set<number>();
-  for (let at = b.indexOf(SOI); at >= 0; at = b.indexOf(SOI, at + 1)) walkFrom(b, at, reached);
+  const budget = { steps: MIN_STEPS + STEPS_PER_BYTE * b.length };
+  for (let at = b.indexOf(SOI); at >= 0; at = b.indexOf(SOI, at + 1)) {
+    walkFrom(b, at, reached, budget);
+    if (budget.steps < 0) return true;
+  }
   for (let at = b.indexOf(DQT); at >= 0; at = b.indexOf(DQT, at + 1)) {
     if (at + 5 > b.length || !DQT_LENGTHS.has(b.readUInt16BE(at + 2))) continue;
     // Pq (0: 8-bit, 1: 16-bit) and Tq (0 to 3) of the first table.
@@ -30,9 +39,9 @@ export function holdsHeadlessJpeg(b: Buffer): boolean {
 }
 
 /** Notes in `reached` where the DQT segments of the JPEG starting at `soi` are, through its scans to its EOI. */
-function walkFrom(b: Buffer, soi: number, reached: Set<number>): void {
+function walkFrom(b: Buffer, soi: number, reached: Set<number>, budget: { steps: number }): void {
   let p = soi + 2;
-  for (let n = 0; n < MAX_SEGMENTS && p + 4 <= b.length && b[p] === 0xff; n++) {
+  for (; budget.steps >= 0 && p + 4 <= b.length && b[p] === 0xff; budget.steps--) {
     while (p + 1 < b.length && b[p + 1] === 0xff) p++;
     const marker = b[p + 1]!;
     if (marker === EOI) return;
@@ -44,7 +53,9 @@ function walkFrom(b: Buffer, soi: number, reached: Set<number>): void {
     p += 2 + b.readUInt16BE(p + 2);
     if (marker === SOS) {
       // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
+      const start = p;
       while (p + 1 < b.length && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+      budget.steps -= p - start;
     }
   }
 }
