@@ -1,3 +1,5 @@
+import { entropyEnd } from "./pictures-in-place.js";
+
 /**
  * What is left of a JPEG whose start was damaged: its coding segments (the quantization tables
  * first) with nothing before them that a walk from an SOI reaches. Whatever stood between the lost
@@ -52,9 +54,8 @@ function walkFrom(b: Buffer, soi: number, reached: Set<number>, budget: { steps:
     if (marker === 0xdb) reached.add(p);
     p += 2 + b.readUInt16BE(p + 2);
     if (marker === SOS) {
-      // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
       const start = p;
-      while (p + 1 < b.length && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+      p = entropyEnd(b, p, b.length);
       budget.steps -= p - start;
     }
   }

@@ -46,10 +46,16 @@ export function cleanJpeg(b: Buffer, start: number, end: number, keepProfile: bo
     }
     p = segEnd;
     if (marker === 0xda) {
-      while (p + 1 < end && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+      p = entropyEnd(b, p, end);
     }
   }
   return true;
+}
+
+/** Where the entropy-coded data from `p` ends: at the next marker that is not a stuffed byte or a restart (or at `end`, less its last byte). */
+export function entropyEnd(b: Buffer, p: number, end: number): number {
+  while (p + 1 < end && !(b[p] === 0xff && b[p + 1] !== 0 && b[p + 1] !== 0xff && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
+  return p;
 }
 
 function keptSegment(marker: number, body: Buffer, keepProfile: boolean): boolean {
