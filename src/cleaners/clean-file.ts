@@ -12,6 +12,7 @@ import { INNER_LIMITS, type InnerBudget } from "./inner-budget.js";
 import { type CopyProof, proofStandsIn, proveCopy, shapeProofFor } from "./proof/index.js";
 import { cleanerFor } from "./registry.js";
 import type { CleanOutcome, Cleaner, ExifToolAccess, FoundTag, KeepOption, NestedOutcome, UnknownMembers } from "./types.js";
+import { makeDir } from "../make-dir.js";
 
 export interface CleanRequest {
   exiftool: ExifToolAccess;
@@ -69,11 +70,7 @@ export async function detect(before: RawTags): Promise<Detected> {
  */
 export async function clean(req: CleanRequest, detected: Detected, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0): Promise<CleanedCopy> {
   const workDir = path.join(req.workDir, `c${depth}-${crypto.randomUUID()}`);
-  // Never above `req.workDir`: a Ctrl-C'd `exifapi clean` removes its run's folder while a worker
-  // thread may be here, and creating that folder again would leave it behind.
-  await fsp.mkdir(req.workDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "EEXIST") throw err;
-  });
+  await makeDir(req.workDir);
   await fsp.mkdir(workDir);
   const nested: NestedOutcome[] = [];
   const unsupported = new Map<string, string>();

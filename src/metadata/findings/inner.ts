@@ -16,6 +16,7 @@ import { listedPdfSource, type PdfAttachedFile, pdfSourceOf } from "./inner-pdf.
 import { rtfSource } from "./inner-rtf.js";
 import { tarSourceFor } from "./inner-tar.js";
 import { psdSource } from "./inner-psd.js";
+import { makeDir } from "../../make-dir.js";
 import { zipSourceFor } from "./inner-zip.js";
 import { drawingFindings } from "./drawing.js";
 import { locationFindings } from "./location.js";
@@ -75,7 +76,7 @@ export async function listedAttachmentFindings(entries: readonly TagEntry[], fil
 }
 
 async function lookFrom(source: InnerSource, file: string, scratchDir: string, exiftool: ExifToolAccess): Promise<Finding[]> {
-  await fsp.mkdir(scratchDir, { recursive: true });
+  await makeDir(scratchDir);
   const look: Look = { exiftool, scratchDir, until: performance.now() + INNER_LOOK_LIMITS.maxMs, files: 0, bytes: 0, notLooked: 0, made: 0 };
   const findings = titledByFile(await lookInside(look, source, file, "", 1));
   if (look.notLooked > 0) findings.push({ kind: "embedded", severity: "low", title: notLookedTitle(look.notLooked), tags: [], value: String(look.notLooked) });

@@ -6,6 +6,7 @@ import { type Grey, lumaAtEighth } from "./jpeg-dc.js";
 import { pngExifBase } from "./png-exif-base.js";
 import { decodeScale, type JpegHeader, readJpegHeader, type Span } from "./previews-header.js";
 import { type Finding, type TagEntry, fromTags } from "./types.js";
+import { makeDir } from "../../make-dir.js";
 
 const PREVIEW_TAG = /^(Thumbnail(Image|TIFF|PNG)?|Preview(Image|TIFF|PNG)|JpgFromRaw|OtherImage|PhotoshopThumbnail|MPImage\d+|ThumbnailsImage)$/;
 
@@ -151,7 +152,7 @@ async function previewGrid(file: string, span: Span, previewFile: string): Promi
   const small = smallGrid(bytes);
   if (small != null) return small;
   try {
-    await fsp.mkdir(path.dirname(previewFile), { recursive: true });
+    await makeDir(path.dirname(previewFile));
     await fsp.writeFile(previewFile, bytes);
     return await greyGrid(previewFile, `${previewFile}.pgm`);
   } finally {
@@ -215,7 +216,7 @@ async function jpegGrid(file: string, head: JpegHeader, pgmFile: string): Promis
     const eighth = lumaAtEighth(await fsp.readFile(file), IN_PROCESS_MAX_MAIN_PIXELS);
     if (eighth != null) return areaScale(eighth, SIDE);
   }
-  await fsp.mkdir(path.dirname(pgmFile), { recursive: true });
+  await makeDir(path.dirname(pgmFile));
   return decodeGrid(file, { scale: decodeScale(head), pgmFile });
 }
 
