@@ -1,3 +1,4 @@
+import { TooComplexError } from "../errors.js";
 import { entropyEnd } from "./pictures-in-place.js";
 
 /**
@@ -17,7 +18,7 @@ const EOI = 0xd9;
 /**
  * Steps (segments and bytes of scans) all walks of one stream may take, per byte of it: walks of
  * real pictures cover each byte about once, while SOIs whose scans all run over the same bytes
- * would cost the square of the stream's size. Past it the stream counts as holding one.
+ * would cost the square of the stream's size. Past it the file is too complex to look through.
  */
 const STEPS_PER_BYTE = 4;
 const MIN_STEPS = 1_000_000;
@@ -28,7 +29,7 @@ export function holdsHeadlessJpeg(b: Buffer): boolean {
   const budget = { steps: MIN_STEPS + STEPS_PER_BYTE * b.length };
   for (let at = b.indexOf(SOI); at >= 0; at = b.indexOf(SOI, at + 1)) {
     walkFrom(b, at, reached, budget);
-    if (budget.steps < 0) return true;
+    if (budget.steps < 0) throw new TooComplexError("the JPEG starts of one stream walk past their step budget");
   }
   for (let at = b.indexOf(DQT); at >= 0; at = b.indexOf(DQT, at + 1)) {
     if (at + 5 > b.length || !DQT_LENGTHS.has(b.readUInt16BE(at + 2))) continue;

@@ -236,9 +236,15 @@ export const legacyOfficeCleaner: Cleaner = {
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
     await cleanEmbeddedFiles(ctx, doc, ours);
 
-    if (doc.FileIndex.some((e) => e.type === 2 && e.content != null && leavesPictureMetadata(e.name, Buffer.from(e.content)))) {
+    const left = doc.FileIndex.map((e) => (e.type === 2 && e.content != null ? pictureMetadataLeft(e.name, Buffer.from(e.content)) : null));
+    if (left.includes("metadata")) {
       throw new BadFileError(
         "The document holds pictures that carry metadata of their own (camera, place, author) in a form this service cannot remove from inside Office 97-2003 files.",
+      );
+    }
+    if (left.includes("damaged")) {
+      throw new BadFileError(
+        "The document holds a damaged picture whose start is lost: what stood before its image data (a camera, place or author, perhaps) cannot be told apart and removed.",
       );
     }
     nameProgram(doc);
@@ -264,12 +270,12 @@ export const legacyOfficeCleaner: Cleaner = {
  * are whole only in its drawing group joined from its records: the record headers Excel puts
  * every 8 KB would break the walk from a picture's start.
  */
-function leavesPictureMetadata(name: string, stream: Buffer): boolean {
-  if (holdsPictureMetadata(stream)) return true;
-  if (!/^(Workbook|Book)$/i.test(name)) return holdsHeadlessJpeg(stream);
+function pictureMetadataLeft(name: string, stream: Buffer): "metadata" | "damaged" | null {
+  if (holdsPictureMetadata(stream)) return "metadata";
   let headless = false;
-  withDrawingGroups(stream, (group) => (headless ||= holdsHeadlessJpeg(group)));
-  return headless;
+  if (/^(Workbook|Book)$/i.test(name)) withDrawingGroups(stream, (group) => (headless ||= holdsHeadlessJpeg(group)));
+  else headless = holdsHeadlessJpeg(stream);
+  return headless ? "damaged" : null;
 }
 
 /**
