@@ -183,6 +183,24 @@ describe("POST /api/v1/remove on Office 97-2003 files damaged where their metada
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 180_000);
 
+  it("a Word document whose Data stream ends in a JPEG start and fill bytes only is cleaned (fuzz seed 414344189, #5566: a 500)", async () => {
+    const marker = `MRKfill${crypto.randomBytes(4).toString("hex")}`;
+    const file = await makeMarkedLegacyOffice(dir, "doc", marker, [await makeMarkedJpeg(dir, marker)]);
+    // The walk from that SOI skips the fill bytes past the last whole segment header.
+    const doc = CFB.read(await fs.readFile(file), { type: "buffer" });
+    const at = doc.FullPaths.findIndex((p) => p.endsWith("/Data"));
+    expect(at).toBeGreaterThan(0);
+    CFB.utils.cfb_add(doc, doc.FullPaths[at]!, Buffer.concat([Buffer.from(doc.FileIndex[at]!.content!), Buffer.from([0xff, 0xd8, 0xff, 0xff, 0xff, 0xff])]));
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "fill.doc", CFB.write(doc, { type: "buffer", fileType: "cfb" }) as Buffer));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    const whole = await removeViaApi(server, file, "whole.doc");
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    const text = await legacyOfficeText(dir, "doc", await savedIn(dir, "fill-cleaned.doc", cleaned!));
+    expect(text).toContain("Hello body text of the document");
+    expect(text).toBe(await legacyOfficeText(dir, "doc", await savedIn(dir, "whole-cleaned.doc", whole.cleaned!)));
+  }, 180_000);
+
   it("a workbook whose records run past the end of its stream (its pictures' start overwritten, their EXIF left) is refused as damaged (whole, it is cleaned)", async () => {
     const marker = `Overrun${crypto.randomBytes(5).toString("hex")}`;
     const file = await makeMarkedLegacyOffice(dir, "xls", `NoOne${crypto.randomBytes(3).toString("hex")}`, [await makeMarkedJpeg(dir, marker)]);

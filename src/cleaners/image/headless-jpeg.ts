@@ -1,5 +1,5 @@
 import { TooComplexError } from "../errors.js";
-import { entropyEnd } from "./pictures-in-place.js";
+import { EOI, entropyEnd, SOS, segmentAt } from "./pictures-in-place.js";
 
 /**
  * What is left of a JPEG whose start was damaged: its coding segments (the quantization tables
@@ -13,8 +13,6 @@ const SOI = Buffer.from([0xff, 0xd8, 0xff]);
 const DQT = Buffer.from([0xff, 0xdb, 0x00]);
 /** A DQT segment's lengths: 2 bytes, then one to four tables of 65 bytes (8-bit) or 129 (16-bit). */
 const DQT_LENGTHS: ReadonlySet<number> = new Set([1, 2, 3, 4].flatMap((n) => [2 + 65 * n, 2 + 129 * n]));
-const SOS = 0xda;
-const EOI = 0xd9;
 /**
  * Steps (segments and bytes of scans) all walks of one stream may take, per byte of it: walks of
  * real pictures cover each byte about once, while SOIs whose scans all run over the same bytes
@@ -43,21 +41,14 @@ export function holdsHeadlessJpeg(b: Buffer): boolean {
 
 /** Notes in `reached` where the DQT segments of the JPEG starting at `soi` are, through its scans to its EOI. */
 function walkFrom(b: Buffer, soi: number, reached: Set<number>, budget: { steps: number }): void {
-  let p = soi + 2;
-  for (; budget.steps >= 0 && p + 4 <= b.length && b[p] === 0xff; budget.steps--) {
-    while (p + 1 < b.length && b[p + 1] === 0xff) p++;
-    const marker = b[p + 1]!;
-    if (marker === EOI) return;
-    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      p += 2;
-      continue;
-    }
-    if (marker === 0xdb) reached.add(p);
-    p += 2 + b.readUInt16BE(p + 2);
-    if (marker === SOS) {
-      const start = p;
+  for (let p = soi + 2; budget.steps >= 0; budget.steps--) {
+    const s = segmentAt(b, p, b.length);
+    if (s == null || s.marker === EOI) return;
+    if (s.marker === 0xdb) reached.add(s.at);
+    p = s.end;
+    if (s.marker === SOS) {
       p = entropyEnd(b, p, b.length);
-      budget.steps -= p - start;
+      budget.steps -= p - s.end;
     }
   }
 }

@@ -24,32 +24,43 @@ const COM = 0xfe;
  */
 export function cleanJpeg(b: Buffer, start: number, end: number, keepProfile: boolean): boolean {
   if (end - start < 4 || b[start] !== 0xff || b[start + 1] !== 0xd8) return false;
-  let p = start + 2;
-  while (p + 1 < end) {
-    if (b[p] !== 0xff) return true;
-    while (p + 1 < end && b[p + 1] === 0xff) p++;
-    const marker = b[p + 1]!;
-    if (marker === 0xd9) {
-      b.fill(0, p + 2, end);
+  for (let s = segmentAt(b, start + 2, end); s != null; s = segmentAt(b, s.marker === SOS ? entropyEnd(b, s.end, end) : s.end, end)) {
+    if (s.marker === EOI) {
+      b.fill(0, s.end, end);
       return true;
     }
-    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      p += 2;
-      continue;
-    }
-    if (p + 4 > end) return true;
-    const segEnd = p + 2 + b.readUInt16BE(p + 2);
-    if (segEnd > end || segEnd < p + 4) return true;
-    if (((marker >= 0xe0 && marker <= 0xef) || marker === COM) && !keptSegment(marker, b.subarray(p + 4, segEnd), keepProfile)) {
-      b[p + 1] = COM;
-      b.fill(0, p + 4, segEnd);
-    }
-    p = segEnd;
-    if (marker === 0xda) {
-      p = entropyEnd(b, p, end);
+    if (((s.marker >= 0xe0 && s.marker <= 0xef) || s.marker === COM) && !keptSegment(s.marker, b.subarray(s.at + 4, s.end), keepProfile)) {
+      b[s.at + 1] = COM;
+      b.fill(0, s.at + 4, s.end);
     }
   }
   return true;
+}
+
+export const SOS = 0xda;
+export const EOI = 0xd9;
+
+/** One JPEG marker segment: where its marker is, which one, and where it ends. */
+export interface JpegSegment {
+  at: number;
+  marker: number;
+  end: number;
+}
+
+/**
+ * The marker segment at `p` (after its fill bytes) when a whole one lies there before `end`: a
+ * restart, TEM or EOI is its two bytes, any other marker runs over its length. Null when `p` holds
+ * no marker or the segment is cut off, which ends a walk.
+ */
+export function segmentAt(b: Buffer, p: number, end: number): JpegSegment | null {
+  if (p + 1 >= end || b[p] !== 0xff) return null;
+  while (p + 1 < end && b[p + 1] === 0xff) p++;
+  if (p + 1 >= end) return null;
+  const marker = b[p + 1]!;
+  if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === EOI) return { at: p, marker, end: p + 2 };
+  if (p + 4 > end) return null;
+  const segEnd = p + 2 + b.readUInt16BE(p + 2);
+  return segEnd > end || segEnd < p + 4 ? null : { at: p, marker, end: segEnd };
 }
 
 /** Where the entropy-coded data from `p` ends: at the next marker that is not a stuffed byte or a restart (or at `end`, less its last byte). */
