@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { VBA_PROJECT } from "./helpers/make-office.js";
 import { soffice } from "./helpers/make-legacy-office.js";
-import { ABS_PATH, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, wide, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { ABS_PATH, COMMENT_AUTHOR, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, wide, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
@@ -202,6 +202,43 @@ describe("POST /api/v1/remove on an Excel binary workbook (XLSB)", () => {
     expect(status, JSON.stringify(body)).toBe(422);
     expect(body["error"]).toBe("The workbook's binary records are damaged.");
     expect(cleaned).toBeNull();
+  }, 120_000);
+
+  it("refuses as damaged a workbook part or a comments part whose records a run of zeros put out of step (fuzz seed 414344189, #1136), the saved folder or a note's text read as records of no meaning", async () => {
+    const marker = `XLSBWB${crypto.randomBytes(4).toString("hex")}`;
+    const whole = await makeXlsb(marker, { noteAuthor: `${marker}Author` });
+    // Zeros from the end of a name's record (its last characters, or its header too) to the start
+    // of a later text, whose characters then read as records of their own (a character's code, a
+    // zero size): that takes an even number of zeros after the last whole record, as in the fuzz case.
+    const damaged = async (part: string, type: number, text: string): Promise<Buffer> => {
+      const members = (await readZip(whole)).members.map((m) => ({ name: m.name, data: Buffer.from(m.data) }));
+      const data = members.find((m) => m.name === part)!.data;
+      let start = 0;
+      for (const r of xlsbRecords(data)) {
+        if (r.type === type) break;
+        start += xlsbRecord(r.type, r.payload).length;
+      }
+      const end = start + xlsbRecord(type, xlsbRecords(data).find((r) => r.type === type)!.payload).length;
+      const textAt = data.indexOf(Buffer.from(text, "utf16le"));
+      expect(textAt, text).toBeGreaterThan(end);
+      const from = (textAt - end) % 2 === 0 ? end - 4 : start;
+      expect((textAt - (from === start ? start : end)) % 2).toBe(0);
+      data.fill(0, from, textAt);
+      expect(await findMarker(data, marker)).not.toEqual([]);
+      return handZip(members);
+    };
+    const book = await damaged("xl/workbook.bin", FILE_SHARING, "C:\\Users");
+    const notes = await damaged("xl/comments1.bin", COMMENT_AUTHOR, `${marker}Author:`);
+    // The notes stay only when kept; otherwise their part goes whole.
+    for (const [name, bytes, fields] of [["book.xlsb", book, {}], ["notes.xlsb", notes, { keep: "comments" }]] as const) {
+      const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, name, bytes), name, fields);
+      expect(status, `${name}: ${JSON.stringify(body)}`).toBe(422);
+      expect(body["error"]).toBe("The workbook's binary records are damaged.");
+      expect(cleaned).toBeNull();
+    }
+    const res = await removeViaApi(server, await savedIn(dir, "whole.xlsb", whole));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await findMarker(res.cleaned!, marker)).toEqual([]);
   }, 120_000);
 
   it("refuses one with Excel 2013 data model connections, saying why", async () => {

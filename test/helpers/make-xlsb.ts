@@ -56,6 +56,7 @@ export function xlsbRecords(part: Buffer): Array<{ type: number; payload: Buffer
 const WB_PROP = 0x0099;
 export const FILE_SHARING = 0x0224;
 export const ABS_PATH = 0x0817;
+export const COMMENT_AUTHOR = 0x0278;
 const AC_BEGIN = 0x0025;
 const AC_END = 0x0026;
 const PIVOT_CACHE_DEF = 0x00b3;

@@ -19,33 +19,6 @@ export const DATA_MODEL_CONNECTIONS: ReadonlySet<number> = new Set([0x083d, 0x08
 
 export const CONNECTION_RECORDS: ReadonlySet<number> = new Set([EXT_CONNECTION, EC_DB_PROPS, EC_OLAP_PROPS, EC_WEB_PROPS, EC_TXT_WIZ, ...DATA_MODEL_CONNECTIONS]);
 
-/**
- * The record types of Excel 2007's numbering a data connections part holds ([MS-XLSB] 2.1.7.24):
- * the list of connections, each with its database, OLAP, web query (its tables, as pivot cache
- * items) and text import properties and their parameters, and the future-record and
- * alternate-content blocks later versions add theirs in. Any other is damage.
- */
-const CONNECTIONS_CLASSIC: ReadonlySet<number> = new Set([
-  ...range(0x0014, 0x0020), // BrtPCDIMissing ... BrtPCDIADatetime
-  ...range(0x0023, 0x0026), // BrtFRTBegin, BrtFRTEnd, BrtACBegin, BrtACEnd
-  ...range(0x00c9, 0x00ce), // BrtBeginExtConnection ... BrtEndECOlapProps
-  ...range(0x0105, 0x010c), // BrtBeginECWebProps ... BrtEndECParam
-  0x01ad, 0x01ae, // BrtBeginExtConnections, BrtEndExtConnections
-  ...range(0x021a, 0x021e), // BrtBeginECTxtWiz ... BrtBeginECTwFldInfo
-]);
-
-function range(first: number, last: number): number[] {
-  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
-}
-
-/** Excel's name of a workbook's data connections part. */
-const CONNECTIONS_PART = /^xl\/connections\.bin$/i;
-
-/** The record types of Excel 2007's numbering the part named `name` may hold, where its grammar is checked. */
-export function classicRecordsOf(name: string): ReadonlySet<number> | undefined {
-  return CONNECTIONS_PART.test(name) ? CONNECTIONS_CLASSIC : undefined;
-}
-
 const DAMAGED = "The workbook's binary records are damaged.";
 export const WITH_DATA_MODEL =
   "The workbook holds data model connections in Excel's binary format (XLSB), whose account names and file paths cannot be removed yet; saved as .xlsx, it can be cleaned.";

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { BadFileError } from "../errors.js";
 import { type RecordEdit, type RecordRewrite, wideString } from "./biff12.js";
-import { classicRecordsOf, cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
+import { cleanConnectionRecord, CONNECTION_RECORDS } from "./xlsb-connections.js";
+import { classicRecordsOf } from "./xlsb-grammars.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 
 // Record types of [MS-XLSB] that carry who saved, shared, refreshed or commented, where, or
