@@ -3,7 +3,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeBigApe, makeBigBmp, makeBigDds, makeBigIco, makeBigJpeg, makeBigOs2Array, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
+import { makeBigAiff, makeBigApe, makeBigBmp, makeBigDds, makeBigIco, makeBigJpeg, makeBigOs2Array, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
 import { peakRssKb, resetPeakRss, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { DISTRIBUTED, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
@@ -61,6 +61,8 @@ async function removeBig(file: string, name: string): Promise<{ status: number; 
 describe("removing files larger than the memory bound", () => {
   const cases: Array<[string, string, (file: string) => Promise<void>, Buffer]> = [
     ["WAV", "silence.wav", (f) => makeBigWav(f, MARKER, MB), Buffer.from("RIFF", "latin1")],
+    // The AIFF cleaner read the whole file, then wrote the chunks it kept from that copy.
+    ["AIFF", "silence.aiff", (f) => makeBigAiff(f, MARKER, MB), Buffer.from("FORM", "latin1")],
     ["Monkey's Audio (APE)", "silence.ape", (f) => makeBigApe(f, MARKER, MB), Buffer.from("MAC ", "latin1")],
     ["PNG", "huge.png", (f) => makeBigPng(f, MARKER, MB), Buffer.from([0x89, 0x50, 0x4e, 0x47])],
     [

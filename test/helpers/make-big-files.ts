@@ -48,6 +48,27 @@ export async function makeBigWav(file: string, marker: string, mb: number): Prom
   await writeRepeated(file, Buffer.concat([riff, fmt, list, dataHead]), Buffer.alloc(MiB), mb, Buffer.alloc(0));
 }
 
+/** A 16-bit stereo AIFF of silence, about `mb` MiB, with the marker in a NAME chunk before its samples. */
+export async function makeBigAiff(file: string, marker: string, mb: number): Promise<void> {
+  const dataSize = mb * MiB;
+  const comm = Buffer.alloc(8 + 18);
+  comm.write("COMM", 0, "latin1");
+  comm.writeUInt32BE(18, 4);
+  comm.writeUInt16BE(2, 8);
+  comm.writeUInt32BE(dataSize / 4, 10);
+  comm.writeUInt16BE(16, 14);
+  // 44,100 as an 80-bit extended float: exponent 16398, mantissa 0xAC44 << 48.
+  comm.set([0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0], 16);
+  const title = Buffer.from(marker, "latin1");
+  const name = Buffer.concat([Buffer.from("NAME\0\0\0\0", "latin1"), title, Buffer.alloc(title.length % 2)]);
+  name.writeUInt32BE(title.length, 4);
+  const ssndHead = Buffer.from("SSND\0\0\0\0\0\0\0\0\0\0\0\0", "latin1");
+  ssndHead.writeUInt32BE(8 + dataSize, 4);
+  const form = Buffer.from("FORM\0\0\0\0AIFF", "latin1");
+  form.writeUInt32BE(4 + comm.length + name.length + ssndHead.length + dataSize, 4);
+  await writeRepeated(file, Buffer.concat([form, comm, name, ssndHead]), Buffer.alloc(MiB), mb, Buffer.alloc(0));
+}
+
 
 const ADLER_BASE = 65521;
 

@@ -1,6 +1,6 @@
-import fsp from "node:fs/promises";
 import { BadFileError } from "../errors.js";
-import { FileBytes } from "../file-bytes.js";
+import type { FileBytes } from "../file-bytes.js";
+import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { samplesEnd } from "./samples-end.js";
 import { isMediaStructural } from "./structural.js";
@@ -36,55 +36,61 @@ export const aiffCleaner: Cleaner = {
   fileTypes: ["AIFF", "AIFC"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const buf = await fsp.readFile(ctx.input);
-    const { form, chunks } = await keptChunks(buf);
-    const body = chunks.reduce((n, c) => n + c.length, 0);
-    const header = Buffer.alloc(12);
-    header.write("FORM", 0, "latin1");
-    header.writeUInt32BE(4 + body, 4);
-    header.write(form, 8, "latin1");
-    const fh = await fsp.open(ctx.output, "wx");
-    try {
-      await fh.writev([header, ...chunks]);
-    } finally {
-      await fh.close();
-    }
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
+      const { form, chunks } = await keptChunks(src);
+      const body = chunks.reduce((n, c) => n + 8 + c.size + (c.size % 2), 0);
+      const header = Buffer.alloc(12);
+      header.write("FORM", 0, "latin1");
+      header.writeUInt32BE(4 + body, 4);
+      header.write(form, 8, "latin1");
+      out.bytes(header);
+      for (const c of chunks) {
+        const head = Buffer.alloc(8);
+        head.write(c.id, 0, "latin1");
+        head.writeUInt32BE(c.size, 4);
+        out.bytes(head);
+        out.copy(c.at, c.at + c.size);
+        // IFF pads an odd length with one byte: a zero of ours, not the source's.
+        if (c.size % 2 === 1) out.bytes(Buffer.alloc(1));
+      }
+    });
   },
 
   isStructural: anyOf(isMediaStructural, isAiffStructural),
 };
 
-async function keptChunks(buf: Buffer): Promise<{ form: string; chunks: Buffer[] }> {
-  const form = buf.toString("latin1", 8, 12);
-  if (buf.toString("latin1", 0, 4) !== "FORM" || (form !== "AIFF" && form !== "AIFC")) throw unreadable("it is not an AIFF form");
-  const declared = buf.readUInt32BE(4) + 8;
-  const end = declared > 8 && declared <= buf.length ? declared : buf.length;
+/** A kept chunk: its id, and its data by place and length in the source (at most one of each id). */
+interface Kept {
+  id: string;
+  at: number;
+  size: number;
+}
 
-  const kept: Buffer[] = [];
+async function keptChunks(src: FileBytes): Promise<{ form: string; chunks: Kept[] }> {
+  const head = await src.read(0, 12);
+  const form = head.toString("latin1", 8, 12);
+  if (head.length < 12 || head.toString("latin1", 0, 4) !== "FORM" || (form !== "AIFF" && form !== "AIFC")) throw unreadable("it is not an AIFF form");
+  const declared = head.readUInt32BE(4) + 8;
+  const end = declared > 8 && declared <= src.size ? declared : src.size;
+
+  const kept: Kept[] = [];
   const seen = new Set<string>();
   let pos = 12;
   while (pos + 8 <= end) {
-    const id = buf.toString("latin1", pos, pos + 4);
+    const chunk = src.peek(pos, 8) ?? (await src.read(pos, 8));
+    const id = chunk.toString("latin1", 0, 4);
     // A chunk that claims more than the form holds ends with it; `SSND` where chunks follow its samples.
-    let size = buf.readUInt32BE(pos + 4);
-    if (size > end - pos - 8) size = (id === "SSND" ? await samplesEnd(FileBytes.ofHead(buf, buf.length), pos + 8, end, true) : end) - pos - 8;
+    let size = chunk.readUInt32BE(4);
+    if (size > end - pos - 8) size = (id === "SSND" ? await samplesEnd(src, pos + 8, end, true) : end) - pos - 8;
     if (KEPT_CHUNKS.has(id) && !seen.has(id)) {
       seen.add(id);
-      kept.push(...chunk(id, buf.subarray(pos + 8, pos + 8 + size)));
+      kept.push({ id, at: pos + 8, size });
     }
     pos += 8 + size + (size % 2);
   }
   if (!seen.has("COMM")) throw unreadable("it has no format chunk");
   // A file with no sample frames may lack SSND (the specification allows it).
   return { form, chunks: kept };
-}
-
-/** A chunk's pieces: header, data (not copied), and the pad byte IFF requires after an odd length. */
-function chunk(id: string, data: Buffer): Buffer[] {
-  const head = Buffer.alloc(8);
-  head.write(id, 0, "latin1");
-  head.writeUInt32BE(data.length, 4);
-  return data.length % 2 === 1 ? [head, data, Buffer.alloc(1)] : [head, data];
 }
 
 function unreadable(why: string): BadFileError {
