@@ -24,6 +24,10 @@ const MAX_REGION = 16 * 1024 * 1024;
  * headers, seek table, stored header and trailer are held in memory; the frames are copied (and
  * hashed) a window at a time.
  *
+ * Bytes after the stream's end as its descriptor states it, before the tags found after it, are
+ * no part of it: a tag whose end was cut off or damaged, which no tag search finds. They are left
+ * out.
+ *
  * The file's MD5 covers those bytes; it is brought up to date when it was right to begin with
  * (WAV data, frames and trailer, then the header and seek table, for version 3.98 and later).
  */
@@ -60,7 +64,6 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
   out.bytes(blankedHeader);
   out.copy(...frames);
   out.bytes(blankedTrailer);
-  out.copy(start + layout.trailer + layout.trailerLength, end);
 }
 
 interface Layout {
@@ -74,7 +77,7 @@ interface Layout {
   seekTable: [number, number];
 }
 
-/** Where the parts of a stream of `length` bytes are, from its first bytes `s` (offsets from its "MAC "). */
+/** Where the parts of a stream of `length` bytes are, from its first bytes `s` (offsets from its "MAC "); null for one too short to have headers. */
 function locate(s: Buffer, length: number): Layout | null {
   if (s.length < 32) return null;
   const version = s.readUInt16LE(4);
@@ -86,11 +89,13 @@ function locate(s: Buffer, length: number): Layout | null {
     const header = descriptor + apeHeader + seekTable;
     const headerLength = s.readUInt32LE(20);
     const frames = s.readUInt32LE(24) + s.readUInt32LE(28) * 2 ** 32;
-    const trailer = header + headerLength + frames;
     const trailerLength = s.readUInt32LE(32);
-    if (trailer + trailerLength > length) return null;
     // The descriptor ends with the MD5, at 36..52: headers shorter than that overlap it.
     if (header < 52) throw new BadFileError("The Monkey's Audio file is damaged: its headers are shorter than its descriptor.");
+    fits(header + headerLength + trailerLength, length);
+    // A stream cut short, or whose frames' length is damaged: its stored WAV trailer is taken
+    // where a whole stream's ends, its last bytes (in one cut short, the end of its cut frame).
+    const trailer = Math.min(header + headerLength + frames, length - trailerLength);
     return {
       header, headerLength, trailer, trailerLength, md5: 36,
       apeHeader: [descriptor, descriptor + apeHeader], seekTable: [descriptor + apeHeader, header],
@@ -100,8 +105,16 @@ function locate(s: Buffer, length: number): Layout | null {
   const header = 32 + ((flags & HAS_PEAK_LEVEL) !== 0 ? 4 : 0) + ((flags & HAS_SEEK_ELEMENTS) !== 0 ? 4 : 0);
   const headerLength = (flags & CREATE_WAV_HEADER) !== 0 ? 0 : s.readUInt32LE(16);
   const trailerLength = s.readUInt32LE(20);
-  if (header + headerLength + trailerLength > length) return null;
+  fits(header + headerLength + trailerLength, length);
   return { header, headerLength, trailer: length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0] };
+}
+
+/**
+ * The headers, the stored WAV header and trailer must lie within the stream: copied as they are,
+ * the WAV's tags stored in them would go back with it.
+ */
+function fits(needed: number, length: number): void {
+  if (needed > length) throw new BadFileError("The Monkey's Audio file is damaged: its stored WAV header or trailer runs past its end.");
 }
 
 /** Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those hold past their fields. */
