@@ -43,7 +43,9 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
   const trailer = await region(layout.trailer, layout.trailerLength);
   const frames: [number, number] = [start + layout.header + layout.headerLength, start + layout.trailer];
   const blankedHeader = Buffer.from(wavHeader);
-  blankChunks(blankedHeader);
+  // A stored header whose length was damaged leaves the rest of the WAV's header (its tags) at the
+  // start of the frames, where nothing would blank it.
+  if (!blankChunks(blankedHeader) || (await src.read(frames[0], 4)).toString("latin1") === "RIFF") throw damaged("the length of the WAV header it stores is wrong");
   const blankedTrailer = Buffer.from(trailer);
   blankAll(blankedTrailer);
   if (layout.md5 != null) {
@@ -91,11 +93,11 @@ function locate(s: Buffer, length: number): Layout | null {
     const frames = s.readUInt32LE(24) + s.readUInt32LE(28) * 2 ** 32;
     const trailerLength = s.readUInt32LE(32);
     // The descriptor ends with the MD5, at 36..52: headers shorter than that overlap it.
-    if (header < 52) throw new BadFileError("The Monkey's Audio file is damaged: its headers are shorter than its descriptor.");
-    fits(header + headerLength + trailerLength, length);
-    // A stream cut short, or whose frames' length is damaged: its stored WAV trailer is taken
-    // where a whole stream's ends, its last bytes (in one cut short, the end of its cut frame).
-    const trailer = Math.min(header + headerLength + frames, length - trailerLength);
+    if (header < 52) throw damaged("its headers are shorter than its descriptor");
+    // A stream cut short, or whose frames' length is damaged, has its stored WAV trailer nowhere
+    // that can be told: refused, as much as one whose stored header runs past its end.
+    const trailer = header + headerLength + frames;
+    fits(trailer + trailerLength, length);
     return {
       header, headerLength, trailer, trailerLength, md5: 36,
       apeHeader: [descriptor, descriptor + apeHeader], seekTable: [descriptor + apeHeader, header],
@@ -114,17 +116,28 @@ function locate(s: Buffer, length: number): Layout | null {
  * the WAV's tags stored in them would go back with it.
  */
 function fits(needed: number, length: number): void {
-  if (needed > length) throw new BadFileError("The Monkey's Audio file is damaged: its stored WAV header or trailer runs past its end.");
+  if (needed > length) throw damaged("its frames or the WAV header and trailer it stores run past its end");
 }
 
-/** Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those hold past their fields. */
-function blankChunks(h: Buffer): void {
-  if (h.length < 12 || h.toString("latin1", 0, 4) !== "RIFF") return blankAll(h);
+function damaged(why: string): BadFileError {
+  return new BadFileError(`The Monkey's Audio file is damaged: ${why}.`);
+}
+
+/**
+ * Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those
+ * hold past their fields. False when the header does not end where its data chunk's header does,
+ * as a whole one does: its length is wrong. Any other header is blanked whole.
+ */
+function blankChunks(h: Buffer): boolean {
+  if (h.length < 12 || h.toString("latin1", 0, 4) !== "RIFF") {
+    blankAll(h);
+    return true;
+  }
   let pos = 12;
   while (pos + 8 <= h.length) {
     const id = h.toString("latin1", pos, pos + 4);
     // The data chunk's header ends the stored header; its size names the samples, not bytes here.
-    if (id === "data") return;
+    if (id === "data") return pos + 8 === h.length;
     const size = Math.min(h.readUInt32LE(pos + 4), h.length - pos - 8);
     if (!FORMAT_CHUNKS.has(id)) {
       h.write("JUNK", pos, "latin1");
@@ -136,6 +149,7 @@ function blankChunks(h: Buffer): void {
     }
     pos += 8 + size + (size % 2);
   }
+  return false;
 }
 
 /** Blanks a whole region: a `JUNK` chunk filling it when it is large enough to hold one. */
