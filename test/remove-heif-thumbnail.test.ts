@@ -38,3 +38,17 @@ it("cleans a HEIF with a JPEG thumbnail item: the JPEG item and its references g
   const info = (await run("/usr/bin/heif-info", [out])).stdout.toString("utf8");
   expect(info).toMatch(/thumbnail: 32x24/);
 });
+
+it("cleans one whose last box, holding the thumbnail JPEG, lost its header to a run of zeros (fuzz seed 1696388774, #3070): what no picture item covers there is blanked as in an mdat", async () => {
+  const file = await makeHeif(dir, MARKER, "heic", { jpegThumbnail: true });
+  const bytes = await fs.readFile(file);
+  let last = 0;
+  for (let at = 0; at < bytes.length; at += bytes.readUInt32BE(at)) last = at;
+  expect(bytes.toString("latin1", last + 4, last + 8)).toBe("mdat");
+  expect(bytes.subarray(last).includes(MARKER)).toBe(true);
+  // Size zero: the box runs to the end of the file; its type is no reader's.
+  bytes.fill(0, last, last + 8);
+  const damaged = path.join(dir, "headerless.heic");
+  await fs.writeFile(damaged, bytes);
+  await expectHeifCleanedSamePixels(server, damaged, MARKER, await heifPixelSignature(file));
+});

@@ -94,7 +94,11 @@ export interface HeifPlan {
 export interface HeifTop {
   /** The `meta` box, whole. */
   meta: { at: number; box: Buffer; payload: number } | null;
-  /** File ranges of the `mdat` payloads. */
+  /**
+   * File ranges of the `mdat` payloads, and of top-level boxes of a type no reader knows (a
+   * damaged `mdat` header, a tool's own box): items may point anywhere in the file, and what no
+   * picture item covers there is blanked like `mdat` bytes.
+   */
   mdats: Array<[number, number]>;
   /** The types of its boxes other than `ftyp`, `meta`, `mdat` and padding (an image sequence's `moov`). */
   others: Set<string>;
@@ -121,7 +125,10 @@ export async function readHeifTop(input: string): Promise<HeifTop | null> {
         await fh.read(buf, 0, box.size, at);
         top.meta = { at, box: buf, payload: box.headerSize + 4 };
       } else if (box.type === "mdat") top.mdats.push([at + box.headerSize, at + box.size]);
-      else if (!["ftyp", "free", "skip"].includes(box.type)) top.others.add(box.type);
+      else if (!["ftyp", "free", "skip"].includes(box.type)) {
+        top.others.add(box.type);
+        if (box.type !== "moov") top.mdats.push([at + box.headerSize, at + box.size]);
+      }
       at += box.size;
     }
     return top;
