@@ -86,7 +86,7 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(out.subarray(36, 52)).toEqual(md5);
   });
 
-  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames' or stored WAV header's length is damaged, is refused (fuzz seeds 2141235459, 1696388774)", async () => {
+  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames', descriptor's or stored WAV header's length or its format is damaged, is refused (fuzz seeds 2141235459, 1696388774, 1707408641)", async () => {
     const file = await makeMarkedAv(dir, "ape", MARKER);
     const whole = await fs.readFile(file);
     const start = whole.indexOf("MAC ");
@@ -112,10 +112,17 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     longerFrames.writeUInt32LE(framesLength + 1000, start + 24);
     const noHeader = Buffer.from(whole);
     noHeader.writeUInt32LE(0, start + 20);
+    const noDescriptor = Buffer.from(whole);
+    noDescriptor.writeUInt32LE(0, start + 8);
+    // The stored header's format tag: a format of no meaning, whose extension would be kept as read.
+    const otherFormat = Buffer.from(whole);
+    otherFormat.writeUInt16LE(0xff01, whole.indexOf("fmt ", start) + 8);
     const damaged: Array<[string, Buffer, string]> = [
       ["frames.ape", whole.subarray(0, firstFrame + framesLength - 60), "its frames or the WAV header and trailer it stores run past its end"],
       ["frames-length.ape", longerFrames, "its frames or the WAV header and trailer it stores run past its end"],
       ["header-length.ape", noHeader, "the length of the WAV header it stores is wrong"],
+      ["descriptor.ape", noDescriptor, "its headers are shorter than their fields"],
+      ["format.ape", otherFormat, "the WAV header it stores names a format it does not compress"],
     ];
     for (const [name, bytes, why] of damaged) {
       const { status, body } = await send(name, bytes);

@@ -7,6 +7,13 @@ import { FACT_SIZE, formatLength } from "./wav-format.js";
 /** Chunks of a WAV header that say how to play the samples; any other is blanked. */
 const FORMAT_CHUNKS = new Set(["fmt ", "fact", "data"]);
 
+/**
+ * The WAV formats Monkey's Audio compresses (integer PCM, IEEE float, and either in a
+ * WAVE_FORMAT_EXTENSIBLE): another in its stored header is damage, whose extension, read by a
+ * length of no meaning, could hold anything.
+ */
+const SAMPLE_FORMATS: ReadonlySet<number> = new Set([1, 3, 0xfffe]);
+
 /** Monkey's Audio format flag: the original WAV header is not stored (a standard one is made). */
 const CREATE_WAV_HEADER = 32;
 const HAS_PEAK_LEVEL = 4;
@@ -45,7 +52,8 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
   const blankedHeader = Buffer.from(wavHeader);
   // A stored header whose length was damaged leaves the rest of the WAV's header (its tags) at the
   // start of the frames, where nothing would blank it.
-  if (!blankChunks(blankedHeader) || (await src.read(frames[0], 4)).toString("latin1") === "RIFF") throw damaged("the length of the WAV header it stores is wrong");
+  const wrong = blankChunks(blankedHeader) ?? ((await src.read(frames[0], 4)).toString("latin1") === "RIFF" ? WRONG_LENGTH : null);
+  if (wrong != null) throw damaged(wrong);
   const blankedTrailer = Buffer.from(trailer);
   blankAll(blankedTrailer);
   if (layout.md5 != null) {
@@ -92,8 +100,8 @@ function locate(s: Buffer, length: number): Layout | null {
     const headerLength = s.readUInt32LE(20);
     const frames = s.readUInt32LE(24) + s.readUInt32LE(28) * 2 ** 32;
     const trailerLength = s.readUInt32LE(32);
-    // The descriptor ends with the MD5, at 36..52: headers shorter than that overlap it.
-    if (header < 52) throw damaged("its headers are shorter than its descriptor");
+    // The descriptor's fields run to 52 (its MD5 last), the APE header's to 24: shorter ones overlap what follows.
+    if (descriptor < 52 || apeHeader < 24) throw damaged("its headers are shorter than their fields");
     // A stream cut short, or whose frames' length is damaged, has its stored WAV trailer nowhere
     // that can be told: refused, as much as one whose stored header runs past its end.
     const trailer = header + headerLength + frames;
@@ -119,37 +127,41 @@ function fits(needed: number, length: number): void {
   if (needed > length) throw damaged("its frames or the WAV header and trailer it stores run past its end");
 }
 
+const WRONG_LENGTH = "the length of the WAV header it stores is wrong";
+
 function damaged(why: string): BadFileError {
   return new BadFileError(`The Monkey's Audio file is damaged: ${why}.`);
 }
 
 /**
  * Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those
- * hold past their fields. False when the header does not end where its data chunk's header does,
- * as a whole one does: its length is wrong. Any other header is blanked whole.
+ * hold past their fields. Gives the damage when the header does not end where its data chunk's
+ * header does, as a whole one does (its length is wrong), or names a format Monkey's Audio does not
+ * compress; null otherwise. Any other header is blanked whole.
  */
-function blankChunks(h: Buffer): boolean {
+function blankChunks(h: Buffer): string | null {
   if (h.length < 12 || h.toString("latin1", 0, 4) !== "RIFF") {
     blankAll(h);
-    return true;
+    return null;
   }
   let pos = 12;
   while (pos + 8 <= h.length) {
     const id = h.toString("latin1", pos, pos + 4);
     // The data chunk's header ends the stored header; its size names the samples, not bytes here.
-    if (id === "data") return pos + 8 === h.length;
+    if (id === "data") return pos + 8 === h.length ? null : WRONG_LENGTH;
     const size = Math.min(h.readUInt32LE(pos + 4), h.length - pos - 8);
     if (!FORMAT_CHUNKS.has(id)) {
       h.write("JUNK", pos, "latin1");
       h.fill(0, pos + 8, pos + 8 + size);
     } else {
+      if (id === "fmt " && !SAMPLE_FORMATS.has(size >= 2 ? h.readUInt16LE(pos + 8) : -1)) return "the WAV header it stores names a format it does not compress";
       // What the format reads is kept; any bytes past it in the chunk are zeroed.
       const used = id === "fmt " ? formatLength(h.subarray(pos + 8), size) : Math.min(size, FACT_SIZE);
       h.fill(0, pos + 8 + used, pos + 8 + size);
     }
     pos += 8 + size + (size % 2);
   }
-  return false;
+  return WRONG_LENGTH;
 }
 
 /** Blanks a whole region: a `JUNK` chunk filling it when it is large enough to hold one. */
