@@ -198,6 +198,20 @@ describe("PostScript: the drawing program stays byte for byte", () => {
   });
 });
 
+describe("BMP: a profile the header's offsets put among the pixels", () => {
+  it("is refused as damaged, not copied as pixels (fuzz seed 1707408641, #2487: the pixel offset 0x8A read as 0x18A)", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "bmp-offset-"));
+    const bmp = await fs.readFile(await makeBmp(dir, MARKER, false));
+    bmp.writeUInt32LE(bmp.readUInt32LE(10) + 0x100, 10);
+    const file = path.join(dir, "shifted.bmp");
+    await fs.writeFile(file, bmp);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The BMP file is damaged: its colour profile overlaps its pixels.");
+    expect(cleaned).toBeNull();
+  });
+});
+
 describe("files that are nothing but metadata", () => {
   it("an XMP sidecar: 422 with a sentence saying so, no download", async () => {
     const dir = await fs.mkdtemp(path.join(tmp, "xmp-"));

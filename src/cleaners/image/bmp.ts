@@ -72,10 +72,12 @@ async function copyBitmap(src: FileBytes, out: RangeWriter, keepProfile: boolean
     const profileAt = head.readUInt32LE(FILE_HEADER + PROFILE_DATA);
     const from = FILE_HEADER + profileAt;
     const to = from + head.readUInt32LE(FILE_HEADER + PROFILE_SIZE);
+    // A damaged pixel offset or profile offset: copied as pixels, the profile would go back whole.
+    if (from < pixelsEnd && to > pixelsAt) throw damaged("its colour profile overlaps its pixels");
     if (!keepProfile || csType === PROFILE_LINKED) {
       // Between the header and the pixels it is blanked; after the pixels it is already cut.
       if (from < pixelsAt && to > headerEnd) {
-        if (to > pixelsAt || from < headerEnd) throw damaged("its colour profile overlaps its header or pixels");
+        if (from < headerEnd) throw damaged("its colour profile overlaps its header");
         zeroed.push([from, to]);
       }
       head.writeUInt32LE(LCS_SRGB, FILE_HEADER + CS_TYPE);
