@@ -2,6 +2,7 @@ import { BadFileError } from "../errors.js";
 import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
+import { type KeptChunk, writeKeptChunks } from "./kept-chunks.js";
 import { samplesEnd } from "./samples-end.js";
 import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
@@ -38,42 +39,21 @@ export const aiffCleaner: Cleaner = {
   async clean(ctx: CleanContext): Promise<void> {
     await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
       const { form, chunks } = await keptChunks(src);
-      const body = chunks.reduce((n, c) => n + 8 + c.size + (c.size % 2), 0);
-      const header = Buffer.alloc(12);
-      header.write("FORM", 0, "latin1");
-      header.writeUInt32BE(4 + body, 4);
-      header.write(form, 8, "latin1");
-      out.bytes(header);
-      for (const c of chunks) {
-        const head = Buffer.alloc(8);
-        head.write(c.id, 0, "latin1");
-        head.writeUInt32BE(c.size, 4);
-        out.bytes(head);
-        out.copy(c.at, c.at + c.size);
-        // IFF pads an odd length with one byte: a zero of ours, not the source's.
-        if (c.size % 2 === 1) out.bytes(Buffer.alloc(1));
-      }
+      writeKeptChunks(out, "FORM", form, chunks);
     });
   },
 
   isStructural: anyOf(isMediaStructural, isAiffStructural),
 };
 
-/** A kept chunk: its id, and its data by place and length in the source (at most one of each id). */
-interface Kept {
-  id: string;
-  at: number;
-  size: number;
-}
-
-async function keptChunks(src: FileBytes): Promise<{ form: string; chunks: Kept[] }> {
+async function keptChunks(src: FileBytes): Promise<{ form: string; chunks: KeptChunk[] }> {
   const head = await src.read(0, 12);
   const form = head.toString("latin1", 8, 12);
   if (head.length < 12 || head.toString("latin1", 0, 4) !== "FORM" || (form !== "AIFF" && form !== "AIFC")) throw unreadable("it is not an AIFF form");
   const declared = head.readUInt32BE(4) + 8;
   const end = declared > 8 && declared <= src.size ? declared : src.size;
 
-  const kept: Kept[] = [];
+  const kept: KeptChunk[] = [];
   const seen = new Set<string>();
   let pos = 12;
   while (pos + 8 <= end) {

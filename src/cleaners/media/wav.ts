@@ -3,6 +3,7 @@ import type { FileBytes } from "../file-bytes.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { isMediaStructural } from "./structural.js";
+import { type KeptChunk, writeKeptChunks } from "./kept-chunks.js";
 import { samplesEnd } from "./samples-end.js";
 import { FACT_SIZE, formatLength, WAVEFORMATEX_SIZE } from "./wav-format.js";
 
@@ -24,37 +25,13 @@ export const wavCleaner: Cleaner = {
   fileTypes: ["WAV"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
-      const chunks = await keptChunks(src);
-      const body = chunks.reduce((n, c) => n + 8 + c.size + (c.size % 2), 0);
-      const header = Buffer.alloc(12);
-      header.write("RIFF", 0, "latin1");
-      header.writeUInt32LE(4 + body, 4);
-      header.write("WAVE", 8, "latin1");
-      out.bytes(header);
-      for (const c of chunks) {
-        const head = Buffer.alloc(8);
-        head.write(c.id, 0, "latin1");
-        head.writeUInt32LE(c.size, 4);
-        out.bytes(head);
-        out.copy(c.at, c.at + c.size);
-        // RIFF pads an odd length with one byte: a zero of ours, not the source's.
-        if (c.size % 2 === 1) out.bytes(Buffer.alloc(1));
-      }
-    });
+    await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => writeKeptChunks(out, "RIFF", "WAVE", await keptChunks(src)));
   },
 
   isStructural: isMediaStructural,
 };
 
-/** A kept chunk: its id, and its data by place and length in the source (at most one of each id). */
-interface Kept {
-  id: string;
-  at: number;
-  size: number;
-}
-
-async function keptChunks(src: FileBytes): Promise<Kept[]> {
+async function keptChunks(src: FileBytes): Promise<KeptChunk[]> {
   const head = await src.read(0, 12);
   const form = head.toString("latin1", 0, 4);
   if (form === "RF64" || form === "BW64") throw new UnsupportedTypeError(`${form} WAV`);
@@ -63,7 +40,7 @@ async function keptChunks(src: FileBytes): Promise<Kept[]> {
   const declared = head.readUInt32LE(4) + 8;
   const end = declared > 8 && declared <= src.size ? declared : src.size;
 
-  const kept: Kept[] = [];
+  const kept: KeptChunk[] = [];
   const seen = new Set<string>();
   let pos = 12;
   while (pos + 8 <= end) {
