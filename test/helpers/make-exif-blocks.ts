@@ -67,13 +67,20 @@ export function jpegSegment(marker: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-type Location = { id: number; method: number; extents: Array<[at: number, length: number]> };
+/** An item's place in the file; `lengthFields` are where its extents' lengths are written (offset and byte count), to damage them. */
+type Location = { id: number; method: number; extents: Array<[at: number, length: number]>; lengthFields: Array<[at: number, size: number]> };
+
+/** The item locations of a HEIF's `iloc` box. */
+export function heifLocations(file: Buffer): Location[] {
+  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
+  const iloc = meta == null ? undefined : childBoxes(file, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
+  if (iloc == null) throw new Error("no iloc box in meta");
+  return locations(file, iloc);
+}
 
 /** The bytes of a HEIF's item `id` stored in the file (its extents, put together). */
 export function heifItemBytes(file: Buffer, id: number): Buffer {
-  const meta = childBoxes(file, 0, file.length).find((x) => x.type === "meta");
-  const iloc = meta == null ? undefined : childBoxes(file, meta.at + 12, meta.at + meta.size).find((x) => x.type === "iloc");
-  const item = iloc == null ? undefined : locations(file, iloc).find((l) => l.id === id && l.method === 0);
+  const item = heifLocations(file).find((l) => l.id === id && l.method === 0);
   if (item == null) throw new Error(`no item ${id} stored in the file`);
   return Buffer.concat(item.extents.map(([at, n]) => file.subarray(at, at + n)));
 }
@@ -97,12 +104,14 @@ function locations(b: Buffer, iloc: { at: number; size: number }): Location[] {
     read(2); // data reference
     const base = read(baseSize);
     const extents: Location["extents"] = [];
+    const lengthFields: Location["lengthFields"] = [];
     for (let e = read(2); e > 0; e--) {
       read(indexSize);
       const offset = read(offsetSize);
+      lengthFields.push([q, lengthSize]);
       extents.push([base + offset, read(lengthSize)]);
     }
-    out.push({ id, method, extents });
+    out.push({ id, method, extents, lengthFields });
   }
   return out;
 }
@@ -180,7 +189,7 @@ export function heifWithItems(file: Buffer, items: ExtraItem[], tail: Buffer): B
   const newIinf = box("iinf", Buffer.concat([Buffer.alloc(4), count, ...entries]));
   const own = locations(file, iloc);
   const ilocAt = (tailAt: number, shift: number): Buffer => {
-    const all: Location[] = own.map((l) => ({ ...l, extents: l.extents.map(([at, n]) => [l.method === 0 && at >= metaEnd ? at + shift : at, n]) }));
+    const all: Array<Omit<Location, "lengthFields">> = own.map((l) => ({ ...l, extents: l.extents.map(([at, n]) => [l.method === 0 && at >= metaEnd ? at + shift : at, n]) }));
     for (const [i, it] of items.entries()) all.push({ id: 1000 + i, method: 0, extents: it.extents.map(([at, n]) => [tailAt + at, n]) });
     const parts = [Buffer.from([1, 0, 0, 0, 0x44, 0x00, all.length >> 8, all.length & 255])];
     for (const l of all) {

@@ -323,20 +323,24 @@ function withJpegThumbnail(file: Buffer, jpeg: Buffer): Buffer {
 const SELF_CONTAINED_DINF = box("dinf", box("dref", Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), box("url ", Buffer.from([0, 0, 0, 1]))])));
 
 /**
- * Appends Canon's `uuid` box and an `idat` box to `meta` and sets the major brand to `mif1`. The
- * `uuid` holds a `CNCV` box as Canon's R5/R6/1DX III write it ("CanonHEIF001/10.00.01/00.00.00",
- * Exiv2's test/data/Canon.HIF; lclevy/canon_cr3 heif.md), its last part `marker` here.
+ * Appends Canon's `uuid` box to `meta` (and an `idat` box, where heif-enc wrote none: a `meta` has
+ * at most one) and sets the major brand to `mif1`. The `uuid` holds a `CNCV` box as Canon's
+ * R5/R6/1DX III write it ("CanonHEIF001/10.00.01/00.00.00", Exiv2's test/data/Canon.HIF;
+ * lclevy/canon_cr3 heif.md), its last part `marker` here.
  */
 function withCanonMeta(file: Buffer, marker: string): Buffer {
   const b = Buffer.from(file);
-  const ftyp = childBoxes(b, 0, b.length).find((x) => x.type === "ftyp");
-  if (ftyp == null) throw new Error("no ftyp box");
+  const top = childBoxes(b, 0, b.length);
+  const ftyp = top.find((x) => x.type === "ftyp");
+  const meta = top.find((x) => x.type === "meta");
+  if (ftyp == null || meta == null) throw new Error("no ftyp or meta box");
   b.write("mif1", ftyp.at + 8, "latin1");
+  const hasIdat = childBoxes(b, meta.at + 12, meta.at + meta.size).some((x) => x.type === "idat");
   return appendToMeta(
     b,
     Buffer.concat([
       box("uuid", Buffer.concat([Buffer.from("85c0b687820f11e08111f4ce462b6a48", "hex"), box("CNCV", Buffer.from(`CanonHEIF001/10.00.01/${marker}`, "latin1"))])),
-      box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48])),
+      ...(hasIdat ? [] : [box("idat", Buffer.from([0, 0, 0, 0, 0, 64, 0, 48]))]),
     ]),
   );
 }

@@ -49,13 +49,15 @@ export async function blankHeifInPlace(top: HeifTop | null, input: string, outpu
 /**
  * After ExifTool's rewrite (which carries along, unread, the data of items it has no name for
  * and the `mdat` bytes no item points at): the same blanking, of every item that is not picture
- * coding and of the unreferenced bytes, where the rewritten file's items can be read as
- * readHeifItems' `leftovers`; otherwise the file stays as ExifTool wrote it. Resolves to the SEI
- * user-data messages overwritten.
+ * coding and of the unreferenced bytes. Resolves to the SEI user-data messages overwritten, or to
+ * null, having changed nothing, when the rewritten file's items cannot be read as readHeifItems'
+ * `leftovers` or their data cannot be told apart from the pictures' (an item of no known type
+ * that a picture is built from, an item's data overlapping a picture's or outside the file's
+ * data): what ExifTool carried along could then not be found.
  */
-export async function blankHeifLeftovers(file: string): Promise<number> {
+export async function blankHeifLeftovers(file: string): Promise<number | null> {
   const plan = planHeifItems(await readHeifTop(file), "leftovers");
-  return plan == null ? 0 : blankHeifItems(file, plan);
+  return plan == null ? null : blankHeifItems(file, plan);
 }
 
 /**

@@ -49,6 +49,7 @@ function seiOutcome(seiUserData: number, previews = 0): CleanOutcome | undefined
  * and what it leaves (the ICC profile, padding, items it has no name for, bytes no item points
  * at, SEI user data among an HEVC picture's units) is blanked in place afterwards (heif-boxes.ts,
  * heif-in-place.ts, heif-item-sei.ts), and JPEG thumbnail items are dropped (heif-jpeg-thumbnails.ts).
+ * A file whose items then do not add up is refused as damaged: what ExifTool carried could not be found.
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
@@ -72,7 +73,10 @@ export const heifCleaner: Cleaner = {
     await scrubHeifBoxes(ctx.output, dropIcc);
     // Before the leftovers' blanking, which then zeroes the dropped thumbnails' bytes.
     const previews = await dropJpegThumbnails(ctx.output);
-    return seiOutcome(await blankHeifLeftovers(ctx.output), previews);
+    const seiUserData = await blankHeifLeftovers(ctx.output);
+    // Every real file tried (av1-avif's, libheif's and pillow_heif's samples: Apple, Sony, Xiaomi, Nokia) has items that add up.
+    if (seiUserData == null) throw new BadFileError("The image file is damaged: its items' data and references do not add up.");
+    return seiOutcome(seiUserData, previews);
   },
   // An image sequence's movie reads as an MP4's does.
   isStructural: (t) =>
