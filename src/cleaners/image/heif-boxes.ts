@@ -35,8 +35,11 @@ export interface ScrubResult {
  *   rewrite keeps; readers go by the handler type before it.
  * - in the codec configuration properties (`hvcC`, `av1C`), which ExifTool carries along whole:
  *   SEI user data and whatever follows the record's fields (cleanCodecConfig); in the properties
- *   of numbers (size, pixel depth, aspect ratio, crop, rotation, mirroring, `nclx` colour): the
- *   bytes past their fields (fieldsEnd).
+ *   of numbers (size, pixel depth, aspect ratio, crop, rotation, mirroring, `nclx` colour, an
+ *   AV1 picture's layers, HDR mastering and light levels): the bytes past their fields (fieldsEnd).
+ * - in the groups of pictures that are one another's alternatives (`altr`: a picture with and
+ *   without alpha, as Nokia's and Samsung's write) or a stereo pair (`ster`: Apple's spatial
+ *   photos), the bytes past their entity ids.
  */
 export async function scrubHeifBoxes(file: string, dropIcc: boolean): Promise<ScrubResult> {
   const fh = await fsp.open(file, "r+");
@@ -75,6 +78,8 @@ function scrubChildren(buf: Buffer, from: number, to: number, path: readonly str
     else if (box.type === "uuid" && parent === "meta") toFree(buf, pos, box, end);
     else if (box.type === "hdlr" && parent === "meta") buf.fill(0, Math.min(end, pos + box.headerSize + HANDLER_NAME), end);
     else if (box.type === "iinf" && parent === "meta") forgetXmpEncodings(buf, pos + box.headerSize, end);
+    else if (box.type === "grpl" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "grpl"], dropIcc, result);
+    else if (parent === "grpl" && ENTITY_GROUPS.has(box.type)) buf.fill(0, entityGroupEnd(buf, pos + box.headerSize, end), end);
     else if (box.type === "iprp" && parent === "meta") scrubChildren(buf, pos + box.headerSize, end, [...path, "iprp"], dropIcc, result);
     else if (box.type === "ipco" && parent === "iprp") scrubChildren(buf, pos + box.headerSize, end, [...path, "ipco"], dropIcc, result);
     else if (parent === "ipco") scrubProperty(buf, pos, box, dropIcc, result);
@@ -124,8 +129,22 @@ function cleanCodecConfig(record: Buffer, type: "hvcC" | "av1C"): Buffer {
   return cleaned.record.fill(0, cleaned.length);
 }
 
-/** The bytes of the item properties made only of numbers (ISO/IEC 23008-12 6.5), version and flags included for full boxes. */
-const PROPERTY_FIELDS: Readonly<Record<string, number>> = { ispe: 4 + 8, pasp: 8, clap: 32, irot: 1, imir: 1 };
+/**
+ * The bytes of the item properties made only of numbers, version and flags included for full
+ * boxes: ISO/IEC 23008-12 6.5 (size, aspect ratio, crop, rotation, mirroring, layer selection
+ * `lsel`), AVIF 2.3.2 (an AV1 picture's operating point `a1op`), and the HDR mastering display
+ * colour volume and light levels (`mdcv`, `clli`, ISO/IEC 23001-8 as MIAF carries them).
+ */
+const PROPERTY_FIELDS: Readonly<Record<string, number>> = { ispe: 4 + 8, pasp: 8, clap: 32, irot: 1, imir: 1, lsel: 2, a1op: 1, mdcv: 24, clli: 4 };
+
+/** Entity groups (ISO/IEC 23008-12 6.8) made only of their ids, whose bytes past them are zeroed. */
+const ENTITY_GROUPS = new Set(["altr", "ster"]);
+
+/** Where an entity group's fields end: version and flags, group id, the number of entities and their ids. */
+function entityGroupEnd(buf: Buffer, payload: number, end: number): number {
+  if (payload + 12 > end) return end;
+  return Math.min(end, payload + 12 + 4 * buf.readUInt32BE(payload + 8));
+}
 
 /**
  * Where the fields of an item property of numbers whose payload is `buf[payload, end)` end (a
@@ -136,6 +155,8 @@ function fieldsEnd(buf: Buffer, type: string, payload: number, end: number): num
   const fixed = PROPERTY_FIELDS[type];
   if (fixed != null) return Math.min(end, payload + fixed);
   if (type === "pixi" && payload + 4 < end) return Math.min(end, payload + 5 + buf[payload + 4]!);
+  // An AV1 picture's layer sizes (AVIF 2.3.3): a flag byte, whose low bit makes the three sizes 4 bytes each rather than 2.
+  if (type === "a1lx" && payload < end) return Math.min(end, payload + 1 + 3 * ((buf[payload]! & 1) === 1 ? 4 : 2));
   if (type === "colr" && payload + 4 <= end && buf.toString("latin1", payload, payload + 4) === "nclx") return Math.min(end, payload + 11);
   return end;
 }

@@ -20,6 +20,11 @@ const STRUCTURAL_TAGS = new Set([
   "HighBitDepth", "TwelveBit", "Monochrome", "ChromaSubsamplingX", "ChromaSubsamplingY", "ChromaSamplePosition", "InitialDelaySamples",
   "ColorProfiles", "ColorPrimaries", "TransferCharacteristics", "MatrixCoefficients", "VideoFullRangeFlag",
   "AuxiliaryImageType",
+  // Numbers whose bytes past their fields heif-boxes.ts zeroes: an AV1 picture's operating point,
+  // layer sizes and selected layer (Apple's and Xiph's layered AVIF), HDR mastering display and
+  // light levels (Microsoft's HDR AVIF), and groups of alternative pictures or a stereo pair.
+  "Unknown_a1op", "Unknown_a1lx", "Unknown_lsel", "Unknown_mdcv", "MaxContentLightLevel", "MaxPicAverageLightLevel",
+  "Unknown_altr", "Unknown_ster",
   // The pixel aspect ratio (`pasp`) and clean aperture (`clap`) properties: how the picture is
   // shown, written by cameras and encoders (a 1:1 `pasp` by libavif).
   "PixelAspectRatio", "CleanAperture",

@@ -12,7 +12,8 @@ import { allZero, type Part, parts, topLevelBoxes, zero } from "./iso-parts.js";
  * data is all in this file, each parsed to its last byte. Items are pictures (HEVC, AV1, grids, overlays, derived) with no name; the Exif and
  * XMP items ExifTool's `-all=` leaves behind must have no data left. Properties are the codec
  * configuration (parameter sets only), size, pixel depth, an `nclx` colour, rotation, mirroring,
- * an auxiliary-picture URN, and the zeroed `free` boxes an ICC profile becomes.
+ * an AV1 picture's layers, HDR mastering and light levels, an auxiliary-picture URN, and the
+ * zeroed `free` boxes an ICC profile becomes.
  *
  * Anything else (a `moov` image sequence, a `uuid` box, a named or unknown item, a property not
  * listed, a kept ICC profile, bytes past a box's fields) does not hold, and the file gets the
@@ -224,6 +225,16 @@ function propertyHolds(buf: Buffer, q: Part): boolean {
     case "irot":
     case "imir":
       return n === 1 && (buf[q.from]! & 0xfc) === 0;
+    case "a1op":
+      return n === 1;
+    case "lsel":
+      return n === 2;
+    case "a1lx":
+      return n === 1 + 3 * ((buf[q.from]! & 1) === 1 ? 4 : 2) && (buf[q.from]! & 0xfe) === 0;
+    case "mdcv":
+      return n === 24;
+    case "clli":
+      return n === 4;
     case "auxC": {
       if (n < 5 || !zero(buf, q.from, q.from + 4)) return false;
       const f = new BigEndianFields(buf, q.from + 4, q.to);
