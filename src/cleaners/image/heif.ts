@@ -58,7 +58,7 @@ function seiOutcome(seiUserData: number, previews = 0): CleanOutcome | undefined
  */
 export const heifCleaner: Cleaner = {
   name: "heif",
-  fileTypes: ["HEIC", "HEIF", "AVIF"],
+  fileTypes: ["HEIC", "HEIF", "AVIF", "HEIFS"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const dropIcc = !ctx.keep.has("colorProfile");
     // The top level is walked once, for both plans (a still picture's, an image sequence's).
@@ -67,6 +67,8 @@ export const heifCleaner: Cleaner = {
     if (inPlace != null) return seiOutcome(inPlace.seiUserData);
     // Image sequences only: the movie's cleaning (media/iso-rewrite.ts) is loaded when one comes.
     if (top?.others.has("moov") === true) {
+      // A HEIF sequence (brand msf1) need not have a still picture (libheif writes none): its movie is all there is.
+      if (top.meta == null && ctx.fileType === "HEIFS") return (await import("../media/containers.js")).heifMovieCleaner.clean(ctx);
       const { cleanHeifSequence } = await import("./heif-sequence.js");
       const outcome = await cleanHeifSequence(top, ctx.input, ctx.output, ctx.workDir, dropIcc);
       if (outcome != null) return outcome;

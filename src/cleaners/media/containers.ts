@@ -89,6 +89,9 @@ export const quickTimeCleaner = remuxCleaner("quicktime", {
   MOV: { ...ISO, muxer: "mov" },
 }, isQuickTimeStructural);
 
+/** A HEIF image sequence with no still picture beside its frames, which the HEIF cleaner hands over: a movie only. */
+export const heifMovieCleaner = remuxCleaner("heif-movie", { HEIFS: { ...ISO, muxer: "mp4", keepBrand: true } }, isQuickTimeStructural);
+
 // No CRC-32 elements: the copy is patched in place afterwards (SEI user data in clusters, hvcC and
 // ASS headers in the track entries), which would leave the checksums of those elements wrong.
 const MATROSKA_MUXER_ARGS = ["-write_crc32", "0"];

@@ -97,7 +97,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
       // wrote to are read again. The headers as written: rewriting the new moov again must find no
       // message in an avcC or hvcC.
       const left = await seiUserDataLeft(output, { ...nal, samples: inSamples.changed });
-      const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.nal?.headerMessages ?? 0), 0);
+      const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.nal?.headerMessages ?? 0), 0);
       if (left !== 0 || again !== 0) {
         throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`SEI user-data messages left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
       }
@@ -114,7 +114,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     const left = walk == null ? null : (await walkSampleUserData(output, walk.changed, true))?.units;
     if (walk == null || left == null) throw new Error("an MPEG-4 chunk the plan accepted could not be walked");
     // The headers as written: rewriting the new moov again must find nothing more to blank.
-    const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.mpeg4?.headerUnits ?? 0), 0);
+    const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.mpeg4?.headerUnits ?? 0), 0);
     if (left !== 0 || again !== 0) {
       throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`MPEG-4 user-data units left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
     }
@@ -127,7 +127,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     // The walk read the copy: a sample it did not write to holds no text; those it wrote to are read again.
     const left = walkAacSamples(output, walk.changed, true).elements;
     // The headers as written: rewriting the new moov again must find no comment to blank.
-    const again = rewriteMoov(plan.moov)?.tracks.reduce((n, t) => n + (t.aac?.headerText ?? 0), 0);
+    const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.aac?.headerText ?? 0), 0);
     if (left !== 0 || again !== 0) {
       throw new BadFileError(
         "The audio stream's encoder information could not be removed.",
@@ -153,6 +153,8 @@ export interface RewritePlan {
   gaps: Range[];
   /** The kept tracks' samples, sorted and joined. */
   samples: Range[];
+  /** Whether the movie is a HEIF's picture sequence, read as such by rewriteMoov (the checks of the copy read it again). */
+  pictures: boolean;
 }
 
 /**
@@ -201,6 +203,7 @@ export async function planRewrite(input: string, pictures?: BesidePictures): Pro
       blanked: boxes.filter((b) => b !== signature && b !== ftypBox && !["moov", "mdat", ...(pictures == null ? [] : ["meta"])].includes(b.type)),
       gaps: gaps(payloads, kept),
       samples,
+      pictures: pictures != null,
     };
   } finally {
     await fh.close();
