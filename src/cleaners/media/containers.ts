@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import { UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
 import { ebmlDocType } from "./ebml-doctype.js";
 import { cleanIsoBoxes } from "./iso-rewrite.js";
@@ -80,7 +81,7 @@ export const MOV_DEMUXER_ARGS = ["-enable_drefs", "0"];
 // are remuxed.
 const ISO = { demuxer: "mov", demuxerArgs: MOV_DEMUXER_ARGS, boxRewrite: true };
 
-export const quickTimeCleaner = remuxCleaner("quicktime", {
+const isoMovies = remuxCleaner("quicktime", {
   MP4: { ...ISO, muxer: "mp4", keepBrand: true },
   M4A: { ...ISO, muxer: "mp4", keepBrand: true },
   M4V: { ...ISO, muxer: "mp4", keepBrand: true },
@@ -88,6 +89,20 @@ export const quickTimeCleaner = remuxCleaner("quicktime", {
   "3G2": { ...ISO, muxer: "3g2", keepBrand: true },
   MOV: { ...ISO, muxer: "mov" },
 }, isQuickTimeStructural);
+
+/**
+ * The ISO movies, and what ExifTool also names MP4: the low-overhead form of HEIF (major brand
+ * `mif3`, a `mini` box in place of `meta`, ISO/IEC 23008-12:2025), whose Exif and XMP sit in that
+ * box's bit-packed header, which ExifTool does not read. It is no movie, and the remux would call
+ * it a damaged MP4: it is named as a type no cleaner here handles.
+ */
+export const quickTimeCleaner: Cleaner = {
+  ...isoMovies,
+  async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
+    if ((await majorBrand(ctx.input)) === "mif3") throw new UnsupportedTypeError("low-overhead HEIF, brand mif3");
+    return isoMovies.clean(ctx);
+  },
+};
 
 /** A HEIF image sequence with no still picture beside its frames, which the HEIF cleaner hands over: a movie only. */
 export const heifMovieCleaner = remuxCleaner("heif-movie", { HEIFS: { ...ISO, muxer: "mp4", keepBrand: true } }, isQuickTimeStructural);
