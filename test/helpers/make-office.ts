@@ -276,7 +276,7 @@ function odfBody(kind: "odt" | "ods" | "odp", m: string): string {
   return `<office:text>${changes}<text:p text:style-name="P1">Hello body text <text:change-start text:change-id="ct1"/>inserted<text:change-end text:change-id="ct1"/>${note}</text:p><text:p>${frame}</text:p></office:text>`;
 }
 
-function odf(kind: "odt" | "ods" | "odp", m: string, jpeg: Buffer): Part[] {
+export function odf(kind: "odt" | "ods" | "odp", m: string, jpeg: Buffer): Part[] {
   const names = { odt: "text", ods: "spreadsheet", odp: "presentation" } as const;
   const mime = `application/vnd.oasis.opendocument.${names[kind]}`;
   const content = `${XML}<office:document-content ${ODF_NS} office:version="1.3"><office:automatic-styles><style:style style:name="P1" style:family="paragraph"><style:text-properties officeooo:rsid="${RSID}" officeooo:paragraph-rsid="${RSID}"/></style:style></office:automatic-styles><office:body>${odfBody(kind, m)}</office:body></office:document-content>`;

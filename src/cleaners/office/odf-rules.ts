@@ -1,3 +1,4 @@
+import { BadFileError } from "../errors.js";
 import { NEUTRAL_AUTHOR } from "./ooxml-rules.js";
 import type { ReviewCounts, ReviewPolicy } from "./review.js";
 import type { Verdict, XmlElement, XmlRules } from "./xml-stream.js";
@@ -31,6 +32,13 @@ const DROPPED_SETTINGS: ReadonlySet<string> = new Set([
   "CurrentDatabaseCommandType",
 ]);
 
+/**
+ * The prefixes every OpenDocument writer gives the namespaces these rules go by. An element of one
+ * of them in another namespace means damaged declarations (a flipped bit in `xmlns:meta`), which
+ * would hide an annotation's author or a tracked change from the rules: the file is refused.
+ */
+const STANDARD_PREFIXES: Readonly<Record<string, string>> = { dc: DC, meta: META, office: OFFICE, config: CONFIG, text: TEXT, table: TABLE, loext: LOEXT, officeooo: OOO };
+
 /** Where a change is anchored in the text (the change itself is in `text:tracked-changes`). */
 const CHANGE_MARKS: ReadonlySet<string> = new Set(["change", "change-start", "change-end"]);
 
@@ -46,6 +54,11 @@ const CHANGE_MARKS: ReadonlySet<string> = new Set(["change", "change-start", "ch
  */
 export function odfRules(policy: ReviewPolicy, counts: ReviewCounts): XmlRules {
   const open = (el: XmlElement, parents: readonly XmlElement[]): Verdict => {
+    const colon = el.name.indexOf(":");
+    const standard = colon < 0 ? undefined : STANDARD_PREFIXES[el.name.slice(0, colon)];
+    if (standard != null && el.uri !== standard) {
+      throw new BadFileError("The OpenDocument file is damaged: its XML namespaces are not OpenDocument's.", new Error(`${el.name} in ${el.uri}`));
+    }
     const parent = parents[parents.length - 1];
     if (parent == null && el.uri === OFFICE && el.local === "document-meta") return "drop";
     if (isPersonOrDate(el)) {
