@@ -86,7 +86,7 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(out.subarray(36, 52)).toEqual(md5);
   });
 
-  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames', descriptor's or stored WAV header's length or its format is damaged, is refused (fuzz seeds 2141235459, 1696388774, 1707408641)", async () => {
+  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames', descriptor's, seek table's or stored WAV header's length or its format is damaged, is refused (fuzz seeds 2141235459, 1696388774, 1707408641, 226070679)", async () => {
     const file = await makeMarkedAv(dir, "ape", MARKER);
     const whole = await fs.readFile(file);
     const start = whole.indexOf("MAC ");
@@ -117,12 +117,23 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     // The stored header's format tag: a format of no meaning, whose extension would be kept as read.
     const otherFormat = Buffer.from(whole);
     otherFormat.writeUInt16LE(0xff01, whole.indexOf("fmt ", start) + 8);
+    // The seek table's length: shorter than its frames' entries (fuzz seed 226070679, #57: the
+    // stored header was looked for inside the seek table, and the WAV's tags came back), or longer
+    // (the frames' shorter, so all still adds up), which puts the stored header's start inside it.
+    const seekTable = whole.readUInt32LE(start + 16);
+    const shortSeek = Buffer.from(whole);
+    shortSeek.writeUInt32LE(1, start + 16);
+    const longSeek = Buffer.from(whole);
+    longSeek.writeUInt32LE(seekTable + 8, start + 16);
+    longSeek.writeUInt32LE(framesLength - 8, start + 24);
     const damaged: Array<[string, Buffer, string]> = [
       ["frames.ape", whole.subarray(0, firstFrame + framesLength - 60), "its frames or the WAV header and trailer it stores run past its end"],
       ["frames-length.ape", longerFrames, "its frames or the WAV header and trailer it stores run past its end"],
       ["header-length.ape", noHeader, "the length of the WAV header it stores is wrong"],
       ["descriptor.ape", noDescriptor, "its headers are shorter than their fields"],
       ["format.ape", otherFormat, "the WAV header it stores names a format it does not compress"],
+      ["short-seek.ape", shortSeek, "its seek table is shorter than its frames"],
+      ["long-seek.ape", longSeek, "the WAV header it stores is not where its headers say"],
     ];
     for (const [name, bytes, why] of damaged) {
       const { status, body } = await send(name, bytes);

@@ -4,6 +4,13 @@ import { type FileBytes, WINDOW } from "../file-bytes.js";
 import type { RangeWriter } from "../range-writer.js";
 import { FACT_SIZE, formatLength } from "./wav-format.js";
 
+/**
+ * The other containers whose header Monkey's Audio stores (RF64 and Broadcast Wave 64, Sony Wave64,
+ * AIFF, Core Audio), blanked whole: a stored header starting otherwise is not where the stream's
+ * headers say (their lengths are damaged), and the WAV's tags may lie elsewhere.
+ */
+const OTHER_CONTAINERS: ReadonlySet<string> = new Set(["RF64", "BW64", "riff", "FORM", "caff"]);
+
 /** Chunks of a WAV header that say how to play the samples; any other is blanked. */
 const FORMAT_CHUNKS = new Set(["fmt ", "fact", "data"]);
 
@@ -46,6 +53,8 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
     return Buffer.from(await src.read(start + from, length));
   };
   const headers = await region(0, layout.header);
+  // A seek table's length that was damaged puts the stored header somewhere in the seek table or the frames.
+  if (layout.totalFrames != null && headers.readUInt32LE(layout.totalFrames) * 4 > layout.seekTable[1] - layout.seekTable[0]) throw damaged("its seek table is shorter than its frames");
   const wavHeader = await region(layout.header, layout.headerLength);
   const trailer = await region(layout.trailer, layout.trailerLength);
   const frames: [number, number] = [start + layout.header + layout.headerLength, start + layout.trailer];
@@ -85,6 +94,8 @@ interface Layout {
   md5: number | null;
   apeHeader: [number, number];
   seekTable: [number, number];
+  /** Where the APE header's count of frames is (version 3.98 and later), each of which has an entry in the seek table. */
+  totalFrames: number | null;
 }
 
 /** Where the parts of a stream of `length` bytes are, from its first bytes `s` (offsets from its "MAC "); null for one too short to have headers. */
@@ -108,7 +119,7 @@ function locate(s: Buffer, length: number): Layout | null {
     fits(trailer + trailerLength, length);
     return {
       header, headerLength, trailer, trailerLength, md5: 36,
-      apeHeader: [descriptor, descriptor + apeHeader], seekTable: [descriptor + apeHeader, header],
+      apeHeader: [descriptor, descriptor + apeHeader], seekTable: [descriptor + apeHeader, header], totalFrames: descriptor + 12,
     };
   }
   const flags = s.readUInt16LE(8);
@@ -116,7 +127,7 @@ function locate(s: Buffer, length: number): Layout | null {
   const headerLength = (flags & CREATE_WAV_HEADER) !== 0 ? 0 : s.readUInt32LE(16);
   const trailerLength = s.readUInt32LE(20);
   fits(header + headerLength + trailerLength, length);
-  return { header, headerLength, trailer: length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0] };
+  return { header, headerLength, trailer: length - trailerLength, trailerLength, md5: null, apeHeader: [0, 0], seekTable: [0, 0], totalFrames: null };
 }
 
 /**
@@ -137,10 +148,14 @@ function damaged(why: string): BadFileError {
  * Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those
  * hold past their fields. Gives the damage when the header does not end where its data chunk's
  * header does, as a whole one does (its length is wrong), or names a format Monkey's Audio does not
- * compress; null otherwise. Any other header is blanked whole.
+ * compress, or does not start as any header it stores does; null otherwise. The header of another
+ * container is blanked whole.
  */
 function blankChunks(h: Buffer): string | null {
-  if (h.length < 12 || h.toString("latin1", 0, 4) !== "RIFF") {
+  if (h.length === 0) return null;
+  const magic = h.toString("latin1", 0, 4);
+  if (magic !== "RIFF" && !OTHER_CONTAINERS.has(magic)) return "the WAV header it stores is not where its headers say";
+  if (magic !== "RIFF" || h.length < 12) {
     blankAll(h);
     return null;
   }
