@@ -1,6 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { makeGif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-images.js";
+import { makeGif, makeHeif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-images.js";
+import { makeBmp, makeJxl, makePhotoshopPsd } from "./make-formats.js";
+import { makeMarkedAv } from "./make-av-formats.js";
 import { makeMarkedMedia, type MediaKind } from "./make-media.js";
 import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
 import { makeMarkedPdf } from "./make-pdf.js";
@@ -41,7 +43,8 @@ function psdImageData(copy: Buffer): { start: number; end: number } | null {
   return at < copy.length ? { start: at, end: copy.length } : null;
 }
 
-const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi"];
+const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi", "mov", "3gp", "webm", "opus", "mka"];
+const AV = ["aiff", "aifc", "ape", "wma", "wmv", "flv", "ts"] as const;
 const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "pptx", "odt", "ods", "odp"];
 
 /**
@@ -68,6 +71,12 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     ["book.epub", async (d) => makeMarkedEpub(marker, await makeMarkedJpeg(d, marker))],
     ["photos.zip", async (d) => handZip([{ name: "photo.jpg", data: await makeMarkedJpeg(d, marker), comment: `${marker} member` }, { name: "notes.txt", data: Buffer.from("plain words\n"), deflate: true }], `${marker} archive`)],
     ["photos.tar", async (d) => makeTar([{ name: "photo.jpg", data: await makeMarkedJpeg(d, marker), owner: marker, pax: { comment: `${marker} comment` } }])],
+    ["photo.heic", (d) => makeHeif(d, marker, "heic", { jpegThumbnail: true })],
+    ["photo.avif", (d) => makeHeif(d, marker, "avif")],
+    ["photo.jxl", (d) => makeJxl(d, marker)],
+    ["pic.bmp", (d) => makeBmp(d, marker, false)],
+    ["layers2.psd", (d) => makePhotoshopPsd(d, marker)],
+    ...AV.map((k): [string, (d: string) => Promise<string>] => [`av.${k}`, (d) => makeMarkedAv(d, k, marker)]),
   ];
   const seeds: Seed[] = [];
   for (const [name, make] of makers) {
