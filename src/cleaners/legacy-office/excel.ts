@@ -1,5 +1,6 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
+import { EXCEL_RECORD_TYPES } from "./excel-record-types.js";
 import { bareCellLink, HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText, scrubRecordText } from "./record-text.js";
 import { blankPrinterSettings, PLS, printerName } from "./printer-settings.js";
@@ -40,21 +41,19 @@ export function isEncryptedWorkbook(stream: Buffer): boolean {
   return false;
 }
 
-/** No record type of BIFF5 or BIFF8 ([MS-XLS] 2.3) is above this: the chart records end at 0x1068. */
-const LAST_RECORD_TYPE = 0x10ff;
-
 /**
  * What is wrong with a workbook stream's records, or null: the first that runs past the end of
  * the stream, or is of no type Excel writes. Excel writes the stream to its last record's end; a
  * walk that overruns it has left the records (a stream whose sectors were mixed up reads as other
  * bytes from there on), and the cleaner would then miss what those bytes hold: a picture's EXIF
- * cut from its header, say. A record of an unknown type is skipped by every reader, and by the
- * cleaner, whatever it holds: the user name of a WriteAccess record whose type lost a bit.
+ * cut from its header, say. A record of a type not in EXCEL_RECORD_TYPES is skipped by every
+ * reader, and by the cleaner, whatever it holds: the user name of a WriteAccess record whose type
+ * lost a bit (fuzz seed 226070679, #833: 0x005C read as 0x0054).
  */
 export function damagedRecord(stream: Buffer): string | null {
   for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readUInt16LE(pos + 2)) {
     if (pos + 4 + stream.readUInt16LE(pos + 2) > stream.length) return `its record at byte ${pos} runs past the end of its stream`;
-    if (stream.readUInt16LE(pos) > LAST_RECORD_TYPE) return `its record at byte ${pos} is of a type Excel does not write`;
+    if (!EXCEL_RECORD_TYPES.has(stream.readUInt16LE(pos))) return `its record at byte ${pos} is of a type Excel does not write`;
   }
   return null;
 }
