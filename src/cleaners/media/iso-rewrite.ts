@@ -2,7 +2,7 @@ import fs from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
 import type { CleanOutcome } from "../types.js";
 import { type Box, topLevelBoxes } from "./iso-boxes.js";
-import { rewriteMoov, type KeptTrack } from "./iso-moov.js";
+import { rewriteMoov, type KeptTrack, type MoovRewrite } from "./iso-moov.js";
 import type { Range } from "./iso-samples.js";
 import type { MediaSource } from "./ffmpeg.js";
 import { wholeFile } from "./patch-pieces.js";
@@ -83,6 +83,13 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
   } finally {
     await fh.close();
   }
+  // The headers as written: rewriting the new moov again must find nothing more to blank. Read
+  // once, for every check below, and as the plan read the old one (a HEIF's picture sequence too).
+  let reread: MoovRewrite | null | undefined;
+  const leftInHeaders = (count: (t: KeptTrack) => number): number | undefined => {
+    if (reread === undefined) reread = rewriteMoov(plan.moov, plan.pictures);
+    return reread?.tracks.reduce((n, t) => n + count(t), 0);
+  };
   let seiUserData = 0;
   for (const track of plan.tracks) {
     const codec = CODECS[track.format];
@@ -94,10 +101,9 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     const inSamples = nal == null ? null : await removeSampleSeiUserData(output, nal);
     if (nal != null && inSamples != null) {
       // The walk read every sample of the copy: one it did not write to holds no user data; those it
-      // wrote to are read again. The headers as written: rewriting the new moov again must find no
-      // message in an avcC or hvcC.
+      // wrote to are read again. No message may be left in an avcC or hvcC either.
       const left = await seiUserDataLeft(output, { ...nal, samples: inSamples.changed });
-      const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.nal?.headerMessages ?? 0), 0);
+      const again = leftInHeaders((t) => t.nal?.headerMessages ?? 0);
       if (left !== 0 || again !== 0) {
         throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`SEI user-data messages left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
       }
@@ -113,8 +119,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     // The walk read the copy: a chunk it did not write to holds no text; those it wrote to are read again.
     const left = walk == null ? null : (await walkSampleUserData(output, walk.changed, true))?.units;
     if (walk == null || left == null) throw new Error("an MPEG-4 chunk the plan accepted could not be walked");
-    // The headers as written: rewriting the new moov again must find nothing more to blank.
-    const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.mpeg4?.headerUnits ?? 0), 0);
+    const again = leftInHeaders((t) => t.mpeg4?.headerUnits ?? 0);
     if (left !== 0 || again !== 0) {
       throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`MPEG-4 user-data units left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
     }
@@ -126,8 +131,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     const walk = walkAacSamples(output, track.aac.samples, false);
     // The walk read the copy: a sample it did not write to holds no text; those it wrote to are read again.
     const left = walkAacSamples(output, walk.changed, true).elements;
-    // The headers as written: rewriting the new moov again must find no comment to blank.
-    const again = rewriteMoov(plan.moov, plan.pictures)?.tracks.reduce((n, t) => n + (t.aac?.headerText ?? 0), 0);
+    const again = leftInHeaders((t) => t.aac?.headerText ?? 0);
     if (left !== 0 || again !== 0) {
       throw new BadFileError(
         "The audio stream's encoder information could not be removed.",
