@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import { UnsupportedTypeError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner } from "../types.js";
+import { checkAviHeaders } from "./avi-headers.js";
 import { ebmlDocType } from "./ebml-doctype.js";
 import { cleanIsoBoxes } from "./iso-rewrite.js";
 import { cleanStreams, type LeaveOut } from "./streams.js";
@@ -118,9 +119,18 @@ export const matroskaCleaner = remuxCleaner("matroska", {
   MKA: { demuxer: "matroska", muxer: "matroska", webmMuxer: "webm", muxerArgs: MATROSKA_MUXER_ARGS },
 });
 
-export const aviCleaner = remuxCleaner("avi", {
+const aviRemux = remuxCleaner("avi", {
   AVI: { demuxer: "avi", muxer: "avi" },
 });
+
+/** AVI: its header lists are checked first (`avi-headers.ts`), since ffmpeg reads past a damaged chunk's list. */
+export const aviCleaner: Cleaner = {
+  ...aviRemux,
+  async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
+    await checkAviHeaders(ctx.input);
+    return aviRemux.clean(ctx);
+  },
+};
 
 /**
  * Ogg: the comment header is mandatory, so ffmpeg writes a new, empty one whose vendor string is
