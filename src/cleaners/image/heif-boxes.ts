@@ -37,6 +37,8 @@ export interface ScrubResult {
  *   SEI user data and whatever follows the record's fields (cleanCodecConfig); in the properties
  *   of numbers (size, pixel depth, aspect ratio, crop, rotation, mirroring, `nclx` colour, an
  *   AV1 picture's layers, HDR mastering and light levels): the bytes past their fields (fieldsEnd).
+ * - in the camera properties of Apple's spatial photos (`uuid` boxes of known UUID): the bytes past
+ *   their fields (cameraFieldsEnd).
  * - in the groups of pictures that are one another's alternatives (`altr`: a picture with and
  *   without alpha, as Nokia's and Samsung's write) or a stereo pair (`ster`: Apple's spatial
  *   photos), the bytes past their entity ids.
@@ -158,7 +160,32 @@ function fieldsEnd(buf: Buffer, type: string, payload: number, end: number): num
   // An AV1 picture's layer sizes (AVIF 2.3.3): a flag byte, whose low bit makes the three sizes 4 bytes each rather than 2.
   if (type === "a1lx" && payload < end) return Math.min(end, payload + 1 + 3 * ((buf[payload]! & 1) === 1 ? 4 : 2));
   if (type === "colr" && payload + 4 <= end && buf.toString("latin1", payload, payload + 4) === "nclx") return Math.min(end, payload + 11);
+  if (type === "uuid") return cameraFieldsEnd(buf, payload, end);
   return end;
+}
+
+/**
+ * Apple's spatial photos (iPhone, Vision Pro) describe their stereo pair's cameras in three item
+ * properties of `uuid` type, the forms ISO/IEC 23008-12 later took as `cmin` and `cmex`: the
+ * intrinsics (focal length and principal point), the extrinsics (position and orientation) and a
+ * disparity adjustment. They are numbers only (a version and flags, then the fields the flags
+ * call for); where they end, by UUID. Any other `uuid` property is left whole, and the
+ * verification refuses it (its content is unknown).
+ */
+const CAMERA_PROPERTIES: Readonly<Record<string, (flags: number) => number>> = {
+  // Intrinsics: focal length, principal point x and y; flag 1 adds focal length y and skew.
+  "22cc04c7d6d94e079d904eb6ecbaf3a3": (flags) => 4 + 4 * ((flags & 1) === 1 ? 5 : 3),
+  // Extrinsics: position x, y, z (flags 1, 2, 4), orientation (flag 8; 32-bit with flag 16), a coordinate system id (flag 32).
+  "4363e9145b7d4aab97aebea69803b434": (flags) =>
+    4 + 4 * [1, 2, 4].filter((bit) => (flags & bit) !== 0).length + ((flags & 8) !== 0 ? ((flags & 16) !== 0 ? 12 : 6) : 0) + ((flags & 32) !== 0 ? 4 : 0),
+  // Disparity adjustment: one signed 32-bit number.
+  de22508536cb436587432f8705e7c78a: () => 4,
+};
+
+function cameraFieldsEnd(buf: Buffer, payload: number, end: number): number {
+  if (payload + 20 > end) return end;
+  const fields = CAMERA_PROPERTIES[buf.toString("hex", payload, payload + 16)];
+  return fields == null ? end : Math.min(end, payload + 16 + fields(buf.readUIntBE(payload + 17, 3)));
 }
 
 /** The box at `at` made a `free` box of zeros, its size kept (a 64-bit one too). */

@@ -12,10 +12,12 @@ import { allZero, type Part, parts, topLevelBoxes, zero } from "./iso-parts.js";
  * data is all in this file, each parsed to its last byte. Items are pictures (HEVC, AV1, grids, overlays, derived) with no name; the Exif and
  * XMP items ExifTool's `-all=` leaves behind must have no data left. Properties are the codec
  * configuration (parameter sets only), size, pixel depth, an `nclx` colour, rotation, mirroring,
- * an AV1 picture's layers, HDR mastering and light levels, an auxiliary-picture URN, and the
- * zeroed `free` boxes an ICC profile becomes.
+ * an AV1 picture's layers, HDR mastering and light levels, an auxiliary-picture URN, the camera
+ * properties of Apple's spatial photos (`uuid` boxes of three known UUIDs, numbers only), and the
+ * zeroed `free` boxes an ICC profile becomes. Groups (`grpl`) are of alternatives or a stereo pair,
+ * ids only.
  *
- * Anything else (a `moov` image sequence, a `uuid` box, a named or unknown item, a property not
+ * Anything else (a `moov` image sequence, any other `uuid` box, a named or unknown item, a property not
  * listed, a kept ICC profile, bytes past a box's fields) does not hold, and the file gets the
  * full re-read.
  */
@@ -85,6 +87,8 @@ function metaHolds(buf: Buffer): boolean {
       if (!referencesHold(buf, c)) return false;
     } else if (c.type === "iprp") {
       if (!propertiesHold(buf, c)) return false;
+    } else if (c.type === "grpl") {
+      if (!groupsHold(buf, c)) return false;
     } else if (c.type === "free" || c.type === "skip") {
       if (!zero(buf, c.from, c.to)) return false;
     } else if (c.type === "dinf") {
@@ -244,9 +248,60 @@ function propertyHolds(buf: Buffer, q: Part): boolean {
     case "free":
     case "skip":
       return zero(buf, q.from, q.to);
+    case "uuid":
+      return cameraPropertyHolds(buf, q);
     default:
       return false;
   }
+}
+
+/**
+ * The camera properties of Apple's spatial photos (the later `cmin`, `cmex`), by UUID: the
+ * flags each may have, and the length of the fields those flags call for, version and flags
+ * included (the disparity adjustment is a bare 32-bit number).
+ */
+const CAMERA_UUIDS: Readonly<Record<string, { flags: number; length: (flags: number) => number }>> = {
+  "22cc04c7d6d94e079d904eb6ecbaf3a3": { flags: 0x1f1f01, length: (flags) => (flags & 1 ? 24 : 16) },
+  "4363e9145b7d4aab97aebea69803b434": {
+    flags: 0x3f,
+    length: (flags) => 4 + (flags & 1 ? 4 : 0) + (flags & 2 ? 4 : 0) + (flags & 4 ? 4 : 0) + (flags & 8 ? (flags & 16 ? 12 : 6) : 0) + (flags & 32 ? 4 : 0),
+  },
+};
+const DISPARITY_UUID = "de22508536cb436587432f8705e7c78a";
+
+function cameraPropertyHolds(buf: Buffer, q: Part): boolean {
+  if (q.to - q.from < 20) return false;
+  const uuid = buf.toString("hex", q.from, q.from + 16);
+  const fields = q.from + 16;
+  if (uuid === DISPARITY_UUID) return fieldsThenZeros(buf, fields + 4, q.to);
+  const known = CAMERA_UUIDS[uuid];
+  if (known == null || buf[fields] !== 0) return false;
+  const flags = buf.readUIntBE(fields + 1, 3);
+  return (flags & ~known.flags) === 0 && fieldsThenZeros(buf, fields + known.length(flags), q.to);
+}
+
+/**
+ * The fields end at `end` or before `to`, and zeros follow them: ExifTool's re-read cannot tell
+ * these properties from any other `uuid` box, so this walk stands alone for them, and a tail the
+ * cleaner zeroed must not send the file to a re-read that would refuse it.
+ */
+function fieldsThenZeros(buf: Buffer, end: number, to: number): boolean {
+  return end <= to && zero(buf, end, to);
+}
+
+/** Entity groups made only of ids: alternatives (`altr`) and a stereo pair (`ster`). */
+const ENTITY_GROUPS = new Set(["altr", "ster"]);
+
+/** `grpl`: groups of version 0 and no flags, each its id, its count of entities and their ids, to its last byte. */
+function groupsHold(buf: Buffer, p: Part): boolean {
+  const groups = parts(buf, p.from, p.to);
+  return (
+    groups != null &&
+    groups.every((g) => {
+      if (!ENTITY_GROUPS.has(g.type) || g.to - g.from < 12 || !zero(buf, g.from, g.from + 4)) return false;
+      return g.to - g.from === 12 + 4 * buf.readUInt32BE(g.from + 8);
+    })
+  );
 }
 
 /** An `hvcC` whose arrays hold only VPS, SPS and PPS units (no SEI, which can carry user data). */
