@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import CFB from "cfb";
+import { readCompound } from "./compound-read.js";
 import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 
@@ -26,7 +27,7 @@ export async function cleanEmbeddedStorages(ctx: CleanContext, doc: CFB.CFB$Cont
     if ((await ctx.cleanNested(input, output)) == null) {
       throw innerRefusal(ctx, "The document holds an embedded document", input, storagePath(doc, storage), `legacy-office: embedded storage ${i + 1} has no cleaner`);
     }
-    const clean = CFB.read(await fsp.readFile(output), { type: "buffer" });
+    const clean = readCompound(await fsp.readFile(output));
     await Promise.all([fsp.rm(input), fsp.rm(output)]);
     replace(doc, storage, clean);
     cleaned.push(storage);

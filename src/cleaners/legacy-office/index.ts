@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
+import { readCompound } from "./compound-read.js";
 import { LIBRARY_STREAM, OLE_OBJECT } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
 import { hiddenOf } from "../hidden-counts.js";
@@ -129,7 +130,7 @@ export const legacyOfficeCleaner: Cleaner = {
     const bytes = await fsp.readFile(ctx.input);
     let doc: CFB.CFB$Container;
     try {
-      doc = CFB.read(bytes, { type: "buffer" });
+      doc = readCompound(bytes);
     } catch (err) {
       throw new BadFileError(DAMAGED, err);
     }

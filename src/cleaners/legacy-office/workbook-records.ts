@@ -1,5 +1,5 @@
 import fsp from "node:fs/promises";
-import CFB from "cfb";
+import { readCompound } from "./compound-read.js";
 import { CONTINUE, FILE_SHARING, MSO_DRAWING_GROUP, WRITE_ACCESS } from "./excel.js";
 import { HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { PLS } from "./printer-settings.js";
@@ -38,7 +38,7 @@ export async function workbookDifference(original: string, cleaned: string): Pro
 
 /** The root storage's workbook stream (BIFF8 `Workbook`, BIFF5 `Book`; names compare without case). */
 function workbookStream(file: Buffer): Buffer | null {
-  const doc = CFB.read(file, { type: "buffer" });
+  const doc = readCompound(file);
   const root = doc.FullPaths[0] ?? "";
   const i = doc.FullPaths.findIndex((p) => /^(Workbook|Book)$/i.test(p.slice(root.length)));
   const e = i < 0 ? undefined : doc.FileIndex[i];

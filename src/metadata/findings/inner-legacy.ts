@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
+import { readCompound } from "../../cleaners/legacy-office/compound-read.js";
 import { pictureRanges } from "../../cleaners/legacy-office/embedded-pictures.js";
 import { withDrawingGroups } from "../../cleaners/legacy-office/excel.js";
 import { OLE_OBJECT } from "../compound-types.js";
@@ -32,7 +33,7 @@ export function legacySourceFor(fileType: string): InnerSource | null {
 const legacySource: InnerSource = async (file, _scratch, visit) => {
   let doc: CFB.CFB$Container;
   try {
-    doc = CFB.read(await fsp.readFile(file), { type: "buffer" });
+    doc = readCompound(await fsp.readFile(file));
   } catch (err) {
     // A failing disk is the service's problem; a document that cannot be opened holds none to show.
     if (err instanceof Error && "syscall" in err) throw err;

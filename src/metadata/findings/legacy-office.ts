@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import CFB from "cfb";
+import { readCompound } from "../../cleaners/legacy-office/compound-read.js";
 import { isEncryptedWorkbook, scrubWorkbook } from "../../cleaners/legacy-office/excel.js";
 import { commentAuthorsOf, staleTableStreamOf, tableStreamOf } from "../../cleaners/legacy-office/word.js";
 import { isEncryptedWord, readFib } from "../../cleaners/legacy-office/word-fib.js";
@@ -40,7 +41,7 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
   if (typeof type !== "string" || !LEGACY_TYPES.has(type)) return [];
   let doc: CFB.CFB$Container;
   try {
-    doc = CFB.read(await fsp.readFile(file), { type: "buffer" });
+    doc = readCompound(await fsp.readFile(file));
   } catch {
     // A document that cannot be opened has nothing of this to show; its damage is reported elsewhere.
     return [];
