@@ -1,14 +1,32 @@
 /**
  * What a workbook's external data connections say of the person who made them, and how it goes
  * while the connection still names its provider, server, database and table (what the data is,
- * not who fetched it): the user name, password and machine name of a connection string are
+ * not who fetched it): the values a connection string keeps are those of the keys known to
+ * describe the data and how to reach it (KEPT); every other value (a user name, a password, a
+ * machine name, and any key no provider here is known to write, such as a damaged `U3er ID`) is
  * emptied, and a path on the author's disk or network (a database file, a connection file, a
  * text file's folder: `C:\Users\jane\...`) becomes its bare name, as Excel writes a file beside
  * the workbook.
  */
 
-/** Keys whose value is an account or a secret (ODBC's and OLE DB's spellings, by their letters only, lower case). */
-const CREDENTIAL = /^(uid|userid|user|username|pwd|password|workstationid|wsid)$|password$/;
+/**
+ * Keys whose value stays (OLE DB's, ODBC's, Jet's, Analysis Services' and SQL Server's spellings,
+ * by their letters only, lower case): the provider or driver, where the data is (server, database,
+ * file, cube) and how it is read (modes, timeouts, formats, flags). Jet's own properties
+ * (`Jet OLEDB:...`) stay too, but for its passwords.
+ */
+const KEPT = new Set([
+  "provider", "driver", "driverid", "datasource", "dsn", "dbq", "fil", "initialcatalog", "database", "server", "address", "addr",
+  "location", "catalog", "cube", "mode", "extendedproperties", "persistsecurityinfo", "integratedsecurity", "trustedconnection", "autotranslate",
+  "packetsize", "useprocedureforprepare", "useencryptionfordata", "tagwithcolumncollationwhenpossible", "encrypt", "trustservercertificate",
+  "applicationintent", "multisubnetfailover", "networklibrary", "network", "connecttimeout", "connectiontimeout", "commandtimeout", "timeout",
+  "localeidentifier", "currentlanguage", "oledbservices", "hdr", "imex", "fmt", "format", "charset", "characterset", "maxbuffersize", "pagetimeout",
+  "maxscanrows", "readonly", "exclusive", "implicitcommitsync", "usercommitsync", "safetransactions", "threads", "mdxcompatibility",
+  "safetyoptions", "mdxmissingmembermode", "updateisolationlevel", "subqueries", "port", "sslmode", "option",
+]);
+
+/** Jet's properties, whose values stay but for its passwords. */
+const JET = /^jetoledb(?!.*password$)/;
 
 /**
  * A drive letter, a UNC share, a file URL, a Mac's or Unix's home folders, or a person's own
@@ -67,7 +85,8 @@ export function bareLinkTarget(value: string): string {
 export function scrubConnectionString(s: string, sameLength = false): string {
   const pairs = s.replace(PAIR, (_whole, lead: string, key: string, value: string) => {
     // Letters only: a string found inside a binary record may start with a stray character (record-text.ts).
-    const kept = CREDENTIAL.test(key.replace(/[^a-z]/gi, "").toLowerCase()) ? "" : bareName(value);
+    const letters = key.replace(/[^a-z]/gi, "").toLowerCase();
+    const kept = KEPT.has(letters) || JET.test(letters) ? bareName(value) : "";
     return `${lead}${key}=${sameLength ? kept.padEnd(value.length, " ") : kept}`;
   });
   return sameLength ? blankFolders(pairs) : barePaths(pairs);

@@ -6,7 +6,8 @@ import { pivotWorkbook } from "./make-pivot-xls.js";
  * LibreOffice's XLSX with a pivot table (make-pivot-xls.ts), given by hand what Excel writes of
  * the person behind a workbook's data, each field holding `m`: who last refreshed the pivot cache
  * (with when), who reserved the workbook (`fileSharing`), the data connections of
- * `xl/connections.xml` (an ODBC string with a user, password, machine and database path, an OLE
+ * `xl/connections.xml` (an ODBC string with a user, password, machine and database path, and a
+ * user under a key one bit away from `User ID`, as in a damaged file (fuzz seed 1531242701), an OLE
  * DB string holding an ODBC one in its Extended Properties, a connection file's path, a text
  * file's path), an external link to a workbook in the user's folder, whose value a cell shows, and
  * a DDE link to a sheet of a workbook there.
@@ -23,7 +24,7 @@ export const KEPT_CONNECTION_TEXT = ["DSN=MS Access Database;DBQ=sales.accdb;", 
 export const connectionsXml = (m: string): string =>
   `${XML}<connections xmlns="${S}">` +
   `<connection id="1" odcFile="C:\\Users\\${m}\\Documents\\My Data Sources\\sales.odc" name="sales" type="1" refreshedVersion="6" saveData="1">` +
-  `<dbPr connection="DSN=MS Access Database;DBQ=C:\\Users\\${m}\\Documents\\sales.accdb;DefaultDir=C:\\Users\\${m}\\Documents;DriverId=25;UID=${m}uid;PWD=${m}pwd;Workstation ID=${m}-PC;" command="SELECT * FROM Orders"/></connection>` +
+  `<dbPr connection="DSN=MS Access Database;DBQ=C:\\Users\\${m}\\Documents\\sales.accdb;DefaultDir=C:\\Users\\${m}\\Documents;DriverId=25;UID=${m}uid;PWD=${m}pwd;Workstation ID=${m}-PC;Uwer ID=${m}damaged;" command="SELECT * FROM Orders"/></connection>` +
   `<connection id="2" name="warehouse" type="5" refreshedVersion="6" saveData="1">` +
   `<dbPr connection="Provider=MSDASQL.1;Persist Security Info=True;User ID=${m}ole;Extended Properties=&quot;DSN=Warehouse;UID=${m}inner;SERVER=db01;&quot;" command="Stock" commandType="3"/></connection>` +
   `<connection id="3" name="data" type="6" refreshedVersion="6"><textPr sourceFile="/Users/${m}/Desktop/data.csv" delimited="1" comma="1"/></connection>` +
