@@ -3,7 +3,7 @@ import CFB from "cfb";
 const SIGNATURE = Buffer.from("d0cf11e0a1b11ae1", "hex");
 const NO_STREAM = -1;
 /** Directory entries past this are not mirrored (the screen refuses files of far fewer: compound-screen.ts). */
-const MAX_ENTRIES = 1 << 20;
+const MAX_ENTRIES = 1 << 18;
 
 /**
  * `CFB.read` of a compound file (Word, Excel, PowerPoint 97-2003, OLE objects), once it is known
@@ -38,6 +38,7 @@ export function unboundedWalk(bytes: Buffer): string | null {
   // Another version the library refuses itself.
   if (major !== 3 && major !== 4) return null;
   const file = new Sectors(bytes, major === 3 ? 512 : 4096);
+  if (file.endlessFat) return "its list of FAT sectors runs on past the file's sectors";
   const budget = { steps: 8 * file.count + 4096 };
   const walked = walkChains(file, bytes.readInt32LE(48), budget);
   if (walked == null) return "its sector chains run into one another";
@@ -64,6 +65,8 @@ interface Entry {
 /** The file's sectors and FAT as the library sees them. */
 class Sectors {
   readonly count: number;
+  /** Whether the DIFAT chain lists more FAT sectors than the file holds sectors (it goes round, or is damaged): not followed further. */
+  readonly endlessFat: boolean = false;
   private readonly fatSectors: number[] = [];
 
   constructor(
@@ -72,19 +75,22 @@ class Sectors {
   ) {
     this.count = Math.ceil(bytes.length / size) - 1;
     // The header's FAT sectors up to the first negative number, then those of the DIFAT chain
-    // (each up to an end-of-chain mark) for as many sectors as the header counts.
+    // (each up to an end-of-chain mark) for as many sectors as the header counts, round and round
+    // if it loops, as the library reads them: no file holds more FAT sectors than sectors.
     for (let i = 0; i < 109; i++) {
       const n = bytes.readInt32LE(76 + 4 * i);
       if (n < 0) break;
       this.fatSectors.push(n);
     }
-    const seen = new Set<number>();
-    for (let difat = bytes.readInt32LE(68), left = bytes.readInt32LE(72); this.has(difat) && !seen.has(difat); left--) {
-      seen.add(difat);
+    for (let difat = bytes.readInt32LE(68), left = bytes.readInt32LE(72); this.has(difat); left--) {
       const at = (difat + 1) * size;
       for (let i = 0; i < size / 4 - 1; i++) {
         const n = this.int32(at + 4 * i);
         if (n === -2) break;
+        if (this.fatSectors.length > this.count + 109) {
+          this.endlessFat = true;
+          return;
+        }
         this.fatSectors.push(n);
       }
       if (left < 1) break;
