@@ -31,7 +31,7 @@ export function readCompound(bytes: Buffer): CFB.CFB$Container {
 }
 
 /** Why the library's reading of `bytes` would not end in bounded memory, or null. */
-export function unboundedWalk(bytes: Buffer): string | null {
+function unboundedWalk(bytes: Buffer): string | null {
   // The library also reads ZIP and MIME files: no compound file is either.
   if (bytes.length < 512 || !bytes.subarray(0, 8).equals(SIGNATURE)) return "it does not start as a compound file";
   const major = bytes.readUInt16LE(26);
