@@ -86,7 +86,7 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     expect(out.subarray(36, 52)).toEqual(md5);
   });
 
-  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames', descriptor's, seek table's or stored WAV header's length or its format is damaged, is refused (fuzz seeds 2141235459, 1696388774, 1707408641, 226070679)", async () => {
+  it("a Monkey's Audio file whose last tag lost its end comes back without it; one cut in its frames, or whose frames', descriptor's, seek table's or stored WAV header's length, its format or its version is damaged, is refused (fuzz seeds 2141235459, 1696388774, 1707408641, 226070679, 1657653122)", async () => {
     const file = await makeMarkedAv(dir, "ape", MARKER);
     const whole = await fs.readFile(file);
     const start = whole.indexOf("MAC ");
@@ -126,6 +126,10 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
     const longSeek = Buffer.from(whole);
     longSeek.writeUInt32LE(seekTable + 8, start + 16);
     longSeek.writeUInt32LE(framesLength - 8, start + 24);
+    // The version with one bit flipped (3990 -> 3478, fuzz seed 1657653122, #5739): read as a stream
+    // from before 3.98 whose flags say no WAV header is stored, the stored one went out as frames.
+    const oldVersion = Buffer.from(whole);
+    oldVersion.writeUInt16LE(whole.readUInt16LE(start + 4) & ~0x200, start + 4);
     const damaged: Array<[string, Buffer, string]> = [
       ["frames.ape", whole.subarray(0, firstFrame + framesLength - 60), "its frames or the WAV header and trailer it stores run past its end"],
       ["frames-length.ape", longerFrames, "its frames or the WAV header and trailer it stores run past its end"],
@@ -134,6 +138,7 @@ describe("POST /api/v1/remove on AIFF, Monkey's Audio, Windows Media, Flash vide
       ["format.ape", otherFormat, "the WAV header it stores names a format it does not compress"],
       ["short-seek.ape", shortSeek, "its seek table is shorter than its frames"],
       ["long-seek.ape", longSeek, "the WAV header it stores is not where its headers say"],
+      ["old-version.ape", oldVersion, "a WAV header lies among its frames"],
     ];
     for (const [name, bytes, why] of damaged) {
       const { status, body } = await send(name, bytes);

@@ -63,6 +63,9 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
   // start of the frames, where nothing would blank it.
   const wrong = blankChunks(blankedHeader) ?? ((await src.read(frames[0], 4)).toString("latin1") === "RIFF" ? WRONG_LENGTH : null);
   if (wrong != null) throw damaged(wrong);
+  // Fields read by the wrong layout (a version with a bit flipped reads a stream as one from before
+  // 3.98, saying no header is stored) put the stored WAV header among the frames, copied as they are.
+  if (await wavHeaderAmong(src, frames)) throw damaged("a WAV header lies among its frames");
   const blankedTrailer = Buffer.from(trailer);
   blankAll(blankedTrailer);
   if (layout.md5 != null) {
@@ -177,6 +180,15 @@ function blankChunks(h: Buffer): string | null {
     pos += 8 + size + (size % 2);
   }
   return WRONG_LENGTH;
+}
+
+/** Whether a WAV header ("RIFF", a size, "WAVE") starts within the first 64 KiB of the frames [from, to). */
+async function wavHeaderAmong(src: FileBytes, [from, to]: [number, number]): Promise<boolean> {
+  const head = await src.read(from, Math.max(0, Math.min(to - from, 64 * 1024)));
+  for (let at = head.indexOf("RIFF", 0, "latin1"); at >= 0 && at + 12 <= head.length; at = head.indexOf("RIFF", at + 1, "latin1")) {
+    if (head.toString("latin1", at + 8, at + 12) === "WAVE") return true;
+  }
+  return false;
 }
 
 /** Blanks a whole region: a `JUNK` chunk filling it when it is large enough to hold one. */
