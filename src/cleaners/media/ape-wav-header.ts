@@ -59,13 +59,8 @@ export async function writeApeStream(src: FileBytes, out: RangeWriter, start: nu
   const trailer = await region(layout.trailer, layout.trailerLength);
   const frames: [number, number] = [start + layout.header + layout.headerLength, start + layout.trailer];
   const blankedHeader = Buffer.from(wavHeader);
-  // A stored header whose length was damaged leaves the rest of the WAV's header (its tags) at the
-  // start of the frames, where nothing would blank it.
-  const wrong = blankChunks(blankedHeader) ?? ((await src.read(frames[0], 4)).toString("latin1") === "RIFF" ? WRONG_LENGTH : null);
+  const wrong = blankChunks(blankedHeader) ?? (await wavHeaderInFrames(src, frames));
   if (wrong != null) throw damaged(wrong);
-  // Fields read by the wrong layout (a version with a bit flipped reads a stream as one from before
-  // 3.98, saying no header is stored) put the stored WAV header among the frames, copied as they are.
-  if (await wavHeaderAmong(src, frames)) throw damaged("a WAV header lies among its frames");
   const blankedTrailer = Buffer.from(trailer);
   blankAll(blankedTrailer);
   if (layout.md5 != null) {
@@ -182,13 +177,23 @@ function blankChunks(h: Buffer): string | null {
   return WRONG_LENGTH;
 }
 
-/** Whether a WAV header ("RIFF", a size, "WAVE") starts within the first 64 KiB of the frames [from, to). */
-async function wavHeaderAmong(src: FileBytes, [from, to]: [number, number]): Promise<boolean> {
-  const head = await src.read(from, Math.max(0, Math.min(to - from, 64 * 1024)));
+/**
+ * The damage when the stored WAV header, or part of it, lies among the frames [from, to), where it
+ * would be copied as it is, or null:
+ * - "RIFF" where the frames start: the stored header's length was damaged, and the rest of the
+ *   WAV's header (its tags) follows it;
+ * - a WAV header ("RIFF", a size, "WAVE") within their first 64 KiB: the stream's fields were read
+ *   by the wrong layout (a version with a bit flipped reads it as one from before 3.98, whose flags
+ *   then say no header is stored).
+ */
+async function wavHeaderInFrames(src: FileBytes, [from, to]: [number, number]): Promise<string | null> {
+  // At least the 4 bytes the first check has always read, even where the frames are shorter.
+  const head = await src.read(from, Math.max(4, Math.min(to - from, 64 * 1024)));
+  if (head.toString("latin1", 0, 4) === "RIFF") return WRONG_LENGTH;
   for (let at = head.indexOf("RIFF", 0, "latin1"); at >= 0 && at + 12 <= head.length; at = head.indexOf("RIFF", at + 1, "latin1")) {
-    if (head.toString("latin1", at + 8, at + 12) === "WAVE") return true;
+    if (head.toString("latin1", at + 8, at + 12) === "WAVE") return "a WAV header lies among its frames";
   }
-  return false;
+  return null;
 }
 
 /** Blanks a whole region: a `JUNK` chunk filling it when it is large enough to hold one. */
