@@ -9,7 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { bigUploads, concurrentPngRemovals } from "./lib/big-file.mjs";
 import { CORPUS_IDS, ensureCorpus } from "./lib/corpus.mjs";
-import { readMem } from "./lib/proc-stats.mjs";
+import { serviceMem } from "./lib/proc-stats.mjs";
 import { rawStayOpen, startSpawnServer, startUploadFloor } from "./lib/references.mjs";
 import { writeReport } from "./lib/write-report.mjs";
 import { startService } from "./lib/service.mjs";
@@ -94,7 +94,7 @@ async function main() {
       points.push(...(await removeSweep(targets, file(id), refs)));
     }
   } finally {
-    serviceHwm = readMem(service.pid, "VmHWM");
+    serviceHwm = serviceMem(service.pid, "VmHWM");
     await raw.close();
     await floor.stop();
     await spawnServer.stop();

@@ -80,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // 2-core machine with a single worker.
     EXIFTOOL_PROCS: e.EXIFTOOL_PROCS ?? Math.max(1, os.availableParallelism()),
     // Two files per core keep the cores busy while one file waits on ExifTool or the disk; each
-    // removal holds one worker thread (WORKER_HEAP_MB) and at most one helper program at a time.
+    // file in work holds a task process or two (WORKER_HEAP_MB each) and one helper program at most.
     MAX_FILES_IN_WORK: e.MAX_FILES_IN_WORK ?? Math.max(2, 2 * os.availableParallelism()),
     // Bytes of files in work together: the temp space they hold and the I/O they cost.
     MAX_MB_IN_WORK: e.MAX_MB_IN_WORK ?? Math.max(e.MAX_FILE_MB, 1024),

@@ -42,5 +42,18 @@ export function toolMemoryBytes(cmd: string): number {
  * killed if the service dies first.
  */
 export function withMemoryCap(cmd: string, args: readonly string[], memoryBytes: number): { cmd: string; args: string[] } {
-  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, `--as=${memoryBytes}`, "--core=0", "--", cmd, ...args] };
+  return underLimit(cmd, args, `--as=${memoryBytes}`);
+}
+
+/**
+ * The same for a task process (isolation/task-processes.ts), whose memory cap is V8's heap cap: V8
+ * reserves far more address space than it uses, so an address-space cap would not do. Its stack is
+ * set instead, to `stackBytes`, so that its V8 stack limit always fits in it.
+ */
+export function withStack(cmd: string, args: readonly string[], stackBytes: number): { cmd: string; args: string[] } {
+  return underLimit(cmd, args, `--stack=${stackBytes}`);
+}
+
+function underLimit(cmd: string, args: readonly string[], limit: string): { cmd: string; args: string[] } {
+  return { cmd: SETPRIV, args: ["--pdeathsig", "KILL", "--", PRLIMIT, limit, "--core=0", "--", cmd, ...args] };
 }

@@ -24,7 +24,7 @@ export interface Services {
   /** Present when `REDIS_URL` is set: rate limits are then shared by every instance. */
   redis: RedisHandle | null;
   pool: ExifToolPool;
-  /** Worker threads where the untrusted bytes are parsed (cleaners, findings). */
+  /** Task processes where the untrusted bytes are parsed (cleaners, findings). */
   workers: WorkerPool;
   /** Files and bytes in work at once, and the queue in front of them. */
   budget: WorkBudget;
@@ -58,10 +58,10 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   if (swept > 0) log.info({ swept }, "removed temp folders left by an earlier run");
   const pool = await createExifToolPool(config);
   const workers = createWorkerPool({
-    threads: config.MAX_FILES_IN_WORK,
+    processes: config.MAX_FILES_IN_WORK,
     heapMb: config.WORKER_HEAP_MB,
     exiftool: pool.accessUnder,
-    onIdleError: (err) => log.error({ err }, "a worker thread failed outside any request"),
+    onIdleError: (err) => log.error({ err }, "a task process failed outside any request"),
   });
   if (config.ALLOW_PRIVATE_URLS) {
     log.warn("ALLOW_PRIVATE_URLS is on: the service will fetch URLs on private and loopback addresses. Never use this in production.");

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { descendantPids } from "./helpers/fuzz-proc.js";
+import { descendantPids, taskProcessPids } from "./helpers/fuzz-proc.js";
 import { makeJpeg } from "./helpers/make-files.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 
@@ -21,7 +21,7 @@ describe("the service's allocator", () => {
   });
   afterAll(async () => server?.stop());
 
-  it("is jemalloc, as scripts/run-service.sh starts it, and the programs it runs keep their own", async () => {
+  it("is jemalloc, as scripts/run-service.sh starts it, and its task processes' too; the programs it runs keep their own", async () => {
     // scripts/install-deps.sh installs libjemalloc2: the launcher's choice is only tested where it exists.
     expect(JEMALLOC, "libjemalloc2 is installed").toBeDefined();
     expect(maps(server.process.pid as number)).toContain("libjemalloc");
@@ -34,12 +34,19 @@ describe("the service's allocator", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    // ExifTool's Perl processes and the helper-program spawner were started by now.
-    const children = await descendantPids(server.process.pid as number);
+    // ExifTool's Perl processes, the helper-program spawner and the task processes were started by now.
+    const tasks = await taskProcessPids(server.process.pid as number);
+    const children = (await descendantPids(server.process.pid as number)).filter((pid) => !tasks.includes(pid));
     expect(children.length).toBeGreaterThanOrEqual(2);
     for (const pid of children) {
       expect(maps(pid), `child ${pid}`).not.toContain("libjemalloc");
       expect(environ(pid).filter((e) => e.startsWith("LD_PRELOAD=") || e.startsWith("EXIFAPI_PRELOADED="))).toEqual([]);
+    }
+    // The task processes parse the uploads in the service's stead: on its allocator.
+    expect(tasks.length).toBeGreaterThanOrEqual(1);
+    for (const pid of tasks) {
+      expect(maps(pid), `task process ${pid}`).toContain("libjemalloc");
+      expect(environ(pid).filter((e) => e.startsWith("EXIFAPI_PRELOADED="))).toEqual([]);
     }
   });
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeBigAiff, makeBigApe, makeBigBmp, makeBigDds, makeBigIco, makeBigJpeg, makeBigOs2Array, makeBigPng, makeBigTga, makeBigWav } from "./helpers/make-big-files.js";
-import { peakRssKb, resetPeakRss, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
+import { resetServicePeakRss, servicePeakRssKb, serviceRssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { DISTRIBUTED, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
@@ -29,7 +29,7 @@ let dir: string;
 beforeAll(async () => {
   server = await startServer({ MAX_FILE_MB: String(MB + 20), MAX_MB_IN_WORK: String(4 * MB), RATE_LIMIT_PER_MINUTE: "1000" });
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-big-"));
-  console.log(`service started: peak RSS ${((await peakRssKb(server.process.pid!)) / 1024).toFixed(0)} MB`);
+  console.log(`service started: peak RSS ${((await servicePeakRssKb(server.process.pid!)) / 1024).toFixed(0)} MB`);
 });
 afterAll(async () => {
   await server?.stop();
@@ -94,8 +94,8 @@ describe("removing files larger than the memory bound", () => {
     // Each file is judged by the peak of its own removal (from what the service holds as it
     // starts), not by an earlier file's: the peak since the service started was that of the
     // heaviest file so far, so a file that stayed low could fail for one before it.
-    await resetPeakRss(pid);
-    const startMb = (await peakRssKb(pid)) / 1024;
+    await resetServicePeakRss(pid);
+    const startMb = (await servicePeakRssKb(pid)) / 1024;
     const out = await removeBig(file, name);
     await fsp.rm(file);
     expect(out.status, out.head.toString()).toBe(200);
@@ -104,8 +104,8 @@ describe("removing files larger than the memory bound", () => {
     // Only the metadata blocks went: the picture or sound came back whole.
     expect(out.size).toBeGreaterThan(inputSize - 4096);
     expect(out.size).toBeLessThan(inputSize);
-    const peakMb = (await peakRssKb(pid)) / 1024;
-    console.log(`${name}: made in ${t1 - t0} ms, removed and downloaded in ${Date.now() - t1} ms; service peak RSS ${peakMb.toFixed(0)} MB (from ${startMb.toFixed(0)} MB), now ${((await rssKb(pid)) / 1024).toFixed(0)} MB`);
+    const peakMb = (await servicePeakRssKb(pid)) / 1024;
+    console.log(`${name}: made in ${t1 - t0} ms, removed and downloaded in ${Date.now() - t1} ms; service peak RSS ${peakMb.toFixed(0)} MB (from ${startMb.toFixed(0)} MB), now ${((await serviceRssKb(pid)) / 1024).toFixed(0)} MB`);
     expect(peakMb).toBeLessThan(BOUND_MB);
     expect(await tempFiles(server.dataDir)).toEqual([]);
   }, 60_000);

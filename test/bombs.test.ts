@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-files.js";
 import { iccProfile } from "./helpers/make-images.js";
 import { docxWithCoreBomb, odtWithMetaBomb, pdfWithAttachmentBomb, pdfWithStreamBombs, pngWithIccpBomb, pngWithZtxtBomb } from "./helpers/fuzz-bombs.js";
-import { addressSpaceLimit, exiftoolPids, peakRssKb, tempFiles } from "./helpers/fuzz-proc.js";
+import { addressSpaceLimit, exiftoolPids, servicePeakRssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
@@ -78,7 +78,7 @@ describe("decompression bombs", () => {
 
   it("left the service's own memory, the pool and the temp folder as they were", async () => {
     // The inflating happened in capped children: the service itself never held a bomb.
-    expect(await peakRssKb(server.process.pid!)).toBeLessThan(400 * 1024);
+    expect(await servicePeakRssKb(server.process.pid!)).toBeLessThan(400 * 1024);
     const jpeg = await fs.readFile(await makeJpeg(dir));
     const after = await post("extract", "photo.jpg", jpeg);
     expect(after.status).toBe(200);

@@ -76,7 +76,7 @@ describe("helper programs start from a small spawner process, not from a fork of
     const spawner = await spawners();
     expect(spawner.length).toBe(1);
     expect([...parents]).toEqual(spawner);
-    const others = (await childPids(server.process.pid!)).map(cmdline).filter((c) => c !== "" && !c.includes("exiftool") && !c.includes("tool-spawner.pl"));
+    const others = (await childPids(server.process.pid!)).map(cmdline).filter((c) => c !== "" && !c.includes("exiftool") && !c.includes("tool-spawner.pl") && !c.includes("task-process.js"));
     expect(others).toEqual([]);
   });
 

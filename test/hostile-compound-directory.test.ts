@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import CFB from "cfb";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { directoryEntries } from "./helpers/compound-links.js";
+import { directoryEntries, withSiblingsGoingRound } from "./helpers/compound-links.js";
 import { makeMarkedLegacyOffice, writeCompound } from "./helpers/make-legacy-office.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -38,14 +38,7 @@ afterAll(async () => {
 const entryOffsets = (bytes: Buffer): number[] => directoryEntries(bytes).map((e) => e.at);
 
 it("a Word document whose directory's sibling links go round is refused as damaged, its extraction answers, and the service lives on", async () => {
-  const bytes = await fs.readFile(good);
-  const entries = entryOffsets(bytes);
-  const chain = [bytes.readInt32LE(entries[0]! + 76)];
-  while (bytes.readInt32LE(entries[chain[chain.length - 1]!]! + 72) !== -1) chain.push(bytes.readInt32LE(entries[chain[chain.length - 1]!]! + 72));
-  expect(chain.length).toBeGreaterThan(3);
-  const damaged = Buffer.from(bytes);
-  // The last sibling's right link names the one before it: the two go round.
-  damaged.writeInt32LE(chain[chain.length - 2]!, entries[chain[chain.length - 1]!]! + 72);
+  const damaged = withSiblingsGoingRound(await fs.readFile(good));
   await expectRefusedAndAlive(damaged, "round.doc");
 
   // The same document undamaged is cleaned.

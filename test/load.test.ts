@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "./helpers/make-files.js";
-import { fdCount, rssKb, tempFiles } from "./helpers/fuzz-proc.js";
+import { fdCount, serviceRssKb, tempFiles } from "./helpers/fuzz-proc.js";
 import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 
 /** `LOAD_SECONDS` sets the measured run (`make soak` sets it from SOAK_SECONDS). */
@@ -99,21 +99,22 @@ async function run(seconds: number): Promise<Tally> {
 /** Lets in-flight cleanup (temp removal, sockets closing, GC) settle before measuring. */
 async function settle(pid: number): Promise<{ rss: number; fds: number }> {
   await new Promise((r) => setTimeout(r, 2000));
-  return { rss: await rssKb(pid), fds: await fdCount(pid) };
+  return { rss: await serviceRssKb(pid), fds: await fdCount(pid) };
 }
 
 /**
- * Runs the load while sampling the service's RSS twice a second, and returns the median of the
- * second half of the samples. One sample lands anywhere on the garbage collector's sawtooth (a
- * 60 s run here went 192 MB after warm-up, 158 MB at the end); a leak moves the median too.
+ * Runs the load while sampling the service's RSS (its process and task processes) twice a second,
+ * and returns the median of the second half of the samples. One sample lands anywhere on the
+ * garbage collector's sawtooth (a 60 s run here went 192 MB after warm-up, 158 MB at the end); a
+ * leak moves the median too.
  */
 async function runSampled(pid: number, seconds: number): Promise<{ tally: Tally; rss: number }> {
   const samples: number[] = [];
-  const timer = setInterval(() => void rssKb(pid).then((kb) => samples.push(kb), () => undefined), 500);
+  const timer = setInterval(() => void serviceRssKb(pid).then((kb) => samples.push(kb), () => undefined), 500);
   try {
     const tally = await run(seconds);
     const late = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
-    return { tally, rss: late[Math.floor(late.length / 2)] ?? (await rssKb(pid)) };
+    return { tally, rss: late[Math.floor(late.length / 2)] ?? (await serviceRssKb(pid)) };
   } finally {
     clearInterval(timer);
   }
@@ -122,7 +123,7 @@ async function runSampled(pid: number, seconds: number): Promise<{ tally: Tally;
 describe(`${CLIENTS} parallel clients against a pool of ${POOL}`, () => {
   it(`get correct answers or 429 for ${SECONDS} s, with flat memory, no fd leak and no temp file left`, async () => {
     const pid = server.process.pid!;
-    const start = { rss: await rssKb(pid), fds: await fdCount(pid) };
+    const start = { rss: await serviceRssKb(pid), fds: await fdCount(pid) };
     const warm = await runSampled(pid, WARMUP_SECONDS);
     expect(warm.tally.wrong).toEqual([]);
     const before = await settle(pid);

@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { peakRssKb, resetPeakRss } from "./helpers/fuzz-proc.js";
+import { resetServicePeakRss, servicePeakRssKb } from "./helpers/fuzz-proc.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -85,7 +85,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
   it("cleans 15 MB of millions of empty notes with the service under 450 MB and answering", async () => {
     const file = await savedIn(dir, "notes.vtt", `WEBVTT\n\n${"NOTE\n\n".repeat(2_600_000)}00:00:01.000 --> 00:00:02.000\nHello\n`);
     const pid = server.process.pid!;
-    await resetPeakRss(pid);
+    await resetServicePeakRss(pid);
     const health: number[] = [];
     let done = false;
     const probe = (async () => {
@@ -104,7 +104,7 @@ describe("POST /api/v1/remove on a WebVTT subtitle file", () => {
     expect(cleaned!.toString("utf8")).toBe("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n");
     expect(Math.max(...health)).toBeLessThan(1000);
     // An array of its lines took the service to ~745 MB.
-    expect((await peakRssKb(pid)) / 1024).toBeLessThan(450);
+    expect((await servicePeakRssKb(pid)) / 1024).toBeLessThan(450);
   }, 60_000);
 
   it("refuses, losing no cue, a file whose first cue follows its WEBVTT line without a blank line", async () => {
@@ -189,13 +189,13 @@ describe("POST /api/v1/remove on an ASS subtitle script", () => {
     const dialogue = "Dialogue: 0,0:00:01.00,0:00:03.00,Default,,0,0,0,,Hello";
     const file = await savedIn(dir, "notes.ass", `[Script Info]\n${";\n".repeat(7_800_000)}[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n${dialogue}\n`);
     const pid = server.process.pid!;
-    await resetPeakRss(pid);
+    await resetServicePeakRss(pid);
     const { status, body, cleaned } = await removeViaApi(server, file, "notes.ass");
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body["removed"]).toMatchObject({ subtitleHeaders: 7_800_000 });
     expect(cleaned!.toString("utf8")).toContain(dialogue);
     // Arrays of its lines took the service to ~650 MB.
-    expect((await peakRssKb(pid)) / 1024).toBeLessThan(450);
+    expect((await servicePeakRssKb(pid)) / 1024).toBeLessThan(450);
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
   }, 60_000);
 

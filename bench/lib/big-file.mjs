@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { Pool } from "undici";
 import { multipartStream } from "./multipart.mjs";
-import { memorySampler, readMem } from "./proc-stats.mjs";
+import { memorySampler, serviceMem } from "./proc-stats.mjs";
 import { startService } from "./service.mjs";
 import { bigJpeg, bigPng, bigTiff, bigWav, flacAudioStart, mp3AudioStart, repeatAudio } from "./big-makers.mjs";
 import { run } from "./tools.mjs";
@@ -152,7 +152,7 @@ export async function bigUploads(o) {
         }
         const seconds = (performance.now() - t0) / 1000;
         const peaks = sampler.stop();
-        const serviceHwm = readMem(service.pid, "VmHWM");
+        const serviceHwm = serviceMem(service.pid, "VmHWM");
         await pool.close();
         await service.stop();
         const r = { kind: f.kind, endpoint, bytes, seconds, outcome, serviceRssPeak: peaks.selfPeak, serviceHwm, childrenRssPeak: peaks.childrenPeak };

@@ -29,7 +29,7 @@ export function readStat(pid) {
   return { pid, ppid: n(1), comm, cpuMs: (n(11) + n(12)) * TICK_MS, childCpuMs: (n(13) + n(14)) * TICK_MS };
 }
 
-/** @param {number} pid @param {"VmRSS" | "VmHWM"} field @returns {number} bytes (0 if gone) */
+/** @param {number} pid @param {"VmRSS" | "VmHWM" | "RssFile"} field @returns {number} bytes (0 if gone) */
 export function readMem(pid, field) {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "latin1"));
@@ -84,9 +84,30 @@ export function cpuOfTree(root) {
   return { selfMs: self.cpuMs, childrenMs };
 }
 
+/** @param {number} pid @returns {boolean} whether it is one of the service's task processes (src/isolation/task-processes.ts) */
+function isTaskProcess(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("task-process.js");
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Samples the resident memory of a process and of its descendants every `everyMs` while a load
- * point runs; `stop()` gives the peaks seen (the process's own VmHWM catches what sampling misses).
+ * The service's memory in `field`: its process's, and what each of its task processes holds of its
+ * own. A task process's file-backed pages are node's binary and libraries, the same physical pages
+ * as the service's: they count once, in the service's process. With VmHWM, a sum of peaks reached at
+ * different moments: at least the service's peak.
+ * @param {number} root @param {"VmRSS" | "VmHWM"} field @param {number[]} [tasks] its task processes
+ */
+export function serviceMem(root, field, tasks = descendants(root).filter(isTaskProcess)) {
+  return tasks.reduce((sum, pid) => sum + Math.max(0, readMem(pid, field) - readMem(pid, "RssFile")), readMem(root, field));
+}
+
+/**
+ * Samples the resident memory of the service (its process and task processes, see serviceMem) and of
+ * its other descendants every `everyMs` while a load point runs; `stop()` gives the peaks seen (the
+ * processes' own VmHWM catches what sampling misses).
  * @param {number} root @param {number} everyMs
  */
 export function memorySampler(root, everyMs = 100) {
@@ -94,9 +115,11 @@ export function memorySampler(root, everyMs = 100) {
   let childrenPeak = 0;
   let totalPeak = 0;
   const sample = () => {
-    const self = readMem(root, "VmRSS");
+    const others = descendants(root);
+    const tasks = others.filter(isTaskProcess);
+    const self = serviceMem(root, "VmRSS", tasks);
     let children = 0;
-    for (const pid of descendants(root)) children += readMem(pid, "VmRSS");
+    for (const pid of others) if (!tasks.includes(pid)) children += readMem(pid, "VmRSS");
     selfPeak = Math.max(selfPeak, self);
     childrenPeak = Math.max(childrenPeak, children);
     totalPeak = Math.max(totalPeak, self + children);

@@ -75,7 +75,6 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
   const nested: NestedOutcome[] = [];
   const unsupported = new Map<string, string>();
   const final = depth === 0 && !req.keep.has("copyright") ? req.outputFinal : undefined;
-  let copy: CleanedCopy;
   try {
     const outcome = await detected.cleaner.clean({
       input: req.input,
@@ -108,47 +107,12 @@ export async function clean(req: CleanRequest, detected: Detected, budget: Inner
     // A cleaner that counts its inner files' removals itself (Office 97-2003 pictures) may also hand some to cleanNested.
     const summed = nested.length === 0 ? (outcome ?? {}) : { ...outcome, nested: sumNested(outcome?.nested == null ? nested : [outcome.nested, ...nested]) };
     const proof = await proveCopy(req.output, detected.fileType, req.keep, new Set([...req.keep, ...(summed.alsoKept ?? [])]));
-    copy = { ...summed, proof };
-  } catch (err) {
-    removeAfterFailure(workDir);
-    throw err;
-  }
-  removeWorkDir(workDir);
-  return copy;
-}
-
-/** How many times removeWorkDir tries a folder that files keep appearing in. */
-const REMOVAL_TRIES = 3;
-
-/**
- * In place: cleaners run on worker threads (worker.ts), where each asynchronous call is a round
- * trip through libuv's thread pool, and removing a PDF's folder (qpdf's file per stream, ~60 for a
- * 24-page document) took ~180 of them. A file created between rmSync's listing and its rmdir
- * (ENOTEMPTY) is taken by the next try: rmSync's own `maxRetries` tries the rmdir again, never the
- * listing.
- */
-function removeWorkDir(workDir: string): void {
-  for (let tried = 1; ; tried++) {
-    try {
-      fs.rmSync(workDir, { recursive: true, force: true });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOTEMPTY" || tried === REMOVAL_TRIES) throw err;
-    }
-  }
-}
-
-/**
- * After a cleaner failed, its error is the answer (a refusal the client must see, or the failure
- * to log), never that of the removal of its folder: what will not go is left to the owner of the
- * request's work folder, which removes it whole afterwards (http/pipeline.ts, the command-line
- * tool's run folder, the enclosing file's cleaning).
- */
-function removeAfterFailure(workDir: string): void {
-  try {
-    removeWorkDir(workDir);
-  } catch {
-    // Left to the owner of the request's work folder, as said above.
+    return { ...summed, proof };
+  } finally {
+    // In place: cleaners run in task processes (worker.ts), where each asynchronous call is a
+    // round trip through libuv's thread pool, and removing a PDF's folder (qpdf's file per
+    // stream, ~60 for a 24-page document) took ~180 of them.
+    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
@@ -158,7 +122,7 @@ function removeAfterFailure(workDir: string): void {
  * `CleanContext.cleanNested`) is not read before cleaning: nothing is counted as removed twice.
  */
 export async function cleanFile(req: CleanRequest, budget: InnerBudget = { files: 0, bytes: 0 }, depth = 0, readWith?: string): Promise<CleanResult> {
-  // Imported here: a worker thread that cleans a file with nothing nested in it never needs them.
+  // Imported here: a task process that cleans a file with nothing nested in it never needs them.
   const [{ screenHere }, { readBeforeCleaning }, { refuseLocked }] = await Promise.all([import("./screen.js"), import("../metadata/read-for-cleaning.js"), import("./pdf/locked.js")]);
   // As in the service's pipeline: an XML file too complex for ExifTool is refused before it reads
   // it, a locked PDF before it tries, and it reads a PDF it would misread through a view.

@@ -21,7 +21,7 @@ export async function readHead(file: string, length: number): Promise<Buffer> {
 }
 
 /**
- * The same, read in place: for a worker thread looking at the starts of many small files in turn
+ * The same, read in place: for a task process looking at the starts of many small files in turn
  * (a PDF's streams, each in a file of qpdf's), where a promise per open, read and close costs
  * several times the reading.
  */

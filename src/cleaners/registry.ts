@@ -11,9 +11,9 @@ interface Entry {
 /**
  * The explicit map from a detected file type to its cleaner (a plain list, as imgproxy's type
  * registry). A type that no entry lists gets the contract's 422. A cleaner's modules are imported
- * on the first file of its types, in each thread that meets one: a worker thread that cleans JPEGs
- * loads the JPEG cleaner's dozen modules, not the ~230 of every family, whose loading cost each
- * new worker thread ~200 ms of CPU (bench/results-notes.md, "Cold worker threads").
+ * on the first file of its types, in each task process that meets one: one that cleans JPEGs loads
+ * the JPEG cleaner's dozen modules, not the ~230 of every family, whose loading cost each new
+ * worker ~200 ms of CPU (bench/results-notes.md, "Cold worker threads").
  */
 const entries: readonly Entry[] = [
   { fileTypes: ["JPEG", "JPS"], load: async () => (await import("./image/jpeg.js")).jpegCleaner },

@@ -109,7 +109,7 @@ async function restoreOfficeRights(ctx: Pick<CleanContext, "output" | "workDir" 
   try {
     await fsp.mkdir(unpacked);
     const kept = { ...(creator != null ? { creator } : {}), ...(rights != null ? { rights } : {}) };
-    // Imported here: every worker thread that cleans loads this module (keep.ts asks isRightsTag),
+    // Imported here: every task process that cleans loads this module (keep.ts asks isRightsTag),
     // few ever write a document's rights back (bench/results-notes.md, "Cold worker threads").
     const { writeOfficeRights } = await import("./rights-office.js");
     if (await writeOfficeRights(ctx.fileType, ctx.output, written, unpacked, kept)) await fsp.rename(written, ctx.output);

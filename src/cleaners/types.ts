@@ -52,7 +52,7 @@ export interface CleanContext {
 }
 
 /**
- * What cleaning may ask of the service's ExifTool pool. Cleaners run in worker threads (the
+ * What cleaning may ask of the service's ExifTool pool. Cleaners run in task processes (the
  * isolation boundary), so they get this narrow message-friendly interface, not the pool itself.
  */
 export interface ExifToolAccess {

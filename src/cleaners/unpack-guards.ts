@@ -1,11 +1,9 @@
-import fs from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
 import { BadFileError, TooComplexError } from "./errors.js";
 
 /**
  * Shared by the parsers that unpack a client's file (ZIP and tar archives, office packages, XML
- * parts): counting bytes as they flow, unpacking into files that are closed before a failure is
- * told, and telling the file's fault from the service's.
+ * parts): counting bytes as they flow, and telling the file's fault from the service's.
  */
 
 /** Passes bytes through, reporting each chunk's size first; a throw stops the stream. */
@@ -22,33 +20,6 @@ export class ByteCounter extends Transform {
       cb(err instanceof Error ? err : new Error(String(err)));
     }
   }
-}
-
-/**
- * Runs `write` (a pipeline ending in the stream it is given) into a new file, and settles only once
- * that file is closed, failed or not. stream.pipeline rejects on the first error without waiting
- * for the other streams to be destroyed: the file's open can still be queued in libuv's thread
- * pool then, and create the file after the cleaner failed, in the work folder its caller was
- * removing (rmSync's ENOTEMPTY, a 500 in place of the refusal: fuzz seed 1657653122, #2083).
- */
-export async function intoNewFile(file: string, write: (out: fs.WriteStream) => Promise<void>): Promise<void> {
-  const out = fs.createWriteStream(file, { flags: "wx" });
-  try {
-    await write(out);
-  } catch (err) {
-    await closeAbandoned(out);
-    throw err;
-  }
-}
-
-/** Destroys an abandoned file stream, and waits until it is closed or its open has failed. */
-export async function closeAbandoned(out: fs.WriteStream): Promise<void> {
-  if (out.closed) return;
-  const done = new Promise<void>((resolve) => out.once("close", () => resolve()));
-  // Its own failure (an open refused, a write cut short) is not the answer: the error that
-  // abandoned it is.
-  out.on("error", () => undefined).destroy();
-  await done;
 }
 
 /**

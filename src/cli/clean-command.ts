@@ -90,8 +90,8 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     EXIFTOOL_PROCS: process.env["EXIFTOOL_PROCS"] != null ? config.EXIFTOOL_PROCS : args.jobs,
     EXIFTOOL_TASK_TIMEOUT_SECONDS: config.EXIFTOOL_TASK_TIMEOUT_SECONDS,
   });
-  // One worker thread per job, each under the service's heap limit: a file that exhausts one fails alone.
-  const workers = createWorkerPool({ threads: args.jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
+  // One task process per job at most, each under the service's heap limit: a file that exhausts one fails alone.
+  const workers = createWorkerPool({ processes: args.jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
   const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exifapi-clean-"));
   const temps = new TempFiles();
   const progress = createProgress();

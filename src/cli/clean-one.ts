@@ -17,7 +17,7 @@ import { tempNameFor } from "./walk.js";
 export interface CleanSettings {
   /** ExifTool for one file: its tasks stop when `signal` fires. */
   exiftool: (signal: AbortSignal) => ExifToolAccess;
-  /** Where the file's bytes are parsed: the service's worker threads. */
+  /** Where the file's bytes are parsed: the service's task processes. */
   workers: WorkerPool;
   /** How long one file may take, everything included (REQUEST_TIMEOUT_SECONDS). */
   timeoutMs: number;

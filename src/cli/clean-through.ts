@@ -4,7 +4,7 @@ import type { RawRead, RawTags } from "../metadata/read-task.js";
 
 /**
  * The one place the command line runs detect -> clean -> verify: the service's own steps
- * (src/cleaners/clean-file.ts), the cleaning in the service's worker threads (src/isolation/), so
+ * (src/cleaners/clean-file.ts), the cleaning in the service's task processes (src/isolation/), so
  * that a file built to exhaust memory or stack fails alone and the rest of the batch goes on.
  * Detection and verification are ExifTool reads, made here as in the service. `before` is the read
  * the findings came from, as in the service's removal.

@@ -56,8 +56,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     EXIFTOOL_PROCS: process.env["EXIFTOOL_PROCS"] != null ? config.EXIFTOOL_PROCS : jobs,
     EXIFTOOL_TASK_TIMEOUT_SECONDS: config.EXIFTOOL_TASK_TIMEOUT_SECONDS,
   });
-  // Files are parsed in the service's worker threads: one that exhausts a worker fails alone.
-  const workers = createWorkerPool({ threads: jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
+  // Files are parsed in the service's task processes: one that exhausts its process fails alone.
+  const workers = createWorkerPool({ processes: jobs, heapMb: config.WORKER_HEAP_MB, exiftool: pool.accessUnder });
   const timeoutMs = config.REQUEST_TIMEOUT_SECONDS * 1000;
   // Only links to the files, under generated names: ExifTool and the helper programs never see a
   // user's file name, and nothing is written beside the files.

@@ -23,7 +23,7 @@ export class TempFiles {
 }
 
 /**
- * Removes a file or folder synchronously, for a signal handler. Worker threads and helper
+ * Removes a file or folder synchronously, for a signal handler. Task processes and helper
  * programs go on writing until the exit stops them, so a folder can gain a file between
  * rmSync's listing and its rmdir (ENOTEMPTY): it is tried again. Nothing may escape: an
  * error thrown here would print a stack trace and end the run with 1 instead of 130.

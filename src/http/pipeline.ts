@@ -128,14 +128,14 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /**
-   * What the file gives away, looked for in a worker thread (PDF objects, office parts, previews),
+   * What the file gives away, looked for in a task process (PDF objects, office parts, previews),
    * in a task started before ExifTool's read, which it waits for: meanwhile it decodes the main
    * picture of a file whose first bytes say JPEG (the previews' comparison needs the read only for
    * the previews' places), so that the decode and the read no longer add up, nor the decode and
    * the looks that need no picture. `findings` hands it the read (`pdfObjects` as findingsOf's);
    * `end` gives a look whose read never came (the read was stopped, the file refused) its end, and
-   * resolves once it ended: not stopped, a task stopped that reaches no check in time ends its worker
-   * thread (see cleanAhead).
+   * resolves once it ended: not stopped, a task stopped that reaches no check in time ends its task
+   * process (see cleanAhead).
    * Its scratch folder (made by the look only if a preview needs it) goes once the look settled: a
    * look stopped mid-way leaves its files behind.
    */
@@ -182,7 +182,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
   }
 
   /**
-   * Clean: the type's cleaner, in a worker thread, writing `output`. A file inside that weighs more
+   * Clean: the type's cleaner, in a task process, writing `output`. A file inside that weighs more
    * than its size (a PDF of many objects in a ZIP) grows the room as the file's own weight does:
    * inner files are cleaned one after another, so the room is the largest of them, not their sum.
    * Once the cleaner says its output is final, the verification's re-read of it starts beside the
@@ -205,7 +205,7 @@ export function makePipeline(app: FastifyInstance, services: Services) {
    * left unused and, if need be, the file cleaned again as detected, into paths of its own.
    * Detection and verification are the same either way. It is not stopped early but left to end
    * (the request's own signal still stops it): a stopped task that reaches no check in time ends
-   * its worker thread (worker-pool.ts), and a new one costs ~150 ms of CPU, which a stream of small
+   * its task process (worker-pool.ts), and a new one costs ~200 ms of CPU, which a stream of small
    * files ExifTool refuses would make every request pay.
    */
   async function cleanAhead(job: Job, opts: CleanOptions): Promise<Ahead | null> {

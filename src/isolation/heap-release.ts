@@ -3,27 +3,26 @@ import { runInNewContext } from "node:vm";
 
 const MB = 1024 * 1024;
 /**
- * What a worker thread may keep at the end of a task before it collects in full: committed
+ * What a task process may keep at the end of a task before it collects in full: committed
  * JavaScript heap, or heap and buffers (and wasm memories) together. Over hundreds of ordinary
- * small removals and extractions a thread ended its tasks at 51 MB of heap and 96 MB with its
+ * small removals and extractions a worker ended its tasks at 51 MB of heap and 96 MB with its
  * buffers at most, so ordinary files never pay for a collection here; a PDF of 150,000 objects
  * leaves 80-170 MB, one of 300,000 objects up to 300 MB (its parsed object dump).
  */
 const HEAP_PAST_BYTES = 64 * MB;
 const KEPT_PAST_BYTES = 128 * MB;
-/** Growth since the thread's last collection here that is worth another (what it holds alive is not garbage). */
+/** Growth since the process's last collection here that is worth another (what it holds alive is not garbage). */
 const REGROWTH_BYTES = 32 * MB;
 
 let collect: (() => void) | undefined;
 let keptAfterCollection = 0;
 
 /**
- * Collects the thread's heap in full when the task that just ended left it large. What a task
+ * Collects the process's heap in full when the task that just ended left it large. What a task
  * parsed is garbage once it ended, but V8 collects only as the heap grows again (by a factor of
- * 4, see server.ts), and piscina's idle threads wait for their next task blocked (Atomics.wait),
- * running nothing: a thread kept its ~250 MB until the idle timeout ended it a minute later, and
- * four PDFs of 300,000 objects left the service at 450-700 MB for that minute. It runs before the
- * task's answer is posted (a blocked thread runs nothing after it): 10-100 ms on a task of seconds.
+ * 4, see worker-pool.ts), and an idle task process allocates nothing: worker threads kept their
+ * ~250 MB until the idle timeout ended them a minute later, and four PDFs of 300,000 objects left
+ * the service at 450-700 MB for that minute. 10-100 ms, after the task's answer is sent.
  */
 export function releaseHeapIfGrown(): void {
   const { heap, kept } = held();
@@ -32,7 +31,7 @@ export function releaseHeapIfGrown(): void {
   keptAfterCollection = held().kept;
 }
 
-/** The thread's committed heap, and that with the buffers (and wasm memories) it holds outside it. */
+/** The process's committed heap, and that with the buffers (and wasm memories) it holds outside it. */
 function held(): { heap: number; kept: number } {
   const { total_heap_size: heap, external_memory: external } = v8.getHeapStatistics();
   return { heap, kept: heap + external };

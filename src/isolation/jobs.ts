@@ -1,4 +1,3 @@
-import type { MessagePort } from "node:worker_threads";
 import type { Screened } from "../cleaners/screen.js";
 import type { CleanedCopy } from "../cleaners/clean-file.js";
 import type { KeepOption, UnknownMembers } from "../cleaners/types.js";
@@ -6,31 +5,20 @@ import type { Finding, PdfAttachedFile } from "../metadata/findings/index.js";
 import type { RawTags } from "../metadata/read-task.js";
 import type { SerializedError } from "./messages.js";
 
-/** What every task carries besides its job: its line to the main thread and its stop flag. */
-export interface TaskLine {
-  /** The worker's end of the task's line to the main thread (transferred). */
-  port: MessagePort;
-  /**
-   * Set to 1 (Atomics) by the main thread when the task is stopped (deadline, client gone): the
-   * task ends at its next check (see worker-channel.ts) and its thread takes the next task.
-   */
-  stop: Int32Array;
-}
-
-/** One file to clean, as it crosses into a worker (plain data only). */
-export interface CleanJob extends TaskLine {
+/** One file to clean, as it crosses into a task process (plain data only). */
+export interface CleanJob {
   input: string;
   output: string;
   workDir: string;
-  /** ExifTool's FileType, already detected by the main thread. */
+  /** ExifTool's FileType, already detected by the service. */
   fileType: string;
   keep: KeepOption[];
   unknownMembers: UnknownMembers;
 }
 
 /** What a file gives away: the findings of its ExifTool read and of a look into the file itself. */
-export interface FindingsJob extends TaskLine {
-  /** The read; none: the task asks the main thread for it (op "tags", see FindingsRead) once its decode ahead started. */
+export interface FindingsJob {
+  /** The read; none: the task asks the service for it (op "tags", see FindingsRead) once its decode ahead started. */
   tags?: RawTags;
   file: string;
   /** An empty folder of the caller's for the look's own files, removed by the caller once the job settled. */
@@ -44,7 +32,7 @@ export interface FindingsJob extends TaskLine {
 }
 
 /** A PDF's attached files, as its cleaner's read listed them: what they give away (see attachedFindingsOf). */
-export interface AttachedFindingsJob extends TaskLine {
+export interface AttachedFindingsJob {
   tags: RawTags;
   file: string;
   /** As a FindingsJob's. */
@@ -53,7 +41,7 @@ export interface AttachedFindingsJob extends TaskLine {
 }
 
 /** A file whose shape is checked before ExifTool reads it (see cleaners/screen.ts). */
-export interface ScreenJob extends TaskLine {
+export interface ScreenJob {
   file: string;
   /** Where a view of the file for ExifTool may be written (see checkShape). */
   view?: string;
@@ -63,3 +51,14 @@ export type JobResult<T> = { ok: true; value: T } | { ok: false; error: Serializ
 export type CleanJobResult = JobResult<CleanedCopy>;
 export type FindingsJobResult = JobResult<Finding[]>;
 export type ScreenJobResult = JobResult<Screened>;
+
+/** The kinds of task a task process runs (see task-process.ts), and the job each takes. */
+export interface Jobs {
+  clean: CleanJob;
+  findings: FindingsJob;
+  attachedFindings: AttachedFindingsJob;
+  screen: ScreenJob;
+}
+export type JobName = keyof Jobs;
+/** A job and the name of its kind, as a task process is given it. */
+export type TaskOrder = { [N in JobName]: { name: N; job: Jobs[N] } }[JobName];

@@ -1,11 +1,12 @@
 import type { RawRead, RawTags } from "../metadata/read-task.js";
 import type { ToolOptions, ToolRun } from "../cleaners/run-tool.js";
+import type { JobResult, TaskOrder } from "./jobs.js";
 
 /**
- * What a cleaning worker may ask of the main thread, which owns the ExifTool pool and every helper
- * process: a child started by a worker thread would outlive a terminated worker (nothing there
- * reaps it), so the main thread starts, times and kills them all, under the task's signal (the
- * programs themselves are forked by its spawner process, see tool-spawner.ts).
+ * What a task process may ask of the service, which owns the ExifTool pool and every helper
+ * program: a program started by a task process would outlive it when it is killed, so the service
+ * starts, times and kills them all, under the task's signal (the programs themselves are forked by
+ * its spawner process, see tool-spawner.ts).
  */
 export type MainRequest =
   | { op: "read"; file: string; embedded: boolean; numeric: boolean; imageHash: boolean }
@@ -34,7 +35,7 @@ export interface RequestMessage {
 
 export type AnswerMessage = { id: number; ok: true; value: MainAnswer } | { id: number; ok: false; error: SerializedError };
 
-/** An error crossing the thread boundary (structured clone keeps neither class nor cause). */
+/** An error crossing the process boundary (serialization keeps neither class nor cause). */
 export interface SerializedError {
   kind: "bad_file" | "too_complex" | "unsupported_type" | "tool_failure" | "tools_unavailable" | "busy" | "internal";
   message: string;
@@ -45,3 +46,16 @@ export interface SerializedError {
   /** A system error's code (ENOSPC: the disk filled while the worker wrote). */
   code?: string;
 }
+
+/**
+ * The service's messages to a task process. Each names its task (a number the service gives), so
+ * that an answer meant for a stopped task is never taken by the next one.
+ */
+export type ToTaskProcess =
+  | ({ kind: "task"; task: number } & TaskOrder)
+  | ({ kind: "answer"; task: number } & AnswerMessage)
+  /** The task is stopped (deadline, client gone): it ends at its next check (see worker-channel.ts). */
+  | { kind: "stop"; task: number };
+
+/** A task process's messages to the service: its questions, and its task's outcome. */
+export type FromTaskProcess = ({ kind: "call"; task: number } & RequestMessage) | { kind: "result"; task: number; result: JobResult<unknown> };

@@ -13,7 +13,7 @@ export function serializeError(err: unknown): SerializedError {
   if (err instanceof UnsupportedTypeError) return { kind: "unsupported_type", detail: err.fileType, ...base };
   if (err instanceof ToolFailure) return { kind: "tool_failure", ...base };
   if (err instanceof ToolsUnavailable) return { kind: "tools_unavailable", ...base };
-  // A file inside waited for room in the budget (the main thread's answer to the worker's weigh)
+  // A file inside waited for room in the budget (the service's answer to the task's weigh)
   // past the queue's patience: the service is busy, as for the file itself.
   if (err instanceof BusyError) return { kind: "busy", ...base };
   return { kind: "internal", ...base, ...(err instanceof Error && err.stack != null ? { cause: err.stack } : {}) };

@@ -1,4 +1,3 @@
-import type { MessagePort } from "node:worker_threads";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import type { AnswerMessage, FindingsRead, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
 import { serializeError } from "./serialize-error.js";
@@ -18,17 +17,18 @@ export interface TaskNeeds {
 }
 
 /**
- * The main thread's end of one task's line: answers the worker's ExifTool reads and writes, starts
- * its helper programs (through the spawner), grows its room in the budget (`weigh`; none: the
- * task's room does not grow), hands it the file's read when it comes (`tags`) and passes on that its
- * output is final (`final`), all under the task's signal. Once the signal fires nothing new starts,
- * running programs are killed, and every question still open is answered with a failure at once
- * (a task waiting for the file's read or for room ends then, its thread free for the next task).
+ * The service's end of one task's line: answers the task process's ExifTool reads and writes,
+ * starts its helper programs (through the spawner), grows its room in the budget (`weigh`; none:
+ * the task's room does not grow), hands it the file's read when it comes (`tags`) and passes on that
+ * its output is final (`final`), all under the task's signal. Once the signal fires nothing new
+ * starts, running programs are killed, and every question still open is answered with a failure
+ * at once (a task waiting for the file's read or for room ends then, its process free for the next
+ * task). Returns what takes the task's questions; `post` sends an answer back.
  */
-export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, needs: TaskNeeds = {}): void {
+export function serveTask(post: (message: AnswerMessage) => void, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, needs: TaskNeeds = {}): (message: RequestMessage) => void {
   const open = new Set<number>();
   const settle = (message: AnswerMessage): void => {
-    if (open.delete(message.id)) post(port, message);
+    if (open.delete(message.id)) post(message);
   };
   signal.addEventListener(
     "abort",
@@ -38,13 +38,13 @@ export function serveTask(port: MessagePort, exiftool: ExifToolAccess, tools: To
     },
     { once: true },
   );
-  port.on("message", (m: RequestMessage) => {
+  return (m) => {
     open.add(m.id);
     void answer(m.request, exiftool, tools, signal, needs).then(
       (value): void => settle({ id: m.id, ok: true, value }),
       (err: unknown): void => settle({ id: m.id, ok: false, error: serializeError(err) }),
     );
-  });
+  };
 }
 
 async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: ToolSpawner, signal: AbortSignal, { weigh, tags, final }: TaskNeeds): Promise<MainAnswer> {
@@ -65,13 +65,5 @@ async function answer(request: MainRequest, exiftool: ExifToolAccess, tools: Too
     case "tags":
       if (tags == null) throw new Error("this task was given its tags");
       return await tags;
-  }
-}
-
-function post(port: MessagePort, message: AnswerMessage): void {
-  try {
-    port.postMessage(message);
-  } catch {
-    // The worker is gone (its task was aborted or ran out of memory): nobody waits for this answer.
   }
 }

@@ -1,59 +1,66 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { MessagePort } from "node:worker_threads";
 import type { ExifToolAccess } from "../cleaners/types.js";
 import type { RawRead } from "../metadata/read-task.js";
 import type { ToolRun } from "../cleaners/run-tool.js";
-import type { AnswerMessage, MainAnswer, MainRequest } from "./messages.js";
+import type { AnswerMessage, MainAnswer, MainRequest, RequestMessage } from "./messages.js";
 import { deserializeError } from "./serialize-error.js";
 
-/** The worker's end of one task's line to the main thread. */
+/** A task process's end of its task's line to the service. */
 export interface WorkerChannel {
   call(request: MainRequest): Promise<MainAnswer>;
-  /** Whether the main thread stopped the task (see TaskLine.stop). */
+  /** Whether the service stopped the task (deadline, client gone). */
   stopped(): boolean;
   close(): void;
 }
 
-/** Thrown in a task the main thread stopped, at its next check: nobody waits for its result. */
+/** Thrown in a task the service stopped, at its next check: nobody waits for its result. */
 export class TaskStopped extends Error {
   constructor() {
     super("the task was stopped");
   }
 }
 
-export function openWorkerChannel(port: MessagePort, stop: Int32Array): WorkerChannel {
+/** The line of one task, as its process sees it: `send` posts to the service, which answers through `answer`. */
+export interface TaskLine extends WorkerChannel {
+  answer(message: AnswerMessage): void;
+  stop(): void;
+}
+
+export function openTaskLine(send: (request: RequestMessage) => void): TaskLine {
   let next = 0;
+  let stopped = false;
   const pending = new Map<number, { resolve(v: MainAnswer): void; reject(e: Error): void }>();
-  port.on("message", (m: AnswerMessage) => {
-    const p = pending.get(m.id);
-    if (p == null) return;
-    pending.delete(m.id);
-    if (m.ok) p.resolve(m.value);
-    else p.reject(deserializeError(m.error));
-  });
-  const stopped = (): boolean => Atomics.load(stop, 0) !== 0;
   return {
     call(request) {
-      if (stopped()) return Promise.reject(new TaskStopped());
+      if (stopped) return Promise.reject(new TaskStopped());
       const id = next++;
       return new Promise<MainAnswer>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        port.postMessage({ id, request });
+        send({ id, request });
       });
     },
-    stopped,
+    answer(m) {
+      const p = pending.get(m.id);
+      if (p == null) return;
+      pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(deserializeError(m.error));
+    },
+    stop() {
+      stopped = true;
+    },
+    stopped: () => stopped,
     close() {
       for (const p of pending.values()) p.reject(new Error("the task ended"));
       pending.clear();
-      port.close();
     },
   };
 }
 
 /**
  * The channel of the task running in this async context. Helper programs are started through it
- * (run-tool.ts) without every cleaner passing it down: a worker runs one task at a time, and the
- * async context keeps tasks apart even if that changes.
+ * (run-tool.ts) without every cleaner passing it down: a task process runs one task at a time,
+ * and the async context keeps tasks apart even if that changes.
  */
 const current = new AsyncLocalStorage<WorkerChannel>();
 
@@ -66,16 +73,16 @@ export function currentChannel(): WorkerChannel | undefined {
 }
 
 /**
- * Ends the task running in this async context (TaskStopped) if the main thread stopped it; for
- * the loops that read or parse a file a chunk at a time, so that a stopped task gives its thread
- * back within a chunk instead of being terminated (a new thread costs ~150 ms of CPU). Nothing
- * outside a worker's task is ever stopped.
+ * Ends the task running in this async context (TaskStopped) if the service stopped it; for the
+ * loops that read or parse a file a chunk at a time, so that a stopped task gives its process
+ * back within a chunk instead of being killed (a new process costs ~200 ms of CPU). The stop is a
+ * message, seen once the loop awaits its next chunk. Nothing outside a task is ever stopped.
  */
 export function throwIfTaskStopped(): void {
   if (current.getStore()?.stopped() === true) throw new TaskStopped();
 }
 
-/** ExifTool as cleaners see it, from inside a worker. */
+/** ExifTool as cleaners see it, from inside a task process. */
 export function exiftoolOverChannel(channel: WorkerChannel): ExifToolAccess {
   return {
     read: async (file, opts) => (await channel.call({ op: "read", file, embedded: opts?.embedded === true, numeric: opts?.numeric === true, imageHash: opts?.imageHash === true })) as RawRead,
@@ -85,6 +92,6 @@ export function exiftoolOverChannel(channel: WorkerChannel): ExifToolAccess {
 
 export async function runToolOverChannel(channel: WorkerChannel, cmd: string, args: readonly string[], opts: { timeoutMs: number; maxOutputBytes?: number }): Promise<ToolRun> {
   const r = (await channel.call({ op: "tool", cmd, args: [...args], opts })) as ToolRun;
-  // Structured clone turns a Buffer into a plain Uint8Array.
+  // The process boundary's serialization turns a Buffer into a plain Uint8Array.
   return { ...r, stdout: Buffer.from(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) };
 }

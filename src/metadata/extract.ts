@@ -31,7 +31,7 @@ export interface Extraction extends ShapedMetadata {
 
 /**
  * Reads a file's metadata through the pool and shapes it for the contract, with the findings
- * of the same read (`findings` computes them: in the service, in a worker thread). A file ExifTool
+ * of the same read (`findings` computes them: in the service, in a task process). A file ExifTool
  * cannot read (or a read that times out) is the client's problem, not ours: the answer is what
  * could be read, at least `File`, with ExifTool's messages as warnings.
  */

@@ -1,4 +1,4 @@
-// Apart from read-task.ts, so that worker threads, which reach ExifTool through the main thread,
+// Apart from read-task.ts, so that task processes, which reach ExifTool through the service,
 // never load exiftool-vendored (a tenth of a second of every worker's start).
 import type { RawRead, RawTags } from "./read-task.js";
 import { WholeOutputTask } from "./whole-output-task.js";

@@ -20,3 +20,11 @@ export async function breakModule(root: string, module: string): Promise<void> {
   const file = path.join(root, module);
   await fs.writeFile(file, `import { notExported } from "./${path.basename(file)}"; void notExported;\n${await fs.readFile(file, "utf8")}`);
 }
+
+/** Takes a check out of one module of a built copy: its text `from`, which must occur once, becomes `to`. */
+export async function breakGuard(root: string, module: string, from: string, to: string): Promise<void> {
+  const file = path.join(root, module);
+  const text = await fs.readFile(file, "utf8");
+  if (text.split(from).length !== 2) throw new Error(`${module} does not hold ${JSON.stringify(from)} once`);
+  await fs.writeFile(file, text.replace(from, to));
+}

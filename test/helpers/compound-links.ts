@@ -57,3 +57,17 @@ export function withName(bytes: Buffer, name: string, renamed: string): Buffer {
   out.write(renamed, entry.at, "utf16le");
   return out;
 }
+
+/**
+ * A copy of `bytes` whose root's children, one chain of right siblings (as the cfb library writes
+ * them), go round: the last one's right sibling is the one before it.
+ */
+export function withSiblingsGoingRound(bytes: Buffer): Buffer {
+  const entries = directoryEntries(bytes).map((e) => e.at);
+  const chain = [bytes.readInt32LE(entries[0]! + LINK.child)];
+  while (bytes.readInt32LE(entries[chain[chain.length - 1]!]! + LINK.right) !== -1) chain.push(bytes.readInt32LE(entries[chain[chain.length - 1]!]! + LINK.right));
+  if (chain.length < 3) throw new Error("the root has fewer than three children in a chain");
+  const out = Buffer.from(bytes);
+  out.writeInt32LE(chain[chain.length - 2]!, entries[chain[chain.length - 1]!]! + LINK.right);
+  return out;
+}

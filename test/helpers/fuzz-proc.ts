@@ -35,17 +35,19 @@ export async function descendantPids(pid: number): Promise<number[]> {
   return out;
 }
 
-/** The running ExifTool processes of the service: perl children. */
-export async function exiftoolPids(serverPid: number): Promise<number[]> {
+/** The children of `serverPid` whose command line passes `test`. */
+async function childrenRunning(serverPid: number, test: (cmdline: string) => boolean): Promise<number[]> {
   const pids: number[] = [];
   for (const child of await childPids(serverPid)) {
-    const cmdline = await fs.readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("exiftool") && cmdline.includes("-stay_open")) pids.push(child);
+    if (test(await fs.readFile(`/proc/${child}/cmdline`, "utf8").catch(() => ""))) pids.push(child);
   }
   return pids;
 }
 
-async function statusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+/** The running ExifTool processes of the service: perl children. */
+export const exiftoolPids = (serverPid: number): Promise<number[]> => childrenRunning(serverPid, (c) => c.includes("exiftool") && c.includes("-stay_open"));
+
+async function statusKb(pid: number, field: "VmRSS" | "VmHWM" | "RssFile"): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   if (m == null) throw new Error(`no ${field} for ${pid}`);
@@ -58,9 +60,40 @@ export const peakRssKb = (pid: number): Promise<number> => statusKb(pid, "VmHWM"
 /**
  * Starts the process's peak RSS (VmHWM) over from its RSS now (Linux's clear_refs, "5"): what
  * the process reaches next is then judged by itself, not by an earlier peak. The process's own
- * memory only (its worker threads share it); its children keep theirs.
+ * memory only; its children keep theirs.
  */
 export const resetPeakRss = (pid: number): Promise<void> => fs.writeFile(`/proc/${pid}/clear_refs`, "5");
+
+/** The service's task processes (isolation/task-processes.ts), where the clients' bytes are parsed. */
+export const taskProcessPids = (serverPid: number): Promise<number[]> => childrenRunning(serverPid, (c) => c.includes("task-process.js"));
+
+/**
+ * The service's memory: its process's, and what each task process holds of its own. A task
+ * process's file-backed pages are node's binary and libraries, the same physical pages as the
+ * service's (42 of a new one's 60 MB of RSS): they count once, in the service's process.
+ */
+async function serviceKb(serverPid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+  let total = await statusKb(serverPid, field);
+  for (const pid of await taskProcessPids(serverPid)) {
+    // A task process that ended meanwhile holds nothing.
+    total += await Promise.all([statusKb(pid, field), statusKb(pid, "RssFile")]).then(([kb, file]) => kb - file, () => 0);
+  }
+  return total;
+}
+
+/** The RSS of the service: its process's and its task processes' own (see serviceKb). */
+export const serviceRssKb = (serverPid: number): Promise<number> => serviceKb(serverPid, "VmRSS");
+/**
+ * The peak RSS of the service: the peaks of its process and of its live task processes (their own
+ * pages, see serviceKb), added. The sum of peaks reached at different moments is at least their
+ * peak together, so a bound on it holds for the service; a task process that ended (killed for its
+ * deadline, or aborted) is not counted.
+ */
+export const servicePeakRssKb = (serverPid: number): Promise<number> => serviceKb(serverPid, "VmHWM");
+/** resetPeakRss for the service's process and its task processes. */
+export async function resetServicePeakRss(serverPid: number): Promise<void> {
+  for (const pid of [serverPid, ...(await taskProcessPids(serverPid))]) await resetPeakRss(pid).catch(() => undefined);
+}
 
 export async function fdCount(pid: number): Promise<number> {
   return (await fs.readdir(`/proc/${pid}/fd`)).length;

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome } from "../types.js";
-import { ByteCounter, intoNewFile, isSettledError } from "../unpack-guards.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { ArchiveBudget } from "./limits.js";
 import { cleanMembers } from "./members.js";
 
@@ -23,7 +23,7 @@ export async function cleanGzippedFile(ctx: CleanContext): Promise<CleanOutcome>
   const budget = new ArchiveBudget();
   budget.member();
   try {
-    await intoNewFile(inner, (out) => pipeline(fs.createReadStream(ctx.input), zlib.createGunzip(), new ByteCounter((n) => budget.add(n)), out));
+    await pipeline(fs.createReadStream(ctx.input), zlib.createGunzip(), new ByteCounter((n) => budget.add(n)), fs.createWriteStream(inner, { flags: "wx" }));
   } catch (err) {
     if (isSettledError(err)) throw err;
     throw new BadFileError("The file is not a readable gzip file.", err);

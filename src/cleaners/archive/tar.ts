@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import tarStream from "tar-stream";
 import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
-import { ByteCounter, intoNewFile, isSettledError } from "../unpack-guards.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { cleanGzippedFile } from "./gzip-file.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
@@ -140,11 +140,14 @@ async function readMember(entry: TarEntry, file: string, names: NameSet, budget:
   names.add(name);
   budget.claim(entry.header.size ?? 0);
   let size = 0;
-  const count = new ByteCounter((n) => {
-    size += n;
-    budget.add(n);
-  });
-  await intoNewFile(file, (out) => pipeline(entry, count, out));
+  await pipeline(
+    entry,
+    new ByteCounter((n) => {
+      size += n;
+      budget.add(n);
+    }),
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
   return { name, kind: "file", file, size };
 }
 

@@ -1,10 +1,11 @@
+import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import { FIXED_MTIME_EXIFTOOL, writeZip } from "../office/zip-write.js";
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
-import { ByteCounter, intoNewFile, isSettledError } from "../unpack-guards.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { notZip, openZip, openZipEntry, zipEntries } from "../zip-file.js";
 import { ArchiveBudget } from "./limits.js";
 import { checkMemberName, describeName, NameSet } from "./member-name.js";
@@ -84,10 +85,13 @@ async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, 
   budget.claim(entry.uncompressedSize);
   const stream = await openZipEntry(zip, entry);
   let size = 0;
-  const count = new ByteCounter((n) => {
-    size += n;
-    budget.add(n);
-  });
-  await intoNewFile(file, (out) => pipeline(stream, count, out));
+  await pipeline(
+    stream,
+    new ByteCounter((n) => {
+      size += n;
+      budget.add(n);
+    }),
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
   return { name, kind: "file", file, size };
 }

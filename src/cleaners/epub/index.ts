@@ -39,7 +39,7 @@ const REFUSED = /^META-INF\/(encryption|rights)\.xml$/i;
 /**
  * EPUB books (2 and 3): a ZIP whose package document (OPF) holds the book's metadata. The OPF's
  * metadata is cut down to what a reader needs (package-metadata.ts), the NCX table of contents
- * keeps only what a reader uses of it, under the new identifier, metadata files go (with the records the
+ * follows the new identifier and loses its author line, metadata files go (with the records the
  * metadata links to: ONIX, MARC...), pictures, sounds and videos go through their own cleaners,
  * and the chapters, styles and fonts are copied as they are, under the fixed dates and plain
  * entries of the office documents' ZIP writer.

@@ -1,13 +1,11 @@
 import crypto from "node:crypto";
-import type { Document, Element, Node } from "@xmldom/xmldom";
+import type { Document, Element } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { elements, removeComments, removeNode, setText } from "../office/xml.js";
 import { OPF } from "./manifest.js";
 
 const DC = "http://purl.org/dc/elements/1.1/";
 const NCX = "http://www.daisy.org/z3986/2005/ncx/";
-const ELEMENT_NODE = 1;
-const PROCESSING_INSTRUCTION_NODE = 7;
 
 /** The last-modified date EPUB 3 requires, fixed: the real one says when the book was edited. */
 export const NEUTRAL_MODIFIED = "2000-01-01T00:00:00Z";
@@ -91,83 +89,22 @@ function children(el: Element): Element[] {
 }
 
 /**
- * The elements of an EPUB 2 navigation control file (NCX 2005-1, ANSI/NISO Z39.86-2005, 8.4)
- * but `docAuthor`, which goes. Anything else in it, or in another namespace, no reader of the
- * table of contents reads, and a name with a damaged letter (a flipped bit: `docAuthor` as
- * `docAuthxr`) would still hold its value.
- */
-const NCX_ELEMENTS: ReadonlySet<string> = new Set([
-  ...["ncx", "head", "meta", "smilCustomTest", "docTitle", "text", "audio", "img"],
-  ...["navMap", "navInfo", "navLabel", "navPoint", "content", "pageList", "pageTarget", "navList", "navTarget"],
-]);
-
-/** What the head holds: its metas and the tests a reader uses to skip parts of a spoken book. */
-const NCX_HEAD_ELEMENTS: ReadonlySet<string> = new Set(["meta", "smilCustomTest"]);
-
-/** The head metas a reader uses: the book's id (the new one), and the table's depth and page counts (whole numbers). */
-const NCX_KEPT_METAS: ReadonlySet<string> = new Set(["dtb:uid", "dtb:depth", "dtb:totalPageCount", "dtb:maxPageNumber"]);
-
-/**
- * An EPUB 2 navigation control file, cleaned from an allow-list: the book's id in `dtb:uid`
- * becomes the new identifier, the head keeps only the metas a reader uses (generator, a tool's
- * own, go) with nothing but their name and value, and every element the NCX does not define goes,
- * `docAuthor` (the author's name again) with them. A root that is not the NCX's `ncx` is refused:
- * nothing in it would be what the names above are (fuzz seed 1657653122, #5324: a bit flipped in
- * the namespace made every element a stranger, and a cleaning that went by it left them all).
+ * An EPUB 2 navigation control file: the book's id in `dtb:uid` becomes the new identifier, the
+ * other `head` metas (generator, depth of a tool's own) are kept only when a reader uses them,
+ * and `docAuthor` (the author's name again) goes.
  */
 export function cleanNcx(doc: Document, identifier: string): void {
   removeComments(doc);
-  removeInstructions(doc);
   const root = doc.documentElement;
-  if (root == null || root.namespaceURI !== NCX || root.localName !== "ncx") throw bad("its table of contents (NCX) is not an NCX document");
+  if (root == null) return;
   for (const el of elements(root)) {
-    if (!isNcxKept(el)) removeNode(el);
-    else if (el.localName === "head") removeText(el);
-    else if (NCX_HEAD_ELEMENTS.has(el.localName ?? "")) cleanHeadElement(el, identifier);
-  }
-}
-
-function isNcxKept(el: Element): boolean {
-  if (el.namespaceURI !== NCX || !NCX_ELEMENTS.has(el.localName ?? "")) return false;
-  const parent = el.parentNode as Element | null;
-  // Head elements live in the head only, and it holds nothing else.
-  if ((parent?.localName === "head") !== NCX_HEAD_ELEMENTS.has(el.localName ?? "")) return false;
-  return el.localName !== "meta" || isKeptNcxMeta(el);
-}
-
-function isKeptNcxMeta(el: Element): boolean {
-  const name = el.getAttribute("name") ?? "";
-  return NCX_KEPT_METAS.has(name) && (name === "dtb:uid" || /^-?\d+$/.test(el.getAttribute("content") ?? ""));
-}
-
-/** Head elements are empty (the NCX's DTD): what they say is in their attributes. */
-function cleanHeadElement(el: Element, identifier: string): void {
-  while (el.firstChild != null) el.removeChild(el.firstChild);
-  if (el.localName !== "meta") return;
-  stripAttributes(el, ["name", "content"]);
-  if (el.getAttribute("name") === "dtb:uid") el.setAttribute("content", identifier);
-}
-
-/** Processing instructions (but the XML declaration): instructions to a tool, which may name it or its user. */
-function removeInstructions(doc: Document): void {
-  const found: Node[] = [];
-  const stack: Node[] = [doc];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    for (let c = n.firstChild; c != null; c = c.nextSibling) {
-      if (c.nodeType === PROCESSING_INSTRUCTION_NODE && c.nodeName !== "xml") found.push(c);
-      else if (c.nodeType === ELEMENT_NODE) stack.push(c);
+    if (el.namespaceURI !== NCX) continue;
+    if (el.localName === "docAuthor") removeNode(el);
+    else if (el.localName === "meta") {
+      const name = el.getAttribute("name") ?? "";
+      if (name === "dtb:uid") el.setAttribute("content", identifier);
+      else if (!["dtb:depth", "dtb:totalPageCount", "dtb:maxPageNumber"].includes(name)) removeNode(el);
     }
-  }
-  found.forEach(removeNode);
-}
-
-/** The head is elements only: text there is no reader's. */
-function removeText(el: Element): void {
-  for (let c = el.firstChild; c != null; ) {
-    const next = c.nextSibling;
-    if (c.nodeType !== ELEMENT_NODE) removeNode(c);
-    c = next;
   }
 }
 

@@ -11,10 +11,12 @@ const MAX_ENTRIES = 1 << 18;
  * a file it cannot read.
  *
  * Written by hand because the library (cfb 1.2.2) follows what the file says without bounds in
- * three places, growing one array as it goes, and a worker thread whose heap limit such growth
- * reaches aborts the whole process, not only itself (Node's resourceLimits do not hold against a
- * single growing array: nodejs/node#47224). A 10 KB Word document with a few bits flipped in its
- * directory took the service down this way (fuzz seed 1111758247, #1665). The walks mirrored here:
+ * three places, growing one array as it goes. A worker thread whose heap limit such growth reached
+ * aborted the whole process, not only itself (Node's resourceLimits do not hold against a single
+ * growing array: nodejs/node#47224): a 10 KB Word document with a few bits flipped in its directory
+ * took the service down this way (fuzz seed 1111758247, #1665). Files are now parsed in task
+ * processes, where such an abort fails one request, but a walk without end is still a damaged
+ * file, refused at once instead of after filling a heap. The walks mirrored here:
  * - the FAT chains from every sector (make_sector_list), which walks a chain again from each of
  *   its sectors it meets before the chain's head, keeping each walk's bytes;
  * - the chain of a stream whose first sector heads no chain (get_sector_list), with no check for

@@ -6,14 +6,13 @@ type Zopfli = typeof import("@gfx/zopfli");
 let loading: Promise<Zopfli> | undefined;
 
 /**
- * Zopfli, loaded and its WebAssembly compiled on the first Office 97-2003 cleaning of a thread:
+ * Zopfli, loaded and its WebAssembly compiled on the first Office 97-2003 cleaning of a process:
  * after that its compression runs within the call (its callback is called before the call
  * returns), so a synchronous cleaner can use it. Not a static import: Emscripten's glue, run on
  * load, adds process-wide listeners that rethrow any uncaught exception (Node then exits with code
  * 7) and abort on any unhandled rejection; they are taken off again as soon as the module has run,
  * so the service's own handling stays as it was. Loaded lazily also keeps its WebAssembly out of
- * every thread that never needs it (and out of the main thread): a thread ended while WebAssembly
- * compiles can take the process down with it.
+ * every task process that never needs it (and out of the service's own process).
  */
 function zopfli(): Promise<Zopfli> {
   loading ??= (async () => {

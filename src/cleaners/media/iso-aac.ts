@@ -63,7 +63,7 @@ export interface FillWalk {
  * the elements still holding text. Only a sample's head is looked at (HEAD_BYTES), and samples
  * that lie back to back are read together.
  *
- * The reads are synchronous (this runs in a worker thread): muxers interleave sound with
+ * The reads are synchronous (this runs in a task process): muxers interleave sound with
  * pictures a sample or two at a time, so a track is thousands of small reads, and each costs a
  * few microseconds as a plain pread but some 30-70 through the thread pool (an 80 s track beside
  * a 100 MB video: 8 ms against 80-140 ms).

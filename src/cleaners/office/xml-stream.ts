@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { throwIfTaskStopped } from "../../isolation/worker-channel.js";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { closeAbandoned, isSettledError } from "../unpack-guards.js";
+import { isSettledError } from "../unpack-guards.js";
 import { refuseInternalSubset } from "./doctype.js";
 
 /**
@@ -258,8 +258,9 @@ async function rewriteXml(input: string, output: string, part: string, rules: Xm
     parser.close();
     await flush(true);
   } catch (err) {
-    // The part is abandoned, and closed before this failure is told (see intoNewFile).
-    await closeAbandoned(file);
+    // The part is abandoned: a write still in flight fails once the stream is gone, and that
+    // failure must not outlive this one.
+    file.on("error", () => undefined).destroy();
     if (isSettledError(err)) throw err;
     throw new BadFileError("The document holds a damaged XML part.", new Error(`${part}: ${String(err)}`));
   }

@@ -1,9 +1,10 @@
+import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type yauzl from "yauzl";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { ByteCounter, intoNewFile, isSettledError } from "../unpack-guards.js";
+import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { notZip, openZip, openZipEntry, zipEntries } from "../zip-file.js";
 
 /**
@@ -116,12 +117,15 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, l
   if (entry.uncompressedSize > max) throw new TooComplexError(BOMB);
   const counter = { size: 0 };
   const stream = await openZipEntry(zip, entry);
-  const count = new ByteCounter((n) => {
-    counter.size += n;
-    budget.total += n;
-    if (counter.size > max || budget.total > limits.maxTotalBytes) throw new TooComplexError(BOMB);
-    if (markupLimit != null && (budget.markup += n) > markupLimit) throw new TooComplexError(`the document's markup inflates past ${markupLimit} bytes, more than its size allows`);
-  });
-  await intoNewFile(file, (out) => pipeline(stream, count, out));
+  await pipeline(
+    stream,
+    new ByteCounter((n) => {
+      counter.size += n;
+      budget.total += n;
+      if (counter.size > max || budget.total > limits.maxTotalBytes) throw new TooComplexError(BOMB);
+      if (markupLimit != null && (budget.markup += n) > markupLimit) throw new TooComplexError(`the document's markup inflates past ${markupLimit} bytes, more than its size allows`);
+    }),
+    fs.createWriteStream(file, { flags: "wx" }),
+  );
   return { name, directory: false, file, size: counter.size };
 }

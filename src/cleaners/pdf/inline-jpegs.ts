@@ -141,7 +141,7 @@ async function scan(file: string, flate: boolean, budget: number): Promise<{ fou
 
 /**
  * A stream's data as a whole where it is small, stored and (when `flate`) inflated; null otherwise.
- * Read in place (cleaners run on worker threads): a promise for each open, stat, read and close of
+ * Read in place (cleaners run in task processes): a promise for each open, stat, read and close of
  * a page's few hundred bytes cost more than the reading.
  */
 function readSmall(file: string, flate: boolean): Buffer | null {

@@ -1,6 +1,5 @@
 import type { KeepOption } from "../types.js";
 import { proveDds } from "./dds-proof.js";
-import { proveEpub } from "./epub-proof.js";
 import { heifShapeHolds } from "./heif-proof.js";
 import { isoShapeHolds } from "./iso-proof.js";
 import { proveJpeg } from "./jpeg-proof.js";
@@ -13,7 +12,7 @@ export type { ProofFailure } from "./shared.js";
 
 /**
  * What the checks of a cleaned copy's own structure found. They parse bytes a client shaped, so
- * they run where the copy was cleaned (a worker thread, see `clean` in clean-file.ts), never on the
+ * they run where the copy was cleaned (a task process, see `clean` in clean-file.ts), never on the
  * service's main thread: a 60 MB drawing of five million records held that thread ~1.5 s, and every
  * other request with it.
  */
@@ -30,10 +29,9 @@ type Proof = (file: string, allowed: ReadonlySet<KeepOption>) => Promise<ProofFa
  * Structural proofs, for the types whose cleaner rebuilds the file from an allow-list of its
  * parts (JPEG segments, PNG chunks, a DDS header's fields) and nothing else writes into it. Each walks the cleaned file
  * with code of its own, not the cleaner's, so a cleaner that lets through a part it does not know
- * is caught even where ExifTool has no name for that part. An EPUB's proof walks only what
- * ExifTool does not read of it: its NCX tables of contents.
+ * is caught even where ExifTool has no name for that part.
  */
-const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile, DDS: proveDds, SVM: proveSvm, EPUB: proveEpub };
+const PROOFS: Readonly<Record<string, Proof>> = { JPEG: proveJpeg, PNG: provePng, APNG: provePng, EMF: proveMetafile, WMF: proveMetafile, DDS: proveDds, SVM: proveSvm };
 
 /**
  * The proof for a cleaned file of `fileType`, or null when there is none: other types, and a
@@ -49,10 +47,9 @@ function structuralProofFor(fileType: string, keep: ReadonlySet<KeepOption>): Pr
  * knows neither DDS, EMF nor SVM, and reads a JPEG or TIFF it finds in an unknown file's first kilobyte
  * ("JPEG-like data after unknown header"): a texture, or a drawing's bitmap, whose pixels begin
  * with a photo shows that photo's tags, which the walk of the header or records cannot see and the
- * cleaner copies as pixels. (ExifTool knows a WMF's header, and reads nothing past it.) An EPUB's
- * proof leaves its package document, which ExifTool reads, to the re-read.
+ * cleaner copies as pixels. (ExifTool knows a WMF's header, and reads nothing past it.)
  */
-const BESIDE_REREAD = new Set(["DDS", "EMF", "SVM", "EPUB"]);
+const BESIDE_REREAD = new Set(["DDS", "EMF", "SVM"]);
 
 /** Whether a copy of `fileType` has a structural proof which, holding, makes the verification's re-read redundant. */
 export function proofStandsIn(fileType: string, keep: ReadonlySet<KeepOption>): boolean {

@@ -35,7 +35,7 @@ export { withFindings } from "./ranked.js";
  * since a worker stopped mid-look never runs its own clean-up. `pdfObjects: false` leaves a PDF's objects out: in a
  * removal the PDF cleaner dumps them anyway and gives their findings, and lists its attached files
  * for their look (`attachedFindingsOf`). In the service this runs in
- * a worker thread, whose helper programs stop with the request. `picture`: the main picture
+ * a task process, whose helper programs stop with the request. `picture`: the main picture
  * decoded ahead of the read (previews.ts, decodePictureAhead), for the previews' comparison; while
  * its decode still runs, the other looks go on without it.
  * `exiftool`: for reading the files inside the file (inner.ts); without it they are not read.

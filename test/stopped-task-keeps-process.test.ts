@@ -3,17 +3,17 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFiles } from "./helpers/fuzz-proc.js";
+import { taskProcessPids, tempFiles } from "./helpers/fuzz-proc.js";
 import { docxWithDocument } from "./helpers/make-office.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /**
- * A removal whose client hangs up mid-work stops its worker task, which ends at its next check
- * (its next chunk of XML, its next question to the main thread) and leaves its thread to the next
- * task: before, each stop terminated the thread, and after 20 such hang-ups the next removal waited
- * 0.6-1 s for new threads to load their modules. With one thread (MAX_FILES_IN_WORK=1) a terminated
- * thread shows as a new thread id of the service's process; main made one per hang-up.
+ * A removal whose client hangs up mid-work stops its task, which ends at its next check (its next
+ * chunk of XML, its next question to the service) and leaves its task process to the next task:
+ * when each stop ended its worker, after 20 such hang-ups the next removal waited 0.6-1 s for new
+ * workers to load their modules. With one task process (MAX_FILES_IN_WORK=1) a killed one shows as
+ * a new task process of the service.
  */
 
 const HANG_UPS = 10;
@@ -40,9 +40,9 @@ afterAll(async () => {
 
 /**
  * The removal of `file`, its connection closed by the client `afterMs` after it was sent; the
- * service's thread ids just before, while the task works, are added to `seen`.
+ * service's task processes just before, while the task works, are added to `seen`.
  */
-function removeAndHangUp(file: string, data: Buffer, afterMs: number, seen: Set<string>): Promise<void> {
+function removeAndHangUp(file: string, data: Buffer, afterMs: number, seen: Set<number>): Promise<void> {
   const url = new URL(`${server.baseUrl}/api/v1/remove`);
   const boundary = "----exifapistoppedtask";
   const body = Buffer.concat([
@@ -62,7 +62,7 @@ function removeAndHangUp(file: string, data: Buffer, afterMs: number, seen: Set<
     req.on("error", () => undefined);
     req.end(body);
     setTimeout(() => {
-      void threadIds().then((ids) => {
+      void taskProcesses().then((ids) => {
         for (const id of ids) seen.add(id);
         req.destroy();
         resolve();
@@ -71,26 +71,27 @@ function removeAndHangUp(file: string, data: Buffer, afterMs: number, seen: Set<
   });
 }
 
-const threadIds = async (): Promise<Set<string>> => new Set(await fs.readdir(`/proc/${server.process.pid!}/task`));
+const taskProcesses = async (): Promise<Set<number>> => new Set(await taskProcessPids(server.process.pid!));
 
-describe("a stopped worker task", () => {
-  it(`ends at its next check and leaves its thread to the next task: ${HANG_UPS} hang-ups mid-work start no new thread`, async () => {
-    // Warm: the worker thread and the service's own threads exist.
+describe("a stopped task", () => {
+  it(`ends at its next check and leaves its process to the next task: ${HANG_UPS} hang-ups mid-work start no new task process`, async () => {
+    // Warm: the task process exists.
     const warm = await removeViaApi(server, big);
     expect(warm.status, JSON.stringify(warm.body)).toBe(200);
-    const before = await threadIds();
+    const before = await taskProcesses();
+    expect(before.size).toBe(1);
 
     const data = await fs.readFile(big);
-    const seen = new Set<string>();
+    const seen = new Set<number>();
     for (let i = 0; i < HANG_UPS; i++) await removeAndHangUp(big, data, HANG_UP_MS, seen);
 
     const marked = path.join(dir, "marked.docx");
     await fs.writeFile(marked, await docxWithDocument(`<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Short</w:t></w:r></w:p></w:body></w:document>`));
     const after = await removeViaApi(server, marked);
     expect(after.status, JSON.stringify(after.body)).toBe(200);
-    for (const id of await threadIds()) seen.add(id);
+    for (const id of await taskProcesses()) seen.add(id);
     const started = [...seen].filter((id) => !before.has(id));
-    expect(started, "threads started since the warm removal").toEqual([]);
+    expect(started, "task processes started since the warm removal").toEqual([]);
     expect(await tempFiles(server.dataDir)).toEqual([]);
   }, 120_000);
 });

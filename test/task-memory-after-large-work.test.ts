@@ -2,22 +2,23 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rssKb } from "./helpers/fuzz-proc.js";
+import { serviceRssKb } from "./helpers/fuzz-proc.js";
 import { pdfOfTinyObjectsInStreams } from "./helpers/make-pdf-objects.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 
 /**
- * A worker thread gives back the memory of a large parse once its task ended, instead of keeping
- * it until its idle timeout (a minute) ends the thread: a second wave of large files then starts
+ * A task process gives back the memory of a large parse once its task ended, instead of keeping
+ * it until its idle timeout (a minute) ends the process: a second wave of large files then starts
  * from the service's ordinary level, not from the first wave's heaps, which the work budget does
  * not count.
  *
- * Four PDFs of 150,000 objects in object streams, removed at once (the service's RSS alone; its
- * children end with their requests). Fresh services, same minutes, load 8-19: before, 625-778 MB
- * one to twenty seconds after the wave (idle ~120 MB); after, 331-371 MB. After hundreds of
- * ordinary small removals and extractions a service sits at ~220 MB.
+ * Four PDFs of 150,000 objects in object streams, removed at once (the service's RSS: its process
+ * and its task processes; ExifTool's and the helper programs' are not counted). With worker
+ * threads, fresh services, same minutes, load 8-19: before the heap was released, 625-778 MB one
+ * to twenty seconds after the wave (idle ~120 MB); after, 331-371 MB. After hundreds of ordinary
+ * small removals and extractions a service sat at ~220 MB.
  */
 
 const MARKER = "Heapafterworkmarker";
@@ -41,9 +42,9 @@ afterAll(async () => {
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
 
-const serviceMb = async (): Promise<number> => (await rssKb(server.process.pid!)) / 1024;
+const serviceMb = async (): Promise<number> => (await serviceRssKb(server.process.pid!)) / 1024;
 
-describe("worker threads after large work", () => {
+describe("task processes after large work", () => {
   it("give back the heap of PDFs of 150,000 objects within seconds of the wave's end, not at their idle timeout", async () => {
     const files: string[] = [];
     for (let i = 0; i < FILES; i++) {
