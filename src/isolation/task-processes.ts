@@ -52,7 +52,7 @@ function nodeFlags(heapMb: number): string[] {
 
 export function createTaskProcesses(opts: TaskProcessOptions): TaskProcesses {
   const idle: Lent[] = [];
-  const waiting: { resolve(p: Lent): void; reject(e: unknown): void; signal: AbortSignal }[] = [];
+  const waiting: { resolve(p: Lent): void; reject(e: unknown): void }[] = [];
   const all = new Set<Lent>();
   let closed = false;
 
@@ -84,17 +84,20 @@ export function createTaskProcesses(opts: TaskProcessOptions): TaskProcesses {
       if (ready != null) return Promise.resolve(ready.lend());
       if (all.size < opts.max) return Promise.resolve(start().lend());
       return new Promise<TaskProcess>((resolve, reject) => {
-        const entry = { resolve: (p: Lent) => resolve(p.lend()), reject, signal };
-        waiting.push(entry);
-        signal.addEventListener(
-          "abort",
-          () => {
-            const at = waiting.indexOf(entry);
-            if (at >= 0) waiting.splice(at, 1);
-            reject(signal.reason);
+        const onAbort = (): void => {
+          const at = waiting.indexOf(entry);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(signal.reason);
+        };
+        const entry = {
+          resolve: (p: Lent): void => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(p.lend());
           },
-          { once: true },
-        );
+          reject,
+        };
+        waiting.push(entry);
+        signal.addEventListener("abort", onAbort, { once: true });
       });
     },
     give(p) {
