@@ -74,12 +74,13 @@ export const taskProcessPids = (serverPid: number): Promise<number[]> => childre
  */
 async function serviceKb(serverPid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
   let total = await statusKb(serverPid, field);
-  for (const pid of await taskProcessPids(serverPid)) {
-    // A task process that ended meanwhile holds nothing.
-    total += await Promise.all([statusKb(pid, field), statusKb(pid, "RssFile")]).then(([kb, file]) => kb - file, () => 0);
-  }
+  for (const pid of await taskProcessPids(serverPid)) total += await ownKb(pid, field);
   return total;
 }
+
+/** What a task process holds in `field` of its own: its file-backed pages are the service's (see serviceKb); 0 once it ended. */
+export const ownKb = (pid: number, field: "VmRSS" | "VmHWM"): Promise<number> =>
+  Promise.all([statusKb(pid, field), statusKb(pid, "RssFile")]).then(([kb, file]) => kb - file, () => 0);
 
 /** The RSS of the service: its process's and its task processes' own (see serviceKb). */
 export const serviceRssKb = (serverPid: number): Promise<number> => serviceKb(serverPid, "VmRSS");

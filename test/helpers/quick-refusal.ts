@@ -6,7 +6,7 @@ import { watchRemoval } from "./watch-service.js";
 
 /** /healthz on a busy 2-core machine: the contract says under a second. */
 export const HEALTH_MS = 1000;
-/** The service and its children together (~200 MB idle with a worker and ExifTool started). */
+/** The service and its children together (~200 MB idle with task processes and ExifTool started; see watchService). */
 export const TREE_MB = 400;
 /** A refusal by a screen (~0.2-2 s measured on a busy machine; ExifTool's 60 s timeout before the screens). */
 export const REFUSAL_MS = 10_000;

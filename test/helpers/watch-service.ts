@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { expect } from "vitest";
-import { descendantPids, tempFiles } from "./fuzz-proc.js";
+import { descendantPids, ownKb, taskProcessPids, tempFiles } from "./fuzz-proc.js";
 import { type RemoveOutcome, removeViaApi } from "./remove-api.js";
 import type { RunningServer } from "./server.js";
 
@@ -9,7 +9,7 @@ export interface Watched<T> {
   result: T;
   /** The slowest /healthz answer while `work` ran (a failed probe counts as infinite). */
   slowestHealthMs: number;
-  /** The highest RSS seen of the service and its children together, in MB. */
+  /** The highest RSS seen of the service and its children together (task processes: their own pages), in MB. */
   peakTreeMb: number;
 }
 
@@ -19,9 +19,11 @@ async function rssMb(pid: number): Promise<number> {
   return m == null ? 0 : Number(m[1]) / 1024;
 }
 
+/** The service's tree: its process, its children and theirs; of its task processes, their own pages (see fuzz-proc.ts serviceKb). */
 async function treeMb(pid: number): Promise<number> {
+  const tasks = new Set(await taskProcessPids(pid));
   let total = await rssMb(pid);
-  for (const child of await descendantPids(pid)) total += await rssMb(child);
+  for (const child of await descendantPids(pid)) total += tasks.has(child) ? (await ownKb(child, "VmRSS")) / 1024 : await rssMb(child);
   return total;
 }
 
