@@ -80,6 +80,8 @@ describe("POST /api/v1/remove on plain text", () => {
     // Without its byte-order mark ExifTool names it ICS itself.
     ["an XML file without a declaration", `<notes author="${MARKER}"><p>hi</p></notes>\n`, "XML or HTML that ExifTool reads as plain text"],
     ["an SVG whose XML declaration lost a bit (\"x\" became \"\u00f8\")", `<?\u00f8ml version="1.0"?>\n<!-- Created by ${MARKER} -->\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>\n`, "XML or HTML that ExifTool reads as plain text"],
+    // Fuzz seed 2024120640, #5772: the declaration's "?" became ">", and the drawing went back whole.
+    ["an SVG whose declaration lost its \"?\" (\"<?xml\" became \"<>xml\")", `<>xml version="1.0"?>\n<!-- Created by ${MARKER} -->\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>\n`, "XML or HTML that ExifTool reads as plain text"],
     ["an iCalendar file with a byte-order mark", `\uFEFFBEGIN:VCALENDAR\r\nPRODID:-//${MARKER}//EN\r\nBEGIN:VEVENT\r\nORGANIZER:mailto:${MARKER}@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, "iCalendar"],
   ])("refuses %s, text whose fields are metadata, naming what it is", async (_what, text, type) => {
     const file = await savedIn(dir, "notes.txt", Buffer.from(text, "utf8"));

@@ -26,6 +26,8 @@ const IGC_START = /^A[A-Z0-9]{3}[^\r\n]*\r?\nH[FOP][A-Z]{3}/;
 const NMEA_SENTENCE = /^\$[A-Z][A-Z0-9]{3,5},[^\r\n]*\*[0-9A-Fa-f]{2}\r?$/;
 /** Cues of SRT telemetry among those of the file's start: enough that a film's subtitles naming places now and then are not mistaken for it. */
 const MIN_TELEMETRY_CUES = 2;
+/** Markup past a broken first tag: a comment, a processing instruction, a closing tag or a namespace declaration. */
+const MARKUP = /<!--|<\?|<\/[A-Za-z_]|\sxmlns[:=]/;
 /** Of a header block, the lines looked at: a mail's first headers are the telling ones. */
 const MAX_HEADER_LINES = 64;
 
@@ -38,8 +40,9 @@ export function textFormOf(text: string, wide: boolean): string | null {
   if (wide && /^\s*</.test(text)) return /^\s*<(!doctype\s+html|html|head|body)\b/i.test(text) ? "HTML in UTF-16 or UTF-32" : "XML in UTF-16 or UTF-32";
   // ExifTool reads any other text starting with a tag, a declaration or a comment (an XML file
   // without its declaration, an SVG whose declaration lost a bit) as plain text; its comments
-  // and attributes would go back as they are. A syslog line's "<134>" is no tag.
-  if (/^\s*<[?!A-Za-z_]/.test(text)) return "XML or HTML that ExifTool reads as plain text";
+  // and attributes would go back as they are. It does the same with a file whose first tag a
+  // flipped bit broke ("<>xml") when markup follows. A syslog line's "<134>" is no tag.
+  if (/^\s*<[?!A-Za-z_]/.test(text) || (/^\s*</.test(text) && MARKUP.test(text))) return "XML or HTML that ExifTool reads as plain text";
   if (/^#EXTM3U/.test(text)) return "M3U playlist";
   if (/^\[playlist\]/i.test(text)) return "PLS playlist";
   if (/^ffconcat version/.test(text)) return "ffconcat list";
