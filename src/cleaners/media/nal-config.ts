@@ -23,8 +23,10 @@ export async function cleanNalConfigInPlace(output: MediaSource, index: number, 
   const damaged = `The ${typeName} file's video configuration could not be read.`;
   const cleaned = clean(record, codec, damaged);
   if (cleaned == null || cleaned.to.equals(record)) return 0;
+  // ffmpeg's muxers write the record they read as it is: a copy where ffprobe reads a record its
+  // bytes do not hold came from a damaged file (elements running past their parents, read twice).
   if ((await patchInPlace(output.file, [{ from: record, to: cleaned.to }])) === 0) {
-    throw new Error(`the codec configuration of output stream ${index} was not found in the copy`);
+    throw new BadFileError(damaged, new Error(`the codec configuration of output stream ${index} was not found in the copy`));
   }
   const again = await extradata(output, index, damaged);
   if (!clean(again, codec, damaged)?.to.equals(again)) {
