@@ -12,6 +12,14 @@ const PROGRAMS: ReadonlyArray<{ stream: RegExp; userType: string; progId: string
 ];
 
 /**
+ * Whether a `\x01CompObj` stream names Microsoft Graph ("MSGraph.Chart.8", "MSGraph.Chart.5"):
+ * its program id is plain ANSI text in the stream.
+ */
+export function isGraphChart(compObj: Buffer | null): boolean {
+  return compObj != null && compObj.includes("MSGraph.Chart.");
+}
+
+/**
  * Gives a document that has no `\x01CompObj` stream of its own one naming its program. Without
  * it, what tells a reader such as ExifTool which program wrote the file is the Software field of
  * the SummaryInformation stream, which is dropped with the other document properties: a

@@ -44,3 +44,14 @@ export const EXCEL_RECORD_TYPES: ReadonlySet<number> = new Set([
   0x104f, 0x1050, 0x1051, 0x105b, 0x105c, 0x105d, 0x105f, 0x1060, 0x1061, 0x1062, 0x1063, 0x1064,
   0x1065, 0x1066, 0x1067, 0x1068,
 ]);
+
+/**
+ * The record types a Microsoft Graph chart's workbook stream holds besides Excel's ([MS-OGRAPH]
+ * 2.3): ChartColors, BOFDatasheet, ExcludeRows, ExcludeColumns, Orient, WinDoc, MaxStatus,
+ * MainWindow and LinkedSelection, the datasheet's layout and window. Graph charts
+ * ("MSGraph.Chart.8") are the charts of PowerPoint and Word 97-2003, and of the PPTX and DOCX
+ * files converted from them (Apache POI's 64130.xls and ecodesign pptx).
+ */
+export const GRAPH_RECORD_TYPES: ReadonlySet<number> = new Set([
+  ...EXCEL_RECORD_TYPES, 0x02ac, 0x1052, 0x1053, 0x1054, 0x1055, 0x1057, 0x1058, 0x1059, 0x105e,
+]);

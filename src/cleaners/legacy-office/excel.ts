@@ -1,6 +1,5 @@
 import { BadFileError } from "../errors.js";
 import { ENCRYPTED } from "./encrypted.js";
-import { EXCEL_RECORD_TYPES } from "./excel-record-types.js";
 import { bareCellLink, HLINK, HLINK_TOOLTIP } from "./hyperlink-object.js";
 import { carriesSourceText, scrubRecordText } from "./record-text.js";
 import { blankPrinterSettings, PLS, printerName } from "./printer-settings.js";
@@ -14,6 +13,7 @@ export const MSO_DRAWING_GROUP = 0x00eb;
 const FILE_PASS = 0x002f;
 export const FILE_SHARING = 0x005b;
 export const WRITE_ACCESS = 0x005c;
+const BOUND_SHEET = 0x0085;
 
 /**
  * The user names of an Excel 97-2003 workbook stream ([MS-XLS]): the WriteAccess record (who
@@ -42,20 +42,51 @@ export function isEncryptedWorkbook(stream: Buffer): boolean {
 }
 
 /**
- * What is wrong with a workbook stream's records, or null: the first that runs past the end of
- * the stream, or is of no type Excel writes. Excel writes the stream to its last record's end; a
- * walk that overruns it has left the records (a stream whose sectors were mixed up reads as other
- * bytes from there on), and the cleaner would then miss what those bytes hold: a picture's EXIF
- * cut from its header, say. A record of a type not in EXCEL_RECORD_TYPES is skipped by every
- * reader, and by the cleaner, whatever it holds: the user name of a WriteAccess record whose type
- * lost a bit (fuzz seed 226070679, #833: 0x005C read as 0x0054).
+ * What is wrong with a workbook stream's records (the first that runs past the end of the stream,
+ * or is of no type in `types`), and where they end. Excel writes the stream to its last record's
+ * end; a walk that overruns it has left the records (a stream whose sectors were mixed up reads as
+ * other bytes from there on), and the cleaner would then miss what those bytes hold: a picture's
+ * EXIF cut from its header, say. A record of a type not in `types` (EXCEL_RECORD_TYPES, or
+ * GRAPH_RECORD_TYPES for a Graph chart) is skipped by every reader, and by the cleaner, whatever
+ * it holds: the user name of a WriteAccess record whose type lost a bit (fuzz seed 226070679,
+ * #833: 0x005C read as 0x0054).
+ *
+ * One exception: bytes after the end of the last substream (the EOF closing the globals or a
+ * sheet, with no BOF after it and no sheet starting past it) that are no records. Excel reads
+ * each sheet from where the globals say it starts and never looks past the last one, and an
+ * Excel object embedded in a PowerPoint 2007 file was found with 2 KB of leftover bytes there
+ * (Apache POI's aascu.org pptx). `end` is then where they start: the cleaner zeros them, since
+ * leftovers of an earlier save may hold anything.
  */
-export function damagedRecord(stream: Buffer): string | null {
+export function checkRecords(stream: Buffer, types: ReadonlySet<number>): { damage: string | null; end: number } {
+  let depth = 0;
+  let closed = -1;
+  let substreams = 0;
+  let sheets = 0;
+  let sheetsFrom = 0;
   for (let pos = 0; pos + 4 <= stream.length; pos += 4 + stream.readUInt16LE(pos + 2)) {
-    if (pos + 4 + stream.readUInt16LE(pos + 2) > stream.length) return `its record at byte ${pos} runs past the end of its stream`;
-    if (!EXCEL_RECORD_TYPES.has(stream.readUInt16LE(pos))) return `its record at byte ${pos} is of a type Excel does not write`;
+    const type = stream.readUInt16LE(pos);
+    const len = stream.readUInt16LE(pos + 2);
+    let damage: string | null = null;
+    if (pos + 4 + len > stream.length) damage = `its record at byte ${pos} runs past the end of its stream`;
+    else if (!types.has(type)) damage = `its record at byte ${pos} is of a type Excel does not write`;
+    if (damage != null) {
+      // Leftovers only after the globals and every sheet they name: a sheet whose BOF lost a bit is damage.
+      const leftovers = closed >= sheetsFrom && closed >= 0 && substreams === sheets + 1;
+      return leftovers ? { damage: null, end: closed } : { damage, end: stream.length };
+    }
+    if (type === BOF) {
+      depth++;
+      closed = -1;
+    } else if (type === EOF && depth > 0 && --depth === 0) {
+      closed = pos + 4;
+      substreams++;
+    } else if (type === BOUND_SHEET && len >= 4) {
+      sheets++;
+      sheetsFrom = Math.max(sheetsFrom, stream.readUInt32LE(pos + 4) + 1);
+    }
   }
-  return null;
+  return { damage: null, end: stream.length };
 }
 
 export function scrubWorkbook(stream: Buffer, opts: { comments: boolean }): { comments: number; authors: string[]; printers: string[] } {

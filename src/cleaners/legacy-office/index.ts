@@ -4,7 +4,7 @@ import { readCompound } from "./compound-read.js";
 import { LIBRARY_STREAM, OLE_OBJECT } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
 import { hiddenOf } from "../hidden-counts.js";
-import { nameProgram } from "./comp-obj.js";
+import { isGraphChart, nameProgram } from "./comp-obj.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { compoundDamage } from "./compound-damage.js";
 import { brokenTree } from "./compound-tree.js";
@@ -18,7 +18,8 @@ import { deflateBudget } from "./deflate-to-fit.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
-import { damagedRecord, scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { checkRecords, scrubWorkbook, withDrawingGroups } from "./excel.js";
+import { EXCEL_RECORD_TYPES, GRAPH_RECORD_TYPES } from "./excel-record-types.js";
 import { bareShapeFileNames } from "./shape-file-names.js";
 import { pictureOutcome } from "./picture-counts.js";
 import { scrubPivotCache } from "./pivot-caches.js";
@@ -195,9 +196,11 @@ export const legacyOfficeCleaner: Cleaner = {
     // (Book, which Excel 5.0 and 95 read): both are scrubbed, their comments counted once.
     const workbooks = [stream("Workbook"), stream("Book")].filter((b) => b != null);
     const workbook = workbooks[0] ?? null;
+    const types = isGraphChart(stream("\x01CompObj")) ? GRAPH_RECORD_TYPES : EXCEL_RECORD_TYPES;
     for (const b of workbooks) {
-      const damage = damagedRecord(b);
+      const { damage, end } = checkRecords(b, types);
       if (damage != null) throw new BadFileError(`The Excel 97-2003 workbook could not be read: ${damage}.`);
+      b.fill(0, end);
     }
     const notes = workbooks.map((b) => scrubWorkbook(b, { comments: !ctx.keep.has("comments") }).comments);
     if (Math.max(0, ...notes) > 0) hidden = { ...hidden, comments: Math.max(...notes) };
