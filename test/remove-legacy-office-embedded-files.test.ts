@@ -6,12 +6,14 @@ import CFB from "cfb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeMarkedLegacyOffice, soffice } from "./helpers/make-legacy-office.js";
 import { embedObjects, makePptWithWorkbook } from "./helpers/make-ole-objects.js";
+import { makeBmp } from "./helpers/make-formats.js";
 import { makeOffice } from "./helpers/make-office.js";
 import { markedJpeg } from "./helpers/make-pdf.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
+import { savedIn } from "./helpers/saved.js";
 import { pixelSignature } from "./helpers/tools.js";
 
 let server: RunningServer;
@@ -112,4 +114,27 @@ describe("POST /api/v1/remove on a Word 97-2003 document holding a WordPad objec
     expect(contents!.toString("latin1")).toMatch(/^\{\\rtf1/);
     expect(contents!.toString("latin1")).toContain("words of the object");
   }, 60_000);
+});
+
+describe("POST /api/v1/remove on Office 97-2003 documents holding a Paintbrush object (a BMP file in its \\x01Ole10Native stream)", () => {
+  // Pictures pasted from Paint: the object was refused as "an embedded object (PBrush) that this service cannot clean".
+  for (const kind of ["doc", "xls"] as const) {
+    it(`the object of a ${kind.toUpperCase()} is cleaned by the BMP cleaner: its linked colour profile's path goes, the pixels stay`, async () => {
+      const marker = `Paintbrush${crypto.randomBytes(5).toString("hex")}`;
+      const bmp = await fs.readFile(await makeBmp(dir, `${marker}profile`, true));
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(bmp.length);
+      const file = await makeMarkedLegacyOffice(dir, kind, `${marker}outer`);
+      await embedObjects(file, [{ kind: "streams", userType: "PBrush", streams: { "\x01Ole10Native": Buffer.concat([size, bmp]) } }]);
+      expect(await findMarker(file, `${marker}profile`)).not.toEqual([]);
+
+      const { status, body, cleaned } = await removeViaApi(server, file, `paint.${kind}`);
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(await findMarker(cleaned!, marker)).toEqual([]);
+      const [native] = streams(cleaned!, "\x01Ole10Native");
+      const picture = native!.subarray(4, 4 + native!.readUInt32LE(0));
+      expect(picture.toString("latin1", 0, 2)).toBe("BM");
+      expect(await pixelSignature(await savedIn(dir, "after.bmp", picture))).toBe(await pixelSignature(await savedIn(dir, "before.bmp", bmp)));
+    }, 120_000);
+  }
 });

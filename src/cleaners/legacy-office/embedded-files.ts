@@ -4,7 +4,7 @@ import type CFB from "cfb";
 import { innerRefusal } from "../inner-refusal.js";
 import type { CleanContext } from "../types.js";
 import { isContentsFile, refusedObject } from "./ole-object.js";
-import { packageData, parsePackage } from "./ole-package.js";
+import { isBitmapFile, oleNativeData, packageData, parsePackage } from "./ole-package.js";
 import { sameName } from "./stream-names.js";
 
 const OLE10_NATIVE = "\x01Ole10Native";
@@ -14,7 +14,9 @@ const OLE10_NATIVE = "\x01Ole10Native";
  * cleaner (`ctx.cleanNested`, which verifies it and counts what it removed) and written back in
  * its place: an Office 2007+ document in a `Package` stream (an embedded DOCX or XLSX, with its
  * authors), a file packaged by Object Packager in an `\x01Ole10Native` stream (a photo with its
- * GPS position), whose original and temporary paths become its bare name, and an Acrobat object's
+ * GPS position), whose original and temporary paths become its bare name, a Paintbrush object's
+ * BMP file in its `\x01Ole10Native` stream (a V5 bitmap's colour profile, which may name a file
+ * in the user's folder), and an Acrobat object's
  * PDF or a WordPad object's RTF document in its `CONTENTS` stream. Nothing refers to these
  * streams by offset, so they may change size. An embedded file no cleaner handles makes the
  * document refused, naming its type (and its name, for a packaged file); native data that is not
@@ -31,13 +33,13 @@ export async function cleanEmbeddedFiles(ctx: CleanContext, doc: CFB.CFB$Contain
     let cleaned: Buffer;
     if (whole) cleaned = await cleanFile(ctx, content, n);
     else {
-      const size = content.length >= 4 ? content.readUInt32LE(0) : 0;
-      const native = content.subarray(4, 4 + Math.min(size, content.length - 4));
+      const native = oleNativeData(content);
       const packaged = parsePackage(native);
+      let rebuilt: Buffer;
+      if (packaged != null) rebuilt = packageData(packaged.label, await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n, packaged.label));
+      else if (isBitmapFile(native)) rebuilt = await cleanFile(ctx, native, n);
       // Other native data would go back as it is, with whatever folders it names.
-      if (packaged == null) throw refusedObject(doc, doc.FullPaths[i]!.slice(0, -e.name.length), "an \\x01Ole10Native stream is not a package");
-      const data = await cleanFile(ctx, native.subarray(packaged.at, packaged.at + packaged.length), n, packaged.label);
-      const rebuilt = packageData(packaged.label, data);
+      else throw refusedObject(doc, doc.FullPaths[i]!.slice(0, -e.name.length), "an \\x01Ole10Native stream is neither a package nor a bitmap");
       const head = Buffer.alloc(4);
       head.writeUInt32LE(rebuilt.length);
       cleaned = Buffer.concat([head, rebuilt]);

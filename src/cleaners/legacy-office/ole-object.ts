@@ -1,7 +1,7 @@
 import type CFB from "cfb";
 import { LIBRARY_STREAM } from "../../metadata/compound-types.js";
 import { BadFileError } from "../errors.js";
-import { parsePackage } from "./ole-package.js";
+import { isBitmapFile, oleNativeData, parsePackage } from "./ole-package.js";
 import { sameName } from "./stream-names.js";
 
 /**
@@ -12,7 +12,8 @@ import { sameName } from "./stream-names.js";
  *   as they are;
  * - what the document shows of it: the presentation caches (`\x02OlePresNNN`, `\x03EPRINT`), pictures
  *   and drawings cleaned in place as every stream's;
- * - its content: a packaged file (`\x01Ole10Native` that reads as a package), an Office 2007+ document (`Package`), a PDF
+ * - its content: a packaged file (`\x01Ole10Native` that reads as a package), a Paintbrush picture (`\x01Ole10Native`
+ *   holding a BMP file), an Office 2007+ document (`Package`), a PDF
  *   or an RTF document (`CONTENTS`), each cleaned by its own cleaner (embedded-files.ts), and Equation Editor 3.0's
  *   formula (`Equation Native`: the formula's characters, fonts and sizes, no names or dates);
  * - an OLE 1 object's name within its link's source (`\x01Ole10ItemName`).
@@ -56,7 +57,7 @@ function knownStream(name: string, content: CFB.CFB$Blob | undefined): boolean {
   if (sameName(name, LIBRARY_STREAM)) return true;
   if (name.includes("/") || !KNOWN_STREAM.test(name)) return false;
   if (sameName(name, "CONTENTS")) return isContentsFile(content);
-  if (sameName(name, "\x01Ole10Native")) return isPackage(content);
+  if (sameName(name, "\x01Ole10Native")) return isPackage(content) || (content != null && isBitmapFile(oleNativeData(Buffer.from(content))));
   return !sameName(name, "\x01Ole") || !isLink(content);
 }
 

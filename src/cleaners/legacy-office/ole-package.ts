@@ -14,6 +14,23 @@ export interface PackagedFile {
   length: number;
 }
 
+/**
+ * The native data of an `\x01Ole10Native` stream: what follows its 4-byte size, as far as the
+ * size says and the stream goes.
+ */
+export function oleNativeData(stream: Buffer): Buffer {
+  const size = stream.length >= 4 ? stream.readUInt32LE(0) : 0;
+  return stream.subarray(4, 4 + Math.min(size, Math.max(0, stream.length - 4)));
+}
+
+/**
+ * Whether native data is a BMP file, as Paintbrush ("PBrush") objects hold their picture: a
+ * screenshot or drawing pasted from Paint into a Word, Excel or PowerPoint 97-2003 document.
+ */
+export function isBitmapFile(native: Buffer): boolean {
+  return native.length >= 30 && native.toString("latin1", 0, 2) === "BM";
+}
+
 /** The packaged file, or null for data of another shape (an OLE 1 object's own). */
 export function parsePackage(native: Buffer): PackagedFile | null {
   let at = 2;
