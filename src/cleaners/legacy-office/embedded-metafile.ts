@@ -32,6 +32,19 @@ const PLACEABLE_KEY = 0x9ac6cdd7;
 export type MetafileKind = "emf" | "wmf";
 
 /**
+ * An embedded object's print cache (`\x03EPRINT`: the EMF Office draws the object with when it
+ * prints, which Office 2007 and later write into 97-2003 files), cleaned as an EMF file is
+ * (image/metafile-emf.ts): its description (the program, often a file name), its comments and
+ * the pictures of its EMF+ records (a PNG's text chunks among them). It may shrink: nothing
+ * refers to the stream by offset. Null when the stream is no EMF.
+ */
+export function cleanPrintCache(stream: Buffer): { cleaned: Buffer; texts: number } | null {
+  if (!startsLikeEmf(stream)) return null;
+  const { blanked, end } = blankEmf(stream);
+  return { cleaned: stream.subarray(0, end), texts: blanked };
+}
+
+/**
  * Cleans the metafile whose 34-byte header starts at `start` (the data running to `end`) in
  * place, and says how many texts were blanked; null when those bytes are no metafile of this
  * kind. A metafile that cannot be read through, or cannot be stored again in its place, is

@@ -15,6 +15,7 @@ import { emptyStorage } from "./empty-storage.js";
 import { holdsHeadlessJpeg } from "../image/headless-jpeg.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
+import { cleanPrintCache } from "./embedded-metafile.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
@@ -234,7 +235,12 @@ export const legacyOfficeCleaner: Cleaner = {
       const b = Buffer.from(e.content);
       e.content = b;
       bareShapeFileNames(b);
-      if (/^(Workbook|Book)$/i.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
+      const printCache = sameName(e.name, "\x03EPRINT") ? cleanPrintCache(b) : null;
+      if (printCache != null) {
+        e.content = printCache.cleaned;
+        e.size = printCache.cleaned.length;
+        metafileTexts += printCache.texts;
+      } else if (/^(Workbook|Book)$/i.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
       else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
     if (metafileTexts > 0) hidden = { ...hidden, metafileText: metafileTexts };
