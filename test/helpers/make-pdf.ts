@@ -159,7 +159,7 @@ function pdfWithImage(marker: string, image: string): Buffer {
 }
 
 /** A stream object; the data is latin1 (bytes), compressed with Flate when `deflate` says so. */
-function streamObject(dict: string, data: string | Buffer, deflate = false): string {
+export function streamObject(dict: string, data: string | Buffer, deflate = false): string {
   const raw = typeof data === "string" ? Buffer.from(data, "latin1") : data;
   const stored = deflate ? zlib.deflateSync(raw) : raw;
   const filter = deflate ? " /Filter /FlateDecode" : "";

@@ -9,6 +9,7 @@ import { dumpObjects, type ObjectDump } from "./qpdf.js";
 import { isReview } from "./review-annotations.js";
 import { isScript } from "./scripts.js";
 import type { PdfJson, QpdfDocument } from "./scrub-objects.js";
+import { holdsXfaXmp } from "./xfa-packets.js";
 
 const LEFT = "The file's metadata could not be removed completely.";
 const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
@@ -42,6 +43,7 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
     const left = [...view.reachable()].filter((key) => holdsReview(view.dictOrValue(key)));
     if (left.length > 0) throw new BadFileError(LEFT, new Error(`pdf: review annotations left in ${left.join(", ")}`));
   }
+  if (holdsXfaXmp(view)) throw new BadFileError(LEFT, new Error("pdf: the XFA form's XMP packet is left"));
   const scripts = [...view.reachable()].filter((key) => holdsScript(view.dictOrValue(key)));
   if (scripts.length > 0) throw new BadFileError(LEFT, new Error(`pdf: JavaScript left in ${scripts.join(", ")}`));
   if (pages !== expected.pages) throw new BadFileError(CHANGED, new Error(`pdf: ${expected.pages} pages became ${pages}`));
@@ -58,6 +60,7 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
  * left to check (`pdf.ts` then lets pdftotext's count stand for qpdf's when the two agree).
  */
 export function holdsWhatTheCheckLooksFor(doc: QpdfDocument): boolean {
+  if (holdsXfaXmp(new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] }))) return true;
   return Object.values(doc.qpdf[1]).some((obj) => {
     const v = "stream" in obj ? obj.stream.dict : obj.value;
     return ("stream" in obj && obj.stream.dict["/Type"] === "/EmbeddedFile") || holdsScript(v) || holdsReview(v) || holdsFileSpec(v);
