@@ -27,7 +27,8 @@ export function excel95Book(lastUser: string, cells: ReadonlyArray<[row: number,
   return Buffer.concat([...head, record(0x0085, boundSheet), eof, bof(0x0010), ...labels, eof]);
 }
 
-function record(type: number, data: Buffer): Buffer {
+/** One BIFF record: type, length, data ([MS-XLS] 2.1.4). */
+export function record(type: number, data: Buffer): Buffer {
   const head = Buffer.alloc(4);
   head.writeUInt16LE(type, 0);
   head.writeUInt16LE(data.length, 2);

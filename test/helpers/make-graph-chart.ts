@@ -1,10 +1,4 @@
-/** One BIFF record: type, length, data ([MS-XLS] 2.1.4). */
-function record(type: number, data: Buffer): Buffer {
-  const head = Buffer.alloc(4);
-  head.writeUInt16LE(type, 0);
-  head.writeUInt16LE(data.length, 2);
-  return Buffer.concat([head, data]);
-}
+import { record } from "./make-excel95.js";
 
 /** A BOF record as Microsoft Graph 97 writes it (version 0x0680, build 6319 of 1997) for substream kind `dt`. */
 function bof(dt: number): Buffer {
