@@ -13,7 +13,9 @@ import { run } from "./helpers/tools.js";
 /*
  * An XFA form (Adobe's XML forms, the catalog's /AcroForm /XFA: an array of packet names and
  * streams) went back as it was, its `xmpmeta` packet with it: an XMP copy of the document's
- * metadata, the author among it. That packet goes now. And a form whose packets are typed as
+ * metadata, the author among it, and so did its other metadata: the XDP root's id and date, the
+ * config's creator and producer, the template's form properties (author, contact...), Designer's
+ * instructions and comments. These go now. And a form whose packets are typed as
  * embedded files (Apache Tika's testPDF_XFA_govdocs1_258578.pdf) was refused as a PDF holding
  * attached files that cannot be cleaned: the packets are the form, not attachments.
  */
@@ -30,11 +32,18 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** A one-page PDF with an XFA form of five packets (objects 7 to 11), the XMP one naming `marker`; `packetType` types every packet stream. */
+/**
+ * A one-page PDF with an XFA form of six packets (objects 7 to 12), `marker` in its metadata:
+ * the XDP root's id, the config's creator and producer, the template's Designer instruction,
+ * comment and form properties (`desc`), the XMP packet; `packetType` types every packet stream.
+ * The template uses a prefix only the XDP root declares, as packets may; the first packet is
+ * named as Apache Tika's testPDF_XFA_govdocs1_258578.pdf names it.
+ */
 function xfaPdf(marker: string, data: string, packetType = ""): Buffer {
   const packets: Array<[string, string]> = [
-    ["preamble", '<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">'],
-    ["template", '<template xmlns="http://www.xfa.org/schema/xfa-template/2.5/"><subform name="form1"><field name="School"/></subform></template>'],
+    ["xdp:xdp", `<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/" xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/" timeStamp="2024-05-01T09:30:00Z" uuid="${marker}-uuid">`],
+    ["config", `<config xmlns="http://www.xfa.org/schema/xci/1.0/"><present><pdf><version>1.7</version><creator\n>${marker} Designer</creator\n><producer>${marker} Forms</producer></pdf></present></config>`],
+    ["template", `<template xmlns="http://www.xfa.org/schema/xfa-template/2.5/"><?templateDesigner Grid ${marker}?><!-- ${marker} note --><subform name="form1" xfa:dataNode="dataGroup"><field name="School"/><desc><text name="Author">${marker}</text><text name="Contact">${marker}@example.com</text></desc></subform></template>`],
     ["datasets", `<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data><form1><School>${data}</School></form1></xfa:data></xfa:datasets>`],
     ["xmpmeta", `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq><rdf:li>${marker}</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`],
     ["postamble", "</xdp:xdp>"],
@@ -54,7 +63,7 @@ async function packetNames(file: string): Promise<string[]> {
 }
 
 describe("POST /api/v1/remove on a PDF with an XFA form", () => {
-  it("the form's XMP packet goes, its author with it; the template, the filled-in data and the page stay", async () => {
+  it("the form's XMP packet goes, and its id, its creator and producer, its form properties (author, contact) and Designer's notes; the fields, the filled-in data and the page stay", async () => {
     const marker = `XfaAuthor${crypto.randomBytes(5).toString("hex")}`;
     const data = `Lincoln High ${crypto.randomBytes(3).toString("hex")}`;
     const file = await savedIn(dir, "form.pdf", xfaPdf(marker, data));
@@ -64,8 +73,9 @@ describe("POST /api/v1/remove on a PDF with an XFA form", () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
     const copy = await savedIn(dir, "form-cleaned.pdf", cleaned!);
-    expect(await packetNames(copy)).toEqual(["preamble", "template", "datasets", "postamble"]);
+    expect(await packetNames(copy)).toEqual(["xdp:xdp", "config", "template", "datasets", "postamble"]);
     expect(await findMarker(cleaned!, data)).not.toEqual([]);
+    expect(await findMarker(cleaned!, '<field name="School"/>')).not.toEqual([]);
     expect((await pdfContent(copy)).text).toContain(PDF_TEXT);
   }, 60_000);
 
@@ -75,6 +85,6 @@ describe("POST /api/v1/remove on a PDF with an XFA form", () => {
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
-    expect(await packetNames(await savedIn(dir, "typed-cleaned.pdf", cleaned!))).toEqual(["preamble", "template", "datasets", "postamble"]);
+    expect(await packetNames(await savedIn(dir, "typed-cleaned.pdf", cleaned!))).toEqual(["xdp:xdp", "config", "template", "datasets", "postamble"]);
   }, 60_000);
 });

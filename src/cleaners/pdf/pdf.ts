@@ -23,7 +23,7 @@ import { checkSamePages } from "./same-page-content.js";
 import { checkSamePdfText, type PageText, pageText } from "./same-text.js";
 import { removeScripts } from "./scripts.js";
 import { type QpdfDocument, scrubObjects } from "./scrub-objects.js";
-import { dropXfaXmp } from "./xfa-packets.js";
+import { cleanXfaPackets, dropXfaXmp } from "./xfa-packets.js";
 
 const DAMAGED_STREAMS = "The PDF is damaged and cannot be cleaned safely.";
 
@@ -81,7 +81,7 @@ const INVOICE_DECLARATION = new Set([
  * PDF: qpdf alone, in three runs. The first dumps every object as JSON (stream data in files); we
  * build an edit on it: the metadata keys go (`scrub-objects.ts`), then the review annotations
  * unless kept (`review-annotations.ts`), JavaScript always (`scripts.ts`), an XFA form's XMP
- * packet (`xfa-packets.ts`); attached files are
+ * packet, and its ids, form properties and the like (`xfa-packets.ts`); attached files are
  * cleaned by their own cleaners and their specifications keep only the file name
  * (`attachments.ts`, `file-specs.ts`), C2PA manifests go and e-invoices stay as they are
  * (`attached-kinds.ts`), with the XMP fields that declare them (`invoice-declaration.ts`); the
@@ -149,6 +149,7 @@ export const pdfCleaner: Cleaner = {
       // After the annotations: the scripts of those that went are not counted twice.
       const scripts = removeScripts(view);
       dropXfaXmp(view);
+      await cleanXfaPackets(view, ctx.workDir);
       scrubFileSpecs(view);
       const attached = await cleanAttachedFiles(view, source, ctx);
       if (Object.keys(attached.keptAsIs).length > 0) await keepInvoiceDeclaration(doc, view);
