@@ -93,13 +93,20 @@ const LINGER_BYTES = 8 * 1024 * 1024;
  * the answer from the receive buffer of a client still sending, before it reads it (it then sees
  * no answer at all). Here the answer is followed by a FIN while the body is read and discarded,
  * and the socket is destroyed once the client closed its side too (nothing left unread, no reset),
- * or after LINGER_MS or LINGER_BYTES, whichever comes first.
+ * or after LINGER_MS; past LINGER_BYTES it is no longer read meanwhile.
  */
 function closeLingering(req: IncomingMessage): void {
   const socket = req.socket;
   const start = socket.bytesRead;
   req.on("data", () => {
-    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
+    // Reading stops; the connection still closes after LINGER_MS. Destroying it now would reset it
+    // while the client may not have read its answer yet: bytes it had in flight, and those the
+    // service's receive buffer held unread when it answered (up to 32 MB on Linux), can pass
+    // LINGER_BYTES before a client on a busy machine reads what came back.
+    if (socket.bytesRead - start > LINGER_BYTES) {
+      req.pause();
+      socket.pause();
+    }
   });
   req.resume();
   socket.destroySoon = () => {
