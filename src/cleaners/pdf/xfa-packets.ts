@@ -81,12 +81,18 @@ const XDP_IDS = /\s(?:uuid|timeStamp)\s*=\s*(?:"[^"]*"|'[^']*')/g;
  *   department, version...), Designer's `<?templateDesigner ...?>` instructions and comments;
  * - `config`: the `creator` and `producer` a form processor writes into the Info dictionary, and comments.
  */
-const PACKET_RULES: Readonly<Record<string, { left: RegExp; clean(text: string, name: string, scope: string): string }>> = {
-  preamble: { left: /\s(?:uuid|timeStamp)\s*=/, clean: (text) => text.replace(XDP_IDS, "") },
-  "xdp:xdp": { left: /\s(?:uuid|timeStamp)\s*=/, clean: (text) => text.replace(XDP_IDS, "") },
-  template: { left: /<(?:[\w.-]+:)?desc[\s/>]|<\?templateDesigner|<!--/, clean: (text, name, scope) => withoutNodes(text, name, scope, ["desc"], "templateDesigner") },
-  config: { left: /<(?:[\w.-]+:)?(?:creator|producer)[\s/>]|<!--/, clean: (text, name, scope) => withoutNodes(text, name, scope, ["creator", "producer"], null) },
+const PACKET_RULES: Readonly<Record<string, { left: RegExp; xml: boolean; clean(text: string, name: string, scope: string): string }>> = {
+  preamble: { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text) => text.replace(XDP_IDS, "") },
+  "xdp:xdp": { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text) => text.replace(XDP_IDS, "") },
+  template: { left: /<(?:[\w.-]+:)?desc[\s/>]|<\?templateDesigner/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["desc"], "templateDesigner") },
+  config: { left: /<(?:[\w.-]+:)?(?:creator|producer)[\s/>]/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["creator", "producer"], null) },
 };
+
+/**
+ * A comment's start sends an XML packet to the edit, but the copy is not searched for it: a
+ * script's text may hold one inside CDATA (`<!-- hide`), and that is no comment.
+ */
+const COMMENT = /<!--/;
 
 /** An XML declaration opening a packet, and the namespace declarations of an element's start tag. */
 const XML_DECLARATION = /^\s*<\?xml\s[^?]*\?>/;
@@ -163,7 +169,7 @@ export async function cleanXfaPackets(view: ObjectView, workDir: string): Promis
   for await (const { name, key, dict, text } of knownPackets(view)) {
     if (name === "preamble" || name === "xdp:xdp") scope = text ?? "";
     const rule = PACKET_RULES[name]!;
-    if (text == null || !rule.left.test(text)) continue;
+    if (text == null || !(rule.left.test(text) || (rule.xml && COMMENT.test(text)))) continue;
     const datafile = path.join(workDir, `xfa-${name}-${n++}`);
     await fsp.writeFile(datafile, rule.clean(text, name, scope), { flag: "wx" });
     const { "/Filter": _filter, "/DecodeParms": _parms, "/Length": _length, ...rest } = dict;
