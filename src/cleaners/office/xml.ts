@@ -66,16 +66,26 @@ export function* elements(root: Element): Generator<Element> {
  * leave their name, version or user in them.
  */
 export function removeComments(doc: Document): void {
-  const comments: Node[] = [];
+  removeNodesWhere(doc, (n) => n.nodeType === COMMENT_NODE);
+}
+
+/** Removes the processing instructions of `target` (`<?target ...?>`), wherever they stand. */
+export function removeInstructions(doc: Document, target: string): void {
+  removeNodesWhere(doc, (n) => n.nodeType === PROCESSING_INSTRUCTION_NODE && n.nodeName === target);
+}
+
+/** Removes every child of the document or of any element that `matches`. */
+function removeNodesWhere(doc: Document, matches: (n: Node) => boolean): void {
+  const found: Node[] = [];
   const stack: Node[] = [doc];
   while (stack.length > 0) {
     const n = stack.pop()!;
     for (let c = n.firstChild; c != null; c = c.nextSibling) {
-      if (c.nodeType === COMMENT_NODE) comments.push(c);
+      if (matches(c)) found.push(c);
       else if (c.nodeType === ELEMENT_NODE) stack.push(c);
     }
   }
-  comments.forEach(removeNode);
+  found.forEach(removeNode);
 }
 
 export function removeNode(node: Node): void {

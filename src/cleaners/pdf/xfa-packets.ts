@@ -1,9 +1,9 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { XMLSerializer, type Document, type Node } from "@xmldom/xmldom";
+import { XMLSerializer, type Document } from "@xmldom/xmldom";
 import { TooComplexError } from "../errors.js";
-import { elements, parseXml, removeComments, removeNode } from "../office/xml.js";
+import { elements, parseXml, removeComments, removeInstructions, removeNode } from "../office/xml.js";
 import { isDict, isRef, objectKey, pdfText, type ObjectView } from "./object-view.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
 
@@ -68,10 +68,11 @@ export function dropXfaXmp(view: ObjectView): boolean {
 
 /** An XFA packet inflated larger than this is not read (real templates are a few megabytes). */
 const MAX_PACKET = 64 << 20;
-const PROCESSING_INSTRUCTION_NODE = 7;
 
 /** The XDP root's attributes that identify and date the form (the preamble packet's start tag). */
 const XDP_IDS = /\s(?:uuid|timeStamp)\s*=\s*(?:"[^"]*"|'[^']*')/g;
+
+const XDP_ROOT = { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text: string): string => text.replace(XDP_IDS, "") };
 
 /**
  * What stays metadata in an XFA form's packets, and how it is found again in the copy (by text,
@@ -82,8 +83,8 @@ const XDP_IDS = /\s(?:uuid|timeStamp)\s*=\s*(?:"[^"]*"|'[^']*')/g;
  * - `config`: the `creator` and `producer` a form processor writes into the Info dictionary, and comments.
  */
 const PACKET_RULES: Readonly<Record<string, { left: RegExp; xml: boolean; clean(text: string, name: string, scope: string): string }>> = {
-  preamble: { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text) => text.replace(XDP_IDS, "") },
-  "xdp:xdp": { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text) => text.replace(XDP_IDS, "") },
+  preamble: XDP_ROOT,
+  "xdp:xdp": XDP_ROOT,
   template: { left: /<(?:[\w.-]+:)?desc[\s/>]|<\?templateDesigner/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["desc"], "templateDesigner") },
   config: { left: /<(?:[\w.-]+:)?(?:creator|producer)[\s/>]/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["creator", "producer"], null) },
 };
@@ -110,18 +111,7 @@ function withoutNodes(text: string, name: string, scope: string, names: readonly
   removeComments(doc);
   const wrapper = doc.documentElement!;
   for (const el of elements(wrapper)) if (el !== wrapper && names.includes(el.localName ?? "")) removeNode(el);
-  if (target != null) {
-    const instructions: Node[] = [];
-    const stack: Node[] = [doc];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      for (let c = n.firstChild; c != null; c = c.nextSibling) {
-        if (c.nodeType === PROCESSING_INSTRUCTION_NODE && c.nodeName === target) instructions.push(c);
-        else if (c.firstChild != null) stack.push(c);
-      }
-    }
-    instructions.forEach(removeNode);
-  }
+  if (target != null) removeInstructions(doc, target);
   const serializer = new XMLSerializer();
   let out = declaration;
   for (let c = wrapper.firstChild; c != null; c = c.nextSibling) out += serializer.serializeToString(c);
