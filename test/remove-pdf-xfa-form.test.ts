@@ -15,7 +15,8 @@ import { run } from "./helpers/tools.js";
  * streams) went back as it was, its `xmpmeta` packet with it: an XMP copy of the document's
  * metadata, the author among it, and so did its other metadata: the XDP root's id and date, the
  * config's creator and producer, the template's form properties (author, contact...), Designer's
- * instructions and comments. These go now. And a form whose packets are typed as
+ * instructions and comments, its data connections' user name, password and the designer's folders
+ * (also where one stream holds the whole form). These go now. And a form whose packets are typed as
  * embedded files (Apache Tika's testPDF_XFA_govdocs1_258578.pdf) was refused as a PDF holding
  * attached files that cannot be cleaned: the packets are the form, not attachments.
  */
@@ -40,8 +41,18 @@ afterAll(async () => {
  * "<!--" in its text; the first packet is
  * named as Apache Tika's testPDF_XFA_govdocs1_258578.pdf names it.
  */
-function xfaPdf(marker: string, data: string, packetType = ""): Buffer {
-  const packets: Array<[string, string]> = [
+function xfaPdf(marker: string, data: string, packetType = "", more: Array<[string, string]> = []): Buffer {
+  const packets = xfaPackets(marker, data);
+  packets.splice(-1, 0, ...more);
+  const xfa = packets.map(([name], i) => `(${name}) ${7 + i} 0 R`).join(" ");
+  return textPagePdf({
+    catalog: "/AcroForm 6 0 R ",
+    more: [`<< /Fields [] /XFA [${xfa}] >>`, ...packets.map(([, xml]) => streamObject(packetType, xml, true))],
+  });
+}
+
+function xfaPackets(marker: string, data: string): Array<[string, string]> {
+  return [
     ["xdp:xdp", `<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/" xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/" timeStamp="2024-05-01T09:30:00Z" uuid="${marker}-uuid">`],
     ["config", `<config xmlns="http://www.xfa.org/schema/xci/1.0/"><present><pdf><version>1.7</version><creator\n>${marker} Designer</creator\n><producer>${marker} Forms</producer></pdf></present></config>`],
     ["template", `<template xmlns="http://www.xfa.org/schema/xfa-template/2.5/"><?templateDesigner Grid ${marker}?><!-- ${marker} note --><subform name="form1" xfa:dataNode="dataGroup"><field name="School"/><event activity="initialize"><script contentType="application/x-javascript"><![CDATA[// <!-- kept from an old page\nvar ready = true;]]></script></event><desc><text name="Author">${marker}</text><text name="Contact">${marker}@example.com</text></desc></subform></template>`],
@@ -49,11 +60,31 @@ function xfaPdf(marker: string, data: string, packetType = ""): Buffer {
     ["xmpmeta", `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq><rdf:li>${marker}</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`],
     ["postamble", "</xdp:xdp>"],
   ];
-  const xfa = packets.map(([name], i) => `(${name}) ${7 + i} 0 R`).join(" ");
-  return textPagePdf({
-    catalog: "/AcroForm 6 0 R ",
-    more: [`<< /Fields [] /XFA [${xfa}] >>`, ...packets.map(([, xml]) => streamObject(packetType, xml, true))],
-  });
+}
+
+/**
+ * The data connections of a form whose designer bound it to a schema on their disk and to an ODBC
+ * database, the user name and password saved with it; `marker` is that user.
+ */
+function connectionPackets(marker: string): Array<[string, string]> {
+  return [
+    ["connectionSet", `<connectionSet xmlns="http://www.xfa.org/schema/xfa-connection-set/2.8/"><xsdConnection name="Orders"><uri>C:\\Users\\${marker}\\Desktop\\order.xsd</uri><rootElement>order</rootElement></xsdConnection><wsdlConnection name="Lookup"><wsdlAddress>https://forms.example.com/lookup?wsdl</wsdlAddress></wsdlConnection></connectionSet>`],
+    ["sourceSet", `<sourceSet xmlns="http://www.xfa.org/schema/xfa-source-set/2.8/"><source name="Stock" db="ado"><connect><connectString>Provider=MSDASQL.1;Persist Security Info=True;User ID=${marker};Password=${marker}Pw;Data Source=StockDb</connectString><user>${marker}</user><password>${marker}Pw</password></connect></source></sourceSet>`],
+  ];
+}
+
+/** What of the connections must stay: where the data is, and the schema's file name. */
+const CONNECTION_KEPT = ["Data Source=StockDb", "<uri>order.xsd</uri>", "https://forms.example.com/lookup?wsdl"];
+
+/**
+ * The same form as `xfaPdf`, and its data connections, held as the designers of older forms write
+ * it: one stream holding the whole XDP document instead of an array of packets.
+ */
+function wholeXdpPdf(marker: string, data: string): Buffer {
+  const packets = xfaPackets(marker, data).slice(1, -1).map(([, xml]) => xml);
+  const [connectionSet, sourceSet] = connectionPackets(marker).map(([, xml]) => xml);
+  const xdp = `<?xml version="1.0" encoding="UTF-8"?>\n<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/" xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/" timeStamp="2024-05-01T09:30:00Z" uuid="${marker}-uuid"><!-- ${marker} at the root -->${packets.join("")}${connectionSet}${sourceSet}</xdp:xdp>`;
+  return textPagePdf({ catalog: "/AcroForm 6 0 R ", more: ["<< /Fields [] /XFA 7 0 R >>", streamObject("", xdp, true)] });
 }
 
 /** The packet names of the copy's XFA form, as qpdf reads its AcroForm dictionary. */
@@ -89,5 +120,31 @@ describe("POST /api/v1/remove on a PDF with an XFA form", () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await findMarker(cleaned!, marker)).toEqual([]);
     expect(await packetNames(await savedIn(dir, "typed-cleaned.pdf", cleaned!))).toEqual(["xdp:xdp", "config", "template", "datasets", "postamble"]);
+  }, 60_000);
+
+  it("its data connections keep where the data is, but lose the designer's user name, password and folders", async () => {
+    const marker = `XfaUser${crypto.randomBytes(5).toString("hex")}`;
+    const file = await savedIn(dir, "connections.pdf", xfaPdf(marker, "Room 7", "", connectionPackets(marker)));
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    for (const kept of CONNECTION_KEPT) expect(await findMarker(cleaned!, kept), kept).not.toEqual([]);
+    expect(await packetNames(await savedIn(dir, "connections-cleaned.pdf", cleaned!))).toEqual(["xdp:xdp", "config", "template", "datasets", "connectionSet", "sourceSet", "postamble"]);
+  }, 60_000);
+
+  it("a form held as one XDP stream is cleaned as its packets are: the XMP packet, the ids, the form properties, the comments and the connections' credentials go; the fields and data stay", async () => {
+    const marker = `XfaWhole${crypto.randomBytes(5).toString("hex")}`;
+    const data = `Lincoln High ${crypto.randomBytes(3).toString("hex")}`;
+    const file = await savedIn(dir, "whole.pdf", wholeXdpPdf(marker, data));
+    expect(await findMarker(file, marker)).not.toEqual([]);
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(await findMarker(cleaned!, marker)).toEqual([]);
+    expect(await findMarker(cleaned!, data)).not.toEqual([]);
+    expect(await findMarker(cleaned!, '<field name="School"/>')).not.toEqual([]);
+    expect(await findMarker(cleaned!, "<!-- kept from an old page")).not.toEqual([]);
+    for (const kept of CONNECTION_KEPT) expect(await findMarker(cleaned!, kept), kept).not.toEqual([]);
+    expect((await pdfContent(await savedIn(dir, "whole-cleaned.pdf", cleaned!))).text).toContain(PDF_TEXT);
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import { dumpObjects, type ObjectDump } from "./qpdf.js";
 import { isReview } from "./review-annotations.js";
 import { isScript } from "./scripts.js";
 import type { PdfJson, QpdfDocument } from "./scrub-objects.js";
-import { holdsXfaXmp, xfaMetadataLeft, xfaPacketStreams } from "./xfa-packets.js";
+import { holdsXfaXmp, xfaMetadataLeft, xfaStreams } from "./xfa-packets.js";
 
 const LEFT = "The file's metadata could not be removed completely.";
 const CHANGED = "The file could not be cleaned without changing its content; it may be damaged.";
@@ -62,7 +62,7 @@ export async function checkCleanedPdf(output: string, expected: Expected, workDi
  * left to check (`pdf.ts` then lets pdftotext's count stand for qpdf's when the two agree).
  */
 export function holdsWhatTheCheckLooksFor(doc: QpdfDocument): boolean {
-  if (xfaPacketStreams(new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] })).size > 0) return true;
+  if (xfaStreams(new ObjectView(doc, { qpdf: [doc.qpdf[0], {}] })).size > 0) return true;
   return Object.values(doc.qpdf[1]).some((obj) => {
     const v = "stream" in obj ? obj.stream.dict : obj.value;
     return ("stream" in obj && obj.stream.dict["/Type"] === "/EmbeddedFile") || holdsScript(v) || holdsReview(v) || holdsFileSpec(v);

@@ -1,6 +1,6 @@
 import { isDict, isRef, objectKey, pdfText, type ObjectView } from "./object-view.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
-import { xfaPacketStreams } from "./xfa-packets.js";
+import { xfaStreams } from "./xfa-packets.js";
 
 /**
  * File specifications of attached files (a dictionary with embedded data, /EF), wherever they
@@ -93,9 +93,9 @@ export function embeddedFileStreams(view: ObjectView): string[] {
     }
   }
   // Some form designers type an XFA form's packets as embedded files: they are the form itself.
-  const packets = xfaPacketStreams(view);
+  const form = xfaStreams(view);
   return [...found].filter((ref) => {
-    if (packets.has(ref)) return false;
+    if (form.has(objectKey(ref))) return false;
     const obj = view.object(objectKey(ref));
     return obj != null && "stream" in obj;
   });

@@ -1,23 +1,25 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { XMLSerializer, type Document } from "@xmldom/xmldom";
+import { XMLSerializer, type Document, type Element } from "@xmldom/xmldom";
 import { TooComplexError } from "../errors.js";
 import { elements, parseXml, removeComments, removeInstructions, removeNode } from "../office/xml.js";
 import { isDict, isRef, objectKey, pdfText, type ObjectView } from "./object-view.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
+import { CONNECTION_PARTS, connectionsLeft, scrubConnections } from "./xfa-connections.js";
 
 /** The packet of an XFA form that is an XMP copy of the document's metadata ([XFA] 3.3, "xmpmeta"). */
 const XMP_PACKET = "xmpmeta";
 
 /**
- * An XFA form (the catalog's /AcroForm /XFA) split into packets: an array of names and streams,
+ * An XFA form (the catalog's /AcroForm /XFA): split into packets, an array of names and streams,
  * each stream one XML packet of the XDP document (preamble, config, template, datasets, form...,
- * postamble). `holder` is the object the array is written in: the AcroForm dictionary's, or the
- * array's own when it is an indirect object. Null when the form has no XFA, or one stream holds
- * the whole XDP document.
+ * postamble), where `holder` is the object the array is written in (the AcroForm dictionary's, or
+ * the array's own when it is an indirect object); or one stream holding the whole XDP document.
  */
-function xfaPackets(view: ObjectView): { holder: string; packets: PdfJson[] } | null {
+type XfaForm = { holder: string; packets: PdfJson[] } | { whole: string };
+
+function xfaForm(view: ObjectView): XfaForm | null {
   const catalogKey = view.catalogKey();
   const catalog = catalogKey == null ? undefined : view.dictOrValue(catalogKey);
   const formRef = isDict(catalog) ? catalog["/AcroForm"] : undefined;
@@ -25,17 +27,26 @@ function xfaPackets(view: ObjectView): { holder: string; packets: PdfJson[] } | 
   if (!isDict(form)) return null;
   const xfa = form["/XFA"];
   if (Array.isArray(xfa)) return { holder: isRef(formRef) ? objectKey(formRef) : catalogKey!, packets: xfa };
-  if (isRef(xfa)) {
-    const packets = view.dictOrValue(objectKey(xfa));
-    if (Array.isArray(packets)) return { holder: objectKey(xfa), packets };
-  }
-  return null;
+  if (!isRef(xfa)) return null;
+  const key = objectKey(xfa);
+  const target = view.object(key);
+  if (target != null && "stream" in target) return { whole: key };
+  const packets = view.dictOrValue(key);
+  return Array.isArray(packets) ? { holder: key, packets } : null;
 }
 
-/** The stream references of an XFA form's packets (the streams are the form, not attached files). */
-export function xfaPacketStreams(view: ObjectView): Set<string> {
-  const found = xfaPackets(view);
-  return new Set((found?.packets ?? []).filter((v, i) => i % 2 === 1 && isRef(v)) as string[]);
+/** The form's packets, where it is split into packets. */
+function xfaPackets(view: ObjectView): { holder: string; packets: PdfJson[] } | null {
+  const form = xfaForm(view);
+  return form != null && "packets" in form ? form : null;
+}
+
+/** The keys of an XFA form's streams (they are the form, not attached files). */
+export function xfaStreams(view: ObjectView): Set<string> {
+  const form = xfaForm(view);
+  if (form == null) return new Set();
+  if ("whole" in form) return new Set([form.whole]);
+  return new Set(form.packets.filter((v, i) => i % 2 === 1 && isRef(v)).map((v) => objectKey(v as string)));
 }
 
 /** Whether the XFA form still holds its XMP packet. */
@@ -70,23 +81,44 @@ export function dropXfaXmp(view: ObjectView): boolean {
 const MAX_PACKET = 64 << 20;
 
 /** The XDP root's attributes that identify and date the form (the preamble packet's start tag). */
+const XDP_ID_NAMES = ["uuid", "timeStamp"];
 const XDP_IDS = /\s(?:uuid|timeStamp)\s*=\s*(?:"[^"]*"|'[^']*')/g;
+const XDP_ID_LEFT = /\s(?:uuid|timeStamp)\s*=/;
 
-const XDP_ROOT = { left: /\s(?:uuid|timeStamp)\s*=/, xml: false, clean: (text: string): string => text.replace(XDP_IDS, "") };
+/** The names of the XDP root packet, and of the packet that is an XMP copy of the metadata. */
+const ROOT_PACKETS = ["preamble", "xdp:xdp"];
 
 /**
- * What stays metadata in an XFA form's packets, and how it is found again in the copy (by text,
- * apart from the edit below):
- * - `preamble` (or `xdp:xdp`, as some designers name it): the XDP root's `uuid` and `timeStamp`;
+ * The XML packets that hold metadata, how it is found again in the copy, and the edit that takes
+ * it out of the packet's element (with the comments and, in a template, Designer's
+ * `<?templateDesigner ...?>` instructions, which go from every packet edited):
  * - `template`: the `desc` elements (Designer's form properties: author, title, contact,
- *   department, version...), Designer's `<?templateDesigner ...?>` instructions and comments;
- * - `config`: the `creator` and `producer` a form processor writes into the Info dictionary, and comments.
+ *   department, version...), found again by text;
+ * - `config`: the `creator` and `producer` a form processor writes into the Info dictionary, by text;
+ * - `connectionSet`, and the older `sourceSet`: the data connections' credentials and the
+ *   designer's folders (xfa-connections.ts), found by reading the packet again.
+ * `holds` is the quick look on the packet's text that decides whether it is edited or read again.
  */
-const PACKET_RULES: Readonly<Record<string, { left: RegExp; xml: boolean; clean(text: string, name: string, scope: string): string }>> = {
-  preamble: XDP_ROOT,
-  "xdp:xdp": XDP_ROOT,
-  template: { left: /<(?:[\w.-]+:)?desc[\s/>]|<\?templateDesigner/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["desc"], "templateDesigner") },
-  config: { left: /<(?:[\w.-]+:)?(?:creator|producer)[\s/>]/, xml: true, clean: (text, name, scope) => withoutNodes(text, name, scope, ["creator", "producer"], null) },
+interface PacketRule {
+  holds: RegExp;
+  left(packet: () => Element, text: string): boolean;
+  clean(packet: Element): void;
+}
+
+const byName = (holds: RegExp, names: readonly string[]): PacketRule => ({
+  holds,
+  left: (_packet, text) => holds.test(text),
+  clean: (packet) => {
+    for (const el of elements(packet)) if (el !== packet && names.includes(el.localName ?? "")) removeNode(el);
+  },
+});
+const connections: PacketRule = { holds: CONNECTION_PARTS, left: (packet, text) => CONNECTION_PARTS.test(text) && connectionsLeft(packet()), clean: scrubConnections };
+
+const XML_PACKETS: Readonly<Record<string, PacketRule>> = {
+  template: byName(/<(?:[\w.-]+:)?desc[\s/>]|<\?templateDesigner/, ["desc"]),
+  config: byName(/<(?:[\w.-]+:)?(?:creator|producer)[\s/>]/, ["creator", "producer"]),
+  connectionSet: connections,
+  sourceSet: connections,
 };
 
 /**
@@ -94,33 +126,46 @@ const PACKET_RULES: Readonly<Record<string, { left: RegExp; xml: boolean; clean(
  * script's text may hold one inside CDATA (`<!-- hide`), and that is no comment.
  */
 const COMMENT = /<!--/;
+const DESIGNER_NOTES = "templateDesigner";
 
 /** An XML declaration opening a packet, and the namespace declarations of an element's start tag. */
 const XML_DECLARATION = /^\s*<\?xml\s[^?]*\?>/;
 const NAMESPACES = /\sxmlns(?::[\w.-]+)?\s*=\s*(?:"[^"]*"|'[^']*')/g;
 
 /**
- * `text` (a whole XML packet) without the elements named `names`, the instructions of `target`
- * and the comments. A packet may use prefixes the XDP root declares (in the preamble, `scope`):
- * it is read inside an element declaring them, and written back without it.
+ * A packet's XML read inside an element declaring the namespaces of the XDP root (its start tag,
+ * in the preamble packet: `scope`), as a packet may use prefixes only the root declares.
  */
-function withoutNodes(text: string, name: string, scope: string, names: readonly string[], target: string | null): string {
+function parsePacket(text: string, name: string, scope: string): { declaration: string; wrapper: Element } {
   const declaration = XML_DECLARATION.exec(text)?.[0] ?? "";
   const namespaces = (scope.match(NAMESPACES) ?? []).join("");
-  const doc: Document = parseXml(Buffer.from(`<packet${namespaces}>${text.slice(declaration.length)}</packet>`, "utf8"), `the XFA form's ${name} packet`);
+  const doc = parseXml(Buffer.from(`<packet${namespaces}>${text.slice(declaration.length)}</packet>`, "utf8"), `the XFA form's ${name} packet`);
+  return { declaration, wrapper: doc.documentElement! };
+}
+
+/** Comments and Designer's instructions go from every packet edited, then the packet's own rule. */
+function cleanPacket(doc: Document, packet: Element, rule: PacketRule): void {
   removeComments(doc);
-  const wrapper = doc.documentElement!;
-  for (const el of elements(wrapper)) if (el !== wrapper && names.includes(el.localName ?? "")) removeNode(el);
-  if (target != null) removeInstructions(doc, target);
+  removeInstructions(doc, DESIGNER_NOTES);
+  rule.clean(packet);
+}
+
+/** `text` (a whole XML packet) after the edit of its rule, written back without the wrapper it was read in. */
+function cleanedPacketText(text: string, name: string, scope: string, rule: PacketRule): string {
+  const { declaration, wrapper } = parsePacket(text, name, scope);
+  cleanPacket(wrapper.ownerDocument!, wrapper, rule);
   const serializer = new XMLSerializer();
   let out = declaration;
   for (let c = wrapper.firstChild; c != null; c = c.nextSibling) out += serializer.serializeToString(c);
   return out;
 }
 
+/** Whether a packet (split form) is to be edited: its rule's quick look, or a comment in it. */
+const needsEdit = (rule: PacketRule, text: string): boolean => rule.holds.test(text) || COMMENT.test(text);
+
 /**
- * A packet stream's XML text: stored as it is, or behind Flate alone (as form designers write
- * them). Null for other filters: such a packet is left as it is.
+ * A stream's XML text: stored as it is, or behind Flate alone (as form designers write them).
+ * Null for other filters: such a stream is left as it is.
  */
 async function packetText(dict: PdfDict, datafile: string | undefined): Promise<string | null> {
   const filter = Array.isArray(dict["/Filter"]) && dict["/Filter"].length === 1 ? dict["/Filter"][0] : dict["/Filter"];
@@ -135,40 +180,123 @@ async function packetText(dict: PdfDict, datafile: string | undefined): Promise<
   }
 }
 
-/** Each packet of the form that PACKET_RULES know, with its stream's key and text (null: a filter not read here). */
-async function* knownPackets(view: ObjectView): AsyncGenerator<{ name: string; key: string; dict: PdfDict; text: string | null }> {
+/** A stream of the form: its key, dictionary and XML text (null: a filter not read here). */
+type FormStream = { key: string; dict: PdfDict; text: string | null };
+
+async function formStream(view: ObjectView, key: string): Promise<FormStream | null> {
+  const obj = view.object(key);
+  if (obj == null || !("stream" in obj)) return null;
+  return { key, dict: obj.stream.dict, text: await packetText(obj.stream.dict, obj.stream.datafile) };
+}
+
+/** Each packet of a split form that is the XDP root or has a rule, with its stream. */
+async function* knownPackets(view: ObjectView): AsyncGenerator<FormStream & { name: string }> {
   const found = xfaPackets(view);
   for (let i = 0; i + 1 < (found?.packets.length ?? 0); i += 2) {
     const name = pdfText(found!.packets[i]);
     const ref = found!.packets[i + 1];
-    if (name == null || PACKET_RULES[name] == null || !isRef(ref)) continue;
-    const key = objectKey(ref);
-    const obj = view.object(key);
-    if (obj == null || !("stream" in obj)) continue;
-    yield { name, key, dict: obj.stream.dict, text: await packetText(obj.stream.dict, obj.stream.datafile) };
+    if (name == null || !(ROOT_PACKETS.includes(name) || XML_PACKETS[name] != null) || !isRef(ref)) continue;
+    const stream = await formStream(view, objectKey(ref));
+    if (stream != null) yield { name, ...stream };
   }
+}
+
+/** The form's one stream, where one stream holds the whole XDP document. */
+async function wholeForm(view: ObjectView): Promise<FormStream | null> {
+  const form = xfaForm(view);
+  return form != null && "whole" in form ? formStream(view, form.whole) : null;
 }
 
 /**
- * Cleans the packets of an XFA form that carry metadata (PACKET_RULES), writing each back
- * unfiltered (qpdf compresses it again). The form's data, layout and the rest stay as they are.
+ * Whether a whole XDP document may hold what the rules take out: the root's id or date, an XMP
+ * packet, a comment, or what a packet's rule looks for.
+ */
+const mayHoldMetadata = (text: string): boolean =>
+  XDP_ID_LEFT.test(text) || /<(?:[\w.-]+:)?xmpmeta[\s/>]/.test(text) || COMMENT.test(text) || Object.values(XML_PACKETS).some((rule) => rule.holds.test(text));
+
+/**
+ * A whole XDP document cleaned as its packets are when split: the root's id and date, the XMP
+ * packet, and each packet's rule; the comments and Designer's instructions of every packet.
+ */
+function cleanedWholeForm(text: string): string {
+  const doc = parseXml(Buffer.from(text, "utf8"), "the XFA form");
+  const root = doc.documentElement!;
+  for (const name of XDP_ID_NAMES) root.removeAttribute(name);
+  removeComments(doc);
+  removeInstructions(doc, DESIGNER_NOTES);
+  for (const packet of childElements(root)) {
+    if (packet.localName === XMP_PACKET) removeNode(packet);
+    else XML_PACKETS[packet.localName ?? ""]?.clean(packet);
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
+function childElements(el: Element): Element[] {
+  const found: Element[] = [];
+  for (let c = el.firstChild; c != null; c = c.nextSibling) if (c.nodeType === 1) found.push(c as Element);
+  return found;
+}
+
+/** Writes `text` as the new data of the form's stream `key`, unfiltered (qpdf compresses it again). */
+async function writeBack(view: ObjectView, stream: FormStream, text: string, datafile: string): Promise<void> {
+  await fsp.writeFile(datafile, text, { flag: "wx" });
+  const { "/Filter": _filter, "/DecodeParms": _parms, "/Length": _length, ...rest } = stream.dict;
+  view.changes[stream.key] = { stream: { dict: rest, datafile } };
+}
+
+/**
+ * Cleans the packets of an XFA form that carry metadata (XDP root, XML_PACKETS), or its whole XDP
+ * document. The form's data, layout and the rest stay as they are.
  */
 export async function cleanXfaPackets(view: ObjectView, workDir: string): Promise<void> {
+  const whole = await wholeForm(view);
+  if (whole?.text != null && mayHoldMetadata(whole.text)) {
+    await writeBack(view, whole, cleanedWholeForm(whole.text), path.join(workDir, "xfa-whole"));
+    return;
+  }
   let n = 0;
   let scope = "";
-  for await (const { name, key, dict, text } of knownPackets(view)) {
-    if (name === "preamble" || name === "xdp:xdp") scope = text ?? "";
-    const rule = PACKET_RULES[name]!;
-    if (text == null || !(rule.left.test(text) || (rule.xml && COMMENT.test(text)))) continue;
+  for await (const stream of knownPackets(view)) {
+    const { name, text } = stream;
+    if (text == null) continue;
     const datafile = path.join(workDir, `xfa-${name}-${n++}`);
-    await fsp.writeFile(datafile, rule.clean(text, name, scope), { flag: "wx" });
-    const { "/Filter": _filter, "/DecodeParms": _parms, "/Length": _length, ...rest } = dict;
-    view.changes[key] = { stream: { dict: rest, datafile } };
+    if (ROOT_PACKETS.includes(name)) {
+      scope = text;
+      if (XDP_ID_LEFT.test(text)) await writeBack(view, stream, text.replace(XDP_IDS, ""), datafile);
+      continue;
+    }
+    const rule = XML_PACKETS[name]!;
+    if (needsEdit(rule, text)) await writeBack(view, stream, cleanedPacketText(text, name, scope, rule), datafile);
   }
 }
 
-/** The first packet of the form that still holds what PACKET_RULES take out, or null. */
+/** The first part of the form (a packet's name) that still holds what the rules take out, or null. */
 export async function xfaMetadataLeft(view: ObjectView): Promise<string | null> {
-  for await (const { name, text } of knownPackets(view)) if (text != null && PACKET_RULES[name]!.left.test(text)) return name;
+  const whole = await wholeForm(view);
+  if (whole?.text != null && mayHoldMetadata(whole.text)) return wholeFormLeft(whole.text);
+  let scope = "";
+  for await (const { name, text } of knownPackets(view)) {
+    if (text == null) continue;
+    if (ROOT_PACKETS.includes(name)) {
+      scope = text;
+      if (XDP_ID_LEFT.test(text)) return name;
+      continue;
+    }
+    const rule = XML_PACKETS[name]!;
+    if (rule.left(() => parsePacket(text, name, scope).wrapper, text)) return name;
+  }
+  return null;
+}
+
+/** The first part of a whole XDP document that still holds metadata (each packet by its rule), or null. */
+function wholeFormLeft(text: string): string | null {
+  const root = parseXml(Buffer.from(text, "utf8"), "the XFA form").documentElement!;
+  if (XDP_ID_NAMES.some((name) => root.hasAttribute(name))) return root.nodeName;
+  const serializer = new XMLSerializer();
+  for (const packet of childElements(root)) {
+    const name = packet.localName ?? "";
+    if (name === XMP_PACKET) return name;
+    if (XML_PACKETS[name]?.left(() => packet, serializer.serializeToString(packet))) return name;
+  }
   return null;
 }
