@@ -16,6 +16,7 @@ import { holdsHeadlessJpeg } from "../image/headless-jpeg.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
 import { cleanPrintCache } from "./embedded-metafile.js";
+import { cleanPresentationCache } from "./presentation-cache.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
@@ -44,6 +45,9 @@ const REFUSED: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
   [/(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i, MACROS],
 ];
+
+/** An embedded object's presentation caches ([MS-OLEDS] 2.3.4). */
+const PRESENTATION_CACHE = /^\x02OlePres\d{3}$/i;
 
 /** A workbook's pivot cache streams: Excel 97-2003's (BIFF8) and Excel 5.0/95's (BIFF5) storages. */
 const PIVOT_CACHE = /^(_SX_DB_CUR|_SX_DB)\/[^/]+$/i;
@@ -235,11 +239,11 @@ export const legacyOfficeCleaner: Cleaner = {
       const b = Buffer.from(e.content);
       e.content = b;
       bareShapeFileNames(b);
-      const printCache = sameName(e.name, "\x03EPRINT") ? cleanPrintCache(b) : null;
-      if (printCache != null) {
-        e.content = printCache.cleaned;
-        e.size = printCache.cleaned.length;
-        metafileTexts += printCache.texts;
+      const cache = sameName(e.name, "\x03EPRINT") ? cleanPrintCache(b) : PRESENTATION_CACHE.test(e.name) ? cleanPresentationCache(b) : null;
+      if (cache != null) {
+        e.content = cache.cleaned;
+        e.size = cache.cleaned.length;
+        metafileTexts += cache.texts;
       } else if (/^(Workbook|Book)$/i.test(e.name)) withDrawingGroups(b, (group) => (metafileTexts += cleanPictures(group, keepProfile, pictures, budget)));
       else metafileTexts += cleanPictures(b, keepProfile, pictures, budget);
     }
