@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { isReview } from "../../cleaners/pdf/review-annotations.js";
-import type { PdfDict, QpdfDocument } from "../../cleaners/pdf/scrub-objects.js";
+import { pdfText } from "../../cleaners/pdf/object-view.js";
+import type { PdfDict, PdfJson, QpdfDocument } from "../../cleaners/pdf/scrub-objects.js";
 import { qpdfRanOutOfMemory } from "../../cleaners/pdf/qpdf.js";
 import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
@@ -15,6 +16,8 @@ interface PdfContent {
   attachments: number;
   scripts: number;
   id: string | null;
+  /** An XFA form's /XFA (its packets, or a reference to them or to its one stream), null for none. */
+  xfa: PdfJson | null;
 }
 
 /**
@@ -63,6 +66,8 @@ export function pdfObjectFindings(objects: Readonly<Record<string, unknown>>): F
   if (content.scripts > 0) {
     findings.push({ kind: "hidden", severity: "high", title: "The PDF contains JavaScript.", tags: [], value: String(content.scripts) });
   }
+  const xfa = content.xfa == null ? null : xfaFinding(packetNames(content.xfa, objects));
+  if (xfa != null) findings.push(xfa);
   if (content.id != null) {
     findings.push({ kind: "identifiers", severity: "medium", title: "The PDF's /ID links every copy and version of it.", tags: [], value: content.id });
   }
@@ -92,7 +97,7 @@ async function readObjects(file: string): Promise<QpdfDocument | null> {
 }
 
 function contentOf(objects: Readonly<Record<string, unknown>>): PdfContent {
-  const content: PdfContent = { annotations: 0, reviewers: new Set(), attachments: 0, scripts: 0, id: null };
+  const content: PdfContent = { annotations: 0, reviewers: new Set(), attachments: 0, scripts: 0, id: null, xfa: null };
   for (const [key, obj] of Object.entries(objects)) {
     const o = obj as { value?: unknown; stream?: { dict?: unknown } };
     const value = o.value ?? o.stream?.dict;
@@ -122,7 +127,24 @@ function visit(value: unknown, c: PdfContent): void {
   }
   if (d["/EF"] != null) c.attachments++;
   if (d["/JS"] != null || d["/S"] === "/JavaScript") c.scripts++;
+  if (d["/XFA"] != null) c.xfa = d["/XFA"] as PdfJson;
   for (const v of Object.values(d)) visit(v, c);
+}
+
+/** The packet names of an XFA form's array (written in place or as an object); none for a form held as one stream. */
+function packetNames(xfa: PdfJson, objects: Readonly<Record<string, unknown>>): string[] {
+  const packets = typeof xfa === "string" ? (objects[`obj:${xfa}`] as { value?: PdfJson } | undefined)?.value : xfa;
+  return Array.isArray(packets) ? packets.filter((_, i) => i % 2 === 0).map((v) => pdfText(v) ?? "?") : [];
+}
+
+/**
+ * An XFA form listing an `xmpmeta` packet: an XMP copy of the document's metadata (author,
+ * creator tool, dates, document ids) that ExifTool does not read; the cleaner removes it
+ * (cleaners/pdf/xfa-packets.ts). A form held as one stream is not opened here.
+ */
+function xfaFinding(packets: readonly string[]): Finding | null {
+  if (!packets.includes("xmpmeta")) return null;
+  return { kind: "hidden", severity: "medium", title: "The PDF's XFA form carries its own XMP copy of the document's metadata.", tags: [], value: shortValue(packets.join("; ")) };
 }
 
 /** Occurrences of an ASCII word in a file, read in chunks. */
