@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quickTimeTags, streamHash, streamKinds } from "./helpers/make-media.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { replacePayload } from "./helpers/plant-boxes.js";
+import { appendInside, replacePayload } from "./helpers/plant-boxes.js";
 import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
 import { exiftool, ffmpegQuiet, run } from "./helpers/tools.js";
@@ -41,18 +41,25 @@ const CODECS: Record<string, string[]> = {
 };
 
 /**
+ * IMX: each frame in a D-10 picture element's key and length, as Sony's tools write it (the copy's
+ * `glbl` starts with them), at the 608 lines D-10 stores.
+ */
+const IMX = ["-vf", "pad=720:608:0:32", "-c:v", "mpeg2video", "-pix_fmt", "yuv422p", "-g", "1", "-b:v", "30M", "-bsf:v", "imxdump", "-tag:v", "mx3p"];
+
+/**
  * A 16:9 PAL movie (720x576, non-square pixels) with sound, user data, XMP, keys and a position
  * holding MARKER. Copied once more by ffmpeg, as editing software hands such files on: the copy
  * gets MPEG-2's sequence headers as its codec configuration (`glbl`).
  */
-async function makeMovie(codec: string): Promise<string> {
+async function makeMovie(codec: string, encode: string[] = CODECS[codec]!, sampleEntryBox?: Buffer): Promise<string> {
   const encoded = path.join(dir, `${crypto.randomUUID()}.mov`);
   await run("ffmpeg", [
     ...ffmpegQuiet,
     "-f", "lavfi", "-i", "testsrc=size=720x576:rate=25:duration=1",
     "-f", "lavfi", "-i", "sine=frequency=440:duration=1:sample_rate=48000",
-    ...CODECS[codec]!, "-aspect", "16:9", "-c:a", "pcm_s16le", "-shortest", "-f", "mov", encoded,
+    ...encode, "-aspect", "16:9", "-c:a", "pcm_s16le", "-shortest", "-f", "mov", encoded,
   ]);
+  if (sampleEntryBox != null) await appendInside(encoded, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry"], sampleEntryBox);
   const file = path.join(dir, `${crypto.randomUUID()}.mov`);
   await run("ffmpeg", [...ffmpegQuiet, "-i", encoded, "-map", "0", "-c", "copy", "-metadata", `title=${MARKER}`, "-metadata:s:v", `handler_name=${MARKER}`, "-f", "mov", file]);
   await quickTimeTags(file, MARKER);
@@ -85,6 +92,23 @@ async function appendToGlobalHeader(file: string, extra: Buffer): Promise<void> 
   await replacePayload(file, ["moov", "trak", "mdia", "minf", "stbl", "stsd", "entry", "glbl"], (payload) => Buffer.concat([payload, extra]));
 }
 
+/** A JPEG 2000 header box (ISO/IEC 15444-1 I.5.3) of three 8-bit components in sRGB. */
+function jp2Header(width: number, height: number): Buffer {
+  const box = (type: string, payload: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + payload.length, 0);
+    head.write(type, 4, "latin1");
+    return Buffer.concat([head, payload]);
+  };
+  const ihdr = Buffer.alloc(14);
+  ihdr.writeUInt32BE(height, 0);
+  ihdr.writeUInt32BE(width, 4);
+  ihdr.writeUInt16BE(3, 8);
+  ihdr.writeUInt8(7, 10);
+  ihdr.writeUInt8(7, 11);
+  return box("jp2h", Buffer.concat([box("ihdr", ihdr), box("colr", Buffer.from([1, 0, 0, 0, 0, 0, 16]))]));
+}
+
 // Each case makes, cleans and decodes whole movies: over a minute on a busy machine.
 const SLOW = 240_000;
 
@@ -111,6 +135,21 @@ describe("broadcast QuickTime movies", () => {
       await expectSameContent(out, planted);
       if (planted === file) expect(removed["mpegVideoUserData"]).toBe(1);
     }
+  }, SLOW);
+
+  it("IMX: the user data of the MPEG-2 headers behind the D-10 key (glbl) goes, the key stays, the frames decode the same", async () => {
+    const file = await makeMovie("IMX", IMX);
+    await appendToGlobalHeader(file, Buffer.concat([Buffer.from([0, 0, 1, 0xb2]), Buffer.from(`Camera ${MARKER}`, "latin1")]));
+    const { out, removed } = await cleaned(file);
+    await expectSameContent(out, file);
+    expect(removed["mpegVideoUserData"]).toBe(1);
+    expect((await fs.readFile(out)).includes(Buffer.from("060e2b34010201010d010301050101", "hex"))).toBe(true);
+  }, SLOW);
+
+  it("JPEG 2000 whose sample entry holds its JP2 header (jp2h, which the copy carries as glbl): cleaned, the frames decode the same", async () => {
+    const file = await makeMovie("JPEG 2000", ["-c:v", "jpeg2000", "-pix_fmt", "yuv444p"], jp2Header(720, 576));
+    const { out } = await cleaned(file);
+    await expectSameContent(out, file);
   }, SLOW);
 
   it("MPEG-2 whose glbl holds anything but MPEG-2 headers: refused, never handed back", async () => {

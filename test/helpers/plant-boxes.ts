@@ -15,8 +15,8 @@ interface Found {
 
 /** Sound sample entries (version 0) whose codec configuration boxes a path may step into. */
 const SOUND_ENTRIES = new Set(["mp4a", "alac", "samr", "ac-3", "ec-3"]);
-/** Visual sample entries whose codec configuration boxes (`avcC`, `hvcC`, `av1C`, MPEG-2's `glbl` in ffmpeg's `m2v1`) a path may step into. */
-const VISUAL_ENTRIES = new Set(["avc1", "avc3", "hvc1", "hev1", "av01", "m2v1"]);
+/** Visual sample entries whose codec configuration boxes (`avcC`, `hvcC`, `av1C`, MPEG-2's `glbl` in ffmpeg's `m2v1` and IMX's `mx3p`) a path may step into. */
+const VISUAL_ENTRIES = new Set(["avc1", "avc3", "hvc1", "hev1", "av01", "m2v1", "mx3p"]);
 
 /** Where a box's children start: after the header, the version and count of `stsd`, or a sound or visual entry's fixed fields. */
 function childrenStart(buf: Buffer, box: Found): number {
