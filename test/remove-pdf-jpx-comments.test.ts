@@ -137,6 +137,21 @@ describe("POST /api/v1/remove on a PDF whose JPEG 2000 picture holds comments", 
     expect((await rendering(out)).equals(await rendering(file))).toBe(true);
   });
 
+  it("a JP2 file with XMP, an XML box and a URL box (as Photoshop and Kakadu write them): they go with its comments, the page draws the same", async () => {
+    const jp2 = path.join(dir, `boxes-${crypto.randomUUID()}.jp2`);
+    await fs.writeFile(jp2, await commentedPicture("jp2"));
+    await exiftool(["-q", "-overwrite_original", `-XMP-dc:Creator=${MARKER}`, `-XMP-xmp:CreatorTool=${MARKER} Photoshop`, jp2]);
+    const box = (type: string, payload: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0]), Buffer.from(type, "latin1"), payload]);
+    const sized = (b: Buffer): Buffer => (b.writeUInt32BE(b.length, 0), b);
+    const xml = sized(box("xml ", Buffer.from(`<note>${MARKER} scan</note>`, "utf8")));
+    const url = sized(box("url ", Buffer.concat([Buffer.alloc(4), Buffer.from(`https://example.com/${MARKER}\0`, "utf8")])));
+    const picture = Buffer.concat([await fs.readFile(jp2), xml, url]);
+    const { file, out, body } = await removeJpxPdf("boxes", picture);
+    expect(body["remaining"]).toEqual({});
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect((await rendering(out)).equals(await rendering(file))).toBe(true);
+  });
+
   it("a bare codestream behind Flate ([/FlateDecode /JPXDecode]): its comments go, it is stored deflated as before, the page draws the same", async () => {
     const picture = await commentedPicture("j2k");
     const { file, out, body } = await removeJpxPdf("flate-bare", picture, BEHIND_FLATE);

@@ -4,9 +4,11 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { isJ2cHead } from "../image/j2c-screen.js";
+import { PICTURE_BOXES } from "../image/jp2-boxes.js";
 import { COM, walkCodestream, Window } from "../image/jp2-codestream.js";
 import { blankCodestreamComments } from "../image/jp2-codestream-comments.js";
 import { readHead } from "../file-bytes.js";
+import { topLevelBoxes } from "../media/iso-boxes.js";
 import type { CleanContext } from "../types.js";
 import { JPX_FILTERS, pictureChain, storedAsPicture, undoLeadingFilters, type PictureChain } from "./filter-chains.js";
 import type { ObjectView } from "./object-view.js";
@@ -25,7 +27,8 @@ const FLATE = new Set(["/FlateDecode", "/Fl"]);
  * picture stored as the JPEG 2000 data itself is written back without them:
  *
  * - a JP2 file: its comments blanked in place (`jp2-codestream-comments.ts`, as for a JP2 file
- *   of its own: ExifTool does not read them there);
+ *   of its own: ExifTool does not read them there); one holding other boxes (XMP, XML, a URL)
+ *   cleaned and verified as a JP2 file of its own;
  * - a bare codestream (pdf.js' bug_jpx.pdf, issue5567.pdf), whose comments ExifTool's `-ee` read of
  *   the PDF finds: cleaned as a file of its own by the J2C cleaner (`j2c.ts`: cut, tile-part
  *   lengths fixed) and verified, as embedded JPEGs are; one without comments stays as it is.
@@ -92,15 +95,32 @@ async function storedBack(stream: QpdfStream, out: string, chain: PictureChain |
   return { dict: stream.dict, datafile: deflated };
 }
 
-/** Writes `source`'s picture without comments into `out`; false when it holds none (or is no JPEG 2000 data). */
+/**
+ * Writes `source`'s picture without comments into `out`; false when it holds none (or is no JPEG
+ * 2000 data). A JP2 file holding boxes beyond those that show the picture (XMP, XML, a URL, IPR,
+ * as Photoshop and Kakadu write them: ExifTool's read of the PDF finds them) is cleaned as a JP2
+ * file of its own (the JPEG 2000 cleaner: boxes and comments) and verified.
+ */
 async function withoutComments(source: string, out: string, ctx: CleanContext): Promise<boolean> {
   const head = await readHead(source, JP2_SIGNATURE.length);
   if (head.equals(JP2_SIGNATURE)) {
+    if (await holdsOtherBoxes(source)) return (await ctx.cleanNested(source, out, { fileType: "JP2" })) != null;
     await fsp.copyFile(source, out);
     return (await blankCodestreamComments(out)) > 0;
   }
   if (!isJ2cHead(head) || !(await holdsComments(source))) return false;
   return (await ctx.cleanNested(source, out, { fileType: "J2C" })) != null;
+}
+
+/** Whether a JP2 file has a top-level box other than those that show the picture (one that does not read counts). */
+async function holdsOtherBoxes(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const boxes = await topLevelBoxes(fh, (await fh.stat()).size);
+    return boxes == null || boxes.some((b) => !PICTURE_BOXES.has(b.type));
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Whether a bare codestream holds a comment anywhere in its headers (a walk it cannot follow is refused as damaged). */
