@@ -25,7 +25,16 @@ export const ODF_TEMPLATE_MIME_TYPES: Readonly<Record<string, string>> = {
   OTP: "application/vnd.oasis.opendocument.presentation-template",
   OTG: "application/vnd.oasis.opendocument.graphics-template",
 };
-const ODF_TEMPLATES = new Map(Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type, mime]) => [mime, type]));
+/**
+ * OpenDocument packages ExifTool reports as a plain ZIP, by their `mimetype` entry: the templates
+ * (cleaned as the documents they are), and a LibreOffice Base database (ODB: its connection
+ * settings, user name and embedded database are no document this service cleans; named, it gets
+ * the contract's refusal for its type rather than the ZIP cleaner's for members it cannot clean).
+ */
+const ODF_BY_MIME_TYPE = new Map<string, string>([
+  ...Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type, mime]): [string, string] => [mime, type]),
+  ["application/vnd.oasis.opendocument.base", "ODB"],
+]);
 
 /**
  * The file's type as the cleaners see it: ExifTool's FileType, except that an SVG is told apart
@@ -39,14 +48,15 @@ const ODF_TEMPLATES = new Map(Object.entries(ODF_TEMPLATE_MIME_TYPES).map(([type
  * sensor data without the colour filter layout that decodes it; so would it a raw written as a
  * BigTIFF ("BTF": a DNG with 64-bit offsets, which DNG does not define but some tools write). An
  * OpenDocument template, whose `mimetype` ExifTool does not know, is a "ZIP" to it: it is named
- * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is. (Office 97-2003
+ * after that entry (OTT, OTS, OTP, OTG) and cleaned as the document it is; so is a Base database
+ * (ODB), which no cleaner handles. (Office 97-2003
  * files are named by their streams as they are read: metadata/compound-types.ts.)
  */
 export function fileTypeOf(tags: RawTags): string | null {
   const type = tags["File:FileType"];
   if (typeof type !== "string") return null;
   if (type === "XML" && tags["XMP:SvgXmlns"] === SVG_NS) return "SVG";
-  if (type === "ZIP") return ODF_TEMPLATES.get(String(tags["File:MIMEType"])) ?? type;
+  if (type === "ZIP") return ODF_BY_MIME_TYPE.get(String(tags["File:MIMEType"])) ?? type;
   if (type !== "TIFF" && type !== "BTF") return type;
   const raw = CFA_TAGS.some((k) => k in tags) || RAW_PHOTOMETRIC.has(tags["EXIF:PhotometricInterpretation"]);
   if (type === "BTF") return raw ? BIGTIFF_RAW : type;
