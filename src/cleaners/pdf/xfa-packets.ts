@@ -85,7 +85,7 @@ const XDP_ID_NAMES = ["uuid", "timeStamp"];
 const XDP_IDS = /\s(?:uuid|timeStamp)\s*=\s*(?:"[^"]*"|'[^']*')/g;
 const XDP_ID_LEFT = /\s(?:uuid|timeStamp)\s*=/;
 
-/** The names of the XDP root packet, and of the packet that is an XMP copy of the metadata. */
+/** The names of the packet holding the XDP root's start tag (some designers name it after the root). */
 const ROOT_PACKETS = ["preamble", "xdp:xdp"];
 
 /**
@@ -143,17 +143,17 @@ function parsePacket(text: string, name: string, scope: string): { declaration: 
   return { declaration, wrapper: doc.documentElement! };
 }
 
-/** Comments and Designer's instructions go from every packet edited, then the packet's own rule. */
-function cleanPacket(doc: Document, packet: Element, rule: PacketRule): void {
+/** Comments and Designer's instructions go from every packet edited. */
+function removeNotes(doc: Document): void {
   removeComments(doc);
   removeInstructions(doc, DESIGNER_NOTES);
-  rule.clean(packet);
 }
 
 /** `text` (a whole XML packet) after the edit of its rule, written back without the wrapper it was read in. */
 function cleanedPacketText(text: string, name: string, scope: string, rule: PacketRule): string {
   const { declaration, wrapper } = parsePacket(text, name, scope);
-  cleanPacket(wrapper.ownerDocument!, wrapper, rule);
+  removeNotes(wrapper.ownerDocument!);
+  rule.clean(wrapper);
   const serializer = new XMLSerializer();
   let out = declaration;
   for (let c = wrapper.firstChild; c != null; c = c.nextSibling) out += serializer.serializeToString(c);
@@ -222,8 +222,7 @@ function cleanedWholeForm(text: string): string {
   const doc = parseXml(Buffer.from(text, "utf8"), "the XFA form");
   const root = doc.documentElement!;
   for (const name of XDP_ID_NAMES) root.removeAttribute(name);
-  removeComments(doc);
-  removeInstructions(doc, DESIGNER_NOTES);
+  removeNotes(doc);
   for (const packet of childElements(root)) {
     if (packet.localName === XMP_PACKET) removeNode(packet);
     else XML_PACKETS[packet.localName ?? ""]?.clean(packet);
