@@ -44,6 +44,11 @@ afterAll(async () => {
 function xfaPdf(marker: string, data: string, packetType = "", more: Array<[string, string]> = []): Buffer {
   const packets = xfaPackets(marker, data);
   packets.splice(-1, 0, ...more);
+  return formPdf(packets, packetType);
+}
+
+/** A one-page PDF whose XFA form is `packets` (objects 7 on), each stream typed `packetType`. */
+function formPdf(packets: ReadonlyArray<[string, string]>, packetType = ""): Buffer {
   const xfa = packets.map(([name], i) => `(${name}) ${7 + i} 0 R`).join(" ");
   return textPagePdf({
     catalog: "/AcroForm 6 0 R ",
@@ -127,6 +132,16 @@ describe("POST /api/v1/remove on a PDF with an XFA form", () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect((body["findings"] as Array<{ title: string }>).some((f) => /XFA/.test(f.title))).toBe(true);
     expect(await xmpFinding(cleaned!)).toBeUndefined();
+  }, 60_000);
+
+  it("a form whose template, holding form properties, is not well-formed XML: refused in words that name the form, nothing handed back", async () => {
+    const marker = `XfaBroken${crypto.randomBytes(5).toString("hex")}`;
+    // A start tag that no end tag closes.
+    const packets = xfaPackets(marker, "Room 9").map(([name, xml]): [string, string] => [name, name === "template" ? xml.replace("<subform ", "<subform><subform ") : xml]);
+    const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "broken.pdf", formPdf(packets)));
+    expect(status, JSON.stringify(body)).toBe(422);
+    expect(body["error"]).toBe("The PDF's XFA form is damaged: its XML cannot be read, so its metadata cannot be removed.");
+    expect(cleaned).toBeNull();
   }, 60_000);
 
   it("a form whose packets are typed as embedded files is cleaned, not refused as holding attachments", async () => {

@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { XMLSerializer, type Document, type Element } from "@xmldom/xmldom";
-import { TooComplexError } from "../errors.js";
+import { BadFileError, TooComplexError } from "../errors.js";
 import { elements, parseXml, removeComments, removeInstructions, removeNode } from "../office/xml.js";
 import { isDict, isRef, objectKey, pdfText, type ObjectView } from "./object-view.js";
 import type { PdfDict, PdfJson } from "./scrub-objects.js";
@@ -139,8 +139,19 @@ const NAMESPACES = /\sxmlns(?::[\w.-]+)?\s*=\s*(?:"[^"]*"|'[^']*')/g;
 function parsePacket(text: string, name: string, scope: string): { declaration: string; wrapper: Element } {
   const declaration = XML_DECLARATION.exec(text)?.[0] ?? "";
   const namespaces = (scope.match(NAMESPACES) ?? []).join("");
-  const doc = parseXml(Buffer.from(`<packet${namespaces}>${text.slice(declaration.length)}</packet>`, "utf8"), `the XFA form's ${name} packet`);
+  const doc = parseXfa(`<packet${namespaces}>${text.slice(declaration.length)}</packet>`, `the XFA form's ${name} packet`);
   return { declaration, wrapper: doc.documentElement! };
+}
+
+const DAMAGED_FORM = "The PDF's XFA form is damaged: its XML cannot be read, so its metadata cannot be removed.";
+
+/** XML of the form, read within office/xml.ts's limits; XML that does not read is a damaged form (said so, not as a document's part). */
+function parseXfa(text: string, what: string): Document {
+  try {
+    return parseXml(Buffer.from(text, "utf8"), what);
+  } catch (err) {
+    throw err instanceof BadFileError ? new BadFileError(DAMAGED_FORM, err) : err;
+  }
 }
 
 /** Comments and Designer's instructions go from every packet edited. */
@@ -219,7 +230,7 @@ const mayHoldMetadata = (text: string): boolean =>
  * packet, and each packet's rule; the comments and Designer's instructions of every packet.
  */
 function cleanedWholeForm(text: string): string {
-  const doc = parseXml(Buffer.from(text, "utf8"), "the XFA form");
+  const doc = parseXfa(text, "the XFA form");
   const root = doc.documentElement!;
   for (const name of XDP_ID_NAMES) root.removeAttribute(name);
   removeNotes(doc);
@@ -289,7 +300,7 @@ export async function xfaMetadataLeft(view: ObjectView): Promise<string | null> 
 
 /** The first part of a whole XDP document that still holds metadata (each packet by its rule), or null. */
 function wholeFormLeft(text: string): string | null {
-  const root = parseXml(Buffer.from(text, "utf8"), "the XFA form").documentElement!;
+  const root = parseXfa(text, "the XFA form").documentElement!;
   if (XDP_ID_NAMES.some((name) => root.hasAttribute(name))) return root.nodeName;
   const serializer = new XMLSerializer();
   for (const packet of childElements(root)) {
