@@ -10,7 +10,7 @@ import { drawn } from "./helpers/make-metafile-records.js";
 import { embedObjects } from "./helpers/make-ole-objects.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { postFile, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
 /*
@@ -18,7 +18,8 @@ import { CONVERT, run } from "./helpers/tools.js";
  * object) went back as it was: the target device it was drawn for (the printer driver, a network
  * printer's name with its print server, the port, the printer's settings), the comments of its WMF
  * and the colour profile of its bitmap, a path on the author's disk when linked. The device goes
- * now, and the picture is cleaned as the document's other pictures are.
+ * now (the findings name its printer), and the picture is cleaned as the document's other
+ * pictures are.
  */
 
 let server: RunningServer;
@@ -32,6 +33,18 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+interface Finding {
+  kind: string;
+  title: string;
+  value?: string;
+}
+
+async function findingsOf(bytes: Buffer, name: string): Promise<Finding[]> {
+  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data: bytes }, { headers: { "X-API-Key": server.apiKey } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { findings: Finding[] }).findings;
+}
 
 const CF_METAFILEPICT = 3;
 const CF_DIB = 8;
@@ -106,6 +119,9 @@ describe("POST /api/v1/remove on Office 97-2003 documents whose embedded objects
       const { status, body, cleaned } = await removeViaApi(server, file, `objects.${kind}`);
       expect(status, JSON.stringify(body)).toBe(200);
       expect(await findMarker(cleaned!, marker)).toEqual([]);
+      // The original's findings name the printer; the copy's have nothing of it.
+      expect((body["findings"] as Finding[]).find((f) => f.kind === "device" && /drawn for/.test(f.title))?.value).toBe(printer);
+      expect((await findingsOf(cleaned!, `objects.${kind}`)).some((f) => /drawn for/.test(f.title))).toBe(false);
       expect((body["removed"] as Record<string, number>)["metafileText"]).toBeGreaterThanOrEqual(1);
       const [picture, bitmap] = caches(cleaned!);
       expect([picture!.deviceSize, bitmap!.deviceSize]).toEqual([4, 4]);

@@ -16,7 +16,7 @@ import { holdsHeadlessJpeg } from "../image/headless-jpeg.js";
 import { holdsPictureMetadata } from "../image/pictures-in-place.js";
 import { deflateBudget } from "./deflate-to-fit.js";
 import { cleanPrintCache } from "./embedded-metafile.js";
-import { cleanPresentationCache } from "./presentation-cache.js";
+import { cleanPresentationCache, PRESENTATION_CACHE } from "./presentation-cache.js";
 import { ENCRYPTED } from "./encrypted.js";
 import { MACROS } from "./macros.js";
 import { type CleanedPicture, cleanPictures } from "./embedded-pictures.js";
@@ -45,9 +45,6 @@ const REFUSED: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)(EncryptedPackage|\x06DataSpaces)(\/|$)/i, ENCRYPTED],
   [/(^|\/)(_VBA_PROJECT_CUR|_VBA_PROJECT|Macros)(\/|$)/i, MACROS],
 ];
-
-/** An embedded object's presentation caches ([MS-OLEDS] 2.3.4). */
-const PRESENTATION_CACHE = /^\x02OlePres\d{3}$/i;
 
 /** A workbook's pivot cache streams: Excel 97-2003's (BIFF8) and Excel 5.0/95's (BIFF5) storages. */
 const PIVOT_CACHE = /^(_SX_DB_CUR|_SX_DB)\/[^/]+$/i;

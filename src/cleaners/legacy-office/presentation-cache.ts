@@ -3,6 +3,9 @@ import { cleanPackedDib } from "../image/metafile-dib.js";
 import { blankWmf } from "../image/metafile-wmf.js";
 import { startsLike } from "./embedded-metafile.js";
 
+/** The streams of an embedded object's presentation caches ([MS-OLEDS] 2.3.4). */
+export const PRESENTATION_CACHE = /^\x02OlePres\d{3}$/i;
+
 const CF_METAFILEPICT = 3;
 const CF_DIB = 8;
 const CF_ENHMETAFILE = 14;
@@ -53,6 +56,24 @@ export function cleanPresentationCache(stream: Buffer): { cleaned: Buffer; texts
     stream.subarray(dataAt + size),
   ]);
   return { cleaned, texts: picture?.texts ?? 0 };
+}
+
+/** Where a DVTARGETDEVICE names the printer (after its size, the driver name's offset). */
+const DEVICE_NAME_OFFSET = 6;
+
+/**
+ * The printer a presentation cache was drawn for, as its target device names it (the device
+ * name, a network printer's with its print server), or null when it has none or it does not read.
+ */
+export function presentationCachePrinter(stream: Buffer): string | null {
+  const head = formatOf(stream);
+  if (head == null || head.at + 4 > stream.length) return null;
+  const device = stream.subarray(head.at, head.at + stream.readUInt32LE(head.at));
+  if (device.length <= NO_DEVICE || device.length < DEVICE_NAME_OFFSET + 2 || head.at + device.length > stream.length) return null;
+  const at = device.readUInt16LE(DEVICE_NAME_OFFSET);
+  const end = device.indexOf(0, at);
+  const name = at === 0 || at >= device.length ? "" : device.toString("latin1", at, end < 0 ? device.length : end).trim();
+  return name === "" ? null : name;
 }
 
 /** The stream's clipboard format (a standard one's number, null for a named one) and where the target device's size lies. */

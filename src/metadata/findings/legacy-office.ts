@@ -10,6 +10,7 @@ import { zeroSupersededRecords } from "../../cleaners/legacy-office/powerpoint-e
 import { isEncryptedPresentation } from "../../cleaners/legacy-office/powerpoint.js";
 import { surveyReview } from "../../cleaners/legacy-office/word-review.js";
 import { parsePackage } from "../../cleaners/legacy-office/ole-package.js";
+import { PRESENTATION_CACHE, presentationCachePrinter } from "../../cleaners/legacy-office/presentation-cache.js";
 import { sameName } from "../../cleaners/legacy-office/stream-names.js";
 import { surveyPresentationComments } from "../../cleaners/legacy-office/powerpoint-comments.js";
 import { ENCRYPTED_OFFICE, OLE_OBJECT } from "../compound-types.js";
@@ -52,9 +53,10 @@ export async function legacyOfficeFindings(entries: readonly TagEntry[], file: s
     paths.length === 0
       ? []
       : [{ kind: "hidden", severity: "medium", title: "Files embedded in the document keep the folders they were packaged from, which often name their owner.", tags: [], value: shortValue(paths.join("; ")) }];
-  if (WORD_TYPES.has(type)) return [...packaged, ...reviewFindings(doc), ...wordLeftoverFindings(doc), ...fieldFindings(doc)];
-  if (EXCEL_TYPES.has(type)) return [...packaged, ...workbookFindings(doc)];
-  return POWERPOINT_TYPES.has(type) ? [...packaged, ...presentationFindings(doc)] : packaged;
+  const objects = [...packaged, ...cachePrinterFindings(doc)];
+  if (WORD_TYPES.has(type)) return [...objects, ...reviewFindings(doc), ...wordLeftoverFindings(doc), ...fieldFindings(doc)];
+  if (EXCEL_TYPES.has(type)) return [...objects, ...workbookFindings(doc)];
+  return POWERPOINT_TYPES.has(type) ? [...objects, ...presentationFindings(doc)] : objects;
 }
 
 /** Whether the document's main stream says it is encrypted, as the cleaner finds it. */
@@ -115,6 +117,18 @@ function commentsFinding(what: string, comments: number, authors: readonly strin
   const f: Finding = { kind: "hidden", severity: "high", title: `The ${what} holds ${comments} review comment(s).`, tags: [] };
   if (authors.length > 0) f.value = shortValue(authors.join("; "));
   return f;
+}
+
+/** The printers the presentation caches of the document's objects were drawn for (presentation-cache.ts), each once. */
+function cachePrinterFindings(doc: CFB.CFB$Container): Finding[] {
+  const printers = new Set<string>();
+  for (const e of doc.FileIndex) {
+    if (e.type !== 2 || e.content == null || !PRESENTATION_CACHE.test(e.name)) continue;
+    const printer = presentationCachePrinter(Buffer.from(e.content));
+    if (printer != null) printers.add(printer);
+  }
+  if (printers.size === 0) return [];
+  return [{ kind: "device", severity: "medium", title: "The pictures of the document's embedded objects name the printer they were drawn for.", tags: [], value: shortValue([...printers].join("; ")) }];
 }
 
 /** The paths of the files packaged by Object Packager in the document's objects (inner-ole.ts), each once. */
