@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError, UnsupportedTypeError } from "../cleaners/errors.js";
@@ -84,8 +85,8 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
     const { mode } = await fsp.stat(file);
     await fsp.mkdir(path.dirname(final), { recursive: true });
     s.temps.add(staged);
-    await moveAcross(output, staged);
-    await fsp.chmod(staged, mode & 0o7777);
+    moveAcrossNow(output, staged);
+    fs.chmodSync(staged, mode & 0o7777);
     await fsp.rename(staged, final);
     s.temps.delete(staged);
     return withFindings({ path: file, outcome: "cleaned", output: final, fileType: result.fileType, removed: result.removed, remaining: result.remaining });
@@ -101,13 +102,18 @@ export async function cleanOne(file: string, relative: string, s: CleanSettings)
   }
 }
 
-/** A rename when the run's folder is on the destination's file system, else a copy. */
-async function moveAcross(from: string, to: string): Promise<void> {
+/**
+ * A rename when the run's folder is on the destination's file system, else a copy: synchronous,
+ * because Ctrl-C's handler (temp-files.ts) runs between two turns of the event loop and removes
+ * the temp files listed then. A rename or copy still running on libuv's threads would make the
+ * temp file after that removal, and leave it beside the destination (seen in a CI run).
+ */
+function moveAcrossNow(from: string, to: string): void {
   try {
-    await fsp.rename(from, to);
+    fs.renameSync(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
-    await fsp.copyFile(from, to);
+    fs.copyFileSync(from, to);
   }
 }
 
