@@ -10,7 +10,7 @@ import { drawn } from "./helpers/make-metafile-records.js";
 import { embedObjects } from "./helpers/make-ole-objects.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { postFile, type RunningServer, startServer } from "./helpers/server.js";
+import { findingsViaApi, type ReportedFinding, type RunningServer, startServer } from "./helpers/server.js";
 import { CONVERT, run } from "./helpers/tools.js";
 
 /*
@@ -33,18 +33,6 @@ afterAll(async () => {
   await server?.stop();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-interface Finding {
-  kind: string;
-  title: string;
-  value?: string;
-}
-
-async function findingsOf(bytes: Buffer, name: string): Promise<Finding[]> {
-  const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name, data: bytes }, { headers: { "X-API-Key": server.apiKey } });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { findings: Finding[] }).findings;
-}
 
 const CF_METAFILEPICT = 3;
 const CF_DIB = 8;
@@ -120,8 +108,8 @@ describe("POST /api/v1/remove on Office 97-2003 documents whose embedded objects
       expect(status, JSON.stringify(body)).toBe(200);
       expect(await findMarker(cleaned!, marker)).toEqual([]);
       // The original's findings name the printer; the copy's have nothing of it.
-      expect((body["findings"] as Finding[]).find((f) => f.kind === "device" && /drawn for/.test(f.title))?.value).toBe(printer);
-      expect((await findingsOf(cleaned!, `objects.${kind}`)).some((f) => /drawn for/.test(f.title))).toBe(false);
+      expect((body["findings"] as ReportedFinding[]).find((f) => f.kind === "device" && /drawn for/.test(f.title))?.value).toBe(printer);
+      expect((await findingsViaApi(server, `objects.${kind}`, cleaned!)).some((f) => /drawn for/.test(f.title))).toBe(false);
       expect((body["removed"] as Record<string, number>)["metafileText"]).toBeGreaterThanOrEqual(1);
       const [picture, bitmap] = caches(cleaned!);
       expect([picture!.deviceSize, bitmap!.deviceSize]).toEqual([4, 4]);

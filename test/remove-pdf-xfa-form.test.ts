@@ -7,7 +7,7 @@ import { PDF_TEXT, pdfContent, streamObject, textPagePdf } from "./helpers/make-
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { savedIn } from "./helpers/saved.js";
-import { type RunningServer, postFile, startServer } from "./helpers/server.js";
+import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 import { run } from "./helpers/tools.js";
 
 /*
@@ -121,12 +121,7 @@ describe("POST /api/v1/remove on a PDF with an XFA form", () => {
   it("the findings name the form's XMP copy of the metadata (which ExifTool does not read), and no longer in the cleaned copy", async () => {
     const marker = `XfaFound${crypto.randomBytes(5).toString("hex")}`;
     const file = await savedIn(dir, "found.pdf", xfaPdf(marker, "Room 3"));
-    const xmpFinding = async (bytes: Buffer): Promise<unknown> => {
-      const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "form.pdf", data: bytes }, { headers: { "X-API-Key": server.apiKey } });
-      const body = (await res.json()) as { findings: Array<{ kind: string; title: string; value?: string }> };
-      expect(res.status, JSON.stringify(body)).toBe(200);
-      return body.findings.find((f) => f.kind === "hidden" && /XFA/.test(f.title));
-    };
+    const xmpFinding = async (bytes: Buffer): Promise<unknown> => (await findingsViaApi(server, "form.pdf", bytes)).find((f) => f.kind === "hidden" && /XFA/.test(f.title));
     expect(await xmpFinding(await fs.readFile(file))).toMatchObject({ severity: "medium", value: "xdp:xdp; config; template; datasets; xmpmeta; postamble" });
     const { status, body, cleaned } = await removeViaApi(server, file);
     expect(status, JSON.stringify(body)).toBe(200);
