@@ -22,7 +22,12 @@ run: build
 # what remove-formats (every type through PostgreSQL and S3) and remove-route prove.
 FORMAT_TESTS = $(filter-out test/remove-formats.test.ts test/remove-route.test.ts,$(wildcard test/remove-*.test.ts)) \
 	$(wildcard test/pdf-*.test.ts test/refuse-*.test.ts)
-DISTRIBUTED_TESTS = $(filter-out test/load.test.ts $(FORMAT_TESTS),$(wildcard test/*.test.ts))
+# Nor do the hostile-input tests (hostile-*, bombs, concurrent-pdf-objects and the fuzz run, a
+# third of this pass's time): what they prove (the isolation boundary, budgets, deadlines, no temp
+# file left) happens before the store step, and big-file-memory keeps the memory bound on these
+# backends. The CLI tests start no service: on these backends they would run exactly as before.
+BOUNDARY_TESTS = $(wildcard test/hostile-*.test.ts test/cli-*.test.ts) test/bombs.test.ts test/concurrent-pdf-objects.test.ts test/fuzz.test.ts
+DISTRIBUTED_TESTS = $(filter-out test/load.test.ts $(FORMAT_TESTS) $(BOUNDARY_TESTS),$(wildcard test/*.test.ts))
 DISTRIBUTED_PASS = EXIFAPI_TEST_BACKENDS=distributed npx vitest run $(DISTRIBUTED_TESTS)
 
 ## Installs everything, then runs the whole test suite on the embedded defaults, then again on
