@@ -199,7 +199,8 @@ export async function verify(
   if (failure != null) {
     throw new BadFileError("The file's metadata could not be removed completely.", new Error(`${cleaner.name} left a part off the allow-list: ${failure}`));
   }
-  const leftovers = found(after).filter((t) => !cleaner.isStructural(t));
+  const structural = (t: FoundTag): boolean => cleaner.isStructural(t) || outcome.pictureFields?.includes(`${t.group}:${t.tag}`) === true;
+  const leftovers = found(after).filter((t) => !structural(t));
   const notAsked = leftovers.filter((t) => !isKept(t, allowed) && cleaner.isRetained?.(t) !== true);
   if (notAsked.length > 0) {
     const names = notAsked.map((t) => `${t.group}:${t.tag}`).join(", ");
@@ -208,7 +209,7 @@ export async function verify(
   const remainingKeys = new Set(leftovers.map((t) => `${t.group}:${t.tag}`));
   const removed: Record<string, number> = {};
   for (const t of found(before)) {
-    if (cleaner.isStructural(t) || remainingKeys.has(`${t.group}:${t.tag}`)) continue;
+    if (structural(t) || remainingKeys.has(`${t.group}:${t.tag}`)) continue;
     const g = t.group.toLowerCase();
     removed[g] = (removed[g] ?? 0) + 1;
   }

@@ -103,6 +103,13 @@ export interface CleanOutcome {
    * (ExifTool's AI: a PDF holding Illustrator's private data) without that data is a PDF.
    */
   fileType?: string;
+  /**
+   * Fields of the copy, as `group:tag`, that hold its pictures' data though their names say
+   * preview: ExifTool names a field by the directory it stands in, so an old-style JPEG page's
+   * JPEGInterchangeFormat is `EXIF:ThumbnailOffset` in a TIFF's second page. Verification takes
+   * them as structural in this copy only.
+   */
+  pictureFields?: readonly string[];
 }
 
 /** What the verification of a nested file (and of the files nested in it) found. */

@@ -59,6 +59,18 @@ const OLD_JPEG_FIELDS: ReadonlyMap<number, string> = new Map([
   [517, "JPEGLosslessPredictors"], [518, "JPEGPointTransforms"],
 ]);
 const JPEG_INTERCHANGE = 513;
+const STRIP_OFFSETS = 273;
+const TILE_OFFSETS = 324;
+/**
+ * ExifTool's names for 513 and 514 and the bytes they point at in the second and third
+ * directories of a TIFF (Exif.pm: IFD1's is EXIF's thumbnail, IFD2's a raw file's big preview;
+ * "OtherImage" elsewhere). In a copy holding only pages, an old-style JPEG page there keeps them.
+ */
+export const INTERCHANGE_NAMES_BY_PAGE: readonly (readonly string[])[] = [
+  [],
+  ["ThumbnailOffset", "ThumbnailLength", "ThumbnailImage"],
+  ["JpgFromRawStart", "JpgFromRawLength", "JpgFromRaw"],
+];
 /**
  * Old-style JPEG's tables stored apart: one offset per component (0: the previous component's
  * table) to a quantization table (its 64 values) or a Huffman table (16 counts, then as many
@@ -135,6 +147,7 @@ export const tiffCleaner: Cleaner = {
   fileTypes: ["TIFF", "BTF"],
   async clean(ctx: CleanContext): Promise<CleanOutcome | void> {
     const hidden: Record<string, number> = {};
+    const pictureFields: string[] = [];
     const keptOrientation = await RangeWriter.rewrite(ctx.input, ctx.output, "w", async (src, out) => {
       const file = await TiffReader.open(src);
       const pages = await file.pages();
@@ -163,11 +176,16 @@ export const tiffCleaner: Cleaner = {
       }
       await refuseOverlaps(file, pages, cleaned);
       await writeTiff(file, cleaned, layers, out);
+      pictureFields.push(...interchangeNames(cleaned));
       return kept;
     });
     await refuseJpegExtras(ctx.output);
     await checkSameImages(ctx.input, ctx.output);
-    return { ...(keptOrientation ? { alsoKept: ["orientation"] } : {}), ...(Object.keys(hidden).length > 0 ? { hidden } : {}) };
+    return {
+      ...(keptOrientation ? { alsoKept: ["orientation"] } : {}),
+      ...(Object.keys(hidden).length > 0 ? { hidden } : {}),
+      ...(pictureFields.length > 0 ? { pictureFields } : {}),
+    };
   },
   // The layers' records as ExifTool reads them from tag 37724 are judged as a PSD's.
   isStructural: (t) => (t.group === "EXIF" && STRUCTURAL_NAMES.has(t.tag)) || isPsdStructural(t),
@@ -216,6 +234,25 @@ async function refuseJpegExtras(file: string): Promise<void> {
         );
       }
     }
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * The names under which ExifTool reads the copy's old-style JPEG pages' interchange format
+ * streams (kept: refuseJpegExtras proves they hold only the coding) where they are not
+ * "OtherImage": pages are written in order, so the copy's page i is its directory i.
+ */
+function interchangeNames(pages: readonly Entry[][]): string[] {
+  return pages.flatMap((page, i) => (page.some((e) => e.tag === JPEG_INTERCHANGE) ? (INTERCHANGE_NAMES_BY_PAGE[i] ?? []).map((name) => `EXIF:${name}`) : []));
+}
+
+/** Where a TIFF's old-style JPEG pages' interchange format streams start: their own pictures, whatever ExifTool names them. */
+export async function oldJpegPageStreams(file: string): Promise<number[]> {
+  const src = await FileBytes.open(file);
+  try {
+    return await (await TiffReader.open(src)).pageInterchangeStreams();
   } finally {
     await src.close();
   }
@@ -301,12 +338,33 @@ class TiffReader {
       if (seen.has(at) || seen.size >= 10_000) throw damaged("its directory chain loops");
       seen.add(at);
       const { entries, next } = await this.ifd(at);
-      const subfile = entries.find((e) => e.tag === NEW_SUBFILE_TYPE);
-      if (subfile == null || ((await this.first(subfile)) & 1) === 0) pages.push(entries);
+      if (await this.isPage(entries, pages.length === 0)) pages.push(entries);
       at = next;
     }
     if (pages.length === 0) throw damaged("it holds no image");
     return pages;
+  }
+
+  /**
+   * A page, not a reduced-resolution image: and after the first, one with strips or tiles. A later
+   * directory with neither is an EXIF-style thumbnail (old-style JPEG by JPEGInterchangeFormat
+   * alone, as EXIF's IFD1), which libtiff cannot open as a page: a copy keeping it would keep the
+   * thumbnail under a page's fields.
+   */
+  private async isPage(entries: readonly Entry[], first: boolean): Promise<boolean> {
+    const subfile = entries.find((e) => e.tag === NEW_SUBFILE_TYPE);
+    if (subfile != null && ((await this.first(subfile)) & 1) === 1) return false;
+    return first || entries.some((e) => e.tag === STRIP_OFFSETS || e.tag === TILE_OFFSETS);
+  }
+
+  /** The offsets of the interchange format streams of the file's old-style JPEG pages (see INTERCHANGE_NAMES_BY_PAGE). */
+  async pageInterchangeStreams(): Promise<number[]> {
+    const starts: number[] = [];
+    for (const page of await this.pages()) {
+      const stream = page.find((e) => e.tag === JPEG_INTERCHANGE);
+      if (stream != null && (await isOldJpeg(this, page))) starts.push(await this.first(stream));
+    }
+    return starts;
   }
 
   /** The entries of the IFD at `at`, whose table (and next-IFD pointer) must lie in the file. */

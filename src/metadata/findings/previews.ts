@@ -65,9 +65,10 @@ const MIN_CORRELATION = 0.75;
  */
 export async function previewFindings(entries: readonly TagEntry[], file: string, scratchDir: string, ahead?: PictureAhead | null | Promise<PictureAhead | null>): Promise<Finding[]> {
   const oldJpeg = isOldJpegTiff(entries);
-  const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag) && !(oldJpeg && OTHER_IMAGE.test(t.tag)));
+  const pages = oldJpeg ? await pageStreamNames(entries, file) : new Set<string>();
+  const previews = entries.filter((t) => t.group !== "File" && PREVIEW_TAG.test(t.tag) && !(oldJpeg && OTHER_IMAGE.test(t.tag)) && !pages.has(t.tag));
   if (previews.length === 0) return [];
-  const verdict = await compareWithMain(entries, file, scratchDir, (await ahead) ?? null);
+  const verdict = await compareWithMain(entries, file, scratchDir, (await ahead) ?? null, pages);
   if (verdict === "different") {
     return fromTags("previews", "high", "A thumbnail or preview inside the file shows a different picture from the file itself.", previews);
   }
@@ -118,9 +119,27 @@ function isOldJpegTiff(entries: readonly TagEntry[]): boolean {
   return (type === "TIFF" || type === "BTF") && entries.some((t) => t.group === "EXIF" && t.tag === "Compression" && t.value === "JPEG (old-style)");
 }
 
+/**
+ * The names under which ExifTool reads an old-style JPEG TIFF's later pages' own streams (IFD1's
+ * as a thumbnail, IFD2's as a raw file's preview: INTERCHANGE_NAMES_BY_PAGE), where they point at
+ * a page's stream: those pages, not previews of the first. An EXIF-style thumbnail there (no strips
+ * of its own) is no page, and stays a preview.
+ */
+async function pageStreamNames(entries: readonly TagEntry[], file: string): Promise<Set<string>> {
+  // Loaded for such a TIFF only: the TIFF cleaner's reader brings the PSD layers' modules with it.
+  const { INTERCHANGE_NAMES_BY_PAGE, oldJpegPageStreams } = await import("../../cleaners/image/tiff.js");
+  const starts = new Set(await oldJpegPageStreams(file).catch(() => []));
+  const names = new Set<string>();
+  for (const trio of INTERCHANGE_NAMES_BY_PAGE) {
+    const start = entries.find((t) => t.group === "EXIF" && t.tag === trio[0])?.value;
+    if (start != null && starts.has(Number(start))) for (const name of trio) names.add(name);
+  }
+  return names;
+}
+
 type Verdict = "same" | "different" | "unknown";
 
-async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string, ahead: PictureAhead | null): Promise<Verdict> {
+async function compareWithMain(entries: readonly TagEntry[], file: string, scratchDir: string, ahead: PictureAhead | null, pages: ReadonlySet<string>): Promise<Verdict> {
   // A PDF's previews are those of the pictures embedded in it: ExifTool gives their offsets inside
   // those pictures, and the PDF is no picture to decode (ffmpeg spent ~0.5 s probing it in vain).
   if (entries.some((t) => t.group === "File" && t.tag === "FileType" && t.value === "PDF")) return "unknown";
@@ -130,7 +149,7 @@ async function compareWithMain(entries: readonly TagEntry[], file: string, scrat
   if (base == null) return "unknown";
   const oldJpeg = isOldJpegTiff(entries);
   const ownStream = oldJpeg ? (locate(entries, size, base, [OTHER_LOCATOR])[0] ?? null) : null;
-  const spans = locate(entries, size, base, oldJpeg ? LOCATORS.filter((l) => l !== OTHER_LOCATOR) : LOCATORS).slice(0, MAX_COMPARED);
+  const spans = locate(entries, size, base, oldJpeg ? LOCATORS.filter((l) => l !== OTHER_LOCATOR && !pages.has(l[0])) : LOCATORS).slice(0, MAX_COMPARED);
   if (spans.length === 0) return "unknown";
   const decodedAhead = (span: Span): Uint8Array | undefined => ahead?.previews.find((p) => p.start === span.start && p.length === span.length)?.grid;
   // The picture and its previews are decoded side by side (each decode is a program run). ffmpeg
