@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { runTool, type ToolRun } from "../run-tool.js";
 import { objectKey } from "./object-view.js";
+import { parseQpdfJson } from "./qpdf-json.js";
 import type { QpdfDocument } from "./scrub-objects.js";
 
 const QPDF_TIMEOUT_MS = 120_000;
@@ -74,7 +75,7 @@ export async function qpdfJson(file: string, which: readonly string[]): Promise<
   const args = ["--json=2", "--json-key=qpdf", ...which.map((w) => `--json-object=${w}`), "--json-stream-data=none", file];
   const r = await runQpdf(args, undefined, MAX_OBJECTS_JSON_BYTES);
   if (r.code !== 0 && r.code !== 3) throw unreadable(r.stderr, new Error(`qpdf json exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
-  const parsed = JSON.parse(r.stdout.toString("utf8")) as { qpdf?: unknown };
+  const parsed = parseQpdfJson(r.stdout.toString("utf8")) as { qpdf?: unknown };
   if (!Array.isArray(parsed.qpdf) || parsed.qpdf[1] == null || typeof parsed.qpdf[1] !== "object") throw new Error("qpdf --json gave an unexpected shape");
   return parsed.qpdf[1] as QpdfDocument["qpdf"][1];
 }
@@ -90,7 +91,7 @@ async function readObjectDump(file: string): Promise<string> {
 }
 
 function parseDump(text: string): { doc: QpdfDocument; pages: number; pageObjects: string[] } {
-  const parsed: unknown = JSON.parse(text);
+  const parsed: unknown = parseQpdfJson(text);
   if (
     parsed == null ||
     typeof parsed !== "object" ||

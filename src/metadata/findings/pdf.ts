@@ -3,6 +3,7 @@ import { isReview } from "../../cleaners/pdf/review-annotations.js";
 import { pdfText } from "../../cleaners/pdf/object-view.js";
 import type { PdfDict, PdfJson, QpdfDocument } from "../../cleaners/pdf/scrub-objects.js";
 import { qpdfRanOutOfMemory } from "../../cleaners/pdf/qpdf.js";
+import { parseQpdfJson } from "../../cleaners/pdf/qpdf-json.js";
 import { runOrNull, runTool } from "../../cleaners/run-tool.js";
 import { type Finding, type TagEntry, shortValue } from "./types.js";
 
@@ -87,7 +88,7 @@ async function readObjects(file: string): Promise<QpdfDocument | null> {
   if (r == null || (r.code !== 0 && r.code !== 3) || qpdfRanOutOfMemory(r.stderr)) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(r.stdout.toString("utf8"));
+    parsed = parseQpdfJson(r.stdout.toString("utf8"));
   } catch {
     return null;
   }
