@@ -49,6 +49,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["OGG", "OPUS"], load: async () => (await import("./media/containers.js")).oggCleaner },
   { fileTypes: ["AIFF", "AIFC"], load: async () => (await import("./media/aiff.js")).aiffCleaner },
   { fileTypes: ["APE", "MPC"], load: async () => (await import("./media/tagged-audio.js")).taggedAudioCleaner },
+  { fileTypes: ["DSF"], load: async () => (await import("./media/dsf.js")).dsfCleaner },
   { fileTypes: ["ASF", "WMA", "WMV", "DIVX"], load: async () => (await import("./media/asf.js")).asfCleaner },
   { fileTypes: ["FLV"], load: async () => (await import("./media/flv.js")).flvCleaner },
   { fileTypes: ["M2T", "M2TS"], load: async () => (await import("./media/mpeg-ts.js")).mpegTsCleaner },
