@@ -138,5 +138,6 @@ export const aviCleaner: Cleaner = {
  */
 export const oggCleaner = remuxCleaner("ogg", {
   OGG: { demuxer: "ogg", muxer: "ogg" },
+  OGV: { demuxer: "ogg", muxer: "ogg" },
   OPUS: { demuxer: "ogg", muxer: "opus" },
 });

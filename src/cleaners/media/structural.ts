@@ -82,6 +82,12 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
   ]),
   Vorbis: new Set(["VorbisVersion", "AudioChannels", "SampleRate", "NominalBitrate", "MaximumBitrate", "MinimumBitrate"]),
   Opus: new Set(["OpusVersion", "AudioChannels", "SampleRate", "OutputGain"]),
+  // Theora's identification header (Ogg video): the picture's size, region, rate, aspect, colour
+  // space, bitrate, quality and pixel format, numbers only (its comment header is Vorbis's).
+  Theora: new Set([
+    "TheoraVersion", "ImageWidth", "ImageHeight", "XOffset", "YOffset", "FrameRate", "PixelAspectRatio",
+    "ColorSpace", "NominalVideoBitrate", "Quality", "PixelFormat",
+  ]),
 };
 
 /**
