@@ -177,3 +177,31 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(cleaned).toBeNull();
   });
 });
+
+describe("POST /api/v1/remove on an EPUB 3 book with collections (an index, a preview)", () => {
+  /** The marked book with `collections` added to its package document, after the spine. */
+  async function withCollections(marker: string, collections: string): Promise<string> {
+    const book = await savedIn(dir, `book-${crypto.randomUUID()}.epub`, await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
+    const parts = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
+      name,
+      name === EPUB_OPF ? Buffer.from(bytes.toString("utf8").replace("</spine>", `</spine>\n${collections}`)) : bytes,
+    ]);
+    return savedIn(dir, `collections-${crypto.randomUUID()}.epub`, await zip(parts));
+  }
+
+  it("keeps the collections' roles and links (epubcheck's index-collection-valid.epub was refused)", async () => {
+    const marker = `Collection${crypto.randomBytes(5).toString("hex")}`;
+    const collections = `<collection role="index"><link href="chapter1.xhtml"/><collection role="index-group"><link href="nav.xhtml" media-type="application/xhtml+xml"/></collection></collection>`;
+    const file = await withCollections(marker, collections);
+    const { out } = await cleanedWithout(file, "collections.epub", marker);
+    expect((await entry(out, EPUB_OPF)).toString("utf8")).toContain(collections);
+  });
+
+  it("does not hand back a collection's own metadata naming a person: the verification reads it and refuses the copy", async () => {
+    const marker = `Collmeta${crypto.randomBytes(5).toString("hex")}`;
+    const file = await withCollections(marker, `<collection role="preview"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>${marker}</dc:creator></metadata><link href="chapter1.xhtml"/></collection>`);
+    const { status, body } = await removeViaApi(server, file, "collection-metadata.epub");
+    expect(status).toBe(422);
+    expect(body["error"]).toBe("The file's metadata could not be removed completely.");
+  });
+});

@@ -90,12 +90,18 @@ export const epubCleaner: Cleaner = {
 /**
  * What ExifTool reads from the cleaned OPF (group XML): the book's new identifier, its title and
  * language, the fixed modification date, the cover pointer, and the manifest, spine and guide
- * (the list of files and their reading order).
+ * (the list of files and their reading order). Also EPUB 3's collections (an index, a preview, a
+ * dictionary's parts: `<collection role>` with links to files of the book, nested), by their roles
+ * and links only: a collection's own metadata is not on this list.
  */
+/** ExifTool's names for a collection's role and its links' targets, types and relations, at any depth. */
+const COLLECTION_FIELD = /^(Collection)+(Role|Link(Href|Media-type|Rel))$/;
+
 function isPackageStructure(t: FoundTag): boolean {
   if (t.group !== "XML") return false;
   const v = typeof t.value === "string" ? t.value : String(t.value);
   if (/^(Manifest|Spine|Guide)/.test(t.tag)) return true;
+  if (COLLECTION_FIELD.test(t.tag)) return true;
   switch (t.tag) {
     case "Title":
     case "Language":
