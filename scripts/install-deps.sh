@@ -55,6 +55,9 @@ if [ "$mode" = test ]; then
   # The Musepack test encodes a stream-version-8 file and decodes it before and after cleaning.
   need[mpcenc]=musepack-tools
   need[mpcdec]=musepack-tools
+  # The WavPack test encodes its files and checks the cleaned ones with WavPack's own tools.
+  need[wavpack]=wavpack
+  need[wvunpack]=wavpack
 fi
 
 missing=()

@@ -2,24 +2,7 @@ import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { type FileBytes, WINDOW } from "../file-bytes.js";
 import type { RangeWriter } from "../range-writer.js";
-import { FACT_SIZE, formatLength } from "./wav-format.js";
-
-/**
- * The other containers whose header Monkey's Audio stores (RF64 and Broadcast Wave 64, Sony Wave64,
- * AIFF, Core Audio), blanked whole: a stored header starting otherwise is not where the stream's
- * headers say (their lengths are damaged), and the WAV's tags may lie elsewhere.
- */
-const OTHER_CONTAINERS: ReadonlySet<string> = new Set(["RF64", "BW64", "riff", "FORM", "caff"]);
-
-/** Chunks of a WAV header that say how to play the samples; any other is blanked. */
-const FORMAT_CHUNKS = new Set(["fmt ", "fact", "data"]);
-
-/**
- * The WAV formats Monkey's Audio compresses (integer PCM, IEEE float, and either in a
- * WAVE_FORMAT_EXTENSIBLE): another in its stored header is damage, whose extension, read by a
- * length of no meaning, could hold anything.
- */
-const SAMPLE_FORMATS: ReadonlySet<number> = new Set([1, 3, 0xfffe]);
+import { blankAll, blankChunks, WRONG_LENGTH } from "./stored-wav.js";
 
 /** Monkey's Audio format flag: the original WAV header is not stored (a standard one is made). */
 const CREATE_WAV_HEADER = 32;
@@ -136,45 +119,8 @@ function fits(needed: number, length: number): void {
   if (needed > length) throw damaged("its frames or the WAV header and trailer it stores run past its end");
 }
 
-const WRONG_LENGTH = "the length of the WAV header it stores is wrong";
-
 function damaged(why: string): BadFileError {
   return new BadFileError(`The Monkey's Audio file is damaged: ${why}.`);
-}
-
-/**
- * Walks the RIFF chunks of a stored WAV header, blanking all but the format ones and what those
- * hold past their fields. Gives the damage when the header does not end where its data chunk's
- * header does, as a whole one does (its length is wrong), or names a format Monkey's Audio does not
- * compress, or does not start as any header it stores does; null otherwise. The header of another
- * container is blanked whole.
- */
-function blankChunks(h: Buffer): string | null {
-  if (h.length === 0) return null;
-  const magic = h.toString("latin1", 0, 4);
-  if (magic !== "RIFF" && !OTHER_CONTAINERS.has(magic)) return "the WAV header it stores is not where its headers say";
-  if (magic !== "RIFF" || h.length < 12) {
-    blankAll(h);
-    return null;
-  }
-  let pos = 12;
-  while (pos + 8 <= h.length) {
-    const id = h.toString("latin1", pos, pos + 4);
-    // The data chunk's header ends the stored header; its size names the samples, not bytes here.
-    if (id === "data") return pos + 8 === h.length ? null : WRONG_LENGTH;
-    const size = Math.min(h.readUInt32LE(pos + 4), h.length - pos - 8);
-    if (!FORMAT_CHUNKS.has(id)) {
-      h.write("JUNK", pos, "latin1");
-      h.fill(0, pos + 8, pos + 8 + size);
-    } else {
-      if (id === "fmt " && !SAMPLE_FORMATS.has(size >= 2 ? h.readUInt16LE(pos + 8) : -1)) return "the WAV header it stores names a format it does not compress";
-      // What the format reads is kept; any bytes past it in the chunk are zeroed.
-      const used = id === "fmt " ? formatLength(h.subarray(pos + 8), size) : Math.min(size, FACT_SIZE);
-      h.fill(0, pos + 8 + used, pos + 8 + size);
-    }
-    pos += 8 + size + (size % 2);
-  }
-  return WRONG_LENGTH;
 }
 
 /**
@@ -194,12 +140,4 @@ async function wavHeaderInFrames(src: FileBytes, [from, to]: [number, number]): 
     if (head.toString("latin1", at + 8, at + 12) === "WAVE") return "a WAV header lies among its frames";
   }
   return null;
-}
-
-/** Blanks a whole region: a `JUNK` chunk filling it when it is large enough to hold one. */
-function blankAll(b: Buffer): void {
-  b.fill(0);
-  if (b.length < 8) return;
-  b.write("JUNK", 0, "latin1");
-  b.writeUInt32LE(b.length - 8, 4);
 }
