@@ -205,3 +205,37 @@ describe("POST /api/v1/remove on an EPUB 3 book with collections (an index, a pr
     expect(body["error"]).toBe("The file's metadata could not be removed completely.");
   });
 });
+
+describe("POST /api/v1/remove on an EPUB with more than one rendition, or text of other kinds", () => {
+  it("cleans every rendition's package document alike, under one new identifier (epubcheck's renditions-basic-valid.epub was refused)", async () => {
+    const marker = `Rendition${crypto.randomBytes(5).toString("hex")}`;
+    const book = await savedIn(dir, `book-${crypto.randomUUID()}.epub`, await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
+    const parts = await unzipped(book);
+    // A second, fixed-layout rendition: the same files under FXL/, its package as marked as the first.
+    const second = parts.filter(([name]) => name.startsWith("OEBPS/")).map(([name, bytes]): [string, Buffer] => [name.replace(/^OEBPS\//, "FXL/"), bytes]);
+    const container = `<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:rendition="http://www.idpf.org/2013/rendition"><rootfiles><rootfile full-path="${EPUB_OPF}" media-type="application/oebps-package+xml"/><rootfile full-path="FXL/content.opf" media-type="application/oebps-package+xml" rendition:layout="pre-paginated"/></rootfiles></container>`;
+    const metadata = `<?xml version="1.0"?><metadata xmlns="http://www.idpf.org/2013/metadata" xmlns:dc="http://purl.org/dc/elements/1.1/" unique-identifier="uid"><dc:identifier id="uid">urn:isbn:${marker}</dc:identifier><dc:creator>${marker}</dc:creator></metadata>`;
+    const file = await savedIn(dir, "renditions.epub", await zip([...parts.map(([name, bytes]): [string, Buffer | string] => [name, name === "META-INF/container.xml" ? container : bytes]), ...second, ["META-INF/metadata.xml", metadata]]));
+
+    const { out } = await cleanedWithout(file, "renditions.epub", marker);
+    const identifiers = await Promise.all(["OEBPS/content.opf", "FXL/content.opf"].map(async (opf) => /<dc:identifier[^>]*>([^<]*)</.exec((await entry(out, opf)).toString("utf8"))?.[1]));
+    expect(identifiers[0]).toMatch(/^urn:uuid:/);
+    expect(identifiers[1]).toBe(identifiers[0]);
+    expect((await entry(out, "FXL/toc.ncx")).toString("utf8")).toContain(`content="${identifiers[0]}"`);
+    for (const chapter of ["OEBPS/chapter1.xhtml", "FXL/chapter1.xhtml"]) expect((await entry(out, chapter)).equals(await entry(book, EPUB_CHAPTER))).toBe(true);
+  });
+
+  it("copies a dictionary's search key map and a DTBook chapter as the book's text", async () => {
+    const marker = `Dictionary${crypto.randomBytes(5).toString("hex")}`;
+    const book = await savedIn(dir, `book-${crypto.randomUUID()}.epub`, await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
+    const searchKeys = `<?xml version="1.0" encoding="UTF-8"?>\n<search-key-map xmlns="http://www.idpf.org/2007/ops" xml:lang="en"><search-key-group href="chapter1.xhtml#a"><match value="bright"/></search-key-group></search-key-map>`;
+    const dtbook = `<?xml version="1.0" encoding="UTF-8"?>\n<dtbook xmlns="http://www.daisy.org/z3986/2005/dtbook/" version="2005-3"><head><meta name="dtb:uid" content="x"/><meta name="dc:Title" content="A Short Book"/></head><book><bodymatter><level1><p>A cold day.</p></level1></bodymatter></book></dtbook>`;
+    const items = `<item id="keys" href="search.xml" media-type="application/vnd.epub.search-key-map+xml" properties="search-key-map"/><item id="dtb" href="part2.xml" media-type="application/x-dtbook+xml"/>`;
+    const parts = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [name, name === EPUB_OPF ? Buffer.from(bytes.toString("utf8").replace("</manifest>", `${items}</manifest>`)) : bytes]);
+    const file = await savedIn(dir, "dictionary.epub", await zip([...parts, ["OEBPS/search.xml", searchKeys], ["OEBPS/part2.xml", dtbook]]));
+
+    const { out } = await cleanedWithout(file, "dictionary.epub", marker);
+    expect((await entry(out, "OEBPS/search.xml")).toString("utf8")).toBe(searchKeys);
+    expect((await entry(out, "OEBPS/part2.xml")).toString("utf8")).toBe(dtbook);
+  });
+});

@@ -10,7 +10,7 @@ import { writeZip, type OutEntry } from "../office/zip-write.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
 import { takeLinkedRecords } from "./linked-records.js";
 import { entryName, manifestItems } from "./manifest.js";
-import { cleanNcx, cleanPackage, NEUTRAL_MODIFIED } from "./package-metadata.js";
+import { cleanNcx, cleanPackage, NEUTRAL_MODIFIED, newIdentifier } from "./package-metadata.js";
 
 const MIMETYPE = "mimetype";
 const CONTAINER = "META-INF/container.xml";
@@ -57,23 +57,35 @@ export const epubCleaner: Cleaner = {
     }
     const container = files.get(CONTAINER);
     if (container == null) throw bad("it has no META-INF/container.xml");
-    const rootfile = packagePath(await readXml(container));
-    const opf = files.get(rootfile);
-    if (opf == null) throw bad(`its package document ${rootfile} is missing`);
+    const packages = new Map<string, Document>();
+    for (const rootfile of packagePaths(await readXml(container))) {
+      const opf = files.get(rootfile);
+      if (opf == null) throw bad(`its package document ${rootfile} is missing`);
+      packages.set(rootfile, await readXml(opf));
+    }
 
-    const packageDoc = await readXml(opf);
-    const records = takeLinkedRecords(packageDoc, rootfile, CONTAINER);
-    const identifier = cleanPackage(packageDoc);
-    const ncx = ncxPath(packageDoc, rootfile);
-    const chapters = chapterPaths(packageDoc, rootfile);
+    const identifier = newIdentifier();
+    const records = new Set<string>();
+    const ncxs = new Set<string>();
+    const chapters = new Set<string>();
+    for (const [rootfile, doc] of packages) {
+      for (const r of takeLinkedRecords(doc, rootfile, CONTAINER)) records.add(r);
+      cleanPackage(doc, identifier);
+      const ncx = ncxPath(doc, rootfile);
+      if (ncx != null) ncxs.add(ncx);
+      for (const c of chapterPaths(doc, rootfile)) chapters.add(c);
+    }
+    // A record one rendition links to may be another's package, contents or chapter: it stays.
+    for (const kept of [...packages.keys(), ...ncxs, ...chapters]) records.delete(kept);
 
     // The format requires `mimetype` first and stored, so that its type can be read at a fixed offset.
     const out: OutEntry[] = [{ name: MIMETYPE, source: Buffer.from("application/epub+zip", "ascii"), stored: true }];
     for (const e of entries) {
-      if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && e.name !== rootfile)) continue;
+      const packageDoc = packages.get(e.name);
+      if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && packageDoc == null)) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
-      else if (e.name === rootfile) out.push({ name: e.name, source: serializeXml(packageDoc) });
-      else if (e.name === ncx) {
+      else if (packageDoc != null) out.push({ name: e.name, source: serializeXml(packageDoc) });
+      else if (ncxs.has(e.name)) {
         const doc = await readXml(e);
         cleanNcx(doc, identifier);
         out.push({ name: e.name, source: serializeXml(doc) });
@@ -128,12 +140,18 @@ async function readXml(entry: FileEntry): Promise<Document> {
   return parseXml(await fsp.readFile(entry.file), entry.name);
 }
 
-function packagePath(container: Document): string {
+/**
+ * The package documents the container names: the book's, then those of its other renditions
+ * (EPUB Multiple-Rendition Publications 1.1: a fixed-layout version, one for wide screens), each
+ * a package whose metadata is cleaned alike. Rootfiles of other types (a PDF rendition) are files
+ * of the book like any other.
+ */
+function packagePaths(container: Document): string[] {
   const rootfiles = Array.from(container.getElementsByTagNameNS(CONTAINER_NS, "rootfile"));
-  const first = rootfiles.find((r) => r.getAttribute("media-type") === "application/oebps-package+xml") ?? rootfiles[0];
-  const p = first?.getAttribute("full-path");
-  if (p == null || p === "") throw bad("its container names no package document");
-  return p;
+  const packages = rootfiles.filter((r) => r.getAttribute("media-type") === "application/oebps-package+xml");
+  const paths = (packages.length > 0 ? packages : rootfiles.slice(0, 1)).map((r) => r.getAttribute("full-path") ?? "");
+  if (paths.length === 0 || paths.includes("")) throw bad("its container names no package document");
+  return [...new Set(paths)];
 }
 
 /** The NCX's entry name: the manifest item the spine's `toc` attribute names. */
@@ -144,12 +162,21 @@ function ncxPath(opf: Document, rootfile: string): string | null {
 }
 
 /**
- * The entry names of the manifest's XHTML documents: the book's text, copied as it is whatever
- * their names end with (older books name chapters `.xml`).
+ * The book's text and layout as its manifest lists them, copied as they are whatever the names end
+ * with (older books name chapters `.xml`): XHTML documents, EPUB 2's DTBook ones, a dictionary's
+ * search key maps (its headwords and the entries they lead to), media overlays (which sentence the
+ * narration reads when), EPUB 2's page map (the print edition's page numbers) and Adobe's page
+ * templates (a layout, as a style sheet is).
  */
+const TEXT_TYPES: ReadonlySet<string> = new Set([
+  "application/xhtml+xml", "application/x-dtbook+xml", "application/vnd.epub.search-key-map+xml", "application/smil+xml",
+  "application/oebps-page-map+xml", "application/vnd.adobe-page-template+xml",
+]);
+
+/** The entry names of the book's text (`TEXT_TYPES`). */
 function chapterPaths(opf: Document, rootfile: string): ReadonlySet<string> {
   const hrefs = manifestItems(opf)
-    .filter((i) => i.getAttribute("media-type") === "application/xhtml+xml")
+    .filter((i) => TEXT_TYPES.has(i.getAttribute("media-type") ?? ""))
     .map((i) => i.getAttribute("href"))
     .filter((h): h is string => h != null && h !== "");
   return new Set(hrefs.map((h) => entryName(rootfile, h)));

@@ -12,24 +12,23 @@ export const NEUTRAL_MODIFIED = "2000-01-01T00:00:00Z";
 
 /**
  * Rewrites an OPF package document's `<metadata>` down to what a reading system needs
- * (EPUB 3.3, 5.5; OPF 2.0.1, 2.2): the unique identifier with a new random value (a book must
- * have one, and the old one could be an ISBN or a store's id tying the copy to its buyer),
+ * (EPUB 3.3, 5.5; OPF 2.0.1, 2.2): the unique identifier with a new value (a book must have one),
  * `dc:title` and `dc:language` (required; they name the book and its language, as its own
  * title page does), the `dcterms:modified` date (EPUB 3, fixed), and the `cover` meta that
  * points at the cover image. Everything else goes: creators, contributors, publisher, dates,
  * rights, description, subjects, sources, every other `meta` and `link` (calibre's, Apple's,
  * refinements of the dropped elements), and XML comments.
  *
- * Returns the new identifier, for the NCX (whose `dtb:uid` must equal it).
+ * `identifier` is the new one (`newIdentifier`): every rendition of a book has the same, and its
+ * NCX too (whose `dtb:uid` must equal it).
  */
-export function cleanPackage(doc: Document): string {
+export function cleanPackage(doc: Document, identifier: string): void {
   removeComments(doc);
   const pkg = doc.documentElement;
   if (pkg == null || pkg.namespaceURI !== OPF || pkg.localName !== "package") throw bad("its package document is not an OPF package");
   const metadata = Array.from(pkg.getElementsByTagNameNS(OPF, "metadata"))[0];
   if (metadata == null) throw bad("its package document has no metadata");
   const uidName = pkg.getAttribute("unique-identifier") ?? "";
-  const identifier = `urn:uuid:${crypto.randomUUID()}`;
   const epub3 = (pkg.getAttribute("version") ?? "").startsWith("3");
   let haveId = false;
 
@@ -60,7 +59,11 @@ export function cleanPackage(doc: Document): string {
     setText(modified, NEUTRAL_MODIFIED);
     metadata.appendChild(modified);
   }
-  return identifier;
+}
+
+/** A new random unique identifier for a book: its old one could be an ISBN or a store's id tying the copy to its buyer. */
+export function newIdentifier(): string {
+  return `urn:uuid:${crypto.randomUUID()}`;
 }
 
 function isKept(el: Element, uidName: string): boolean {
