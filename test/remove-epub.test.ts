@@ -164,11 +164,14 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(opf).toContain('<itemref idref="ch1"/>');
   });
 
-  it("refuses a book whose fonts or content are encrypted, in words", async () => {
+  it("refuses a book whose content is encrypted (DRM), in words", async () => {
     const bytes = await zip([
       ["mimetype", "application/epub+zip"],
       ["META-INF/container.xml", `<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>`],
-      ["META-INF/encryption.xml", `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"/>`],
+      [
+        "META-INF/encryption.xml",
+        `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><EncryptedData xmlns="http://www.w3.org/2001/04/xmlenc#"><EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><resource xmlns="http://ns.adobe.com/adept">urn:uuid:0</resource></KeyInfo><CipherData><CipherReference URI="chapter.xhtml"/></CipherData></EncryptedData></encryption>`,
+      ],
       ["content.opf", `<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title><dc:language>en</dc:language></metadata><manifest/><spine/></package>`],
     ]);
     const { status, body, cleaned } = await removeViaApi(server, await savedIn(dir, "locked.epub", bytes));
@@ -237,5 +240,60 @@ describe("POST /api/v1/remove on an EPUB with more than one rendition, or text o
     const { out } = await cleanedWithout(file, "dictionary.epub", marker);
     expect((await entry(out, "OEBPS/search.xml")).toString("utf8")).toBe(searchKeys);
     expect((await entry(out, "OEBPS/part2.xml")).toString("utf8")).toBe(dtbook);
+  });
+});
+
+describe("POST /api/v1/remove on an EPUB whose fonts are obfuscated (IDPF's or Adobe's way)", () => {
+  const IDPF = "http://www.idpf.org/2008/embedding";
+  const ADOBE = "http://ns.adobe.com/pdf/enc#RC";
+  const FONT = "OEBPS/fonts/body.otf";
+  /** A stand-in OpenType font: its signature, then bytes of no meaning past the obfuscated head. */
+  const font = Buffer.concat([Buffer.from("OTTO", "latin1"), crypto.randomBytes(3000)]);
+
+  function key(algorithm: string, identifier: string): Buffer {
+    return algorithm === IDPF ? crypto.createHash("sha1").update(identifier.replace(/\s/g, "")).digest() : Buffer.from(identifier.replace(/^urn:uuid:/, "").replace(/-/g, ""), "hex");
+  }
+
+  /** XORs the head the algorithm obfuscates (1040 or 1024 bytes) with the key: obfuscates and reads back alike. */
+  function obfuscate(algorithm: string, identifier: string, bytes: Buffer): Buffer {
+    const k = key(algorithm, identifier);
+    const out = Buffer.from(bytes);
+    for (let i = 0; i < (algorithm === IDPF ? 1040 : 1024); i++) out[i]! ^= k[i % k.length]!;
+    return out;
+  }
+
+  /** The marked book with its unique identifier set to `identifier`, holding the font obfuscated with `keyIdentifier`'s key. */
+  async function withFont(marker: string, algorithm: string, identifier: string, keyIdentifier = identifier): Promise<string> {
+    const book = await savedIn(dir, `book-${crypto.randomUUID()}.epub`, await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
+    const item = `<item id="font" href="fonts/body.otf" media-type="font/otf"/></manifest>`;
+    const parts = (await unzipped(book)).map(([name, bytes]): [string, Buffer] => [
+      name,
+      name === EPUB_OPF ? Buffer.from(bytes.toString("utf8").replace(`urn:isbn:${marker}<`, `${identifier}<`).replace("</manifest>", item)) : bytes,
+    ]);
+    const encryption = `<?xml version="1.0" encoding="UTF-8"?><encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><EncryptedData xmlns="http://www.w3.org/2001/04/xmlenc#"><EncryptionMethod Algorithm="${algorithm}"/><CipherData><CipherReference URI="${FONT}"/></CipherData></EncryptedData></encryption>`;
+    return savedIn(dir, `fonts-${crypto.randomUUID()}.epub`, await zip([...parts, ["META-INF/encryption.xml", encryption], [FONT, obfuscate(algorithm, keyIdentifier, font)]]));
+  }
+
+  for (const [algorithm, name, identifier] of [
+    [IDPF, "IDPF's", (m: string) => `urn:isbn:${m}`],
+    [ADOBE, "Adobe's", () => `urn:uuid:${crypto.randomUUID()}`],
+  ] as const) {
+    it(`obfuscates a font again under the copy's new identifier, ${name} way, so the font still reads (they were refused as protected)`, async () => {
+      const marker = `Obfuscated${crypto.randomBytes(5).toString("hex")}`;
+      const file = await withFont(marker, algorithm, identifier(marker));
+      const { out } = await cleanedWithout(file, "fonts.epub", marker);
+      const newIdentifier = /<dc:identifier[^>]*>([^<]*)</.exec((await entry(out, EPUB_OPF)).toString("utf8"))?.[1];
+      expect(newIdentifier).toMatch(/^urn:uuid:/);
+      expect(obfuscate(algorithm, newIdentifier!, await entry(out, FONT)).equals(font)).toBe(true);
+      expect((await entry(out, "META-INF/encryption.xml")).toString("utf8")).toContain(FONT);
+    });
+  }
+
+  it("refuses a book whose font no identifier of the book reads back (a key made some other way): changing the identifier would break it", async () => {
+    const marker = `Otherkey${crypto.randomBytes(5).toString("hex")}`;
+    const file = await withFont(marker, IDPF, `urn:isbn:${marker}`, "some other key");
+    const { status, body } = await removeViaApi(server, file, "other-key.epub");
+    expect(status).toBe(422);
+    expect(String(body["error"])).toMatch(/^The EPUB book is protected/);
   });
 });

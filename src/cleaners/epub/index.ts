@@ -1,4 +1,5 @@
 import fsp from "node:fs/promises";
+import path from "node:path";
 import type { Document } from "@xmldom/xmldom";
 import { BadFileError } from "../errors.js";
 import { cleanEmbedded } from "../office/embedded.js";
@@ -8,6 +9,7 @@ import { parseXml, serializeXml } from "../office/xml.js";
 import { extractDocument, type FileEntry } from "../office/zip-read.js";
 import { writeZip, type OutEntry } from "../office/zip-write.js";
 import type { CleanContext, Cleaner, FoundTag } from "../types.js";
+import { bookIdentifiers, type Obfuscation, obfuscatedFiles, reobfuscate } from "./font-obfuscation.js";
 import { takeLinkedRecords } from "./linked-records.js";
 import { entryName, manifestItems } from "./manifest.js";
 import { cleanNcx, cleanPackage, NEUTRAL_MODIFIED, newIdentifier } from "./package-metadata.js";
@@ -34,7 +36,9 @@ const FINDER_FILES = /^(__MACOSX\/|(.*\/)?(\._[^/]*|\.DS_Store)$)/;
 /** Content copied as it is: the text of the book, its styles, scripts and fonts. */
 const AS_IS = /\.(x?html?|css|js|smil|pls|txt|ttf|otf|woff2?)$/i;
 
-const REFUSED = /^META-INF\/(encryption|rights)\.xml$/i;
+const ENCRYPTION = "META-INF/encryption.xml";
+const RIGHTS = /^META-INF\/rights\.xml$/i;
+const PROTECTED = "The EPUB book is protected: its content or fonts are encrypted with keys tied to it (DRM or font obfuscation), so it cannot be changed without breaking it.";
 
 /**
  * EPUB books (2 and 3): a ZIP whose package document (OPF) holds the book's metadata. The OPF's
@@ -52,9 +56,7 @@ export const epubCleaner: Cleaner = {
     const entries = await extractDocument(ctx.input, ctx.workDir);
     const files = new Map(entries.filter((e): e is FileEntry => !e.directory).map((e) => [e.name, e]));
     if (!files.has(MIMETYPE)) throw bad("it has no mimetype entry");
-    if (entries.some((e) => REFUSED.test(e.name))) {
-      throw new BadFileError("The EPUB book is protected: its content or fonts are encrypted with keys tied to it (DRM or font obfuscation), so it cannot be changed without breaking it.");
-    }
+    if (entries.some((e) => RIGHTS.test(e.name))) throw new BadFileError(PROTECTED);
     const container = files.get(CONTAINER);
     if (container == null) throw bad("it has no META-INF/container.xml");
     const packages = new Map<string, Document>();
@@ -65,6 +67,8 @@ export const epubCleaner: Cleaner = {
     }
 
     const identifier = newIdentifier();
+    const obfuscated = await obfuscatedFonts(files);
+    const oldIdentifiers = bookIdentifiers([...packages.values()][0]!);
     const records = new Set<string>();
     const ncxs = new Set<string>();
     const chapters = new Set<string>();
@@ -85,11 +89,15 @@ export const epubCleaner: Cleaner = {
       if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && packageDoc == null)) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
       else if (packageDoc != null) out.push({ name: e.name, source: serializeXml(packageDoc) });
-      else if (ncxs.has(e.name)) {
+      else if (obfuscated.has(e.name)) {
+        const font = path.join(ctx.workDir, `font-${out.length}`);
+        if (!(await reobfuscate(e.file, font, obfuscated.get(e.name)!, oldIdentifiers, identifier))) throw new BadFileError(PROTECTED);
+        out.push({ name: e.name, source: { file: font } });
+      } else if (ncxs.has(e.name)) {
         const doc = await readXml(e);
         cleanNcx(doc, identifier);
         out.push({ name: e.name, source: serializeXml(doc) });
-      } else if (e.name === CONTAINER || AS_IS.test(e.name) || chapters.has(e.name)) out.push({ name: e.name, source: { file: e.file } });
+      } else if (e.name === CONTAINER || e.name === ENCRYPTION || AS_IS.test(e.name) || chapters.has(e.name)) out.push({ name: e.name, source: { file: e.file } });
       else out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
     }
     await writeZip(ctx.output, out);
@@ -133,6 +141,19 @@ function isPackageStructure(t: FoundTag): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The book's obfuscated fonts, which the copy obfuscates again under its new identifier. Whatever
+ * else `META-INF/encryption.xml` lists (encryption proper, a file it names that the book lacks)
+ * makes the book protected.
+ */
+async function obfuscatedFonts(files: ReadonlyMap<string, FileEntry>): Promise<Map<string, Obfuscation>> {
+  const encryption = files.get(ENCRYPTION);
+  if (encryption == null) return new Map();
+  const found = obfuscatedFiles(await readXml(encryption));
+  if (found == null || [...found.keys()].some((name) => !files.has(name))) throw new BadFileError(PROTECTED);
+  return found;
 }
 
 /** Parses an XML file of the book (EPUB 2's public DTDs are dropped there: office/doctype.ts). */

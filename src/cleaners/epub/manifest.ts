@@ -12,7 +12,8 @@ export function entryName(rootfile: string, href: string): string {
   return path.posix.normalize(path.posix.join(path.posix.dirname(rootfile), decodeHref(href)));
 }
 
-function decodeHref(href: string): string {
+/** A percent-encoded path as the name it encodes. */
+export function decodeHref(href: string): string {
   try {
     return decodeURIComponent(href);
   } catch {
