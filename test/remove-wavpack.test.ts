@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { type RunningServer, startServer } from "./helpers/server.js";
+import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 import { EXIFTOOL, ffmpegQuiet, run } from "./helpers/tools.js";
 
 /*
@@ -158,6 +158,23 @@ describe("POST /api/v1/remove on a WavPack file", () => {
     await wvunpackVerifies(out);
     // The copy is the one of the file without that sub-block, byte for byte.
     expect((await fs.readFile(out)).equals(await fs.readFile((await cleaned(wv)).out))).toBe(true);
+  });
+
+  it("reports and removes the APEv2 tag of a file of WavPack's versions before 5, which ExifTool reads as a WAV", async () => {
+    const wv = await wavpack(await tone("old.wav"), ["-w", `Artist=${MARKER} ape artist`]);
+    const bytes = await fs.readFile(wv);
+    // The same blocks marked as stream version 0x407 (WavPack 4.x), which decoders read alike.
+    for (let at = 0; bytes.toString("latin1", at, at + 4) === "wvpk"; at += 8 + bytes.readUInt32LE(at + 4)) bytes.writeUInt16LE(0x407, at + 8);
+    const old = path.join(dir, "old-version.wv");
+    await fs.writeFile(old, bytes);
+    expect((await run(EXIFTOOL, ["-s", "-s", "-s", "-FileType", old])).stdout.toString("utf8").trim()).toBe("WV");
+
+    const findings = await findingsViaApi(server, "old-version.wv", bytes);
+    expect(findings.find((f) => f.kind === "people")?.tags).toContain("ape:Artist");
+    const { out, removed } = await cleaned(old);
+    expect(removed).toMatchObject({ ape: 1 });
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await decoded(out)).toBe(await decoded(old));
   });
 
   it("refuses one whose block runs past its end, as damaged", async () => {

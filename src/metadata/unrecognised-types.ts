@@ -70,6 +70,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   const type = read.tags["File:FileType"];
   const misnamed = (type === "CUR" && Number(read.tags["File:ImageCount"] ?? 0) === 0) || type === "ACR";
   if (type === "DOCX") return namedByParts(file, read);
+  if (type === "WV") return withWavPackApeTag(file, read);
   if (type != null && type !== "MP3" && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
   try {
@@ -106,22 +107,38 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     }
     if (afterTags.toString("latin1", 0, 4) !== "MPCK") return read;
     const { tags, messages } = recognisedAs(read, "MPC", "mpc", "audio/x-musepack");
-    let end = await opened.size();
-    if (end >= ID3V1 + 4) {
-      const id3v1 = await bytes(end - ID3V1, ID3V1);
-      if (id3v1.toString("latin1", 0, 3) === "TAG") end -= ID3V1;
-    }
-    if (end >= APE_FOOTER + 4) {
-      const footer = await bytes(end - APE_FOOTER, APE_FOOTER);
-      const itemsSize = footer.readUInt32LE(12) - APE_FOOTER;
-      if (footer.toString("latin1", 0, 8) === "APETAGEX" && itemsSize >= 0 && itemsSize <= MAX_APE_TAG && itemsSize <= end - APE_FOOTER - 4) {
-        Object.assign(tags, apeTags(await bytes(end - APE_FOOTER - itemsSize, itemsSize), footer.readUInt32LE(16)));
-      }
-    }
-    return { tags, messages };
+    return { tags: { ...tags, ...(await readApeTag(bytes, await opened.size())) }, messages };
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * WavPack files of versions before 5 (stream versions 0x403-0x40f), which ExifTool reads as a WAV
+ * by the header they store, never looking at the APEv2 tag they end with: it is read here.
+ */
+async function withWavPackApeTag(file: string, read: RawRead): Promise<RawRead> {
+  if (Object.keys(read.tags).some((k) => k.startsWith("APE:"))) return read;
+  const opened = new LazyFile(file);
+  try {
+    return { tags: { ...read.tags, ...(await readApeTag((at, length) => opened.read(at, length), await opened.size())) }, messages: read.messages };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The items of the APEv2 tag a file of `size` bytes ends with (before any ID3v1 tag, which ExifTool reads itself), named as ExifTool names them. */
+async function readApeTag(bytes: (at: number, length: number) => Promise<Buffer>, size: number): Promise<RawTags> {
+  let end = size;
+  if (end >= ID3V1 + 4) {
+    const id3v1 = await bytes(end - ID3V1, ID3V1);
+    if (id3v1.toString("latin1", 0, 3) === "TAG") end -= ID3V1;
+  }
+  if (end < APE_FOOTER + 4) return {};
+  const footer = await bytes(end - APE_FOOTER, APE_FOOTER);
+  const itemsSize = footer.readUInt32LE(12) - APE_FOOTER;
+  if (footer.toString("latin1", 0, 8) !== "APETAGEX" || itemsSize < 0 || itemsSize > MAX_APE_TAG || itemsSize > end - APE_FOOTER - 4) return {};
+  return apeTags(await bytes(end - APE_FOOTER - itemsSize, itemsSize), footer.readUInt32LE(16));
 }
 
 /**

@@ -176,6 +176,8 @@ export interface ReportedFinding {
   kind: string;
   severity: string;
   title: string;
+  /** The tags that carry it (`group:Name`). */
+  tags?: string[];
   value?: string;
 }
 
