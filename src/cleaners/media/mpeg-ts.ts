@@ -4,11 +4,11 @@ import { isMediaStructural } from "./structural.js";
 import { anyOf, structuralTags } from "./structural-lists.js";
 
 /**
- * What ExifTool reads from a transport stream's tables and the first picture and sound headers:
- * an H.264 stream's size from its sequence parameter set (the camera's SEI data, when there is
- * some, is not structural), and the sample rate of the AC-3 descriptor ffmpeg's muxer writes.
+ * What ExifTool reads from a transport or program stream's tables and the first picture and sound
+ * headers: an H.264 stream's size from its sequence parameter set (the camera's SEI data, when
+ * there is some, is not structural), and the sample rate of the AC-3 descriptor ffmpeg's muxer writes.
  */
-const isTsStructural = structuralTags({
+export const isMpegStreamStructural = structuralTags({
   M2TS: ["Duration", "VideoStreamType", "AudioStreamType", "AudioSampleRate"],
   MPEG: ["ImageWidth", "ImageHeight", "AspectRatio", "FrameRate", "VideoBitrate"],
   H264: ["ImageWidth", "ImageHeight"],
@@ -27,5 +27,5 @@ export const mpegTsCleaner: Cleaner = {
     M2T: { demuxer: "mpegts", muxer: "mpegts" },
     M2TS: { demuxer: "mpegts", muxer: "mpegts", muxerArgs: ["-mpegts_m2ts_mode", "1"] },
   }),
-  isStructural: anyOf(isMediaStructural, isTsStructural),
+  isStructural: anyOf(isMediaStructural, isMpegStreamStructural),
 };
