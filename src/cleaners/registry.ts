@@ -50,6 +50,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["AIFF", "AIFC"], load: async () => (await import("./media/aiff.js")).aiffCleaner },
   { fileTypes: ["APE", "MPC"], load: async () => (await import("./media/tagged-audio.js")).taggedAudioCleaner },
   { fileTypes: ["DSF"], load: async () => (await import("./media/dsf.js")).dsfCleaner },
+  { fileTypes: ["DFF"], load: async () => (await import("./media/dsdiff.js")).dsdiffCleaner },
   { fileTypes: ["WV"], load: async () => (await import("./media/wavpack.js")).wavPackCleaner },
   { fileTypes: ["ASF", "WMA", "WMV", "DIVX"], load: async () => (await import("./media/asf.js")).asfCleaner },
   { fileTypes: ["FLV"], load: async () => (await import("./media/flv.js")).flvCleaner },

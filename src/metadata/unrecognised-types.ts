@@ -8,6 +8,7 @@ import { startsHeader } from "../cleaners/media/adts.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
 import { readDdsTags } from "./dds-fields.js";
+import { isDsdiffHead, readDsdiffTags } from "./dsdiff-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
 import { readTgaTags } from "./tga-fields.js";
@@ -57,6 +58,9 @@ const ID3V1 = 128;
  * numbered as a Targa image type followed by a picture's size and depth). So is one ExifTool
  * calls MP3 for an audio frame header or ID3v1 "TAG" among its bytes.
  *
+ * DSDIFF audio (.dff, the other format DSD albums are sold in): "FRM8" and "DSD "; its comments,
+ * artist, title and markers read here (dsdiff-fields.ts).
+ *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
  *
@@ -81,6 +85,10 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && (await bytes(0, 6)).toString("latin1") === "VCLMTF") return recognisedAs(read, "SVM", "svm", "image/x-svm");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
+    if (type == null && isDsdiffHead(await bytes(0, 16))) {
+      const { tags, messages } = recognisedAs(read, "DFF", "dff", "audio/x-dff");
+      return { tags: { ...tags, ...(await readDsdiffTags(bytes, await opened.size())) }, messages };
+    }
     if (type == null && isDdsHead(await bytes(0, 8))) {
       const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
       return { tags: { ...tags, ...readDdsTags(await bytes(0, DDS_HEADER)) }, messages };
