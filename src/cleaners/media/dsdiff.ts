@@ -25,6 +25,8 @@ const START_TIME = "ABSS";
 const MAX_PROPERTIES = 1024 * 1024;
 /** What a DST sound chunk holds: frame information, frames and their CRCs. */
 const DST_CHUNKS = new Set(["FRTE", "DSTF", "DSTC"]);
+/** The most chunks listed in the form or the properties (a real file has about ten). */
+const MAX_LISTED = 4096;
 /** The DST index's entries: a frame's offset from the file's start (64 bits) and its length (32 bits). */
 const INDEX_ENTRY = 12;
 
@@ -83,17 +85,25 @@ export const dsdiffCleaner: Cleaner = {
 };
 
 /** The chunks in [at, end), each of which must end within it (a last pad byte may be missing). */
-async function walk(src: FileBytes, at: number, end: number, limit = Infinity): Promise<Chunk[]> {
-  const found: Chunk[] = [];
+async function* chunksIn(src: FileBytes, at: number, end: number): AsyncGenerator<Chunk> {
   while (at + HEADER <= end) {
-    if (found.length >= limit) throw new TooComplexError(`a DSDIFF chunk of more than ${limit} chunks`);
     const h = src.peek(at, HEADER) ?? (await src.read(at, HEADER));
     const dataEnd = at + HEADER + Number(h.readBigUInt64BE(4));
     if (dataEnd > end) throw damaged(`${named(h.toString("latin1", 0, 4))} runs past the end of the chunk holding it`);
-    found.push({ id: h.toString("latin1", 0, 4), at, end: dataEnd, next: Math.min(end, dataEnd + (dataEnd % 2)) });
-    at = found.at(-1)!.next;
+    const next = Math.min(end, dataEnd + (dataEnd % 2));
+    yield { id: h.toString("latin1", 0, 4), at, end: dataEnd, next };
+    at = next;
   }
   if (at !== end) throw damaged("a chunk is cut off");
+}
+
+/** The same, listed: for the form and the properties, which hold a few chunks each. */
+async function walk(src: FileBytes, at: number, end: number): Promise<Chunk[]> {
+  const found: Chunk[] = [];
+  for await (const c of chunksIn(src, at, end)) {
+    if (found.length === MAX_LISTED) throw new TooComplexError(`a DSDIFF chunk of more than ${MAX_LISTED} chunks`);
+    found.push(c);
+  }
   return found;
 }
 
@@ -124,10 +134,10 @@ async function cleanProperties(src: FileBytes, prop: Chunk): Promise<Buffer> {
 
 /**
  * A DST sound chunk holds frame information, frames and their CRCs only: anything else in it would
- * be copied whole with the frames. Its chunks are counted against the file's size, one per frame.
+ * be copied whole with the frames. There is one frame per 1/75 s, so they are walked, not listed.
  */
 async function checkDstFrames(src: FileBytes, dst: Chunk): Promise<void> {
-  for (const c of await walk(src, dst.at + HEADER, dst.end, Math.ceil(src.size / HEADER))) {
+  for await (const c of chunksIn(src, dst.at + HEADER, dst.end)) {
     if (!DST_CHUNKS.has(c.id)) throw damaged("its DST sound holds data of a kind no decoder reads");
   }
 }
