@@ -40,6 +40,8 @@ const cases: Case[] = [
   { kind: "flv", fileType: "FLV", streams: ["video", "audio"] },
   { kind: "ts", fileType: "M2T", streams: ["video", "audio"] },
   { kind: "m2ts", fileType: "M2TS", streams: ["video", "audio"] },
+  { kind: "wv", fileType: "WV", streams: ["audio"] },
+  { kind: "mpg", fileType: "MPEG", streams: ["video", "audio"] },
 ];
 
 /** ExifTool's FileType of a copy without extension (ASF types follow the extension otherwise). */

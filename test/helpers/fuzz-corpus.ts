@@ -44,7 +44,7 @@ function psdImageData(copy: Buffer): { start: number; end: number } | null {
 }
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi", "mov", "3gp", "webm", "opus", "mka"];
-const AV = ["aiff", "aifc", "ape", "wma", "wmv", "flv", "ts"] as const;
+const AV = ["aiff", "aifc", "ape", "wma", "wmv", "flv", "ts", "wv", "mpg"] as const;
 const OFFICE: readonly OfficeKind[] = ["docx", "xlsx", "pptx", "odt", "ods", "odp"];
 
 /**

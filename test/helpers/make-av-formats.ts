@@ -8,9 +8,11 @@ import { run } from "./tools.js";
  * ffmpeg makes the containers and fills the tags its muxers write (ExifTool writes none of
  * these formats); the places no muxer fills are added by hand (AIFF comment, marker and
  * application chunks; an ID3 tag in a transport stream's data stream; the tags around a
- * Monkey's Audio stream and inside its copy of the WAV header).
+ * Monkey's Audio stream and inside its copy of the WAV header; WavPack's APEv2 tag, written by
+ * the wavpack tool around ffmpeg's WAV and its LIST INFO; a private data packet in an MPEG program
+ * stream).
  */
-export type AvKind = "aiff" | "aifc" | "ape" | "wma" | "wmv" | "flv" | "ts" | "m2ts";
+export type AvKind = "aiff" | "aifc" | "ape" | "wma" | "wmv" | "flv" | "ts" | "m2ts" | "wv" | "mpg";
 
 const QUIET = ["-nostdin", "-loglevel", "error", "-y"];
 const SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
@@ -48,6 +50,16 @@ export async function makeMarkedAv(dir: string, kind: AvKind, marker: string): P
     case "flv":
       await run("ffmpeg", [...QUIET, ...TESTSRC, ...SINE, "-c:v", "flv1", "-c:a", "mp3", ...t, "-f", "flv", file]);
       return file;
+    case "wv": {
+      const wav = path.join(dir, `source-${crypto.randomUUID()}.wav`);
+      await run("ffmpeg", [...QUIET, ...SINE, ...t, "-f", "wav", wav]);
+      await run("wavpack", ["-q", "-y", "-w", `Title=${marker}`, "-w", `Artist=${marker}`, wav, "-o", file]);
+      return file;
+    }
+    case "mpg":
+      await run("ffmpeg", [...QUIET, ...TESTSRC, ...SINE, "-c:v", "mpeg2video", "-c:a", "mp2", "-f", "vob", file]);
+      await fs.writeFile(file, withPrivatePacket(await fs.readFile(file), marker));
+      return file;
     case "ts":
     case "m2ts":
       // The service description table names the provider and the service.
@@ -61,6 +73,18 @@ export async function makeMarkedAv(dir: string, kind: AvKind, marker: string): P
       await appendId3Stream(file, marker, kind === "m2ts" ? 192 : 188);
       return file;
   }
+}
+
+/**
+ * A program stream with a private data packet (stream 0xBF, where DVD recorders keep the recording
+ * date and camera settings) holding the marker, put in before its second pack header.
+ */
+function withPrivatePacket(ps: Buffer, marker: string): Buffer {
+  const second = ps.indexOf(Buffer.from([0, 0, 1, 0xba]), 4);
+  const payload = Buffer.from(`${marker} recorded 2019-05-04`, "latin1");
+  const head = Buffer.from([0, 0, 1, 0xbf, 0, 0]);
+  head.writeUInt16BE(payload.length, 4);
+  return Buffer.concat([ps.subarray(0, second), head, payload, ps.subarray(second)]);
 }
 
 async function chapters(dir: string, marker: string): Promise<string> {
