@@ -159,6 +159,14 @@ describe("POST /api/v1/remove on a DSDIFF file", () => {
     }
   });
 
+  it("refuses one holding a second sound chunk, which no player reads and the copy would keep as sound", async () => {
+    const file = path.join(dir, "two-sounds.dff");
+    await fs.writeFile(file, form([version, properties("DSD "), chunk("DSD ", samples()), chunk("DSD ", Buffer.from(MARKER, "latin1"))]));
+    const outcome = await removeViaApi(server, file);
+    expect(outcome.status).toBe(422);
+    expect(outcome.body["error"]).toBe("The DSDIFF file is damaged: it holds a chunk twice that it may hold once.");
+  });
+
   it("refuses one whose sound chunk runs past its end, as damaged", async () => {
     const file = path.join(dir, "cut.dff");
     const whole = form([version, properties("DSD "), chunk("DSD ", samples())]);

@@ -59,11 +59,14 @@ export const dsdiffCleaner: Cleaner = {
       const formEnd = Math.min(src.size, HEADER + Number(head.readBigUInt64BE(4)));
       const chunks = await walk(src, FORM, formEnd);
       if (chunks[0]?.id !== "FVER" || chunks[1]?.id !== "PROP") throw damaged("its version and properties do not come first");
-      const sound = chunks.find((c) => c.id === "DSD " || c.id === "DST ");
+      const sounds = chunks.filter((c) => c.id === "DSD " || c.id === "DST ");
+      const sound = sounds[0];
       if (sound == null) throw damaged("it holds no sound chunk");
+      // One of each: a second sound chunk, which no player reads, would be copied as sound.
+      const kept = chunks.filter((c) => KEPT.has(c.id));
+      if (sounds.length > 1 || new Set(kept.map((c) => c.id)).size !== kept.length) throw damaged("it holds a chunk twice that it may hold once");
       if (sound.id === "DST ") await checkDstFrames(src, sound);
       const properties = await cleanProperties(src, chunks[1]);
-      const kept = chunks.filter((c) => KEPT.has(c.id));
       const length = (c: Chunk): number => (c.id === "PROP" ? properties.length : c.next - c.at);
       const size = kept.reduce((n, c) => n + length(c), 4);
       // The bytes of dropped chunks before the sound, by which a DST index's offsets move back.
