@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Document } from "@xmldom/xmldom";
+import { readHead } from "../file-bytes.js";
 import { decodeHref, OPF } from "./manifest.js";
 
 const XMLENC = "http://www.w3.org/2001/04/xmlenc#";
@@ -72,14 +73,7 @@ export function bookIdentifiers(opf: Document): string[] {
  */
 export async function reobfuscate(file: string, out: string, method: Obfuscation, oldIdentifiers: readonly string[], identifier: string): Promise<boolean> {
   const newKey = method.key(identifier);
-  const handle = await fsp.open(file, "r");
-  let head: Buffer;
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(method.length), 0, method.length, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const head = await readHead(file, method.length);
   const oldKey = oldIdentifiers.map((id) => method.key(id)).find((key) => key != null && isFont(xor(head, key)));
   if (oldKey == null || newKey == null) return false;
   await fsp.copyFile(file, out);

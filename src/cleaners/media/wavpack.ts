@@ -142,10 +142,10 @@ async function rebuild(src: FileBytes, head: Buffer, subBlocks: ReadonlyArray<Su
     const sub = block.subarray(at, at + s.end - s.at);
     (await src.read(s.at, s.end - s.at)).copy(sub);
     if (s.id === BLOCK_CHECKSUM) writeChecksum(block, at);
-    else if (s.id === RIFF_HEADER && s.fate === "blank") {
+    else if (s.id === RIFF_HEADER) {
       const wrong = blankChunks(dataOf(sub));
       if (wrong != null) throw damaged(wrong);
-    } else if (s.fate === "blank") blankAll(dataOf(sub));
+    } else if (s.id === RIFF_TRAILER) blankAll(dataOf(sub));
     at += sub.length;
   }
   return block;
