@@ -3,7 +3,7 @@ import { av1ConfigLength } from "./av1-config.js";
 import { type Box, boxHeader, childBoxes } from "./iso-boxes.js";
 import { chunkRanges, MAX_ENTRIES, type Range } from "./iso-samples.js";
 import { type AacConfig, aacConfig } from "./iso-aac.js";
-import { cleanEsds } from "./iso-mpeg4.js";
+import { cleanEsds, decoderConfig } from "./iso-mpeg4.js";
 import { cleanNalConfig, nalLengthSize } from "./iso-sei.js";
 import { plainJp2Header } from "../image/jp2-header.js";
 import type { SeiCodec } from "./sei.js";
@@ -463,14 +463,21 @@ function tailCut(box: Box, length: number, stsdAt: number): Omit<Cut, "entry"> |
   return { box: box.at - stsdAt, from: box.at + box.header + length - stsdAt, to: box.at + box.size - stsdAt };
 }
 
+/** The `esds` object type of MPEG-4 Part 2 video (ISO/IEC 14496-1 7.2.6.6.2). */
+const MPEG4_VISUAL = 0x20;
+
 /**
  * The user data of an `mp4v` entry's `esds` blanked in `out` (the copy of the `stsd` that starts
- * at `stsdAt`): the count, or null when the entry has no `esds` or a malformed one.
+ * at `stsdAt`): the count, or null when the entry has no `esds`, a malformed one, or one of
+ * another codec (MPEG-1/2 video, whose captions must stay and whose time codes must go: the
+ * remux's pass over its stream does both).
  */
 function mpeg4Headers(buf: Buffer, from: number, to: number, out: Buffer, stsdAt: number): number | null {
   const esds = (childBoxes(buf, from, to) ?? []).filter((b) => b.type === "esds");
   if (esds.length !== 1) return null;
-  return cleanEsds(buf, esds[0]!.at + esds[0]!.header, esds[0]!.at + esds[0]!.size, out, stsdAt);
+  const [start, end] = [esds[0]!.at + esds[0]!.header, esds[0]!.at + esds[0]!.size];
+  if (decoderConfig(buf, start, end)?.objectType !== MPEG4_VISUAL) return null;
+  return cleanEsds(buf, start, end, out, stsdAt);
 }
 
 /**

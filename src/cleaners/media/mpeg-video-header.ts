@@ -1,3 +1,5 @@
+import { GROUP_OF_PICTURES, USER_DATA, keptPart, withoutTimeCode } from "./mpeg-video-units.js";
+
 /**
  * The codec configuration of MPEG-1/MPEG-2 video: the headers before its first picture (ffmpeg's
  * extract_extradata keeps everything from the sequence header up to the first GOP or picture start
@@ -6,17 +8,15 @@
  * display and quant matrix, 6.2.2.3, 6.2.2.4, 6.2.3.2), a GOP header (B8, 6.2.2.6) and user data
  * (B2, 6.2.2.2.2), which is free text: camera makers' and encoders' names, a tool's settings.
  *
- * The cleaned copy is the same length: each user data unit's payload becomes 0xFF bytes (which
- * cannot make a start code, and which no decoder reads as anything) and every byte between a
- * unit's last field and the next start code becomes zero, the stuffing the standard allows there
- * (`next_start_code()`, 5.2.3), so decoders read the same numbers. Any other unit makes it no
- * such header: null.
+ * The cleaned copy is the same length: each user data unit's payload becomes 0xFF bytes but for
+ * what players need of it (`mpeg-video-units.ts`), a GOP header's time code becomes zero, and
+ * every byte between a unit's last field and the next start code becomes zero, the stuffing the
+ * standard allows there (`next_start_code()`, 5.2.3), so decoders read the same numbers. Any
+ * other unit makes it no such header: null.
  */
 
 const SEQUENCE_HEADER = 0xb3;
 const EXTENSION = 0xb5;
-const GROUP_OF_PICTURES = 0xb8;
-const USER_DATA = 0xb2;
 
 /** A quant matrix: 64 values of 8 bits. */
 const MATRIX_BITS = 64 * 8;
@@ -40,8 +40,9 @@ export function cleanMpegVideoHeader(record: Buffer): CleanedHeader | null {
     const end = starts[i + 1] ?? record.length;
     if (payload > end) return null;
     if (record[at + 3] === USER_DATA) {
-      if (end > payload) userData++;
-      out.fill(0xff, payload, end);
+      const kept = payload + keptPart(record.subarray(payload, end));
+      if (record.subarray(kept, end).some((b) => b !== 0xff)) userData++;
+      out.fill(0xff, kept, end);
       continue;
     }
     const bits = fieldBits(record, record[at + 3]!, payload, end);
@@ -50,6 +51,8 @@ export function cleanMpegVideoHeader(record: Buffer): CleanedHeader | null {
     const last = payload + Math.ceil(bits / 8);
     if (bits % 8 !== 0) out[last - 1] = out[last - 1]! & (0xff << (8 - (bits % 8)));
     out.fill(0, last, end);
+    const timeCode = record[at + 3] === GROUP_OF_PICTURES ? withoutTimeCode(out.readUInt32BE(payload)) : null;
+    if (timeCode != null) out.writeUInt32BE(timeCode, payload);
   }
   return { record: out, userData };
 }

@@ -12,6 +12,18 @@ export interface Patch {
   to: Buffer;
 }
 
+/**
+ * Replacements found by where they start rather than listed one by one (a GOP header on every
+ * second of a video, each with its own time code): at each occurrence of `prefix`, `patchAt` is
+ * given the joined bytes from there (up to `maxLength` of them, fewer at the end) and returns the
+ * patch for the bytes there, or null to leave them.
+ */
+export interface Rule {
+  prefix: Buffer;
+  maxLength: number;
+  patchAt(bytes: Buffer): Patch | null;
+}
+
 /** The pieces a container splits one stream's data into, in order, read a chunk at a time. */
 export type PieceSource = (fh: FileHandle) => AsyncIterable<readonly Piece[]>;
 
@@ -26,16 +38,20 @@ interface Segment {
 }
 
 /**
- * Replaces every occurrence of each patch's `from` by its same-length `to` in the data that
- * `source` reads as pieces of the file: matches are found in the pieces joined together, so one
+ * Replaces every occurrence of each patch's `from` by its same-length `to`, and what each rule
+ * finds by its patch, in the data that `source` reads as pieces of the file: matches are found in the pieces joined together, so one
  * that a container cut over two of its packets is found and written back piece by piece. Nothing
  * moves, so the container's packet layout and indexes stay valid. Resolves to the number of
  * replacements made.
  */
-export async function patchPieces(file: string, source: PieceSource, patches: readonly Patch[]): Promise<number> {
-  if (patches.length === 0) return 0;
-  const longest = Math.max(...patches.map((p) => p.from.length));
-  const index = indexPatches(patches);
+export async function patchPieces(file: string, source: PieceSource, patches: readonly Patch[], rules: readonly Rule[] = []): Promise<number> {
+  if (patches.length === 0 && rules.length === 0) return 0;
+  const longest = Math.max(...patches.map((p) => p.from.length), ...rules.map((r) => r.maxLength));
+  const index = patches.length > 0 ? indexPatches(patches) : { prefixes: [], at: () => null };
+  const matchers: Array<{ prefix: Buffer; at: (window: Buffer, pos: number) => Patch | null }> = [
+    ...index.prefixes.map((prefix) => ({ prefix, at: index.at })),
+    ...rules.map((r) => ({ prefix: r.prefix, at: (window: Buffer, pos: number) => r.patchAt(window.subarray(pos, pos + r.maxLength)) })),
+  ];
   const fh = await fsp.open(file, "r+");
   let window = Buffer.alloc(0);
   let segments: Segment[] = [];
@@ -55,19 +71,23 @@ export async function patchPieces(file: string, source: PieceSource, patches: re
     // A match starting in the last longest-1 bytes may run on into pieces not read yet: it is
     // the next window's to patch.
     const limit = final ? window.length : Math.max(0, window.length - (longest - 1));
-    for (const prefix of index.prefixes) {
+    const changed: Array<{ from: number; to: number }> = [];
+    for (const { prefix, at: patchAt } of matchers) {
       for (let at = window.indexOf(prefix); at >= 0 && at < limit; ) {
-        const patch = index.at(window, at);
+        const patch = patchAt(window, at);
         if (patch == null) {
           at = window.indexOf(prefix, at + 1);
           continue;
         }
-        await writeAcross(fh, segments, at, patch.to);
         patch.to.copy(window, at);
+        changed.push({ from: at, to: at + patch.to.length });
         count++;
         at = window.indexOf(prefix, at + patch.from.length);
       }
     }
+    // Written back once per run of changed bytes, not once per patch: a stream can hold a unit
+    // every few bytes, and a write each made a 8 MB file's patch take half a minute.
+    for (const run of mergeRuns(changed)) await writeAcross(fh, segments, run.from, window.subarray(run.from, run.to));
     window = Buffer.from(window.subarray(limit));
     segments = segments
       .filter((s) => s.pos + s.len > limit)
@@ -123,6 +143,17 @@ function indexPatches(patches: readonly Patch[]): { prefixes: Buffer[]; at: (win
       return null;
     },
   };
+}
+
+/** The ranges `runs` cover, in order, those that overlap or touch joined. */
+function mergeRuns(runs: Array<{ from: number; to: number }>): Array<{ from: number; to: number }> {
+  const merged: Array<{ from: number; to: number }> = [];
+  for (const run of runs.sort((a, b) => a.from - b.from)) {
+    const last = merged[merged.length - 1];
+    if (last != null && run.from <= last.to) last.to = Math.max(last.to, run.to);
+    else merged.push({ ...run });
+  }
+  return merged;
 }
 
 /** Writes `bytes` at position `pos` of the joined pieces, each part into its own piece's place. */

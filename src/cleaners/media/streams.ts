@@ -11,6 +11,8 @@ import { extradata } from "./extradata.js";
 import { cleanNalConfigInPlace } from "./nal-config.js";
 import { patchInPlace, wholeFile, type PieceSource } from "./patch-pieces.js";
 import { removeMpeg4UserData } from "./mpeg4-stream.js";
+import { isMpegVideoCodec, removeMpegVideoData } from "./mpeg-video-stream.js";
+import { psPayloadPieces } from "./ps-pieces.js";
 import { cleanGlobalHeaders } from "./mov-global-headers.js";
 import { aacFraming, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
@@ -56,7 +58,10 @@ const ISO_MUXERS = new Set(["mov", "mp4", "3gp", "3g2"]);
  * - text in AAC fill elements and program config comments (ffmpeg's "Lavc…") is blanked in
  *   the copy (`aac-text.ts`), counted under `aacText`;
  * - in a MOV or MP4, the MPEG-1/2 video headers ffmpeg writes as `glbl` boxes keep only their fields
- *   (`mov-global-headers.ts`), their user data counted under `mpegVideoUserData`.
+ *   (`mov-global-headers.ts`), their user data counted under `mpegVideoUserData`;
+ * - in MPEG-1/2 video, the user data (but captions and what players act on) is blanked and the
+ *   GOP time codes zeroed in the copy (`mpeg-video-units.ts`), counted under `mpegVideoUserData`
+ *   and `mpegTimeCodes`.
  * AMR speech reaches the muxer through a raw AMR file (`amr-frames.ts`), a frame per packet.
  * Then it proves the content survived: the copy holds the same kinds of stream, in the same
  * order, as the streams kept. A muxer silently leaves out a track it cannot write (a MOV track
@@ -65,7 +70,7 @@ const ISO_MUXERS = new Set(["mov", "mp4", "3gp", "3g2"]);
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0, mpegTimeCodes: 0 };
   const notContent = job.leaveOut != null ? await job.leaveOut(source, before) : { indexes: new Set<number>(), hidden: {} };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
@@ -131,6 +136,11 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
     if (s.kind === "video" && s.codec === "mpeg4") {
       hidden.mpeg4UserData += await removeMpeg4UserData(source, String(s.index), output, String(index), pieces, s.codecTag, job.workDir);
     }
+    if (s.kind === "video" && isMpegVideoCodec(s.codec)) {
+      const removed = await removeMpegVideoData(output, index, pieces, s.codec, job.workDir);
+      hidden.mpegVideoUserData += removed.userData;
+      hidden.mpegTimeCodes += removed.timeCodes;
+    }
     const framing = s.kind === "audio" ? aacFraming(s.codec, s.profile) : null;
     if (framing != null) hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, framing, job.workDir);
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);
@@ -140,19 +150,25 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
 
 /**
  * Where the copy keeps the bytes of its stream `index`. MPEG-TS cuts each sample over 188-byte
- * packets and ASF over its data packets, so the SEI units are patched through those packets;
- * the other muxers write a sample's bytes in one piece (and the HEVC headers once), so the whole
- * file is searched.
+ * packets, a program stream over PES packets and ASF over its data packets, so the units are
+ * patched through those packets; the other muxers write a sample's bytes in one piece (and the
+ * HEVC headers once), so the whole file is searched.
  */
 async function streamPieces(output: MediaSource, index: number, muxer: string, typeName: string): Promise<PieceSource> {
-  if (muxer === "mpegts") return tsPayloadPieces(await transportPid(output, index, typeName));
+  if (muxer === "mpegts") return tsPayloadPieces(await streamId(output, index, typeName));
+  if (muxer === "vob" || muxer === "mpeg") {
+    // A PES stream id (0x1c0-0x1ef), or a sub-stream's number inside private stream 1 (AC-3,
+    // LPCM, DVD subtitles), whose packets hold no video: those are searched in the whole file.
+    const id = await streamId(output, index, typeName);
+    return id > 0x100 ? psPayloadPieces(id & 0xff) : wholeFile;
+  }
   // ffmpeg's ASF muxer numbers the streams it writes from 1, in order.
   if (muxer === "asf") return asfPayloadPieces(index + 1);
   return wholeFile;
 }
 
-/** The PID that carries stream `index` of a transport stream (ffprobe's stream `id`). */
-async function transportPid(src: MediaSource, index: number, typeName: string): Promise<number> {
+/** The PID that carries stream `index` of a transport stream, or its PES stream id in a program stream (ffprobe's stream `id`). */
+async function streamId(src: MediaSource, index: number, typeName: string): Promise<number> {
   const r = await runTool(
     "ffprobe",
     ["-hide_banner", "-v", "error", ...inputArgs(src), "-select_streams", String(index), "-show_entries", "stream=id", "-of", "csv=p=0"],
