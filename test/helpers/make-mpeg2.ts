@@ -9,7 +9,9 @@ import { ffmpegQuiet, run } from "./tools.js";
  * (an encoder's name), after each GOP header, and after each picture's headers (a camera's note,
  * longer than a program stream's 2 KB packets, so that every one of them is cut over two),
  * beside an ATSC A/53 caption unit ("GA94", two caption bytes pairs) and an active format
- * description ("DTG1"), which players show or act on and which must stay.
+ * description ("DTG1"), which players show or act on and which must stay. Two more hiding places
+ * hold the marker in every GOP: a caption unit with text after its structure, and a unit of a
+ * reserved start code (B0), which no decoder reads.
  */
 
 export type Mpeg2Container = "ts" | "vob" | "mpeg1" | "mkv" | "mov" | "mp4" | "avi";
@@ -36,8 +38,13 @@ export function pictureNote(marker: string): string {
   return `Camera ${marker} picture, ${"notes ".repeat(400)}`;
 }
 
-function unit(payload: Buffer | string): Buffer {
-  return Buffer.concat([Buffer.from([0, 0, 1, 0xb2]), typeof payload === "string" ? Buffer.from(payload, "latin1") : payload]);
+/** A caption unit's payload with the marker written after the caption structure. */
+export function captionWithText(marker: string): Buffer {
+  return Buffer.concat([CAPTION, Buffer.from(` after the captions ${marker}`, "latin1")]);
+}
+
+function unit(payload: Buffer | string, code = 0xb2): Buffer {
+  return Buffer.concat([Buffer.from([0, 0, 1, code]), typeof payload === "string" ? Buffer.from(payload, "latin1") : payload]);
 }
 
 /** Two seconds of video (GOPs of 12 pictures, with B-pictures) and sound, MARKER planted as above. */
@@ -68,7 +75,7 @@ export function plantUserData(stream: Buffer, marker: string): Buffer {
     const code = stream[i + 3]!;
     const insert =
       code === 0xb8 ? unit(`Encoder ${marker} v1.0`)
-      : code === 0x00 && previous === 0xb8 ? unit(`GOP of ${marker}`)
+      : code === 0x00 && previous === 0xb8 ? Buffer.concat([unit(`GOP of ${marker}`), unit(captionWithText(marker)), unit(`Stray ${marker}`, 0xb0)])
       : code === 0x01 && previous !== 0x01 ? Buffer.concat([unit(CAPTION), unit(AFD), unit(pictureNote(marker))])
       : null;
     if (insert != null) {

@@ -1,4 +1,4 @@
-import { GROUP_OF_PICTURES, USER_DATA, keptPart, withoutTimeCode } from "./mpeg-video-units.js";
+import { GROUP_OF_PICTURES, USER_DATA, blankedUserData, withoutTimeCode } from "./mpeg-video-units.js";
 
 /**
  * The codec configuration of MPEG-1/MPEG-2 video: the headers before its first picture (ffmpeg's
@@ -40,9 +40,9 @@ export function cleanMpegVideoHeader(record: Buffer): CleanedHeader | null {
     const end = starts[i + 1] ?? record.length;
     if (payload > end) return null;
     if (record[at + 3] === USER_DATA) {
-      const kept = payload + keptPart(record.subarray(payload, end));
-      if (record.subarray(kept, end).some((b) => b !== 0xff)) userData++;
-      out.fill(0xff, kept, end);
+      const cleaned = blankedUserData(record.subarray(payload, end));
+      if (!cleaned.equals(record.subarray(payload, end))) userData++;
+      cleaned.copy(out, payload);
       continue;
     }
     const bits = fieldBits(record, record[at + 3]!, payload, end);

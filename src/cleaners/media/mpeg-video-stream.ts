@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { extradata } from "./extradata.js";
 import type { MediaSource } from "./ffmpeg.js";
-import { GROUP_OF_PICTURES, USER_DATA, blankedUserData, cleanUnitsInPlace, payloadEnd, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
+import { GROUP_OF_PICTURES, USER_DATA, blankedPayload, cleanUnitsInPlace, isStrayCode, payloadEnd, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
 import { type Patch, type PieceSource, type Rule, patchInPlace, patchPieces } from "./patch-pieces.js";
 import { readStreamCopy } from "./stream-copy.js";
 
@@ -120,30 +120,27 @@ export async function removeMpegVideoData(
  * byte for byte is changed.
  */
 async function patchPictures(file: string, layout: PieceSource, units: ReadonlySet<string>, timeCodes: ReadonlySet<number>, removed: MpegVideoRemoval): Promise<void> {
-  const rules: Rule[] = [
-    {
-      prefix: Buffer.from([0, 0, 1, USER_DATA]),
-      maxLength: MAX_UNIT,
-      patchAt(bytes): Patch | null {
-        const next = bytes.indexOf(START_CODE_PREFIX, 4);
-        const unit = bytes.subarray(0, payloadEnd(bytes, 4, next < 0 ? bytes.length : next));
-        if (!units.has(digest(unit))) return null;
-        removed.userData++;
-        return { from: Buffer.from(unit), to: Buffer.concat([unit.subarray(0, 4), blankedUserData(unit.subarray(4))]) };
-      },
-    },
-    {
-      prefix: Buffer.from([0, 0, 1, GROUP_OF_PICTURES]),
-      maxLength: 8,
-      patchAt(bytes): Patch | null {
+  // One rule for every start code: a search for each kind of unit would be a pass per code.
+  const rule: Rule = {
+    prefix: START_CODE_PREFIX,
+    maxLength: MAX_UNIT,
+    patchAt(bytes): Patch | null {
+      const code = bytes[3];
+      if (code === GROUP_OF_PICTURES) {
         const header = bytes.length >= 8 ? bytes.readUInt32BE(4) : null;
         if (header == null || !timeCodes.has(header)) return null;
         removed.timeCodes++;
         const to = Buffer.from(bytes.subarray(0, 8));
         to.writeUInt32BE(withoutTimeCode(header)!, 4);
         return { from: Buffer.from(bytes.subarray(0, 8)), to };
-      },
+      }
+      if (code !== USER_DATA && (code == null || !isStrayCode(code))) return null;
+      const next = bytes.indexOf(START_CODE_PREFIX, 4);
+      const unit = bytes.subarray(0, payloadEnd(bytes, 4, next < 0 ? bytes.length : next));
+      if (!units.has(digest(unit))) return null;
+      removed.userData++;
+      return { from: Buffer.from(unit), to: Buffer.concat([unit.subarray(0, 4), blankedPayload(code, unit.subarray(4))]) };
     },
-  ];
-  await patchPieces(file, layout, [], rules);
+  };
+  await patchPieces(file, layout, [], [rule]);
 }
