@@ -101,6 +101,9 @@ export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
   [332, "InkSet"], [334, "NumberOfInks"], [338, "ExtraSamples"], [339, "SampleFormat"], [347, "JPEGTables"],
   [529, "YCbCrCoefficients"], [530, "YCbCrSubSampling"], [531, "YCbCrPositioning"], [532, "ReferenceBlackWhite"],
 ]);
+/** ASCII and UNDEFINED: field types that hold text or any bytes. */
+const TEXT_TYPES: ReadonlySet<number> = new Set([2, 7]);
+
 /**
  * ExifTool's names for StripOffsets, StripByteCounts and the strips themselves in a page of
  * JPEG-compressed strips (its rule for camera previews): in a copy holding only pages, they are a
@@ -159,7 +162,13 @@ export const tiffCleaner: Cleaner = {
       for (const entries of pages) {
         const page: Entry[] = [];
         const oldJpeg = await isOldJpeg(file, entries);
+        const tags = new Set<number>();
         for (const e of entries) {
+          // A field given twice is read once, the first (libtiff ignores the others): a second
+          // one, under a picture field's name, could carry anything.
+          if (tags.has(e.tag)) continue;
+          tags.add(e.tag);
+          if (STRUCTURAL.has(e.tag) && e.tag !== JPEG_TABLES && TEXT_TYPES.has(e.type)) throw damaged(`its ${STRUCTURAL.get(e.tag)} field is text, not numbers`);
           if (STRUCTURAL.has(e.tag) || (oldJpeg && (OLD_JPEG_FIELDS.has(e.tag) || OLD_JPEG_TABLES.has(e.tag)))) page.push(e);
           else if (e.tag === ICC_PROFILE) {
             if (ctx.keep.has("colorProfile")) page.push(e);
