@@ -109,8 +109,10 @@ export function removeReviewAnnotations(view: ObjectView, reachable: ReadonlySet
 }
 
 export function isReview(v: PdfJson | undefined): v is PdfDict {
-  if (!isDict(v) || typeof v["/Subtype"] !== "string") return false;
+  if (!isDict(v)) return false;
   const subtype = v["/Subtype"];
+  // An annotation without a subtype is one no viewer shows, but any reader of the file reads its text.
+  if (typeof subtype !== "string") return isAnnotation(v) && MARKUP_KEYS.some((k) => v[k] != null);
   if (REVIEW_SUBTYPES.has(subtype)) return true;
   if (DOCUMENT_SUBTYPES.has(subtype) || !isAnnotation(v)) return false;
   return MARKUP_KEYS.some((k) => v[k] != null);
