@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { insertBeforeStartCodes } from "./start-codes.js";
 import { ffmpegQuiet, run } from "./tools.js";
 
 /**
@@ -67,26 +68,12 @@ export async function makeMpeg2Video(dir: string, container: Mpeg2Container, mar
 
 /** The stream with user data units put in: see the module's comment. */
 export function plantUserData(stream: Buffer, marker: string): Buffer {
-  const parts: Buffer[] = [];
-  let from = 0;
-  let previous = -1;
-  for (let i = 0; i + 3 < stream.length; i++) {
-    if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
-    const code = stream[i + 3]!;
-    const insert =
-      code === 0xb8 ? unit(`Encoder ${marker} v1.0`)
-      : code === 0x00 && previous === 0xb8 ? Buffer.concat([unit(`GOP of ${marker}`), unit(captionWithText(marker)), unit(`Stray ${marker}`, 0xb0)])
-      : code === 0x01 && previous !== 0x01 ? Buffer.concat([unit(CAPTION), unit(AFD), unit(pictureNote(marker))])
-      : null;
-    if (insert != null) {
-      parts.push(stream.subarray(from, i), insert);
-      from = i;
-    }
-    previous = code;
-    i += 3;
-  }
-  parts.push(stream.subarray(from));
-  return Buffer.concat(parts);
+  return insertBeforeStartCodes(stream, (code, previous) =>
+    code === 0xb8 ? unit(`Encoder ${marker} v1.0`)
+    : code === 0x00 && previous === 0xb8 ? Buffer.concat([unit(`GOP of ${marker}`), unit(captionWithText(marker)), unit(`Stray ${marker}`, 0xb0)])
+    : code === 0x01 && previous !== 0x01 ? Buffer.concat([unit(CAPTION), unit(AFD), unit(pictureNote(marker))])
+    : null,
+  );
 }
 
 export interface StreamUnits {

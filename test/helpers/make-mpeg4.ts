@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { insertBeforeStartCodes } from "./start-codes.js";
 import { ffmpegQuiet, run } from "./tools.js";
 
 /**
@@ -41,21 +42,13 @@ export async function makeMpeg4Video(dir: string, container: Mpeg4Container, enc
 /** A user_data unit with `text` before every picture (VOP, 00 00 01 B6) that follows headers rather than another picture. */
 export function plantUserData(stream: Buffer, text: string, flood: Buffer = Buffer.alloc(0)): Buffer {
   const unit = Buffer.concat([Buffer.from([0, 0, 1, 0xb2]), Buffer.from(text, "latin1")]);
-  const parts: Buffer[] = [];
-  let from = 0;
-  let previous = -1;
-  for (let i = 0; i + 3 < stream.length; i++) {
-    if (stream[i] !== 0 || stream[i + 1] !== 0 || stream[i + 2] !== 1) continue;
-    const code = stream[i + 3]!;
-    if (code === 0xb6 && previous !== 0xb6) {
-      parts.push(stream.subarray(from, i), from === 0 ? flood : Buffer.alloc(0), unit);
-      from = i;
-    }
-    previous = code;
-    i += 3;
-  }
-  parts.push(stream.subarray(from));
-  return Buffer.concat(parts);
+  let first = true;
+  return insertBeforeStartCodes(stream, (code, previous) => {
+    if (code !== 0xb6 || previous === 0xb6) return null;
+    const bytes = first ? Buffer.concat([flood, unit]) : unit;
+    first = false;
+    return bytes;
+  });
 }
 
 /** `count` user_data units of `payload(i)` each, back to back. */
