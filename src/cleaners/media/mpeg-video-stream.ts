@@ -30,7 +30,7 @@ export interface MpegVideoRemoval {
 }
 
 interface Visitor {
-  /** A user data unit holding text, from its start code to the end of its payload. */
+  /** A user data or stray unit holding text, from its start code to the end of its payload. */
   unit(bytes: Buffer): void;
   /** The first four bytes of a GOP header's payload, whose time code is not zero. */
   timeCode(header: number): void;

@@ -116,10 +116,10 @@ export type UnitKind = "userData" | "timeCode";
 
 /**
  * Calls `each` for every user data or stray unit of `buf` that holds text (kind "userData", `end`:
- * where its payload ends, without the zeros before the next start code) and every GOP header with a time code (`end`:
- * after its four bytes of fields). A unit runs to the next start code, or, when `final`, to the
- * end of `buf`; otherwise the walk stops at the first unit that may run on past it. Returns where
- * the bytes it could not judge start.
+ * where its payload ends, without the zeros before the next start code) and every GOP header with
+ * a time code (`end`: after its four bytes of fields). A unit runs to the next start code, or,
+ * when `final`, to the end of `buf`; otherwise the walk stops at the first unit that may run on
+ * past it. Returns where the bytes it could not judge start.
  */
 export function walkUnits(buf: Buffer, final: boolean, each: (kind: UnitKind, at: number, end: number) => void): number {
   for (let at = buf.indexOf(START_CODE_PREFIX); at >= 0 && at + 3 < buf.length; at = buf.indexOf(START_CODE_PREFIX, at + 3)) {

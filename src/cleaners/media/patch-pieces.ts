@@ -39,10 +39,10 @@ interface Segment {
 
 /**
  * Replaces every occurrence of each patch's `from` by its same-length `to`, and what each rule
- * finds by its patch, in the data that `source` reads as pieces of the file: matches are found in the pieces joined together, so one
- * that a container cut over two of its packets is found and written back piece by piece. Nothing
- * moves, so the container's packet layout and indexes stay valid. Resolves to the number of
- * replacements made.
+ * finds by its patch, in the data that `source` reads as pieces of the file: matches are found in
+ * the pieces joined together, so one that a container cut over two of its packets is found and
+ * written back piece by piece. Nothing moves, so the container's packet layout and indexes stay
+ * valid. Resolves to the number of replacements made.
  */
 export async function patchPieces(file: string, source: PieceSource, patches: readonly Patch[], rules: readonly Rule[] = []): Promise<number> {
   if (patches.length === 0 && rules.length === 0) return 0;
