@@ -1,4 +1,5 @@
 import { GROUP_OF_PICTURES, USER_DATA, blankedUserData, withoutTimeCode } from "./mpeg-video-units.js";
+import { START_CODE_PREFIX } from "./start-codes.js";
 
 /**
  * The codec configuration of MPEG-1/MPEG-2 video: the headers before its first picture (ffmpeg's
@@ -60,11 +61,9 @@ export function cleanMpegVideoHeader(record: Buffer): CleanedHeader | null {
 /** Where the start codes (00 00 01) of `buf` are, in order. */
 function startCodes(buf: Buffer): number[] {
   const at: number[] = [];
-  for (let i = buf.indexOf(PREFIX); i >= 0 && i + 3 < buf.length; i = buf.indexOf(PREFIX, i + 3)) at.push(i);
+  for (let i = buf.indexOf(START_CODE_PREFIX); i >= 0 && i + 3 < buf.length; i = buf.indexOf(START_CODE_PREFIX, i + 3)) at.push(i);
   return at;
 }
-
-const PREFIX = Buffer.from([0, 0, 1]);
 
 /** The length in bits of the fields of a unit of type `code` whose payload is `buf[from, to)`, or null for a unit not listed. */
 function fieldBits(buf: Buffer, code: number, from: number, to: number): number | null {

@@ -2,11 +2,11 @@ import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { extradata } from "./extradata.js";
 import type { MediaSource } from "./ffmpeg.js";
-import { GROUP_OF_PICTURES, USER_DATA, blankedPayload, cleanUnitsInPlace, isStrayCode, payloadEnd, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
+import { GROUP_OF_PICTURES, USER_DATA, blankedPayload, cleanUnitsInPlace, isStrayCode, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
 import { type Patch, type PieceSource, type Rule, patchInPlace, patchPieces } from "./patch-pieces.js";
+import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
 import { readStreamCopy } from "./stream-copy.js";
 
-const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
 /** A unit longer than this is not user data an encoder writes: refused as too complex. */
 const MAX_UNIT = 64 * 1024;
 /** Different user data units to blank in one stream (encoders repeat one or two). */

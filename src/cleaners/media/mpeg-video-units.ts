@@ -1,3 +1,5 @@
+import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
+
 /**
  * What MPEG-1 and MPEG-2 video (ISO/IEC 11172-2, 13818-2) carry besides the pictures, inside the
  * stream itself, so that a remux keeps it:
@@ -24,7 +26,7 @@ export const USER_DATA = 0xb2;
 export const GROUP_OF_PICTURES = 0xb8;
 
 /** A payload shorter than this can name nothing and is left alone. */
-export const MIN_PAYLOAD = 4;
+const MIN_PAYLOAD = 4;
 
 /**
  * Start codes of units no MPEG-1/2 video decoder reads: reserved (B0, B1, B6), sequence error
@@ -85,7 +87,7 @@ function keepOf(payload: Buffer): Keep {
 }
 
 /** Whether a user data payload holds anything past what stays (and is long enough to). */
-export function userDataHoldsText(payload: Buffer): boolean {
+function userDataHoldsText(payload: Buffer): boolean {
   if (payload.length < MIN_PAYLOAD) return false;
   const { kept, fill } = keepOf(payload);
   for (let i = kept; i < payload.length; i++) if (payload[i] !== fill) return true;
@@ -109,8 +111,6 @@ function strayHoldsText(payload: Buffer): boolean {
 export function blankedPayload(code: number, payload: Buffer): Buffer {
   return code === USER_DATA ? blankedUserData(payload) : Buffer.alloc(payload.length, 0xff);
 }
-
-const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
 
 export type UnitKind = "userData" | "timeCode";
 
@@ -139,13 +139,6 @@ export function walkUnits(buf: Buffer, final: boolean, each: (kind: UnitKind, at
   }
   // A start code may begin in the last three bytes.
   return final ? buf.length : Math.max(0, buf.length - 3);
-}
-
-/** Where a unit's payload `buf[from, to)` ends without the zeros that belong to the next start code. */
-export function payloadEnd(buf: Buffer, from: number, to: number): number {
-  let end = to;
-  while (end > from && buf[end - 1] === 0) end--;
-  return end;
 }
 
 /** Blanks the user data and stray units and zeroes the time codes of `buf` (a codec configuration, whole) in place; returns how many of each. */

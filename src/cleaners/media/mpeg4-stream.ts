@@ -3,9 +3,9 @@ import type { MediaSource } from "./ffmpeg.js";
 import { blankUnit, holdsText, userDataUnits } from "./mpeg4-user-data.js";
 import type { PieceSource } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
+import { START_CODE_PREFIX } from "./start-codes.js";
 import { DistinctPatches, readStreamCopy } from "./stream-copy.js";
 
-const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
 /** A unit longer than this is not user data an encoder writes: refused as too complex. */
 const MAX_UNIT = 64 * 1024;
 /** Different units in one stream (real encoders repeat one or two on every key frame). */

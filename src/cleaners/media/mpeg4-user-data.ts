@@ -1,3 +1,5 @@
+import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
+
 /**
  * Encoder identification inside MPEG-4 Part 2 video (what ffmpeg's `mpeg4` encoder, DivX and Xvid
  * write): `user_data` units (start code 00 00 01 B2, ISO/IEC 14496-2 6.2.2.1) in the headers of
@@ -48,14 +50,11 @@ export function* userDataUnits(buf: Buffer, from = 0, to = buf.length): Generato
     }
     const payloadStart = code + 1;
     const next = view.indexOf(START_CODE_PREFIX, payloadStart);
-    let payloadEnd = next < 0 ? to : next;
-    while (payloadEnd > payloadStart && buf[payloadEnd - 1] === 0) payloadEnd--;
-    yield { at: code - 3, payloadStart, payloadEnd };
-    code = view.indexOf(USER_DATA_START_CODE, Math.max(payloadStart, payloadEnd) + 3);
+    const end = payloadEnd(buf, payloadStart, next < 0 ? to : next);
+    yield { at: code - 3, payloadStart, payloadEnd: end };
+    code = view.indexOf(USER_DATA_START_CODE, Math.max(payloadStart, end) + 3);
   }
 }
-
-const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
 
 /** Fourccs for which ffmpeg assumes Xvid or DivX 4 when no user data names the encoder. */
 const ASSUMING_TAGS = new Set(["XVID", "XVIX", "RMP4", "ZMP4", "SIPP", "DIVX"]);
