@@ -110,6 +110,12 @@ export interface CleanOutcome {
    * them as structural in this copy only.
    */
   pictureFields?: readonly string[];
+  /**
+   * Set where ExifTool reads nothing of the type (a bare MPEG-4 video stream is its "File format
+   * error") and the cleaner walked every byte of the copy itself: verification then accepts the
+   * copy's read failing with the original's error, and no other failure.
+   */
+  readByCleanerOnly?: boolean;
 }
 
 /** What the verification of a nested file (and of the files nested in it) found. */

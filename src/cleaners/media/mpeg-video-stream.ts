@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { BadFileError, TooComplexError } from "../errors.js";
 import { extradata } from "./extradata.js";
 import type { MediaSource } from "./ffmpeg.js";
-import { GROUP_OF_PICTURES, USER_DATA, blankedPayload, cleanUnitsInPlace, isStrayCode, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
+import { GROUP_OF_PICTURES, USER_DATA, type UnitKind, blankedPayload, cleanUnitsInPlace, isStrayCode, walkUnits, withoutTimeCode } from "./mpeg-video-units.js";
 import { type Patch, type PieceSource, type Rule, patchInPlace, patchPieces } from "./patch-pieces.js";
 import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
 import { readStreamCopy } from "./stream-copy.js";
@@ -36,18 +36,33 @@ interface Visitor {
   timeCode(header: number): void;
 }
 
+/**
+ * `walkUnits` over one window of a stream read a window at a time, a unit longer than MAX_UNIT
+ * refused as too complex (one still open at the window's end too, so that a window never grows
+ * past it). Returns where the bytes it could not judge start.
+ */
+export function walkStreamWindow(window: Buffer, final: boolean, each: (kind: UnitKind, at: number, end: number) => void): number {
+  const keepFrom = walkUnits(window, final, (kind, at, end) => {
+    if (kind === "userData" && end - at > MAX_UNIT) throw unitTooLong();
+    each(kind, at, end);
+  });
+  if (window.length - keepFrom > MAX_UNIT + 4) throw unitTooLong();
+  return keepFrom;
+}
+
+function unitTooLong(): TooComplexError {
+  return new TooComplexError(`an MPEG video user data unit of more than ${MAX_UNIT} bytes`);
+}
+
 /** Walks stream `index` of `src` as ffmpeg copies it out as raw MPEG-1/2 video (its pictures). */
 function visit(src: MediaSource, index: number, codec: MpegVideoCodec, workDir: string, visitor: Visitor): Promise<void> {
   const copy = { format: codec, workDir, scan: "MPEG video user data scan", damaged: DAMAGED };
-  return readStreamCopy(src, String(index), copy, (window, final) => {
-    const keepFrom = walkUnits(window, final, (kind, at, end) => {
+  return readStreamCopy(src, String(index), copy, (window, final) =>
+    walkStreamWindow(window, final, (kind, at, end) => {
       if (kind === "timeCode") visitor.timeCode(window.readUInt32BE(at + 4));
-      else if (end - at > MAX_UNIT) throw new TooComplexError(`an MPEG video user data unit of more than ${MAX_UNIT} bytes`);
       else visitor.unit(window.subarray(at, end));
-    });
-    if (window.length - keepFrom > MAX_UNIT + 4) throw new TooComplexError(`an MPEG video user data unit of more than ${MAX_UNIT} bytes`);
-    return keepFrom;
-  });
+    }),
+  );
 }
 
 /**

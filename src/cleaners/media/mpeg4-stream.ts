@@ -1,6 +1,6 @@
 import { BadFileError, TooComplexError } from "../errors.js";
 import type { MediaSource } from "./ffmpeg.js";
-import { blankUnit, holdsText, userDataUnits } from "./mpeg4-user-data.js";
+import { blankUnit, holdsText, type UserDataUnit, userDataUnits } from "./mpeg4-user-data.js";
 import type { PieceSource } from "./patch-pieces.js";
 import type { StreamSpec } from "./sei.js";
 import { START_CODE_PREFIX } from "./start-codes.js";
@@ -24,20 +24,32 @@ function forEachUnit(src: MediaSource, stream: StreamSpec, codecTag: string, wor
     scan: "MPEG-4 user data scan",
     damaged: "The video stream is damaged and could not be read.",
   };
-  return readStreamCopy(src, stream, copy, (window, final) => {
-    // A unit may run on into the next chunk: from its start code, the rest waits for more bytes.
-    let keepFrom = final ? window.length : Math.max(0, window.length - 3);
-    for (const unit of userDataUnits(window)) {
-      if (!final && window.indexOf(START_CODE_PREFIX, unit.payloadStart) < 0) {
-        keepFrom = unit.at;
-        break;
-      }
-      if (unit.payloadEnd - unit.at > MAX_UNIT) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
-      if (holdsText(window, unit, codecTag)) each(window.subarray(unit.at, unit.payloadEnd));
+  return readStreamCopy(src, stream, copy, (window, final) =>
+    walkUserDataWindow(window, final, codecTag, (unit) => each(window.subarray(unit.at, unit.payloadEnd))),
+  );
+}
+
+/**
+ * Calls `each` with every user_data unit of one window of a stream that holds text, a unit longer
+ * than MAX_UNIT refused as too complex. A unit may run on into the next window: from its start
+ * code, the rest waits for more bytes. Returns where the bytes it could not judge start.
+ */
+export function walkUserDataWindow(window: Buffer, final: boolean, codecTag: string, each: (unit: UserDataUnit) => void): number {
+  let keepFrom = final ? window.length : Math.max(0, window.length - 3);
+  for (const unit of userDataUnits(window)) {
+    if (!final && window.indexOf(START_CODE_PREFIX, unit.payloadStart) < 0) {
+      keepFrom = unit.at;
+      break;
     }
-    if (window.length - keepFrom > MAX_UNIT + 4) throw new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
-    return keepFrom;
-  });
+    if (unit.payloadEnd - unit.at > MAX_UNIT) throw unitTooLong();
+    if (holdsText(window, unit, codecTag)) each(unit);
+  }
+  if (window.length - keepFrom > MAX_UNIT + 4) throw unitTooLong();
+  return keepFrom;
+}
+
+function unitTooLong(): TooComplexError {
+  return new TooComplexError(`an MPEG-4 user-data unit of more than ${MAX_UNIT} bytes`);
 }
 
 /**
