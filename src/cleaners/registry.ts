@@ -51,6 +51,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["APE", "MPC"], load: async () => (await import("./media/tagged-audio.js")).taggedAudioCleaner },
   { fileTypes: ["DSF"], load: async () => (await import("./media/dsf.js")).dsfCleaner },
   { fileTypes: ["DFF"], load: async () => (await import("./media/dsdiff.js")).dsdiffCleaner },
+  { fileTypes: ["CAF"], load: async () => (await import("./media/caf.js")).cafCleaner },
   { fileTypes: ["WV"], load: async () => (await import("./media/wavpack.js")).wavPackCleaner },
   { fileTypes: ["ASF", "WMA", "WMV", "DIVX"], load: async () => (await import("./media/asf.js")).asfCleaner },
   { fileTypes: ["FLV"], load: async () => (await import("./media/flv.js")).flvCleaner },

@@ -8,6 +8,7 @@ import { startsHeader } from "../cleaners/media/adts.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
 import { readDdsTags } from "./dds-fields.js";
+import { isCafHead, readCafTags } from "./caf-fields.js";
 import { isDsdiffHead, readDsdiffTags } from "./dsdiff-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
@@ -61,6 +62,10 @@ const ID3V1 = 128;
  * DSDIFF audio (.dff, the other format DSD albums are sold in): "FRM8" and "DSD "; its comments,
  * artist, title and markers read here (dsdiff-fields.ts).
  *
+ * Core Audio Format files (.caf, Apple's): "caff", version 1, then the audio description chunk;
+ * their information chunk, edit comments, marker names and material identifier read here
+ * (caf-fields.ts).
+ *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
  *
@@ -88,6 +93,12 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && isDsdiffHead(await bytes(0, 16))) {
       const { tags, messages } = recognisedAs(read, "DFF", "dff", "audio/x-dff");
       return { tags: { ...tags, ...(await readDsdiffTags(bytes, await opened.size())) }, messages };
+    }
+    // An ID3v1 tag a tagger appended makes ExifTool call it MP3 (and read the tag, which stays
+    // in the report): no MP3 starts with "caff".
+    if ((type == null || type === "MP3") && isCafHead(await bytes(0, 12))) {
+      const { tags, messages } = recognisedAs(read, "CAF", "caf", "audio/x-caf");
+      return { tags: { ...tags, ...(await readCafTags(bytes, await opened.size())) }, messages };
     }
     if (type == null && isDdsHead(await bytes(0, 8))) {
       const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
