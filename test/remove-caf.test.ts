@@ -151,6 +151,19 @@ describe("POST /api/v1/remove on a CAF file", () => {
     expect(last.bytes.readBigInt64BE(4)).toBe(-1n);
   });
 
+  // A size that runs past the end would make the chunks after the sound part of it.
+  it("refuses one whose audio data is said to run past the end, as damaged, rather than keep what follows as sound", async () => {
+    const made = await ffmpegCaf("made-long.caf", "pcm_s16le");
+    const chunks = chunksOf(made);
+    const data = Buffer.from(chunks.find((c) => c.id === "data")!.bytes);
+    data.writeBigInt64BE(BigInt(data.length * 4), 4);
+    const file = path.join(dir, "long.caf");
+    await fs.writeFile(file, Buffer.concat([made.subarray(0, 8), ...chunks.filter((c) => c.id !== "data" && c.id !== "info").map((c) => c.bytes), data, ...metadataChunks()]));
+    const outcome = await removeViaApi(server, file);
+    expect(outcome.status).toBe(422);
+    expect(outcome.body["error"]).toBe("The CAF file is damaged: its audio data chunk runs past the end of the file.");
+  });
+
   it("refuses one with no audio data, as damaged", async () => {
     const made = await ffmpegCaf("made-empty.caf", "pcm_s16le");
     const file = path.join(dir, "no-data.caf");

@@ -25,9 +25,9 @@ const damaged = (why: string): BadFileError => new BadFileError(`The CAF file is
  * Core Audio Format (.caf: GarageBand, Logic, afconvert, iOS apps' recordings), which ExifTool
  * does not read: the file header and the first chunk of each kind in `KEPT`, in their order, the
  * sound copied byte for byte a window at a time. The audio data's edit count becomes 0. A data
- * chunk whose size is unknown (-1) runs to the end of the file and stays last, as it must; one
- * cut short by the end of the file keeps what is there under its real size. Bytes after the last
- * whole chunk (an ID3 tag a tagger appended) go.
+ * chunk whose size is unknown (-1, a recording never finished) runs to the end of the file and
+ * stays last, as it must; one said to run past the end is refused as damaged. Bytes after the
+ * last whole chunk (an ID3 tag a tagger appended) go.
  */
 export const cafCleaner: Cleaner = {
   name: "caf",
@@ -45,12 +45,15 @@ export const cafCleaner: Cleaner = {
         const id = h.toString("latin1", 0, 4);
         const declared = h.readBigInt64BE(4);
         const whole = declared >= 0n && BigInt(at + CAF_CHUNK_HEADER) + declared <= BigInt(src.size);
+        const open = id === "data" && declared === -1n;
+        // Audio data said to run past the end would take in the chunks after it as sound.
+        if (!whole && id === "data" && !open) throw damaged("its audio data chunk runs past the end of the file");
         // What follows the last whole chunk is no chunk (or one cut off): it goes.
-        if (!whole && id !== "data") break;
+        if (!whole && !open) break;
         const end = whole ? at + CAF_CHUNK_HEADER + Number(declared) : src.size;
         if (KEPT.has(id) && !seen.has(id)) {
           seen.add(id);
-          if (id === "data") writeData(out, at, end, declared === -1n);
+          if (id === "data") writeData(out, at, end, open);
           else out.copy(at, end);
         }
         at = end;
