@@ -5,11 +5,13 @@ import { readTgaHeader, TGA_HEADER } from "../cleaners/image/tga-header.js";
 import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
+import { isMidiHead, MIDI_HEADER } from "../cleaners/media/midi-events.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
 import { readDdsTags } from "./dds-fields.js";
 import { isCafHead, readCafTags } from "./caf-fields.js";
 import { isDsdiffHead, readDsdiffTags } from "./dsdiff-fields.js";
+import { readMidiTags } from "./midi-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
 import { readTgaTags } from "./tga-fields.js";
@@ -66,6 +68,9 @@ const ID3V1 = 128;
  * their information chunk, edit comments, marker names and material identifier read here
  * (caf-fields.ts).
  *
+ * Standard MIDI Files (.mid, .kar): a header chunk, "MThd"; their text and other metadata
+ * events read here (midi-fields.ts).
+ *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
  *
@@ -99,6 +104,11 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if ((type == null || type === "MP3") && isCafHead(await bytes(0, 12))) {
       const { tags, messages } = recognisedAs(read, "CAF", "caf", "audio/x-caf");
       return { tags: { ...tags, ...(await readCafTags(bytes, await opened.size())) }, messages };
+    }
+    // A track's bytes can make ExifTool see an MPEG audio frame header: no MP3 starts with "MThd".
+    if ((type == null || type === "MP3") && isMidiHead(await bytes(0, MIDI_HEADER))) {
+      const { tags, messages } = recognisedAs(read, "MIDI", "mid", "audio/midi");
+      return { tags: { ...tags, ...(await readMidiTags(bytes, await opened.size())) }, messages };
     }
     if (type == null && isDdsHead(await bytes(0, 8))) {
       const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
