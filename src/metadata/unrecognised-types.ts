@@ -85,7 +85,11 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   const misnamed = (type === "CUR" && Number(read.tags["File:ImageCount"] ?? 0) === 0) || type === "ACR";
   if (type === "DOCX") return namedByParts(file, read);
   if (type === "WV") return withWavPackApeTag(file, read);
-  if (type != null && type !== "MP3" && !misnamed) return namedByRootStreams(file, read);
+  // ExifTool calls a file MP3 by a frame header anywhere in its first 256 bytes, and M2TS by a
+  // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a tagger appended
+  // to it or to a CAF file). Neither MP3 nor a transport stream starts with "MThd" or "caff".
+  const loose = type == null || type === "MP3" || type === "M2T" || type === "M2TS";
+  if (!loose && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
   try {
     // Most MP3s' ID3v2 tags end within the head the caller read: the file is then not opened.
@@ -99,14 +103,12 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
       const { tags, messages } = recognisedAs(read, "DFF", "dff", "audio/x-dff");
       return { tags: { ...tags, ...(await readDsdiffTags(bytes, await opened.size())) }, messages };
     }
-    // An ID3v1 tag a tagger appended makes ExifTool call it MP3 (and read the tag, which stays
-    // in the report): no MP3 starts with "caff".
-    if ((type == null || type === "MP3") && isCafHead(await bytes(0, 12))) {
+    // A tag ExifTool read (an appended ID3v1 tag) stays in the report.
+    if (loose && isCafHead(await bytes(0, 12))) {
       const { tags, messages } = recognisedAs(read, "CAF", "caf", "audio/x-caf");
       return { tags: { ...tags, ...(await readCafTags(bytes, await opened.size())) }, messages };
     }
-    // A track's bytes can make ExifTool see an MPEG audio frame header: no MP3 starts with "MThd".
-    if ((type == null || type === "MP3") && isMidiHead(await bytes(0, MIDI_HEADER))) {
+    if (loose && isMidiHead(await bytes(0, MIDI_HEADER))) {
       const { tags, messages } = recognisedAs(read, "MIDI", "mid", "audio/midi");
       return { tags: { ...tags, ...(await readMidiTags(bytes, await opened.size())) }, messages };
     }
@@ -114,6 +116,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
       const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
       return { tags: { ...tags, ...readDdsTags(await bytes(0, DDS_HEADER)) }, messages };
     }
+    if (type === "M2T" || type === "M2TS") return read;
     const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
     if (excel != null) return recognisedAs(read, excel, "xls", "application/vnd.ms-excel");
     const word = type == null ? oldWordType(await bytes(0, 4)) : null;

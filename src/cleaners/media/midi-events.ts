@@ -11,18 +11,27 @@
 
 export const META = 0xff;
 
-/** Meta events that say how to play the music, or are part of it: kept, not reported. */
-const PLAYED_META = new Set([
-  0x00, // sequence number
-  0x05, // lyric: the words sung, as a subtitle's dialogue
-  0x20, // channel prefix
-  0x21, // port
-  0x2f, // end of track
-  0x51, // tempo
-  0x54, // SMPTE offset (where the music starts on a time code)
-  0x58, // time signature
-  0x59, // key signature
+/**
+ * Meta events that say how to play the music, or are part of it, with the length each has (null:
+ * any): kept, not reported. One of another length is not what its type says, and goes as
+ * metadata: a sequence number of 14 bytes is text.
+ */
+const PLAYED_META: ReadonlyMap<number, readonly number[] | null> = new Map([
+  [0x00, [0, 2]], // sequence number
+  [0x05, null], // lyric: the words sung, as a subtitle's dialogue
+  [0x20, [1]], // channel prefix
+  [0x21, [1]], // port
+  [0x2f, [0]], // end of track
+  [0x51, [3]], // tempo
+  [0x54, [5]], // SMPTE offset (where the music starts on a time code)
+  [0x58, [4]], // time signature
+  [0x59, [2]], // key signature
 ]);
+
+function isPlayedMeta(e: MidiEvent): boolean {
+  const lengths = PLAYED_META.get(e.metaType);
+  return lengths === null || (lengths !== undefined && lengths.includes(e.end - e.data));
+}
 
 /** What meta events of these types hold, as the report names it. */
 export const META_NAMES: Readonly<Record<number, string>> = {
@@ -170,7 +179,7 @@ function isText(track: Buffer, e: MidiEvent, type: number, text: string): boolea
  * singer, the language, the maker's notes) go, as every other text does.
  */
 export function isMetadataEvent(track: Buffer, e: MidiEvent, role: TrackRole): boolean {
-  if (e.status !== META || PLAYED_META.has(e.metaType)) return false;
+  if (e.status !== META || isPlayedMeta(e)) return false;
   if (role === "plain") return true;
   if (isText(track, e, 0x01, KARAOKE_SIGNATURE) || isText(track, e, 0x03, WORDS)) return false;
   return !(role === "words" && e.metaType === 0x01 && e.end > e.data && track[e.data] !== 0x40);
