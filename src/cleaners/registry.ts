@@ -53,6 +53,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["DFF"], load: async () => (await import("./media/dsdiff.js")).dsdiffCleaner },
   { fileTypes: ["CAF"], load: async () => (await import("./media/caf.js")).cafCleaner },
   { fileTypes: ["MIDI"], load: async () => (await import("./media/midi.js")).midiCleaner },
+  { fileTypes: ["AU"], load: async () => (await import("./media/au.js")).auCleaner },
   { fileTypes: ["WV"], load: async () => (await import("./media/wavpack.js")).wavPackCleaner },
   { fileTypes: ["ASF", "WMA", "WMV", "DIVX"], load: async () => (await import("./media/asf.js")).asfCleaner },
   { fileTypes: ["FLV"], load: async () => (await import("./media/flv.js")).flvCleaner },

@@ -9,6 +9,7 @@ import { isMidiHead, MIDI_HEADER } from "../cleaners/media/midi-events.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
 import { readDdsTags } from "./dds-fields.js";
+import { AU_HEADER, auHeaderOf, readAuTags } from "./au-fields.js";
 import { isCafHead, readCafTags } from "./caf-fields.js";
 import { isDsdiffHead, readDsdiffTags } from "./dsdiff-fields.js";
 import { readMidiTags } from "./midi-fields.js";
@@ -71,6 +72,9 @@ const ID3V1 = 128;
  * Standard MIDI Files (.mid, .kar): a header chunk, "MThd"; their text and other metadata
  * events read here (midi-fields.ts).
  *
+ * Sun/NeXT audio (.au, .snd): ".snd" and a header of known values; its annotation read here
+ * (au-fields.ts).
+ *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
  *
@@ -87,7 +91,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   if (type === "WV") return withWavPackApeTag(file, read);
   // ExifTool calls a file MP3 by a frame header anywhere in its first 256 bytes, and M2TS by a
   // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a tagger appended
-  // to it or to a CAF file). Neither MP3 nor a transport stream starts with "MThd" or "caff".
+  // to it or to a CAF file). Neither MP3 nor a transport stream starts with "MThd", "caff" or ".snd".
   const loose = type == null || type === "MP3" || type === "M2T" || type === "M2TS";
   if (!loose && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
@@ -111,6 +115,10 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (loose && isMidiHead(await bytes(0, MIDI_HEADER))) {
       const { tags, messages } = recognisedAs(read, "MIDI", "mid", "audio/midi");
       return { tags: { ...tags, ...(await readMidiTags(bytes, await opened.size())) }, messages };
+    }
+    if (loose && auHeaderOf(await bytes(0, AU_HEADER)) != null) {
+      const { tags, messages } = recognisedAs(read, "AU", "au", "audio/basic");
+      return { tags: { ...tags, ...(await readAuTags(bytes, await opened.size())) }, messages };
     }
     if (type == null && isDdsHead(await bytes(0, 8))) {
       const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
