@@ -105,9 +105,15 @@ function musicOf(track: Buffer, role: TrackRole, hash: crypto.Hash): void {
   }
 }
 
-/** The track's bytes with its metadata events left out, their delta times carried to the next event kept. */
+/**
+ * The track's bytes with its metadata events left out, their delta times carried to the next event
+ * kept. Written into one buffer of the track's length, not a list of pieces (a track of millions
+ * of events would be millions of objects): the copy is never longer, as an event left out (four
+ * bytes at least) gives up more than its delta time can add to the next one's (three bytes at most).
+ */
 function cleanTrack(track: Buffer, role: TrackRole): Buffer {
-  const parts: Buffer[] = [];
+  const out = Buffer.allocUnsafe(track.length);
+  let length = 0;
   let carried = 0;
   for (const e of readable(track)) {
     if (isMetadataEvent(track, e, role)) {
@@ -115,10 +121,11 @@ function cleanTrack(track: Buffer, role: TrackRole): Buffer {
       continue;
     }
     if (e.delta + carried > MAX_DELTA) throw new TooComplexError("a MIDI event whose delta time, with those of the events left out before it, is longer than a track can say");
-    parts.push(vlq(e.delta + carried), track.subarray(e.body, e.end));
+    length += vlq(e.delta + carried).copy(out, length);
+    length += track.copy(out, length, e.body, e.end);
     carried = 0;
   }
-  return Buffer.concat(parts);
+  return out.subarray(0, length);
 }
 
 /** The track's events, a track that cannot be read refused as damaged. */
