@@ -5,7 +5,7 @@ import { parseMidi } from "midi-file";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
-import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
+import { findingsViaApi, postFile, type RunningServer, startServer } from "./helpers/server.js";
 
 /*
  * Standard MIDI Files (.mid, .kar) were an unsupported type, and ExifTool does not read them.
@@ -158,6 +158,13 @@ describe("POST /api/v1/remove on a MIDI file", () => {
     const notes = Buffer.concat([...Array.from({ length: 8 }, () => block), endOfTrack]);
     const bytes = Buffer.concat([header(1), chunk("MTrk", Buffer.concat([meta(0, 0x01, MARKER), meta(0, 0x00, `${MARKER} seq`), notes]))]);
     expect(bytes.indexOf(0x47) + 188).toBe(bytes.indexOf(0x47, bytes.indexOf(0x47) + 1));
+
+    // Reported as MIDI: its text, and no word of what ExifTool made of it as a transport stream.
+    const res = await postFile(`${server.baseUrl}/api/v1/extract`, { name: "packets.mid", data: bytes }, { headers: { "X-API-Key": server.apiKey } });
+    const report = (await res.json()) as { metadata: Record<string, Record<string, unknown>>; warnings: string[] };
+    expect(report.metadata["File"]?.["FileType"]).toBe("MIDI");
+    expect(report.metadata["midi"]?.["Text"]).toBe(MARKER);
+    expect(report.warnings).toEqual([]);
 
     const { copy } = await cleaned("packets.mid", bytes);
     expect(await findMarker(copy, MARKER)).toEqual([]);

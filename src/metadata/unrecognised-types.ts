@@ -90,8 +90,9 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   if (type === "DOCX") return namedByParts(file, read);
   if (type === "WV") return withWavPackApeTag(file, read);
   // ExifTool calls a file MP3 by a frame header anywhere in its first 256 bytes, and M2TS by a
-  // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a tagger appended
-  // to it or to a CAF file). Neither MP3 nor a transport stream starts with "MThd", "caff" or ".snd".
+  // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a
+  // tagger appended to it or to a CAF file). Neither MP3 nor a transport stream starts with
+  // "MThd", "caff" or ".snd".
   const loose = type == null || type === "MP3" || type === "M2T" || type === "M2TS";
   if (!loose && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
@@ -107,17 +108,16 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
       const { tags, messages } = recognisedAs(read, "DFF", "dff", "audio/x-dff");
       return { tags: { ...tags, ...(await readDsdiffTags(bytes, await opened.size())) }, messages };
     }
-    // A tag ExifTool read (an appended ID3v1 tag) stays in the report.
     if (loose && isCafHead(await bytes(0, 12))) {
-      const { tags, messages } = recognisedAs(read, "CAF", "caf", "audio/x-caf");
+      const { tags, messages } = recognisedAs(tagsOnly(read), "CAF", "caf", "audio/x-caf");
       return { tags: { ...tags, ...(await readCafTags(bytes, await opened.size())) }, messages };
     }
     if (loose && isMidiHead(await bytes(0, MIDI_HEADER))) {
-      const { tags, messages } = recognisedAs(read, "MIDI", "mid", "audio/midi");
+      const { tags, messages } = recognisedAs(tagsOnly(read), "MIDI", "mid", "audio/midi");
       return { tags: { ...tags, ...(await readMidiTags(bytes, await opened.size())) }, messages };
     }
     if (loose && auHeaderOf(await bytes(0, AU_HEADER)) != null) {
-      const { tags, messages } = recognisedAs(read, "AU", "au", "audio/basic");
+      const { tags, messages } = recognisedAs(tagsOnly(read), "AU", "au", "audio/basic");
       return { tags: { ...tags, ...(await readAuTags(bytes, await opened.size())) }, messages };
     }
     if (type == null && isDdsHead(await bytes(0, 8))) {
@@ -190,6 +190,18 @@ const MISREAD_TAGS = new Set(["File:ImageType", "File:ImageCount", "File:ID3Size
 /** A read of a Targa picture as the type ExifTool took it for: only what it says of the file itself. */
 function fileTagsOnly(read: RawRead): RawRead {
   return { tags: Object.fromEntries(Object.entries(read.tags).filter(([key]) => key.startsWith("File:") && !MISREAD_TAGS.has(key))), messages: [] };
+}
+
+/**
+ * A read of a file ExifTool took for another type by a loose magic number (MP3, a transport
+ * stream): what it says of the file, and the tags it read (an ID3v1 tag a tagger appended, which
+ * stay in the report), without what it made of the type's own structure or its warnings about it
+ * ("File doesn't begin with the start of a packet").
+ */
+function tagsOnly(read: RawRead): RawRead {
+  if (read.tags["File:FileType"] == null) return read;
+  const kept = Object.entries(read.tags).filter(([key]) => (key.startsWith("File:") && !MISREAD_TAGS.has(key)) || key.startsWith("ID3:"));
+  return { tags: Object.fromEntries(kept), messages: [] };
 }
 
 /** A file opened on its first read, if any. */
