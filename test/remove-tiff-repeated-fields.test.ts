@@ -101,6 +101,39 @@ describe("TIFF fields given twice", () => {
     expect(await pixels(out)).toBe(PIXELS.toString("hex"));
   });
 
+  // A picture field holds one value, a few, or one per sample: more are bytes no reader looks at.
+  it("picture fields with more values than their kind has keep the ones readers take: no marker, the same pixels", async () => {
+    const shorts = (first: readonly number[]): Buffer => Buffer.concat([Buffer.from(first.flatMap((n) => [n, 0])), Buffer.from(MARKER, "latin1")]);
+    const rational = Buffer.concat([le32(72), le32(1), Buffer.from(`${MARKER}xx`, "latin1")]);
+    const file = path.join(dir, "long-fields.tif");
+    await fs.writeFile(
+      file,
+      tiff(
+        [
+          [256, 3, 1 + MARKER.length / 2, shorts([2])],
+          [257, 3, 1, le16(2)],
+          [258, 3, 3 + MARKER.length / 2, shorts([8, 8, 8])],
+          [259, 3, 1, le16(1)],
+          [262, 3, 1, le16(2)],
+          [273, 4, 1, le32(0)],
+          [277, 3, 1 + MARKER.length / 2, shorts([3])],
+          [278, 3, 1, le16(2)],
+          [279, 4, 1, le32(PIXELS.length)],
+          [282, 5, 3, rational],
+          [284, 3, 1, le16(1)],
+        ],
+        PIXELS,
+      ),
+    );
+    // libtiff refuses a SamplesPerPixel of more than one value; the copy, with one, is read.
+    const { status, body, cleaned } = await removeViaApi(server, file);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const out = path.join(dir, "cleaned-long-fields.tif");
+    await fs.writeFile(out, cleaned!);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(await pixels(out)).toBe(PIXELS.toString("hex"));
+  });
+
   it("a picture field of text alone: refused as damaged, never handed back", async () => {
     const file = path.join(dir, "text-field.tif");
     await fs.writeFile(file, page([[277, 2, MARKER.length + 1, text(MARKER)]]));

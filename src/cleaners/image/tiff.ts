@@ -101,6 +101,18 @@ export const STRUCTURAL: ReadonlyMap<number, string> = new Map([
   [332, "InkSet"], [334, "NumberOfInks"], [338, "ExtraSamples"], [339, "SampleFormat"], [347, "JPEGTables"],
   [529, "YCbCrCoefficients"], [530, "YCbCrSubSampling"], [531, "YCbCrPositioning"], [532, "ReferenceBlackWhite"],
 ]);
+/**
+ * How many values a picture field has (TIFF 6.0's fields): one, a fixed number, or at most one per
+ * sample ("samples"). A writer giving more has put bytes no reader looks at under a picture
+ * field's name, where they could hold anything: the copy keeps the ones readers take.
+ */
+const VALUE_COUNTS: ReadonlyMap<number, number | "samples"> = new Map<number, number | "samples">([
+  [254, 1], [256, 1], [257, 1], [258, "samples"], [259, 1], [262, 1], [266, 1], [277, 1], [278, 1], [282, 1],
+  [283, 1], [284, 1], [292, 1], [293, 1], [296, 1], [317, 1], [318, 2], [319, 6], [322, 1], [323, 1], [332, 1],
+  [334, 1], [338, "samples"], [339, "samples"], [529, 3], [530, 2], [531, 1], [532, 6],
+]);
+const SAMPLES_PER_PIXEL = 277;
+
 /** ASCII and UNDEFINED: field types that hold text or any bytes. */
 const TEXT_TYPES: ReadonlySet<number> = new Set([2, 7]);
 
@@ -162,6 +174,8 @@ export const tiffCleaner: Cleaner = {
       for (const entries of pages) {
         const page: Entry[] = [];
         const oldJpeg = await isOldJpeg(file, entries);
+        const samplesField = entries.find((e) => e.tag === SAMPLES_PER_PIXEL);
+        const samples = samplesField == null ? 1 : await file.first(samplesField);
         const tags = new Set<number>();
         for (const e of entries) {
           // A field given twice is read once, the first (libtiff ignores the others): a second
@@ -169,7 +183,11 @@ export const tiffCleaner: Cleaner = {
           if (tags.has(e.tag)) continue;
           tags.add(e.tag);
           if (STRUCTURAL.has(e.tag) && e.tag !== JPEG_TABLES && TEXT_TYPES.has(e.type)) throw damaged(`its ${STRUCTURAL.get(e.tag)} field is text, not numbers`);
-          if (STRUCTURAL.has(e.tag) || (oldJpeg && (OLD_JPEG_FIELDS.has(e.tag) || OLD_JPEG_TABLES.has(e.tag)))) page.push(e);
+          if (STRUCTURAL.has(e.tag)) {
+            const count = VALUE_COUNTS.get(e.tag);
+            if (count != null) await file.cutValues(e, count === "samples" ? samples : count);
+            page.push(e);
+          } else if (oldJpeg && (OLD_JPEG_FIELDS.has(e.tag) || OLD_JPEG_TABLES.has(e.tag))) page.push(e);
           else if (e.tag === ICC_PROFILE) {
             if (ctx.keep.has("colorProfile")) page.push(e);
           } else if (e.tag === ORIENTATION) {
@@ -460,6 +478,17 @@ class TiffReader {
     const from = this.word(table, value);
     if (from + size > this.src.size) throw damaged("a field points outside the file");
     return { tag, type, count, size, inline: null, offset: from };
+  }
+
+  /**
+   * Cuts a field to its first `count` values, where it has more, in place: it stays the page's own
+   * entry, not one the overlap check would take for a field left out.
+   */
+  async cutValues(e: Entry, count: number): Promise<void> {
+    if (e.count <= count) return;
+    const size = (TYPE_SIZE[e.type] ?? 1) * count;
+    const inline = size <= this.layout.word ? Buffer.from(await this.value(e, size)) : null;
+    Object.assign(e, { count, size }, inline == null ? {} : { inline, offset: null });
   }
 
   /** A field's value: at most MAX_VALUES numbers' worth, so callers check the type and count first. */
