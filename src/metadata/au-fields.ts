@@ -1,4 +1,4 @@
-import type { RawTags } from "./read-task.js";
+import type { ReadBytes, RawTags } from "./read-task.js";
 
 /** The fixed header: magic, data offset, data size, encoding, sample rate, channels (32 bits each, big-endian). */
 export const AU_HEADER = 24;
@@ -8,8 +8,6 @@ export const AU_UNKNOWN_SIZE = 0xffffffff;
 const MAX_READ = 1024 * 1024;
 /** The highest encoding number Sun's and NeXT's lists give. */
 const MAX_ENCODING = 27;
-
-type Bytes = (at: number, length: number) => Promise<Buffer>;
 
 export interface AuHeader {
   dataOffset: number;
@@ -33,7 +31,7 @@ export function auHeaderOf(head: Buffer): AuHeader | null {
  * title, artist and comment there, "title=...; artist=..."; Sun's tools a note or a file name),
  * and bytes after the samples the header counts.
  */
-export async function readAuTags(bytes: Bytes, size: number): Promise<RawTags> {
+export async function readAuTags(bytes: ReadBytes, size: number): Promise<RawTags> {
   const header = auHeaderOf(await bytes(0, AU_HEADER));
   if (header == null) return {};
   const tags: Record<string, string> = {};

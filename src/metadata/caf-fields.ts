@@ -1,4 +1,5 @@
-import type { RawTags } from "./read-task.js";
+import { tagName } from "./tag-name.js";
+import type { ReadBytes, RawTags } from "./read-task.js";
 
 /** A chunk larger than this is named, not read. */
 const MAX_READ = 1024 * 1024;
@@ -8,8 +9,6 @@ const MAX_CHUNKS = 4096;
 export const CAF_CHUNK_HEADER = 12;
 /** The file's header: "caff", the version (1) and flags (0). */
 export const CAF_FILE_HEADER = 8;
-
-type Bytes = (at: number, length: number) => Promise<Buffer>;
 
 /** Whether a file's first bytes are a Core Audio Format file: "caff", version 1, then its audio description chunk. */
 export function isCafHead(head: Buffer): boolean {
@@ -40,7 +39,7 @@ const SOUND_CHUNKS = new Set(["desc", "data", "pakt", "kuki", "chan"]);
  * chunk that is not the sound (a maker's `uuid` chunk, an overview, peaks, an instrument), named
  * by its size.
  */
-export async function readCafTags(bytes: Bytes, size: number): Promise<RawTags> {
+export async function readCafTags(bytes: ReadBytes, size: number): Promise<RawTags> {
   const tags: Record<string, string[]> = {};
   const add = (name: string, value: string): void => {
     if (value.trim() !== "") (tags[name] ??= []).push(value.trim());
@@ -52,7 +51,7 @@ export async function readCafTags(bytes: Bytes, size: number): Promise<RawTags> 
     else if (c.id === "edct" && data != null) editComments(data, add);
     else if (c.id === "strg" && data != null) strings(data, add);
     else if (c.id === "umid" && data != null) add("UMID", data.toString("hex"));
-    else add(`${chunkName(c.id)}Chunk`, `(Binary data ${c.size} bytes, use -b option to extract)`);
+    else add(`${tagName(c.id)}Chunk`, `(Binary data ${c.size} bytes, use -b option to extract)`);
   }
   return Object.fromEntries(Object.entries(tags).map(([name, values]) => [`CAF:${name}`, values.join("; ")]));
 }
@@ -65,7 +64,7 @@ export interface CafChunk {
 }
 
 /** The top-level chunks, as far as they are whole. */
-async function cafChunks(bytes: Bytes, size: number): Promise<CafChunk[]> {
+async function cafChunks(bytes: ReadBytes, size: number): Promise<CafChunk[]> {
   const found: CafChunk[] = [];
   for (let at = CAF_FILE_HEADER; at + CAF_CHUNK_HEADER <= size && found.length < MAX_CHUNKS; ) {
     const h = await bytes(at, CAF_CHUNK_HEADER);
@@ -78,12 +77,6 @@ async function cafChunks(bytes: Bytes, size: number): Promise<CafChunk[]> {
     at += CAF_CHUNK_HEADER + length;
   }
   return found;
-}
-
-/** A chunk's type as part of a tag name: its letters and digits, capitalised. */
-function chunkName(id: string): string {
-  const name = id.replace(/[^A-Za-z0-9]/g, "");
-  return name === "" ? "Unknown" : name[0]!.toUpperCase() + name.slice(1);
 }
 
 /** A key as a tag name: its words capitalised and joined ("key signature": KeySignature). */

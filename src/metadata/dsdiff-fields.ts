@@ -1,11 +1,9 @@
-import type { RawTags } from "./read-task.js";
+import type { ReadBytes, RawTags } from "./read-task.js";
 
 /** A chunk larger than this is named, not read. */
 const MAX_READ = 1024 * 1024;
 /** A file with more top-level chunks than this is not looked at further (a real one has about six). */
 const MAX_CHUNKS = 4096;
-
-type Bytes = (at: number, length: number) => Promise<Buffer>;
 
 /** Whether a file's first bytes are a DSDIFF form: "FRM8", a 64-bit size, "DSD ". */
 export function isDsdiffHead(head: Buffer): boolean {
@@ -17,7 +15,7 @@ export function isDsdiffHead(head: Buffer): boolean {
  * comments and their dates (`COMT`), the edited master information (`DIIN`: artist, title, the
  * master's id, markers' text), a maker's own chunk and an ID3 tag (named by their size).
  */
-export async function readDsdiffTags(bytes: Bytes, size: number): Promise<RawTags> {
+export async function readDsdiffTags(bytes: ReadBytes, size: number): Promise<RawTags> {
   const tags: Record<string, string[]> = {};
   const add = (name: string, value: string): void => {
     if (value.trim() !== "") (tags[name] ??= []).push(value.trim());
@@ -45,7 +43,7 @@ interface Chunk {
 }
 
 /** The chunks in [at, end): a 4-byte id, a 64-bit big-endian size, the data, a pad byte to an even size. */
-async function chunks(bytes: Bytes, at: number, end: number): Promise<Chunk[]> {
+async function chunks(bytes: ReadBytes, at: number, end: number): Promise<Chunk[]> {
   const found: Chunk[] = [];
   while (at + 12 <= end && found.length < MAX_CHUNKS) {
     const h = await bytes(at, 12);

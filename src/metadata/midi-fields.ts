@@ -1,5 +1,6 @@
 import { META, META_NAMES, MIDI_CHUNK_HEADER, MidiTrackError, isKaraokeTrack, isMetadataEvent, midiEvents, type TrackRole, trackRole } from "../cleaners/media/midi-events.js";
-import type { RawTags } from "./read-task.js";
+import { tagName } from "./tag-name.js";
+import type { ReadBytes, RawTags } from "./read-task.js";
 
 /** A track larger than this is read as far as this. */
 const MAX_READ = 16 * 1024 * 1024;
@@ -7,8 +8,6 @@ const MAX_READ = 16 * 1024 * 1024;
 const MAX_CHUNKS = 65536;
 /** Different values listed per name (a file can put a text event on every beat). */
 const MAX_VALUES = 200;
-
-type Bytes = (at: number, length: number) => Promise<Buffer>;
 
 /**
  * What a Standard MIDI File (.mid, .midi, .kar) says besides its music, which ExifTool does not
@@ -19,7 +18,7 @@ type Bytes = (at: number, length: number) => Promise<Buffer>;
  * information), each named by what it is. The words sung (lyric events, and the words of a Soft
  * Karaoke file) are the music's, not listed.
  */
-export async function readMidiTags(bytes: Bytes, size: number): Promise<RawTags> {
+export async function readMidiTags(bytes: ReadBytes, size: number): Promise<RawTags> {
   const tags = new Map<string, Set<string>>();
   const add = (name: string, value: string): void => {
     const values = tags.get(name) ?? new Set<string>();
@@ -33,7 +32,7 @@ export async function readMidiTags(bytes: Bytes, size: number): Promise<RawTags>
     const h = await bytes(at, MIDI_CHUNK_HEADER);
     const id = h.toString("latin1", 0, 4);
     const length = h.readUInt32BE(4);
-    if (id !== "MTrk") add(`${chunkName(id)}Chunk`, `(Binary data ${Math.min(length, size - at - MIDI_CHUNK_HEADER)} bytes, use -b option to extract)`);
+    if (id !== "MTrk") add(`${tagName(id)}Chunk`, `(Binary data ${Math.min(length, size - at - MIDI_CHUNK_HEADER)} bytes, use -b option to extract)`);
     else {
       const track = await bytes(at + MIDI_CHUNK_HEADER, Math.min(length, MAX_READ));
       karaoke ??= isKaraokeTrack(track);
@@ -58,8 +57,3 @@ function trackTags(track: Buffer, role: TrackRole, add: (name: string, value: st
   }
 }
 
-/** A chunk's type as part of a tag name: its letters and digits. */
-function chunkName(id: string): string {
-  const name = id.replace(/[^A-Za-z0-9]/g, "");
-  return name === "" ? "Unknown" : name;
-}

@@ -7,6 +7,9 @@ import { withOriginalPdfTags } from "./original-pdf-tags.js";
 /** ExifTool's JSON for one file, keys as `Group:Tag`. */
 export type RawTags = Record<string, unknown>;
 
+/** Reads `length` bytes of a file from `at` (fewer at its end): how the readers of types ExifTool does not know see a file. */
+export type ReadBytes = (at: number, length: number) => Promise<Buffer>;
+
 export interface RawRead {
   tags: RawTags;
   /** Messages ExifTool printed on stderr (its JSON `Error`/`Warning` tags are in `tags`). */

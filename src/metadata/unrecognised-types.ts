@@ -16,7 +16,8 @@ import { readMidiTags } from "./midi-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
 import { readTgaTags } from "./tga-fields.js";
-import type { RawRead, RawTags } from "./read-task.js";
+import { tagName } from "./tag-name.js";
+import type { RawRead, RawTags, ReadBytes } from "./read-task.js";
 
 /** An APEv2 tag larger than this is still cut off by the cleaner, but its items are not listed. */
 const MAX_APE_TAG = 16 * 1024 * 1024;
@@ -91,8 +92,8 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   if (type === "WV") return withWavPackApeTag(file, read);
   // ExifTool calls a file MP3 by a frame header anywhere in its first 256 bytes, and M2TS by a
   // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a
-  // tagger appended to it or to a CAF file). Neither MP3 nor a transport stream starts with
-  // "MThd", "caff" or ".snd".
+  // tagger appended to it or to a CAF file). Neither MP3 nor a transport stream starts as a type
+  // of READ_HERE does.
   const loose = type == null || type === "MP3" || type === "M2T" || type === "M2TS";
   if (!loose && !misnamed) return namedByRootStreams(file, read);
   const opened = new LazyFile(file);
@@ -104,25 +105,10 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type == null && (await bytes(0, 6)).toString("latin1") === "VCLMTF") return recognisedAs(read, "SVM", "svm", "image/x-svm");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
     if (type == null && startsLikeOs2Bitmap(await bytes(0, 32))) return recognisedAs(read, "BMP", "bmp", "image/bmp");
-    if (type == null && isDsdiffHead(await bytes(0, 16))) {
-      const { tags, messages } = recognisedAs(read, "DFF", "dff", "audio/x-dff");
-      return { tags: { ...tags, ...(await readDsdiffTags(bytes, await opened.size())) }, messages };
-    }
-    if (loose && isCafHead(await bytes(0, 12))) {
-      const { tags, messages } = recognisedAs(tagsOnly(read), "CAF", "caf", "audio/x-caf");
-      return { tags: { ...tags, ...(await readCafTags(bytes, await opened.size())) }, messages };
-    }
-    if (loose && isMidiHead(await bytes(0, MIDI_HEADER))) {
-      const { tags, messages } = recognisedAs(tagsOnly(read), "MIDI", "mid", "audio/midi");
-      return { tags: { ...tags, ...(await readMidiTags(bytes, await opened.size())) }, messages };
-    }
-    if (loose && auHeaderOf(await bytes(0, AU_HEADER)) != null) {
-      const { tags, messages } = recognisedAs(tagsOnly(read), "AU", "au", "audio/basic");
-      return { tags: { ...tags, ...(await readAuTags(bytes, await opened.size())) }, messages };
-    }
-    if (type == null && isDdsHead(await bytes(0, 8))) {
-      const { tags, messages } = recognisedAs(read, "DDS", "dds", "image/vnd-ms.dds");
-      return { tags: { ...tags, ...readDdsTags(await bytes(0, DDS_HEADER)) }, messages };
+    for (const own of loose ? READ_HERE : []) {
+      if (!own.isHead(await bytes(0, own.headLength))) continue;
+      const { tags, messages } = recognisedAs(tagsOnly(read), own.type, own.extension, own.mime);
+      return { tags: { ...tags, ...(await own.readTags(bytes, await opened.size())) }, messages };
     }
     if (type === "M2T" || type === "M2TS") return read;
     const excel = type == null ? oldExcelType(await bytes(0, 8)) : null;
@@ -152,6 +138,31 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     await opened.close();
   }
 }
+
+/** A type ExifTool does not read, told by its first bytes and read here. */
+interface ReadHere {
+  headLength: number;
+  isHead(head: Buffer): boolean;
+  type: string;
+  extension: string;
+  mime: string;
+  readTags(bytes: ReadBytes, size: number): Promise<RawTags>;
+}
+
+const READ_HERE: readonly ReadHere[] = [
+  { headLength: 16, isHead: isDsdiffHead, type: "DFF", extension: "dff", mime: "audio/x-dff", readTags: readDsdiffTags },
+  { headLength: 12, isHead: isCafHead, type: "CAF", extension: "caf", mime: "audio/x-caf", readTags: readCafTags },
+  { headLength: MIDI_HEADER, isHead: isMidiHead, type: "MIDI", extension: "mid", mime: "audio/midi", readTags: readMidiTags },
+  { headLength: AU_HEADER, isHead: (head) => auHeaderOf(head) != null, type: "AU", extension: "au", mime: "audio/basic", readTags: readAuTags },
+  {
+    headLength: 8,
+    isHead: isDdsHead,
+    type: "DDS",
+    extension: "dds",
+    mime: "image/vnd-ms.dds",
+    readTags: async (bytes) => readDdsTags(await bytes(0, DDS_HEADER)),
+  },
+];
 
 /**
  * WavPack files of versions before 5 (stream versions 0x403-0x40f), which ExifTool reads as a WAV
@@ -200,8 +211,8 @@ function fileTagsOnly(read: RawRead): RawRead {
  */
 function tagsOnly(read: RawRead): RawRead {
   if (read.tags["File:FileType"] == null) return read;
-  const kept = Object.entries(read.tags).filter(([key]) => (key.startsWith("File:") && !MISREAD_TAGS.has(key)) || key.startsWith("ID3:"));
-  return { tags: Object.fromEntries(kept), messages: [] };
+  const id3 = Object.entries(read.tags).filter(([key]) => key.startsWith("ID3:"));
+  return { tags: { ...fileTagsOnly(read).tags, ...Object.fromEntries(id3) }, messages: [] };
 }
 
 /** A file opened on its first read, if any. */
@@ -257,12 +268,6 @@ async function afterId3v2(bytes: (at: number, length: number) => Promise<Buffer>
     at += 10 + head.subarray(6, 10).reduce((n, b) => n * 128 + b, 0) + ((head[5]! & 0x10) !== 0 ? 10 : 0);
   }
   return at;
-}
-
-/** ExifTool's tag name for an APE key: word characters only, the first one upper case. */
-function tagName(key: string): string {
-  const word = key.replace(/[^\w]+/g, "");
-  return word === "" ? "Unknown" : word[0]!.toUpperCase() + word.slice(1);
 }
 
 /** `read` as ExifTool would give it had it known the type: its File tags set, its "unknown file type" error dropped. */
