@@ -1,4 +1,5 @@
 import { DAMAGED_COMPOUND, ENCRYPTED_OFFICE, OLE_OBJECT, VBA_PROJECT } from "../metadata/compound-types.js";
+import { RMID } from "../metadata/rmid-fields.js";
 import { BIGTIFF_RAW, IIQ, TIFF_RAW } from "./file-type.js";
 import type { Cleaner } from "./types.js";
 
@@ -53,6 +54,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["DFF"], load: async () => (await import("./media/dsdiff.js")).dsdiffCleaner },
   { fileTypes: ["CAF"], load: async () => (await import("./media/caf.js")).cafCleaner },
   { fileTypes: ["MIDI"], load: async () => (await import("./media/midi.js")).midiCleaner },
+  { fileTypes: [RMID], load: async () => (await import("./media/rmid.js")).rmidCleaner },
   { fileTypes: ["AU"], load: async () => (await import("./media/au.js")).auCleaner },
   { fileTypes: ["WV"], load: async () => (await import("./media/wavpack.js")).wavPackCleaner },
   { fileTypes: ["ASF", "WMA", "WMV", "DIVX"], load: async () => (await import("./media/asf.js")).asfCleaner },

@@ -13,6 +13,7 @@ import { AU_HEADER, auHeaderOf, readAuTags } from "./au-fields.js";
 import { isCafHead, readCafTags } from "./caf-fields.js";
 import { isDsdiffHead, readDsdiffTags } from "./dsdiff-fields.js";
 import { readMidiTags } from "./midi-fields.js";
+import { isRmidHead, readRmidTags, RMID, RMID_HEADER } from "./rmid-fields.js";
 import { oldExcelType } from "./old-excel.js";
 import { oldWordType } from "./old-word.js";
 import { readTgaTags } from "./tga-fields.js";
@@ -71,7 +72,8 @@ const ID3V1 = 128;
  * (caf-fields.ts).
  *
  * Standard MIDI Files (.mid, .kar): a header chunk, "MThd"; their text and other metadata
- * events read here (midi-fields.ts).
+ * events read here (midi-fields.ts). RIFF MIDI files (.rmi), which ExifTool calls RIFF: a RIFF
+ * form of type "RMID" (rmid-fields.ts).
  *
  * Sun/NeXT audio (.au, .snd): ".snd" and a header of known values; its annotation read here
  * (au-fields.ts).
@@ -90,6 +92,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   const misnamed = (type === "CUR" && Number(read.tags["File:ImageCount"] ?? 0) === 0) || type === "ACR";
   if (type === "DOCX") return namedByParts(file, read);
   if (type === "WV") return withWavPackApeTag(file, read);
+  if (type === "RIFF") return withRmidTags(file, read, head);
   // ExifTool calls a file MP3 by a frame header anywhere in its first 256 bytes, and M2TS by a
   // 0x47 byte every 188 (M2T) or 192 bytes: a MIDI file's notes can be either (or an ID3v1 tag a
   // tagger appended to it or to a CAF file). Neither MP3 nor a transport stream starts as a type
@@ -173,6 +176,23 @@ async function withWavPackApeTag(file: string, read: RawRead): Promise<RawRead> 
   const opened = new LazyFile(file);
   try {
     return { tags: { ...read.tags, ...(await readApeTag((at, length) => opened.read(at, length), await opened.size())) }, messages: read.messages };
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * A RIFF form ExifTool names no type of: a RIFF MIDI file (.rmi) is named, and the MIDI file in it
+ * read here (rmid-fields.ts) besides the INFO list ExifTool reads.
+ */
+async function withRmidTags(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
+  const opened = new LazyFile(file);
+  try {
+    const bytes = async (at: number, length: number): Promise<Buffer> =>
+      head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
+    if (!isRmidHead(await bytes(0, RMID_HEADER))) return read;
+    const { tags, messages } = recognisedAs(read, RMID, "rmi", "audio/mid");
+    return { tags: { ...tags, ...(await readRmidTags(bytes, await opened.size())) }, messages };
   } finally {
     await opened.close();
   }

@@ -31,50 +31,62 @@ export const midiCleaner: Cleaner = {
   fileTypes: ["MIDI"],
 
   async clean(ctx: CleanContext): Promise<void> {
-    const music = await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
-      const head = Buffer.from(await src.read(0, MIDI_HEADER));
-      if (!isMidiHead(head)) throw damaged("it does not start with a header chunk");
-      const headerLength = head.readUInt32BE(4);
-      head.writeUInt32BE(6, 4);
-      out.bytes(head);
-      return forEachTrack(src, MIDI_CHUNK_HEADER + headerLength, (track, role) => {
-        const cleaned = cleanTrack(track, role);
-        const chunk = Buffer.alloc(MIDI_CHUNK_HEADER);
-        chunk.write("MTrk", 0, "latin1");
-        chunk.writeUInt32BE(cleaned.length, 4);
-        out.bytes(chunk);
-        out.bytes(cleaned);
-        return out.full ? out.flush() : undefined;
-      });
-    });
+    const music = await RangeWriter.rewrite(ctx.input, ctx.output, "wx", (src, out) => writeCleanMidi(src, out, 0, src.size));
     ctx.outputFinal();
-    const copy = await FileBytes.open(ctx.output);
-    try {
-      if ((await forEachTrack(copy, MIDI_HEADER, () => undefined)) !== music) {
-        throw new BadFileError("The file could not be cleaned without changing its content; it may be damaged.", new Error("midi: the copy's music differs"));
-      }
-    } finally {
-      await copy.close();
-    }
+    await checkMusic(ctx.output, music, async (copy) => ({ start: 0, end: copy.size }));
   },
 
   isStructural: isMediaStructural,
 };
 
 /**
- * Calls `visit` with every track chunk's bytes from `at` on, chunks of other types stepped over;
- * resolves to a digest of the music they hold (`musicOf`).
+ * Writes the Standard MIDI File at [start, end) of `src` cleaned: its header chunk cut to its
+ * fields, its tracks without their metadata events, nothing else. Resolves to its music's digest.
  */
-async function forEachTrack(src: FileBytes, at: number, visit: (track: Buffer, role: TrackRole) => Promise<void> | undefined): Promise<string> {
+export async function writeCleanMidi(src: FileBytes, out: RangeWriter, start: number, end: number): Promise<string> {
+  const head = Buffer.from(await src.read(start, MIDI_HEADER));
+  if (!isMidiHead(head)) throw damaged("it does not start with a header chunk");
+  const headerLength = head.readUInt32BE(4);
+  head.writeUInt32BE(6, 4);
+  out.bytes(head);
+  return forEachTrack(src, start + MIDI_CHUNK_HEADER + headerLength, end, (track, role) => {
+    const cleaned = cleanTrack(track, role);
+    const chunk = Buffer.alloc(MIDI_CHUNK_HEADER);
+    chunk.write("MTrk", 0, "latin1");
+    chunk.writeUInt32BE(cleaned.length, 4);
+    out.bytes(chunk);
+    out.bytes(cleaned);
+    return out.full ? out.flush() : undefined;
+  });
+}
+
+/** Refuses the copy written to `file` unless the MIDI file `where` finds in it holds `music` (`writeCleanMidi`'s digest). */
+export async function checkMusic(file: string, music: string, where: (copy: FileBytes) => Promise<{ start: number; end: number }>): Promise<void> {
+  const copy = await FileBytes.open(file);
+  try {
+    const { start, end } = await where(copy);
+    if ((await forEachTrack(copy, start + MIDI_HEADER, end, () => undefined)) !== music) {
+      throw new BadFileError("The file could not be cleaned without changing its content; it may be damaged.", new Error("midi: the copy's music differs"));
+    }
+  } finally {
+    await copy.close();
+  }
+}
+
+/**
+ * Calls `visit` with every track chunk's bytes from `at` to `end`, chunks of other types stepped
+ * over; resolves to a digest of the music they hold (`musicOf`).
+ */
+async function forEachTrack(src: FileBytes, at: number, end: number, visit: (track: Buffer, role: TrackRole) => Promise<void> | undefined): Promise<string> {
   const music = crypto.createHash("sha256");
   let karaoke: boolean | null = null;
   let tracks = 0;
-  for (let count = 0; at + MIDI_CHUNK_HEADER <= src.size; count++) {
+  for (let count = 0; at + MIDI_CHUNK_HEADER <= end; count++) {
     if (count === MAX_CHUNKS) throw new TooComplexError(`a MIDI file of more than ${MAX_CHUNKS} chunks`);
     const h = await src.read(at, MIDI_CHUNK_HEADER);
     const length = h.readUInt32BE(4);
     const isTrack = h.toString("latin1", 0, 4) === "MTrk";
-    if (at + MIDI_CHUNK_HEADER + length > src.size) {
+    if (at + MIDI_CHUNK_HEADER + length > end) {
       if (isTrack) throw damaged("a track runs past the end of the file");
       break;
     }
