@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamHash } from "./helpers/make-media.js";
-import { captionsOf, frameSideData, identificationSeiNal, makeSeiVideo, type SeiCodec, type SeiContainer } from "./helpers/make-sei.js";
+import { captionsOf, frameSideData, identificationSeiNal, keptSideData, makeSeiVideo, type SeiCodec, type SeiContainer } from "./helpers/make-sei.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { badMatroskaCrcs } from "./helpers/matroska-crc.js";
 import { replacePayload } from "./helpers/plant-boxes.js";
@@ -40,11 +40,6 @@ const cases: Case[] = [
 ];
 
 /** The side data of the decoded pictures, user data (which must go) left out. */
-function keptSideData(json: string): unknown {
-  const frames = (JSON.parse(json) as { frames?: Array<{ side_data_list?: Array<{ side_data_type?: string }> }> }).frames ?? [];
-  return frames.map((f) => (f.side_data_list ?? []).filter((d) => !/User Data Unregistered/.test(d.side_data_type ?? "")));
-}
-
 describe("SEI user data in H.264 and HEVC", () => {
   it.each(cases)(
     "$codec in $container: the identification strings go, captions and HDR stay, decoded frames identical",

@@ -8,6 +8,7 @@ import { startsHeader } from "../cleaners/media/adts.js";
 import { isMidiHead, MIDI_HEADER } from "../cleaners/media/midi-events.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
+import { ANNEXB_HEAD, annexBCodecOf, readAnnexBTags } from "./annexb-fields.js";
 import { readDdsTags } from "./dds-fields.js";
 import { AU_HEADER, auHeaderOf, readAuTags } from "./au-fields.js";
 import { isCafHead, readCafTags } from "./caf-fields.js";
@@ -77,6 +78,9 @@ const ID3V1 = 128;
  *
  * Sun/NeXT audio (.au, .snd): ".snd" and a header of known values; its annotation read here
  * (au-fields.ts).
+ *
+ * H.264 and HEVC elementary streams (.h264, .hevc): a start code and the unit an encoder opens a
+ * stream with; the user data of their first SEI units read here (annexb-fields.ts).
  *
  * DirectDraw Surface textures (DDS), which ExifTool has no module for: "DDS " and the header's
  * size, 124 (dds-layout.ts); the writer's signature in its header read here (dds-fields.ts).
@@ -157,6 +161,22 @@ const READ_HERE: readonly ReadHere[] = [
   { headLength: 12, isHead: isCafHead, type: "CAF", extension: "caf", mime: "audio/x-caf", readTags: readCafTags },
   { headLength: MIDI_HEADER, isHead: isMidiHead, type: "MIDI", extension: "mid", mime: "audio/midi", readTags: readMidiTags },
   { headLength: AU_HEADER, isHead: (head) => auHeaderOf(head) != null, type: "AU", extension: "au", mime: "audio/basic", readTags: readAuTags },
+  {
+    headLength: ANNEXB_HEAD,
+    isHead: (head) => annexBCodecOf(head) === "h264",
+    type: "H264",
+    extension: "h264",
+    mime: "video/h264",
+    readTags: (bytes, size) => readAnnexBTags(bytes, size, "h264"),
+  },
+  {
+    headLength: ANNEXB_HEAD,
+    isHead: (head) => annexBCodecOf(head) === "hevc",
+    type: "HEVC",
+    extension: "hevc",
+    mime: "video/h265",
+    readTags: (bytes, size) => readAnnexBTags(bytes, size, "hevc"),
+  },
   {
     headLength: 8,
     isHead: isDdsHead,

@@ -33,17 +33,23 @@ const MUXERS: Record<SeiContainer, string[]> = {
 const X265_HDR = "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400";
 
 export async function makeSeiVideo(dir: string, codec: SeiCodec, container: SeiContainer, marker: string): Promise<string> {
-  const raw = path.join(dir, `plain-${codec}-${container}.${codec}`);
-  const encoder = codec === "h264" ? ["-c:v", "libx264", "-preset", "ultrafast"] : ["-c:v", "libx265", "-x265-params", `log-level=error:bframes=0:${X265_HDR}`];
-  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", `testsrc=size=64x48:rate=10:duration=${FRAMES / 10}`, ...encoder, "-f", codec, raw]);
-  const withSei = path.join(dir, `sei-${codec}-${container}.${codec}`);
-  await fs.writeFile(withSei, insertSei(await fs.readFile(raw), codec, marker));
+  const withSei = await makeSeiStream(dir, codec, marker, container);
   const file = path.join(dir, `sei-${codec}.${container}`);
   await run("ffmpeg", [
     ...ffmpegQuiet, "-r", "10", "-f", codec, "-i", withSei, "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
     "-map", "0", "-map", "1", "-c:v", "copy", ...MUXERS[container], file,
   ]);
   return file;
+}
+
+/** The video of `makeSeiVideo` as the bare Annex B stream the encoder wrote (`.h264`, `.hevc`), named after `use`. */
+export async function makeSeiStream(dir: string, codec: SeiCodec, marker: string, use = "bare"): Promise<string> {
+  const raw = path.join(dir, `plain-${codec}-${use}.${codec}`);
+  const encoder = codec === "h264" ? ["-c:v", "libx264", "-preset", "ultrafast"] : ["-c:v", "libx265", "-x265-params", `log-level=error:bframes=0:${X265_HDR}`];
+  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", `testsrc=size=64x48:rate=10:duration=${FRAMES / 10}`, ...encoder, "-f", codec, raw]);
+  const withSei = path.join(dir, `sei-${codec}-${use}.${codec}`);
+  await fs.writeFile(withSei, insertSei(await fs.readFile(raw), codec, marker));
+  return withSei;
 }
 
 /** The caption pairs of the first access units: pop-on "HI" (resume, text, end of caption). */
@@ -102,9 +108,13 @@ function escape(rbsp: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-/** An H.264 or HEVC (prefix) SEI NAL unit (no start code) holding only the x264-style identification with `marker`. */
-export function identificationSeiNal(marker: string, codec: SeiCodec = "h264"): Buffer {
-  return Buffer.concat([Buffer.from(codec === "h264" ? [0x06] : [0x4e, 0x01]), escape(Buffer.concat([message(5, identification(marker)), Buffer.from([0x80])]))]);
+/**
+ * An H.264 or HEVC (prefix) SEI NAL unit (no start code) holding only the x264-style
+ * identification with `marker`, made `padding` bytes longer by spaces after its text.
+ */
+export function identificationSeiNal(marker: string, codec: SeiCodec = "h264", padding = 0): Buffer {
+  const payload = Buffer.concat([identification(marker), Buffer.alloc(padding, 0x20)]);
+  return Buffer.concat([Buffer.from(codec === "h264" ? [0x06] : [0x4e, 0x01]), escape(Buffer.concat([message(5, payload), Buffer.from([0x80])]))]);
 }
 
 /** Puts our SEI NAL unit before the first slice of every access unit (one slice per picture). */
@@ -154,4 +164,10 @@ export async function captionsOf(file: string): Promise<{ packets: string; text:
 export async function frameSideData(file: string): Promise<string> {
   const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "V:0", "-show_frames", "-show_entries", "frame=side_data_list", "-of", "json", file]);
   return stdout.toString("utf8");
+}
+
+/** `frameSideData`'s answer without the user data messages, which a clean copy no longer has. */
+export function keptSideData(json: string): unknown {
+  const frames = (JSON.parse(json) as { frames?: Array<{ side_data_list?: Array<{ side_data_type?: string }> }> }).frames ?? [];
+  return frames.map((f) => (f.side_data_list ?? []).filter((d) => !/User Data Unregistered/.test(d.side_data_type ?? "")));
 }

@@ -30,8 +30,17 @@ export class ParameterSetTails {
    * already ends there, is no parameter set, or cannot be read (then it is left as it is).
    */
   kept(nal: Buffer): Buffer | null {
-    const kept = this.codec === "hevc" ? hevcParameterSetKept(nal) : this.h264Kept(nal);
+    const kept = this.read(nal);
     return kept == null || kept.equals(nal) ? null : kept;
+  }
+
+  /** Whether `nal` is a parameter set that cannot be read. */
+  unreadable(nal: Buffer): boolean {
+    return this.holds(nal) && this.read(nal) == null;
+  }
+
+  private read(nal: Buffer): Buffer | null {
+    return this.codec === "hevc" ? hevcParameterSetKept(nal) : this.h264Kept(nal);
   }
 
   /** The unit `kept` makes of `nal`, zero bytes after it to the unit's length (a same-length patch); null as for `kept`. */

@@ -119,6 +119,7 @@ interface SeiMessage {
   type: number;
   /** The message's bytes in the RBSP: type, size and payload. */
   raw: Buffer;
+  payload: Buffer;
 }
 
 /** The messages of an SEI RBSP, or null when they run past its end. */
@@ -141,7 +142,7 @@ function parseMessages(rbsp: Buffer): SeiMessage[] | null {
     const size = readVarint();
     if (type == null || size == null || pos + size > rbsp.length) return null;
     pos += size;
-    messages.push({ type, raw: rbsp.subarray(start, pos) });
+    messages.push({ type, raw: rbsp.subarray(start, pos), payload: rbsp.subarray(pos - size, pos) });
   }
   return messages;
 }
@@ -162,6 +163,19 @@ export function userDataCount(nal: Buffer, codec: SeiCodec): number {
   const messages = parseMessages(unescape(nal.subarray(hdr)));
   if (messages == null) return nal.length >= MIN_IDENTIFYING_LENGTH ? 1 : 0;
   return messages.filter((m) => m.type === USER_DATA_UNREGISTERED).length;
+}
+
+/** Whether an SEI NAL unit's messages can be read to its end. */
+export function seiReadable(nal: Buffer, codec: SeiCodec): boolean {
+  const hdr = headerLength(nal, codec);
+  return hdr !== 0 && parseMessages(unescape(nal.subarray(hdr))) != null;
+}
+
+/** The payloads of an SEI NAL unit's user-data messages (a 16-byte UUID, then the writer's bytes); none when it cannot be read. */
+export function userDataPayloads(nal: Buffer, codec: SeiCodec): Buffer[] {
+  const hdr = headerLength(nal, codec);
+  if (hdr === 0) return [];
+  return (parseMessages(unescape(nal.subarray(hdr))) ?? []).filter((m) => m.type === USER_DATA_UNREGISTERED).map((m) => m.payload);
 }
 
 /**
@@ -186,11 +200,15 @@ function filler(size: number): number[] {
 /**
  * `kept` messages, then filler, then the stop bit, escaped to exactly `target` bytes. Filler
  * sizes are tried downwards from the most that can fit; a size field grows a byte at every 255,
- * so a length it steps over is reached with a second, empty filler message.
+ * so a length it steps over is reached with a second, empty filler message. A filler of `size`
+ * bytes takes 2 + floor(size / 255) + size bytes with its type and size fields (and an escape byte
+ * or two where it meets `kept` and the stop bit), so the search starts a few bytes above the size
+ * that leaves: a unit of hundreds of kilobytes is not tried a thousand sizes over.
  */
 function fillTo(kept: readonly number[], target: number): Buffer | null {
   const room = target - escape(kept).length - 1;
-  for (let size = room; size >= 0 && size >= room - 16 - Math.ceil(room / 255) * 2; size--) {
+  const fits = room - 2 - Math.ceil(room / 255);
+  for (let size = Math.min(room, fits + 8); size >= 0 && size >= fits - 24; size--) {
     for (const extra of [[], filler(0)]) {
       const body = escape([...kept, ...filler(size), ...extra, 0x80]);
       if (body.length === target) return body;

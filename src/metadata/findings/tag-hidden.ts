@@ -3,8 +3,11 @@ import { type Finding, type TagEntry, distinctValues, fromTags, textOf } from ".
 const COMMENT = /^(Comment|UserComment|XPComment|Comments?|Notes?|Annotation)$/;
 /** Free text of formats whose fields have names of their own: a Targa picture's image ID and job name. */
 const OTHER_TEXT = new Set(["TGA:ImageID", "TGA:JobName"]);
-/** Private fields of the program that wrote the file: a Targa picture's developer area, what a DDS texture's writer left in its reserved DWORDs. */
-const PRIVATE_DATA = new Set(["TGA:DeveloperData", "DDS:PrivateData"]);
+/**
+ * Private fields of the program that wrote the file: a Targa picture's developer area, what a DDS
+ * texture's writer left in its reserved DWORDs, the user data of a bare H.264 or HEVC stream's SEI.
+ */
+const PRIVATE_DATA = new Set(["TGA:DeveloperData", "DDS:PrivateData", "H264:UserData", "HEVC:UserData"]);
 const PICTURE = /^(Picture|CoverArt|CoverImage|AttachedPicture|ThumbnailData)$/;
 
 /** `hidden` comments a viewer never shows (a JPEG COM segment, EXIF user comments, tag comments). */
