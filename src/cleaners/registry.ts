@@ -61,6 +61,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["FLV"], load: async () => (await import("./media/flv.js")).flvCleaner },
   { fileTypes: ["M2T", "M2TS"], load: async () => (await import("./media/mpeg-ts.js")).mpegTsCleaner },
   { fileTypes: ["MPEG"], load: async () => (await import("./media/mpeg-ps.js")).mpegPsCleaner },
+  { fileTypes: ["DV"], load: async () => (await import("./media/dv.js")).dvCleaner },
   { fileTypes: ["H264", "HEVC"], load: async () => (await import("./media/bare-video.js")).annexBCleaner },
   { fileTypes: ["DOCX", "DOTX", "XLSX", "XLTX", "XLSB", "PPTX", "POTX", "PPSX"], load: async () => (await import("./office/ooxml.js")).ooxmlCleaner },
   {

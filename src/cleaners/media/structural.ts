@@ -88,6 +88,12 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "TheoraVersion", "ImageWidth", "ImageHeight", "XOffset", "YOffset", "FrameRate", "PixelAspectRatio",
     "ColorSpace", "NominalVideoBitrate", "Quality", "PixelFormat",
   ]),
+  // Raw DV: what ExifTool reads from the header block and the video and audio source packs, which
+  // dv.ts keeps (the date, time code and camera packs go).
+  DV: new Set([
+    "ImageWidth", "ImageHeight", "Duration", "TotalBitrate", "VideoFormat", "VideoScanType", "FrameRate", "AspectRatio",
+    "Colorimetry", "AudioChannels", "AudioSampleRate", "AudioBitsPerSample",
+  ]),
 };
 
 /**
