@@ -95,6 +95,29 @@ describe("POST /api/v1/remove on raw DV", () => {
     expect(stdout.toString("utf8").trim()).toMatch(/^00:00:00[:;]00$/);
   }, 60_000);
 
+  it.each(["avi", "mov", "mkv"])("DV in %s: its frames are cleaned as raw DV's are, the container's remux having copied them byte for byte", async (container) => {
+    const made = path.join(dir, `for-${container}.dv`);
+    await run("ffmpeg", [
+      ...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=720x576:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1:sample_rate=48000",
+      "-pix_fmt", "yuv420p", "-ac", "2", "-metadata", "creation_time=2019-05-04T12:30:00Z", "-timecode", "10:11:12:13", made,
+    ]);
+    const raw = path.join(dir, `planted-for-${container}.dv`);
+    await fs.writeFile(raw, planted(await fs.readFile(made)));
+    const file = path.join(dir, `tape.${container}`);
+    await run("ffmpeg", [...ffmpegQuiet, "-i", raw, "-c", "copy", file]);
+    expect(await findMarker(file, MARKER)).not.toEqual([]);
+
+    const { out, removed } = await cleanedCopyViaApi(server, file, dir);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(removed["dvPacks"]).toBeGreaterThan(25);
+    const frames = path.join(dir, `frames-of-${container}.dv`);
+    await run("ffmpeg", [...ffmpegQuiet, "-i", out, "-map", "0:v", "-c", "copy", "-f", "rawvideo", frames]);
+    const copied = await fs.readFile(frames);
+    expect(packs(copied).filter((p) => !KEPT.has(copied[p.at]!))).toEqual([]);
+    expect(await md5(out, "0:v")).toBe(await md5(file, "0:v"));
+    expect(await md5(out, "0:a")).toBe(await md5(file, "0:a"));
+  }, 60_000);
+
   it("a file cut within its last block: the cut block goes", async () => {
     const made = path.join(dir, "cut-source.dv");
     await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=720x576:rate=25:duration=1", "-pix_fmt", "yuv420p", made]);

@@ -12,6 +12,7 @@ import { removeSampleSeiUserData, seiUserDataLeft } from "./iso-sei.js";
 import { BadFileError } from "../errors.js";
 import { blankFrameComments } from "../image/jp2-codestream-comments.js";
 import { removeSeiUserData, type SeiCodec } from "./sei.js";
+import { cleanDvFrames, DV_FORMATS } from "./dv-frames.js";
 
 /** A `moov` larger than this is left to the remux (it is read into memory). */
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
@@ -141,7 +142,11 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     aacText += walk.elements + track.aac.headerText;
   }
   for (const track of plan.tracks) if (track.jp2Frames != null) await blankFrameComments(output, track.jp2Frames);
-  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText } };
+  let dvPacks = 0;
+  for (const track of plan.tracks) {
+    if (DV_FORMATS.has(track.format) && track.videoOrdinal != null) dvPacks += await cleanDvFrames({ ...source, file: output }, `V:${track.videoOrdinal}`, "MOV");
+  }
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText, dvPacks } };
 }
 
 export interface RewritePlan {

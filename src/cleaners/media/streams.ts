@@ -17,6 +17,7 @@ import { cleanGlobalHeaders } from "./mov-global-headers.js";
 import { aacFraming, removeAacText } from "./aac-stream.js";
 import { isSeiCodec, removeSeiUserData } from "./sei.js";
 import { tsPayloadPieces } from "./ts-pieces.js";
+import { cleanDvFrames } from "./dv-frames.js";
 import { isTelemetryTrack } from "./telemetry.js";
 import { checkPacketPlaces } from "./iso-packet-places.js";
 
@@ -70,7 +71,7 @@ const ISO_MUXERS = new Set(["mov", "mp4", "3gp", "3g2"]);
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0, mpegTimeCodes: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0, mpegTimeCodes: 0, dvPacks: 0 };
   const notContent = job.leaveOut != null ? await job.leaveOut(source, before) : { indexes: new Set<number>(), hidden: {} };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
@@ -141,6 +142,7 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
       hidden.mpegVideoUserData += removed.userData;
       hidden.mpegTimeCodes += removed.timeCodes;
     }
+    if (s.kind === "video" && s.codec === "dvvideo") hidden.dvPacks += await cleanDvFrames(output, String(index), job.typeName);
     const framing = s.kind === "audio" ? aacFraming(s.codec, s.profile) : null;
     if (framing != null) hidden.aacText += await removeAacText(source, String(s.index), output, String(index), pieces, framing, job.workDir);
     if (isAss(s)) hidden.subtitleHeaders += await cleanAssHeaderInPlace(output, index, job.typeName);

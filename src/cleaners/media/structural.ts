@@ -48,7 +48,9 @@ const STRUCTURAL: Record<string, ReadonlySet<string>> = {
     "EBMLVersion", "EBMLReadVersion", "EBMLMaxIDLength", "EBMLMaxSizeLength", "DocType", "DocTypeVersion",
     "DocTypeReadVersion", "CRC-32", "Void", "SeekID", "SeekPosition", "TimecodeScale", "Duration",
     "TrackNumber", "TrackUID", "TrackType", "TrackDefault", "TrackForced", "TrackLacing", "TrackLanguage",
-    "CodecID", "CodecPrivate", "DefaultDuration", "VideoFrameRate", "ImageWidth", "ImageHeight",
+    // VideoCodecID: a video track's codec ID as ExifTool names it for Video for Windows codecs
+    // (V_MS/VFW/FOURCC, as DV has in Matroska).
+    "CodecID", "VideoCodecID", "CodecPrivate", "DefaultDuration", "VideoFrameRate", "ImageWidth", "ImageHeight",
     "DisplayWidth", "DisplayHeight", "DisplayUnit", "AspectRatioType", "VideoScanType",
     "AudioSampleRate", "OutputAudioSampleRate", "AudioChannels", "AudioBitsPerSample",
     "CueTime", "CueTrack", "CueClusterPosition", "CueBlockNumber",
