@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamHash } from "./helpers/make-media.js";
-import { AFD, CAPTION, plantUserData as plantMpeg2, streamUnits } from "./helpers/make-mpeg2.js";
+import { AFD, CAPTION, makeBareMpegVideo, plantUserData as plantMpeg2, streamUnits } from "./helpers/make-mpeg2.js";
 import { type Mpeg4Encoder, plantUserData as plantMpeg4 } from "./helpers/make-mpeg4.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
@@ -51,10 +51,8 @@ describe("bare MPEG video streams", () => {
   it.each([
     ["mpeg2video", "m2v"],
     ["mpeg1video", "m1v"],
-  ])("%s: the planted units and the time codes go, captions and AFD stay, same length, same frames", async (codec, ext) => {
-    const plain = await encode(`plain.${ext}`, ["-i", "testsrc=size=176x144:rate=25:duration=2", "-c:v", codec, "-g", "12", "-bf", "2", "-timecode", "10:11:12:13", "-f", codec]);
-    const file = path.join(dir, `planted.${ext}`);
-    await fs.writeFile(file, plantMpeg2(await fs.readFile(plain), MARKER));
+  ] as const)("%s: the planted units and the time codes go, captions and AFD stay, same length, same frames", async (codec, ext) => {
+    const file = await makeBareMpegVideo(dir, `planted.${ext}`, codec, MARKER);
     const before = await streamUnits(file, dir);
     expect(before.timeCodes[0]).toBe("10:11:12:13");
     expect(before.userData.filter((u) => u.includes(MARKER)).length).toBeGreaterThan(10);

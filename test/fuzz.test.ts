@@ -61,8 +61,8 @@ async function attempt(seed: Seed, bytes: Buffer, endpoint: "extract" | "remove"
     const dl = await fetch(String(body["downloadUrl"]));
     if (dl.status !== 200) return `download answered ${dl.status}`;
     const cleaned = Buffer.from(await dl.arrayBuffer());
-    const content = seed.content?.(cleaned);
-    if (content != null) cleaned.fill(0, content.start, content.end);
+    // A range is read from the copy's own lengths, which a mutation can make run past its end.
+    for (const { start, end } of seed.content?.(cleaned) ?? []) cleaned.fill(0, Math.min(start, cleaned.length), Math.min(end, cleaned.length));
     const hits = await findMarker(cleaned, marker);
     if (hits.length > 0) return `remove handed back a file still holding the marker: ${hits.join("; ")}`;
   }

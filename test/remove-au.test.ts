@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ffmpegAu } from "./helpers/make-au.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
@@ -27,12 +28,6 @@ afterAll(async () => {
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function ffmpegAu(name: string, codec: string, ...metadata: string[]): Promise<string> {
-  const file = path.join(dir, name);
-  await run("ffmpeg", [...ffmpegQuiet, "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", codec, ...metadata.flatMap((m) => ["-metadata", m]), file]);
-  return file;
-}
-
 async function decoded(file: string): Promise<string> {
   return (await run("ffmpeg", [...ffmpegQuiet, "-i", file, "-map", "0:a", "-f", "md5", "-"])).stdout.toString("utf8").trim();
 }
@@ -48,7 +43,7 @@ async function cleaned(file: string): Promise<{ out: string; copy: Buffer; remov
 
 describe("POST /api/v1/remove on an AU file", () => {
   it.each(["pcm_s16be", "pcm_mulaw"])("%s: reports and empties the annotation ffmpeg writes its tags into; the samples are the same bytes", async (codec) => {
-    const file = await ffmpegAu(`tagged-${codec}.au`, codec, `title=${MARKER} take`, `artist=${MARKER} singer`, `comment=${MARKER} notes`);
+    const file = await ffmpegAu(dir, `tagged-${codec}.au`, codec, `title=${MARKER} take`, `artist=${MARKER} singer`, `comment=${MARKER} notes`);
     const bytes = await fs.readFile(file);
     expect(bytes.includes(MARKER, 0, "latin1")).toBe(true);
     const findings = await findingsViaApi(server, "take.au", bytes);
@@ -62,7 +57,7 @@ describe("POST /api/v1/remove on an AU file", () => {
   });
 
   it("text hidden after the annotation's end, and bytes after the samples the header counts, go", async () => {
-    const plain = await fs.readFile(await ffmpegAu("plain.au", "pcm_s16be"));
+    const plain = await fs.readFile(await ffmpegAu(dir, "plain.au", "pcm_s16be"));
     const samples = plain.subarray(plain.readUInt32BE(4));
     const annotation = Buffer.from(`Recorded\0${MARKER} behind the end\0\0\0`, "latin1");
     const header = Buffer.from(plain.subarray(0, 24));
@@ -79,7 +74,7 @@ describe("POST /api/v1/remove on an AU file", () => {
   });
 
   it("a data size the writer did not know (a stream) stays unknown, the samples running to the end", async () => {
-    const bytes = Buffer.from(await fs.readFile(await ffmpegAu("stream.au", "pcm_s16be", `title=${MARKER}`)));
+    const bytes = Buffer.from(await fs.readFile(await ffmpegAu(dir, "stream.au", "pcm_s16be", `title=${MARKER}`)));
     bytes.writeUInt32BE(0xffffffff, 8);
     const file = path.join(dir, "stream-unknown.au");
     await fs.writeFile(file, bytes);
@@ -91,7 +86,7 @@ describe("POST /api/v1/remove on an AU file", () => {
   });
 
   it("refuses one whose samples start past its end, as damaged", async () => {
-    const bytes = Buffer.from(await fs.readFile(await ffmpegAu("short.au", "pcm_s16be")));
+    const bytes = Buffer.from(await fs.readFile(await ffmpegAu(dir, "short.au", "pcm_s16be")));
     const file = path.join(dir, "short-cut.au");
     bytes.writeUInt32BE(1000, 4);
     await fs.writeFile(file, bytes.subarray(0, 500));

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseMidi } from "midi-file";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chunk, endOfTrack, ev, header, meta, song } from "./helpers/make-midi.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -28,59 +29,6 @@ afterAll(async () => {
   await server?.stop();
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
-
-function chunk(id: string, data: Buffer, length = data.length): Buffer {
-  const head = Buffer.alloc(8);
-  head.write(id, 0, "latin1");
-  head.writeUInt32BE(length, 4);
-  return Buffer.concat([head, data]);
-}
-
-/** An event: a one-byte delta time (under 128) and its bytes. */
-const ev = (delta: number, ...bytes: number[]): Buffer => Buffer.from([delta, ...bytes]);
-const meta = (delta: number, type: number, text: string): Buffer => Buffer.concat([Buffer.from([delta, 0xff, type, text.length]), Buffer.from(text, "latin1")]);
-const endOfTrack = ev(0, 0xff, 0x2f, 0);
-
-/** The header chunk, with `extra` bytes past its fields; format 1, `tracks` tracks, 96 ticks a beat. */
-function header(tracks: number, extra = Buffer.alloc(0)): Buffer {
-  return chunk("MThd", Buffer.concat([Buffer.from([0, 1, 0, tracks, 0, 96]), extra]));
-}
-
-/** A conductor track and a piano track, with every kind of metadata event among the music, each holding the marker. */
-function song(): Buffer {
-  const conductor = Buffer.concat([
-    meta(0, 0x03, `${MARKER} song`),
-    meta(0, 0x02, `(c) 2024 ${MARKER}`),
-    meta(0, 0x01, `Arranged by ${MARKER} with Sequencer 9`),
-    ev(0, 0xff, 0x51, 3, 0x07, 0xa1, 0x20),
-    ev(0, 0xff, 0x58, 4, 4, 2, 24, 8),
-    ev(0, 0xff, 0x59, 2, 0, 0),
-    ev(0, 0xff, 0x54, 5, 0x60, 0, 0, 0, 0),
-    meta(0, 0x7f, `\x00\x00\x41${MARKER}`),
-    meta(48, 0x06, `${MARKER} verse`),
-    meta(48, 0x07, `${MARKER} cue`),
-    endOfTrack,
-  ]);
-  const piano = Buffer.concat([
-    meta(0, 0x03, `${MARKER} piano`),
-    meta(0, 0x04, `${MARKER} grand`),
-    meta(0, 0x08, `${MARKER} patch`),
-    meta(0, 0x09, `${MARKER} port A`),
-    ev(0, 0xf0, 10, 0x41, 0x10, 0x42, 0x12, 0x40, 0x00, 0x7f, 0x00, 0x41, 0xf7),
-    ev(0, 0xc0, 0),
-    ev(0, 0x90, 60, 100),
-    meta(30, 0x05, "la"),
-    // A text event between two notes: its 20 ticks must move to the note after it.
-    meta(20, 0x01, `${MARKER} between`),
-    ev(46, 0x80, 60, 64),
-    ev(0, 0x90, 64, 100),
-    // Running status across a meta event, as many files have it.
-    meta(10, 0x4b, `${MARKER} unknown`),
-    ev(86, 64, 0),
-    endOfTrack,
-  ]);
-  return Buffer.concat([chunk("MTrk", conductor), chunk("MTrk", piano)]);
-}
 
 interface Played {
   tick: number;
@@ -115,7 +63,7 @@ async function cleaned(name: string, bytes: Buffer): Promise<{ copy: Buffer; rem
 describe("POST /api/v1/remove on a MIDI file", () => {
   it("reports and drops every text event, the sequencer's data, other chunks and the header's extra bytes; every note plays at the same tick", async () => {
     const xf = chunk("XFIH", Buffer.from(`XF02 ${MARKER} singer`, "latin1"));
-    const bytes = Buffer.concat([header(2, Buffer.from(MARKER, "latin1")), song(), xf]);
+    const bytes = Buffer.concat([header(2, Buffer.from(MARKER, "latin1")), song(MARKER), xf]);
     expect(music(bytes).flat().length).toBeGreaterThan(10);
 
     const findings = await findingsViaApi(server, "song.mid", bytes);
@@ -132,7 +80,7 @@ describe("POST /api/v1/remove on a MIDI file", () => {
   it("a Soft Karaoke file keeps the words sung and its signature; its title and singer go", async () => {
     const info = Buffer.concat([meta(0, 0x01, "@KMIDI KARAOKE FILE"), meta(0, 0x01, `@T${MARKER} title`), meta(0, 0x01, `@I${MARKER} singer`), endOfTrack]);
     const words = Buffer.concat([meta(0, 0x03, "Words"), meta(10, 0x01, "\\Hel"), meta(10, 0x01, "lo "), meta(10, 0x01, "/world"), endOfTrack]);
-    const bytes = Buffer.concat([header(3), chunk("MTrk", info), chunk("MTrk", words), song().subarray(0)]);
+    const bytes = Buffer.concat([header(3), chunk("MTrk", info), chunk("MTrk", words), song(MARKER).subarray(0)]);
 
     const { copy } = await cleaned("song.kar", bytes);
     expect(await findMarker(copy, MARKER)).toEqual([]);
@@ -145,7 +93,7 @@ describe("POST /api/v1/remove on a MIDI file", () => {
   it("a chunk cut off after the tracks, and an ID3 tag a tagger appended, go", async () => {
     const id3 = Buffer.alloc(128);
     id3.write(`TAG${MARKER}`, 0, "latin1");
-    const bytes = Buffer.concat([header(2), song(), chunk("XFKM", Buffer.from(`${MARKER} cut`, "latin1"), 100_000), id3]);
+    const bytes = Buffer.concat([header(2), song(MARKER), chunk("XFKM", Buffer.from(`${MARKER} cut`, "latin1"), 100_000), id3]);
     const { copy } = await cleaned("tagged.mid", bytes);
     expect(await findMarker(copy, MARKER)).toEqual([]);
     expect(music(copy)).toEqual(music(bytes.subarray(0, bytes.indexOf("XFKM", 0, "latin1"))));
@@ -173,7 +121,7 @@ describe("POST /api/v1/remove on a MIDI file", () => {
 
   it("refuses one whose track runs past the end of the file, as damaged", async () => {
     const file = path.join(dir, "cut.mid");
-    const whole = Buffer.concat([header(2), song()]);
+    const whole = Buffer.concat([header(2), song(MARKER)]);
     await fs.writeFile(file, whole.subarray(0, whole.length - 5));
     const outcome = await removeViaApi(server, file);
     expect(outcome.status).toBe(422);

@@ -13,6 +13,11 @@ import { handZip, makeTar } from "./make-archives.js";
 import { makeMarkedEpub } from "./make-epub.js";
 import { makeMarkedLegacyOffice } from "./make-legacy-office.js";
 import { connectionsPart, makeXlsb } from "./make-xlsb.js";
+import { chunk as midiChunk, header as midiHeader, song } from "./make-midi.js";
+import { ffmpegCaf, markCaf } from "./make-caf.js";
+import { ffmpegAu } from "./make-au.js";
+import { markedDsdiff } from "./make-dsdiff.js";
+import { makeBareMpegVideo } from "./make-mpeg2.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
 export interface Seed {
@@ -26,22 +31,143 @@ export interface Seed {
    */
   answersOnly?: true;
   /**
-   * Where a copy keeps what its own structure calls content, left out of the marker check. PSD:
-   * a mutated section length (a zero run over the layer section's) makes what were layer records
-   * the composite image's raw pixels, which every reader shows and a cleaner must keep.
+   * Where a copy keeps what its own structure calls content, left out of the marker check: a
+   * mutated length or a flipped type can make metadata bytes pixels, samples or notes, which every
+   * reader shows or plays and a cleaner must keep. Each is read from the copy by hand, as its own
+   * header says, never by the service's code; see `CONTENT` for each type's case.
    */
-  content?: (copy: Buffer) => { start: number; end: number } | null;
+  content?: (copy: Buffer) => ByteRange[];
 }
 
-/** A PSD's composite image data: everything after its header and three length-prefixed sections. */
-function psdImageData(copy: Buffer): { start: number; end: number } | null {
+/** Bytes [start, end) of a copy; past its end is cut off. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * A PSD's composite image data: everything after its header and three length-prefixed sections.
+ * A mutated section length (a zero run over the layer section's) makes what were layer records
+ * the composite image's raw pixels.
+ */
+function psdImageData(copy: Buffer): ByteRange[] {
   let at = 26;
   for (let section = 0; section < 3; section++) {
-    if (at + 4 > copy.length) return null;
+    if (at + 4 > copy.length) return [];
     at += 4 + copy.readUInt32BE(at);
   }
-  return at < copy.length ? { start: at, end: copy.length } : null;
+  return at < copy.length ? [{ start: at, end: copy.length }] : [];
 }
+
+/**
+ * What a MIDI copy plays, as a player walks its tracks: the data bytes of channel messages, the
+ * bytes of system exclusive messages and the words of lyrics. A mutation that breaks a track's
+ * event sync makes the text bytes after it running-status note data (or a system exclusive
+ * message), and a flipped meta type makes a text event a lyric (0x01 ^ 0x04): every player plays
+ * or shows them, and the cleaner keeps music byte for byte. The rest stays checked: chunks,
+ * delta times and every other meta event, the text the cleaner must drop.
+ */
+function midiMusic(copy: Buffer): ByteRange[] {
+  const played: ByteRange[] = [];
+  const byte = (at: number): number => copy[at] ?? 0;
+  /** A variable-length number at `at`: its value and where it ends. */
+  const vlq = (at: number): [number, number] => {
+    let value = 0;
+    do value = value * 128 + (byte(at) & 0x7f);
+    while ((byte(at++) & 0x80) !== 0 && at < copy.length);
+    return [value, at];
+  };
+  if (copy.length < 8) return played;
+  for (let at = 8 + copy.readUInt32BE(4); at + 8 <= copy.length; at += 8 + copy.readUInt32BE(at + 4)) {
+    if (copy.toString("latin1", at, at + 4) !== "MTrk") continue;
+    const end = Math.min(copy.length, at + 8 + copy.readUInt32BE(at + 4));
+    let running = 0;
+    for (let p = vlq(at + 8)[1]; p < end; p = vlq(p)[1]) {
+      const status = byte(p);
+      if (status === 0xff || status === 0xf0 || status === 0xf7) {
+        const [length, data] = vlq(p + (status === 0xff ? 2 : 1));
+        if (status !== 0xff || byte(p + 1) === 0x05) played.push({ start: data, end: data + length });
+        p = data + length;
+      } else {
+        if (status >= 0x80) running = status;
+        const data = status >= 0x80 ? p + 1 : p;
+        const length = running >> 4 === 0xc || running >> 4 === 0xd ? 1 : 2;
+        played.push({ start: data, end: data + length });
+        p = data + length;
+      }
+    }
+  }
+  return played;
+}
+
+/**
+ * An AU copy's samples, as its own header counts them (to the end when their size is unknown). A
+ * mutated data offset or size makes the annotation, or the bytes after the samples, samples.
+ */
+function auSamples(copy: Buffer): ByteRange[] {
+  if (copy.length < 24) return [];
+  const start = copy.readUInt32BE(4);
+  const size = copy.readUInt32BE(8);
+  return [{ start, end: size === 0xffffffff ? copy.length : start + size }];
+}
+
+/**
+ * A CAF copy's audio data chunk's body (a size of -1 runs to the end). A mutated chunk size can
+ * make the chunks after the sound part of it.
+ */
+function cafData(copy: Buffer): ByteRange[] {
+  for (let at = 8; at + 12 <= copy.length; ) {
+    const size = copy.readBigInt64BE(at + 4);
+    const end = size < 0n ? copy.length : Math.min(copy.length, at + 12 + Number(size));
+    if (copy.toString("latin1", at, at + 4) === "data") return [{ start: at + 12, end }];
+    if (size < 0n) break;
+    at = end;
+  }
+  return [];
+}
+
+/**
+ * A DSDIFF copy's sound chunk's body ("DSD " or "DST "). A mutated chunk size can make the chunks
+ * after the sound part of it.
+ */
+function dsdiffSound(copy: Buffer): ByteRange[] {
+  for (let at = 16; at + 12 <= copy.length; ) {
+    const end = Math.min(copy.length, at + 12 + Number(copy.readBigUInt64BE(at + 4)));
+    const id = copy.toString("latin1", at, at + 4);
+    if (id === "DSD " || id === "DST ") return [{ start: at + 12, end }];
+    at = end + (end % 2);
+  }
+  return [];
+}
+
+/**
+ * A bare MPEG-1/2 stream copy's slices (units of start codes 01 to AF), the pictures' data, each
+ * to the next start code. A mutation that breaks a user data unit's start code (a zero run over
+ * its 01 byte) makes its text trailing bytes of the slice before it, and a flipped code byte
+ * (B2 ^ 80) makes it a slice of its own: there is no unit left to blank, and the cleaner copies
+ * slices byte for byte. Every other unit stays checked.
+ */
+function mpegSlices(copy: Buffer): ByteRange[] {
+  const slices: ByteRange[] = [];
+  const prefix = Buffer.from([0, 0, 1]);
+  for (let at = copy.indexOf(prefix); at >= 0; ) {
+    const next = copy.indexOf(prefix, at + 3);
+    const code = copy[at + 3] ?? 0;
+    if (code >= 0x01 && code <= 0xaf) slices.push({ start: at + 4, end: next < 0 ? copy.length : next });
+    at = next;
+  }
+  return slices;
+}
+
+/** Each type's content, by the seed's extension. */
+const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
+  ".psd": psdImageData,
+  ".mid": midiMusic,
+  ".au": auSamples,
+  ".caf": cafData,
+  ".dff": dsdiffSound,
+  ".m2v": mpegSlices,
+};
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi", "mov", "3gp", "webm", "opus", "mka"];
 const AV = ["aiff", "aifc", "ape", "wma", "wmv", "flv", "ts", "wv", "mpg"] as const;
@@ -77,12 +203,18 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     ["pic.bmp", (d) => makeBmp(d, marker, false)],
     ["layers2.psd", (d) => makePhotoshopPsd(d, marker)],
     ...AV.map((k): [string, (d: string) => Promise<string>] => [`av.${k}`, (d) => makeMarkedAv(d, k, marker)]),
+    ["song.mid", async () => Buffer.concat([midiHeader(2, Buffer.from(marker, "latin1")), song(marker), midiChunk("XFIH", Buffer.from(`XF02 ${marker} singer`, "latin1"))])],
+    ["sound.caf", async (d) => markCaf(await ffmpegCaf(d, "made.caf", "alac", marker), marker)],
+    ["sound.au", (d) => ffmpegAu(d, "sound.au", "pcm_s16be", `title=${marker} take`, `artist=${marker} singer`, `comment=${marker} notes`)],
+    ["sound.dff", async () => markedDsdiff(marker)],
+    ["video.m2v", (d) => makeBareMpegVideo(d, "video.m2v", "mpeg2video", marker)],
   ];
   const seeds: Seed[] = [];
   for (const [name, make] of makers) {
     const sub = await fs.mkdtemp(path.join(dir, "seed-"));
     const made = await make(sub);
-    seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made, ...(name.endsWith(".psd") ? { content: psdImageData } : {}) });
+    const content = CONTENT[path.extname(name)];
+    seeds.push({ name, bytes: typeof made === "string" ? await fs.readFile(made) : made, ...(content != null ? { content } : {}) });
   }
   // An RTF as LibreOffice writes it, with Word's metadata groups added (make-rtf.ts).
   const rtf = await makeMarkedRtf(await fs.mkdtemp(path.join(dir, "seed-")), { marker, note: `${marker}Note`, gone: `${marker}Gone`, inserted: "Inserted" });

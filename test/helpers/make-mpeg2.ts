@@ -19,7 +19,7 @@ export type Mpeg2Container = "ts" | "vob" | "mpeg1" | "mkv" | "mov" | "mp4" | "a
 
 const TIME_CODE = "10:11:12:13";
 
-const MUX: Record<Mpeg2Container, { video: string; audio: string[]; format: string; ext: string }> = {
+const MUX: Record<Mpeg2Container, { video: "mpeg1video" | "mpeg2video"; audio: string[]; format: string; ext: string }> = {
   ts: { video: "mpeg2video", audio: ["-c:a", "mp2"], format: "mpegts", ext: "ts" },
   vob: { video: "mpeg2video", audio: ["-c:a", "ac3"], format: "vob", ext: "vob" },
   mpeg1: { video: "mpeg1video", audio: ["-c:a", "mp2"], format: "mpeg", ext: "mpg" },
@@ -48,16 +48,26 @@ function unit(payload: Buffer | string, code = 0xb2): Buffer {
   return Buffer.concat([Buffer.from([0, 0, 1, code]), typeof payload === "string" ? Buffer.from(payload, "latin1") : payload]);
 }
 
-/** Two seconds of video (GOPs of 12 pictures, with B-pictures) and sound, MARKER planted as above. */
-export async function makeMpeg2Video(dir: string, container: Mpeg2Container, marker: string): Promise<string> {
-  const mux = MUX[container];
-  const raw = path.join(dir, `plain-${container}.m2v`);
+/**
+ * Two seconds of a bare video stream (GOPs of 12 pictures, with B-pictures), `marker` planted as
+ * above, written to `name` in `dir`: what a DVD authoring tool or a capture card leaves, and what
+ * a muxer is given.
+ */
+export async function makeBareMpegVideo(dir: string, name: string, codec: "mpeg1video" | "mpeg2video", marker: string): Promise<string> {
+  const raw = path.join(dir, `plain-${name}`);
   await run("ffmpeg", [
     ...ffmpegQuiet, "-f", "lavfi", "-i", "testsrc=size=176x144:rate=25:duration=2",
-    "-c:v", mux.video, "-g", "12", "-bf", "2", "-timecode", TIME_CODE, "-f", mux.video, raw,
+    "-c:v", codec, "-g", "12", "-bf", "2", "-timecode", TIME_CODE, "-f", codec, raw,
   ]);
-  const planted = path.join(dir, `planted-${container}.m2v`);
+  const planted = path.join(dir, name);
   await fs.writeFile(planted, plantUserData(await fs.readFile(raw), marker));
+  return planted;
+}
+
+/** Two seconds of video and sound, MARKER planted as above. */
+export async function makeMpeg2Video(dir: string, container: Mpeg2Container, marker: string): Promise<string> {
+  const mux = MUX[container];
+  const planted = await makeBareMpegVideo(dir, `planted-${container}.m2v`, mux.video, marker);
   const file = path.join(dir, `mpeg2-${container}.${mux.ext}`);
   await run("ffmpeg", [
     ...ffmpegQuiet, "-fflags", "+genpts", "-r", "25", "-f", "mpegvideo", "-i", planted, "-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000",
