@@ -18,6 +18,7 @@ import { ffmpegCaf, markCaf } from "./make-caf.js";
 import { ffmpegAu } from "./make-au.js";
 import { markedDsdiff } from "./make-dsdiff.js";
 import { makeBareMpegVideo } from "./make-mpeg2.js";
+import { makeSeiStream } from "./make-sei.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
 export interface Seed {
@@ -159,6 +160,23 @@ function mpegSlices(copy: Buffer): ByteRange[] {
   return slices;
 }
 
+/**
+ * A bare H.264 or HEVC stream's slices (VCL units: H.264 types 1 to 5, HEVC types below 32), each
+ * from its header to the next start code: as with MPEG-2, a mutation that breaks an SEI unit's
+ * start code makes its user data trailing bytes of the slice before it, which decoders read as
+ * the picture's and the cleaner copies byte for byte.
+ */
+function nalSlices(copy: Buffer, isSlice: (header: number) => boolean): ByteRange[] {
+  const slices: ByteRange[] = [];
+  const prefix = Buffer.from([0, 0, 1]);
+  for (let at = copy.indexOf(prefix); at >= 0; ) {
+    const next = copy.indexOf(prefix, at + 3);
+    if (isSlice(copy[at + 3] ?? 0)) slices.push({ start: at + 4, end: next < 0 ? copy.length : next });
+    at = next;
+  }
+  return slices;
+}
+
 /** Each type's content, by the seed's extension. */
 const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".psd": psdImageData,
@@ -167,6 +185,8 @@ const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".caf": cafData,
   ".dff": dsdiffSound,
   ".m2v": mpegSlices,
+  ".h264": (copy) => nalSlices(copy, (h) => (h & 0x1f) >= 1 && (h & 0x1f) <= 5),
+  ".hevc": (copy) => nalSlices(copy, (h) => ((h >> 1) & 0x3f) < 32),
 };
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi", "mov", "3gp", "webm", "opus", "mka"];
@@ -208,6 +228,8 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     ["sound.au", (d) => ffmpegAu(d, "sound.au", "pcm_s16be", `title=${marker} take`, `artist=${marker} singer`, `comment=${marker} notes`)],
     ["sound.dff", async () => markedDsdiff(marker)],
     ["video.m2v", (d) => makeBareMpegVideo(d, "video.m2v", "mpeg2video", marker)],
+    ["clip.h264", (d) => makeSeiStream(d, "h264", marker)],
+    ["clip.hevc", (d) => makeSeiStream(d, "hevc", marker)],
   ];
   const seeds: Seed[] = [];
   for (const [name, make] of makers) {
