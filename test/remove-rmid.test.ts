@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { type MidiData, type MidiEvent, parseMidi, writeMidi } from "midi-file";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { riffChunk } from "./helpers/make-av-formats.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
@@ -27,14 +28,6 @@ afterAll(async () => {
   await server?.stop();
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
-
-/** A RIFF chunk: type, 32-bit little-endian size, data, a pad byte to an even size. */
-function riffChunk(id: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.write(id, 0, "latin1");
-  head.writeUInt32LE(data.length, 4);
-  return Buffer.concat([head, data, Buffer.alloc(data.length % 2)]);
-}
 
 function rmid(chunks: readonly Buffer[]): Buffer {
   return riffChunk("RIFF", Buffer.concat([Buffer.from("RMID", "latin1"), ...chunks]));

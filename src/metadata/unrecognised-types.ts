@@ -6,6 +6,7 @@ import { startsLike } from "../cleaners/legacy-office/embedded-metafile.js";
 import { isTarHeader, TAR_BLOCK } from "../cleaners/archive/tar.js";
 import { startsHeader } from "../cleaners/media/adts.js";
 import { isMidiHead, MIDI_HEADER } from "../cleaners/media/midi-events.js";
+import type { SeiCodec } from "../cleaners/media/sei.js";
 import { damagedCompoundHead, namedByRootStreams } from "./compound-types.js";
 import { namedByParts } from "./package-types.js";
 import { ANNEXB_HEAD, annexBCodecOf, readAnnexBTags } from "./annexb-fields.js";
@@ -106,8 +107,7 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
   const opened = new LazyFile(file);
   try {
     // Most MP3s' ID3v2 tags end within the head the caller read: the file is then not opened.
-    const bytes = async (at: number, length: number): Promise<Buffer> =>
-      head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
+    const bytes = opened.after(head);
     if (type == null && startsLike("emf", await bytes(0, 44))) return recognisedAs(read, "EMF", "emf", "image/emf");
     if (type == null && (await bytes(0, 6)).toString("latin1") === "VCLMTF") return recognisedAs(read, "SVM", "svm", "image/x-svm");
     if (type == null && isTarHeader(await bytes(0, TAR_BLOCK))) return recognisedAs(read, "TAR", "tar", "application/x-tar");
@@ -161,22 +161,8 @@ const READ_HERE: readonly ReadHere[] = [
   { headLength: 12, isHead: isCafHead, type: "CAF", extension: "caf", mime: "audio/x-caf", readTags: readCafTags },
   { headLength: MIDI_HEADER, isHead: isMidiHead, type: "MIDI", extension: "mid", mime: "audio/midi", readTags: readMidiTags },
   { headLength: AU_HEADER, isHead: (head) => auHeaderOf(head) != null, type: "AU", extension: "au", mime: "audio/basic", readTags: readAuTags },
-  {
-    headLength: ANNEXB_HEAD,
-    isHead: (head) => annexBCodecOf(head) === "h264",
-    type: "H264",
-    extension: "h264",
-    mime: "video/h264",
-    readTags: (bytes, size) => readAnnexBTags(bytes, size, "h264"),
-  },
-  {
-    headLength: ANNEXB_HEAD,
-    isHead: (head) => annexBCodecOf(head) === "hevc",
-    type: "HEVC",
-    extension: "hevc",
-    mime: "video/h265",
-    readTags: (bytes, size) => readAnnexBTags(bytes, size, "hevc"),
-  },
+  annexB("h264", "H264", "video/h264"),
+  annexB("hevc", "HEVC", "video/h265"),
   {
     headLength: 8,
     isHead: isDdsHead,
@@ -187,6 +173,11 @@ const READ_HERE: readonly ReadHere[] = [
   },
 ];
 
+/** An H.264 or HEVC elementary stream, named `type` (annexb-fields.ts). */
+function annexB(codec: SeiCodec, type: string, mime: string): ReadHere {
+  return { headLength: ANNEXB_HEAD, isHead: (head) => annexBCodecOf(head) === codec, type, extension: codec, mime, readTags: (bytes, size) => readAnnexBTags(bytes, size, codec) };
+}
+
 /**
  * WavPack files of versions before 5 (stream versions 0x403-0x40f), which ExifTool reads as a WAV
  * by the header they store, never looking at the APEv2 tag they end with: it is read here.
@@ -195,7 +186,7 @@ async function withWavPackApeTag(file: string, read: RawRead): Promise<RawRead> 
   if (Object.keys(read.tags).some((k) => k.startsWith("APE:"))) return read;
   const opened = new LazyFile(file);
   try {
-    return { tags: { ...read.tags, ...(await readApeTag((at, length) => opened.read(at, length), await opened.size())) }, messages: read.messages };
+    return { tags: { ...read.tags, ...(await readApeTag(opened.after(), await opened.size())) }, messages: read.messages };
   } finally {
     await opened.close();
   }
@@ -208,8 +199,7 @@ async function withWavPackApeTag(file: string, read: RawRead): Promise<RawRead> 
 async function withRmidTags(file: string, read: RawRead, head?: Buffer): Promise<RawRead> {
   const opened = new LazyFile(file);
   try {
-    const bytes = async (at: number, length: number): Promise<Buffer> =>
-      head != null && at + length <= head.length ? head.subarray(at, at + length) : opened.read(at, length);
+    const bytes = opened.after(head);
     if (!isRmidHead(await bytes(0, RMID_HEADER))) return read;
     const { tags, messages } = recognisedAs(read, RMID, "rmi", "audio/mid");
     return { tags: { ...tags, ...(await readRmidTags(bytes, await opened.size())) }, messages };
@@ -219,7 +209,7 @@ async function withRmidTags(file: string, read: RawRead, head?: Buffer): Promise
 }
 
 /** The items of the APEv2 tag a file of `size` bytes ends with (before any ID3v1 tag, which ExifTool reads itself), named as ExifTool names them. */
-async function readApeTag(bytes: (at: number, length: number) => Promise<Buffer>, size: number): Promise<RawTags> {
+async function readApeTag(bytes: ReadBytes, size: number): Promise<RawTags> {
   let end = size;
   if (end >= ID3V1 + 4) {
     const id3v1 = await bytes(end - ID3V1, ID3V1);
@@ -271,6 +261,11 @@ class LazyFile {
     return buffer.subarray(0, bytesRead);
   }
 
+  /** Its bytes, read from `head` (the file's first bytes, when the caller has them) as far as it goes. */
+  after(head?: Buffer): ReadBytes {
+    return async (at, length) => (head != null && at + length <= head.length ? head.subarray(at, at + length) : this.read(at, length));
+  }
+
   async size(): Promise<number> {
     return (await (await this.open()).stat()).size;
   }
@@ -301,7 +296,7 @@ function apeTags(items: Buffer, count: number): RawTags {
 const MAX_ID3V2 = 4;
 
 /** Where the ID3v2 tags a file may start with end (each: "ID3", version, flags, a 28-bit size, an optional footer). */
-async function afterId3v2(bytes: (at: number, length: number) => Promise<Buffer>): Promise<number> {
+async function afterId3v2(bytes: ReadBytes): Promise<number> {
   let at = 0;
   for (let i = 0, head = await bytes(0, 10); i < MAX_ID3V2 && head.length === 10 && head.toString("latin1", 0, 3) === "ID3"; i++, head = await bytes(at, 10)) {
     if (head.subarray(6, 10).some((b) => b > 0x7f)) break;

@@ -55,12 +55,12 @@ export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, t
     if (tails.holds(nal)) {
       const zeroed = tails.zeroed(nal);
       if (zeroed != null) edit({ at: unit, bytes: zeroed, userData: 0 });
-      else if (tails.unreadable(nal) && TEXT_RUN.test(nal.toString("latin1"))) throw damaged();
+      else if (TEXT_RUN.test(nal.toString("latin1")) && tails.unreadable(nal)) throw damaged();
       continue;
     }
     const cleaned = withoutUserData(nal, codec);
     if (cleaned != null) edit({ at: unit, bytes: cleaned, userData: userDataCount(nal, codec) });
-    else if (!seiReadable(nal, codec) && TEXT_RUN.test(nal.toString("latin1"))) throw damaged();
+    else if (TEXT_RUN.test(nal.toString("latin1")) && !seiReadable(nal, codec)) throw damaged();
   }
   // A start code may begin in the last three bytes.
   return final ? window.length : Math.max(0, window.length - 3);

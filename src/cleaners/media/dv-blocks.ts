@@ -51,8 +51,10 @@ export function blankDifPacks(buf: Buffer, first: number): number {
     blanked++;
   };
   for (let block = 0, n = first; block + DIF_BLOCK <= buf.length; block += DIF_BLOCK, n++) {
-    const sections = new Set([buf[block]! >> 5, sectionAt(n % SEQUENCE)]);
-    for (const section of sections) blankSection(buf, block, section, sections.size > 1, blank, () => blanked++);
+    const named = buf[block]! >> 5;
+    const placed = sectionAt(n % SEQUENCE);
+    blankSection(buf, block, named, named !== placed, blank, () => blanked++);
+    if (placed !== named) blankSection(buf, block, placed, true, blank, () => blanked++);
   }
   return blanked;
 }
