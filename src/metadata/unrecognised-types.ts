@@ -34,7 +34,8 @@ const ID3V1 = 128;
  * type, or MP3 when an ID3v2 tag starts it or an ID3v1 tag ends it). The File tags are filled in as ExifTool fills them
  * for version 7, its "Unknown file type" error is dropped, and the APEv2 tag such a file ends
  * with (before any ID3v1 tag, which ExifTool reads itself) is read here, named as ExifTool names
- * APE items.
+ * APE items. So are True Audio streams ("TTA1", which ExifTool does not know at all), tagged
+ * alike.
  *
  * Raw AAC (ADTS frames) that starts with an ID3v2 tag, as some recorders write it: ExifTool
  * recognises ADTS only at the file's first byte and calls such a file MP3 (it reads the tags).
@@ -138,13 +139,20 @@ export async function completeRead(file: string, read: RawRead, head?: Buffer): 
     if (type === "MP3" && startsHeader(afterTags, 0)) {
       return { tags: { ...read.tags, "File:FileType": "AAC", "File:FileTypeExtension": "aac", "File:MIMEType": "audio/aac" }, messages: read.messages };
     }
-    if (afterTags.toString("latin1", 0, 4) !== "MPCK") return read;
-    const { tags, messages } = recognisedAs(read, "MPC", "mpc", "audio/x-musepack");
+    const tagged = TAGGED_STREAMS[afterTags.toString("latin1", 0, 4)];
+    if (tagged == null) return read;
+    const { tags, messages } = recognisedAs(read, ...tagged);
     return { tags: { ...tags, ...(await readApeTag(bytes, await opened.size())) }, messages };
   } finally {
     await opened.close();
   }
 }
+
+/** Streams tagged as MP3s are (ID3v2 before, APEv2 and ID3v1 after) that ExifTool does not know, by their magic number: type, extension, MIME. */
+const TAGGED_STREAMS: Readonly<Record<string, [string, string, string]>> = {
+  MPCK: ["MPC", "mpc", "audio/x-musepack"],
+  TTA1: ["TTA", "tta", "audio/x-tta"],
+};
 
 /** A type ExifTool does not read, told by its first bytes and read here. */
 interface ReadHere {

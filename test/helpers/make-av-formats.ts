@@ -156,7 +156,7 @@ function pts(t: number): Buffer {
 }
 
 /** An ID3v2.3 tag holding one TIT2 frame. */
-function id3v2(marker: string): Buffer {
+export function id3v2(marker: string): Buffer {
   const text = Buffer.concat([Buffer.from([0]), Buffer.from(marker, "latin1")]);
   const frame = Buffer.concat([Buffer.from("TIT2", "latin1"), be32(text.length), Buffer.alloc(2), text]);
   const size = frame.length;
@@ -280,7 +280,7 @@ function apeTag(marker: string): Buffer {
   return Buffer.concat([frame(true), item, frame(false)]);
 }
 
-function id3v1(marker: string): Buffer {
+export function id3v1(marker: string): Buffer {
   const tag = Buffer.alloc(128);
   tag.write("TAG", 0, "latin1");
   tag.write(marker.slice(0, 30), 3, "latin1");
