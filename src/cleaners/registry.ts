@@ -33,6 +33,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["PBM", "PGM", "PPM"], load: async () => (await import("./image/netpbm.js")).netpbmCleaner },
   { fileTypes: ["JXR", "HDP", "WDP"], load: async () => (await import("./image/jxr.js")).jxrCleaner },
   { fileTypes: ["PCX"], load: async () => (await import("./image/pcx.js")).pcxCleaner },
+  { fileTypes: ["EXR"], load: async () => (await import("./image/exr.js")).exrCleaner },
   { fileTypes: ["TGA"], load: async () => (await import("./image/tga.js")).tgaCleaner },
   { fileTypes: ["DDS"], load: async () => (await import("./image/dds.js")).ddsCleaner },
   { fileTypes: ["EMF", "WMF"], load: async () => (await import("./image/metafile.js")).metafileCleaner },
