@@ -35,6 +35,7 @@ const entries: readonly Entry[] = [
   { fileTypes: ["PCX"], load: async () => (await import("./image/pcx.js")).pcxCleaner },
   { fileTypes: ["EXR"], load: async () => (await import("./image/exr.js")).exrCleaner },
   { fileTypes: ["TGA"], load: async () => (await import("./image/tga.js")).tgaCleaner },
+  { fileTypes: ["HDR"], load: async () => (await import("./image/radiance.js")).radianceCleaner },
   { fileTypes: ["DDS"], load: async () => (await import("./image/dds.js")).ddsCleaner },
   { fileTypes: ["EMF", "WMF"], load: async () => (await import("./image/metafile.js")).metafileCleaner },
   { fileTypes: ["SVM"], load: async () => (await import("./image/svm.js")).svmCleaner },
