@@ -52,8 +52,8 @@ export async function readExrHeaders(src: FileBytes): Promise<{ flags: number; h
       const sizeField = await src.read(at, 4);
       if (sizeField.length < 4) throw damagedExr("its header is cut short");
       const size = sizeField.readInt32LE(0);
-      if (type === "" || size < 0 || at + 4 + size > src.size) throw damagedExr(`its header's attribute "${name}" is damaged`);
-      if (attrs.has(name)) throw damagedExr(`its header names the attribute "${name}" twice`);
+      if (type === "" || size < 0 || at + 4 + size > src.size) throw damagedExr("an attribute of its header is damaged");
+      if (attrs.has(name)) throw damagedExr("its header names an attribute twice");
       if (++attributes > MAX_ATTRIBUTES) throw new TooComplexError(`an OpenEXR header of more than ${MAX_ATTRIBUTES} attributes`);
       attrs.set(name, { name, type, valueAt: at + 4, size });
       at += 4 + size;
