@@ -1,5 +1,5 @@
 import { TooComplexError } from "../errors.js";
-import type { FileBytes } from "../file-bytes.js";
+import { type FileBytes, WINDOW } from "../file-bytes.js";
 import { damagedExr } from "./exr-header.js";
 
 /** Scan lines per chunk for each compression method, by its number (NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB). */
@@ -77,11 +77,19 @@ export async function placeChunks(src: FileBytes, tablesAt: number, parts: reado
   const at = new Float64Array(total);
   const length = new Float64Array(total);
   let i = 0;
+  // The tables are read a window at a time, apart from the chunks' heads: reading an entry, then
+  // the chunk it points at, through one window would read a mebibyte twice per chunk.
+  let table: Buffer = Buffer.alloc(0);
+  let tableBase = 0;
   for (const [number, part] of parts.entries()) {
     const fields = (multipart ? 1 : 0) + (part.tiled ? 4 : 1);
     for (let c = 0; c < part.chunks; c++, i++) {
-      const entry = await src.read(tablesAt + i * OFFSET, OFFSET);
-      const offset = entry.readUInt32LE(4) * 2 ** 32 + entry.readUInt32LE(0);
+      if ((i - tableBase) * OFFSET >= table.length) {
+        tableBase = i;
+        table = await src.read(tablesAt + i * OFFSET, Math.min(WINDOW, tablesEnd - tablesAt - i * OFFSET));
+      }
+      const entry = (i - tableBase) * OFFSET;
+      const offset = table.readUInt32LE(entry + 4) * 2 ** 32 + table.readUInt32LE(entry);
       const head = offset >= tablesEnd && offset + fields * 4 + 4 <= src.size ? await src.read(offset, fields * 4 + 4) : null;
       if (head == null) throw damagedExr("a chunk of its pixels lies outside the file");
       if (multipart && head.readInt32LE(0) !== number) throw damagedExr("a chunk's part number is not its table's");
