@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markedRadiance } from "./helpers/make-radiance.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { type RunningServer, startServer } from "./helpers/server.js";
@@ -40,17 +41,6 @@ const WRITER_LINES = [
   `EXPOSURE=1.5`,
 ];
 
-/** ImageMagick's picture, `width` pixels wide, with the writer's lines put into its header and `trailer` after its pixels. */
-async function marked(name: string, width: number, trailer = Buffer.alloc(0)): Promise<string> {
-  const plain = path.join(dir, `plain-${name}`);
-  await run("/usr/bin/convert", ["-size", `${width}x12`, "gradient:red-blue", plain]);
-  const data = await fs.readFile(plain);
-  const headerEnd = data.indexOf("\n\n", 0, "latin1");
-  const file = path.join(dir, name);
-  await fs.writeFile(file, Buffer.concat([data.subarray(0, headerEnd + 1), Buffer.from(`${WRITER_LINES.join("\n")}\n`, "latin1"), data.subarray(headerEnd + 1), trailer]));
-  return file;
-}
-
 async function pixels(file: string): Promise<Buffer> {
   return (await run("/usr/bin/convert", [file, "-depth", "16", "rgb:-"])).stdout;
 }
@@ -58,7 +48,7 @@ async function pixels(file: string): Promise<Buffer> {
 describe("Radiance HDR", () => {
   it("keeps the header variables decoding needs and drops command lines, views, software, dates, comments and bytes after the pixels, for run-length and flat scan lines", async () => {
     for (const [name, width] of [["rle.hdr", 40], ["flat.hdr", 6]] as const) {
-      const file = await marked(name, width, Buffer.from(`after the pixels: ${MARKER}`, "latin1"));
+      const file = await markedRadiance(dir, name, width, WRITER_LINES, Buffer.from(`after the pixels: ${MARKER}`, "latin1"));
       expect(await exiftool(["-s3", "-Software", file])).toContain(MARKER);
       const { status, body, cleaned } = await removeViaApi(server, file);
       expect(status, JSON.stringify(body)).toBe(200);
@@ -86,7 +76,7 @@ describe("Radiance HDR", () => {
   });
 
   it("refuses a picture whose pixels are cut short as damaged", async () => {
-    const file = await marked("whole.hdr", 40);
+    const file = await markedRadiance(dir, "whole.hdr", 40, WRITER_LINES);
     const data = await fs.readFile(file);
     const cut = path.join(dir, "cut.hdr");
     await fs.writeFile(cut, data.subarray(0, data.length - 50));

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { id3v1, id3v2 } from "./helpers/make-av-formats.js";
+import { encodeTta } from "./helpers/make-tta.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, postFile, type RunningServer, startServer } from "./helpers/server.js";
@@ -29,20 +30,6 @@ afterAll(async () => {
   if (dir != null) await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** A two-second chord encoded by ffmpeg, with the APEv2 tag it writes: the stream and the tag apart. */
-async function encodeTta(): Promise<{ stream: Buffer; apeTag: Buffer }> {
-  const file = path.join(dir, `chord-${crypto.randomUUID()}.tta`);
-  await run("ffmpeg", [
-    "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-f", "lavfi", "-i", "sine=frequency=660:duration=2",
-    "-filter_complex", "amerge", "-ar", "44100", "-metadata", `title=${MARKER} title`, "-metadata", `artist=${MARKER} artist`,
-    "-metadata", `comment=${MARKER} comment`, "-c:a", "tta", file,
-  ]);
-  const encoded = await fs.readFile(file);
-  const tagAt = encoded.lastIndexOf(Buffer.from("APETAGEX", "latin1"), encoded.length - 32 - 1);
-  if (encoded.toString("latin1", 0, 4) !== "TTA1" || tagAt < 0) throw new Error("ffmpeg wrote no TTA1 stream with an APE tag");
-  return { stream: encoded.subarray(0, tagAt), apeTag: encoded.subarray(tagAt) };
-}
-
 async function decoded(data: Buffer): Promise<Buffer> {
   const file = path.join(dir, `decode-${crypto.randomUUID()}.tta`);
   await fs.writeFile(file, data);
@@ -51,7 +38,7 @@ async function decoded(data: Buffer): Promise<Buffer> {
 
 describe("True Audio", () => {
   it("reports the tags around a TTA stream and cuts them off, with the bytes between the stream's end and its tags; the stream comes back byte for byte", async () => {
-    const { stream, apeTag } = await encodeTta();
+    const { stream, apeTag } = await encodeTta(dir, MARKER);
     const between = Buffer.from(`left by a tagger: ${MARKER}`, "latin1");
     const file = path.join(dir, "song.tta");
     const data = Buffer.concat([id3v2(MARKER), stream, between, apeTag, id3v1(MARKER)]);
@@ -76,7 +63,7 @@ describe("True Audio", () => {
   });
 
   it("refuses as damaged a TTA stream whose frames run past the file's end, or whose header gives no sample rate", async () => {
-    const { stream, apeTag } = await encodeTta();
+    const { stream, apeTag } = await encodeTta(dir, MARKER);
     const noRate = Buffer.from(stream);
     noRate.writeUInt32LE(0, 10);
     const cases: [string, Buffer, string][] = [

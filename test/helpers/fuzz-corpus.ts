@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { makeGif, makeHeif, makeJpeg, makePng, makeSvg, makeTiff, makeWebp } from "./make-images.js";
 import { makeBmp, makeJxl, makePhotoshopPsd } from "./make-formats.js";
-import { makeMarkedAv } from "./make-av-formats.js";
+import { id3v1, id3v2, makeMarkedAv } from "./make-av-formats.js";
 import { makeMarkedMedia, type MediaKind } from "./make-media.js";
 import { makeMarkedJpeg, makeOffice, type OfficeKind } from "./make-office.js";
 import { makeMarkedPdf } from "./make-pdf.js";
@@ -19,6 +19,9 @@ import { ffmpegAu } from "./make-au.js";
 import { markedDsdiff } from "./make-dsdiff.js";
 import { makeBareMpegVideo } from "./make-mpeg2.js";
 import { makeSeiStream } from "./make-sei.js";
+import { buildExr, exrPreview, exrString } from "./make-exr.js";
+import { markedRadiance } from "./make-radiance.js";
+import { encodeTta } from "./make-tta.js";
 
 /** A valid file of one supported type, carrying `marker` in its metadata. */
 export interface Seed {
@@ -177,6 +180,30 @@ function nalSlices(copy: Buffer, isSlice: (header: number) => boolean): ByteRang
   return slices;
 }
 
+/**
+ * A Radiance HDR copy's pixels: everything after the resolution line, the line after the empty
+ * one that ends the header. A mutated size on that line makes bytes after the pixels pixels.
+ */
+function radiancePixels(copy: Buffer): ByteRange[] {
+  const headerEnd = copy.indexOf("\n\n", 0, "latin1");
+  const resolutionEnd = headerEnd < 0 ? -1 : copy.indexOf("\n", headerEnd + 2, "latin1");
+  return resolutionEnd < 0 ? [] : [{ start: resolutionEnd + 1, end: copy.length }];
+}
+
+/**
+ * A True Audio copy's stream as its own seek table says (http://tausoft.org/wiki/True_Audio_Codec_Format):
+ * the 22-byte header, one 32-bit size per frame of 256/245 s and a CRC, then the frames. A mutated
+ * seek table, or a tag footer no longer found, makes a tag's bytes frames, which decoders read.
+ */
+function ttaStream(copy: Buffer): ByteRange[] {
+  if (copy.length < 22 || copy.toString("latin1", 0, 4) !== "TTA1") return [];
+  const frameLength = Math.floor((256 * copy.readUInt32LE(10)) / 245);
+  const frames = frameLength === 0 ? 0 : Math.ceil(copy.readUInt32LE(14) / frameLength);
+  let end = 22 + frames * 4 + 4;
+  for (let i = 0; i < frames && 22 + i * 4 + 4 <= copy.length; i++) end += copy.readUInt32LE(22 + i * 4);
+  return [{ start: 0, end }];
+}
+
 /** Each type's content, by the seed's extension. */
 const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".psd": psdImageData,
@@ -187,6 +214,8 @@ const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".m2v": mpegSlices,
   ".h264": (copy) => nalSlices(copy, (h) => (h & 0x1f) >= 1 && (h & 0x1f) <= 5),
   ".hevc": (copy) => nalSlices(copy, (h) => ((h >> 1) & 0x3f) < 32),
+  ".hdr": radiancePixels,
+  ".tta": ttaStream,
 };
 
 const MEDIA: readonly MediaKind[] = ["mp3", "aac", "flac", "wav", "m4a", "mp4", "mkv", "ogg", "avi", "mov", "3gp", "webm", "opus", "mka"];
@@ -230,6 +259,12 @@ export async function makeCorpus(dir: string, marker: string): Promise<Seed[]> {
     ["video.m2v", (d) => makeBareMpegVideo(d, "video.m2v", "mpeg2video", marker)],
     ["clip.h264", (d) => makeSeiStream(d, "h264", marker)],
     ["clip.hevc", (d) => makeSeiStream(d, "hevc", marker)],
+    ["render.exr", async () => buildExr([{ width: 16, height: 8, extra: [exrString("owner", `${marker} owner`), exrString("comments", marker), exrPreview(4, 2, marker)] }])],
+    ["light.hdr", (d) => markedRadiance(d, "light.hdr", 24, [`SOFTWARE=${marker}`, `# ${marker} notes`, `rpict /home/${marker}/scene.oct`])],
+    ["song.tta", async (d) => {
+      const { stream, apeTag } = await encodeTta(d, marker);
+      return Buffer.concat([id3v2(marker), stream, apeTag, id3v1(marker)]);
+    }],
   ];
   const seeds: Seed[] = [];
   for (const [name, make] of makers) {
