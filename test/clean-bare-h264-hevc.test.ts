@@ -90,6 +90,31 @@ describe("bare H.264 and HEVC streams", () => {
     expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
   }, 120_000);
 
+  // Decoders must ignore units of the types the standards reserve, and filler data's bytes are
+  // meant to be all ones: both are places a writer can leave anything in.
+  it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved types and filler units holding text are made filler; a true filler unit stays as it is", async (codec) => {
+    const stream = await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread"));
+    const headers = codec === "h264" ? { reserved: [0x17], filler: [0x0c] } : { reserved: [0x5a, 0x01], filler: [0x4c, 0x01] };
+    const unit = (header: number[], body: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 1, ...header]), body, Buffer.from([0x80])]);
+    const trueFiller = unit(headers.filler, Buffer.alloc(40, 0xff));
+    const second = stream.indexOf(Buffer.from([0, 0, 1]), 4);
+    const planted = Buffer.concat([
+      stream.subarray(0, second),
+      unit(headers.reserved, Buffer.from(`reserved ${MARKER}`, "latin1")),
+      unit(headers.filler, Buffer.from(`filler ${MARKER}`, "latin1")),
+      trueFiller,
+      stream.subarray(second),
+    ]);
+    const file = path.join(dir, `unread.${codec}`);
+    await fs.writeFile(file, planted);
+    const { out } = await cleanedCopyViaApi(server, file, dir);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const copy = await fs.readFile(out);
+    expect(copy.length).toBe(planted.length);
+    expect(copy.indexOf(trueFiller)).toBe(planted.indexOf(trueFiller));
+    expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
+  }, 60_000);
+
   it("a user data unit longer than any encoder writes: refused as too complex", async () => {
     const stream = await fs.readFile(await makeSeiStream(dir, "h264", MARKER, "long"));
     const file = path.join(dir, "long-unit.h264");

@@ -30,11 +30,35 @@ function isJudged(header: number, codec: SeiCodec): boolean {
 }
 
 /**
+ * Whether a NAL unit is one no decoder reads, by its header's first byte: filler data (H.264 12,
+ * HEVC 38: its bytes are meant to be all ones) and the types the standards reserve (H.264 17, 18,
+ * 22 and 23; HEVC's reserved picture types 10-15 and 22-31 and other types 41-47), which decoders
+ * must ignore. The types left unspecified stay: systems give them meanings (Dolby Vision's
+ * picture metadata is HEVC type 62).
+ */
+function isUnread(header: number, codec: SeiCodec): boolean {
+  if (codec === "h264") return [12, 17, 18, 22, 23].includes(header & 0x1f);
+  const type = (header >> 1) & 0x3f;
+  return (type >= 10 && type <= 15) || (type >= 22 && type <= 31) || type === 38 || (type >= 41 && type <= 47);
+}
+
+/** A unit no decoder reads, its header kept and its bytes made filler's (ones, then the stop bit); null when they are. */
+function blanked(nal: Buffer, codec: SeiCodec): Buffer | null {
+  const header = codec === "h264" ? 1 : 2;
+  if (nal.length <= header) return null;
+  const blank = Buffer.from(nal);
+  blank.fill(0xff, header, blank.length - 1);
+  blank[blank.length - 1] = 0x80;
+  return blank.equals(nal) ? null : blank;
+}
+
+/**
  * Walks the NAL units of one window of an H.264 or HEVC Annex B byte stream (ITU-T H.264 Annex
  * B: each unit after a 00 00 01 start code, which emulation prevention keeps out of every
  * unit's bytes) and calls `edit` for each SEI unit holding user data (made a same-length unit of
  * its other messages and filler, `sei.ts`) and each parameter set with bytes past its last field
- * (those zeroed, `parameter-set-tails.ts`). `tails` is the stream's: a PPS is read with the SPS
+ * (those zeroed, `parameter-set-tails.ts`), and each unit no decoder reads holding anything but
+ * filler (made filler, `isUnread`). `tails` is the stream's: a PPS is read with the SPS
  * before it. An SEI unit or parameter set that cannot be read and holds text (a damaged stream's
  * unit, or text behind a start code where no unit starts) makes the stream refused as damaged:
  * neither what to keep of it nor what a decoder makes of it can be told. Returns where the bytes
@@ -43,7 +67,8 @@ function isJudged(header: number, codec: SeiCodec): boolean {
 export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, tails: ParameterSetTails, edit: (e: NalEdit) => void): number {
   for (let at = window.indexOf(START_CODE_PREFIX); at >= 0 && at + 3 < window.length; at = window.indexOf(START_CODE_PREFIX, at + 3)) {
     const unit = at + 3;
-    if (!isJudged(window[unit]!, codec)) continue;
+    const unread = isUnread(window[unit]!, codec);
+    if (!unread && !isJudged(window[unit]!, codec)) continue;
     const next = window.indexOf(START_CODE_PREFIX, unit);
     if (next < 0 && !final) {
       if (window.length - at > MAX_UNIT) throw unitTooLong(codec);
@@ -52,6 +77,11 @@ export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, t
     const end = payloadEnd(window, unit, next < 0 ? window.length : next);
     if (end - unit > MAX_UNIT) throw unitTooLong(codec);
     const nal = window.subarray(unit, end);
+    if (unread) {
+      const blank = blanked(nal, codec);
+      if (blank != null) edit({ at: unit, bytes: blank, userData: 0 });
+      continue;
+    }
     if (tails.holds(nal)) {
       const zeroed = tails.zeroed(nal);
       if (zeroed != null) edit({ at: unit, bytes: zeroed, userData: 0 });
@@ -71,5 +101,5 @@ function damaged(): BadFileError {
 }
 
 function unitTooLong(codec: SeiCodec): TooComplexError {
-  return new TooComplexError(`an ${codec === "h264" ? "H.264" : "HEVC"} SEI unit or parameter set of more than ${MAX_UNIT} bytes`);
+  return new TooComplexError(`an ${codec === "h264" ? "H.264" : "HEVC"} SEI, parameter set, filler or reserved unit of more than ${MAX_UNIT} bytes`);
 }
