@@ -5,7 +5,9 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { isSettledError } from "../unpack-guards.js";
 import { refuseInternalSubset } from "./doctype.js";
 import { openZip, openZipEntry, zipEntries } from "../zip-file.js";
+import { MarkupCompatibility } from "./markup-compatibility.js";
 import { W } from "./ooxml-ns.js";
+import type { XmlElement } from "./xml-stream.js";
 import { OFFICE_LIMITS } from "./zip-read.js";
 
 /**
@@ -172,9 +174,7 @@ function isTextPart(name: string, format: TextFormat): boolean {
 }
 
 /** An open element as the text rules see it; `hidden` makes all it holds leave the final view. */
-interface Open {
-  uri: string;
-  local: string;
+interface Open extends XmlElement {
   hidden: boolean;
 }
 
@@ -199,8 +199,11 @@ const META_URIS: ReadonlySet<string> = new Set(["http://purl.org/dc/elements/1.1
 
 function textRules(format: TextFormat): TextRules {
   switch (format) {
-    case "ooxml":
-      return { hides: ooxmlHides, shows: (el) => (el.local === "t" && (W.has(el.uri) || DRAWING.has(el.uri) || SHEET.has(el.uri))) || (el.local === "v" && SHEET.has(el.uri)), lenient: false };
+    case "ooxml": {
+      // Markup a reader skips (markup-compatibility.ts) shows nothing; the cleaner drops it.
+      const compatibility = new MarkupCompatibility();
+      return { hides: (el, parents) => compatibility.open(el, parents) === "drop" || ooxmlHides(el, parents), shows: (el) => (el.local === "t" && (W.has(el.uri) || DRAWING.has(el.uri) || SHEET.has(el.uri))) || (el.local === "v" && SHEET.has(el.uri)), lenient: false };
+    }
     case "opendocument":
       return {
         hides: (el) =>
@@ -243,7 +246,7 @@ async function partText(stream: NodeJS.ReadableStream, part: string, rules: Text
     if (!rules.lenient) refuseInternalSubset(doctype, part);
   });
   parser.on("opentag", (tag: SaxesTagNS) => {
-    const el: Open = { uri: tag.uri, local: tag.local, hidden: false };
+    const el: Open = { name: tag.name, uri: tag.uri, local: tag.local, attrs: Object.values(tag.attributes), hidden: false };
     el.hidden = (stack[stack.length - 1]?.hidden ?? false) || rules.hides(el, stack);
     stack.push(el);
   });

@@ -1,5 +1,6 @@
 import { bareName, barePaths, scrubConnectionString } from "../connection-strings.js";
 import { MODERN_COMMENTS, P, R, S, THREADED, W } from "./ooxml-ns.js";
+import { MarkupCompatibility } from "./markup-compatibility.js";
 import { isMetadataRoot } from "./ooxml-package.js";
 import { FieldInstructions, PersonalViews, scrubPathAttributes } from "./ooxml-paths.js";
 import { acceptsRevision, joinParagraphs, type Held } from "./ooxml-revisions.js";
@@ -38,7 +39,8 @@ const JOIN = "join";
 /**
  * The rules that clean one OOXML part as it streams (see xml-stream.ts): revision-session ids
  * (`w:rsid*`), who and when of comments and tracked changes, the template path and document
- * variables of Word's settings, Excel's saved path and revision ids, the local paths of fields,
+ * variables of Word's settings, Excel's saved path and revision ids, the markup of ignorable
+ * namespaces no Office version knows (markup-compatibility.ts), the local paths of fields,
  * linked pictures and drawings and the names of personal views (ooxml-paths.ts); the references
  * to removed relationships; and, as the plan says, comment anchors and tracked changes (accepted,
  * with Word's Track Changes setting turned off). A part whose root is a metadata root is dropped
@@ -50,9 +52,12 @@ export function ooxmlRules(plan: OoxmlPartPlan): XmlRules {
   const views = new PersonalViews();
   let held: Held | null = null;
   const joins = new Map<XmlElement, Held>();
+  const compatibility = new MarkupCompatibility();
 
   const open = (el: XmlElement, parents: readonly XmlElement[]): Verdict => {
     if (parents.length === 0 && isMetadataRoot(el.uri, el.local)) return "drop";
+    const skipped = compatibility.open(el, parents);
+    if (skipped != null) return skipped;
     if (isDropped(el)) return "drop";
     // Word's "Track Changes" setting: with the changes accepted, the document is no longer under review.
     if (plan.policy.dropChanges && W.has(el.uri) && el.local === "trackRevisions") return "drop";
@@ -149,11 +154,15 @@ function removedReference(el: XmlElement, ids: ReadonlySet<string>): XmlAttr | u
   return el.attrs.find((a) => R.has(a.uri) && ids.has(a.value));
 }
 
-/** An `mc:AlternateContent` whose choices all lost their content (Excel's absPath) goes too. */
+/**
+ * An `mc:AlternateContent` whose choices all lost their content (Excel's absPath), or that has no
+ * choice left (each required a namespace no Office version knows, markup-compatibility.ts), goes
+ * too: the format wants at least one.
+ */
 function isEmptyAlternative(pieces: readonly Piece[]): boolean {
   const choices = pieces.filter((p) => p.el?.uri === MC && p.el.local === "Choice");
   const fallback = pieces.some((p) => p.el?.uri === MC && p.el.local === "Fallback");
-  return choices.length > 0 && !fallback && choices.every((p) => !hasElementContent(p.out));
+  return !fallback && choices.every((p) => !hasElementContent(p.out));
 }
 
 /** True for a captured element's output with an element inside (text is escaped, so `<` is markup). */
