@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamHash } from "./helpers/make-media.js";
 import { captionsOf, frameSideData, identificationSeiNal, keptSideData, makeSeiStream, type SeiCodec } from "./helpers/make-sei.js";
 import { findMarker } from "./helpers/marker-scan.js";
-import { withUnitTails } from "./helpers/plant-nal.js";
+import { withUnitTails, withUnreadUnits } from "./helpers/plant-nal.js";
 import { cleanedCopyViaApi, removeViaApi } from "./helpers/remove-api.js";
 import { findingsViaApi, type RunningServer, startServer } from "./helpers/server.js";
 import { ffmpegQuiet, run } from "./helpers/tools.js";
@@ -93,18 +93,7 @@ describe("bare H.264 and HEVC streams", () => {
   // Decoders must ignore units of the types the standards reserve, and filler data's bytes are
   // meant to be all ones: both are places a writer can leave anything in.
   it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved types and filler units holding text are made filler; a true filler unit stays as it is", async (codec) => {
-    const stream = await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread"));
-    const headers = codec === "h264" ? { reserved: [0x17], filler: [0x0c] } : { reserved: [0x5a, 0x01], filler: [0x4c, 0x01] };
-    const unit = (header: number[], body: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 1, ...header]), body, Buffer.from([0x80])]);
-    const trueFiller = unit(headers.filler, Buffer.alloc(40, 0xff));
-    const second = stream.indexOf(Buffer.from([0, 0, 1]), 4);
-    const planted = Buffer.concat([
-      stream.subarray(0, second),
-      unit(headers.reserved, Buffer.from(`reserved ${MARKER}`, "latin1")),
-      unit(headers.filler, Buffer.from(`filler ${MARKER}`, "latin1")),
-      trueFiller,
-      stream.subarray(second),
-    ]);
+    const { stream: planted, trueFiller } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread")), codec, MARKER);
     const file = path.join(dir, `unread.${codec}`);
     await fs.writeFile(file, planted);
     const { out } = await cleanedCopyViaApi(server, file, dir);

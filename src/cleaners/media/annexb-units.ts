@@ -2,6 +2,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import type { ParameterSetTails } from "./parameter-set-tails.js";
 import { type SeiCodec, seiReadable, userDataCount, withoutUserData } from "./sei.js";
 import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
+import { blankedUnit, isUnread } from "./unread-units.js";
 
 /**
  * An SEI unit or parameter set longer than this is not one an encoder writes (x264's option
@@ -30,35 +31,12 @@ function isJudged(header: number, codec: SeiCodec): boolean {
 }
 
 /**
- * Whether a NAL unit is one no decoder reads, by its header's first byte: filler data (H.264 12,
- * HEVC 38: its bytes are meant to be all ones) and the types the standards reserve (H.264 17, 18,
- * 22 and 23; HEVC's reserved picture types 10-15 and 22-31 and other types 41-47), which decoders
- * must ignore. The types left unspecified stay: systems give them meanings (Dolby Vision's
- * picture metadata is HEVC type 62).
- */
-function isUnread(header: number, codec: SeiCodec): boolean {
-  if (codec === "h264") return [12, 17, 18, 22, 23].includes(header & 0x1f);
-  const type = (header >> 1) & 0x3f;
-  return (type >= 10 && type <= 15) || (type >= 22 && type <= 31) || type === 38 || (type >= 41 && type <= 47);
-}
-
-/** A unit no decoder reads, its header kept and its bytes made filler's (ones, then the stop bit); null when they are. */
-function blanked(nal: Buffer, codec: SeiCodec): Buffer | null {
-  const header = codec === "h264" ? 1 : 2;
-  if (nal.length <= header) return null;
-  const blank = Buffer.from(nal);
-  blank.fill(0xff, header, blank.length - 1);
-  blank[blank.length - 1] = 0x80;
-  return blank.equals(nal) ? null : blank;
-}
-
-/**
  * Walks the NAL units of one window of an H.264 or HEVC Annex B byte stream (ITU-T H.264 Annex
  * B: each unit after a 00 00 01 start code, which emulation prevention keeps out of every
  * unit's bytes) and calls `edit` for each SEI unit holding user data (made a same-length unit of
  * its other messages and filler, `sei.ts`) and each parameter set with bytes past its last field
  * (those zeroed, `parameter-set-tails.ts`), and each unit no decoder reads holding anything but
- * filler (made filler, `isUnread`). `tails` is the stream's: a PPS is read with the SPS
+ * filler (made filler, unread-units.ts). `tails` is the stream's: a PPS is read with the SPS
  * before it. An SEI unit or parameter set that cannot be read and holds text (a damaged stream's
  * unit, or text behind a start code where no unit starts) makes the stream refused as damaged:
  * neither what to keep of it nor what a decoder makes of it can be told. Returns where the bytes
@@ -78,7 +56,7 @@ export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, t
     if (end - unit > MAX_UNIT) throw unitTooLong(codec);
     const nal = window.subarray(unit, end);
     if (unread) {
-      const blank = blanked(nal, codec);
+      const blank = blankedUnit(nal, codec);
       if (blank != null) edit({ at: unit, bytes: blank, userData: 0 });
       continue;
     }

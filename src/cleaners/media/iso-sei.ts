@@ -3,6 +3,7 @@ import type { Range } from "./iso-samples.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { forEachRange } from "./range-windows.js";
 import { type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
+import { blankedUnit, isUnread } from "./unread-units.js";
 
 /** An H.264/HEVC track of an MP4/MOV: its samples are NAL units, each after a big-endian length. */
 export interface NalTrack {
@@ -42,7 +43,8 @@ export interface SampleSei {
  * The SEI user data of one track's samples, overwritten in place where the sample tables say the
  * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream), and the bytes
  * a writer appended to a parameter set the samples repeat (as `avc3` and `hev1` streams and
- * cameras do) zeroed after its last field (`ParameterSetTails`). Resolves to the messages removed
+ * cameras do) zeroed after its last field (`ParameterSetTails`), and units no decoder reads made
+ * filler (unread-units.ts). Resolves to the messages removed
  * and the samples changed, or null, having written nothing, when a sample's NAL lengths do not
  * add up to it: that stream is left to the ffmpeg scan.
  */
@@ -54,7 +56,7 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
     const tails = new ParameterSetTails(track.codec);
     let messages = 0;
     const read = await forEachUnit(fh, track, tails, (nal, at, sample) => {
-      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : tails.zeroed(nal);
+      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : isUnread(nal[0]!, track.codec) ? blankedUnit(nal, track.codec) : tails.zeroed(nal);
       if (clean == null) return;
       messages += userDataCount(nal, track.codec);
       patches.push({ at, bytes: clean });
@@ -101,7 +103,9 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
     let left = 0;
     const tails = new ParameterSetTails(track.codec);
     const read = await forEachUnit(fh, track, tails, (nal) => {
-      left += isSei(nal, track.codec) ? userDataCount(nal, track.codec) : tails.kept(nal) == null ? 0 : 1;
+      if (isSei(nal, track.codec)) left += userDataCount(nal, track.codec);
+      else if (isUnread(nal[0]!, track.codec)) left += blankedUnit(nal, track.codec) == null ? 0 : 1;
+      else left += tails.kept(nal) == null ? 0 : 1;
     });
     return read ? left : null;
   } finally {
@@ -110,7 +114,7 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
 }
 
 /**
- * Hands every SEI NAL unit and parameter set (`tails.holds`) of the track's samples to `onUnit`
+ * Hands every SEI NAL unit, parameter set (`tails.holds`) and unit no decoder reads of the track's samples to `onUnit`
  * (trailing zeros cut, with its place in the file and its sample), reading the samples a window
  * at a time. False when a sample is too large or its NAL lengths do not add up to it.
  */
@@ -122,7 +126,7 @@ async function forEachUnit(fh: FileHandle, track: NalTrack, tails: ParameterSetT
       const length = window.readUIntBE(pos, track.lengthSize);
       if (from + length > end) return false;
       const nal = trimmed(window.subarray(from, from + length));
-      if (isSei(nal, track.codec) || tails.holds(nal)) onUnit(nal, sample.start + from - start, sample);
+      if (isSei(nal, track.codec) || tails.holds(nal) || (nal.length > 0 && isUnread(nal[0]!, track.codec))) onUnit(nal, sample.start + from - start, sample);
       pos = from + length;
     }
     return true;
@@ -253,7 +257,7 @@ function cleanUnits(buf: Buffer, from: number, to: number, codec: SeiCodec): num
   let messages = 0;
   for (let pos = from; pos < to; pos += 2 + buf.readUInt16BE(pos)) {
     const nal = trimmed(buf.subarray(pos + 2, pos + 2 + buf.readUInt16BE(pos)));
-    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : null;
+    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : nal.length > 0 && isUnread(nal[0]!, codec) ? blankedUnit(nal, codec) : null;
     if (clean == null) continue;
     messages += userDataCount(nal, codec);
     clean.copy(nal);

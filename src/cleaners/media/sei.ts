@@ -4,6 +4,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
+import { blankedUnit, isUnread, UNREAD_TYPES } from "./unread-units.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -42,13 +43,14 @@ export function isSeiCodec(codec: string): codec is SeiCodec {
 export type StreamSpec = string;
 
 /**
- * The SEI NAL units of one video stream (prefix and suffix for HEVC) and its parameter sets (for
- * HEVC its VPS too), header included, in stream order.
+ * The SEI NAL units of one video stream (prefix and suffix for HEVC), its parameter sets (for
+ * HEVC its VPS too) and its units no decoder reads (unread-units.ts), header included, in stream order.
  */
 export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
   // mp4toannexb first: it also brings the headers' (avcC, hvcC) NAL units into the stream.
-  const bsf = codec === "h264" ? "h264_mp4toannexb,filter_units=pass_types=6-8" : "hevc_mp4toannexb,filter_units=pass_types=32-34|39-40";
+  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...UNREAD_TYPES[codec]].join("|");
+  const bsf = `${codec}_mp4toannexb,filter_units=pass_types=${passed}`;
   const r = await runFfmpeg([src], [
     "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
     "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
@@ -222,7 +224,8 @@ function fillTo(kept: readonly number[], target: number): Buffer | null {
  * (the same stream, before the remux: its SEI bytes are what the remux copied), patching the
  * bytes `pieces` gives: where the output's container keeps that stream. The bytes a writer
  * appended to the parameter sets the samples repeat (`ParameterSetTails`) are zeroed there the
- * same way. Resolves to the number of user-data messages removed; checks that none is left.
+ * same way, and units no decoder reads made filler. Resolves to the number of user-data messages
+ * removed; checks that none is left.
  */
 export async function removeSeiUserData(
   source: MediaSource,
@@ -237,7 +240,7 @@ export async function removeSeiUserData(
   const tails = new ParameterSetTails(codec);
   let messages = 0;
   for (const nal of await seiUnits(source, sourceStream, codec, workDir)) {
-    const to = patchedTail(tails, nal) ?? withoutUserData(nal, codec);
+    const to = patchedTail(tails, nal) ?? patchedUnread(nal, codec) ?? withoutUserData(nal, codec);
     if (to == null) continue;
     messages += userDataCount(nal, codec);
     patches.set(nal.toString("hex"), { from: Buffer.from(nal), to });
@@ -249,10 +252,16 @@ export async function removeSeiUserData(
 }
 
 /**
- * A parameter set is patched wherever its bytes are found, so one too short to be told from a few
- * bytes of picture data is left alone: the bytes past its fields are then too few to say anything.
+ * A parameter set, or a unit no decoder reads, is patched wherever its bytes are found, so one too
+ * short to be told from a few bytes of picture data is left alone: what it holds past its fields
+ * (or past its header) is then too few bytes to say anything.
  */
 const MIN_PATCHED_PARAMETER_SET = 8;
+
+/** The same-length filler for a unit no decoder reads that holds anything else, or null (as short units, for the same reason as parameter sets). */
+function patchedUnread(nal: Buffer, codec: SeiCodec): Buffer | null {
+  return nal.length >= MIN_PATCHED_PARAMETER_SET && isUnread(nal[0]!, codec) ? blankedUnit(nal, codec) : null;
+}
 
 /** The same-length replacement of a parameter set with bytes past its fields (`ParameterSetTails`), or null. */
 function patchedTail(tails: ParameterSetTails, nal: Buffer): Buffer | null {
@@ -265,11 +274,11 @@ async function expectNoSeiUserData(output: MediaSource, outputStream: StreamSpec
   const tails = new ParameterSetTails(codec);
   const units = await seiUnits(output, outputStream, codec, workDir);
   const left = units.reduce((n, nal) => n + userDataCount(nal, codec), 0);
-  const tailed = units.filter((nal) => patchedTail(tails, nal) != null).length;
+  const tailed = units.filter((nal) => patchedTail(tails, nal) != null || patchedUnread(nal, codec) != null).length;
   if (left > 0 || tailed > 0) {
     throw new BadFileError(
       "The video stream's encoder information could not be removed.",
-      new Error(`${left} SEI user-data message(s) and ${tailed} parameter set(s) with bytes past their fields left in ${codec} stream ${outputStream} of the copy`),
+      new Error(`${left} SEI user-data message(s) and ${tailed} parameter set(s) with bytes past their fields or units no decoder reads left in ${codec} stream ${outputStream} of the copy`),
     );
   }
 }

@@ -1,0 +1,33 @@
+import type { SeiCodec } from "./sei.js";
+
+/**
+ * NAL units no decoder reads, whatever container carries them: filler data (H.264 12, HEVC 38,
+ * whose bytes are meant to be all ones) and the types the standards reserve (H.264 17, 18, 22
+ * and 23; HEVC's reserved picture types 10-15 and 22-31 and other types 41-47), which decoders
+ * must ignore. A writer can leave anything in them, and every stream copy keeps them. The types
+ * left unspecified stay: systems give them meanings (Dolby Vision's picture metadata is HEVC 62).
+ */
+export const UNREAD_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
+  h264: [12, 17, 18, 22, 23],
+  hevc: [10, 11, 12, 13, 14, 15, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 38, 41, 42, 43, 44, 45, 46, 47],
+};
+
+const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = { h264: new Set(UNREAD_TYPES.h264), hevc: new Set(UNREAD_TYPES.hevc) };
+
+/** Whether the NAL unit whose header starts with `header` is one no decoder reads. */
+export function isUnread(header: number, codec: SeiCodec): boolean {
+  return UNREAD[codec].has(codec === "h264" ? header & 0x1f : (header >> 1) & 0x3f);
+}
+
+/**
+ * An unread unit (trailing zero bytes cut) with its header kept and its bytes made filler's: ones,
+ * then the stop bit. Null when they are already, so that a walk of a cleaned copy finds nothing.
+ */
+export function blankedUnit(nal: Buffer, codec: SeiCodec): Buffer | null {
+  const header = codec === "h264" ? 1 : 2;
+  if (nal.length <= header) return null;
+  const blank = Buffer.from(nal);
+  blank.fill(0xff, header, blank.length - 1);
+  blank[blank.length - 1] = 0x80;
+  return blank.equals(nal) ? null : blank;
+}
