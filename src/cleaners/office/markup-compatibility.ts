@@ -20,8 +20,14 @@ function isKnown(uri: string): boolean {
   return KNOWN_BASES.some((base) => uri.startsWith(base));
 }
 
-/** What an element's markup-compatibility declarations, and its parents', say. */
+/**
+ * What an element's markup-compatibility declarations, and its parents', say. Prefixes are looked
+ * up the chain of scopes rather than copied into each: a part can declare a namespace on every
+ * element, and copying the root's hundreds of prefixes into each made a 27 KB DOCX cost seconds.
+ */
 interface Scope {
+  parent: Scope | null;
+  /** The prefixes this scope's element declares itself. */
   prefixes: ReadonlyMap<string, string>;
   /** Namespaces declared ignorable that Office does not know: their markup is ignored by every Office reader. */
   ignored: ReadonlySet<string>;
@@ -29,7 +35,16 @@ interface Scope {
   processContent: ReadonlySet<string>;
 }
 
-const NO_SCOPE: Scope = { prefixes: new Map(), ignored: new Set(), processContent: new Set() };
+const NO_SCOPE: Scope = { parent: null, prefixes: new Map(), ignored: new Set(), processContent: new Set() };
+
+/** The namespace `prefix` names in `scope`. */
+function resolve(scope: Scope, prefix: string): string | undefined {
+  for (let s: Scope | null = scope; s != null; s = s.parent) {
+    const uri = s.prefixes.get(prefix);
+    if (uri != null) return uri;
+  }
+  return undefined;
+}
 
 /**
  * Markup compatibility (ECMA-376 Part 3) as an Office reader applies it, for the namespaces no
@@ -51,7 +66,7 @@ export class MarkupCompatibility {
     if (scope.ignored.has(el.uri)) return scope.processContent.has(`${el.uri} ${el.local}`) || scope.processContent.has(`${el.uri} *`) ? "unwrap" : "drop";
     if (el.uri === MC && el.local === "Choice") {
       const requires = el.attrs.find((a) => a.uri === "" && a.local === "Requires")?.value ?? "";
-      if (words(requires).some((prefix) => !isKnown(scope.prefixes.get(prefix) ?? ""))) return "drop";
+      if (words(requires).some((prefix) => !isKnown(resolve(scope, prefix) ?? ""))) return "drop";
     }
     if (scope.ignored.size > 0) el.attrs = el.attrs.filter((a) => !scope.ignored.has(a.uri));
     return null;
@@ -62,26 +77,27 @@ export class MarkupCompatibility {
 function scopeOf(el: XmlElement, parent: Scope): Scope {
   const declares = el.attrs.some((a) => a.uri === XMLNS || a.uri === MC);
   if (!declares) return parent;
-  const prefixes = new Map(parent.prefixes);
-  for (const a of el.attrs) if (a.uri === XMLNS) prefixes.set(a.local, a.value);
-  const ignored = new Set(parent.ignored);
-  const processContent = new Set(parent.processContent);
+  const scope: Scope = { parent, prefixes: new Map(el.attrs.filter((a) => a.uri === XMLNS).map((a) => [a.local, a.value])), ignored: parent.ignored, processContent: parent.processContent };
   for (const a of el.attrs) {
     if (a.uri !== MC) continue;
     if (a.local === "Ignorable") {
+      const ignored = new Set(parent.ignored);
       for (const prefix of words(a.value)) {
-        const uri = prefixes.get(prefix);
+        const uri = resolve(scope, prefix);
         if (uri != null && !isKnown(uri)) ignored.add(uri);
       }
+      scope.ignored = ignored;
     } else if (a.local === "ProcessContent") {
+      const processContent = new Set(parent.processContent);
       for (const qname of words(a.value)) {
         const [prefix = "", local = ""] = qname.split(":");
-        const uri = prefixes.get(prefix);
+        const uri = resolve(scope, prefix);
         if (uri != null) processContent.add(`${uri} ${local}`);
       }
+      scope.processContent = processContent;
     }
   }
-  return { prefixes, ignored, processContent };
+  return scope;
 }
 
 function words(value: string): string[] {
