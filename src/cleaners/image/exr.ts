@@ -66,7 +66,10 @@ export const exrCleaner: Cleaner = {
       const { flags, headers, end } = await readExrHeaders(src);
       const multipart = (flags & MULTIPART) !== 0;
       if ((flags & NON_IMAGE) !== 0 && !multipart) throw deepData();
-      const kept = await Promise.all(headers.map((h) => keptAttributes(src, h)));
+      // One header after another: each read that misses the file's window takes a mebibyte, and a
+      // file can have thousands of parts.
+      const kept: KeptValues[] = [];
+      for (const header of headers) kept.push(await keptAttributes(src, header));
       const layouts = kept.map((values) => layoutOf(values, flags));
       const places = await placeChunks(src, end, layouts, multipart);
       const order = fileOrder(places);
