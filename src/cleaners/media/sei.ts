@@ -4,7 +4,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
-import { blankedUnit, isUnread, UNREAD_TYPES } from "./unread-units.js";
+import { blankedUnit, isUnread, RESERVED_TYPES } from "./unread-units.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -44,12 +44,14 @@ export type StreamSpec = string;
 
 /**
  * The SEI NAL units of one video stream (prefix and suffix for HEVC), its parameter sets (for
- * HEVC its VPS too) and its units no decoder reads (unread-units.ts), header included, in stream order.
+ * HEVC its VPS too) and its units of reserved types (unread-units.ts), header included, in stream order.
  */
 export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
   // mp4toannexb first: it also brings the headers' (avcC, hvcC) NAL units into the stream.
-  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...UNREAD_TYPES[codec]].join("|");
+  // Filler data is not scanned: a constant-bitrate stream's filler units come to megabytes a
+  // second (36 MB in 20 s of a 15 Mbit/s x264 stream), which this scan holds in memory.
+  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...RESERVED_TYPES[codec]].join("|");
   const bsf = `${codec}_mp4toannexb,filter_units=pass_types=${passed}`;
   const r = await runFfmpeg([src], [
     "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,

@@ -7,12 +7,16 @@ import type { SeiCodec } from "./sei.js";
  * must ignore. A writer can leave anything in them, and every stream copy keeps them. The types
  * left unspecified stay: systems give them meanings (Dolby Vision's picture metadata is HEVC 62).
  */
-export const UNREAD_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
-  h264: [12, 17, 18, 22, 23],
-  hevc: [10, 11, 12, 13, 14, 15, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 38, 41, 42, 43, 44, 45, 46, 47],
+export const RESERVED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
+  h264: [17, 18, 22, 23],
+  hevc: [10, 11, 12, 13, 14, 15, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 41, 42, 43, 44, 45, 46, 47],
 };
+const FILLER: Readonly<Record<SeiCodec, number>> = { h264: 12, hevc: 38 };
 
-const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = { h264: new Set(UNREAD_TYPES.h264), hevc: new Set(UNREAD_TYPES.hevc) };
+const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = {
+  h264: new Set([...RESERVED_TYPES.h264, FILLER.h264]),
+  hevc: new Set([...RESERVED_TYPES.hevc, FILLER.hevc]),
+};
 
 /** Whether the NAL unit whose header starts with `header` is one no decoder reads. */
 export function isUnread(header: number, codec: SeiCodec): boolean {
