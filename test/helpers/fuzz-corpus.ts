@@ -164,7 +164,7 @@ function mpegSlices(copy: Buffer): ByteRange[] {
 }
 
 /**
- * A bare H.264 or HEVC stream's slices (VCL units: H.264 types 1 to 5, HEVC types below 32), each
+ * A bare H.264 or HEVC stream's slices (VCL units, see `CONTENT`), each
  * from its header to the next start code: as with MPEG-2, a mutation that breaks an SEI unit's
  * start code makes its user data trailing bytes of the slice before it, which decoders read as
  * the picture's and the cleaner copies byte for byte.
@@ -212,8 +212,11 @@ const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".caf": cafData,
   ".dff": dsdiffSound,
   ".m2v": mpegSlices,
-  ".h264": (copy) => nalSlices(copy, (h) => (h & 0x1f) >= 1 && (h & 0x1f) <= 5),
-  ".hevc": (copy) => nalSlices(copy, (h) => ((h >> 1) & 0x3f) < 32),
+  // H.264: slices (1-5), auxiliary slices (19) and the slice extensions of other views and layers
+  // (20, 21), which MVC and SVC decoders read. HEVC: the slice types the standard defines (0-9,
+  // 16-21); its reserved ones no decoder reads, and the cleaner makes them filler.
+  ".h264": (copy) => nalSlices(copy, (h) => ((h & 0x1f) >= 1 && (h & 0x1f) <= 5) || ((h & 0x1f) >= 19 && (h & 0x1f) <= 21)),
+  ".hevc": (copy) => nalSlices(copy, (h) => ((h >> 1) & 0x3f) <= 9 || (((h >> 1) & 0x3f) >= 16 && ((h >> 1) & 0x3f) <= 21)),
   ".hdr": radiancePixels,
   ".tta": ttaStream,
 };
