@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { BadFileError, TooComplexError } from "../errors.js";
@@ -102,13 +103,12 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
     } else {
       throw innerRefusal(ctx, "The PDF holds an attached file", file.datafile, null, `pdf: attached file ${file.ref} has no cleaner`);
     }
-    const data = await fsp.readFile(out);
-    const dict: PdfDict = { "/Type": "/EmbeddedFile", "/Params": { "/Size": data.length } };
+    const dict: PdfDict = { "/Type": "/EmbeddedFile", "/Params": { "/Size": (await fsp.stat(out)).size } };
     // The MIME type (a name, /application/pdf): what the file is, not who made it.
     const mime = file.dict["/Subtype"];
     if (typeof mime === "string" && MIME_NAME.test(mime)) dict["/Subtype"] = mime;
     view.changes[objectKey(file.ref)] = { stream: { dict, datafile: out } };
-    outcome.written.set(file.ref, sha256(data));
+    outcome.written.set(file.ref, await fileSha256(out));
   }
   if (dropped.size > 0) dropAttachedFiles(view, dropped);
   return outcome;
@@ -116,4 +116,11 @@ export async function cleanAttachedFiles(view: ObjectView, input: string, ctx: C
 
 export function sha256(data: Buffer): string {
   return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** The same of a file, read as a stream: an attached file can be hundreds of megabytes. */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = crypto.createHash("sha256");
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
