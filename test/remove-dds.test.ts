@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DDSCAPS2_CUBEMAP_ALLFACES, DDSCAPS2_VOLUME, DDSCAPS_COMPLEX_MIPMAP, DDSCAPS_TEXTURE, DDSD_DEPTH, DDSD_MIPMAPCOUNT, DDSD_TEXTURE, DIMENSION_2D, DIMENSION_3D,
+  DDSCAPS2_CUBEMAP_ALLFACES, DDSCAPS2_VOLUME, DDSCAPS_COMPLEX_MIPMAP, DDSCAPS_TEXTURE, DDSD_DEPTH, DDSD_MIPMAPCOUNT, DDSD_TEXTURE, DIMENSION_3D,
   DXGI_BC3_TYPELESS, DXGI_BC7_UNORM, DXGI_R8G8B8A8_UNORM, MISC_TEXTURECUBE, ddsHeader, patternBytes,
 } from "./helpers/make-dds.js";
 import { proveDds } from "../src/cleaners/proof/dds-proof.js";

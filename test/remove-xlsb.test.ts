@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handZip } from "./helpers/make-archives.js";
 import { VBA_PROJECT } from "./helpers/make-office.js";
 import { soffice } from "./helpers/make-legacy-office.js";
-import { ABS_PATH, COMMENT_AUTHOR, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, wide, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
+import { ABS_PATH, COMMENT_AUTHOR, connectionsPart, FILE_SHARING, makeXlsb, PAGE_SETUP, USER_BOOK_VIEW, userBookView, withUserViews, XLSB_CELLS, xlsbRecord, xlsbRecords } from "./helpers/make-xlsb.js";
 import { findMarker } from "./helpers/marker-scan.js";
 import { readZip } from "./helpers/read-archives.js";
 import { removeViaApi } from "./helpers/remove-api.js";

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { le32, riffChunk, storedWavHeader } from "./make-av-formats.js";
+import { riffChunk, storedWavHeader } from "./make-av-formats.js";
 import { pngChunk } from "./make-images.js";
 import { DXGI_R8G8B8A8_UNORM, ddsHeader, patternBytes } from "./make-dds.js";
 

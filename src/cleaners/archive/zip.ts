@@ -3,7 +3,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import { FIXED_MTIME_EXIFTOOL, writeZip } from "../office/zip-write.js";
-import { BadFileError, TooComplexError } from "../errors.js";
+import { BadFileError } from "../errors.js";
 import type { CleanContext, CleanOutcome, Cleaner, FoundTag } from "../types.js";
 import { ByteCounter, isSettledError } from "../unpack-guards.js";
 import { notZip, openZip, openZipEntry, zipEntries } from "../zip-file.js";

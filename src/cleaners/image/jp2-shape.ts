@@ -1,4 +1,4 @@
-import { childBoxes, type Box } from "../media/iso-boxes.js";
+import type { Box } from "../media/iso-boxes.js";
 
 /** A bit depth byte (ihdr's, bpcc's, pclr's columns'): the depth less one, the top bit for signed values; 255 in ihdr for "see bpcc". */
 const depthOf = (b: number): number => (b & 0x7f) + 1;

@@ -9,7 +9,6 @@ const BI_PNG = 5;
 const BI_ALPHABITFIELDS = 6;
 /** The sizes of the info headers a DIB may have: core, V1, V2, V3, V4, V5. */
 const INFO_SIZES = new Set([12, 40, 52, 56, 108, 124]);
-const V5_RESERVED = 120;
 const DIB_PAL_COLORS = 1;
 const DIB_PAL_INDICES = 2;
 

@@ -66,9 +66,9 @@ export async function cleanPlacedLayer(src: FileBytes, block: TaggedBlock, count
  */
 function rewritten(data: Buffer, base: number, at: number, count: RewriteCount, out: Assembly): Assembly | null {
   const values: DescriptorValue[] = [];
-  let end: number;
   try {
-    end = descriptorEnd(data, at, (v) => {
+    // Walked for its values: a descriptor it cannot read to its end is not one to rewrite.
+    descriptorEnd(data, at, (v) => {
       if (!(isId(data, v) || FILE_REFERENCES.has(v.type))) return;
       if (++count.values > MAX_REWRITES) throw new TooComplexError(`psd: more than ${MAX_REWRITES} values to rewrite in placed layers`);
       values.push(v);

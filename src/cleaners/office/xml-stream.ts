@@ -272,9 +272,7 @@ async function rewriteXml(input: string, output: string, part: string, rules: Xm
 /** Whether the rules changed an element's attributes from those the parser read (`tag`'s). */
 function attrsChanged(attrs: readonly XmlAttr[], tag: SaxesTagNS): boolean {
   const read = tag.attributes;
-  let n = 0;
-  for (const k in read) n++;
-  return attrs.length !== n || attrs.some((a) => read[a.name]?.value !== a.value);
+  return attrs.length !== Object.keys(read).length || attrs.some((a) => read[a.name]?.value !== a.value);
 }
 
 /** The decoder for the part's bytes: UTF-16 by its byte-order mark, else UTF-8. */
