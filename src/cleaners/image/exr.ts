@@ -4,7 +4,7 @@ import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
 import { structuralTags } from "../media/structural-lists.js";
 import { fileOrder, type PartLayout, placeChunks, scanLineChunks, tileChunks } from "./exr-chunks.js";
-import { damagedExr, EXR_PREAMBLE, type ExrAttribute, type ExrHeader, MULTIPART, NON_IMAGE, readExrHeaders, TILED } from "./exr-header.js";
+import { damagedExr, EXR_PREAMBLE, type ExrHeader, MULTIPART, NON_IMAGE, readExrHeaders, TILED } from "./exr-header.js";
 
 /**
  * The attributes a reader needs to decode and show the picture, with the type each must have and,
@@ -104,7 +104,7 @@ async function keptAttributes(src: FileBytes, header: ExrHeader): Promise<KeptVa
     if (rule == null || attr.type !== rule.type || (rule.size != null && attr.size !== rule.size)) continue;
     if (attr.size > MAX_KEPT_VALUE) throw new TooComplexError(`an OpenEXR attribute of more than ${MAX_KEPT_VALUE} bytes`);
     const value = await src.read(attr.valueAt, attr.size);
-    values.set(attr.name, { type: attr.type, value: attr.type === "chlist" ? channelList(value, attr) : value });
+    values.set(attr.name, { type: attr.type, value: attr.type === "chlist" ? channelList(value) : value });
   }
   for (const name of REQUIRED) if (!values.has(name)) throw damagedExr(`its header has no "${name}" attribute of its type`);
   return values;
@@ -122,7 +122,7 @@ function layoutOf(values: KeptValues, flags: number): PartLayout {
   }
   const chunkCount = values.get("chunkCount")?.value.readInt32LE(0);
   if (partType == null || values.get("name") == null || chunkCount == null || chunkCount < 0) throw damagedExr("a part's header lacks its name, type or chunk count");
-  if (!IMAGE_TYPES.has(partType)) throw partType.startsWith("deep") ? deepData() : damagedExr(`a part's type ("${partType}") is unknown`);
+  if (!IMAGE_TYPES.has(partType)) throw partType.startsWith("deep") ? deepData() : damagedExr("a part's type is unknown");
   return { tiled: partType === "tiledimage", chunks: chunkCount };
 }
 
@@ -131,14 +131,13 @@ function layoutOf(values: KeptValues, flags: number): PartLayout {
  * (32 bits), the linear flag, three reserved bytes, the x and y sampling (32 bits each); the list
  * ends with a NUL.
  */
-function channelList(value: Buffer, attr: ExrAttribute): Buffer {
+function channelList(value: Buffer): Buffer {
   const copy = Buffer.from(value);
   let at = 0;
   for (;;) {
     const nameEnd = copy.indexOf(0, at);
-    if (nameEnd < 0) throw damagedExr(`its "${attr.name}" attribute is damaged`);
+    if (nameEnd < 0 || (nameEnd > at && nameEnd + 1 + 16 > copy.length)) throw damagedExr('its "channels" attribute is damaged');
     if (nameEnd === at) return copy.subarray(0, at + 1);
-    if (nameEnd + 1 + 16 > copy.length) throw damagedExr(`its "${attr.name}" attribute is damaged`);
     copy.fill(0, nameEnd + 6, nameEnd + 9);
     at = nameEnd + 17;
   }

@@ -56,7 +56,7 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
     const tails = new ParameterSetTails(track.codec);
     let messages = 0;
     const read = await forEachUnit(fh, track, tails, (nal, at, sample) => {
-      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : isUnread(nal[0]!, track.codec) ? blankedUnit(nal, track.codec) : tails.zeroed(nal);
+      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : (blankedUnit(nal, track.codec) ?? tails.zeroed(nal));
       if (clean == null) return;
       messages += userDataCount(nal, track.codec);
       patches.push({ at, bytes: clean });
@@ -103,9 +103,7 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
     let left = 0;
     const tails = new ParameterSetTails(track.codec);
     const read = await forEachUnit(fh, track, tails, (nal) => {
-      if (isSei(nal, track.codec)) left += userDataCount(nal, track.codec);
-      else if (isUnread(nal[0]!, track.codec)) left += blankedUnit(nal, track.codec) == null ? 0 : 1;
-      else left += tails.kept(nal) == null ? 0 : 1;
+      left += isSei(nal, track.codec) ? userDataCount(nal, track.codec) : blankedUnit(nal, track.codec) != null || tails.kept(nal) != null ? 1 : 0;
     });
     return read ? left : null;
   } finally {
@@ -257,7 +255,7 @@ function cleanUnits(buf: Buffer, from: number, to: number, codec: SeiCodec): num
   let messages = 0;
   for (let pos = from; pos < to; pos += 2 + buf.readUInt16BE(pos)) {
     const nal = trimmed(buf.subarray(pos + 2, pos + 2 + buf.readUInt16BE(pos)));
-    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : nal.length > 0 && isUnread(nal[0]!, codec) ? blankedUnit(nal, codec) : null;
+    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : blankedUnit(nal, codec);
     if (clean == null) continue;
     messages += userDataCount(nal, codec);
     clean.copy(nal);

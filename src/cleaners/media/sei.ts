@@ -4,7 +4,7 @@ import { BadFileError, TooComplexError } from "../errors.js";
 import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
-import { blankedUnit, isUnread, RESERVED_TYPES } from "./unread-units.js";
+import { blankedUnit, RESERVED_TYPES } from "./unread-units.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -262,7 +262,7 @@ const MIN_PATCHED_PARAMETER_SET = 8;
 
 /** The same-length filler for a unit no decoder reads that holds anything else, or null (as short units, for the same reason as parameter sets). */
 function patchedUnread(nal: Buffer, codec: SeiCodec): Buffer | null {
-  return nal.length >= MIN_PATCHED_PARAMETER_SET && isUnread(nal[0]!, codec) ? blankedUnit(nal, codec) : null;
+  return nal.length >= MIN_PATCHED_PARAMETER_SET ? blankedUnit(nal, codec) : null;
 }
 
 /** The same-length replacement of a parameter set with bytes past its fields (`ParameterSetTails`), or null. */

@@ -24,12 +24,13 @@ export function isUnread(header: number, codec: SeiCodec): boolean {
 }
 
 /**
- * An unread unit (trailing zero bytes cut) with its header kept and its bytes made filler's: ones,
- * then the stop bit. Null when they are already, so that a walk of a cleaned copy finds nothing.
+ * A unit no decoder reads (trailing zero bytes cut) with its header kept and its bytes made
+ * filler's: ones, then the stop bit. Null for any other unit, and when they are filler's already,
+ * so that a walk of a cleaned copy finds nothing.
  */
 export function blankedUnit(nal: Buffer, codec: SeiCodec): Buffer | null {
   const header = codec === "h264" ? 1 : 2;
-  if (nal.length <= header) return null;
+  if (nal.length <= header || !isUnread(nal[0]!, codec)) return null;
   const blank = Buffer.from(nal);
   blank.fill(0xff, header, blank.length - 1);
   blank[blank.length - 1] = 0x80;
