@@ -27,10 +27,10 @@ export function withUnitTails(stream: Buffer, codec: "h264" | "hevc", types: rea
 
 /**
  * An H.264 or HEVC Annex B stream with units no decoder reads put before its first picture: one
- * of a reserved type holding `text`, and unless `filler` is false one of filler data holding it
- * too and a true filler unit (all ones), which is returned.
+ * of a reserved type holding `text`, one of filler data holding it too and a true filler unit (all
+ * ones), which is returned.
  */
-export function withUnreadUnits(stream: Buffer, codec: "h264" | "hevc", text: string, filler = true): { stream: Buffer; trueFiller: Buffer } {
+export function withUnreadUnits(stream: Buffer, codec: "h264" | "hevc", text: string): { stream: Buffer; trueFiller: Buffer } {
   const headers = codec === "h264" ? { reserved: [0x17], filler: [0x0c] } : { reserved: [0x5a, 0x01], filler: [0x4c, 0x01] };
   const unit = (header: number[], body: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 1, ...header]), body, Buffer.from([0x80])]);
   const trueFiller = unit(headers.filler, Buffer.alloc(40, 0xff));
@@ -38,6 +38,6 @@ export function withUnreadUnits(stream: Buffer, codec: "h264" | "hevc", text: st
   let first = stream.indexOf(Buffer.from([0, 0, 1]));
   while (first >= 0 && !isPicture(stream[first + 3]!)) first = stream.indexOf(Buffer.from([0, 0, 1]), first + 3);
   if (first < 0) throw new Error("the stream holds no picture");
-  const planted = [unit(headers.reserved, Buffer.from(`reserved ${text}`, "latin1")), ...(filler ? [unit(headers.filler, Buffer.from(`filler ${text}`, "latin1")), trueFiller] : [])];
+  const planted = [unit(headers.reserved, Buffer.from(`reserved ${text}`, "latin1")), unit(headers.filler, Buffer.from(`filler ${text}`, "latin1")), trueFiller];
   return { stream: Buffer.concat([stream.subarray(0, first), ...planted, stream.subarray(first)]), trueFiller };
 }

@@ -1,10 +1,11 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { BadFileError, TooComplexError } from "../errors.js";
+import { BadFileError } from "../errors.js";
 import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
-import { blankedUnit, RESERVED_TYPES } from "./unread-units.js";
+import { keptAnnexBUnits } from "./annexb-file.js";
+import { blankedUnit, isTrueFiller, UNREAD_TYPES } from "./unread-units.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -29,7 +30,7 @@ export type SeiCodec = "h264" | "hevc";
 
 const USER_DATA_UNREGISTERED = 5;
 const FILLER_PAYLOAD = 3;
-/** The SEI NAL units of a stream are read into memory: more than this is refused as too complex. */
+/** The SEI NAL units of a stream (and the others scanned with them) are read into memory: more than this is refused as too complex. */
 const MAX_SEI_BYTES = 32 * 1024 * 1024;
 
 export function isSeiCodec(codec: string): codec is SeiCodec {
@@ -44,26 +45,24 @@ export type StreamSpec = string;
 
 /**
  * The SEI NAL units of one video stream (prefix and suffix for HEVC), its parameter sets (for
- * HEVC its VPS too) and its units of reserved types (unread-units.ts), header included, in stream order.
+ * HEVC its VPS too) and its units no decoder reads but filler's own (unread-units.ts), header included, in stream order.
  */
 export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
   // mp4toannexb first: it also brings the headers' (avcC, hvcC) NAL units into the stream.
-  // Filler data is not scanned: a constant-bitrate stream's filler units come to megabytes a
-  // second (36 MB in 20 s of a 15 Mbit/s x264 stream), which this scan holds in memory.
-  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...RESERVED_TYPES[codec]].join("|");
+  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...UNREAD_TYPES[codec]].join("|");
   const bsf = `${codec}_mp4toannexb,filter_units=pass_types=${passed}`;
-  const r = await runFfmpeg([src], [
-    "-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf,
-    "-fs", String(MAX_SEI_BYTES), "-f", codec, "-y", `file:${path.resolve(out)}`,
-  ]);
-  if (r.code !== 0) {
-    throw new BadFileError("The video stream is damaged and could not be read.", new Error(`ffmpeg (SEI scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+  const r = await runFfmpeg([src], ["-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf, "-f", codec, "-y", `file:${path.resolve(out)}`]);
+  try {
+    if (r.code !== 0) {
+      throw new BadFileError("The video stream is damaged and could not be read.", new Error(`ffmpeg (SEI scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
+    }
+    // A constant-bitrate stream's filler units come to megabytes a second (36 MB in 20 s of a
+    // 15 Mbit/s x264 stream): those holding only filler's bytes are passed over as they are read.
+    return await keptAnnexBUnits(out, (nal) => !isTrueFiller(nal, codec), MAX_SEI_BYTES);
+  } finally {
+    await fsp.rm(out, { force: true });
   }
-  const bytes = await fsp.readFile(out);
-  await fsp.rm(out, { force: true });
-  if (bytes.length >= MAX_SEI_BYTES) throw new TooComplexError(`more than ${MAX_SEI_BYTES} bytes of SEI in one video stream`);
-  return splitAnnexB(bytes);
 }
 
 /** NAL units of an Annex B byte stream, without start codes or trailing zero bytes. */

@@ -7,21 +7,30 @@ import type { SeiCodec } from "./sei.js";
  * must ignore. A writer can leave anything in them, and every stream copy keeps them. The types
  * left unspecified stay: systems give them meanings (Dolby Vision's picture metadata is HEVC 62).
  */
-export const RESERVED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
+const RESERVED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
   h264: [17, 18, 22, 23],
   hevc: [10, 11, 12, 13, 14, 15, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 41, 42, 43, 44, 45, 46, 47],
 };
 const FILLER: Readonly<Record<SeiCodec, number>> = { h264: 12, hevc: 38 };
 
-const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = {
-  h264: new Set([...RESERVED_TYPES.h264, FILLER.h264]),
-  hevc: new Set([...RESERVED_TYPES.hevc, FILLER.hevc]),
+export const UNREAD_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
+  h264: [...RESERVED_TYPES.h264, FILLER.h264],
+  hevc: [...RESERVED_TYPES.hevc, FILLER.hevc],
 };
+const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = { h264: new Set(UNREAD_TYPES.h264), hevc: new Set(UNREAD_TYPES.hevc) };
 
 /** Whether the NAL unit whose header starts with `header` is one no decoder reads. */
 export function isUnread(header: number, codec: SeiCodec): boolean {
   return UNREAD[codec].has(codec === "h264" ? header & 0x1f : (header >> 1) & 0x3f);
 }
+
+/** Whether the bytes of a unit past its `header` bytes are filler's: ones, then the stop bit. */
+function isBlank(nal: Buffer, header: number): boolean {
+  for (let i = header; i < nal.length - 1; i++) if (nal[i] !== 0xff) return false;
+  return nal[nal.length - 1] === 0x80;
+}
+
+const headerBytes = (codec: SeiCodec): number => (codec === "h264" ? 1 : 2);
 
 /**
  * A unit no decoder reads (trailing zero bytes cut) with its header kept and its bytes made
@@ -29,10 +38,16 @@ export function isUnread(header: number, codec: SeiCodec): boolean {
  * so that a walk of a cleaned copy finds nothing.
  */
 export function blankedUnit(nal: Buffer, codec: SeiCodec): Buffer | null {
-  const header = codec === "h264" ? 1 : 2;
-  if (nal.length <= header || !isUnread(nal[0]!, codec)) return null;
+  const header = headerBytes(codec);
+  if (nal.length <= header || !isUnread(nal[0]!, codec) || isBlank(nal, header)) return null;
   const blank = Buffer.from(nal);
   blank.fill(0xff, header, blank.length - 1);
   blank[blank.length - 1] = 0x80;
-  return blank.equals(nal) ? null : blank;
+  return blank;
+}
+
+/** Whether a unit is filler data holding nothing but filler's bytes, as encoders write it. */
+export function isTrueFiller(nal: Buffer, codec: SeiCodec): boolean {
+  const type = codec === "h264" ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f;
+  return nal.length > 0 && type === FILLER[codec] && (nal.length <= headerBytes(codec) || isBlank(nal, headerBytes(codec)));
 }
