@@ -36,6 +36,15 @@ const FINDER_FILES = /^(__MACOSX\/|(.*\/)?(\._[^/]*|\.DS_Store)$)/;
 /** Content copied as it is: the text of the book, its styles, scripts and fonts. */
 const AS_IS = /\.(x?html?|css|js|smil|pls|txt|ttf|otf|woff2?)$/i;
 
+/**
+ * The files of META-INF a reading system reads (OCF 3.3, 3.5.2): the container, the encryption
+ * list and the manifest. Any other file there is no part of the book (EPUB forbids publication
+ * resources in META-INF) and goes unless a package lists it: a bookmarks file under another name,
+ * an editor's notes.
+ */
+const OCF_FILES = /^META-INF\/(container|encryption|manifest)\.xml$/i;
+const META_INF = /^META-INF\//i;
+
 const ENCRYPTION = "META-INF/encryption.xml";
 const RIGHTS = /^META-INF\/rights\.xml$/i;
 const PROTECTED = "The EPUB book is protected: its content or fonts are encrypted with keys tied to it (DRM or font obfuscation), so it cannot be changed without breaking it.";
@@ -72,8 +81,10 @@ export const epubCleaner: Cleaner = {
     const records = new Set<string>();
     const ncxs = new Set<string>();
     const chapters = new Set<string>();
+    const listed = new Set<string>(packages.keys());
     for (const [rootfile, doc] of packages) {
       for (const r of takeLinkedRecords(doc, rootfile, CONTAINER)) records.add(r);
+      for (const href of manifestItems(doc).map((i) => i.getAttribute("href") ?? "")) listed.add(entryName(rootfile, href));
       cleanPackage(doc, identifier);
       const ncx = ncxPath(doc, rootfile);
       if (ncx != null) ncxs.add(ncx);
@@ -87,6 +98,7 @@ export const epubCleaner: Cleaner = {
     for (const e of entries) {
       const packageDoc = packages.get(e.name);
       if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && packageDoc == null)) continue;
+      if (!e.directory && META_INF.test(e.name) && !OCF_FILES.test(e.name) && !listed.has(e.name)) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
       else if (packageDoc != null) out.push({ name: e.name, source: serializeXml(packageDoc) });
       else if (obfuscated.has(e.name)) {
