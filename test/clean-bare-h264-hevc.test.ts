@@ -92,7 +92,7 @@ describe("bare H.264 and HEVC streams", () => {
 
   // Decoders must ignore units of the types the standards reserve, and filler data's bytes are
   // meant to be all ones: both are places a writer can leave anything in.
-  it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved types and filler units holding text are made filler; a true filler unit stays as it is", async (codec) => {
+  it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved types, filler units and units with the forbidden bit set holding text are made filler; a true filler unit stays as it is", async (codec) => {
     const { stream: planted, trueFiller } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread")), codec, MARKER);
     const file = path.join(dir, `unread.${codec}`);
     await fs.writeFile(file, planted);

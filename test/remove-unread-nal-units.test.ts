@@ -16,7 +16,8 @@ import { ffmpegQuiet, run } from "./helpers/tools.js";
  * bytes are meant to be all ones: a writer can leave anything in either, and a remux copies them
  * with the pictures. MP4 and MOV samples (walked in place) and Matroska, MPEG-TS, AVI and FLV
  * streams (patched where ffmpeg's scan finds the units) kept them. A constant-bitrate stream has
- * megabytes of true filler a second, which the scan passes over.
+ * megabytes of true filler a second, which the scan passes over. A unit whose forbidden bit is
+ * set is dropped by decoders as invalid, whatever its type.
  */
 
 let server: RunningServer;
@@ -44,7 +45,7 @@ const cases: Array<[SeiCodec, string]> = [
 ];
 
 describe("units no decoder reads in H.264 and HEVC video", () => {
-  it.each(cases)("%s in %s: a reserved unit and a filler unit holding text become filler; the frames are the same", async (codec, container) => {
+  it.each(cases)("%s in %s: a reserved unit, a filler unit and a unit with its forbidden bit set holding text become filler; the frames are the same", async (codec, container) => {
     const { stream } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, container)), codec, MARKER);
     const bare = path.join(dir, `planted-${container}.${codec}`);
     await fs.writeFile(bare, stream);

@@ -117,6 +117,15 @@ export function identificationSeiNal(marker: string, codec: SeiCodec = "h264", p
   return Buffer.concat([Buffer.from(codec === "h264" ? [0x06] : [0x4e, 0x01]), escape(Buffer.concat([message(5, payload), Buffer.from([0x80])]))]);
 }
 
+/**
+ * An H.264 or HEVC (prefix) SEI NAL unit holding user data registered under an ITU-T T.35 scheme
+ * no player reads (United States, provider 0x7777), as a camera maker's private data: `text`.
+ */
+export function privateT35SeiNal(text: string, codec: SeiCodec): Buffer {
+  const payload = Buffer.concat([Buffer.from([0xb5, 0x77, 0x77]), Buffer.from(text, "latin1")]);
+  return Buffer.concat([Buffer.from(codec === "h264" ? [0x06] : [0x4e, 0x01]), escape(Buffer.concat([message(4, payload), Buffer.from([0x80])]))]);
+}
+
 /** Puts our SEI NAL unit before the first slice of every access unit (one slice per picture). */
 function insertSei(stream: Buffer, codec: SeiCodec, marker: string): Buffer {
   const header = codec === "h264" ? [0x06] : [0x4e, 0x01];

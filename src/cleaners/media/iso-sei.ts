@@ -17,8 +17,10 @@ export interface NalTrack {
 /** A sample larger than this is not walked here (left to ffmpeg's scan). */
 const MAX_SAMPLE = 64 * 1024 * 1024;
 
+/** Whether a unit is an SEI unit a decoder reads (with its forbidden bit set it is one no decoder reads: unread-units.ts). */
 function isSei(nal: Buffer, codec: SeiCodec): boolean {
   const b = nal[0] ?? 0;
+  if ((b & 0x80) !== 0) return false;
   if (codec === "h264") return (b & 0x1f) === 6;
   const type = (b >> 1) & 0x3f;
   return type === 39 || type === 40;

@@ -5,7 +5,7 @@ import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
 import { keptAnnexBUnits } from "./annexb-file.js";
-import { blankedUnit, isTrueFiller, UNREAD_TYPES } from "./unread-units.js";
+import { blankedUnit, isTrueFiller, isUnread } from "./unread-units.js";
 
 /**
  * Encoder identification inside H.264 and HEVC streams: SEI messages of type 5, "user data
@@ -28,7 +28,26 @@ import { blankedUnit, isTrueFiller, UNREAD_TYPES } from "./unread-units.js";
 
 export type SeiCodec = "h264" | "hevc";
 
+const USER_DATA_REGISTERED = 4;
 const USER_DATA_UNREGISTERED = 5;
+
+/**
+ * The ITU-T T.35 schemes of user data registered (type 4) that players read, as country code and
+ * provider code: ATSC's (A/53 captions and bar data, "GA94"; the active format, "DTG1"),
+ * DirecTV's captions, SMPTE ST 2094-40 dynamic HDR (HDR10+), Dolby's, ETSI TS 103 433 SL-HDR, the
+ * Alliance for Open Media's, CUVA HDR (China) and LCEVC (UK). A message of any other scheme is a
+ * writer's private data, as user data unregistered is, and goes with it.
+ */
+const KNOWN_T35: ReadonlySet<string> = new Set(["b5:0031", "b5:002f", "b5:003c", "b5:003b", "b5:003a", "b5:5890", "26:0004", "b4:0050"]);
+
+/** Whether a message is a writer's own data: user data unregistered, or registered under a scheme no player reads. */
+function isPrivate(m: SeiMessage): boolean {
+  if (m.type === USER_DATA_UNREGISTERED) return true;
+  if (m.type !== USER_DATA_REGISTERED) return false;
+  const p = m.payload;
+  return p.length < 3 || !KNOWN_T35.has(`${p.toString("hex", 0, 1)}:${p.toString("hex", 1, 3)}`);
+}
+
 const FILLER_PAYLOAD = 3;
 /** The SEI NAL units of a stream (and the others scanned with them) are read into memory: more than this is refused as too complex. */
 const MAX_SEI_BYTES = 32 * 1024 * 1024;
@@ -49,20 +68,26 @@ export type StreamSpec = string;
  */
 export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiCodec, workDir: string): Promise<Buffer[]> {
   const out = path.join(workDir, `sei-${stream.replace(/[^0-9A-Za-z]/g, "_")}.${codec}`);
-  // mp4toannexb first: it also brings the headers' (avcC, hvcC) NAL units into the stream.
-  const passed = [...(codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]), ...UNREAD_TYPES[codec]].join("|");
-  const bsf = `${codec}_mp4toannexb,filter_units=pass_types=${passed}`;
-  const r = await runFfmpeg([src], ["-map", `0:${stream}`, "-c", "copy", "-bsf:0", bsf, "-f", codec, "-y", `file:${path.resolve(out)}`]);
+  // mp4toannexb: it also brings the headers' (avcC, hvcC) NAL units into the stream. No
+  // filter_units: ffmpeg's NAL splitting drops a unit whose forbidden bit is set, which is one to
+  // find. The whole stream is written, and read here a chunk at a time.
+  const r = await runFfmpeg([src], ["-map", `0:${stream}`, "-c", "copy", "-bsf:0", `${codec}_mp4toannexb`, "-f", codec, "-y", `file:${path.resolve(out)}`]);
   try {
     if (r.code !== 0) {
       throw new BadFileError("The video stream is damaged and could not be read.", new Error(`ffmpeg (SEI scan) exited ${r.code}: ${r.stderr.slice(0, 2000)}`));
     }
     // A constant-bitrate stream's filler units come to megabytes a second (36 MB in 20 s of a
-    // 15 Mbit/s x264 stream): those holding only filler's bytes are passed over as they are read.
-    return await keptAnnexBUnits(out, (nal) => !isTrueFiller(nal, codec), MAX_SEI_BYTES);
+    // 15 Mbit/s x264 stream): those holding only filler's bytes are passed over.
+    return await keptAnnexBUnits(out, { looked: (first) => isScanned(first, codec), kept: (nal) => !isTrueFiller(nal, codec) }, MAX_SEI_BYTES);
   } finally {
     await fsp.rm(out, { force: true });
   }
+}
+
+/** SEI units and parameter sets (for HEVC its VPS too), and units no decoder reads, by the first byte of their header. */
+function isScanned(first: number, codec: SeiCodec): boolean {
+  const type = codec === "h264" ? first & 0x1f : (first >> 1) & 0x3f;
+  return isUnread(first, codec) || (codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]).includes(type);
 }
 
 /** NAL units of an Annex B byte stream, without start codes or trailing zero bytes. */
@@ -81,8 +106,10 @@ export function splitAnnexB(buf: Buffer): Buffer[] {
   });
 }
 
+/** The length of an SEI unit's header; 0 for any other unit, or one with its forbidden bit set (unread-units.ts). */
 function headerLength(nal: Buffer, codec: SeiCodec): number {
   const b = nal[0] ?? 0;
+  if ((b & 0x80) !== 0) return 0;
   if (codec === "h264") return (b & 0x1f) === 6 ? 1 : 0;
   const type = (b >> 1) & 0x3f;
   return type === 39 || type === 40 ? 2 : 0;
@@ -157,15 +184,16 @@ function parseMessages(rbsp: Buffer): SeiMessage[] | null {
 const MIN_IDENTIFYING_LENGTH = 24;
 
 /**
- * The number of user-data messages in an SEI NAL unit. An unreadable unit long enough to hold
- * one counts as one: it can only be garbage, and it may hide an identification.
+ * The number of user-data messages in an SEI NAL unit that are a writer's own (`isPrivate`). An
+ * unreadable unit long enough to hold one counts as one: it can only be garbage, and it may hide
+ * an identification.
  */
 export function userDataCount(nal: Buffer, codec: SeiCodec): number {
   const hdr = headerLength(nal, codec);
   if (hdr === 0) return 0;
   const messages = parseMessages(unescape(nal.subarray(hdr)));
   if (messages == null) return nal.length >= MIN_IDENTIFYING_LENGTH ? 1 : 0;
-  return messages.filter((m) => m.type === USER_DATA_UNREGISTERED).length;
+  return messages.filter(isPrivate).length;
 }
 
 /** Whether an SEI NAL unit's messages can be read to its end. */
@@ -182,14 +210,14 @@ export function userDataPayloads(nal: Buffer, codec: SeiCodec): Buffer[] {
 }
 
 /**
- * The same-length replacement of an SEI NAL unit without its user-data messages, or null when it
- * has none. An SEI unit that cannot be parsed is replaced whole.
+ * The same-length replacement of an SEI NAL unit without its private user-data messages
+ * (`isPrivate`), or null when it has none. An SEI unit that cannot be parsed is replaced whole.
  */
 export function withoutUserData(nal: Buffer, codec: SeiCodec): Buffer | null {
   if (userDataCount(nal, codec) === 0) return null;
   const hdr = headerLength(nal, codec);
   const messages = parseMessages(unescape(nal.subarray(hdr))) ?? [];
-  const kept = messages.filter((m) => m.type !== USER_DATA_UNREGISTERED).flatMap((m) => [...m.raw]);
+  const kept = messages.filter((m) => !isPrivate(m)).flatMap((m) => [...m.raw]);
   const target = nal.length - hdr;
   const body = fillTo(kept, target);
   if (body == null) throw new Error(`no same-length SEI rewrite for a ${target}-byte unit`);

@@ -13,15 +13,17 @@ const RESERVED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
 };
 const FILLER: Readonly<Record<SeiCodec, number>> = { h264: 12, hevc: 38 };
 
-export const UNREAD_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
-  h264: [...RESERVED_TYPES.h264, FILLER.h264],
-  hevc: [...RESERVED_TYPES.hevc, FILLER.hevc],
+const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = {
+  h264: new Set([...RESERVED_TYPES.h264, FILLER.h264]),
+  hevc: new Set([...RESERVED_TYPES.hevc, FILLER.hevc]),
 };
-const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = { h264: new Set(UNREAD_TYPES.h264), hevc: new Set(UNREAD_TYPES.hevc) };
 
-/** Whether the NAL unit whose header starts with `header` is one no decoder reads. */
+/**
+ * Whether the NAL unit whose header starts with `header` is one no decoder reads: of those types,
+ * or of any type with its forbidden_zero_bit set (decoders drop such a unit as invalid).
+ */
 export function isUnread(header: number, codec: SeiCodec): boolean {
-  return UNREAD[codec].has(codec === "h264" ? header & 0x1f : (header >> 1) & 0x3f);
+  return (header & 0x80) !== 0 || UNREAD[codec].has(codec === "h264" ? header & 0x1f : (header >> 1) & 0x3f);
 }
 
 /** Whether the bytes of a unit past its `header` bytes are filler's: ones, then the stop bit. */
