@@ -214,9 +214,10 @@ const CONTENT: Readonly<Record<string, (copy: Buffer) => ByteRange[]>> = {
   ".m2v": mpegSlices,
   // H.264: slices (1-5), auxiliary slices (19) and the slice extensions of other views and layers
   // (20, 21), which MVC and SVC decoders read. HEVC: the slice types the standard defines (0-9,
-  // 16-21); its reserved ones no decoder reads, and the cleaner makes them filler.
-  ".h264": (copy) => nalSlices(copy, (h) => ((h & 0x1f) >= 1 && (h & 0x1f) <= 5) || ((h & 0x1f) >= 19 && (h & 0x1f) <= 21)),
-  ".hevc": (copy) => nalSlices(copy, (h) => ((h >> 1) & 0x3f) <= 9 || (((h >> 1) & 0x3f) >= 16 && ((h >> 1) & 0x3f) <= 21)),
+  // 16-21); its reserved ones no decoder reads, and the cleaner makes them filler. Neither with
+  // the forbidden bit set: decoders drop such a unit as invalid.
+  ".h264": (copy) => nalSlices(copy, (h) => h < 0x80 && (((h & 0x1f) >= 1 && (h & 0x1f) <= 5) || ((h & 0x1f) >= 19 && (h & 0x1f) <= 21))),
+  ".hevc": (copy) => nalSlices(copy, (h) => h < 0x80 && (((h >> 1) & 0x3f) <= 9 || (((h >> 1) & 0x3f) >= 16 && ((h >> 1) & 0x3f) <= 21))),
   ".hdr": radiancePixels,
   ".tta": ttaStream,
 };
