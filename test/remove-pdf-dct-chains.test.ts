@@ -137,6 +137,32 @@ describe("POST /api/v1/remove on a PDF whose JPEG picture sits behind other filt
   });
 });
 
+describe("POST /api/v1/remove on a PDF whose DCT picture lost its first bytes", () => {
+  // What a damaged or crafted picture stream holds: bytes before the JPEG, or its start-of-image gone.
+  const junkFirst: StoredJpeg = { filter: "/DCTDecode", encode: (j) => Buffer.concat([Buffer.alloc(300, 0xff), Buffer.from("junk"), j]) };
+  const startLost = (j: Buffer): Buffer => Buffer.concat([Buffer.alloc(150, 0xff), j.subarray(6)]);
+
+  it("cleans the JPEG that starts after bytes no decoder reads, stored from its start", async () => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, junkFirst);
+    const { out } = await cleanedCopy(made.file);
+    await expectCleanSamePicture(made, out);
+  });
+
+  it.each([
+    ["stored bare", { filter: "/DCTDecode", encode: startLost }],
+    ["behind Flate", { filter: "[/FlateDecode /DCTDecode]", encode: (j: Buffer) => zlib.deflateSync(startLost(j)) }],
+  ] as const)("empties a picture %s with no JPEG start left (no viewer draws it, and its XMP and EXIF were copied): the page is the same", async (_how, stored) => {
+    const made = await makePdfWithChainedJpeg(dir, MARKER, stored);
+    expect(await findMarker(made.file, MARKER)).not.toEqual([]);
+    const { out } = await cleanedCopy(made.file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const pictures = await storedPictures(out, dir);
+    expect(pictures).toHaveLength(1);
+    expect((await fs.readFile(pictures[0]!.data)).length).toBe(0);
+    expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
+  });
+});
+
 describe("POST /api/v1/remove on a PDF that draws a JPEG inline (BI ... ID <JPEG> EI)", () => {
   const cases: Array<[string, InlinePlace, InlineOptions]> = [
     ["in the page's content", "page", {}],

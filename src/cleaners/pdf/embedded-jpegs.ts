@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import fsp from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { readHeadSync } from "../file-bytes.js";
@@ -78,9 +80,11 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
 
   const changes = view.changes;
   const readAlready = readWithPdf && found.filter((f) => f.picture).length === 1;
-  for (const [n, { key, dict, source, picture, chain, sniffed }] of found.entries()) {
+  for (const [n, { key, dict, source: stored, picture, chain, sniffed }] of found.entries()) {
     const cleaned = path.resolve(ctx.workDir, `jpeg-${n}`);
-    if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;
+    const source = await fromJpegStart(stored, `${cleaned}.from-start`);
+    if (source === NO_JPEG) await fsp.writeFile(cleaned, "");
+    else if (!(await ctx.cleanNested(source, cleaned, picture && readAlready ? { fileType: "JPEG" } : undefined))) continue;
     const prior: QpdfObject | undefined = changes[key];
     const base = prior != null && "stream" in prior ? prior.stream.dict : dict;
     if (sniffed) {
@@ -94,12 +98,43 @@ export async function cleanEmbeddedJpegs(view: ObjectView, ctx: CleanContext, at
   }
 }
 
+const JPEG_START = Buffer.from([0xff, 0xd8, 0xff]);
+const NO_JPEG = "";
+/** Bytes searched at a time for a JPEG's start. */
+const SEARCH_WINDOW = 1024 * 1024;
+
+/**
+ * The file of a DCT picture's JPEG: `stored` when it starts like one; else a copy from where the
+ * first JPEG in it starts (`to`), for a damaged stream whose first bytes were lost; NO_JPEG when
+ * none does. A JPEG decoder needs its start-of-image first: no viewer shows a picture from such a
+ * stream, and the segments left in it (an XMP packet, EXIF) would go through uncleaned, so it
+ * becomes empty. Searched a window at a time.
+ */
+async function fromJpegStart(stored: string, to: string): Promise<string> {
+  if (startsLikeJpeg(readHeadSync(stored, 3))) return stored;
+  const fh = await fsp.open(stored, "r");
+  try {
+    const window = Buffer.alloc(SEARCH_WINDOW);
+    for (let at = 0; ; at += SEARCH_WINDOW - 2) {
+      const { bytesRead } = await fh.read(window, 0, SEARCH_WINDOW, at);
+      const found = window.subarray(0, bytesRead).indexOf(JPEG_START);
+      if (found >= 0) {
+        await pipeline(fs.createReadStream(stored, { start: at + found }), fs.createWriteStream(to, { flags: "wx" }));
+        return to;
+      }
+      if (bytesRead < SEARCH_WINDOW) return NO_JPEG;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * A damaged dictionary (a `/Filter` key with a flipped bit, say) must not let a JPEG's EXIF through
  * untouched, so stored data that starts like a JPEG is cleaned whatever its dictionary says.
  */
 function startsLikeJpeg(head: Buffer): boolean {
-  return head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  return head.length >= 3 && head.subarray(0, 3).equals(JPEG_START);
 }
 
 /** Whether the stored data is a zlib stream (RFC 1950 header) whose first inflated bytes start like a JPEG. */
