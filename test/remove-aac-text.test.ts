@@ -30,7 +30,7 @@ const FILLS: PlantedFill[] = [
 ];
 const ELEMENTS = 5;
 
-const CONTAINERS: readonly AacContainer[] = ["m4a", "mp4", "mov", "3gp", "mp4-subtitles", "mkv", "ts", "m2ts", "flv", "avi", "asf"];
+const CONTAINERS: readonly AacContainer[] = ["m4a", "mp4", "mov", "3gp", "mp4-subtitles", "mkv", "ts", "m2ts", "flv", "avi", "asf", "caf"];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "exifapi-remove-aac-"));

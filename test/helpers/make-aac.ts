@@ -10,7 +10,7 @@ import { ffmpegQuiet, run } from "./tools.js";
  */
 
 export type AacLayout = "mono" | "2.1";
-export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf" | "ts-latm";
+export type AacContainer = "m4a" | "mp4" | "mov" | "3gp" | "mp4-subtitles" | "mkv" | "ts" | "m2ts" | "flv" | "avi" | "asf" | "ts-latm" | "caf";
 
 
 /** A fill element to plant at the start of frame `frame`'s raw data block. */
@@ -138,7 +138,11 @@ export async function makeAacIn(dir: string, container: AacContainer, fills: rea
   const audio = ["-f", "aac", "-i", adts];
   const ext = container === "mp4-subtitles" ? "mp4" : container === "ts-latm" ? "ts" : container;
   const file = path.join(dir, `aac-${container}.${ext}`);
-  const args: Record<AacContainer, string[]> = {
+  if (container === "caf") {
+    await fs.writeFile(file, cafFromAdts(await fs.readFile(adts)));
+    return file;
+  }
+  const args: Record<Exclude<AacContainer, "caf">, string[]> = {
     m4a: [...audio, "-c", "copy", "-f", "ipod"],
     mp4: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
     mov: [...audio, ...VIDEO, "-map", "0", "-map", "1", "-c:a", "copy", ...X264],
@@ -156,6 +160,57 @@ export async function makeAacIn(dir: string, container: AacContainer, fills: rea
   };
   await run("ffmpeg", [...ffmpegQuiet, ...args[container], file]);
   return file;
+}
+
+const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/**
+ * An ADTS stream's frames as Apple's Core Audio Format stores AAC (ffmpeg 5.1 writes no AAC into
+ * CAF; afconvert does): the audio description, the magic cookie (an `esds` payload holding the
+ * AudioSpecificConfig), the packet table (each raw data block's size as a variable-length
+ * integer), then the raw data blocks after the data chunk's edit count.
+ */
+export function cafFromAdts(adts: Buffer): Buffer {
+  const blocks: Buffer[] = [];
+  let profile = 1;
+  let rateIndex = 4;
+  let channels = 1;
+  for (let at = 0; at + 7 <= adts.length; ) {
+    const header = (adts[at + 1]! & 1) === 1 ? 7 : 9;
+    const length = ((adts[at + 3]! & 3) << 11) | (adts[at + 4]! << 3) | (adts[at + 5]! >> 5);
+    profile = adts[at + 2]! >> 6;
+    rateIndex = (adts[at + 2]! >> 2) & 0xf;
+    channels = ((adts[at + 2]! & 1) << 2) | (adts[at + 3]! >> 6);
+    blocks.push(adts.subarray(at + header, at + length));
+    at += length;
+  }
+  const chunk = (id: string, body: Buffer): Buffer => {
+    const h = Buffer.alloc(12);
+    h.write(id, 0, "latin1");
+    h.writeBigInt64BE(BigInt(body.length), 4);
+    return Buffer.concat([h, body]);
+  };
+  const desc = Buffer.alloc(32);
+  desc.writeDoubleBE(SAMPLE_RATES[rateIndex]!, 0);
+  desc.write("aac ", 8, "latin1");
+  desc.writeUInt32BE(profile + 1, 12);
+  desc.writeUInt32BE(1024, 20);
+  desc.writeUInt32BE(channels, 24);
+  const asc = Buffer.from([((profile + 1) << 3) | (rateIndex >> 1), ((rateIndex & 1) << 7) | (channels << 3)]);
+  const descriptor = (tag: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([tag, body.length]), body]);
+  const decoderConfig = descriptor(4, Buffer.concat([Buffer.from([0x40, 0x15, 0, 0x18, 0, 0, 0, 0xfa, 0, 0, 0, 0xfa, 0]), descriptor(5, asc)]));
+  const kuki = Buffer.concat([Buffer.alloc(4), descriptor(3, Buffer.concat([Buffer.from([0, 0, 0]), decoderConfig, descriptor(6, Buffer.from([2]))]))]);
+  const varint = (n: number): number[] => {
+    const groups = [n & 0x7f];
+    for (n >>= 7; n > 0; n >>= 7) groups.unshift((n & 0x7f) | 0x80);
+    return groups;
+  };
+  const counts = Buffer.alloc(24);
+  counts.writeBigInt64BE(BigInt(blocks.length), 0);
+  counts.writeBigInt64BE(BigInt(blocks.length * 1024), 8);
+  const pakt = Buffer.concat([counts, Buffer.from(blocks.flatMap((b) => varint(b.length)))]);
+  const data = Buffer.concat([Buffer.alloc(4), ...blocks]);
+  return Buffer.concat([Buffer.from("caff\0\x01\0\0", "latin1"), chunk("desc", desc), chunk("kuki", kuki), chunk("pakt", pakt), chunk("data", data)]);
 }
 
 async function remuxed(input: string, output: string): Promise<string> {

@@ -2,6 +2,7 @@ import { CAF_CHUNK_HEADER, CAF_FILE_HEADER, isCafHead } from "../../metadata/caf
 import { BadFileError, TooComplexError } from "../errors.js";
 import { RangeWriter } from "../range-writer.js";
 import type { CleanContext, Cleaner } from "../types.js";
+import { blankCafAacText } from "./caf-aac.js";
 import { isMediaStructural } from "./structural.js";
 
 /**
@@ -27,13 +28,14 @@ const damaged = (why: string): BadFileError => new BadFileError(`The CAF file is
  * sound copied byte for byte a window at a time. The audio data's edit count becomes 0. A data
  * chunk whose size is unknown (-1, a recording never finished) runs to the end of the file and
  * stays last, as it must; one said to run past the end is refused as damaged. Bytes after the
- * last whole chunk (an ID3 tag a tagger appended) go.
+ * last whole chunk (an ID3 tag a tagger appended) go. In AAC packets, the encoder's text is then
+ * blanked in place (`caf-aac.ts`).
  */
 export const cafCleaner: Cleaner = {
   name: "caf",
   fileTypes: ["CAF"],
 
-  async clean(ctx: CleanContext): Promise<void> {
+  async clean(ctx: CleanContext) {
     await RangeWriter.rewrite(ctx.input, ctx.output, "wx", async (src, out) => {
       const head = await src.read(0, CAF_FILE_HEADER + CAF_CHUNK_HEADER);
       if (!isCafHead(head)) throw damaged("it does not start with a CAF header and audio description");
@@ -61,6 +63,7 @@ export const cafCleaner: Cleaner = {
       }
       if (!seen.has("data")) throw damaged("it holds no audio data");
     });
+    return { hidden: { aacText: await blankCafAacText(ctx.output) } };
   },
 
   isStructural: isMediaStructural,

@@ -1,0 +1,128 @@
+import fsp from "node:fs/promises";
+import { CAF_CHUNK_HEADER, CAF_FILE_HEADER } from "../../metadata/caf-fields.js";
+import { BadFileError, TooComplexError } from "../errors.js";
+import { aacConfig, walkAacSamples } from "./iso-aac.js";
+import type { Range } from "./iso-samples.js";
+
+/**
+ * Apple's format identifiers of AAC in a CAF's audio description (CoreAudioBaseTypes.h): LC, HE,
+ * HE v2, LD, ELD and its SBR variants. The AudioSpecificConfig in the magic cookie says whether
+ * its packets are raw data blocks (`hasRawBlocks`).
+ */
+const AAC_FORMATS = new Set(["aac ", "aach", "aacp", "aacl", "aace", "aacf", "aacg"]);
+/** A packet table's entries at most (an hour of 44.1 kHz AAC is ~155,000 packets). */
+const MAX_PACKETS = 8_000_000;
+/** The data chunk's edit count before the packets. */
+const EDIT_COUNT = 4;
+/** A magic cookie or packet table larger than this is not read (a packet table of MAX_PACKETS takes at most 5 bytes each). */
+const MAX_READ = 5 * MAX_PACKETS + 24;
+
+const damaged = (why: string): BadFileError => new BadFileError(`The CAF file is damaged: ${why}.`);
+
+interface Chunk {
+  at: number;
+  size: number;
+}
+
+/**
+ * The text an encoder writes into AAC (ffmpeg's "Lavc…", libfaac's name after its version, any
+ * writer's fill data: `aac-text.ts`) in the packets of the CAF `file`, blanked in place: the
+ * leading fill and program config elements of every raw data block the packet table places in
+ * the data chunk, and the comment of the cookie's program config. The copy is then walked again:
+ * text left makes it refused. Resolves to the elements blanked; 0 for a CAF of another codec.
+ */
+export async function blankCafAacText(file: string): Promise<number> {
+  const chunks = await topChunks(file);
+  const desc = await readChunk(file, chunks.get("desc"));
+  if (desc == null || desc.length < 32 || !AAC_FORMATS.has(desc.toString("latin1", 8, 12))) return 0;
+  const cookie = chunks.get("kuki");
+  const kuki = await readChunk(file, cookie);
+  const config = kuki == null ? null : aacConfig(kuki, 0, kuki.length);
+  if (config == null) throw damaged("its AAC magic cookie cannot be read");
+  let blanked = 0;
+  if (config.rawBlocks && config.comment != null) {
+    const fh = await fsp.open(file, "r+");
+    try {
+      const at = cookie!.at + CAF_CHUNK_HEADER + config.comment.start;
+      await fh.write(Buffer.alloc(config.comment.end - config.comment.start), 0, config.comment.end - config.comment.start, at);
+    } finally {
+      await fh.close();
+    }
+    blanked++;
+  }
+  if (!config.rawBlocks) return blanked;
+  const packets = await packetRanges(file, chunks, desc.readUInt32BE(16));
+  blanked += walkAacSamples(file, packets, false).elements;
+  const left = walkAacSamples(file, packets, true).elements;
+  if (left > 0) throw new BadFileError("The AAC sound's encoder text could not be removed.", new Error(`${left} AAC elements with text left in the CAF copy`));
+  return blanked;
+}
+
+/** The packets of the data chunk, as the packet table (or a constant packet size) places them; those past the chunk's end are not there. */
+async function packetRanges(file: string, chunks: ReadonlyMap<string, Chunk>, bytesPerPacket: number): Promise<Range[]> {
+  const data = chunks.get("data");
+  if (data == null || data.size < EDIT_COUNT) throw damaged("it holds no audio data");
+  const start = data.at + CAF_CHUNK_HEADER + EDIT_COUNT;
+  const end = data.at + CAF_CHUNK_HEADER + data.size;
+  const ranges: Range[] = [];
+  const add = (size: number): boolean => {
+    const at = ranges.length === 0 ? start : ranges[ranges.length - 1]!.end;
+    if (at + size > end) return false;
+    if (ranges.length === MAX_PACKETS) throw new TooComplexError(`a CAF file of more than ${MAX_PACKETS} packets`);
+    ranges.push({ start: at, end: at + size });
+    return true;
+  };
+  if (bytesPerPacket > 0) {
+    while (add(bytesPerPacket));
+    return ranges;
+  }
+  const pakt = await readChunk(file, chunks.get("pakt"));
+  if (pakt == null || pakt.length < 24) throw damaged("its packets have no packet table");
+  const count = pakt.readBigInt64BE(0);
+  for (let pos = 24, n = 0n; n < count; n++) {
+    let size = 0;
+    for (;;) {
+      const b = pakt[pos++];
+      if (b == null) throw damaged("its packet table is cut off");
+      if (size > 0x00ffffff) throw damaged("its packet table gives a packet larger than any");
+      size = size * 128 + (b & 0x7f);
+      if ((b & 0x80) === 0) break;
+    }
+    if (!add(size)) break;
+  }
+  return ranges;
+}
+
+/** The first chunk of each kind of the copy (the cleaner wrote the ones it keeps once each, whole but a data chunk of unknown size). */
+async function topChunks(file: string): Promise<Map<string, Chunk>> {
+  const fh = await fsp.open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    const chunks = new Map<string, Chunk>();
+    const header = Buffer.alloc(CAF_CHUNK_HEADER);
+    for (let at = CAF_FILE_HEADER; at + CAF_CHUNK_HEADER <= size; ) {
+      await fh.read(header, 0, CAF_CHUNK_HEADER, at);
+      const id = header.toString("latin1", 0, 4);
+      const declared = header.readBigInt64BE(4);
+      const length = declared < 0n ? size - at - CAF_CHUNK_HEADER : Number(declared);
+      if (!chunks.has(id)) chunks.set(id, { at, size: length });
+      at += CAF_CHUNK_HEADER + length;
+    }
+    return chunks;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readChunk(file: string, chunk: Chunk | undefined): Promise<Buffer | null> {
+  if (chunk == null) return null;
+  if (chunk.size > MAX_READ) throw new TooComplexError(`a CAF chunk of ${chunk.size} bytes to read`);
+  const fh = await fsp.open(file, "r");
+  try {
+    const buf = Buffer.alloc(chunk.size);
+    const { bytesRead } = await fh.read(buf, 0, chunk.size, chunk.at + CAF_CHUNK_HEADER);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
