@@ -10,11 +10,13 @@ import type { Range } from "./iso-samples.js";
  * its packets are raw data blocks (`hasRawBlocks`).
  */
 const AAC_FORMATS = new Set(["aac ", "aach", "aacp", "aacl", "aace", "aacf", "aacg"]);
-/** A packet table's entries at most (an hour of 44.1 kHz AAC is ~155,000 packets). */
+/** Packets walked at a time. */
+const BATCH = 65_536;
+/** Packets walked at most: a day of 48 kHz AAC is ~4 million. */
 const MAX_PACKETS = 8_000_000;
 /** The data chunk's edit count before the packets. */
 const EDIT_COUNT = 4;
-/** A magic cookie or packet table larger than this is not read (a packet table of MAX_PACKETS takes at most 5 bytes each). */
+/** A magic cookie or packet table larger than this is not read (MAX_PACKETS entries of at most 5 bytes each). */
 const MAX_READ = 5 * MAX_PACKETS + 24;
 
 const damaged = (why: string): BadFileError => new BadFileError(`The CAF file is damaged: ${why}.`);
@@ -51,46 +53,60 @@ export async function blankCafAacText(file: string): Promise<number> {
     blanked++;
   }
   if (!config.rawBlocks) return blanked;
-  const packets = await packetRanges(file, chunks, desc.readUInt32BE(16));
-  blanked += walkAacSamples(file, packets, false).elements;
-  const left = walkAacSamples(file, packets, true).elements;
+  const bytesPerPacket = desc.readUInt32BE(16);
+  await forEachPacketBatch(file, chunks, bytesPerPacket, (packets) => {
+    blanked += walkAacSamples(file, packets, false).elements;
+  });
+  let left = 0;
+  await forEachPacketBatch(file, chunks, bytesPerPacket, (packets) => {
+    left += walkAacSamples(file, packets, true).elements;
+  });
   if (left > 0) throw new BadFileError("The AAC sound's encoder text could not be removed.", new Error(`${left} AAC elements with text left in the CAF copy`));
   return blanked;
 }
 
-/** The packets of the data chunk, as the packet table (or a constant packet size) places them; those past the chunk's end are not there. */
-async function packetRanges(file: string, chunks: ReadonlyMap<string, Chunk>, bytesPerPacket: number): Promise<Range[]> {
+/**
+ * The packets of the data chunk, as the packet table (or a constant packet size) places them,
+ * handed to `visit` BATCH at a time (a day of sound is millions); those past the chunk's end are
+ * not there.
+ */
+async function forEachPacketBatch(file: string, chunks: ReadonlyMap<string, Chunk>, bytesPerPacket: number, visit: (batch: Range[]) => void): Promise<void> {
   const data = chunks.get("data");
   if (data == null || data.size < EDIT_COUNT) throw damaged("it holds no audio data");
-  const start = data.at + CAF_CHUNK_HEADER + EDIT_COUNT;
   const end = data.at + CAF_CHUNK_HEADER + data.size;
-  const ranges: Range[] = [];
+  let at = data.at + CAF_CHUNK_HEADER + EDIT_COUNT;
+  let batch: Range[] = [];
+  let packets = 0;
   const add = (size: number): boolean => {
-    const at = ranges.length === 0 ? start : ranges[ranges.length - 1]!.end;
     if (at + size > end) return false;
-    if (ranges.length === MAX_PACKETS) throw new TooComplexError(`a CAF file of more than ${MAX_PACKETS} packets`);
-    ranges.push({ start: at, end: at + size });
+    if (++packets > MAX_PACKETS) throw new TooComplexError(`a CAF file of more than ${MAX_PACKETS} packets`);
+    batch.push({ start: at, end: at + size });
+    at += size;
+    if (batch.length === BATCH) {
+      visit(batch);
+      batch = [];
+    }
     return true;
   };
   if (bytesPerPacket > 0) {
     while (add(bytesPerPacket));
-    return ranges;
-  }
-  const pakt = await readChunk(file, chunks.get("pakt"));
-  if (pakt == null || pakt.length < 24) throw damaged("its packets have no packet table");
-  const count = pakt.readBigInt64BE(0);
-  for (let pos = 24, n = 0n; n < count; n++) {
-    let size = 0;
-    for (;;) {
-      const b = pakt[pos++];
-      if (b == null) throw damaged("its packet table is cut off");
-      if (size > 0x00ffffff) throw damaged("its packet table gives a packet larger than any");
-      size = size * 128 + (b & 0x7f);
-      if ((b & 0x80) === 0) break;
+  } else {
+    const pakt = await readChunk(file, chunks.get("pakt"));
+    if (pakt == null || pakt.length < 24) throw damaged("its packets have no packet table");
+    const count = pakt.readBigInt64BE(0);
+    for (let pos = 24, n = 0n; n < count; n++) {
+      let size = 0;
+      for (;;) {
+        const b = pakt[pos++];
+        if (b == null) throw damaged("its packet table is cut off");
+        if (size > 0x00ffffff) throw damaged("its packet table gives a packet larger than any");
+        size = size * 128 + (b & 0x7f);
+        if ((b & 0x80) === 0) break;
+      }
+      if (!add(size)) break;
     }
-    if (!add(size)) break;
   }
-  return ranges;
+  if (batch.length > 0) visit(batch);
 }
 
 /** The first chunk of each kind of the copy (the cleaner wrote the ones it keeps once each, whole but a data chunk of unknown size). */
