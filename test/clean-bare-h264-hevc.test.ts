@@ -92,8 +92,8 @@ describe("bare H.264 and HEVC streams", () => {
 
   // Decoders must ignore units of the types the standards reserve, and filler data's bytes are
   // meant to be all ones: both are places a writer can leave anything in.
-  it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved types, filler units and units with the forbidden bit set holding text are made filler; a true filler unit stays as it is", async (codec) => {
-    const { stream: planted, trueFiller } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread")), codec, MARKER);
+  it.each<SeiCodec>(["h264", "hevc"])("%s: units of reserved and unspecified types, filler units and units with the forbidden bit set holding text are made filler; a true filler unit and a Dolby Vision one stay as they are", async (codec) => {
+    const { stream: planted, trueFiller, dolbyVision } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread")), codec, MARKER);
     const file = path.join(dir, `unread.${codec}`);
     await fs.writeFile(file, planted);
     const { out } = await cleanedCopyViaApi(server, file, dir);
@@ -101,6 +101,7 @@ describe("bare H.264 and HEVC streams", () => {
     const copy = await fs.readFile(out);
     expect(copy.length).toBe(planted.length);
     expect(copy.indexOf(trueFiller)).toBe(planted.indexOf(trueFiller));
+    expect(copy.indexOf(dolbyVision)).toBe(planted.indexOf(dolbyVision));
     expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
   }, 60_000);
 

@@ -45,7 +45,7 @@ const cases: Array<[SeiCodec, string]> = [
 ];
 
 describe("units no decoder reads in H.264 and HEVC video", () => {
-  it.each(cases)("%s in %s: a reserved unit, a filler unit and a unit with its forbidden bit set holding text become filler; the frames are the same", async (codec, container) => {
+  it.each(cases)("%s in %s: units of a reserved and an unspecified type, a filler unit and a unit with its forbidden bit set holding text become filler; the frames are the same", async (codec, container) => {
     const { stream } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, container)), codec, MARKER);
     const bare = path.join(dir, `planted-${container}.${codec}`);
     await fs.writeFile(bare, stream);

@@ -2,20 +2,27 @@ import type { SeiCodec } from "./sei.js";
 
 /**
  * NAL units no decoder reads, whatever container carries them: filler data (H.264 12, HEVC 38,
- * whose bytes are meant to be all ones) and the types the standards reserve (H.264 17, 18, 22
- * and 23; HEVC's reserved picture types 10-15 and 22-31 and other types 41-47), which decoders
- * must ignore. A writer can leave anything in them, and every stream copy keeps them. The types
- * left unspecified stay: systems give them meanings (Dolby Vision's picture metadata is HEVC 62).
+ * whose bytes are meant to be all ones), the types the standards reserve (H.264 17, 18, 22 and 23;
+ * HEVC's reserved picture types 10-15 and 22-31 and other types 41-47), which decoders must
+ * ignore, and the types they leave unspecified (H.264 0 and 24-31, HEVC 48-63), which decoders
+ * ignore too and which RTP gives its packet types in transit, never in a stored stream. A writer
+ * can leave anything in them, and every stream copy keeps them. Of the unspecified types, those
+ * Dolby Vision carries its metadata and enhancement layer in stay (H.264 28 and 30, HEVC 62 and
+ * 63): its players read them.
  */
 const RESERVED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
   h264: [17, 18, 22, 23],
   hevc: [10, 11, 12, 13, 14, 15, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 41, 42, 43, 44, 45, 46, 47],
 };
+const UNSPECIFIED_TYPES: Readonly<Record<SeiCodec, readonly number[]>> = {
+  h264: [0, 24, 25, 26, 27, 29, 31],
+  hevc: [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61],
+};
 const FILLER: Readonly<Record<SeiCodec, number>> = { h264: 12, hevc: 38 };
 
 const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = {
-  h264: new Set([...RESERVED_TYPES.h264, FILLER.h264]),
-  hevc: new Set([...RESERVED_TYPES.hevc, FILLER.hevc]),
+  h264: new Set([...RESERVED_TYPES.h264, ...UNSPECIFIED_TYPES.h264, FILLER.h264]),
+  hevc: new Set([...RESERVED_TYPES.hevc, ...UNSPECIFIED_TYPES.hevc, FILLER.hevc]),
 };
 
 /**
