@@ -161,6 +161,17 @@ describe("POST /api/v1/remove on a PDF whose DCT picture lost its first bytes", 
     expect((await fs.readFile(pictures[0]!.data)).length).toBe(0);
     expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
   });
+
+  it("empties an inline picture with no JPEG start left, now an image object, the page the same", async () => {
+    const made = await makePdfWithInlineJpeg(dir, MARKER, "page", { encode: startLost });
+    expect(await findMarker(made.file, MARKER)).not.toEqual([]);
+    const { out } = await cleanedCopy(made.file);
+    expect(await findMarker(out, MARKER)).toEqual([]);
+    const pictures = await storedPictures(out, dir);
+    expect(pictures).toHaveLength(1);
+    expect((await fs.readFile(pictures[0]!.data)).length).toBe(0);
+    expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
+  });
 });
 
 describe("POST /api/v1/remove on a PDF that draws a JPEG inline (BI ... ID <JPEG> EI)", () => {
