@@ -96,8 +96,9 @@ describe("bare H.264 and HEVC streams", () => {
     const { stream: planted, trueFiller, dolbyVision } = withUnreadUnits(await fs.readFile(await makeSeiStream(dir, codec, MARKER, "unread")), codec, MARKER);
     const file = path.join(dir, `unread.${codec}`);
     await fs.writeFile(file, planted);
-    const { out } = await cleanedCopyViaApi(server, file, dir);
+    const { out, removed } = await cleanedCopyViaApi(server, file, dir);
     expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(removed["unreadUnits"]).toBe(4);
     const copy = await fs.readFile(out);
     expect(copy.length).toBe(planted.length);
     expect(copy.indexOf(trueFiller)).toBe(planted.indexOf(trueFiller));

@@ -52,8 +52,9 @@ describe("units no decoder reads in H.264 and HEVC video", () => {
     const file = path.join(dir, `planted-${codec}.${container}`);
     await run("ffmpeg", [...ffmpegQuiet, "-r", "10", "-f", codec, "-i", bare, "-c", "copy", ...(container === "mp4" && codec === "hevc" ? ["-tag:v", "hvc1"] : []), file]);
     expect(await findMarker(file, MARKER)).not.toEqual([]);
-    const { out } = await cleanedCopyViaApi(server, file, dir);
+    const { out, removed } = await cleanedCopyViaApi(server, file, dir);
     expect(await findMarker(out, MARKER)).toEqual([]);
+    expect(removed["unreadUnits"]).toBe(4);
     expect(await streamHash(out, "0:V", true)).toBe(await streamHash(file, "0:V", true));
   }, 60_000);
 

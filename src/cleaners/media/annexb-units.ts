@@ -13,11 +13,12 @@ const MAX_UNIT = 512 * 1024;
 /** A run of printable characters this long in a unit that cannot be read is text, not a field's bytes. */
 const TEXT_RUN = /[\x20-\x7e]{8,}/;
 
-/** A same-length replacement for the NAL unit at `at` of a window, and the user-data messages it removes. */
+/** A same-length replacement for the NAL unit at `at` of a window, and the user-data messages it removes, or whether it blanks a unit no decoder reads. */
 export interface NalEdit {
   at: number;
   bytes: Buffer;
   userData: number;
+  unread: boolean;
 }
 
 /**
@@ -57,17 +58,17 @@ export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, t
     const nal = window.subarray(unit, end);
     if (unread) {
       const blank = blankedUnit(nal, codec);
-      if (blank != null) edit({ at: unit, bytes: blank, userData: 0 });
+      if (blank != null) edit({ at: unit, bytes: blank, userData: 0, unread: true });
       continue;
     }
     if (tails.holds(nal)) {
       const zeroed = tails.zeroed(nal);
-      if (zeroed != null) edit({ at: unit, bytes: zeroed, userData: 0 });
+      if (zeroed != null) edit({ at: unit, bytes: zeroed, userData: 0, unread: false });
       else if (TEXT_RUN.test(nal.toString("latin1")) && tails.unreadable(nal)) throw damaged();
       continue;
     }
     const cleaned = withoutUserData(nal, codec);
-    if (cleaned != null) edit({ at: unit, bytes: cleaned, userData: userDataCount(nal, codec) });
+    if (cleaned != null) edit({ at: unit, bytes: cleaned, userData: userDataCount(nal, codec), unread: false });
     else if (TEXT_RUN.test(nal.toString("latin1")) && !seiReadable(nal, codec)) throw damaged();
   }
   // A start code may begin in the last three bytes.

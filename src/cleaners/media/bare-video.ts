@@ -60,7 +60,8 @@ const walks: Record<BareVideo, () => WindowWalk> = {
 
 function nalWalk(codec: SeiCodec): WindowWalk {
   const tails = new ParameterSetTails(codec);
-  return (window, final, edit) => walkNalWindow(window, final, codec, tails, (e) => edit({ ...e, key: "seiUserData", count: e.userData }));
+  return (window, final, edit) =>
+    walkNalWindow(window, final, codec, tails, (e) => edit({ at: e.at, bytes: e.bytes, key: e.unread ? "unreadUnits" : "seiUserData", count: e.unread ? 1 : e.userData }));
 }
 
 /**

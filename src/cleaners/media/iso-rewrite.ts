@@ -92,6 +92,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
     return reread?.tracks.reduce((n, t) => n + count(t), 0);
   };
   let seiUserData = 0;
+  let unreadUnits = 0;
   for (const track of plan.tracks) {
     const codec = CODECS[track.format];
     if (codec == null || track.videoOrdinal == null) continue;
@@ -109,8 +110,11 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
         throw new BadFileError("The video stream's encoder information could not be removed.", new Error(`SEI user-data messages left in the copy: ${String(left)} in the samples, ${String(again)} in the headers`));
       }
       seiUserData += inSamples.messages + track.nal!.headerMessages;
+      unreadUnits += inSamples.unread;
     } else {
-      seiUserData += await removeSeiUserData(source, stream, copy, stream, () => Promise.resolve(wholeFile), codec, workDir);
+      const sei = await removeSeiUserData(source, stream, copy, stream, () => Promise.resolve(wholeFile), codec, workDir);
+      seiUserData += sei.messages;
+      unreadUnits += sei.unread;
     }
   }
   let mpeg4UserData = 0;
@@ -146,7 +150,7 @@ export async function applyRewrite(plan: RewritePlan, output: string, workDir: s
   for (const track of plan.tracks) {
     if (DV_FORMATS.has(track.format) && track.videoOrdinal != null) dvPacks += await cleanDvFrames({ ...source, file: output }, `V:${track.videoOrdinal}`, "MOV");
   }
-  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, mpeg4UserData, aacText, dvPacks } };
+  return { hidden: { subtitles: 0, subtitleHeaders: 0, seiUserData, unreadUnits, mpeg4UserData, aacText, dvPacks } };
 }
 
 export interface RewritePlan {

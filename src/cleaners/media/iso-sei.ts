@@ -37,6 +37,8 @@ function trimmed(nal: Buffer): Buffer {
 export interface SampleSei {
   /** User-data messages removed. */
   messages: number;
+  /** Units no decoder reads made filler. */
+  unread: number;
   /** The samples written to. */
   changed: Range[];
 }
@@ -46,7 +48,7 @@ export interface SampleSei {
  * units are (the same rewrite as sei.ts, without ffmpeg's scan of the whole stream), and the bytes
  * a writer appended to a parameter set the samples repeat (as `avc3` and `hev1` streams and
  * cameras do) zeroed after its last field (`ParameterSetTails`), and units no decoder reads made
- * filler (unread-units.ts). Resolves to the messages removed
+ * filler (unread-units.ts). Resolves to the messages removed, the units made filler
  * and the samples changed, or null, having written nothing, when a sample's NAL lengths do not
  * add up to it: that stream is left to the ffmpeg scan.
  */
@@ -57,16 +59,19 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
     const changed: Range[] = [];
     const tails = new ParameterSetTails(track.codec);
     let messages = 0;
+    let unread = 0;
     const read = await forEachUnit(fh, track, tails, (nal, at, sample) => {
-      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : (blankedUnit(nal, track.codec) ?? tails.zeroed(nal));
+      const blank = isSei(nal, track.codec) ? null : blankedUnit(nal, track.codec);
+      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : (blank ?? tails.zeroed(nal));
       if (clean == null) return;
       messages += userDataCount(nal, track.codec);
+      if (blank != null) unread++;
       patches.push({ at, bytes: clean });
       if (changed[changed.length - 1] !== sample) changed.push(sample);
     });
     if (!read) return null;
     await writePatches(fh, patches);
-    return { messages, changed };
+    return { messages, unread, changed };
   } finally {
     await fh.close();
   }

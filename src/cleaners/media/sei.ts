@@ -267,7 +267,7 @@ function fillTo(kept: readonly number[], target: number): Buffer | null {
  * bytes `pieces` gives: where the output's container keeps that stream. The bytes a writer
  * appended to the parameter sets the samples repeat (`ParameterSetTails`) are zeroed there the
  * same way, and units no decoder reads made filler. Resolves to the number of user-data messages
- * removed; checks that none is left.
+ * removed and of units made filler; checks that none is left.
  */
 export async function removeSeiUserData(
   source: MediaSource,
@@ -277,20 +277,24 @@ export async function removeSeiUserData(
   pieces: () => Promise<PieceSource>,
   codec: SeiCodec,
   workDir: string,
-): Promise<number> {
+): Promise<{ messages: number; unread: number }> {
   const patches = new Map<string, Patch>();
   const tails = new ParameterSetTails(codec);
   let messages = 0;
+  let unread = 0;
   for (const nal of await seiUnits(source, sourceStream, codec, workDir)) {
-    const to = patchedTail(tails, nal) ?? patchedUnread(nal, codec) ?? withoutUserData(nal, codec);
+    const tail = patchedTail(tails, nal);
+    const blank = tail == null ? patchedUnread(nal, codec) : null;
+    const to = tail ?? blank ?? withoutUserData(nal, codec);
     if (to == null) continue;
     messages += userDataCount(nal, codec);
+    if (blank != null) unread++;
     patches.set(nal.toString("hex"), { from: Buffer.from(nal), to });
   }
-  if (patches.size === 0) return 0;
+  if (patches.size === 0) return { messages: 0, unread: 0 };
   await patchPieces(output.file, await pieces(), [...patches.values()]);
   await expectNoSeiUserData(output, outputStream, codec, workDir);
-  return messages;
+  return { messages, unread };
 }
 
 /**

@@ -71,7 +71,7 @@ const ISO_MUXERS = new Set(["mov", "mp4", "3gp", "3g2"]);
 export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
   const { source } = job;
   const before = await probeStreams(source, job.typeName);
-  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0, mpegTimeCodes: 0, dvPacks: 0 };
+  const hidden = { subtitles: 0, subtitleHeaders: 0, seiUserData: 0, unreadUnits: 0, mpeg4UserData: 0, aacText: 0, mpegVideoUserData: 0, mpegTimeCodes: 0, dvPacks: 0 };
   const notContent = job.leaveOut != null ? await job.leaveOut(source, before) : { indexes: new Set<number>(), hidden: {} };
   const kept: StreamInfo[] = [];
   for (const s of before.filter(isContent)) {
@@ -131,7 +131,9 @@ export async function cleanStreams(job: StreamsJob): Promise<CleanOutcome> {
       // The configuration record first, as the probe read it; then the stream's SEI is read from
       // the copy, where the record's units already hold no user data to count twice.
       hidden.seiUserData += await cleanNalConfigInPlace(output, index, after[index]?.extradata ?? Buffer.alloc(0), s.codec, job.typeName);
-      hidden.seiUserData += await removeSeiUserData(output, String(index), output, String(index), pieces, s.codec, job.workDir);
+      const sei = await removeSeiUserData(output, String(index), output, String(index), pieces, s.codec, job.workDir);
+      hidden.seiUserData += sei.messages;
+      hidden.unreadUnits += sei.unread;
     }
     if (s.kind === "video" && s.codec === "av1") await cleanNalConfigInPlace(output, index, after[index]?.extradata ?? Buffer.alloc(0), s.codec, job.typeName);
     if (s.kind === "video" && s.codec === "mpeg4") {
