@@ -22,6 +22,7 @@ const HIDDEN: Record<string, MessageKey> = {
   subtitles: "hiddenSubtitles",
   subtitleHeaders: "hiddenSubtitleHeaders",
   seiUserData: "hiddenSeiUserData",
+  unreadUnits: "hiddenUnreadUnits",
   mpeg4UserData: "hiddenMpeg4UserData",
   aacText: "hiddenAacText",
   scriptData: "hiddenScriptData",
