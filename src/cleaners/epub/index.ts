@@ -45,6 +45,13 @@ const AS_IS = /\.(x?html?|css|js|smil|pls|txt|ttf|otf|woff2?)$/i;
 const OCF_FILES = /^META-INF\/(container|encryption|manifest)\.xml$/i;
 const META_INF = /^META-INF\//i;
 
+/**
+ * A plain text file no package lists: no reader shows it (a book's text is XHTML, and a reading
+ * system opens only what a manifest lists), and it is what notes and bookmarks are kept in, as
+ * calibre's are, also under a damaged folder name.
+ */
+const UNLISTED_TEXT = /\.txt$/i;
+
 const ENCRYPTION = "META-INF/encryption.xml";
 const RIGHTS = /^META-INF\/rights\.xml$/i;
 const PROTECTED = "The EPUB book is protected: its content or fonts are encrypted with keys tied to it (DRM or font obfuscation), so it cannot be changed without breaking it.";
@@ -98,7 +105,7 @@ export const epubCleaner: Cleaner = {
     for (const e of entries) {
       const packageDoc = packages.get(e.name);
       if (e.name === MIMETYPE || FINDER_FILES.test(e.name) || records.has(e.name) || (DROPPED.test(e.name) && packageDoc == null)) continue;
-      if (!e.directory && META_INF.test(e.name) && !OCF_FILES.test(e.name) && !listed.has(e.name)) continue;
+      if (!e.directory && !listed.has(e.name) && ((META_INF.test(e.name) && !OCF_FILES.test(e.name)) || UNLISTED_TEXT.test(e.name))) continue;
       if (e.directory) out.push({ name: e.name, source: "directory" });
       else if (packageDoc != null) out.push({ name: e.name, source: serializeXml(packageDoc) });
       else if (obfuscated.has(e.name)) {
