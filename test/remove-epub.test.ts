@@ -79,7 +79,7 @@ describe("POST /api/v1/remove on EPUB", () => {
     expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
   });
 
-  it("drops META-INF's files no reader reads (a bookmarks file under another name, notes) and text files no package lists, keeping the container", async () => {
+  it("drops META-INF's files no reader reads (a bookmarks file under another name, notes), text files no package lists and unlisted files no cleaner handles, keeping the container", async () => {
     const marker = `Metainf${crypto.randomBytes(5).toString("hex")}`;
     const book = await savedIn(dir, "book.epub", await makeMarkedEpub(marker, await makeMarkedJpeg(dir, marker)));
     const bookmarks = `encoding=json+base64:\n${Buffer.from(JSON.stringify([{ title: marker, pos: 7 }])).toString("base64")}`;
@@ -89,12 +89,13 @@ describe("POST /api/v1/remove on EPUB", () => {
       ["META-INF/notes/editor.txt", Buffer.from(`Ask ${marker} about chapter 2`)],
       ["META-INE/calibre_bookmarks.txt", Buffer.from(bookmarks)],
       ["OEBPS/todo.txt", Buffer.from(`Send to ${marker} on Monday`)],
+      ["iTunesMetadatb.plist", Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>artistName</key><string>${marker}</string></dict></plist>`)],
     );
     const file = await savedIn(dir, "meta-inf.epub", await zip(entries));
     const { out } = await cleanedWithout(file, "meta-inf.epub", marker);
     const listed = (await run("unzip", ["-Z1", out])).stdout.toString("utf8").split("\n");
     expect(listed.filter((n) => n.startsWith("META-INF/") && !n.endsWith("/"))).toEqual(["META-INF/container.xml"]);
-    expect(listed.filter((n) => n.endsWith(".txt"))).toEqual([]);
+    expect(listed.filter((n) => n.endsWith(".txt") || n.endsWith(".plist"))).toEqual([]);
     expect(await entry(out, EPUB_CHAPTER)).toEqual(await entry(file, EPUB_CHAPTER));
   });
 

@@ -117,7 +117,11 @@ export const epubCleaner: Cleaner = {
         cleanNcx(doc, identifier);
         out.push({ name: e.name, source: serializeXml(doc) });
       } else if (e.name === CONTAINER || e.name === ENCRYPTION || AS_IS.test(e.name) || chapters.has(e.name)) out.push({ name: e.name, source: { file: e.file } });
-      else out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
+      else if (listed.has(e.name)) out.push({ name: e.name, source: { file: await cleanEmbedded(ctx, e) } });
+      else {
+        const cleaned = await cleanedIfHandled(ctx, e);
+        if (cleaned != null) out.push({ name: e.name, source: { file: cleaned } });
+      }
     }
     await writeZip(ctx.output, out);
     await checkSameFinalText(ctx.input, ctx.output, "epub");
@@ -173,6 +177,17 @@ async function obfuscatedFonts(files: ReadonlyMap<string, FileEntry>): Promise<M
   const found = obfuscatedFiles(await readXml(encryption));
   if (found == null || [...found.keys()].some((name) => !files.has(name))) throw new BadFileError(PROTECTED);
   return found;
+}
+
+/**
+ * A file no package lists, cleaned by its own cleaner; null when none handles its type. It goes
+ * then, where a listed one would make the book refused: no reader opens it (a maker's metadata
+ * file under a damaged name, an editor's notes), so the book is no less whole without it.
+ */
+async function cleanedIfHandled(ctx: CleanContext, entry: FileEntry): Promise<string | null> {
+  if (entry.size === 0) return entry.file;
+  const out = `${entry.file}.clean`;
+  return (await ctx.cleanNested(entry.file, out)) ? out : null;
 }
 
 /** Parses an XML file of the book (EPUB 2's public DTDs are dropped there: office/doctype.ts). */
