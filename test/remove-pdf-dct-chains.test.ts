@@ -152,18 +152,15 @@ describe("POST /api/v1/remove on a PDF whose DCT picture lost its first bytes", 
     ["stored bare", { filter: "/DCTDecode", encode: startLost }],
     ["behind Flate", { filter: "[/FlateDecode /DCTDecode]", encode: (j: Buffer) => zlib.deflateSync(startLost(j)) }],
   ] as const)("empties a picture %s with no JPEG start left (no viewer draws it, and its XMP and EXIF were copied): the page is the same", async (_how, stored) => {
-    const made = await makePdfWithChainedJpeg(dir, MARKER, stored);
-    expect(await findMarker(made.file, MARKER)).not.toEqual([]);
-    const { out } = await cleanedCopy(made.file);
-    expect(await findMarker(out, MARKER)).toEqual([]);
-    const pictures = await storedPictures(out, dir);
-    expect(pictures).toHaveLength(1);
-    expect((await fs.readFile(pictures[0]!.data)).length).toBe(0);
-    expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
+    await expectEmptiedPicture(await makePdfWithChainedJpeg(dir, MARKER, stored));
   });
 
   it("empties an inline picture with no JPEG start left, now an image object, the page the same", async () => {
-    const made = await makePdfWithInlineJpeg(dir, MARKER, "page", { encode: startLost });
+    await expectEmptiedPicture(await makePdfWithInlineJpeg(dir, MARKER, "page", { encode: startLost }));
+  });
+
+  /** The copy has the marker nowhere, one picture stored empty, and the page drawn as before. */
+  async function expectEmptiedPicture(made: ChainedJpegPdf): Promise<void> {
     expect(await findMarker(made.file, MARKER)).not.toEqual([]);
     const { out } = await cleanedCopy(made.file);
     expect(await findMarker(out, MARKER)).toEqual([]);
@@ -171,7 +168,7 @@ describe("POST /api/v1/remove on a PDF whose DCT picture lost its first bytes", 
     expect(pictures).toHaveLength(1);
     expect((await fs.readFile(pictures[0]!.data)).length).toBe(0);
     expect(await pdfContent(out)).toEqual(await pdfContent(made.file));
-  });
+  }
 });
 
 describe("POST /api/v1/remove on a PDF that draws a JPEG inline (BI ... ID <JPEG> EI)", () => {
