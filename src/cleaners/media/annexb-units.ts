@@ -1,4 +1,5 @@
 import { BadFileError, TooComplexError } from "../errors.js";
+import { isSeiOrParameterSet } from "./nal-header.js";
 import type { ParameterSetTails } from "./parameter-set-tails.js";
 import { type SeiCodec, seiReadable, userDataCount, withoutUserData } from "./sei.js";
 import { START_CODE_PREFIX, payloadEnd } from "./start-codes.js";
@@ -21,15 +22,6 @@ export interface NalEdit {
   unread: boolean;
 }
 
-/**
- * Whether a NAL unit is one the walk judges, by its header's first byte: SEI (H.264 type 6; HEVC
- * prefix and suffix, 39 and 40) and parameter sets (H.264 SPS and PPS; HEVC VPS, SPS and PPS).
- * Slices and everything else are stepped over unread.
- */
-function isJudged(header: number, codec: SeiCodec): boolean {
-  if (codec === "h264") return [6, 7, 8].includes(header & 0x1f);
-  return [32, 33, 34, 39, 40].includes((header >> 1) & 0x3f);
-}
 
 /**
  * Walks the NAL units of one window of an H.264 or HEVC Annex B byte stream (ITU-T H.264 Annex
@@ -47,7 +39,8 @@ export function walkNalWindow(window: Buffer, final: boolean, codec: SeiCodec, t
   for (let at = window.indexOf(START_CODE_PREFIX); at >= 0 && at + 3 < window.length; at = window.indexOf(START_CODE_PREFIX, at + 3)) {
     const unit = at + 3;
     const unread = isUnread(window[unit]!, codec);
-    if (!unread && !isJudged(window[unit]!, codec)) continue;
+    // Slices and everything else are stepped over unread.
+    if (!unread && !isSeiOrParameterSet(window[unit]!, codec)) continue;
     const next = window.indexOf(START_CODE_PREFIX, unit);
     if (next < 0 && !final) {
       if (window.length - at > MAX_UNIT) throw unitTooLong(codec);

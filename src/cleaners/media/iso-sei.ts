@@ -2,7 +2,7 @@ import fsp, { type FileHandle } from "node:fs/promises";
 import type { Range } from "./iso-samples.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { forEachRange } from "./range-windows.js";
-import { type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
+import { isSeiUnit, type SeiCodec, userDataCount, withoutUserData } from "./sei.js";
 import { blankedUnit, isUnread } from "./unread-units.js";
 
 /** An H.264/HEVC track of an MP4/MOV: its samples are NAL units, each after a big-endian length. */
@@ -17,14 +17,6 @@ export interface NalTrack {
 /** A sample larger than this is not walked here (left to ffmpeg's scan). */
 const MAX_SAMPLE = 64 * 1024 * 1024;
 
-/** Whether a unit is an SEI unit a decoder reads (with its forbidden bit set it is one no decoder reads: unread-units.ts). */
-function isSei(nal: Buffer, codec: SeiCodec): boolean {
-  const b = nal[0] ?? 0;
-  if ((b & 0x80) !== 0) return false;
-  if (codec === "h264") return (b & 0x1f) === 6;
-  const type = (b >> 1) & 0x3f;
-  return type === 39 || type === 40;
-}
 
 /** The NAL unit without trailing zero bytes, as an Annex B scan (sei.ts) sees it. */
 function trimmed(nal: Buffer): Buffer {
@@ -61,8 +53,9 @@ export async function removeSampleSeiUserData(file: string, track: NalTrack): Pr
     let messages = 0;
     let unread = 0;
     const read = await forEachUnit(fh, track, tails, (nal, at, sample) => {
-      const blank = isSei(nal, track.codec) ? null : blankedUnit(nal, track.codec);
-      const clean = isSei(nal, track.codec) ? withoutUserData(nal, track.codec) : (blank ?? tails.zeroed(nal));
+      const sei = isSeiUnit(nal, track.codec);
+      const blank = sei ? null : blankedUnit(nal, track.codec);
+      const clean = sei ? withoutUserData(nal, track.codec) : (blank ?? tails.zeroed(nal));
       if (clean == null) return;
       messages += userDataCount(nal, track.codec);
       if (blank != null) unread++;
@@ -110,7 +103,7 @@ export async function seiUserDataLeft(file: string, track: NalTrack): Promise<nu
     let left = 0;
     const tails = new ParameterSetTails(track.codec);
     const read = await forEachUnit(fh, track, tails, (nal) => {
-      left += isSei(nal, track.codec) ? userDataCount(nal, track.codec) : blankedUnit(nal, track.codec) != null || tails.kept(nal) != null ? 1 : 0;
+      left += isSeiUnit(nal, track.codec) ? userDataCount(nal, track.codec) : blankedUnit(nal, track.codec) != null || tails.kept(nal) != null ? 1 : 0;
     });
     return read ? left : null;
   } finally {
@@ -131,7 +124,7 @@ async function forEachUnit(fh: FileHandle, track: NalTrack, tails: ParameterSetT
       const length = window.readUIntBE(pos, track.lengthSize);
       if (from + length > end) return false;
       const nal = trimmed(window.subarray(from, from + length));
-      if (isSei(nal, track.codec) || tails.holds(nal) || (nal.length > 0 && isUnread(nal[0]!, track.codec))) onUnit(nal, sample.start + from - start, sample);
+      if (isSeiUnit(nal, track.codec) || tails.holds(nal) || (nal.length > 0 && isUnread(nal[0]!, track.codec))) onUnit(nal, sample.start + from - start, sample);
       pos = from + length;
     }
     return true;
@@ -262,7 +255,7 @@ function cleanUnits(buf: Buffer, from: number, to: number, codec: SeiCodec): num
   let messages = 0;
   for (let pos = from; pos < to; pos += 2 + buf.readUInt16BE(pos)) {
     const nal = trimmed(buf.subarray(pos + 2, pos + 2 + buf.readUInt16BE(pos)));
-    const clean = isSei(nal, codec) ? withoutUserData(nal, codec) : blankedUnit(nal, codec);
+    const clean = isSeiUnit(nal, codec) ? withoutUserData(nal, codec) : blankedUnit(nal, codec);
     if (clean == null) continue;
     messages += userDataCount(nal, codec);
     clean.copy(nal);

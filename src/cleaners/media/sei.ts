@@ -5,6 +5,7 @@ import { runFfmpeg, type MediaSource } from "./ffmpeg.js";
 import { ParameterSetTails } from "./parameter-set-tails.js";
 import { patchPieces, type Patch, type PieceSource } from "./patch-pieces.js";
 import { keptAnnexBUnits } from "./annexb-file.js";
+import { isSeiOrParameterSet, nalType } from "./nal-header.js";
 import { blankedUnit, isTrueFiller, isUnread } from "./unread-units.js";
 
 /**
@@ -86,8 +87,7 @@ export async function seiUnits(src: MediaSource, stream: StreamSpec, codec: SeiC
 
 /** SEI units and parameter sets (for HEVC its VPS too), and units no decoder reads, by the first byte of their header. */
 function isScanned(first: number, codec: SeiCodec): boolean {
-  const type = codec === "h264" ? first & 0x1f : (first >> 1) & 0x3f;
-  return isUnread(first, codec) || (codec === "h264" ? [6, 7, 8] : [32, 33, 34, 39, 40]).includes(type);
+  return isUnread(first, codec) || isSeiOrParameterSet(first, codec);
 }
 
 /** NAL units of an Annex B byte stream, without start codes or trailing zero bytes. */
@@ -110,9 +110,14 @@ export function splitAnnexB(buf: Buffer): Buffer[] {
 function headerLength(nal: Buffer, codec: SeiCodec): number {
   const b = nal[0] ?? 0;
   if ((b & 0x80) !== 0) return 0;
-  if (codec === "h264") return (b & 0x1f) === 6 ? 1 : 0;
-  const type = (b >> 1) & 0x3f;
+  const type = nalType(b, codec);
+  if (codec === "h264") return type === 6 ? 1 : 0;
   return type === 39 || type === 40 ? 2 : 0;
+}
+
+/** Whether a unit is an SEI unit a decoder reads (with its forbidden bit set it is one no decoder reads: unread-units.ts). */
+export function isSeiUnit(nal: Buffer, codec: SeiCodec): boolean {
+  return headerLength(nal, codec) > 0;
 }
 
 /** RBSP from a NAL unit's payload: every 0x03 after two zero bytes is emulation prevention. */

@@ -1,3 +1,4 @@
+import { nalType } from "./nal-header.js";
 import type { SeiCodec } from "./sei.js";
 
 /**
@@ -30,7 +31,7 @@ const UNREAD: Readonly<Record<SeiCodec, ReadonlySet<number>>> = {
  * or of any type with its forbidden_zero_bit set (decoders drop such a unit as invalid).
  */
 export function isUnread(header: number, codec: SeiCodec): boolean {
-  return (header & 0x80) !== 0 || UNREAD[codec].has(codec === "h264" ? header & 0x1f : (header >> 1) & 0x3f);
+  return (header & 0x80) !== 0 || UNREAD[codec].has(nalType(header, codec));
 }
 
 /** Whether the bytes of a unit past its `header` bytes are filler's: ones, then the stop bit. */
@@ -57,6 +58,5 @@ export function blankedUnit(nal: Buffer, codec: SeiCodec): Buffer | null {
 
 /** Whether a unit is filler data holding nothing but filler's bytes, as encoders write it. */
 export function isTrueFiller(nal: Buffer, codec: SeiCodec): boolean {
-  const type = codec === "h264" ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f;
-  return nal.length > 0 && type === FILLER[codec] && (nal.length <= headerBytes(codec) || isBlank(nal, headerBytes(codec)));
+  return nal.length > 0 && nalType(nal[0]!, codec) === FILLER[codec] && (nal.length <= headerBytes(codec) || isBlank(nal, headerBytes(codec)));
 }
