@@ -64,7 +64,7 @@ export interface CafChunk {
 }
 
 /** The top-level chunks, as far as they are whole. */
-async function cafChunks(bytes: ReadBytes, size: number): Promise<CafChunk[]> {
+export async function cafChunks(bytes: ReadBytes, size: number): Promise<CafChunk[]> {
   const found: CafChunk[] = [];
   for (let at = CAF_FILE_HEADER; at + CAF_CHUNK_HEADER <= size && found.length < MAX_CHUNKS; ) {
     const h = await bytes(at, CAF_CHUNK_HEADER);

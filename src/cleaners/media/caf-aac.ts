@@ -1,7 +1,8 @@
 import fsp from "node:fs/promises";
-import { CAF_CHUNK_HEADER, CAF_FILE_HEADER } from "../../metadata/caf-fields.js";
+import { CAF_CHUNK_HEADER, type CafChunk, cafChunks } from "../../metadata/caf-fields.js";
 import { BadFileError, TooComplexError } from "../errors.js";
-import { aacConfig, walkAacSamples } from "./iso-aac.js";
+import { FileBytes } from "../file-bytes.js";
+import { type AacConfig, aacConfig, walkAacSamples } from "./iso-aac.js";
 import type { Range } from "./iso-samples.js";
 
 /**
@@ -21,11 +22,6 @@ const MAX_READ = 5 * MAX_PACKETS + 24;
 
 const damaged = (why: string): BadFileError => new BadFileError(`The CAF file is damaged: ${why}.`);
 
-interface Chunk {
-  at: number;
-  size: number;
-}
-
 /**
  * The text an encoder writes into AAC (ffmpeg's "Lavc…", libfaac's name after its version, any
  * writer's fill data: `aac-text.ts`) in the packets of the CAF `file`, blanked in place: the
@@ -34,18 +30,20 @@ interface Chunk {
  * text left makes it refused. Resolves to the elements blanked; 0 for a CAF of another codec.
  */
 export async function blankCafAacText(file: string): Promise<number> {
-  const chunks = await topChunks(file);
-  const desc = await readChunk(file, chunks.get("desc"));
-  if (desc == null || desc.length < 32 || !AAC_FORMATS.has(desc.toString("latin1", 8, 12))) return 0;
-  const cookie = chunks.get("kuki");
-  const kuki = await readChunk(file, cookie);
-  const config = kuki == null ? null : aacConfig(kuki, 0, kuki.length);
-  if (config == null) throw damaged("its AAC magic cookie cannot be read");
+  const src = await FileBytes.open(file);
+  let read: AacChunks | null;
+  try {
+    read = await aacChunks(src);
+  } finally {
+    await src.close();
+  }
+  if (read == null) return 0;
+  const { chunks, config, bytesPerPacket, pakt } = read;
   let blanked = 0;
   if (config.rawBlocks && config.comment != null) {
     const fh = await fsp.open(file, "r+");
     try {
-      const at = cookie!.at + CAF_CHUNK_HEADER + config.comment.start;
+      const at = chunks.get("kuki")!.at + CAF_CHUNK_HEADER + config.comment.start;
       await fh.write(Buffer.alloc(config.comment.end - config.comment.start), 0, config.comment.end - config.comment.start, at);
     } finally {
       await fh.close();
@@ -53,16 +51,45 @@ export async function blankCafAacText(file: string): Promise<number> {
     blanked++;
   }
   if (!config.rawBlocks) return blanked;
-  const bytesPerPacket = desc.readUInt32BE(16);
-  await forEachPacketBatch(file, chunks, bytesPerPacket, (packets) => {
+  forEachPacketBatch(chunks, bytesPerPacket, pakt, (packets) => {
     blanked += walkAacSamples(file, packets, false).elements;
   });
   let left = 0;
-  await forEachPacketBatch(file, chunks, bytesPerPacket, (packets) => {
+  forEachPacketBatch(chunks, bytesPerPacket, pakt, (packets) => {
     left += walkAacSamples(file, packets, true).elements;
   });
   if (left > 0) throw new BadFileError("The AAC sound's encoder text could not be removed.", new Error(`${left} AAC elements with text left in the CAF copy`));
   return blanked;
+}
+
+/** What an AAC CAF's walk needs, read once: its chunks, the cookie's configuration, the packet size or table. */
+interface AacChunks {
+  chunks: ReadonlyMap<string, CafChunk>;
+  config: AacConfig;
+  bytesPerPacket: number;
+  /** The packet table, when the packets' sizes vary (bytesPerPacket 0) and they are raw data blocks. */
+  pakt: Buffer | null;
+}
+
+/** The chunks of the copy (the cleaner kept the first of each kind) read for the AAC walk; null for a CAF of another codec. */
+async function aacChunks(src: FileBytes): Promise<AacChunks | null> {
+  const chunks = new Map<string, CafChunk>();
+  for (const c of await cafChunks((at, length) => src.read(at, length), src.size)) if (!chunks.has(c.id)) chunks.set(c.id, c);
+  const body = async (id: string): Promise<Buffer | null> => {
+    const chunk = chunks.get(id);
+    if (chunk == null) return null;
+    if (chunk.size > MAX_READ) throw new TooComplexError(`a CAF chunk of ${chunk.size} bytes to read`);
+    return src.read(chunk.at + CAF_CHUNK_HEADER, chunk.size);
+  };
+  const desc = await body("desc");
+  if (desc == null || desc.length < 32 || !AAC_FORMATS.has(desc.toString("latin1", 8, 12))) return null;
+  const kuki = await body("kuki");
+  const config = kuki == null ? null : aacConfig(kuki, 0, kuki.length);
+  if (config == null) throw damaged("its AAC magic cookie cannot be read");
+  const bytesPerPacket = desc.readUInt32BE(16);
+  const pakt = config.rawBlocks && bytesPerPacket === 0 ? await body("pakt") : null;
+  if (config.rawBlocks && bytesPerPacket === 0 && (pakt == null || pakt.length < 24)) throw damaged("its packets have no packet table");
+  return { chunks, config, bytesPerPacket, pakt };
 }
 
 /**
@@ -70,7 +97,7 @@ export async function blankCafAacText(file: string): Promise<number> {
  * handed to `visit` BATCH at a time (a day of sound is millions); those past the chunk's end are
  * not there.
  */
-async function forEachPacketBatch(file: string, chunks: ReadonlyMap<string, Chunk>, bytesPerPacket: number, visit: (batch: Range[]) => void): Promise<void> {
+function forEachPacketBatch(chunks: ReadonlyMap<string, CafChunk>, bytesPerPacket: number, pakt: Buffer | null, visit: (batch: Range[]) => void): void {
   const data = chunks.get("data");
   if (data == null || data.size < EDIT_COUNT) throw damaged("it holds no audio data");
   const end = data.at + CAF_CHUNK_HEADER + data.size;
@@ -88,11 +115,9 @@ async function forEachPacketBatch(file: string, chunks: ReadonlyMap<string, Chun
     }
     return true;
   };
-  if (bytesPerPacket > 0) {
+  if (pakt == null) {
     while (add(bytesPerPacket));
   } else {
-    const pakt = await readChunk(file, chunks.get("pakt"));
-    if (pakt == null || pakt.length < 24) throw damaged("its packets have no packet table");
     const count = pakt.readBigInt64BE(0);
     for (let pos = 24, n = 0n; n < count; n++) {
       let size = 0;
@@ -107,38 +132,4 @@ async function forEachPacketBatch(file: string, chunks: ReadonlyMap<string, Chun
     }
   }
   if (batch.length > 0) visit(batch);
-}
-
-/** The first chunk of each kind of the copy (the cleaner wrote the ones it keeps once each, whole but a data chunk of unknown size). */
-async function topChunks(file: string): Promise<Map<string, Chunk>> {
-  const fh = await fsp.open(file, "r");
-  try {
-    const { size } = await fh.stat();
-    const chunks = new Map<string, Chunk>();
-    const header = Buffer.alloc(CAF_CHUNK_HEADER);
-    for (let at = CAF_FILE_HEADER; at + CAF_CHUNK_HEADER <= size; ) {
-      await fh.read(header, 0, CAF_CHUNK_HEADER, at);
-      const id = header.toString("latin1", 0, 4);
-      const declared = header.readBigInt64BE(4);
-      const length = declared < 0n ? size - at - CAF_CHUNK_HEADER : Number(declared);
-      if (!chunks.has(id)) chunks.set(id, { at, size: length });
-      at += CAF_CHUNK_HEADER + length;
-    }
-    return chunks;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readChunk(file: string, chunk: Chunk | undefined): Promise<Buffer | null> {
-  if (chunk == null) return null;
-  if (chunk.size > MAX_READ) throw new TooComplexError(`a CAF chunk of ${chunk.size} bytes to read`);
-  const fh = await fsp.open(file, "r");
-  try {
-    const buf = Buffer.alloc(chunk.size);
-    const { bytesRead } = await fh.read(buf, 0, chunk.size, chunk.at + CAF_CHUNK_HEADER);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
